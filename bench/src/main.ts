@@ -1,0 +1,18 @@
+#!/usr/bin/env node
+import { copyBench } from './benchmarks/copy.js';
+
+/**
+ * `pnpm bench [name ...]`: runs the named benchmarks (all when none is named). Each prints its figures
+ * with the ratio to a baseline measured in the same run and writes bench/results/<name>.json.
+ */
+const benchmarks: Record<string, () => Promise<void>> = {
+  copy: copyBench,
+};
+
+const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const unknown = wanted.filter((w) => !(w in benchmarks));
+if (unknown.length) {
+  console.error(`unknown benchmark(s): ${unknown.join(', ')}; known: ${Object.keys(benchmarks).join(', ')}`);
+  process.exit(2);
+}
+for (const name of wanted.length ? wanted : Object.keys(benchmarks)) await benchmarks[name]!();

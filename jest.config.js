@@ -1,0 +1,32 @@
+// One jest run for the whole tree. TypeScript is compiled by @swc/jest (no type-check: `pnpm build`
+// does that) and run as native ESM (node --experimental-vm-modules), the way the services run.
+// Workspace packages resolve to their sources, so tests need no build of the package under test.
+const packages = ['config', 'observability', 'schema', 'db', 'queue', 'testkit'];
+
+/** @type {import('jest').Config} */
+export default {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/packages', '<rootDir>/services', '<rootDir>/bench'],
+  testMatch: ['**/test/**/*.test.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  extensionsToTreatAsEsm: ['.ts'],
+  transform: {
+    '^.+\\.ts$': [
+      '@swc/jest',
+      {
+        jsc: { parser: { syntax: 'typescript' }, target: 'es2022', keepClassNames: true },
+        module: { type: 'es6' },
+        sourceMaps: 'inline',
+      },
+    ],
+  },
+  moduleNameMapper: {
+    [`^@beacon/(${packages.join('|')})$`]: '<rootDir>/packages/$1/src/index.ts',
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+  },
+  globalSetup: '<rootDir>/packages/testkit/dist/global-setup.js',
+  globalTeardown: '<rootDir>/packages/testkit/dist/global-teardown.js',
+  testTimeout: 30_000,
+  // Two cores: two workers keep PostgreSQL and the tests from starving each other.
+  maxWorkers: 2,
+};

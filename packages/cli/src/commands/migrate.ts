@@ -1,0 +1,23 @@
+import type { Command } from 'commander';
+import { ensureDatabase, ensurePartitions, migrate } from '@beacon/db';
+import type { CliContext } from '../context.js';
+
+/** Creates the database when missing, applies pending migrations and ensures the partitions ahead. */
+export async function runMigrate(ctx: CliContext, log: (msg: string) => void): Promise<string[]> {
+  const cfg = ctx.config();
+  if (await ensureDatabase(cfg.core.databaseUrl)) log(`created database ${new URL(cfg.core.databaseUrl).pathname.slice(1)}`);
+  const result = await migrate(cfg.core.databaseUrl, { log });
+  await ensurePartitions(ctx.pool(), { monthsAhead: cfg.storage.partitionMonthsAhead });
+  return result.applied;
+}
+
+export function registerMigrate(program: Command, ctx: () => CliContext): void {
+  program
+    .command('migrate')
+    .description('create the database if needed and apply pending migrations (a no-op when up to date)')
+    .action(async () => {
+      const c = ctx();
+      const applied = await runMigrate(c, (m) => (c.json ? undefined : console.error(m)));
+      c.out(applied.length ? `applied ${applied.length} migration(s)` : 'database is up to date', { applied });
+    });
+}

@@ -1,0 +1,2 @@
+export { buildProgram, runCli } from './program.js';
+export { newApiKey, newScriptId, hashPassword } from './secrets.js';

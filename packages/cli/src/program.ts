@@ -1,0 +1,80 @@
+import { Command, CommanderError } from 'commander';
+import { ConfigError } from '@beacon/config';
+import { MigrationError } from '@beacon/db';
+import { createContext, UserError, type CliContext } from './context.js';
+import { registerAgency } from './commands/agency.js';
+import { registerConfig } from './commands/config.js';
+import { registerMigrate, runMigrate } from './commands/migrate.js';
+import { registerSite } from './commands/site.js';
+import { registerStorage } from './commands/storage.js';
+import { registerUser } from './commands/user.js';
+
+/** Builds the `beacon` program. Each command group registers itself from its own module. */
+export function buildProgram(): { program: Command; context: () => CliContext } {
+  const program = new Command('beacon')
+    .description('Beacon: self-hosted web analytics and B2B visitor identification')
+    .option('--json', 'print results as JSON')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  let ctx: CliContext | undefined;
+  const context = () => (ctx ??= createContext(Boolean(program.opts().json)));
+
+  registerMigrate(program, context);
+  registerAgency(program, context);
+  registerSite(program, context);
+  registerUser(program, context);
+  registerStorage(program, context);
+  registerConfig(program);
+  program
+    .command('start')
+    .description('prepare the database and start Beacon')
+    .action(async () => {
+      const c = context();
+      await runMigrate(c, (m) => console.error(m));
+      c.out('database migrated', { migrated: true });
+    });
+  return { program, context };
+}
+
+/** Runs the CLI; returns the exit code instead of exiting, so tests can call it in-process. */
+export async function runCli(argv: readonly string[]): Promise<number> {
+  const { program, context } = buildProgram();
+  try {
+    await program.parseAsync(argv as string[], { from: 'user' });
+    return 0;
+  } catch (err) {
+    return reportError(err);
+  } finally {
+    await context().close().catch(() => undefined);
+  }
+}
+
+function reportError(err: unknown): number {
+  if (err instanceof CommanderError) {
+    // commander already printed the message (or the help/version text).
+    return err.exitCode === 0 ? 0 : 2;
+  }
+  if (err instanceof UserError) {
+    process.stderr.write(`error: ${err.message}\n`);
+    return 1;
+  }
+  if (err instanceof ConfigError) {
+    process.stderr.write(`${err.message}\n`);
+    return 78;
+  }
+  if (err instanceof MigrationError) {
+    process.stderr.write(`error: ${err.message}\n`);
+    return 1;
+  }
+  const code = (err as { code?: string }).code;
+  if (code === 'ECONNREFUSED' || code === '3D000' || code === '28000') {
+    process.stderr.write(
+      `error: cannot reach PostgreSQL (${(err as Error).message}).\n` +
+        'Check DATABASE_URL, and start PostgreSQL if it is down, e.g.\n' +
+        '  pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start\n',
+    );
+    return 1;
+  }
+  process.stderr.write(`error: ${(err as Error)?.stack ?? String(err)}\n`);
+  return 1;
+}

@@ -1,0 +1,90 @@
+import { z } from 'zod';
+
+/**
+ * One environment variable: its name, how its text is parsed, its default and what it is for.
+ * Every setting of Beacon is declared once with this helper; `.env.example` is generated from the
+ * declarations (and a test fails when the committed file drifts).
+ */
+export interface Setting<T> {
+  readonly env: string;
+  /** Parses the raw text of the variable (never undefined: a missing variable takes `default`). */
+  readonly parse: z.ZodType<T, string>;
+  /** Value when the variable is unset or empty; `undefined` here makes the variable required. */
+  readonly default: T | undefined;
+  /** The text written to .env.example for the default (defaults to String(default)). */
+  readonly example: string;
+  readonly doc: string;
+}
+
+export function setting<T>(
+  env: string,
+  parse: z.ZodType<T, string>,
+  defaultValue: T | undefined,
+  doc: string,
+  example?: string,
+): Setting<T> {
+  return {
+    env,
+    parse,
+    default: defaultValue,
+    example: example ?? (defaultValue === undefined ? '' : exampleText(defaultValue)),
+    doc,
+  };
+}
+
+function exampleText(value: unknown): string {
+  if (Array.isArray(value)) return value.join(',');
+  return String(value);
+}
+
+/** Parsers from the variable's text; each one rejects with a message fit for an operator. */
+export const parsers = {
+  string: (opts: { min?: number; max?: number } = {}) =>
+    z
+      .string()
+      .min(opts.min ?? 0)
+      .max(opts.max ?? 10_000),
+  int: (min: number, max: number) =>
+    z
+      .string()
+      .trim()
+      .regex(/^-?\d+$/, 'must be a whole number')
+      .transform(Number)
+      .pipe(z.number().int().min(min).max(max)),
+  number: (min: number, max: number) =>
+    z
+      .string()
+      .trim()
+      .regex(/^-?\d+(\.\d+)?$/, 'must be a number')
+      .transform(Number)
+      .pipe(z.number().min(min).max(max)),
+  bool: () =>
+    z
+      .string()
+      .trim()
+      .toLowerCase()
+      .pipe(z.enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off']))
+      .transform((v) => v === 'true' || v === '1' || v === 'yes' || v === 'on'),
+  url: (protocols: readonly string[]) =>
+    z
+      .string()
+      .trim()
+      .refine((v) => {
+        try {
+          return protocols.includes(new URL(v).protocol);
+        } catch {
+          return false;
+        }
+      }, `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`),
+  oneOf: <const V extends readonly [string, ...string[]]>(values: V) => z.string().trim().pipe(z.enum(values)),
+  /** Comma-separated list; blanks dropped. */
+  list: () =>
+    z.string().transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s.length > 0),
+    ),
+  /** An optional file path; empty means "not configured". */
+  path: () => z.string().trim(),
+};

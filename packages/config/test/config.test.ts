@@ -1,0 +1,54 @@
+import { readFileSync } from 'node:fs';
+import { ConfigError, parseConfig, renderEnvExample, settings } from '@beacon/config';
+
+describe('config', () => {
+  it('gives every setting its documented default when the environment is empty', () => {
+    const cfg = parseConfig({});
+    expect(cfg.core.databaseUrl).toBe('postgres://postgres@127.0.0.1:5432/beacon');
+    expect(cfg.core.redisUrl).toBe('redis://127.0.0.1:6379');
+    expect(cfg.core.databasePoolMax).toBe(20);
+    expect(cfg.collector.port).toBe(8080);
+    expect(cfg.api.port).toBe(3000);
+    expect(cfg.enricher.metricsPort).toBe(9101);
+    expect(cfg.writer.metricsPort).toBe(9102);
+    expect(cfg.storage.retentionMonthsDefault).toBe(13);
+    expect(cfg.storage.partitionMonthsAhead).toBe(3);
+  });
+
+  it('parses numbers, booleans-free lists and URLs from their text', () => {
+    const cfg = parseConfig({ DATABASE_POOL_MAX: ' 7 ', COLLECTOR_PORT: '0', LOG_LEVEL: 'debug' });
+    expect(cfg.core.databasePoolMax).toBe(7);
+    expect(cfg.collector.port).toBe(0);
+    expect(cfg.core.logLevel).toBe('debug');
+  });
+
+  it('treats an empty variable as unset', () => {
+    expect(parseConfig({ API_PORT: '' }).api.port).toBe(3000);
+  });
+
+  it('names every wrong variable in one error', () => {
+    let err: unknown;
+    try {
+      parseConfig({ DATABASE_POOL_MAX: 'twenty', REDIS_URL: 'http://x', LOG_LEVEL: 'loud', API_PORT: '70000' });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    const problems = (err as ConfigError).problems.map((p) => p.env).sort();
+    expect(problems).toEqual(['API_PORT', 'DATABASE_POOL_MAX', 'LOG_LEVEL', 'REDIS_URL']);
+    expect((err as Error).message).toMatch(/DATABASE_POOL_MAX: "twenty" must be a whole number/);
+    expect((err as Error).message).toMatch(/REDIS_URL: .*redis:\/\//);
+  });
+
+  it('declares each environment variable once', () => {
+    const names = Object.values(settings).flatMap((g) => Object.values(g).map((s) => s.env));
+    expect(new Set(names).size).toBe(names.length);
+  });
+
+  it('keeps .env.example equal to the declarations (regenerate: pnpm beacon config env-example > .env.example)', () => {
+    const committed = readFileSync(new URL('../../../.env.example', import.meta.url), 'utf8');
+    expect(committed).toBe(renderEnvExample());
+    for (const group of Object.values(settings))
+      for (const s of Object.values(group)) expect(committed).toContain(`\n${s.env}=`);
+  });
+});

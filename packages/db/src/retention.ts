@@ -1,0 +1,115 @@
+import pg from 'pg';
+import * as sql from './sql/retention.js';
+
+export interface RetentionOptions {
+  /** Months kept for agencies without their own `retention_months`. */
+  defaultMonths: number;
+  /** Rows per DELETE statement. */
+  batchSize: number;
+  dryRun?: boolean;
+  now?: Date;
+  log?: (msg: string) => void;
+}
+
+export interface RetentionReport {
+  dryRun: boolean;
+  /** Longest retention of any agency: partitions wholly older than this are dropped. */
+  longestMonths: number;
+  droppedPartitions: { name: string; rows: number }[];
+  /** Rows past their agency's (shorter) retention, deleted or (dry run) to delete. */
+  deletedEvents: number;
+  deletedSessions: number;
+  agencies: { agencyId: string; months: number; events: number; sessions: number }[];
+}
+
+/** Subtracts whole calendar months, as PostgreSQL's `- interval 'N months'` does. */
+export function monthsBefore(now: Date, months: number): Date {
+  const d = new Date(now.getTime());
+  const day = d.getUTCDate();
+  d.setUTCDate(1);
+  d.setUTCMonth(d.getUTCMonth() - months);
+  const lastDay = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 0)).getUTCDate();
+  d.setUTCDate(Math.min(day, lastDay));
+  return d;
+}
+
+/**
+ * Applies retention: drops monthly partitions of events wholly older than the longest retention of
+ * any agency (cheap, no row-by-row delete), then deletes in bounded batches the events and sessions
+ * of agencies that keep less. Sessions follow the same months as events.
+ */
+export async function runRetention(pool: pg.Pool, opts: RetentionOptions): Promise<RetentionReport> {
+  const now = opts.now ?? new Date();
+  const dryRun = opts.dryRun ?? false;
+  const log = opts.log ?? (() => undefined);
+  const { rows: agencies } = await pool.query<{ agency_id: string; months: number; script_ids: string[] }>(
+    sql.agencyRetention,
+    [opts.defaultMonths],
+  );
+  const longestMonths = Math.max(opts.defaultMonths, ...agencies.map((a) => a.months));
+  const globalCutoff = monthsBefore(now, longestMonths);
+  const report: RetentionReport = {
+    dryRun,
+    longestMonths,
+    droppedPartitions: [],
+    deletedEvents: 0,
+    deletedSessions: 0,
+    agencies: [],
+  };
+
+  const { rows: old } = await pool.query<{ name: string }>(sql.partitionsBefore, [globalCutoff]);
+  for (const p of old) {
+    const { rows } = await pool.query<{ n: number }>(`SELECT count(*)::bigint AS n FROM ${pg.escapeIdentifier(p.name)}`);
+    const n = Number(rows[0]!.n);
+    if (!dryRun) await pool.query(`DROP TABLE ${pg.escapeIdentifier(p.name)}`);
+    report.droppedPartitions.push({ name: p.name, rows: n });
+    log(`${dryRun ? 'would drop' : 'dropped'} partition ${p.name} (${n} rows)`);
+  }
+  // Rows that sit in the default partition (a month that had no partition) follow the same cutoff.
+  report.deletedEvents += await deleteOrCount(pool, null, globalCutoff, opts.batchSize, dryRun, 'events');
+
+  for (const a of agencies) {
+    const cutoff = monthsBefore(now, a.months);
+    const entry = { agencyId: a.agency_id, months: a.months, events: 0, sessions: 0 };
+    if (a.script_ids.length > 0) {
+      if (a.months < longestMonths)
+        entry.events = await deleteOrCount(pool, a.script_ids, cutoff, opts.batchSize, dryRun, 'events');
+      entry.sessions = await deleteOrCount(pool, a.script_ids, cutoff, opts.batchSize, dryRun, 'sessions');
+    }
+    report.deletedEvents += entry.events;
+    report.deletedSessions += entry.sessions;
+    report.agencies.push(entry);
+    if (entry.events || entry.sessions)
+      log(
+        `agency ${a.agency_id} (${a.months} months): ${dryRun ? 'would delete' : 'deleted'} ${entry.events} events, ${entry.sessions} sessions`,
+      );
+  }
+  return report;
+}
+
+async function deleteOrCount(
+  pool: pg.Pool,
+  siteIds: string[] | null,
+  cutoff: Date,
+  batchSize: number,
+  dryRun: boolean,
+  table: 'events' | 'sessions',
+): Promise<number> {
+  if (dryRun) {
+    const { rows } = await pool.query<{ n: number }>(
+      table === 'events' ? sql.countEventsBefore : sql.countSessionsBefore,
+      [siteIds, cutoff],
+    );
+    return Number(rows[0]!.n);
+  }
+  let total = 0;
+  for (;;) {
+    const { rowCount } = await pool.query(table === 'events' ? sql.deleteEventsBatch : sql.deleteSessionsBatch, [
+      siteIds,
+      cutoff,
+      batchSize,
+    ]);
+    total += rowCount ?? 0;
+    if (!rowCount || rowCount < batchSize) return total;
+  }
+}

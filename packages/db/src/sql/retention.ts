@@ -1,0 +1,41 @@
+/**
+ * Retention statements. Inputs are positional parameters; each statement's header says which.
+ * Agencies keep `config.retention_months` (a whole number) or the configured default.
+ */
+
+/** $1 default months. Out: agency_id, months, script_ids (text[]). Malformed config values take the default. */
+export const agencyRetention = `
+SELECT a.id AS agency_id,
+       CASE WHEN a.config->>'retention_months' ~ '^[0-9]{1,4}$' AND (a.config->>'retention_months')::int > 0
+            THEN (a.config->>'retention_months')::int ELSE $1::int END AS months,
+       COALESCE(array_agg(s.script_id) FILTER (WHERE s.script_id IS NOT NULL), '{}') AS script_ids
+FROM agencies a
+LEFT JOIN sites s ON s.agency_id = a.id
+GROUP BY a.id`;
+
+/** $1 cutoff. Out: name, range_start, range_end of monthly partitions wholly before the cutoff. */
+export const partitionsBefore = `
+SELECT name, range_start, range_end FROM beacon_event_partitions
+WHERE range_end <= $1::timestamptz ORDER BY range_start`;
+
+/** $1 site ids (text[]) or NULL for every site, $2 cutoff, $3 batch size. Out: rowCount deleted. */
+export const deleteEventsBatch = `
+DELETE FROM events e
+USING (SELECT id, server_timestamp FROM events
+       WHERE ($1::text[] IS NULL OR site_id = ANY($1::text[])) AND server_timestamp < $2::timestamptz
+       LIMIT $3) old
+WHERE e.id = old.id AND e.server_timestamp = old.server_timestamp`;
+
+/** $1 site ids (text[]) or NULL, $2 cutoff. Out: n. */
+export const countEventsBefore = `
+SELECT count(*)::bigint AS n FROM events
+WHERE ($1::text[] IS NULL OR site_id = ANY($1::text[])) AND server_timestamp < $2::timestamptz`;
+
+/** $1 site ids (text[]), $2 cutoff, $3 batch size. Out: rowCount deleted. */
+export const deleteSessionsBatch = `
+DELETE FROM sessions WHERE id IN (
+  SELECT id FROM sessions WHERE site_id = ANY($1::text[]) AND started_at < $2::timestamptz LIMIT $3)`;
+
+/** $1 site ids (text[]), $2 cutoff. Out: n. */
+export const countSessionsBefore = `
+SELECT count(*)::bigint AS n FROM sessions WHERE site_id = ANY($1::text[]) AND started_at < $2::timestamptz`;

@@ -1,0 +1,10 @@
+export { createLogger, type Logger } from './logger.js';
+export { createRegistry } from './metrics.js';
+export {
+  handleOps,
+  runReadiness,
+  startOpsServer,
+  type OpsEndpoints,
+  type ReadinessCheck,
+  type ReadinessReport,
+} from './health.js';

@@ -1,0 +1,24 @@
+import { pino, type DestinationStream, type Logger } from 'pino';
+
+export type { Logger } from 'pino';
+
+/**
+ * JSON logger of one service. `level` comes from config (LOG_LEVEL); tests pass a `destination`
+ * (an in-memory sink) and parse each line as JSON.
+ */
+export function createLogger(service: string, level: string, destination?: DestinationStream): Logger {
+  return pino(
+    {
+      level,
+      base: { service, pid: process.pid },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+      // Never log credentials that may ride along in objects we log.
+      redact: {
+        paths: ['password', '*.password', 'apiKey', '*.apiKey', 'req.headers.authorization', 'req.headers.cookie'],
+        censor: '[redacted]',
+      },
+    },
+    destination,
+  );
+}

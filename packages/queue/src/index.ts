@@ -1,0 +1,2 @@
+export { createRedis, Redis } from './redis.js';
+export { QUEUE_HITS, QUEUE_EVENTS } from '@beacon/schema';

@@ -1,0 +1,4 @@
+export * from './columns.js';
+export * from './jobs.js';
+export { cleanText } from './text.js';
+export { renderSnippet } from './snippet.js';

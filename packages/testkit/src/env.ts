@@ -1,0 +1,15 @@
+/**
+ * Where tests find the machine's real servers. Pinned to the local services whatever a developer's
+ * .env says; override with TEST_PG_ADMIN_URL / TEST_REDIS_URL only on purpose.
+ */
+export const PG_ADMIN_URL = process.env.TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** Name of the migrated template database of this test run (set by the jest global setup). */
+export const TEMPLATE_ENV = 'BEACON_TEST_TEMPLATE_DB';
+
+export function dbUrl(name: string): string {
+  const url = new URL(PG_ADMIN_URL);
+  url.pathname = `/${name}`;
+  return url.toString();
+}

@@ -1,0 +1,3 @@
+export { createTestDatabase, createTemplateDatabase, dropDatabase, type TestDatabase } from './database.js';
+export { uniquePrefix } from './redis.js';
+export { PG_ADMIN_URL, REDIS_URL, dbUrl } from './env.js';
