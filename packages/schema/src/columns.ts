@@ -98,6 +98,11 @@ export const EVENT_COLUMNS = [
   c('ecommerce_data', 'jsonb'),
   c('lead_data', 'jsonb'),
   c('properties', 'jsonb'),
+  // Beyond the seed (migration 0003): derived by the enricher
+  c('referrer_class', 'varchar', 20),
+  c('channel', 'varchar', 30),
+  c('company_confidence', 'decimal', 3, { scale: 2 }),
+  c('company_source', 'varchar', 20),
 ] as const satisfies readonly ColumnDef[];
 
 export type EventColumnName = (typeof EVENT_COLUMNS)[number]['name'];

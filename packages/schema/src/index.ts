@@ -2,3 +2,4 @@ export * from './columns.js';
 export * from './jobs.js';
 export { cleanText } from './text.js';
 export { renderSnippet } from './snippet.js';
+export * from './site-config.js';
