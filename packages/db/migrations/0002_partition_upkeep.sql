@@ -20,8 +20,10 @@ BEGIN
   IF to_regclass(quote_ident(pname)) IS NOT NULL THEN
     RETURN FALSE;
   END IF;
-  -- Serialise creators: the writer and the CLI may both run this at once.
-  PERFORM pg_advisory_xact_lock(hashtext('beacon:partition:' || pname));
+  -- Serialise creators (the writer and the CLI may both run this at once). SHARE UPDATE EXCLUSIVE
+  -- conflicts with itself but not with the ROW EXCLUSIVE of inserts, so ingestion goes on; taking a
+  -- relation lock also makes this session see a partition the other creator just committed.
+  LOCK TABLE events IN SHARE UPDATE EXCLUSIVE MODE;
   IF to_regclass(quote_ident(pname)) IS NOT NULL THEN
     RETURN FALSE;
   END IF;

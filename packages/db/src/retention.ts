@@ -35,8 +35,10 @@ export function monthsBefore(now: Date, months: number): Date {
 
 /**
  * Applies retention: drops monthly partitions of events wholly older than the longest retention of
- * any agency (cheap, no row-by-row delete), then deletes in bounded batches the events and sessions
- * of agencies that keep less. Sessions follow the same months as events.
+ * any agency (cheap, no row-by-row delete, no bloat), then deletes in bounded batches the events and
+ * sessions of agencies that keep less. The longest retention is applied at month granularity: a
+ * month goes once all of it is past the cutoff, so its data stays between N and N+1 months. Sessions
+ * (not partitioned) follow each agency's cutoff exactly.
  */
 export async function runRetention(pool: pg.Pool, opts: RetentionOptions): Promise<RetentionReport> {
   const now = opts.now ?? new Date();
@@ -66,7 +68,7 @@ export async function runRetention(pool: pg.Pool, opts: RetentionOptions): Promi
     log(`${dryRun ? 'would drop' : 'dropped'} partition ${p.name} (${n} rows)`);
   }
   // Rows that sit in the default partition (a month that had no partition) follow the same cutoff.
-  report.deletedEvents += await deleteOrCount(pool, null, globalCutoff, opts.batchSize, dryRun, 'events');
+  report.deletedEvents += await deleteOrCount(pool, null, globalCutoff, opts.batchSize, dryRun, 'events_default');
 
   for (const a of agencies) {
     const cutoff = monthsBefore(now, a.months);
@@ -93,22 +95,20 @@ async function deleteOrCount(
   cutoff: Date,
   batchSize: number,
   dryRun: boolean,
-  table: 'events' | 'sessions',
+  table: 'events' | 'events_default' | 'sessions',
 ): Promise<number> {
+  const statements = {
+    events: { count: sql.countEventsBefore, del: sql.deleteEventsBatch, args: [siteIds, cutoff] },
+    events_default: { count: sql.countDefaultPartitionBefore, del: sql.deleteDefaultPartitionBatch, args: [cutoff] },
+    sessions: { count: sql.countSessionsBefore, del: sql.deleteSessionsBatch, args: [siteIds, cutoff] },
+  }[table];
   if (dryRun) {
-    const { rows } = await pool.query<{ n: number }>(
-      table === 'events' ? sql.countEventsBefore : sql.countSessionsBefore,
-      [siteIds, cutoff],
-    );
+    const { rows } = await pool.query<{ n: number }>(statements.count, statements.args);
     return Number(rows[0]!.n);
   }
   let total = 0;
   for (;;) {
-    const { rowCount } = await pool.query(table === 'events' ? sql.deleteEventsBatch : sql.deleteSessionsBatch, [
-      siteIds,
-      cutoff,
-      batchSize,
-    ]);
+    const { rowCount } = await pool.query(statements.del, [...statements.args, batchSize]);
     total += rowCount ?? 0;
     if (!rowCount || rowCount < batchSize) return total;
   }

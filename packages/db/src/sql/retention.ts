@@ -26,6 +26,16 @@ USING (SELECT id, server_timestamp FROM events
        LIMIT $3) old
 WHERE e.id = old.id AND e.server_timestamp = old.server_timestamp`;
 
+/** $1 cutoff, $2 batch size. Rows of months that had no partition (events_default). Out: rowCount. */
+export const deleteDefaultPartitionBatch = `
+DELETE FROM events_default e
+USING (SELECT id, server_timestamp FROM events_default WHERE server_timestamp < $1::timestamptz LIMIT $2) old
+WHERE e.id = old.id AND e.server_timestamp = old.server_timestamp`;
+
+/** $1 cutoff. Out: n. */
+export const countDefaultPartitionBefore = `
+SELECT count(*)::bigint AS n FROM events_default WHERE server_timestamp < $1::timestamptz`;
+
 /** $1 site ids (text[]) or NULL, $2 cutoff. Out: n. */
 export const countEventsBefore = `
 SELECT count(*)::bigint AS n FROM events
