@@ -1,0 +1,84 @@
+import { Writable } from 'node:stream';
+import type { AddressInfo } from 'node:net';
+import { Counter } from 'prom-client';
+import { createLogger, createRegistry, startOpsServer, type ReadinessCheck } from '@beacon/observability';
+
+function sink(): { stream: Writable; lines: () => Record<string, unknown>[] } {
+  const chunks: string[] = [];
+  const stream = new Writable({
+    write(chunk, _enc, cb) {
+      chunks.push(String(chunk));
+      cb();
+    },
+  });
+  return { stream, lines: () => chunks.join('').trim().split('\n').map((l) => JSON.parse(l)) };
+}
+
+describe('logger', () => {
+  it('writes one JSON object per line with service, level label and ISO time, honouring the level', () => {
+    const s = sink();
+    const log = createLogger('collector', 'info', s.stream);
+    log.debug('hidden');
+    log.info({ site_id: 'abc' }, 'hit accepted');
+    const lines = s.lines();
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ service: 'collector', level: 'info', msg: 'hit accepted', site_id: 'abc' });
+    expect(new Date(lines[0]!.time as string).toISOString()).toBe(lines[0]!.time);
+  });
+
+  it('redacts passwords and authorization headers', () => {
+    const s = sink();
+    createLogger('api', 'info', s.stream).info({ password: 'hunter2', req: { headers: { authorization: 'Bearer x' } } }, 'login');
+    const line = JSON.stringify(s.lines()[0]);
+    expect(line).not.toContain('hunter2');
+    expect(line).not.toContain('Bearer x');
+  });
+});
+
+describe('ops endpoints', () => {
+  const registry = createRegistry('writer', { defaultMetrics: false });
+  const counter = new Counter({ name: 'beacon_test_things_total', help: 'things', registers: [registry] });
+  let healthy = true;
+  const checks: ReadinessCheck[] = [
+    { name: 'postgres', check: async () => (healthy ? { ok: true } : Promise.reject(new Error('connection refused'))) },
+    { name: 'geoip', optional: true, check: async () => ({ ok: false, detail: 'no City database configured' }) },
+  ];
+  let base = '';
+  let close: () => void;
+
+  beforeAll(async () => {
+    const server = await startOpsServer({ registry, checks }, 0, '127.0.0.1');
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    close = () => server.close();
+  });
+  afterAll(() => close());
+
+  it('answers /healthz while the process lives', async () => {
+    const r = await fetch(`${base}/healthz`);
+    expect(r.status).toBe(200);
+    expect(await r.json()).toMatchObject({ status: 'ok' });
+  });
+
+  it('answers /readyz 200 with detail when required checks pass, 503 naming the failing one otherwise', async () => {
+    healthy = true;
+    let r = await fetch(`${base}/readyz`);
+    expect(r.status).toBe(200);
+    const ok = await r.json();
+    expect(ok.checks.geoip).toMatchObject({ ok: false, optional: true, detail: 'no City database configured' });
+    healthy = false;
+    r = await fetch(`${base}/readyz`);
+    expect(r.status).toBe(503);
+    expect((await r.json()).checks.postgres).toMatchObject({ ok: false, error: 'connection refused' });
+  });
+
+  it('serves the registry in Prometheus text format with the service label', async () => {
+    counter.inc(3);
+    const r = await fetch(`${base}/metrics`);
+    expect(r.headers.get('content-type')).toContain('text/plain');
+    expect(await r.text()).toContain('beacon_test_things_total{service="writer"} 3');
+  });
+
+  it('answers 404 elsewhere', async () => {
+    expect((await fetch(`${base}/nope`)).status).toBe(404);
+  });
+});
