@@ -15,9 +15,16 @@ export function summarize(path) {
   const brokenSuites = (r.testResults ?? []).filter(
     (s) => s.status === 'failed' && (s.assertionResults ?? []).every((a) => a.status !== 'failed'),
   ).length;
-  const failed = (r.numFailedTests ?? 0) + brokenSuites + (r.numRuntimeErrorTestSuites && !brokenSuites ? r.numRuntimeErrorTestSuites : 0);
+  const failed =
+    (r.numFailedTests ?? 0) +
+    brokenSuites +
+    (r.numRuntimeErrorTestSuites && !brokenSuites ? r.numRuntimeErrorTestSuites : 0);
   const skipped = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
-  return { passed, failed, line: `${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}` };
+  return {
+    passed,
+    failed,
+    line: `${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`,
+  };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

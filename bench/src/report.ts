@@ -25,7 +25,11 @@ export function percentile(xs: readonly number[], p: number): number {
 }
 
 /** Prints a benchmark's figures and writes them as JSON to bench/results/<name>.json. */
-export async function report(name: string, figures: Figure[], extra: Record<string, unknown> = {}): Promise<void> {
+export async function report(
+  name: string,
+  figures: Figure[],
+  extra: Record<string, unknown> = {},
+): Promise<void> {
   console.log(`\n== ${name} ==`);
   for (const f of figures) {
     const ratio = f.ratio === undefined ? '' : `   ratio ${f.ratio.toFixed(2)}x ${f.baseline ?? ''}`;
@@ -37,5 +41,7 @@ export async function report(name: string, figures: Figure[], extra: Record<stri
 }
 
 function formatNumber(v: number): string {
-  return Number.isInteger(v) ? v.toLocaleString('en-US') : v.toLocaleString('en-US', { maximumFractionDigits: 2 });
+  return Number.isInteger(v)
+    ? v.toLocaleString('en-US')
+    : v.toLocaleString('en-US', { maximumFractionDigits: 2 });
 }

@@ -45,7 +45,9 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   } catch (err) {
     return reportError(err);
   } finally {
-    await context().close().catch(() => undefined);
+    await context()
+      .close()
+      .catch(() => undefined);
   }
 }
 

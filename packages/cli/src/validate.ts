@@ -12,7 +12,8 @@ export function nonEmpty(flag: string, max: number) {
 
 export function emailArg(v: string): string {
   const t = v.trim().toLowerCase();
-  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(t) || t.length > 255) throw new UserError(`--email ${JSON.stringify(v)} is not an email address`);
+  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(t) || t.length > 255)
+    throw new UserError(`--email ${JSON.stringify(v)} is not an email address`);
   return t;
 }
 

@@ -40,11 +40,22 @@ describe('beacon CLI', () => {
   });
 
   it('creates an agency, printing its API key once and storing only a bcrypt hash', async () => {
-    const r = await beacon(['--json', 'agency', 'create', '--name', 'Acme Digital', '--email', 'Ops@Acme.test']);
+    const r = await beacon([
+      '--json',
+      'agency',
+      'create',
+      '--name',
+      'Acme Digital',
+      '--email',
+      'Ops@Acme.test',
+    ]);
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.api_key).toMatch(/^bk_[0-9a-f]{8}_[A-Za-z0-9]{32}$/);
-    const { rows } = await db.pool.query('SELECT email, api_key, api_key_prefix FROM agencies WHERE id = $1', [out.id]);
+    const { rows } = await db.pool.query(
+      'SELECT email, api_key, api_key_prefix FROM agencies WHERE id = $1',
+      [out.id],
+    );
     expect(rows[0].email).toBe('ops@acme.test');
     expect(rows[0].api_key).not.toContain(out.api_key.slice(12));
     expect(await bcrypt.compare(out.api_key, rows[0].api_key)).toBe(true);
@@ -56,8 +67,12 @@ describe('beacon CLI', () => {
   });
 
   it('rotates an agency key so the old one no longer verifies', async () => {
-    const created = JSON.parse((await beacon(['--json', 'agency', 'create', '--name', 'R', '--email', 'r@r.test'])).stdout);
-    const rotated = JSON.parse((await beacon(['--json', 'agency', 'rotate-key', '--agency', 'r@r.test'])).stdout);
+    const created = JSON.parse(
+      (await beacon(['--json', 'agency', 'create', '--name', 'R', '--email', 'r@r.test'])).stdout,
+    );
+    const rotated = JSON.parse(
+      (await beacon(['--json', 'agency', 'rotate-key', '--agency', 'r@r.test'])).stdout,
+    );
     expect(rotated.api_key).not.toBe(created.api_key);
     const { rows } = await db.pool.query('SELECT api_key FROM agencies WHERE id = $1', [created.id]);
     expect(await bcrypt.compare(created.api_key, rows[0].api_key)).toBe(false);
@@ -65,28 +80,78 @@ describe('beacon CLI', () => {
   });
 
   it('creates a site and prints its script_id and the snippet', async () => {
-    const r = await beacon(['site', 'create', '--agency', 'ops@acme.test', '--name', 'Shop', '--domain', 'https://Shop.Example.com/']);
+    const r = await beacon([
+      'site',
+      'create',
+      '--agency',
+      'ops@acme.test',
+      '--name',
+      'Shop',
+      '--domain',
+      'https://Shop.Example.com/',
+    ]);
     expect(r.code).toBe(0);
     const scriptId = /script_id: ([a-z0-9]{12})/.exec(r.stdout)?.[1];
     expect(scriptId).toBeDefined();
-    expect(r.stdout).toContain(`<script defer data-site="${scriptId}" src="https://c.example.org/v1/beacon.js"></script>`);
+    expect(r.stdout).toContain(
+      `<script defer data-site="${scriptId}" src="https://c.example.org/v1/beacon.js"></script>`,
+    );
     const { rows } = await db.pool.query('SELECT domain, status FROM sites WHERE script_id = $1', [scriptId]);
     expect(rows[0]).toEqual({ domain: 'shop.example.com', status: 'active' });
   });
 
   it('creates a user with a bcrypt password read from stdin', async () => {
-    const r = await beacon(['user', 'create', '--agency', 'ops@acme.test', '--email', 'Ana@Acme.test', '--role', 'viewer'], 'correct horse\n');
+    const r = await beacon(
+      ['user', 'create', '--agency', 'ops@acme.test', '--email', 'Ana@Acme.test', '--role', 'viewer'],
+      'correct horse\n',
+    );
     expect(r.code).toBe(0);
-    const { rows } = await db.pool.query("SELECT role, password_hash FROM dashboard_users WHERE email = 'ana@acme.test'");
+    const { rows } = await db.pool.query(
+      "SELECT role, password_hash FROM dashboard_users WHERE email = 'ana@acme.test'",
+    );
     expect(rows[0].role).toBe('viewer');
     expect(await bcrypt.compare('correct horse', rows[0].password_hash)).toBe(true);
   });
 
   it.each([
-    [['site', 'create', '--agency', 'nobody@x.test', '--name', 'S', '--domain', 'x.com'], /no agency with id or email "nobody@x.test"/],
-    [['site', 'create', '--agency', 'ops@acme.test', '--name', 'S', '--domain', 'not a domain'], /is not a domain name/],
-    [['user', 'create', '--agency', 'ops@acme.test', '--email', 'b@acme.test', '--role', 'owner', '--password', 'longenough'], /--role must be one of admin, user, viewer/],
-    [['user', 'create', '--agency', 'ops@acme.test', '--email', 'b@acme.test', '--role', 'user', '--password', 'short'], /at least 8 characters/],
+    [
+      ['site', 'create', '--agency', 'nobody@x.test', '--name', 'S', '--domain', 'x.com'],
+      /no agency with id or email "nobody@x.test"/,
+    ],
+    [
+      ['site', 'create', '--agency', 'ops@acme.test', '--name', 'S', '--domain', 'not a domain'],
+      /is not a domain name/,
+    ],
+    [
+      [
+        'user',
+        'create',
+        '--agency',
+        'ops@acme.test',
+        '--email',
+        'b@acme.test',
+        '--role',
+        'owner',
+        '--password',
+        'longenough',
+      ],
+      /--role must be one of admin, user, viewer/,
+    ],
+    [
+      [
+        'user',
+        'create',
+        '--agency',
+        'ops@acme.test',
+        '--email',
+        'b@acme.test',
+        '--role',
+        'user',
+        '--password',
+        'short',
+      ],
+      /at least 8 characters/,
+    ],
     [['agency', 'create', '--name', 'X', '--email', 'not-an-email'], /is not an email address/],
     [['agency', 'create', '--name', 'X'], /required option '--email <email>' not specified/],
     [['frobnicate'], /unknown command 'frobnicate'/],
@@ -97,7 +162,9 @@ describe('beacon CLI', () => {
   });
 
   it('names a wrong environment variable and exits 78', async () => {
-    const child = spawn(process.execPath, [BIN, 'migrate'], { env: { PATH: process.env.PATH, DATABASE_POOL_MAX: 'lots' } });
+    const child = spawn(process.execPath, [BIN, 'migrate'], {
+      env: { PATH: process.env.PATH, DATABASE_POOL_MAX: 'lots' },
+    });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     const code = await new Promise((r) => child.on('close', r));

@@ -1,4 +1,12 @@
 export { setting, parsers, type Setting } from './setting.js';
 export { settings, groupTitles } from './settings/index.js';
-export { parseConfig, getConfig, loadConfigOrExit, loadDotEnv, ConfigError, type Config, type Env } from './load.js';
+export {
+  parseConfig,
+  getConfig,
+  loadConfigOrExit,
+  loadDotEnv,
+  ConfigError,
+  type Config,
+  type Env,
+} from './load.js';
 export { renderEnvExample } from './env-example.js';

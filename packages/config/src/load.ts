@@ -5,7 +5,9 @@ type Groups = typeof settings;
 type ValueOf<S> = S extends Setting<infer T> ? T : never;
 
 /** The typed configuration: `config.collector.port`, `config.core.databaseUrl`, ... */
-export type Config = { readonly [G in keyof Groups]: { readonly [K in keyof Groups[G]]: ValueOf<Groups[G][K]> } };
+export type Config = {
+  readonly [G in keyof Groups]: { readonly [K in keyof Groups[G]]: ValueOf<Groups[G][K]> };
+};
 
 export type Env = Readonly<Record<string, string | undefined>>;
 

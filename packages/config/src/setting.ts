@@ -69,14 +69,18 @@ export const parsers = {
     z
       .string()
       .trim()
-      .refine((v) => {
-        try {
-          return protocols.includes(new URL(v).protocol);
-        } catch {
-          return false;
-        }
-      }, `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`),
-  oneOf: <const V extends readonly [string, ...string[]]>(values: V) => z.string().trim().pipe(z.enum(values)),
+      .refine(
+        (v) => {
+          try {
+            return protocols.includes(new URL(v).protocol);
+          } catch {
+            return false;
+          }
+        },
+        `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`,
+      ),
+  oneOf: <const V extends readonly [string, ...string[]]>(values: V) =>
+    z.string().trim().pipe(z.enum(values)),
   /** Comma-separated list; blanks dropped. */
   list: () =>
     z.string().transform((v) =>

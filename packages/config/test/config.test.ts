@@ -29,7 +29,12 @@ describe('config', () => {
   it('names every wrong variable in one error', () => {
     let err: unknown;
     try {
-      parseConfig({ DATABASE_POOL_MAX: 'twenty', REDIS_URL: 'http://x', LOG_LEVEL: 'loud', API_PORT: '70000' });
+      parseConfig({
+        DATABASE_POOL_MAX: 'twenty',
+        REDIS_URL: 'http://x',
+        LOG_LEVEL: 'loud',
+        API_PORT: '70000',
+      });
     } catch (e) {
       err = e;
     }

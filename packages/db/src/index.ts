@@ -1,5 +1,12 @@
 export { createPool, type PoolOptions, type Pool, type PoolClient } from './pool.js';
-export { migrate, ensureDatabase, readMigrations, MIGRATIONS_DIR, MigrationError, type Migration } from './migrate.js';
+export {
+  migrate,
+  ensureDatabase,
+  readMigrations,
+  MIGRATIONS_DIR,
+  MigrationError,
+  type Migration,
+} from './migrate.js';
 export { ensurePartitions, listPartitions, type PartitionInfo } from './partitions.js';
 export { runRetention, monthsBefore, type RetentionOptions, type RetentionReport } from './retention.js';
 export { isRetryablePgError, RETRYABLE_SQLSTATES } from './errors.js';

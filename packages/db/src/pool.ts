@@ -24,7 +24,8 @@ export function createPool(opts: PoolOptions): pg.Pool {
     connectionString: opts.databaseUrl,
     application_name: opts.applicationName,
     max: opts.max ?? 20,
-    statement_timeout: opts.statementTimeoutMs && opts.statementTimeoutMs > 0 ? opts.statementTimeoutMs : undefined,
+    statement_timeout:
+      opts.statementTimeoutMs && opts.statementTimeoutMs > 0 ? opts.statementTimeoutMs : undefined,
     idleTimeoutMillis: 30_000,
     connectionTimeoutMillis: 10_000,
     options: '-c TimeZone=UTC',

@@ -61,14 +61,23 @@ export async function runRetention(pool: pg.Pool, opts: RetentionOptions): Promi
 
   const { rows: old } = await pool.query<{ name: string }>(sql.partitionsBefore, [globalCutoff]);
   for (const p of old) {
-    const { rows } = await pool.query<{ n: number }>(`SELECT count(*)::bigint AS n FROM ${pg.escapeIdentifier(p.name)}`);
+    const { rows } = await pool.query<{ n: number }>(
+      `SELECT count(*)::bigint AS n FROM ${pg.escapeIdentifier(p.name)}`,
+    );
     const n = Number(rows[0]!.n);
     if (!dryRun) await pool.query(`DROP TABLE ${pg.escapeIdentifier(p.name)}`);
     report.droppedPartitions.push({ name: p.name, rows: n });
     log(`${dryRun ? 'would drop' : 'dropped'} partition ${p.name} (${n} rows)`);
   }
   // Rows that sit in the default partition (a month that had no partition) follow the same cutoff.
-  report.deletedEvents += await deleteOrCount(pool, null, globalCutoff, opts.batchSize, dryRun, 'events_default');
+  report.deletedEvents += await deleteOrCount(
+    pool,
+    null,
+    globalCutoff,
+    opts.batchSize,
+    dryRun,
+    'events_default',
+  );
 
   for (const a of agencies) {
     const cutoff = monthsBefore(now, a.months);
@@ -99,7 +108,11 @@ async function deleteOrCount(
 ): Promise<number> {
   const statements = {
     events: { count: sql.countEventsBefore, del: sql.deleteEventsBatch, args: [siteIds, cutoff] },
-    events_default: { count: sql.countDefaultPartitionBefore, del: sql.deleteDefaultPartitionBatch, args: [cutoff] },
+    events_default: {
+      count: sql.countDefaultPartitionBefore,
+      del: sql.deleteDefaultPartitionBatch,
+      args: [cutoff],
+    },
     sessions: { count: sql.countSessionsBefore, del: sql.deleteSessionsBatch, args: [siteIds, cutoff] },
   }[table];
   if (dryRun) {

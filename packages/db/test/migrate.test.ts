@@ -39,7 +39,9 @@ describe('migrations', () => {
       await migrate(db.url, { dir });
       const file = join(dir, '0001_schema.sql');
       await writeFile(file, `${await readFile(file, 'utf8')}\n-- edited\n`);
-      await expect(migrate(db.url, { dir })).rejects.toThrow(/0001_schema.sql was changed after it was applied/);
+      await expect(migrate(db.url, { dir })).rejects.toThrow(
+        /0001_schema.sql was changed after it was applied/,
+      );
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -49,7 +51,10 @@ describe('migrations', () => {
     const dir = await mkdtemp(join(tmpdir(), 'beacon-mig-'));
     try {
       await cp(MIGRATIONS_DIR, dir, { recursive: true });
-      await writeFile(join(dir, '9999_broken.sql'), 'CREATE TABLE half_done (id int);\nSELECT no_such_function();\n');
+      await writeFile(
+        join(dir, '9999_broken.sql'),
+        'CREATE TABLE half_done (id int);\nSELECT no_such_function();\n',
+      );
       await expect(migrate(db.url, { dir })).rejects.toThrow(/9999_broken.sql failed/);
       const c = new pg.Client({ connectionString: db.url });
       await c.connect();

@@ -18,20 +18,28 @@ async function insertEvent(id: string, at: string): Promise<void> {
 }
 
 async function partitionOf(id: string): Promise<string> {
-  const { rows } = await db.pool.query<{ p: string }>('SELECT tableoid::regclass::text AS p FROM events WHERE id = $1', [id]);
+  const { rows } = await db.pool.query<{ p: string }>(
+    'SELECT tableoid::regclass::text AS p FROM events WHERE id = $1',
+    [id],
+  );
   return rows[0]!.p;
 }
 
 describe('monthly partitions of events', () => {
   it('creates the months ahead across a year edge with UTC month bounds', async () => {
-    const created = await ensurePartitions(db.pool, { monthsAhead: 2, now: new Date('2027-12-15T10:00:00Z') });
+    const created = await ensurePartitions(db.pool, {
+      monthsAhead: 2,
+      now: new Date('2027-12-15T10:00:00Z'),
+    });
     expect(created).toEqual(['events_2027_12', 'events_2028_01', 'events_2028_02']);
     const all = await listPartitions(db.pool);
     const dec = all.find((p) => p.name === 'events_2027_12')!;
     expect(dec.rangeStart.toISOString()).toBe('2027-12-01T00:00:00.000Z');
     expect(dec.rangeEnd.toISOString()).toBe('2028-01-01T00:00:00.000Z');
     // Again: nothing to do.
-    expect(await ensurePartitions(db.pool, { monthsAhead: 2, now: new Date('2027-12-31T23:59:59Z') })).toEqual([]);
+    expect(
+      await ensurePartitions(db.pool, { monthsAhead: 2, now: new Date('2027-12-31T23:59:59Z') }),
+    ).toEqual([]);
   });
 
   it('routes rows by the instant in UTC at the month edge', async () => {
@@ -50,7 +58,9 @@ describe('monthly partitions of events', () => {
     expect(await partitionOf('00000000-0000-7000-8000-000000000010')).toBe('events_default');
     expect(await partitionOf('00000000-0000-7000-8000-000000000011')).toBe('events_default');
 
-    expect(await ensurePartitions(db.pool, { monthsAhead: 0, now: new Date('2030-05-02T00:00:00Z') })).toEqual(['events_2030_05']);
+    expect(
+      await ensurePartitions(db.pool, { monthsAhead: 0, now: new Date('2030-05-02T00:00:00Z') }),
+    ).toEqual(['events_2030_05']);
     expect(await partitionOf('00000000-0000-7000-8000-000000000010')).toBe('events_2030_05');
     expect(await partitionOf('00000000-0000-7000-8000-000000000011')).toBe('events_default');
     const { rows } = await db.pool.query<{ n: number }>(

@@ -8,10 +8,14 @@ import { createTestDatabase, type TestDatabase } from '@beacon/testkit';
  * docs/query-plans.md shows the plans this test guards.
  */
 const seedText = readFileSync(new URL('./fixtures/SEED.md', import.meta.url), 'utf8');
-const samplesText = seedText.slice(seedText.indexOf('## Sample Queries'), seedText.indexOf('## Performance Considerations'));
-const samples = [...samplesText.matchAll(/### (.+)\n```sql\n([\s\S]+?)```/g)].map(
-  (m) => ({ title: m[1]!, sql: m[2]!.replace(/'abc123def456'/g, "'site07'") }),
+const samplesText = seedText.slice(
+  seedText.indexOf('## Sample Queries'),
+  seedText.indexOf('## Performance Considerations'),
 );
+const samples = [...samplesText.matchAll(/### (.+)\n```sql\n([\s\S]+?)```/g)].map((m) => ({
+  title: m[1]!,
+  sql: m[2]!.replace(/'abc123def456'/g, "'site07'"),
+}));
 
 interface PlanNode {
   'Node Type': string;
@@ -60,19 +64,28 @@ describe('plans of the seed sample queries', () => {
     ]);
   });
 
-  it.each(samples.map((s) => [s.title, s.sql]))('%s: reads the site through an index, no sequential scan', async (_title, sql) => {
-    const { rows } = await db.pool.query(`EXPLAIN (FORMAT JSON) ${sql}`);
-    const all = nodes(rows[0]['QUERY PLAN'][0].Plan as PlanNode);
-    const scans = all.filter((n) => n['Relation Name']?.startsWith('events'));
-    expect(scans.length).toBeGreaterThan(0);
-    // Sequential scans of partitions that hold no rows (months ahead) are the right plan; of ones that do, not.
-    const { rows: sizes } = await db.pool.query<{ relname: string; n: number }>(
-      "SELECT relname, reltuples::int AS n FROM pg_class WHERE relname LIKE 'events%' AND relkind = 'r'",
-    );
-    const populated = new Set(sizes.filter((r) => r.n > 0).map((r) => r.relname));
-    expect(populated.size).toBeGreaterThanOrEqual(2);
-    const seqScans = scans.filter((n) => n['Node Type'] === 'Seq Scan' && populated.has(n['Relation Name']!));
-    expect(seqScans.map((n) => n['Relation Name'])).toEqual([]);
-    expect(all.some((n) => /idx_events_site_time|events_\w*site_id_server_timestamp/.test(n['Index Name'] ?? ''))).toBe(true);
-  });
+  it.each(samples.map((s) => [s.title, s.sql]))(
+    '%s: reads the site through an index, no sequential scan',
+    async (_title, sql) => {
+      const { rows } = await db.pool.query(`EXPLAIN (FORMAT JSON) ${sql}`);
+      const all = nodes(rows[0]['QUERY PLAN'][0].Plan as PlanNode);
+      const scans = all.filter((n) => n['Relation Name']?.startsWith('events'));
+      expect(scans.length).toBeGreaterThan(0);
+      // Sequential scans of partitions that hold no rows (months ahead) are the right plan; of ones that do, not.
+      const { rows: sizes } = await db.pool.query<{ relname: string; n: number }>(
+        "SELECT relname, reltuples::int AS n FROM pg_class WHERE relname LIKE 'events%' AND relkind = 'r'",
+      );
+      const populated = new Set(sizes.filter((r) => r.n > 0).map((r) => r.relname));
+      expect(populated.size).toBeGreaterThanOrEqual(2);
+      const seqScans = scans.filter(
+        (n) => n['Node Type'] === 'Seq Scan' && populated.has(n['Relation Name']!),
+      );
+      expect(seqScans.map((n) => n['Relation Name'])).toEqual([]);
+      expect(
+        all.some((n) =>
+          /idx_events_site_time|events_\w*site_id_server_timestamp/.test(n['Index Name'] ?? ''),
+        ),
+      ).toBe(true);
+    },
+  );
 });

@@ -30,17 +30,19 @@ async function seed(): Promise<void> {
         "INSERT INTO events (id, site_id, event_name, server_timestamp, session_id) VALUES ($1, $2, 'page_view', $3, $4)",
         [`00000000-0000-7000-8000-${String(n).padStart(12, '0')}`, site, t, `${site}-${t}`],
       );
-      await db.pool.query('INSERT INTO sessions (session_id, site_id, started_at, ended_at) VALUES ($1, $2, $3, $3)', [
-        `${site}-${t}`,
-        site,
-        t,
-      ]);
+      await db.pool.query(
+        'INSERT INTO sessions (session_id, site_id, started_at, ended_at) VALUES ($1, $2, $3, $3)',
+        [`${site}-${t}`, site, t],
+      );
     }
 }
 
 async function remaining(table: 'events' | 'sessions', site: string): Promise<string[]> {
   const col = table === 'events' ? 'server_timestamp' : 'started_at';
-  const { rows } = await db.pool.query<{ t: Date }>(`SELECT ${col} AS t FROM ${table} WHERE site_id = $1 ORDER BY 1`, [site]);
+  const { rows } = await db.pool.query<{ t: Date }>(
+    `SELECT ${col} AS t FROM ${table} WHERE site_id = $1 ORDER BY 1`,
+    [site],
+  );
   return rows.map((r) => r.t.toISOString());
 }
 
@@ -89,14 +91,20 @@ describe('retention', () => {
       '2026-11-01T00:00:00.000Z',
     ]);
     // Agency short: rows older than 3 months deleted to the second.
-    expect(await remaining('events', 'site_b')).toEqual(['2026-08-15T12:00:01.000Z', '2026-11-01T00:00:00.000Z']);
+    expect(await remaining('events', 'site_b')).toEqual([
+      '2026-08-15T12:00:01.000Z',
+      '2026-11-01T00:00:00.000Z',
+    ]);
     // Sessions follow each agency's months exactly (not partitioned).
     expect(await remaining('sessions', 'site_a')).toEqual([
       '2026-08-15T11:59:59.000Z',
       '2026-08-15T12:00:01.000Z',
       '2026-11-01T00:00:00.000Z',
     ]);
-    expect(await remaining('sessions', 'site_b')).toEqual(['2026-08-15T12:00:01.000Z', '2026-11-01T00:00:00.000Z']);
+    expect(await remaining('sessions', 'site_b')).toEqual([
+      '2026-08-15T12:00:01.000Z',
+      '2026-11-01T00:00:00.000Z',
+    ]);
     expect(report.deletedEvents).toBe(2);
     expect(report.agencies.find((a) => a.months === 3)).toMatchObject({ events: 2, sessions: 4 });
 
@@ -115,7 +123,9 @@ describe('retention', () => {
     const report = await runRetention(db.pool, { defaultMonths: 13, batchSize: 1000, now: NOW });
     expect(report.longestMonths).toBe(24);
     expect(report.droppedPartitions).toEqual([]);
-    expect(report.agencies.find((a) => a.agencyId === '00000000-0000-0000-0000-00000000000a')!.months).toBe(13);
+    expect(report.agencies.find((a) => a.agencyId === '00000000-0000-0000-0000-00000000000a')!.months).toBe(
+      13,
+    );
     // Agency long (13 < 24) now loses its rows older than 13 months row by row.
     expect(await remaining('events', 'site_a')).toEqual([
       '2026-08-15T11:59:59.000Z',

@@ -37,7 +37,14 @@ async function dbColumns(): Promise<Map<string, DbColumn>> {
 describe('migrated schema against SEED.md', () => {
   it('parses the six tables and their indexes out of the seed document', () => {
     const tables = new Set(seed.columns.map((c) => c.table));
-    expect([...tables].sort()).toEqual(['agencies', 'companies', 'dashboard_users', 'events', 'sessions', 'sites']);
+    expect([...tables].sort()).toEqual([
+      'agencies',
+      'companies',
+      'dashboard_users',
+      'events',
+      'sessions',
+      'sites',
+    ]);
     expect(seed.columns.filter((c) => c.table === 'events')).toHaveLength(69);
     expect(seed.indexes.length).toBeGreaterThanOrEqual(22);
   });
@@ -48,7 +55,8 @@ describe('migrated schema against SEED.md', () => {
     for (const c of seed.columns) {
       const got = cols.get(`${c.table}.${c.name}`);
       if (!got) problems.push(`missing ${c.table}.${c.name}`);
-      else if (got.type !== pgTypeOf(c.type)) problems.push(`${c.table}.${c.name}: ${got.type} != ${pgTypeOf(c.type)}`);
+      else if (got.type !== pgTypeOf(c.type))
+        problems.push(`${c.table}.${c.name}: ${got.type} != ${pgTypeOf(c.type)}`);
     }
     expect(problems).toEqual([]);
   });
@@ -59,20 +67,25 @@ describe('migrated schema against SEED.md', () => {
       SELECT conrelid::regclass::text AS tbl, contype AS type,
              (SELECT string_agg(attname, ',') FROM pg_attribute WHERE attrelid = conrelid AND attnum = ANY(conkey)) AS cols
       FROM pg_constraint WHERE connamespace = 'public'::regnamespace`);
-    const has = (tbl: string, type: string, col: string) => uniques.some((u) => u.tbl === tbl && u.type === type && u.cols === col);
+    const has = (tbl: string, type: string, col: string) =>
+      uniques.some((u) => u.tbl === tbl && u.type === type && u.cols === col);
     const problems: string[] = [];
     for (const c of seed.columns) {
       const text = `${c.constraints} ${c.description}`;
       const got = cols.get(`${c.table}.${c.name}`)!;
-      if (/NOT NULL/.test(c.constraints) && got.is_nullable !== 'NO') problems.push(`${c.table}.${c.name} should be NOT NULL`);
+      if (/NOT NULL/.test(c.constraints) && got.is_nullable !== 'NO')
+        problems.push(`${c.table}.${c.name} should be NOT NULL`);
       if (/PRIMARY KEY/.test(text) && c.table !== 'events' && !has(c.table, 'p', c.name))
         problems.push(`${c.table}.${c.name} should be the primary key`);
-      if (/\bUNIQUE\b|\(UNIQUE\)/.test(text) && !has(c.table, 'u', c.name)) problems.push(`${c.table}.${c.name} should be UNIQUE`);
-      if (/FOREIGN KEY/.test(c.constraints) && !has(c.table, 'f', c.name)) problems.push(`${c.table}.${c.name} should be a FK`);
+      if (/\bUNIQUE\b|\(UNIQUE\)/.test(text) && !has(c.table, 'u', c.name))
+        problems.push(`${c.table}.${c.name} should be UNIQUE`);
+      if (/FOREIGN KEY/.test(c.constraints) && !has(c.table, 'f', c.name))
+        problems.push(`${c.table}.${c.name} should be a FK`);
       const dflt = /DEFAULT (.+)$/.exec(c.constraints)?.[1];
       if (dflt) {
         const expected = dflt.replace(/^NOW\(\)$/, 'now()');
-        if (!got.column_default?.startsWith(expected)) problems.push(`${c.table}.${c.name} default ${got.column_default} != ${expected}`);
+        if (!got.column_default?.startsWith(expected))
+          problems.push(`${c.table}.${c.name} default ${got.column_default} != ${expected}`);
       }
     }
     expect(problems).toEqual([]);
@@ -89,7 +102,10 @@ describe('migrated schema against SEED.md', () => {
     for (const i of seed.indexes) {
       const got = byName.get(i.name);
       expect({ name: i.name, exists: Boolean(got) }).toEqual({ name: i.name, exists: true });
-      const m = /^CREATE (UNIQUE )?INDEX \S+ ON (?:ONLY )?public\.(\w+) USING btree \((.+?)\)(?: WHERE (.+))?$/.exec(got!.indexdef);
+      const m =
+        /^CREATE (UNIQUE )?INDEX \S+ ON (?:ONLY )?public\.(\w+) USING btree \((.+?)\)(?: WHERE (.+))?$/.exec(
+          got!.indexdef,
+        );
       expect(m).not.toBeNull();
       expect({ name: i.name, table: m![2], unique: Boolean(m![1]), columns: norm(m![3]!) }).toEqual({
         name: i.name,

@@ -35,11 +35,20 @@ export function parseSeed(path: string): { columns: SeedColumn[]; indexes: SeedI
     }
     const idx = /^CREATE (UNIQUE )?INDEX (\w+) ON (\w+)\(([^)]*)\)(?: WHERE (.+?))?;/.exec(line.trim());
     if (idx) {
-      indexes.push({ table: idx[3]!, name: idx[2]!, unique: Boolean(idx[1]), columns: idx[4]!, where: idx[5] ?? null });
+      indexes.push({
+        table: idx[3]!,
+        name: idx[2]!,
+        unique: Boolean(idx[1]),
+        columns: idx[4]!,
+        where: idx[5] ?? null,
+      });
       continue;
     }
     if (!line.startsWith('|') || !table) continue;
-    const cells = line.split('|').slice(1, -1).map((c) => c.trim());
+    const cells = line
+      .split('|')
+      .slice(1, -1)
+      .map((c) => c.trim());
     if (cells[0] === 'Column') {
       header = cells;
       continue;

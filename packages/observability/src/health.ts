@@ -26,12 +26,23 @@ export async function runReadiness(checks: readonly ReadinessCheck[]): Promise<R
       let timer: NodeJS.Timeout | undefined;
       try {
         const timeout = new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS);
+          timer = setTimeout(
+            () => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)),
+            CHECK_TIMEOUT_MS,
+          );
         });
         const result = (await Promise.race([c.check(), timeout])) ?? { ok: true };
-        report.checks[c.name] = { ok: result.ok, detail: result.detail, ms: Math.round(performance.now() - started) };
+        report.checks[c.name] = {
+          ok: result.ok,
+          detail: result.detail,
+          ms: Math.round(performance.now() - started),
+        };
       } catch (err) {
-        report.checks[c.name] = { ok: false, error: (err as Error).message, ms: Math.round(performance.now() - started) };
+        report.checks[c.name] = {
+          ok: false,
+          error: (err as Error).message,
+          ms: Math.round(performance.now() - started),
+        };
       } finally {
         clearTimeout(timer);
       }
@@ -58,7 +69,12 @@ export function handleOps(ops: OpsEndpoints, req: IncomingMessage, res: ServerRe
   const path = (req.url ?? '/').split('?', 1)[0];
   if (req.method !== 'GET' && req.method !== 'HEAD') return false;
   if (path === '/healthz') {
-    send(res, 200, 'application/json', JSON.stringify({ status: 'ok', uptime_s: Math.round(process.uptime()) }));
+    send(
+      res,
+      200,
+      'application/json',
+      JSON.stringify({ status: 'ok', uptime_s: Math.round(process.uptime()) }),
+    );
     return true;
   }
   if (path === '/readyz') {
@@ -68,7 +84,8 @@ export function handleOps(ops: OpsEndpoints, req: IncomingMessage, res: ServerRe
         if (!accepting) report.ready = false;
         send(res, report.ready ? 200 : 503, 'application/json', JSON.stringify({ ...report, accepting }));
       },
-      (err: Error) => send(res, 503, 'application/json', JSON.stringify({ ready: false, error: err.message })),
+      (err: Error) =>
+        send(res, 503, 'application/json', JSON.stringify({ ready: false, error: err.message })),
     );
     return true;
   }

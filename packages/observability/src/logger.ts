@@ -15,7 +15,14 @@ export function createLogger(service: string, level: string, destination?: Desti
       formatters: { level: (label) => ({ level: label }) },
       // Never log credentials that may ride along in objects we log.
       redact: {
-        paths: ['password', '*.password', 'apiKey', '*.apiKey', 'req.headers.authorization', 'req.headers.cookie'],
+        paths: [
+          'password',
+          '*.password',
+          'apiKey',
+          '*.apiKey',
+          'req.headers.authorization',
+          'req.headers.cookie',
+        ],
         censor: '[redacted]',
       },
     },

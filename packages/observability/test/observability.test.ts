@@ -11,7 +11,15 @@ function sink(): { stream: Writable; lines: () => Record<string, unknown>[] } {
       cb();
     },
   });
-  return { stream, lines: () => chunks.join('').trim().split('\n').map((l) => JSON.parse(l)) };
+  return {
+    stream,
+    lines: () =>
+      chunks
+        .join('')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l)),
+  };
 }
 
 describe('logger', () => {
@@ -22,13 +30,21 @@ describe('logger', () => {
     log.info({ site_id: 'abc' }, 'hit accepted');
     const lines = s.lines();
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({ service: 'collector', level: 'info', msg: 'hit accepted', site_id: 'abc' });
+    expect(lines[0]).toMatchObject({
+      service: 'collector',
+      level: 'info',
+      msg: 'hit accepted',
+      site_id: 'abc',
+    });
     expect(new Date(lines[0]!.time as string).toISOString()).toBe(lines[0]!.time);
   });
 
   it('redacts passwords and authorization headers', () => {
     const s = sink();
-    createLogger('api', 'info', s.stream).info({ password: 'hunter2', req: { headers: { authorization: 'Bearer x' } } }, 'login');
+    createLogger('api', 'info', s.stream).info(
+      { password: 'hunter2', req: { headers: { authorization: 'Bearer x' } } },
+      'login',
+    );
     const line = JSON.stringify(s.lines()[0]);
     expect(line).not.toContain('hunter2');
     expect(line).not.toContain('Bearer x');
@@ -40,8 +56,15 @@ describe('ops endpoints', () => {
   const counter = new Counter({ name: 'beacon_test_things_total', help: 'things', registers: [registry] });
   let healthy = true;
   const checks: ReadinessCheck[] = [
-    { name: 'postgres', check: async () => (healthy ? { ok: true } : Promise.reject(new Error('connection refused'))) },
-    { name: 'geoip', optional: true, check: async () => ({ ok: false, detail: 'no City database configured' }) },
+    {
+      name: 'postgres',
+      check: async () => (healthy ? { ok: true } : Promise.reject(new Error('connection refused'))),
+    },
+    {
+      name: 'geoip',
+      optional: true,
+      check: async () => ({ ok: false, detail: 'no City database configured' }),
+    },
   ];
   let base = '';
   let close: () => void;
@@ -64,7 +87,11 @@ describe('ops endpoints', () => {
     let r = await fetch(`${base}/readyz`);
     expect(r.status).toBe(200);
     const ok = await r.json();
-    expect(ok.checks.geoip).toMatchObject({ ok: false, optional: true, detail: 'no City database configured' });
+    expect(ok.checks.geoip).toMatchObject({
+      ok: false,
+      optional: true,
+      detail: 'no City database configured',
+    });
     healthy = false;
     r = await fetch(`${base}/readyz`);
     expect(r.status).toBe(503);

@@ -3,7 +3,8 @@
  * cuts strings to `max`, the writer encodes COPY by `type`, tests compare this list with the migrated
  * table. A migration that adds a column adds it here too (a test fails otherwise).
  */
-export type ColumnType = 'uuid' | 'varchar' | 'text' | 'int' | 'bigint' | 'decimal' | 'bool' | 'jsonb' | 'timestamptz';
+export type ColumnType =
+  'uuid' | 'varchar' | 'text' | 'int' | 'bigint' | 'decimal' | 'bool' | 'jsonb' | 'timestamptz';
 
 export interface ColumnDef {
   readonly name: string;
@@ -109,7 +110,9 @@ export type EventColumnName = (typeof EVENT_COLUMNS)[number]['name'];
 
 export const EVENT_COLUMN_NAMES: readonly EventColumnName[] = EVENT_COLUMNS.map((col) => col.name);
 
-export const EVENT_COLUMN_BY_NAME: ReadonlyMap<string, ColumnDef> = new Map(EVENT_COLUMNS.map((col) => [col.name, col]));
+export const EVENT_COLUMN_BY_NAME: ReadonlyMap<string, ColumnDef> = new Map(
+  EVENT_COLUMNS.map((col) => [col.name, col]),
+);
 
 /** Cuts a string to the column's length in characters (PostgreSQL counts characters, not bytes). */
 export function fitToColumn(name: EventColumnName, value: string): string {

@@ -3,9 +3,7 @@
  * control characters (tab, newline and carriage return are kept only where asked) and replaces lone
  * UTF-16 surrogates, which PostgreSQL would refuse as invalid UTF-8.
  */
-// eslint-disable-next-line no-control-regex
 const CONTROL_ALL = /[\u0000-\u001f\u007f-\u009f]/g;
-// eslint-disable-next-line no-control-regex
 const CONTROL_KEEP_WS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 

@@ -45,7 +45,9 @@ export async function createTestDatabase(opts: { migrated?: boolean } = {}): Pro
     for (let attempt = 0; ; attempt++) {
       try {
         await c.query(
-          migrated && template ? `CREATE DATABASE ${name} TEMPLATE ${pg.escapeIdentifier(template)}` : `CREATE DATABASE ${name}`,
+          migrated && template
+            ? `CREATE DATABASE ${name} TEMPLATE ${pg.escapeIdentifier(template)}`
+            : `CREATE DATABASE ${name}`,
         );
         return;
       } catch (err) {

@@ -29,12 +29,18 @@ export function registerAgency(program: Command, ctx: () => CliContext): void {
       try {
         const { rows } = await c
           .pool()
-          .query(adminSql.insertAgency, [opts.name, opts.email, key.hash, key.prefix, JSON.stringify(config)]);
+          .query(adminSql.insertAgency, [
+            opts.name,
+            opts.email,
+            key.hash,
+            key.prefix,
+            JSON.stringify(config),
+          ]);
         const a = rows[0];
-        c.out(
-          `agency ${a.id} created\nAPI key (shown once, keep it safe): ${key.key}`,
-          { ...a, api_key: key.key },
-        );
+        c.out(`agency ${a.id} created\nAPI key (shown once, keep it safe): ${key.key}`, {
+          ...a,
+          api_key: key.key,
+        });
       } catch (err) {
         if ((err as { code?: string }).code === '23505')
           throw new UserError(`an agency with email ${opts.email} already exists`);

@@ -5,7 +5,8 @@ import type { CliContext } from '../context.js';
 /** Creates the database when missing, applies pending migrations and ensures the partitions ahead. */
 export async function runMigrate(ctx: CliContext, log: (msg: string) => void): Promise<string[]> {
   const cfg = ctx.config();
-  if (await ensureDatabase(cfg.core.databaseUrl)) log(`created database ${new URL(cfg.core.databaseUrl).pathname.slice(1)}`);
+  if (await ensureDatabase(cfg.core.databaseUrl))
+    log(`created database ${new URL(cfg.core.databaseUrl).pathname.slice(1)}`);
   const result = await migrate(cfg.core.databaseUrl, { log });
   await ensurePartitions(ctx.pool(), { monthsAhead: cfg.storage.partitionMonthsAhead });
   return result.applied;
@@ -18,6 +19,8 @@ export function registerMigrate(program: Command, ctx: () => CliContext): void {
     .action(async () => {
       const c = ctx();
       const applied = await runMigrate(c, (m) => (c.json ? undefined : console.error(m)));
-      c.out(applied.length ? `applied ${applied.length} migration(s)` : 'database is up to date', { applied });
+      c.out(applied.length ? `applied ${applied.length} migration(s)` : 'database is up to date', {
+        applied,
+      });
     });
 }

@@ -15,7 +15,8 @@ export function registerSite(program: Command, ctx: () => CliContext): void {
     .requiredOption('--name <name>', 'display name', nonEmpty('--name', 255))
     .requiredOption('--domain <domain>', 'the site domain, e.g. example.com', domainArg)
     .option('--script-id <id>', 'choose the script_id instead of a random one', (v) => {
-      if (!/^[a-z0-9_-]{4,50}$/i.test(v)) throw new UserError('--script-id must be 4-50 letters, digits, _ or -');
+      if (!/^[a-z0-9_-]{4,50}$/i.test(v))
+        throw new UserError('--script-id must be 4-50 letters, digits, _ or -');
       return v;
     })
     .action(async (opts: { agency: string; name: string; domain: string; scriptId?: string }) => {
@@ -32,7 +33,8 @@ export function registerSite(program: Command, ctx: () => CliContext): void {
           { ...rows[0], snippet },
         );
       } catch (err) {
-        if ((err as { code?: string }).code === '23505') throw new UserError(`script_id ${scriptId} is taken`);
+        if ((err as { code?: string }).code === '23505')
+          throw new UserError(`script_id ${scriptId} is taken`);
         throw err;
       }
     });

@@ -32,18 +32,27 @@ export function registerUser(program: Command, ctx: () => CliContext): void {
     .requiredOption('--agency <id|email>', 'the agency the user belongs to')
     .requiredOption('--email <email>', 'login email (unique)', emailArg)
     .requiredOption('--role <role>', `one of ${ROLES.join(', ')}`, (v) => {
-      if (!(ROLES as readonly string[]).includes(v)) throw new UserError(`--role must be one of ${ROLES.join(', ')}`);
+      if (!(ROLES as readonly string[]).includes(v))
+        throw new UserError(`--role must be one of ${ROLES.join(', ')}`);
       return v;
     })
     .option('--password <password>', 'the password (visible in shell history: prefer the prompt)')
     .option('--first-name <name>', 'first name', nonEmpty('--first-name', 100))
     .option('--last-name <name>', 'last name', nonEmpty('--last-name', 100))
     .action(
-      async (opts: { agency: string; email: string; role: string; password?: string; firstName?: string; lastName?: string }) => {
+      async (opts: {
+        agency: string;
+        email: string;
+        role: string;
+        password?: string;
+        firstName?: string;
+        lastName?: string;
+      }) => {
         const c = ctx();
         const agency = await findAgencyOrFail(c, opts.agency);
         const password = await obtainPassword(opts.password);
-        if (password.length < MIN_PASSWORD) throw new UserError(`the password must have at least ${MIN_PASSWORD} characters`);
+        if (password.length < MIN_PASSWORD)
+          throw new UserError(`the password must have at least ${MIN_PASSWORD} characters`);
         try {
           const { rows } = await c
             .pool()
@@ -57,7 +66,8 @@ export function registerUser(program: Command, ctx: () => CliContext): void {
             ]);
           c.out(`user ${rows[0].email} (${rows[0].role}) created for ${agency.name}`, rows[0]);
         } catch (err) {
-          if ((err as { code?: string }).code === '23505') throw new UserError(`a user with email ${opts.email} already exists`);
+          if ((err as { code?: string }).code === '23505')
+            throw new UserError(`a user with email ${opts.email} already exists`);
           throw err;
         }
       },

@@ -2,7 +2,12 @@ import { parsers as p, setting } from '../setting.js';
 
 /** HTTP intake: ports, proxies, limits, micro-batching. */
 export const collector = {
-  port: setting('COLLECTOR_PORT', p.int(0, 65535), 8080, 'Port of the collector (hits, tracker script, metrics).'),
+  port: setting(
+    'COLLECTOR_PORT',
+    p.int(0, 65535),
+    8080,
+    'Port of the collector (hits, tracker script, metrics).',
+  ),
   host: setting('COLLECTOR_HOST', p.string({ min: 1 }), '0.0.0.0', 'Address the collector listens on.'),
   publicUrl: setting(
     'COLLECTOR_PUBLIC_URL',

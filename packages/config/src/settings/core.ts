@@ -26,7 +26,12 @@ export const core = {
     30_000,
     'statement_timeout of pool connections, in ms (0 = none). Migrations and retention set their own.',
   ),
-  redisUrl: setting('REDIS_URL', p.url(['redis:', 'rediss:']), 'redis://127.0.0.1:6379', 'Redis 7 URL for the queues.'),
+  redisUrl: setting(
+    'REDIS_URL',
+    p.url(['redis:', 'rediss:']),
+    'redis://127.0.0.1:6379',
+    'Redis 7 URL for the queues.',
+  ),
   queuePrefix: setting(
     'QUEUE_PREFIX',
     p.string({ min: 1, max: 64 }).regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only'),
