@@ -1,6 +1,8 @@
 // One jest run for the whole tree. TypeScript is compiled by @swc/jest (no type-check: `pnpm build`
 // does that) and run as native ESM (node --experimental-vm-modules), the way the services run.
 // Workspace packages resolve to their sources, so tests need no build of the package under test.
+// Measured with --no-cache on 4 test files (23 tests): @swc/jest 4.0-4.3 s wall, ts-jest 29 (ESM,
+// type-checking) 7.5-8.4 s; type errors are caught by `pnpm build`, which the test command runs first.
 import { existsSync } from 'node:fs';
 
 const packages = ['config', 'observability', 'schema', 'db', 'queue', 'testkit'];
