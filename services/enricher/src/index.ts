@@ -1,0 +1,290 @@
+import type { Server } from 'node:http';
+import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { Config } from '@beacon/config';
+import { createPool, type Pool } from '@beacon/db';
+import { createLogger, createRegistry, startOpsServer, type Logger, type ReadinessCheck } from '@beacon/observability';
+import { createRedis, QUEUE_EVENTS, QUEUE_HITS, type Redis } from '@beacon/queue';
+import type { Registry } from 'prom-client';
+import { claimEventIds } from './dedupe.js';
+import { createDeviceParser, type DeviceParser } from './device.js';
+import { enrichHits, eventsJobId, InvalidJobError, toEnrichedJob, type DeadHit } from './enrich.js';
+import { enricherMetrics } from './metrics.js';
+import { createNetworkLookup, type NetworkLookup } from './network/lookup.js';
+import type { DropReason, EventRow, Step } from './pipeline.js';
+import { SiteCache } from './sites.js';
+import { upsertDeadEvents } from './sql/dead-events.js';
+import { buildSteps, type StepDeps } from './steps.js';
+
+export { buildSteps, type StepDeps } from './steps.js';
+export { createDeviceParser, parseDevice, type DeviceParser } from './device.js';
+export { createNetworkLookup, type NetworkLookup, type NetworkOptions } from './network/lookup.js';
+export { anonymizeIp } from './anonymize.js';
+export { enrichHits, eventsJobId, PoisonHitError, InvalidJobError } from './enrich.js';
+export * from './pipeline.js';
+
+export interface EnricherOverrides {
+  logger?: Logger;
+  registry?: Registry;
+  /** A pool to use (and not close); otherwise one is created from config.core. */
+  pool?: Pool;
+  /** Shared lookups (tests and the benchmark reuse one across workers: the default geo data is ~140 MB). */
+  network?: NetworkLookup;
+  device?: DeviceParser;
+  /** Port of /metrics /healthz /readyz; 0 = ephemeral (tests); null = no ops server. */
+  metricsPort?: number | null;
+  /** Replaces the step list (the benchmark's pass-through worker uses []). */
+  steps?: (deps: StepDeps) => Step[];
+}
+
+export interface EnricherHandle {
+  /** Port of the ops server (0 when none). */
+  readonly port: number;
+  readonly registry: Registry;
+  readonly network: NetworkLookup;
+  readonly device: DeviceParser;
+  readonly steps: readonly Step[];
+  /** Cumulative ms and count per step, in step order (benchmark figures). */
+  stepTotals(): { name: string; ms: number; count: number }[];
+  /** Stops taking jobs, lets the active ones finish (bounded), closes connections. */
+  close(): Promise<void>;
+}
+
+/**
+ * Shutdown budget: Kubernetes' default grace period is 30 s; finishing active jobs within 20 s leaves
+ * room for closing connections before SIGKILL. An unfinished job is simply retried by another worker
+ * (its events job id is derived from the raw job id, so nothing doubles).
+ */
+const CLOSE_DEADLINE_MS = 20_000;
+
+export async function startEnricher(config: Config, overrides: EnricherOverrides = {}): Promise<EnricherHandle> {
+  const c = config.enricher;
+  const logger = overrides.logger ?? createLogger('enricher', config.core.logLevel);
+  const registry = overrides.registry ?? createRegistry('enricher');
+  const metrics = enricherMetrics(registry);
+  const ownPool = !overrides.pool;
+  const pool =
+    overrides.pool ??
+    createPool({
+      databaseUrl: config.core.databaseUrl,
+      applicationName: 'beacon-enricher',
+      max: Math.min(config.core.databasePoolMax, 5),
+      statementTimeoutMs: config.core.databaseStatementTimeoutMs,
+      logger,
+    });
+
+  const started = performance.now();
+  const ownNetwork = !overrides.network;
+  const network =
+    overrides.network ??
+    createNetworkLookup({
+      cityDb: c.geoipCityDb,
+      asnDb: c.geoipAsnDb,
+      ispDb: c.geoipIspDb,
+      anonymousIpDb: c.geoipAnonymousIpDb,
+      enterpriseDb: c.geoipEnterpriseDb,
+      domainDb: c.geoipDomainDb,
+      defaultGeo: c.defaultGeo,
+      defaultAsn: c.defaultAsn,
+      listsDir: c.networkListsDir,
+      watchIntervalMs: c.dataWatchIntervalMs,
+      ipCacheSize: c.ipCacheSize,
+      logger,
+    });
+  const device = overrides.device ?? createDeviceParser(c.uaCacheSize);
+  const steps = (overrides.steps ?? buildSteps)({ device, network });
+  const sources = network.sources();
+  for (const s of sources) {
+    if (s.state === 'not_configured') continue;
+    metrics.dataSources.labels(s.name).set(s.state === 'loaded' ? 1 : 0);
+    if (s.state === 'loaded') logger.info({ source: s.name, path: s.path, loadMs: s.loadMs, info: s.info }, 'data source loaded');
+    else logger.warn({ source: s.name, path: s.path, state: s.state, error: s.error }, 'data source unavailable: its fields stay null');
+  }
+  const notConfigured = sources.filter((s) => s.state === 'not_configured').map((s) => s.name);
+  logger.info(
+    { notConfigured, loadMs: Math.round(performance.now() - started), rssMB: Math.round(process.memoryUsage().rss / 1e6) },
+    'enricher data ready',
+  );
+
+  const sites = new SiteCache(pool, c.siteCacheTtlMs);
+  const prefix = config.core.queuePrefix;
+  const connection = createRedis(config.core.redisUrl, 'worker');
+  const redis: Redis = createRedis(config.core.redisUrl, 'worker');
+  const eventsQueue = new Queue(QUEUE_EVENTS, { connection, prefix });
+  const hitsQueue = new Queue(QUEUE_HITS, { connection, prefix });
+
+  const stepChildren = steps.map((s) => metrics.stepDuration.labels(s.name));
+  const stepMs = new Float64Array(steps.length);
+  const stepCount = new Float64Array(steps.length);
+  const onStep = (i: number, ms: number) => {
+    stepMs[i]! += ms;
+    stepCount[i]! += 1;
+    stepChildren[i]!.observe(ms / 1000);
+  };
+  const last = { ua: { hits: 0, misses: 0 }, ip: { hits: 0, misses: 0 }, site: { hits: 0, misses: 0 } };
+  const flushCacheStats = () => {
+    for (const [name, s] of [
+      ['ua', device.stats],
+      ['ip', network.stats],
+      ['site', sites.stats],
+    ] as const) {
+      const l = last[name];
+      if (s.hits > l.hits) metrics.cache.labels(name, 'hit').inc(s.hits - l.hits);
+      if (s.misses > l.misses) metrics.cache.labels(name, 'miss').inc(s.misses - l.misses);
+      l.hits = s.hits;
+      l.misses = s.misses;
+    }
+  };
+
+  async function processJob(job: Job): Promise<{ rows: number; dropped: number; dead: number }> {
+    const t0 = performance.now();
+    const jobId = String(job.id);
+    let out;
+    try {
+      out = await enrichHits(job.data, jobId, sites, steps, onStep);
+    } catch (err) {
+      if (err instanceof InvalidJobError) {
+        logger.error({ jobId, err: err.message }, 'not a raw job: failed without retry');
+        throw new UnrecoverableError(err.message);
+      }
+      throw err;
+    }
+    const dropped: Partial<Record<DropReason, number>> = { ...out.dropped };
+    // Client-retry dedupe, one pipelined round trip for the job.
+    const claims: { siteId: string; eventId: string; hitId: string; row: EventRow }[] = [];
+    const rows: EventRow[] = [];
+    for (const k of out.kept) {
+      if (k.eventId) claims.push({ siteId: k.siteId, eventId: k.eventId, hitId: k.row.id as string, row: k.row });
+    }
+    const keep = await claimEventIds(redis, prefix, c.dedupeTtlSeconds, claims);
+    const duplicate = new Set<EventRow>();
+    claims.forEach((cl, i) => {
+      if (!keep[i]) duplicate.add(cl.row);
+    });
+    for (const k of out.kept) if (!duplicate.has(k.row)) rows.push(k.row);
+    if (duplicate.size) dropped.duplicate = (dropped.duplicate ?? 0) + duplicate.size;
+
+    if (out.dead.length) await writeDead(pool, out.dead);
+    if (rows.length) {
+      await eventsQueue.add('events', toEnrichedJob(rows), {
+        jobId: eventsJobId(jobId),
+        attempts: 10,
+        backoff: { type: 'exponential', delay: 1_000 },
+        // Kept an hour after completion so a late retry of the raw job re-adds a job id BullMQ still knows.
+        removeOnComplete: { age: 3_600, count: 100_000 },
+        removeOnFail: false,
+      });
+    }
+    // Counted once the job's effects are durable (a failed attempt counts nothing; its retry will).
+    let droppedTotal = 0;
+    for (const [reason, n] of Object.entries(dropped)) {
+      metrics.dropped.labels(reason).inc(n);
+      droppedTotal += n;
+    }
+    if (rows.length) metrics.events.labels('enriched').inc(rows.length);
+    if (droppedTotal) metrics.events.labels('dropped').inc(droppedTotal);
+    if (out.dead.length) {
+      metrics.events.labels('dead').inc(out.dead.length);
+      logger.warn({ jobId, dead: out.dead.length, first: out.dead[0]!.error }, 'hits sent to dead_events');
+    }
+    flushCacheStats();
+    metrics.jobDuration.observe((performance.now() - t0) / 1000);
+    return { rows: rows.length, dropped: droppedTotal, dead: out.dead.length };
+  }
+
+  const worker = new Worker(QUEUE_HITS, processJob, {
+    connection,
+    prefix,
+    concurrency: c.concurrency,
+    autorun: true,
+  });
+  worker.on('failed', (job, err) => logger.warn({ jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, 'raw job failed'));
+  worker.on('error', (err) => logger.error({ err: err.message }, 'worker error'));
+
+  const queueTimer = setInterval(() => {
+    for (const [name, q] of [
+      [QUEUE_HITS, hitsQueue],
+      [QUEUE_EVENTS, eventsQueue],
+    ] as const)
+      q.getJobCounts('waiting', 'active', 'delayed', 'failed').then(
+        (counts) => {
+          for (const [state, n] of Object.entries(counts)) metrics.queueJobs.labels(name, state).set(n);
+        },
+        () => undefined,
+      );
+  }, 5_000);
+  queueTimer.unref();
+
+  let accepting = true;
+  const checks: ReadinessCheck[] = [
+    { name: 'postgres', check: async () => void (await pool.query('SELECT 1')) },
+    {
+      name: 'redis',
+      check: async () => {
+        await redis.ping();
+      },
+    },
+    {
+      name: 'data',
+      optional: true,
+      check: async () => {
+        const list = network.sources();
+        const bad = list.filter((s) => s.state === 'missing' || s.state === 'failed');
+        return { ok: bad.length === 0, detail: Object.fromEntries(list.map((s) => [s.name, s])) };
+      },
+    },
+  ];
+  let server: Server | null = null;
+  const port = overrides.metricsPort === undefined ? c.metricsPort : overrides.metricsPort;
+  if (port !== null) server = await startOpsServer({ registry, checks, accepting: () => accepting }, port);
+  const address = server?.address();
+  const boundPort = address && typeof address === 'object' ? address.port : 0;
+  logger.info({ port: boundPort, concurrency: c.concurrency, steps: steps.map((s) => s.name) }, 'enricher started');
+
+  let closing: Promise<void> | null = null;
+  return {
+    port: boundPort,
+    registry,
+    network,
+    device,
+    steps,
+    stepTotals: () => steps.map((s, i) => ({ name: s.name, ms: stepMs[i]!, count: stepCount[i]! })),
+    close() {
+      closing ??= (async () => {
+        accepting = false;
+        clearInterval(queueTimer);
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          worker.close(),
+          new Promise<void>((resolve) => {
+            timer = setTimeout(() => {
+              logger.warn('active jobs did not finish in time; they will be retried');
+              void worker.close(true);
+              resolve();
+            }, CLOSE_DEADLINE_MS);
+          }),
+        ]);
+        clearTimeout(timer);
+        await eventsQueue.close();
+        await hitsQueue.close();
+        await Promise.all([connection.quit().catch(() => undefined), redis.quit().catch(() => undefined)]);
+        if (server) await new Promise<void>((r) => server!.close(() => r()));
+        if (ownNetwork) network.close();
+        if (ownPool) await pool.end();
+        logger.info('enricher stopped');
+      })();
+      return closing;
+    },
+  };
+}
+
+async function writeDead(pool: Pool, dead: readonly DeadHit[]): Promise<void> {
+  // One row per id (a job can carry a poison hit twice): the last one wins.
+  const byId = new Map(dead.map((d) => [d.id, d]));
+  const list = [...byId.values()];
+  await pool.query(upsertDeadEvents, [
+    list.map((d) => d.id),
+    list.map((d) => d.siteId),
+    list.map((d) => JSON.stringify(d.payload)),
+    list.map((d) => d.error.slice(0, 10_000)),
+  ]);
+}
