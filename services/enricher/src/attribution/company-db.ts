@@ -1,0 +1,87 @@
+import maxmind, { type Reader, type Response } from 'maxmind';
+import type { CompanyRecord } from './company-ranges.js';
+
+/**
+ * Source (2a) of company identification: an optional MaxMind-format company database
+ * (COMPANY_MMDB_PATH), read with the `maxmind` reader (geoip2-node refuses unknown database types).
+ * Two record layouts are understood:
+ *  - Beacon's: { company: { name, domain, industry, employees, revenue?, country_code } }
+ *  - GeoIP2 Enterprise / ISP: { traits: { organization, domain, user_type, isp } } or the flat ISP
+ *    record { organization, isp }: used only when it names a business (see businessFromOrgRecord).
+ * The file is watched and reloaded in place when it changes.
+ */
+export interface CompanyDbHit {
+  readonly company: CompanyRecord;
+  /** Beacon layout: the database says this is a company. Enterprise layout: derived from the org. */
+  readonly layout: 'company' | 'enterprise';
+  readonly userType: string | null;
+}
+
+interface BeaconCompanyRecord {
+  company?: {
+    name?: string;
+    domain?: string;
+    industry?: string;
+    employees?: string;
+    employee_count?: string;
+    revenue?: string;
+  };
+  traits?: { organization?: string; domain?: string; user_type?: string; isp?: string };
+  organization?: string;
+  isp?: string;
+  domain?: string;
+}
+
+const str = (v: unknown): string | null => (typeof v === 'string' && v.trim() ? v.trim() : null);
+
+export class CompanyDb {
+  private constructor(
+    private readonly reader: Reader<Response>,
+    readonly databaseType: string,
+  ) {}
+
+  static async open(path: string, opts: { watch?: boolean } = {}): Promise<CompanyDb> {
+    // Response is mmdb-lib's union of MaxMind layouts; Beacon's layout is read through a cast below.
+    const reader = await maxmind.open<Response>(path, { watchForUpdates: opts.watch ?? false });
+    return new CompanyDb(reader, reader.metadata.databaseType);
+  }
+
+  /** The record for `ip` in either layout, or null (not found, not an IP, or nothing company-like). */
+  lookup(ip: string | null | undefined): CompanyDbHit | null {
+    if (!ip) return null;
+    let rec: BeaconCompanyRecord | null;
+    try {
+      rec = this.reader.get(ip) as BeaconCompanyRecord | null;
+    } catch {
+      return null; // not an IP address
+    }
+    if (!rec) return null;
+    const c = rec.company;
+    const name = str(c?.name);
+    if (c && name) {
+      return {
+        layout: 'company',
+        userType: 'business',
+        company: {
+          name,
+          domain: str(c.domain)?.toLowerCase() ?? null,
+          industry: str(c.industry),
+          employeeCount: str(c.employees) ?? str(c.employee_count),
+          revenue: str(c.revenue),
+        },
+      };
+    }
+    const t = rec.traits ?? rec;
+    const org = str(t.organization);
+    if (!org) return null;
+    return {
+      layout: 'enterprise',
+      userType: str((t as { user_type?: string }).user_type),
+      company: { name: org, domain: str(t.domain)?.toLowerCase() ?? null, industry: null, employeeCount: null, revenue: null },
+    };
+  }
+
+  close(): void {
+    // maxmind's watcher is a fs.watchFile listener; the reader holds no other resource.
+  }
+}
