@@ -55,7 +55,7 @@ export function loadNetworkLists(dir: string = DEFAULT_LISTS_DIR): NetworkLists 
   if (!existsSync(dir)) throw new Error(`network lists folder not found: ${dir}`);
   const hostingAsns = new Set<number>();
   for (const l of lines(join(dir, 'bad-asn-list/bad-asn-list.csv')).slice(1)) {
-    const asn = Number(l.split(',', 1)[0]);
+    const asn = Number(l.split(',', 1)[0]!.replace(/"/g, '').trim());
     if (Number.isInteger(asn) && asn > 0) hostingAsns.add(asn);
   }
   const badAsn = hostingAsns.size;
