@@ -15,6 +15,16 @@ export interface ReferrerMatch {
   readonly source: string | null;
 }
 
+/**
+ * Hosts missing from Matomo's lists, added by Beacon (same shape as the lists). Keep it short: a gap
+ * worth fixing belongs upstream (github.com/matomo-org/searchengine-and-social-list).
+ */
+export const BEACON_EXTRA_LISTS: CompactLists = {
+  search: {},
+  social: { 'Lnk.Bio': ['lnk.bio'] },
+  ai: { 'Character.AI': ['character.ai'], Poe: ['poe.com'] },
+};
+
 interface CompactLists {
   search: Record<string, string[]>;
   social: Record<string, string[]>;
@@ -64,7 +74,7 @@ const EMAIL_SUFFIXES = [
  * "lightmailer", "mailbusiness", "messagerie", the dereferrer of GMX/Web.de/1&1 ("deref-gmx"). A prefix
  * of at most four letters keeps news sites such as "dailymail" out.
  */
-const EMAIL_LABEL = /^(?:[a-z]{0,4}mail[a-z]{0,8}\d*|lightmailer(?:-[a-z]+)?|messagerie[a-z]*\d*|deref-.+)$/;
+const EMAIL_LABEL = /^(?:[a-z]{0,4}mail[a-z0-9]{0,8}|lightmailer(?:-[a-z]+)?|messagerie[a-z]*\d*|deref-.+)$/;
 
 function parentDomains(host: string): string[] {
   const out = [host];
@@ -103,7 +113,9 @@ export class ReferrerLists {
           const target = host.includes('{}') ? this.wildcard : this.exact;
           if (!target.has(host)) target.set(host, match);
           if (!host.includes('{}')) {
-            const brand = host.split('.').at(-2);
+            // "facebook" from facebook.com; only from bare domains (gemini.google.com names no brand).
+            const labels = host.split('.');
+            const brand = labels.length === 2 ? labels[0] : undefined;
             if (brand && brand.length >= 4 && !this.sourceNames.has(brand)) this.sourceNames.set(brand, match);
             if (!this.sourceNames.has(host)) this.sourceNames.set(host, match);
           }
@@ -111,8 +123,11 @@ export class ReferrerLists {
       }
     };
     add('ai', lists.ai);
+    add('ai', BEACON_EXTRA_LISTS.ai);
     add('social', lists.social);
+    add('social', BEACON_EXTRA_LISTS.social);
     add('search', lists.search);
+    add('search', BEACON_EXTRA_LISTS.search);
     // Short names campaigns use in utm_source that the lists do not spell out.
     const alias = (a: string, b: string) => {
       const m = this.sourceNames.get(b);
@@ -136,6 +151,9 @@ export class ReferrerLists {
   /** Classifies a referrer host (lower-case, without "www."). Self-referrals are the caller's business. */
   classifyHost(host: string): ReferrerMatch {
     if (hasSuffix(host, PAID_SUFFIXES)) return { cls: 'paid', source: null };
+    // A host a list names exactly wins over the webmail rule (go.mail.ru is Mail.ru's search).
+    const exact = this.exact.get(host);
+    if (exact) return exact;
     const labels = host.split('.');
     if (hasSuffix(host, EMAIL_SUFFIXES) || labels.slice(0, -1).some((l) => EMAIL_LABEL.test(l)))
       return { cls: 'email', source: null };
