@@ -3,11 +3,14 @@ import { deviceStep, type DeviceParser } from './device.js';
 import { networkStep, type NetworkLookup } from './network/lookup.js';
 import { botPolicyStep, botStep } from './bot.js';
 import { anonymizeIpStep } from './anonymize.js';
+import { attributionSteps, defaultAttributionDeps, type AttributionDeps } from './attribution/index.js';
 
 /** What the steps look things up in (built once per worker, reloaded in place). */
 export interface StepDeps {
   readonly device: DeviceParser;
   readonly network: NetworkLookup;
+  /** Referrer lists, agency ranges, company DB (attribution/runtime.ts); default: lists only. */
+  readonly attribution?: AttributionDeps;
 }
 
 /**
@@ -20,7 +23,7 @@ export function buildSteps(deps: StepDeps): Step[] {
     networkStep(deps.network),
     botStep(),
     botPolicyStep(),
-    // ── attribution steps (src/attribution) go here, in STEP_ORDER order ──
+    ...attributionSteps(deps.attribution ?? defaultAttributionDeps()),
     anonymizeIpStep(),
   ];
 }

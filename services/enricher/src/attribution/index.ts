@@ -13,3 +13,4 @@ export { identifyCompany, companyFromOrgRecord, isAnonymisingNetwork, CONFIDENCE
 export { classifyNetworkName, companyNameFromNetwork, type NetworkKind } from './business-network.js';
 export { CompanyDirectory, companiesOfRows, type CompanyDetails } from './companies-directory.js';
 export { decideVisitorType, visitorType, type VisitorType, type VisitorTypeDecision } from './visitor-type.js';
+export { startAttribution, defaultAttributionDeps, referrerLists, type AttributionRuntime } from './runtime.js';

@@ -1,0 +1,80 @@
+import type { Config } from '@beacon/config';
+import type { Pool } from '@beacon/db';
+import type { Logger } from '@beacon/observability';
+import { CompanyDirectory, companiesOfRows } from './companies-directory.js';
+import { CompanyDb } from './company-db.js';
+import { AgencyRangeStore } from './company-ranges.js';
+import { ReferrerLists } from './referrer-lists.js';
+import type { AttributionDeps } from './steps.js';
+
+let defaultLists: ReferrerLists | null = null;
+
+/** Matomo's lists, loaded once per process (about 1 ms; shared by every worker of the process). */
+export function referrerLists(): ReferrerLists {
+  return (defaultLists ??= ReferrerLists.load());
+}
+
+/** Deps without databases: referrer lists only (company identification from network data alone). */
+export function defaultAttributionDeps(): AttributionDeps {
+  return { referrers: referrerLists(), agencyRanges: null, companyDb: null };
+}
+
+export type CompanyRowLike = Parameters<typeof companiesOfRows>[0][number];
+
+/** What the worker holds for attribution: the step deps plus the per-job company completion. */
+export interface AttributionRuntime {
+  readonly deps: AttributionDeps;
+  readonly directory: CompanyDirectory;
+  /**
+   * Per job, after the steps: completes company_industry/employee_count/revenue from the `companies`
+   * table (one query for uncached domains) and returns EnrichedJob.companies for the writer's upsert.
+   */
+  completeJob(rows: readonly CompanyRowLike[]): Promise<ReturnType<typeof companiesOfRows>>;
+  /** /readyz detail. */
+  status(): { agencyRangeAgencies: number; companyDb: string | null };
+  close(): void;
+}
+
+/**
+ * Starts the attribution data: agency IP ranges (loaded now, polled every COMPANY_RANGES_RELOAD_SECONDS),
+ * the optional company database (COMPANY_MMDB_PATH, watched), the `companies` directory cache. A
+ * company database that cannot be opened is logged and left out (its fields stay null), like the
+ * network databases.
+ */
+export async function startAttribution(
+  cfg: Config['attribution'],
+  pool: Pool,
+  logger: Logger,
+  onCompaniesCache?: (result: 'hit' | 'miss') => void,
+): Promise<AttributionRuntime> {
+  const agencyRanges = new AgencyRangeStore(pool, {
+    reloadMs: cfg.companyRangesReloadSeconds * 1000,
+    onLoad: (i) => logger.info(i, 'agency company ranges loaded'),
+    onError: (err) => logger.warn({ err: (err as Error).message }, 'agency company ranges: reload failed; keeping the loaded ones'),
+  });
+  await agencyRanges.start();
+  let companyDb: CompanyDb | null = null;
+  if (cfg.companyMmdbPath) {
+    try {
+      companyDb = await CompanyDb.open(cfg.companyMmdbPath, { watch: true });
+      logger.info({ path: cfg.companyMmdbPath, type: companyDb.databaseType }, 'company database loaded');
+    } catch (err) {
+      logger.warn({ path: cfg.companyMmdbPath, err: (err as Error).message }, 'company database unavailable: source skipped');
+    }
+  }
+  const directory = new CompanyDirectory(pool, { ttlMs: cfg.companyCacheTtlSeconds * 1000, onCache: onCompaniesCache });
+  const deps: AttributionDeps = { referrers: referrerLists(), agencyRanges, companyDb };
+  return {
+    deps,
+    directory,
+    async completeJob(rows) {
+      await directory.complete(rows);
+      return companiesOfRows(rows);
+    },
+    status: () => ({ agencyRangeAgencies: agencyRanges.agencies, companyDb: companyDb?.databaseType ?? null }),
+    close() {
+      agencyRanges.close();
+      companyDb?.close();
+    },
+  };
+}
