@@ -86,7 +86,7 @@ export function formatIp(family: 4 | 6, value: bigint): string {
   // Longest run of two or more zero groups becomes "::" (first one on ties).
   let best = -1;
   let bestLen = 1;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (groups[i] !== 0) {
       i++;
       continue;
@@ -125,10 +125,12 @@ export function parseIpRange(text: string): IpRange {
     const width = ip.family === 4 ? 32 : 128;
     // "::ffff:10.0.0.0/104" style masks of a mapped address count in the IPv6 width.
     const mappedV6 = ip.family === 4 && t.slice(0, slash).includes(':');
-    if (!/^\d{1,3}$/.test(bitsText)) throw new IpRangeError(`${JSON.stringify(t)}: prefix length must be a number`);
+    if (!/^\d{1,3}$/.test(bitsText))
+      throw new IpRangeError(`${JSON.stringify(t)}: prefix length must be a number`);
     let bits = Number(bitsText);
     if (mappedV6) bits -= 96;
-    if (bits < 0 || bits > width) throw new IpRangeError(`${JSON.stringify(t)}: prefix length must be 0-${width}`);
+    if (bits < 0 || bits > width)
+      throw new IpRangeError(`${JSON.stringify(t)}: prefix length must be 0-${width}`);
     const hostBits = BigInt(width - bits);
     const hostMask = (1n << hostBits) - 1n;
     if ((ip.value & hostMask) !== 0n)
@@ -140,7 +142,8 @@ export function parseIpRange(text: string): IpRange {
     const a = parseIp(t.slice(0, dash));
     const b = parseIp(t.slice(dash + 1));
     if (!a || !b) throw new IpRangeError(`${JSON.stringify(t)}: not "start-end" of two IP addresses`);
-    if (a.family !== b.family) throw new IpRangeError(`${JSON.stringify(t)}: start and end are of different IP versions`);
+    if (a.family !== b.family)
+      throw new IpRangeError(`${JSON.stringify(t)}: start and end are of different IP versions`);
     if (a.value > b.value) throw new IpRangeError(`${JSON.stringify(t)}: start is after end`);
     return { family: a.family, start: a.value, end: b.value };
   }

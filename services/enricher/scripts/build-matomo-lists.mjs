@@ -13,7 +13,8 @@ const dir = fileURLToPath(new URL('../data/matomo/', import.meta.url));
 
 function unquote(v) {
   const t = v.trim();
-  if ((t.startsWith("'") && t.endsWith("'")) || (t.startsWith('"') && t.endsWith('"'))) return t.slice(1, -1).replace(/''/g, "'");
+  if ((t.startsWith("'") && t.endsWith("'")) || (t.startsWith('"') && t.endsWith('"')))
+    return t.slice(1, -1).replace(/''/g, "'");
   return t;
 }
 
@@ -64,5 +65,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const lists = build();
   writeFileSync(dir + 'referers.json', `${JSON.stringify(lists)}\n`);
   const n = (o) => Object.values(o).reduce((a, v) => a + v.length, 0);
-  console.log(`referers.json: ${n(lists.search)} search, ${n(lists.social)} social, ${n(lists.ai)} ai patterns`);
+  console.log(
+    `referers.json: ${n(lists.search)} search, ${n(lists.social)} social, ${n(lists.ai)} ai patterns`,
+  );
 }

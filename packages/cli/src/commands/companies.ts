@@ -79,16 +79,29 @@ export function parseRangesCsv(text: string): { rows: RangeRow[]; problems: CsvP
     const e = err as { message: string; lines?: number };
     return { rows: [], problems: [{ line: e.lines ?? 0, message: `not valid CSV: ${e.message}` }] };
   }
-  if (records.length === 0) return { rows: [], problems: [{ line: 1, message: 'the file has no header row' }] };
-  const header = records[0]!.record.map((h) => ALIASES[h.trim().toLowerCase().replace(/[\s-]+/g, '_')] ?? null);
+  if (records.length === 0)
+    return { rows: [], problems: [{ line: 1, message: 'the file has no header row' }] };
+  const header = records[0]!.record.map(
+    (h) =>
+      ALIASES[
+        h
+          .trim()
+          .toLowerCase()
+          .replace(/[\s-]+/g, '_')
+      ] ?? null,
+  );
   const col = (key: string) => header.indexOf(key);
   const problems: CsvProblem[] = [];
   const headerLine = records[0]!.info.lines;
   const hasRange = col('range') >= 0;
   const hasBounds = col('start') >= 0 && col('end') >= 0;
   if (!hasRange && !hasBounds)
-    problems.push({ line: headerLine, message: 'the header needs a "range" (or "cidr") column, or "range_start" and "range_end"' });
-  if (col('name') < 0) problems.push({ line: headerLine, message: 'the header needs a "company_name" (or "name") column' });
+    problems.push({
+      line: headerLine,
+      message: 'the header needs a "range" (or "cidr") column, or "range_start" and "range_end"',
+    });
+  if (col('name') < 0)
+    problems.push({ line: headerLine, message: 'the header needs a "company_name" (or "name") column' });
   if (problems.length > 0) return { rows: [], problems };
 
   const rows: RangeRow[] = [];
@@ -111,9 +124,15 @@ export function parseRangesCsv(text: string): { rows: RangeRow[]; problems: CsvP
       const name = get('name');
       if (!name) throw new IpRangeError('company name is empty');
       if (name.length > 255) throw new IpRangeError('company name is longer than 255 characters');
-      let domain = get('domain')?.toLowerCase().replace(/^https?:\/\//, '').replace(/\/.*$/, '').replace(/^www\./, '') ?? null;
+      let domain =
+        get('domain')
+          ?.toLowerCase()
+          .replace(/^https?:\/\//, '')
+          .replace(/\/.*$/, '')
+          .replace(/^www\./, '') ?? null;
       if (domain === '') domain = null;
-      if (domain && !DOMAIN.test(domain)) throw new IpRangeError(`domain ${JSON.stringify(get('domain'))} is not a domain name`);
+      if (domain && !DOMAIN.test(domain))
+        throw new IpRangeError(`domain ${JSON.stringify(get('domain'))} is not a domain name`);
       const limit = (v: string | null, max: number, what: string) => {
         if (v && v.length > max) throw new IpRangeError(`${what} is longer than ${max} characters`);
         return v;
@@ -143,73 +162,87 @@ export function registerCompanies(program: Command, ctx: () => CliContext): void
   companies
     .command('import')
     .description("import an agency's IP-range -> company CSV (replaces its ranges unless --append)")
-    .argument('<file>', 'CSV file with a header row: range (or range_start,range_end), company_name, domain, industry, employee_count, revenue')
+    .argument(
+      '<file>',
+      'CSV file with a header row: range (or range_start,range_end), company_name, domain, industry, employee_count, revenue',
+    )
     .requiredOption('--agency <id|email>', 'the agency whose ranges these are')
     .option('--append', 'add to the agency ranges instead of replacing them')
     .option('--skip-invalid', 'import the good lines even when some lines are bad (they are still reported)')
     .option('--dry-run', 'check the file and report; change nothing')
-    .action(async (file: string, opts: { agency: string; append?: boolean; skipInvalid?: boolean; dryRun?: boolean }) => {
-      const c = ctx();
-      let text: string;
-      try {
-        text = await readFile(file, 'utf8');
-      } catch (err) {
-        throw new UserError(`cannot read ${file}: ${(err as Error).message}`);
-      }
-      const { rows, problems } = parseRangesCsv(text);
-      const shown = problems.slice(0, 50).map((p) => `  line ${p.line}: ${p.message}`);
-      if (problems.length > 50) shown.push(`  ... and ${problems.length - 50} more`);
-      if (problems.length > 0) process.stderr.write(`${file}: ${problems.length} bad line(s)\n${shown.join('\n')}\n`);
-      if (problems.length > 0 && (!opts.skipInvalid || rows.length === 0))
-        throw new UserError(`nothing imported: fix the lines above${rows.length > 0 ? ' or pass --skip-invalid' : ''}`);
-      const agency = await findAgencyOrFail(c, opts.agency);
-      if (opts.dryRun) {
-        c.out(`${rows.length} range(s) valid for ${agency.name}; nothing imported (--dry-run)`, {
-          agency_id: agency.id,
-          valid: rows.length,
-          invalid: problems,
-          imported: 0,
-        });
-        return;
-      }
-      const client = await c.pool().connect();
-      let replaced = 0;
-      try {
-        await client.query('BEGIN');
-        if (!opts.append) replaced = (await client.query(companiesSql.deleteAgencyRanges, [agency.id])).rowCount ?? 0;
-        for (let i = 0; i < rows.length; i += CHUNK) {
-          const part = rows.slice(i, i + CHUNK);
-          await client.query(companiesSql.insertAgencyRanges, [
-            agency.id,
-            part.map((r) => r.start),
-            part.map((r) => r.end),
-            part.map((r) => r.name),
-            part.map((r) => r.domain),
-            part.map((r) => r.industry),
-            part.map((r) => r.employeeCount),
-            part.map((r) => r.revenue),
-          ]);
+    .action(
+      async (
+        file: string,
+        opts: { agency: string; append?: boolean; skipInvalid?: boolean; dryRun?: boolean },
+      ) => {
+        const c = ctx();
+        let text: string;
+        try {
+          text = await readFile(file, 'utf8');
+        } catch (err) {
+          throw new UserError(`cannot read ${file}: ${(err as Error).message}`);
         }
-        await client.query('COMMIT');
-      } catch (err) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw err;
-      } finally {
-        client.release();
-      }
-      const { rows: count } = await c.pool().query<{ count: string }>(companiesSql.countAgencyRanges, [agency.id]);
-      c.out(
-        `imported ${rows.length} range(s) for ${agency.name}` +
-          (opts.append ? '' : ` (replaced ${replaced})`) +
-          `; the agency now has ${count[0]!.count}` +
-          (problems.length > 0 ? `; skipped ${problems.length} bad line(s)` : ''),
-        {
-          agency_id: agency.id,
-          imported: rows.length,
-          replaced: opts.append ? 0 : replaced,
-          total: Number(count[0]!.count),
-          invalid: problems,
-        },
-      );
-    });
+        const { rows, problems } = parseRangesCsv(text);
+        const shown = problems.slice(0, 50).map((p) => `  line ${p.line}: ${p.message}`);
+        if (problems.length > 50) shown.push(`  ... and ${problems.length - 50} more`);
+        if (problems.length > 0)
+          process.stderr.write(`${file}: ${problems.length} bad line(s)\n${shown.join('\n')}\n`);
+        if (problems.length > 0 && (!opts.skipInvalid || rows.length === 0))
+          throw new UserError(
+            `nothing imported: fix the lines above${rows.length > 0 ? ' or pass --skip-invalid' : ''}`,
+          );
+        const agency = await findAgencyOrFail(c, opts.agency);
+        if (opts.dryRun) {
+          c.out(`${rows.length} range(s) valid for ${agency.name}; nothing imported (--dry-run)`, {
+            agency_id: agency.id,
+            valid: rows.length,
+            invalid: problems,
+            imported: 0,
+          });
+          return;
+        }
+        const client = await c.pool().connect();
+        let replaced = 0;
+        try {
+          await client.query('BEGIN');
+          if (!opts.append)
+            replaced = (await client.query(companiesSql.deleteAgencyRanges, [agency.id])).rowCount ?? 0;
+          for (let i = 0; i < rows.length; i += CHUNK) {
+            const part = rows.slice(i, i + CHUNK);
+            await client.query(companiesSql.insertAgencyRanges, [
+              agency.id,
+              part.map((r) => r.start),
+              part.map((r) => r.end),
+              part.map((r) => r.name),
+              part.map((r) => r.domain),
+              part.map((r) => r.industry),
+              part.map((r) => r.employeeCount),
+              part.map((r) => r.revenue),
+            ]);
+          }
+          await client.query('COMMIT');
+        } catch (err) {
+          await client.query('ROLLBACK').catch(() => undefined);
+          throw err;
+        } finally {
+          client.release();
+        }
+        const { rows: count } = await c
+          .pool()
+          .query<{ count: string }>(companiesSql.countAgencyRanges, [agency.id]);
+        c.out(
+          `imported ${rows.length} range(s) for ${agency.name}` +
+            (opts.append ? '' : ` (replaced ${replaced})`) +
+            `; the agency now has ${count[0]!.count}` +
+            (problems.length > 0 ? `; skipped ${problems.length} bad line(s)` : ''),
+          {
+            agency_id: agency.id,
+            imported: rows.length,
+            replaced: opts.append ? 0 : replaced,
+            total: Number(count[0]!.count),
+            invalid: problems,
+          },
+        );
+      },
+    );
 }

@@ -7,7 +7,7 @@ export const attribution = {
     p.path(),
     '',
     'Optional MaxMind-format company database (records {company:{name,domain,industry,employees,revenue}}, or a ' +
-      'GeoIP2 Enterprise/ISP file): second source of company identification after the agencies\' IP ranges. ' +
+      "GeoIP2 Enterprise/ISP file): second source of company identification after the agencies' IP ranges. " +
       'Empty = not configured. Reloaded when the file changes.',
   ),
   companyRangesReloadSeconds: setting(

@@ -53,9 +53,18 @@ const PAID_MEDIUM = /^(.*cp.*|ppc|retargeting|paid.*)$/;
 const DISPLAY_MEDIUM = new Set(['display', 'banner', 'expandable', 'interstitial', 'cpm']);
 const EMAIL_MEDIUM = new Set(['email', 'e-mail', 'e_mail', 'e mail', 'newsletter', 'mail']);
 const AFFILIATE_MEDIUM = new Set(['affiliate', 'affiliates', 'partner', 'partners']);
-const SOCIAL_MEDIUM = new Set(['social', 'social-network', 'social-media', 'sm', 'social network', 'social media', 'social_media']);
+const SOCIAL_MEDIUM = new Set([
+  'social',
+  'social-network',
+  'social-media',
+  'sm',
+  'social network',
+  'social media',
+  'social_media',
+]);
 const REFERRAL_MEDIUM = new Set(['referral', 'app', 'link']);
-const EMAIL_SOURCE = /(^|[^a-z])(e-?mail|newsletter|mailchimp|klaviyo|sendgrid|hubspot_email|brevo)([^a-z]|$)/;
+const EMAIL_SOURCE =
+  /(^|[^a-z])(e-?mail|newsletter|mailchimp|klaviyo|sendgrid|hubspot_email|brevo)([^a-z]|$)/;
 const SOCIAL_AD_CLICK_IDS = ['twclid', 'li_fat_id', 'epik', 'sccid', 'rdt_cid'];
 const SEARCH_AD_CLICK_IDS = ['gbraid', 'wbraid', 'msclkid', 'yclid'];
 

@@ -85,7 +85,8 @@ export class CompanyDirectory {
    */
   async complete(rows: readonly CompanyRowFields[]): Promise<number> {
     const domains: string[] = [];
-    for (const r of rows) if (typeof r.company_domain === 'string' && r.company_domain) domains.push(r.company_domain);
+    for (const r of rows)
+      if (typeof r.company_domain === 'string' && r.company_domain) domains.push(r.company_domain);
     if (domains.length === 0) return 0;
     const details = await this.lookup(domains);
     let changed = 0;
@@ -93,9 +94,18 @@ export class CompanyDirectory {
       const d = typeof r.company_domain === 'string' ? details.get(r.company_domain) : undefined;
       if (!d) continue;
       let touched = false;
-      if (r.company_industry == null && d.industry) ((r.company_industry = d.industry), (touched = true));
-      if (r.company_employee_count == null && d.employeeCount) ((r.company_employee_count = d.employeeCount), (touched = true));
-      if (r.company_revenue == null && d.revenue) ((r.company_revenue = d.revenue), (touched = true));
+      if (r.company_industry == null && d.industry) {
+        r.company_industry = d.industry;
+        touched = true;
+      }
+      if (r.company_employee_count == null && d.employeeCount) {
+        r.company_employee_count = d.employeeCount;
+        touched = true;
+      }
+      if (r.company_revenue == null && d.revenue) {
+        r.company_revenue = d.revenue;
+        touched = true;
+      }
       if (touched) changed++;
     }
     return changed;
@@ -112,8 +122,23 @@ export class CompanyDirectory {
  */
 export function companiesOfRows(
   rows: readonly CompanyRowFields[],
-): { domain: string; name: string | null; industry: string | null; employee_count: string | null; revenue: string | null }[] {
-  const byDomain = new Map<string, { domain: string; name: string | null; industry: string | null; employee_count: string | null; revenue: string | null }>();
+): {
+  domain: string;
+  name: string | null;
+  industry: string | null;
+  employee_count: string | null;
+  revenue: string | null;
+}[] {
+  const byDomain = new Map<
+    string,
+    {
+      domain: string;
+      name: string | null;
+      industry: string | null;
+      employee_count: string | null;
+      revenue: string | null;
+    }
+  >();
   const s = (v: unknown) => (typeof v === 'string' && v ? v : null);
   for (const r of rows) {
     const domain = s(r.company_domain);

@@ -77,7 +77,13 @@ export class CompanyDb {
     return {
       layout: 'enterprise',
       userType: str((t as { user_type?: string }).user_type),
-      company: { name: org, domain: str(t.domain)?.toLowerCase() ?? null, industry: null, employeeCount: null, revenue: null },
+      company: {
+        name: org,
+        domain: str(t.domain)?.toLowerCase() ?? null,
+        industry: null,
+        employeeCount: null,
+        revenue: null,
+      },
     };
   }
 

@@ -80,7 +80,9 @@ export class AgencyRangeStore {
   }
 
   private async doRefresh(): Promise<void> {
-    const { rows } = await this.pool.query<{ agency_id: string; version: string }>(companiesSql.rangeVersions);
+    const { rows } = await this.pool.query<{ agency_id: string; version: string }>(
+      companiesSql.rangeVersions,
+    );
     const seen = new Set<string>();
     for (const { agency_id: agencyId, version } of rows) {
       seen.add(agencyId);
@@ -122,7 +124,9 @@ export class AgencyRangeStore {
   }
 
   private async currentVersion(agencyId: string): Promise<string> {
-    const { rows } = await this.pool.query<{ agency_id: string; version: string }>(companiesSql.rangeVersions);
+    const { rows } = await this.pool.query<{ agency_id: string; version: string }>(
+      companiesSql.rangeVersions,
+    );
     return rows.find((r) => r.agency_id === agencyId)?.version ?? '0';
   }
 

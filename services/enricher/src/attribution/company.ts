@@ -57,7 +57,11 @@ const BAD_DOMAIN = /(^|\.)(in-addr\.arpa|ip6\.arpa|localdomain|local)$/;
 
 function cleanDomain(d: string | null | undefined): string | null {
   if (!d) return null;
-  const t = d.trim().toLowerCase().replace(/^www\./, '').replace(/\.$/, '');
+  const t = d
+    .trim()
+    .toLowerCase()
+    .replace(/^www\./, '')
+    .replace(/\.$/, '');
   if (!t || BAD_DOMAIN.test(t) || !t.includes('.')) return null;
   return t;
 }
@@ -111,10 +115,19 @@ export function identifyCompany(input: CompanyInput): CompanyMatch | null {
   if (isAnonymisingNetwork(network)) return null;
   const db = input.companyDb;
   if (db?.layout === 'company') {
-    return { company: { ...db.company, domain: cleanDomain(db.company.domain) }, source: 'maxmind', confidence: CONFIDENCE.companyDb };
+    return {
+      company: { ...db.company, domain: cleanDomain(db.company.domain) },
+      source: 'maxmind',
+      confidence: CONFIDENCE.companyDb,
+    };
   }
   if (db?.layout === 'enterprise') {
-    const m = companyFromOrgRecord({ organization: db.company.name, isp: null, domain: db.company.domain, userType: db.userType });
+    const m = companyFromOrgRecord({
+      organization: db.company.name,
+      isp: null,
+      domain: db.company.domain,
+      userType: db.userType,
+    });
     if (m) return m;
   }
   const mm = network?.maxmind ?? null;
@@ -127,7 +140,13 @@ export function identifyCompany(input: CompanyInput): CompanyMatch | null {
   }
   if (network?.asnOrg && classifyNetworkName(network.asnOrg, network.isHosting) === 'business') {
     return {
-      company: { name: companyNameFromNetwork(network.asnOrg), domain: null, industry: null, employeeCount: null, revenue: null },
+      company: {
+        name: companyNameFromNetwork(network.asnOrg),
+        domain: null,
+        industry: null,
+        employeeCount: null,
+        revenue: null,
+      },
       source: 'asn',
       confidence: CONFIDENCE.asn,
     };

@@ -13,7 +13,14 @@
  * a page_view sent at load, before anything was measured) the score is NULL, not 0: unknown is not
  * "not engaged".
  */
-export const ENGAGEMENT_WEIGHTS = { time: 40, scroll: 25, clicks: 10, forms: 15, video: 5, download: 5 } as const;
+export const ENGAGEMENT_WEIGHTS = {
+  time: 40,
+  scroll: 25,
+  clicks: 10,
+  forms: 15,
+  video: 5,
+  download: 5,
+} as const;
 export const ENGAGEMENT_CAPS = { timeSeconds: 300, scrollPercent: 100, clicks: 5 } as const;
 
 export interface EngagementInput {

@@ -12,9 +12,12 @@ export function normaliseLanguage(value: unknown): string | null {
   const out: string[] = [parts[0]!.toLowerCase()];
   for (let i = 1; i < parts.length; i++) {
     const p = parts[i]!;
-    if (p.length === 4 && /^[a-z]+$/i.test(p)) out.push(p[0]!.toUpperCase() + p.slice(1).toLowerCase()); // script
-    else if (p.length === 2 && /^[a-z]+$/i.test(p)) out.push(p.toUpperCase()); // region
-    else if (p.length === 3 && /^\d+$/.test(p)) out.push(p); // UN M.49 region (es-419)
+    if (p.length === 4 && /^[a-z]+$/i.test(p))
+      out.push(p[0]!.toUpperCase() + p.slice(1).toLowerCase()); // script
+    else if (p.length === 2 && /^[a-z]+$/i.test(p))
+      out.push(p.toUpperCase()); // region
+    else if (p.length === 3 && /^\d+$/.test(p))
+      out.push(p); // UN M.49 region (es-419)
     else out.push(p.toLowerCase());
   }
   let tag = out[0]!;

@@ -116,7 +116,8 @@ export class ReferrerLists {
             // "facebook" from facebook.com; only from bare domains (gemini.google.com names no brand).
             const labels = host.split('.');
             const brand = labels.length === 2 ? labels[0] : undefined;
-            if (brand && brand.length >= 4 && !this.sourceNames.has(brand)) this.sourceNames.set(brand, match);
+            if (brand && brand.length >= 4 && !this.sourceNames.has(brand))
+              this.sourceNames.set(brand, match);
             if (!this.sourceNames.has(host)) this.sourceNames.set(host, match);
           }
         }
@@ -179,7 +180,10 @@ export class ReferrerLists {
 
   /** What a utm_source value names ("google", "facebook.com", "chatgpt.com", "fb"), if a known source. */
   classifySourceName(value: string): ReferrerMatch | null {
-    const v = value.trim().toLowerCase().replace(/^www\./, '');
+    const v = value
+      .trim()
+      .toLowerCase()
+      .replace(/^www\./, '');
     if (!v) return null;
     const named = this.sourceNames.get(v);
     if (named) return named;

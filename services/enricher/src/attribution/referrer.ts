@@ -13,7 +13,10 @@ const NONE: ReferrerFields = { referrer_domain: null, referrer_class: null, refe
 
 /** Lower-case host without a trailing dot and without one leading "www." (DESIGN: referrer_domain). */
 export function normaliseHost(host: string): string {
-  return host.toLowerCase().replace(/\.$/, '').replace(/^www\./, '');
+  return host
+    .toLowerCase()
+    .replace(/\.$/, '')
+    .replace(/^www\./, '');
 }
 
 /** The referrer's host, or null when the referrer is empty, not a URL, or not http(s)/android-app. */

@@ -50,7 +50,11 @@ export async function startAttribution(
   const agencyRanges = new AgencyRangeStore(pool, {
     reloadMs: cfg.companyRangesReloadSeconds * 1000,
     onLoad: (i) => logger.info(i, 'agency company ranges loaded'),
-    onError: (err) => logger.warn({ err: (err as Error).message }, 'agency company ranges: reload failed; keeping the loaded ones'),
+    onError: (err) =>
+      logger.warn(
+        { err: (err as Error).message },
+        'agency company ranges: reload failed; keeping the loaded ones',
+      ),
   });
   await agencyRanges.start();
   let companyDb: CompanyDb | null = null;
@@ -59,10 +63,16 @@ export async function startAttribution(
       companyDb = await CompanyDb.open(cfg.companyMmdbPath, { watch: true });
       logger.info({ path: cfg.companyMmdbPath, type: companyDb.databaseType }, 'company database loaded');
     } catch (err) {
-      logger.warn({ path: cfg.companyMmdbPath, err: (err as Error).message }, 'company database unavailable: source skipped');
+      logger.warn(
+        { path: cfg.companyMmdbPath, err: (err as Error).message },
+        'company database unavailable: source skipped',
+      );
     }
   }
-  const directory = new CompanyDirectory(pool, { ttlMs: cfg.companyCacheTtlSeconds * 1000, onCache: onCompaniesCache });
+  const directory = new CompanyDirectory(pool, {
+    ttlMs: cfg.companyCacheTtlSeconds * 1000,
+    onCache: onCompaniesCache,
+  });
   const deps: AttributionDeps = { referrers: referrerLists(), agencyRanges, companyDb };
   return {
     deps,
@@ -71,7 +81,10 @@ export async function startAttribution(
       await directory.complete(rows);
       return companiesOfRows(rows);
     },
-    status: () => ({ agencyRangeAgencies: agencyRanges.agencies, companyDb: companyDb?.databaseType ?? null }),
+    status: () => ({
+      agencyRangeAgencies: agencyRanges.agencies,
+      companyDb: companyDb?.databaseType ?? null,
+    }),
     close() {
       agencyRanges.close();
       companyDb?.close();

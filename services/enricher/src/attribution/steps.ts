@@ -163,5 +163,12 @@ export function visitorTypeStep(): Step {
 
 /** The attribution steps in STEP_ORDER order (pipeline.ts). */
 export function attributionSteps(deps: AttributionDeps): Step[] {
-  return [pageStep(), referralStep(deps), languageStep(), engagementStep(), companyStep(deps), visitorTypeStep()];
+  return [
+    pageStep(),
+    referralStep(deps),
+    languageStep(),
+    engagementStep(),
+    companyStep(deps),
+    visitorTypeStep(),
+  ];
 }

@@ -49,9 +49,11 @@ export function decideVisitorType(input: VisitorTypeInput): VisitorTypeDecision 
   if (input.siteConfig.cookieless) return { type: 'privacy_user', rule: 'cookieless' };
   if (input.siteConfig.ip_anonymization === 'drop') return { type: 'privacy_user', rule: 'ip_dropped' };
   const n = input.network;
-  if (n && (n.isVpn || n.isProxy || n.isTor || n.isHosting)) return { type: 'privacy_user', rule: 'anonymising_network' };
+  if (n && (n.isVpn || n.isProxy || n.isTor || n.isHosting))
+    return { type: 'privacy_user', rule: 'anonymising_network' };
   const userType = n?.maxmind?.userType?.toLowerCase() ?? null;
-  if (userType && PRIVACY_USER_TYPES.has(userType)) return { type: 'privacy_user', rule: 'privacy_user_type' };
+  if (userType && PRIVACY_USER_TYPES.has(userType))
+    return { type: 'privacy_user', rule: 'privacy_user_type' };
   if (input.companyIdentified) return { type: 'business', rule: 'company' };
   if (userType && CONSUMER_USER_TYPES.has(userType)) return { type: 'consumer', rule: 'consumer_user_type' };
   if (!n) return { type: null, rule: 'unknown' };

@@ -64,20 +64,48 @@ const GOOD = `range,company_name,domain,industry,employee_count,revenue
 
 describe('beacon companies import', () => {
   it('imports CIDR, start-end and single-address lines (by agency email)', async () => {
-    const r = await beacon(['--json', 'companies', 'import', '--agency', 'A@agency.test', csv('good.csv', GOOD)]);
+    const r = await beacon([
+      '--json',
+      'companies',
+      'import',
+      '--agency',
+      'A@agency.test',
+      csv('good.csv', GOOD),
+    ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toEqual({ agency_id: agencyA, imported: 5, replaced: 0, total: 5, invalid: [] });
+    expect(JSON.parse(r.stdout)).toEqual({
+      agency_id: agencyA,
+      imported: 5,
+      replaced: 0,
+      total: 5,
+      invalid: [],
+    });
     const { rows } = await db.pool.query(
       `SELECT host(range_start) s, host(range_end) e, company_name, company_domain FROM company_ip_ranges WHERE agency_id = $1 ORDER BY range_start`,
       [agencyA],
     );
     expect(rows).toEqual([
-      { s: '10.0.0.0', e: '10.255.255.255', company_name: 'Stark Industries', company_domain: 'stark.example' },
+      {
+        s: '10.0.0.0',
+        e: '10.255.255.255',
+        company_name: 'Stark Industries',
+        company_domain: 'stark.example',
+      },
       { s: '10.1.2.128', e: '10.1.2.143', company_name: 'Stark R&D', company_domain: 'stark.example' },
-      { s: '198.51.100.10', e: '198.51.100.99', company_name: 'Wayne Enterprises, Inc.', company_domain: 'wayne.example' },
+      {
+        s: '198.51.100.10',
+        e: '198.51.100.99',
+        company_name: 'Wayne Enterprises, Inc.',
+        company_domain: 'wayne.example',
+      },
       { s: '203.0.113.7', e: '203.0.113.7', company_name: 'Single Host Ltd', company_domain: null },
-      { s: '2001:db8:1::', e: '2001:db8:1:ffff:ffff:ffff:ffff:ffff', company_name: 'Acme IPv6', company_domain: 'acme.example' },
+      {
+        s: '2001:db8:1::',
+        e: '2001:db8:1:ffff:ffff:ffff:ffff:ffff',
+        company_name: 'Acme IPv6',
+        company_domain: 'acme.example',
+      },
     ]);
   });
 
@@ -101,12 +129,23 @@ describe('beacon companies import', () => {
     expect(r.stderr).toMatch(/line 7: 5 fields, the header has 4/);
     expect(r.stderr).toMatch(/nothing imported/);
     expect(r.stderr).not.toMatch(/line 2:/);
-    const { rows } = await db.pool.query(`SELECT count(*)::int n FROM company_ip_ranges WHERE agency_id = $1`, [agencyB]);
+    const { rows } = await db.pool.query(
+      `SELECT count(*)::int n FROM company_ip_ranges WHERE agency_id = $1`,
+      [agencyB],
+    );
     expect(rows[0].n).toBe(0);
   });
 
   it('--skip-invalid imports the good lines and still reports the bad ones', async () => {
-    const r = await beacon(['--json', 'companies', 'import', '--agency', agencyB, '--skip-invalid', csv('bad2.csv', BAD)]);
+    const r = await beacon([
+      '--json',
+      'companies',
+      'import',
+      '--agency',
+      agencyB,
+      '--skip-invalid',
+      csv('bad2.csv', BAD),
+    ]);
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out).toMatchObject({ imported: 1, total: 1 });
@@ -114,10 +153,22 @@ describe('beacon companies import', () => {
   });
 
   it('refuses a file without the needed columns, an unknown agency and a missing file', async () => {
-    const noCols = await beacon(['companies', 'import', '--agency', agencyB, csv('cols.csv', 'ip,who\n1.2.3.4,x\n')]);
+    const noCols = await beacon([
+      'companies',
+      'import',
+      '--agency',
+      agencyB,
+      csv('cols.csv', 'ip,who\n1.2.3.4,x\n'),
+    ]);
     expect(noCols.code).toBe(1);
     expect(noCols.stderr).toMatch(/line 1: the header needs a "range"/);
-    const noAgency = await beacon(['companies', 'import', '--agency', 'nobody@agency.test', csv('g2.csv', GOOD)]);
+    const noAgency = await beacon([
+      'companies',
+      'import',
+      '--agency',
+      'nobody@agency.test',
+      csv('g2.csv', GOOD),
+    ]);
     expect(noAgency.code).toBe(1);
     expect(noAgency.stderr).toMatch(/no agency with id or email/);
     const noFile = await beacon(['companies', 'import', '--agency', agencyB, join(dir, 'missing.csv')]);
@@ -139,7 +190,10 @@ describe('AgencyRangeStore reads the imported ranges and follows changes', () =>
     expect(store.lookup(agencyA, '10.200.0.1')?.name).toBe('Stark Industries');
     expect(store.lookup(agencyA, '10.1.2.130')?.name).toBe('Stark R&D');
     expect(store.lookup(agencyA, '10.1.2.144')?.name).toBe('Stark Industries');
-    expect(store.lookup(agencyA, '198.51.100.10')).toMatchObject({ name: 'Wayne Enterprises, Inc.', employeeCount: '5000-9999' });
+    expect(store.lookup(agencyA, '198.51.100.10')).toMatchObject({
+      name: 'Wayne Enterprises, Inc.',
+      employeeCount: '5000-9999',
+    });
     expect(store.lookup(agencyA, '198.51.100.100')).toBeNull();
     expect(store.lookup(agencyA, '2001:db8:1:ffff::1')?.name).toBe('Acme IPv6');
     expect(store.lookup(agencyA, '2001:db8:2::1')).toBeNull();
@@ -152,7 +206,14 @@ describe('AgencyRangeStore reads the imported ranges and follows changes', () =>
   });
 
   it('a re-import replaces the ranges; one poll reloads only that agency', async () => {
-    const r = await beacon(['--json', 'companies', 'import', '--agency', agencyA, csv('new.csv', 'cidr,name\n10.0.0.0/16,Oscorp\n')]);
+    const r = await beacon([
+      '--json',
+      'companies',
+      'import',
+      '--agency',
+      agencyA,
+      csv('new.csv', 'cidr,name\n10.0.0.0/16,Oscorp\n'),
+    ]);
     expect(JSON.parse(r.stdout)).toMatchObject({ imported: 1, replaced: 5, total: 1 });
     expect(store.lookup(agencyA, '10.0.0.1')?.name).toBe('Stark Industries'); // not polled yet
     loads.length = 0;
@@ -166,7 +227,14 @@ describe('AgencyRangeStore reads the imported ranges and follows changes', () =>
   });
 
   it('--append adds; a deleted agency is forgotten', async () => {
-    await beacon(['companies', 'import', '--agency', agencyA, '--append', csv('more.csv', 'range,name\n172.16.0.0/12,Umbrella\n')]);
+    await beacon([
+      'companies',
+      'import',
+      '--agency',
+      agencyA,
+      '--append',
+      csv('more.csv', 'range,name\n172.16.0.0/12,Umbrella\n'),
+    ]);
     await store.refresh();
     expect(store.lookup(agencyA, '10.0.0.1')?.name).toBe('Oscorp');
     expect(store.lookup(agencyA, '172.16.5.5')?.name).toBe('Umbrella');
@@ -185,21 +253,52 @@ describe('CompanyDirectory completes rows from the companies table', () => {
     const seen: string[] = [];
     const dir = new CompanyDirectory(db.pool, { ttlMs: 60_000, onCache: (r) => seen.push(r) });
     const rows = [
-      { company_name: 'Stark R&D', company_domain: 'stark.example', company_industry: 'Research', company_employee_count: null, company_revenue: null },
-      { company_name: 'Nobody', company_domain: 'absent.example', company_industry: null, company_employee_count: null, company_revenue: null },
-      { company_name: 'ASN Co', company_domain: null, company_industry: null, company_employee_count: null, company_revenue: null },
+      {
+        company_name: 'Stark R&D',
+        company_domain: 'stark.example',
+        company_industry: 'Research',
+        company_employee_count: null,
+        company_revenue: null,
+      },
+      {
+        company_name: 'Nobody',
+        company_domain: 'absent.example',
+        company_industry: null,
+        company_employee_count: null,
+        company_revenue: null,
+      },
+      {
+        company_name: 'ASN Co',
+        company_domain: null,
+        company_industry: null,
+        company_employee_count: null,
+        company_revenue: null,
+      },
     ];
     expect(await dir.complete(rows)).toBe(1);
-    expect(rows[0]).toMatchObject({ company_industry: 'Research', company_employee_count: '10000+', company_revenue: '$20B' });
+    expect(rows[0]).toMatchObject({
+      company_industry: 'Research',
+      company_employee_count: '10000+',
+      company_revenue: '$20B',
+    });
     expect(rows[1]).toMatchObject({ company_industry: null, company_revenue: null });
     expect(seen).toEqual(['miss', 'miss']);
     await db.pool.query(`UPDATE companies SET revenue = '$30B' WHERE domain = 'stark.example'`);
-    const again = [{ company_domain: 'stark.example', company_revenue: null }, { company_domain: 'absent.example' }];
+    const again = [
+      { company_domain: 'stark.example', company_revenue: null },
+      { company_domain: 'absent.example' },
+    ];
     await dir.complete(again);
     expect(seen).toEqual(['miss', 'miss', 'hit', 'hit']);
     expect(again[0]!.company_revenue).toBe('$20B'); // cached within the TTL
     expect(companiesOfRows(rows)).toEqual([
-      { domain: 'stark.example', name: 'Stark R&D', industry: 'Research', employee_count: '10000+', revenue: '$20B' },
+      {
+        domain: 'stark.example',
+        name: 'Stark R&D',
+        industry: 'Research',
+        employee_count: '10000+',
+        revenue: '$20B',
+      },
       { domain: 'absent.example', name: 'Nobody', industry: null, employee_count: null, revenue: null },
     ]);
   });

@@ -61,7 +61,13 @@ describe('CompanyDb (COMPANY_MMDB_PATH)', () => {
     expect(enterpriseDb.lookup('81.2.69.160')).toEqual({
       layout: 'enterprise',
       userType: 'government',
-      company: { name: 'STONEHOUSE office network', domain: 'in-addr.arpa', industry: null, employeeCount: null, revenue: null },
+      company: {
+        name: 'STONEHOUSE office network',
+        domain: 'in-addr.arpa',
+        industry: null,
+        employeeCount: null,
+        revenue: null,
+      },
     });
     expect(enterpriseDb.lookup('74.209.24.0')?.userType).toBe('residential');
   });
@@ -74,31 +80,58 @@ describe('identifyCompany: source precedence', () => {
       companyDb: companyDb.lookup('192.0.2.1'),
       network: network({ asnOrg: 'Acme Networks', isVpn: true }),
     });
-    expect(m).toEqual({ company: { ...AGENCY_CO, domain: 'stark.example' }, source: 'agency_ranges', confidence: 1 });
+    expect(m).toEqual({
+      company: { ...AGENCY_CO, domain: 'stark.example' },
+      source: 'agency_ranges',
+      confidence: 1,
+    });
   });
 
   it('2a. the company database comes next (0.90)', () => {
     const m = identifyCompany({
       agencyRange: null,
       companyDb: companyDb.lookup('192.0.2.1'),
-      network: network({ asnOrg: 'Acme Networks', maxmind: mm({ organization: 'Other Org', userType: 'business' }) }),
+      network: network({
+        asnOrg: 'Acme Networks',
+        maxmind: mm({ organization: 'Other Org', userType: 'business' }),
+      }),
     });
-    expect(m).toMatchObject({ source: 'maxmind', confidence: 0.9, company: { name: 'Acme Corporation', domain: 'acme.example' } });
+    expect(m).toMatchObject({
+      source: 'maxmind',
+      confidence: 0.9,
+      company: { name: 'Acme Corporation', domain: 'acme.example' },
+    });
   });
 
   it('2b. an Enterprise record with a business user_type (0.80); in-addr.arpa is no domain', () => {
-    const m = identifyCompany({ agencyRange: null, companyDb: enterpriseDb.lookup('81.2.69.160'), network: network() });
+    const m = identifyCompany({
+      agencyRange: null,
+      companyDb: enterpriseDb.lookup('81.2.69.160'),
+      network: network(),
+    });
     expect(m).toEqual({
       source: 'maxmind',
       confidence: 0.8,
-      company: { name: 'STONEHOUSE office network', domain: null, industry: null, employeeCount: null, revenue: null },
+      company: {
+        name: 'STONEHOUSE office network',
+        domain: null,
+        industry: null,
+        employeeCount: null,
+        revenue: null,
+      },
     });
     const n = identifyCompany({
       agencyRange: null,
       companyDb: null,
-      network: network({ maxmind: mm({ organization: 'Siemens AG', domain: 'siemens.com', userType: 'business' }) }),
+      network: network({
+        maxmind: mm({ organization: 'Siemens AG', domain: 'siemens.com', userType: 'business' }),
+      }),
     });
-    expect(n).toMatchObject({ source: 'maxmind', confidence: 0.8, company: { name: 'Siemens AG', domain: 'siemens.com' } });
+    expect(n).toMatchObject({
+      source: 'maxmind',
+      confidence: 0.8,
+      company: { name: 'Siemens AG', domain: 'siemens.com' },
+    });
   });
 
   it('2c. an ISP record without user_type names the customer when it is not the ISP (0.70)', () => {
@@ -106,7 +139,10 @@ describe('identifyCompany: source precedence', () => {
     const m = identifyCompany({
       agencyRange: null,
       companyDb: null,
-      network: network({ asnOrg: 'AT&T Services', maxmind: mm({ organization: 'r x optical', isp: 'AT&T Internet Services' }) }),
+      network: network({
+        asnOrg: 'AT&T Services',
+        maxmind: mm({ organization: 'r x optical', isp: 'AT&T Internet Services' }),
+      }),
     });
     expect(m).toMatchObject({ source: 'maxmind', confidence: 0.7, company: { name: 'r x optical' } });
     // 1.128.0.0 -> organization = isp = "Telstra Internet": no company, and the ASN is an ISP too.
@@ -114,7 +150,10 @@ describe('identifyCompany: source precedence', () => {
       identifyCompany({
         agencyRange: null,
         companyDb: null,
-        network: network({ asnOrg: 'Telstra Pty Ltd', maxmind: mm({ organization: 'Telstra Internet', isp: 'Telstra Internet' }) }),
+        network: network({
+          asnOrg: 'Telstra Pty Ltd',
+          maxmind: mm({ organization: 'Telstra Internet', isp: 'Telstra Internet' }),
+        }),
       }),
     ).toBeNull();
   });
@@ -125,19 +164,32 @@ describe('identifyCompany: source precedence', () => {
       identifyCompany({
         agencyRange: null,
         companyDb: enterpriseDb.lookup('74.209.24.0'),
-        network: network({ asnOrg: 'Acme Corp', maxmind: mm({ organization: 'Fairpoint Communications', userType: 'residential' }) }),
+        network: network({
+          asnOrg: 'Acme Corp',
+          maxmind: mm({ organization: 'Fairpoint Communications', userType: 'residential' }),
+        }),
       }),
     ).toBeNull();
   });
 
   it('3. a business ASN organisation (0.50), name cleaned', () => {
-    expect(identifyCompany({ agencyRange: null, companyDb: null, network: network({ asn: 64496, asnOrg: 'Acme Networks' }) })).toEqual({
+    expect(
+      identifyCompany({
+        agencyRange: null,
+        companyDb: null,
+        network: network({ asn: 64496, asnOrg: 'Acme Networks' }),
+      }),
+    ).toEqual({
       source: 'asn',
       confidence: 0.5,
       company: { name: 'Acme Networks', domain: null, industry: null, employeeCount: null, revenue: null },
     });
     expect(
-      identifyCompany({ agencyRange: null, companyDb: null, network: network({ asnOrg: 'SIEMENS-AS Siemens AG, DE' }) })?.company.name,
+      identifyCompany({
+        agencyRange: null,
+        companyDb: null,
+        network: network({ asnOrg: 'SIEMENS-AS Siemens AG, DE' }),
+      })?.company.name,
     ).toBe('Siemens AG');
   });
 
@@ -152,7 +204,13 @@ describe('identifyCompany: source precedence', () => {
   });
 
   it('3. no company from a hosting ASN even with a business-like name', () => {
-    expect(identifyCompany({ agencyRange: null, companyDb: null, network: network({ asnOrg: 'Google LLC', isHosting: true }) })).toBeNull();
+    expect(
+      identifyCompany({
+        agencyRange: null,
+        companyDb: null,
+        network: network({ asnOrg: 'Google LLC', isHosting: true }),
+      }),
+    ).toBeNull();
   });
 
   it.each([['isVpn'], ['isProxy'], ['isTor'], ['isHosting']] as const)(

@@ -87,7 +87,10 @@ describe('engagementScore', () => {
     [{ form_submits: 1 }, 15],
     [{ video_plays: 3 }, 5],
     [{ file_downloads: 1 }, 5],
-    [{ time_on_page: 300, scroll_depth: 100, clicks: 5, form_submits: 1, video_plays: 1, file_downloads: 1 }, 100],
+    [
+      { time_on_page: 300, scroll_depth: 100, clicks: 5, form_submits: 1, video_plays: 1, file_downloads: 1 },
+      100,
+    ],
     [{ time_on_page: 10, scroll_depth: 33, clicks: 1 }, 11.58],
     [{ time_on_page: -5, scroll_depth: 'x' }, 0],
     [{ time_on_page: '60' }, 8],

@@ -82,13 +82,26 @@ describe('referrer_domain', () => {
       referrer_class: 'search',
       referrer_source: 'Bing',
     });
-    expect(classifyReferrer(lists, 'https://m.facebook.com/', 'x.test', null)).toMatchObject({ referrer_class: 'social' });
-    expect(classifyReferrer(lists, 'https://chatgpt.com/', 'x.test', null)).toMatchObject({ referrer_class: 'ai', referrer_source: 'ChatGPT' });
+    expect(classifyReferrer(lists, 'https://m.facebook.com/', 'x.test', null)).toMatchObject({
+      referrer_class: 'social',
+    });
+    expect(classifyReferrer(lists, 'https://chatgpt.com/', 'x.test', null)).toMatchObject({
+      referrer_class: 'ai',
+      referrer_source: 'ChatGPT',
+    });
     // An assistant on a search engine's domain is an assistant.
-    expect(classifyReferrer(lists, 'https://gemini.google.com/app', 'x.test', null).referrer_class).toBe('ai');
-    expect(classifyReferrer(lists, 'https://www.google.co.uk/', 'x.test', null).referrer_class).toBe('search');
-    expect(classifyReferrer(lists, 'https://mail.google.com/mail/u/0/', 'x.test', null).referrer_class).toBe('email');
-    expect(classifyReferrer(lists, 'https://www.dailymail.co.uk/news', 'x.test', null).referrer_class).toBe('referral');
+    expect(classifyReferrer(lists, 'https://gemini.google.com/app', 'x.test', null).referrer_class).toBe(
+      'ai',
+    );
+    expect(classifyReferrer(lists, 'https://www.google.co.uk/', 'x.test', null).referrer_class).toBe(
+      'search',
+    );
+    expect(classifyReferrer(lists, 'https://mail.google.com/mail/u/0/', 'x.test', null).referrer_class).toBe(
+      'email',
+    );
+    expect(classifyReferrer(lists, 'https://www.dailymail.co.uk/news', 'x.test', null).referrer_class).toBe(
+      'referral',
+    );
   });
 
   it('android-app referrers name the app', () => {

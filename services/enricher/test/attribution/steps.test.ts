@@ -12,9 +12,23 @@ import { CompanyDb } from '../../src/attribution/company-db.js';
 import { ReferrerLists } from '../../src/attribution/referrer-lists.js';
 import { SHARED_DATA } from './data.js';
 
-function ctx(hit: Partial<RawHit>, opts: { ip?: string | null; network?: NetworkInfo | null; config?: unknown; isBot?: boolean } = {}): EnrichContext {
-  const fullHit = { id: '0190a6f4-0000-7000-8000-000000000001', server_timestamp: '2026-11-25T12:00:00Z', event_name: 'page_view', ...hit } as RawHit;
-  const request: RawRequest = { site_id: 'site1', ip: opts.ip ?? null, user_agent: 'x', client_hints: {}, hits: [fullHit] };
+function ctx(
+  hit: Partial<RawHit>,
+  opts: { ip?: string | null; network?: NetworkInfo | null; config?: unknown; isBot?: boolean } = {},
+): EnrichContext {
+  const fullHit = {
+    id: '0190a6f4-0000-7000-8000-000000000001',
+    server_timestamp: '2026-11-25T12:00:00Z',
+    event_name: 'page_view',
+    ...hit,
+  } as RawHit;
+  const request: RawRequest = {
+    site_id: 'site1',
+    ip: opts.ip ?? null,
+    user_agent: 'x',
+    client_hints: {},
+    hits: [fullHit],
+  };
   return {
     hit: fullHit,
     request,
@@ -31,7 +45,18 @@ function ctx(hit: Partial<RawHit>, opts: { ip?: string | null; network?: Network
 }
 
 function net(over: Partial<NetworkInfo>): NetworkInfo {
-  return { asn: null, asnOrg: null, isp: null, isHosting: false, isVpn: false, isProxy: false, isTor: false, isCrawlerRange: false, maxmind: null, ...over };
+  return {
+    asn: null,
+    asnOrg: null,
+    isp: null,
+    isHosting: false,
+    isVpn: false,
+    isProxy: false,
+    isTor: false,
+    isCrawlerRange: false,
+    maxmind: null,
+    ...over,
+  };
 }
 
 let steps: ReturnType<typeof attributionSteps>;
@@ -42,13 +67,21 @@ beforeAll(async () => {
 
 describe('attribution steps', () => {
   it('are named in STEP_ORDER order', () => {
-    expect(steps.map((s) => s.name)).toEqual(['page', 'referral', 'language', 'engagement', 'company', 'visitor_type']);
+    expect(steps.map((s) => s.name)).toEqual([
+      'page',
+      'referral',
+      'language',
+      'engagement',
+      'company',
+      'visitor_type',
+    ]);
   });
 
   it('a paid search landing from a business network', () => {
     const c = ctx(
       {
-        page_url: 'https://www.shop.test/shoes/red?utm_source=google&utm_medium=cpc&utm_campaign=Spring&gclid=abc&msclkid=m1#top',
+        page_url:
+          'https://www.shop.test/shoes/red?utm_source=google&utm_medium=cpc&utm_campaign=Spring&gclid=abc&msclkid=m1#top',
         referrer: 'https://www.google.de/',
         language: 'de_de',
         time_on_page: 30,
@@ -110,14 +143,22 @@ describe('attribution steps', () => {
       { ip: '192.0.2.1', network: net({ asnOrg: 'Acme Networks', isVpn: true }) },
     );
     runSteps(steps, c);
-    expect(c.row).toMatchObject({ channel: 'ai_assistant', referrer_class: 'ai', company_name: null, visitor_type: 'privacy_user' });
+    expect(c.row).toMatchObject({
+      channel: 'ai_assistant',
+      referrer_class: 'ai',
+      company_name: null,
+      visitor_type: 'privacy_user',
+    });
   });
 
   it('a bot stays a bot; a cookieless site makes privacy users', () => {
     const bot = ctx({ page_url: 'https://shop.test/' }, { ip: '192.0.2.1', isBot: true, network: net({}) });
     runSteps(steps, bot);
     expect(bot.row.visitor_type).toBe('bot');
-    const cookieless = ctx({ page_url: 'https://shop.test/' }, { ip: '192.0.2.1', config: { cookieless: true }, network: net({}) });
+    const cookieless = ctx(
+      { page_url: 'https://shop.test/' },
+      { ip: '192.0.2.1', config: { cookieless: true }, network: net({}) },
+    );
     runSteps(steps, cookieless);
     expect(cookieless.row).toMatchObject({ visitor_type: 'privacy_user', company_name: 'Acme Corporation' });
   });
@@ -125,11 +166,23 @@ describe('attribution steps', () => {
   it('a hit without IP or URL: everything null, nothing thrown', () => {
     const c = ctx({ event_name: 'custom' }, { ip: null, network: null });
     expect(runSteps(steps, c)).toBeNull();
-    expect(c.row).toMatchObject({ page_path: null, referrer_domain: null, referrer_class: null, channel: 'direct', language: null, visitor_type: null, company_name: null });
+    expect(c.row).toMatchObject({
+      page_path: null,
+      referrer_domain: null,
+      referrer_class: null,
+      channel: 'direct',
+      language: null,
+      visitor_type: null,
+      company_name: null,
+    });
   });
 
   it('the same input gives the same row (a retried job yields the same rows)', () => {
-    const make = () => ctx({ page_url: 'https://shop.test/?utm_source=fb&utm_medium=paid_social', language: 'en' }, { ip: '198.51.100.5', network: net({}) });
+    const make = () =>
+      ctx(
+        { page_url: 'https://shop.test/?utm_source=fb&utm_medium=paid_social', language: 'en' },
+        { ip: '198.51.100.5', network: net({}) },
+      );
     const a = make();
     const b = make();
     runSteps(steps, a);
