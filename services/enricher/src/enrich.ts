@@ -106,6 +106,9 @@ export function stableUuid(text: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
+/** A request without its hits (each hit is parsed on its own so one bad hit cannot sink its siblings). */
+const requestEnvelopeSchema = rawRequestSchema.omit({ hits: true });
+
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface HitsOutcome {
@@ -146,7 +149,7 @@ export async function enrichHits(
   requests.forEach((rawRequest, ri) => {
     const hitsOf = (rawRequest as { hits?: unknown })?.hits;
     const hits = Array.isArray(hitsOf) ? (hitsOf as unknown[]) : [];
-    const envelope = rawRequestSchema.omit({ hits: true }).safeParse(rawRequest);
+    const envelope = requestEnvelopeSchema.safeParse(rawRequest);
     const siteIdRaw = (rawRequest as { site_id?: unknown })?.site_id;
     const siteId = typeof siteIdRaw === 'string' ? siteIdRaw.slice(0, 50) : null;
     const deadOf = (hit: unknown, hi: number, error: string): DeadHit => {

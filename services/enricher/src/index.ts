@@ -12,6 +12,7 @@ import { enricherMetrics } from './metrics.js';
 import { createNetworkLookup, type NetworkLookup } from './network/lookup.js';
 import type { DropReason, EventRow, Step } from './pipeline.js';
 import { SiteCache } from './sites.js';
+import { startAttribution, type AttributionRuntime, type CompanyRowLike } from './attribution/runtime.js';
 import { upsertDeadEvents } from './sql/dead-events.js';
 import { buildSteps, type StepDeps } from './steps.js';
 
@@ -32,8 +33,19 @@ export interface EnricherOverrides {
   device?: DeviceParser;
   /** Port of /metrics /healthz /readyz; 0 = ephemeral (tests); null = no ops server. */
   metricsPort?: number | null;
-  /** Replaces the step list (the benchmark's pass-through worker uses []). */
+  /** Replaces the step list. */
   steps?: (deps: StepDeps) => Step[];
+}
+
+/** Cumulative time of the per-job phases around the steps (benchmark figures). */
+export interface PhaseTotals {
+  jobs: number;
+  hits: number;
+  enrichMs: number;
+  dedupeMs: number;
+  companiesMs: number;
+  deadLettersMs: number;
+  eventsAddMs: number;
 }
 
 export interface EnricherHandle {
@@ -45,6 +57,7 @@ export interface EnricherHandle {
   readonly steps: readonly Step[];
   /** Cumulative ms and count per step, in step order (benchmark figures). */
   stepTotals(): { name: string; ms: number; count: number }[];
+  phaseTotals(): PhaseTotals;
   /** Stops taking jobs, lets the active ones finish (bounded), closes connections. */
   close(): Promise<void>;
 }
@@ -91,7 +104,10 @@ export async function startEnricher(config: Config, overrides: EnricherOverrides
       logger,
     });
   const device = overrides.device ?? createDeviceParser(c.uaCacheSize);
-  const steps = (overrides.steps ?? buildSteps)({ device, network });
+  const attribution: AttributionRuntime = await startAttribution(config.attribution, pool, logger, (result) =>
+    metrics.cache.labels('companies', result).inc(),
+  );
+  const steps = (overrides.steps ?? buildSteps)({ device, network, attribution: attribution.deps });
   const sources = network.sources();
   for (const s of sources) {
     if (s.state === 'not_configured') continue;
@@ -135,12 +151,15 @@ export async function startEnricher(config: Config, overrides: EnricherOverrides
     }
   };
 
+  const phases: PhaseTotals = { jobs: 0, hits: 0, enrichMs: 0, dedupeMs: 0, companiesMs: 0, deadLettersMs: 0, eventsAddMs: 0 };
+
   async function processJob(job: Job): Promise<{ rows: number; dropped: number; dead: number }> {
     const t0 = performance.now();
     const jobId = String(job.id);
     let out;
     try {
       out = await enrichHits(job.data, jobId, sites, steps, onStep);
+      phases.enrichMs += performance.now() - t0;
     } catch (err) {
       if (err instanceof InvalidJobError) {
         logger.error({ jobId, err: err.message }, 'not a raw job: failed without retry');
@@ -155,7 +174,9 @@ export async function startEnricher(config: Config, overrides: EnricherOverrides
     for (const k of out.kept) {
       if (k.eventId) claims.push({ siteId: k.siteId, eventId: k.eventId, hitId: k.row.id as string, row: k.row });
     }
+    let t = performance.now();
     const keep = await claimEventIds(redis, prefix, c.dedupeTtlSeconds, claims);
+    phases.dedupeMs += performance.now() - t;
     const duplicate = new Set<EventRow>();
     claims.forEach((cl, i) => {
       if (!keep[i]) duplicate.add(cl.row);
@@ -163,9 +184,18 @@ export async function startEnricher(config: Config, overrides: EnricherOverrides
     for (const k of out.kept) if (!duplicate.has(k.row)) rows.push(k.row);
     if (duplicate.size) dropped.duplicate = (dropped.duplicate ?? 0) + duplicate.size;
 
+    t = performance.now();
+    // company_industry/employee_count/revenue from the companies table; the firms for the writer's upsert
+    const companies = rows.length ? await attribution.completeJob(rows as unknown as CompanyRowLike[]) : [];
+    phases.companiesMs += performance.now() - t;
+    t = performance.now();
     if (out.dead.length) await writeDead(pool, out.dead);
+    phases.deadLettersMs += performance.now() - t;
+    t = performance.now();
     if (rows.length) {
-      await eventsQueue.add('events', toEnrichedJob(rows), {
+      const payload = toEnrichedJob(rows);
+      if (companies.length) payload.companies = companies;
+      await eventsQueue.add('events', payload, {
         jobId: eventsJobId(jobId),
         attempts: 10,
         backoff: { type: 'exponential', delay: 1_000 },
@@ -174,6 +204,9 @@ export async function startEnricher(config: Config, overrides: EnricherOverrides
         removeOnFail: false,
       });
     }
+    phases.eventsAddMs += performance.now() - t;
+    phases.jobs++;
+    phases.hits += out.kept.length + out.dead.length;
     // Counted once the job's effects are durable (a failed attempt counts nothing; its retry will).
     let droppedTotal = 0;
     for (const [reason, n] of Object.entries(dropped)) {
@@ -229,7 +262,10 @@ export async function startEnricher(config: Config, overrides: EnricherOverrides
       check: async () => {
         const list = network.sources();
         const bad = list.filter((s) => s.state === 'missing' || s.state === 'failed');
-        return { ok: bad.length === 0, detail: Object.fromEntries(list.map((s) => [s.name, s])) };
+        return {
+          ok: bad.length === 0,
+          detail: { ...Object.fromEntries(list.map((s) => [s.name, s])), attribution: attribution.status() },
+        };
       },
     },
   ];
@@ -248,6 +284,7 @@ export async function startEnricher(config: Config, overrides: EnricherOverrides
     device,
     steps,
     stepTotals: () => steps.map((s, i) => ({ name: s.name, ms: stepMs[i]!, count: stepCount[i]! })),
+    phaseTotals: () => ({ ...phases }),
     close() {
       closing ??= (async () => {
         accepting = false;
@@ -269,6 +306,7 @@ export async function startEnricher(config: Config, overrides: EnricherOverrides
         await Promise.all([connection.quit().catch(() => undefined), redis.quit().catch(() => undefined)]);
         if (server) await new Promise<void>((r) => server!.close(() => r()));
         if (ownNetwork) network.close();
+        attribution.close();
         if (ownPool) await pool.end();
         logger.info('enricher stopped');
       })();

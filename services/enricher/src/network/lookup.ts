@@ -54,6 +54,8 @@ export interface NetworkLookup {
   lookup(ip: string | null): NetworkResult;
   sources(): SourceStatus[];
   readonly stats: { hits: number; misses: number };
+  /** Forgets cached answers (done on every reload; the benchmark uses it between runs). */
+  clearCache(): void;
   close(): void;
 }
 
@@ -295,6 +297,9 @@ export function createNetworkLookup(opts: NetworkOptions): NetworkLookup {
       const r = compute(text);
       cache.set(text, r);
       return r;
+    },
+    clearCache() {
+      cache.clear();
     },
     sources() {
       return [...files.map((f) => f.describe()), listsStatus];
