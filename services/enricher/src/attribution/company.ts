@@ -25,6 +25,7 @@ import type { CompanyRecord } from './company-ranges.js';
  * Sources 2-3 are skipped for anonymising networks (VPN, proxy, Tor, hosting): their organisation is
  * the VPN or cloud provider, not the visitor's employer. The agency's own ranges are always trusted.
  * company_domain: from the source (lower-case); "in-addr.arpa"-style reverse-DNS artefacts are dropped.
+ * An ASN match takes the GeoIP2 Domain record's domain when that database is configured.
  * industry / employee_count / revenue: from the source, completed later from the `companies` row of
  * that domain (companies-directory.ts).
  */
@@ -142,7 +143,8 @@ export function identifyCompany(input: CompanyInput): CompanyMatch | null {
     return {
       company: {
         name: companyNameFromNetwork(network.asnOrg),
-        domain: null,
+        // A GeoIP2 Domain record (mm.domain) of a business network is that business's domain.
+        domain: cleanDomain(mm?.domain),
         industry: null,
         employeeCount: null,
         revenue: null,

@@ -193,6 +193,15 @@ describe('identifyCompany: source precedence', () => {
     ).toBe('Siemens AG');
   });
 
+  it('3. an ASN match takes the GeoIP2 Domain record of the network', () => {
+    const m = identifyCompany({
+      agencyRange: null,
+      companyDb: null,
+      network: network({ asnOrg: 'Acme Networks', maxmind: mm({ domain: 'Acme.Example' }) }),
+    });
+    expect(m).toMatchObject({ source: 'asn', company: { name: 'Acme Networks', domain: 'acme.example' } });
+  });
+
   it.each([
     ['Globex Telecom GmbH', null],
     ['Umbrella Hosting Ltd', null],
