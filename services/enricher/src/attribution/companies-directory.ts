@@ -120,9 +120,7 @@ export class CompanyDirectory {
  * The firms named by a job's rows, one per domain, for EnrichedJob.companies (the writer upserts them
  * into `companies`). Rows without a domain (ASN names) name no firm row.
  */
-export function companiesOfRows(
-  rows: readonly CompanyRowFields[],
-): {
+export function companiesOfRows(rows: readonly CompanyRowFields[]): {
   domain: string;
   name: string | null;
   industry: string | null;

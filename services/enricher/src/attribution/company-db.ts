@@ -1,4 +1,6 @@
-import maxmind, { type Reader, type Response } from 'maxmind';
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { Reader, type Response } from 'maxmind';
 import type { CompanyRecord } from './company-ranges.js';
 
 /**
@@ -8,7 +10,7 @@ import type { CompanyRecord } from './company-ranges.js';
  *  - Beacon's: { company: { name, domain, industry, employees, revenue?, country_code } }
  *  - GeoIP2 Enterprise / ISP: { traits: { organization, domain, user_type, isp } } or the flat ISP
  *    record { organization, isp }: used only when it names a business (see businessFromOrgRecord).
- * The file is watched and reloaded in place when it changes.
+ * Reloading when the file changes is the runtime's job (runtime.ts, with the network's WatchedFile).
  */
 export interface CompanyDbHit {
   readonly company: CompanyRecord;
@@ -40,10 +42,19 @@ export class CompanyDb {
     readonly databaseType: string,
   ) {}
 
-  static async open(path: string, opts: { watch?: boolean } = {}): Promise<CompanyDb> {
+  /** Opens a database from its bytes (throws when they are not a MaxMind DB). */
+  static fromBuffer(bytes: Buffer): CompanyDb {
     // Response is mmdb-lib's union of MaxMind layouts; Beacon's layout is read through a cast below.
-    const reader = await maxmind.open<Response>(path, { watchForUpdates: opts.watch ?? false });
+    const reader = new Reader<Response>(bytes);
     return new CompanyDb(reader, reader.metadata.databaseType);
+  }
+
+  static fromFile(path: string): CompanyDb {
+    return CompanyDb.fromBuffer(readFileSync(path));
+  }
+
+  static async open(path: string): Promise<CompanyDb> {
+    return CompanyDb.fromBuffer(await readFile(path));
   }
 
   /** The record for `ip` in either layout, or null (not found, not an IP, or nothing company-like). */
@@ -86,8 +97,9 @@ export class CompanyDb {
       },
     };
   }
+}
 
-  close(): void {
-    // maxmind's watcher is a fs.watchFile listener; the reader holds no other resource.
-  }
+/** What the company step asks (a CompanyDb, or a handle that swaps one on reload). */
+export interface CompanyLookup {
+  lookup(ip: string | null | undefined): CompanyDbHit | null;
 }

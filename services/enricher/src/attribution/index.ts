@@ -16,7 +16,7 @@ export { normaliseLanguage } from './language.js';
 export { engagementScore, ENGAGEMENT_WEIGHTS, ENGAGEMENT_CAPS } from './engagement.js';
 export { RangeIndex, type RangeInput } from './range-index.js';
 export { AgencyRangeStore, type CompanyRecord, type AgencyRangeStoreOptions } from './company-ranges.js';
-export { CompanyDb, type CompanyDbHit } from './company-db.js';
+export { CompanyDb, type CompanyDbHit, type CompanyLookup } from './company-db.js';
 export {
   identifyCompany,
   companyFromOrgRecord,

@@ -2,7 +2,8 @@ import type { Config } from '@beacon/config';
 import type { Pool } from '@beacon/db';
 import type { Logger } from '@beacon/observability';
 import { CompanyDirectory, companiesOfRows } from './companies-directory.js';
-import { CompanyDb } from './company-db.js';
+import { WatchedFile, type SourceStatus } from '../network/watched.js';
+import { CompanyDb, type CompanyLookup } from './company-db.js';
 import { AgencyRangeStore } from './company-ranges.js';
 import { ReferrerLists } from './referrer-lists.js';
 import type { AttributionDeps } from './steps.js';
@@ -30,22 +31,23 @@ export interface AttributionRuntime {
    * table (one query for uncached domains) and returns EnrichedJob.companies for the writer's upsert.
    */
   completeJob(rows: readonly CompanyRowLike[]): Promise<ReturnType<typeof companiesOfRows>>;
-  /** /readyz detail. */
-  status(): { agencyRangeAgencies: number; companyDb: string | null };
+  /** /readyz detail: agencies with ranges loaded, and the company database's state. */
+  status(): { agencyRangeAgencies: number; companyDb: SourceStatus };
   close(): void;
 }
 
 /**
  * Starts the attribution data: agency IP ranges (loaded now, polled every COMPANY_RANGES_RELOAD_SECONDS),
- * the optional company database (COMPANY_MMDB_PATH, watched), the `companies` directory cache. A
- * company database that cannot be opened is logged and left out (its fields stay null), like the
- * network databases.
+ * the optional company database (COMPANY_MMDB_PATH, reopened when the file changes, polled every
+ * `watchIntervalMs` like the network databases), the `companies` directory cache. A company database
+ * that cannot be opened is logged and left out (source skipped) until a good file appears.
  */
 export async function startAttribution(
   cfg: Config['attribution'],
   pool: Pool,
   logger: Logger,
   onCompaniesCache?: (result: 'hit' | 'miss') => void,
+  opts: { watchIntervalMs?: number } = {},
 ): Promise<AttributionRuntime> {
   const agencyRanges = new AgencyRangeStore(pool, {
     reloadMs: cfg.companyRangesReloadSeconds * 1000,
@@ -57,18 +59,24 @@ export async function startAttribution(
       ),
   });
   await agencyRanges.start();
-  let companyDb: CompanyDb | null = null;
-  if (cfg.companyMmdbPath) {
-    try {
-      companyDb = await CompanyDb.open(cfg.companyMmdbPath, { watch: true });
-      logger.info({ path: cfg.companyMmdbPath, type: companyDb.databaseType }, 'company database loaded');
-    } catch (err) {
-      logger.warn(
-        { path: cfg.companyMmdbPath, err: (err as Error).message },
-        'company database unavailable: source skipped',
-      );
-    }
-  }
+  const companyFile = new WatchedFile(
+    'company_db',
+    cfg.companyMmdbPath || null,
+    (p) => CompanyDb.fromFile(p),
+    {
+      logger,
+      intervalMs: opts.watchIntervalMs ?? 30_000,
+      describe: (db) => ({ databaseType: db.databaseType }),
+    },
+  );
+  const companyStatus = companyFile.describe();
+  if (companyStatus.state === 'loaded') logger.info(companyStatus, 'company database loaded');
+  else if (companyStatus.state !== 'not_configured')
+    logger.warn(companyStatus, 'company database unavailable: source skipped');
+  // The step holds this handle; a reload swaps the reader behind it.
+  const companyDb: CompanyLookup | null = cfg.companyMmdbPath
+    ? { lookup: (ip) => companyFile.value?.lookup(ip) ?? null }
+    : null;
   const directory = new CompanyDirectory(pool, {
     ttlMs: cfg.companyCacheTtlSeconds * 1000,
     onCache: onCompaniesCache,
@@ -83,11 +91,11 @@ export async function startAttribution(
     },
     status: () => ({
       agencyRangeAgencies: agencyRanges.agencies,
-      companyDb: companyDb?.databaseType ?? null,
+      companyDb: companyFile.describe(),
     }),
     close() {
       agencyRanges.close();
-      companyDb?.close();
+      companyFile.close();
     },
   };
 }

@@ -1,6 +1,6 @@
 import type { EnrichContext, Step } from '../pipeline.js';
 import { channelOf } from './channel.js';
-import type { CompanyDb } from './company-db.js';
+import type { CompanyLookup } from './company-db.js';
 import type { AgencyRangeStore } from './company-ranges.js';
 import { identifyCompany } from './company.js';
 import { engagementScore } from './engagement.js';
@@ -16,7 +16,7 @@ export interface AttributionDeps {
   /** Source (1) of company identification; null = no database (tests, tools). */
   readonly agencyRanges: AgencyRangeStore | null;
   /** Source (2) when COMPANY_MMDB_PATH is set. */
-  readonly companyDb: CompanyDb | null;
+  readonly companyDb: CompanyLookup | null;
 }
 
 /** Parsed page_url of a hit, shared by the page and referral steps (no second URL parse). */
