@@ -129,6 +129,8 @@ export async function enrichHits(
   sites: SiteCache,
   steps: readonly Step[],
   onStep?: (index: number, ms: number) => void,
+  /** Time the steps of one hit in `timeEvery` (timing every hit costs ~0.5 µs per step). */
+  timeEvery = 1,
 ): Promise<HitsOutcome> {
   const p = payload as { type?: unknown; v?: unknown; requests?: unknown };
   if (!p || typeof p !== 'object' || p.type !== 'raw' || !Array.isArray(p.requests))
@@ -145,6 +147,7 @@ export async function enrichHits(
   const dropped: Partial<Record<DropReason, number>> = {};
   const dead: DeadHit[] = [];
   const drop = (reason: DropReason) => (dropped[reason] = (dropped[reason] ?? 0) + 1);
+  let n = 0;
 
   requests.forEach((rawRequest, ri) => {
     const hitsOf = (rawRequest as { hits?: unknown })?.hits;
@@ -193,7 +196,7 @@ export async function enrichHits(
           isBot: false,
           botReason: null,
         };
-        const reason = runSteps(steps, ctx, onStep);
+        const reason = runSteps(steps, ctx, n++ % timeEvery === 0 ? onStep : undefined);
         if (reason) {
           drop(reason);
           return;
