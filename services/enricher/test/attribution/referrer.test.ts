@@ -113,6 +113,21 @@ describe('referrer_domain', () => {
   });
 });
 
+describe('data/matomo/referers.json', () => {
+  it('is what scripts/build-matomo-lists.mjs makes of the shipped YAML (no drift)', async () => {
+    // @ts-expect-error: a plain .mjs script without types
+    const { build } = await import('../../scripts/build-matomo-lists.mjs');
+    const shipped = JSON.parse(
+      readFileSync(new URL('../../data/matomo/referers.json', import.meta.url), 'utf8'),
+    );
+    const built = build();
+    expect(built).toEqual(shipped);
+    expect(Object.keys(built.search).length).toBeGreaterThan(250);
+    expect(built.social.Facebook).toContain('facebook.com');
+    expect(built.ai.ChatGPT).toContain('chatgpt.com');
+  });
+});
+
 describe('utm_source names', () => {
   it.each([
     ['google', 'search'],
