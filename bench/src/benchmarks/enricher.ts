@@ -11,7 +11,9 @@ import { createTestDatabase, REDIS_URL, uniquePrefix } from '@beacon/testkit';
 import { median, report, type Figure } from '../report.js';
 import { rng } from '../random.js';
 
-const INTOLI = fileURLToPath(new URL('../../../../shared/data/user-agents/intoli-user-agents.json', import.meta.url));
+const INTOLI = fileURLToPath(
+  new URL('../../../../shared/data/user-agents/intoli-user-agents.json', import.meta.url),
+);
 
 interface Visitor {
   ua: string;
@@ -41,7 +43,14 @@ function publicIp(r: () => number): string {
   for (;;) {
     const a = 1 + Math.floor(r() * 222);
     const b = Math.floor(r() * 256);
-    if (a === 10 || a === 127 || (a === 169 && b === 254) || (a === 172 && b >= 16 && b < 32) || (a === 192 && b === 168)) continue;
+    if (
+      a === 10 ||
+      a === 127 ||
+      (a === 169 && b === 254) ||
+      (a === 172 && b >= 16 && b < 32) ||
+      (a === 192 && b === 168)
+    )
+      continue;
     return `${a}.${b}.${Math.floor(r() * 256)}.${1 + Math.floor(r() * 254)}`;
   }
 }
@@ -81,7 +90,14 @@ function makeJobs(totalHits: number, siteId: string): { id: string; data: RawJob
         time_on_page: Math.floor(r() * 300),
         screen_resolution: '1920x1080',
       }));
-      requests.push({ site_id: siteId, ip: v.ip, user_agent: v.ua, client_hints: {}, origin: 'bench.example', hits });
+      requests.push({
+        site_id: siteId,
+        ip: v.ip,
+        user_agent: v.ua,
+        client_hints: {},
+        origin: 'bench.example',
+        hits,
+      });
       inJob += n;
       made += n;
     }
@@ -92,7 +108,9 @@ function makeJobs(totalHits: number, siteId: string): { id: string; data: RawJob
 
 async function fill(queue: Queue, jobs: readonly { id: string; data: RawJob }[]): Promise<void> {
   for (let i = 0; i < jobs.length; i += 200)
-    await queue.addBulk(jobs.slice(i, i + 200).map((j) => ({ name: 'raw', data: j.data, opts: { jobId: j.id } })));
+    await queue.addBulk(
+      jobs.slice(i, i + 200).map((j) => ({ name: 'raw', data: j.data, opts: { jobId: j.id } })),
+    );
 }
 
 async function drained(queue: Queue, total: number): Promise<void> {
@@ -135,8 +153,12 @@ export async function enricherBench(): Promise<void> {
   const jobs = makeJobs(totalHits, siteId);
   const passRates: number[] = [];
   const enrRates: number[] = [];
-  let last: { phases: ReturnType<Awaited<ReturnType<typeof startEnricher>>['phaseTotals']>; steps: { name: string; ms: number; count: number }[]; ua: { hits: number; misses: number }; ip: { hits: number; misses: number } } | null =
-    null;
+  let last: {
+    phases: ReturnType<Awaited<ReturnType<typeof startEnricher>>['phaseTotals']>;
+    steps: { name: string; ms: number; count: number }[];
+    ua: { hits: number; misses: number };
+    ip: { hits: number; misses: number };
+  } | null = null;
   const redis = createRedis(REDIS_URL, 'worker');
   try {
     for (let run = 0; run < runs; run++) {
@@ -203,7 +225,9 @@ export async function enricherBench(): Promise<void> {
   }
 
   // ── cold per-field costs (no cache), so the slowest lookup is known ──
-  const uas = (JSON.parse(readFileSync(INTOLI, 'utf8')) as { userAgent: string }[]).slice(0, 2_000).map((u) => u.userAgent);
+  const uas = (JSON.parse(readFileSync(INTOLI, 'utf8')) as { userAgent: string }[])
+    .slice(0, 2_000)
+    .map((u) => u.userAgent);
   const uncached = createDeviceParser(1);
   let t = performance.now();
   for (const ua of uas) uncached.parse(ua, {});
@@ -221,11 +245,27 @@ export async function enricherBench(): Promise<void> {
   const enr = median(enrRates);
   const ratio = (s: { hits: number; misses: number }) => s.hits / Math.max(1, s.hits + s.misses);
   const figures: Figure[] = [
-    { name: `pass-through worker hits→events (${totalHits} hits, 100/job)`, value: Math.round(pass), unit: 'hits/s', ratio: 1, baseline: '(baseline)' },
-    { name: 'enricher, all steps, default data', value: Math.round(enr), unit: 'events/s', ratio: enr / pass, baseline: 'of pass-through' },
+    {
+      name: `pass-through worker hits→events (${totalHits} hits, 100/job)`,
+      value: Math.round(pass),
+      unit: 'hits/s',
+      ratio: 1,
+      baseline: '(baseline)',
+    },
+    {
+      name: 'enricher, all steps, default data',
+      value: Math.round(enr),
+      unit: 'events/s',
+      ratio: enr / pass,
+      baseline: 'of pass-through',
+    },
     { name: 'UA cache hit ratio', value: Number(ratio(last!.ua).toFixed(3)), unit: '' },
     { name: 'IP cache hit ratio', value: Number(ratio(last!.ip).toFixed(3)), unit: '' },
-    ...last!.steps.map((s) => ({ name: `step ${s.name} (mean, with caches)`, value: Number(((s.ms * 1000) / Math.max(1, s.count)).toFixed(2)), unit: 'µs/hit' })),
+    ...last!.steps.map((s) => ({
+      name: `step ${s.name} (mean, with caches)`,
+      value: Number(((s.ms * 1000) / Math.max(1, s.count)).toFixed(2)),
+      unit: 'µs/hit',
+    })),
     ...(['enrichMs', 'dedupeMs', 'companiesMs', 'deadLettersMs', 'eventsAddMs'] as const).map((k) => ({
       name: `phase ${k.replace('Ms', '')} (per hit, incl. awaits)`,
       value: Number(((last!.phases[k] * 1000) / Math.max(1, last!.phases.hits)).toFixed(2)),

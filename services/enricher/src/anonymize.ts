@@ -26,7 +26,10 @@ export function anonymizeIpStep(): Step {
   return {
     name: 'anonymize_ip',
     run(ctx: EnrichContext) {
-      ctx.row.ip_address = anonymizeIp((ctx.row.ip_address as string | null) ?? null, ctx.siteConfig.ip_anonymization);
+      ctx.row.ip_address = anonymizeIp(
+        (ctx.row.ip_address as string | null) ?? null,
+        ctx.siteConfig.ip_anonymization,
+      );
     },
   };
 }

@@ -18,7 +18,15 @@ export async function claimEventIds(
   if (claims.length === 0) return [];
   const pipeline = redis.pipeline();
   for (const c of claims)
-    pipeline.call('SET', `${keyPrefix}:dedupe:${c.siteId}:${c.eventId}`, c.hitId, 'NX', 'GET', 'EX', String(ttlSeconds));
+    pipeline.call(
+      'SET',
+      `${keyPrefix}:dedupe:${c.siteId}:${c.eventId}`,
+      c.hitId,
+      'NX',
+      'GET',
+      'EX',
+      String(ttlSeconds),
+    );
   const results = (await pipeline.exec()) ?? [];
   return claims.map((c, i) => {
     const r = results[i];

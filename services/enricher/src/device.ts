@@ -34,12 +34,12 @@ const BRAND_TO_BROWSER: Record<string, string> = {
   Opera: 'Opera',
   'Opera GX': 'Opera GX',
   'Samsung Internet': 'Samsung Browser',
-  'Yandex': 'Yandex',
-  'YaBrowser': 'Yandex',
+  Yandex: 'Yandex',
+  YaBrowser: 'Yandex',
   Brave: 'Brave',
   Vivaldi: 'Vivaldi',
   Chromium: 'Chromium',
-  'HeadlessChrome': 'Chrome Headless',
+  HeadlessChrome: 'Chrome Headless',
 };
 
 /** ua-parser-js OS names for Sec-CH-UA-Platform values. */
@@ -74,7 +74,13 @@ function hintsKey(h: Readonly<Record<string, string>>): string {
   const pv = h['sec-ch-ua-platform-version'];
   const model = h['sec-ch-ua-model'];
   const full = h['sec-ch-ua-full-version-list'];
-  if (mobile === undefined && platform === undefined && pv === undefined && model === undefined && full === undefined)
+  if (
+    mobile === undefined &&
+    platform === undefined &&
+    pv === undefined &&
+    model === undefined &&
+    full === undefined
+  )
     return '';
   return `\n${mobile ?? ''}\n${platform ?? ''}\n${pv ?? ''}\n${model ?? ''}\n${full ?? ''}`;
 }
@@ -138,12 +144,12 @@ export function parseDevice(
 ): DeviceInfo {
   const ua = userAgent ?? '';
   const r = parser.setUA(ua).getResult();
-  let browser = r.browser.name ?? null;
+  const browser = r.browser.name ?? null;
   let browserVersion = r.browser.version ?? null;
   let os = r.os.name ?? null;
   let osVersion = r.os.version ?? null;
   let deviceType: string | null = r.device.type ?? null;
-  let brand = r.device.vendor ?? null;
+  const brand = r.device.vendor ?? null;
   let model = r.device.model ?? null;
 
   const chMobile = sfBoolean(hints['sec-ch-ua-mobile']);
@@ -162,7 +168,8 @@ export function parseDevice(
       else if (mapped === 'Mac OS' || mapped === 'Chromium OS') osVersion = chPlatformVersion;
     }
   }
-  if (chModel && (r.device.model === undefined || r.device.model === 'K' || os === 'Android')) model = chModel;
+  if (chModel && (r.device.model === undefined || r.device.model === 'K' || os === 'Android'))
+    model = chModel;
   if (browser && versions.size > 0) {
     for (const [b, v] of versions) {
       if (BRAND_TO_BROWSER[b] === browser) {

@@ -69,18 +69,21 @@ function wireValue(name: EventColumnName, v: unknown): unknown {
   switch (type) {
     case 'int':
     case 'bigint':
-      if (typeof v !== 'number' || !Number.isFinite(v)) throw new PoisonHitError(`${name}: expected a number`);
-      if (type === 'int' && (v > 2_147_483_647 || v < -2_147_483_648)) throw new PoisonHitError(`${name}: out of range`);
+      if (typeof v !== 'number' || !Number.isFinite(v))
+        throw new PoisonHitError(`${name}: expected a number`);
+      if (type === 'int' && (v > 2_147_483_647 || v < -2_147_483_648))
+        throw new PoisonHitError(`${name}: out of range`);
       return Math.trunc(v);
     case 'decimal':
-      if (typeof v !== 'number' || !Number.isFinite(v)) throw new PoisonHitError(`${name}: expected a number`);
+      if (typeof v !== 'number' || !Number.isFinite(v))
+        throw new PoisonHitError(`${name}: expected a number`);
       return v;
     case 'jsonb':
       if (typeof v !== 'object') throw new PoisonHitError(`${name}: expected an object`);
       return v;
     default:
       if (typeof v !== 'string') throw new PoisonHitError(`${name}: expected a string`);
-      // eslint-disable-next-line no-control-regex
+
       if (v.includes('\u0000')) throw new PoisonHitError(`${name}: NUL character`);
       return fitToColumn(name, v);
   }
@@ -96,7 +99,8 @@ export function baseRow(hit: RawHit, request: RawRequest): EventRow {
   row.user_agent = request.user_agent ?? null;
   const h = hit as Record<string, unknown>;
   for (const f of WIRE_FIELDS) if (h[f] !== undefined) row[f] = wireValue(f, h[f]);
-  if (row.properties !== null && Array.isArray(row.properties)) throw new PoisonHitError('properties: expected an object');
+  if (row.properties !== null && Array.isArray(row.properties))
+    throw new PoisonHitError('properties: expected an object');
   return row;
 }
 
@@ -166,7 +170,9 @@ export async function enrichHits(
       };
     };
     if (!envelope.success || hits.length === 0) {
-      const msg = envelope.success ? 'request has no hits' : `invalid request: ${envelope.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`;
+      const msg = envelope.success
+        ? 'request has no hits'
+        : `invalid request: ${envelope.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`;
       if (hits.length === 0) dead.push(deadOf(null, 0, msg));
       else hits.forEach((h, hi) => dead.push(deadOf(h, hi, msg)));
       return;
@@ -181,7 +187,9 @@ export async function enrichHits(
       try {
         const parsed = rawHitSchema.safeParse(rawHit);
         if (!parsed.success)
-          throw new PoisonHitError(`invalid hit: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+          throw new PoisonHitError(
+            `invalid hit: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+          );
         const hit = parsed.data;
         const ctx: EnrichContext = {
           hit,
@@ -202,7 +210,11 @@ export async function enrichHits(
           return;
         }
         finishRow(ctx);
-        kept.push({ row: ctx.row, siteId: request.site_id, eventId: (ctx.row.event_id as string | null) ?? null });
+        kept.push({
+          row: ctx.row,
+          siteId: request.site_id,
+          eventId: (ctx.row.event_id as string | null) ?? null,
+        });
       } catch (err) {
         dead.push(deadOf(rawHit, hi, `${(err as Error).name}: ${(err as Error).message}`));
       }
@@ -226,7 +238,8 @@ function finishRow(ctx: EnrichContext): void {
   for (const c of EVENT_COLUMNS) {
     if (c.type !== 'varchar') continue;
     const v = row[c.name];
-    if (typeof v === 'string' && c.max !== undefined && v.length > c.max) row[c.name] = fitToColumn(c.name, v);
+    if (typeof v === 'string' && c.max !== undefined && v.length > c.max)
+      row[c.name] = fitToColumn(c.name, v);
   }
 }
 

@@ -2,7 +2,13 @@ import type { Server } from 'node:http';
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Config } from '@beacon/config';
 import { createPool, type Pool } from '@beacon/db';
-import { createLogger, createRegistry, startOpsServer, type Logger, type ReadinessCheck } from '@beacon/observability';
+import {
+  createLogger,
+  createRegistry,
+  startOpsServer,
+  type Logger,
+  type ReadinessCheck,
+} from '@beacon/observability';
 import { createRedis, QUEUE_EVENTS, QUEUE_HITS, type Redis } from '@beacon/queue';
 import type { Registry } from 'prom-client';
 import { claimEventIds } from './dedupe.js';
@@ -75,7 +81,10 @@ const CLOSE_DEADLINE_MS = 20_000;
  */
 const STEP_TIMING_SAMPLE = 8;
 
-export async function startEnricher(config: Config, overrides: EnricherOverrides = {}): Promise<EnricherHandle> {
+export async function startEnricher(
+  config: Config,
+  overrides: EnricherOverrides = {},
+): Promise<EnricherHandle> {
   const c = config.enricher;
   const logger = overrides.logger ?? createLogger('enricher', config.core.logLevel);
   const registry = overrides.registry ?? createRegistry('enricher');
@@ -118,12 +127,21 @@ export async function startEnricher(config: Config, overrides: EnricherOverrides
   for (const s of sources) {
     if (s.state === 'not_configured') continue;
     metrics.dataSources.labels(s.name).set(s.state === 'loaded' ? 1 : 0);
-    if (s.state === 'loaded') logger.info({ source: s.name, path: s.path, loadMs: s.loadMs, info: s.info }, 'data source loaded');
-    else logger.warn({ source: s.name, path: s.path, state: s.state, error: s.error }, 'data source unavailable: its fields stay null');
+    if (s.state === 'loaded')
+      logger.info({ source: s.name, path: s.path, loadMs: s.loadMs, info: s.info }, 'data source loaded');
+    else
+      logger.warn(
+        { source: s.name, path: s.path, state: s.state, error: s.error },
+        'data source unavailable: its fields stay null',
+      );
   }
   const notConfigured = sources.filter((s) => s.state === 'not_configured').map((s) => s.name);
   logger.info(
-    { notConfigured, loadMs: Math.round(performance.now() - started), rssMB: Math.round(process.memoryUsage().rss / 1e6) },
+    {
+      notConfigured,
+      loadMs: Math.round(performance.now() - started),
+      rssMB: Math.round(process.memoryUsage().rss / 1e6),
+    },
     'enricher data ready',
   );
 
@@ -157,7 +175,15 @@ export async function startEnricher(config: Config, overrides: EnricherOverrides
     }
   };
 
-  const phases: PhaseTotals = { jobs: 0, hits: 0, enrichMs: 0, dedupeMs: 0, companiesMs: 0, deadLettersMs: 0, eventsAddMs: 0 };
+  const phases: PhaseTotals = {
+    jobs: 0,
+    hits: 0,
+    enrichMs: 0,
+    dedupeMs: 0,
+    companiesMs: 0,
+    deadLettersMs: 0,
+    eventsAddMs: 0,
+  };
 
   async function processJob(job: Job): Promise<{ rows: number; dropped: number; dead: number }> {
     const t0 = performance.now();
@@ -240,7 +266,9 @@ export async function startEnricher(config: Config, overrides: EnricherOverrides
     concurrency: c.concurrency,
     autorun: true,
   });
-  worker.on('failed', (job, err) => logger.warn({ jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, 'raw job failed'));
+  worker.on('failed', (job, err) =>
+    logger.warn({ jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, 'raw job failed'),
+  );
   worker.on('error', (err) => logger.error({ err: err.message }, 'worker error'));
 
   const queueTimer = setInterval(() => {
@@ -284,7 +312,10 @@ export async function startEnricher(config: Config, overrides: EnricherOverrides
   if (port !== null) server = await startOpsServer({ registry, checks, accepting: () => accepting }, port);
   const address = server?.address();
   const boundPort = address && typeof address === 'object' ? address.port : 0;
-  logger.info({ port: boundPort, concurrency: c.concurrency, steps: steps.map((s) => s.name) }, 'enricher started');
+  logger.info(
+    { port: boundPort, concurrency: c.concurrency, steps: steps.map((s) => s.name) },
+    'enricher started',
+  );
 
   let closing: Promise<void> | null = null;
   return {
@@ -337,7 +368,12 @@ function claimsOf(data: unknown): { siteId: string; eventId: string; hitId: stri
   for (const r of requests as { site_id?: unknown; hits?: unknown }[]) {
     if (typeof r?.site_id !== 'string' || !Array.isArray(r.hits)) continue;
     for (const h of r.hits as { id?: unknown; event_id?: unknown }[]) {
-      if (typeof h?.id === 'string' && typeof h.event_id === 'string' && h.event_id !== '' && h.event_id.length <= 100)
+      if (
+        typeof h?.id === 'string' &&
+        typeof h.event_id === 'string' &&
+        h.event_id !== '' &&
+        h.event_id.length <= 100
+      )
         out.push({ siteId: r.site_id, eventId: h.event_id, hitId: h.id });
     }
   }

@@ -52,7 +52,13 @@ export class SiteCache {
         const r = found.get(id);
         const site: CachedSite | null = r
           ? {
-              info: { id: r.id, agencyId: r.agency_id, scriptId: r.script_id, domain: r.domain, status: r.status },
+              info: {
+                id: r.id,
+                agencyId: r.agency_id,
+                scriptId: r.script_id,
+                domain: r.domain,
+                status: r.status,
+              },
               config: parseSiteConfig(r.config),
             }
           : null;

@@ -32,7 +32,9 @@ describe('device type from ua-parser-js 1.0.41 device tests', () => {
   });
 
   it('agrees with every typed case of the file', () => {
-    const wrong = cases.filter((c) => parseDevice(parser, c.ua, noHints).deviceType !== (und(c.expect.type) ?? 'desktop'));
+    const wrong = cases.filter(
+      (c) => parseDevice(parser, c.ua, noHints).deviceType !== (und(c.expect.type) ?? 'desktop'),
+    );
     expect(wrong.map((c) => c.desc)).toEqual([]);
   });
 });
@@ -40,11 +42,14 @@ describe('device type from ua-parser-js 1.0.41 device tests', () => {
 describe('browser and OS from ua-parser-js 1.0.41 tests', () => {
   const browsers = sharedJson<Case[]>('user-agents/ua-parser-js-1.0.41/browser-test.json');
   const oses = sharedJson<Case[]>('user-agents/ua-parser-js-1.0.41/os-test.json');
-  it.each(browsers.filter((c) => (c.expect.version ?? '').length <= 20).map((c) => [c.desc, c] as const))('browser %s', (_d, c) => {
-    const d = parseDevice(parser, c.ua, noHints);
-    expect(d.browser).toBe(und(c.expect.name));
-    expect(d.browserVersion).toBe(und(c.expect.version));
-  });
+  it.each(browsers.filter((c) => (c.expect.version ?? '').length <= 20).map((c) => [c.desc, c] as const))(
+    'browser %s',
+    (_d, c) => {
+      const d = parseDevice(parser, c.ua, noHints);
+      expect(d.browser).toBe(und(c.expect.name));
+      expect(d.browserVersion).toBe(und(c.expect.version));
+    },
+  );
   it.each(oses.map((c) => [c.desc, c] as const))('os %s', (_d, c) => {
     const d = parseDevice(parser, c.ua, noHints);
     expect(d.os).toBe(und(c.expect.name));
@@ -63,7 +68,14 @@ describe('desktop and real traffic', () => {
     [
       'Safari on macOS',
       'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Safari/605.1.15',
-      { browser: 'Safari', browserVersion: '17.1', os: 'Mac OS', deviceType: 'desktop', deviceBrand: 'Apple', deviceModel: 'Macintosh' },
+      {
+        browser: 'Safari',
+        browserVersion: '17.1',
+        os: 'Mac OS',
+        deviceType: 'desktop',
+        deviceBrand: 'Apple',
+        deviceModel: 'Macintosh',
+      },
     ],
     [
       'Firefox on Linux',
@@ -75,7 +87,9 @@ describe('desktop and real traffic', () => {
   });
 
   it('matches the deviceCategory of the 10,000 intoli UAs and flags none as a bot', () => {
-    const uas = sharedJson<{ userAgent: string; deviceCategory: string }[]>('user-agents/intoli-user-agents.json');
+    const uas = sharedJson<{ userAgent: string; deviceCategory: string }[]>(
+      'user-agents/intoli-user-agents.json',
+    );
     const p = createDeviceParser(20_000);
     const wrong = uas.filter((u) => {
       const d = p.parse(u.userAgent, noHints);
@@ -98,7 +112,8 @@ describe('bots', () => {
 describe('client hints', () => {
   const reducedAndroid =
     'Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Mobile Safari/537.36';
-  const fullList = '"Not_A Brand";v="8.0.0.0", "Chromium";v="120.0.6099.144", "Google Chrome";v="120.0.6099.144"';
+  const fullList =
+    '"Not_A Brand";v="8.0.0.0", "Chromium";v="120.0.6099.144", "Google Chrome";v="120.0.6099.144"';
 
   it('gives the real model, Android version and full Chrome version on a reduced UA', () => {
     const d = parseDevice(parser, reducedAndroid, {
@@ -119,11 +134,26 @@ describe('client hints', () => {
   });
 
   it('tells Windows 11 from Windows 10 by Sec-CH-UA-Platform-Version', () => {
-    const ua = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36 Edg/120.0.0.0';
-    const edgeList = '"Not_A Brand";v="8.0.0.0", "Chromium";v="120.0.6099.130", "Microsoft Edge";v="120.0.2210.91"';
-    const w11 = parseDevice(parser, ua, { 'sec-ch-ua-platform': '"Windows"', 'sec-ch-ua-platform-version': '"15.0.0"', 'sec-ch-ua-full-version-list': edgeList });
-    const w10 = parseDevice(parser, ua, { 'sec-ch-ua-platform': '"Windows"', 'sec-ch-ua-platform-version': '"10.0.0"' });
-    expect(w11).toMatchObject({ browser: 'Edge', browserVersion: '120.0.2210.91', os: 'Windows', osVersion: '11', deviceType: 'desktop' });
+    const ua =
+      'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36 Edg/120.0.0.0';
+    const edgeList =
+      '"Not_A Brand";v="8.0.0.0", "Chromium";v="120.0.6099.130", "Microsoft Edge";v="120.0.2210.91"';
+    const w11 = parseDevice(parser, ua, {
+      'sec-ch-ua-platform': '"Windows"',
+      'sec-ch-ua-platform-version': '"15.0.0"',
+      'sec-ch-ua-full-version-list': edgeList,
+    });
+    const w10 = parseDevice(parser, ua, {
+      'sec-ch-ua-platform': '"Windows"',
+      'sec-ch-ua-platform-version': '"10.0.0"',
+    });
+    expect(w11).toMatchObject({
+      browser: 'Edge',
+      browserVersion: '120.0.2210.91',
+      os: 'Windows',
+      osVersion: '11',
+      deviceType: 'desktop',
+    });
     expect(w10).toMatchObject({ os: 'Windows', osVersion: '10', browserVersion: '120.0.0.0' });
   });
 
@@ -147,6 +177,11 @@ describe('client hints', () => {
   });
 
   it('a missing UA is a desktop with nothing known (the bot step decides about it)', () => {
-    expect(parseDevice(parser, null, noHints)).toMatchObject({ browser: null, os: null, deviceType: 'desktop', isBotUa: false });
+    expect(parseDevice(parser, null, noHints)).toMatchObject({
+      browser: null,
+      os: null,
+      deviceType: 'desktop',
+      isBotUa: false,
+    });
   });
 });

@@ -34,10 +34,28 @@ describe('MaxMind test databases', () => {
   });
 
   it.each([
-    ['81.2.69.160', { country: 'GB', countryName: 'United Kingdom', city: 'London', region: 'England', timezone: 'Europe/London' }],
+    [
+      '81.2.69.160',
+      {
+        country: 'GB',
+        countryName: 'United Kingdom',
+        city: 'London',
+        region: 'England',
+        timezone: 'Europe/London',
+      },
+    ],
     ['2.125.160.216', { country: 'GB', city: 'Boxford', timezone: 'Europe/London' }],
     ['89.160.20.112', { country: 'SE', city: 'Linköping', timezone: 'Europe/Stockholm' }],
-    ['216.160.83.56', { country: 'US', city: 'Milton', region: 'Washington', postalCode: '98354', timezone: 'America/Los_Angeles' }],
+    [
+      '216.160.83.56',
+      {
+        country: 'US',
+        city: 'Milton',
+        region: 'Washington',
+        postalCode: '98354',
+        timezone: 'America/Los_Angeles',
+      },
+    ],
     ['2001:218::', { country: 'JP', city: null, timezone: 'Asia/Tokyo' }],
   ])('geo of %s', (ip, geo) => {
     expect(n.lookup(ip).geo).toMatchObject(geo);
@@ -74,19 +92,32 @@ describe('MaxMind test databases', () => {
 
 describe('MaxMind Enterprise', () => {
   it('gives geo, ASN, ISP, organization, domain and user type', () => {
-    const n = lookupWith({ logger, enterpriseDb: mmTest('GeoIP2-Enterprise-Test.mmdb'), listsDir: 'none', watchIntervalMs: 0 });
+    const n = lookupWith({
+      logger,
+      enterpriseDb: mmTest('GeoIP2-Enterprise-Test.mmdb'),
+      listsDir: 'none',
+      watchIntervalMs: 0,
+    });
     const r = n.lookup('74.209.24.0');
     expect(r.geo).toMatchObject({ country: 'US', city: 'Chatham', timezone: 'America/New_York' });
     expect(r.network).toMatchObject({
       asn: 14671,
       asnOrg: 'FairPoint Communications',
       isp: 'Fairpoint Communications',
-      maxmind: { organization: 'Fairpoint Communications', domain: 'frpt.net', userType: 'residential', connectionType: 'Cable/DSL' },
+      maxmind: {
+        organization: 'Fairpoint Communications',
+        domain: 'frpt.net',
+        userType: 'residential',
+        connectionType: 'Cable/DSL',
+      },
       // no Anonymous-IP database and no lists: unknown, not false
       isHosting: null,
       isVpn: null,
     });
-    expect(n.lookup('81.2.69.160').network?.maxmind).toMatchObject({ organization: 'STONEHOUSE office network', userType: 'government' });
+    expect(n.lookup('81.2.69.160').network?.maxmind).toMatchObject({
+      organization: 'STONEHOUSE office network',
+      userType: 'government',
+    });
   });
 });
 
@@ -102,7 +133,10 @@ describe('crafted Beacon databases', () => {
     });
   });
   it.each([
-    ['192.0.2.10', { country: 'US', city: 'San Francisco', postalCode: '94107', timezone: 'America/Los_Angeles' }],
+    [
+      '192.0.2.10',
+      { country: 'US', city: 'San Francisco', postalCode: '94107', timezone: 'America/Los_Angeles' },
+    ],
     ['::ffff:192.0.2.10', { country: 'US', city: 'San Francisco' }],
     ['198.51.100.200', { country: 'DE', city: 'Berlin', timezone: 'Europe/Berlin' }],
     ['203.0.113.5', { country: 'JP', city: 'Tokyo' }],
@@ -131,12 +165,26 @@ describe('default data (no licence key): DB-IP Lite City + @ip-location-db/asn +
   });
   it('reports every source as loaded', () => {
     const s = Object.fromEntries(n.sources().map((x) => [x.name, x.state]));
-    expect(s).toMatchObject({ dbip_city_ipv4: 'loaded', dbip_city_ipv6: 'loaded', ip_location_db_asn: 'loaded', network_lists: 'loaded', maxmind_city: 'not_configured' });
+    expect(s).toMatchObject({
+      dbip_city_ipv4: 'loaded',
+      dbip_city_ipv6: 'loaded',
+      ip_location_db_asn: 'loaded',
+      network_lists: 'loaded',
+      maxmind_city: 'not_configured',
+    });
   });
   it.each([
-    ['8.8.8.8', { country: 'US', countryName: 'United States' }, { asn: 15169, asnOrg: 'Google LLC', isHosting: true }],
+    [
+      '8.8.8.8',
+      { country: 'US', countryName: 'United States' },
+      { asn: 15169, asnOrg: 'Google LLC', isHosting: true },
+    ],
     ['1.1.1.1', { country: 'AU' }, { asn: 13335, asnOrg: 'Cloudflare, Inc.' }],
-    ['81.2.69.160', { country: 'GB', city: 'London' }, { asn: 20712, asnOrg: 'Andrews & Arnold Ltd', isHosting: false }],
+    [
+      '81.2.69.160',
+      { country: 'GB', city: 'London' },
+      { asn: 20712, asnOrg: 'Andrews & Arnold Ltd', isHosting: false },
+    ],
     ['2001:4860:4860::8888', { country: expect.any(String) }, { asn: 15169, asnOrg: 'Google LLC' }],
   ])('%s', (ip, geo, net) => {
     const r = n.lookup(ip);
@@ -158,13 +206,25 @@ describe('default data (no licence key): DB-IP Lite City + @ip-location-db/asn +
 
 describe('missing and broken databases', () => {
   it('a missing file leaves its fields null and is reported', () => {
-    const n = lookupWith({ logger, cityDb: '/nonexistent/City.mmdb', defaultAsn: false, listsDir: 'none', watchIntervalMs: 0 });
+    const n = lookupWith({
+      logger,
+      cityDb: '/nonexistent/City.mmdb',
+      defaultAsn: false,
+      listsDir: 'none',
+      watchIntervalMs: 0,
+    });
     expect(n.lookup('81.2.69.160')).toMatchObject({ ipText: '81.2.69.160', geo: null });
     expect(n.lookup('81.2.69.160').network).toMatchObject({ asn: null, isHosting: null, isVpn: null });
     expect(n.sources().find((s) => s.name === 'maxmind_city')).toMatchObject({ state: 'missing' });
   });
   it('a database that throws on lookup gives null fields, not an error', () => {
-    const n = lookupWith({ logger, cityDb: mmTest('GeoIP2-City-Test-Invalid-Node-Count.mmdb'), listsDir: 'none', defaultAsn: false, watchIntervalMs: 0 });
+    const n = lookupWith({
+      logger,
+      cityDb: mmTest('GeoIP2-City-Test-Invalid-Node-Count.mmdb'),
+      listsDir: 'none',
+      defaultAsn: false,
+      watchIntervalMs: 0,
+    });
     expect(n.lookup('81.2.69.160').geo).toBeNull();
   });
 });
@@ -175,7 +235,13 @@ describe('reload on file change', () => {
     try {
       const path = join(dir, 'City.mmdb');
       copyFileSync(mmCrafted('Beacon-City-Test.mmdb'), path);
-      const n = lookupWith({ logger, cityDb: path, listsDir: 'none', defaultAsn: false, watchIntervalMs: 20 });
+      const n = lookupWith({
+        logger,
+        cityDb: path,
+        listsDir: 'none',
+        defaultAsn: false,
+        watchIntervalMs: 20,
+      });
       expect(n.lookup('192.0.2.10').geo?.city).toBe('San Francisco');
       expect(n.lookup('81.2.69.160').geo).toBeNull();
       const tmp = join(dir, 'City.mmdb.new');
@@ -183,7 +249,8 @@ describe('reload on file change', () => {
       const { renameSync } = await import('node:fs');
       renameSync(tmp, path);
       const deadline = Date.now() + 10_000;
-      while (n.lookup('81.2.69.160').geo === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      while (n.lookup('81.2.69.160').geo === null && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 20));
       expect(n.lookup('81.2.69.160').geo?.city).toBe('London');
       expect(n.lookup('192.0.2.10').geo).toBeNull();
       expect(n.sources().find((s) => s.name === 'maxmind_city')?.state).toBe('loaded');
@@ -211,11 +278,25 @@ describe('IP anonymisation (applied after lookups)', () => {
 describe('range index', () => {
   it('finds IPv4 and IPv6 members and merges overlaps', () => {
     const b = new RangeIndexBuilder();
-    for (const c of ['10.0.0.0/8', '10.1.0.0/16', '192.0.2.0/24', '2001:db8::/32', '2001:db8:1::/48', '::ffff:198.51.100.0/120']) expect(b.addCidr(c)).toBe(true);
+    for (const c of [
+      '10.0.0.0/8',
+      '10.1.0.0/16',
+      '192.0.2.0/24',
+      '2001:db8::/32',
+      '2001:db8:1::/48',
+      '::ffff:198.51.100.0/120',
+    ])
+      expect(b.addCidr(c)).toBe(true);
     expect(b.addCidr('not a cidr')).toBe(false);
     const idx = b.build(true);
     const has = (ip: string) => idx.has(parseIp(ip)!);
-    expect([has('10.200.1.1'), has('11.0.0.0'), has('192.0.2.255'), has('192.0.3.0'), has('198.51.100.7')]).toEqual([true, false, true, false, true]);
+    expect([
+      has('10.200.1.1'),
+      has('11.0.0.0'),
+      has('192.0.2.255'),
+      has('192.0.3.0'),
+      has('198.51.100.7'),
+    ]).toEqual([true, false, true, false, true]);
     expect([has('2001:db8:ffff::1'), has('2001:db9::'), has('::1')]).toEqual([true, false, false]);
   });
 });

@@ -11,8 +11,10 @@ import { mmCrafted } from './fixtures.js';
 // Real: PostgreSQL (throwaway database), Redis (unique BullMQ prefix), BullMQ, the crafted MaxMind DBs.
 // Nothing is mocked: jobs go into `hits` and come out of `events`.
 
-const CHROME = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
-const IPHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1';
+const CHROME =
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
+const IPHONE =
+  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1';
 const GOOGLEBOT = 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)';
 
 let db: TestDatabase;
@@ -25,7 +27,9 @@ let events: Queue;
 beforeAll(async () => {
   db = await createTestDatabase();
   prefix = uniquePrefix('enr');
-  const { rows } = await db.pool.query<{ id: string }>(`INSERT INTO agencies (name, api_key) VALUES ('a', 'x') RETURNING id`);
+  const { rows } = await db.pool.query<{ id: string }>(
+    `INSERT INTO agencies (name, api_key) VALUES ('a', 'x') RETURNING id`,
+  );
   await db.pool.query(
     `INSERT INTO sites (agency_id, name, domain, script_id, config) VALUES
        ($1, 'keep', 'keep.example', 'site_keep', '{"bot_policy":"keep","ip_anonymization":"truncate"}'),
@@ -72,8 +76,26 @@ function hit(extra: Record<string, unknown> = {}) {
   };
 }
 
-function rawJob(site: string, ua: string | null, ip: string | null, hitList: Record<string, unknown>[]): RawJob {
-  return { type: 'raw', v: 1, requests: [{ site_id: site, ip, user_agent: ua, client_hints: {}, origin: null, hits: hitList as RawJob['requests'][0]['hits'] }] };
+function rawJob(
+  site: string,
+  ua: string | null,
+  ip: string | null,
+  hitList: Record<string, unknown>[],
+): RawJob {
+  return {
+    type: 'raw',
+    v: 1,
+    requests: [
+      {
+        site_id: site,
+        ip,
+        user_agent: ua,
+        client_hints: {},
+        origin: null,
+        hits: hitList as RawJob['requests'][0]['hits'],
+      },
+    ],
+  };
 }
 
 async function waitFor<T>(fn: () => Promise<T | null | undefined>, what: string, ms = 15_000): Promise<T> {
@@ -87,7 +109,10 @@ async function waitFor<T>(fn: () => Promise<T | null | undefined>, what: string,
 }
 
 /** Adds a raw job and waits until the worker has completed it. */
-async function process(jobId: string, data: RawJob): Promise<{ rows: number; dropped: number; dead: number }> {
+async function process(
+  jobId: string,
+  data: RawJob,
+): Promise<{ rows: number; dropped: number; dead: number }> {
   await hits.add('raw', data, { jobId });
   return waitFor(async () => {
     const j = await hits.getJob(jobId);
@@ -104,7 +129,9 @@ async function rowsOf(jobId: string): Promise<Record<string, unknown>[]> {
 
 async function metric(name: string, labels: Record<string, string>): Promise<number> {
   const m = await enricher.registry.getSingleMetric(name)!.get();
-  return m.values.filter((v) => Object.entries(labels).every(([k, x]) => v.labels[k] === x)).reduce((s, v) => s + v.value, 0);
+  return m.values
+    .filter((v) => Object.entries(labels).every(([k, x]) => v.labels[k] === x))
+    .reduce((s, v) => s + v.value, 0);
 }
 
 describe('enricher worker (hits → events)', () => {
@@ -143,12 +170,23 @@ describe('enricher worker (hits → events)', () => {
     const jobId = randomUUID();
     await process(jobId, rawJob('site_noip', IPHONE, '198.51.100.200', [hit()]));
     const [row] = await rowsOf(jobId);
-    expect(row).toMatchObject({ ip_address: null, country: 'DE', city: 'Berlin', device_type: 'mobile', device_brand: 'Apple', device_model: 'iPhone' });
+    expect(row).toMatchObject({
+      ip_address: null,
+      country: 'DE',
+      city: 'Berlin',
+      device_type: 'mobile',
+      device_brand: 'Apple',
+      device_model: 'iPhone',
+    });
   });
 
   it('a retried raw job yields the same rows, ids and events job id', async () => {
     const jobId = randomUUID();
-    const data = rawJob('site_drop', CHROME, '192.0.2.10', [hit({ event_id: 'retry-1' }), hit({ event_id: 'retry-2' }), hit()]);
+    const data = rawJob('site_drop', CHROME, '192.0.2.10', [
+      hit({ event_id: 'retry-1' }),
+      hit({ event_id: 'retry-2' }),
+      hit(),
+    ]);
     await process(jobId, data);
     const first = await rowsOf(jobId);
     expect(first).toHaveLength(3);
@@ -191,7 +229,10 @@ describe('enricher worker (hits → events)', () => {
     const result = await process(jobId, rawJob('site_drop', CHROME, '192.0.2.10', [good1, poison, good2]));
     expect(result).toEqual({ rows: 2, dropped: 0, dead: 1 });
     expect((await rowsOf(jobId)).map((r) => r.id)).toEqual([good1.id, good2.id]);
-    const { rows } = await db.pool.query(`SELECT id, site_id, stage, error, count, payload FROM dead_events WHERE id = $1`, [poison.id]);
+    const { rows } = await db.pool.query(
+      `SELECT id, site_id, stage, error, count, payload FROM dead_events WHERE id = $1`,
+      [poison.id],
+    );
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ site_id: 'site_drop', stage: 'enricher', count: 1 });
     expect(rows[0].error).toMatch(/scroll_depth/);
@@ -222,7 +263,12 @@ describe('enricher worker (hits → events)', () => {
     };
     await process(keepJob, multi);
     const rows = await rowsOf(keepJob);
-    expect(rows.map((r) => [r.visitor_type === 'bot', (r.properties as { bot_reason?: string } | null)?.bot_reason ?? null])).toEqual([
+    expect(
+      rows.map((r) => [
+        r.visitor_type === 'bot',
+        (r.properties as { bot_reason?: string } | null)?.bot_reason ?? null,
+      ]),
+    ).toEqual([
       [true, 'ua'],
       [true, expect.stringMatching(/^(ua|datacenter_no_browser)$/)],
       [false, null],
@@ -241,7 +287,9 @@ describe('enricher worker (hits → events)', () => {
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     const ready = await fetch(`${base}/readyz`);
     expect(ready.status).toBe(200);
-    const body = (await ready.json()) as { checks: Record<string, { ok: boolean; detail?: Record<string, { state: string }> }> };
+    const body = (await ready.json()) as {
+      checks: Record<string, { ok: boolean; detail?: Record<string, { state: string }> }>;
+    };
     expect(body.checks.postgres!.ok).toBe(true);
     expect(body.checks.redis!.ok).toBe(true);
     expect(body.checks.data!.detail!.maxmind_city!.state).toBe('loaded');

@@ -14,8 +14,18 @@ export const enricher = {
     2,
     'Raw jobs processed at once per enricher process (enrichment is CPU-bound: more only overlaps Redis/PostgreSQL waits).',
   ),
-  uaCacheSize: setting('ENRICHER_UA_CACHE_SIZE', p.int(1, 1_000_000), 5_000, 'Entries of the LRU cache of parsed user agents (UA + client hints).'),
-  ipCacheSize: setting('ENRICHER_IP_CACHE_SIZE', p.int(1, 1_000_000), 20_000, 'Entries of the LRU cache of IP lookups (geo, ASN, hosting/VPN).'),
+  uaCacheSize: setting(
+    'ENRICHER_UA_CACHE_SIZE',
+    p.int(1, 1_000_000),
+    5_000,
+    'Entries of the LRU cache of parsed user agents (UA + client hints).',
+  ),
+  ipCacheSize: setting(
+    'ENRICHER_IP_CACHE_SIZE',
+    p.int(1, 1_000_000),
+    20_000,
+    'Entries of the LRU cache of IP lookups (geo, ASN, hosting/VPN).',
+  ),
   siteCacheTtlMs: setting(
     'ENRICHER_SITE_CACHE_TTL_MS',
     p.int(0, 86_400_000),
@@ -28,9 +38,24 @@ export const enricher = {
     86_400,
     'Window in which a client retry of the same (site_id, event_id) gives no second event, in seconds.',
   ),
-  geoipCityDb: setting('GEOIP_CITY_DB', p.path(), '', 'Path of a MaxMind GeoIP2/GeoLite2 City .mmdb; empty = DB-IP Lite City (bundled).'),
-  geoipAsnDb: setting('GEOIP_ASN_DB', p.path(), '', 'Path of a MaxMind GeoLite2 ASN .mmdb; empty = @ip-location-db/asn (bundled).'),
-  geoipIspDb: setting('GEOIP_ISP_DB', p.path(), '', 'Path of a MaxMind GeoIP2 ISP .mmdb (isp, organization); empty = none.'),
+  geoipCityDb: setting(
+    'GEOIP_CITY_DB',
+    p.path(),
+    '',
+    'Path of a MaxMind GeoIP2/GeoLite2 City .mmdb; empty = DB-IP Lite City (bundled).',
+  ),
+  geoipAsnDb: setting(
+    'GEOIP_ASN_DB',
+    p.path(),
+    '',
+    'Path of a MaxMind GeoLite2 ASN .mmdb; empty = @ip-location-db/asn (bundled).',
+  ),
+  geoipIspDb: setting(
+    'GEOIP_ISP_DB',
+    p.path(),
+    '',
+    'Path of a MaxMind GeoIP2 ISP .mmdb (isp, organization); empty = none.',
+  ),
   geoipAnonymousIpDb: setting(
     'GEOIP_ANONYMOUS_IP_DB',
     p.path(),
@@ -43,7 +68,12 @@ export const enricher = {
     '',
     'Path of a MaxMind GeoIP2 Enterprise .mmdb (geo, ISP, organization, domain, user type); empty = none.',
   ),
-  geoipDomainDb: setting('GEOIP_DOMAIN_DB', p.path(), '', 'Path of a MaxMind GeoIP2 Domain .mmdb; empty = none.'),
+  geoipDomainDb: setting(
+    'GEOIP_DOMAIN_DB',
+    p.path(),
+    '',
+    'Path of a MaxMind GeoIP2 Domain .mmdb; empty = none.',
+  ),
   defaultGeo: setting(
     'ENRICHER_DEFAULT_GEO',
     p.bool(),

@@ -29,7 +29,12 @@ const MASK32 = 0xffffffffn;
 
 function words(dec: string): number[] {
   const b = BigInt(dec);
-  return [Number((b >> 96n) & MASK32), Number((b >> 64n) & MASK32), Number((b >> 32n) & MASK32), Number(b & MASK32)];
+  return [
+    Number((b >> 96n) & MASK32),
+    Number((b >> 64n) & MASK32),
+    Number((b >> 32n) & MASK32),
+    Number(b & MASK32),
+  ];
 }
 
 export function loadAsnCsv(ipv4Path: string | null, ipv6Path: string | null): AsnTable {

@@ -97,7 +97,7 @@ export function formatIp(ip: ParsedIp): string {
   // longest run of zero groups (length ≥ 2) becomes "::" (RFC 5952)
   let best = -1;
   let bestLen = 0;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (g[i] !== 0) {
       i++;
       continue;

@@ -47,7 +47,8 @@ function lines(path: string): string[] {
 function addRanges(builder: RangeIndexBuilder, dir: string): number {
   if (!existsSync(dir)) return 0;
   let n = 0;
-  for (const f of readdirSync(dir)) if (/^ipv[46].*\.txt$/.test(f)) for (const l of lines(join(dir, f))) if (builder.addCidr(l)) n++;
+  for (const f of readdirSync(dir))
+    if (/^ipv[46].*\.txt$/.test(f)) for (const l of lines(join(dir, f))) if (builder.addCidr(l)) n++;
   return n;
 }
 
@@ -71,7 +72,8 @@ export function loadNetworkLists(dir: string = DEFAULT_LISTS_DIR): NetworkLists 
   }
   const vpn = new RangeIndexBuilder();
   let vpnCount = 0;
-  for (const f of ['x4bnet/vpn-ipv4.txt', 'x4bnet/vpn-ipv6.txt']) for (const l of lines(join(dir, f))) if (vpn.addCidr(l)) vpnCount++;
+  for (const f of ['x4bnet/vpn-ipv4.txt', 'x4bnet/vpn-ipv6.txt'])
+    for (const l of lines(join(dir, f))) if (vpn.addCidr(l)) vpnCount++;
   const crawler = new RangeIndexBuilder();
   let crawlerCount = 0;
   for (const p of CRAWLER_PROVIDERS) crawlerCount += addRanges(crawler, join(dir, 'lord-alfred', p));

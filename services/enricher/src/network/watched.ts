@@ -28,7 +28,12 @@ export class WatchedFile<T> {
     readonly name: string,
     readonly path: string | null,
     private readonly open: (path: string) => T,
-    private readonly opts: { logger: Logger; intervalMs: number; onReload?: () => void; describe?: (v: T) => Record<string, unknown> },
+    private readonly opts: {
+      logger: Logger;
+      intervalMs: number;
+      onReload?: () => void;
+      describe?: (v: T) => Record<string, unknown>;
+    },
   ) {
     this.status = { name, path, state: 'not_configured' };
     if (!path) return;
@@ -72,8 +77,12 @@ export class WatchedFile<T> {
       }
     } catch (err) {
       const message = (err as Error).message;
-      if (why === 'start' || this.value === null) this.status = { name: this.name, path, state: 'failed', error: message };
-      this.opts.logger.error({ source: this.name, path, err: message }, 'data file could not be opened; keeping what was loaded');
+      if (why === 'start' || this.value === null)
+        this.status = { name: this.name, path, state: 'failed', error: message };
+      this.opts.logger.error(
+        { source: this.name, path, err: message },
+        'data file could not be opened; keeping what was loaded',
+      );
     }
   }
 
