@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { LRUCache } from 'lru-cache';
 import { Reader, type Response } from 'maxmind';
 import type { CompanyRecord } from './company-ranges.js';
 
@@ -45,7 +46,9 @@ export class CompanyDb {
   /** Opens a database from its bytes (throws when they are not a MaxMind DB). */
   static fromBuffer(bytes: Buffer): CompanyDb {
     // Response is mmdb-lib's union of MaxMind layouts; Beacon's layout is read through a cast below.
-    const reader = new Reader<Response>(bytes);
+    // The decoder caches records by offset: real traffic repeats a few thousand networks.
+    const cache = new LRUCache<string | number, object>({ max: 10_000 });
+    const reader = new Reader<Response>(bytes, { cache });
     return new CompanyDb(reader, reader.metadata.databaseType);
   }
 

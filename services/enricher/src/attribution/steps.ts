@@ -2,7 +2,7 @@ import type { EnrichContext, Step } from '../pipeline.js';
 import { channelOf } from './channel.js';
 import type { CompanyLookup } from './company-db.js';
 import type { AgencyRangeStore } from './company-ranges.js';
-import { identifyCompany } from './company.js';
+import { identifyCompany, isAnonymisingNetwork } from './company.js';
 import { engagementScore } from './engagement.js';
 import { normaliseLanguage } from './language.js';
 import { parsePage, type PageFields } from './page.js';
@@ -111,19 +111,26 @@ export function engagementStep(): Step {
   };
 }
 
-/** company_* columns from the sources in order (company.ts); on the full IP, before anonymisation. */
+/**
+ * company_* columns from the sources in order (company.ts); on the full IP, before anonymisation.
+ * No IP (unknown or not forwarded) or a bot: no company.
+ */
 export function companyStep(deps: Pick<AttributionDeps, 'agencyRanges' | 'companyDb'>): Step {
   return {
     name: 'company',
     run(ctx) {
-      const ip = ctx.request.ip;
-      const agencyRange = deps.agencyRanges?.lookup(ctx.site.agencyId, ip) ?? null;
-      const match = identifyCompany({
-        agencyRange,
-        companyDb: agencyRange || !deps.companyDb ? null : deps.companyDb.lookup(ip),
-        network: ctx.network,
-      });
       const row = ctx.row;
+      // A crawler's network is not a visitor's employer: bots get no company.
+      const ip = ctx.isBot ? null : ctx.request.ip;
+      const agencyRange = deps.agencyRanges?.lookup(ctx.site.agencyId, ip) ?? null;
+      const askDb = !agencyRange && deps.companyDb && ip && !isAnonymisingNetwork(ctx.network);
+      const match = ip
+        ? identifyCompany({
+            agencyRange,
+            companyDb: askDb ? deps.companyDb!.lookup(ip) : null,
+            network: ctx.network,
+          })
+        : null;
       if (!match) {
         row.company_name = null;
         row.company_domain = null;

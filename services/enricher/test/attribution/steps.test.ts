@@ -154,7 +154,7 @@ describe('attribution steps', () => {
   it('a bot stays a bot; a cookieless site makes privacy users', () => {
     const bot = ctx({ page_url: 'https://shop.test/' }, { ip: '192.0.2.1', isBot: true, network: net({}) });
     runSteps(steps, bot);
-    expect(bot.row.visitor_type).toBe('bot');
+    expect(bot.row).toMatchObject({ visitor_type: 'bot', company_name: null, company_source: null });
     const cookieless = ctx(
       { page_url: 'https://shop.test/' },
       { ip: '192.0.2.1', config: { cookieless: true }, network: net({}) },
