@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import {
+  cleanText,
   EVENT_COLUMNS,
   fitToColumn,
   rawHitSchema,
@@ -83,9 +84,8 @@ function wireValue(name: EventColumnName, v: unknown): unknown {
       return v;
     default:
       if (typeof v !== 'string') throw new PoisonHitError(`${name}: expected a string`);
-
-      if (v.includes('\u0000')) throw new PoisonHitError(`${name}: NUL character`);
-      return fitToColumn(name, v);
+      // The collector cleaned it already; a job from elsewhere (a replay, an older collector) may not be.
+      return fitToColumn(name, cleanText(v, { keepWhitespace: type === 'text' }));
   }
 }
 
@@ -96,7 +96,7 @@ export function baseRow(hit: RawHit, request: RawRequest): EventRow {
   row.site_id = request.site_id;
   row.event_name = fitToColumn('event_name', hit.event_name);
   row.server_timestamp = hit.server_timestamp;
-  row.user_agent = request.user_agent ?? null;
+  row.user_agent = request.user_agent === null ? null : cleanText(request.user_agent);
   const h = hit as Record<string, unknown>;
   for (const f of WIRE_FIELDS) if (h[f] !== undefined) row[f] = wireValue(f, h[f]);
   if (row.properties !== null && Array.isArray(row.properties))

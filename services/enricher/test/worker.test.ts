@@ -166,6 +166,14 @@ describe('enricher worker (hits → events)', () => {
     expect(row!.properties).toMatchObject({ plan: 'pro' });
   });
 
+  it('cleans control characters out of wire text instead of dead-lettering the hit', async () => {
+    const jobId = randomUUID();
+    const h = hit({ page_title: 'Pricing\u0000 page\u0007' });
+    const r = await process(jobId, rawJob('site_drop', CHROME, '192.0.2.10', [h]));
+    expect(r).toEqual({ rows: 1, dropped: 0, dead: 0 });
+    expect((await rowsOf(jobId))[0]).toMatchObject({ id: h.id, page_title: 'Pricing page' });
+  });
+
   it('drops the IP after lookup for a site with ip_anonymization drop', async () => {
     const jobId = randomUUID();
     await process(jobId, rawJob('site_noip', IPHONE, '198.51.100.200', [hit()]));
