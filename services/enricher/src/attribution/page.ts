@@ -52,12 +52,18 @@ const EMPTY: PageFields = {
 /** Max length of the varchar(255) campaign columns; the writer cuts too, this keeps properties small. */
 const MAX = 255;
 
-function param(params: URLSearchParams, name: string): string | null {
-  const v = params.get(name);
-  if (v === null) return null;
-  const t = v.trim();
-  return t ? t.slice(0, MAX) : null;
-}
+const COLUMN_PARAMS = new Set([
+  'utm_source',
+  'utm_medium',
+  'utm_campaign',
+  'utm_content',
+  'utm_term',
+  'gclid',
+  'fbclid',
+  'ttclid',
+] as const);
+type ColumnParam = typeof COLUMN_PARAMS extends Set<infer T> ? T : never;
+const OTHER_IDS: ReadonlySet<string> = new Set(OTHER_CLICK_IDS);
 
 /**
  * Parses page_url. Relative or malformed URLs give a best-effort path (the text before "?" or "#")
@@ -73,30 +79,31 @@ export function parsePage(pageUrl: unknown): PageFields {
     return { ...EMPTY, page_path: path.startsWith('/') ? path : null };
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return EMPTY;
-  const q = url.searchParams;
-  let clickIds: Record<string, string> | null = null;
-  for (const name of OTHER_CLICK_IDS) {
-    const v = param(q, name);
-    if (v !== null) (clickIds ??= {})[name] = v;
+  const out: PageFields = { ...EMPTY, page_host: url.hostname.toLowerCase().replace(/\.$/, '') || null };
+  if (url.search.length > 1) {
+    // One pass over the parameters; the first occurrence of a name wins (as URLSearchParams.get).
+    for (const [name, value] of url.searchParams) {
+      const t = value.trim();
+      if (!t) continue;
+      const v = t.length > MAX ? t.slice(0, MAX) : t;
+      if ((COLUMN_PARAMS as ReadonlySet<string>).has(name)) {
+        const col = name as ColumnParam;
+        if (out[col] === null) out[col] = v;
+      } else if (OTHER_IDS.has(name)) {
+        const ids = (out.click_ids ??= {});
+        if (ids[name] === undefined) ids[name] = v;
+      }
+    }
   }
   let path = url.pathname || '/';
-  try {
-    // Store the path as people read it (/über, not /%C3%BCber); keep it encoded if it is not valid UTF-8.
-    path = decodeURI(path);
-  } catch {
-    /* keep encoded */
+  if (path.includes('%')) {
+    try {
+      // Store the path as people read it (/über, not /%C3%BCber); keep it encoded if not valid UTF-8.
+      path = decodeURI(path);
+    } catch {
+      /* keep encoded */
+    }
   }
-  return {
-    page_path: path,
-    page_host: url.hostname.toLowerCase().replace(/\.$/, '') || null,
-    utm_source: param(q, 'utm_source'),
-    utm_medium: param(q, 'utm_medium'),
-    utm_campaign: param(q, 'utm_campaign'),
-    utm_content: param(q, 'utm_content'),
-    utm_term: param(q, 'utm_term'),
-    gclid: param(q, 'gclid'),
-    fbclid: param(q, 'fbclid'),
-    ttclid: param(q, 'ttclid'),
-    click_ids: clickIds,
-  };
+  out.page_path = path;
+  return out;
 }

@@ -46,6 +46,12 @@ describe('parsePage', () => {
     expect(p.gclid).toBeNull();
   });
 
+  it('a repeated parameter: the first non-empty value wins', () => {
+    expect(parsePage('https://shop.test/?utm_source=a&utm_source=b').utm_source).toBe('a');
+    expect(parsePage('https://shop.test/?utm_source=&utm_source=b').utm_source).toBe('b');
+    expect(parsePage('https://shop.test/?msclkid=1&msclkid=2').click_ids).toEqual({ msclkid: '1' });
+  });
+
   it('cuts parameters to 255 characters', () => {
     expect(parsePage(`https://shop.test/?utm_campaign=${'a'.repeat(400)}`).utm_campaign).toHaveLength(255);
   });
