@@ -7,8 +7,9 @@ import { classifyNetworkName, CONSUMER_USER_TYPES, PRIVACY_USER_TYPES } from './
  *
  *  1. bot           the bot step flagged the hit (isbot UA, crawler range, data-centre rule)
  *  2. privacy_user  the site runs in cookieless mode, or drops IPs (ip_anonymization 'drop'); or the
- *                   network is a VPN, proxy, Tor exit or hosting provider; or MaxMind's user_type is
- *                   hosting / consumer_privacy / content_delivery_network / router
+ *                   network is a VPN, proxy, Tor exit or hosting provider (flags of the network step,
+ *                   or an ISP/ASN name of a hosting provider: business-network.ts); or MaxMind's
+ *                   user_type is hosting / consumer_privacy / content_delivery_network / router
  *  3. business      a company was identified (any source of company.ts)
  *  4. consumer      the network is known and is an access provider: MaxMind user_type residential,
  *                   cellular, dialup, cafe or traveler; else the ISP/ASN name is an ISP or mobile
@@ -37,6 +38,7 @@ export interface VisitorTypeDecision {
     | 'ip_dropped'
     | 'anonymising_network'
     | 'privacy_user_type'
+    | 'hosting_network'
     | 'company'
     | 'consumer_user_type'
     | 'access_provider'
@@ -54,10 +56,11 @@ export function decideVisitorType(input: VisitorTypeInput): VisitorTypeDecision 
   const userType = n?.maxmind?.userType?.toLowerCase() ?? null;
   if (userType && PRIVACY_USER_TYPES.has(userType))
     return { type: 'privacy_user', rule: 'privacy_user_type' };
+  const kind = n ? classifyNetworkName(n.isp ?? n.asnOrg) : null;
+  if (kind === 'hosting') return { type: 'privacy_user', rule: 'hosting_network' };
   if (input.companyIdentified) return { type: 'business', rule: 'company' };
   if (userType && CONSUMER_USER_TYPES.has(userType)) return { type: 'consumer', rule: 'consumer_user_type' };
   if (!n) return { type: null, rule: 'unknown' };
-  const kind = classifyNetworkName(n.isp ?? n.asnOrg);
   if (kind === 'isp' || kind === 'mobile') return { type: 'consumer', rule: 'access_provider' };
   if (n.asn !== null || n.asnOrg || n.isp || n.maxmind) return { type: 'consumer', rule: 'known_network' };
   return { type: null, rule: 'unknown' };

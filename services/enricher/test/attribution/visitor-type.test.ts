@@ -79,6 +79,12 @@ describe('visitor_type: one test per rule (visitor-type.ts)', () => {
       'privacy_user',
       'privacy_user_type',
     ],
+    [
+      'hosting provider by name, without a hosting flag',
+      { network: network({ asnOrg: 'Umbrella Hosting Ltd' }), companyIdentified: false },
+      'privacy_user',
+      'hosting_network',
+    ],
     ['company identified', { companyIdentified: true }, 'business', 'company'],
     [
       'MaxMind residential',
