@@ -1,7 +1,5 @@
-import { fileURLToPath } from 'node:url';
-
 /**
  * The shared test data next to the repository (../shared/data from the repo root; see its README).
  * The GPL referer-parser test cases are read from there and never copied into the project.
  */
-export const SHARED_DATA = fileURLToPath(new URL('../../../../../shared/data/', import.meta.url));
+export { SHARED_DATA } from '../fixtures.js';
