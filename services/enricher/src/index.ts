@@ -160,7 +160,8 @@ export async function startEnricher(
     stepCount[i]! += 1;
     stepChildren[i]!.observe(ms / 1000);
   };
-  const last = { ua: { hits: 0, misses: 0 }, ip: { hits: 0, misses: 0 }, site: { hits: 0, misses: 0 } };
+  // Deltas from now on (a shared device parser or network lookup may have counted before this worker).
+  const last = { ua: { ...device.stats }, ip: { ...network.stats }, site: { hits: 0, misses: 0 } };
   const flushCacheStats = () => {
     for (const [name, s] of [
       ['ua', device.stats],
@@ -272,6 +273,9 @@ export async function startEnricher(
   worker.on('error', (err) => logger.error({ err: err.message }, 'worker error'));
 
   const queueTimer = setInterval(() => {
+    // A data file that reloads (or fails to) shows here within one tick.
+    for (const s of network.sources())
+      if (s.state !== 'not_configured') metrics.dataSources.labels(s.name).set(s.state === 'loaded' ? 1 : 0);
     for (const [name, q] of [
       [QUEUE_HITS, hitsQueue],
       [QUEUE_EVENTS, eventsQueue],
