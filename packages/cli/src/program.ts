@@ -3,6 +3,7 @@ import { ConfigError } from '@beacon/config';
 import { MigrationError } from '@beacon/db';
 import { createContext, UserError, type CliContext } from './context.js';
 import { registerAgency } from './commands/agency.js';
+import { registerCompanies } from './commands/companies.js';
 import { registerConfig } from './commands/config.js';
 import { registerMigrate, runMigrate } from './commands/migrate.js';
 import { registerSite } from './commands/site.js';
@@ -24,6 +25,7 @@ export function buildProgram(): { program: Command; context: () => CliContext } 
   registerSite(program, context);
   registerUser(program, context);
   registerStorage(program, context);
+  registerCompanies(program, context);
   registerConfig(program);
   program
     .command('start')

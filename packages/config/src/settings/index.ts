@@ -1,4 +1,5 @@
 import { api } from './api.js';
+import { attribution } from './attribution.js';
 import { collector } from './collector.js';
 import { core } from './core.js';
 import { enricher } from './enricher.js';
@@ -6,7 +7,7 @@ import { storage } from './storage.js';
 import { writer } from './writer.js';
 
 /** Every setting of Beacon, by group. The order here is the order of .env.example. */
-export const settings = { core, storage, collector, enricher, writer, api } as const;
+export const settings = { core, storage, collector, enricher, attribution, writer, api } as const;
 
 /** Titles of the groups in .env.example. */
 export const groupTitles: Record<keyof typeof settings, string> = {
@@ -14,6 +15,7 @@ export const groupTitles: Record<keyof typeof settings, string> = {
   storage: 'Partitions and retention',
   collector: 'Collector (HTTP intake)',
   enricher: 'Enricher (raw hits -> events)',
+  attribution: 'Enricher: company identification and attribution',
   writer: 'Writer (events -> PostgreSQL)',
   api: 'Query API and dashboard',
 };

@@ -1,0 +1,248 @@
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { parse } from 'csv-parse/sync';
+import { companiesSql } from '@beacon/db';
+import { formatIp, IpRangeError, parseIpRange } from '@beacon/schema';
+import { UserError, type CliContext } from '../context.js';
+import { findAgencyOrFail } from './agency.js';
+
+/**
+ * `beacon companies import --agency <id|email> file.csv`: an agency's own IP-range -> company table,
+ * the first source of company identification in the enricher (which reloads it within
+ * COMPANY_RANGES_RELOAD_SECONDS). The CSV has a header row; column names (any case):
+ *
+ *   range | cidr                one of: 203.0.113.0/24, 2001:db8::/48, 198.51.100.10-198.51.100.99, 192.0.2.7
+ *   range_start, range_end      instead of `range`: first and last address
+ *   company_name | name         required
+ *   company_domain | domain     optional, e.g. acme.com
+ *   industry, employee_count | employees, revenue   optional
+ *
+ * Lines starting with # and blank lines are skipped. Every bad line is reported with its line number;
+ * then nothing is imported unless --skip-invalid. By default the file replaces the agency's ranges
+ * (in one transaction: the enricher never sees half a file); --append adds to them.
+ */
+export interface RangeRow {
+  line: number;
+  start: string;
+  end: string;
+  name: string;
+  domain: string | null;
+  industry: string | null;
+  employeeCount: string | null;
+  revenue: string | null;
+}
+
+export interface CsvProblem {
+  line: number;
+  message: string;
+}
+
+const ALIASES: Record<string, string> = {
+  range: 'range',
+  cidr: 'range',
+  network: 'range',
+  range_start: 'start',
+  start: 'start',
+  start_ip: 'start',
+  range_end: 'end',
+  end: 'end',
+  end_ip: 'end',
+  company_name: 'name',
+  name: 'name',
+  company: 'name',
+  company_domain: 'domain',
+  domain: 'domain',
+  industry: 'industry',
+  company_industry: 'industry',
+  employee_count: 'employees',
+  employees: 'employees',
+  company_employee_count: 'employees',
+  revenue: 'revenue',
+  company_revenue: 'revenue',
+};
+
+const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/** Parses and validates the CSV text; never throws for bad content (problems carry line numbers). */
+export function parseRangesCsv(text: string): { rows: RangeRow[]; problems: CsvProblem[] } {
+  let records: { record: string[]; info: { lines: number } }[];
+  try {
+    records = parse(text, {
+      bom: true,
+      comment: '#',
+      skip_empty_lines: true,
+      relax_column_count: true,
+      trim: true,
+      info: true,
+    }) as unknown as { record: string[]; info: { lines: number } }[];
+  } catch (err) {
+    const e = err as { message: string; lines?: number };
+    return { rows: [], problems: [{ line: e.lines ?? 0, message: `not valid CSV: ${e.message}` }] };
+  }
+  if (records.length === 0)
+    return { rows: [], problems: [{ line: 1, message: 'the file has no header row' }] };
+  const header = records[0]!.record.map(
+    (h) =>
+      ALIASES[
+        h
+          .trim()
+          .toLowerCase()
+          .replace(/[\s-]+/g, '_')
+      ] ?? null,
+  );
+  const col = (key: string) => header.indexOf(key);
+  const problems: CsvProblem[] = [];
+  const headerLine = records[0]!.info.lines;
+  const hasRange = col('range') >= 0;
+  const hasBounds = col('start') >= 0 && col('end') >= 0;
+  if (!hasRange && !hasBounds)
+    problems.push({
+      line: headerLine,
+      message: 'the header needs a "range" (or "cidr") column, or "range_start" and "range_end"',
+    });
+  if (col('name') < 0)
+    problems.push({ line: headerLine, message: 'the header needs a "company_name" (or "name") column' });
+  if (problems.length > 0) return { rows: [], problems };
+
+  const rows: RangeRow[] = [];
+  for (const { record, info } of records.slice(1)) {
+    const line = info.lines;
+    const get = (key: string) => {
+      const i = col(key);
+      const v = i >= 0 ? record[i]?.trim() : undefined;
+      return v ? v : null;
+    };
+    if (record.length > header.length) {
+      problems.push({ line, message: `${record.length} fields, the header has ${header.length}` });
+      continue;
+    }
+    try {
+      let range;
+      if (hasRange && get('range')) range = parseIpRange(get('range')!);
+      else if (hasBounds && get('start') && get('end')) range = parseIpRange(`${get('start')}-${get('end')}`);
+      else throw new IpRangeError('no IP range on this line');
+      const name = get('name');
+      if (!name) throw new IpRangeError('company name is empty');
+      if (name.length > 255) throw new IpRangeError('company name is longer than 255 characters');
+      let domain =
+        get('domain')
+          ?.toLowerCase()
+          .replace(/^https?:\/\//, '')
+          .replace(/\/.*$/, '')
+          .replace(/^www\./, '') ?? null;
+      if (domain === '') domain = null;
+      if (domain && !DOMAIN.test(domain))
+        throw new IpRangeError(`domain ${JSON.stringify(get('domain'))} is not a domain name`);
+      const limit = (v: string | null, max: number, what: string) => {
+        if (v && v.length > max) throw new IpRangeError(`${what} is longer than ${max} characters`);
+        return v;
+      };
+      rows.push({
+        line,
+        start: formatIp(range.family, range.start),
+        end: formatIp(range.family, range.end),
+        name,
+        domain,
+        industry: limit(get('industry'), 100, 'industry'),
+        employeeCount: limit(get('employees'), 50, 'employee_count'),
+        revenue: limit(get('revenue'), 50, 'revenue'),
+      });
+    } catch (err) {
+      if (!(err instanceof IpRangeError)) throw err;
+      problems.push({ line, message: err.message });
+    }
+  }
+  return { rows, problems };
+}
+
+const CHUNK = 5000;
+
+export function registerCompanies(program: Command, ctx: () => CliContext): void {
+  const companies = program.command('companies').description('company identification data');
+  companies
+    .command('import')
+    .description("import an agency's IP-range -> company CSV (replaces its ranges unless --append)")
+    .argument(
+      '<file>',
+      'CSV file with a header row: range (or range_start,range_end), company_name, domain, industry, employee_count, revenue',
+    )
+    .requiredOption('--agency <id|email>', 'the agency whose ranges these are')
+    .option('--append', 'add to the agency ranges instead of replacing them')
+    .option('--skip-invalid', 'import the good lines even when some lines are bad (they are still reported)')
+    .option('--dry-run', 'check the file and report; change nothing')
+    .action(
+      async (
+        file: string,
+        opts: { agency: string; append?: boolean; skipInvalid?: boolean; dryRun?: boolean },
+      ) => {
+        const c = ctx();
+        let text: string;
+        try {
+          text = await readFile(file, 'utf8');
+        } catch (err) {
+          throw new UserError(`cannot read ${file}: ${(err as Error).message}`);
+        }
+        const { rows, problems } = parseRangesCsv(text);
+        const shown = problems.slice(0, 50).map((p) => `  line ${p.line}: ${p.message}`);
+        if (problems.length > 50) shown.push(`  ... and ${problems.length - 50} more`);
+        if (problems.length > 0)
+          process.stderr.write(`${file}: ${problems.length} bad line(s)\n${shown.join('\n')}\n`);
+        if (problems.length > 0 && (!opts.skipInvalid || rows.length === 0))
+          throw new UserError(
+            `nothing imported: fix the lines above${rows.length > 0 ? ' or pass --skip-invalid' : ''}`,
+          );
+        const agency = await findAgencyOrFail(c, opts.agency);
+        if (opts.dryRun) {
+          c.out(`${rows.length} range(s) valid for ${agency.name}; nothing imported (--dry-run)`, {
+            agency_id: agency.id,
+            valid: rows.length,
+            invalid: problems,
+            imported: 0,
+          });
+          return;
+        }
+        const client = await c.pool().connect();
+        let replaced = 0;
+        try {
+          await client.query('BEGIN');
+          if (!opts.append)
+            replaced = (await client.query(companiesSql.deleteAgencyRanges, [agency.id])).rowCount ?? 0;
+          for (let i = 0; i < rows.length; i += CHUNK) {
+            const part = rows.slice(i, i + CHUNK);
+            await client.query(companiesSql.insertAgencyRanges, [
+              agency.id,
+              part.map((r) => r.start),
+              part.map((r) => r.end),
+              part.map((r) => r.name),
+              part.map((r) => r.domain),
+              part.map((r) => r.industry),
+              part.map((r) => r.employeeCount),
+              part.map((r) => r.revenue),
+            ]);
+          }
+          await client.query('COMMIT');
+        } catch (err) {
+          await client.query('ROLLBACK').catch(() => undefined);
+          throw err;
+        } finally {
+          client.release();
+        }
+        const { rows: count } = await c
+          .pool()
+          .query<{ count: string }>(companiesSql.countAgencyRanges, [agency.id]);
+        c.out(
+          `imported ${rows.length} range(s) for ${agency.name}` +
+            (opts.append ? '' : ` (replaced ${replaced})`) +
+            `; the agency now has ${count[0]!.count}` +
+            (problems.length > 0 ? `; skipped ${problems.length} bad line(s)` : ''),
+          {
+            agency_id: agency.id,
+            imported: rows.length,
+            replaced: opts.append ? 0 : replaced,
+            total: Number(count[0]!.count),
+            invalid: problems,
+          },
+        );
+      },
+    );
+}

@@ -1,0 +1,397 @@
+import type { Server } from 'node:http';
+import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { Config } from '@beacon/config';
+import { createPool, type Pool } from '@beacon/db';
+import {
+  createLogger,
+  createRegistry,
+  startOpsServer,
+  type Logger,
+  type ReadinessCheck,
+} from '@beacon/observability';
+import { createRedis, QUEUE_EVENTS, QUEUE_HITS, type Redis } from '@beacon/queue';
+import type { Registry } from 'prom-client';
+import { claimEventIds } from './dedupe.js';
+import { createDeviceParser, type DeviceParser } from './device.js';
+import { enrichHits, eventsJobId, InvalidJobError, toEnrichedJob, type DeadHit } from './enrich.js';
+import { enricherMetrics } from './metrics.js';
+import { createNetworkLookup, type NetworkLookup } from './network/lookup.js';
+import type { DropReason, EventRow, Step } from './pipeline.js';
+import { SiteCache } from './sites.js';
+import { startAttribution, type AttributionRuntime, type CompanyRowLike } from './attribution/runtime.js';
+import { upsertDeadEvents } from './sql/dead-events.js';
+import { buildSteps, type StepDeps } from './steps.js';
+
+export { buildSteps, type StepDeps } from './steps.js';
+export { createDeviceParser, parseDevice, type DeviceParser } from './device.js';
+export { createNetworkLookup, type NetworkLookup, type NetworkOptions } from './network/lookup.js';
+export { anonymizeIp } from './anonymize.js';
+export { enrichHits, eventsJobId, PoisonHitError, InvalidJobError } from './enrich.js';
+export * from './pipeline.js';
+
+export interface EnricherOverrides {
+  logger?: Logger;
+  registry?: Registry;
+  /** A pool to use (and not close); otherwise one is created from config.core. */
+  pool?: Pool;
+  /** Shared lookups (tests and the benchmark reuse one across workers: the default geo data is ~140 MB). */
+  network?: NetworkLookup;
+  device?: DeviceParser;
+  /** Port of /metrics /healthz /readyz; 0 = ephemeral (tests); null = no ops server. */
+  metricsPort?: number | null;
+  /** Replaces the step list. */
+  steps?: (deps: StepDeps) => Step[];
+}
+
+/** Cumulative time of the per-job phases around the steps (benchmark figures). */
+export interface PhaseTotals {
+  jobs: number;
+  hits: number;
+  enrichMs: number;
+  dedupeMs: number;
+  companiesMs: number;
+  deadLettersMs: number;
+  eventsAddMs: number;
+}
+
+export interface EnricherHandle {
+  /** Port of the ops server (0 when none). */
+  readonly port: number;
+  readonly registry: Registry;
+  readonly network: NetworkLookup;
+  readonly device: DeviceParser;
+  readonly steps: readonly Step[];
+  /** Cumulative ms and count per step, in step order (benchmark figures). */
+  stepTotals(): { name: string; ms: number; count: number }[];
+  phaseTotals(): PhaseTotals;
+  /** Stops taking jobs, lets the active ones finish (bounded), closes connections. */
+  close(): Promise<void>;
+}
+
+/**
+ * Shutdown budget: Kubernetes' default grace period is 30 s; finishing active jobs within 20 s leaves
+ * room for closing connections before SIGKILL. An unfinished job is simply retried by another worker
+ * (its events job id is derived from the raw job id, so nothing doubles).
+ */
+const CLOSE_DEADLINE_MS = 20_000;
+
+/**
+ * One hit in 8 has its steps timed for beacon_enricher_step_duration_seconds: enough samples for the
+ * histogram at any real rate, for an eighth of the timing cost.
+ */
+const STEP_TIMING_SAMPLE = 8;
+
+export async function startEnricher(
+  config: Config,
+  overrides: EnricherOverrides = {},
+): Promise<EnricherHandle> {
+  const c = config.enricher;
+  const logger = overrides.logger ?? createLogger('enricher', config.core.logLevel);
+  const registry = overrides.registry ?? createRegistry('enricher');
+  const metrics = enricherMetrics(registry);
+  const ownPool = !overrides.pool;
+  const pool =
+    overrides.pool ??
+    createPool({
+      databaseUrl: config.core.databaseUrl,
+      applicationName: 'beacon-enricher',
+      max: Math.min(config.core.databasePoolMax, 5),
+      statementTimeoutMs: config.core.databaseStatementTimeoutMs,
+      logger,
+    });
+
+  const started = performance.now();
+  const ownNetwork = !overrides.network;
+  const network =
+    overrides.network ??
+    createNetworkLookup({
+      cityDb: c.geoipCityDb,
+      asnDb: c.geoipAsnDb,
+      ispDb: c.geoipIspDb,
+      anonymousIpDb: c.geoipAnonymousIpDb,
+      enterpriseDb: c.geoipEnterpriseDb,
+      domainDb: c.geoipDomainDb,
+      defaultGeo: c.defaultGeo,
+      defaultAsn: c.defaultAsn,
+      listsDir: c.networkListsDir,
+      watchIntervalMs: c.dataWatchIntervalMs,
+      ipCacheSize: c.ipCacheSize,
+      logger,
+    });
+  const device = overrides.device ?? createDeviceParser(c.uaCacheSize);
+  const attribution: AttributionRuntime = await startAttribution(config.attribution, pool, logger, (result) =>
+    metrics.cache.labels('companies', result).inc(),
+  );
+  const steps = (overrides.steps ?? buildSteps)({ device, network, attribution: attribution.deps });
+  const sources = network.sources();
+  for (const s of sources) {
+    if (s.state === 'not_configured') continue;
+    metrics.dataSources.labels(s.name).set(s.state === 'loaded' ? 1 : 0);
+    if (s.state === 'loaded')
+      logger.info({ source: s.name, path: s.path, loadMs: s.loadMs, info: s.info }, 'data source loaded');
+    else
+      logger.warn(
+        { source: s.name, path: s.path, state: s.state, error: s.error },
+        'data source unavailable: its fields stay null',
+      );
+  }
+  const notConfigured = sources.filter((s) => s.state === 'not_configured').map((s) => s.name);
+  logger.info(
+    {
+      notConfigured,
+      loadMs: Math.round(performance.now() - started),
+      rssMB: Math.round(process.memoryUsage().rss / 1e6),
+    },
+    'enricher data ready',
+  );
+
+  const sites = new SiteCache(pool, c.siteCacheTtlMs);
+  const prefix = config.core.queuePrefix;
+  const connection = createRedis(config.core.redisUrl, 'worker');
+  const redis: Redis = createRedis(config.core.redisUrl, 'worker');
+  const eventsQueue = new Queue(QUEUE_EVENTS, { connection, prefix });
+  const hitsQueue = new Queue(QUEUE_HITS, { connection, prefix });
+
+  const stepChildren = steps.map((s) => metrics.stepDuration.labels(s.name));
+  const stepMs = new Float64Array(steps.length);
+  const stepCount = new Float64Array(steps.length);
+  const onStep = (i: number, ms: number) => {
+    stepMs[i]! += ms;
+    stepCount[i]! += 1;
+    stepChildren[i]!.observe(ms / 1000);
+  };
+  // Deltas from now on (a shared device parser or network lookup may have counted before this worker).
+  const last = { ua: { ...device.stats }, ip: { ...network.stats }, site: { hits: 0, misses: 0 } };
+  const flushCacheStats = () => {
+    for (const [name, s] of [
+      ['ua', device.stats],
+      ['ip', network.stats],
+      ['site', sites.stats],
+    ] as const) {
+      const l = last[name];
+      if (s.hits > l.hits) metrics.cache.labels(name, 'hit').inc(s.hits - l.hits);
+      if (s.misses > l.misses) metrics.cache.labels(name, 'miss').inc(s.misses - l.misses);
+      l.hits = s.hits;
+      l.misses = s.misses;
+    }
+  };
+
+  const phases: PhaseTotals = {
+    jobs: 0,
+    hits: 0,
+    enrichMs: 0,
+    dedupeMs: 0,
+    companiesMs: 0,
+    deadLettersMs: 0,
+    eventsAddMs: 0,
+  };
+
+  async function processJob(job: Job): Promise<{ rows: number; dropped: number; dead: number }> {
+    const t0 = performance.now();
+    const jobId = String(job.id);
+    // Client-retry dedupe needs only (site_id, event_id, hit id), all in the raw payload: the pipelined
+    // claims go to Redis first and run there while this thread enriches the job.
+    const claims = claimsOf(job.data);
+    const claimed = claimEventIds(redis, prefix, c.dedupeTtlSeconds, claims);
+    claimed.catch(() => undefined); // awaited below; never an unhandled rejection if enrichment throws first
+    let out;
+    try {
+      out = await enrichHits(job.data, jobId, sites, steps, onStep, STEP_TIMING_SAMPLE);
+      phases.enrichMs += performance.now() - t0;
+    } catch (err) {
+      if (err instanceof InvalidJobError) {
+        logger.error({ jobId, err: err.message }, 'not a raw job: failed without retry');
+        throw new UnrecoverableError(err.message);
+      }
+      throw err;
+    }
+    const dropped: Partial<Record<DropReason, number>> = { ...out.dropped };
+    let t = performance.now();
+    const keep = await claimed;
+    phases.dedupeMs += performance.now() - t;
+    const lost = new Set<string>();
+    claims.forEach((cl, i) => {
+      if (!keep[i]) lost.add(cl.hitId);
+    });
+    const rows: EventRow[] = [];
+    let duplicates = 0;
+    for (const k of out.kept) {
+      if (k.eventId && lost.has(k.row.id as string)) duplicates++;
+      else rows.push(k.row);
+    }
+    if (duplicates) dropped.duplicate = (dropped.duplicate ?? 0) + duplicates;
+
+    t = performance.now();
+    // company_industry/employee_count/revenue from the companies table; the firms for the writer's upsert
+    const companies = rows.length ? await attribution.completeJob(rows as unknown as CompanyRowLike[]) : [];
+    phases.companiesMs += performance.now() - t;
+    t = performance.now();
+    if (out.dead.length) await writeDead(pool, out.dead);
+    phases.deadLettersMs += performance.now() - t;
+    t = performance.now();
+    if (rows.length) {
+      const payload = toEnrichedJob(rows);
+      if (companies.length) payload.companies = companies;
+      await eventsQueue.add('events', payload, {
+        jobId: eventsJobId(jobId),
+        attempts: 10,
+        backoff: { type: 'exponential', delay: 1_000 },
+        // Kept an hour after completion so a late retry of the raw job re-adds a job id BullMQ still knows.
+        removeOnComplete: { age: 3_600, count: 100_000 },
+        removeOnFail: false,
+      });
+    }
+    phases.eventsAddMs += performance.now() - t;
+    phases.jobs++;
+    phases.hits += out.kept.length + out.dead.length;
+    // Counted once the job's effects are durable (a failed attempt counts nothing; its retry will).
+    let droppedTotal = 0;
+    for (const [reason, n] of Object.entries(dropped)) {
+      metrics.dropped.labels(reason).inc(n);
+      droppedTotal += n;
+    }
+    if (rows.length) metrics.events.labels('enriched').inc(rows.length);
+    if (droppedTotal) metrics.events.labels('dropped').inc(droppedTotal);
+    if (out.dead.length) {
+      metrics.events.labels('dead').inc(out.dead.length);
+      logger.warn({ jobId, dead: out.dead.length, first: out.dead[0]!.error }, 'hits sent to dead_events');
+    }
+    flushCacheStats();
+    metrics.jobDuration.observe((performance.now() - t0) / 1000);
+    return { rows: rows.length, dropped: droppedTotal, dead: out.dead.length };
+  }
+
+  const worker = new Worker(QUEUE_HITS, processJob, {
+    connection,
+    prefix,
+    concurrency: c.concurrency,
+    autorun: true,
+  });
+  worker.on('failed', (job, err) =>
+    logger.warn({ jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, 'raw job failed'),
+  );
+  worker.on('error', (err) => logger.error({ err: err.message }, 'worker error'));
+
+  const queueTimer = setInterval(() => {
+    // A data file that reloads (or fails to) shows here within one tick.
+    for (const s of network.sources())
+      if (s.state !== 'not_configured') metrics.dataSources.labels(s.name).set(s.state === 'loaded' ? 1 : 0);
+    for (const [name, q] of [
+      [QUEUE_HITS, hitsQueue],
+      [QUEUE_EVENTS, eventsQueue],
+    ] as const)
+      q.getJobCounts('waiting', 'active', 'delayed', 'failed').then(
+        (counts) => {
+          for (const [state, n] of Object.entries(counts)) metrics.queueJobs.labels(name, state).set(n);
+        },
+        () => undefined,
+      );
+  }, 5_000);
+  queueTimer.unref();
+
+  let accepting = true;
+  const checks: ReadinessCheck[] = [
+    { name: 'postgres', check: async () => void (await pool.query('SELECT 1')) },
+    {
+      name: 'redis',
+      check: async () => {
+        await redis.ping();
+      },
+    },
+    {
+      name: 'data',
+      optional: true,
+      check: async () => {
+        const list = network.sources();
+        const bad = list.filter((s) => s.state === 'missing' || s.state === 'failed');
+        return {
+          ok: bad.length === 0,
+          detail: { ...Object.fromEntries(list.map((s) => [s.name, s])), attribution: attribution.status() },
+        };
+      },
+    },
+  ];
+  let server: Server | null = null;
+  const port = overrides.metricsPort === undefined ? c.metricsPort : overrides.metricsPort;
+  if (port !== null) server = await startOpsServer({ registry, checks, accepting: () => accepting }, port);
+  const address = server?.address();
+  const boundPort = address && typeof address === 'object' ? address.port : 0;
+  logger.info(
+    { port: boundPort, concurrency: c.concurrency, steps: steps.map((s) => s.name) },
+    'enricher started',
+  );
+
+  let closing: Promise<void> | null = null;
+  return {
+    port: boundPort,
+    registry,
+    network,
+    device,
+    steps,
+    stepTotals: () => steps.map((s, i) => ({ name: s.name, ms: stepMs[i]!, count: stepCount[i]! })),
+    phaseTotals: () => ({ ...phases }),
+    close() {
+      closing ??= (async () => {
+        accepting = false;
+        clearInterval(queueTimer);
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          worker.close(),
+          new Promise<void>((resolve) => {
+            timer = setTimeout(() => {
+              logger.warn('active jobs did not finish in time; they will be retried');
+              void worker.close(true);
+              resolve();
+            }, CLOSE_DEADLINE_MS);
+          }),
+        ]);
+        clearTimeout(timer);
+        await eventsQueue.close();
+        await hitsQueue.close();
+        await Promise.all([connection.quit().catch(() => undefined), redis.quit().catch(() => undefined)]);
+        if (server) await new Promise<void>((r) => server!.close(() => r()));
+        if (ownNetwork) network.close();
+        attribution.close();
+        if (ownPool) await pool.end();
+        logger.info('enricher stopped');
+      })();
+      return closing;
+    },
+  };
+}
+
+/**
+ * The dedupe claims of a raw payload: hits with a string event_id and a string id. A hit later dropped
+ * (bot) or dead-lettered keeps its claim: a client retry of it is then counted as a duplicate, so the
+ * event still has exactly one record.
+ */
+function claimsOf(data: unknown): { siteId: string; eventId: string; hitId: string }[] {
+  const out: { siteId: string; eventId: string; hitId: string }[] = [];
+  const requests = (data as { requests?: unknown })?.requests;
+  if (!Array.isArray(requests)) return out;
+  for (const r of requests as { site_id?: unknown; hits?: unknown }[]) {
+    if (typeof r?.site_id !== 'string' || !Array.isArray(r.hits)) continue;
+    for (const h of r.hits as { id?: unknown; event_id?: unknown }[]) {
+      if (
+        typeof h?.id === 'string' &&
+        typeof h.event_id === 'string' &&
+        h.event_id !== '' &&
+        h.event_id.length <= 100
+      )
+        out.push({ siteId: r.site_id, eventId: h.event_id, hitId: h.id });
+    }
+  }
+  return out;
+}
+
+async function writeDead(pool: Pool, dead: readonly DeadHit[]): Promise<void> {
+  // One row per id (a job can carry a poison hit twice): the last one wins.
+  const byId = new Map(dead.map((d) => [d.id, d]));
+  const list = [...byId.values()];
+  await pool.query(upsertDeadEvents, [
+    list.map((d) => d.id),
+    list.map((d) => d.siteId),
+    list.map((d) => JSON.stringify(d.payload)),
+    list.map((d) => d.error.slice(0, 10_000)),
+  ]);
+}

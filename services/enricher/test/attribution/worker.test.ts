@@ -1,0 +1,195 @@
+/**
+ * Company identification and attribution through the running enricher: ranges imported with the real
+ * `beacon companies import`, the crafted company/ASN/anonymous-IP databases, raw jobs into `hits`,
+ * rows out of `events`. Real: PostgreSQL, Redis, BullMQ, the CLI. Nothing mocked.
+ */
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { Queue } from 'bullmq';
+import { parseConfig } from '@beacon/config';
+import { createLogger } from '@beacon/observability';
+import { createRedis, type Redis } from '@beacon/queue';
+import type { RawJob } from '@beacon/schema';
+import { createTestDatabase, REDIS_URL, uniquePrefix, type TestDatabase } from '@beacon/testkit';
+import { startEnricher, type EnricherHandle } from '../../src/index.js';
+import { SHARED_DATA } from './data.js';
+
+const CLI = fileURLToPath(new URL('../../../../packages/cli/dist/main.js', import.meta.url));
+const CHROME =
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
+const crafted = (f: string) => `${SHARED_DATA}maxmind-crafted/${f}`;
+
+let db: TestDatabase;
+let dir: string;
+let prefix: string;
+let enricher: EnricherHandle;
+let producer: Redis;
+let hits: Queue;
+let events: Queue;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  dir = mkdtempSync(join(tmpdir(), 'beacon-attr-worker-'));
+  prefix = uniquePrefix('attr');
+  const { rows } = await db.pool.query<{ id: string }>(
+    `INSERT INTO agencies (name, email, api_key) VALUES ('Agency', 'ops@agency.test', 'x') RETURNING id`,
+  );
+  await db.pool.query(
+    `INSERT INTO sites (agency_id, name, domain, script_id, config) VALUES
+       ($1, 'shop', 'shop.example', 'site_shop', '{"bot_policy":"keep"}'),
+       ($1, 'quiet', 'quiet.example', 'site_quiet', '{"cookieless":true}')`,
+    [rows[0]!.id],
+  );
+  await db.pool.query(
+    `INSERT INTO companies (name, domain, industry, employee_count, revenue) VALUES ('Acme', 'acme.example', 'Manufacturing', '1000-4999', '$2B')`,
+  );
+  // The agency knows 198.51.100.0/26 better than the company database (which says Globex GmbH).
+  writeFileSync(
+    join(dir, 'ranges.csv'),
+    'range,company_name,domain,industry\n198.51.100.0/26,Client Co,client.example,Retail\n',
+  );
+  await promisify(execFile)(
+    process.execPath,
+    [CLI, 'companies', 'import', '--agency', 'ops@agency.test', join(dir, 'ranges.csv')],
+    { env: { PATH: process.env.PATH, DATABASE_URL: db.url, LOG_LEVEL: 'silent' }, cwd: dir },
+  );
+  const config = parseConfig({
+    DATABASE_URL: db.url,
+    REDIS_URL,
+    QUEUE_PREFIX: prefix,
+    LOG_LEVEL: 'silent',
+    GEOIP_CITY_DB: crafted('Beacon-City-Test.mmdb'),
+    GEOIP_ASN_DB: crafted('Beacon-ASN-Test.mmdb'),
+    GEOIP_ANONYMOUS_IP_DB: crafted('Beacon-Anonymous-IP-Test.mmdb'),
+    ENRICHER_DEFAULT_GEO: 'false',
+    ENRICHER_DATA_WATCH_INTERVAL_MS: '0',
+    COMPANY_MMDB_PATH: crafted('Beacon-Company-Test.mmdb'),
+  });
+  enricher = await startEnricher(config, { metricsPort: 0, logger: createLogger('enricher', 'silent') });
+  producer = createRedis(REDIS_URL, 'worker');
+  hits = new Queue('hits', { connection: producer, prefix });
+  events = new Queue('events', { connection: producer, prefix });
+});
+
+afterAll(async () => {
+  await enricher?.close();
+  await hits?.obliterate({ force: true }).catch(() => undefined);
+  await events?.obliterate({ force: true }).catch(() => undefined);
+  await hits?.close();
+  await events?.close();
+  await producer?.quit();
+  await db?.drop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function request(site: string, ip: string, hit: Record<string, unknown>): RawJob['requests'][0] {
+  return {
+    site_id: site,
+    ip,
+    user_agent: CHROME,
+    client_hints: {},
+    origin: null,
+    hits: [
+      { id: randomUUID(), server_timestamp: new Date().toISOString(), event_name: 'page_view', ...hit },
+    ] as RawJob['requests'][0]['hits'],
+  };
+}
+
+async function run(
+  requests: RawJob['requests'],
+): Promise<{ rows: Record<string, unknown>[]; companies: unknown[] }> {
+  const jobId = randomUUID();
+  await hits.add('raw', { type: 'raw', v: 1, requests } satisfies RawJob, { jobId });
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const j = await events.getJob(jobId);
+    if (j) return { rows: j.data.rows, companies: j.data.companies ?? [] };
+    const raw = await hits.getJob(jobId);
+    if (raw?.failedReason) throw new Error(raw.failedReason);
+    if (Date.now() > deadline) throw new Error('timed out waiting for the events job');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+describe('attribution in the enricher worker', () => {
+  it('fills company, visitor type and attribution columns by source precedence', async () => {
+    const { rows, companies } = await run([
+      // agency range (1) beats the company database's Globex GmbH
+      request('site_shop', '198.51.100.5', {
+        page_url: 'https://shop.example/p?utm_source=newsletter&utm_medium=email',
+        language: 'en_gb',
+      }),
+      // company database (2), completed from the companies row of acme.example
+      request('site_shop', '192.0.2.1', {
+        page_url: 'https://shop.example/',
+        referrer: 'https://www.linkedin.com/feed',
+      }),
+      // Anonymous-IP DB: hosting (203.0.113.1) -> privacy_user, no company from its network
+      request('site_shop', '203.0.113.1', {
+        page_url: 'https://shop.example/',
+        time_on_page: 60,
+        form_submits: 1,
+      }),
+      // cookieless site: the company is stored, the visitor type says privacy
+      request('site_quiet', '192.0.2.1', { page_url: 'https://quiet.example/' }),
+    ]);
+    expect(rows).toHaveLength(4);
+    const [agency, db2, hosting, quiet] = rows;
+    expect(agency).toMatchObject({
+      company_name: 'Client Co',
+      company_domain: 'client.example',
+      company_industry: 'Retail',
+      company_confidence: 1,
+      company_source: 'agency_ranges',
+      visitor_type: 'business',
+      channel: 'email',
+      utm_source: 'newsletter',
+      language: 'en-GB',
+      page_path: '/p',
+    });
+    expect(db2).toMatchObject({
+      company_name: 'Acme Corporation',
+      company_domain: 'acme.example',
+      company_industry: 'Manufacturing',
+      company_employee_count: '1000-4999',
+      company_revenue: '$2B',
+      company_confidence: 0.9,
+      company_source: 'maxmind',
+      visitor_type: 'business',
+      referrer_domain: 'linkedin.com',
+      referrer_class: 'social',
+      channel: 'organic_social',
+    });
+    expect(hosting).toMatchObject({
+      is_hosting: true,
+      company_name: null,
+      company_source: null,
+      visitor_type: 'privacy_user',
+      channel: 'direct',
+      engagement_score: 23,
+      is_bounce: null,
+    });
+    expect(quiet).toMatchObject({ company_name: 'Acme Corporation', visitor_type: 'privacy_user' });
+    expect(companies).toEqual([
+      {
+        domain: 'client.example',
+        name: 'Client Co',
+        industry: 'Retail',
+        employee_count: null,
+        revenue: null,
+      },
+      {
+        domain: 'acme.example',
+        name: 'Acme Corporation',
+        industry: 'Manufacturing',
+        employee_count: '1000-4999',
+        revenue: '$2B',
+      },
+    ]);
+  });
+});

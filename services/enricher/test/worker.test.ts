@@ -1,0 +1,310 @@
+import { randomUUID } from 'node:crypto';
+import { Queue } from 'bullmq';
+import { parseConfig } from '@beacon/config';
+import { createLogger } from '@beacon/observability';
+import { createRedis, type Redis } from '@beacon/queue';
+import { EVENT_COLUMN_NAMES, type RawJob } from '@beacon/schema';
+import { createTestDatabase, REDIS_URL, uniquePrefix, type TestDatabase } from '@beacon/testkit';
+import { startEnricher, type EnricherHandle } from '../src/index.js';
+import { mmCrafted } from './fixtures.js';
+
+// Real: PostgreSQL (throwaway database), Redis (unique BullMQ prefix), BullMQ, the crafted MaxMind DBs.
+// Nothing is mocked: jobs go into `hits` and come out of `events`.
+
+const CHROME =
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
+const IPHONE =
+  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1';
+const GOOGLEBOT = 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)';
+
+let db: TestDatabase;
+let prefix: string;
+let enricher: EnricherHandle;
+let producer: Redis;
+let hits: Queue;
+let events: Queue;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  prefix = uniquePrefix('enr');
+  const { rows } = await db.pool.query<{ id: string }>(
+    `INSERT INTO agencies (name, api_key) VALUES ('a', 'x') RETURNING id`,
+  );
+  await db.pool.query(
+    `INSERT INTO sites (agency_id, name, domain, script_id, config) VALUES
+       ($1, 'keep', 'keep.example', 'site_keep', '{"bot_policy":"keep","ip_anonymization":"truncate"}'),
+       ($1, 'drop', 'drop.example', 'site_drop', '{}'),
+       ($1, 'noip', 'noip.example', 'site_noip', '{"ip_anonymization":"drop"}')`,
+    [rows[0]!.id],
+  );
+  const config = parseConfig({
+    DATABASE_URL: db.url,
+    REDIS_URL,
+    QUEUE_PREFIX: prefix,
+    LOG_LEVEL: 'silent',
+    GEOIP_CITY_DB: mmCrafted('Beacon-City-Test.mmdb'),
+    GEOIP_ASN_DB: mmCrafted('Beacon-ASN-Test.mmdb'),
+    GEOIP_ANONYMOUS_IP_DB: mmCrafted('Beacon-Anonymous-IP-Test.mmdb'),
+    ENRICHER_DEFAULT_GEO: 'false',
+    ENRICHER_DATA_WATCH_INTERVAL_MS: '0',
+  });
+  enricher = await startEnricher(config, { metricsPort: 0, logger: createLogger('enricher', 'silent') });
+  producer = createRedis(REDIS_URL, 'worker');
+  hits = new Queue('hits', { connection: producer, prefix });
+  events = new Queue('events', { connection: producer, prefix });
+});
+
+afterAll(async () => {
+  await enricher?.close();
+  await hits?.obliterate({ force: true }).catch(() => undefined);
+  await events?.obliterate({ force: true }).catch(() => undefined);
+  await hits?.close();
+  await events?.close();
+  const keys = await producer.keys(`${prefix}:*`);
+  if (keys.length) await producer.del(...keys);
+  await producer?.quit();
+  await db?.drop();
+});
+
+function hit(extra: Record<string, unknown> = {}) {
+  return {
+    id: randomUUID(),
+    server_timestamp: new Date().toISOString(),
+    event_name: 'page_view',
+    page_url: 'https://keep.example/pricing?utm_source=news',
+    ...extra,
+  };
+}
+
+function rawJob(
+  site: string,
+  ua: string | null,
+  ip: string | null,
+  hitList: Record<string, unknown>[],
+): RawJob {
+  return {
+    type: 'raw',
+    v: 1,
+    requests: [
+      {
+        site_id: site,
+        ip,
+        user_agent: ua,
+        client_hints: {},
+        origin: null,
+        hits: hitList as RawJob['requests'][0]['hits'],
+      },
+    ],
+  };
+}
+
+async function waitFor<T>(fn: () => Promise<T | null | undefined>, what: string, ms = 15_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v !== null && v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** Adds a raw job and waits until the worker has completed it. */
+async function process(
+  jobId: string,
+  data: RawJob,
+): Promise<{ rows: number; dropped: number; dead: number }> {
+  await hits.add('raw', data, { jobId });
+  return waitFor(async () => {
+    const j = await hits.getJob(jobId);
+    if (!j) return null;
+    if (j.failedReason) throw new Error(`raw job failed: ${j.failedReason}`);
+    return j.finishedOn ? (j.returnvalue as { rows: number; dropped: number; dead: number }) : null;
+  }, `raw job ${jobId}`);
+}
+
+async function rowsOf(jobId: string): Promise<Record<string, unknown>[]> {
+  const j = await events.getJob(jobId);
+  return (j?.data.rows ?? []) as Record<string, unknown>[];
+}
+
+async function metric(name: string, labels: Record<string, string>): Promise<number> {
+  const m = await enricher.registry.getSingleMetric(name)!.get();
+  return m.values
+    .filter((v) => Object.entries(labels).every(([k, x]) => v.labels[k] === x))
+    .reduce((s, v) => s + v.value, 0);
+}
+
+describe('enricher worker (hits → events)', () => {
+  it('enriches a hit into a row naming every events column', async () => {
+    const jobId = randomUUID();
+    const h = hit({ event_id: 'e-1', scroll_depth: 40, properties: { plan: 'pro' } });
+    await process(jobId, rawJob('site_keep', CHROME, '192.0.2.10', [h]));
+    const [row] = await rowsOf(jobId);
+    expect(Object.keys(row!).sort()).toEqual([...EVENT_COLUMN_NAMES].sort());
+    expect(row).toMatchObject({
+      id: h.id,
+      site_id: 'site_keep',
+      event_id: 'e-1',
+      server_timestamp: h.server_timestamp,
+      browser: 'Chrome',
+      os: 'Windows',
+      device_type: 'desktop',
+      country: 'US',
+      city: 'San Francisco',
+      region: 'California',
+      postal_code: '94107',
+      timezone: 'America/Los_Angeles',
+      asn: 'AS64496',
+      organization: 'Acme Networks',
+      is_vpn: false,
+      is_hosting: false,
+      // site_keep truncates: lookups used the full IP, the row keeps the /24
+      ip_address: '192.0.2.0',
+      scroll_depth: 40,
+      user_agent: CHROME,
+    });
+    expect(row!.properties).toMatchObject({ plan: 'pro' });
+  });
+
+  it('cleans control characters out of wire text instead of dead-lettering the hit', async () => {
+    const jobId = randomUUID();
+    const h = hit({ page_title: 'Pricing\u0000 page\u0007' });
+    const r = await process(jobId, rawJob('site_drop', CHROME, '192.0.2.10', [h]));
+    expect(r).toEqual({ rows: 1, dropped: 0, dead: 0 });
+    expect((await rowsOf(jobId))[0]).toMatchObject({ id: h.id, page_title: 'Pricing page' });
+  });
+
+  it('drops the IP after lookup for a site with ip_anonymization drop', async () => {
+    const jobId = randomUUID();
+    await process(jobId, rawJob('site_noip', IPHONE, '198.51.100.200', [hit()]));
+    const [row] = await rowsOf(jobId);
+    expect(row).toMatchObject({
+      ip_address: null,
+      country: 'DE',
+      city: 'Berlin',
+      device_type: 'mobile',
+      device_brand: 'Apple',
+      device_model: 'iPhone',
+    });
+  });
+
+  it('a retried raw job yields the same rows, ids and events job id', async () => {
+    const jobId = randomUUID();
+    const data = rawJob('site_drop', CHROME, '192.0.2.10', [
+      hit({ event_id: 'retry-1' }),
+      hit({ event_id: 'retry-2' }),
+      hit(),
+    ]);
+    await process(jobId, data);
+    const first = await rowsOf(jobId);
+    expect(first).toHaveLength(3);
+    // The raw job runs again (as after a crash before completion) while the events job is gone.
+    await (await hits.getJob(jobId))!.remove();
+    await (await events.getJob(jobId))!.remove();
+    await process(jobId, data);
+    const second = await rowsOf(jobId);
+    expect(second).toEqual(first);
+    // Once more with the events job still there: BullMQ keeps one job under that id.
+    const before = await events.getJobCounts();
+    await (await hits.getJob(jobId))!.remove();
+    await process(jobId, data);
+    expect(await events.getJobCounts()).toEqual(before);
+    expect(await rowsOf(jobId)).toEqual(first);
+  });
+
+  it('a client retry of the same event (site_id + event_id) gives one row', async () => {
+    const dupBefore = await metric('beacon_enricher_dropped_total', { reason: 'duplicate' });
+    const a = randomUUID();
+    const b = randomUUID();
+    await process(a, rawJob('site_drop', CHROME, '192.0.2.10', [hit({ event_id: 'client-retry' })]));
+    const other = hit({ event_id: 'other-event' });
+    await process(b, rawJob('site_drop', CHROME, '192.0.2.10', [hit({ event_id: 'client-retry' }), other]));
+    expect(await rowsOf(a)).toHaveLength(1);
+    expect((await rowsOf(b)).map((r) => r.id)).toEqual([other.id]);
+    // The same event_id on another site is another event.
+    const c = randomUUID();
+    await process(c, rawJob('site_keep', CHROME, '192.0.2.10', [hit({ event_id: 'client-retry' })]));
+    expect(await rowsOf(c)).toHaveLength(1);
+    expect(await metric('beacon_enricher_dropped_total', { reason: 'duplicate' })).toBe(dupBefore + 1);
+  });
+
+  it('a poison hit goes to dead_events and the rest of its job is processed', async () => {
+    const deadBefore = await metric('beacon_enricher_events_total', { outcome: 'dead' });
+    const jobId = randomUUID();
+    const good1 = hit();
+    const poison = hit({ scroll_depth: 'very deep' });
+    const good2 = hit();
+    const result = await process(jobId, rawJob('site_drop', CHROME, '192.0.2.10', [good1, poison, good2]));
+    expect(result).toEqual({ rows: 2, dropped: 0, dead: 1 });
+    expect((await rowsOf(jobId)).map((r) => r.id)).toEqual([good1.id, good2.id]);
+    const { rows } = await db.pool.query(
+      `SELECT id, site_id, stage, error, count, payload FROM dead_events WHERE id = $1`,
+      [poison.id],
+    );
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ site_id: 'site_drop', stage: 'enricher', count: 1 });
+    expect(rows[0].error).toMatch(/scroll_depth/);
+    expect(rows[0].payload.hit.id).toBe(poison.id);
+    expect(rows[0].payload.request.user_agent).toBe(CHROME);
+    expect(await metric('beacon_enricher_events_total', { outcome: 'dead' })).toBe(deadBefore + 1);
+  });
+
+  it('bots: dropped and counted where bot_policy is drop, kept as visitor_type bot where keep', async () => {
+    const botBefore = await metric('beacon_enricher_dropped_total', { reason: 'bot' });
+    const dropJob = randomUUID();
+    const human = hit();
+    const r1 = await process(dropJob, rawJob('site_drop', GOOGLEBOT, '192.0.2.10', [hit(), hit()]));
+    expect(r1).toEqual({ rows: 0, dropped: 2, dead: 0 });
+    expect(await events.getJob(dropJob)).toBeUndefined();
+    expect(await metric('beacon_enricher_dropped_total', { reason: 'bot' })).toBe(botBefore + 2);
+
+    const keepJob = randomUUID();
+    const multi: RawJob = {
+      type: 'raw',
+      v: 1,
+      requests: [
+        rawJob('site_keep', GOOGLEBOT, '192.0.2.10', [hit()]).requests[0]!,
+        // a data-centre IP with no browser UA is a bot too
+        rawJob('site_keep', 'python-requests/2.31.0', '203.0.113.1', [hit()]).requests[0]!,
+        rawJob('site_keep', CHROME, '192.0.2.10', [human]).requests[0]!,
+      ],
+    };
+    await process(keepJob, multi);
+    const rows = await rowsOf(keepJob);
+    expect(
+      rows.map((r) => [
+        r.visitor_type === 'bot',
+        (r.properties as { bot_reason?: string } | null)?.bot_reason ?? null,
+      ]),
+    ).toEqual([
+      [true, 'ua'],
+      [true, expect.stringMatching(/^(ua|datacenter_no_browser)$/)],
+      [false, null],
+    ]);
+  });
+
+  it('hits of an unknown site are dropped and counted', async () => {
+    const before = await metric('beacon_enricher_dropped_total', { reason: 'unknown_site' });
+    const r = await process(randomUUID(), rawJob('no_such_site', CHROME, '192.0.2.10', [hit()]));
+    expect(r).toEqual({ rows: 0, dropped: 1, dead: 0 });
+    expect(await metric('beacon_enricher_dropped_total', { reason: 'unknown_site' })).toBe(before + 1);
+  });
+
+  it('answers /healthz, /readyz (with data sources) and /metrics', async () => {
+    const base = `http://127.0.0.1:${enricher.port}`;
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${base}/readyz`);
+    expect(ready.status).toBe(200);
+    const body = (await ready.json()) as {
+      checks: Record<string, { ok: boolean; detail?: Record<string, { state: string }> }>;
+    };
+    expect(body.checks.postgres!.ok).toBe(true);
+    expect(body.checks.redis!.ok).toBe(true);
+    expect(body.checks.data!.detail!.maxmind_city!.state).toBe('loaded');
+    expect(body.checks.data!.detail!.maxmind_isp!.state).toBe('not_configured');
+    const text = await (await fetch(`${base}/metrics`)).text();
+    expect(text).toMatch(/beacon_enricher_events_total\{outcome="enriched",service="enricher"\} \d+/);
+    expect(text).toMatch(/beacon_enricher_step_duration_seconds_count\{[^}]*step="device"[^}]*\} [1-9]/);
+    expect(text).toMatch(/beacon_enricher_cache_total\{cache="ua",result="hit",service="enricher"\} \d+/);
+  });
+});
