@@ -28,8 +28,20 @@ export function buildScope(siteScriptId: string, range: ResolvedRange, filters: 
   const tz = p.add(range.tz);
   const lo = boundSql(p, range.from, tz);
   const hi = boundSql(p, range.to, tz);
-  const prevLo = boundSql(p, range.prevFrom, tz);
-  return { p, site, tz, lo, hi, prevLo, filters: filterSql(p, filters) };
+  const f = filterSql(p, filters);
+  let prevLo: string | undefined;
+  return {
+    p,
+    site,
+    tz,
+    lo,
+    hi,
+    // Added on first use only: PostgreSQL refuses a parameter that no statement text mentions.
+    get prevLo() {
+      return (prevLo ??= boundSql(p, range.prevFrom, tz));
+    },
+    filters: f,
+  };
 }
 
 /** Scope for a rolling window ending now (realtime): no range bounds, filters only. */
