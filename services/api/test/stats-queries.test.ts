@@ -83,9 +83,9 @@ describe('overview', () => {
 describe('time series', () => {
   test('days of the site timezone, empty days present', async () => {
     const r = await q.timeseries(deps, site, parse(q.timeseriesQuery, RANGE));
-    expect(r.data.map((b) => b.bucket)).toEqual([10, 11, 12, 13, 14, 15, 16].map((d) => `2026-01-${d}T00:00:00`));
+    expect(r.items.map((b) => b.bucket)).toEqual([10, 11, 12, 13, 14, 15, 16].map((d) => `2026-01-${d}T00:00:00`));
     const evs = select(SITE_A, '2026-01-10', '2026-01-16', TZ_A);
-    for (const b of r.data) {
+    for (const b of r.items) {
       const day = (b.bucket as string).slice(0, 10);
       const t = totals(evs.filter((e) => localDay(Date.parse(e.server_timestamp), TZ_A) === day));
       expect({ day, visitors: b.visitors, sessions: b.sessions, page_views: b.page_views, events: b.events }).toEqual({
@@ -93,20 +93,20 @@ describe('time series', () => {
       });
     }
     // S9 is 01-13 00:00 UTC but 01-12 19:00 in New York; S4 is counted on 01-16.
-    expect(r.data.find((b) => b.bucket === '2026-01-12T00:00:00')).toMatchObject({ sessions: 2, events: 2 });
-    expect(r.data.find((b) => b.bucket === '2026-01-16T00:00:00')).toMatchObject({ sessions: 1, page_views: 2 });
-    expect(new Date(r.data[0]!.start as string).toISOString()).toBe('2026-01-10T05:00:00.000Z');
+    expect(r.items.find((b) => b.bucket === '2026-01-12T00:00:00')).toMatchObject({ sessions: 2, events: 2 });
+    expect(r.items.find((b) => b.bucket === '2026-01-16T00:00:00')).toMatchObject({ sessions: 1, page_views: 2 });
+    expect(new Date(r.items[0]!.start as string).toISOString()).toBe('2026-01-10T05:00:00.000Z');
   });
 
   test('hours, weeks and months', async () => {
     const hours = await q.timeseries(deps, site, parse(q.timeseriesQuery, { from: '2026-01-10', to: '2026-01-10', interval: 'hour' }));
-    expect(hours.data).toHaveLength(24);
-    expect(hours.data[0]).toMatchObject({ bucket: '2026-01-10T00:00:00', sessions: 1, page_views: 3, events: 4 });
+    expect(hours.items).toHaveLength(24);
+    expect(hours.items[0]).toMatchObject({ bucket: '2026-01-10T00:00:00', sessions: 1, page_views: 3, events: 4 });
     const weeks = await q.timeseries(deps, site, parse(q.timeseriesQuery, { ...RANGE, interval: 'week' }));
     // ISO weeks: Mon 01-05 (holds 10, 11) and Mon 01-12 (12..16).
-    expect(weeks.data.map((b) => [b.bucket, b.sessions])).toEqual([['2026-01-05T00:00:00', 1], ['2026-01-12T00:00:00', 5]]);
+    expect(weeks.items.map((b) => [b.bucket, b.sessions])).toEqual([['2026-01-05T00:00:00', 1], ['2026-01-12T00:00:00', 5]]);
     const months = await q.timeseries(deps, site, parse(q.timeseriesQuery, { from: '2026-01-01', to: '2026-02-28', interval: 'month' }));
-    expect(months.data.map((b) => [b.bucket, b.sessions])).toEqual([['2026-01-01T00:00:00', 10], ['2026-02-01T00:00:00', 0]]); // S5 (01-17 00:00) too
+    expect(months.items.map((b) => [b.bucket, b.sessions])).toEqual([['2026-01-01T00:00:00', 10], ['2026-02-01T00:00:00', 0]]); // S5 (01-17 00:00) too
   });
 
   test('too many buckets is an input error', async () => {
@@ -135,12 +135,12 @@ describe('breakdowns', () => {
     ['industries', (e: Ev) => e.company_industry, (e: Ev) => e.company_industry !== null],
   ] as const)('%s', async (dimension, key, only) => {
     const r = await q.breakdown(deps, site, dimension, parse(q.breakdownQuery, RANGE));
-    expect(r.data).toEqual(sortRef(groupBy(evs().filter(only), key)));
+    expect(r.items).toEqual(sortRef(groupBy(evs().filter(only), key)));
   });
 
   test('pages: hand-counted', async () => {
     const r = await q.breakdown(deps, site, 'pages', parse(q.breakdownQuery, { ...RANGE, sort: 'page_views' }));
-    expect(r.data.slice(0, 2)).toEqual([
+    expect(r.items.slice(0, 2)).toEqual([
       { value: '/pricing', visitors: 3, sessions: 3, page_views: 3, events: 3 },
       { value: '/', visitors: 2, sessions: 2, page_views: 2, events: 2 },
     ]);
@@ -149,14 +149,14 @@ describe('breakdowns', () => {
   test('entry and exit pages', async () => {
     const entry = await q.breakdown(deps, site, 'entry_pages', parse(q.breakdownQuery, RANGE));
     // Entries: S1 '/', S3 '/blog/a', S4 '/pricing', S7 '/pricing', S8 '/blog/a' (S9 has no page view).
-    expect(entry.data).toEqual([
+    expect(entry.items).toEqual([
       { value: '/blog/a', visitors: 2, sessions: 2, page_views: null, events: null },
       { value: '/pricing', visitors: 2, sessions: 2, page_views: null, events: null },
       { value: '/', visitors: 1, sessions: 1, page_views: null, events: null },
     ]);
     const exit = await q.breakdown(deps, site, 'exit_pages', parse(q.breakdownQuery, { ...RANGE, sort: 'value', order: 'asc' }));
     // Exits: S1 '/signup', S3 '/blog/a', S4 '/', S7 '/docs', S8 '/blog/a'.
-    expect(exit.data.map((r) => [r.value, r.sessions])).toEqual([['/', 1], ['/blog/a', 2], ['/docs', 1], ['/signup', 1]]);
+    expect(exit.items.map((r) => [r.value, r.sessions])).toEqual([['/', 1], ['/blog/a', 2], ['/docs', 1], ['/signup', 1]]);
   });
 
   test('paging by cursor walks every row once', async () => {
@@ -165,11 +165,11 @@ describe('breakdowns', () => {
     let cursor: string | undefined;
     do {
       const page = await q.breakdown(deps, site, 'cities', parse(q.breakdownQuery, { ...RANGE, limit: '1', ...(cursor ? { cursor } : {}) }));
-      expect(page.data.length).toBeLessThanOrEqual(1);
-      seen.push(...page.data);
+      expect(page.items.length).toBeLessThanOrEqual(1);
+      seen.push(...page.items);
       cursor = page.next_cursor ?? undefined;
     } while (cursor);
-    expect(seen).toEqual(all.data);
+    expect(seen).toEqual(all.items);
     expect(seen.length).toBeGreaterThan(2);
   });
 });
@@ -183,8 +183,8 @@ describe("the seed's five questions", () => {
     let cursor: string | undefined;
     for (let i = 0; i < 20; i++) {
       const page = await q.recentEvents(deps, site, parse(q.pagedQuery, { ...RANGE, limit: '5', ...(cursor ? { cursor } : {}) }));
-      ids.push(...page.data.map((r) => r.id));
-      expect(page.data.every((r) => !('cursor_ts' in r))).toBe(true);
+      ids.push(...page.items.map((r) => r.id));
+      expect(page.items.every((r) => !('cursor_ts' in r))).toBe(true);
       if (!page.next_cursor) break;
       cursor = page.next_cursor;
     }
@@ -193,7 +193,7 @@ describe("the seed's five questions", () => {
 
   test('business visitors', async () => {
     const r = await q.businessVisitors(deps, site, parse(q.pagedQuery, RANGE));
-    expect(r.data).toEqual([
+    expect(r.items).toEqual([
       { company_name: 'Globex', company_domain: 'globex.example', company_industry: 'Software', unique_visitors: 1, total_events: 3 },
       { company_name: 'Acme Corp', company_domain: 'acme.example', company_industry: 'Manufacturing', unique_visitors: 1, total_events: 2 },
     ]);
@@ -203,19 +203,19 @@ describe("the seed's five questions", () => {
     const r = await q.sessionsByDay(deps, site, parse(q.statsQuery, RANGE));
     const evs = select(SITE_A, '2026-01-10', '2026-01-16', TZ_A);
     const days = [...new Set(evs.map((e) => localDay(Date.parse(e.server_timestamp), TZ_A)))].sort().reverse();
-    expect(r.data.map((d) => d.date)).toEqual(days);
-    const d10 = r.data.find((d) => d.date === '2026-01-10')!;
+    expect(r.items.map((d) => d.date)).toEqual(days);
+    const d10 = r.items.find((d) => d.date === '2026-01-10')!;
     expect(d10).toEqual({ date: '2026-01-10', sessions: 1, unique_users: 1, total_events: 4, avg_time_on_page: 20 });
   });
 
   test('top referrers and UTM campaigns', async () => {
     const refs = await q.topReferrers(deps, site, parse(q.pagedQuery, RANGE));
-    expect(refs.data).toEqual([
+    expect(refs.items).toEqual([
       { referrer_domain: 'google.com', sessions: 2, events: 7 },
       { referrer_domain: 't.co', sessions: 1, events: 1 },
     ]);
     const utm = await q.utmCampaigns(deps, site, parse(q.pagedQuery, RANGE));
-    expect(utm.data).toEqual([
+    expect(utm.items).toEqual([
       { utm_source: 'google', utm_medium: 'cpc', utm_campaign: 'winter_sale', sessions: 1, unique_users: 1, avg_engagement: 80 },
       { utm_source: 'twitter', utm_medium: 'social', utm_campaign: 'launch', sessions: 1, unique_users: 1, avg_engagement: 10 },
     ]);
@@ -235,29 +235,29 @@ describe('realtime, sessions, companies, export', () => {
 
   test('sessions list and one session', async () => {
     const r = await q.sessions(deps, site, parse(q.pagedQuery, RANGE));
-    expect(r.data.map((s) => s.session_id)).toEqual(['S4', 'S8', 'S7', 'S9', 'S3', 'S1']);
-    expect(r.data.find((s) => s.session_id === 'S1')).toMatchObject({
+    expect(r.items.map((s) => s.session_id)).toEqual(['S4', 'S8', 'S7', 'S9', 'S3', 'S1']);
+    expect(r.items.find((s) => s.session_id === 'S1')).toMatchObject({
       client_id: 'c1', page_views: 3, events: 4, entry_page: '/', exit_page: '/signup', duration: 150, bounce: false, referrer_domain: 'google.com',
     });
     const p1 = await q.sessions(deps, site, parse(q.pagedQuery, { ...RANGE, limit: '4' }));
     const p2 = await q.sessions(deps, site, parse(q.pagedQuery, { ...RANGE, limit: '4', cursor: p1.next_cursor! }));
-    expect([...p1.data, ...p2.data].map((s) => s.session_id)).toEqual(r.data.map((s) => s.session_id));
+    expect([...p1.items, ...p2.items].map((s) => s.session_id)).toEqual(r.items.map((s) => s.session_id));
     expect(p2.next_cursor).toBeNull();
     const one = await q.sessionEvents(deps, site, 'S7', 50);
-    expect(one!.data.map((e) => e.event_name)).toEqual(['page_view', 'click', 'page_view']);
+    expect(one!.items.map((e) => e.event_name)).toEqual(['page_view', 'click', 'page_view']);
     expect(await q.sessionEvents(deps, site, 'BS1', 50)).toBeNull(); // another agency's session
   });
 
   test('companies and one company over time', async () => {
     const r = await q.companies(deps, site, parse(q.companiesQuery, { ...RANGE, sort: 'events' }));
-    expect(r.data.map((c) => [c.name, c.visitors, c.sessions, c.page_views, c.events])).toEqual([
+    expect(r.items.map((c) => [c.name, c.visitors, c.sessions, c.page_views, c.events])).toEqual([
       ['Globex', 1, 1, 2, 3],
       ['Acme Corp', 1, 1, 2, 2],
     ]);
     const acme = await q.company(deps, site, 'acme.example', parse(q.companyQuery, RANGE));
     expect(acme!.company).toMatchObject({ name: 'Acme Corp', employee_count: '1000-4999' });
     expect(acme!.totals).toMatchObject({ visitors: 1, sessions: 1, page_views: 2 });
-    expect(acme!.data.find((b) => b.bucket === '2026-01-16T00:00:00')).toMatchObject({ page_views: 2 });
+    expect(acme!.items.find((b) => b.bucket === '2026-01-16T00:00:00')).toMatchObject({ page_views: 2 });
     expect(await q.company(deps, site, 'nobody.example', parse(q.companyQuery, RANGE))).toBeNull();
   });
 

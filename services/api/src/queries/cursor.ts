@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { QueryInputError } from './errors.js';
+import { ApiError } from '../http/errors.js';
 
 /**
  * Opaque cursors, the one way to page every list: `limit` rows per answer and `next_cursor` (null at
@@ -9,6 +9,8 @@ import { QueryInputError } from './errors.js';
 const offsetCursor = z.object({ o: z.number().int().min(0).max(1_000_000) });
 const keyCursor = z.object({ t: z.string().max(40), k: z.string().max(200) });
 
+const invalidCursor = () => new ApiError(400, 'invalid_cursor', 'the cursor is not one this API gave out');
+
 export function encodeCursor(value: object): string {
   return Buffer.from(JSON.stringify(value)).toString('base64url');
 }
@@ -17,7 +19,7 @@ function decode<T>(schema: z.ZodType<T>, cursor: string): T {
   try {
     return schema.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
   } catch {
-    throw new QueryInputError('invalid cursor', { cursor });
+    throw invalidCursor();
   }
 }
 
@@ -29,6 +31,6 @@ export function decodeOffset(cursor: string | undefined): number {
 export function decodeKey(cursor: string | undefined): { t: string; k: string } | null {
   if (cursor === undefined) return null;
   const c = decode(keyCursor, cursor);
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/.test(c.t)) throw new QueryInputError('invalid cursor', { cursor });
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/.test(c.t)) throw invalidCursor();
   return c;
 }

@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import { parseSiteConfig } from '@beacon/schema';
+import { ApiError } from '../http/errors.js';
 import { decodeKey, decodeOffset, encodeCursor } from './cursor.js';
 import { DIMENSIONS, orderBy, type DimensionName } from './dimensions.js';
 import { QueryInputError } from './errors.js';
@@ -37,7 +38,7 @@ export interface StatsDeps {
 }
 
 export interface Page<T> {
-  data: T[];
+  items: T[];
   next_cursor: string | null;
 }
 
@@ -57,17 +58,24 @@ export function scopeOf(site: StatsSite, q: StatsQuery, now = new Date()): Scope
   return buildScope(site.scriptId, resolveRange(q, tz, now), pickFilters(q));
 }
 
+/**
+ * 22007/22008/22023: a date or timezone PostgreSQL does not accept (e.g. a zone Intl knows and PG
+ * not) is the request's fault → 400; anything else is passed on unchanged.
+ */
+export function inputErrorOf(err: unknown): unknown {
+  const code = (err as { code?: string }).code;
+  if (code === '22007' || code === '22008' || code === '22023') {
+    return new QueryInputError('PostgreSQL rejected a date or timezone of the request', { sqlstate: code });
+  }
+  return err;
+}
+
 async function run<T>(deps: StatsDeps, endpoint: string, text: string, values: unknown[]): Promise<T[]> {
   const started = performance.now();
   try {
     return (await deps.pool.query(text, values)).rows as T[];
   } catch (err) {
-    // 22007/22008/22023: a date or timezone PostgreSQL does not accept (e.g. a zone Intl knows and PG not).
-    const code = (err as { code?: string }).code;
-    if (code === '22007' || code === '22008' || code === '22023') {
-      throw new QueryInputError('PostgreSQL rejected a date or timezone of the request', { sqlstate: code });
-    }
-    throw err;
+    throw inputErrorOf(err);
   } finally {
     deps.observe?.(endpoint, (performance.now() - started) / 1000);
   }
@@ -75,7 +83,7 @@ async function run<T>(deps: StatsDeps, endpoint: string, text: string, values: u
 
 function offsetPage<T>(rows: T[], limit: number, offset: number): Page<T> {
   const more = rows.length > limit;
-  return { data: more ? rows.slice(0, limit) : rows, next_cursor: more ? encodeCursor({ o: offset + limit }) : null };
+  return { items: more ? rows.slice(0, limit) : rows, next_cursor: more ? encodeCursor({ o: offset + limit }) : null };
 }
 
 /** A page of a keyset-paged list; the statement's `cursor_ts` column feeds the cursor and is dropped. */
@@ -85,7 +93,7 @@ function keyPage<T extends { cursor_ts?: string }>(rows: T[], limit: number, key
   const last = page[page.length - 1];
   const next = more && last ? encodeCursor({ t: last.cursor_ts, k: key(last) }) : null;
   return {
-    data: page.map(({ cursor_ts: _c, ...rest }) => rest),
+    items: page.map(({ cursor_ts: _c, ...rest }) => rest),
     next_cursor: next,
   };
 }
@@ -104,7 +112,9 @@ export async function recentEvents(deps: StatsDeps, site: StatsSite, q: PagedQue
   const s = scopeOf(site, q);
   const key = decodeKey(q.cursor);
   const after = key ? { t: s.p.add(key.t), id: s.p.add(key.k) } : null;
-  if (key && !/^[0-9a-f-]{36}$/i.test(key.k)) throw new QueryInputError('invalid cursor');
+  if (key && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(key.k)) {
+    throw new ApiError(400, 'invalid_cursor', 'the cursor is not one this API gave out');
+  }
   const rows = await run<EventRow>(deps, 'events', seedSql.recentEvents(s, after, s.p.add(q.limit + 1)), s.p.values);
   return keyPage(rows, q.limit, (r) => r.id);
 }
@@ -118,7 +128,7 @@ export async function businessVisitors(deps: StatsDeps, site: StatsSite, q: Page
 
 export async function sessionsByDay(deps: StatsDeps, site: StatsSite, q: StatsQuery) {
   const s = scopeOf(site, q);
-  return { data: await run(deps, 'sessions_by_day', seedSql.sessionsByDay(s), s.p.values) };
+  return { items: await run(deps, 'sessions_by_day', seedSql.sessionsByDay(s), s.p.values) };
 }
 
 export async function topReferrers(deps: StatsDeps, site: StatsSite, q: PagedQuery) {
@@ -181,7 +191,7 @@ export async function timeseries(deps: StatsDeps, site: StatsSite, q: Timeseries
   }
   const s = buildScope(site.scriptId, range, pickFilters(q));
   const rows = await run(deps, 'timeseries', timeseriesSql(s, s.p.add(q.interval)), s.p.values);
-  return { interval: q.interval, tz, data: rows };
+  return { interval: q.interval, tz, items: rows };
 }
 
 /** Statement and values of a breakdown (shared with the CSV export, which leaves out paging). */
@@ -222,7 +232,7 @@ export async function sessions(deps: StatsDeps, site: StatsSite, q: PagedQuery) 
 export async function sessionEvents(deps: StatsDeps, site: StatsSite, sessionId: string, limit: number) {
   const p = new Params();
   const rows = await run(deps, 'session_events', sessionEventsSql(p.add(site.scriptId), p.add(sessionId), p.add(limit)), p.values);
-  return rows.length ? { session_id: sessionId, data: rows } : null;
+  return rows.length ? { session_id: sessionId, items: rows } : null;
 }
 
 export async function companies(deps: StatsDeps, site: StatsSite, q: CompaniesQuery) {
