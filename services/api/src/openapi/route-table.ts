@@ -68,6 +68,8 @@ export interface RegisteredRoute {
   method: Method;
   path: string;
   openapiPath: string;
+  auth: boolean;
+  roles: readonly Role[];
 }
 
 /**
@@ -121,11 +123,14 @@ export class RouteTable {
           req.auth = auth;
           if (!roles.includes(auth.role)) throw new ForbiddenError(`this needs the role ${roles.join(' or ')}`);
         }
-        const params = paramsSchema ? parseInput('params', paramsSchema, req.params) : undefined;
+        // The site scope comes before the other parameters: a foreign site is a 404 whatever else
+        // the request says (no hint from a 400 about what the route would have accepted).
         if (siteScoped) {
           if (!auth) throw new UnauthorizedError();
-          req.site = await this.hooks.resolveSite(auth, (params as { siteId: string }).siteId);
+          const siteRef = parseInput('params', z.object({ siteId: siteIdParam }), { siteId: req.params.siteId }).siteId;
+          req.site = await this.hooks.resolveSite(auth, siteRef);
         }
+        const params = paramsSchema ? parseInput('params', paramsSchema, req.params) : undefined;
         const query = spec.request?.query ? parseInput('query', spec.request.query, req.query) : undefined;
         const body = spec.request?.body ? parseInput('body', spec.request.body, req.body) : undefined;
         let status = successStatus;
@@ -152,7 +157,7 @@ export class RouteTable {
     this.router[spec.method](spec.path, run);
 
     const openapiPath = spec.path.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
-    this.routes.push({ method: spec.method, path: spec.path, openapiPath });
+    this.routes.push({ method: spec.method, path: spec.path, openapiPath, auth: needsAuth, roles });
     const responses: RouteConfig['responses'] = {};
     for (const [status, r] of Object.entries(spec.responses)) {
       responses[status] = r.schema
