@@ -50,6 +50,8 @@ export function resolveJwtSecret(config: Config, logger: Logger): string {
 /** Builds the API's collaborators from config, with overrides for tests. */
 export function buildDeps(config: Config, o: ApiOverrides = {}): ApiDeps & { owned: { pool: boolean; redis: boolean } } {
   const logger = o.logger ?? createLogger('api', config.core.logLevel);
+  // First: a missing production secret must stop the start before anything is opened.
+  const jwtSecret = resolveJwtSecret(config, logger);
   const registry = o.registry ?? createRegistry('api');
   const pool =
     o.pool ??
@@ -70,7 +72,7 @@ export function buildDeps(config: Config, o: ApiOverrides = {}): ApiDeps & { own
     registry,
     metrics: createApiMetrics(registry),
     redis,
-    tokens: new AccessTokens(resolveJwtSecret(config, logger), config.api.accessTokenTtlS),
+    tokens: new AccessTokens(jwtSecret, config.api.accessTokenTtlS),
     apiKeys: new ApiKeyVerifier(pool, config.api.apiKeyCacheTtlS * 1000),
     loginLimiter: new LoginLimiter({
       redis,

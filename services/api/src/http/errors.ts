@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { z } from 'zod';
+import { isRetryablePgError } from '@beacon/db';
 import type { Logger } from '@beacon/observability';
 
 /**
@@ -115,6 +116,14 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
               : 'bad_request';
       const message = code === 'malformed_json' ? 'the body is not valid JSON' : e.expose && typeof e.message === 'string' ? e.message : 'bad request';
       return sendError(res, new ApiError(status, code, message));
+    }
+    if (isRetryablePgError(err)) {
+      // PostgreSQL down, restarting or saturated: the client may retry; nothing is wrong with its request.
+      logger.warn({ err, reqId: req.id, method: req.method, url: req.originalUrl }, 'database unavailable');
+      return sendError(
+        res,
+        new ApiError(503, 'unavailable', 'the database is unavailable; retry shortly', { request_id: req.id }, { 'retry-after': '5' }),
+      );
     }
     logger.error({ err, reqId: req.id, method: req.method, url: req.originalUrl }, 'request failed');
     sendError(res, new ApiError(500, 'internal', 'internal error; see the server log', { request_id: req.id }));
