@@ -12,6 +12,7 @@ import { AccessTokens } from './auth/tokens.js';
 import { createApp, type ApiApp } from './app.js';
 import type { ApiDeps } from './deps.js';
 import { createApiMetrics } from './metrics.js';
+import * as authSql from './sql/auth.js';
 
 export class ApiConfigError extends Error {
   override readonly name = 'ApiConfigError';
@@ -107,6 +108,14 @@ export async function startApi(config: Config, overrides: ApiOverrides = {}): Pr
     });
   });
   const port = (server.address() as AddressInfo).port;
+  // Hourly, forget login sessions that ended over 30 days ago (unref: never keeps the process alive).
+  const purge = setInterval(() => {
+    deps.pool.query(authSql.purgeEndedSessions, [30]).then(
+      (r) => r.rowCount && deps.logger.info({ purged: r.rowCount }, 'ended login sessions purged'),
+      (err: Error) => deps.logger.warn({ err }, 'login session purge failed'),
+    );
+  }, 3_600_000);
+  purge.unref();
   deps.logger.info({ port }, 'api listening');
   let closing: Promise<void> | undefined;
   return {
@@ -116,6 +125,7 @@ export async function startApi(config: Config, overrides: ApiOverrides = {}): Pr
     close() {
       closing ??= (async () => {
         deps.stop();
+        clearInterval(purge);
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         const timer = setTimeout(() => server.closeAllConnections(), DRAIN_MS);

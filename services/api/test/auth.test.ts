@@ -163,6 +163,21 @@ describe('refresh and logout', () => {
   });
 });
 
+test('ended sessions are purged after 30 days; live ones are kept', async () => {
+  const { purgeEndedSessions } = await import('../src/sql/auth.js');
+  const u = await seedUser(t.db.pool, f.a.id, 'viewer');
+  const ins = `INSERT INTO auth_sessions (user_id, refresh_hash, expires_at, revoked_at) VALUES ($1, $2, now() + make_interval(days => $3), now() + make_interval(days => $4)) RETURNING id`;
+  const live = (await t.db.pool.query(ins, [u.id, 'a'.repeat(64), 5, null])).rows[0].id;
+  const oldExpired = (await t.db.pool.query(ins, [u.id, 'b'.repeat(64), -40, null])).rows[0].id;
+  const oldRevoked = (await t.db.pool.query(ins, [u.id, 'c'.repeat(64), 5, -31])).rows[0].id;
+  const recentRevoked = (await t.db.pool.query(ins, [u.id, 'd'.repeat(64), 5, -2])).rows[0].id;
+  await t.db.pool.query(purgeEndedSessions, [30]);
+  const left = (await t.db.pool.query('SELECT id FROM auth_sessions WHERE user_id = $1', [u.id])).rows.map((r) => r.id);
+  expect(left.sort()).toEqual([live, recentRevoked].sort());
+  expect(left).not.toContain(oldExpired);
+  expect(left).not.toContain(oldRevoked);
+});
+
 describe('agency API keys', () => {
   test('a valid key authenticates as admin of its agency; a wrong secret or unknown prefix does not', async () => {
     const ok = await call(t.url, 'GET', '/v1/me', { token: f.a.apiKey });
@@ -251,6 +266,20 @@ describe('login rate limits (real Redis)', () => {
     for (let i = 0; i < 3; i++) await loginFull(rl.url, `guess${i}@x.test`, 'wrong-password');
     const r = await loginFull(rl.url, u.email, u.password);
     expect(r.status).toBe(429);
+  });
+
+  test('bad API keys from one IP are limited too (no bcrypt per guess past the limit)', async () => {
+    const api = await startTestApi({ env: { API_LOGIN_MAX_FAILURES_PER_IP: '3', QUEUE_PREFIX: uniquePrefix('rl3') }, overrides: { redis } });
+    try {
+      const ag = await seedAgency(api.db.pool);
+      const guess = `${ag.apiKey.slice(0, 12)}${'G'.repeat(32)}`;
+      for (let i = 0; i < 3; i++) expect((await call(api.url, 'GET', '/v1/me', { token: guess })).status).toBe(401);
+      const blocked = await call(api.url, 'GET', '/v1/me', { token: guess });
+      expect(blocked.status).toBe(429);
+      expect(blocked.headers.get('retry-after')).toBeTruthy();
+    } finally {
+      await api.close();
+    }
   });
 
   test('a successful login clears the account count', async () => {

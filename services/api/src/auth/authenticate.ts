@@ -3,6 +3,7 @@ import type { Pool } from '@beacon/db';
 import { UnauthorizedError } from '../http/errors.js';
 import * as sql from '../sql/auth.js';
 import { ApiKeyVerifier } from './api-keys.js';
+import type { LoginLimiter } from './login-limiter.js';
 import type { AccessTokens } from './tokens.js';
 import type { AuthContext, Role } from './types.js';
 
@@ -17,6 +18,7 @@ export class Authenticator {
     private readonly pool: Pool,
     private readonly tokens: AccessTokens,
     private readonly keys: ApiKeyVerifier,
+    private readonly limiter: LoginLimiter,
     private readonly onFailure: (reason: string) => void,
   ) {}
 
@@ -27,8 +29,13 @@ export class Authenticator {
     if (!m) return this.fail('malformed_header', 'the Authorization header must be "Bearer <token>"');
     const token = m[1]!;
     if (ApiKeyVerifier.looksLikeKey(token)) {
+      const ip = req.ip ?? 'unknown';
+      await this.limiter.checkIp(ip);
       const r = await this.keys.verify(token);
-      if ('reason' in r) return this.fail(r.reason, r.reason === 'agency_inactive' ? 'the agency is not active' : 'invalid API key');
+      if ('reason' in r) {
+        if (r.reason === 'invalid_api_key') await this.limiter.failedIp(ip);
+        return this.fail(r.reason, r.reason === 'agency_inactive' ? 'the agency is not active' : 'invalid API key');
+      }
       return { agencyId: r.agencyId, role: 'admin', userId: null, via: 'api_key', sessionId: null };
     }
     const v = await this.tokens.verify(token);

@@ -54,6 +54,20 @@ export class LoginLimiter {
     await Promise.all([swallow(this.byIp.consume(ip)), swallow(this.byAccount.consume(email.toLowerCase()))]);
   }
 
+  /**
+   * Bad agency API keys count against the same per-IP budget: a known key prefix with guessed secrets
+   * would otherwise make the server run bcrypt (tens of ms) for every guess.
+   */
+  async checkIp(ip: string): Promise<void> {
+    const r = await this.byIp.get(ip);
+    if (r && r.consumedPoints >= this.opts.maxPerIp)
+      throw new TooManyRequestsError(Math.max(1, Math.ceil(r.msBeforeNext / 1000)), 'too many failed authentications; try again later');
+  }
+
+  async failedIp(ip: string): Promise<void> {
+    await swallow(this.byIp.consume(ip));
+  }
+
   async succeeded(email: string): Promise<void> {
     await this.byAccount.delete(email.toLowerCase()).catch(() => undefined);
   }

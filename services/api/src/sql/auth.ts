@@ -77,3 +77,11 @@ WHERE s.id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL AND s.expires_at > n
  */
 export const findAgencyByKeyPrefix = `
 SELECT id, api_key, status FROM agencies WHERE api_key_prefix = $1`;
+
+/**
+ * Housekeeping: forgets sessions that ended (expired or revoked) more than $1 days ago. Out: count.
+ * Run by the API on a timer; a replayed refresh token of a forgotten session is simply unknown.
+ */
+export const purgeEndedSessions = `
+DELETE FROM auth_sessions
+WHERE LEAST(expires_at, COALESCE(revoked_at, 'infinity')) < now() - make_interval(days => $1)`;
