@@ -44,7 +44,9 @@ export function createApp(deps: ApiDeps): ApiApp {
   app.set('query parser', 'simple');
   app.set('trust proxy', trustProxy(deps.config.collector.trustProxy));
 
-  const auth = new Authenticator(deps.pool, deps.tokens, deps.apiKeys, deps.loginLimiter, (reason) => deps.metrics.authFailures.inc({ reason }));
+  const auth = new Authenticator(deps.pool, deps.tokens, deps.apiKeys, deps.loginLimiter, (reason) =>
+    deps.metrics.authFailures.inc({ reason }),
+  );
   const table = new RouteTable({
     authenticate: (req) => auth.authenticate(req),
     resolveSite: (a, ref) => resolveSite(deps.pool, a, ref),

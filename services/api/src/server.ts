@@ -49,7 +49,10 @@ export function resolveJwtSecret(config: Config, logger: Logger): string {
 }
 
 /** Builds the API's collaborators from config, with overrides for tests. */
-export function buildDeps(config: Config, o: ApiOverrides = {}): ApiDeps & { owned: { pool: boolean; redis: boolean } } {
+export function buildDeps(
+  config: Config,
+  o: ApiOverrides = {},
+): ApiDeps & { owned: { pool: boolean; redis: boolean } } {
   const logger = o.logger ?? createLogger('api', config.core.logLevel);
   // First: a missing production secret must stop the start before anything is opened.
   const jwtSecret = resolveJwtSecret(config, logger);

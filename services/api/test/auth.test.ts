@@ -24,11 +24,17 @@ async function loginFull(url: string, email: string, password: string) {
 
 describe('login', () => {
   test('email (any case) + password answers tokens that /v1/me accepts, and sets last_login', async () => {
-    const before = await t.db.pool.query('SELECT last_login FROM dashboard_users WHERE id = $1', [f.viewer.id]);
+    const before = await t.db.pool.query('SELECT last_login FROM dashboard_users WHERE id = $1', [
+      f.viewer.id,
+    ]);
     expect(before.rows[0].last_login).toBeNull();
     const r = await loginFull(t.url, f.viewer.email.toUpperCase(), f.viewer.password);
     expect(r.status).toBe(200);
-    expect(r.body).toMatchObject({ token_type: 'Bearer', expires_in: 900, user: { id: f.viewer.id, role: 'viewer' } });
+    expect(r.body).toMatchObject({
+      token_type: 'Bearer',
+      expires_in: 900,
+      user: { id: f.viewer.id, role: 'viewer' },
+    });
     expect(r.body.refresh_token).toMatch(/^brt_/);
     const cookie = r.headers.get('set-cookie') ?? '';
     expect(cookie).toMatch(/beacon_refresh=brt_/);
@@ -37,11 +43,20 @@ describe('login', () => {
     expect(cookie).toMatch(/Path=\/v1\/auth/);
     const me = await call(t.url, 'GET', '/v1/me', { token: r.body.access_token });
     expect(me.status).toBe(200);
-    expect(me.body).toMatchObject({ via: 'user', role: 'viewer', agency: { id: f.a.id, name: 'Agency A' }, user: { id: f.viewer.id } });
-    const after = await t.db.pool.query('SELECT last_login FROM dashboard_users WHERE id = $1', [f.viewer.id]);
+    expect(me.body).toMatchObject({
+      via: 'user',
+      role: 'viewer',
+      agency: { id: f.a.id, name: 'Agency A' },
+      user: { id: f.viewer.id },
+    });
+    const after = await t.db.pool.query('SELECT last_login FROM dashboard_users WHERE id = $1', [
+      f.viewer.id,
+    ]);
     expect(after.rows[0].last_login).toBeInstanceOf(Date);
     // The refresh token is stored only as a hash.
-    const s = await t.db.pool.query('SELECT refresh_hash FROM auth_sessions WHERE user_id = $1', [f.viewer.id]);
+    const s = await t.db.pool.query('SELECT refresh_hash FROM auth_sessions WHERE user_id = $1', [
+      f.viewer.id,
+    ]);
     expect(s.rows.map((x) => x.refresh_hash)).not.toContain(r.body.refresh_token);
   });
 
@@ -58,7 +73,9 @@ describe('login', () => {
     const r = await loginFull(t.url, u.email, u.password);
     expect(r.status).toBe(401);
     expect(r.body.error).toBe('invalid_credentials');
-    const s = await t.db.pool.query('SELECT count(*)::int AS n FROM auth_sessions WHERE user_id = $1', [u.id]);
+    const s = await t.db.pool.query('SELECT count(*)::int AS n FROM auth_sessions WHERE user_id = $1', [
+      u.id,
+    ]);
     expect(s.rows[0].n).toBe(0);
   });
 
@@ -70,7 +87,9 @@ describe('login', () => {
     const broken = await call(t.url, 'POST', '/v1/auth/login', { body: '{"email":' });
     expect(broken.status).toBe(400);
     expect(broken.body).toEqual({ error: 'malformed_json', message: 'the body is not valid JSON' });
-    const huge = await call(t.url, 'POST', '/v1/auth/login', { body: { email: 'a@b.c', password: 'x'.repeat(200_000) } });
+    const huge = await call(t.url, 'POST', '/v1/auth/login', {
+      body: { email: 'a@b.c', password: 'x'.repeat(200_000) },
+    });
     expect(huge.status).toBe(413);
     expect(huge.body.error).toBe('payload_too_large');
   });
@@ -79,16 +98,22 @@ describe('login', () => {
 describe('refresh and logout', () => {
   test('refresh rotates: the new pair works, the old refresh token does not, and replaying it ends the session', async () => {
     const first = await loginFull(t.url, f.user.email, f.user.password);
-    const r1 = await call(t.url, 'POST', '/v1/auth/refresh', { body: { refresh_token: first.body.refresh_token } });
+    const r1 = await call(t.url, 'POST', '/v1/auth/refresh', {
+      body: { refresh_token: first.body.refresh_token },
+    });
     expect(r1.status).toBe(200);
     expect(r1.body.refresh_token).not.toBe(first.body.refresh_token);
     expect((await call(t.url, 'GET', '/v1/me', { token: r1.body.access_token })).status).toBe(200);
 
     // Replay of the rotated token: refused, and the session (with its newest tokens) is revoked.
-    const replay = await call(t.url, 'POST', '/v1/auth/refresh', { body: { refresh_token: first.body.refresh_token } });
+    const replay = await call(t.url, 'POST', '/v1/auth/refresh', {
+      body: { refresh_token: first.body.refresh_token },
+    });
     expect(replay.status).toBe(401);
     expect((await call(t.url, 'GET', '/v1/me', { token: r1.body.access_token })).status).toBe(401);
-    const r2 = await call(t.url, 'POST', '/v1/auth/refresh', { body: { refresh_token: r1.body.refresh_token } });
+    const r2 = await call(t.url, 'POST', '/v1/auth/refresh', {
+      body: { refresh_token: r1.body.refresh_token },
+    });
     expect(r2.status).toBe(401);
   });
 
@@ -105,19 +130,28 @@ describe('refresh and logout', () => {
   test('logout ends the session at once: its access token and refresh token stop working', async () => {
     const s = await loginFull(t.url, f.user.email, f.user.password);
     expect((await call(t.url, 'GET', '/v1/me', { token: s.body.access_token })).status).toBe(200);
-    const out = await call(t.url, 'POST', '/v1/auth/logout', { token: s.body.access_token, body: { refresh_token: s.body.refresh_token } });
+    const out = await call(t.url, 'POST', '/v1/auth/logout', {
+      token: s.body.access_token,
+      body: { refresh_token: s.body.refresh_token },
+    });
     expect(out.status).toBe(204);
     const me = await call(t.url, 'GET', '/v1/me', { token: s.body.access_token });
     expect(me.status).toBe(401);
     expect(me.body.message).toMatch(/session has ended/);
-    expect((await call(t.url, 'POST', '/v1/auth/refresh', { body: { refresh_token: s.body.refresh_token } })).status).toBe(401);
+    expect(
+      (await call(t.url, 'POST', '/v1/auth/refresh', { body: { refresh_token: s.body.refresh_token } }))
+        .status,
+    ).toBe(401);
   });
 
   test('deactivating a user ends their live sessions', async () => {
     const u = await seedUser(t.db.pool, f.a.id, 'viewer');
     const token = await login(t.url, u.email, u.password);
     const adminToken = await login(t.url, f.admin.email, f.admin.password);
-    const p = await call(t.url, 'PATCH', `/v1/users/${u.id}`, { token: adminToken, body: { is_active: false } });
+    const p = await call(t.url, 'PATCH', `/v1/users/${u.id}`, {
+      token: adminToken,
+      body: { is_active: false },
+    });
     expect(p.status).toBe(200);
     expect((await call(t.url, 'GET', '/v1/me', { token })).status).toBe(401);
   });
@@ -145,7 +179,12 @@ describe('refresh and logout', () => {
       await other.close();
     }
     // Expired: right secret, right claims, exp in the past.
-    const sid = (await t.db.pool.query('SELECT id FROM auth_sessions WHERE user_id = $1 AND revoked_at IS NULL LIMIT 1', [f.user.id])).rows[0].id;
+    const sid = (
+      await t.db.pool.query(
+        'SELECT id FROM auth_sessions WHERE user_id = $1 AND revoked_at IS NULL LIMIT 1',
+        [f.user.id],
+      )
+    ).rows[0].id;
     const expired = await new SignJWT({ agency: f.a.id, role: 'user', sid })
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject(f.user.id)
@@ -172,7 +211,9 @@ test('ended sessions are purged after 30 days; live ones are kept', async () => 
   const oldRevoked = (await t.db.pool.query(ins, [u.id, 'c'.repeat(64), 5, -31])).rows[0].id;
   const recentRevoked = (await t.db.pool.query(ins, [u.id, 'd'.repeat(64), 5, -2])).rows[0].id;
   await t.db.pool.query(purgeEndedSessions, [30]);
-  const left = (await t.db.pool.query('SELECT id FROM auth_sessions WHERE user_id = $1', [u.id])).rows.map((r) => r.id);
+  const left = (await t.db.pool.query('SELECT id FROM auth_sessions WHERE user_id = $1', [u.id])).rows.map(
+    (r) => r.id,
+  );
   expect(left.sort()).toEqual([live, recentRevoked].sort());
   expect(left).not.toContain(oldExpired);
   expect(left).not.toContain(oldRevoked);
@@ -184,7 +225,9 @@ describe('agency API keys', () => {
     expect(ok.body).toMatchObject({ via: 'api_key', role: 'admin', agency: { id: f.a.id }, user: null });
     const wrongSecret = f.a.apiKey.slice(0, -4) + (f.a.apiKey.endsWith('zzzz') ? 'yyyy' : 'zzzz');
     expect((await call(t.url, 'GET', '/v1/me', { token: wrongSecret })).status).toBe(401);
-    expect((await call(t.url, 'GET', '/v1/me', { token: 'bk_00000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' })).status).toBe(401);
+    expect(
+      (await call(t.url, 'GET', '/v1/me', { token: 'bk_00000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' })).status,
+    ).toBe(401);
     expect((await call(t.url, 'GET', '/v1/me', { token: 'bk_garbage' })).status).toBe(401);
     // A cached key still needs the exact key: the wrong secret stays refused after the good one was cached.
     expect((await call(t.url, 'GET', '/v1/me', { token: wrongSecret })).status).toBe(401);
@@ -233,7 +276,11 @@ describe('login rate limits (real Redis)', () => {
   beforeAll(async () => {
     redis = createRedis(REDIS_URL, 'producer');
     rl = await startTestApi({
-      env: { API_LOGIN_MAX_FAILURES_PER_ACCOUNT: '3', API_LOGIN_MAX_FAILURES_PER_IP: '6', QUEUE_PREFIX: uniquePrefix('rl') },
+      env: {
+        API_LOGIN_MAX_FAILURES_PER_ACCOUNT: '3',
+        API_LOGIN_MAX_FAILURES_PER_IP: '6',
+        QUEUE_PREFIX: uniquePrefix('rl'),
+      },
       overrides: { redis },
     });
   });
@@ -248,7 +295,8 @@ describe('login rate limits (real Redis)', () => {
     const ag = await seedAgency(rl.db.pool);
     const victim = await seedUser(rl.db.pool, ag.id, 'user');
     const other = await seedUser(rl.db.pool, ag.id, 'user');
-    for (let i = 0; i < 3; i++) expect((await loginFull(rl.url, victim.email, 'wrong-password')).status).toBe(401);
+    for (let i = 0; i < 3; i++)
+      expect((await loginFull(rl.url, victim.email, 'wrong-password')).status).toBe(401);
     const locked = await loginFull(rl.url, victim.email, victim.password);
     expect(locked.status).toBe(429);
     expect(locked.body.error).toBe('rate_limited');
@@ -269,11 +317,15 @@ describe('login rate limits (real Redis)', () => {
   });
 
   test('bad API keys from one IP are limited too (no bcrypt per guess past the limit)', async () => {
-    const api = await startTestApi({ env: { API_LOGIN_MAX_FAILURES_PER_IP: '3', QUEUE_PREFIX: uniquePrefix('rl3') }, overrides: { redis } });
+    const api = await startTestApi({
+      env: { API_LOGIN_MAX_FAILURES_PER_IP: '3', QUEUE_PREFIX: uniquePrefix('rl3') },
+      overrides: { redis },
+    });
     try {
       const ag = await seedAgency(api.db.pool);
       const guess = `${ag.apiKey.slice(0, 12)}${'G'.repeat(32)}`;
-      for (let i = 0; i < 3; i++) expect((await call(api.url, 'GET', '/v1/me', { token: guess })).status).toBe(401);
+      for (let i = 0; i < 3; i++)
+        expect((await call(api.url, 'GET', '/v1/me', { token: guess })).status).toBe(401);
       const blocked = await call(api.url, 'GET', '/v1/me', { token: guess });
       expect(blocked.status).toBe(429);
       expect(blocked.headers.get('retry-after')).toBeTruthy();
@@ -283,7 +335,10 @@ describe('login rate limits (real Redis)', () => {
   });
 
   test('a successful login clears the account count', async () => {
-    const api = await startTestApi({ env: { API_LOGIN_MAX_FAILURES_PER_ACCOUNT: '2', QUEUE_PREFIX: uniquePrefix('rl2') }, overrides: { redis } });
+    const api = await startTestApi({
+      env: { API_LOGIN_MAX_FAILURES_PER_ACCOUNT: '2', QUEUE_PREFIX: uniquePrefix('rl2') },
+      overrides: { redis },
+    });
     try {
       const ag = await seedAgency(api.db.pool);
       const u = await seedUser(api.db.pool, ag.id, 'user');

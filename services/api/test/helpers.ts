@@ -18,7 +18,9 @@ export interface TestApi {
 }
 
 /** A fresh database and an API on an ephemeral port. `env` adds or overrides settings. */
-export async function startTestApi(opts: { env?: Record<string, string>; overrides?: ApiOverrides } = {}): Promise<TestApi> {
+export async function startTestApi(
+  opts: { env?: Record<string, string>; overrides?: ApiOverrides } = {},
+): Promise<TestApi> {
   const db = await createTestDatabase();
   const config = parseConfig({
     DATABASE_URL: db.url,
@@ -55,9 +57,15 @@ export interface SeededAgency {
 }
 
 /** An agency with a working API key (bcrypt cost 4: fast in tests, verified the same way). */
-export async function seedAgency(pool: Pool, name = `Agency ${randomBytes(3).toString('hex')}`): Promise<SeededAgency> {
+export async function seedAgency(
+  pool: Pool,
+  name = `Agency ${randomBytes(3).toString('hex')}`,
+): Promise<SeededAgency> {
   const prefix = `bk_${randomBytes(4).toString('hex')}`;
-  const apiKey = `${prefix}_${randomBytes(24).toString('base64url').replace(/[^A-Za-z0-9]/g, 'x').slice(0, 32)}`;
+  const apiKey = `${prefix}_${randomBytes(24)
+    .toString('base64url')
+    .replace(/[^A-Za-z0-9]/g, 'x')
+    .slice(0, 32)}`;
   const { rows } = await pool.query<{ id: string }>(
     `INSERT INTO agencies (name, email, api_key, api_key_prefix) VALUES ($1, $2, $3, $4) RETURNING id`,
     [name, `${randomBytes(4).toString('hex')}@agency.test`, await bcrypt.hash(apiKey, 4), prefix],
@@ -100,7 +108,14 @@ export async function seedSite(
   const scriptId = opts.scriptId ?? randomBytes(6).toString('hex');
   const { rows } = await pool.query<{ id: string }>(
     `INSERT INTO sites (agency_id, name, domain, script_id, config, status) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-    [agencyId, opts.name ?? `Site ${scriptId}`, `${scriptId}.example.com`, scriptId, JSON.stringify(opts.config ?? {}), opts.status ?? 'active'],
+    [
+      agencyId,
+      opts.name ?? `Site ${scriptId}`,
+      `${scriptId}.example.com`,
+      scriptId,
+      JSON.stringify(opts.config ?? {}),
+      opts.status ?? 'active',
+    ],
   );
   return { id: rows[0]!.id, scriptId };
 }
@@ -122,6 +137,8 @@ export async function call(
   method: string,
   path: string,
   opts: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
+  // The body is whatever JSON the route answered; tests assert on its shape.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
 ): Promise<{ status: number; body: any; headers: Headers }> {
   const headers: Record<string, string> = { ...opts.headers };
   if (opts.token) headers.authorization = `Bearer ${opts.token}`;
@@ -129,7 +146,12 @@ export async function call(
   const r = await fetch(`${url}${path}`, {
     method,
     headers,
-    body: opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body),
+    body:
+      opts.body === undefined
+        ? undefined
+        : typeof opts.body === 'string'
+          ? opts.body
+          : JSON.stringify(opts.body),
   });
   const text = await r.text();
   let body: unknown = text;

@@ -22,14 +22,17 @@ interface Layer {
 function expressRoutes(stack: Layer[], out: string[] = []): string[] {
   for (const l of stack) {
     if (l.route) {
-      for (const m of Object.keys(l.route.methods)) out.push(`${m.toUpperCase()} ${l.route.path.replace(/:([A-Za-z0-9_]+)/g, '{$1}')}`);
+      for (const m of Object.keys(l.route.methods))
+        out.push(`${m.toUpperCase()} ${l.route.path.replace(/:([A-Za-z0-9_]+)/g, '{$1}')}`);
     } else if (l.handle?.stack) expressRoutes(l.handle.stack, out);
   }
   return out;
 }
 
 function documentRoutes(doc: { paths: Record<string, Record<string, unknown>> }): string[] {
-  return Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`));
+  return Object.entries(doc.paths).flatMap(([p, ops]) =>
+    Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`),
+  );
 }
 
 test('the committed openapi.json is what the code generates', async () => {

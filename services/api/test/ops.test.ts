@@ -22,28 +22,43 @@ test('/healthz, /readyz (PostgreSQL answers) and /metrics with the HTTP histogra
   const m = await fetch(`${t.url}/metrics`);
   const text = await m.text();
   expect(m.headers.get('content-type')).toMatch(/text\/plain/);
-  expect(text).toMatch(/beacon_http_request_duration_seconds_count\{service="api",route="\/v1\/sites\/:siteId\/snippet",method="GET",status="401"\} 1/);
+  expect(text).toMatch(
+    /beacon_http_request_duration_seconds_count\{service="api",route="\/v1\/sites\/:siteId\/snippet",method="GET",status="401"\} 1/,
+  );
   expect(text).toContain('beacon_api_query_duration_seconds');
   expect(text).not.toContain('route="/v1/sites/abc/snippet"');
 });
 
 test('/readyz is 503 when PostgreSQL cannot be reached', async () => {
-  const api = await startApi(parseConfig({ DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none', API_JWT_SECRET: 'k'.repeat(32), LOG_LEVEL: 'silent' }), {
-    port: 0,
-    host: '127.0.0.1',
-    redis: null,
-    logger: createLogger('api', 'silent'),
-    registry: createRegistry('api', { defaultMetrics: false }),
-  });
+  const api = await startApi(
+    parseConfig({
+      DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none',
+      API_JWT_SECRET: 'k'.repeat(32),
+      LOG_LEVEL: 'silent',
+    }),
+    {
+      port: 0,
+      host: '127.0.0.1',
+      redis: null,
+      logger: createLogger('api', 'silent'),
+      registry: createRegistry('api', { defaultMetrics: false }),
+    },
+  );
   try {
     const r = await call(`http://127.0.0.1:${api.port}`, 'GET', '/readyz');
     expect(r.status).toBe(503);
     expect(r.body.checks.postgres.ok).toBe(false);
     // A request needing the database answers a JSON 503 with Retry-After, without internals.
-    const me = await call(`http://127.0.0.1:${api.port}`, 'GET', '/v1/me', { token: 'bk_00000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' });
+    const me = await call(`http://127.0.0.1:${api.port}`, 'GET', '/v1/me', {
+      token: 'bk_00000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
+    });
     expect(me.status).toBe(503);
     expect(me.headers.get('retry-after')).toBe('5');
-    expect(me.body).toEqual({ error: 'unavailable', message: 'the database is unavailable; retry shortly', details: { request_id: expect.any(String) } });
+    expect(me.body).toEqual({
+      error: 'unavailable',
+      message: 'the database is unavailable; retry shortly',
+      details: { request_id: expect.any(String) },
+    });
     expect(JSON.stringify(me.body)).not.toMatch(/ECONNREFUSED|at .*\.js/);
   } finally {
     await api.close();
@@ -66,7 +81,11 @@ test('helmet headers, no x-powered-by', async () => {
 test('CORS answers only the configured dashboard origins, with credentials', async () => {
   const pre = await fetch(`${t.url}/v1/me`, {
     method: 'OPTIONS',
-    headers: { origin: 'https://dash.example.com', 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' },
+    headers: {
+      origin: 'https://dash.example.com',
+      'access-control-request-method': 'GET',
+      'access-control-request-headers': 'authorization',
+    },
   });
   expect(pre.status).toBe(204);
   expect(pre.headers.get('access-control-allow-origin')).toBe('https://dash.example.com');
@@ -84,7 +103,11 @@ test('unknown routes and wrong methods are JSON 404s', async () => {
 
 test('production refuses to start without API_JWT_SECRET; development makes one', async () => {
   await expect(
-    startApi(parseConfig({ NODE_ENV: 'production', LOG_LEVEL: 'silent' }), { port: 0, redis: null, registry: createRegistry('api', { defaultMetrics: false }) }),
+    startApi(parseConfig({ NODE_ENV: 'production', LOG_LEVEL: 'silent' }), {
+      port: 0,
+      redis: null,
+      registry: createRegistry('api', { defaultMetrics: false }),
+    }),
   ).rejects.toBeInstanceOf(ApiConfigError);
   const lines: string[] = [];
   const logger = createLogger('api', 'warn', { write: (s: string) => void lines.push(s) });
@@ -96,6 +119,8 @@ test('production refuses to start without API_JWT_SECRET; development makes one'
     registry: createRegistry('api', { defaultMetrics: false }),
   });
   await api.close();
-  expect(lines.map((l) => JSON.parse(l)).some((l) => l.level === 'warn' && /API_JWT_SECRET/.test(l.msg))).toBe(true);
+  expect(
+    lines.map((l) => JSON.parse(l)).some((l) => l.level === 'warn' && /API_JWT_SECRET/.test(l.msg)),
+  ).toBe(true);
   expect(() => parseConfig({ API_JWT_SECRET: 'too-short' })).toThrow(/API_JWT_SECRET/);
 });

@@ -43,8 +43,13 @@ async function snapshotA(): Promise<unknown> {
   const q = async (sql: string, p: unknown[]) => (await t.db.pool.query(sql, p)).rows;
   return {
     agency: await q('SELECT name, email, config, api_key, status FROM agencies WHERE id = $1', [f.a.id]),
-    sites: await q('SELECT id, name, domain, config, status FROM sites WHERE agency_id = $1 ORDER BY id', [f.a.id]),
-    users: await q('SELECT id, email, role, first_name, is_active, password_hash FROM dashboard_users WHERE agency_id = $1 ORDER BY id', [f.a.id]),
+    sites: await q('SELECT id, name, domain, config, status FROM sites WHERE agency_id = $1 ORDER BY id', [
+      f.a.id,
+    ]),
+    users: await q(
+      'SELECT id, email, role, first_name, is_active, password_hash FROM dashboard_users WHERE agency_id = $1 ORDER BY id',
+      [f.a.id],
+    ),
   };
 }
 
@@ -56,7 +61,11 @@ test('the route table has the routes this test is meant to probe', () => {
   for (const r of routes) {
     const params = [...r.path.matchAll(/:([A-Za-z0-9_]+)/g)].map((m) => m[1]);
     const unscoped = params.filter((p) => p !== 'siteId' && p !== 'userId');
-    if (unscoped.length > 0) expect({ route: r.path, scopedBySite: r.path.startsWith('/v1/sites/:siteId/') }).toEqual({ route: r.path, scopedBySite: true });
+    if (unscoped.length > 0)
+      expect({ route: r.path, scopedBySite: r.path.startsWith('/v1/sites/:siteId/') }).toEqual({
+        route: r.path,
+        scopedBySite: true,
+      });
   }
 });
 
@@ -67,7 +76,10 @@ test("agency B's admin gets 404 and no data on every route naming one of A's sit
   const secrets = [f.siteA.id, f.siteA.scriptId, f.user.id, f.user.email, f.a.id];
   for (const r of scoped) {
     for (const ref of ['id', 'script'] as const) {
-      const res = await call(t.url, r.method.toUpperCase(), pathFor(r, ref), { token: tokens.adminB, body: bodyFor(r) });
+      const res = await call(t.url, r.method.toUpperCase(), pathFor(r, ref), {
+        token: tokens.adminB,
+        body: bodyFor(r),
+      });
       expect({ route: `${r.method} ${r.path}`, ref, status: res.status, error: res.body?.error }).toEqual({
         route: `${r.method} ${r.path}`,
         ref,
@@ -94,14 +106,21 @@ test("agency B's routes without a resource id show only B's own data", async () 
     const res = await call(t.url, 'GET', r.path, { token: tokens.adminB });
     expect({ route: r.path, status: res.status }).toEqual({ route: r.path, status: 200 });
     const text = JSON.stringify(res.body);
-    for (const s of secrets) expect({ route: r.path, leaked: text.includes(s) ? s : null }).toEqual({ route: r.path, leaked: null });
+    for (const s of secrets)
+      expect({ route: r.path, leaked: text.includes(s) ? s : null }).toEqual({ route: r.path, leaked: null });
   }
   // B's writes land in B: a site created by B is not listed for A.
-  const created = await call(t.url, 'POST', '/v1/sites', { token: tokens.adminB, body: { name: 'B site', domain: 'b.example' } });
+  const created = await call(t.url, 'POST', '/v1/sites', {
+    token: tokens.adminB,
+    body: { name: 'B site', domain: 'b.example' },
+  });
   expect(created.status).toBe(201);
   const listA = await call(t.url, 'GET', '/v1/sites', { token: tokens.admin });
   expect(listA.body.items.map((s: { id: string }) => s.id)).not.toContain(created.body.id);
-  const userB = await call(t.url, 'POST', '/v1/users', { token: tokens.adminB, body: { email: 'b-new@user.test', password: 'long-enough', role: 'viewer' } });
+  const userB = await call(t.url, 'POST', '/v1/users', {
+    token: tokens.adminB,
+    body: { email: 'b-new@user.test', password: 'long-enough', role: 'viewer' },
+  });
   expect(userB.status).toBe(201);
   expect((await call(t.url, 'GET', `/v1/users/${userB.body.id}`, { token: tokens.admin })).status).toBe(404);
   expect(await snapshotA()).toEqual(before);
@@ -110,7 +129,11 @@ test("agency B's routes without a resource id show only B's own data", async () 
 test('every write route refuses viewers (read only)', () => {
   const writes = routes.filter((r) => r.method !== 'get');
   expect(writes.length).toBeGreaterThan(5);
-  for (const r of writes) expect({ route: `${r.method} ${r.path}`, viewer: r.roles.includes('viewer') }).toEqual({ route: `${r.method} ${r.path}`, viewer: false });
+  for (const r of writes)
+    expect({ route: `${r.method} ${r.path}`, viewer: r.roles.includes('viewer') }).toEqual({
+      route: `${r.method} ${r.path}`,
+      viewer: false,
+    });
 });
 
 test('each role gets 403 on every route outside its rights, and nothing changes', async () => {
@@ -118,7 +141,10 @@ test('each role gets 403 on every route outside its rights, and nothing changes'
   let probed = 0;
   for (const role of ['user', 'viewer'] as const) {
     for (const r of routes.filter((x) => !x.roles.includes(role))) {
-      const res = await call(t.url, r.method.toUpperCase(), pathFor(r), { token: tokens[role], body: bodyFor(r) });
+      const res = await call(t.url, r.method.toUpperCase(), pathFor(r), {
+        token: tokens[role],
+        body: bodyFor(r),
+      });
       expect({ role, route: `${r.method} ${r.path}`, status: res.status, error: res.body?.error }).toEqual({
         role,
         route: `${r.method} ${r.path}`,
@@ -148,6 +174,9 @@ test('users cannot manage users or the agency; viewers can read sites and data',
   for (const r of ownSiteReads) {
     const res = await call(t.url, 'GET', pathFor(r), { token: tokens.viewer });
     // Reads may still need query parameters (400), but never 401/403/404 for the viewer's own site.
-    expect({ route: r.path, forbidden: [401, 403, 404].includes(res.status) }).toEqual({ route: r.path, forbidden: false });
+    expect({ route: r.path, forbidden: [401, 403, 404].includes(res.status) }).toEqual({
+      route: r.path,
+      forbidden: false,
+    });
   }
 });

@@ -49,13 +49,22 @@ export class ApiKeyVerifier {
     const cacheKey = `${prefix}:${row.api_key}`;
     const hit = this.cache.get(cacheKey);
     let ok = false;
-    if (hit && hit.expiresAt > Date.now() && hit.storedHash === row.api_key && timingSafeEqual(hit.keyDigest, digest)) {
+    if (
+      hit &&
+      hit.expiresAt > Date.now() &&
+      hit.storedHash === row.api_key &&
+      timingSafeEqual(hit.keyDigest, digest)
+    ) {
       ok = true;
     } else {
       ok = await bcrypt.compare(key, row.api_key);
       if (ok) {
         if (this.cache.size >= this.maxEntries) this.cache.delete(this.cache.keys().next().value!);
-        this.cache.set(cacheKey, { storedHash: row.api_key, keyDigest: digest, expiresAt: Date.now() + this.ttlMs });
+        this.cache.set(cacheKey, {
+          storedHash: row.api_key,
+          keyDigest: digest,
+          expiresAt: Date.now() + this.ttlMs,
+        });
       }
     }
     if (!ok) return { reason: 'invalid_api_key' };

@@ -24,7 +24,8 @@ export class Authenticator {
 
   async authenticate(req: Request): Promise<AuthContext> {
     const header = req.headers.authorization;
-    if (!header) return this.fail('missing_credentials', 'authentication required: send Authorization: Bearer <token>');
+    if (!header)
+      return this.fail('missing_credentials', 'authentication required: send Authorization: Bearer <token>');
     const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (!m) return this.fail('malformed_header', 'the Authorization header must be "Bearer <token>"');
     const token = m[1]!;
@@ -34,17 +35,33 @@ export class Authenticator {
       const r = await this.keys.verify(token);
       if ('reason' in r) {
         if (r.reason === 'invalid_api_key') await this.limiter.failedIp(ip);
-        return this.fail(r.reason, r.reason === 'agency_inactive' ? 'the agency is not active' : 'invalid API key');
+        return this.fail(
+          r.reason,
+          r.reason === 'agency_inactive' ? 'the agency is not active' : 'invalid API key',
+        );
       }
       return { agencyId: r.agencyId, role: 'admin', userId: null, via: 'api_key', sessionId: null };
     }
     const v = await this.tokens.verify(token);
     if ('reason' in v)
-      return this.fail(v.reason, v.reason === 'expired' ? 'the access token has expired; refresh it' : 'invalid access token', v.reason === 'expired' ? 'token_expired' : 'unauthorized');
-    const { rows } = await this.pool.query<{ agency_id: string; role: Role }>(sql.checkSession, [v.claims.sessionId, v.claims.userId]);
+      return this.fail(
+        v.reason,
+        v.reason === 'expired' ? 'the access token has expired; refresh it' : 'invalid access token',
+        v.reason === 'expired' ? 'token_expired' : 'unauthorized',
+      );
+    const { rows } = await this.pool.query<{ agency_id: string; role: Role }>(sql.checkSession, [
+      v.claims.sessionId,
+      v.claims.userId,
+    ]);
     const row = rows[0];
     if (!row) return this.fail('session_revoked', 'the session has ended; log in again');
-    return { agencyId: row.agency_id, role: row.role, userId: v.claims.userId, via: 'user', sessionId: v.claims.sessionId };
+    return {
+      agencyId: row.agency_id,
+      role: row.role,
+      userId: v.claims.userId,
+      via: 'user',
+      sessionId: v.claims.sessionId,
+    };
   }
 
   private fail(reason: string, message: string, code = 'unauthorized'): never {

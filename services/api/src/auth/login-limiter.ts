@@ -1,4 +1,9 @@
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import {
+  RateLimiterMemory,
+  RateLimiterRedis,
+  RateLimiterRes,
+  type RateLimiterAbstract,
+} from 'rate-limiter-flexible';
 import type { Redis } from '@beacon/queue';
 import { TooManyRequestsError } from '../http/errors.js';
 
@@ -46,7 +51,10 @@ export class LoginLimiter {
     ].filter((r): r is RateLimiterRes => r !== null);
     if (blocked.length > 0) {
       const ms = Math.max(...blocked.map((r) => r.msBeforeNext));
-      throw new TooManyRequestsError(Math.max(1, Math.ceil(ms / 1000)), 'too many failed logins; try again later');
+      throw new TooManyRequestsError(
+        Math.max(1, Math.ceil(ms / 1000)),
+        'too many failed logins; try again later',
+      );
     }
   }
 
@@ -61,7 +69,10 @@ export class LoginLimiter {
   async checkIp(ip: string): Promise<void> {
     const r = await this.byIp.get(ip);
     if (r && r.consumedPoints >= this.opts.maxPerIp)
-      throw new TooManyRequestsError(Math.max(1, Math.ceil(r.msBeforeNext / 1000)), 'too many failed authentications; try again later');
+      throw new TooManyRequestsError(
+        Math.max(1, Math.ceil(r.msBeforeNext / 1000)),
+        'too many failed authentications; try again later',
+      );
   }
 
   async failedIp(ip: string): Promise<void> {

@@ -45,8 +45,17 @@ export class AccessTokens {
   /** The claims, or null with the reason when the token is bad or expired. */
   async verify(token: string): Promise<{ claims: AccessClaims } | { reason: 'expired' | 'invalid_token' }> {
     try {
-      const { payload } = await jwtVerify(token, this.key, { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'] });
-      const { sub, agency, role, sid } = payload as { sub?: unknown; agency?: unknown; role?: unknown; sid?: unknown };
+      const { payload } = await jwtVerify(token, this.key, {
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        algorithms: ['HS256'],
+      });
+      const { sub, agency, role, sid } = payload as {
+        sub?: unknown;
+        agency?: unknown;
+        role?: unknown;
+        sid?: unknown;
+      };
       if (
         typeof sub !== 'string' ||
         typeof agency !== 'string' ||

@@ -31,7 +31,10 @@ export class ValidationError extends ApiError {
         .slice(0, 3)
         .map((i) => `${i.path.length ? i.path.join('.') : where}: ${i.message}`)
         .join('; ')}`,
-      { in: where, issues: issues.map((i) => ({ path: i.path.map(String), code: i.code, message: i.message })) },
+      {
+        in: where,
+        issues: issues.map((i) => ({ path: i.path.map(String), code: i.code, message: i.message })),
+      },
     );
   }
 }
@@ -67,7 +70,13 @@ export class ConflictError extends ApiError {
 export class TooManyRequestsError extends ApiError {
   override readonly name = 'TooManyRequestsError';
   constructor(retryAfterS: number, message = 'too many attempts; try again later') {
-    super(429, 'rate_limited', message, { retry_after_s: retryAfterS }, { 'retry-after': String(retryAfterS) });
+    super(
+      429,
+      'rate_limited',
+      message,
+      { retry_after_s: retryAfterS },
+      { 'retry-after': String(retryAfterS) },
+    );
   }
 }
 
@@ -82,7 +91,13 @@ export const errorBodySchema = z
 
 export function sendError(res: Parameters<RequestHandler>[1], err: ApiError): void {
   if (err.headers) for (const [k, v] of Object.entries(err.headers)) res.setHeader(k, v);
-  res.status(err.status).json({ error: err.code, message: err.message, ...(err.details === undefined ? {} : { details: err.details }) });
+  res
+    .status(err.status)
+    .json({
+      error: err.code,
+      message: err.message,
+      ...(err.details === undefined ? {} : { details: err.details }),
+    });
 }
 
 /** Unmatched paths: JSON 404 rather than express's HTML page. */
@@ -103,8 +118,15 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       return;
     }
     if (err instanceof ApiError) return sendError(res, err);
-    const e = err as { status?: unknown; statusCode?: unknown; type?: unknown; expose?: unknown; message?: unknown };
-    const status = typeof e.status === 'number' ? e.status : typeof e.statusCode === 'number' ? e.statusCode : 500;
+    const e = err as {
+      status?: unknown;
+      statusCode?: unknown;
+      type?: unknown;
+      expose?: unknown;
+      message?: unknown;
+    };
+    const status =
+      typeof e.status === 'number' ? e.status : typeof e.statusCode === 'number' ? e.statusCode : 500;
     if (status >= 400 && status < 500) {
       const code =
         e.type === 'entity.parse.failed'
@@ -114,7 +136,12 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
             : e.type === 'encoding.unsupported' || e.type === 'charset.unsupported'
               ? 'unsupported_encoding'
               : 'bad_request';
-      const message = code === 'malformed_json' ? 'the body is not valid JSON' : e.expose && typeof e.message === 'string' ? e.message : 'bad request';
+      const message =
+        code === 'malformed_json'
+          ? 'the body is not valid JSON'
+          : e.expose && typeof e.message === 'string'
+            ? e.message
+            : 'bad request';
       return sendError(res, new ApiError(status, code, message));
     }
     if (isRetryablePgError(err)) {
@@ -122,10 +149,19 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       logger.warn({ err, reqId: req.id, method: req.method, url: req.originalUrl }, 'database unavailable');
       return sendError(
         res,
-        new ApiError(503, 'unavailable', 'the database is unavailable; retry shortly', { request_id: req.id }, { 'retry-after': '5' }),
+        new ApiError(
+          503,
+          'unavailable',
+          'the database is unavailable; retry shortly',
+          { request_id: req.id },
+          { 'retry-after': '5' },
+        ),
       );
     }
     logger.error({ err, reqId: req.id, method: req.method, url: req.originalUrl }, 'request failed');
-    sendError(res, new ApiError(500, 'internal', 'internal error; see the server log', { request_id: req.id }));
+    sendError(
+      res,
+      new ApiError(500, 'internal', 'internal error; see the server log', { request_id: req.id }),
+    );
   };
 }

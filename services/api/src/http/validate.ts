@@ -6,7 +6,11 @@ import { ValidationError } from './errors.js';
  * part and every issue (path, code, message). Used by the route table for params, query and body; call
  * it yourself only for input the table does not see (e.g. a header).
  */
-export function parseInput<S extends z.ZodType>(where: 'params' | 'query' | 'body', schema: S, value: unknown): z.output<S> {
+export function parseInput<S extends z.ZodType>(
+  where: 'params' | 'query' | 'body',
+  schema: S,
+  value: unknown,
+): z.output<S> {
   const r = schema.safeParse(value);
   if (!r.success) throw new ValidationError(where, r.error.issues);
   return r.data;

@@ -9,7 +9,11 @@ import { buildDeps } from '../server.js';
  */
 export async function buildOpenApiDocument(): Promise<Record<string, unknown>> {
   const config = parseConfig({ API_JWT_SECRET: 'x'.repeat(32), LOG_LEVEL: 'silent' });
-  const deps = buildDeps(config, { redis: null, logger: createLogger('api', 'silent'), registry: createRegistry('api', { defaultMetrics: false }) });
+  const deps = buildDeps(config, {
+    redis: null,
+    logger: createLogger('api', 'silent'),
+    registry: createRegistry('api', { defaultMetrics: false }),
+  });
   try {
     return createApp(deps).document();
   } finally {

@@ -1,5 +1,12 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31, type RouteConfig } from '@asteasolutions/zod-to-openapi';
-import { Router, type NextFunction, type Request, type RequestHandler, type Response, type Router as ExpressRouter } from 'express';
+import {
+  Router,
+  type NextFunction,
+  type Request,
+  type RequestHandler,
+  type Response,
+  type Router as ExpressRouter,
+} from 'express';
 import { z } from 'zod';
 import { ANY_ROLE, type AuthContext, type Role, type SiteScope } from '../auth/types.js';
 import { errorBodySchema, ForbiddenError, UnauthorizedError } from '../http/errors.js';
@@ -18,7 +25,12 @@ export interface ResponseSpec {
 type AnySchema = z.ZodType | undefined;
 type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
 
-export interface RouteSpec<Path extends string, P extends AnySchema, Q extends AnySchema, B extends AnySchema> {
+export interface RouteSpec<
+  Path extends string,
+  P extends AnySchema,
+  Q extends AnySchema,
+  B extends AnySchema,
+> {
   method: Method;
   /** express-style path, e.g. '/v1/sites/:siteId/stats/overview'. `:siteId` turns on the site scope. */
   path: Path;
@@ -109,9 +121,15 @@ export class RouteTable {
     const paramsSchema: z.ZodType | undefined =
       spec.request?.params ??
       (paramNames.length > 0
-        ? z.object(Object.fromEntries(paramNames.map((n) => [n, n === 'siteId' ? siteIdParam : z.string().min(1).max(200)])))
+        ? z.object(
+            Object.fromEntries(
+              paramNames.map((n) => [n, n === 'siteId' ? siteIdParam : z.string().min(1).max(200)]),
+            ),
+          )
         : undefined);
-    const successStatus = Number(Object.keys(spec.responses).find((s) => Number(s) >= 200 && Number(s) < 300) ?? 200);
+    const successStatus = Number(
+      Object.keys(spec.responses).find((s) => Number(s) >= 200 && Number(s) < 300) ?? 200,
+    );
     const routeLabel = spec.path;
 
     const run: RequestHandler = async (req: Request, res: Response, next: NextFunction) => {
@@ -121,13 +139,16 @@ export class RouteTable {
         if (needsAuth) {
           auth = await this.hooks.authenticate(req);
           req.auth = auth;
-          if (!roles.includes(auth.role)) throw new ForbiddenError(`this needs the role ${roles.join(' or ')}`);
+          if (!roles.includes(auth.role))
+            throw new ForbiddenError(`this needs the role ${roles.join(' or ')}`);
         }
         // The site scope comes before the other parameters: a foreign site is a 404 whatever else
         // the request says (no hint from a 400 about what the route would have accepted).
         if (siteScoped) {
           if (!auth) throw new UnauthorizedError();
-          const siteRef = parseInput('params', z.object({ siteId: siteIdParam }), { siteId: req.params.siteId }).siteId;
+          const siteRef = parseInput('params', z.object({ siteId: siteIdParam }), {
+            siteId: req.params.siteId,
+          }).siteId;
           req.site = await this.hooks.resolveSite(auth, siteRef);
         }
         const params = paramsSchema ? parseInput('params', paramsSchema, req.params) : undefined;
@@ -161,16 +182,24 @@ export class RouteTable {
     const responses: RouteConfig['responses'] = {};
     for (const [status, r] of Object.entries(spec.responses)) {
       responses[status] = r.schema
-        ? { description: r.description, content: { [r.contentType ?? 'application/json']: { schema: r.schema } } }
+        ? {
+            description: r.description,
+            content: { [r.contentType ?? 'application/json']: { schema: r.schema } },
+          }
         : { description: r.description };
     }
-    const err = (description: string) => ({ description, content: { 'application/json': { schema: errorBodySchema } } });
+    const err = (description: string) => ({
+      description,
+      content: { 'application/json': { schema: errorBodySchema } },
+    });
     if (spec.request?.query || spec.request?.body || paramsSchema) responses['400'] ??= err('Invalid input');
     if (needsAuth) {
       responses['401'] ??= err('Missing, invalid or expired credentials');
-      if (roles.length < ANY_ROLE.length) responses['403'] ??= err(`Role not allowed (needs ${roles.join(' or ')})`);
+      if (roles.length < ANY_ROLE.length)
+        responses['403'] ??= err(`Role not allowed (needs ${roles.join(' or ')})`);
     }
-    if (siteScoped || paramNames.length > 0) responses['404'] ??= err('Not found (or not visible to the caller)');
+    if (siteScoped || paramNames.length > 0)
+      responses['404'] ??= err('Not found (or not visible to the caller)');
     responses['default'] ??= err('Error');
     const request: RouteConfig['request'] = {};
     if (paramsSchema) request.params = paramsSchema as never;
@@ -193,9 +222,10 @@ export class RouteTable {
   /** The OpenAPI 3.1 document of every defined route. */
   document(info: { title: string; version: string; description?: string }): Record<string, unknown> {
     const generator = new OpenApiGeneratorV31(this.registry.definitions);
-    return generator.generateDocument({ openapi: '3.1.0', info, servers: [{ url: '/' }] }) as unknown as Record<
-      string,
-      unknown
-    >;
+    return generator.generateDocument({
+      openapi: '3.1.0',
+      info,
+      servers: [{ url: '/' }],
+    }) as unknown as Record<string, unknown>;
   }
 }

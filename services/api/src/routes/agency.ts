@@ -25,7 +25,11 @@ const agencySchema = z
     email: z.string().nullable(),
     status: z.string(),
     config: z.object({
-      retention_months: z.number().int().nullable().meta({ description: 'null: the installation default (RETENTION_MONTHS_DEFAULT)' }),
+      retention_months: z
+        .number()
+        .int()
+        .nullable()
+        .meta({ description: 'null: the installation default (RETENTION_MONTHS_DEFAULT)' }),
     }),
     created_at: z.string(),
     updated_at: z.string(),
@@ -38,7 +42,13 @@ const updateBody = z
     email: z.string().trim().toLowerCase().max(255).pipe(z.email()).optional(),
     config: z
       .object({
-        retention_months: z.number().int().min(1).max(600).nullable().meta({ description: 'null resets to the installation default' }),
+        retention_months: z
+          .number()
+          .int()
+          .min(1)
+          .max(600)
+          .nullable()
+          .meta({ description: 'null resets to the installation default' }),
       })
       .partial()
       .strict()
@@ -84,7 +94,10 @@ export function registerAgencyRoutes(t: RouteTable, d: ApiDeps): void {
       tags: ['agency'],
       roles: ADMINS,
       request: { body: updateBody },
-      responses: { 200: { description: 'The changed agency', schema: agencySchema }, 409: { description: 'The email is taken' } },
+      responses: {
+        200: { description: 'The changed agency', schema: agencySchema },
+        409: { description: 'The email is taken' },
+      },
     },
     async ({ auth, body }) => {
       try {
@@ -96,7 +109,8 @@ export function registerAgencyRoutes(t: RouteTable, d: ApiDeps): void {
         ]);
         return toAgency(rows[0]!);
       } catch (err) {
-        if ((err as { code?: string }).code === '23505') throw new ConflictError('another agency uses this email');
+        if ((err as { code?: string }).code === '23505')
+          throw new ConflictError('another agency uses this email');
         throw err;
       }
     },
@@ -106,10 +120,16 @@ export function registerAgencyRoutes(t: RouteTable, d: ApiDeps): void {
     {
       method: 'post',
       path: '/v1/agency/rotate-key',
-      summary: 'Replace the agency API key; the old key stops working at once. The new key is shown only here.',
+      summary:
+        'Replace the agency API key; the old key stops working at once. The new key is shown only here.',
       tags: ['agency'],
       roles: ADMINS,
-      responses: { 200: { description: 'The new key', schema: z.object({ api_key: z.string() }).meta({ id: 'NewApiKey' }) } },
+      responses: {
+        200: {
+          description: 'The new key',
+          schema: z.object({ api_key: z.string() }).meta({ id: 'NewApiKey' }),
+        },
+      },
     },
     async ({ auth, res }) => {
       const prefix = `bk_${randomBytes(4).toString('hex')}`;

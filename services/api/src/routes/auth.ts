@@ -23,7 +23,9 @@ const tokenAnswer = z
     access_token: z.string(),
     token_type: z.literal('Bearer'),
     expires_in: z.number().int().meta({ description: 'seconds' }),
-    refresh_token: z.string().meta({ description: 'also set as the httpOnly cookie beacon_refresh (path /v1/auth)' }),
+    refresh_token: z
+      .string()
+      .meta({ description: 'also set as the httpOnly cookie beacon_refresh (path /v1/auth)' }),
     refresh_expires_at: z.string(),
     user: userSchema,
   })
@@ -62,7 +64,12 @@ export function registerAuthRoutes(t: RouteTable, d: ApiDeps): void {
       expires,
     });
   const clearCookie = (res: Response) =>
-    res.clearCookie(REFRESH_COOKIE, { httpOnly: true, secure: d.config.api.cookieSecure, sameSite: 'strict', path: COOKIE_PATH });
+    res.clearCookie(REFRESH_COOKIE, {
+      httpOnly: true,
+      secure: d.config.api.cookieSecure,
+      sameSite: 'strict',
+      path: COOKIE_PATH,
+    });
   const fail = (reason: string, message = 'wrong email or password'): never => {
     d.metrics.authFailures.inc({ reason });
     throw new UnauthorizedError(message, 'invalid_credentials');
@@ -109,14 +116,20 @@ export function registerAuthRoutes(t: RouteTable, d: ApiDeps): void {
       }
       // Checked after the password so these answers do not reveal which emails exist.
       if (!u.is_active) return fail('inactive_user', 'this account is deactivated');
-      if ((u.agency_status ?? 'active') !== 'active') return fail('agency_inactive', 'the agency is not active');
+      if ((u.agency_status ?? 'active') !== 'active')
+        return fail('agency_inactive', 'the agency is not active');
       await d.loginLimiter.succeeded(email);
       return issue(u.id, req, res, null);
     },
   );
 
   /** Creates the login session (or rotates it) and answers the token pair. */
-  async function issue(userId: string, req: Request, res: Response, rotated: { sessionId: string; expiresAt: Date; refresh: string } | null) {
+  async function issue(
+    userId: string,
+    req: Request,
+    res: Response,
+    rotated: { sessionId: string; expiresAt: Date; refresh: string } | null,
+  ) {
     let sessionId: string;
     let expiresAt: Date;
     let refresh: string;
@@ -159,23 +172,29 @@ export function registerAuthRoutes(t: RouteTable, d: ApiDeps): void {
       tags: ['auth'],
       auth: false,
       request: { body: refreshBody },
-      responses: { 200: { description: 'New tokens', schema: tokenAnswer }, 401: { description: 'Unknown, used, expired or revoked refresh token' } },
+      responses: {
+        200: { description: 'New tokens', schema: tokenAnswer },
+        401: { description: 'Unknown, used, expired or revoked refresh token' },
+      },
     },
     async ({ body, req, res }) => {
-      const presented = body.refresh_token ?? (req.cookies as Record<string, string> | undefined)?.[REFRESH_COOKIE];
+      const presented =
+        body.refresh_token ?? (req.cookies as Record<string, string> | undefined)?.[REFRESH_COOKIE];
       if (!presented) return fail('missing_refresh', 'no refresh token (body refresh_token or cookie)');
       const oldHash = hashRefreshToken(presented);
       const next = newRefreshToken();
-      const { rows } = await d.pool.query<{ id: string; user_id: string; expires_at: Date }>(sql.rotateRefresh, [
-        oldHash,
-        hashRefreshToken(next),
-        d.config.api.refreshTokenTtlS,
-      ]);
+      const { rows } = await d.pool.query<{ id: string; user_id: string; expires_at: Date }>(
+        sql.rotateRefresh,
+        [oldHash, hashRefreshToken(next), d.config.api.refreshTokenTtlS],
+      );
       const s = rows[0];
       if (!s) {
         const reused = await d.pool.query(sql.revokeOnReuse, [oldHash]);
         clearCookie(res);
-        return fail(reused.rowCount ? 'refresh_reuse' : 'invalid_refresh', 'the refresh token is not valid; log in again');
+        return fail(
+          reused.rowCount ? 'refresh_reuse' : 'invalid_refresh',
+          'the refresh token is not valid; log in again',
+        );
       }
       return issue(s.user_id, req, res, { sessionId: s.id, expiresAt: s.expires_at, refresh: next });
     },
@@ -192,7 +211,8 @@ export function registerAuthRoutes(t: RouteTable, d: ApiDeps): void {
       responses: { 204: { description: 'Logged out (also when the session had already ended)' } },
     },
     async ({ body, req, res }) => {
-      const presented = body?.refresh_token ?? (req.cookies as Record<string, string> | undefined)?.[REFRESH_COOKIE];
+      const presented =
+        body?.refresh_token ?? (req.cookies as Record<string, string> | undefined)?.[REFRESH_COOKIE];
       if (presented) await d.pool.query(sql.revokeByRefresh, [hashRefreshToken(presented)]);
       // An access token ends its own session too (a dashboard that lost its cookie can still log out).
       const header = req.headers.authorization;
@@ -214,8 +234,13 @@ export function registerAuthRoutes(t: RouteTable, d: ApiDeps): void {
       responses: { 200: { description: 'The caller', schema: meAnswer } },
     },
     async ({ auth }) => {
-      const a = await d.pool.query<{ id: string; name: string; status: string | null }>(agencySql.findAgency, [auth.agencyId]);
-      const user = auth.userId ? (await d.pool.query<UserRow>(userSql.findUser, [auth.agencyId, auth.userId])).rows[0] : undefined;
+      const a = await d.pool.query<{ id: string; name: string; status: string | null }>(
+        agencySql.findAgency,
+        [auth.agencyId],
+      );
+      const user = auth.userId
+        ? (await d.pool.query<UserRow>(userSql.findUser, [auth.agencyId, auth.userId])).rows[0]
+        : undefined;
       return {
         via: auth.via,
         role: auth.role,

@@ -6,7 +6,16 @@ import type { RouteTable } from '../openapi/route-table.js';
 const readinessSchema = z.object({
   ready: z.boolean(),
   accepting: z.boolean(),
-  checks: z.record(z.string(), z.object({ ok: z.boolean(), optional: z.boolean().optional(), detail: z.unknown().optional(), error: z.string().optional(), ms: z.number() })),
+  checks: z.record(
+    z.string(),
+    z.object({
+      ok: z.boolean(),
+      optional: z.boolean().optional(),
+      detail: z.unknown().optional(),
+      error: z.string().optional(),
+      ms: z.number(),
+    }),
+  ),
 });
 
 /** /healthz, /readyz, /metrics and /openapi.json: public, no auth. */
@@ -18,7 +27,9 @@ export function registerOpsRoutes(t: RouteTable, d: ApiDeps, document: () => Rec
       summary: 'Liveness: the process answers',
       tags: ['ops'],
       auth: false,
-      responses: { 200: { description: 'Alive', schema: z.object({ status: z.literal('ok'), uptime_s: z.number() }) } },
+      responses: {
+        200: { description: 'Alive', schema: z.object({ status: z.literal('ok'), uptime_s: z.number() }) },
+      },
     },
     ({ res }) => {
       res.setHeader('cache-control', 'no-store');
@@ -41,7 +52,9 @@ export function registerOpsRoutes(t: RouteTable, d: ApiDeps, document: () => Rec
     async ({ res, setStatus }) => {
       const checks = [
         { name: 'postgres', check: async () => void (await d.pool.query('SELECT 1')) },
-        ...(d.redis ? [{ name: 'redis', optional: true, check: async () => void (await d.redis!.ping()) }] : []),
+        ...(d.redis
+          ? [{ name: 'redis', optional: true, check: async () => void (await d.redis!.ping()) }]
+          : []),
       ];
       const report = await runReadiness(checks);
       const accepting = d.accepting();
@@ -59,7 +72,9 @@ export function registerOpsRoutes(t: RouteTable, d: ApiDeps, document: () => Rec
       summary: 'Prometheus metrics',
       tags: ['ops'],
       auth: false,
-      responses: { 200: { description: 'Prometheus text format', schema: z.string(), contentType: 'text/plain' } },
+      responses: {
+        200: { description: 'Prometheus text format', schema: z.string(), contentType: 'text/plain' },
+      },
     },
     async ({ res }) => {
       const text = await d.registry.metrics();

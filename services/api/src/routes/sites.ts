@@ -34,7 +34,10 @@ const hostPattern = z
   .trim()
   .toLowerCase()
   .max(255)
-  .regex(/^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(:\d{1,5})?$/, 'a host such as example.com or *.example.com');
+  .regex(
+    /^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(:\d{1,5})?$/,
+    'a host such as example.com or *.example.com',
+  );
 
 /**
  * sites.config as a client may set it. Strict where @beacon/schema's siteConfigSchema is lenient: the
@@ -86,7 +89,10 @@ const domainSchema = z
   .toLowerCase()
   .min(1)
   .max(255)
-  .regex(/^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'a domain such as example.com');
+  .regex(
+    /^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/,
+    'a domain such as example.com',
+  );
 
 const createBody = z
   .object({
@@ -103,7 +109,9 @@ const updateBody = z
     name: z.string().trim().min(1).max(255).optional(),
     domain: domainSchema.optional(),
     status: z.enum(STATUSES).optional(),
-    config: siteConfigInput.optional().meta({ description: 'merged into the current config (keys not given are kept)' }),
+    config: siteConfigInput
+      .optional()
+      .meta({ description: 'merged into the current config (keys not given are kept)' }),
   })
   .strict()
   .refine((b) => Object.keys(b).length > 0, 'give at least one field to change')
@@ -155,12 +163,19 @@ export function registerSiteRoutes(t: RouteTable, d: ApiDeps): void {
     async ({ auth, query }) => {
       const statuses = query.status && query.status.length > 0 ? query.status : ['active', 'paused'];
       const cur = decodeCursor(query.cursor, 2);
-      const { rows } = await d.pool.query<SiteRow>(sql.listSites, [auth.agencyId, statuses, cur?.[0] ?? null, cur?.[1] ?? null, query.limit + 1]);
+      const { rows } = await d.pool.query<SiteRow>(sql.listSites, [
+        auth.agencyId,
+        statuses,
+        cur?.[0] ?? null,
+        cur?.[1] ?? null,
+        query.limit + 1,
+      ]);
       const page = rows.slice(0, query.limit);
       const last = page[page.length - 1];
       return {
         items: page.map(toSite),
-        next_cursor: rows.length > query.limit && last ? encodeCursor([last.name.toLowerCase(), last.id]) : null,
+        next_cursor:
+          rows.length > query.limit && last ? encodeCursor([last.name.toLowerCase(), last.id]) : null,
       };
     },
   );
@@ -238,14 +253,22 @@ export function registerSiteRoutes(t: RouteTable, d: ApiDeps): void {
     {
       method: 'delete',
       path: '/v1/sites/:siteId',
-      summary: 'Delete a site (status deleted: the collector refuses its hits; its data ages out with retention)',
+      summary:
+        'Delete a site (status deleted: the collector refuses its hits; its data ages out with retention)',
       tags: ['sites'],
       roles: WRITERS,
       responses: { 200: { description: 'The site, now deleted', schema: siteSchema } },
     },
     async ({ site, auth }) => {
       if (site.status === 'deleted') throw new ConflictError('the site is already deleted');
-      const { rows } = await d.pool.query<SiteRow>(sql.updateSite, [auth.agencyId, site.id, null, null, null, 'deleted']);
+      const { rows } = await d.pool.query<SiteRow>(sql.updateSite, [
+        auth.agencyId,
+        site.id,
+        null,
+        null,
+        null,
+        'deleted',
+      ]);
       return toSite(rows[0]!);
     },
   );
@@ -259,7 +282,9 @@ export function registerSiteRoutes(t: RouteTable, d: ApiDeps): void {
       responses: {
         200: {
           description: 'The snippet',
-          schema: z.object({ script_id: z.string(), collector_url: z.string(), html: z.string() }).meta({ id: 'Snippet' }),
+          schema: z
+            .object({ script_id: z.string(), collector_url: z.string(), html: z.string() })
+            .meta({ id: 'Snippet' }),
         },
       },
     },

@@ -7,7 +7,15 @@ import { cursorParam, limitParam } from '../http/validate.js';
 import type { RouteTable } from '../openapi/route-table.js';
 import * as authSql from '../sql/auth.js';
 import * as sql from '../sql/users.js';
-import { decodeCursor, encodeCursor, pageOf, roleSchema, toUser, userSchema, type UserRow } from './schemas.js';
+import {
+  decodeCursor,
+  encodeCursor,
+  pageOf,
+  roleSchema,
+  toUser,
+  userSchema,
+  type UserRow,
+} from './schemas.js';
 
 const BCRYPT_ROUNDS = 10;
 const password = z.string().min(8, 'at least 8 characters').max(200);
@@ -59,10 +67,18 @@ export function registerUserRoutes(t: RouteTable, d: ApiDeps): void {
     },
     async ({ auth, query }) => {
       const cur = decodeCursor(query.cursor, 2);
-      const { rows } = await d.pool.query<UserRow>(sql.listUsers, [auth.agencyId, cur?.[0] ?? null, cur?.[1] ?? null, query.limit + 1]);
+      const { rows } = await d.pool.query<UserRow>(sql.listUsers, [
+        auth.agencyId,
+        cur?.[0] ?? null,
+        cur?.[1] ?? null,
+        query.limit + 1,
+      ]);
       const page = rows.slice(0, query.limit);
       const last = page[page.length - 1];
-      return { items: page.map(toUser), next_cursor: rows.length > query.limit && last ? encodeCursor([last.email, last.id]) : null };
+      return {
+        items: page.map(toUser),
+        next_cursor: rows.length > query.limit && last ? encodeCursor([last.email, last.id]) : null,
+      };
     },
   );
 
@@ -74,7 +90,10 @@ export function registerUserRoutes(t: RouteTable, d: ApiDeps): void {
       tags: ['users'],
       roles: ADMINS,
       request: { body: createBody },
-      responses: { 201: { description: 'The new user', schema: userSchema }, 409: { description: 'The email is taken' } },
+      responses: {
+        201: { description: 'The new user', schema: userSchema },
+        409: { description: 'The email is taken' },
+      },
     },
     async ({ auth, body }) => {
       try {
@@ -89,7 +108,8 @@ export function registerUserRoutes(t: RouteTable, d: ApiDeps): void {
         ]);
         return toUser(rows[0]!);
       } catch (err) {
-        if ((err as { code?: string }).code === '23505') throw new ConflictError('a user with this email already exists');
+        if ((err as { code?: string }).code === '23505')
+          throw new ConflictError('a user with this email already exists');
         throw err;
       }
     },
@@ -117,18 +137,24 @@ export function registerUserRoutes(t: RouteTable, d: ApiDeps): void {
       method: 'patch',
       path: '/v1/users/:userId',
       summary: 'Change a user (role, activation, password, names, email)',
-      description: 'The last active admin of an agency cannot be demoted or deactivated (409). Deactivating a user or changing the password ends their sessions.',
+      description:
+        'The last active admin of an agency cannot be demoted or deactivated (409). Deactivating a user or changing the password ends their sessions.',
       tags: ['users'],
       roles: ADMINS,
       request: { params: userParams, body: updateBody },
-      responses: { 200: { description: 'The changed user', schema: userSchema }, 409: { description: 'Last admin, or the email is taken' } },
+      responses: {
+        200: { description: 'The changed user', schema: userSchema },
+        409: { description: 'Last admin, or the email is taken' },
+      },
     },
     async ({ auth, params, body }) => {
       const hash = body.password ? await bcrypt.hash(body.password, BCRYPT_ROUNDS) : null;
       const client = await d.pool.connect();
       try {
         await client.query('BEGIN');
-        const admins = (await client.query<{ id: string }>(sql.lockActiveAdmins, [auth.agencyId])).rows.map((r) => r.id);
+        const admins = (await client.query<{ id: string }>(sql.lockActiveAdmins, [auth.agencyId])).rows.map(
+          (r) => r.id,
+        );
         const losesAdmin = (body.role !== undefined && body.role !== 'admin') || body.is_active === false;
         if (losesAdmin && admins.length === 1 && admins[0] === params.userId) throw lastAdmin();
         const { rows } = await client.query<UserRow>(sql.updateUser, [
@@ -142,13 +168,15 @@ export function registerUserRoutes(t: RouteTable, d: ApiDeps): void {
           body.is_active ?? null,
         ]);
         if (!rows[0]) throw new NotFoundError('user');
-        if (body.is_active === false) await client.query(authSql.revokeUserSessions, [params.userId, 'deactivated']);
+        if (body.is_active === false)
+          await client.query(authSql.revokeUserSessions, [params.userId, 'deactivated']);
         else if (hash) await client.query(authSql.revokeUserSessions, [params.userId, 'password_changed']);
         await client.query('COMMIT');
         return toUser(rows[0]);
       } catch (err) {
         await client.query('ROLLBACK').catch(() => undefined);
-        if ((err as { code?: string }).code === '23505') throw new ConflictError('a user with this email already exists');
+        if ((err as { code?: string }).code === '23505')
+          throw new ConflictError('a user with this email already exists');
         throw err;
       } finally {
         client.release();
@@ -171,7 +199,9 @@ export function registerUserRoutes(t: RouteTable, d: ApiDeps): void {
       const client = await d.pool.connect();
       try {
         await client.query('BEGIN');
-        const admins = (await client.query<{ id: string }>(sql.lockActiveAdmins, [auth.agencyId])).rows.map((r) => r.id);
+        const admins = (await client.query<{ id: string }>(sql.lockActiveAdmins, [auth.agencyId])).rows.map(
+          (r) => r.id,
+        );
         if (admins.length === 1 && admins[0] === params.userId) throw lastAdmin();
         const { rowCount } = await client.query(sql.deleteUser, [auth.agencyId, params.userId]);
         if (!rowCount) throw new NotFoundError('user');
