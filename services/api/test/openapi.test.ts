@@ -54,6 +54,18 @@ test('every express route is in the document, and every documented route is serv
   expect(served).toEqual(documentRoutes(doc).sort());
 });
 
+test('the route comparison notices an express route added outside the route table', async () => {
+  const app = t.api.app.app as unknown as { router: { stack: Layer[] }; get: (p: string, h: () => void) => void };
+  const before = expressRoutes(app.router.stack);
+  // A second app from the same deps, so the served app stays as documented.
+  const { createApp } = await import('../src/app.js');
+  const other = createApp(t.api.deps);
+  other.app.get('/rogue/:id', () => undefined);
+  const after = expressRoutes((other.app as unknown as { router: { stack: Layer[] } }).router.stack);
+  expect(after).toContain('GET /rogue/{id}');
+  expect(after.length).toBe(before.length + 1);
+});
+
 test('the document is OpenAPI 3.1 with the error shape and bearer security', async () => {
   const doc = JSON.parse(await readFile(committedPath, 'utf8'));
   expect(doc.openapi).toBe('3.1.0');

@@ -181,10 +181,12 @@ export class RouteTable {
     this.routes.push({ method: spec.method, path: spec.path, openapiPath, auth: needsAuth, roles });
     const responses: RouteConfig['responses'] = {};
     for (const [status, r] of Object.entries(spec.responses)) {
-      responses[status] = r.schema
+      // An error answer declared without a schema has the common error shape.
+      const schema = r.schema ?? (Number(status) >= 400 ? errorBodySchema : undefined);
+      responses[status] = schema
         ? {
             description: r.description,
-            content: { [r.contentType ?? 'application/json']: { schema: r.schema } },
+            content: { [r.contentType ?? 'application/json']: { schema } },
           }
         : { description: r.description };
     }
