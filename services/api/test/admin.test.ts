@@ -273,6 +273,7 @@ describe('users', () => {
     for (const body of [
       { email: 'not-an-email', password: 'a-long-password', role: 'viewer' },
       { email: 'a@b.test', password: 'short', role: 'viewer' },
+      { email: 'a@b.test', password: 'é'.repeat(37), role: 'viewer' }, // 74 bytes
       { email: 'a@b.test', password: 'a-long-password', role: 'owner' },
       { email: 'a@b.test', password: 'a-long-password', role: 'viewer', agency_id: f.b.id },
     ]) {

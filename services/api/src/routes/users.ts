@@ -18,7 +18,11 @@ import {
 } from './schemas.js';
 
 const BCRYPT_ROUNDS = 10;
-const password = z.string().min(8, 'at least 8 characters').max(200);
+// bcrypt reads only the first 72 bytes: refuse longer passwords rather than silently ignore the rest.
+const password = z
+  .string()
+  .min(8, 'at least 8 characters')
+  .refine((p) => Buffer.byteLength(p, 'utf8') <= 72, 'at most 72 bytes (bcrypt ignores the rest)');
 const email = z.string().trim().toLowerCase().max(255).pipe(z.email());
 const name = z.string().trim().min(1).max(100).nullable();
 
