@@ -22,6 +22,7 @@ const BCRYPT_ROUNDS = 10;
 const password = z
   .string()
   .min(8, 'at least 8 characters')
+  .max(72)
   .refine((p) => Buffer.byteLength(p, 'utf8') <= 72, 'at most 72 bytes (bcrypt ignores the rest)');
 const email = z.string().trim().toLowerCase().max(255).pipe(z.email());
 const name = z.string().trim().min(1).max(100).nullable();
