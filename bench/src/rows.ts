@@ -32,7 +32,16 @@ const GEO: readonly Geo[] = [
   ['FR', 'France', 'Ile-de-France', 'Paris', '75001', 48.8566, 2.3522, 'Europe/Paris'],
   ['JP', 'Japan', 'Tokyo', 'Tokyo', '100-0001', 35.6762, 139.6503, 'Asia/Tokyo'],
 ];
-const REFERRERS = ['www.google.com', 'news.ycombinator.com', 'www.linkedin.com', 't.co', 'duckduckgo.com', 'www.bing.com', 'github.com', 'chatgpt.com'];
+const REFERRERS = [
+  'www.google.com',
+  'news.ycombinator.com',
+  'www.linkedin.com',
+  't.co',
+  'duckduckgo.com',
+  'www.bing.com',
+  'github.com',
+  'chatgpt.com',
+];
 const COMPANIES = [
   ['Acme Corporation', 'acme.example', 'Manufacturing', '1000-4999', '$100M-$500M'],
   ['Globex GmbH', 'globex.example', 'Software', '200-499', '$10M-$50M'],
@@ -44,7 +53,16 @@ const CAMPAIGNS = [
   ['newsletter', 'email', 'weekly_digest'],
   ['linkedin', 'social', 'b2b_launch'],
 ] as const;
-const EVENT_NAMES = ['page_view', 'page_view', 'page_view', 'page_view', 'click', 'scroll', 'form_submit', 'purchase'];
+const EVENT_NAMES = [
+  'page_view',
+  'page_view',
+  'page_view',
+  'page_view',
+  'click',
+  'scroll',
+  'form_submit',
+  'purchase',
+];
 
 export interface GenerateOptions {
   seed?: number;
@@ -62,7 +80,10 @@ export type Row = Record<string, unknown>;
 /** Generates `count` rows in time order. */
 export function* generateRows(count: number, opts: GenerateOptions): Generator<Row> {
   const r = rng(opts.seed ?? 42);
-  const pages = Array.from({ length: opts.pages ?? 2000 }, (_, i) => `/products/category-${i % 40}/item-${i}-${'x'.repeat(30 + (i % 20))}`);
+  const pages = Array.from(
+    { length: opts.pages ?? 2000 },
+    (_, i) => `/products/category-${i % 40}/item-${i}-${'x'.repeat(30 + (i % 20))}`,
+  );
   const span = opts.to.getTime() - opts.from.getTime();
   const perSession = opts.eventsPerSession ?? 5;
   let session = '';
@@ -95,7 +116,9 @@ export function* generateRows(count: number, opts: GenerateOptions): Generator<R
     const ts = new Date(opts.from.getTime() + Math.floor((i / count) * span));
     const path = pickSkewed(r, pages, 3);
     const eventName = pick(r, EVENT_NAMES);
-    const query = campaign ? `?utm_source=${campaign[0]}&utm_medium=${campaign[1]}&utm_campaign=${campaign[2]}` : '';
+    const query = campaign
+      ? `?utm_source=${campaign[0]}&utm_medium=${campaign[1]}&utm_campaign=${campaign[2]}`
+      : '';
     yield {
       id: uuidv7({ msecs: ts.getTime() }),
       site_id: site,
@@ -163,7 +186,10 @@ export function* generateRows(count: number, opts: GenerateOptions): Generator<R
       file_downloads: 0,
       engagement_score: Math.round(r() * 10000) / 100,
       is_bounce: false,
-      ecommerce_data: eventName === 'purchase' || r() < 0.05 ? { order_id: `o${i}`, revenue: 49.9, currency: 'EUR', items: 2 } : null,
+      ecommerce_data:
+        eventName === 'purchase' || r() < 0.05
+          ? { order_id: `o${i}`, revenue: 49.9, currency: 'EUR', items: 2 }
+          : null,
       lead_data: null,
       properties: { plan: pick(r, ['free', 'pro', 'team']), ab: r() < 0.5 ? 'A' : 'B' },
     };

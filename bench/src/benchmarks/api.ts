@@ -26,15 +26,23 @@ function realistic(row: Row): Row {
   for (let i = 0; i < sid.length; i++) h = (h * 31 + sid.charCodeAt(i)) >>> 0;
   if (row.company_name && h % 6 !== 0) {
     Object.assign(row, {
-      company_name: null, company_domain: null, company_industry: null, company_employee_count: null, company_revenue: null,
-      visitor_type: 'consumer', organization: 'Example Broadband', isp: 'Example Broadband', asn: 'AS64510',
+      company_name: null,
+      company_domain: null,
+      company_industry: null,
+      company_employee_count: null,
+      company_revenue: null,
+      visitor_type: 'consumer',
+      organization: 'Example Broadband',
+      isp: 'Example Broadband',
+      asn: 'AS64510',
     });
   }
   const ref = row.referrer_domain as string | null;
   const medium = row.utm_medium as string | null;
   let channel = 'direct';
   let cls: string | null = null;
-  if (ref === 'google.com' || ref === 'bing.com' || ref === 'duckduckgo.com') [channel, cls] = ['organic_search', 'search'];
+  if (ref === 'google.com' || ref === 'bing.com' || ref === 'duckduckgo.com')
+    [channel, cls] = ['organic_search', 'search'];
   else if (ref === 'linkedin.com' || ref === 't.co') [channel, cls] = ['organic_social', 'social'];
   else if (ref === 'chatgpt.com') [channel, cls] = ['ai_assistant', 'ai'];
   else if (ref) [channel, cls] = ['referral', 'referral'];
@@ -52,15 +60,25 @@ function realistic(row: Row): Row {
 async function copyRows(url: string, count: number, siteIds: string[]): Promise<number> {
   const started = performance.now();
   const cols = EVENT_COLUMN_NAMES.map((c) => `"${c}"`).join(',');
-  const child = spawn('psql', [url, '-v', 'ON_ERROR_STOP=1', '-qAt', '-c', `\\copy events (${cols}) FROM STDIN WITH (FORMAT csv)`], {
-    stdio: ['pipe', 'ignore', 'pipe'],
-  });
+  const child = spawn(
+    'psql',
+    [url, '-v', 'ON_ERROR_STOP=1', '-qAt', '-c', `\\copy events (${cols}) FROM STDIN WITH (FORMAT csv)`],
+    {
+      stdio: ['pipe', 'ignore', 'pipe'],
+    },
+  );
   let err = '';
   child.stderr!.on('data', (d) => (err += d));
   const done = once(child, 'close');
   const now = Date.now();
   let buf = '';
-  for (const row of generateRows(count, { siteIds, from: new Date(now - 395 * 86_400_000), to: new Date(now), pages: 20_000, seed: 7 })) {
+  for (const row of generateRows(count, {
+    siteIds,
+    from: new Date(now - 395 * 86_400_000),
+    to: new Date(now),
+    pages: 20_000,
+    seed: 7,
+  })) {
     buf += toCsvLine(realistic(row));
     if (buf.length > 1 << 20) {
       if (!child.stdin!.write(buf)) await once(child.stdin!, 'drain');
@@ -116,7 +134,9 @@ async function startApiProcess(databaseUrl: string): Promise<{ child: ChildProce
 /** Runs `sql` `times` times in one psql session with \timing; the milliseconds of each run. */
 async function psqlTimes(url: string, sql: string, times: number): Promise<number[]> {
   const script = `\\timing on\n\\o /dev/null\n${`${sql.trim()};\n`.repeat(times)}`;
-  const child = spawn('psql', [url, '-v', 'ON_ERROR_STOP=1', '-qAt', '-f', '-'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn('psql', [url, '-v', 'ON_ERROR_STOP=1', '-qAt', '-f', '-'], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   child.stdout!.on('data', (d) => (out += d));
@@ -181,7 +201,10 @@ export async function apiBench(): Promise<void> {
   const db = await benchDatabase(siteIds);
   let api: ChildProcess | undefined;
   try {
-    await psql(db.url, `SELECT count(*) FROM beacon_ensure_event_partitions(now() - interval '14 months', 15)`);
+    await psql(
+      db.url,
+      `SELECT count(*) FROM beacon_ensure_event_partitions(now() - interval '14 months', 15)`,
+    );
     console.log(`api bench: seeding ${rows.toLocaleString('en-US')} events by COPY ...`);
     const copySeconds = await copyRows(db.url, rows, siteIds);
     await psql(db.url, 'VACUUM ANALYZE events');
@@ -219,13 +242,19 @@ export async function apiBench(): Promise<void> {
       utm_campaigns: `/stats/utm-campaigns?${range}&limit=500`,
       business_visitors: `/stats/business-visitors?${range}&limit=500`,
     };
-    const direct = directSql(big!, `${first}T00:00:00Z`, new Date(Date.parse(`${today}T00:00:00Z`) + 86_400_000).toISOString());
+    const direct = directSql(
+      big!,
+      `${first}T00:00:00Z`,
+      new Date(Date.parse(`${today}T00:00:00Z`) + 86_400_000).toISOString(),
+    );
     const figures: Figure[] = [];
     const raw: Record<string, { api: number[]; psql: number[] }> = {};
     for (const [name, path] of Object.entries(paths)) {
       const get = async () => {
         const t0 = performance.now();
-        const r = await fetch(`${started.url}/v1/sites/${big}${path}`, { headers: { authorization: `Bearer ${token}` } });
+        const r = await fetch(`${started.url}/v1/sites/${big}${path}`, {
+          headers: { authorization: `Bearer ${token}` },
+        });
         await r.arrayBuffer();
         if (r.status !== 200) throw new Error(`${name}: HTTP ${r.status}`);
         return performance.now() - t0;
@@ -239,7 +268,13 @@ export async function apiBench(): Promise<void> {
       for (const p of [50, 95]) {
         const a = p === 50 ? median(apiMs) : percentile(apiMs, 95);
         const b = p === 50 ? median(psqlMs) : percentile(psqlMs, 95);
-        figures.push({ name: `${name} p${p} (API / psql ${b.toFixed(1)} ms)`, value: Math.round(a * 10) / 10, unit: 'ms', ratio: a / b, baseline: 'of direct SQL in psql' });
+        figures.push({
+          name: `${name} p${p} (API / psql ${b.toFixed(1)} ms)`,
+          value: Math.round(a * 10) / 10,
+          unit: 'ms',
+          ratio: a / b,
+          baseline: 'of direct SQL in psql',
+        });
       }
     }
     await report('api', figures, {

@@ -1,6 +1,17 @@
 import { createTestDatabase, type TestDatabase } from '@beacon/testkit';
 import * as q from '../src/queries/index.js';
-import { EVENTS, SITE_A, TZ_A, groupBy, insertEvents, localDay, seedStats, select, totals, type Ev } from './fixtures/stats-data.js';
+import {
+  EVENTS,
+  SITE_A,
+  TZ_A,
+  groupBy,
+  insertEvents,
+  localDay,
+  seedStats,
+  select,
+  totals,
+  type Ev,
+} from './fixtures/stats-data.js';
 
 // Real PostgreSQL (a throwaway database); the query module's functions called directly. Expected
 // numbers come from the plain-JS reference in fixtures/stats-data.ts, plus literal figures counted by
@@ -12,7 +23,10 @@ const site: q.StatsSite = { scriptId: SITE_A, config: { timezone: TZ_A } };
 const RANGE = { from: '2026-01-10', to: '2026-01-16' };
 
 /** Runs a query schema the way the route table does (raw query strings in, parsed values out). */
-function parse<S extends { parse: (v: unknown) => unknown }>(schema: S, query: Record<string, string | string[]>): ReturnType<S['parse']> {
+function parse<S extends { parse: (v: unknown) => unknown }>(
+  schema: S,
+  query: Record<string, string | string[]>,
+): ReturnType<S['parse']> {
   return schema.parse(query) as ReturnType<S['parse']>;
 }
 
@@ -31,11 +45,24 @@ describe('overview', () => {
     // Counted by hand: sessions S1 S3 S4 S7 S8 S9; visitors c1 c2 c3 c5 c6; bounces S3 S8 of 5 viewing sessions;
     // durations 150+0+30+300+0+0 = 480 s over 6 sessions.
     expect(r.current).toEqual({
-      visitors: 5, sessions: 6, page_views: 9, events: 12, bounced_sessions: 2, viewing_sessions: 5,
-      bounce_rate: 0.4, avg_session_duration: 80,
+      visitors: 5,
+      sessions: 6,
+      page_views: 9,
+      events: 12,
+      bounced_sessions: 2,
+      viewing_sessions: 5,
+      bounce_rate: 0.4,
+      avg_session_duration: 80,
     });
     // Previous: S2 (New York 01-09 23:59), P1, P2.
-    expect(r.previous).toMatchObject({ visitors: 3, sessions: 3, page_views: 4, events: 4, bounced_sessions: 2, avg_session_duration: 15 });
+    expect(r.previous).toMatchObject({
+      visitors: 3,
+      sessions: 3,
+      page_views: 4,
+      events: 4,
+      bounced_sessions: 2,
+      avg_session_duration: 15,
+    });
     expect(r.previous.bounce_rate).toBeCloseTo(2 / 3, 10);
     expect(r.current).toEqual(totals(select(SITE_A, '2026-01-10', '2026-01-16', TZ_A)));
     const prev = totals(select(SITE_A, '2026-01-03', '2026-01-09', TZ_A));
@@ -54,25 +81,60 @@ describe('overview', () => {
   });
 
   test('filters combine with AND; a repeated key is OR within it', async () => {
-    const both = await q.overview(deps, site, parse(q.statsQuery, { ...RANGE, device_type: 'desktop', country: 'US' }));
-    expect(both.current).toEqual(totals(select(SITE_A, '2026-01-10', '2026-01-16', TZ_A, (e) => e.device_type === 'desktop' && e.country === 'US')));
+    const both = await q.overview(
+      deps,
+      site,
+      parse(q.statsQuery, { ...RANGE, device_type: 'desktop', country: 'US' }),
+    );
+    expect(both.current).toEqual(
+      totals(
+        select(
+          SITE_A,
+          '2026-01-10',
+          '2026-01-16',
+          TZ_A,
+          (e) => e.device_type === 'desktop' && e.country === 'US',
+        ),
+      ),
+    );
     expect(both.current.sessions).toBe(2); // S1, S8
-    const anyOf = await q.overview(deps, site, parse(q.statsQuery, { ...RANGE, country: ['US', 'GB'], channel: 'organic_social' }));
+    const anyOf = await q.overview(
+      deps,
+      site,
+      parse(q.statsQuery, { ...RANGE, country: ['US', 'GB'], channel: 'organic_social' }),
+    );
     expect(anyOf.current.sessions).toBe(1); // S3
-    const none = await q.overview(deps, site, parse(q.statsQuery, { ...RANGE, utm_campaign: '(none)', device_type: 'mobile' }));
+    const none = await q.overview(
+      deps,
+      site,
+      parse(q.statsQuery, { ...RANGE, utm_campaign: '(none)', device_type: 'mobile' }),
+    );
     expect(none.current.sessions).toBe(0);
   });
 
   test('bots only when visitor_type asks', async () => {
     const bots = await q.overview(deps, site, parse(q.statsQuery, { ...RANGE, visitor_type: 'bot' }));
     expect(bots.current).toMatchObject({ visitors: 1, sessions: 1, page_views: 2 });
-    const business = await q.overview(deps, site, parse(q.statsQuery, { ...RANGE, visitor_type: 'business' }));
+    const business = await q.overview(
+      deps,
+      site,
+      parse(q.statsQuery, { ...RANGE, visitor_type: 'business' }),
+    );
     expect(business.current).toMatchObject({ visitors: 2, sessions: 2 }); // S4, S7
   });
 
   test('SQL injection in filter values is just a value that matches nothing', async () => {
-    for (const evil of ["US' OR '1'='1", "US'); DROP TABLE events; --", '$1', "\\'; SELECT pg_sleep(5); --"]) {
-      const r = await q.overview(deps, site, parse(q.statsQuery, { ...RANGE, country: evil, page_path: evil }));
+    for (const evil of [
+      "US' OR '1'='1",
+      "US'); DROP TABLE events; --",
+      '$1',
+      "\\'; SELECT pg_sleep(5); --",
+    ]) {
+      const r = await q.overview(
+        deps,
+        site,
+        parse(q.statsQuery, { ...RANGE, country: evil, page_path: evil }),
+      );
       expect(r.current.events).toBe(0);
     }
     const { rows } = await db.pool.query('SELECT count(*)::int AS n FROM events');
@@ -83,41 +145,85 @@ describe('overview', () => {
 describe('time series', () => {
   test('days of the site timezone, empty days present', async () => {
     const r = await q.timeseries(deps, site, parse(q.timeseriesQuery, RANGE));
-    expect(r.items.map((b) => b.bucket)).toEqual([10, 11, 12, 13, 14, 15, 16].map((d) => `2026-01-${d}T00:00:00`));
+    expect(r.items.map((b) => b.bucket)).toEqual(
+      [10, 11, 12, 13, 14, 15, 16].map((d) => `2026-01-${d}T00:00:00`),
+    );
     const evs = select(SITE_A, '2026-01-10', '2026-01-16', TZ_A);
     for (const b of r.items) {
       const day = (b.bucket as string).slice(0, 10);
       const t = totals(evs.filter((e) => localDay(Date.parse(e.server_timestamp), TZ_A) === day));
-      expect({ day, visitors: b.visitors, sessions: b.sessions, page_views: b.page_views, events: b.events }).toEqual({
-        day, visitors: t.visitors, sessions: t.sessions, page_views: t.page_views, events: t.events,
+      expect({
+        day,
+        visitors: b.visitors,
+        sessions: b.sessions,
+        page_views: b.page_views,
+        events: b.events,
+      }).toEqual({
+        day,
+        visitors: t.visitors,
+        sessions: t.sessions,
+        page_views: t.page_views,
+        events: t.events,
       });
     }
     // S9 is 01-13 00:00 UTC but 01-12 19:00 in New York; S4 is counted on 01-16.
     expect(r.items.find((b) => b.bucket === '2026-01-12T00:00:00')).toMatchObject({ sessions: 2, events: 2 });
-    expect(r.items.find((b) => b.bucket === '2026-01-16T00:00:00')).toMatchObject({ sessions: 1, page_views: 2 });
+    expect(r.items.find((b) => b.bucket === '2026-01-16T00:00:00')).toMatchObject({
+      sessions: 1,
+      page_views: 2,
+    });
     expect(new Date(r.items[0]!.start as string).toISOString()).toBe('2026-01-10T05:00:00.000Z');
   });
 
   test('hours, weeks and months', async () => {
-    const hours = await q.timeseries(deps, site, parse(q.timeseriesQuery, { from: '2026-01-10', to: '2026-01-10', interval: 'hour' }));
+    const hours = await q.timeseries(
+      deps,
+      site,
+      parse(q.timeseriesQuery, { from: '2026-01-10', to: '2026-01-10', interval: 'hour' }),
+    );
     expect(hours.items).toHaveLength(24);
-    expect(hours.items[0]).toMatchObject({ bucket: '2026-01-10T00:00:00', sessions: 1, page_views: 3, events: 4 });
+    expect(hours.items[0]).toMatchObject({
+      bucket: '2026-01-10T00:00:00',
+      sessions: 1,
+      page_views: 3,
+      events: 4,
+    });
     const weeks = await q.timeseries(deps, site, parse(q.timeseriesQuery, { ...RANGE, interval: 'week' }));
     // ISO weeks: Mon 01-05 (holds 10, 11) and Mon 01-12 (12..16).
-    expect(weeks.items.map((b) => [b.bucket, b.sessions])).toEqual([['2026-01-05T00:00:00', 1], ['2026-01-12T00:00:00', 5]]);
-    const months = await q.timeseries(deps, site, parse(q.timeseriesQuery, { from: '2026-01-01', to: '2026-02-28', interval: 'month' }));
-    expect(months.items.map((b) => [b.bucket, b.sessions])).toEqual([['2026-01-01T00:00:00', 10], ['2026-02-01T00:00:00', 0]]); // S5 (01-17 00:00) too
+    expect(weeks.items.map((b) => [b.bucket, b.sessions])).toEqual([
+      ['2026-01-05T00:00:00', 1],
+      ['2026-01-12T00:00:00', 5],
+    ]);
+    const months = await q.timeseries(
+      deps,
+      site,
+      parse(q.timeseriesQuery, { from: '2026-01-01', to: '2026-02-28', interval: 'month' }),
+    );
+    expect(months.items.map((b) => [b.bucket, b.sessions])).toEqual([
+      ['2026-01-01T00:00:00', 10],
+      ['2026-02-01T00:00:00', 0],
+    ]); // S5 (01-17 00:00) too
   });
 
   test('too many buckets is an input error', async () => {
-    await expect(q.timeseries(deps, site, parse(q.timeseriesQuery, { from: '2025-01-01', to: '2026-01-01', interval: 'hour' }))).rejects.toMatchObject({ status: 400 });
+    await expect(
+      q.timeseries(
+        deps,
+        site,
+        parse(q.timeseriesQuery, { from: '2025-01-01', to: '2026-01-01', interval: 'hour' }),
+      ),
+    ).rejects.toMatchObject({ status: 400 });
   });
 });
 
 describe('breakdowns', () => {
   const evs = () => select(SITE_A, '2026-01-10', '2026-01-16', TZ_A);
   const sortRef = (rows: ReturnType<typeof groupBy>) =>
-    rows.sort((a, b) => b.visitors - a.visitors || (a.value === null ? 1 : b.value === null ? -1 : a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
+    rows.sort(
+      (a, b) =>
+        b.visitors - a.visitors ||
+        (a.value === null ? 1 : b.value === null ? -1 : a.value < b.value ? -1 : a.value > b.value ? 1 : 0),
+    );
 
   test.each([
     ['referrers', (e: Ev) => e.referrer_domain, () => true],
@@ -139,7 +245,12 @@ describe('breakdowns', () => {
   });
 
   test('pages: hand-counted', async () => {
-    const r = await q.breakdown(deps, site, 'pages', parse(q.breakdownQuery, { ...RANGE, sort: 'page_views' }));
+    const r = await q.breakdown(
+      deps,
+      site,
+      'pages',
+      parse(q.breakdownQuery, { ...RANGE, sort: 'page_views' }),
+    );
     expect(r.items.slice(0, 2)).toEqual([
       { value: '/pricing', visitors: 3, sessions: 3, page_views: 3, events: 3 },
       { value: '/', visitors: 2, sessions: 2, page_views: 2, events: 2 },
@@ -154,9 +265,19 @@ describe('breakdowns', () => {
       { value: '/pricing', visitors: 2, sessions: 2, page_views: null, events: null },
       { value: '/', visitors: 1, sessions: 1, page_views: null, events: null },
     ]);
-    const exit = await q.breakdown(deps, site, 'exit_pages', parse(q.breakdownQuery, { ...RANGE, sort: 'value', order: 'asc' }));
+    const exit = await q.breakdown(
+      deps,
+      site,
+      'exit_pages',
+      parse(q.breakdownQuery, { ...RANGE, sort: 'value', order: 'asc' }),
+    );
     // Exits: S1 '/signup', S3 '/blog/a', S4 '/', S7 '/docs', S8 '/blog/a'.
-    expect(exit.items.map((r) => [r.value, r.sessions])).toEqual([['/', 1], ['/blog/a', 2], ['/docs', 1], ['/signup', 1]]);
+    expect(exit.items.map((r) => [r.value, r.sessions])).toEqual([
+      ['/', 1],
+      ['/blog/a', 2],
+      ['/docs', 1],
+      ['/signup', 1],
+    ]);
   });
 
   test('paging by cursor walks every row once', async () => {
@@ -164,7 +285,12 @@ describe('breakdowns', () => {
     const seen: unknown[] = [];
     let cursor: string | undefined;
     do {
-      const page = await q.breakdown(deps, site, 'cities', parse(q.breakdownQuery, { ...RANGE, limit: '1', ...(cursor ? { cursor } : {}) }));
+      const page = await q.breakdown(
+        deps,
+        site,
+        'cities',
+        parse(q.breakdownQuery, { ...RANGE, limit: '1', ...(cursor ? { cursor } : {}) }),
+      );
       expect(page.items.length).toBeLessThanOrEqual(1);
       seen.push(...page.items);
       cursor = page.next_cursor ?? undefined;
@@ -177,12 +303,22 @@ describe('breakdowns', () => {
 describe("the seed's five questions", () => {
   test('recent events: newest first, keyset pages, site-only', async () => {
     const expected = select(SITE_A, '2026-01-10', '2026-01-16', TZ_A).sort((a, b) =>
-      a.server_timestamp < b.server_timestamp ? 1 : a.server_timestamp > b.server_timestamp ? -1 : a.id < b.id ? 1 : -1,
+      a.server_timestamp < b.server_timestamp
+        ? 1
+        : a.server_timestamp > b.server_timestamp
+          ? -1
+          : a.id < b.id
+            ? 1
+            : -1,
     );
     const ids: string[] = [];
     let cursor: string | undefined;
     for (let i = 0; i < 20; i++) {
-      const page = await q.recentEvents(deps, site, parse(q.pagedQuery, { ...RANGE, limit: '5', ...(cursor ? { cursor } : {}) }));
+      const page = await q.recentEvents(
+        deps,
+        site,
+        parse(q.pagedQuery, { ...RANGE, limit: '5', ...(cursor ? { cursor } : {}) }),
+      );
       ids.push(...page.items.map((r) => r.id));
       expect(page.items.every((r) => !('cursor_ts' in r))).toBe(true);
       if (!page.next_cursor) break;
@@ -194,18 +330,38 @@ describe("the seed's five questions", () => {
   test('business visitors', async () => {
     const r = await q.businessVisitors(deps, site, parse(q.pagedQuery, RANGE));
     expect(r.items).toEqual([
-      { company_name: 'Globex', company_domain: 'globex.example', company_industry: 'Software', unique_visitors: 1, total_events: 3 },
-      { company_name: 'Acme Corp', company_domain: 'acme.example', company_industry: 'Manufacturing', unique_visitors: 1, total_events: 2 },
+      {
+        company_name: 'Globex',
+        company_domain: 'globex.example',
+        company_industry: 'Software',
+        unique_visitors: 1,
+        total_events: 3,
+      },
+      {
+        company_name: 'Acme Corp',
+        company_domain: 'acme.example',
+        company_industry: 'Manufacturing',
+        unique_visitors: 1,
+        total_events: 2,
+      },
     ]);
   });
 
   test('sessions by day in the site timezone', async () => {
     const r = await q.sessionsByDay(deps, site, parse(q.statsQuery, RANGE));
     const evs = select(SITE_A, '2026-01-10', '2026-01-16', TZ_A);
-    const days = [...new Set(evs.map((e) => localDay(Date.parse(e.server_timestamp), TZ_A)))].sort().reverse();
+    const days = [...new Set(evs.map((e) => localDay(Date.parse(e.server_timestamp), TZ_A)))]
+      .sort()
+      .reverse();
     expect(r.items.map((d) => d.date)).toEqual(days);
     const d10 = r.items.find((d) => d.date === '2026-01-10')!;
-    expect(d10).toEqual({ date: '2026-01-10', sessions: 1, unique_users: 1, total_events: 4, avg_time_on_page: 20 });
+    expect(d10).toEqual({
+      date: '2026-01-10',
+      sessions: 1,
+      unique_users: 1,
+      total_events: 4,
+      avg_time_on_page: 20,
+    });
   });
 
   test('top referrers and UTM campaigns', async () => {
@@ -216,8 +372,22 @@ describe("the seed's five questions", () => {
     ]);
     const utm = await q.utmCampaigns(deps, site, parse(q.pagedQuery, RANGE));
     expect(utm.items).toEqual([
-      { utm_source: 'google', utm_medium: 'cpc', utm_campaign: 'winter_sale', sessions: 1, unique_users: 1, avg_engagement: 80 },
-      { utm_source: 'twitter', utm_medium: 'social', utm_campaign: 'launch', sessions: 1, unique_users: 1, avg_engagement: 10 },
+      {
+        utm_source: 'google',
+        utm_medium: 'cpc',
+        utm_campaign: 'winter_sale',
+        sessions: 1,
+        unique_users: 1,
+        avg_engagement: 80,
+      },
+      {
+        utm_source: 'twitter',
+        utm_medium: 'social',
+        utm_campaign: 'launch',
+        sessions: 1,
+        unique_users: 1,
+        avg_engagement: 10,
+      },
     ]);
   });
 });
@@ -226,9 +396,19 @@ describe('realtime, sessions, companies, export', () => {
   test('realtime counts the last 5 and 30 minutes', async () => {
     const now = Date.now();
     const at = (minAgo: number, client: string): Ev => ({
-      ...EVENTS[0]!, id: crypto.randomUUID(), client_id: client, session_id: `rt-${client}`, server_timestamp: new Date(now - minAgo * 60_000).toISOString(),
+      ...EVENTS[0]!,
+      id: crypto.randomUUID(),
+      client_id: client,
+      session_id: `rt-${client}`,
+      server_timestamp: new Date(now - minAgo * 60_000).toISOString(),
     });
-    await insertEvents(db.pool, [at(2, 'rt1'), at(3, 'rt1'), at(10, 'rt2'), at(45, 'rt3'), { ...at(1, 'rt4'), visitor_type: 'bot' }]);
+    await insertEvents(db.pool, [
+      at(2, 'rt1'),
+      at(3, 'rt1'),
+      at(10, 'rt2'),
+      at(45, 'rt3'),
+      { ...at(1, 'rt4'), visitor_type: 'bot' },
+    ]);
     const r = await q.realtime(deps, site, parse(q.realtimeQuery, {}));
     expect(r).toEqual({ visitors_5m: 1, visitors_30m: 2, page_views_30m: 3, events_30m: 3 });
   });
@@ -237,10 +417,21 @@ describe('realtime, sessions, companies, export', () => {
     const r = await q.sessions(deps, site, parse(q.pagedQuery, RANGE));
     expect(r.items.map((s) => s.session_id)).toEqual(['S4', 'S8', 'S7', 'S9', 'S3', 'S1']);
     expect(r.items.find((s) => s.session_id === 'S1')).toMatchObject({
-      client_id: 'c1', page_views: 3, events: 4, entry_page: '/', exit_page: '/signup', duration: 150, bounce: false, referrer_domain: 'google.com',
+      client_id: 'c1',
+      page_views: 3,
+      events: 4,
+      entry_page: '/',
+      exit_page: '/signup',
+      duration: 150,
+      bounce: false,
+      referrer_domain: 'google.com',
     });
     const p1 = await q.sessions(deps, site, parse(q.pagedQuery, { ...RANGE, limit: '4' }));
-    const p2 = await q.sessions(deps, site, parse(q.pagedQuery, { ...RANGE, limit: '4', cursor: p1.next_cursor! }));
+    const p2 = await q.sessions(
+      deps,
+      site,
+      parse(q.pagedQuery, { ...RANGE, limit: '4', cursor: p1.next_cursor! }),
+    );
     expect([...p1.items, ...p2.items].map((s) => s.session_id)).toEqual(r.items.map((s) => s.session_id));
     expect(p2.next_cursor).toBeNull();
     const one = await q.sessionEvents(deps, site, 'S7', 50);
@@ -264,7 +455,12 @@ describe('realtime, sessions, companies, export', () => {
   test('CSV export streams a breakdown and raw events', async () => {
     const collect = async (what: q.DimensionName | 'events', query: Record<string, string>) => {
       let out = '';
-      for await (const chunk of q.csvChunks(db.pool, q.exportStatement(site, what, parse(q.exportQuery, query)), 2)) out += chunk;
+      for await (const chunk of q.csvChunks(
+        db.pool,
+        q.exportStatement(site, what, parse(q.exportQuery, query)),
+        2,
+      ))
+        out += chunk;
       return out.trimEnd().split('\r\n');
     };
     const cities = await collect('cities', RANGE);
@@ -286,11 +482,17 @@ describe('bad input', () => {
     [{ from: '2026-01-10', to: '2026-01-11T00:00:00Z' }],
     [{ from: '2020-01-01', to: '2026-01-01' }],
   ])('%j is refused', async (query) => {
-    await expect((async () => q.overview(deps, site, parse(q.statsQuery, query as Record<string, string>)))()).rejects.toThrow();
+    await expect(
+      (async () => q.overview(deps, site, parse(q.statsQuery, query as Record<string, string>)))(),
+    ).rejects.toThrow();
   });
   test('a forged cursor is a 400', async () => {
-    await expect(q.breakdown(deps, site, 'pages', parse(q.breakdownQuery, { ...RANGE, cursor: 'bm9wZQ' }))).rejects.toMatchObject({ status: 400 });
+    await expect(
+      q.breakdown(deps, site, 'pages', parse(q.breakdownQuery, { ...RANGE, cursor: 'bm9wZQ' })),
+    ).rejects.toMatchObject({ status: 400 });
     const forged = Buffer.from(JSON.stringify({ t: "x' OR 1=1", k: 'y' })).toString('base64url');
-    await expect(q.recentEvents(deps, site, parse(q.pagedQuery, { ...RANGE, cursor: forged }))).rejects.toMatchObject({ status: 400 });
+    await expect(
+      q.recentEvents(deps, site, parse(q.pagedQuery, { ...RANGE, cursor: forged })),
+    ).rejects.toMatchObject({ status: 400 });
   });
 });

@@ -45,7 +45,16 @@ export const BREAKDOWN_SORTS = ['visitors', 'sessions', 'page_views', 'events', 
 export type BreakdownSort = (typeof BREAKDOWN_SORTS)[number];
 
 /** Every column name an ORDER BY may use (output aliases of the statements). */
-const SORTABLE = new Set(['visitors', 'sessions', 'page_views', 'events', 'value', 'name', 'last_seen', 'first_seen']);
+const SORTABLE = new Set([
+  'visitors',
+  'sessions',
+  'page_views',
+  'events',
+  'value',
+  'name',
+  'last_seen',
+  'first_seen',
+]);
 
 export function orderBy(sort: string, order: 'asc' | 'desc', tieBreak = 'value'): string {
   if (!SORTABLE.has(sort) || !SORTABLE.has(tieBreak)) throw new Error(`not a sortable column: ${sort}`);

@@ -16,7 +16,11 @@ export interface ExportStatement {
   filename: string;
 }
 
-export function exportStatement(site: StatsSite, what: DimensionName | 'events', q: ExportQuery): ExportStatement {
+export function exportStatement(
+  site: StatsSite,
+  what: DimensionName | 'events',
+  q: ExportQuery,
+): ExportStatement {
   if (what === 'events') {
     const s = scopeOf(site, q);
     return { text: exportEvents(s), values: s.p.values, filename: `${site.scriptId}-events.csv` };
@@ -25,7 +29,11 @@ export function exportStatement(site: StatsSite, what: DimensionName | 'events',
 }
 
 /** Yields CSV text chunks: the header line, then one chunk per fetched batch. Stopping early rolls back. */
-export async function* csvChunks(pool: Pool, st: { text: string; values: unknown[] }, batch = EXPORT_BATCH): AsyncGenerator<string> {
+export async function* csvChunks(
+  pool: Pool,
+  st: { text: string; values: unknown[] },
+  batch = EXPORT_BATCH,
+): AsyncGenerator<string> {
   const client = await pool.connect();
   let open = false;
   try {

@@ -38,12 +38,16 @@ export const NONE = '(none)';
 const filterValue = z
   .union([z.string().max(500), z.array(z.string().max(500)).min(1).max(50)])
   .transform((v) => (Array.isArray(v) ? v : [v]))
-  .meta({ id: 'FilterValue', description: `A value, or several (repeat the parameter) matched with OR; "(none)" matches empty` });
+  .meta({
+    id: 'FilterValue',
+    description: `A value, or several (repeat the parameter) matched with OR; "(none)" matches empty`,
+  });
 
 /** zod shape of the filter query parameters (merged into each route's query schema). */
-export const filterShape = Object.fromEntries(
-  FILTER_KEYS.map((k) => [k, filterValue.optional()]),
-) as Record<FilterKey, z.ZodOptional<typeof filterValue>>;
+export const filterShape = Object.fromEntries(FILTER_KEYS.map((k) => [k, filterValue.optional()])) as Record<
+  FilterKey,
+  z.ZodOptional<typeof filterValue>
+>;
 
 export type Filters = Partial<Record<FilterKey, string[]>>;
 

@@ -24,12 +24,21 @@ export function isTimeZone(tz: string): boolean {
 const bound = z
   .string()
   .max(40)
-  .refine((s) => (DAY.test(s) && !Number.isNaN(Date.parse(`${s}T00:00:00Z`))) || (INSTANT.test(s) && !Number.isNaN(Date.parse(s))), {
-    message: 'expected YYYY-MM-DD or an ISO 8601 instant with offset',
-  });
+  .refine(
+    (s) =>
+      (DAY.test(s) && !Number.isNaN(Date.parse(`${s}T00:00:00Z`))) ||
+      (INSTANT.test(s) && !Number.isNaN(Date.parse(s))),
+    {
+      message: 'expected YYYY-MM-DD or an ISO 8601 instant with offset',
+    },
+  );
 
 export const rangeShape = {
-  from: bound.optional().describe('First day (YYYY-MM-DD, in the site timezone) or instant (ISO 8601 with offset); default 29 days before `to`'),
+  from: bound
+    .optional()
+    .describe(
+      'First day (YYYY-MM-DD, in the site timezone) or instant (ISO 8601 with offset); default 29 days before `to`',
+    ),
   to: bound.optional().describe('Last day, inclusive (YYYY-MM-DD) or instant, exclusive; default today'),
   tz: z
     .string()
@@ -59,21 +68,34 @@ const dayMsOf = (d: string) => Date.parse(`${d}T00:00:00Z`);
 
 /** Today's date in `tz`. */
 export function todayIn(tz: string, now = new Date()): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+  return new Intl.DateTimeFormat('en-CA', {
+    timeZone: tz,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).format(now);
 }
 
-export function resolveRange(input: { from?: string | undefined; to?: string | undefined }, tz: string, now = new Date()): ResolvedRange {
+export function resolveRange(
+  input: { from?: string | undefined; to?: string | undefined },
+  tz: string,
+  now = new Date(),
+): ResolvedRange {
   const fromIsDay = input.from === undefined || DAY.test(input.from);
   const toIsDay = input.to === undefined || DAY.test(input.to);
   if (fromIsDay !== toIsDay) {
-    throw new QueryInputError('from and to must both be days or both be instants', { from: input.from, to: input.to });
+    throw new QueryInputError('from and to must both be days or both be instants', {
+      from: input.from,
+      to: input.to,
+    });
   }
   if (fromIsDay) {
     const lastDay = input.to ?? todayIn(tz, now);
     const firstDay = input.from ?? toDay(dayMsOf(lastDay) - 29 * dayMs);
     const days = (dayMsOf(lastDay) - dayMsOf(firstDay)) / dayMs + 1;
     if (days < 1) throw new QueryInputError('from is after to', { from: firstDay, to: lastDay });
-    if (days > MAX_RANGE_DAYS) throw new QueryInputError(`the range is longer than ${MAX_RANGE_DAYS} days`, { days });
+    if (days > MAX_RANGE_DAYS)
+      throw new QueryInputError(`the range is longer than ${MAX_RANGE_DAYS} days`, { days });
     const end = toDay(dayMsOf(lastDay) + dayMs);
     return {
       tz,
@@ -87,7 +109,8 @@ export function resolveRange(input: { from?: string | undefined; to?: string | u
   const a = Date.parse(input.from!);
   const b = Date.parse(input.to!);
   if (!(b > a)) throw new QueryInputError('from must be before to', { from: input.from, to: input.to });
-  if (b - a > MAX_RANGE_DAYS * dayMs) throw new QueryInputError(`the range is longer than ${MAX_RANGE_DAYS} days`);
+  if (b - a > MAX_RANGE_DAYS * dayMs)
+    throw new QueryInputError(`the range is longer than ${MAX_RANGE_DAYS} days`);
   return {
     tz,
     from: { instant: new Date(a).toISOString() },
@@ -100,5 +123,7 @@ export function resolveRange(input: { from?: string | undefined; to?: string | u
 
 /** SQL for a bound (a timestamptz expression); `tzRef` is the placeholder of the timezone. */
 export function boundSql(p: Params, b: Bound, tzRef: string): string {
-  return 'local' in b ? `(${p.add(b.local)}::timestamp AT TIME ZONE ${tzRef})` : `${p.add(b.instant)}::timestamptz`;
+  return 'local' in b
+    ? `(${p.add(b.local)}::timestamp AT TIME ZONE ${tzRef})`
+    : `${p.add(b.instant)}::timestamptz`;
 }

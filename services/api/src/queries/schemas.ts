@@ -17,10 +17,21 @@ const order = z.enum(['asc', 'desc']).default('desc');
 export const statsQuery = z.object({ ...rangeShape, ...filterShape }).strict();
 export const pagedQuery = z.object({ ...rangeShape, ...filterShape, limit, cursor }).strict();
 export const timeseriesQuery = z
-  .object({ ...rangeShape, ...filterShape, interval: z.enum(['hour', 'day', 'week', 'month']).default('day') })
+  .object({
+    ...rangeShape,
+    ...filterShape,
+    interval: z.enum(['hour', 'day', 'week', 'month']).default('day'),
+  })
   .strict();
 export const breakdownQuery = z
-  .object({ ...rangeShape, ...filterShape, limit, cursor, sort: z.enum(BREAKDOWN_SORTS).default('visitors'), order })
+  .object({
+    ...rangeShape,
+    ...filterShape,
+    limit,
+    cursor,
+    sort: z.enum(BREAKDOWN_SORTS).default('visitors'),
+    order,
+  })
   .strict();
 export const companiesQuery = z
   .object({
@@ -33,7 +44,11 @@ export const companiesQuery = z
   })
   .strict();
 export const companyQuery = z
-  .object({ ...rangeShape, ...filterShape, interval: z.enum(['hour', 'day', 'week', 'month']).default('day') })
+  .object({
+    ...rangeShape,
+    ...filterShape,
+    interval: z.enum(['hour', 'day', 'week', 'month']).default('day'),
+  })
   .strict();
 export const realtimeQuery = z.object({ ...filterShape }).strict();
 export const sessionEventsQuery = z.object({ limit }).strict();

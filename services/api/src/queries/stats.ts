@@ -23,7 +23,10 @@ import { timeseries as timeseriesSql } from './statements/timeseries.js';
 import { breakdown as breakdownSql, entryExit as entryExitSql } from './statements/breakdown.js';
 import { realtime as realtimeSql } from './statements/realtime.js';
 import { sessionEvents as sessionEventsSql, sessionList as sessionListSql } from './statements/sessions.js';
-import { companyByDomain as companyByDomainSql, companyList as companyListSql } from './statements/companies.js';
+import {
+  companyByDomain as companyByDomainSql,
+  companyList as companyListSql,
+} from './statements/companies.js';
 
 /** The site a question is about (already resolved within the caller's agency by the route). */
 export interface StatsSite {
@@ -83,11 +86,18 @@ async function run<T>(deps: StatsDeps, endpoint: string, text: string, values: u
 
 function offsetPage<T>(rows: T[], limit: number, offset: number): Page<T> {
   const more = rows.length > limit;
-  return { items: more ? rows.slice(0, limit) : rows, next_cursor: more ? encodeCursor({ o: offset + limit }) : null };
+  return {
+    items: more ? rows.slice(0, limit) : rows,
+    next_cursor: more ? encodeCursor({ o: offset + limit }) : null,
+  };
 }
 
 /** A page of a keyset-paged list; the statement's `cursor_ts` column feeds the cursor and is dropped. */
-function keyPage<T extends { cursor_ts?: string }>(rows: T[], limit: number, key: (r: T) => string): Page<Omit<T, 'cursor_ts'>> {
+function keyPage<T extends { cursor_ts?: string }>(
+  rows: T[],
+  limit: number,
+  key: (r: T) => string,
+): Page<Omit<T, 'cursor_ts'>> {
   const more = rows.length > limit;
   const page = more ? rows.slice(0, limit) : rows;
   const last = page[page.length - 1];
@@ -108,21 +118,35 @@ export interface EventRow {
   [column: string]: unknown;
 }
 
-export async function recentEvents(deps: StatsDeps, site: StatsSite, q: PagedQuery): Promise<Page<Omit<EventRow, 'cursor_ts'>>> {
+export async function recentEvents(
+  deps: StatsDeps,
+  site: StatsSite,
+  q: PagedQuery,
+): Promise<Page<Omit<EventRow, 'cursor_ts'>>> {
   const s = scopeOf(site, q);
   const key = decodeKey(q.cursor);
   const after = key ? { t: s.p.add(key.t), id: s.p.add(key.k) } : null;
   if (key && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(key.k)) {
     throw new ApiError(400, 'invalid_cursor', 'the cursor is not one this API gave out');
   }
-  const rows = await run<EventRow>(deps, 'events', seedSql.recentEvents(s, after, s.p.add(q.limit + 1)), s.p.values);
+  const rows = await run<EventRow>(
+    deps,
+    'events',
+    seedSql.recentEvents(s, after, s.p.add(q.limit + 1)),
+    s.p.values,
+  );
   return keyPage(rows, q.limit, (r) => r.id);
 }
 
 export async function businessVisitors(deps: StatsDeps, site: StatsSite, q: PagedQuery) {
   const s = scopeOf(site, q);
   const offset = decodeOffset(q.cursor);
-  const rows = await run(deps, 'business_visitors', seedSql.businessVisitors(s, s.p.add(q.limit + 1), s.p.add(offset)), s.p.values);
+  const rows = await run(
+    deps,
+    'business_visitors',
+    seedSql.businessVisitors(s, s.p.add(q.limit + 1), s.p.add(offset)),
+    s.p.values,
+  );
   return offsetPage(rows, q.limit, offset);
 }
 
@@ -134,14 +158,24 @@ export async function sessionsByDay(deps: StatsDeps, site: StatsSite, q: StatsQu
 export async function topReferrers(deps: StatsDeps, site: StatsSite, q: PagedQuery) {
   const s = scopeOf(site, q);
   const offset = decodeOffset(q.cursor);
-  const rows = await run(deps, 'top_referrers', seedSql.topReferrers(s, s.p.add(q.limit + 1), s.p.add(offset)), s.p.values);
+  const rows = await run(
+    deps,
+    'top_referrers',
+    seedSql.topReferrers(s, s.p.add(q.limit + 1), s.p.add(offset)),
+    s.p.values,
+  );
   return offsetPage(rows, q.limit, offset);
 }
 
 export async function utmCampaigns(deps: StatsDeps, site: StatsSite, q: PagedQuery) {
   const s = scopeOf(site, q);
   const offset = decodeOffset(q.cursor);
-  const rows = await run(deps, 'utm_campaigns', seedSql.utmCampaigns(s, s.p.add(q.limit + 1), s.p.add(offset)), s.p.values);
+  const rows = await run(
+    deps,
+    'utm_campaigns',
+    seedSql.utmCampaigns(s, s.p.add(q.limit + 1), s.p.add(offset)),
+    s.p.values,
+  );
   return offsetPage(rows, q.limit, offset);
 }
 
@@ -178,7 +212,10 @@ export async function overview(deps: StatsDeps, site: StatsSite, q: StatsQuery) 
   return {
     current,
     previous,
-    change: Object.fromEntries(keys.map((k) => [k, change(current[k], previous[k])])) as Record<keyof PeriodTotals, number | null>,
+    change: Object.fromEntries(keys.map((k) => [k, change(current[k], previous[k])])) as Record<
+      keyof PeriodTotals,
+      number | null
+    >,
   };
 }
 
@@ -187,7 +224,9 @@ export async function timeseries(deps: StatsDeps, site: StatsSite, q: Timeseries
   const range = resolveRange(q, tz);
   const perBucket = { hour: 1, day: 24, week: 168, month: 672 }[q.interval];
   if (range.hours / perBucket > MAX_BUCKETS) {
-    throw new QueryInputError(`more than ${MAX_BUCKETS} ${q.interval} buckets; use a longer interval`, { interval: q.interval });
+    throw new QueryInputError(`more than ${MAX_BUCKETS} ${q.interval} buckets; use a longer interval`, {
+      interval: q.interval,
+    });
   }
   const s = buildScope(site.scriptId, range, pickFilters(q));
   const rows = await run(deps, 'timeseries', timeseriesSql(s, s.p.add(q.interval)), s.p.values);
@@ -195,7 +234,12 @@ export async function timeseries(deps: StatsDeps, site: StatsSite, q: Timeseries
 }
 
 /** Statement and values of a breakdown (shared with the CSV export, which leaves out paging). */
-export function breakdownStatement(site: StatsSite, dimension: DimensionName, q: Omit<BreakdownQuery, 'limit' | 'cursor'>, page?: { limit: number; offset: number }) {
+export function breakdownStatement(
+  site: StatsSite,
+  dimension: DimensionName,
+  q: Omit<BreakdownQuery, 'limit' | 'cursor'>,
+  page?: { limit: number; offset: number },
+) {
   const s = scopeOf(site, q);
   const d = DIMENSIONS[dimension];
   const sort = 'perSession' in d && (q.sort === 'page_views' || q.sort === 'events') ? 'sessions' : q.sort;
@@ -203,11 +247,18 @@ export function breakdownStatement(site: StatsSite, dimension: DimensionName, q:
   const limit = s.p.add(page ? page.limit + 1 : null);
   const offset = s.p.add(page?.offset ?? 0);
   const text =
-    'perSession' in d && d.perSession ? entryExitSql(s, d.perSession, ob, limit, offset) : breakdownSql(s, d.column, d.only, ob, limit, offset);
+    'perSession' in d && d.perSession
+      ? entryExitSql(s, d.perSession, ob, limit, offset)
+      : breakdownSql(s, d.column, d.only, ob, limit, offset);
   return { text, values: s.p.values };
 }
 
-export async function breakdown(deps: StatsDeps, site: StatsSite, dimension: DimensionName, q: BreakdownQuery) {
+export async function breakdown(
+  deps: StatsDeps,
+  site: StatsSite,
+  dimension: DimensionName,
+  q: BreakdownQuery,
+) {
   const offset = decodeOffset(q.cursor);
   const st = breakdownStatement(site, dimension, q, { limit: q.limit, offset });
   const rows = await run(deps, `breakdown_${dimension}`, st.text, st.values);
@@ -224,14 +275,24 @@ export async function sessions(deps: StatsDeps, site: StatsSite, q: PagedQuery) 
   const s = scopeOf(site, q);
   const key = decodeKey(q.cursor);
   const after = key ? { t: s.p.add(key.t), k: s.p.add(key.k) } : null;
-  const rows = await run<{ session_id: string; cursor_ts: string }>(deps, 'sessions', sessionListSql(s, after, s.p.add(q.limit + 1)), s.p.values);
+  const rows = await run<{ session_id: string; cursor_ts: string }>(
+    deps,
+    'sessions',
+    sessionListSql(s, after, s.p.add(q.limit + 1)),
+    s.p.values,
+  );
   return keyPage(rows, q.limit, (r) => r.session_id);
 }
 
 /** One session's events; null when the site has no such session. */
 export async function sessionEvents(deps: StatsDeps, site: StatsSite, sessionId: string, limit: number) {
   const p = new Params();
-  const rows = await run(deps, 'session_events', sessionEventsSql(p.add(site.scriptId), p.add(sessionId), p.add(limit)), p.values);
+  const rows = await run(
+    deps,
+    'session_events',
+    sessionEventsSql(p.add(site.scriptId), p.add(sessionId), p.add(limit)),
+    p.values,
+  );
   return rows.length ? { session_id: sessionId, items: rows } : null;
 }
 
@@ -239,7 +300,12 @@ export async function companies(deps: StatsDeps, site: StatsSite, q: CompaniesQu
   const s = scopeOf(site, q);
   const offset = decodeOffset(q.cursor);
   const ob = orderBy(q.sort, q.order, 'name');
-  const rows = await run(deps, 'companies', companyListSql(s, ob, s.p.add(q.limit + 1), s.p.add(offset)), s.p.values);
+  const rows = await run(
+    deps,
+    'companies',
+    companyListSql(s, ob, s.p.add(q.limit + 1), s.p.add(offset)),
+    s.p.values,
+  );
   return offsetPage(rows, q.limit, offset);
 }
 

@@ -14,13 +14,17 @@ export const periodTotalsSchema = z
     page_views: int,
     events: int,
     bounced_sessions: int.meta({ description: 'sessions with exactly one page view' }),
-    viewing_sessions: int.meta({ description: 'sessions with at least one page view (bounce rate denominator)' }),
+    viewing_sessions: int.meta({
+      description: 'sessions with at least one page view (bounce rate denominator)',
+    }),
     bounce_rate: num.nullable().meta({ description: '0-1; null without page views' }),
     avg_session_duration: num.nullable().meta({ description: 'seconds, last event - first event' }),
   })
   .meta({ id: 'PeriodTotals' });
 
-const changeSchema = z.record(z.string(), num.nullable()).meta({ description: '(current - previous) / previous per metric; null when previous is 0' });
+const changeSchema = z
+  .record(z.string(), num.nullable())
+  .meta({ description: '(current - previous) / previous per metric; null when previous is 0' });
 
 export const overviewSchema = z
   .object({ current: periodTotalsSchema, previous: periodTotalsSchema, change: changeSchema })
@@ -28,7 +32,9 @@ export const overviewSchema = z
 
 export const bucketSchema = z
   .object({
-    bucket: z.string().meta({ description: 'bucket start, local time of the timezone (YYYY-MM-DDTHH:MM:SS)' }),
+    bucket: z
+      .string()
+      .meta({ description: 'bucket start, local time of the timezone (YYYY-MM-DDTHH:MM:SS)' }),
     start: ts,
     visitors: int,
     sessions: int,
@@ -38,7 +44,11 @@ export const bucketSchema = z
   .meta({ id: 'TimeBucket' });
 
 export const timeseriesSchema = z
-  .object({ interval: z.enum(['hour', 'day', 'week', 'month']), tz: z.string(), items: z.array(bucketSchema) })
+  .object({
+    interval: z.enum(['hour', 'day', 'week', 'month']),
+    tz: z.string(),
+    items: z.array(bucketSchema),
+  })
   .meta({ id: 'TimeSeries' });
 
 export const breakdownRowSchema = z
@@ -96,14 +106,26 @@ export const eventRowSchema = z
 export const eventPageSchema = pageOf(eventRowSchema, 'EventPage');
 
 export const businessVisitorSchema = z
-  .object({ company_name: z.string(), company_domain: s, company_industry: s, unique_visitors: int, total_events: int })
+  .object({
+    company_name: z.string(),
+    company_domain: s,
+    company_industry: s,
+    unique_visitors: int,
+    total_events: int,
+  })
   .meta({ id: 'BusinessVisitor' });
 export const businessVisitorPageSchema = pageOf(businessVisitorSchema, 'BusinessVisitorPage');
 
 export const sessionsByDaySchema = z
   .object({
     items: z.array(
-      z.object({ date: z.string(), sessions: int, unique_users: int, total_events: int, avg_time_on_page: num.nullable() }),
+      z.object({
+        date: z.string(),
+        sessions: int,
+        unique_users: int,
+        total_events: int,
+        avg_time_on_page: num.nullable(),
+      }),
     ),
   })
   .meta({ id: 'SessionsByDay' });
@@ -114,7 +136,14 @@ export const referrerPageSchema = pageOf(
 );
 export const campaignPageSchema = pageOf(
   z
-    .object({ utm_source: s, utm_medium: s, utm_campaign: z.string(), sessions: int, unique_users: int, avg_engagement: num.nullable() })
+    .object({
+      utm_source: s,
+      utm_medium: s,
+      utm_campaign: z.string(),
+      sessions: int,
+      unique_users: int,
+      avg_engagement: num.nullable(),
+    })
     .meta({ id: 'CampaignRow' }),
   'CampaignPage',
 );
@@ -160,7 +189,13 @@ export const companyRowSchema = z
 export const companyPageSchema = pageOf(companyRowSchema, 'CompanyPage');
 export const companyDetailSchema = z
   .object({
-    company: z.object({ name: s.optional(), domain: s, industry: s.optional(), employee_count: s.optional(), revenue: s.optional() }),
+    company: z.object({
+      name: s.optional(),
+      domain: s,
+      industry: s.optional(),
+      employee_count: s.optional(),
+      revenue: s.optional(),
+    }),
     totals: periodTotalsSchema,
     previous: periodTotalsSchema,
     interval: z.enum(['hour', 'day', 'week', 'month']),

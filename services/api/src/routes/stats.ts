@@ -86,7 +86,9 @@ export function registerStatsRoutes(t: RouteTable, d: ApiDeps): void {
       summary: 'Visitors, sessions, page views, bounce rate and session duration, with the previous period',
       tags,
       request: { query: q.statsQuery },
-      responses: { 200: { description: 'Totals of the range and of the period before it', schema: a.overviewSchema } },
+      responses: {
+        200: { description: 'Totals of the range and of the period before it', schema: a.overviewSchema },
+      },
     },
     ({ site, query }) => q.overview(deps, site, query),
   );
@@ -105,9 +107,13 @@ export function registerStatsRoutes(t: RouteTable, d: ApiDeps): void {
     {
       method: 'get',
       path: `${site}/stats/breakdown/:dimension`,
-      summary: 'Top values of a dimension (pages, entry/exit pages, referrers, channels, UTM, geo, devices, companies, events...)',
+      summary:
+        'Top values of a dimension (pages, entry/exit pages, referrers, channels, UTM, geo, devices, companies, events...)',
       tags,
-      request: { params: z.object({ siteId: siteIdParam, dimension: q.dimensionParam }), query: q.breakdownQuery },
+      request: {
+        params: z.object({ siteId: siteIdParam, dimension: q.dimensionParam }),
+        query: q.breakdownQuery,
+      },
       responses: { 200: { description: 'Rows of the dimension', schema: a.breakdownSchema } },
     },
     ({ site, params, query }) => q.breakdown(deps, site, params.dimension, query),
@@ -140,7 +146,10 @@ export function registerStatsRoutes(t: RouteTable, d: ApiDeps): void {
       path: `${site}/sessions/:sessionId`,
       summary: "One session's events in order",
       tags,
-      request: { params: z.object({ siteId: siteIdParam, sessionId: q.sessionIdParam }), query: q.sessionEventsQuery },
+      request: {
+        params: z.object({ siteId: siteIdParam, sessionId: q.sessionIdParam }),
+        query: q.sessionEventsQuery,
+      },
       responses: { 200: { description: 'The events of the session', schema: a.sessionEventsSchema } },
     },
     async ({ site, params, query }) => {
@@ -166,8 +175,13 @@ export function registerStatsRoutes(t: RouteTable, d: ApiDeps): void {
       path: `${site}/companies/:domain`,
       summary: "One company's visits over time (by its domain)",
       tags,
-      request: { params: z.object({ siteId: siteIdParam, domain: q.companyDomainParam }), query: q.companyQuery },
-      responses: { 200: { description: 'The company, its totals and its time series', schema: a.companyDetailSchema } },
+      request: {
+        params: z.object({ siteId: siteIdParam, domain: q.companyDomainParam }),
+        query: q.companyQuery,
+      },
+      responses: {
+        200: { description: 'The company, its totals and its time series', schema: a.companyDetailSchema },
+      },
     },
     async ({ site, params, query }) => {
       const r = await q.company(deps, site, params.domain, query);
@@ -184,7 +198,9 @@ export function registerStatsRoutes(t: RouteTable, d: ApiDeps): void {
       summary: 'CSV export (streamed) of a breakdown dimension, or `events` for raw events',
       tags,
       request: { params: z.object({ siteId: siteIdParam, what: q.exportParam }), query: q.exportQuery },
-      responses: { 200: { description: 'CSV, header line first', schema: z.string(), contentType: 'text/csv' } },
+      responses: {
+        200: { description: 'CSV, header line first', schema: z.string(), contentType: 'text/csv' },
+      },
     },
     async ({ site, params, query, res }) => {
       const st = q.exportStatement(site, params.what as q.DimensionName | 'events', query);
@@ -199,7 +215,10 @@ export function registerStatsRoutes(t: RouteTable, d: ApiDeps): void {
       const started = performance.now();
       res.status(200);
       res.setHeader('content-type', 'text/csv; charset=utf-8');
-      res.setHeader('content-disposition', `attachment; filename="${st.filename.replace(/[^A-Za-z0-9_.-]/g, '_')}"`);
+      res.setHeader(
+        'content-disposition',
+        `attachment; filename="${st.filename.replace(/[^A-Za-z0-9_.-]/g, '_')}"`,
+      );
       let closed = false;
       res.on('close', () => (closed = true));
       try {

@@ -5,7 +5,14 @@ import { inRange, type Scope } from '../scope.js';
  * ../dimensions.ts (allow-listed), `orderBy` from the allow-listed sort keys.
  * In: scope, limit, offset. Out: value, visitors, sessions, page_views, events.
  */
-export const breakdown = (s: Scope, column: string, only: string | null, orderBy: string, limit: string, offset: string) => `
+export const breakdown = (
+  s: Scope,
+  column: string,
+  only: string | null,
+  orderBy: string,
+  limit: string,
+  offset: string,
+) => `
 SELECT e.${column} AS value,
        count(DISTINCT e.client_id)::int AS visitors,
        count(DISTINCT e.session_id)::int AS sessions,
@@ -23,7 +30,13 @@ LIMIT ${limit} OFFSET ${offset}`;
  * the range. In: scope, `direction` 'ASC' (entry) | 'DESC' (exit), limit, offset.
  * Out: value, visitors, sessions (sessions entering/leaving there), page_views = events = null.
  */
-export const entryExit = (s: Scope, direction: 'ASC' | 'DESC', orderBy: string, limit: string, offset: string) => `
+export const entryExit = (
+  s: Scope,
+  direction: 'ASC' | 'DESC',
+  orderBy: string,
+  limit: string,
+  offset: string,
+) => `
 WITH ends AS (
   SELECT DISTINCT ON (e.session_id) e.session_id, e.client_id, e.page_path
   FROM events e

@@ -13,7 +13,8 @@ export const EVENT_LIST_COLUMNS = `e.id, e.server_timestamp, e.event_name, e.cli
   e.visitor_type, e.time_on_page, e.scroll_depth, e.engagement_score, e.properties`;
 
 /** A timestamptz as exact UTC text (JS dates drop microseconds, which would skip rows between pages). */
-export const CURSOR_TS = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+export const CURSOR_TS = (col: string) =>
+  `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
 /**
  * Recent events, newest first, paged by the key (server_timestamp, id).
