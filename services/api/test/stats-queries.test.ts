@@ -486,6 +486,21 @@ describe('bad input', () => {
       (async () => q.overview(deps, site, parse(q.statsQuery, query as Record<string, string>)))(),
     ).rejects.toThrow();
   });
+  test("PostgreSQL's statement timeout becomes a 503, a date it refuses a 400", async () => {
+    const c = await db.pool.connect();
+    try {
+      await c.query("SET statement_timeout = '10ms'");
+      const timeout = await c.query('SELECT pg_sleep(1)').catch((e: unknown) => e);
+      expect(q.inputErrorOf(timeout)).toMatchObject({ status: 503, code: 'query_timeout' });
+      await c.query('RESET statement_timeout');
+      const badTz = await c.query(`SELECT now() AT TIME ZONE 'Nowhere/Atlantis'`).catch((e: unknown) => e);
+      expect(q.inputErrorOf(badTz)).toMatchObject({ status: 400, code: 'invalid_query' });
+      const other = new Error('boom');
+      expect(q.inputErrorOf(other)).toBe(other);
+    } finally {
+      c.release();
+    }
+  });
   test('a forged cursor is a 400', async () => {
     await expect(
       q.breakdown(deps, site, 'pages', parse(q.breakdownQuery, { ...RANGE, cursor: 'bm9wZQ' })),

@@ -212,3 +212,37 @@ describe('bad input is a 4xx with the error shape, never a 500', () => {
     expect(rows[0].n).toBe(EVENTS.length);
   });
 });
+
+// Last in the file: it adds rows to site A2.
+test('a client leaving a CSV export mid-stream ends its transaction and frees the connection', async () => {
+  await t.db.pool.query(
+    `INSERT INTO events (id, site_id, event_name, server_timestamp, client_id, session_id, page_path, page_url)
+     SELECT gen_random_uuid(), $1, 'page_view', '2026-01-12T12:00:00Z'::timestamptz + g * interval '1 second',
+            'c' || (g % 500), 's' || (g % 2000), '/p/' || g, 'https://a2.example/' || repeat('x', 300) || g
+     FROM generate_series(1, 60000) g`,
+    ['tsite_a2'],
+  );
+  const ac = new AbortController();
+  const r = await fetch(`${t.url}/v1/sites/${ids.siteA2}/export/events?${R}`, {
+    headers: { authorization: `Bearer ${tokens.viewer}` },
+    signal: ac.signal,
+  });
+  expect(r.status).toBe(200);
+  const reader = r.body!.getReader();
+  const first = await reader.read();
+  expect(new TextDecoder().decode(first.value).startsWith('id,site_id')).toBe(true);
+  ac.abort();
+  await reader.cancel().catch(() => undefined);
+  const busy = async () =>
+    (
+      await t.db.pool.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_stat_activity
+         WHERE datname = $1 AND application_name = 'beacon-api' AND (state <> 'idle' OR xact_start IS NOT NULL)`,
+        [t.db.name],
+      )
+    ).rows[0]!.n;
+  const deadline = Date.now() + 10_000;
+  while ((await busy()) > 0 && Date.now() < deadline) await new Promise((res) => setImmediate(res));
+  expect(await busy()).toBe(0);
+  expect((await get(`/v1/sites/${ids.siteA}/stats/overview?${R}`)).status).toBe(200);
+});

@@ -62,13 +62,23 @@ export function scopeOf(site: StatsSite, q: StatsQuery, now = new Date()): Scope
 }
 
 /**
- * 22007/22008/22023: a date or timezone PostgreSQL does not accept (e.g. a zone Intl knows and PG
- * not) is the request's fault → 400; anything else is passed on unchanged.
+ * PostgreSQL errors a client should see as such: 22007/22008/22023 are a date or timezone PostgreSQL
+ * does not accept (e.g. a zone Intl knows and PG not) → 400; 57014 is the pool's statement timeout →
+ * 503 (narrow the range or filters). Anything else is passed on unchanged (a logged 500).
  */
 export function inputErrorOf(err: unknown): unknown {
   const code = (err as { code?: string }).code;
   if (code === '22007' || code === '22008' || code === '22023') {
     return new QueryInputError('PostgreSQL rejected a date or timezone of the request', { sqlstate: code });
+  }
+  if (code === '57014') {
+    return new ApiError(
+      503,
+      'query_timeout',
+      'the question took longer than the statement timeout; narrow the range or the filters',
+      undefined,
+      { 'retry-after': '5' },
+    );
   }
   return err;
 }

@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import { z } from 'zod';
 import type { ApiDeps } from '../deps.js';
 import { NotFoundError } from '../http/errors.js';
@@ -221,11 +220,23 @@ export function registerStatsRoutes(t: RouteTable, d: ApiDeps): void {
       );
       let closed = false;
       res.on('close', () => (closed = true));
+      // Backpressure: wait for 'drain', or stop waiting when the client is gone (even if it left already).
+      const drainedOrClosed = () =>
+        new Promise<void>((resolve) => {
+          if (closed) return resolve();
+          const done = () => {
+            res.off('drain', done);
+            res.off('close', done);
+            resolve();
+          };
+          res.on('drain', done);
+          res.on('close', done);
+        });
       try {
         if (!first.done) res.write(first.value);
         for await (const chunk of chunks) {
           if (closed) break; // the client went away: leaving the loop rolls the cursor back
-          if (!res.write(chunk)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+          if (!res.write(chunk)) await drainedOrClosed();
         }
         res.end();
       } catch (err) {
