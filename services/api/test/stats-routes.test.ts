@@ -1,5 +1,6 @@
 import { call, login, seedAgency, seedUser, startTestApi, type TestApi } from './helpers.js';
 import { EVENTS, SITE_A, seedStats } from './fixtures/stats-data.js';
+import * as a from '../src/routes/stats-schemas.js';
 
 // The analytics routes over HTTP on real PostgreSQL: wiring (numbers reach the client), roles, the
 // tenant wall (another agency gets 404 on every stats route), and bad input → 4xx. The numbers
@@ -79,6 +80,35 @@ test.each(ROUTES)(
     expect((await call(t.url, 'GET', `/v1/sites/${ids.siteA}${path}`)).status).toBe(401);
   },
 );
+
+test('answers match the response schemas of the OpenAPI document', async () => {
+  const schemas = {
+    '/stats/events': a.eventPageSchema,
+    '/stats/business-visitors': a.businessVisitorPageSchema,
+    '/stats/sessions-by-day': a.sessionsByDaySchema,
+    '/stats/top-referrers': a.referrerPageSchema,
+    '/stats/utm-campaigns': a.campaignPageSchema,
+    '/stats/overview': a.overviewSchema,
+    '/stats/timeseries': a.timeseriesSchema,
+    '/stats/breakdown/pages': a.breakdownSchema,
+    '/stats/breakdown/entry_pages': a.breakdownSchema,
+    '/stats/realtime': a.realtimeSchema,
+    '/sessions': a.sessionPageSchema,
+    '/sessions/S1': a.sessionEventsSchema,
+    '/companies': a.companyPageSchema,
+    '/companies/acme.example': a.companyDetailSchema,
+  };
+  for (const [path, schema] of Object.entries(schemas)) {
+    const r = await get(
+      `/v1/sites/${ids.siteA}${path}?${R}`
+        .replace('/stats/realtime?' + R, '/stats/realtime')
+        .replace('/sessions/S1?' + R, '/sessions/S1'),
+    );
+    expect([path, r.status]).toEqual([path, 200]);
+    const parsed = schema.safeParse(r.body);
+    expect([path, parsed.success ? 'ok' : parsed.error.issues]).toEqual([path, 'ok']);
+  }
+});
 
 test('the foreign agency reads its own site, and only its own events', async () => {
   const r = await get(`/v1/sites/${ids.siteB}/stats/overview?${R}`, tokens.foreign);
