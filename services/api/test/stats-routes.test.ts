@@ -179,6 +179,15 @@ test('numbers reach the client', async () => {
   expect((await get(`${base}/companies/nobody.example?${R}`)).status).toBe(404);
 });
 
+test('query durations are in beacon_api_query_duration_seconds by endpoint', async () => {
+  await get(`/v1/sites/${ids.siteA}/stats/breakdown/countries?${R}`);
+  const text = await (await fetch(`${t.url}/metrics`)).text();
+  expect(text).toMatch(
+    /beacon_api_query_duration_seconds_count\{[^}]*endpoint="overview"[^}]*source="events"[^}]*\} [1-9]/,
+  );
+  expect(text).toMatch(/beacon_api_query_duration_seconds_count\{[^}]*endpoint="breakdown_countries"/);
+});
+
 test('CSV export is streamed as text/csv', async () => {
   const r = await fetch(`${t.url}/v1/sites/${ids.siteA}/export/events?${R}`, {
     headers: { authorization: `Bearer ${tokens.viewer}` },
