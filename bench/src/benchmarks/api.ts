@@ -14,7 +14,8 @@ import { benchDatabase } from './copy.js';
  * over 13 months for 20 sites (a few big ones, a long tail of 20,000 pages, ~5% business visitors),
  * starts the API as its own process and measures p50/p95 of overview, time series, top referrers, UTM
  * campaigns and business visitors for the biggest site over the last 30 days; each against the
- * equivalent SQL run directly in one psql session (`\timing`) in the same run. The ratio is API ÷ psql.
+ * equivalent SQL run directly with psql (`\timing`, so psql's own start-up is not counted), one API
+ * call and one psql run in turn, in the same run. The ratio is API ÷ psql.
  * The machine is shared: absolute figures are noisy, ratios less so.
  */
 const API_MAIN = fileURLToPath(new URL('../../../services/api/dist/main.js', import.meta.url));
@@ -196,7 +197,7 @@ function directSql(site: string, from: string, to: string): Record<string, strin
 
 export async function apiBench(): Promise<void> {
   const rows = Number(process.env.BENCH_ROWS ?? 2_000_000);
-  const runs = Number(process.env.BENCH_RUNS ?? 20);
+  const runs = Number(process.env.BENCH_RUNS ?? 30);
   const siteIds = Array.from({ length: 20 }, (_, i) => `benchsite${String(i).padStart(3, '0')}`);
   const db = await benchDatabase(siteIds);
   let api: ChildProcess | undefined;
@@ -261,9 +262,14 @@ export async function apiBench(): Promise<void> {
       };
       for (let i = 0; i < 3; i++) await get(); // warm-up: plans, caches, keep-alive connection
       await psqlTimes(db.url, direct[name]!, 3);
+      // Interleaved (one API call, one psql session) so that load from other work on the shared machine
+      // falls on both sides alike.
       const apiMs: number[] = [];
-      for (let i = 0; i < runs; i++) apiMs.push(await get());
-      const psqlMs = await psqlTimes(db.url, direct[name]!, runs);
+      const psqlMs: number[] = [];
+      for (let i = 0; i < runs; i++) {
+        apiMs.push(await get());
+        psqlMs.push((await psqlTimes(db.url, direct[name]!, 2))[1]!); // the 1st warms the new session's caches
+      }
       raw[name] = { api: apiMs, psql: psqlMs };
       for (const p of [50, 95]) {
         const a = p === 50 ? median(apiMs) : percentile(apiMs, 95);
@@ -277,13 +283,23 @@ export async function apiBench(): Promise<void> {
         });
       }
     }
+    // The fixed cost of any authenticated request (token check, no site, no stats query): explains
+    // ratios of cheap questions, where it dominates.
+    const me: number[] = [];
+    for (let i = 0; i < runs + 3; i++) {
+      const t0 = performance.now();
+      const r = await fetch(`${started.url}/v1/me`, { headers: { authorization: `Bearer ${token}` } });
+      await r.arrayBuffer();
+      if (i >= 3) me.push(performance.now() - t0);
+    }
+    figures.push({ name: 'fixed cost: GET /v1/me p50', value: Math.round(median(me) * 10) / 10, unit: 'ms' });
     await report('api', figures, {
       rows,
       runs,
       copy_rows_per_s: Math.round(rows / copySeconds),
       big_site: big,
       big_site_rows_30d: Number(bigRows),
-      note: 'shared 2-core machine: absolute times are noisy; ratio = API time / the same question as direct SQL in one psql session',
+      note: 'shared 2-core machine: absolute times are noisy; ratio = API time / the same question as direct SQL in psql (2nd run of a fresh session)',
       raw,
     });
   } finally {
