@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { apiBench } from './benchmarks/api.js';
 import { copyBench } from './benchmarks/copy.js';
 import { enricherBench } from './benchmarks/enricher.js';
 
@@ -9,6 +10,7 @@ import { enricherBench } from './benchmarks/enricher.js';
 const benchmarks: Record<string, () => Promise<void>> = {
   copy: copyBench,
   enricher: enricherBench,
+  api: apiBench,
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
