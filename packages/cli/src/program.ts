@@ -2,10 +2,14 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '@beacon/config';
 import { MigrationError } from '@beacon/db';
 import { createContext, UserError, type CliContext } from './context.js';
+import { ServiceMissingError } from './serve/services.js';
 import { registerAgency } from './commands/agency.js';
 import { registerConfig } from './commands/config.js';
-import { registerMigrate, runMigrate } from './commands/migrate.js';
+import { registerHealthcheck } from './commands/healthcheck.js';
+import { registerMigrate } from './commands/migrate.js';
+import { registerServe } from './commands/serve.js';
 import { registerSite } from './commands/site.js';
+import { registerStart } from './commands/start.js';
 import { registerStorage } from './commands/storage.js';
 import { registerUser } from './commands/user.js';
 
@@ -25,14 +29,9 @@ export function buildProgram(): { program: Command; context: () => CliContext } 
   registerUser(program, context);
   registerStorage(program, context);
   registerConfig(program);
-  program
-    .command('start')
-    .description('prepare the database and start Beacon')
-    .action(async () => {
-      const c = context();
-      await runMigrate(c, (m) => console.error(m));
-      c.out('database migrated', { migrated: true });
-    });
+  registerServe(program, context);
+  registerStart(program, context);
+  registerHealthcheck(program, context);
   return { program, context };
 }
 
@@ -54,7 +53,7 @@ function reportError(err: unknown): number {
     // commander already printed the message (or the help/version text).
     return err.exitCode === 0 ? 0 : 2;
   }
-  if (err instanceof UserError) {
+  if (err instanceof UserError || err instanceof ServiceMissingError) {
     process.stderr.write(`error: ${err.message}\n`);
     return 1;
   }
