@@ -5,7 +5,9 @@ import { existsSync } from 'node:fs';
 
 const packages = ['config', 'observability', 'schema', 'db', 'queue', 'testkit'];
 // Test roots; one that does not exist yet (a branch without services/) is left out instead of failing.
-const roots = ['packages', 'services', 'bench', 'infra'].filter((d) => existsSync(new URL(`./${d}`, import.meta.url)));
+const roots = ['packages', 'services', 'bench', 'infra'].filter((d) =>
+  existsSync(new URL(`./${d}`, import.meta.url)),
+);
 
 /** @type {import('jest').Config} */
 export default {

@@ -14,7 +14,9 @@ interface Service {
   healthcheck?: { test?: string[]; disable?: boolean };
   stop_grace_period?: string;
 }
-const compose = yamlDoc<{ services: Record<string, Service>; volumes: Record<string, unknown> }>('docker-compose.yml');
+const compose = yamlDoc<{ services: Record<string, Service>; volumes: Record<string, unknown> }>(
+  'docker-compose.yml',
+);
 const services = compose.services;
 const defaults = parseConfig({});
 const beacon = ['migrate', 'collector', 'enricher', 'writer', 'api'];
@@ -42,7 +44,8 @@ describe('docker-compose.yml', () => {
     const images = new Set(beacon.map((n) => services[n]!.image));
     expect(images.size).toBe(1);
     expect(services.migrate!.command).toEqual(['migrate']);
-    for (const n of ['collector', 'enricher', 'writer', 'api']) expect(services[n]!.command).toEqual(['serve', n]);
+    for (const n of ['collector', 'enricher', 'writer', 'api'])
+      expect(services[n]!.command).toEqual(['serve', n]);
   });
 
   it('has only depends_on targets that exist, with conditions the targets can meet', () => {
@@ -73,7 +76,14 @@ describe('docker-compose.yml', () => {
       const svc = services[name]!;
       expect(svc.environment![env]).toBe(String(port));
       for (const p of svc.ports ?? []) expect(p.split(':').pop()).toBe(String(port));
-      expect(svc.healthcheck!.test).toEqual(['CMD', 'node', '/app/packages/cli/dist/main.js', 'healthcheck', name, '--ready']);
+      expect(svc.healthcheck!.test).toEqual([
+        'CMD',
+        'node',
+        '/app/packages/cli/dist/main.js',
+        'healthcheck',
+        name,
+        '--ready',
+      ]);
     }
     expect(services.collector!.ports).toEqual([`${defaults.collector.port}:${defaults.collector.port}`]);
     expect(services.api!.ports).toEqual([`${defaults.api.port}:${defaults.api.port}`]);
@@ -102,7 +112,10 @@ describe('docker-compose.yml', () => {
     // Without the plugin (this build machine: `docker: unknown command: docker compose`) only this
     // assertion is left out; the structural checks above ran either way.
     if (!available) return;
-    const r = spawnSync('docker', ['compose', '-f', 'docker-compose.yml', 'config', '--quiet'], { cwd: repoRoot, encoding: 'utf8' });
+    const r = spawnSync('docker', ['compose', '-f', 'docker-compose.yml', 'config', '--quiet'], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+    });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
   });

@@ -15,7 +15,9 @@ describe('infra files parse', () => {
         'infra/k8s/base/kustomization.yaml',
       ]),
     );
-    expect(jsonFiles).toEqual(expect.arrayContaining(['infra/grafana/dashboards/beacon.json', 'infra/metrics-catalogue.json']));
+    expect(jsonFiles).toEqual(
+      expect.arrayContaining(['infra/grafana/dashboards/beacon.json', 'infra/metrics-catalogue.json']),
+    );
   });
 
   it.each(yamlFiles)('%s is valid YAML without duplicate keys', (f) => {
@@ -28,7 +30,11 @@ describe('infra files parse', () => {
 
   it('the YAML check catches a duplicate key and the PromQL reader finds names', () => {
     // The helpers must be able to fail, or the checks above prove nothing.
-    expect(promqlSelectors('sum by (le) (rate(a_bucket{x="1", y=~"z"}[$__rate_interval])) / ignoring(q) b > 0.5 and up')).toEqual([
+    expect(
+      promqlSelectors(
+        'sum by (le) (rate(a_bucket{x="1", y=~"z"}[$__rate_interval])) / ignoring(q) b > 0.5 and up',
+      ),
+    ).toEqual([
       { metric: 'a_bucket', labels: ['x', 'y'] },
       { metric: 'b', labels: [] },
       { metric: 'up', labels: [] },
@@ -50,7 +56,9 @@ describe('Dockerfile', () => {
     const runtime = df.slice(df.lastIndexOf('\nFROM '));
     expect(runtime).toMatch(/^USER node$/m);
     expect(runtime).toMatch(/^ENTRYPOINT \["node", "\/app\/packages\/cli\/dist\/main\.js"\]$/m);
-    expect(runtime).toMatch(/^HEALTHCHECK .*\n\s+CMD \["node", "\/app\/packages\/cli\/dist\/main\.js", "healthcheck"\]$/m);
+    expect(runtime).toMatch(
+      /^HEALTHCHECK .*\n\s+CMD \["node", "\/app\/packages\/cli\/dist\/main\.js", "healthcheck"\]$/m,
+    );
     // Runtime stage has no compiler and no pnpm store.
     expect(runtime).not.toMatch(/corepack|pnpm install|tsc/);
   });

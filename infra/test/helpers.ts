@@ -70,7 +70,19 @@ export function knownSeries(c: Catalogue): Map<string, CatalogueMetric | undefin
 }
 
 const PROMQL_WORDS = new Set([
-  'by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'bool', 'and', 'or', 'unless', 'offset', 'inf', 'nan',
+  'by',
+  'without',
+  'on',
+  'ignoring',
+  'group_left',
+  'group_right',
+  'bool',
+  'and',
+  'or',
+  'unless',
+  'offset',
+  'inf',
+  'nan',
 ]);
 
 /**
@@ -82,11 +94,14 @@ export function promqlSelectors(expr: string): { metric: string; labels: string[
   let e = expr.replace(/\$__\w+|\$\w+/g, '1m');
   // Label matchers first, remembered per metric.
   const selectors: { metric: string; labels: string[] }[] = [];
-  e = e.replace(/([a-zA-Z_:][a-zA-Z0-9_:]*)?\s*\{([^}]*)\}/g, (_m, metric: string | undefined, body: string) => {
-    const labels = [...body.matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)/g)].map((x) => x[1]!);
-    if (metric) selectors.push({ metric, labels });
-    return metric ? ` ${metric} ` : ' ';
-  });
+  e = e.replace(
+    /([a-zA-Z_:][a-zA-Z0-9_:]*)?\s*\{([^}]*)\}/g,
+    (_m, metric: string | undefined, body: string) => {
+      const labels = [...body.matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)/g)].map((x) => x[1]!);
+      if (metric) selectors.push({ metric, labels });
+      return metric ? ` ${metric} ` : ' ';
+    },
+  );
   e = e.replace(/"(?:[^"\\]|\\.)*"/g, ' ');
   e = e.replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, ' ');
   e = e.replace(/\[[^\]]*\]/g, ' ');
@@ -106,6 +121,12 @@ export function promqlSelectors(expr: string): { metric: string; labels: string[
 export function unknownLabels(sel: { metric: string; labels: string[] }, c: Catalogue): string[] {
   const m = knownSeries(c).get(sel.metric);
   if (!m) return [];
-  const allowed = new Set([...m.labels, 'service', 'job', 'instance', ...(sel.metric.endsWith('_bucket') ? ['le'] : [])]);
+  const allowed = new Set([
+    ...m.labels,
+    'service',
+    'job',
+    'instance',
+    ...(sel.metric.endsWith('_bucket') ? ['le'] : []),
+  ]);
   return sel.labels.filter((l) => !allowed.has(l));
 }

@@ -8,7 +8,16 @@ import { repoRoot, yamlDoc, yamlDocs } from './helpers.js';
 
 // Real: the kustomize base as YAML, packages/config defaults, and (last block) BullMQ on the
 // machine's Redis under a unique prefix, to check the key KEDA counts.
-type Obj = { apiVersion: string; kind: string; metadata: { name: string; labels?: Record<string, string> }; spec: any; data?: any };
+// Manifests are untyped YAML trees; the assertions below are the schema.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Tree = any;
+type Obj = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; labels?: Record<string, string> };
+  spec: Tree;
+  data?: Tree;
+};
 const base = 'infra/k8s/base';
 const kustomization = yamlDoc<{ resources: string[]; namespace: string }>(`${base}/kustomization.yaml`);
 const objects = kustomization.resources.flatMap((r) => yamlDocs(`${base}/${r}`) as Obj[]);
@@ -25,49 +34,58 @@ const opsPort: Record<string, number> = {
 describe('kubernetes base', () => {
   it('lists only files that exist, and has one Deployment per service plus the migrate Job', () => {
     for (const r of kustomization.resources) expect(existsSync(`${repoRoot}${base}/${r}`)).toBe(true);
-    expect(byKind('Deployment').map((d) => d.metadata.name).sort()).toEqual([
-      'beacon-api',
-      'beacon-collector',
-      'beacon-enricher',
-      'beacon-writer',
-    ]);
+    expect(
+      byKind('Deployment')
+        .map((d) => d.metadata.name)
+        .sort(),
+    ).toEqual(['beacon-api', 'beacon-collector', 'beacon-enricher', 'beacon-writer']);
     const job = byKind('Job')[0]!;
     expect(job.spec.template.spec.containers[0].args).toEqual(['migrate']);
   });
 
-  it.each(Object.keys(opsPort))('%s: serve command, probes on /healthz and /readyz of its port, resources, non-root', (svc) => {
-    const d = byKind('Deployment').find((x) => x.metadata.name === `beacon-${svc}`)!;
-    const pod = d.spec.template.spec;
-    const c = pod.containers[0];
-    expect(c.args).toEqual(['serve', svc]);
-    const port = c.ports.find((p: { name: string }) => p.name === c.readinessProbe.httpGet.port);
-    expect(port.containerPort).toBe(opsPort[svc]);
-    expect(c.readinessProbe.httpGet.path).toBe('/readyz');
-    expect(c.livenessProbe.httpGet.path).toBe('/healthz');
-    expect(c.livenessProbe.httpGet.port).toBe(port.name);
-    expect(c.resources.requests.cpu).toBeDefined();
-    expect(c.resources.requests.memory).toBeDefined();
-    expect(c.resources.limits.memory).toBeDefined();
-    expect(pod.securityContext.runAsNonRoot).toBe(true);
-    expect(c.envFrom.map((e: any) => e.configMapRef?.name ?? e.secretRef?.name)).toEqual(['beacon-config', 'beacon-secrets']);
-    // The pod's own shutdown deadline plus the preStop pause fits in the grace period.
-    const preStop = Number(c.lifecycle.preStop.exec.command[1]);
-    expect(Number(config.data.SHUTDOWN_TIMEOUT_MS) / 1000 + preStop).toBeLessThan(pod.terminationGracePeriodSeconds);
-    // Selector, Service and PDB all select these pods.
-    const labels = d.spec.template.metadata.labels;
-    expect(d.spec.selector.matchLabels).toEqual(labels);
-    const svcObj = byKind('Service').find((s) => s.metadata.name === `beacon-${svc}`)!;
-    expect(svcObj.spec.selector).toEqual(labels);
-    const pdb = byKind('PodDisruptionBudget').find((p) => p.metadata.name === `beacon-${svc}`)!;
-    expect(pdb.spec.selector.matchLabels).toEqual(labels);
-  });
+  it.each(Object.keys(opsPort))(
+    '%s: serve command, probes on /healthz and /readyz of its port, resources, non-root',
+    (svc) => {
+      const d = byKind('Deployment').find((x) => x.metadata.name === `beacon-${svc}`)!;
+      const pod = d.spec.template.spec;
+      const c = pod.containers[0];
+      expect(c.args).toEqual(['serve', svc]);
+      const port = c.ports.find((p: { name: string }) => p.name === c.readinessProbe.httpGet.port);
+      expect(port.containerPort).toBe(opsPort[svc]);
+      expect(c.readinessProbe.httpGet.path).toBe('/readyz');
+      expect(c.livenessProbe.httpGet.path).toBe('/healthz');
+      expect(c.livenessProbe.httpGet.port).toBe(port.name);
+      expect(c.resources.requests.cpu).toBeDefined();
+      expect(c.resources.requests.memory).toBeDefined();
+      expect(c.resources.limits.memory).toBeDefined();
+      expect(pod.securityContext.runAsNonRoot).toBe(true);
+      expect(c.envFrom.map((e: Tree) => e.configMapRef?.name ?? e.secretRef?.name)).toEqual([
+        'beacon-config',
+        'beacon-secrets',
+      ]);
+      // The pod's own shutdown deadline plus the preStop pause fits in the grace period.
+      const preStop = Number(c.lifecycle.preStop.exec.command[1]);
+      expect(Number(config.data.SHUTDOWN_TIMEOUT_MS) / 1000 + preStop).toBeLessThan(
+        pod.terminationGracePeriodSeconds,
+      );
+      // Selector, Service and PDB all select these pods.
+      const labels = d.spec.template.metadata.labels;
+      expect(d.spec.selector.matchLabels).toEqual(labels);
+      const svcObj = byKind('Service').find((s) => s.metadata.name === `beacon-${svc}`)!;
+      expect(svcObj.spec.selector).toEqual(labels);
+      const pdb = byKind('PodDisruptionBudget').find((p) => p.metadata.name === `beacon-${svc}`)!;
+      expect(pdb.spec.selector.matchLabels).toEqual(labels);
+    },
+  );
 
   it('the secret example carries what every service needs', () => {
     const secret = byKind('Secret').find((s) => s.metadata.name === 'beacon-secrets')!;
     const data = (secret as unknown as { stringData: Record<string, string> }).stringData;
     expect(Object.keys(data)).toEqual(expect.arrayContaining(['DATABASE_URL', 'REDIS_URL']));
     // Every value parses with packages/config (so the example is at least well-formed).
-    expect(() => parseConfig({ ...config.data, DATABASE_URL: data.DATABASE_URL, REDIS_URL: data.REDIS_URL })).not.toThrow();
+    expect(() =>
+      parseConfig({ ...config.data, DATABASE_URL: data.DATABASE_URL, REDIS_URL: data.REDIS_URL }),
+    ).not.toThrow();
   });
 
   it('autoscales collector and api on CPU', () => {
@@ -83,7 +101,9 @@ describe('kubernetes base', () => {
   it('autoscales enricher and writer with KEDA on the wait list of their queue', () => {
     const scaled = byKind('ScaledObject');
     const prefix = config.data.QUEUE_PREFIX;
-    const lists = Object.fromEntries(scaled.map((s) => [s.spec.scaleTargetRef.name, s.spec.triggers[0].metadata.listName]));
+    const lists = Object.fromEntries(
+      scaled.map((s) => [s.spec.scaleTargetRef.name, s.spec.triggers[0].metadata.listName]),
+    );
     expect(lists).toEqual({
       'beacon-enricher': `${prefix}:${QUEUE_HITS}:wait`,
       'beacon-writer': `${prefix}:${QUEUE_EVENTS}:wait`,

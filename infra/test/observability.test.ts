@@ -12,10 +12,13 @@ interface Panel {
   datasource?: { uid: string };
   targets?: { expr: string }[];
 }
-const dashboard = JSON.parse(read('infra/grafana/dashboards/beacon.json')) as { uid: string; panels: Panel[] };
-const rules = yamlDoc<{ groups: { rules: { alert: string; expr: string; labels: { severity: string } }[] }[] }>(
-  'infra/prometheus/alerts.yml',
-).groups.flatMap((g) => g.rules);
+const dashboard = JSON.parse(read('infra/grafana/dashboards/beacon.json')) as {
+  uid: string;
+  panels: Panel[];
+};
+const rules = yamlDoc<{
+  groups: { rules: { alert: string; expr: string; labels: { severity: string } }[] }[];
+}>('infra/prometheus/alerts.yml').groups.flatMap((g) => g.rules);
 
 const BRIEF_NAMES = [
   'beacon_http_request_duration_seconds',
@@ -56,12 +59,15 @@ describe('metrics catalogue', () => {
   it('lists only Node default metrics that createRegistry really exports', async () => {
     const registry = createRegistry('catalogue-test');
     const exported = new Set((await registry.getMetricsAsJSON()).map((m) => m.name));
-    for (const n of cat.nodeDefaults.names) expect({ n, exported: exported.has(n) }).toEqual({ n, exported: true });
+    for (const n of cat.nodeDefaults.names)
+      expect({ n, exported: exported.has(n) }).toEqual({ n, exported: true });
   });
 });
 
 describe('Grafana dashboard', () => {
-  const targets = dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => ({ panel: p.title, expr: t.expr })));
+  const targets = dashboard.panels.flatMap((p) =>
+    (p.targets ?? []).map((t) => ({ panel: p.title, expr: t.expr })),
+  );
 
   it('uses only metric names and labels from the catalogue', () => {
     expect(targets.length).toBeGreaterThan(20);
@@ -69,7 +75,11 @@ describe('Grafana dashboard', () => {
       const sels = promqlSelectors(t.expr);
       expect(sels.length).toBeGreaterThan(0);
       for (const s of sels) {
-        expect({ panel: t.panel, metric: s.metric, known: known.has(s.metric) }).toEqual({ panel: t.panel, metric: s.metric, known: true });
+        expect({ panel: t.panel, metric: s.metric, known: known.has(s.metric) }).toEqual({
+          panel: t.panel,
+          metric: s.metric,
+          known: true,
+        });
         expect({ panel: t.panel, metric: s.metric, unknownLabels: unknownLabels(s, cat) }).toEqual({
           panel: t.panel,
           metric: s.metric,
@@ -80,7 +90,11 @@ describe('Grafana dashboard', () => {
   });
 
   it('has the panels operators asked for, on the provisioned datasource', () => {
-    const used = new Set(targets.flatMap((t) => promqlSelectors(t.expr).map((s) => s.metric.replace(/_(bucket|sum|count)$/, ''))));
+    const used = new Set(
+      targets.flatMap((t) =>
+        promqlSelectors(t.expr).map((s) => s.metric.replace(/_(bucket|sum|count)$/, '')),
+      ),
+    );
     for (const m of [
       'beacon_collector_hits_total', // ingest rate
       'beacon_collector_rejected_total', // rejects by reason
@@ -93,9 +107,12 @@ describe('Grafana dashboard', () => {
       'beacon_api_query_duration_seconds', // API latency
     ])
       expect({ m, used: used.has(m) }).toEqual({ m, used: true });
-    const ds = yamlDoc<{ datasources: { uid: string }[] }>('infra/grafana/provisioning/datasources/prometheus.yml');
+    const ds = yamlDoc<{ datasources: { uid: string }[] }>(
+      'infra/grafana/provisioning/datasources/prometheus.yml',
+    );
     const uids = new Set(ds.datasources.map((d) => d.uid));
-    for (const p of dashboard.panels.filter((x) => x.type !== 'row')) expect(uids.has(p.datasource!.uid)).toBe(true);
+    for (const p of dashboard.panels.filter((x) => x.type !== 'row'))
+      expect(uids.has(p.datasource!.uid)).toBe(true);
   });
 });
 
@@ -103,7 +120,11 @@ describe('Prometheus', () => {
   it('alert rules use only catalogue names and cover the agreed alerts', () => {
     for (const r of rules)
       for (const s of promqlSelectors(r.expr)) {
-        expect({ alert: r.alert, metric: s.metric, known: known.has(s.metric) }).toEqual({ alert: r.alert, metric: s.metric, known: true });
+        expect({ alert: r.alert, metric: s.metric, known: known.has(s.metric) }).toEqual({
+          alert: r.alert,
+          metric: s.metric,
+          known: true,
+        });
         expect(unknownLabels(s, cat)).toEqual([]);
       }
     expect(rules.map((r) => r.alert)).toEqual(
@@ -116,13 +137,19 @@ describe('Prometheus', () => {
         'BeaconRedisMemoryHigh',
       ]),
     );
-    expect(rules.find((r) => r.alert === 'BeaconFreshnessSlow')!.expr).toMatch(/histogram_quantile\(0\.95,[\s\S]*> 5\s*$/);
+    expect(rules.find((r) => r.alert === 'BeaconFreshnessSlow')!.expr).toMatch(
+      /histogram_quantile\(0\.95,[\s\S]*> 5\s*$/,
+    );
     for (const r of rules) expect(['warning', 'critical']).toContain(r.labels.severity);
   });
 
   it('every alert is explained in docs/operations.md', () => {
     const doc = read('docs/operations.md');
-    for (const r of rules) expect({ alert: r.alert, documented: doc.includes(`\`${r.alert}\``) }).toEqual({ alert: r.alert, documented: true });
+    for (const r of rules)
+      expect({ alert: r.alert, documented: doc.includes(`\`${r.alert}\``) }).toEqual({
+        alert: r.alert,
+        documented: true,
+      });
   });
 
   it('scrapes all four services on their default ports, and loads the rules', async () => {
@@ -130,7 +157,11 @@ describe('Prometheus', () => {
     const d = parseConfig({});
     const prom = yamlDoc<{
       rule_files: string[];
-      scrape_configs: { job_name: string; dns_sd_configs?: { names: string[]; port: number }[]; static_configs?: { targets: string[] }[] }[];
+      scrape_configs: {
+        job_name: string;
+        dns_sd_configs?: { names: string[]; port: number }[];
+        static_configs?: { targets: string[] }[];
+      }[];
     }>('infra/prometheus/prometheus.yml');
     const target = (job: string) => {
       const j = prom.scrape_configs.find((s) => s.job_name === job)!;
@@ -142,6 +173,7 @@ describe('Prometheus', () => {
     expect(target('beacon-api')).toBe(`api:${d.api.port}`);
     expect(prom.rule_files).toEqual(['/etc/prometheus/alerts.yml']);
     // BeaconServiceDown matches these job names.
-    for (const j of prom.scrape_configs.filter((s) => s.job_name.startsWith('beacon'))) expect(j.job_name).toMatch(/^beacon-.*$/);
+    for (const j of prom.scrape_configs.filter((s) => s.job_name.startsWith('beacon')))
+      expect(j.job_name).toMatch(/^beacon-.*$/);
   });
 });

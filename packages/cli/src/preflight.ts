@@ -23,7 +23,11 @@ export class DependencyDownError extends UserError {
  * a refused connection, an unknown host, a timeout or a rejected login is reported with how to fix it.
  */
 export async function checkPostgres(url: string, timeoutMs = 3_000): Promise<void> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs, application_name: 'beacon-start' });
+  const client = new pg.Client({
+    connectionString: url,
+    connectionTimeoutMillis: timeoutMs,
+    application_name: 'beacon-start',
+  });
   client.on('error', () => undefined);
   try {
     await client.connect();

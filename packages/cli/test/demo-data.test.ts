@@ -33,14 +33,18 @@ describe('ensureDemoData', () => {
     expect(first.password).toHaveLength(16);
 
     // What is stored: a usable login (bcrypt hash of the printed password), an admin, the key's hash.
-    const user = (await db.pool.query('SELECT * FROM dashboard_users WHERE email = $1', [DEMO.adminEmail])).rows[0];
+    const user = (await db.pool.query('SELECT * FROM dashboard_users WHERE email = $1', [DEMO.adminEmail]))
+      .rows[0];
     expect(user.role).toBe('admin');
     expect(user.agency_id).toBe(first.agency.id);
     expect(await bcrypt.compare(first.password!, user.password_hash)).toBe(true);
-    const agency = (await db.pool.query('SELECT api_key, api_key_prefix FROM agencies WHERE id = $1', [first.agency.id])).rows[0];
+    const agency = (
+      await db.pool.query('SELECT api_key, api_key_prefix FROM agencies WHERE id = $1', [first.agency.id])
+    ).rows[0];
     expect(first.apiKey!.startsWith(`${agency.api_key_prefix}_`)).toBe(true);
     expect(await bcrypt.compare(first.apiKey!, agency.api_key)).toBe(true);
-    const site = (await db.pool.query('SELECT config, agency_id FROM sites WHERE id = $1', [first.site.id])).rows[0];
+    const site = (await db.pool.query('SELECT config, agency_id FROM sites WHERE id = $1', [first.site.id]))
+      .rows[0];
     expect(site.agency_id).toBe(first.agency.id);
     expect(parseSiteConfig(site.config).allowed_origins).toEqual(['localhost', '127.0.0.1']);
     expect(await counts()).toEqual({ agencies: 1, sites: 1, users: 1 });

@@ -13,16 +13,22 @@ const config = parseConfig({});
 
 describe('loading services by package name', () => {
   it('names the missing package and how to get it', async () => {
-    const err = await loadService({ name: 'collector', pkg: '@beacon/no-such-service', exportName: 'startCollector' }).catch(
-      (e: unknown) => e,
-    );
+    const err = await loadService({
+      name: 'collector',
+      pkg: '@beacon/no-such-service',
+      exportName: 'startCollector',
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ServiceMissingError);
-    expect((err as Error).message).toMatch(/collector service is not installed: package @beacon\/no-such-service/);
+    expect((err as Error).message).toMatch(
+      /collector service is not installed: package @beacon\/no-such-service/,
+    );
     expect((err as Error).message).toMatch(/pnpm install && pnpm build/);
   });
 
   it('rejects a package that lacks the start function', async () => {
-    const err = await loadService({ name: 'x', pkg: 'node:os', exportName: 'startX' }).catch((e: unknown) => e);
+    const err = await loadService({ name: 'x', pkg: 'node:os', exportName: 'startX' }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(ServiceMissingError);
     expect((err as Error).message).toMatch(/does not export a function startX/);
   });
@@ -36,7 +42,12 @@ describe('loading services by package name', () => {
   });
 
   it('knows the four services and starts consumers before the collector', () => {
-    expect(Object.values(SERVICES).map((s) => s.exportName)).toEqual(['startCollector', 'startEnricher', 'startWriter', 'startApi']);
+    expect(Object.values(SERVICES).map((s) => s.exportName)).toEqual([
+      'startCollector',
+      'startEnricher',
+      'startWriter',
+      'startApi',
+    ]);
     expect([...START_ORDER].sort()).toEqual(['api', 'collector', 'enricher', 'writer']);
     expect(START_ORDER[START_ORDER.length - 1]).toBe('collector');
   });
@@ -62,18 +73,26 @@ describe('startServices / closeWithin', () => {
 
   it('starts in order and closes all', async () => {
     const mods: Record<string, unknown> = { A: fake('A'), B: fake('B') };
-    const running = await startServices([spec('A'), spec('B')], config, { log, importer: async (p) => mods[p] });
+    const running = await startServices([spec('A'), spec('B')], config, {
+      log,
+      importer: async (p) => mods[p],
+    });
     expect(running.map((r) => r.name)).toEqual(['A', 'B']);
     const report = await closeWithin(running, 5_000, log);
-    expect(report).toEqual({ clean: true, closed: expect.arrayContaining(['A', 'B']), failed: [], timedOut: [] });
+    expect(report).toEqual({
+      clean: true,
+      closed: expect.arrayContaining(['A', 'B']),
+      failed: [],
+      timedOut: [],
+    });
     expect(events.sort()).toEqual(['close A', 'close B', 'start A', 'start B']);
   });
 
   it('closes what started when a later service fails to start', async () => {
     const mods: Record<string, unknown> = { A: fake('A'), B: fake('B', { failStart: true }) };
-    await expect(startServices([spec('A'), spec('B')], config, { log, importer: async (p) => mods[p] })).rejects.toThrow(
-      'B cannot bind',
-    );
+    await expect(
+      startServices([spec('A'), spec('B')], config, { log, importer: async (p) => mods[p] }),
+    ).rejects.toThrow('B cannot bind');
     expect(events).toEqual(['start A', 'close A']);
   });
 

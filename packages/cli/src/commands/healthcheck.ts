@@ -35,7 +35,9 @@ async function probe(port: number, path: string): Promise<boolean> {
 export function registerHealthcheck(program: Command, ctx: () => CliContext): void {
   program
     .command('healthcheck')
-    .description('exit 0 when a local service answers /healthz (or /readyz with --ready); for container health checks')
+    .description(
+      'exit 0 when a local service answers /healthz (or /readyz with --ready); for container health checks',
+    )
     .argument('[service]', `${SERVICE_NAMES.join(', ')}; default: any of them`)
     .option('--ready', 'check /readyz (dependencies answer) instead of /healthz (process alive)')
     .action(async (service: string | undefined, opts: { ready?: boolean }) => {
@@ -46,6 +48,8 @@ export function registerHealthcheck(program: Command, ctx: () => CliContext): vo
       const names = service ? [service] : SERVICE_NAMES;
       const results = await Promise.all(names.map((n) => probe(opsPort(config, n), path)));
       if (!results.some(Boolean))
-        throw new UserError(`${names.join('/')} did not answer ${path} on 127.0.0.1:${names.map((n) => opsPort(config, n)).join('/')}`);
+        throw new UserError(
+          `${names.join('/')} did not answer ${path} on 127.0.0.1:${names.map((n) => opsPort(config, n)).join('/')}`,
+        );
     });
 }

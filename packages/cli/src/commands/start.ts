@@ -19,7 +19,9 @@ import { runMigrate } from './migrate.js';
 export function registerStart(program: Command, ctx: () => CliContext): void {
   program
     .command('start')
-    .description('check PostgreSQL and Redis, migrate, create demo data if missing, run all four services and a demo page')
+    .description(
+      'check PostgreSQL and Redis, migrate, create demo data if missing, run all four services and a demo page',
+    )
     .option('--no-demo', 'skip the demo agency, site, user and page')
     .action(async (opts: { demo: boolean }) => {
       const c = ctx();
@@ -38,45 +40,48 @@ export function registerStart(program: Command, ctx: () => CliContext): void {
       for (const spec of specs) await loadService(spec);
       await runMigrate(c, say);
       const demo = opts.demo
-        ? await ensureDemoData(c.pool(), { collectorUrl: config.collector.publicUrl, origins: ['localhost', '127.0.0.1'] })
+        ? await ensureDemoData(c.pool(), {
+            collectorUrl: config.collector.publicUrl,
+            origins: ['localhost', '127.0.0.1'],
+          })
         : undefined;
       if (demo?.password)
-        say(`created the demo: login ${demo.login.email}, password ${demo.password} (shown once, repeated below when all is up)`);
+        say(
+          `created the demo: login ${demo.login.email}, password ${demo.password} (shown once, repeated below when all is up)`,
+        );
       await c.close();
 
       const log = createLogger('beacon', config.core.logLevel);
-      await serveUntilSignal(
-        specs,
-        config,
-        {
-          log,
-          shutdownTimeoutMs: config.ops.shutdownTimeoutMs,
-          onReady: async (running) => {
-            const port = (name: string, fallback: number) => running.find((r) => r.name === name)?.handle.port ?? fallback;
-            const apiUrl = `http://localhost:${port('api', config.api.port)}/`;
-            const extra: Running[] = [];
-            let pageUrl: string | undefined;
-            if (demo) {
-              const page = await startDemoPage({
-                host: config.ops.demoHost,
-                port: config.ops.demoPort,
-                snippet: demo.snippet,
-                dashboardUrl: apiUrl,
-              });
-              extra.push({ name: 'demo page', handle: page });
-              pageUrl = page.url;
-            }
-            process.stdout.write(banner({ demo, pageUrl, apiUrl, collectorUrl: config.collector.publicUrl }));
-            return extra;
-          },
+      await serveUntilSignal(specs, config, {
+        log,
+        shutdownTimeoutMs: config.ops.shutdownTimeoutMs,
+        onReady: async (running) => {
+          const port = (name: string, fallback: number) =>
+            running.find((r) => r.name === name)?.handle.port ?? fallback;
+          const apiUrl = `http://localhost:${port('api', config.api.port)}/`;
+          const extra: Running[] = [];
+          let pageUrl: string | undefined;
+          if (demo) {
+            const page = await startDemoPage({
+              host: config.ops.demoHost,
+              port: config.ops.demoPort,
+              snippet: demo.snippet,
+              dashboardUrl: apiUrl,
+            });
+            extra.push({ name: 'demo page', handle: page });
+            pageUrl = page.url;
+          }
+          process.stdout.write(banner({ demo, pageUrl, apiUrl, collectorUrl: config.collector.publicUrl }));
+          return extra;
         },
-      );
+      });
     });
 }
 
 function banner(b: { demo?: DemoData; pageUrl?: string; apiUrl: string; collectorUrl: string }): string {
   const lines = ['', 'Beacon is running.'];
-  if (b.pageUrl) lines.push(`  Demo page:  ${b.pageUrl}   (open it and click around: each page view is tracked)`);
+  if (b.pageUrl)
+    lines.push(`  Demo page:  ${b.pageUrl}   (open it and click around: each page view is tracked)`);
   lines.push(`  Dashboard:  ${b.apiUrl}`);
   if (b.demo) {
     lines.push(`  Login:      ${b.demo.login.email}`);
@@ -85,8 +90,11 @@ function banner(b: { demo?: DemoData; pageUrl?: string; apiUrl: string; collecto
         ? `  Password:   ${b.demo.password}   (shown this once: only its hash is stored)`
         : '  Password:   the one printed when the demo was first created',
     );
-    if (b.demo.apiKey) lines.push(`  API key:    ${b.demo.apiKey}   (agency "${b.demo.agency.name}", shown this once)`);
-    lines.push(`  Site:       ${b.demo.site.name} (script_id ${b.demo.site.script_id}); its snippet, for any page:`);
+    if (b.demo.apiKey)
+      lines.push(`  API key:    ${b.demo.apiKey}   (agency "${b.demo.agency.name}", shown this once)`);
+    lines.push(
+      `  Site:       ${b.demo.site.name} (script_id ${b.demo.site.script_id}); its snippet, for any page:`,
+    );
     lines.push(`    ${b.demo.snippet}`);
   }
   lines.push(`  Collector:  ${b.collectorUrl}`, '', 'Press Ctrl-C to stop.', '');

@@ -91,7 +91,14 @@ export async function ensureDemoData(pool: Pool, opts: DemoOptions): Promise<Dem
     const user = (await client.query(demoSql.findUser, [DEMO.adminEmail])).rows[0];
     if (!user) {
       password = newPassword();
-      await client.query(adminSql.insertUser, [agency.id, DEMO.adminEmail, await hashPassword(password), 'admin', 'Demo', 'Admin']);
+      await client.query(adminSql.insertUser, [
+        agency.id,
+        DEMO.adminEmail,
+        await hashPassword(password),
+        'admin',
+        'Demo',
+        'Admin',
+      ]);
       created.user = true;
     }
     await client.query('COMMIT');

@@ -30,7 +30,10 @@ function escapeHtml(v: string): string {
   return v.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
-export function renderDemoPage(path: string, opts: Pick<DemoPageOptions, 'snippet' | 'dashboardUrl'>): string | undefined {
+export function renderDemoPage(
+  path: string,
+  opts: Pick<DemoPageOptions, 'snippet' | 'dashboardUrl'>,
+): string | undefined {
   const page = PAGES[path];
   if (!page) return undefined;
   const nav = [

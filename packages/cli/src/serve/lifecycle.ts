@@ -50,7 +50,11 @@ export interface CloseReport {
  * taken back by BullMQ's stalled-job check and retried, and the writer's inserts are idempotent, so
  * exiting late loses nothing that exiting on time would keep.
  */
-export async function closeWithin(running: readonly Running[], timeoutMs: number, log: Logger): Promise<CloseReport> {
+export async function closeWithin(
+  running: readonly Running[],
+  timeoutMs: number,
+  log: Logger,
+): Promise<CloseReport> {
   const report: CloseReport = { clean: true, closed: [], failed: [], timedOut: [] };
   const pending = new Set(running.map((r) => r.name));
   let timer: NodeJS.Timeout | undefined;
@@ -75,7 +79,10 @@ export async function closeWithin(running: readonly Running[], timeoutMs: number
   clearTimeout(timer);
   if (outcome === 'timeout') {
     report.timedOut = [...pending];
-    log.error({ services: report.timedOut, timeoutMs }, 'shutdown deadline passed; exiting without waiting for them');
+    log.error(
+      { services: report.timedOut, timeoutMs },
+      'shutdown deadline passed; exiting without waiting for them',
+    );
   }
   report.clean = report.failed.length === 0 && report.timedOut.length === 0;
   return report;

@@ -21,7 +21,11 @@ export interface ServeOptions {
  * The signal listener is installed before anything starts, so a Ctrl-C during start-up still closes
  * whatever has started instead of killing it half-way.
  */
-export async function serveUntilSignal(specs: readonly ServiceSpec[], config: Config, opts: ServeOptions): Promise<void> {
+export async function serveUntilSignal(
+  specs: readonly ServiceSpec[],
+  config: Config,
+  opts: ServeOptions,
+): Promise<void> {
   const signal = waitForShutdownSignal(opts.log);
   // An exception nobody caught leaves a service in an unknown state: log it and exit fast, and let
   // the supervisor (compose restart policy, Kubernetes) start a clean process.

@@ -57,7 +57,10 @@ export async function loadService(
     const e = err as NodeJS.ErrnoException;
     // Only "this package is absent" becomes the friendly message; an error inside the service's own
     // module (a missing dependency of the service, a syntax error) is rethrown as it is.
-    if ((e.code === 'ERR_MODULE_NOT_FOUND' || e.code === 'MODULE_NOT_FOUND') && e.message.includes(`'${spec.pkg}'`))
+    if (
+      (e.code === 'ERR_MODULE_NOT_FOUND' || e.code === 'MODULE_NOT_FOUND') &&
+      e.message.includes(`'${spec.pkg}'`)
+    )
       throw new ServiceMissingError(
         `the ${spec.name} service is not installed: package ${spec.pkg} cannot be found from the CLI.\n` +
           `  In a checkout: pnpm install && pnpm build (the workspace must contain services/${spec.name}).\n` +
@@ -67,6 +70,8 @@ export async function loadService(
   }
   const start = (mod as Record<string, unknown>)[spec.exportName];
   if (typeof start !== 'function')
-    throw new ServiceMissingError(`package ${spec.pkg} does not export a function ${spec.exportName}(config, overrides?)`);
+    throw new ServiceMissingError(
+      `package ${spec.pkg} does not export a function ${spec.exportName}(config, overrides?)`,
+    );
   return start as StartFn;
 }
