@@ -130,3 +130,19 @@ export function unknownLabels(sel: { metric: string; labels: string[] }, c: Cata
   ]);
   return sel.labels.filter((l) => !allowed.has(l));
 }
+
+/** prom-client metrics declared in a TypeScript source: `new Counter({ name: 'beacon_...', labelNames: [...] })`. */
+export function declaredMetrics(source: string): { name: string; type: string; labels: string[] }[] {
+  const out: { name: string; type: string; labels: string[] }[] = [];
+  for (const m of source.matchAll(
+    /new (Counter|Gauge|Histogram|Summary)(?:<[^>]*>)?\(\{\s*name: '(beacon_[a-z0-9_]+)'([\s\S]*?)\}\)/g,
+  )) {
+    const labels = /labelNames: \[([^\]]*)\]/.exec(m[3]!);
+    out.push({
+      name: m[2]!,
+      type: m[1]!.toLowerCase(),
+      labels: labels ? [...labels[1]!.matchAll(/'([a-z_]+)'/g)].map((x) => x[1]!) : [],
+    });
+  }
+  return out;
+}

@@ -1,5 +1,16 @@
 import { createRegistry } from '@beacon/observability';
-import { catalogue, knownSeries, promqlSelectors, read, unknownLabels, yamlDoc } from './helpers.js';
+import { existsSync } from 'node:fs';
+import {
+  catalogue,
+  declaredMetrics,
+  filesUnder,
+  knownSeries,
+  promqlSelectors,
+  read,
+  repoRoot,
+  unknownLabels,
+  yamlDoc,
+} from './helpers.js';
 
 // Real: the checked-in catalogue, dashboard, alert rules and scrape config; prom-client's default
 // metrics from packages/observability's createRegistry.
@@ -53,6 +64,39 @@ describe('metrics catalogue', () => {
     for (const m of cat.metrics) {
       expect(m.name).toMatch(/^beacon_[a-z0-9_]+$/);
       if (m.type === 'counter') expect(m.name).toMatch(/_total$/);
+    }
+  });
+
+  it('reads metric declarations from TypeScript sources', () => {
+    const src = `const a = new Counter({
+      name: 'beacon_x_total', help: 'h', labelNames: ['reason', 'site'] as const, registers: [r] });
+      new Histogram({ name: 'beacon_y_seconds', help: 'h', buckets: [1] })`;
+    expect(declaredMetrics(src)).toEqual([
+      { name: 'beacon_x_total', type: 'counter', labels: ['reason', 'site'] },
+      { name: 'beacon_y_seconds', type: 'histogram', labels: [] },
+    ]);
+  });
+
+  it('lists every beacon_ metric the packages and services declare, with its type and labels', () => {
+    // On a branch without services/ this sees only packages/; after the merge it sees every service.
+    const dirs = ['packages', 'services'].filter((d) => existsSync(`${repoRoot}${d}`));
+    const declared = dirs
+      .flatMap((d) => filesUnder(d, ['.ts']))
+      .filter((f) => /\/src\//.test(f) && !f.endsWith('.d.ts'))
+      .flatMap((f) => declaredMetrics(read(f)).map((m) => ({ ...m, file: f })));
+    const byName = new Map(cat.metrics.map((m) => [m.name, m]));
+    for (const m of declared) {
+      const c = byName.get(m.name);
+      expect({ metric: m.name, file: m.file, catalogued: c !== undefined }).toEqual({
+        metric: m.name,
+        file: m.file,
+        catalogued: true,
+      });
+      expect({ metric: m.name, type: m.type, labels: [...m.labels].sort() }).toEqual({
+        metric: m.name,
+        type: c!.type,
+        labels: [...c!.labels].sort(),
+      });
     }
   });
 
