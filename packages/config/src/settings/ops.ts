@@ -5,8 +5,8 @@ export const ops = {
   shutdownTimeoutMs: setting(
     'SHUTDOWN_TIMEOUT_MS',
     p.int(1_000, 600_000),
-    20_000,
-    'On SIGTERM/SIGINT, how long `beacon serve` waits for the services to close (collector flushes, workers finish their jobs) before it exits anyway. Keep it below the container grace period (docker compose stop_grace_period, Kubernetes terminationGracePeriodSeconds, both 30 s in infra/) so the process exits on its own terms instead of being killed mid-write.',
+    25_000,
+    "On SIGTERM/SIGINT, how long `beacon serve` waits for the services to close (collector flushes, workers finish their jobs) before it exits anyway. Longer than the services' own shutdown deadlines (e.g. COLLECTOR_SHUTDOWN_TIMEOUT_MS, WRITER_SHUTDOWN_TIMEOUT_MS), so those act first; shorter than the container grace period (docker compose stop_grace_period 30 s; Kubernetes terminationGracePeriodSeconds 40 s minus a 5 s preStop pause, in infra/) so the process exits on its own terms instead of being killed mid-write.",
   ),
   demoPort: setting(
     'DEMO_PORT',
