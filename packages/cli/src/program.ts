@@ -66,6 +66,13 @@ function reportError(err: unknown): number {
     return 1;
   }
   const code = (err as { code?: string }).code;
+  if (code === 'EADDRINUSE') {
+    process.stderr.write(
+      `error: ${(err as Error).message}: another process uses that port.\n` +
+        'Stop it, or choose other ports (COLLECTOR_PORT, API_PORT, ENRICHER_METRICS_PORT, WRITER_METRICS_PORT, DEMO_PORT).\n',
+    );
+    return 1;
+  }
   if (code === 'ECONNREFUSED' || code === '3D000' || code === '28000') {
     process.stderr.write(
       `error: cannot reach PostgreSQL (${(err as Error).message}).\n` +

@@ -66,6 +66,10 @@ ${page.body}
 export async function startDemoPage(opts: DemoPageOptions): Promise<DemoPage> {
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?', 1)[0]!;
+    if (path === '/favicon.ico') {
+      res.writeHead(204).end();
+      return;
+    }
     const html = req.method === 'GET' || req.method === 'HEAD' ? renderDemoPage(path, opts) : undefined;
     if (html === undefined) {
       res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });

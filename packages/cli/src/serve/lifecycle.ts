@@ -24,9 +24,9 @@ export async function startServices(
     try {
       const handle = await start(config, opts.overrides);
       running.push({ name: spec.name, handle });
-      opts.log.info({ service: spec.name, port: handle.port }, `${spec.name} started`);
+      opts.log.info({ unit: spec.name, port: handle.port }, `${spec.name} started`);
     } catch (err) {
-      opts.log.error({ err, service: spec.name }, `${spec.name} failed to start; stopping the others`);
+      opts.log.error({ err, unit: spec.name }, `${spec.name} failed to start; stopping the others`);
       await closeWithin(running, 10_000, opts.log);
       throw err;
     }
@@ -66,10 +66,10 @@ export async function closeWithin(
       try {
         await handle.close();
         report.closed.push(name);
-        log.info({ service: name }, `${name} closed`);
+        log.info({ unit: name }, `${name} closed`);
       } catch (err) {
         report.failed.push({ name, error: (err as Error).message });
-        log.error({ err, service: name }, `${name} failed to close cleanly`);
+        log.error({ err, unit: name }, `${name} failed to close cleanly`);
       } finally {
         pending.delete(name);
       }
