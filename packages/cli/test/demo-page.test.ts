@@ -28,8 +28,9 @@ describe('demo page', () => {
     }
   });
 
-  it('answers 404 for unknown paths and other methods', async () => {
+  it('answers 404 for unknown paths and other methods, 204 for the favicon', async () => {
     expect((await fetch(`http://127.0.0.1:${page.port}/nope`)).status).toBe(404);
+    expect((await fetch(`http://127.0.0.1:${page.port}/favicon.ico`)).status).toBe(204);
     expect((await fetch(`http://127.0.0.1:${page.port}/`, { method: 'POST', body: 'x' })).status).toBe(404);
   });
 });
