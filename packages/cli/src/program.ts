@@ -2,11 +2,15 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '@beacon/config';
 import { MigrationError } from '@beacon/db';
 import { createContext, UserError, type CliContext } from './context.js';
+import { ServiceMissingError } from './serve/services.js';
 import { registerAgency } from './commands/agency.js';
 import { registerCompanies } from './commands/companies.js';
 import { registerConfig } from './commands/config.js';
-import { registerMigrate, runMigrate } from './commands/migrate.js';
+import { registerHealthcheck } from './commands/healthcheck.js';
+import { registerMigrate } from './commands/migrate.js';
+import { registerServe } from './commands/serve.js';
 import { registerSite } from './commands/site.js';
+import { registerStart } from './commands/start.js';
 import { registerStorage } from './commands/storage.js';
 import { registerUser } from './commands/user.js';
 
@@ -27,14 +31,9 @@ export function buildProgram(): { program: Command; context: () => CliContext } 
   registerStorage(program, context);
   registerCompanies(program, context);
   registerConfig(program);
-  program
-    .command('start')
-    .description('prepare the database and start Beacon')
-    .action(async () => {
-      const c = context();
-      await runMigrate(c, (m) => console.error(m));
-      c.out('database migrated', { migrated: true });
-    });
+  registerServe(program, context);
+  registerStart(program, context);
+  registerHealthcheck(program, context);
   return { program, context };
 }
 
@@ -58,7 +57,7 @@ function reportError(err: unknown): number {
     // commander already printed the message (or the help/version text).
     return err.exitCode === 0 ? 0 : 2;
   }
-  if (err instanceof UserError) {
+  if (err instanceof UserError || err instanceof ServiceMissingError) {
     process.stderr.write(`error: ${err.message}\n`);
     return 1;
   }
@@ -71,6 +70,13 @@ function reportError(err: unknown): number {
     return 1;
   }
   const code = (err as { code?: string }).code;
+  if (code === 'EADDRINUSE') {
+    process.stderr.write(
+      `error: ${(err as Error).message}: another process uses that port.\n` +
+        'Stop it, or choose other ports (COLLECTOR_PORT, API_PORT, ENRICHER_METRICS_PORT, WRITER_METRICS_PORT, DEMO_PORT).\n',
+    );
+    return 1;
+  }
   if (code === 'ECONNREFUSED' || code === '3D000' || code === '28000') {
     process.stderr.write(
       `error: cannot reach PostgreSQL (${(err as Error).message}).\n` +

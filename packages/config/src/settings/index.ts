@@ -3,11 +3,13 @@ import { attribution } from './attribution.js';
 import { collector } from './collector.js';
 import { core } from './core.js';
 import { enricher } from './enricher.js';
+import { ops } from './ops.js';
 import { storage } from './storage.js';
 import { writer } from './writer.js';
 
 /** Every setting of Beacon, by group. The order here is the order of .env.example. */
-export const settings = { core, storage, collector, enricher, attribution, writer, api } as const;
+
+export const settings = { core, storage, collector, enricher, attribution, writer, api, ops } as const;
 
 /** Titles of the groups in .env.example. */
 export const groupTitles: Record<keyof typeof settings, string> = {
@@ -18,4 +20,5 @@ export const groupTitles: Record<keyof typeof settings, string> = {
   attribution: 'Enricher: company identification and attribution',
   writer: 'Writer (events -> PostgreSQL)',
   api: 'Query API and dashboard',
+  ops: 'Running Beacon (beacon serve, beacon start)',
 };

@@ -1,0 +1,36 @@
+import { renderSnippet } from '@beacon/schema';
+import { startDemoPage, type DemoPage } from '../src/demo/page.js';
+
+// Real: the demo page's HTTP server on an ephemeral port.
+let page: DemoPage;
+const snippet = renderSnippet('abc123def456', 'http://localhost:8080');
+beforeAll(async () => {
+  page = await startDemoPage({ host: '127.0.0.1', port: 0, snippet, dashboardUrl: 'http://localhost:3000/' });
+});
+afterAll(async () => {
+  await page.close();
+});
+
+describe('demo page', () => {
+  it('serves pages carrying the tracker snippet in <head>, and links to more pages and a campaign', async () => {
+    const res = await fetch(`http://127.0.0.1:${page.port}/`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/text\/html/);
+    const html = await res.text();
+    const head = html.slice(0, html.indexOf('</head>'));
+    expect(head).toContain(snippet);
+    expect(html).toContain('utm_campaign=launch');
+    for (const path of ['/pricing', '/blog/launch', '/contact']) {
+      expect(html).toContain(`href="${path}`);
+      const sub = await fetch(`http://127.0.0.1:${page.port}${path}?utm_source=x`);
+      expect(sub.status).toBe(200);
+      expect(await sub.text()).toContain(snippet);
+    }
+  });
+
+  it('answers 404 for unknown paths and other methods, 204 for the favicon', async () => {
+    expect((await fetch(`http://127.0.0.1:${page.port}/nope`)).status).toBe(404);
+    expect((await fetch(`http://127.0.0.1:${page.port}/favicon.ico`)).status).toBe(204);
+    expect((await fetch(`http://127.0.0.1:${page.port}/`, { method: 'POST', body: 'x' })).status).toBe(404);
+  });
+});
