@@ -1,7 +1,7 @@
 // One jest run for the whole tree. TypeScript is compiled by @swc/jest (no type-check: `pnpm build`
 // does that) and run as native ESM (node --experimental-vm-modules), the way the services run.
 // Workspace packages resolve to their sources, so tests need no build of the package under test.
-const packages = ['config', 'observability', 'schema', 'db', 'queue', 'testkit'];
+const packages = ['config', 'observability', 'schema', 'db', 'queue', 'testkit', 'tracker'];
 
 /** @type {import('jest').Config} */
 export default {
