@@ -33,10 +33,12 @@ const cookieDomain = attr('cookie-domain');
 // Without consent yet, sending waits when the site requires consent or the browser asks not to be tracked.
 const waitForConsent =
   flag('require-consent') ||
-  (attr('respect-dnt') != 'false' && (nav.doNotTrack == '1' || (nav as { globalPrivacyControl?: boolean }).globalPrivacyControl));
+  (attr('respect-dnt') != 'false' &&
+    (nav.doNotTrack == '1' || (nav as { globalPrivacyControl?: boolean }).globalPrivacyControl));
 
 // ---- ids ---------------------------------------------------------------------------------------
-const hex = (a: ArrayBuffer | Uint8Array) => [...new Uint8Array(a)].map((b) => (b | 256).toString(16).slice(1)).join('');
+const hex = (a: ArrayBuffer | Uint8Array) =>
+  [...new Uint8Array(a)].map((b) => (b | 256).toString(16).slice(1)).join('');
 // 32 random hex digits from getRandomValues (crypto.randomUUID needs a secure context; this does not).
 const uuid = () => hex(crypto.getRandomValues(new Uint8Array(16)));
 /** SHA-256 hex, or undefined without crypto.subtle (pages not served over https or from localhost). */
@@ -54,18 +56,28 @@ const cookie = (n: string) => (d.cookie.match('(^|; )' + n + '=([^;]*)') || [])[
 // Read by this script only, never needed by a server: no SameSite; Secure where the page is https.
 const setCookie = (n: string, v: string, age: number) =>
   (d.cookie =
-    n + '=' + v + ';path=/;max-age=' + age + (cookieDomain ? ';domain=' + cookieDomain : '') + (loc.protocol == 'https:' ? ';secure' : ''));
+    n +
+    '=' +
+    v +
+    ';path=/;max-age=' +
+    age +
+    (cookieDomain ? ';domain=' + cookieDomain : '') +
+    (loc.protocol == 'https:' ? ';secure' : ''));
 
 let memIds: Hit;
 /** client_id (2-year cookie), session_id (cookie renewed on each send: 30 minutes of inactivity end it), session_number. */
 const ids = (): Hit => {
   if (cookieless) return (memIds ||= { client_id: uuid(), session_id: uuid(), session_number: 1 });
-  let [c, n]: (string | number | undefined)[] = (cookie(CLIENT) || uuid() + '.0').split('.');
+  const [c, last] = (cookie(CLIENT) || uuid() + '.0').split('.');
+  let n: string | number = last!;
   let s = cookie(SESSION);
-  if (!s) (s = uuid()), (n = -~n!); // -~ turns a missing or damaged count into 1
+  if (!s) {
+    s = uuid();
+    n = -~n; // -~ also turns a missing or damaged count into 1
+  }
   setCookie(CLIENT, c + '.' + n, 63072000);
   setCookie(SESSION, s, 1800);
-  return { client_id: c, session_id: s, session_number: +n! };
+  return { client_id: c, session_id: s, session_number: +n };
 };
 
 // ---- outbox: each batch is stored before it is sent and removed once the collector answered -----
@@ -165,7 +177,10 @@ const tick = () => {
 };
 const measureScroll = () => {
   const h = d.documentElement.scrollHeight;
-  scroll = Math.max(scroll, h > innerHeight ? Math.min(100, Math.round(((scrollY + innerHeight) / h) * 100)) : 100);
+  scroll = Math.max(
+    scroll,
+    h > innerHeight ? Math.min(100, Math.round(((scrollY + innerHeight) / h) * 100)) : 100,
+  );
 };
 
 /**
@@ -180,7 +195,18 @@ const engage = () => {
   const t = Math.round(visibleMs / 1e3);
   visibleMs -= t * 1e3;
   if (pageId && (t || scroll > sentScroll || Object.keys(count)[0]))
-    hit('engagement', { time_on_page: t, scroll_depth: (sentScroll = scroll), ...count, properties: { page_view_id: pageId } }, 1);
+    hit(
+      'engagement',
+      // page_url of the page view it belongs to (after an SPA navigation location shows the next one).
+      {
+        page_url: pageUrl,
+        time_on_page: t,
+        scroll_depth: (sentScroll = scroll),
+        ...count,
+        properties: { page_view_id: pageId },
+      },
+      1,
+    );
   count = {};
 };
 const exit = () => (engage(), flush());
@@ -215,7 +241,8 @@ history.pushState = function (...a) {
 };
 
 // ---- public API --------------------------------------------------------------------------------
-const b = ((m: string, ...a: unknown[]) => (b[m] ? (b[m] as (...x: unknown[]) => unknown)(...a) : b.q.push([m, ...a]))) as Beacon;
+const b = ((m: string, ...a: unknown[]) =>
+  b[m] ? (b[m] as (...x: unknown[]) => unknown)(...a) : b.q.push([m, ...a])) as Beacon;
 const early = w.beacon?.q || [];
 b.q = [];
 b.track = (name, props, extra) => hit(name, { properties: props, ...extra });
@@ -241,8 +268,9 @@ b.consent = (yes) => {
 };
 w.beacon = b;
 
-if (attr('extras') != null) d.head.appendChild(d.createElement('script')).src = url(attr('extras'), 'beacon-extras.js');
-manual || page();
+if (attr('extras') != null)
+  d.head.appendChild(d.createElement('script')).src = url(attr('extras'), 'beacon-extras.js');
+if (!manual) page();
 // Calls made before this file ran: window.beacon = window.beacon || function () { (beacon.q = beacon.q || []).push(arguments) }
 for (const a of early) b(...(a as [string]));
 flush();

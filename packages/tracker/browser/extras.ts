@@ -12,7 +12,8 @@ const on = (e: string, f: (t: never) => void) => d.addEventListener(e, (ev) => f
 const text = (v: unknown) => (v ? String(v).slice(0, 500) : undefined);
 
 // ---- links: downloads and outbound clicks, sent at once (the page may be leaving) -----------------
-const DOWNLOAD = /\.(pdf|docx?|xlsx?|pptx?|odt|ods|csv|txt|rtf|zip|rar|7z|gz|tgz|dmg|exe|msi|pkg|deb|apk|iso|mp3|mp4|mov|avi|wav|epub)$/i;
+const DOWNLOAD =
+  /\.(pdf|docx?|xlsx?|pptx?|odt|ods|csv|txt|rtf|zip|rar|7z|gz|tgz|dmg|exe|msi|pkg|deb|apk|iso|mp3|mp4|mov|avi|wav|epub)$/i;
 const link = (t: Element) => {
   const a = t.closest?.('a[href]') as HTMLAnchorElement | null;
   if (!a) return;
@@ -20,7 +21,8 @@ const link = (t: Element) => {
   if (a.hasAttribute('download') || DOWNLOAD.test(a.pathname)) {
     b.bump('file_downloads');
     b.track('file_download', props);
-  } else if (a.host && a.host != location.host) b.track('outbound_click', props); // mailto:, tel: have no host
+  } else if (a.host && a.host != location.host)
+    b.track('outbound_click', props); // mailto:, tel: have no host
   else return;
   b.flush();
 };
@@ -57,7 +59,8 @@ on('timeupdate', (m: HTMLMediaElement) => {
 
 // ---- ecommerce: ecommerce_data carries the seed's transaction/cart JSON as given ----------------
 type Data = Record<string, unknown>;
-const ecommerce = (name: string, data: Data = {}, props?: Data) => b.track(name, props, { ecommerce_data: data });
+const ecommerce = (name: string, data: Data = {}, props?: Data) =>
+  b.track(name, props, { ecommerce_data: data });
 b.ecommerce = ecommerce;
 b.viewItem = (data: Data) => ecommerce('view_item', data);
 b.addToCart = (data: Data) => ecommerce('add_to_cart', data);

@@ -19,8 +19,11 @@ describe('tracker build size', () => {
   });
 
   test('the built files are newer than their browser sources (the build ran)', () => {
-    const src = ['core.ts', 'extras.ts', 'types.ts'].map((f) => statSync(new URL(`../browser/${f}`, import.meta.url)).mtimeMs);
-    for (const path of Object.values(files)) expect(statSync(path).mtimeMs).toBeGreaterThanOrEqual(Math.max(...src) - 1000);
+    const src = ['core.ts', 'extras.ts', 'types.ts'].map(
+      (f) => statSync(new URL(`../browser/${f}`, import.meta.url)).mtimeMs,
+    );
+    for (const path of Object.values(files))
+      expect(statSync(path).mtimeMs).toBeGreaterThanOrEqual(Math.max(...src) - 1000);
   });
 
   test('the build is a self-contained IIFE that keeps no source comments or node code', () => {
