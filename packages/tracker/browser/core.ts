@@ -134,8 +134,8 @@ function flush() {
 }
 
 // ---- hits --------------------------------------------------------------------------------------
-let userId: string | undefined;
-let hashes: Hit = {};
+/** user_id, email_hash, phone_hash of the last identify(), sent with every later hit of the page. */
+let ident: Hit = {};
 let referrer = d.referrer;
 
 const hit = (name: string, extra?: Hit, soon?: unknown) => {
@@ -150,8 +150,7 @@ const hit = (name: string, extra?: Hit, soon?: unknown) => {
     viewport_size: innerWidth + 'x' + innerHeight,
     device_pixel_ratio: +devicePixelRatio.toFixed(2),
     language: nav.language,
-    user_id: userId,
-    ...hashes,
+    ...ident,
     ...extra,
   });
   if (queue.length > 500) queue.shift(); // bounded while consent is pending
@@ -252,8 +251,8 @@ b.sha = sha;
 b.bump = bump;
 b.identify = async (user, { email, phone } = {}) => {
   // The collector takes strings only (no null): an empty or missing value is left out.
-  userId = user ? '' + user : undefined;
-  hashes = {
+  ident = {
+    user_id: user ? '' + user : undefined,
     email_hash: email ? await sha(email.trim().toLowerCase()) : undefined,
     phone_hash: phone ? await sha(phone.replace(/[^\d+]/g, '')) : undefined,
   };
