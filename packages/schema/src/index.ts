@@ -3,3 +3,4 @@ export * from './jobs.js';
 export { cleanText } from './text.js';
 export { renderSnippet } from './snippet.js';
 export * from './site-config.js';
+export * from './hit.js';
