@@ -373,3 +373,16 @@ test('Global Privacy Control is respected; cookieless mode sets no cookie and ke
   expect(pv2.client_id).toBe(pv.client_id); // same page load, same ids
   expect(await page.evaluate(() => localStorage.length)).toBe(0);
 });
+
+test('a batch the collector refuses (unknown site: 404) is dropped from the outbox, not retried', async () => {
+  const tag = `<script defer data-site="no_such_site" src="http://127.0.0.1:${h.collectorPort}/v1/beacon.js"></script>`;
+  const url = h.page('/t/refused', `<!doctype html><title>refused</title>${tag}<p>x</p>`);
+  const context = await h.browser.newContext();
+  contexts.push(context);
+  const page = await context.newPage();
+  const refused = page.waitForResponse((r) => r.url().endsWith('/v1/batch'));
+  await page.goto(url);
+  expect((await refused).status()).toBe(404);
+  await page.waitForFunction(() => localStorage.getItem('_bcn_q') === '[]');
+  expect((await h.hits()).filter(on('/t/refused'))).toHaveLength(0);
+});
