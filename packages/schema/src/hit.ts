@@ -21,7 +21,12 @@ export interface HitLimits {
   readonly jsonStringMax: number;
 }
 
-export const DEFAULT_HIT_LIMITS: HitLimits = { textMax: 8192, jsonMaxDepth: 5, jsonMaxKeys: 100, jsonStringMax: 1000 };
+export const DEFAULT_HIT_LIMITS: HitLimits = {
+  textMax: 8192,
+  jsonMaxDepth: 5,
+  jsonMaxKeys: 100,
+  jsonStringMax: 1000,
+};
 
 /** Keys that could pollute prototypes when a later stage merges objects; refused anywhere in a hit. */
 export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
@@ -52,21 +57,28 @@ export function cutText(value: string, max: number): string {
  * (strings and keys cleaned and cut). Iterates at most `jsonMaxKeys` entries, so a hostile value costs
  * little. Returns an error message instead of throwing.
  */
-export function cleanJsonValue(value: unknown, limits: HitLimits): { value: Record<string, unknown> } | { error: string } {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return { error: 'must be a JSON object' };
+export function cleanJsonValue(
+  value: unknown,
+  limits: HitLimits,
+): { value: Record<string, unknown> } | { error: string } {
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    return { error: 'must be a JSON object' };
   let keys = 0;
   const walk = (v: unknown, depth: number): unknown => {
     if (typeof v === 'string') return cutText(cleanText(v), limits.jsonStringMax);
     if (v === null || typeof v !== 'object') return v;
-    if (depth > limits.jsonMaxDepth) throw new JsonLimitError(`nested deeper than ${limits.jsonMaxDepth} levels`);
+    if (depth > limits.jsonMaxDepth)
+      throw new JsonLimitError(`nested deeper than ${limits.jsonMaxDepth} levels`);
     if (Array.isArray(v)) {
       keys += v.length;
-      if (keys > limits.jsonMaxKeys) throw new JsonLimitError(`more than ${limits.jsonMaxKeys} keys and elements`);
+      if (keys > limits.jsonMaxKeys)
+        throw new JsonLimitError(`more than ${limits.jsonMaxKeys} keys and elements`);
       return v.map((x) => walk(x, depth + 1));
     }
     const names = Object.keys(v);
     keys += names.length;
-    if (keys > limits.jsonMaxKeys) throw new JsonLimitError(`more than ${limits.jsonMaxKeys} keys and elements`);
+    if (keys > limits.jsonMaxKeys)
+      throw new JsonLimitError(`more than ${limits.jsonMaxKeys} keys and elements`);
     const out: Record<string, unknown> = {};
     for (const k of names) {
       if (FORBIDDEN_KEYS.has(k)) throw new JsonLimitError(`key "${k}" is not allowed`);

@@ -22,7 +22,9 @@ export interface AppDeps {
 const PIXEL = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
 /** Asks browsers for the client hints the enricher reads (UA-CH); Chrome sends them on later requests. */
 const ACCEPT_CH = CLIENT_HINT_HEADERS.map((h) =>
-  h.replace(/(^|-)([a-z])/g, (_, d: string, c: string) => d + c.toUpperCase()).replace('Sec-Ch-Ua', 'Sec-CH-UA'),
+  h
+    .replace(/(^|-)([a-z])/g, (_, d: string, c: string) => d + c.toUpperCase())
+    .replace('Sec-Ch-Ua', 'Sec-CH-UA'),
 ).join(', ');
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -64,7 +66,11 @@ export function createApp(deps: AppDeps): Express {
     const started = performance.now();
     res.on('finish', () => {
       metrics.httpDuration.observe(
-        { route: (res.locals.route as string | undefined) ?? 'other', method: req.method, status: String(res.statusCode) },
+        {
+          route: (res.locals.route as string | undefined) ?? 'other',
+          method: req.method,
+          status: String(res.statusCode),
+        },
         (performance.now() - started) / 1000,
       );
     });
@@ -127,7 +133,8 @@ export function createApp(deps: AppDeps): Express {
     if (!asset) {
       sendJson(res, 404, {
         error: 'tracker_not_built',
-        message: 'the tracker script is not built yet (pnpm build builds packages/tracker) or COLLECTOR_TRACKER_DIR is wrong',
+        message:
+          'the tracker script is not built yet (pnpm build builds packages/tracker) or COLLECTOR_TRACKER_DIR is wrong',
         details: null,
       });
       return;
@@ -141,7 +148,9 @@ export function createApp(deps: AppDeps): Express {
       'access-control-allow-origin': '*',
       'accept-ch': ACCEPT_CH,
     };
-    if (req.headers['if-none-match']?.split(/\s*,\s*/).some((t) => t === asset.etag || t === `W/${asset.etag}`)) {
+    if (
+      req.headers['if-none-match']?.split(/\s*,\s*/).some((t) => t === asset.etag || t === `W/${asset.etag}`)
+    ) {
       res.writeHead(304, headers);
       res.end();
       return;
@@ -158,8 +167,15 @@ export function createApp(deps: AppDeps): Express {
 
   app.all([...hitPaths, config.scriptPath, config.extrasScriptPath], (req, res) => {
     res.locals.route = 'method_not_allowed';
-    res.setHeader('allow', req.path === config.pixelPath || req.path.endsWith('.js') ? 'GET, HEAD' : 'POST, OPTIONS');
-    sendJson(res, 405, { error: 'method_not_allowed', message: `${req.method} is not allowed on ${req.path}`, details: null });
+    res.setHeader(
+      'allow',
+      req.path === config.pixelPath || req.path.endsWith('.js') ? 'GET, HEAD' : 'POST, OPTIONS',
+    );
+    sendJson(res, 405, {
+      error: 'method_not_allowed',
+      message: `${req.method} is not allowed on ${req.path}`,
+      details: null,
+    });
   });
   app.use((req, res) => {
     sendJson(res, 404, { error: 'not_found', message: 'no such endpoint', details: null });
@@ -167,7 +183,8 @@ export function createApp(deps: AppDeps): Express {
   // Errors raised by express itself (e.g. a malformed URL): a clear 4xx, never a stack.
   app.use((err: unknown, req: Request, res: Response, _next: unknown) => {
     const e = toHttpError(err, req, res);
-    if (!res.headersSent) sendJson(res, e.status, { error: e.code, message: e.message, details: e.details ?? null });
+    if (!res.headersSent)
+      sendJson(res, e.status, { error: e.code, message: e.message, details: e.details ?? null });
   });
 
   /** Maps any error to the HttpError answered, counts it, logs it, sets Retry-After / Connection. */
@@ -175,7 +192,10 @@ export function createApp(deps: AppDeps): Express {
     const requestId = res.locals.requestId as string | undefined;
     let e: HttpError;
     if (err instanceof HttpError) e = err;
-    else if (typeof (err as { status?: unknown })?.status === 'number' && (err as { status: number }).status < 500) {
+    else if (
+      typeof (err as { status?: unknown })?.status === 'number' &&
+      (err as { status: number }).status < 500
+    ) {
       const status = (err as { status: number }).status;
       e = new HttpError(status, 'bad_request', (err as Error).message?.slice(0, 200) || 'bad request');
     } else {
@@ -185,7 +205,10 @@ export function createApp(deps: AppDeps): Express {
     if (e instanceof UnavailableError) {
       metrics.unavailable.inc({ reason: e.reason });
       res.setHeader('retry-after', String(config.retryAfterS));
-      logger.debug({ requestId, reason: e.reason, message: e.message, cause: e.cause?.message }, 'answered 503');
+      logger.debug(
+        { requestId, reason: e.reason, message: e.message, cause: e.cause?.message },
+        'answered 503',
+      );
     } else if (e.status < 500) {
       if (e.code !== 'invalid_hit' && e.code !== 'invalid_hits') {
         metrics.rejected.inc({ reason: e.code });

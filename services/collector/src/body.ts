@@ -14,7 +14,11 @@ export function readBody(req: IncomingMessage, limit: number): Promise<string> {
   const encoding = req.headers['content-encoding'];
   if (encoding !== undefined && encoding !== 'identity') {
     return Promise.reject(
-      new HttpError(415, 'unsupported_encoding', `Content-Encoding ${JSON.stringify(encoding)} is not supported; send the body uncompressed`),
+      new HttpError(
+        415,
+        'unsupported_encoding',
+        `Content-Encoding ${JSON.stringify(encoding)} is not supported; send the body uncompressed`,
+      ),
     );
   }
   return new Promise((resolve, reject) => {
@@ -32,7 +36,10 @@ export function readBody(req: IncomingMessage, limit: number): Promise<string> {
         // Stop reading a body we refuse; the answer is sent with Connection: close.
         req.pause();
         reject(err);
-      } else resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks, size).toString('utf8'));
+      } else
+        resolve(
+          chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks, size).toString('utf8'),
+        );
     };
     const onData = (chunk: Buffer) => {
       size += chunk.length;
@@ -40,7 +47,8 @@ export function readBody(req: IncomingMessage, limit: number): Promise<string> {
       else chunks.push(chunk);
     };
     const onEnd = () => finish();
-    const onError = (err: Error) => finish(new HttpError(400, 'body_read_failed', `request body could not be read: ${err.message}`));
+    const onError = (err: Error) =>
+      finish(new HttpError(400, 'body_read_failed', `request body could not be read: ${err.message}`));
     const onAborted = () => finish(new HttpError(400, 'body_read_failed', 'request aborted by the client'));
     req.on('data', onData);
     req.on('end', onEnd);
@@ -50,5 +58,7 @@ export function readBody(req: IncomingMessage, limit: number): Promise<string> {
 }
 
 function tooLarge(limit: number): HttpError {
-  return new HttpError(413, 'body_too_large', `request body is larger than ${limit} bytes`, { limit_bytes: limit });
+  return new HttpError(413, 'body_too_large', `request body is larger than ${limit} bytes`, {
+    limit_bytes: limit,
+  });
 }

@@ -70,15 +70,20 @@ export class MicroBatcher {
   /** Resolves when Redis holds the request's hits; rejects with UnavailableError otherwise. */
   add(request: RawRequest): Promise<void> {
     const n = request.hits.length;
-    if (this.closed) return Promise.reject(new UnavailableError('shutting_down', 'the collector is shutting down'));
+    if (this.closed)
+      return Promise.reject(new UnavailableError('shutting_down', 'the collector is shutting down'));
     if (this.redis.status !== 'ready') {
       return Promise.reject(new UnavailableError('redis_down', 'the queue store (Redis) is not reachable'));
     }
     if (this.waitingJobs > this.opts.queueMaxJobs) {
-      return Promise.reject(new UnavailableError('queue_full', 'the hits queue is over its limit; processing is behind'));
+      return Promise.reject(
+        new UnavailableError('queue_full', 'the hits queue is over its limit; processing is behind'),
+      );
     }
     if (this.pendingHits + n > this.opts.maxPendingHits) {
-      return Promise.reject(new UnavailableError('overloaded', 'too many hits are waiting for the queue store'));
+      return Promise.reject(
+        new UnavailableError('overloaded', 'too many hits are waiting for the queue store'),
+      );
     }
     return new Promise<void>((resolve, reject) => {
       if (this.batchHits > 0 && this.batchHits + n > this.opts.maxHits) this.flush();
@@ -106,7 +111,6 @@ export class MicroBatcher {
     // Stable id per batch: the UUIDv7 of its first hit (a retried add of the same job is ignored by BullMQ).
     const jobId = job.requests[0]!.hits[0]!.id;
     const started = performance.now();
-    let timer: NodeJS.Timeout | undefined;
     let settled = false;
     const settle = (err?: Error) => {
       if (settled) return;
@@ -117,14 +121,20 @@ export class MicroBatcher {
         else w.resolve();
       }
     };
-    timer = setTimeout(() => {
-      settle(new UnavailableError('redis_timeout', `the queue store (Redis) did not answer within ${this.opts.timeoutMs} ms`));
+    const timer: NodeJS.Timeout = setTimeout(() => {
+      settle(
+        new UnavailableError(
+          'redis_timeout',
+          `the queue store (Redis) did not answer within ${this.opts.timeoutMs} ms`,
+        ),
+      );
     }, this.opts.timeoutMs);
     const p = this.queue.add('raw', job, { ...RAW_JOB_OPTIONS, jobId }).then(
       () => {
         this.metrics.enqueueDuration.observe((performance.now() - started) / 1000);
         this.metrics.jobHits.observe(hits);
-        if (settled) this.logger.warn({ jobId, hits }, 'job reached Redis after its requests were answered 503');
+        if (settled)
+          this.logger.warn({ jobId, hits }, 'job reached Redis after its requests were answered 503');
         settle();
       },
       (err: Error) => {

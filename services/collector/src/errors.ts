@@ -18,7 +18,8 @@ export class HttpError extends Error {
 export class UnavailableError extends HttpError {
   override readonly name = 'UnavailableError';
   constructor(
-    readonly reason: 'redis_down' | 'redis_timeout' | 'queue_full' | 'overloaded' | 'db_down' | 'shutting_down',
+    readonly reason:
+      'redis_down' | 'redis_timeout' | 'queue_full' | 'overloaded' | 'db_down' | 'shutting_down',
     message: string,
     /** The underlying failure, logged but never shown to the client. */
     override readonly cause?: Error,
@@ -27,4 +28,5 @@ export class UnavailableError extends HttpError {
   }
 }
 
-export const badRequest = (code: string, message: string, details?: unknown) => new HttpError(400, code, message, details);
+export const badRequest = (code: string, message: string, details?: unknown) =>
+  new HttpError(400, code, message, details);

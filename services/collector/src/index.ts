@@ -39,7 +39,10 @@ export interface CollectorHandle {
 }
 
 /** Starts the collector: HTTP intake of hits, the tracker script, /metrics /healthz /readyz on one port. */
-export async function startCollector(config: Config, overrides: CollectorOverrides = {}): Promise<CollectorHandle> {
+export async function startCollector(
+  config: Config,
+  overrides: CollectorOverrides = {},
+): Promise<CollectorHandle> {
   const c = config.collector;
   const logger = overrides.logger ?? createLogger('collector', config.core.logLevel);
   const registry = overrides.registry ?? createRegistry('collector');

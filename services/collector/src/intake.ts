@@ -1,4 +1,4 @@
-import type { Request, Response } from 'express';
+import type { Request } from 'express';
 import {
   CLIENT_HINT_HEADERS,
   FORBIDDEN_KEYS,
@@ -110,9 +110,14 @@ export function createIntake(deps: IntakeDeps) {
   ): Promise<{ accepted: number; rejected: Rejection[] }> {
     const site = await sites.requireActive(siteId);
     if (!originAllowed(site, requestOrigin(req))) {
-      throw new HttpError(403, 'origin_not_allowed', `this origin may not send hits for site ${site.scriptId}`, {
-        origin: requestOrigin(req),
-      });
+      throw new HttpError(
+        403,
+        'origin_not_allowed',
+        `this origin may not send hits for site ${site.scriptId}`,
+        {
+          origin: requestOrigin(req),
+        },
+      );
     }
     const receivedAt = Date.now();
     const { hits, rejected } = validate(events, receivedAt, new Date(receivedAt).toISOString());
@@ -164,7 +169,8 @@ export function createIntake(deps: IntakeDeps) {
     }
     hit.event_name ??= 'page_view';
     // An <img> request's Referer is the page that shows it.
-    if (hit.page_url === undefined && typeof req.headers.referer === 'string') hit.page_url = req.headers.referer;
+    if (hit.page_url === undefined && typeof req.headers.referer === 'string')
+      hit.page_url = req.headers.referer;
     const siteId = hit.site_id;
     delete hit.site_id;
     return accept(req, siteId, [hit], true);
@@ -179,7 +185,11 @@ export function checkContentType(req: Request): void {
   if (type === undefined) return;
   const base = type.split(';', 1)[0]!.trim().toLowerCase();
   if (base === 'application/json' || base === 'text/plain' || base === '') return;
-  throw new HttpError(415, 'unsupported_media_type', `content type ${JSON.stringify(base)} is not accepted; send application/json or text/plain`);
+  throw new HttpError(
+    415,
+    'unsupported_media_type',
+    `content type ${JSON.stringify(base)} is not accepted; send application/json or text/plain`,
+  );
 }
 
 function parseObject(text: string): Record<string, unknown> {

@@ -39,14 +39,23 @@ export class SiteCache {
   /** The active site for `scriptId`, or an HttpError (400 malformed, 404 unknown, 403 paused/deleted). */
   async requireActive(scriptId: unknown): Promise<Site> {
     if (typeof scriptId !== 'string' || !SCRIPT_ID.test(scriptId)) {
-      throw new HttpError(400, 'invalid_site_id', 'site_id is required: the script_id of the site (1-50 letters, digits, _ or -)');
+      throw new HttpError(
+        400,
+        'invalid_site_id',
+        'site_id is required: the script_id of the site (1-50 letters, digits, _ or -)',
+      );
     }
     const site = await this.get(scriptId);
     if (!site) throw new HttpError(404, 'unknown_site', `no site has script_id ${scriptId}`);
     if (site.status !== 'active') {
-      throw new HttpError(403, `site_${site.status}`, `site ${scriptId} is ${site.status}; its hits are not accepted`, {
-        status: site.status,
-      });
+      throw new HttpError(
+        403,
+        `site_${site.status}`,
+        `site ${scriptId} is ${site.status}; its hits are not accepted`,
+        {
+          status: site.status,
+        },
+      );
     }
     return site;
   }
@@ -66,13 +75,18 @@ export class SiteCache {
   private async load(scriptId: string, stale: Entry | undefined): Promise<Site | null> {
     let site: Site | null;
     try {
-      const { rows } = await this.pool.query<{ script_id: string; status: Site['status']; config: unknown }>(siteByScriptId, [
-        scriptId,
-      ]);
+      const { rows } = await this.pool.query<{ script_id: string; status: Site['status']; config: unknown }>(
+        siteByScriptId,
+        [scriptId],
+      );
       site = rows[0] ? toSite(rows[0]) : null;
     } catch (err) {
       if (stale) return stale.site;
-      throw new UnavailableError('db_down', 'the site could not be looked up (database unavailable); retry later', err as Error);
+      throw new UnavailableError(
+        'db_down',
+        'the site could not be looked up (database unavailable); retry later',
+        err as Error,
+      );
     }
     this.entries.delete(scriptId);
     if (this.entries.size >= this.max) {

@@ -21,7 +21,10 @@ const RECHECK_MS = 2_000;
  * re-read when the file changes. A missing build gives null (the route answers 404 saying so).
  */
 export class TrackerAssets {
-  private readonly cache = new Map<TrackerFile, { asset: TrackerAsset; mtimeMs: number; checkedAt: number }>();
+  private readonly cache = new Map<
+    TrackerFile,
+    { asset: TrackerAsset; mtimeMs: number; checkedAt: number }
+  >();
 
   constructor(private readonly dir: string) {}
 

@@ -36,7 +36,14 @@ describe('bad input gets a clear 4xx, never a 5xx, and nothing is queued', () =>
   const hit = (extra: Record<string, unknown>) => ({ site_id: 'site_ok', ...pageView(), ...extra });
   const batch = (events: unknown) => ({ site_id: 'site_ok', events });
 
-  type Case = [name: string, path: string, body: unknown, status: number, error: string, headers?: Record<string, string>];
+  type Case = [
+    name: string,
+    path: string,
+    body: unknown,
+    status: number,
+    error: string,
+    headers?: Record<string, string>,
+  ];
   const cases: Case[] = [
     ['malformed JSON (track)', '/v1/track', '{"site_id": "site_ok", ', 400, 'invalid_json'],
     ['malformed JSON (batch)', '/v1/batch', '{events: [}', 400, 'invalid_json'],
@@ -44,29 +51,99 @@ describe('bad input gets a clear 4xx, never a 5xx, and nothing is queued', () =>
     ['JSON array as body', '/v1/track', '[1,2]', 400, 'invalid_body'],
     ['JSON number as body', '/v1/batch', '42', 400, 'invalid_body'],
     ['JSON null as body', '/v1/track', 'null', 400, 'invalid_body'],
-    ['form content type', '/v1/track', 'a=1', 415, 'unsupported_media_type', { 'content-type': 'application/x-www-form-urlencoded' }],
-    ['multipart content type', '/v1/batch', '--x--', 415, 'unsupported_media_type', { 'content-type': 'multipart/form-data; boundary=x' }],
-    ['xml content type', '/v1/track', '<hit/>', 415, 'unsupported_media_type', { 'content-type': 'application/xml' }],
-    ['gzip content encoding', '/v1/track', JSON.stringify(hit({})), 415, 'unsupported_encoding', { 'content-encoding': 'gzip' }],
-    ['oversize single hit (100 KB URL)', '/v1/track', hit({ page_url: `https://x.example/${'a'.repeat(100_000)}` }), 413, 'body_too_large'],
-    ['oversize batch body (1.1 MB)', '/v1/batch', batch([pageView({ page_title: 'x'.repeat(1_100_000) })]), 413, 'body_too_large'],
-    ['too many events', '/v1/batch', batch(Array.from({ length: 51 }, () => pageView())), 413, 'too_many_events'],
+    [
+      'form content type',
+      '/v1/track',
+      'a=1',
+      415,
+      'unsupported_media_type',
+      { 'content-type': 'application/x-www-form-urlencoded' },
+    ],
+    [
+      'multipart content type',
+      '/v1/batch',
+      '--x--',
+      415,
+      'unsupported_media_type',
+      { 'content-type': 'multipart/form-data; boundary=x' },
+    ],
+    [
+      'xml content type',
+      '/v1/track',
+      '<hit/>',
+      415,
+      'unsupported_media_type',
+      { 'content-type': 'application/xml' },
+    ],
+    [
+      'gzip content encoding',
+      '/v1/track',
+      JSON.stringify(hit({})),
+      415,
+      'unsupported_encoding',
+      { 'content-encoding': 'gzip' },
+    ],
+    [
+      'oversize single hit (100 KB URL)',
+      '/v1/track',
+      hit({ page_url: `https://x.example/${'a'.repeat(100_000)}` }),
+      413,
+      'body_too_large',
+    ],
+    [
+      'oversize batch body (1.1 MB)',
+      '/v1/batch',
+      batch([pageView({ page_title: 'x'.repeat(1_100_000) })]),
+      413,
+      'body_too_large',
+    ],
+    [
+      'too many events',
+      '/v1/batch',
+      batch(Array.from({ length: 51 }, () => pageView())),
+      413,
+      'too_many_events',
+    ],
     ['events not an array', '/v1/batch', batch({ 0: pageView() }), 400, 'invalid_batch'],
     ['events empty', '/v1/batch', batch([]), 400, 'invalid_batch'],
     ['events of non-objects only', '/v1/batch', batch([1, 'x', null, [pageView()]]), 400, 'invalid_hits'],
     ['site_id missing', '/v1/track', pageView(), 400, 'invalid_site_id'],
     ['site_id a number', '/v1/track', { ...pageView(), site_id: 42 }, 400, 'invalid_site_id'],
-    ['site_id with odd characters', '/v1/track', { ...pageView(), site_id: "x' OR 1=1 --" }, 400, 'invalid_site_id'],
-    ['site_id too long', '/v1/batch', { site_id: 'a'.repeat(51), events: [pageView()] }, 400, 'invalid_site_id'],
+    [
+      'site_id with odd characters',
+      '/v1/track',
+      { ...pageView(), site_id: "x' OR 1=1 --" },
+      400,
+      'invalid_site_id',
+    ],
+    [
+      'site_id too long',
+      '/v1/batch',
+      { site_id: 'a'.repeat(51), events: [pageView()] },
+      400,
+      'invalid_site_id',
+    ],
     ['unknown site', '/v1/track', { ...pageView(), site_id: 'no_such_site' }, 404, 'unknown_site'],
     ['paused site', '/v1/track', { ...pageView(), site_id: 'site_paused' }, 403, 'site_paused'],
     ['deleted site', '/v1/batch', { site_id: 'site_deleted', events: [pageView()] }, 403, 'site_deleted'],
     ['event_name missing', '/v1/track', hit({ event_name: undefined }), 400, 'invalid_hit'],
     ['event_name a number', '/v1/track', hit({ event_name: 7 }), 400, 'invalid_hit'],
-    ['event_name only control characters', '/v1/track', hit({ event_name: '\u0000\u0001 ' }), 400, 'invalid_hit'],
+    [
+      'event_name only control characters',
+      '/v1/track',
+      hit({ event_name: '\u0000\u0001 ' }),
+      400,
+      'invalid_hit',
+    ],
     ['page_view without page_url', '/v1/track', hit({ page_url: undefined }), 400, 'invalid_hit'],
     ['page_url not a URL', '/v1/track', hit({ page_url: 'not a url' }), 400, 'invalid_hit'],
-    ['page_url an object', '/v1/track', hit({ page_url: { href: 'https://x.example/' } }), 400, 'invalid_hit'],
+    [
+      'page_url an object',
+      '/v1/track',
+      hit({ page_url: { href: 'https://x.example/' } }),
+      400,
+      'invalid_hit',
+    ],
     ['timestamp a string', '/v1/track', hit({ timestamp: '2026-01-01' }), 400, 'invalid_hit'],
     ['timestamp negative', '/v1/track', hit({ timestamp: -5 }), 400, 'invalid_hit'],
     ['session_number fractional', '/v1/track', hit({ session_number: 1.5 }), 400, 'invalid_hit'],
@@ -81,14 +158,64 @@ describe('bad input gets a clear 4xx, never a 5xx, and nothing is queued', () =>
     ['properties nested too deep', '/v1/track', hit({ properties: deep(8) }), 400, 'invalid_hit'],
     ['properties with too many keys', '/v1/track', hit({ properties: manyKeys }), 400, 'invalid_hit'],
     ['lead_data nested too deep', '/v1/track', hit({ lead_data: deep(10) }), 400, 'invalid_hit'],
-    ['__proto__ nested in properties', '/v1/track', `{"site_id":"site_ok","event_name":"x","properties":{"a":{"__proto__":{"admin":true}}}}`, 400, 'invalid_hit'],
-    ['escaped __proto__ in ecommerce_data', '/v1/track', `{"site_id":"site_ok","event_name":"x","ecommerce_data":{"__pro\\u0074o__":{"x":1}}}`, 400, 'invalid_hit'],
-    ['constructor key in lead_data', '/v1/track', hit({ lead_data: { constructor: { prototype: 1 } } }), 400, 'invalid_hit'],
-    ['__proto__ at the top of the body', '/v1/track', `{"site_id":"site_ok","event_name":"x","__proto__":{"polluted":1}}`, 400, 'forbidden_key'],
-    ['prototype key in a batch event', '/v1/batch', `{"site_id":"site_ok","events":[{"event_name":"x","prototype":{}}]}`, 400, 'invalid_hits'],
-    ['origin not in the allow-list', '/v1/track', { ...pageView(), site_id: 'site_origins' }, 403, 'origin_not_allowed', { origin: 'https://evil.example' }],
-    ['no origin for a site with an allow-list', '/v1/track', { ...pageView(), site_id: 'site_origins' }, 403, 'origin_not_allowed'],
-    ['lookalike origin suffix', '/v1/track', { ...pageView(), site_id: 'site_origins' }, 403, 'origin_not_allowed', { origin: 'https://evilbrand.example' }],
+    [
+      '__proto__ nested in properties',
+      '/v1/track',
+      `{"site_id":"site_ok","event_name":"x","properties":{"a":{"__proto__":{"admin":true}}}}`,
+      400,
+      'invalid_hit',
+    ],
+    [
+      'escaped __proto__ in ecommerce_data',
+      '/v1/track',
+      `{"site_id":"site_ok","event_name":"x","ecommerce_data":{"__pro\\u0074o__":{"x":1}}}`,
+      400,
+      'invalid_hit',
+    ],
+    [
+      'constructor key in lead_data',
+      '/v1/track',
+      hit({ lead_data: { constructor: { prototype: 1 } } }),
+      400,
+      'invalid_hit',
+    ],
+    [
+      '__proto__ at the top of the body',
+      '/v1/track',
+      `{"site_id":"site_ok","event_name":"x","__proto__":{"polluted":1}}`,
+      400,
+      'forbidden_key',
+    ],
+    [
+      'prototype key in a batch event',
+      '/v1/batch',
+      `{"site_id":"site_ok","events":[{"event_name":"x","prototype":{}}]}`,
+      400,
+      'invalid_hits',
+    ],
+    [
+      'origin not in the allow-list',
+      '/v1/track',
+      { ...pageView(), site_id: 'site_origins' },
+      403,
+      'origin_not_allowed',
+      { origin: 'https://evil.example' },
+    ],
+    [
+      'no origin for a site with an allow-list',
+      '/v1/track',
+      { ...pageView(), site_id: 'site_origins' },
+      403,
+      'origin_not_allowed',
+    ],
+    [
+      'lookalike origin suffix',
+      '/v1/track',
+      { ...pageView(), site_id: 'site_origins' },
+      403,
+      'origin_not_allowed',
+      { origin: 'https://evilbrand.example' },
+    ],
   ];
 
   // Every row padded to 6 values: jest would take a missing last argument for a `done` callback.
@@ -139,7 +266,12 @@ describe('accepted hits', () => {
         }
         const h = pageView();
         sent.push(h.event_id);
-        return post(base, '/v1/track', { site_id: 'site_ok', ...h }, { 'content-type': 'text/plain;charset=UTF-8' });
+        return post(
+          base,
+          '/v1/track',
+          { site_id: 'site_ok', ...h },
+          { 'content-type': 'text/plain;charset=UTF-8' },
+        );
       }),
     );
     for (const a of answers) {
@@ -148,7 +280,8 @@ describe('accepted hits', () => {
     }
     const hits = (await reader.hits()).slice(before);
     const byEvent = new Map<string, number>();
-    for (const h of await reader.hits()) byEvent.set(h.event_id as string, (byEvent.get(h.event_id as string) ?? 0) + 1);
+    for (const h of await reader.hits())
+      byEvent.set(h.event_id as string, (byEvent.get(h.event_id as string) ?? 0) + 1);
     for (const id of sent) expect(byEvent.get(id)).toBe(1);
     expect(new Set((await reader.hits()).map((h) => h.id)).size).toBe((await reader.hits()).length);
     for (const h of hits) {
@@ -209,7 +342,8 @@ describe('accepted hits', () => {
     expect(h.user_id).toBe('u\ufffdser');
     expect(h.language).toBe('en-US-with');
     expect(h.properties).toEqual({ key: 'val\ufffd', nested: { list: [1, 'two'] } });
-    for (const k of ['ip_address', 'country', 'device_type', 'utm_source', 'company_name', 'site_id']) expect(h[k]).toBeUndefined();
+    for (const k of ['ip_address', 'country', 'device_type', 'utm_source', 'company_name', 'site_id'])
+      expect(h[k]).toBeUndefined();
     expect(h.id).not.toBe('00000000-0000-7000-8000-000000000000');
     expect(h.server_timestamp).not.toBe('2000-01-01T00:00:00Z');
     expect(JSON.stringify(h)).not.toMatch(/\\u000[0-9a-f]|\\u001[0-9a-f]/);
@@ -221,20 +355,29 @@ describe('accepted hits', () => {
       Buffer.from([0xc3, 0x28, 0xff]),
       Buffer.from(`","event_id":"bad-utf8"}`),
     ]);
-    const res = await fetch(`${base}/v1/track`, { method: 'POST', body: json, headers: { 'content-type': 'text/plain' } });
+    const res = await fetch(`${base}/v1/track`, {
+      method: 'POST',
+      body: json,
+      headers: { 'content-type': 'text/plain' },
+    });
     expect(res.status).toBe(202);
     const h = (await reader.hits()).find((x) => x.event_id === 'bad-utf8')!;
     expect(h.event_name).toBe('utf8-\ufffd(\ufffd');
   });
 
   test('request facts: user agent, client hints, origin; the answer carries CORS and Accept-CH', async () => {
-    const res = await post(base, '/v1/track', { site_id: 'site_origins', ...pageView({ event_id: 'facts' }) }, {
-      origin: 'https://www.brand.example',
-      'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) Test/1.0',
-      'sec-ch-ua': '"Chromium";v="130"',
-      'sec-ch-ua-mobile': '?0',
-      'sec-ch-ua-platform': '"Linux"',
-    });
+    const res = await post(
+      base,
+      '/v1/track',
+      { site_id: 'site_origins', ...pageView({ event_id: 'facts' }) },
+      {
+        origin: 'https://www.brand.example',
+        'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) Test/1.0',
+        'sec-ch-ua': '"Chromium";v="130"',
+        'sec-ch-ua-mobile': '?0',
+        'sec-ch-ua-platform': '"Linux"',
+      },
+    );
     expect(res.status).toBe(202);
     expect(res.headers.get('access-control-allow-origin')).toBe('*');
     expect(res.headers.get('x-request-id')).toBeTruthy();
@@ -244,7 +387,11 @@ describe('accepted hits', () => {
       site_id: 'site_origins',
       user_agent: 'Mozilla/5.0 (X11; Linux x86_64) Test/1.0',
       origin: 'https://www.brand.example',
-      client_hints: { 'sec-ch-ua': '"Chromium";v="130"', 'sec-ch-ua-mobile': '?0', 'sec-ch-ua-platform': '"Linux"' },
+      client_hints: {
+        'sec-ch-ua': '"Chromium";v="130"',
+        'sec-ch-ua-mobile': '?0',
+        'sec-ch-ua-platform': '"Linux"',
+      },
     });
     // The exact allowed host, and the apex of a "*." entry, are accepted too.
     for (const origin of ['https://shop.example', 'https://brand.example']) {
@@ -252,7 +399,12 @@ describe('accepted hits', () => {
       expect(r.status).toBe(202);
     }
     // sendBeacon from a page without Origin: the Referer's origin counts.
-    const r = await post(base, '/v1/track', { site_id: 'site_origins', ...pageView() }, { referer: 'https://shop.example/cart' });
+    const r = await post(
+      base,
+      '/v1/track',
+      { site_id: 'site_origins', ...pageView() },
+      { referer: 'https://shop.example/cart' },
+    );
     expect(r.status).toBe(202);
   });
 
@@ -282,12 +434,19 @@ describe('pixel', () => {
       `site_id=site_ok&event_id=px1&page_url=${encodeURIComponent('https://shop.example/p')}&scroll_depth=40&properties=${encodeURIComponent('{"plan":"pro"}')}`,
     );
     const h = (await reader.hits()).find((x) => x.event_id === 'px1')!;
-    expect(h).toMatchObject({ event_name: 'page_view', page_url: 'https://shop.example/p', scroll_depth: 40, properties: { plan: 'pro' } });
+    expect(h).toMatchObject({
+      event_name: 'page_view',
+      page_url: 'https://shop.example/p',
+      scroll_depth: 40,
+      properties: { plan: 'pro' },
+    });
   });
 
   test('page_url defaults to the Referer of the <img> request', async () => {
     await gif('site_id=site_ok&event_id=px2', { referer: 'https://shop.example/from-referer' });
-    expect((await reader.hits()).find((x) => x.event_id === 'px2')!.page_url).toBe('https://shop.example/from-referer');
+    expect((await reader.hits()).find((x) => x.event_id === 'px2')!.page_url).toBe(
+      'https://shop.example/from-referer',
+    );
   });
 
   test.each([
@@ -336,9 +495,16 @@ describe('site cache', () => {
 
 describe('client IP through trusted proxies only', () => {
   const ipOf = async (url: string, eventId: string, xff: string) => {
-    expect((await post(url, '/v1/track', { site_id: 'site_ok', ...pageView({ event_id: eventId }) }, { 'x-forwarded-for': xff })).status).toBe(
-      202,
-    );
+    expect(
+      (
+        await post(
+          url,
+          '/v1/track',
+          { site_id: 'site_ok', ...pageView({ event_id: eventId }) },
+          { 'x-forwarded-for': xff },
+        )
+      ).status,
+    ).toBe(202);
     return (await reader.hits()).find((x) => x.event_id === eventId)!.request.ip;
   };
 

@@ -23,11 +23,19 @@ export async function seedSites(
   db: TestDatabase,
   sites: { scriptId: string; status?: 'active' | 'paused' | 'deleted'; config?: unknown }[],
 ): Promise<void> {
-  const { rows } = await db.pool.query<{ id: string }>(`INSERT INTO agencies (name, api_key) VALUES ('t', 'x') RETURNING id`);
+  const { rows } = await db.pool.query<{ id: string }>(
+    `INSERT INTO agencies (name, api_key) VALUES ('t', 'x') RETURNING id`,
+  );
   for (const s of sites) {
     await db.pool.query(
       `INSERT INTO sites (agency_id, name, domain, script_id, status, config) VALUES ($1, $2, $3, $2, $4, $5::jsonb)`,
-      [rows[0]!.id, s.scriptId, `${s.scriptId}.example`, s.status ?? 'active', JSON.stringify(s.config ?? {})],
+      [
+        rows[0]!.id,
+        s.scriptId,
+        `${s.scriptId}.example`,
+        s.status ?? 'active',
+        JSON.stringify(s.config ?? {}),
+      ],
     );
   }
 }
@@ -45,7 +53,8 @@ export class QueueReader {
   }
   async hits() {
     const out = [];
-    for (const j of await this.jobs()) for (const r of j.data.requests) for (const h of r.hits) out.push({ ...h, request: r });
+    for (const j of await this.jobs())
+      for (const r of j.data.requests) for (const h of r.hits) out.push({ ...h, request: r });
     return out;
   }
   async close(): Promise<void> {

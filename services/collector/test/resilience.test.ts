@@ -26,9 +26,13 @@ async function freePort(): Promise<number> {
 }
 
 async function startRedis(): Promise<void> {
-  redisProc = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-    stdio: 'ignore',
-  });
+  redisProc = spawn(
+    'redis-server',
+    ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    {
+      stdio: 'ignore',
+    },
+  );
   const probe = createRedis(`redis://127.0.0.1:${redisPort}`, 'worker', { retryStrategy: () => 50 });
   try {
     await waitFor(async () => (await probe.ping()) === 'PONG', 10_000);
@@ -62,7 +66,9 @@ async function queuedEventIds(prefix: string): Promise<string[]> {
   const queue = new Queue(QUEUE_HITS, { connection: redis, prefix });
   try {
     const jobs = await queue.getJobs(['waiting']);
-    return jobs.flatMap((j) => (j.data as RawJob).requests.flatMap((r) => r.hits.map((h) => h.event_id as string)));
+    return jobs.flatMap((j) =>
+      (j.data as RawJob).requests.flatMap((r) => r.hits.map((h) => h.event_id as string)),
+    );
   } finally {
     await queue.close();
     redis.disconnect();
@@ -94,7 +100,10 @@ test('Redis down → fast 503 with Retry-After (never a hang or a 500); hits flo
 
     await stopRedis();
     for (const path of ['/v1/track', '/v1/batch']) {
-      const body = path === '/v1/track' ? { site_id: 'site_ok', ...pageView() } : { site_id: 'site_ok', events: [pageView()] };
+      const body =
+        path === '/v1/track'
+          ? { site_id: 'site_ok', ...pageView() }
+          : { site_id: 'site_ok', events: [pageView()] };
       const res = await post(base, path, body);
       expect(res.status).toBe(503);
       expect(res.headers.get('retry-after')).toBe('7');
@@ -109,7 +118,9 @@ test('Redis down → fast 503 with Retry-After (never a hang or a 500); hits flo
     expect((await fetch(`${base}/readyz`)).status).toBe(503);
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     const metrics = await (await fetch(`${base}/metrics`)).text();
-    expect(metrics).toMatch(/beacon_collector_unavailable_total\{reason="redis_(down|timeout)",service="collector"\} [1-9]/);
+    expect(metrics).toMatch(
+      /beacon_collector_unavailable_total\{reason="redis_(down|timeout)",service="collector"\} [1-9]/,
+    );
 
     await startRedis();
     let res: Response | undefined;
@@ -133,7 +144,9 @@ test('close() answers requests waiting in the micro-batch after flushing them to
   const base = `http://127.0.0.1:${collector.port}`;
   await waitFor(async () => (await fetch(`${base}/readyz`)).status === 200, 10_000);
   const pending = collector.registry.getSingleMetric('beacon_collector_pending_hits') as Gauge;
-  const answers = ['c1', 'c2', 'c3'].map((id) => post(base, '/v1/track', { site_id: 'site_ok', ...pageView({ event_id: id }) }));
+  const answers = ['c1', 'c2', 'c3'].map((id) =>
+    post(base, '/v1/track', { site_id: 'site_ok', ...pageView({ event_id: id }) }),
+  );
   await waitFor(async () => (await pending.get()).values[0]?.value === 3, 5_000);
   await collector.close();
   for (const a of await Promise.all(answers)) expect(a.status).toBe(202);
@@ -155,7 +168,8 @@ test('a queue deeper than COLLECTOR_QUEUE_MAX_JOBS → 503 queue_full', async ()
   const base = `http://127.0.0.1:${collector.port}`;
   try {
     await waitFor(async () => (await fetch(`${base}/readyz`)).status === 200, 10_000);
-    for (let i = 0; i < 3; i++) expect((await post(base, '/v1/track', { site_id: 'site_ok', ...pageView() })).status).toBe(202);
+    for (let i = 0; i < 3; i++)
+      expect((await post(base, '/v1/track', { site_id: 'site_ok', ...pageView() })).status).toBe(202);
     let res: Response | undefined;
     await waitFor(async () => {
       res = await post(base, '/v1/track', { site_id: 'site_ok', ...pageView() });

@@ -1,10 +1,16 @@
 import { parsers as p, setting } from '../setting.js';
 
-const path = () => p.string({ min: 2, max: 200 }).regex(/^\/[A-Za-z0-9._~\-/]*$/, 'must be a URL path starting with /');
+const path = () =>
+  p.string({ min: 2, max: 200 }).regex(/^\/[A-Za-z0-9._~\-/]*$/, 'must be a URL path starting with /');
 
 /** HTTP intake: ports, proxies, paths, limits, micro-batching, backpressure. */
 export const collector = {
-  port: setting('COLLECTOR_PORT', p.int(0, 65535), 8080, 'Port of the collector (hits, tracker script, metrics).'),
+  port: setting(
+    'COLLECTOR_PORT',
+    p.int(0, 65535),
+    8080,
+    'Port of the collector (hits, tracker script, metrics).',
+  ),
   host: setting('COLLECTOR_HOST', p.string({ min: 1 }), '0.0.0.0', 'Address the collector listens on.'),
   publicUrl: setting(
     'COLLECTOR_PUBLIC_URL',
@@ -31,17 +37,42 @@ export const collector = {
     'Path of the optional second tracker file (forms, video, ecommerce helpers).',
   ),
   trackPath: setting('COLLECTOR_TRACK_PATH', path(), '/v1/track', 'Path that takes one hit (POST).'),
-  batchPath: setting('COLLECTOR_BATCH_PATH', path(), '/v1/batch', 'Path that takes {site_id, events:[...]} (POST).'),
-  pixelPath: setting('COLLECTOR_PIXEL_PATH', path(), '/v1/pixel.gif', 'Path of the 1x1 GIF for pages without JavaScript (GET).'),
+  batchPath: setting(
+    'COLLECTOR_BATCH_PATH',
+    path(),
+    '/v1/batch',
+    'Path that takes {site_id, events:[...]} (POST).',
+  ),
+  pixelPath: setting(
+    'COLLECTOR_PIXEL_PATH',
+    path(),
+    '/v1/pixel.gif',
+    'Path of the 1x1 GIF for pages without JavaScript (GET).',
+  ),
   trackerDir: setting(
     'COLLECTOR_TRACKER_DIR',
     p.path(),
     '',
     'Directory holding the built tracker files; empty = the build output of the @beacon/tracker package.',
   ),
-  maxHitBytes: setting('COLLECTOR_MAX_HIT_BYTES', p.int(1024, 16_777_216), 65_536, 'Largest body of a single-hit request.'),
-  maxBatchBytes: setting('COLLECTOR_MAX_BATCH_BYTES', p.int(1024, 67_108_864), 1_048_576, 'Largest body of a batch request.'),
-  maxBatchEvents: setting('COLLECTOR_MAX_BATCH_EVENTS', p.int(1, 100_000), 500, 'Most events in one batch request.'),
+  maxHitBytes: setting(
+    'COLLECTOR_MAX_HIT_BYTES',
+    p.int(1024, 16_777_216),
+    65_536,
+    'Largest body of a single-hit request.',
+  ),
+  maxBatchBytes: setting(
+    'COLLECTOR_MAX_BATCH_BYTES',
+    p.int(1024, 67_108_864),
+    1_048_576,
+    'Largest body of a batch request.',
+  ),
+  maxBatchEvents: setting(
+    'COLLECTOR_MAX_BATCH_EVENTS',
+    p.int(1, 100_000),
+    500,
+    'Most events in one batch request.',
+  ),
   textMax: setting(
     'COLLECTOR_TEXT_MAX',
     p.int(256, 1_000_000),
@@ -72,7 +103,12 @@ export const collector = {
     5000,
     'How long a site lookup (status, allowed origins) is cached; a paused site is refused within this time.',
   ),
-  siteCacheMax: setting('COLLECTOR_SITE_CACHE_MAX', p.int(10, 10_000_000), 50_000, 'Most site lookups (found or not) kept in memory.'),
+  siteCacheMax: setting(
+    'COLLECTOR_SITE_CACHE_MAX',
+    p.int(10, 10_000_000),
+    50_000,
+    'Most site lookups (found or not) kept in memory.',
+  ),
   databasePoolMax: setting(
     'COLLECTOR_DATABASE_POOL_MAX',
     p.int(1, 100),
@@ -97,7 +133,12 @@ export const collector = {
     20_000,
     'When the hits queue holds more waiting jobs than this, the collector answers 503 (backpressure).',
   ),
-  queueCheckMs: setting('COLLECTOR_QUEUE_CHECK_MS', p.int(100, 60_000), 1000, 'How often the depth of the hits queue is read.'),
+  queueCheckMs: setting(
+    'COLLECTOR_QUEUE_CHECK_MS',
+    p.int(100, 60_000),
+    1000,
+    'How often the depth of the hits queue is read.',
+  ),
   maxPendingHits: setting(
     'COLLECTOR_MAX_PENDING_HITS',
     p.int(1, 10_000_000),
@@ -110,7 +151,12 @@ export const collector = {
     2000,
     'A request waiting longer than this for Redis gets 503 (Redis slow or unreachable).',
   ),
-  retryAfterS: setting('COLLECTOR_RETRY_AFTER_S', p.int(1, 3600), 5, 'Retry-After of 503 answers, in seconds.'),
+  retryAfterS: setting(
+    'COLLECTOR_RETRY_AFTER_S',
+    p.int(1, 3600),
+    5,
+    'Retry-After of 503 answers, in seconds.',
+  ),
   shutdownTimeoutMs: setting(
     'COLLECTOR_SHUTDOWN_TIMEOUT_MS',
     p.int(100, 120_000),
