@@ -21,19 +21,19 @@ const on = (e: string, f: (ev: never) => void) => w.addEventListener(e, f as Eve
 
 // A classic script (defer or async); a module script would have no currentScript.
 const script = d.currentScript as HTMLScriptElement;
-const attr = (n: string) => script.getAttribute('data-' + n);
-const flag = (n: string) => attr(n) != null && attr(n) != 'false';
-const url = (v: string | null, rel: string) => new URL(v || rel, script.src).href;
+// Options: the data- attributes of this tag (data-cookie-domain is dataset.cookieDomain); see docs/tracker.md.
+const opt = script.dataset;
+const url = (v: string | undefined, rel: string) => new URL(v || rel, script.src).href;
 
-const api = url(attr('api'), 'batch');
-const cookieless = flag('cookieless');
-const hashMode = flag('hash');
-const manual = flag('manual');
-const cookieDomain = attr('cookie-domain');
+const api = url(opt.api, 'batch');
+const cookieless = 'cookieless' in opt;
+const hashMode = 'hash' in opt;
+const manual = 'manual' in opt;
+const cookieDomain = opt.cookieDomain;
 // Without consent yet, sending waits when the site requires consent or the browser asks not to be tracked.
 const waitForConsent =
-  flag('require-consent') ||
-  (attr('respect-dnt') != 'false' &&
+  'requireConsent' in opt ||
+  (opt.respectDnt != 'false' &&
     (nav.doNotTrack == '1' || (nav as { globalPrivacyControl?: boolean }).globalPrivacyControl));
 
 // ---- ids ---------------------------------------------------------------------------------------
@@ -101,6 +101,8 @@ let consent: boolean | undefined;
 const inflight: Record<string, 1> = {};
 let backoff = 1e3;
 let retry: unknown;
+/** The collector answered the last send (any answer but 5xx/429). */
+let healthy: unknown;
 
 const send = (e: Entry) =>
   inflight[e.i] ||
@@ -113,23 +115,33 @@ const send = (e: Entry) =>
     )
     .then((ok) => {
       delete inflight[e.i];
-      if (ok) store(store().filter((x) => x.i != e.i));
-      else retry ||= setTimeout(() => ((retry = 0), flush()), (backoff = Math.min(backoff * 2, 6e4)));
+      const rest = store().filter((x) => x.i != e.i);
+      // A failed batch is (back) in the outbox, also one that was sent at page exit without it.
+      healthy = ok;
+      store(ok ? rest : [...rest, e]);
+      if (!ok) retry ||= setTimeout(() => ((retry = 0), flush()), (backoff = Math.min(backoff * 2, 6e4)));
     }));
 
 let queue: Hit[] = [];
 let timer: ReturnType<typeof setTimeout> | undefined;
 
-function flush() {
+/**
+ * Sends what waits. At page exit (`exit`) this page will not live to see the answer: while the
+ * collector answers, such a batch is sent without passing through the outbox, otherwise the next page
+ * would send it again; when the last send failed it goes into the outbox for the next page to retry.
+ */
+function flush(exit?: unknown) {
   timer = clearTimeout(timer) as undefined;
   if (consent ?? !waitForConsent) {
     if (queue[0]) {
       const id = ids();
       const events = queue.splice(0, 50).map((h) => ({ ...id, ...h }));
-      store([...store(), { i: uuid(), t: now(), b: JSON.stringify({ site_id: attr('site'), events }) }]);
+      const e = { i: uuid(), t: now(), b: JSON.stringify({ site_id: opt.site, events }) };
+      if (exit && healthy) send(e);
+      else store([...store(), e]);
     }
     store().forEach(send);
-    if (queue[0]) flush();
+    if (queue[0]) flush(exit);
   }
 }
 
@@ -138,7 +150,7 @@ function flush() {
 let ident: Hit = {};
 let referrer = d.referrer;
 
-const hit = (name: string, extra?: Hit, soon?: unknown) => {
+const hit = (name: string, extra?: Hit) => {
   queue.push({
     event_name: name,
     event_id: uuid(),
@@ -154,8 +166,7 @@ const hit = (name: string, extra?: Hit, soon?: unknown) => {
     ...extra,
   });
   if (queue.length > 500) queue.shift(); // bounded while consent is pending
-  if (soon) flush();
-  else timer ||= setTimeout(flush, 1e3);
+  timer ||= setTimeout(flush, 1e3);
 };
 
 // ---- engagement of the current page view ------------------------------------------------------
@@ -204,11 +215,10 @@ const engage = () => {
         ...count,
         properties: { page_view_id: pageId },
       },
-      1,
     );
   count = {};
 };
-const exit = () => (engage(), flush());
+const exit = () => (engage(), flush(1));
 
 // What makes a new page: the URL without its #fragment, unless the site routes by hash (data-hash).
 const key = (u: string) => (hashMode ? u : u.split('#')[0]);
@@ -267,8 +277,7 @@ b.consent = (yes) => {
 };
 w.beacon = b;
 
-if (attr('extras') != null)
-  d.head.appendChild(d.createElement('script')).src = url(attr('extras'), 'beacon-extras.js');
+if ('extras' in opt) d.head.appendChild(d.createElement('script')).src = url(opt.extras, 'beacon-extras.js');
 if (!manual) page();
 // Calls made before this file ran: window.beacon = window.beacon || function () { (beacon.q = beacon.q || []).push(arguments) }
 for (const a of early) b(...(a as [string]));

@@ -21,10 +21,12 @@ const link = (t: Element) => {
   if (a.hasAttribute('download') || DOWNLOAD.test(a.pathname)) {
     b.bump('file_downloads');
     b.track('file_download', props);
-  } else if (a.host && a.host != location.host)
-    b.track('outbound_click', props); // mailto:, tel: have no host
-  else return;
-  b.flush();
+    b.flush();
+  } else if (a.host && a.host != location.host) {
+    // mailto: and tel: links have no host. The page is probably leaving: an exit send.
+    b.track('outbound_click', props);
+    b.flush(1);
+  }
 };
 on('click', link);
 // Middle-click opens a new tab: no click event, but still a download or an outbound visit.

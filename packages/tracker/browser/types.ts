@@ -10,7 +10,8 @@ export interface Beacon {
   page(props?: Record<string, unknown>): void;
   identify(userId: string | null, traits?: { email?: string; phone?: string }): Promise<void>;
   consent(yes: boolean): void;
-  flush(): void;
+  /** Sends what waits now; `exit` when the page is leaving (see core.ts flush). */
+  flush(exit?: unknown): void;
   /** SHA-256 hex of a string; undefined when crypto.subtle is missing (insecure context). */
   sha(s: string): Promise<string | undefined>;
   /** Adds one to an engagement counter of the current page view (used by the extras file). */

@@ -311,6 +311,31 @@ test('retry after the collector was down: the stored batch arrives once, with th
   expect((await h.hits()).filter((x) => x.event_id === eventId)).toHaveLength(1);
 });
 
+test('moving to the next page: the exit engagement of the last page is sent once, not again by the next page', async () => {
+  const b = h.page('/t/nav-b', html(h, { title: 'B' }));
+  const a = h.page('/t/nav-a', html(h, { title: 'A', body: `<a id="next" href="${b}">next</a>` }));
+  const { page } = await open(a);
+  const pvA = await h.waitForHits(
+    (all) => all.find((x) => x.event_name === 'page_view' && x.page_url === a),
+    'page view A',
+  );
+  await page.waitForFunction(() => localStorage.getItem('_bcn_q') === '[]'); // A has seen the collector answer
+  await page.click('#next');
+  await page.waitForURL(b);
+  const ofA = (x: QueuedHit) =>
+    x.event_name === 'engagement' &&
+    (x.properties as { page_view_id?: string }).page_view_id === pvA.event_id;
+  await h.waitForHits((all) => all.find(ofA), 'exit engagement of A');
+  await h.waitForHits(
+    (all) => all.find((x) => x.event_name === 'page_view' && x.page_url === b),
+    'page view B',
+  );
+  await page.evaluate(() => beacon.track('b_done'));
+  await h.waitForHits((all) => all.find((x) => x.event_name === 'b_done'), 'later event on B');
+  await page.waitForFunction(() => localStorage.getItem('_bcn_q') === '[]');
+  expect((await h.hits()).filter(ofA)).toHaveLength(1);
+});
+
 test('a batch left in the outbox by a closed page is sent by the next page load', async () => {
   const url = h.page('/t/outbox', html(h, { title: 'Outbox' }));
   const { page } = await open(url);
