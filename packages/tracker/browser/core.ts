@@ -1,11 +1,12 @@
 /**
  * Beacon browser tracker, core file (dist/beacon.js, budget 2 KB gzipped). Page views, SPA navigation,
- * engagement on page exit, outbound/download clicks, custom events, identify (SHA-256 in the browser),
- * client/session ids, privacy switches, batching with an outbox in localStorage for retries.
+ * engagement on page exit, custom events, identify (SHA-256 in the browser), client/session ids,
+ * privacy switches, batching with an outbox in localStorage for retries. Outbound/download clicks,
+ * forms, media and the ecommerce/lead helpers are in extras.ts (loaded with data-extras).
  * Options come from the script tag's data- attributes: see docs/tracker.md. Wire format: DESIGN.md
  * "Wire format" (snake_case column names, POST {site_id, events}).
  *
- * Written for size: every helper here is used in the hot path, nothing is defensive without a reason.
+ * Written for size (test/budget.test.ts): check `pnpm build`'s size line after every change.
  */
 import type { Beacon, Hit } from './types.js';
 
