@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -29,6 +30,10 @@ interface Load {
 }
 
 interface Measured {
+  /** CPU time of the server process (user + system) per hit, from /proc; NaN where unavailable. */
+  serverCpuUsPerHit: number;
+  /** Same for the private redis-server (the baseline uses none). */
+  redisCpuUsPerHit: number;
   reqPerSec: number;
   hitsPerSec: number;
   p50: number;
@@ -120,13 +125,27 @@ async function stopServer(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
+/** user + system CPU seconds of a process so far (Linux /proc; NaN elsewhere). */
+async function cpuSeconds(pid: number | undefined): Promise<number> {
+  if (pid === undefined) return NaN;
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return NaN;
+  }
+}
+
 async function run(
   port: number,
   load: Load,
   duration: number,
   connections: number,
+  pids: { server?: number; redis?: number },
   overallRate?: number,
 ): Promise<Measured> {
+  const cpu0 = [await cpuSeconds(pids.server), await cpuSeconds(pids.redis)];
   const result = await autocannon({
     url: `http://127.0.0.1:${port}${load.path}`,
     method: 'POST',
@@ -136,7 +155,11 @@ async function run(
     duration,
     ...(overallRate ? { overallRate } : {}),
   });
+  const cpu1 = [await cpuSeconds(pids.server), await cpuSeconds(pids.redis)];
+  const hits = result.requests.total * load.hitsPerRequest;
   return {
+    serverCpuUsPerHit: ((cpu1[0]! - cpu0[0]!) * 1e6) / hits,
+    redisCpuUsPerHit: ((cpu1[1]! - cpu0[1]!) * 1e6) / hits,
     reqPerSec: result.requests.average,
     hitsPerSec: result.requests.average * load.hitsPerRequest,
     p50: result.latency.p50,
@@ -185,10 +208,11 @@ export async function collectorBench(): Promise<void> {
       for (const mode of ['collector', 'express'] as const) {
         const { port, child } = await startServer(mode, env);
         try {
-          await run(port, load, 2, connections); // warm-up (JIT, caches, connections)
-          const peak = await run(port, load, duration, connections);
+          const pids = { server: child.pid, redis: mode === 'collector' ? redis.pid : undefined };
+          await run(port, load, 2, connections, pids); // warm-up (JIT, caches, connections)
+          const peak = await run(port, load, duration, connections, pids);
           if (mode === 'collector') halfRate = Math.max(1, Math.round(peak.reqPerSec / 2));
-          const half = await run(port, load, duration, connections, halfRate);
+          const half = await run(port, load, duration, connections, pids, halfRate);
           results[mode] = { peak, half };
         } finally {
           await stopServer(child);

@@ -14,6 +14,11 @@ export interface BatcherOptions {
   maxPendingHits: number;
   /** A request waiting longer than this for Redis gets 503. */
   timeoutMs: number;
+  /**
+   * Jobs being added at once before new hits wait for one of them (adaptive batching: at low load a
+   * request is sent at once; under load hits gather while the adds in flight are answered).
+   */
+  concurrency: number;
   /** Waiting jobs in the queue above which new requests get 503. */
   queueMaxJobs: number;
   /** Period of the queue depth check. */
@@ -48,6 +53,8 @@ export class MicroBatcher {
   private batch: Waiter[] = [];
   private batchHits = 0;
   private timer: NodeJS.Timeout | undefined;
+  private immediate: NodeJS.Immediate | undefined;
+  private addsInFlight = 0;
   private pendingHits = 0;
   private readonly inflight = new Set<Promise<void>>();
   private waitingJobs = 0;
@@ -92,7 +99,19 @@ export class MicroBatcher {
       this.pendingHits += n;
       this.metrics.pendingHits.set(this.pendingHits);
       if (this.batchHits >= this.opts.maxHits || this.opts.waitMs === 0) this.flush();
-      else this.timer ??= setTimeout(() => this.flush(), this.opts.waitMs);
+      else {
+        // The window bounds the wait when Redis is slow; a free add slot sends sooner (next turn of
+        // the event loop, so requests parsed in the same turn share the job).
+        this.timer ??= setTimeout(() => this.flush(), this.opts.waitMs);
+        if (this.addsInFlight < this.opts.concurrency) this.scheduleFlush();
+      }
+    });
+  }
+
+  private scheduleFlush(): void {
+    this.immediate ??= setImmediate(() => {
+      this.immediate = undefined;
+      this.flush();
     });
   }
 
@@ -101,6 +120,10 @@ export class MicroBatcher {
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = undefined;
+    }
+    if (this.immediate) {
+      clearImmediate(this.immediate);
+      this.immediate = undefined;
     }
     const waiters = this.batch;
     const hits = this.batchHits;
@@ -142,10 +165,14 @@ export class MicroBatcher {
         settle(new UnavailableError('redis_down', 'the queue store (Redis) refused the hits; retry later'));
       },
     );
+    this.addsInFlight++;
     const tracked: Promise<void> = p.finally(() => {
+      this.addsInFlight--;
       this.pendingHits -= hits;
       this.metrics.pendingHits.set(this.pendingHits);
       this.inflight.delete(tracked);
+      // Hits that gathered while this add was in flight go next.
+      if (this.batchHits > 0 && !this.closed) this.scheduleFlush();
     });
     this.inflight.add(tracked);
   }

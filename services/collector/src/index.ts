@@ -72,6 +72,7 @@ export async function startCollector(
     {
       waitMs: c.batchWaitMs,
       maxHits: c.batchMaxHits,
+      concurrency: c.batchConcurrency,
       maxPendingHits: c.maxPendingHits,
       timeoutMs: c.enqueueTimeoutMs,
       queueMaxJobs: c.queueMaxJobs,

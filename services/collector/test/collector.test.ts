@@ -159,6 +159,13 @@ describe('bad input gets a clear 4xx, never a 5xx, and nothing is queued', () =>
     ['properties with too many keys', '/v1/track', hit({ properties: manyKeys }), 400, 'invalid_hit'],
     ['lead_data nested too deep', '/v1/track', hit({ lead_data: deep(10) }), 400, 'invalid_hit'],
     [
+      'properties nested 100,000 levels (stack exhaustion attempt)',
+      '/v1/batch',
+      `{"site_id":"site_ok","events":[{"event_name":"x","properties":${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}}]}`,
+      400,
+      'invalid_hits',
+    ],
+    [
       '__proto__ nested in properties',
       '/v1/track',
       `{"site_id":"site_ok","event_name":"x","properties":{"a":{"__proto__":{"admin":true}}}}`,
@@ -291,6 +298,14 @@ describe('accepted hits', () => {
     }
     // Micro-batching: fewer jobs than requests.
     expect((await reader.jobs()).length).toBeLessThan(before + 30);
+  });
+
+  test('a 100,000-level nesting in an unknown field is ignored, not walked', async () => {
+    const deepJunk = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+    const body = `{"site_id":"site_ok","events":[{"event_name":"deep","event_id":"deep1","junk":${deepJunk}}]}`;
+    const res = await post(base, '/v1/batch', body);
+    expect(res.status).toBe(202);
+    expect(Object.keys((await reader.hits()).find((h) => h.event_id === 'deep1')!)).not.toContain('junk');
   });
 
   test('a batch with bad events keeps the good ones (partial acceptance)', async () => {

@@ -13,7 +13,6 @@ export function testConfig(db: TestDatabase, prefix: string, extra: Record<strin
     COLLECTOR_PORT: '0',
     COLLECTOR_HOST: '127.0.0.1',
     LOG_LEVEL: 'silent',
-    COLLECTOR_BATCH_WAIT_MS: '2',
     ...extra,
   });
 }

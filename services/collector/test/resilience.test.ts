@@ -137,9 +137,13 @@ test('Redis down → fast 503 with Retry-After (never a hang or a 500); hits flo
 
 test('close() answers requests waiting in the micro-batch after flushing them to Redis', async () => {
   const prefix = uniquePrefix('close');
-  // A long window: without the flush on close these requests would wait 10 s.
+  // A long fixed window: without the flush on close these requests would wait 1 s.
   const collector = await startCollector(
-    testConfig(db, prefix, { REDIS_URL: `redis://127.0.0.1:${redisPort}`, COLLECTOR_BATCH_WAIT_MS: '1000' }),
+    testConfig(db, prefix, {
+      REDIS_URL: `redis://127.0.0.1:${redisPort}`,
+      COLLECTOR_BATCH_WAIT_MS: '1000',
+      COLLECTOR_BATCH_CONCURRENCY: '0',
+    }),
   );
   const base = `http://127.0.0.1:${collector.port}`;
   await waitFor(async () => (await fetch(`${base}/readyz`)).status === 200, 10_000);

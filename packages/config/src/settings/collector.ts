@@ -119,13 +119,19 @@ export const collector = {
     'COLLECTOR_BATCH_WAIT_MS',
     p.int(0, 1000),
     10,
-    'Micro-batch window: hits arriving within this many ms go into one queue job (0 = a job per request).',
+    'Longest a hit waits for batch-mates: hits arriving within this many ms go into one queue job, sent sooner while fewer than COLLECTOR_BATCH_CONCURRENCY adds are in flight (0 = a job per request).',
   ),
   batchMaxHits: setting(
     'COLLECTOR_BATCH_MAX_HITS',
     p.int(1, 100_000),
     500,
     'A micro-batch is sent to Redis as soon as it holds this many hits.',
+  ),
+  batchConcurrency: setting(
+    'COLLECTOR_BATCH_CONCURRENCY',
+    p.int(0, 64),
+    2,
+    'Jobs being added to Redis at once before new hits wait for the window; hits gather meanwhile (low latency at low load, big jobs under load). 0 = always wait the full window.',
   ),
   queueMaxJobs: setting(
     'COLLECTOR_QUEUE_MAX_JOBS',
