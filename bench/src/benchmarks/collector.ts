@@ -255,6 +255,19 @@ export async function collectorBench(): Promise<void> {
           value: Math.round(e.peak.hitsPerSec),
           unit: 'hits/s',
         },
+        {
+          // On a shared box, CPU per hit is steadier than throughput (other work steals the core).
+          name: `${load.name}: collector CPU per hit at peak`,
+          value: Math.round(c.peak.serverCpuUsPerHit * 10) / 10,
+          unit: 'µs',
+          ratio: c.peak.serverCpuUsPerHit / e.peak.serverCpuUsPerHit,
+          baseline: 'vs baseline CPU per hit (lower is better)',
+        },
+        {
+          name: `${load.name}: redis-server CPU per hit at peak`,
+          value: Math.round(c.peak.redisCpuUsPerHit * 10) / 10,
+          unit: 'µs',
+        },
       );
       raw[load.name] = results;
       for (const [mode, r] of Object.entries(results)) {

@@ -34,7 +34,6 @@ export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constr
 const INT4_MAX = 2_147_483_647;
 
 /** Characters cleanText would change (control characters, surrogates); most strings have none. */
-// eslint-disable-next-line no-control-regex
 const NEEDS_CLEANING = /[\u0000-\u001f\u007f-\u009f\ud800-\udfff]/;
 /** cleanText with a fast path: one test() instead of two replace() for clean strings (the hot path). */
 export const clean = (v: string): string => (NEEDS_CLEANING.test(v) ? cleanText(v) : v);

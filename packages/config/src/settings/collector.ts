@@ -130,7 +130,7 @@ export const collector = {
   batchConcurrency: setting(
     'COLLECTOR_BATCH_CONCURRENCY',
     p.int(0, 64),
-    2,
+    4,
     'Jobs being added to Redis at once before new hits wait for the window; hits gather meanwhile (low latency at low load, big jobs under load). 0 = always wait the full window.',
   ),
   queueMaxJobs: setting(
