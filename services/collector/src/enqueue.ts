@@ -55,6 +55,8 @@ export class MicroBatcher {
   private timer: NodeJS.Timeout | undefined;
   private immediate: NodeJS.Immediate | undefined;
   private addsInFlight = 0;
+  /** Set when an add outlived timeoutMs; cleared when any add settles. New requests get 503 at once meanwhile. */
+  private stalled = false;
   private pendingHits = 0;
   private readonly inflight = new Set<Promise<void>>();
   private waitingJobs = 0;
@@ -81,6 +83,11 @@ export class MicroBatcher {
       return Promise.reject(new UnavailableError('shutting_down', 'the collector is shutting down'));
     if (this.redis.status !== 'ready') {
       return Promise.reject(new UnavailableError('redis_down', 'the queue store (Redis) is not reachable'));
+    }
+    if (this.stalled && this.addsInFlight > 0) {
+      return Promise.reject(
+        new UnavailableError('redis_timeout', 'the queue store (Redis) is not answering'),
+      );
     }
     if (this.waitingJobs > this.opts.queueMaxJobs) {
       return Promise.reject(
@@ -145,6 +152,7 @@ export class MicroBatcher {
       }
     };
     const timer: NodeJS.Timeout = setTimeout(() => {
+      this.stalled = true;
       settle(
         new UnavailableError(
           'redis_timeout',
@@ -168,6 +176,7 @@ export class MicroBatcher {
     this.addsInFlight++;
     const tracked: Promise<void> = p.finally(() => {
       this.addsInFlight--;
+      this.stalled = false;
       this.pendingHits -= hits;
       this.metrics.pendingHits.set(this.pendingHits);
       this.inflight.delete(tracked);

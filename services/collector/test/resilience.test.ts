@@ -135,6 +135,38 @@ test('Redis down → fast 503 with Retry-After (never a hang or a 500); hits flo
   }
 });
 
+test('Redis stalled (SIGSTOP: connected but silent) → 503 redis_timeout, then at once while it stays stalled', async () => {
+  const prefix = uniquePrefix('stall');
+  const collector = await startCollector(
+    testConfig(db, prefix, {
+      REDIS_URL: `redis://127.0.0.1:${redisPort}`,
+      COLLECTOR_ENQUEUE_TIMEOUT_MS: '300',
+    }),
+  );
+  const base = `http://127.0.0.1:${collector.port}`;
+  try {
+    await waitFor(async () => (await fetch(`${base}/readyz`)).status === 200, 10_000);
+    redisProc!.kill('SIGSTOP');
+    try {
+      for (let i = 0; i < 3; i++) {
+        const res = await post(base, '/v1/track', { site_id: 'site_ok', ...pageView() });
+        expect(res.status).toBe(503);
+        expect(((await res.json()) as { details: { reason: string } }).details.reason).toBe('redis_timeout');
+      }
+    } finally {
+      redisProc!.kill('SIGCONT');
+    }
+    let res: Response | undefined;
+    await waitFor(async () => {
+      res = await post(base, '/v1/track', { site_id: 'site_ok', ...pageView({ event_id: 'resumed' }) });
+      return res.status === 202;
+    }, 10_000);
+    expect(await queuedEventIds(prefix)).toContain('resumed');
+  } finally {
+    await collector.close();
+  }
+});
+
 test('close() answers requests waiting in the micro-batch after flushing them to Redis', async () => {
   const prefix = uniquePrefix('close');
   // A long fixed window: without the flush on close these requests would wait 1 s.
