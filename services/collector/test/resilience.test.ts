@@ -218,3 +218,40 @@ test('a queue deeper than COLLECTOR_QUEUE_MAX_JOBS → 503 queue_full', async ()
     await collector.close();
   }
 });
+
+test('the process entry (dist/main.js) serves, and exits 0 on SIGTERM after flushing', async () => {
+  const prefix = uniquePrefix('main');
+  const main = new URL('../dist/main.js', import.meta.url).pathname;
+  const env = {
+    ...process.env,
+    DATABASE_URL: db.url,
+    REDIS_URL: `redis://127.0.0.1:${redisPort}`,
+    QUEUE_PREFIX: prefix,
+    COLLECTOR_PORT: String(await freePort()),
+    COLLECTOR_HOST: '127.0.0.1',
+    LOG_LEVEL: 'info',
+  };
+  const child = spawn(process.execPath, [main], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  try {
+    const base = `http://127.0.0.1:${env.COLLECTOR_PORT}`;
+    await waitFor(async () => (await fetch(`${base}/readyz`)).status === 200, 15_000);
+    expect(
+      (await post(base, '/v1/track', { site_id: 'site_ok', ...pageView({ event_id: 'via-main' }) })).status,
+    ).toBe(202);
+    const exited = once(child, 'exit');
+    child.kill('SIGTERM');
+    const [code] = await exited;
+    expect(code).toBe(0);
+    expect(await queuedEventIds(prefix)).toEqual(['via-main']);
+    // JSON log lines, one of them saying it closed.
+    const lines = out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { msg: string });
+    expect(lines.map((l) => l.msg)).toContain('collector closed');
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  }
+});
