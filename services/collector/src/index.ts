@@ -54,7 +54,11 @@ export async function startCollector(
     statementTimeoutMs: 5_000,
     logger,
   });
-  const redis: Redis = createRedis(config.core.redisUrl, 'producer');
+  // A command that never returns (Redis stalled) is failed eventually, so in-flight adds always settle
+  // and the stalled state (503 at once) ends when Redis answers again.
+  const redis: Redis = createRedis(config.core.redisUrl, 'producer', {
+    commandTimeout: Math.max(5_000, c.enqueueTimeoutMs * 5),
+  });
   let redisErrorLogged = 0;
   redis.on('error', (err: Error) => {
     // ioredis reports every failed reconnect; one line per 10 s is enough.
