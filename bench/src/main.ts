@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { apiBench } from './benchmarks/api.js';
+import { collectorBench } from './benchmarks/collector.js';
 import { copyBench } from './benchmarks/copy.js';
 import { enricherBench } from './benchmarks/enricher.js';
 
@@ -11,6 +12,7 @@ const benchmarks: Record<string, () => Promise<void>> = {
   copy: copyBench,
   enricher: enricherBench,
   api: apiBench,
+  collector: collectorBench,
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

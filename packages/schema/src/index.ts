@@ -4,3 +4,4 @@ export { cleanText } from './text.js';
 export { renderSnippet } from './snippet.js';
 export * from './site-config.js';
 export * from './ip.js';
+export * from './hit.js';

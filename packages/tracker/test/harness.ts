@@ -1,0 +1,191 @@
+/**
+ * What the browser tests run against, all real: Debian's chromium (playwright-core), the collector
+ * of services/collector on an ephemeral port with a throwaway database (agency + site) and a unique
+ * BullMQ prefix on the machine's Redis, and a node:http server for the test pages. Assertions read
+ * the hits the collector put into the `hits` queue (no worker consumes them here).
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { dirname } from 'node:path';
+import { Queue } from 'bullmq';
+import { chromium, type Browser } from 'playwright-core';
+import { startCollector, type CollectorHandle } from '@beacon/collector';
+import { parseConfig, type Config } from '@beacon/config';
+import { adminSql } from '@beacon/db';
+import { createLogger } from '@beacon/observability';
+import { createRedis, type Redis } from '@beacon/queue';
+import { QUEUE_HITS, rawJobSchema } from '@beacon/schema';
+import { createTestDatabase, REDIS_URL, uniquePrefix, type TestDatabase } from '@beacon/testkit';
+import { trackerFiles } from '@beacon/tracker';
+
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** A hit as found in the queue, with what the collector added about its request. */
+export type QueuedHit = Record<string, unknown> & {
+  id: string;
+  event_name: string;
+  event_id: string;
+  site_id: string;
+  user_agent: string | null;
+};
+
+export interface Harness {
+  scriptId: string;
+  browser: Browser;
+  collector: CollectorHandle;
+  collectorPort: number;
+  /** Base URL of the page server, e.g. http://127.0.0.1:1234 */
+  pagesUrl: string;
+  /** The same server under another host name (localhost): links there are outbound. */
+  otherHostUrl: string;
+  /** Registers the HTML answered at `path` of the page server. */
+  page(path: string, html: string): string;
+  /** The <script> tag loading the tracker from the collector, with extra data- attributes. */
+  snippet(attrs?: string): string;
+  /** Every hit in the queue, oldest first. */
+  hits(): Promise<QueuedHit[]>;
+  /** Polls the queue until `pick` returns something (10 s at most). */
+  waitForHits<T>(pick: (hits: QueuedHit[]) => T | undefined | false | null, what: string): Promise<T>;
+  stopCollector(): Promise<void>;
+  startCollectorAgain(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startHarness(): Promise<Harness> {
+  const db: TestDatabase = await createTestDatabase();
+  const prefix = uniquePrefix('trk');
+  const scriptId = `trk_${randomBytes(6).toString('hex')}`;
+  const { rows } = await db.pool.query(adminSql.insertAgency, [
+    'Tracker tests',
+    `trk-${scriptId}@example.com`,
+    'x',
+    `bk_${randomBytes(4).toString('hex')}`,
+    null,
+  ]);
+  await db.pool.query(adminSql.insertSite, [rows[0].id, 'Tracker test site', '127.0.0.1', scriptId, null]);
+
+  const config: Config = parseConfig({
+    DATABASE_URL: db.url,
+    REDIS_URL,
+    QUEUE_PREFIX: prefix,
+    LOG_LEVEL: 'silent',
+    COLLECTOR_HOST: '127.0.0.1',
+    COLLECTOR_PORT: '0',
+    COLLECTOR_TRACKER_DIR: dirname(trackerFiles().core),
+  });
+  const logger = createLogger('collector', 'silent');
+  let collector = await startCollector(config, { logger, port: 0, host: '127.0.0.1' });
+  const collectorPort = collector.port;
+
+  const pages = new Map<string, string>();
+  const server: Server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0]!;
+    const html = pages.get(path) ?? `<!doctype html><title>landing</title><p>${path}</p>`;
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+    res.end(html);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const pagePort = (server.address() as AddressInfo).port;
+  const pagesUrl = `http://127.0.0.1:${pagePort}`;
+
+  const redis: Redis = createRedis(REDIS_URL, 'worker');
+  const queue = new Queue(QUEUE_HITS, { connection: redis, prefix });
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+
+  async function hits(): Promise<QueuedHit[]> {
+    const jobs = await queue.getJobs([
+      'waiting',
+      'active',
+      'delayed',
+      'completed',
+      'failed',
+      'prioritized',
+      'paused',
+    ]);
+    const out: QueuedHit[] = [];
+    for (const job of jobs) {
+      const data = rawJobSchema.parse(job.data);
+      for (const r of data.requests)
+        for (const h of r.hits) out.push({ ...h, site_id: r.site_id, user_agent: r.user_agent } as QueuedHit);
+    }
+    // Jobs come back newest first; UUIDv7 ids order the hits by receipt.
+    return out.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  return {
+    scriptId,
+    browser,
+    get collector() {
+      return collector;
+    },
+    collectorPort,
+    pagesUrl,
+    otherHostUrl: `http://localhost:${pagePort}`,
+    page(path, html) {
+      pages.set(path, html);
+      return pagesUrl + path;
+    },
+    snippet(attrs = '') {
+      return `<script defer data-site="${scriptId}" ${attrs} src="http://127.0.0.1:${collectorPort}/v1/beacon.js"></script>`;
+    },
+    hits,
+    async waitForHits(pick, what) {
+      const deadline = Date.now() + 10_000;
+      let seen: QueuedHit[] = [];
+      for (;;) {
+        seen = await hits();
+        const found = pick(seen);
+        if (found) return found;
+        if (Date.now() > deadline)
+          throw new Error(
+            `timed out waiting for ${what}; queue holds: ${seen.map((h) => `${h.event_name} ${String(h.page_url)}`).join(', ')}`,
+          );
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
+    async stopCollector() {
+      await collector.close();
+    },
+    async startCollectorAgain() {
+      collector = await startCollector(config, { logger, port: collectorPort, host: '127.0.0.1' });
+    },
+    async close() {
+      await browser.close().catch(() => undefined);
+      await collector.close().catch(() => undefined);
+      await new Promise((r) => server.close(r));
+      await queue.obliterate({ force: true }).catch(() => undefined);
+      await queue.close();
+      redis.disconnect();
+      await db.drop();
+    },
+  };
+}
+
+/** An HTML page with the tracker snippet and some body. */
+export function html(
+  h: Harness,
+  opts: { title: string; attrs?: string; body?: string; head?: string },
+): string {
+  return `<!doctype html><html><head><meta charset="utf-8"><title>${opts.title}</title>${opts.head ?? ''}${h.snippet(opts.attrs)}
+<style>body{margin:0;font:16px sans-serif}</style></head><body>${opts.body ?? '<h1>Beacon test page</h1>'}</body></html>`;
+}
+
+/** Makes the page look hidden (or visible again) and fires visibilitychange, as a tab switch does. */
+export const setVisibility = (hidden: boolean) => {
+  Object.defineProperty(document, 'hidden', { configurable: true, get: () => hidden });
+  Object.defineProperty(document, 'visibilityState', {
+    configurable: true,
+    get: () => (hidden ? 'hidden' : 'visible'),
+  });
+  document.dispatchEvent(new Event('visibilitychange', { bubbles: true }));
+};

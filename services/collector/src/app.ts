@@ -1,0 +1,236 @@
+import { randomUUID } from 'node:crypto';
+import express, { type Express, type Request, type Response } from 'express';
+import helmet from 'helmet';
+import { handleOps, type Logger, type OpsEndpoints } from '@beacon/observability';
+import { CLIENT_HINT_HEADERS } from '@beacon/schema';
+import type { Config } from '@beacon/config';
+import { HttpError, UnavailableError } from './errors.js';
+import { checkContentType, type createIntake } from './intake.js';
+import type { CollectorMetrics } from './metrics.js';
+import type { TrackerAssets, TrackerFile } from './tracker.js';
+
+export interface AppDeps {
+  config: Config['collector'];
+  intake: ReturnType<typeof createIntake>;
+  assets: TrackerAssets;
+  metrics: CollectorMetrics;
+  logger: Logger;
+  ops: OpsEndpoints;
+}
+
+/** A transparent 1x1 GIF (43 bytes). */
+const PIXEL = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
+/** Asks browsers for the client hints the enricher reads (UA-CH); Chrome sends them on later requests. */
+const ACCEPT_CH = CLIENT_HINT_HEADERS.map((h) =>
+  h
+    .replace(/(^|-)([a-z])/g, (_, d: string, c: string) => d + c.toUpperCase())
+    .replace('Sec-Ch-Ua', 'Sec-CH-UA'),
+).join(', ');
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** `TRUST_PROXY` text → express 'trust proxy' value (boolean, hop count, or address list). */
+export function trustProxyValue(text: string): boolean | number | string {
+  const v = text.trim();
+  if (v === 'true') return true;
+  if (v === 'false') return false;
+  if (/^\d+$/.test(v)) return Number(v);
+  return v;
+}
+
+/**
+ * The collector's express app. Hit routes read their bodies themselves (no express.json: LIMITS.md §3),
+ * answer JSON `{accepted, rejected}` / `{error, message, details}` (the pixel always a GIF), and never
+ * show a stack trace.
+ */
+export function createApp(deps: AppDeps): Express {
+  const { config, intake, assets, metrics, logger, ops } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('query parser', false);
+  app.set('trust proxy', trustProxyValue(config.trustProxy));
+
+  const security = helmet({
+    // The script, the pixel and the hit answers are loaded by other sites' pages.
+    crossOriginResourcePolicy: { policy: 'cross-origin' },
+    crossOriginEmbedderPolicy: false,
+    contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+  });
+
+  app.use((req, res, next) => {
+    if (handleOps(ops, req, res)) return;
+    const incoming = req.headers['x-request-id'];
+    const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    res.locals.requestId = id;
+    res.setHeader('x-request-id', id);
+    const started = performance.now();
+    res.on('finish', () => {
+      metrics.httpDuration.observe(
+        {
+          route: (res.locals.route as string | undefined) ?? 'other',
+          method: req.method,
+          status: String(res.statusCode),
+        },
+        (performance.now() - started) / 1000,
+      );
+    });
+    security(req, res, next);
+  });
+
+  const hitPaths = [config.trackPath, config.batchPath, config.pixelPath];
+  app.options(hitPaths, (req, res) => {
+    res.locals.route = 'preflight';
+    res.writeHead(204, {
+      'access-control-allow-origin': '*',
+      'access-control-allow-methods': 'POST, GET, OPTIONS',
+      'access-control-allow-headers': 'Content-Type, X-Request-Id',
+      'access-control-max-age': '86400',
+      'accept-ch': ACCEPT_CH,
+    });
+    res.end();
+  });
+
+  const hitRoute =
+    (route: string, handler: (req: Request) => Promise<{ accepted: number; rejected: unknown[] }>) =>
+    async (req: Request, res: Response) => {
+      res.locals.route = route;
+      try {
+        checkContentType(req);
+        const out = await handler(req);
+        sendJson(res, 202, out);
+      } catch (err) {
+        const e = toHttpError(err, req, res);
+        sendJson(res, e.status, { error: e.code, message: e.message, details: e.details ?? null });
+      }
+    };
+  app.post(config.trackPath, hitRoute('track', intake.track));
+  app.post(config.batchPath, hitRoute('batch', intake.batch));
+
+  app.get(config.pixelPath, async (req, res) => {
+    res.locals.route = 'pixel';
+    try {
+      await intake.pixel(req);
+    } catch (err) {
+      // The GIF is sent whatever happened: an <img> never shows an error.
+      toHttpError(err, req, res);
+    }
+    res.writeHead(200, {
+      'content-type': 'image/gif',
+      'content-length': PIXEL.length,
+      'cache-control': 'no-store, max-age=0',
+      'access-control-allow-origin': '*',
+      'accept-ch': ACCEPT_CH,
+    });
+    res.end(PIXEL);
+  });
+
+  const scriptRoute = (which: TrackerFile) => async (req: Request, res: Response) => {
+    res.locals.route = which === 'core' ? 'script' : 'script_extras';
+    const asset = await assets.get(which).catch((err: Error) => {
+      logger.error({ err: err.message }, 'reading the tracker build failed');
+      return null;
+    });
+    if (!asset) {
+      sendJson(res, 404, {
+        error: 'tracker_not_built',
+        message:
+          'the tracker script is not built yet (pnpm build builds packages/tracker) or COLLECTOR_TRACKER_DIR is wrong',
+        details: null,
+      });
+      return;
+    }
+    const headers: Record<string, string | number> = {
+      'content-type': 'application/javascript; charset=utf-8',
+      // Short max-age so a new release reaches sites within the hour; the ETag makes revalidation cheap.
+      'cache-control': 'public, max-age=3600, stale-while-revalidate=86400',
+      etag: asset.etag,
+      vary: 'Accept-Encoding',
+      'access-control-allow-origin': '*',
+      'accept-ch': ACCEPT_CH,
+    };
+    if (
+      req.headers['if-none-match']?.split(/\s*,\s*/).some((t) => t === asset.etag || t === `W/${asset.etag}`)
+    ) {
+      res.writeHead(304, headers);
+      res.end();
+      return;
+    }
+    const gzip = /\bgzip\b/.test(req.headers['accept-encoding'] ?? '');
+    const body = gzip ? asset.gzip : asset.body;
+    if (gzip) headers['content-encoding'] = 'gzip';
+    headers['content-length'] = body.length;
+    res.writeHead(200, headers);
+    res.end(req.method === 'HEAD' ? undefined : body);
+  };
+  app.get(config.scriptPath, scriptRoute('core'));
+  app.get(config.extrasScriptPath, scriptRoute('extras'));
+
+  app.all([...hitPaths, config.scriptPath, config.extrasScriptPath], (req, res) => {
+    res.locals.route = 'method_not_allowed';
+    res.setHeader(
+      'allow',
+      req.path === config.pixelPath || req.path.endsWith('.js') ? 'GET, HEAD' : 'POST, OPTIONS',
+    );
+    sendJson(res, 405, {
+      error: 'method_not_allowed',
+      message: `${req.method} is not allowed on ${req.path}`,
+      details: null,
+    });
+  });
+  app.use((req, res) => {
+    sendJson(res, 404, { error: 'not_found', message: 'no such endpoint', details: null });
+  });
+  // Errors raised by express itself (e.g. a malformed URL): a clear 4xx, never a stack.
+  app.use((err: unknown, req: Request, res: Response, _next: unknown) => {
+    const e = toHttpError(err, req, res);
+    if (!res.headersSent)
+      sendJson(res, e.status, { error: e.code, message: e.message, details: e.details ?? null });
+  });
+
+  /** Maps any error to the HttpError answered, counts it, logs it, sets Retry-After / Connection. */
+  function toHttpError(err: unknown, req: Request, res: Response): HttpError {
+    const requestId = res.locals.requestId as string | undefined;
+    let e: HttpError;
+    if (err instanceof HttpError) e = err;
+    else if (
+      typeof (err as { status?: unknown })?.status === 'number' &&
+      (err as { status: number }).status < 500
+    ) {
+      const status = (err as { status: number }).status;
+      e = new HttpError(status, 'bad_request', (err as Error).message?.slice(0, 200) || 'bad request');
+    } else {
+      logger.error({ err, requestId, path: req.path }, 'unexpected error in a hit route');
+      e = new HttpError(500, 'internal_error', `unexpected error; quote request id ${requestId ?? '-'}`);
+    }
+    if (e instanceof UnavailableError) {
+      metrics.unavailable.inc({ reason: e.reason });
+      res.setHeader('retry-after', String(config.retryAfterS));
+      logger.debug(
+        { requestId, reason: e.reason, message: e.message, cause: e.cause?.message },
+        'answered 503',
+      );
+    } else if (e.status < 500) {
+      if (e.code !== 'invalid_hit' && e.code !== 'invalid_hits') {
+        metrics.rejected.inc({ reason: e.code });
+        metrics.hits.inc({ outcome: 'rejected' });
+      }
+      logger.debug({ requestId, error: e.code, message: e.message }, 'refused a request');
+    }
+    // A body we did not read entirely: do not keep the connection for the next request.
+    if (!req.complete) res.setHeader('connection', 'close');
+    return e;
+  }
+
+  return app;
+}
+
+function sendJson(res: Response, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    'cache-control': 'no-store',
+    'access-control-allow-origin': '*',
+  });
+  res.end(text);
+}

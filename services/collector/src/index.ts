@@ -1,0 +1,147 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Queue } from 'bullmq';
+import type { Config } from '@beacon/config';
+import { createPool, type Pool } from '@beacon/db';
+import { createLogger, createRegistry, type Logger, type ReadinessCheck } from '@beacon/observability';
+import { createRedis, type Redis } from '@beacon/queue';
+import { createHitSchema, QUEUE_HITS } from '@beacon/schema';
+import type { Registry } from 'prom-client';
+import { createApp } from './app.js';
+import { MicroBatcher } from './enqueue.js';
+import { createIntake } from './intake.js';
+import { createCollectorMetrics } from './metrics.js';
+import { SiteCache } from './sites.js';
+import { TrackerAssets } from './tracker.js';
+
+export { createApp, trustProxyValue } from './app.js';
+export { MicroBatcher, RAW_JOB_OPTIONS } from './enqueue.js';
+export { HttpError, UnavailableError } from './errors.js';
+export { SiteCache, originAllowed } from './sites.js';
+export { uuidv7 } from './uuid7.js';
+
+export interface CollectorOverrides {
+  logger?: Logger;
+  registry?: Registry;
+  /** Listen port/host instead of config (tests pass port 0). */
+  port?: number;
+  host?: string;
+}
+
+export interface CollectorHandle {
+  readonly port: number;
+  readonly server: Server;
+  readonly registry: Registry;
+  /** The site cache (tests clear it to see a status change at once). */
+  readonly sites: SiteCache;
+  /** Stops accepting, finishes requests in flight, flushes the micro-batch to Redis, closes connections. */
+  close(): Promise<void>;
+}
+
+/** Starts the collector: HTTP intake of hits, the tracker script, /metrics /healthz /readyz on one port. */
+export async function startCollector(
+  config: Config,
+  overrides: CollectorOverrides = {},
+): Promise<CollectorHandle> {
+  const c = config.collector;
+  const logger = overrides.logger ?? createLogger('collector', config.core.logLevel);
+  const registry = overrides.registry ?? createRegistry('collector');
+  const metrics = createCollectorMetrics(registry);
+  const pool: Pool = createPool({
+    databaseUrl: config.core.databaseUrl,
+    applicationName: 'beacon-collector',
+    max: c.databasePoolMax,
+    statementTimeoutMs: 5_000,
+    logger,
+  });
+  // A command that never returns (Redis stalled) is failed eventually, so in-flight adds always settle
+  // and the stalled state (503 at once) ends when Redis answers again.
+  const redis: Redis = createRedis(config.core.redisUrl, 'producer', {
+    commandTimeout: Math.max(5_000, c.enqueueTimeoutMs * 5),
+  });
+  let redisErrorLogged = 0;
+  redis.on('error', (err: Error) => {
+    // ioredis reports every failed reconnect; one line per 10 s is enough.
+    if (Date.now() - redisErrorLogged > 10_000) {
+      redisErrorLogged = Date.now();
+      logger.warn({ err: err.message }, 'Redis connection error; hits are answered 503 until it returns');
+    }
+  });
+  const queue = new Queue(QUEUE_HITS, { connection: redis, prefix: config.core.queuePrefix });
+  queue.on('error', (err: Error) => logger.debug({ err: err.message }, 'hits queue error'));
+
+  const batcher = new MicroBatcher(
+    queue,
+    redis,
+    {
+      waitMs: c.batchWaitMs,
+      maxHits: c.batchMaxHits,
+      concurrency: c.batchConcurrency,
+      maxPendingHits: c.maxPendingHits,
+      timeoutMs: c.enqueueTimeoutMs,
+      queueMaxJobs: c.queueMaxJobs,
+      checkMs: c.queueCheckMs,
+    },
+    metrics,
+    logger,
+  );
+  const sites = new SiteCache(pool, c.siteCacheTtlMs, c.siteCacheMax);
+  const schema = createHitSchema({
+    textMax: c.textMax,
+    jsonMaxDepth: c.jsonMaxDepth,
+    jsonMaxKeys: c.jsonMaxKeys,
+    jsonStringMax: c.jsonStringMax,
+  });
+  const intake = createIntake({
+    sites,
+    batcher,
+    schema,
+    metrics,
+    limits: { maxHitBytes: c.maxHitBytes, maxBatchBytes: c.maxBatchBytes, maxBatchEvents: c.maxBatchEvents },
+  });
+
+  let accepting = true;
+  const checks: ReadinessCheck[] = [
+    { name: 'redis', check: async () => void (await redis.ping()) },
+    { name: 'postgres', check: async () => void (await pool.query('SELECT 1')) },
+  ];
+  const app = createApp({
+    config: c,
+    intake,
+    assets: new TrackerAssets(c.trackerDir),
+    metrics,
+    logger,
+    ops: { registry, checks, accepting: () => accepting },
+  });
+
+  const server = app.listen(overrides.port ?? c.port, overrides.host ?? c.host);
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  // Slow or stalled clients must not hold sockets for long: hits are small.
+  server.requestTimeout = 30_000;
+  server.headersTimeout = 15_000;
+  const port = (server.address() as AddressInfo).port;
+  logger.info({ port, queue: QUEUE_HITS, prefix: config.core.queuePrefix }, 'collector listening');
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      accepting = false;
+      const deadline = setTimeout(() => server.closeAllConnections(), c.shutdownTimeoutMs);
+      deadline.unref();
+      // Stop accepting; requests in flight finish (their hits join the last micro-batch).
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      await closed;
+      clearTimeout(deadline);
+      await batcher.drain();
+      await queue.close().catch(() => undefined);
+      redis.disconnect();
+      await pool.end().catch(() => undefined);
+      logger.info('collector closed');
+    })());
+
+  return { port, server, registry, sites, close };
+}

@@ -1,0 +1,244 @@
+import type { Request } from 'express';
+import {
+  CLIENT_HINT_HEADERS,
+  FORBIDDEN_KEYS,
+  HIT_JSON_FIELDS,
+  HIT_NUMBER_FIELDS,
+  cleanText,
+  cutText,
+  formatIssues,
+  type HitSchema,
+  type RawHit,
+  type RawRequest,
+} from '@beacon/schema';
+import { badRequest, HttpError } from './errors.js';
+import { readBody } from './body.js';
+import type { MicroBatcher } from './enqueue.js';
+import type { CollectorMetrics } from './metrics.js';
+import { originAllowed, type SiteCache, type Site } from './sites.js';
+import { uuidv7 } from './uuid7.js';
+
+export interface IntakeLimits {
+  maxHitBytes: number;
+  maxBatchBytes: number;
+  maxBatchEvents: number;
+}
+
+export interface IntakeDeps {
+  sites: SiteCache;
+  batcher: MicroBatcher;
+  schema: HitSchema;
+  limits: IntakeLimits;
+  metrics: CollectorMetrics;
+}
+
+export interface Rejection {
+  index: number;
+  errors: string[];
+}
+
+/** Result of validating the events of one request. */
+interface Validated {
+  hits: RawHit[];
+  rejected: Rejection[];
+}
+
+const USER_AGENT_MAX = 1024;
+const HINT_MAX = 512;
+
+/**
+ * The hot path of the three hit routes: body → JSON → site → origin → zod per hit → stamp → micro-batch.
+ * Each step throws an HttpError with a stable code; the route answers it as JSON (or the GIF).
+ */
+export function createIntake(deps: IntakeDeps) {
+  const { sites, batcher, schema, limits, metrics } = deps;
+
+  function validate(events: readonly unknown[], receivedAt: number, serverTimestamp: string): Validated {
+    const hits: RawHit[] = [];
+    const rejected: Rejection[] = [];
+    for (let i = 0; i < events.length; i++) {
+      const ev = events[i];
+      if (ev === null || typeof ev !== 'object' || Array.isArray(ev)) {
+        rejected.push({ index: i, errors: ['event must be a JSON object'] });
+        continue;
+      }
+      const bad = forbiddenKey(ev);
+      if (bad) {
+        rejected.push({ index: i, errors: [`key "${bad}" is not allowed`] });
+        continue;
+      }
+      const r = schema.safeParse(ev);
+      if (!r.success) {
+        rejected.push({ index: i, errors: formatIssues(r.error.issues) });
+        continue;
+      }
+      // Stamped once, here; never again downstream (DESIGN.md "Raw job").
+      hits.push({ id: uuidv7(receivedAt), server_timestamp: serverTimestamp, ...r.data } as RawHit);
+    }
+    return { hits, rejected };
+  }
+
+  function requestFacts(req: Request, site: Site, hits: RawHit[]): RawRequest {
+    const client_hints: Record<string, string> = {};
+    for (const h of CLIENT_HINT_HEADERS) {
+      const v = req.headers[h];
+      if (typeof v === 'string') client_hints[h] = cutText(cleanText(v), HINT_MAX);
+    }
+    const ua = req.headers['user-agent'];
+    return {
+      site_id: site.scriptId,
+      ip: clientIp(req),
+      user_agent: ua ? cutText(cleanText(ua), USER_AGENT_MAX) : null,
+      client_hints,
+      origin: requestOrigin(req),
+      hits,
+    };
+  }
+
+  function countRejections(rejected: readonly Rejection[]): void {
+    if (rejected.length === 0) return;
+    metrics.hits.inc({ outcome: 'rejected' }, rejected.length);
+    metrics.rejected.inc({ reason: 'invalid_hit' }, rejected.length);
+  }
+
+  /** Validates, stamps and enqueues `events` for the site named by `siteId`; returns the 202 body. */
+  async function accept(
+    req: Request,
+    siteId: unknown,
+    events: readonly unknown[],
+    single = false,
+  ): Promise<{ accepted: number; rejected: Rejection[] }> {
+    const site = await sites.requireActive(siteId);
+    if (!originAllowed(site, requestOrigin(req))) {
+      throw new HttpError(
+        403,
+        'origin_not_allowed',
+        `this origin may not send hits for site ${site.scriptId}`,
+        {
+          origin: requestOrigin(req),
+        },
+      );
+    }
+    const receivedAt = Date.now();
+    const { hits, rejected } = validate(events, receivedAt, new Date(receivedAt).toISOString());
+    countRejections(rejected);
+    if (hits.length === 0) {
+      throw badRequest(
+        single ? 'invalid_hit' : 'invalid_hits',
+        single ? `the hit is invalid: ${rejected[0]!.errors.join('; ')}` : 'no event of the batch is valid',
+        { accepted: 0, rejected },
+      );
+    }
+    await batcher.add(requestFacts(req, site, hits));
+    metrics.hits.inc({ outcome: 'accepted' }, hits.length);
+    return { accepted: hits.length, rejected };
+  }
+
+  /** POST track: one hit with its site_id. */
+  async function track(req: Request): Promise<{ accepted: number; rejected: Rejection[] }> {
+    const body = parseObject(await readBody(req, limits.maxHitBytes));
+    return accept(req, body.site_id, [body], true);
+  }
+
+  /** POST batch: {site_id, events:[...]}. */
+  async function batch(req: Request): Promise<{ accepted: number; rejected: Rejection[] }> {
+    const body = parseObject(await readBody(req, limits.maxBatchBytes));
+    const events = body.events;
+    if (!Array.isArray(events)) throw badRequest('invalid_batch', 'events must be an array of hits');
+    if (events.length === 0) throw badRequest('invalid_batch', 'events is empty');
+    if (events.length > limits.maxBatchEvents) {
+      throw new HttpError(413, 'too_many_events', `a batch holds at most ${limits.maxBatchEvents} events`, {
+        limit: limits.maxBatchEvents,
+        received: events.length,
+      });
+    }
+    return accept(req, body.site_id, events);
+  }
+
+  /** GET pixel: the hit in the query string (JSON fields as JSON text, numbers as text). */
+  async function pixel(req: Request): Promise<{ accepted: number; rejected: Rejection[] }> {
+    const q = req.url.indexOf('?');
+    const params = new URLSearchParams(q >= 0 ? req.url.slice(q + 1) : '');
+    const hit: Record<string, unknown> = {};
+    for (const [k, v] of params) {
+      if (FORBIDDEN_KEYS.has(k)) throw badRequest('forbidden_key', `key "${k}" is not allowed`);
+      if (k in hit) continue;
+      if (HIT_NUMBER_FIELDS.has(k)) hit[k] = v.trim() === '' ? undefined : Number(v);
+      else if (HIT_JSON_FIELDS.has(k)) hit[k] = parseJsonParam(k, v);
+      else hit[k] = v;
+    }
+    hit.event_name ??= 'page_view';
+    // An <img> request's Referer is the page that shows it.
+    if (hit.page_url === undefined && typeof req.headers.referer === 'string')
+      hit.page_url = req.headers.referer;
+    const siteId = hit.site_id;
+    delete hit.site_id;
+    return accept(req, siteId, [hit], true);
+  }
+
+  return { track, batch, pixel };
+}
+
+/** Accepted content types: JSON, or text/plain as navigator.sendBeacon sends a string (no preflight). */
+export function checkContentType(req: Request): void {
+  const type = req.headers['content-type'];
+  if (type === undefined) return;
+  const base = type.split(';', 1)[0]!.trim().toLowerCase();
+  if (base === 'application/json' || base === 'text/plain' || base === '') return;
+  throw new HttpError(
+    415,
+    'unsupported_media_type',
+    `content type ${JSON.stringify(base)} is not accepted; send application/json or text/plain`,
+  );
+}
+
+function parseObject(text: string): Record<string, unknown> {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch (err) {
+    throw badRequest('invalid_json', `the body is not valid JSON: ${(err as Error).message.slice(0, 200)}`);
+  }
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw badRequest('invalid_body', 'the body must be a JSON object');
+  }
+  const bad = forbiddenKey(body);
+  if (bad) throw badRequest('forbidden_key', `key "${bad}" is not allowed`);
+  return body as Record<string, unknown>;
+}
+
+function parseJsonParam(name: string, text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw badRequest('invalid_hit', `the hit is invalid: ${name}: must be JSON text`);
+  }
+}
+
+/** Top-level keys that could pollute prototypes (nested JSON fields are checked by the hit schema). */
+function forbiddenKey(obj: object): string | undefined {
+  if (Object.hasOwn(obj, '__proto__')) return '__proto__';
+  if (Object.hasOwn(obj, 'constructor')) return 'constructor';
+  if (Object.hasOwn(obj, 'prototype')) return 'prototype';
+  return undefined;
+}
+
+/** req.ip honours X-Forwarded-For from trusted proxies only (express 'trust proxy'); IPv4-mapped IPv6 is unwrapped. */
+function clientIp(req: Request): string | null {
+  const ip = req.ip;
+  if (!ip) return null;
+  return ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip.slice(0, 45);
+}
+
+/** The Origin header, or the origin of the Referer when there is none (sendBeacon and <img> send a Referer). */
+export function requestOrigin(req: Request): string | null {
+  const origin = req.headers.origin;
+  if (origin && origin !== 'null') return cutText(cleanText(origin), 255);
+  const referer = req.headers.referer;
+  if (!referer) return null;
+  try {
+    return new URL(referer).origin;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,143 @@
+import type { Pool } from '@beacon/db';
+import { parseSiteConfig, type SiteConfig } from '@beacon/schema';
+import { HttpError, UnavailableError } from './errors.js';
+import { siteByScriptId } from './sql/sites.js';
+
+export interface Site {
+  readonly scriptId: string;
+  readonly status: 'active' | 'paused' | 'deleted';
+  readonly config: SiteConfig;
+  /** allowed_origins split into exact hosts and "*.suffix" patterns, lower-cased. */
+  readonly exactHosts: ReadonlySet<string>;
+  readonly suffixes: readonly string[];
+}
+
+interface Entry {
+  site: Site | null;
+  expires: number;
+}
+
+/** script_ids as `beacon site create` makes them; anything else is refused before a database lookup. */
+const SCRIPT_ID = /^[A-Za-z0-9_-]{1,50}$/;
+
+/**
+ * Sites by script_id with a short TTL, so a paused site is refused within `ttlMs` without a query per
+ * hit. Unknown ids are cached too (random ids must not reach PostgreSQL on every request); concurrent
+ * misses share one query; the map is bounded (oldest entries go first). When PostgreSQL fails, an
+ * expired entry is used rather than refusing hits of a known site.
+ */
+export class SiteCache {
+  private readonly entries = new Map<string, Entry>();
+  private readonly inflight = new Map<string, Promise<Site | null>>();
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly ttlMs: number,
+    private readonly max: number,
+  ) {}
+
+  /** The active site for `scriptId`, or an HttpError (400 malformed, 404 unknown, 403 paused/deleted). */
+  async requireActive(scriptId: unknown): Promise<Site> {
+    if (typeof scriptId !== 'string' || !SCRIPT_ID.test(scriptId)) {
+      throw new HttpError(
+        400,
+        'invalid_site_id',
+        'site_id is required: the script_id of the site (1-50 letters, digits, _ or -)',
+      );
+    }
+    const site = await this.get(scriptId);
+    if (!site) throw new HttpError(404, 'unknown_site', `no site has script_id ${scriptId}`);
+    if (site.status !== 'active') {
+      throw new HttpError(
+        403,
+        `site_${site.status}`,
+        `site ${scriptId} is ${site.status}; its hits are not accepted`,
+        {
+          status: site.status,
+        },
+      );
+    }
+    return site;
+  }
+
+  async get(scriptId: string): Promise<Site | null> {
+    const now = Date.now();
+    const hit = this.entries.get(scriptId);
+    if (hit && hit.expires > now) return hit.site;
+    let pending = this.inflight.get(scriptId);
+    if (!pending) {
+      pending = this.load(scriptId, hit).finally(() => this.inflight.delete(scriptId));
+      this.inflight.set(scriptId, pending);
+    }
+    return pending;
+  }
+
+  private async load(scriptId: string, stale: Entry | undefined): Promise<Site | null> {
+    let site: Site | null;
+    try {
+      const { rows } = await this.pool.query<{ script_id: string; status: Site['status']; config: unknown }>(
+        siteByScriptId,
+        [scriptId],
+      );
+      site = rows[0] ? toSite(rows[0]) : null;
+    } catch (err) {
+      if (stale) return stale.site;
+      throw new UnavailableError(
+        'db_down',
+        'the site could not be looked up (database unavailable); retry later',
+        err as Error,
+      );
+    }
+    this.entries.delete(scriptId);
+    if (this.entries.size >= this.max) {
+      const oldest = this.entries.keys().next().value;
+      if (oldest !== undefined) this.entries.delete(oldest);
+    }
+    this.entries.set(scriptId, { site, expires: Date.now() + this.ttlMs });
+    return site;
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+}
+
+function toSite(row: { script_id: string; status: Site['status']; config: unknown }): Site {
+  const config = parseSiteConfig(row.config);
+  const exactHosts = new Set<string>();
+  const suffixes: string[] = [];
+  for (const raw of config.allowed_origins) {
+    const host = normaliseHost(raw);
+    if (host.startsWith('*.')) suffixes.push(host.slice(1));
+    else if (host) exactHosts.add(host);
+  }
+  return { scriptId: row.script_id, status: row.status ?? 'active', config, exactHosts, suffixes };
+}
+
+/** "https://Shop.Example.com:443/x" or "shop.example.com" → "shop.example.com". */
+function normaliseHost(value: string): string {
+  const v = value.trim().toLowerCase();
+  if (v.startsWith('*.')) return v;
+  try {
+    return new URL(v.includes('://') ? v : `http://${v}`).hostname;
+  } catch {
+    return v;
+  }
+}
+
+/**
+ * Whether a request from `origin` (an Origin header or a Referer URL) may send hits for `site`: any
+ * origin when the site lists none; otherwise the host must equal an entry or end with a "*." entry.
+ */
+export function originAllowed(site: Site, origin: string | null): boolean {
+  if (site.exactHosts.size === 0 && site.suffixes.length === 0) return true;
+  if (!origin) return false;
+  let host: string;
+  try {
+    host = new URL(origin).hostname.toLowerCase();
+  } catch {
+    return false;
+  }
+  if (site.exactHosts.has(host)) return true;
+  return site.suffixes.some((s) => host.endsWith(s) || host === s.slice(1));
+}

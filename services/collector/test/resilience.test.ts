@@ -1,0 +1,257 @@
+// Backpressure and shutdown against a PRIVATE redis-server spawned here (killed and restarted by the
+// test; the shared Redis is never touched) and the real PostgreSQL for sites.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { Queue } from 'bullmq';
+import { createRedis } from '@beacon/queue';
+import { QUEUE_HITS, type RawJob } from '@beacon/schema';
+import { createTestDatabase, uniquePrefix, type TestDatabase } from '@beacon/testkit';
+import type { Gauge } from 'prom-client';
+import { startCollector, type CollectorHandle } from '../src/index.js';
+import { pageView, post, seedSites, testConfig } from './helpers.js';
+
+let db: TestDatabase;
+let redisPort: number;
+let redisProc: ChildProcess | undefined;
+
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  srv.listen(0, '127.0.0.1');
+  await once(srv, 'listening');
+  const port = (srv.address() as { port: number }).port;
+  srv.close();
+  await once(srv, 'close');
+  return port;
+}
+
+async function startRedis(): Promise<void> {
+  redisProc = spawn(
+    'redis-server',
+    ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    {
+      stdio: 'ignore',
+    },
+  );
+  const probe = createRedis(`redis://127.0.0.1:${redisPort}`, 'worker', { retryStrategy: () => 50 });
+  try {
+    await waitFor(async () => (await probe.ping()) === 'PONG', 10_000);
+  } finally {
+    probe.disconnect();
+  }
+}
+
+async function stopRedis(): Promise<void> {
+  if (!redisProc || redisProc.exitCode !== null) return;
+  const exited = once(redisProc, 'exit');
+  redisProc.kill('SIGKILL');
+  await exited;
+}
+
+async function waitFor(cond: () => Promise<boolean> | boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if (await cond()) return;
+    } catch {
+      // not yet
+    }
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+async function queuedEventIds(prefix: string): Promise<string[]> {
+  const redis = createRedis(`redis://127.0.0.1:${redisPort}`, 'worker');
+  const queue = new Queue(QUEUE_HITS, { connection: redis, prefix });
+  try {
+    const jobs = await queue.getJobs(['waiting']);
+    return jobs.flatMap((j) =>
+      (j.data as RawJob).requests.flatMap((r) => r.hits.map((h) => h.event_id as string)),
+    );
+  } finally {
+    await queue.close();
+    redis.disconnect();
+  }
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  await seedSites(db, [{ scriptId: 'site_ok' }]);
+  redisPort = await freePort();
+  await startRedis();
+});
+
+afterAll(async () => {
+  await stopRedis();
+  await db?.drop();
+});
+
+test('Redis down → fast 503 with Retry-After (never a hang or a 500); hits flow again when it returns', async () => {
+  const prefix = uniquePrefix('down');
+  const collector: CollectorHandle = await startCollector(
+    testConfig(db, prefix, { REDIS_URL: `redis://127.0.0.1:${redisPort}`, COLLECTOR_RETRY_AFTER_S: '7' }),
+  );
+  const base = `http://127.0.0.1:${collector.port}`;
+  try {
+    await waitFor(async () => (await fetch(`${base}/readyz`)).status === 200, 10_000);
+    const first = await post(base, '/v1/track', { site_id: 'site_ok', ...pageView({ event_id: 'before' }) });
+    expect(first.status).toBe(202);
+
+    await stopRedis();
+    for (const path of ['/v1/track', '/v1/batch']) {
+      const body =
+        path === '/v1/track'
+          ? { site_id: 'site_ok', ...pageView() }
+          : { site_id: 'site_ok', events: [pageView()] };
+      const res = await post(base, path, body);
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toBe('7');
+      const json = (await res.json()) as { error: string; details: { reason: string } };
+      expect(json.error).toBe('unavailable');
+      expect(['redis_down', 'redis_timeout']).toContain(json.details.reason);
+    }
+    // The pixel still answers its GIF.
+    const px = await fetch(`${base}/v1/pixel.gif?site_id=site_ok&page_url=https%3A%2F%2Fa.example%2F`);
+    expect(px.status).toBe(200);
+    await px.arrayBuffer();
+    expect((await fetch(`${base}/readyz`)).status).toBe(503);
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toMatch(
+      /beacon_collector_unavailable_total\{reason="redis_(down|timeout)",service="collector"\} [1-9]/,
+    );
+
+    await startRedis();
+    let res: Response | undefined;
+    await waitFor(async () => {
+      res = await post(base, '/v1/track', { site_id: 'site_ok', ...pageView({ event_id: 'after' }) });
+      return res.status === 202;
+    }, 15_000);
+    // The restarted Redis is empty (no persistence): only the hit accepted after it returned is there.
+    expect(await queuedEventIds(prefix)).toEqual(['after']);
+  } finally {
+    await collector.close();
+  }
+});
+
+test('Redis stalled (SIGSTOP: connected but silent) → 503 redis_timeout, then at once while it stays stalled', async () => {
+  const prefix = uniquePrefix('stall');
+  const collector = await startCollector(
+    testConfig(db, prefix, {
+      REDIS_URL: `redis://127.0.0.1:${redisPort}`,
+      COLLECTOR_ENQUEUE_TIMEOUT_MS: '300',
+    }),
+  );
+  const base = `http://127.0.0.1:${collector.port}`;
+  try {
+    await waitFor(async () => (await fetch(`${base}/readyz`)).status === 200, 10_000);
+    redisProc!.kill('SIGSTOP');
+    try {
+      for (let i = 0; i < 3; i++) {
+        const res = await post(base, '/v1/track', { site_id: 'site_ok', ...pageView() });
+        expect(res.status).toBe(503);
+        expect(((await res.json()) as { details: { reason: string } }).details.reason).toBe('redis_timeout');
+      }
+    } finally {
+      redisProc!.kill('SIGCONT');
+    }
+    let res: Response | undefined;
+    await waitFor(async () => {
+      res = await post(base, '/v1/track', { site_id: 'site_ok', ...pageView({ event_id: 'resumed' }) });
+      return res.status === 202;
+    }, 10_000);
+    expect(await queuedEventIds(prefix)).toContain('resumed');
+  } finally {
+    await collector.close();
+  }
+});
+
+test('close() answers requests waiting in the micro-batch after flushing them to Redis', async () => {
+  const prefix = uniquePrefix('close');
+  // A long fixed window: without the flush on close these requests would wait 1 s.
+  const collector = await startCollector(
+    testConfig(db, prefix, {
+      REDIS_URL: `redis://127.0.0.1:${redisPort}`,
+      COLLECTOR_BATCH_WAIT_MS: '1000',
+      COLLECTOR_BATCH_CONCURRENCY: '0',
+    }),
+  );
+  const base = `http://127.0.0.1:${collector.port}`;
+  await waitFor(async () => (await fetch(`${base}/readyz`)).status === 200, 10_000);
+  const pending = collector.registry.getSingleMetric('beacon_collector_pending_hits') as Gauge;
+  const answers = ['c1', 'c2', 'c3'].map((id) =>
+    post(base, '/v1/track', { site_id: 'site_ok', ...pageView({ event_id: id }) }),
+  );
+  await waitFor(async () => (await pending.get()).values[0]?.value === 3, 5_000);
+  await collector.close();
+  for (const a of await Promise.all(answers)) expect(a.status).toBe(202);
+  expect((await queuedEventIds(prefix)).sort()).toEqual(['c1', 'c2', 'c3']);
+  // Closed means closed: no new connections.
+  await expect(fetch(`${base}/healthz`)).rejects.toThrow();
+});
+
+test('a queue deeper than COLLECTOR_QUEUE_MAX_JOBS → 503 queue_full', async () => {
+  const prefix = uniquePrefix('full');
+  const collector = await startCollector(
+    testConfig(db, prefix, {
+      REDIS_URL: `redis://127.0.0.1:${redisPort}`,
+      COLLECTOR_QUEUE_MAX_JOBS: '2',
+      COLLECTOR_QUEUE_CHECK_MS: '100',
+      COLLECTOR_BATCH_WAIT_MS: '0',
+    }),
+  );
+  const base = `http://127.0.0.1:${collector.port}`;
+  try {
+    await waitFor(async () => (await fetch(`${base}/readyz`)).status === 200, 10_000);
+    for (let i = 0; i < 3; i++)
+      expect((await post(base, '/v1/track', { site_id: 'site_ok', ...pageView() })).status).toBe(202);
+    let res: Response | undefined;
+    await waitFor(async () => {
+      res = await post(base, '/v1/track', { site_id: 'site_ok', ...pageView() });
+      return res.status === 503;
+    }, 5_000);
+    const json = (await res!.json()) as { details: { reason: string } };
+    expect(json.details.reason).toBe('queue_full');
+    expect(res!.headers.get('retry-after')).toBeTruthy();
+  } finally {
+    await collector.close();
+  }
+});
+
+test('the process entry (dist/main.js) serves, and exits 0 on SIGTERM after flushing', async () => {
+  const prefix = uniquePrefix('main');
+  const main = new URL('../dist/main.js', import.meta.url).pathname;
+  const env = {
+    ...process.env,
+    DATABASE_URL: db.url,
+    REDIS_URL: `redis://127.0.0.1:${redisPort}`,
+    QUEUE_PREFIX: prefix,
+    COLLECTOR_PORT: String(await freePort()),
+    COLLECTOR_HOST: '127.0.0.1',
+    LOG_LEVEL: 'info',
+  };
+  const child = spawn(process.execPath, [main], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  try {
+    const base = `http://127.0.0.1:${env.COLLECTOR_PORT}`;
+    await waitFor(async () => (await fetch(`${base}/readyz`)).status === 200, 15_000);
+    expect(
+      (await post(base, '/v1/track', { site_id: 'site_ok', ...pageView({ event_id: 'via-main' }) })).status,
+    ).toBe(202);
+    const exited = once(child, 'exit');
+    child.kill('SIGTERM');
+    const [code] = await exited;
+    expect(code).toBe(0);
+    expect(await queuedEventIds(prefix)).toEqual(['via-main']);
+    // JSON log lines, one of them saying it closed.
+    const lines = out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { msg: string });
+    expect(lines.map((l) => l.msg)).toContain('collector closed');
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  }
+});
