@@ -14,6 +14,9 @@ import { createCollectorMetrics } from './metrics.js';
 import { SiteCache } from './sites.js';
 import { TrackerAssets } from './tracker.js';
 
+
+/** How long start-up waits for the first Redis connection before listening anyway. */
+const REDIS_STARTUP_WAIT_MS = 3_000;
 export { createApp, trustProxyValue } from './app.js';
 export { MicroBatcher, RAW_JOB_OPTIONS } from './enqueue.js';
 export { HttpError, UnavailableError } from './errors.js';
@@ -114,6 +117,18 @@ export async function startCollector(
     ops: { registry, checks, accepting: () => accepting },
   });
 
+  // Give Redis a moment to connect before the first request: with no offline queue, a hit arriving
+  // before the connection is up would be answered 503. Redis down at start-up still lets the collector
+  // start (answering 503 until Redis returns) after this short wait.
+  if (redis.status !== 'ready') {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, REDIS_STARTUP_WAIT_MS);
+      redis.once('ready', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
   const server = app.listen(overrides.port ?? c.port, overrides.host ?? c.host);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
