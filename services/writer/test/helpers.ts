@@ -134,3 +134,48 @@ export async function sessionMismatches(pool: pg.Pool): Promise<number> {
        OR s.started_at IS DISTINCT FROM e.st OR s.ended_at IS DISTINCT FROM e.en OR s.site_id IS DISTINCT FROM e.site_id`);
   return rows[0]!.n;
 }
+
+/**
+ * `total` rows in jobs of `perJob`, each of `sessions` sessions spread over several jobs (row i belongs
+ * to session i % sessions), so session rows are merged across batches and writers.
+ */
+export function streamJobs(total: number, perJob: number, sessions: number, sites: readonly string[]): { id: string; data: Record<string, unknown> }[] {
+  const t0 = Date.now() - 3_600_000;
+  const jobs: { id: string; data: Record<string, unknown> }[] = [];
+  let rows: Record<string, unknown>[] = [];
+  for (let i = 0; i < total; i++) {
+    const s = i % sessions;
+    rows.push(
+      makeRow({
+        server_timestamp: new Date(t0 + i * 10).toISOString(),
+        session_id: `sess-${s}`,
+        client_id: `client-${s % 997}`,
+        site_id: sites[s % sites.length],
+        event_name: i % 5 === 3 ? 'click' : 'page_view',
+        page_url: `https://shop.example/p/${i % 113}?q=${i}`,
+        time_on_page: i % 30,
+        company_domain: i % 10 === 0 ? `firm${i % 7}.example` : null,
+        company_name: i % 10 === 0 ? `Firm ${i % 7}` : null,
+      }),
+    );
+    if (rows.length === perJob) {
+      jobs.push({ id: `job-${jobs.length}`, data: job(rows) });
+      rows = [];
+    }
+  }
+  if (rows.length) jobs.push({ id: `job-${jobs.length}`, data: job(rows) });
+  return jobs;
+}
+
+/** Adds the jobs in chunks, a little at a time, like a live enricher (stable job ids). */
+export async function produce(queue: Queue, jobs: { id: string; data: Record<string, unknown> }[], chunk = 25, pauseMs = 20): Promise<void> {
+  for (let i = 0; i < jobs.length; i += chunk) {
+    await queue.addBulk(jobs.slice(i, i + chunk).map((j) => ({ name: 'events', data: j.data, opts: { jobId: j.id } })));
+    await new Promise((r) => setTimeout(r, pauseMs));
+  }
+}
+
+export async function queueEmpty(queue: Queue): Promise<boolean> {
+  const c = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'failed');
+  return Object.values(c).every((n) => n === 0);
+}
