@@ -1,4 +1,8 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import type { Queue } from 'bullmq';
+import { REDIS_URL } from '@beacon/testkit';
 import { createTestDatabase, uniquePrefix, type TestDatabase } from '@beacon/testkit';
 import { startWriter, type WriterHandle } from '../src/index.js';
 import type { BatchCommitted } from '../src/observer.js';
@@ -15,6 +19,15 @@ const batches: BatchCommitted[] = [];
 async function count(sql: string, params: unknown[] = []): Promise<number> {
   const { rows } = await db.pool.query(sql, params);
   return Number(Object.values(rows[0])[0]);
+}
+
+const CLI = fileURLToPath(new URL('../../../packages/cli/dist/main.js', import.meta.url));
+/** The real `beacon` CLI as its own process, with --json output parsed. */
+async function beacon(...args: string[]): Promise<Record<string, unknown>> {
+  const { stdout } = await promisify(execFile)(process.execPath, [CLI, '--json', ...args], {
+    env: { ...process.env, DATABASE_URL: db.url, REDIS_URL, QUEUE_PREFIX: prefix },
+  });
+  return JSON.parse(stdout);
 }
 
 async function drained(): Promise<void> {
@@ -171,6 +184,24 @@ describe('writer', () => {
     expect(await count('SELECT count FROM dead_events WHERE id = $1', [bad[0]!.id])).toBe(2);
     const metrics = await writer.registry.getSingleMetricAsString('beacon_writer_dead_letters_total');
     expect(metrics).toMatch(/sqlstate="22001"[^}]*\} 2$/m);
+
+    // beacon dead-letters: list, fix, replay (re-queued, stored by the writer), purge.
+    const listed = (await beacon('dead-letters', 'list', '--pending')) as { events: { id: string }[] };
+    expect(listed.events.map((e) => e.id).sort()).toEqual(bad.map((b) => b.id).sort());
+    await db.pool.query(
+      `UPDATE dead_events SET payload = payload || CASE sqlstate WHEN '22P02' THEN '{"time_on_page": 7}'::jsonb
+         WHEN '23502' THEN '{"site_id": "site_a"}'::jsonb ELSE '{"page_title": "fixed"}'::jsonb END
+       WHERE sqlstate <> '22001'`,
+    );
+    // --fit cuts 'DEU' to the column's 2 characters.
+    expect(await beacon('dead-letters', 'replay', '--fit')).toMatchObject({ replayed: 4 });
+    await drained();
+    expect(await count('SELECT count(*) FROM events WHERE id = ANY($1::uuid[])', [bad.map((b) => b.id)])).toBe(4);
+    expect(await count("SELECT count(*) FROM events WHERE id = $1 AND country = 'DE'", [bad[0]!.id])).toBe(1);
+    expect(await count('SELECT count(*) FROM dead_events WHERE replayed_at IS NULL')).toBe(0);
+    expect(await beacon('dead-letters', 'replay')).toMatchObject({ replayed: 0 });
+    expect(await beacon('dead-letters', 'purge', '--replayed')).toEqual({ purged: 4 });
+    expect(await count('SELECT count(*) FROM dead_events')).toBe(0);
   });
 
   it('stores a row for a month without partition in events_default and moves it when the partition is created', async () => {
