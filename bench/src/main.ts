@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { copyBench } from './benchmarks/copy.js';
+import { writerBench } from './benchmarks/writer.js';
 
 /**
  * `pnpm bench [name ...]`: runs the named benchmarks (all when none is named). Each prints its figures
@@ -7,6 +8,7 @@ import { copyBench } from './benchmarks/copy.js';
  */
 const benchmarks: Record<string, () => Promise<void>> = {
   copy: copyBench,
+  writer: writerBench,
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

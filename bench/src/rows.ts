@@ -77,7 +77,8 @@ export function* generateRows(count: number, opts: GenerateOptions): Generator<R
   let referrer: string | null = null;
   for (let i = 0; i < count; i++) {
     if (left === 0) {
-      left = 1 + Math.floor(r() * perSession * 2 - 1);
+      // 1 .. 2*perSession-1 events (mean perSession); never 0, which would glue every later row into one session.
+      left = 1 + Math.floor(r() * (perSession * 2 - 1));
       site = pickSkewed(r, opts.siteIds, 2);
       session = `s${Math.floor(r() * 1e12).toString(36)}${i.toString(36)}`;
       client = `c${Math.floor(r() * 1e9).toString(36)}`;

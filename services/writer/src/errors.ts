@@ -11,8 +11,18 @@
  * jobs stay in Redis.
  */
 export function isPoisonError(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && /^2[23][0-9A-Z]{3}$/.test(code);
+  const e = err as { code?: unknown; table?: unknown } | null;
+  const code = e?.code;
+  if (typeof code !== 'string' || !/^2[23][0-9A-Z]{3}$/.test(code)) return false;
+  // unique_violation on events (a partition's primary key): another writer inserted the same rows
+  // between our duplicate check and our COPY. Not bad data: retry, and the check skips them.
+  return !isEventsRace(err);
+}
+
+/** 23505 on events or one of its partitions (the row's id and server_timestamp are already stored). */
+export function isEventsRace(err: unknown): boolean {
+  const e = err as { code?: unknown; table?: unknown } | null;
+  return e?.code === '23505' && typeof e.table === 'string' && /^events(_|$)/.test(e.table);
 }
 
 /** The message of a PostgreSQL error with its detail and context (which COPY line and column). */

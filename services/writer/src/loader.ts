@@ -1,8 +1,8 @@
 import type { Job, Worker } from 'bullmq';
 import type pg from 'pg';
 import type { Logger } from '@beacon/observability';
-import { enrichedJobSchema } from '@beacon/schema';
 import { InvalidJobError } from './errors.js';
+import { parseEventsJob } from './job.js';
 import type { WriterObserver } from './observer.js';
 import { storeBatch, type Company, type Row, type StoreResult } from './store.js';
 
@@ -123,7 +123,7 @@ export class Loader {
     const rows: Row[] = [];
     const companies: Company[] = [];
     for (const job of batch.jobs) {
-      const parsed = enrichedJobSchema.safeParse(job.data);
+      const parsed = parseEventsJob(job.data);
       if (!parsed.success) {
         this.observer.jobInvalid();
         this.log.error({ jobId: job.id, issues: parsed.error.issues.slice(0, 5) }, 'events job is not an EnrichedJob; failing it');
@@ -139,15 +139,19 @@ export class Loader {
     }
     if (valid.length === 0) return;
 
+    // A job handled before (stalled, failed) may have rows stored already; so may any retried batch
+    // (PostgreSQL can commit and then lose the connection before answering).
+    let mayHoldStored = valid.some((j) => j.attemptsStarted > 1 || j.attemptsMade > 0 || j.stalledCounter > 0);
     let result: StoreResult | undefined;
     let started = 0;
     for (let attempt = 0; !result; attempt++) {
       started = performance.now();
       try {
-        result = await storeBatch(this.pool, rows, companies);
+        result = await storeBatch(this.pool, rows, companies, { mayHoldStored });
         this.recovered();
       } catch (err) {
         this.observer.batchRetried({ jobs: valid.length, error: err as Error });
+        mayHoldStored = true;
         if (this.closing && attempt > 0) {
           // Shutting down with the store unreachable: hand the jobs back for another writer.
           await Promise.all(valid.map((job) => this.settle(job, batch.token, () => job.moveToWait(batch.token))));

@@ -4,8 +4,8 @@ import { Readable } from 'node:stream';
 import type pg from 'pg';
 import copyStreams from 'pg-copy-streams';
 import { deadLetterSql } from '@beacon/db';
-import { encodeCopyText } from './copy-text.js';
-import { isPoisonError, pgErrorText } from './errors.js';
+import { encodeCopyChunks } from './copy-text.js';
+import { isEventsRace, isPoisonError, pgErrorText } from './errors.js';
 import * as sql from './sql/batch.js';
 
 export type Row = Record<string, unknown>;
@@ -44,19 +44,36 @@ export interface StoreResult {
   transactions: number;
   /** Transactions rolled back while looking for poison rows. */
   splits: number;
+  /** Milliseconds spent per step (check, copy, sessions, companies, commit), summed over transactions. */
+  timings: Record<string, number>;
 }
 
-const prepared = new WeakSet<pg.PoolClient>();
-
 /**
- * Stores a batch: one transaction (COPY to staging, INSERT ... ON CONFLICT DO NOTHING, sessions and
- * companies upserts, COMMIT). When PostgreSQL refuses a row (SQLSTATE class 22 or 23) the batch is split
+ * Stores a batch: one transaction (skip rows already stored, COPY the others into events, sessions
+ * and companies upserts, COMMIT; see ./sql/batch.ts). When PostgreSQL refuses a row (SQLSTATE class 22 or 23) the batch is split
  * in halves, each stored in its own transaction, until the refused rows stand alone; those go to
  * dead_events with the error and the rest is committed. Any other error (PostgreSQL down, deadlock,
  * timeout) is thrown unchanged: the caller keeps the jobs and retries the whole batch, which is safe
  * because every statement is idempotent against rows already stored.
  */
-export async function storeBatch(pool: pg.Pool, rows: readonly Row[], companies: readonly Company[]): Promise<StoreResult> {
+export async function storeBatch(
+  pool: pg.Pool,
+  rows: readonly Row[],
+  companies: readonly Company[],
+  opts: { mayHoldStored?: boolean } = {},
+): Promise<StoreResult> {
+  const unique = prepareRows(rows);
+  const deduped = dedupeCompanies(companies);
+  try {
+    return await storeAll(pool, unique, deduped, opts.mayHoldStored ?? false);
+  } catch (err) {
+    // A row events already has, in a batch that did not expect one: redo it with the check.
+    if (opts.mayHoldStored || !isEventsRace(err)) throw err;
+    return storeAll(pool, unique, deduped, true);
+  }
+}
+
+async function storeAll(pool: pg.Pool, unique: Row[], companies: Company[], check: boolean): Promise<StoreResult> {
   const result: StoreResult = {
     rows: 0,
     inserted: 0,
@@ -68,17 +85,17 @@ export async function storeBatch(pool: pg.Pool, rows: readonly Row[], companies:
     companiesChanged: 0,
     transactions: 0,
     splits: 0,
+    timings: {},
   };
-  const unique = prepareRows(rows);
   result.rows = unique.length;
-  await storePart(pool, unique, dedupeCompanies(companies), result);
+  await storePart(pool, unique, companies, result, check);
   if (result.dead.length > 0) await recordDead(pool, unique, result.dead);
   return result;
 }
 
-async function storePart(pool: pg.Pool, rows: Row[], companies: Company[], result: StoreResult): Promise<void> {
+async function storePart(pool: pg.Pool, rows: Row[], companies: Company[], result: StoreResult, check: boolean): Promise<void> {
   try {
-    await writeTransaction(pool, rows, companies, result);
+    await writeTransaction(pool, rows, companies, result, check);
     result.transactions++;
   } catch (err) {
     if (!isPoisonError(err)) throw err;
@@ -88,32 +105,46 @@ async function storePart(pool: pg.Pool, rows: Row[], companies: Company[], resul
       const row = rows[0];
       if (row) result.dead.push({ id: deadId(row), siteId: siteIdOf(row), error: pgErrorText(err), sqlstate: (err as { code: string }).code });
       // Companies travel with the first part; store them on their own if that part was one bad row.
-      if (companies.length > 0) await storePart(pool, [], companies, result);
+      if (companies.length > 0) await storePart(pool, [], companies, result, check);
       return;
     }
     result.splits++;
     const mid = rows.length >> 1;
-    await storePart(pool, rows.slice(0, mid), companies, result);
-    await storePart(pool, rows.slice(mid), [], result);
+    await storePart(pool, rows.slice(0, mid), companies, result, check);
+    await storePart(pool, rows.slice(mid), [], result, check);
   }
 }
 
-async function writeTransaction(pool: pg.Pool, rows: Row[], companies: Company[], result: StoreResult): Promise<void> {
+async function writeTransaction(pool: pg.Pool, rows: Row[], companies: Company[], result: StoreResult, check: boolean): Promise<void> {
   const client = await pool.connect();
   let broken: Error | undefined;
+  let mark = performance.now();
+  const step = (name: string) => {
+    const now = performance.now();
+    result.timings[name] = (result.timings[name] ?? 0) + (now - mark);
+    mark = now;
+  };
   try {
-    if (!prepared.has(client)) {
-      await client.query(sql.setupConnection);
-      prepared.add(client);
-    }
     await client.query('BEGIN');
-    let inserted = 0;
+    let fresh = rows;
     let sessions = { upserted: 0, conflict_events: 0, unknown_site_events: 0 };
-    if (rows.length > 0) {
-      const copy = client.query(copyStreams.from(sql.copyStaging));
-      await pipeline(Readable.from([encodeCopyText(rows)]), copy);
-      inserted = (await client.query(sql.insertEvents)).rowCount ?? 0;
-      if (inserted > 0) sessions = (await client.query(sql.upsertSessions)).rows[0];
+    if (check && rows.length > 0) {
+      await client.query(sql.probeOnly);
+      const { rows: stored } = await client.query<{ i: number }>(sql.storedAlready, [
+        rows.map((r) => r.id),
+        rows.map((r) => r.server_timestamp),
+      ]);
+      await client.query(sql.probeDone);
+      const skip = new Set(stored.map((s) => s.i - 1));
+      if (skip.size > 0) fresh = rows.filter((_, i) => !skip.has(i));
+      step('check');
+    }
+    if (fresh.length > 0) {
+      await pipeline(Readable.from(encodeCopyChunks(fresh)), client.query(copyStreams.from(sql.copyEvents)));
+      step('copy');
+      const withSession = fresh.filter((r) => typeof r.session_id === 'string' && r.session_id !== '');
+      if (withSession.length > 0) sessions = (await client.query(sql.upsertSessions, sessionColumns(withSession))).rows[0];
+      step('sessions');
     }
     let companiesChanged = 0;
     if (companies.length > 0) {
@@ -128,10 +159,12 @@ async function writeTransaction(pool: pg.Pool, rows: Row[], companies: Company[]
             companies.map((c) => (c.enrichment_data ? safeJson(c.enrichment_data) : null)),
           ])
         ).rowCount ?? 0;
+      step('companies');
     }
     await client.query('COMMIT');
-    result.inserted += inserted;
-    result.skipped += rows.length - inserted;
+    step('commit');
+    result.inserted += fresh.length;
+    result.skipped += rows.length - fresh.length;
     result.sessionsUpserted += sessions.upserted;
     result.sessionConflicts += sessions.conflict_events;
     result.unknownSiteEvents += sessions.unknown_site_events;
@@ -150,6 +183,13 @@ async function writeTransaction(pool: pg.Pool, rows: Row[], companies: Company[]
   }
 }
 
+const SESSION_FIELDS = ['id', 'site_id', 'session_id', 'client_id', 'server_timestamp', 'event_name', 'page_url', 'time_on_page', 'utm_source', 'country', 'device_type'] as const;
+
+/** The columns upsertSessions needs, one array per column, of rows the COPY just accepted. */
+function sessionColumns(rows: readonly Row[]): unknown[][] {
+  return SESSION_FIELDS.map((f) => rows.map((r) => (r[f] === undefined ? null : r[f])));
+}
+
 /** Drops repeated events (same id and server_timestamp) inside the batch and sorts by id (lock order). */
 function prepareRows(rows: readonly Row[]): Row[] {
   const seen = new Set<string>();
@@ -160,11 +200,9 @@ function prepareRows(rows: readonly Row[]): Row[] {
     seen.add(key);
     out.push(row);
   }
-  return out.sort((a, b) => {
-    const x = String(a.id).toLowerCase();
-    const y = String(b.id).toLowerCase();
-    return x < y ? -1 : x > y ? 1 : 0;
-  });
+  const keyed = out.map((row) => ({ key: String(row.id).toLowerCase(), row }));
+  keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return keyed.map((k) => k.row);
 }
 
 /** One entry per domain (later values win field by field), sorted by domain (lock order). */
