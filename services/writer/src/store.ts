@@ -5,6 +5,7 @@ import type pg from 'pg';
 import copyStreams from 'pg-copy-streams';
 import { deadLetterSql } from '@beacon/db';
 import { encodeCopyChunks } from './copy-text.js';
+import { aggregateSessions } from './sessions.js';
 import { isEventsRace, isPoisonError, pgErrorText } from './errors.js';
 import * as sql from './sql/batch.js';
 
@@ -143,7 +144,14 @@ async function writeTransaction(pool: pg.Pool, rows: Row[], companies: Company[]
       await pipeline(Readable.from(encodeCopyChunks(fresh)), client.query(copyStreams.from(sql.copyEvents)));
       step('copy');
       const withSession = fresh.filter((r) => typeof r.session_id === 'string' && r.session_id !== '');
-      if (withSession.length > 0) sessions = (await client.query(sql.upsertSessions, sessionColumns(withSession))).rows[0];
+      if (withSession.length > 0) {
+        const aggregated = aggregateSessions(withSession);
+        sessions = (
+          aggregated
+            ? await client.query(sql.upsertSessions, aggregated)
+            : await client.query(sql.upsertSessionsFromRows, sessionColumns(withSession))
+        ).rows[0];
+      }
       step('sessions');
     }
     let companiesChanged = 0;

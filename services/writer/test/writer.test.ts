@@ -132,6 +132,27 @@ describe('writer', () => {
     expect(s[0].started_at.toISOString()).toBe(at(0));
   });
 
+  it('aggregates sessions the same in SQL when a timestamp is not ISO 8601 (fallback path)', async () => {
+    const make = (sid: string, fmt: (s: number) => string) => [
+      makeRow({ session_id: sid, server_timestamp: fmt(30), page_url: 'https://a.example/b', event_name: 'page_view', utm_source: null }),
+      makeRow({ session_id: sid, server_timestamp: fmt(10), page_url: 'https://a.example/a', event_name: 'page_view', utm_source: 'mail' }),
+      makeRow({ session_id: sid, server_timestamp: fmt(20), event_name: 'click', time_on_page: 40, country: 'FR' }),
+    ];
+    await queue.add('e', job(make('fmt-iso', (s) => `2026-11-20T12:00:${s}.000Z`)));
+    await drained(); // separate batches: one aggregated by the writer, one by SQL
+    await queue.add('e', job(make('fmt-pg', (s) => `2026-11-20 12:00:${s}+00`)));
+    await drained();
+    const { rows } = await db.pool.query(
+      `SELECT session_id, started_at, ended_at, page_views, events_count, engagement_time, is_bounce, entry_page, exit_page,
+              utm_source, country, device_type, client_id FROM sessions WHERE session_id IN ('fmt-iso', 'fmt-pg') ORDER BY session_id`,
+    );
+    expect(rows).toHaveLength(2);
+    const { session_id: _a, ...iso } = rows[0];
+    const { session_id: _b, ...pgfmt } = rows[1];
+    expect(pgfmt).toEqual(iso);
+    expect(iso).toMatchObject({ page_views: 2, events_count: 3, engagement_time: 50, entry_page: 'https://a.example/a', exit_page: 'https://a.example/b', utm_source: 'mail', country: 'DE' });
+  });
+
   it("never touches another site's session: the event is stored, the conflict counted", async () => {
     await queue.add('e', job([makeRow({ session_id: 'shared-1', site_id: 'site_a' })]));
     await drained();
