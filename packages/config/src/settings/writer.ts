@@ -12,8 +12,8 @@ export const writer = {
   batchMaxWaitMs: setting(
     'WRITER_BATCH_MAX_WAIT_MS',
     p.int(0, 60_000),
-    200,
-    'A batch closes this many ms after its first job even when it is not full (bounds how stale the dashboards are).',
+    100,
+    'A batch closes this many ms after its first job even when it is not full (bounds how stale the dashboards are; under load batches fill by rows first).',
   ),
   concurrency: setting(
     'WRITER_CONCURRENCY',
