@@ -21,6 +21,9 @@ interface Batch {
   rows: number;
 }
 
+/** Job fetches in flight while a batch fills. */
+const FETCH_PARALLEL = 8;
+
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
@@ -99,11 +102,17 @@ export class Loader {
     this.add(batch, first);
     const deadline = Date.now() + this.opts.batchMaxWaitMs;
     while (batch.rows < this.opts.batchMaxRows && !this.closing) {
-      const job = await this.worker.getNextJob(token, { block: false });
-      if (job) {
-        this.add(batch, job);
-        continue;
+      // Several fetches in flight: one Redis round trip per job would otherwise bound the writer when
+      // Redis answers slowly (each fetch is one atomic moveToActive, safe to run side by side).
+      const perJob = Math.max(1, batch.rows / batch.jobs.length);
+      const want = Math.min(FETCH_PARALLEL, Math.ceil((this.opts.batchMaxRows - batch.rows) / perJob));
+      const jobs = await Promise.all(Array.from({ length: want }, () => this.worker.getNextJob(token, { block: false })));
+      let empty = false;
+      for (const job of jobs) {
+        if (job) this.add(batch, job);
+        else empty = true;
       }
+      if (!empty) continue;
       const left = deadline - Date.now();
       if (left <= 0) break;
       await sleep(Math.min(left, 10));
