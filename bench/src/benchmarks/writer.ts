@@ -40,18 +40,29 @@ function toJobs(rows: readonly Row[]): { type: 'events'; v: 1; rows: Row[]; comp
 }
 
 function writerConfig(url: string, prefix: string) {
-  return parseConfig({ ...process.env, DATABASE_URL: url, REDIS_URL, QUEUE_PREFIX: prefix, WRITER_METRICS_PORT: '0', LOG_LEVEL: 'warn' });
+  return parseConfig({
+    ...process.env,
+    DATABASE_URL: url,
+    REDIS_URL,
+    QUEUE_PREFIX: prefix,
+    WRITER_METRICS_PORT: '0',
+    LOG_LEVEL: 'warn',
+  });
 }
 
 /** queue -> committed rows/s of the real writer (all jobs waiting in Redis before it starts). */
-async function runWriter(rows: readonly Row[]): Promise<{ rowsPerSec: number; batches: number; avgBatch: number }> {
+async function runWriter(
+  rows: readonly Row[],
+): Promise<{ rowsPerSec: number; batches: number; avgBatch: number }> {
   const db = await benchDatabase(SITES);
   const prefix = uniquePrefix('bench-writer');
   const queue = new Queue('events', { connection: { url: REDIS_URL }, prefix });
   try {
     const jobs = toJobs(rows);
     for (let i = 0; i < jobs.length; i += 50)
-      await queue.addBulk(jobs.slice(i, i + 50).map((data, k) => ({ name: 'events', data, opts: { jobId: `j${i + k}` } })));
+      await queue.addBulk(
+        jobs.slice(i, i + 50).map((data, k) => ({ name: 'events', data, opts: { jobId: `j${i + k}` } })),
+      );
     let inserted = 0;
     let batches = 0;
     let done!: () => void;
@@ -70,7 +81,9 @@ async function runWriter(rows: readonly Row[]): Promise<{ rowsPerSec: number; ba
     await finished;
     const seconds = (performance.now() - started) / 1000;
     await writer.close();
-    const { rows: check } = await db.pool.query('SELECT (SELECT count(*) FROM events)::int AS events, (SELECT sum(events_count) FROM sessions)::int AS session_events');
+    const { rows: check } = await db.pool.query(
+      'SELECT (SELECT count(*) FROM events)::int AS events, (SELECT sum(events_count) FROM sessions)::int AS session_events',
+    );
     if (check[0].events !== rows.length || check[0].session_events !== rows.length)
       throw new Error(`writer stored ${JSON.stringify(check[0])}, expected ${rows.length}`);
     return { rowsPerSec: rows.length / seconds, batches, avgBatch: rows.length / batches };
@@ -105,7 +118,14 @@ async function runNaive(rows: readonly Row[]): Promise<number> {
       Array.from({ length: 20 }, async () => {
         for (let i = next++; i < rows.length; i = next++) {
           const r = rows[i]!;
-          await pool.query(sql, EVENT_COLUMN_NAMES.map((c) => (c === 'properties' || c === 'ecommerce_data' || c === 'lead_data') && r[c] != null ? JSON.stringify(r[c]) : r[c]));
+          await pool.query(
+            sql,
+            EVENT_COLUMN_NAMES.map((c) =>
+              (c === 'properties' || c === 'ecommerce_data' || c === 'lead_data') && r[c] != null
+                ? JSON.stringify(r[c])
+                : r[c],
+            ),
+          );
         }
       }),
     );
@@ -117,7 +137,11 @@ async function runNaive(rows: readonly Row[]): Promise<number> {
 }
 
 /** Jobs produced at `rate` rows/s with server_timestamp = now; freshness = commit time - server_timestamp. */
-async function runFreshness(template: readonly Row[], rate: number, seconds: number): Promise<{ p50: number; p95: number; p99: number; rows: number }> {
+async function runFreshness(
+  template: readonly Row[],
+  rate: number,
+  seconds: number,
+): Promise<{ p50: number; p95: number; p99: number; rows: number }> {
   const db = await benchDatabase(SITES);
   const prefix = uniquePrefix('bench-fresh');
   const queue = new Queue('events', { connection: { url: REDIS_URL }, prefix });
@@ -140,11 +164,16 @@ async function runFreshness(template: readonly Row[], rate: number, seconds: num
       const jobs = [];
       while (sent + ROWS_PER_JOB <= due) {
         const now = new Date();
-        const rows = template.slice(sent % (template.length - ROWS_PER_JOB), (sent % (template.length - ROWS_PER_JOB)) + ROWS_PER_JOB).map((r) => ({
-          ...r,
-          id: uuidv7({ msecs: now.getTime() }),
-          server_timestamp: now.toISOString(),
-        }));
+        const rows = template
+          .slice(
+            sent % (template.length - ROWS_PER_JOB),
+            (sent % (template.length - ROWS_PER_JOB)) + ROWS_PER_JOB,
+          )
+          .map((r) => ({
+            ...r,
+            id: uuidv7({ msecs: now.getTime() }),
+            server_timestamp: now.toISOString(),
+          }));
         jobs.push({ name: 'events', data: { type: 'events', v: 1, rows }, opts: { jobId: `f${k++}` } });
         sent += ROWS_PER_JOB;
       }
@@ -192,7 +221,9 @@ export async function writerBench(): Promise<void> {
       const w = await runWriter(rows);
       writer.push(w.rowsPerSec);
       shape = w;
-      console.error(`run ${i + 1}/${runs}: \\copy ${Math.round(copy[i]!)} rows/s, writer ${Math.round(w.rowsPerSec)} rows/s (${w.batches} batches)`);
+      console.error(
+        `run ${i + 1}/${runs}: \\copy ${Math.round(copy[i]!)} rows/s, writer ${Math.round(w.rowsPerSec)} rows/s (${w.batches} batches)`,
+      );
     }
     const naive = await runNaive(rows.slice(0, nNaive));
     const peak = median(writer);
@@ -204,16 +235,61 @@ export async function writerBench(): Promise<void> {
     await report(
       'writer',
       [
-        { name: `psql \\copy, ${n} rows (PK + 9 idx)`, value: Math.round(base), unit: 'rows/s', ratio: 1, baseline: '(baseline)' },
-        { name: 'writer queue->committed (+sessions, companies)', value: Math.round(peak), unit: 'rows/s', ratio: peak / base, baseline: 'of psql \\copy (medians)' },
-        { name: 'writer / \\copy, median of per-run ratios', value: Math.round(paired * 100) / 100, unit: 'x', ratio: paired, baseline: 'of psql \\copy (paired)' },
-        { name: `naive: 1 INSERT per event, pool 20 (${nNaive} rows)`, value: Math.round(naive), unit: 'rows/s', ratio: naive / base, baseline: 'of psql \\copy' },
-        { name: 'writer vs naive', value: Math.round((peak / naive) * 100) / 100, unit: 'x', ratio: peak / naive, baseline: 'of naive' },
-        { name: `freshness p50 at ${Math.round(peak / 2)} rows/s (half peak)`, value: Math.round(fresh.p50 * 1000), unit: 'ms' },
+        {
+          name: `psql \\copy, ${n} rows (PK + 9 idx)`,
+          value: Math.round(base),
+          unit: 'rows/s',
+          ratio: 1,
+          baseline: '(baseline)',
+        },
+        {
+          name: 'writer queue->committed (+sessions, companies)',
+          value: Math.round(peak),
+          unit: 'rows/s',
+          ratio: peak / base,
+          baseline: 'of psql \\copy (medians)',
+        },
+        {
+          name: 'writer / \\copy, median of per-run ratios',
+          value: Math.round(paired * 100) / 100,
+          unit: 'x',
+          ratio: paired,
+          baseline: 'of psql \\copy (paired)',
+        },
+        {
+          name: `naive: 1 INSERT per event, pool 20 (${nNaive} rows)`,
+          value: Math.round(naive),
+          unit: 'rows/s',
+          ratio: naive / base,
+          baseline: 'of psql \\copy',
+        },
+        {
+          name: 'writer vs naive',
+          value: Math.round((peak / naive) * 100) / 100,
+          unit: 'x',
+          ratio: peak / naive,
+          baseline: 'of naive',
+        },
+        {
+          name: `freshness p50 at ${Math.round(peak / 2)} rows/s (half peak)`,
+          value: Math.round(fresh.p50 * 1000),
+          unit: 'ms',
+        },
         { name: 'freshness p95 at half peak', value: Math.round(fresh.p95 * 1000), unit: 'ms' },
         { name: 'freshness p99 at half peak', value: Math.round(fresh.p99 * 1000), unit: 'ms' },
       ],
-      { rows: n, runs, copy, writer, pairedRatio: paired, naive, batches: shape.batches, avgBatchRows: shape.avgBatch, freshness: fresh, settings: writerConfig('postgres://x/y', 'p').writer },
+      {
+        rows: n,
+        runs,
+        copy,
+        writer,
+        pairedRatio: paired,
+        naive,
+        batches: shape.batches,
+        avgBatchRows: shape.avgBatch,
+        freshness: fresh,
+        settings: writerConfig('postgres://x/y', 'p').writer,
+      },
     );
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { enrichedJobSchema, type EnrichedJob } from '@beacon/schema';
 
-const isRow = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isRow = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * The EnrichedJob contract as the writer checks it: the envelope and the companies in full, each row
@@ -12,6 +13,9 @@ const writerJobSchema = enrichedJobSchema.extend({
   rows: z.array(z.custom<Record<string, unknown>>(isRow, 'each row must be an object')).min(1),
 });
 
-export function parseEventsJob(data: unknown): { success: true; data: EnrichedJob } | { success: false; error: z.ZodError } {
-  return writerJobSchema.safeParse(data) as { success: true; data: EnrichedJob } | { success: false; error: z.ZodError };
+export function parseEventsJob(
+  data: unknown,
+): { success: true; data: EnrichedJob } | { success: false; error: z.ZodError } {
+  return writerJobSchema.safeParse(data) as
+    { success: true; data: EnrichedJob } | { success: false; error: z.ZodError };
 }

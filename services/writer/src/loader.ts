@@ -106,7 +106,9 @@ export class Loader {
       // Redis answers slowly (each fetch is one atomic moveToActive, safe to run side by side).
       const perJob = Math.max(1, batch.rows / batch.jobs.length);
       const want = Math.min(FETCH_PARALLEL, Math.ceil((this.opts.batchMaxRows - batch.rows) / perJob));
-      const jobs = await Promise.all(Array.from({ length: want }, () => this.worker.getNextJob(token, { block: false })));
+      const jobs = await Promise.all(
+        Array.from({ length: want }, () => this.worker.getNextJob(token, { block: false })),
+      );
       let empty = false;
       for (const job of jobs) {
         if (job) this.add(batch, job);
@@ -135,9 +137,16 @@ export class Loader {
       const parsed = parseEventsJob(job.data);
       if (!parsed.success) {
         this.observer.jobInvalid();
-        this.log.error({ jobId: job.id, issues: parsed.error.issues.slice(0, 5) }, 'events job is not an EnrichedJob; failing it');
+        this.log.error(
+          { jobId: job.id, issues: parsed.error.issues.slice(0, 5) },
+          'events job is not an EnrichedJob; failing it',
+        );
         await this.settle(job, batch.token, () =>
-          job.moveToFailed(new InvalidJobError(`not an events job: ${parsed.error.issues[0]?.message ?? 'invalid'}`), batch.token, false),
+          job.moveToFailed(
+            new InvalidJobError(`not an events job: ${parsed.error.issues[0]?.message ?? 'invalid'}`),
+            batch.token,
+            false,
+          ),
         );
         continue;
       }
@@ -150,7 +159,9 @@ export class Loader {
 
     // A job handled before (stalled, failed) may have rows stored already; so may any retried batch
     // (PostgreSQL can commit and then lose the connection before answering).
-    let mayHoldStored = valid.some((j) => j.attemptsStarted > 1 || j.attemptsMade > 0 || j.stalledCounter > 0);
+    let mayHoldStored = valid.some(
+      (j) => j.attemptsStarted > 1 || j.attemptsMade > 0 || j.stalledCounter > 0,
+    );
     let result: StoreResult | undefined;
     let started = 0;
     for (let attempt = 0; !result; attempt++) {
@@ -163,7 +174,9 @@ export class Loader {
         mayHoldStored = true;
         if (this.closing && attempt > 0) {
           // Shutting down with the store unreachable: hand the jobs back for another writer.
-          await Promise.all(valid.map((job) => this.settle(job, batch.token, () => job.moveToWait(batch.token))));
+          await Promise.all(
+            valid.map((job) => this.settle(job, batch.token, () => job.moveToWait(batch.token))),
+          );
           return;
         }
         await this.backOff('storing a batch failed; jobs kept in Redis', err as Error);
@@ -183,10 +196,18 @@ export class Loader {
       serverTimestamps: rows.map((r) => Date.parse(String(r.server_timestamp))),
     });
     if (result.dead.length > 0)
-      this.log.warn({ dead: result.dead.length, sqlstates: [...new Set(result.dead.map((d) => d.sqlstate))] }, 'rows refused by PostgreSQL stored in dead_events');
+      this.log.warn(
+        { dead: result.dead.length, sqlstates: [...new Set(result.dead.map((d) => d.sqlstate))] },
+        'rows refused by PostgreSQL stored in dead_events',
+      );
     if (result.unknownSiteEvents > 0)
-      this.log.warn({ events: result.unknownSiteEvents }, 'events of a site_id missing from sites stored without a session');
-    await Promise.all(valid.map((job) => this.settle(job, batch.token, () => job.moveToCompleted(null, batch.token, false))));
+      this.log.warn(
+        { events: result.unknownSiteEvents },
+        'events of a site_id missing from sites stored without a session',
+      );
+    await Promise.all(
+      valid.map((job) => this.settle(job, batch.token, () => job.moveToCompleted(null, batch.token, false))),
+    );
   }
 
   /** Moves a job out of active; a lost lock means another writer took it over (it will insert nothing twice). */
@@ -194,7 +215,10 @@ export class Loader {
     try {
       await move();
     } catch (err) {
-      this.log.warn({ err, jobId: job.id }, 'could not finish job (lock lost?); it will be re-delivered and skipped as stored');
+      this.log.warn(
+        { err, jobId: job.id },
+        'could not finish job (lock lost?); it will be re-delivered and skipped as stored',
+      );
     } finally {
       if (this.held.get(job.id!) === token) this.held.delete(job.id!);
     }
@@ -205,8 +229,11 @@ export class Loader {
     const ids = [...this.held.keys()];
     const tokens = ids.map((id) => this.held.get(id)!);
     try {
-      const lost = await this.worker.extendJobLocks(ids, tokens, this.opts.lockDurationMs);
-      if (lost.length > 0) this.log.warn({ jobs: lost.length }, 'lost the lock of jobs (they may be re-delivered)');
+      const failed = await this.worker.extendJobLocks(ids, tokens, this.opts.lockDurationMs);
+      // Jobs completed while the renewal was on its way have no lock left to renew: not lost.
+      const lost = failed.filter((id) => this.held.has(id));
+      if (lost.length > 0)
+        this.log.warn({ jobs: lost.length }, 'lost the lock of jobs (they may be re-delivered)');
     } catch (err) {
       this.log.warn({ err }, 'renewing job locks failed');
     }
@@ -218,7 +245,14 @@ export class Loader {
     this.observer.backingOff(true);
     const cap = Math.min(this.opts.retryMaxMs, this.opts.retryBaseMs * 2 ** Math.min(this.failures - 1, 20));
     const wait = Math.round(cap / 2 + (Math.random() * cap) / 2);
-    this.log.warn({ err: { message: err.message, code: (err as { code?: string }).code }, retryInMs: wait, failures: this.failures }, what);
+    this.log.warn(
+      {
+        err: { message: err.message, code: (err as { code?: string }).code },
+        retryInMs: wait,
+        failures: this.failures,
+      },
+      what,
+    );
     await sleep(wait);
   }
 

@@ -77,7 +77,8 @@ export function writerMetrics(registry: Registry): WriterObserver {
       for (const d of o.dead) dead.inc({ sqlstate: d.sqlstate });
       if (o.sessionConflicts) sessionConflicts.inc(o.sessionConflicts);
       const now = o.committedAt;
-      for (const ts of o.serverTimestamps) if (Number.isFinite(ts)) freshness.observe(Math.max(0, (now - ts) / 1000));
+      for (const ts of o.serverTimestamps)
+        if (Number.isFinite(ts)) freshness.observe(Math.max(0, (now - ts) / 1000));
     },
     batchRetried(o) {
       batches.inc({ outcome: 'retried' });

@@ -31,7 +31,12 @@ interface Agg {
 const before = (ms: number, id: string, m2: number, id2: string) => ms < m2 || (ms === m2 && id < id2);
 const text = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
 
-function first(cur: [number, string, string] | null, ms: number, id: string, v: string | null): [number, string, string] | null {
+function first(
+  cur: [number, string, string] | null,
+  ms: number,
+  id: string,
+  v: string | null,
+): [number, string, string] | null {
   if (v === null) return cur;
   return cur === null || before(ms, id, cur[0], cur[1]) ? [ms, id, v] : cur;
 }
@@ -69,11 +74,13 @@ export function aggregateSessions(rows: readonly Row[]): unknown[][] | null {
       };
       groups.set(key, g);
     }
-    if (before(ms, id, g.startMs, g.startId)) [g.startMs, g.startId, g.started_at] = [ms, id, r.server_timestamp];
+    if (before(ms, id, g.startMs, g.startId))
+      [g.startMs, g.startId, g.started_at] = [ms, id, r.server_timestamp];
     if (before(g.endMs, g.endId, ms, id)) [g.endMs, g.endId, g.ended_at] = [ms, id, r.server_timestamp];
     g.events_count++;
     const top = Number(r.time_on_page);
-    if (r.time_on_page !== null && r.time_on_page !== undefined && Number.isFinite(top) && top > 0) g.engagement += top;
+    if (r.time_on_page !== null && r.time_on_page !== undefined && Number.isFinite(top) && top > 0)
+      g.engagement += top;
     if (r.event_name === 'page_view') {
       g.page_views++;
       const url = text(r.page_url);

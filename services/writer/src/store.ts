@@ -74,7 +74,12 @@ export async function storeBatch(
   }
 }
 
-async function storeAll(pool: pg.Pool, unique: Row[], companies: Company[], check: boolean): Promise<StoreResult> {
+async function storeAll(
+  pool: pg.Pool,
+  unique: Row[],
+  companies: Company[],
+  check: boolean,
+): Promise<StoreResult> {
   const result: StoreResult = {
     rows: 0,
     inserted: 0,
@@ -94,7 +99,13 @@ async function storeAll(pool: pg.Pool, unique: Row[], companies: Company[], chec
   return result;
 }
 
-async function storePart(pool: pg.Pool, rows: Row[], companies: Company[], result: StoreResult, check: boolean): Promise<void> {
+async function storePart(
+  pool: pg.Pool,
+  rows: Row[],
+  companies: Company[],
+  result: StoreResult,
+  check: boolean,
+): Promise<void> {
   try {
     await writeTransaction(pool, rows, companies, result, check);
     result.transactions++;
@@ -104,7 +115,13 @@ async function storePart(pool: pg.Pool, rows: Row[], companies: Company[], resul
     if (rows.length === 0) return;
     if (rows.length === 1) {
       const row = rows[0];
-      if (row) result.dead.push({ id: deadId(row), siteId: siteIdOf(row), error: pgErrorText(err), sqlstate: (err as { code: string }).code });
+      if (row)
+        result.dead.push({
+          id: deadId(row),
+          siteId: siteIdOf(row),
+          error: pgErrorText(err),
+          sqlstate: (err as { code: string }).code,
+        });
       // Companies travel with the first part; store them on their own if that part was one bad row.
       if (companies.length > 0) await storePart(pool, [], companies, result, check);
       return;
@@ -116,7 +133,13 @@ async function storePart(pool: pg.Pool, rows: Row[], companies: Company[], resul
   }
 }
 
-async function writeTransaction(pool: pg.Pool, rows: Row[], companies: Company[], result: StoreResult, check: boolean): Promise<void> {
+async function writeTransaction(
+  pool: pg.Pool,
+  rows: Row[],
+  companies: Company[],
+  result: StoreResult,
+  check: boolean,
+): Promise<void> {
   const client = await pool.connect();
   let broken: Error | undefined;
   let mark = performance.now();
@@ -191,7 +214,19 @@ async function writeTransaction(pool: pg.Pool, rows: Row[], companies: Company[]
   }
 }
 
-const SESSION_FIELDS = ['id', 'site_id', 'session_id', 'client_id', 'server_timestamp', 'event_name', 'page_url', 'time_on_page', 'utm_source', 'country', 'device_type'] as const;
+const SESSION_FIELDS = [
+  'id',
+  'site_id',
+  'session_id',
+  'client_id',
+  'server_timestamp',
+  'event_name',
+  'page_url',
+  'time_on_page',
+  'utm_source',
+  'country',
+  'device_type',
+] as const;
 
 /** The columns upsertSessions needs, one array per column, of rows the COPY just accepted. */
 function sessionColumns(rows: readonly Row[]): unknown[][] {
@@ -226,7 +261,9 @@ function dedupeCompanies(companies: readonly Company[]): Company[] {
       employee_count: clean(c.employee_count) ?? prev?.employee_count ?? null,
       revenue: clean(c.revenue) ?? prev?.revenue ?? null,
       enrichment_data:
-        c.enrichment_data || prev?.enrichment_data ? { ...prev?.enrichment_data, ...c.enrichment_data } : undefined,
+        c.enrichment_data || prev?.enrichment_data
+          ? { ...prev?.enrichment_data, ...c.enrichment_data }
+          : undefined,
     });
   }
   return [...byDomain.values()].sort((a, b) => (a.domain < b.domain ? -1 : a.domain > b.domain ? 1 : 0));
@@ -249,12 +286,13 @@ function siteIdOf(row: Row): string | null {
   return typeof row.site_id === 'string' ? row.site_id.slice(0, 50).replace(/\0/g, '') : null;
 }
 
-// eslint-disable-next-line no-control-regex
 const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 /** JSON that jsonb accepts: NUL and lone surrogates (refused by PostgreSQL) become U+FFFD. */
 function safeJson(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'string' ? v.replace(UNSTORABLE, '\ufffd') : v));
+  return JSON.stringify(value, (_k, v: unknown) =>
+    typeof v === 'string' ? v.replace(UNSTORABLE, '\ufffd') : v,
+  );
 }
 
 async function recordDead(pool: pg.Pool, rows: Row[], dead: DeadRow[]): Promise<void> {

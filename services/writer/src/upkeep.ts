@@ -45,7 +45,14 @@ export class Upkeep {
 
   private schedule(kind: 'partitions' | 'retention', ms: number): void {
     if (this.closed) return;
-    const t = setTimeout(() => void this.round(kind, this.opts[kind === 'partitions' ? 'partitionIntervalMs' : 'retentionIntervalMs']), ms);
+    const t = setTimeout(
+      () =>
+        void this.round(
+          kind,
+          this.opts[kind === 'partitions' ? 'partitionIntervalMs' : 'retentionIntervalMs'],
+        ),
+      ms,
+    );
     t.unref();
     this.timers.push(t);
   }
@@ -54,7 +61,10 @@ export class Upkeep {
     const p = this.withLock(kind).then(
       () => this.schedule(kind, intervalMs),
       (err: Error) => {
-        this.log.warn({ err: { message: err.message, code: (err as { code?: string }).code } }, `${kind} upkeep failed; trying again in a minute`);
+        this.log.warn(
+          { err: { message: err.message, code: (err as { code?: string }).code } },
+          `${kind} upkeep failed; trying again in a minute`,
+        );
         this.schedule(kind, Math.min(intervalMs, 60_000));
       },
     );
@@ -74,7 +84,10 @@ export class Upkeep {
       }
       try {
         if (kind === 'partitions') {
-          const created = await ensurePartitions(client, { monthsAhead: this.opts.monthsAhead, now: this.opts.now() });
+          const created = await ensurePartitions(client, {
+            monthsAhead: this.opts.monthsAhead,
+            now: this.opts.now(),
+          });
           if (created.length) this.log.info({ created }, 'created event partitions');
         } else {
           // Retention deletes in bounded batches and may take longer than the pool's statement timeout.
@@ -85,7 +98,11 @@ export class Upkeep {
             log: (m) => this.log.info(m),
           });
           this.log.info(
-            { droppedPartitions: report.droppedPartitions.length, deletedEvents: report.deletedEvents, deletedSessions: report.deletedSessions },
+            {
+              droppedPartitions: report.droppedPartitions.length,
+              deletedEvents: report.deletedEvents,
+              deletedSessions: report.deletedSessions,
+            },
             'retention applied',
           );
         }

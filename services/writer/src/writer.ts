@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
-import { Worker } from 'bullmq';
+import { Queue, Worker } from 'bullmq';
+import { Gauge } from 'prom-client';
 import type { Registry } from 'prom-client';
 import type { Config } from '@beacon/config';
 import { createPool } from '@beacon/db';
@@ -47,7 +48,9 @@ export async function startWriter(config: Config, overrides: WriterOverrides = {
   });
   // A connection that dies under a checked-out client (PostgreSQL restarting) emits 'error' on that client;
   // the query in progress rejects and the batch is retried, so here it only needs a listener.
-  pool.on('connect', (client) => client.on('error', (err) => log.debug({ err: err.message }, 'PostgreSQL connection lost')));
+  pool.on('connect', (client) =>
+    client.on('error', (err) => log.debug({ err: err.message }, 'PostgreSQL connection lost')),
+  );
   const redis = createRedis(config.core.redisUrl, 'worker');
   redis.on('error', (err) => log.debug({ err: err.message }, 'redis connection error'));
   const worker = new Worker(QUEUE_EVENTS, null, {
@@ -61,6 +64,24 @@ export async function startWriter(config: Config, overrides: WriterOverrides = {
     drainDelay: 1,
     removeOnComplete: { count: 0 },
     removeOnFail: { count: 10_000 },
+  });
+  // beacon_queue_jobs{queue,state}: read from Redis at scrape time, bounded so /metrics answers while Redis is down.
+  const queue = new Queue(QUEUE_EVENTS, { connection: redis, prefix: config.core.queuePrefix });
+  queue.on('error', () => undefined);
+  new Gauge({
+    name: 'beacon_queue_jobs',
+    help: 'Jobs in a queue by state. Healthy: waiting near 0 between bursts; a waiting count that only grows means the consumers fall behind.',
+    labelNames: ['queue', 'state'],
+    registers: [registry],
+    async collect() {
+      let timer: NodeJS.Timeout | undefined;
+      const counts = await Promise.race([
+        queue.getJobCounts('waiting', 'active', 'delayed', 'failed').catch(() => undefined),
+        new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), 1_000))),
+      ]);
+      clearTimeout(timer);
+      if (counts) for (const [state, n] of Object.entries(counts)) this.set({ queue: QUEUE_EVENTS, state }, n);
+    },
   });
   worker.on('error', (err) => log.warn({ err: { message: err.message } }, 'queue worker error'));
   worker.on('stalled', () => observer.jobsStalled(1));
@@ -96,11 +117,15 @@ export async function startWriter(config: Config, overrides: WriterOverrides = {
   const checks = [
     { name: 'postgres', check: async () => void (await pool.query('SELECT 1')) },
     { name: 'redis', check: async () => ({ ok: (await redis.ping()) === 'PONG' }) },
-    { name: 'loader', check: async () => ({ ok: loader.healthy, detail: loader.healthy ? 'writing' : 'backing off' }) },
+    {
+      name: 'loader',
+      check: async () => ({ ok: loader.healthy, detail: loader.healthy ? 'writing' : 'backing off' }),
+    },
   ];
   const metricsPort = overrides.metricsPort === undefined ? w.metricsPort : overrides.metricsPort;
   let server: Server | undefined;
-  if (metricsPort !== null) server = await startOpsServer({ registry, checks, accepting: () => !closing }, metricsPort);
+  if (metricsPort !== null)
+    server = await startOpsServer({ registry, checks, accepting: () => !closing }, metricsPort);
 
   // Upkeep runs first so this month's partition exists; a failure (PostgreSQL down) does not stop the start.
   await upkeep.start();
@@ -125,9 +150,13 @@ export async function startWriter(config: Config, overrides: WriterOverrides = {
       if (closing) return;
       closing = true;
       const { finished } = await loader.close(w.shutdownTimeoutMs);
-      if (!finished) log.warn('batches still in flight at shutdown; their jobs return to the queue when their locks expire');
+      if (!finished)
+        log.warn(
+          'batches still in flight at shutdown; their jobs return to the queue when their locks expire',
+        );
       await upkeep.close();
       await worker.close(true).catch(() => undefined);
+      await queue.close().catch(() => undefined);
       await redis.quit().catch(() => redis.disconnect());
       await pool.end().catch(() => undefined);
       await new Promise<void>((r) => (server ? server.close(() => r()) : r()));

@@ -64,17 +64,27 @@ it('kill -9 of the writer mid-stream, several times: exactly 50,000 rows and exa
   await producing;
   const last = spawnWriter(env);
   try {
-    await waitFor('all rows stored and the queue empty', async () => (await stored()) >= TOTAL && (await queueEmpty(queue)), 90_000);
+    await waitFor(
+      'all rows stored and the queue empty',
+      async () => (await stored()) >= TOTAL && (await queueEmpty(queue)),
+      90_000,
+    );
   } catch (err) {
-    throw new Error(`${(err as Error).message} (stored ${await stored()}, kills at ${kills})\n${last.output()}`);
+    throw new Error(
+      `${(err as Error).message} (stored ${await stored()}, kills at ${kills})\n${last.output()}`,
+    );
   } finally {
     await stopChild(last, 'SIGTERM');
   }
   expect(kills.every((n) => n < TOTAL)).toBe(true);
-  const { rows } = await db.pool.query('SELECT count(*)::int AS n, count(DISTINCT id)::int AS ids FROM events');
+  const { rows } = await db.pool.query(
+    'SELECT count(*)::int AS n, count(DISTINCT id)::int AS ids FROM events',
+  );
   expect(rows[0]).toEqual({ n: TOTAL, ids: TOTAL });
   expect(await sessionMismatches(db.pool)).toBe(0);
-  const { rows: s } = await db.pool.query('SELECT count(*)::int AS n, sum(events_count)::int AS events FROM sessions');
+  const { rows: s } = await db.pool.query(
+    'SELECT count(*)::int AS n, sum(events_count)::int AS events FROM sessions',
+  );
   expect(s[0]).toEqual({ n: SESSIONS, events: TOTAL });
   expect(last.exitCode).toBe(0);
 }, 170_000);

@@ -11,7 +11,11 @@ import { REDIS_URL } from '@beacon/testkit';
 
 export const WRITER_MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 
-export function writerEnv(dbUrl: string, prefix: string, extra: Record<string, string> = {}): Record<string, string> {
+export function writerEnv(
+  dbUrl: string,
+  prefix: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
   return {
     DATABASE_URL: dbUrl,
     REDIS_URL,
@@ -39,7 +43,9 @@ export function eventsQueue(prefix: string): Queue {
 
 /** Inserts one agency and the given sites (sessions reference sites.script_id). */
 export async function seedSites(pool: pg.Pool, siteIds: readonly string[]): Promise<void> {
-  const { rows } = await pool.query<{ id: string }>("INSERT INTO agencies (name, api_key) VALUES ('test', 'x') RETURNING id");
+  const { rows } = await pool.query<{ id: string }>(
+    "INSERT INTO agencies (name, api_key) VALUES ('test', 'x') RETURNING id",
+  );
   await pool.query(
     "INSERT INTO sites (agency_id, name, domain, script_id) SELECT $1, s, s || '.example', s FROM unnest($2::text[]) s",
     [rows[0]!.id, siteIds],
@@ -81,7 +87,11 @@ export function job(rows: Record<string, unknown>[], companies?: unknown[]): Rec
   return companies ? { type: 'events', v: 1, rows, companies } : { type: 'events', v: 1, rows };
 }
 
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | undefined | false>,
+  timeoutMs = 60_000,
+): Promise<T> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();
@@ -139,7 +149,12 @@ export async function sessionMismatches(pool: pg.Pool): Promise<number> {
  * `total` rows in jobs of `perJob`, each of `sessions` sessions spread over several jobs (row i belongs
  * to session i % sessions), so session rows are merged across batches and writers.
  */
-export function streamJobs(total: number, perJob: number, sessions: number, sites: readonly string[]): { id: string; data: Record<string, unknown> }[] {
+export function streamJobs(
+  total: number,
+  perJob: number,
+  sessions: number,
+  sites: readonly string[],
+): { id: string; data: Record<string, unknown> }[] {
   const t0 = Date.now() - 3_600_000;
   const jobs: { id: string; data: Record<string, unknown> }[] = [];
   let rows: Record<string, unknown>[] = [];
@@ -168,9 +183,16 @@ export function streamJobs(total: number, perJob: number, sessions: number, site
 }
 
 /** Adds the jobs in chunks, a little at a time, like a live enricher (stable job ids). */
-export async function produce(queue: Queue, jobs: { id: string; data: Record<string, unknown> }[], chunk = 25, pauseMs = 20): Promise<void> {
+export async function produce(
+  queue: Queue,
+  jobs: { id: string; data: Record<string, unknown> }[],
+  chunk = 25,
+  pauseMs = 20,
+): Promise<void> {
   for (let i = 0; i < jobs.length; i += chunk) {
-    await queue.addBulk(jobs.slice(i, i + chunk).map((j) => ({ name: 'events', data: j.data, opts: { jobId: j.id } })));
+    await queue.addBulk(
+      jobs.slice(i, i + chunk).map((j) => ({ name: 'events', data: j.data, opts: { jobId: j.id } })),
+    );
     await new Promise((r) => setTimeout(r, pauseMs));
   }
 }

@@ -55,7 +55,11 @@ it('PostgreSQL restarted and stopped while loading: the writer backs off, is not
   await waitFor('/readyz ready again', async () => (await readyz()) === 200, 30_000);
 
   await producing;
-  await waitFor('every row stored', async () => (await stored()) >= TOTAL && (await queueEmpty(queue)), 60_000);
+  await waitFor(
+    'every row stored',
+    async () => (await stored()) >= TOTAL && (await queueEmpty(queue)),
+    60_000,
+  );
   const [counts] = await pgc.query('SELECT count(*)::int AS n, count(DISTINCT id)::int AS ids FROM events');
   expect(counts).toEqual({ n: TOTAL, ids: TOTAL });
   const [mismatch] = await pgc.query(`

@@ -26,9 +26,25 @@ export class PrivatePostgres {
     const uid = Number(stdout.trim());
     await chown(dir, uid, uid);
     await chmod(dir, 0o700);
-    await run('runuser', ['-u', 'postgres', '--', `${BIN}/initdb`, '-D', `${dir}/data`, '-A', 'trust', '-U', 'postgres', '--no-sync'], {
-      cwd: '/tmp',
-    });
+    await run(
+      'runuser',
+      [
+        '-u',
+        'postgres',
+        '--',
+        `${BIN}/initdb`,
+        '-D',
+        `${dir}/data`,
+        '-A',
+        'trust',
+        '-U',
+        'postgres',
+        '--no-sync',
+      ],
+      {
+        cwd: '/tmp',
+      },
+    );
     const pgPort = await freePort();
     const cluster = new PrivatePostgres(dir, pgPort);
     await cluster.ctl('start');
@@ -47,9 +63,22 @@ export class PrivatePostgres {
   }
 
   async ctl(action: 'start' | 'stop' | 'restart'): Promise<void> {
-    const args = ['-u', 'postgres', '--', `${BIN}/pg_ctl`, '-D', `${this.dir}/data`, '-w', '-l', `${this.dir}/log`];
+    const args = [
+      '-u',
+      'postgres',
+      '--',
+      `${BIN}/pg_ctl`,
+      '-D',
+      `${this.dir}/data`,
+      '-w',
+      '-l',
+      `${this.dir}/log`,
+    ];
     if (action !== 'stop')
-      args.push('-o', `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c fsync=off -c shared_buffers=32MB -c max_connections=50`);
+      args.push(
+        '-o',
+        `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c fsync=off -c shared_buffers=32MB -c max_connections=50`,
+      );
     if (action !== 'start') args.push('-m', 'fast');
     await run('runuser', [...args, action], { cwd: '/tmp' });
   }

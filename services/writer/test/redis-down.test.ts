@@ -5,7 +5,16 @@ import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { createTestDatabase, uniquePrefix, type TestDatabase } from '@beacon/testkit';
 import { startWriter, type WriterHandle } from '../src/index.js';
-import { freePort, produce, queueEmpty, seedSites, sessionMismatches, streamJobs, waitFor, writerConfig } from './helpers.js';
+import {
+  freePort,
+  produce,
+  queueEmpty,
+  seedSites,
+  sessionMismatches,
+  streamJobs,
+  waitFor,
+  writerConfig,
+} from './helpers.js';
 
 // Redis is a private redis-server started by this test (killed and restarted: never the shared one), with
 // an append-only file so the queue survives, as production runs it. PostgreSQL is a throwaway database on
@@ -19,11 +28,30 @@ let writer: WriterHandle | undefined;
 let queue: Queue;
 
 async function startRedis(): Promise<void> {
-  redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir], {
-    stdio: 'ignore',
-  });
+  redis = spawn(
+    'redis-server',
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'yes',
+      '--appendfsync',
+      'always',
+      '--dir',
+      dir,
+    ],
+    {
+      stdio: 'ignore',
+    },
+  );
   await waitFor('redis to answer', async () => {
-    const q = new Queue('probe', { connection: { url: `redis://127.0.0.1:${port}`, maxRetriesPerRequest: 1, enableOfflineQueue: false } });
+    const q = new Queue('probe', {
+      connection: { url: `redis://127.0.0.1:${port}`, maxRetriesPerRequest: 1, enableOfflineQueue: false },
+    });
     q.on('error', () => undefined);
     try {
       await q.waitUntilReady();
@@ -49,7 +77,10 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'beacon-redis-'));
   port = await freePort();
   await startRedis();
-  queue = new Queue('events', { connection: { url: `redis://127.0.0.1:${port}`, maxRetriesPerRequest: null }, prefix: uniquePrefix('redisdown') });
+  queue = new Queue('events', {
+    connection: { url: `redis://127.0.0.1:${port}`, maxRetriesPerRequest: null },
+    prefix: uniquePrefix('redisdown'),
+  });
   queue.on('error', () => undefined); // this producer sees Redis die too
 });
 
@@ -66,7 +97,10 @@ async function stored(): Promise<number> {
 }
 
 it('Redis killed while loading: the writer is not ready, keeps retrying, resumes when Redis is back; exact counts', async () => {
-  const config = writerConfig(db.url, queue.opts.prefix!, { REDIS_URL: `redis://127.0.0.1:${port}`, WRITER_BATCH_MAX_ROWS: '1000' });
+  const config = writerConfig(db.url, queue.opts.prefix!, {
+    REDIS_URL: `redis://127.0.0.1:${port}`,
+    WRITER_BATCH_MAX_ROWS: '1000',
+  });
   await produce(queue, streamJobs(TOTAL, 100, 1_000, ['site_0', 'site_1']), 100, 0);
   writer = await startWriter(config, { metricsPort: 0 });
   const readyz = async () => (await fetch(`http://127.0.0.1:${writer!.port}/readyz`)).status;
@@ -76,8 +110,14 @@ it('Redis killed while loading: the writer is not ready, keeps retrying, resumes
   await new Promise((r) => setTimeout(r, 500));
   await startRedis();
   await waitFor('/readyz ready again', async () => (await readyz()) === 200, 30_000);
-  await waitFor('every row stored', async () => (await stored()) >= TOTAL && (await queueEmpty(queue)), 60_000);
-  const { rows } = await db.pool.query('SELECT count(*)::int AS n, count(DISTINCT id)::int AS ids FROM events');
+  await waitFor(
+    'every row stored',
+    async () => (await stored()) >= TOTAL && (await queueEmpty(queue)),
+    60_000,
+  );
+  const { rows } = await db.pool.query(
+    'SELECT count(*)::int AS n, count(DISTINCT id)::int AS ids FROM events',
+  );
   expect(rows[0]).toEqual({ n: TOTAL, ids: TOTAL });
   expect(await sessionMismatches(db.pool)).toBe(0);
 }, 120_000);

@@ -1,6 +1,17 @@
 import type { Queue } from 'bullmq';
 import { createTestDatabase, uniquePrefix, type TestDatabase } from '@beacon/testkit';
-import { eventsQueue, produce, queueEmpty, seedSites, sessionMismatches, spawnWriter, stopChild, streamJobs, waitFor, writerEnv } from './helpers.js';
+import {
+  eventsQueue,
+  produce,
+  queueEmpty,
+  seedSites,
+  sessionMismatches,
+  spawnWriter,
+  stopChild,
+  streamJobs,
+  waitFor,
+  writerEnv,
+} from './helpers.js';
 
 // Two writer processes compete for the same queue while every session's events are spread over jobs
 // that both take: the session upserts of both touch the same rows at the same time.
@@ -44,11 +55,15 @@ it('two writers on one queue: no deadlock, exact counts', async () => {
   } finally {
     await Promise.all([stopChild(a, 'SIGTERM'), stopChild(b, 'SIGTERM')]);
   }
-  const { rows } = await db.pool.query('SELECT count(*)::int AS n, count(DISTINCT id)::int AS ids FROM events');
+  const { rows } = await db.pool.query(
+    'SELECT count(*)::int AS n, count(DISTINCT id)::int AS ids FROM events',
+  );
   expect(rows[0]).toEqual({ n: TOTAL, ids: TOTAL });
   expect(await sessionMismatches(db.pool)).toBe(0);
   // PostgreSQL saw no deadlock (the writers' backends have exited: their stats are flushed).
   expect(a.output() + b.output()).not.toMatch(/40P01|deadlock/);
-  const { rows: d } = await db.pool.query('SELECT deadlocks::int AS n FROM pg_stat_database WHERE datname = current_database()');
+  const { rows: d } = await db.pool.query(
+    'SELECT deadlocks::int AS n FROM pg_stat_database WHERE datname = current_database()',
+  );
   expect(d[0].n).toBe(0);
 }, 120_000);

@@ -2,7 +2,12 @@ import { parsers as p, setting } from '../setting.js';
 
 /** Queue worker bulk-loading enriched events into PostgreSQL. */
 export const writer = {
-  metricsPort: setting('WRITER_METRICS_PORT', p.int(0, 65535), 9102, 'Port of the writer /metrics, /healthz and /readyz.'),
+  metricsPort: setting(
+    'WRITER_METRICS_PORT',
+    p.int(0, 65535),
+    9102,
+    'Port of the writer /metrics, /healthz and /readyz.',
+  ),
   batchMaxRows: setting(
     'WRITER_BATCH_MAX_ROWS',
     p.int(1, 1_000_000),
@@ -45,7 +50,12 @@ export const writer = {
     250,
     'First back-off when PostgreSQL or Redis is unreachable; doubles per failure (capped by WRITER_RETRY_MAX_MS), with random jitter.',
   ),
-  retryMaxMs: setting('WRITER_RETRY_MAX_MS', p.int(100, 600_000), 10_000, 'Longest back-off between retries of a batch.'),
+  retryMaxMs: setting(
+    'WRITER_RETRY_MAX_MS',
+    p.int(100, 600_000),
+    10_000,
+    'Longest back-off between retries of a batch.',
+  ),
   shutdownTimeoutMs: setting(
     'WRITER_SHUTDOWN_TIMEOUT_MS',
     p.int(0, 600_000),
