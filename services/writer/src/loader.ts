@@ -106,13 +106,23 @@ export class Loader {
       // Redis answers slowly (each fetch is one atomic moveToActive, safe to run side by side).
       const perJob = Math.max(1, batch.rows / batch.jobs.length);
       const want = Math.min(FETCH_PARALLEL, Math.ceil((this.opts.batchMaxRows - batch.rows) / perJob));
-      const jobs = await Promise.all(
+      const fetched = await Promise.allSettled(
         Array.from({ length: want }, () => this.worker.getNextJob(token, { block: false })),
       );
       let empty = false;
-      for (const job of jobs) {
-        if (job) this.add(batch, job);
+      let failed: unknown;
+      for (const f of fetched) {
+        if (f.status === 'rejected') failed = f.reason;
+        else if (f.value) this.add(batch, f.value);
         else empty = true;
+      }
+      if (failed) {
+        // Redis failed with jobs already taken: write those (their locks are ours); fetch again later.
+        this.log.warn(
+          { err: { message: (failed as Error).message } },
+          'fetching more jobs failed; writing the batch as it is',
+        );
+        break;
       }
       if (!empty) continue;
       const left = deadline - Date.now();
