@@ -42,6 +42,8 @@ export class Loader {
   private closing = false;
   private seq = 0;
   private readonly inFlight = new Set<Promise<void>>();
+  /** Batches between the start of their transaction and its commit (bounded by WRITER_CONCURRENCY). */
+  private readonly writing = new Set<Promise<void>>();
   /** jobId -> token of every job this writer holds; their locks are renewed on a timer. */
   private readonly held = new Map<string, string>();
   private lockTimer: NodeJS.Timeout | undefined;
@@ -88,8 +90,15 @@ export class Loader {
       }
       if (!batch) continue;
       // At most `concurrency` batches write at once; the next one is collected meanwhile.
-      while (this.inFlight.size >= this.opts.concurrency) await Promise.race(this.inFlight);
-      const p: Promise<void> = this.process(batch).finally(() => this.inFlight.delete(p));
+      // The slot is freed at COMMIT: completing the jobs in Redis overlaps the next transaction.
+      while (this.writing.size >= this.opts.concurrency) await Promise.race(this.writing);
+      let committed!: () => void;
+      const w = new Promise<void>((r) => (committed = r)).finally(() => this.writing.delete(w));
+      this.writing.add(w);
+      const p: Promise<void> = this.process(batch, committed).finally(() => {
+        committed();
+        this.inFlight.delete(p);
+      });
       this.inFlight.add(p);
     }
   }
@@ -139,7 +148,7 @@ export class Loader {
     batch.rows += Array.isArray(rows) ? rows.length : 0;
   }
 
-  private async process(batch: Batch): Promise<void> {
+  private async process(batch: Batch, committed: () => void): Promise<void> {
     const valid: Job[] = [];
     const rows: Row[] = [];
     const companies: Company[] = [];
@@ -193,6 +202,7 @@ export class Loader {
       }
     }
     const committedAt = Date.now();
+    committed();
     this.observer.batchCommitted({
       rows: result.rows,
       inserted: result.inserted,

@@ -140,6 +140,8 @@ async function writeTransaction(
   result: StoreResult,
   check: boolean,
 ): Promise<void> {
+  // Encoded before taking a connection: no connection waits idle in a transaction for the writer's CPU.
+  let encoded = check || rows.length === 0 ? undefined : encodeCopyChunks(rows);
   const client = await pool.connect();
   let broken: Error | undefined;
   let mark = performance.now();
@@ -161,10 +163,14 @@ async function writeTransaction(
       await client.query(sql.probeDone);
       const skip = new Set(stored.map((s) => s.i - 1));
       if (skip.size > 0) fresh = rows.filter((_, i) => !skip.has(i));
+      encoded = undefined;
       step('check');
     }
     if (fresh.length > 0) {
-      await pipeline(Readable.from(encodeCopyChunks(fresh)), client.query(copyStreams.from(sql.copyEvents)));
+      await pipeline(
+        Readable.from(encoded ?? encodeCopyChunks(fresh)),
+        client.query(copyStreams.from(sql.copyEvents)),
+      );
       step('copy');
       const withSession = fresh.filter((r) => typeof r.session_id === 'string' && r.session_id !== '');
       if (withSession.length > 0) {

@@ -80,7 +80,8 @@ export async function startWriter(config: Config, overrides: WriterOverrides = {
         new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), 1_000))),
       ]);
       clearTimeout(timer);
-      if (counts) for (const [state, n] of Object.entries(counts)) this.set({ queue: QUEUE_EVENTS, state }, n);
+      if (counts)
+        for (const [state, n] of Object.entries(counts)) this.set({ queue: QUEUE_EVENTS, state }, n);
     },
   });
   worker.on('error', (err) => log.warn({ err: { message: err.message } }, 'queue worker error'));
