@@ -11,7 +11,24 @@ export interface Series {
   muted?: boolean;
 }
 
-export function LineChart({ x, series, label, height = 240 }: { x: number[]; series: Series[]; label: string; height?: number }) {
+const DAY_S = 86_400;
+
+export function LineChart({
+  x,
+  series,
+  label,
+  tz,
+  interval = 'day',
+  height = 240,
+}: {
+  x: number[];
+  series: Series[];
+  label: string;
+  /** IANA timezone the buckets are in (the axis shows their local dates). */
+  tz: string;
+  interval?: 'hour' | 'day' | 'week' | 'month';
+  height?: number;
+}) {
   const el = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const node = el.current;
@@ -19,6 +36,16 @@ export function LineChart({ x, series, label, height = 240 }: { x: number[]; ser
     const css = getComputedStyle(document.documentElement);
     const v = (name: string) => css.getPropertyValue(name).trim();
     const axis = { stroke: v('--muted'), grid: { stroke: v('--grid'), width: 1 }, ticks: { stroke: v('--grid') } };
+    const dayFmt = new Intl.DateTimeFormat('en-GB', { timeZone: tz, day: 'numeric', month: 'short' });
+    const hourFmt = new Intl.DateTimeFormat('en-GB', { timeZone: tz, hour: '2-digit', minute: '2-digit' });
+    const xAxis =
+      interval === 'hour'
+        ? { ...axis, values: (_u: uPlot, splits: number[]) => splits.map((t) => hourFmt.format(t * 1000)) }
+        : {
+            ...axis,
+            incrs: [DAY_S, 2 * DAY_S, 7 * DAY_S, 14 * DAY_S, 30 * DAY_S, 91 * DAY_S],
+            values: (_u: uPlot, splits: number[]) => splits.map((t) => dayFmt.format(t * 1000)),
+          };
     const plot = new uPlot(
       {
         width: Math.max(node.clientWidth, 200),
@@ -34,7 +61,8 @@ export function LineChart({ x, series, label, height = 240 }: { x: number[]; ser
             points: { show: x.length < 40 },
           })),
         ],
-        axes: [axis, { ...axis, size: 50 }],
+        tzDate: (t) => uPlot.tzDate(new Date(t * 1000), tz),
+        axes: [xAxis, { ...axis, size: 50, incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1e3, 2e3, 5e3, 1e4, 2e4, 5e4, 1e5, 2e5, 5e5, 1e6] }],
         scales: { y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] } },
         cursor: { drag: { x: false, y: false } },
       },
@@ -47,7 +75,7 @@ export function LineChart({ x, series, label, height = 240 }: { x: number[]; ser
       ro.disconnect();
       plot.destroy();
     };
-  }, [x, series, height]);
+  }, [x, series, height, tz, interval]);
   const first = series[0];
   const total = first ? first.values.reduce<number>((s, n) => s + (n ?? 0), 0) : 0;
   return (

@@ -14,11 +14,16 @@ const PAGES = [
   ['sessions', 'Sessions'],
 ] as const;
 
-export function Layout({ site, settings, children }: { site?: Site; settings?: boolean; children: ReactNode }) {
+/** The site last looked at: the switcher and the site links keep it on the settings pages. */
+let lastSiteId: string | null = null;
+
+export function Layout({ site: pageSite, settings, children }: { site?: Site; settings?: boolean; children: ReactNode }) {
   const { me, sites, isAdmin } = useSession();
   const { path, search } = useLocation();
+  if (pageSite) lastSiteId = pageSite.id;
+  const site = pageSite ?? sites.find((s) => s.id === lastSiteId);
   const keep = viewQuery(search);
-  const current = path.split('/')[3];
+  const current = settings ? undefined : path.split('/')[3];
   return (
     <div className="app">
       <a className="skip" href="#main">
@@ -37,7 +42,7 @@ export function Layout({ site, settings, children }: { site?: Site; settings?: b
           <select
             aria-label="Site"
             value={site?.id ?? ''}
-            onChange={(e) => navigate(`/sites/${e.target.value}/${current && !settings ? current : 'overview'}${keep}`)}
+            onChange={(e) => navigate(`/sites/${e.target.value}/${current ?? 'overview'}${keep}`)}
           >
             {!site && <option value="">Choose a site…</option>}
             {sites.map((s) => (
@@ -85,7 +90,7 @@ export function Layout({ site, settings, children }: { site?: Site; settings?: b
           )}
         </nav>
       )}
-      {site && current !== 'realtime' && <Toolbar site={site} />}
+      {pageSite && current !== 'realtime' && <Toolbar site={pageSite} />}
       <main id="main" tabIndex={-1}>
         {children}
       </main>

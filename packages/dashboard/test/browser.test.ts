@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
@@ -148,6 +148,11 @@ test('admin: login, site switch, range, filter, company, realtime, sessions, set
   await page.getByRole('link', { name: 'Companies' }).click();
   await page.getByRole('link', { name: 'Acme Corp' }).waitFor();
   await page.screenshot({ path: `${SHOTS}companies.png`, fullPage: true });
+  const [csv] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
+  expect(csv.suggestedFilename()).toMatch(/^companies-shop\.example-.*\.csv$/);
+  const text = readFileSync((await csv.path())!, 'utf8');
+  expect(text.split('\n')[0]).toContain('visitors');
+  expect(text).toContain('Acme Corp');
   await page.getByRole('link', { name: 'Acme Corp' }).click();
   await page.waitForURL(/companies\/acme\.example/);
   await page.getByText('1000-4999 employees').waitFor();

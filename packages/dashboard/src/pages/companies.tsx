@@ -160,6 +160,8 @@ export function CompanyPage({ site, domain }: { site: Site; domain: string }) {
                 x={d.items.map((b) => Date.parse(b.start) / 1000)}
                 series={[{ label: 'Page views', values: d.items.map((b) => b.page_views) }]}
                 label="Page views"
+                tz={d.tz}
+                interval={d.interval}
                 height={180}
               />
             </Panel>

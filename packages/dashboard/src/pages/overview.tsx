@@ -115,7 +115,7 @@ function Chart({ site, view }: { site: Site; view: View }) {
       }
     >
       <Async q={cur} label="Loading chart…">
-        {() => (data ? <LineChart x={data.x} series={data.series} label={`${labelOf(metric)} per ${interval}`} /> : null)}
+        {() => (data ? <LineChart x={data.x} series={data.series} label={`${labelOf(metric)} per ${interval}`} tz={cur.data!.tz} interval={cur.data!.interval} /> : null)}
       </Async>
     </Panel>
   );
