@@ -1,8 +1,8 @@
 import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
 
-// `pnpm --filter @beacon/dashboard dev` proxies the API (BEACON_API_URL, default the api's port 3001).
-const api = process.env.BEACON_API_URL ?? 'http://127.0.0.1:3001';
+// `pnpm --filter @beacon/dashboard dev` proxies the API (BEACON_API_URL, default the api's port 3000).
+const api = process.env.BEACON_API_URL ?? 'http://127.0.0.1:3000';
 
 export default defineConfig({
   plugins: [react()],

@@ -36,7 +36,8 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.a
   const r = firstLoad(dist);
   writeFileSync(path.join(dist, 'bundle-size.json'), JSON.stringify(r, null, 2));
   const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
-  for (const p of r.files) console.log(`  ${p.file.padEnd(40)} ${kb(p.bytes).padStart(10)}  gzip ${kb(p.gzip)}`);
+  for (const p of r.files)
+    console.log(`  ${p.file.padEnd(40)} ${kb(p.bytes).padStart(10)}  gzip ${kb(p.gzip)}`);
   console.log(
     `dashboard first load: ${kb(r.bytes)}, ${kb(r.gzip)} gzipped (budget ${kb(r.budget)} gzipped)${r.withinBudget ? '' : '  OVER BUDGET'}`,
   );

@@ -39,7 +39,8 @@ async function errorOf(r: Response): Promise<ApiError> {
   } catch {
     // not JSON: keep the status line
   }
-  if (r.status === 429) message = `${message} (too many attempts: wait ${r.headers.get('retry-after') ?? 'a while'} s)`;
+  if (r.status === 429)
+    message = `${message} (too many attempts: wait ${r.headers.get('retry-after') ?? 'a while'} s)`;
   return new ApiError(r.status, code, message);
 }
 
@@ -81,7 +82,10 @@ export async function login(email: string, password: string): Promise<void> {
 export async function logout(): Promise<void> {
   await fetch('/v1/auth/logout', {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...(accessToken ? { authorization: `Bearer ${accessToken}` } : {}) },
+    headers: {
+      'content-type': 'application/json',
+      ...(accessToken ? { authorization: `Bearer ${accessToken}` } : {}),
+    },
     body: '{}',
   }).catch(() => undefined);
   setToken(null);

@@ -62,7 +62,8 @@ function Routes({ info }: { info: SessionInfo }) {
   const { path } = useLocation();
   const first = info.sites.find((s) => s.status === 'active') ?? info.sites[0];
   useEffect(() => {
-    if (path === '/' || path === '/login') navigate(first ? `/sites/${first.id}/overview` : '/settings', { replace: true });
+    if (path === '/' || path === '/login')
+      navigate(first ? `/sites/${first.id}/overview` : '/settings', { replace: true });
   }, [path, first]);
 
   let m: Record<string, string> | null;
@@ -91,10 +92,22 @@ function Routes({ info }: { info: SessionInfo }) {
       ) : null;
     return <Layout site={site}>{page ?? <NotFound />}</Layout>;
   }
-  if (path === '/settings') return <Layout settings><SitesSettings /></Layout>;
-  if ((m = match('/settings/sites/:siteId', path))) return <Layout settings><SiteSettings siteId={m.siteId!} /></Layout>;
-  if (path === '/settings/users') return <Layout settings>{info.isAdmin ? <UsersSettings /> : <Forbidden />}</Layout>;
-  if (path === '/settings/agency') return <Layout settings>{info.isAdmin ? <AgencySettings /> : <Forbidden />}</Layout>;
+  if (path === '/settings')
+    return (
+      <Layout settings>
+        <SitesSettings />
+      </Layout>
+    );
+  if ((m = match('/settings/sites/:siteId', path)))
+    return (
+      <Layout settings>
+        <SiteSettings siteId={m.siteId!} />
+      </Layout>
+    );
+  if (path === '/settings/users')
+    return <Layout settings>{info.isAdmin ? <UsersSettings /> : <Forbidden />}</Layout>;
+  if (path === '/settings/agency')
+    return <Layout settings>{info.isAdmin ? <AgencySettings /> : <Forbidden />}</Layout>;
   if (path === '/' || path === '/login') return <Loading />;
   return (
     <Layout>

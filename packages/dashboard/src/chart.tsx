@@ -35,7 +35,11 @@ export function LineChart({
     if (!node) return;
     const css = getComputedStyle(document.documentElement);
     const v = (name: string) => css.getPropertyValue(name).trim();
-    const axis = { stroke: v('--muted'), grid: { stroke: v('--grid'), width: 1 }, ticks: { stroke: v('--grid') } };
+    const axis = {
+      stroke: v('--muted'),
+      grid: { stroke: v('--grid'), width: 1 },
+      ticks: { stroke: v('--grid') },
+    };
     const dayFmt = new Intl.DateTimeFormat('en-GB', { timeZone: tz, day: 'numeric', month: 'short' });
     const hourFmt = new Intl.DateTimeFormat('en-GB', { timeZone: tz, hour: '2-digit', minute: '2-digit' });
     const xAxis =
@@ -62,7 +66,14 @@ export function LineChart({
           })),
         ],
         tzDate: (t) => uPlot.tzDate(new Date(t * 1000), tz),
-        axes: [xAxis, { ...axis, size: 50, incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1e3, 2e3, 5e3, 1e4, 2e4, 5e4, 1e5, 2e5, 5e5, 1e6] }],
+        axes: [
+          xAxis,
+          {
+            ...axis,
+            size: 50,
+            incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1e3, 2e3, 5e3, 1e4, 2e4, 5e4, 1e5, 2e5, 5e5, 1e6],
+          },
+        ],
         scales: { y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] } },
         cursor: { drag: { x: false, y: false } },
       },

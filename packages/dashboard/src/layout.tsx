@@ -2,7 +2,16 @@ import type { ReactNode } from 'react';
 import { logout } from './api';
 import { navigate, useLocation } from './router';
 import { useSession } from './session';
-import { FILTERS, RANGES, clearFilters, readView, removeFilter, updateView, viewQuery } from './state';
+import {
+  FILTERS,
+  RANGES,
+  addFilter,
+  clearFilters,
+  readView,
+  removeFilter,
+  updateView,
+  viewQuery,
+} from './state';
 import { countryName } from './format';
 import type { Site } from './types';
 import { Link } from './ui';
@@ -17,7 +26,15 @@ const PAGES = [
 /** The site last looked at: the switcher and the site links keep it on the settings pages. */
 let lastSiteId: string | null = null;
 
-export function Layout({ site: pageSite, settings, children }: { site?: Site; settings?: boolean; children: ReactNode }) {
+export function Layout({
+  site: pageSite,
+  settings,
+  children,
+}: {
+  site?: Site;
+  settings?: boolean;
+  children: ReactNode;
+}) {
   const { me, sites, isAdmin } = useSession();
   const { path, search } = useLocation();
   if (pageSite) lastSiteId = pageSite.id;
@@ -131,7 +148,9 @@ function Toolbar({ site }: { site: Site }) {
                 type="date"
                 value={view.from}
                 max={view.to}
-                onChange={(e) => e.target.value && updateView({ range: 'custom', from: e.target.value, to: view.to })}
+                onChange={(e) =>
+                  e.target.value && updateView({ range: 'custom', from: e.target.value, to: view.to })
+                }
               />
             </label>
             <label>
@@ -140,7 +159,9 @@ function Toolbar({ site }: { site: Site }) {
                 type="date"
                 value={view.to}
                 min={view.from}
-                onChange={(e) => e.target.value && updateView({ range: 'custom', from: view.from, to: e.target.value })}
+                onChange={(e) =>
+                  e.target.value && updateView({ range: 'custom', from: view.from, to: e.target.value })
+                }
               />
             </label>
           </>
@@ -157,12 +178,17 @@ function Toolbar({ site }: { site: Site }) {
           {view.from === view.to ? view.from : `${view.from} → ${view.to}`} ({site.config.timezone})
         </span>
       </div>
+      <AddFilter />
       {view.filters.length > 0 && (
         <div className="filters" role="group" aria-label="Filters">
           {view.filters.map(([k, v]) => (
             <span className="chip" key={`${k}=${v}`}>
               {FILTERS[k]}: <strong>{k === 'country' ? countryName(v) : v}</strong>
-              <button type="button" aria-label={`Remove filter ${FILTERS[k]} ${v}`} onClick={() => removeFilter(k, v)}>
+              <button
+                type="button"
+                aria-label={`Remove filter ${FILTERS[k]} ${v}`}
+                onClick={() => removeFilter(k, v)}
+              >
                 ×
               </button>
             </span>
@@ -173,5 +199,40 @@ function Toolbar({ site }: { site: Site }) {
         </div>
       )}
     </div>
+  );
+}
+
+/** A filter typed by hand (clicking a row of a breakdown does the same for its value). */
+function AddFilter() {
+  return (
+    <details className="add-filter">
+      <summary>Add a filter</summary>
+      <form
+        className="range"
+        onSubmit={(e) => {
+          e.preventDefault();
+          const f = new FormData(e.currentTarget);
+          const value = String(f.get('value')).trim();
+          if (value) addFilter(String(f.get('key')), value);
+          e.currentTarget.reset();
+        }}
+      >
+        <label>
+          <span>Dimension</span>
+          <select name="key" defaultValue="page_path">
+            {Object.entries(FILTERS).map(([k, label]) => (
+              <option key={k} value={k}>
+                {label}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          <span>Value (exact; (none) for empty)</span>
+          <input name="value" required placeholder="/pricing" />
+        </label>
+        <button type="submit">Apply filter</button>
+      </form>
+    </details>
   );
 }

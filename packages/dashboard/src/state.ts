@@ -88,7 +88,11 @@ export function intervalOf(v: View): 'hour' | 'day' | 'week' {
 }
 
 /** Query string of an analytics request: the period and the filters (plus extra parameters). */
-export function statsQuery(v: View, extra: Record<string, string | number> = {}, period = { from: v.from, to: v.to }): string {
+export function statsQuery(
+  v: View,
+  extra: Record<string, string | number> = {},
+  period = { from: v.from, to: v.to },
+): string {
   const q = new URLSearchParams({ from: period.from, to: period.to });
   for (const [k, val] of v.filters) q.append(k, val);
   for (const [k, val] of Object.entries(extra)) q.set(k, String(val));
@@ -129,7 +133,8 @@ export function clearFilters(): void {
 /** The view part of the current query (range, compare, filters) to carry across pages of a site. */
 export function viewQuery(search: URLSearchParams): string {
   const q = new URLSearchParams();
-  for (const [k, v] of search) if (k in FILTERS || ['range', 'from', 'to', 'compare'].includes(k)) q.append(k, v);
+  for (const [k, v] of search)
+    if (k in FILTERS || ['range', 'from', 'to', 'compare'].includes(k)) q.append(k, v);
   const s = q.toString();
   return s ? `?${s}` : '';
 }

@@ -97,7 +97,10 @@ export function CopyButton({ text, label = 'Copy' }: { text: string; label?: str
 }
 
 export function SnippetBox({ siteId }: { siteId: string }) {
-  const q = useQuery({ queryKey: ['snippet', siteId], queryFn: () => get<Snippet>(`/v1/sites/${siteId}/snippet`) });
+  const q = useQuery({
+    queryKey: ['snippet', siteId],
+    queryFn: () => get<Snippet>(`/v1/sites/${siteId}/snippet`),
+  });
   return (
     <Async q={q}>
       {(s) => (
@@ -126,7 +129,15 @@ export function EmptySite({ siteId, what = 'data' }: { siteId: string; what?: st
   );
 }
 
-export function Panel({ title, children, actions }: { title: string; children: ReactNode; actions?: ReactNode }) {
+export function Panel({
+  title,
+  children,
+  actions,
+}: {
+  title: string;
+  children: ReactNode;
+  actions?: ReactNode;
+}) {
   const id = `p-${title.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`;
   return (
     <section className="panel" aria-labelledby={id}>

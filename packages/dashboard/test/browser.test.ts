@@ -6,7 +6,7 @@ import { startApi, type ApiHandle } from '@beacon/api';
 import { parseConfig } from '@beacon/config';
 import { createLogger, createRegistry } from '@beacon/observability';
 import { createTestDatabase, uniquePrefix, type TestDatabase } from '@beacon/testkit';
-import { insertEvents, seedAgency, shopEvents, visitors, type SeedEvent } from './seed.js';
+import { dayStart, insertEvents, seedAgency, shopEvents, visitors, type SeedEvent } from './seed.js';
 
 // The dashboard in a real browser (Debian's chromium) against the real API on a seeded database:
 // log in, switch site, change the range, apply and clear a filter (numbers checked against a plain-JS
@@ -47,7 +47,16 @@ beforeAll(async () => {
   url = `http://127.0.0.1:${api.port}`;
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }, 60_000);
 
@@ -62,7 +71,8 @@ async function open(ctx: BrowserContext): Promise<Page> {
   const page = await ctx.newPage();
   // Failed loads are judged by the response listener (a 401 from /v1/auth is the normal "not signed in").
   page.on('console', (m) => {
-    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) problems.push(`console: ${m.text()}`);
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource'))
+      problems.push(`console: ${m.text()}`);
   });
   page.on('response', (r) => {
     if (r.status() >= 400 && !(r.status() === 401 && r.url().includes('/v1/auth/')))
@@ -87,7 +97,12 @@ async function shows(l: Locator, text: string, timeout = 10_000): Promise<void> 
   try {
     await l.filter({ hasText: exact }).first().waitFor({ timeout });
   } catch {
-    throw new Error(`expected "${text}", the page shows "${await l.first().textContent().catch(() => '?')}"`);
+    throw new Error(
+      `expected "${text}", the page shows "${await l
+        .first()
+        .textContent()
+        .catch(() => '?')}"`,
+    );
   }
 }
 
@@ -148,7 +163,10 @@ test('admin: login, site switch, range, filter, company, realtime, sessions, set
   await page.getByRole('link', { name: 'Companies' }).click();
   await page.getByRole('link', { name: 'Acme Corp' }).waitFor();
   await page.screenshot({ path: `${SHOTS}companies.png`, fullPage: true });
-  const [csv] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
+  const [csv] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Export CSV' }).click(),
+  ]);
   expect(csv.suggestedFilename()).toMatch(/^companies-shop\.example-.*\.csv$/);
   const text = readFileSync((await csv.path())!, 'utf8');
   expect(text.split('\n')[0]).toContain('visitors');
@@ -167,16 +185,16 @@ test('admin: login, site switch, range, filter, company, realtime, sessions, set
   const live = ['rt1', 'rt2'].map(
     (c) =>
       ({
-      id: randomUUID(),
-      site_id: 'shop0001',
-      event_name: 'page_view',
-      client_id: c,
-      session_id: `sess-${c}`,
-      server_timestamp: now,
-      page_path: '/live',
-      country: 'FR',
-      visitor_type: 'consumer',
-    }) as SeedEvent,
+        id: randomUUID(),
+        site_id: 'shop0001',
+        event_name: 'page_view',
+        client_id: c,
+        session_id: `sess-${c}`,
+        server_timestamp: now,
+        page_path: '/live',
+        country: 'FR',
+        visitor_type: 'consumer',
+      }) as SeedEvent,
   );
   await insertEvents(db.pool, live);
   events.push(...live); // the later expectations count them too
@@ -188,6 +206,23 @@ test('admin: login, site switch, range, filter, company, realtime, sessions, set
   await page.getByRole('link', { name: 'Sessions' }).click();
   await page.locator('table.data tbody tr').first().waitFor();
   await page.screenshot({ path: `${SHOTS}sessions.png`, fullPage: true });
+  // A filter typed by hand: only Acme's sessions of the week remain.
+  const acmeSessions = new Set(
+    events
+      .filter((e) => e.company_name === 'Acme Corp' && Date.parse(e.server_timestamp) >= dayStart(6))
+      .map((e) => e.session_id),
+  ).size;
+  expect(acmeSessions).toBeGreaterThan(1);
+  await page.getByText('Add a filter').click();
+  await page.getByLabel('Dimension').selectOption('company_name');
+  await page.getByLabel(/^Value/).fill('Acme Corp');
+  await page.getByRole('button', { name: 'Apply filter' }).click();
+  await page.waitForURL(/company_name=Acme/);
+  await page.waitForFunction(
+    (n) => document.querySelectorAll('table.data tbody tr').length === n,
+    acmeSessions,
+  );
+  expect(await page.locator('table.data tbody tr', { hasText: 'Acme Corp' }).count()).toBe(acmeSessions);
   await page.locator('table.data tbody tr a').first().click();
   await page.getByRole('heading', { name: 'Session path' }).waitFor();
   await page.locator('ol.path li').first().waitFor();
@@ -201,7 +236,9 @@ test('admin: login, site switch, range, filter, company, realtime, sessions, set
   await page.getByRole('button', { name: 'Save settings' }).waitFor();
   await page.getByRole('button', { name: 'Pause tracking' }).click();
   await page.getByRole('button', { name: 'Resume tracking' }).waitFor();
-  const { rows } = await db.pool.query<{ status: string }>(`SELECT status FROM sites WHERE id = $1`, [seed.shop]);
+  const { rows } = await db.pool.query<{ status: string }>(`SELECT status FROM sites WHERE id = $1`, [
+    seed.shop,
+  ]);
   expect(rows[0]!.status).toBe('paused');
   await page.screenshot({ path: `${SHOTS}settings-site.png`, fullPage: true });
   await page.getByRole('link', { name: 'Users' }).click();
@@ -234,7 +271,11 @@ test('viewer: no edit controls, and the API refuses a write anyway', async () =>
   await page.goto(`${url}/settings/users`);
   await page.getByRole('alert').waitFor();
   const token = await page.evaluate(async () => {
-    const r = await fetch('/v1/auth/refresh', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const r = await fetch('/v1/auth/refresh', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
     return ((await r.json()) as { access_token: string }).access_token;
   });
   const write = await fetch(`${url}/v1/sites/${seed.shop}`, {
@@ -247,7 +288,11 @@ test('viewer: no edit controls, and the API refuses a write anyway', async () =>
 }, 30_000);
 
 test('phone and dark mode render the overview', async () => {
-  const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, colorScheme: 'dark', deviceScaleFactor: 1 });
+  const ctx = await browser.newContext({
+    viewport: { width: 390, height: 844 },
+    colorScheme: 'dark',
+    deviceScaleFactor: 1,
+  });
   const page = await open(ctx);
   await login(page, seed.users.admin);
   await page.waitForURL(/\/overview/);
@@ -255,7 +300,11 @@ test('phone and dark mode render the overview', async () => {
   await shows(figure(page, 'visitors'), String(visitors(events, 29, 0)));
   const width = await page.evaluate(() => document.documentElement.scrollWidth);
   expect(width).toBeLessThanOrEqual(390);
-  const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor || getComputedStyle(document.documentElement).backgroundColor);
+  const bg = await page.evaluate(
+    () =>
+      getComputedStyle(document.body).backgroundColor ||
+      getComputedStyle(document.documentElement).backgroundColor,
+  );
   expect(bg).not.toBe('rgb(246, 247, 249)');
   await page.screenshot({ path: `${SHOTS}overview-phone-dark.png`, fullPage: true });
   await ctx.close();

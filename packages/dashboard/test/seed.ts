@@ -126,7 +126,12 @@ export function shopEvents(siteId: string): SeedEvent[] {
 }
 
 /** Distinct visitors of the events on days [from..to] before today (to < from), matching `pred`. */
-export function visitors(evs: SeedEvent[], daysAgoFrom: number, daysAgoTo: number, pred: (e: SeedEvent) => boolean = () => true): number {
+export function visitors(
+  evs: SeedEvent[],
+  daysAgoFrom: number,
+  daysAgoTo: number,
+  pred: (e: SeedEvent) => boolean = () => true,
+): number {
   const lo = dayStart(daysAgoFrom);
   const hi = dayStart(daysAgoTo - 1);
   return new Set(
@@ -151,14 +156,15 @@ export async function seedAgency(pool: Pool) {
     `INSERT INTO agencies (name, email, api_key, api_key_prefix) VALUES ('Northwind Digital', 'ops@northwind.test', 'x', 'bk_00000000') RETURNING id`,
   );
   const agency = rows[0]!.id;
-  const users = { admin: { email: 'admin@northwind.test', password: 'admin-password-1' }, viewer: { email: 'viewer@northwind.test', password: 'viewer-password-1' } };
+  const users = {
+    admin: { email: 'admin@northwind.test', password: 'admin-password-1' },
+    viewer: { email: 'viewer@northwind.test', password: 'viewer-password-1' },
+  };
   for (const [role, u] of Object.entries(users))
-    await pool.query(`INSERT INTO dashboard_users (agency_id, email, password_hash, role) VALUES ($1, $2, $3, $4)`, [
-      agency,
-      u.email,
-      await bcrypt.hash(u.password, 4),
-      role,
-    ]);
+    await pool.query(
+      `INSERT INTO dashboard_users (agency_id, email, password_hash, role) VALUES ($1, $2, $3, $4)`,
+      [agency, u.email, await bcrypt.hash(u.password, 4), role],
+    );
   const site = async (name: string, scriptId: string) =>
     (
       await pool.query<{ id: string }>(

@@ -63,8 +63,8 @@ export function CompaniesPage({ site }: { site: Site }) {
           {(p) =>
             p.items.length === 0 ? (
               <p className="muted">
-                No company identified in this period. Companies appear when visitors come from a known business
-                network (reverse DNS or an IP-to-company database).
+                No company identified in this period. Companies appear when visitors come from a known
+                business network (reverse DNS or an IP-to-company database).
               </p>
             ) : (
               <div className="scroll">
@@ -73,9 +73,15 @@ export function CompaniesPage({ site }: { site: Site }) {
                     <tr>
                       <th scope="col">Company</th>
                       <th scope="col">Industry</th>
-                      <th scope="col" className="num">Visitors</th>
-                      <th scope="col" className="num">Visits</th>
-                      <th scope="col" className="num">Pages seen</th>
+                      <th scope="col" className="num">
+                        Visitors
+                      </th>
+                      <th scope="col" className="num">
+                        Visits
+                      </th>
+                      <th scope="col" className="num">
+                        Pages seen
+                      </th>
                       <th scope="col">Last visit</th>
                     </tr>
                   </thead>
@@ -84,7 +90,9 @@ export function CompaniesPage({ site }: { site: Site }) {
                       <tr key={`${c.name}|${c.domain}`}>
                         <th scope="row">
                           {c.domain ? (
-                            <Link to={`/sites/${site.id}/companies/${encodeURIComponent(c.domain)}${keep}`}>{c.name}</Link>
+                            <Link to={`/sites/${site.id}/companies/${encodeURIComponent(c.domain)}${keep}`}>
+                              {c.name}
+                            </Link>
                           ) : (
                             c.name
                           )}

@@ -8,7 +8,12 @@ import { addFilter, intervalOf, previousPeriod, readView, statsQuery, type View 
 import type { Breakdown, Overview, PeriodTotals, Site, TimeSeries } from '../types';
 import { Async, EmptySite, Panel } from '../ui';
 
-const FIGURES: { key: keyof PeriodTotals; label: string; fmt: (n: number | null) => string; lowerIsBetter?: boolean }[] = [
+const FIGURES: {
+  key: keyof PeriodTotals;
+  label: string;
+  fmt: (n: number | null) => string;
+  lowerIsBetter?: boolean;
+}[] = [
   { key: 'visitors', label: 'Visitors', fmt: fmtInt },
   { key: 'sessions', label: 'Sessions', fmt: fmtInt },
   { key: 'page_views', label: 'Page views', fmt: fmtInt },
@@ -22,8 +27,14 @@ export function OverviewPage({ site }: { site: Site }) {
   const view = readView(search, site.config.timezone);
   const base = `/v1/sites/${site.id}`;
   const q = statsQuery(view);
-  const overview = useQuery({ queryKey: ['overview', site.id, q], queryFn: () => get<Overview>(`${base}/stats/overview?${q}`) });
+  const overview = useQuery({
+    queryKey: ['overview', site.id, q],
+    queryFn: () => get<Overview>(`${base}/stats/overview?${q}`),
+  });
   const o = overview.data;
+  // The headline figures first: on a big site every statistic scans the range, and on a small server
+  // eight at once make the first one wait for all the others. The chart and panels follow.
+  const ready = !!overview.data || !!overview.error;
   const empty = o && o.current.events === 0 && o.previous.events === 0 && view.filters.length === 0;
   return (
     <>
@@ -37,14 +48,71 @@ export function OverviewPage({ site }: { site: Site }) {
         <EmptySite siteId={site.id} what="visits in this period" />
       ) : (
         <>
-          <Chart site={site} view={view} />
+          <Chart site={site} view={view} ready={ready} />
           <div className="grid">
-            <BreakdownPanel site={site} view={view} title="Pages" tabs={[['pages', 'Top pages'], ['entry_pages', 'Entry pages'], ['exit_pages', 'Exit pages']]} />
-            <BreakdownPanel site={site} view={view} title="Sources" tabs={[['referrers', 'Referrers'], ['channels', 'Channels']]} />
-            <BreakdownPanel site={site} view={view} title="Campaigns" tabs={[['utm_campaigns', 'UTM campaigns'], ['utm_sources', 'Sources'], ['utm_mediums', 'Mediums']]} />
-            <BreakdownPanel site={site} view={view} title="Locations" tabs={[['countries', 'Countries'], ['cities', 'Cities']]} />
-            <BreakdownPanel site={site} view={view} title="Devices" tabs={[['devices', 'Devices'], ['browsers', 'Browsers'], ['os', 'OS']]} />
-            <BreakdownPanel site={site} view={view} title="Events" tabs={[['events', 'Custom events'], ['companies', 'Companies']]} />
+            <BreakdownPanel
+              site={site}
+              view={view}
+              ready={ready}
+              title="Pages"
+              tabs={[
+                ['pages', 'Top pages'],
+                ['entry_pages', 'Entry pages'],
+                ['exit_pages', 'Exit pages'],
+              ]}
+            />
+            <BreakdownPanel
+              site={site}
+              view={view}
+              ready={ready}
+              title="Sources"
+              tabs={[
+                ['referrers', 'Referrers'],
+                ['channels', 'Channels'],
+              ]}
+            />
+            <BreakdownPanel
+              site={site}
+              view={view}
+              ready={ready}
+              title="Campaigns"
+              tabs={[
+                ['utm_campaigns', 'UTM campaigns'],
+                ['utm_sources', 'Sources'],
+                ['utm_mediums', 'Mediums'],
+              ]}
+            />
+            <BreakdownPanel
+              site={site}
+              view={view}
+              ready={ready}
+              title="Locations"
+              tabs={[
+                ['countries', 'Countries'],
+                ['cities', 'Cities'],
+              ]}
+            />
+            <BreakdownPanel
+              site={site}
+              view={view}
+              ready={ready}
+              title="Devices"
+              tabs={[
+                ['devices', 'Devices'],
+                ['browsers', 'Browsers'],
+                ['os', 'OS'],
+              ]}
+            />
+            <BreakdownPanel
+              site={site}
+              view={view}
+              ready={ready}
+              title="Events"
+              tabs={[
+                ['events', 'Custom events'],
+                ['companies', 'Companies'],
+              ]}
+            />
           </div>
         </>
       )}
@@ -58,7 +126,8 @@ function Figures({ o }: { o: Overview }) {
       {FIGURES.map((f) => {
         const cur = o.current[f.key];
         const change = o.change[f.key];
-        const good = change == null || change === 0 ? 'flat' : (change > 0) !== !!f.lowerIsBetter ? 'up' : 'down';
+        const good =
+          change == null || change === 0 ? 'flat' : change > 0 !== !!f.lowerIsBetter ? 'up' : 'down';
         return (
           <li key={f.key} className="figure" data-metric={f.key}>
             <span className="label">{f.label}</span>
@@ -75,18 +144,22 @@ function Figures({ o }: { o: Overview }) {
 
 type Metric = 'visitors' | 'page_views' | 'sessions';
 
-function Chart({ site, view }: { site: Site; view: View }) {
+function Chart({ site, view, ready }: { site: Site; view: View; ready: boolean }) {
   const [metric, setMetric] = useState<Metric>('visitors');
   const base = `/v1/sites/${site.id}/stats/timeseries`;
   const interval = intervalOf(view);
   const q = statsQuery(view, { interval });
   const prev = previousPeriod(view);
   const pq = statsQuery(view, { interval }, prev);
-  const cur = useQuery({ queryKey: ['ts', site.id, q], queryFn: () => get<TimeSeries>(`${base}?${q}`) });
+  const cur = useQuery({
+    queryKey: ['ts', site.id, q],
+    queryFn: () => get<TimeSeries>(`${base}?${q}`),
+    enabled: ready,
+  });
   const old = useQuery({
     queryKey: ['ts', site.id, pq],
     queryFn: () => get<TimeSeries>(`${base}?${pq}`),
-    enabled: view.compare,
+    enabled: ready && view.compare,
   });
   const data = useMemo(() => {
     if (!cur.data) return null;
@@ -115,13 +188,24 @@ function Chart({ site, view }: { site: Site; view: View }) {
       }
     >
       <Async q={cur} label="Loading chart…">
-        {() => (data ? <LineChart x={data.x} series={data.series} label={`${labelOf(metric)} per ${interval}`} tz={cur.data!.tz} interval={cur.data!.interval} /> : null)}
+        {() =>
+          data ? (
+            <LineChart
+              x={data.x}
+              series={data.series}
+              label={`${labelOf(metric)} per ${interval}`}
+              tz={cur.data!.tz}
+              interval={cur.data!.interval}
+            />
+          ) : null
+        }
       </Async>
     </Panel>
   );
 }
 
-const labelOf = (m: Metric) => (m === 'visitors' ? 'Visitors' : m === 'page_views' ? 'Page views' : 'Sessions');
+const labelOf = (m: Metric) =>
+  m === 'visitors' ? 'Visitors' : m === 'page_views' ? 'Page views' : 'Sessions';
 
 /** Which filter a breakdown row sets when clicked. */
 const FILTER_OF: Record<string, string> = {
@@ -142,12 +226,25 @@ const FILTER_OF: Record<string, string> = {
   companies: 'company_name',
 };
 
-function BreakdownPanel({ site, view, title, tabs }: { site: Site; view: View; title: string; tabs: [string, string][] }) {
+function BreakdownPanel({
+  site,
+  view,
+  ready,
+  title,
+  tabs,
+}: {
+  site: Site;
+  view: View;
+  ready: boolean;
+  title: string;
+  tabs: [string, string][];
+}) {
   const [tab, setTab] = useState(tabs[0]![0]);
   const q = statsQuery(view, { limit: 10 });
   const data = useQuery({
     queryKey: ['breakdown', site.id, tab, q],
     queryFn: () => get<Breakdown>(`/v1/sites/${site.id}/stats/breakdown/${tab}?${q}`),
+    enabled: ready,
   });
   const id = `${title.toLowerCase()}-${tab}`;
   return (
@@ -173,10 +270,13 @@ function BreakdownPanel({ site, view, title, tabs }: { site: Site; view: View; t
         )
       }
     >
-      <div id={id} role={tabs.length > 1 ? 'tabpanel' : undefined} aria-labelledby={tabs.length > 1 ? `tab-${title}-${tab}` : undefined} data-dimension={tab}>
-        <Async q={data}>
-          {(b) => <Bars rows={b.items} dimension={tab} />}
-        </Async>
+      <div
+        id={id}
+        role={tabs.length > 1 ? 'tabpanel' : undefined}
+        aria-labelledby={tabs.length > 1 ? `tab-${title}-${tab}` : undefined}
+        data-dimension={tab}
+      >
+        <Async q={data}>{(b) => <Bars rows={b.items} dimension={tab} />}</Async>
       </div>
     </Panel>
   );
@@ -199,13 +299,19 @@ function Bars({ rows, dimension }: { rows: Breakdown['items']; dimension: string
       </thead>
       <tbody>
         {rows.map((r) => {
-          const label = r.value == null ? '(none)' : dimension === 'countries' ? countryName(r.value) : r.value;
+          const label =
+            r.value == null ? '(none)' : dimension === 'countries' ? countryName(r.value) : r.value;
           const n = r[metric] ?? 0;
           return (
             <tr key={r.value ?? '(none)'} style={{ ['--w' as string]: `${(100 * n) / max}%` }}>
               <td>
                 {filter ? (
-                  <button type="button" className="row-filter" title={`Filter by ${label}`} onClick={() => addFilter(filter, r.value ?? '(none)')}>
+                  <button
+                    type="button"
+                    className="row-filter"
+                    title={`Filter by ${label}`}
+                    onClick={() => addFilter(filter, r.value ?? '(none)')}
+                  >
                     {label}
                   </button>
                 ) : (

@@ -65,8 +65,8 @@ export function RealtimePage({ site }: { site: Site }) {
             </ul>
             {r.events_30m === 0 && site.status === 'active' && view.filters.length === 0 && (
               <p className="muted">
-                Nobody in the last 30 minutes. If this site never received a visit, check that the snippet below is
-                on its pages.
+                Nobody in the last 30 minutes. If this site never received a visit, check that the snippet
+                below is on its pages.
               </p>
             )}
           </>

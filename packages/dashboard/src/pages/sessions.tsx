@@ -14,7 +14,9 @@ export function SessionsPage({ site }: { site: Site }) {
   const list = useInfiniteQuery({
     queryKey: ['sessions', site.id, q],
     queryFn: ({ pageParam }) =>
-      get<Page<SessionRow>>(`/v1/sites/${site.id}/sessions?${q}${pageParam ? `&cursor=${encodeURIComponent(pageParam)}` : ''}`),
+      get<Page<SessionRow>>(
+        `/v1/sites/${site.id}/sessions?${q}${pageParam ? `&cursor=${encodeURIComponent(pageParam)}` : ''}`,
+      ),
     initialPageParam: '',
     getNextPageParam: (last) => last.next_cursor ?? undefined,
   });
@@ -51,7 +53,9 @@ export function SessionsPage({ site }: { site: Site }) {
                       {rows.map((s) => (
                         <tr key={s.session_id}>
                           <td>
-                            <Link to={`/sites/${site.id}/sessions/${encodeURIComponent(s.session_id)}${keep}`}>
+                            <Link
+                              to={`/sites/${site.id}/sessions/${encodeURIComponent(s.session_id)}${keep}`}
+                            >
                               {fmtTime(s.started_at)}
                             </Link>
                           </td>
@@ -63,7 +67,11 @@ export function SessionsPage({ site }: { site: Site }) {
                           <td>{s.referrer_domain ?? s.channel ?? 'direct'}</td>
                           <td>
                             {s.country ? (
-                              <button type="button" className="row-filter" onClick={() => addFilter('country', s.country!)}>
+                              <button
+                                type="button"
+                                className="row-filter"
+                                onClick={() => addFilter('country', s.country!)}
+                              >
                                 {countryName(s.country)}
                               </button>
                             ) : (
@@ -80,7 +88,11 @@ export function SessionsPage({ site }: { site: Site }) {
                   </table>
                 </div>
                 {list.hasNextPage && (
-                  <button type="button" onClick={() => void list.fetchNextPage()} disabled={list.isFetchingNextPage}>
+                  <button
+                    type="button"
+                    onClick={() => void list.fetchNextPage()}
+                    disabled={list.isFetchingNextPage}
+                  >
                     {list.isFetchingNextPage ? 'Loading…' : 'Load more'}
                   </button>
                 )}
@@ -118,8 +130,9 @@ export function SessionPage({ site, sessionId }: { site: Site; sessionId: string
               <>
                 {first && (
                   <p className="muted">
-                    {fmtTime(first.server_timestamp)} · {countryName(first.country)} · {first.device_type ?? '—'}{' '}
-                    {first.browser ?? ''} {first.referrer_domain ? `· from ${first.referrer_domain}` : ''}
+                    {fmtTime(first.server_timestamp)} · {countryName(first.country)} ·{' '}
+                    {first.device_type ?? '—'} {first.browser ?? ''}{' '}
+                    {first.referrer_domain ? `· from ${first.referrer_domain}` : ''}
                     {first.company_name ? ` · ${first.company_name}` : ''}
                   </p>
                 )}
@@ -131,7 +144,8 @@ export function SessionPage({ site, sessionId }: { site: Site; sessionId: string
                         <strong>{e.page_path ?? '—'}</strong>
                       ) : (
                         <>
-                          <span className="tag">{e.event_name}</span> <span className="muted">{e.page_path}</span>
+                          <span className="tag">{e.event_name}</span>{' '}
+                          <span className="muted">{e.page_path}</span>
                         </>
                       )}
                       {e.page_title && <span className="muted small"> {e.page_title}</span>}

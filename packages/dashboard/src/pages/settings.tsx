@@ -23,7 +23,10 @@ export function SitesSettings() {
       <Panel title="Your sites">
         {sites.length === 0 ? (
           <p className="muted">
-            No site yet.{canWrite ? ' Add one below, then paste its snippet into your pages.' : ' Ask an admin to add one.'}
+            No site yet.
+            {canWrite
+              ? ' Add one below, then paste its snippet into your pages.'
+              : ' Ask an admin to add one.'}
           </p>
         ) : (
           <div className="scroll">
@@ -116,14 +119,38 @@ function SiteFacts({ site }: { site: Site }) {
   return (
     <Panel title="Settings">
       <dl className="facts">
-        <div><dt>Domain</dt><dd>{site.domain}</dd></div>
-        <div><dt>Allowed domains</dt><dd>{c.allowed_origins.join(', ') || 'any'}</dd></div>
-        <div><dt>IP addresses</dt><dd>{c.ip_anonymization}</dd></div>
-        <div><dt>Cookieless</dt><dd>{c.cookieless ? 'yes' : 'no'}</dd></div>
-        <div><dt>Respect Do Not Track</dt><dd>{c.respect_dnt ? 'yes' : 'no'}</dd></div>
-        <div><dt>Require consent</dt><dd>{c.require_consent ? 'yes' : 'no'}</dd></div>
-        <div><dt>Bots</dt><dd>{c.bot_policy}</dd></div>
-        <div><dt>Timezone</dt><dd>{c.timezone}</dd></div>
+        <div>
+          <dt>Domain</dt>
+          <dd>{site.domain}</dd>
+        </div>
+        <div>
+          <dt>Allowed domains</dt>
+          <dd>{c.allowed_origins.join(', ') || 'any'}</dd>
+        </div>
+        <div>
+          <dt>IP addresses</dt>
+          <dd>{c.ip_anonymization}</dd>
+        </div>
+        <div>
+          <dt>Cookieless</dt>
+          <dd>{c.cookieless ? 'yes' : 'no'}</dd>
+        </div>
+        <div>
+          <dt>Respect Do Not Track</dt>
+          <dd>{c.respect_dnt ? 'yes' : 'no'}</dd>
+        </div>
+        <div>
+          <dt>Require consent</dt>
+          <dd>{c.require_consent ? 'yes' : 'no'}</dd>
+        </div>
+        <div>
+          <dt>Bots</dt>
+          <dd>{c.bot_policy}</dd>
+        </div>
+        <div>
+          <dt>Timezone</dt>
+          <dd>{c.timezone}</dd>
+        </div>
       </dl>
       <p className="muted">Viewers can read settings; an admin or user changes them.</p>
     </Panel>
@@ -245,17 +272,21 @@ export function UsersSettings() {
   const { me } = useSession();
   const users = useQuery({ queryKey: ['users'], queryFn: () => get<Page<User>>('/v1/users?limit=500') });
   const update = useMutation({
-    mutationFn: ({ id, ...body }: { id: string; role?: Role; is_active?: boolean }) => api<User>('PATCH', `/v1/users/${id}`, body),
+    mutationFn: ({ id, ...body }: { id: string; role?: Role; is_active?: boolean }) =>
+      api<User>('PATCH', `/v1/users/${id}`, body),
     onSuccess: () => qc.invalidateQueries({ queryKey: ['users'] }),
   });
   const create = useMutation({
-    mutationFn: (body: { email: string; password: string; role: Role }) => api<User>('POST', '/v1/users', body),
+    mutationFn: (body: { email: string; password: string; role: Role }) =>
+      api<User>('POST', '/v1/users', body),
     onSuccess: () => qc.invalidateQueries({ queryKey: ['users'] }),
   });
   return (
     <>
       <h1 className="page-title">Users and roles</h1>
-      <p className="muted">Admins manage users, sites and the agency; users manage sites; viewers only read.</p>
+      <p className="muted">
+        Admins manage users, sites and the agency; users manage sites; viewers only read.
+      </p>
       <Panel title="Users">
         {update.error && <ErrorBox error={update.error} />}
         <Async q={users}>
@@ -316,7 +347,11 @@ export function UsersSettings() {
             const form = e.currentTarget;
             const f = new FormData(form);
             create.mutate(
-              { email: String(f.get('email')), password: String(f.get('password')), role: f.get('role') as Role },
+              {
+                email: String(f.get('email')),
+                password: String(f.get('password')),
+                role: f.get('role') as Role,
+              },
               { onSuccess: () => form.reset() },
             );
           }}
@@ -327,7 +362,14 @@ export function UsersSettings() {
           </label>
           <label>
             <span>Initial password (8 to 72 characters)</span>
-            <input name="password" type="password" minLength={8} maxLength={72} required autoComplete="new-password" />
+            <input
+              name="password"
+              type="password"
+              minLength={8}
+              maxLength={72}
+              required
+              autoComplete="new-password"
+            />
           </label>
           <label>
             <span>Role</span>
@@ -354,7 +396,8 @@ export function AgencySettings() {
   const [saved, setSaved] = useState(false);
   const q = useQuery({ queryKey: ['agency'], queryFn: () => get<Agency>('/v1/agency') });
   const save = useMutation({
-    mutationFn: (body: { name: string; config: { retention_months: number | null } }) => api<Agency>('PATCH', '/v1/agency', body),
+    mutationFn: (body: { name: string; config: { retention_months: number | null } }) =>
+      api<Agency>('PATCH', '/v1/agency', body),
     onSuccess: (a) => {
       qc.setQueryData(['agency'], a);
       void qc.invalidateQueries({ queryKey: ['me'] });
@@ -374,7 +417,10 @@ export function AgencySettings() {
                 e.preventDefault();
                 const f = new FormData(e.currentTarget);
                 const r = String(f.get('retention_months'));
-                save.mutate({ name: String(f.get('name')), config: { retention_months: r ? Number(r) : null } });
+                save.mutate({
+                  name: String(f.get('name')),
+                  config: { retention_months: r ? Number(r) : null },
+                });
               }}
             >
               <label>
@@ -383,7 +429,13 @@ export function AgencySettings() {
               </label>
               <label>
                 <span>Keep events for (months; empty: the installation default)</span>
-                <input name="retention_months" type="number" min={1} max={600} defaultValue={a.config.retention_months ?? ''} />
+                <input
+                  name="retention_months"
+                  type="number"
+                  min={1}
+                  max={600}
+                  defaultValue={a.config.retention_months ?? ''}
+                />
               </label>
               {save.error && <ErrorBox error={save.error} />}
               <div className="actions">
