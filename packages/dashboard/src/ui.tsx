@@ -12,7 +12,15 @@ export function Loading({ label = 'Loading…' }: { label?: string }) {
   );
 }
 
-export function ErrorBox({ error, retry }: { error: unknown; retry?: () => void }) {
+export function ErrorBox({
+  error,
+  retry,
+  title = 'Something went wrong.',
+}: {
+  error: unknown;
+  retry?: () => void;
+  title?: string;
+}) {
   const msg =
     error instanceof ApiError
       ? `${error.message} (${error.code}, HTTP ${error.status})`
@@ -21,7 +29,7 @@ export function ErrorBox({ error, retry }: { error: unknown; retry?: () => void 
         : String(error);
   return (
     <div className="error" role="alert">
-      <strong>Something went wrong.</strong> {msg}
+      <strong>{title}</strong> {msg}
       {retry && (
         <button type="button" className="link" onClick={retry}>
           Try again

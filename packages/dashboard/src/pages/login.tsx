@@ -36,7 +36,7 @@ export function LoginPage() {
           <span>Password</span>
           <input name="password" type="password" autoComplete="current-password" required />
         </label>
-        {error != null && <ErrorBox error={error} />}
+        {error != null && <ErrorBox error={error} title="Could not sign in:" />}
         <button type="submit" className="primary" disabled={busy}>
           {busy ? 'Signing in…' : 'Sign in'}
         </button>
