@@ -298,6 +298,9 @@ test('phone and dark mode render the overview', async () => {
   await page.waitForURL(/\/overview/);
   await page.getByLabel('Site').selectOption(seed.shop);
   await shows(figure(page, 'visitors'), String(visitors(events, 29, 0)));
+  await page.getByLabel('Date range').selectOption('today');
+  await shows(figure(page, 'visitors'), String(visitors(events, 0, 0)));
+  await page.locator('.chart canvas').first().waitFor();
   const width = await page.evaluate(() => document.documentElement.scrollWidth);
   expect(width).toBeLessThanOrEqual(390);
   const bg = await page.evaluate(

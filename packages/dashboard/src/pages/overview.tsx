@@ -246,23 +246,14 @@ function BreakdownPanel({
     queryFn: () => get<Breakdown>(`/v1/sites/${site.id}/stats/breakdown/${tab}?${q}`),
     enabled: ready,
   });
-  const id = `${title.toLowerCase()}-${tab}`;
   return (
     <Panel
       title={title}
       actions={
         tabs.length > 1 && (
-          <div className="tabs" role="tablist" aria-label={`${title} views`}>
+          <div className="tabs" role="group" aria-label={`${title}: show`}>
             {tabs.map(([d, label]) => (
-              <button
-                key={d}
-                type="button"
-                role="tab"
-                id={`tab-${title}-${d}`}
-                aria-selected={tab === d}
-                aria-controls={id}
-                onClick={() => setTab(d)}
-              >
+              <button key={d} type="button" aria-pressed={tab === d} onClick={() => setTab(d)}>
                 {label}
               </button>
             ))}
@@ -270,12 +261,7 @@ function BreakdownPanel({
         )
       }
     >
-      <div
-        id={id}
-        role={tabs.length > 1 ? 'tabpanel' : undefined}
-        aria-labelledby={tabs.length > 1 ? `tab-${title}-${tab}` : undefined}
-        data-dimension={tab}
-      >
+      <div data-dimension={tab} aria-busy={data.isFetching}>
         <Async q={data}>{(b) => <Bars rows={b.items} dimension={tab} />}</Async>
       </div>
     </Panel>
