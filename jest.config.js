@@ -27,6 +27,8 @@ export default {
   },
   moduleNameMapper: {
     [`^@beacon/(${packages.join('|')})$`]: '<rootDir>/packages/$1/src/index.ts',
+    // The dashboard's browser test starts the real API from its sources.
+    '^@beacon/api$': '<rootDir>/services/api/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   globalSetup: '<rootDir>/packages/testkit/dist/global-setup.js',

@@ -4,6 +4,7 @@ import { collectorBench } from './benchmarks/collector.js';
 import { copyBench } from './benchmarks/copy.js';
 import { enricherBench } from './benchmarks/enricher.js';
 import { writerBench } from './benchmarks/writer.js';
+import { dashboardBench } from './benchmarks/dashboard.js';
 
 /**
  * `pnpm bench [name ...]`: runs the named benchmarks (all when none is named). Each prints its figures
@@ -15,6 +16,7 @@ const benchmarks: Record<string, () => Promise<void>> = {
   api: apiBench,
   collector: collectorBench,
   writer: writerBench,
+  dashboard: dashboardBench,
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

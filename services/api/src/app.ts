@@ -5,6 +5,7 @@ import helmet from 'helmet';
 import { Authenticator } from './auth/authenticate.js';
 import { resolveSite } from './auth/site-scope.js';
 import type { ApiDeps } from './deps.js';
+import { dashboard } from './http/dashboard.js';
 import { errorHandler, notFoundHandler } from './http/errors.js';
 import { requestContext } from './http/request-context.js';
 import { RouteTable } from './openapi/route-table.js';
@@ -70,6 +71,7 @@ export function createApp(deps: ApiDeps): ApiApp {
 
   registerRoutes(table, deps, document);
   app.use(table.router);
+  app.use(dashboard()); // the web dashboard at / (never shadows the routes above)
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));
   return { app, table, document };

@@ -1,0 +1,314 @@
+import { useQuery } from '@tanstack/react-query';
+import { useMemo, useState } from 'react';
+import { get } from '../api';
+import { LineChart, type Series } from '../chart';
+import { countryName, fmtChange, fmtDuration, fmtInt, fmtPct } from '../format';
+import { useLocation } from '../router';
+import { addFilter, intervalOf, previousPeriod, readView, statsQuery, type View } from '../state';
+import type { Breakdown, Overview, PeriodTotals, Site, TimeSeries } from '../types';
+import { Async, EmptySite, Panel } from '../ui';
+
+const FIGURES: {
+  key: keyof PeriodTotals;
+  label: string;
+  fmt: (n: number | null) => string;
+  lowerIsBetter?: boolean;
+}[] = [
+  { key: 'visitors', label: 'Visitors', fmt: fmtInt },
+  { key: 'sessions', label: 'Sessions', fmt: fmtInt },
+  { key: 'page_views', label: 'Page views', fmt: fmtInt },
+  { key: 'bounce_rate', label: 'Bounce rate', fmt: fmtPct, lowerIsBetter: true },
+  { key: 'avg_session_duration', label: 'Visit duration', fmt: fmtDuration },
+  { key: 'events', label: 'Events', fmt: fmtInt },
+];
+
+export function OverviewPage({ site }: { site: Site }) {
+  const { search } = useLocation();
+  const view = readView(search, site.config.timezone);
+  const base = `/v1/sites/${site.id}`;
+  const q = statsQuery(view);
+  const overview = useQuery({
+    queryKey: ['overview', site.id, q],
+    queryFn: () => get<Overview>(`${base}/stats/overview?${q}`),
+  });
+  const o = overview.data;
+  // The headline figures first: on a big site every statistic scans the range, and on a small server
+  // eight at once make the first one wait for all the others. The chart and panels follow.
+  const ready = !!overview.data || !!overview.error;
+  const empty = o && o.current.events === 0 && o.previous.events === 0 && view.filters.length === 0;
+  return (
+    <>
+      <h1 className="page-title">
+        {site.name} <span className="muted">{site.domain}</span>
+      </h1>
+      <Async q={overview} label="Loading figures…">
+        {(o) => <Figures o={o} />}
+      </Async>
+      {empty ? (
+        <EmptySite siteId={site.id} what="visits in this period" />
+      ) : (
+        <>
+          <Chart site={site} view={view} ready={ready} />
+          <div className="grid">
+            <BreakdownPanel
+              site={site}
+              view={view}
+              ready={ready}
+              title="Pages"
+              tabs={[
+                ['pages', 'Top pages'],
+                ['entry_pages', 'Entry pages'],
+                ['exit_pages', 'Exit pages'],
+              ]}
+            />
+            <BreakdownPanel
+              site={site}
+              view={view}
+              ready={ready}
+              title="Sources"
+              tabs={[
+                ['referrers', 'Referrers'],
+                ['channels', 'Channels'],
+              ]}
+            />
+            <BreakdownPanel
+              site={site}
+              view={view}
+              ready={ready}
+              title="Campaigns"
+              tabs={[
+                ['utm_campaigns', 'UTM campaigns'],
+                ['utm_sources', 'Sources'],
+                ['utm_mediums', 'Mediums'],
+              ]}
+            />
+            <BreakdownPanel
+              site={site}
+              view={view}
+              ready={ready}
+              title="Locations"
+              tabs={[
+                ['countries', 'Countries'],
+                ['cities', 'Cities'],
+              ]}
+            />
+            <BreakdownPanel
+              site={site}
+              view={view}
+              ready={ready}
+              title="Devices"
+              tabs={[
+                ['devices', 'Devices'],
+                ['browsers', 'Browsers'],
+                ['os', 'OS'],
+              ]}
+            />
+            <BreakdownPanel
+              site={site}
+              view={view}
+              ready={ready}
+              title="Events"
+              tabs={[
+                ['events', 'Custom events'],
+                ['companies', 'Companies'],
+              ]}
+            />
+          </div>
+        </>
+      )}
+    </>
+  );
+}
+
+function Figures({ o }: { o: Overview }) {
+  return (
+    <ul className="figures" aria-label="Headline figures">
+      {FIGURES.map((f) => {
+        const cur = o.current[f.key];
+        const change = o.change[f.key];
+        const good =
+          change == null || change === 0 ? 'flat' : change > 0 !== !!f.lowerIsBetter ? 'up' : 'down';
+        return (
+          <li key={f.key} className="figure" data-metric={f.key}>
+            <span className="label">{f.label}</span>
+            <span className="value">{f.fmt(cur)}</span>
+            <span className={`change ${good}`} title={`Previous period: ${f.fmt(o.previous[f.key])}`}>
+              {fmtChange(change, cur ?? 0)} <span className="sr-only">versus the previous period</span>
+            </span>
+          </li>
+        );
+      })}
+    </ul>
+  );
+}
+
+type Metric = 'visitors' | 'page_views' | 'sessions';
+
+function Chart({ site, view, ready }: { site: Site; view: View; ready: boolean }) {
+  const [metric, setMetric] = useState<Metric>('visitors');
+  const base = `/v1/sites/${site.id}/stats/timeseries`;
+  const interval = intervalOf(view);
+  const q = statsQuery(view, { interval });
+  const prev = previousPeriod(view);
+  const pq = statsQuery(view, { interval }, prev);
+  const cur = useQuery({
+    queryKey: ['ts', site.id, q],
+    queryFn: () => get<TimeSeries>(`${base}?${q}`),
+    enabled: ready,
+  });
+  const old = useQuery({
+    queryKey: ['ts', site.id, pq],
+    queryFn: () => get<TimeSeries>(`${base}?${pq}`),
+    enabled: ready && view.compare,
+  });
+  const data = useMemo(() => {
+    if (!cur.data) return null;
+    const x = cur.data.items.map((b) => Date.parse(b.start) / 1000);
+    const series: Series[] = [{ label: labelOf(metric), values: cur.data.items.map((b) => b[metric]) }];
+    if (view.compare && old.data)
+      series.push({
+        label: `${labelOf(metric)} (previous period)`,
+        values: cur.data.items.map((_b, i) => old.data.items[i]?.[metric] ?? null),
+        dashed: true,
+        muted: true,
+      });
+    return { x, series };
+  }, [cur.data, old.data, metric, view.compare]);
+  return (
+    <Panel
+      title="Over time"
+      actions={
+        <div className="segmented" role="group" aria-label="Chart metric">
+          {(['visitors', 'page_views', 'sessions'] as const).map((m) => (
+            <button key={m} type="button" aria-pressed={metric === m} onClick={() => setMetric(m)}>
+              {labelOf(m)}
+            </button>
+          ))}
+        </div>
+      }
+    >
+      <Async q={cur} label="Loading chart…">
+        {() =>
+          data ? (
+            <LineChart
+              x={data.x}
+              series={data.series}
+              label={`${labelOf(metric)} per ${interval}`}
+              tz={cur.data!.tz}
+              interval={cur.data!.interval}
+            />
+          ) : null
+        }
+      </Async>
+    </Panel>
+  );
+}
+
+const labelOf = (m: Metric) =>
+  m === 'visitors' ? 'Visitors' : m === 'page_views' ? 'Page views' : 'Sessions';
+
+/** Which filter a breakdown row sets when clicked. */
+const FILTER_OF: Record<string, string> = {
+  pages: 'page_path',
+  entry_pages: 'page_path',
+  exit_pages: 'page_path',
+  referrers: 'referrer_domain',
+  channels: 'channel',
+  utm_campaigns: 'utm_campaign',
+  utm_sources: 'utm_source',
+  utm_mediums: 'utm_medium',
+  countries: 'country',
+  cities: 'city',
+  devices: 'device_type',
+  browsers: 'browser',
+  os: 'os',
+  events: 'event_name',
+  companies: 'company_name',
+};
+
+function BreakdownPanel({
+  site,
+  view,
+  ready,
+  title,
+  tabs,
+}: {
+  site: Site;
+  view: View;
+  ready: boolean;
+  title: string;
+  tabs: [string, string][];
+}) {
+  const [tab, setTab] = useState(tabs[0]![0]);
+  const q = statsQuery(view, { limit: 10 });
+  const data = useQuery({
+    queryKey: ['breakdown', site.id, tab, q],
+    queryFn: () => get<Breakdown>(`/v1/sites/${site.id}/stats/breakdown/${tab}?${q}`),
+    enabled: ready,
+  });
+  return (
+    <Panel
+      title={title}
+      actions={
+        tabs.length > 1 && (
+          <div className="tabs" role="group" aria-label={`${title}: show`}>
+            {tabs.map(([d, label]) => (
+              <button key={d} type="button" aria-pressed={tab === d} onClick={() => setTab(d)}>
+                {label}
+              </button>
+            ))}
+          </div>
+        )
+      }
+    >
+      <div data-dimension={tab} aria-busy={data.isFetching}>
+        <Async q={data}>{(b) => <Bars rows={b.items} dimension={tab} />}</Async>
+      </div>
+    </Panel>
+  );
+}
+
+function Bars({ rows, dimension }: { rows: Breakdown['items']; dimension: string }) {
+  if (rows.length === 0) return <p className="muted">Nothing in this period.</p>;
+  const metric = dimension === 'events' ? 'events' : 'visitors';
+  const max = Math.max(...rows.map((r) => r[metric] ?? 0), 1);
+  const filter = FILTER_OF[dimension];
+  return (
+    <table className="bars">
+      <thead>
+        <tr>
+          <th scope="col">{dimension === 'events' ? 'Event' : 'Value'}</th>
+          <th scope="col" className="num">
+            {metric === 'events' ? 'Events' : 'Visitors'}
+          </th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((r) => {
+          const label =
+            r.value == null ? '(none)' : dimension === 'countries' ? countryName(r.value) : r.value;
+          const n = r[metric] ?? 0;
+          return (
+            <tr key={r.value ?? '(none)'} style={{ ['--w' as string]: `${(100 * n) / max}%` }}>
+              <td>
+                {filter ? (
+                  <button
+                    type="button"
+                    className="row-filter"
+                    title={`Filter by ${label}`}
+                    onClick={() => addFilter(filter, r.value ?? '(none)')}
+                  >
+                    {label}
+                  </button>
+                ) : (
+                  label
+                )}
+              </td>
+              <td className="num">{fmtInt(n)}</td>
+            </tr>
+          );
+        })}
+      </tbody>
+    </table>
+  );
+}

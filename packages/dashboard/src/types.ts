@@ -1,0 +1,161 @@
+// Answer shapes of the API (services/api/openapi.json), the parts the dashboard reads.
+export type Role = 'admin' | 'user' | 'viewer';
+
+export interface User {
+  id: string;
+  email: string;
+  first_name: string | null;
+  last_name: string | null;
+  role: Role;
+  is_active: boolean;
+  last_login: string | null;
+  created_at: string;
+}
+export interface TokenAnswer {
+  access_token: string;
+  expires_in: number;
+  user: User;
+}
+export interface Me {
+  via: 'user' | 'api_key';
+  role: Role;
+  agency: { id: string; name: string; status: string };
+  user: User | null;
+}
+export interface Agency {
+  id: string;
+  name: string;
+  email: string | null;
+  status: string;
+  config: { retention_months: number | null };
+}
+export interface SiteConfig {
+  allowed_origins: string[];
+  ip_anonymization: 'none' | 'truncate' | 'drop';
+  bot_policy: 'keep' | 'drop';
+  cookieless: boolean;
+  respect_dnt: boolean;
+  require_consent: boolean;
+  timezone: string;
+}
+export interface Site {
+  id: string;
+  name: string;
+  domain: string;
+  script_id: string;
+  status: 'active' | 'paused' | 'deleted';
+  config: SiteConfig;
+  created_at: string;
+  updated_at: string;
+}
+export interface Page<T> {
+  items: T[];
+  next_cursor: string | null;
+}
+export interface Snippet {
+  script_id: string;
+  collector_url: string;
+  html: string;
+}
+export interface PeriodTotals {
+  visitors: number;
+  sessions: number;
+  page_views: number;
+  events: number;
+  bounced_sessions: number;
+  viewing_sessions: number;
+  bounce_rate: number | null;
+  avg_session_duration: number | null;
+}
+export interface Overview {
+  current: PeriodTotals;
+  previous: PeriodTotals;
+  change: Record<string, number | null>;
+}
+export interface TimeBucket {
+  bucket: string;
+  start: string;
+  visitors: number;
+  sessions: number;
+  page_views: number;
+  events: number;
+}
+export interface TimeSeries {
+  interval: 'hour' | 'day' | 'week' | 'month';
+  tz: string;
+  items: TimeBucket[];
+}
+export interface BreakdownRow {
+  value: string | null;
+  visitors: number;
+  sessions: number;
+  page_views: number | null;
+  events: number | null;
+}
+export interface Breakdown extends Page<BreakdownRow> {
+  dimension: string;
+}
+export interface Realtime {
+  visitors_5m: number;
+  visitors_30m: number;
+  page_views_30m: number;
+  events_30m: number;
+}
+export interface EventRow {
+  id: string;
+  server_timestamp: string;
+  event_name: string;
+  session_id: string | null;
+  page_path: string | null;
+  page_title: string | null;
+  referrer_domain: string | null;
+  country: string | null;
+  device_type: string | null;
+  browser: string | null;
+  company_name: string | null;
+  time_on_page: number | null;
+  properties: Record<string, unknown> | null;
+}
+export interface SessionRow {
+  session_id: string;
+  client_id: string | null;
+  started_at: string;
+  ended_at: string;
+  duration: number;
+  page_views: number;
+  events: number;
+  entry_page: string | null;
+  exit_page: string | null;
+  country: string | null;
+  device_type: string | null;
+  browser: string | null;
+  referrer_domain: string | null;
+  channel: string | null;
+  company_name: string | null;
+  bounce: boolean;
+}
+export interface CompanyRow {
+  name: string;
+  domain: string | null;
+  industry: string | null;
+  visitors: number;
+  sessions: number;
+  page_views: number;
+  events: number;
+  first_seen: string;
+  last_seen: string;
+}
+export interface CompanyDetail {
+  company: {
+    name?: string | null;
+    domain: string | null;
+    industry?: string | null;
+    employee_count?: string | null;
+    revenue?: string | null;
+  };
+  totals: PeriodTotals;
+  previous: PeriodTotals;
+  interval: TimeSeries['interval'];
+  tz: string;
+  items: TimeBucket[];
+}

@@ -1,0 +1,159 @@
+import { useQuery } from '@tanstack/react-query';
+import { useState, type ReactNode } from 'react';
+import { ApiError, get } from './api';
+import { navigate } from './router';
+import type { Snippet } from './types';
+
+export function Loading({ label = 'Loading…' }: { label?: string }) {
+  return (
+    <p className="loading" role="status" aria-live="polite">
+      <span className="spinner" aria-hidden="true" /> {label}
+    </p>
+  );
+}
+
+export function ErrorBox({
+  error,
+  retry,
+  title = 'Something went wrong.',
+}: {
+  error: unknown;
+  retry?: () => void;
+  title?: string;
+}) {
+  const msg =
+    error instanceof ApiError
+      ? `${error.message} (${error.code}, HTTP ${error.status})`
+      : error instanceof Error
+        ? error.message
+        : String(error);
+  return (
+    <div className="error" role="alert">
+      <strong>{title}</strong> {msg}
+      {retry && (
+        <button type="button" className="link" onClick={retry}>
+          Try again
+        </button>
+      )}
+    </div>
+  );
+}
+
+/** Renders a query's loading and error states, else its data. */
+export function Async<T>({
+  q,
+  children,
+  label,
+}: {
+  q: { data: T | undefined; error: unknown; isPending: boolean; refetch: () => unknown };
+  children: (data: T) => ReactNode;
+  label?: string;
+}) {
+  if (q.error) return <ErrorBox error={q.error} retry={() => void q.refetch()} />;
+  if (q.isPending || q.data === undefined) return <Loading {...(label ? { label } : {})} />;
+  return <>{children(q.data)}</>;
+}
+
+export function Link({
+  to,
+  children,
+  className,
+  current,
+}: {
+  to: string;
+  children: ReactNode;
+  className?: string;
+  current?: boolean;
+}) {
+  return (
+    <a
+      href={to}
+      className={className}
+      aria-current={current ? 'page' : undefined}
+      onClick={(e) => {
+        if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+        e.preventDefault();
+        navigate(to);
+      }}
+    >
+      {children}
+    </a>
+  );
+}
+
+export function CopyButton({ text, label = 'Copy' }: { text: string; label?: string }) {
+  const [done, setDone] = useState<'idle' | 'ok' | 'fail'>('idle');
+  return (
+    <button
+      type="button"
+      onClick={async () => {
+        try {
+          await navigator.clipboard.writeText(text);
+          setDone('ok');
+        } catch {
+          setDone('fail');
+        }
+        setTimeout(() => setDone('idle'), 2500);
+      }}
+    >
+      {done === 'ok' ? 'Copied' : done === 'fail' ? 'Copy failed: select the text' : label}
+      <span className="sr-only" role="status">
+        {done === 'ok' ? 'Snippet copied to the clipboard' : ''}
+      </span>
+    </button>
+  );
+}
+
+export function SnippetBox({ siteId }: { siteId: string }) {
+  const q = useQuery({
+    queryKey: ['snippet', siteId],
+    queryFn: () => get<Snippet>(`/v1/sites/${siteId}/snippet`),
+  });
+  return (
+    <Async q={q}>
+      {(s) => (
+        <div className="snippet">
+          <pre tabIndex={0} aria-label="Tracking snippet">
+            <code>{s.html}</code>
+          </pre>
+          <CopyButton text={s.html} label="Copy snippet" />
+        </div>
+      )}
+    </Async>
+  );
+}
+
+/** What a new site shows before its first event arrives. */
+export function EmptySite({ siteId, what = 'data' }: { siteId: string; what?: string }) {
+  return (
+    <section className="empty" aria-labelledby="empty-title">
+      <h2 id="empty-title">No {what} yet</h2>
+      <p>
+        Paste this snippet into the <code>&lt;head&gt;</code> of every page of your site. Visits show up here
+        within a few seconds of the first page view.
+      </p>
+      <SnippetBox siteId={siteId} />
+    </section>
+  );
+}
+
+export function Panel({
+  title,
+  children,
+  actions,
+}: {
+  title: string;
+  children: ReactNode;
+  actions?: ReactNode;
+}) {
+  const id = `p-${title.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`;
+  return (
+    <section className="panel" aria-labelledby={id}>
+      <header className="panel-head">
+        <h2 id={id}>{title}</h2>
+        {actions}
+      </header>
+      {children}
+    </section>
+  );
+}
