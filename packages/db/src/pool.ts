@@ -33,6 +33,11 @@ export function createPool(opts: PoolOptions): pg.Pool {
   pool.on('error', (err) => {
     opts.logger?.warn({ err }, 'idle PostgreSQL client failed; it will be replaced');
   });
+  // A checked-out client whose connection dies emits 'error' too; pg only listens on idle ones, and an
+  // 'error' without a listener would crash the process. The query in flight rejects on its own.
+  pool.on('connect', (client) => {
+    client.on('error', (err) => opts.logger?.debug({ err: err.message }, 'PostgreSQL connection lost'));
+  });
   return pool;
 }
 

@@ -46,11 +46,6 @@ export async function startWriter(config: Config, overrides: WriterOverrides = {
     statementTimeoutMs: config.core.databaseStatementTimeoutMs,
     logger: log,
   });
-  // A connection that dies under a checked-out client (PostgreSQL restarting) emits 'error' on that client;
-  // the query in progress rejects and the batch is retried, so here it only needs a listener.
-  pool.on('connect', (client) =>
-    client.on('error', (err) => log.debug({ err: err.message }, 'PostgreSQL connection lost')),
-  );
   const redis = createRedis(config.core.redisUrl, 'worker');
   redis.on('error', (err) => log.debug({ err: err.message }, 'redis connection error'));
   const worker = new Worker(QUEUE_EVENTS, null, {

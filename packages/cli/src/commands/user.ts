@@ -10,9 +10,9 @@ const ROLES = ['admin', 'user', 'viewer'] as const;
 const MIN_PASSWORD = 8;
 
 /** The password from --password, BEACON_PASSWORD, a hidden prompt (terminal) or the first line of stdin. */
-async function obtainPassword(flag: string | undefined): Promise<string> {
+async function obtainPassword(flag: string | undefined, fromEnv: string): Promise<string> {
   if (flag !== undefined) return flag;
-  if (process.env.BEACON_PASSWORD) return process.env.BEACON_PASSWORD;
+  if (fromEnv) return fromEnv;
   if (process.stdin.isTTY) {
     const pw = await read({ prompt: 'Password: ', silent: true, replace: '*' });
     const again = await read({ prompt: 'Again: ', silent: true, replace: '*' });
@@ -50,7 +50,7 @@ export function registerUser(program: Command, ctx: () => CliContext): void {
       }) => {
         const c = ctx();
         const agency = await findAgencyOrFail(c, opts.agency);
-        const password = await obtainPassword(opts.password);
+        const password = await obtainPassword(opts.password, c.config().ops.userPassword);
         if (password.length < MIN_PASSWORD)
           throw new UserError(`the password must have at least ${MIN_PASSWORD} characters`);
         try {

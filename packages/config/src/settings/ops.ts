@@ -20,4 +20,10 @@ export const ops = {
     '127.0.0.1',
     '`beacon start` only: address the demo page listens on.',
   ),
+  userPassword: setting(
+    'BEACON_PASSWORD',
+    p.string({ max: 200 }),
+    '',
+    '`beacon user create` only: the new user\'s password when neither --password nor a terminal prompt gives one (scripts); empty = not set.',
+  ),
 };
