@@ -4,6 +4,7 @@ import { MigrationError } from '@beacon/db';
 import { createContext, UserError, type CliContext } from './context.js';
 import { registerAgency } from './commands/agency.js';
 import { registerConfig } from './commands/config.js';
+import { registerDeadLetters } from './commands/dead-letters.js';
 import { registerMigrate, runMigrate } from './commands/migrate.js';
 import { registerSite } from './commands/site.js';
 import { registerStorage } from './commands/storage.js';
@@ -24,6 +25,7 @@ export function buildProgram(): { program: Command; context: () => CliContext } 
   registerSite(program, context);
   registerUser(program, context);
   registerStorage(program, context);
+  registerDeadLetters(program, context);
   registerConfig(program);
   program
     .command('start')

@@ -12,3 +12,4 @@ export { runRetention, monthsBefore, type RetentionOptions, type RetentionReport
 export { isRetryablePgError, RETRYABLE_SQLSTATES } from './errors.js';
 export * as adminSql from './sql/admin.js';
 export * as retentionSql from './sql/retention.js';
+export * as deadLetterSql from './sql/dead-letters.js';
