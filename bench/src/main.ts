@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { apiBench } from './benchmarks/api.js';
 import { copyBench } from './benchmarks/copy.js';
 
 /**
@@ -7,6 +8,7 @@ import { copyBench } from './benchmarks/copy.js';
  */
 const benchmarks: Record<string, () => Promise<void>> = {
   copy: copyBench,
+  api: apiBench,
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -98,7 +98,9 @@ export function* generateRows(count: number, opts: GenerateOptions): Generator<R
   let referrer: string | null = null;
   for (let i = 0; i < count; i++) {
     if (left === 0) {
-      left = 1 + Math.floor(r() * perSession * 2 - 1);
+      // 1 .. 2*perSession-1 events (mean perSession). floor(r*2n) - 1 could be -1 and leave `left`
+      // below zero for good: every later row then fell into one endless session of one site.
+      left = Math.max(1, Math.floor(r() * perSession * 2));
       site = pickSkewed(r, opts.siteIds, 2);
       session = `s${Math.floor(r() * 1e12).toString(36)}${i.toString(36)}`;
       client = `c${Math.floor(r() * 1e9).toString(36)}`;

@@ -4,4 +4,65 @@ import { parsers as p, setting } from '../setting.js';
 export const api = {
   port: setting('API_PORT', p.int(0, 65535), 3000, 'Port of the query API, the dashboard and /openapi.json.'),
   host: setting('API_HOST', p.string({ min: 1 }), '0.0.0.0', 'Address the API listens on.'),
+  nodeEnv: setting(
+    'NODE_ENV',
+    p.oneOf(['development', 'production', 'test']),
+    'development',
+    'development, production or test. In production the API refuses to start without API_JWT_SECRET.',
+  ),
+  jwtSecret: setting(
+    'API_JWT_SECRET',
+    p.string({ min: 32, max: 1024 }),
+    '',
+    'Secret (32+ characters) signing dashboard access tokens (HS256). Required in production; when unset in development a random one is made at start (logins then end with the process) and a warning is logged.',
+  ),
+  accessTokenTtlS: setting(
+    'API_ACCESS_TOKEN_TTL_S',
+    p.int(30, 86_400),
+    900,
+    'Lifetime of a dashboard access token in seconds; the dashboard refreshes it with the refresh token.',
+  ),
+  refreshTokenTtlS: setting(
+    'API_REFRESH_TOKEN_TTL_S',
+    p.int(300, 90 * 86_400),
+    14 * 86_400,
+    'Idle lifetime of a login session in seconds (each refresh extends it, up to 90 days after login).',
+  ),
+  cookieSecure: setting(
+    'API_COOKIE_SECURE',
+    p.bool(),
+    true,
+    'Mark the refresh-token cookie Secure (HTTPS only). Set false only for plain-HTTP development on another host than localhost.',
+  ),
+  corsOrigins: setting(
+    'API_CORS_ORIGINS',
+    p.list(),
+    [] as string[],
+    'Comma-separated origins of dashboards served from another origin (e.g. https://dash.example.com); empty = same origin only.',
+  ),
+  loginMaxFailuresPerIp: setting(
+    'API_LOGIN_MAX_FAILURES_PER_IP',
+    p.int(1, 100_000),
+    30,
+    'Failed logins allowed from one IP address per API_LOGIN_WINDOW_S before it gets 429s.',
+  ),
+  loginMaxFailuresPerAccount: setting(
+    'API_LOGIN_MAX_FAILURES_PER_ACCOUNT',
+    p.int(1, 10_000),
+    8,
+    'Failed logins allowed for one email per API_LOGIN_WINDOW_S before it is locked for the rest of the window.',
+  ),
+  loginWindowS: setting(
+    'API_LOGIN_WINDOW_S',
+    p.int(1, 86_400),
+    900,
+    'Window of the login limits, in seconds.',
+  ),
+  apiKeyCacheTtlS: setting(
+    'API_KEY_CACHE_TTL_S',
+    p.int(0, 86_400),
+    300,
+    'How long a verified agency API key skips bcrypt (the agency row is still read on every request, so rotation applies at once).',
+  ),
+  bodyLimitBytes: setting('API_BODY_LIMIT_BYTES', p.int(1_024, 10_485_760), 102_400, 'Largest JSON request body, in bytes.'),
 };

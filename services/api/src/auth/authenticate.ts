@@ -1,0 +1,71 @@
+import type { Request } from 'express';
+import type { Pool } from '@beacon/db';
+import { UnauthorizedError } from '../http/errors.js';
+import * as sql from '../sql/auth.js';
+import { ApiKeyVerifier } from './api-keys.js';
+import type { LoginLimiter } from './login-limiter.js';
+import type { AccessTokens } from './tokens.js';
+import type { AuthContext, Role } from './types.js';
+
+/**
+ * `Authorization: Bearer <token>`: an agency API key (`bk_...`, acts as admin of its agency) or a
+ * dashboard access token (JWT). A JWT alone is not enough: its login session must still be live and
+ * its user active (one indexed read), so logout, deactivation and role changes apply to the next
+ * request. Every failure is a 401 and is counted by reason.
+ */
+export class Authenticator {
+  constructor(
+    private readonly pool: Pool,
+    private readonly tokens: AccessTokens,
+    private readonly keys: ApiKeyVerifier,
+    private readonly limiter: LoginLimiter,
+    private readonly onFailure: (reason: string) => void,
+  ) {}
+
+  async authenticate(req: Request): Promise<AuthContext> {
+    const header = req.headers.authorization;
+    if (!header)
+      return this.fail('missing_credentials', 'authentication required: send Authorization: Bearer <token>');
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    if (!m) return this.fail('malformed_header', 'the Authorization header must be "Bearer <token>"');
+    const token = m[1]!;
+    if (ApiKeyVerifier.looksLikeKey(token)) {
+      const ip = req.ip ?? 'unknown';
+      await this.limiter.checkIp(ip);
+      const r = await this.keys.verify(token);
+      if ('reason' in r) {
+        if (r.reason === 'invalid_api_key') await this.limiter.failedIp(ip);
+        return this.fail(
+          r.reason,
+          r.reason === 'agency_inactive' ? 'the agency is not active' : 'invalid API key',
+        );
+      }
+      return { agencyId: r.agencyId, role: 'admin', userId: null, via: 'api_key', sessionId: null };
+    }
+    const v = await this.tokens.verify(token);
+    if ('reason' in v)
+      return this.fail(
+        v.reason,
+        v.reason === 'expired' ? 'the access token has expired; refresh it' : 'invalid access token',
+        v.reason === 'expired' ? 'token_expired' : 'unauthorized',
+      );
+    const { rows } = await this.pool.query<{ agency_id: string; role: Role }>(sql.checkSession, [
+      v.claims.sessionId,
+      v.claims.userId,
+    ]);
+    const row = rows[0];
+    if (!row) return this.fail('session_revoked', 'the session has ended; log in again');
+    return {
+      agencyId: row.agency_id,
+      role: row.role,
+      userId: v.claims.userId,
+      via: 'user',
+      sessionId: v.claims.sessionId,
+    };
+  }
+
+  private fail(reason: string, message: string, code = 'unauthorized'): never {
+    this.onFailure(reason);
+    throw new UnauthorizedError(message, code);
+  }
+}

@@ -1,0 +1,48 @@
+import type { Pool } from '@beacon/db';
+import { parseSiteConfig } from '@beacon/schema';
+import { NotFoundError } from '../http/errors.js';
+import * as sql from '../sql/sites.js';
+import type { AuthContext, SiteScope } from './types.js';
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export interface SiteRow {
+  id: string;
+  agency_id: string;
+  name: string;
+  domain: string;
+  script_id: string;
+  config: Record<string, unknown> | null;
+  status: 'active' | 'paused' | 'deleted';
+  created_at: Date;
+  updated_at: Date;
+}
+
+export function toSiteScope(row: SiteRow): SiteScope {
+  const config = parseSiteConfig(row.config ?? {});
+  return {
+    id: row.id,
+    agencyId: row.agency_id,
+    scriptId: row.script_id,
+    name: row.name,
+    domain: row.domain,
+    status: row.status,
+    timezone: config.timezone,
+    config,
+  };
+}
+
+/**
+ * THE tenant wall of every site route: `:siteId` (uuid or script_id) is looked up only among the
+ * caller's agency's sites. A site of another agency, or none, is the same 404, so a caller cannot
+ * even learn that a site exists elsewhere. The route table calls this for every path with `:siteId`.
+ */
+export async function resolveSite(pool: Pool, auth: AuthContext, ref: string): Promise<SiteScope> {
+  const { rows } = await pool.query<SiteRow>(UUID_RE.test(ref) ? sql.findSiteById : sql.findSiteByScriptId, [
+    auth.agencyId,
+    ref,
+  ]);
+  const row = rows[0];
+  if (!row) throw new NotFoundError('site');
+  return toSiteScope(row);
+}

@@ -1,0 +1,33 @@
+/** Dashboard roles, weakest last. API keys act as `admin` of their agency. */
+export const ROLES = ['admin', 'user', 'viewer'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Who is calling, set on `req.auth` by the authentication middleware. */
+export interface AuthContext {
+  agencyId: string;
+  role: Role;
+  /** The dashboard user; null for an agency API key. */
+  userId: string | null;
+  via: 'user' | 'api_key';
+  /** The login session of a user token (null for API keys); logout revokes it. */
+  sessionId: string | null;
+}
+
+/** The site a `:siteId` route works on, resolved within the caller's agency (see site-scope.ts). */
+export interface SiteScope {
+  id: string;
+  agencyId: string;
+  /** events.site_id / sessions.site_id hold this. */
+  scriptId: string;
+  name: string;
+  domain: string;
+  status: 'active' | 'paused' | 'deleted';
+  /** IANA timezone of the site's days (sites.config.timezone, default UTC). */
+  timezone: string;
+  config: Record<string, unknown>;
+}
+
+/** Roles allowed to change things (viewer is read only). */
+export const WRITERS: readonly Role[] = ['admin', 'user'];
+export const ADMINS: readonly Role[] = ['admin'];
+export const ANY_ROLE: readonly Role[] = ROLES;

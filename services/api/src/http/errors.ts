@@ -1,0 +1,167 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { z } from 'zod';
+import { isRetryablePgError } from '@beacon/db';
+import type { Logger } from '@beacon/observability';
+
+/**
+ * An error a client caused or may see: a stable `code` (the `error` field of the JSON answer), an HTTP
+ * status and optional `details`. Anything that is not an ApiError reaches the client as a bare 500
+ * `internal` (logged in full server-side, never with its stack in the answer).
+ */
+export class ApiError extends Error {
+  override readonly name: string = 'ApiError';
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+    readonly headers?: Record<string, string>,
+  ) {
+    super(message);
+  }
+}
+
+export class ValidationError extends ApiError {
+  override readonly name = 'ValidationError';
+  constructor(where: 'params' | 'query' | 'body', issues: readonly z.core.$ZodIssue[]) {
+    super(
+      400,
+      'invalid_request',
+      `invalid ${where}: ${issues
+        .slice(0, 3)
+        .map((i) => `${i.path.length ? i.path.join('.') : where}: ${i.message}`)
+        .join('; ')}`,
+      {
+        in: where,
+        issues: issues.map((i) => ({ path: i.path.map(String), code: i.code, message: i.message })),
+      },
+    );
+  }
+}
+
+export class UnauthorizedError extends ApiError {
+  override readonly name = 'UnauthorizedError';
+  constructor(message = 'authentication required', code = 'unauthorized') {
+    super(401, code, message, undefined, { 'www-authenticate': 'Bearer realm="beacon"' });
+  }
+}
+
+export class ForbiddenError extends ApiError {
+  override readonly name = 'ForbiddenError';
+  constructor(message = 'your role does not allow this') {
+    super(403, 'forbidden', message);
+  }
+}
+
+export class NotFoundError extends ApiError {
+  override readonly name = 'NotFoundError';
+  constructor(what = 'resource') {
+    super(404, 'not_found', `${what} not found`);
+  }
+}
+
+export class ConflictError extends ApiError {
+  override readonly name = 'ConflictError';
+  constructor(message: string, details?: unknown) {
+    super(409, 'conflict', message, details);
+  }
+}
+
+export class TooManyRequestsError extends ApiError {
+  override readonly name = 'TooManyRequestsError';
+  constructor(retryAfterS: number, message = 'too many attempts; try again later') {
+    super(
+      429,
+      'rate_limited',
+      message,
+      { retry_after_s: retryAfterS },
+      { 'retry-after': String(retryAfterS) },
+    );
+  }
+}
+
+/** The JSON body of every error answer (also in the OpenAPI document). */
+export const errorBodySchema = z
+  .object({
+    error: z.string().meta({ description: 'stable machine-readable code, e.g. invalid_request, not_found' }),
+    message: z.string(),
+    details: z.unknown().optional(),
+  })
+  .meta({ id: 'Error' });
+
+export function sendError(res: Parameters<RequestHandler>[1], err: ApiError): void {
+  if (err.headers) for (const [k, v] of Object.entries(err.headers)) res.setHeader(k, v);
+  res
+    .status(err.status)
+    .json({
+      error: err.code,
+      message: err.message,
+      ...(err.details === undefined ? {} : { details: err.details }),
+    });
+}
+
+/** Unmatched paths: JSON 404 rather than express's HTML page. */
+export const notFoundHandler: RequestHandler = (req, _res, next) => {
+  next(new ApiError(404, 'not_found', `no route ${req.method} ${req.path}`));
+};
+
+/**
+ * Last middleware: maps errors to `{error, message, details}`. Body-parser errors (malformed JSON,
+ * oversize body, wrong charset) carry `status`/`type`; they are the client's fault and answer 4xx.
+ */
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err: unknown, req, res, _next) => {
+    if (res.headersSent) {
+      // A streamed answer failed half-way: nothing sane can be sent, close the connection.
+      logger.warn({ err, reqId: req.id }, 'error after the answer started');
+      res.destroy();
+      return;
+    }
+    if (err instanceof ApiError) return sendError(res, err);
+    const e = err as {
+      status?: unknown;
+      statusCode?: unknown;
+      type?: unknown;
+      expose?: unknown;
+      message?: unknown;
+    };
+    const status =
+      typeof e.status === 'number' ? e.status : typeof e.statusCode === 'number' ? e.statusCode : 500;
+    if (status >= 400 && status < 500) {
+      const code =
+        e.type === 'entity.parse.failed'
+          ? 'malformed_json'
+          : e.type === 'entity.too.large'
+            ? 'payload_too_large'
+            : e.type === 'encoding.unsupported' || e.type === 'charset.unsupported'
+              ? 'unsupported_encoding'
+              : 'bad_request';
+      const message =
+        code === 'malformed_json'
+          ? 'the body is not valid JSON'
+          : e.expose && typeof e.message === 'string'
+            ? e.message
+            : 'bad request';
+      return sendError(res, new ApiError(status, code, message));
+    }
+    if (isRetryablePgError(err)) {
+      // PostgreSQL down, restarting or saturated: the client may retry; nothing is wrong with its request.
+      logger.warn({ err, reqId: req.id, method: req.method, url: req.originalUrl }, 'database unavailable');
+      return sendError(
+        res,
+        new ApiError(
+          503,
+          'unavailable',
+          'the database is unavailable; retry shortly',
+          { request_id: req.id },
+          { 'retry-after': '5' },
+        ),
+      );
+    }
+    logger.error({ err, reqId: req.id, method: req.method, url: req.originalUrl }, 'request failed');
+    sendError(
+      res,
+      new ApiError(500, 'internal', 'internal error; see the server log', { request_id: req.id }),
+    );
+  };
+}

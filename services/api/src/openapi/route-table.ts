@@ -1,0 +1,233 @@
+import { OpenAPIRegistry, OpenApiGeneratorV31, type RouteConfig } from '@asteasolutions/zod-to-openapi';
+import {
+  Router,
+  type NextFunction,
+  type Request,
+  type RequestHandler,
+  type Response,
+  type Router as ExpressRouter,
+} from 'express';
+import { z } from 'zod';
+import { ANY_ROLE, type AuthContext, type Role, type SiteScope } from '../auth/types.js';
+import { errorBodySchema, ForbiddenError, UnauthorizedError } from '../http/errors.js';
+import { parseInput, siteIdParam } from '../http/validate.js';
+
+export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+export interface ResponseSpec {
+  description: string;
+  /** Body schema (omit for an empty body, e.g. 204). */
+  schema?: z.ZodType;
+  /** Default application/json; e.g. 'text/csv' for a streamed export (then `schema` may be z.string()). */
+  contentType?: string;
+}
+
+type AnySchema = z.ZodType | undefined;
+type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
+
+export interface RouteSpec<
+  Path extends string,
+  P extends AnySchema,
+  Q extends AnySchema,
+  B extends AnySchema,
+> {
+  method: Method;
+  /** express-style path, e.g. '/v1/sites/:siteId/stats/overview'. `:siteId` turns on the site scope. */
+  path: Path;
+  summary: string;
+  description?: string;
+  tags?: string[];
+  /** false for public routes (login, health, the document itself). Default true. */
+  auth?: boolean;
+  /** Roles allowed; default every role. API keys count as admin. */
+  roles?: readonly Role[];
+  request?: { params?: P; query?: Q; body?: B };
+  /** Status → answer. The first 2xx is the status of a value returned by the handler. */
+  responses: Record<number, ResponseSpec>;
+}
+
+type SiteOf<Path extends string> = Path extends `${string}:siteId${string}` ? SiteScope : undefined;
+type AuthOf<A> = A extends false ? AuthContext | undefined : AuthContext;
+
+export interface RouteContext<Path extends string, P, Q, B, A = true> {
+  params: P;
+  query: Q;
+  body: B;
+  /** Who is calling (set on every route with auth). */
+  auth: AuthOf<A>;
+  /** The site of a `:siteId` route, already checked to belong to the caller's agency. */
+  site: SiteOf<Path>;
+  req: Request;
+  res: Response;
+  /** Overrides the status of the returned value (default: the first 2xx of `responses`). */
+  setStatus(status: number): void;
+}
+
+/**
+ * Returns the JSON body, or undefined after answering itself (streams, redirects, 204 via res.end()).
+ */
+export type RouteHandler<Path extends string, P, Q, B, A> = (
+  ctx: RouteContext<Path, P, Q, B, A>,
+) => unknown | Promise<unknown>;
+
+/** Middleware the table needs from the app: who is calling, and which site `:siteId` names. */
+export interface RouteTableHooks {
+  authenticate: (req: Request) => Promise<AuthContext>;
+  resolveSite: (auth: AuthContext, siteRef: string) => Promise<SiteScope>;
+}
+
+export interface RegisteredRoute {
+  method: Method;
+  path: string;
+  openapiPath: string;
+  auth: boolean;
+  roles: readonly Role[];
+}
+
+/**
+ * Every HTTP route of the API goes through `define`: it is added to the express router AND to the
+ * OpenAPI registry from the same zod schemas, so the served document cannot forget a route. The table
+ * also applies, in this order: authentication, the role guard, the tenant site scope (`:siteId`),
+ * validation of params/query/body, and the JSON answer. Handlers only see validated, scoped input.
+ */
+export class RouteTable {
+  readonly router: ExpressRouter = Router();
+  readonly registry = new OpenAPIRegistry();
+  readonly routes: RegisteredRoute[] = [];
+
+  constructor(private readonly hooks: RouteTableHooks) {
+    this.registry.registerComponent('securitySchemes', 'bearer', {
+      type: 'http',
+      scheme: 'bearer',
+      description:
+        'A dashboard access token (JWT from POST /v1/auth/login) or an agency API key (bk_<8 hex>_<secret>).',
+    });
+  }
+
+  define<
+    Path extends string,
+    P extends AnySchema = undefined,
+    Q extends AnySchema = undefined,
+    B extends AnySchema = undefined,
+    A extends boolean = true,
+  >(
+    spec: RouteSpec<Path, P, Q, B> & { auth?: A },
+    handler: RouteHandler<Path, Out<P>, Out<Q>, Out<B>, A>,
+  ): void {
+    const needsAuth = spec.auth !== false;
+    const roles = spec.roles ?? ANY_ROLE;
+    const siteScoped = spec.path.includes(':siteId');
+    const paramNames = [...spec.path.matchAll(/:([A-Za-z0-9_]+)/g)].map((m) => m[1]!);
+    const paramsSchema: z.ZodType | undefined =
+      spec.request?.params ??
+      (paramNames.length > 0
+        ? z.object(
+            Object.fromEntries(
+              paramNames.map((n) => [n, n === 'siteId' ? siteIdParam : z.string().min(1).max(200)]),
+            ),
+          )
+        : undefined);
+    const successStatus = Number(
+      Object.keys(spec.responses).find((s) => Number(s) >= 200 && Number(s) < 300) ?? 200,
+    );
+    const routeLabel = spec.path;
+
+    const run: RequestHandler = async (req: Request, res: Response, next: NextFunction) => {
+      res.locals.route = routeLabel;
+      try {
+        let auth: AuthContext | undefined;
+        if (needsAuth) {
+          auth = await this.hooks.authenticate(req);
+          req.auth = auth;
+          if (!roles.includes(auth.role))
+            throw new ForbiddenError(`this needs the role ${roles.join(' or ')}`);
+        }
+        // The site scope comes before the other parameters: a foreign site is a 404 whatever else
+        // the request says (no hint from a 400 about what the route would have accepted).
+        if (siteScoped) {
+          if (!auth) throw new UnauthorizedError();
+          const siteRef = parseInput('params', z.object({ siteId: siteIdParam }), {
+            siteId: req.params.siteId,
+          }).siteId;
+          req.site = await this.hooks.resolveSite(auth, siteRef);
+        }
+        const params = paramsSchema ? parseInput('params', paramsSchema, req.params) : undefined;
+        const query = spec.request?.query ? parseInput('query', spec.request.query, req.query) : undefined;
+        const body = spec.request?.body ? parseInput('body', spec.request.body, req.body) : undefined;
+        let status = successStatus;
+        const ctx = {
+          params,
+          query,
+          body,
+          auth,
+          site: req.site,
+          req,
+          res,
+          setStatus: (s: number) => {
+            status = s;
+          },
+        } as RouteContext<Path, Out<P>, Out<Q>, Out<B>, A>;
+        const result = await handler(ctx);
+        if (res.headersSent || res.writableEnded) return;
+        if (result === undefined) res.status(status).end();
+        else res.status(status).json(result);
+      } catch (err) {
+        next(err);
+      }
+    };
+    this.router[spec.method](spec.path, run);
+
+    const openapiPath = spec.path.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+    this.routes.push({ method: spec.method, path: spec.path, openapiPath, auth: needsAuth, roles });
+    const responses: RouteConfig['responses'] = {};
+    for (const [status, r] of Object.entries(spec.responses)) {
+      // An error answer declared without a schema has the common error shape.
+      const schema = r.schema ?? (Number(status) >= 400 ? errorBodySchema : undefined);
+      responses[status] = schema
+        ? {
+            description: r.description,
+            content: { [r.contentType ?? 'application/json']: { schema } },
+          }
+        : { description: r.description };
+    }
+    const err = (description: string) => ({
+      description,
+      content: { 'application/json': { schema: errorBodySchema } },
+    });
+    if (spec.request?.query || spec.request?.body || paramsSchema) responses['400'] ??= err('Invalid input');
+    if (needsAuth) {
+      responses['401'] ??= err('Missing, invalid or expired credentials');
+      if (roles.length < ANY_ROLE.length)
+        responses['403'] ??= err(`Role not allowed (needs ${roles.join(' or ')})`);
+    }
+    if (siteScoped || paramNames.length > 0)
+      responses['404'] ??= err('Not found (or not visible to the caller)');
+    responses['default'] ??= err('Error');
+    const request: RouteConfig['request'] = {};
+    if (paramsSchema) request.params = paramsSchema as never;
+    if (spec.request?.query) request.query = spec.request.query as never;
+    if (spec.request?.body)
+      request.body = { required: true, content: { 'application/json': { schema: spec.request.body } } };
+    this.registry.registerPath({
+      method: spec.method,
+      path: openapiPath,
+      summary: spec.summary,
+      ...(spec.description ? { description: spec.description } : {}),
+      tags: spec.tags ?? [],
+      ...(needsAuth ? { security: [{ bearer: [] }] } : {}),
+      ...(needsAuth && roles.length < ANY_ROLE.length ? { 'x-roles': [...roles] } : {}),
+      request,
+      responses,
+    } as RouteConfig);
+  }
+
+  /** The OpenAPI 3.1 document of every defined route. */
+  document(info: { title: string; version: string; description?: string }): Record<string, unknown> {
+    const generator = new OpenApiGeneratorV31(this.registry.definitions);
+    return generator.generateDocument({
+      openapi: '3.1.0',
+      info,
+      servers: [{ url: '/' }],
+    }) as unknown as Record<string, unknown>;
+  }
+}

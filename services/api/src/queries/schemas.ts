@@ -1,0 +1,71 @@
+import { z } from 'zod';
+import { cursorParam, limitParam } from '../http/validate.js';
+import { filterShape } from './filters.js';
+import { rangeShape } from './range.js';
+import { BREAKDOWN_SORTS, DIMENSION_NAMES } from './dimensions.js';
+
+/**
+ * zod schemas of the stats questions' query strings (also the OpenAPI parameters). Every list pages
+ * the same way: `limit` (1-500, default 50, the API's shared limitParam) and the opaque `cursor` from the previous answer's
+ * `next_cursor`; aggregate lists sort with `sort` and `order`. Unknown parameters are rejected, so a
+ * misspelt filter is a 400 rather than silently ignored.
+ */
+const limit = limitParam;
+const cursor = cursorParam;
+const order = z.enum(['asc', 'desc']).default('desc');
+
+export const statsQuery = z.object({ ...rangeShape, ...filterShape }).strict();
+export const pagedQuery = z.object({ ...rangeShape, ...filterShape, limit, cursor }).strict();
+export const timeseriesQuery = z
+  .object({
+    ...rangeShape,
+    ...filterShape,
+    interval: z.enum(['hour', 'day', 'week', 'month']).default('day'),
+  })
+  .strict();
+export const breakdownQuery = z
+  .object({
+    ...rangeShape,
+    ...filterShape,
+    limit,
+    cursor,
+    sort: z.enum(BREAKDOWN_SORTS).default('visitors'),
+    order,
+  })
+  .strict();
+export const companiesQuery = z
+  .object({
+    ...rangeShape,
+    ...filterShape,
+    limit,
+    cursor,
+    sort: z.enum(['visitors', 'sessions', 'page_views', 'events', 'name', 'last_seen']).default('visitors'),
+    order,
+  })
+  .strict();
+export const companyQuery = z
+  .object({
+    ...rangeShape,
+    ...filterShape,
+    interval: z.enum(['hour', 'day', 'week', 'month']).default('day'),
+  })
+  .strict();
+export const realtimeQuery = z.object({ ...filterShape }).strict();
+export const sessionEventsQuery = z.object({ limit }).strict();
+export const exportQuery = z
+  .object({ ...rangeShape, ...filterShape, sort: z.enum(BREAKDOWN_SORTS).default('visitors'), order })
+  .strict();
+
+export const dimensionParam = z.enum(DIMENSION_NAMES);
+export const exportParam = z.enum([...DIMENSION_NAMES, 'events'] as [string, ...string[]]);
+export const sessionIdParam = z.string().min(1).max(100);
+export const companyDomainParam = z.string().min(1).max(255);
+
+export type StatsQuery = z.infer<typeof statsQuery>;
+export type PagedQuery = z.infer<typeof pagedQuery>;
+export type TimeseriesQuery = z.infer<typeof timeseriesQuery>;
+export type BreakdownQuery = z.infer<typeof breakdownQuery>;
+export type CompaniesQuery = z.infer<typeof companiesQuery>;
+export type CompanyQuery = z.infer<typeof companyQuery>;
+export type RealtimeQuery = z.infer<typeof realtimeQuery>;
+export type ExportQuery = z.infer<typeof exportQuery>;

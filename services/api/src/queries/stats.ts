@@ -1,0 +1,320 @@
+import type { Pool } from 'pg';
+import { parseSiteConfig } from '@beacon/schema';
+import { ApiError } from '../http/errors.js';
+import { decodeKey, decodeOffset, encodeCursor } from './cursor.js';
+import { DIMENSIONS, orderBy, type DimensionName } from './dimensions.js';
+import { QueryInputError } from './errors.js';
+import { pickFilters } from './filters.js';
+import { Params } from './params.js';
+import { isTimeZone, resolveRange } from './range.js';
+import { buildNowScope, buildScope, type Scope } from './scope.js';
+import type {
+  BreakdownQuery,
+  CompaniesQuery,
+  CompanyQuery,
+  PagedQuery,
+  RealtimeQuery,
+  StatsQuery,
+  TimeseriesQuery,
+} from './schemas.js';
+import * as seedSql from './statements/seed.js';
+import { overview as overviewSql } from './statements/overview.js';
+import { timeseries as timeseriesSql } from './statements/timeseries.js';
+import { breakdown as breakdownSql, entryExit as entryExitSql } from './statements/breakdown.js';
+import { realtime as realtimeSql } from './statements/realtime.js';
+import { sessionEvents as sessionEventsSql, sessionList as sessionListSql } from './statements/sessions.js';
+import {
+  companyByDomain as companyByDomainSql,
+  companyList as companyListSql,
+} from './statements/companies.js';
+
+/** The site a question is about (already resolved within the caller's agency by the route). */
+export interface StatsSite {
+  scriptId: string;
+  config: unknown;
+}
+
+export interface StatsDeps {
+  pool: Pick<Pool, 'query'>;
+  /** Called with each statement's duration (beacon_api_query_duration_seconds). */
+  observe?: (endpoint: string, seconds: number) => void;
+}
+
+export interface Page<T> {
+  items: T[];
+  next_cursor: string | null;
+}
+
+/** Most buckets a time series may have (e.g. 800 days by day, 41 days by hour). */
+export const MAX_BUCKETS = 1000;
+
+/** The timezone of a question: the `tz` parameter, else the site's config, else UTC. */
+export function siteTimeZone(site: StatsSite, tz?: string): string {
+  if (tz) return tz;
+  const configured = parseSiteConfig(site.config).timezone;
+  return isTimeZone(configured) ? configured : 'UTC';
+}
+
+/** Turns a stats query into the shared scope (site, range in timezone, filters). */
+export function scopeOf(site: StatsSite, q: StatsQuery, now = new Date()): Scope {
+  const tz = siteTimeZone(site, q.tz);
+  return buildScope(site.scriptId, resolveRange(q, tz, now), pickFilters(q));
+}
+
+/**
+ * 22007/22008/22023: a date or timezone PostgreSQL does not accept (e.g. a zone Intl knows and PG
+ * not) is the request's fault → 400; anything else is passed on unchanged.
+ */
+export function inputErrorOf(err: unknown): unknown {
+  const code = (err as { code?: string }).code;
+  if (code === '22007' || code === '22008' || code === '22023') {
+    return new QueryInputError('PostgreSQL rejected a date or timezone of the request', { sqlstate: code });
+  }
+  return err;
+}
+
+async function run<T>(deps: StatsDeps, endpoint: string, text: string, values: unknown[]): Promise<T[]> {
+  const started = performance.now();
+  try {
+    return (await deps.pool.query(text, values)).rows as T[];
+  } catch (err) {
+    throw inputErrorOf(err);
+  } finally {
+    deps.observe?.(endpoint, (performance.now() - started) / 1000);
+  }
+}
+
+function offsetPage<T>(rows: T[], limit: number, offset: number): Page<T> {
+  const more = rows.length > limit;
+  return {
+    items: more ? rows.slice(0, limit) : rows,
+    next_cursor: more ? encodeCursor({ o: offset + limit }) : null,
+  };
+}
+
+/** A page of a keyset-paged list; the statement's `cursor_ts` column feeds the cursor and is dropped. */
+function keyPage<T extends { cursor_ts?: string }>(
+  rows: T[],
+  limit: number,
+  key: (r: T) => string,
+): Page<Omit<T, 'cursor_ts'>> {
+  const more = rows.length > limit;
+  const page = more ? rows.slice(0, limit) : rows;
+  const last = page[page.length - 1];
+  const next = more && last ? encodeCursor({ t: last.cursor_ts, k: key(last) }) : null;
+  return {
+    items: page.map(({ cursor_ts: _c, ...rest }) => rest),
+    next_cursor: next,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The seed's five sample queries
+
+export interface EventRow {
+  id: string;
+  server_timestamp: Date;
+  cursor_ts: string;
+  [column: string]: unknown;
+}
+
+export async function recentEvents(
+  deps: StatsDeps,
+  site: StatsSite,
+  q: PagedQuery,
+): Promise<Page<Omit<EventRow, 'cursor_ts'>>> {
+  const s = scopeOf(site, q);
+  const key = decodeKey(q.cursor);
+  const after = key ? { t: s.p.add(key.t), id: s.p.add(key.k) } : null;
+  if (key && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(key.k)) {
+    throw new ApiError(400, 'invalid_cursor', 'the cursor is not one this API gave out');
+  }
+  const rows = await run<EventRow>(
+    deps,
+    'events',
+    seedSql.recentEvents(s, after, s.p.add(q.limit + 1)),
+    s.p.values,
+  );
+  return keyPage(rows, q.limit, (r) => r.id);
+}
+
+export async function businessVisitors(deps: StatsDeps, site: StatsSite, q: PagedQuery) {
+  const s = scopeOf(site, q);
+  const offset = decodeOffset(q.cursor);
+  const rows = await run(
+    deps,
+    'business_visitors',
+    seedSql.businessVisitors(s, s.p.add(q.limit + 1), s.p.add(offset)),
+    s.p.values,
+  );
+  return offsetPage(rows, q.limit, offset);
+}
+
+export async function sessionsByDay(deps: StatsDeps, site: StatsSite, q: StatsQuery) {
+  const s = scopeOf(site, q);
+  return { items: await run(deps, 'sessions_by_day', seedSql.sessionsByDay(s), s.p.values) };
+}
+
+export async function topReferrers(deps: StatsDeps, site: StatsSite, q: PagedQuery) {
+  const s = scopeOf(site, q);
+  const offset = decodeOffset(q.cursor);
+  const rows = await run(
+    deps,
+    'top_referrers',
+    seedSql.topReferrers(s, s.p.add(q.limit + 1), s.p.add(offset)),
+    s.p.values,
+  );
+  return offsetPage(rows, q.limit, offset);
+}
+
+export async function utmCampaigns(deps: StatsDeps, site: StatsSite, q: PagedQuery) {
+  const s = scopeOf(site, q);
+  const offset = decodeOffset(q.cursor);
+  const rows = await run(
+    deps,
+    'utm_campaigns',
+    seedSql.utmCampaigns(s, s.p.add(q.limit + 1), s.p.add(offset)),
+    s.p.values,
+  );
+  return offsetPage(rows, q.limit, offset);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Dashboard questions
+
+export interface PeriodTotals {
+  visitors: number;
+  sessions: number;
+  page_views: number;
+  events: number;
+  bounced_sessions: number;
+  viewing_sessions: number;
+  bounce_rate: number | null;
+  avg_session_duration: number | null;
+}
+
+/** Relative change current vs previous ((cur - prev) / prev), null when prev is 0 or missing. */
+function change(cur: number | null, prev: number | null): number | null {
+  if (cur === null || prev === null || prev === 0) return null;
+  return (cur - prev) / prev;
+}
+
+export async function overview(deps: StatsDeps, site: StatsSite, q: StatsQuery) {
+  const s = scopeOf(site, q);
+  const rows = await run<PeriodTotals & { period: string }>(deps, 'overview', overviewSql(s), s.p.values);
+  const pick = (period: string): PeriodTotals => {
+    const { period: _p, ...rest } = rows.find((r) => r.period === period)!;
+    return rest;
+  };
+  const current = pick('current');
+  const previous = pick('previous');
+  const keys = Object.keys(current) as (keyof PeriodTotals)[];
+  return {
+    current,
+    previous,
+    change: Object.fromEntries(keys.map((k) => [k, change(current[k], previous[k])])) as Record<
+      keyof PeriodTotals,
+      number | null
+    >,
+  };
+}
+
+export async function timeseries(deps: StatsDeps, site: StatsSite, q: TimeseriesQuery) {
+  const tz = siteTimeZone(site, q.tz);
+  const range = resolveRange(q, tz);
+  const perBucket = { hour: 1, day: 24, week: 168, month: 672 }[q.interval];
+  if (range.hours / perBucket > MAX_BUCKETS) {
+    throw new QueryInputError(`more than ${MAX_BUCKETS} ${q.interval} buckets; use a longer interval`, {
+      interval: q.interval,
+    });
+  }
+  const s = buildScope(site.scriptId, range, pickFilters(q));
+  const rows = await run(deps, 'timeseries', timeseriesSql(s, s.p.add(q.interval)), s.p.values);
+  return { interval: q.interval, tz, items: rows };
+}
+
+/** Statement and values of a breakdown (shared with the CSV export, which leaves out paging). */
+export function breakdownStatement(
+  site: StatsSite,
+  dimension: DimensionName,
+  q: Omit<BreakdownQuery, 'limit' | 'cursor'>,
+  page?: { limit: number; offset: number },
+) {
+  const s = scopeOf(site, q);
+  const d = DIMENSIONS[dimension];
+  const sort = 'perSession' in d && (q.sort === 'page_views' || q.sort === 'events') ? 'sessions' : q.sort;
+  const ob = orderBy(sort, q.order);
+  const limit = s.p.add(page ? page.limit + 1 : null);
+  const offset = s.p.add(page?.offset ?? 0);
+  const text =
+    'perSession' in d && d.perSession
+      ? entryExitSql(s, d.perSession, ob, limit, offset)
+      : breakdownSql(s, d.column, d.only, ob, limit, offset);
+  return { text, values: s.p.values };
+}
+
+export async function breakdown(
+  deps: StatsDeps,
+  site: StatsSite,
+  dimension: DimensionName,
+  q: BreakdownQuery,
+) {
+  const offset = decodeOffset(q.cursor);
+  const st = breakdownStatement(site, dimension, q, { limit: q.limit, offset });
+  const rows = await run(deps, `breakdown_${dimension}`, st.text, st.values);
+  return { dimension, ...offsetPage(rows, q.limit, offset) };
+}
+
+export async function realtime(deps: StatsDeps, site: StatsSite, q: RealtimeQuery) {
+  const s = buildNowScope(site.scriptId, pickFilters(q));
+  const [row] = await run(deps, 'realtime', realtimeSql(s), s.p.values);
+  return row!;
+}
+
+export async function sessions(deps: StatsDeps, site: StatsSite, q: PagedQuery) {
+  const s = scopeOf(site, q);
+  const key = decodeKey(q.cursor);
+  const after = key ? { t: s.p.add(key.t), k: s.p.add(key.k) } : null;
+  const rows = await run<{ session_id: string; cursor_ts: string }>(
+    deps,
+    'sessions',
+    sessionListSql(s, after, s.p.add(q.limit + 1)),
+    s.p.values,
+  );
+  return keyPage(rows, q.limit, (r) => r.session_id);
+}
+
+/** One session's events; null when the site has no such session. */
+export async function sessionEvents(deps: StatsDeps, site: StatsSite, sessionId: string, limit: number) {
+  const p = new Params();
+  const rows = await run(
+    deps,
+    'session_events',
+    sessionEventsSql(p.add(site.scriptId), p.add(sessionId), p.add(limit)),
+    p.values,
+  );
+  return rows.length ? { session_id: sessionId, items: rows } : null;
+}
+
+export async function companies(deps: StatsDeps, site: StatsSite, q: CompaniesQuery) {
+  const s = scopeOf(site, q);
+  const offset = decodeOffset(q.cursor);
+  const ob = orderBy(q.sort, q.order, 'name');
+  const rows = await run(
+    deps,
+    'companies',
+    companyListSql(s, ob, s.p.add(q.limit + 1), s.p.add(offset)),
+    s.p.values,
+  );
+  return offsetPage(rows, q.limit, offset);
+}
+
+/** One company's visits over time (by its domain); null when the site saw no event of it in the range. */
+export async function company(deps: StatsDeps, site: StatsSite, domain: string, q: CompanyQuery) {
+  const series = await timeseries(deps, site, { ...q, company_domain: [domain] });
+  const totals = await overview(deps, site, { ...q, company_domain: [domain] });
+  if (totals.current.events === 0) return null;
+  const p = new Params();
+  const [facts] = await run(deps, 'company', companyByDomainSql(p.add(domain)), p.values);
+  return { company: facts ?? { domain }, totals: totals.current, previous: totals.previous, ...series };
+}

@@ -1,0 +1,144 @@
+import { randomBytes, randomInt } from 'node:crypto';
+import bcrypt from 'bcryptjs';
+import { z } from 'zod';
+import { ADMINS } from '../auth/types.js';
+import type { ApiDeps } from '../deps.js';
+import { ConflictError } from '../http/errors.js';
+import type { RouteTable } from '../openapi/route-table.js';
+import * as sql from '../sql/agency.js';
+import { iso } from './schemas.js';
+
+interface AgencyRow {
+  id: string;
+  name: string;
+  email: string | null;
+  config: Record<string, unknown> | null;
+  status: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const agencySchema = z
+  .object({
+    id: z.uuid(),
+    name: z.string(),
+    email: z.string().nullable(),
+    status: z.string(),
+    config: z.object({
+      retention_months: z
+        .number()
+        .int()
+        .nullable()
+        .meta({ description: 'null: the installation default (RETENTION_MONTHS_DEFAULT)' }),
+    }),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .meta({ id: 'Agency' });
+
+const updateBody = z
+  .object({
+    name: z.string().trim().min(1).max(255).optional(),
+    email: z.string().trim().toLowerCase().max(255).pipe(z.email()).optional(),
+    config: z
+      .object({
+        retention_months: z
+          .number()
+          .int()
+          .min(1)
+          .max(600)
+          .nullable()
+          .meta({ description: 'null resets to the installation default' }),
+      })
+      .partial()
+      .strict()
+      .optional(),
+  })
+  .strict()
+  .refine((b) => Object.keys(b).length > 0, 'give at least one field to change')
+  .meta({ id: 'AgencyUpdate' });
+
+function toAgency(r: AgencyRow): z.infer<typeof agencySchema> {
+  const rm = r.config?.retention_months;
+  return {
+    id: r.id,
+    name: r.name,
+    email: r.email,
+    status: r.status ?? 'active',
+    config: { retention_months: typeof rm === 'number' ? rm : null },
+    created_at: iso(r.created_at)!,
+    updated_at: iso(r.updated_at)!,
+  };
+}
+
+const BASE62 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/** The caller's own agency: read (any role), change settings incl. retention (admin), rotate the API key (admin). */
+export function registerAgencyRoutes(t: RouteTable, d: ApiDeps): void {
+  t.define(
+    {
+      method: 'get',
+      path: '/v1/agency',
+      summary: "The caller's agency and its settings",
+      tags: ['agency'],
+      responses: { 200: { description: 'The agency', schema: agencySchema } },
+    },
+    async ({ auth }) => toAgency((await d.pool.query<AgencyRow>(sql.findAgency, [auth.agencyId])).rows[0]!),
+  );
+
+  t.define(
+    {
+      method: 'patch',
+      path: '/v1/agency',
+      summary: 'Change the agency: name, contact email, retention_months',
+      tags: ['agency'],
+      roles: ADMINS,
+      request: { body: updateBody },
+      responses: {
+        200: { description: 'The changed agency', schema: agencySchema },
+        409: { description: 'The email is taken' },
+      },
+    },
+    async ({ auth, body }) => {
+      try {
+        const { rows } = await d.pool.query<AgencyRow>(sql.updateAgency, [
+          auth.agencyId,
+          body.name ?? null,
+          body.email ?? null,
+          body.config ? JSON.stringify(body.config) : null,
+        ]);
+        return toAgency(rows[0]!);
+      } catch (err) {
+        if ((err as { code?: string }).code === '23505')
+          throw new ConflictError('another agency uses this email');
+        throw err;
+      }
+    },
+  );
+
+  t.define(
+    {
+      method: 'post',
+      path: '/v1/agency/rotate-key',
+      summary:
+        'Replace the agency API key; the old key stops working at once. The new key is shown only here.',
+      tags: ['agency'],
+      roles: ADMINS,
+      responses: {
+        200: {
+          description: 'The new key',
+          schema: z.object({ api_key: z.string() }).meta({ id: 'NewApiKey' }),
+        },
+      },
+    },
+    async ({ auth, res }) => {
+      const prefix = `bk_${randomBytes(4).toString('hex')}`;
+      let secret = '';
+      for (let i = 0; i < 32; i++) secret += BASE62[randomInt(BASE62.length)];
+      const key = `${prefix}_${secret}`;
+      await d.pool.query(sql.rotateKey, [auth.agencyId, await bcrypt.hash(key, 10), prefix]);
+      res.setHeader('cache-control', 'no-store');
+      return { api_key: key };
+    },
+  );
+}

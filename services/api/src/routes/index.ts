@@ -1,0 +1,18 @@
+import type { ApiDeps } from '../deps.js';
+import type { RouteTable } from '../openapi/route-table.js';
+import { registerAgencyRoutes } from './agency.js';
+import { registerAuthRoutes } from './auth.js';
+import { registerOpsRoutes } from './ops.js';
+import { registerSiteRoutes } from './sites.js';
+import { registerStatsRoutes } from './stats.js';
+import { registerUserRoutes } from './users.js';
+
+/** Every route module of the API, in document order. A new module adds one line here. */
+export function registerRoutes(t: RouteTable, d: ApiDeps, document: () => Record<string, unknown>): void {
+  registerOpsRoutes(t, d, document);
+  registerAuthRoutes(t, d);
+  registerAgencyRoutes(t, d);
+  registerUserRoutes(t, d);
+  registerSiteRoutes(t, d);
+  registerStatsRoutes(t, d);
+}

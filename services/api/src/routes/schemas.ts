@@ -1,0 +1,73 @@
+import { z } from 'zod';
+import { ApiError } from '../http/errors.js';
+
+/** Shared answer shapes (named components in the OpenAPI document). */
+
+export const roleSchema = z.enum(['admin', 'user', 'viewer']).meta({ id: 'Role' });
+
+export const userSchema = z
+  .object({
+    id: z.uuid(),
+    email: z.string(),
+    first_name: z.string().nullable(),
+    last_name: z.string().nullable(),
+    role: roleSchema,
+    is_active: z.boolean(),
+    last_login: z.string().nullable(),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .meta({ id: 'User' });
+
+export interface UserRow {
+  id: string;
+  agency_id: string;
+  email: string;
+  first_name: string | null;
+  last_name: string | null;
+  role: 'admin' | 'user' | 'viewer';
+  is_active: boolean;
+  last_login: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export function iso(d: Date | null | undefined): string | null {
+  return d ? d.toISOString() : null;
+}
+
+export function toUser(r: UserRow): z.infer<typeof userSchema> {
+  return {
+    id: r.id,
+    email: r.email,
+    first_name: r.first_name,
+    last_name: r.last_name,
+    role: r.role,
+    is_active: r.is_active,
+    last_login: iso(r.last_login),
+    created_at: iso(r.created_at)!,
+    updated_at: iso(r.updated_at)!,
+  };
+}
+
+/** A keyset cursor: base64url of a JSON array; opaque to clients. */
+export function encodeCursor(values: readonly unknown[]): string {
+  return Buffer.from(JSON.stringify(values)).toString('base64url');
+}
+
+/** The values of a cursor made by encodeCursor (strings only); a tampered cursor is a 400. */
+export function decodeCursor(cursor: string | undefined, arity: number): string[] | null {
+  if (cursor === undefined) return null;
+  try {
+    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (Array.isArray(v) && v.length === arity && v.every((x) => typeof x === 'string')) return v as string[];
+  } catch {
+    // fall through
+  }
+  throw new ApiError(400, 'invalid_cursor', 'the cursor is not one this API gave out');
+}
+
+/** Answer of every list endpoint: a page of items and the cursor of the next page (null at the end). */
+export function pageOf<T extends z.ZodType>(item: T, id: string) {
+  return z.object({ items: z.array(item), next_cursor: z.string().nullable() }).meta({ id });
+}

@@ -1,0 +1,297 @@
+import { randomInt } from 'node:crypto';
+import { z } from 'zod';
+import { parseSiteConfig, renderSnippet } from '@beacon/schema';
+import type { SiteRow } from '../auth/site-scope.js';
+import { WRITERS } from '../auth/types.js';
+import type { ApiDeps } from '../deps.js';
+import { ConflictError, NotFoundError } from '../http/errors.js';
+import { cursorParam, limitParam, qList } from '../http/validate.js';
+import type { RouteTable } from '../openapi/route-table.js';
+import * as sql from '../sql/sites.js';
+import { decodeCursor, encodeCursor, iso, pageOf } from './schemas.js';
+
+const STATUSES = ['active', 'paused', 'deleted'] as const;
+const ALPHANUM = 'abcdefghijklmnopqrstuvwxyz0123456789';
+
+/** A site's public tracking id: 12 lower-case letters and digits (like the seed's 'abc123def456'). */
+function newScriptId(): string {
+  let s = '';
+  for (let i = 0; i < 12; i++) s += ALPHANUM[randomInt(ALPHANUM.length)];
+  return s;
+}
+
+function isTimezone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const hostPattern = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .max(255)
+  .regex(
+    /^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(:\d{1,5})?$/,
+    'a host such as example.com or *.example.com',
+  );
+
+/**
+ * sites.config as a client may set it. Strict where @beacon/schema's siteConfigSchema is lenient: the
+ * services read config forgivingly (a bad value takes its default), but a client writing a bad value
+ * gets a 400 naming it rather than a silent default. Unknown keys are refused (typos).
+ */
+export const siteConfigInput = z
+  .object({
+    allowed_origins: z.array(hostPattern).max(100),
+    ip_anonymization: z.enum(['none', 'truncate', 'drop']),
+    bot_policy: z.enum(['keep', 'drop']),
+    cookieless: z.boolean(),
+    respect_dnt: z.boolean(),
+    require_consent: z.boolean(),
+    timezone: z.string().min(1).max(64).refine(isTimezone, 'an IANA timezone such as Europe/Paris'),
+  })
+  .partial()
+  .strict()
+  .meta({ id: 'SiteConfigInput' });
+
+const siteConfigOut = z
+  .object({
+    allowed_origins: z.array(z.string()),
+    ip_anonymization: z.enum(['none', 'truncate', 'drop']),
+    bot_policy: z.enum(['keep', 'drop']),
+    cookieless: z.boolean(),
+    respect_dnt: z.boolean(),
+    require_consent: z.boolean(),
+    timezone: z.string(),
+  })
+  .meta({ id: 'SiteConfig' });
+
+export const siteSchema = z
+  .object({
+    id: z.uuid(),
+    name: z.string(),
+    domain: z.string(),
+    script_id: z.string().meta({ description: 'what the snippet carries and events.site_id holds' }),
+    status: z.enum(STATUSES),
+    config: siteConfigOut,
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .meta({ id: 'Site' });
+
+const domainSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .min(1)
+  .max(255)
+  .regex(
+    /^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/,
+    'a domain such as example.com',
+  );
+
+const createBody = z
+  .object({
+    name: z.string().trim().min(1).max(255),
+    domain: domainSchema,
+    status: z.enum(['active', 'paused']).optional(),
+    config: siteConfigInput.optional(),
+  })
+  .strict()
+  .meta({ id: 'SiteCreate' });
+
+const updateBody = z
+  .object({
+    name: z.string().trim().min(1).max(255).optional(),
+    domain: domainSchema.optional(),
+    status: z.enum(STATUSES).optional(),
+    config: siteConfigInput
+      .optional()
+      .meta({ description: 'merged into the current config (keys not given are kept)' }),
+  })
+  .strict()
+  .refine((b) => Object.keys(b).length > 0, 'give at least one field to change')
+  .meta({ id: 'SiteUpdate' });
+
+function toSite(r: SiteRow): z.infer<typeof siteSchema> {
+  const c = parseSiteConfig(r.config ?? {});
+  return {
+    id: r.id,
+    name: r.name,
+    domain: r.domain,
+    script_id: r.script_id,
+    status: r.status,
+    config: {
+      allowed_origins: c.allowed_origins,
+      ip_anonymization: c.ip_anonymization,
+      bot_policy: c.bot_policy,
+      cookieless: c.cookieless,
+      respect_dnt: c.respect_dnt,
+      require_consent: c.require_consent,
+      timezone: c.timezone,
+    },
+    created_at: iso(r.created_at)!,
+    updated_at: iso(r.updated_at)!,
+  };
+}
+
+/** Sites of the caller's agency: list, create, read, change (incl. status), delete (soft), snippet. */
+export function registerSiteRoutes(t: RouteTable, d: ApiDeps): void {
+  t.define(
+    {
+      method: 'get',
+      path: '/v1/sites',
+      summary: "The agency's sites, by name",
+      tags: ['sites'],
+      request: {
+        query: z
+          .object({
+            status: qList(z.enum(STATUSES), 3)
+              .optional()
+              .meta({ description: 'default active,paused (deleted sites only when asked for)' }),
+            limit: limitParam,
+            cursor: cursorParam,
+          })
+          .strict(),
+      },
+      responses: { 200: { description: 'A page of sites', schema: pageOf(siteSchema, 'SitePage') } },
+    },
+    async ({ auth, query }) => {
+      const statuses = query.status && query.status.length > 0 ? query.status : ['active', 'paused'];
+      const cur = decodeCursor(query.cursor, 2);
+      const { rows } = await d.pool.query<SiteRow>(sql.listSites, [
+        auth.agencyId,
+        statuses,
+        cur?.[0] ?? null,
+        cur?.[1] ?? null,
+        query.limit + 1,
+      ]);
+      const page = rows.slice(0, query.limit);
+      const last = page[page.length - 1];
+      return {
+        items: page.map(toSite),
+        next_cursor:
+          rows.length > query.limit && last ? encodeCursor([last.name.toLowerCase(), last.id]) : null,
+      };
+    },
+  );
+
+  t.define(
+    {
+      method: 'post',
+      path: '/v1/sites',
+      summary: 'Create a site (its script_id is generated)',
+      tags: ['sites'],
+      roles: WRITERS,
+      request: { body: createBody },
+      responses: { 201: { description: 'The new site', schema: siteSchema } },
+    },
+    async ({ auth, body }) => {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const { rows } = await d.pool.query<SiteRow>(sql.insertSite, [
+            auth.agencyId,
+            body.name,
+            body.domain,
+            newScriptId(),
+            JSON.stringify(body.config ?? {}),
+            body.status ?? 'active',
+          ]);
+          return toSite(rows[0]!);
+        } catch (err) {
+          // 36^12 ids: a collision is astronomically rare, but retry rather than answer 500.
+          if ((err as { code?: string }).code === '23505' && attempt < 3) continue;
+          throw err;
+        }
+      }
+    },
+  );
+
+  t.define(
+    {
+      method: 'get',
+      path: '/v1/sites/:siteId',
+      summary: 'One site',
+      tags: ['sites'],
+      responses: { 200: { description: 'The site', schema: siteSchema } },
+    },
+    async ({ site, auth }) => {
+      const { rows } = await d.pool.query<SiteRow>(sql.findSiteById, [auth.agencyId, site.id]);
+      return toSite(rows[0]!);
+    },
+  );
+
+  t.define(
+    {
+      method: 'patch',
+      path: '/v1/sites/:siteId',
+      summary: 'Change a site: name, domain, status (active, paused, deleted) or config (merged)',
+      tags: ['sites'],
+      roles: WRITERS,
+      request: { body: updateBody },
+      responses: { 200: { description: 'The changed site', schema: siteSchema } },
+    },
+    async ({ site, auth, body }) => {
+      const { rows } = await d.pool.query<SiteRow>(sql.updateSite, [
+        auth.agencyId,
+        site.id,
+        body.name ?? null,
+        body.domain ?? null,
+        body.config ? JSON.stringify(body.config) : null,
+        body.status ?? null,
+      ]);
+      if (!rows[0]) throw new NotFoundError('site');
+      return toSite(rows[0]);
+    },
+  );
+
+  t.define(
+    {
+      method: 'delete',
+      path: '/v1/sites/:siteId',
+      summary:
+        'Delete a site (status deleted: the collector refuses its hits; its data ages out with retention)',
+      tags: ['sites'],
+      roles: WRITERS,
+      responses: { 200: { description: 'The site, now deleted', schema: siteSchema } },
+    },
+    async ({ site, auth }) => {
+      if (site.status === 'deleted') throw new ConflictError('the site is already deleted');
+      const { rows } = await d.pool.query<SiteRow>(sql.updateSite, [
+        auth.agencyId,
+        site.id,
+        null,
+        null,
+        null,
+        'deleted',
+      ]);
+      return toSite(rows[0]!);
+    },
+  );
+
+  t.define(
+    {
+      method: 'get',
+      path: '/v1/sites/:siteId/snippet',
+      summary: 'The tracking snippet to paste into every page of the site',
+      tags: ['sites'],
+      responses: {
+        200: {
+          description: 'The snippet',
+          schema: z
+            .object({ script_id: z.string(), collector_url: z.string(), html: z.string() })
+            .meta({ id: 'Snippet' }),
+        },
+      },
+    },
+    ({ site }) => ({
+      script_id: site.scriptId,
+      collector_url: d.config.collector.publicUrl,
+      html: renderSnippet(site.scriptId, d.config.collector.publicUrl),
+    }),
+  );
+}

@@ -1,0 +1,205 @@
+import { z } from 'zod';
+import { pageOf } from './schemas.js';
+
+/** Answer shapes of the analytics routes (named components of the OpenAPI document). */
+
+const int = z.number().int();
+const num = z.number();
+const ts = z.string().meta({ description: 'ISO 8601 instant' });
+
+export const periodTotalsSchema = z
+  .object({
+    visitors: int.meta({ description: 'distinct client_id' }),
+    sessions: int.meta({ description: 'distinct session_id' }),
+    page_views: int,
+    events: int,
+    bounced_sessions: int.meta({ description: 'sessions with exactly one page view' }),
+    viewing_sessions: int.meta({
+      description: 'sessions with at least one page view (bounce rate denominator)',
+    }),
+    bounce_rate: num.nullable().meta({ description: '0-1; null without page views' }),
+    avg_session_duration: num.nullable().meta({ description: 'seconds, last event - first event' }),
+  })
+  .meta({ id: 'PeriodTotals' });
+
+const changeSchema = z
+  .record(z.string(), num.nullable())
+  .meta({ description: '(current - previous) / previous per metric; null when previous is 0' });
+
+export const overviewSchema = z
+  .object({ current: periodTotalsSchema, previous: periodTotalsSchema, change: changeSchema })
+  .meta({ id: 'Overview' });
+
+export const bucketSchema = z
+  .object({
+    bucket: z
+      .string()
+      .meta({ description: 'bucket start, local time of the timezone (YYYY-MM-DDTHH:MM:SS)' }),
+    start: ts,
+    visitors: int,
+    sessions: int,
+    page_views: int,
+    events: int,
+  })
+  .meta({ id: 'TimeBucket' });
+
+export const timeseriesSchema = z
+  .object({
+    interval: z.enum(['hour', 'day', 'week', 'month']),
+    tz: z.string(),
+    items: z.array(bucketSchema),
+  })
+  .meta({ id: 'TimeSeries' });
+
+export const breakdownRowSchema = z
+  .object({
+    value: z.string().nullable(),
+    visitors: int,
+    sessions: int,
+    page_views: int.nullable(),
+    events: int.nullable(),
+  })
+  .meta({ id: 'BreakdownRow' });
+export const breakdownSchema = z
+  .object({ dimension: z.string(), items: z.array(breakdownRowSchema), next_cursor: z.string().nullable() })
+  .meta({ id: 'Breakdown' });
+
+export const realtimeSchema = z
+  .object({ visitors_5m: int, visitors_30m: int, page_views_30m: int, events_30m: int })
+  .meta({ id: 'Realtime' });
+
+const s = z.string().nullable();
+export const eventRowSchema = z
+  .object({
+    id: z.uuid(),
+    server_timestamp: ts,
+    event_name: z.string(),
+    client_id: s,
+    session_id: s,
+    page_url: s,
+    page_path: s,
+    page_title: s,
+    referrer: s,
+    referrer_domain: s,
+    channel: s,
+    utm_source: s,
+    utm_medium: s,
+    utm_campaign: s,
+    utm_content: s,
+    utm_term: s,
+    country: s,
+    region: s,
+    city: s,
+    device_type: s,
+    browser: s,
+    os: s,
+    language: s,
+    company_name: s,
+    company_domain: s,
+    visitor_type: s,
+    time_on_page: int.nullable(),
+    scroll_depth: int.nullable(),
+    engagement_score: z.string().nullable().meta({ description: 'DECIMAL(5,2) as text' }),
+    properties: z.record(z.string(), z.unknown()).nullable(),
+  })
+  .meta({ id: 'EventRow' });
+export const eventPageSchema = pageOf(eventRowSchema, 'EventPage');
+
+export const businessVisitorSchema = z
+  .object({
+    company_name: z.string(),
+    company_domain: s,
+    company_industry: s,
+    unique_visitors: int,
+    total_events: int,
+  })
+  .meta({ id: 'BusinessVisitor' });
+export const businessVisitorPageSchema = pageOf(businessVisitorSchema, 'BusinessVisitorPage');
+
+export const sessionsByDaySchema = z
+  .object({
+    items: z.array(
+      z.object({
+        date: z.string(),
+        sessions: int,
+        unique_users: int,
+        total_events: int,
+        avg_time_on_page: num.nullable(),
+      }),
+    ),
+  })
+  .meta({ id: 'SessionsByDay' });
+
+export const referrerPageSchema = pageOf(
+  z.object({ referrer_domain: z.string(), sessions: int, events: int }).meta({ id: 'ReferrerRow' }),
+  'ReferrerPage',
+);
+export const campaignPageSchema = pageOf(
+  z
+    .object({
+      utm_source: s,
+      utm_medium: s,
+      utm_campaign: z.string(),
+      sessions: int,
+      unique_users: int,
+      avg_engagement: num.nullable(),
+    })
+    .meta({ id: 'CampaignRow' }),
+  'CampaignPage',
+);
+
+export const sessionRowSchema = z
+  .object({
+    session_id: z.string(),
+    client_id: s,
+    started_at: ts,
+    ended_at: ts,
+    duration: num.meta({ description: 'seconds' }),
+    page_views: int,
+    events: int,
+    entry_page: s,
+    exit_page: s,
+    country: s,
+    device_type: s,
+    browser: s,
+    referrer_domain: s,
+    channel: s,
+    company_name: s,
+    bounce: z.boolean(),
+  })
+  .meta({ id: 'SessionRow' });
+export const sessionPageSchema = pageOf(sessionRowSchema, 'SessionPage');
+export const sessionEventsSchema = z
+  .object({ session_id: z.string(), items: z.array(eventRowSchema) })
+  .meta({ id: 'SessionEvents' });
+
+export const companyRowSchema = z
+  .object({
+    name: z.string(),
+    domain: s,
+    industry: s,
+    visitors: int,
+    sessions: int,
+    page_views: int,
+    events: int,
+    first_seen: ts,
+    last_seen: ts,
+  })
+  .meta({ id: 'CompanyRow' });
+export const companyPageSchema = pageOf(companyRowSchema, 'CompanyPage');
+export const companyDetailSchema = z
+  .object({
+    company: z.object({
+      name: s.optional(),
+      domain: s,
+      industry: s.optional(),
+      employee_count: s.optional(),
+      revenue: s.optional(),
+    }),
+    totals: periodTotalsSchema,
+    previous: periodTotalsSchema,
+    interval: z.enum(['hour', 'day', 'week', 'month']),
+    tz: z.string(),
+    items: z.array(bucketSchema),
+  })
+  .meta({ id: 'CompanyDetail' });

@@ -1,0 +1,240 @@
+import { once } from 'node:events';
+import { z } from 'zod';
+import type { ApiDeps } from '../deps.js';
+import { NotFoundError } from '../http/errors.js';
+import { siteIdParam } from '../http/validate.js';
+import type { RouteTable } from '../openapi/route-table.js';
+import * as q from '../queries/index.js';
+import * as a from './stats-schemas.js';
+
+/**
+ * The analytics routes: every one is under /v1/sites/:siteId, so the route table's site scope (the
+ * tenant wall) resolves the site within the caller's agency before any query runs; every role,
+ * viewers included, may read. Query parameters: docs/metrics.md and the OpenAPI document.
+ */
+const tags = ['stats'];
+const site = '/v1/sites/:siteId';
+
+export function registerStatsRoutes(t: RouteTable, d: ApiDeps): void {
+  const deps: q.StatsDeps = {
+    pool: d.pool,
+    observe: (endpoint, seconds) => d.metrics.queryDuration.observe({ endpoint, source: 'events' }, seconds),
+  };
+
+  // ---- the seed's five sample queries
+  t.define(
+    {
+      method: 'get',
+      path: `${site}/stats/events`,
+      summary: 'Recent events, newest first (paged by cursor)',
+      tags,
+      request: { query: q.pagedQuery },
+      responses: { 200: { description: 'A page of events', schema: a.eventPageSchema } },
+    },
+    ({ site, query }) => q.recentEvents(deps, site, query),
+  );
+  t.define(
+    {
+      method: 'get',
+      path: `${site}/stats/business-visitors`,
+      summary: 'Business visitors by company (visitor_type business, company known)',
+      tags,
+      request: { query: q.pagedQuery },
+      responses: { 200: { description: 'Companies by events', schema: a.businessVisitorPageSchema } },
+    },
+    ({ site, query }) => q.businessVisitors(deps, site, query),
+  );
+  t.define(
+    {
+      method: 'get',
+      path: `${site}/stats/sessions-by-day`,
+      summary: 'Sessions, users, events and average time on page per day of the site timezone',
+      tags,
+      request: { query: q.statsQuery },
+      responses: { 200: { description: 'Days, newest first', schema: a.sessionsByDaySchema } },
+    },
+    ({ site, query }) => q.sessionsByDay(deps, site, query),
+  );
+  t.define(
+    {
+      method: 'get',
+      path: `${site}/stats/top-referrers`,
+      summary: 'Referring domains by sessions',
+      tags,
+      request: { query: q.pagedQuery },
+      responses: { 200: { description: 'Referrers', schema: a.referrerPageSchema } },
+    },
+    ({ site, query }) => q.topReferrers(deps, site, query),
+  );
+  t.define(
+    {
+      method: 'get',
+      path: `${site}/stats/utm-campaigns`,
+      summary: 'UTM campaign performance (source, medium, campaign)',
+      tags,
+      request: { query: q.pagedQuery },
+      responses: { 200: { description: 'Campaigns by sessions', schema: a.campaignPageSchema } },
+    },
+    ({ site, query }) => q.utmCampaigns(deps, site, query),
+  );
+
+  // ---- dashboard questions
+  t.define(
+    {
+      method: 'get',
+      path: `${site}/stats/overview`,
+      summary: 'Visitors, sessions, page views, bounce rate and session duration, with the previous period',
+      tags,
+      request: { query: q.statsQuery },
+      responses: {
+        200: { description: 'Totals of the range and of the period before it', schema: a.overviewSchema },
+      },
+    },
+    ({ site, query }) => q.overview(deps, site, query),
+  );
+  t.define(
+    {
+      method: 'get',
+      path: `${site}/stats/timeseries`,
+      summary: 'Visitors, sessions, page views and events per hour, day, week or month of the timezone',
+      tags,
+      request: { query: q.timeseriesQuery },
+      responses: { 200: { description: 'Every bucket of the range', schema: a.timeseriesSchema } },
+    },
+    ({ site, query }) => q.timeseries(deps, site, query),
+  );
+  t.define(
+    {
+      method: 'get',
+      path: `${site}/stats/breakdown/:dimension`,
+      summary:
+        'Top values of a dimension (pages, entry/exit pages, referrers, channels, UTM, geo, devices, companies, events...)',
+      tags,
+      request: {
+        params: z.object({ siteId: siteIdParam, dimension: q.dimensionParam }),
+        query: q.breakdownQuery,
+      },
+      responses: { 200: { description: 'Rows of the dimension', schema: a.breakdownSchema } },
+    },
+    ({ site, params, query }) => q.breakdown(deps, site, params.dimension, query),
+  );
+  t.define(
+    {
+      method: 'get',
+      path: `${site}/stats/realtime`,
+      summary: 'Visitors in the last 5 and 30 minutes',
+      tags,
+      request: { query: q.realtimeQuery },
+      responses: { 200: { description: 'Current activity', schema: a.realtimeSchema } },
+    },
+    ({ site, query }) => q.realtime(deps, site, query),
+  );
+  t.define(
+    {
+      method: 'get',
+      path: `${site}/sessions`,
+      summary: 'Sessions of the range, newest first (paged by cursor)',
+      tags,
+      request: { query: q.pagedQuery },
+      responses: { 200: { description: 'A page of sessions', schema: a.sessionPageSchema } },
+    },
+    ({ site, query }) => q.sessions(deps, site, query),
+  );
+  t.define(
+    {
+      method: 'get',
+      path: `${site}/sessions/:sessionId`,
+      summary: "One session's events in order",
+      tags,
+      request: {
+        params: z.object({ siteId: siteIdParam, sessionId: q.sessionIdParam }),
+        query: q.sessionEventsQuery,
+      },
+      responses: { 200: { description: 'The events of the session', schema: a.sessionEventsSchema } },
+    },
+    async ({ site, params, query }) => {
+      const r = await q.sessionEvents(deps, site, params.sessionId, query.limit);
+      if (!r) throw new NotFoundError('session');
+      return r;
+    },
+  );
+  t.define(
+    {
+      method: 'get',
+      path: `${site}/companies`,
+      summary: 'Companies that visited in the range (the B2B view)',
+      tags,
+      request: { query: q.companiesQuery },
+      responses: { 200: { description: 'A page of companies', schema: a.companyPageSchema } },
+    },
+    ({ site, query }) => q.companies(deps, site, query),
+  );
+  t.define(
+    {
+      method: 'get',
+      path: `${site}/companies/:domain`,
+      summary: "One company's visits over time (by its domain)",
+      tags,
+      request: {
+        params: z.object({ siteId: siteIdParam, domain: q.companyDomainParam }),
+        query: q.companyQuery,
+      },
+      responses: {
+        200: { description: 'The company, its totals and its time series', schema: a.companyDetailSchema },
+      },
+    },
+    async ({ site, params, query }) => {
+      const r = await q.company(deps, site, params.domain, query);
+      if (!r) throw new NotFoundError('company');
+      return r;
+    },
+  );
+
+  // ---- CSV export
+  t.define(
+    {
+      method: 'get',
+      path: `${site}/export/:what`,
+      summary: 'CSV export (streamed) of a breakdown dimension, or `events` for raw events',
+      tags,
+      request: { params: z.object({ siteId: siteIdParam, what: q.exportParam }), query: q.exportQuery },
+      responses: {
+        200: { description: 'CSV, header line first', schema: z.string(), contentType: 'text/csv' },
+      },
+    },
+    async ({ site, params, query, res }) => {
+      const st = q.exportStatement(site, params.what as q.DimensionName | 'events', query);
+      const chunks = q.csvChunks(d.pool, st);
+      // The first chunk (the header) comes after DECLARE: a bad range or timezone is still a JSON 4xx.
+      let first: IteratorResult<string>;
+      try {
+        first = await chunks.next();
+      } catch (err) {
+        throw q.inputErrorOf(err);
+      }
+      const started = performance.now();
+      res.status(200);
+      res.setHeader('content-type', 'text/csv; charset=utf-8');
+      res.setHeader(
+        'content-disposition',
+        `attachment; filename="${st.filename.replace(/[^A-Za-z0-9_.-]/g, '_')}"`,
+      );
+      let closed = false;
+      res.on('close', () => (closed = true));
+      try {
+        if (!first.done) res.write(first.value);
+        for await (const chunk of chunks) {
+          if (closed) break; // the client went away: leaving the loop rolls the cursor back
+          if (!res.write(chunk)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+        }
+        res.end();
+      } catch (err) {
+        d.logger.error({ err }, 'CSV export failed mid-stream');
+        res.destroy(err as Error);
+      } finally {
+        deps.observe?.(`export_${params.what}`, (performance.now() - started) / 1000);
+      }
+      return undefined;
+    },
+  );
+}

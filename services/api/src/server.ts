@@ -1,0 +1,143 @@
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { createServer, type Server } from 'node:http';
+import type { Config } from '@beacon/config';
+import { createPool, type Pool } from '@beacon/db';
+import { createLogger, createRegistry, type Logger } from '@beacon/observability';
+import { createRedis, type Redis } from '@beacon/queue';
+import type { Registry } from 'prom-client';
+import { ApiKeyVerifier } from './auth/api-keys.js';
+import { LoginLimiter } from './auth/login-limiter.js';
+import { AccessTokens } from './auth/tokens.js';
+import { createApp, type ApiApp } from './app.js';
+import type { ApiDeps } from './deps.js';
+import { createApiMetrics } from './metrics.js';
+import * as authSql from './sql/auth.js';
+
+export class ApiConfigError extends Error {
+  override readonly name = 'ApiConfigError';
+}
+
+export interface ApiOverrides {
+  pool?: Pool;
+  logger?: Logger;
+  registry?: Registry;
+  /** null: no Redis (login limits in process memory). Default: a connection to config.core.redisUrl. */
+  redis?: Redis | null;
+  /** Listen port (default config.api.port; tests pass 0). */
+  port?: number;
+  host?: string;
+}
+
+export interface ApiHandle {
+  port: number;
+  app: ApiApp;
+  deps: ApiDeps;
+  /** Stops accepting, lets requests in flight finish (bounded), then closes the pool and Redis it owns. */
+  close(): Promise<void>;
+}
+
+/** The JWT secret from config; in development a random one (with a warning); in production required. */
+export function resolveJwtSecret(config: Config, logger: Logger): string {
+  if (config.api.jwtSecret) return config.api.jwtSecret;
+  if (config.api.nodeEnv === 'production')
+    throw new ApiConfigError('API_JWT_SECRET is required when NODE_ENV=production (32+ random characters)');
+  logger.warn(
+    'API_JWT_SECRET is not set: using a random secret for this process only; dashboard logins end when it restarts and do not work across replicas',
+  );
+  return randomBytes(48).toString('base64url');
+}
+
+/** Builds the API's collaborators from config, with overrides for tests. */
+export function buildDeps(
+  config: Config,
+  o: ApiOverrides = {},
+): ApiDeps & { owned: { pool: boolean; redis: boolean } } {
+  const logger = o.logger ?? createLogger('api', config.core.logLevel);
+  // First: a missing production secret must stop the start before anything is opened.
+  const jwtSecret = resolveJwtSecret(config, logger);
+  const registry = o.registry ?? createRegistry('api');
+  const pool =
+    o.pool ??
+    createPool({
+      databaseUrl: config.core.databaseUrl,
+      applicationName: 'beacon-api',
+      max: config.core.databasePoolMax,
+      statementTimeoutMs: config.core.databaseStatementTimeoutMs,
+      logger,
+    });
+  const redis = o.redis === undefined ? createRedis(config.core.redisUrl, 'producer') : o.redis;
+  redis?.on('error', (err) => logger.debug({ err }, 'redis error (login limits fall back to memory)'));
+  let accepting = true;
+  const deps: ApiDeps & { owned: { pool: boolean; redis: boolean }; stop(): void } = {
+    config,
+    pool,
+    logger,
+    registry,
+    metrics: createApiMetrics(registry),
+    redis,
+    tokens: new AccessTokens(jwtSecret, config.api.accessTokenTtlS),
+    apiKeys: new ApiKeyVerifier(pool, config.api.apiKeyCacheTtlS * 1000),
+    loginLimiter: new LoginLimiter({
+      redis,
+      keyPrefix: config.core.queuePrefix,
+      maxPerIp: config.api.loginMaxFailuresPerIp,
+      maxPerAccount: config.api.loginMaxFailuresPerAccount,
+      windowS: config.api.loginWindowS,
+    }),
+    accepting: () => accepting,
+    owned: { pool: !o.pool, redis: o.redis === undefined },
+    stop: () => {
+      accepting = false;
+    },
+  };
+  return deps;
+}
+
+// Requests still running this long after SIGTERM are cut: shorter than a container's usual 30 s grace.
+const DRAIN_MS = 10_000;
+
+/** Starts the API: express app on its port, with /metrics /healthz /readyz /openapi.json. */
+export async function startApi(config: Config, overrides: ApiOverrides = {}): Promise<ApiHandle> {
+  const deps = buildDeps(config, overrides) as ReturnType<typeof buildDeps> & { stop(): void };
+  const app = createApp(deps);
+  const server: Server = createServer(app.app);
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(overrides.port ?? config.api.port, overrides.host ?? config.api.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  // Hourly, forget login sessions that ended over 30 days ago (unref: never keeps the process alive).
+  const purge = setInterval(() => {
+    deps.pool.query(authSql.purgeEndedSessions, [30]).then(
+      (r) => r.rowCount && deps.logger.info({ purged: r.rowCount }, 'ended login sessions purged'),
+      (err: Error) => deps.logger.warn({ err }, 'login session purge failed'),
+    );
+  }, 3_600_000);
+  purge.unref();
+  deps.logger.info({ port }, 'api listening');
+  let closing: Promise<void> | undefined;
+  return {
+    port,
+    app,
+    deps,
+    close() {
+      closing ??= (async () => {
+        deps.stop();
+        clearInterval(purge);
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        const timer = setTimeout(() => server.closeAllConnections(), DRAIN_MS);
+        await closed;
+        clearTimeout(timer);
+        if (deps.owned.pool) await deps.pool.end().catch(() => undefined);
+        if (deps.owned.redis && deps.redis) deps.redis.disconnect();
+      })();
+      return closing;
+    },
+  };
+}

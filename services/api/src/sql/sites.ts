@@ -1,0 +1,42 @@
+/**
+ * Statements on sites. Every one takes the caller's agency id and filters on it: the tenant wall is in
+ * the SQL itself, not left to the handler.
+ */
+
+const SITE_COLUMNS = `id, agency_id, name, domain, script_id, config, status, created_at, updated_at`;
+
+/** $1 agency id, $2 site uuid. Out: the site (0 or 1 row). */
+export const findSiteById = `SELECT ${SITE_COLUMNS} FROM sites WHERE agency_id = $1 AND id = $2`;
+
+/** $1 agency id, $2 script_id. Out: the site (0 or 1 row). */
+export const findSiteByScriptId = `SELECT ${SITE_COLUMNS} FROM sites WHERE agency_id = $1 AND script_id = $2`;
+
+/**
+ * $1 agency id, $2 statuses (text[]), $3 cursor name (or null), $4 cursor id (or null), $5 limit.
+ * Out: sites ordered by (lower(name), id), keyset-paged.
+ */
+export const listSites = `
+SELECT ${SITE_COLUMNS} FROM sites
+WHERE agency_id = $1 AND status = ANY($2::text[])
+  AND ($3::text IS NULL OR (lower(name), id) > ($3::text, $4::uuid))
+ORDER BY lower(name), id
+LIMIT $5`;
+
+/** $1 agency id, $2 name, $3 domain, $4 script_id, $5 config (jsonb), $6 status. Out: the site. */
+export const insertSite = `
+INSERT INTO sites (agency_id, name, domain, script_id, config, status)
+VALUES ($1, $2, $3, $4, $5::jsonb, $6)
+RETURNING ${SITE_COLUMNS}`;
+
+/**
+ * $1 agency id, $2 site uuid, $3 name|null, $4 domain|null, $5 config patch (jsonb, merged at the top
+ * level; a null value removes the key)|null, $6 status|null. Out: the site (0 rows = not in the agency).
+ */
+export const updateSite = `
+UPDATE sites SET
+  name = COALESCE($3, name),
+  domain = COALESCE($4, domain),
+  config = CASE WHEN $5::jsonb IS NULL THEN config ELSE jsonb_strip_nulls(COALESCE(config, '{}'::jsonb) || $5::jsonb) END,
+  status = COALESCE($6, status)
+WHERE agency_id = $1 AND id = $2
+RETURNING ${SITE_COLUMNS}`;

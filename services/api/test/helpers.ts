@@ -1,0 +1,178 @@
+/**
+ * Test helpers of the API (real PostgreSQL; Redis only where a test asks for it). Shared by every
+ * services/api test file, including the analytics routes' tests.
+ */
+import { randomBytes } from 'node:crypto';
+import bcrypt from 'bcryptjs';
+import { parseConfig } from '@beacon/config';
+import type { Pool } from '@beacon/db';
+import { createLogger, createRegistry } from '@beacon/observability';
+import { createTestDatabase, uniquePrefix, type TestDatabase } from '@beacon/testkit';
+import { startApi, type ApiHandle, type ApiOverrides } from '../src/index.js';
+
+export interface TestApi {
+  db: TestDatabase;
+  api: ApiHandle;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** A fresh database and an API on an ephemeral port. `env` adds or overrides settings. */
+export async function startTestApi(
+  opts: { env?: Record<string, string>; overrides?: ApiOverrides } = {},
+): Promise<TestApi> {
+  const db = await createTestDatabase();
+  const config = parseConfig({
+    DATABASE_URL: db.url,
+    DATABASE_POOL_MAX: '5',
+    LOG_LEVEL: 'silent',
+    NODE_ENV: 'test',
+    QUEUE_PREFIX: uniquePrefix('api'),
+    API_JWT_SECRET: randomBytes(32).toString('hex'),
+    API_COOKIE_SECURE: 'false',
+    ...opts.env,
+  });
+  const api = await startApi(config, {
+    port: 0,
+    host: '127.0.0.1',
+    redis: null,
+    logger: createLogger('api', 'silent'),
+    registry: createRegistry('api', { defaultMetrics: false }),
+    ...opts.overrides,
+  });
+  return {
+    db,
+    api,
+    url: `http://127.0.0.1:${api.port}`,
+    async close() {
+      await api.close();
+      await db.drop();
+    },
+  };
+}
+
+export interface SeededAgency {
+  id: string;
+  apiKey: string;
+}
+
+/** An agency with a working API key (bcrypt cost 4: fast in tests, verified the same way). */
+export async function seedAgency(
+  pool: Pool,
+  name = `Agency ${randomBytes(3).toString('hex')}`,
+): Promise<SeededAgency> {
+  const prefix = `bk_${randomBytes(4).toString('hex')}`;
+  const apiKey = `${prefix}_${randomBytes(24)
+    .toString('base64url')
+    .replace(/[^A-Za-z0-9]/g, 'x')
+    .slice(0, 32)}`;
+  const { rows } = await pool.query<{ id: string }>(
+    `INSERT INTO agencies (name, email, api_key, api_key_prefix) VALUES ($1, $2, $3, $4) RETURNING id`,
+    [name, `${randomBytes(4).toString('hex')}@agency.test`, await bcrypt.hash(apiKey, 4), prefix],
+  );
+  return { id: rows[0]!.id, apiKey };
+}
+
+export interface SeededUser {
+  id: string;
+  email: string;
+  password: string;
+  role: 'admin' | 'user' | 'viewer';
+}
+
+export async function seedUser(
+  pool: Pool,
+  agencyId: string,
+  role: 'admin' | 'user' | 'viewer',
+  opts: { active?: boolean; password?: string } = {},
+): Promise<SeededUser> {
+  const email = `${role}-${randomBytes(4).toString('hex')}@user.test`;
+  const password = opts.password ?? `pw-${randomBytes(6).toString('hex')}`;
+  const { rows } = await pool.query<{ id: string }>(
+    `INSERT INTO dashboard_users (agency_id, email, password_hash, role, is_active) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+    [agencyId, email, await bcrypt.hash(password, 4), role, opts.active ?? true],
+  );
+  return { id: rows[0]!.id, email, password, role };
+}
+
+export interface SeededSite {
+  id: string;
+  scriptId: string;
+}
+
+export async function seedSite(
+  pool: Pool,
+  agencyId: string,
+  opts: { scriptId?: string; config?: Record<string, unknown>; status?: string; name?: string } = {},
+): Promise<SeededSite> {
+  const scriptId = opts.scriptId ?? randomBytes(6).toString('hex');
+  const { rows } = await pool.query<{ id: string }>(
+    `INSERT INTO sites (agency_id, name, domain, script_id, config, status) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+    [
+      agencyId,
+      opts.name ?? `Site ${scriptId}`,
+      `${scriptId}.example.com`,
+      scriptId,
+      JSON.stringify(opts.config ?? {}),
+      opts.status ?? 'active',
+    ],
+  );
+  return { id: rows[0]!.id, scriptId };
+}
+
+/** Logs in and returns the access token (throws on failure). */
+export async function login(url: string, email: string, password: string): Promise<string> {
+  const r = await fetch(`${url}/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password }),
+  });
+  if (r.status !== 200) throw new Error(`login failed: ${r.status} ${await r.text()}`);
+  return ((await r.json()) as { access_token: string }).access_token;
+}
+
+/** fetch with a bearer token and JSON body; answers status, parsed body (or text) and headers. */
+export async function call(
+  url: string,
+  method: string,
+  path: string,
+  opts: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
+  // The body is whatever JSON the route answered; tests assert on its shape.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+): Promise<{ status: number; body: any; headers: Headers }> {
+  const headers: Record<string, string> = { ...opts.headers };
+  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+  if (opts.body !== undefined) headers['content-type'] ??= 'application/json';
+  const r = await fetch(`${url}${path}`, {
+    method,
+    headers,
+    body:
+      opts.body === undefined
+        ? undefined
+        : typeof opts.body === 'string'
+          ? opts.body
+          : JSON.stringify(opts.body),
+  });
+  const text = await r.text();
+  let body: unknown = text;
+  if ((r.headers.get('content-type') ?? '').includes('json') && text) body = JSON.parse(text);
+  return { status: r.status, body, headers: r.headers };
+}
+
+/**
+ * One agency with a user of each role, a site, and a second agency (with its own site and admin) to
+ * probe the tenant wall. The common fixture of route tests.
+ */
+export async function seedTwoAgencies(pool: Pool) {
+  const a = await seedAgency(pool, 'Agency A');
+  const b = await seedAgency(pool, 'Agency B');
+  const [admin, user, viewer, adminB] = await Promise.all([
+    seedUser(pool, a.id, 'admin'),
+    seedUser(pool, a.id, 'user'),
+    seedUser(pool, a.id, 'viewer'),
+    seedUser(pool, b.id, 'admin'),
+  ]);
+  const siteA = await seedSite(pool, a.id);
+  const siteB = await seedSite(pool, b.id);
+  return { a, b, admin, user, viewer, adminB, siteA, siteB };
+}
