@@ -3,7 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import type pg from 'pg';
 import copyStreams from 'pg-copy-streams';
-import { deadLetterSql } from '@beacon/db';
+import { applyWriterRollups, deadLetterSql, forgetRollupCoverage } from '@beacon/db';
 import { encodeCopyText } from './copy-text.js';
 import { isPoisonError, pgErrorText } from './errors.js';
 import * as sql from './sql/batch.js';
@@ -44,6 +44,13 @@ export interface StoreResult {
   transactions: number;
   /** Transactions rolled back while looking for poison rows. */
   splits: number;
+  /** Rollup rows added to or merged into (0 with rollups off). */
+  rollupRows: number;
+}
+
+export interface StoreOptions {
+  /** Add the inserted rows to the rollups in the same transaction (default true; docs/rollups.md). */
+  rollups?: boolean;
 }
 
 const prepared = new WeakSet<pg.PoolClient>();
@@ -56,7 +63,12 @@ const prepared = new WeakSet<pg.PoolClient>();
  * timeout) is thrown unchanged: the caller keeps the jobs and retries the whole batch, which is safe
  * because every statement is idempotent against rows already stored.
  */
-export async function storeBatch(pool: pg.Pool, rows: readonly Row[], companies: readonly Company[]): Promise<StoreResult> {
+export async function storeBatch(
+  pool: pg.Pool,
+  rows: readonly Row[],
+  companies: readonly Company[],
+  options: StoreOptions = {},
+): Promise<StoreResult> {
   const result: StoreResult = {
     rows: 0,
     inserted: 0,
@@ -68,17 +80,24 @@ export async function storeBatch(pool: pg.Pool, rows: readonly Row[], companies:
     companiesChanged: 0,
     transactions: 0,
     splits: 0,
+    rollupRows: 0,
   };
   const unique = prepareRows(rows);
   result.rows = unique.length;
-  await storePart(pool, unique, dedupeCompanies(companies), result);
+  await storePart(pool, unique, dedupeCompanies(companies), result, options.rollups ?? true);
   if (result.dead.length > 0) await recordDead(pool, unique, result.dead);
   return result;
 }
 
-async function storePart(pool: pg.Pool, rows: Row[], companies: Company[], result: StoreResult): Promise<void> {
+async function storePart(
+  pool: pg.Pool,
+  rows: Row[],
+  companies: Company[],
+  result: StoreResult,
+  rollups: boolean,
+): Promise<void> {
   try {
-    await writeTransaction(pool, rows, companies, result);
+    await writeTransaction(pool, rows, companies, result, rollups);
     result.transactions++;
   } catch (err) {
     if (!isPoisonError(err)) throw err;
@@ -88,17 +107,23 @@ async function storePart(pool: pg.Pool, rows: Row[], companies: Company[], resul
       const row = rows[0];
       if (row) result.dead.push({ id: deadId(row), siteId: siteIdOf(row), error: pgErrorText(err), sqlstate: (err as { code: string }).code });
       // Companies travel with the first part; store them on their own if that part was one bad row.
-      if (companies.length > 0) await storePart(pool, [], companies, result);
+      if (companies.length > 0) await storePart(pool, [], companies, result, rollups);
       return;
     }
     result.splits++;
     const mid = rows.length >> 1;
-    await storePart(pool, rows.slice(0, mid), companies, result);
-    await storePart(pool, rows.slice(mid), [], result);
+    await storePart(pool, rows.slice(0, mid), companies, result, rollups);
+    await storePart(pool, rows.slice(mid), [], result, rollups);
   }
 }
 
-async function writeTransaction(pool: pg.Pool, rows: Row[], companies: Company[], result: StoreResult): Promise<void> {
+async function writeTransaction(
+  pool: pg.Pool,
+  rows: Row[],
+  companies: Company[],
+  result: StoreResult,
+  rollups: boolean,
+): Promise<void> {
   const client = await pool.connect();
   let broken: Error | undefined;
   try {
@@ -108,12 +133,20 @@ async function writeTransaction(pool: pg.Pool, rows: Row[], companies: Company[]
     }
     await client.query('BEGIN');
     let inserted = 0;
+    let rollupRows = 0;
     let sessions = { upserted: 0, conflict_events: 0, unknown_site_events: 0 };
     if (rows.length > 0) {
       const copy = client.query(copyStreams.from(sql.copyStaging));
       await pipeline(Readable.from([encodeCopyText(rows)]), copy);
       inserted = (await client.query(sql.insertEvents)).rowCount ?? 0;
       if (inserted > 0) sessions = (await client.query(sql.upsertSessions)).rows[0];
+      // Rollups (docs/rollups.md): from the rows just inserted, in this transaction.
+      if (inserted > 0 && rollups) {
+        const r = await applyWriterRollups(client);
+        rollupRows = r.sessions + r.names;
+      } else if (inserted > 0) {
+        await forgetRollupCoverage(client, sitesOf(rows));
+      }
     }
     let companiesChanged = 0;
     if (companies.length > 0) {
@@ -136,6 +169,7 @@ async function writeTransaction(pool: pg.Pool, rows: Row[], companies: Company[]
     result.sessionConflicts += sessions.conflict_events;
     result.unknownSiteEvents += sessions.unknown_site_events;
     result.companiesChanged += companiesChanged;
+    result.rollupRows += rollupRows;
   } catch (err) {
     try {
       await client.query('ROLLBACK');
@@ -197,6 +231,10 @@ function deadId(row: Row): string {
   if (typeof row.id === 'string' && UUID.test(row.id)) return row.id.toLowerCase();
   const h = createHash('sha256').update(safeJson(row)).digest('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+function sitesOf(rows: readonly Row[]): string[] {
+  return [...new Set(rows.map(siteIdOf).filter((s): s is string => s !== null))];
 }
 
 function siteIdOf(row: Row): string | null {

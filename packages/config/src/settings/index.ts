@@ -4,9 +4,10 @@ import { core } from './core.js';
 import { enricher } from './enricher.js';
 import { storage } from './storage.js';
 import { writer } from './writer.js';
+import { rollups } from './rollups.js';
 
 /** Every setting of Beacon, by group. The order here is the order of .env.example. */
-export const settings = { core, storage, collector, enricher, writer, api } as const;
+export const settings = { core, storage, collector, enricher, writer, api, rollups } as const;
 
 /** Titles of the groups in .env.example. */
 export const groupTitles: Record<keyof typeof settings, string> = {
@@ -16,4 +17,5 @@ export const groupTitles: Record<keyof typeof settings, string> = {
   enricher: 'Enricher (raw hits -> events)',
   writer: 'Writer (events -> PostgreSQL)',
   api: 'Query API and dashboard',
+  rollups: 'Rollups (aggregates kept indefinitely)',
 };
