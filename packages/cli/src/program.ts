@@ -9,6 +9,7 @@ import { registerMigrate, runMigrate } from './commands/migrate.js';
 import { registerSite } from './commands/site.js';
 import { registerStorage } from './commands/storage.js';
 import { registerUser } from './commands/user.js';
+import { registerRollups } from './commands/rollups.js';
 
 /** Builds the `beacon` program. Each command group registers itself from its own module. */
 export function buildProgram(): { program: Command; context: () => CliContext } {
@@ -26,6 +27,7 @@ export function buildProgram(): { program: Command; context: () => CliContext } 
   registerUser(program, context);
   registerStorage(program, context);
   registerDeadLetters(program, context);
+  registerRollups(program, context);
   registerConfig(program);
   program
     .command('start')

@@ -193,3 +193,10 @@ SELECT
   + (SELECT count(*) FROM (SELECT * FROM rollup_names WHERE site_id = $1 EXCEPT ALL SELECT * FROM beacon_verify_names) b) AS missing,
   (SELECT count(*) FROM (SELECT * FROM beacon_verify_sessions EXCEPT ALL SELECT * FROM rollup_sessions WHERE site_id = $1) c)
   + (SELECT count(*) FROM (SELECT * FROM beacon_verify_names EXCEPT ALL SELECT * FROM rollup_names WHERE site_id = $1) d) AS extra`;
+
+/** $1 site (script_id). Out: known (boolean): a site row or stored events use that id. */
+export const siteKnown = `
+SELECT EXISTS (SELECT 1 FROM sites WHERE script_id = $1) OR EXISTS (SELECT 1 FROM events WHERE site_id = $1) AS known`;
+
+/** No parameters. Out: script_id of every site, in order. */
+export const allSites = `SELECT script_id FROM sites ORDER BY script_id`;
