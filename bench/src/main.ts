@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { apiBench } from './benchmarks/api.js';
 import { copyBench } from './benchmarks/copy.js';
+import { rollupsBench } from './benchmarks/rollups.js';
 
 /**
  * `pnpm bench [name ...]`: runs the named benchmarks (all when none is named). Each prints its figures
@@ -9,6 +10,7 @@ import { copyBench } from './benchmarks/copy.js';
 const benchmarks: Record<string, () => Promise<void>> = {
   copy: copyBench,
   api: apiBench,
+  rollups: rollupsBench,
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -131,12 +131,10 @@ WITH raw AS MATERIALIZED (
 SELECT (SELECT count(*) FROM s)::int AS sessions, (SELECT count(*) FROM n)::int AS names`;
 
 /**
- * The writer's source: the rows of its staging table that the batch's INSERT actually stored
- * (services/writer/src/sql/batch.ts keeps their ids in beacon_writer_inserted).
+ * The writer's source: the rows its batch's INSERT actually stored, as RETURNING put them in
+ * beacon_writer_inserted (services/writer/src/sql/batch.ts; that table holds every column used here).
  */
-export const writerSource = `
-SELECT st.* FROM beacon_writer_staging st
-JOIN beacon_writer_inserted i ON i.id = st.id AND i.server_timestamp = st.server_timestamp`;
+export const writerSource = `SELECT * FROM beacon_writer_inserted`;
 
 /** $1 site ids (text[]). Rollups off: those sites are no longer known to be complete. Out: rowCount. */
 export const forgetCoverage = `DELETE FROM rollup_coverage WHERE site_id = ANY($1::text[])`;

@@ -36,7 +36,20 @@ CREATE TEMP TABLE IF NOT EXISTS beacon_writer_inserted (
   time_on_page     INTEGER,
   utm_source       VARCHAR(255),
   country          VARCHAR(2),
-  device_type      VARCHAR(20)
+  device_type      VARCHAR(20),
+  -- For the rollups (packages/db/src/sql/rollups.ts writerSource).
+  page_path        TEXT,
+  visitor_type     VARCHAR(20),
+  browser          VARCHAR(50),
+  os               VARCHAR(50),
+  referrer_domain  VARCHAR(255),
+  referrer_class   VARCHAR(20),
+  channel          VARCHAR(30),
+  utm_medium       VARCHAR(255),
+  utm_campaign     VARCHAR(255),
+  company_name     VARCHAR(255),
+  company_domain   VARCHAR(255),
+  company_industry VARCHAR(100)
 ) ON COMMIT DELETE ROWS;`;
 
 /** COPY target. Input: COPY text lines in EVENT_COLUMNS order. */
@@ -54,7 +67,9 @@ WITH ins AS (
   SELECT ${cols} FROM beacon_writer_staging
   ON CONFLICT (id, server_timestamp) DO NOTHING
   RETURNING id, site_id, session_id, client_id, server_timestamp, event_name, page_url, time_on_page,
-            utm_source, country, device_type
+            utm_source, country, device_type,
+            page_path, visitor_type, browser, os, referrer_domain, referrer_class, channel, utm_medium,
+            utm_campaign, company_name, company_domain, company_industry
 )
 INSERT INTO beacon_writer_inserted SELECT * FROM ins`;
 
