@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
-import { rebuildRollups } from '@beacon/db';
+import { rebuildRollups, type Pool } from '@beacon/db';
 import { REDIS_URL, uniquePrefix } from '@beacon/testkit';
 import { median, percentile, report, type Figure } from '../report.js';
 import { psql } from '../psql.js';
@@ -170,6 +170,84 @@ export async function writerRun(rows: number, rollups: boolean): Promise<number>
   }
 }
 
+/**
+ * Unique visitors over 7/30/90 days of one site, three ways (the measurement behind docs/rollups.md):
+ * exact from rollup_sessions (what Beacon does), exact from a per-day visitor table keyed by
+ * (day, visitor hash), and the `hll` extension (one sketch per day, hll_union_agg). Size, median
+ * time of 10 runs, and the sketch's error. Skipped when the extension is not installed.
+ */
+async function hllMeasure(pool: Pool, site: string, tz: string): Promise<Record<string, unknown> | null> {
+  const available = await pool.query(`SELECT 1 FROM pg_available_extensions WHERE name = 'hll'`);
+  if (available.rowCount === 0) return null;
+  await pool.query('CREATE EXTENSION IF NOT EXISTS hll');
+  const timed = async (text: string, values: unknown[]) => {
+    const ms: number[] = [];
+    let value: unknown;
+    for (let i = 0; i < 11; i++) {
+      const t0 = performance.now();
+      value = (await pool.query(text, values)).rows[0].n;
+      if (i > 0) ms.push(performance.now() - t0);
+    }
+    return { ms: Math.round(median(ms) * 100) / 100, value: Number(value) };
+  };
+  const build = async (text: string) => {
+    const t0 = performance.now();
+    await pool.query(text, [site, tz]);
+    return Math.round(performance.now() - t0);
+  };
+  const day = `(r.hour AT TIME ZONE $2)::date`;
+  const out: Record<string, unknown> = {
+    build_ms_exact_days: await build(`
+      CREATE TABLE bench_exact_days AS
+      SELECT DISTINCT ${day} AS day, r.visitor_key FROM rollup_sessions r WHERE r.site_id = $1 AND r.visitor_key <> 0`),
+    build_ms_hll_days: await build(`
+      CREATE TABLE bench_hll_days AS
+      SELECT ${day} AS day, hll_add_agg(hll_hash_bigint(r.visitor_key)) AS visitors
+      FROM rollup_sessions r WHERE r.site_id = $1 AND r.visitor_key <> 0 GROUP BY 1`),
+  };
+  await pool.query('CREATE INDEX ON bench_exact_days (day, visitor_key)');
+  await pool.query('CREATE INDEX ON bench_hll_days (day)');
+  await pool.query('VACUUM ANALYZE bench_exact_days');
+  await pool.query('VACUUM ANALYZE bench_hll_days');
+  const size = async (t: string) =>
+    Number((await pool.query(`SELECT pg_total_relation_size($1::regclass) AS n`, [t])).rows[0].n);
+  out.bytes_exact_days = await size('bench_exact_days');
+  out.bytes_hll_days = await size('bench_hll_days');
+  out.rows_exact_days = Number((await pool.query('SELECT count(*) AS n FROM bench_exact_days')).rows[0].n);
+  out.rows_hll_days = Number((await pool.query('SELECT count(*) AS n FROM bench_hll_days')).rows[0].n);
+  const today = Date.parse(`${new Date().toISOString().slice(0, 10)}T00:00:00Z`);
+  const ranges: Record<string, unknown> = {};
+  for (const days of [7, 30, 90, 395]) {
+    const from = dayOf(today - (days - 1) * 86_400_000);
+    const to = dayOf(today + 86_400_000);
+    const rollup = await timed(
+      `SELECT count(DISTINCT r.visitor_key) FILTER (WHERE r.visitor_key <> 0) AS n FROM rollup_sessions r
+       WHERE r.site_id = $1 AND r.hour >= ($2::timestamp AT TIME ZONE $4) AND r.hour < ($3::timestamp AT TIME ZONE $4)`,
+      [site, from, to, tz],
+    );
+    const exact = await timed(
+      `SELECT count(DISTINCT visitor_key) AS n FROM bench_exact_days WHERE day >= $1::date AND day < $2::date`,
+      [from, to],
+    );
+    const hll = await timed(
+      `SELECT round(hll_cardinality(hll_union_agg(visitors))) AS n FROM bench_hll_days WHERE day >= $1::date AND day < $2::date`,
+      [from, to],
+    );
+    ranges[`${days}d`] = {
+      visitors: exact.value,
+      rollup_sessions_ms: rollup.ms,
+      exact_days_ms: exact.ms,
+      hll_ms: hll.ms,
+      hll_estimate: hll.value,
+      hll_error_pct: Math.round(((hll.value - exact.value) / exact.value) * 10000) / 100,
+      same_exact: rollup.value === exact.value,
+    };
+  }
+  out.ranges = ranges;
+  await pool.query('DROP TABLE bench_exact_days, bench_hll_days');
+  return out;
+}
+
 export async function rollupsBench(): Promise<void> {
   const rows = Number(process.env.BENCH_ROWS ?? 3_000_000);
   const runs = Number(process.env.BENCH_RUNS ?? 10);
@@ -262,11 +340,11 @@ export async function rollupsBench(): Promise<void> {
 
     const today = Date.parse(`${new Date().toISOString().slice(0, 10)}T00:00:00Z`);
     const endpoints: Record<string, string> = {
-      overview: 'overview?',
-      timeseries: 'timeseries?interval=day&',
-      top_pages: 'breakdown/pages?limit=10&',
-      referrers: 'breakdown/referrers?limit=10&',
-      utm: 'breakdown/utm_campaigns?limit=10&',
+      overview: 'stats/overview?',
+      timeseries: 'stats/timeseries?interval=day&',
+      top_pages: 'stats/breakdown/pages?limit=10&',
+      referrers: 'stats/breakdown/referrers?limit=10&',
+      utm: 'stats/breakdown/utm_campaigns?limit=10&',
       companies: 'companies?limit=10&',
     };
     const timings: Record<string, Record<string, number[]>> = {};
@@ -278,7 +356,7 @@ export async function rollupsBench(): Promise<void> {
         for (const source of ['events', 'rollup'] as const) {
           for (let i = 0; i <= runs; i++) {
             const started = performance.now();
-            const r = await fetch(`${urls[source]}/v1/sites/${siteUuid}/stats/${path}${range}`, {
+            const r = await fetch(`${urls[source]}/v1/sites/${siteUuid}/${path}${range}`, {
               headers: { authorization: `Bearer ${tokens[source]}` },
             });
             const body = await r.text();
@@ -317,6 +395,9 @@ export async function rollupsBench(): Promise<void> {
       }
     }
     extra.timings = timings;
+    const hll = await hllMeasure(db.pool, siteIds[0]!, 'Europe/Berlin');
+    extra.unique_visitors = hll ?? 'hll extension not installed (apt-get install postgresql-15-hll): skipped';
+    if (hll) console.log(`rollups bench: unique visitors exact vs hll: ${JSON.stringify(hll)}`);
     extra.note =
       'shared 2-core machine: absolute times are noisy. Query ratios = events p95 / rollup p95 of the same HTTP request; writer ratio = rows/s with rollups on / off. Scaled down from the issue (30M events, 12M in the biggest site).';
     await report('rollups', figures, extra);

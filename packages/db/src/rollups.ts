@@ -66,6 +66,12 @@ export async function rebuildRollups(pool: pg.Pool, opts: RebuildOptions): Promi
   if (!from) {
     const { rows } = await pool.query<{ first: Date | null }>(sql.firstEventHour, [opts.siteId]);
     from = rows[0]?.first ?? null;
+    // Rollups older than the earliest stored event mean retention has dropped events: its cutoff is
+    // not on the hour, so the earliest hour may have lost some events and keeps its rollups.
+    if (from) {
+      const older = await pool.query(sql.rollupsBefore, [opts.siteId, from]);
+      if ((older.rowCount ?? 0) > 0) from = new Date(from.getTime() + HOUR);
+    }
   }
   const to = opts.to ? ceilHour(opts.to) : new Date(floorHour(now).getTime() + 2 * HOUR);
   const report: RebuildReport = {

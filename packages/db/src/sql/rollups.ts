@@ -153,18 +153,21 @@ DELETE FROM rollup_sessions WHERE site_id = $1 AND hour >= $2::timestamptz AND h
 export const deleteNamesRange = `
 DELETE FROM rollup_names WHERE site_id = $1 AND hour >= $2::timestamptz AND hour < $3::timestamptz`;
 
+/** $1 site, $2 instant. Out: one row when the site has rollup rows of hours before $2. */
+export const rollupsBefore = `SELECT 1 FROM rollup_sessions WHERE site_id = $1 AND hour < $2::timestamptz LIMIT 1`;
+
 /** $1 site. Out: first (timestamptz or null): the hour of the site's earliest stored event. */
 export const firstEventHour = `
 SELECT date_trunc('hour', min(server_timestamp), 'UTC') AS first FROM events WHERE site_id = $1`;
 
 /**
- * $1 site, $2 from, $3 to: the hours [from, to) were just rebuilt. Coverage widens to `from` when
- * the rebuilt hours reach the covered ones (or the site had no coverage and the rebuild ran up to the
- * present: the writer covers what follows). Out: rowCount.
+ * $1 site, $2 from, $3 to: the hours [from, to) were just rebuilt, up to the present (the caller
+ * checks; the writer covers what follows). Coverage widens to `from` when the rebuilt hours reach the
+ * covered ones, or starts at `from` when the site had none. Out: rowCount.
  */
 export const widenCoverage = `
 INSERT INTO rollup_coverage AS c (site_id, since)
-SELECT $1, $2::timestamptz WHERE $3::timestamptz >= date_trunc('hour', now(), 'UTC')
+VALUES ($1, $2::timestamptz)
 ON CONFLICT (site_id) DO UPDATE SET since = LEAST(c.since, EXCLUDED.since), updated_at = now()
   WHERE c.since <= $3::timestamptz`;
 
