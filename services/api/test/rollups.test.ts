@@ -131,8 +131,10 @@ async function both<T>(fn: (deps: q.StatsDeps) => Promise<T>) {
   return { rolled, raw, sources: [...new Set(seen)] };
 }
 
-const parse = <S extends { parse: (v: unknown) => unknown }>(schema: S, v: Record<string, string>) =>
-  schema.parse(v) as ReturnType<S['parse']>;
+const parse = <S extends { parse: (v: unknown) => unknown }>(
+  schema: S,
+  v: Record<string, string | string[]>,
+) => schema.parse(v) as ReturnType<S['parse']>;
 
 const RANGES: Record<string, string>[] = [
   { from: '2026-03-29', to: '2026-03-29' }, // the DST day (23 hours)
@@ -206,11 +208,62 @@ describe('same numbers from rollups as from events', () => {
   });
 });
 
+/** Filters on session-level columns, which rollup_sessions keeps: answered from rollups too. */
+const FILTERS: Record<string, string | string[]>[] = [
+  { country: 'DE' },
+  { utm_source: 'newsletter', device_type: ['mobile', 'desktop'] },
+  { visitor_type: 'business' },
+  { visitor_type: ['human', '(none)'], referrer_domain: '(none)' },
+  { company_name: 'Acme', channel: ['organic_search', 'direct'] },
+];
+
+describe('same numbers with filters on session-level columns', () => {
+  test.each(FILTERS)('%o', async (filter) => {
+    const range = { from: '2026-02-01', to: '2026-03-02' };
+    const checks: [string, (d: q.StatsDeps) => Promise<unknown>][] = [
+      ['overview', (d) => q.overview(d, berlin, parse(q.statsQuery, { ...range, ...filter }))],
+      [
+        'timeseries',
+        (d) => q.timeseries(d, berlin, parse(q.timeseriesQuery, { ...range, ...filter, interval: 'week' })),
+      ],
+      ['companies', (d) => q.companies(d, berlin, parse(q.companiesQuery, { ...range, ...filter }))],
+      ...(
+        ['referrers', 'utm_sources', 'countries', 'visitor_types', 'entry_pages', 'exit_pages'] as const
+      ).map((dim): [string, (d: q.StatsDeps) => Promise<unknown>] => [
+        dim,
+        (d) => q.breakdown(d, berlin, dim, parse(q.breakdownQuery, { ...range, ...filter })),
+      ]),
+    ];
+    for (const [name, fn] of checks) {
+      const r = await both(fn);
+      expect([name, r.sources]).toEqual([name, ['rollup']]);
+      expect([name, r.rolled]).toEqual([name, r.raw]);
+    }
+    const o = await q.overview(
+      { pool, rollups: false },
+      berlin,
+      parse(q.statsQuery, { ...range, ...filter }),
+    );
+    expect(o.current.events).toBeGreaterThan(0);
+  });
+});
+
 describe('what rollups cannot answer comes from events', () => {
-  test('a filter, a range off the hour, a :30 timezone, missing coverage', async () => {
+  test('an event-level filter, bots, pages with a filter, a range off the hour, a :30 timezone, missing coverage', async () => {
     const day = { from: '2026-02-01', to: '2026-02-28' };
-    const filtered = await both((d) => q.overview(d, berlin, parse(q.statsQuery, { ...day, country: 'DE' })));
+    const filtered = await both((d) =>
+      q.overview(d, berlin, parse(q.statsQuery, { ...day, page_path: '/pricing' })),
+    );
     expect(filtered.sources).toEqual(['events']);
+    const bots = await both((d) =>
+      q.overview(d, berlin, parse(q.statsQuery, { ...day, visitor_type: 'bot' })),
+    );
+    expect(bots.sources).toEqual(['events']);
+    expect(bots.raw.current.events).toBeGreaterThan(0);
+    const pages = await both((d) =>
+      q.breakdown(d, berlin, 'pages', parse(q.breakdownQuery, { ...day, country: 'DE' })),
+    );
+    expect(pages.sources).toEqual(['events']);
     const offHour = await both((d) =>
       q.overview(
         d,
@@ -247,7 +300,7 @@ describe('what rollups cannot answer comes from events', () => {
     const a = await call(t.url, 'GET', `${base}/overview?from=2026-02-01&to=2026-02-28`, { token });
     expect(a.status).toBe(200);
     expect(a.headers.get('x-beacon-source')).toBe('rollup');
-    const b = await call(t.url, 'GET', `${base}/overview?from=2026-02-01&to=2026-02-28&country=DE`, {
+    const b = await call(t.url, 'GET', `${base}/overview?from=2026-02-01&to=2026-02-28&page_path=/pricing`, {
       token,
     });
     expect(b.status).toBe(200);

@@ -12,6 +12,6 @@ export const rollups = {
     'ROLLUPS_READ',
     p.bool(),
     true,
-    'The API answers unfiltered dashboard questions from rollups where they cover the range (header X-Beacon-Source: rollup|events).',
+    'The API answers dashboard questions from rollups where they cover the range and its filters (header X-Beacon-Source: rollup|events).',
   ),
 };

@@ -2,9 +2,11 @@
  * Dashboard questions answered from rollups (tables: migrations/0050_rollups.sql). Each statement
  * returns exactly the columns, types and order of the API's raw-events statement of the same name
  * (services/api/src/queries/statements/*.ts) and the same numbers (docs/metrics.md), provided that:
- * the request has no filter, `lo`/`hi` (and `prevLo`) are whole UTC hours, the timezone's offset is a
- * whole number of hours, and the site's rollup_coverage starts at or before the range. The API checks
- * that (services/api/src/queries/rollups.ts) and answers from events otherwise.
+ * `lo`/`hi` (and `prevLo`) are whole UTC hours, the timezone's offset is a whole number of hours, the
+ * site's rollup_coverage starts at or before the range, and the filters are only on columns of
+ * rollup_sessions (ROLLUP_FILTER_KEYS; none at all for rollup_names statements) and never ask for bots.
+ * The API checks that (services/api/src/queries/rollups.ts) and answers from events otherwise.
+ * rollup_sessions is aliased `e` so that the API's filter fragment (written for events `e`) applies.
  *
  * Placeholders come from the caller's scope (`site`, `tz`, `lo`, `hi`, `prevLo`: SQL expressions holding
  * only placeholders); `column`/`only` come from ROLLUP_BREAKDOWNS (constants), `orderBy` from the API's
@@ -13,11 +15,34 @@
 
 export interface RollupScope {
   site: string;
-  tz: string;
+  readonly tz: string;
   lo: string;
   hi: string;
   readonly prevLo: string;
+  /** Conditions on alias `e` (the API's filter fragment), to follow an AND. */
+  filters: string;
 }
+
+/**
+ * Filter keys (API query parameters) whose column rollup_sessions has under the same name: every
+ * event of a rollup_sessions row has the same value, so filtering rows is filtering events.
+ */
+export const ROLLUP_FILTER_KEYS: ReadonlySet<string> = new Set([
+  'country',
+  'device_type',
+  'browser',
+  'os',
+  'visitor_type',
+  'referrer_domain',
+  'referrer_class',
+  'channel',
+  'utm_source',
+  'utm_medium',
+  'utm_campaign',
+  'company_name',
+  'company_domain',
+  'company_industry',
+]);
 
 /** Breakdown dimension (API name) → rollup_sessions column and extra condition, or rollup_names kind. */
 export const ROLLUP_BREAKDOWNS: Record<string, { column: string; only: string | null } | { kind: 1 | 2 }> = {
@@ -33,20 +58,23 @@ export const ROLLUP_BREAKDOWNS: Record<string, { column: string; only: string | 
   devices: { column: 'device_type', only: null },
   browsers: { column: 'browser', only: null },
   os: { column: 'os', only: null },
-  companies: { column: 'company_name', only: 'r.company_name IS NOT NULL' },
-  industries: { column: 'company_industry', only: 'r.company_industry IS NOT NULL' },
+  companies: { column: 'company_name', only: 'e.company_name IS NOT NULL' },
+  industries: { column: 'company_industry', only: 'e.company_industry IS NOT NULL' },
   visitor_types: { column: 'visitor_type', only: null },
 };
 
-const rangeOf = (s: RollupScope, lo = s.lo) =>
-  `r.site_id = ${s.site} AND r.hour >= ${lo} AND r.hour < ${s.hi}`;
+const rangeOf = (s: RollupScope, lo = s.lo, alias = 'e') =>
+  `${alias}.site_id = ${s.site} AND ${alias}.hour >= ${lo} AND ${alias}.hour < ${s.hi}`;
+/** rollup_sessions `e` in the range, with the request's filters. */
+const sessionsIn = (s: RollupScope, lo = s.lo) => `${rangeOf(s, lo)}
+  AND ${s.filters}`;
 
 /** Overview of the range and the previous period. Out: as statements/overview.ts. */
 export const overview = (s: RollupScope) => `
 WITH r AS (
-  SELECT r.hour >= ${s.lo} AS cur, r.session_key, r.visitor_key, r.page_views, r.events, r.first_at, r.last_at
-  FROM rollup_sessions r
-  WHERE ${rangeOf(s, s.prevLo)}
+  SELECT e.hour >= ${s.lo} AS cur, e.session_key, e.visitor_key, e.page_views, e.events, e.first_at, e.last_at
+  FROM rollup_sessions e
+  WHERE ${sessionsIn(s, s.prevLo)}
 ), per_session AS (
   SELECT cur, session_key,
          sum(page_views) AS page_views,
@@ -92,13 +120,13 @@ WITH buckets AS (
                        (${s.hi} AT TIME ZONE ${s.tz}) - interval '1 microsecond',
                        ('1 ' || ${unit})::interval) AS b
 ), agg AS (
-  SELECT date_trunc(${unit}, r.hour AT TIME ZONE ${s.tz}) AS bucket,
-         count(DISTINCT r.visitor_key) FILTER (WHERE r.visitor_key <> 0) AS visitors,
-         count(DISTINCT r.session_key) FILTER (WHERE r.session_key <> 0) AS sessions,
-         sum(r.page_views) AS page_views,
-         sum(r.events) AS events
-  FROM rollup_sessions r
-  WHERE ${rangeOf(s)}
+  SELECT date_trunc(${unit}, e.hour AT TIME ZONE ${s.tz}) AS bucket,
+         count(DISTINCT e.visitor_key) FILTER (WHERE e.visitor_key <> 0) AS visitors,
+         count(DISTINCT e.session_key) FILTER (WHERE e.session_key <> 0) AS sessions,
+         sum(e.page_views) AS page_views,
+         sum(e.events) AS events
+  FROM rollup_sessions e
+  WHERE ${sessionsIn(s)}
   GROUP BY 1
 )
 SELECT to_char(b.bucket, 'YYYY-MM-DD"T"HH24:MI:SS') AS bucket,
@@ -120,15 +148,15 @@ export const breakdown = (
   limit: string,
   offset: string,
 ) => `
-SELECT r.${column} AS value,
-       (count(DISTINCT r.visitor_key) FILTER (WHERE r.visitor_key <> 0))::int AS visitors,
-       (count(DISTINCT r.session_key) FILTER (WHERE r.session_key <> 0))::int AS sessions,
-       sum(r.page_views)::int AS page_views,
-       sum(r.events)::int AS events
-FROM rollup_sessions r
-WHERE ${rangeOf(s)}
+SELECT e.${column} AS value,
+       (count(DISTINCT e.visitor_key) FILTER (WHERE e.visitor_key <> 0))::int AS visitors,
+       (count(DISTINCT e.session_key) FILTER (WHERE e.session_key <> 0))::int AS sessions,
+       sum(e.page_views)::int AS page_views,
+       sum(e.events)::int AS events
+FROM rollup_sessions e
+WHERE ${sessionsIn(s)}
   ${only ? `AND ${only}` : ''}
-GROUP BY r.${column}
+GROUP BY e.${column}
 ORDER BY ${orderBy}
 LIMIT ${limit} OFFSET ${offset}`;
 
@@ -146,7 +174,7 @@ SELECT r.name AS value,
        ${kind === 1 ? 'sum(r.count)::int' : '0'} AS page_views,
        sum(r.count)::int AS events
 FROM rollup_names r
-WHERE ${rangeOf(s)} AND r.kind = ${kind}
+WHERE ${rangeOf(s, s.lo, 'r')} AND r.kind = ${kind}
 GROUP BY r.name_key, r.name
 ORDER BY ${orderBy}
 LIMIT ${limit} OFFSET ${offset}`;
@@ -163,10 +191,10 @@ export const entryExit = (
     direction === 'ASC' ? ['entry_path', 'entry_at', 'entry_id'] : ['exit_path', 'exit_at', 'exit_id'];
   return `
 WITH ends AS (
-  SELECT DISTINCT ON (r.session_key) r.session_key, r.visitor_key, r.${path} AS page_path
-  FROM rollup_sessions r
-  WHERE ${rangeOf(s)} AND r.session_key <> 0 AND r.${at} IS NOT NULL
-  ORDER BY r.session_key, r.${at} ${direction}, r.${id} ${direction}
+  SELECT DISTINCT ON (e.session_key) e.session_key, e.visitor_key, e.${path} AS page_path
+  FROM rollup_sessions e
+  WHERE ${sessionsIn(s)} AND e.session_key <> 0 AND e.${at} IS NOT NULL
+  ORDER BY e.session_key, e.${at} ${direction}, e.${id} ${direction}
 )
 SELECT page_path AS value,
        (count(DISTINCT visitor_key) FILTER (WHERE visitor_key <> 0))::int AS visitors,
@@ -181,18 +209,18 @@ LIMIT ${limit} OFFSET ${offset}`;
 
 /** Companies seen in the range. Out: as statements/companies.ts companyList. */
 export const companyList = (s: RollupScope, orderBy: string, limit: string, offset: string) => `
-SELECT r.company_name AS name,
-       r.company_domain AS domain,
-       max(r.company_industry) AS industry,
-       (count(DISTINCT r.visitor_key) FILTER (WHERE r.visitor_key <> 0))::int AS visitors,
-       (count(DISTINCT r.session_key) FILTER (WHERE r.session_key <> 0))::int AS sessions,
-       sum(r.page_views)::int AS page_views,
-       sum(r.events)::int AS events,
-       min(r.first_at) AS first_seen,
-       max(r.last_at) AS last_seen
-FROM rollup_sessions r
-WHERE ${rangeOf(s)}
-  AND r.company_name IS NOT NULL
-GROUP BY r.company_name, r.company_domain
+SELECT e.company_name AS name,
+       e.company_domain AS domain,
+       max(e.company_industry) AS industry,
+       (count(DISTINCT e.visitor_key) FILTER (WHERE e.visitor_key <> 0))::int AS visitors,
+       (count(DISTINCT e.session_key) FILTER (WHERE e.session_key <> 0))::int AS sessions,
+       sum(e.page_views)::int AS page_views,
+       sum(e.events)::int AS events,
+       min(e.first_at) AS first_seen,
+       max(e.last_at) AS last_seen
+FROM rollup_sessions e
+WHERE ${sessionsIn(s)}
+  AND e.company_name IS NOT NULL
+GROUP BY e.company_name, e.company_domain
 ORDER BY ${orderBy}
 LIMIT ${limit} OFFSET ${offset}`;

@@ -1,12 +1,15 @@
-import { rollupSql } from '@beacon/db';
+import { rollupReadSql, rollupSql } from '@beacon/db';
 import type { Filters } from './filters.js';
 import type { Bound, ResolvedRange } from './range.js';
 
 /**
  * When a dashboard question may be answered from rollups (docs/rollups.md) instead of raw events.
- * Rollups hold unfiltered, non-bot counts per UTC hour, so they answer exactly when:
+ * Rollups hold non-bot counts per UTC hour and session-level dimensions, so they answer exactly when:
  *   - reading rollups is on (ROLLUPS_READ),
- *   - the request has no filter (filters select events, which rollups no longer have),
+ *   - the request's filters are only on session-level columns that rollup_sessions keeps
+ *     (ROLLUP_FILTER_KEYS: country, device, browser, OS, visitor type, referrer, channel, UTM
+ *     source/medium/campaign, company), never ask for bots (bots are not rolled up), and there are
+ *     none at all for questions answered from rollup_names (pages, custom events),
  *   - every bound of the range (and of the previous period) is a whole UTC hour, which holds for day
  *     ranges in every timezone whose offset is a whole number of hours, and for instants on the hour,
  *   - the site's rollup_coverage starts at or before the earliest bound.
@@ -57,19 +60,30 @@ function sinceMs(v: unknown): number | null {
   return null;
 }
 
+/** Whether rollups hold the events these filters select (see above). */
+export function filtersAnswerable(filters: Filters, filterable: boolean): boolean {
+  const keys = Object.keys(filters) as (keyof Filters)[];
+  if (keys.length === 0) return true;
+  if (!filterable) return false;
+  if (!keys.every((k) => rollupReadSql.ROLLUP_FILTER_KEYS.has(k))) return false;
+  return !(filters.visitor_type ?? []).includes('bot');
+}
+
 /**
  * Decides the source of one question. `withPrevious`: the statement also reads the previous period
- * (overview). One indexed lookup of rollup_coverage when the request could use rollups at all.
+ * (overview). `filterable`: the rollup statement reads rollup_sessions and takes the request's filters.
+ * One indexed lookup of rollup_coverage when the request could use rollups at all.
  */
 export async function chooseSource(
   deps: RollupDeps,
   siteScriptId: string,
   range: ResolvedRange,
   filters: Filters,
-  withPrevious = false,
+  opts: { withPrevious?: boolean; filterable?: boolean } = {},
 ): Promise<Source> {
+  const withPrevious = opts.withPrevious ?? false;
   if (deps.rollups === false) return 'events';
-  if (Object.keys(filters).length > 0) return 'events';
+  if (!filtersAnswerable(filters, opts.filterable ?? true)) return 'events';
   const bounds = withPrevious ? [range.prevFrom, range.from, range.to] : [range.from, range.to];
   const instants = bounds.map((b) => boundInstant(b, range.tz));
   if (instants.some((t) => t === null)) return 'events';

@@ -217,7 +217,7 @@ export async function overview(deps: StatsDeps, site: StatsSite, q: StatsQuery) 
   const range = resolveRange(q, tz);
   const filters = pickFilters(q);
   const s = buildScope(site.scriptId, range, filters);
-  const source = await chooseSource(deps, site.scriptId, range, filters, true);
+  const source = await chooseSource(deps, site.scriptId, range, filters, { withPrevious: true });
   const text = source === 'rollup' ? rollupReadSql.overview(s) : overviewSql(s);
   const rows = await run<PeriodTotals & { period: string }>(deps, 'overview', text, s.p.values, source);
   const pick = (period: string): PeriodTotals => {
@@ -308,7 +308,8 @@ async function rollupBreakdown(
   const tz = siteTimeZone(site, q.tz);
   const range = resolveRange(q, tz);
   const filters = pickFilters(q);
-  if ((await chooseSource(deps, site.scriptId, range, filters)) !== 'rollup') return null;
+  const filterable = !(spec && 'kind' in spec);
+  if ((await chooseSource(deps, site.scriptId, range, filters, { filterable })) !== 'rollup') return null;
   const s = buildScope(site.scriptId, range, filters);
   const sort = perSession && (q.sort === 'page_views' || q.sort === 'events') ? 'sessions' : q.sort;
   const ob = orderBy(sort, q.order);
