@@ -5,6 +5,7 @@ import { copyBench } from './benchmarks/copy.js';
 import { enricherBench } from './benchmarks/enricher.js';
 import { writerBench } from './benchmarks/writer.js';
 import { dashboardBench } from './benchmarks/dashboard.js';
+import { rollupsBench } from './benchmarks/rollups.js';
 
 /**
  * `pnpm bench [name ...]`: runs the named benchmarks (all when none is named). Each prints its figures
@@ -17,6 +18,7 @@ const benchmarks: Record<string, () => Promise<void>> = {
   collector: collectorBench,
   writer: writerBench,
   dashboard: dashboardBench,
+  rollups: rollupsBench,
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -73,6 +73,10 @@ ORDER BY sessions DESC, unique_users DESC, e.utm_source NULLS LAST, e.utm_medium
 LIMIT $5 OFFSET $6;
 
 -- overview, two filters
+-- values: ["site123"]
+SELECT since FROM rollup_coverage WHERE site_id = $1;
+
+-- overview, two filters
 -- values: ["site123","Europe/Berlin","2026-01-01","2026-02-01","DE",["desktop","tablet"],"2025-12-01"]
 WITH ev AS (
   SELECT e.server_timestamp >= ($3::timestamp AT TIME ZONE $2) AS cur, e.client_id, e.session_id, e.event_name, e.server_timestamp
@@ -120,6 +124,10 @@ LEFT JOIN sess s ON s.cur = p.cur
 ORDER BY p.cur DESC;
 
 -- time series by day
+-- values: ["site123"]
+SELECT since FROM rollup_coverage WHERE site_id = $1;
+
+-- time series by day
 -- values: ["site123","Europe/Berlin","2026-01-01","2026-02-01","day"]
 WITH buckets AS (
   SELECT b AS bucket
@@ -149,6 +157,10 @@ LEFT JOIN agg a ON a.bucket = b.bucket
 ORDER BY b.bucket;
 
 -- breakdown: pages
+-- values: ["site123"]
+SELECT since FROM rollup_coverage WHERE site_id = $1;
+
+-- breakdown: pages
 -- values: ["site123","Europe/Berlin","2026-01-01","2026-02-01",51,0]
 SELECT e.page_path AS value,
        count(DISTINCT e.client_id)::int AS visitors,
@@ -163,6 +175,10 @@ WHERE e.site_id = $1
 GROUP BY e.page_path
 ORDER BY visitors DESC NULLS LAST, value ASC NULLS LAST
 LIMIT $5 OFFSET $6;
+
+-- breakdown: entry pages
+-- values: ["site123"]
+SELECT since FROM rollup_coverage WHERE site_id = $1;
 
 -- breakdown: entry pages
 -- values: ["site123","Europe/Berlin","2026-01-01","2026-02-01",51,0]
@@ -237,6 +253,10 @@ FROM events e
 WHERE e.site_id = $1 AND e.session_id = $2
 ORDER BY e.server_timestamp, e.id
 LIMIT $3;
+
+-- companies list
+-- values: ["site123"]
+SELECT since FROM rollup_coverage WHERE site_id = $1;
 
 -- companies list
 -- values: ["site123","Europe/Berlin","2026-01-01","2026-02-01",51,0]

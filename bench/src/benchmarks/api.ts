@@ -58,7 +58,7 @@ function realistic(row: Row): Row {
 }
 
 /** Streams generated rows straight into `psql \copy ... FROM STDIN` (no temporary file); seconds. */
-async function copyRows(url: string, count: number, siteIds: string[]): Promise<number> {
+export async function copyRows(url: string, count: number, siteIds: string[]): Promise<number> {
   const started = performance.now();
   const cols = EVENT_COLUMN_NAMES.map((c) => `"${c}"`).join(',');
   const child = spawn(

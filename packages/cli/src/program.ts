@@ -14,6 +14,7 @@ import { registerSite } from './commands/site.js';
 import { registerStart } from './commands/start.js';
 import { registerStorage } from './commands/storage.js';
 import { registerUser } from './commands/user.js';
+import { registerRollups } from './commands/rollups.js';
 
 /** Builds the `beacon` program. Each command group registers itself from its own module. */
 export function buildProgram(): { program: Command; context: () => CliContext } {
@@ -32,6 +33,7 @@ export function buildProgram(): { program: Command; context: () => CliContext } 
   registerStorage(program, context);
   registerCompanies(program, context);
   registerDeadLetters(program, context);
+  registerRollups(program, context);
   registerConfig(program);
   registerServe(program, context);
   registerStart(program, context);

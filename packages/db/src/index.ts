@@ -14,3 +14,15 @@ export * as adminSql from './sql/admin.js';
 export * as retentionSql from './sql/retention.js';
 export * as companiesSql from './sql/companies.js';
 export * as deadLetterSql from './sql/dead-letters.js';
+export {
+  applyWriterRollups,
+  forgetRollupCoverage,
+  rebuildRollups,
+  verifyRollups,
+  type VerifyReport,
+  type RollupApplyResult,
+  type RebuildOptions,
+  type RebuildReport,
+} from './rollups.js';
+export * as rollupSql from './sql/rollups.js';
+export * as rollupReadSql from './sql/rollup-reads.js';

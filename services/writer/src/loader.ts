@@ -13,6 +13,8 @@ export interface LoaderOptions {
   lockDurationMs: number;
   retryBaseMs: number;
   retryMaxMs: number;
+  /** Maintain rollups in each batch's transaction (ROLLUPS_WRITE). */
+  rollups?: boolean;
 }
 
 interface Batch {
@@ -186,7 +188,7 @@ export class Loader {
     for (let attempt = 0; !result; attempt++) {
       started = performance.now();
       try {
-        result = await storeBatch(this.pool, rows, companies, { mayHoldStored });
+        result = await storeBatch(this.pool, rows, companies, { mayHoldStored, rollups: this.opts.rollups ?? true });
         this.recovered();
       } catch (err) {
         this.observer.batchRetried({ jobs: valid.length, error: err as Error });

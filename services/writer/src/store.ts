@@ -7,6 +7,7 @@ import { deadLetterSql } from '@beacon/db';
 import { encodeCopyChunks } from './copy-text.js';
 import { aggregateSessions } from './sessions.js';
 import { isEventsRace, isPoisonError, pgErrorText } from './errors.js';
+import { rollupInserted } from './rollup-step.js';
 import * as sql from './sql/batch.js';
 
 export type Row = Record<string, unknown>;
@@ -45,8 +46,17 @@ export interface StoreResult {
   transactions: number;
   /** Transactions rolled back while looking for poison rows. */
   splits: number;
-  /** Milliseconds spent per step (check, copy, sessions, companies, commit), summed over transactions. */
+  /** Rollup rows added to or merged into (0 with rollups off). */
+  rollupRows: number;
+  /** Milliseconds spent per step (check, copy, sessions, rollups, companies, commit), summed over transactions. */
   timings: Record<string, number>;
+}
+
+export interface StoreOptions {
+  /** The batch holds a re-delivered job: check which rows events already has before the COPY. */
+  mayHoldStored?: boolean;
+  /** Add the inserted rows to the rollups in the same transaction (ROLLUPS_WRITE, default true). */
+  rollups?: boolean;
 }
 
 /**
@@ -61,24 +71,31 @@ export async function storeBatch(
   pool: pg.Pool,
   rows: readonly Row[],
   companies: readonly Company[],
-  opts: { mayHoldStored?: boolean } = {},
+  opts: StoreOptions = {},
 ): Promise<StoreResult> {
   const unique = prepareRows(rows);
   const deduped = dedupeCompanies(companies);
+  const rollups = opts.rollups ?? true;
   try {
-    return await storeAll(pool, unique, deduped, opts.mayHoldStored ?? false);
+    return await storeAll(pool, unique, deduped, { check: opts.mayHoldStored ?? false, rollups });
   } catch (err) {
     // A row events already has, in a batch that did not expect one: redo it with the check.
     if (opts.mayHoldStored || !isEventsRace(err)) throw err;
-    return storeAll(pool, unique, deduped, true);
+    return storeAll(pool, unique, deduped, { check: true, rollups });
   }
+}
+
+/** How one transaction runs: with the stored-rows check, with the rollup step. */
+interface TxMode {
+  check: boolean;
+  rollups: boolean;
 }
 
 async function storeAll(
   pool: pg.Pool,
   unique: Row[],
   companies: Company[],
-  check: boolean,
+  mode: TxMode,
 ): Promise<StoreResult> {
   const result: StoreResult = {
     rows: 0,
@@ -91,10 +108,11 @@ async function storeAll(
     companiesChanged: 0,
     transactions: 0,
     splits: 0,
+    rollupRows: 0,
     timings: {},
   };
   result.rows = unique.length;
-  await storePart(pool, unique, companies, result, check);
+  await storePart(pool, unique, companies, result, mode);
   if (result.dead.length > 0) await recordDead(pool, unique, result.dead);
   return result;
 }
@@ -104,10 +122,10 @@ async function storePart(
   rows: Row[],
   companies: Company[],
   result: StoreResult,
-  check: boolean,
+  mode: TxMode,
 ): Promise<void> {
   try {
-    await writeTransaction(pool, rows, companies, result, check);
+    await writeTransaction(pool, rows, companies, result, mode);
     result.transactions++;
   } catch (err) {
     if (!isPoisonError(err)) throw err;
@@ -123,13 +141,13 @@ async function storePart(
           sqlstate: (err as { code: string }).code,
         });
       // Companies travel with the first part; store them on their own if that part was one bad row.
-      if (companies.length > 0) await storePart(pool, [], companies, result, check);
+      if (companies.length > 0) await storePart(pool, [], companies, result, mode);
       return;
     }
     result.splits++;
     const mid = rows.length >> 1;
-    await storePart(pool, rows.slice(0, mid), companies, result, check);
-    await storePart(pool, rows.slice(mid), [], result, check);
+    await storePart(pool, rows.slice(0, mid), companies, result, mode);
+    await storePart(pool, rows.slice(mid), [], result, mode);
   }
 }
 
@@ -138,7 +156,7 @@ async function writeTransaction(
   rows: Row[],
   companies: Company[],
   result: StoreResult,
-  check: boolean,
+  { check, rollups }: TxMode,
 ): Promise<void> {
   // Encoded before taking a connection: no connection waits idle in a transaction for the writer's CPU.
   let encoded = check || rows.length === 0 ? undefined : encodeCopyChunks(rows);
@@ -154,6 +172,7 @@ async function writeTransaction(
     await client.query('BEGIN');
     let fresh = rows;
     let sessions = { upserted: 0, conflict_events: 0, unknown_site_events: 0 };
+    let rollupRows = 0;
     if (check && rows.length > 0) {
       await client.query(sql.probeOnly);
       const { rows: stored } = await client.query<{ i: number }>(sql.storedAlready, [
@@ -182,6 +201,8 @@ async function writeTransaction(
         ).rows[0];
       }
       step('sessions');
+      rollupRows = await rollupInserted(client, fresh, rollups);
+      step('rollups');
     }
     let companiesChanged = 0;
     if (companies.length > 0) {
@@ -206,6 +227,7 @@ async function writeTransaction(
     result.sessionConflicts += sessions.conflict_events;
     result.unknownSiteEvents += sessions.unknown_site_events;
     result.companiesChanged += companiesChanged;
+    result.rollupRows += rollupRows;
   } catch (err) {
     try {
       await client.query('ROLLBACK');

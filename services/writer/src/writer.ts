@@ -92,6 +92,7 @@ export async function startWriter(config: Config, overrides: WriterOverrides = {
       lockDurationMs: w.lockDurationMs,
       retryBaseMs: w.retryBaseMs,
       retryMaxMs: w.retryMaxMs,
+      rollups: config.rollups.write,
     },
     observer,
     log,

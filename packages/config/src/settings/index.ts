@@ -6,10 +6,10 @@ import { enricher } from './enricher.js';
 import { ops } from './ops.js';
 import { storage } from './storage.js';
 import { writer } from './writer.js';
+import { rollups } from './rollups.js';
 
 /** Every setting of Beacon, by group. The order here is the order of .env.example. */
-
-export const settings = { core, storage, collector, enricher, attribution, writer, api, ops } as const;
+export const settings = { core, storage, collector, enricher, attribution, writer, rollups, api, ops } as const;
 
 /** Titles of the groups in .env.example. */
 export const groupTitles: Record<keyof typeof settings, string> = {
@@ -20,5 +20,6 @@ export const groupTitles: Record<keyof typeof settings, string> = {
   attribution: 'Enricher: company identification and attribution',
   writer: 'Writer (events -> PostgreSQL)',
   api: 'Query API and dashboard',
+  rollups: 'Rollups (aggregates kept indefinitely)',
   ops: 'Running Beacon (beacon serve, beacon start)',
 };

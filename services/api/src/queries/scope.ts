@@ -25,20 +25,25 @@ export interface Scope {
 export function buildScope(siteScriptId: string, range: ResolvedRange, filters: Filters): Scope {
   const p = new Params();
   const site = p.add(siteScriptId);
-  const tz = p.add(range.tz);
-  const lo = boundSql(p, range.from, tz);
-  const hi = boundSql(p, range.to, tz);
+  // Added on first use only (like prevLo): with instant bounds a statement may never mention the
+  // timezone, and PostgreSQL refuses a parameter whose type no statement text determines (42P18).
+  let tzRef: string | undefined;
+  const tzOf = () => (tzRef ??= p.add(range.tz));
+  const lo = 'local' in range.from ? boundSql(p, range.from, tzOf()) : boundSql(p, range.from, '');
+  const hi = 'local' in range.to ? boundSql(p, range.to, tzOf()) : boundSql(p, range.to, '');
   const f = filterSql(p, filters);
   let prevLo: string | undefined;
   return {
     p,
     site,
-    tz,
+    get tz() {
+      return tzOf();
+    },
     lo,
     hi,
     // Added on first use only: PostgreSQL refuses a parameter that no statement text mentions.
     get prevLo() {
-      return (prevLo ??= boundSql(p, range.prevFrom, tz));
+      return (prevLo ??= boundSql(p, range.prevFrom, 'local' in range.prevFrom ? tzOf() : ''));
     },
     filters: f,
   };

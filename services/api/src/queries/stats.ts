@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import { rollupReadSql } from '@beacon/db';
 import { parseSiteConfig } from '@beacon/schema';
 import { ApiError } from '../http/errors.js';
 import { decodeKey, decodeOffset, encodeCursor } from './cursor.js';
@@ -8,6 +9,7 @@ import { pickFilters } from './filters.js';
 import { Params } from './params.js';
 import { isTimeZone, resolveRange } from './range.js';
 import { buildNowScope, buildScope, type Scope } from './scope.js';
+import { chooseSource, type Source } from './rollups.js';
 import type {
   BreakdownQuery,
   CompaniesQuery,
@@ -37,7 +39,11 @@ export interface StatsSite {
 export interface StatsDeps {
   pool: Pick<Pool, 'query'>;
   /** Called with each statement's duration (beacon_api_query_duration_seconds). */
-  observe?: (endpoint: string, seconds: number) => void;
+  observe?: (endpoint: string, seconds: number, source: Source) => void;
+  /** Answer from rollups where they cover the question (ROLLUPS_READ; default on). */
+  rollups?: boolean;
+  /** Told where each statement's answer came from (the route sets X-Beacon-Source). */
+  onSource?: (source: Source) => void;
 }
 
 export interface Page<T> {
@@ -83,14 +89,21 @@ export function inputErrorOf(err: unknown): unknown {
   return err;
 }
 
-async function run<T>(deps: StatsDeps, endpoint: string, text: string, values: unknown[]): Promise<T[]> {
+async function run<T>(
+  deps: StatsDeps,
+  endpoint: string,
+  text: string,
+  values: unknown[],
+  source: Source = 'events',
+): Promise<T[]> {
+  deps.onSource?.(source);
   const started = performance.now();
   try {
     return (await deps.pool.query(text, values)).rows as T[];
   } catch (err) {
     throw inputErrorOf(err);
   } finally {
-    deps.observe?.(endpoint, (performance.now() - started) / 1000);
+    deps.observe?.(endpoint, (performance.now() - started) / 1000, source);
   }
 }
 
@@ -210,8 +223,13 @@ function change(cur: number | null, prev: number | null): number | null {
 }
 
 export async function overview(deps: StatsDeps, site: StatsSite, q: StatsQuery) {
-  const s = scopeOf(site, q);
-  const rows = await run<PeriodTotals & { period: string }>(deps, 'overview', overviewSql(s), s.p.values);
+  const tz = siteTimeZone(site, q.tz);
+  const range = resolveRange(q, tz);
+  const filters = pickFilters(q);
+  const s = buildScope(site.scriptId, range, filters);
+  const source = await chooseSource(deps, site.scriptId, range, filters, { withPrevious: true });
+  const text = source === 'rollup' ? rollupReadSql.overview(s) : overviewSql(s);
+  const rows = await run<PeriodTotals & { period: string }>(deps, 'overview', text, s.p.values, source);
   const pick = (period: string): PeriodTotals => {
     const { period: _p, ...rest } = rows.find((r) => r.period === period)!;
     return rest;
@@ -238,8 +256,12 @@ export async function timeseries(deps: StatsDeps, site: StatsSite, q: Timeseries
       interval: q.interval,
     });
   }
-  const s = buildScope(site.scriptId, range, pickFilters(q));
-  const rows = await run(deps, 'timeseries', timeseriesSql(s, s.p.add(q.interval)), s.p.values);
+  const filters = pickFilters(q);
+  const s = buildScope(site.scriptId, range, filters);
+  const source = await chooseSource(deps, site.scriptId, range, filters);
+  const unit = s.p.add(q.interval);
+  const text = source === 'rollup' ? rollupReadSql.timeseries(s, unit) : timeseriesSql(s, unit);
+  const rows = await run(deps, 'timeseries', text, s.p.values, source);
   return { interval: q.interval, tz, items: rows };
 }
 
@@ -270,9 +292,45 @@ export async function breakdown(
   q: BreakdownQuery,
 ) {
   const offset = decodeOffset(q.cursor);
-  const st = breakdownStatement(site, dimension, q, { limit: q.limit, offset });
-  const rows = await run(deps, `breakdown_${dimension}`, st.text, st.values);
+  const rolled = await rollupBreakdown(deps, site, dimension, q, { limit: q.limit, offset });
+  const st = rolled ?? {
+    ...breakdownStatement(site, dimension, q, { limit: q.limit, offset }),
+    source: 'events' as const,
+  };
+  const rows = await run(deps, `breakdown_${dimension}`, st.text, st.values, st.source);
   return { dimension, ...offsetPage(rows, q.limit, offset) };
+}
+
+/** A breakdown answered from rollups, or null when rollups cannot answer it (docs/rollups.md). */
+async function rollupBreakdown(
+  deps: StatsDeps,
+  site: StatsSite,
+  dimension: DimensionName,
+  q: Omit<BreakdownQuery, 'cursor'>,
+  page: { limit: number; offset: number },
+): Promise<{ text: string; values: unknown[]; source: Source } | null> {
+  const spec = rollupReadSql.ROLLUP_BREAKDOWNS[dimension];
+  const perSession =
+    DIMENSIONS[dimension] && 'perSession' in DIMENSIONS[dimension]
+      ? DIMENSIONS[dimension].perSession
+      : undefined;
+  if (!spec && !perSession) return null;
+  const tz = siteTimeZone(site, q.tz);
+  const range = resolveRange(q, tz);
+  const filters = pickFilters(q);
+  const filterable = !(spec && 'kind' in spec);
+  if ((await chooseSource(deps, site.scriptId, range, filters, { filterable })) !== 'rollup') return null;
+  const s = buildScope(site.scriptId, range, filters);
+  const sort = perSession && (q.sort === 'page_views' || q.sort === 'events') ? 'sessions' : q.sort;
+  const ob = orderBy(sort, q.order);
+  const limit = s.p.add(page.limit + 1);
+  const offset = s.p.add(page.offset);
+  const text = perSession
+    ? rollupReadSql.entryExit(s, perSession, ob, limit, offset)
+    : 'kind' in spec!
+      ? rollupReadSql.namesBreakdown(s, spec.kind, ob, limit, offset)
+      : rollupReadSql.breakdown(s, spec!.column, spec!.only, ob, limit, offset);
+  return { text, values: s.p.values, source: 'rollup' };
 }
 
 export async function realtime(deps: StatsDeps, site: StatsSite, q: RealtimeQuery) {
@@ -307,14 +365,20 @@ export async function sessionEvents(deps: StatsDeps, site: StatsSite, sessionId:
 }
 
 export async function companies(deps: StatsDeps, site: StatsSite, q: CompaniesQuery) {
-  const s = scopeOf(site, q);
+  const tz = siteTimeZone(site, q.tz);
+  const range = resolveRange(q, tz);
+  const filters = pickFilters(q);
+  const s = buildScope(site.scriptId, range, filters);
+  const source = await chooseSource(deps, site.scriptId, range, filters);
   const offset = decodeOffset(q.cursor);
   const ob = orderBy(q.sort, q.order, 'name');
+  const list = source === 'rollup' ? rollupReadSql.companyList : companyListSql;
   const rows = await run(
     deps,
     'companies',
-    companyListSql(s, ob, s.p.add(q.limit + 1), s.p.add(offset)),
+    list(s, ob, s.p.add(q.limit + 1), s.p.add(offset)),
     s.p.values,
+    source,
   );
   return offsetPage(rows, q.limit, offset);
 }

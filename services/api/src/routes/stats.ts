@@ -17,8 +17,14 @@ const site = '/v1/sites/:siteId';
 export function registerStatsRoutes(t: RouteTable, d: ApiDeps): void {
   const deps: q.StatsDeps = {
     pool: d.pool,
-    observe: (endpoint, seconds) => d.metrics.queryDuration.observe({ endpoint, source: 'events' }, seconds),
+    observe: (endpoint, seconds, source) => d.metrics.queryDuration.observe({ endpoint, source }, seconds),
+    rollups: d.config.rollups.read,
   };
+  // Per request: where the answer came from (rollup|events, docs/rollups.md) in X-Beacon-Source.
+  const per = (res: { setHeader: (name: string, value: string) => unknown }): q.StatsDeps => ({
+    ...deps,
+    onSource: (source) => res.setHeader('X-Beacon-Source', source),
+  });
 
   // ---- the seed's five sample queries
   t.define(
@@ -30,7 +36,7 @@ export function registerStatsRoutes(t: RouteTable, d: ApiDeps): void {
       request: { query: q.pagedQuery },
       responses: { 200: { description: 'A page of events', schema: a.eventPageSchema } },
     },
-    ({ site, query }) => q.recentEvents(deps, site, query),
+    ({ site, query, res }) => q.recentEvents(per(res), site, query),
   );
   t.define(
     {
@@ -41,7 +47,7 @@ export function registerStatsRoutes(t: RouteTable, d: ApiDeps): void {
       request: { query: q.pagedQuery },
       responses: { 200: { description: 'Companies by events', schema: a.businessVisitorPageSchema } },
     },
-    ({ site, query }) => q.businessVisitors(deps, site, query),
+    ({ site, query, res }) => q.businessVisitors(per(res), site, query),
   );
   t.define(
     {
@@ -52,7 +58,7 @@ export function registerStatsRoutes(t: RouteTable, d: ApiDeps): void {
       request: { query: q.statsQuery },
       responses: { 200: { description: 'Days, newest first', schema: a.sessionsByDaySchema } },
     },
-    ({ site, query }) => q.sessionsByDay(deps, site, query),
+    ({ site, query, res }) => q.sessionsByDay(per(res), site, query),
   );
   t.define(
     {
@@ -63,7 +69,7 @@ export function registerStatsRoutes(t: RouteTable, d: ApiDeps): void {
       request: { query: q.pagedQuery },
       responses: { 200: { description: 'Referrers', schema: a.referrerPageSchema } },
     },
-    ({ site, query }) => q.topReferrers(deps, site, query),
+    ({ site, query, res }) => q.topReferrers(per(res), site, query),
   );
   t.define(
     {
@@ -74,7 +80,7 @@ export function registerStatsRoutes(t: RouteTable, d: ApiDeps): void {
       request: { query: q.pagedQuery },
       responses: { 200: { description: 'Campaigns by sessions', schema: a.campaignPageSchema } },
     },
-    ({ site, query }) => q.utmCampaigns(deps, site, query),
+    ({ site, query, res }) => q.utmCampaigns(per(res), site, query),
   );
 
   // ---- dashboard questions
@@ -89,7 +95,7 @@ export function registerStatsRoutes(t: RouteTable, d: ApiDeps): void {
         200: { description: 'Totals of the range and of the period before it', schema: a.overviewSchema },
       },
     },
-    ({ site, query }) => q.overview(deps, site, query),
+    ({ site, query, res }) => q.overview(per(res), site, query),
   );
   t.define(
     {
@@ -100,7 +106,7 @@ export function registerStatsRoutes(t: RouteTable, d: ApiDeps): void {
       request: { query: q.timeseriesQuery },
       responses: { 200: { description: 'Every bucket of the range', schema: a.timeseriesSchema } },
     },
-    ({ site, query }) => q.timeseries(deps, site, query),
+    ({ site, query, res }) => q.timeseries(per(res), site, query),
   );
   t.define(
     {
@@ -115,7 +121,7 @@ export function registerStatsRoutes(t: RouteTable, d: ApiDeps): void {
       },
       responses: { 200: { description: 'Rows of the dimension', schema: a.breakdownSchema } },
     },
-    ({ site, params, query }) => q.breakdown(deps, site, params.dimension, query),
+    ({ site, params, query, res }) => q.breakdown(per(res), site, params.dimension, query),
   );
   t.define(
     {
@@ -126,7 +132,7 @@ export function registerStatsRoutes(t: RouteTable, d: ApiDeps): void {
       request: { query: q.realtimeQuery },
       responses: { 200: { description: 'Current activity', schema: a.realtimeSchema } },
     },
-    ({ site, query }) => q.realtime(deps, site, query),
+    ({ site, query, res }) => q.realtime(per(res), site, query),
   );
   t.define(
     {
@@ -137,7 +143,7 @@ export function registerStatsRoutes(t: RouteTable, d: ApiDeps): void {
       request: { query: q.pagedQuery },
       responses: { 200: { description: 'A page of sessions', schema: a.sessionPageSchema } },
     },
-    ({ site, query }) => q.sessions(deps, site, query),
+    ({ site, query, res }) => q.sessions(per(res), site, query),
   );
   t.define(
     {
@@ -151,8 +157,8 @@ export function registerStatsRoutes(t: RouteTable, d: ApiDeps): void {
       },
       responses: { 200: { description: 'The events of the session', schema: a.sessionEventsSchema } },
     },
-    async ({ site, params, query }) => {
-      const r = await q.sessionEvents(deps, site, params.sessionId, query.limit);
+    async ({ site, params, query, res }) => {
+      const r = await q.sessionEvents(per(res), site, params.sessionId, query.limit);
       if (!r) throw new NotFoundError('session');
       return r;
     },
@@ -166,7 +172,7 @@ export function registerStatsRoutes(t: RouteTable, d: ApiDeps): void {
       request: { query: q.companiesQuery },
       responses: { 200: { description: 'A page of companies', schema: a.companyPageSchema } },
     },
-    ({ site, query }) => q.companies(deps, site, query),
+    ({ site, query, res }) => q.companies(per(res), site, query),
   );
   t.define(
     {
@@ -182,8 +188,8 @@ export function registerStatsRoutes(t: RouteTable, d: ApiDeps): void {
         200: { description: 'The company, its totals and its time series', schema: a.companyDetailSchema },
       },
     },
-    async ({ site, params, query }) => {
-      const r = await q.company(deps, site, params.domain, query);
+    async ({ site, params, query, res }) => {
+      const r = await q.company(per(res), site, params.domain, query);
       if (!r) throw new NotFoundError('company');
       return r;
     },
@@ -243,7 +249,7 @@ export function registerStatsRoutes(t: RouteTable, d: ApiDeps): void {
         d.logger.error({ err }, 'CSV export failed mid-stream');
         res.destroy(err as Error);
       } finally {
-        deps.observe?.(`export_${params.what}`, (performance.now() - started) / 1000);
+        deps.observe?.(`export_${params.what}`, (performance.now() - started) / 1000, 'events');
       }
       return undefined;
     },

@@ -205,3 +205,51 @@ export const UPKEEP_LOCK_KEY = 0x6265_6170; // 'beap'
 export const tryUpkeepLock = 'SELECT pg_try_advisory_lock($1) AS locked';
 /** $1 key. */
 export const upkeepUnlock = 'SELECT pg_advisory_unlock($1)';
+
+/**
+ * What the rollups read of the rows a batch inserted (packages/db/src/sql/rollups.ts, writerSource
+ * `SELECT * FROM beacon_writer_inserted`), in the temp table's column order.
+ */
+export const INSERTED_COLUMNS: readonly string[] = [
+  'id',
+  'site_id',
+  'session_id',
+  'client_id',
+  'server_timestamp',
+  'event_name',
+  'page_url',
+  'time_on_page',
+  'utm_source',
+  'country',
+  'device_type',
+  'page_path',
+  'visitor_type',
+  'browser',
+  'os',
+  'referrer_domain',
+  'referrer_class',
+  'channel',
+  'utm_medium',
+  'utm_campaign',
+  'company_name',
+  'company_domain',
+  'company_industry',
+];
+
+/** Once per connection: the temp table of inserted rows, emptied at every commit (no WAL, local buffers). */
+export const createInserted = `
+CREATE TEMP TABLE IF NOT EXISTS beacon_writer_inserted (
+  id UUID, site_id VARCHAR(50), session_id VARCHAR(100), client_id VARCHAR(100), server_timestamp TIMESTAMPTZ,
+  event_name VARCHAR(100), page_url TEXT, time_on_page INTEGER, utm_source VARCHAR(255), country VARCHAR(2),
+  device_type VARCHAR(20), page_path TEXT, visitor_type VARCHAR(20), browser VARCHAR(50), os VARCHAR(50),
+  referrer_domain VARCHAR(255), referrer_class VARCHAR(20), channel VARCHAR(30), utm_medium VARCHAR(255),
+  utm_campaign VARCHAR(255), company_name VARCHAR(255), company_domain VARCHAR(255), company_industry VARCHAR(100)
+) ON COMMIT DELETE ROWS`;
+
+/** $1..$23: one array per INSERTED_COLUMNS entry, same length, rows the COPY just inserted. */
+export const fillInserted = `
+INSERT INTO beacon_writer_inserted
+SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[], $7::text[],
+                     $8::int[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[],
+                     $15::text[], $16::text[], $17::text[], $18::text[], $19::text[], $20::text[], $21::text[],
+                     $22::text[], $23::text[])`;

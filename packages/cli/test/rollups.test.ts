@@ -1,0 +1,86 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { createTestDatabase, type TestDatabase } from '@beacon/testkit';
+
+/** `beacon rollups rebuild|verify`, run as the built bin against a throwaway migrated database. */
+const BIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
+let db: TestDatabase;
+
+function beacon(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: { PATH: process.env.PATH, DATABASE_URL: db.url },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  // 3 sessions over two days; events written directly (no writer), so no rollups yet.
+  await db.pool.query(`
+    INSERT INTO events (id, site_id, event_name, server_timestamp, client_id, session_id, page_path, visitor_type)
+    SELECT gen_random_uuid(), 'cli_site', CASE WHEN i % 3 = 0 THEN 'signup' ELSE 'page_view' END,
+           timestamptz '2026-02-01 10:00Z' + i * interval '17 minutes', 'c' || (i % 2), 's' || (i % 3), '/p' || (i % 4), 'human'
+    FROM generate_series(1, 200) i`);
+});
+afterAll(async () => {
+  await db.drop();
+});
+
+describe('beacon rollups', () => {
+  it('verify finds missing rollups, rebuild repairs them (and is idempotent), coverage follows', async () => {
+    const before = await beacon(['--json', 'rollups', 'verify', '--site', 'cli_site']);
+    expect(before.code).toBe(1);
+    expect(JSON.parse(before.stdout)[0]).toMatchObject({ siteId: 'cli_site', extra: 0 });
+    expect(JSON.parse(before.stdout)[0].missing).toBeGreaterThan(0);
+
+    const part = await beacon([
+      'rollups',
+      'rebuild',
+      '--site',
+      'cli_site',
+      '--from',
+      '2026-02-02',
+      '--to',
+      '2026-02-02',
+    ]);
+    expect(part.code).toBe(0);
+    expect(part.stdout).toMatch(
+      /cli_site: 1 chunk\(s\) 2026-02-02T00:00:00.000Z \.\. 2026-02-03T00:00:00.000Z/,
+    );
+    expect((await db.pool.query(`SELECT 1 FROM rollup_coverage WHERE site_id = 'cli_site'`)).rowCount).toBe(
+      0,
+    );
+
+    for (let i = 0; i < 2; i++) {
+      const full = await beacon(['rollups', 'rebuild', '--site', 'cli_site']);
+      expect(full.code).toBe(0);
+      const ok = await beacon(['rollups', 'verify', '--site', 'cli_site']);
+      expect(ok).toMatchObject({ code: 0, stdout: 'cli_site: 0 missing, 0 extra\n' });
+    }
+    const { rows } = await db.pool.query(
+      `SELECT (SELECT sum(events)::int FROM rollup_sessions WHERE site_id = 'cli_site') AS events,
+              (SELECT since = '-infinity' FROM rollup_coverage WHERE site_id = 'cli_site') AS covered`,
+    );
+    expect(rows[0]).toEqual({ events: 200, covered: true });
+  });
+
+  it('refuses bad input with one line and exit code 1', async () => {
+    const none = await beacon(['rollups', 'rebuild']);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/--site/);
+    const unknown = await beacon(['rollups', 'rebuild', '--site', 'nope']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/no site or events/);
+    const bad = await beacon(['rollups', 'rebuild', '--site', 'cli_site', '--from', 'yesterday']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).not.toMatch(/at .*\.js/);
+  });
+});

@@ -1,0 +1,56 @@
+import { ensurePartitions, rebuildRollups, runRetention, verifyRollups } from '@beacon/db';
+import { createTestDatabase, type TestDatabase } from '@beacon/testkit';
+
+// Rollups are kept indefinitely: retention drops raw events, never rollups, and a later rebuild does
+// not wipe the hours whose raw events are gone. Real PostgreSQL (a throwaway database).
+const NOW = new Date('2026-11-15T12:30:00Z');
+let db: TestDatabase;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  await ensurePartitions(db.pool, { monthsAhead: 20, now: new Date('2025-06-01T00:00:00Z') });
+  await db.pool.query(`
+    INSERT INTO agencies (id, name, api_key, config) VALUES ('00000000-0000-0000-0000-00000000000b', 'short', 'x', '{"retention_months": 3}');
+    INSERT INTO sites (agency_id, name, domain, script_id) VALUES ('00000000-0000-0000-0000-00000000000b', 'B', 'b.example', 'ret_site')`);
+  // One event every 20 minutes from 2026-07-01 to 2026-11-01: 3 page views and 1 click per session.
+  await db.pool.query(`
+    INSERT INTO events (id, site_id, event_name, server_timestamp, client_id, session_id, page_path, visitor_type)
+    SELECT gen_random_uuid(), 'ret_site', CASE WHEN i % 4 = 3 THEN 'click' ELSE 'page_view' END,
+           timestamptz '2026-07-01 00:00Z' + i * interval '20 minutes', 'c' || (i % 50), 's' || (i / 4), '/p' || (i % 7), 'human'
+    FROM generate_series(0, 3 * 24 * 123 - 1) i`);
+});
+afterAll(async () => {
+  await db.drop();
+});
+
+const rolled = async () =>
+  (
+    await db.pool.query(
+      `SELECT sum(events)::int AS n, min(hour) AS first FROM rollup_sessions WHERE site_id = 'ret_site'`,
+    )
+  ).rows[0];
+
+it('retention leaves rollups alone; a full rebuild afterwards keeps the hours retention emptied', async () => {
+  const report = await rebuildRollups(db.pool, { siteId: 'ret_site', chunkHours: 24 * 30, now: NOW });
+  expect(report.coveredSince).not.toBeNull();
+  expect(await verifyRollups(db.pool, 'ret_site')).toEqual({ siteId: 'ret_site', missing: 0, extra: 0 });
+  const before = await rolled();
+  expect(before.n).toBe(3 * 24 * 123);
+
+  const ret = await runRetention(db.pool, { defaultMonths: 13, batchSize: 1_000, now: NOW });
+  expect(ret.deletedEvents).toBeGreaterThan(0);
+  // The 3-month cutoff (2026-08-15T12:30Z) is not on the hour: that hour lost part of its events.
+  const { rows } = await db.pool.query(
+    `SELECT min(server_timestamp) AS first FROM events WHERE site_id = 'ret_site'`,
+  );
+  expect(rows[0].first.toISOString()).toBe('2026-08-15T12:40:00.000Z');
+  expect(await rolled()).toEqual(before);
+
+  await rebuildRollups(db.pool, { siteId: 'ret_site', chunkHours: 24 * 30, now: NOW });
+  // Still every event ever rolled up: hours up to 13:00 kept their rollups, later ones were rebuilt.
+  expect(await rolled()).toEqual(before);
+  const { rows: hour } = await db.pool.query(
+    `SELECT sum(events)::int AS n FROM rollup_sessions WHERE site_id = 'ret_site' AND hour = '2026-08-15T12:00Z'`,
+  );
+  expect(hour[0].n).toBe(3);
+});

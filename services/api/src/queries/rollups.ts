@@ -1,0 +1,94 @@
+import { rollupReadSql, rollupSql } from '@beacon/db';
+import type { Filters } from './filters.js';
+import type { Bound, ResolvedRange } from './range.js';
+
+/**
+ * When a dashboard question may be answered from rollups (docs/rollups.md) instead of raw events.
+ * Rollups hold non-bot counts per UTC hour and session-level dimensions, so they answer exactly when:
+ *   - reading rollups is on (ROLLUPS_READ),
+ *   - the request's filters are only on session-level columns that rollup_sessions keeps
+ *     (ROLLUP_FILTER_KEYS: country, device, browser, OS, visitor type, referrer, channel, UTM
+ *     source/medium/campaign, company), never ask for bots (bots are not rolled up), and there are
+ *     none at all for questions answered from rollup_names (pages, custom events),
+ *   - every bound of the range (and of the previous period) is a whole UTC hour, which holds for day
+ *     ranges in every timezone whose offset is a whole number of hours, and for instants on the hour,
+ *   - the site's rollup_coverage starts at or before the earliest bound.
+ * Anything else is answered from events. The choice is the `source` label of
+ * beacon_api_query_duration_seconds and the X-Beacon-Source response header.
+ */
+export type Source = 'rollup' | 'events';
+
+export interface RollupDeps {
+  pool: { query: (text: string, values?: unknown[]) => Promise<{ rows: unknown[] }> };
+  /** ROLLUPS_READ (default on). */
+  rollups?: boolean;
+}
+
+const HOUR = 3_600_000;
+
+/** Offset of `tz` from UTC at instant `ms`, in minutes (east positive). */
+export function tzOffsetMinutes(tz: string, ms: number): number {
+  const name = new Intl.DateTimeFormat('en-US', { timeZone: tz, timeZoneName: 'longOffset' })
+    .formatToParts(new Date(ms))
+    .find((p) => p.type === 'timeZoneName')?.value;
+  const m = /GMT([+-])(\d{2}):?(\d{2})?/.exec(name ?? '');
+  if (!m) return 0; // "GMT": UTC itself
+  const minutes = Number(m[2]) * 60 + Number(m[3] ?? 0);
+  return m[1] === '-' ? -minutes : minutes;
+}
+
+/** The UTC instant (ms) of a bound; null when it is not a whole UTC hour. */
+export function boundInstant(b: Bound, tz: string): number | null {
+  if ('instant' in b) {
+    const t = Date.parse(b.instant);
+    return t % HOUR === 0 ? t : null;
+  }
+  const wall = Date.parse(`${b.local}T00:00:00Z`);
+  let t = wall - tzOffsetMinutes(tz, wall) * 60_000;
+  t = wall - tzOffsetMinutes(tz, t) * 60_000;
+  // The zone's offset at both ends must be whole hours for local buckets to be unions of UTC hours.
+  if (tzOffsetMinutes(tz, t) % 60 !== 0) return null;
+  return t % HOUR === 0 ? t : null;
+}
+
+function sinceMs(v: unknown): number | null {
+  if (v === null || v === undefined) return null;
+  if (v instanceof Date) return v.getTime();
+  if (typeof v === 'number') return v;
+  if (typeof v === 'string')
+    return v.startsWith('-inf') ? -Infinity : v === 'infinity' ? Infinity : Date.parse(v);
+  return null;
+}
+
+/** Whether rollups hold the events these filters select (see above). */
+export function filtersAnswerable(filters: Filters, filterable: boolean): boolean {
+  const keys = Object.keys(filters) as (keyof Filters)[];
+  if (keys.length === 0) return true;
+  if (!filterable) return false;
+  if (!keys.every((k) => rollupReadSql.ROLLUP_FILTER_KEYS.has(k))) return false;
+  return !(filters.visitor_type ?? []).includes('bot');
+}
+
+/**
+ * Decides the source of one question. `withPrevious`: the statement also reads the previous period
+ * (overview). `filterable`: the rollup statement reads rollup_sessions and takes the request's filters.
+ * One indexed lookup of rollup_coverage when the request could use rollups at all.
+ */
+export async function chooseSource(
+  deps: RollupDeps,
+  siteScriptId: string,
+  range: ResolvedRange,
+  filters: Filters,
+  opts: { withPrevious?: boolean; filterable?: boolean } = {},
+): Promise<Source> {
+  const withPrevious = opts.withPrevious ?? false;
+  if (deps.rollups === false) return 'events';
+  if (!filtersAnswerable(filters, opts.filterable ?? true)) return 'events';
+  const bounds = withPrevious ? [range.prevFrom, range.from, range.to] : [range.from, range.to];
+  const instants = bounds.map((b) => boundInstant(b, range.tz));
+  if (instants.some((t) => t === null)) return 'events';
+  const { rows } = await deps.pool.query(rollupSql.coverageOf, [siteScriptId]);
+  const since = sinceMs((rows[0] as { since?: unknown } | undefined)?.since);
+  if (since === null || !(since <= Math.min(...(instants as number[])))) return 'events';
+  return 'rollup';
+}

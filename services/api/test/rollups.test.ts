@@ -1,0 +1,319 @@
+import { randomUUID } from 'node:crypto';
+import type { Pool } from 'pg';
+import type { Registry } from 'prom-client';
+import { createRegistry } from '@beacon/observability';
+import { rebuildRollups } from '@beacon/db';
+import * as q from '../src/queries/index.js';
+import type { Source } from '../src/queries/rollups.js';
+import { call, login, seedAgency, seedSite, seedUser, startTestApi, type TestApi } from './helpers.js';
+
+// Every endpoint that reads rollups gives the same answer from rollups as from raw events, on a
+// generated data set (docs/rollups.md). Real PostgreSQL (a throwaway database with the API on port 0);
+// events inserted directly, rollups built by `rebuildRollups` (what `beacon rollups rebuild` runs);
+// query functions called twice, with rollups allowed and with rollups off.
+
+const BERLIN = 'Europe/Berlin'; // DST change on 2026-03-29 inside the data
+const KOLKATA = 'Asia/Kolkata'; // UTC+05:30: days are not unions of UTC hours -> events
+
+let t: TestApi;
+let pool: Pool;
+let berlin: q.StatsSite;
+let kolkata: q.StatsSite;
+let token: string;
+let siteId: string;
+let registry: Registry;
+
+/** Deterministic pseudo-random numbers (mulberry32). */
+function rng(seed: number) {
+  return () => {
+    seed |= 0;
+    seed = (seed + 0x6d2b79f5) | 0;
+    let x = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
+    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** ~6,000 events over 2026-01-01..2026-04-30: sessions crossing local midnights and hours, nulls, empty strings, bots. */
+function generate(siteScriptId: string, seed: number): Record<string, unknown>[] {
+  const r = rng(seed);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
+  const start = Date.UTC(2026, 0, 1);
+  const span = 120 * 86_400_000;
+  const out: Record<string, unknown>[] = [];
+  for (let s = 0; s < 1_500; s++) {
+    const client = r() < 0.03 ? null : `c${Math.floor(r() * 700)}`;
+    const session = r() < 0.04 ? null : r() < 0.01 ? '' : `s${seed}-${s}`;
+    // Some sessions start just before a Berlin midnight (23:40-23:59 local) to cross it.
+    let t0 = start + Math.floor(r() * span);
+    if (r() < 0.15)
+      t0 = t0 - (t0 % 86_400_000) + 22 * 3_600_000 + 40 * 60_000 + Math.floor(r() * 19 * 60_000);
+    const ctx = {
+      site_id: siteScriptId,
+      client_id: client,
+      session_id: session,
+      visitor_type: pick(['human', 'human', 'human', 'business', 'bot', null]),
+      country: pick(['DE', 'US', 'FR', null, '']),
+      device_type: pick(['desktop', 'mobile', 'tablet']),
+      browser: pick(['Chrome', 'Firefox', 'Safari', null]),
+      os: pick(['Windows', 'macOS', 'Android', 'iOS']),
+      company_name: r() < 0.2 ? pick(['Acme', 'Globex', 'Initech']) : null,
+      company_industry: null as string | null,
+      company_domain: null as string | null,
+    };
+    if (ctx.company_name) {
+      ctx.company_domain = `${ctx.company_name.toLowerCase()}.example`;
+      ctx.company_industry = pick(['Software', 'Retail']);
+    }
+    const n = 1 + Math.floor(r() * 7);
+    let ts = t0;
+    for (let i = 0; i < n; i++) {
+      const landing = i === 0;
+      const name = r() < 0.7 ? 'page_view' : pick(['signup', 'click', 'download']);
+      const path = r() < 0.03 ? null : pick(['/', '/pricing', '/blog/a', '/blog/b', '/docs', '']);
+      out.push({
+        ...ctx,
+        id: randomUUID(),
+        event_name: name,
+        server_timestamp: new Date(ts).toISOString(),
+        page_path: path,
+        page_url: path === null ? null : `https://x.example${path}`,
+        referrer_domain: landing ? pick(['google.com', 'news.ycombinator.com', '', null]) : null,
+        referrer_class: landing ? pick(['search', 'social', null]) : null,
+        channel: landing ? pick(['organic_search', 'referral', 'direct', 'email']) : 'direct',
+        utm_source: landing && r() < 0.4 ? pick(['newsletter', 'ads', '']) : null,
+        utm_medium: landing && r() < 0.4 ? pick(['email', 'cpc']) : null,
+        utm_campaign: landing && r() < 0.4 ? pick(['spring', 'launch']) : null,
+        time_on_page: Math.floor(r() * 90) - 5,
+      });
+      // Mostly seconds to minutes apart; sometimes over an hour (a session spanning several UTC hours).
+      ts += r() < 0.1 ? Math.floor(r() * 2 * 3_600_000) : Math.floor(r() * 400_000);
+    }
+  }
+  return out;
+}
+
+async function insert(rows: Record<string, unknown>[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += 2_000) {
+    await pool.query('INSERT INTO events SELECT * FROM json_populate_recordset(NULL::events, $1::json)', [
+      JSON.stringify(rows.slice(i, i + 2_000)),
+    ]);
+  }
+}
+
+beforeAll(async () => {
+  registry = createRegistry('api', { defaultMetrics: false });
+  t = await startTestApi({ overrides: { registry } });
+  pool = t.db.pool;
+  const agency = await seedAgency(pool, 'Rollups');
+  const b = await seedSite(pool, agency.id, { scriptId: 'ru_berlin', config: { timezone: BERLIN } });
+  await seedSite(pool, agency.id, { scriptId: 'ru_kolkata', config: { timezone: KOLKATA } });
+  siteId = b.id;
+  berlin = { scriptId: 'ru_berlin', config: { timezone: BERLIN } };
+  kolkata = { scriptId: 'ru_kolkata', config: { timezone: KOLKATA } };
+  await insert(generate('ru_berlin', 1));
+  await insert(generate('ru_kolkata', 2));
+  for (const s of ['ru_berlin', 'ru_kolkata']) await rebuildRollups(pool, { siteId: s, chunkHours: 24 * 31 });
+  const admin = await seedUser(pool, agency.id, 'admin');
+  token = await login(t.url, admin.email, admin.password);
+}, 60_000);
+
+afterAll(async () => {
+  await t?.close();
+});
+
+/** Runs `fn` with rollups on and off; returns both answers and the sources seen. */
+async function both<T>(fn: (deps: q.StatsDeps) => Promise<T>) {
+  const seen: Source[] = [];
+  const on: q.StatsDeps = { pool, rollups: true, onSource: (s) => seen.push(s) };
+  const rolled = await fn(on);
+  const raw = await fn({ pool, rollups: false });
+  return { rolled, raw, sources: [...new Set(seen)] };
+}
+
+const parse = <S extends { parse: (v: unknown) => unknown }>(
+  schema: S,
+  v: Record<string, string | string[]>,
+) => schema.parse(v) as ReturnType<S['parse']>;
+
+const RANGES: Record<string, string>[] = [
+  { from: '2026-03-29', to: '2026-03-29' }, // the DST day (23 hours)
+  { from: '2026-03-23', to: '2026-03-29' },
+  { from: '2026-02-01', to: '2026-03-02' },
+  { from: '2026-01-20', to: '2026-04-19' },
+  { from: '2026-02-10T06:00:00Z', to: '2026-02-12T19:00:00Z' },
+];
+
+describe('same numbers from rollups as from events', () => {
+  test.each(RANGES)('overview %o', async (range) => {
+    const r = await both((d) => q.overview(d, berlin, parse(q.statsQuery, range)));
+    expect(r.sources).toEqual(['rollup']);
+    expect(r.rolled).toEqual(r.raw);
+    expect(r.raw.current.sessions).toBeGreaterThan(0);
+  });
+
+  test.each(['hour', 'day', 'week', 'month'])('timeseries by %s', async (interval) => {
+    for (const range of interval === 'hour' ? RANGES.slice(0, 2) : RANGES) {
+      const r = await both((d) => q.timeseries(d, berlin, parse(q.timeseriesQuery, { ...range, interval })));
+      expect(r.sources).toEqual(['rollup']);
+      expect(r.rolled).toEqual(r.raw);
+    }
+  });
+
+  const dims = [
+    'pages',
+    'entry_pages',
+    'exit_pages',
+    'referrers',
+    'referrer_classes',
+    'channels',
+    'utm_sources',
+    'utm_mediums',
+    'utm_campaigns',
+    'countries',
+    'devices',
+    'browsers',
+    'os',
+    'companies',
+    'industries',
+    'visitor_types',
+    'events',
+  ] as const;
+  test.each(dims)('breakdown %s', async (dim) => {
+    for (const range of RANGES) {
+      for (const sort of [
+        {},
+        { sort: 'sessions', order: 'asc', limit: '3' },
+        { sort: 'page_views' },
+        { sort: 'value' },
+      ]) {
+        const query = parse(q.breakdownQuery, { ...range, ...sort });
+        const r = await both((d) => q.breakdown(d, berlin, dim, query));
+        expect(r.sources).toEqual(['rollup']);
+        expect(r.rolled).toEqual(r.raw);
+      }
+    }
+    const wide = await both((d) => q.breakdown(d, berlin, dim, parse(q.breakdownQuery, RANGES[3]!)));
+    expect(wide.raw.items.length).toBeGreaterThan(0);
+  });
+
+  test('companies', async () => {
+    for (const range of RANGES) {
+      for (const sort of [{}, { sort: 'visitors' }, { sort: 'last_seen', order: 'asc' }]) {
+        const r = await both((d) => q.companies(d, berlin, parse(q.companiesQuery, { ...range, ...sort })));
+        expect(r.sources).toEqual(['rollup']);
+        expect(r.rolled).toEqual(r.raw);
+      }
+    }
+  });
+});
+
+/** Filters on session-level columns, which rollup_sessions keeps: answered from rollups too. */
+const FILTERS: Record<string, string | string[]>[] = [
+  { country: 'DE' },
+  { utm_source: 'newsletter', device_type: ['mobile', 'desktop'] },
+  { visitor_type: 'business' },
+  { visitor_type: ['human', '(none)'], referrer_domain: '(none)' },
+  { company_name: 'Acme', channel: ['organic_search', 'direct'] },
+];
+
+describe('same numbers with filters on session-level columns', () => {
+  test.each(FILTERS)('%o', async (filter) => {
+    const range = { from: '2026-02-01', to: '2026-03-02' };
+    const checks: [string, (d: q.StatsDeps) => Promise<unknown>][] = [
+      ['overview', (d) => q.overview(d, berlin, parse(q.statsQuery, { ...range, ...filter }))],
+      [
+        'timeseries',
+        (d) => q.timeseries(d, berlin, parse(q.timeseriesQuery, { ...range, ...filter, interval: 'week' })),
+      ],
+      ['companies', (d) => q.companies(d, berlin, parse(q.companiesQuery, { ...range, ...filter }))],
+      ...(
+        ['referrers', 'utm_sources', 'countries', 'visitor_types', 'entry_pages', 'exit_pages'] as const
+      ).map((dim): [string, (d: q.StatsDeps) => Promise<unknown>] => [
+        dim,
+        (d) => q.breakdown(d, berlin, dim, parse(q.breakdownQuery, { ...range, ...filter })),
+      ]),
+    ];
+    for (const [name, fn] of checks) {
+      const r = await both(fn);
+      expect([name, r.sources]).toEqual([name, ['rollup']]);
+      expect([name, r.rolled]).toEqual([name, r.raw]);
+    }
+    const o = await q.overview(
+      { pool, rollups: false },
+      berlin,
+      parse(q.statsQuery, { ...range, ...filter }),
+    );
+    expect(o.current.events).toBeGreaterThan(0);
+  });
+});
+
+describe('what rollups cannot answer comes from events', () => {
+  test('an event-level filter, bots, pages with a filter, a range off the hour, a :30 timezone, missing coverage', async () => {
+    const day = { from: '2026-02-01', to: '2026-02-28' };
+    const filtered = await both((d) =>
+      q.overview(d, berlin, parse(q.statsQuery, { ...day, page_path: '/pricing' })),
+    );
+    expect(filtered.sources).toEqual(['events']);
+    const bots = await both((d) =>
+      q.overview(d, berlin, parse(q.statsQuery, { ...day, visitor_type: 'bot' })),
+    );
+    expect(bots.sources).toEqual(['events']);
+    expect(bots.raw.current.events).toBeGreaterThan(0);
+    const pages = await both((d) =>
+      q.breakdown(d, berlin, 'pages', parse(q.breakdownQuery, { ...day, country: 'DE' })),
+    );
+    expect(pages.sources).toEqual(['events']);
+    const offHour = await both((d) =>
+      q.overview(
+        d,
+        berlin,
+        parse(q.statsQuery, { from: '2026-02-01T00:30:00Z', to: '2026-02-02T00:00:00Z' }),
+      ),
+    );
+    expect(offHour.sources).toEqual(['events']);
+    const india = await both((d) => q.overview(d, kolkata, parse(q.statsQuery, day)));
+    expect(india.sources).toEqual(['events']);
+    expect(india.raw.current.events).toBeGreaterThan(0);
+    // The same question in a whole-hour timezone (tz parameter) of the Kolkata site is answered from rollups.
+    const utc = await both((d) => q.overview(d, kolkata, parse(q.statsQuery, { ...day, tz: 'UTC' })));
+    expect(utc.sources).toEqual(['rollup']);
+    expect(utc.rolled).toEqual(utc.raw);
+    // Coverage starting after the range's start (e.g. rollups switched on later): events.
+    await pool.query(`UPDATE rollup_coverage SET since = '2026-02-15T00:00:00Z' WHERE site_id = 'ru_berlin'`);
+    try {
+      expect((await both((d) => q.overview(d, berlin, parse(q.statsQuery, day)))).sources).toEqual([
+        'events',
+      ]);
+      // overview also reads the previous period: it must be covered too.
+      const later = { from: '2026-03-10', to: '2026-03-20' };
+      expect((await both((d) => q.overview(d, berlin, parse(q.statsQuery, later)))).sources).toEqual([
+        'rollup',
+      ]);
+    } finally {
+      await pool.query(`UPDATE rollup_coverage SET since = '-infinity' WHERE site_id = 'ru_berlin'`);
+    }
+  });
+
+  test('HTTP: X-Beacon-Source header and the source label of the query histogram', async () => {
+    const base = `/v1/sites/${siteId}/stats`;
+    const a = await call(t.url, 'GET', `${base}/overview?from=2026-02-01&to=2026-02-28`, { token });
+    expect(a.status).toBe(200);
+    expect(a.headers.get('x-beacon-source')).toBe('rollup');
+    const b = await call(t.url, 'GET', `${base}/overview?from=2026-02-01&to=2026-02-28&page_path=/pricing`, {
+      token,
+    });
+    expect(b.status).toBe(200);
+    expect(b.headers.get('x-beacon-source')).toBe('events');
+    expect(a.body.current.events).toBeGreaterThan(b.body.current.events);
+    const c = await call(t.url, 'GET', `${base}/breakdown/pages?from=2026-02-01&to=2026-02-28`, { token });
+    expect(c.headers.get('x-beacon-source')).toBe('rollup');
+    const metrics = await registry.metrics();
+    expect(metrics).toMatch(
+      /beacon_api_query_duration_seconds_count\{[^}]*endpoint="overview"[^}]*source="rollup"/,
+    );
+    expect(metrics).toMatch(
+      /beacon_api_query_duration_seconds_count\{[^}]*endpoint="overview"[^}]*source="events"/,
+    );
+  });
+});

@@ -1,0 +1,187 @@
+import type { Queue } from 'bullmq';
+import { createTestDatabase, uniquePrefix, type TestDatabase } from '@beacon/testkit';
+import { rebuildRollups, verifyRollups } from '@beacon/db';
+import { storeBatch } from '../src/store.js';
+import {
+  eventsQueue,
+  job,
+  makeRow,
+  produce,
+  queueEmpty,
+  seedSites,
+  spawnWriter,
+  stopChild,
+  waitFor,
+  writerEnv,
+} from './helpers.js';
+
+// Rollups (docs/rollups.md) kept by the writer in its insert transaction. Real collaborators: a
+// throwaway PostgreSQL database, the shared Redis under a unique prefix, writer processes
+// (`node services/writer/dist/main.js`) killed with SIGKILL mid-stream.
+const SITES = ['r_site_0', 'r_site_1', 'r_site_2'];
+const TOTAL = 20_000;
+
+let db: TestDatabase;
+let prefix: string;
+let queue: Queue;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  await seedSites(db.pool, [...SITES, 'r_small']);
+  prefix = uniquePrefix('rollups');
+  queue = eventsQueue(prefix);
+});
+
+afterAll(async () => {
+  await queue?.obliterate({ force: true }).catch(() => undefined);
+  await queue?.close();
+  await db?.drop();
+});
+
+const pick = <T>(xs: readonly T[], i: number): T => xs[i % xs.length]!;
+
+/**
+ * Rows with every rolled-up dimension varied, sessions spread over several jobs and UTC hours (30 h of
+ * traffic), 1 in 10 rows "late" (a day or two in the past), bots, rows without session or client id.
+ */
+function richRows(total: number, sessions: number): Record<string, unknown>[] {
+  const t0 = Date.UTC(2026, 9, 1, 0, 0, 0);
+  const rows: Record<string, unknown>[] = [];
+  for (let i = 0; i < total; i++) {
+    const s = i % sessions;
+    const late = i % 10 === 7;
+    const ts =
+      t0 +
+      48 * 3_600_000 +
+      (late ? -((i % 40) + 1) * 3_600_000 : Math.floor((i / total) * 30 * 3_600_000) + (s % 60) * 60_000);
+    const page = i % 4 === 1 ? 'click' : 'page_view';
+    rows.push(
+      makeRow({
+        server_timestamp: new Date(ts).toISOString(),
+        site_id: pick(SITES, s),
+        session_id: s % 53 === 0 ? null : `sess-${s}`,
+        client_id: s % 71 === 0 ? null : `client-${s % 900}`,
+        event_name: i % 13 === 5 ? 'signup' : page,
+        page_url: `https://shop.example/p/${i % 37}`,
+        page_path: i % 29 === 0 ? null : `/p/${i % 37}`,
+        time_on_page: (i % 31) - 2,
+        visitor_type: pick(['human', 'human', 'business', 'bot', null], s),
+        country: pick(['DE', 'US', null, 'FR'], s),
+        device_type: pick(['desktop', 'mobile', 'tablet'], s),
+        browser: pick(['Chrome', 'Firefox', 'Safari'], s),
+        os: pick(['Windows', 'macOS', 'Android', 'iOS'], s),
+        referrer_domain: i % 3 === 0 ? pick(['google.com', 'news.ycombinator.com', ''], s) : null,
+        referrer_class: i % 3 === 0 ? pick(['search', 'social', null], s) : null,
+        channel: i % 3 === 0 ? pick(['organic_search', 'referral', 'direct'], s) : 'direct',
+        utm_source: i % 6 === 0 ? pick(['newsletter', 'ads'], s) : null,
+        utm_medium: i % 6 === 0 ? pick(['email', 'cpc'], s) : null,
+        utm_campaign: i % 6 === 0 ? pick(['spring', 'launch', ''], s) : null,
+        company_name: s % 5 === 0 ? pick(['Acme', 'Globex'], s) : null,
+        company_domain: s % 5 === 0 ? pick(['acme.example', 'globex.example'], s) : null,
+        company_industry: s % 5 === 0 ? 'Software' : null,
+      }),
+    );
+  }
+  return rows;
+}
+
+function chunked(rows: Record<string, unknown>[], perJob: number, idPrefix: string) {
+  const jobs: { id: string; data: Record<string, unknown> }[] = [];
+  for (let i = 0; i < rows.length; i += perJob)
+    jobs.push({ id: `${idPrefix}-${jobs.length}`, data: job(rows.slice(i, i + perJob)) });
+  return jobs;
+}
+
+async function stored(): Promise<number> {
+  const { rows } = await db.pool.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM events WHERE site_id = ANY($1::text[])`,
+    [SITES],
+  );
+  return rows[0]!.n;
+}
+
+it('kill -9 of writers mid-stream: every rollup equals a recomputation from events', async () => {
+  const jobs = chunked(richRows(TOTAL, 3_000), 100, 'rj');
+  const env = writerEnv(db.url, prefix, { WRITER_BATCH_MAX_ROWS: '1500', WRITER_CONCURRENCY: '2' });
+  const producing = produce(queue, jobs, 20, 20);
+  const kills: number[] = [];
+  for (let k = 0; k < 3; k++) {
+    const child = spawnWriter(env);
+    const from = await stored();
+    const target = from + Math.floor(Math.random() * 4_000);
+    try {
+      await waitFor('rows to grow', async () => (await stored()) >= Math.min(target, TOTAL - 3_000), 60_000);
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\n${child.output()}`);
+    }
+    await new Promise((r) => setTimeout(r, Math.random() * 150));
+    await stopChild(child, 'SIGKILL');
+    kills.push(await stored());
+  }
+  await producing;
+  const last = spawnWriter(env);
+  try {
+    await waitFor(
+      'all rows stored',
+      async () => (await stored()) >= TOTAL && (await queueEmpty(queue)),
+      90_000,
+    );
+  } catch (err) {
+    throw new Error(
+      `${(err as Error).message} (stored ${await stored()}, kills at ${kills})\n${last.output()}`,
+    );
+  } finally {
+    await stopChild(last, 'SIGTERM');
+  }
+  expect(kills.every((n) => n < TOTAL)).toBe(true);
+  expect(await stored()).toBe(TOTAL);
+  for (const site of SITES) {
+    expect(await verifyRollups(db.pool, site)).toEqual({ siteId: site, missing: 0, extra: 0 });
+  }
+  // The totals agree with events (bots left out), and rollups cover each site from the start.
+  const { rows } = await db.pool.query(
+    `
+    SELECT (SELECT sum(events)::int FROM rollup_sessions WHERE site_id = ANY($1::text[])) AS rolled,
+           (SELECT count(*)::int FROM events WHERE site_id = ANY($1::text[]) AND visitor_type IS DISTINCT FROM 'bot') AS raw,
+           (SELECT count(*)::int FROM rollup_coverage WHERE site_id = ANY($1::text[]) AND since = '-infinity') AS covered`,
+    [SITES],
+  );
+  expect(rows[0]).toEqual({ rolled: rows[0].raw, raw: rows[0].raw, covered: SITES.length });
+  expect(rows[0].raw).toBeGreaterThan(TOTAL / 2);
+  expect(last.exitCode).toBe(0);
+}, 170_000);
+
+it('a batch stored twice (retried job) counts once; rollups off forget coverage; rebuild restores it', async () => {
+  const rows = richRows(600, 80).map((r) => ({ ...r, site_id: 'r_small' }));
+  const first = await storeBatch(db.pool, rows, []);
+  expect(first).toMatchObject({ inserted: 600, dead: [] });
+  expect(first.rollupRows).toBeGreaterThan(0);
+  const again = await storeBatch(db.pool, rows, []);
+  expect(again).toMatchObject({ inserted: 0, rollupRows: 0 });
+  expect(await verifyRollups(db.pool, 'r_small')).toEqual({ siteId: 'r_small', missing: 0, extra: 0 });
+
+  // Late data for a past hour through a writer with rollups off: coverage goes, numbers are stale.
+  const late = richRows(50, 10).map((r) => ({
+    ...r,
+    site_id: 'r_small',
+    id: crypto.randomUUID(),
+    visitor_type: 'human',
+  }));
+  await storeBatch(db.pool, late, [], { rollups: false });
+  const cov = await db.pool.query(`SELECT since FROM rollup_coverage WHERE site_id = 'r_small'`);
+  expect(cov.rowCount).toBe(0);
+  expect((await verifyRollups(db.pool, 'r_small')).missing).toBeGreaterThan(0);
+
+  // Repair: a rebuild of the site's hours (idempotent) brings rollups and coverage back.
+  const report = await rebuildRollups(db.pool, { siteId: 'r_small', chunkHours: 12 });
+  expect(report.chunks).toBeGreaterThan(1);
+  expect(await verifyRollups(db.pool, 'r_small')).toEqual({ siteId: 'r_small', missing: 0, extra: 0 });
+  await rebuildRollups(db.pool, {
+    siteId: 'r_small',
+    from: new Date(Date.UTC(2026, 9, 2)),
+    to: new Date(Date.UTC(2026, 9, 3)),
+  });
+  expect(await verifyRollups(db.pool, 'r_small')).toEqual({ siteId: 'r_small', missing: 0, extra: 0 });
+  const after = await db.pool.query(`SELECT since FROM rollup_coverage WHERE site_id = 'r_small'`);
+  expect(after.rowCount).toBe(1);
+});
