@@ -3,6 +3,7 @@ import { apiBench } from './benchmarks/api.js';
 import { collectorBench } from './benchmarks/collector.js';
 import { copyBench } from './benchmarks/copy.js';
 import { enricherBench } from './benchmarks/enricher.js';
+import { writerBench } from './benchmarks/writer.js';
 
 /**
  * `pnpm bench [name ...]`: runs the named benchmarks (all when none is named). Each prints its figures
@@ -13,6 +14,7 @@ const benchmarks: Record<string, () => Promise<void>> = {
   enricher: enricherBench,
   api: apiBench,
   collector: collectorBench,
+  writer: writerBench,
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

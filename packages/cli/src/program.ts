@@ -9,6 +9,7 @@ import { registerConfig } from './commands/config.js';
 import { registerHealthcheck } from './commands/healthcheck.js';
 import { registerMigrate } from './commands/migrate.js';
 import { registerServe } from './commands/serve.js';
+import { registerDeadLetters } from './commands/dead-letters.js';
 import { registerSite } from './commands/site.js';
 import { registerStart } from './commands/start.js';
 import { registerStorage } from './commands/storage.js';
@@ -30,6 +31,7 @@ export function buildProgram(): { program: Command; context: () => CliContext } 
   registerUser(program, context);
   registerStorage(program, context);
   registerCompanies(program, context);
+  registerDeadLetters(program, context);
   registerConfig(program);
   registerServe(program, context);
   registerStart(program, context);

@@ -13,3 +13,4 @@ export { isRetryablePgError, RETRYABLE_SQLSTATES } from './errors.js';
 export * as adminSql from './sql/admin.js';
 export * as retentionSql from './sql/retention.js';
 export * as companiesSql from './sql/companies.js';
+export * as deadLetterSql from './sql/dead-letters.js';

@@ -1,0 +1,184 @@
+import type { Command } from 'commander';
+import { Queue } from 'bullmq';
+import { deadLetterSql } from '@beacon/db';
+import { createRedis, QUEUE_EVENTS } from '@beacon/queue';
+import { EVENT_COLUMN_BY_NAME, fitToColumn, type EventColumnName } from '@beacon/schema';
+import { UserError, type CliContext } from '../context.js';
+
+const STAGES = ['collector', 'enricher', 'writer'] as const;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Rows per re-queued job: the size of an enricher job, well under the writer's batch. */
+const ROWS_PER_JOB = 500;
+
+function stageArg(v: string): string {
+  if (!(STAGES as readonly string[]).includes(v))
+    throw new UserError(`--stage must be one of ${STAGES.join(', ')}`);
+  return v;
+}
+function idArg(v: string, prev: string[] = []): string[] {
+  if (!UUID.test(v)) throw new UserError(`--id ${JSON.stringify(v)} is not a UUID`);
+  return [...prev, v.toLowerCase()];
+}
+function limitArg(v: string): number {
+  if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 1_000_000)
+    throw new UserError('--limit must be a whole number from 1 to 1000000');
+  return Number(v);
+}
+function dateArg(v: string): Date {
+  const d = new Date(v);
+  if (Number.isNaN(d.getTime()))
+    throw new UserError(`--before ${JSON.stringify(v)} is not a date (ISO 8601, e.g. 2026-11-01)`);
+  return d;
+}
+
+/** Cuts every string longer than its events column (the fix for 22001 "value too long"). */
+function fitRow(row: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...row };
+  for (const [k, v] of Object.entries(out)) {
+    if (
+      typeof v === 'string' &&
+      EVENT_COLUMN_BY_NAME.get(k)?.max !== undefined &&
+      EVENT_COLUMN_BY_NAME.get(k)?.type === 'varchar'
+    )
+      out[k] = fitToColumn(k as EventColumnName, v);
+  }
+  return out;
+}
+
+/**
+ * `beacon dead-letters list|replay|purge`: the rows that could not be stored (dead_events). Replay puts
+ * the writer's dead rows back on the `events` queue (optionally cut to their column lengths with
+ * --fit); rows that fail again count up and are pending again.
+ */
+export function registerDeadLetters(program: Command, ctx: () => CliContext): void {
+  const dl = program.command('dead-letters').description('events that could not be stored (dead_events)');
+
+  dl.command('list')
+    .description('summary by stage and SQLSTATE, then the newest dead events')
+    .option('--site <script_id>', 'only this site')
+    .option('--stage <stage>', `only this stage (${STAGES.join(', ')})`, stageArg)
+    .option('--pending', 'only those not replayed yet')
+    .option('--limit <n>', 'rows to show', limitArg, 50)
+    .action(async (opts: { site?: string; stage?: string; pending?: boolean; limit: number }) => {
+      const c = ctx();
+      const summary = (
+        await c.pool().query(deadLetterSql.summarizeDeadEvents, [opts.site ?? null, opts.stage ?? null])
+      ).rows;
+      const rows = (
+        await c
+          .pool()
+          .query(deadLetterSql.listDeadEvents, [
+            opts.site ?? null,
+            opts.stage ?? null,
+            Boolean(opts.pending),
+            opts.limit,
+          ])
+      ).rows;
+      const human = [
+        summary.length === 0
+          ? 'no dead events'
+          : summary
+              .map(
+                (s) =>
+                  `${s.stage} ${s.sqlstate ?? '-'}: ${s.rows} event(s), seen ${s.events} time(s), ${s.pending} pending`,
+              )
+              .join('\n'),
+        ...rows.map(
+          (r) =>
+            `${r.id} ${r.site_id ?? '-'} ${r.stage} ${r.sqlstate ?? '-'} x${r.count} last ${r.last_seen_at.toISOString()}${r.replayed_at ? ` replayed ${r.replayed_at.toISOString()}` : ''}\n    ${r.error}`,
+        ),
+      ].join('\n');
+      c.out(human, { summary, events: rows });
+    });
+
+  dl.command('replay')
+    .description(
+      "re-queue the writer's dead events not replayed yet (after fixing the cause: a migration, or --fit)",
+    )
+    .option('--id <uuid>', 'only this event (repeatable)', idArg)
+    .option('--site <script_id>', 'only this site')
+    .option('--limit <n>', 'at most this many events', limitArg, 100_000)
+    .option('--fit', 'cut strings longer than their column (the fix for SQLSTATE 22001) before re-queueing')
+    .option('--dry-run', 'only say what would be replayed')
+    .action(
+      async (opts: { id?: string[]; site?: string; limit: number; fit?: boolean; dryRun?: boolean }) => {
+        const c = ctx();
+        const cfg = c.config();
+        const { rows } = await c
+          .pool()
+          .query<{ id: string; payload: Record<string, unknown> }>(deadLetterSql.pendingDeadEvents, [
+            opts.id ?? null,
+            opts.site ?? null,
+            'writer',
+            opts.limit,
+          ]);
+        if (opts.dryRun || rows.length === 0) {
+          c.out(`${opts.dryRun ? 'would replay' : 'replayed'} ${rows.length} dead event(s)`, {
+            replayed: 0,
+            matched: rows.length,
+            dryRun: Boolean(opts.dryRun),
+          });
+          return;
+        }
+        const connection = createRedis(cfg.core.redisUrl, 'producer');
+        const queue = new Queue(QUEUE_EVENTS, { connection, prefix: cfg.core.queuePrefix });
+        let replayed = 0;
+        try {
+          for (let i = 0; i < rows.length; i += ROWS_PER_JOB) {
+            const part = rows.slice(i, i + ROWS_PER_JOB);
+            const data = {
+              type: 'events',
+              v: 1,
+              rows: part.map((r) => (opts.fit ? fitRow(r.payload) : r.payload)),
+            };
+            await queue.add('events', data, {
+              jobId: `replay-${part[0]!.id}-${Date.now()}`,
+              removeOnComplete: true,
+            });
+            await c.pool().query(deadLetterSql.markDeadEventsReplayed, [part.map((r) => r.id)]);
+            replayed += part.length;
+          }
+        } finally {
+          await queue.close();
+          connection.disconnect();
+        }
+        c.out(`replayed ${replayed} dead event(s) onto the ${QUEUE_EVENTS} queue`, {
+          replayed,
+          matched: rows.length,
+        });
+      },
+    );
+
+  dl.command('purge')
+    .description('delete dead events (give a filter, or --all)')
+    .option('--id <uuid>', 'only this event (repeatable)', idArg)
+    .option('--site <script_id>', 'only this site')
+    .option('--stage <stage>', 'only this stage', stageArg)
+    .option('--replayed', 'only those already replayed')
+    .option('--before <date>', 'only those last seen before this date', dateArg)
+    .option('--all', 'every dead event')
+    .action(
+      async (opts: {
+        id?: string[];
+        site?: string;
+        stage?: string;
+        replayed?: boolean;
+        before?: Date;
+        all?: boolean;
+      }) => {
+        if (!opts.all && !opts.id && !opts.site && !opts.stage && !opts.replayed && !opts.before)
+          throw new UserError('purge needs a filter (--id, --site, --stage, --replayed, --before) or --all');
+        const c = ctx();
+        const { rowCount } = await c
+          .pool()
+          .query(deadLetterSql.purgeDeadEvents, [
+            opts.id ?? null,
+            opts.site ?? null,
+            opts.stage ?? null,
+            Boolean(opts.replayed),
+            opts.before ?? null,
+          ]);
+        c.out(`purged ${rowCount ?? 0} dead event(s)`, { purged: rowCount ?? 0 });
+      },
+    );
+}

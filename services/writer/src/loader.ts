@@ -1,0 +1,302 @@
+import type { Job, Worker } from 'bullmq';
+import type pg from 'pg';
+import type { Logger } from '@beacon/observability';
+import { InvalidJobError } from './errors.js';
+import { parseEventsJob } from './job.js';
+import type { WriterObserver } from './observer.js';
+import { storeBatch, type Company, type Row, type StoreResult } from './store.js';
+
+export interface LoaderOptions {
+  batchMaxRows: number;
+  batchMaxWaitMs: number;
+  concurrency: number;
+  lockDurationMs: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+}
+
+interface Batch {
+  token: string;
+  jobs: Job[];
+  rows: number;
+}
+
+/** Job fetches in flight while a batch fills. */
+const FETCH_PARALLEL = 8;
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * Takes many `events` jobs at once with BullMQ manual fetching (a Worker without processor,
+ * getNextJob(token) until WRITER_BATCH_MAX_ROWS rows or WRITER_BATCH_MAX_WAIT_MS), stores them as one
+ * batch, and only after COMMIT moves the jobs to completed with the same token.
+ * @see https://docs.bullmq.io/patterns/manually-fetching-jobs
+ *
+ * A crash anywhere leaves the jobs active with a lock that stops being renewed; the stalled checker
+ * of any writer puts them back in the queue and the batch is stored again, inserting only what is
+ * missing (ON CONFLICT DO NOTHING, sessions from the rows actually inserted). While PostgreSQL or Redis
+ * is unreachable the batch is retried with capped exponential back-off and full jitter, its jobs held
+ * (locks renewed) in Redis.
+ */
+export class Loader {
+  private closing = false;
+  private seq = 0;
+  private readonly inFlight = new Set<Promise<void>>();
+  /** Batches between the start of their transaction and its commit (bounded by WRITER_CONCURRENCY). */
+  private readonly writing = new Set<Promise<void>>();
+  /** jobId -> token of every job this writer holds; their locks are renewed on a timer. */
+  private readonly held = new Map<string, string>();
+  private lockTimer: NodeJS.Timeout | undefined;
+  private loop: Promise<void> | undefined;
+  private failures = 0;
+  /** False while the last attempt to reach PostgreSQL or Redis failed (readiness). */
+  healthy = true;
+
+  constructor(
+    private readonly worker: Worker,
+    private readonly pool: pg.Pool,
+    private readonly opts: LoaderOptions,
+    private readonly observer: WriterObserver,
+    private readonly log: Logger,
+  ) {}
+
+  start(): void {
+    const every = Math.max(250, Math.floor(this.opts.lockDurationMs / 3));
+    this.lockTimer = setInterval(() => void this.renewLocks(), every);
+    this.loop = this.run();
+  }
+
+  /** Stops taking jobs; waits (up to timeoutMs) for batches in flight to commit and complete their jobs. */
+  async close(timeoutMs: number): Promise<{ finished: boolean }> {
+    this.closing = true;
+    let timer: NodeJS.Timeout | undefined;
+    const all = Promise.all([this.loop, ...this.inFlight]).then(() => true);
+    const late = new Promise<boolean>((r) => (timer = setTimeout(() => r(false), timeoutMs)));
+    const finished = await Promise.race([all, late]);
+    clearTimeout(timer);
+    clearInterval(this.lockTimer);
+    return { finished };
+  }
+
+  private async run(): Promise<void> {
+    while (!this.closing) {
+      let batch: Batch | undefined;
+      try {
+        batch = await this.collect();
+      } catch (err) {
+        if (this.closing) break;
+        await this.backOff('fetching jobs from Redis failed', err as Error);
+        continue;
+      }
+      if (!batch) continue;
+      // At most `concurrency` batches write at once; the next one is collected meanwhile.
+      // The slot is freed at COMMIT: completing the jobs in Redis overlaps the next transaction.
+      while (this.writing.size >= this.opts.concurrency) await Promise.race(this.writing);
+      let committed!: () => void;
+      const w = new Promise<void>((r) => (committed = r)).finally(() => this.writing.delete(w));
+      this.writing.add(w);
+      const p: Promise<void> = this.process(batch, committed).finally(() => {
+        committed();
+        this.inFlight.delete(p);
+      });
+      this.inFlight.add(p);
+    }
+  }
+
+  private async collect(): Promise<Batch | undefined> {
+    const token = `${this.worker.id}:${++this.seq}`;
+    const batch: Batch = { token, jobs: [], rows: 0 };
+    const first = await this.worker.getNextJob(token, { block: true });
+    if (!first) return undefined;
+    this.add(batch, first);
+    const deadline = Date.now() + this.opts.batchMaxWaitMs;
+    while (batch.rows < this.opts.batchMaxRows && !this.closing) {
+      // Several fetches in flight: one Redis round trip per job would otherwise bound the writer when
+      // Redis answers slowly (each fetch is one atomic moveToActive, safe to run side by side).
+      const perJob = Math.max(1, batch.rows / batch.jobs.length);
+      const want = Math.min(FETCH_PARALLEL, Math.ceil((this.opts.batchMaxRows - batch.rows) / perJob));
+      const fetched = await Promise.allSettled(
+        Array.from({ length: want }, () => this.worker.getNextJob(token, { block: false })),
+      );
+      let empty = false;
+      let failed: unknown;
+      for (const f of fetched) {
+        if (f.status === 'rejected') failed = f.reason;
+        else if (f.value) this.add(batch, f.value);
+        else empty = true;
+      }
+      if (failed) {
+        // Redis failed with jobs already taken: write those (their locks are ours); fetch again later.
+        this.log.warn(
+          { err: { message: (failed as Error).message } },
+          'fetching more jobs failed; writing the batch as it is',
+        );
+        break;
+      }
+      if (!empty) continue;
+      const left = deadline - Date.now();
+      if (left <= 0) break;
+      await sleep(Math.min(left, 10));
+    }
+    return batch;
+  }
+
+  private add(batch: Batch, job: Job): void {
+    batch.jobs.push(job);
+    this.held.set(job.id!, batch.token);
+    const rows = (job.data as { rows?: unknown })?.rows;
+    batch.rows += Array.isArray(rows) ? rows.length : 0;
+  }
+
+  private async process(batch: Batch, committed: () => void): Promise<void> {
+    const valid: Job[] = [];
+    const rows: Row[] = [];
+    const companies: Company[] = [];
+    for (const job of batch.jobs) {
+      const parsed = parseEventsJob(job.data);
+      if (!parsed.success) {
+        this.observer.jobInvalid();
+        this.log.error(
+          { jobId: job.id, issues: parsed.error.issues.slice(0, 5) },
+          'events job is not an EnrichedJob; failing it',
+        );
+        await this.settle(job, batch.token, () =>
+          job.moveToFailed(
+            new InvalidJobError(`not an events job: ${parsed.error.issues[0]?.message ?? 'invalid'}`),
+            batch.token,
+            false,
+          ),
+        );
+        continue;
+      }
+      valid.push(job);
+      for (const row of parsed.data.rows) rows.push(row);
+      if (parsed.data.companies) for (const c of parsed.data.companies) companies.push(c);
+      else companies.push(...companiesFromRows(parsed.data.rows));
+    }
+    if (valid.length === 0) return;
+
+    // A job handled before (stalled, failed) may have rows stored already; so may any retried batch
+    // (PostgreSQL can commit and then lose the connection before answering).
+    let mayHoldStored = valid.some(
+      (j) => j.attemptsStarted > 1 || j.attemptsMade > 0 || j.stalledCounter > 0,
+    );
+    let result: StoreResult | undefined;
+    let started = 0;
+    for (let attempt = 0; !result; attempt++) {
+      started = performance.now();
+      try {
+        result = await storeBatch(this.pool, rows, companies, { mayHoldStored });
+        this.recovered();
+      } catch (err) {
+        this.observer.batchRetried({ jobs: valid.length, error: err as Error });
+        mayHoldStored = true;
+        if (this.closing && attempt > 0) {
+          // Shutting down with the store unreachable: hand the jobs back for another writer.
+          await Promise.all(
+            valid.map((job) => this.settle(job, batch.token, () => job.moveToWait(batch.token))),
+          );
+          return;
+        }
+        await this.backOff('storing a batch failed; jobs kept in Redis', err as Error);
+      }
+    }
+    const committedAt = Date.now();
+    committed();
+    this.observer.batchCommitted({
+      rows: result.rows,
+      inserted: result.inserted,
+      skipped: result.skipped,
+      dead: result.dead,
+      splits: result.splits,
+      sessionConflicts: result.sessionConflicts,
+      jobs: valid.length,
+      seconds: (performance.now() - started) / 1000,
+      committedAt,
+      serverTimestamps: rows.map((r) => Date.parse(String(r.server_timestamp))),
+    });
+    if (result.dead.length > 0)
+      this.log.warn(
+        { dead: result.dead.length, sqlstates: [...new Set(result.dead.map((d) => d.sqlstate))] },
+        'rows refused by PostgreSQL stored in dead_events',
+      );
+    if (result.unknownSiteEvents > 0)
+      this.log.warn(
+        { events: result.unknownSiteEvents },
+        'events of a site_id missing from sites stored without a session',
+      );
+    await Promise.all(
+      valid.map((job) => this.settle(job, batch.token, () => job.moveToCompleted(null, batch.token, false))),
+    );
+  }
+
+  /** Moves a job out of active; a lost lock means another writer took it over (it will insert nothing twice). */
+  private async settle(job: Job, token: string, move: () => Promise<unknown>): Promise<void> {
+    try {
+      await move();
+    } catch (err) {
+      this.log.warn(
+        { err, jobId: job.id },
+        'could not finish job (lock lost?); it will be re-delivered and skipped as stored',
+      );
+    } finally {
+      if (this.held.get(job.id!) === token) this.held.delete(job.id!);
+    }
+  }
+
+  private async renewLocks(): Promise<void> {
+    if (this.held.size === 0) return;
+    const ids = [...this.held.keys()];
+    const tokens = ids.map((id) => this.held.get(id)!);
+    try {
+      const failed = await this.worker.extendJobLocks(ids, tokens, this.opts.lockDurationMs);
+      // Jobs completed while the renewal was on its way have no lock left to renew: not lost.
+      const lost = failed.filter((id) => this.held.has(id));
+      if (lost.length > 0)
+        this.log.warn({ jobs: lost.length }, 'lost the lock of jobs (they may be re-delivered)');
+    } catch (err) {
+      this.log.warn({ err }, 'renewing job locks failed');
+    }
+  }
+
+  private async backOff(what: string, err: Error): Promise<void> {
+    this.failures++;
+    this.healthy = false;
+    this.observer.backingOff(true);
+    const cap = Math.min(this.opts.retryMaxMs, this.opts.retryBaseMs * 2 ** Math.min(this.failures - 1, 20));
+    const wait = Math.round(cap / 2 + (Math.random() * cap) / 2);
+    this.log.warn(
+      {
+        err: { message: err.message, code: (err as { code?: string }).code },
+        retryInMs: wait,
+        failures: this.failures,
+      },
+      what,
+    );
+    await sleep(wait);
+  }
+
+  private recovered(): void {
+    if (this.failures > 0) this.log.info({ failures: this.failures }, 'store reachable again');
+    this.failures = 0;
+    this.healthy = true;
+    this.observer.backingOff(false);
+  }
+}
+
+/** Companies named by the rows themselves, when the job carries no `companies` list. */
+function companiesFromRows(rows: readonly Row[]): Company[] {
+  const out: Company[] = [];
+  for (const r of rows) {
+    if (typeof r.company_domain !== 'string' || r.company_domain === '') continue;
+    const str = (v: unknown) => (typeof v === 'string' ? v : null);
+    out.push({
+      domain: r.company_domain.slice(0, 255),
+      name: str(r.company_name)?.slice(0, 255) ?? null,
+      industry: str(r.company_industry)?.slice(0, 100) ?? null,
+      employee_count: str(r.company_employee_count)?.slice(0, 50) ?? null,
+      revenue: str(r.company_revenue)?.slice(0, 50) ?? null,
+    });
+  }
+  return out;
+}

@@ -1,0 +1,320 @@
+import { createHash } from 'node:crypto';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import type pg from 'pg';
+import copyStreams from 'pg-copy-streams';
+import { deadLetterSql } from '@beacon/db';
+import { encodeCopyChunks } from './copy-text.js';
+import { aggregateSessions } from './sessions.js';
+import { isEventsRace, isPoisonError, pgErrorText } from './errors.js';
+import * as sql from './sql/batch.js';
+
+export type Row = Record<string, unknown>;
+
+export interface Company {
+  domain: string;
+  name: string | null;
+  industry: string | null;
+  employee_count: string | null;
+  revenue: string | null;
+  enrichment_data?: Record<string, unknown> | undefined;
+}
+
+export interface DeadRow {
+  id: string;
+  siteId: string | null;
+  error: string;
+  sqlstate: string;
+}
+
+export interface StoreResult {
+  /** Rows offered (after removing duplicates inside the batch). */
+  rows: number;
+  /** Rows inserted into events. */
+  inserted: number;
+  /** Rows skipped because events already had them (a re-delivered job). */
+  skipped: number;
+  dead: DeadRow[];
+  sessionsUpserted: number;
+  /** Inserted events whose session_id belongs to another site. */
+  sessionConflicts: number;
+  /** Inserted events of a site_id missing from sites (stored, no session row). */
+  unknownSiteEvents: number;
+  companiesChanged: number;
+  /** Transactions that committed (more than one when poison rows split the batch). */
+  transactions: number;
+  /** Transactions rolled back while looking for poison rows. */
+  splits: number;
+  /** Milliseconds spent per step (check, copy, sessions, companies, commit), summed over transactions. */
+  timings: Record<string, number>;
+}
+
+/**
+ * Stores a batch: one transaction (skip rows already stored, COPY the others into events, sessions
+ * and companies upserts, COMMIT; see ./sql/batch.ts). When PostgreSQL refuses a row (SQLSTATE class 22 or 23) the batch is split
+ * in halves, each stored in its own transaction, until the refused rows stand alone; those go to
+ * dead_events with the error and the rest is committed. Any other error (PostgreSQL down, deadlock,
+ * timeout) is thrown unchanged: the caller keeps the jobs and retries the whole batch, which is safe
+ * because every statement is idempotent against rows already stored.
+ */
+export async function storeBatch(
+  pool: pg.Pool,
+  rows: readonly Row[],
+  companies: readonly Company[],
+  opts: { mayHoldStored?: boolean } = {},
+): Promise<StoreResult> {
+  const unique = prepareRows(rows);
+  const deduped = dedupeCompanies(companies);
+  try {
+    return await storeAll(pool, unique, deduped, opts.mayHoldStored ?? false);
+  } catch (err) {
+    // A row events already has, in a batch that did not expect one: redo it with the check.
+    if (opts.mayHoldStored || !isEventsRace(err)) throw err;
+    return storeAll(pool, unique, deduped, true);
+  }
+}
+
+async function storeAll(
+  pool: pg.Pool,
+  unique: Row[],
+  companies: Company[],
+  check: boolean,
+): Promise<StoreResult> {
+  const result: StoreResult = {
+    rows: 0,
+    inserted: 0,
+    skipped: 0,
+    dead: [],
+    sessionsUpserted: 0,
+    sessionConflicts: 0,
+    unknownSiteEvents: 0,
+    companiesChanged: 0,
+    transactions: 0,
+    splits: 0,
+    timings: {},
+  };
+  result.rows = unique.length;
+  await storePart(pool, unique, companies, result, check);
+  if (result.dead.length > 0) await recordDead(pool, unique, result.dead);
+  return result;
+}
+
+async function storePart(
+  pool: pg.Pool,
+  rows: Row[],
+  companies: Company[],
+  result: StoreResult,
+  check: boolean,
+): Promise<void> {
+  try {
+    await writeTransaction(pool, rows, companies, result, check);
+    result.transactions++;
+  } catch (err) {
+    if (!isPoisonError(err)) throw err;
+    // Only companies left and PostgreSQL refuses them: they are reference data the next job repeats.
+    if (rows.length === 0) return;
+    if (rows.length === 1) {
+      const row = rows[0];
+      if (row)
+        result.dead.push({
+          id: deadId(row),
+          siteId: siteIdOf(row),
+          error: pgErrorText(err),
+          sqlstate: (err as { code: string }).code,
+        });
+      // Companies travel with the first part; store them on their own if that part was one bad row.
+      if (companies.length > 0) await storePart(pool, [], companies, result, check);
+      return;
+    }
+    result.splits++;
+    const mid = rows.length >> 1;
+    await storePart(pool, rows.slice(0, mid), companies, result, check);
+    await storePart(pool, rows.slice(mid), [], result, check);
+  }
+}
+
+async function writeTransaction(
+  pool: pg.Pool,
+  rows: Row[],
+  companies: Company[],
+  result: StoreResult,
+  check: boolean,
+): Promise<void> {
+  // Encoded before taking a connection: no connection waits idle in a transaction for the writer's CPU.
+  let encoded = check || rows.length === 0 ? undefined : encodeCopyChunks(rows);
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  let mark = performance.now();
+  const step = (name: string) => {
+    const now = performance.now();
+    result.timings[name] = (result.timings[name] ?? 0) + (now - mark);
+    mark = now;
+  };
+  try {
+    await client.query('BEGIN');
+    let fresh = rows;
+    let sessions = { upserted: 0, conflict_events: 0, unknown_site_events: 0 };
+    if (check && rows.length > 0) {
+      await client.query(sql.probeOnly);
+      const { rows: stored } = await client.query<{ i: number }>(sql.storedAlready, [
+        rows.map((r) => r.id),
+        rows.map((r) => r.server_timestamp),
+      ]);
+      await client.query(sql.probeDone);
+      const skip = new Set(stored.map((s) => s.i - 1));
+      if (skip.size > 0) fresh = rows.filter((_, i) => !skip.has(i));
+      encoded = undefined;
+      step('check');
+    }
+    if (fresh.length > 0) {
+      await pipeline(
+        Readable.from(encoded ?? encodeCopyChunks(fresh)),
+        client.query(copyStreams.from(sql.copyEvents)),
+      );
+      step('copy');
+      const withSession = fresh.filter((r) => typeof r.session_id === 'string' && r.session_id !== '');
+      if (withSession.length > 0) {
+        const aggregated = aggregateSessions(withSession);
+        sessions = (
+          aggregated
+            ? await client.query(sql.upsertSessions, aggregated)
+            : await client.query(sql.upsertSessionsFromRows, sessionColumns(withSession))
+        ).rows[0];
+      }
+      step('sessions');
+    }
+    let companiesChanged = 0;
+    if (companies.length > 0) {
+      companiesChanged =
+        (
+          await client.query(sql.upsertCompanies, [
+            companies.map((c) => c.domain),
+            companies.map((c) => c.name),
+            companies.map((c) => c.industry),
+            companies.map((c) => c.employee_count),
+            companies.map((c) => c.revenue),
+            companies.map((c) => (c.enrichment_data ? safeJson(c.enrichment_data) : null)),
+          ])
+        ).rowCount ?? 0;
+      step('companies');
+    }
+    await client.query('COMMIT');
+    step('commit');
+    result.inserted += fresh.length;
+    result.skipped += rows.length - fresh.length;
+    result.sessionsUpserted += sessions.upserted;
+    result.sessionConflicts += sessions.conflict_events;
+    result.unknownSiteEvents += sessions.unknown_site_events;
+    result.companiesChanged += companiesChanged;
+  } catch (err) {
+    try {
+      await client.query('ROLLBACK');
+    } catch {
+      broken = err as Error;
+    }
+    if (!isPoisonError(err)) broken = err as Error;
+    throw err;
+  } finally {
+    // A client whose connection failed (or whose state is unknown) is destroyed, not reused.
+    client.release(broken);
+  }
+}
+
+const SESSION_FIELDS = [
+  'id',
+  'site_id',
+  'session_id',
+  'client_id',
+  'server_timestamp',
+  'event_name',
+  'page_url',
+  'time_on_page',
+  'utm_source',
+  'country',
+  'device_type',
+] as const;
+
+/** The columns upsertSessions needs, one array per column, of rows the COPY just accepted. */
+function sessionColumns(rows: readonly Row[]): unknown[][] {
+  return SESSION_FIELDS.map((f) => rows.map((r) => (r[f] === undefined ? null : r[f])));
+}
+
+/** Drops repeated events (same id and server_timestamp) inside the batch and sorts by id (lock order). */
+function prepareRows(rows: readonly Row[]): Row[] {
+  const seen = new Set<string>();
+  const out: Row[] = [];
+  for (const row of rows) {
+    const key = `${String(row.id)}|${String(row.server_timestamp)}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(row);
+  }
+  const keyed = out.map((row) => ({ key: String(row.id).toLowerCase(), row }));
+  keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return keyed.map((k) => k.row);
+}
+
+/** One entry per domain (later values win field by field), sorted by domain (lock order). */
+function dedupeCompanies(companies: readonly Company[]): Company[] {
+  const byDomain = new Map<string, Company>();
+  for (const c of companies) {
+    const domain = clean(c.domain.toLowerCase())!;
+    const prev = byDomain.get(domain);
+    byDomain.set(domain, {
+      domain,
+      name: clean(c.name) ?? prev?.name ?? null,
+      industry: clean(c.industry) ?? prev?.industry ?? null,
+      employee_count: clean(c.employee_count) ?? prev?.employee_count ?? null,
+      revenue: clean(c.revenue) ?? prev?.revenue ?? null,
+      enrichment_data:
+        c.enrichment_data || prev?.enrichment_data
+          ? { ...prev?.enrichment_data, ...c.enrichment_data }
+          : undefined,
+    });
+  }
+  return [...byDomain.values()].sort((a, b) => (a.domain < b.domain ? -1 : a.domain > b.domain ? 1 : 0));
+}
+
+function clean(v: string | null): string | null {
+  return v === null ? null : v.replace(UNSTORABLE, '\ufffd');
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The event's id, or (a row whose id is not a UUID) a stable UUID derived from its content. */
+function deadId(row: Row): string {
+  if (typeof row.id === 'string' && UUID.test(row.id)) return row.id.toLowerCase();
+  const h = createHash('sha256').update(safeJson(row)).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+function siteIdOf(row: Row): string | null {
+  return typeof row.site_id === 'string' ? row.site_id.slice(0, 50).replace(/\0/g, '') : null;
+}
+
+const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/** JSON that jsonb accepts: NUL and lone surrogates (refused by PostgreSQL) become U+FFFD. */
+function safeJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) =>
+    typeof v === 'string' ? v.replace(UNSTORABLE, '\ufffd') : v,
+  );
+}
+
+async function recordDead(pool: pg.Pool, rows: Row[], dead: DeadRow[]): Promise<void> {
+  const byId = new Map<string, { row: Row; dead: DeadRow }>();
+  const deadIds = new Set(dead.map((d) => d.id));
+  for (const row of rows) {
+    const id = deadId(row);
+    if (deadIds.has(id) && !byId.has(id)) byId.set(id, { row, dead: dead.find((d) => d.id === id)! });
+  }
+  const entries = [...byId.values()];
+  await pool.query(deadLetterSql.recordDeadEvents, [
+    entries.map((e) => e.dead.id),
+    entries.map((e) => e.dead.siteId),
+    'writer',
+    entries.map((e) => safeJson(e.row)),
+    entries.map((e) => e.dead.error.replace(UNSTORABLE, '\ufffd')),
+    entries.map((e) => e.dead.sqlstate),
+  ]);
+}

@@ -1,0 +1,90 @@
+import type { Queue } from 'bullmq';
+import { createTestDatabase, uniquePrefix, type TestDatabase } from '@beacon/testkit';
+import {
+  eventsQueue,
+  produce,
+  queueEmpty,
+  seedSites,
+  sessionMismatches,
+  spawnWriter,
+  stopChild,
+  streamJobs,
+  waitFor,
+  writerEnv,
+} from './helpers.js';
+
+// Real processes: each writer is `node services/writer/dist/main.js` (built by `pnpm build`), killed with
+// SIGKILL at random points while a stream of 50,000 events flows through the shared Redis (unique prefix)
+// into a throwaway PostgreSQL database.
+const TOTAL = 50_000;
+const SESSIONS = 10_000;
+const SITES = ['site_0', 'site_1', 'site_2', 'site_3'];
+
+let db: TestDatabase;
+let prefix: string;
+let queue: Queue;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  await seedSites(db.pool, SITES);
+  prefix = uniquePrefix('crash');
+  queue = eventsQueue(prefix);
+});
+
+afterAll(async () => {
+  await queue?.obliterate({ force: true }).catch(() => undefined);
+  await queue?.close();
+  await db?.drop();
+});
+
+async function stored(): Promise<number> {
+  const { rows } = await db.pool.query<{ n: string }>('SELECT count(*) AS n FROM events');
+  return Number(rows[0]!.n);
+}
+
+it('kill -9 of the writer mid-stream, several times: exactly 50,000 rows and exact session counters', async () => {
+  const jobs = streamJobs(TOTAL, 100, SESSIONS, SITES);
+  const env = writerEnv(db.url, prefix, { WRITER_BATCH_MAX_ROWS: '2000' });
+  const producing = produce(queue, jobs, 20, 30);
+  const kills: number[] = [];
+  for (let k = 0; k < 4; k++) {
+    const child = spawnWriter(env);
+    const from = await stored();
+    // A random point: some rows after start (or right away), mid-batch or between batches.
+    const target = from + Math.floor(Math.random() * 6_000);
+    try {
+      await waitFor('rows to grow', async () => (await stored()) >= Math.min(target, TOTAL - 5_000), 60_000);
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\n${child.output()}`);
+    }
+    await new Promise((r) => setTimeout(r, Math.random() * 150));
+    await stopChild(child, 'SIGKILL');
+    kills.push(await stored());
+  }
+  await producing;
+  const last = spawnWriter(env);
+  try {
+    await waitFor(
+      'all rows stored and the queue empty',
+      async () => (await stored()) >= TOTAL && (await queueEmpty(queue)),
+      90_000,
+    );
+  } catch (err) {
+    throw new Error(
+      `${(err as Error).message} (stored ${await stored()}, kills at ${kills})\n${last.output()}`,
+    );
+  } finally {
+    await stopChild(last, 'SIGTERM');
+  }
+  expect(kills.every((n) => n < TOTAL)).toBe(true);
+  const { rows } = await db.pool.query(
+    'SELECT count(*)::int AS n, count(DISTINCT id)::int AS ids FROM events',
+  );
+  expect(rows[0]).toEqual({ n: TOTAL, ids: TOTAL });
+  expect(await sessionMismatches(db.pool)).toBe(0);
+  const { rows: s } = await db.pool.query(
+    'SELECT count(*)::int AS n, sum(events_count)::int AS events FROM sessions',
+  );
+  expect(s[0]).toEqual({ n: SESSIONS, events: TOTAL });
+  expect(last.exitCode).toBe(0);
+}, 170_000);
