@@ -27,6 +27,10 @@ beforeAll(async () => {
     // Geo/ASN data play no part here; without them the enricher restarts in a fraction of the time.
     ENRICHER_DEFAULT_GEO: 'false',
     ENRICHER_DEFAULT_ASN: 'false',
+    // A job a stopped writer leaves active comes back after its lock expires and the stalled check
+    // runs (30 s each by default); short here so the test sees that replay, and that it adds no row.
+    WRITER_LOCK_DURATION_MS: '4000',
+    WRITER_STALLED_INTERVAL_MS: '2000',
   });
   await Promise.all([stack.start('writer'), stack.start('enricher'), stack.start('api')]);
   await stack.start('collector');
@@ -106,12 +110,19 @@ function stream(senders: number, hitsPerBatch: number) {
 test('SIGTERM to each stage under load loses and duplicates nothing that got a 202', async () => {
   const load = stream(3, 10);
   const exits: Record<string, number | string> = {};
+  const t0 = Date.now();
+  const mark = (m: string) => {
+    if (process.env.E2E_DEBUG) console.log(`${Date.now() - t0} ms ${m} (${load.accepted.size} accepted)`);
+  };
   const restartUnderLoad = async (name: ServiceName) => {
     await load.more(150, `before stopping the ${name}`);
+    mark(`SIGTERM ${name}`);
     // The deadline each process gives itself (SHUTDOWN_TIMEOUT_MS), plus start-up slack of a busy box.
     exits[name] = await stack.stop(name, 'SIGTERM', SHUTDOWN_TIMEOUT_MS + 5_000);
+    mark(`${name} exited`);
     if (name !== 'collector') await load.more(60, `while the ${name} is down`);
     await stack.start(name);
+    mark(`${name} ready again`);
   };
   try {
     await restartUnderLoad('collector');
@@ -121,6 +132,7 @@ test('SIGTERM to each stage under load loses and duplicates nothing that got a 2
   } finally {
     await load.stop();
   }
+  mark('stream stopped');
   expect(exits).toEqual({ collector: 0, enricher: 0, writer: 0 });
   expect(load.outcomes['202']).toBeGreaterThan(0);
 
@@ -137,6 +149,7 @@ test('SIGTERM to each stage under load loses and duplicates nothing that got a 2
     90_000,
     200,
   );
+  mark('all rows stored');
   // Let the queues drain completely, so a late duplicate would show.
   await waitFor(
     async () => {
@@ -144,14 +157,18 @@ test('SIGTERM to each stage under load loses and duplicates nothing that got a 2
         const q = new Queue(name, { connection: redis, prefix });
         const c = await q.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
         await q.close();
-        if (Object.values(c).some((v) => v > 0)) return false;
+        if (Object.values(c).some((v) => v > 0)) {
+          mark(`${name} ${JSON.stringify(c)}`);
+          return false;
+        }
       }
       return true;
     },
     'empty queues',
     60_000,
-    200,
+    250,
   );
+  mark('queues empty');
   const { rows } = await db.pool.query<{ event_id: string; n: string; ids: string }>(
     `SELECT event_id, count(*) AS n, count(DISTINCT id) AS ids FROM events WHERE site_id = $1 GROUP BY event_id`,
     [site.scriptId],
@@ -166,6 +183,7 @@ test('SIGTERM to each stage under load loses and duplicates nothing that got a 2
     doubled: 0,
   });
   expect(rows.length).toBe(want);
+  mark('compared');
   const dead = await db.pool.query('SELECT count(*)::int AS n FROM dead_events');
   expect(dead.rows[0].n).toBe(0);
 }, 240_000);
