@@ -2,6 +2,7 @@
 import { apiBench } from './benchmarks/api.js';
 import { collectorBench } from './benchmarks/collector.js';
 import { copyBench } from './benchmarks/copy.js';
+import { e2eBench } from './benchmarks/e2e.js';
 import { enricherBench } from './benchmarks/enricher.js';
 import { writerBench } from './benchmarks/writer.js';
 
@@ -15,6 +16,7 @@ const benchmarks: Record<string, () => Promise<void>> = {
   api: apiBench,
   collector: collectorBench,
   writer: writerBench,
+  e2e: e2eBench,
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
