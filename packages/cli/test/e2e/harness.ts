@@ -300,14 +300,19 @@ export async function privateRedis(): Promise<{
 }> {
   const port = await freePort();
   const startOne = async () => {
-    const p = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-      stdio: ['ignore', 'pipe', 'ignore'],
-    });
+    const p = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      {
+        stdio: ['ignore', 'pipe', 'ignore'],
+      },
+    );
     await waitFor(
-      () => new Promise<boolean>((resolve) => {
-        const sock = createConnectionSafe(port, resolve);
-        void sock;
-      }),
+      () =>
+        new Promise<boolean>((resolve) => {
+          const sock = createConnectionSafe(port, resolve);
+          void sock;
+        }),
       `private redis-server on ${port}`,
       10_000,
       50,

@@ -172,9 +172,7 @@ function expected(sent: Sent[]) {
         };
       })
       .sort((a, b) => a.utm_campaign!.localeCompare(b.utm_campaign!)),
-    companies: [
-      { name: 'Acme Corp', domain: 'acme.example', industry: 'Manufacturing', ...totals(acme) },
-    ],
+    companies: [{ name: 'Acme Corp', domain: 'acme.example', industry: 'Manufacturing', ...totals(acme) }],
     visitorTypes: [...types]
       .map(([value, hs]) => ({ value, visitors: distinct(hs.map((h) => h.client_id)) }))
       .sort((a, b) => String(a.value).localeCompare(String(b.value))),
@@ -186,8 +184,7 @@ function expected(sent: Sent[]) {
 async function actual(get: (path: string) => Promise<unknown>) {
   const base = `/v1/sites/${site.siteId}`;
   const overview = (await get(`${base}/stats/overview`)) as { current: Record<string, number> };
-  const pick = (o: Record<string, unknown>, keys: string[]) =>
-    Object.fromEntries(keys.map((k) => [k, o[k]]));
+  const pick = (o: Record<string, unknown>, keys: string[]) => Object.fromEntries(keys.map((k) => [k, o[k]]));
   const refs = (await get(`${base}/stats/top-referrers?limit=100`)) as { items: Record<string, unknown>[] };
   const camps = (await get(`${base}/stats/utm-campaigns?limit=100`)) as { items: Record<string, unknown>[] };
   const comps = (await get(`${base}/companies?limit=100`)) as { items: Record<string, unknown>[] };
@@ -370,7 +367,8 @@ test('browser and direct traffic through all four processes add up in the API', 
       last = await actual(get);
       return JSON.stringify(last) === JSON.stringify(expected(sent));
     },
-    () => `the API to match what was sent:\nexpected ${JSON.stringify(expected(sent), null, 1)}\nactual ${JSON.stringify(last, null, 1)}`,
+    () =>
+      `the API to match what was sent:\nexpected ${JSON.stringify(expected(sent), null, 1)}\nactual ${JSON.stringify(last, null, 1)}`,
     60_000,
     250,
   );

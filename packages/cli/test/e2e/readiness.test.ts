@@ -30,7 +30,9 @@ afterAll(async () => {
 }, 60_000);
 
 const readyz = async () =>
-  Object.fromEntries(await Promise.all(SERVICES.map(async (s) => [s, await statusOf(`${stack.url(s)}/readyz`)])));
+  Object.fromEntries(
+    await Promise.all(SERVICES.map(async (s) => [s, await statusOf(`${stack.url(s)}/readyz`)])),
+  );
 
 async function until(want: Record<string, number>, what: string) {
   let last: Record<string, number> = {};

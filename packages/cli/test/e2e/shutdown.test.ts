@@ -27,10 +27,6 @@ beforeAll(async () => {
     // Geo/ASN data play no part here; without them the enricher restarts in a fraction of the time.
     ENRICHER_DEFAULT_GEO: 'false',
     ENRICHER_DEFAULT_ASN: 'false',
-    // A job a stopped writer leaves active comes back after its lock expires and the stalled check
-    // runs (30 s each by default); short here so the test sees that replay, and that it adds no row.
-    WRITER_LOCK_DURATION_MS: '4000',
-    WRITER_STALLED_INTERVAL_MS: '2000',
   });
   await Promise.all([stack.start('writer'), stack.start('enricher'), stack.start('api')]);
   await stack.start('collector');
@@ -139,8 +135,11 @@ test('SIGTERM to each stage under load loses and duplicates nothing that got a 2
   const want = load.accepted.size;
   const count = async () =>
     Number(
-      (await db.pool.query<{ n: string }>('SELECT count(*) AS n FROM events WHERE site_id = $1', [site.scriptId]))
-        .rows[0]!.n,
+      (
+        await db.pool.query<{ n: string }>('SELECT count(*) AS n FROM events WHERE site_id = $1', [
+          site.scriptId,
+        ])
+      ).rows[0]!.n,
     );
   let seen = 0;
   await waitFor(
@@ -150,7 +149,8 @@ test('SIGTERM to each stage under load loses and duplicates nothing that got a 2
     200,
   );
   mark('all rows stored');
-  // Let the queues drain completely, so a late duplicate would show.
+  // The queues drain at once: a stopped stage hands back or finishes its jobs rather than leaving
+  // them active until their locks expire (WRITER_LOCK_DURATION_MS, 30 s), which this wait is shorter than.
   await waitFor(
     async () => {
       for (const name of [QUEUE_HITS, QUEUE_EVENTS]) {
@@ -165,7 +165,7 @@ test('SIGTERM to each stage under load loses and duplicates nothing that got a 2
       return true;
     },
     'empty queues',
-    60_000,
+    20_000,
     250,
   );
   mark('queues empty');
