@@ -347,3 +347,13 @@ function createConnectionSafe(port: number, done: (ok: boolean) => void) {
   s.once('error', () => done(false));
   return s;
 }
+
+/** Deletes every key under a test's prefix (queues, and the enricher's dedupe claims with their 24 h TTL). */
+export async function deletePrefix(redis: import('@beacon/queue').Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length) await redis.del(...keys);
+  } while (cursor !== '0');
+}

@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import {
   apiClient,
   createStack,
+  deletePrefix,
   importCompanies,
   seed,
   waitFor,
@@ -103,6 +104,7 @@ afterAll(async () => {
       await q.obliterate({ force: true }).catch(() => undefined);
       await q.close();
     }
+    await deletePrefix(redis, prefix).catch(() => undefined);
     redis.disconnect();
   }
   await db?.drop();

@@ -3,7 +3,15 @@ import { Queue } from 'bullmq';
 import { createRedis, type Redis } from '@beacon/queue';
 import { QUEUE_EVENTS, QUEUE_HITS } from '@beacon/schema';
 import { createTestDatabase, REDIS_URL, uniquePrefix, type TestDatabase } from '@beacon/testkit';
-import { createStack, seed, waitFor, type Seeded, type ServiceName, type Stack } from './harness.js';
+import {
+  createStack,
+  deletePrefix,
+  seed,
+  waitFor,
+  type Seeded,
+  type ServiceName,
+  type Stack,
+} from './harness.js';
 
 // Real: the four services as `beacon serve` child processes on the machine's PostgreSQL and Redis.
 // While a steady stream of batches goes to the collector, each stage gets a SIGTERM (and is started
@@ -41,6 +49,7 @@ afterAll(async () => {
       await q.obliterate({ force: true }).catch(() => undefined);
       await q.close();
     }
+    await deletePrefix(redis, prefix).catch(() => undefined);
     redis.disconnect();
   }
   await db?.drop();
