@@ -2,10 +2,11 @@
 import { apiBench } from './benchmarks/api.js';
 import { collectorBench } from './benchmarks/collector.js';
 import { copyBench } from './benchmarks/copy.js';
-import { enricherBench } from './benchmarks/enricher.js';
-import { writerBench } from './benchmarks/writer.js';
 import { dashboardBench } from './benchmarks/dashboard.js';
+import { e2eBench } from './benchmarks/e2e.js';
+import { enricherBench } from './benchmarks/enricher.js';
 import { rollupsBench } from './benchmarks/rollups.js';
+import { writerBench } from './benchmarks/writer.js';
 
 /**
  * `pnpm bench [name ...]`: runs the named benchmarks (all when none is named). Each prints its figures
@@ -19,6 +20,7 @@ const benchmarks: Record<string, () => Promise<void>> = {
   writer: writerBench,
   dashboard: dashboardBench,
   rollups: rollupsBench,
+  e2e: e2eBench,
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -80,7 +80,7 @@ const LOADS: Load[] = [
   },
 ];
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const srv = createServer().listen(0, '127.0.0.1');
   await once(srv, 'listening');
   const port = (srv.address() as { port: number }).port;
@@ -126,7 +126,7 @@ async function stopServer(child: ChildProcess): Promise<void> {
 }
 
 /** user + system CPU seconds of a process so far (Linux /proc; NaN elsewhere). */
-async function cpuSeconds(pid: number | undefined): Promise<number> {
+export async function cpuSeconds(pid: number | undefined): Promise<number> {
   if (pid === undefined) return NaN;
   try {
     const stat = await readFile(`/proc/${pid}/stat`, 'utf8');

@@ -58,6 +58,10 @@ export function createApp(deps: AppDeps): Express {
   });
 
   app.use((req, res, next) => {
+    // Shutting down: a request that arrives on a kept-alive connection is still served (its hits join
+    // the last micro-batch), but the connection closes after it, so busy clients move on at once
+    // instead of holding the server open until the shutdown deadline cuts them off mid-request.
+    if (ops.accepting?.() === false) res.setHeader('connection', 'close');
     if (handleOps(ops, req, res)) return;
     const incoming = req.headers['x-request-id'];
     const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();

@@ -72,7 +72,12 @@ export class Loader {
   async close(timeoutMs: number): Promise<{ finished: boolean }> {
     this.closing = true;
     let timer: NodeJS.Timeout | undefined;
-    const all = Promise.all([this.loop, ...this.inFlight]).then(() => true);
+    // The loop first: a batch it was collecting when close() began starts writing after this point,
+    // so the in-flight set is read only once the loop has ended (a snapshot taken now would miss it,
+    // and its jobs, written but never completed, would wait in `active` for their locks to expire).
+    const all = Promise.resolve(this.loop)
+      .then(() => Promise.all([...this.inFlight]))
+      .then(() => true);
     const late = new Promise<boolean>((r) => (timer = setTimeout(() => r(false), timeoutMs)));
     const finished = await Promise.race([all, late]);
     clearTimeout(timer);

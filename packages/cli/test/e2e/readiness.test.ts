@@ -1,0 +1,80 @@
+import pg from 'pg';
+import { createTestDatabase, PG_ADMIN_URL, uniquePrefix, type TestDatabase } from '@beacon/testkit';
+import { createStack, privateRedis, statusOf, waitFor, type ServiceName, type Stack } from './harness.js';
+
+// Real: the four services as `beacon serve` child processes. Their Redis is a PRIVATE redis-server
+// spawned here (killed and started again; the shared one is never touched) and their PostgreSQL a
+// throwaway database that is dropped (forcing its connections out) and created again.
+
+const SERVICES: ServiceName[] = ['writer', 'enricher', 'api', 'collector'];
+
+let db: TestDatabase;
+let stack: Stack;
+let redis: Awaited<ReturnType<typeof privateRedis>>;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  redis = await privateRedis();
+  stack = createStack(db, uniquePrefix('e2e-ready'), {
+    REDIS_URL: redis.url,
+    ENRICHER_DEFAULT_GEO: 'false',
+    ENRICHER_DEFAULT_ASN: 'false',
+  });
+  await Promise.all(SERVICES.map((s) => stack.start(s)));
+}, 120_000);
+
+afterAll(async () => {
+  await stack?.killAll();
+  await redis?.kill();
+  await db?.drop();
+}, 60_000);
+
+const readyz = async () =>
+  Object.fromEntries(
+    await Promise.all(SERVICES.map(async (s) => [s, await statusOf(`${stack.url(s)}/readyz`)])),
+  );
+
+async function until(want: Record<string, number>, what: string) {
+  let last: Record<string, number> = {};
+  await waitFor(
+    async () => {
+      last = await readyz();
+      return SERVICES.every((s) => last[s] === want[s]);
+    },
+    () => `${what}: want ${JSON.stringify(want)}, have ${JSON.stringify(last)}`,
+    45_000,
+    200,
+  );
+  return last;
+}
+
+async function admin(sql: string) {
+  const c = new pg.Client({ connectionString: PG_ADMIN_URL });
+  await c.connect();
+  try {
+    await c.query(sql);
+  } finally {
+    await c.end();
+  }
+}
+
+test('/readyz is 503 while Redis is down and 200 again once it is back (the API only needs PostgreSQL)', async () => {
+  expect(await readyz()).toEqual({ writer: 200, enricher: 200, api: 200, collector: 200 });
+  await redis.kill();
+  await until({ writer: 503, enricher: 503, api: 200, collector: 503 }, 'not ready without Redis');
+  // Liveness is not readiness: the processes are up and say so.
+  for (const s of SERVICES) expect(await statusOf(`${stack.url(s)}/healthz`)).toBe(200);
+  await redis.restart();
+  await until({ writer: 200, enricher: 200, api: 200, collector: 200 }, 'ready again with Redis');
+}, 120_000);
+
+test('/readyz is 503 while the database is gone and 200 again once it exists', async () => {
+  const template = process.env.BEACON_TEST_TEMPLATE_DB;
+  await admin(`DROP DATABASE ${pg.escapeIdentifier(db.name)} WITH (FORCE)`);
+  await until({ writer: 503, enricher: 503, api: 503, collector: 503 }, 'not ready without PostgreSQL');
+  await admin(
+    `CREATE DATABASE ${pg.escapeIdentifier(db.name)}${template ? ` TEMPLATE ${pg.escapeIdentifier(template)}` : ''}`,
+  );
+  await until({ writer: 200, enricher: 200, api: 200, collector: 200 }, 'ready again with PostgreSQL');
+  expect(Object.values(stack.procs).every((p) => p!.child.exitCode === null)).toBe(true);
+}, 120_000);
