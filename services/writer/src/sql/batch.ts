@@ -47,22 +47,13 @@ export const probeDone = 'SET LOCAL enable_seqscan = on';
 export const copyEvents = `COPY events (${cols}) FROM STDIN`;
 
 /**
- * $1 session_id text[], $2 site_id text[], $3 started_at timestamptz[], $4 ended_at timestamptz[],
- * $5 page_views int[], $6 events_count int[], $7 engagement_time int[], $8 entry_page text[],
- * $9 exit_page text[], $10 client_id text[], $11 utm_source text[], $12 country text[], $13 device_type
- * text[]: one entry per (session_id, site_id) of the rows the COPY of this transaction inserted,
- * aggregated by the writer (../sessions.ts) as upsertSessionsFromRows would. Out: as upsertSessionsFromRows.
- * Aggregating in the writer saves PostgreSQL parsing, sorting and grouping every row again (about half
- * of this statement's time, measured with EXPLAIN ANALYZE on 5,000-row batches).
+ * The part both session statements share, after a CTE `agg` of one row per (session_id, site_id) with
+ * started_at, ended_at, page_views, events_count, engagement_time, entry_page, exit_page, client_id,
+ * utm_source, country, device_type: drop sites that do not exist, give a session_id claimed by two sites
+ * in one batch to the earlier one, upsert in session_id order (lock order: no deadlock between writers),
+ * never touch another site's session (`WHERE s.site_id = EXCLUDED.site_id`), and count what was left out.
  */
-export const upsertSessions = `
-WITH agg AS (
-  SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::int[], $6::int[], $7::int[],
-                       $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[])
-         AS a(session_id, site_id, started_at, ended_at, page_views, events_count, engagement_time, entry_page, exit_page,
-              client_id, utm_source, country, device_type)
-),
-known AS (
+const MERGE_SESSIONS = `known AS (
   SELECT a.*, EXISTS (SELECT 1 FROM sites WHERE script_id = a.site_id) AS site_known FROM agg a
 ),
 pick AS (
@@ -99,6 +90,24 @@ SELECT (SELECT count(DISTINCT session_id) FROM agg)::int AS sessions,
        COALESCE(sum(k.events_count) FILTER (WHERE NOT k.site_known), 0)::int AS unknown_site_events
 FROM known k
 LEFT JOIN up u ON u.session_id = k.session_id AND u.site_id = k.site_id`;
+
+/**
+ * $1 session_id text[], $2 site_id text[], $3 started_at timestamptz[], $4 ended_at timestamptz[],
+ * $5 page_views int[], $6 events_count int[], $7 engagement_time int[], $8 entry_page text[],
+ * $9 exit_page text[], $10 client_id text[], $11 utm_source text[], $12 country text[], $13 device_type
+ * text[]: one entry per (session_id, site_id) of the rows the COPY of this transaction inserted,
+ * aggregated by the writer (../sessions.ts) as upsertSessionsFromRows would. Out: as upsertSessionsFromRows.
+ * Aggregating in the writer saves PostgreSQL parsing, sorting and grouping every row again (about half
+ * of this statement's time, measured with EXPLAIN ANALYZE on 5,000-row batches).
+ */
+export const upsertSessions = `
+WITH agg AS (
+  SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::int[], $6::int[], $7::int[],
+                       $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[])
+         AS a(session_id, site_id, started_at, ended_at, page_views, events_count, engagement_time, entry_page, exit_page,
+              client_id, utm_source, country, device_type)
+),
+${MERGE_SESSIONS}`;
 
 /**
  * $1 id uuid[], $2 site_id text[], $3 session_id text[], $4 client_id text[], $5 server_timestamp
@@ -139,43 +148,7 @@ WITH agg AS (
   WHERE session_id IS NOT NULL AND session_id <> ''
   GROUP BY session_id, site_id
 ),
-known AS (
-  SELECT a.*, EXISTS (SELECT 1 FROM sites WHERE script_id = a.site_id) AS site_known FROM agg a
-),
-pick AS (
-  SELECT DISTINCT ON (session_id) * FROM known WHERE site_known ORDER BY session_id, started_at, site_id
-),
-up AS (
-  INSERT INTO sessions AS s (session_id, client_id, site_id, started_at, ended_at, page_views, events_count,
-                             engagement_time, is_bounce, entry_page, exit_page, utm_source, country, device_type)
-  SELECT session_id, client_id, site_id, started_at, ended_at, page_views, events_count,
-         engagement_time, page_views <= 1, entry_page, exit_page, utm_source, country, device_type
-  FROM pick
-  ORDER BY session_id
-  ON CONFLICT (session_id) DO UPDATE SET
-    started_at      = LEAST(s.started_at, EXCLUDED.started_at),
-    ended_at        = GREATEST(s.ended_at, EXCLUDED.ended_at),
-    page_views      = s.page_views + EXCLUDED.page_views,
-    events_count    = s.events_count + EXCLUDED.events_count,
-    engagement_time = LEAST(s.engagement_time::bigint + EXCLUDED.engagement_time, 2147483647)::int,
-    is_bounce       = (s.page_views + EXCLUDED.page_views) <= 1,
-    entry_page      = CASE WHEN EXCLUDED.entry_page IS NOT NULL AND (s.entry_page IS NULL OR EXCLUDED.started_at < s.started_at)
-                           THEN EXCLUDED.entry_page ELSE s.entry_page END,
-    exit_page       = CASE WHEN EXCLUDED.exit_page IS NOT NULL AND (s.exit_page IS NULL OR EXCLUDED.ended_at >= s.ended_at)
-                           THEN EXCLUDED.exit_page ELSE s.exit_page END,
-    client_id       = CASE WHEN EXCLUDED.started_at < s.started_at THEN COALESCE(EXCLUDED.client_id, s.client_id) ELSE COALESCE(s.client_id, EXCLUDED.client_id) END,
-    utm_source      = CASE WHEN EXCLUDED.started_at < s.started_at THEN COALESCE(EXCLUDED.utm_source, s.utm_source) ELSE COALESCE(s.utm_source, EXCLUDED.utm_source) END,
-    country         = CASE WHEN EXCLUDED.started_at < s.started_at THEN COALESCE(EXCLUDED.country, s.country) ELSE COALESCE(s.country, EXCLUDED.country) END,
-    device_type     = CASE WHEN EXCLUDED.started_at < s.started_at THEN COALESCE(EXCLUDED.device_type, s.device_type) ELSE COALESCE(s.device_type, EXCLUDED.device_type) END
-  WHERE s.site_id = EXCLUDED.site_id
-  RETURNING s.session_id, s.site_id
-)
-SELECT (SELECT count(DISTINCT session_id) FROM agg)::int AS sessions,
-       (SELECT count(*) FROM up)::int AS upserted,
-       COALESCE(sum(k.events_count) FILTER (WHERE k.site_known AND u.session_id IS NULL), 0)::int AS conflict_events,
-       COALESCE(sum(k.events_count) FILTER (WHERE NOT k.site_known), 0)::int AS unknown_site_events
-FROM known k
-LEFT JOIN up u ON u.session_id = k.session_id AND u.site_id = k.site_id`;
+${MERGE_SESSIONS}`;
 
 /**
  * $1 domain text[], $2 name text[], $3 industry text[], $4 employee_count text[], $5 revenue text[],
