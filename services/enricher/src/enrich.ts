@@ -1,11 +1,14 @@
 import { createHash } from 'node:crypto';
 import {
   cleanText,
+  encodeEnrichedJob,
+  EVENT_COLUMN_NAMES,
   EVENT_COLUMNS,
   fitToColumn,
   rawHitSchema,
   rawRequestSchema,
-  type EnrichedJob,
+  type EnrichedCompany,
+  type EnrichedJobV2,
   type EventColumnName,
   type RawHit,
   type RawRequest,
@@ -249,6 +252,10 @@ export function eventsJobId(rawJobId: string): string {
   return /^\d+$/.test(rawJobId) ? `raw-${rawJobId}` : rawJobId;
 }
 
-export function toEnrichedJob(rows: EventRow[]): EnrichedJob {
-  return { type: 'events', v: 1, rows };
+/**
+ * The events job (EnrichedJob version 2) for these rows: the EVENT_COLUMNS names once, each row as its
+ * values in that order (a v1 job named all 73 columns in every row: ~5x the bytes of the raw job).
+ */
+export function toEnrichedJob(rows: readonly EventRow[], companies?: EnrichedCompany[]): EnrichedJobV2 {
+  return encodeEnrichedJob(rows, EVENT_COLUMN_NAMES, companies);
 }

@@ -3,7 +3,7 @@ import { Queue } from 'bullmq';
 import { parseConfig } from '@beacon/config';
 import { createLogger } from '@beacon/observability';
 import { createRedis, type Redis } from '@beacon/queue';
-import { EVENT_COLUMN_NAMES, type RawJob } from '@beacon/schema';
+import { EVENT_COLUMN_NAMES, enrichedJobRows, enrichedJobSchema, type RawJob } from '@beacon/schema';
 import { createTestDatabase, REDIS_URL, uniquePrefix, type TestDatabase } from '@beacon/testkit';
 import { startEnricher, type EnricherHandle } from '../src/index.js';
 import { mmCrafted } from './fixtures.js';
@@ -122,9 +122,11 @@ async function process(
   }, `raw job ${jobId}`);
 }
 
+/** The rows of the events job, decoded from its EnrichedJob v2 payload (checked against the schema). */
 async function rowsOf(jobId: string): Promise<Record<string, unknown>[]> {
   const j = await events.getJob(jobId);
-  return (j?.data.rows ?? []) as Record<string, unknown>[];
+  if (!j) return [];
+  return enrichedJobRows(enrichedJobSchema.parse(j.data));
 }
 
 async function metric(name: string, labels: Record<string, string>): Promise<number> {
@@ -139,6 +141,11 @@ describe('enricher worker (hits → events)', () => {
     const jobId = randomUUID();
     const h = hit({ event_id: 'e-1', scroll_depth: 40, properties: { plan: 'pro' } });
     await process(jobId, rawJob('site_keep', CHROME, '192.0.2.10', [h]));
+    // EnrichedJob v2: every column named once per job, each row its values in that order.
+    const data = (await events.getJob(jobId))!.data;
+    expect(data).toMatchObject({ type: 'events', v: 2, columns: [...EVENT_COLUMN_NAMES] });
+    expect(data.rows).toHaveLength(1);
+    expect(data.rows[0]).toHaveLength(EVENT_COLUMN_NAMES.length);
     const [row] = await rowsOf(jobId);
     expect(Object.keys(row!).sort()).toEqual([...EVENT_COLUMN_NAMES].sort());
     expect(row).toMatchObject({
