@@ -2,6 +2,7 @@
 import { apiBench } from './benchmarks/api.js';
 import { collectorBench } from './benchmarks/collector.js';
 import { copyBench } from './benchmarks/copy.js';
+import { dedupeBench } from './benchmarks/dedupe.js';
 import { enricherBench } from './benchmarks/enricher.js';
 import { writerBench } from './benchmarks/writer.js';
 import { dashboardBench } from './benchmarks/dashboard.js';
@@ -13,6 +14,7 @@ import { dashboardBench } from './benchmarks/dashboard.js';
 const benchmarks: Record<string, () => Promise<void>> = {
   copy: copyBench,
   enricher: enricherBench,
+  dedupe: dedupeBench,
   api: apiBench,
   collector: collectorBench,
   writer: writerBench,

@@ -160,6 +160,9 @@ export async function enricherBench(): Promise<void> {
     ip: { hits: number; misses: number };
   } | null = null;
   const redis = createRedis(REDIS_URL, 'worker');
+  const rawBytesPerHit = jobs.reduce((s, j) => s + JSON.stringify(j.data).length, 0) / totalHits;
+  let eventsBytes = 0;
+  let eventsRows = 0;
   try {
     for (let run = 0; run < runs; run++) {
       // ── pass-through baseline: hits → events unchanged ──
@@ -211,6 +214,10 @@ export async function enricherBench(): Promise<void> {
         };
         await handle.close();
         const events = new Queue('events', { connection: redis, prefix });
+        // Bytes of the events jobs the enricher added (no writer runs here: they are all waiting).
+        const sample = await events.getJobs(['wait'], 0, 49);
+        eventsBytes = sample.reduce((s, j) => s + JSON.stringify(j.data).length, 0);
+        eventsRows = sample.reduce((s, j) => s + (j.data as { rows: unknown[] }).rows.length, 0);
         await hits.obliterate({ force: true });
         await events.obliterate({ force: true });
         await hits.close();
@@ -258,6 +265,14 @@ export async function enricherBench(): Promise<void> {
       unit: 'events/s',
       ratio: enr / pass,
       baseline: 'of pass-through',
+    },
+    { name: 'raw job bytes per hit (JSON)', value: Math.round(rawBytesPerHit), unit: 'B' },
+    {
+      name: 'events job bytes per row (JSON)',
+      value: Math.round(eventsBytes / Math.max(1, eventsRows)),
+      unit: 'B',
+      ratio: eventsBytes / Math.max(1, eventsRows) / rawBytesPerHit,
+      baseline: 'of raw',
     },
     { name: 'UA cache hit ratio', value: Number(ratio(last!.ua).toFixed(3)), unit: '' },
     { name: 'IP cache hit ratio', value: Number(ratio(last!.ip).toFixed(3)), unit: '' },

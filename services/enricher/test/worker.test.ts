@@ -256,6 +256,34 @@ describe('enricher worker (hits → events)', () => {
     expect(await metric('beacon_enricher_events_total', { outcome: 'dead' })).toBe(deadBefore + 1);
   });
 
+  it('reads hit envelopes as rawHitSchema does: other timestamp forms kept, impossible dates dead-lettered', async () => {
+    const jobId = randomUUID();
+    const offset = hit({ server_timestamp: '2026-11-20T10:00:00+02:00' });
+    const seconds = hit({ server_timestamp: '2026-11-20T10:00:00Z' });
+    const feb31 = hit({ server_timestamp: '2026-02-31T10:00:00.000Z' });
+    const badId = hit({ id: 'not-a-uuid' });
+    const noName = hit({ event_name: '' });
+    const plain = hit();
+    const result = await process(
+      jobId,
+      rawJob('site_drop', CHROME, '192.0.2.10', [offset, seconds, feb31, badId, noName, plain]),
+    );
+    expect(result).toEqual({ rows: 3, dropped: 0, dead: 3 });
+    const rows = await rowsOf(jobId);
+    expect(rows.map((r) => [r.id, r.server_timestamp])).toEqual([
+      [offset.id, offset.server_timestamp],
+      [seconds.id, seconds.server_timestamp],
+      [plain.id, plain.server_timestamp],
+    ]);
+    const { rows: dead } = await db.pool.query(
+      'SELECT id, error FROM dead_events WHERE id = ANY($1::uuid[]) ORDER BY error',
+      [[feb31.id, noName.id]],
+    );
+    expect(dead.map((d) => d.id).sort()).toEqual([feb31.id, noName.id].sort());
+    expect(dead.find((d) => d.id === feb31.id).error).toMatch(/invalid hit: server_timestamp/);
+    expect(dead.find((d) => d.id === noName.id).error).toMatch(/invalid hit: event_name/);
+  });
+
   it('bots: dropped and counted where bot_policy is drop, kept as visitor_type bot where keep', async () => {
     const botBefore = await metric('beacon_enricher_dropped_total', { reason: 'bot' });
     const dropJob = randomUUID();
