@@ -138,7 +138,7 @@ function readRawHit(rawHit: unknown): RawHit {
     h.event_name.length <= 100 &&
     typeof h.server_timestamp === 'string' &&
     ISO_MS_RE.test(h.server_timestamp) &&
-    isCanonicalIso(h.server_timestamp)
+    isRealInstant(h.server_timestamp)
   )
     return h as RawHit;
   const parsed = rawHitSchema.safeParse(rawHit);
@@ -149,10 +149,22 @@ function readRawHit(rawHit: unknown): RawHit {
   return parsed.data;
 }
 
-/** A real instant written exactly as toISOString writes it (so no 2026-02-31 slips past the schema). */
-function isCanonicalIso(s: string): boolean {
-  const ms = Date.parse(s);
-  return Number.isFinite(ms) && new Date(ms).toISOString() === s;
+/**
+ * A real instant in ISO_MS_RE's form: month 1-12, a day that month has (leap years included), hour < 24,
+ * minute and second < 60, so no 2026-02-31 slips past the schema. Digits read in place: Date.parse plus
+ * toISOString cost ~0.5 µs a hit.
+ */
+function isRealInstant(s: string): boolean {
+  const d = (i: number) => s.charCodeAt(i) - 48;
+  const year = d(0) * 1000 + d(1) * 100 + d(2) * 10 + d(3);
+  const month = d(5) * 10 + d(6);
+  const day = d(8) * 10 + d(9);
+  if (month < 1 || month > 12 || day < 1) return false;
+  if (d(11) * 10 + d(12) > 23 || d(14) * 10 + d(15) > 59 || d(17) * 10 + d(18) > 59) return false;
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  const days =
+    month === 2 ? (leap ? 29 : 28) : month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+  return day <= days;
 }
 
 /** A request without its hits (each hit is parsed on its own so one bad hit cannot sink its siblings). */
@@ -275,16 +287,25 @@ function finishRow(ctx: EnrichContext): void {
     }
   }
   if (hasExtra) row.properties = { ...((row.properties as Record<string, unknown> | null) ?? {}), ...extra };
-  for (const c of BOUNDED_COLUMNS) {
-    const v = row[c.name];
-    if (typeof v === 'string' && v.length > c.max) row[c.name] = fitToColumn(c.name, v);
-  }
+  fitBounded(row, fitToColumn);
 }
 
-/** The varchar columns with a length limit (finishRow checks only these). */
-const BOUNDED_COLUMNS = EVENT_COLUMNS.flatMap((c) =>
-  c.type === 'varchar' && c.max !== undefined ? [{ name: c.name as EventColumnName, max: c.max }] : [],
-);
+/**
+ * Cuts every varchar column with a length limit to fit (fitToColumn), as one function compiled from
+ * EVENT_COLUMNS (JSON-quoted names, numeric limits): named reads of rows that share one shape, instead
+ * of a loop of `row[name]` over 73 columns (~1 µs a row).
+ */
+const fitBounded = new Function(
+  'r',
+  'fit',
+  EVENT_COLUMNS.flatMap((c) => {
+    if (c.type !== 'varchar' || c.max === undefined) return [];
+    const k = JSON.stringify(c.name);
+    return [
+      `if (typeof r[${k}] === 'string' && r[${k}].length > ${Number(c.max)}) r[${k}] = fit(${k}, r[${k}]);`,
+    ];
+  }).join('\n'),
+) as (row: EventRow, fit: typeof fitToColumn) => void;
 
 /** The events job for a raw job: same rows, id derived from the raw job id (BullMQ ignores a re-add). */
 export function eventsJobId(rawJobId: string): string {

@@ -5,7 +5,8 @@ import { createLogger } from '@beacon/observability';
 import { createRedis, type Redis } from '@beacon/queue';
 import { EVENT_COLUMN_NAMES, enrichedJobRows, enrichedJobSchema, type RawJob } from '@beacon/schema';
 import { createTestDatabase, REDIS_URL, uniquePrefix, type TestDatabase } from '@beacon/testkit';
-import { startEnricher, type EnricherHandle } from '../src/index.js';
+import { enrichHits, startEnricher, type EnricherHandle, type Step } from '../src/index.js';
+import { SiteCache } from '../src/sites.js';
 import { mmCrafted } from './fixtures.js';
 
 // Real: PostgreSQL (throwaway database), Redis (unique BullMQ prefix), BullMQ, the crafted MaxMind DBs.
@@ -282,6 +283,32 @@ describe('enricher worker (hits → events)', () => {
     expect(dead.map((d) => d.id).sort()).toEqual([feb31.id, noName.id].sort());
     expect(dead.find((d) => d.id === feb31.id).error).toMatch(/invalid hit: server_timestamp/);
     expect(dead.find((d) => d.id === noName.id).error).toMatch(/invalid hit: event_name/);
+  });
+
+  it('cuts what the steps derive to its column and merges their extra facts into properties', async () => {
+    const long: Step = {
+      name: 'long',
+      run(ctx) {
+        ctx.row.device_model = 'm'.repeat(300); // varchar(100)
+        ctx.row.country = 'DEU'; // varchar(2)
+        ctx.row.browser_version = '1.2.3.4.5.6.7.8.9.10.11'; // varchar(20)
+        ctx.properties.extra = 'fact';
+      },
+    };
+    const h = hit({ properties: { plan: 'pro' } });
+    const out = await enrichHits(
+      rawJob('site_keep', CHROME, '192.0.2.10', [h]),
+      'direct',
+      new SiteCache(db.pool, 60_000),
+      [long],
+    );
+    expect(out.dead).toEqual([]);
+    const row = out.kept[0]!.row;
+    expect(row.device_model).toBe('m'.repeat(100));
+    expect(row.country).toBe('DE');
+    expect(String(row.browser_version).length).toBeLessThanOrEqual(20);
+    expect(row.properties).toEqual({ plan: 'pro', extra: 'fact' });
+    expect(row.page_url).toBe(h.page_url);
   });
 
   it('bots: dropped and counted where bot_policy is drop, kept as visitor_type bot where keep', async () => {
