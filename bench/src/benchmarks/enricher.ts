@@ -152,6 +152,14 @@ export async function enricherBench(): Promise<void> {
   );
   const jobs = makeJobs(totalHits, siteId);
   const passRates: number[] = [];
+  /** CPU time of this process (user + system) per hit while each worker ran: less exposed to other load
+   * on a shared machine than the wall-clock rates (Redis's own CPU is not in it, for either worker). */
+  const passCpu: number[] = [];
+  const enrCpu: number[] = [];
+  const cpuUsPerHit = (since: NodeJS.CpuUsage) => {
+    const d = process.cpuUsage(since);
+    return (d.user + d.system) / totalHits;
+  };
   const enrRates: number[] = [];
   let last: {
     phases: ReturnType<Awaited<ReturnType<typeof startEnricher>>['phaseTotals']>;
@@ -174,6 +182,7 @@ export async function enricherBench(): Promise<void> {
         const events = new Queue('events', { connection: redis, prefix });
         await fill(hits, jobs);
         const started = performance.now();
+        const cpu0 = process.cpuUsage();
         const worker = new Worker(
           'hits',
           async (job) => {
@@ -183,6 +192,7 @@ export async function enricherBench(): Promise<void> {
         );
         await drained(hits, jobs.length);
         passRates.push(totalHits / ((performance.now() - started) / 1000));
+        passCpu.push(cpuUsPerHit(cpu0));
         await worker.close();
         await hits.obliterate({ force: true });
         await events.obliterate({ force: true });
@@ -205,10 +215,12 @@ export async function enricherBench(): Promise<void> {
         const device = createDeviceParser(5_000);
         const ipBefore = { ...network.stats };
         const started = performance.now();
+        const cpu0 = process.cpuUsage();
         const handle = await startEnricher(config, { metricsPort: null, logger, network, device });
         startMs.push(performance.now() - started);
         await drained(hits, jobs.length);
         enrRates.push(totalHits / ((performance.now() - started) / 1000));
+        enrCpu.push(cpuUsPerHit(cpu0));
         last = {
           phases: handle.phaseTotals(),
           steps: handle.stepTotals(),
@@ -282,6 +294,18 @@ export async function enricherBench(): Promise<void> {
       ratio: eventsBytes / Math.max(1, eventsRows) / rawBytesPerHit,
       baseline: 'of raw',
     },
+    {
+      name: 'pass-through: Node CPU per hit (this process)',
+      value: Number(median(passCpu).toFixed(2)),
+      unit: 'µs/hit',
+    },
+    {
+      name: 'enricher: Node CPU per hit (this process)',
+      value: Number(median(enrCpu).toFixed(2)),
+      unit: 'µs/hit',
+      ratio: median(passCpu) / median(enrCpu),
+      baseline: 'pass-through CPU ÷ enricher CPU',
+    },
     { name: 'UA cache hit ratio', value: Number(ratio(last!.ua).toFixed(3)), unit: '' },
     { name: 'IP cache hit ratio', value: Number(ratio(last!.ip).toFixed(3)), unit: '' },
     ...last!.steps.map((s) => ({
@@ -305,6 +329,8 @@ export async function enricherBench(): Promise<void> {
     runs,
     passRates,
     enrRates,
+    passCpu,
+    enrCpu,
     note: 'one Node process (JS on one core; Redis and PostgreSQL on the other); machine shared with other work: numbers are noisy',
   });
 }
