@@ -3,6 +3,7 @@ import { apiBench } from './benchmarks/api.js';
 import { collectorBench } from './benchmarks/collector.js';
 import { copyBench } from './benchmarks/copy.js';
 import { dashboardBench } from './benchmarks/dashboard.js';
+import { dedupeBench } from './benchmarks/dedupe.js';
 import { e2eBench } from './benchmarks/e2e.js';
 import { enricherBench } from './benchmarks/enricher.js';
 import { rollupsBench } from './benchmarks/rollups.js';
@@ -15,6 +16,7 @@ import { writerBench } from './benchmarks/writer.js';
 const benchmarks: Record<string, () => Promise<void>> = {
   copy: copyBench,
   enricher: enricherBench,
+  dedupe: dedupeBench,
   api: apiBench,
   collector: collectorBench,
   writer: writerBench,

@@ -152,6 +152,14 @@ export async function enricherBench(): Promise<void> {
   );
   const jobs = makeJobs(totalHits, siteId);
   const passRates: number[] = [];
+  /** CPU time of this process (user + system) per hit while each worker ran: less exposed to other load
+   * on a shared machine than the wall-clock rates (Redis's own CPU is not in it, for either worker). */
+  const passCpu: number[] = [];
+  const enrCpu: number[] = [];
+  const cpuUsPerHit = (since: NodeJS.CpuUsage) => {
+    const d = process.cpuUsage(since);
+    return (d.user + d.system) / totalHits;
+  };
   const enrRates: number[] = [];
   let last: {
     phases: ReturnType<Awaited<ReturnType<typeof startEnricher>>['phaseTotals']>;
@@ -160,6 +168,11 @@ export async function enricherBench(): Promise<void> {
     ip: { hits: number; misses: number };
   } | null = null;
   const redis = createRedis(REDIS_URL, 'worker');
+  const rawBytesPerHit = jobs.reduce((s, j) => s + JSON.stringify(j.data).length, 0) / totalHits;
+  let eventsBytes = 0;
+  /** startEnricher's own time, inside the timed run (the pass-through's Worker starts in ~0 ms). */
+  const startMs: number[] = [];
+  let eventsRows = 0;
   try {
     for (let run = 0; run < runs; run++) {
       // ── pass-through baseline: hits → events unchanged ──
@@ -169,6 +182,7 @@ export async function enricherBench(): Promise<void> {
         const events = new Queue('events', { connection: redis, prefix });
         await fill(hits, jobs);
         const started = performance.now();
+        const cpu0 = process.cpuUsage();
         const worker = new Worker(
           'hits',
           async (job) => {
@@ -178,6 +192,7 @@ export async function enricherBench(): Promise<void> {
         );
         await drained(hits, jobs.length);
         passRates.push(totalHits / ((performance.now() - started) / 1000));
+        passCpu.push(cpuUsPerHit(cpu0));
         await worker.close();
         await hits.obliterate({ force: true });
         await events.obliterate({ force: true });
@@ -200,9 +215,12 @@ export async function enricherBench(): Promise<void> {
         const device = createDeviceParser(5_000);
         const ipBefore = { ...network.stats };
         const started = performance.now();
+        const cpu0 = process.cpuUsage();
         const handle = await startEnricher(config, { metricsPort: null, logger, network, device });
+        startMs.push(performance.now() - started);
         await drained(hits, jobs.length);
         enrRates.push(totalHits / ((performance.now() - started) / 1000));
+        enrCpu.push(cpuUsPerHit(cpu0));
         last = {
           phases: handle.phaseTotals(),
           steps: handle.stepTotals(),
@@ -211,6 +229,10 @@ export async function enricherBench(): Promise<void> {
         };
         await handle.close();
         const events = new Queue('events', { connection: redis, prefix });
+        // Bytes of the events jobs the enricher added (no writer runs here: they are all waiting).
+        const sample = await events.getJobs(['wait'], 0, 49);
+        eventsBytes = sample.reduce((s, j) => s + JSON.stringify(j.data).length, 0);
+        eventsRows = sample.reduce((s, j) => s + (j.data as { rows: unknown[] }).rows.length, 0);
         await hits.obliterate({ force: true });
         await events.obliterate({ force: true });
         await hits.close();
@@ -259,6 +281,31 @@ export async function enricherBench(): Promise<void> {
       ratio: enr / pass,
       baseline: 'of pass-through',
     },
+    {
+      name: 'startEnricher() inside the timed enricher run',
+      value: Math.round(median(startMs)),
+      unit: 'ms',
+    },
+    { name: 'raw job bytes per hit (JSON)', value: Math.round(rawBytesPerHit), unit: 'B' },
+    {
+      name: 'events job bytes per row (JSON)',
+      value: Math.round(eventsBytes / Math.max(1, eventsRows)),
+      unit: 'B',
+      ratio: eventsBytes / Math.max(1, eventsRows) / rawBytesPerHit,
+      baseline: 'of raw',
+    },
+    {
+      name: 'pass-through: Node CPU per hit (this process)',
+      value: Number(median(passCpu).toFixed(2)),
+      unit: 'µs/hit',
+    },
+    {
+      name: 'enricher: Node CPU per hit (this process)',
+      value: Number(median(enrCpu).toFixed(2)),
+      unit: 'µs/hit',
+      ratio: median(passCpu) / median(enrCpu),
+      baseline: 'pass-through CPU ÷ enricher CPU',
+    },
     { name: 'UA cache hit ratio', value: Number(ratio(last!.ua).toFixed(3)), unit: '' },
     { name: 'IP cache hit ratio', value: Number(ratio(last!.ip).toFixed(3)), unit: '' },
     ...last!.steps.map((s) => ({
@@ -282,6 +329,8 @@ export async function enricherBench(): Promise<void> {
     runs,
     passRates,
     enrRates,
+    passCpu,
+    enrCpu,
     note: 'one Node process (JS on one core; Redis and PostgreSQL on the other); machine shared with other work: numbers are noisy',
   });
 }

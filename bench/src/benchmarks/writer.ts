@@ -7,7 +7,12 @@ import { Queue } from 'bullmq';
 import { v7 as uuidv7 } from 'uuid';
 import { parseConfig } from '@beacon/config';
 import { createPool } from '@beacon/db';
-import { EVENT_COLUMN_NAMES } from '@beacon/schema';
+import {
+  encodeEnrichedJob,
+  EVENT_COLUMN_NAMES,
+  type EnrichedCompany,
+  type EnrichedJob,
+} from '@beacon/schema';
 import { REDIS_URL, uniquePrefix } from '@beacon/testkit';
 import { startWriter, type BatchCommitted } from '@beacon/writer';
 import { median, percentile, report } from '../report.js';
@@ -18,12 +23,24 @@ import { benchDatabase } from './copy.js';
 const ROWS_PER_JOB = 100;
 const SITES = Array.from({ length: 20 }, (_, i) => `benchsite${String(i).padStart(3, '0')}`);
 
+/**
+ * EnrichedJob version of the jobs: 2 (what the enricher sends: columns once, rows as value arrays) unless
+ * BENCH_WRITER_JOB_V=1 (rows as objects naming every column).
+ */
+const JOB_V = process.env.BENCH_WRITER_JOB_V === '1' ? 1 : 2;
+
+/** An events job of JOB_V for these rows. */
+function eventsJob(rows: Row[], companies?: EnrichedCompany[]): EnrichedJob {
+  if (JOB_V === 2) return encodeEnrichedJob(rows, EVENT_COLUMN_NAMES, companies);
+  return companies ? { type: 'events', v: 1, rows, companies } : { type: 'events', v: 1, rows };
+}
+
 /** Jobs as the enricher sends them: 100 rows and the companies they name. */
-function toJobs(rows: readonly Row[]): { type: 'events'; v: 1; rows: Row[]; companies: unknown[] }[] {
-  const jobs = [];
+function toJobs(rows: readonly Row[]): EnrichedJob[] {
+  const jobs: EnrichedJob[] = [];
   for (let i = 0; i < rows.length; i += ROWS_PER_JOB) {
     const part = rows.slice(i, i + ROWS_PER_JOB);
-    const companies = new Map<string, unknown>();
+    const companies = new Map<string, EnrichedCompany>();
     for (const r of part)
       if (r.company_domain)
         companies.set(String(r.company_domain), {
@@ -33,8 +50,8 @@ function toJobs(rows: readonly Row[]): { type: 'events'; v: 1; rows: Row[]; comp
           employee_count: r.company_employee_count,
           revenue: r.company_revenue,
           enrichment_data: { source: 'bench' },
-        });
-    jobs.push({ type: 'events' as const, v: 1 as const, rows: part, companies: [...companies.values()] });
+        } as unknown as EnrichedCompany);
+    jobs.push(eventsJob(part, [...companies.values()]));
   }
   return jobs;
 }
@@ -174,7 +191,7 @@ async function runFreshness(
             id: uuidv7({ msecs: now.getTime() }),
             server_timestamp: now.toISOString(),
           }));
-        jobs.push({ name: 'events', data: { type: 'events', v: 1, rows }, opts: { jobId: `f${k++}` } });
+        jobs.push({ name: 'events', data: eventsJob(rows), opts: { jobId: `f${k++}` } });
         sent += ROWS_PER_JOB;
       }
       if (jobs.length) await queue.addBulk(jobs);
@@ -243,7 +260,7 @@ export async function writerBench(): Promise<void> {
           baseline: '(baseline)',
         },
         {
-          name: 'writer queue->committed (+sessions, companies)',
+          name: `writer queue->committed (+sessions, companies), EnrichedJob v${JOB_V}`,
           value: Math.round(peak),
           unit: 'rows/s',
           ratio: peak / base,
@@ -281,6 +298,7 @@ export async function writerBench(): Promise<void> {
       {
         rows: n,
         runs,
+        jobVersion: JOB_V,
         copy,
         writer,
         pairedRatio: paired,

@@ -1,11 +1,14 @@
 import { createHash } from 'node:crypto';
 import {
   cleanText,
+  encodeEnrichedJob,
+  EVENT_COLUMN_NAMES,
   EVENT_COLUMNS,
   fitToColumn,
   rawHitSchema,
   rawRequestSchema,
-  type EnrichedJob,
+  type EnrichedCompany,
+  type EnrichedJobV2,
   type EventColumnName,
   type RawHit,
   type RawRequest,
@@ -110,6 +113,60 @@ export function stableUuid(text: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
+/** zod's z.uuid() pattern (RFC 9562 versions 1-8, nil, max). */
+const RAW_HIT_ID_RE =
+  /^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$/;
+/** The collector's stamp: Date#toISOString (UTC, milliseconds). */
+const ISO_MS_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/**
+ * The hit as rawHitSchema reads it. A hit as the collector makes it (uuid id, toISOString timestamp,
+ * event_name of 1-100 characters) passes a direct check and is used as it is (rawHitSchema's catchall
+ * would copy every field: ~1.5 µs a hit); anything else goes through the schema, which accepts more
+ * timestamp forms and words the error of a poison hit.
+ */
+function readRawHit(rawHit: unknown): RawHit {
+  const h = rawHit as { id?: unknown; server_timestamp?: unknown; event_name?: unknown } | null;
+  if (
+    typeof h === 'object' &&
+    h !== null &&
+    !Array.isArray(h) &&
+    typeof h.id === 'string' &&
+    RAW_HIT_ID_RE.test(h.id) &&
+    typeof h.event_name === 'string' &&
+    h.event_name.length >= 1 &&
+    h.event_name.length <= 100 &&
+    typeof h.server_timestamp === 'string' &&
+    ISO_MS_RE.test(h.server_timestamp) &&
+    isRealInstant(h.server_timestamp)
+  )
+    return h as RawHit;
+  const parsed = rawHitSchema.safeParse(rawHit);
+  if (!parsed.success)
+    throw new PoisonHitError(
+      `invalid hit: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
+  return parsed.data;
+}
+
+/**
+ * A real instant in ISO_MS_RE's form: month 1-12, a day that month has (leap years included), hour < 24,
+ * minute and second < 60, so no 2026-02-31 slips past the schema. Digits read in place: Date.parse plus
+ * toISOString cost ~0.5 µs a hit.
+ */
+function isRealInstant(s: string): boolean {
+  const d = (i: number) => s.charCodeAt(i) - 48;
+  const year = d(0) * 1000 + d(1) * 100 + d(2) * 10 + d(3);
+  const month = d(5) * 10 + d(6);
+  const day = d(8) * 10 + d(9);
+  if (month < 1 || month > 12 || day < 1) return false;
+  if (d(11) * 10 + d(12) > 23 || d(14) * 10 + d(15) > 59 || d(17) * 10 + d(18) > 59) return false;
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  const days =
+    month === 2 ? (leap ? 29 : 28) : month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+  return day <= days;
+}
+
 /** A request without its hits (each hit is parsed on its own so one bad hit cannot sink its siblings). */
 const requestEnvelopeSchema = rawRequestSchema.omit({ hits: true });
 
@@ -185,12 +242,7 @@ export async function enrichHits(
         return;
       }
       try {
-        const parsed = rawHitSchema.safeParse(rawHit);
-        if (!parsed.success)
-          throw new PoisonHitError(
-            `invalid hit: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-          );
-        const hit = parsed.data;
+        const hit = readRawHit(rawHit);
         const ctx: EnrichContext = {
           hit,
           request,
@@ -235,13 +287,25 @@ function finishRow(ctx: EnrichContext): void {
     }
   }
   if (hasExtra) row.properties = { ...((row.properties as Record<string, unknown> | null) ?? {}), ...extra };
-  for (const c of EVENT_COLUMNS) {
-    if (c.type !== 'varchar') continue;
-    const v = row[c.name];
-    if (typeof v === 'string' && c.max !== undefined && v.length > c.max)
-      row[c.name] = fitToColumn(c.name, v);
-  }
+  fitBounded(row, fitToColumn);
 }
+
+/**
+ * Cuts every varchar column with a length limit to fit (fitToColumn), as one function compiled from
+ * EVENT_COLUMNS (JSON-quoted names, numeric limits): named reads of rows that share one shape, instead
+ * of a loop of `row[name]` over 73 columns (~1 µs a row).
+ */
+const fitBounded = new Function(
+  'r',
+  'fit',
+  EVENT_COLUMNS.flatMap((c) => {
+    if (c.type !== 'varchar' || c.max === undefined) return [];
+    const k = JSON.stringify(c.name);
+    return [
+      `if (typeof r[${k}] === 'string' && r[${k}].length > ${Number(c.max)}) r[${k}] = fit(${k}, r[${k}]);`,
+    ];
+  }).join('\n'),
+) as (row: EventRow, fit: typeof fitToColumn) => void;
 
 /** The events job for a raw job: same rows, id derived from the raw job id (BullMQ ignores a re-add). */
 export function eventsJobId(rawJobId: string): string {
@@ -249,6 +313,10 @@ export function eventsJobId(rawJobId: string): string {
   return /^\d+$/.test(rawJobId) ? `raw-${rawJobId}` : rawJobId;
 }
 
-export function toEnrichedJob(rows: EventRow[]): EnrichedJob {
-  return { type: 'events', v: 1, rows };
+/**
+ * The events job (EnrichedJob version 2) for these rows: the EVENT_COLUMNS names once, each row as its
+ * values in that order (a v1 job named all 73 columns in every row: ~5x the bytes of the raw job).
+ */
+export function toEnrichedJob(rows: readonly EventRow[], companies?: EnrichedCompany[]): EnrichedJobV2 {
+  return encodeEnrichedJob(rows, EVENT_COLUMN_NAMES, companies);
 }

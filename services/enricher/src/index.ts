@@ -26,6 +26,7 @@ export { buildSteps, type StepDeps } from './steps.js';
 export { createDeviceParser, parseDevice, type DeviceParser } from './device.js';
 export { createNetworkLookup, type NetworkLookup, type NetworkOptions } from './network/lookup.js';
 export { anonymizeIp } from './anonymize.js';
+export { claimEventIds } from './dedupe.js';
 export { enrichHits, eventsJobId, PoisonHitError, InvalidJobError } from './enrich.js';
 export * from './pipeline.js';
 
@@ -230,14 +231,16 @@ export async function startEnricher(
     phases.deadLettersMs += performance.now() - t;
     t = performance.now();
     if (rows.length) {
-      const payload = toEnrichedJob(rows);
-      if (companies.length) payload.companies = companies;
-      await eventsQueue.add('events', payload, {
+      await eventsQueue.add('events', toEnrichedJob(rows, companies), {
         jobId: eventsJobId(jobId),
         attempts: 10,
         backoff: { type: 'exponential', delay: 1_000 },
-        // Kept an hour after completion so a late retry of the raw job re-adds a job id BullMQ still knows.
-        removeOnComplete: { age: 3_600, count: 100_000 },
+        // Removed once the writer has committed it: production Redis runs with noeviction, so completed
+        // jobs kept "for a while" are memory that only grows with traffic. A retry of the raw job while
+        // the events job still waits re-adds a job id BullMQ knows (ignored); a retry after completion
+        // adds a new job whose rows the writer finds stored by primary key and skips (exactly once
+        // does not depend on keeping completed jobs: services/writer/README.md "Exactly once").
+        removeOnComplete: true,
         removeOnFail: false,
       });
     }

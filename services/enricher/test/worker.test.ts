@@ -3,9 +3,10 @@ import { Queue } from 'bullmq';
 import { parseConfig } from '@beacon/config';
 import { createLogger } from '@beacon/observability';
 import { createRedis, type Redis } from '@beacon/queue';
-import { EVENT_COLUMN_NAMES, type RawJob } from '@beacon/schema';
+import { EVENT_COLUMN_NAMES, enrichedJobRows, enrichedJobSchema, type RawJob } from '@beacon/schema';
 import { createTestDatabase, REDIS_URL, uniquePrefix, type TestDatabase } from '@beacon/testkit';
-import { startEnricher, type EnricherHandle } from '../src/index.js';
+import { enrichHits, startEnricher, type EnricherHandle, type Step } from '../src/index.js';
+import { SiteCache } from '../src/sites.js';
 import { mmCrafted } from './fixtures.js';
 
 // Real: PostgreSQL (throwaway database), Redis (unique BullMQ prefix), BullMQ, the crafted MaxMind DBs.
@@ -122,9 +123,11 @@ async function process(
   }, `raw job ${jobId}`);
 }
 
+/** The rows of the events job, decoded from its EnrichedJob v2 payload (checked against the schema). */
 async function rowsOf(jobId: string): Promise<Record<string, unknown>[]> {
   const j = await events.getJob(jobId);
-  return (j?.data.rows ?? []) as Record<string, unknown>[];
+  if (!j) return [];
+  return enrichedJobRows(enrichedJobSchema.parse(j.data));
 }
 
 async function metric(name: string, labels: Record<string, string>): Promise<number> {
@@ -139,6 +142,11 @@ describe('enricher worker (hits → events)', () => {
     const jobId = randomUUID();
     const h = hit({ event_id: 'e-1', scroll_depth: 40, properties: { plan: 'pro' } });
     await process(jobId, rawJob('site_keep', CHROME, '192.0.2.10', [h]));
+    // EnrichedJob v2: every column named once per job, each row its values in that order.
+    const data = (await events.getJob(jobId))!.data;
+    expect(data).toMatchObject({ type: 'events', v: 2, columns: [...EVENT_COLUMN_NAMES] });
+    expect(data.rows).toHaveLength(1);
+    expect(data.rows[0]).toHaveLength(EVENT_COLUMN_NAMES.length);
     const [row] = await rowsOf(jobId);
     expect(Object.keys(row!).sort()).toEqual([...EVENT_COLUMN_NAMES].sort());
     expect(row).toMatchObject({
@@ -247,6 +255,60 @@ describe('enricher worker (hits → events)', () => {
     expect(rows[0].payload.hit.id).toBe(poison.id);
     expect(rows[0].payload.request.user_agent).toBe(CHROME);
     expect(await metric('beacon_enricher_events_total', { outcome: 'dead' })).toBe(deadBefore + 1);
+  });
+
+  it('reads hit envelopes as rawHitSchema does: other timestamp forms kept, impossible dates dead-lettered', async () => {
+    const jobId = randomUUID();
+    const offset = hit({ server_timestamp: '2026-11-20T10:00:00+02:00' });
+    const seconds = hit({ server_timestamp: '2026-11-20T10:00:00Z' });
+    const feb31 = hit({ server_timestamp: '2026-02-31T10:00:00.000Z' });
+    const badId = hit({ id: 'not-a-uuid' });
+    const noName = hit({ event_name: '' });
+    const plain = hit();
+    const result = await process(
+      jobId,
+      rawJob('site_drop', CHROME, '192.0.2.10', [offset, seconds, feb31, badId, noName, plain]),
+    );
+    expect(result).toEqual({ rows: 3, dropped: 0, dead: 3 });
+    const rows = await rowsOf(jobId);
+    expect(rows.map((r) => [r.id, r.server_timestamp])).toEqual([
+      [offset.id, offset.server_timestamp],
+      [seconds.id, seconds.server_timestamp],
+      [plain.id, plain.server_timestamp],
+    ]);
+    const { rows: dead } = await db.pool.query(
+      'SELECT id, error FROM dead_events WHERE id = ANY($1::uuid[]) ORDER BY error',
+      [[feb31.id, noName.id]],
+    );
+    expect(dead.map((d) => d.id).sort()).toEqual([feb31.id, noName.id].sort());
+    expect(dead.find((d) => d.id === feb31.id).error).toMatch(/invalid hit: server_timestamp/);
+    expect(dead.find((d) => d.id === noName.id).error).toMatch(/invalid hit: event_name/);
+  });
+
+  it('cuts what the steps derive to its column and merges their extra facts into properties', async () => {
+    const long: Step = {
+      name: 'long',
+      run(ctx) {
+        ctx.row.device_model = 'm'.repeat(300); // varchar(100)
+        ctx.row.country = 'DEU'; // varchar(2)
+        ctx.row.browser_version = '1.2.3.4.5.6.7.8.9.10.11'; // varchar(20)
+        ctx.properties.extra = 'fact';
+      },
+    };
+    const h = hit({ properties: { plan: 'pro' } });
+    const out = await enrichHits(
+      rawJob('site_keep', CHROME, '192.0.2.10', [h]),
+      'direct',
+      new SiteCache(db.pool, 60_000),
+      [long],
+    );
+    expect(out.dead).toEqual([]);
+    const row = out.kept[0]!.row;
+    expect(row.device_model).toBe('m'.repeat(100));
+    expect(row.country).toBe('DE');
+    expect(String(row.browser_version).length).toBeLessThanOrEqual(20);
+    expect(row.properties).toEqual({ plan: 'pro', extra: 'fact' });
+    expect(row.page_url).toBe(h.page_url);
   });
 
   it('bots: dropped and counted where bot_policy is drop, kept as visitor_type bot where keep', async () => {

@@ -6,6 +6,19 @@
  */
 export function normaliseLanguage(value: unknown): string | null {
   if (typeof value !== 'string') return null;
+  // A site sees a few dozen distinct values: remembered (bounded) instead of re-parsed on every hit.
+  const known = memo.get(value);
+  if (known !== undefined) return known;
+  const tag = parseLanguage(value);
+  if (memo.size >= MEMO_MAX) memo.clear();
+  if (value.length <= 100) memo.set(value, tag);
+  return tag;
+}
+
+const MEMO_MAX = 2_000;
+const memo = new Map<string, string | null>();
+
+function parseLanguage(value: string): string | null {
   const first = value.split(',', 1)[0]!.split(';', 1)[0]!.trim().replace(/_/g, '-');
   if (!/^[a-z]{2,3}(-[a-z0-9]{1,8})*$/i.test(first)) return null;
   const parts = first.split('-');

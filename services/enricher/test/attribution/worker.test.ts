@@ -14,7 +14,7 @@ import { Queue } from 'bullmq';
 import { parseConfig } from '@beacon/config';
 import { createLogger } from '@beacon/observability';
 import { createRedis, type Redis } from '@beacon/queue';
-import type { RawJob } from '@beacon/schema';
+import { enrichedJobRows, enrichedJobSchema, type RawJob } from '@beacon/schema';
 import { createTestDatabase, REDIS_URL, uniquePrefix, type TestDatabase } from '@beacon/testkit';
 import { startEnricher, type EnricherHandle } from '../../src/index.js';
 import { SHARED_DATA } from './data.js';
@@ -108,7 +108,8 @@ async function run(
   const deadline = Date.now() + 15_000;
   for (;;) {
     const j = await events.getJob(jobId);
-    if (j) return { rows: j.data.rows, companies: j.data.companies ?? [] };
+    if (j)
+      return { rows: enrichedJobRows(enrichedJobSchema.parse(j.data)), companies: j.data.companies ?? [] };
     const raw = await hits.getJob(jobId);
     if (raw?.failedReason) throw new Error(raw.failedReason);
     if (Date.now() > deadline) throw new Error('timed out waiting for the events job');
