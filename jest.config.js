@@ -6,7 +6,9 @@
 import { existsSync } from 'node:fs';
 
 const packages = ['config', 'observability', 'schema', 'db', 'queue', 'testkit', 'tracker'];
-const roots = ['packages', 'services', 'bench', 'infra'].filter((d) => existsSync(new URL(d, import.meta.url)));
+const roots = ['packages', 'services', 'bench', 'infra'].filter((d) =>
+  existsSync(new URL(d, import.meta.url)),
+);
 
 /** @type {import('jest').Config} */
 export default {

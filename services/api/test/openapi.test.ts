@@ -55,7 +55,10 @@ test('every express route is in the document, and every documented route is serv
 });
 
 test('the route comparison notices an express route added outside the route table', async () => {
-  const app = t.api.app.app as unknown as { router: { stack: Layer[] }; get: (p: string, h: () => void) => void };
+  const app = t.api.app.app as unknown as {
+    router: { stack: Layer[] };
+    get: (p: string, h: () => void) => void;
+  };
   const before = expressRoutes(app.router.stack);
   // A second app from the same deps, so the served app stays as documented.
   const { createApp } = await import('../src/app.js');

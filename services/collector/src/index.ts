@@ -14,7 +14,6 @@ import { createCollectorMetrics } from './metrics.js';
 import { SiteCache } from './sites.js';
 import { TrackerAssets } from './tracker.js';
 
-
 /** How long start-up waits for the first Redis connection before listening anyway. */
 const REDIS_STARTUP_WAIT_MS = 3_000;
 export { createApp, trustProxyValue } from './app.js';

@@ -193,7 +193,10 @@ export class Loader {
     for (let attempt = 0; !result; attempt++) {
       started = performance.now();
       try {
-        result = await storeBatch(this.pool, rows, companies, { mayHoldStored, rollups: this.opts.rollups ?? true });
+        result = await storeBatch(this.pool, rows, companies, {
+          mayHoldStored,
+          rollups: this.opts.rollups ?? true,
+        });
         this.recovered();
       } catch (err) {
         this.observer.batchRetried({ jobs: valid.length, error: err as Error });

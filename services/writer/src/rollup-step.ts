@@ -12,7 +12,11 @@ import type { Row } from './store.js';
  */
 const ready = new WeakSet<pg.ClientBase>();
 
-export async function rollupInserted(client: pg.ClientBase, inserted: readonly Row[], on: boolean): Promise<number> {
+export async function rollupInserted(
+  client: pg.ClientBase,
+  inserted: readonly Row[],
+  on: boolean,
+): Promise<number> {
   if (inserted.length === 0) return 0;
   if (!on) {
     await forgetRollupCoverage(client, [...new Set(inserted.map((r) => String(r.site_id)))]);

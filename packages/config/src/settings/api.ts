@@ -64,5 +64,10 @@ export const api = {
     300,
     'How long a verified agency API key skips bcrypt (the agency row is still read on every request, so rotation applies at once).',
   ),
-  bodyLimitBytes: setting('API_BODY_LIMIT_BYTES', p.int(1_024, 10_485_760), 102_400, 'Largest JSON request body, in bytes.'),
+  bodyLimitBytes: setting(
+    'API_BODY_LIMIT_BYTES',
+    p.int(1_024, 10_485_760),
+    102_400,
+    'Largest JSON request body, in bytes.',
+  ),
 };

@@ -9,7 +9,17 @@ import { writer } from './writer.js';
 import { rollups } from './rollups.js';
 
 /** Every setting of Beacon, by group. The order here is the order of .env.example. */
-export const settings = { core, storage, collector, enricher, attribution, writer, rollups, api, ops } as const;
+export const settings = {
+  core,
+  storage,
+  collector,
+  enricher,
+  attribution,
+  writer,
+  rollups,
+  api,
+  ops,
+} as const;
 
 /** Titles of the groups in .env.example. */
 export const groupTitles: Record<keyof typeof settings, string> = {

@@ -24,6 +24,6 @@ export const ops = {
     'BEACON_PASSWORD',
     p.string({ max: 200 }),
     '',
-    '`beacon user create` only: the new user\'s password when neither --password nor a terminal prompt gives one (scripts); empty = not set.',
+    "`beacon user create` only: the new user's password when neither --password nor a terminal prompt gives one (scripts); empty = not set.",
   ),
 };

@@ -91,13 +91,11 @@ export const errorBodySchema = z
 
 export function sendError(res: Parameters<RequestHandler>[1], err: ApiError): void {
   if (err.headers) for (const [k, v] of Object.entries(err.headers)) res.setHeader(k, v);
-  res
-    .status(err.status)
-    .json({
-      error: err.code,
-      message: err.message,
-      ...(err.details === undefined ? {} : { details: err.details }),
-    });
+  res.status(err.status).json({
+    error: err.code,
+    message: err.message,
+    ...(err.details === undefined ? {} : { details: err.details }),
+  });
 }
 
 /** Unmatched paths: JSON 404 rather than express's HTML page. */
