@@ -1,5 +1,9 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
+import copyStreams from 'pg-copy-streams';
 import { applyWriterRollups, forgetRollupCoverage } from '@beacon/db';
+import { escapeCopyText } from './copy-text.js';
 import * as sql from './sql/batch.js';
 import type { Row } from './store.js';
 
@@ -26,10 +30,23 @@ export async function rollupInserted(
     await client.query(sql.createInserted);
     ready.add(client);
   }
-  await client.query(
-    sql.fillInserted,
-    sql.INSERTED_COLUMNS.map((c) => inserted.map((r) => (r[c] === undefined ? null : r[c]))),
-  );
+  // COPY, not an INSERT of array parameters: measured in `pnpm bench writer`, binding 23 arrays per batch
+  // cost the writer more than the rollup statements themselves.
+  await pipeline(Readable.from([encodeInserted(inserted)]), client.query(copyStreams.from(sql.copyInserted)));
   const r = await applyWriterRollups(client);
   return r.sessions + r.names;
+}
+
+/** The rows in COPY text format, INSERTED_COLUMNS only (values as the EnrichedJob carries them). */
+function encodeInserted(rows: readonly Row[]): Buffer {
+  let text = '';
+  for (const r of rows) {
+    let line = '';
+    for (let i = 0; i < sql.INSERTED_COLUMNS.length; i++) {
+      const v = r[sql.INSERTED_COLUMNS[i]!];
+      line += (i === 0 ? '' : '\t') + (v === null || v === undefined ? '\\N' : escapeCopyText(String(v)));
+    }
+    text += `${line}\n`;
+  }
+  return Buffer.from(text);
 }

@@ -219,10 +219,5 @@ CREATE TEMP TABLE IF NOT EXISTS beacon_writer_inserted (
   utm_campaign VARCHAR(255), company_name VARCHAR(255), company_domain VARCHAR(255), company_industry VARCHAR(100)
 ) ON COMMIT DELETE ROWS`;
 
-/** $1..$23: one array per INSERTED_COLUMNS entry, same length, rows the COPY just inserted. */
-export const fillInserted = `
-INSERT INTO beacon_writer_inserted
-SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[], $7::text[],
-                     $8::int[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[],
-                     $15::text[], $16::text[], $17::text[], $18::text[], $19::text[], $20::text[], $21::text[],
-                     $22::text[], $23::text[])`;
+/** COPY target of the inserted rows: COPY text lines of INSERTED_COLUMNS, in that order. */
+export const copyInserted = `COPY beacon_writer_inserted (${INSERTED_COLUMNS.join(', ')}) FROM STDIN`;
