@@ -1,13 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
-import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
+
 import { EVENT_COLUMN_NAMES } from '@beacon/schema';
 import { median, percentile, report, type Figure } from '../report.js';
 import { psql } from '../psql.js';
 import { generateRows, toCsvLine, type Row } from '../rows.js';
 import { benchDatabase } from './copy.js';
+import { startApiProcess } from '../processes.js';
 
 /**
  * `pnpm bench api`: seeds events by COPY (BENCH_ROWS, default 2,000,000, up to the issue's 10,000,000)
@@ -18,7 +17,6 @@ import { benchDatabase } from './copy.js';
  * call and one psql run in turn, in the same run. The ratio is API ÷ psql.
  * The machine is shared: absolute figures are noisy, ratios less so.
  */
-const API_MAIN = fileURLToPath(new URL('../../../services/api/dist/main.js', import.meta.url));
 
 /** The generator gives 30% of sessions a company; keep 1 in 6 (5%) and derive channel/referrer_class. */
 function realistic(row: Row): Row {
@@ -90,46 +88,6 @@ export async function copyRows(url: string, count: number, siteIds: string[]): P
   const [code] = (await done) as [number];
   if (code !== 0) throw new Error(`psql \\copy failed: ${err}`);
   return (performance.now() - started) / 1000;
-}
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  srv.listen(0, '127.0.0.1');
-  await once(srv, 'listening');
-  const port = (srv.address() as { port: number }).port;
-  srv.close();
-  await once(srv, 'close');
-  return port;
-}
-
-async function startApiProcess(databaseUrl: string): Promise<{ child: ChildProcess; url: string }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [API_MAIN], {
-    env: {
-      ...process.env,
-      DATABASE_URL: databaseUrl,
-      DATABASE_POOL_MAX: '5',
-      API_PORT: String(port),
-      API_HOST: '127.0.0.1',
-      API_JWT_SECRET: randomBytes(32).toString('hex'),
-      API_COOKIE_SECURE: 'false',
-      LOG_LEVEL: 'warn',
-      QUEUE_PREFIX: `bench-api-${randomBytes(3).toString('hex')}`,
-    },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 200; i++) {
-    if (child.exitCode !== null) throw new Error(`the API exited with ${child.exitCode}`);
-    try {
-      if ((await fetch(`${url}/readyz`)).ok) return { child, url };
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  child.kill('SIGTERM');
-  throw new Error('the API did not become ready');
 }
 
 /** Runs `sql` `times` times in one psql session with \timing; the milliseconds of each run. */

@@ -1,12 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { readFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { createTestDatabase } from '@beacon/testkit';
 import { report, type Figure } from '../report.js';
+import { cpuSeconds, freePort } from '../processes.js';
 
 /**
  * `pnpm bench collector`: autocannon on loopback against the collector (single hits on /v1/track and
@@ -80,15 +80,6 @@ const LOADS: Load[] = [
   },
 ];
 
-export async function freePort(): Promise<number> {
-  const srv = createServer().listen(0, '127.0.0.1');
-  await once(srv, 'listening');
-  const port = (srv.address() as { port: number }).port;
-  srv.close();
-  await once(srv, 'close');
-  return port;
-}
-
 const cores = availableParallelism();
 const serverCore = cores > 1 ? String(cores - 1) : undefined;
 const clientCores = cores > 1 ? `0-${cores - 2}` : undefined;
@@ -123,18 +114,6 @@ async function stopServer(child: ChildProcess): Promise<void> {
   const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
   await exited;
   clearTimeout(timer);
-}
-
-/** user + system CPU seconds of a process so far (Linux /proc; NaN elsewhere). */
-export async function cpuSeconds(pid: number | undefined): Promise<number> {
-  if (pid === undefined) return NaN;
-  try {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
-  } catch {
-    return NaN;
-  }
 }
 
 async function run(

@@ -1,12 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
-import { randomBytes } from 'node:crypto';
+
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { median, percentile, report, type Figure } from '../report.js';
 import { psql } from '../psql.js';
 import { benchDatabase } from './copy.js';
+import { startApiProcess } from '../processes.js';
 
 /**
  * `pnpm bench dashboard`: the web dashboard's Overview of a site with BENCH_DASHBOARD_ROWS events
@@ -17,7 +17,6 @@ import { benchDatabase } from './copy.js';
  * page for a site with no events (the app's own cost), and the overview request alone (fetch).
  * The machine is shared with other work: absolute times are noisy.
  */
-const API_MAIN = fileURLToPath(new URL('../../../services/api/dist/main.js', import.meta.url));
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CLI_MAIN = fileURLToPath(new URL('../../../packages/cli/dist/main.js', import.meta.url));
 
@@ -61,46 +60,6 @@ FROM generate_series(0, ${rows - 1}) AS i, LATERAL (SELECT i / 5 AS k) s`;
 interface PageDocument {
   querySelector(selector: string): object | null;
   querySelectorAll(selector: string): { length: number };
-}
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  srv.listen(0, '127.0.0.1');
-  await once(srv, 'listening');
-  const port = (srv.address() as { port: number }).port;
-  srv.close();
-  await once(srv, 'close');
-  return port;
-}
-
-async function startApiProcess(databaseUrl: string): Promise<{ child: ChildProcess; url: string }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [API_MAIN], {
-    env: {
-      ...process.env,
-      DATABASE_URL: databaseUrl,
-      DATABASE_POOL_MAX: '5',
-      API_PORT: String(port),
-      API_HOST: '127.0.0.1',
-      API_JWT_SECRET: randomBytes(32).toString('hex'),
-      API_COOKIE_SECURE: 'false',
-      LOG_LEVEL: 'warn',
-      QUEUE_PREFIX: `bench-dash-${randomBytes(3).toString('hex')}`,
-    },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 200; i++) {
-    if (child.exitCode !== null) throw new Error(`the API exited with ${child.exitCode}`);
-    try {
-      if ((await fetch(`${url}/readyz`)).ok) return { child, url };
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  child.kill('SIGTERM');
-  throw new Error('the API did not become ready');
 }
 
 export async function dashboardBench(): Promise<void> {

@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { once } from 'node:events';
-import { createServer } from 'node:net';
+
 import { claimEventIds } from '@beacon/enricher';
 import { createRedis, type Redis } from '@beacon/queue';
 import { median, report, type Figure } from '../report.js';
+import { freePort } from '../processes.js';
 
 type Claim = { siteId: string; eventId: string; hitId: string };
 
@@ -30,15 +30,6 @@ async function pipelinedSets(redis: Redis, prefix: string, ttl: number, claims: 
     if (err) throw err;
     return value === null || value === c.hitId;
   });
-}
-
-async function freePort(): Promise<number> {
-  const srv = createServer().listen(0, '127.0.0.1');
-  await once(srv, 'listening');
-  const port = (srv.address() as { port: number }).port;
-  srv.close();
-  await once(srv, 'close');
-  return port;
 }
 
 /** used_cpu_user + used_cpu_sys of the private server, seconds. */

@@ -6,7 +6,7 @@ import autocannon from 'autocannon';
 import { createRedis } from '@beacon/queue';
 import { createTestDatabase, type TestDatabase } from '@beacon/testkit';
 import { percentile, report, type Figure } from '../report.js';
-import { cpuSeconds, freePort } from './collector.js';
+import { cpuSeconds, freePort } from '../processes.js';
 
 /**
  * `pnpm bench e2e`: the whole pipeline as separate processes (`beacon serve collector|enricher|writer|api`,

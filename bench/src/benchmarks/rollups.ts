@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
-import { randomBytes } from 'node:crypto';
+
 import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
 import { rebuildRollups, type Pool } from '@beacon/db';
@@ -11,6 +10,7 @@ import { psql } from '../psql.js';
 import { generateRows } from '../rows.js';
 import { benchDatabase } from './copy.js';
 import { copyRows } from './api.js';
+import { freePort, startApiProcess } from '../processes.js';
 
 /**
  * `pnpm bench rollups` (docs/rollups.md):
@@ -27,55 +27,13 @@ import { copyRows } from './api.js';
  *     medians (0 skips this part).
  * The machine is shared with other engineers: absolute figures are noisy, ratios less so.
  */
-const API_MAIN = fileURLToPath(new URL('../../../services/api/dist/main.js', import.meta.url));
 const WRITER_MAIN = fileURLToPath(new URL('../../../services/writer/dist/main.js', import.meta.url));
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  srv.listen(0, '127.0.0.1');
-  await once(srv, 'listening');
-  const port = (srv.address() as { port: number }).port;
-  srv.close();
-  await once(srv, 'close');
-  return port;
-}
-
-async function waitReady(child: ChildProcess, url: string, what: string): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode}`);
-    try {
-      if ((await fetch(`${url}/readyz`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${what} did not become ready`);
-}
 
 async function startApi(
   databaseUrl: string,
   rollups: boolean,
 ): Promise<{ child: ChildProcess; url: string }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [API_MAIN], {
-    env: {
-      ...process.env,
-      DATABASE_URL: databaseUrl,
-      DATABASE_POOL_MAX: '5',
-      API_PORT: String(port),
-      API_HOST: '127.0.0.1',
-      API_JWT_SECRET: randomBytes(32).toString('hex'),
-      API_COOKIE_SECURE: 'false',
-      LOG_LEVEL: 'warn',
-      ROLLUPS_READ: String(rollups),
-      QUEUE_PREFIX: `bench-rollups-${randomBytes(3).toString('hex')}`,
-    },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  const url = `http://127.0.0.1:${port}`;
-  await waitReady(child, url, 'the API');
-  return { child, url };
+  return startApiProcess(databaseUrl, { ROLLUPS_READ: String(rollups) });
 }
 
 async function stop(child: ChildProcess | undefined): Promise<void> {

@@ -1,0 +1,73 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+
+/** Child processes of the benchmarks: free ports, the API as its own process, CPU time from /proc. */
+
+const API_MAIN = fileURLToPath(new URL('../../services/api/dist/main.js', import.meta.url));
+
+/** A loopback port nothing listens on right now. */
+export async function freePort(): Promise<number> {
+  const srv = createServer().listen(0, '127.0.0.1');
+  await once(srv, 'listening');
+  const port = (srv.address() as { port: number }).port;
+  srv.close();
+  await once(srv, 'close');
+  return port;
+}
+
+/** user + system CPU seconds of a process so far (Linux /proc; NaN elsewhere). */
+export async function cpuSeconds(pid: number | undefined): Promise<number> {
+  if (pid === undefined) return NaN;
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return NaN;
+  }
+}
+
+/** Polls `<url>/readyz` until it answers 200 (30 s at most); fails early if the child exits. */
+export async function waitReady(child: ChildProcess, url: string, what: string): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode}`);
+    try {
+      if ((await fetch(`${url}/readyz`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill('SIGTERM');
+  throw new Error(`${what} did not become ready`);
+}
+
+/** The built API (services/api/dist/main.js) as its own process on a free port, once it is ready. */
+export async function startApiProcess(
+  databaseUrl: string,
+  env: Record<string, string> = {},
+): Promise<{ child: ChildProcess; url: string }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [API_MAIN], {
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      DATABASE_POOL_MAX: '5',
+      API_PORT: String(port),
+      API_HOST: '127.0.0.1',
+      API_JWT_SECRET: randomBytes(32).toString('hex'),
+      API_COOKIE_SECURE: 'false',
+      LOG_LEVEL: 'warn',
+      QUEUE_PREFIX: `bench-api-${randomBytes(3).toString('hex')}`,
+      ...env,
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitReady(child, url, 'the API');
+  return { child, url };
+}
