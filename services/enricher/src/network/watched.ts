@@ -1,4 +1,4 @@
-import { statSync, unwatchFile, watchFile, type Stats } from 'node:fs';
+import { statSync, type Stats } from 'node:fs';
 import type { Logger } from '@beacon/observability';
 
 /** Where one optional data source stands (shown in /readyz detail and logged once at start). */
@@ -16,13 +16,16 @@ export interface SourceStatus {
 /**
  * A data file opened at start and opened again when it changes on disk (mtime or size), without a
  * restart: operators replace GeoIP databases in place (geoipupdate writes a new file and renames it).
- * Polling with fs.watchFile works for renames and on every file system; a failed reload keeps the
+ * Polling (a stat per interval) works for renames and on every file system; a failed reload keeps the
  * previous data and is logged. A missing or unconfigured file leaves `value` null (fields stay null).
  */
 export class WatchedFile<T> {
   value: T | null = null;
   private status: SourceStatus;
-  private watching = false;
+  /** Identity of the file the current value was read from: a change is judged against it, not against
+   * the watcher's previous poll, so a replacement between the load and the first poll is not missed. */
+  private loaded: { mtimeMs: number; size: number; ino: number } | null = null;
+  private timer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly name: string,
@@ -39,22 +42,36 @@ export class WatchedFile<T> {
     if (!path) return;
     this.load('start');
     if (opts.intervalMs > 0) {
-      watchFile(path, { interval: opts.intervalMs, persistent: false }, this.onChange);
-      this.watching = true;
+      // Our own poll rather than fs.watchFile: watchFile compares each poll with the previous one, so a
+      // file replaced between the load and its first poll would never be seen as changed.
+      this.timer = setInterval(this.poll, opts.intervalMs);
+      this.timer.unref();
     }
   }
 
-  private readonly onChange = (cur: Stats, prev: Stats): void => {
-    if (cur.mtimeMs === prev.mtimeMs && cur.size === prev.size && cur.ino === prev.ino) return;
-    if (cur.nlink === 0 && cur.size === 0) return; // removed: keep serving the data we have
-    this.load('change');
+  private readonly poll = (): void => {
+    let cur: Stats;
+    try {
+      cur = statSync(this.path!);
+    } catch {
+      return; // removed or being replaced: keep serving the data we have
+    }
+    this.onChange(cur);
   };
+
+  private onChange(cur: Stats): void {
+    const l = this.loaded;
+    if (l && cur.mtimeMs === l.mtimeMs && cur.size === l.size && cur.ino === l.ino) return;
+    if (cur.size === 0) return; // being written: the next poll sees the finished file
+    this.load('change');
+  }
 
   private load(why: 'start' | 'change'): void {
     const path = this.path!;
     const started = performance.now();
+    let stat: Stats;
     try {
-      statSync(path);
+      stat = statSync(path);
     } catch {
       if (why === 'start') this.status = { name: this.name, path, state: 'missing', error: 'file not found' };
       return;
@@ -62,6 +79,7 @@ export class WatchedFile<T> {
     try {
       const value = this.open(path);
       this.value = value;
+      this.loaded = { mtimeMs: stat.mtimeMs, size: stat.size, ino: stat.ino };
       const loadMs = Math.round(performance.now() - started);
       this.status = {
         name: this.name,
@@ -91,7 +109,7 @@ export class WatchedFile<T> {
   }
 
   close(): void {
-    if (this.watching && this.path) unwatchFile(this.path, this.onChange);
-    this.watching = false;
+    clearInterval(this.timer);
+    this.timer = undefined;
   }
 }
