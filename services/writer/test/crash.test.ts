@@ -3,14 +3,11 @@ import { createTestDatabase, uniquePrefix, type TestDatabase } from '@beacon/tes
 import {
   eventsQueue,
   produce,
-  queueEmpty,
   seedSites,
   sessionMismatches,
-  spawnWriter,
-  stopChild,
   streamJobs,
-  waitFor,
   writerEnv,
+  killWritersMidStream,
 } from './helpers.js';
 
 // Real processes: each writer is `node services/writer/dist/main.js` (built by `pnpm build`), killed with
@@ -46,36 +43,16 @@ it('kill -9 of the writer mid-stream, several times: exactly 50,000 rows and exa
   const jobs = streamJobs(TOTAL, 100, SESSIONS, SITES);
   const env = writerEnv(db.url, prefix, { WRITER_BATCH_MAX_ROWS: '2000' });
   const producing = produce(queue, jobs, 20, 30);
-  const kills: number[] = [];
-  for (let k = 0; k < 4; k++) {
-    const child = spawnWriter(env);
-    const from = await stored();
-    // A random point: some rows after start (or right away), mid-batch or between batches.
-    const target = from + Math.floor(Math.random() * 6_000);
-    try {
-      await waitFor('rows to grow', async () => (await stored()) >= Math.min(target, TOTAL - 5_000), 60_000);
-    } catch (err) {
-      throw new Error(`${(err as Error).message}\n${child.output()}`);
-    }
-    await new Promise((r) => setTimeout(r, Math.random() * 150));
-    await stopChild(child, 'SIGKILL');
-    kills.push(await stored());
-  }
-  await producing;
-  const last = spawnWriter(env);
-  try {
-    await waitFor(
-      'all rows stored and the queue empty',
-      async () => (await stored()) >= TOTAL && (await queueEmpty(queue)),
-      90_000,
-    );
-  } catch (err) {
-    throw new Error(
-      `${(err as Error).message} (stored ${await stored()}, kills at ${kills})\n${last.output()}`,
-    );
-  } finally {
-    await stopChild(last, 'SIGTERM');
-  }
+  const { kills, lastExitCode } = await killWritersMidStream({
+    env,
+    queue,
+    total: TOTAL,
+    kills: 4,
+    maxStep: 6_000,
+    margin: 5_000,
+    stored,
+    producing,
+  });
   expect(kills.every((n) => n < TOTAL)).toBe(true);
   const { rows } = await db.pool.query(
     'SELECT count(*)::int AS n, count(DISTINCT id)::int AS ids FROM events',
@@ -86,5 +63,5 @@ it('kill -9 of the writer mid-stream, several times: exactly 50,000 rows and exa
     'SELECT count(*)::int AS n, sum(events_count)::int AS events FROM sessions',
   );
   expect(s[0]).toEqual({ n: SESSIONS, events: TOTAL });
-  expect(last.exitCode).toBe(0);
+  expect(lastExitCode).toBe(0);
 }, 170_000);

@@ -201,3 +201,56 @@ export async function queueEmpty(queue: Queue): Promise<boolean> {
   const c = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'failed');
   return Object.values(c).every((n) => n === 0);
 }
+
+/**
+ * The crash drill of the writer tests: `kills` times, start a writer process, let the stored row count
+ * grow by a random amount (up to `maxStep`, never past `total - margin`), wait a random moment and
+ * kill -9 it; then start a last writer and wait until every row is stored and the queue is empty.
+ * Resolves with the row counts at each kill (all must be below `total` for the drill to mean anything)
+ * and the exit code of the last writer after its SIGTERM.
+ */
+export async function killWritersMidStream(opts: {
+  env: Record<string, string>;
+  queue: Queue;
+  total: number;
+  kills: number;
+  maxStep: number;
+  margin: number;
+  stored: () => Promise<number>;
+  producing: Promise<unknown>;
+}): Promise<{ kills: number[]; lastExitCode: number | null }> {
+  const { env, queue, total, stored } = opts;
+  const kills: number[] = [];
+  for (let k = 0; k < opts.kills; k++) {
+    const child = spawnWriter(env);
+    const target = (await stored()) + Math.floor(Math.random() * opts.maxStep);
+    try {
+      await waitFor(
+        'rows to grow',
+        async () => (await stored()) >= Math.min(target, total - opts.margin),
+        60_000,
+      );
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\n${child.output()}`);
+    }
+    await new Promise((r) => setTimeout(r, Math.random() * 150));
+    await stopChild(child, 'SIGKILL');
+    kills.push(await stored());
+  }
+  await opts.producing;
+  const last = spawnWriter(env);
+  try {
+    await waitFor(
+      'all rows stored and the queue empty',
+      async () => (await stored()) >= total && (await queueEmpty(queue)),
+      90_000,
+    );
+  } catch (err) {
+    throw new Error(
+      `${(err as Error).message} (stored ${await stored()}, kills at ${kills})\n${last.output()}`,
+    );
+  } finally {
+    await stopChild(last, 'SIGTERM');
+  }
+  return { kills, lastExitCode: last.exitCode };
+}

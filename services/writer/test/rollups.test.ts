@@ -2,18 +2,7 @@ import type { Queue } from 'bullmq';
 import { createTestDatabase, uniquePrefix, type TestDatabase } from '@beacon/testkit';
 import { rebuildRollups, verifyRollups } from '@beacon/db';
 import { storeBatch } from '../src/store.js';
-import {
-  eventsQueue,
-  job,
-  makeRow,
-  produce,
-  queueEmpty,
-  seedSites,
-  spawnWriter,
-  stopChild,
-  waitFor,
-  writerEnv,
-} from './helpers.js';
+import { eventsQueue, job, makeRow, produce, seedSites, writerEnv, killWritersMidStream } from './helpers.js';
 
 // Rollups (docs/rollups.md) kept by the writer in its insert transaction. Real collaborators: a
 // throwaway PostgreSQL database, the shared Redis under a unique prefix, writer processes
@@ -104,35 +93,16 @@ it('kill -9 of writers mid-stream: every rollup equals a recomputation from even
   const jobs = chunked(richRows(TOTAL, 3_000), 100, 'rj');
   const env = writerEnv(db.url, prefix, { WRITER_BATCH_MAX_ROWS: '1500', WRITER_CONCURRENCY: '2' });
   const producing = produce(queue, jobs, 20, 20);
-  const kills: number[] = [];
-  for (let k = 0; k < 3; k++) {
-    const child = spawnWriter(env);
-    const from = await stored();
-    const target = from + Math.floor(Math.random() * 4_000);
-    try {
-      await waitFor('rows to grow', async () => (await stored()) >= Math.min(target, TOTAL - 3_000), 60_000);
-    } catch (err) {
-      throw new Error(`${(err as Error).message}\n${child.output()}`);
-    }
-    await new Promise((r) => setTimeout(r, Math.random() * 150));
-    await stopChild(child, 'SIGKILL');
-    kills.push(await stored());
-  }
-  await producing;
-  const last = spawnWriter(env);
-  try {
-    await waitFor(
-      'all rows stored',
-      async () => (await stored()) >= TOTAL && (await queueEmpty(queue)),
-      90_000,
-    );
-  } catch (err) {
-    throw new Error(
-      `${(err as Error).message} (stored ${await stored()}, kills at ${kills})\n${last.output()}`,
-    );
-  } finally {
-    await stopChild(last, 'SIGTERM');
-  }
+  const { kills, lastExitCode } = await killWritersMidStream({
+    env,
+    queue,
+    total: TOTAL,
+    kills: 3,
+    maxStep: 4_000,
+    margin: 3_000,
+    stored,
+    producing,
+  });
   expect(kills.every((n) => n < TOTAL)).toBe(true);
   expect(await stored()).toBe(TOTAL);
   for (const site of SITES) {
@@ -148,7 +118,7 @@ it('kill -9 of writers mid-stream: every rollup equals a recomputation from even
   );
   expect(rows[0]).toEqual({ rolled: rows[0].raw, raw: rows[0].raw, covered: SITES.length });
   expect(rows[0].raw).toBeGreaterThan(TOTAL / 2);
-  expect(last.exitCode).toBe(0);
+  expect(lastExitCode).toBe(0);
 }, 170_000);
 
 it('a batch stored twice (retried job) counts once; rollups off forget coverage; rebuild restores it', async () => {
