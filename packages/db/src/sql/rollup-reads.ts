@@ -24,6 +24,34 @@ export interface RollupScope {
 }
 
 /**
+ * The overview's metric definitions (docs/metrics.md, "Traffic metrics"), shared by the raw-event
+ * statement (services/api) and the rollup one so the two cannot drift. Needs CTEs `per_session` (cur,
+ * page_views, duration) and `totals` (cur, visitors, page_views, events) before it; a CTE list ends with it.
+ */
+export const OVERVIEW_METRICS = `sess AS (
+  SELECT cur,
+         count(*) AS sessions,
+         count(*) FILTER (WHERE page_views = 1) AS bounced,
+         count(*) FILTER (WHERE page_views >= 1) AS viewing,
+         avg(duration) AS avg_duration
+  FROM per_session
+  GROUP BY cur
+)
+SELECT CASE WHEN p.cur THEN 'current' ELSE 'previous' END AS period,
+       coalesce(t.visitors, 0)::int AS visitors,
+       coalesce(s.sessions, 0)::int AS sessions,
+       coalesce(t.page_views, 0)::int AS page_views,
+       coalesce(t.events, 0)::int AS events,
+       coalesce(s.bounced, 0)::int AS bounced_sessions,
+       coalesce(s.viewing, 0)::int AS viewing_sessions,
+       (s.bounced::float8 / nullif(s.viewing, 0)) AS bounce_rate,
+       round(s.avg_duration, 3)::float8 AS avg_session_duration
+FROM (VALUES (true), (false)) AS p(cur)
+LEFT JOIN totals t ON t.cur = p.cur
+LEFT JOIN sess s ON s.cur = p.cur
+ORDER BY p.cur DESC`;
+
+/**
  * Filter keys (API query parameters) whose column rollup_sessions has under the same name: every
  * event of a rollup_sessions row has the same value, so filtering rows is filtering events.
  */
@@ -89,28 +117,7 @@ WITH r AS (
          sum(events) AS events
   FROM r
   GROUP BY cur
-), sess AS (
-  SELECT cur,
-         count(*) AS sessions,
-         count(*) FILTER (WHERE page_views = 1) AS bounced,
-         count(*) FILTER (WHERE page_views >= 1) AS viewing,
-         avg(duration) AS avg_duration
-  FROM per_session
-  GROUP BY cur
-)
-SELECT CASE WHEN p.cur THEN 'current' ELSE 'previous' END AS period,
-       coalesce(t.visitors, 0)::int AS visitors,
-       coalesce(s.sessions, 0)::int AS sessions,
-       coalesce(t.page_views, 0)::int AS page_views,
-       coalesce(t.events, 0)::int AS events,
-       coalesce(s.bounced, 0)::int AS bounced_sessions,
-       coalesce(s.viewing, 0)::int AS viewing_sessions,
-       (s.bounced::float8 / nullif(s.viewing, 0)) AS bounce_rate,
-       round(s.avg_duration, 3)::float8 AS avg_session_duration
-FROM (VALUES (true), (false)) AS p(cur)
-LEFT JOIN totals t ON t.cur = p.cur
-LEFT JOIN sess s ON s.cur = p.cur
-ORDER BY p.cur DESC`;
+), ${OVERVIEW_METRICS}`;
 
 /** Time series; `unit` placeholder 'hour' | 'day' | 'week' | 'month'. Out: as statements/timeseries.ts. */
 export const timeseries = (s: RollupScope, unit: string) => `

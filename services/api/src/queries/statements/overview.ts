@@ -1,4 +1,7 @@
+import { rollupReadSql } from '@beacon/db';
 import type { Scope } from '../scope.js';
+
+const { OVERVIEW_METRICS } = rollupReadSql;
 
 /**
  * Overview of a range and of the previous period of the same length, in one scan of [prevLo, hi).
@@ -27,25 +30,4 @@ WITH ev AS (
          count(*) AS events
   FROM ev
   GROUP BY cur
-), sess AS (
-  SELECT cur,
-         count(*) AS sessions,
-         count(*) FILTER (WHERE page_views = 1) AS bounced,
-         count(*) FILTER (WHERE page_views >= 1) AS viewing,
-         avg(duration) AS avg_duration
-  FROM per_session
-  GROUP BY cur
-)
-SELECT CASE WHEN p.cur THEN 'current' ELSE 'previous' END AS period,
-       coalesce(t.visitors, 0)::int AS visitors,
-       coalesce(s.sessions, 0)::int AS sessions,
-       coalesce(t.page_views, 0)::int AS page_views,
-       coalesce(t.events, 0)::int AS events,
-       coalesce(s.bounced, 0)::int AS bounced_sessions,
-       coalesce(s.viewing, 0)::int AS viewing_sessions,
-       (s.bounced::float8 / nullif(s.viewing, 0)) AS bounce_rate,
-       round(s.avg_duration, 3)::float8 AS avg_session_duration
-FROM (VALUES (true), (false)) AS p(cur)
-LEFT JOIN totals t ON t.cur = p.cur
-LEFT JOIN sess s ON s.cur = p.cur
-ORDER BY p.cur DESC`;
+), ${OVERVIEW_METRICS}`;
