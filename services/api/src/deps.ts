@@ -1,7 +1,7 @@
 import type { Config } from '@beacon/config';
 import type { Pool } from '@beacon/db';
 import type { Logger } from '@beacon/observability';
-import type { Redis } from '@beacon/queue';
+import type { RedisClient } from '@beacon/queue';
 import type { Registry } from 'prom-client';
 import type { ApiKeyVerifier } from './auth/api-keys.js';
 import type { LoginLimiter } from './auth/login-limiter.js';
@@ -16,7 +16,7 @@ export interface ApiDeps {
   registry: Registry;
   metrics: ApiMetrics;
   /** Redis for shared rate limits; null = in-process limits only. */
-  redis: Redis | null;
+  redis: RedisClient | null;
   tokens: AccessTokens;
   apiKeys: ApiKeyVerifier;
   loginLimiter: LoginLimiter;

@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { Config } from '@beacon/config';
 import { createPool, type Pool } from '@beacon/db';
 import { createLogger, createRegistry, type Logger } from '@beacon/observability';
-import { createRedis, type Redis } from '@beacon/queue';
+import { connectRedis, type RedisClient } from '@beacon/queue';
 import type { Registry } from 'prom-client';
 import { ApiKeyVerifier } from './auth/api-keys.js';
 import { LoginLimiter } from './auth/login-limiter.js';
@@ -23,7 +23,7 @@ export interface ApiOverrides {
   logger?: Logger;
   registry?: Registry;
   /** null: no Redis (login limits in process memory). Default: a connection to config.core.redisUrl. */
-  redis?: Redis | null;
+  redis?: RedisClient | null;
   /** Listen port (default config.api.port; tests pass 0). */
   port?: number;
   host?: string;
@@ -66,7 +66,7 @@ export function buildDeps(
       statementTimeoutMs: config.core.databaseStatementTimeoutMs,
       logger,
     });
-  const redis = o.redis === undefined ? createRedis(config.core.redisUrl, 'producer') : o.redis;
+  const redis = o.redis === undefined ? connectRedis(config.core, 'producer') : o.redis;
   redis?.on('error', (err) => logger.debug({ err }, 'redis error (login limits fall back to memory)'));
   let accepting = true;
   const deps: ApiDeps & { owned: { pool: boolean; redis: boolean }; stop(): void } = {

@@ -4,7 +4,7 @@ import { Queue } from 'bullmq';
 import type { Config } from '@beacon/config';
 import { createPool, type Pool } from '@beacon/db';
 import { createLogger, createRegistry, type Logger, type ReadinessCheck } from '@beacon/observability';
-import { createRedis, type Redis } from '@beacon/queue';
+import { connectRedis, queuePrefixFor, type RedisClient } from '@beacon/queue';
 import { createHitSchema, QUEUE_HITS } from '@beacon/schema';
 import type { Registry } from 'prom-client';
 import { createApp } from './app.js';
@@ -58,7 +58,7 @@ export async function startCollector(
   });
   // A command that never returns (Redis stalled) is failed eventually, so in-flight adds always settle
   // and the stalled state (503 at once) ends when Redis answers again.
-  const redis: Redis = createRedis(config.core.redisUrl, 'producer', {
+  const redis: RedisClient = connectRedis(config.core, 'producer', {
     commandTimeout: Math.max(5_000, c.enqueueTimeoutMs * 5),
   });
   let redisErrorLogged = 0;
@@ -69,7 +69,8 @@ export async function startCollector(
       logger.warn({ err: err.message }, 'Redis connection error; hits are answered 503 until it returns');
     }
   });
-  const queue = new Queue(QUEUE_HITS, { connection: redis, prefix: config.core.queuePrefix });
+  const prefix = queuePrefixFor(config.core, QUEUE_HITS);
+  const queue = new Queue(QUEUE_HITS, { connection: redis, prefix });
   queue.on('error', (err: Error) => logger.debug({ err: err.message }, 'hits queue error'));
 
   const batcher = new MicroBatcher(
@@ -137,7 +138,7 @@ export async function startCollector(
   server.requestTimeout = 30_000;
   server.headersTimeout = 15_000;
   const port = (server.address() as AddressInfo).port;
-  logger.info({ port, queue: QUEUE_HITS, prefix: config.core.queuePrefix }, 'collector listening');
+  logger.info({ port, queue: QUEUE_HITS, prefix }, 'collector listening');
 
   let closing: Promise<void> | undefined;
   const close = () =>

@@ -32,6 +32,15 @@ export const core = {
     'redis://127.0.0.1:6379',
     'Redis 7 URL for the queues.',
   ),
+  redisClusterNodes: setting(
+    'REDIS_CLUSTER_NODES',
+    p.list().refine(
+      (nodes) => nodes.every((n) => /^[A-Za-z0-9_.:\[\]-]+:\d{1,5}$/.test(n)),
+      'a comma list of host:port seeds',
+    ),
+    [] as string[],
+    'Redis Cluster seed nodes (comma list of host:port). When set, every Redis client is a cluster client and REDIS_URL is ignored; each queue gets its own hash tag (docs/scaling.md).',
+  ),
   queuePrefix: setting(
     'QUEUE_PREFIX',
     p.string({ min: 1, max: 64 }).regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only'),
