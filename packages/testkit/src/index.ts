@@ -1,3 +1,4 @@
 export { createTestDatabase, createTemplateDatabase, dropDatabase, type TestDatabase } from './database.js';
 export { uniquePrefix } from './redis.js';
 export { PG_ADMIN_URL, REDIS_URL, dbUrl } from './env.js';
+export { pgBinDir, startPgReplicaPair, type PgReplicaPair, type PgServer } from './pg-replica.js';

@@ -7,11 +7,17 @@ import type { ApiKeyVerifier } from './auth/api-keys.js';
 import type { LoginLimiter } from './auth/login-limiter.js';
 import type { AccessTokens } from './auth/tokens.js';
 import type { ApiMetrics } from './metrics.js';
+import type { ReadReplicaRouter } from './read-replica.js';
 
 /** What the API's routes work with; built by startApi (or by a test). */
 export interface ApiDeps {
   config: Config;
+  /** The primary: auth, administration, realtime, and everything that must see its own writes. */
   pool: Pool;
+  /** Where a dashboard read goes now: the read replica while it keeps up, else the primary. */
+  reads: () => Pool;
+  /** The replica router when DATABASE_READ_URL is set. */
+  replica?: ReadReplicaRouter;
   logger: Logger;
   registry: Registry;
   metrics: ApiMetrics;

@@ -12,6 +12,7 @@ import { AccessTokens } from './auth/tokens.js';
 import { createApp, type ApiApp } from './app.js';
 import type { ApiDeps } from './deps.js';
 import { createApiMetrics } from './metrics.js';
+import { ReadReplicaRouter } from './read-replica.js';
 import * as authSql from './sql/auth.js';
 
 export class ApiConfigError extends Error {
@@ -66,12 +67,32 @@ export function buildDeps(
       statementTimeoutMs: config.core.databaseStatementTimeoutMs,
       logger,
     });
+  const replica = config.core.databaseReadUrl
+    ? new ReadReplicaRouter(
+        pool,
+        createPool({
+          databaseUrl: config.core.databaseReadUrl,
+          applicationName: 'beacon-api-reads',
+          max: config.core.databasePoolMax,
+          statementTimeoutMs: config.core.databaseStatementTimeoutMs,
+          logger,
+        }),
+        {
+          maxLagS: config.core.databaseReadMaxLagS,
+          checkMs: config.core.databaseReadLagCheckMs,
+          logger,
+          registry,
+        },
+      )
+    : undefined;
   const redis = o.redis === undefined ? connectRedis(config.core, 'producer') : o.redis;
   redis?.on('error', (err) => logger.debug({ err }, 'redis error (login limits fall back to memory)'));
   let accepting = true;
   const deps: ApiDeps & { owned: { pool: boolean; redis: boolean }; stop(): void } = {
     config,
     pool,
+    reads: replica ? () => replica.reads() : () => pool,
+    ...(replica ? { replica } : {}),
     logger,
     registry,
     metrics: createApiMetrics(registry),
@@ -100,6 +121,8 @@ const DRAIN_MS = 10_000;
 /** Starts the API: express app on its port, with /metrics /healthz /readyz /openapi.json. */
 export async function startApi(config: Config, overrides: ApiOverrides = {}): Promise<ApiHandle> {
   const deps = buildDeps(config, overrides) as ReturnType<typeof buildDeps> & { stop(): void };
+  // The first lag measurement before the first request, so reads start where they belong.
+  await deps.replica?.start();
   const app = createApp(deps);
   const server: Server = createServer(app.app);
   server.keepAliveTimeout = 65_000;
@@ -135,6 +158,10 @@ export async function startApi(config: Config, overrides: ApiOverrides = {}): Pr
         await closed;
         clearTimeout(timer);
         if (deps.owned.pool) await deps.pool.end().catch(() => undefined);
+        if (deps.replica) {
+          deps.replica.stop();
+          await deps.replica.end().catch(() => undefined);
+        }
         if (deps.owned.redis && deps.redis) deps.redis.disconnect();
       })();
       return closing;

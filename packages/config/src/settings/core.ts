@@ -14,6 +14,24 @@ export const core = {
     'postgres://postgres@127.0.0.1:5432/beacon',
     'PostgreSQL connection URL (PostgreSQL 15+).',
   ),
+  databaseReadUrl: setting(
+    'DATABASE_READ_URL',
+    p.url(['postgres:', 'postgresql:']),
+    '',
+    'Optional streaming replica of DATABASE_URL for the API\'s dashboard reads (stats, companies, sessions, exports). Auth, administration and realtime stay on the primary; above DATABASE_READ_MAX_LAG_S of lag the API reads the primary.',
+  ),
+  databaseReadMaxLagS: setting(
+    'DATABASE_READ_MAX_LAG_S',
+    p.number(0.1, 3600),
+    10,
+    'Most replication lag (seconds) at which dashboard reads still go to DATABASE_READ_URL; beyond it, or when the replica does not answer, they go to the primary.',
+  ),
+  databaseReadLagCheckMs: setting(
+    'DATABASE_READ_LAG_CHECK_MS',
+    p.int(100, 60_000),
+    1_000,
+    'How often the API measures the replica\'s lag against the primary, in ms (also the precision of the lag figure).',
+  ),
   databasePoolMax: setting(
     'DATABASE_POOL_MAX',
     p.int(1, 500),

@@ -55,6 +55,19 @@ export function registerOpsRoutes(t: RouteTable, d: ApiDeps, document: () => Rec
         ...(d.redis
           ? [{ name: 'redis', optional: true, check: async () => void (await d.redis!.ping()) }]
           : []),
+        // Optional: a lagging or missing replica only moves dashboard reads to the primary.
+        ...(d.replica
+          ? [
+              {
+                name: 'read_replica',
+                optional: true,
+                check: async () => {
+                  const s = d.replica!.status();
+                  return { ok: s.inUse, detail: s };
+                },
+              },
+            ]
+          : []),
       ];
       const report = await runReadiness(checks);
       const accepting = d.accepting();
