@@ -3,7 +3,6 @@ import type { Logger } from '@beacon/observability';
 import { Gauge, type Registry } from 'prom-client';
 import * as sql from './sql/replica.js';
 
-
 /** `X/Y` (pg_lsn as text) as one number of bytes. */
 export function parseLsn(lsn: string): bigint {
   const [hi, lo] = lsn.split('/');

@@ -18,7 +18,7 @@ export const core = {
     'DATABASE_READ_URL',
     p.url(['postgres:', 'postgresql:']),
     '',
-    'Optional streaming replica of DATABASE_URL for the API\'s dashboard reads (stats, companies, sessions, exports). Auth, administration and realtime stay on the primary; above DATABASE_READ_MAX_LAG_S of lag the API reads the primary.',
+    "Optional streaming replica of DATABASE_URL for the API's dashboard reads (stats, companies, sessions, exports). Auth, administration and realtime stay on the primary; above DATABASE_READ_MAX_LAG_S of lag the API reads the primary.",
   ),
   databaseReadMaxLagS: setting(
     'DATABASE_READ_MAX_LAG_S',
@@ -30,7 +30,7 @@ export const core = {
     'DATABASE_READ_LAG_CHECK_MS',
     p.int(100, 60_000),
     1_000,
-    'How often the API measures the replica\'s lag against the primary, in ms (also the precision of the lag figure).',
+    "How often the API measures the replica's lag against the primary, in ms (also the precision of the lag figure).",
   ),
   databasePoolMax: setting(
     'DATABASE_POOL_MAX',
@@ -52,10 +52,12 @@ export const core = {
   ),
   redisClusterNodes: setting(
     'REDIS_CLUSTER_NODES',
-    p.list().refine(
-      (nodes) => nodes.every((n) => /^[A-Za-z0-9_.:\[\]-]+:\d{1,5}$/.test(n)),
-      'a comma list of host:port seeds',
-    ),
+    p
+      .list()
+      .refine(
+        (nodes) => nodes.every((n) => /^[A-Za-z0-9_.:\[\]-]+:\d{1,5}$/.test(n)),
+        'a comma list of host:port seeds',
+      ),
     [] as string[],
     'Redis Cluster seed nodes (comma list of host:port). When set, every Redis client is a cluster client and REDIS_URL is ignored; each queue gets its own hash tag (docs/scaling.md).',
   ),
