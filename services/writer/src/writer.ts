@@ -94,6 +94,7 @@ export async function startWriter(config: Config, overrides: WriterOverrides = {
       retryBaseMs: w.retryBaseMs,
       retryMaxMs: w.retryMaxMs,
       rollups: config.rollups.write,
+      profile: config.core.databaseProfile,
     },
     observer,
     log,

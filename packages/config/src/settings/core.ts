@@ -32,6 +32,12 @@ export const core = {
     1_000,
     "How often the API measures the replica's lag against the primary, in ms (also the precision of the lag figure).",
   ),
+  databaseProfile: setting(
+    'DATABASE_PROFILE',
+    p.oneOf(['standard', 'citus']),
+    'standard',
+    'Schema layout the database was migrated with: standard, or citus (`beacon migrate --profile citus`: events and sessions distributed by site_id; docs/scaling.md). The writer picks its session conflict target from it.',
+  ),
   databasePoolMax: setting(
     'DATABASE_POOL_MAX',
     p.int(1, 500),
