@@ -1,12 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { parseConfig } from '@beacon/config';
 import { migrate } from '@beacon/db';
-import { createLogger, createRegistry } from '@beacon/observability';
 import { startPgReplicaPair, type PgReplicaPair } from '@beacon/testkit';
-import { startApi, type ApiHandle } from '../src/index.js';
+import type { ApiHandle } from '../src/index.js';
 import { parseLsn } from '../src/read-replica.js';
-import { call, login, seedAgency, seedUser } from './helpers.js';
+import { call, login, seedAgency, seedUser, startTestApi, type TestApi } from './helpers.js';
 import {
   EVENTS,
   SITE_A,
@@ -23,6 +21,7 @@ import {
 // DATABASE_READ_MAX_LAG_S, and auth/admin always from the primary. Numbers against the JS reference.
 
 let pair: PgReplicaPair;
+let t: TestApi;
 let api: ApiHandle;
 let primary: pg.Pool;
 let replicaClient: pg.Client;
@@ -47,31 +46,22 @@ beforeAll(async () => {
   replicaClient = new pg.Client({ connectionString: pair.replica.url('beacon') });
   await replicaClient.connect();
 
-  const config = parseConfig({
-    DATABASE_URL: pair.primary.url('beacon'),
-    DATABASE_READ_URL: pair.replica.url('beacon'),
-    DATABASE_READ_MAX_LAG_S: '1',
-    DATABASE_READ_LAG_CHECK_MS: '200',
-    DATABASE_POOL_MAX: '4',
-    LOG_LEVEL: 'silent',
-    NODE_ENV: 'test',
-    API_JWT_SECRET: randomBytes(32).toString('hex'),
-    API_COOKIE_SECURE: 'false',
+  t = await startTestApi({
+    db: { name: 'beacon', url: pair.primary.url('beacon'), pool: primary, drop: async () => undefined },
+    env: {
+      DATABASE_READ_URL: pair.replica.url('beacon'),
+      DATABASE_READ_MAX_LAG_S: '1',
+      DATABASE_READ_LAG_CHECK_MS: '200',
+    },
   });
-  api = await startApi(config, {
-    port: 0,
-    host: '127.0.0.1',
-    redis: null,
-    logger: createLogger('api', 'silent'),
-    registry: createRegistry('api', { defaultMetrics: false }),
-  });
-  url = `http://127.0.0.1:${api.port}`;
+  api = t.api;
+  url = t.url;
   // Login writes a session row: it must work on the primary whatever the replica does.
   token = await login(url, viewer.email, viewer.password);
 }, 120_000);
 
 afterAll(async () => {
-  await api?.close();
+  await t?.close();
   await replicaClient?.end().catch(() => undefined);
   await primary?.end();
   await pair?.stop();
