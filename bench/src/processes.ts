@@ -3,12 +3,13 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '@beacon/testkit';
+
+export { freePort };
 
 /** Child processes of the benchmarks: free ports, the API as its own process, CPU time from /proc. */
 
 const API_MAIN = fileURLToPath(new URL('../../services/api/dist/main.js', import.meta.url));
-
-export { freePort } from '@beacon/testkit';
 
 /** user + system CPU seconds of a process so far (Linux /proc; NaN elsewhere). */
 export async function cpuSeconds(pid: number | undefined): Promise<number> {
