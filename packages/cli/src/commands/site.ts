@@ -27,7 +27,7 @@ export function registerSite(program: Command, ctx: () => CliContext): void {
         const { rows } = await c
           .pool()
           .query(adminSql.insertSite, [agency.id, opts.name, opts.domain, scriptId, null]);
-        const snippet = renderSnippet(scriptId, c.config().collector.publicUrl);
+        const snippet = renderSnippet(scriptId, c.config().collector);
         c.out(
           `site ${rows[0].id} created for ${agency.name}\nscript_id: ${scriptId}\nPaste into every page, before </head>:\n${snippet}`,
           { ...rows[0], snippet },

@@ -291,7 +291,7 @@ export function registerSiteRoutes(t: RouteTable, d: ApiDeps): void {
     ({ site }) => ({
       script_id: site.scriptId,
       collector_url: d.config.collector.publicUrl,
-      html: renderSnippet(site.scriptId, d.config.collector.publicUrl),
+      html: renderSnippet(site.scriptId, d.config.collector),
     }),
   );
 }
