@@ -7,12 +7,12 @@ const root = fileURLToPath(new URL('../../../', import.meta.url));
 
 describe('renderSnippet', () => {
   test('the script tag with the site and the collector script URL, attribute values escaped', () => {
-    expect(renderSnippet('abc123def456', { publicUrl: 'https://c.example.org/', scriptPath: '/v1/beacon.js' })).toBe(
-      '<script defer data-site="abc123def456" src="https://c.example.org/v1/beacon.js"></script>',
-    );
-    expect(renderSnippet('a"b', { publicUrl: 'https://c.example.org/x?a=1&b=2', scriptPath: '/s/app.js' })).toBe(
-      '<script defer data-site="a&quot;b" src="https://c.example.org/x?a=1&amp;b=2/s/app.js"></script>',
-    );
+    expect(
+      renderSnippet('abc123def456', { publicUrl: 'https://c.example.org/', scriptPath: '/v1/beacon.js' }),
+    ).toBe('<script defer data-site="abc123def456" src="https://c.example.org/v1/beacon.js"></script>');
+    expect(
+      renderSnippet('a"b', { publicUrl: 'https://c.example.org/x?a=1&b=2', scriptPath: '/s/app.js' }),
+    ).toBe('<script defer data-site="a&quot;b" src="https://c.example.org/x?a=1&amp;b=2/s/app.js"></script>');
   });
 
   test('follows COLLECTOR_SCRIPT_PATH (a collector under neutral paths)', () => {

@@ -363,7 +363,9 @@ test('a batch the collector refuses (the site was paused meanwhile: 403) is drop
   await page.waitForFunction(() => localStorage.getItem('_bcn_q') === '[]');
   await h.setSiteStatus(site, 'paused');
   await new Promise((r) => setTimeout(r, h.settingsDelayMs + 300));
-  const refused = page.waitForResponse((r) => r.url().endsWith('/v1/batch') && r.request().method() === 'POST');
+  const refused = page.waitForResponse(
+    (r) => r.url().endsWith('/v1/batch') && r.request().method() === 'POST',
+  );
   await page.evaluate(() => {
     beacon.track('while_paused');
     beacon.flush();

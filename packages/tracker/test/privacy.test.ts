@@ -53,7 +53,9 @@ async function open(url: string, init?: () => void, context?: BrowserContext): P
   const answered = page.waitForResponse((r) => r.url().includes('/v1/batch?site_id='));
   await page.goto(url);
   await answered;
-  await page.waitForFunction(() => typeof (window as { beacon?: { track?: unknown } }).beacon?.track === 'function');
+  await page.waitForFunction(
+    () => typeof (window as { beacon?: { track?: unknown } }).beacon?.track === 'function',
+  );
   return { page, context, posts, settings };
 }
 
@@ -131,7 +133,10 @@ test('cookieless: no cookie and no storage at all; hits carry no ids (the enrich
   await o.page.evaluate(() => history.pushState({}, '', '/p/cookieless/2'));
   await o.page.evaluate(() => beacon.identify('u-1'));
   await h.waitForHits((all) => all.find(on('/p/cookieless/2')), 'cookieless SPA view');
-  await h.waitForHits((all) => all.find((x) => x.event_name === 'identify' && x.site_id === site), 'identify');
+  await h.waitForHits(
+    (all) => all.find((x) => x.event_name === 'identify' && x.site_id === site),
+    'identify',
+  );
   expect(await traces(o)).toEqual(NONE);
 });
 
@@ -160,9 +165,9 @@ test('respect DNT off: Do-Not-Track and GPC visitors are tracked at once', async
   ] as const) {
     const url = h.page(`/p/ignore-${name}`, html(h, { title: name, site }));
     const o = await open(url, init);
-    expect(await o.page.evaluate(() => navigator.doNotTrack === '1' || 'globalPrivacyControl' in navigator)).toBe(
-      true,
-    );
+    expect(
+      await o.page.evaluate(() => navigator.doNotTrack === '1' || 'globalPrivacyControl' in navigator),
+    ).toBe(true);
     await h.waitForHits((all) => all.find(on(`/p/ignore-${name}`)), `${name} page view`);
     expect((await traces(o)).cookies).toEqual(['_bcn', '_bcn_s']);
   }
@@ -212,13 +217,19 @@ test('page attributes can only add strictness: data-require-consent and data-coo
   expect(o.posts).toEqual([]);
   expect(await traces(o)).toEqual(NONE);
 
-  const dntPage = h.page('/p/attr-dnt', html(h, { title: 'attr dnt', site, attrs: 'data-respect-dnt="false"' }));
+  const dntPage = h.page(
+    '/p/attr-dnt',
+    html(h, { title: 'attr dnt', site, attrs: 'data-respect-dnt="false"' }),
+  );
   const d = await open(dntPage, dnt);
   await d.page.evaluate(() => beacon.flush());
   await sleep(1300);
   expect(d.posts).toEqual([]);
 
-  const cl = h.page('/p/attr-cookieless', html(h, { title: 'attr cookieless', site, attrs: 'data-cookieless' }));
+  const cl = h.page(
+    '/p/attr-cookieless',
+    html(h, { title: 'attr cookieless', site, attrs: 'data-cookieless' }),
+  );
   const c = await open(cl);
   const pv = await h.waitForHits((all) => all.find(on('/p/attr-cookieless')), 'attribute-cookieless view');
   expect(pv.client_id).toBeUndefined();

@@ -12,6 +12,7 @@ import {
 import { createRedis, QUEUE_EVENTS, QUEUE_HITS, type Redis } from '@beacon/queue';
 import type { Registry } from 'prom-client';
 import { claimEventIds } from './dedupe.js';
+import { CookielessIds } from './cookieless.js';
 import { createDeviceParser, type DeviceParser } from './device.js';
 import { enrichHits, eventsJobId, InvalidJobError, toEnrichedJob, type DeadHit } from './enrich.js';
 import { enricherMetrics } from './metrics.js';
@@ -27,6 +28,7 @@ export { createDeviceParser, parseDevice, type DeviceParser } from './device.js'
 export { createNetworkLookup, type NetworkLookup, type NetworkOptions } from './network/lookup.js';
 export { anonymizeIp } from './anonymize.js';
 export { claimEventIds } from './dedupe.js';
+export { CookielessIds, SALT_LIFETIME_MS, SESSION_GAP_MS } from './cookieless.js';
 export { enrichHits, eventsJobId, PoisonHitError, InvalidJobError } from './enrich.js';
 export * from './pipeline.js';
 
@@ -123,7 +125,15 @@ export async function startEnricher(
   const attribution: AttributionRuntime = await startAttribution(config.attribution, pool, logger, (result) =>
     metrics.cache.labels('companies', result).inc(),
   );
-  const steps = (overrides.steps ?? buildSteps)({ device, network, attribution: attribution.deps });
+  const prefix = config.core.queuePrefix;
+  const redis: Redis = createRedis(config.core.redisUrl, 'worker');
+  const cookieless = new CookielessIds(redis, prefix);
+  const steps = (overrides.steps ?? buildSteps)({
+    device,
+    network,
+    attribution: attribution.deps,
+    cookieless,
+  });
   const sources = network.sources();
   for (const s of sources) {
     if (s.state === 'not_configured') continue;
@@ -147,9 +157,7 @@ export async function startEnricher(
   );
 
   const sites = new SiteCache(pool, c.siteCacheTtlMs);
-  const prefix = config.core.queuePrefix;
   const connection = createRedis(config.core.redisUrl, 'worker');
-  const redis: Redis = createRedis(config.core.redisUrl, 'worker');
   const eventsQueue = new Queue(QUEUE_EVENTS, { connection, prefix });
   const hitsQueue = new Queue(QUEUE_HITS, { connection, prefix });
 
@@ -197,6 +205,7 @@ export async function startEnricher(
     claimed.catch(() => undefined); // awaited below; never an unhandled rejection if enrichment throws first
     let out;
     try {
+      await cookieless.refresh();
       out = await enrichHits(job.data, jobId, sites, steps, onStep, STEP_TIMING_SAMPLE);
       phases.enrichMs += performance.now() - t0;
     } catch (err) {
@@ -221,6 +230,7 @@ export async function startEnricher(
       else rows.push(k.row);
     }
     if (duplicates) dropped.duplicate = (dropped.duplicate ?? 0) + duplicates;
+    await cookieless.assignSessions(rows);
 
     t = performance.now();
     // company_industry/employee_count/revenue from the companies table; the firms for the writer's upsert

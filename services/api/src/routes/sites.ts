@@ -4,7 +4,8 @@ import { parseSiteConfig, renderSnippet } from '@beacon/schema';
 import type { SiteRow } from '../auth/site-scope.js';
 import { WRITERS } from '../auth/types.js';
 import type { ApiDeps } from '../deps.js';
-import { ConflictError, NotFoundError } from '../http/errors.js';
+import { ApiError, ConflictError, NotFoundError } from '../http/errors.js';
+import { findAgency } from '../sql/agency.js';
 import { cursorParam, limitParam, qList } from '../http/validate.js';
 import type { RouteTable } from '../openapi/route-table.js';
 import * as sql from '../sql/sites.js';
@@ -53,6 +54,10 @@ export const siteConfigInput = z
     respect_dnt: z.boolean(),
     require_consent: z.boolean(),
     timezone: z.string().min(1).max(64).refine(isTimezone, 'an IANA timezone such as Europe/Paris'),
+    retention_months: z.number().int().min(1).max(600).nullable().meta({
+      description:
+        "months of raw events and sessions kept for this site, at most the agency's retention; null: the agency's",
+    }),
   })
   .partial()
   .strict()
@@ -67,6 +72,11 @@ const siteConfigOut = z
     respect_dnt: z.boolean(),
     require_consent: z.boolean(),
     timezone: z.string(),
+    retention_months: z
+      .number()
+      .int()
+      .nullable()
+      .meta({ description: "null: the agency's retention (the shorter of the two applies)" }),
   })
   .meta({ id: 'SiteConfig' });
 
@@ -117,6 +127,35 @@ const updateBody = z
   .refine((b) => Object.keys(b).length > 0, 'give at least one field to change')
   .meta({ id: 'SiteUpdate' });
 
+/**
+ * A site keeps its data at most as long as its agency: a longer retention_months is refused (400) so the
+ * settings never promise what the retention job will not do (it applies the shorter of the two).
+ */
+async function checkRetention(
+  d: ApiDeps,
+  agencyId: string,
+  months: number | null | undefined,
+): Promise<void> {
+  if (months === undefined || months === null) return;
+  const { rows } = await d.pool.query<{ config: { retention_months?: unknown } | null }>(findAgency, [
+    agencyId,
+  ]);
+  const own = rows[0]?.config?.retention_months;
+  const agencyMonths = typeof own === 'number' ? own : d.config.storage.retentionMonthsDefault;
+  if (months > agencyMonths)
+    throw new ApiError(
+      400,
+      'invalid_request',
+      `invalid body: config.retention_months: at most the agency's retention (${agencyMonths} months)`,
+      {
+        in: 'body',
+        issues: [
+          { path: ['config', 'retention_months'], code: 'too_big', message: 'longer than the agency' },
+        ],
+      },
+    );
+}
+
 function toSite(r: SiteRow): z.infer<typeof siteSchema> {
   const c = parseSiteConfig(r.config ?? {});
   return {
@@ -133,6 +172,7 @@ function toSite(r: SiteRow): z.infer<typeof siteSchema> {
       respect_dnt: c.respect_dnt,
       require_consent: c.require_consent,
       timezone: c.timezone,
+      retention_months: c.retention_months ?? null,
     },
     created_at: iso(r.created_at)!,
     updated_at: iso(r.updated_at)!,
@@ -191,6 +231,7 @@ export function registerSiteRoutes(t: RouteTable, d: ApiDeps): void {
       responses: { 201: { description: 'The new site', schema: siteSchema } },
     },
     async ({ auth, body }) => {
+      await checkRetention(d, auth.agencyId, body.config?.retention_months);
       for (let attempt = 0; ; attempt++) {
         try {
           const { rows } = await d.pool.query<SiteRow>(sql.insertSite, [
@@ -236,6 +277,7 @@ export function registerSiteRoutes(t: RouteTable, d: ApiDeps): void {
       responses: { 200: { description: 'The changed site', schema: siteSchema } },
     },
     async ({ site, auth, body }) => {
+      await checkRetention(d, auth.agencyId, body.config?.retention_months);
       const { rows } = await d.pool.query<SiteRow>(sql.updateSite, [
         auth.agencyId,
         site.id,
