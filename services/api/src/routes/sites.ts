@@ -45,14 +45,29 @@ const hostPattern = z
  * services read config forgivingly (a bad value takes its default), but a client writing a bad value
  * gets a 400 naming it rather than a silent default. Unknown keys are refused (typos).
  */
+/** What each privacy switch does (docs/privacy.md), shown in the OpenAPI document. */
+const SWITCH_DOCS = {
+  ip_anonymization:
+    'IP kept after the lookups: truncate (default for new sites: IPv4 /24, IPv6 /48), none, or drop',
+  cookieless:
+    'no cookie and no browser storage; the enricher derives a daily visitor id from a keyed hash of site, IP and user agent',
+  respect_dnt:
+    'browsers sending Do-Not-Track or Global Privacy Control are not tracked unless the visitor consents (default true)',
+  require_consent: 'the tracker sends and stores nothing until the page calls beacon.consent(true)',
+} as const;
+const privacyNote =
+  ' The tracker reads the switches from the collector: a change reaches tagged pages on their next load (within COLLECTOR_SITE_SETTINGS_MAX_AGE_S), the snippet stays the same.';
+
 export const siteConfigInput = z
   .object({
     allowed_origins: z.array(hostPattern).max(100),
-    ip_anonymization: z.enum(['none', 'truncate', 'drop']),
+    ip_anonymization: z
+      .enum(['none', 'truncate', 'drop'])
+      .meta({ description: SWITCH_DOCS.ip_anonymization }),
     bot_policy: z.enum(['keep', 'drop']),
-    cookieless: z.boolean(),
-    respect_dnt: z.boolean(),
-    require_consent: z.boolean(),
+    cookieless: z.boolean().meta({ description: SWITCH_DOCS.cookieless + privacyNote }),
+    respect_dnt: z.boolean().meta({ description: SWITCH_DOCS.respect_dnt + privacyNote }),
+    require_consent: z.boolean().meta({ description: SWITCH_DOCS.require_consent + privacyNote }),
     timezone: z.string().min(1).max(64).refine(isTimezone, 'an IANA timezone such as Europe/Paris'),
     retention_months: z.number().int().min(1).max(600).nullable().meta({
       description:
@@ -66,11 +81,13 @@ export const siteConfigInput = z
 const siteConfigOut = z
   .object({
     allowed_origins: z.array(z.string()),
-    ip_anonymization: z.enum(['none', 'truncate', 'drop']),
+    ip_anonymization: z
+      .enum(['none', 'truncate', 'drop'])
+      .meta({ description: SWITCH_DOCS.ip_anonymization }),
     bot_policy: z.enum(['keep', 'drop']),
-    cookieless: z.boolean(),
-    respect_dnt: z.boolean(),
-    require_consent: z.boolean(),
+    cookieless: z.boolean().meta({ description: SWITCH_DOCS.cookieless }),
+    respect_dnt: z.boolean().meta({ description: SWITCH_DOCS.respect_dnt }),
+    require_consent: z.boolean().meta({ description: SWITCH_DOCS.require_consent }),
     timezone: z.string(),
     retention_months: z
       .number()
