@@ -57,7 +57,7 @@ const sha = async (s: string) => {
 
 const CLIENT = '_bcn';
 const SESSION = '_bcn_s';
-const cookie = (n: string) => (d.cookie.match('(^| )' + n + '=([^;]*)') || [])[2];
+const cookie = (n: string) => d.cookie.match('(^| )' + n + '=([^;]*)')?.[2];
 // Read by this script only, never needed by a server: no SameSite; Secure where the page is https.
 const setCookie = (n: string, v: string, age: number) =>
   (d.cookie =
@@ -90,10 +90,10 @@ const BOX = '_bcn_q';
 let mem: Entry[] = [];
 const store = (l?: Entry[]): Entry[] => {
   try {
+    // Nothing is read or written before the site's settings are known (cookieless is 1 until then).
     if (l) {
       // 23 h: a retried event must reach the collector within its 24 h event_id dedupe window.
       mem = l.filter((e) => now() - e.t < 828e5).slice(-30);
-      // An empty outbox leaves no key behind; nothing is written before the site's settings are known.
       if (!cookieless) localStorage.setItem(BOX, JSON.stringify(mem));
     } else if (!cookieless) mem = JSON.parse(localStorage.getItem(BOX)!) || [];
   } catch {
