@@ -7,11 +7,13 @@ import type { Config } from '@beacon/config';
 import { HttpError, UnavailableError } from './errors.js';
 import { checkContentType, type createIntake } from './intake.js';
 import type { CollectorMetrics } from './metrics.js';
+import type { createSiteSettings } from './site-settings.js';
 import type { TrackerAssets, TrackerFile } from './tracker.js';
 
 export interface AppDeps {
   config: Config['collector'];
   intake: ReturnType<typeof createIntake>;
+  siteSettings: ReturnType<typeof createSiteSettings>;
   assets: TrackerAssets;
   metrics: CollectorMetrics;
   logger: Logger;
@@ -43,7 +45,7 @@ export function trustProxyValue(text: string): boolean | number | string {
  * show a stack trace.
  */
 export function createApp(deps: AppDeps): Express {
-  const { config, intake, assets, metrics, logger, ops } = deps;
+  const { config, intake, siteSettings, assets, metrics, logger, ops } = deps;
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -110,6 +112,27 @@ export function createApp(deps: AppDeps): Express {
   app.post(config.trackPath, hitRoute('track', intake.track));
   app.post(config.batchPath, hitRoute('batch', intake.batch));
 
+  // The tracker's first request: the site's privacy switches, cached by the browser for
+  // COLLECTOR_SITE_SETTINGS_MAX_AGE_S (the bound on how soon a changed setting reaches a tagged page).
+  app.get(config.batchPath, async (req, res) => {
+    res.locals.route = 'site_settings';
+    try {
+      const settings = await siteSettings(req);
+      const text = JSON.stringify(settings);
+      res.writeHead(200, {
+        'content-type': 'application/json; charset=utf-8',
+        'content-length': Buffer.byteLength(text),
+        'cache-control': `public, max-age=${config.siteSettingsMaxAgeS}`,
+        'access-control-allow-origin': '*',
+      });
+      res.end(req.method === 'HEAD' ? undefined : text);
+    } catch (err) {
+      // An unknown or paused site is not a refused hit: answered without counting it as one.
+      const e = err instanceof HttpError ? err : toHttpError(err, req, res);
+      sendJson(res, e.status, { error: e.code, message: e.message, details: e.details ?? null });
+    }
+  });
+
   app.get(config.pixelPath, async (req, res) => {
     res.locals.route = 'pixel';
     try {
@@ -173,7 +196,11 @@ export function createApp(deps: AppDeps): Express {
     res.locals.route = 'method_not_allowed';
     res.setHeader(
       'allow',
-      req.path === config.pixelPath || req.path.endsWith('.js') ? 'GET, HEAD' : 'POST, OPTIONS',
+      req.path === config.pixelPath || req.path.endsWith('.js')
+        ? 'GET, HEAD'
+        : req.path === config.batchPath
+          ? 'GET, POST, OPTIONS'
+          : 'POST, OPTIONS',
     );
     sendJson(res, 405, {
       error: 'method_not_allowed',

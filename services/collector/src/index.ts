@@ -12,6 +12,7 @@ import { MicroBatcher } from './enqueue.js';
 import { createIntake } from './intake.js';
 import { createCollectorMetrics } from './metrics.js';
 import { SiteCache } from './sites.js';
+import { createSiteSettings } from './site-settings.js';
 import { TrackerAssets } from './tracker.js';
 
 /** How long start-up waits for the first Redis connection before listening anyway. */
@@ -111,6 +112,7 @@ export async function startCollector(
   const app = createApp({
     config: c,
     intake,
+    siteSettings: createSiteSettings(sites),
     assets: new TrackerAssets(c.trackerDir),
     metrics,
     logger,

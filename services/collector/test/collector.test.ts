@@ -18,6 +18,7 @@ beforeAll(async () => {
     { scriptId: 'site_paused', status: 'paused' },
     { scriptId: 'site_deleted', status: 'deleted' },
     { scriptId: 'site_origins', config: { allowed_origins: ['shop.example', '*.brand.example'] } },
+    { scriptId: 'site_private', config: { cookieless: true, require_consent: true, respect_dnt: false } },
   ]);
   collector = await startCollector(testConfig(db, prefix, { COLLECTOR_MAX_BATCH_EVENTS: '50' }));
   base = `http://127.0.0.1:${collector.port}`;
@@ -246,6 +247,30 @@ describe('bad input gets a clear 4xx, never a 5xx, and nothing is queued', () =>
     const none = await fetch(`${base}/v1/nothing`, { method: 'POST', body: '{}' });
     expect(none.status).toBe(404);
     await none.text();
+  });
+
+  test("GET on the batch path answers the site's privacy switches (the tracker's first request)", async () => {
+    const ok = await fetch(`${base}/v1/batch?site_id=site_private`);
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get('cache-control')).toBe('public, max-age=300'); // COLLECTOR_SITE_SETTINGS_MAX_AGE_S
+    expect(ok.headers.get('access-control-allow-origin')).toBe('*');
+    expect(await ok.json()).toEqual({ cookieless: true, require_consent: true, respect_dnt: false });
+    const defaults = await fetch(`${base}/v1/batch?site_id=site_ok`);
+    expect(await defaults.json()).toEqual({ cookieless: false, require_consent: false, respect_dnt: true });
+    for (const [query, status, error] of [
+      ['', 400, 'invalid_site_id'],
+      ['?site_id=' + 'x'.repeat(80), 400, 'invalid_site_id'],
+      ['?site_id=nope_nope', 404, 'unknown_site'],
+      ['?site_id=site_paused', 403, 'site_paused'],
+      ['?site_id=site_deleted', 403, 'site_deleted'],
+    ] as const) {
+      const res = await fetch(`${base}/v1/batch${query}`);
+      expect({ status: res.status, error: ((await res.json()) as { error: string }).error }).toEqual({
+        status,
+        error,
+      });
+      expect(res.headers.get('cache-control')).toBe('no-store');
+    }
   });
 
   test('a rejected hit names the field and the rule', async () => {

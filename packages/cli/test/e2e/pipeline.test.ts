@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { chromium, type Browser, type BrowserContext } from 'playwright-core';
 import { createRedis, type Redis } from '@beacon/queue';
-import { QUEUE_EVENTS, QUEUE_HITS } from '@beacon/schema';
+import { QUEUE_EVENTS, QUEUE_HITS, renderSnippet } from '@beacon/schema';
 import { createTestDatabase, REDIS_URL, uniquePrefix, type TestDatabase } from '@beacon/testkit';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -234,8 +234,11 @@ async function postBatch(
 test('browser and direct traffic through all four processes add up in the API', async () => {
   const sent: Sent[] = [];
 
-  // (a) A real browser on a page carrying the tracker snippet from the collector.
-  const snippet = `<script defer data-site="${site.scriptId}" src="${stack.url('collector')}/v1/beacon.js"></script>`;
+  // (a) A real browser on a page carrying the tracker snippet from the collector, as the API renders it.
+  const snippet = renderSnippet(site.scriptId, {
+    publicUrl: stack.url('collector'),
+    scriptPath: '/v1/beacon.js',
+  });
   const html = (title: string) =>
     `<!doctype html><html><head><meta charset="utf-8"><title>${title}</title>${snippet}</head><body><h1>${title}</h1></body></html>`;
   pages = createServer((req, res) => {

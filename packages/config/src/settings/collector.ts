@@ -41,7 +41,13 @@ export const collector = {
     'COLLECTOR_BATCH_PATH',
     path(),
     '/v1/batch',
-    'Path that takes {site_id, events:[...]} (POST).',
+    "Path that takes {site_id, events:[...]} (POST) and answers the site's privacy switches to the tracker (GET ?site_id=).",
+  ),
+  siteSettingsMaxAgeS: setting(
+    'COLLECTOR_SITE_SETTINGS_MAX_AGE_S',
+    p.int(0, 86_400),
+    300,
+    "Browser cache time (Cache-Control max-age) of the privacy switches the tracker fetches: a site's changed setting reaches tagged pages on their next load after at most this plus COLLECTOR_SITE_CACHE_TTL_MS.",
   ),
   pixelPath: setting(
     'COLLECTOR_PIXEL_PATH',
