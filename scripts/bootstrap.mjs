@@ -19,7 +19,12 @@ const toolDir = join(root, '.tools', `pnpm-${PNPM_VERSION}`);
 const pnpmCli = join(toolDir, 'node_modules', 'pnpm', 'bin', 'pnpm.cjs');
 
 export function run(cmd, args, opts = {}) {
-  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', shell: process.platform === 'win32', ...opts });
+  const r = spawnSync(cmd, args, {
+    cwd: root,
+    stdio: 'inherit',
+    shell: process.platform === 'win32',
+    ...opts,
+  });
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
 

@@ -30,7 +30,10 @@ function needsBrowser(file, seen = new Set()) {
 
 function selectedTestsNeedBrowser() {
   if (jestArgs.length === 0) return true; // the whole suite has browser tests
-  const r = spawnSync(process.execPath, [...JEST, '--listTests', ...jestArgs], { cwd: root, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [...JEST, '--listTests', ...jestArgs], {
+    cwd: root,
+    encoding: 'utf8',
+  });
   return r.status !== 0 || r.stdout.split('\n').some((f) => f.trim() && needsBrowser(f.trim()));
 }
 

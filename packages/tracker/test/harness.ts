@@ -16,7 +16,13 @@ import { adminSql } from '@beacon/db';
 import { createLogger } from '@beacon/observability';
 import { createRedis, type Redis } from '@beacon/queue';
 import { QUEUE_HITS, rawJobSchema } from '@beacon/schema';
-import { createTestDatabase, launchChromium, REDIS_URL, uniquePrefix, type TestDatabase } from '@beacon/testkit';
+import {
+  createTestDatabase,
+  launchChromium,
+  REDIS_URL,
+  uniquePrefix,
+  type TestDatabase,
+} from '@beacon/testkit';
 import { trackerFiles } from '@beacon/tracker';
 
 export const CHROMIUM_ARGS = [

@@ -3,7 +3,13 @@ import { Queue } from 'bullmq';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { createRedis, type Redis } from '@beacon/queue';
 import { QUEUE_EVENTS, QUEUE_HITS } from '@beacon/schema';
-import { createTestDatabase, launchChromium, REDIS_URL, uniquePrefix, type TestDatabase } from '@beacon/testkit';
+import {
+  createTestDatabase,
+  launchChromium,
+  REDIS_URL,
+  uniquePrefix,
+  type TestDatabase,
+} from '@beacon/testkit';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
