@@ -47,13 +47,7 @@ export function playwrightCacheDir(env: NodeJS.ProcessEnv = process.env): string
 }
 
 function fromPlaywrightCache(env: NodeJS.ProcessEnv): string | null {
-  // The revision this playwright-core expects first, then any other chromium-<revision>, newest first.
-  try {
-    const own = chromium.executablePath();
-    if (own && isExecutable(own)) return own;
-  } catch {
-    // no build known for this platform
-  }
+  // Any chromium-<revision> folder, newest first (`npx playwright install` of a version near ours).
   const dir = playwrightCacheDir(env);
   let revisions: string[];
   try {
