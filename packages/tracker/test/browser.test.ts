@@ -1,4 +1,4 @@
-// The tracker in a real browser (Debian's chromium via playwright-core) against the real collector,
+// The tracker in a real browser (Chromium via playwright-core, found by testkit's launchChromium) against the real collector,
 // Redis and PostgreSQL; every assertion reads what reached the `hits` queue. See harness.ts.
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';

@@ -1,5 +1,5 @@
 /**
- * What the browser tests run against, all real: Debian's chromium (playwright-core), the collector
+ * What the browser tests run against, all real: Chromium (playwright-core; testkit's launchChromium finds it), the collector
  * of services/collector on an ephemeral port with a throwaway database (agency + site) and a unique
  * BullMQ prefix on the machine's Redis, and a node:http server for the test pages. Assertions read
  * the hits the collector put into the `hits` queue (no worker consumes them here).
@@ -9,14 +9,20 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
 import { Queue } from 'bullmq';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { startCollector, type CollectorHandle } from '@beacon/collector';
 import { parseConfig, type Config } from '@beacon/config';
 import { adminSql } from '@beacon/db';
 import { createLogger } from '@beacon/observability';
 import { createRedis, type Redis } from '@beacon/queue';
 import { QUEUE_HITS, rawJobSchema, renderSnippet, type SiteConfig } from '@beacon/schema';
-import { createTestDatabase, REDIS_URL, uniquePrefix, type TestDatabase } from '@beacon/testkit';
+import {
+  createTestDatabase,
+  launchChromium,
+  REDIS_URL,
+  uniquePrefix,
+  type TestDatabase,
+} from '@beacon/testkit';
 import { trackerFiles } from '@beacon/tracker';
 
 export const CHROMIUM_ARGS = [
@@ -116,7 +122,7 @@ export async function startHarness(): Promise<Harness> {
 
   const redis: Redis = createRedis(REDIS_URL, 'worker');
   const queue = new Queue(QUEUE_HITS, { connection: redis, prefix });
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  const browser = await launchChromium({ args: CHROMIUM_ARGS });
 
   async function hits(): Promise<QueuedHit[]> {
     const jobs = await queue.getJobs([

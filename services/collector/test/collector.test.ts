@@ -20,7 +20,15 @@ beforeAll(async () => {
     { scriptId: 'site_origins', config: { allowed_origins: ['shop.example', '*.brand.example'] } },
     { scriptId: 'site_private', config: { cookieless: true, require_consent: true, respect_dnt: false } },
   ]);
-  collector = await startCollector(testConfig(db, prefix, { COLLECTOR_MAX_BATCH_EVENTS: '50' }));
+  // Hits always wait the batch window (concurrency 0): adaptive batching sends each hit alone when they
+  // trickle in, which a busy machine makes of the burst below ("fewer jobs than requests").
+  collector = await startCollector(
+    testConfig(db, prefix, {
+      COLLECTOR_MAX_BATCH_EVENTS: '50',
+      COLLECTOR_BATCH_CONCURRENCY: '0',
+      COLLECTOR_BATCH_WAIT_MS: '50',
+    }),
+  );
   base = `http://127.0.0.1:${collector.port}`;
   reader = new QueueReader(prefix);
 });

@@ -17,12 +17,11 @@ import { createRedis, type Redis } from '@beacon/queue';
 import { enrichedJobRows, enrichedJobSchema, type RawJob } from '@beacon/schema';
 import { createTestDatabase, REDIS_URL, uniquePrefix, type TestDatabase } from '@beacon/testkit';
 import { startEnricher, type EnricherHandle } from '../../src/index.js';
-import { SHARED_DATA } from './data.js';
+import { mmCrafted } from '../fixtures.js';
 
 const CLI = fileURLToPath(new URL('../../../../packages/cli/dist/main.js', import.meta.url));
 const CHROME =
   'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
-const crafted = (f: string) => `${SHARED_DATA}maxmind-crafted/${f}`;
 
 let db: TestDatabase;
 let dir: string;
@@ -63,12 +62,12 @@ beforeAll(async () => {
     REDIS_URL,
     QUEUE_PREFIX: prefix,
     LOG_LEVEL: 'silent',
-    GEOIP_CITY_DB: crafted('Beacon-City-Test.mmdb'),
-    GEOIP_ASN_DB: crafted('Beacon-ASN-Test.mmdb'),
-    GEOIP_ANONYMOUS_IP_DB: crafted('Beacon-Anonymous-IP-Test.mmdb'),
+    GEOIP_CITY_DB: mmCrafted('Beacon-City-Test.mmdb'),
+    GEOIP_ASN_DB: mmCrafted('Beacon-ASN-Test.mmdb'),
+    GEOIP_ANONYMOUS_IP_DB: mmCrafted('Beacon-Anonymous-IP-Test.mmdb'),
     ENRICHER_DEFAULT_GEO: 'false',
     ENRICHER_DATA_WATCH_INTERVAL_MS: '0',
-    COMPANY_MMDB_PATH: crafted('Beacon-Company-Test.mmdb'),
+    COMPANY_MMDB_PATH: mmCrafted('Beacon-Company-Test.mmdb'),
   });
   enricher = await startEnricher(config, { metricsPort: 0, logger: createLogger('enricher', 'silent') });
   producer = createRedis(REDIS_URL, 'worker');
