@@ -45,7 +45,7 @@ export function createApp(deps: ApiDeps): ApiApp {
   app.set('query parser', 'simple');
   app.set('trust proxy', trustProxy(deps.config.collector.trustProxy));
 
-  const auth = new Authenticator(deps.pool, deps.tokens, deps.apiKeys, deps.loginLimiter, (reason) =>
+  const auth = new Authenticator(deps.pool, deps.tokens, deps.apiKeys, (reason) =>
     deps.metrics.authFailures.inc({ reason }),
   );
   const table = new RouteTable({

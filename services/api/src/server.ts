@@ -7,7 +7,8 @@ import { createLogger, createRegistry, type Logger } from '@beacon/observability
 import { createRedis, type Redis } from '@beacon/queue';
 import type { Registry } from 'prom-client';
 import { ApiKeyVerifier } from './auth/api-keys.js';
-import { LoginLimiter } from './auth/login-limiter.js';
+import { BcryptGate } from './auth/bcrypt-gate.js';
+import { AuthThrottle } from './auth/throttle.js';
 import { AccessTokens } from './auth/tokens.js';
 import { createApp, type ApiApp } from './app.js';
 import type { ApiDeps } from './deps.js';
@@ -69,22 +70,28 @@ export function buildDeps(
   const redis = o.redis === undefined ? createRedis(config.core.redisUrl, 'producer') : o.redis;
   redis?.on('error', (err) => logger.debug({ err }, 'redis error (login limits fall back to memory)'));
   let accepting = true;
+  const metrics = createApiMetrics(registry);
+  const throttle = new AuthThrottle({
+    redis,
+    keyPrefix: config.core.queuePrefix,
+    maxPerIp: config.api.loginMaxFailuresPerIp,
+    maxPerAccount: config.api.loginMaxFailuresPerAccount,
+    windowS: config.api.loginWindowS,
+  });
+  const bcrypt = new BcryptGate(config.api.bcryptConcurrency, config.api.bcryptQueueMax, () =>
+    metrics.authFailures.inc({ reason: 'busy' }),
+  );
   const deps: ApiDeps & { owned: { pool: boolean; redis: boolean }; stop(): void } = {
     config,
     pool,
     logger,
     registry,
-    metrics: createApiMetrics(registry),
+    metrics,
     redis,
     tokens: new AccessTokens(jwtSecret, config.api.accessTokenTtlS),
-    apiKeys: new ApiKeyVerifier(pool, config.api.apiKeyCacheTtlS * 1000),
-    loginLimiter: new LoginLimiter({
-      redis,
-      keyPrefix: config.core.queuePrefix,
-      maxPerIp: config.api.loginMaxFailuresPerIp,
-      maxPerAccount: config.api.loginMaxFailuresPerAccount,
-      windowS: config.api.loginWindowS,
-    }),
+    apiKeys: new ApiKeyVerifier(pool, throttle, bcrypt, config.api.apiKeyCacheTtlS * 1000),
+    throttle,
+    bcrypt,
     accepting: () => accepting,
     owned: { pool: !o.pool, redis: o.redis === undefined },
     stop: () => {

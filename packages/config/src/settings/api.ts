@@ -44,7 +44,7 @@ export const api = {
     'API_LOGIN_MAX_FAILURES_PER_IP',
     p.int(1, 100_000),
     30,
-    'Failed logins allowed from one IP address per API_LOGIN_WINDOW_S before it gets 429s.',
+    'Failed logins and API-key checks allowed from one IP address per API_LOGIN_WINDOW_S before it gets 429s. Every attempt takes a point before the password is checked; a success gives it back.',
   ),
   loginMaxFailuresPerAccount: setting(
     'API_LOGIN_MAX_FAILURES_PER_ACCOUNT',
@@ -57,6 +57,18 @@ export const api = {
     p.int(1, 86_400),
     900,
     'Window of the login limits, in seconds.',
+  ),
+  bcryptConcurrency: setting(
+    'API_BCRYPT_CONCURRENCY',
+    p.int(1, 64),
+    2,
+    'Password and API-key checks (bcrypt, tens of ms of CPU each) run at once per API process; the rest wait.',
+  ),
+  bcryptQueueMax: setting(
+    'API_BCRYPT_QUEUE_MAX',
+    p.int(0, 100_000),
+    32,
+    'Checks allowed to wait for API_BCRYPT_CONCURRENCY; past this a login or API-key request is refused at once with 503 and Retry-After (a flood costs bounded CPU).',
   ),
   apiKeyCacheTtlS: setting(
     'API_KEY_CACHE_TTL_S',
