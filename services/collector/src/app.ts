@@ -3,7 +3,7 @@ import express, { type Express, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import { handleOps, type Logger, type OpsEndpoints } from '@beacon/observability';
 import { CLIENT_HINT_HEADERS } from '@beacon/schema';
-import type { Config } from '@beacon/config';
+import type { Config, TrustProxyValue } from '@beacon/config';
 import { HttpError, UnavailableError } from './errors.js';
 import { checkContentType, type createIntake } from './intake.js';
 import type { CollectorMetrics } from './metrics.js';
@@ -11,6 +11,8 @@ import type { TrackerAssets, TrackerFile } from './tracker.js';
 
 export interface AppDeps {
   config: Config['collector'];
+  /** Resolved COLLECTOR_TRUST_PROXY (or TRUST_PROXY): whose X-Forwarded-For gives the visitor IP. */
+  trustProxy: TrustProxyValue;
   intake: ReturnType<typeof createIntake>;
   assets: TrackerAssets;
   metrics: CollectorMetrics;
@@ -28,15 +30,6 @@ const ACCEPT_CH = CLIENT_HINT_HEADERS.map((h) =>
 ).join(', ');
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-/** `TRUST_PROXY` text → express 'trust proxy' value (boolean, hop count, or address list). */
-export function trustProxyValue(text: string): boolean | number | string {
-  const v = text.trim();
-  if (v === 'true') return true;
-  if (v === 'false') return false;
-  if (/^\d+$/.test(v)) return Number(v);
-  return v;
-}
-
 /**
  * The collector's express app. Hit routes read their bodies themselves (no express.json: LIMITS.md §3),
  * answer JSON `{accepted, rejected}` / `{error, message, details}` (the pixel always a GIF), and never
@@ -48,7 +41,7 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', false);
-  app.set('trust proxy', trustProxyValue(config.trustProxy));
+  app.set('trust proxy', deps.trustProxy);
 
   const security = helmet({
     // The script, the pixel and the hit answers are loaded by other sites' pages.

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Queue } from 'bullmq';
-import type { Config } from '@beacon/config';
+import { trustProxyFor, type Config } from '@beacon/config';
 import { createPool, type Pool } from '@beacon/db';
 import { createLogger, createRegistry, type Logger, type ReadinessCheck } from '@beacon/observability';
 import { createRedis, type Redis } from '@beacon/queue';
@@ -16,7 +16,7 @@ import { TrackerAssets } from './tracker.js';
 
 /** How long start-up waits for the first Redis connection before listening anyway. */
 const REDIS_STARTUP_WAIT_MS = 3_000;
-export { createApp, trustProxyValue } from './app.js';
+export { createApp } from './app.js';
 export { MicroBatcher, RAW_JOB_OPTIONS } from './enqueue.js';
 export { HttpError, UnavailableError } from './errors.js';
 export { SiteCache, originAllowed } from './sites.js';
@@ -109,6 +109,7 @@ export async function startCollector(
   ];
   const app = createApp({
     config: c,
+    trustProxy: trustProxyFor(config, 'collector'),
     intake,
     assets: new TrackerAssets(c.trackerDir),
     metrics,

@@ -12,9 +12,9 @@ export const api = {
   ),
   jwtSecret: setting(
     'API_JWT_SECRET',
-    p.string({ min: 32, max: 1024 }),
+    p.secret({ min: 32, max: 1024 }),
     '',
-    'Secret (32+ characters) signing dashboard access tokens (HS256). Required in production; when unset in development a random one is made at start (logins then end with the process) and a warning is logged.',
+    'Secret (32+ random characters, e.g. openssl rand -hex 32; example placeholders are refused) signing dashboard access tokens (HS256). Required in production; when unset in development a random one is made at start (logins then end with the process) and a warning is logged.',
   ),
   accessTokenTtlS: setting(
     'API_ACCESS_TOKEN_TTL_S',
@@ -33,6 +33,12 @@ export const api = {
     p.bool(),
     true,
     'Mark the refresh-token cookie Secure (HTTPS only). Set false only for plain-HTTP development on another host than localhost.',
+  ),
+  trustProxy: setting(
+    'API_TRUST_PROXY',
+    p.trustProxy(),
+    '',
+    "Proxies in front of the API whose X-Forwarded-For is believed (the client IP of login limits and session records), same syntax as COLLECTOR_TRUST_PROXY. Empty = TRUST_PROXY.",
   ),
   corsOrigins: setting(
     'API_CORS_ORIGINS',

@@ -32,6 +32,12 @@ export const core = {
     'redis://127.0.0.1:6379',
     'Redis 7 URL for the queues.',
   ),
+  trustProxy: setting(
+    'TRUST_PROXY',
+    p.trustProxy(),
+    'loopback',
+    "Fallback of COLLECTOR_TRUST_PROXY and API_TRUST_PROXY when they are empty. Default: only a proxy on the same host (loopback). Private ranges are NOT trusted by default: on a shared network any client could forge its IP with X-Forwarded-For.",
+  ),
   queuePrefix: setting(
     'QUEUE_PREFIX',
     p.string({ min: 1, max: 64 }).regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only'),
