@@ -92,7 +92,14 @@ export const parsers = {
           }
         },
         `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`,
-      ),
+      )
+      .refine((v) => {
+        try {
+          return !PLACEHOLDER.test(decodeURIComponent(new URL(v).password));
+        } catch {
+          return true; // already refused above
+        }
+      }, 'has a placeholder password from an example (change-me, replace-me, ...): set the real one'),
   oneOf: <const V extends readonly [string, ...string[]]>(values: V) =>
     z.string().trim().pipe(z.enum(values)),
   /** Comma-separated list; blanks dropped. */

@@ -297,7 +297,7 @@ describe('agency API keys', () => {
 
   test('auth failures are counted by reason in /metrics', async () => {
     await call(t.url, 'GET', '/v1/me', { token: 'bk_00000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' });
-    const m = await (await fetch(`${t.url}/metrics`)).text();
+    const m = await (await fetch(`http://127.0.0.1:${t.api.opsPort}/metrics`)).text();
     expect(m).toMatch(/beacon_api_auth_failures_total\{reason="invalid_api_key",service="api"\} [1-9]/);
   });
 });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import express, { type Express, type Request, type Response } from 'express';
 import helmet from 'helmet';
-import { handleOps, type Logger, type OpsEndpoints } from '@beacon/observability';
+import { handlePublicProbes, type Logger, type OpsEndpoints } from '@beacon/observability';
 import { CLIENT_HINT_HEADERS } from '@beacon/schema';
 import type { Config, TrustProxyValue } from '@beacon/config';
 import { HttpError, UnavailableError } from './errors.js';
@@ -55,7 +55,8 @@ export function createApp(deps: AppDeps): Express {
     // the last micro-batch), but the connection closes after it, so busy clients move on at once
     // instead of holding the server open until the shutdown deadline cuts them off mid-request.
     if (ops.accepting?.() === false) res.setHeader('connection', 'close');
-    if (handleOps(ops, req, res)) return;
+    // Public port: ok / not ok only; metrics and readiness detail are on the internal ops port.
+    if (handlePublicProbes(ops, req, res)) return;
     const incoming = req.headers['x-request-id'];
     const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     res.locals.requestId = id;

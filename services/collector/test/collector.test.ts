@@ -590,10 +590,26 @@ describe('tracker script', () => {
 });
 
 describe('ops endpoints and metrics', () => {
-  test('/readyz sees Redis and PostgreSQL; /metrics has the catalogue names', async () => {
+  test('the public port says only ok / not ok: no metrics, no dependency detail', async () => {
     const ready = await fetch(`${base}/readyz`);
     expect(ready.status).toBe(200);
-    const text = await (await fetch(`${base}/metrics`)).text();
+    expect(await ready.json()).toEqual({ status: 'ok' });
+    expect(await (await fetch(`${base}/healthz`)).json()).toEqual({ status: 'ok' });
+    const metrics = await fetch(`${base}/metrics`);
+    expect(metrics.status).toBe(404);
+    expect(await metrics.text()).not.toContain('beacon_');
+  });
+
+  test('the internal ops port: /readyz sees Redis and PostgreSQL; /metrics has the catalogue names', async () => {
+    expect(collector.opsPort).not.toBe(collector.port);
+    const ops = `http://127.0.0.1:${collector.opsPort}`;
+    const ready = await fetch(`${ops}/readyz`);
+    expect(ready.status).toBe(200);
+    const detail = (await ready.json()) as { checks: Record<string, { ok: boolean }> };
+    expect(detail.checks).toMatchObject({ redis: { ok: true }, postgres: { ok: true } });
+    // The ops port serves nothing else: no hits, no tracker.
+    expect((await fetch(`${ops}/v1/beacon.js`)).status).toBe(404);
+    const text = await (await fetch(`${ops}/metrics`)).text();
     for (const name of [
       'beacon_http_request_duration_seconds_bucket{',
       'beacon_collector_hits_total{outcome="accepted"',

@@ -102,6 +102,9 @@ export function createStack(db: TestDatabase, prefix: string, extraEnv: Record<s
     NODE_ENV: 'development',
     COLLECTOR_HOST: '127.0.0.1',
     API_HOST: '127.0.0.1',
+    // The internal ops ports (/metrics, detailed /readyz): ephemeral, so parallel stacks never collide.
+    COLLECTOR_OPS_PORT: '0',
+    API_OPS_PORT: '0',
     API_COOKIE_SECURE: 'false',
     API_JWT_SECRET: randomBytes(24).toString('hex'),
     DATABASE_POOL_MAX: '5',

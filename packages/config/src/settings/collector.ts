@@ -9,9 +9,15 @@ export const collector = {
     'COLLECTOR_PORT',
     p.int(0, 65535),
     8080,
-    'Port of the collector (hits, tracker script, metrics).',
+    'Port of the collector (hits, tracker script, public /healthz and /readyz that say only ok or not ok).',
   ),
   host: setting('COLLECTOR_HOST', p.string({ min: 1 }), '0.0.0.0', 'Address the collector listens on.'),
+  opsPort: setting(
+    'COLLECTOR_OPS_PORT',
+    p.int(0, 65535),
+    9103,
+    'Internal port of the collector /metrics, /readyz (with the state of each dependency) and /healthz, on COLLECTOR_HOST. For Prometheus and probes only: do not publish it to the internet.',
+  ),
   publicUrl: setting(
     'COLLECTOR_PUBLIC_URL',
     p.url(['http:', 'https:']),
