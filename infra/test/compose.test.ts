@@ -102,7 +102,9 @@ describe('docker-compose.yml', () => {
       expect({ v, used: uses.length > 0 }).toEqual({ v, used: true });
       for (const u of uses) expect({ v, form: u[1] }).toEqual({ v, form: ':?' });
     }
-    expect(services.grafana!.environment!.GF_SECURITY_ADMIN_PASSWORD).toMatch(/^\$\{GRAFANA_ADMIN_PASSWORD:\?/);
+    expect(services.grafana!.environment!.GF_SECURITY_ADMIN_PASSWORD).toMatch(
+      /^\$\{GRAFANA_ADMIN_PASSWORD:\?/,
+    );
     expect(text).not.toMatch(/PASSWORD:-/);
     // Services without authentication of their own are published on this host only.
     for (const p of [...services.prometheus!.ports!, ...services.grafana!.ports!])

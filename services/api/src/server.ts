@@ -130,8 +130,7 @@ export async function startApi(config: Config, overrides: ApiOverrides = {}): Pr
   });
   const port = (server.address() as AddressInfo).port;
   const ephemeral = config.api.port === 0 || overrides.port === 0;
-  const wantedOps =
-    overrides.opsPort !== undefined ? overrides.opsPort : ephemeral ? 0 : config.api.opsPort;
+  const wantedOps = overrides.opsPort !== undefined ? overrides.opsPort : ephemeral ? 0 : config.api.opsPort;
   let opsServer: Server | null = null;
   try {
     if (wantedOps !== null)

@@ -116,7 +116,17 @@ function fill(op: Op, siteRef: 'id' | 'script' = 'id'): { path: string; ofA: boo
 
 /** What of A must never show in an answer to someone else. */
 function secretsOfA(): string[] {
-  return [f.a.id, f.siteA.id, f.siteA.scriptId, f.admin.id, f.user.id, f.viewer.id, f.admin.email, f.user.email, f.a.apiKey.slice(0, 11)];
+  return [
+    f.a.id,
+    f.siteA.id,
+    f.siteA.scriptId,
+    f.admin.id,
+    f.user.id,
+    f.viewer.id,
+    f.admin.email,
+    f.user.email,
+    f.a.apiKey.slice(0, 11),
+  ];
 }
 
 /** A's state as A's admin sees it through the API. */
@@ -136,11 +146,16 @@ test('the document is the one the API serves, and only login/refresh/logout and 
   for (const k of ['GET /v1/sites/{siteId}', 'PATCH /v1/users/{userId}', 'PATCH /v1/agency', 'GET /v1/me'])
     expect(ops.map(label)).toContain(k);
   const open = ops.filter((o) => !o.op.security?.length).map(label);
-  for (const o of open) expect(o).toMatch(/^(POST \/v1\/auth\/(login|refresh|logout)|GET \/(healthz|readyz))$/);
+  for (const o of open)
+    expect(o).toMatch(/^(POST \/v1\/auth\/(login|refresh|logout)|GET \/(healthz|readyz))$/);
 });
 
 test('anonymous and forged credentials get 401 on every authenticated operation', async () => {
-  const forged = await new SignJWT({ agency: f.a.id, role: 'admin', sid: '00000000-0000-4000-8000-000000000000' })
+  const forged = await new SignJWT({
+    agency: f.a.id,
+    role: 'admin',
+    sid: '00000000-0000-4000-8000-000000000000',
+  })
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(f.admin.id)
     .setIssuer('beacon-api')
@@ -209,8 +224,14 @@ test("each of A's roles gets 403 outside its rights and its own data inside them
         // Writes by allowed roles would change A: only reads are run.
         if (op.method !== 'get') continue;
         const r = await call(api.url, 'GET', target.path, { token });
-        const ok = r.status < 500 && r.status !== 401 && r.status !== 403 && (r.status !== 404 || target.unknown);
-        expect({ op: label(op), who, status: r.status, ok }).toEqual({ op: label(op), who, status: r.status, ok: true });
+        const ok =
+          r.status < 500 && r.status !== 401 && r.status !== 403 && (r.status !== 404 || target.unknown);
+        expect({ op: label(op), who, status: r.status, ok }).toEqual({
+          op: label(op),
+          who,
+          status: r.status,
+          ok: true,
+        });
       } else {
         const r = await call(api.url, op.method.toUpperCase(), target.path, {
           token,
@@ -254,7 +275,10 @@ test('the public port says only ok: no metrics, no dependency detail; the ops po
   expect((await call(api.url, 'GET', '/readyz')).body).toEqual({ status: 'ok' });
   expect((await call(api.url, 'GET', '/metrics')).status).toBe(404);
   const ops = `http://127.0.0.1:${api.opsPort}`;
-  expect((await call(ops, 'GET', '/readyz')).body).toMatchObject({ ready: true, checks: { postgres: { ok: true } } });
+  expect((await call(ops, 'GET', '/readyz')).body).toMatchObject({
+    ready: true,
+    checks: { postgres: { ok: true } },
+  });
   expect(await (await fetch(`${ops}/metrics`)).text()).toContain('beacon_api_auth_failures_total');
 });
 

@@ -431,7 +431,11 @@ describe('login rate limits (real Redis)', () => {
 
   test('a right API key gives its point back: many first uses never lock the IP', async () => {
     const api = await startTestApi({
-      env: { API_LOGIN_MAX_FAILURES_PER_IP: '2', API_KEY_CACHE_TTL_S: '0', QUEUE_PREFIX: uniquePrefix('keyok') },
+      env: {
+        API_LOGIN_MAX_FAILURES_PER_IP: '2',
+        API_KEY_CACHE_TTL_S: '0',
+        QUEUE_PREFIX: uniquePrefix('keyok'),
+      },
       overrides: { redis },
     });
     try {

@@ -180,7 +180,8 @@ function sample(doc: OpenApiDoc, s0: Schema, name: string): unknown {
     case 'boolean':
       return false;
     default: {
-      if (s.format === 'email' || /email/i.test(name)) return `mallory-${randomBytes(3).toString('hex')}@evil.test`;
+      if (s.format === 'email' || /email/i.test(name))
+        return `mallory-${randomBytes(3).toString('hex')}@evil.test`;
       if (s.format === 'uuid') return '00000000-0000-4000-8000-000000000000';
       if (/domain/i.test(name)) return 'mallory.example';
       const min = typeof s.minLength === 'number' ? s.minLength : 1;

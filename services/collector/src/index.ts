@@ -163,10 +163,7 @@ export async function startCollector(
     throw err;
   }
   const opsPort = opsServer ? (opsServer.address() as AddressInfo).port : null;
-  logger.info(
-    { port, opsPort, queue: QUEUE_HITS, prefix: config.core.queuePrefix },
-    'collector listening',
-  );
+  logger.info({ port, opsPort, queue: QUEUE_HITS, prefix: config.core.queuePrefix }, 'collector listening');
 
   let closing: Promise<void> | undefined;
   const close = () =>

@@ -49,7 +49,7 @@ export const api = {
     'API_TRUST_PROXY',
     p.trustProxy(),
     '',
-    "Proxies in front of the API whose X-Forwarded-For is believed (the client IP of login limits and session records), same syntax as COLLECTOR_TRUST_PROXY. Empty = TRUST_PROXY.",
+    'Proxies in front of the API whose X-Forwarded-For is believed (the client IP of login limits and session records), same syntax as COLLECTOR_TRUST_PROXY. Empty = TRUST_PROXY.',
   ),
   corsOrigins: setting(
     'API_CORS_ORIGINS',

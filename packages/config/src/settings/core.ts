@@ -36,7 +36,7 @@ export const core = {
     'TRUST_PROXY',
     p.trustProxy(),
     'loopback',
-    "Fallback of COLLECTOR_TRUST_PROXY and API_TRUST_PROXY when they are empty. Default: only a proxy on the same host (loopback). Private ranges are NOT trusted by default: on a shared network any client could forge its IP with X-Forwarded-For.",
+    'Fallback of COLLECTOR_TRUST_PROXY and API_TRUST_PROXY when they are empty. Default: only a proxy on the same host (loopback). Private ranges are NOT trusted by default: on a shared network any client could forge its IP with X-Forwarded-For.',
   ),
   queuePrefix: setting(
     'QUEUE_PREFIX',

@@ -174,7 +174,8 @@ export function registerAuthRoutes(t: RouteTable, d: ApiDeps): void {
     {
       method: 'post',
       path: '/v1/auth/refresh',
-      summary: 'Trade the refresh cookie for a new access token and refresh cookie (the old refresh token stops working)',
+      summary:
+        'Trade the refresh cookie for a new access token and refresh cookie (the old refresh token stops working)',
       description:
         'Reads the refresh token from the beacon_refresh cookie only. Replaying any refresh token the session already rotated away from ends the whole login session (the family has leaked), whoever holds its newest token.',
       tags: ['auth'],

@@ -13,7 +13,9 @@ export function apiOps(d: ApiDeps): OpsEndpoints {
     registry: d.registry,
     checks: [
       { name: 'postgres', check: async () => void (await d.pool.query('SELECT 1')) },
-      ...(d.redis ? [{ name: 'redis', optional: true, check: async () => void (await d.redis!.ping()) }] : []),
+      ...(d.redis
+        ? [{ name: 'redis', optional: true, check: async () => void (await d.redis!.ping()) }]
+        : []),
     ],
     accepting: d.accepting,
   };
@@ -47,7 +49,8 @@ export function registerOpsRoutes(t: RouteTable, d: ApiDeps, document: () => Rec
     {
       method: 'get',
       path: '/readyz',
-      summary: 'Readiness: ok when the API can serve (PostgreSQL answers, not shutting down); detail on the internal ops port',
+      summary:
+        'Readiness: ok when the API can serve (PostgreSQL answers, not shutting down); detail on the internal ops port',
       tags: ['ops'],
       auth: false,
       responses: {

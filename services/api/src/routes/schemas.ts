@@ -71,7 +71,13 @@ export function decodeCursor(
     if (
       Array.isArray(v) &&
       v.length === kinds.length &&
-      v.every((x, i) => typeof x === 'string' && x.length <= 1000 && !x.includes('\u0000') && (kinds[i] !== 'uuid' || UUID_RE.test(x)))
+      v.every(
+        (x, i) =>
+          typeof x === 'string' &&
+          x.length <= 1000 &&
+          !x.includes('\u0000') &&
+          (kinds[i] !== 'uuid' || UUID_RE.test(x)),
+      )
     )
       return v as string[];
   } catch {
