@@ -354,7 +354,7 @@ test('100 concurrent wrong passwords for one account: 429s past the limit, bound
   expect(Number(answers.find((a) => a.status === 429)!.headers.get('retry-after'))).toBeGreaterThan(0);
   // 100 checks cost ~8 s of CPU before; 8 checks plus 100 requests stay well under 2 s.
   expect(cpuS).toBeLessThan(2);
-  expect(wallMs).toBeLessThan(10_000);
+  expect(wallMs).toBeLessThan(20_000); // a hang guard; CPU above is the bound (the machine is shared)
   // And the owner is locked for the window too (the account, not the password, is limited).
   expect((await loginAt(base, 'flood-target@user.test', 'the-right-password')).status).toBe(429);
   // The API stayed responsive for everyone else.

@@ -398,7 +398,8 @@ describe('login rate limits (real Redis)', () => {
       expect(counts[429]).toBe(92);
       expect(answers.find((a) => a.status === 429)!.headers.get('retry-after')).toBeTruthy();
       // 8 bcrypt checks, not 100 (about 0.6 s of CPU here, test process included; 100 would be ~6 s).
-      expect(ms).toBeLessThan(5_000);
+      // CPU time is the bound that matters; wall time only guards against a hang (the machine is shared).
+      expect(ms).toBeLessThan(20_000);
       expect((cpu.user + cpu.system) / 1000).toBeLessThan(3_000);
     } finally {
       await api.close();
