@@ -1,5 +1,6 @@
 // Collector against real PostgreSQL (sites) and real Redis (the hits queue, read back with BullMQ).
 // Nothing is faked: requests go over loopback HTTP to the started collector.
+import { networkInterfaces } from 'node:os';
 import { createTestDatabase, uniquePrefix, type TestDatabase } from '@beacon/testkit';
 import { EVENT_COLUMN_BY_NAME } from '@beacon/schema';
 import { startCollector, type CollectorHandle } from '../src/index.js';
@@ -527,6 +528,35 @@ describe('client IP through trusted proxies only', () => {
     expect(await ipOf(base, 'ip1', '203.0.113.9')).toBe('203.0.113.9');
     // The right-most untrusted address wins; a forged left part is ignored.
     expect(await ipOf(base, 'ip2', '198.51.100.1, 203.0.113.10')).toBe('203.0.113.10');
+  });
+
+  test('a peer on another address (LAN, SNAT, docker network) is not trusted by default: its header is ignored', async () => {
+    // Any local non-loopback address of this machine plays the private peer (preferring private ranges).
+    const all = Object.values(networkInterfaces())
+      .flat()
+      .filter((i) => i && !i.internal && !i.address.startsWith('fe80'));
+    const peer =
+      all.find((i) => /^(10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.|f[cd])/i.test(i!.address)) ?? all[0];
+    expect(peer).toBeDefined();
+    const c = await startCollector(testConfig(db, prefix, { COLLECTOR_HOST: '::' }));
+    try {
+      const host = peer!.family === 'IPv6' ? `[${peer!.address}]` : peer!.address;
+      const ip = await ipOf(`http://${host}:${c.port}`, 'ip-peer', '203.0.113.9');
+      expect(ip.replace(/^::ffff:/, '')).toBe(peer!.address);
+    } finally {
+      await c.close();
+    }
+  });
+
+  test('COLLECTOR_TRUST_PROXY lists the proxies; it wins over TRUST_PROXY', async () => {
+    const c = await startCollector(
+      testConfig(db, prefix, { TRUST_PROXY: 'false', COLLECTOR_TRUST_PROXY: '127.0.0.1/32' }),
+    );
+    try {
+      expect(await ipOf(`http://127.0.0.1:${c.port}`, 'ip-listed', '203.0.113.11')).toBe('203.0.113.11');
+    } finally {
+      await c.close();
+    }
   });
 
   test('with TRUST_PROXY=false the header is ignored', async () => {
