@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
 import { Queue } from 'bullmq';
 import { ConfigError, parseConfig } from '@beacon/config';
-import { createRedis } from '@beacon/queue';
+import { createRedis, queuePrefixFor } from '@beacon/queue';
 import { QUEUE_EVENTS, QUEUE_HITS } from '@beacon/schema';
 import { REDIS_URL, uniquePrefix } from '@beacon/testkit';
 import { repoRoot, yamlDoc, yamlDocs } from './helpers.js';
@@ -148,6 +148,40 @@ describe('kubernetes base', () => {
     for (const s of scaled) {
       expect(s.spec.triggers[0].type).toBe('redis');
       expect(auth).toContain(s.spec.triggers[0].authenticationRef.name);
+    }
+  });
+});
+
+describe('kubernetes overlay for Redis Cluster', () => {
+  const dir = 'infra/k8s/overlays/redis-cluster';
+  const k = yamlDoc<{ resources: string[]; patches: { path: string }[] }>(`${dir}/kustomization.yaml`);
+  const patches = k.patches.flatMap((p) => yamlDocs(`${dir}/${p.path}`) as Obj[]);
+  const added = k.resources
+    .filter((r) => !r.startsWith('../'))
+    .flatMap((r) => yamlDocs(`${dir}/${r}`) as Obj[]);
+  const nodes = patches.find((p) => p.kind === 'ConfigMap')!.data.REDIS_CLUSTER_NODES as string;
+
+  it('sets seed nodes the config accepts', () => {
+    expect(parseConfig({ REDIS_CLUSTER_NODES: nodes }).core.redisClusterNodes.length).toBeGreaterThanOrEqual(
+      3,
+    );
+  });
+
+  it("points KEDA's redis-cluster scaler at each queue's wait list under its hash tag", () => {
+    const core = { queuePrefix: config.data.QUEUE_PREFIX as string, redisClusterNodes: nodes.split(',') };
+    const scaled = patches.filter((p) => p.kind === 'ScaledObject');
+    const lists = Object.fromEntries(
+      scaled.map((s) => [s.metadata.name, s.spec.triggers[0].metadata.listName]),
+    );
+    expect(lists).toEqual({
+      'beacon-enricher': `${queuePrefixFor(core, QUEUE_HITS)}:${QUEUE_HITS}:wait`,
+      'beacon-writer': `${queuePrefixFor(core, QUEUE_EVENTS)}:${QUEUE_EVENTS}:wait`,
+    });
+    const auth = added.filter((o) => o.kind === 'TriggerAuthentication');
+    for (const s of scaled) {
+      expect(s.spec.triggers[0].type).toBe('redis-cluster');
+      const ref = auth.find((a) => a.metadata.name === s.spec.triggers[0].authenticationRef.name);
+      expect(ref?.spec.secretTargetRef.map((t: { parameter: string }) => t.parameter)).toContain('addresses');
     }
   });
 });

@@ -1,2 +1,12 @@
-export { createRedis, Redis } from './redis.js';
+export {
+  Cluster,
+  connectRedis,
+  createRedis,
+  isCluster,
+  parseNode,
+  queuePrefixFor,
+  Redis,
+  type RedisClient,
+  type RedisTarget,
+} from './redis.js';
 export { QUEUE_HITS, QUEUE_EVENTS } from '@beacon/schema';

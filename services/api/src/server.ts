@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { Config } from '@beacon/config';
 import { createPool, type Pool } from '@beacon/db';
 import { createLogger, createRegistry, startOpsServer, type Logger } from '@beacon/observability';
-import { createRedis, type Redis } from '@beacon/queue';
+import { connectRedis, type RedisClient } from '@beacon/queue';
 import type { Registry } from 'prom-client';
 import { ApiKeyVerifier } from './auth/api-keys.js';
 import { BcryptGate } from './auth/bcrypt-gate.js';
@@ -13,6 +13,7 @@ import { AccessTokens } from './auth/tokens.js';
 import { createApp, type ApiApp } from './app.js';
 import type { ApiDeps } from './deps.js';
 import { createApiMetrics } from './metrics.js';
+import { ReadReplicaRouter } from './read-replica.js';
 import { apiOps } from './routes/ops.js';
 import * as authSql from './sql/auth.js';
 
@@ -25,7 +26,7 @@ export interface ApiOverrides {
   logger?: Logger;
   registry?: Registry;
   /** null: no Redis (login limits in process memory). Default: a connection to config.core.redisUrl. */
-  redis?: Redis | null;
+  redis?: RedisClient | null;
   /** Listen port (default config.api.port; tests pass 0). */
   port?: number;
   host?: string;
@@ -75,7 +76,25 @@ export function buildDeps(
       statementTimeoutMs: config.core.databaseStatementTimeoutMs,
       logger,
     });
-  const redis = o.redis === undefined ? createRedis(config.core.redisUrl, 'producer') : o.redis;
+  const replica = config.core.databaseReadUrl
+    ? new ReadReplicaRouter(
+        pool,
+        createPool({
+          databaseUrl: config.core.databaseReadUrl,
+          applicationName: 'beacon-api-reads',
+          max: config.core.databasePoolMax,
+          statementTimeoutMs: config.core.databaseStatementTimeoutMs,
+          logger,
+        }),
+        {
+          maxLagS: config.core.databaseReadMaxLagS,
+          checkMs: config.core.databaseReadLagCheckMs,
+          logger,
+          registry,
+        },
+      )
+    : undefined;
+  const redis = o.redis === undefined ? connectRedis(config.core, 'producer') : o.redis;
   redis?.on('error', (err) => logger.debug({ err }, 'redis error (login limits fall back to memory)'));
   let accepting = true;
   const metrics = createApiMetrics(registry);
@@ -92,6 +111,8 @@ export function buildDeps(
   const deps: ApiDeps & { owned: { pool: boolean; redis: boolean }; stop(): void } = {
     config,
     pool,
+    reads: replica ? () => replica.reads() : () => pool,
+    ...(replica ? { replica } : {}),
     logger,
     registry,
     metrics,
@@ -118,6 +139,8 @@ const DRAIN_MS = 10_000;
  */
 export async function startApi(config: Config, overrides: ApiOverrides = {}): Promise<ApiHandle> {
   const deps = buildDeps(config, overrides) as ReturnType<typeof buildDeps> & { stop(): void };
+  // The first lag measurement before the first request, so reads start where they belong.
+  await deps.replica?.start();
   const app = createApp(deps);
   const server: Server = createServer(app.app);
   server.keepAliveTimeout = 65_000;
@@ -170,6 +193,10 @@ export async function startApi(config: Config, overrides: ApiOverrides = {}): Pr
           await opsClosed;
         }
         if (deps.owned.pool) await deps.pool.end().catch(() => undefined);
+        if (deps.replica) {
+          deps.replica.stop();
+          await deps.replica.end().catch(() => undefined);
+        }
         if (deps.owned.redis && deps.redis) deps.redis.disconnect();
       })();
       return closing;

@@ -11,7 +11,7 @@ import {
   type OpsEndpoints,
   type ReadinessCheck,
 } from '@beacon/observability';
-import { createRedis, type Redis } from '@beacon/queue';
+import { connectRedis, queuePrefixFor, type RedisClient } from '@beacon/queue';
 import { createHitSchema, QUEUE_HITS } from '@beacon/schema';
 import type { Registry } from 'prom-client';
 import { createApp } from './app.js';
@@ -72,7 +72,7 @@ export async function startCollector(
   });
   // A command that never returns (Redis stalled) is failed eventually, so in-flight adds always settle
   // and the stalled state (503 at once) ends when Redis answers again.
-  const redis: Redis = createRedis(config.core.redisUrl, 'producer', {
+  const redis: RedisClient = connectRedis(config.core, 'producer', {
     commandTimeout: Math.max(5_000, c.enqueueTimeoutMs * 5),
   });
   let redisErrorLogged = 0;
@@ -83,7 +83,8 @@ export async function startCollector(
       logger.warn({ err: err.message }, 'Redis connection error; hits are answered 503 until it returns');
     }
   });
-  const queue = new Queue(QUEUE_HITS, { connection: redis, prefix: config.core.queuePrefix });
+  const prefix = queuePrefixFor(config.core, QUEUE_HITS);
+  const queue = new Queue(QUEUE_HITS, { connection: redis, prefix });
   queue.on('error', (err: Error) => logger.debug({ err: err.message }, 'hits queue error'));
 
   const batcher = new MicroBatcher(
@@ -163,7 +164,7 @@ export async function startCollector(
     throw err;
   }
   const opsPort = opsServer ? (opsServer.address() as AddressInfo).port : null;
-  logger.info({ port, opsPort, queue: QUEUE_HITS, prefix: config.core.queuePrefix }, 'collector listening');
+  logger.info({ port, opsPort, queue: QUEUE_HITS, prefix }, 'collector listening');
 
   let closing: Promise<void> | undefined;
   const close = () =>

@@ -9,7 +9,7 @@ import {
   type Logger,
   type ReadinessCheck,
 } from '@beacon/observability';
-import { createRedis, QUEUE_EVENTS, QUEUE_HITS, type Redis } from '@beacon/queue';
+import { connectRedis, QUEUE_EVENTS, QUEUE_HITS, queuePrefixFor, type RedisClient } from '@beacon/queue';
 import type { Registry } from 'prom-client';
 import { claimEventIds } from './dedupe.js';
 import { createDeviceParser, type DeviceParser } from './device.js';
@@ -147,10 +147,14 @@ export async function startEnricher(
   );
 
   const sites = new SiteCache(pool, c.siteCacheTtlMs);
-  const prefix = config.core.queuePrefix;
-  const connection = createRedis(config.core.redisUrl, 'worker');
-  const redis: Redis = createRedis(config.core.redisUrl, 'worker');
-  const eventsQueue = new Queue(QUEUE_EVENTS, { connection, prefix });
+  // On a Redis Cluster each queue has its own hash tag; the dedupe claims live in the hits queue's slot.
+  const prefix = queuePrefixFor(config.core, QUEUE_HITS);
+  const connection = connectRedis(config.core, 'worker');
+  const redis: RedisClient = connectRedis(config.core, 'worker');
+  const eventsQueue = new Queue(QUEUE_EVENTS, {
+    connection,
+    prefix: queuePrefixFor(config.core, QUEUE_EVENTS),
+  });
   const hitsQueue = new Queue(QUEUE_HITS, { connection, prefix });
 
   const stepChildren = steps.map((s) => metrics.stepDuration.labels(s.name));

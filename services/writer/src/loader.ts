@@ -15,6 +15,8 @@ export interface LoaderOptions {
   retryMaxMs: number;
   /** Maintain rollups in each batch's transaction (ROLLUPS_WRITE). */
   rollups?: boolean;
+  /** DATABASE_PROFILE: the schema layout the statements must fit. */
+  profile?: 'standard' | 'citus';
 }
 
 interface Batch {
@@ -196,6 +198,7 @@ export class Loader {
         result = await storeBatch(this.pool, rows, companies, {
           mayHoldStored,
           rollups: this.opts.rollups ?? true,
+          profile: this.opts.profile ?? 'standard',
         });
         this.recovered();
       } catch (err) {

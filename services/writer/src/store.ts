@@ -57,6 +57,8 @@ export interface StoreOptions {
   mayHoldStored?: boolean;
   /** Add the inserted rows to the rollups in the same transaction (ROLLUPS_WRITE, default true). */
   rollups?: boolean;
+  /** Schema layout (DATABASE_PROFILE): picks the sessions conflict target. Default standard. */
+  profile?: 'standard' | 'citus';
 }
 
 /**
@@ -76,17 +78,19 @@ export async function storeBatch(
   const unique = prepareRows(rows);
   const deduped = dedupeCompanies(companies);
   const rollups = opts.rollups ?? true;
+  const sessionSql = sql.sessionStatements(opts.profile ?? 'standard');
   try {
-    return await storeAll(pool, unique, deduped, { check: opts.mayHoldStored ?? false, rollups });
+    return await storeAll(pool, unique, deduped, { check: opts.mayHoldStored ?? false, rollups, sessionSql });
   } catch (err) {
     // A row events already has, in a batch that did not expect one: redo it with the check.
     if (opts.mayHoldStored || !isEventsRace(err)) throw err;
-    return storeAll(pool, unique, deduped, { check: true, rollups });
+    return storeAll(pool, unique, deduped, { check: true, rollups, sessionSql });
   }
 }
 
 /** How one transaction runs: with the stored-rows check, with the rollup step. */
 interface TxMode {
+  sessionSql: ReturnType<typeof sql.sessionStatements>;
   check: boolean;
   rollups: boolean;
 }
@@ -156,7 +160,7 @@ async function writeTransaction(
   rows: Row[],
   companies: Company[],
   result: StoreResult,
-  { check, rollups }: TxMode,
+  { check, rollups, sessionSql }: TxMode,
 ): Promise<void> {
   // Encoded before taking a connection: no connection waits idle in a transaction for the writer's CPU.
   let encoded = check || rows.length === 0 ? undefined : encodeCopyChunks(rows);
@@ -196,8 +200,8 @@ async function writeTransaction(
         const aggregated = aggregateSessions(withSession);
         sessions = (
           aggregated
-            ? await client.query(sql.upsertSessions, aggregated)
-            : await client.query(sql.upsertSessionsFromRows, sessionColumns(withSession))
+            ? await client.query(sessionSql.upsertSessions, aggregated)
+            : await client.query(sessionSql.upsertSessionsFromRows, sessionColumns(withSession))
         ).rows[0];
       }
       step('sessions');

@@ -8,27 +8,18 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { adminSql } from '@beacon/db';
-import { REDIS_URL, type TestDatabase } from '@beacon/testkit';
+import { REDIS_URL, type TestDatabase, freePort } from '@beacon/testkit';
 import { hashPassword } from '../../src/secrets.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 export const CLI = join(REPO_ROOT, 'packages/cli/dist/main.js');
 
 export type ServiceName = 'collector' | 'enricher' | 'writer' | 'api';
-
-export async function freePort(): Promise<number> {
-  const srv = createServer().listen(0, '127.0.0.1');
-  await once(srv, 'listening');
-  const port = (srv.address() as { port: number }).port;
-  srv.close();
-  await once(srv, 'close');
-  return port;
-}
 
 /** Polls `check` every `everyMs` until it returns a truthy value; throws after `timeoutMs`. */
 export async function waitFor<T>(
@@ -371,3 +362,5 @@ export async function deletePrefix(redis: import('@beacon/queue').Redis, prefix:
     if (keys.length) await redis.del(...keys);
   } while (cursor !== '0');
 }
+
+export { freePort } from '@beacon/testkit';

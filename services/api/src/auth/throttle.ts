@@ -4,7 +4,7 @@ import {
   RateLimiterRes,
   type RateLimiterAbstract,
 } from 'rate-limiter-flexible';
-import type { Redis } from '@beacon/queue';
+import type { RedisClient as Redis } from '@beacon/queue';
 import { TooManyRequestsError } from '../http/errors.js';
 
 export interface AuthThrottleOptions {

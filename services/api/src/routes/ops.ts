@@ -4,8 +4,8 @@ import type { ApiDeps } from '../deps.js';
 import type { RouteTable } from '../openapi/route-table.js';
 
 /**
- * What the API's readiness depends on: PostgreSQL (required) and Redis (optional: login limits fall
- * back to memory), gated by `accepting` (false while shutting down). The internal ops port (startApi)
+ * What the API's readiness depends on: PostgreSQL (required), Redis (optional: login limits fall back
+ * to memory) and the read replica when one is configured (optional), gated by `accepting` (false while shutting down). The internal ops port (startApi)
  * answers /readyz with this detail and /metrics; the public port only says ok / not ok.
  */
 export function apiOps(d: ApiDeps): OpsEndpoints {
@@ -15,6 +15,19 @@ export function apiOps(d: ApiDeps): OpsEndpoints {
       { name: 'postgres', check: async () => void (await d.pool.query('SELECT 1')) },
       ...(d.redis
         ? [{ name: 'redis', optional: true, check: async () => void (await d.redis!.ping()) }]
+        : []),
+      // Optional: a lagging or missing replica only moves dashboard reads to the primary.
+      ...(d.replica
+        ? [
+            {
+              name: 'read_replica',
+              optional: true,
+              check: async () => {
+                const s = d.replica!.status();
+                return { ok: s.inUse, detail: s };
+              },
+            },
+          ]
         : []),
     ],
     accepting: d.accepting,

@@ -92,6 +92,21 @@ FROM known k
 LEFT JOIN up u ON u.session_id = k.session_id AND u.site_id = k.site_id`;
 
 /**
+ * The session statements of the Citus profile (DATABASE_PROFILE=citus, docs/scaling.md): Citus wants
+ * the distribution column in every unique constraint, so sessions are unique by (site_id, session_id)
+ * there and the upsert names that target. A session_id reused by another site then gets its own row
+ * (no conflict to count) unless both sites send it in one batch, where the earlier site still wins.
+ */
+export function citusSessionStatement(standard: string): string {
+  const out = standard
+    .replace('ON CONFLICT (session_id) DO UPDATE', 'ON CONFLICT (site_id, session_id) DO UPDATE')
+    .replace('ORDER BY session_id\n  ON CONFLICT', 'ORDER BY site_id, session_id\n  ON CONFLICT');
+  if (out === standard || !out.includes('ON CONFLICT (site_id, session_id)'))
+    throw new Error('citusSessionStatement: the session upsert no longer has the expected shape');
+  return out;
+}
+
+/**
  * $1 session_id text[], $2 site_id text[], $3 started_at timestamptz[], $4 ended_at timestamptz[],
  * $5 page_views int[], $6 events_count int[], $7 engagement_time int[], $8 entry_page text[],
  * $9 exit_page text[], $10 client_id text[], $11 utm_source text[], $12 country text[], $13 device_type
@@ -221,3 +236,16 @@ CREATE TEMP TABLE IF NOT EXISTS beacon_writer_inserted (
 
 /** COPY target of the inserted rows: COPY text lines of INSERTED_COLUMNS, in that order. */
 export const copyInserted = `COPY beacon_writer_inserted (${INSERTED_COLUMNS.join(', ')}) FROM STDIN`;
+
+/** The session upserts of one schema profile (DATABASE_PROFILE). */
+export function sessionStatements(profile: 'standard' | 'citus'): {
+  upsertSessions: string;
+  upsertSessionsFromRows: string;
+} {
+  return profile === 'citus'
+    ? {
+        upsertSessions: citusSessionStatement(upsertSessions),
+        upsertSessionsFromRows: citusSessionStatement(upsertSessionsFromRows),
+      }
+    : { upsertSessions, upsertSessionsFromRows };
+}
