@@ -50,6 +50,7 @@ export async function startApiProcess(
       DATABASE_POOL_MAX: '5',
       API_PORT: String(port),
       API_HOST: '127.0.0.1',
+      API_OPS_PORT: '0',
       API_JWT_SECRET: randomBytes(32).toString('hex'),
       API_COOKIE_SECURE: 'false',
       LOG_LEVEL: 'warn',

@@ -4,7 +4,8 @@ import type { Logger } from '@beacon/observability';
 import type { RedisClient } from '@beacon/queue';
 import type { Registry } from 'prom-client';
 import type { ApiKeyVerifier } from './auth/api-keys.js';
-import type { LoginLimiter } from './auth/login-limiter.js';
+import type { BcryptGate } from './auth/bcrypt-gate.js';
+import type { AuthThrottle } from './auth/throttle.js';
 import type { AccessTokens } from './auth/tokens.js';
 import type { ApiMetrics } from './metrics.js';
 import type { ReadReplicaRouter } from './read-replica.js';
@@ -25,7 +26,10 @@ export interface ApiDeps {
   redis: RedisClient | null;
   tokens: AccessTokens;
   apiKeys: ApiKeyVerifier;
-  loginLimiter: LoginLimiter;
+  /** Failed-attempt budgets per IP and per account (logins, API keys). */
+  throttle: AuthThrottle;
+  /** Bounded bcrypt for request-time checks (logins, API keys). */
+  bcrypt: BcryptGate;
   /** Readiness gate (false while shutting down). */
   accepting: () => boolean;
 }

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import express, { type Express, type Request, type Response } from 'express';
 import helmet from 'helmet';
-import { handleOps, type Logger, type OpsEndpoints } from '@beacon/observability';
+import { handlePublicProbes, type Logger, type OpsEndpoints } from '@beacon/observability';
 import { CLIENT_HINT_HEADERS } from '@beacon/schema';
-import type { Config } from '@beacon/config';
+import type { Config, TrustProxyValue } from '@beacon/config';
 import { HttpError, UnavailableError } from './errors.js';
 import { checkContentType, type createIntake } from './intake.js';
 import type { CollectorMetrics } from './metrics.js';
@@ -12,6 +12,8 @@ import type { TrackerAssets, TrackerFile } from './tracker.js';
 
 export interface AppDeps {
   config: Config['collector'];
+  /** Resolved COLLECTOR_TRUST_PROXY (or TRUST_PROXY): whose X-Forwarded-For gives the visitor IP. */
+  trustProxy: TrustProxyValue;
   intake: ReturnType<typeof createIntake>;
   siteSettings: ReturnType<typeof createSiteSettings>;
   assets: TrackerAssets;
@@ -30,15 +32,6 @@ const ACCEPT_CH = CLIENT_HINT_HEADERS.map((h) =>
 ).join(', ');
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-/** `TRUST_PROXY` text → express 'trust proxy' value (boolean, hop count, or address list). */
-export function trustProxyValue(text: string): boolean | number | string {
-  const v = text.trim();
-  if (v === 'true') return true;
-  if (v === 'false') return false;
-  if (/^\d+$/.test(v)) return Number(v);
-  return v;
-}
-
 /**
  * The collector's express app. Hit routes read their bodies themselves (no express.json: LIMITS.md §3),
  * answer JSON `{accepted, rejected}` / `{error, message, details}` (the pixel always a GIF), and never
@@ -50,7 +43,7 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', false);
-  app.set('trust proxy', trustProxyValue(config.trustProxy));
+  app.set('trust proxy', deps.trustProxy);
 
   const security = helmet({
     // The script, the pixel and the hit answers are loaded by other sites' pages.
@@ -64,7 +57,8 @@ export function createApp(deps: AppDeps): Express {
     // the last micro-batch), but the connection closes after it, so busy clients move on at once
     // instead of holding the server open until the shutdown deadline cuts them off mid-request.
     if (ops.accepting?.() === false) res.setHeader('connection', 'close');
-    if (handleOps(ops, req, res)) return;
+    // Public port: ok / not ok only; metrics and readiness detail are on the internal ops port.
+    if (handlePublicProbes(ops, req, res)) return;
     const incoming = req.headers['x-request-id'];
     const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     res.locals.requestId = id;

@@ -106,7 +106,7 @@ test('Redis down → fast 503 with Retry-After (never a hang or a 500); hits flo
     await px.arrayBuffer();
     expect((await fetch(`${base}/readyz`)).status).toBe(503);
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
-    const metrics = await (await fetch(`${base}/metrics`)).text();
+    const metrics = await (await fetch(`http://127.0.0.1:${collector.opsPort}/metrics`)).text();
     expect(metrics).toMatch(
       /beacon_collector_unavailable_total\{reason="redis_(down|timeout)",service="collector"\} [1-9]/,
     );
@@ -217,6 +217,7 @@ test('the process entry (dist/main.js) serves, and exits 0 on SIGTERM after flus
     REDIS_URL: `redis://127.0.0.1:${redisPort}`,
     QUEUE_PREFIX: prefix,
     COLLECTOR_PORT: String(await freePort()),
+    COLLECTOR_OPS_PORT: '0',
     COLLECTOR_HOST: '127.0.0.1',
     LOG_LEVEL: 'info',
   };

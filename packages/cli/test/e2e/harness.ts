@@ -72,6 +72,8 @@ export interface ServiceProc {
 export interface Stack {
   env: Record<string, string>;
   ports: Record<ServiceName, number>;
+  /** The environment that names a started service's ports (what `beacon healthcheck` reads). */
+  portEnvOf(name: ServiceName): Record<string, string>;
   procs: Partial<Record<ServiceName, ServiceProc>>;
   url(name: ServiceName): string;
   /** Spawns `beacon serve <name>` and waits until its /readyz answers 200 (unless ready: false). */
@@ -107,19 +109,31 @@ export function createStack(db: TestDatabase, prefix: string, extraEnv: Record<s
     enricher: 'ENRICHER_METRICS_PORT',
     writer: 'WRITER_METRICS_PORT',
   };
+  // The internal ops ports of the collector and the api (/metrics, detailed /readyz): free ports too.
+  const opsPortEnv: Partial<Record<ServiceName, string>> = {
+    collector: 'COLLECTOR_OPS_PORT',
+    api: 'API_OPS_PORT',
+  };
+  const opsPorts: Partial<Record<ServiceName, number>> = {};
   const url = (name: ServiceName) => `http://127.0.0.1:${ports[name]}`;
+  const portEnvOf = (name: ServiceName): Record<string, string> => ({
+    [portEnv[name]]: String(ports[name]),
+    ...(opsPortEnv[name] ? { [opsPortEnv[name]]: String(opsPorts[name]) } : {}),
+  });
 
   const stack: Stack = {
     env,
     ports,
+    portEnvOf,
     procs,
     url,
     async start(name, opts = {}) {
       ports[name] ??= await freePort();
+      if (opsPortEnv[name]) opsPorts[name] ??= await freePort();
       if (name === 'collector') env.COLLECTOR_PUBLIC_URL = url('collector');
       const child = spawn(process.execPath, [CLI, 'serve', name], {
         cwd: REPO_ROOT,
-        env: { PATH: process.env.PATH ?? '', ...env, ...opts.env, [portEnv[name]]: String(ports[name]) },
+        env: { PATH: process.env.PATH ?? '', ...env, ...opts.env, ...portEnvOf(name) },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       const lines: string[] = [];

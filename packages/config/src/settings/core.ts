@@ -67,6 +67,12 @@ export const core = {
     [] as string[],
     'Redis Cluster seed nodes (comma list of host:port). When set, every Redis client is a cluster client and REDIS_URL is ignored; each queue gets its own hash tag (docs/scaling.md).',
   ),
+  trustProxy: setting(
+    'TRUST_PROXY',
+    p.trustProxy(),
+    'loopback',
+    'Fallback of COLLECTOR_TRUST_PROXY and API_TRUST_PROXY when they are empty. Default: only a proxy on the same host (loopback). Private ranges are NOT trusted by default: on a shared network any client could forge its IP with X-Forwarded-For.',
+  ),
   queuePrefix: setting(
     'QUEUE_PREFIX',
     p.string({ min: 1, max: 64 }).regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only'),

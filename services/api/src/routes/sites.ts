@@ -219,7 +219,7 @@ export function registerSiteRoutes(t: RouteTable, d: ApiDeps): void {
     },
     async ({ auth, query }) => {
       const statuses = query.status && query.status.length > 0 ? query.status : ['active', 'paused'];
-      const cur = decodeCursor(query.cursor, 2);
+      const cur = decodeCursor(query.cursor, ['text', 'uuid']);
       const { rows } = await d.pool.query<SiteRow>(sql.listSites, [
         auth.agencyId,
         statuses,
