@@ -61,7 +61,7 @@ export const core = {
     p
       .list()
       .refine(
-        (nodes) => nodes.every((n) => /^[A-Za-z0-9_.:\[\]-]+:\d{1,5}$/.test(n)),
+        (nodes) => nodes.every((n) => /^[A-Za-z0-9_.:[\]-]+:\d{1,5}$/.test(n)),
         'a comma list of host:port seeds',
       ),
     [] as string[],
