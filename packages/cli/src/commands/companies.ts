@@ -20,6 +20,10 @@ import { findAgencyOrFail } from './agency.js';
  * Lines starting with # and blank lines are skipped. Every bad line is reported with its line number;
  * then nothing is imported unless --skip-invalid. By default the file replaces the agency's ranges
  * (in one transaction: the enricher never sees half a file); --append adds to them.
+ *
+ * The file's company facts per domain (name, industry, employee_count, revenue) go to the agency's own
+ * `agency_companies` rows, never to the shared `companies` table: they are read only for this agency's
+ * sites (migration 0060). A replacing import replaces those rows too; --append updates them.
  */
 export interface RangeRow {
   line: number;
@@ -155,6 +159,38 @@ export function parseRangesCsv(text: string): { rows: RangeRow[]; problems: CsvP
   return { rows, problems };
 }
 
+/** A domain's facts in a file: per column, the first line of that domain that gives a value. */
+export interface DomainFacts {
+  domain: string;
+  name: string | null;
+  industry: string | null;
+  employeeCount: string | null;
+  revenue: string | null;
+}
+
+export function factsByDomain(rows: readonly RangeRow[]): DomainFacts[] {
+  const out = new Map<string, DomainFacts>();
+  for (const r of rows) {
+    if (!r.domain) continue;
+    const f = out.get(r.domain);
+    if (!f) {
+      out.set(r.domain, {
+        domain: r.domain,
+        name: r.name,
+        industry: r.industry,
+        employeeCount: r.employeeCount,
+        revenue: r.revenue,
+      });
+      continue;
+    }
+    f.name ??= r.name;
+    f.industry ??= r.industry;
+    f.employeeCount ??= r.employeeCount;
+    f.revenue ??= r.revenue;
+  }
+  return [...out.values()];
+}
+
 const CHUNK = 5000;
 
 export function registerCompanies(program: Command, ctx: () => CliContext): void {
@@ -205,8 +241,10 @@ export function registerCompanies(program: Command, ctx: () => CliContext): void
         let replaced = 0;
         try {
           await client.query('BEGIN');
-          if (!opts.append)
+          if (!opts.append) {
             replaced = (await client.query(companiesSql.deleteAgencyRanges, [agency.id])).rowCount ?? 0;
+            await client.query(companiesSql.deleteAgencyCompanies, [agency.id]);
+          }
           for (let i = 0; i < rows.length; i += CHUNK) {
             const part = rows.slice(i, i + CHUNK);
             await client.query(companiesSql.insertAgencyRanges, [
@@ -218,6 +256,18 @@ export function registerCompanies(program: Command, ctx: () => CliContext): void
               part.map((r) => r.industry),
               part.map((r) => r.employeeCount),
               part.map((r) => r.revenue),
+            ]);
+          }
+          const facts = factsByDomain(rows);
+          for (let i = 0; i < facts.length; i += CHUNK) {
+            const part = facts.slice(i, i + CHUNK);
+            await client.query(companiesSql.upsertAgencyCompanies, [
+              agency.id,
+              part.map((f) => f.domain),
+              part.map((f) => f.name),
+              part.map((f) => f.industry),
+              part.map((f) => f.employeeCount),
+              part.map((f) => f.revenue),
             ]);
           }
           await client.query('COMMIT');

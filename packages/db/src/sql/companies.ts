@@ -1,6 +1,8 @@
 /**
  * Statements of company identification: the agencies' IP-range -> company tables (written by
- * `beacon companies import`, read by the enricher's range index) and the `companies` lookup by domain.
+ * `beacon companies import`, read by the enricher's range index), the agencies' own company facts
+ * (`agency_companies`, read only for that agency's sites) and the agency-neutral `companies` lookup by
+ * domain (migration 0060 says which facts live where).
  */
 
 /**
@@ -39,9 +41,43 @@ ORDER BY r.range_start`;
 export const countAgencyRanges = `SELECT count(*)::text AS count FROM company_ip_ranges WHERE agency_id = $1`;
 
 /**
- * In: $1 text[] lower-cased domains (the writer stores domains lower-cased). Out: domain, name, industry, employee_count, revenue of the
- * `companies` rows among them (the writer upserts those rows; the enricher caches this answer).
+ * In: $1 text[] lower-cased domains (the writer stores domains lower-cased). Out: domain, name, industry,
+ * employee_count, revenue of the `companies` rows among them: agency-neutral facts (the writer upserts
+ * them from neutral sources only; the enricher caches this answer).
  */
 export const companiesByDomain = `
 SELECT domain, name, industry, employee_count, revenue
 FROM companies WHERE domain = ANY($1::text[])`;
+
+/**
+ * In: $1 agency id. Deletes the agency's own company facts (a replacing import runs it in its
+ * transaction, before upsertAgencyCompanies: the file is then the agency's whole truth). Out: row count.
+ */
+export const deleteAgencyCompanies = `DELETE FROM agency_companies WHERE agency_id = $1`;
+
+/**
+ * In: $1 agency id, $2 text[] domain (lower-case, distinct), $3 text[] name, $4 text[] industry,
+ * $5 text[] employee_count, $6 text[] revenue. The facts an import gives per domain: a value of the
+ * file replaces the stored one, an empty cell keeps it. Out: row count.
+ */
+export const upsertAgencyCompanies = `
+INSERT INTO agency_companies AS a (agency_id, domain, name, industry, employee_count, revenue, origin)
+SELECT $1, d, n, i, ec, r, 'import'
+FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS t(d, n, i, ec, r)
+ORDER BY d
+ON CONFLICT (agency_id, domain) DO UPDATE SET
+  name           = COALESCE(EXCLUDED.name, a.name),
+  industry       = COALESCE(EXCLUDED.industry, a.industry),
+  employee_count = COALESCE(EXCLUDED.employee_count, a.employee_count),
+  revenue        = COALESCE(EXCLUDED.revenue, a.revenue),
+  origin         = 'import'`;
+
+/**
+ * In: $1 uuid[] agency id, $2 text[] lower-cased domain (parallel arrays). Out: agency_id, domain,
+ * name, industry, employee_count, revenue of the `agency_companies` rows among those pairs. Only ever
+ * asked with the agency of the site whose hits are being completed (the enricher caches the answer).
+ */
+export const agencyCompaniesByDomain = `
+SELECT a.agency_id, a.domain, a.name, a.industry, a.employee_count, a.revenue
+FROM unnest($1::uuid[], $2::text[]) AS k(agency_id, domain)
+JOIN agency_companies a ON a.agency_id = k.agency_id AND a.domain = k.domain`;
