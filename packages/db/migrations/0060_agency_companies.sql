@@ -27,7 +27,8 @@
 -- its ranges), and whose events retention has already deleted looks like a neutral row and stays in
 -- `companies` untouched; an operator who knows of such a file can clear those rows by hand. Events
 -- stored before this migration keep the company_* values they were enriched with, including values the
--- enricher completed from another agency's row (raw hits are not kept, so they cannot be re-enriched).
+-- enricher completed from another agency's row (raw hits are not kept, so they cannot be re-enriched):
+-- `beacon companies scrub-events` clears those values afterwards (docs/company-ranges.md).
 -- Cost: step 2 reads the events that have a company (the partial index of 0035 finds them) once.
 CREATE TABLE agency_companies (
   agency_id      UUID NOT NULL REFERENCES agencies(id) ON DELETE CASCADE,

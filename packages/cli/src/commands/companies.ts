@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { parse } from 'csv-parse/sync';
-import { companiesSql } from '@beacon/db';
+import { companiesSql, rebuildRollups } from '@beacon/db';
 import { formatIp, IpRangeError, parseIpRange } from '@beacon/schema';
 import { UserError, type CliContext } from '../context.js';
 import { findAgencyOrFail } from './agency.js';
@@ -193,8 +193,77 @@ export function factsByDomain(rows: readonly RangeRow[]): DomainFacts[] {
 
 const CHUNK = 5000;
 
+interface LeakReport {
+  site_id: string;
+  events: number;
+  first: Date;
+  last: Date;
+}
+
+/**
+ * `beacon companies scrub-events`: clears, in stored events, company facts that another agency owns
+ * (completed from its import by an enricher before migration 0060), then rebuilds the rollups of the
+ * hours it changed. The rule is companiesSql.leakedEventFacts; docs/company-ranges.md explains it.
+ */
+async function scrubEvents(
+  c: CliContext,
+  opts: { site?: string[]; dryRun?: boolean; chunkHours: number },
+): Promise<void> {
+  const sites = opts.site?.length ? opts.site : null;
+  const sql = opts.dryRun ? companiesSql.leakedEventFacts : companiesSql.scrubLeakedEventFacts;
+  const { rows } = await c.pool().query<LeakReport>(sql, [sites]);
+  const rebuilt: { site_id: string; written: number }[] = [];
+  if (!opts.dryRun) {
+    for (const r of rows) {
+      // The rollups hold company_industry: recompute the hours whose events changed.
+      const report = await rebuildRollups(c.pool(), {
+        siteId: r.site_id,
+        from: r.first,
+        to: new Date(r.last.getTime() + 1),
+        chunkHours: opts.chunkHours,
+        log: (m) => (c.json ? undefined : console.error(m)),
+      });
+      rebuilt.push({ site_id: r.site_id, written: report.written });
+    }
+  }
+  const total = rows.reduce((n, r) => n + r.events, 0);
+  c.out(
+    rows.length === 0
+      ? "no stored event holds another agency's company facts"
+      : rows
+          .map(
+            (r) =>
+              `${r.site_id}: ${r.events} event(s) ${opts.dryRun ? 'hold' : 'held'} another agency's company facts (${r.first.toISOString()} .. ${r.last.toISOString()})`,
+          )
+          .concat(
+            opts.dryRun
+              ? ['nothing changed (--dry-run)']
+              : [`cleared; rollups rebuilt for ${rebuilt.length} site(s)`],
+          )
+          .join('\n'),
+    { events: total, sites: rows, dry_run: Boolean(opts.dryRun), rollups_rebuilt: rebuilt },
+  );
+}
+
 export function registerCompanies(program: Command, ctx: () => CliContext): void {
   const companies = program.command('companies').description('company identification data');
+  companies
+    .command('scrub-events')
+    .description(
+      "clear company facts another agency owns from stored events (left by enrichers before migration 0060), then rebuild those hours' rollups",
+    )
+    .option(
+      '--site <script_id>',
+      'only this site (repeatable); default every site',
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
+    .option('--dry-run', 'report the events; change nothing')
+    .option('--chunk-hours <n>', 'hours per rollup rebuild transaction', (v) => Number(v), 24)
+    .action(async (opts: { site?: string[]; dryRun?: boolean; chunkHours: number }) => {
+      if (!Number.isInteger(opts.chunkHours) || opts.chunkHours < 1)
+        throw new UserError('--chunk-hours must be a positive integer');
+      await scrubEvents(ctx(), opts);
+    });
   companies
     .command('import')
     .description("import an agency's IP-range -> company CSV (replaces its ranges unless --append)")
