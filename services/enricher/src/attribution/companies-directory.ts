@@ -129,7 +129,8 @@ export class CompanyDirectory {
     const keys = [...pairs].map((p) => agencyKey(p.agencyId, p.domain));
     const missing = this.fromCache(this.agencyCache, keys, out);
     if (missing.length > 0) {
-      const split = missing.map((k) => k.split(' ') as [string, string]);
+      // Split at the first space only: the agency id has none, a domain from a data file might.
+      const split = missing.map((k) => [k.slice(0, k.indexOf(' ')), k.slice(k.indexOf(' ') + 1)]);
       const { rows } = await this.pool.query<FactsRow & { agency_id: string }>(
         companiesSql.agencyCompaniesByDomain,
         [split.map((s) => s[0]), split.map((s) => s[1])],
