@@ -162,8 +162,11 @@ export class CompanyDirectory {
       if (agencyId) pairs.push({ agencyId, domain: r.company_domain });
     }
     if (domains.length === 0) return 0;
-    const neutral = await this.lookup(domains);
-    const own = pairs.length > 0 ? await this.lookupAgency(pairs) : new Map<string, CompanyDetails>();
+    // Both tables at once (two pooled connections): a cold job waits for one round trip, not two.
+    const [neutral, own] = await Promise.all([
+      this.lookup(domains),
+      pairs.length > 0 ? this.lookupAgency(pairs) : new Map<string, CompanyDetails>(),
+    ]);
     let changed = 0;
     rows.forEach((r, i) => {
       if (typeof r.company_domain !== 'string' || !r.company_domain) return;
