@@ -29,7 +29,8 @@
 -- stored before this migration keep the company_* values they were enriched with, including values the
 -- enricher completed from another agency's row (raw hits are not kept, so they cannot be re-enriched):
 -- `beacon companies scrub-events` clears those values afterwards (docs/company-ranges.md).
--- Cost: step 2 reads the events that have a company (the partial index of 0035 finds them) once.
+-- Cost: step 2 reads every stored event once to find those that agency ranges identified (on a large
+-- install a scan of events, reading only: writers are not blocked; run it in a quiet hour).
 CREATE TABLE agency_companies (
   agency_id      UUID NOT NULL REFERENCES agencies(id) ON DELETE CASCADE,
   domain         VARCHAR(255) NOT NULL, -- lower-case, as the writer and the import store it
@@ -58,7 +59,7 @@ WHERE company_domain IS NOT NULL AND company_domain <> ''
 GROUP BY agency_id, lower(company_domain);
 
 -- 2. Who claims which domain.
-CREATE TEMP TABLE beacon_company_claims ON COMMIT DROP AS
+CREATE TEMP TABLE beacon_company_claims AS
 SELECT DISTINCT agency_id, domain FROM (
   SELECT agency_id, lower(company_domain) AS domain
   FROM company_ip_ranges WHERE company_domain IS NOT NULL AND company_domain <> ''
@@ -85,3 +86,5 @@ ON CONFLICT (agency_id, domain) DO UPDATE SET
 UPDATE companies c SET name = NULL, industry = NULL, employee_count = NULL, revenue = NULL
 WHERE lower(c.domain) IN (SELECT domain FROM beacon_company_claims)
   AND (c.name, c.industry, c.employee_count, c.revenue) IS DISTINCT FROM (NULL, NULL, NULL, NULL);
+
+DROP TABLE beacon_company_claims;
