@@ -318,6 +318,23 @@ describe('writer', () => {
       await db.pool.query("SELECT name, industry FROM companies WHERE domain = 'globex.example'"),
     ).toMatchObject({ rows: [{ name: 'Globex', industry: null }] });
     expect(await count("SELECT count(*) FROM companies WHERE domain = 'initech.example'")).toBe(0);
+    // A job of an enricher from before migration 0060 (rolling upgrade): its list names an agency's
+    // range facts without an owner; the writer goes by the rows instead.
+    await queue.add(
+      'e',
+      job(
+        [
+          makeRow({
+            company_domain: 'hooli.example',
+            company_name: 'Hooli',
+            company_source: 'agency_ranges',
+          }),
+        ],
+        [{ domain: 'hooli.example', name: 'Hooli', industry: 'Secret', employee_count: null, revenue: '$1' }],
+      ),
+    );
+    await drained();
+    expect(await count("SELECT count(*) FROM companies WHERE domain = 'hooli.example'")).toBe(0);
   });
 
   it("stores an agency's own facts in agency_companies only, filling gaps (issue #13)", async () => {
