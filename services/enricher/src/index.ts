@@ -238,8 +238,12 @@ export async function startEnricher(
     await cookieless.assignSessions(rows);
 
     t = performance.now();
-    // company_industry/employee_count/revenue from the companies table; the firms for the writer's upsert
-    const companies = rows.length ? await attribution.completeJob(rows as unknown as CompanyRowLike[]) : [];
+    // The firms for the writer (neutral, or owned by the agency whose ranges named them), then
+    // company_industry/employee_count/revenue from the site's agency's own facts and the neutral table.
+    const agencyBySite = new Map(out.kept.map((k) => [k.siteId, k.agencyId]));
+    const companies = rows.length
+      ? await attribution.completeJob(rows as unknown as CompanyRowLike[], agencyBySite)
+      : [];
     phases.companiesMs += performance.now() - t;
     t = performance.now();
     if (out.dead.length) await writeDead(pool, out.dead);

@@ -68,7 +68,9 @@ SELECT create_reference_table('agencies');
 SELECT create_reference_table('sites');
 SELECT create_reference_table('dashboard_users');
 SELECT create_reference_table('auth_sessions');
+SELECT create_reference_table('auth_refresh_history');
 SELECT create_reference_table('companies');
+SELECT create_reference_table('agency_companies');
 SELECT create_reference_table('company_ip_ranges');
 SELECT create_reference_table('company_ip_range_versions');
 

@@ -182,6 +182,10 @@ export function registerStatsRoutes(t: RouteTable, d: ApiDeps): void {
       method: 'get',
       path: `${site}/companies/:domain`,
       summary: "One company's visits over time (by its domain)",
+      description:
+        "`company` holds, per column, the fact the caller's agency has of the domain (its own import, " +
+        'its own IP ranges) over the agency-neutral one (company database, MaxMind, ASN). Facts of other ' +
+        'agencies are never shown.',
       tags,
       request: {
         params: z.object({ siteId: siteIdParam, domain: q.companyDomainParam }),

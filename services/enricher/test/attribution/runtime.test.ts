@@ -79,7 +79,7 @@ describe('startAttribution', () => {
     expect(runtime.deps.companyDb!.lookup('192.0.2.1')).toBeNull();
   });
 
-  it('without COMPANY_MMDB_PATH: no company database; completeJob fills from companies and lists the firms', async () => {
+  it('without COMPANY_MMDB_PATH: no company database; completeJob lists the firms and fills from companies', async () => {
     await db.pool.query(
       `INSERT INTO companies (name, domain, industry, revenue) VALUES ('Acme', 'acme.example', 'Manufacturing', '$1B')`,
     );
@@ -101,14 +101,16 @@ describe('startAttribution', () => {
         company_revenue: null,
       },
     ];
+    // The list carries what the source said (the writer keeps known values), the row is completed.
     expect(await runtime.completeJob(rows)).toEqual([
       {
         domain: 'acme.example',
         name: 'Acme Corporation',
-        industry: 'Manufacturing',
+        industry: null,
         employee_count: null,
-        revenue: '$1B',
+        revenue: null,
       },
     ]);
+    expect(rows[0]).toMatchObject({ company_industry: 'Manufacturing', company_revenue: '$1B' });
   });
 });
