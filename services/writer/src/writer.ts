@@ -1,11 +1,12 @@
 import type { Server } from 'node:http';
 import { Queue, Worker } from 'bullmq';
-import { Gauge } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
 import type { Registry } from 'prom-client';
 import type { Config } from '@beacon/config';
 import { createPool } from '@beacon/db';
 import { createLogger, createRegistry, startOpsServer, type Logger } from '@beacon/observability';
-import { createRedis, QUEUE_EVENTS } from '@beacon/queue';
+import { createRedis, FailedJobSweeper, QUEUE_EVENTS } from '@beacon/queue';
+import { recordFailedEventsJob } from './dead-letters.js';
 import { Loader } from './loader.js';
 import { writerMetrics } from './metrics.js';
 import { fanOut, type WriterObserver } from './observer.js';
@@ -31,6 +32,9 @@ export interface WriterHandle {
   /** Graceful: stops taking jobs, lets batches in flight commit (WRITER_SHUTDOWN_TIMEOUT_MS), closes. */
   close(): Promise<void>;
 }
+
+/** How often failed events jobs are looked for besides this worker's own 'failed' events. */
+const FAILED_SWEEP_INTERVAL_MS = 30_000;
 
 /** Starts the writer: queue `events` -> PostgreSQL, partition upkeep, retention, ops endpoints. */
 export async function startWriter(config: Config, overrides: WriterOverrides = {}): Promise<WriterHandle> {
@@ -81,6 +85,29 @@ export async function startWriter(config: Config, overrides: WriterOverrides = {
   });
   worker.on('error', (err) => log.warn({ err: { message: err.message } }, 'queue worker error'));
   worker.on('stalled', () => observer.jobsStalled(1));
+  // Jobs that fail for good (not an events job, or back from a dead holder more than
+  // WRITER_MAX_STALLED_COUNT times) go to dead_events with the reason, never stay in Redis unread.
+  const deadJobs = new Counter({
+    name: 'beacon_failed_jobs_dead_lettered_total',
+    help: 'Jobs that failed for good and were moved to dead_events (with their rows), by queue. Healthy: 0; see `beacon dead-letters list`.',
+    labelNames: ['queue'],
+    registers: [registry],
+  });
+  const sweeper = new FailedJobSweeper({
+    queue,
+    redis,
+    intervalMs: FAILED_SWEEP_INTERVAL_MS,
+    record: (job) => recordFailedEventsJob(pool, job),
+    onSwept: (job, rows) => {
+      deadJobs.inc({ queue: QUEUE_EVENTS });
+      log.error(
+        { jobId: job.id, rows, reason: job.failedReason },
+        'events job failed for good: its rows are in dead_events',
+      );
+    },
+    onError: (err) => log.warn({ err }, 'moving failed events jobs to dead_events failed; will retry'),
+  });
+  worker.on('failed', () => sweeper.trigger());
 
   const loader = new Loader(
     worker,
@@ -93,6 +120,7 @@ export async function startWriter(config: Config, overrides: WriterOverrides = {
       retryBaseMs: w.retryBaseMs,
       retryMaxMs: w.retryMaxMs,
       rollups: config.rollups.write,
+      onJobFailed: () => sweeper.trigger(),
     },
     observer,
     log,
@@ -128,6 +156,7 @@ export async function startWriter(config: Config, overrides: WriterOverrides = {
   await upkeep.start();
   await worker.startStalledCheckTimer();
   loader.start();
+  sweeper.start();
   log.info({ queue: QUEUE_EVENTS, prefix: config.core.queuePrefix, ...w }, 'writer started');
 
   const addr = server?.address();
@@ -152,6 +181,7 @@ export async function startWriter(config: Config, overrides: WriterOverrides = {
           'batches still in flight at shutdown; their jobs return to the queue when their locks expire',
         );
       await upkeep.close();
+      await sweeper.close();
       await worker.close(true).catch(() => undefined);
       await queue.close().catch(() => undefined);
       await redis.quit().catch(() => redis.disconnect());
