@@ -1,4 +1,7 @@
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { Queue, Worker } from 'bullmq';
 import { parseConfig } from '@beacon/config';
 import { createLogger } from '@beacon/observability';
@@ -10,6 +13,10 @@ import { mmCrafted } from './fixtures.js';
 // Every raw job that fails for good reaches dead_events with its reason (real PostgreSQL, Redis and
 // BullMQ). The kill-loop finding: a hits job whose enricher died more often than maxStalledCount allows
 // ended `failed` and its hits reached neither events nor dead_events.
+
+const CHROME =
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
+const CLI = fileURLToPath(new URL('../../../packages/cli/dist/main.js', import.meta.url));
 
 let db: TestDatabase;
 let prefix: string;
@@ -68,7 +75,7 @@ const rawJob = (hitList: Record<string, unknown>[]) => ({
     {
       site_id: 'site_keep',
       ip: '203.0.113.7',
-      user_agent: 'UA',
+      user_agent: CHROME,
       client_hints: {},
       origin: null,
       hits: hitList,
@@ -144,6 +151,28 @@ test('a raw job back from dead holders too often fails for good; its hits (not t
   }
   await waitFor(async () => (await hits.getJob(job.id!)) === undefined, 'the failed job removed from Redis');
   expect(await hits.getJobCounts('failed')).toEqual({ failed: 0 });
+
+  // `beacon dead-letters replay --stage enricher` puts them back on `hits`; the enricher makes events of them.
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    [CLI, '--json', 'dead-letters', 'replay', '--stage', 'enricher'],
+    { env: { ...process.env, DATABASE_URL: db.url, REDIS_URL, QUEUE_PREFIX: prefix } },
+  );
+  expect(JSON.parse(stdout)).toMatchObject({ replayed: 2, skipped: 0 });
+  const events = new Queue('events', { connection: producer, prefix });
+  try {
+    const rowIds = await waitFor(async () => {
+      const jobs = await events.getJobs(['waiting', 'active', 'delayed']);
+      const ids = jobs.flatMap((j) => (j.data as { rows: unknown[][] }).rows.map((r) => r[0]));
+      return ids.length === 2 && ids;
+    }, 'the replayed hits as events');
+    expect(rowIds.sort()).toEqual(lostHits.map((h) => h.id).sort());
+  } finally {
+    await events.obliterate({ force: true }).catch(() => undefined);
+    await events.close();
+  }
+  const pending = await db.pool.query(`SELECT count(*)::int AS n FROM dead_events WHERE replayed_at IS NULL`);
+  expect(pending.rows[0].n).toBe(0);
 });
 
 test('a job that is not a raw job fails without retry and is kept whole in dead_events', async () => {
