@@ -29,13 +29,20 @@ export async function streamChunks(
   first: IteratorResult<string>,
   limits: StreamLimits,
 ): Promise<{ outcome: ExportOutcome; err?: Error }> {
-  let closed = false;
+  // Gone already (the client left while the cursor was being declared): nothing will emit 'close'.
+  let closed = res.destroyed || res.writableEnded;
   let cut: ExportOutcome | undefined;
-  const onClose = () => (closed = true);
+  let wake: (() => void) | undefined;
+  const onClose = () => {
+    closed = true;
+    wake?.();
+  };
   res.on('close', onClose);
+  /** Cuts the download; a write waiting for 'drain' is released at once (not only by a 'close'). */
   const stop = (why: ExportOutcome) => {
     cut ??= why;
     res.destroy();
+    onClose();
   };
   const deadline = setTimeout(() => stop('deadline'), limits.maxDurationMs);
   const drained = () =>
@@ -45,11 +52,11 @@ export async function streamChunks(
       const done = () => {
         clearTimeout(stall);
         res.off('drain', done);
-        res.off('close', done);
+        wake = undefined;
         resolve();
       };
+      wake = done;
       res.on('drain', done);
-      res.on('close', done);
     });
   const write = async (text: string) => {
     const bytes = Buffer.from(text, 'utf8');
@@ -57,14 +64,13 @@ export async function streamChunks(
       if (!res.write(bytes.subarray(at, at + WRITE_SLICE_BYTES))) await drained();
   };
   try {
-    if (!first.done) await write(first.value);
-    if (!first.done)
+    if (!first.done && !closed) await write(first.value);
+    if (!first.done && !closed)
       for await (const chunk of chunks) {
         if (closed) break; // leaving the loop rolls the cursor back and releases the connection
         await write(chunk);
         if (closed) break;
       }
-    else await chunks.return(undefined);
     if (closed) return { outcome: cut ?? 'client_left' };
     res.end();
     return { outcome: 'complete' };
@@ -74,5 +80,8 @@ export async function streamChunks(
   } finally {
     clearTimeout(deadline);
     res.off('close', onClose);
+    // Ends the cursor's transaction and releases its connection whatever happened above (a no-op
+    // when the loop ran to its end or left through break).
+    await chunks.return(undefined);
   }
 }
