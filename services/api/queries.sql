@@ -374,7 +374,7 @@ LEFT JOIN companies c ON c.domain = k.domain
 LEFT JOIN agency_companies a ON a.agency_id = $1::uuid AND a.domain = k.domain
 WHERE c.domain IS NOT NULL OR a.domain IS NOT NULL;
 
--- CSV export of raw events
+-- CSV export of raw events (admin: every column)
 -- values: ["site123","Europe/Berlin","2026-01-01","2026-02-01"]
 SELECT e."id", e."site_id", e."event_id", e."event_name", e."timestamp", e."server_timestamp", e."client_id", e."session_id", e."session_number", e."user_id", e."email_hash", e."phone_hash", e."user_agent", e."device_type", e."device_brand", e."device_model", e."browser", e."browser_version", e."os", e."os_version", e."screen_resolution", e."viewport_size", e."device_pixel_ratio", e."ip_address", e."country", e."country_name", e."region", e."city", e."postal_code", e."latitude", e."longitude", e."timezone", e."isp", e."organization", e."asn", e."company_name", e."company_domain", e."company_industry", e."company_employee_count", e."company_revenue", e."visitor_type", e."is_vpn", e."is_proxy", e."is_hosting", e."page_url", e."page_title", e."page_path", e."referrer", e."referrer_domain", e."utm_source", e."utm_medium", e."utm_campaign", e."utm_content", e."utm_term", e."gclid", e."fbclid", e."ttclid", e."language", e."time_on_page", e."scroll_depth", e."clicks", e."form_submits", e."video_plays", e."file_downloads", e."engagement_score", e."is_bounce", e."ecommerce_data", e."lead_data", e."properties", e."referrer_class", e."channel", e."company_confidence", e."company_source"
 FROM events e

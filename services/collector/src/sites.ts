@@ -7,10 +7,17 @@ export interface Site {
   readonly scriptId: string;
   readonly status: 'active' | 'paused' | 'deleted';
   readonly config: SiteConfig;
-  /** allowed_origins split into exact hosts and "*.suffix" patterns, lower-cased. */
+  /**
+   * Hosts that may send hits: allowed_origins split into exact hosts and ".suffix" patterns (from
+   * "*.x" entries), lower-cased; when the list is empty, the site's domain and its subdomains.
+   */
   readonly exactHosts: ReadonlySet<string>;
   readonly suffixes: readonly string[];
+  /** True when allowed_origins is empty and the hosts above come from sites.domain. */
+  readonly defaultOrigins: boolean;
 }
+
+type SiteRow = { script_id: string; status: Site['status']; domain: string | null; config: unknown };
 
 interface Entry {
   site: Site | null;
@@ -75,10 +82,7 @@ export class SiteCache {
   private async load(scriptId: string, stale: Entry | undefined): Promise<Site | null> {
     let site: Site | null;
     try {
-      const { rows } = await this.pool.query<{ script_id: string; status: Site['status']; config: unknown }>(
-        siteByScriptId,
-        [scriptId],
-      );
+      const { rows } = await this.pool.query<SiteRow>(siteByScriptId, [scriptId]);
       site = rows[0] ? toSite(rows[0]) : null;
     } catch (err) {
       if (stale) return stale.site;
@@ -102,17 +106,36 @@ export class SiteCache {
   }
 }
 
-function toSite(row: { script_id: string; status: Site['status']; config: unknown }): Site {
+function toSite(row: SiteRow): Site {
   const config = parseSiteConfig(row.config);
   const exactHosts = new Set<string>();
   const suffixes: string[] = [];
-  for (const raw of config.allowed_origins) {
+  const defaultOrigins = config.allowed_origins.length === 0;
+  // The default the settings page promises: the site's domain (www. or not) and its subdomains.
+  const entries = defaultOrigins ? defaultEntries(row.domain) : config.allowed_origins;
+  for (const raw of entries) {
     const host = normaliseHost(raw);
     if (host.startsWith('*.')) suffixes.push(host.slice(1));
     else if (host) exactHosts.add(host);
   }
-  return { scriptId: row.script_id, status: row.status ?? 'active', config, exactHosts, suffixes };
+  return {
+    scriptId: row.script_id,
+    status: row.status ?? 'active',
+    config,
+    exactHosts,
+    suffixes,
+    defaultOrigins,
+  };
 }
+
+/** "www.shop.example" or "https://shop.example/" → ["shop.example", "*.shop.example"]. */
+function defaultEntries(domain: string | null): string[] {
+  const host = normaliseHost(domain ?? '').replace(/^www\./, '');
+  return host ? [host, `*.${host}`] : [];
+}
+
+/** Pages on the visitor's own machine (a developer trying the snippet); no other site can send these. */
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
 
 /** "https://Shop.Example.com:443/x" or "shop.example.com" → "shop.example.com". */
 function normaliseHost(value: string): string {
@@ -126,12 +149,19 @@ function normaliseHost(value: string): string {
 }
 
 /**
- * Whether a request from `origin` (an Origin header or a Referer URL) may send hits for `site`: any
- * origin when the site lists none; otherwise the host must equal an entry or end with a "*." entry.
+ * Whether a request from `origin` (an Origin header or a Referer URL) may send hits for `site`: the
+ * host must equal an entry of allowed_origins or end with a "*." entry; with an empty list (the
+ * default), the entries are the site's domain and "*." of it, and loopback hosts are accepted too.
+ *
+ * A request with neither Origin nor Referer: refused when the site lists origins (it asked to be
+ * strict), accepted by default. Browsers send an Origin with every POST of the tracker (fetch and
+ * sendBeacon), so such a request is a no-JS pixel on a page with `Referrer-Policy: no-referrer` or a
+ * server-side sender; an origin check cannot tell those from a forged request anyway (any non-browser
+ * client sets whatever Origin it likes): it keeps other websites' visitors' browsers out, nothing more.
  */
 export function originAllowed(site: Site, origin: string | null): boolean {
-  if (site.exactHosts.size === 0 && site.suffixes.length === 0) return true;
-  if (!origin) return false;
+  if (!origin) return site.defaultOrigins;
+  if (site.exactHosts.size === 0 && site.suffixes.length === 0) return site.defaultOrigins;
   let host: string;
   try {
     host = new URL(origin).hostname.toLowerCase();
@@ -139,5 +169,6 @@ export function originAllowed(site: Site, origin: string | null): boolean {
     return false;
   }
   if (site.exactHosts.has(host)) return true;
+  if (site.defaultOrigins && LOOPBACK.has(host)) return true;
   return site.suffixes.some((s) => host.endsWith(s) || host === s.slice(1));
 }

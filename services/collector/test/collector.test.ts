@@ -15,7 +15,8 @@ const prefix = uniquePrefix('collector');
 beforeAll(async () => {
   db = await createTestDatabase();
   await seedSites(db, [
-    { scriptId: 'site_ok' },
+    { scriptId: 'site_ok', domain: 'shop.example' },
+    { scriptId: 'site_www', domain: 'https://www.Default-Shop.example/' },
     { scriptId: 'site_paused', status: 'paused' },
     { scriptId: 'site_deleted', status: 'deleted' },
     { scriptId: 'site_origins', config: { allowed_origins: ['shop.example', '*.brand.example'] } },
@@ -539,6 +540,65 @@ describe('site cache', () => {
     } finally {
       await ttlCollector.close();
     }
+  });
+});
+
+describe("allowed origins: an empty list means the site's domain and its subdomains", () => {
+  // site_www: domain "https://www.Default-Shop.example/", no allowed_origins (what the settings page calls
+  // "empty: the site's domain"). site_origins lists its own.
+  const send = (headers: Record<string, string>, site = 'site_www') =>
+    post(base, '/v1/track', { site_id: site, ...pageView() }, headers);
+
+  test.each([
+    ['the domain itself', { origin: 'https://default-shop.example' }],
+    ['www.', { origin: 'https://www.default-shop.example' }],
+    ['a subdomain, any scheme and port', { origin: 'http://blog.eu.default-shop.example:8080' }],
+    ['a Referer of the domain (no Origin)', { referer: 'https://default-shop.example/cart?x=1' }],
+    ['a developer page on loopback', { origin: 'http://localhost:5173' }],
+    ['neither Origin nor Referer (pixel, no-referrer page, server-side)', {}],
+  ])('accepted: %s', async (_n, headers) => {
+    const r = await send(headers);
+    expect(r.status).toBe(202);
+  });
+
+  test.each([
+    ['another site', { origin: 'https://evil.example' }],
+    ['a lookalike suffix', { origin: 'https://evildefault-shop.example' }],
+    ['the domain as a subdomain of another', { origin: 'https://default-shop.example.evil.example' }],
+    ['a Referer of another site', { referer: 'https://evil.example/page' }],
+    ['an opaque origin with a foreign Referer', { origin: 'null', referer: 'https://evil.example/' }],
+  ])('refused with 403 origin_not_allowed: %s', async (_n, headers) => {
+    const before = (await reader.hits()).length;
+    const r = await send(headers);
+    expect(r.status).toBe(403);
+    expect(((await r.json()) as { error: string }).error).toBe('origin_not_allowed');
+    expect((await reader.hits()).length).toBe(before);
+  });
+
+  test("a list replaces the default: the site's own domain is then refused unless listed; no origin is refused", async () => {
+    // site_origins has domain site_origins.example and lists shop.example, *.brand.example.
+    expect((await send({ origin: 'https://site_origins.example' }, 'site_origins')).status).toBe(403);
+    expect((await send({ origin: 'http://localhost:3000' }, 'site_origins')).status).toBe(403);
+    expect((await send({}, 'site_origins')).status).toBe(403);
+    expect((await send({ origin: 'https://shop.example' }, 'site_origins')).status).toBe(202);
+  });
+
+  test('the pixel follows the same rule (its GIF is answered either way)', async () => {
+    const q = (id: string) =>
+      `site_id=site_www&event_id=${id}&page_url=${encodeURIComponent('https://default-shop.example/p')}`;
+    for (const [id, referer] of [
+      ['ok-ref', 'https://www.default-shop.example/p'],
+      ['bad-ref', 'https://evil.example/p'],
+    ] as const) {
+      const res = await fetch(`${base}/v1/pixel.gif?${q(id)}`, { headers: { referer } });
+      expect(res.status).toBe(200);
+      await res.arrayBuffer();
+    }
+    const noRef = await fetch(`${base}/v1/pixel.gif?${q('no-ref')}`);
+    await noRef.arrayBuffer();
+    const ids = (await reader.hits()).map((h) => h.event_id);
+    expect(ids).toEqual(expect.arrayContaining(['ok-ref', 'no-ref']));
+    expect(ids).not.toContain('bad-ref');
   });
 });
 

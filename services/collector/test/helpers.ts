@@ -21,7 +21,13 @@ export function testConfig(db: TestDatabase, prefix: string, extra: Record<strin
 /** One agency with sites in the given states (script_id = name); config per site optional. */
 export async function seedSites(
   db: TestDatabase,
-  sites: { scriptId: string; status?: 'active' | 'paused' | 'deleted'; config?: unknown }[],
+  sites: {
+    scriptId: string;
+    status?: 'active' | 'paused' | 'deleted';
+    config?: unknown;
+    /** sites.domain (default `<scriptId>.example`): with no allowed_origins, hits may come from it. */
+    domain?: string;
+  }[],
 ): Promise<void> {
   const { rows } = await db.pool.query<{ id: string }>(
     `INSERT INTO agencies (name, api_key) VALUES ('t', 'x') RETURNING id`,
@@ -32,7 +38,7 @@ export async function seedSites(
       [
         rows[0]!.id,
         s.scriptId,
-        `${s.scriptId}.example`,
+        s.domain ?? `${s.scriptId}.example`,
         s.status ?? 'active',
         JSON.stringify(s.config ?? {}),
       ],

@@ -9,18 +9,18 @@ import {
   type Logger,
   type ReadinessCheck,
 } from '@beacon/observability';
-import { connectRedis, QUEUE_EVENTS, QUEUE_HITS, queuePrefixFor, type RedisClient } from '@beacon/queue';
+import { connectRedis, FailedJobSweeper, QUEUE_EVENTS, QUEUE_HITS, queuePrefixFor, type RedisClient } from '@beacon/queue';
 import type { Registry } from 'prom-client';
 import { claimEventIds } from './dedupe.js';
 import { CookielessIds } from './cookieless.js';
 import { createDeviceParser, type DeviceParser } from './device.js';
-import { enrichHits, eventsJobId, InvalidJobError, toEnrichedJob, type DeadHit } from './enrich.js';
+import { enrichHits, eventsJobId, InvalidJobError, toEnrichedJob } from './enrich.js';
 import { enricherMetrics } from './metrics.js';
 import { createNetworkLookup, type NetworkLookup } from './network/lookup.js';
 import type { DropReason, EventRow, Step } from './pipeline.js';
 import { SiteCache } from './sites.js';
 import { startAttribution, type AttributionRuntime, type CompanyRowLike } from './attribution/runtime.js';
-import { upsertDeadEvents } from './sql/dead-events.js';
+import { recordFailedRawJob, writeDead } from './dead-letters.js';
 import { buildSteps, type StepDeps } from './steps.js';
 
 export { buildSteps, type StepDeps } from './steps.js';
@@ -83,6 +83,9 @@ const CLOSE_DEADLINE_MS = 20_000;
  * histogram at any real rate, for an eighth of the timing cost.
  */
 const STEP_TIMING_SAMPLE = 8;
+
+/** How often failed raw jobs are looked for besides the worker's own 'failed' events (another replica's stalled check fails jobs too). */
+const FAILED_SWEEP_INTERVAL_MS = 30_000;
 
 export async function startEnricher(
   config: Config,
@@ -160,11 +163,17 @@ export async function startEnricher(
 
   const sites = new SiteCache(pool, c.siteCacheTtlMs);
   const connection = connectRedis(config.core, 'worker');
+  // Without listeners ioredis prints "Unhandled error event" on every failed reconnect; they reconnect
+  // on their own, readiness reports Redis, and jobs are retried.
+  connection.on('error', (err) => logger.debug({ err }, 'redis connection error (queue)'));
+  redis.on('error', (err) => logger.debug({ err }, 'redis connection error (dedupe)'));
   const eventsQueue = new Queue(QUEUE_EVENTS, {
     connection,
     prefix: queuePrefixFor(config.core, QUEUE_EVENTS),
   });
   const hitsQueue = new Queue(QUEUE_HITS, { connection, prefix });
+  eventsQueue.on('error', () => undefined);
+  hitsQueue.on('error', () => undefined);
 
   const stepChildren = steps.map((s) => metrics.stepDuration.labels(s.name));
   const stepMs = new Float64Array(steps.length);
@@ -283,16 +292,40 @@ export async function startEnricher(
     return { rows: rows.length, dropped: droppedTotal, dead: out.dead.length };
   }
 
+  // Jobs that fail for good (attempts used up, not a raw job, or back from a dead holder more than
+  // ENRICHER_MAX_STALLED_COUNT times) go to dead_events with the reason, never stay in Redis unread.
+  const sweeper = new FailedJobSweeper({
+    queue: hitsQueue,
+    redis,
+    intervalMs: FAILED_SWEEP_INTERVAL_MS,
+    record: (job) => recordFailedRawJob(pool, eventsQueue, job),
+    onSwept: (job, dead) => {
+      if (dead) metrics.events.labels('dead').inc(dead);
+      logger.error(
+        { jobId: job.id, dead, reason: job.failedReason },
+        'raw job failed for good: its hits are in dead_events',
+      );
+    },
+    onError: (err) => logger.warn({ err }, 'moving failed raw jobs to dead_events failed; will retry'),
+  });
+
   const worker = new Worker(QUEUE_HITS, processJob, {
     connection,
     prefix,
     concurrency: c.concurrency,
     autorun: true,
+    // Short locks, renewed by BullMQ every lockDuration/2 while a job runs, so a killed holder's jobs
+    // come back within about lockDuration + stalledInterval (docs/operations.md).
+    lockDuration: c.lockDurationMs,
+    stalledInterval: c.stalledIntervalMs,
+    maxStalledCount: c.maxStalledCount,
   });
-  worker.on('failed', (job, err) =>
-    logger.warn({ jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, 'raw job failed'),
-  );
+  worker.on('failed', (job, err) => {
+    logger.warn({ jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, 'raw job failed');
+    sweeper.trigger();
+  });
   worker.on('error', (err) => logger.error({ err: err.message }, 'worker error'));
+  sweeper.start();
 
   const queueTimer = setInterval(() => {
     // A data file that reloads (or fails to) shows here within one tick.
@@ -368,6 +401,7 @@ export async function startEnricher(
           }),
         ]);
         clearTimeout(timer);
+        await sweeper.close();
         await eventsQueue.close();
         await hitsQueue.close();
         await Promise.all([connection.quit().catch(() => undefined), redis.quit().catch(() => undefined)]);
@@ -404,16 +438,4 @@ function claimsOf(data: unknown): { siteId: string; eventId: string; hitId: stri
     }
   }
   return out;
-}
-
-async function writeDead(pool: Pool, dead: readonly DeadHit[]): Promise<void> {
-  // One row per id (a job can carry a poison hit twice): the last one wins.
-  const byId = new Map(dead.map((d) => [d.id, d]));
-  const list = [...byId.values()];
-  await pool.query(upsertDeadEvents, [
-    list.map((d) => d.id),
-    list.map((d) => d.siteId),
-    list.map((d) => JSON.stringify(d.payload)),
-    list.map((d) => d.error.slice(0, 10_000)),
-  ]);
 }

@@ -1,4 +1,4 @@
-import type { Job, Worker } from 'bullmq';
+import { UnrecoverableError, type Job, type Worker } from 'bullmq';
 import type pg from 'pg';
 import type { Logger } from '@beacon/observability';
 import { InvalidJobError } from './errors.js';
@@ -17,6 +17,8 @@ export interface LoaderOptions {
   rollups?: boolean;
   /** DATABASE_PROFILE: the schema layout the statements must fit. */
   profile?: 'standard' | 'citus';
+  /** Called after a job was moved to failed (its dead letters are written by the failed-job sweeper). */
+  onJobFailed?: () => void;
 }
 
 interface Batch {
@@ -162,6 +164,17 @@ export class Loader {
     const rows: Row[] = [];
     const companies: Company[] = [];
     for (const job of batch.jobs) {
+      if (job.deferredFailure) {
+        // Back from dead holders more than WRITER_MAX_STALLED_COUNT times (BullMQ marks it; a manual
+        // fetch must honour the mark itself): a job that kills every writer is failed, its rows go
+        // to dead_events (dead-letters.ts) instead of crashing writers forever.
+        this.log.error({ jobId: job.id, reason: job.deferredFailure }, 'events job failed for good');
+        await this.settle(job, batch.token, () =>
+          job.moveToFailed(new UnrecoverableError(job.deferredFailure), batch.token, false),
+        );
+        this.opts.onJobFailed?.();
+        continue;
+      }
       const parsed = parseEventsJob(job.data);
       if (!parsed.success) {
         this.observer.jobInvalid();
@@ -176,6 +189,7 @@ export class Loader {
             false,
           ),
         );
+        this.opts.onJobFailed?.();
         continue;
       }
       valid.push(job);

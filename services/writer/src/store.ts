@@ -368,3 +368,30 @@ async function recordDead(pool: pg.Pool, rows: Row[], dead: DeadRow[]): Promise<
     entries.map((e) => e.dead.sqlstate),
   ]);
 }
+
+/**
+ * The rows of an events job that failed for good (stalled past WRITER_MAX_STALLED_COUNT, or not an
+ * events job: then `rows` is one object holding the job data) in dead_events with `error`, leaving
+ * out rows already stored (a holder killed between COMMIT and completing the job). Out: rows recorded.
+ */
+export async function recordFailedRows(pool: pg.Pool, rows: readonly Row[], error: string): Promise<number> {
+  const byId = new Map<string, Row>();
+  for (const row of rows) {
+    const id = deadId(row);
+    if (!byId.has(id)) byId.set(id, row);
+  }
+  if (byId.size === 0) return 0;
+  const stored = await pool.query<{ id: string }>(deadLetterSql.storedEventIds, [[...byId.keys()]]);
+  for (const r of stored.rows) byId.delete(r.id);
+  const entries = [...byId.entries()];
+  if (entries.length === 0) return 0;
+  await pool.query(deadLetterSql.recordDeadEvents, [
+    entries.map(([id]) => id),
+    entries.map(([, row]) => siteIdOf(row)),
+    'writer',
+    entries.map(([, row]) => safeJson(row)),
+    entries.map(() => error.replace(UNSTORABLE, '\ufffd').slice(0, 10_000)),
+    entries.map(() => null),
+  ]);
+  return entries.length;
+}

@@ -1,11 +1,12 @@
 import type { Server } from 'node:http';
 import { Queue, Worker } from 'bullmq';
-import { Gauge } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
 import type { Registry } from 'prom-client';
 import type { Config } from '@beacon/config';
 import { createPool } from '@beacon/db';
 import { createLogger, createRegistry, startOpsServer, type Logger } from '@beacon/observability';
-import { connectRedis, QUEUE_EVENTS, queuePrefixFor } from '@beacon/queue';
+import { connectRedis, FailedJobSweeper, QUEUE_EVENTS, queuePrefixFor } from '@beacon/queue';
+import { recordFailedEventsJob } from './dead-letters.js';
 import { Loader } from './loader.js';
 import { writerMetrics } from './metrics.js';
 import { fanOut, type WriterObserver } from './observer.js';
@@ -31,6 +32,9 @@ export interface WriterHandle {
   /** Graceful: stops taking jobs, lets batches in flight commit (WRITER_SHUTDOWN_TIMEOUT_MS), closes. */
   close(): Promise<void>;
 }
+
+/** How often failed events jobs are looked for besides this worker's own 'failed' events. */
+const FAILED_SWEEP_INTERVAL_MS = 30_000;
 
 /** Starts the writer: queue `events` -> PostgreSQL, partition upkeep, retention, ops endpoints. */
 export async function startWriter(config: Config, overrides: WriterOverrides = {}): Promise<WriterHandle> {
@@ -82,6 +86,29 @@ export async function startWriter(config: Config, overrides: WriterOverrides = {
   });
   worker.on('error', (err) => log.warn({ err: { message: err.message } }, 'queue worker error'));
   worker.on('stalled', () => observer.jobsStalled(1));
+  // Jobs that fail for good (not an events job, or back from a dead holder more than
+  // WRITER_MAX_STALLED_COUNT times) go to dead_events with the reason, never stay in Redis unread.
+  const deadJobs = new Counter({
+    name: 'beacon_failed_jobs_dead_lettered_total',
+    help: 'Jobs that failed for good and were moved to dead_events (with their rows), by queue. Healthy: 0; see `beacon dead-letters list`.',
+    labelNames: ['queue'],
+    registers: [registry],
+  });
+  const sweeper = new FailedJobSweeper({
+    queue,
+    redis,
+    intervalMs: FAILED_SWEEP_INTERVAL_MS,
+    record: (job) => recordFailedEventsJob(pool, job),
+    onSwept: (job, rows) => {
+      deadJobs.inc({ queue: QUEUE_EVENTS });
+      log.error(
+        { jobId: job.id, rows, reason: job.failedReason },
+        'events job failed for good: its rows are in dead_events',
+      );
+    },
+    onError: (err) => log.warn({ err }, 'moving failed events jobs to dead_events failed; will retry'),
+  });
+  worker.on('failed', () => sweeper.trigger());
 
   const loader = new Loader(
     worker,
@@ -95,6 +122,7 @@ export async function startWriter(config: Config, overrides: WriterOverrides = {
       retryMaxMs: w.retryMaxMs,
       rollups: config.rollups.write,
       profile: config.core.databaseProfile,
+      onJobFailed: () => sweeper.trigger(),
     },
     observer,
     log,
@@ -130,6 +158,7 @@ export async function startWriter(config: Config, overrides: WriterOverrides = {
   await upkeep.start();
   await worker.startStalledCheckTimer();
   loader.start();
+  sweeper.start();
   log.info({ queue: QUEUE_EVENTS, prefix, ...w }, 'writer started');
 
   const addr = server?.address();
@@ -154,6 +183,7 @@ export async function startWriter(config: Config, overrides: WriterOverrides = {
           'batches still in flight at shutdown; their jobs return to the queue when their locks expire',
         );
       await upkeep.close();
+      await sweeper.close();
       await worker.close(true).catch(() => undefined);
       await queue.close().catch(() => undefined);
       await redis.quit().catch(() => redis.disconnect());

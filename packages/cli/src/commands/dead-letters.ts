@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { Queue } from 'bullmq';
 import { deadLetterSql } from '@beacon/db';
-import { connectRedis, QUEUE_EVENTS, queuePrefixFor } from '@beacon/queue';
+import { connectRedis, QUEUE_EVENTS, QUEUE_HITS, queuePrefixFor } from '@beacon/queue';
 import { EVENT_COLUMN_BY_NAME, fitToColumn, type EventColumnName } from '@beacon/schema';
 import { UserError, type CliContext } from '../context.js';
 
@@ -48,8 +48,41 @@ function fitRow(row: Record<string, unknown>): Record<string, unknown> {
 /**
  * `beacon dead-letters list|replay|purge`: the rows that could not be stored (dead_events). Replay puts
  * the writer's dead rows back on the `events` queue (optionally cut to their column lengths with
- * --fit); rows that fail again count up and are pending again.
+ * --fit), or with `--stage enricher` the enricher's dead hits back on the `hits` queue as raw jobs (their
+ * request facts and hit as received); rows that fail again count up and are pending again.
  */
+
+/** Events jobs (v1, row objects) of the writer's dead rows, optionally cut to their columns. */
+function eventsJobsOf(rows: { id: string; payload: Record<string, unknown> }[], fit: boolean) {
+  return Array.from({ length: Math.ceil(rows.length / ROWS_PER_JOB) }, (_, k) => {
+    const part = rows.slice(k * ROWS_PER_JOB, (k + 1) * ROWS_PER_JOB);
+    return {
+      ids: part.map((r) => r.id),
+      data: { type: 'events', v: 1, rows: part.map((r) => (fit ? fitRow(r.payload) : r.payload)) },
+    };
+  });
+}
+
+/** Raw jobs (queue `hits`) re-made from the enricher's dead hits ({request, hit}); others are skipped. */
+function rawJobsOf(rows: { id: string; payload: Record<string, unknown> }[]) {
+  const jobs: { ids: string[]; data: { type: 'raw'; v: 1; requests: unknown[] } }[] = [];
+  const skipped: string[] = [];
+  let current: (typeof jobs)[number] | undefined;
+  for (const r of rows) {
+    const { request, hit } = r.payload as { request?: unknown; hit?: unknown };
+    if (!request || typeof request !== 'object' || !hit || typeof hit !== 'object') {
+      skipped.push(r.id);
+      continue;
+    }
+    if (!current || current.ids.length >= ROWS_PER_JOB) {
+      current = { ids: [], data: { type: 'raw', v: 1, requests: [] } };
+      jobs.push(current);
+    }
+    current.ids.push(r.id);
+    current.data.requests.push({ ...(request as Record<string, unknown>), hits: [hit] });
+  }
+  return { jobs, skipped };
+}
 export function registerDeadLetters(program: Command, ctx: () => CliContext): void {
   const dl = program.command('dead-letters').description('events that could not be stored (dead_events)');
 
@@ -93,15 +126,25 @@ export function registerDeadLetters(program: Command, ctx: () => CliContext): vo
 
   dl.command('replay')
     .description(
-      "re-queue the writer's dead events not replayed yet (after fixing the cause: a migration, or --fit)",
+      "re-queue dead events not replayed yet (after fixing the cause: a migration, or --fit): the writer's rows onto `events`, or with --stage enricher the enricher's hits onto `hits`",
     )
     .option('--id <uuid>', 'only this event (repeatable)', idArg)
     .option('--site <script_id>', 'only this site')
+    .option('--stage <stage>', 'writer (default) or enricher', stageArg, 'writer')
     .option('--limit <n>', 'at most this many events', limitArg, 100_000)
     .option('--fit', 'cut strings longer than their column (the fix for SQLSTATE 22001) before re-queueing')
     .option('--dry-run', 'only say what would be replayed')
     .action(
-      async (opts: { id?: string[]; site?: string; limit: number; fit?: boolean; dryRun?: boolean }) => {
+      async (opts: {
+        id?: string[];
+        site?: string;
+        stage: string;
+        limit: number;
+        fit?: boolean;
+        dryRun?: boolean;
+      }) => {
+        if (opts.stage === 'collector') throw new UserError('--stage collector has nothing to replay');
+        if (opts.fit && opts.stage !== 'writer') throw new UserError('--fit applies to --stage writer only');
         const c = ctx();
         const cfg = c.config();
         const { rows } = await c
@@ -109,7 +152,7 @@ export function registerDeadLetters(program: Command, ctx: () => CliContext): vo
           .query<{ id: string; payload: Record<string, unknown> }>(deadLetterSql.pendingDeadEvents, [
             opts.id ?? null,
             opts.site ?? null,
-            'writer',
+            opts.stage,
             opts.limit,
           ]);
         if (opts.dryRun || rows.length === 0) {
@@ -121,34 +164,37 @@ export function registerDeadLetters(program: Command, ctx: () => CliContext): vo
           return;
         }
         const connection = connectRedis(cfg.core, 'producer');
-        const queue = new Queue(QUEUE_EVENTS, {
+        const toHits = opts.stage === 'enricher';
+        const queue = new Queue(toHits ? QUEUE_HITS : QUEUE_EVENTS, {
           connection,
-          prefix: queuePrefixFor(cfg.core, QUEUE_EVENTS),
+          prefix: queuePrefixFor(cfg.core, toHits ? QUEUE_HITS : QUEUE_EVENTS),
         });
         let replayed = 0;
+        let skipped: string[] = [];
         try {
-          for (let i = 0; i < rows.length; i += ROWS_PER_JOB) {
-            const part = rows.slice(i, i + ROWS_PER_JOB);
-            const data = {
-              type: 'events',
-              v: 1,
-              rows: part.map((r) => (opts.fit ? fitRow(r.payload) : r.payload)),
-            };
-            await queue.add('events', data, {
-              jobId: `replay-${part[0]!.id}-${Date.now()}`,
+          const made = toHits
+            ? rawJobsOf(rows)
+            : { jobs: eventsJobsOf(rows, Boolean(opts.fit)), skipped: [] };
+          skipped = made.skipped;
+          const jobs: { ids: string[]; data: unknown }[] = made.jobs;
+          for (const job of jobs) {
+            await queue.add(toHits ? 'raw' : 'events', job.data, {
+              jobId: `replay-${job.ids[0]}-${Date.now()}`,
               removeOnComplete: true,
+              // Raw jobs as the collector adds them (retried with back-off, then dead letters again).
+              ...(toHits ? { attempts: 10, backoff: { type: 'exponential', delay: 1000 } } : {}),
             });
-            await c.pool().query(deadLetterSql.markDeadEventsReplayed, [part.map((r) => r.id)]);
-            replayed += part.length;
+            await c.pool().query(deadLetterSql.markDeadEventsReplayed, [job.ids]);
+            replayed += job.ids.length;
           }
         } finally {
           await queue.close();
           connection.disconnect();
         }
-        c.out(`replayed ${replayed} dead event(s) onto the ${QUEUE_EVENTS} queue`, {
-          replayed,
-          matched: rows.length,
-        });
+        c.out(
+          `replayed ${replayed} dead event(s) onto the ${queue.name} queue${skipped.length ? `; ${skipped.length} skipped (not a {request, hit} payload: a whole job, see dead-letters list)` : ''}`,
+          { replayed, matched: rows.length, skipped: skipped.length },
+        );
       },
     );
 

@@ -73,6 +73,9 @@ test('/readyz is 503 while Redis is down and 200 again once it is back (the API 
   await until({ writer: 503, enricher: 503, api: 200, collector: 503 }, 'not ready without Redis');
   // Liveness is not readiness: the processes are up and say so.
   for (const s of SERVICES) expect(await statusOf(`${stack.url(s)}/healthz`)).toBe(200);
+  // Every Redis client of the workers has an 'error' listener (no "[ioredis] Unhandled error event").
+  for (const s of ['enricher', 'writer'] as const)
+    expect(stack.procs[s]!.output()).not.toMatch(/Unhandled error event/);
   await redis.restart();
   await until({ writer: 200, enricher: 200, api: 200, collector: 200 }, 'ready again with Redis');
 }, 120_000);

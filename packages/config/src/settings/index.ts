@@ -3,6 +3,7 @@ import { attribution } from './attribution.js';
 import { collector } from './collector.js';
 import { core } from './core.js';
 import { enricher } from './enricher.js';
+import { apiExports } from './exports.js';
 import { ops } from './ops.js';
 import { storage } from './storage.js';
 import { writer } from './writer.js';
@@ -18,6 +19,7 @@ export const settings = {
   writer,
   rollups,
   api,
+  apiExports,
   ops,
 } as const;
 
@@ -30,6 +32,7 @@ export const groupTitles: Record<keyof typeof settings, string> = {
   attribution: 'Enricher: company identification and attribution',
   writer: 'Writer (events -> PostgreSQL)',
   api: 'Query API and dashboard',
+  apiExports: 'Query API: CSV exports',
   rollups: 'Rollups (aggregates kept indefinitely)',
   ops: 'Running Beacon (beacon serve, beacon start)',
 };

@@ -29,20 +29,20 @@ export const writer = {
   lockDurationMs: setting(
     'WRITER_LOCK_DURATION_MS',
     p.int(1_000, 600_000),
-    30_000,
-    'Lock of a job the writer holds; renewed while it works. After a crash the jobs return to the queue once it expires.',
+    10_000,
+    'Lock of a job the writer holds; renewed every third of this while it works. After a crash the jobs return to the queue once it expires (docs/operations.md: recovery after a crash).',
   ),
   stalledIntervalMs: setting(
     'WRITER_STALLED_INTERVAL_MS',
     p.int(500, 600_000),
-    30_000,
+    5_000,
     'How often the writer looks for jobs whose holder died (expired lock) and puts them back in the queue.',
   ),
   maxStalledCount: setting(
     'WRITER_MAX_STALLED_COUNT',
     p.int(1, 1_000_000),
     20,
-    'Times a job may come back from a dead holder before BullMQ fails it (a job that crashes every writer).',
+    'Times a job may come back from a dead holder before BullMQ fails it (a job that crashes every writer); its rows then go to dead_events with the reason.',
   ),
   retryBaseMs: setting(
     'WRITER_RETRY_BASE_MS',

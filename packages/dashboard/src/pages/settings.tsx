@@ -125,7 +125,7 @@ function SiteFacts({ site }: { site: Site }) {
         </div>
         <div>
           <dt>Allowed domains</dt>
-          <dd>{c.allowed_origins.join(', ') || 'any'}</dd>
+          <dd>{c.allowed_origins.join(', ') || "the site's domain and its subdomains"}</dd>
         </div>
         <div>
           <dt>IP addresses</dt>
@@ -221,7 +221,7 @@ function SiteForm({ site }: { site: Site }) {
           <input name="domain" defaultValue={site.domain} required />
         </label>
         <label>
-          <span>Allowed domains (one per line; empty: the site's domain)</span>
+          <span>Allowed domains (one per line; empty: the site's domain and its subdomains)</span>
           <textarea name="allowed_origins" rows={3} defaultValue={c.allowed_origins.join('\n')} />
         </label>
         <fieldset>

@@ -65,3 +65,10 @@ DELETE FROM dead_events
 WHERE ($1::uuid[] IS NULL OR id = ANY($1::uuid[])) AND ($2::text IS NULL OR site_id = $2)
   AND ($3::text IS NULL OR stage = $3) AND (NOT $4::boolean OR replayed_at IS NOT NULL)
   AND ($5::timestamptz IS NULL OR last_seen_at < $5)`;
+
+/**
+ * $1 ids uuid[]. Out: id of those already in events (the leading column of its primary key (id,
+ * server_timestamp), one index probe per partition). A job that fails for good after its rows were
+ * stored (a holder killed between COMMIT and completing the job) dead-letters only the others.
+ */
+export const storedEventIds = `SELECT id FROM events WHERE id = ANY($1::uuid[])`;

@@ -1,4 +1,15 @@
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
+import type { EventColumnName } from '@beacon/schema';
+import type { Role } from '../auth/types.js';
+import { ForbiddenError } from '../http/errors.js';
+import {
+  defaultEventColumns,
+  isPersonalColumn,
+  mayExportPersonalColumns,
+  PERSONAL_EVENT_COLUMNS,
+} from '../exports/personal-columns.js';
+import { csvFormatter } from './csv.js';
+import { QueryInputError } from './errors.js';
 import { breakdownStatement, scopeOf, type StatsSite } from './stats.js';
 import { exportEvents } from './statements/export.js';
 import type { DimensionName } from './dimensions.js';
@@ -14,62 +25,101 @@ export interface ExportStatement {
   text: string;
   values: unknown[];
   filename: string;
+  /** Personal events columns left out because the caller's role may not export them. */
+  omitted: readonly string[];
 }
 
 export function exportStatement(
   site: StatsSite,
   what: DimensionName | 'events',
   q: ExportQuery,
+  role: Role,
 ): ExportStatement {
-  if (what === 'events') {
-    const s = scopeOf(site, q);
-    return { text: exportEvents(s), values: s.p.values, filename: `${site.scriptId}-events.csv` };
+  if (what !== 'events') {
+    if (q.columns) throw new QueryInputError('columns applies to the events export only');
+    return { ...breakdownStatement(site, what, q), filename: `${site.scriptId}-${what}.csv`, omitted: [] };
   }
-  return { ...breakdownStatement(site, what, q), filename: `${site.scriptId}-${what}.csv` };
+  let columns: readonly EventColumnName[];
+  let omitted: readonly string[] = [];
+  if (q.columns) {
+    columns = [...new Set(q.columns as EventColumnName[])];
+    const refused = columns.filter(isPersonalColumn);
+    if (refused.length && !mayExportPersonalColumns(role))
+      throw new ForbiddenError(`exporting ${refused.join(', ')} needs the admin role`);
+  } else {
+    columns = defaultEventColumns(role);
+    if (!mayExportPersonalColumns(role)) omitted = PERSONAL_EVENT_COLUMNS;
+  }
+  const s = scopeOf(site, q);
+  return {
+    text: exportEvents(s, columns),
+    values: s.p.values,
+    filename: `${site.scriptId}-events.csv`,
+    omitted,
+  };
 }
 
-/** Yields CSV text chunks: the header line, then one chunk per fetched batch. Stopping early rolls back. */
-export async function* csvChunks(
-  pool: Pool,
-  st: { text: string; values: unknown[] },
-  batch = EXPORT_BATCH,
-): AsyncGenerator<string> {
-  const client = await pool.connect();
-  let open = false;
-  try {
-    await client.query('BEGIN READ ONLY');
-    open = true;
-    await client.query(`DECLARE beacon_export NO SCROLL CURSOR FOR ${st.text}`, st.values);
-    let header = false;
-    for (;;) {
-      const r = await client.query({ text: `FETCH ${batch} FROM beacon_export`, rowMode: 'array' });
-      if (!header) {
-        yield `${r.fields.map((f) => csvField(f.name)).join(',')}\r\n`;
-        header = true;
-      }
-      if (r.rows.length === 0) break;
-      let out = '';
-      for (const row of r.rows as unknown[][]) out += `${row.map(csvField).join(',')}\r\n`;
-      yield out;
-    }
-    await client.query('COMMIT');
-    open = false;
-  } finally {
-    if (open) await client.query('ROLLBACK').catch(() => undefined);
-    client.release();
-  }
+export interface CsvChunkOptions {
+  batch?: number;
+  /**
+   * idle_in_transaction_session_timeout of the export's transaction, in ms: PostgreSQL ends the
+   * session itself if the API stops fetching (a stalled client the API failed to cut, a stuck process).
+   */
+  idleInTransactionMs?: number;
 }
 
 /**
- * One CSV field (RFC 4180). Text starting with = + - @ or a tab gets a leading apostrophe, so a
- * spreadsheet opening the file does not run a visitor-supplied formula (CSV injection).
+ * Yields CSV text chunks: the header line, then one chunk per fetched batch. Stopping early (return()
+ * of the generator) rolls back and gives the connection back; a connection that failed is discarded.
  */
-export function csvField(v: unknown): string {
-  if (v === null || v === undefined) return '';
-  let s: string;
-  if (v instanceof Date) s = v.toISOString();
-  else if (typeof v === 'object') s = JSON.stringify(v);
-  else if (typeof v === 'string') s = /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
-  else s = String(v);
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+export async function* csvChunks(
+  pool: Pool,
+  st: { text: string; values: unknown[] },
+  opts: CsvChunkOptions = {},
+): AsyncGenerator<string> {
+  const batch = opts.batch ?? EXPORT_BATCH;
+  const client: PoolClient = await pool.connect();
+  let open = false;
+  let broken: Error | undefined;
+  try {
+    await client.query('BEGIN READ ONLY');
+    open = true;
+    if (opts.idleInTransactionMs)
+      await client.query(`SELECT set_config('idle_in_transaction_session_timeout', $1, true)`, [
+        String(opts.idleInTransactionMs),
+      ]);
+    await client.query(`DECLARE beacon_export NO SCROLL CURSOR FOR ${st.text}`, st.values);
+    let csv: ReturnType<typeof csvFormatter> | undefined;
+    for (;;) {
+      const r = await client.query({ text: `FETCH ${batch} FROM beacon_export`, rowMode: 'array' });
+      if (!csv) {
+        csv = csvFormatter(r.fields);
+        yield csv.header();
+      }
+      if (r.rows.length === 0) break;
+      yield csv.rows(r.rows as unknown[][]);
+    }
+    await client.query('COMMIT');
+    open = false;
+  } catch (err) {
+    broken = err as Error;
+    throw err;
+  } finally {
+    // A connection that failed, or whose session PostgreSQL ended (the idle timeout), is not reused.
+    let discard = broken !== undefined && !isQueryError(broken);
+    if (open) await client.query('ROLLBACK').catch(() => (discard = true));
+    client.release(discard || undefined);
+  }
+}
+
+/** An error PostgreSQL answered for a statement (the session is still fine after ROLLBACK). */
+function isQueryError(err: Error): boolean {
+  const code = (err as { code?: unknown }).code;
+  return (
+    typeof code === 'string' &&
+    /^[0-9A-Z]{5}$/.test(code) &&
+    !code.startsWith('08') && // connection exception
+    !code.startsWith('57P') && // operator intervention (shutdown, terminated)
+    code !== '25P03' // idle_in_transaction_session_timeout
+  );
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { cursorParam, limitParam } from '../http/validate.js';
+import { EVENT_COLUMN_NAMES, type EventColumnName } from '@beacon/schema';
+import { cursorParam, limitParam, qList } from '../http/validate.js';
 import { filterShape } from './filters.js';
 import { rangeShape } from './range.js';
 import { BREAKDOWN_SORTS, DIMENSION_NAMES } from './dimensions.js';
@@ -53,7 +54,19 @@ export const companyQuery = z
 export const realtimeQuery = z.object({ ...filterShape }).strict();
 export const sessionEventsQuery = z.object({ limit }).strict();
 export const exportQuery = z
-  .object({ ...rangeShape, ...filterShape, sort: z.enum(BREAKDOWN_SORTS).default('visitors'), order })
+  .object({
+    ...rangeShape,
+    ...filterShape,
+    sort: z.enum(BREAKDOWN_SORTS).default('visitors'),
+    order,
+    /** Events export only: which events columns, in this order (default: every one the role may export). */
+    columns: qList(z.enum(EVENT_COLUMN_NAMES as [EventColumnName, ...EventColumnName[]]), 200)
+      .pipe(z.array(z.string()).min(1, 'name at least one column'))
+      .optional()
+      .describe(
+        'Events export only: comma-separated events columns in the order wanted. Default: every column the role may export (personal columns such as ip_address, user_agent and the hashes need the admin role).',
+      ),
+  })
   .strict();
 
 export const dimensionParam = z.enum(DIMENSION_NAMES);

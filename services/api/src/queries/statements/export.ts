@@ -1,12 +1,12 @@
-import { EVENT_COLUMN_NAMES } from '@beacon/schema';
+import type { EventColumnName } from '@beacon/schema';
 import { inRange, type Scope } from '../scope.js';
 
 /**
- * Raw events of the range for CSV export, every events column (names from packages/schema), oldest
- * first. In: scope. Out: EVENT_COLUMNS.
+ * Raw events of the range for CSV export, the given events columns (names from packages/schema, checked
+ * by the caller against EVENT_COLUMN_NAMES), oldest first. In: scope. Out: those columns in that order.
  */
-export const exportEvents = (s: Scope) => `
-SELECT ${EVENT_COLUMN_NAMES.map((c) => `e."${c}"`).join(', ')}
+export const exportEvents = (s: Scope, columns: readonly EventColumnName[]) => `
+SELECT ${columns.map((c) => `e."${c}"`).join(', ')}
 FROM events e
 WHERE ${inRange(s)}
 ORDER BY e.server_timestamp, e.id`;

@@ -1,0 +1,63 @@
+import type { Job, Queue } from 'bullmq';
+import { deadLetterSql, type Pool } from '@beacon/db';
+import { failedJobReason } from '@beacon/queue';
+import { eventsJobId, stableUuid, type DeadHit } from './enrich.js';
+import { upsertDeadEvents } from './sql/dead-events.js';
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Stores hits in dead_events (stage 'enricher'), one row per hit id (the last one of an id wins). */
+export async function writeDead(pool: Pool, dead: readonly DeadHit[]): Promise<void> {
+  const byId = new Map(dead.map((d) => [d.id, d]));
+  const list = [...byId.values()];
+  if (list.length === 0) return;
+  await pool.query(upsertDeadEvents, [
+    list.map((d) => d.id),
+    list.map((d) => d.siteId),
+    list.map((d) => JSON.stringify(d.payload)),
+    list.map((d) => d.error.slice(0, 10_000)),
+  ]);
+}
+
+/**
+ * Every hit of a raw job payload as a dead hit with `error`, in the shape enrichment gives a poison
+ * hit ({request without hits, hit}); a payload that is not a raw job becomes one dead letter of the
+ * whole job (id derived from the job id).
+ */
+export function deadHitsOfJob(payload: unknown, jobId: string, error: string): DeadHit[] {
+  const requests = (payload as { requests?: unknown })?.requests;
+  if (!Array.isArray(requests))
+    return [{ id: stableUuid(`job/${jobId}`), siteId: null, payload: { job: payload ?? null }, error }];
+  const out: DeadHit[] = [];
+  requests.forEach((rawRequest: unknown, ri) => {
+    const { hits, ...request } = (rawRequest ?? {}) as Record<string, unknown>;
+    const siteId = typeof request.site_id === 'string' ? request.site_id.slice(0, 50) : null;
+    const list = Array.isArray(hits) && hits.length ? (hits as unknown[]) : [null];
+    list.forEach((hit, hi) => {
+      const id = (hit as { id?: unknown } | null)?.id;
+      out.push({
+        id: typeof id === 'string' && UUID_RE.test(id) ? id : stableUuid(`${jobId}/${ri}/${hi}`),
+        siteId,
+        payload: { request, hit },
+        error,
+      });
+    });
+  });
+  return out;
+}
+
+/**
+ * The dead letters of a raw job that failed for good (FailedJobSweeper's `record`). Hits already on
+ * their way are left out: when the job's events job still exists the writer has them (and dead-letters
+ * them itself should that job fail for good); hits whose row is in `events` were stored.
+ */
+export async function recordFailedRawJob(pool: Pool, eventsQueue: Queue, job: Job): Promise<number> {
+  const jobId = String(job.id);
+  if (await eventsQueue.getJob(eventsJobId(jobId))) return 0;
+  const dead = deadHitsOfJob(job.data, jobId, failedJobReason(job));
+  const { rows } = await pool.query<{ id: string }>(deadLetterSql.storedEventIds, [dead.map((d) => d.id)]);
+  const stored = new Set(rows.map((r) => r.id));
+  const left = dead.filter((d) => !stored.has(d.id));
+  await writeDead(pool, left);
+  return left.length;
+}

@@ -1,0 +1,101 @@
+import { Worker, type Queue } from 'bullmq';
+import { createRedis } from '@beacon/queue';
+import { createTestDatabase, uniquePrefix, REDIS_URL, type TestDatabase } from '@beacon/testkit';
+import { startWriter, type WriterHandle } from '../src/index.js';
+import { eventsQueue, job, makeRow, seedSites, waitFor, writerConfig } from './helpers.js';
+
+// Every events job that fails for good lands in dead_events with its reason (real Redis, real
+// PostgreSQL). The failures are made by BullMQ itself: a holder that died more often than
+// maxStalledCount allows, and a job that is not an events job.
+let db: TestDatabase;
+let queue: Queue;
+let prefix: string;
+let writer: WriterHandle | undefined;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  await seedSites(db.pool, ['site_a']);
+  prefix = uniquePrefix('writer-dead');
+  queue = eventsQueue(prefix);
+});
+
+afterAll(async () => {
+  await writer?.close();
+  await queue?.obliterate({ force: true }).catch(() => undefined);
+  await queue?.close();
+  await db?.drop();
+});
+
+const deadOf = async (ids: string[]) =>
+  (
+    await db.pool.query<{ id: string; stage: string; error: string; site_id: string; payload: unknown }>(
+      `SELECT id, stage, error, site_id, payload FROM dead_events WHERE id = ANY($1::uuid[]) ORDER BY id`,
+      [ids],
+    )
+  ).rows;
+
+test('a job whose holders kept dying fails for good and its rows (those not stored) land in dead_events', async () => {
+  const stored = makeRow({ session_id: 'dead-1' });
+  const lost = [makeRow({ session_id: 'dead-2' }), makeRow({ session_id: 'dead-3' })];
+  // One row made it to PostgreSQL before the holder died (committed, job never completed).
+  await db.pool.query(
+    `INSERT INTO events (id, site_id, event_name, server_timestamp) VALUES ($1, 'site_a', 'page_view', $2)`,
+    [stored.id, stored.server_timestamp],
+  );
+  const added = await queue.add('events', job([stored, ...lost]));
+  // A holder takes the job and dies (its lock is never renewed) ...
+  const connection = createRedis(REDIS_URL, 'worker');
+  const holder = new Worker('events', null, { connection, prefix, lockDuration: 300, autorun: false });
+  expect((await holder.getNextJob('dying-holder'))?.id).toBe(added.id);
+  // ... and a stalled check that allows no stall marks it failed, as BullMQ does past maxStalledCount
+  // (the next worker to take it fails it).
+  const checker = new Worker('events', null, {
+    connection,
+    prefix,
+    maxStalledCount: 0,
+    stalledInterval: 200,
+    autorun: false,
+  });
+  await checker.startStalledCheckTimer();
+  await waitFor('the job marked to fail', async () => (await queue.getJob(added.id!))?.deferredFailure);
+  await checker.close();
+  await holder.close(true);
+  connection.disconnect();
+  expect((await queue.getJob(added.id!))!.deferredFailure).toMatch(/stalled more than allowable limit/);
+
+  writer = await startWriter(writerConfig(db.url, prefix), { metricsPort: null });
+  const rows = await waitFor('the dead letters', async () => {
+    const r = await deadOf([stored, ...lost].map((x) => x.id as string));
+    return r.length === 2 ? r : undefined;
+  });
+  expect(rows.map((r) => r.id).sort()).toEqual(lost.map((x) => x.id).sort());
+  for (const r of rows) {
+    expect(r.stage).toBe('writer');
+    expect(r.site_id).toBe('site_a');
+    expect(r.error).toMatch(
+      new RegExp(`job ${added.id} of events failed for good.*stalled more than allowable limit`),
+    );
+    expect(r.payload).toMatchObject({ session_id: expect.stringMatching(/^dead-[23]$/) });
+  }
+  // Out of Redis: nothing left in `failed` to be forgotten.
+  await waitFor('the failed job removed', async () => (await queue.getJob(added.id!)) === undefined);
+  expect(await queue.getJobCounts('failed')).toEqual({ failed: 0 });
+  const text = await writer.registry.getSingleMetricAsString('beacon_failed_jobs_dead_lettered_total');
+  expect(text).toMatch(/beacon_failed_jobs_dead_lettered_total\{queue="events"[^}]*\} 1/);
+});
+
+test('a job that is not an events job is failed at once and kept whole in dead_events', async () => {
+  const bad = await queue.add('e', { type: 'events', v: 2, columns: ['id', 'site_id'], rows: [['x']] });
+  const row = await waitFor('the bad job in dead_events', async () => {
+    const r = await db.pool.query<{
+      stage: string;
+      error: string;
+      payload: { job: unknown; job_id: string };
+    }>(`SELECT stage, error, payload FROM dead_events WHERE payload->>'job_id' = $1`, [bad.id]);
+    return r.rows[0];
+  });
+  expect(row.stage).toBe('writer');
+  expect(row.error).toMatch(/row 0 has 1 values for 2 columns/);
+  expect(row.payload.job).toEqual({ type: 'events', v: 2, columns: ['id', 'site_id'], rows: [['x']] });
+  await waitFor('the failed job removed', async () => (await queue.getJob(bad.id!)) === undefined);
+});
