@@ -28,6 +28,7 @@ const ROUTES = [
   ['/v1/sites/{siteId}/stats/timeseries', `/stats/timeseries?${R}&interval=day`],
   ['/v1/sites/{siteId}/stats/breakdown/{dimension}', `/stats/breakdown/pages?${R}`],
   ['/v1/sites/{siteId}/stats/realtime', `/stats/realtime`],
+  ['/v1/sites/{siteId}/stats/goals', `/stats/goals?${R}`],
   ['/v1/sites/{siteId}/sessions', `/sessions?${R}`],
   ['/v1/sites/{siteId}/sessions/{sessionId}', `/sessions/S1`],
   ['/v1/sites/{siteId}/companies', `/companies?${R}`],

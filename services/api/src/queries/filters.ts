@@ -43,11 +43,22 @@ const filterValue = z
     description: `A value, or several (repeat the parameter) matched with OR; "(none)" matches empty`,
   });
 
+const goalFilter = z
+  .union([z.uuid(), z.array(z.uuid()).min(1).max(5)])
+  .transform((v) => (Array.isArray(v) ? v : [v]))
+  .meta({
+    id: 'GoalFilter',
+    description: 'Only visitors who converted on this goal in the range (repeat: on every one of them)',
+  });
+
 /** zod shape of the filter query parameters (merged into each route's query schema). */
-export const filterShape = Object.fromEntries(FILTER_KEYS.map((k) => [k, filterValue.optional()])) as Record<
-  FilterKey,
-  z.ZodOptional<typeof filterValue>
->;
+export const filterShape = {
+  ...(Object.fromEntries(FILTER_KEYS.map((k) => [k, filterValue.optional()])) as Record<
+    FilterKey,
+    z.ZodOptional<typeof filterValue>
+  >),
+  goal: goalFilter.optional(),
+};
 
 export type Filters = Partial<Record<FilterKey, string[]>>;
 

@@ -208,7 +208,11 @@ export function registerStatsRoutes(t: RouteTable, d: ApiDeps): void {
       },
     },
     async ({ site, params, query, res }) => {
-      const st = q.exportStatement(site, params.what as q.DimensionName | 'events', query);
+      const st = q.exportStatement(
+        site,
+        params.what as q.DimensionName | 'events',
+        await q.resolveSaved(d.pool, site, query),
+      );
       const chunks = q.csvChunks(d.pool, st);
       // The first chunk (the header) comes after DECLARE: a bad range or timezone is still a JSON 4xx.
       let first: IteratorResult<string>;
