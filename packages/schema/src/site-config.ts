@@ -22,6 +22,12 @@ export const siteConfigSchema = z
     require_consent: z.boolean().catch(false).default(false),
     /** IANA timezone in which the site's days are counted by the dashboards. */
     timezone: z.string().min(1).max(64).catch('UTC').default('UTC'),
+    /** ISO 4217 code of the site's revenue; purchases in other currencies are reported apart. */
+    currency: z
+      .string()
+      .regex(/^[A-Z]{3}$/)
+      .catch('USD')
+      .default('USD'),
   })
   .passthrough();
 

@@ -43,6 +43,7 @@ describe('sites', () => {
       respect_dnt: true,
       require_consent: false,
       timezone: 'Europe/Paris',
+      currency: 'USD',
     });
     const byScript = await call(t.url, 'GET', `/v1/sites/${c.body.script_id}`, { token: user });
     expect(byScript.body.id).toBe(c.body.id);

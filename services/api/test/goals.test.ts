@@ -37,7 +37,12 @@ const GOALS: Record<string, RefGoal & { name: string }> = {
   thanks: { name: 'Thanks', kind: 'page', page_pattern: '/thanks', value: { mode: 'fixed', amount: 12.5 } },
   signup: { name: 'Signup', kind: 'event', event_name: 'signup' },
   pro: { name: 'Pro signup', kind: 'event', event_name: 'signup', property: { key: 'plan', value: 'pro' } },
-  signupValue: { name: 'Signup value', kind: 'event', event_name: 'signup', value: { mode: 'event', key: 'value' } },
+  signupValue: {
+    name: 'Signup value',
+    kind: 'event',
+    event_name: 'signup',
+    value: { mode: 'event', key: 'value' },
+  },
   purchase: { name: 'Purchase', kind: 'purchase', value: { mode: 'event', key: 'value' } },
   contact: { name: 'Contact form', kind: 'form_submit', property: { key: 'form_id', value: 'contact' } },
   forms: { name: 'Any form', kind: 'form_submit', value: { mode: 'fixed', amount: 3 } },
@@ -225,7 +230,12 @@ describe('breakdowns with conversion_goal: converters and conversion rate per ro
     const ref = refConversionBreakdown(evs, g.ref, column);
     const allConv = refConversionBreakdown(inDays(events, range.from, range.to), g.ref, 'site_id');
     expect(r.raw.items.length).toBe(ref.size);
-    for (const row of r.raw.items as { value: string | null; visitors: number; converters: number; conversion_rate: number | null }[]) {
+    for (const row of r.raw.items as {
+      value: string | null;
+      visitors: number;
+      converters: number;
+      conversion_rate: number | null;
+    }[]) {
       const want = ref.get(row.value)!;
       expect({ value: row.value, visitors: row.visitors, converters: row.converters }).toEqual({
         value: row.value,
@@ -247,8 +257,16 @@ describe('routes', () => {
     expect((await call(t.url, 'POST', `${base()}/goals`, { token: tokens.viewer, body })).status).toBe(403);
     const created = await call(t.url, 'POST', `${base()}/goals`, { token: tokens.admin, body });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ name: 'Pricing', kind: 'page', page_pattern: '/pricing', value: null });
-    const dup = await call(t.url, 'POST', `${base()}/goals`, { token: tokens.user, body: { ...body, name: 'pricing' } });
+    expect(created.body).toMatchObject({
+      name: 'Pricing',
+      kind: 'page',
+      page_pattern: '/pricing',
+      value: null,
+    });
+    const dup = await call(t.url, 'POST', `${base()}/goals`, {
+      token: tokens.user,
+      body: { ...body, name: 'pricing' },
+    });
     expect(dup.status).toBe(409);
     for (const bad of [
       { name: 'x', kind: 'page' },
@@ -269,25 +287,36 @@ describe('routes', () => {
     expect(read.status).toBe(200);
     const list = await call(t.url, 'GET', `${base()}/goals`, { token: tokens.viewer });
     expect(list.body.items.map((g: { name: string }) => g.name)).toContain('Pricing');
-    expect((await call(t.url, 'PUT', `${base()}/goals/${id}`, { token: tokens.viewer, body })).status).toBe(403);
+    expect((await call(t.url, 'PUT', `${base()}/goals/${id}`, { token: tokens.viewer, body })).status).toBe(
+      403,
+    );
     const upd = await call(t.url, 'PUT', `${base()}/goals/${id}`, {
       token: tokens.user,
       body: { name: 'Pricing+', kind: 'event', event_name: 'signup', value: { mode: 'fixed', amount: 2 } },
     });
     expect(upd.status).toBe(200);
-    expect(upd.body).toMatchObject({ kind: 'event', event_name: 'signup', page_pattern: null, value: { mode: 'fixed', amount: 2 } });
+    expect(upd.body).toMatchObject({
+      kind: 'event',
+      event_name: 'signup',
+      page_pattern: null,
+      value: { mode: 'fixed', amount: 2 },
+    });
     // Agency B cannot see or change A's goal, even naming it on its own site.
     const own = `/v1/sites/${f.siteB.id}/goals/${id}`;
     expect((await call(t.url, 'GET', own, { token: tokens.adminB })).status).toBe(404);
     expect((await call(t.url, 'DELETE', own, { token: tokens.adminB })).status).toBe(404);
     expect((await call(t.url, 'GET', `${base()}/goals/${id}`, { token: tokens.adminB })).status).toBe(404);
     // A goal of another site is not a filter here either.
-    const other = await call(t.url, 'GET', `/v1/sites/${f.siteB.id}/stats/overview?goal=${id}`, { token: tokens.adminB });
+    const other = await call(t.url, 'GET', `/v1/sites/${f.siteB.id}/stats/overview?goal=${id}`, {
+      token: tokens.adminB,
+    });
     expect([other.status, other.body.error]).toEqual([400, 'invalid_query']);
     expect((await call(t.url, 'DELETE', `${base()}/goals/${id}`, { token: tokens.viewer })).status).toBe(403);
     expect((await call(t.url, 'DELETE', `${base()}/goals/${id}`, { token: tokens.user })).status).toBe(204);
     expect((await call(t.url, 'GET', `${base()}/goals/${id}`, { token: tokens.admin })).status).toBe(404);
-    expect((await call(t.url, 'GET', `${base()}/goals/not-a-uuid`, { token: tokens.admin })).status).toBe(400);
+    expect((await call(t.url, 'GET', `${base()}/goals/not-a-uuid`, { token: tokens.admin })).status).toBe(
+      400,
+    );
   });
 
   test('stats/goals over HTTP, goal filters on the stats routes and the CSV export', async () => {
@@ -329,7 +358,9 @@ describe('routes', () => {
       { token: tokens.viewer },
     );
     expect([unknown.status, unknown.body.error]).toEqual([400, 'invalid_query']);
-    const badGoal = await call(t.url, 'GET', `${base()}/stats/overview?${range}&goal=nope`, { token: tokens.viewer });
+    const badGoal = await call(t.url, 'GET', `${base()}/stats/overview?${range}&goal=nope`, {
+      token: tokens.viewer,
+    });
     expect(badGoal.status).toBe(400);
   });
 });

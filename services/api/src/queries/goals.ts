@@ -68,7 +68,8 @@ export function goalOnRollups(g: GoalDef): boolean {
 
 /** Condition on an events alias: the event is a conversion of `g`. */
 export function goalEventSql(p: Params, g: GoalDef, alias: string): string {
-  if (g.kind === 'page') return `(${alias}.event_name = 'page_view' AND ${alias}.page_path ~ ${p.add(g.page_regex)})`;
+  if (g.kind === 'page')
+    return `(${alias}.event_name = 'page_view' AND ${alias}.page_path ~ ${p.add(g.page_regex)})`;
   const parts = [`${alias}.event_name = ${p.add(g.event_name)}`];
   if (g.property_key !== null)
     parts.push(`${alias}.properties ->> ${p.add(g.property_key)}::text = ${p.add(g.property_value)}::text`);

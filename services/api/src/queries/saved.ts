@@ -18,7 +18,11 @@ interface Db {
 }
 
 /** The goals of ids `ids` on the site; an id that is not one of its goals is a 400. */
-export async function goalsOfSite(pool: Db, siteScriptId: string, ids: readonly string[]): Promise<GoalDef[]> {
+export async function goalsOfSite(
+  pool: Db,
+  siteScriptId: string,
+  ids: readonly string[],
+): Promise<GoalDef[]> {
   if (ids.length === 0) return [];
   const { rows } = await pool.query(goalSql.goalsByIds, [siteScriptId, [...new Set(ids)]]);
   const byId = new Map((rows as GoalDef[]).map((g) => [g.id, g]));

@@ -123,7 +123,7 @@ export function buildNowScope(
   const p = new Params();
   const site = p.add(siteScriptId);
   const window = `now() - interval '30 minutes'`;
-  const bounds = { site, lo: () => window, hi: 'now() + interval \'1 day\'', prevLo: () => window };
+  const bounds = { site, lo: () => window, hi: "now() + interval '1 day'", prevLo: () => window };
   const parts = [filterSql(p, filters), ...goals.map((g) => goalFilterSql(p, g, 'e', bounds, false, false))];
   return { p, site, filters: parts.join('\n  AND ') };
 }

@@ -238,9 +238,19 @@ export async function overview(deps: StatsDeps, site: StatsSite, q: StatsQuery) 
   const filters = pickFilters(q);
   const goals = goalsOf(q);
   const source = await chooseSource(deps, site.scriptId, range, filters, { withPrevious: true, goals });
-  const s = buildScope(site.scriptId, range, filters, { goals, rollup: source === 'rollup', withPrevious: true });
+  const s = buildScope(site.scriptId, range, filters, {
+    goals,
+    rollup: source === 'rollup',
+    withPrevious: true,
+  });
   const text = source === 'rollup' ? rollupReadSql.overview(s) : overviewSql(s);
-  const rows = await runStatement<PeriodTotals & { period: string }>(deps, 'overview', text, s.p.values, source);
+  const rows = await runStatement<PeriodTotals & { period: string }>(
+    deps,
+    'overview',
+    text,
+    s.p.values,
+    source,
+  );
   const pick = (period: string): PeriodTotals => {
     const { period: _p, ...rest } = rows.find((r) => r.period === period)!;
     return rest;

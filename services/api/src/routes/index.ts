@@ -4,6 +4,7 @@ import { registerAgencyRoutes } from './agency.js';
 import { registerAuthRoutes } from './auth.js';
 import { registerGoalRoutes } from './goals.js';
 import { registerOpsRoutes } from './ops.js';
+import { registerRevenueRoutes } from './revenue.js';
 import { registerSiteRoutes } from './sites.js';
 import { registerStatsRoutes } from './stats.js';
 import { registerUserRoutes } from './users.js';
@@ -17,4 +18,5 @@ export function registerRoutes(t: RouteTable, d: ApiDeps, document: () => Record
   registerSiteRoutes(t, d);
   registerStatsRoutes(t, d);
   registerGoalRoutes(t, d);
+  registerRevenueRoutes(t, d);
 }

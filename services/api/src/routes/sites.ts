@@ -53,6 +53,10 @@ export const siteConfigInput = z
     respect_dnt: z.boolean(),
     require_consent: z.boolean(),
     timezone: z.string().min(1).max(64).refine(isTimezone, 'an IANA timezone such as Europe/Paris'),
+    currency: z
+      .string()
+      .regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as EUR')
+      .describe('revenue currency; purchases in others are reported apart'),
   })
   .partial()
   .strict()
@@ -67,6 +71,7 @@ const siteConfigOut = z
     respect_dnt: z.boolean(),
     require_consent: z.boolean(),
     timezone: z.string(),
+    currency: z.string(),
   })
   .meta({ id: 'SiteConfig' });
 
@@ -133,6 +138,7 @@ function toSite(r: SiteRow): z.infer<typeof siteSchema> {
       respect_dnt: c.respect_dnt,
       require_consent: c.require_consent,
       timezone: c.timezone,
+      currency: c.currency,
     },
     created_at: iso(r.created_at)!,
     updated_at: iso(r.updated_at)!,
