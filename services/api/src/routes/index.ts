@@ -5,6 +5,7 @@ import { registerAuthRoutes } from './auth.js';
 import { registerGoalRoutes } from './goals.js';
 import { registerOpsRoutes } from './ops.js';
 import { registerRevenueRoutes } from './revenue.js';
+import { registerSegmentRoutes } from './segments.js';
 import { registerSiteRoutes } from './sites.js';
 import { registerStatsRoutes } from './stats.js';
 import { registerUserRoutes } from './users.js';
@@ -19,4 +20,5 @@ export function registerRoutes(t: RouteTable, d: ApiDeps, document: () => Record
   registerStatsRoutes(t, d);
   registerGoalRoutes(t, d);
   registerRevenueRoutes(t, d);
+  registerSegmentRoutes(t, d);
 }
