@@ -2,6 +2,7 @@ import type { ApiDeps } from '../deps.js';
 import type { RouteTable } from '../openapi/route-table.js';
 import { registerAgencyRoutes } from './agency.js';
 import { registerAuthRoutes } from './auth.js';
+import { registerFunnelRoutes } from './funnels.js';
 import { registerGoalRoutes } from './goals.js';
 import { registerOpsRoutes } from './ops.js';
 import { registerRevenueRoutes } from './revenue.js';
@@ -21,4 +22,5 @@ export function registerRoutes(t: RouteTable, d: ApiDeps, document: () => Record
   registerGoalRoutes(t, d);
   registerRevenueRoutes(t, d);
   registerSegmentRoutes(t, d);
+  registerFunnelRoutes(t, d);
 }
