@@ -31,6 +31,7 @@ const ROUTES = [
   ['/v1/sites/{siteId}/stats/goals', `/stats/goals?${R}`],
   ['/v1/sites/{siteId}/stats/revenue', `/stats/revenue?${R}`],
   ['/v1/sites/{siteId}/stats/revenue/{dimension}', `/stats/revenue/channels?${R}`],
+  ['/v1/sites/{siteId}/stats/web-vitals', `/stats/web-vitals?${R}&by=page`],
   ['/v1/sites/{siteId}/sessions', `/sessions?${R}`],
   ['/v1/sites/{siteId}/sessions/{sessionId}', `/sessions/S1`],
   ['/v1/sites/{siteId}/companies', `/companies?${R}`],

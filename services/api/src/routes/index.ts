@@ -10,6 +10,7 @@ import { registerSegmentRoutes } from './segments.js';
 import { registerSiteRoutes } from './sites.js';
 import { registerStatsRoutes } from './stats.js';
 import { registerUserRoutes } from './users.js';
+import { registerVitalsRoutes } from './vitals.js';
 
 /** Every route module of the API, in document order. A new module adds one line here. */
 export function registerRoutes(t: RouteTable, d: ApiDeps, document: () => Record<string, unknown>): void {
@@ -21,6 +22,7 @@ export function registerRoutes(t: RouteTable, d: ApiDeps, document: () => Record
   registerStatsRoutes(t, d);
   registerGoalRoutes(t, d);
   registerRevenueRoutes(t, d);
+  registerVitalsRoutes(t, d);
   registerSegmentRoutes(t, d);
   registerFunnelRoutes(t, d);
 }
