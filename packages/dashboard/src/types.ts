@@ -37,6 +37,7 @@ export interface SiteConfig {
   respect_dnt: boolean;
   require_consent: boolean;
   timezone: string;
+  currency?: string;
 }
 export interface Site {
   id: string;
