@@ -53,7 +53,7 @@ export const funnel = (
   const dim = breakdown ? `, e.${FUNNEL_BREAKDOWNS[breakdown]} AS dim` : '';
   const only = (col: string) => (breakdown ? `${col} FILTER (WHERE mask <> 0)` : col);
   return `
-WITH ev AS MATERIALIZED (
+WITH ev AS (
   SELECT ${unit} AS unit, e.client_id, e.server_timestamp AS ts, e.id, (${mask}) AS mask${dim}
   FROM events e
   WHERE ${inRange(s)} AND ${unit} IS NOT NULL
