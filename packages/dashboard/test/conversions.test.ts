@@ -174,6 +174,17 @@ test('define a goal, see it convert, filter by it, build a funnel, read revenue 
   await shows(page.locator('[data-metric="visitors"] .value'), String(converters.size));
   await page.screenshot({ path: `${SHOTS}overview-goal-filter.png` });
 
+  // Save the current filters (country DE) as a segment, then apply it from the list: the overview
+  // counts the German visitors of the range (plain-JS count).
+  await page.goto(`${url}/sites/${seed.shop}/goals?range=30d&country=DE`);
+  await page.getByLabel('Save the current filters as').fill('Germans');
+  await page.getByRole('button', { name: 'Save segment' }).click();
+  await page.goto(`${url}/sites/${seed.shop}/goals?range=30d`);
+  await page.getByRole('button', { name: 'Germans' }).click();
+  await page.waitForURL(/\/overview\?.*segment=/);
+  const germans = new Set(events.filter((e) => inRange(e) && e.country === 'DE').map((e) => e.client_id));
+  await shows(page.locator('[data-metric="visitors"] .value'), String(germans.size));
+
   // Build a session funnel: page /pricing, then the goal "Signed up".
   await page.goto(`${url}/sites/${seed.shop}/funnels?range=30d`);
   await page.getByText('No funnel yet').waitFor();

@@ -191,6 +191,7 @@ export function GoalsPage({ site }: { site: Site }) {
         {remove.error && <ErrorBox error={remove.error} />}
       </Panel>
       {canWrite && <GoalForm site={site} />}
+      <SegmentsPanel site={site} />
       <Panel title="Revenue">
         <Async q={revenue} label="Adding up orders…">
           {(r) => (
@@ -235,6 +236,75 @@ const refreshGoals = (qc: ReturnType<typeof useQueryClient>) =>
     qc.invalidateQueries({ queryKey: ['goals'] }),
     qc.invalidateQueries({ queryKey: ['goal-figures'] }),
   ]);
+
+interface Segment {
+  id: string;
+  name: string;
+  filters: Record<string, string[]>;
+}
+
+/** Saved segments of the site (shared by the agency's users): apply one, or save the current filters. */
+function SegmentsPanel({ site }: { site: Site }) {
+  const { view, keep } = useView(site);
+  const { canWrite } = useSession();
+  const qc = useQueryClient();
+  const base = `/v1/sites/${site.id}/segments`;
+  const list = useQuery({ queryKey: ['segments', site.id], queryFn: () => get<{ items: Segment[] }>(base) });
+  const filters: Record<string, string[]> = {};
+  for (const [k, v] of view.filters) if (k !== 'segment') (filters[k] ??= []).push(v);
+  const save = useMutation({
+    mutationFn: (name: string) => api('POST', base, { name, filters }),
+    onSuccess: () => qc.invalidateQueries({ queryKey: ['segments', site.id] }),
+  });
+  return (
+    <Panel title="Segments">
+      <Async q={list} label="Loading segments…">
+        {(l) =>
+          l.items.length === 0 ? (
+            <p className="muted">No saved segment yet.</p>
+          ) : (
+            <ul className="segments">
+              {l.items.map((sg) => (
+                <li key={sg.id}>
+                  <button
+                    type="button"
+                    className="link"
+                    onClick={() => navigate(`/sites/${site.id}/overview${withParam(keep, 'segment', sg.id)}`)}
+                  >
+                    {sg.name}
+                  </button>{' '}
+                  <span className="muted small">
+                    {Object.entries(sg.filters)
+                      .map(([k, v]) => `${k} = ${v.join(' or ')}`)
+                      .join(' · ')}
+                  </span>
+                </li>
+              ))}
+            </ul>
+          )
+        }
+      </Async>
+      {canWrite && Object.keys(filters).length > 0 && (
+        <form
+          className="form row"
+          onSubmit={(e) => {
+            e.preventDefault();
+            save.mutate(String(new FormData(e.currentTarget).get('segment_name')).trim());
+          }}
+        >
+          <label>
+            <span>Save the current filters as</span>
+            <input name="segment_name" required maxLength={120} placeholder="German desktops" />
+          </label>
+          <button type="submit" disabled={save.isPending}>
+            Save segment
+          </button>
+        </form>
+      )}
+      {save.error && <ErrorBox error={save.error} />}
+    </Panel>
+  );
+}
 
 function describe(g: Goal | undefined): string {
   if (!g) return '';
