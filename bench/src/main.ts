@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { apiBench } from './benchmarks/api.js';
 import { collectorBench } from './benchmarks/collector.js';
+import { conversionsBench } from './benchmarks/conversions.js';
 import { copyBench } from './benchmarks/copy.js';
 import { dashboardBench } from './benchmarks/dashboard.js';
 import { dedupeBench } from './benchmarks/dedupe.js';
@@ -22,6 +23,7 @@ const benchmarks: Record<string, () => Promise<void>> = {
   writer: writerBench,
   dashboard: dashboardBench,
   rollups: rollupsBench,
+  conversions: conversionsBench,
   e2e: e2eBench,
 };
 

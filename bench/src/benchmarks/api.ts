@@ -56,7 +56,8 @@ function realistic(row: Row): Row {
 }
 
 /** Streams generated rows straight into `psql \copy ... FROM STDIN` (no temporary file); seconds. */
-export async function copyRows(url: string, count: number, siteIds: string[]): Promise<number> {
+/** COPYs `count` generated rows spread over the last `days` days (default 395: 13 months). */
+export async function copyRows(url: string, count: number, siteIds: string[], days = 395): Promise<number> {
   const started = performance.now();
   const cols = EVENT_COLUMN_NAMES.map((c) => `"${c}"`).join(',');
   const child = spawn(
@@ -73,7 +74,7 @@ export async function copyRows(url: string, count: number, siteIds: string[]): P
   let buf = '';
   for (const row of generateRows(count, {
     siteIds,
-    from: new Date(now - 395 * 86_400_000),
+    from: new Date(now - days * 86_400_000),
     to: new Date(now),
     pages: 20_000,
     seed: 7,

@@ -3,6 +3,7 @@ import { useEffect, useState } from 'react';
 import { fetchMe, get, logout, onSessionChange, refresh, signedIn } from './api';
 import { Layout } from './layout';
 import { CompaniesPage, CompanyPage } from './pages/companies';
+import { FunnelsPage, GoalsPage, VitalsPage } from './pages/conversions';
 import { LoginPage } from './pages/login';
 import { OverviewPage } from './pages/overview';
 import { RealtimePage } from './pages/realtime';
@@ -89,6 +90,12 @@ function Routes({ info }: { info: SessionInfo }) {
         <SessionPage site={site} sessionId={item} />
       ) : m.page === 'sessions' ? (
         <SessionsPage site={site} />
+      ) : m.page === 'goals' ? (
+        <GoalsPage site={site} />
+      ) : m.page === 'funnels' ? (
+        <FunnelsPage site={site} />
+      ) : m.page === 'vitals' ? (
+        <VitalsPage site={site} />
       ) : null;
     return <Layout site={site}>{page ?? <NotFound />}</Layout>;
   }

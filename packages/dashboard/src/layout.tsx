@@ -21,6 +21,9 @@ const PAGES = [
   ['companies', 'Companies'],
   ['realtime', 'Realtime'],
   ['sessions', 'Sessions'],
+  ['goals', 'Goals'],
+  ['funnels', 'Funnels'],
+  ['vitals', 'Web vitals'],
 ] as const;
 
 /** The site last looked at: the switcher and the site links keep it on the settings pages. */

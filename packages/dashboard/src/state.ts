@@ -32,6 +32,8 @@ export const FILTERS: Record<string, string> = {
   company_industry: 'Industry',
   visitor_type: 'Visitor type',
   event_name: 'Event',
+  goal: 'Converted on goal',
+  segment: 'Segment',
 };
 
 export interface View {

@@ -39,6 +39,7 @@ export interface SiteConfig {
   timezone: string;
   /** null: the agency's retention */
   retention_months: number | null;
+  currency?: string;
 }
 export interface Site {
   id: string;

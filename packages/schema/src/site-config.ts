@@ -34,6 +34,12 @@ export const siteConfigSchema = z
     retention_months: z.number().int().min(1).max(600).optional().catch(undefined),
     /** IANA timezone in which the site's days are counted by the dashboards. */
     timezone: z.string().min(1).max(64).catch('UTC').default('UTC'),
+    /** ISO 4217 code of the site's revenue; purchases in other currencies are reported apart. */
+    currency: z
+      .string()
+      .regex(/^[A-Z]{3}$/)
+      .catch('USD')
+      .default('USD'),
   })
   .passthrough();
 

@@ -20,7 +20,11 @@ execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', `${
 });
 
 const files = trackerFiles();
-const entries = { core: `${pkg}browser/core.ts`, extras: `${pkg}browser/extras.ts` };
+const entries = {
+  core: `${pkg}browser/core.ts`,
+  extras: `${pkg}browser/extras.ts`,
+  vitals: `${pkg}browser/vitals.ts`,
+};
 for (const [name, entry] of Object.entries(entries)) {
   await build({
     entryPoints: [entry],

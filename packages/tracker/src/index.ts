@@ -10,13 +10,19 @@ export interface TrackerFiles {
   core: string;
   /** Absolute path of the optional extras script (forms, media, ecommerce and lead helpers). */
   extras: string;
+  /** Absolute path of the optional web vitals script (LCP, INP, CLS, FCP, TTFB; its own <script> tag). */
+  vitals: string;
 }
 
 /** File names of the built scripts, also their default names next to each other under the collector's /v1/. */
-export const TRACKER_FILE_NAMES = { core: 'beacon.js', extras: 'beacon-extras.js' } as const;
+export const TRACKER_FILE_NAMES = {
+  core: 'beacon.js',
+  extras: 'beacon-extras.js',
+  vitals: 'beacon-vitals.js',
+} as const;
 
 /** Size budgets in gzipped bytes (zlib default level); a test fails when a built file passes its budget. */
-export const TRACKER_BUDGETS_GZIP = { core: 2048, extras: 1536 } as const;
+export const TRACKER_BUDGETS_GZIP = { core: 2048, extras: 1536, vitals: 4096 } as const;
 
 /** Absolute paths of the built files (from src/ under jest or dist/ at run time alike). */
 export function trackerFiles(): TrackerFiles {
@@ -24,5 +30,6 @@ export function trackerFiles(): TrackerFiles {
   return {
     core: fileURLToPath(new URL(TRACKER_FILE_NAMES.core, dist)),
     extras: fileURLToPath(new URL(TRACKER_FILE_NAMES.extras, dist)),
+    vitals: fileURLToPath(new URL(TRACKER_FILE_NAMES.vitals, dist)),
   };
 }

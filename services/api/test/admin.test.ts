@@ -44,6 +44,7 @@ describe('sites', () => {
       require_consent: false,
       timezone: 'Europe/Paris',
       retention_months: null,
+      currency: 'USD',
     });
     const byScript = await call(t.url, 'GET', `/v1/sites/${c.body.script_id}`, { token: user });
     expect(byScript.body.id).toBe(c.body.id);

@@ -146,7 +146,7 @@ export function createApp(deps: AppDeps): Express {
   });
 
   const scriptRoute = (which: TrackerFile) => async (req: Request, res: Response) => {
-    res.locals.route = which === 'core' ? 'script' : 'script_extras';
+    res.locals.route = which === 'core' ? 'script' : `script_${which}`;
     const asset = await assets.get(which).catch((err: Error) => {
       logger.error({ err: err.message }, 'reading the tracker build failed');
       return null;
@@ -185,8 +185,9 @@ export function createApp(deps: AppDeps): Express {
   };
   app.get(config.scriptPath, scriptRoute('core'));
   app.get(config.extrasScriptPath, scriptRoute('extras'));
+  app.get(config.vitalsScriptPath, scriptRoute('vitals'));
 
-  app.all([...hitPaths, config.scriptPath, config.extrasScriptPath], (req, res) => {
+  app.all([...hitPaths, config.scriptPath, config.extrasScriptPath, config.vitalsScriptPath], (req, res) => {
     res.locals.route = 'method_not_allowed';
     res.setHeader(
       'allow',

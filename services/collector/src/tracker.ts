@@ -3,7 +3,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
-export type TrackerFile = 'core' | 'extras';
+export type TrackerFile = 'core' | 'extras' | 'vitals';
 
 export interface TrackerAsset {
   body: Buffer;
@@ -11,7 +11,11 @@ export interface TrackerAsset {
   etag: string;
 }
 
-const FILE_NAMES: Record<TrackerFile, string> = { core: 'beacon.js', extras: 'beacon-extras.js' };
+const FILE_NAMES: Record<TrackerFile, string> = {
+  core: 'beacon.js',
+  extras: 'beacon-extras.js',
+  vitals: 'beacon-vitals.js',
+};
 /** How often a served file is checked for a newer build (a deploy replaces the files; no restart needed). */
 const RECHECK_MS = 2_000;
 

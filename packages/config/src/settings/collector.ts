@@ -42,6 +42,12 @@ export const collector = {
     '/v1/beacon-extras.js',
     'Path of the optional second tracker file (forms, video, ecommerce helpers).',
   ),
+  vitalsScriptPath: setting(
+    'COLLECTOR_VITALS_SCRIPT_PATH',
+    path(),
+    '/v1/beacon-vitals.js',
+    'Path of the optional web vitals tracker file (its own script tag after the snippet).',
+  ),
   trackPath: setting('COLLECTOR_TRACK_PATH', path(), '/v1/track', 'Path that takes one hit (POST).'),
   batchPath: setting(
     'COLLECTOR_BATCH_PATH',

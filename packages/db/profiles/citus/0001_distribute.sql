@@ -73,6 +73,10 @@ SELECT create_reference_table('companies');
 SELECT create_reference_table('agency_companies');
 SELECT create_reference_table('company_ip_ranges');
 SELECT create_reference_table('company_ip_range_versions');
+-- a site's saved definitions (small, read with every conversions question)
+SELECT create_reference_table('goals');
+SELECT create_reference_table('segments');
+SELECT create_reference_table('funnels');
 
 -- ---- distributed by site_id, co-located with events
 SELECT create_distributed_table('events', 'site_id');

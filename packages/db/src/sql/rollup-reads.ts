@@ -21,7 +21,15 @@ export interface RollupScope {
   readonly prevLo: string;
   /** Conditions on alias `e` (the API's filter fragment), to follow an AND. */
   filters: string;
+  /** Visitor-level conditions (goal filters) on a rollup_names alias; 'true' when none. */
+  namesFilters?: (alias: string) => string;
 }
+
+/** `AND <names filters>` for rollup_names alias `alias`, or nothing. */
+const namesFiltered = (s: RollupScope, alias: string) => {
+  const f = s.namesFilters?.(alias) ?? 'true';
+  return f === 'true' ? '' : ` AND ${f}`;
+};
 
 /**
  * The overview's metric definitions (docs/metrics.md, "Traffic metrics"), shared by the raw-event
@@ -181,7 +189,7 @@ SELECT r.name AS value,
        ${kind === 1 ? 'sum(r.count)::int' : '0'} AS page_views,
        sum(r.count)::int AS events
 FROM rollup_names r
-WHERE ${rangeOf(s, s.lo, 'r')} AND r.kind = ${kind}
+WHERE ${rangeOf(s, s.lo, 'r')} AND r.kind = ${kind}${namesFiltered(s, 'r')}
 GROUP BY r.name_key, r.name
 ORDER BY ${orderBy}
 LIMIT ${limit} OFFSET ${offset}`;

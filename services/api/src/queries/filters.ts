@@ -43,11 +43,26 @@ const filterValue = z
     description: `A value, or several (repeat the parameter) matched with OR; "(none)" matches empty`,
   });
 
+const goalFilter = z
+  .union([z.uuid(), z.array(z.uuid()).min(1).max(5)])
+  .transform((v) => (Array.isArray(v) ? v : [v]))
+  .meta({
+    id: 'GoalFilter',
+    description: 'Only visitors who converted on this goal in the range (repeat: on every one of them)',
+  });
+
 /** zod shape of the filter query parameters (merged into each route's query schema). */
-export const filterShape = Object.fromEntries(FILTER_KEYS.map((k) => [k, filterValue.optional()])) as Record<
-  FilterKey,
-  z.ZodOptional<typeof filterValue>
->;
+export const filterShape = {
+  segment: z
+    .uuid()
+    .optional()
+    .describe("A saved segment of the site: its filters are ANDed with the request's"),
+  ...(Object.fromEntries(FILTER_KEYS.map((k) => [k, filterValue.optional()])) as Record<
+    FilterKey,
+    z.ZodOptional<typeof filterValue>
+  >),
+  goal: goalFilter.optional(),
+};
 
 export type Filters = Partial<Record<FilterKey, string[]>>;
 
@@ -56,7 +71,8 @@ export function pickFilters(q: Record<string, unknown>): Filters {
   const out: Filters = {};
   for (const k of FILTER_KEYS) {
     const v = q[k];
-    if (Array.isArray(v) && v.length) out[k] = v.map(String);
+    // An empty list (a request and a segment with no value in common) matches nothing.
+    if (Array.isArray(v)) out[k] = v.map(String);
   }
   return out;
 }
@@ -69,7 +85,11 @@ export function filterSql(p: Params, filters: Filters, alias = 'e'): string {
   const parts: string[] = [];
   for (const key of FILTER_KEYS) {
     const values = filters[key];
-    if (!values || values.length === 0) continue;
+    if (!values) continue;
+    if (values.length === 0) {
+      parts.push('false');
+      continue;
+    }
     const col = `${alias}.${FILTER_COLUMNS[key]}`;
     const real = values.filter((v) => v !== NONE);
     const alts: string[] = [];

@@ -1,5 +1,6 @@
 import { rollupReadSql, rollupSql } from '@beacon/db';
 import type { Filters } from './filters.js';
+import { goalOnRollups, type GoalDef } from './goals.js';
 import type { Bound, ResolvedRange } from './range.js';
 
 /**
@@ -79,11 +80,13 @@ export async function chooseSource(
   siteScriptId: string,
   range: ResolvedRange,
   filters: Filters,
-  opts: { withPrevious?: boolean; filterable?: boolean } = {},
+  opts: { withPrevious?: boolean; filterable?: boolean; goals?: readonly GoalDef[] } = {},
 ): Promise<Source> {
   const withPrevious = opts.withPrevious ?? false;
   if (deps.rollups === false) return 'events';
   if (!filtersAnswerable(filters, opts.filterable ?? true)) return 'events';
+  // Goal filters are visitor-level: rollup_names answer them when they see the goal's events.
+  if (!(opts.goals ?? []).every(goalOnRollups)) return 'events';
   const bounds = withPrevious ? [range.prevFrom, range.from, range.to] : [range.from, range.to];
   const instants = bounds.map((b) => boundInstant(b, range.tz));
   if (instants.some((t) => t === null)) return 'events';

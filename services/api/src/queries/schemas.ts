@@ -32,6 +32,10 @@ export const breakdownQuery = z
     cursor,
     sort: z.enum(BREAKDOWN_SORTS).default('visitors'),
     order,
+    conversion_goal: z
+      .uuid()
+      .optional()
+      .describe('A goal id: each row also gets converters and conversion_rate for that goal'),
   })
   .strict();
 export const companiesQuery = z

@@ -1,4 +1,5 @@
 import { filterSql, type Filters } from './filters.js';
+import { goalEventSql, goalRollupSql, type GoalDef } from './goals.js';
 import { Params } from './params.js';
 import { boundSql, type ResolvedRange } from './range.js';
 
@@ -20,9 +21,63 @@ export interface Scope {
   prevLo: string;
   /** Filter conditions (at least the bot rule), to follow an AND. */
   filters: string;
+  /**
+   * The goal filters alone ("visitors who converted on X"), on a rollup_names alias: for statements
+   * that read rollup_names, which take no other filter. 'true' when there is none.
+   */
+  namesFilters(alias: string): string;
 }
 
-export function buildScope(siteScriptId: string, range: ResolvedRange, filters: Filters): Scope {
+export interface ScopeOptions {
+  /** Goal filters: only visitors with a conversion of each of these goals in the range. */
+  goals?: readonly GoalDef[];
+  /** The statement reads rollups (rollup_sessions `e`): goal filters on visitor_key, not client_id. */
+  rollup?: boolean;
+  /** The statement also reads the previous period (overview): a conversion counts within its own period. */
+  withPrevious?: boolean;
+}
+
+/**
+ * "Visitors who converted on g" as a condition on `alias`: its visitor had a conversion of g in the
+ * same period (range, or previous period for overview rows). Raw events compare client_id with the
+ * converting events' client_id, rollups visitor_key with rollup_names' visitor_key: the same visitors.
+ * Bots never convert (they are not rolled up either).
+ */
+function goalFilterSql(
+  p: Params,
+  g: GoalDef,
+  alias: string,
+  b: { site: string; lo: () => string; hi: string; prevLo: () => string },
+  rollup: boolean,
+  withPrevious: boolean,
+): string {
+  const from = withPrevious ? b.prevLo() : b.lo();
+  if (rollup) {
+    const cond = goalRollupSql(p, g, 'g');
+    const [key, gkey] = withPrevious
+      ? [`(${alias}.visitor_key, ${alias}.hour >= ${b.lo()})`, `g.visitor_key, g.hour >= ${b.lo()}`]
+      : [`${alias}.visitor_key`, 'g.visitor_key'];
+    return `${key} IN (SELECT ${gkey} FROM rollup_names g
+    WHERE g.site_id = ${b.site} AND g.hour >= ${from} AND g.hour < ${b.hi} AND g.visitor_key <> 0 AND ${cond})`;
+  }
+  const cond = goalEventSql(p, g, 'g');
+  const [key, gkey] = withPrevious
+    ? [
+        `(${alias}.client_id, ${alias}.server_timestamp >= ${b.lo()})`,
+        `g.client_id, g.server_timestamp >= ${b.lo()}`,
+      ]
+    : [`${alias}.client_id`, 'g.client_id'];
+  return `${key} IN (SELECT ${gkey} FROM events g
+    WHERE g.site_id = ${b.site} AND g.server_timestamp >= ${from} AND g.server_timestamp < ${b.hi}
+      AND g.visitor_type IS DISTINCT FROM 'bot' AND ${cond})`;
+}
+
+export function buildScope(
+  siteScriptId: string,
+  range: ResolvedRange,
+  filters: Filters,
+  opts: ScopeOptions = {},
+): Scope {
   const p = new Params();
   const site = p.add(siteScriptId);
   // Added on first use only (like prevLo): with instant bounds a statement may never mention the
@@ -31,8 +86,16 @@ export function buildScope(siteScriptId: string, range: ResolvedRange, filters: 
   const tzOf = () => (tzRef ??= p.add(range.tz));
   const lo = 'local' in range.from ? boundSql(p, range.from, tzOf()) : boundSql(p, range.from, '');
   const hi = 'local' in range.to ? boundSql(p, range.to, tzOf()) : boundSql(p, range.to, '');
-  const f = filterSql(p, filters);
   let prevLo: string | undefined;
+  // Added on first use only: PostgreSQL refuses a parameter that no statement text mentions.
+  const prevLoOf = () => (prevLo ??= boundSql(p, range.prevFrom, 'local' in range.prevFrom ? tzOf() : ''));
+  const bounds = { site, lo: () => lo, hi, prevLo: prevLoOf };
+  const goals = opts.goals ?? [];
+  const goalParts = (alias: string, rollup: boolean) =>
+    goals.map((g) => goalFilterSql(p, g, alias, bounds, rollup, opts.withPrevious ?? false));
+  const base = filterSql(p, filters);
+  // Goal filters are added on first use only (their placeholders must all be mentioned by the text).
+  let f: string | undefined;
   return {
     p,
     site,
@@ -41,19 +104,28 @@ export function buildScope(siteScriptId: string, range: ResolvedRange, filters: 
     },
     lo,
     hi,
-    // Added on first use only: PostgreSQL refuses a parameter that no statement text mentions.
     get prevLo() {
-      return (prevLo ??= boundSql(p, range.prevFrom, 'local' in range.prevFrom ? tzOf() : ''));
+      return prevLoOf();
     },
-    filters: f,
+    get filters() {
+      return (f ??= [base, ...goalParts('e', opts.rollup ?? false)].join('\n  AND '));
+    },
+    namesFilters: (alias) => (goals.length ? goalParts(alias, true).join('\n  AND ') : 'true'),
   };
 }
 
-/** Scope for a rolling window ending now (realtime): no range bounds, filters only. */
-export function buildNowScope(siteScriptId: string, filters: Filters): Pick<Scope, 'p' | 'site' | 'filters'> {
+/** Scope for a rolling window ending now (realtime, 30 minutes): no range bounds, filters only. */
+export function buildNowScope(
+  siteScriptId: string,
+  filters: Filters,
+  goals: readonly GoalDef[] = [],
+): Pick<Scope, 'p' | 'site' | 'filters'> {
   const p = new Params();
   const site = p.add(siteScriptId);
-  return { p, site, filters: filterSql(p, filters) };
+  const window = `now() - interval '30 minutes'`;
+  const bounds = { site, lo: () => window, hi: "now() + interval '1 day'", prevLo: () => window };
+  const parts = [filterSql(p, filters), ...goals.map((g) => goalFilterSql(p, g, 'e', bounds, false, false))];
+  return { p, site, filters: parts.join('\n  AND ') };
 }
 
 /** The WHERE body for events `e` of the scope's site and range. */

@@ -10,6 +10,9 @@ import { Params } from './params.js';
 import { isTimeZone, resolveRange } from './range.js';
 import { buildNowScope, buildScope, type Scope } from './scope.js';
 import { chooseSource, type Source } from './rollups.js';
+import { goalsOf, goalsOfSite, resolveSaved } from './saved.js';
+import { goalOnRollups, type GoalDef } from './goals.js';
+import { withConversions } from './statements/goals.js';
 import type {
   BreakdownQuery,
   CompaniesQuery,
@@ -66,7 +69,7 @@ export function siteTimeZone(site: StatsSite, tz?: string): string {
 /** Turns a stats query into the shared scope (site, range in timezone, filters). */
 export function scopeOf(site: StatsSite, q: StatsQuery, now = new Date()): Scope {
   const tz = siteTimeZone(site, q.tz);
-  return buildScope(site.scriptId, resolveRange(q, tz, now), pickFilters(q));
+  return buildScope(site.scriptId, resolveRange(q, tz, now), pickFilters(q), { goals: goalsOf(q) });
 }
 
 /**
@@ -91,7 +94,8 @@ export function inputErrorOf(err: unknown): unknown {
   return err;
 }
 
-async function run<T>(
+/** Runs one statement: records its source and duration, maps PostgreSQL input errors to 4xx. */
+export async function runStatement<T>(
   deps: StatsDeps,
   endpoint: string,
   text: string,
@@ -148,13 +152,14 @@ export async function recentEvents(
   site: StatsSite,
   q: PagedQuery,
 ): Promise<Page<Omit<EventRow, 'cursor_ts'>>> {
+  q = await resolveSaved(deps.pool, site, q);
   const s = scopeOf(site, q);
   const key = decodeKey(q.cursor);
   const after = key ? { t: s.p.add(key.t), id: s.p.add(key.k) } : null;
   if (key && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(key.k)) {
     throw new ApiError(400, 'invalid_cursor', 'the cursor is not one this API gave out');
   }
-  const rows = await run<EventRow>(
+  const rows = await runStatement<EventRow>(
     deps,
     'events',
     seedSql.recentEvents(s, after, s.p.add(q.limit + 1)),
@@ -164,9 +169,10 @@ export async function recentEvents(
 }
 
 export async function businessVisitors(deps: StatsDeps, site: StatsSite, q: PagedQuery) {
+  q = await resolveSaved(deps.pool, site, q);
   const s = scopeOf(site, q);
   const offset = decodeOffset(q.cursor);
-  const rows = await run(
+  const rows = await runStatement(
     deps,
     'business_visitors',
     seedSql.businessVisitors(s, s.p.add(q.limit + 1), s.p.add(offset)),
@@ -176,14 +182,16 @@ export async function businessVisitors(deps: StatsDeps, site: StatsSite, q: Page
 }
 
 export async function sessionsByDay(deps: StatsDeps, site: StatsSite, q: StatsQuery) {
+  q = await resolveSaved(deps.pool, site, q);
   const s = scopeOf(site, q);
-  return { items: await run(deps, 'sessions_by_day', seedSql.sessionsByDay(s), s.p.values) };
+  return { items: await runStatement(deps, 'sessions_by_day', seedSql.sessionsByDay(s), s.p.values) };
 }
 
 export async function topReferrers(deps: StatsDeps, site: StatsSite, q: PagedQuery) {
+  q = await resolveSaved(deps.pool, site, q);
   const s = scopeOf(site, q);
   const offset = decodeOffset(q.cursor);
-  const rows = await run(
+  const rows = await runStatement(
     deps,
     'top_referrers',
     seedSql.topReferrers(s, s.p.add(q.limit + 1), s.p.add(offset)),
@@ -193,9 +201,10 @@ export async function topReferrers(deps: StatsDeps, site: StatsSite, q: PagedQue
 }
 
 export async function utmCampaigns(deps: StatsDeps, site: StatsSite, q: PagedQuery) {
+  q = await resolveSaved(deps.pool, site, q);
   const s = scopeOf(site, q);
   const offset = decodeOffset(q.cursor);
-  const rows = await run(
+  const rows = await runStatement(
     deps,
     'utm_campaigns',
     seedSql.utmCampaigns(s, s.p.add(q.limit + 1), s.p.add(offset)),
@@ -225,13 +234,25 @@ function change(cur: number | null, prev: number | null): number | null {
 }
 
 export async function overview(deps: StatsDeps, site: StatsSite, q: StatsQuery) {
+  q = await resolveSaved(deps.pool, site, q);
   const tz = siteTimeZone(site, q.tz);
   const range = resolveRange(q, tz);
   const filters = pickFilters(q);
-  const s = buildScope(site.scriptId, range, filters);
-  const source = await chooseSource(deps, site.scriptId, range, filters, { withPrevious: true });
+  const goals = goalsOf(q);
+  const source = await chooseSource(deps, site.scriptId, range, filters, { withPrevious: true, goals });
+  const s = buildScope(site.scriptId, range, filters, {
+    goals,
+    rollup: source === 'rollup',
+    withPrevious: true,
+  });
   const text = source === 'rollup' ? rollupReadSql.overview(s) : overviewSql(s);
-  const rows = await run<PeriodTotals & { period: string }>(deps, 'overview', text, s.p.values, source);
+  const rows = await runStatement<PeriodTotals & { period: string }>(
+    deps,
+    'overview',
+    text,
+    s.p.values,
+    source,
+  );
   const pick = (period: string): PeriodTotals => {
     const { period: _p, ...rest } = rows.find((r) => r.period === period)!;
     return rest;
@@ -250,6 +271,7 @@ export async function overview(deps: StatsDeps, site: StatsSite, q: StatsQuery) 
 }
 
 export async function timeseries(deps: StatsDeps, site: StatsSite, q: TimeseriesQuery) {
+  q = await resolveSaved(deps.pool, site, q);
   const tz = siteTimeZone(site, q.tz);
   const range = resolveRange(q, tz);
   const perBucket = { hour: 1, day: 24, week: 168, month: 672 }[q.interval];
@@ -259,11 +281,12 @@ export async function timeseries(deps: StatsDeps, site: StatsSite, q: Timeseries
     });
   }
   const filters = pickFilters(q);
-  const s = buildScope(site.scriptId, range, filters);
-  const source = await chooseSource(deps, site.scriptId, range, filters);
+  const goals = goalsOf(q);
+  const source = await chooseSource(deps, site.scriptId, range, filters, { goals });
+  const s = buildScope(site.scriptId, range, filters, { goals, rollup: source === 'rollup' });
   const unit = s.p.add(q.interval);
   const text = source === 'rollup' ? rollupReadSql.timeseries(s, unit) : timeseriesSql(s, unit);
-  const rows = await run(deps, 'timeseries', text, s.p.values, source);
+  const rows = await runStatement(deps, 'timeseries', text, s.p.values, source);
   return { interval: q.interval, tz, items: rows };
 }
 
@@ -273,6 +296,7 @@ export function breakdownStatement(
   dimension: DimensionName,
   q: Omit<BreakdownQuery, 'limit' | 'cursor'>,
   page?: { limit: number; offset: number },
+  conversionGoal?: GoalDef | null,
 ) {
   const s = scopeOf(site, q);
   const d = DIMENSIONS[dimension];
@@ -284,7 +308,12 @@ export function breakdownStatement(
     'perSession' in d && d.perSession
       ? entryExitSql(s, d.perSession, ob, limit, offset)
       : breakdownSql(s, d.column, d.only, ob, limit, offset);
-  return { text, values: s.p.values };
+  if (!conversionGoal) return { text, values: s.p.values };
+  const spec =
+    'perSession' in d && d.perSession
+      ? { from: 'events' as const, perSession: d.perSession }
+      : { from: 'events' as const, column: d.column, only: d.only };
+  return { text: withConversions(s, text, conversionGoal, spec, ob), values: s.p.values };
 }
 
 export async function breakdown(
@@ -293,13 +322,21 @@ export async function breakdown(
   dimension: DimensionName,
   q: BreakdownQuery,
 ) {
+  q = await resolveSaved(deps.pool, site, q);
   const offset = decodeOffset(q.cursor);
-  const rolled = await rollupBreakdown(deps, site, dimension, q, { limit: q.limit, offset });
+  // conversion_goal: two more columns, converters and conversion_rate, for that goal.
+  const conv = q.conversion_goal
+    ? (await goalsOfSite(deps.pool, site.scriptId, [q.conversion_goal]))[0]!
+    : null;
+  const rolled =
+    !conv || goalOnRollups(conv)
+      ? await rollupBreakdown(deps, site, dimension, q, { limit: q.limit, offset }, conv)
+      : null;
   const st = rolled ?? {
-    ...breakdownStatement(site, dimension, q, { limit: q.limit, offset }),
+    ...breakdownStatement(site, dimension, q, { limit: q.limit, offset }, conv),
     source: 'events' as const,
   };
-  const rows = await run(deps, `breakdown_${dimension}`, st.text, st.values, st.source);
+  const rows = await runStatement(deps, `breakdown_${dimension}`, st.text, st.values, st.source);
   return { dimension, ...offsetPage(rows, q.limit, offset) };
 }
 
@@ -310,6 +347,7 @@ async function rollupBreakdown(
   dimension: DimensionName,
   q: Omit<BreakdownQuery, 'cursor'>,
   page: { limit: number; offset: number },
+  conv: GoalDef | null = null,
 ): Promise<{ text: string; values: unknown[]; source: Source } | null> {
   const spec = rollupReadSql.ROLLUP_BREAKDOWNS[dimension];
   const perSession =
@@ -321,8 +359,10 @@ async function rollupBreakdown(
   const range = resolveRange(q, tz);
   const filters = pickFilters(q);
   const filterable = !(spec && 'kind' in spec);
-  if ((await chooseSource(deps, site.scriptId, range, filters, { filterable })) !== 'rollup') return null;
-  const s = buildScope(site.scriptId, range, filters);
+  const goals = goalsOf(q);
+  if ((await chooseSource(deps, site.scriptId, range, filters, { filterable, goals })) !== 'rollup')
+    return null;
+  const s = buildScope(site.scriptId, range, filters, { goals, rollup: true });
   const sort = perSession && (q.sort === 'page_views' || q.sort === 'events') ? 'sessions' : q.sort;
   const ob = orderBy(sort, q.order);
   const limit = s.p.add(page.limit + 1);
@@ -332,20 +372,30 @@ async function rollupBreakdown(
     : 'kind' in spec!
       ? rollupReadSql.namesBreakdown(s, spec.kind, ob, limit, offset)
       : rollupReadSql.breakdown(s, spec!.column, spec!.only, ob, limit, offset);
+  if (conv) {
+    const cs = perSession
+      ? { from: 'rollup_sessions' as const, perSession }
+      : 'kind' in spec!
+        ? { from: 'rollup_names' as const, kind: spec.kind }
+        : { from: 'rollup_sessions' as const, column: spec!.column, only: spec!.only };
+    return { text: withConversions(s, text, conv, cs, ob), values: s.p.values, source: 'rollup' };
+  }
   return { text, values: s.p.values, source: 'rollup' };
 }
 
 export async function realtime(deps: StatsDeps, site: StatsSite, q: RealtimeQuery) {
-  const s = buildNowScope(site.scriptId, pickFilters(q));
-  const [row] = await run(deps, 'realtime', realtimeSql(s), s.p.values);
+  q = await resolveSaved(deps.pool, site, q);
+  const s = buildNowScope(site.scriptId, pickFilters(q), goalsOf(q));
+  const [row] = await runStatement(deps, 'realtime', realtimeSql(s), s.p.values);
   return row!;
 }
 
 export async function sessions(deps: StatsDeps, site: StatsSite, q: PagedQuery) {
+  q = await resolveSaved(deps.pool, site, q);
   const s = scopeOf(site, q);
   const key = decodeKey(q.cursor);
   const after = key ? { t: s.p.add(key.t), k: s.p.add(key.k) } : null;
-  const rows = await run<{ session_id: string; cursor_ts: string }>(
+  const rows = await runStatement<{ session_id: string; cursor_ts: string }>(
     deps,
     'sessions',
     sessionListSql(s, after, s.p.add(q.limit + 1)),
@@ -357,7 +407,7 @@ export async function sessions(deps: StatsDeps, site: StatsSite, q: PagedQuery) 
 /** One session's events; null when the site has no such session. */
 export async function sessionEvents(deps: StatsDeps, site: StatsSite, sessionId: string, limit: number) {
   const p = new Params();
-  const rows = await run(
+  const rows = await runStatement(
     deps,
     'session_events',
     sessionEventsSql(p.add(site.scriptId), p.add(sessionId), p.add(limit)),
@@ -367,15 +417,17 @@ export async function sessionEvents(deps: StatsDeps, site: StatsSite, sessionId:
 }
 
 export async function companies(deps: StatsDeps, site: StatsSite, q: CompaniesQuery) {
+  q = await resolveSaved(deps.pool, site, q);
   const tz = siteTimeZone(site, q.tz);
   const range = resolveRange(q, tz);
   const filters = pickFilters(q);
-  const s = buildScope(site.scriptId, range, filters);
-  const source = await chooseSource(deps, site.scriptId, range, filters);
+  const goals = goalsOf(q);
+  const source = await chooseSource(deps, site.scriptId, range, filters, { goals });
+  const s = buildScope(site.scriptId, range, filters, { goals, rollup: source === 'rollup' });
   const offset = decodeOffset(q.cursor);
   const ob = orderBy(q.sort, q.order, 'name');
   const list = source === 'rollup' ? rollupReadSql.companyList : companyListSql;
-  const rows = await run(
+  const rows = await runStatement(
     deps,
     'companies',
     list(s, ob, s.p.add(q.limit + 1), s.p.add(offset)),
@@ -387,11 +439,12 @@ export async function companies(deps: StatsDeps, site: StatsSite, q: CompaniesQu
 
 /** One company's visits over time (by its domain); null when the site saw no event of it in the range. */
 export async function company(deps: StatsDeps, site: StatsSite, domain: string, q: CompanyQuery) {
+  q = await resolveSaved(deps.pool, site, q);
   const series = await timeseries(deps, site, { ...q, company_domain: [domain] });
   const totals = await overview(deps, site, { ...q, company_domain: [domain] });
   if (totals.current.events === 0) return null;
   const p = new Params();
-  const [facts] = await run(
+  const [facts] = await runStatement(
     deps,
     'company',
     companyByDomainSql(p.add(site.agencyId), p.add(domain)),

@@ -3,10 +3,15 @@ import type { RouteTable } from '../openapi/route-table.js';
 import { registerAgencyRoutes } from './agency.js';
 import { registerAuthRoutes } from './auth.js';
 import { registerExportRoutes } from './export.js';
+import { registerFunnelRoutes } from './funnels.js';
+import { registerGoalRoutes } from './goals.js';
 import { registerOpsRoutes } from './ops.js';
+import { registerRevenueRoutes } from './revenue.js';
+import { registerSegmentRoutes } from './segments.js';
 import { registerSiteRoutes } from './sites.js';
 import { registerStatsRoutes } from './stats.js';
 import { registerUserRoutes } from './users.js';
+import { registerVitalsRoutes } from './vitals.js';
 
 /** Every route module of the API, in document order. A new module adds one line here. */
 export function registerRoutes(t: RouteTable, d: ApiDeps, document: () => Record<string, unknown>): void {
@@ -17,4 +22,9 @@ export function registerRoutes(t: RouteTable, d: ApiDeps, document: () => Record
   registerSiteRoutes(t, d);
   registerStatsRoutes(t, d);
   registerExportRoutes(t, d);
+  registerGoalRoutes(t, d);
+  registerRevenueRoutes(t, d);
+  registerVitalsRoutes(t, d);
+  registerSegmentRoutes(t, d);
+  registerFunnelRoutes(t, d);
 }

@@ -73,6 +73,10 @@ export const siteConfigInput = z
       description:
         "months of raw events and sessions kept for this site, at most the agency's retention; null: the agency's",
     }),
+    currency: z
+      .string()
+      .regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as EUR')
+      .describe('revenue currency; purchases in others are reported apart'),
   })
   .partial()
   .strict()
@@ -94,6 +98,7 @@ const siteConfigOut = z
       .int()
       .nullable()
       .meta({ description: "null: the agency's retention (the shorter of the two applies)" }),
+    currency: z.string(),
   })
   .meta({ id: 'SiteConfig' });
 
@@ -190,6 +195,7 @@ function toSite(r: SiteRow): z.infer<typeof siteSchema> {
       require_consent: c.require_consent,
       timezone: c.timezone,
       retention_months: c.retention_months ?? null,
+      currency: c.currency,
     },
     created_at: iso(r.created_at)!,
     updated_at: iso(r.updated_at)!,

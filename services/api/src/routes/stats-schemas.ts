@@ -58,6 +58,10 @@ export const breakdownRowSchema = z
     sessions: int,
     page_views: int.nullable(),
     events: int.nullable(),
+    converters: int
+      .optional()
+      .describe('with conversion_goal: visitors of the row whose session converted on the goal'),
+    conversion_rate: z.number().nullable().optional().describe('with conversion_goal: converters / visitors'),
   })
   .meta({ id: 'BreakdownRow' });
 export const breakdownSchema = z

@@ -1,0 +1,243 @@
+import { mkdirSync } from 'node:fs';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { startApi, type ApiHandle } from '@beacon/api';
+import { parseConfig } from '@beacon/config';
+import { createLogger, createRegistry } from '@beacon/observability';
+import { createTestDatabase, uniquePrefix, type TestDatabase } from '@beacon/testkit';
+import { dayStart, insertEvents, seedAgency, shopEvents, type SeedEvent } from './seed.js';
+
+// The conversions pages in a real browser (Debian's chromium) against the real API on a seeded
+// database: define a goal and see it convert (numbers checked against a plain-JS count), follow it to
+// the overview as a filter, build a funnel and read its steps, read web vitals and revenue, and a
+// viewer without the forms. Screenshots land in test-results/dashboard/ (gitignored).
+
+const SHOTS = fileURLToPath(new URL('../../../test-results/dashboard/', import.meta.url));
+let db: TestDatabase;
+let api: ApiHandle;
+let url: string;
+let browser: Browser;
+let seed: Awaited<ReturnType<typeof seedAgency>>;
+let events: SeedEvent[];
+const problems: string[] = [];
+
+/** Purchases (EUR, one reloaded) and web vitals on top of the shop's visits. */
+function extras(all: SeedEvent[]): SeedEvent[] {
+  const out: SeedEvent[] = [];
+  const views = all.filter((e) => e.event_name === 'page_view' && e.page_path === '/pricing');
+  views.forEach((v, i) => {
+    const at = (ms: number) => new Date(Date.parse(v.server_timestamp) + ms).toISOString();
+    out.push({
+      ...v,
+      id: randomUUID(),
+      event_name: 'web_vitals',
+      server_timestamp: at(1_000),
+      properties: { lcp: 1000 + i * 150, fcp: 600 + i * 40, ttfb: 100 + i * 30, cls: (i % 5) / 20 },
+    } as SeedEvent);
+    if (i % 3 === 0)
+      out.push({
+        ...v,
+        id: randomUUID(),
+        event_name: 'purchase',
+        server_timestamp: at(2_000),
+        ecommerce_data: { transaction_id: `T${i}`, value: 40 + i, currency: 'EUR' },
+      } as SeedEvent);
+  });
+  return out;
+}
+
+beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  db = await createTestDatabase();
+  seed = await seedAgency(db.pool);
+  await db.pool.query(`UPDATE sites SET config = config || '{"currency":"EUR"}' WHERE id = $1`, [seed.shop]);
+  events = shopEvents('shop0001');
+  events.push(...extras(events));
+  await insertEvents(db.pool, events);
+  await db.pool.query('ANALYZE events');
+  const config = parseConfig({
+    DATABASE_URL: db.url,
+    DATABASE_POOL_MAX: '5',
+    LOG_LEVEL: 'silent',
+    NODE_ENV: 'test',
+    QUEUE_PREFIX: uniquePrefix('dashconv'),
+    API_JWT_SECRET: randomBytes(32).toString('hex'),
+    API_COOKIE_SECURE: 'false',
+  });
+  api = await startApi(config, {
+    port: 0,
+    host: '127.0.0.1',
+    redis: null,
+    logger: createLogger('api', 'silent'),
+    registry: createRegistry('api', { defaultMetrics: false }),
+  });
+  url = `http://127.0.0.1:${api.port}`;
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--no-first-run',
+      '--disable-background-networking',
+    ],
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await api?.close();
+  await db?.drop();
+});
+
+/** Events of the last 30 days (days 1..29 before today: the seed has nothing today). */
+const inRange = (e: SeedEvent) => {
+  const t = Date.parse(e.server_timestamp);
+  return t >= dayStart(29) && t < dayStart(-1);
+};
+
+async function open(): Promise<Page> {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await ctx.newPage();
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) problems.push(m.text());
+  });
+  page.on('response', (r) => {
+    if (r.status() >= 400 && !(r.status() === 401 && r.url().includes('/v1/auth/')))
+      problems.push(`${r.status()} ${r.request().method()} ${r.url()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  return page;
+}
+
+async function login(page: Page, who: { email: string; password: string }) {
+  await page.goto(`${url}/`);
+  await page.getByLabel('Email').fill(who.email);
+  await page.getByLabel('Password').fill(who.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL('**/overview');
+}
+
+async function shows(l: Locator, text: string): Promise<void> {
+  const exact = new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+  try {
+    await l.filter({ hasText: exact }).first().waitFor({ timeout: 10_000 });
+  } catch {
+    throw new Error(
+      `expected "${text}", the page shows "${await l
+        .first()
+        .textContent()
+        .catch(() => '?')}"`,
+    );
+  }
+}
+
+test('define a goal, see it convert, filter by it, build a funnel, read revenue and web vitals', async () => {
+  const page = await open();
+  await login(page, seed.users.admin);
+  await page.goto(`${url}/sites/${seed.shop}/goals?range=30d`);
+  await page.getByRole('heading', { name: 'Goals', exact: true }).waitFor();
+  await page.getByText('No goal yet').waitFor();
+
+  // Define "Signed up" (custom event signup): conversions and converters = the plain-JS count.
+  const signups = events.filter((e) => inRange(e) && e.event_name === 'signup');
+  const converters = new Set(signups.map((e) => e.client_id));
+  expect(signups.length).toBeGreaterThan(3);
+  const form = page.locator('form', { has: page.getByRole('button', { name: 'Add goal' }) });
+  await form.getByLabel('Name', { exact: true }).fill('Signed up');
+  await form.getByLabel('Counts when').selectOption('event');
+  await form.getByLabel('Event name').fill('signup');
+  await form.getByLabel(/Value per conversion/).fill('5');
+  await form.getByRole('button', { name: 'Add goal' }).click();
+  const row = page.locator('tr[data-goal="Signed up"]');
+  await shows(row.locator('[data-col="conversions"]'), String(signups.length));
+  await shows(row.locator('[data-col="converters"]'), String(converters.size));
+  // A page goal with a wildcard: /blog/* (the seed's /blog/launch).
+  await form.getByLabel('Name', { exact: true }).fill('Read the blog');
+  await form.getByLabel('Counts when').selectOption('page');
+  await form.getByLabel(/Page path/).fill('/blog/*');
+  await form.getByRole('button', { name: 'Add goal' }).click();
+  const blog = events.filter(
+    (e) => inRange(e) && e.event_name === 'page_view' && e.page_path === '/blog/launch',
+  );
+  await shows(page.locator('tr[data-goal="Read the blog"] [data-col="conversions"]'), String(blog.length));
+
+  // Revenue: orders of the range in EUR.
+  const orders = events.filter((e) => inRange(e) && e.event_name === 'purchase');
+  await shows(page.locator('[data-metric="orders"]'), String(orders.length));
+  await page.screenshot({ path: `${SHOTS}goals.png`, fullPage: true });
+
+  // "Visitors" of a goal: the overview filtered to those who converted.
+  await row.getByRole('button', { name: 'Visitors' }).click();
+  await page.waitForURL(/\/overview\?.*goal=/);
+  await shows(page.locator('[data-metric="visitors"] .value'), String(converters.size));
+  await page.screenshot({ path: `${SHOTS}overview-goal-filter.png` });
+
+  // Save the current filters (country DE) as a segment, then apply it from the list: the overview
+  // counts the German visitors of the range (plain-JS count).
+  await page.goto(`${url}/sites/${seed.shop}/goals?range=30d&country=DE`);
+  await page.getByLabel('Save the current filters as').fill('Germans');
+  await page.getByRole('button', { name: 'Save segment' }).click();
+  await page.goto(`${url}/sites/${seed.shop}/goals?range=30d`);
+  await page.getByRole('button', { name: 'Germans' }).click();
+  await page.waitForURL(/\/overview\?.*segment=/);
+  const germans = new Set(events.filter((e) => inRange(e) && e.country === 'DE').map((e) => e.client_id));
+  await shows(page.locator('[data-metric="visitors"] .value'), String(germans.size));
+
+  // Build a session funnel: page /pricing, then the goal "Signed up".
+  await page.goto(`${url}/sites/${seed.shop}/funnels?range=30d`);
+  await page.getByText('No funnel yet').waitFor();
+  await page.getByLabel('Name', { exact: true }).fill('Pricing to signup');
+  await page.getByLabel('Step 1', { exact: true }).fill('/pricing');
+  await page.getByLabel('Step 2 kind').selectOption('goal');
+  await page.getByLabel('Step 2', { exact: true }).selectOption({ label: 'Signed up' });
+  await page.getByRole('button', { name: 'Save funnel' }).click();
+  // Reference: sessions of the range with a /pricing view, and of those a later signup.
+  const sessions = new Map<string, SeedEvent[]>();
+  for (const e of events.filter(inRange).sort((a, b) => a.server_timestamp.localeCompare(b.server_timestamp)))
+    sessions.set(e.session_id!, [...(sessions.get(e.session_id!) ?? []), e]);
+  const step1 = new Set<string>();
+  const step2 = new Set<string>();
+  for (const evs of sessions.values()) {
+    const i = evs.findIndex((e) => e.event_name === 'page_view' && e.page_path === '/pricing');
+    if (i < 0) continue;
+    step1.add(evs[i]!.client_id!);
+    if (evs.slice(i + 1).some((e) => e.event_name === 'signup')) step2.add(evs[i]!.client_id!);
+  }
+  expect(step2.size).toBeGreaterThan(0);
+  await shows(page.locator('tr[data-step="1"] [data-col="visitors"]'), String(step1.size));
+  await shows(page.locator('tr[data-step="2"] [data-col="visitors"]'), String(step2.size));
+  await page.screenshot({ path: `${SHOTS}funnel.png`, fullPage: true });
+
+  // Web vitals: p75 of LCP over the range (percentile_cont).
+  const lcp = events
+    .filter((e) => inRange(e) && e.event_name === 'web_vitals')
+    .map((e) => (e as { properties: { lcp: number } }).properties.lcp)
+    .sort((a, b) => a - b);
+  const pos = (lcp.length - 1) * 0.75;
+  const p75 =
+    lcp[Math.floor(pos)]! + (lcp[Math.ceil(pos)]! - lcp[Math.floor(pos)]!) * (pos - Math.floor(pos));
+  await page.goto(`${url}/sites/${seed.shop}/vitals?range=30d`);
+  await shows(page.locator('[data-vital="lcp"] .value'), `${Math.round(p75)} ms`);
+  await page
+    .getByRole('cell', { name: 'desktop' })
+    .or(page.getByRole('rowheader', { name: '/pricing' }))
+    .first()
+    .waitFor();
+  await page.screenshot({ path: `${SHOTS}web-vitals.png`, fullPage: true });
+  await page.context().close();
+
+  // A viewer reads the same, without the forms.
+  const v = await open();
+  await login(v, seed.users.viewer);
+  await v.goto(`${url}/sites/${seed.shop}/goals?range=30d`);
+  await shows(v.locator('tr[data-goal="Signed up"] [data-col="conversions"]'), String(signups.length));
+  expect(await v.getByRole('button', { name: 'Add goal' }).count()).toBe(0);
+  expect(await v.getByRole('button', { name: 'Delete' }).count()).toBe(0);
+  await v.goto(`${url}/sites/${seed.shop}/funnels?range=30d`);
+  await shows(v.locator('tr[data-step="2"] [data-col="visitors"]'), String(step2.size));
+  expect(await v.getByRole('button', { name: 'Save funnel' }).count()).toBe(0);
+  await v.context().close();
+  expect(problems).toEqual([]);
+}, 120_000);

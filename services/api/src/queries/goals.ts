@@ -1,0 +1,98 @@
+import type { Params } from './params.js';
+
+/**
+ * Goals as SQL conditions (table: migrations/0080_goals.sql; definitions: docs/conversions.md).
+ * A goal is matched at query time, on raw events (alias of `events`) or on rollup_names rows (kind 1
+ * = page views by page_path, kind 2 = other events by event_name). Both give the same events, so
+ * the two answers agree; what rollup_names cannot see (a property condition, a value read from the
+ * event) is answered from events only.
+ */
+
+export const GOAL_KINDS = [
+  'page',
+  'event',
+  'form_submit',
+  'file_download',
+  'outbound_link',
+  'lead',
+  'purchase',
+] as const;
+export type GoalKind = (typeof GOAL_KINDS)[number];
+
+/** The event each built-in kind stands for: what the tracker's extras file sends (docs/tracker.md). */
+export const BUILTIN_EVENTS: Record<Exclude<GoalKind, 'page' | 'event'>, string> = {
+  form_submit: 'form_submit',
+  file_download: 'file_download',
+  outbound_link: 'outbound_click',
+  lead: 'generate_lead',
+  purchase: 'purchase',
+};
+
+/** A goal as the queries need it (a goals row). */
+export interface GoalDef {
+  id: string;
+  name: string;
+  kind: GoalKind;
+  page_pattern: string | null;
+  page_regex: string | null;
+  event_name: string | null;
+  property_key: string | null;
+  property_value: string | null;
+  value_mode: 'none' | 'fixed' | 'event';
+  value_amount: string | number | null;
+  value_key: string | null;
+}
+
+/**
+ * A page pattern as an anchored PostgreSQL (and JS) regular expression: `**` any characters
+ * (any depth, slashes included), `*` any characters but `/` (one path segment, possibly empty),
+ * everything else literal.
+ */
+export function pagePatternRegex(pattern: string): string {
+  let out = '^';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (c === '*' && pattern[i + 1] === '*') {
+      out += '.*';
+      i++;
+    } else if (c === '*') out += '[^/]*';
+    else out += /[.^$|?+()[\]{}\\-]/.test(c) ? `\\${c}` : c;
+  }
+  return `${out}$`;
+}
+
+/** Whether rollup_names answer this goal exactly (no property condition, no value read from events). */
+export function goalOnRollups(g: GoalDef): boolean {
+  return g.property_key === null && g.value_mode !== 'event';
+}
+
+/** Condition on an events alias: the event is a conversion of `g`. */
+export function goalEventSql(p: Params, g: GoalDef, alias: string): string {
+  if (g.kind === 'page')
+    return `(${alias}.event_name = 'page_view' AND ${alias}.page_path ~ ${p.add(g.page_regex)})`;
+  const parts = [`${alias}.event_name = ${p.add(g.event_name)}`];
+  if (g.property_key !== null)
+    parts.push(`${alias}.properties ->> ${p.add(g.property_key)}::text = ${p.add(g.property_value)}::text`);
+  return `(${parts.join(' AND ')})`;
+}
+
+/** Condition on a rollup_names alias (only for goalOnRollups goals). */
+export function goalRollupSql(p: Params, g: GoalDef, alias: string): string {
+  if (!goalOnRollups(g)) throw new Error('goal needs raw events');
+  if (g.kind === 'page') return `(${alias}.kind = 1 AND ${alias}.name ~ ${p.add(g.page_regex)})`;
+  return `(${alias}.kind = 2 AND ${alias}.name = ${p.add(g.event_name)}::text)`;
+}
+
+/** A JSON text as a number, or NULL when it is not one (never an error on a visitor's text). */
+export const numericOf = (text: string) =>
+  `(CASE WHEN ${text} ~ '^\\s*-?[0-9]+(\\.[0-9]+)?([eE][-+]?[0-9]{1,3})?\\s*$' THEN (${text})::numeric END)`;
+
+/** The value of one conversion event of `g` (raw events), as numeric SQL; NULL when none. */
+export function goalValueSql(p: Params, g: GoalDef, alias: string): string {
+  if (g.value_mode === 'fixed') return `${p.add(String(g.value_amount))}::numeric`;
+  if (g.value_mode === 'event') {
+    const k = `${p.add(g.value_key)}::text`;
+    return `coalesce(${numericOf(`${alias}.properties ->> ${k}`)}, ${numericOf(`${alias}.ecommerce_data ->> ${k}`)}, ${numericOf(`${alias}.lead_data ->> ${k}`)})`;
+  }
+  return 'NULL::numeric';
+}

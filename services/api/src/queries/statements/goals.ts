@@ -1,0 +1,162 @@
+import { goalEventSql, goalRollupSql, goalValueSql, type GoalDef } from '../goals.js';
+import { inRange, type Scope } from '../scope.js';
+
+/**
+ * Goal conversions (docs/conversions.md), from raw events and from rollups. The two variants of each
+ * question return the same columns and the same numbers: a goal's events are the same rows of
+ * `events` as of rollup_names (kind 1 page views by page_path, kind 2 events by event_name), visitor
+ * and session hashes stand for client_id and session_id, and 0 keys (no id) are left out as NULL ids are.
+ */
+
+/** Output columns per goal i: conversions_i, converters_i, value_i. */
+const goalCols = (i: number) => ({ c: `conversions_${i}`, u: `converters_${i}`, v: `value_${i}` });
+
+/**
+ * Totals of each goal over the scope (events `e` with the request's filters).
+ * Out: one row: visitors, then per goal i conversions_i, converters_i, value_i (float8 or null).
+ */
+export const goalTotals = (s: Scope, goals: readonly GoalDef[]) => {
+  const cols = goals.flatMap((g, i) => {
+    const cond = goalEventSql(s.p, g, 'e');
+    const n = goalCols(i);
+    const value =
+      g.value_mode === 'none'
+        ? 'NULL::float8'
+        : `coalesce(sum(${goalValueSql(s.p, g, 'e')}) FILTER (WHERE ${cond}), 0)::float8`;
+    return [
+      `count(*) FILTER (WHERE ${cond})::int AS ${n.c}`,
+      `count(DISTINCT e.client_id) FILTER (WHERE ${cond})::int AS ${n.u}`,
+      `${value} AS ${n.v}`,
+    ];
+  });
+  return `
+SELECT count(DISTINCT e.client_id)::int AS visitors${cols.map((c) => `,\n       ${c}`).join('')}
+FROM events e
+WHERE ${inRange(s)}`;
+};
+
+/** The same from rollups (goals that goalOnRollups; no filters but goal filters). Out: as goalTotals. */
+export const goalTotalsRollup = (s: Scope, goals: readonly GoalDef[]) => {
+  const conds = goals.map((g) => goalRollupSql(s.p, g, 'r'));
+  const cols = goals.flatMap((g, i) => {
+    const n = goalCols(i);
+    return [
+      `coalesce(sum(r.count) FILTER (WHERE ${conds[i]}), 0)::int AS ${n.c}`,
+      `count(DISTINCT r.visitor_key) FILTER (WHERE ${conds[i]} AND r.visitor_key <> 0)::int AS ${n.u}`,
+    ];
+  });
+  const values = goals.map((g, i) => {
+    const n = goalCols(i);
+    const v =
+      g.value_mode === 'fixed'
+        ? `(g.${n.c} * ${s.p.add(String(g.value_amount))}::numeric)::float8`
+        : 'NULL::float8';
+    return `g.${n.c}, g.${n.u}, ${v} AS ${n.v}`;
+  });
+  const namesFilter = s.namesFilters('r');
+  return `
+WITH v AS (
+  SELECT (count(DISTINCT e.visitor_key) FILTER (WHERE e.visitor_key <> 0))::int AS visitors
+  FROM rollup_sessions e
+  WHERE e.site_id = ${s.site} AND e.hour >= ${s.lo} AND e.hour < ${s.hi}
+    AND ${s.filters}
+), g AS (
+  SELECT ${cols.length ? cols.join(',\n         ') : '1 AS none'}
+  FROM rollup_names r
+  WHERE r.site_id = ${s.site} AND r.hour >= ${s.lo} AND r.hour < ${s.hi}
+    AND (${conds.length ? conds.join(' OR ') : 'false'})${namesFilter === 'true' ? '' : `\n    AND ${namesFilter}`}
+)
+SELECT v.visitors${values.map((c) => `,\n       ${c}`).join('')}
+FROM v, g`;
+};
+
+/** Sessions of the range with a conversion of `g` (raw): CTE body, one column session_id. */
+export const convertingSessions = (s: Scope, g: GoalDef) => `
+  SELECT DISTINCT g.session_id
+  FROM events g
+  WHERE g.site_id = ${s.site} AND g.server_timestamp >= ${s.lo} AND g.server_timestamp < ${s.hi}
+    AND g.visitor_type IS DISTINCT FROM 'bot' AND g.session_id IS NOT NULL
+    AND ${goalEventSql(s.p, g, 'g')}`;
+
+/** The same from rollup_names: one column session_key. */
+export const convertingSessionsRollup = (s: Scope, g: GoalDef) => `
+  SELECT DISTINCT g.session_key
+  FROM rollup_names g
+  WHERE g.site_id = ${s.site} AND g.hour >= ${s.lo} AND g.hour < ${s.hi} AND g.session_key <> 0
+    AND ${goalRollupSql(s.p, g, 'g')}`;
+
+/** How a breakdown row's converters are counted: which rows, grouped how. */
+export type ConverterSpec =
+  | { from: 'events'; column: string; only: string | null }
+  | { from: 'events'; perSession: 'ASC' | 'DESC' }
+  | { from: 'rollup_sessions'; column: string; only: string | null }
+  | { from: 'rollup_sessions'; perSession: 'ASC' | 'DESC' }
+  | { from: 'rollup_names'; kind: 1 | 2 };
+
+/** Per breakdown value: distinct visitors of the value's rows whose session converted (CTE `conv`). */
+function converters(s: Scope, c: ConverterSpec): string {
+  if (c.from === 'events') {
+    if ('perSession' in c)
+      return `
+  SELECT x.page_path AS value, count(DISTINCT x.client_id) AS converters
+  FROM (SELECT DISTINCT ON (e.session_id) e.session_id, e.client_id, e.page_path
+        FROM events e
+        WHERE ${inRange(s)} AND e.event_name = 'page_view' AND e.session_id IS NOT NULL
+        ORDER BY e.session_id, e.server_timestamp ${c.perSession}, e.id ${c.perSession}) x
+  JOIN conv ON conv.session_id = x.session_id
+  GROUP BY x.page_path`;
+    return `
+  SELECT e.${c.column} AS value, count(DISTINCT e.client_id) AS converters
+  FROM events e JOIN conv ON conv.session_id = e.session_id
+  WHERE ${inRange(s)}${c.only ? ` AND ${c.only}` : ''}
+  GROUP BY e.${c.column}`;
+  }
+  if (c.from === 'rollup_names') {
+    const nf = s.namesFilters('r');
+    return `
+  SELECT r.name AS value, count(DISTINCT r.visitor_key) FILTER (WHERE r.visitor_key <> 0) AS converters
+  FROM rollup_names r JOIN conv ON conv.session_key = r.session_key
+  WHERE r.site_id = ${s.site} AND r.hour >= ${s.lo} AND r.hour < ${s.hi} AND r.kind = ${c.kind}${nf === 'true' ? '' : ` AND ${nf}`}
+  GROUP BY r.name_key, r.name`;
+  }
+  const rows = `e.site_id = ${s.site} AND e.hour >= ${s.lo} AND e.hour < ${s.hi}
+    AND ${s.filters}`;
+  if ('perSession' in c) {
+    const [path, at, id] =
+      c.perSession === 'ASC' ? ['entry_path', 'entry_at', 'entry_id'] : ['exit_path', 'exit_at', 'exit_id'];
+    return `
+  SELECT x.page_path AS value, count(DISTINCT x.visitor_key) FILTER (WHERE x.visitor_key <> 0) AS converters
+  FROM (SELECT DISTINCT ON (e.session_key) e.session_key, e.visitor_key, e.${path} AS page_path
+        FROM rollup_sessions e
+        WHERE ${rows} AND e.session_key <> 0 AND e.${at} IS NOT NULL
+        ORDER BY e.session_key, e.${at} ${c.perSession}, e.${id} ${c.perSession}) x
+  JOIN conv ON conv.session_key = x.session_key
+  GROUP BY x.page_path`;
+  }
+  return `
+  SELECT e.${c.column} AS value, count(DISTINCT e.visitor_key) FILTER (WHERE e.visitor_key <> 0) AS converters
+  FROM rollup_sessions e JOIN conv ON conv.session_key = e.session_key
+  WHERE ${rows}${c.only ? ` AND ${c.only}` : ''}
+  GROUP BY e.${c.column}`;
+}
+
+/**
+ * A breakdown statement (its text, with ORDER BY and LIMIT) with two more columns for goal `g`:
+ * converters (distinct visitors of the row whose session had a conversion of g in the range) and
+ * conversion_rate (converters / visitors). `orderBy` is the breakdown's own (allow-listed) order.
+ */
+export const withConversions = (
+  s: Scope,
+  breakdownText: string,
+  g: GoalDef,
+  c: ConverterSpec,
+  orderBy: string,
+) => `
+WITH conv AS (${c.from === 'events' ? convertingSessions(s, g) : convertingSessionsRollup(s, g)}
+), b AS (${breakdownText}
+), c AS (${converters(s, c)}
+)
+SELECT b.*, coalesce(c.converters, 0)::int AS converters,
+       (coalesce(c.converters, 0)::float8 / nullif(b.visitors, 0)) AS conversion_rate
+FROM b LEFT JOIN c ON c.value IS NOT DISTINCT FROM b.value
+ORDER BY ${orderBy}`;

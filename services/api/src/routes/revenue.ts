@@ -1,0 +1,81 @@
+import { z } from 'zod';
+import type { ApiDeps } from '../deps.js';
+import { siteIdParam } from '../http/validate.js';
+import type { RouteTable } from '../openapi/route-table.js';
+import * as q from '../queries/index.js';
+import { revenue, revenueBy } from '../queries/revenue.js';
+import { REVENUE_DIMENSIONS, type RevenueDimension } from '../queries/statements/revenue.js';
+
+/** Revenue from purchases (docs/conversions.md): every role reads; the site scope is the tenant wall. */
+const tags = ['stats', 'revenue'];
+const site = '/v1/sites/:siteId';
+
+const currencyTotals = {
+  currency: z.string(),
+  revenue: z.number(),
+  orders: z.number().int(),
+  buyers: z.number().int(),
+  average_order_value: z.number().nullable(),
+  revenue_per_visitor: z.number().nullable(),
+};
+const revenueSchema = z
+  .object({
+    visitors: z.number().int(),
+    ...currencyTotals,
+    other_currencies: z.array(z.object(currencyTotals)).describe('purchases in other currencies, as sent'),
+  })
+  .meta({ id: 'Revenue' });
+const revenueRowsSchema = z
+  .object({
+    dimension: z.string(),
+    currency: z.string(),
+    items: z.array(
+      z.object({
+        value: z.string().nullable(),
+        visitors: z.number().int(),
+        orders: z.number().int(),
+        revenue: z.number(),
+        average_order_value: z.number().nullable(),
+        revenue_per_visitor: z.number().nullable(),
+      }),
+    ),
+    next_cursor: z.string().nullable(),
+  })
+  .meta({ id: 'RevenueBreakdown' });
+
+export function registerRevenueRoutes(t: RouteTable, d: ApiDeps): void {
+  const deps = (res: { setHeader: (n: string, v: string) => unknown }): q.StatsDeps => ({
+    pool: d.pool,
+    observe: (endpoint, seconds, source) => d.metrics.queryDuration.observe({ endpoint, source }, seconds),
+    rollups: d.config.rollups.read,
+    onSource: (s) => res.setHeader('X-Beacon-Source', s),
+  });
+  t.define(
+    {
+      method: 'get',
+      path: `${site}/stats/revenue`,
+      summary: "Revenue, orders, average order value and revenue per visitor (site's currency; others apart)",
+      tags,
+      request: { query: q.statsQuery },
+      responses: { 200: { description: 'Revenue of the range', schema: revenueSchema } },
+    },
+    ({ site, query, res }) => revenue(deps(res), site, query),
+  );
+  t.define(
+    {
+      method: 'get',
+      path: `${site}/stats/revenue/:dimension`,
+      summary: "Revenue in the site's currency by channel, referrer, UTM, page, company, country or device",
+      tags,
+      request: {
+        params: z.object({
+          siteId: siteIdParam,
+          dimension: z.enum(Object.keys(REVENUE_DIMENSIONS) as [RevenueDimension, ...RevenueDimension[]]),
+        }),
+        query: q.pagedQuery,
+      },
+      responses: { 200: { description: 'Rows by revenue', schema: revenueRowsSchema } },
+    },
+    ({ site, params, query, res }) => revenueBy(deps(res), site, params.dimension, query),
+  );
+}
