@@ -10,6 +10,7 @@ import {
   seedStats,
   select,
   totals,
+  counted,
   type Ev,
 } from './fixtures/stats-data.js';
 
@@ -236,7 +237,7 @@ describe('breakdowns', () => {
     ['utm_campaigns', (e: Ev) => e.utm_campaign, () => true],
     ['visitor_types', (e: Ev) => e.visitor_type, () => true],
     ['pages', (e: Ev) => e.page_path, (e: Ev) => e.event_name === 'page_view'],
-    ['events', (e: Ev) => e.event_name, (e: Ev) => e.event_name !== 'page_view'],
+    ['events', (e: Ev) => e.event_name, (e: Ev) => e.event_name !== 'page_view' && counted(e)],
     ['companies', (e: Ev) => e.company_name, (e: Ev) => e.company_name !== null],
     ['industries', (e: Ev) => e.company_industry, (e: Ev) => e.company_industry !== null],
   ] as const)('%s', async (dimension, key, only) => {

@@ -1,3 +1,4 @@
+import { rollupReadSql } from '@beacon/db';
 import { inRange, type Scope } from '../scope.js';
 
 /**
@@ -17,7 +18,7 @@ SELECT e.${column} AS value,
        count(DISTINCT e.client_id)::int AS visitors,
        count(DISTINCT e.session_id)::int AS sessions,
        count(*) FILTER (WHERE e.event_name = 'page_view')::int AS page_views,
-       count(*)::int AS events
+       count(*) FILTER (WHERE ${rollupReadSql.countedEvent()})::int AS events
 FROM events e
 WHERE ${inRange(s)}
   ${only ? `AND ${only}` : ''}
