@@ -105,10 +105,13 @@ export interface EventRow {
   id: string;
   server_timestamp: string;
   event_name: string;
+  client_id: string | null;
   session_id: string | null;
   page_path: string | null;
   page_title: string | null;
   referrer_domain: string | null;
+  channel: string | null;
+  utm_source: string | null;
   country: string | null;
   device_type: string | null;
   browser: string | null;

@@ -1,12 +1,12 @@
 import { useQuery } from '@tanstack/react-query';
-import { useMemo, useState } from 'react';
+import { useMemo, useState, type ReactNode } from 'react';
 import { get } from '../api';
 import { LineChart, type Series } from '../chart';
 import { countryName, fmtChange, fmtDuration, fmtInt, fmtPct } from '../format';
 import { useLocation } from '../router';
 import { addFilter, intervalOf, previousPeriod, readView, statsQuery, type View } from '../state';
 import type { Breakdown, Overview, PeriodTotals, Site, TimeSeries } from '../types';
-import { Async, EmptySite, Panel } from '../ui';
+import { Async, EmptySite, GeoCredit, Panel } from '../ui';
 
 const FIGURES: {
   key: keyof PeriodTotals;
@@ -91,6 +91,7 @@ export function OverviewPage({ site }: { site: Site }) {
                 ['countries', 'Countries'],
                 ['cities', 'Cities'],
               ]}
+              footer={<GeoCredit />}
             />
             <BreakdownPanel
               site={site}
@@ -164,7 +165,11 @@ function Chart({ site, view, ready }: { site: Site; view: View; ready: boolean }
   const data = useMemo(() => {
     if (!cur.data) return null;
     const x = cur.data.items.map((b) => Date.parse(b.start) / 1000);
-    const series: Series[] = [{ label: labelOf(metric), values: cur.data.items.map((b) => b[metric]) }];
+    // Buckets that have not begun yet (the rest of today) are gaps, not zeros.
+    const now = Date.now() / 1000;
+    const series: Series[] = [
+      { label: labelOf(metric), values: cur.data.items.map((b, i) => (x[i]! > now ? null : b[metric])) },
+    ];
     if (view.compare && old.data)
       series.push({
         label: `${labelOf(metric)} (previous period)`,
@@ -232,12 +237,14 @@ function BreakdownPanel({
   ready,
   title,
   tabs,
+  footer,
 }: {
   site: Site;
   view: View;
   ready: boolean;
   title: string;
   tabs: [string, string][];
+  footer?: ReactNode;
 }) {
   const [tab, setTab] = useState(tabs[0]![0]);
   const q = statsQuery(view, { limit: 10 });
@@ -264,8 +271,14 @@ function BreakdownPanel({
       <div data-dimension={tab} aria-busy={data.isFetching}>
         <Async q={data}>{(b) => <Bars rows={b.items} dimension={tab} />}</Async>
       </div>
+      {footer}
     </Panel>
   );
+}
+
+/** What an empty value means in each breakdown: no referrer is direct traffic. */
+function noneLabel(dimension: string): string {
+  return dimension === 'referrers' || dimension === 'channels' ? 'Direct / none' : '(none)';
 }
 
 function Bars({ rows, dimension }: { rows: Breakdown['items']; dimension: string }) {
@@ -286,7 +299,13 @@ function Bars({ rows, dimension }: { rows: Breakdown['items']; dimension: string
       <tbody>
         {rows.map((r) => {
           const label =
-            r.value == null ? '(none)' : dimension === 'countries' ? countryName(r.value) : r.value;
+            r.value == null
+              ? noneLabel(dimension)
+              : dimension === 'countries'
+                ? countryName(r.value)
+                : dimension === 'channels' && r.value === 'direct'
+                  ? 'Direct / none'
+                  : r.value;
           const n = r[metric] ?? 0;
           return (
             <tr key={r.value ?? '(none)'} style={{ ['--w' as string]: `${(100 * n) / max}%` }}>
