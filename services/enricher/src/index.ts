@@ -27,7 +27,9 @@ export { createDeviceParser, parseDevice, type DeviceParser } from './device.js'
 export { createNetworkLookup, type NetworkLookup, type NetworkOptions } from './network/lookup.js';
 export { anonymizeIp } from './anonymize.js';
 export { claimEventIds } from './dedupe.js';
-export { enrichHits, eventsJobId, PoisonHitError, InvalidJobError } from './enrich.js';
+export { enrichHits, eventsJobId, PoisonHitError, InvalidJobError, toEnrichedJob } from './enrich.js';
+export { SiteCache } from './sites.js';
+export { startAttribution, type AttributionRuntime, type CompanyRowLike } from './attribution/runtime.js';
 export * from './pipeline.js';
 
 export interface EnricherOverrides {
