@@ -6,7 +6,7 @@ import { DEFAULT_HISTORY } from '../demo/history.js';
 import { seedDemoHistory, type SeedReport } from '../demo/seed.js';
 
 /** The demo page's origin, which the history's page URLs are on. */
-export const demoOrigin = (port: number) => `http://localhost:${port}`;
+export const demoOrigin = (port: number) => (port ? `http://localhost:${port}` : 'http://localhost');
 
 export function describeSeed(r: SeedReport): string {
   return r.seeded
