@@ -201,6 +201,23 @@ GROUP BY page_path
 ORDER BY visitors DESC NULLS LAST, value ASC NULLS LAST
 LIMIT $5 OFFSET $6;
 
+-- custom events by property
+-- values: ["site123","Europe/Berlin","2026-01-01","2026-02-01","signup",51,0]
+SELECT p.key AS property,
+       p.value AS value,
+       count(DISTINCT e.client_id)::int AS visitors,
+       count(*)::int AS events
+FROM events e
+CROSS JOIN LATERAL jsonb_each_text(CASE WHEN jsonb_typeof(e.properties) = 'object' THEN e.properties END) AS p(key, value)
+WHERE e.site_id = $1
+  AND e.server_timestamp >= ($3::timestamp AT TIME ZONE $2) AND e.server_timestamp < ($4::timestamp AT TIME ZONE $2)
+  AND e.event_name = $5
+  AND e.visitor_type IS DISTINCT FROM 'bot'
+  AND e.event_name <> 'page_view' AND e.event_name NOT IN ('engagement', 'identify')
+GROUP BY p.key, p.value
+ORDER BY events DESC, visitors DESC, property, value
+LIMIT $6 OFFSET $7;
+
 -- realtime
 -- values: ["site123"]
 SELECT count(DISTINCT e.client_id) FILTER (WHERE e.server_timestamp >= now() - interval '5 minutes')::int AS visitors_5m,

@@ -92,6 +92,12 @@ export interface BreakdownRow {
   page_views: number | null;
   events: number | null;
 }
+export interface EventPropertyRow {
+  property: string;
+  value: string | null;
+  visitors: number;
+  events: number;
+}
 export interface Breakdown extends Page<BreakdownRow> {
   dimension: string;
 }

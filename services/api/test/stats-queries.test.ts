@@ -301,6 +301,39 @@ describe('breakdowns', () => {
   });
 });
 
+describe('custom events by property', () => {
+  test('counts (property, value) pairs of custom events only, by the reference', async () => {
+    const r = await q.eventProperties(deps, site, parse(q.eventPropertiesQuery, RANGE));
+    const ref = new Map<string, { property: string; value: string; visitors: Set<string>; events: number }>();
+    for (const e of select(
+      SITE_A,
+      RANGE.from,
+      RANGE.to,
+      TZ_A,
+      (x) => x.event_name !== 'page_view' && counted(x),
+    ))
+      for (const [k, v] of Object.entries(e.properties ?? {})) {
+        const key = `${k}=${String(v)}`;
+        const row = ref.get(key) ?? { property: k, value: String(v), visitors: new Set(), events: 0 };
+        row.visitors.add(e.client_id);
+        row.events++;
+        ref.set(key, row);
+      }
+    const want = [...ref.values()].map((x) => ({ ...x, visitors: x.visitors.size }));
+    expect(r.items).toEqual(expect.arrayContaining(want.map((w) => expect.objectContaining(w))));
+    expect(r.items).toHaveLength(want.length);
+    // The engagement event's page_view_id is not a custom event's property.
+    expect(r.items.map((x) => x.property)).not.toContain('page_view_id');
+    expect(r.items[0]).toEqual({ property: 'plan', value: 'pro', visitors: 2, events: 2 });
+    const signup = await q.eventProperties(
+      deps,
+      site,
+      parse(q.eventPropertiesQuery, { ...RANGE, event_name: 'signup' }),
+    );
+    expect(signup.items.map((x) => `${x.property}=${x.value}`).sort()).toEqual(['plan=pro', 'seats=3']);
+  });
+});
+
 describe("the seed's five questions", () => {
   test('recent events: newest first, keyset pages, site-only', async () => {
     const expected = select(SITE_A, '2026-01-10', '2026-01-16', TZ_A).sort((a, b) =>

@@ -241,6 +241,15 @@ test('a newcomer: beacon start, the demo page, the dashboard with history, every
     const events = await page.locator('[data-dimension="events"]').textContent();
     expect(events).toContain('purchase');
     expect(events).not.toContain('engagement');
+    // Custom events by property: the plans chosen on the pricing page.
+    await page
+      .getByRole('group', { name: 'Events: show' })
+      .getByRole('button', { name: 'Properties' })
+      .click();
+    await page.locator('[data-dimension="properties"] tbody tr').first().waitFor();
+    expect(await page.locator('[data-dimension="properties"]').textContent()).toMatch(
+      /plan: (starter|team|agency)/,
+    );
     await page.getByRole('link', { name: 'IP geolocation by DB-IP' }).first().waitFor();
     expect(
       await page.getByRole('link', { name: 'IP geolocation by DB-IP' }).first().getAttribute('href'),
@@ -273,10 +282,7 @@ test('a newcomer: beacon start, the demo page, the dashboard with history, every
       [`${base}/companies/acme.example`, 'ol.timeline li'],
       [`${base}/realtime`, 'table.data tbody tr'],
       [`${base}/sessions`, 'table.data tbody tr'],
-      [
-        `${base}/sessions/${encodeURIComponent(sessionRows[0].session_id)}`,
-        'ol.path li',
-      ],
+      [`${base}/sessions/${encodeURIComponent(sessionRows[0].session_id)}`, 'ol.path li'],
       [`${first.banner.dashboard}settings`, 'table.data tbody tr'],
       [`${first.banner.dashboard}settings/sites/${site.id}`, 'pre code'],
       [`${first.banner.dashboard}settings/users`, 'table.data tbody tr'],

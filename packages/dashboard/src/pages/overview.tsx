@@ -5,7 +5,7 @@ import { LineChart, type Series } from '../chart';
 import { countryName, fmtChange, fmtDuration, fmtInt, fmtPct } from '../format';
 import { useLocation } from '../router';
 import { addFilter, intervalOf, previousPeriod, readView, statsQuery, type View } from '../state';
-import type { Breakdown, Overview, PeriodTotals, Site, TimeSeries } from '../types';
+import type { Breakdown, EventPropertyRow, Overview, Page, PeriodTotals, Site, TimeSeries } from '../types';
 import { Async, EmptySite, GeoCredit, Panel } from '../ui';
 
 const FIGURES: {
@@ -111,6 +111,7 @@ export function OverviewPage({ site }: { site: Site }) {
               title="Events"
               tabs={[
                 ['events', 'Custom events'],
+                ['properties', 'Properties'],
                 ['companies', 'Companies'],
               ]}
             />
@@ -247,11 +248,18 @@ function BreakdownPanel({
   footer?: ReactNode;
 }) {
   const [tab, setTab] = useState(tabs[0]![0]);
-  const q = statsQuery(view, { limit: 10 });
+  // Custom events rank by how often they happened; the other dimensions by visitors.
+  const q = statsQuery(view, { limit: 10, ...(tab === 'events' ? { sort: 'events' } : {}) });
   const data = useQuery({
     queryKey: ['breakdown', site.id, tab, q],
     queryFn: () => get<Breakdown>(`/v1/sites/${site.id}/stats/breakdown/${tab}?${q}`),
-    enabled: ready,
+    enabled: ready && tab !== 'properties',
+  });
+  const pq = statsQuery(view, { limit: 10 });
+  const properties = useQuery({
+    queryKey: ['event-properties', site.id, pq],
+    queryFn: () => get<Page<EventPropertyRow>>(`/v1/sites/${site.id}/stats/event-properties?${pq}`),
+    enabled: ready && tab === 'properties',
   });
   return (
     <Panel
@@ -268,11 +276,53 @@ function BreakdownPanel({
         )
       }
     >
-      <div data-dimension={tab} aria-busy={data.isFetching}>
-        <Async q={data}>{(b) => <Bars rows={b.items} dimension={tab} />}</Async>
-      </div>
+      {tab === 'properties' ? (
+        <div data-dimension="properties" aria-busy={properties.isFetching}>
+          <Async q={properties}>{(p) => <PropertyBars rows={p.items} view={view} />}</Async>
+        </div>
+      ) : (
+        <div data-dimension={tab} aria-busy={data.isFetching}>
+          <Async q={data}>{(b) => <Bars rows={b.items} dimension={tab} />}</Async>
+        </div>
+      )}
       {footer}
     </Panel>
+  );
+}
+
+/** The properties of custom events (of the filtered event, when an Event filter is on). */
+function PropertyBars({ rows, view }: { rows: EventPropertyRow[]; view: View }) {
+  const events = view.filters.filter(([k]) => k === 'event_name').map(([, v]) => v);
+  if (rows.length === 0) return <p className="muted">No custom event with properties in this period.</p>;
+  const max = Math.max(...rows.map((r) => r.events), 1);
+  return (
+    <>
+      <p className="muted small">
+        {events.length
+          ? `Properties of ${events.join(', ')}.`
+          : 'Properties of every custom event: pick one under Custom events to see only its own.'}
+      </p>
+      <table className="bars">
+        <thead>
+          <tr>
+            <th scope="col">Property</th>
+            <th scope="col" className="num">
+              Events
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((r) => (
+            <tr key={`${r.property}=${r.value}`} style={{ ['--w' as string]: `${(100 * r.events) / max}%` }}>
+              <td>
+                {r.property}: <strong>{r.value ?? '(none)'}</strong>
+              </td>
+              <td className="num">{fmtInt(r.events)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>
   );
 }
 

@@ -33,6 +33,14 @@ export const breakdownQuery = z
     order,
   })
   .strict();
+export const eventPropertiesQuery = z
+  .object({
+    ...rangeShape,
+    ...filterShape,
+    limit,
+    cursor,
+  })
+  .strict();
 export const companiesQuery = z
   .object({
     ...rangeShape,
@@ -65,6 +73,7 @@ export type StatsQuery = z.infer<typeof statsQuery>;
 export type PagedQuery = z.infer<typeof pagedQuery>;
 export type TimeseriesQuery = z.infer<typeof timeseriesQuery>;
 export type BreakdownQuery = z.infer<typeof breakdownQuery>;
+export type EventPropertiesQuery = z.infer<typeof eventPropertiesQuery>;
 export type CompaniesQuery = z.infer<typeof companiesQuery>;
 export type CompanyQuery = z.infer<typeof companyQuery>;
 export type RealtimeQuery = z.infer<typeof realtimeQuery>;

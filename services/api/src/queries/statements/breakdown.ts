@@ -54,3 +54,21 @@ FROM ends
 GROUP BY page_path
 ORDER BY ${orderBy}
 LIMIT ${limit} OFFSET ${offset}`;
+
+/**
+ * Custom events by property: one row per (top-level key, value) of the matching custom events'
+ * `properties` (a nested value as its JSON text), the most frequent first. With an `event_name` filter
+ * it answers "which plans were selected". In: scope, limit, offset. Out: property, value, visitors, events.
+ */
+export const eventProperties = (s: Scope, limit: string, offset: string) => `
+SELECT p.key AS property,
+       p.value AS value,
+       count(DISTINCT e.client_id)::int AS visitors,
+       count(*)::int AS events
+FROM events e
+CROSS JOIN LATERAL jsonb_each_text(CASE WHEN jsonb_typeof(e.properties) = 'object' THEN e.properties END) AS p(key, value)
+WHERE ${inRange(s)}
+  AND ${rollupReadSql.customEvent()}
+GROUP BY p.key, p.value
+ORDER BY events DESC, visitors DESC, property, value
+LIMIT ${limit} OFFSET ${offset}`;
