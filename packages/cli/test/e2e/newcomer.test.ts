@@ -241,6 +241,9 @@ test('a newcomer: beacon start, the demo page, the dashboard with history, every
     const events = await page.locator('[data-dimension="events"]').textContent();
     expect(events).toContain('purchase');
     expect(events).not.toContain('engagement');
+    // The Locations panel's map shades the countries that sent visitors.
+    await page.locator('.country-map path.has-visitors').first().waitFor();
+    expect(await page.locator('.country-map path.has-visitors').count()).toBeGreaterThanOrEqual(10);
     // Custom events by property: the plans chosen on the pricing page.
     await page
       .getByRole('group', { name: 'Events: show' })

@@ -1,5 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
-import { useMemo, useState, type ReactNode } from 'react';
+import { lazy, Suspense, useMemo, useState, type ReactNode } from 'react';
 import { get } from '../api';
 import { LineChart, type Series } from '../chart';
 import { countryName, fmtChange, fmtDuration, fmtInt, fmtPct } from '../format';
@@ -7,6 +7,9 @@ import { useLocation } from '../router';
 import { addFilter, intervalOf, previousPeriod, readView, statsQuery, type View } from '../state';
 import type { Breakdown, EventPropertyRow, Overview, Page, PeriodTotals, Site, TimeSeries } from '../types';
 import { Async, EmptySite, GeoCredit, Panel } from '../ui';
+
+// The map's shapes (~35 KB gzipped) load after the first paint, not with the app.
+const CountryMap = lazy(() => import('../country-map'));
 
 const FIGURES: {
   key: keyof PeriodTotals;
@@ -91,7 +94,14 @@ export function OverviewPage({ site }: { site: Site }) {
                 ['countries', 'Countries'],
                 ['cities', 'Cities'],
               ]}
-              footer={<GeoCredit />}
+              footer={
+                <>
+                  <Suspense fallback={null}>
+                    <CountryMap site={site} view={view} ready={ready} />
+                  </Suspense>
+                  <GeoCredit />
+                </>
+              }
             />
             <BreakdownPanel
               site={site}
