@@ -6,6 +6,8 @@ import { readView, today } from '../state';
 import type { EventRow, Page, Realtime, Site } from '../types';
 import { Async, EmptySite, GeoCredit, Panel } from '../ui';
 
+const INTERNAL_EVENTS = ['engagement', 'identify'];
+
 /** A short, stable name for a visitor: the first characters of its client id. */
 const visitorLabel = (id: string | null) => (id ? id.slice(0, 8) : '—');
 
@@ -39,10 +41,14 @@ export function RealtimePage({ site }: { site: Site }) {
       const day = today(site.config.timezone);
       q.set('from', new Date(Date.parse(`${day}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10));
       q.set('to', day);
-      q.set('limit', '25');
+      q.set('limit', '50');
       const since = Date.now() - 30 * 60_000;
       const page = await get<Page<EventRow>>(`${base}/stats/events?${q}`);
-      return { ...page, items: page.items.filter((e) => Date.parse(e.server_timestamp) >= since) };
+      // The tracker's internal events (engagement, identify) are measurements, not things visitors did.
+      const items = page.items.filter(
+        (e) => Date.parse(e.server_timestamp) >= since && !INTERNAL_EVENTS.includes(e.event_name),
+      );
+      return { ...page, items: items.slice(0, 25) };
     },
     refetchInterval: POLL_MS,
   });
