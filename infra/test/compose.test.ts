@@ -119,6 +119,12 @@ describe('docker-compose.yml', () => {
     const r = spawnSync('docker', ['compose', '-f', 'docker-compose.yml', 'config', '--quiet'], {
       cwd: repoRoot,
       encoding: 'utf8',
+      env: {
+        ...process.env,
+        API_JWT_SECRET: 'x'.repeat(32),
+        POSTGRES_PASSWORD: 'p',
+        GRAFANA_ADMIN_PASSWORD: 'g',
+      },
     });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
@@ -139,5 +145,24 @@ describe('Caddy in front (compose profile proxy)', () => {
     );
     expect(file).toMatch(/handle @collector \{\s+reverse_proxy collector:8080/);
     expect(file).toMatch(/handle \{\s+reverse_proxy api:3000/);
+  });
+});
+
+describe('secrets and profiles', () => {
+  const text = readFileSync(`${repoRoot}docker-compose.yml`, 'utf8');
+  it('has no default for a secret, and lists each in infra/compose.env.example', () => {
+    const example = readFileSync(`${repoRoot}infra/compose.env.example`, 'utf8');
+    for (const name of ['API_JWT_SECRET', 'POSTGRES_PASSWORD', 'GRAFANA_ADMIN_PASSWORD']) {
+      expect(text).toContain(`\${${name}:?`);
+      expect(text).not.toContain(`\${${name}:-`);
+      expect(example).toMatch(new RegExp(`^${name}=$`, 'm'));
+    }
+  });
+  it('runs Prometheus, Grafana and redis_exporter only in the monitoring profile, bound to localhost', () => {
+    const all = compose.services as Record<string, Service & { profiles?: string[] }>;
+    for (const name of ['prometheus', 'grafana', 'redis-exporter'])
+      expect(all[name]!.profiles).toEqual(['monitoring']);
+    for (const name of ['prometheus', 'grafana'])
+      for (const port of all[name]!.ports ?? []) expect(port).toMatch(/^127\.0\.0\.1:/);
   });
 });

@@ -11,6 +11,7 @@ import { registerMigrate } from './commands/migrate.js';
 import { registerServe } from './commands/serve.js';
 import { registerDeadLetters } from './commands/dead-letters.js';
 import { registerDemo } from './commands/demo.js';
+import { registerSetup } from './commands/setup.js';
 import { registerSite } from './commands/site.js';
 import { registerStart } from './commands/start.js';
 import { registerStorage } from './commands/storage.js';
@@ -39,6 +40,7 @@ export function buildProgram(): { program: Command; context: () => CliContext } 
   registerServe(program, context);
   registerStart(program, context);
   registerDemo(program, context);
+  registerSetup(program, context);
   registerHealthcheck(program, context);
   return { program, context };
 }

@@ -282,3 +282,51 @@ describe('beacon CLI with a single agency', () => {
     expect([user.code, user.stdout]).toEqual([0, 'user u@x.test (admin) created for Solo\n']);
   });
 });
+
+describe('beacon setup on a fresh install', () => {
+  let fresh: TestDatabase;
+  beforeAll(async () => {
+    fresh = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await fresh.drop();
+  });
+  const run = (args: string[]) => {
+    const saved = db;
+    db = fresh;
+    return beacon(args).finally(() => (db = saved));
+  };
+
+  it('creates the agency, its admin and its first site once; a second run is refused', async () => {
+    const args = [
+      '--json',
+      'setup',
+      '--agency-name',
+      'Ops',
+      '--email',
+      'Ops@Example.org',
+      '--site-domain',
+      'example.org',
+    ];
+    const r = await run(args);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.agency.email).toBe('ops@example.org');
+    expect(out.site).toMatchObject({ domain: 'example.org', name: 'example.org' });
+    expect(out.snippet).toContain(`data-site="${out.site.script_id}"`);
+    const { rows } = await fresh.pool.query(
+      `SELECT role, password_hash FROM dashboard_users WHERE email = 'ops@example.org'`,
+    );
+    expect(rows[0].role).toBe('admin');
+    expect(await bcrypt.compare(out.login.password, rows[0].password_hash)).toBe(true);
+    const again = await run(args);
+    expect([again.code, again.stderr]).toEqual([
+      1,
+      expect.stringMatching(/already has an agency .*setup runs once/),
+    ]);
+    const n = await fresh.pool.query(
+      `SELECT (SELECT count(*) FROM agencies)::int AS a, (SELECT count(*) FROM sites)::int AS s`,
+    );
+    expect(n.rows[0]).toEqual({ a: 1, s: 1 });
+  });
+});
