@@ -5,18 +5,8 @@
 // (events, sessions, companies and rollups in one transaction). Only the queues are skipped.
 import type { Config } from '@beacon/config';
 import { companiesSql, ensurePartitions, type Pool } from '@beacon/db';
-import {
-  buildSteps,
-  createDeviceParser,
-  createNetworkLookup,
-  enrichHits,
-  SiteCache,
-  startAttribution,
-  toEnrichedJob,
-  type CompanyRowLike,
-} from '@beacon/enricher';
+import type { CompanyRowLike } from '@beacon/enricher';
 import type { Logger } from '@beacon/observability';
-import { parseEventsJob, storeBatch } from '@beacon/writer';
 import * as demoSql from '../sql/demo.js';
 import { DEFAULT_HISTORY, DEMO_COMPANIES, generateHistory, type HistoryOptions } from './history.js';
 
@@ -82,6 +72,18 @@ export async function seedDemoHistory(pool: Pool, config: Config, o: SeedOptions
     });
     report.requests = requests.length;
 
+    // Loaded here, not at the top: every other command (and `beacon --help`) stays free of the
+    // enricher's data libraries, as serve/services.ts keeps the services out of the CLI's start-up.
+    const {
+      buildSteps,
+      createDeviceParser,
+      createNetworkLookup,
+      enrichHits,
+      SiteCache,
+      startAttribution,
+      toEnrichedJob,
+    } = await import('@beacon/enricher');
+    const { parseEventsJob, storeBatch } = await import('@beacon/writer');
     const e = config.enricher;
     const network = createNetworkLookup({
       cityDb: e.geoipCityDb,
