@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { createTestDatabase, REDIS_URL, uniquePrefix, type TestDatabase } from '@beacon/testkit';
-import { CLI, freePort, waitFor } from './harness.js';
+import { createRedis } from '@beacon/queue';
+import { CLI, deletePrefix, freePort, waitFor } from './harness.js';
 
 const SHOTS = fileURLToPath(new URL('../../../../test-results/newcomer/', import.meta.url));
 let db: TestDatabase;
@@ -103,6 +104,10 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await db?.drop();
+  // The queues and dedupe claims of this run, out of the shared Redis.
+  const redis = createRedis(REDIS_URL, 'worker');
+  await deletePrefix(redis, env.QUEUE_PREFIX!).catch(() => undefined);
+  await redis.quit();
   rmSync(cwd, { recursive: true, force: true });
 });
 
