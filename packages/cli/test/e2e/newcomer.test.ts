@@ -318,6 +318,10 @@ test('a newcomer: beacon start, the demo page, the dashboard with history, every
     expect(await row.locator('td').first().textContent()).toMatch(/^\d{2}:\d{2}:\d{2}$/);
     expect(await page.locator('table.data thead').textContent()).toMatch(/Visitor.*Source/);
     await shot(page, 'realtime-clicks');
+    // Dozens of API requests later, the banner is still the last thing on the terminal: beacon start
+    // logs requests at debug (LOG_LEVEL is info here).
+    const afterBanner = first.out().split('Press Ctrl-C to stop.')[1]!.split('--- stderr ---')[0]!;
+    expect(afterBanner).not.toContain('"msg":"request"');
     // Park on a page that polls nothing while the services restart.
     await page.goto(`${first.banner.dashboard}settings/agency`);
     await page.locator('dl.facts code').waitFor();
