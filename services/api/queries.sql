@@ -18,7 +18,7 @@ LIMIT $5;
 -- values: ["site123","Europe/Berlin","2026-01-01","2026-02-01",51,0]
 SELECT e.company_name, e.company_domain, e.company_industry,
        count(DISTINCT e.client_id)::int AS unique_visitors,
-       count(*)::int AS total_events
+       count(*) FILTER (WHERE e.event_name NOT IN ('engagement', 'identify'))::int AS total_events
 FROM events e
 WHERE e.site_id = $1
   AND e.server_timestamp >= ($3::timestamp AT TIME ZONE $2) AND e.server_timestamp < ($4::timestamp AT TIME ZONE $2)
@@ -34,7 +34,7 @@ LIMIT $5 OFFSET $6;
 SELECT to_char((e.server_timestamp AT TIME ZONE $2)::date, 'YYYY-MM-DD') AS date,
        count(DISTINCT e.session_id)::int AS sessions,
        count(DISTINCT e.client_id)::int AS unique_users,
-       count(*)::int AS total_events,
+       count(*) FILTER (WHERE e.event_name NOT IN ('engagement', 'identify'))::int AS total_events,
        round(avg(e.time_on_page), 2)::float8 AS avg_time_on_page
 FROM events e
 WHERE e.site_id = $1
@@ -47,7 +47,7 @@ ORDER BY 1 DESC;
 -- values: ["site123","Europe/Berlin","2026-01-01","2026-02-01",21,0]
 SELECT e.referrer_domain,
        count(DISTINCT e.session_id)::int AS sessions,
-       count(*)::int AS events
+       count(*) FILTER (WHERE e.event_name NOT IN ('engagement', 'identify'))::int AS events
 FROM events e
 WHERE e.site_id = $1
   AND e.server_timestamp >= ($3::timestamp AT TIME ZONE $2) AND e.server_timestamp < ($4::timestamp AT TIME ZONE $2)
@@ -97,7 +97,7 @@ WITH ev AS (
   SELECT cur,
          count(DISTINCT client_id) AS visitors,
          count(*) FILTER (WHERE event_name = 'page_view') AS page_views,
-         count(*) AS events
+         count(*) FILTER (WHERE ev.event_name NOT IN ('engagement', 'identify')) AS events
   FROM ev
   GROUP BY cur
 ), sess AS (
@@ -139,7 +139,7 @@ WITH buckets AS (
          count(DISTINCT e.client_id) AS visitors,
          count(DISTINCT e.session_id) AS sessions,
          count(*) FILTER (WHERE e.event_name = 'page_view') AS page_views,
-         count(*) AS events
+         count(*) FILTER (WHERE e.event_name NOT IN ('engagement', 'identify')) AS events
   FROM events e
   WHERE e.site_id = $1
   AND e.server_timestamp >= ($3::timestamp AT TIME ZONE $2) AND e.server_timestamp < ($4::timestamp AT TIME ZONE $2)
@@ -166,7 +166,7 @@ SELECT e.page_path AS value,
        count(DISTINCT e.client_id)::int AS visitors,
        count(DISTINCT e.session_id)::int AS sessions,
        count(*) FILTER (WHERE e.event_name = 'page_view')::int AS page_views,
-       count(*)::int AS events
+       count(*) FILTER (WHERE e.event_name NOT IN ('engagement', 'identify'))::int AS events
 FROM events e
 WHERE e.site_id = $1
   AND e.server_timestamp >= ($3::timestamp AT TIME ZONE $2) AND e.server_timestamp < ($4::timestamp AT TIME ZONE $2)
@@ -201,12 +201,29 @@ GROUP BY page_path
 ORDER BY visitors DESC NULLS LAST, value ASC NULLS LAST
 LIMIT $5 OFFSET $6;
 
+-- custom events by property
+-- values: ["site123","Europe/Berlin","2026-01-01","2026-02-01","signup",51,0]
+SELECT p.key AS property,
+       p.value AS value,
+       count(DISTINCT e.client_id)::int AS visitors,
+       count(*)::int AS events
+FROM events e
+CROSS JOIN LATERAL jsonb_each_text(CASE WHEN jsonb_typeof(e.properties) = 'object' THEN e.properties END) AS p(key, value)
+WHERE e.site_id = $1
+  AND e.server_timestamp >= ($3::timestamp AT TIME ZONE $2) AND e.server_timestamp < ($4::timestamp AT TIME ZONE $2)
+  AND e.event_name = $5
+  AND e.visitor_type IS DISTINCT FROM 'bot'
+  AND e.event_name <> 'page_view' AND e.event_name NOT IN ('engagement', 'identify')
+GROUP BY p.key, p.value
+ORDER BY events DESC, visitors DESC, property, value
+LIMIT $6 OFFSET $7;
+
 -- realtime
 -- values: ["site123"]
 SELECT count(DISTINCT e.client_id) FILTER (WHERE e.server_timestamp >= now() - interval '5 minutes')::int AS visitors_5m,
        count(DISTINCT e.client_id)::int AS visitors_30m,
        count(*) FILTER (WHERE e.event_name = 'page_view')::int AS page_views_30m,
-       count(*)::int AS events_30m
+       count(*) FILTER (WHERE e.event_name NOT IN ('engagement', 'identify'))::int AS events_30m
 FROM events e
 WHERE e.site_id = $1
   AND e.server_timestamp >= now() - interval '30 minutes'
@@ -220,7 +237,7 @@ WITH s AS (
          min(e.server_timestamp) AS started_at,
          max(e.server_timestamp) AS ended_at,
          count(*) FILTER (WHERE e.event_name = 'page_view')::int AS page_views,
-         count(*)::int AS events,
+         count(*) FILTER (WHERE e.event_name NOT IN ('engagement', 'identify'))::int AS events,
          (array_agg(e.page_path ORDER BY e.server_timestamp, e.id) FILTER (WHERE e.event_name = 'page_view'))[1] AS entry_page,
          (array_agg(e.page_path ORDER BY e.server_timestamp DESC, e.id DESC) FILTER (WHERE e.event_name = 'page_view'))[1] AS exit_page,
          (array_agg(e.country ORDER BY e.server_timestamp, e.id))[1] AS country,
@@ -266,7 +283,7 @@ SELECT e.company_name AS name,
        count(DISTINCT e.client_id)::int AS visitors,
        count(DISTINCT e.session_id)::int AS sessions,
        count(*) FILTER (WHERE e.event_name = 'page_view')::int AS page_views,
-       count(*)::int AS events,
+       count(*) FILTER (WHERE e.event_name NOT IN ('engagement', 'identify'))::int AS events,
        min(e.server_timestamp) AS first_seen,
        max(e.server_timestamp) AS last_seen
 FROM events e
@@ -294,7 +311,7 @@ WITH buckets AS (
          count(DISTINCT e.client_id) AS visitors,
          count(DISTINCT e.session_id) AS sessions,
          count(*) FILTER (WHERE e.event_name = 'page_view') AS page_views,
-         count(*) AS events
+         count(*) FILTER (WHERE e.event_name NOT IN ('engagement', 'identify')) AS events
   FROM events e
   WHERE e.site_id = $1
   AND e.server_timestamp >= ($3::timestamp AT TIME ZONE $2) AND e.server_timestamp < ($4::timestamp AT TIME ZONE $2)
@@ -336,7 +353,7 @@ WITH ev AS (
   SELECT cur,
          count(DISTINCT client_id) AS visitors,
          count(*) FILTER (WHERE event_name = 'page_view') AS page_views,
-         count(*) AS events
+         count(*) FILTER (WHERE ev.event_name NOT IN ('engagement', 'identify')) AS events
   FROM ev
   GROUP BY cur
 ), sess AS (

@@ -9,20 +9,27 @@ import { OverviewPage } from './pages/overview';
 import { RealtimePage } from './pages/realtime';
 import { SessionPage, SessionsPage } from './pages/sessions';
 import { AgencySettings, SiteSettings, SitesSettings, UsersSettings } from './pages/settings';
+import { lastSite } from './last-site';
+import { markSession, mayHaveSession } from './session-hint';
 import { match, navigate, useLocation } from './router';
-import { SessionContext, type SessionInfo } from './session';
+import { SessionContext, userKey, type SessionInfo } from './session';
 import type { Page, Site } from './types';
 import { ErrorBox, Loading } from './ui';
 
 export function App() {
-  const [state, setState] = useState<'checking' | 'in' | 'out'>(signedIn() ? 'in' : 'checking');
+  const [state, setState] = useState<'checking' | 'in' | 'out'>(
+    signedIn() ? 'in' : mayHaveSession() ? 'checking' : 'out',
+  );
   const qc = useQueryClient();
   useEffect(() => {
     const off = onSessionChange((inside) => {
+      markSession(inside);
       setState(inside ? 'in' : 'out');
       if (!inside) qc.clear();
     });
-    if (!signedIn()) void refresh().then((ok) => setState(ok ? 'in' : 'out'));
+    // Only a browser that signed in before can hold a refresh cookie: asking without one is a 401
+    // that the console shows as an error on every first visit.
+    if (!signedIn() && mayHaveSession()) void refresh().then((ok) => setState(ok ? 'in' : 'out'));
     return off;
   }, [qc]);
   if (state === 'checking') return <Loading label="Opening Beacon…" />;
@@ -61,7 +68,7 @@ function Shell() {
 
 function Routes({ info }: { info: SessionInfo }) {
   const { path } = useLocation();
-  const first = info.sites.find((s) => s.status === 'active') ?? info.sites[0];
+  const first = lastSite(userKey(info), info.sites);
   useEffect(() => {
     if (path === '/' || path === '/login')
       navigate(first ? `/sites/${first.id}/overview` : '/settings', { replace: true });

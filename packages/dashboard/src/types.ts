@@ -95,6 +95,12 @@ export interface BreakdownRow {
   page_views: number | null;
   events: number | null;
 }
+export interface EventPropertyRow {
+  property: string;
+  value: string | null;
+  visitors: number;
+  events: number;
+}
 export interface Breakdown extends Page<BreakdownRow> {
   dimension: string;
 }
@@ -108,10 +114,13 @@ export interface EventRow {
   id: string;
   server_timestamp: string;
   event_name: string;
+  client_id: string | null;
   session_id: string | null;
   page_path: string | null;
   page_title: string | null;
   referrer_domain: string | null;
+  channel: string | null;
+  utm_source: string | null;
   country: string | null;
   device_type: string | null;
   browser: string | null;

@@ -48,7 +48,7 @@ export function createApp(deps: ApiDeps): ApiApp {
   });
   const document = () => table.document(OPENAPI_INFO);
 
-  app.use(requestContext(deps.logger, deps.metrics));
+  app.use(requestContext(deps.logger, deps.metrics, deps.config.api.requestLogLevel));
   app.use(helmet());
   if (deps.config.api.corsOrigins.length > 0) {
     app.use(

@@ -29,7 +29,9 @@ export { createNetworkLookup, type NetworkLookup, type NetworkOptions } from './
 export { anonymizeIp } from './anonymize.js';
 export { claimEventIds } from './dedupe.js';
 export { CookielessIds, SALT_LIFETIME_MS, SESSION_GAP_MS } from './cookieless.js';
-export { enrichHits, eventsJobId, PoisonHitError, InvalidJobError } from './enrich.js';
+export { enrichHits, eventsJobId, PoisonHitError, InvalidJobError, toEnrichedJob } from './enrich.js';
+export { SiteCache } from './sites.js';
+export { startAttribution, type AttributionRuntime, type CompanyRowLike } from './attribution/runtime.js';
 export * from './pipeline.js';
 
 export interface EnricherOverrides {

@@ -99,4 +99,10 @@ export const api = {
     102_400,
     'Largest JSON request body, in bytes.',
   ),
+  requestLogLevel: setting(
+    'API_REQUEST_LOG_LEVEL',
+    p.oneOf(['info', 'debug']),
+    'info',
+    'Level of the one log line per API request (errors are always logged). beacon start uses debug unless set, so its banner is not scrolled away.',
+  ),
 };

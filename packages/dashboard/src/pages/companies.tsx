@@ -102,7 +102,7 @@ export function CompaniesPage({ site }: { site: Site }) {
                         <td className="num">{fmtInt(c.visitors)}</td>
                         <td className="num">{fmtInt(c.sessions)}</td>
                         <td className="num">{fmtInt(c.page_views)}</td>
-                        <td>{fmtTime(c.last_seen)}</td>
+                        <td>{fmtTime(c.last_seen, site.config.timezone)}</td>
                       </tr>
                     ))}
                   </tbody>
@@ -185,7 +185,7 @@ export function CompanyPage({ site, domain }: { site: Site; domain: string }) {
               <ol className="timeline">
                 {p.items.map((s) => (
                   <li key={s.session_id}>
-                    <time dateTime={s.started_at}>{fmtTime(s.started_at)}</time>{' '}
+                    <time dateTime={s.started_at}>{fmtTime(s.started_at, site.config.timezone)}</time>{' '}
                     <Link to={`/sites/${site.id}/sessions/${encodeURIComponent(s.session_id)}${keep}`}>
                       {s.page_views} page{s.page_views === 1 ? '' : 's'}, {fmtDuration(s.duration)}
                     </Link>{' '}

@@ -1,12 +1,15 @@
 import { useQuery } from '@tanstack/react-query';
-import { useMemo, useState } from 'react';
+import { lazy, Suspense, useMemo, useState, type ReactNode } from 'react';
 import { get } from '../api';
 import { LineChart, type Series } from '../chart';
 import { countryName, fmtChange, fmtDuration, fmtInt, fmtPct } from '../format';
 import { useLocation } from '../router';
 import { addFilter, intervalOf, previousPeriod, readView, statsQuery, type View } from '../state';
-import type { Breakdown, Overview, PeriodTotals, Site, TimeSeries } from '../types';
-import { Async, EmptySite, Panel } from '../ui';
+import type { Breakdown, EventPropertyRow, Overview, Page, PeriodTotals, Site, TimeSeries } from '../types';
+import { Async, EmptySite, GeoCredit, Panel } from '../ui';
+
+// The map's shapes (~35 KB gzipped) load after the first paint, not with the app.
+const CountryMap = lazy(() => import('../country-map'));
 
 const FIGURES: {
   key: keyof PeriodTotals;
@@ -91,6 +94,14 @@ export function OverviewPage({ site }: { site: Site }) {
                 ['countries', 'Countries'],
                 ['cities', 'Cities'],
               ]}
+              footer={
+                <>
+                  <Suspense fallback={null}>
+                    <CountryMap site={site} view={view} ready={ready} />
+                  </Suspense>
+                  <GeoCredit />
+                </>
+              }
             />
             <BreakdownPanel
               site={site}
@@ -110,6 +121,7 @@ export function OverviewPage({ site }: { site: Site }) {
               title="Events"
               tabs={[
                 ['events', 'Custom events'],
+                ['properties', 'Properties'],
                 ['companies', 'Companies'],
               ]}
             />
@@ -164,7 +176,11 @@ function Chart({ site, view, ready }: { site: Site; view: View; ready: boolean }
   const data = useMemo(() => {
     if (!cur.data) return null;
     const x = cur.data.items.map((b) => Date.parse(b.start) / 1000);
-    const series: Series[] = [{ label: labelOf(metric), values: cur.data.items.map((b) => b[metric]) }];
+    // Buckets that have not begun yet (the rest of today) are gaps, not zeros.
+    const now = Date.now() / 1000;
+    const series: Series[] = [
+      { label: labelOf(metric), values: cur.data.items.map((b, i) => (x[i]! > now ? null : b[metric])) },
+    ];
     if (view.compare && old.data)
       series.push({
         label: `${labelOf(metric)} (previous period)`,
@@ -232,19 +248,28 @@ function BreakdownPanel({
   ready,
   title,
   tabs,
+  footer,
 }: {
   site: Site;
   view: View;
   ready: boolean;
   title: string;
   tabs: [string, string][];
+  footer?: ReactNode;
 }) {
   const [tab, setTab] = useState(tabs[0]![0]);
-  const q = statsQuery(view, { limit: 10 });
+  // Custom events rank by how often they happened; the other dimensions by visitors.
+  const q = statsQuery(view, { limit: 10, ...(tab === 'events' ? { sort: 'events' } : {}) });
   const data = useQuery({
     queryKey: ['breakdown', site.id, tab, q],
     queryFn: () => get<Breakdown>(`/v1/sites/${site.id}/stats/breakdown/${tab}?${q}`),
-    enabled: ready,
+    enabled: ready && tab !== 'properties',
+  });
+  const pq = statsQuery(view, { limit: 10 });
+  const properties = useQuery({
+    queryKey: ['event-properties', site.id, pq],
+    queryFn: () => get<Page<EventPropertyRow>>(`/v1/sites/${site.id}/stats/event-properties?${pq}`),
+    enabled: ready && tab === 'properties',
   });
   return (
     <Panel
@@ -261,11 +286,59 @@ function BreakdownPanel({
         )
       }
     >
-      <div data-dimension={tab} aria-busy={data.isFetching}>
-        <Async q={data}>{(b) => <Bars rows={b.items} dimension={tab} />}</Async>
-      </div>
+      {tab === 'properties' ? (
+        <div data-dimension="properties" aria-busy={properties.isFetching}>
+          <Async q={properties}>{(p) => <PropertyBars rows={p.items} view={view} />}</Async>
+        </div>
+      ) : (
+        <div data-dimension={tab} aria-busy={data.isFetching}>
+          <Async q={data}>{(b) => <Bars rows={b.items} dimension={tab} />}</Async>
+        </div>
+      )}
+      {footer}
     </Panel>
   );
+}
+
+/** The properties of custom events (of the filtered event, when an Event filter is on). */
+function PropertyBars({ rows, view }: { rows: EventPropertyRow[]; view: View }) {
+  const events = view.filters.filter(([k]) => k === 'event_name').map(([, v]) => v);
+  if (rows.length === 0) return <p className="muted">No custom event with properties in this period.</p>;
+  const max = Math.max(...rows.map((r) => r.events), 1);
+  return (
+    <>
+      <p className="muted small">
+        {events.length
+          ? `Properties of ${events.join(', ')}.`
+          : 'Properties of every custom event: pick one under Custom events to see only its own.'}
+      </p>
+      <table className="bars">
+        <thead>
+          <tr>
+            <th scope="col">Property</th>
+            <th scope="col" className="num">
+              Events
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((r) => (
+            <tr key={`${r.property}=${r.value}`} style={{ ['--w' as string]: `${(100 * r.events) / max}%` }}>
+              <td>
+                {r.property}: <strong>{r.value ?? '(none)'}</strong>
+              </td>
+              <td className="num">{fmtInt(r.events)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>
+  );
+}
+
+/** What an empty value means in each breakdown: no referrer is direct traffic. */
+function noneLabel(dimension: string): string {
+  return dimension === 'referrers' || dimension === 'channels' ? 'Direct / none' : '(none)';
 }
 
 function Bars({ rows, dimension }: { rows: Breakdown['items']; dimension: string }) {
@@ -286,7 +359,13 @@ function Bars({ rows, dimension }: { rows: Breakdown['items']; dimension: string
       <tbody>
         {rows.map((r) => {
           const label =
-            r.value == null ? '(none)' : dimension === 'countries' ? countryName(r.value) : r.value;
+            r.value == null
+              ? noneLabel(dimension)
+              : dimension === 'countries'
+                ? countryName(r.value)
+                : dimension === 'channels' && r.value === 'direct'
+                  ? 'Direct / none'
+                  : r.value;
           const n = r[metric] ?? 0;
           return (
             <tr key={r.value ?? '(none)'} style={{ ['--w' as string]: `${(100 * n) / max}%` }}>

@@ -3,9 +3,9 @@ import { useState, type FormEvent } from 'react';
 import { api, get } from '../api';
 import { fmtTime } from '../format';
 import { navigate } from '../router';
-import { useSession } from '../session';
+import { useSession, useZone } from '../session';
 import type { Agency, Page, Role, Site, SiteConfig, User } from '../types';
-import { Async, ErrorBox, Link, Panel, SnippetBox } from '../ui';
+import { Async, CopyButton, ErrorBox, Link, Panel, SnippetBox } from '../ui';
 
 export function SitesSettings() {
   const { sites, canWrite } = useSession();
@@ -324,6 +324,7 @@ function SiteForm({ site }: { site: Site }) {
 const ROLES: Role[] = ['admin', 'user', 'viewer'];
 
 export function UsersSettings() {
+  const tz = useZone();
   const qc = useQueryClient();
   const { me } = useSession();
   const users = useQuery({ queryKey: ['users'], queryFn: () => get<Page<User>>('/v1/users?limit=500') });
@@ -386,7 +387,7 @@ export function UsersSettings() {
                           <span className="sr-only">Active: {u.email}</span>
                         </label>
                       </td>
-                      <td>{u.last_login ? fmtTime(u.last_login) : 'never'}</td>
+                      <td>{u.last_login ? fmtTime(u.last_login, tz) : 'never'}</td>
                     </tr>
                   ))}
                 </tbody>
@@ -467,6 +468,18 @@ export function AgencySettings() {
       <Async q={q}>
         {(a) => (
           <Panel title="Agency settings">
+            <dl className="facts" aria-label="Agency identity">
+              <dt>Agency id</dt>
+              <dd>
+                <code>{a.id}</code> <CopyButton text={a.id} label="Copy id" />
+              </dd>
+              <dt>Contact email</dt>
+              <dd>{a.email ?? '—'}</dd>
+            </dl>
+            <p className="muted small">
+              The <code>beacon</code> command takes either as <code>--agency</code>, e.g.{' '}
+              <code>beacon site create --agency {a.email ?? a.id} …</code>
+            </p>
             <form
               className="form"
               onSubmit={(e) => {

@@ -11,6 +11,8 @@
  * in the same order and cannot deadlock (PostgreSQL takes the row locks in insertion order).
  */
 
+import { countedEvent } from './rollup-reads.js';
+
 /** Key space of the per-site advisory locks (two-int form) that keep a rebuild apart from writers. */
 export const ROLLUP_LOCK_SPACE = 0x726f_6c6c; // 'roll'
 
@@ -70,7 +72,7 @@ WITH raw AS MATERIALIZED (
     entry_path, entry_at, entry_id, exit_path, exit_at, exit_id)
   SELECT site_id, hour, session_key, visitor_key, dims_key, ${dims},
          count(*) FILTER (WHERE event_name = 'page_view'),
-         count(*),
+         count(*) FILTER (WHERE ${countedEvent('ev')}),
          COALESCE(sum(GREATEST(time_on_page, 0)), 0),
          min(server_timestamp), max(server_timestamp),
          (array_agg(page_path ORDER BY server_timestamp, id) FILTER (WHERE event_name = 'page_view'))[1],
@@ -107,7 +109,8 @@ WITH raw AS MATERIALIZED (
   FROM (SELECT site_id, hour, session_key, visitor_key,
                CASE WHEN event_name = 'page_view' THEN 1 ELSE 2 END AS kind,
                CASE WHEN event_name = 'page_view' THEN page_path ELSE event_name::text END AS name
-        FROM ev) x
+        FROM ev
+        WHERE ${countedEvent('ev')}) x
   GROUP BY site_id, hour, kind, name, session_key, visitor_key
   ORDER BY site_id, hour, kind, hashtextextended(row(name)::text, 0), session_key, visitor_key
   ON CONFLICT (site_id, hour, kind, name_key, session_key, visitor_key) DO UPDATE SET count = r.count + EXCLUDED.count

@@ -38,6 +38,14 @@ export const breakdownQuery = z
       .describe('A goal id: each row also gets converters and conversion_rate for that goal'),
   })
   .strict();
+export const eventPropertiesQuery = z
+  .object({
+    ...rangeShape,
+    ...filterShape,
+    limit,
+    cursor,
+  })
+  .strict();
 export const companiesQuery = z
   .object({
     ...rangeShape,
@@ -82,6 +90,7 @@ export type StatsQuery = z.infer<typeof statsQuery>;
 export type PagedQuery = z.infer<typeof pagedQuery>;
 export type TimeseriesQuery = z.infer<typeof timeseriesQuery>;
 export type BreakdownQuery = z.infer<typeof breakdownQuery>;
+export type EventPropertiesQuery = z.infer<typeof eventPropertiesQuery>;
 export type CompaniesQuery = z.infer<typeof companiesQuery>;
 export type CompanyQuery = z.infer<typeof companyQuery>;
 export type RealtimeQuery = z.infer<typeof realtimeQuery>;

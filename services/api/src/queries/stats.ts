@@ -16,6 +16,7 @@ import { withConversions } from './statements/goals.js';
 import type {
   BreakdownQuery,
   CompaniesQuery,
+  EventPropertiesQuery,
   CompanyQuery,
   PagedQuery,
   RealtimeQuery,
@@ -25,7 +26,11 @@ import type {
 import * as seedSql from './statements/seed.js';
 import { overview as overviewSql } from './statements/overview.js';
 import { timeseries as timeseriesSql } from './statements/timeseries.js';
-import { breakdown as breakdownSql, entryExit as entryExitSql } from './statements/breakdown.js';
+import {
+  breakdown as breakdownSql,
+  entryExit as entryExitSql,
+  eventProperties as eventPropertiesSql,
+} from './statements/breakdown.js';
 import { realtime as realtimeSql } from './statements/realtime.js';
 import { sessionEvents as sessionEventsSql, sessionList as sessionListSql } from './statements/sessions.js';
 import {
@@ -338,6 +343,15 @@ export async function breakdown(
   };
   const rows = await runStatement(deps, `breakdown_${dimension}`, st.text, st.values, st.source);
   return { dimension, ...offsetPage(rows, q.limit, offset) };
+}
+
+/** Custom events by property and value (raw events: properties are not rolled up). */
+export async function eventProperties(deps: StatsDeps, site: StatsSite, q: EventPropertiesQuery) {
+  const offset = decodeOffset(q.cursor);
+  const s = scopeOf(site, q);
+  const text = eventPropertiesSql(s, s.p.add(q.limit + 1), s.p.add(offset));
+  const rows = await runStatement(deps, 'event_properties', text, s.p.values);
+  return offsetPage(rows, q.limit, offset);
 }
 
 /** A breakdown answered from rollups, or null when rollups cannot answer it (docs/rollups.md). */

@@ -68,6 +68,18 @@ export const breakdownSchema = z
   .object({ dimension: z.string(), items: z.array(breakdownRowSchema), next_cursor: z.string().nullable() })
   .meta({ id: 'Breakdown' });
 
+export const eventPropertySchema = z
+  .object({
+    property: z.string().meta({ description: 'top-level key of the events’ properties' }),
+    value: z.string().nullable().meta({ description: 'its value as text (a nested value as JSON)' }),
+    visitors: int,
+    events: int,
+  })
+  .meta({ id: 'EventPropertyRow' });
+export const eventPropertiesSchema = z
+  .object({ items: z.array(eventPropertySchema), next_cursor: z.string().nullable() })
+  .meta({ id: 'EventProperties' });
+
 export const realtimeSchema = z
   .object({ visitors_5m: int, visitors_30m: int, page_views_30m: int, events_30m: int })
   .meta({ id: 'Realtime' });

@@ -128,6 +128,20 @@ export function registerStatsRoutes(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
       method: 'get',
+      path: `${site}/stats/event-properties`,
+      summary:
+        'Custom events by property: the most frequent (property, value) pairs of their properties; filter event_name for one event',
+      tags,
+      request: { query: q.eventPropertiesQuery },
+      responses: {
+        200: { description: 'Property values, most frequent first', schema: a.eventPropertiesSchema },
+      },
+    },
+    ({ site, query, res }) => q.eventProperties(per(res), site, query),
+  );
+  t.define(
+    {
+      method: 'get',
       path: `${site}/stats/realtime`,
       summary: 'Visitors in the last 5 and 30 minutes',
       tags,

@@ -1,3 +1,4 @@
+import { rollupReadSql } from '@beacon/db';
 import { inRange, type Scope } from '../scope.js';
 
 /**
@@ -11,7 +12,7 @@ SELECT e.company_name AS name,
        count(DISTINCT e.client_id)::int AS visitors,
        count(DISTINCT e.session_id)::int AS sessions,
        count(*) FILTER (WHERE e.event_name = 'page_view')::int AS page_views,
-       count(*)::int AS events,
+       count(*) FILTER (WHERE ${rollupReadSql.countedEvent()})::int AS events,
        min(e.server_timestamp) AS first_seen,
        max(e.server_timestamp) AS last_seen
 FROM events e
