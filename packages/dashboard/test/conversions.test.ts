@@ -1,11 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { type Browser, type Locator, type Page } from 'playwright-core';
 import { startApi, type ApiHandle } from '@beacon/api';
 import { parseConfig } from '@beacon/config';
 import { createLogger, createRegistry } from '@beacon/observability';
-import { createTestDatabase, uniquePrefix, type TestDatabase } from '@beacon/testkit';
+import { createTestDatabase, uniquePrefix, type TestDatabase, launchChromium } from '@beacon/testkit';
 import { dayStart, insertEvents, seedAgency, shopEvents, type SeedEvent } from './seed.js';
 
 // The conversions pages in a real browser (Debian's chromium) against the real API on a seeded
@@ -73,8 +73,7 @@ beforeAll(async () => {
     registry: createRegistry('api', { defaultMetrics: false }),
   });
   url = `http://127.0.0.1:${api.port}`;
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
+  browser = await launchChromium({
     args: [
       '--headless',
       '--no-sandbox',

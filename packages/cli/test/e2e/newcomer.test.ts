@@ -10,8 +10,14 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { createTestDatabase, REDIS_URL, uniquePrefix, type TestDatabase } from '@beacon/testkit';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
+import {
+  createTestDatabase,
+  REDIS_URL,
+  uniquePrefix,
+  type TestDatabase,
+  launchChromium,
+} from '@beacon/testkit';
 import { createRedis } from '@beacon/queue';
 import { CLI, deletePrefix, freePort, waitFor } from './harness.js';
 
@@ -89,8 +95,7 @@ beforeAll(async () => {
     WRITER_BATCH_MAX_WAIT_MS: '50',
     DATABASE_POOL_MAX: '5',
   };
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
+  browser = await launchChromium({
     args: [
       '--headless',
       '--no-sandbox',
