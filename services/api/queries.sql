@@ -374,6 +374,65 @@ LEFT JOIN companies c ON c.domain = k.domain
 LEFT JOIN agency_companies a ON a.agency_id = $1::uuid AND a.domain = k.domain
 WHERE c.domain IS NOT NULL OR a.domain IS NOT NULL;
 
+-- one company
+-- values: ["site123","acme.example"]
+SELECT e.company_source AS source,
+       max(e.company_confidence)::float8 AS confidence,
+       (array_agg(DISTINCT e.asn) FILTER (WHERE e.asn IS NOT NULL))[1:10] AS asns,
+       count(*)::int AS events,
+       min(e.server_timestamp) AS first_seen,
+       max(e.server_timestamp) AS last_seen
+FROM events e
+WHERE e.site_id = $1
+  AND e.company_domain = $2
+  AND e.visitor_type IS DISTINCT FROM 'bot'
+GROUP BY e.company_source
+ORDER BY max(e.company_confidence) DESC NULLS LAST, e.company_source;
+
+-- match rates by day
+-- values: ["site123","Europe/Berlin","2026-01-01","2026-02-01","day"]
+WITH buckets AS (
+  SELECT b AS bucket
+  FROM generate_series(date_trunc($5, ($3::timestamp AT TIME ZONE $2) AT TIME ZONE $2),
+                       (($4::timestamp AT TIME ZONE $2) AT TIME ZONE $2) - interval '1 microsecond',
+                       ('1 ' || $5)::interval) AS b
+), per_session AS (
+  SELECT date_trunc($5, min(e.server_timestamp) AT TIME ZONE $2) AS bucket,
+         CASE
+           WHEN bool_or(e.visitor_type = 'business' AND e.company_name IS NOT NULL) THEN 'company'
+           WHEN bool_or(e.visitor_type = 'bot') THEN 'bot'
+           WHEN bool_or(e.visitor_type = 'privacy_user'
+                        AND (e.is_hosting OR e.is_vpn OR e.is_proxy OR e.asn IS NOT NULL)) THEN 'hosting_vpn'
+           WHEN bool_or(e.visitor_type = 'consumer') THEN 'isp_residential'
+           ELSE 'unknown'
+         END AS class
+  FROM events e
+  WHERE e.site_id = $1
+    AND e.server_timestamp >= ($3::timestamp AT TIME ZONE $2) AND e.server_timestamp < ($4::timestamp AT TIME ZONE $2)
+  GROUP BY e.session_id
+), agg AS (
+  SELECT bucket,
+         count(*) AS sessions,
+         count(*) FILTER (WHERE class = 'company') AS company,
+         count(*) FILTER (WHERE class = 'isp_residential') AS isp_residential,
+         count(*) FILTER (WHERE class = 'hosting_vpn') AS hosting_vpn,
+         count(*) FILTER (WHERE class = 'bot') AS bot,
+         count(*) FILTER (WHERE class = 'unknown') AS unknown
+  FROM per_session
+  GROUP BY bucket
+)
+SELECT to_char(b.bucket, 'YYYY-MM-DD"T"HH24:MI:SS') AS bucket,
+       b.bucket AT TIME ZONE $2 AS start,
+       coalesce(a.sessions, 0)::int AS sessions,
+       coalesce(a.company, 0)::int AS company,
+       coalesce(a.isp_residential, 0)::int AS isp_residential,
+       coalesce(a.hosting_vpn, 0)::int AS hosting_vpn,
+       coalesce(a.bot, 0)::int AS bot,
+       coalesce(a.unknown, 0)::int AS unknown
+FROM buckets b
+LEFT JOIN agg a ON a.bucket = b.bucket
+ORDER BY b.bucket;
+
 -- CSV export of raw events
 -- values: ["site123","Europe/Berlin","2026-01-01","2026-02-01"]
 SELECT e."id", e."site_id", e."event_id", e."event_name", e."timestamp", e."server_timestamp", e."client_id", e."session_id", e."session_number", e."user_id", e."email_hash", e."phone_hash", e."user_agent", e."device_type", e."device_brand", e."device_model", e."browser", e."browser_version", e."os", e."os_version", e."screen_resolution", e."viewport_size", e."device_pixel_ratio", e."ip_address", e."country", e."country_name", e."region", e."city", e."postal_code", e."latitude", e."longitude", e."timezone", e."isp", e."organization", e."asn", e."company_name", e."company_domain", e."company_industry", e."company_employee_count", e."company_revenue", e."visitor_type", e."is_vpn", e."is_proxy", e."is_hosting", e."page_url", e."page_title", e."page_path", e."referrer", e."referrer_domain", e."utm_source", e."utm_medium", e."utm_campaign", e."utm_content", e."utm_term", e."gclid", e."fbclid", e."ttclid", e."language", e."time_on_page", e."scroll_depth", e."clicks", e."form_submits", e."video_plays", e."file_downloads", e."engagement_score", e."is_bounce", e."ecommerce_data", e."lead_data", e."properties", e."referrer_class", e."channel", e."company_confidence", e."company_source"

@@ -28,6 +28,7 @@ const ROUTES = [
   ['/v1/sites/{siteId}/stats/timeseries', `/stats/timeseries?${R}&interval=day`],
   ['/v1/sites/{siteId}/stats/breakdown/{dimension}', `/stats/breakdown/pages?${R}`],
   ['/v1/sites/{siteId}/stats/realtime', `/stats/realtime`],
+  ['/v1/sites/{siteId}/stats/match-rates', `/stats/match-rates?${R}`],
   ['/v1/sites/{siteId}/sessions', `/sessions?${R}`],
   ['/v1/sites/{siteId}/sessions/{sessionId}', `/sessions/S1`],
   ['/v1/sites/{siteId}/companies', `/companies?${R}`],
@@ -97,6 +98,7 @@ test('answers match the response schemas of the OpenAPI document', async () => {
     '/sessions/S1': a.sessionEventsSchema,
     '/companies': a.companyPageSchema,
     '/companies/acme.example': a.companyDetailSchema,
+    '/stats/match-rates': a.matchRatesSchema,
   };
   for (const [path, schema] of Object.entries(schemas)) {
     const r = await get(

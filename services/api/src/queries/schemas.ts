@@ -50,6 +50,10 @@ export const companyQuery = z
     interval: z.enum(['hour', 'day', 'week', 'month']).default('day'),
   })
   .strict();
+/** Match rates: range and bucket size only (the panel counts every session, bots included). */
+export const matchRatesQuery = z
+  .object({ ...rangeShape, interval: z.enum(['hour', 'day', 'week', 'month']).default('day') })
+  .strict();
 export const realtimeQuery = z.object({ ...filterShape }).strict();
 export const sessionEventsQuery = z.object({ limit }).strict();
 export const exportQuery = z
@@ -67,5 +71,6 @@ export type TimeseriesQuery = z.infer<typeof timeseriesQuery>;
 export type BreakdownQuery = z.infer<typeof breakdownQuery>;
 export type CompaniesQuery = z.infer<typeof companiesQuery>;
 export type CompanyQuery = z.infer<typeof companyQuery>;
+export type MatchRatesQuery = z.infer<typeof matchRatesQuery>;
 export type RealtimeQuery = z.infer<typeof realtimeQuery>;
 export type ExportQuery = z.infer<typeof exportQuery>;

@@ -14,6 +14,7 @@ import type {
   BreakdownQuery,
   CompaniesQuery,
   CompanyQuery,
+  MatchRatesQuery,
   PagedQuery,
   RealtimeQuery,
   StatsQuery,
@@ -26,9 +27,12 @@ import { breakdown as breakdownSql, entryExit as entryExitSql } from './statemen
 import { realtime as realtimeSql } from './statements/realtime.js';
 import { sessionEvents as sessionEventsSql, sessionList as sessionListSql } from './statements/sessions.js';
 import {
+  companyAgencyRanges as companyAgencyRangesSql,
   companyByDomain as companyByDomainSql,
   companyList as companyListSql,
+  companyMatchSources as companyMatchSourcesSql,
 } from './statements/companies.js';
+import { matchRates as matchRatesSql } from './statements/match-rates.js';
 
 /** The site a question is about (already resolved within the caller's agency by the route). */
 export interface StatsSite {
@@ -397,5 +401,46 @@ export async function company(deps: StatsDeps, site: StatsSite, domain: string, 
     companyByDomainSql(p.add(site.agencyId), p.add(domain)),
     p.values,
   );
-  return { company: facts ?? { domain }, totals: totals.current, previous: totals.previous, ...series };
+  return {
+    company: facts ?? { domain },
+    match: await companyMatch(deps, site, domain),
+    totals: totals.current,
+    previous: totals.previous,
+    ...series,
+  };
+}
+
+/**
+ * How the site's events of a domain were matched: per source its confidence, ASNs, events and first /
+ * last seen, and (for the agency's own ranges) the caller's agency's ranges naming the domain.
+ */
+async function companyMatch(deps: StatsDeps, site: StatsSite, domain: string) {
+  const p = new Params();
+  const sources = await run<{ source: string | null }>(
+    deps,
+    'company_match',
+    companyMatchSourcesSql(p.add(site.scriptId), p.add(domain)),
+    p.values,
+  );
+  const r = new Params();
+  const ranges = sources.some((x) => x.source === 'agency_ranges')
+    ? await run(deps, 'company_ranges', companyAgencyRangesSql(r.add(site.agencyId), r.add(domain)), r.values)
+    : [];
+  return { sources, ranges };
+}
+
+/** Sessions by identification class per bucket (statements/match-rates.ts); bots included. */
+export async function matchRates(deps: StatsDeps, site: StatsSite, q: MatchRatesQuery) {
+  const tz = siteTimeZone(site, q.tz);
+  const range = resolveRange(q, tz);
+  const perBucket = { hour: 1, day: 24, week: 168, month: 672 }[q.interval];
+  if (range.hours / perBucket > MAX_BUCKETS) {
+    throw new QueryInputError(`more than ${MAX_BUCKETS} ${q.interval} buckets; use a longer interval`, {
+      interval: q.interval,
+    });
+  }
+  const s = buildScope(site.scriptId, range, {});
+  const unit = s.p.add(q.interval);
+  const rows = await run(deps, 'match_rates', matchRatesSql(s, unit), s.p.values);
+  return { interval: q.interval, tz, items: rows };
 }

@@ -37,3 +37,34 @@ FROM (SELECT ${domain}::text AS domain) k
 LEFT JOIN companies c ON c.domain = k.domain
 LEFT JOIN agency_companies a ON a.agency_id = ${agencyId}::uuid AND a.domain = k.domain
 WHERE c.domain IS NOT NULL OR a.domain IS NOT NULL`;
+
+/**
+ * How the site's events of a domain were matched (issue #16, explainable matches): one row per
+ * company_source (agency_ranges, maxmind, asn) with its highest confidence, the ASNs it saw (at most
+ * 10), the number of events and the first and last time, over the site's whole history (first/last
+ * seen are not limited to the asked range). In: site script_id, domain. Bots are left out.
+ */
+export const companyMatchSources = (site: string, domain: string) => `
+SELECT e.company_source AS source,
+       max(e.company_confidence)::float8 AS confidence,
+       (array_agg(DISTINCT e.asn) FILTER (WHERE e.asn IS NOT NULL))[1:10] AS asns,
+       count(*)::int AS events,
+       min(e.server_timestamp) AS first_seen,
+       max(e.server_timestamp) AS last_seen
+FROM events e
+WHERE e.site_id = ${site}
+  AND e.company_domain = ${domain}
+  AND e.visitor_type IS DISTINCT FROM 'bot'
+GROUP BY e.company_source
+ORDER BY max(e.company_confidence) DESC NULLS LAST, e.company_source`;
+
+/**
+ * The caller's agency's own IP ranges naming a domain (what an `agency_ranges` match matched).
+ * In: agency id, domain. Out: range_start, range_end (text), at most 50, narrowest first.
+ */
+export const companyAgencyRanges = (agencyId: string, domain: string) => `
+SELECT host(r.range_start) AS range_start, host(r.range_end) AS range_end
+FROM company_ip_ranges r
+WHERE r.agency_id = ${agencyId}::uuid AND r.company_domain = ${domain}
+ORDER BY r.range_end - r.range_start, r.range_start
+LIMIT 50`;
