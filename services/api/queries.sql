@@ -15,7 +15,7 @@ ORDER BY e.server_timestamp DESC, e.id DESC
 LIMIT $5;
 
 -- business visitors (seed 2)
--- values: ["site123","Europe/Berlin","2026-01-01","2026-02-01",51,0]
+-- values: ["site123","Europe/Berlin","2026-01-01","2026-02-01","00000000-0000-4000-8000-000000000001",51,0]
 SELECT e.company_name, e.company_domain, e.company_industry,
        count(DISTINCT e.client_id)::int AS unique_visitors,
        count(*)::int AS total_events
@@ -25,9 +25,11 @@ WHERE e.site_id = $1
   AND e.visitor_type IS DISTINCT FROM 'bot'
   AND e.visitor_type = 'business'
   AND e.company_name IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM agency_company_overrides o
+                  WHERE o.agency_id = $5::uuid AND o.domain = e.company_domain AND o.not_company)
 GROUP BY e.company_name, e.company_domain, e.company_industry
 ORDER BY total_events DESC, e.company_name, e.company_domain
-LIMIT $5 OFFSET $6;
+LIMIT $6 OFFSET $7;
 
 -- sessions by day (seed 3)
 -- values: ["site123","Europe/Berlin","2026-01-01","2026-02-01"]
@@ -259,7 +261,12 @@ LIMIT $3;
 SELECT since FROM rollup_coverage WHERE site_id = $1;
 
 -- companies list
--- values: ["site123","Europe/Berlin","2026-01-01","2026-02-01",51,0]
+-- values: ["site123","Europe/Berlin","2026-01-01","2026-02-01",null,0,"00000000-0000-4000-8000-000000000001",51,0]
+SELECT COALESCE(o.name, l.name) AS name,
+       l.domain,
+       COALESCE(o.industry, l.industry) AS industry,
+       l.visitors, l.sessions, l.page_views, l.events, l.first_seen, l.last_seen
+FROM (
 SELECT e.company_name AS name,
        e.company_domain AS domain,
        max(e.company_industry) AS industry,
@@ -276,7 +283,11 @@ WHERE e.site_id = $1
   AND e.company_name IS NOT NULL
 GROUP BY e.company_name, e.company_domain
 ORDER BY visitors DESC NULLS LAST, name ASC NULLS LAST
-LIMIT $5 OFFSET $6;
+LIMIT $5 OFFSET $6) l
+LEFT JOIN agency_company_overrides o ON o.agency_id = $7::uuid AND o.domain = l.domain
+WHERE o.not_company IS NOT TRUE
+ORDER BY visitors DESC NULLS LAST, name ASC NULLS LAST
+LIMIT $8 OFFSET $9;
 
 -- one company
 -- values: ["site123"]
@@ -373,6 +384,12 @@ FROM (SELECT $2::text AS domain) k
 LEFT JOIN companies c ON c.domain = k.domain
 LEFT JOIN agency_companies a ON a.agency_id = $1::uuid AND a.domain = k.domain
 WHERE c.domain IS NOT NULL OR a.domain IS NOT NULL;
+
+-- one company
+-- values: ["00000000-0000-4000-8000-000000000001","acme.example"]
+SELECT o.not_company, o.name, o.industry, o.employee_count, o.updated_at
+FROM agency_company_overrides o
+WHERE o.agency_id = $1::uuid AND o.domain = $2;
 
 -- one company
 -- values: ["site123","acme.example"]

@@ -6,7 +6,9 @@ import { call, login, seedAgency, seedUser, startTestApi, type TestApi } from '.
 
 let t: TestApi;
 let siteA = '';
+let siteB = '';
 let tokenA = '';
+let tokenAdminA = '';
 let tokenB = '';
 const SCRIPT = 'tmatch_a';
 const R = 'from=2026-03-01&to=2026-03-02&tz=UTC';
@@ -21,10 +23,10 @@ interface E {
   is_vpn?: boolean;
 }
 
-function row(e: E) {
+function row(e: E, script = SCRIPT) {
   return {
     id: randomUUID(),
-    site_id: SCRIPT,
+    site_id: script,
     event_name: 'page_view',
     client_id: `c-${e.session}`,
     session_id: e.session,
@@ -94,8 +96,15 @@ beforeAll(async () => {
     [a.id, SCRIPT],
   );
   siteA = rows[0]!.id;
+  const { rows: rb } = await t.db.pool.query<{ id: string }>(
+    `INSERT INTO sites (agency_id, name, domain, script_id, config) VALUES ($1, 'B', 'b.example', 'tmatch_b', '{}') RETURNING id`,
+    [b.id],
+  );
+  siteB = rb[0]!.id;
+  // Agency B's site is visited by Acme and Globex too: A's overrides must not change B's view.
+  const eventsB = [EVENTS[0]!, EVENTS[10]!].map((e) => row(e, 'tmatch_b'));
   await t.db.pool.query(`INSERT INTO events SELECT * FROM json_populate_recordset(NULL::events, $1::json)`, [
-    JSON.stringify(EVENTS.map(row)),
+    JSON.stringify([...EVENTS.map((e) => row(e)), ...eventsB]),
   ]);
   // Agency A's ranges naming acme.example (a /24 and a narrower /28), and agency B's own range for the
   // same domain: B's must never show in A's answer.
@@ -108,6 +117,8 @@ beforeAll(async () => {
   );
   const ua = await seedUser(t.db.pool, a.id, 'viewer');
   tokenA = await login(t.url, ua.email, ua.password);
+  const uaa = await seedUser(t.db.pool, a.id, 'user');
+  tokenAdminA = await login(t.url, uaa.email, uaa.password);
   const ub = await seedUser(t.db.pool, b.id, 'admin');
   tokenB = await login(t.url, ub.email, ub.password);
 });
@@ -200,4 +211,83 @@ test('walls and bad input: another agency gets 404, bad parameters 400', async (
     },
   );
   expect(many.status).toBe(400);
+});
+
+test("overrides change only the agency's own views: not a company, name, industry, size", async () => {
+  const list = async (site: string, token: string) =>
+    (await call(t.url, 'GET', `/v1/sites/${site}/companies?${R}`, { token })).body.items.map(
+      (c: { name: string; domain: string; industry: string | null }) => [c.domain, c.name, c.industry],
+    );
+  const business = async (site: string, token: string) =>
+    (await call(t.url, 'GET', `/v1/sites/${site}/stats/business-visitors?${R}`, { token })).body.items.map(
+      (c: { company_domain: string }) => c.company_domain,
+    );
+  expect(await list(siteA, tokenA)).toEqual([
+    ['acme.example', 'Acme', null],
+    ['globex.example', 'Globex', null],
+  ]);
+  // A viewer may not write; bad input is a 400.
+  const put = (body: unknown, token = tokenAdminA) =>
+    call(t.url, 'PUT', '/v1/company-overrides', { token, body });
+  expect((await put({ domain: 'acme.example', not_company: true }, tokenA)).status).toBe(403);
+  for (const bad of [
+    {},
+    { domain: 'not a domain' },
+    { domain: 'acme.example', extra: 1 },
+    { domain: 'acme.example', name: '' },
+  ])
+    expect([bad, (await put(bad)).status]).toEqual([bad, 400]);
+
+  const marked = await put({ domain: 'WWW.Acme.Example', not_company: true });
+  expect(marked.status).toBe(200);
+  expect(marked.body).toMatchObject({ domain: 'acme.example', not_company: true });
+  expect(
+    (
+      await put({
+        domain: 'globex.example',
+        name: 'Globex Corporation',
+        industry: 'Software',
+        employee_count: '50-99',
+      })
+    ).status,
+  ).toBe(200);
+
+  expect(await list(siteA, tokenA)).toEqual([['globex.example', 'Globex Corporation', 'Software']]);
+  expect(await business(siteA, tokenA)).toEqual(['globex.example']);
+  const detail = await call(t.url, 'GET', `/v1/sites/${siteA}/companies/globex.example?${R}`, {
+    token: tokenA,
+  });
+  expect(detail.body.company).toMatchObject({
+    name: 'Globex Corporation',
+    industry: 'Software',
+    employee_count: '50-99',
+  });
+  expect(detail.body.override).toMatchObject({ not_company: false, name: 'Globex Corporation' });
+
+  // Agency B's view of the same domains is unchanged, and B does not see A's overrides.
+  expect(await list(siteB, tokenB)).toEqual([
+    ['acme.example', 'Acme', null],
+    ['globex.example', 'Globex', null],
+  ]);
+  expect(await business(siteB, tokenB)).toEqual(expect.arrayContaining(['acme.example', 'globex.example']));
+  const detailB = await call(t.url, 'GET', `/v1/sites/${siteB}/companies/globex.example?${R}`, {
+    token: tokenB,
+  });
+  expect(detailB.body.override).toBeNull();
+  expect(detailB.body.company.name).not.toBe('Globex Corporation');
+  expect((await call(t.url, 'GET', '/v1/company-overrides', { token: tokenB })).body.items).toEqual([]);
+  expect(
+    (await call(t.url, 'DELETE', '/v1/company-overrides?domain=acme.example', { token: tokenB })).status,
+  ).toBe(404);
+
+  // A lists and removes its own.
+  const mine = await call(t.url, 'GET', '/v1/company-overrides', { token: tokenA });
+  expect(mine.body.items.map((o: { domain: string }) => o.domain)).toEqual([
+    'acme.example',
+    'globex.example',
+  ]);
+  expect(
+    (await call(t.url, 'DELETE', '/v1/company-overrides?domain=acme.example', { token: tokenAdminA })).status,
+  ).toBe(204);
+  expect((await list(siteA, tokenA)).map((c: string[]) => c[0])).toEqual(['acme.example', 'globex.example']);
 });

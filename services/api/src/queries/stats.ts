@@ -31,6 +31,8 @@ import {
   companyByDomain as companyByDomainSql,
   companyList as companyListSql,
   companyMatchSources as companyMatchSourcesSql,
+  companyOverride as companyOverrideSql,
+  withCompanyOverrides,
 } from './statements/companies.js';
 import { matchRates as matchRatesSql } from './statements/match-rates.js';
 
@@ -173,7 +175,7 @@ export async function businessVisitors(deps: StatsDeps, site: StatsSite, q: Page
   const rows = await run(
     deps,
     'business_visitors',
-    seedSql.businessVisitors(s, s.p.add(q.limit + 1), s.p.add(offset)),
+    seedSql.businessVisitors(s, s.p.add(site.agencyId), s.p.add(q.limit + 1), s.p.add(offset)),
     s.p.values,
   );
   return offsetPage(rows, q.limit, offset);
@@ -379,13 +381,10 @@ export async function companies(deps: StatsDeps, site: StatsSite, q: CompaniesQu
   const offset = decodeOffset(q.cursor);
   const ob = orderBy(q.sort, q.order, 'name');
   const list = source === 'rollup' ? rollupReadSql.companyList : companyListSql;
-  const rows = await run(
-    deps,
-    'companies',
-    list(s, ob, s.p.add(q.limit + 1), s.p.add(offset)),
-    s.p.values,
-    source,
-  );
+  // The agency's overrides (not a company, name, industry) apply after grouping, before paging.
+  const inner = list(s, ob, s.p.add(null), s.p.add(0));
+  const text = withCompanyOverrides(inner, s.p.add(site.agencyId), ob, s.p.add(q.limit + 1), s.p.add(offset));
+  const rows = await run(deps, 'companies', text, s.p.values, source);
   return offsetPage(rows, q.limit, offset);
 }
 
@@ -401,8 +400,19 @@ export async function company(deps: StatsDeps, site: StatsSite, domain: string, 
     companyByDomainSql(p.add(site.agencyId), p.add(domain)),
     p.values,
   );
+  const o = new Params();
+  const [override] = await run<{
+    not_company: boolean;
+    name: string | null;
+    industry: string | null;
+    employee_count: string | null;
+  }>(deps, 'company_override', companyOverrideSql(o.add(site.agencyId), o.add(domain)), o.values);
+  const merged: Record<string, unknown> = { ...(facts ?? { domain }) };
+  // The agency's own override wins over every identified fact (migration 0120).
+  for (const k of ['name', 'industry', 'employee_count'] as const) if (override?.[k]) merged[k] = override[k];
   return {
-    company: facts ?? { domain },
+    company: merged,
+    override: override ?? null,
     match: await companyMatch(deps, site, domain),
     totals: totals.current,
     previous: totals.previous,

@@ -213,6 +213,16 @@ export const companyDetailSchema = z
       employee_count: s.optional(),
       revenue: s.optional(),
     }),
+    override: z
+      .object({
+        not_company: z.boolean(),
+        name: s.nullable(),
+        industry: s.nullable(),
+        employee_count: s.nullable(),
+        updated_at: ts,
+      })
+      .nullable()
+      .meta({ description: "the caller agency's override of the domain (PUT /v1/company-overrides)" }),
     match: companyMatchSchema,
     totals: periodTotalsSchema,
     previous: periodTotalsSchema,

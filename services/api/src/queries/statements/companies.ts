@@ -68,3 +68,32 @@ FROM company_ip_ranges r
 WHERE r.agency_id = ${agencyId}::uuid AND r.company_domain = ${domain}
 ORDER BY r.range_end - r.range_start, r.range_start
 LIMIT 50`;
+
+/**
+ * A companies list (events' or rollups', already paged by nothing: `inner` has LIMIT NULL OFFSET 0)
+ * with the caller's agency's overrides applied (migration 0120): domains marked "not a company" are
+ * left out, an override's name / industry replaces the identified one; then sorted and paged.
+ * In: inner statement, agency id, allow-listed orderBy, limit, offset.
+ */
+export const withCompanyOverrides = (
+  inner: string,
+  agencyId: string,
+  orderBy: string,
+  limit: string,
+  offset: string,
+) => `
+SELECT COALESCE(o.name, l.name) AS name,
+       l.domain,
+       COALESCE(o.industry, l.industry) AS industry,
+       l.visitors, l.sessions, l.page_views, l.events, l.first_seen, l.last_seen
+FROM (${inner}) l
+LEFT JOIN agency_company_overrides o ON o.agency_id = ${agencyId}::uuid AND o.domain = l.domain
+WHERE o.not_company IS NOT TRUE
+ORDER BY ${orderBy}
+LIMIT ${limit} OFFSET ${offset}`;
+
+/** The agency's override of one domain (migration 0120), or no row. In: agency id, domain. */
+export const companyOverride = (agencyId: string, domain: string) => `
+SELECT o.not_company, o.name, o.industry, o.employee_count, o.updated_at
+FROM agency_company_overrides o
+WHERE o.agency_id = ${agencyId}::uuid AND o.domain = ${domain}`;
