@@ -162,7 +162,10 @@ test('admin: login, site switch, range, filter, company, realtime, sessions, set
   await page.getByRole('link', { name: 'Companies' }).click();
   await page.getByRole('link', { name: 'Acme Corp' }).waitFor();
   // The match-rate panel (issue #16): a share for each class, the company share above zero.
-  await page.locator('[data-metric="match-company"]').filter({ hasText: /[1-9]\d*(\.\d+)?\s?%/ }).waitFor();
+  await page
+    .locator('[data-metric="match-company"]')
+    .filter({ hasText: /[1-9]\d*(\.\d+)?\s?%/ })
+    .waitFor();
   for (const k of ['isp_residential', 'hosting_vpn', 'bot', 'unknown'])
     await page.locator(`[data-metric="match-${k}"]`).waitFor();
   await page.screenshot({ path: `${SHOTS}companies.png`, fullPage: true });
