@@ -257,6 +257,11 @@ ORDER BY e.server_timestamp, e.id
 LIMIT $3;
 
 -- companies list
+-- values: ["00000000-0000-4000-8000-000000000001"]
+SELECT EXISTS (SELECT 1 FROM agency_company_overrides
+               WHERE agency_id = $1::uuid AND merge_into IS NOT NULL) AS merges;
+
+-- companies list
 -- values: ["site123"]
 SELECT since FROM rollup_coverage WHERE site_id = $1;
 
@@ -288,6 +293,13 @@ LEFT JOIN agency_company_overrides o ON o.agency_id = $7::uuid AND o.domain = l.
 WHERE o.not_company IS NOT TRUE
 ORDER BY visitors DESC NULLS LAST, name ASC NULLS LAST
 LIMIT $8 OFFSET $9;
+
+-- one company
+-- values: ["00000000-0000-4000-8000-000000000001","acme.example"]
+SELECT o.domain FROM agency_company_overrides o
+WHERE o.agency_id = $1::uuid AND o.merge_into = $2
+ORDER BY o.domain
+LIMIT 100;
 
 -- one company
 -- values: ["site123"]
@@ -387,7 +399,7 @@ WHERE c.domain IS NOT NULL OR a.domain IS NOT NULL;
 
 -- one company
 -- values: ["00000000-0000-4000-8000-000000000001","acme.example"]
-SELECT o.not_company, o.name, o.industry, o.employee_count, o.updated_at
+SELECT o.not_company, o.name, o.industry, o.employee_count, o.merge_into, o.updated_at
 FROM agency_company_overrides o
 WHERE o.agency_id = $1::uuid AND o.domain = $2;
 

@@ -5,6 +5,9 @@
 --                   business visitors of the agency's sites (at read time, so also for past events)
 --   name            the name to show instead of the identified one
 --   industry, employee_count   facts to show instead of the identified ones
+--   merge_into      another domain of the same company: this domain's visits count as that one's in
+--                   the companies list and its company detail (one hop: the target's own merge_into is
+--                   not followed)
 CREATE TABLE agency_company_overrides (
   agency_id      UUID NOT NULL REFERENCES agencies(id) ON DELETE CASCADE,
   domain         VARCHAR(255) NOT NULL, -- lower-case, as events.company_domain holds it
@@ -12,6 +15,7 @@ CREATE TABLE agency_company_overrides (
   name           VARCHAR(255),
   industry       VARCHAR(100),
   employee_count VARCHAR(50),
+  merge_into     VARCHAR(255) CHECK (merge_into <> domain),
   created_at     TIMESTAMPTZ NOT NULL DEFAULT NOW(),
   updated_at     TIMESTAMPTZ NOT NULL DEFAULT NOW(),
   PRIMARY KEY (agency_id, domain)

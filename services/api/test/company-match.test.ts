@@ -291,3 +291,29 @@ test("overrides change only the agency's own views: not a company, name, industr
   ).toBe(204);
   expect((await list(siteA, tokenA)).map((c: string[]) => c[0])).toEqual(['acme.example', 'globex.example']);
 });
+
+test("merging two domains counts one company in the agency's views only", async () => {
+  const put = (body: unknown) => call(t.url, 'PUT', '/v1/company-overrides', { token: tokenAdminA, body });
+  expect((await put({ domain: 'acme.example', merge_into: 'acme.example' })).status).toBe(400);
+  expect((await put({ domain: 'globex.example', merge_into: 'Acme.Example' })).body).toMatchObject({
+    domain: 'globex.example',
+    merge_into: 'acme.example',
+    name: null,
+  });
+  const listA = await call(t.url, 'GET', `/v1/sites/${siteA}/companies?${R}`, { token: tokenA });
+  // Acme's events of s1 (2), s2, s8 and Globex's one of s9: four visitors, four sessions, one company.
+  expect(listA.body.items).toEqual([
+    expect.objectContaining({ domain: 'acme.example', name: 'Acme', visitors: 4, sessions: 4, events: 5 }),
+  ]);
+  const detail = await call(t.url, 'GET', `/v1/sites/${siteA}/companies/acme.example?${R}`, {
+    token: tokenA,
+  });
+  expect(detail.body.merged_domains).toEqual(['globex.example']);
+  expect(detail.body.totals).toMatchObject({ visitors: 4, sessions: 4, events: 5 });
+  // Agency B still sees two companies.
+  const listB = await call(t.url, 'GET', `/v1/sites/${siteB}/companies?${R}`, { token: tokenB });
+  expect(listB.body.items.map((c: { domain: string }) => c.domain).sort()).toEqual([
+    'acme.example',
+    'globex.example',
+  ]);
+});

@@ -31,7 +31,10 @@ import {
   companyByDomain as companyByDomainSql,
   companyList as companyListSql,
   companyMatchSources as companyMatchSourcesSql,
+  agencyHasMerges as agencyHasMergesSql,
+  companyListMerged as companyListMergedSql,
   companyOverride as companyOverrideSql,
+  domainsMergedInto as domainsMergedIntoSql,
   withCompanyOverrides,
 } from './statements/companies.js';
 import { matchRates as matchRatesSql } from './statements/match-rates.js';
@@ -377,12 +380,18 @@ export async function companies(deps: StatsDeps, site: StatsSite, q: CompaniesQu
   const range = resolveRange(q, tz);
   const filters = pickFilters(q);
   const s = buildScope(site.scriptId, range, filters);
-  const source = await chooseSource(deps, site.scriptId, range, filters);
   const offset = decodeOffset(q.cursor);
   const ob = orderBy(q.sort, q.order, 'name');
-  const list = source === 'rollup' ? rollupReadSql.companyList : companyListSql;
+  const m = new Params();
+  // Not through run(): this look-up must not report a source (X-Beacon-Source is the list's).
+  const { rows: mergeRows } = await deps.pool.query(agencyHasMergesSql(m.add(site.agencyId)), m.values);
+  const merges = Boolean((mergeRows[0] as { merges?: boolean } | undefined)?.merges);
+  // An agency's merges are unknown to the rollups: with any, the list reads events.
+  const source = merges ? 'events' : await chooseSource(deps, site.scriptId, range, filters);
   // The agency's overrides (not a company, name, industry) apply after grouping, before paging.
-  const inner = list(s, ob, s.p.add(null), s.p.add(0));
+  const inner = merges
+    ? companyListMergedSql(s, s.p.add(site.agencyId), ob, s.p.add(null), s.p.add(0))
+    : (source === 'rollup' ? rollupReadSql.companyList : companyListSql)(s, ob, s.p.add(null), s.p.add(0));
   const text = withCompanyOverrides(inner, s.p.add(site.agencyId), ob, s.p.add(q.limit + 1), s.p.add(offset));
   const rows = await run(deps, 'companies', text, s.p.values, source);
   return offsetPage(rows, q.limit, offset);
@@ -390,8 +399,21 @@ export async function companies(deps: StatsDeps, site: StatsSite, q: CompaniesQu
 
 /** One company's visits over time (by its domain); null when the site saw no event of it in the range. */
 export async function company(deps: StatsDeps, site: StatsSite, domain: string, q: CompanyQuery) {
-  const series = await timeseries(deps, site, { ...q, company_domain: [domain] });
-  const totals = await overview(deps, site, { ...q, company_domain: [domain] });
+  // The agency's merges (migration 0120): the domains merged into this one count as this one.
+  const mp = new Params();
+  const mergedIn = (
+    await run<{ domain: string }>(
+      deps,
+      'company_merged',
+      domainsMergedIntoSql(mp.add(site.agencyId), mp.add(domain)),
+      mp.values,
+    )
+  )
+    .map((r) => r.domain)
+    .filter((d) => typeof d === 'string');
+  const domains = [domain, ...mergedIn];
+  const series = await timeseries(deps, site, { ...q, company_domain: domains });
+  const totals = await overview(deps, site, { ...q, company_domain: domains });
   if (totals.current.events === 0) return null;
   const p = new Params();
   const [facts] = await run(
@@ -406,6 +428,7 @@ export async function company(deps: StatsDeps, site: StatsSite, domain: string, 
     name: string | null;
     industry: string | null;
     employee_count: string | null;
+    merge_into: string | null;
   }>(deps, 'company_override', companyOverrideSql(o.add(site.agencyId), o.add(domain)), o.values);
   const merged: Record<string, unknown> = { ...(facts ?? { domain }) };
   // The agency's own override wins over every identified fact (migration 0120).
@@ -413,6 +436,7 @@ export async function company(deps: StatsDeps, site: StatsSite, domain: string, 
   return {
     company: merged,
     override: override ?? null,
+    merged_domains: mergedIn,
     match: await companyMatch(deps, site, domain),
     totals: totals.current,
     previous: totals.previous,

@@ -30,6 +30,7 @@ const overrideSchema = z
     name: z.string().nullable(),
     industry: z.string().nullable(),
     employee_count: z.string().nullable(),
+    merge_into: z.string().nullable(),
     created_at: z.string(),
     updated_at: z.string(),
   })
@@ -42,8 +43,13 @@ const putBody = z
     name: z.string().trim().min(1).max(255).nullable().default(null),
     industry: z.string().trim().min(1).max(100).nullable().default(null),
     employee_count: z.string().trim().min(1).max(50).nullable().default(null),
+    merge_into: domain.nullable().default(null),
   })
   .strict()
+  .refine((b) => b.merge_into !== b.domain, {
+    message: 'a domain cannot merge into itself',
+    path: ['merge_into'],
+  })
   .meta({ id: 'CompanyOverrideInput' });
 
 interface Row {
@@ -52,6 +58,7 @@ interface Row {
   name: string | null;
   industry: string | null;
   employee_count: string | null;
+  merge_into: string | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -80,7 +87,8 @@ export function registerCompanyOverrideRoutes(t: RouteTable, d: ApiDeps): void {
       description:
         '`not_company: true` leaves the domain out of the companies list and business visitors of the ' +
         "agency's sites (past events too); `name`, `industry`, `employee_count` replace the identified " +
-        'ones in its views. Other agencies are not affected.',
+        "ones in its views; `merge_into` counts this domain's visits as another domain's (one hop) in " +
+        'the companies list and company detail. Other agencies are not affected.',
       tags,
       roles: WRITERS,
       request: { body: putBody },
@@ -94,6 +102,7 @@ export function registerCompanyOverrideRoutes(t: RouteTable, d: ApiDeps): void {
         body.name,
         body.industry,
         body.employee_count,
+        body.merge_into,
       ]);
       return toOverride(rows[0]!);
     },

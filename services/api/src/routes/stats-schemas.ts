@@ -219,10 +219,14 @@ export const companyDetailSchema = z
         name: s.nullable(),
         industry: s.nullable(),
         employee_count: s.nullable(),
+        merge_into: s.nullable(),
         updated_at: ts,
       })
       .nullable()
       .meta({ description: "the caller agency's override of the domain (PUT /v1/company-overrides)" }),
+    merged_domains: z
+      .array(z.string())
+      .meta({ description: 'domains the agency merged into this one: their visits count here' }),
     match: companyMatchSchema,
     totals: periodTotalsSchema,
     previous: periodTotalsSchema,

@@ -94,6 +94,49 @@ LIMIT ${limit} OFFSET ${offset}`;
 
 /** The agency's override of one domain (migration 0120), or no row. In: agency id, domain. */
 export const companyOverride = (agencyId: string, domain: string) => `
-SELECT o.not_company, o.name, o.industry, o.employee_count, o.updated_at
+SELECT o.not_company, o.name, o.industry, o.employee_count, o.merge_into, o.updated_at
 FROM agency_company_overrides o
 WHERE o.agency_id = ${agencyId}::uuid AND o.domain = ${domain}`;
+
+/**
+ * Companies list from events with the agency's merges applied (migration 0120 merge_into): a merged
+ * domain's events count under its target domain (one hop), so visitors and sessions stay distinct
+ * across the two. Used instead of companyList (and of the rollups, which know nothing of an agency's
+ * merges) when the agency has a merge. In/out: as companyList, plus the agency id.
+ */
+export const companyListMerged = (
+  s: Scope,
+  agencyId: string,
+  orderBy: string,
+  limit: string,
+  offset: string,
+) => `
+SELECT COALESCE(max(e.company_name) FILTER (WHERE m.merge_into IS NULL), max(e.company_name)) AS name,
+       COALESCE(m.merge_into, e.company_domain) AS domain,
+       max(e.company_industry) AS industry,
+       count(DISTINCT e.client_id)::int AS visitors,
+       count(DISTINCT e.session_id)::int AS sessions,
+       count(*) FILTER (WHERE e.event_name = 'page_view')::int AS page_views,
+       count(*)::int AS events,
+       min(e.server_timestamp) AS first_seen,
+       max(e.server_timestamp) AS last_seen
+FROM events e
+LEFT JOIN agency_company_overrides m
+  ON m.agency_id = ${agencyId}::uuid AND m.domain = e.company_domain AND m.merge_into IS NOT NULL
+WHERE ${inRange(s)}
+  AND e.company_name IS NOT NULL
+GROUP BY COALESCE(m.merge_into, e.company_domain), CASE WHEN e.company_domain IS NULL THEN e.company_name END
+ORDER BY ${orderBy}
+LIMIT ${limit} OFFSET ${offset}`;
+
+/** Does the agency merge any domain? In: agency id. Out: one row, `merges` boolean. */
+export const agencyHasMerges = (agencyId: string) => `
+SELECT EXISTS (SELECT 1 FROM agency_company_overrides
+               WHERE agency_id = ${agencyId}::uuid AND merge_into IS NOT NULL) AS merges`;
+
+/** The domains the agency merges into a domain. In: agency id, domain. Out: domain. */
+export const domainsMergedInto = (agencyId: string, domain: string) => `
+SELECT o.domain FROM agency_company_overrides o
+WHERE o.agency_id = ${agencyId}::uuid AND o.merge_into = ${domain}
+ORDER BY o.domain
+LIMIT 100`;
