@@ -165,9 +165,39 @@ export interface CompanyDetail {
     employee_count?: string | null;
     revenue?: string | null;
   };
+  /** The caller agency's override of the domain (PUT /v1/company-overrides). */
+  override: { not_company: boolean; name: string | null; industry: string | null } | null;
+  /** How the site's events of the domain were identified. */
+  match: {
+    sources: {
+      source: 'agency_ranges' | 'maxmind' | 'asn' | null;
+      confidence: number | null;
+      asns: string[] | null;
+      events: number;
+      first_seen: string;
+      last_seen: string;
+    }[];
+    ranges: { range_start: string; range_end: string }[];
+  };
   totals: PeriodTotals;
   previous: PeriodTotals;
   interval: TimeSeries['interval'];
   tz: string;
   items: TimeBucket[];
+}
+
+/** GET /v1/sites/{id}/stats/match-rates: sessions per identification class and bucket. */
+export interface MatchRates {
+  interval: TimeSeries['interval'];
+  tz: string;
+  items: {
+    bucket: string;
+    start: string;
+    sessions: number;
+    company: number;
+    isp_residential: number;
+    hosting_vpn: number;
+    bot: number;
+    unknown: number;
+  }[];
 }

@@ -33,6 +33,7 @@ const ROUTES = [
   ['/v1/sites/{siteId}/stats/revenue', `/stats/revenue?${R}`],
   ['/v1/sites/{siteId}/stats/revenue/{dimension}', `/stats/revenue/channels?${R}`],
   ['/v1/sites/{siteId}/stats/web-vitals', `/stats/web-vitals?${R}&by=page`],
+  ['/v1/sites/{siteId}/stats/match-rates', `/stats/match-rates?${R}`],
   ['/v1/sites/{siteId}/sessions', `/sessions?${R}`],
   ['/v1/sites/{siteId}/sessions/{sessionId}', `/sessions/S1`],
   ['/v1/sites/{siteId}/companies', `/companies?${R}`],
@@ -103,6 +104,7 @@ test('answers match the response schemas of the OpenAPI document', async () => {
     '/sessions/S1': a.sessionEventsSchema,
     '/companies': a.companyPageSchema,
     '/companies/acme.example': a.companyDetailSchema,
+    '/stats/match-rates': a.matchRatesSchema,
   };
   for (const [path, schema] of Object.entries(schemas)) {
     const r = await get(

@@ -51,6 +51,7 @@ export async function generatedSql(): Promise<string> {
     ["one session's events", () => q.sessionEvents(deps, site, 'sess-1', 50)],
     ['companies list', () => q.companies(deps, site, q.companiesQuery.parse({ ...R }))],
     ['one company', () => q.company(deps, site, 'acme.example', q.companyQuery.parse({ ...R }))],
+    ['match rates by day', () => q.matchRates(deps, site, q.matchRatesQuery.parse({ ...R }))],
     [
       'CSV export of raw events (admin: every column)',
       async () => {

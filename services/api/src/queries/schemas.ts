@@ -63,6 +63,10 @@ export const companyQuery = z
     interval: z.enum(['hour', 'day', 'week', 'month']).default('day'),
   })
   .strict();
+/** Match rates: range and bucket size only (the panel counts every session, bots included). */
+export const matchRatesQuery = z
+  .object({ ...rangeShape, interval: z.enum(['hour', 'day', 'week', 'month']).default('day') })
+  .strict();
 export const realtimeQuery = z.object({ ...filterShape }).strict();
 export const sessionEventsQuery = z.object({ limit }).strict();
 export const exportQuery = z
@@ -93,5 +97,6 @@ export type BreakdownQuery = z.infer<typeof breakdownQuery>;
 export type EventPropertiesQuery = z.infer<typeof eventPropertiesQuery>;
 export type CompaniesQuery = z.infer<typeof companiesQuery>;
 export type CompanyQuery = z.infer<typeof companyQuery>;
+export type MatchRatesQuery = z.infer<typeof matchRatesQuery>;
 export type RealtimeQuery = z.infer<typeof realtimeQuery>;
 export type ExportQuery = z.infer<typeof exportQuery>;

@@ -5,6 +5,7 @@ import { registerAuthRoutes } from './auth.js';
 import { registerExportRoutes } from './export.js';
 import { registerFunnelRoutes } from './funnels.js';
 import { registerGoalRoutes } from './goals.js';
+import { registerCompanyOverrideRoutes } from './company-overrides.js';
 import { registerOpsRoutes } from './ops.js';
 import { registerRevenueRoutes } from './revenue.js';
 import { registerSegmentRoutes } from './segments.js';
@@ -27,4 +28,5 @@ export function registerRoutes(t: RouteTable, d: ApiDeps, document: () => Record
   registerVitalsRoutes(t, d);
   registerSegmentRoutes(t, d);
   registerFunnelRoutes(t, d);
+  registerCompanyOverrideRoutes(t, d);
 }

@@ -203,6 +203,23 @@ export const companyRowSchema = z
   })
   .meta({ id: 'CompanyRow' });
 export const companyPageSchema = pageOf(companyRowSchema, 'CompanyPage');
+/** How a company was matched (issue #16): per source, and the agency's own ranges naming it. */
+const companyMatchSchema = z
+  .object({
+    sources: z.array(
+      z.object({
+        source: z.enum(['agency_ranges', 'maxmind', 'asn']).nullable(),
+        confidence: z.number().nullable(),
+        asns: z.array(z.string()).nullable(),
+        events: int,
+        first_seen: ts,
+        last_seen: ts,
+      }),
+    ),
+    ranges: z.array(z.object({ range_start: z.string(), range_end: z.string() })),
+  })
+  .meta({ id: 'CompanyMatch' });
+
 export const companyDetailSchema = z
   .object({
     company: z.object({
@@ -212,6 +229,21 @@ export const companyDetailSchema = z
       employee_count: s.optional(),
       revenue: s.optional(),
     }),
+    override: z
+      .object({
+        not_company: z.boolean(),
+        name: s.nullable(),
+        industry: s.nullable(),
+        employee_count: s.nullable(),
+        merge_into: s.nullable(),
+        updated_at: ts,
+      })
+      .nullable()
+      .meta({ description: "the caller agency's override of the domain (PUT /v1/company-overrides)" }),
+    merged_domains: z
+      .array(z.string())
+      .meta({ description: 'domains the agency merged into this one: their visits count here' }),
+    match: companyMatchSchema,
     totals: periodTotalsSchema,
     previous: periodTotalsSchema,
     interval: z.enum(['hour', 'day', 'week', 'month']),
@@ -219,3 +251,22 @@ export const companyDetailSchema = z
     items: z.array(bucketSchema),
   })
   .meta({ id: 'CompanyDetail' });
+
+export const matchRatesSchema = z
+  .object({
+    interval: z.enum(['hour', 'day', 'week', 'month']),
+    tz: z.string(),
+    items: z.array(
+      z.object({
+        bucket: z.string().meta({ description: "the bucket's start in the site's local time" }),
+        start: ts,
+        sessions: int,
+        company: int,
+        isp_residential: int,
+        hosting_vpn: int,
+        bot: int,
+        unknown: int,
+      }),
+    ),
+  })
+  .meta({ id: 'MatchRates' });

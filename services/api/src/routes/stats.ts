@@ -197,6 +197,9 @@ export function registerStatsRoutes(t: RouteTable, d: ApiDeps): void {
       path: `${site}/companies/:domain`,
       summary: "One company's visits over time (by its domain)",
       description:
+        "`match` says how the site's events of the domain were identified: per source (agency_ranges, " +
+        "maxmind, asn) its confidence, ASNs, events and first/last seen, and the caller agency's own ranges " +
+        'naming the domain. ' +
         "`company` holds, per column, the fact the caller's agency has of the domain (its own import, " +
         'its own IP ranges) over the agency-neutral one (company database, MaxMind, ASN). Facts of other ' +
         'agencies are never shown.',
@@ -215,4 +218,21 @@ export function registerStatsRoutes(t: RouteTable, d: ApiDeps): void {
       return r;
     },
   );
+
+  t.define(
+    {
+      method: 'get',
+      path: `${site}/stats/match-rates`,
+      summary:
+        'Sessions by how the visitor was identified (company, ISP/residential, hosting/VPN, bot, unknown)',
+      description:
+        'Per bucket of the site timezone; a session counts once, in the class of its best-identified ' +
+        'event (docs/metrics.md, "Match rates"). Bots are included: the panel shows them.',
+      tags,
+      request: { query: q.matchRatesQuery },
+      responses: { 200: { description: 'Sessions per class and bucket', schema: a.matchRatesSchema } },
+    },
+    ({ site, query, res }) => q.matchRates(per(res), site, query),
+  );
+
 }

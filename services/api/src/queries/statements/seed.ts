@@ -32,9 +32,10 @@ LIMIT ${limit}`;
 
 /**
  * Business visitors with company data.
- * In: scope, limit, offset. Out: company_name, company_domain, company_industry, unique_visitors, total_events.
+ * In: scope, agency id (its "not a company" overrides are left out, migration 0120), limit, offset.
+ * Out: company_name, company_domain, company_industry, unique_visitors, total_events.
  */
-export const businessVisitors = (s: Scope, limit: string, offset: string) => `
+export const businessVisitors = (s: Scope, agencyId: string, limit: string, offset: string) => `
 SELECT e.company_name, e.company_domain, e.company_industry,
        count(DISTINCT e.client_id)::int AS unique_visitors,
        count(*) FILTER (WHERE ${rollupReadSql.countedEvent()})::int AS total_events
@@ -42,6 +43,8 @@ FROM events e
 WHERE ${inRange(s)}
   AND e.visitor_type = 'business'
   AND e.company_name IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM agency_company_overrides o
+                  WHERE o.agency_id = ${agencyId}::uuid AND o.domain = e.company_domain AND o.not_company)
 GROUP BY e.company_name, e.company_domain, e.company_industry
 ORDER BY total_events DESC, e.company_name, e.company_domain
 LIMIT ${limit} OFFSET ${offset}`;
