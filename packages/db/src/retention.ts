@@ -1,4 +1,6 @@
 import pg from 'pg';
+import { purgeAudit } from './audit.js';
+import { purgeFinishedErasures } from './sql/privacy.js';
 import * as sql from './sql/retention.js';
 
 export interface RetentionOptions {
@@ -6,6 +8,8 @@ export interface RetentionOptions {
   defaultMonths: number;
   /** Rows per DELETE statement. */
   batchSize: number;
+  /** Days audit log entries (and finished erasure requests) are kept; undefined keeps them. */
+  auditLogDays?: number;
   dryRun?: boolean;
   now?: Date;
   log?: (msg: string) => void;
@@ -20,6 +24,8 @@ export interface RetentionReport {
   deletedEvents: number;
   deletedSessions: number;
   agencies: { agencyId: string; months: number; events: number; sessions: number }[];
+  /** Audit log entries past AUDIT_LOG_RETENTION_DAYS, deleted or (dry run) to delete. */
+  deletedAuditEntries: number;
 }
 
 /** Subtracts whole calendar months, as PostgreSQL's `- interval 'N months'` does. */
@@ -57,6 +63,7 @@ export async function runRetention(pool: pg.Pool, opts: RetentionOptions): Promi
     deletedEvents: 0,
     deletedSessions: 0,
     agencies: [],
+    deletedAuditEntries: 0,
   };
 
   const { rows: old } = await pool.query<{ name: string }>(sql.partitionsBefore, [globalCutoff]);
@@ -94,6 +101,13 @@ export async function runRetention(pool: pg.Pool, opts: RetentionOptions): Promi
       log(
         `agency ${a.agency_id} (${a.months} months): ${dryRun ? 'would delete' : 'deleted'} ${entry.events} events, ${entry.sessions} sessions`,
       );
+  }
+  if (opts.auditLogDays !== undefined) {
+    const cutoff = new Date(now.getTime() - opts.auditLogDays * 86_400_000);
+    report.deletedAuditEntries = await purgeAudit(pool, cutoff, opts.batchSize, dryRun);
+    if (!dryRun) await pool.query(purgeFinishedErasures, [cutoff]);
+    if (report.deletedAuditEntries)
+      log(`${dryRun ? 'would delete' : 'deleted'} ${report.deletedAuditEntries} audit log entries`);
   }
   return report;
 }

@@ -7,6 +7,7 @@ import { ops } from './ops.js';
 import { storage } from './storage.js';
 import { writer } from './writer.js';
 import { rollups } from './rollups.js';
+import { dataRights } from './data-rights.js';
 
 /** Every setting of Beacon, by group. The order here is the order of .env.example. */
 export const settings = {
@@ -18,6 +19,7 @@ export const settings = {
   writer,
   rollups,
   api,
+  dataRights,
   ops,
 } as const;
 
@@ -31,5 +33,6 @@ export const groupTitles: Record<keyof typeof settings, string> = {
   writer: 'Writer (events -> PostgreSQL)',
   api: 'Query API and dashboard',
   rollups: 'Rollups (aggregates kept indefinitely)',
+  dataRights: 'Data subject rights and the audit log',
   ops: 'Running Beacon (beacon serve, beacon start)',
 };
