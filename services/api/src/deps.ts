@@ -7,6 +7,7 @@ import type { ApiKeyVerifier } from './auth/api-keys.js';
 import type { LoginLimiter } from './auth/login-limiter.js';
 import type { AccessTokens } from './auth/tokens.js';
 import type { ApiMetrics } from './metrics.js';
+import type { ErasureRunner } from './privacy/runner.js';
 
 /** What the API's routes work with; built by startApi (or by a test). */
 export interface ApiDeps {
@@ -20,6 +21,8 @@ export interface ApiDeps {
   tokens: AccessTokens;
   apiKeys: ApiKeyVerifier;
   loginLimiter: LoginLimiter;
+  /** Runs erasure requests in this process (PRIVACY_ERASE_IN_API). */
+  erasures: ErasureRunner;
   /** Readiness gate (false while shutting down). */
   accepting: () => boolean;
 }

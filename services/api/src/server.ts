@@ -13,6 +13,7 @@ import { createApp, type ApiApp } from './app.js';
 import type { ApiDeps } from './deps.js';
 import { createApiMetrics } from './metrics.js';
 import * as authSql from './sql/auth.js';
+import { ErasureRunner } from './privacy/runner.js';
 
 export class ApiConfigError extends Error {
   override readonly name = 'ApiConfigError';
@@ -85,6 +86,7 @@ export function buildDeps(
       maxPerAccount: config.api.loginMaxFailuresPerAccount,
       windowS: config.api.loginWindowS,
     }),
+    erasures: new ErasureRunner(pool, config, redis, logger),
     accepting: () => accepting,
     owned: { pool: !o.pool, redis: o.redis === undefined },
     stop: () => {
@@ -119,6 +121,7 @@ export async function startApi(config: Config, overrides: ApiOverrides = {}): Pr
     );
   }, 3_600_000);
   purge.unref();
+  deps.erasures.resumeAll(); // requests a crash or a shutdown interrupted
   deps.logger.info({ port }, 'api listening');
   let closing: Promise<void> | undefined;
   return {
@@ -134,6 +137,7 @@ export async function startApi(config: Config, overrides: ApiOverrides = {}): Pr
         const timer = setTimeout(() => server.closeAllConnections(), DRAIN_MS);
         await closed;
         clearTimeout(timer);
+        await deps.erasures.close();
         if (deps.owned.pool) await deps.pool.end().catch(() => undefined);
         if (deps.owned.redis && deps.redis) deps.redis.disconnect();
       })();

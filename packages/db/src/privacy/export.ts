@@ -84,3 +84,9 @@ export async function* subjectRecords(
 async function agencySites(pool: pg.Pool, agencyId: string): Promise<string[]> {
   return (await pool.query<{ ids: string[] }>(sql.agencyScriptIds, [agencyId])).rows[0]!.ids;
 }
+
+/** The columns of an exported table, in table order (the CSV header, also when nothing matches). */
+export async function exportColumns(pool: pg.Pool, table: ExportTable): Promise<string[]> {
+  const statement = { events: sql.eventColumns, sessions: sql.sessionColumns, dead_events: sql.deadEventColumns }[table];
+  return (await pool.query(statement)).fields.map((f) => f.name);
+}

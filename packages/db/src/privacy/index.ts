@@ -20,6 +20,7 @@ export {
 } from './erase.js';
 export {
   findSubject,
+  exportColumns,
   subjectRecords,
   EXPORT_TABLES,
   type ExportTable,

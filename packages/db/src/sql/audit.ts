@@ -4,20 +4,20 @@
  */
 
 /**
- * $1 agency id, $2 actor_type, $3 actor_id|null, $4 actor_email|null, $5 action, $6 target_type|null,
+ * $1 agency id, $2 actor_type, $3 actor_id|null, $4 actor_email|null (default: the user's current email), $5 action, $6 target_type|null,
  * $7 target_id|null, $8 details jsonb, $9 ip|null, $10 user_agent|null. Out: id, at.
  */
 export const insertAudit = `
 INSERT INTO audit_log (agency_id, actor_type, actor_id, actor_email, action, target_type, target_id, details, ip, user_agent)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, left($10, 500))
+VALUES ($1, $2, $3, COALESCE($4, (SELECT email FROM dashboard_users WHERE id = $3::uuid)), $5, $6, $7, $8::jsonb, $9, left($10, 500))
 RETURNING id, at`;
 
 /**
  * $1 agency id, $2 cursor at|null, $3 cursor id|null, $4 action prefix|null (e.g. 'privacy.'), $5 limit.
- * Out: entries newest first, keyset-paged by (at, id).
+ * Out: entries newest first, keyset-paged by (at, id); at_key is `at` as exact text (the cursor).
  */
 export const listAudit = `
-SELECT id, at, actor_type, actor_id, actor_email, action, target_type, target_id, details, ip, user_agent
+SELECT id, at, at::text AS at_key, actor_type, actor_id, actor_email, action, target_type, target_id, details, ip, user_agent
 FROM audit_log
 WHERE agency_id = $1
   AND ($2::timestamptz IS NULL OR (at, id) < ($2::timestamptz, $3::bigint))

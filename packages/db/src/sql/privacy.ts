@@ -229,7 +229,7 @@ export const erasureOfAgency = `SELECT ${ERASURE_COLUMNS} FROM privacy_erasures 
 
 /** $1 agency id, $2 cursor created_at|null, $3 cursor id|null, $4 limit. Out: requests newest first. */
 export const listErasures = `
-SELECT ${ERASURE_COLUMNS} FROM privacy_erasures
+SELECT ${ERASURE_COLUMNS}, created_at::text AS created_key FROM privacy_erasures
 WHERE agency_id = $1 AND ($2::timestamptz IS NULL OR (created_at, id) < ($2::timestamptz, $3::uuid))
 ORDER BY created_at DESC, id DESC
 LIMIT $4`;
@@ -283,3 +283,8 @@ WHERE site_id = ANY($1::text[])
 /** $1 sites, $2..$6 subject. Out: n: matching dead letters. */
 export const countDeadEvents = `
 SELECT count(*)::bigint AS n FROM dead_events WHERE site_id = ANY($1::text[]) AND ${deadMatch(2)}`;
+
+/** No parameters, no rows: the column names of each exported table (same columns as the export). */
+export const eventColumns = `SELECT * FROM events LIMIT 0`;
+export const sessionColumns = `SELECT * FROM sessions LIMIT 0`;
+export const deadEventColumns = `SELECT id, site_id, stage, payload, error, sqlstate, first_seen_at, last_seen_at, count, replayed_at FROM dead_events LIMIT 0`;

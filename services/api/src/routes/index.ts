@@ -1,8 +1,10 @@
 import type { ApiDeps } from '../deps.js';
 import type { RouteTable } from '../openapi/route-table.js';
 import { registerAgencyRoutes } from './agency.js';
+import { registerAuditRoutes } from './audit.js';
 import { registerAuthRoutes } from './auth.js';
 import { registerOpsRoutes } from './ops.js';
+import { registerPrivacyRoutes } from './privacy.js';
 import { registerSiteRoutes } from './sites.js';
 import { registerStatsRoutes } from './stats.js';
 import { registerUserRoutes } from './users.js';
@@ -15,4 +17,6 @@ export function registerRoutes(t: RouteTable, d: ApiDeps, document: () => Record
   registerUserRoutes(t, d);
   registerSiteRoutes(t, d);
   registerStatsRoutes(t, d);
+  registerPrivacyRoutes(t, d);
+  registerAuditRoutes(t, d);
 }
