@@ -7,9 +7,7 @@ import * as sql from './sql/audit.js';
  * erased person would live on here): name the kinds of identifiers and counts instead.
  */
 export type AuditActor =
-  | { type: 'user'; id: string; email?: string | null }
-  | { type: 'api_key' }
-  | { type: 'cli'; label?: string };
+  { type: 'user'; id: string; email?: string | null } | { type: 'api_key' } | { type: 'cli'; label?: string };
 
 export interface AuditEntry {
   agencyId: string;
@@ -32,7 +30,11 @@ export async function recordAudit(db: pg.Pool | pg.ClientBase, e: AuditEntry): P
     e.agencyId,
     e.actor.type,
     e.actor.type === 'user' ? e.actor.id : null,
-    e.actor.type === 'user' ? (e.actor.email ?? null) : e.actor.type === 'cli' ? (e.actor.label ?? null) : null,
+    e.actor.type === 'user'
+      ? (e.actor.email ?? null)
+      : e.actor.type === 'cli'
+        ? (e.actor.label ?? null)
+        : null,
     e.action,
     e.target?.type ?? null,
     e.target?.id ?? null,

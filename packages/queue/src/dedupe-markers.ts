@@ -10,7 +10,11 @@ export function dedupeMarkerKey(prefix: string, siteId: string, eventId: string)
 }
 
 /** Deletes the markers of `site_id:event_id` pairs; answers how many existed. */
-export async function deleteDedupeMarkers(redis: Redis, prefix: string, pairs: readonly string[]): Promise<number> {
+export async function deleteDedupeMarkers(
+  redis: Redis,
+  prefix: string,
+  pairs: readonly string[],
+): Promise<number> {
   let deleted = 0;
   for (let i = 0; i < pairs.length; i += 500) {
     const keys = pairs.slice(i, i + 500).map((p) => `${prefix}:dedupe:${p}`);

@@ -24,3 +24,4 @@ export {
   ConflictError,
 } from './http/errors.js';
 export type { AuthContext, SiteScope, Role } from './auth/types.js';
+export { csvField } from './queries/export.js';

@@ -112,7 +112,11 @@ export async function getErasure(pool: pg.Pool, id: string): Promise<ErasureRow 
  * Runs (or resumes) one request to its end. Answers the finished request, or null when another runner
  * holds it. A failure marks it `failed` (resumable) and is thrown.
  */
-export async function runErasure(pool: pg.Pool, id: string, opts: ErasureOptions): Promise<ErasureRow | null> {
+export async function runErasure(
+  pool: pg.Pool,
+  id: string,
+  opts: ErasureOptions,
+): Promise<ErasureRow | null> {
   const lock = await pool.connect();
   let locked = false;
   try {
@@ -162,7 +166,12 @@ async function walk(pool: pg.Pool, start: ErasureRow, opts: ErasureOptions): Pro
   /** One batch: its statement and the progress it makes, in one transaction (retried when transient). */
   const batch = async (
     work: (c: pg.PoolClient) => Promise<number>,
-    next: (n: number) => { phase: ErasurePhase; cursor: Date | null; counts: Record<string, number>; passes?: number },
+    next: (n: number) => {
+      phase: ErasurePhase;
+      cursor: Date | null;
+      counts: Record<string, number>;
+      passes?: number;
+    },
   ): Promise<{ n: number; phase: ErasurePhase; cursor: Date | null }> => {
     for (let attempt = 1; ; attempt++) {
       const c = await pool.connect();
@@ -269,11 +278,13 @@ async function walk(pool: pg.Pool, start: ErasureRow, opts: ErasureOptions): Pro
         break;
       case 'rollup_sessions':
       case 'rollup_names': {
-        const statement = phase === 'rollup_sessions' ? sql.rekeyRollupSessionsBatch : sql.rekeyRollupNamesBatch;
+        const statement =
+          phase === 'rollup_sessions' ? sql.rekeyRollupSessionsBatch : sql.rekeyRollupNamesBatch;
         await drain(phase, phase === 'rollup_sessions' ? 'rollup_names' : 'dedupe', async (c) => {
           // Exclusive per-site rollup locks: no writer adds to these sites' rollups meanwhile.
           await c.query(sql.lockRollupsOf, [sites]);
-          return (await c.query<{ n: number }>(statement, [sites, id, start.salt, opts.batchSize])).rows[0]!.n;
+          return (await c.query<{ n: number }>(statement, [sites, id, start.salt, opts.batchSize])).rows[0]!
+            .n;
         });
         break;
       }
@@ -318,8 +329,12 @@ async function walk(pool: pg.Pool, start: ErasureRow, opts: ErasureOptions): Pro
         }
         const passes = (await getErasure(pool, id))!.passes + 1;
         if (passes >= MAX_PASSES)
-          throw new Error(`rows of the person keep arriving after ${passes} passes: ${JSON.stringify(rows[0])}`);
-        log(`erasure ${id}: ${left} row(s) stored meanwhile, pass ${passes + 1} from ${start.settle_from.toISOString()}`);
+          throw new Error(
+            `rows of the person keep arriving after ${passes} passes: ${JSON.stringify(rows[0])}`,
+          );
+        log(
+          `erasure ${id}: ${left} row(s) stored meanwhile, pass ${passes + 1} from ${start.settle_from.toISOString()}`,
+        );
         await batch(
           async () => 0,
           () => ({ phase: 'events', cursor: start.settle_from, counts: {}, passes: 1 }),

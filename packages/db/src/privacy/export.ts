@@ -25,7 +25,11 @@ export interface SubjectSummary {
 const HOUR = 3_600_000;
 
 /** What the agency holds about the person, counted (one scan of the agency's events). */
-export async function findSubject(pool: pg.Pool, agencyId: string, subject: Subject): Promise<SubjectSummary> {
+export async function findSubject(
+  pool: pg.Pool,
+  agencyId: string,
+  subject: Subject,
+): Promise<SubjectSummary> {
   const sites = await agencySites(pool, agencyId);
   const p = [sites, ...subjectParams(subject)];
   const [ev, se, de] = await Promise.all([
@@ -63,10 +67,15 @@ export async function* subjectRecords(
   const first = (await pool.query<{ first: Date | null }>(sql.firstEventOf, [sites])).rows[0]?.first;
   if (first) {
     const sliceMs = opts.sliceHours * HOUR;
-    for (let from = first; ; ) {
+    for (let from = first; ;) {
       const last = from.getTime() + sliceMs > Date.now();
       const to = last ? 'infinity' : new Date(from.getTime() + sliceMs);
-      const { rows } = await pool.query<Record<string, unknown>>(sql.eventsInSlice, [sites, from, to, ...params]);
+      const { rows } = await pool.query<Record<string, unknown>>(sql.eventsInSlice, [
+        sites,
+        from,
+        to,
+        ...params,
+      ]);
       for (const row of rows) {
         if (typeof row.session_id === 'string') sessionIds.add(row.session_id);
         yield { table: 'events', row };
@@ -87,6 +96,10 @@ async function agencySites(pool: pg.Pool, agencyId: string): Promise<string[]> {
 
 /** The columns of an exported table, in table order (the CSV header, also when nothing matches). */
 export async function exportColumns(pool: pg.Pool, table: ExportTable): Promise<string[]> {
-  const statement = { events: sql.eventColumns, sessions: sql.sessionColumns, dead_events: sql.deadEventColumns }[table];
+  const statement = {
+    events: sql.eventColumns,
+    sessions: sql.sessionColumns,
+    dead_events: sql.deadEventColumns,
+  }[table];
   return (await pool.query(statement)).fields.map((f) => f.name);
 }

@@ -109,10 +109,16 @@ export function registerAgencyRoutes(t: RouteTable, d: ApiDeps): void {
           body.email ?? null,
           body.config ? JSON.stringify(body.config) : null,
         ]);
-        await audit(d, ctx, 'agency.update', { type: 'agency', id: auth.agencyId }, {
-          changed: Object.keys(body),
-          ...(body.config ? { config: body.config } : {}),
-        });
+        await audit(
+          d,
+          ctx,
+          'agency.update',
+          { type: 'agency', id: auth.agencyId },
+          {
+            changed: Object.keys(body),
+            ...(body.config ? { config: body.config } : {}),
+          },
+        );
         return toAgency(rows[0]!);
       } catch (err) {
         if ((err as { code?: string }).code === '23505')

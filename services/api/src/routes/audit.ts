@@ -28,7 +28,10 @@ export const auditEntrySchema = z
     actor: z.object({
       type: z.enum(['user', 'api_key', 'cli']),
       user_id: z.string().nullable(),
-      email: z.string().nullable().meta({ description: "the user's email at the time (CLI: the operator label)" }),
+      email: z
+        .string()
+        .nullable()
+        .meta({ description: "the user's email at the time (CLI: the operator label)" }),
     }),
     action: z.string().meta({ description: 'e.g. user.create, site.update, api_key.rotate, privacy.erase' }),
     target: z.object({ type: z.string().nullable(), id: z.string().nullable() }),
@@ -93,8 +96,7 @@ export function registerAuditRoutes(t: RouteTable, d: ApiDeps): void {
       const last = page[page.length - 1];
       return {
         items: page.map(toEntry),
-        next_cursor:
-          rows.length > query.limit && last ? encodeCursor([last.at_key, String(last.id)]) : null,
+        next_cursor: rows.length > query.limit && last ? encodeCursor([last.at_key, String(last.id)]) : null,
       };
     },
   );

@@ -34,15 +34,16 @@ const subjectShape = {
   user_id: z.string().max(SUBJECT_MAX_LENGTH.user_id).optional(),
   email_hash: z.string().max(SUBJECT_MAX_LENGTH.email_hash).optional(),
   phone_hash: z.string().max(SUBJECT_MAX_LENGTH.phone_hash).optional(),
-  ip: z.string().max(SUBJECT_MAX_LENGTH.ip).optional().meta({ description: 'IPv4 or IPv6, as stored (truncated IPs match as 1.2.3.0)' }),
+  ip: z
+    .string()
+    .max(SUBJECT_MAX_LENGTH.ip)
+    .optional()
+    .meta({ description: 'IPv4 or IPv6, as stored (truncated IPs match as 1.2.3.0)' }),
 };
-const subjectBody = z
-  .object(subjectShape)
-  .strict()
-  .meta({
-    id: 'PrivacySubject',
-    description: "One person's identifiers (at least one); a row is theirs when any of them matches.",
-  });
+const subjectBody = z.object(subjectShape).strict().meta({
+  id: 'PrivacySubject',
+  description: "One person's identifiers (at least one); a row is theirs when any of them matches.",
+});
 
 const exportBody = z
   .object({
@@ -138,7 +139,8 @@ export function registerPrivacyRoutes(t: RouteTable, d: ApiDeps): void {
       method: 'post',
       path: '/v1/privacy/find',
       summary: 'Count what the agency holds about one person',
-      description: 'Events (every month), session rows and dead letters matching any of the identifiers, over every site of the agency.',
+      description:
+        'Events (every month), session rows and dead letters matching any of the identifiers, over every site of the agency.',
       tags: ['privacy'],
       roles: ADMINS,
       request: { body: subjectBody },
@@ -147,7 +149,10 @@ export function registerPrivacyRoutes(t: RouteTable, d: ApiDeps): void {
     async (ctx) => {
       const subject = subjectOf(ctx.body);
       const s = await findSubject(d.pool, ctx.auth.agencyId, subject);
-      await audit(d, ctx, 'privacy.find', undefined, { identifiers: subjectKinds(subject), events: s.events });
+      await audit(d, ctx, 'privacy.find', undefined, {
+        identifiers: subjectKinds(subject),
+        events: s.events,
+      });
       return { ...s, first_event_at: iso(s.first_event_at), last_event_at: iso(s.last_event_at) };
     },
   );
@@ -162,7 +167,9 @@ export function registerPrivacyRoutes(t: RouteTable, d: ApiDeps): void {
       tags: ['privacy'],
       roles: ADMINS,
       request: { body: exportBody },
-      responses: { 200: { description: 'The export (format=csv: text/csv of one table)', schema: exportAnswer } },
+      responses: {
+        200: { description: 'The export (format=csv: text/csv of one table)', schema: exportAnswer },
+      },
     },
     async (ctx) => {
       const { body, res, auth } = ctx;
@@ -227,7 +234,13 @@ export function registerPrivacyRoutes(t: RouteTable, d: ApiDeps): void {
       const subject = subjectOf(ctx.body);
       const who = ctx.auth.userId ? `user:${ctx.auth.userId}` : 'api_key';
       const row = await createErasure(d.pool, ctx.auth.agencyId, subject, who, r.eraseSettleMinutes * 60);
-      await audit(d, ctx, 'privacy.erase', { type: 'erasure', id: row.id }, { identifiers: row.subject_kinds });
+      await audit(
+        d,
+        ctx,
+        'privacy.erase',
+        { type: 'erasure', id: row.id },
+        { identifiers: row.subject_kinds },
+      );
       d.erasures.start(row.id);
       return toErasure(row);
     },
@@ -271,7 +284,10 @@ export function registerPrivacyRoutes(t: RouteTable, d: ApiDeps): void {
       responses: { 200: { description: 'The request', schema: erasureSchema } },
     },
     async ({ auth, params }) => {
-      const { rows } = await d.pool.query<ErasureRow>(privacySql.erasureOfAgency, [auth.agencyId, params.erasureId]);
+      const { rows } = await d.pool.query<ErasureRow>(privacySql.erasureOfAgency, [
+        auth.agencyId,
+        params.erasureId,
+      ]);
       if (!rows[0]) throw new NotFoundError('erasure request');
       return toErasure(rows[0]);
     },

@@ -204,10 +204,16 @@ export function registerSiteRoutes(t: RouteTable, d: ApiDeps): void {
             body.status ?? 'active',
           ]);
           const created = toSite(rows[0]!);
-          await audit(d, ctx, 'site.create', { type: 'site', id: created.id }, {
-            script_id: created.script_id,
-            domain: created.domain,
-          });
+          await audit(
+            d,
+            ctx,
+            'site.create',
+            { type: 'site', id: created.id },
+            {
+              script_id: created.script_id,
+              domain: created.domain,
+            },
+          );
           return created;
         } catch (err) {
           // 36^12 ids: a collision is astronomically rare, but retry rather than answer 500.

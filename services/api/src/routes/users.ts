@@ -113,10 +113,16 @@ export function registerUserRoutes(t: RouteTable, d: ApiDeps): void {
           body.last_name ?? null,
           body.is_active ?? true,
         ]);
-        await audit(d, ctx, 'user.create', { type: 'user', id: rows[0]!.id }, {
-          email: body.email,
-          role: body.role,
-        });
+        await audit(
+          d,
+          ctx,
+          'user.create',
+          { type: 'user', id: rows[0]!.id },
+          {
+            email: body.email,
+            role: body.role,
+          },
+        );
         return toUser(rows[0]!);
       } catch (err) {
         if ((err as { code?: string }).code === '23505')
@@ -185,11 +191,17 @@ export function registerUserRoutes(t: RouteTable, d: ApiDeps): void {
         else if (hash) await client.query(authSql.revokeUserSessions, [params.userId, 'password_changed']);
         await client.query('COMMIT');
         // Which fields changed, and the new role / activation; never the password.
-        await audit(d, ctx, body.role !== undefined ? 'user.role' : 'user.update', { type: 'user', id: params.userId }, {
-          changed: Object.keys(body),
-          ...(body.role !== undefined ? { role: body.role } : {}),
-          ...(body.is_active !== undefined ? { is_active: body.is_active } : {}),
-        });
+        await audit(
+          d,
+          ctx,
+          body.role !== undefined ? 'user.role' : 'user.update',
+          { type: 'user', id: params.userId },
+          {
+            changed: Object.keys(body),
+            ...(body.role !== undefined ? { role: body.role } : {}),
+            ...(body.is_active !== undefined ? { is_active: body.is_active } : {}),
+          },
+        );
         return toUser(rows[0]);
       } catch (err) {
         await client.query('ROLLBACK').catch(() => undefined);
@@ -226,7 +238,13 @@ export function registerUserRoutes(t: RouteTable, d: ApiDeps): void {
         const { rowCount } = await client.query(sql.deleteUser, [auth.agencyId, params.userId]);
         if (!rowCount) throw new NotFoundError('user');
         await client.query('COMMIT');
-        await audit(d, ctx, 'user.delete', { type: 'user', id: params.userId }, { email: gone.rows[0]?.email });
+        await audit(
+          d,
+          ctx,
+          'user.delete',
+          { type: 'user', id: params.userId },
+          { email: gone.rows[0]?.email },
+        );
         return undefined;
       } catch (err) {
         await client.query('ROLLBACK').catch(() => undefined);
