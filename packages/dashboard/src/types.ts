@@ -159,3 +159,13 @@ export interface CompanyDetail {
   tz: string;
   items: TimeBucket[];
 }
+export interface AuditEntry {
+  id: string;
+  at: string;
+  actor: { type: 'user' | 'api_key' | 'cli'; user_id: string | null; email: string | null };
+  action: string;
+  target: { type: string | null; id: string | null };
+  details: Record<string, unknown>;
+  ip: string | null;
+  user_agent: string | null;
+}
