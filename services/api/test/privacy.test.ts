@@ -1,4 +1,8 @@
-import { ensurePartitions, rebuildRollups } from '@beacon/db';
+import { randomBytes } from 'node:crypto';
+import { parseConfig } from '@beacon/config';
+import { createErasure, ensurePartitions, getErasure, rebuildRollups } from '@beacon/db';
+import { createLogger, createRegistry } from '@beacon/observability';
+import { startApi } from '../src/index.js';
 import { call, login, seedSite, seedTwoAgencies, startTestApi, type TestApi } from './helpers.js';
 
 // Data subject rights through the API: find, export (JSON, CSV) and erase one person across month
@@ -401,5 +405,56 @@ describe('audit log of the admin routes', () => {
     expect(all[7]!.details).toEqual({ changed: ['role'], role: 'user' });
     expect(JSON.stringify(all)).not.toContain('long-enough');
     expect(JSON.stringify(all)).not.toContain(key.body.api_key);
+  });
+});
+
+describe('erasure runs in the API process', () => {
+  const apiOn = async (inApi: boolean) =>
+    startApi(
+      parseConfig({
+        DATABASE_URL: t.db.url,
+        DATABASE_POOL_MAX: '3',
+        LOG_LEVEL: 'silent',
+        NODE_ENV: 'test',
+        API_JWT_SECRET: randomBytes(32).toString('hex'),
+        PRIVACY_ERASE_IN_API: String(inApi),
+      }),
+      {
+        port: 0,
+        host: '127.0.0.1',
+        redis: null,
+        logger: createLogger('api', 'silent'),
+        registry: createRegistry('api', { defaultMetrics: false }),
+      },
+    );
+
+  it('an API started later resumes a request left unfinished; with PRIVACY_ERASE_IN_API=false it waits', async () => {
+    await insertEvents([
+      ev(f.siteA.scriptId, '2026-09-20T10:00:00Z', 'cid-resume', 'sr1'),
+      ev(siteA2.scriptId, '2026-10-20T10:00:00Z', 'cid-resume', 'sr2'),
+    ]);
+    // As a crash leaves it: recorded, maybe started, not finished.
+    const e = await createErasure(t.db.pool, f.a.id, { client_id: 'cid-resume' }, 'test', 0);
+    const off = await apiOn(false);
+    await new Promise((ok) => setTimeout(ok, 300));
+    await off.close();
+    expect((await getErasure(t.db.pool, e.id))!.state).toBe('pending');
+
+    const on = await apiOn(true);
+    try {
+      let r = await getErasure(t.db.pool, e.id);
+      for (let i = 0; i < 200 && r!.state !== 'done'; i++) {
+        await new Promise((ok) => setTimeout(ok, 50));
+        r = await getErasure(t.db.pool, e.id);
+      }
+      expect(r).toMatchObject({ state: 'done', subject: null });
+      expect(Number(r!.counts.events)).toBe(2);
+      const { rows } = await t.db.pool.query(
+        `SELECT count(*)::int AS n FROM events WHERE client_id = 'cid-resume'`,
+      );
+      expect(rows[0].n).toBe(0);
+    } finally {
+      await on.close();
+    }
   });
 });
