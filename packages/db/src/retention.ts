@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { purgeAudit } from './audit.js';
+import { anonymizeRollupsBefore } from './privacy/anonymize-rollups.js';
 import { purgeFinishedErasures } from './sql/privacy.js';
 import * as sql from './sql/retention.js';
 
@@ -26,6 +27,8 @@ export interface RetentionReport {
   agencies: { agencyId: string; months: number; events: number; sessions: number }[];
   /** Audit log entries past AUDIT_LOG_RETENTION_DAYS, deleted or (dry run) to delete. */
   deletedAuditEntries: number;
+  /** Site months of rollups past their agency's retention re-keyed (or, dry run, to re-key). */
+  anonymizedRollupMonths: { siteId: string; month: string }[];
 }
 
 /** Subtracts whole calendar months, as PostgreSQL's `- interval 'N months'` does. */
@@ -64,6 +67,7 @@ export async function runRetention(pool: pg.Pool, opts: RetentionOptions): Promi
     deletedSessions: 0,
     agencies: [],
     deletedAuditEntries: 0,
+    anonymizedRollupMonths: [],
   };
 
   const { rows: old } = await pool.query<{ name: string }>(sql.partitionsBefore, [globalCutoff]);
@@ -93,6 +97,13 @@ export async function runRetention(pool: pg.Pool, opts: RetentionOptions): Promi
       if (a.months < longestMonths)
         entry.events = await deleteOrCount(pool, a.script_ids, cutoff, opts.batchSize, dryRun, 'events');
       entry.sessions = await deleteOrCount(pool, a.script_ids, cutoff, opts.batchSize, dryRun, 'sessions');
+    }
+    // Rollups outlive the events: past the cutoff they keep their counts but lose the per-person keys.
+    for (const m of await anonymizeRollupsBefore(pool, a.script_ids, cutoff, dryRun)) {
+      report.anonymizedRollupMonths.push({ siteId: m.siteId, month: m.month.toISOString() });
+      log(
+        `${dryRun ? 'would anonymize' : 'anonymized'} rollups of ${m.siteId} ${m.month.toISOString().slice(0, 7)}`,
+      );
     }
     report.deletedEvents += entry.events;
     report.deletedSessions += entry.sessions;

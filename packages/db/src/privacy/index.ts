@@ -28,3 +28,4 @@ export {
   type SubjectSummary,
 } from './export.js';
 export { SUBJECT_FIELDS } from '../sql/privacy.js';
+export { anonymizeRollupsBefore, type AnonymizedMonth } from './anonymize-rollups.js';

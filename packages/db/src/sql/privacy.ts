@@ -288,3 +288,55 @@ SELECT count(*)::bigint AS n FROM dead_events WHERE site_id = ANY($1::text[]) AN
 export const eventColumns = `SELECT * FROM events LIMIT 0`;
 export const sessionColumns = `SELECT * FROM sessions LIMIT 0`;
 export const deadEventColumns = `SELECT id, site_id, stage, payload, error, sqlstate, first_seen_at, last_seen_at, count, replayed_at FROM dead_events LIMIT 0`;
+
+// ---------------------------------------------------------------------------------------------------
+// Aggregates past retention.
+
+/**
+ * $1 site ids (text[]), $2 cutoff. Out: site_id, month: UTC months wholly before the cutoff that hold
+ * rollup rows and are not anonymized yet, oldest first. Index probes per site and month (the retention
+ * job runs it daily: no scan of the old rows themselves).
+ */
+export const monthsToAnonymize = `
+SELECT s.site_id, m.local AT TIME ZONE 'UTC' AS month
+FROM unnest($1::text[]) AS s(site_id)
+CROSS JOIN LATERAL (SELECT min(hour) AS first FROM rollup_sessions WHERE site_id = s.site_id) f
+CROSS JOIN LATERAL generate_series(date_trunc('month', f.first AT TIME ZONE 'UTC'),
+                                   date_trunc('month', $2::timestamptz AT TIME ZONE 'UTC') - interval '1 month',
+                                   interval '1 month') AS m(local)
+WHERE f.first IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM rollup_anonymized_months a WHERE a.site_id = s.site_id AND a.month = m.local AT TIME ZONE 'UTC')
+  AND EXISTS (SELECT 1 FROM rollup_sessions r WHERE r.site_id = s.site_id
+                AND r.hour >= m.local AT TIME ZONE 'UTC' AND r.hour < (m.local + interval '1 month') AT TIME ZONE 'UTC')
+ORDER BY 2, 1`;
+
+/**
+ * $1 site, $2 month start (UTC). In one statement: every rollup row of that site and month gets new
+ * session and visitor keys, SHA-256 of a random salt made here and never stored (beacon_erasure_rekey),
+ * and the month is marked. Distinct counts within the month stay exact; keys no longer match any
+ * other month or any client_id. Run after lockSiteExclusive in the same transaction. Out: sessions,
+ * names (rows re-keyed), done (false when the month was marked already).
+ */
+export const anonymizeRollupMonth = `
+WITH salt AS MATERIALIZED (
+  SELECT decode(replace(gen_random_uuid()::text || gen_random_uuid()::text, '-', ''), 'hex') AS s
+  WHERE NOT EXISTS (SELECT 1 FROM rollup_anonymized_months WHERE site_id = $1 AND month = $2::timestamptz)
+), s AS (
+  UPDATE rollup_sessions r
+  SET session_key = beacon_erasure_rekey(salt.s, r.session_key), visitor_key = beacon_erasure_rekey(salt.s, r.visitor_key)
+  FROM salt
+  WHERE r.site_id = $1 AND r.hour >= $2::timestamptz AND r.hour < (($2::timestamptz AT TIME ZONE 'UTC') + interval '1 month') AT TIME ZONE 'UTC'
+  RETURNING 1
+), n AS (
+  UPDATE rollup_names r
+  SET session_key = beacon_erasure_rekey(salt.s, r.session_key), visitor_key = beacon_erasure_rekey(salt.s, r.visitor_key)
+  FROM salt
+  WHERE r.site_id = $1 AND r.hour >= $2::timestamptz AND r.hour < (($2::timestamptz AT TIME ZONE 'UTC') + interval '1 month') AT TIME ZONE 'UTC'
+  RETURNING 1
+), mark AS (
+  INSERT INTO rollup_anonymized_months (site_id, month, session_rows, name_rows)
+  SELECT $1, $2::timestamptz, (SELECT count(*) FROM s), (SELECT count(*) FROM n) FROM salt
+  RETURNING 1
+)
+SELECT (SELECT count(*) FROM s)::int AS sessions, (SELECT count(*) FROM n)::int AS names,
+       EXISTS (SELECT 1 FROM mark) AS done`;
