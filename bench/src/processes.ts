@@ -1,23 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '@beacon/testkit';
+
+export { freePort };
 
 /** Child processes of the benchmarks: free ports, the API as its own process, CPU time from /proc. */
 
 const API_MAIN = fileURLToPath(new URL('../../services/api/dist/main.js', import.meta.url));
-
-/** A loopback port nothing listens on right now. */
-export async function freePort(): Promise<number> {
-  const srv = createServer().listen(0, '127.0.0.1');
-  await once(srv, 'listening');
-  const port = (srv.address() as { port: number }).port;
-  srv.close();
-  await once(srv, 'close');
-  return port;
-}
 
 /** user + system CPU seconds of a process so far (Linux /proc; NaN elsewhere). */
 export async function cpuSeconds(pid: number | undefined): Promise<number> {
@@ -59,6 +50,7 @@ export async function startApiProcess(
       DATABASE_POOL_MAX: '5',
       API_PORT: String(port),
       API_HOST: '127.0.0.1',
+      API_OPS_PORT: '0',
       API_JWT_SECRET: randomBytes(32).toString('hex'),
       API_COOKIE_SECURE: 'false',
       LOG_LEVEL: 'warn',

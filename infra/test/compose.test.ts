@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { parseConfig } from '@beacon/config';
-import { repoRoot, yamlDoc } from './helpers.js';
+import { read, repoRoot, yamlDoc } from './helpers.js';
 
 // Real: docker-compose.yml as `yaml` parses it (merge keys resolved as compose resolves them),
 // packages/config's defaults, and `docker compose config` when the compose plugin works here.
@@ -33,7 +33,8 @@ describe('docker-compose.yml', () => {
   it('gives every Beacon container DATABASE_URL and REDIS_URL pointing at the compose stores', () => {
     for (const name of beacon) {
       const env = services[name]!.environment!;
-      expect(new URL(env.DATABASE_URL!).host).toBe('postgres:5432');
+      // ${POSTGRES_PASSWORD:?...} stands in the password; compose fills it from .env.
+      expect(new URL(env.DATABASE_URL!.replace(/\$\{[^}]*\}/g, 'x')).host).toBe('postgres:5432');
       expect(env.REDIS_URL).toBe('redis://redis:6379');
       // environment only: no mounted config files, no .env baked in
       expect(Object.keys(services[name]!)).not.toContain('env_file');
@@ -72,6 +73,9 @@ describe('docker-compose.yml', () => {
       enricher: ['ENRICHER_METRICS_PORT', defaults.enricher.metricsPort],
       writer: ['WRITER_METRICS_PORT', defaults.writer.metricsPort],
     };
+    // The internal ops ports (/metrics, detailed /readyz) are set but never published.
+    expect(services.collector!.environment!.COLLECTOR_OPS_PORT).toBe(String(defaults.collector.opsPort));
+    expect(services.api!.environment!.API_OPS_PORT).toBe(String(defaults.api.opsPort));
     for (const [name, [env, port]] of Object.entries(expected)) {
       const svc = services[name]!;
       expect(svc.environment![env]).toBe(String(port));
@@ -89,6 +93,22 @@ describe('docker-compose.yml', () => {
     expect(services.api!.ports).toEqual([`${defaults.api.port}:${defaults.api.port}`]);
     // Grafana must not take the API's host port.
     expect(services.grafana!.ports!.map((p) => p.split(':')[0])).not.toContain(String(defaults.api.port));
+  });
+
+  it('ships no usable secret: each one must come from .env (${VAR:?}), no admin/admin', () => {
+    const text = read('docker-compose.yml');
+    for (const v of ['API_JWT_SECRET', 'POSTGRES_PASSWORD', 'GRAFANA_ADMIN_PASSWORD']) {
+      const uses = [...text.matchAll(new RegExp(`\\$\\{${v}(:?[-?=+])?([^}]*)\\}`, 'g'))];
+      expect({ v, used: uses.length > 0 }).toEqual({ v, used: true });
+      for (const u of uses) expect({ v, form: u[1] }).toEqual({ v, form: ':?' });
+    }
+    expect(services.grafana!.environment!.GF_SECURITY_ADMIN_PASSWORD).toMatch(
+      /^\$\{GRAFANA_ADMIN_PASSWORD:\?/,
+    );
+    expect(text).not.toMatch(/PASSWORD:-/);
+    // Services without authentication of their own are published on this host only.
+    for (const p of [...services.prometheus!.ports!, ...services.grafana!.ports!])
+      expect(p).toMatch(/^127\.0\.0\.1:/);
   });
 
   it('runs Redis with AOF every second and noeviction', () => {
@@ -112,11 +132,24 @@ describe('docker-compose.yml', () => {
     // Without the plugin (this build machine: `docker: unknown command: docker compose`) only this
     // assertion is left out; the structural checks above ran either way.
     if (!available) return;
+    const secrets = {
+      API_JWT_SECRET: 'f'.repeat(64),
+      POSTGRES_PASSWORD: 'p'.repeat(32),
+      GRAFANA_ADMIN_PASSWORD: 'g'.repeat(32),
+    };
     const r = spawnSync('docker', ['compose', '-f', 'docker-compose.yml', 'config', '--quiet'], {
       cwd: repoRoot,
       encoding: 'utf8',
+      env: { ...process.env, ...secrets },
     });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
+    // Without them compose refuses, naming the variable.
+    const bare = spawnSync('docker', ['compose', '-f', 'docker-compose.yml', 'config', '--quiet'], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
+    });
+    expect(bare.status).not.toBe(0);
   });
 });

@@ -44,8 +44,8 @@ describe('infra files parse', () => {
 
 describe('Dockerfile', () => {
   const df = read('infra/Dockerfile');
-  it('builds on node:20-bookworm-slim with pnpm from corepack and the frozen lockfile', () => {
-    expect(df).toMatch(/^ARG NODE_IMAGE=node:20-bookworm-slim$/m);
+  it('builds on node:24-bookworm-slim (Node 24 LTS) with pnpm from corepack and the frozen lockfile', () => {
+    expect(df).toMatch(/^ARG NODE_IMAGE=node:24-bookworm-slim$/m);
     expect(df).toMatch(/^RUN corepack enable$/m);
     expect(df).toMatch(/pnpm install --frozen-lockfile --offline$/m);
     expect(df).toMatch(/^RUN pnpm build$/m);

@@ -2,8 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
 import { Queue } from 'bullmq';
-import { parseConfig } from '@beacon/config';
-import { createRedis } from '@beacon/queue';
+import { ConfigError, parseConfig } from '@beacon/config';
+import { createRedis, queuePrefixFor } from '@beacon/queue';
 import { QUEUE_EVENTS, QUEUE_HITS } from '@beacon/schema';
 import { REDIS_URL, uniquePrefix } from '@beacon/testkit';
 import { repoRoot, yamlDoc, yamlDocs } from './helpers.js';
@@ -26,11 +26,18 @@ const objects = kustomization.resources.flatMap((r) => yamlDocs(`${base}/${r}`) 
 const byKind = (kind: string) => objects.filter((o) => o.kind === kind);
 const defaults = parseConfig({});
 const config = byKind('ConfigMap').find((c) => c.metadata.name === 'beacon-config')!;
+// Readiness and metrics: the internal ops port (the collector and the API keep /metrics and the
+// detailed /readyz off their internet-facing port); liveness: the main port.
 const opsPort: Record<string, number> = {
-  collector: defaults.collector.port,
-  api: defaults.api.port,
+  collector: defaults.collector.opsPort,
+  api: defaults.api.opsPort,
   enricher: defaults.enricher.metricsPort,
   writer: defaults.writer.metricsPort,
+};
+const mainPort: Record<string, number> = {
+  ...opsPort,
+  collector: defaults.collector.port,
+  api: defaults.api.port,
 };
 
 describe('kubernetes base', () => {
@@ -56,7 +63,10 @@ describe('kubernetes base', () => {
       expect(port.containerPort).toBe(opsPort[svc]);
       expect(c.readinessProbe.httpGet.path).toBe('/readyz');
       expect(c.livenessProbe.httpGet.path).toBe('/healthz');
-      expect(c.livenessProbe.httpGet.port).toBe(port.name);
+      const live = c.ports.find((p: { name: string }) => p.name === c.livenessProbe.httpGet.port);
+      expect(live.containerPort).toBe(mainPort[svc]);
+      // Prometheus scrapes the ops port; the Service exposes only the main port (never /metrics).
+      expect(Number(d.spec.template.metadata.annotations['prometheus.io/port'])).toBe(opsPort[svc]);
       expect(c.resources.requests.cpu).toBeDefined();
       expect(c.resources.requests.memory).toBeDefined();
       expect(c.resources.limits.memory).toBeDefined();
@@ -75,18 +85,42 @@ describe('kubernetes base', () => {
       expect(d.spec.selector.matchLabels).toEqual(labels);
       const svcObj = byKind('Service').find((s) => s.metadata.name === `beacon-${svc}`)!;
       expect(svcObj.spec.selector).toEqual(labels);
+      if (svc === 'collector' || svc === 'api')
+        expect(svcObj.spec.ports.map((p: { targetPort: string }) => p.targetPort)).toEqual(['http']);
       const pdb = byKind('PodDisruptionBudget').find((p) => p.metadata.name === `beacon-${svc}`)!;
       expect(pdb.spec.selector.matchLabels).toEqual(labels);
     },
   );
 
-  it('the secret example carries what every service needs', () => {
+  it('the secret example carries what every service needs, as placeholders Beacon refuses', () => {
     const secret = byKind('Secret').find((s) => s.metadata.name === 'beacon-secrets')!;
     const data = (secret as unknown as { stringData: Record<string, string> }).stringData;
-    expect(Object.keys(data)).toEqual(expect.arrayContaining(['DATABASE_URL', 'REDIS_URL']));
-    // Every value parses with packages/config (so the example is at least well-formed).
+    expect(Object.keys(data)).toEqual(
+      expect.arrayContaining(['DATABASE_URL', 'REDIS_URL', 'API_JWT_SECRET']),
+    );
+    // The ConfigMap alone parses; with the example secrets every secret setting is refused by name.
+    expect(() => parseConfig(config.data)).not.toThrow();
+    let err: unknown;
+    try {
+      parseConfig({ ...config.data, ...data });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).problems.map((p) => p.env).sort()).toEqual([
+      'API_JWT_SECRET',
+      'DATABASE_URL',
+      'REDIS_URL',
+    ]);
+    for (const p of (err as ConfigError).problems) expect(p.message).toMatch(/placeholder/);
+    // ... and with real values in their place it would start (the shape is right).
     expect(() =>
-      parseConfig({ ...config.data, DATABASE_URL: data.DATABASE_URL, REDIS_URL: data.REDIS_URL }),
+      parseConfig({
+        ...config.data,
+        DATABASE_URL: data.DATABASE_URL!.replace('REPLACE-ME', 'a-real-password'),
+        REDIS_URL: data.REDIS_URL!.replace('REPLACE-ME', 'a-real-password'),
+        API_JWT_SECRET: 'f'.repeat(64),
+      }),
     ).not.toThrow();
   });
 
@@ -114,6 +148,40 @@ describe('kubernetes base', () => {
     for (const s of scaled) {
       expect(s.spec.triggers[0].type).toBe('redis');
       expect(auth).toContain(s.spec.triggers[0].authenticationRef.name);
+    }
+  });
+});
+
+describe('kubernetes overlay for Redis Cluster', () => {
+  const dir = 'infra/k8s/overlays/redis-cluster';
+  const k = yamlDoc<{ resources: string[]; patches: { path: string }[] }>(`${dir}/kustomization.yaml`);
+  const patches = k.patches.flatMap((p) => yamlDocs(`${dir}/${p.path}`) as Obj[]);
+  const added = k.resources
+    .filter((r) => !r.startsWith('../'))
+    .flatMap((r) => yamlDocs(`${dir}/${r}`) as Obj[]);
+  const nodes = patches.find((p) => p.kind === 'ConfigMap')!.data.REDIS_CLUSTER_NODES as string;
+
+  it('sets seed nodes the config accepts', () => {
+    expect(parseConfig({ REDIS_CLUSTER_NODES: nodes }).core.redisClusterNodes.length).toBeGreaterThanOrEqual(
+      3,
+    );
+  });
+
+  it("points KEDA's redis-cluster scaler at each queue's wait list under its hash tag", () => {
+    const core = { queuePrefix: config.data.QUEUE_PREFIX as string, redisClusterNodes: nodes.split(',') };
+    const scaled = patches.filter((p) => p.kind === 'ScaledObject');
+    const lists = Object.fromEntries(
+      scaled.map((s) => [s.metadata.name, s.spec.triggers[0].metadata.listName]),
+    );
+    expect(lists).toEqual({
+      'beacon-enricher': `${queuePrefixFor(core, QUEUE_HITS)}:${QUEUE_HITS}:wait`,
+      'beacon-writer': `${queuePrefixFor(core, QUEUE_EVENTS)}:${QUEUE_EVENTS}:wait`,
+    });
+    const auth = added.filter((o) => o.kind === 'TriggerAuthentication');
+    for (const s of scaled) {
+      expect(s.spec.triggers[0].type).toBe('redis-cluster');
+      const ref = auth.find((a) => a.metadata.name === s.spec.triggers[0].authenticationRef.name);
+      expect(ref?.spec.secretTargetRef.map((t: { parameter: string }) => t.parameter)).toContain('addresses');
     }
   });
 });

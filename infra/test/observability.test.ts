@@ -196,7 +196,7 @@ describe('Prometheus', () => {
       });
   });
 
-  it('scrapes all four services on their default ports, and loads the rules', async () => {
+  it('scrapes all four services on their default metrics ports (ops ports for collector and api), and loads the rules', async () => {
     const { parseConfig } = await import('@beacon/config');
     const d = parseConfig({});
     const prom = yamlDoc<{
@@ -211,10 +211,11 @@ describe('Prometheus', () => {
       const j = prom.scrape_configs.find((s) => s.job_name === job)!;
       return `${j.dns_sd_configs![0]!.names[0]}:${j.dns_sd_configs![0]!.port}`;
     };
-    expect(target('beacon-collector')).toBe(`collector:${d.collector.port}`);
+    // The collector and the API serve /metrics only on their internal ops ports.
+    expect(target('beacon-collector')).toBe(`collector:${d.collector.opsPort}`);
     expect(target('beacon-enricher')).toBe(`enricher:${d.enricher.metricsPort}`);
     expect(target('beacon-writer')).toBe(`writer:${d.writer.metricsPort}`);
-    expect(target('beacon-api')).toBe(`api:${d.api.port}`);
+    expect(target('beacon-api')).toBe(`api:${d.api.opsPort}`);
     expect(prom.rule_files).toEqual(['/etc/prometheus/alerts.yml']);
     // BeaconServiceDown matches these job names.
     for (const j of prom.scrape_configs.filter((s) => s.job_name.startsWith('beacon')))

@@ -278,6 +278,102 @@ GROUP BY e.company_name, e.company_domain
 ORDER BY visitors DESC NULLS LAST, name ASC NULLS LAST
 LIMIT $5 OFFSET $6;
 
+-- one company
+-- values: ["site123"]
+SELECT since FROM rollup_coverage WHERE site_id = $1;
+
+-- one company
+-- values: ["site123","Europe/Berlin","2026-01-01","2026-02-01","acme.example","day"]
+WITH buckets AS (
+  SELECT b AS bucket
+  FROM generate_series(date_trunc($6, ($3::timestamp AT TIME ZONE $2) AT TIME ZONE $2),
+                       (($4::timestamp AT TIME ZONE $2) AT TIME ZONE $2) - interval '1 microsecond',
+                       ('1 ' || $6)::interval) AS b
+), agg AS (
+  SELECT date_trunc($6, e.server_timestamp AT TIME ZONE $2) AS bucket,
+         count(DISTINCT e.client_id) AS visitors,
+         count(DISTINCT e.session_id) AS sessions,
+         count(*) FILTER (WHERE e.event_name = 'page_view') AS page_views,
+         count(*) AS events
+  FROM events e
+  WHERE e.site_id = $1
+  AND e.server_timestamp >= ($3::timestamp AT TIME ZONE $2) AND e.server_timestamp < ($4::timestamp AT TIME ZONE $2)
+  AND e.company_domain = $5
+  AND e.visitor_type IS DISTINCT FROM 'bot'
+  GROUP BY 1
+)
+SELECT to_char(b.bucket, 'YYYY-MM-DD"T"HH24:MI:SS') AS bucket,
+       b.bucket AT TIME ZONE $2 AS start,
+       coalesce(a.visitors, 0)::int AS visitors,
+       coalesce(a.sessions, 0)::int AS sessions,
+       coalesce(a.page_views, 0)::int AS page_views,
+       coalesce(a.events, 0)::int AS events
+FROM buckets b
+LEFT JOIN agg a ON a.bucket = b.bucket
+ORDER BY b.bucket;
+
+-- one company
+-- values: ["site123"]
+SELECT since FROM rollup_coverage WHERE site_id = $1;
+
+-- one company
+-- values: ["site123","Europe/Berlin","2026-01-01","2026-02-01","acme.example","2025-12-01"]
+WITH ev AS (
+  SELECT e.server_timestamp >= ($3::timestamp AT TIME ZONE $2) AS cur, e.client_id, e.session_id, e.event_name, e.server_timestamp
+  FROM events e
+  WHERE e.site_id = $1
+    AND e.server_timestamp >= ($6::timestamp AT TIME ZONE $2) AND e.server_timestamp < ($4::timestamp AT TIME ZONE $2)
+    AND e.company_domain = $5
+  AND e.visitor_type IS DISTINCT FROM 'bot'
+), per_session AS (
+  SELECT cur, session_id,
+         count(*) FILTER (WHERE event_name = 'page_view') AS page_views,
+         extract(epoch FROM max(server_timestamp) - min(server_timestamp)) AS duration
+  FROM ev
+  WHERE session_id IS NOT NULL
+  GROUP BY cur, session_id
+), totals AS (
+  SELECT cur,
+         count(DISTINCT client_id) AS visitors,
+         count(*) FILTER (WHERE event_name = 'page_view') AS page_views,
+         count(*) AS events
+  FROM ev
+  GROUP BY cur
+), sess AS (
+  SELECT cur,
+         count(*) AS sessions,
+         count(*) FILTER (WHERE page_views = 1) AS bounced,
+         count(*) FILTER (WHERE page_views >= 1) AS viewing,
+         avg(duration) AS avg_duration
+  FROM per_session
+  GROUP BY cur
+)
+SELECT CASE WHEN p.cur THEN 'current' ELSE 'previous' END AS period,
+       coalesce(t.visitors, 0)::int AS visitors,
+       coalesce(s.sessions, 0)::int AS sessions,
+       coalesce(t.page_views, 0)::int AS page_views,
+       coalesce(t.events, 0)::int AS events,
+       coalesce(s.bounced, 0)::int AS bounced_sessions,
+       coalesce(s.viewing, 0)::int AS viewing_sessions,
+       (s.bounced::float8 / nullif(s.viewing, 0)) AS bounce_rate,
+       round(s.avg_duration, 3)::float8 AS avg_session_duration
+FROM (VALUES (true), (false)) AS p(cur)
+LEFT JOIN totals t ON t.cur = p.cur
+LEFT JOIN sess s ON s.cur = p.cur
+ORDER BY p.cur DESC;
+
+-- one company
+-- values: ["00000000-0000-4000-8000-000000000001","acme.example"]
+SELECT COALESCE(a.name, c.name) AS name,
+       k.domain,
+       COALESCE(a.industry, c.industry) AS industry,
+       COALESCE(a.employee_count, c.employee_count) AS employee_count,
+       COALESCE(a.revenue, c.revenue) AS revenue
+FROM (SELECT $2::text AS domain) k
+LEFT JOIN companies c ON c.domain = k.domain
+LEFT JOIN agency_companies a ON a.agency_id = $1::uuid AND a.domain = k.domain
+WHERE c.domain IS NOT NULL OR a.domain IS NOT NULL;
+
 -- CSV export of raw events
 -- values: ["site123","Europe/Berlin","2026-01-01","2026-02-01"]
 SELECT e."id", e."site_id", e."event_id", e."event_name", e."timestamp", e."server_timestamp", e."client_id", e."session_id", e."session_number", e."user_id", e."email_hash", e."phone_hash", e."user_agent", e."device_type", e."device_brand", e."device_model", e."browser", e."browser_version", e."os", e."os_version", e."screen_resolution", e."viewport_size", e."device_pixel_ratio", e."ip_address", e."country", e."country_name", e."region", e."city", e."postal_code", e."latitude", e."longitude", e."timezone", e."isp", e."organization", e."asn", e."company_name", e."company_domain", e."company_industry", e."company_employee_count", e."company_revenue", e."visitor_type", e."is_vpn", e."is_proxy", e."is_hosting", e."page_url", e."page_title", e."page_path", e."referrer", e."referrer_domain", e."utm_source", e."utm_medium", e."utm_campaign", e."utm_content", e."utm_term", e."gclid", e."fbclid", e."ttclid", e."language", e."time_on_page", e."scroll_depth", e."clicks", e."form_submits", e."video_plays", e."file_downloads", e."engagement_score", e."is_bounce", e."ecommerce_data", e."lead_data", e."properties", e."referrer_class", e."channel", e."company_confidence", e."company_source"

@@ -1,23 +1,21 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
 import { median, percentile, report, type Figure } from '../report.js';
 import { psql } from '../psql.js';
 import { benchDatabase } from './copy.js';
 import { startApiProcess } from '../processes.js';
+import { launchChromium } from '@beacon/testkit';
 
 /**
  * `pnpm bench dashboard`: the web dashboard's Overview of a site with BENCH_DASHBOARD_ROWS events
- * (default 1,000,000) in the last 30 days, in Debian's chromium against the API (its own process, which
+ * (default 1,000,000) in the last 30 days, in Chromium (testkit's launchChromium) against the API (its own process, which
  * serves the built dashboard). Time from navigation start (a full page load: assets from the browser
  * cache, a token refresh, /me, /sites, then the analytics requests) to (a) the headline figures shown
  * and (b) everything shown (figures, chart, six breakdown panels). Baseline in the same run: the same
  * page for a site with no events (the app's own cost), and the overview request alone (fetch).
  * The machine is shared with other work: absolute times are noisy.
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CLI_MAIN = fileURLToPath(new URL('../../../packages/cli/dist/main.js', import.meta.url));
 
 /** Runs the `beacon` CLI against the bench database; rejects with its stderr on failure. */
@@ -67,8 +65,7 @@ export async function dashboardBench(): Promise<void> {
   const runs = Number(process.env.BENCH_RUNS ?? 10);
   const db = await benchDatabase(['dashbig', 'dashempty']);
   let api: ChildProcess | undefined;
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
+  const browser = await launchChromium({
     args: [
       '--headless',
       '--no-sandbox',

@@ -136,6 +136,8 @@ export async function e2eBench(): Promise<void> {
     LOG_LEVEL: 'warn',
     COLLECTOR_HOST: '127.0.0.1',
     API_HOST: '127.0.0.1',
+    COLLECTOR_OPS_PORT: '0',
+    API_OPS_PORT: '0',
     API_JWT_SECRET: randomBytes(24).toString('hex'),
     // The collector-alone phase queues hits with nobody consuming them.
     COLLECTOR_QUEUE_MAX_JOBS: '100000000',

@@ -1,19 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Queue, Worker } from 'bullmq';
 import { parseConfig } from '@beacon/config';
 import { createDeviceParser, createNetworkLookup, startEnricher, type NetworkLookup } from '@beacon/enricher';
 import { createLogger } from '@beacon/observability';
 import { createRedis } from '@beacon/queue';
 import type { RawJob } from '@beacon/schema';
-import { createTestDatabase, REDIS_URL, uniquePrefix } from '@beacon/testkit';
+import { createTestDatabase, fixturePath, REDIS_URL, uniquePrefix } from '@beacon/testkit';
 import { median, report, type Figure } from '../report.js';
 import { rng } from '../random.js';
 
-const INTOLI = fileURLToPath(
-  new URL('../../../../shared/data/user-agents/intoli-user-agents.json', import.meta.url),
-);
+/** 1,000 of intoli's weighted real UAs (a seeded sample, see packages/testkit/fixtures/README.md). */
+const INTOLI = fixturePath('user-agents/intoli/user-agents-sample.json');
 
 interface Visitor {
   ua: string;

@@ -81,7 +81,7 @@ function reportError(err: unknown): number {
   if (code === 'EADDRINUSE') {
     process.stderr.write(
       `error: ${(err as Error).message}: another process uses that port.\n` +
-        'Stop it, or choose other ports (COLLECTOR_PORT, API_PORT, ENRICHER_METRICS_PORT, WRITER_METRICS_PORT, DEMO_PORT).\n',
+        'Stop it, or choose other ports (COLLECTOR_PORT, COLLECTOR_OPS_PORT, API_PORT, API_OPS_PORT, ENRICHER_METRICS_PORT, WRITER_METRICS_PORT, DEMO_PORT).\n',
     );
     return 1;
   }

@@ -20,7 +20,10 @@ async function counts(): Promise<{ agencies: number; sites: number; users: numbe
   return rows[0];
 }
 
-const opts = { collectorUrl: 'http://localhost:8080', origins: ['localhost', '127.0.0.1'] };
+const opts = {
+  collector: { publicUrl: 'http://localhost:8080', scriptPath: '/v1/beacon.js' },
+  origins: ['localhost', '127.0.0.1'],
+};
 
 describe('ensureDemoData', () => {
   it('creates the demo agency, a localhost site and an admin once; a second run creates nothing', async () => {

@@ -3,7 +3,10 @@ import { startDemoPage, type DemoPage } from '../src/demo/page.js';
 
 // Real: the demo page's HTTP server on an ephemeral port.
 let page: DemoPage;
-const snippet = renderSnippet('abc123def456', 'http://localhost:8080');
+const snippet = renderSnippet('abc123def456', {
+  publicUrl: 'http://localhost:8080',
+  scriptPath: '/v1/beacon.js',
+});
 beforeAll(async () => {
   page = await startDemoPage({ host: '127.0.0.1', port: 0, snippet, dashboardUrl: 'http://localhost:3000/' });
 });

@@ -70,7 +70,7 @@ describe('beacon rollups', () => {
               (SELECT since = '-infinity' FROM rollup_coverage WHERE site_id = 'cli_site') AS covered`,
     );
     expect(rows[0]).toEqual({ events: 200, covered: true });
-  });
+  }, 120_000); // six CLI processes: a busy machine takes longer than jest's 30 s to start them
 
   it('refuses bad input with one line and exit code 1', async () => {
     const none = await beacon(['rollups', 'rebuild']);

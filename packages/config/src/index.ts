@@ -10,3 +10,4 @@ export {
   type Env,
 } from './load.js';
 export { renderEnvExample } from './env-example.js';
+export { trustProxyFor, type TrustProxyValue } from './trust-proxy.js';

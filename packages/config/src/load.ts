@@ -37,10 +37,12 @@ export function parseConfig(env: Env = process.env): Config {
       }
       const parsed = def.parse.safeParse(raw);
       if (parsed.success) values[key] = parsed.data;
+      // The value itself is never repeated: it may be a password (DATABASE_URL) or a secret, and
+      // this message goes to logs and terminals.
       else
         problems.push({
           env: def.env,
-          message: `${JSON.stringify(raw.length > 80 ? `${raw.slice(0, 80)}...` : raw)} ${parsed.error.issues.map((i) => i.message).join('; ')}`,
+          message: parsed.error.issues.map((i) => i.message).join('; '),
         });
     }
     out[group] = values;

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /**
@@ -44,6 +45,19 @@ export const parsers = {
       .string()
       .min(opts.min ?? 0)
       .max(opts.max ?? 10_000),
+  /**
+   * A secret: length bounds, and not a placeholder copied from an example (`change-me`, `replace-me`,
+   * ...), so an example file used as it is stops the start instead of running with a public secret.
+   */
+  secret: (opts: { min: number; max: number }) =>
+    z
+      .string()
+      .min(opts.min)
+      .max(opts.max)
+      .refine(
+        (v) => !PLACEHOLDER.test(v),
+        'is a placeholder from an example (change-me, replace-me, ...): set a random value, e.g. openssl rand -hex 32',
+      ),
   int: (min: number, max: number) =>
     z
       .string()
@@ -78,7 +92,14 @@ export const parsers = {
           }
         },
         `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`,
-      ),
+      )
+      .refine((v) => {
+        try {
+          return !PLACEHOLDER.test(decodeURIComponent(new URL(v).password));
+        } catch {
+          return true; // already refused above
+        }
+      }, 'has a placeholder password from an example (change-me, replace-me, ...): set the real one'),
   oneOf: <const V extends readonly [string, ...string[]]>(values: V) =>
     z.string().trim().pipe(z.enum(values)),
   /** Comma-separated list; blanks dropped. */
@@ -89,6 +110,37 @@ export const parsers = {
         .map((s) => s.trim())
         .filter((s) => s.length > 0),
     ),
+  /**
+   * express 'trust proxy' text: `false`, `true`, a hop count, or a comma-separated list of addresses,
+   * CIDRs and the names loopback/linklocal/uniquelocal. Checked here so a typo stops the start instead
+   * of silently trusting nothing (or everything).
+   */
+  trustProxy: () =>
+    z
+      .string()
+      .trim()
+      .refine(
+        (v) =>
+          v === 'true' ||
+          v === 'false' ||
+          /^\d+$/.test(v) ||
+          v.split(',').every((part) => isTrustProxyEntry(part.trim())),
+        'must be false, true, a hop count, or a comma-separated list of addresses, CIDRs, loopback, linklocal, uniquelocal',
+      ),
   /** An optional file path; empty means "not configured". */
   path: () => z.string().trim(),
 };
+
+const PLACEHOLDER = /change[-_ .]?me|replace[-_ .]?me|placeholder|example|your[-_ ]?secret/i;
+
+function isTrustProxyEntry(entry: string): boolean {
+  if (entry === 'loopback' || entry === 'linklocal' || entry === 'uniquelocal') return true;
+  const [addr, bits, extra] = entry.split('/');
+  if (extra !== undefined || !addr) return false;
+  const family = isIP(addr);
+  if (family === 0) return false;
+  if (bits === undefined) return true;
+  // A prefix length, or (IPv4 only) a netmask as proxy-addr accepts it.
+  if (/^\d{1,3}$/.test(bits)) return Number(bits) <= (family === 4 ? 32 : 128);
+  return family === 4 && isIP(bits) === 4;
+}

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { ConfigError, parseConfig, renderEnvExample, settings } from '@beacon/config';
+import { ConfigError, parseConfig, renderEnvExample, settings, trustProxyFor } from '@beacon/config';
 
 describe('config', () => {
   it('gives every setting its documented default when the environment is empty', () => {
@@ -41,8 +41,49 @@ describe('config', () => {
     expect(err).toBeInstanceOf(ConfigError);
     const problems = (err as ConfigError).problems.map((p) => p.env).sort();
     expect(problems).toEqual(['API_PORT', 'DATABASE_POOL_MAX', 'LOG_LEVEL', 'REDIS_URL']);
-    expect((err as Error).message).toMatch(/DATABASE_POOL_MAX: "twenty" must be a whole number/);
+    expect((err as Error).message).toMatch(/DATABASE_POOL_MAX: must be a whole number/);
     expect((err as Error).message).toMatch(/REDIS_URL: .*redis:\/\//);
+  });
+
+  it('names a bad variable without echoing its value (it may hold a password)', () => {
+    const secret = 'S3cr3t-pa55word';
+    let err: unknown;
+    try {
+      parseConfig({
+        DATABASE_URL: `mysql://beacon:${secret}@db.example:3306/beacon`,
+        REDIS_URL: `redis://:${secret}@redis.example:6379/x y`,
+        API_JWT_SECRET: secret,
+        COLLECTOR_TRUST_PROXY: `10.0.0.0/8,${secret}`,
+      });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    const message = (err as Error).message;
+    expect((err as ConfigError).problems.map((p) => p.env).sort()).toEqual([
+      'API_JWT_SECRET',
+      'COLLECTOR_TRUST_PROXY',
+      'DATABASE_URL',
+    ]);
+    expect(message).toMatch(/DATABASE_URL: must be a URL starting with postgres:/);
+    expect(message).not.toContain(secret);
+    expect(message).not.toContain('db.example');
+  });
+
+  it('trusts only loopback proxies by default; collector and API each take their own list, else TRUST_PROXY', () => {
+    const d = parseConfig({});
+    expect(trustProxyFor(d, 'collector')).toEqual(['loopback']);
+    expect(trustProxyFor(d, 'api')).toEqual(['loopback']);
+    const own = parseConfig({
+      TRUST_PROXY: 'loopback, 10.1.0.0/16',
+      COLLECTOR_TRUST_PROXY: '203.0.113.7,2001:db8::/32',
+    });
+    expect(trustProxyFor(own, 'collector')).toEqual(['203.0.113.7', '2001:db8::/32']);
+    expect(trustProxyFor(own, 'api')).toEqual(['loopback', '10.1.0.0/16']);
+    expect(trustProxyFor(parseConfig({ API_TRUST_PROXY: 'false' }), 'api')).toBe(false);
+    expect(trustProxyFor(parseConfig({ API_TRUST_PROXY: '2' }), 'api')).toBe(2);
+    for (const bad of ['lopback', '10.0.0.0/33', '10.0.0.1/8/2', 'true,loopback', '*'])
+      expect(() => parseConfig({ API_TRUST_PROXY: bad })).toThrow(/API_TRUST_PROXY/);
   });
 
   it('declares each environment variable once', () => {

@@ -37,6 +37,8 @@ export interface SiteConfig {
   respect_dnt: boolean;
   require_consent: boolean;
   timezone: string;
+  /** null: the agency's retention */
+  retention_months: number | null;
 }
 export interface Site {
   id: string;

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { startApi, type ApiHandle } from '@beacon/api';
 import { parseConfig } from '@beacon/config';
 import { createLogger, createRegistry } from '@beacon/observability';
-import { createTestDatabase, uniquePrefix, type TestDatabase } from '@beacon/testkit';
+import { createTestDatabase, launchChromium, uniquePrefix, type TestDatabase } from '@beacon/testkit';
 import { seedAgency } from './seed.js';
 
-// The audit log page in a real browser (Debian's chromium) against the real API: an admin's changes
+// The audit log page in a real browser (Chromium, found by testkit's launchChromium) against the real API: an admin's changes
 // made through the API show up with who and from where, the filter narrows them, a viewer is refused.
 
 let db: TestDatabase;
@@ -62,8 +62,7 @@ beforeAll(async () => {
     registry: createRegistry('api', { defaultMetrics: false }),
   });
   url = `http://127.0.0.1:${api.port}`;
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
+  browser = await launchChromium({
     args: [
       '--headless',
       '--no-sandbox',

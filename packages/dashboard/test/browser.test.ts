@@ -1,14 +1,14 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { startApi, type ApiHandle } from '@beacon/api';
 import { parseConfig } from '@beacon/config';
 import { createLogger, createRegistry } from '@beacon/observability';
-import { createTestDatabase, uniquePrefix, type TestDatabase } from '@beacon/testkit';
+import { createTestDatabase, launchChromium, uniquePrefix, type TestDatabase } from '@beacon/testkit';
 import { dayStart, insertEvents, seedAgency, shopEvents, visitors, type SeedEvent } from './seed.js';
 
-// The dashboard in a real browser (Debian's chromium) against the real API on a seeded database:
+// The dashboard in a real browser (Chromium, found by testkit's launchChromium) against the real API on a seeded database:
 // log in, switch site, change the range, apply and clear a filter (numbers checked against a plain-JS
 // count), open a company, watch realtime grow, and a viewer without edit controls. Screenshots of each
 // page land in test-results/dashboard/ (gitignored).
@@ -45,8 +45,7 @@ beforeAll(async () => {
     registry: createRegistry('api', { defaultMetrics: false }),
   });
   url = `http://127.0.0.1:${api.port}`;
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
+  browser = await launchChromium({
     args: [
       '--headless',
       '--no-sandbox',

@@ -7,6 +7,7 @@ export {
   MigrationError,
   type Migration,
 } from './migrate.js';
+export { migrateProfile, PROFILES, CITUS_LOCAL_TABLES, type ProfileName } from './profiles.js';
 export { ensurePartitions, listPartitions, type PartitionInfo } from './partitions.js';
 export { runRetention, monthsBefore, type RetentionOptions, type RetentionReport } from './retention.js';
 export { isRetryablePgError, RETRYABLE_SQLSTATES } from './errors.js';

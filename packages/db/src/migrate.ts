@@ -48,9 +48,11 @@ export interface MigrateResult {
 /** Applies every pending migration. Safe to run concurrently and repeatedly (a no-op when current). */
 export async function migrate(
   databaseUrl: string,
-  opts: { dir?: string; log?: (msg: string) => void } = {},
+  opts: { dir?: string; log?: (msg: string) => void; table?: string } = {},
 ): Promise<MigrateResult> {
   const migrations = await readMigrations(opts.dir);
+  // A profile's migrations (./profiles.ts) keep their own ledger beside the base one.
+  const table = pg.escapeIdentifier(opts.table ?? 'schema_migrations');
   const client = new pg.Client({ connectionString: databaseUrl, application_name: 'beacon-migrate' });
   await client.connect();
   try {
@@ -58,14 +60,14 @@ export async function migrate(
     await client.query('SET statement_timeout = 0');
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
     try {
-      await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      await client.query(`CREATE TABLE IF NOT EXISTS ${table} (
         version    INTEGER PRIMARY KEY,
         name       TEXT NOT NULL,
         checksum   CHAR(64) NOT NULL,
         applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
       )`);
       const { rows } = await client.query<{ version: number; name: string; checksum: string }>(
-        'SELECT version, name, checksum FROM schema_migrations ORDER BY version',
+        `SELECT version, name, checksum FROM ${table} ORDER BY version`,
       );
       const known = new Map(rows.map((r) => [r.version, r]));
       for (const row of rows) {
@@ -85,7 +87,7 @@ export async function migrate(
         await client.query('BEGIN');
         try {
           // Row first: a concurrent runner without the lock would fail on the key, not half-apply.
-          await client.query('INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)', [
+          await client.query(`INSERT INTO ${table} (version, name, checksum) VALUES ($1, $2, $3)`, [
             m.version,
             m.name,
             m.checksum,

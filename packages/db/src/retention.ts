@@ -21,10 +21,11 @@ export interface RetentionReport {
   /** Longest retention of any agency: partitions wholly older than this are dropped. */
   longestMonths: number;
   droppedPartitions: { name: string; rows: number }[];
-  /** Rows past their agency's (shorter) retention, deleted or (dry run) to delete. */
+  /** Rows past their agency's or site's (shorter) retention, deleted or (dry run) to delete. */
   deletedEvents: number;
   deletedSessions: number;
-  agencies: { agencyId: string; months: number; events: number; sessions: number }[];
+  /** One entry per agency and retention in force: sites with their own shorter one get their own entry. */
+  agencies: { agencyId: string; months: number; scriptIds: string[]; events: number; sessions: number }[];
   /** Audit log entries past AUDIT_LOG_RETENTION_DAYS, deleted or (dry run) to delete. */
   deletedAuditEntries: number;
   /** Site months of rollups past their agency's retention re-keyed (or, dry run, to re-key). */
@@ -45,7 +46,8 @@ export function monthsBefore(now: Date, months: number): Date {
 /**
  * Applies retention: drops monthly partitions of events wholly older than the longest retention of
  * any agency (cheap, no row-by-row delete, no bloat), then deletes in bounded batches the events and
- * sessions of agencies that keep less. The longest retention is applied at month granularity: a
+ * sessions of agencies that keep less, and of sites whose own retention_months is shorter than their
+ * agency's. The longest retention is applied at month granularity: a
  * month goes once all of it is past the cutoff, so its data stays between N and N+1 months. Sessions
  * (not partitioned) follow each agency's cutoff exactly.
  */
@@ -92,7 +94,13 @@ export async function runRetention(pool: pg.Pool, opts: RetentionOptions): Promi
 
   for (const a of agencies) {
     const cutoff = monthsBefore(now, a.months);
-    const entry = { agencyId: a.agency_id, months: a.months, events: 0, sessions: 0 };
+    const entry = {
+      agencyId: a.agency_id,
+      months: a.months,
+      scriptIds: a.script_ids,
+      events: 0,
+      sessions: 0,
+    };
     if (a.script_ids.length > 0) {
       if (a.months < longestMonths)
         entry.events = await deleteOrCount(pool, a.script_ids, cutoff, opts.batchSize, dryRun, 'events');
@@ -110,7 +118,7 @@ export async function runRetention(pool: pg.Pool, opts: RetentionOptions): Promi
     report.agencies.push(entry);
     if (entry.events || entry.sessions)
       log(
-        `agency ${a.agency_id} (${a.months} months): ${dryRun ? 'would delete' : 'deleted'} ${entry.events} events, ${entry.sessions} sessions`,
+        `agency ${a.agency_id} (${a.months} months, ${a.script_ids.length} sites): ${dryRun ? 'would delete' : 'deleted'} ${entry.events} events, ${entry.sessions} sessions`,
       );
   }
   if (opts.auditLogDays !== undefined) {

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile, cp } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile, cp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -66,6 +66,43 @@ describe('migrations', () => {
       } finally {
         await c.end();
       }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('0070 private by default: sites that existed keep their IPs whole, sites created after truncate', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'beacon-mig-'));
+    try {
+      // The database as it was before 0070, with sites made then.
+      await cp(MIGRATIONS_DIR, dir, { recursive: true });
+      for (const f of await readdir(dir)) if (f >= '0070') await rm(join(dir, f));
+      await migrate(db.url, { dir });
+      const { rows } = await db.pool.query<{ id: string }>(
+        `INSERT INTO agencies (name, api_key) VALUES ('a', 'x') RETURNING id`,
+      );
+      await db.pool.query(
+        `INSERT INTO sites (agency_id, name, domain, script_id, config) VALUES
+           ($1, 'old', 'old.example', 'site_old', '{}'),
+           ($1, 'null', 'null.example', 'site_null', NULL),
+           ($1, 'drop', 'drop.example', 'site_drop', '{"ip_anonymization": "drop", "cookieless": true}')`,
+        [rows[0]!.id],
+      );
+      await migrate(db.url);
+      await db.pool.query(
+        `INSERT INTO sites (agency_id, name, domain, script_id) VALUES ($1, 'new', 'new.example', 'site_new')`,
+        [rows[0]!.id],
+      );
+      const { rows: sites } = await db.pool.query<{ script_id: string; config: unknown }>(
+        'SELECT script_id, config FROM sites ORDER BY script_id',
+      );
+      // A site without the key truncates (parseSiteConfig's default in @beacon/schema).
+      expect(Object.fromEntries(sites.map((s) => [s.script_id, s.config]))).toEqual({
+        site_drop: { ip_anonymization: 'drop', cookieless: true },
+        site_new: {},
+        site_null: { ip_anonymization: 'none' },
+        site_old: { ip_anonymization: 'none' },
+      });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

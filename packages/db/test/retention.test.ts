@@ -133,4 +133,51 @@ describe('retention', () => {
       '2026-11-01T00:00:00.000Z',
     ]);
   });
+
+  it("applies a site's own shorter retention_months in the same run; a longer one is capped by its agency", async () => {
+    await ensurePartitions(db.pool, { monthsAhead: 17, now: new Date('2025-06-01T00:00:00Z') });
+    await seed();
+    // Agency long (13 months) gets a second site that keeps 3 months and a third that asks for 24;
+    // agency short (3 months) gets a site asking for 12 (capped to its agency's 3) and one with junk.
+    await db.pool.query(`
+      INSERT INTO sites (agency_id, name, domain, script_id, config) VALUES
+        ('00000000-0000-0000-0000-00000000000a', 'A3', 'a3.example', 'site_a3', '{"retention_months": 3}'),
+        ('00000000-0000-0000-0000-00000000000a', 'A24', 'a24.example', 'site_a24', '{"retention_months": 24}'),
+        ('00000000-0000-0000-0000-00000000000b', 'B12', 'b12.example', 'site_b12', '{"retention_months": 12}'),
+        ('00000000-0000-0000-0000-00000000000b', 'Bx', 'bx.example', 'site_bx', '{"retention_months": "x"}')`);
+    const times = ['2026-01-10T00:00:00Z', '2026-08-15T11:59:59Z', '2026-08-15T12:00:01Z'];
+    let n = 100;
+    for (const site of ['site_a3', 'site_a24', 'site_b12', 'site_bx'])
+      for (const t of times) {
+        n++;
+        await db.pool.query(
+          "INSERT INTO events (id, site_id, event_name, server_timestamp, session_id) VALUES ($1, $2, 'page_view', $3, $4)",
+          [`00000000-0000-7000-8000-${String(n).padStart(12, '0')}`, site, t, `${site}-${t}`],
+        );
+        await db.pool.query(
+          'INSERT INTO sessions (session_id, site_id, started_at, ended_at) VALUES ($1, $2, $3, $3)',
+          [`${site}-${t}`, site, t],
+        );
+      }
+    const report = await runRetention(db.pool, { defaultMonths: 13, batchSize: 2, now: NOW });
+    expect(report.longestMonths).toBe(13);
+    const within3 = ['2026-08-15T12:00:01.000Z'];
+    const all = ['2026-01-10T00:00:00.000Z', '2026-08-15T11:59:59.000Z', '2026-08-15T12:00:01.000Z'];
+    for (const site of ['site_a3', 'site_b12', 'site_bx']) {
+      expect({ site, events: await remaining('events', site) }).toEqual({ site, events: within3 });
+      expect({ site, sessions: await remaining('sessions', site) }).toEqual({ site, sessions: within3 });
+    }
+    // Capped at the agency's 13 months: nothing of these rows is that old.
+    expect(await remaining('events', 'site_a24')).toEqual(all);
+    // The agency's other site keeps the agency's 13 months.
+    expect(await remaining('events', 'site_a')).toContain('2026-08-15T11:59:59.000Z');
+    expect(
+      report.agencies
+        .filter((a) => a.agencyId === '00000000-0000-0000-0000-00000000000a')
+        .map((a) => [a.months, a.scriptIds, a.events]),
+    ).toEqual([
+      [3, ['site_a3'], 2],
+      [13, ['site_a', 'site_a24'], 0],
+    ]);
+  });
 });

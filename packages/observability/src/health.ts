@@ -99,13 +99,48 @@ export function handleOps(ops: OpsEndpoints, req: IncomingMessage, res: ServerRe
   return false;
 }
 
+/**
+ * The only ops answers of an internet-facing port (collector, api): `/healthz` and `/readyz` say ok or
+ * not ok and nothing else (no dependency names, errors or timings, no metrics). The detail lives on the
+ * service's internal ops port (startOpsServer). Returns false for any other path.
+ */
+export function handlePublicProbes(ops: OpsEndpoints, req: IncomingMessage, res: ServerResponse): boolean {
+  const path = (req.url ?? '/').split('?', 1)[0];
+  if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+  if (path === '/healthz') {
+    send(res, 200, 'application/json', JSON.stringify({ status: 'ok' }));
+    return true;
+  }
+  if (path === '/readyz') {
+    void publicReadiness(ops).then((ok) =>
+      send(res, ok ? 200 : 503, 'application/json', JSON.stringify({ status: ok ? 'ok' : 'not ok' })),
+    );
+    return true;
+  }
+  return false;
+}
+
+/** Readiness as one boolean (what a public probe may say). */
+export async function publicReadiness(ops: Pick<OpsEndpoints, 'checks' | 'accepting'>): Promise<boolean> {
+  try {
+    const report = await runReadiness(ops.checks);
+    return report.ready && (ops.accepting?.() ?? true);
+  } catch {
+    return false;
+  }
+}
+
 function send(res: ServerResponse, status: number, type: string, body: string): void {
   if (res.headersSent) return;
   res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
   res.end(body);
 }
 
-/** A small HTTP server with only the ops endpoints, for the queue workers that have no HTTP API. */
+/**
+ * A small HTTP server with only the ops endpoints: the whole port of the queue workers, and the
+ * internal ops port of the collector and the api (kept off the internet: not published, not in the
+ * Service/Ingress; Prometheus and orchestrator probes reach it).
+ */
 export async function startOpsServer(ops: OpsEndpoints, port: number, host = '0.0.0.0'): Promise<Server> {
   const server = createServer((req, res) => {
     if (!handleOps(ops, req, res)) send(res, 404, 'application/json', JSON.stringify({ error: 'not_found' }));

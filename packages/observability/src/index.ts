@@ -2,6 +2,8 @@ export { createLogger, type Logger } from './logger.js';
 export { createRegistry } from './metrics.js';
 export {
   handleOps,
+  handlePublicProbes,
+  publicReadiness,
   runReadiness,
   startOpsServer,
   type OpsEndpoints,

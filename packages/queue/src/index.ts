@@ -1,3 +1,13 @@
-export { createRedis, Redis } from './redis.js';
+export {
+  Cluster,
+  connectRedis,
+  createRedis,
+  isCluster,
+  parseNode,
+  queuePrefixFor,
+  Redis,
+  type RedisClient,
+  type RedisTarget,
+} from './redis.js';
 export { QUEUE_HITS, QUEUE_EVENTS } from '@beacon/schema';
 export { dedupeMarkerKey, deleteDedupeMarkers } from './dedupe-markers.js';

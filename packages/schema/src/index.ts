@@ -1,7 +1,7 @@
 export * from './columns.js';
 export * from './jobs.js';
 export { cleanText } from './text.js';
-export { renderSnippet } from './snippet.js';
+export { renderSnippet, type SnippetCollector } from './snippet.js';
 export * from './site-config.js';
 export * from './ip.js';
 export * from './hit.js';

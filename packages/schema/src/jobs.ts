@@ -56,9 +56,14 @@ export const rawJobSchema = z.object({
 });
 export type RawJob = z.infer<typeof rawJobSchema>;
 
-/** The firms identified in an events job's rows, for the writer's companies upsert. */
+/**
+ * The firms identified in an events job's rows, for the writer's upserts. Without `agency_id`: agency-
+ * neutral facts (company database, MaxMind, ASN) for the shared `companies` table. With it: facts from
+ * that agency's own IP ranges, stored only in its `agency_companies` rows (migration 0060).
+ */
 export const enrichedCompanySchema = z.object({
   domain: z.string().min(1).max(255),
+  agency_id: z.uuid().optional(),
   name: z.string().max(255).nullable(),
   industry: z.string().max(100).nullable(),
   employee_count: z.string().max(50).nullable(),

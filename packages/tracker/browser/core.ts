@@ -8,7 +8,7 @@
  *
  * Written for size (test/budget.test.ts): check `pnpm build`'s size line after every change.
  */
-import type { Beacon, Hit } from './types.js';
+import type { Beacon, Hit, SiteSettings } from './types.js';
 
 type Entry = { i: string; t: number; b: string };
 
@@ -27,15 +27,19 @@ const opt = script.dataset;
 const url = (v: string | undefined, rel: string) => new URL(v || rel, script.src).href;
 
 const api = url(opt.api, 'batch');
-const cookieless = 'cookieless' in opt;
 const hashMode = 'hash' in opt;
 const manual = 'manual' in opt;
 const cookieDomain = opt.cookieDomain;
-// Without consent yet, sending waits when the site requires consent or the browser asks not to be tracked.
-const waitForConsent =
-  'requireConsent' in opt ||
-  (opt.respectDnt != 'false' &&
-    (nav.doNotTrack == '1' || (nav as { globalPrivacyControl?: boolean }).globalPrivacyControl));
+
+/**
+ * The site's privacy switches (sites.config), as the collector answers `GET {data-api}?site_id=…` (see
+ * flush), so a change in the dashboard reaches pages tagged long ago on their next load (within the
+ * answer's max-age). Until they are known nothing is sent, set or stored: hits wait in memory. A page
+ * may add data-cookieless or data-require-consent (stricter only: it cannot loosen the site's settings).
+ */
+let site: SiteSettings | false | undefined;
+/** No cookie and no localStorage; true until the settings say otherwise. */
+let cookieless: unknown = 1;
 
 // ---- ids ---------------------------------------------------------------------------------------
 const hex = (a: ArrayBuffer | Uint8Array) =>
@@ -53,7 +57,7 @@ const sha = async (s: string) => {
 
 const CLIENT = '_bcn';
 const SESSION = '_bcn_s';
-const cookie = (n: string) => (d.cookie.match('(^|; )' + n + '=([^;]*)') || [])[2];
+const cookie = (n: string) => d.cookie.match('(^| )' + n + '=([^;]*)')?.[2];
 // Read by this script only, never needed by a server: no SameSite; Secure where the page is https.
 const setCookie = (n: string, v: string, age: number) =>
   (d.cookie =
@@ -65,10 +69,9 @@ const setCookie = (n: string, v: string, age: number) =>
     (cookieDomain ? ';domain=' + cookieDomain : '') +
     (loc.protocol == 'https:' ? ';secure' : ''));
 
-let memIds: Hit;
 /** client_id (2-year cookie), session_id (cookie renewed on each send: 30 minutes of inactivity end it), session_number. */
 const ids = (): Hit => {
-  if (cookieless) return (memIds ||= { client_id: uuid(), session_id: uuid(), session_number: 1 });
+  if (cookieless) return {};
   const [c, last] = (cookie(CLIENT) || uuid() + '.0').split('.');
   let n: string | number = last!;
   let s = cookie(SESSION);
@@ -87,11 +90,12 @@ const BOX = '_bcn_q';
 let mem: Entry[] = [];
 const store = (l?: Entry[]): Entry[] => {
   try {
+    // Nothing is read or written before the site's settings are known (cookieless is 1 until then).
     if (l) {
       // 23 h: a retried event must reach the collector within its 24 h event_id dedupe window.
       mem = l.filter((e) => now() - e.t < 828e5).slice(-30);
       if (!cookieless) localStorage.setItem(BOX, JSON.stringify(mem));
-    } else if (!cookieless) mem = JSON.parse(localStorage.getItem(BOX) || '[]');
+    } else if (!cookieless) mem = JSON.parse(localStorage.getItem(BOX)!) || [];
   } catch {
     /* storage blocked or full: the in-memory copy still retries during this page */
   }
@@ -111,7 +115,7 @@ const send = (e: Entry) =>
   fetch(api, { method: 'POST', body: e.b, keepalive: true })
     // 4xx is final (the collector will never take this batch); 5xx, 429 and network errors are retried.
     .then(
-      (r) => r.status < 500 && r.status != 429,
+      (r) => r.status < 500 && r.status - 429, // 0 (false) for 429
       () => 0,
     )
     .then((ok) => {
@@ -133,7 +137,26 @@ let timer: ReturnType<typeof setTimeout> | undefined;
  */
 function flush(exit?: unknown) {
   timer = clearTimeout(timer) as undefined;
-  if (consent ?? !waitForConsent) {
+  if (!site)
+    // Unknown or paused site, network or server error: asked again by the next flush (a new hit, exit).
+    fetch(api + '?site_id=' + opt.site)
+      .then((r) => r.ok && r.json())
+      .then(
+        (s: SiteSettings | false) =>
+          (site = s) && ((cookieless = s.cookieless || 'cookieless' in opt), flush()),
+        () => 0,
+      );
+  // Without consent yet, sending waits when the site (or page) requires consent, or when the site
+  // respects Do-Not-Track / Global Privacy Control and the browser sends either.
+  else if (
+    consent ??
+    !(
+      'requireConsent' in opt ||
+      site.require_consent ||
+      (site.respect_dnt &&
+        (nav.doNotTrack == (1 as never) || (nav as { globalPrivacyControl?: boolean }).globalPrivacyControl))
+    )
+  ) {
     if (queue[0]) {
       const id = ids();
       const events = queue.splice(0, 50).map((h) => ({ ...id, ...h }));

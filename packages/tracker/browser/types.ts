@@ -1,6 +1,13 @@
 /** Shared types of the core and the extras file (erased at build: no runtime code here). */
 export type Hit = Record<string, unknown>;
 
+/** The collector's answer to GET {data-api}?site_id=…: the site's privacy switches (sites.config). */
+export interface SiteSettings {
+  cookieless?: boolean;
+  require_consent?: boolean;
+  respect_dnt?: boolean;
+}
+
 export interface Beacon {
   (method: string, ...args: unknown[]): unknown;
   [method: string]: unknown;

@@ -26,23 +26,3 @@ export function trackerFiles(): TrackerFiles {
     extras: fileURLToPath(new URL(TRACKER_FILE_NAMES.extras, dist)),
   };
 }
-
-/** The per-site switches of sites.config the tracker reads (see parseSiteConfig in @beacon/schema). */
-export interface TrackerSiteOptions {
-  cookieless?: boolean;
-  respect_dnt?: boolean;
-  require_consent?: boolean;
-}
-
-/**
- * The data- attributes that carry a site's config to the tracker, for the snippet's <script> tag
- * (e.g. ` data-cookieless data-require-consent`; empty for the defaults). The tracker reads its
- * options from its own tag only: no extra request before the first hit.
- */
-export function snippetDataAttributes(site: TrackerSiteOptions): string {
-  let out = '';
-  if (site.cookieless) out += ' data-cookieless';
-  if (site.require_consent) out += ' data-require-consent';
-  if (site.respect_dnt === false) out += ' data-respect-dnt="false"';
-  return out;
-}

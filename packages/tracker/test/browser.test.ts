@@ -1,4 +1,4 @@
-// The tracker in a real browser (Debian's chromium via playwright-core) against the real collector,
+// The tracker in a real browser (Chromium via playwright-core, found by testkit's launchChromium) against the real collector,
 // Redis and PostgreSQL; every assertion reads what reached the `hits` queue. See harness.ts.
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
@@ -353,61 +353,24 @@ test('a batch left in the outbox by a closed page is sent by the next page load'
   expect(left.event_id).toBe('f'.repeat(32));
 });
 
-test('consent required: nothing is sent and no cookie is set until beacon.consent(true); consent(false) forgets', async () => {
-  const url = h.page('/t/consent', html(h, { title: 'Consent', attrs: 'data-require-consent' }));
-  const { page, context, batches } = await open(url);
-  await page.evaluate(() => beacon.flush());
-  expect(batches).toHaveLength(0);
-  expect(await context.cookies()).toHaveLength(0);
-  await page.evaluate(() => beacon.consent(true));
-  await h.waitForHits(
-    (all) => all.find((x) => x.event_name === 'page_view' && on('/t/consent')(x)),
-    'page view after consent',
-  );
-  expect((await context.cookies()).map((c) => c.name).sort()).toEqual(['_bcn', '_bcn_s']);
-  await page.evaluate(() => beacon.consent(false));
-  expect(await context.cookies()).toHaveLength(0);
-  await page.evaluate(() => beacon.track('after_refusal'));
-  await page.evaluate(() => beacon.flush());
-  expect(batches.some((b) => b.includes('after_refusal'))).toBe(false);
-});
+// Consent, Do-Not-Track / GPC, cookieless and unknown or paused sites: privacy.test.ts.
 
-test('Global Privacy Control is respected; cookieless mode sets no cookie and keeps nothing in storage', async () => {
-  const gpcUrl = h.page('/t/gpc', html(h, { title: 'GPC' }));
-  const gpc = await open(gpcUrl, () =>
-    Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', { get: () => true }),
-  );
-  await gpc.page.evaluate(() => beacon.flush());
-  expect(gpc.batches).toHaveLength(0);
-  expect(await gpc.context.cookies()).toHaveLength(0);
-  // The visitor's explicit consent overrides the browser signal; the page view waited in memory.
-  await gpc.page.evaluate(() => beacon.consent(true));
-  await h.waitForHits((all) => all.find(on('/t/gpc')), 'page view after consent despite GPC');
-  expect(gpc.batches).toHaveLength(1);
-
-  const url = h.page('/t/cookieless', html(h, { title: 'Cookieless', attrs: 'data-cookieless' }));
-  const { page, context } = await open(url);
-  const pv = await h.waitForHits(
-    (all) => all.find((x) => x.event_name === 'page_view' && on('/t/cookieless')(x)),
-    'cookieless view',
-  );
-  expect(pv.client_id).toMatch(/^[0-9a-f]{32}$/);
-  expect(await context.cookies()).toHaveLength(0);
-  await page.evaluate(() => history.pushState({}, '', '/t/cookieless/2'));
-  const pv2 = await h.waitForHits((all) => all.find(on('/t/cookieless/2')), 'cookieless SPA view');
-  expect(pv2.client_id).toBe(pv.client_id); // same page load, same ids
-  expect(await page.evaluate(() => localStorage.length)).toBe(0);
-});
-
-test('a batch the collector refuses (unknown site: 404) is dropped from the outbox, not retried', async () => {
-  const tag = `<script defer data-site="no_such_site" src="http://127.0.0.1:${h.collectorPort}/v1/beacon.js"></script>`;
-  const url = h.page('/t/refused', `<!doctype html><title>refused</title>${tag}<p>x</p>`);
-  const context = await h.browser.newContext();
-  contexts.push(context);
-  const page = await context.newPage();
-  const refused = page.waitForResponse((r) => r.url().endsWith('/v1/batch'));
-  await page.goto(url);
-  expect((await refused).status()).toBe(404);
+test('a batch the collector refuses (the site was paused meanwhile: 403) is dropped from the outbox, not retried', async () => {
+  const site = await h.addSite({});
+  const url = h.page('/t/refused', html(h, { title: 'refused', site }));
+  const { page } = await open(url);
+  await h.waitForHits((all) => all.find(on('/t/refused')), 'page view before the pause');
   await page.waitForFunction(() => localStorage.getItem('_bcn_q') === '[]');
-  expect((await h.hits()).filter(on('/t/refused'))).toHaveLength(0);
+  await h.setSiteStatus(site, 'paused');
+  await new Promise((r) => setTimeout(r, h.settingsDelayMs + 300));
+  const refused = page.waitForResponse(
+    (r) => r.url().endsWith('/v1/batch') && r.request().method() === 'POST',
+  );
+  await page.evaluate(() => {
+    beacon.track('while_paused');
+    beacon.flush();
+  });
+  expect((await refused).status()).toBe(403);
+  await page.waitForFunction(() => localStorage.getItem('_bcn_q') === '[]');
+  expect((await h.hits()).filter((x) => x.event_name === 'while_paused')).toHaveLength(0);
 });

@@ -1,5 +1,5 @@
 /**
- * What the browser tests run against, all real: Debian's chromium (playwright-core), the collector
+ * What the browser tests run against, all real: Chromium (playwright-core; testkit's launchChromium finds it), the collector
  * of services/collector on an ephemeral port with a throwaway database (agency + site) and a unique
  * BullMQ prefix on the machine's Redis, and a node:http server for the test pages. Assertions read
  * the hits the collector put into the `hits` queue (no worker consumes them here).
@@ -9,14 +9,20 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
 import { Queue } from 'bullmq';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { startCollector, type CollectorHandle } from '@beacon/collector';
 import { parseConfig, type Config } from '@beacon/config';
 import { adminSql } from '@beacon/db';
 import { createLogger } from '@beacon/observability';
 import { createRedis, type Redis } from '@beacon/queue';
-import { QUEUE_HITS, rawJobSchema } from '@beacon/schema';
-import { createTestDatabase, REDIS_URL, uniquePrefix, type TestDatabase } from '@beacon/testkit';
+import { QUEUE_HITS, rawJobSchema, renderSnippet, type SiteConfig } from '@beacon/schema';
+import {
+  createTestDatabase,
+  launchChromium,
+  REDIS_URL,
+  uniquePrefix,
+  type TestDatabase,
+} from '@beacon/testkit';
 import { trackerFiles } from '@beacon/tracker';
 
 export const CHROMIUM_ARGS = [
@@ -50,8 +56,19 @@ export interface Harness {
   otherHostUrl: string;
   /** Registers the HTML answered at `path` of the page server. */
   page(path: string, html: string): string;
-  /** The <script> tag loading the tracker from the collector, with extra data- attributes. */
-  snippet(attrs?: string): string;
+  /**
+   * The snippet of a site exactly as the API and the dashboard show it (renderSnippet with the
+   * collector's URL and script path), with extra data- attributes if given; default: the main site.
+   */
+  snippet(attrs?: string, scriptId?: string): string;
+  /** Creates another site of the agency with this sites.config; returns its script_id. */
+  addSite(config: Partial<SiteConfig>): Promise<string>;
+  /** Merges `patch` into a site's sites.config, as PATCH /v1/sites/{id} does. */
+  setSiteConfig(scriptId: string, patch: Partial<SiteConfig> | Record<string, unknown>): Promise<void>;
+  /** Sets a site's status (active, paused, deleted). */
+  setSiteStatus(scriptId: string, status: string): Promise<void>;
+  /** COLLECTOR_SITE_CACHE_TTL_MS + COLLECTOR_SITE_SETTINGS_MAX_AGE_S of the harness, in ms. */
+  settingsDelayMs: number;
   /** Every hit in the queue, oldest first. */
   hits(): Promise<QueuedHit[]>;
   /** Polls the queue until `pick` returns something (10 s at most). */
@@ -72,7 +89,8 @@ export async function startHarness(): Promise<Harness> {
     `bk_${randomBytes(4).toString('hex')}`,
     null,
   ]);
-  await db.pool.query(adminSql.insertSite, [rows[0].id, 'Tracker test site', '127.0.0.1', scriptId, null]);
+  const agencyId = rows[0].id as string;
+  await db.pool.query(adminSql.insertSite, [agencyId, 'Tracker test site', '127.0.0.1', scriptId, null]);
 
   const config: Config = parseConfig({
     DATABASE_URL: db.url,
@@ -82,6 +100,10 @@ export async function startHarness(): Promise<Harness> {
     COLLECTOR_HOST: '127.0.0.1',
     COLLECTOR_PORT: '0',
     COLLECTOR_TRACKER_DIR: dirname(trackerFiles().core),
+    // Short, so a test sees a changed site setting reach a tagged page on its next load (production:
+    // 5 s and 300 s, docs/tracker.md "Privacy switches").
+    COLLECTOR_SITE_CACHE_TTL_MS: '200',
+    COLLECTOR_SITE_SETTINGS_MAX_AGE_S: '1',
   });
   const logger = createLogger('collector', 'silent');
   let collector = await startCollector(config, { logger, port: 0, host: '127.0.0.1' });
@@ -100,7 +122,7 @@ export async function startHarness(): Promise<Harness> {
 
   const redis: Redis = createRedis(REDIS_URL, 'worker');
   const queue = new Queue(QUEUE_HITS, { connection: redis, prefix });
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  const browser = await launchChromium({ args: CHROMIUM_ARGS });
 
   async function hits(): Promise<QueuedHit[]> {
     const jobs = await queue.getJobs([
@@ -135,9 +157,34 @@ export async function startHarness(): Promise<Harness> {
       pages.set(path, html);
       return pagesUrl + path;
     },
-    snippet(attrs = '') {
-      return `<script defer data-site="${scriptId}" ${attrs} src="http://127.0.0.1:${collectorPort}/v1/beacon.js"></script>`;
+    snippet(attrs = '', site = scriptId) {
+      const tag = renderSnippet(site, {
+        publicUrl: `http://127.0.0.1:${collectorPort}`,
+        scriptPath: config.collector.scriptPath,
+      });
+      return attrs ? tag.replace('<script ', `<script ${attrs} `) : tag;
     },
+    async addSite(siteConfig) {
+      const id = `trk_${randomBytes(6).toString('hex')}`;
+      await db.pool.query(adminSql.insertSite, [
+        agencyId,
+        `Site ${id}`,
+        '127.0.0.1',
+        id,
+        JSON.stringify(siteConfig),
+      ]);
+      return id;
+    },
+    async setSiteConfig(site, patch) {
+      await db.pool.query(`UPDATE sites SET config = config || $2::jsonb WHERE script_id = $1`, [
+        site,
+        JSON.stringify(patch),
+      ]);
+    },
+    async setSiteStatus(site, status) {
+      await db.pool.query(`UPDATE sites SET status = $2 WHERE script_id = $1`, [site, status]);
+    },
+    settingsDelayMs: config.collector.siteCacheTtlMs + config.collector.siteSettingsMaxAgeS * 1000,
     hits,
     async waitForHits(pick, what) {
       const deadline = Date.now() + 10_000;
@@ -174,9 +221,9 @@ export async function startHarness(): Promise<Harness> {
 /** An HTML page with the tracker snippet and some body. */
 export function html(
   h: Harness,
-  opts: { title: string; attrs?: string; body?: string; head?: string },
+  opts: { title: string; attrs?: string; body?: string; head?: string; site?: string },
 ): string {
-  return `<!doctype html><html><head><meta charset="utf-8"><title>${opts.title}</title>${opts.head ?? ''}${h.snippet(opts.attrs)}
+  return `<!doctype html><html><head><meta charset="utf-8"><title>${opts.title}</title>${opts.head ?? ''}${h.snippet(opts.attrs, opts.site)}
 <style>body{margin:0;font:16px sans-serif}</style></head><body>${opts.body ?? '<h1>Beacon test page</h1>'}</body></html>`;
 }
 

@@ -1,4 +1,5 @@
 import cookieParser from 'cookie-parser';
+import { trustProxyFor } from '@beacon/config';
 import cors from 'cors';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
@@ -29,23 +30,16 @@ export const OPENAPI_INFO = {
     'Errors are JSON {error, message, details}. Site routes accept the site uuid or its script_id.',
 };
 
-/** Parses TRUST_PROXY into what express's 'trust proxy' accepts. */
-function trustProxy(v: string): boolean | number | string {
-  if (v === 'false') return false;
-  if (v === 'true') return true;
-  if (/^\d+$/.test(v)) return Number(v);
-  return v;
-}
-
 /** The express app of the API, with every route defined through the route table. */
 export function createApp(deps: ApiDeps): ApiApp {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
-  app.set('trust proxy', trustProxy(deps.config.collector.trustProxy));
+  // API_TRUST_PROXY (or TRUST_PROXY): the client IP of login limits must not be settable by any client.
+  app.set('trust proxy', trustProxyFor(deps.config, 'api'));
 
-  const auth = new Authenticator(deps.pool, deps.tokens, deps.apiKeys, deps.loginLimiter, (reason) =>
+  const auth = new Authenticator(deps.pool, deps.tokens, deps.apiKeys, (reason) =>
     deps.metrics.authFailures.inc({ reason }),
   );
   const table = new RouteTable({

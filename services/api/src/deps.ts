@@ -1,26 +1,36 @@
 import type { Config } from '@beacon/config';
 import type { Pool } from '@beacon/db';
 import type { Logger } from '@beacon/observability';
-import type { Redis } from '@beacon/queue';
+import type { RedisClient } from '@beacon/queue';
 import type { Registry } from 'prom-client';
 import type { ApiKeyVerifier } from './auth/api-keys.js';
-import type { LoginLimiter } from './auth/login-limiter.js';
+import type { BcryptGate } from './auth/bcrypt-gate.js';
+import type { AuthThrottle } from './auth/throttle.js';
 import type { AccessTokens } from './auth/tokens.js';
 import type { ApiMetrics } from './metrics.js';
+import type { ReadReplicaRouter } from './read-replica.js';
 import type { ErasureRunner } from './privacy/runner.js';
 
 /** What the API's routes work with; built by startApi (or by a test). */
 export interface ApiDeps {
   config: Config;
+  /** The primary: auth, administration, realtime, and everything that must see its own writes. */
   pool: Pool;
+  /** Where a dashboard read goes now: the read replica while it keeps up, else the primary. */
+  reads: () => Pool;
+  /** The replica router when DATABASE_READ_URL is set. */
+  replica?: ReadReplicaRouter;
   logger: Logger;
   registry: Registry;
   metrics: ApiMetrics;
   /** Redis for shared rate limits; null = in-process limits only. */
-  redis: Redis | null;
+  redis: RedisClient | null;
   tokens: AccessTokens;
   apiKeys: ApiKeyVerifier;
-  loginLimiter: LoginLimiter;
+  /** Failed-attempt budgets per IP and per account (logins, API keys). */
+  throttle: AuthThrottle;
+  /** Bounded bcrypt for request-time checks (logins, API keys). */
+  bcrypt: BcryptGate;
   /** Runs erasure requests in this process (PRIVACY_ERASE_IN_API). */
   erasures: ErasureRunner;
   /** Readiness gate (false while shutting down). */

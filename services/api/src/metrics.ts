@@ -26,7 +26,7 @@ export function createApiMetrics(registry: Registry): ApiMetrics {
     }),
     authFailures: new Counter({
       name: 'beacon_api_auth_failures_total',
-      help: 'Rejected authentications by reason (missing_credentials, invalid_token, expired, session_revoked, invalid_api_key, bad_password, inactive_user, rate_limited, ...). Healthy: low and flat; a spike of bad_password or invalid_api_key is someone guessing.',
+      help: 'Rejected authentications by reason (missing_credentials, invalid_token, expired, session_revoked, invalid_api_key, bad_password, inactive_user, rate_limited, refresh_reuse, busy = refused because too many password checks were waiting, ...). Healthy: low and flat; a spike of bad_password or invalid_api_key is someone guessing, rate_limited or busy is a flood being held off.',
       labelNames: ['reason'],
       registers: [registry],
     }),

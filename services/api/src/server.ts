@@ -3,15 +3,18 @@ import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
 import type { Config } from '@beacon/config';
 import { createPool, type Pool } from '@beacon/db';
-import { createLogger, createRegistry, type Logger } from '@beacon/observability';
-import { createRedis, type Redis } from '@beacon/queue';
+import { createLogger, createRegistry, startOpsServer, type Logger } from '@beacon/observability';
+import { connectRedis, type RedisClient } from '@beacon/queue';
 import type { Registry } from 'prom-client';
 import { ApiKeyVerifier } from './auth/api-keys.js';
-import { LoginLimiter } from './auth/login-limiter.js';
+import { BcryptGate } from './auth/bcrypt-gate.js';
+import { AuthThrottle } from './auth/throttle.js';
 import { AccessTokens } from './auth/tokens.js';
 import { createApp, type ApiApp } from './app.js';
 import type { ApiDeps } from './deps.js';
 import { createApiMetrics } from './metrics.js';
+import { ReadReplicaRouter } from './read-replica.js';
+import { apiOps } from './routes/ops.js';
 import * as authSql from './sql/auth.js';
 import { ErasureRunner } from './privacy/runner.js';
 
@@ -24,14 +27,21 @@ export interface ApiOverrides {
   logger?: Logger;
   registry?: Registry;
   /** null: no Redis (login limits in process memory). Default: a connection to config.core.redisUrl. */
-  redis?: Redis | null;
+  redis?: RedisClient | null;
   /** Listen port (default config.api.port; tests pass 0). */
   port?: number;
   host?: string;
+  /**
+   * Port of the internal ops server (/metrics, detailed /readyz); 0 = ephemeral; null = none. Default:
+   * API_OPS_PORT, or ephemeral when the API's port is configured or given as 0 (tests).
+   */
+  opsPort?: number | null;
 }
 
 export interface ApiHandle {
   port: number;
+  /** Port of the internal /metrics and detailed /readyz (null when started without one). */
+  opsPort: number | null;
   app: ApiApp;
   deps: ApiDeps;
   /** Stops accepting, lets requests in flight finish (bounded), then closes the pool and Redis it owns. */
@@ -67,25 +77,51 @@ export function buildDeps(
       statementTimeoutMs: config.core.databaseStatementTimeoutMs,
       logger,
     });
-  const redis = o.redis === undefined ? createRedis(config.core.redisUrl, 'producer') : o.redis;
+  const replica = config.core.databaseReadUrl
+    ? new ReadReplicaRouter(
+        pool,
+        createPool({
+          databaseUrl: config.core.databaseReadUrl,
+          applicationName: 'beacon-api-reads',
+          max: config.core.databasePoolMax,
+          statementTimeoutMs: config.core.databaseStatementTimeoutMs,
+          logger,
+        }),
+        {
+          maxLagS: config.core.databaseReadMaxLagS,
+          checkMs: config.core.databaseReadLagCheckMs,
+          logger,
+          registry,
+        },
+      )
+    : undefined;
+  const redis = o.redis === undefined ? connectRedis(config.core, 'producer') : o.redis;
   redis?.on('error', (err) => logger.debug({ err }, 'redis error (login limits fall back to memory)'));
   let accepting = true;
+  const metrics = createApiMetrics(registry);
+  const throttle = new AuthThrottle({
+    redis,
+    keyPrefix: config.core.queuePrefix,
+    maxPerIp: config.api.loginMaxFailuresPerIp,
+    maxPerAccount: config.api.loginMaxFailuresPerAccount,
+    windowS: config.api.loginWindowS,
+  });
+  const bcrypt = new BcryptGate(config.api.bcryptConcurrency, config.api.bcryptQueueMax, () =>
+    metrics.authFailures.inc({ reason: 'busy' }),
+  );
   const deps: ApiDeps & { owned: { pool: boolean; redis: boolean }; stop(): void } = {
     config,
     pool,
+    reads: replica ? () => replica.reads() : () => pool,
+    ...(replica ? { replica } : {}),
     logger,
     registry,
-    metrics: createApiMetrics(registry),
+    metrics,
     redis,
     tokens: new AccessTokens(jwtSecret, config.api.accessTokenTtlS),
-    apiKeys: new ApiKeyVerifier(pool, config.api.apiKeyCacheTtlS * 1000),
-    loginLimiter: new LoginLimiter({
-      redis,
-      keyPrefix: config.core.queuePrefix,
-      maxPerIp: config.api.loginMaxFailuresPerIp,
-      maxPerAccount: config.api.loginMaxFailuresPerAccount,
-      windowS: config.api.loginWindowS,
-    }),
+    apiKeys: new ApiKeyVerifier(pool, throttle, bcrypt, config.api.apiKeyCacheTtlS * 1000),
+    throttle,
+    bcrypt,
     erasures: new ErasureRunner(pool, config, redis, logger),
     accepting: () => accepting,
     owned: { pool: !o.pool, redis: o.redis === undefined },
@@ -99,9 +135,14 @@ export function buildDeps(
 // Requests still running this long after SIGTERM are cut: shorter than a container's usual 30 s grace.
 const DRAIN_MS = 10_000;
 
-/** Starts the API: express app on its port, with /metrics /healthz /readyz /openapi.json. */
+/**
+ * Starts the API: the express app on its port (routes, dashboard, public /healthz and /readyz) and the
+ * internal ops server (/metrics, detailed /readyz) on API_OPS_PORT.
+ */
 export async function startApi(config: Config, overrides: ApiOverrides = {}): Promise<ApiHandle> {
   const deps = buildDeps(config, overrides) as ReturnType<typeof buildDeps> & { stop(): void };
+  // The first lag measurement before the first request, so reads start where they belong.
+  await deps.replica?.start();
   const app = createApp(deps);
   const server: Server = createServer(app.app);
   server.keepAliveTimeout = 65_000;
@@ -113,6 +154,17 @@ export async function startApi(config: Config, overrides: ApiOverrides = {}): Pr
     });
   });
   const port = (server.address() as AddressInfo).port;
+  const ephemeral = config.api.port === 0 || overrides.port === 0;
+  const wantedOps = overrides.opsPort !== undefined ? overrides.opsPort : ephemeral ? 0 : config.api.opsPort;
+  let opsServer: Server | null = null;
+  try {
+    if (wantedOps !== null)
+      opsServer = await startOpsServer(apiOps(deps), wantedOps, overrides.host ?? config.api.host);
+  } catch (err) {
+    server.close();
+    throw err;
+  }
+  const opsPort = opsServer ? (opsServer.address() as AddressInfo).port : null;
   // Hourly, forget login sessions that ended over 30 days ago (unref: never keeps the process alive).
   const purge = setInterval(() => {
     deps.pool.query(authSql.purgeEndedSessions, [30]).then(
@@ -122,10 +174,11 @@ export async function startApi(config: Config, overrides: ApiOverrides = {}): Pr
   }, 3_600_000);
   purge.unref();
   deps.erasures.resumeAll(); // requests a crash or a shutdown interrupted
-  deps.logger.info({ port }, 'api listening');
+  deps.logger.info({ port, opsPort }, 'api listening');
   let closing: Promise<void> | undefined;
   return {
     port,
+    opsPort,
     app,
     deps,
     close() {
@@ -138,7 +191,16 @@ export async function startApi(config: Config, overrides: ApiOverrides = {}): Pr
         await closed;
         clearTimeout(timer);
         await deps.erasures.close();
+        if (opsServer) {
+          const opsClosed = new Promise<void>((resolve) => opsServer.close(() => resolve()));
+          opsServer.closeAllConnections();
+          await opsClosed;
+        }
         if (deps.owned.pool) await deps.pool.end().catch(() => undefined);
+        if (deps.replica) {
+          deps.replica.stop();
+          await deps.replica.end().catch(() => undefined);
+        }
         if (deps.owned.redis && deps.redis) deps.redis.disconnect();
       })();
       return closing;

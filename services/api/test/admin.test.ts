@@ -43,6 +43,7 @@ describe('sites', () => {
       respect_dnt: true,
       require_consent: false,
       timezone: 'Europe/Paris',
+      retention_months: null,
     });
     const byScript = await call(t.url, 'GET', `/v1/sites/${c.body.script_id}`, { token: user });
     expect(byScript.body.id).toBe(c.body.id);
@@ -122,6 +123,50 @@ describe('sites', () => {
     ).toEqual(before);
   });
 
+  test('private by default: a new site truncates IPs; none and drop stay available', async () => {
+    const c = await call(t.url, 'POST', '/v1/sites', {
+      token: user,
+      body: { name: 'New', domain: 'new.example' },
+    });
+    expect(c.body.config.ip_anonymization).toBe('truncate');
+    for (const mode of ['none', 'drop', 'truncate'] as const) {
+      const p = await call(t.url, 'PATCH', `/v1/sites/${c.body.id}`, {
+        token: user,
+        body: { config: { ip_anonymization: mode } },
+      });
+      expect(p.body.config.ip_anonymization).toBe(mode);
+    }
+  });
+
+  test("a site's retention_months: shorter than the agency's, refused when longer, null resets", async () => {
+    const path = `/v1/sites/${f.siteA.id}`;
+    const ok = await call(t.url, 'PATCH', path, { token: admin, body: { config: { retention_months: 2 } } });
+    expect(ok.status).toBe(200);
+    expect(ok.body.config.retention_months).toBe(2);
+    // The agency keeps the installation default, 13 months: a site cannot keep more.
+    const long = await call(t.url, 'PATCH', path, {
+      token: admin,
+      body: { config: { retention_months: 14 } },
+    });
+    expect({ status: long.status, error: long.body.error }).toEqual({
+      status: 400,
+      error: 'invalid_request',
+    });
+    expect(long.body.message).toMatch(/retention_months: at most the agency's retention \(13 months\)/);
+    const created = await call(t.url, 'POST', '/v1/sites', {
+      token: admin,
+      body: { name: 'Long', domain: 'long.example', config: { retention_months: 40 } },
+    });
+    expect(created.status).toBe(400);
+    const reset = await call(t.url, 'PATCH', path, {
+      token: admin,
+      body: { config: { retention_months: null } },
+    });
+    expect(reset.body.config.retention_months).toBeNull();
+    const stored = await t.db.pool.query('SELECT config FROM sites WHERE id = $1', [f.siteA.id]);
+    expect(stored.rows[0].config).not.toHaveProperty('retention_months');
+  });
+
   test('the snippet carries the script_id and the public collector URL', async () => {
     const r = await call(t.url, 'GET', `/v1/sites/${f.siteA.id}/snippet`, { token: user });
     expect(r.status).toBe(200);
@@ -130,6 +175,14 @@ describe('sites', () => {
       collector_url: 'https://collect.example.net/',
       html: `<script defer data-site="${f.siteA.scriptId}" src="https://collect.example.net/v1/beacon.js"></script>`,
     });
+    // The privacy switches are not in the snippet: the collector answers them to the tracker, so the
+    // snippet a site pasted stays right whatever is switched later.
+    await call(t.url, 'PATCH', `/v1/sites/${f.siteA.id}`, {
+      token: user,
+      body: { config: { require_consent: true, cookieless: true, respect_dnt: false } },
+    });
+    const after = await call(t.url, 'GET', `/v1/sites/${f.siteA.id}/snippet`, { token: user });
+    expect(after.body).toEqual(r.body);
   });
 
   test('the site list pages by cursor without gaps or repeats; a forged cursor is 400', async () => {

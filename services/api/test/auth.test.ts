@@ -3,6 +3,7 @@ import { SignJWT } from 'jose';
 import { adminSql } from '@beacon/db';
 import { createRedis, type Redis } from '@beacon/queue';
 import { REDIS_URL, uniquePrefix } from '@beacon/testkit';
+import { hashRefreshToken } from '../src/auth/tokens.js';
 import { call, login, seedAgency, seedTwoAgencies, seedUser, startTestApi, type TestApi } from './helpers.js';
 
 // Real PostgreSQL throughout; the rate-limit block also uses the real Redis (shared limits).
@@ -19,7 +20,22 @@ afterAll(async () => {
 });
 
 async function loginFull(url: string, email: string, password: string) {
-  return call(url, 'POST', '/v1/auth/login', { body: { email, password } });
+  const r = await call(url, 'POST', '/v1/auth/login', { body: { email, password } });
+  return { ...r, refresh: refreshCookieOf(r.headers) };
+}
+
+/** The refresh token from the Set-Cookie of an answer (the only place it travels). */
+function refreshCookieOf(headers: Headers): string | undefined {
+  return /beacon_refresh=([^;]*)/.exec(headers.get('set-cookie') ?? '')?.[1] || undefined;
+}
+
+/** POST /v1/auth/refresh presenting `token` as the cookie; answers the new refresh token too. */
+async function refreshWith(url: string, token: string | undefined) {
+  const r = await call(url, 'POST', '/v1/auth/refresh', {
+    body: {},
+    headers: token ? { cookie: `beacon_refresh=${token}` } : {},
+  });
+  return { ...r, refresh: refreshCookieOf(r.headers) };
 }
 
 describe('login', () => {
@@ -35,7 +51,10 @@ describe('login', () => {
       expires_in: 900,
       user: { id: f.viewer.id, role: 'viewer' },
     });
-    expect(r.body.refresh_token).toMatch(/^brt_/);
+    // The refresh token is only in the httpOnly cookie, never in the body.
+    expect(r.body).not.toHaveProperty('refresh_token');
+    expect(JSON.stringify(r.body)).not.toContain(r.refresh);
+    expect(r.refresh).toMatch(/^brt_/);
     const cookie = r.headers.get('set-cookie') ?? '';
     expect(cookie).toMatch(/beacon_refresh=brt_/);
     expect(cookie).toMatch(/HttpOnly/i);
@@ -57,7 +76,7 @@ describe('login', () => {
     const s = await t.db.pool.query('SELECT refresh_hash FROM auth_sessions WHERE user_id = $1', [
       f.viewer.id,
     ]);
-    expect(s.rows.map((x) => x.refresh_hash)).not.toContain(r.body.refresh_token);
+    expect(s.rows.map((x) => x.refresh_hash)).not.toContain(r.refresh);
   });
 
   test('a wrong password and an unknown email are the same 401', async () => {
@@ -98,31 +117,47 @@ describe('login', () => {
 describe('refresh and logout', () => {
   test('refresh rotates: the new pair works, the old refresh token does not, and replaying it ends the session', async () => {
     const first = await loginFull(t.url, f.user.email, f.user.password);
-    const r1 = await call(t.url, 'POST', '/v1/auth/refresh', {
-      body: { refresh_token: first.body.refresh_token },
-    });
+    const r1 = await refreshWith(t.url, first.refresh);
     expect(r1.status).toBe(200);
-    expect(r1.body.refresh_token).not.toBe(first.body.refresh_token);
+    expect(r1.body).not.toHaveProperty('refresh_token');
+    expect(r1.refresh).toMatch(/^brt_/);
+    expect(r1.refresh).not.toBe(first.refresh);
     expect((await call(t.url, 'GET', '/v1/me', { token: r1.body.access_token })).status).toBe(200);
 
     // Replay of the rotated token: refused, and the session (with its newest tokens) is revoked.
-    const replay = await call(t.url, 'POST', '/v1/auth/refresh', {
-      body: { refresh_token: first.body.refresh_token },
-    });
+    const replay = await refreshWith(t.url, first.refresh);
     expect(replay.status).toBe(401);
     expect((await call(t.url, 'GET', '/v1/me', { token: r1.body.access_token })).status).toBe(401);
-    const r2 = await call(t.url, 'POST', '/v1/auth/refresh', {
-      body: { refresh_token: r1.body.refresh_token },
-    });
-    expect(r2.status).toBe(401);
+    expect((await refreshWith(t.url, r1.refresh)).status).toBe(401);
   });
 
-  test('refresh reads the httpOnly cookie when the body has no token', async () => {
+  test('replaying ANY earlier token of the family, after two rotations by a thief, ends the thief session', async () => {
+    const owner = await loginFull(t.url, f.user.email, f.user.password);
+    // The thief holds the first token and rotates twice.
+    const thief1 = await refreshWith(t.url, owner.refresh);
+    const thief2 = await refreshWith(t.url, thief1.refresh);
+    expect([thief1.status, thief2.status]).toEqual([200, 200]);
+    expect((await call(t.url, 'GET', '/v1/me', { token: thief2.body.access_token })).status).toBe(200);
+    // The owner's dashboard replays the first token: the whole family is revoked.
+    const replay = await refreshWith(t.url, owner.refresh);
+    expect(replay.status).toBe(401);
+    expect((await call(t.url, 'GET', '/v1/me', { token: thief2.body.access_token })).status).toBe(401);
+    expect((await refreshWith(t.url, thief2.refresh)).status).toBe(401);
+    const { rows } = await t.db.pool.query(
+      `SELECT s.revoked_reason,
+              (SELECT count(*)::int FROM auth_refresh_history h WHERE h.session_id = s.id) AS rotated
+       FROM auth_sessions s WHERE s.refresh_hash = $1`,
+      [hashRefreshToken(thief2.refresh!)],
+    );
+    expect(rows).toEqual([{ revoked_reason: 'refresh_reuse', rotated: 2 }]);
+  });
+
+  test('refresh takes the token only from the cookie (a body refresh_token is refused as unknown input)', async () => {
     const first = await loginFull(t.url, f.user.email, f.user.password);
-    const r = await call(t.url, 'POST', '/v1/auth/refresh', {
-      body: {},
-      headers: { cookie: `beacon_refresh=${first.body.refresh_token}` },
-    });
+    const inBody = await call(t.url, 'POST', '/v1/auth/refresh', { body: { refresh_token: first.refresh } });
+    expect(inBody.status).toBe(400);
+    expect((await refreshWith(t.url, undefined)).status).toBe(401);
+    const r = await refreshWith(t.url, first.refresh);
     expect(r.status).toBe(200);
     expect(r.body.user.id).toBe(f.user.id);
   });
@@ -132,16 +167,13 @@ describe('refresh and logout', () => {
     expect((await call(t.url, 'GET', '/v1/me', { token: s.body.access_token })).status).toBe(200);
     const out = await call(t.url, 'POST', '/v1/auth/logout', {
       token: s.body.access_token,
-      body: { refresh_token: s.body.refresh_token },
+      headers: { cookie: `beacon_refresh=${s.refresh}` },
     });
     expect(out.status).toBe(204);
     const me = await call(t.url, 'GET', '/v1/me', { token: s.body.access_token });
     expect(me.status).toBe(401);
     expect(me.body.message).toMatch(/session has ended/);
-    expect(
-      (await call(t.url, 'POST', '/v1/auth/refresh', { body: { refresh_token: s.body.refresh_token } }))
-        .status,
-    ).toBe(401);
+    expect((await refreshWith(t.url, s.refresh)).status).toBe(401);
   });
 
   test('deactivating a user ends their live sessions', async () => {
@@ -265,7 +297,7 @@ describe('agency API keys', () => {
 
   test('auth failures are counted by reason in /metrics', async () => {
     await call(t.url, 'GET', '/v1/me', { token: 'bk_00000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' });
-    const m = await (await fetch(`${t.url}/metrics`)).text();
+    const m = await (await fetch(`http://127.0.0.1:${t.api.opsPort}/metrics`)).text();
     expect(m).toMatch(/beacon_api_auth_failures_total\{reason="invalid_api_key",service="api"\} [1-9]/);
   });
 });
@@ -329,6 +361,117 @@ describe('login rate limits (real Redis)', () => {
       const blocked = await call(api.url, 'GET', '/v1/me', { token: guess });
       expect(blocked.status).toBe(429);
       expect(blocked.headers.get('retry-after')).toBeTruthy();
+    } finally {
+      await api.close();
+    }
+  });
+
+  test('100 concurrent wrong passwords for one account: at most the limit reach bcrypt, the rest are 429', async () => {
+    const api = await startTestApi({
+      env: {
+        API_LOGIN_MAX_FAILURES_PER_ACCOUNT: '8',
+        API_LOGIN_MAX_FAILURES_PER_IP: '1000',
+        QUEUE_PREFIX: uniquePrefix('flood'),
+      },
+      overrides: { redis },
+    });
+    try {
+      const ag = await seedAgency(api.db.pool);
+      // A production-cost hash (10 rounds), so bcrypt time is what the flood would really cost.
+      const u = await seedUser(api.db.pool, ag.id, 'user');
+      await api.db.pool.query('UPDATE dashboard_users SET password_hash = $2 WHERE id = $1', [
+        u.id,
+        await bcrypt.hash(u.password, 10),
+      ]);
+      const cpu0 = process.cpuUsage();
+      const started = performance.now();
+      const answers = await Promise.all(
+        Array.from({ length: 100 }, (_, i) => loginFull(api.url, u.email, `wrong-${i}`)),
+      );
+      const ms = performance.now() - started;
+      const cpu = process.cpuUsage(cpu0);
+      const counts = answers.reduce<Record<number, number>>(
+        (c, a) => ({ ...c, [a.status]: (c[a.status] ?? 0) + 1 }),
+        {},
+      );
+      expect(counts[401]).toBe(8);
+      expect(counts[429]).toBe(92);
+      expect(answers.find((a) => a.status === 429)!.headers.get('retry-after')).toBeTruthy();
+      // 8 bcrypt checks, not 100 (about 0.6 s of CPU here, test process included; 100 would be ~6 s).
+      // CPU time is the bound that matters; wall time only guards against a hang (the machine is shared).
+      expect(ms).toBeLessThan(20_000);
+      expect((cpu.user + cpu.system) / 1000).toBeLessThan(3_000);
+    } finally {
+      await api.close();
+    }
+  });
+
+  test('100 concurrent wrong API keys from one IP: at most the limit are checked, the rest are 429', async () => {
+    const api = await startTestApi({
+      env: { API_LOGIN_MAX_FAILURES_PER_IP: '10', QUEUE_PREFIX: uniquePrefix('keyflood') },
+      overrides: { redis },
+    });
+    try {
+      const ag = await seedAgency(api.db.pool);
+      const answers = await Promise.all(
+        Array.from({ length: 100 }, (_, i) =>
+          call(api.url, 'GET', '/v1/me', {
+            token: `${ag.apiKey.slice(0, 12)}${String(i).padStart(32, 'G')}`,
+          }),
+        ),
+      );
+      const statuses = answers.map((a) => a.status);
+      expect(statuses.filter((s) => s === 401)).toHaveLength(10);
+      expect(statuses.filter((s) => s === 429)).toHaveLength(90);
+      // The right key is refused too until the window ends (its IP is out of attempts)...
+      expect((await call(api.url, 'GET', '/v1/me', { token: ag.apiKey })).status).toBe(429);
+    } finally {
+      await api.close();
+    }
+  });
+
+  test('a right API key gives its point back: many first uses never lock the IP', async () => {
+    const api = await startTestApi({
+      env: {
+        API_LOGIN_MAX_FAILURES_PER_IP: '2',
+        API_KEY_CACHE_TTL_S: '0',
+        QUEUE_PREFIX: uniquePrefix('keyok'),
+      },
+      overrides: { redis },
+    });
+    try {
+      const ag = await seedAgency(api.db.pool);
+      for (let i = 0; i < 5; i++)
+        expect((await call(api.url, 'GET', '/v1/me', { token: ag.apiKey })).status).toBe(200);
+    } finally {
+      await api.close();
+    }
+  });
+
+  test('bcrypt work is capped: past API_BCRYPT_QUEUE_MAX waiting checks the answer is 503 at once', async () => {
+    const api = await startTestApi({
+      env: {
+        API_BCRYPT_CONCURRENCY: '1',
+        API_BCRYPT_QUEUE_MAX: '2',
+        API_LOGIN_MAX_FAILURES_PER_IP: '1000',
+        QUEUE_PREFIX: uniquePrefix('gate'),
+      },
+      overrides: { redis },
+    });
+    try {
+      // 12 different unknown emails: no account limit applies, every one needs a (dummy) bcrypt check.
+      const answers = await Promise.all(
+        Array.from({ length: 12 }, (_, i) => loginFull(api.url, `nobody${i}@x.test`, 'wrong-password')),
+      );
+      const statuses = answers.map((a) => a.status);
+      // One running + two waiting are checked (401); what arrives while they wait is turned away
+      // without bcrypt (how many depends on arrival times: requests trickle in over the connections).
+      expect(statuses.filter((s) => s === 401).length).toBeGreaterThanOrEqual(3);
+      expect(statuses.filter((s) => s === 503).length).toBeGreaterThanOrEqual(1);
+      expect(statuses.filter((s) => s !== 401 && s !== 503)).toEqual([]);
+      const busy = answers.find((a) => a.status === 503)!;
+      expect(busy.headers.get('retry-after')).toBe('1');
+      expect(api.api.deps.bcrypt.load).toEqual({ active: 0, pending: 0 });
     } finally {
       await api.close();
     }

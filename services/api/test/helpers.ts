@@ -19,9 +19,10 @@ export interface TestApi {
 
 /** A fresh database and an API on an ephemeral port. `env` adds or overrides settings. */
 export async function startTestApi(
-  opts: { env?: Record<string, string>; overrides?: ApiOverrides } = {},
+  opts: { env?: Record<string, string>; overrides?: ApiOverrides; db?: TestDatabase } = {},
 ): Promise<TestApi> {
-  const db = await createTestDatabase();
+  // A caller's own database (e.g. a private primary with a replica) is used as given and not dropped.
+  const db = opts.db ?? (await createTestDatabase());
   const config = parseConfig({
     DATABASE_URL: db.url,
     DATABASE_POOL_MAX: '5',
@@ -46,7 +47,7 @@ export async function startTestApi(
     url: `http://127.0.0.1:${api.port}`,
     async close() {
       await api.close();
-      await db.drop();
+      if (!opts.db) await db.drop();
     },
   };
 }

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { buildOpenApiDocument, documentText } from '../src/openapi/document.js';
-import { startTestApi, type TestApi } from './helpers.js';
+import { seedAgency, startTestApi, type TestApi } from './helpers.js';
 
 // The committed document, the served document and the express routes must all agree. When this
 // fails after adding a route: `pnpm build && node services/api/dist/write-openapi.js`, then commit.
@@ -40,8 +40,10 @@ test('the committed openapi.json is what the code generates', async () => {
   expect(committed).toBe(documentText(await buildOpenApiDocument()));
 });
 
-test('the served /openapi.json equals the committed document', async () => {
-  const r = await fetch(`${t.url}/openapi.json`);
+test('the served /openapi.json equals the committed document (for an authenticated caller only)', async () => {
+  expect((await fetch(`${t.url}/openapi.json`)).status).toBe(401);
+  const { apiKey } = await seedAgency(t.db.pool);
+  const r = await fetch(`${t.url}/openapi.json`, { headers: { authorization: `Bearer ${apiKey}` } });
   expect(r.status).toBe(200);
   expect(await r.json()).toEqual(JSON.parse(await readFile(committedPath, 'utf8')));
 });

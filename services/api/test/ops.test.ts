@@ -13,13 +13,27 @@ afterAll(async () => {
   await t.close();
 });
 
-test('/healthz, /readyz (PostgreSQL answers) and /metrics with the HTTP histogram by route template', async () => {
-  expect((await call(t.url, 'GET', '/healthz')).body.status).toBe('ok');
+test('the public port: /healthz and /readyz say only ok, /metrics is not there', async () => {
+  expect((await call(t.url, 'GET', '/healthz')).body).toEqual({ status: 'ok' });
   const ready = await call(t.url, 'GET', '/readyz');
   expect(ready.status).toBe(200);
+  expect(ready.body).toEqual({ status: 'ok' });
+  const m = await call(t.url, 'GET', '/metrics');
+  expect(m.status).toBe(404);
+  expect(JSON.stringify(m.body)).not.toContain('beacon_');
+  // The API document needs a caller (any role or an API key).
+  expect((await call(t.url, 'GET', '/openapi.json')).status).toBe(401);
+});
+
+test('the internal ops port: detailed /readyz and /metrics with the HTTP histogram by route template', async () => {
+  const ops = `http://127.0.0.1:${t.api.opsPort}`;
+  expect(t.api.opsPort).not.toBe(t.api.port);
+  const ready = await call(ops, 'GET', '/readyz');
+  expect(ready.status).toBe(200);
   expect(ready.body).toMatchObject({ ready: true, accepting: true, checks: { postgres: { ok: true } } });
+  expect((await call(ops, 'GET', '/v1/me')).status).toBe(404); // nothing but ops there
   await call(t.url, 'GET', '/v1/sites/abc/snippet'); // 401, labelled with the template, not the raw URL
-  const m = await fetch(`${t.url}/metrics`);
+  const m = await fetch(`${ops}/metrics`);
   const text = await m.text();
   expect(m.headers.get('content-type')).toMatch(/text\/plain/);
   expect(text).toMatch(
@@ -47,7 +61,11 @@ test('/readyz is 503 when PostgreSQL cannot be reached', async () => {
   try {
     const r = await call(`http://127.0.0.1:${api.port}`, 'GET', '/readyz');
     expect(r.status).toBe(503);
-    expect(r.body.checks.postgres.ok).toBe(false);
+    // Public: not ok, and not why (the error names the database host and port).
+    expect(r.body).toEqual({ status: 'not ok' });
+    const detail = await call(`http://127.0.0.1:${api.opsPort}`, 'GET', '/readyz');
+    expect(detail.status).toBe(503);
+    expect(detail.body.checks.postgres.ok).toBe(false);
     // A request needing the database answers a JSON 503 with Retry-After, without internals.
     const me = await call(`http://127.0.0.1:${api.port}`, 'GET', '/v1/me', {
       token: 'bk_00000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
@@ -123,4 +141,8 @@ test('production refuses to start without API_JWT_SECRET; development makes one'
     lines.map((l) => JSON.parse(l)).some((l) => l.level === 'warn' && /API_JWT_SECRET/.test(l.msg)),
   ).toBe(true);
   expect(() => parseConfig({ API_JWT_SECRET: 'too-short' })).toThrow(/API_JWT_SECRET/);
+  // An example's placeholder is refused even though it is long enough.
+  expect(() =>
+    parseConfig({ API_JWT_SECRET: 'change-me-to-64-random-hex-characters-change-me-change-me-0000' }),
+  ).toThrow(/API_JWT_SECRET: .*placeholder/);
 });

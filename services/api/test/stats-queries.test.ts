@@ -3,6 +3,7 @@ import * as q from '../src/queries/index.js';
 import {
   EVENTS,
   SITE_A,
+  SITE_B,
   TZ_A,
   groupBy,
   insertEvents,
@@ -450,6 +451,55 @@ describe('realtime, sessions, companies, export', () => {
     expect(acme!.totals).toMatchObject({ visitors: 1, sessions: 1, page_views: 2 });
     expect(acme!.items.find((b) => b.bucket === '2026-01-16T00:00:00')).toMatchObject({ page_views: 2 });
     expect(await q.company(deps, site, 'nobody.example', parse(q.companyQuery, RANGE))).toBeNull();
+  });
+
+  test("one company's facts: the site's agency's own over the neutral ones, never another agency's (issue #13)", async () => {
+    const { rows } = await db.pool.query<{ script_id: string; agency_id: string }>(
+      'SELECT script_id, agency_id FROM sites WHERE script_id = ANY($1)',
+      [[SITE_A, SITE_B]],
+    );
+    const agencyOf = (s: string) => rows.find((r) => r.script_id === s)!.agency_id;
+    const client = await db.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query(
+        `INSERT INTO agency_companies (agency_id, domain, name, industry, employee_count, revenue, origin) VALUES
+           ($1, 'acme.example', 'Acme (our key account)', NULL, NULL, '$12M', 'import'),
+           ($2, 'acme.example', 'ACME Confidential', 'Defense', '10000+', '$9.9B', 'import')`,
+        [agencyOf(SITE_A), agencyOf(SITE_B)],
+      );
+      const scoped = { ...deps, pool: client };
+      const own = await q.company(
+        scoped,
+        { ...site, agencyId: agencyOf(SITE_A) },
+        'acme.example',
+        parse(q.companyQuery, RANGE),
+      );
+      expect(own!.company).toEqual({
+        name: 'Acme (our key account)',
+        domain: 'acme.example',
+        industry: 'Manufacturing',
+        employee_count: '1000-4999',
+        revenue: '$12M',
+      });
+      // The same site asked as if by an agency with no facts of its own: neutral facts only.
+      const neutral = await q.company(
+        scoped,
+        { ...site, agencyId: '00000000-0000-4000-8000-000000000000' },
+        'acme.example',
+        parse(q.companyQuery, RANGE),
+      );
+      expect(neutral!.company).toEqual({
+        name: 'Acme Corp',
+        domain: 'acme.example',
+        industry: 'Manufacturing',
+        employee_count: '1000-4999',
+        revenue: null,
+      });
+    } finally {
+      await client.query('ROLLBACK');
+      client.release();
+    }
   });
 
   test('CSV export streams a breakdown and raw events', async () => {

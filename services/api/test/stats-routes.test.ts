@@ -55,7 +55,7 @@ afterAll(async () => {
 const get = (path: string, token = tokens.viewer) => call(t.url, 'GET', path, { token });
 
 test('the probe list covers every analytics route of the document', async () => {
-  const doc = (await (await fetch(`${t.url}/openapi.json`)).json()) as { paths: Record<string, unknown> };
+  const doc = (await get('/openapi.json')).body as { paths: Record<string, unknown> };
   const stats = Object.keys(doc.paths).filter((p) =>
     /^\/v1\/sites\/\{siteId\}\/(stats|sessions|companies|export)/.test(p),
   );
@@ -181,7 +181,7 @@ test('numbers reach the client', async () => {
 
 test('query durations are in beacon_api_query_duration_seconds by endpoint', async () => {
   await get(`/v1/sites/${ids.siteA}/stats/breakdown/countries?${R}`);
-  const text = await (await fetch(`${t.url}/metrics`)).text();
+  const text = await (await fetch(`http://127.0.0.1:${t.api.opsPort}/metrics`)).text();
   expect(text).toMatch(
     /beacon_api_query_duration_seconds_count\{[^}]*endpoint="overview"[^}]*source="events"[^}]*\} [1-9]/,
   );

@@ -1,17 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import express, { type Express, type Request, type Response } from 'express';
 import helmet from 'helmet';
-import { handleOps, type Logger, type OpsEndpoints } from '@beacon/observability';
+import { handlePublicProbes, type Logger, type OpsEndpoints } from '@beacon/observability';
 import { CLIENT_HINT_HEADERS } from '@beacon/schema';
-import type { Config } from '@beacon/config';
+import type { Config, TrustProxyValue } from '@beacon/config';
 import { HttpError, UnavailableError } from './errors.js';
 import { checkContentType, type createIntake } from './intake.js';
 import type { CollectorMetrics } from './metrics.js';
+import type { createSiteSettings } from './site-settings.js';
 import type { TrackerAssets, TrackerFile } from './tracker.js';
 
 export interface AppDeps {
   config: Config['collector'];
+  /** Resolved COLLECTOR_TRUST_PROXY (or TRUST_PROXY): whose X-Forwarded-For gives the visitor IP. */
+  trustProxy: TrustProxyValue;
   intake: ReturnType<typeof createIntake>;
+  siteSettings: ReturnType<typeof createSiteSettings>;
   assets: TrackerAssets;
   metrics: CollectorMetrics;
   logger: Logger;
@@ -28,27 +32,18 @@ const ACCEPT_CH = CLIENT_HINT_HEADERS.map((h) =>
 ).join(', ');
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-/** `TRUST_PROXY` text → express 'trust proxy' value (boolean, hop count, or address list). */
-export function trustProxyValue(text: string): boolean | number | string {
-  const v = text.trim();
-  if (v === 'true') return true;
-  if (v === 'false') return false;
-  if (/^\d+$/.test(v)) return Number(v);
-  return v;
-}
-
 /**
  * The collector's express app. Hit routes read their bodies themselves (no express.json: LIMITS.md §3),
  * answer JSON `{accepted, rejected}` / `{error, message, details}` (the pixel always a GIF), and never
  * show a stack trace.
  */
 export function createApp(deps: AppDeps): Express {
-  const { config, intake, assets, metrics, logger, ops } = deps;
+  const { config, intake, siteSettings, assets, metrics, logger, ops } = deps;
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', false);
-  app.set('trust proxy', trustProxyValue(config.trustProxy));
+  app.set('trust proxy', deps.trustProxy);
 
   const security = helmet({
     // The script, the pixel and the hit answers are loaded by other sites' pages.
@@ -62,7 +57,8 @@ export function createApp(deps: AppDeps): Express {
     // the last micro-batch), but the connection closes after it, so busy clients move on at once
     // instead of holding the server open until the shutdown deadline cuts them off mid-request.
     if (ops.accepting?.() === false) res.setHeader('connection', 'close');
-    if (handleOps(ops, req, res)) return;
+    // Public port: ok / not ok only; metrics and readiness detail are on the internal ops port.
+    if (handlePublicProbes(ops, req, res)) return;
     const incoming = req.headers['x-request-id'];
     const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     res.locals.requestId = id;
@@ -109,6 +105,27 @@ export function createApp(deps: AppDeps): Express {
     };
   app.post(config.trackPath, hitRoute('track', intake.track));
   app.post(config.batchPath, hitRoute('batch', intake.batch));
+
+  // The tracker's first request: the site's privacy switches, cached by the browser for
+  // COLLECTOR_SITE_SETTINGS_MAX_AGE_S (the bound on how soon a changed setting reaches a tagged page).
+  app.get(config.batchPath, async (req, res) => {
+    res.locals.route = 'site_settings';
+    try {
+      const settings = await siteSettings(req);
+      const text = JSON.stringify(settings);
+      res.writeHead(200, {
+        'content-type': 'application/json; charset=utf-8',
+        'content-length': Buffer.byteLength(text),
+        'cache-control': `public, max-age=${config.siteSettingsMaxAgeS}`,
+        'access-control-allow-origin': '*',
+      });
+      res.end(req.method === 'HEAD' ? undefined : text);
+    } catch (err) {
+      // An unknown or paused site is not a refused hit: answered without counting it as one.
+      const e = err instanceof HttpError ? err : toHttpError(err, req, res);
+      sendJson(res, e.status, { error: e.code, message: e.message, details: e.details ?? null });
+    }
+  });
 
   app.get(config.pixelPath, async (req, res) => {
     res.locals.route = 'pixel';
@@ -173,7 +190,11 @@ export function createApp(deps: AppDeps): Express {
     res.locals.route = 'method_not_allowed';
     res.setHeader(
       'allow',
-      req.path === config.pixelPath || req.path.endsWith('.js') ? 'GET, HEAD' : 'POST, OPTIONS',
+      req.path === config.pixelPath || req.path.endsWith('.js')
+        ? 'GET, HEAD'
+        : req.path === config.batchPath
+          ? 'GET, POST, OPTIONS'
+          : 'POST, OPTIONS',
     );
     sendJson(res, 405, {
       error: 'method_not_allowed',

@@ -1,7 +1,7 @@
 import type { Queue } from 'bullmq';
 import type { Logger } from '@beacon/observability';
 import { QUEUE_HITS, type RawJob, type RawRequest } from '@beacon/schema';
-import type { Redis } from '@beacon/queue';
+import type { RedisClient } from '@beacon/queue';
 import { UnavailableError } from './errors.js';
 import type { CollectorMetrics } from './metrics.js';
 
@@ -65,7 +65,7 @@ export class MicroBatcher {
 
   constructor(
     private readonly queue: Queue,
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly opts: BatcherOptions,
     private readonly metrics: CollectorMetrics,
     private readonly logger: Logger,

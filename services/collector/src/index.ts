@@ -1,10 +1,17 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Queue } from 'bullmq';
-import type { Config } from '@beacon/config';
+import { trustProxyFor, type Config } from '@beacon/config';
 import { createPool, type Pool } from '@beacon/db';
-import { createLogger, createRegistry, type Logger, type ReadinessCheck } from '@beacon/observability';
-import { createRedis, type Redis } from '@beacon/queue';
+import {
+  createLogger,
+  createRegistry,
+  startOpsServer,
+  type Logger,
+  type OpsEndpoints,
+  type ReadinessCheck,
+} from '@beacon/observability';
+import { connectRedis, queuePrefixFor, type RedisClient } from '@beacon/queue';
 import { createHitSchema, QUEUE_HITS } from '@beacon/schema';
 import type { Registry } from 'prom-client';
 import { createApp } from './app.js';
@@ -12,11 +19,12 @@ import { MicroBatcher } from './enqueue.js';
 import { createIntake } from './intake.js';
 import { createCollectorMetrics } from './metrics.js';
 import { SiteCache } from './sites.js';
+import { createSiteSettings } from './site-settings.js';
 import { TrackerAssets } from './tracker.js';
 
 /** How long start-up waits for the first Redis connection before listening anyway. */
 const REDIS_STARTUP_WAIT_MS = 3_000;
-export { createApp, trustProxyValue } from './app.js';
+export { createApp } from './app.js';
 export { MicroBatcher, RAW_JOB_OPTIONS } from './enqueue.js';
 export { HttpError, UnavailableError } from './errors.js';
 export { SiteCache, originAllowed } from './sites.js';
@@ -28,10 +36,17 @@ export interface CollectorOverrides {
   /** Listen port/host instead of config (tests pass port 0). */
   port?: number;
   host?: string;
+  /**
+   * Port of the internal ops server (/metrics, detailed /readyz); 0 = ephemeral; null = none. Default:
+   * COLLECTOR_OPS_PORT, or ephemeral when the collector's port is configured or given as 0 (tests).
+   */
+  opsPort?: number | null;
 }
 
 export interface CollectorHandle {
   readonly port: number;
+  /** Port of the internal /metrics and detailed /readyz (null when started without one). */
+  readonly opsPort: number | null;
   readonly server: Server;
   readonly registry: Registry;
   /** The site cache (tests clear it to see a status change at once). */
@@ -58,7 +73,7 @@ export async function startCollector(
   });
   // A command that never returns (Redis stalled) is failed eventually, so in-flight adds always settle
   // and the stalled state (503 at once) ends when Redis answers again.
-  const redis: Redis = createRedis(config.core.redisUrl, 'producer', {
+  const redis: RedisClient = connectRedis(config.core, 'producer', {
     commandTimeout: Math.max(5_000, c.enqueueTimeoutMs * 5),
   });
   let redisErrorLogged = 0;
@@ -69,7 +84,8 @@ export async function startCollector(
       logger.warn({ err: err.message }, 'Redis connection error; hits are answered 503 until it returns');
     }
   });
-  const queue = new Queue(QUEUE_HITS, { connection: redis, prefix: config.core.queuePrefix });
+  const prefix = queuePrefixFor(config.core, QUEUE_HITS);
+  const queue = new Queue(QUEUE_HITS, { connection: redis, prefix });
   queue.on('error', (err: Error) => logger.debug({ err: err.message }, 'hits queue error'));
 
   const batcher = new MicroBatcher(
@@ -107,13 +123,16 @@ export async function startCollector(
     { name: 'redis', check: async () => void (await redis.ping()) },
     { name: 'postgres', check: async () => void (await pool.query('SELECT 1')) },
   ];
+  const ops: OpsEndpoints = { registry, checks, accepting: () => accepting };
   const app = createApp({
     config: c,
+    trustProxy: trustProxyFor(config, 'collector'),
     intake,
+    siteSettings: createSiteSettings(sites),
     assets: new TrackerAssets(c.trackerDir),
     metrics,
     logger,
-    ops: { registry, checks, accepting: () => accepting },
+    ops,
   });
 
   // Give Redis a moment to connect before the first request: with no offline queue, a hit arriving
@@ -137,7 +156,17 @@ export async function startCollector(
   server.requestTimeout = 30_000;
   server.headersTimeout = 15_000;
   const port = (server.address() as AddressInfo).port;
-  logger.info({ port, queue: QUEUE_HITS, prefix: config.core.queuePrefix }, 'collector listening');
+  const ephemeral = c.port === 0 || overrides.port === 0;
+  const wantedOps = overrides.opsPort !== undefined ? overrides.opsPort : ephemeral ? 0 : c.opsPort;
+  let opsServer: Server | null = null;
+  try {
+    if (wantedOps !== null) opsServer = await startOpsServer(ops, wantedOps, overrides.host ?? c.host);
+  } catch (err) {
+    server.close();
+    throw err;
+  }
+  const opsPort = opsServer ? (opsServer.address() as AddressInfo).port : null;
+  logger.info({ port, opsPort, queue: QUEUE_HITS, prefix }, 'collector listening');
 
   let closing: Promise<void> | undefined;
   const close = () =>
@@ -150,6 +179,11 @@ export async function startCollector(
       server.closeIdleConnections();
       await closed;
       clearTimeout(deadline);
+      if (opsServer) {
+        const opsClosed = new Promise<void>((resolve) => opsServer.close(() => resolve()));
+        opsServer.closeAllConnections();
+        await opsClosed;
+      }
       await batcher.drain();
       await queue.close().catch(() => undefined);
       redis.disconnect();
@@ -157,5 +191,5 @@ export async function startCollector(
       logger.info('collector closed');
     })());
 
-  return { port, server, registry, sites, close };
+  return { port, opsPort, server, registry, sites, close };
 }

@@ -1,5 +1,6 @@
 // Collector against real PostgreSQL (sites) and real Redis (the hits queue, read back with BullMQ).
 // Nothing is faked: requests go over loopback HTTP to the started collector.
+import { networkInterfaces } from 'node:os';
 import { createTestDatabase, uniquePrefix, type TestDatabase } from '@beacon/testkit';
 import { EVENT_COLUMN_BY_NAME } from '@beacon/schema';
 import { startCollector, type CollectorHandle } from '../src/index.js';
@@ -18,8 +19,17 @@ beforeAll(async () => {
     { scriptId: 'site_paused', status: 'paused' },
     { scriptId: 'site_deleted', status: 'deleted' },
     { scriptId: 'site_origins', config: { allowed_origins: ['shop.example', '*.brand.example'] } },
+    { scriptId: 'site_private', config: { cookieless: true, require_consent: true, respect_dnt: false } },
   ]);
-  collector = await startCollector(testConfig(db, prefix, { COLLECTOR_MAX_BATCH_EVENTS: '50' }));
+  // Hits always wait the batch window (concurrency 0): adaptive batching sends each hit alone when they
+  // trickle in, which a busy machine makes of the burst below ("fewer jobs than requests").
+  collector = await startCollector(
+    testConfig(db, prefix, {
+      COLLECTOR_MAX_BATCH_EVENTS: '50',
+      COLLECTOR_BATCH_CONCURRENCY: '0',
+      COLLECTOR_BATCH_WAIT_MS: '50',
+    }),
+  );
   base = `http://127.0.0.1:${collector.port}`;
   reader = new QueueReader(prefix);
 });
@@ -246,6 +256,30 @@ describe('bad input gets a clear 4xx, never a 5xx, and nothing is queued', () =>
     const none = await fetch(`${base}/v1/nothing`, { method: 'POST', body: '{}' });
     expect(none.status).toBe(404);
     await none.text();
+  });
+
+  test("GET on the batch path answers the site's privacy switches (the tracker's first request)", async () => {
+    const ok = await fetch(`${base}/v1/batch?site_id=site_private`);
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get('cache-control')).toBe('public, max-age=300'); // COLLECTOR_SITE_SETTINGS_MAX_AGE_S
+    expect(ok.headers.get('access-control-allow-origin')).toBe('*');
+    expect(await ok.json()).toEqual({ cookieless: true, require_consent: true, respect_dnt: false });
+    const defaults = await fetch(`${base}/v1/batch?site_id=site_ok`);
+    expect(await defaults.json()).toEqual({ cookieless: false, require_consent: false, respect_dnt: true });
+    for (const [query, status, error] of [
+      ['', 400, 'invalid_site_id'],
+      ['?site_id=' + 'x'.repeat(80), 400, 'invalid_site_id'],
+      ['?site_id=nope_nope', 404, 'unknown_site'],
+      ['?site_id=site_paused', 403, 'site_paused'],
+      ['?site_id=site_deleted', 403, 'site_deleted'],
+    ] as const) {
+      const res = await fetch(`${base}/v1/batch${query}`);
+      expect({ status: res.status, error: ((await res.json()) as { error: string }).error }).toEqual({
+        status,
+        error,
+      });
+      expect(res.headers.get('cache-control')).toBe('no-store');
+    }
   });
 
   test('a rejected hit names the field and the rule', async () => {
@@ -529,6 +563,35 @@ describe('client IP through trusted proxies only', () => {
     expect(await ipOf(base, 'ip2', '198.51.100.1, 203.0.113.10')).toBe('203.0.113.10');
   });
 
+  test('a peer on another address (LAN, SNAT, docker network) is not trusted by default: its header is ignored', async () => {
+    // Any local non-loopback address of this machine plays the private peer (preferring private ranges).
+    const all = Object.values(networkInterfaces())
+      .flat()
+      .filter((i) => i && !i.internal && !i.address.startsWith('fe80'));
+    const peer =
+      all.find((i) => /^(10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.|f[cd])/i.test(i!.address)) ?? all[0];
+    expect(peer).toBeDefined();
+    const c = await startCollector(testConfig(db, prefix, { COLLECTOR_HOST: '::' }));
+    try {
+      const host = peer!.family === 'IPv6' ? `[${peer!.address}]` : peer!.address;
+      const ip = await ipOf(`http://${host}:${c.port}`, 'ip-peer', '203.0.113.9');
+      expect(ip.replace(/^::ffff:/, '')).toBe(peer!.address);
+    } finally {
+      await c.close();
+    }
+  });
+
+  test('COLLECTOR_TRUST_PROXY lists the proxies; it wins over TRUST_PROXY', async () => {
+    const c = await startCollector(
+      testConfig(db, prefix, { TRUST_PROXY: 'false', COLLECTOR_TRUST_PROXY: '127.0.0.1/32' }),
+    );
+    try {
+      expect(await ipOf(`http://127.0.0.1:${c.port}`, 'ip-listed', '203.0.113.11')).toBe('203.0.113.11');
+    } finally {
+      await c.close();
+    }
+  });
+
   test('with TRUST_PROXY=false the header is ignored', async () => {
     const c = await startCollector(testConfig(db, prefix, { TRUST_PROXY: 'false' }));
     try {
@@ -590,10 +653,26 @@ describe('tracker script', () => {
 });
 
 describe('ops endpoints and metrics', () => {
-  test('/readyz sees Redis and PostgreSQL; /metrics has the catalogue names', async () => {
+  test('the public port says only ok / not ok: no metrics, no dependency detail', async () => {
     const ready = await fetch(`${base}/readyz`);
     expect(ready.status).toBe(200);
-    const text = await (await fetch(`${base}/metrics`)).text();
+    expect(await ready.json()).toEqual({ status: 'ok' });
+    expect(await (await fetch(`${base}/healthz`)).json()).toEqual({ status: 'ok' });
+    const metrics = await fetch(`${base}/metrics`);
+    expect(metrics.status).toBe(404);
+    expect(await metrics.text()).not.toContain('beacon_');
+  });
+
+  test('the internal ops port: /readyz sees Redis and PostgreSQL; /metrics has the catalogue names', async () => {
+    expect(collector.opsPort).not.toBe(collector.port);
+    const ops = `http://127.0.0.1:${collector.opsPort}`;
+    const ready = await fetch(`${ops}/readyz`);
+    expect(ready.status).toBe(200);
+    const detail = (await ready.json()) as { checks: Record<string, { ok: boolean }> };
+    expect(detail.checks).toMatchObject({ redis: { ok: true }, postgres: { ok: true } });
+    // The ops port serves nothing else: no hits, no tracker.
+    expect((await fetch(`${ops}/v1/beacon.js`)).status).toBe(404);
+    const text = await (await fetch(`${ops}/metrics`)).text();
     for (const name of [
       'beacon_http_request_duration_seconds_bucket{',
       'beacon_collector_hits_total{outcome="accepted"',

@@ -11,6 +11,7 @@ export function testConfig(db: TestDatabase, prefix: string, extra: Record<strin
     REDIS_URL,
     QUEUE_PREFIX: prefix,
     COLLECTOR_PORT: '0',
+    COLLECTOR_OPS_PORT: '0',
     COLLECTOR_HOST: '127.0.0.1',
     LOG_LEVEL: 'silent',
     ...extra,

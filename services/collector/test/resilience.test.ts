@@ -2,11 +2,10 @@
 // test; the shared Redis is never touched) and the real PostgreSQL for sites.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { Queue } from 'bullmq';
 import { createRedis } from '@beacon/queue';
 import { QUEUE_HITS, type RawJob } from '@beacon/schema';
-import { createTestDatabase, uniquePrefix, type TestDatabase } from '@beacon/testkit';
+import { createTestDatabase, uniquePrefix, type TestDatabase, freePort } from '@beacon/testkit';
 import type { Gauge } from 'prom-client';
 import { startCollector, type CollectorHandle } from '../src/index.js';
 import { pageView, post, seedSites, testConfig } from './helpers.js';
@@ -14,16 +13,6 @@ import { pageView, post, seedSites, testConfig } from './helpers.js';
 let db: TestDatabase;
 let redisPort: number;
 let redisProc: ChildProcess | undefined;
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  srv.listen(0, '127.0.0.1');
-  await once(srv, 'listening');
-  const port = (srv.address() as { port: number }).port;
-  srv.close();
-  await once(srv, 'close');
-  return port;
-}
 
 async function startRedis(): Promise<void> {
   redisProc = spawn(
@@ -117,7 +106,7 @@ test('Redis down → fast 503 with Retry-After (never a hang or a 500); hits flo
     await px.arrayBuffer();
     expect((await fetch(`${base}/readyz`)).status).toBe(503);
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
-    const metrics = await (await fetch(`${base}/metrics`)).text();
+    const metrics = await (await fetch(`http://127.0.0.1:${collector.opsPort}/metrics`)).text();
     expect(metrics).toMatch(
       /beacon_collector_unavailable_total\{reason="redis_(down|timeout)",service="collector"\} [1-9]/,
     );
@@ -228,6 +217,7 @@ test('the process entry (dist/main.js) serves, and exits 0 on SIGTERM after flus
     REDIS_URL: `redis://127.0.0.1:${redisPort}`,
     QUEUE_PREFIX: prefix,
     COLLECTOR_PORT: String(await freePort()),
+    COLLECTOR_OPS_PORT: '0',
     COLLECTOR_HOST: '127.0.0.1',
     LOG_LEVEL: 'info',
   };

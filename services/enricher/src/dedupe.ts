@@ -1,4 +1,4 @@
-import type { Redis } from '@beacon/queue';
+import type { RedisClient as Redis } from '@beacon/queue';
 
 /**
  * Client-retry dedupe (DESIGN.md "Conventions"): one event per (site_id, event_id) within the TTL.

@@ -174,7 +174,7 @@ const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 
 export interface HitsOutcome {
   /** Rows that passed every step, with their dedupe claim (event_id) if any. */
-  readonly kept: { row: EventRow; siteId: string; eventId: string | null }[];
+  readonly kept: { row: EventRow; siteId: string; agencyId: string; eventId: string | null }[];
   readonly dropped: Partial<Record<DropReason, number>>;
   readonly dead: DeadHit[];
 }
@@ -265,6 +265,7 @@ export async function enrichHits(
         kept.push({
           row: ctx.row,
           siteId: request.site_id,
+          agencyId: site.info.agencyId,
           eventId: (ctx.row.event_id as string | null) ?? null,
         });
       } catch (err) {

@@ -9,9 +9,10 @@ import {
   type Logger,
   type ReadinessCheck,
 } from '@beacon/observability';
-import { createRedis, QUEUE_EVENTS, QUEUE_HITS, type Redis } from '@beacon/queue';
+import { connectRedis, QUEUE_EVENTS, QUEUE_HITS, queuePrefixFor, type RedisClient } from '@beacon/queue';
 import type { Registry } from 'prom-client';
 import { claimEventIds } from './dedupe.js';
+import { CookielessIds } from './cookieless.js';
 import { createDeviceParser, type DeviceParser } from './device.js';
 import { enrichHits, eventsJobId, InvalidJobError, toEnrichedJob, type DeadHit } from './enrich.js';
 import { enricherMetrics } from './metrics.js';
@@ -27,6 +28,7 @@ export { createDeviceParser, parseDevice, type DeviceParser } from './device.js'
 export { createNetworkLookup, type NetworkLookup, type NetworkOptions } from './network/lookup.js';
 export { anonymizeIp } from './anonymize.js';
 export { claimEventIds } from './dedupe.js';
+export { CookielessIds, SALT_LIFETIME_MS, SESSION_GAP_MS } from './cookieless.js';
 export { enrichHits, eventsJobId, PoisonHitError, InvalidJobError } from './enrich.js';
 export * from './pipeline.js';
 
@@ -123,7 +125,17 @@ export async function startEnricher(
   const attribution: AttributionRuntime = await startAttribution(config.attribution, pool, logger, (result) =>
     metrics.cache.labels('companies', result).inc(),
   );
-  const steps = (overrides.steps ?? buildSteps)({ device, network, attribution: attribution.deps });
+  // On a Redis Cluster each queue has its own hash tag; the dedupe claims and the cookieless salts and
+  // sessions live in the hits queue's slot (one script per job stays valid).
+  const prefix = queuePrefixFor(config.core, QUEUE_HITS);
+  const redis: RedisClient = connectRedis(config.core, 'worker');
+  const cookieless = new CookielessIds(redis, prefix);
+  const steps = (overrides.steps ?? buildSteps)({
+    device,
+    network,
+    attribution: attribution.deps,
+    cookieless,
+  });
   const sources = network.sources();
   for (const s of sources) {
     if (s.state === 'not_configured') continue;
@@ -147,10 +159,11 @@ export async function startEnricher(
   );
 
   const sites = new SiteCache(pool, c.siteCacheTtlMs);
-  const prefix = config.core.queuePrefix;
-  const connection = createRedis(config.core.redisUrl, 'worker');
-  const redis: Redis = createRedis(config.core.redisUrl, 'worker');
-  const eventsQueue = new Queue(QUEUE_EVENTS, { connection, prefix });
+  const connection = connectRedis(config.core, 'worker');
+  const eventsQueue = new Queue(QUEUE_EVENTS, {
+    connection,
+    prefix: queuePrefixFor(config.core, QUEUE_EVENTS),
+  });
   const hitsQueue = new Queue(QUEUE_HITS, { connection, prefix });
 
   const stepChildren = steps.map((s) => metrics.stepDuration.labels(s.name));
@@ -197,6 +210,7 @@ export async function startEnricher(
     claimed.catch(() => undefined); // awaited below; never an unhandled rejection if enrichment throws first
     let out;
     try {
+      await cookieless.refresh();
       out = await enrichHits(job.data, jobId, sites, steps, onStep, STEP_TIMING_SAMPLE);
       phases.enrichMs += performance.now() - t0;
     } catch (err) {
@@ -221,10 +235,15 @@ export async function startEnricher(
       else rows.push(k.row);
     }
     if (duplicates) dropped.duplicate = (dropped.duplicate ?? 0) + duplicates;
+    await cookieless.assignSessions(rows);
 
     t = performance.now();
-    // company_industry/employee_count/revenue from the companies table; the firms for the writer's upsert
-    const companies = rows.length ? await attribution.completeJob(rows as unknown as CompanyRowLike[]) : [];
+    // The firms for the writer (neutral, or owned by the agency whose ranges named them), then
+    // company_industry/employee_count/revenue from the site's agency's own facts and the neutral table.
+    const agencyBySite = new Map(out.kept.map((k) => [k.siteId, k.agencyId]));
+    const companies = rows.length
+      ? await attribution.completeJob(rows as unknown as CompanyRowLike[], agencyBySite)
+      : [];
     phases.companiesMs += performance.now() - t;
     t = performance.now();
     if (out.dead.length) await writeDead(pool, out.dead);

@@ -130,7 +130,9 @@ export interface Step {
  *  3. bot            isbot or data-centre rule → ctx.isBot (bot.ts)
  *  4. bot_policy     site bot_policy 'drop' → { drop: 'bot' } (before the costlier steps)
  *  5. ...attribution steps (page, referral/utm/channel, language, engagement, company, visitor_type)
- *  6. anonymize_ip   site ip_anonymization none|truncate|drop, after every lookup (anonymize.ts)
+ *  6. cookieless_ids client_id from a keyed hash with a daily salt, for cookieless sites and hits
+ *                    without ids (cookieless.ts; sessions assigned per job after the steps)
+ *  7. anonymize_ip   site ip_anonymization none|truncate|drop, after every lookup (anonymize.ts)
  */
 export const STEP_ORDER = [
   'device',
@@ -144,6 +146,7 @@ export const STEP_ORDER = [
   'engagement',
   'company',
   'visitor_type',
+  'cookieless_ids',
   'anonymize_ip',
 ] as const;
 export type StepName = (typeof STEP_ORDER)[number];

@@ -3,6 +3,7 @@ import { deviceStep, type DeviceParser } from './device.js';
 import { networkStep, type NetworkLookup } from './network/lookup.js';
 import { botPolicyStep, botStep } from './bot.js';
 import { anonymizeIpStep } from './anonymize.js';
+import type { CookielessIds } from './cookieless.js';
 import { attributionSteps, defaultAttributionDeps, type AttributionDeps } from './attribution/index.js';
 
 /** What the steps look things up in (built once per worker, reloaded in place). */
@@ -11,6 +12,8 @@ export interface StepDeps {
   readonly network: NetworkLookup;
   /** Referrer lists, agency ranges, company DB (attribution/runtime.ts); default: lists only. */
   readonly attribution?: AttributionDeps;
+  /** Daily salts for cookieless ids (needs Redis); without it the step is left out (benchmarks, unit tests). */
+  readonly cookieless?: CookielessIds;
 }
 
 /**
@@ -24,6 +27,7 @@ export function buildSteps(deps: StepDeps): Step[] {
     botStep(),
     botPolicyStep(),
     ...attributionSteps(deps.attribution ?? defaultAttributionDeps()),
+    ...(deps.cookieless ? [deps.cookieless.step()] : []),
     anonymizeIpStep(),
   ];
 }

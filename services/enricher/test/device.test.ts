@@ -1,9 +1,10 @@
 import UAParser from 'ua-parser-js';
 import { createDeviceParser, parseDevice } from '../src/device.js';
-import { sharedJson } from './fixtures.js';
+import { fixtureJson } from '@beacon/testkit';
 
-// Real: ua-parser-js 1.0.41, isbot, structured-headers. Fixtures: ua-parser-js 1.0.41's own test JSON
-// (exact expected output), isbot's crawler sample, intoli's 10,000 weighted real UAs.
+// Real: ua-parser-js 1.0.41, isbot, structured-headers. Fixtures (packages/testkit/fixtures): ua-parser-js
+// 1.0.41's own test JSON (exact expected output), isbot's crawler sample, a seeded sample of 1,000 of
+// intoli's 10,000 weighted real UAs (all 23 tablets among them).
 
 type Case = { desc: string; ua: string; expect: Record<string, string | undefined> };
 const und = (v: string | undefined) => (v === undefined || v === 'undefined' ? null : v);
@@ -11,7 +12,7 @@ const parser = new UAParser();
 const noHints = {};
 
 describe('device type from ua-parser-js 1.0.41 device tests', () => {
-  const cases = sharedJson<Case[]>('user-agents/ua-parser-js-1.0.41/device-test.json');
+  const cases = fixtureJson<Case[]>('user-agents/ua-parser-js-1.0.41/device-test.json');
   const pick = (pred: (c: Case) => boolean, n = 6) => cases.filter(pred).slice(0, n);
   const table = [
     ...pick((c) => c.desc.startsWith('iPhone')),
@@ -40,8 +41,8 @@ describe('device type from ua-parser-js 1.0.41 device tests', () => {
 });
 
 describe('browser and OS from ua-parser-js 1.0.41 tests', () => {
-  const browsers = sharedJson<Case[]>('user-agents/ua-parser-js-1.0.41/browser-test.json');
-  const oses = sharedJson<Case[]>('user-agents/ua-parser-js-1.0.41/os-test.json');
+  const browsers = fixtureJson<Case[]>('user-agents/ua-parser-js-1.0.41/browser-test.json');
+  const oses = fixtureJson<Case[]>('user-agents/ua-parser-js-1.0.41/os-test.json');
   it.each(browsers.filter((c) => (c.expect.version ?? '').length <= 20).map((c) => [c.desc, c] as const))(
     'browser %s',
     (_d, c) => {
@@ -86,10 +87,11 @@ describe('desktop and real traffic', () => {
     expect(parseDevice(parser, ua, noHints)).toMatchObject({ ...expected, isBotUa: false });
   });
 
-  it('matches the deviceCategory of the 10,000 intoli UAs and flags none as a bot', () => {
-    const uas = sharedJson<{ userAgent: string; deviceCategory: string }[]>(
-      'user-agents/intoli-user-agents.json',
+  it('matches the deviceCategory of the 1,000 sampled intoli UAs and flags none as a bot', () => {
+    const uas = fixtureJson<{ userAgent: string; deviceCategory: string }[]>(
+      'user-agents/intoli/user-agents-sample.json',
     );
+    expect(new Set(uas.map((u) => u.deviceCategory))).toEqual(new Set(['mobile', 'tablet', 'desktop']));
     const p = createDeviceParser(20_000);
     const wrong = uas.filter((u) => {
       const d = p.parse(u.userAgent, noHints);
@@ -100,7 +102,7 @@ describe('desktop and real traffic', () => {
 });
 
 describe('bots', () => {
-  const bots = sharedJson<{ ua: string; name: string }[]>('user-agents/bots-sample.json');
+  const bots = fixtureJson<{ ua: string; name: string }[]>('user-agents/isbot/bots-sample.json');
   it.each(bots.slice(0, 40).map((b) => [b.name, b.ua] as const))('%s is a bot', (_n, ua) => {
     expect(parseDevice(parser, ua, noHints).isBotUa).toBe(true);
   });

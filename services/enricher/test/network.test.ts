@@ -8,7 +8,7 @@ import { createNetworkLookup, type NetworkLookup } from '../src/network/lookup.j
 import { RangeIndexBuilder } from '../src/network/ranges.js';
 import { mmCrafted, mmTest } from './fixtures.js';
 
-// Real: @maxmind/geoip2-node and maxmind on MaxMind's test databases (../shared/data/maxmind-test), the
+// Real: @maxmind/geoip2-node and maxmind on MaxMind's test databases (packages/testkit/fixtures), the
 // crafted Beacon DBs, the bundled DB-IP Lite City and @ip-location-db/asn data, the shipped network lists.
 
 const logger = createLogger('enricher-test', 'silent');

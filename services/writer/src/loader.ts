@@ -15,6 +15,8 @@ export interface LoaderOptions {
   retryMaxMs: number;
   /** Maintain rollups in each batch's transaction (ROLLUPS_WRITE). */
   rollups?: boolean;
+  /** DATABASE_PROFILE: the schema layout the statements must fit. */
+  profile?: 'standard' | 'citus';
 }
 
 interface Batch {
@@ -178,7 +180,8 @@ export class Loader {
       }
       valid.push(job);
       for (const row of parsed.data.rows) rows.push(row);
-      if (parsed.data.companies) for (const c of parsed.data.companies) companies.push(c);
+      if (parsed.data.companies && !fromOlderEnricher(parsed.data.rows, parsed.data.companies))
+        for (const c of parsed.data.companies) companies.push(c);
       else companies.push(...companiesFromRows(parsed.data.rows));
     }
     if (valid.length === 0) return;
@@ -196,6 +199,7 @@ export class Loader {
         result = await storeBatch(this.pool, rows, companies, {
           mayHoldStored,
           rollups: this.opts.rollups ?? true,
+          profile: this.opts.profile ?? 'standard',
         });
         this.recovered();
       } catch (err) {
@@ -294,18 +298,36 @@ export class Loader {
   }
 }
 
-/** Companies named by the rows themselves, when the job carries no `companies` list. */
+/**
+ * True for a job queued by an enricher from before migration 0060 (a rolling upgrade): it names firms
+ * of an agency's own ranges in its rows, yet its `companies` list owns none of them (an enricher since
+ * then sets agency_id on every such entry). That list mixes agencies' facts into neutral entries, so
+ * the writer uses companiesFromRows instead.
+ */
+function fromOlderEnricher(rows: readonly Row[], companies: readonly Company[]): boolean {
+  if (companies.some((c) => c.agency_id)) return false;
+  return rows.some((r) => r.company_source === 'agency_ranges' && typeof r.company_domain === 'string');
+}
+
+/**
+ * Companies named by the rows themselves, when the job carries no usable `companies` list (a v1 job of
+ * an older enricher, a dead-letter replay, fromOlderEnricher): domain and name only, of rows a neutral source identified. A row's
+ * industry, employee_count and revenue may have been completed from its agency's own facts, and a row
+ * of company_source 'agency_ranges' is an agency's own data: neither may reach the shared `companies`
+ * table (migration 0060). The next live job of the firm brings its neutral facts.
+ */
 function companiesFromRows(rows: readonly Row[]): Company[] {
   const out: Company[] = [];
   for (const r of rows) {
     if (typeof r.company_domain !== 'string' || r.company_domain === '') continue;
-    const str = (v: unknown) => (typeof v === 'string' ? v : null);
+    if (r.company_source === 'agency_ranges') continue;
+    const name = typeof r.company_name === 'string' ? r.company_name.slice(0, 255) : null;
     out.push({
       domain: r.company_domain.slice(0, 255),
-      name: str(r.company_name)?.slice(0, 255) ?? null,
-      industry: str(r.company_industry)?.slice(0, 100) ?? null,
-      employee_count: str(r.company_employee_count)?.slice(0, 50) ?? null,
-      revenue: str(r.company_revenue)?.slice(0, 50) ?? null,
+      name,
+      industry: null,
+      employee_count: null,
+      revenue: null,
     });
   }
   return out;

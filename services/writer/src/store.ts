@@ -12,8 +12,11 @@ import * as sql from './sql/batch.js';
 
 export type Row = Record<string, unknown>;
 
+/** A firm of EnrichedJob.companies: agency-neutral, or (agency_id set) one agency's own facts. */
 export interface Company {
   domain: string;
+  /** Set: facts of this agency's own ranges, stored in agency_companies only (migration 0060). */
+  agency_id?: string | undefined;
   name: string | null;
   industry: string | null;
   employee_count: string | null;
@@ -57,6 +60,8 @@ export interface StoreOptions {
   mayHoldStored?: boolean;
   /** Add the inserted rows to the rollups in the same transaction (ROLLUPS_WRITE, default true). */
   rollups?: boolean;
+  /** Schema layout (DATABASE_PROFILE): picks the sessions conflict target. Default standard. */
+  profile?: 'standard' | 'citus';
 }
 
 /**
@@ -76,17 +81,19 @@ export async function storeBatch(
   const unique = prepareRows(rows);
   const deduped = dedupeCompanies(companies);
   const rollups = opts.rollups ?? true;
+  const sessionSql = sql.sessionStatements(opts.profile ?? 'standard');
   try {
-    return await storeAll(pool, unique, deduped, { check: opts.mayHoldStored ?? false, rollups });
+    return await storeAll(pool, unique, deduped, { check: opts.mayHoldStored ?? false, rollups, sessionSql });
   } catch (err) {
     // A row events already has, in a batch that did not expect one: redo it with the check.
     if (opts.mayHoldStored || !isEventsRace(err)) throw err;
-    return storeAll(pool, unique, deduped, { check: true, rollups });
+    return storeAll(pool, unique, deduped, { check: true, rollups, sessionSql });
   }
 }
 
 /** How one transaction runs: with the stored-rows check, with the rollup step. */
 interface TxMode {
+  sessionSql: ReturnType<typeof sql.sessionStatements>;
   check: boolean;
   rollups: boolean;
 }
@@ -156,7 +163,7 @@ async function writeTransaction(
   rows: Row[],
   companies: Company[],
   result: StoreResult,
-  { check, rollups }: TxMode,
+  { check, rollups, sessionSql }: TxMode,
 ): Promise<void> {
   // Encoded before taking a connection: no connection waits idle in a transaction for the writer's CPU.
   let encoded = check || rows.length === 0 ? undefined : encodeCopyChunks(rows);
@@ -196,8 +203,8 @@ async function writeTransaction(
         const aggregated = aggregateSessions(withSession);
         sessions = (
           aggregated
-            ? await client.query(sql.upsertSessions, aggregated)
-            : await client.query(sql.upsertSessionsFromRows, sessionColumns(withSession))
+            ? await client.query(sessionSql.upsertSessions, aggregated)
+            : await client.query(sessionSql.upsertSessionsFromRows, sessionColumns(withSession))
         ).rows[0];
       }
       step('sessions');
@@ -206,17 +213,32 @@ async function writeTransaction(
     }
     let companiesChanged = 0;
     if (companies.length > 0) {
-      companiesChanged =
-        (
-          await client.query(sql.upsertCompanies, [
-            companies.map((c) => c.domain),
-            companies.map((c) => c.name),
-            companies.map((c) => c.industry),
-            companies.map((c) => c.employee_count),
-            companies.map((c) => c.revenue),
-            companies.map((c) => (c.enrichment_data ? safeJson(c.enrichment_data) : null)),
-          ])
-        ).rowCount ?? 0;
+      const neutral = companies.filter((c) => !c.agency_id);
+      const owned = companies.filter((c) => c.agency_id);
+      if (neutral.length > 0)
+        companiesChanged +=
+          (
+            await client.query(sql.upsertCompanies, [
+              neutral.map((c) => c.domain),
+              neutral.map((c) => c.name),
+              neutral.map((c) => c.industry),
+              neutral.map((c) => c.employee_count),
+              neutral.map((c) => c.revenue),
+              neutral.map((c) => (c.enrichment_data ? safeJson(c.enrichment_data) : null)),
+            ])
+          ).rowCount ?? 0;
+      if (owned.length > 0)
+        companiesChanged +=
+          (
+            await client.query(sql.upsertAgencyCompanies, [
+              owned.map((c) => c.agency_id),
+              owned.map((c) => c.domain),
+              owned.map((c) => c.name),
+              owned.map((c) => c.industry),
+              owned.map((c) => c.employee_count),
+              owned.map((c) => c.revenue),
+            ])
+          ).rowCount ?? 0;
       step('companies');
     }
     await client.query('COMMIT');
@@ -276,14 +298,20 @@ function prepareRows(rows: readonly Row[]): Row[] {
   return keyed.map((k) => k.row);
 }
 
-/** One entry per domain (later values win field by field), sorted by domain (lock order). */
+/**
+ * One entry per owner and domain (later values win field by field), sorted by owner then domain (lock
+ * order). Neutral entries (no agency_id) sort first.
+ */
 function dedupeCompanies(companies: readonly Company[]): Company[] {
   const byDomain = new Map<string, Company>();
   for (const c of companies) {
     const domain = clean(c.domain.toLowerCase())!;
-    const prev = byDomain.get(domain);
-    byDomain.set(domain, {
+    const owner = c.agency_id ? c.agency_id.toLowerCase() : undefined;
+    const key = `${owner ?? ''} ${domain}`;
+    const prev = byDomain.get(key);
+    byDomain.set(key, {
       domain,
+      ...(owner ? { agency_id: owner } : {}),
       name: clean(c.name) ?? prev?.name ?? null,
       industry: clean(c.industry) ?? prev?.industry ?? null,
       employee_count: clean(c.employee_count) ?? prev?.employee_count ?? null,
@@ -294,7 +322,7 @@ function dedupeCompanies(companies: readonly Company[]): Company[] {
           : undefined,
     });
   }
-  return [...byDomain.values()].sort((a, b) => (a.domain < b.domain ? -1 : a.domain > b.domain ? 1 : 0));
+  return [...byDomain.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, c]) => c);
 }
 
 function clean(v: string | null): string | null {

@@ -5,7 +5,7 @@ import type { Registry } from 'prom-client';
 import type { Config } from '@beacon/config';
 import { createPool } from '@beacon/db';
 import { createLogger, createRegistry, startOpsServer, type Logger } from '@beacon/observability';
-import { createRedis, QUEUE_EVENTS } from '@beacon/queue';
+import { connectRedis, QUEUE_EVENTS, queuePrefixFor } from '@beacon/queue';
 import { Loader } from './loader.js';
 import { writerMetrics } from './metrics.js';
 import { fanOut, type WriterObserver } from './observer.js';
@@ -46,11 +46,12 @@ export async function startWriter(config: Config, overrides: WriterOverrides = {
     statementTimeoutMs: config.core.databaseStatementTimeoutMs,
     logger: log,
   });
-  const redis = createRedis(config.core.redisUrl, 'worker');
+  const redis = connectRedis(config.core, 'worker');
+  const prefix = queuePrefixFor(config.core, QUEUE_EVENTS);
   redis.on('error', (err) => log.debug({ err: err.message }, 'redis connection error'));
   const worker = new Worker(QUEUE_EVENTS, null, {
     connection: redis,
-    prefix: config.core.queuePrefix,
+    prefix,
     autorun: false,
     lockDuration: w.lockDurationMs,
     stalledInterval: w.stalledIntervalMs,
@@ -61,7 +62,7 @@ export async function startWriter(config: Config, overrides: WriterOverrides = {
     removeOnFail: { count: 10_000 },
   });
   // beacon_queue_jobs{queue,state}: read from Redis at scrape time, bounded so /metrics answers while Redis is down.
-  const queue = new Queue(QUEUE_EVENTS, { connection: redis, prefix: config.core.queuePrefix });
+  const queue = new Queue(QUEUE_EVENTS, { connection: redis, prefix });
   queue.on('error', () => undefined);
   new Gauge({
     name: 'beacon_queue_jobs',
@@ -93,6 +94,7 @@ export async function startWriter(config: Config, overrides: WriterOverrides = {
       retryBaseMs: w.retryBaseMs,
       retryMaxMs: w.retryMaxMs,
       rollups: config.rollups.write,
+      profile: config.core.databaseProfile,
     },
     observer,
     log,
@@ -129,7 +131,7 @@ export async function startWriter(config: Config, overrides: WriterOverrides = {
   await upkeep.start();
   await worker.startStalledCheckTimer();
   loader.start();
-  log.info({ queue: QUEUE_EVENTS, prefix: config.core.queuePrefix, ...w }, 'writer started');
+  log.info({ queue: QUEUE_EVENTS, prefix, ...w }, 'writer started');
 
   const addr = server?.address();
   return {

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { parse } from 'csv-parse/sync';
-import { companiesSql } from '@beacon/db';
+import { companiesSql, rebuildRollups } from '@beacon/db';
 import { formatIp, IpRangeError, parseIpRange } from '@beacon/schema';
 import { UserError, type CliContext } from '../context.js';
 import { findAgencyOrFail } from './agency.js';
@@ -20,6 +20,10 @@ import { findAgencyOrFail } from './agency.js';
  * Lines starting with # and blank lines are skipped. Every bad line is reported with its line number;
  * then nothing is imported unless --skip-invalid. By default the file replaces the agency's ranges
  * (in one transaction: the enricher never sees half a file); --append adds to them.
+ *
+ * The file's company facts per domain (name, industry, employee_count, revenue) go to the agency's own
+ * `agency_companies` rows, never to the shared `companies` table: they are read only for this agency's
+ * sites (migration 0060). A replacing import replaces those rows too; --append updates them.
  */
 export interface RangeRow {
   line: number;
@@ -155,10 +159,111 @@ export function parseRangesCsv(text: string): { rows: RangeRow[]; problems: CsvP
   return { rows, problems };
 }
 
+/** A domain's facts in a file: per column, the first line of that domain that gives a value. */
+export interface DomainFacts {
+  domain: string;
+  name: string | null;
+  industry: string | null;
+  employeeCount: string | null;
+  revenue: string | null;
+}
+
+export function factsByDomain(rows: readonly RangeRow[]): DomainFacts[] {
+  const out = new Map<string, DomainFacts>();
+  for (const r of rows) {
+    if (!r.domain) continue;
+    const f = out.get(r.domain);
+    if (!f) {
+      out.set(r.domain, {
+        domain: r.domain,
+        name: r.name,
+        industry: r.industry,
+        employeeCount: r.employeeCount,
+        revenue: r.revenue,
+      });
+      continue;
+    }
+    f.name ??= r.name;
+    f.industry ??= r.industry;
+    f.employeeCount ??= r.employeeCount;
+    f.revenue ??= r.revenue;
+  }
+  return [...out.values()];
+}
+
 const CHUNK = 5000;
+
+interface LeakReport {
+  site_id: string;
+  events: number;
+  first: Date;
+  last: Date;
+}
+
+/**
+ * `beacon companies scrub-events`: clears, in stored events, company facts that another agency owns
+ * (completed from its import by an enricher before migration 0060), then rebuilds the rollups of the
+ * hours it changed. The rule is companiesSql.leakedEventFacts; docs/company-ranges.md explains it.
+ */
+async function scrubEvents(
+  c: CliContext,
+  opts: { site?: string[]; dryRun?: boolean; chunkHours: number },
+): Promise<void> {
+  const sites = opts.site?.length ? opts.site : null;
+  const sql = opts.dryRun ? companiesSql.leakedEventFacts : companiesSql.scrubLeakedEventFacts;
+  const { rows } = await c.pool().query<LeakReport>(sql, [sites]);
+  const rebuilt: { site_id: string; written: number }[] = [];
+  if (!opts.dryRun) {
+    for (const r of rows) {
+      // The rollups hold company_industry: recompute the hours whose events changed.
+      const report = await rebuildRollups(c.pool(), {
+        siteId: r.site_id,
+        from: r.first,
+        to: new Date(r.last.getTime() + 1),
+        chunkHours: opts.chunkHours,
+        log: (m) => (c.json ? undefined : console.error(m)),
+      });
+      rebuilt.push({ site_id: r.site_id, written: report.written });
+    }
+  }
+  const total = rows.reduce((n, r) => n + r.events, 0);
+  c.out(
+    rows.length === 0
+      ? "no stored event holds another agency's company facts"
+      : rows
+          .map(
+            (r) =>
+              `${r.site_id}: ${r.events} event(s) ${opts.dryRun ? 'hold' : 'held'} another agency's company facts (${r.first.toISOString()} .. ${r.last.toISOString()})`,
+          )
+          .concat(
+            opts.dryRun
+              ? ['nothing changed (--dry-run)']
+              : [`cleared; rollups rebuilt for ${rebuilt.length} site(s)`],
+          )
+          .join('\n'),
+    { events: total, sites: rows, dry_run: Boolean(opts.dryRun), rollups_rebuilt: rebuilt },
+  );
+}
 
 export function registerCompanies(program: Command, ctx: () => CliContext): void {
   const companies = program.command('companies').description('company identification data');
+  companies
+    .command('scrub-events')
+    .description(
+      "clear company facts another agency owns from stored events (left by enrichers before migration 0060), then rebuild those hours' rollups",
+    )
+    .option(
+      '--site <script_id>',
+      'only this site (repeatable); default every site',
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
+    .option('--dry-run', 'report the events; change nothing')
+    .option('--chunk-hours <n>', 'hours per rollup rebuild transaction', (v) => Number(v), 24)
+    .action(async (opts: { site?: string[]; dryRun?: boolean; chunkHours: number }) => {
+      if (!Number.isInteger(opts.chunkHours) || opts.chunkHours < 1)
+        throw new UserError('--chunk-hours must be a positive integer');
+      await scrubEvents(ctx(), opts);
+    });
   companies
     .command('import')
     .description("import an agency's IP-range -> company CSV (replaces its ranges unless --append)")
@@ -205,8 +310,10 @@ export function registerCompanies(program: Command, ctx: () => CliContext): void
         let replaced = 0;
         try {
           await client.query('BEGIN');
-          if (!opts.append)
+          if (!opts.append) {
             replaced = (await client.query(companiesSql.deleteAgencyRanges, [agency.id])).rowCount ?? 0;
+            await client.query(companiesSql.deleteAgencyCompanies, [agency.id]);
+          }
           for (let i = 0; i < rows.length; i += CHUNK) {
             const part = rows.slice(i, i + CHUNK);
             await client.query(companiesSql.insertAgencyRanges, [
@@ -218,6 +325,18 @@ export function registerCompanies(program: Command, ctx: () => CliContext): void
               part.map((r) => r.industry),
               part.map((r) => r.employeeCount),
               part.map((r) => r.revenue),
+            ]);
+          }
+          const facts = factsByDomain(rows);
+          for (let i = 0; i < facts.length; i += CHUNK) {
+            const part = facts.slice(i, i + CHUNK);
+            await client.query(companiesSql.upsertAgencyCompanies, [
+              agency.id,
+              part.map((f) => f.domain),
+              part.map((f) => f.name),
+              part.map((f) => f.industry),
+              part.map((f) => f.employeeCount),
+              part.map((f) => f.revenue),
             ]);
           }
           await client.query('COMMIT');

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { Queue } from 'bullmq';
 import { deadLetterSql } from '@beacon/db';
-import { createRedis, QUEUE_EVENTS } from '@beacon/queue';
+import { connectRedis, QUEUE_EVENTS, queuePrefixFor } from '@beacon/queue';
 import { EVENT_COLUMN_BY_NAME, fitToColumn, type EventColumnName } from '@beacon/schema';
 import { UserError, type CliContext } from '../context.js';
 
@@ -120,8 +120,11 @@ export function registerDeadLetters(program: Command, ctx: () => CliContext): vo
           });
           return;
         }
-        const connection = createRedis(cfg.core.redisUrl, 'producer');
-        const queue = new Queue(QUEUE_EVENTS, { connection, prefix: cfg.core.queuePrefix });
+        const connection = connectRedis(cfg.core, 'producer');
+        const queue = new Queue(QUEUE_EVENTS, {
+          connection,
+          prefix: queuePrefixFor(cfg.core, QUEUE_EVENTS),
+        });
         let replayed = 0;
         try {
           for (let i = 0; i < rows.length; i += ROWS_PER_JOB) {

@@ -3,13 +3,17 @@ import type { Config } from '@beacon/config';
 import { UserError, type CliContext } from '../context.js';
 import { isServiceName, SERVICE_NAMES, type ServiceName } from '../serve/services.js';
 
-/** The port on which each service answers /healthz and /readyz (from the same settings it listens on). */
-export function opsPort(config: Config, service: ServiceName): number {
+/**
+ * Where each service answers the probes (from the same settings it listens on): /healthz on its main
+ * port (for the collector and the api, the internet-facing port itself is alive), /readyz on its ops
+ * port (the internal COLLECTOR_OPS_PORT / API_OPS_PORT; the workers have only their metrics port).
+ */
+export function probePort(config: Config, service: ServiceName, path: '/healthz' | '/readyz'): number {
   switch (service) {
     case 'collector':
-      return config.collector.port;
+      return path === '/healthz' ? config.collector.port : config.collector.opsPort;
     case 'api':
-      return config.api.port;
+      return path === '/healthz' ? config.api.port : config.api.opsPort;
     case 'enricher':
       return config.enricher.metricsPort;
     case 'writer':
@@ -46,10 +50,10 @@ export function registerHealthcheck(program: Command, ctx: () => CliContext): vo
       const config = ctx().config();
       const path = opts.ready ? '/readyz' : '/healthz';
       const names = service ? [service] : SERVICE_NAMES;
-      const results = await Promise.all(names.map((n) => probe(opsPort(config, n), path)));
+      const results = await Promise.all(names.map((n) => probe(probePort(config, n, path), path)));
       if (!results.some(Boolean))
         throw new UserError(
-          `${names.join('/')} did not answer ${path} on 127.0.0.1:${names.map((n) => opsPort(config, n)).join('/')}`,
+          `${names.join('/')} did not answer ${path} on 127.0.0.1:${names.map((n) => probePort(config, n, path)).join('/')}`,
         );
     });
 }

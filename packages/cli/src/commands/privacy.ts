@@ -20,7 +20,7 @@ import {
   type ExportTable,
   type Subject,
 } from '@beacon/db';
-import { createRedis, deleteDedupeMarkers } from '@beacon/queue';
+import { connectRedis, deleteDedupeMarkers, QUEUE_HITS, queuePrefixFor } from '@beacon/queue';
 import { cliAudit } from '../audit.js';
 import { UserError, type CliContext } from '../context.js';
 import { findAgencyOrFail } from './agency.js';
@@ -110,12 +110,13 @@ export function registerPrivacy(program: Command, ctx: () => CliContext): void {
 
   const options = (c: CliContext, o: { batch?: number; pauseMs?: number }, redisOn: boolean) => {
     const cfg = c.config();
-    const redis = redisOn ? createRedis(cfg.core.redisUrl, 'producer') : null;
+    const redis = redisOn ? connectRedis(cfg.core, 'producer') : null;
+    const prefix = queuePrefixFor(cfg.core, QUEUE_HITS);
     const opts: ErasureOptions = {
       batchSize: o.batch ?? cfg.dataRights.eraseBatch,
       sliceHours: cfg.dataRights.eraseSliceHours,
       dedupeTtlSeconds: cfg.enricher.dedupeTtlSeconds,
-      deleteDedupeMarkers: redis ? (pairs) => deleteDedupeMarkers(redis, cfg.core.queuePrefix, pairs) : null,
+      deleteDedupeMarkers: redis ? (pairs) => deleteDedupeMarkers(redis, prefix, pairs) : null,
       pauseMs: o.pauseMs,
       log: (m) => (c.json ? undefined : console.error(m)),
     };

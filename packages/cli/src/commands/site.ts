@@ -35,9 +35,11 @@ export function registerSite(program: Command, ctx: () => CliContext): void {
           { type: 'site', id: rows[0].id },
           { script_id: scriptId },
         );
-        const snippet = renderSnippet(scriptId, c.config().collector.publicUrl);
+        const snippet = renderSnippet(scriptId, c.config().collector);
         c.out(
-          `site ${rows[0].id} created for ${agency.name}\nscript_id: ${scriptId}\nPaste into every page, before </head>:\n${snippet}`,
+          `site ${rows[0].id} created for ${agency.name}\nscript_id: ${scriptId}\nPaste into every page, before </head>:\n${snippet}\n` +
+            `Privacy (docs/privacy.md): IPs stored truncated, cookies, Do-Not-Track respected, no consent required;\n` +
+            `change them in the dashboard (Settings, the site): tagged pages follow on their next load, the snippet stays.`,
           { ...rows[0], snippet },
         );
       } catch (err) {

@@ -41,7 +41,7 @@ export function registerStart(program: Command, ctx: () => CliContext): void {
       await runMigrate(c, say);
       const demo = opts.demo
         ? await ensureDemoData(c.pool(), {
-            collectorUrl: config.collector.publicUrl,
+            collector: config.collector,
             origins: ['localhost', '127.0.0.1'],
           })
         : undefined;

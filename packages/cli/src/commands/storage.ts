@@ -23,7 +23,9 @@ export function registerStorage(program: Command, ctx: () => CliContext): void {
   const retention = program.command('retention').description('data retention');
   retention
     .command('run')
-    .description('drop partitions past the longest retention, delete rows of agencies that keep less')
+    .description(
+      'drop partitions past the longest retention, delete rows of agencies and sites that keep less',
+    )
     .option('--dry-run', 'only report what would be removed')
     .action(async (opts: { dryRun?: boolean }) => {
       const c = ctx();

@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { adminSql, type Pool } from '@beacon/db';
-import { renderSnippet } from '@beacon/schema';
+import { renderSnippet, type SnippetCollector } from '@beacon/schema';
 import { hashPassword, newApiKey, newScriptId } from '../secrets.js';
 import * as demoSql from '../sql/demo.js';
 
@@ -30,8 +30,8 @@ export interface DemoData {
 }
 
 export interface DemoOptions {
-  /** COLLECTOR_PUBLIC_URL: where the browser fetches the tracker. */
-  collectorUrl: string;
+  /** config.collector (COLLECTOR_PUBLIC_URL, COLLECTOR_SCRIPT_PATH): where the browser fetches the tracker. */
+  collector: SnippetCollector;
   /** Hosts the demo page is served from, for the site's allowed_origins. */
   origins?: readonly string[];
 }
@@ -109,7 +109,7 @@ export async function ensureDemoData(pool: Pool, opts: DemoOptions): Promise<Dem
       login: { email: DEMO.adminEmail },
       ...(password ? { password } : {}),
       ...(apiKey ? { apiKey } : {}),
-      snippet: renderSnippet(site.script_id, opts.collectorUrl),
+      snippet: renderSnippet(site.script_id, opts.collector),
     };
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);

@@ -8,27 +8,18 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { adminSql } from '@beacon/db';
-import { REDIS_URL, type TestDatabase } from '@beacon/testkit';
+import { REDIS_URL, type TestDatabase, freePort } from '@beacon/testkit';
 import { hashPassword } from '../../src/secrets.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 export const CLI = join(REPO_ROOT, 'packages/cli/dist/main.js');
 
 export type ServiceName = 'collector' | 'enricher' | 'writer' | 'api';
-
-export async function freePort(): Promise<number> {
-  const srv = createServer().listen(0, '127.0.0.1');
-  await once(srv, 'listening');
-  const port = (srv.address() as { port: number }).port;
-  srv.close();
-  await once(srv, 'close');
-  return port;
-}
 
 /** Polls `check` every `everyMs` until it returns a truthy value; throws after `timeoutMs`. */
 export async function waitFor<T>(
@@ -81,6 +72,8 @@ export interface ServiceProc {
 export interface Stack {
   env: Record<string, string>;
   ports: Record<ServiceName, number>;
+  /** The environment that names a started service's ports (what `beacon healthcheck` reads). */
+  portEnvOf(name: ServiceName): Record<string, string>;
   procs: Partial<Record<ServiceName, ServiceProc>>;
   url(name: ServiceName): string;
   /** Spawns `beacon serve <name>` and waits until its /readyz answers 200 (unless ready: false). */
@@ -116,19 +109,31 @@ export function createStack(db: TestDatabase, prefix: string, extraEnv: Record<s
     enricher: 'ENRICHER_METRICS_PORT',
     writer: 'WRITER_METRICS_PORT',
   };
+  // The internal ops ports of the collector and the api (/metrics, detailed /readyz): free ports too.
+  const opsPortEnv: Partial<Record<ServiceName, string>> = {
+    collector: 'COLLECTOR_OPS_PORT',
+    api: 'API_OPS_PORT',
+  };
+  const opsPorts: Partial<Record<ServiceName, number>> = {};
   const url = (name: ServiceName) => `http://127.0.0.1:${ports[name]}`;
+  const portEnvOf = (name: ServiceName): Record<string, string> => ({
+    [portEnv[name]]: String(ports[name]),
+    ...(opsPortEnv[name] ? { [opsPortEnv[name]]: String(opsPorts[name]) } : {}),
+  });
 
   const stack: Stack = {
     env,
     ports,
+    portEnvOf,
     procs,
     url,
     async start(name, opts = {}) {
       ports[name] ??= await freePort();
+      if (opsPortEnv[name]) opsPorts[name] ??= await freePort();
       if (name === 'collector') env.COLLECTOR_PUBLIC_URL = url('collector');
       const child = spawn(process.execPath, [CLI, 'serve', name], {
         cwd: REPO_ROOT,
-        env: { PATH: process.env.PATH ?? '', ...env, ...opts.env, [portEnv[name]]: String(ports[name]) },
+        env: { PATH: process.env.PATH ?? '', ...env, ...opts.env, ...portEnvOf(name) },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       const lines: string[] = [];
@@ -357,3 +362,5 @@ export async function deletePrefix(redis: import('@beacon/queue').Redis, prefix:
     if (keys.length) await redis.del(...keys);
   } while (cursor !== '0');
 }
+
+export { freePort } from '@beacon/testkit';

@@ -1,9 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { Queue } from 'bullmq';
-import { chromium, type Browser, type BrowserContext } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
 import { createRedis, type Redis } from '@beacon/queue';
-import { QUEUE_EVENTS, QUEUE_HITS } from '@beacon/schema';
-import { createTestDatabase, REDIS_URL, uniquePrefix, type TestDatabase } from '@beacon/testkit';
+import { QUEUE_EVENTS, QUEUE_HITS, renderSnippet } from '@beacon/schema';
+import {
+  createTestDatabase,
+  launchChromium,
+  REDIS_URL,
+  uniquePrefix,
+  type TestDatabase,
+} from '@beacon/testkit';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
@@ -18,7 +24,7 @@ import {
 } from './harness.js';
 
 // Real, end to end: the four services as separate `beacon serve` processes on the machine's PostgreSQL
-// and Redis, Debian's chromium loading the tracker from the collector, direct /v1/batch posts, the
+// and Redis, Chromium (testkit's launchChromium) loading the tracker from the collector, direct /v1/batch posts, the
 // query API over HTTP. Every expected figure is computed here from the hits that got a 202.
 
 const CHROMIUM_ARGS = [
@@ -234,8 +240,11 @@ async function postBatch(
 test('browser and direct traffic through all four processes add up in the API', async () => {
   const sent: Sent[] = [];
 
-  // (a) A real browser on a page carrying the tracker snippet from the collector.
-  const snippet = `<script defer data-site="${site.scriptId}" src="${stack.url('collector')}/v1/beacon.js"></script>`;
+  // (a) A real browser on a page carrying the tracker snippet from the collector, as the API renders it.
+  const snippet = renderSnippet(site.scriptId, {
+    publicUrl: stack.url('collector'),
+    scriptPath: '/v1/beacon.js',
+  });
   const html = (title: string) =>
     `<!doctype html><html><head><meta charset="utf-8"><title>${title}</title>${snippet}</head><body><h1>${title}</h1></body></html>`;
   pages = createServer((req, res) => {
@@ -245,7 +254,7 @@ test('browser and direct traffic through all four processes add up in the API', 
   await new Promise<void>((r) => pages.listen(0, '127.0.0.1', r));
   const pagesUrl = `http://127.0.0.1:${(pages.address() as AddressInfo).port}`;
 
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  browser = await launchChromium({ args: CHROMIUM_ARGS });
   // Headless Chromium's own UA says HeadlessChrome, which is (rightly) classed as a bot.
   context = await browser.newContext({ userAgent: DESKTOP_UA, viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();

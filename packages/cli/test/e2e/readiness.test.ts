@@ -1,6 +1,15 @@
+import { spawnSync } from 'node:child_process';
 import pg from 'pg';
 import { createTestDatabase, PG_ADMIN_URL, uniquePrefix, type TestDatabase } from '@beacon/testkit';
-import { createStack, privateRedis, statusOf, waitFor, type ServiceName, type Stack } from './harness.js';
+import {
+  CLI,
+  createStack,
+  privateRedis,
+  statusOf,
+  waitFor,
+  type ServiceName,
+  type Stack,
+} from './harness.js';
 
 // Real: the four services as `beacon serve` child processes. Their Redis is a PRIVATE redis-server
 // spawned here (killed and started again; the shared one is never touched) and their PostgreSQL a
@@ -78,3 +87,22 @@ test('/readyz is 503 while the database is gone and 200 again once it exists', a
   await until({ writer: 200, enricher: 200, api: 200, collector: 200 }, 'ready again with PostgreSQL');
   expect(Object.values(stack.procs).every((p) => p!.child.exitCode === null)).toBe(true);
 }, 120_000);
+
+test('`beacon healthcheck` finds each service from its settings (/healthz on its port, /readyz on its ops port)', () => {
+  const check = (name: ServiceName, env: Record<string, string>, ...args: string[]) =>
+    spawnSync(process.execPath, [CLI, 'healthcheck', name, ...args], {
+      env: { PATH: process.env.PATH ?? '', ...stack.env, ...env },
+      encoding: 'utf8',
+    }).status;
+  // The collector and the api (the workers' single port did not change); run last, on a settled stack.
+  for (const s of ['api', 'collector'] as const) {
+    expect({ s, live: check(s, stack.portEnvOf(s)) }).toEqual({ s, live: 0 });
+    expect({ s, ready: check(s, stack.portEnvOf(s), '--ready') }).toEqual({ s, ready: 0 });
+  }
+  // The api's readiness is read on its ops port, not its public one: pointed elsewhere, it fails.
+  const api = stack.portEnvOf('api');
+  expect(check('api', { ...api, API_OPS_PORT: '1' }, '--ready')).not.toBe(0);
+  expect(
+    check('collector', { ...stack.portEnvOf('collector'), COLLECTOR_OPS_PORT: '1' }, '--ready'),
+  ).not.toBe(0);
+});

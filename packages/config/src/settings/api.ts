@@ -2,8 +2,19 @@ import { parsers as p, setting } from '../setting.js';
 
 /** Query API, auth and administration. */
 export const api = {
-  port: setting('API_PORT', p.int(0, 65535), 3000, 'Port of the query API, the dashboard and /openapi.json.'),
+  port: setting(
+    'API_PORT',
+    p.int(0, 65535),
+    3000,
+    'Port of the query API, the dashboard, /openapi.json (authenticated) and public /healthz and /readyz that say only ok or not ok.',
+  ),
   host: setting('API_HOST', p.string({ min: 1 }), '0.0.0.0', 'Address the API listens on.'),
+  opsPort: setting(
+    'API_OPS_PORT',
+    p.int(0, 65535),
+    9104,
+    'Internal port of the API /metrics, /readyz (with the state of each dependency) and /healthz, on API_HOST. For Prometheus and probes only: do not publish it to the internet.',
+  ),
   nodeEnv: setting(
     'NODE_ENV',
     p.oneOf(['development', 'production', 'test']),
@@ -12,9 +23,9 @@ export const api = {
   ),
   jwtSecret: setting(
     'API_JWT_SECRET',
-    p.string({ min: 32, max: 1024 }),
+    p.secret({ min: 32, max: 1024 }),
     '',
-    'Secret (32+ characters) signing dashboard access tokens (HS256). Required in production; when unset in development a random one is made at start (logins then end with the process) and a warning is logged.',
+    'Secret (32+ random characters, e.g. openssl rand -hex 32; example placeholders are refused) signing dashboard access tokens (HS256). Required in production; when unset in development a random one is made at start (logins then end with the process) and a warning is logged.',
   ),
   accessTokenTtlS: setting(
     'API_ACCESS_TOKEN_TTL_S',
@@ -34,6 +45,12 @@ export const api = {
     true,
     'Mark the refresh-token cookie Secure (HTTPS only). Set false only for plain-HTTP development on another host than localhost.',
   ),
+  trustProxy: setting(
+    'API_TRUST_PROXY',
+    p.trustProxy(),
+    '',
+    'Proxies in front of the API whose X-Forwarded-For is believed (the client IP of login limits and session records), same syntax as COLLECTOR_TRUST_PROXY. Empty = TRUST_PROXY.',
+  ),
   corsOrigins: setting(
     'API_CORS_ORIGINS',
     p.list(),
@@ -44,7 +61,7 @@ export const api = {
     'API_LOGIN_MAX_FAILURES_PER_IP',
     p.int(1, 100_000),
     30,
-    'Failed logins allowed from one IP address per API_LOGIN_WINDOW_S before it gets 429s.',
+    'Failed logins and API-key checks allowed from one IP address per API_LOGIN_WINDOW_S before it gets 429s. Every attempt takes a point before the password is checked; a success gives it back.',
   ),
   loginMaxFailuresPerAccount: setting(
     'API_LOGIN_MAX_FAILURES_PER_ACCOUNT',
@@ -57,6 +74,18 @@ export const api = {
     p.int(1, 86_400),
     900,
     'Window of the login limits, in seconds.',
+  ),
+  bcryptConcurrency: setting(
+    'API_BCRYPT_CONCURRENCY',
+    p.int(1, 64),
+    2,
+    'Password and API-key checks (bcrypt, tens of ms of CPU each) run at once per API process; the rest wait.',
+  ),
+  bcryptQueueMax: setting(
+    'API_BCRYPT_QUEUE_MAX',
+    p.int(0, 100_000),
+    32,
+    'Checks allowed to wait for API_BCRYPT_CONCURRENCY; past this a login or API-key request is refused at once with 503 and Retry-After (a flood costs bounded CPU).',
   ),
   apiKeyCacheTtlS: setting(
     'API_KEY_CACHE_TTL_S',

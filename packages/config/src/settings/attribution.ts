@@ -21,6 +21,7 @@ export const attribution = {
     'COMPANY_CACHE_TTL_SECONDS',
     p.int(0, 86_400),
     600,
-    'How long the enricher keeps a `companies` row (industry, employees, revenue by domain) before asking again.',
+    'How long the enricher keeps the company facts of a domain (the shared `companies` row, and the `agency_companies` ' +
+      'row of the agency whose site saw it) before asking again; 0 = no cache.',
   ),
 };

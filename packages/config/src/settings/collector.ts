@@ -9,9 +9,15 @@ export const collector = {
     'COLLECTOR_PORT',
     p.int(0, 65535),
     8080,
-    'Port of the collector (hits, tracker script, metrics).',
+    'Port of the collector (hits, tracker script, public /healthz and /readyz that say only ok or not ok).',
   ),
   host: setting('COLLECTOR_HOST', p.string({ min: 1 }), '0.0.0.0', 'Address the collector listens on.'),
+  opsPort: setting(
+    'COLLECTOR_OPS_PORT',
+    p.int(0, 65535),
+    9103,
+    'Internal port of the collector /metrics, /readyz (with the state of each dependency) and /healthz, on COLLECTOR_HOST. For Prometheus and probes only: do not publish it to the internet.',
+  ),
   publicUrl: setting(
     'COLLECTOR_PUBLIC_URL',
     p.url(['http:', 'https:']),
@@ -19,10 +25,10 @@ export const collector = {
     'Public base URL of the collector as browsers reach it; used in the tracking snippet.',
   ),
   trustProxy: setting(
-    'TRUST_PROXY',
-    p.string({ min: 1 }),
-    'loopback,linklocal,uniquelocal',
-    "Proxies whose X-Forwarded-For is believed, in express 'trust proxy' syntax (addresses, CIDRs, loopback/linklocal/uniquelocal, a hop count, or false).",
+    'COLLECTOR_TRUST_PROXY',
+    p.trustProxy(),
+    '',
+    "Proxies in front of the collector whose X-Forwarded-For is believed (visitor IP, geo and company come from it), in express 'trust proxy' syntax: addresses and CIDRs of YOUR load balancers (e.g. loopback,10.0.3.0/24), loopback/linklocal/uniquelocal, a hop count, or false. List only proxies you run: any client of a trusted address can set its IP. Empty = TRUST_PROXY.",
   ),
   scriptPath: setting(
     'COLLECTOR_SCRIPT_PATH',
@@ -41,7 +47,13 @@ export const collector = {
     'COLLECTOR_BATCH_PATH',
     path(),
     '/v1/batch',
-    'Path that takes {site_id, events:[...]} (POST).',
+    "Path that takes {site_id, events:[...]} (POST) and answers the site's privacy switches to the tracker (GET ?site_id=).",
+  ),
+  siteSettingsMaxAgeS: setting(
+    'COLLECTOR_SITE_SETTINGS_MAX_AGE_S',
+    p.int(0, 86_400),
+    300,
+    "Browser cache time (Cache-Control max-age) of the privacy switches the tracker fetches: a site's changed setting reaches tagged pages on their next load after at most this plus COLLECTOR_SITE_CACHE_TTL_MS.",
   ),
   pixelPath: setting(
     'COLLECTOR_PIXEL_PATH',

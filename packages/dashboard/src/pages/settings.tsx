@@ -144,6 +144,10 @@ function SiteFacts({ site }: { site: Site }) {
           <dd>{c.require_consent ? 'yes' : 'no'}</dd>
         </div>
         <div>
+          <dt>Keep events for</dt>
+          <dd>{c.retention_months ? `${c.retention_months} months` : "the agency's retention"}</dd>
+        </div>
+        <div>
           <dt>Bots</dt>
           <dd>{c.bot_policy}</dd>
         </div>
@@ -188,6 +192,7 @@ function SiteForm({ site }: { site: Site }) {
         respect_dnt: f.get('respect_dnt') === 'on',
         require_consent: f.get('require_consent') === 'on',
         timezone: String(f.get('timezone')),
+        retention_months: f.get('retention_months') ? Number(f.get('retention_months')) : null,
       },
     });
   };
@@ -221,26 +226,77 @@ function SiteForm({ site }: { site: Site }) {
         </label>
         <fieldset>
           <legend>Privacy</legend>
+          <p className="help">
+            These switches reach pages already tagged on their next load, within a few minutes (5 by default):
+            the snippet stays the same.
+          </p>
           <label>
             <span>IP addresses</span>
-            <select name="ip_anonymization" defaultValue={c.ip_anonymization}>
+            <select name="ip_anonymization" defaultValue={c.ip_anonymization} aria-describedby="help-ip">
               <option value="none">Keep</option>
-              <option value="truncate">Truncate (last octet)</option>
+              <option value="truncate">Truncate (/24, /48)</option>
               <option value="drop">Drop</option>
             </select>
           </label>
+          <p className="help" id="help-ip">
+            What is stored after the location and company lookups, which always use the full address. Truncate
+            (the default for new sites) removes the last part (IPv4 /24, IPv6 /48); Drop stores none.
+          </p>
           <label className="check">
-            <input type="checkbox" name="cookieless" defaultChecked={c.cookieless} />
+            <input
+              type="checkbox"
+              name="cookieless"
+              defaultChecked={c.cookieless}
+              aria-describedby="help-cookieless"
+            />
             <span>Cookieless tracking</span>
           </label>
+          <p className="help" id="help-cookieless">
+            No cookie and no browser storage. A visitor is recognised for one day from a keyed hash of IP and
+            browser (the key changes daily and is destroyed after 48 hours), so a visitor who comes back
+            another day counts again.
+          </p>
           <label className="check">
-            <input type="checkbox" name="respect_dnt" defaultChecked={c.respect_dnt} />
+            <input
+              type="checkbox"
+              name="respect_dnt"
+              defaultChecked={c.respect_dnt}
+              aria-describedby="help-dnt"
+            />
             <span>Respect Do Not Track</span>
           </label>
+          <p className="help" id="help-dnt">
+            Browsers sending Do Not Track or Global Privacy Control are not tracked unless the visitor
+            consents on the page. Off: they are tracked like everyone else.
+          </p>
           <label className="check">
-            <input type="checkbox" name="require_consent" defaultChecked={c.require_consent} />
+            <input
+              type="checkbox"
+              name="require_consent"
+              defaultChecked={c.require_consent}
+              aria-describedby="help-consent"
+            />
             <span>Require consent before tracking</span>
           </label>
+          <p className="help" id="help-consent">
+            Nothing is sent and nothing is stored in the browser until your consent banner calls{' '}
+            <code>beacon.consent(true)</code>.
+          </p>
+          <label>
+            <span>Keep events for (months; empty: the agency&apos;s retention)</span>
+            <input
+              name="retention_months"
+              type="number"
+              min={1}
+              max={600}
+              defaultValue={c.retention_months ?? ''}
+              aria-describedby="help-retention"
+            />
+          </label>
+          <p className="help" id="help-retention">
+            Raw events and sessions of this site older than this are deleted; at most the agency&apos;s
+            retention.
+          </p>
           <label>
             <span>Bots</span>
             <select name="bot_policy" defaultValue={c.bot_policy}>

@@ -1,6 +1,8 @@
 /**
  * Statements of company identification: the agencies' IP-range -> company tables (written by
- * `beacon companies import`, read by the enricher's range index) and the `companies` lookup by domain.
+ * `beacon companies import`, read by the enricher's range index), the agencies' own company facts
+ * (`agency_companies`, read only for that agency's sites) and the agency-neutral `companies` lookup by
+ * domain (migration 0060 says which facts live where).
  */
 
 /**
@@ -39,9 +41,107 @@ ORDER BY r.range_start`;
 export const countAgencyRanges = `SELECT count(*)::text AS count FROM company_ip_ranges WHERE agency_id = $1`;
 
 /**
- * In: $1 text[] lower-cased domains (the writer stores domains lower-cased). Out: domain, name, industry, employee_count, revenue of the
- * `companies` rows among them (the writer upserts those rows; the enricher caches this answer).
+ * In: $1 text[] lower-cased domains (the writer stores domains lower-cased). Out: domain, name, industry,
+ * employee_count, revenue of the `companies` rows among them: agency-neutral facts (the writer upserts
+ * them from neutral sources only; the enricher caches this answer).
  */
 export const companiesByDomain = `
 SELECT domain, name, industry, employee_count, revenue
 FROM companies WHERE domain = ANY($1::text[])`;
+
+/**
+ * In: $1 agency id. Deletes the agency's own company facts (a replacing import runs it in its
+ * transaction, before upsertAgencyCompanies: the file is then the agency's whole truth). Out: row count.
+ */
+export const deleteAgencyCompanies = `DELETE FROM agency_companies WHERE agency_id = $1`;
+
+/**
+ * In: $1 agency id, $2 text[] domain (lower-case, distinct), $3 text[] name, $4 text[] industry,
+ * $5 text[] employee_count, $6 text[] revenue. The facts an import gives per domain: a value of the
+ * file replaces the stored one, an empty cell keeps it. Out: row count.
+ */
+export const upsertAgencyCompanies = `
+INSERT INTO agency_companies AS a (agency_id, domain, name, industry, employee_count, revenue, origin)
+SELECT $1, d, n, i, ec, r, 'import'
+FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS t(d, n, i, ec, r)
+ORDER BY d
+ON CONFLICT (agency_id, domain) DO UPDATE SET
+  name           = COALESCE(EXCLUDED.name, a.name),
+  industry       = COALESCE(EXCLUDED.industry, a.industry),
+  employee_count = COALESCE(EXCLUDED.employee_count, a.employee_count),
+  revenue        = COALESCE(EXCLUDED.revenue, a.revenue),
+  origin         = 'import'`;
+
+/**
+ * In: $1 uuid[] agency id, $2 text[] lower-cased domain (parallel arrays). Out: agency_id, domain,
+ * name, industry, employee_count, revenue of the `agency_companies` rows among those pairs. Only ever
+ * asked with the agency of the site whose hits are being completed (the enricher caches the answer).
+ */
+export const agencyCompaniesByDomain = `
+SELECT a.agency_id, a.domain, a.name, a.industry, a.employee_count, a.revenue
+FROM unnest($1::uuid[], $2::text[]) AS k(agency_id, domain)
+JOIN agency_companies a ON a.agency_id = k.agency_id AND a.domain = k.domain`;
+
+/**
+ * Which stored events hold a company fact that another agency owns (issue #13: before migration 0060
+ * the enricher completed one agency's events from facts another agency had imported). A value counts as
+ * leaked when, for the event's company_domain, some OTHER agency holds it (agency_companies or its
+ * ranges), while the event's own agency does not hold it and the neutral `companies` row does not say
+ * it. A neutral source that happened to give the same value is indistinguishable and is cleared too
+ * (a NULL, never another agency's value). Shared by the report and the scrub below; $1 text[] of
+ * script_ids, or NULL for every site.
+ */
+const leakedFact = (col: 'industry' | 'employee_count' | 'revenue') => `(
+    e.company_${col} IS NOT NULL
+    AND EXISTS (SELECT 1 FROM facts f WHERE f.domain = e.company_domain AND f.agency_id <> s.agency_id AND f.${col} = e.company_${col})
+    AND NOT EXISTS (SELECT 1 FROM facts f WHERE f.domain = e.company_domain AND f.agency_id = s.agency_id AND f.${col} = e.company_${col})
+    AND NOT EXISTS (SELECT 1 FROM companies c WHERE c.domain = e.company_domain AND c.${col} = e.company_${col}))`;
+
+const LEAKED_EVENTS = `
+facts AS (
+  SELECT agency_id, domain, industry, employee_count, revenue FROM agency_companies
+  UNION ALL
+  SELECT agency_id, lower(company_domain), company_industry, company_employee_count, company_revenue
+  FROM company_ip_ranges WHERE company_domain IS NOT NULL
+),
+leaked AS (
+  SELECT * FROM (
+    SELECT e.id, e.server_timestamp, e.site_id,
+           ${leakedFact('industry')} AS industry,
+           ${leakedFact('employee_count')} AS employee_count,
+           ${leakedFact('revenue')} AS revenue
+    FROM events e JOIN sites s ON s.script_id = e.site_id
+    WHERE e.company_name IS NOT NULL
+      AND e.company_domain IN (SELECT domain FROM facts)
+      AND ($1::text[] IS NULL OR e.site_id = ANY($1::text[]))
+  ) x
+  WHERE industry OR employee_count OR revenue
+)`;
+
+/**
+ * In: $1 text[] script_ids or NULL (every site). Out per site: site_id, events (int) holding another
+ * agency's fact, first and last server_timestamp of them. Changes nothing.
+ */
+export const leakedEventFacts = `
+WITH ${LEAKED_EVENTS}
+SELECT site_id, count(*)::int AS events, min(server_timestamp) AS first, max(server_timestamp) AS last
+FROM leaked GROUP BY site_id ORDER BY site_id`;
+
+/**
+ * In: $1 as leakedEventFacts. Sets each leaked company_industry / company_employee_count /
+ * company_revenue of those events to NULL, in one statement. Out: as leakedEventFacts (the events
+ * changed). The site's rollups of those hours are then stale: rebuild them (the CLI does).
+ */
+export const scrubLeakedEventFacts = `
+WITH ${LEAKED_EVENTS},
+changed AS (
+  UPDATE events e SET
+    company_industry       = CASE WHEN l.industry THEN NULL ELSE e.company_industry END,
+    company_employee_count = CASE WHEN l.employee_count THEN NULL ELSE e.company_employee_count END,
+    company_revenue        = CASE WHEN l.revenue THEN NULL ELSE e.company_revenue END
+  FROM leaked l
+  WHERE e.id = l.id AND e.server_timestamp = l.server_timestamp
+  RETURNING e.site_id, e.server_timestamp
+)
+SELECT site_id, count(*)::int AS events, min(server_timestamp) AS first, max(server_timestamp) AS last
+FROM changed GROUP BY site_id ORDER BY site_id`;

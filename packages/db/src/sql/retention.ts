@@ -3,15 +3,31 @@
  * Agencies keep `config.retention_months` (a whole number) or the configured default.
  */
 
-/** $1 default months. Out: agency_id, months, script_ids (text[]). Malformed config values take the default. */
+/**
+ * $1 default months. Out: agency_id, months, script_ids (text[]): one row per agency and retention in
+ * force among its sites. A site keeps the shorter of its own `config.retention_months` and its agency's
+ * (LEAST ignores a site without one); an agency without sites still gets its row. Malformed config
+ * values are ignored (the agency's: the default; the site's: the agency's).
+ */
 export const agencyRetention = `
-SELECT a.id AS agency_id,
-       CASE WHEN a.config->>'retention_months' ~ '^[0-9]{1,4}$' AND (a.config->>'retention_months')::int > 0
-            THEN (a.config->>'retention_months')::int ELSE $1::int END AS months,
-       COALESCE(array_agg(s.script_id) FILTER (WHERE s.script_id IS NOT NULL), '{}') AS script_ids
-FROM agencies a
-LEFT JOIN sites s ON s.agency_id = a.id
-GROUP BY a.id`;
+WITH agency AS (
+  SELECT id,
+         CASE WHEN config->>'retention_months' ~ '^[0-9]{1,4}$' AND (config->>'retention_months')::int > 0
+              THEN (config->>'retention_months')::int ELSE $1::int END AS months
+  FROM agencies
+), site AS (
+  SELECT a.id AS agency_id, s.script_id,
+         LEAST(a.months,
+               CASE WHEN s.config->>'retention_months' ~ '^[0-9]{1,4}$' AND (s.config->>'retention_months')::int > 0
+                    THEN (s.config->>'retention_months')::int END) AS months
+  FROM agency a
+  LEFT JOIN sites s ON s.agency_id = a.id
+)
+SELECT agency_id, months,
+       COALESCE(array_agg(script_id ORDER BY script_id) FILTER (WHERE script_id IS NOT NULL), '{}') AS script_ids
+FROM site
+GROUP BY agency_id, months
+ORDER BY agency_id, months`;
 
 /** $1 cutoff. Out: name, range_start, range_end of monthly partitions wholly before the cutoff. */
 export const partitionsBefore = `

@@ -1,9 +1,8 @@
 import type { Request } from 'express';
 import type { Pool } from '@beacon/db';
-import { UnauthorizedError } from '../http/errors.js';
+import { TooManyRequestsError, UnauthorizedError } from '../http/errors.js';
 import * as sql from '../sql/auth.js';
 import { ApiKeyVerifier } from './api-keys.js';
-import type { LoginLimiter } from './login-limiter.js';
 import type { AccessTokens } from './tokens.js';
 import type { AuthContext, Role } from './types.js';
 
@@ -18,7 +17,6 @@ export class Authenticator {
     private readonly pool: Pool,
     private readonly tokens: AccessTokens,
     private readonly keys: ApiKeyVerifier,
-    private readonly limiter: LoginLimiter,
     private readonly onFailure: (reason: string) => void,
   ) {}
 
@@ -30,11 +28,14 @@ export class Authenticator {
     if (!m) return this.fail('malformed_header', 'the Authorization header must be "Bearer <token>"');
     const token = m[1]!;
     if (ApiKeyVerifier.looksLikeKey(token)) {
-      const ip = req.ip ?? 'unknown';
-      await this.limiter.checkIp(ip);
-      const r = await this.keys.verify(token);
+      let r: Awaited<ReturnType<ApiKeyVerifier['verify']>>;
+      try {
+        r = await this.keys.verify(token, req.ip ?? req.socket.remoteAddress ?? 'unknown');
+      } catch (err) {
+        if (err instanceof TooManyRequestsError) this.onFailure('rate_limited');
+        throw err;
+      }
       if ('reason' in r) {
-        if (r.reason === 'invalid_api_key') await this.limiter.failedIp(ip);
         return this.fail(
           r.reason,
           r.reason === 'agency_inactive' ? 'the agency is not active' : 'invalid API key',

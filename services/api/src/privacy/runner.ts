@@ -2,7 +2,7 @@ import { resumeErasures, runErasure, type ErasureOptions } from '@beacon/db';
 import type { Config } from '@beacon/config';
 import type { Pool } from '@beacon/db';
 import type { Logger } from '@beacon/observability';
-import { deleteDedupeMarkers, type Redis } from '@beacon/queue';
+import { deleteDedupeMarkers, QUEUE_HITS, queuePrefixFor, type RedisClient } from '@beacon/queue';
 
 /**
  * Runs erasure requests inside the API process (PRIVACY_ERASE_IN_API): the ones it receives, and at
@@ -17,7 +17,7 @@ export class ErasureRunner {
   constructor(
     private readonly pool: Pool,
     private readonly config: Config,
-    private readonly redis: Redis | null,
+    private readonly redis: RedisClient | null,
     private readonly logger: Logger,
   ) {}
 
@@ -25,7 +25,7 @@ export class ErasureRunner {
   options(): ErasureOptions {
     const r = this.config.dataRights;
     const redis = this.redis;
-    const prefix = this.config.core.queuePrefix;
+    const prefix = queuePrefixFor(this.config.core, QUEUE_HITS);
     return {
       batchSize: r.eraseBatch,
       sliceHours: r.eraseSliceHours,

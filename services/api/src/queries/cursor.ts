@@ -7,7 +7,14 @@ import { ApiError } from '../http/errors.js';
  * sessions) keep the sort key of their last row, so new rows arriving do not shift pages.
  */
 const offsetCursor = z.object({ o: z.number().int().min(0).max(1_000_000) });
-const keyCursor = z.object({ t: z.string().max(40), k: z.string().max(200) });
+// No NUL: PostgreSQL text cannot hold it (the statement would fail).
+const keyCursor = z.object({
+  t: z.string().max(40),
+  k: z
+    .string()
+    .max(200)
+    .refine((k) => !k.includes('\u0000')),
+});
 
 const invalidCursor = () => new ApiError(400, 'invalid_cursor', 'the cursor is not one this API gave out');
 
@@ -32,5 +39,13 @@ export function decodeKey(cursor: string | undefined): { t: string; k: string } 
   if (cursor === undefined) return null;
   const c = decode(keyCursor, cursor);
   if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/.test(c.t)) throw invalidCursor();
+  // A real instant PostgreSQL takes (no 31 February, hour 24 or year 0): else the query would fail (500).
+  const ms = Date.parse(c.t);
+  if (
+    Number.isNaN(ms) ||
+    c.t.startsWith('0000') ||
+    new Date(ms).toISOString().slice(0, 19) !== c.t.slice(0, 19)
+  )
+    throw invalidCursor();
   return c;
 }

@@ -7,7 +7,11 @@ import type { StatsDeps, StatsSite } from './stats.js';
  * builder), and a test fails when the builder's output changes without the file. To EXPLAIN one on a
  * real database, paste it into psql with `PREPARE s AS <sql>; EXPLAIN ANALYZE EXECUTE s(<values>)`.
  */
-const site: StatsSite = { scriptId: 'site123', config: { timezone: 'Europe/Berlin' } };
+const site: StatsSite = {
+  scriptId: 'site123',
+  config: { timezone: 'Europe/Berlin' },
+  agencyId: '00000000-0000-4000-8000-000000000001',
+};
 const R = { from: '2026-01-01', to: '2026-01-31' };
 const F = { ...R, country: 'DE', device_type: ['desktop', 'tablet'] };
 
@@ -42,6 +46,7 @@ export async function generatedSql(): Promise<string> {
     ['sessions list', () => q.sessions(deps, site, q.pagedQuery.parse({ ...R }))],
     ["one session's events", () => q.sessionEvents(deps, site, 'sess-1', 50)],
     ['companies list', () => q.companies(deps, site, q.companiesQuery.parse({ ...R }))],
+    ['one company', () => q.company(deps, site, 'acme.example', q.companyQuery.parse({ ...R }))],
     [
       'CSV export of raw events',
       async () =>

@@ -34,6 +34,8 @@ import {
 export interface StatsSite {
   scriptId: string;
   config: unknown;
+  /** The site's agency: every read of company facts is scoped by it (agency_companies). */
+  agencyId: string;
 }
 
 export interface StatsDeps {
@@ -389,6 +391,11 @@ export async function company(deps: StatsDeps, site: StatsSite, domain: string, 
   const totals = await overview(deps, site, { ...q, company_domain: [domain] });
   if (totals.current.events === 0) return null;
   const p = new Params();
-  const [facts] = await run(deps, 'company', companyByDomainSql(p.add(domain)), p.values);
+  const [facts] = await run(
+    deps,
+    'company',
+    companyByDomainSql(p.add(site.agencyId), p.add(domain)),
+    p.values,
+  );
   return { company: facts ?? { domain }, totals: totals.current, previous: totals.previous, ...series };
 }

@@ -4,7 +4,8 @@ import { ADMINS } from '../auth/types.js';
 import type { ApiDeps } from '../deps.js';
 import { cursorParam, limitParam } from '../http/validate.js';
 import type { RouteTable } from '../openapi/route-table.js';
-import { decodeCursor, encodeCursor, iso, pageOf } from './schemas.js';
+import { encodeCursor, iso, pageOf } from './schemas.js';
+import { decodeTimeCursor } from './time-cursor.js';
 
 interface AuditRow {
   id: string;
@@ -84,7 +85,7 @@ export function registerAuditRoutes(t: RouteTable, d: ApiDeps): void {
       responses: { 200: { description: 'A page of entries', schema: pageOf(auditEntrySchema, 'AuditPage') } },
     },
     async ({ auth, query }) => {
-      const cur = decodeCursor(query.cursor, 2);
+      const cur = decodeTimeCursor(query.cursor, 'int');
       const { rows } = await d.pool.query<AuditRow>(auditSql.listAudit, [
         auth.agencyId,
         cur?.[0] ?? null,

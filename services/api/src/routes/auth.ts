@@ -1,6 +1,7 @@
 import bcrypt from 'bcryptjs';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
+import type { AuthAttempt } from '../auth/throttle.js';
 import { hashRefreshToken, newRefreshToken } from '../auth/tokens.js';
 import type { ApiDeps } from '../deps.js';
 import { TooManyRequestsError, UnauthorizedError } from '../http/errors.js';
@@ -23,10 +24,10 @@ const tokenAnswer = z
     access_token: z.string(),
     token_type: z.literal('Bearer'),
     expires_in: z.number().int().meta({ description: 'seconds' }),
-    refresh_token: z
-      .string()
-      .meta({ description: 'also set as the httpOnly cookie beacon_refresh (path /v1/auth)' }),
-    refresh_expires_at: z.string(),
+    refresh_expires_at: z.string().meta({
+      description:
+        'when the refresh token (only in the httpOnly cookie beacon_refresh, path /v1/auth; never in a body) expires unless used',
+    }),
     user: userSchema,
   })
   .meta({ id: 'TokenAnswer' });
@@ -36,10 +37,16 @@ const loginBody = z
   .strict()
   .meta({ id: 'LoginRequest' });
 
+// The refresh token travels only in its httpOnly cookie: never readable by page scripts, never in a body.
 const refreshBody = z
-  .object({ refresh_token: z.string().min(10).max(200).optional() })
+  .object({})
   .strict()
-  .meta({ description: 'refresh_token here, or in the beacon_refresh cookie' });
+  .meta({ description: 'empty: the refresh token is read from the beacon_refresh cookie' });
+
+function refreshCookie(req: Request): string | undefined {
+  const v = (req.cookies as Record<string, unknown> | undefined)?.[REFRESH_COOKIE];
+  return typeof v === 'string' && v.length >= 10 && v.length <= 200 ? v : undefined;
+}
 
 const meAnswer = z
   .object({
@@ -81,8 +88,9 @@ export function registerAuthRoutes(t: RouteTable, d: ApiDeps): void {
       path: '/v1/auth/login',
       summary: 'Log in with email and password',
       description:
-        'Answers a short-lived access token (send it as Authorization: Bearer) and a refresh token (also set as an httpOnly cookie). ' +
-        'Failed attempts are limited per IP and per account (429 with Retry-After).',
+        'Answers a short-lived access token (send it as Authorization: Bearer); the refresh token is set only as an httpOnly cookie (beacon_refresh, path /v1/auth). ' +
+        'Attempts are limited per IP and per account: each takes a point before the password is checked and a success gives it back, so past the limit every attempt gets 429 with Retry-After. ' +
+        'Password checks run a few at a time; when too many wait the answer is 503 with Retry-After.',
       tags: ['auth'],
       auth: false,
       request: { body: loginBody },
@@ -90,13 +98,16 @@ export function registerAuthRoutes(t: RouteTable, d: ApiDeps): void {
         200: { description: 'Logged in', schema: tokenAnswer },
         401: { description: 'Wrong email or password, or inactive user' },
         429: { description: 'Too many failed attempts' },
+        503: { description: 'Too many password checks in progress; retry after Retry-After' },
       },
     },
     async ({ body, req, res }) => {
       const ip = clientIp(req);
       const email = body.email.toLowerCase();
+      // Consume first (atomic), refund on success: concurrent guesses cannot all slip under the limit.
+      let attempt: AuthAttempt;
       try {
-        await d.loginLimiter.check(ip, email);
+        attempt = await d.throttle.consume(ip, email);
       } catch (err) {
         if (err instanceof TooManyRequestsError) d.metrics.authFailures.inc({ reason: 'rate_limited' });
         throw err;
@@ -109,16 +120,13 @@ export function registerAuthRoutes(t: RouteTable, d: ApiDeps): void {
         agency_status: string | null;
       }>(sql.findUserForLogin, [email]);
       const u = rows[0];
-      const ok = await bcrypt.compare(body.password, u?.password_hash ?? DUMMY_HASH);
-      if (!u || !ok) {
-        await d.loginLimiter.failed(ip, email);
-        return fail(u ? 'bad_password' : 'unknown_user');
-      }
+      const ok = await d.bcrypt.compare(body.password, u?.password_hash ?? DUMMY_HASH);
+      if (!u || !ok) return fail(u ? 'bad_password' : 'unknown_user');
       // Checked after the password so these answers do not reveal which emails exist.
       if (!u.is_active) return fail('inactive_user', 'this account is deactivated');
       if ((u.agency_status ?? 'active') !== 'active')
         return fail('agency_inactive', 'the agency is not active');
-      await d.loginLimiter.succeeded(email);
+      await attempt.succeeded();
       return issue(u.id, req, res, null);
     },
   );
@@ -157,7 +165,6 @@ export function registerAuthRoutes(t: RouteTable, d: ApiDeps): void {
       access_token: access,
       token_type: 'Bearer' as const,
       expires_in: d.tokens.ttl,
-      refresh_token: refresh,
       refresh_expires_at: expiresAt.toISOString(),
       user: toUser(user),
     };
@@ -167,20 +174,21 @@ export function registerAuthRoutes(t: RouteTable, d: ApiDeps): void {
     {
       method: 'post',
       path: '/v1/auth/refresh',
-      summary: 'Trade a refresh token for a new token pair (the old refresh token stops working)',
-      description: 'Replaying an already-used refresh token ends the whole login session (it has leaked).',
+      summary:
+        'Trade the refresh cookie for a new access token and refresh cookie (the old refresh token stops working)',
+      description:
+        'Reads the refresh token from the beacon_refresh cookie only. Replaying any refresh token the session already rotated away from ends the whole login session (the family has leaked), whoever holds its newest token.',
       tags: ['auth'],
       auth: false,
-      request: { body: refreshBody },
+      request: { body: refreshBody.optional() },
       responses: {
         200: { description: 'New tokens', schema: tokenAnswer },
         401: { description: 'Unknown, used, expired or revoked refresh token' },
       },
     },
-    async ({ body, req, res }) => {
-      const presented =
-        body.refresh_token ?? (req.cookies as Record<string, string> | undefined)?.[REFRESH_COOKIE];
-      if (!presented) return fail('missing_refresh', 'no refresh token (body refresh_token or cookie)');
+    async ({ req, res }) => {
+      const presented = refreshCookie(req);
+      if (!presented) return fail('missing_refresh', 'no refresh token (the beacon_refresh cookie)');
       const oldHash = hashRefreshToken(presented);
       const next = newRefreshToken();
       const { rows } = await d.pool.query<{ id: string; user_id: string; expires_at: Date }>(
@@ -210,9 +218,8 @@ export function registerAuthRoutes(t: RouteTable, d: ApiDeps): void {
       request: { body: refreshBody.optional() },
       responses: { 204: { description: 'Logged out (also when the session had already ended)' } },
     },
-    async ({ body, req, res }) => {
-      const presented =
-        body?.refresh_token ?? (req.cookies as Record<string, string> | undefined)?.[REFRESH_COOKIE];
+    async ({ req, res }) => {
+      const presented = refreshCookie(req);
       if (presented) await d.pool.query(sql.revokeByRefresh, [hashRefreshToken(presented)]);
       // An access token ends its own session too (a dashboard that lost its cookie can still log out).
       const header = req.headers.authorization;

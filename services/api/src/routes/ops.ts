@@ -1,25 +1,48 @@
 import { z } from 'zod';
-import { runReadiness } from '@beacon/observability';
+import { publicReadiness, type OpsEndpoints } from '@beacon/observability';
 import type { ApiDeps } from '../deps.js';
 import type { RouteTable } from '../openapi/route-table.js';
 
-const readinessSchema = z.object({
-  ready: z.boolean(),
-  accepting: z.boolean(),
-  checks: z.record(
-    z.string(),
-    z.object({
-      ok: z.boolean(),
-      optional: z.boolean().optional(),
-      detail: z.unknown().optional(),
-      error: z.string().optional(),
-      ms: z.number(),
-    }),
-  ),
-});
+/**
+ * What the API's readiness depends on: PostgreSQL (required), Redis (optional: login limits fall back
+ * to memory) and the read replica when one is configured (optional), gated by `accepting` (false while shutting down). The internal ops port (startApi)
+ * answers /readyz with this detail and /metrics; the public port only says ok / not ok.
+ */
+export function apiOps(d: ApiDeps): OpsEndpoints {
+  return {
+    registry: d.registry,
+    checks: [
+      { name: 'postgres', check: async () => void (await d.pool.query('SELECT 1')) },
+      ...(d.redis
+        ? [{ name: 'redis', optional: true, check: async () => void (await d.redis!.ping()) }]
+        : []),
+      // Optional: a lagging or missing replica only moves dashboard reads to the primary.
+      ...(d.replica
+        ? [
+            {
+              name: 'read_replica',
+              optional: true,
+              check: async () => {
+                const s = d.replica!.status();
+                return { ok: s.inUse, detail: s };
+              },
+            },
+          ]
+        : []),
+    ],
+    accepting: d.accepting,
+  };
+}
 
-/** /healthz, /readyz, /metrics and /openapi.json: public, no auth. */
+const statusSchema = z.object({ status: z.enum(['ok', 'not ok']) }).meta({ id: 'ProbeStatus' });
+
+/**
+ * The public ops routes: /healthz and /readyz say ok or not ok and nothing more (no dependency names,
+ * errors or timings); /openapi.json needs a caller of the agency (any role or an API key). /metrics and
+ * the detailed /readyz are on the internal ops port only (API_OPS_PORT).
+ */
 export function registerOpsRoutes(t: RouteTable, d: ApiDeps, document: () => Record<string, unknown>): void {
+  const ops = apiOps(d);
   t.define(
     {
       method: 'get',
@@ -27,13 +50,11 @@ export function registerOpsRoutes(t: RouteTable, d: ApiDeps, document: () => Rec
       summary: 'Liveness: the process answers',
       tags: ['ops'],
       auth: false,
-      responses: {
-        200: { description: 'Alive', schema: z.object({ status: z.literal('ok'), uptime_s: z.number() }) },
-      },
+      responses: { 200: { description: 'Alive', schema: statusSchema } },
     },
     ({ res }) => {
       res.setHeader('cache-control', 'no-store');
-      return { status: 'ok' as const, uptime_s: Math.round(process.uptime()) };
+      return { status: 'ok' as const };
     },
   );
 
@@ -41,44 +62,20 @@ export function registerOpsRoutes(t: RouteTable, d: ApiDeps, document: () => Rec
     {
       method: 'get',
       path: '/readyz',
-      summary: 'Readiness: PostgreSQL answers (Redis optional: login limits fall back to memory)',
+      summary:
+        'Readiness: ok when the API can serve (PostgreSQL answers, not shutting down); detail on the internal ops port',
       tags: ['ops'],
       auth: false,
       responses: {
-        200: { description: 'Ready', schema: readinessSchema },
-        503: { description: 'Not ready', schema: readinessSchema },
+        200: { description: 'Ready', schema: statusSchema },
+        503: { description: 'Not ready', schema: statusSchema },
       },
     },
     async ({ res, setStatus }) => {
-      const checks = [
-        { name: 'postgres', check: async () => void (await d.pool.query('SELECT 1')) },
-        ...(d.redis
-          ? [{ name: 'redis', optional: true, check: async () => void (await d.redis!.ping()) }]
-          : []),
-      ];
-      const report = await runReadiness(checks);
-      const accepting = d.accepting();
-      if (!accepting) report.ready = false;
+      const ok = await publicReadiness(ops);
       res.setHeader('cache-control', 'no-store');
-      setStatus(report.ready ? 200 : 503);
-      return { ...report, accepting };
-    },
-  );
-
-  t.define(
-    {
-      method: 'get',
-      path: '/metrics',
-      summary: 'Prometheus metrics',
-      tags: ['ops'],
-      auth: false,
-      responses: {
-        200: { description: 'Prometheus text format', schema: z.string(), contentType: 'text/plain' },
-      },
-    },
-    async ({ res }) => {
-      const text = await d.registry.metrics();
-      res.status(200).type(d.registry.contentType).send(text);
+      setStatus(ok ? 200 : 503);
+      return { status: ok ? ('ok' as const) : ('not ok' as const) };
     },
   );
 
@@ -86,9 +83,10 @@ export function registerOpsRoutes(t: RouteTable, d: ApiDeps, document: () => Rec
     {
       method: 'get',
       path: '/openapi.json',
-      summary: 'This OpenAPI 3.1 document',
+      summary: 'This OpenAPI 3.1 document (for a logged-in user or an API key)',
+      description:
+        'Behind authentication so an anonymous scan does not get a map of the API; the same document is committed as services/api/openapi.json.',
       tags: ['ops'],
-      auth: false,
       responses: { 200: { description: 'The document', schema: z.record(z.string(), z.unknown()) } },
     },
     () => document(),

@@ -22,7 +22,8 @@ import { ApiError, NotFoundError } from '../http/errors.js';
 import { cursorParam, limitParam } from '../http/validate.js';
 import type { RouteTable } from '../openapi/route-table.js';
 import { csvField } from '../queries/export.js';
-import { decodeCursor, encodeCursor, iso, pageOf } from './schemas.js';
+import { encodeCursor, iso, pageOf } from './schemas.js';
+import { decodeTimeCursor } from './time-cursor.js';
 
 /**
  * Data subject rights (docs/privacy-rights.md): find, export (JSON, CSV) and erase everything about
@@ -257,7 +258,7 @@ export function registerPrivacyRoutes(t: RouteTable, d: ApiDeps): void {
       responses: { 200: { description: 'A page of requests', schema: pageOf(erasureSchema, 'ErasurePage') } },
     },
     async ({ auth, query }) => {
-      const cur = decodeCursor(query.cursor, 2);
+      const cur = decodeTimeCursor(query.cursor, 'uuid');
       const { rows } = await d.pool.query<ErasureRow & { created_key: string }>(privacySql.listErasures, [
         auth.agencyId,
         cur?.[0] ?? null,

@@ -55,12 +55,31 @@ export function encodeCursor(values: readonly unknown[]): string {
   return Buffer.from(JSON.stringify(values)).toString('base64url');
 }
 
-/** The values of a cursor made by encodeCursor (strings only); a tampered cursor is a 400. */
-export function decodeCursor(cursor: string | undefined, arity: number): string[] | null {
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The values of a cursor made by encodeCursor; `kinds` says what each position holds (a 'uuid' must
+ * be one, since the statement casts it). A tampered cursor is a 400, never a failed query (500).
+ */
+export function decodeCursor(
+  cursor: string | undefined,
+  kinds: readonly ('text' | 'uuid')[],
+): string[] | null {
   if (cursor === undefined) return null;
   try {
     const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(v) && v.length === arity && v.every((x) => typeof x === 'string')) return v as string[];
+    if (
+      Array.isArray(v) &&
+      v.length === kinds.length &&
+      v.every(
+        (x, i) =>
+          typeof x === 'string' &&
+          x.length <= 1000 &&
+          !x.includes('\u0000') &&
+          (kinds[i] !== 'uuid' || UUID_RE.test(x)),
+      )
+    )
+      return v as string[];
   } catch {
     // fall through
   }

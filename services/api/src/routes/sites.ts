@@ -5,7 +5,8 @@ import type { SiteRow } from '../auth/site-scope.js';
 import { WRITERS } from '../auth/types.js';
 import type { ApiDeps } from '../deps.js';
 import { audit } from '../http/audit.js';
-import { ConflictError, NotFoundError } from '../http/errors.js';
+import { ApiError, ConflictError, NotFoundError } from '../http/errors.js';
+import { findAgency } from '../sql/agency.js';
 import { cursorParam, limitParam, qList } from '../http/validate.js';
 import type { RouteTable } from '../openapi/route-table.js';
 import * as sql from '../sql/sites.js';
@@ -45,15 +46,34 @@ const hostPattern = z
  * services read config forgivingly (a bad value takes its default), but a client writing a bad value
  * gets a 400 naming it rather than a silent default. Unknown keys are refused (typos).
  */
+/** What each privacy switch does (docs/privacy.md), shown in the OpenAPI document. */
+const SWITCH_DOCS = {
+  ip_anonymization:
+    'IP kept after the lookups: truncate (default for new sites: IPv4 /24, IPv6 /48), none, or drop',
+  cookieless:
+    'no cookie and no browser storage; the enricher derives a daily visitor id from a keyed hash of site, IP and user agent',
+  respect_dnt:
+    'browsers sending Do-Not-Track or Global Privacy Control are not tracked unless the visitor consents (default true)',
+  require_consent: 'the tracker sends and stores nothing until the page calls beacon.consent(true)',
+} as const;
+const privacyNote =
+  ' The tracker reads the switches from the collector: a change reaches tagged pages on their next load (within COLLECTOR_SITE_SETTINGS_MAX_AGE_S), the snippet stays the same.';
+
 export const siteConfigInput = z
   .object({
     allowed_origins: z.array(hostPattern).max(100),
-    ip_anonymization: z.enum(['none', 'truncate', 'drop']),
+    ip_anonymization: z
+      .enum(['none', 'truncate', 'drop'])
+      .meta({ description: SWITCH_DOCS.ip_anonymization }),
     bot_policy: z.enum(['keep', 'drop']),
-    cookieless: z.boolean(),
-    respect_dnt: z.boolean(),
-    require_consent: z.boolean(),
+    cookieless: z.boolean().meta({ description: SWITCH_DOCS.cookieless + privacyNote }),
+    respect_dnt: z.boolean().meta({ description: SWITCH_DOCS.respect_dnt + privacyNote }),
+    require_consent: z.boolean().meta({ description: SWITCH_DOCS.require_consent + privacyNote }),
     timezone: z.string().min(1).max(64).refine(isTimezone, 'an IANA timezone such as Europe/Paris'),
+    retention_months: z.number().int().min(1).max(600).nullable().meta({
+      description:
+        "months of raw events and sessions kept for this site, at most the agency's retention; null: the agency's",
+    }),
   })
   .partial()
   .strict()
@@ -62,12 +82,19 @@ export const siteConfigInput = z
 const siteConfigOut = z
   .object({
     allowed_origins: z.array(z.string()),
-    ip_anonymization: z.enum(['none', 'truncate', 'drop']),
+    ip_anonymization: z
+      .enum(['none', 'truncate', 'drop'])
+      .meta({ description: SWITCH_DOCS.ip_anonymization }),
     bot_policy: z.enum(['keep', 'drop']),
-    cookieless: z.boolean(),
-    respect_dnt: z.boolean(),
-    require_consent: z.boolean(),
+    cookieless: z.boolean().meta({ description: SWITCH_DOCS.cookieless }),
+    respect_dnt: z.boolean().meta({ description: SWITCH_DOCS.respect_dnt }),
+    require_consent: z.boolean().meta({ description: SWITCH_DOCS.require_consent }),
     timezone: z.string(),
+    retention_months: z
+      .number()
+      .int()
+      .nullable()
+      .meta({ description: "null: the agency's retention (the shorter of the two applies)" }),
   })
   .meta({ id: 'SiteConfig' });
 
@@ -118,6 +145,35 @@ const updateBody = z
   .refine((b) => Object.keys(b).length > 0, 'give at least one field to change')
   .meta({ id: 'SiteUpdate' });
 
+/**
+ * A site keeps its data at most as long as its agency: a longer retention_months is refused (400) so the
+ * settings never promise what the retention job will not do (it applies the shorter of the two).
+ */
+async function checkRetention(
+  d: ApiDeps,
+  agencyId: string,
+  months: number | null | undefined,
+): Promise<void> {
+  if (months === undefined || months === null) return;
+  const { rows } = await d.pool.query<{ config: { retention_months?: unknown } | null }>(findAgency, [
+    agencyId,
+  ]);
+  const own = rows[0]?.config?.retention_months;
+  const agencyMonths = typeof own === 'number' ? own : d.config.storage.retentionMonthsDefault;
+  if (months > agencyMonths)
+    throw new ApiError(
+      400,
+      'invalid_request',
+      `invalid body: config.retention_months: at most the agency's retention (${agencyMonths} months)`,
+      {
+        in: 'body',
+        issues: [
+          { path: ['config', 'retention_months'], code: 'too_big', message: 'longer than the agency' },
+        ],
+      },
+    );
+}
+
 function toSite(r: SiteRow): z.infer<typeof siteSchema> {
   const c = parseSiteConfig(r.config ?? {});
   return {
@@ -134,6 +190,7 @@ function toSite(r: SiteRow): z.infer<typeof siteSchema> {
       respect_dnt: c.respect_dnt,
       require_consent: c.require_consent,
       timezone: c.timezone,
+      retention_months: c.retention_months ?? null,
     },
     created_at: iso(r.created_at)!,
     updated_at: iso(r.updated_at)!,
@@ -163,7 +220,7 @@ export function registerSiteRoutes(t: RouteTable, d: ApiDeps): void {
     },
     async ({ auth, query }) => {
       const statuses = query.status && query.status.length > 0 ? query.status : ['active', 'paused'];
-      const cur = decodeCursor(query.cursor, 2);
+      const cur = decodeCursor(query.cursor, ['text', 'uuid']);
       const { rows } = await d.pool.query<SiteRow>(sql.listSites, [
         auth.agencyId,
         statuses,
@@ -193,6 +250,7 @@ export function registerSiteRoutes(t: RouteTable, d: ApiDeps): void {
     },
     async (ctx) => {
       const { auth, body } = ctx;
+      await checkRetention(d, auth.agencyId, body.config?.retention_months);
       for (let attempt = 0; ; attempt++) {
         try {
           const { rows } = await d.pool.query<SiteRow>(sql.insertSite, [
@@ -250,6 +308,7 @@ export function registerSiteRoutes(t: RouteTable, d: ApiDeps): void {
     },
     async (ctx) => {
       const { site, auth, body } = ctx;
+      await checkRetention(d, auth.agencyId, body.config?.retention_months);
       const { rows } = await d.pool.query<SiteRow>(sql.updateSite, [
         auth.agencyId,
         site.id,
@@ -308,7 +367,7 @@ export function registerSiteRoutes(t: RouteTable, d: ApiDeps): void {
     ({ site }) => ({
       script_id: site.scriptId,
       collector_url: d.config.collector.publicUrl,
-      html: renderSnippet(site.scriptId, d.config.collector.publicUrl),
+      html: renderSnippet(site.scriptId, d.config.collector),
     }),
   );
 }

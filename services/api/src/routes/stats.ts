@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Pool } from '@beacon/db';
 import type { ApiDeps } from '../deps.js';
 import { NotFoundError } from '../http/errors.js';
 import { siteIdParam } from '../http/validate.js';
@@ -16,7 +17,8 @@ const site = '/v1/sites/:siteId';
 
 export function registerStatsRoutes(t: RouteTable, d: ApiDeps): void {
   const deps: q.StatsDeps = {
-    pool: d.pool,
+    // Dashboard reads: the read replica while it keeps up (DATABASE_READ_URL), else the primary.
+    pool: { query: ((text: string, values?: unknown[]) => d.reads().query(text, values)) as Pool['query'] },
     observe: (endpoint, seconds, source) => d.metrics.queryDuration.observe({ endpoint, source }, seconds),
     rollups: d.config.rollups.read,
   };
@@ -132,7 +134,8 @@ export function registerStatsRoutes(t: RouteTable, d: ApiDeps): void {
       request: { query: q.realtimeQuery },
       responses: { 200: { description: 'Current activity', schema: a.realtimeSchema } },
     },
-    ({ site, query, res }) => q.realtime(per(res), site, query),
+    // Realtime is "what happens now": from the primary, where a replica's lag cannot hide visitors.
+    ({ site, query, res }) => q.realtime({ ...per(res), pool: d.pool }, site, query),
   );
   t.define(
     {
@@ -179,6 +182,10 @@ export function registerStatsRoutes(t: RouteTable, d: ApiDeps): void {
       method: 'get',
       path: `${site}/companies/:domain`,
       summary: "One company's visits over time (by its domain)",
+      description:
+        "`company` holds, per column, the fact the caller's agency has of the domain (its own import, " +
+        'its own IP ranges) over the agency-neutral one (company database, MaxMind, ASN). Facts of other ' +
+        'agencies are never shown.',
       tags,
       request: {
         params: z.object({ siteId: siteIdParam, domain: q.companyDomainParam }),
@@ -209,7 +216,7 @@ export function registerStatsRoutes(t: RouteTable, d: ApiDeps): void {
     },
     async ({ site, params, query, res }) => {
       const st = q.exportStatement(site, params.what as q.DimensionName | 'events', query);
-      const chunks = q.csvChunks(d.pool, st);
+      const chunks = q.csvChunks(d.reads(), st);
       // The first chunk (the header) comes after DECLARE: a bad range or timezone is still a JSON 4xx.
       let first: IteratorResult<string>;
       try {

@@ -72,7 +72,7 @@ export function registerUserRoutes(t: RouteTable, d: ApiDeps): void {
       responses: { 200: { description: 'A page of users', schema: pageOf(userSchema, 'UserPage') } },
     },
     async ({ auth, query }) => {
-      const cur = decodeCursor(query.cursor, 2);
+      const cur = decodeCursor(query.cursor, ['text', 'uuid']);
       const { rows } = await d.pool.query<UserRow>(sql.listUsers, [
         auth.agencyId,
         cur?.[0] ?? null,

@@ -1,6 +1,7 @@
 /**
  * Statements of authentication: dashboard logins, login sessions with rotating refresh tokens, agency
- * API keys. Tables: dashboard_users, agencies (seed), auth_sessions (migration 0030).
+ * API keys. Tables: dashboard_users, agencies (seed), auth_sessions (migration 0030), auth_refresh_history
+ * (migration 0065: every refresh token a session rotated away from, for family-wide reuse detection).
  */
 
 /** $1 email (any case). Out: the user, its agency's status (0 or 1 row). */
@@ -23,25 +24,32 @@ RETURNING id, expires_at`;
 
 /**
  * Rotation: $1 presented refresh hash, $2 new refresh hash, $3 lifetime in seconds (sliding, capped by
- * absolute_expires_at). Only a live session whose CURRENT hash matches rotates (one winner under races).
+ * absolute_expires_at). Only a live session whose CURRENT hash matches rotates (one winner under races);
+ * the presented hash joins the session's history, so a later replay of it is recognised (revokeOnReuse).
  * Out: session id, user id, agency id, role, expires_at; 0 rows otherwise.
  */
 export const rotateRefresh = `
-UPDATE auth_sessions s
-SET previous_hash = s.refresh_hash, refresh_hash = $2, refreshed_at = now(),
-    expires_at = LEAST(now() + make_interval(secs => $3), s.absolute_expires_at)
-FROM dashboard_users u JOIN agencies a ON a.id = u.agency_id
-WHERE s.refresh_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > now()
-  AND u.id = s.user_id AND u.is_active AND a.status = 'active'
-RETURNING s.id, s.user_id, u.agency_id, u.role, s.expires_at`;
+WITH rotated AS (
+  UPDATE auth_sessions s
+  SET refresh_hash = $2, refreshed_at = now(),
+      expires_at = LEAST(now() + make_interval(secs => $3), s.absolute_expires_at)
+  FROM dashboard_users u JOIN agencies a ON a.id = u.agency_id
+  WHERE s.refresh_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > now()
+    AND u.id = s.user_id AND u.is_active AND a.status = 'active'
+  RETURNING s.id, s.user_id, u.agency_id, u.role, s.expires_at
+), remembered AS (
+  INSERT INTO auth_refresh_history (refresh_hash, session_id) SELECT $1, id FROM rotated
+)
+SELECT id, user_id, agency_id, role, expires_at FROM rotated`;
 
 /**
- * Reuse of an already-rotated refresh token means it leaked: revoke that session.
+ * Reuse of ANY refresh token the session already rotated away from means it leaked (the owner and a
+ * thief both hold members of one family): revoke the whole session, whoever holds its newest token.
  * $1 presented hash. Out: id of the revoked session (0 rows if the hash is unknown).
  */
 export const revokeOnReuse = `
 UPDATE auth_sessions SET revoked_at = COALESCE(revoked_at, now()), revoked_reason = COALESCE(revoked_reason, 'refresh_reuse')
-WHERE previous_hash = $1 RETURNING id`;
+WHERE id = (SELECT session_id FROM auth_refresh_history WHERE refresh_hash = $1) RETURNING id`;
 
 /** $1 refresh hash. Logout by refresh token. Out: id. */
 export const revokeByRefresh = `

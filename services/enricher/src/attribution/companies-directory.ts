@@ -2,10 +2,14 @@ import { LRUCache } from 'lru-cache';
 import { companiesSql, type Pool } from '@beacon/db';
 
 /**
- * The `companies` table seen from the enricher: industry, employee_count and revenue of a domain, for
- * the rows whose identification source did not give them. Looked up per job (one query for the
- * domains not in cache, never one per hit) and cached with a TTL (COMPANY_CACHE_TTL_SECONDS), absent
- * domains included, so a busy enricher asks PostgreSQL about a company once per TTL.
+ * The company facts the enricher completes rows with, from two tables (migration 0060):
+ *  - `companies`: agency-neutral facts (company database, MaxMind, ASN), for every agency's rows;
+ *  - `agency_companies`: one agency's own facts (its import, what its ranges gave), ONLY for rows of
+ *    that agency's sites: another agency's facts never reach a row (issue #13).
+ * Looked up per job (one query per table for the keys not in cache, never one per hit) and cached with
+ * a TTL (COMPANY_CACHE_TTL_SECONDS), absent keys included, so a busy enricher asks PostgreSQL about a
+ * company once per TTL. An agency's entries are dropped at once when its ranges reload (an import
+ * changes both in one transaction).
  */
 export interface CompanyDetails {
   readonly name: string | null;
@@ -26,128 +30,228 @@ export interface CompanyDirectoryOptions {
 
 /** Row fields this module reads and fills (a subset of EventRow). */
 export interface CompanyRowFields {
+  site_id?: unknown;
   company_name?: unknown;
   company_domain?: unknown;
   company_industry?: unknown;
   company_employee_count?: unknown;
   company_revenue?: unknown;
+  company_source?: unknown;
 }
 
-export class CompanyDirectory {
-  private readonly cache: LRUCache<string, Entry>;
+/** The agency whose site a row belongs to (null: unknown, the row gets neutral facts only). */
+export type AgencyOf = (row: CompanyRowFields) => string | null | undefined;
 
-  constructor(
-    private readonly pool: Pool,
-    private readonly opts: CompanyDirectoryOptions,
-  ) {
-    this.cache = new LRUCache<string, Entry>({ max: opts.max ?? 50_000, ttl: Math.max(1, opts.ttlMs) });
-  }
-
-  /** Details of the given domains (lower-case), from cache or one query for the rest. */
-  async lookup(domains: Iterable<string>): Promise<Map<string, CompanyDetails>> {
-    const out = new Map<string, CompanyDetails>();
-    const missing: string[] = [];
-    for (const d of new Set(domains)) {
-      const e = this.opts.ttlMs > 0 ? this.cache.get(d) : undefined;
-      if (e === undefined) {
-        missing.push(d);
-        this.opts.onCache?.('miss');
-        continue;
-      }
-      this.opts.onCache?.('hit');
-      if (!('absent' in e)) out.set(d, e);
-    }
-    if (missing.length > 0) {
-      const { rows } = await this.pool.query<{
-        domain: string;
-        name: string | null;
-        industry: string | null;
-        employee_count: string | null;
-        revenue: string | null;
-      }>(companiesSql.companiesByDomain, [missing]);
-      const found = new Map(rows.map((r) => [r.domain.toLowerCase(), r]));
-      for (const d of missing) {
-        const r = found.get(d);
-        const entry: Entry = r
-          ? { name: r.name, industry: r.industry, employeeCount: r.employee_count, revenue: r.revenue }
-          : ABSENT;
-        this.cache.set(d, entry);
-        if (!('absent' in entry)) out.set(d, entry);
-      }
-    }
-    return out;
-  }
-
-  /**
-   * Completes the company columns of enriched rows from the `companies` rows of their domains: a
-   * column the identification source left NULL takes the table's value (the source wins when both
-   * have one: an agency's own CSV is more specific than a shared table). Returns how many rows changed.
-   */
-  async complete(rows: readonly CompanyRowFields[]): Promise<number> {
-    const domains: string[] = [];
-    for (const r of rows)
-      if (typeof r.company_domain === 'string' && r.company_domain) domains.push(r.company_domain);
-    if (domains.length === 0) return 0;
-    const details = await this.lookup(domains);
-    let changed = 0;
-    for (const r of rows) {
-      const d = typeof r.company_domain === 'string' ? details.get(r.company_domain) : undefined;
-      if (!d) continue;
-      let touched = false;
-      if (r.company_industry == null && d.industry) {
-        r.company_industry = d.industry;
-        touched = true;
-      }
-      if (r.company_employee_count == null && d.employeeCount) {
-        r.company_employee_count = d.employeeCount;
-        touched = true;
-      }
-      if (r.company_revenue == null && d.revenue) {
-        r.company_revenue = d.revenue;
-        touched = true;
-      }
-      if (touched) changed++;
-    }
-    return changed;
-  }
-
-  clear(): void {
-    this.cache.clear();
-  }
-}
-
-/**
- * The firms named by a job's rows, one per domain, for EnrichedJob.companies (the writer upserts them
- * into `companies`). Rows without a domain (ASN names) name no firm row.
- */
-export function companiesOfRows(rows: readonly CompanyRowFields[]): {
+interface FactsRow {
   domain: string;
   name: string | null;
   industry: string | null;
   employee_count: string | null;
   revenue: string | null;
-}[] {
-  const byDomain = new Map<
-    string,
-    {
-      domain: string;
-      name: string | null;
-      industry: string | null;
-      employee_count: string | null;
-      revenue: string | null;
+}
+
+const detailsOf = (r: FactsRow): CompanyDetails => ({
+  name: r.name,
+  industry: r.industry,
+  employeeCount: r.employee_count,
+  revenue: r.revenue,
+});
+
+/** Agency-scoped cache key: the agency id (a uuid, no space) then the domain. */
+const agencyKey = (agencyId: string, domain: string) => `${agencyId} ${domain}`;
+
+export class CompanyDirectory {
+  private readonly cache: LRUCache<string, Entry>;
+  private readonly agencyCache: LRUCache<string, Entry>;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly opts: CompanyDirectoryOptions,
+  ) {
+    const options = { max: opts.max ?? 50_000, ttl: Math.max(1, opts.ttlMs) };
+    this.cache = new LRUCache<string, Entry>(options);
+    this.agencyCache = new LRUCache<string, Entry>(options);
+  }
+
+  /** Cached entries of `keys`; the keys not cached (or all, with a TTL of 0) are returned to ask for. */
+  private fromCache(
+    cache: LRUCache<string, Entry>,
+    keys: Iterable<string>,
+    out: Map<string, CompanyDetails>,
+  ): string[] {
+    const missing: string[] = [];
+    for (const k of new Set(keys)) {
+      const e = this.opts.ttlMs > 0 ? cache.get(k) : undefined;
+      if (e === undefined) {
+        missing.push(k);
+        this.opts.onCache?.('miss');
+        continue;
+      }
+      this.opts.onCache?.('hit');
+      if (!('absent' in e)) out.set(k, e);
     }
-  >();
+    return missing;
+  }
+
+  private remember(
+    cache: LRUCache<string, Entry>,
+    missing: readonly string[],
+    found: ReadonlyMap<string, CompanyDetails>,
+    out: Map<string, CompanyDetails>,
+  ): void {
+    for (const k of missing) {
+      const d = found.get(k);
+      cache.set(k, d ?? ABSENT);
+      if (d) out.set(k, d);
+    }
+  }
+
+  /** Neutral facts (`companies`) of the given domains (lower-case), from cache or one query. */
+  async lookup(domains: Iterable<string>): Promise<Map<string, CompanyDetails>> {
+    const out = new Map<string, CompanyDetails>();
+    const missing = this.fromCache(this.cache, domains, out);
+    if (missing.length > 0) {
+      const { rows } = await this.pool.query<FactsRow>(companiesSql.companiesByDomain, [missing]);
+      const found = new Map(rows.map((r) => [r.domain.toLowerCase(), detailsOf(r)]));
+      this.remember(this.cache, missing, found, out);
+    }
+    return out;
+  }
+
+  /**
+   * One agency's own facts (`agency_companies`) of (agency, domain) pairs, keyed by agencyKey, from
+   * cache or one query. Only ever called with the agency of the rows being completed.
+   */
+  async lookupAgency(
+    pairs: Iterable<{ agencyId: string; domain: string }>,
+  ): Promise<Map<string, CompanyDetails>> {
+    const out = new Map<string, CompanyDetails>();
+    const keys = [...pairs].map((p) => agencyKey(p.agencyId, p.domain));
+    const missing = this.fromCache(this.agencyCache, keys, out);
+    if (missing.length > 0) {
+      // Split at the first space only: the agency id has none, a domain from a data file might.
+      const split = missing.map((k) => [k.slice(0, k.indexOf(' ')), k.slice(k.indexOf(' ') + 1)]);
+      const { rows } = await this.pool.query<FactsRow & { agency_id: string }>(
+        companiesSql.agencyCompaniesByDomain,
+        [split.map((s) => s[0]), split.map((s) => s[1])],
+      );
+      const found = new Map(rows.map((r) => [agencyKey(r.agency_id, r.domain), detailsOf(r)]));
+      this.remember(this.agencyCache, missing, found, out);
+    }
+    return out;
+  }
+
+  /**
+   * Completes the company columns of enriched rows. Per row of agency X naming domain d:
+   *  - identified by X's own ranges: the range's values stay; gaps take X's facts of d, then the
+   *    neutral facts of d;
+   *  - identified by a neutral source: X's facts of d replace the source's industry, employee_count
+   *    and revenue (an agency's own knowledge beats shared data, for that agency only); gaps take the
+   *    neutral facts of d. The name stays the source's (the API shows X's name for d to X).
+   * A row whose agency is unknown gets neutral facts only. Returns how many rows changed.
+   */
+  async complete(rows: readonly CompanyRowFields[], agencyOf: AgencyOf = () => null): Promise<number> {
+    const domains: string[] = [];
+    const pairs: { agencyId: string; domain: string }[] = [];
+    const agencies: (string | null)[] = [];
+    for (const r of rows) {
+      const agencyId = typeof r.company_domain === 'string' && r.company_domain ? agencyOf(r) : null;
+      agencies.push(agencyId ?? null);
+      if (typeof r.company_domain !== 'string' || !r.company_domain) continue;
+      domains.push(r.company_domain);
+      if (agencyId) pairs.push({ agencyId, domain: r.company_domain });
+    }
+    if (domains.length === 0) return 0;
+    // Both tables at once (two pooled connections): a cold job waits for one round trip, not two.
+    const [neutral, own] = await Promise.all([
+      this.lookup(domains),
+      pairs.length > 0 ? this.lookupAgency(pairs) : new Map<string, CompanyDetails>(),
+    ]);
+    let changed = 0;
+    rows.forEach((r, i) => {
+      if (typeof r.company_domain !== 'string' || !r.company_domain) return;
+      const agencyId = agencies[i];
+      const mine = agencyId ? own.get(agencyKey(agencyId, r.company_domain)) : undefined;
+      const shared = neutral.get(r.company_domain);
+      if (!mine && !shared) return;
+      const fromRanges = r.company_source === 'agency_ranges';
+      let touched = false;
+      const set = (
+        col: 'company_industry' | 'company_employee_count' | 'company_revenue',
+        v: string | null,
+      ) => {
+        if (v && r[col] !== v) {
+          r[col] = v;
+          touched = true;
+        }
+      };
+      for (const [col, key] of [
+        ['company_industry', 'industry'],
+        ['company_employee_count', 'employeeCount'],
+        ['company_revenue', 'revenue'],
+      ] as const) {
+        if (mine?.[key] && (!fromRanges || r[col] == null)) set(col, mine[key]);
+        if (r[col] == null) set(col, shared?.[key] ?? null);
+      }
+      if (touched) changed++;
+    });
+    return changed;
+  }
+
+  /** Drops the cached facts of one agency (its ranges, and so its facts, changed). */
+  forgetAgency(agencyId: string): void {
+    const prefix = `${agencyId} `;
+    for (const k of [...this.agencyCache.keys()]) if (k.startsWith(prefix)) this.agencyCache.delete(k);
+  }
+
+  clear(): void {
+    this.cache.clear();
+    this.agencyCache.clear();
+  }
+}
+
+/** One firm of EnrichedJob.companies: agency-neutral, or (agency_id set) one agency's own facts. */
+export interface JobCompany {
+  domain: string;
+  name: string | null;
+  industry: string | null;
+  employee_count: string | null;
+  revenue: string | null;
+  agency_id?: string;
+}
+
+/**
+ * The firms named by a job's rows, for EnrichedJob.companies: one per domain and owner. Call it BEFORE
+ * complete(): an entry carries what the identification source said, nothing completed from a table.
+ * Rows identified by an agency's own ranges give entries owned by that agency (agency_id: the writer
+ * stores them in agency_companies); other rows give neutral entries (the writer's `companies` upsert).
+ * An agency-sourced row whose agency is unknown gives no entry at all. Rows without a domain (ASN
+ * names) name no firm row.
+ */
+export function companiesOfRows(
+  rows: readonly CompanyRowFields[],
+  agencyOf: AgencyOf = () => null,
+): JobCompany[] {
+  const byKey = new Map<string, JobCompany>();
   const s = (v: unknown) => (typeof v === 'string' && v ? v : null);
   for (const r of rows) {
     const domain = s(r.company_domain);
-    if (!domain || byDomain.has(domain)) continue;
-    byDomain.set(domain, {
+    if (!domain) continue;
+    let owner: string | undefined;
+    if (r.company_source === 'agency_ranges') {
+      owner = agencyOf(r) ?? undefined;
+      if (!owner) continue;
+    }
+    const key = owner ? agencyKey(owner, domain) : domain;
+    if (byKey.has(key)) continue;
+    byKey.set(key, {
       domain,
       name: s(r.company_name),
       industry: s(r.company_industry),
       employee_count: s(r.company_employee_count),
       revenue: s(r.company_revenue),
+      ...(owner ? { agency_id: owner } : {}),
     });
   }
-  return [...byDomain.values()];
+  return [...byKey.values()];
 }

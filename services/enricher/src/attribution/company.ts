@@ -26,8 +26,8 @@ import type { CompanyRecord } from './company-ranges.js';
  * the VPN or cloud provider, not the visitor's employer. The agency's own ranges are always trusted.
  * company_domain: from the source (lower-case); "in-addr.arpa"-style reverse-DNS artefacts are dropped.
  * An ASN match takes the GeoIP2 Domain record's domain when that database is configured.
- * industry / employee_count / revenue: from the source, completed later from the `companies` row of
- * that domain (companies-directory.ts).
+ * industry / employee_count / revenue: from the source, completed later from the site agency's own
+ * facts and the agency-neutral `companies` row of that domain (companies-directory.ts).
  */
 export type CompanySource = 'agency_ranges' | 'maxmind' | 'asn';
 

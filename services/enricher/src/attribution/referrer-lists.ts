@@ -102,7 +102,14 @@ export class ReferrerLists {
 
   constructor(lists: CompactLists) {
     // Order of precedence when a host is on two lists: ai before social before search
-    // (gemini.google.com is an assistant, not Google search).
+    // (gemini.google.com is an assistant, not Google search). A pattern with a path (x.com/i/grok) never
+    // takes a host that another pattern names whole (x.com is Twitter): browsers mostly send the origin.
+    const wholeHosts = new Set(
+      [lists.ai, lists.social, lists.search]
+        .flatMap((all) => Object.values(all).flat())
+        .filter((p) => !p.includes('/'))
+        .map((p) => p.replace(/^www\./, '')),
+    );
     const add = (cls: ReferrerClass, all: Record<string, string[]>) => {
       for (const [name, patterns] of Object.entries(all)) {
         const match = { cls, source: name };
@@ -110,6 +117,7 @@ export class ReferrerLists {
         for (const pattern of patterns) {
           const host = pattern.split('/')[0]!.replace(/^www\./, '');
           if (!host) continue;
+          if (pattern.includes('/') && wholeHosts.has(host)) continue;
           const target = host.includes('{}') ? this.wildcard : this.exact;
           if (!target.has(host)) target.set(host, match);
           if (!host.includes('{}')) {

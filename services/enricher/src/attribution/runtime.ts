@@ -1,7 +1,7 @@
 import type { Config } from '@beacon/config';
 import type { Pool } from '@beacon/db';
 import type { Logger } from '@beacon/observability';
-import { CompanyDirectory, companiesOfRows } from './companies-directory.js';
+import { CompanyDirectory, companiesOfRows, type JobCompany } from './companies-directory.js';
 import { WatchedFile, type SourceStatus } from '../network/watched.js';
 import { CompanyDb, type CompanyLookup } from './company-db.js';
 import { AgencyRangeStore } from './company-ranges.js';
@@ -27,10 +27,16 @@ export interface AttributionRuntime {
   readonly deps: AttributionDeps;
   readonly directory: CompanyDirectory;
   /**
-   * Per job, after the steps: completes company_industry/employee_count/revenue from the `companies`
-   * table (one query for uncached domains) and returns EnrichedJob.companies for the writer's upsert.
+   * Per job, after the steps: lists EnrichedJob.companies for the writer (neutral entries, and entries
+   * owned by the agency whose ranges identified them), then completes company_industry/employee_count/
+   * revenue from the agency's own facts and the neutral `companies` table (companies-directory.ts).
+   * `agencyBySite`: script_id -> agency id of the job's sites; a row of a site not in it gets neutral
+   * facts only and lists no agency-owned entry.
    */
-  completeJob(rows: readonly CompanyRowLike[]): Promise<ReturnType<typeof companiesOfRows>>;
+  completeJob(
+    rows: readonly CompanyRowLike[],
+    agencyBySite?: ReadonlyMap<string, string>,
+  ): Promise<JobCompany[]>;
   /** /readyz detail: agencies with ranges loaded, and the company database's state. */
   status(): { agencyRangeAgencies: number; companyDb: SourceStatus };
   close(): void;
@@ -49,14 +55,18 @@ export async function startAttribution(
   onCompaniesCache?: (result: 'hit' | 'miss') => void,
   opts: { watchIntervalMs?: number } = {},
 ): Promise<AttributionRuntime> {
+  // Made before the range store: a reload of an agency's ranges drops that agency's cached facts.
+  const directory = new CompanyDirectory(pool, {
+    ttlMs: cfg.companyCacheTtlSeconds * 1000,
+    onCache: onCompaniesCache,
+  });
   const agencyRanges = new AgencyRangeStore(pool, {
     reloadMs: cfg.companyRangesReloadSeconds * 1000,
-    onLoad: (i) => logger.info(i, 'agency company ranges loaded'),
-    onError: (err) =>
-      logger.warn(
-        { err: (err as Error).message },
-        'agency company ranges: reload failed; keeping the loaded ones',
-      ),
+    onLoad: (i) => {
+      directory.forgetAgency(i.agencyId);
+      logger.info(i, 'agency company ranges loaded');
+    },
+    onError: (err) => logger.warn({ err }, 'agency company ranges: reload failed; keeping the loaded ones'),
   });
   await agencyRanges.start();
   const companyFile = new WatchedFile(
@@ -77,17 +87,16 @@ export async function startAttribution(
   const companyDb: CompanyLookup | null = cfg.companyMmdbPath
     ? { lookup: (ip) => companyFile.value?.lookup(ip) ?? null }
     : null;
-  const directory = new CompanyDirectory(pool, {
-    ttlMs: cfg.companyCacheTtlSeconds * 1000,
-    onCache: onCompaniesCache,
-  });
   const deps: AttributionDeps = { referrers: referrerLists(), agencyRanges, companyDb };
   return {
     deps,
     directory,
-    async completeJob(rows) {
-      await directory.complete(rows);
-      return companiesOfRows(rows);
+    async completeJob(rows, agencyBySite) {
+      const agencyOf = (r: CompanyRowLike) =>
+        typeof r.site_id === 'string' ? agencyBySite?.get(r.site_id) : undefined;
+      const companies = companiesOfRows(rows, agencyOf);
+      await directory.complete(rows, agencyOf);
+      return companies;
     },
     status: () => ({
       agencyRangeAgencies: agencyRanges.agencies,

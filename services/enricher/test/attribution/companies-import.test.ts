@@ -107,6 +107,39 @@ describe('beacon companies import', () => {
         company_domain: 'acme.example',
       },
     ]);
+    // The file's facts per domain are the agency's own (first line with a value wins per column):
+    // agency_companies, never the shared companies table (issue #13).
+    const { rows: facts } = await db.pool.query(
+      `SELECT domain, name, industry, employee_count, revenue, origin FROM agency_companies WHERE agency_id = $1 ORDER BY domain`,
+      [agencyA],
+    );
+    expect(facts).toEqual([
+      {
+        domain: 'acme.example',
+        name: 'Acme IPv6',
+        industry: null,
+        employee_count: null,
+        revenue: null,
+        origin: 'import',
+      },
+      {
+        domain: 'stark.example',
+        name: 'Stark Industries',
+        industry: 'Defense',
+        employee_count: '10000+',
+        revenue: '$10B+',
+        origin: 'import',
+      },
+      {
+        domain: 'wayne.example',
+        name: 'Wayne Enterprises, Inc.',
+        industry: 'Conglomerate',
+        employee_count: '5000-9999',
+        revenue: null,
+        origin: 'import',
+      },
+    ]);
+    expect((await db.pool.query('SELECT count(*)::int AS n FROM companies')).rows[0].n).toBe(0);
   });
 
   const BAD = `range_start,range_end,name,domain
@@ -215,6 +248,11 @@ describe('AgencyRangeStore reads the imported ranges and follows changes', () =>
       csv('new.csv', 'cidr,name\n10.0.0.0/16,Oscorp\n'),
     ]);
     expect(JSON.parse(r.stdout)).toMatchObject({ imported: 1, replaced: 5, total: 1 });
+    // The replaced file named no domain: the agency's facts went with its ranges.
+    expect(
+      (await db.pool.query('SELECT count(*)::int AS n FROM agency_companies WHERE agency_id = $1', [agencyA]))
+        .rows[0].n,
+    ).toBe(0);
     expect(store.lookup(agencyA, '10.0.0.1')?.name).toBe('Stark Industries'); // not polled yet
     loads.length = 0;
     await store.refresh();
@@ -233,8 +271,22 @@ describe('AgencyRangeStore reads the imported ranges and follows changes', () =>
       '--agency',
       agencyA,
       '--append',
-      csv('more.csv', 'range,name\n172.16.0.0/12,Umbrella\n'),
+      csv('more.csv', 'range,name,domain,revenue\n172.16.0.0/12,Umbrella,umbrella.example,$1M\n'),
     ]);
+    await beacon([
+      'companies',
+      'import',
+      '--agency',
+      agencyA,
+      '--append',
+      csv('more2.csv', 'range,name,domain,industry\n172.31.0.0/16,Umbrella Labs,umbrella.example,Biotech\n'),
+    ]);
+    // --append updates the agency's facts: a value of the file replaces, an empty cell keeps.
+    const { rows: facts } = await db.pool.query(
+      `SELECT name, industry, revenue FROM agency_companies WHERE agency_id = $1 AND domain = 'umbrella.example'`,
+      [agencyA],
+    );
+    expect(facts).toEqual([{ name: 'Umbrella Labs', industry: 'Biotech', revenue: '$1M' }]);
     await store.refresh();
     expect(store.lookup(agencyA, '10.0.0.1')?.name).toBe('Oscorp');
     expect(store.lookup(agencyA, '172.16.5.5')?.name).toBe('Umbrella');
@@ -242,6 +294,74 @@ describe('AgencyRangeStore reads the imported ranges and follows changes', () =>
     await store.refresh();
     expect(store.lookup(agencyB, '10.0.0.5')).toBeNull();
     expect(store.agencies).toBe(1);
+  });
+});
+
+describe("CompanyDirectory keeps an agency's facts to that agency's rows (issue #13)", () => {
+  it('completes each row from its own agency over the neutral table, never from another agency', async () => {
+    const ins = `INSERT INTO agencies (name, email, api_key) VALUES ($1, $2, 'x') RETURNING id`;
+    const agencyC = (await db.pool.query(ins, ['Agency C', 'c@agency.test'])).rows[0].id as string;
+    const agencyD = (await db.pool.query(ins, ['Agency D', 'd@agency.test'])).rows[0].id as string;
+    await db.pool.query(
+      `INSERT INTO companies (name, domain, industry) VALUES ('Acme', 'acme2.example', 'Manufacturing')`,
+    );
+    await db.pool.query(
+      `INSERT INTO agency_companies (agency_id, domain, name, industry, employee_count, revenue, origin)
+       VALUES ($1, 'acme2.example', 'Acme Secret', 'Defense', '10000+', '$9B', 'import')`,
+      [agencyD],
+    );
+    const agencyBySite: Record<string, string> = { site_c: agencyC, site_d: agencyD };
+    const agencyOf = (r: { site_id?: unknown }) => agencyBySite[String(r.site_id)];
+    const row = (site: string | null, source: string, industry: string | null) => ({
+      site_id: site,
+      company_name: 'Acme (source)',
+      company_domain: 'acme2.example',
+      company_industry: industry,
+      company_employee_count: null as string | null,
+      company_revenue: null as string | null,
+      company_source: source,
+    });
+    const rows = [
+      row('site_c', 'maxmind', null), // C: neutral facts only
+      row('site_d', 'maxmind', 'Software'), // D, neutral source: D's facts win
+      row('site_d', 'agency_ranges', 'Research'), // D's own range: its values stay, gaps from D
+      row('site_x', 'maxmind', null), // unknown site: neutral only
+    ];
+    const listed = companiesOfRows(rows, agencyOf);
+    const dir = new CompanyDirectory(db.pool, { ttlMs: 60_000 });
+    expect(await dir.complete(rows, agencyOf)).toBe(4);
+    expect(rows.map((r) => [r.company_industry, r.company_employee_count, r.company_revenue])).toEqual([
+      ['Manufacturing', null, null],
+      ['Defense', '10000+', '$9B'],
+      ['Research', '10000+', '$9B'],
+      ['Manufacturing', null, null],
+    ]);
+    expect(rows.every((r) => r.company_name === 'Acme (source)')).toBe(true);
+    // For the writer: the neutral entry carries the source's values; D's range facts are owned by D.
+    expect(listed).toEqual([
+      { domain: 'acme2.example', name: 'Acme (source)', industry: null, employee_count: null, revenue: null },
+      {
+        domain: 'acme2.example',
+        name: 'Acme (source)',
+        industry: 'Research',
+        employee_count: null,
+        revenue: null,
+        agency_id: agencyD,
+      },
+    ]);
+    // An agency-sourced row of an unknown agency lists nothing.
+    expect(companiesOfRows([row('site_x', 'agency_ranges', 'X')], agencyOf)).toEqual([]);
+
+    // forgetAgency drops D's cached facts only (its ranges reloaded).
+    await db.pool.query(`UPDATE agency_companies SET revenue = '$10B' WHERE agency_id = $1`, [agencyD]);
+    const again = () => [row('site_c', 'maxmind', null), row('site_d', 'maxmind', null)];
+    const cached = again();
+    await dir.complete(cached, agencyOf);
+    expect(cached[1]!.company_revenue).toBe('$9B');
+    dir.forgetAgency(agencyD);
+    const fresh = again();
+    await dir.complete(fresh, agencyOf);
+    expect(fresh.map((r) => r.company_revenue)).toEqual([null, '$10B']);
   });
 });
 

@@ -3,7 +3,7 @@ import { classifyNetworkName, companyNameFromNetwork } from '../../src/attributi
 import { CompanyDb } from '../../src/attribution/company-db.js';
 import type { CompanyRecord } from '../../src/attribution/company-ranges.js';
 import { companyFromOrgRecord, identifyCompany } from '../../src/attribution/company.js';
-import { SHARED_DATA } from './data.js';
+import { mmCrafted, mmTest } from '../fixtures.js';
 
 export function network(over: Partial<NetworkInfo> = {}): NetworkInfo {
   return {
@@ -35,8 +35,8 @@ const AGENCY_CO: CompanyRecord = {
 let companyDb: CompanyDb;
 let enterpriseDb: CompanyDb;
 beforeAll(async () => {
-  companyDb = await CompanyDb.open(`${SHARED_DATA}maxmind-crafted/Beacon-Company-Test.mmdb`);
-  enterpriseDb = await CompanyDb.open(`${SHARED_DATA}maxmind-test/GeoIP2-Enterprise-Test.mmdb`);
+  companyDb = await CompanyDb.open(mmCrafted('Beacon-Company-Test.mmdb'));
+  enterpriseDb = await CompanyDb.open(mmTest('GeoIP2-Enterprise-Test.mmdb'));
 });
 
 describe('CompanyDb (COMPANY_MMDB_PATH)', () => {

@@ -1,46 +1,37 @@
 import { readFileSync } from 'node:fs';
+import { fixtureJson } from '@beacon/testkit';
 import { ReferrerLists, type ReferrerClass } from '../../src/attribution/referrer-lists.js';
 import { classifyReferrer, referrerHost } from '../../src/attribution/referrer.js';
-import { SHARED_DATA } from './data.js';
 
 const lists = ReferrerLists.load();
 
-interface RefererTest {
-  spec: string;
-  uri: string;
-  medium: string;
-  source: string;
-}
-
-// snowplow referer-parser media -> Beacon referrer classes.
-const MEDIUM_TO_CLASS: Record<string, ReferrerClass> = {
-  search: 'search',
-  social: 'social',
-  email: 'email',
-  chatbot: 'ai',
-  paid: 'paid',
-  unknown: 'referral',
-};
-
 /**
- * Cases whose host is on neither Matomo's CC0 lists nor Beacon's short supplement (referrer-lists.ts):
- * price comparison and toolbar search sites that referer-parser counts as search. They stay plain
- * referrals; this list makes the gap visible and fails if it changes.
+ * Beacon's own referrer cases (packages/testkit/fixtures/referrers, MIT): real referrer URLs of search
+ * engines, social networks and AI assistants named in Matomo's CC0 lists, webmail, ad servers, plain
+ * referrals and self-referrals, each with the class and the list's source name expected. They replace
+ * the GPL referer-parser cases, which the repository may not carry.
  */
-const KNOWN_GAPS = new Set(['PriceRunner search', 'AOL search.com', 'Dale search']);
+interface ReferrerCase {
+  uri: string;
+  class: ReferrerClass;
+  source: string | null;
+}
+const SITE = 'beacon-demo.example';
+const cases = fixtureJson<ReferrerCase[]>('referrers/referrer-cases.json');
 
-const cases = JSON.parse(readFileSync(`${SHARED_DATA}referers/referer-tests.json`, 'utf8')) as RefererTest[];
-
-describe('referrer_class on the referer-parser test cases', () => {
-  it('has the cases', () => {
-    expect(cases.length).toBeGreaterThan(100);
+describe('referrer_class and referrer_source on real referrer URLs', () => {
+  it('has cases of every class', () => {
+    expect(new Set(cases.map((c) => c.class))).toEqual(
+      new Set(['search', 'social', 'ai', 'email', 'paid', 'referral', 'internal']),
+    );
   });
-  it.each(cases.map((c) => [c.spec, c.uri, c.medium] as const))('%s (%s)', (_spec, uri, medium) => {
-    const r = classifyReferrer(lists, uri, 'psychicbazaar.com', 'www.psychicbazaar.com');
-    expect(r.referrer_class).toBe(KNOWN_GAPS.has(_spec) ? 'referral' : MEDIUM_TO_CLASS[medium]);
+  it.each(cases.map((c) => [c.uri, c.class, c.source] as const))('%s -> %s %s', (uri, cls, source) => {
+    const r = classifyReferrer(lists, uri, SITE, `www.${SITE}`);
+    expect([r.referrer_class, r.referrer_source]).toEqual([cls, source]);
   });
-  it('the known gaps are real cases', () => {
-    for (const g of KNOWN_GAPS) expect(cases.some((c) => c.spec === g)).toBe(true);
+  it('a list pattern with a path does not take a host another list names whole (x.com is Twitter)', () => {
+    // Matomo lists Grok as x.com/i/grok; browsers mostly send only the origin https://x.com/.
+    expect(classifyReferrer(lists, 'https://x.com/', SITE, null).referrer_source).toBe('Twitter');
   });
 });
 

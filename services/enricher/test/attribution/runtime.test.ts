@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { createLogger } from '@beacon/observability';
 import { createTestDatabase, type TestDatabase } from '@beacon/testkit';
 import { startAttribution, type AttributionRuntime } from '../../src/attribution/runtime.js';
-import { SHARED_DATA } from './data.js';
+import { mmCrafted, mmTest } from '../fixtures.js';
 
 let db: TestDatabase;
 let dir: string;
@@ -39,7 +39,7 @@ async function until(cond: () => boolean, what: string): Promise<void> {
 describe('startAttribution', () => {
   it('serves the company database and picks up a replaced file without a restart', async () => {
     const path = join(dir, 'company.mmdb');
-    copyFileSync(`${SHARED_DATA}maxmind-crafted/Beacon-Company-Test.mmdb`, path);
+    copyFileSync(mmCrafted('Beacon-Company-Test.mmdb'), path);
     runtime = await startAttribution(
       { companyMmdbPath: path, companyRangesReloadSeconds: 3600, companyCacheTtlSeconds: 60 },
       db.pool,
@@ -55,7 +55,7 @@ describe('startAttribution', () => {
     expect(runtime.deps.companyDb!.lookup('81.2.69.160')).toBeNull();
 
     // Replace the file the way geoipupdate does (write aside, rename over).
-    copyFileSync(`${SHARED_DATA}maxmind-test/GeoIP2-Enterprise-Test.mmdb`, join(dir, 'next.mmdb'));
+    copyFileSync(mmTest('GeoIP2-Enterprise-Test.mmdb'), join(dir, 'next.mmdb'));
     renameSync(join(dir, 'next.mmdb'), path);
     await until(() => runtime!.deps.companyDb!.lookup('81.2.69.160') !== null, 'the reload');
     expect(runtime.deps.companyDb!.lookup('81.2.69.160')).toMatchObject({
@@ -79,7 +79,7 @@ describe('startAttribution', () => {
     expect(runtime.deps.companyDb!.lookup('192.0.2.1')).toBeNull();
   });
 
-  it('without COMPANY_MMDB_PATH: no company database; completeJob fills from companies and lists the firms', async () => {
+  it('without COMPANY_MMDB_PATH: no company database; completeJob lists the firms and fills from companies', async () => {
     await db.pool.query(
       `INSERT INTO companies (name, domain, industry, revenue) VALUES ('Acme', 'acme.example', 'Manufacturing', '$1B')`,
     );
@@ -101,14 +101,16 @@ describe('startAttribution', () => {
         company_revenue: null,
       },
     ];
+    // The list carries what the source said (the writer keeps known values), the row is completed.
     expect(await runtime.completeJob(rows)).toEqual([
       {
         domain: 'acme.example',
         name: 'Acme Corporation',
-        industry: 'Manufacturing',
+        industry: null,
         employee_count: null,
-        revenue: '$1B',
+        revenue: null,
       },
     ]);
+    expect(rows[0]).toMatchObject({ company_industry: 'Manufacturing', company_revenue: '$1B' });
   });
 });

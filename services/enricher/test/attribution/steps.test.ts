@@ -10,7 +10,7 @@ import { runSteps } from '../../src/pipeline.js';
 import { attributionSteps } from '../../src/attribution/steps.js';
 import { CompanyDb } from '../../src/attribution/company-db.js';
 import { ReferrerLists } from '../../src/attribution/referrer-lists.js';
-import { SHARED_DATA } from './data.js';
+import { mmCrafted } from '../fixtures.js';
 
 function ctx(
   hit: Partial<RawHit>,
@@ -61,7 +61,7 @@ function net(over: Partial<NetworkInfo>): NetworkInfo {
 
 let steps: ReturnType<typeof attributionSteps>;
 beforeAll(async () => {
-  const companyDb = await CompanyDb.open(`${SHARED_DATA}maxmind-crafted/Beacon-Company-Test.mmdb`);
+  const companyDb = await CompanyDb.open(mmCrafted('Beacon-Company-Test.mmdb'));
   steps = attributionSteps({ referrers: ReferrerLists.load(), agencyRanges: null, companyDb });
 });
 

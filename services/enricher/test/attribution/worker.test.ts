@@ -17,17 +17,18 @@ import { createRedis, type Redis } from '@beacon/queue';
 import { enrichedJobRows, enrichedJobSchema, type RawJob } from '@beacon/schema';
 import { createTestDatabase, REDIS_URL, uniquePrefix, type TestDatabase } from '@beacon/testkit';
 import { startEnricher, type EnricherHandle } from '../../src/index.js';
-import { SHARED_DATA } from './data.js';
+import { mmCrafted } from '../fixtures.js';
 
 const CLI = fileURLToPath(new URL('../../../../packages/cli/dist/main.js', import.meta.url));
 const CHROME =
   'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
-const crafted = (f: string) => `${SHARED_DATA}maxmind-crafted/${f}`;
 
 let db: TestDatabase;
 let dir: string;
 let prefix: string;
 let enricher: EnricherHandle;
+let agencyId: string;
+let otherAgency: string;
 let producer: Redis;
 let hits: Queue;
 let events: Queue;
@@ -45,6 +46,7 @@ beforeAll(async () => {
        ($1, 'quiet', 'quiet.example', 'site_quiet', '{"cookieless":true}')`,
     [rows[0]!.id],
   );
+  agencyId = rows[0]!.id;
   await db.pool.query(
     `INSERT INTO companies (name, domain, industry, employee_count, revenue) VALUES ('Acme', 'acme.example', 'Manufacturing', '1000-4999', '$2B')`,
   );
@@ -58,17 +60,37 @@ beforeAll(async () => {
     [CLI, 'companies', 'import', '--agency', 'ops@agency.test', join(dir, 'ranges.csv')],
     { env: { PATH: process.env.PATH, DATABASE_URL: db.url, LOG_LEVEL: 'silent' }, cwd: dir },
   );
+  // Another agency knows the company database's Acme network under its own, confidential facts
+  // (issue #13): they are for its sites only, never for the first agency's.
+  const { rows: other } = await db.pool.query<{ id: string }>(
+    `INSERT INTO agencies (name, email, api_key) VALUES ('Other', 'ops@other.test', 'x') RETURNING id`,
+  );
+  await db.pool.query(
+    `INSERT INTO sites (agency_id, name, domain, script_id) VALUES ($1, 'other', 'other.example', 'site_other')`,
+    [other[0]!.id],
+  );
+  otherAgency = other[0]!.id;
+  writeFileSync(
+    join(dir, 'other.csv'),
+    'range,company_name,domain,industry,employee_count,revenue\n' +
+      '192.0.2.0/24,Acme Confidential Holdings,acme.example,Defense,10000+,$9.9B (confidential)\n',
+  );
+  await promisify(execFile)(
+    process.execPath,
+    [CLI, 'companies', 'import', '--agency', 'ops@other.test', join(dir, 'other.csv')],
+    { env: { PATH: process.env.PATH, DATABASE_URL: db.url, LOG_LEVEL: 'silent' }, cwd: dir },
+  );
   const config = parseConfig({
     DATABASE_URL: db.url,
     REDIS_URL,
     QUEUE_PREFIX: prefix,
     LOG_LEVEL: 'silent',
-    GEOIP_CITY_DB: crafted('Beacon-City-Test.mmdb'),
-    GEOIP_ASN_DB: crafted('Beacon-ASN-Test.mmdb'),
-    GEOIP_ANONYMOUS_IP_DB: crafted('Beacon-Anonymous-IP-Test.mmdb'),
+    GEOIP_CITY_DB: mmCrafted('Beacon-City-Test.mmdb'),
+    GEOIP_ASN_DB: mmCrafted('Beacon-ASN-Test.mmdb'),
+    GEOIP_ANONYMOUS_IP_DB: mmCrafted('Beacon-Anonymous-IP-Test.mmdb'),
     ENRICHER_DEFAULT_GEO: 'false',
     ENRICHER_DATA_WATCH_INTERVAL_MS: '0',
-    COMPANY_MMDB_PATH: crafted('Beacon-Company-Test.mmdb'),
+    COMPANY_MMDB_PATH: mmCrafted('Beacon-Company-Test.mmdb'),
   });
   enricher = await startEnricher(config, { metricsPort: 0, logger: createLogger('enricher', 'silent') });
   producer = createRedis(REDIS_URL, 'worker');
@@ -138,9 +160,11 @@ describe('attribution in the enricher worker', () => {
       }),
       // cookieless site: the company is stored, the visitor type says privacy
       request('site_quiet', '192.0.2.1', { page_url: 'https://quiet.example/' }),
+      // the other agency's site, same network: its own range and facts
+      request('site_other', '192.0.2.1', { page_url: 'https://other.example/' }),
     ]);
-    expect(rows).toHaveLength(4);
-    const [agency, db2, hosting, quiet] = rows;
+    expect(rows).toHaveLength(5);
+    const [agency, db2, hosting, quiet, other] = rows;
     expect(agency).toMatchObject({
       company_name: 'Client Co',
       company_domain: 'client.example',
@@ -175,7 +199,23 @@ describe('attribution in the enricher worker', () => {
       engagement_score: 23,
       is_bounce: null,
     });
-    expect(quiet).toMatchObject({ company_name: 'Acme Corporation', visitor_type: 'privacy_user' });
+    expect(quiet).toMatchObject({
+      company_name: 'Acme Corporation',
+      company_industry: 'Manufacturing',
+      company_revenue: '$2B',
+      visitor_type: 'privacy_user',
+    });
+    // The same network on the other agency's site: its own range, its own facts.
+    expect(other).toMatchObject({
+      company_name: 'Acme Confidential Holdings',
+      company_domain: 'acme.example',
+      company_industry: 'Defense',
+      company_employee_count: '10000+',
+      company_revenue: '$9.9B (confidential)',
+      company_source: 'agency_ranges',
+    });
+    // For the writer: neutral facts as the company database gave them (nothing completed from a
+    // table), and each agency's range facts owned by that agency.
     expect(companies).toEqual([
       {
         domain: 'client.example',
@@ -183,13 +223,22 @@ describe('attribution in the enricher worker', () => {
         industry: 'Retail',
         employee_count: null,
         revenue: null,
+        agency_id: agencyId,
       },
       {
         domain: 'acme.example',
         name: 'Acme Corporation',
         industry: 'Manufacturing',
         employee_count: '1000-4999',
-        revenue: '$2B',
+        revenue: null,
+      },
+      {
+        domain: 'acme.example',
+        name: 'Acme Confidential Holdings',
+        industry: 'Defense',
+        employee_count: '10000+',
+        revenue: '$9.9B (confidential)',
+        agency_id: otherAgency,
       },
     ]);
   });

@@ -6,7 +6,8 @@ import { EVENT_COLUMN_NAMES } from '@beacon/schema';
  *   storedAlready        only when the batch may hold stored rows: which rows events already has
  *   COPY events FROM STDIN   the other rows, straight into events (COPY text, ../copy-text.ts)
  *   upsertSessions       sessions from exactly the rows that COPY inserted
- *   upsertCompanies      companies by domain
+ *   upsertCompanies      companies by domain (agency-neutral facts)
+ *   upsertAgencyCompanies  agency_companies by (agency, domain) (facts of an agency's own ranges)
  *   COMMIT
  *
  * Why not COPY into a staging table and INSERT ... SELECT ... ON CONFLICT DO NOTHING RETURNING: measured
@@ -92,6 +93,21 @@ FROM known k
 LEFT JOIN up u ON u.session_id = k.session_id AND u.site_id = k.site_id`;
 
 /**
+ * The session statements of the Citus profile (DATABASE_PROFILE=citus, docs/scaling.md): Citus wants
+ * the distribution column in every unique constraint, so sessions are unique by (site_id, session_id)
+ * there and the upsert names that target. A session_id reused by another site then gets its own row
+ * (no conflict to count) unless both sites send it in one batch, where the earlier site still wins.
+ */
+export function citusSessionStatement(standard: string): string {
+  const out = standard
+    .replace('ON CONFLICT (session_id) DO UPDATE', 'ON CONFLICT (site_id, session_id) DO UPDATE')
+    .replace('ORDER BY session_id\n  ON CONFLICT', 'ORDER BY site_id, session_id\n  ON CONFLICT');
+  if (out === standard || !out.includes('ON CONFLICT (site_id, session_id)'))
+    throw new Error('citusSessionStatement: the session upsert no longer has the expected shape');
+  return out;
+}
+
+/**
  * $1 session_id text[], $2 site_id text[], $3 started_at timestamptz[], $4 ended_at timestamptz[],
  * $5 page_views int[], $6 events_count int[], $7 engagement_time int[], $8 entry_page text[],
  * $9 exit_page text[], $10 client_id text[], $11 utm_source text[], $12 country text[], $13 device_type
@@ -152,7 +168,8 @@ ${MERGE_SESSIONS}`;
 
 /**
  * $1 domain text[], $2 name text[], $3 industry text[], $4 employee_count text[], $5 revenue text[],
- * $6 enrichment_data jsonb[] (one entry per distinct domain, sorted by domain). Out: rowCount changed.
+ * $6 enrichment_data jsonb[] (one entry per distinct domain, sorted by domain): agency-neutral facts
+ * only (EnrichedJob.companies entries without agency_id). Out: rowCount changed.
  * Known values are never blanked by a later NULL; enrichment_data merges key by key. A row that would
  * not change is not rewritten (no dead tuple, no updated_at bump for every batch that sees the firm).
  */
@@ -170,6 +187,30 @@ WHERE (c.name, c.industry, c.employee_count, c.revenue, c.enrichment_data) IS DI
       (COALESCE(EXCLUDED.name, c.name), COALESCE(EXCLUDED.industry, c.industry),
        COALESCE(EXCLUDED.employee_count, c.employee_count), COALESCE(EXCLUDED.revenue, c.revenue),
        COALESCE(c.enrichment_data, '{}'::jsonb) || COALESCE(EXCLUDED.enrichment_data, '{}'::jsonb))`;
+
+/**
+ * $1 agency_id uuid[], $2 domain text[], $3 name text[], $4 industry text[], $5 employee_count text[],
+ * $6 revenue text[] (one entry per distinct (agency, domain), sorted). Facts that an agency's own IP
+ * ranges gave its hits (EnrichedJob.companies entries with agency_id): they go to that agency's row and
+ * never to `companies` (migration 0060). They only fill gaps: the agency's import is the authority, a
+ * hit enriched before the enricher reloaded a new file must not overwrite it. Agencies deleted meanwhile
+ * are skipped (no foreign-key error that would split the batch). Out: rowCount changed.
+ */
+export const upsertAgencyCompanies = `
+INSERT INTO agency_companies AS a (agency_id, domain, name, industry, employee_count, revenue, origin)
+SELECT t.agency_id, t.domain, t.name, t.industry, t.employee_count, t.revenue, 'enrichment'
+FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
+  AS t(agency_id, domain, name, industry, employee_count, revenue)
+WHERE EXISTS (SELECT 1 FROM agencies g WHERE g.id = t.agency_id)
+ORDER BY 1, 2
+ON CONFLICT (agency_id, domain) DO UPDATE SET
+  name           = COALESCE(a.name, EXCLUDED.name),
+  industry       = COALESCE(a.industry, EXCLUDED.industry),
+  employee_count = COALESCE(a.employee_count, EXCLUDED.employee_count),
+  revenue        = COALESCE(a.revenue, EXCLUDED.revenue)
+WHERE (a.name, a.industry, a.employee_count, a.revenue) IS DISTINCT FROM
+      (COALESCE(a.name, EXCLUDED.name), COALESCE(a.industry, EXCLUDED.industry),
+       COALESCE(a.employee_count, EXCLUDED.employee_count), COALESCE(a.revenue, EXCLUDED.revenue))`;
 
 /** Session-level advisory lock key of partition upkeep and retention (one writer at a time). */
 export const UPKEEP_LOCK_KEY = 0x6265_6170; // 'beap'
@@ -221,3 +262,16 @@ CREATE TEMP TABLE IF NOT EXISTS beacon_writer_inserted (
 
 /** COPY target of the inserted rows: COPY text lines of INSERTED_COLUMNS, in that order. */
 export const copyInserted = `COPY beacon_writer_inserted (${INSERTED_COLUMNS.join(', ')}) FROM STDIN`;
+
+/** The session upserts of one schema profile (DATABASE_PROFILE). */
+export function sessionStatements(profile: 'standard' | 'citus'): {
+  upsertSessions: string;
+  upsertSessionsFromRows: string;
+} {
+  return profile === 'citus'
+    ? {
+        upsertSessions: citusSessionStatement(upsertSessions),
+        upsertSessionsFromRows: citusSessionStatement(upsertSessionsFromRows),
+      }
+    : { upsertSessions, upsertSessionsFromRows };
+}

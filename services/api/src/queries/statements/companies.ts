@@ -21,8 +21,19 @@ GROUP BY e.company_name, e.company_domain
 ORDER BY ${orderBy}
 LIMIT ${limit} OFFSET ${offset}`;
 
-/** The companies row of a domain (enrichment facts, shared by all tenants). In: domain. */
-export const companyByDomain = (domain: string) => `
-SELECT name, domain, industry, employee_count, revenue
-FROM companies
-WHERE domain = ${domain}`;
+/**
+ * What the caller's agency knows about a domain: per column its own fact (agency_companies of that
+ * agency) over the agency-neutral one (companies). Another agency's facts are never read: they live
+ * only in that agency's agency_companies rows (migration 0060). In: agency id, domain. Out: name,
+ * domain, industry, employee_count, revenue; no row when neither table has the domain.
+ */
+export const companyByDomain = (agencyId: string, domain: string) => `
+SELECT COALESCE(a.name, c.name) AS name,
+       k.domain,
+       COALESCE(a.industry, c.industry) AS industry,
+       COALESCE(a.employee_count, c.employee_count) AS employee_count,
+       COALESCE(a.revenue, c.revenue) AS revenue
+FROM (SELECT ${domain}::text AS domain) k
+LEFT JOIN companies c ON c.domain = k.domain
+LEFT JOIN agency_companies a ON a.agency_id = ${agencyId}::uuid AND a.domain = k.domain
+WHERE c.domain IS NOT NULL OR a.domain IS NOT NULL`;
