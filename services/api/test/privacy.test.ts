@@ -228,7 +228,7 @@ describe('privacy routes', () => {
         })
       ).status,
     ).toBe(404);
-    expect((await call(t.url, 'GET', '/v1/privacy/erasures/not-a-uuid', { token: admin })).status).toBe(400);
+    expect((await call(t.url, 'GET', '/v1/privacy/erasures/not-a-uuid', { token: admin })).status).toBe(404);
   });
 
   it('erase removes every row of the person in agency A, keeps everyone else and every rollup total', async () => {

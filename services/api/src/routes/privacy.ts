@@ -100,6 +100,8 @@ const exportAnswer = z
   })
   .meta({ id: 'PrivacyExport' });
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 function subjectOf(body: Record<string, unknown>): Subject {
   const { format: _f, table: _t, ...ids } = body;
   try {
@@ -281,10 +283,12 @@ export function registerPrivacyRoutes(t: RouteTable, d: ApiDeps): void {
       summary: 'One erasure request: state, phase and counts',
       tags: ['privacy'],
       roles: ADMINS,
-      request: { params: z.object({ erasureId: z.uuid() }) },
+      request: { params: z.object({ erasureId: z.string().min(1).max(200) }) },
       responses: { 200: { description: 'The request', schema: erasureSchema } },
     },
     async ({ auth, params }) => {
+      // Not a uuid: no such request (404, as for an id of another agency), never a failed cast.
+      if (!UUID.test(params.erasureId)) throw new NotFoundError('erasure request');
       const { rows } = await d.pool.query<ErasureRow>(privacySql.erasureOfAgency, [
         auth.agencyId,
         params.erasureId,
