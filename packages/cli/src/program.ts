@@ -17,6 +17,8 @@ import { registerStart } from './commands/start.js';
 import { registerStorage } from './commands/storage.js';
 import { registerUser } from './commands/user.js';
 import { registerRollups } from './commands/rollups.js';
+import { registerPrivacy } from './commands/privacy.js';
+import { registerAudit } from './commands/audit.js';
 
 /** Builds the `beacon` program. Each command group registers itself from its own module. */
 export function buildProgram(): { program: Command; context: () => CliContext } {
@@ -36,6 +38,8 @@ export function buildProgram(): { program: Command; context: () => CliContext } 
   registerCompanies(program, context);
   registerDeadLetters(program, context);
   registerRollups(program, context);
+  registerPrivacy(program, context);
+  registerAudit(program, context);
   registerConfig(program);
   registerServe(program, context);
   registerStart(program, context);

@@ -8,6 +8,7 @@ import { LoginPage } from './pages/login';
 import { OverviewPage } from './pages/overview';
 import { RealtimePage } from './pages/realtime';
 import { SessionPage, SessionsPage } from './pages/sessions';
+import { AuditLog } from './pages/audit';
 import { AgencySettings, SiteSettings, SitesSettings, UsersSettings } from './pages/settings';
 import { lastSite } from './last-site';
 import { markSession, mayHaveSession } from './session-hint';
@@ -122,6 +123,8 @@ function Routes({ info }: { info: SessionInfo }) {
     return <Layout settings>{info.isAdmin ? <UsersSettings /> : <Forbidden />}</Layout>;
   if (path === '/settings/agency')
     return <Layout settings>{info.isAdmin ? <AgencySettings /> : <Forbidden />}</Layout>;
+  if (path === '/settings/audit')
+    return <Layout settings>{info.isAdmin ? <AuditLog /> : <Forbidden />}</Layout>;
   if (path === '/' || path === '/login') return <Loading />;
   return (
     <Layout>

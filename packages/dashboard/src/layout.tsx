@@ -115,6 +115,11 @@ export function Layout({
               Agency
             </Link>
           )}
+          {isAdmin && (
+            <Link to="/settings/audit" current={path === '/settings/audit'}>
+              Audit log
+            </Link>
+          )}
         </nav>
       )}
       {pageSite && current !== 'realtime' && <Toolbar site={pageSite} />}

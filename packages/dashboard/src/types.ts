@@ -201,3 +201,14 @@ export interface MatchRates {
     unknown: number;
   }[];
 }
+
+export interface AuditEntry {
+  id: string;
+  at: string;
+  actor: { type: 'user' | 'api_key' | 'cli'; user_id: string | null; email: string | null };
+  action: string;
+  target: { type: string | null; id: string | null };
+  details: Record<string, unknown>;
+  ip: string | null;
+  user_agent: string | null;
+}

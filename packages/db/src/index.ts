@@ -27,3 +27,7 @@ export {
 } from './rollups.js';
 export * as rollupSql from './sql/rollups.js';
 export * as rollupReadSql from './sql/rollup-reads.js';
+export * from './privacy/index.js';
+export * as privacySql from './sql/privacy.js';
+export { recordAudit, purgeAudit, AUDIT_ACTOR_TYPES, type AuditActor, type AuditEntry } from './audit.js';
+export * as auditSql from './sql/audit.js';

@@ -9,6 +9,7 @@ import type { AuthThrottle } from './auth/throttle.js';
 import type { AccessTokens } from './auth/tokens.js';
 import type { ApiMetrics } from './metrics.js';
 import type { ReadReplicaRouter } from './read-replica.js';
+import type { ErasureRunner } from './privacy/runner.js';
 
 /** What the API's routes work with; built by startApi (or by a test). */
 export interface ApiDeps {
@@ -30,6 +31,8 @@ export interface ApiDeps {
   throttle: AuthThrottle;
   /** Bounded bcrypt for request-time checks (logins, API keys). */
   bcrypt: BcryptGate;
+  /** Runs erasure requests in this process (PRIVACY_ERASE_IN_API). */
+  erasures: ErasureRunner;
   /** Readiness gate (false while shutting down). */
   accepting: () => boolean;
 }

@@ -16,6 +16,7 @@ import { createApiMetrics } from './metrics.js';
 import { ReadReplicaRouter } from './read-replica.js';
 import { apiOps } from './routes/ops.js';
 import * as authSql from './sql/auth.js';
+import { ErasureRunner } from './privacy/runner.js';
 
 export class ApiConfigError extends Error {
   override readonly name = 'ApiConfigError';
@@ -121,6 +122,7 @@ export function buildDeps(
     apiKeys: new ApiKeyVerifier(pool, throttle, bcrypt, config.api.apiKeyCacheTtlS * 1000),
     throttle,
     bcrypt,
+    erasures: new ErasureRunner(pool, config, redis, logger),
     accepting: () => accepting,
     owned: { pool: !o.pool, redis: o.redis === undefined },
     stop: () => {
@@ -171,6 +173,7 @@ export async function startApi(config: Config, overrides: ApiOverrides = {}): Pr
     );
   }, 3_600_000);
   purge.unref();
+  deps.erasures.resumeAll(); // requests a crash or a shutdown interrupted
   deps.logger.info({ port, opsPort }, 'api listening');
   let closing: Promise<void> | undefined;
   return {
@@ -187,6 +190,7 @@ export async function startApi(config: Config, overrides: ApiOverrides = {}): Pr
         const timer = setTimeout(() => server.closeAllConnections(), DRAIN_MS);
         await closed;
         clearTimeout(timer);
+        await deps.erasures.close();
         if (opsServer) {
           const opsClosed = new Promise<void>((resolve) => opsServer.close(() => resolve()));
           opsServer.closeAllConnections();

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { adminSql } from '@beacon/db';
+import { cliAudit } from '../audit.js';
 import { UsageError, UserError, type CliContext } from '../context.js';
 import { newApiKey } from '../secrets.js';
 import * as listSql from '../sql/lists.js';
@@ -64,6 +65,7 @@ export function registerAgency(program: Command, ctx: () => CliContext): void {
             JSON.stringify(config),
           ]);
         const a = rows[0];
+        await cliAudit(c, a.id, 'agency.create', { type: 'agency', id: a.id }, { name: opts.name });
         c.out(`agency ${a.id} created (${a.email})\nAPI key (shown once, keep it safe): ${key.key}`, {
           ...a,
           api_key: key.key,
@@ -98,6 +100,7 @@ export function registerAgency(program: Command, ctx: () => CliContext): void {
       const a = await resolveAgency(c, opts.agency);
       const key = await newApiKey();
       await c.pool().query(adminSql.rotateAgencyKey, [a.id, key.hash, key.prefix]);
+      await cliAudit(c, a.id, 'api_key.rotate', { type: 'agency', id: a.id }, { key_prefix: key.prefix });
       c.out(`new API key for ${a.name} (shown once): ${key.key}`, { agency_id: a.id, api_key: key.key });
     });
 }

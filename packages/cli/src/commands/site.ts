@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { adminSql } from '@beacon/db';
 import { renderSnippet } from '@beacon/schema';
+import { cliAudit } from '../audit.js';
 import { UsageError, UserError, type CliContext } from '../context.js';
 import { newScriptId } from '../secrets.js';
 import * as listSql from '../sql/lists.js';
@@ -50,6 +51,13 @@ export function registerSite(program: Command, ctx: () => CliContext): void {
           const { rows } = await c
             .pool()
             .query(adminSql.insertSite, [agency.id, opts.name, opts.domain, scriptId, null]);
+          await cliAudit(
+            c,
+            agency.id,
+            'site.create',
+            { type: 'site', id: rows[0].id },
+            { script_id: scriptId },
+          );
           const snippet = renderSnippet(scriptId, c.config().collector);
           c.out(
             `site ${rows[0].id} created for ${agency.name}\nscript_id: ${scriptId}\nPaste into every page, before </head>:\n${snippet}\n` +

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { read } from 'read';
 import { adminSql } from '@beacon/db';
+import { cliAudit } from '../audit.js';
 import { UsageError, UserError, type CliContext } from '../context.js';
 import { hashPassword } from '../secrets.js';
 import { emailArg, nonEmpty } from '../validate.js';
@@ -72,6 +73,16 @@ export function registerUser(program: Command, ctx: () => CliContext): void {
               opts.firstName ?? null,
               opts.lastName ?? null,
             ]);
+          await cliAudit(
+            c,
+            agency.id,
+            'user.create',
+            { type: 'user', id: rows[0].id },
+            {
+              email: rows[0].email,
+              role: rows[0].role,
+            },
+          );
           c.out(`user ${rows[0].email} (${rows[0].role}) created for ${agency.name}`, rows[0]);
         } catch (err) {
           if ((err as { code?: string }).code === '23505')

@@ -8,6 +8,7 @@ import { ops } from './ops.js';
 import { storage } from './storage.js';
 import { writer } from './writer.js';
 import { rollups } from './rollups.js';
+import { dataRights } from './data-rights.js';
 
 /** Every setting of Beacon, by group. The order here is the order of .env.example. */
 export const settings = {
@@ -20,6 +21,7 @@ export const settings = {
   rollups,
   api,
   apiExports,
+  dataRights,
   ops,
 } as const;
 
@@ -34,5 +36,6 @@ export const groupTitles: Record<keyof typeof settings, string> = {
   api: 'Query API and dashboard',
   apiExports: 'Query API: CSV exports',
   rollups: 'Rollups (aggregates kept indefinitely)',
+  dataRights: 'Data subject rights and the audit log',
   ops: 'Running Beacon (beacon serve, beacon start)',
 };

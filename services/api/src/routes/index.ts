@@ -1,6 +1,7 @@
 import type { ApiDeps } from '../deps.js';
 import type { RouteTable } from '../openapi/route-table.js';
 import { registerAgencyRoutes } from './agency.js';
+import { registerAuditRoutes } from './audit.js';
 import { registerAuthRoutes } from './auth.js';
 import { registerExportRoutes } from './export.js';
 import { registerFunnelRoutes } from './funnels.js';
@@ -9,6 +10,7 @@ import { registerCompanyOverrideRoutes } from './company-overrides.js';
 import { registerOpsRoutes } from './ops.js';
 import { registerRevenueRoutes } from './revenue.js';
 import { registerSegmentRoutes } from './segments.js';
+import { registerPrivacyRoutes } from './privacy.js';
 import { registerSiteRoutes } from './sites.js';
 import { registerStatsRoutes } from './stats.js';
 import { registerUserRoutes } from './users.js';
@@ -29,4 +31,6 @@ export function registerRoutes(t: RouteTable, d: ApiDeps, document: () => Record
   registerSegmentRoutes(t, d);
   registerFunnelRoutes(t, d);
   registerCompanyOverrideRoutes(t, d);
+  registerPrivacyRoutes(t, d);
+  registerAuditRoutes(t, d);
 }

@@ -4,6 +4,7 @@ import { parseSiteConfig, renderSnippet } from '@beacon/schema';
 import type { SiteRow } from '../auth/site-scope.js';
 import { WRITERS } from '../auth/types.js';
 import type { ApiDeps } from '../deps.js';
+import { audit } from '../http/audit.js';
 import { ApiError, ConflictError, NotFoundError } from '../http/errors.js';
 import { findAgency } from '../sql/agency.js';
 import { cursorParam, limitParam, qList } from '../http/validate.js';
@@ -253,7 +254,8 @@ export function registerSiteRoutes(t: RouteTable, d: ApiDeps): void {
       request: { body: createBody },
       responses: { 201: { description: 'The new site', schema: siteSchema } },
     },
-    async ({ auth, body }) => {
+    async (ctx) => {
+      const { auth, body } = ctx;
       await checkRetention(d, auth.agencyId, body.config?.retention_months);
       for (let attempt = 0; ; attempt++) {
         try {
@@ -265,7 +267,18 @@ export function registerSiteRoutes(t: RouteTable, d: ApiDeps): void {
             JSON.stringify(body.config ?? {}),
             body.status ?? 'active',
           ]);
-          return toSite(rows[0]!);
+          const created = toSite(rows[0]!);
+          await audit(
+            d,
+            ctx,
+            'site.create',
+            { type: 'site', id: created.id },
+            {
+              script_id: created.script_id,
+              domain: created.domain,
+            },
+          );
+          return created;
         } catch (err) {
           // 36^12 ids: a collision is astronomically rare, but retry rather than answer 500.
           if ((err as { code?: string }).code === '23505' && attempt < 3) continue;
@@ -299,7 +312,8 @@ export function registerSiteRoutes(t: RouteTable, d: ApiDeps): void {
       request: { body: updateBody },
       responses: { 200: { description: 'The changed site', schema: siteSchema } },
     },
-    async ({ site, auth, body }) => {
+    async (ctx) => {
+      const { site, auth, body } = ctx;
       await checkRetention(d, auth.agencyId, body.config?.retention_months);
       const { rows } = await d.pool.query<SiteRow>(sql.updateSite, [
         auth.agencyId,
@@ -310,6 +324,7 @@ export function registerSiteRoutes(t: RouteTable, d: ApiDeps): void {
         body.status ?? null,
       ]);
       if (!rows[0]) throw new NotFoundError('site');
+      await audit(d, ctx, 'site.update', { type: 'site', id: site.id }, { changed: Object.keys(body) });
       return toSite(rows[0]);
     },
   );
@@ -324,7 +339,8 @@ export function registerSiteRoutes(t: RouteTable, d: ApiDeps): void {
       roles: WRITERS,
       responses: { 200: { description: 'The site, now deleted', schema: siteSchema } },
     },
-    async ({ site, auth }) => {
+    async (ctx) => {
+      const { site, auth } = ctx;
       if (site.status === 'deleted') throw new ConflictError('the site is already deleted');
       const { rows } = await d.pool.query<SiteRow>(sql.updateSite, [
         auth.agencyId,
@@ -334,6 +350,7 @@ export function registerSiteRoutes(t: RouteTable, d: ApiDeps): void {
         null,
         'deleted',
       ]);
+      await audit(d, ctx, 'site.delete', { type: 'site', id: site.id }, { script_id: site.scriptId });
       return toSite(rows[0]!);
     },
   );

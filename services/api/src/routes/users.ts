@@ -2,6 +2,7 @@ import bcrypt from 'bcryptjs';
 import { z } from 'zod';
 import { ADMINS } from '../auth/types.js';
 import type { ApiDeps } from '../deps.js';
+import { audit } from '../http/audit.js';
 import { ApiError, ConflictError, NotFoundError } from '../http/errors.js';
 import { cursorParam, limitParam } from '../http/validate.js';
 import type { RouteTable } from '../openapi/route-table.js';
@@ -100,7 +101,8 @@ export function registerUserRoutes(t: RouteTable, d: ApiDeps): void {
         409: { description: 'The email is taken' },
       },
     },
-    async ({ auth, body }) => {
+    async (ctx) => {
+      const { auth, body } = ctx;
       try {
         const { rows } = await d.pool.query<UserRow>(sql.insertUser, [
           auth.agencyId,
@@ -111,6 +113,16 @@ export function registerUserRoutes(t: RouteTable, d: ApiDeps): void {
           body.last_name ?? null,
           body.is_active ?? true,
         ]);
+        await audit(
+          d,
+          ctx,
+          'user.create',
+          { type: 'user', id: rows[0]!.id },
+          {
+            email: body.email,
+            role: body.role,
+          },
+        );
         return toUser(rows[0]!);
       } catch (err) {
         if ((err as { code?: string }).code === '23505')
@@ -152,7 +164,8 @@ export function registerUserRoutes(t: RouteTable, d: ApiDeps): void {
         409: { description: 'Last admin, or the email is taken' },
       },
     },
-    async ({ auth, params, body }) => {
+    async (ctx) => {
+      const { auth, params, body } = ctx;
       const hash = body.password ? await bcrypt.hash(body.password, BCRYPT_ROUNDS) : null;
       const client = await d.pool.connect();
       try {
@@ -177,6 +190,18 @@ export function registerUserRoutes(t: RouteTable, d: ApiDeps): void {
           await client.query(authSql.revokeUserSessions, [params.userId, 'deactivated']);
         else if (hash) await client.query(authSql.revokeUserSessions, [params.userId, 'password_changed']);
         await client.query('COMMIT');
+        // Which fields changed, and the new role / activation; never the password.
+        await audit(
+          d,
+          ctx,
+          body.role !== undefined ? 'user.role' : 'user.update',
+          { type: 'user', id: params.userId },
+          {
+            changed: Object.keys(body),
+            ...(body.role !== undefined ? { role: body.role } : {}),
+            ...(body.is_active !== undefined ? { is_active: body.is_active } : {}),
+          },
+        );
         return toUser(rows[0]);
       } catch (err) {
         await client.query('ROLLBACK').catch(() => undefined);
@@ -200,7 +225,8 @@ export function registerUserRoutes(t: RouteTable, d: ApiDeps): void {
       request: { params: userParams },
       responses: { 204: { description: 'Deleted' }, 409: { description: 'Last admin' } },
     },
-    async ({ auth, params }) => {
+    async (ctx) => {
+      const { auth, params } = ctx;
       const client = await d.pool.connect();
       try {
         await client.query('BEGIN');
@@ -208,9 +234,17 @@ export function registerUserRoutes(t: RouteTable, d: ApiDeps): void {
           (r) => r.id,
         );
         if (admins.length === 1 && admins[0] === params.userId) throw lastAdmin();
+        const gone = await client.query<{ email: string }>(sql.findUser, [auth.agencyId, params.userId]);
         const { rowCount } = await client.query(sql.deleteUser, [auth.agencyId, params.userId]);
         if (!rowCount) throw new NotFoundError('user');
         await client.query('COMMIT');
+        await audit(
+          d,
+          ctx,
+          'user.delete',
+          { type: 'user', id: params.userId },
+          { email: gone.rows[0]?.email },
+        );
         return undefined;
       } catch (err) {
         await client.query('ROLLBACK').catch(() => undefined);
