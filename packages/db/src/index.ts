@@ -27,3 +27,10 @@ export {
 } from './rollups.js';
 export * as rollupSql from './sql/rollups.js';
 export * as rollupReadSql from './sql/rollup-reads.js';
+export * as ingestHealthSql from './sql/ingest-health.js';
+export {
+  HealthTally,
+  receiptHour,
+  writeHealthCounts,
+  type HealthOutcome,
+} from './ingest-health.js';

@@ -9,7 +9,11 @@ import { createHitSchema, QUEUE_HITS } from '@beacon/schema';
 import type { Registry } from 'prom-client';
 import { createApp } from './app.js';
 import { MicroBatcher } from './enqueue.js';
+import { CollectorHealth } from './health.js';
+import { IngestAuth } from './ingest-auth.js';
 import { createIntake } from './intake.js';
+import { intakeRoutes } from './intake-routes.js';
+import { createServerIntake } from './server-intake.js';
 import { createCollectorMetrics } from './metrics.js';
 import { SiteCache } from './sites.js';
 import { createSiteSettings } from './site-settings.js';
@@ -96,11 +100,14 @@ export async function startCollector(
     jsonMaxKeys: c.jsonMaxKeys,
     jsonStringMax: c.jsonStringMax,
   });
+  const health = new CollectorHealth(pool, config.intake.healthFlushMs, logger);
+  const limits = { maxHitBytes: c.maxHitBytes, maxBatchBytes: c.maxBatchBytes, maxBatchEvents: c.maxBatchEvents };
   const intake = createIntake({
     sites,
     batcher,
     schema,
     metrics,
+    health,
     limits: { maxHitBytes: c.maxHitBytes, maxBatchBytes: c.maxBatchBytes, maxBatchEvents: c.maxBatchEvents },
   });
 
@@ -117,6 +124,19 @@ export async function startCollector(
     metrics,
     logger,
     ops: { registry, checks, accepting: () => accepting },
+    extraHitRoutes: intakeRoutes(config.intake, {
+      auth: new IngestAuth(pool, config.intake.tokenCacheTtlMs),
+      intake: createServerIntake({
+        sites,
+        batcher,
+        schema,
+        metrics,
+        health,
+        maxPastMs: config.intake.serverMaxPastS * 1000,
+      }),
+      sites,
+      limits,
+    }),
   });
 
   // Give Redis a moment to connect before the first request: with no offline queue, a hit arriving
@@ -154,6 +174,7 @@ export async function startCollector(
       await closed;
       clearTimeout(deadline);
       await batcher.drain();
+      await health.close();
       await queue.close().catch(() => undefined);
       redis.disconnect();
       await pool.end().catch(() => undefined);

@@ -3,7 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import type pg from 'pg';
 import copyStreams from 'pg-copy-streams';
-import { deadLetterSql } from '@beacon/db';
+import { deadLetterSql, HealthTally, receiptHour } from '@beacon/db';
 import { encodeCopyChunks } from './copy-text.js';
 import { aggregateSessions } from './sessions.js';
 import { isEventsRace, isPoisonError, pgErrorText } from './errors.js';
@@ -207,6 +207,9 @@ async function writeTransaction(
       step('sessions');
       rollupRows = await rollupInserted(client, fresh, rollups);
       step('rollups');
+      // ingestion_health 'stored': in the same transaction as the rows, so a retried batch never counts twice.
+      await storedHealth(fresh).flush(client);
+      step('health');
     }
     let companiesChanged = 0;
     if (companies.length > 0) {
@@ -327,6 +330,13 @@ function safeJson(value: unknown): string {
   );
 }
 
+/** The rows just inserted as ingestion_health counts (site, hour of receipt). */
+function storedHealth(rows: readonly Row[]): HealthTally {
+  const tally = new HealthTally();
+  for (const r of rows) if (typeof r.site_id === 'string') tally.add(r.site_id, receiptHour(r.id), 'stored');
+  return tally;
+}
+
 async function recordDead(pool: pg.Pool, rows: Row[], dead: DeadRow[]): Promise<void> {
   const byId = new Map<string, { row: Row; dead: DeadRow }>();
   const deadIds = new Set(dead.map((d) => d.id));
@@ -343,4 +353,7 @@ async function recordDead(pool: pg.Pool, rows: Row[], dead: DeadRow[]): Promise<
     entries.map((e) => e.dead.error.replace(UNSTORABLE, '\ufffd')),
     entries.map((e) => e.dead.sqlstate),
   ]);
+  const tally = new HealthTally();
+  for (const e of entries) if (e.dead.siteId) tally.add(e.dead.siteId, receiptHour(e.dead.id), 'dead_lettered', 'writer');
+  await tally.flush(pool);
 }

@@ -3,6 +3,7 @@ import { attribution } from './attribution.js';
 import { collector } from './collector.js';
 import { core } from './core.js';
 import { enricher } from './enricher.js';
+import { intake } from './intake.js';
 import { ops } from './ops.js';
 import { storage } from './storage.js';
 import { writer } from './writer.js';
@@ -13,6 +14,7 @@ export const settings = {
   core,
   storage,
   collector,
+  intake,
   enricher,
   attribution,
   writer,
@@ -26,6 +28,7 @@ export const groupTitles: Record<keyof typeof settings, string> = {
   core: 'Stores and logging (every service)',
   storage: 'Partitions and retention',
   collector: 'Collector (HTTP intake)',
+  intake: 'Server-side events, compatible intake, ingestion health',
   enricher: 'Enricher (raw hits -> events)',
   attribution: 'Enricher: company identification and attribution',
   writer: 'Writer (events -> PostgreSQL)',
