@@ -2,6 +2,7 @@ import type { ApiDeps } from '../deps.js';
 import type { RouteTable } from '../openapi/route-table.js';
 import { registerAgencyRoutes } from './agency.js';
 import { registerAuthRoutes } from './auth.js';
+import { registerIngestRoutes } from './ingest.js';
 import { registerOpsRoutes } from './ops.js';
 import { registerSiteRoutes } from './sites.js';
 import { registerStatsRoutes } from './stats.js';
@@ -15,4 +16,5 @@ export function registerRoutes(t: RouteTable, d: ApiDeps, document: () => Record
   registerUserRoutes(t, d);
   registerSiteRoutes(t, d);
   registerStatsRoutes(t, d);
+  registerIngestRoutes(t, d);
 }
