@@ -28,6 +28,8 @@ export {
 export * as rollupSql from './sql/rollups.js';
 export * as rollupReadSql from './sql/rollup-reads.js';
 export * as ingestHealthSql from './sql/ingest-health.js';
+export * as ingestTokenSql from './sql/ingest-tokens.js';
+export { INGEST_TOKEN_RE, hashIngestToken, newIngestToken } from './ingest-tokens.js';
 export {
   HealthTally,
   receiptHour,

@@ -1,15 +1,11 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import bcrypt from 'bcryptjs';
-import type { Pool } from '@beacon/db';
+import { hashIngestToken, INGEST_TOKEN_RE, type Pool } from '@beacon/db';
 import { HttpError, UnavailableError } from './errors.js';
 import { agencyByKeyPrefix, siteOfAgency, useIngestToken } from './sql/ingest-auth.js';
 
-/** Site ingest tokens as the API makes them: `bit_` + 43 base64url characters (32 random bytes). */
-export const INGEST_TOKEN_RE = /^bit_[A-Za-z0-9_-]{43}$/;
 /** Agency API keys (services/api/src/auth/api-keys.ts): `bk_<8 hex>_<secret>`. */
 const API_KEY_RE = /^(bk_[0-9a-f]{8})_[A-Za-z0-9]{16,128}$/;
-
-export const hashIngestToken = (token: string): string => createHash('sha256').update(token).digest('hex');
 
 interface Entry<T> {
   value: T;

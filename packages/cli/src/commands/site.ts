@@ -5,9 +5,11 @@ import { UserError, type CliContext } from '../context.js';
 import { newScriptId } from '../secrets.js';
 import { domainArg, nonEmpty } from '../validate.js';
 import { findAgencyOrFail } from './agency.js';
+import { registerSiteToken } from './site-token.js';
 
 export function registerSite(program: Command, ctx: () => CliContext): void {
   const site = program.command('site').description('manage tracked sites');
+  registerSiteToken(site, ctx);
   site
     .command('create')
     .description('create a site; prints its script_id and the HTML snippet to paste into its pages')

@@ -1,5 +1,7 @@
-import { request } from 'node:http';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { request } from 'node:http';
+import { fileURLToPath } from 'node:url';
 import { CHROME_UA, healthOf, startPipeline, type Pipeline } from './pipeline.js';
 
 // Real, end to end in one process: POST /v1/events on the collector, the enricher and the writer,
@@ -190,5 +192,49 @@ describe('browser path without a User-Agent', () => {
     await p.settle();
     expect(await healthOf(p.db, scriptId)).toEqual({ received: 2, 'dropped/bot:no_user_agent': 2 });
     expect(await rowsOf(scriptId)).toEqual([]);
+  });
+});
+
+describe('beacon site token create|list|revoke', () => {
+  const BIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
+  const beacon = (args: string[]) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((resolve, reject) => {
+      const child = spawn(process.execPath, [BIN, ...args], {
+        env: { PATH: process.env.PATH, DATABASE_URL: p.db.url },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d) => (stdout += d));
+      child.stderr.on('data', (d) => (stderr += d));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    });
+
+  it('creates a token that the collector takes, lists it without the secret, revokes it', async () => {
+    const created = await beacon(['--json', 'site', 'token', 'create', '--site', other, '--name', 'crm']);
+    expect(created.stderr).toBe('');
+    expect(created.code).toBe(0);
+    const t = JSON.parse(created.stdout) as { id: string; token: string; site_id: string };
+    expect(t.site_id).toBe(other);
+    expect((await send({ event_name: 'crm_sync', event_id: id() }, t.token)).status).toBe(202);
+
+    const list = await beacon(['site', 'token', 'list', '--site', other]);
+    expect(list.code).toBe(0);
+    expect(list.stdout).toContain(t.id);
+    expect(list.stdout).toContain('crm');
+    expect(list.stdout).not.toContain(t.token);
+
+    const revoked = await beacon(['site', 'token', 'revoke', '--site', other, t.id]);
+    expect(revoked.code).toBe(0);
+    expect(revoked.stdout).toMatch(/REVOKED/);
+    // The collector remembers a check for INTAKE_TOKEN_CACHE_TTL_MS (100 ms here).
+    await new Promise((r) => setTimeout(r, 300));
+    const after = await send({ event_name: 'crm_sync', event_id: id() }, t.token);
+    expect(after.status).toBe(401);
+
+    const bad = await beacon(['site', 'token', 'revoke', '--site', other, 'nope']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/not a token id/);
   });
 });

@@ -1,12 +1,10 @@
-import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { ingestHealthSql } from '@beacon/db';
+import { ingestHealthSql, ingestTokenSql as sql, newIngestToken } from '@beacon/db';
 import { WRITERS } from '../auth/types.js';
 import type { ApiDeps } from '../deps.js';
 import { NotFoundError } from '../http/errors.js';
 import { qInt } from '../http/validate.js';
 import type { RouteTable } from '../openapi/route-table.js';
-import * as sql from '../sql/ingest.js';
 import { iso } from './schemas.js';
 
 /**
@@ -48,12 +46,6 @@ const toToken = (r: TokenRow): z.infer<typeof tokenSchema> => ({
   last_used_at: iso(r.last_used_at),
   revoked_at: iso(r.revoked_at),
 });
-
-/** `bit_` + 32 random bytes in base64url: what the collector's IngestAuth recognises. */
-export function newIngestToken(): { token: string; hash: string; prefix: string } {
-  const token = `bit_${randomBytes(32).toString('base64url')}`;
-  return { token, hash: createHash('sha256').update(token).digest('hex'), prefix: token.slice(0, 12) };
-}
 
 const counts = z.record(z.string(), z.number().int());
 const healthHour = z

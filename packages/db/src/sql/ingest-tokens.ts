@@ -1,6 +1,6 @@
 /**
- * Site ingest tokens (migration 0100) and ingestion health reads. Every statement is scoped by the
- * site's uuid, which the route's site scope has already checked against the caller's agency.
+ * Site ingest tokens (migration 0100), for the API and the CLI. Every statement is scoped by the site's
+ * uuid, which the caller has already checked against the agency.
  */
 
 /**
@@ -25,3 +25,9 @@ UPDATE site_ingest_tokens SET revoked_at = COALESCE(revoked_at, now())
 WHERE site_id = $1 AND id = $2
 RETURNING id, name, token_prefix, created_at, last_used_at, revoked_at`;
 
+
+/** $1 site uuid or script_id. Out: id, script_id, name, domain, status (0 or 1 row). For the CLI. */
+export const findSiteByRef = `
+SELECT id, script_id, name, domain, status FROM sites
+WHERE script_id = $1
+   OR (CASE WHEN $1 ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN id = $1::uuid ELSE false END)`;
