@@ -101,7 +101,7 @@ export function createApp(deps: AppDeps): Express {
     res.writeHead(204, {
       'access-control-allow-origin': '*',
       'access-control-allow-methods': 'POST, GET, OPTIONS',
-      'access-control-allow-headers': 'Content-Type, X-Request-Id, Authorization',
+      'access-control-allow-headers': 'Content-Type, X-Request-Id, Authorization, X-Umami-Cache',
       'access-control-max-age': '86400',
       'accept-ch': ACCEPT_CH,
     });

@@ -134,8 +134,9 @@ export async function startCollector(
         health,
         maxPastMs: config.intake.serverMaxPastS * 1000,
       }),
-      sites,
+      pool,
       limits,
+      siteCacheTtlMs: c.siteCacheTtlMs,
     }),
   });
 

@@ -240,7 +240,7 @@ export function forbiddenKey(obj: object): string | undefined {
 }
 
 /** req.ip honours X-Forwarded-For from trusted proxies only (express 'trust proxy'); IPv4-mapped IPv6 is unwrapped. */
-function clientIp(req: Request): string | null {
+export function clientIp(req: Request): string | null {
   const ip = req.ip;
   if (!ip) return null;
   return ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip.slice(0, 45);

@@ -38,7 +38,7 @@ export function createServerEvents(deps: ServerEventsDeps) {
       if (Buffer.byteLength(text) > limits.maxHitBytes)
         throw new HttpError(413, 'body_too_large', `a single event is larger than ${limits.maxHitBytes} bytes`);
       const siteId = await auth.siteFor(credential, body.site_id);
-      return intake.submit(siteId, [toEvent(body)], 'server', true, true);
+      return intake.submit(siteId, [toEvent(body)], { source: 'server', serverSide: true, single: true });
     }
     const events = body.events;
     if (!Array.isArray(events)) throw badRequest('invalid_batch', 'events must be an array of events');
@@ -49,6 +49,6 @@ export function createServerEvents(deps: ServerEventsDeps) {
         received: events.length,
       });
     const siteId = await auth.siteFor(credential, body.site_id);
-    return intake.submit(siteId, events.map(toEvent), 'server', true);
+    return intake.submit(siteId, events.map(toEvent), { source: 'server', serverSide: true });
   };
 }

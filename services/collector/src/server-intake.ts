@@ -8,12 +8,12 @@ import {
   type RawHit,
   type RawRequest,
 } from '@beacon/schema';
-import { badRequest } from './errors.js';
+import { badRequest, HttpError } from './errors.js';
 import type { MicroBatcher } from './enqueue.js';
 import type { CollectorHealth } from './health.js';
 import { forbiddenKey, type Rejection } from './intake.js';
 import type { CollectorMetrics } from './metrics.js';
-import type { SiteCache } from './sites.js';
+import { originAllowed, type SiteCache } from './sites.js';
 import { uuidv7 } from './uuid7.js';
 
 /** One event of a non-tracker intake, already mapped onto the wire Hit fields. */
@@ -29,6 +29,16 @@ export interface ForeignEvent {
   origin?: string | null;
   /** The caller could not map the event: rejected with this message. */
   error?: string;
+}
+
+export interface SubmitOptions {
+  source: IntakeSource;
+  /** Sent by an authenticated backend: bot rules flag, never drop (RawRequest.server_side). */
+  serverSide: boolean;
+  /** One event (a 400 names its errors) rather than a batch. */
+  single?: boolean;
+  /** Set for unauthenticated browser-side intakes: the request's origin, checked against allowed_origins. */
+  browserOrigin?: string | null;
 }
 
 export interface ServerIntakeDeps {
@@ -77,15 +87,20 @@ export function createServerIntake(deps: ServerIntakeDeps) {
   async function submit(
     siteId: string,
     events: readonly ForeignEvent[],
-    source: IntakeSource,
-    serverSide: boolean,
-    single = false,
+    opts: SubmitOptions,
   ): Promise<{ accepted: number; rejected: Rejection[] }> {
+    const { source, serverSide, single = false } = opts;
     const site = await sites.requireActive(siteId).catch((err: unknown) => {
       if ((err as { code?: string }).code?.startsWith('site_'))
         health?.request(siteId, events.length, events.length, (err as { code: string }).code);
       throw err;
     });
+    if (opts.browserOrigin !== undefined && !originAllowed(site, opts.browserOrigin)) {
+      health?.request(site.scriptId, events.length, events.length, 'origin_not_allowed');
+      throw new HttpError(403, 'origin_not_allowed', `this origin may not send hits for site ${site.scriptId}`, {
+        origin: opts.browserOrigin,
+      });
+    }
     const receivedAt = Date.now();
     const rejected: Rejection[] = [];
     const groups = new Map<string, RawRequest>();
