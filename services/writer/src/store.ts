@@ -59,6 +59,8 @@ export interface StoreOptions {
   rollups?: boolean;
   /** Schema layout (DATABASE_PROFILE): picks the sessions conflict target. Default standard. */
   profile?: 'standard' | 'citus';
+  /** Count inserted rows as 'stored' in ingestion_health (default true; imports of history do not). */
+  health?: boolean;
 }
 
 /**
@@ -80,11 +82,12 @@ export async function storeBatch(
   const rollups = opts.rollups ?? true;
   const sessionSql = sql.sessionStatements(opts.profile ?? 'standard');
   try {
-    return await storeAll(pool, unique, deduped, { check: opts.mayHoldStored ?? false, rollups, sessionSql });
+    const health = opts.health ?? true;
+    return await storeAll(pool, unique, deduped, { check: opts.mayHoldStored ?? false, rollups, sessionSql, health });
   } catch (err) {
     // A row events already has, in a batch that did not expect one: redo it with the check.
     if (opts.mayHoldStored || !isEventsRace(err)) throw err;
-    return storeAll(pool, unique, deduped, { check: true, rollups, sessionSql });
+    return storeAll(pool, unique, deduped, { check: true, rollups, sessionSql, health: opts.health ?? true });
   }
 }
 
@@ -93,6 +96,7 @@ interface TxMode {
   sessionSql: ReturnType<typeof sql.sessionStatements>;
   check: boolean;
   rollups: boolean;
+  health: boolean;
 }
 
 async function storeAll(
@@ -160,7 +164,7 @@ async function writeTransaction(
   rows: Row[],
   companies: Company[],
   result: StoreResult,
-  { check, rollups, sessionSql }: TxMode,
+  { check, rollups, sessionSql, health }: TxMode,
 ): Promise<void> {
   // Encoded before taking a connection: no connection waits idle in a transaction for the writer's CPU.
   let encoded = check || rows.length === 0 ? undefined : encodeCopyChunks(rows);
@@ -208,7 +212,7 @@ async function writeTransaction(
       rollupRows = await rollupInserted(client, fresh, rollups);
       step('rollups');
       // ingestion_health 'stored': in the same transaction as the rows, so a retried batch never counts twice.
-      await storedHealth(fresh).flush(client);
+      if (health) await storedHealth(fresh).flush(client);
       step('health');
     }
     let companiesChanged = 0;
