@@ -30,9 +30,4 @@ export * as rollupReadSql from './sql/rollup-reads.js';
 export * as ingestHealthSql from './sql/ingest-health.js';
 export * as ingestTokenSql from './sql/ingest-tokens.js';
 export { INGEST_TOKEN_RE, hashIngestToken, newIngestToken } from './ingest-tokens.js';
-export {
-  HealthTally,
-  receiptHour,
-  writeHealthCounts,
-  type HealthOutcome,
-} from './ingest-health.js';
+export { HealthTally, receiptHour, writeHealthCounts, type HealthOutcome } from './ingest-health.js';

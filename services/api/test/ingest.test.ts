@@ -103,8 +103,12 @@ describe('ingestion health', () => {
       'origin_not_allowed',
       'dead_letters_waiting',
     ]);
-    expect(r.body.warnings[0].message).toBe('all 5 hits of the last hour were dropped as bots: no User-Agent');
-    expect((await call(t.url, 'GET', `/v1/sites/${f.siteA.id}/ingestion-health`, { token: tokens.adminB })).status).toBe(404);
+    expect(r.body.warnings[0].message).toBe(
+      'all 5 hits of the last hour were dropped as bots: no User-Agent',
+    );
+    expect(
+      (await call(t.url, 'GET', `/v1/sites/${f.siteA.id}/ingestion-health`, { token: tokens.adminB })).status,
+    ).toBe(404);
     expect(
       (await call(t.url, 'GET', `/v1/sites/${f.siteA.id}/ingestion-health?hours=0`, { token: tokens.admin }))
         .status,

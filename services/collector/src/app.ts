@@ -109,11 +109,7 @@ export function createApp(deps: AppDeps): Express {
   });
 
   const hitRoute =
-    (
-      route: string,
-      handler: (req: Request) => Promise<unknown>,
-      answer?: ExtraHitRoute['answer'],
-    ) =>
+    (route: string, handler: (req: Request) => Promise<unknown>, answer?: ExtraHitRoute['answer']) =>
     async (req: Request, res: Response) => {
       res.locals.route = route;
       try {

@@ -101,7 +101,11 @@ export async function startCollector(
     jsonStringMax: c.jsonStringMax,
   });
   const health = new CollectorHealth(pool, config.intake.healthFlushMs, logger);
-  const limits = { maxHitBytes: c.maxHitBytes, maxBatchBytes: c.maxBatchBytes, maxBatchEvents: c.maxBatchEvents };
+  const limits = {
+    maxHitBytes: c.maxHitBytes,
+    maxBatchBytes: c.maxBatchBytes,
+    maxBatchEvents: c.maxBatchEvents,
+  };
   const intake = createIntake({
     sites,
     batcher,

@@ -118,7 +118,11 @@ export class IngestAuth {
     try {
       return await this.pool.query<R & import('pg').QueryResultRow>(text, values);
     } catch (err) {
-      throw new UnavailableError('db_down', 'credentials could not be checked (database unavailable); retry later', err as Error);
+      throw new UnavailableError(
+        'db_down',
+        'credentials could not be checked (database unavailable); retry later',
+        err as Error,
+      );
     }
   }
 

@@ -35,7 +35,11 @@ export function intakeRoutes(settings: Config['intake'], deps: IntakeRouteDeps):
   const { auth, intake, limits } = deps;
   const routes: ExtraHitRoute[] = [];
   if (settings.serverEvents)
-    routes.push({ path: settings.serverEventsPath, route: 'server_events', handler: createServerEvents(deps) });
+    routes.push({
+      path: settings.serverEventsPath,
+      route: 'server_events',
+      handler: createServerEvents(deps),
+    });
   const sites = new CompatSites(deps.pool, deps.siteCacheTtlMs);
   const one = { sites, intake, maxBytes: limits.maxHitBytes };
   if (settings.plausible)

@@ -151,13 +151,17 @@ export function createIntake(deps: IntakeDeps) {
   }
 
   /** POST track: one hit with its site_id. */
-  async function track(req: Request): Promise<{ accepted: number; rejected: Rejection[]; warnings?: string[] }> {
+  async function track(
+    req: Request,
+  ): Promise<{ accepted: number; rejected: Rejection[]; warnings?: string[] }> {
     const body = parseObject(await readBody(req, limits.maxHitBytes));
     return accept(req, body.site_id, [body], true);
   }
 
   /** POST batch: {site_id, events:[...]}. */
-  async function batch(req: Request): Promise<{ accepted: number; rejected: Rejection[]; warnings?: string[] }> {
+  async function batch(
+    req: Request,
+  ): Promise<{ accepted: number; rejected: Rejection[]; warnings?: string[] }> {
     const body = parseObject(await readBody(req, limits.maxBatchBytes));
     const events = body.events;
     if (!Array.isArray(events)) throw badRequest('invalid_batch', 'events must be an array of hits');
@@ -172,7 +176,9 @@ export function createIntake(deps: IntakeDeps) {
   }
 
   /** GET pixel: the hit in the query string (JSON fields as JSON text, numbers as text). */
-  async function pixel(req: Request): Promise<{ accepted: number; rejected: Rejection[]; warnings?: string[] }> {
+  async function pixel(
+    req: Request,
+  ): Promise<{ accepted: number; rejected: Rejection[]; warnings?: string[] }> {
     const q = req.url.indexOf('?');
     const params = new URLSearchParams(q >= 0 ? req.url.slice(q + 1) : '');
     const hit: Record<string, unknown> = {};

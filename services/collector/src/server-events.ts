@@ -36,7 +36,11 @@ export function createServerEvents(deps: ServerEventsDeps) {
     if (body.events === undefined) {
       const text = JSON.stringify(body);
       if (Buffer.byteLength(text) > limits.maxHitBytes)
-        throw new HttpError(413, 'body_too_large', `a single event is larger than ${limits.maxHitBytes} bytes`);
+        throw new HttpError(
+          413,
+          'body_too_large',
+          `a single event is larger than ${limits.maxHitBytes} bytes`,
+        );
       const siteId = await auth.siteFor(credential, body.site_id);
       return intake.submit(siteId, [toEvent(body)], { source: 'server', serverSide: true, single: true });
     }

@@ -97,9 +97,14 @@ export function createServerIntake(deps: ServerIntakeDeps) {
     });
     if (opts.browserOrigin !== undefined && !originAllowed(site, opts.browserOrigin)) {
       health?.request(site.scriptId, events.length, events.length, 'origin_not_allowed');
-      throw new HttpError(403, 'origin_not_allowed', `this origin may not send hits for site ${site.scriptId}`, {
-        origin: opts.browserOrigin,
-      });
+      throw new HttpError(
+        403,
+        'origin_not_allowed',
+        `this origin may not send hits for site ${site.scriptId}`,
+        {
+          origin: opts.browserOrigin,
+        },
+      );
     }
     const receivedAt = Date.now();
     const rejected: Rejection[] = [];
@@ -112,7 +117,8 @@ export function createServerIntake(deps: ServerIntakeDeps) {
       if (typeof at === 'string') errors.push(at);
       let ip: string | null = null;
       if (ev.ip !== undefined && ev.ip !== null && ev.ip !== '') {
-        if (typeof ev.ip !== 'string' || isIP(ev.ip.trim()) === 0) errors.push('ip: must be an IPv4 or IPv6 address');
+        if (typeof ev.ip !== 'string' || isIP(ev.ip.trim()) === 0)
+          errors.push('ip: must be an IPv4 or IPv6 address');
         else ip = ev.ip.trim();
       }
       let ua: string | null = null;

@@ -193,7 +193,11 @@ export async function startEnricher(
   // ingestion_health: drops and dead letters of every job, written every INGEST_HEALTH_FLUSH_MS in one upsert.
   const health = new HealthTally();
   const flushHealth = () =>
-    health.flush(pool).catch((err: unknown) => logger.warn({ err }, 'writing ingestion health failed; kept for the next flush'));
+    health
+      .flush(pool)
+      .catch((err: unknown) =>
+        logger.warn({ err }, 'writing ingestion health failed; kept for the next flush'),
+      );
   const healthTimer = setInterval(() => void flushHealth(), config.intake.healthFlushMs);
   healthTimer.unref();
 

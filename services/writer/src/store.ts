@@ -83,7 +83,12 @@ export async function storeBatch(
   const sessionSql = sql.sessionStatements(opts.profile ?? 'standard');
   try {
     const health = opts.health ?? true;
-    return await storeAll(pool, unique, deduped, { check: opts.mayHoldStored ?? false, rollups, sessionSql, health });
+    return await storeAll(pool, unique, deduped, {
+      check: opts.mayHoldStored ?? false,
+      rollups,
+      sessionSql,
+      health,
+    });
   } catch (err) {
     // A row events already has, in a batch that did not expect one: redo it with the check.
     if (opts.mayHoldStored || !isEventsRace(err)) throw err;
@@ -358,6 +363,7 @@ async function recordDead(pool: pg.Pool, rows: Row[], dead: DeadRow[]): Promise<
     entries.map((e) => e.dead.sqlstate),
   ]);
   const tally = new HealthTally();
-  for (const e of entries) if (e.dead.siteId) tally.add(e.dead.siteId, receiptHour(e.dead.id), 'dead_lettered', 'writer');
+  for (const e of entries)
+    if (e.dead.siteId) tally.add(e.dead.siteId, receiptHour(e.dead.id), 'dead_lettered', 'writer');
   await tally.flush(pool);
 }

@@ -11,7 +11,10 @@ interface TokenRow {
   revoked_at: Date | null;
 }
 
-async function siteOrFail(c: CliContext, ref: string): Promise<{ id: string; script_id: string; name: string }> {
+async function siteOrFail(
+  c: CliContext,
+  ref: string,
+): Promise<{ id: string; script_id: string; name: string }> {
   const { rows } = await c.pool().query(ingestTokenSql.findSiteByRef, [ref]);
   if (!rows[0]) throw new UserError(`no site has id or script_id ${ref}`);
   return rows[0];

@@ -43,7 +43,11 @@ const PARAM_COLUMNS = new Set([
 const EMPTY: EventRow = Object.fromEntries(EVENT_COLUMN_NAMES.map((c) => [c, null]));
 const isObject = (v: unknown): v is Json => v !== null && typeof v === 'object' && !Array.isArray(v);
 const str = (v: unknown, max: number): string | null =>
-  typeof v === 'string' && v !== '' ? v.slice(0, max) : typeof v === 'number' ? String(v).slice(0, max) : null;
+  typeof v === 'string' && v !== ''
+    ? v.slice(0, max)
+    : typeof v === 'number'
+      ? String(v).slice(0, max)
+      : null;
 
 /** GA4's `{key, value: {string_value | int_value | float_value | double_value}}` list as an object. */
 export function paramsOf(list: unknown): Json {
@@ -65,7 +69,9 @@ export function paramsOf(list: unknown): Json {
 /** UUIDv7 layout: 48 bits of ms, version 7, variant 10, the rest from the hash. */
 function importId(ms: number, key: string): string {
   const h = createHash('sha256').update(key).digest('hex');
-  const t = Math.max(0, Math.min(ms, 2 ** 48 - 1)).toString(16).padStart(12, '0');
+  const t = Math.max(0, Math.min(ms, 2 ** 48 - 1))
+    .toString(16)
+    .padStart(12, '0');
   const variant = ((parseInt(h[3]!, 16) & 3) | 8).toString(16);
   return `${t.slice(0, 8)}-${t.slice(8, 12)}-7${h.slice(0, 3)}-${variant}${h.slice(4, 7)}-${h.slice(7, 19)}`;
 }
@@ -112,7 +118,8 @@ export function mapGa4Row(line: string, siteId: string): MapResult {
   row.server_timestamp = new Date(ms).toISOString();
   row.client_id = pseudo;
   row.user_id = str(r.user_id, 100);
-  row.session_id = params.ga_session_id != null && pseudo ? `${pseudo}:${params.ga_session_id}`.slice(0, 100) : null;
+  row.session_id =
+    params.ga_session_id != null && pseudo ? `${pseudo}:${params.ga_session_id}`.slice(0, 100) : null;
   row.session_number = typeof params.ga_session_number === 'number' ? params.ga_session_number : null;
   row.device_type = category;
   row.device_brand = str(device.mobile_brand_name, 50);
@@ -137,7 +144,10 @@ export function mapGa4Row(line: string, siteId: string): MapResult {
   row.referrer = str(params.page_referrer, 8192);
   if (typeof row.referrer === 'string') {
     try {
-      row.referrer_domain = new URL(row.referrer).hostname.toLowerCase().replace(/^www\./, '').slice(0, 255);
+      row.referrer_domain = new URL(row.referrer).hostname
+        .toLowerCase()
+        .replace(/^www\./, '')
+        .slice(0, 255);
     } catch {
       row.referrer_domain = null;
     }

@@ -41,7 +41,15 @@ export async function importGa4(
   opts: { batchRows?: number; progress?: (s: ImportSummary) => void } = {},
 ): Promise<ImportSummary> {
   const started = performance.now();
-  const s: ImportSummary = { files: 0, lines: 0, inserted: 0, already: 0, skipped: {}, unmappedFields: {}, seconds: 0 };
+  const s: ImportSummary = {
+    files: 0,
+    lines: 0,
+    inserted: 0,
+    already: 0,
+    skipped: {},
+    unmappedFields: {},
+    seconds: 0,
+  };
   const batchRows = opts.batchRows ?? 5_000;
   let batch: EventRow[] = [];
   let lastReport = 0;
@@ -50,7 +58,9 @@ export async function importGa4(
     const r = await storeBatch(pool as never, batch, [], { mayHoldStored: true, health: false });
     s.inserted += r.inserted;
     s.already += r.skipped;
-    for (const d of r.dead) s.skipped[`refused by PostgreSQL (${d.sqlstate})`] = (s.skipped[`refused by PostgreSQL (${d.sqlstate})`] ?? 0) + 1;
+    for (const d of r.dead)
+      s.skipped[`refused by PostgreSQL (${d.sqlstate})`] =
+        (s.skipped[`refused by PostgreSQL (${d.sqlstate})`] ?? 0) + 1;
     batch = [];
     s.seconds = (performance.now() - started) / 1000;
     if (opts.progress && performance.now() - lastReport > 1000) {

@@ -14,8 +14,10 @@ import { CHROME_UA, healthOf, startPipeline, type Pipeline } from './pipeline.js
 
 let p: Pipeline;
 const run = randomBytes(4).toString('hex');
-const sites: Record<'plausible' | 'umami' | 'ga4' | 'segment', { scriptId: string; domain: string; uuid: string }> =
-  {} as never;
+const sites: Record<
+  'plausible' | 'umami' | 'ga4' | 'segment',
+  { scriptId: string; domain: string; uuid: string }
+> = {} as never;
 
 function fixture(name: string, site: { domain: string; uuid: string }): Record<string, unknown> {
   const text = readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8')
@@ -65,7 +67,9 @@ describe('Plausible Events API (POST /api/event)', () => {
       origin: `https://${domain}`,
     });
     expect(r.status).toBe(202);
-    r = await post('/api/event', fixture('plausible-script.json', sites.plausible), { 'content-type': 'text/plain' });
+    r = await post('/api/event', fixture('plausible-script.json', sites.plausible), {
+      'content-type': 'text/plain',
+    });
     expect(r.status).toBe(202);
     await p.settle();
     const got = await rows(scriptId);
@@ -83,7 +87,10 @@ describe('Plausible Events API (POST /api/event)', () => {
   });
 
   it('answers clear 4xx: unknown domain, missing fields, ambiguous domain', async () => {
-    expect((await post('/api/event', { name: 'pageview', url: 'https://x.example/', domain: 'nobody.example' })).status).toBe(404);
+    expect(
+      (await post('/api/event', { name: 'pageview', url: 'https://x.example/', domain: 'nobody.example' }))
+        .status,
+    ).toBe(404);
     expect((await post('/api/event', { name: 'pageview', domain: sites.plausible.domain })).status).toBe(400);
     const twin = `twin-${run}.example`;
     await p.addSite(twin);
@@ -113,7 +120,9 @@ describe('Umami (POST /api/send)', () => {
       language: 'en-US',
       properties: { file: 'guide.pdf', intake: 'umami' },
     });
-    expect(got.find((x) => x.event_name === 'page_view')).toMatchObject({ page_url: `https://${domain}/home` });
+    expect(got.find((x) => x.event_name === 'page_view')).toMatchObject({
+      page_url: `https://${domain}/home`,
+    });
     expect(got.find((x) => x.event_name === 'identify')!.properties).toMatchObject({ company: 'Acme' });
     expect(await healthOf(p.db, scriptId)).toEqual({ received: 3, stored: 3 });
   });
@@ -173,7 +182,11 @@ describe('Segment-compatible API (/segment/v1/...)', () => {
       properties: { format: 'csv' },
       context: { ip: '198.51.100.9' },
     });
-    analytics.page({ anonymousId: `anon-lib-${run}`, name: 'Docs', properties: { url: `https://${domain}/docs` } });
+    analytics.page({
+      anonymousId: `anon-lib-${run}`,
+      name: 'Docs',
+      properties: { url: `https://${domain}/docs` },
+    });
     await analytics.closeAndFlush({ timeout: 10_000 });
     expect(errors).toEqual([]);
 
@@ -213,7 +226,11 @@ describe('switching intakes off', () => {
       INTAKE_SEGMENT: 'false',
       INTAKE_SERVER_EVENTS: 'false',
     });
-    const c = await startCollector(config, { logger: createLogger('c', 'silent'), port: 0, host: '127.0.0.1' });
+    const c = await startCollector(config, {
+      logger: createLogger('c', 'silent'),
+      port: 0,
+      host: '127.0.0.1',
+    });
     try {
       for (const path of ['/api/event', '/api/send', '/mp/collect', '/segment/v1/batch', '/v1/events']) {
         const r = await fetch(`http://127.0.0.1:${c.port}${path}`, { method: 'POST', body: '{}' });

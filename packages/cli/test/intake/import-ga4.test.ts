@@ -26,7 +26,13 @@ const beacon = (args: string[]) =>
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  const { rows } = await db.pool.query(adminSql.insertAgency, ['A', 'a@example.com', 'x', 'bk_00000000', null]);
+  const { rows } = await db.pool.query(adminSql.insertAgency, [
+    'A',
+    'a@example.com',
+    'x',
+    'bk_00000000',
+    null,
+  ]);
   await db.pool.query(adminSql.insertSite, [rows[0].id, 'Shop', 'shop.example', 'ga4shop', null]);
 });
 afterAll(async () => {
@@ -38,7 +44,12 @@ describe('beacon import ga4', () => {
     const first = await beacon(['--json', 'import', 'ga4', '--site', 'ga4shop', SAMPLE]);
     expect(first.code).toBe(0);
     const s = JSON.parse(first.stdout);
-    expect(s).toMatchObject({ lines: 6, inserted: 4, already: 0, skipped: { 'no event_timestamp': 1, 'not JSON': 1 } });
+    expect(s).toMatchObject({
+      lines: 6,
+      inserted: 4,
+      already: 0,
+      skipped: { 'no event_timestamp': 1, 'not JSON': 1 },
+    });
     expect(s.unmappedFields).toEqual({ privacy_info: 3 });
     const { rows } = await db.pool.query(
       `SELECT event_name, server_timestamp, client_id, session_id, page_url, page_path, referrer_domain, utm_source,
@@ -60,7 +71,9 @@ describe('beacon import ga4', () => {
     });
     expect(rows[1].ecommerce_data.items[0].item_id).toBe('SKU_1');
     expect(rows[1].properties).toMatchObject({ currency: 'EUR', value: 19.9 });
-    const sessions = await db.pool.query(`SELECT session_id FROM sessions WHERE site_id = 'ga4shop' ORDER BY 1`);
+    const sessions = await db.pool.query(
+      `SELECT session_id FROM sessions WHERE site_id = 'ga4shop' ORDER BY 1`,
+    );
     expect(sessions.rows.map((r) => r.session_id)).toEqual(['1111.2222:1763632800', '3333.4444:1763719200']);
 
     const second = await beacon(['--json', 'import', 'ga4', '--site', 'ga4shop', SAMPLE]);

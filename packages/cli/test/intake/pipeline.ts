@@ -96,7 +96,13 @@ export async function startPipeline(env: Record<string, string> = {}): Promise<P
     collector,
     async addSite(domain, siteConfig = {}) {
       const scriptId = `s${randomBytes(6).toString('hex')}`;
-      await db.pool.query(adminSql.insertSite, [agencyId, domain, domain, scriptId, JSON.stringify(siteConfig)]);
+      await db.pool.query(adminSql.insertSite, [
+        agencyId,
+        domain,
+        domain,
+        scriptId,
+        JSON.stringify(siteConfig),
+      ]);
       return scriptId;
     },
     async addToken(scriptId) {
@@ -142,7 +148,9 @@ export async function healthOf(db: TestDatabase, scriptId: string): Promise<Reco
     `SELECT outcome, reason, sum(count)::bigint AS n FROM ingestion_health WHERE site_id = $1 GROUP BY 1, 2`,
     [scriptId],
   );
-  return Object.fromEntries(rows.map((r) => [r.reason ? `${r.outcome}/${r.reason}` : r.outcome, Number(r.n)]));
+  return Object.fromEntries(
+    rows.map((r) => [r.reason ? `${r.outcome}/${r.reason}` : r.outcome, Number(r.n)]),
+  );
 }
 
 export const CHROME_UA =

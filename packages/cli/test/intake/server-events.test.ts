@@ -121,7 +121,12 @@ describe('POST /v1/events', () => {
     const batch = {
       site_id: site,
       events: [
-        { event_name: 'page_view', event_id: ids[0], page_url: 'https://shop.example/a', user_agent: CHROME_UA },
+        {
+          event_name: 'page_view',
+          event_id: ids[0],
+          page_url: 'https://shop.example/a',
+          user_agent: CHROME_UA,
+        },
         { event_name: 'lead', event_id: ids[1], ip: '2001:db8::1' },
         { event_name: 'lead', event_id: ids[2], timestamp: Date.now() - 10 * 86_400_000 }, // too old
         { event_name: 'lead', event_id: id(), ip: 'not-an-ip' },

@@ -25,7 +25,6 @@ UPDATE site_ingest_tokens SET revoked_at = COALESCE(revoked_at, now())
 WHERE site_id = $1 AND id = $2
 RETURNING id, name, token_prefix, created_at, last_used_at, revoked_at`;
 
-
 /** $1 site uuid or script_id. Out: id, script_id, name, domain, status (0 or 1 row). For the CLI. */
 export const findSiteByRef = `
 SELECT id, script_id, name, domain, status FROM sites

@@ -136,7 +136,8 @@ export function healthWarnings(
     out.push({
       code: 'invalid_hits',
       message: `${invalid} of ${totals.received} hits in the last ${hours} h were invalid and refused`,
-      action: 'the 4xx answers name the fields; check the sender against docs/tracker.md or docs/server-side.md',
+      action:
+        'the 4xx answers name the fields; check the sender against docs/tracker.md or docs/server-side.md',
     });
   if (deadWaiting > 0)
     out.push({
@@ -242,7 +243,9 @@ export function registerIngestRoutes(t: RouteTable, d: ApiDeps): void {
       const recent = to.getTime() - 2 * 3_600_000;
       for (const r of rows)
         if (r.hour.getTime() >= recent) addTo(lastHour, r.outcome, r.reason, Number(r.count));
-      const dead = await d.pool.query<{ waiting: number }>(ingestHealthSql.deadLettersWaiting, [site.scriptId]);
+      const dead = await d.pool.query<{ waiting: number }>(ingestHealthSql.deadLettersWaiting, [
+        site.scriptId,
+      ]);
       const deadWaiting = dead.rows[0]?.waiting ?? 0;
       return {
         from: from.toISOString(),

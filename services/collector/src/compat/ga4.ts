@@ -44,7 +44,8 @@ export function ga4Intake(deps: { auth: IngestAuth; intake: ServerIntake; maxByt
         ? Math.trunc(Number(micros) / 1000)
         : undefined;
     const events: ForeignEvent[] = b.events.map((e: unknown) => {
-      if (!isObject(e) || typeof e.name !== 'string') return { hit: {}, error: 'event must be {name, params}' };
+      if (!isObject(e) || typeof e.name !== 'string')
+        return { hit: {}, error: 'event must be {name, params}' };
       const params: Json = isObject(e.params) ? e.params : {};
       const properties: Json = {};
       const ecommerce: Json = {};

@@ -32,7 +32,14 @@ export function plausibleIntake(deps: { sites: CompatSites; intake: ServerIntake
         : undefined,
     });
     const origin = requestOrigin(req);
-    const domains = [...new Set(domain.split(',').map((d) => d.trim()).filter(Boolean))].slice(0, 10);
+    const domains = [
+      ...new Set(
+        domain
+          .split(',')
+          .map((d) => d.trim())
+          .filter(Boolean),
+      ),
+    ].slice(0, 10);
     let accepted = 0;
     for (const d of domains) {
       const siteId = await deps.sites.byDomain(d);

@@ -36,7 +36,8 @@ export class CompatSites {
 
   async byDomain(domain: unknown): Promise<string> {
     const d = CompatSites.normalise(domain);
-    if (!d) throw new HttpError(400, 'invalid_domain', 'domain must be the site domain, e.g. shop.example.com');
+    if (!d)
+      throw new HttpError(400, 'invalid_domain', 'domain must be the site domain, e.g. shop.example.com');
     const v = await this.cached(`d:${d}`, async () => {
       const { rows } = await this.query<{ script_id: string }>(sitesByDomain, [d]);
       return rows.length > 1 ? 'ambiguous' : (rows[0]?.script_id ?? null);
@@ -77,7 +78,11 @@ export class CompatSites {
     try {
       return await this.pool.query<R>(text, values);
     } catch (err) {
-      throw new UnavailableError('db_down', 'the site could not be looked up (database unavailable); retry later', err as Error);
+      throw new UnavailableError(
+        'db_down',
+        'the site could not be looked up (database unavailable); retry later',
+        err as Error,
+      );
     }
   }
 }

@@ -36,11 +36,12 @@ export function umamiIntake(deps: { sites: CompatSites; intake: ServerIntake; ma
       properties: isObject(p.data) ? p.data : undefined,
     });
     const origin = requestOrigin(req);
-    return deps.intake.submit(
-      siteId,
-      [{ hit, ip: clientIp(req), userAgent: userAgentOf(req), origin }],
-      { source: 'umami', serverSide: false, single: true, browserOrigin: origin },
-    );
+    return deps.intake.submit(siteId, [{ hit, ip: clientIp(req), userAgent: userAgentOf(req), origin }], {
+      source: 'umami',
+      serverSide: false,
+      single: true,
+      browserOrigin: origin,
+    });
   };
 }
 
