@@ -81,8 +81,8 @@ export async function storeBatch(
   const deduped = dedupeCompanies(companies);
   const rollups = opts.rollups ?? true;
   const sessionSql = sql.sessionStatements(opts.profile ?? 'standard');
+  const health = opts.health === false ? 'off' : opts.profile === 'citus' ? 'after' : 'in_tx';
   try {
-    const health = opts.health ?? true;
     return await storeAll(pool, unique, deduped, {
       check: opts.mayHoldStored ?? false,
       rollups,
@@ -92,7 +92,7 @@ export async function storeBatch(
   } catch (err) {
     // A row events already has, in a batch that did not expect one: redo it with the check.
     if (opts.mayHoldStored || !isEventsRace(err)) throw err;
-    return storeAll(pool, unique, deduped, { check: true, rollups, sessionSql, health: opts.health ?? true });
+    return storeAll(pool, unique, deduped, { check: true, rollups, sessionSql, health });
   }
 }
 
@@ -101,7 +101,11 @@ interface TxMode {
   sessionSql: ReturnType<typeof sql.sessionStatements>;
   check: boolean;
   rollups: boolean;
-  health: boolean;
+  /**
+   * ingestion_health 'stored': in the rows' transaction (a retried batch never counts twice); after the
+   * commit on Citus, where the table is local to the coordinator; off for imports.
+   */
+  health: 'in_tx' | 'after' | 'off';
 }
 
 async function storeAll(
@@ -217,7 +221,7 @@ async function writeTransaction(
       rollupRows = await rollupInserted(client, fresh, rollups);
       step('rollups');
       // ingestion_health 'stored': in the same transaction as the rows, so a retried batch never counts twice.
-      if (health) await storedHealth(fresh).flush(client);
+      if (health === 'in_tx') await storedHealth(fresh).flush(client);
       step('health');
     }
     let companiesChanged = 0;
@@ -237,6 +241,11 @@ async function writeTransaction(
     }
     await client.query('COMMIT');
     step('commit');
+    // Counts only: a committed batch never fails for them.
+    if (health === 'after' && fresh.length > 0)
+      await storedHealth(fresh)
+        .flush(pool)
+        .catch(() => undefined);
     result.inserted += fresh.length;
     result.skipped += rows.length - fresh.length;
     result.sessionsUpserted += sessions.upserted;
