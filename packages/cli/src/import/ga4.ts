@@ -40,7 +40,7 @@ const PARAM_COLUMNS = new Set([
   'session_engaged',
 ]);
 
-const EMPTY: EventRow = Object.fromEntries(EVENT_COLUMN_NAMES.map((c) => [c, null]));
+export const EMPTY: EventRow = Object.fromEntries(EVENT_COLUMN_NAMES.map((c) => [c, null]));
 const isObject = (v: unknown): v is Json => v !== null && typeof v === 'object' && !Array.isArray(v);
 const str = (v: unknown, max: number): string | null =>
   typeof v === 'string' && v !== ''
@@ -67,7 +67,7 @@ export function paramsOf(list: unknown): Json {
 }
 
 /** UUIDv7 layout: 48 bits of ms, version 7, variant 10, the rest from the hash. */
-function importId(ms: number, key: string): string {
+export function importId(ms: number, key: string): string {
   const h = createHash('sha256').update(key).digest('hex');
   const t = Math.max(0, Math.min(ms, 2 ** 48 - 1))
     .toString(16)

@@ -5,7 +5,9 @@ import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
 import type { Pool } from '@beacon/db';
 import { storeBatch } from '@beacon/writer';
-import { mapGa4Row, type EventRow } from './ga4.js';
+import { parse } from 'csv-parse';
+import { mapGa4Row, type EventRow, type MapResult } from './ga4.js';
+import { mapUmamiRecord } from './umami.js';
 
 export interface ImportSummary {
   files: number;
@@ -21,27 +23,17 @@ export interface ImportSummary {
 }
 
 /** The NDJSON files of a path: the file itself, or the .json/.ndjson(.gz) files of a directory. */
-async function filesOf(path: string): Promise<string[]> {
+async function filesOf(path: string, pattern: RegExp): Promise<string[]> {
   if (!(await stat(path)).isDirectory()) return [path];
   return (await readdir(path))
-    .filter((f) => /\.(nd)?json(l)?(\.gz)?$/i.test(f))
+    .filter((f) => pattern.test(f))
     .sort()
     .map((f) => join(path, f));
 }
 
-/**
- * Imports a GA4 BigQuery export for a site: rows through the writer's storeBatch (events, sessions,
- * rollups in one transaction per batch, rows already stored skipped), `batchRows` at a time.
- * `progress` is called about once a second.
- */
-export async function importGa4(
-  pool: Pool,
-  path: string,
-  siteId: string,
-  opts: { batchRows?: number; progress?: (s: ImportSummary) => void } = {},
-): Promise<ImportSummary> {
-  const started = performance.now();
-  const s: ImportSummary = {
+/** Stores mapped rows `batchRows` at a time through the writer's storeBatch and keeps the summary. */
+class Importer {
+  readonly s: ImportSummary = {
     files: 0,
     lines: 0,
     inserted: 0,
@@ -50,43 +42,88 @@ export async function importGa4(
     unmappedFields: {},
     seconds: 0,
   };
-  const batchRows = opts.batchRows ?? 5_000;
-  let batch: EventRow[] = [];
-  let lastReport = 0;
-  const flush = async () => {
-    if (batch.length === 0) return;
-    const r = await storeBatch(pool as never, batch, [], { mayHoldStored: true, health: false });
-    s.inserted += r.inserted;
-    s.already += r.skipped;
-    for (const d of r.dead)
-      s.skipped[`refused by PostgreSQL (${d.sqlstate})`] =
-        (s.skipped[`refused by PostgreSQL (${d.sqlstate})`] ?? 0) + 1;
-    batch = [];
-    s.seconds = (performance.now() - started) / 1000;
-    if (opts.progress && performance.now() - lastReport > 1000) {
-      lastReport = performance.now();
-      opts.progress(s);
+  private batch: EventRow[] = [];
+  private readonly started = performance.now();
+  private lastReport = 0;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly batchRows: number,
+    private readonly progress?: (s: ImportSummary) => void,
+  ) {}
+
+  async add(m: MapResult): Promise<void> {
+    const s = this.s;
+    s.lines++;
+    for (const f of m.unmapped) s.unmappedFields[f] = (s.unmappedFields[f] ?? 0) + 1;
+    if (!m.row) {
+      s.skipped[m.error!] = (s.skipped[m.error!] ?? 0) + 1;
+      return;
     }
-  };
-  for (const file of await filesOf(path)) {
-    s.files++;
-    let input: NodeJS.ReadableStream = createReadStream(file);
-    if (file.endsWith('.gz')) input = input.pipe(createGunzip());
-    const lines = createInterface({ input, crlfDelay: Infinity });
-    for await (const line of lines) {
-      if (line.trim() === '') continue;
-      s.lines++;
-      const m = mapGa4Row(line, siteId);
-      for (const f of m.unmapped) s.unmappedFields[f] = (s.unmappedFields[f] ?? 0) + 1;
-      if (!m.row) {
-        s.skipped[m.error!] = (s.skipped[m.error!] ?? 0) + 1;
-        continue;
+    this.batch.push(m.row);
+    if (this.batch.length >= this.batchRows) await this.flush();
+  }
+
+  async flush(): Promise<ImportSummary> {
+    const s = this.s;
+    if (this.batch.length > 0) {
+      // History is not traffic: health off. Rows already stored (a second run) are skipped by id.
+      const r = await storeBatch(this.pool as never, this.batch, [], { mayHoldStored: true, health: false });
+      s.inserted += r.inserted;
+      s.already += r.skipped;
+      for (const d of r.dead) {
+        const why = `refused by PostgreSQL (${d.sqlstate})`;
+        s.skipped[why] = (s.skipped[why] ?? 0) + 1;
       }
-      batch.push(m.row);
-      if (batch.length >= batchRows) await flush();
+      this.batch = [];
+    }
+    s.seconds = (performance.now() - this.started) / 1000;
+    if (this.progress && performance.now() - this.lastReport > 1000) {
+      this.lastReport = performance.now();
+      this.progress(s);
+    }
+    return s;
+  }
+}
+
+function open(file: string): NodeJS.ReadableStream {
+  const input = createReadStream(file);
+  return file.endsWith('.gz') ? input.pipe(createGunzip()) : input;
+}
+
+/**
+ * Imports a GA4 BigQuery export for a site: events, sessions and rollups in one transaction per batch,
+ * rows already stored skipped. `progress` is called about once a second.
+ */
+export async function importGa4(
+  pool: Pool,
+  path: string,
+  siteId: string,
+  opts: { batchRows?: number; progress?: (s: ImportSummary) => void } = {},
+): Promise<ImportSummary> {
+  const imp = new Importer(pool, opts.batchRows ?? 5_000, opts.progress);
+  for (const file of await filesOf(path, /\.(nd)?json(l)?(\.gz)?$/i)) {
+    imp.s.files++;
+    for await (const line of createInterface({ input: open(file), crlfDelay: Infinity })) {
+      if (line.trim() !== '') await imp.add(mapGa4Row(line, siteId));
     }
   }
-  await flush();
-  s.seconds = (performance.now() - started) / 1000;
-  return s;
+  return imp.flush();
+}
+
+/** Imports Umami `website_event` CSV exports (with header; session columns optional) for a site. */
+export async function importUmamiCsv(
+  pool: Pool,
+  path: string,
+  site: { scriptId: string; domain: string },
+  opts: { batchRows?: number; progress?: (s: ImportSummary) => void } = {},
+): Promise<ImportSummary> {
+  const imp = new Importer(pool, opts.batchRows ?? 5_000, opts.progress);
+  for (const file of await filesOf(path, /\.csv(\.gz)?$/i)) {
+    imp.s.files++;
+    const records = open(file).pipe(parse({ columns: true, skip_empty_lines: true, bom: true }));
+    for await (const rec of records as AsyncIterable<Record<string, string>>)
+      await imp.add(mapUmamiRecord(rec, site.scriptId, site.domain));
+  }
+  return imp.flush();
 }

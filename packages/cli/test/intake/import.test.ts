@@ -95,3 +95,38 @@ describe('beacon import ga4', () => {
     expect(b.stderr).toMatch(/does not exist/);
   });
 });
+
+describe('beacon import umami', () => {
+  const CSV = fileURLToPath(new URL('./fixtures/umami-website_event.csv', import.meta.url));
+
+  it('imports website_event rows once and names the unmapped columns', async () => {
+    const first = await beacon(['--json', 'import', 'umami', '--site', 'ga4shop', CSV]);
+    expect(first.stderr).toBe('');
+    const s = JSON.parse(first.stdout);
+    expect(s).toMatchObject({ lines: 4, inserted: 3, already: 0, skipped: { 'no created_at': 1 } });
+    expect(s.unmappedFields).toEqual({ tag: 1 });
+    const { rows } = await db.pool.query(
+      `SELECT event_name, event_id, page_url, referrer_domain, session_id, client_id, country, browser, device_type
+       FROM events WHERE properties->>'intake' = 'umami_import' ORDER BY server_timestamp`,
+    );
+    expect(rows.map((r) => r.event_name)).toEqual(['page_view', 'page_view', 'signup-click']);
+    expect(rows[0]).toMatchObject({
+      event_id: '0b6a1f9e-5c2d-4a4e-9a43-1f0c7f2e9d01',
+      page_url: 'https://shop.example/?utm_source=news',
+      referrer_domain: 'google.com',
+      session_id: '9a1c2c1e-2222-4a4e-9a43-1f0c7f2e0001',
+      client_id: '7d1c2c1e-1111-4a4e-9a43-1f0c7f2e0001',
+      country: 'DE',
+      browser: 'chrome',
+      device_type: 'desktop',
+    });
+    const second = await beacon(['--json', 'import', 'umami', '--site', 'ga4shop', CSV]);
+    expect(JSON.parse(second.stdout)).toMatchObject({ inserted: 0, already: 3 });
+  });
+
+  it('says plainly that a database URL is not read yet', async () => {
+    const r = await beacon(['import', 'umami', '--site', 'ga4shop', 'postgres://u@h/umami']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/export its website_event table as CSV/);
+  });
+});
