@@ -172,6 +172,23 @@ describe('Segment-compatible API (/segment/v1/...)', () => {
     expect(r.status).toBe(200);
     expect((await post('/segment/v1/track', { event: 'x', userId: 'u' })).status).toBe(401);
 
+    // The single calls, as Segment's HTTP API documents them.
+    r = await post(
+      '/segment/v1/track',
+      {
+        userId: `u-${run}`,
+        event: 'Plan Upgraded',
+        messageId: `seg-${run}-single`,
+        properties: { plan: 'pro' },
+      },
+      { authorization: basic },
+    );
+    expect(r.status).toBe(200);
+    expect(await r.json()).toMatchObject({ success: true, accepted: 1 });
+    r = await post('/segment/v1/page', { writeKey: key, anonymousId: 'a1', properties: {} });
+    expect(r.status).toBe(400); // a page view without a URL says so
+    expect((await r.json()).message).toMatch(/page_url/);
+
     const analytics = new Analytics({ writeKey: key, host: p.url, path: '/segment/v1/batch', flushAt: 10 });
     const errors: unknown[] = [];
     analytics.on('error', (e) => errors.push(e));
@@ -192,7 +209,7 @@ describe('Segment-compatible API (/segment/v1/...)', () => {
 
     await p.settle();
     const got = await rows(scriptId);
-    expect(got).toHaveLength(6);
+    expect(got).toHaveLength(7);
     const order = got.find((x) => x.event_name === 'Order Completed');
     expect(order).toMatchObject({
       event_id: `seg-${run}-2`,
@@ -208,7 +225,12 @@ describe('Segment-compatible API (/segment/v1/...)', () => {
       client_id: `anon-${run}`,
     });
     expect(got.find((x) => x.event_name === 'Report Exported')).toMatchObject({ user_id: `lib-${run}` });
-    expect(await healthOf(p.db, scriptId)).toEqual({ received: 9, stored: 6, 'dropped/duplicate': 3 });
+    expect(await healthOf(p.db, scriptId)).toEqual({
+      received: 11,
+      stored: 7,
+      'dropped/duplicate': 3,
+      'rejected/invalid_hit': 1,
+    });
   });
 });
 

@@ -166,6 +166,19 @@ describe('POST /v1/events', () => {
   });
 });
 
+describe('a paused site', () => {
+  it('refuses server-side events with 403 and counts them as rejected: site_paused', async () => {
+    const paused = await p.addSite('paused.example');
+    const t = await p.addToken(paused);
+    await p.db.pool.query(`UPDATE sites SET status = 'paused' WHERE script_id = $1`, [paused]);
+    const r = await send({ events: [{ event_name: 'a' }, { event_name: 'b' }] }, t);
+    expect(r.status).toBe(403);
+    expect((await r.json()).error).toBe('site_paused');
+    await p.settle();
+    expect(await healthOf(p.db, paused)).toEqual({ received: 2, 'rejected/site_paused': 2 });
+  });
+});
+
 describe('browser path without a User-Agent', () => {
   it('answers 202 with a warning and the drop shows in ingestion_health as bot:no_user_agent', async () => {
     const scriptId = await p.addSite('noua.example');
