@@ -22,6 +22,7 @@ export class IngestAuth {
   private readonly tokens = new Map<string, Entry<string | null>>();
   private readonly keys = new Map<string, Entry<{ agencyId: string; digest: Buffer } | null>>();
   private readonly agencySites = new Map<string, Entry<boolean>>();
+  private readonly wrongKeys = new Map<string, Entry<true>>();
 
   constructor(
     private readonly pool: Pool,
@@ -81,6 +82,8 @@ export class IngestAuth {
       if (hit.value && timingSafeEqual(hit.value.digest, digest)) return hit.value.agencyId;
       if (hit.value === null) return null;
     }
+    const wrong = this.wrongKeys.get(digest.toString('hex'));
+    if (wrong && wrong.expires > Date.now()) return null;
     const { rows } = await this.query<{ id: string; api_key: string; status: string | null }>(
       agencyByKeyPrefix,
       [prefix],
@@ -88,8 +91,10 @@ export class IngestAuth {
     const row = rows[0];
     const ok = row ? await bcrypt.compare(key, row.api_key) : false;
     const value = ok && (row!.status ?? 'active') === 'active' ? { agencyId: row!.id, digest } : null;
-    // A wrong key for a known prefix is not cached (it would shadow the right one).
+    // A wrong key for a known prefix is remembered by its own digest, not by the prefix (that would
+    // shadow the right key): repeating a wrong key costs no bcrypt within the TTL.
     if (value || !row) this.remember(this.keys, prefix, value);
+    else this.remember(this.wrongKeys, digest.toString('hex'), true);
     return value?.agencyId ?? null;
   }
 
@@ -130,5 +135,6 @@ export class IngestAuth {
     this.tokens.clear();
     this.keys.clear();
     this.agencySites.clear();
+    this.wrongKeys.clear();
   }
 }
