@@ -7,6 +7,7 @@ import { registerAgency } from './commands/agency.js';
 import { registerCompanies } from './commands/companies.js';
 import { registerConfig } from './commands/config.js';
 import { registerHealthcheck } from './commands/healthcheck.js';
+import { registerImport } from './commands/import.js';
 import { registerMigrate } from './commands/migrate.js';
 import { registerServe } from './commands/serve.js';
 import { registerDeadLetters } from './commands/dead-letters.js';
@@ -37,6 +38,7 @@ export function buildProgram(): { program: Command; context: () => CliContext } 
   registerStorage(program, context);
   registerCompanies(program, context);
   registerDeadLetters(program, context);
+  registerImport(program, context);
   registerRollups(program, context);
   registerPrivacy(program, context);
   registerAudit(program, context);

@@ -8,9 +8,11 @@ import * as listSql from '../sql/lists.js';
 import { table } from '../table.js';
 import { domainArg, nonEmpty } from '../validate.js';
 import { AGENCY_OPTION, resolveAgency } from './agency.js';
+import { registerSiteToken } from './site-token.js';
 
 export function registerSite(program: Command, ctx: () => CliContext): void {
   const site = program.command('site').description('manage tracked sites');
+  registerSiteToken(site, ctx);
   site
     .command('create')
     .description('create a site; prints its script_id and the HTML snippet to paste into its pages')

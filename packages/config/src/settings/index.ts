@@ -4,6 +4,7 @@ import { collector } from './collector.js';
 import { core } from './core.js';
 import { enricher } from './enricher.js';
 import { apiExports } from './exports.js';
+import { intake } from './intake.js';
 import { ops } from './ops.js';
 import { storage } from './storage.js';
 import { writer } from './writer.js';
@@ -15,6 +16,7 @@ export const settings = {
   core,
   storage,
   collector,
+  intake,
   enricher,
   attribution,
   writer,
@@ -30,6 +32,7 @@ export const groupTitles: Record<keyof typeof settings, string> = {
   core: 'Stores and logging (every service)',
   storage: 'Partitions and retention',
   collector: 'Collector (HTTP intake)',
+  intake: 'Server-side events, compatible intake, ingestion health',
   enricher: 'Enricher (raw hits -> events)',
   attribution: 'Enricher: company identification and attribution',
   writer: 'Writer (events -> PostgreSQL)',

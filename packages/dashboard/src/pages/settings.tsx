@@ -6,6 +6,7 @@ import { navigate } from '../router';
 import { useSession, useZone } from '../session';
 import type { Agency, Page, Role, Site, SiteConfig, User } from '../types';
 import { Async, CopyButton, ErrorBox, Link, Panel, SnippetBox } from '../ui';
+import { IngestionHealthPanel, IngestTokensPanel } from './ingestion';
 
 export function SitesSettings() {
   const { sites, canWrite } = useSession();
@@ -107,6 +108,8 @@ export function SiteSettings({ siteId }: { siteId: string }) {
               <SnippetBox siteId={site.id} />
             </Panel>
             {canWrite ? <SiteForm site={site} /> : <SiteFacts site={site} />}
+            <IngestionHealthPanel site={site} />
+            <IngestTokensPanel site={site} />
           </>
         )}
       </Async>

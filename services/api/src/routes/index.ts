@@ -7,6 +7,7 @@ import { registerExportRoutes } from './export.js';
 import { registerFunnelRoutes } from './funnels.js';
 import { registerGoalRoutes } from './goals.js';
 import { registerCompanyOverrideRoutes } from './company-overrides.js';
+import { registerIngestRoutes } from './ingest.js';
 import { registerOpsRoutes } from './ops.js';
 import { registerRevenueRoutes } from './revenue.js';
 import { registerSegmentRoutes } from './segments.js';
@@ -33,4 +34,5 @@ export function registerRoutes(t: RouteTable, d: ApiDeps, document: () => Record
   registerCompanyOverrideRoutes(t, d);
   registerPrivacyRoutes(t, d);
   registerAuditRoutes(t, d);
+  registerIngestRoutes(t, d);
 }
