@@ -7,6 +7,7 @@ import type { ApiKeyVerifier } from './auth/api-keys.js';
 import type { BcryptGate } from './auth/bcrypt-gate.js';
 import type { AuthThrottle } from './auth/throttle.js';
 import type { AccessTokens } from './auth/tokens.js';
+import type { Mailer } from './email/mailer.js';
 import type { ApiMetrics } from './metrics.js';
 import type { ReadReplicaRouter } from './read-replica.js';
 
@@ -30,6 +31,10 @@ export interface ApiDeps {
   throttle: AuthThrottle;
   /** Bounded bcrypt for request-time checks (logins, API keys). */
   bcrypt: BcryptGate;
+  /** Budgets of the account links (password-reset requests, set-password tokens) per IP and email. */
+  accountThrottle: AuthThrottle;
+  /** Outgoing email (SMTP_URL); off when unset. */
+  mailer: Mailer;
   /** Readiness gate (false while shutting down). */
   accepting: () => boolean;
 }

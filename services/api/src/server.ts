@@ -12,6 +12,7 @@ import { AuthThrottle } from './auth/throttle.js';
 import { AccessTokens } from './auth/tokens.js';
 import { createApp, type ApiApp } from './app.js';
 import type { ApiDeps } from './deps.js';
+import { Mailer } from './email/mailer.js';
 import { createApiMetrics } from './metrics.js';
 import { ReadReplicaRouter } from './read-replica.js';
 import { apiOps } from './routes/ops.js';
@@ -105,6 +106,15 @@ export function buildDeps(
     maxPerAccount: config.api.loginMaxFailuresPerAccount,
     windowS: config.api.loginWindowS,
   });
+  // Reset requests and set-password tokens have their own budgets (separate keys), so a flood of reset
+  // emails cannot lock out logins and the reverse. Same window and limits as logins.
+  const accountThrottle = new AuthThrottle({
+    redis,
+    keyPrefix: `${config.core.queuePrefix}:account`,
+    maxPerIp: config.api.loginMaxFailuresPerIp,
+    maxPerAccount: config.api.loginMaxFailuresPerAccount,
+    windowS: config.api.loginWindowS,
+  });
   const bcrypt = new BcryptGate(config.api.bcryptConcurrency, config.api.bcryptQueueMax, () =>
     metrics.authFailures.inc({ reason: 'busy' }),
   );
@@ -120,7 +130,9 @@ export function buildDeps(
     tokens: new AccessTokens(jwtSecret, config.api.accessTokenTtlS),
     apiKeys: new ApiKeyVerifier(pool, throttle, bcrypt, config.api.apiKeyCacheTtlS * 1000),
     throttle,
+    accountThrottle,
     bcrypt,
+    mailer: new Mailer(config, logger),
     accepting: () => accepting,
     owned: { pool: !o.pool, redis: o.redis === undefined },
     stop: () => {
@@ -182,6 +194,7 @@ export async function startApi(config: Config, overrides: ApiOverrides = {}): Pr
       closing ??= (async () => {
         deps.stop();
         clearInterval(purge);
+        deps.mailer.close();
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         const timer = setTimeout(() => server.closeAllConnections(), DRAIN_MS);

@@ -3,6 +3,7 @@ import { attribution } from './attribution.js';
 import { collector } from './collector.js';
 import { core } from './core.js';
 import { enricher } from './enricher.js';
+import { email } from './email.js';
 import { ops } from './ops.js';
 import { storage } from './storage.js';
 import { writer } from './writer.js';
@@ -18,6 +19,7 @@ export const settings = {
   writer,
   rollups,
   api,
+  email,
   ops,
 } as const;
 
@@ -31,5 +33,6 @@ export const groupTitles: Record<keyof typeof settings, string> = {
   writer: 'Writer (events -> PostgreSQL)',
   api: 'Query API and dashboard',
   rollups: 'Rollups (aggregates kept indefinitely)',
+  email: 'Email (invitations, password resets, reports)',
   ops: 'Running Beacon (beacon serve, beacon start)',
 };

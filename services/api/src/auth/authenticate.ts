@@ -4,7 +4,7 @@ import { TooManyRequestsError, UnauthorizedError } from '../http/errors.js';
 import * as sql from '../sql/auth.js';
 import { ApiKeyVerifier } from './api-keys.js';
 import type { AccessTokens } from './tokens.js';
-import type { AuthContext, Role } from './types.js';
+import type { AuthContext, Role, SiteAccess } from './types.js';
 
 /**
  * `Authorization: Bearer <token>`: an agency API key (`bk_...`, acts as admin of its agency) or a
@@ -41,7 +41,14 @@ export class Authenticator {
           r.reason === 'agency_inactive' ? 'the agency is not active' : 'invalid API key',
         );
       }
-      return { agencyId: r.agencyId, role: 'admin', userId: null, via: 'api_key', sessionId: null };
+      return {
+        agencyId: r.agencyId,
+        role: 'admin',
+        userId: null,
+        via: 'api_key',
+        sessionId: null,
+        siteAccess: 'all',
+      };
     }
     const v = await this.tokens.verify(token);
     if ('reason' in v)
@@ -50,7 +57,7 @@ export class Authenticator {
         v.reason === 'expired' ? 'the access token has expired; refresh it' : 'invalid access token',
         v.reason === 'expired' ? 'token_expired' : 'unauthorized',
       );
-    const { rows } = await this.pool.query<{ agency_id: string; role: Role }>(sql.checkSession, [
+    const { rows } = await this.pool.query<{ agency_id: string; role: Role; site_access: SiteAccess }>(sql.checkSession, [
       v.claims.sessionId,
       v.claims.userId,
     ]);
@@ -62,6 +69,8 @@ export class Authenticator {
       userId: v.claims.userId,
       via: 'user',
       sessionId: v.claims.sessionId,
+      // Admins see every site whatever their row says (a demoted admin's grants then apply).
+      siteAccess: row.role === 'admin' ? 'all' : row.site_access,
     };
   }
 

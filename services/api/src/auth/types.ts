@@ -11,7 +11,15 @@ export interface AuthContext {
   via: 'user' | 'api_key';
   /** The login session of a user token (null for API keys); logout revokes it. */
   sessionId: string | null;
+  /**
+   * Which of the agency's sites the caller sees: 'all', or 'selected' (only the sites granted in
+   * user_site_access). Admins and API keys are always 'all'. Applied by the site scope (site-scope.ts).
+   */
+  siteAccess: SiteAccess;
 }
+
+export const SITE_ACCESS = ['all', 'selected'] as const;
+export type SiteAccess = (typeof SITE_ACCESS)[number];
 
 /** The site a `:siteId` route works on, resolved within the caller's agency (see site-scope.ts). */
 export interface SiteScope {

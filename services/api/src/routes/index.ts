@@ -1,6 +1,8 @@
 import type { ApiDeps } from '../deps.js';
 import type { RouteTable } from '../openapi/route-table.js';
+import { registerAccountRoutes } from './account.js';
 import { registerAgencyRoutes } from './agency.js';
+import { registerSiteAccessRoutes } from './site-access.js';
 import { registerAuthRoutes } from './auth.js';
 import { registerOpsRoutes } from './ops.js';
 import { registerSiteRoutes } from './sites.js';
@@ -13,6 +15,8 @@ export function registerRoutes(t: RouteTable, d: ApiDeps, document: () => Record
   registerAuthRoutes(t, d);
   registerAgencyRoutes(t, d);
   registerUserRoutes(t, d);
+  registerAccountRoutes(t, d);
   registerSiteRoutes(t, d);
+  registerSiteAccessRoutes(t, d);
   registerStatsRoutes(t, d);
 }
