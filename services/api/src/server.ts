@@ -16,6 +16,7 @@ import { Mailer } from './email/mailer.js';
 import { createApiMetrics } from './metrics.js';
 import { ReadReplicaRouter } from './read-replica.js';
 import { apiOps } from './routes/ops.js';
+import * as accountSql from './sql/account.js';
 import * as authSql from './sql/auth.js';
 
 export class ApiConfigError extends Error {
@@ -183,6 +184,13 @@ export async function startApi(config: Config, overrides: ApiOverrides = {}): Pr
     );
   }, 3_600_000);
   purge.unref();
+  // Daily-ish too: one-time account links that ended (used or expired) over 30 days ago.
+  const purgeLinks = setInterval(() => {
+    deps.pool
+      .query(accountSql.purgeEndedTokens, [30])
+      .catch((err: Error) => deps.logger.warn({ err }, 'account link purge failed'));
+  }, 3_600_000);
+  purgeLinks.unref();
   deps.logger.info({ port, opsPort }, 'api listening');
   let closing: Promise<void> | undefined;
   return {
@@ -194,6 +202,7 @@ export async function startApi(config: Config, overrides: ApiOverrides = {}): Pr
       closing ??= (async () => {
         deps.stop();
         clearInterval(purge);
+        clearInterval(purgeLinks);
         deps.mailer.close();
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();

@@ -57,10 +57,10 @@ export class Authenticator {
         v.reason === 'expired' ? 'the access token has expired; refresh it' : 'invalid access token',
         v.reason === 'expired' ? 'token_expired' : 'unauthorized',
       );
-    const { rows } = await this.pool.query<{ agency_id: string; role: Role; site_access: SiteAccess }>(sql.checkSession, [
-      v.claims.sessionId,
-      v.claims.userId,
-    ]);
+    const { rows } = await this.pool.query<{ agency_id: string; role: Role; site_access: SiteAccess }>(
+      sql.checkSession,
+      [v.claims.sessionId, v.claims.userId],
+    );
     const row = rows[0];
     if (!row) return this.fail('session_revoked', 'the session has ended; log in again');
     return {

@@ -46,9 +46,15 @@ export class BcryptGate {
     if (this.limit.pendingCount >= this.queueMax) {
       this.onRefused();
       return Promise.reject(
-        new ApiError(503, 'unavailable', 'too many password operations in progress; retry shortly', {
-          retry_after_s: 1,
-        }, { 'retry-after': '1' }),
+        new ApiError(
+          503,
+          'unavailable',
+          'too many password operations in progress; retry shortly',
+          {
+            retry_after_s: 1,
+          },
+          { 'retry-after': '1' },
+        ),
       );
     }
     return this.limit(() => bcrypt.hash(secret, rounds));

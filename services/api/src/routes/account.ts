@@ -34,12 +34,16 @@ const invitationSchema = z
   .object({
     expires_at: z.string(),
     email_sent: z.boolean().meta({
-      description: 'false when no SMTP server is configured (SMTP_URL) or it refused the message; resend later',
+      description:
+        'false when no SMTP server is configured (SMTP_URL) or it refused the message; resend later',
     }),
   })
   .meta({ id: 'Invitation' });
 
-const resetBody = z.object({ email: z.string().trim().min(3).max(255) }).strict().meta({ id: 'PasswordResetRequest' });
+const resetBody = z
+  .object({ email: z.string().trim().min(3).max(255) })
+  .strict()
+  .meta({ id: 'PasswordResetRequest' });
 
 const setPasswordBody = z
   .object({ token: z.string().min(20).max(200), password: newPasswordField })
@@ -72,13 +76,18 @@ export function registerAccountRoutes(t: RouteTable, d: ApiDeps): void {
         `${agencyName} gave ${user.email} a login to its web analytics dashboard.`,
         `Choose your password to open it. The link works once and until ${expiresAt.toUTCString()}.`,
       ],
-      action: { label: 'Choose my password', url: setPasswordUrl(d.config.email.dashboardPublicUrl, token, 'invite') },
-      footer: 'If you did not expect this invitation you can ignore this email: nothing happens until the link is used.',
+      action: {
+        label: 'Choose my password',
+        url: setPasswordUrl(d.config.email.dashboardPublicUrl, token, 'invite'),
+      },
+      footer:
+        'If you did not expect this invitation you can ignore this email: nothing happens until the link is used.',
     });
     let sent = false;
     try {
-      sent = (await d.mailer.send({ to: user.email, subject: `Your login to ${agencyName}'s analytics`, ...mail }))
-        .sent;
+      sent = (
+        await d.mailer.send({ to: user.email, subject: `Your login to ${agencyName}'s analytics`, ...mail })
+      ).sent;
     } catch (err) {
       d.logger.error({ err, userId: user.id }, 'invitation email could not be sent');
     }
@@ -99,7 +108,9 @@ export function registerAccountRoutes(t: RouteTable, d: ApiDeps): void {
       responses: {
         201: {
           description: 'The invited user and the invitation',
-          schema: z.object({ user: userSchema, invitation: invitationSchema }).meta({ id: 'InvitationAnswer' }),
+          schema: z
+            .object({ user: userSchema, invitation: invitationSchema })
+            .meta({ id: 'InvitationAnswer' }),
         },
         409: { description: 'The email is taken' },
       },
@@ -127,13 +138,16 @@ export function registerAccountRoutes(t: RouteTable, d: ApiDeps): void {
       },
     },
     async ({ auth, params }) => {
-      const { rows } = await d.pool.query<{ id: string; email: string; last_login: Date | null; agency_name: string }>(
-        sql.findInvitee,
-        [auth.agencyId, params.userId],
-      );
+      const { rows } = await d.pool.query<{
+        id: string;
+        email: string;
+        last_login: Date | null;
+        agency_name: string;
+      }>(sql.findInvitee, [auth.agencyId, params.userId]);
       const u = rows[0];
       if (!u) throw new NotFoundError('user');
-      if (u.last_login) throw new ConflictError('this user has already logged in; they can reset their password');
+      if (u.last_login)
+        throw new ConflictError('this user has already logged in; they can reset their password');
       return sendInvitation(u, u.agency_name);
     },
   );
@@ -176,7 +190,10 @@ export function registerAccountRoutes(t: RouteTable, d: ApiDeps): void {
             `Someone (hopefully you) asked to reset the password of ${u.email}.`,
             `The link works once and until ${expiresAt.toUTCString()}. Your current password keeps working until you choose a new one.`,
           ],
-          action: { label: 'Choose a new password', url: setPasswordUrl(d.config.email.dashboardPublicUrl, token, 'reset') },
+          action: {
+            label: 'Choose a new password',
+            url: setPasswordUrl(d.config.email.dashboardPublicUrl, token, 'reset'),
+          },
           footer: 'If you did not ask for this, ignore this email: your password stays as it is.',
         });
         await d.mailer.send({ to: u.email, subject: 'Reset your password', ...mail });
@@ -197,7 +214,9 @@ export function registerAccountRoutes(t: RouteTable, d: ApiDeps): void {
       request: { body: setPasswordBody },
       responses: {
         204: { description: 'Password set: log in with it' },
-        400: { description: 'Invalid input, or the link was used, replaced or has expired (error invalid_token)' },
+        400: {
+          description: 'Invalid input, or the link was used, replaced or has expired (error invalid_token)',
+        },
         429: { description: 'Too many attempts' },
       },
     },

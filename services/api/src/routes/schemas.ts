@@ -16,7 +16,7 @@ export const userSchema = z
     is_active: z.boolean(),
     site_access: z.enum(SITE_ACCESS).meta({
       description:
-        "all: every site of the agency; selected: only site_ids (client logins). Admins see every site whatever this says",
+        'all: every site of the agency; selected: only site_ids (client logins). Admins see every site whatever this says',
     }),
     site_ids: z.array(z.uuid()).meta({ description: 'sites granted (what selected limits the user to)' }),
     last_login: z.string().nullable(),

@@ -45,7 +45,12 @@ export function registerSiteAccessRoutes(t: RouteTable, d: ApiDeps): void {
       responses: { 200: { description: 'The user, with the site granted', schema: userSchema } },
     },
     async ({ auth, site, params }) => {
-      const { rowCount } = await d.pool.query(sql.grantSite, [auth.agencyId, params.userId, site.id, auth.userId]);
+      const { rowCount } = await d.pool.query(sql.grantSite, [
+        auth.agencyId,
+        params.userId,
+        site.id,
+        auth.userId,
+      ]);
       if (!rowCount) throw new NotFoundError('user');
       const { rows } = await d.pool.query<UserRow>(sql.findUser, [auth.agencyId, params.userId]);
       return toUser(rows[0]!);

@@ -28,7 +28,8 @@ export const newPasswordField = z
 const email = z.string().trim().toLowerCase().max(255).pipe(z.email());
 const name = z.string().trim().min(1).max(100).nullable();
 export const siteAccessField = z.enum(SITE_ACCESS).meta({
-  description: "all (default): every site of the agency; selected: only site_ids. Admins always see every site",
+  description:
+    'all (default): every site of the agency; selected: only site_ids. Admins always see every site',
 });
 export const siteIdsField = z
   .array(z.uuid())
