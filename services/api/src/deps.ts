@@ -4,6 +4,7 @@ import type { Logger } from '@beacon/observability';
 import type { RedisClient } from '@beacon/queue';
 import type { Registry } from 'prom-client';
 import type { ApiKeyVerifier } from './auth/api-keys.js';
+import type { ShareTokens } from './auth/share-tokens.js';
 import type { BcryptGate } from './auth/bcrypt-gate.js';
 import type { AuthThrottle } from './auth/throttle.js';
 import type { AccessTokens } from './auth/tokens.js';
@@ -33,6 +34,8 @@ export interface ApiDeps {
   bcrypt: BcryptGate;
   /** Budgets of the account links (password-reset requests, set-password tokens) per IP and email. */
   accountThrottle: AuthThrottle;
+  /** Access tokens of shared dashboards (share links). */
+  shares: ShareTokens;
   /** Outgoing email (SMTP_URL); off when unset. */
   mailer: Mailer;
   /** Readiness gate (false while shutting down). */

@@ -8,6 +8,7 @@ import { connectRedis, type RedisClient } from '@beacon/queue';
 import type { Registry } from 'prom-client';
 import { ApiKeyVerifier } from './auth/api-keys.js';
 import { BcryptGate } from './auth/bcrypt-gate.js';
+import { ShareTokens } from './auth/share-tokens.js';
 import { AuthThrottle } from './auth/throttle.js';
 import { AccessTokens } from './auth/tokens.js';
 import { createApp, type ApiApp } from './app.js';
@@ -134,6 +135,7 @@ export function buildDeps(
     accountThrottle,
     bcrypt,
     mailer: new Mailer(config, logger),
+    shares: new ShareTokens(jwtSecret, pool, redis, config.core.queuePrefix, config.api.shareRequestsPerMin),
     accepting: () => accepting,
     owned: { pool: !o.pool, redis: o.redis === undefined },
     stop: () => {

@@ -99,4 +99,10 @@ export const api = {
     102_400,
     'Largest JSON request body, in bytes.',
   ),
+  shareRequestsPerMin: setting(
+    'API_SHARE_REQUESTS_PER_MIN',
+    p.int(10, 100_000),
+    600,
+    'Requests per minute one shared-dashboard link may make (all its viewers together); past it they get 429 with Retry-After.',
+  ),
 };

@@ -3,6 +3,7 @@ import type { Pool } from '@beacon/db';
 import { TooManyRequestsError, UnauthorizedError } from '../http/errors.js';
 import * as sql from '../sql/auth.js';
 import { ApiKeyVerifier } from './api-keys.js';
+import { ShareTokens } from './share-tokens.js';
 import type { AccessTokens } from './tokens.js';
 import type { AuthContext, Role, SiteAccess } from './types.js';
 
@@ -18,6 +19,7 @@ export class Authenticator {
     private readonly tokens: AccessTokens,
     private readonly keys: ApiKeyVerifier,
     private readonly onFailure: (reason: string) => void,
+    private readonly shares?: ShareTokens,
   ) {}
 
   async authenticate(req: Request): Promise<AuthContext> {
@@ -49,6 +51,20 @@ export class Authenticator {
         sessionId: null,
         siteAccess: 'all',
       };
+    }
+    if (this.shares && ShareTokens.looksLikeShareToken(token)) {
+      const s = await this.shares.authenticate(token);
+      if ('reason' in s)
+        return this.fail(
+          `share_${s.reason}`,
+          s.reason === 'link_gone'
+            ? 'this share link was revoked or has expired'
+            : s.reason === 'expired'
+              ? 'the share token has expired; open the link again'
+              : 'invalid share token',
+          s.reason === 'expired' ? 'token_expired' : 'unauthorized',
+        );
+      return s;
     }
     const v = await this.tokens.verify(token);
     if ('reason' in v)

@@ -55,6 +55,7 @@ export async function resolveSite(pool: Pool, auth: AuthContext, ref: string): P
     siteLimitOf(auth),
   ]);
   const row = rows[0];
-  if (!row) throw new NotFoundError('site');
+  // A shared dashboard shows its one site: any other is the same 404 as a site that does not exist.
+  if (!row || (auth.share && auth.share.siteId !== row.id)) throw new NotFoundError('site');
   return toSiteScope(row);
 }

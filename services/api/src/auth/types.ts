@@ -8,7 +8,7 @@ export interface AuthContext {
   role: Role;
   /** The dashboard user; null for an agency API key. */
   userId: string | null;
-  via: 'user' | 'api_key';
+  via: 'user' | 'api_key' | 'share';
   /** The login session of a user token (null for API keys); logout revokes it. */
   sessionId: string | null;
   /**
@@ -16,6 +16,19 @@ export interface AuthContext {
    * user_site_access). Admins and API keys are always 'all'. Applied by the site scope (site-scope.ts).
    */
   siteAccess: SiteAccess;
+  /**
+   * Set for a viewer of a shared dashboard (via 'share'): the one site it shows, the filters fixed by
+   * the link (they override the query's), and whether CSV exports are allowed. Only routes declaring
+   * `share` answer such a caller (route-table.ts).
+   */
+  share?: ShareGrant;
+}
+
+export interface ShareGrant {
+  linkId: string;
+  siteId: string;
+  filters: Partial<Record<string, string[]>>;
+  allowCsv: boolean;
 }
 
 export const SITE_ACCESS = ['all', 'selected'] as const;

@@ -55,7 +55,8 @@ export function dashboard(dir: string = defaultDashboardDir()): Router {
       if (err) return next(err);
       // A missing file (an extension) is a 404, not the app; a page path is the app, if it is built.
       if (path.extname(req.path) !== '' || !existsSync(index)) return next();
-      res.setHeader('content-security-policy', DASHBOARD_CSP);
+      // res.locals.csp: a page's own policy (a framable share link, share-page.ts).
+      res.setHeader('content-security-policy', (res.locals.csp as string | undefined) ?? DASHBOARD_CSP);
       res.setHeader('cache-control', 'no-cache');
       res.sendFile(index);
     });

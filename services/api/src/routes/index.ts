@@ -5,6 +5,7 @@ import { registerAgencyRoutes } from './agency.js';
 import { registerSiteAccessRoutes } from './site-access.js';
 import { registerAuthRoutes } from './auth.js';
 import { registerOpsRoutes } from './ops.js';
+import { registerShareLinkRoutes } from './share-links.js';
 import { registerSiteRoutes } from './sites.js';
 import { registerStatsRoutes } from './stats.js';
 import { registerUserRoutes } from './users.js';
@@ -18,5 +19,6 @@ export function registerRoutes(t: RouteTable, d: ApiDeps, document: () => Record
   registerAccountRoutes(t, d);
   registerSiteRoutes(t, d);
   registerSiteAccessRoutes(t, d);
+  registerShareLinkRoutes(t, d);
   registerStatsRoutes(t, d);
 }
