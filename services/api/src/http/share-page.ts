@@ -13,10 +13,12 @@ import { DASHBOARD_CSP } from './dashboard.js';
  */
 export function sharePageHeaders(pool: Pool): Router {
   const router = Router();
-  router.get('/share/:token', async (req, res, next) => {
+  // A middleware rather than a route: the page is the dashboard's (the API's routes are all in the
+  // route table and its document).
+  router.use(async (req, res, next) => {
     try {
-      const token = req.params.token;
-      if (!looksLikeLinkToken(token)) return next();
+      const token = req.method === 'GET' ? /^\/share\/([^/]+)$/.exec(req.path)?.[1] : undefined;
+      if (!token || !looksLikeLinkToken(token)) return next();
       const { rows } = await pool.query<{ frame_ancestors: string[] }>(sql.findLiveLinkByToken, [
         hashLinkToken(token),
       ]);
