@@ -6,6 +6,9 @@ import { CompaniesPage, CompanyPage } from './pages/companies';
 import { LoginPage } from './pages/login';
 import { OverviewPage } from './pages/overview';
 import { RealtimePage } from './pages/realtime';
+import { SetPasswordPage } from './pages/set-password';
+import { SharedView } from './pages/shared';
+import { SharingSettings } from './pages/sharing';
 import { SessionPage, SessionsPage } from './pages/sessions';
 import { AgencySettings, SiteSettings, SitesSettings, UsersSettings } from './pages/settings';
 import { match, navigate, useLocation } from './router';
@@ -14,6 +17,15 @@ import type { Page, Site } from './types';
 import { ErrorBox, Loading } from './ui';
 
 export function App() {
+  // Pages that need no login: a shared dashboard and the one-time password links.
+  const { path } = useLocation();
+  const shared = match('/share/:token', path);
+  if (shared) return <SharedView token={shared.token!} />;
+  if (path === '/set-password') return <SetPasswordPage />;
+  return <SignedInApp />;
+}
+
+function SignedInApp() {
   const [state, setState] = useState<'checking' | 'in' | 'out'>(signedIn() ? 'in' : 'checking');
   const qc = useQueryClient();
   useEffect(() => {
@@ -96,6 +108,12 @@ function Routes({ info }: { info: SessionInfo }) {
     return (
       <Layout settings>
         <SitesSettings />
+      </Layout>
+    );
+  if ((m = match('/settings/sites/:siteId/sharing', path)))
+    return (
+      <Layout settings>
+        <SharingSettings siteId={m.siteId!} />
       </Layout>
     );
   if ((m = match('/settings/sites/:siteId', path)))

@@ -102,6 +102,11 @@ export function SiteSettings({ siteId }: { siteId: string }) {
             <h1 className="page-title">
               {site.name} <span className={`status status-${site.status}`}>{site.status}</span>
             </h1>
+            {canWrite && (
+              <p>
+                <Link to={`/settings/sites/${site.id}/sharing`}>Share links of this dashboard →</Link>
+              </p>
+            )}
             <Panel title="Tracking snippet">
               <p>Paste it into the &lt;head&gt; of every page of {site.domain}.</p>
               <SnippetBox siteId={site.id} />
