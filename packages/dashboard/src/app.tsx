@@ -9,6 +9,7 @@ import { RealtimePage } from './pages/realtime';
 import { SetPasswordPage } from './pages/set-password';
 import { SharedView } from './pages/shared';
 import { SharingSettings } from './pages/sharing';
+import { UnsubscribePage } from './pages/unsubscribe';
 import { SessionPage, SessionsPage } from './pages/sessions';
 import { AgencySettings, SiteSettings, SitesSettings, UsersSettings } from './pages/settings';
 import { match, navigate, useLocation } from './router';
@@ -22,6 +23,7 @@ export function App() {
   const shared = match('/share/:token', path);
   if (shared) return <SharedView token={shared.token!} />;
   if (path === '/set-password') return <SetPasswordPage />;
+  if (path === '/unsubscribe') return <UnsubscribePage />;
   return <SignedInApp />;
 }
 

@@ -5,6 +5,7 @@ import type { RedisClient } from '@beacon/queue';
 import type { Registry } from 'prom-client';
 import type { ApiKeyVerifier } from './auth/api-keys.js';
 import type { ShareTokens } from './auth/share-tokens.js';
+import type { UnsubscribeLinks } from './reports/unsubscribe.js';
 import type { BcryptGate } from './auth/bcrypt-gate.js';
 import type { AuthThrottle } from './auth/throttle.js';
 import type { AccessTokens } from './auth/tokens.js';
@@ -36,6 +37,8 @@ export interface ApiDeps {
   accountThrottle: AuthThrottle;
   /** Access tokens of shared dashboards (share links). */
   shares: ShareTokens;
+  /** Signed unsubscribe links of report emails. */
+  reportLinks: UnsubscribeLinks;
   /** Outgoing email (SMTP_URL); off when unset. */
   mailer: Mailer;
   /** Readiness gate (false while shutting down). */

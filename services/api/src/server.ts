@@ -9,6 +9,8 @@ import type { Registry } from 'prom-client';
 import { ApiKeyVerifier } from './auth/api-keys.js';
 import { BcryptGate } from './auth/bcrypt-gate.js';
 import { ShareTokens } from './auth/share-tokens.js';
+import { UnsubscribeLinks } from './reports/unsubscribe.js';
+import { runReports } from './reports/scheduler.js';
 import { AuthThrottle } from './auth/throttle.js';
 import { AccessTokens } from './auth/tokens.js';
 import { createApp, type ApiApp } from './app.js';
@@ -135,6 +137,7 @@ export function buildDeps(
     accountThrottle,
     bcrypt,
     mailer: new Mailer(config, logger),
+    reportLinks: new UnsubscribeLinks(jwtSecret),
     shares: new ShareTokens(jwtSecret, pool, redis, config.core.queuePrefix, config.api.shareRequestsPerMin),
     accepting: () => accepting,
     owned: { pool: !o.pool, redis: o.redis === undefined },
@@ -193,6 +196,20 @@ export async function startApi(config: Config, overrides: ApiOverrides = {}): Pr
       .catch((err: Error) => deps.logger.warn({ err }, 'account link purge failed'));
   }, 3_600_000);
   purgeLinks.unref();
+  // Scheduled email reports: every replica ticks; the sent-log's unique key and SKIP LOCKED claims
+  // keep each report to one email per period and recipient (src/reports/scheduler.ts).
+  let reportsRunning = false;
+  const reportsTimer =
+    config.email.reportsTickS > 0
+      ? setInterval(() => {
+          if (reportsRunning) return;
+          reportsRunning = true;
+          runReports(deps)
+            .catch((err: unknown) => deps.logger.error({ err }, 'report scheduler pass failed'))
+            .finally(() => (reportsRunning = false));
+        }, config.email.reportsTickS * 1000)
+      : null;
+  reportsTimer?.unref();
   deps.logger.info({ port, opsPort }, 'api listening');
   let closing: Promise<void> | undefined;
   return {
@@ -205,6 +222,7 @@ export async function startApi(config: Config, overrides: ApiOverrides = {}): Pr
         deps.stop();
         clearInterval(purge);
         clearInterval(purgeLinks);
+        if (reportsTimer) clearInterval(reportsTimer);
         deps.mailer.close();
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();

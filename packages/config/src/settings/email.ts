@@ -20,6 +20,12 @@ export const email = {
     'http://localhost:3000',
     'Address where people open the dashboard (the API serves it). Links in emails (invitations, password resets, share links, unsubscribe) start with it; never taken from a request Host header.',
   ),
+  reportsTickS: setting(
+    'REPORTS_TICK_S',
+    p.int(0, 86_400),
+    60,
+    'How often each API process looks for due scheduled email reports and sends them, in seconds (0: never; several replicas share the work and each report still goes once per period and recipient).',
+  ),
   inviteTtlH: setting(
     'AUTH_INVITE_TTL_H',
     p.int(1, 30 * 24),

@@ -5,6 +5,7 @@ import { registerAgencyRoutes } from './agency.js';
 import { registerSiteAccessRoutes } from './site-access.js';
 import { registerAuthRoutes } from './auth.js';
 import { registerOpsRoutes } from './ops.js';
+import { registerReportRoutes } from './reports.js';
 import { registerShareLinkRoutes } from './share-links.js';
 import { registerSiteRoutes } from './sites.js';
 import { registerStatsRoutes } from './stats.js';
@@ -20,5 +21,6 @@ export function registerRoutes(t: RouteTable, d: ApiDeps, document: () => Record
   registerSiteRoutes(t, d);
   registerSiteAccessRoutes(t, d);
   registerShareLinkRoutes(t, d);
+  registerReportRoutes(t, d);
   registerStatsRoutes(t, d);
 }
