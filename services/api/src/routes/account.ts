@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Request } from 'express';
 import { z } from 'zod';
+import { recordAdminAction } from '../admin-actions.js';
 import { hashLinkToken, issueLinkToken, setPasswordUrl, type LinkPurpose } from '../auth/account-links.js';
 import type { AuthAttempt } from '../auth/throttle.js';
 import { ADMINS } from '../auth/types.js';
@@ -120,6 +121,11 @@ export function registerAccountRoutes(t: RouteTable, d: ApiDeps): void {
       const unusable = await d.bcrypt.hash(randomBytes(32).toString('base64url'), 4);
       const user = await insertUserWithSites(d, auth, body, unusable);
       const { rows } = await d.pool.query<{ agency_name: string }>(sql.findInvitee, [auth.agencyId, user.id]);
+      recordAdminAction(d, auth, 'user.invite', {
+        user_id: user.id,
+        role: user.role,
+        site_access: user.site_access,
+      });
       return { user: toUser(user), invitation: await sendInvitation(user, rows[0]!.agency_name) };
     },
   );
@@ -148,6 +154,7 @@ export function registerAccountRoutes(t: RouteTable, d: ApiDeps): void {
       if (!u) throw new NotFoundError('user');
       if (u.last_login)
         throw new ConflictError('this user has already logged in; they can reset their password');
+      recordAdminAction(d, auth, 'user.invite_resend', { user_id: u.id });
       return sendInvitation(u, u.agency_name);
     },
   );

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { recordAdminAction } from '../admin-actions.js';
 import { ADMINS, WRITERS } from '../auth/types.js';
 import type { ApiDeps } from '../deps.js';
 import { ApiError, NotFoundError } from '../http/errors.js';
@@ -94,6 +95,7 @@ export function registerReportRoutes(t: RouteTable, d: ApiDeps): void {
         body.recipients,
         auth.userId,
       ]);
+      recordAdminAction(d, auth, 'report.create', { report_id: rows[0]!.id, site_id: site.id });
       return toSchedule(rows[0]!);
     },
   );
@@ -129,6 +131,7 @@ export function registerReportRoutes(t: RouteTable, d: ApiDeps): void {
         body.enabled ?? null,
       ]);
       if (!rows[0]) throw new NotFoundError('report');
+      recordAdminAction(d, auth, 'report.update', { report_id: params.reportId, site_id: site.id });
       return toSchedule(rows[0]);
     },
   );
@@ -146,6 +149,7 @@ export function registerReportRoutes(t: RouteTable, d: ApiDeps): void {
     async ({ auth, site, params }) => {
       const { rowCount } = await d.pool.query(sql.deleteSchedule, [auth.agencyId, site.id, params.reportId]);
       if (!rowCount) throw new NotFoundError('report');
+      recordAdminAction(d, auth, 'report.delete', { report_id: params.reportId, site_id: site.id });
       return undefined;
     },
   );

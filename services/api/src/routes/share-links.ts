@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Request } from 'express';
 import { z } from 'zod';
+import { recordAdminAction } from '../admin-actions.js';
 import { hashLinkToken } from '../auth/account-links.js';
 import type { AuthAttempt } from '../auth/throttle.js';
 import { WRITERS } from '../auth/types.js';
@@ -196,6 +197,11 @@ export function registerShareLinkRoutes(t: RouteTable, d: ApiDeps): void {
         body.frame_ancestors ?? [],
         auth.userId,
       ]);
+      recordAdminAction(d, auth, 'share_link.create', {
+        link_id: rows[0]!.id,
+        site_id: site.id,
+        label: body.label,
+      });
       return { link: toLink(rows[0]!), url: shareUrl(d.config.email.dashboardPublicUrl, token), token };
     },
   );
@@ -224,6 +230,7 @@ export function registerShareLinkRoutes(t: RouteTable, d: ApiDeps): void {
         body.frame_ancestors ?? null,
       ]);
       if (!rows[0]) throw new NotFoundError('share link');
+      recordAdminAction(d, auth, 'share_link.update', { link_id: params.linkId, site_id: site.id });
       return toLink(rows[0]);
     },
   );
@@ -241,6 +248,7 @@ export function registerShareLinkRoutes(t: RouteTable, d: ApiDeps): void {
     async ({ auth, site, params }) => {
       const { rowCount } = await d.pool.query(sql.revokeLink, [auth.agencyId, site.id, params.linkId]);
       if (!rowCount) throw new NotFoundError('share link');
+      recordAdminAction(d, auth, 'share_link.revoke', { link_id: params.linkId, site_id: site.id });
       return undefined;
     },
   );

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { recordAdminAction } from '../admin-actions.js';
 import { ADMINS } from '../auth/types.js';
 import type { ApiDeps } from '../deps.js';
 import { NotFoundError } from '../http/errors.js';
@@ -52,6 +53,7 @@ export function registerSiteAccessRoutes(t: RouteTable, d: ApiDeps): void {
         auth.userId,
       ]);
       if (!rowCount) throw new NotFoundError('user');
+      recordAdminAction(d, auth, 'site_access.grant', { user_id: params.userId, site_id: site.id });
       const { rows } = await d.pool.query<UserRow>(sql.findUser, [auth.agencyId, params.userId]);
       return toUser(rows[0]!);
     },
@@ -70,6 +72,7 @@ export function registerSiteAccessRoutes(t: RouteTable, d: ApiDeps): void {
     async ({ auth, site, params }) => {
       const { rowCount } = await d.pool.query(sql.revokeSite, [auth.agencyId, params.userId, site.id]);
       if (!rowCount) throw new NotFoundError('grant');
+      recordAdminAction(d, auth, 'site_access.revoke', { user_id: params.userId, site_id: site.id });
       return undefined;
     },
   );
