@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import bcrypt from 'bcryptjs';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
@@ -131,4 +132,54 @@ test('an admin shares the dashboard with a password; a visitor without login see
   expect(problems).toEqual([]);
   await adminCtx.close();
   await visitorCtx.close();
+}, 90_000);
+
+test('an admin invites a client limited to one site; the client sees only that site', async () => {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const admin = await ctx.newPage();
+  watch(admin, (s, u) => s === 401 && u.includes('/v1/auth/'));
+  await admin.goto(`${url}/`);
+  await admin.getByLabel('Email').fill(seed.users.admin.email);
+  await admin.getByLabel('Password').fill(seed.users.admin.password);
+  await admin.getByRole('button', { name: 'Sign in' }).click();
+  await admin.waitForURL(/\/sites\//);
+  await admin.goto(`${url}/settings/users`);
+  await admin.getByLabel('Email of the person').fill('analyst@client.example');
+  await admin.getByRole('group', { name: 'Sites they see' }).getByLabel('Shop').check();
+  await admin.getByRole('button', { name: 'Send the invitation' }).click();
+  // No SMTP server in this test: the page says so plainly.
+  await admin
+    .getByRole('status')
+    .filter({ hasText: /no email went out/ })
+    .waitFor();
+  await admin
+    .getByRole('row', { name: /analyst@client\.example/ })
+    .getByText('Shop')
+    .waitFor();
+  await admin.screenshot({ path: `${SHOTS}client-invite.png`, fullPage: true });
+  const row = await db.pool.query(
+    `SELECT u.site_access, array_agg(g.site_id) AS sites FROM dashboard_users u JOIN user_site_access g ON g.user_id = u.id
+     WHERE u.email = 'analyst@client.example' GROUP BY u.site_access`,
+  );
+  expect(row.rows[0]).toEqual({ site_access: 'selected', sites: [seed.shop] });
+
+  // The client (its password set as the emailed link would) sees Shop only, and the Blog URL is refused.
+  await db.pool.query(
+    `UPDATE dashboard_users SET password_hash = $1 WHERE email = 'analyst@client.example'`,
+    [await bcrypt.hash('client-password-1', 4)],
+  );
+  const clientCtx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const client = await clientCtx.newPage();
+  await client.goto(`${url}/`);
+  await client.getByLabel('Email').fill('analyst@client.example');
+  await client.getByLabel('Password').fill('client-password-1');
+  await client.getByRole('button', { name: 'Sign in' }).click();
+  await client.waitForURL(`**/sites/${seed.shop}/overview`);
+  const options = await client.getByLabel('Site').locator('option').allTextContents();
+  expect(options).toEqual(['Shop']);
+  await client.goto(`${url}/sites/${seed.blog}/overview`);
+  await client.getByText(/does not exist or is not one of/).waitFor();
+  expect(problems).toEqual([]);
+  await ctx.close();
+  await clientCtx.close();
 }, 90_000);

@@ -3,6 +3,7 @@ import { useState, type FormEvent } from 'react';
 import { api, get } from '../api';
 import { fmtTime } from '../format';
 import { navigate } from '../router';
+import { ClientAccess } from './invite';
 import { useSession } from '../session';
 import type { Agency, Page, Role, Site, SiteConfig, User } from '../types';
 import { Async, ErrorBox, Link, Panel, SnippetBox } from '../ui';
@@ -400,7 +401,7 @@ export function UsersSettings() {
           )}
         </Async>
       </Panel>
-      <Panel title="Invite a user">
+      <Panel title="Add a user with a password">
         <form
           className="form"
           onSubmit={(e) => {
@@ -448,6 +449,7 @@ export function UsersSettings() {
           </button>
         </form>
       </Panel>
+      <ClientAccess />
     </>
   );
 }
