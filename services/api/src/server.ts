@@ -10,6 +10,7 @@ import { ApiKeyVerifier } from './auth/api-keys.js';
 import { BcryptGate } from './auth/bcrypt-gate.js';
 import { ShareTokens } from './auth/share-tokens.js';
 import { UnsubscribeLinks } from './reports/unsubscribe.js';
+import { runTrafficAlerts } from './reports/alerts.js';
 import { runReports } from './reports/scheduler.js';
 import { AuthThrottle } from './auth/throttle.js';
 import { AccessTokens } from './auth/tokens.js';
@@ -205,6 +206,7 @@ export async function startApi(config: Config, overrides: ApiOverrides = {}): Pr
           if (reportsRunning) return;
           reportsRunning = true;
           runReports(deps)
+            .then(() => runTrafficAlerts(deps))
             .catch((err: unknown) => deps.logger.error({ err }, 'report scheduler pass failed'))
             .finally(() => (reportsRunning = false));
         }, config.email.reportsTickS * 1000)

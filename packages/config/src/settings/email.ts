@@ -24,7 +24,7 @@ export const email = {
     'REPORTS_TICK_S',
     p.int(0, 86_400),
     60,
-    'How often each API process looks for due scheduled email reports and sends them, in seconds (0: never; several replicas share the work and each report still goes once per period and recipient).',
+    'How often each API process looks for due scheduled email reports and traffic alerts and sends them, in seconds (0: never; several replicas share the work and each report still goes once per period and recipient, each alert once per cooldown).',
   ),
   inviteTtlH: setting(
     'AUTH_INVITE_TTL_H',

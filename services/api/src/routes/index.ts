@@ -2,6 +2,7 @@ import type { ApiDeps } from '../deps.js';
 import type { RouteTable } from '../openapi/route-table.js';
 import { registerAccountRoutes } from './account.js';
 import { registerAgencyRoutes } from './agency.js';
+import { registerAlertRoutes } from './alerts.js';
 import { registerSiteAccessRoutes } from './site-access.js';
 import { registerAuthRoutes } from './auth.js';
 import { registerOpsRoutes } from './ops.js';
@@ -22,5 +23,6 @@ export function registerRoutes(t: RouteTable, d: ApiDeps, document: () => Record
   registerSiteAccessRoutes(t, d);
   registerShareLinkRoutes(t, d);
   registerReportRoutes(t, d);
+  registerAlertRoutes(t, d);
   registerStatsRoutes(t, d);
 }
