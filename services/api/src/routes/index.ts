@@ -10,6 +10,7 @@ import { registerReportRoutes } from './reports.js';
 import { registerShareLinkRoutes } from './share-links.js';
 import { registerSiteRoutes } from './sites.js';
 import { registerStatsRoutes } from './stats.js';
+import { registerUsageRoutes } from './usage.js';
 import { registerUserRoutes } from './users.js';
 
 /** Every route module of the API, in document order. A new module adds one line here. */
@@ -24,5 +25,6 @@ export function registerRoutes(t: RouteTable, d: ApiDeps, document: () => Record
   registerShareLinkRoutes(t, d);
   registerReportRoutes(t, d);
   registerAlertRoutes(t, d);
+  registerUsageRoutes(t, d);
   registerStatsRoutes(t, d);
 }
