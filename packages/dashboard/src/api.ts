@@ -61,6 +61,7 @@ export interface ShareSession {
   access_token: string;
   expires_in: number;
   site: { id: string; name: string; domain: string; timezone: string };
+  brand: { name: string; primary_color: string | null; powered_by: boolean; logo: string | null };
   link: { label: string; allow_csv: boolean; filters: Record<string, string[]>; expires_at: string | null };
 }
 

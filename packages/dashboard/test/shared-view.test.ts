@@ -96,6 +96,38 @@ test('an admin shares the dashboard with a password; a visitor without login see
   await admin.getByRole('cell', { name: 'Shop client board' }).waitFor();
   await admin.screenshot({ path: `${SHOTS}share-links.png`, fullPage: true });
 
+  // The agency's brand (white-label): name, colour, a logo (a small PNG), no "Powered by Beacon".
+  const logo = await admin.screenshot({ clip: { x: 0, y: 0, width: 150, height: 36 } });
+  const tokenRes = await fetch(`${url}/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(seed.users.admin),
+  });
+  const adminToken = ((await tokenRes.json()) as { access_token: string }).access_token;
+  const brandCall = (method: string, path: string, body: unknown) =>
+    fetch(`${url}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` },
+      body: JSON.stringify(body),
+    });
+  expect(
+    (
+      await brandCall('PATCH', '/v1/agency/branding', {
+        display_name: 'Northwind Analytics',
+        primary_color: '#c2410c',
+        hide_powered_by: true,
+      })
+    ).status,
+  ).toBe(200);
+  expect(
+    (
+      await brandCall('PUT', '/v1/agency/branding/logo', {
+        content_type: 'image/png',
+        data: logo.toString('base64'),
+      })
+    ).status,
+  ).toBe(200);
+
   // A visitor: no cookies, no login.
   const visitorCtx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const visitor = await visitorCtx.newPage();
@@ -107,7 +139,7 @@ test('an admin shares the dashboard with a password; a visitor without login see
   await visitor.getByRole('alert').waitFor();
   await visitor.getByLabel('Password').fill('client-secret-1');
   await visitor.getByRole('button', { name: 'Open the dashboard' }).click();
-  await visitor.getByText('Read-only shared dashboard').waitFor();
+  await visitor.getByText(/read-only shared dashboard/).waitFor();
   await visitor.getByLabel('Date range').selectOption('7d');
   const week = String(visitors(events, 6, 0));
   await visitor
@@ -119,6 +151,8 @@ test('an admin shares the dashboard with a password; a visitor without login see
   expect(await visitor.getByLabel('Site').count()).toBe(0);
   expect(await visitor.content()).not.toContain(seed.users.admin.email);
   expect(await visitor.getByText('DB-IP').count()).toBe(1);
+  expect(await visitor.getByText(/Powered by Beacon/).count()).toBe(0);
+  await visitor.getByRole('img', { name: 'Northwind Analytics' }).waitFor();
   await visitor.screenshot({ path: `${SHOTS}shared-view.png`, fullPage: true });
 
   // Revoked on the sharing page: the visitor's next load is refused.

@@ -188,3 +188,44 @@ test("the shared page is framable only by its link's origins", async () => {
   const home = await fetch(`${t.url}/`);
   expect(home.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
 });
+
+test('white-label: the share view carries the brand; logos are checked by their bytes', async () => {
+  const png = Buffer.from(
+    'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==',
+    'base64',
+  );
+  const put = (body: unknown) => call(t.url, 'PUT', '/v1/agency/branding/logo', { token: admin, body });
+  const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>');
+  expect((await put({ content_type: 'image/png', data: svg.toString('base64') })).status).toBe(400);
+  expect((await put({ content_type: 'image/jpeg', data: png.toString('base64') })).body.message).toMatch(
+    /the bytes are image\/png/,
+  );
+  const big = Buffer.concat([png, Buffer.alloc(70 * 1024)]);
+  expect((await put({ content_type: 'image/png', data: big.toString('base64') })).status).toBe(400);
+  expect((await put({ content_type: 'image/png', data: png.toString('base64') })).body.logo).toEqual({
+    type: 'image/png',
+    bytes: png.length,
+  });
+  const patch = await call(t.url, 'PATCH', '/v1/agency/branding', {
+    token: admin,
+    body: { display_name: 'Acme Analytics', primary_color: '#C2410C', hide_powered_by: true },
+  });
+  expect(patch.body).toMatchObject({
+    display_name: 'Acme Analytics',
+    primary_color: '#c2410c',
+    hide_powered_by: true,
+  });
+  expect(
+    (await call(t.url, 'PATCH', '/v1/agency/branding', { token: admin, body: { primary_color: 'red' } }))
+      .status,
+  ).toBe(400);
+  expect((await call(t.url, 'GET', '/v1/agency/branding', { token: viewer })).status).toBe(403);
+  const made = await makeLink({ label: 'Branded' });
+  const s = await open(made.token);
+  expect(s.body.brand).toEqual({
+    name: 'Acme Analytics',
+    primary_color: '#c2410c',
+    powered_by: false,
+    logo: `data:image/png;base64,${png.toString('base64')}`,
+  });
+});

@@ -33,12 +33,22 @@ export function SharedView({ token }: { token: string }) {
     const scope = Object.entries(session.link.filters);
     return (
       <div className="app shared">
-        <header className="top">
+        <header
+          className="top"
+          style={
+            session.brand.primary_color
+              ? { borderTop: `4px solid ${session.brand.primary_color}` }
+              : undefined
+          }
+        >
           <div className="brand">
-            <span className="logo" aria-hidden="true" />
-            <span>{session.link.label}</span>
+            {session.brand.logo ? (
+              <img className="brand-logo" src={session.brand.logo} alt={session.brand.name} />
+            ) : (
+              <span>{session.brand.name}</span>
+            )}
           </div>
-          <div className="agency">Read-only shared dashboard</div>
+          <div className="agency">{session.link.label} · read-only shared dashboard</div>
         </header>
         {scope.length > 0 && (
           <p className="share-scope">
@@ -50,7 +60,8 @@ export function SharedView({ token }: { token: string }) {
           <OverviewPage site={site} />
         </main>
         <footer className="powered">
-          Powered by Beacon · IP geolocation by <a href="https://db-ip.com">DB-IP</a>
+          {session.brand.powered_by && <>Powered by Beacon · </>}IP geolocation by{' '}
+          <a href="https://db-ip.com">DB-IP</a>
         </footer>
       </div>
     );

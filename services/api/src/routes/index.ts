@@ -3,6 +3,7 @@ import type { RouteTable } from '../openapi/route-table.js';
 import { registerAccountRoutes } from './account.js';
 import { registerAgencyRoutes } from './agency.js';
 import { registerAlertRoutes } from './alerts.js';
+import { registerBrandingRoutes } from './branding.js';
 import { registerSiteAccessRoutes } from './site-access.js';
 import { registerAuthRoutes } from './auth.js';
 import { registerOpsRoutes } from './ops.js';
@@ -18,6 +19,7 @@ export function registerRoutes(t: RouteTable, d: ApiDeps, document: () => Record
   registerOpsRoutes(t, d, document);
   registerAuthRoutes(t, d);
   registerAgencyRoutes(t, d);
+  registerBrandingRoutes(t, d);
   registerUserRoutes(t, d);
   registerAccountRoutes(t, d);
   registerSiteRoutes(t, d);

@@ -11,6 +11,7 @@ import { siteIdParam } from '../http/validate.js';
 import type { RouteTable } from '../openapi/route-table.js';
 import { FILTER_KEYS } from '../queries/filters.js';
 import * as sql from '../sql/share-links.js';
+import { brandOf } from './branding.js';
 import { iso } from './schemas.js';
 import { parseSiteConfig } from '@beacon/schema';
 
@@ -278,6 +279,12 @@ export function registerShareLinkRoutes(t: RouteTable, d: ApiDeps): void {
               token_type: z.literal('Bearer'),
               expires_in: z.number().int(),
               site: z.object({ id: z.uuid(), name: z.string(), domain: z.string(), timezone: z.string() }),
+              brand: z.object({
+                name: z.string(),
+                primary_color: z.string().nullable(),
+                powered_by: z.boolean(),
+                logo: z.string().nullable().meta({ description: 'data: URL of the logo' }),
+              }),
               link: z.object({
                 label: z.string(),
                 allow_csv: z.boolean(),
@@ -305,6 +312,8 @@ export function registerShareLinkRoutes(t: RouteTable, d: ApiDeps): void {
         site_name: string;
         site_domain: string;
         site_config: Record<string, unknown> | null;
+        agency_id: string;
+        agency_name: string;
       }>(sql.findLiveLinkByToken, [hashLinkToken(body.token)]);
       const link = rows[0];
       if (!link) {
@@ -343,6 +352,7 @@ export function registerShareLinkRoutes(t: RouteTable, d: ApiDeps): void {
           domain: link.site_domain,
           timezone: parseSiteConfig(link.site_config ?? {}).timezone,
         },
+        brand: await brandOf(d, link.agency_id, link.agency_name),
         link: {
           label: link.label,
           allow_csv: link.allow_csv,
