@@ -7,6 +7,10 @@ import { FunnelsPage, GoalsPage, VitalsPage } from './pages/conversions';
 import { LoginPage } from './pages/login';
 import { OverviewPage } from './pages/overview';
 import { RealtimePage } from './pages/realtime';
+import { SetPasswordPage } from './pages/set-password';
+import { SharedView } from './pages/shared';
+import { SharingSettings } from './pages/sharing';
+import { UnsubscribePage } from './pages/unsubscribe';
 import { SessionPage, SessionsPage } from './pages/sessions';
 import { AuditLog } from './pages/audit';
 import { AgencySettings, SiteSettings, SitesSettings, UsersSettings } from './pages/settings';
@@ -18,6 +22,16 @@ import type { Page, Site } from './types';
 import { ErrorBox, Loading } from './ui';
 
 export function App() {
+  // Pages that need no login: a shared dashboard and the one-time password links.
+  const { path } = useLocation();
+  const shared = match('/share/:token', path);
+  if (shared) return <SharedView token={shared.token!} />;
+  if (path === '/set-password') return <SetPasswordPage />;
+  if (path === '/unsubscribe') return <UnsubscribePage />;
+  return <SignedInApp />;
+}
+
+function SignedInApp() {
   const [state, setState] = useState<'checking' | 'in' | 'out'>(
     signedIn() ? 'in' : mayHaveSession() ? 'checking' : 'out',
   );
@@ -111,6 +125,12 @@ function Routes({ info }: { info: SessionInfo }) {
     return (
       <Layout settings>
         <SitesSettings />
+      </Layout>
+    );
+  if ((m = match('/settings/sites/:siteId/sharing', path)))
+    return (
+      <Layout settings>
+        <SharingSettings siteId={m.siteId!} />
       </Layout>
     );
   if ((m = match('/settings/sites/:siteId', path)))

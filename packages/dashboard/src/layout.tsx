@@ -130,7 +130,7 @@ export function Layout({
   );
 }
 
-function Toolbar({ site }: { site: Site }) {
+export function Toolbar({ site }: { site: Site }) {
   const { search } = useLocation();
   const view = readView(search, site.config.timezone);
   return (

@@ -32,6 +32,7 @@ test('applies on the migrated schema, then is a no-op', async () => {
       '0001_distribute.sql',
       '0002_company_overrides.sql',
       '0075_audit_and_privacy.sql',
+      '0110_client_reporting.sql',
     ]),
   );
   expect(first.applied[0]).toBe('0001_distribute.sql');

@@ -105,4 +105,10 @@ export const api = {
     'info',
     'Level of the one log line per API request (errors are always logged). beacon start uses debug unless set, so its banner is not scrolled away.',
   ),
+  shareRequestsPerMin: setting(
+    'API_SHARE_REQUESTS_PER_MIN',
+    p.int(10, 100_000),
+    600,
+    'Requests per minute one shared-dashboard link may make (all its viewers together); past it they get 429 with Retry-After.',
+  ),
 };

@@ -5,6 +5,7 @@ import { core } from './core.js';
 import { enricher } from './enricher.js';
 import { apiExports } from './exports.js';
 import { intake } from './intake.js';
+import { email } from './email.js';
 import { ops } from './ops.js';
 import { storage } from './storage.js';
 import { writer } from './writer.js';
@@ -24,6 +25,7 @@ export const settings = {
   api,
   apiExports,
   dataRights,
+  email,
   ops,
 } as const;
 
@@ -40,5 +42,6 @@ export const groupTitles: Record<keyof typeof settings, string> = {
   apiExports: 'Query API: CSV exports',
   rollups: 'Rollups (aggregates kept indefinitely)',
   dataRights: 'Data subject rights and the audit log',
+  email: 'Email (invitations, password resets, reports)',
   ops: 'Running Beacon (beacon serve, beacon start)',
 };

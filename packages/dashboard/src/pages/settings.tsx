@@ -3,6 +3,7 @@ import { useState, type FormEvent } from 'react';
 import { api, get } from '../api';
 import { fmtTime } from '../format';
 import { navigate } from '../router';
+import { ClientAccess } from './invite';
 import { useSession, useZone } from '../session';
 import type { Agency, Page, Role, Site, SiteConfig, User } from '../types';
 import { Async, CopyButton, ErrorBox, Link, Panel, SnippetBox } from '../ui';
@@ -103,6 +104,11 @@ export function SiteSettings({ siteId }: { siteId: string }) {
             <h1 className="page-title">
               {site.name} <span className={`status status-${site.status}`}>{site.status}</span>
             </h1>
+            {canWrite && (
+              <p>
+                <Link to={`/settings/sites/${site.id}/sharing`}>Share links of this dashboard →</Link>
+              </p>
+            )}
             <Panel title="Tracking snippet">
               <p>Paste it into the &lt;head&gt; of every page of {site.domain}.</p>
               <SnippetBox siteId={site.id} />
@@ -399,7 +405,7 @@ export function UsersSettings() {
           )}
         </Async>
       </Panel>
-      <Panel title="Invite a user">
+      <Panel title="Add a user with a password">
         <form
           className="form"
           onSubmit={(e) => {
@@ -447,6 +453,7 @@ export function UsersSettings() {
           </button>
         </form>
       </Panel>
+      <ClientAccess />
     </>
   );
 }

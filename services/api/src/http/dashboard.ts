@@ -70,7 +70,8 @@ export function dashboard(dir: string = defaultDashboardDir()): Router {
     files(req, res, (err?: unknown) => {
       if (err) return next(err);
       if (!isAppPage(req.path, req.get('accept')) || !existsSync(index)) return next();
-      res.setHeader('content-security-policy', DASHBOARD_CSP);
+      // res.locals.csp: a page's own policy (a framable share link, share-page.ts).
+      res.setHeader('content-security-policy', (res.locals.csp as string | undefined) ?? DASHBOARD_CSP);
       res.setHeader('cache-control', 'no-cache');
       res.sendFile(index);
     });

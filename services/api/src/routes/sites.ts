@@ -1,11 +1,11 @@
 import { randomInt } from 'node:crypto';
 import { z } from 'zod';
 import { parseSiteConfig, renderSnippet } from '@beacon/schema';
-import type { SiteRow } from '../auth/site-scope.js';
+import { siteLimitOf, type SiteRow } from '../auth/site-scope.js';
 import { WRITERS } from '../auth/types.js';
 import type { ApiDeps } from '../deps.js';
 import { audit } from '../http/audit.js';
-import { ApiError, ConflictError, NotFoundError } from '../http/errors.js';
+import { ApiError, ConflictError, ForbiddenError, NotFoundError } from '../http/errors.js';
 import { findAgency } from '../sql/agency.js';
 import { cursorParam, limitParam, qList } from '../http/validate.js';
 import type { RouteTable } from '../openapi/route-table.js';
@@ -233,6 +233,7 @@ export function registerSiteRoutes(t: RouteTable, d: ApiDeps): void {
         cur?.[0] ?? null,
         cur?.[1] ?? null,
         query.limit + 1,
+        siteLimitOf(auth),
       ]);
       const page = rows.slice(0, query.limit);
       const last = page[page.length - 1];
@@ -256,6 +257,9 @@ export function registerSiteRoutes(t: RouteTable, d: ApiDeps): void {
     },
     async (ctx) => {
       const { auth, body } = ctx;
+      // A client login limited to selected sites would not see the site it made.
+      if (siteLimitOf(auth) !== null)
+        throw new ForbiddenError('a login limited to selected sites cannot create sites');
       await checkRetention(d, auth.agencyId, body.config?.retention_months);
       for (let attempt = 0; ; attempt++) {
         try {
@@ -297,7 +301,7 @@ export function registerSiteRoutes(t: RouteTable, d: ApiDeps): void {
       responses: { 200: { description: 'The site', schema: siteSchema } },
     },
     async ({ site, auth }) => {
-      const { rows } = await d.pool.query<SiteRow>(sql.findSiteById, [auth.agencyId, site.id]);
+      const { rows } = await d.pool.query<SiteRow>(sql.findSiteById, [auth.agencyId, site.id, null]);
       return toSite(rows[0]!);
     },
   );
