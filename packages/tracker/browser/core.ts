@@ -24,6 +24,9 @@ const on = (e: string, f: (ev: never) => void) => w.addEventListener(e, f as Eve
 const script = d.currentScript as HTMLScriptElement;
 // Options: the data- attributes of this tag (data-cookie-domain is dataset.cookieDomain); see docs/tracker.md.
 const opt = script.dataset;
+// data-site, or the script URL ending in ?site=SCRIPT_ID: an injected tag (Google Tag Manager's
+// injectScript, gtm/template.tpl) cannot carry data- attributes. Script ids need no URL escaping.
+const siteId = opt.site || script.src.split('?site=')[1];
 const url = (v: string | undefined, rel: string) => new URL(v || rel, script.src).href;
 
 const api = url(opt.api, 'batch');
@@ -55,7 +58,7 @@ const sha = async (s: string) => {
 
 const CLIENT = '_bcn';
 const SESSION = '_bcn_s';
-const cookie = (n: string) => d.cookie.match('(^| )' + n + '=([^;]*)')?.[2];
+const cookie = (n: string) => d.cookie.match('\\b' + n + '=([^;]*)')?.[1];
 // Read by this script only, never needed by a server: no SameSite; Secure where the page is https.
 const setCookie = (n: string, v: string, age: number) =>
   (d.cookie =
@@ -141,7 +144,7 @@ function flush(exit?: unknown) {
   timer = clearTimeout(timer) as undefined;
   if (!site)
     // Unknown or paused site, network or server error: asked again by the next flush (a new hit, exit).
-    fetch(api + '?site_id=' + opt.site)
+    fetch(api + '?site_id=' + siteId)
       .then((r) => r.ok && r.json())
       .then(
         (s: SiteSettings | false) =>
@@ -162,7 +165,7 @@ function flush(exit?: unknown) {
     if (queue[0]) {
       const id = ids();
       const events = queue.splice(0, 50).map((h) => ({ ...id, ...h }));
-      const e = { i: uuid(), t: now(), b: JSON.stringify({ site_id: opt.site, events }) };
+      const e = { i: uuid(), t: now(), b: JSON.stringify({ site_id: siteId, events }) };
       store([...store(), e]);
     }
     store().forEach((e) => send(e, exit));
@@ -185,7 +188,7 @@ const hit = (name: string, extra?: Hit) => {
     referrer,
     screen_resolution: screen.width + 'x' + screen.height,
     viewport_size: innerWidth + 'x' + innerHeight,
-    device_pixel_ratio: +devicePixelRatio.toFixed(2),
+    device_pixel_ratio: devicePixelRatio, // rounded to 2 decimals by the collector (schema hit.ts)
     language: nav.language,
     ...ident,
     ...extra,
@@ -253,8 +256,7 @@ const page = (extra?: Hit) => {
   pageUrl = loc.href;
   visibleMs = scroll = sentScroll = 0;
   measureScroll();
-  hit('page_view', extra);
-  pageId = queue[queue.length - 1]!.event_id as string;
+  hit('page_view', { ...extra, event_id: (pageId = uuid()) });
 };
 const navigated = () => manual || key(loc.href) == key(pageUrl) || page();
 
