@@ -113,13 +113,14 @@ let healthy: unknown;
 /**
  * Sends one outbox batch. At page exit, while the collector answers, the browser's beacon queue takes it
  * (text/plain, no preflight; delivered after the page is gone) and it leaves the outbox at once, so the
- * next page does not send it again. Otherwise fetch: the batch stays in the outbox until answered.
+ * next page does not send it again; so does a batch whose keepalive fetch is still under way (it outlives
+ * the page too). Otherwise fetch: the batch stays in the outbox until answered.
  */
 const send = (e: Entry, exit?: unknown) =>
-  inflight[e.i] ||
-  (exit && healthy && nav.sendBeacon(api, e.b)
+  exit && healthy && (inflight[e.i] || nav.sendBeacon(api, e.b))
     ? store(store().filter((x) => x.i != e.i))
-    : ((inflight[e.i] = 1),
+    : inflight[e.i] ||
+      ((inflight[e.i] = 1),
       fetch(api, { method: 'POST', body: e.b, keepalive: true })
         // 4xx is final (the collector will never take this batch); 5xx, 429 and network errors are retried.
         .then(
@@ -131,7 +132,7 @@ const send = (e: Entry, exit?: unknown) =>
           // Every batch is in the outbox before it is sent: a failed one stays there for the retry.
           if ((healthy = ok)) store(store().filter((x) => x.i != e.i));
           else retry ||= setTimeout(() => flush((retry = 0)), (backoff = Math.min(backoff * 2, 6e4)));
-        })));
+        }));
 
 let queue: Hit[] = [];
 let timer: ReturnType<typeof setTimeout> | undefined;

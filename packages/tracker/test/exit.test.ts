@@ -108,3 +108,31 @@ test('engagement at page exit (navigation by URL and closing the tab) arrives on
   await second.page.close({ runBeforeUnload: true });
   await exactlyOnce(engagementOf(url2), 'engagement on close');
 });
+
+test('a batch whose fetch is still under way when the page leaves is not sent again by the next page', async () => {
+  const next = h.page('/x/slow-next', html(h, { title: 'slow next' }));
+  const url = h.page('/x/slow', html(h, { title: 'Slow', body: `<a id="go" href="${next}">go</a>` }));
+  const { page } = await open(url);
+  await page.waitForFunction(() => localStorage.getItem('_bcn_q') === '[]'); // the collector answered
+  // Hold this page's next POST for a while: its answer comes after the page has gone.
+  let held = 0;
+  await page.route('**/v1/batch', async (route) => {
+    if (route.request().method() !== 'POST' || held++) return route.continue();
+    await new Promise((r) => setTimeout(r, 1500));
+    await route.continue().catch(() => undefined);
+  });
+  await page.evaluate(() => {
+    beacon.track('in_flight');
+    beacon.flush();
+  });
+  await page.click('#go');
+  await page.waitForURL(next);
+  await h.waitForHits(
+    (all) => all.find((x) => x.event_name === 'page_view' && x.page_url === next),
+    'next view',
+  );
+  await page.waitForFunction(() => localStorage.getItem('_bcn_q') === '[]');
+  const stored = await page.evaluate(() => localStorage.getItem('_bcn_q'));
+  expect(stored).toBe('[]');
+  await exactlyOnce((x) => x.event_name === 'in_flight', 'the in-flight event');
+});
