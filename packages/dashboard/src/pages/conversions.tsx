@@ -59,6 +59,7 @@ interface Funnel {
   name: string;
   steps: Step[];
   window: { mode: 'session' } | { mode: 'visitor'; days: number };
+  direct: boolean;
 }
 
 const KINDS = [
@@ -491,7 +492,8 @@ function FunnelFigures({ site, funnel }: { site: Site; funnel: Funnel }) {
       <p className="muted small">
         {funnel.window.mode === 'session'
           ? 'Every step in one visit.'
-          : `By visitor, within ${funnel.window.days} days of the first step.`}
+          : `By visitor (logged-in users across devices), within ${funnel.window.days} days of the first step.`}
+        {funnel.direct && ' Each step directly follows the previous one.'}
       </p>
       <Async q={stats} label="Walking the funnel…">
         {(s) => (
@@ -580,6 +582,7 @@ function FunnelBuilder({ site, onSaved }: { site: Site; onSaved: (id: string) =>
             name: String(f.get('name')).trim(),
             steps,
             window: mode === 'session' ? { mode } : { mode, days: Number(f.get('days')) },
+            direct: f.get('direct') === 'on',
           });
         }}
       >
@@ -663,6 +666,9 @@ function FunnelBuilder({ site, onSaved }: { site: Site; onSaved: (id: string) =>
               <input name="days" type="number" min="1" max="90" defaultValue="7" required />
             </label>
           )}
+          <label title="Each step must be the next page view (page steps) or the next event after the previous step">
+            <input name="direct" type="checkbox" /> <span>directly followed by</span>
+          </label>
         </div>
         {save.error && <ErrorBox error={save.error} />}
         <button type="submit" className="primary" disabled={save.isPending}>
