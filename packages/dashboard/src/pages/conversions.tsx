@@ -266,7 +266,7 @@ function SegmentsPanel({ site }: { site: Site }) {
           ) : (
             <ul className="segments">
               {l.items.map((sg) => (
-                <li key={sg.id}>
+                <li key={sg.id} data-segment={sg.name}>
                   <button
                     type="button"
                     className="link"
@@ -279,6 +279,7 @@ function SegmentsPanel({ site }: { site: Site }) {
                       .map(([k, v]) => `${k} = ${v.join(' or ')}`)
                       .join(' · ')}
                   </span>
+                  {canWrite && <SegmentEdit site={site} segment={sg} filters={filters} />}
                 </li>
               ))}
             </ul>
@@ -304,6 +305,87 @@ function SegmentsPanel({ site }: { site: Site }) {
       )}
       {save.error && <ErrorBox error={save.error} />}
     </Panel>
+  );
+}
+
+/**
+ * Writers change a saved segment: rename it, replace its filters with the view's current ones, or
+ * delete it (a second click confirms).
+ */
+function SegmentEdit({
+  site,
+  segment,
+  filters,
+}: {
+  site: Site;
+  segment: Segment;
+  filters: Record<string, string[]>;
+}) {
+  const qc = useQueryClient();
+  const url = `/v1/sites/${site.id}/segments/${segment.id}`;
+  const [renaming, setRenaming] = useState(false);
+  const [confirming, setConfirming] = useState(false);
+  const done = () => qc.invalidateQueries({ queryKey: ['segments', site.id] });
+  const put = useMutation({
+    mutationFn: (body: { name: string; filters: Record<string, string[]> }) => api('PUT', url, body),
+    onSuccess: async () => {
+      setRenaming(false);
+      await done();
+    },
+  });
+  const del = useMutation({ mutationFn: () => api('DELETE', url), onSuccess: done });
+  return (
+    <span className="segment-edit">
+      {renaming ? (
+        <form
+          className="row"
+          onSubmit={(e) => {
+            e.preventDefault();
+            const name = String(new FormData(e.currentTarget).get('name')).trim();
+            put.mutate({ name, filters: segment.filters });
+          }}
+        >
+          <input
+            name="name"
+            aria-label={`New name of ${segment.name}`}
+            defaultValue={segment.name}
+            required
+            maxLength={120}
+          />
+          <button type="submit" disabled={put.isPending}>
+            Save
+          </button>
+          <button type="button" onClick={() => setRenaming(false)}>
+            Cancel
+          </button>
+        </form>
+      ) : (
+        <>
+          <button type="button" className="link" onClick={() => setRenaming(true)}>
+            Rename
+          </button>
+          {Object.keys(filters).length > 0 && (
+            <button
+              type="button"
+              className="link"
+              title="Replace its filters with the current ones"
+              onClick={() => put.mutate({ name: segment.name, filters })}
+            >
+              Use current filters
+            </button>
+          )}
+          <button
+            type="button"
+            className="link danger"
+            aria-label={confirming ? `Confirm deleting ${segment.name}` : `Delete ${segment.name}`}
+            onClick={() => (confirming ? del.mutate() : setConfirming(true))}
+          >
+            {confirming ? 'Confirm delete' : 'Delete'}
+          </button>
+        </>
+      )}
+      {(put.error ?? del.error) && <ErrorBox error={(put.error ?? del.error)!} />}
+    </span>
   );
 }
 
