@@ -250,6 +250,12 @@ function SegmentsPanel({ site }: { site: Site }) {
   const { canWrite } = useSession();
   const qc = useQueryClient();
   const base = `/v1/sites/${site.id}/segments`;
+  // Goal filters of a segment are listed by the goal's name.
+  const goals = useQuery({
+    queryKey: ['goals', site.id],
+    queryFn: () => get<{ items: Goal[] }>(`/v1/sites/${site.id}/goals`),
+  });
+  const goalName = (id: string) => goals.data?.items.find((g) => g.id === id)?.name ?? id;
   const list = useQuery({ queryKey: ['segments', site.id], queryFn: () => get<{ items: Segment[] }>(base) });
   const filters: Record<string, string[]> = {};
   for (const [k, v] of view.filters) if (k !== 'segment') (filters[k] ??= []).push(v);
@@ -276,7 +282,11 @@ function SegmentsPanel({ site }: { site: Site }) {
                   </button>{' '}
                   <span className="muted small">
                     {Object.entries(sg.filters)
-                      .map(([k, v]) => `${k} = ${v.join(' or ')}`)
+                      .map(([k, v]) =>
+                        k === 'goal'
+                          ? `converted on ${v.map(goalName).join(' and ')}`
+                          : `${k} = ${v.join(' or ')}`,
+                      )
                       .join(' · ')}
                   </span>
                   {canWrite && <SegmentEdit site={site} segment={sg} filters={filters} />}
