@@ -130,9 +130,35 @@ export function Layout({
   );
 }
 
+/** The names of the site's goals and segments (the same queries as the conversions pages), by id. */
+function useSavedNames(site: Site, wanted: boolean) {
+  const base = `/v1/sites/${site.id}`;
+  const goals = useQuery({
+    queryKey: ['goals', site.id],
+    queryFn: () => get<{ items: { id: string; name: string }[] }>(`${base}/goals`),
+    enabled: wanted,
+  });
+  const segments = useQuery({
+    queryKey: ['segments', site.id],
+    queryFn: () => get<{ items: { id: string; name: string }[] }>(`${base}/segments`),
+    enabled: wanted,
+  });
+  return {
+    goal: new Map((goals.data?.items ?? []).map((g) => [g.id, g.name])),
+    segment: new Map((segments.data?.items ?? []).map((g) => [g.id, g.name])),
+  };
+}
+
 export function Toolbar({ site }: { site: Site }) {
   const { search } = useLocation();
   const view = readView(search, site.config.timezone);
+  const names = useSavedNames(
+    site,
+    view.filters.some(([k]) => k === 'goal' || k === 'segment'),
+  );
+  // A goal or segment chip shows its name (the id while loading, or when it was deleted meanwhile).
+  const shown = (k: string, v: string) =>
+    k === 'country' ? countryName(v) : k === 'goal' || k === 'segment' ? (names[k].get(v) ?? v) : v;
   return (
     <div className="toolbar">
       <div className="range">
@@ -198,10 +224,10 @@ export function Toolbar({ site }: { site: Site }) {
         <div className="filters" role="group" aria-label="Filters">
           {view.filters.map(([k, v]) => (
             <span className="chip" key={`${k}=${v}`}>
-              {FILTERS[k]}: <strong>{k === 'country' ? countryName(v) : v}</strong>
+              {FILTERS[k]}: <strong>{shown(k, v)}</strong>
               <button
                 type="button"
-                aria-label={`Remove filter ${FILTERS[k]} ${v}`}
+                aria-label={`Remove filter ${FILTERS[k]} ${shown(k, v)}`}
                 onClick={() => removeFilter(k, v)}
               >
                 ×

@@ -94,6 +94,9 @@ export interface BreakdownRow {
   sessions: number;
   page_views: number | null;
   events: number | null;
+  /** With conversion_goal: visitors of the row whose session converted, and that / visitors. */
+  converters?: number;
+  conversion_rate?: number | null;
 }
 export interface EventPropertyRow {
   property: string;

@@ -4,7 +4,7 @@ import { get } from '../api';
 import { LineChart, type Series } from '../chart';
 import { countryName, fmtChange, fmtDuration, fmtInt, fmtPct } from '../format';
 import { useLocation } from '../router';
-import { addFilter, intervalOf, previousPeriod, readView, statsQuery, type View } from '../state';
+import { addFilter, intervalOf, previousPeriod, readView, statsQuery, updateView, type View } from '../state';
 import type { Breakdown, EventPropertyRow, Overview, Page, PeriodTotals, Site, TimeSeries } from '../types';
 import { Async, EmptySite, GeoCredit, Panel } from '../ui';
 
@@ -39,11 +39,14 @@ export function OverviewPage({ site }: { site: Site }) {
   // eight at once make the first one wait for all the others. The chart and panels follow.
   const ready = !!overview.data || !!overview.error;
   const empty = o && o.current.events === 0 && o.previous.events === 0 && view.filters.length === 0;
+  // The goal whose conversion rate the breakdown panels show (URL `conversion_goal`; not a filter).
+  const conversionGoal = new URLSearchParams(search).get('conversion_goal');
   return (
     <>
       <h1 className="page-title">
         {site.name} <span className="muted">{site.domain}</span>
       </h1>
+      <ConversionGoalPicker site={site} value={conversionGoal} />
       <Async q={overview} label="Loading figures…">
         {(o) => <Figures o={o} />}
       </Async>
@@ -57,6 +60,7 @@ export function OverviewPage({ site }: { site: Site }) {
               site={site}
               view={view}
               ready={ready}
+              conversionGoal={conversionGoal}
               title="Pages"
               tabs={[
                 ['pages', 'Top pages'],
@@ -68,6 +72,7 @@ export function OverviewPage({ site }: { site: Site }) {
               site={site}
               view={view}
               ready={ready}
+              conversionGoal={conversionGoal}
               title="Sources"
               tabs={[
                 ['referrers', 'Referrers'],
@@ -78,6 +83,7 @@ export function OverviewPage({ site }: { site: Site }) {
               site={site}
               view={view}
               ready={ready}
+              conversionGoal={conversionGoal}
               title="Campaigns"
               tabs={[
                 ['utm_campaigns', 'UTM campaigns'],
@@ -89,6 +95,7 @@ export function OverviewPage({ site }: { site: Site }) {
               site={site}
               view={view}
               ready={ready}
+              conversionGoal={conversionGoal}
               title="Locations"
               tabs={[
                 ['countries', 'Countries'],
@@ -107,6 +114,7 @@ export function OverviewPage({ site }: { site: Site }) {
               site={site}
               view={view}
               ready={ready}
+              conversionGoal={conversionGoal}
               title="Devices"
               tabs={[
                 ['devices', 'Devices'],
@@ -118,6 +126,7 @@ export function OverviewPage({ site }: { site: Site }) {
               site={site}
               view={view}
               ready={ready}
+              conversionGoal={conversionGoal}
               title="Events"
               tabs={[
                 ['events', 'Custom events'],
@@ -242,10 +251,34 @@ const FILTER_OF: Record<string, string> = {
   companies: 'company_name',
 };
 
+/** Picks the goal whose conversion rate the breakdown panels show (sites with goals only). */
+function ConversionGoalPicker({ site, value }: { site: Site; value: string | null }) {
+  const goals = useQuery({
+    queryKey: ['goals', site.id],
+    queryFn: () => get<{ items: { id: string; name: string }[] }>(`/v1/sites/${site.id}/goals`),
+  });
+  const items = goals.data?.items ?? [];
+  if (items.length === 0) return null;
+  return (
+    <label className="conversion-goal">
+      <span>Conversion rate for</span>
+      <select value={value ?? ''} onChange={(e) => updateView({ conversion_goal: e.target.value || null })}>
+        <option value="">no goal</option>
+        {items.map((g) => (
+          <option key={g.id} value={g.id}>
+            {g.name}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
 function BreakdownPanel({
   site,
   view,
   ready,
+  conversionGoal,
   title,
   tabs,
   footer,
@@ -253,13 +286,17 @@ function BreakdownPanel({
   site: Site;
   view: View;
   ready: boolean;
+  conversionGoal: string | null;
   title: string;
   tabs: [string, string][];
   footer?: ReactNode;
 }) {
   const [tab, setTab] = useState(tabs[0]![0]);
-  // Custom events rank by how often they happened; the other dimensions by visitors.
-  const q = statsQuery(view, { limit: 10, ...(tab === 'events' ? { sort: 'events' } : {}) });
+  // Custom events rank by how often they happened; the other dimensions by visitors. The conversion
+  // rate is per visitor of a row: not for the events list.
+  const rate: Record<string, string> =
+    conversionGoal && tab !== 'events' ? { conversion_goal: conversionGoal } : {};
+  const q = statsQuery(view, { limit: 10, ...(tab === 'events' ? { sort: 'events' } : {}), ...rate });
   const data = useQuery({
     queryKey: ['breakdown', site.id, tab, q],
     queryFn: () => get<Breakdown>(`/v1/sites/${site.id}/stats/breakdown/${tab}?${q}`),
@@ -292,7 +329,9 @@ function BreakdownPanel({
         </div>
       ) : (
         <div data-dimension={tab} aria-busy={data.isFetching}>
-          <Async q={data}>{(b) => <Bars rows={b.items} dimension={tab} />}</Async>
+          <Async q={data}>
+            {(b) => <Bars rows={b.items} dimension={tab} rate={'conversion_goal' in rate} />}
+          </Async>
         </div>
       )}
       {footer}
@@ -341,7 +380,7 @@ function noneLabel(dimension: string): string {
   return dimension === 'referrers' || dimension === 'channels' ? 'Direct / none' : '(none)';
 }
 
-function Bars({ rows, dimension }: { rows: Breakdown['items']; dimension: string }) {
+function Bars({ rows, dimension, rate }: { rows: Breakdown['items']; dimension: string; rate: boolean }) {
   if (rows.length === 0) return <p className="muted">Nothing in this period.</p>;
   const metric = dimension === 'events' ? 'events' : 'visitors';
   const max = Math.max(...rows.map((r) => r[metric] ?? 0), 1);
@@ -354,6 +393,11 @@ function Bars({ rows, dimension }: { rows: Breakdown['items']; dimension: string
           <th scope="col" className="num">
             {metric === 'events' ? 'Events' : 'Visitors'}
           </th>
+          {rate && (
+            <th scope="col" className="num" title="Visitors of the row whose visit converted on the goal">
+              Conv. rate
+            </th>
+          )}
         </tr>
       </thead>
       <tbody>
@@ -384,6 +428,11 @@ function Bars({ rows, dimension }: { rows: Breakdown['items']; dimension: string
                 )}
               </td>
               <td className="num">{fmtInt(n)}</td>
+              {rate && (
+                <td className="num" data-col="conversion_rate">
+                  {r.conversion_rate == null ? '–' : `${(r.conversion_rate * 100).toFixed(1)}%`}
+                </td>
+              )}
             </tr>
           );
         })}
