@@ -42,8 +42,8 @@ describe('generateHistory', () => {
 
 describe('seedDemoHistory', () => {
   it('writes 30 days of enriched history once; a second run writes nothing', async () => {
-    const demo = await ensureDemoData(db.pool, { collectorUrl: 'http://localhost:8080' });
     const config = parseConfig({ DATABASE_URL: db.url, LOG_LEVEL: 'silent' });
+    const demo = await ensureDemoData(db.pool, { collector: config.collector });
     const opts = {
       agencyId: demo.agency.id,
       siteId: demo.site.script_id,

@@ -101,7 +101,8 @@ describe('beacon import umami', () => {
 
   it('imports website_event rows once and names the unmapped columns', async () => {
     const first = await beacon(['--json', 'import', 'umami', '--site', 'ga4shop', CSV]);
-    expect(first.stderr).toBe('');
+    // stderr may hold progress lines (printed when an import takes a while); no error.
+    expect(first.stderr).not.toMatch(/error/i);
     const s = JSON.parse(first.stdout);
     expect(s).toMatchObject({ lines: 4, inserted: 3, already: 0, skipped: { 'no created_at': 1 } });
     expect(s.unmappedFields).toEqual({ tag: 1 });
