@@ -89,13 +89,14 @@ describe('seedDemoHistory', () => {
     expect(r.purchases).toBeGreaterThan(0);
     expect(r.scored).toBeGreaterThan(0);
     expect(r.custom).toBeGreaterThanOrEqual(7);
-    // The writer kept sessions, companies and rollups as it does for live traffic.
+    // The writer kept sessions, the agency's own company facts (its ranges named them) and rollups as
+    // it does for live traffic.
     const side = await db.pool.query(
       `SELECT (SELECT count(*) FROM sessions WHERE site_id = $1)::int AS sessions,
-              (SELECT count(*) FROM companies WHERE domain = ANY($2))::int AS companies,
+              (SELECT count(*) FROM agency_companies WHERE agency_id = $3 AND domain = ANY($2))::int AS companies,
               (SELECT sum(page_views)::int FROM rollup_sessions WHERE site_id = $1) AS rolled_views,
               (SELECT count(*)::int FROM events WHERE site_id = $1 AND event_name = 'page_view' AND visitor_type IS DISTINCT FROM 'bot') AS views`,
-      [demo.site.script_id, DEMO_COMPANIES.map((c) => c.domain)],
+      [demo.site.script_id, DEMO_COMPANIES.map((c) => c.domain), demo.agency.id],
     );
     expect(side.rows[0].sessions).toBeGreaterThan(4_000);
     expect(side.rows[0].companies).toBe(DEMO_COMPANIES.length);

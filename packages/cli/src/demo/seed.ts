@@ -161,5 +161,14 @@ async function ensureCompanyRanges(pool: Pool, agencyId: string): Promise<number
     ranges.map((r) => r.employees),
     ranges.map(() => null),
   ]);
+  // The facts an import gives (beacon companies import): the agency's own, seen only by its sites.
+  await pool.query(companiesSql.upsertAgencyCompanies, [
+    agencyId,
+    ranges.map((r) => r.domain),
+    ranges.map((r) => r.name),
+    ranges.map((r) => r.industry),
+    ranges.map((r) => r.employees),
+    ranges.map(() => null),
+  ]);
   return ranges.length;
 }

@@ -25,7 +25,8 @@ const FIGURES: {
   { key: 'events', label: 'Events', fmt: fmtInt },
 ];
 
-export function OverviewPage({ site }: { site: Site }) {
+/** `shared`: a read-only shared dashboard (share link), which may read only the dashboard's figures. */
+export function OverviewPage({ site, shared = false }: { site: Site; shared?: boolean }) {
   const { search } = useLocation();
   const view = readView(search, site.config.timezone);
   const base = `/v1/sites/${site.id}`;
@@ -46,7 +47,7 @@ export function OverviewPage({ site }: { site: Site }) {
       <h1 className="page-title">
         {site.name} <span className="muted">{site.domain}</span>
       </h1>
-      <ConversionGoalPicker site={site} value={conversionGoal} />
+      {!shared && <ConversionGoalPicker site={site} value={conversionGoal} />}
       <Async q={overview} label="Loading figures…">
         {(o) => <Figures o={o} />}
       </Async>

@@ -57,11 +57,11 @@ export function SharedView({ token }: { token: string }) {
         )}
         <Toolbar site={site} />
         <main id="main" tabIndex={-1}>
-          <OverviewPage site={site} />
+          <OverviewPage site={site} shared />
         </main>
         <footer className="powered">
-          {session.brand.powered_by && <>Powered by Beacon · </>}IP geolocation by{' '}
-          <a href="https://db-ip.com">DB-IP</a>
+          {/* The DB-IP credit its licence asks for stands under the Locations panel. */}
+          {session.brand.powered_by && <>Powered by Beacon</>}
         </footer>
       </div>
     );
