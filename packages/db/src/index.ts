@@ -26,4 +26,13 @@ export {
   type RebuildReport,
 } from './rollups.js';
 export * as rollupSql from './sql/rollups.js';
+export {
+  compactBefore,
+  compactHours,
+  freezeDays,
+  hasSketches,
+  forgetSketchCache,
+  type DaysReport,
+} from './rollup-days.js';
+export * as rollupDaysSql from './sql/rollup-days.js';
 export * as rollupReadSql from './sql/rollup-reads.js';
