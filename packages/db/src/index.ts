@@ -30,6 +30,7 @@ export {
   compactBefore,
   compactHours,
   freezeDays,
+  freezeRecentDays,
   hasSketches,
   forgetSketchCache,
   type DaysReport,

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { compactBefore } from './rollup-days.js';
 import * as sql from './sql/retention.js';
 
 export interface RetentionOptions {
@@ -19,6 +20,8 @@ export interface RetentionReport {
   /** Rows past their agency's or site's (shorter) retention, deleted or (dry run) to delete. */
   deletedEvents: number;
   deletedSessions: number;
+  /** Local days whose hourly per-session rollups were folded into rollup_days (no dry run). */
+  compactedDays: number;
   /** One entry per agency and retention in force: sites with their own shorter one get their own entry. */
   agencies: { agencyId: string; months: number; scriptIds: string[]; events: number; sessions: number }[];
 }
@@ -58,6 +61,7 @@ export async function runRetention(pool: pg.Pool, opts: RetentionOptions): Promi
     droppedPartitions: [],
     deletedEvents: 0,
     deletedSessions: 0,
+    compactedDays: 0,
     agencies: [],
   };
 
@@ -95,6 +99,12 @@ export async function runRetention(pool: pg.Pool, opts: RetentionOptions): Promi
         entry.events = await deleteOrCount(pool, a.script_ids, cutoff, opts.batchSize, dryRun, 'events');
       entry.sessions = await deleteOrCount(pool, a.script_ids, cutoff, opts.batchSize, dryRun, 'sessions');
     }
+    // Rollups past the cut-off keep no per-person key: their hours are folded into rollup_days.
+    if (!dryRun)
+      for (const site of a.script_ids) {
+        const c = await compactBefore(pool, site, cutoff);
+        if (c) report.compactedDays += daysBetween(c.fromDay, c.toDay);
+      }
     report.deletedEvents += entry.events;
     report.deletedSessions += entry.sessions;
     report.agencies.push(entry);
@@ -105,6 +115,9 @@ export async function runRetention(pool: pg.Pool, opts: RetentionOptions): Promi
   }
   return report;
 }
+
+const daysBetween = (from: string, to: string) =>
+  Math.round((Date.parse(to) - Date.parse(from)) / 86_400_000);
 
 async function deleteOrCount(
   pool: pg.Pool,

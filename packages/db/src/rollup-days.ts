@@ -43,7 +43,6 @@ export function forgetSketchCache(): void {
   sketchCache = new WeakMap();
 }
 
-
 async function siteZone(client: pg.ClientBase, siteId: string, tz?: string): Promise<string> {
   if (tz) return tz;
   const { rows } = await client.query<{ tz: string }>(sql.siteZone, [siteId]);
@@ -133,4 +132,32 @@ export async function compactBefore(pool: pg.Pool, siteId: string, cutoff: Date)
   const first = rows[0]?.first;
   if (!first) return null;
   return compactHours(pool, siteId, first, cutoff);
+}
+
+/**
+ * Upkeep: freezes the last `days` complete local days of every covered site (late events of those
+ * days are picked up again on the next rounds). Older days are frozen by compaction or by
+ * `beacon rollups freeze`. Out: the reports, one per site that had days to freeze.
+ */
+export async function freezeRecentDays(
+  pool: pg.Pool,
+  opts: { now?: Date; days?: number } = {},
+): Promise<DaysReport[]> {
+  const now = opts.now ?? new Date();
+  const { rows: sites } = await pool.query<{ site_id: string; since: unknown }>(sql.coveredSites);
+  const out: DaysReport[] = [];
+  for (const s of sites) {
+    const { rows: z } = await pool.query<{ tz: string }>(sql.siteZone, [s.site_id]);
+    const tz = z[0]?.tz ?? 'UTC';
+    const { rows } = await pool.query<{ lo: Date; hi: Date }>(sql.recentDays, [
+      tz,
+      now,
+      opts.days ?? 2,
+      s.since,
+    ]);
+    const { lo, hi } = rows[0]!;
+    if (!(lo instanceof Date) || lo >= hi) continue;
+    out.push(await freezeDays(pool, s.site_id, lo, hi, tz));
+  }
+  return out;
 }

@@ -84,7 +84,12 @@ const allDays = async (site = SITE) =>
   ).rows;
 
 it('freezes local days (DST day included) with exact counts equal to raw events, per dimension too', async () => {
-  const r = await freezeDays(db.pool, SITE, new Date('2026-10-19T22:00:00Z'), new Date('2026-10-30T23:00:00Z'));
+  const r = await freezeDays(
+    db.pool,
+    SITE,
+    new Date('2026-10-19T22:00:00Z'),
+    new Date('2026-10-30T23:00:00Z'),
+  );
   expect(r).toMatchObject({ tz: TZ, fromDay: '2026-10-20', toDay: '2026-10-31', sketches: true });
   const raw = await rawDays();
   expect(raw.length).toBe(11);
@@ -140,7 +145,9 @@ it('estimates distinct visitors over several days from the sketches within the d
 
 it('compaction keeps every period total, leaves no per-person key of those days, and touches nothing else', async () => {
   const before = await allDays();
-  const otherBefore = await db.pool.query(`SELECT count(*)::int AS n FROM rollup_sessions WHERE site_id = 'other_site'`);
+  const otherBefore = await db.pool.query(
+    `SELECT count(*)::int AS n FROM rollup_sessions WHERE site_id = 'other_site'`,
+  );
   // Retention's cut-off inside 2026-10-24 (local): every day up to and including that one is folded.
   const r = await compactBefore(db.pool, SITE, new Date('2026-10-24T10:30:00Z'));
   expect(r).toMatchObject({ fromDay: '2026-10-20', toDay: '2026-10-25' });
@@ -155,9 +162,9 @@ it('compaction keeps every period total, leaves no per-person key of those days,
   );
   expect(left[0]).toMatchObject({ s: 0, n: 0 });
   expect(left[0].later).toBeGreaterThan(0);
-  expect((await db.pool.query(`SELECT count(*)::int AS n FROM rollup_sessions WHERE site_id = 'other_site'`)).rows).toEqual(
-    otherBefore.rows,
-  );
+  expect(
+    (await db.pool.query(`SELECT count(*)::int AS n FROM rollup_sessions WHERE site_id = 'other_site'`)).rows,
+  ).toEqual(otherBefore.rows);
   // rollup_days has no column that could hold a visitor or session key.
   const { rows: cols } = await db.pool.query(
     `SELECT column_name FROM information_schema.columns WHERE table_name = 'rollup_days' AND column_name ~ '(client|session|visitor)_(id|key)'`,
@@ -165,7 +172,12 @@ it('compaction keeps every period total, leaves no per-person key of those days,
   expect(cols).toEqual([]);
 
   // An erased person's hours (one hour on 2026-10-27): that whole local day is folded at once.
-  const e = await compactHours(db.pool, SITE, new Date('2026-10-27T09:00:00Z'), new Date('2026-10-27T10:00:00Z'));
+  const e = await compactHours(
+    db.pool,
+    SITE,
+    new Date('2026-10-27T09:00:00Z'),
+    new Date('2026-10-27T10:00:00Z'),
+  );
   expect(e).toMatchObject({ fromDay: '2026-10-27', toDay: '2026-10-28' });
   expect(await allDays()).toEqual(before);
   const { rows: day } = await db.pool.query(
@@ -196,11 +208,21 @@ it('a late event for a compacted day is added on top at the next fold, the day m
     `SELECT visitors, events::int FROM rollup_days WHERE site_id = $1 AND dim = 'total' AND day = '2026-10-21'`,
     [SITE],
   );
-  const r = await freezeDays(db.pool, SITE, new Date('2026-10-21T00:00:00Z'), new Date('2026-10-21T01:00:00Z'));
+  const r = await freezeDays(
+    db.pool,
+    SITE,
+    new Date('2026-10-21T00:00:00Z'),
+    new Date('2026-10-21T01:00:00Z'),
+  );
   expect(r.deletedSessions).toBe(1);
   const { rows: now } = await db.pool.query(
     `SELECT visitors, events::int, exact, compacted FROM rollup_days WHERE site_id = $1 AND dim = 'total' AND day = '2026-10-21'`,
     [SITE],
   );
-  expect(now[0]).toEqual({ visitors: was[0].visitors + 1, events: was[0].events + 1, exact: false, compacted: true });
+  expect(now[0]).toEqual({
+    visitors: was[0].visitors + 1,
+    events: was[0].events + 1,
+    exact: false,
+    compacted: true,
+  });
 });

@@ -41,9 +41,7 @@ const sketch = (key: string) =>
  */
 export const freezeDays = (withSketch: boolean) => {
   const sk = withSketch ? ', visitors_hll, sessions_hll' : '';
-  const dimValues = [`('total', NULL::text)`, ...ROLLUP_DIMENSIONS.map((d) => `('${d}', r.${d})`)].join(
-    ', ',
-  );
+  const dimValues = [`('total', NULL::text)`, ...ROLLUP_DIMENSIONS.map((d) => `('${d}', r.${d})`)].join(', ');
   return `
 WITH ${daysCte},
 rs AS MATERIALIZED (
@@ -101,9 +99,13 @@ ON CONFLICT (site_id, starts_at, dim, value_key) DO UPDATE SET
   viewing = d.viewing + EXCLUDED.viewing,
   duration_sum = d.duration_sum + EXCLUDED.duration_sum,
   exact = false,
-  frozen_at = now()${withSketch ? `,
+  frozen_at = now()${
+    withSketch
+      ? `,
   visitors_hll = hll_union(d.visitors_hll, EXCLUDED.visitors_hll),
-  sessions_hll = hll_union(d.sessions_hll, EXCLUDED.sessions_hll)` : ''}`;
+  sessions_hll = hll_union(d.sessions_hll, EXCLUDED.sessions_hll)`
+      : ''
+  }`;
 };
 
 /** $1 site, $2 tz, $3 first day, $4 day after the last: marks those days compacted. Out: rowCount. */
@@ -149,3 +151,16 @@ ORDER BY starts_at`;
 /** $1 tz, $2 first day, $3 day after the last. Out: s, e: the instants of those local midnights. */
 export const daySpan = `
 SELECT ($2::date::timestamp AT TIME ZONE $1) AS s, ($3::date::timestamp AT TIME ZONE $1) AS e`;
+
+/** No parameters. Out: site_id, since of every site whose hourly rollups are complete from `since`. */
+export const coveredSites = `SELECT site_id, since::text AS since FROM rollup_coverage ORDER BY site_id`;
+
+/**
+ * $1 tz, $2 now, $3 days, $4 since (coverage). Out: lo, hi: the last $3 complete local days before $2,
+ * from the first local midnight at or after `since` (days the hourly rollups hold completely).
+ */
+export const recentDays = `
+SELECT GREATEST(((($2::timestamptz AT TIME ZONE $1)::date - $3::int)::timestamp AT TIME ZONE $1),
+                CASE WHEN $4::timestamptz = date_trunc('day', $4::timestamptz, $1) THEN $4::timestamptz
+                     ELSE ((date_trunc('day', $4::timestamptz, $1) AT TIME ZONE $1) + interval '1 day') AT TIME ZONE $1 END) AS lo,
+       ((($2::timestamptz AT TIME ZONE $1)::date)::timestamp AT TIME ZONE $1) AS hi`;
