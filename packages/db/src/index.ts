@@ -36,4 +36,5 @@ export {
   type DaysReport,
 } from './rollup-days.js';
 export * as rollupDaysSql from './sql/rollup-days.js';
+export * as rollupDaysReadSql from './sql/rollup-day-reads.js';
 export * as rollupReadSql from './sql/rollup-reads.js';
