@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import { compactHours, freezeDays, rebuildRollups } from '@beacon/db';
 import * as q from '../src/queries/index.js';
+import { goalStats } from '../src/queries/conversions.js';
+import { pagePatternRegex, type GoalDef } from '../src/queries/goals.js';
 import type { Source } from '../src/queries/rollups.js';
 import { seedAgency, seedSite, startTestApi, type TestApi } from './helpers.js';
 
@@ -219,6 +221,47 @@ describe('across days: counters exact, distinct counts from the sketches', () =>
     );
     expect(i.sources).toEqual(['rollup']);
   });
+});
+
+const goal = (id: string, g: Partial<GoalDef>): GoalDef => ({
+  id,
+  name: id,
+  kind: 'event',
+  page_pattern: null,
+  page_regex: null,
+  event_name: null,
+  property_key: null,
+  property_value: null,
+  value_mode: 'none',
+  value_amount: null,
+  value_key: null,
+  ...g,
+});
+const GOALS = [
+  goal('signup', { event_name: 'signup', value_mode: 'fixed', value_amount: '2.5' }),
+  goal('blog', { kind: 'page', page_pattern: '/blog/*', page_regex: pagePatternRegex('/blog/*') }),
+];
+
+test('goal conversions from days: exact for one day and one name, counters exact over long ranges', async () => {
+  const day = await both((d) =>
+    goalStats(d, berlin, parse(q.statsQuery, { from: '2026-02-10', to: '2026-02-10' }), [GOALS[0]!]),
+  );
+  expect(day.sources).toEqual(['days']);
+  expect(day.rolled).toEqual(day.raw);
+  for (const range of [
+    { from: '2026-02-01', to: '2026-03-02' },
+    { from: '2026-01-20', to: '2026-04-19' },
+  ]) {
+    const r = await both((d) => goalStats(d, berlin, parse(q.statsQuery, range), GOALS));
+    expect(r.sources).toEqual(['days']);
+    within(r.rolled.visitors, r.raw.visitors, 0.05);
+    r.rolled.items.forEach((i, k) => {
+      const raw = r.raw.items[k]!;
+      expect([i.goal_id, i.conversions, i.value]).toEqual([raw.goal_id, raw.conversions, raw.value]);
+      expect(raw.conversions).toBeGreaterThan(0);
+      within(i.converters, raw.converters, 0.05);
+    });
+  }
 });
 
 test('after compaction: days answer as before; what days cannot answer goes to events, not to emptied hours', async () => {

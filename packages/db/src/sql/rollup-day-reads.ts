@@ -27,7 +27,8 @@ export interface DaysPrevScope extends DaysScope {
   prevEdge: string;
 }
 
-const sketch = (key: string) => `COALESCE(hll_add_agg(hll_hash_bigint(${key})) FILTER (WHERE ${key} <> 0), hll_empty())`;
+const sketch = (key: string) =>
+  `COALESCE(hll_add_agg(hll_hash_bigint(${key})) FILTER (WHERE ${key} <> 0), hll_empty())`;
 const distinct = (key: string) => `count(DISTINCT ${key}) FILTER (WHERE ${key} <> 0)`;
 /** Exact with one piece, else the sketches' union. */
 const merged = (col: string) =>
