@@ -170,6 +170,11 @@ it('compaction keeps every period total, leaves no per-person key of those days,
     `SELECT column_name FROM information_schema.columns WHERE table_name = 'rollup_days' AND column_name ~ '(client|session|visitor)_(id|key)'`,
   );
   expect(cols).toEqual([]);
+  // Sketches never use hll's EXPLICIT representation (a list of the hashed keys themselves).
+  const { rows: explicit } = await db.pool.query(
+    `SELECT count(*)::int AS n FROM rollup_days WHERE hll_print(visitors_hll)::text LIKE 'EXPLICIT%' OR hll_print(sessions_hll)::text LIKE 'EXPLICIT%'`,
+  );
+  expect(explicit[0].n).toBe(0);
 
   // An erased person's hours (one hour on 2026-10-27): that whole local day is folded at once.
   const e = await compactHours(

@@ -13,6 +13,8 @@
  * the hourly rollups cover [edge, hi) and no compacted day lies there.
  */
 
+import { sketchOf } from './rollup-days.js';
+
 export interface DaysScope {
   site: string;
   tz: string;
@@ -27,8 +29,7 @@ export interface DaysPrevScope extends DaysScope {
   prevEdge: string;
 }
 
-const sketch = (key: string) =>
-  `COALESCE(hll_add_agg(hll_hash_bigint(${key})) FILTER (WHERE ${key} <> 0), hll_empty())`;
+const sketch = sketchOf;
 const distinct = (key: string) => `count(DISTINCT ${key}) FILTER (WHERE ${key} <> 0)`;
 /** Exact with one piece, else the sketches' union. */
 const merged = (col: string) =>

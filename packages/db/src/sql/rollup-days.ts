@@ -31,8 +31,19 @@ WITH ${daysCte}
 DELETE FROM rollup_days r USING days
 WHERE r.site_id = $1 AND r.starts_at = days.s AND NOT r.compacted`;
 
-const sketch = (key: string) =>
-  `COALESCE(hll_add_agg(hll_hash_bigint(${key})) FILTER (WHERE ${key} <> 0), hll_empty())`;
+/**
+ * Sketch parameters (log2m, regwidth, expthresh, sparseon): 2^11 registers of 5 bits (standard error
+ * 1.04/sqrt(2048) = 2.3%), and expthresh 0: never the "explicit" representation, which would store
+ * the hashed keys themselves (hll_hash_bigint of a visitor hash is recomputable from a client_id).
+ * Every sketch that is ever unioned with another must use the same parameters.
+ */
+export const HLL_PARAMS = '11, 5, 0, 1';
+/** An empty sketch with HLL_PARAMS. */
+export const HLL_EMPTY = `hll_empty(${HLL_PARAMS})`;
+/** The sketch of the non-zero keys of column expression `key`. */
+export const sketchOf = (key: string) =>
+  `COALESCE(hll_add_agg(hll_hash_bigint(${key}), ${HLL_PARAMS}) FILTER (WHERE ${key} <> 0), ${HLL_EMPTY})`;
+const sketch = sketchOf;
 
 /**
  * $1 site, $2 tz, $3 first day, $4 day after the last (dates). Computes the days' aggregates from the
@@ -76,7 +87,7 @@ rs AS MATERIALIZED (
 ), empty AS (
   -- Days without any event still get their 'total' row: the read path needs every day of a run frozen.
   SELECT days.day, days.s, days.e, 'total' AS dim, NULL::text AS value, 0::bigint AS visitors, 0::bigint AS sessions,
-         0::bigint AS page_views, 0::bigint AS events${withSketch ? ', hll_empty() AS visitors_hll, hll_empty() AS sessions_hll' : ''}
+         0::bigint AS page_views, 0::bigint AS events${withSketch ? `, ${HLL_EMPTY} AS visitors_hll, ${HLL_EMPTY} AS sessions_hll` : ''}
   FROM days WHERE NOT EXISTS (SELECT 1 FROM rs WHERE rs.day = days.day)
 ), all_rows AS (
   SELECT * FROM by_dim UNION ALL SELECT * FROM by_name UNION ALL SELECT * FROM empty

@@ -1,3 +1,4 @@
+import { rollupDaysSql } from '@beacon/db';
 import { goalEventSql, goalRollupSql, goalValueSql, type GoalDef } from '../goals.js';
 import { inRange, type Scope } from '../scope.js';
 
@@ -199,7 +200,7 @@ WITH vparts AS (
   SELECT d.visitors::bigint AS visitors, d.visitors_hll FROM rollup_days d WHERE ${days} AND d.dim = 'total'
   UNION ALL
   SELECT count(DISTINCT e.visitor_key) FILTER (WHERE e.visitor_key <> 0),
-         COALESCE(hll_add_agg(hll_hash_bigint(e.visitor_key)) FILTER (WHERE e.visitor_key <> 0), hll_empty())
+         ${rollupDaysSql.sketchOf('e.visitor_key')}
   FROM rollup_sessions e
   WHERE e.site_id = ${s.site} AND e.hour >= ${edge} AND e.hour < ${s.hi}
   HAVING count(*) > 0
@@ -213,7 +214,7 @@ WITH vparts AS (
   UNION ALL
   SELECT CASE r.kind WHEN 1 THEN 'page' ELSE 'event' END, r.name, sum(r.count),
          count(DISTINCT r.visitor_key) FILTER (WHERE r.visitor_key <> 0),
-         COALESCE(hll_add_agg(hll_hash_bigint(r.visitor_key)) FILTER (WHERE r.visitor_key <> 0), hll_empty())
+         ${rollupDaysSql.sketchOf('r.visitor_key')}
   FROM rollup_names r
   WHERE r.site_id = ${s.site} AND r.hour >= ${edge} AND r.hour < ${s.hi}
     AND (${onEdge.length ? onEdge.join(' OR ') : 'false'})
