@@ -1,4 +1,11 @@
-import { compactBefore, compactHours, freezeDays, rebuildRollups, verifyRollups } from '@beacon/db';
+import {
+  compactBefore,
+  compactHours,
+  freezeDays,
+  freezeRecentDays,
+  rebuildRollups,
+  verifyRollups,
+} from '@beacon/db';
 import { createTestDatabase, type TestDatabase } from '@beacon/testkit';
 
 // Anonymous per-day aggregates and compaction (docs/rollups.md), on real PostgreSQL with the hll
@@ -229,5 +236,46 @@ it('a late event for a compacted day is added on top at the next fold, the day m
     events: was[0].events + 1,
     exact: false,
     compacted: true,
+  });
+});
+
+describe('without the hll extension', () => {
+  let plain: TestDatabase;
+  beforeAll(async () => {
+    plain = await createTestDatabase();
+    // What migration 0130 leaves where the extension is missing: no sketch columns.
+    await plain.pool.query(`ALTER TABLE rollup_days DROP COLUMN visitors_hll, DROP COLUMN sessions_hll`);
+    await plain.pool.query(`
+      INSERT INTO events (id, site_id, event_name, server_timestamp, client_id, session_id, page_path, visitor_type)
+      SELECT gen_random_uuid(), 'plain', 'page_view', timestamptz '2026-10-20 00:00Z' + i * interval '13 minutes',
+             'c' || (i % 40), 's' || (i / 3), '/p' || (i % 5), 'human'
+      FROM generate_series(0, 3 * 24 * 60 / 13) i`);
+    await rebuildRollups(plain.pool, { siteId: 'plain', now: new Date('2026-11-01T00:00:00Z') });
+  });
+  afterAll(async () => {
+    await plain.drop();
+  });
+
+  it('freezes and compacts with exact per-day counts and no sketches; upkeep freezes the last complete days', async () => {
+    const recent = await freezeRecentDays(plain.pool, { now: new Date('2026-10-22T10:00:00Z'), days: 2 });
+    expect(recent.map((r) => [r.siteId, r.fromDay, r.toDay, r.sketches])).toEqual([
+      ['plain', '2026-10-20', '2026-10-22', false],
+    ]);
+    const r = await compactHours(
+      plain.pool,
+      'plain',
+      new Date('2026-10-20T00:00:00Z'),
+      new Date('2026-10-23T00:00:00Z'),
+    );
+    expect(r.deletedSessions).toBeGreaterThan(0);
+    const { rows } = await plain.pool.query(
+      `SELECT day::text, visitors, events::int FROM rollup_days WHERE site_id = 'plain' AND dim = 'total' ORDER BY day`,
+    );
+    const { rows: raw } = await plain.pool.query(
+      `SELECT (server_timestamp AT TIME ZONE 'UTC')::date::text AS day, count(DISTINCT client_id)::int AS visitors,
+              count(*)::int AS events FROM events WHERE site_id = 'plain' GROUP BY 1 ORDER BY 1`,
+    );
+    expect(rows).toEqual(raw);
+    expect((await plain.pool.query(`SELECT count(*)::int AS n FROM rollup_sessions`)).rows[0].n).toBe(0);
   });
 });
