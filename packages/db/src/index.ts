@@ -31,6 +31,7 @@ export {
   compactHours,
   freezeDays,
   freezeRecentDays,
+  freezeSiteDays,
   hasSketches,
   forgetSketchCache,
   type DaysReport,

@@ -67,8 +67,7 @@ async function inTransaction<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise
 async function fold(
   pool: pg.Pool,
   siteId: string,
-  from: Date,
-  to: Date,
+  range: { from: Date; to: Date } | { fromDay: string; toDay: string },
   opts: { tz?: string; compact: boolean },
 ): Promise<DaysReport> {
   const sketches = await hasSketches(pool);
@@ -76,9 +75,14 @@ async function fold(
     // The site's writers wait (and are waited for): the hourly rows read here are complete.
     await c.query(sql.lockSite, [siteId]);
     const tz = await siteZone(c, siteId, opts.tz);
-    const { rows } = await c.query<{ lo: string; hi: string }>(sql.localDaysOf, [tz, from, to]);
-    const fromDay = rows[0]!.lo;
-    const toDay = rows[0]!.hi;
+    let fromDay: string;
+    let toDay: string;
+    if ('fromDay' in range) ({ fromDay, toDay } = range);
+    else {
+      const { rows } = await c.query<{ lo: string; hi: string }>(sql.localDaysOf, [tz, range.from, range.to]);
+      fromDay = rows[0]!.lo;
+      toDay = rows[0]!.hi;
+    }
     const days = [siteId, tz, fromDay, toDay];
     await c.query(sql.deleteUncompacted, days);
     const written = await c.query(sql.freezeDays(sketches), days);
@@ -108,7 +112,7 @@ async function fold(
  * midnight): a frozen day is read as the whole day. Running it again changes nothing.
  */
 export function freezeDays(pool: pg.Pool, siteId: string, from: Date, to: Date, tz?: string) {
-  return fold(pool, siteId, from, to, { tz, compact: false });
+  return fold(pool, siteId, { from, to }, { tz, compact: false });
 }
 
 /**
@@ -119,7 +123,7 @@ export function freezeDays(pool: pg.Pool, siteId: string, from: Date, to: Date, 
  * than the cut-off).
  */
 export function compactHours(pool: pg.Pool, siteId: string, from: Date, to: Date, tz?: string) {
-  return fold(pool, siteId, from, to, { tz, compact: true });
+  return fold(pool, siteId, { from, to }, { tz, compact: true });
 }
 
 /**
@@ -160,4 +164,26 @@ export async function freezeRecentDays(
     out.push(await freezeDays(pool, s.site_id, lo, hi, tz));
   }
   return out;
+}
+
+/**
+ * `beacon rollups freeze`: freezes the site's local days [fromDay, toDay) (YYYY-MM-DD; default from the
+ * day of its earliest hourly row to today, excluded: only complete days).
+ */
+export async function freezeSiteDays(
+  pool: pg.Pool,
+  siteId: string,
+  opts: { fromDay?: string; toDay?: string; now?: Date } = {},
+): Promise<DaysReport | null> {
+  const { rows: z } = await pool.query<{ tz: string }>(sql.siteZone, [siteId]);
+  const tz = z[0]?.tz ?? 'UTC';
+  const { rows } = await pool.query<{ first: string | null; today: string }>(sql.siteDayBounds, [
+    siteId,
+    tz,
+    opts.now ?? new Date(),
+  ]);
+  const fromDay = opts.fromDay ?? rows[0]?.first;
+  const toDay = opts.toDay ?? rows[0]!.today;
+  if (!fromDay || !(fromDay < toDay)) return null;
+  return fold(pool, siteId, { fromDay, toDay }, { tz, compact: false });
 }

@@ -175,3 +175,8 @@ SELECT GREATEST(((($2::timestamptz AT TIME ZONE $1)::date - $3::int)::timestamp 
                 CASE WHEN $4::timestamptz = date_trunc('day', $4::timestamptz, $1) THEN $4::timestamptz
                      ELSE ((date_trunc('day', $4::timestamptz, $1) AT TIME ZONE $1) + interval '1 day') AT TIME ZONE $1 END) AS lo,
        ((($2::timestamptz AT TIME ZONE $1)::date)::timestamp AT TIME ZONE $1) AS hi`;
+
+/** $1 site, $2 tz, $3 now. Out: first (local day of the earliest hourly row, or null), today (local). */
+export const siteDayBounds = `
+SELECT to_char((SELECT min(hour) FROM rollup_sessions WHERE site_id = $1) AT TIME ZONE $2, 'YYYY-MM-DD') AS first,
+       to_char($3::timestamptz AT TIME ZONE $2, 'YYYY-MM-DD') AS today`;
