@@ -18,6 +18,8 @@ export interface DaysPlan {
   edge: number;
   /** Same for the previous period (withPrevious only). */
   prevEdge?: number;
+  /** Some day of the range is compacted (no hourly rows left there). */
+  compacted: boolean;
 }
 
 const sketched = new WeakMap<object, Promise<boolean>>();
@@ -83,7 +85,8 @@ export async function planDays(
     const since = sinceMs((cov[0] as { since?: unknown } | undefined)?.since);
     if (since === null || !(since <= Math.min(...open.map(([a]) => a)))) return null;
   }
-  return { edge, prevEdge };
+  const compacted = days.some((d) => d.compacted && d.starts_at.getTime() < hi && d.ends_at.getTime() > lo);
+  return { edge, prevEdge, compacted };
 }
 
 /**

@@ -397,7 +397,11 @@ async function rollupBreakdown(
   const filters = pickFilters(q);
   const filterable = !(spec && 'kind' in spec);
   const goals = goalsOf(q);
-  const plan = spec && !conv ? await planDays(deps, site.scriptId, range, filters, { goals }) : null;
+  const days = spec && !conv ? await planDays(deps, site.scriptId, range, filters, { goals }) : null;
+  // Pages and custom events: one rollup_days row per name and day, and merging thousands of sketches
+  // per name measured slower than the hourly rows (docs/rollups.md, benchmark); from days only where
+  // the hourly rows are gone (compacted days).
+  const plan = days && ('column' in spec! || days.compacted) ? days : null;
   if (plan) {
     const s = buildScope(site.scriptId, range, filters, { goals, rollup: true });
     const ob = orderBy(q.sort, q.order);
