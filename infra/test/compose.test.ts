@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { parseConfig } from '@beacon/config';
 import { read, repoRoot, yamlDoc } from './helpers.js';
 
@@ -41,9 +42,12 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('runs each service by command from the one image', () => {
+  it('runs each service by command from the one image, the published one of this version', () => {
     const images = new Set(beacon.map((n) => services[n]!.image));
     expect(images.size).toBe(1);
+    const version = JSON.parse(readFileSync(`${repoRoot}package.json`, 'utf8')).version as string;
+    expect([...images][0]).toBe(`\${BEACON_IMAGE:-ghcr.io/beacon-analytics/beacon:${version}}`);
+    expect(readFileSync(`${repoRoot}CHANGELOG.md`, 'utf8')).toContain(`## ${version}`);
     expect(services.migrate!.command).toEqual(['migrate']);
     for (const n of ['collector', 'enricher', 'writer', 'api'])
       expect(services[n]!.command).toEqual(['serve', n]);
@@ -151,5 +155,41 @@ describe('docker-compose.yml', () => {
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
     });
     expect(bare.status).not.toBe(0);
+  });
+});
+
+describe('Caddy in front (compose profile proxy)', () => {
+  const caddy = (compose.services as Record<string, Service & { profiles?: string[] }>).caddy!;
+  const file = readFileSync(`${repoRoot}infra/caddy/Caddyfile`, 'utf8');
+
+  it('is only in the proxy profile, and sends the collector paths to the collector, the rest to the API', () => {
+    expect(caddy.profiles).toEqual(['proxy']);
+    expect(caddy.ports).toEqual(expect.arrayContaining(['80:80', '443:443']));
+    const paths = /@collector path (.+)/.exec(file)![1]!.split(/\s+/);
+    const c = defaults.collector;
+    expect(paths.sort()).toEqual(
+      [c.scriptPath, c.extrasScriptPath, c.trackPath, c.batchPath, c.pixelPath].sort(),
+    );
+    expect(file).toMatch(/handle @collector \{\s+reverse_proxy collector:8080/);
+    expect(file).toMatch(/handle \{\s+reverse_proxy api:3000/);
+  });
+});
+
+describe('secrets and profiles', () => {
+  const text = readFileSync(`${repoRoot}docker-compose.yml`, 'utf8');
+  it('has no default for a secret, and lists each in infra/compose.env.example', () => {
+    const example = readFileSync(`${repoRoot}infra/compose.env.example`, 'utf8');
+    for (const name of ['API_JWT_SECRET', 'POSTGRES_PASSWORD', 'GRAFANA_ADMIN_PASSWORD']) {
+      expect(text).toContain(`\${${name}:?`);
+      expect(text).not.toContain(`\${${name}:-`);
+      expect(example).toMatch(new RegExp(`^${name}=$`, 'm'));
+    }
+  });
+  it('runs Prometheus, Grafana and redis_exporter only in the monitoring profile, bound to localhost', () => {
+    const all = compose.services as Record<string, Service & { profiles?: string[] }>;
+    for (const name of ['prometheus', 'grafana', 'redis-exporter'])
+      expect(all[name]!.profiles).toEqual(['monitoring']);
+    for (const name of ['prometheus', 'grafana'])
+      for (const port of all[name]!.ports ?? []) expect(port).toMatch(/^127\.0\.0\.1:/);
   });
 });

@@ -59,6 +59,7 @@ describe('Dockerfile', () => {
     expect(runtime).toMatch(
       /^HEALTHCHECK .*\n\s+CMD \["node", "\/app\/packages\/cli\/dist\/main\.js", "healthcheck"\]$/m,
     );
+    expect(runtime).toMatch(/^COPY --from=build .*\/src\/LICENSE \/src\/NOTICE .*\.\/$/m);
     // Runtime stage has no compiler and no pnpm store.
     expect(runtime).not.toMatch(/corepack|pnpm install|tsc/);
   });

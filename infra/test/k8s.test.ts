@@ -222,7 +222,9 @@ describe('kustomize build', () => {
     for (const o of built.filter((x) => x.kind !== 'Namespace'))
       expect(o.metadata).toMatchObject({ namespace: 'beacon' });
     const deployment = built.find((o) => o.kind === 'Deployment')!;
-    expect(deployment.spec.template.spec.containers[0].image).toMatch(/^ghcr\.io\/example\/beacon:/);
+    expect(deployment.spec.template.spec.containers[0].image).toMatch(
+      /^ghcr\.io\/beacon-analytics\/beacon:\d+\.\d+\.\d+$/,
+    );
   });
 });
 

@@ -15,26 +15,28 @@ ORDER BY e.server_timestamp DESC, e.id DESC
 LIMIT $5;
 
 -- business visitors (seed 2)
--- values: ["site123","Europe/Berlin","2026-01-01","2026-02-01",51,0]
+-- values: ["site123","Europe/Berlin","2026-01-01","2026-02-01","00000000-0000-4000-8000-000000000001",51,0]
 SELECT e.company_name, e.company_domain, e.company_industry,
        count(DISTINCT e.client_id)::int AS unique_visitors,
-       count(*)::int AS total_events
+       count(*) FILTER (WHERE e.event_name NOT IN ('engagement', 'identify'))::int AS total_events
 FROM events e
 WHERE e.site_id = $1
   AND e.server_timestamp >= ($3::timestamp AT TIME ZONE $2) AND e.server_timestamp < ($4::timestamp AT TIME ZONE $2)
   AND e.visitor_type IS DISTINCT FROM 'bot'
   AND e.visitor_type = 'business'
   AND e.company_name IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM agency_company_overrides o
+                  WHERE o.agency_id = $5::uuid AND o.domain = e.company_domain AND o.not_company)
 GROUP BY e.company_name, e.company_domain, e.company_industry
 ORDER BY total_events DESC, e.company_name, e.company_domain
-LIMIT $5 OFFSET $6;
+LIMIT $6 OFFSET $7;
 
 -- sessions by day (seed 3)
 -- values: ["site123","Europe/Berlin","2026-01-01","2026-02-01"]
 SELECT to_char((e.server_timestamp AT TIME ZONE $2)::date, 'YYYY-MM-DD') AS date,
        count(DISTINCT e.session_id)::int AS sessions,
        count(DISTINCT e.client_id)::int AS unique_users,
-       count(*)::int AS total_events,
+       count(*) FILTER (WHERE e.event_name NOT IN ('engagement', 'identify'))::int AS total_events,
        round(avg(e.time_on_page), 2)::float8 AS avg_time_on_page
 FROM events e
 WHERE e.site_id = $1
@@ -47,7 +49,7 @@ ORDER BY 1 DESC;
 -- values: ["site123","Europe/Berlin","2026-01-01","2026-02-01",21,0]
 SELECT e.referrer_domain,
        count(DISTINCT e.session_id)::int AS sessions,
-       count(*)::int AS events
+       count(*) FILTER (WHERE e.event_name NOT IN ('engagement', 'identify'))::int AS events
 FROM events e
 WHERE e.site_id = $1
   AND e.server_timestamp >= ($3::timestamp AT TIME ZONE $2) AND e.server_timestamp < ($4::timestamp AT TIME ZONE $2)
@@ -97,7 +99,7 @@ WITH ev AS (
   SELECT cur,
          count(DISTINCT client_id) AS visitors,
          count(*) FILTER (WHERE event_name = 'page_view') AS page_views,
-         count(*) AS events
+         count(*) FILTER (WHERE ev.event_name NOT IN ('engagement', 'identify')) AS events
   FROM ev
   GROUP BY cur
 ), sess AS (
@@ -139,7 +141,7 @@ WITH buckets AS (
          count(DISTINCT e.client_id) AS visitors,
          count(DISTINCT e.session_id) AS sessions,
          count(*) FILTER (WHERE e.event_name = 'page_view') AS page_views,
-         count(*) AS events
+         count(*) FILTER (WHERE e.event_name NOT IN ('engagement', 'identify')) AS events
   FROM events e
   WHERE e.site_id = $1
   AND e.server_timestamp >= ($3::timestamp AT TIME ZONE $2) AND e.server_timestamp < ($4::timestamp AT TIME ZONE $2)
@@ -166,7 +168,7 @@ SELECT e.page_path AS value,
        count(DISTINCT e.client_id)::int AS visitors,
        count(DISTINCT e.session_id)::int AS sessions,
        count(*) FILTER (WHERE e.event_name = 'page_view')::int AS page_views,
-       count(*)::int AS events
+       count(*) FILTER (WHERE e.event_name NOT IN ('engagement', 'identify'))::int AS events
 FROM events e
 WHERE e.site_id = $1
   AND e.server_timestamp >= ($3::timestamp AT TIME ZONE $2) AND e.server_timestamp < ($4::timestamp AT TIME ZONE $2)
@@ -201,12 +203,29 @@ GROUP BY page_path
 ORDER BY visitors DESC NULLS LAST, value ASC NULLS LAST
 LIMIT $5 OFFSET $6;
 
+-- custom events by property
+-- values: ["site123","Europe/Berlin","2026-01-01","2026-02-01","signup",51,0]
+SELECT p.key AS property,
+       p.value AS value,
+       count(DISTINCT e.client_id)::int AS visitors,
+       count(*)::int AS events
+FROM events e
+CROSS JOIN LATERAL jsonb_each_text(CASE WHEN jsonb_typeof(e.properties) = 'object' THEN e.properties END) AS p(key, value)
+WHERE e.site_id = $1
+  AND e.server_timestamp >= ($3::timestamp AT TIME ZONE $2) AND e.server_timestamp < ($4::timestamp AT TIME ZONE $2)
+  AND e.event_name = $5
+  AND e.visitor_type IS DISTINCT FROM 'bot'
+  AND e.event_name <> 'page_view' AND e.event_name NOT IN ('engagement', 'identify')
+GROUP BY p.key, p.value
+ORDER BY events DESC, visitors DESC, property, value
+LIMIT $6 OFFSET $7;
+
 -- realtime
 -- values: ["site123"]
 SELECT count(DISTINCT e.client_id) FILTER (WHERE e.server_timestamp >= now() - interval '5 minutes')::int AS visitors_5m,
        count(DISTINCT e.client_id)::int AS visitors_30m,
        count(*) FILTER (WHERE e.event_name = 'page_view')::int AS page_views_30m,
-       count(*)::int AS events_30m
+       count(*) FILTER (WHERE e.event_name NOT IN ('engagement', 'identify'))::int AS events_30m
 FROM events e
 WHERE e.site_id = $1
   AND e.server_timestamp >= now() - interval '30 minutes'
@@ -220,7 +239,7 @@ WITH s AS (
          min(e.server_timestamp) AS started_at,
          max(e.server_timestamp) AS ended_at,
          count(*) FILTER (WHERE e.event_name = 'page_view')::int AS page_views,
-         count(*)::int AS events,
+         count(*) FILTER (WHERE e.event_name NOT IN ('engagement', 'identify'))::int AS events,
          (array_agg(e.page_path ORDER BY e.server_timestamp, e.id) FILTER (WHERE e.event_name = 'page_view'))[1] AS entry_page,
          (array_agg(e.page_path ORDER BY e.server_timestamp DESC, e.id DESC) FILTER (WHERE e.event_name = 'page_view'))[1] AS exit_page,
          (array_agg(e.country ORDER BY e.server_timestamp, e.id))[1] AS country,
@@ -255,18 +274,28 @@ ORDER BY e.server_timestamp, e.id
 LIMIT $3;
 
 -- companies list
+-- values: ["00000000-0000-4000-8000-000000000001"]
+SELECT EXISTS (SELECT 1 FROM agency_company_overrides
+               WHERE agency_id = $1::uuid AND merge_into IS NOT NULL) AS merges;
+
+-- companies list
 -- values: ["site123"]
 SELECT since FROM rollup_coverage WHERE site_id = $1;
 
 -- companies list
--- values: ["site123","Europe/Berlin","2026-01-01","2026-02-01",51,0]
+-- values: ["site123","Europe/Berlin","2026-01-01","2026-02-01",null,0,"00000000-0000-4000-8000-000000000001",51,0]
+SELECT COALESCE(o.name, l.name) AS name,
+       l.domain,
+       COALESCE(o.industry, l.industry) AS industry,
+       l.visitors, l.sessions, l.page_views, l.events, l.first_seen, l.last_seen
+FROM (
 SELECT e.company_name AS name,
        e.company_domain AS domain,
        max(e.company_industry) AS industry,
        count(DISTINCT e.client_id)::int AS visitors,
        count(DISTINCT e.session_id)::int AS sessions,
        count(*) FILTER (WHERE e.event_name = 'page_view')::int AS page_views,
-       count(*)::int AS events,
+       count(*) FILTER (WHERE e.event_name NOT IN ('engagement', 'identify'))::int AS events,
        min(e.server_timestamp) AS first_seen,
        max(e.server_timestamp) AS last_seen
 FROM events e
@@ -276,7 +305,18 @@ WHERE e.site_id = $1
   AND e.company_name IS NOT NULL
 GROUP BY e.company_name, e.company_domain
 ORDER BY visitors DESC NULLS LAST, name ASC NULLS LAST
-LIMIT $5 OFFSET $6;
+LIMIT $5 OFFSET $6) l
+LEFT JOIN agency_company_overrides o ON o.agency_id = $7::uuid AND o.domain = l.domain
+WHERE o.not_company IS NOT TRUE
+ORDER BY visitors DESC NULLS LAST, name ASC NULLS LAST
+LIMIT $8 OFFSET $9;
+
+-- one company
+-- values: ["00000000-0000-4000-8000-000000000001","acme.example"]
+SELECT o.domain FROM agency_company_overrides o
+WHERE o.agency_id = $1::uuid AND o.merge_into = $2
+ORDER BY o.domain
+LIMIT 100;
 
 -- one company
 -- values: ["site123"]
@@ -294,7 +334,7 @@ WITH buckets AS (
          count(DISTINCT e.client_id) AS visitors,
          count(DISTINCT e.session_id) AS sessions,
          count(*) FILTER (WHERE e.event_name = 'page_view') AS page_views,
-         count(*) AS events
+         count(*) FILTER (WHERE e.event_name NOT IN ('engagement', 'identify')) AS events
   FROM events e
   WHERE e.site_id = $1
   AND e.server_timestamp >= ($3::timestamp AT TIME ZONE $2) AND e.server_timestamp < ($4::timestamp AT TIME ZONE $2)
@@ -336,7 +376,7 @@ WITH ev AS (
   SELECT cur,
          count(DISTINCT client_id) AS visitors,
          count(*) FILTER (WHERE event_name = 'page_view') AS page_views,
-         count(*) AS events
+         count(*) FILTER (WHERE ev.event_name NOT IN ('engagement', 'identify')) AS events
   FROM ev
   GROUP BY cur
 ), sess AS (
@@ -373,6 +413,71 @@ FROM (SELECT $2::text AS domain) k
 LEFT JOIN companies c ON c.domain = k.domain
 LEFT JOIN agency_companies a ON a.agency_id = $1::uuid AND a.domain = k.domain
 WHERE c.domain IS NOT NULL OR a.domain IS NOT NULL;
+
+-- one company
+-- values: ["00000000-0000-4000-8000-000000000001","acme.example"]
+SELECT o.not_company, o.name, o.industry, o.employee_count, o.merge_into, o.updated_at
+FROM agency_company_overrides o
+WHERE o.agency_id = $1::uuid AND o.domain = $2;
+
+-- one company
+-- values: ["site123","acme.example"]
+SELECT e.company_source AS source,
+       max(e.company_confidence)::float8 AS confidence,
+       (array_agg(DISTINCT e.asn) FILTER (WHERE e.asn IS NOT NULL))[1:10] AS asns,
+       count(*)::int AS events,
+       min(e.server_timestamp) AS first_seen,
+       max(e.server_timestamp) AS last_seen
+FROM events e
+WHERE e.site_id = $1
+  AND e.company_domain = $2
+  AND e.visitor_type IS DISTINCT FROM 'bot'
+GROUP BY e.company_source
+ORDER BY max(e.company_confidence) DESC NULLS LAST, e.company_source;
+
+-- match rates by day
+-- values: ["site123","Europe/Berlin","2026-01-01","2026-02-01","day"]
+WITH buckets AS (
+  SELECT b AS bucket
+  FROM generate_series(date_trunc($5, ($3::timestamp AT TIME ZONE $2) AT TIME ZONE $2),
+                       (($4::timestamp AT TIME ZONE $2) AT TIME ZONE $2) - interval '1 microsecond',
+                       ('1 ' || $5)::interval) AS b
+), per_session AS (
+  SELECT date_trunc($5, min(e.server_timestamp) AT TIME ZONE $2) AS bucket,
+         CASE
+           WHEN bool_or(e.visitor_type = 'business' AND e.company_name IS NOT NULL) THEN 'company'
+           WHEN bool_or(e.visitor_type = 'bot') THEN 'bot'
+           WHEN bool_or(e.visitor_type = 'privacy_user'
+                        AND (e.is_hosting OR e.is_vpn OR e.is_proxy OR e.asn IS NOT NULL)) THEN 'hosting_vpn'
+           WHEN bool_or(e.visitor_type = 'consumer') THEN 'isp_residential'
+           ELSE 'unknown'
+         END AS class
+  FROM events e
+  WHERE e.site_id = $1
+    AND e.server_timestamp >= ($3::timestamp AT TIME ZONE $2) AND e.server_timestamp < ($4::timestamp AT TIME ZONE $2)
+  GROUP BY e.session_id
+), agg AS (
+  SELECT bucket,
+         count(*) AS sessions,
+         count(*) FILTER (WHERE class = 'company') AS company,
+         count(*) FILTER (WHERE class = 'isp_residential') AS isp_residential,
+         count(*) FILTER (WHERE class = 'hosting_vpn') AS hosting_vpn,
+         count(*) FILTER (WHERE class = 'bot') AS bot,
+         count(*) FILTER (WHERE class = 'unknown') AS unknown
+  FROM per_session
+  GROUP BY bucket
+)
+SELECT to_char(b.bucket, 'YYYY-MM-DD"T"HH24:MI:SS') AS bucket,
+       b.bucket AT TIME ZONE $2 AS start,
+       coalesce(a.sessions, 0)::int AS sessions,
+       coalesce(a.company, 0)::int AS company,
+       coalesce(a.isp_residential, 0)::int AS isp_residential,
+       coalesce(a.hosting_vpn, 0)::int AS hosting_vpn,
+       coalesce(a.bot, 0)::int AS bot,
+       coalesce(a.unknown, 0)::int AS unknown
+FROM buckets b
+LEFT JOIN agg a ON a.bucket = b.bucket
+ORDER BY b.bucket;
 
 -- CSV export of raw events (admin: every column)
 -- values: ["site123","Europe/Berlin","2026-01-01","2026-02-01"]

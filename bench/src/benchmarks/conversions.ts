@@ -171,6 +171,7 @@ export async function conversionsBench(): Promise<void> {
       steps,
       window_mode: 'session',
       window_days: null,
+      direct: false,
     };
     const visitorFunnel: FunnelDef = { ...sessionFunnel, window_mode: 'visitor', window_days: 7 };
     const overviewRaw = () => q.overview(off, stats, sq);
@@ -200,7 +201,12 @@ export async function conversionsBench(): Promise<void> {
           ? { type: 'page' as const, page_regex: x.page_regex }
           : { type: 'event' as const, event_name: (x as { event_name: string }).event_name, property: null },
       );
-      const text = funnelSql(s, defs, f.window_mode, f.window_days, null);
+      const text = funnelSql(s, defs, {
+        mode: f.window_mode,
+        windowDays: f.window_days,
+        direct: f.direct,
+        breakdown: null,
+      });
       const { rows: p } = await db.pool.query(`EXPLAIN (ANALYZE, BUFFERS) ${text}`, s.p.values);
       return p.map((r: Record<string, string>) => r['QUERY PLAN']);
     };

@@ -34,3 +34,11 @@ export function createContext(json: boolean): CliContext {
 export class UserError extends Error {
   override readonly name = 'UserError';
 }
+
+/**
+ * A command used wrongly (a bad or missing argument): printed as one line with a pointer to --help,
+ * exit code 2, like commander's own usage errors. Failures of a well-formed command are UserErrors (1).
+ */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}

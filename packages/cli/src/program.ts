@@ -1,20 +1,25 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '@beacon/config';
 import { MigrationError } from '@beacon/db';
-import { createContext, UserError, type CliContext } from './context.js';
+import { createContext, UsageError, UserError, type CliContext } from './context.js';
 import { ServiceMissingError } from './serve/services.js';
 import { registerAgency } from './commands/agency.js';
 import { registerCompanies } from './commands/companies.js';
 import { registerConfig } from './commands/config.js';
 import { registerHealthcheck } from './commands/healthcheck.js';
+import { registerImport } from './commands/import.js';
 import { registerMigrate } from './commands/migrate.js';
 import { registerServe } from './commands/serve.js';
 import { registerDeadLetters } from './commands/dead-letters.js';
+import { registerDemo } from './commands/demo.js';
+import { registerSetup } from './commands/setup.js';
 import { registerSite } from './commands/site.js';
 import { registerStart } from './commands/start.js';
 import { registerStorage } from './commands/storage.js';
 import { registerUser } from './commands/user.js';
 import { registerRollups } from './commands/rollups.js';
+import { registerPrivacy } from './commands/privacy.js';
+import { registerAudit } from './commands/audit.js';
 
 /** Builds the `beacon` program. Each command group registers itself from its own module. */
 export function buildProgram(): { program: Command; context: () => CliContext } {
@@ -33,10 +38,15 @@ export function buildProgram(): { program: Command; context: () => CliContext } 
   registerStorage(program, context);
   registerCompanies(program, context);
   registerDeadLetters(program, context);
+  registerImport(program, context);
   registerRollups(program, context);
+  registerPrivacy(program, context);
+  registerAudit(program, context);
   registerConfig(program);
   registerServe(program, context);
   registerStart(program, context);
+  registerDemo(program, context);
+  registerSetup(program, context);
   registerHealthcheck(program, context);
   return { program, context };
 }
@@ -56,10 +66,17 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   }
 }
 
+/** Exit codes (README, "The beacon command"): 0 done, 1 failed, 2 used wrongly, 78 bad environment. */
+export const EXIT = { ok: 0, failure: 1, usage: 2, config: 78 } as const;
+
 function reportError(err: unknown): number {
   if (err instanceof CommanderError) {
     // commander already printed the message (or the help/version text).
-    return err.exitCode === 0 ? 0 : 2;
+    return err.exitCode === 0 ? 0 : EXIT.usage;
+  }
+  if (err instanceof UsageError) {
+    process.stderr.write(`error: ${err.message}\n(run with --help for usage)\n`);
+    return EXIT.usage;
   }
   if (err instanceof UserError || err instanceof ServiceMissingError) {
     process.stderr.write(`error: ${err.message}\n`);

@@ -1,11 +1,11 @@
-import { UserError } from './context.js';
+import { UsageError } from './context.js';
 
-/** commander argument parsers that reject bad values with a message naming the option. */
+/** commander argument parsers that reject bad values with a message naming the option (exit code 2). */
 export function nonEmpty(flag: string, max: number) {
   return (v: string): string => {
     const t = v.trim();
-    if (!t) throw new UserError(`${flag} must not be empty`);
-    if (t.length > max) throw new UserError(`${flag} is longer than ${max} characters`);
+    if (!t) throw new UsageError(`${flag} must not be empty`);
+    if (t.length > max) throw new UsageError(`${flag} is longer than ${max} characters`);
     return t;
   };
 }
@@ -13,7 +13,7 @@ export function nonEmpty(flag: string, max: number) {
 export function emailArg(v: string): string {
   const t = v.trim().toLowerCase();
   if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(t) || t.length > 255)
-    throw new UserError(`--email ${JSON.stringify(v)} is not an email address`);
+    throw new UsageError(`--email ${JSON.stringify(v)} is not an email address`);
   return t;
 }
 
@@ -22,6 +22,6 @@ export function domainArg(v: string): string {
   let t = v.trim().toLowerCase();
   t = t.replace(/^https?:\/\//, '').replace(/\/.*$/, '');
   if (!/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(t))
-    throw new UserError(`--domain ${JSON.stringify(v)} is not a domain name (like example.com)`);
+    throw new UsageError(`--domain ${JSON.stringify(v)} is not a domain name (like example.com)`);
   return t;
 }

@@ -123,10 +123,12 @@ describe('beacon CLI', () => {
     [
       ['site', 'create', '--agency', 'nobody@x.test', '--name', 'S', '--domain', 'x.com'],
       /no agency with id or email "nobody@x.test"/,
+      1,
     ],
     [
       ['site', 'create', '--agency', 'ops@acme.test', '--name', 'S', '--domain', 'not a domain'],
       /is not a domain name/,
+      2,
     ],
     [
       [
@@ -142,6 +144,7 @@ describe('beacon CLI', () => {
         'longenough',
       ],
       /--role must be one of admin, user, viewer/,
+      2,
     ],
     [
       [
@@ -157,14 +160,84 @@ describe('beacon CLI', () => {
         'short',
       ],
       /at least 8 characters/,
+      2,
     ],
-    [['agency', 'create', '--name', 'X', '--email', 'not-an-email'], /is not an email address/],
-    [['agency', 'create', '--name', 'X'], /required option '--email <email>' not specified/],
-    [['frobnicate'], /unknown command 'frobnicate'/],
-  ])('refuses bad arguments with a clear message: %j', async (args, message) => {
-    const r = await beacon(args);
-    expect(r.code).not.toBe(0);
-    expect(r.stderr).toMatch(message);
+    [['agency', 'create', '--name', 'X', '--email', 'not-an-email'], /is not an email address/, 2],
+    [['agency', 'create', '--name', 'X'], /required option '--email <email>' not specified/, 2],
+    [['frobnicate'], /unknown command 'frobnicate'/, 2],
+    // Two agencies exist by now: leaving --agency out is a usage error that says how to find them.
+    [['site', 'create', '--name', 'S', '--domain', 'x.com'], /several agencies: name one with --agency/, 2],
+    [
+      ['user', 'set-password', '--email', 'nobody@acme.test', '--password', 'longenough'],
+      /no user with email/,
+      1,
+    ],
+  ] as [string[], RegExp, number][])(
+    'refuses bad arguments with a clear message and exit code 2 (a failure: 1): %j',
+    async (args, message, code) => {
+      const r = await beacon(args);
+      expect([r.code, r.stderr]).toEqual([code, expect.stringMatching(message)]);
+      expect(r.stderr).not.toMatch(/at .*\.js/);
+    },
+  );
+
+  it('lists agencies, sites and users, with ids and emails', async () => {
+    const agencies = await beacon(['agency', 'list']);
+    expect(agencies.code).toBe(0);
+    const { rows } = await db.pool.query(`SELECT id::text FROM agencies WHERE email = 'ops@acme.test'`);
+    expect(agencies.stdout).toMatch(new RegExp(`${rows[0].id}\\s+ops@acme.test\\s+Acme Digital`));
+    expect(agencies.stdout.split('\n')[0]).toMatch(/^id\s+email\s+name\s+status\s+sites\s+users$/);
+    const sites = JSON.parse((await beacon(['--json', 'site', 'list', '--agency', 'ops@acme.test'])).stdout);
+    expect(sites.map((x: { domain: string }) => x.domain)).toEqual(['shop.example.com']);
+    const users = await beacon(['user', 'list']);
+    expect(users.stdout).toMatch(/ana@acme\.test\s+viewer\s+yes\s+never\s+Acme Digital/);
+  });
+
+  it('refuses a second site of the same domain in an agency unless --allow-duplicate; warns across agencies', async () => {
+    const args = [
+      'site',
+      'create',
+      '--agency',
+      'ops@acme.test',
+      '--name',
+      'Again',
+      '--domain',
+      'shop.example.com',
+    ];
+    const dup = await beacon(args);
+    expect(dup.code).toBe(1);
+    expect(dup.stderr).toMatch(/already has a site for shop\.example\.com: Shop .*--allow-duplicate/);
+    expect((await beacon([...args, '--allow-duplicate'])).code).toBe(0);
+    const other = await beacon([
+      'site',
+      'create',
+      '--agency',
+      'r@r.test',
+      '--name',
+      'R shop',
+      '--domain',
+      'shop.example.com',
+    ]);
+    expect(other.code).toBe(0);
+    expect(other.stderr).toMatch(/warning: shop\.example\.com is also tracked by agency Acme Digital/);
+  });
+
+  it('sets a password and ends the user’s login sessions', async () => {
+    const { rows } = await db.pool.query(`SELECT id FROM dashboard_users WHERE email = 'ana@acme.test'`);
+    await db.pool.query(
+      `INSERT INTO auth_sessions (user_id, refresh_hash, expires_at) VALUES ($1, repeat('a', 64), now() + interval '1 day')`,
+      [rows[0].id],
+    );
+    const r = await beacon(['user', 'set-password', '--email', 'ANA@acme.test'], 'a new password\n');
+    expect([r.code, r.stdout]).toEqual([0, 'password of ana@acme.test set; 1 login session(s) ended\n']);
+    const after = await db.pool.query(
+      `SELECT u.password_hash, s.revoked_reason FROM dashboard_users u JOIN auth_sessions s ON s.user_id = u.id WHERE u.id = $1`,
+      [rows[0].id],
+    );
+    expect(await bcrypt.compare('a new password', after.rows[0].password_hash)).toBe(true);
+    expect(after.rows[0].revoked_reason).toBe('password_set');
+    const short = await beacon(['user', 'set-password', '--email', 'ana@acme.test', '--password', 'short']);
+    expect(short.code).toBe(2);
   });
 
   it('names a wrong environment variable and exits 78', async () => {
@@ -186,5 +259,81 @@ describe('beacon CLI', () => {
     const r = await beacon(['--json', 'retention', 'run', '--dry-run']);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ dryRun: true, longestMonths: 13 });
+  });
+});
+
+describe('beacon CLI with a single agency', () => {
+  let one: TestDatabase;
+  beforeAll(async () => {
+    one = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await one.drop();
+  });
+  const run = (args: string[], input?: string) => {
+    const saved = db;
+    db = one;
+    return beacon(args, input).finally(() => (db = saved));
+  };
+
+  it('leaves --agency out when there is exactly one agency, and says when there is none', async () => {
+    const none = await run(['site', 'create', '--name', 'S', '--domain', 's.example']);
+    expect([none.code, none.stderr]).toEqual([1, expect.stringMatching(/no agency yet: create one/)]);
+    const a = JSON.parse(
+      (await run(['--json', 'agency', 'create', '--name', 'Solo', '--email', 'solo@x.test'])).stdout,
+    );
+    const site = await run(['--json', 'site', 'create', '--name', 'S', '--domain', 's.example']);
+    expect(site.code).toBe(0);
+    expect(JSON.parse(site.stdout).agency_id).toBe(a.id);
+    const user = await run(['user', 'create', '--email', 'u@x.test', '--role', 'admin'], 'long enough\n');
+    expect([user.code, user.stdout]).toEqual([0, 'user u@x.test (admin) created for Solo\n']);
+  });
+});
+
+describe('beacon setup on a fresh install', () => {
+  let fresh: TestDatabase;
+  beforeAll(async () => {
+    fresh = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await fresh.drop();
+  });
+  const run = (args: string[]) => {
+    const saved = db;
+    db = fresh;
+    return beacon(args).finally(() => (db = saved));
+  };
+
+  it('creates the agency, its admin and its first site once; a second run is refused', async () => {
+    const args = [
+      '--json',
+      'setup',
+      '--agency-name',
+      'Ops',
+      '--email',
+      'Ops@Example.org',
+      '--site-domain',
+      'example.org',
+    ];
+    const r = await run(args);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.agency.email).toBe('ops@example.org');
+    expect(out.site).toMatchObject({ domain: 'example.org', name: 'example.org' });
+    expect(out.snippet).toContain(`data-site="${out.site.script_id}"`);
+    const { rows } = await fresh.pool.query(
+      `SELECT role, password_hash FROM dashboard_users WHERE email = 'ops@example.org'`,
+    );
+    expect(rows[0].role).toBe('admin');
+    expect(await bcrypt.compare(out.login.password, rows[0].password_hash)).toBe(true);
+    const again = await run(args);
+    expect([again.code, again.stderr]).toEqual([
+      1,
+      expect.stringMatching(/already has an agency .*setup runs once/),
+    ]);
+    const n = await fresh.pool.query(
+      `SELECT (SELECT count(*) FROM agencies)::int AS a, (SELECT count(*) FROM sites)::int AS s`,
+    );
+    expect(n.rows[0]).toEqual({ a: 1, s: 1 });
   });
 });

@@ -1,5 +1,5 @@
 import { renderSnippet } from '@beacon/schema';
-import { startDemoPage, type DemoPage } from '../src/demo/page.js';
+import { startDemoPage, withExtras, type DemoPage } from '../src/demo/page.js';
 
 // Real: the demo page's HTTP server on an ephemeral port.
 let page: DemoPage;
@@ -21,14 +21,32 @@ describe('demo page', () => {
     expect(res.headers.get('content-type')).toMatch(/text\/html/);
     const html = await res.text();
     const head = html.slice(0, html.indexOf('</head>'));
-    expect(head).toContain(snippet);
+    expect(head).toContain(withExtras(snippet));
+    expect(head).toContain('data-extras');
     expect(html).toContain('utm_campaign=launch');
+    // One element of each kind the tracker reports.
+    expect(html).toContain('href="https://github.com/"');
+    expect(html).toMatch(/href="\/files\/beacon-brochure\.pdf" download/);
     for (const path of ['/pricing', '/blog/launch', '/contact']) {
       expect(html).toContain(`href="${path}`);
       const sub = await fetch(`http://127.0.0.1:${page.port}${path}?utm_source=x`);
       expect(sub.status).toBe(200);
-      expect(await sub.text()).toContain(snippet);
+      expect(await sub.text()).toContain(withExtras(snippet));
     }
+    expect(await (await fetch(`http://127.0.0.1:${page.port}/pricing`)).text()).toContain(
+      'data-track="plan_selected"',
+    );
+    expect(await (await fetch(`http://127.0.0.1:${page.port}/contact`)).text()).toContain(
+      '<form id="contact"',
+    );
+    const pdf = await fetch(`http://127.0.0.1:${page.port}/files/beacon-brochure.pdf`);
+    expect([pdf.status, pdf.headers.get('content-type')]).toEqual([200, 'application/pdf']);
+    const sent = await fetch(`http://127.0.0.1:${page.port}/contact`, {
+      method: 'POST',
+      body: 'name=x',
+      redirect: 'manual',
+    });
+    expect([sent.status, sent.headers.get('location')]).toEqual([303, '/contact?sent=1']);
   });
 
   it('answers 404 for unknown paths and other methods, 204 for the favicon', async () => {

@@ -81,19 +81,19 @@ describe('beacon rollups', () => {
     );
     expect(rows[0].events).toBe(200);
     const bad = await beacon(['rollups', 'freeze', '--site', 'cli_site', '--from', 'last week']);
-    expect(bad.code).toBe(1);
+    expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/YYYY-MM-DD/);
   }, 60_000);
 
-  it('refuses bad input with one line and exit code 1', async () => {
+  it('refuses bad input with one line: exit code 2 for usage, 1 for a failure', async () => {
     const none = await beacon(['rollups', 'rebuild']);
-    expect(none.code).toBe(1);
+    expect(none.code).toBe(2);
     expect(none.stderr).toMatch(/--site/);
     const unknown = await beacon(['rollups', 'rebuild', '--site', 'nope']);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toMatch(/no site or events/);
     const bad = await beacon(['rollups', 'rebuild', '--site', 'cli_site', '--from', 'yesterday']);
-    expect(bad.code).toBe(1);
+    expect(bad.code).toBe(2);
     expect(bad.stderr).not.toMatch(/at .*\.js/);
   });
 });

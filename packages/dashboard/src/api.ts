@@ -53,8 +53,50 @@ async function post(path: string, body: unknown): Promise<Response> {
   });
 }
 
+/** On a shared dashboard: opens its link again (the share token is short), instead of the login cookie. */
+let shareReopen: (() => Promise<boolean>) | null = null;
+
+/** What opening a share link answers (POST /v1/share/session). */
+export interface ShareSession {
+  access_token: string;
+  expires_in: number;
+  site: { id: string; name: string; domain: string; timezone: string };
+  brand: { name: string; primary_color: string | null; powered_by: boolean; logo: string | null };
+  link: { label: string; allow_csv: boolean; filters: Record<string, string[]>; expires_at: string | null };
+}
+
+/**
+ * Opens a shared dashboard: trades the link token (and its password) for a share token that every
+ * request of the page then carries. The password stays in this page's memory only, to reopen the link.
+ */
+export async function openShare(token: string, password?: string): Promise<ShareSession> {
+  const r = await post('/v1/share/session', { token, ...(password ? { password } : {}) });
+  if (!r.ok) throw await errorOf(r);
+  const s = (await r.json()) as ShareSession;
+  accessToken = s.access_token;
+  shareReopen = () =>
+    openShare(token, password).then(
+      () => true,
+      () => false,
+    );
+  return s;
+}
+
+/** Chooses a password with a one-time link token (invitation or reset). */
+export async function setPassword(token: string, password: string): Promise<void> {
+  const r = await post('/v1/auth/set-password', { token, password });
+  if (!r.ok) throw await errorOf(r);
+}
+
+/** Asks for a password-reset email (the answer is the same whether the account exists or not). */
+export async function requestPasswordReset(email: string): Promise<void> {
+  const r = await post('/v1/auth/password-reset', { email });
+  if (!r.ok) throw await errorOf(r);
+}
+
 /** Trades the refresh cookie for a new access token; false when there is no valid session. */
 export function refresh(): Promise<boolean> {
+  if (shareReopen) return shareReopen();
   refreshing ??= (async () => {
     try {
       const r = await post('/v1/auth/refresh', {});

@@ -7,22 +7,44 @@ import { FunnelsPage, GoalsPage, VitalsPage } from './pages/conversions';
 import { LoginPage } from './pages/login';
 import { OverviewPage } from './pages/overview';
 import { RealtimePage } from './pages/realtime';
+import { SetPasswordPage } from './pages/set-password';
+import { SharedView } from './pages/shared';
+import { SharingSettings } from './pages/sharing';
+import { UnsubscribePage } from './pages/unsubscribe';
 import { SessionPage, SessionsPage } from './pages/sessions';
+import { AuditLog } from './pages/audit';
 import { AgencySettings, SiteSettings, SitesSettings, UsersSettings } from './pages/settings';
+import { lastSite } from './last-site';
+import { markSession, mayHaveSession } from './session-hint';
 import { match, navigate, useLocation } from './router';
-import { SessionContext, type SessionInfo } from './session';
+import { SessionContext, userKey, type SessionInfo } from './session';
 import type { Page, Site } from './types';
 import { ErrorBox, Loading } from './ui';
 
 export function App() {
-  const [state, setState] = useState<'checking' | 'in' | 'out'>(signedIn() ? 'in' : 'checking');
+  // Pages that need no login: a shared dashboard and the one-time password links.
+  const { path } = useLocation();
+  const shared = match('/share/:token', path);
+  if (shared) return <SharedView token={shared.token!} />;
+  if (path === '/set-password') return <SetPasswordPage />;
+  if (path === '/unsubscribe') return <UnsubscribePage />;
+  return <SignedInApp />;
+}
+
+function SignedInApp() {
+  const [state, setState] = useState<'checking' | 'in' | 'out'>(
+    signedIn() ? 'in' : mayHaveSession() ? 'checking' : 'out',
+  );
   const qc = useQueryClient();
   useEffect(() => {
     const off = onSessionChange((inside) => {
+      markSession(inside);
       setState(inside ? 'in' : 'out');
       if (!inside) qc.clear();
     });
-    if (!signedIn()) void refresh().then((ok) => setState(ok ? 'in' : 'out'));
+    // Only a browser that signed in before can hold a refresh cookie: asking without one is a 401
+    // that the console shows as an error on every first visit.
+    if (!signedIn() && mayHaveSession()) void refresh().then((ok) => setState(ok ? 'in' : 'out'));
     return off;
   }, [qc]);
   if (state === 'checking') return <Loading label="Opening Beacon…" />;
@@ -61,7 +83,7 @@ function Shell() {
 
 function Routes({ info }: { info: SessionInfo }) {
   const { path } = useLocation();
-  const first = info.sites.find((s) => s.status === 'active') ?? info.sites[0];
+  const first = lastSite(userKey(info), info.sites);
   useEffect(() => {
     if (path === '/' || path === '/login')
       navigate(first ? `/sites/${first.id}/overview` : '/settings', { replace: true });
@@ -105,6 +127,12 @@ function Routes({ info }: { info: SessionInfo }) {
         <SitesSettings />
       </Layout>
     );
+  if ((m = match('/settings/sites/:siteId/sharing', path)))
+    return (
+      <Layout settings>
+        <SharingSettings siteId={m.siteId!} />
+      </Layout>
+    );
   if ((m = match('/settings/sites/:siteId', path)))
     return (
       <Layout settings>
@@ -115,6 +143,8 @@ function Routes({ info }: { info: SessionInfo }) {
     return <Layout settings>{info.isAdmin ? <UsersSettings /> : <Forbidden />}</Layout>;
   if (path === '/settings/agency')
     return <Layout settings>{info.isAdmin ? <AgencySettings /> : <Forbidden />}</Layout>;
+  if (path === '/settings/audit')
+    return <Layout settings>{info.isAdmin ? <AuditLog /> : <Forbidden />}</Layout>;
   if (path === '/' || path === '/login') return <Loading />;
   return (
     <Layout>

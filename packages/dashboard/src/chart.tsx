@@ -3,6 +3,7 @@
 import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import { fmtBucket } from './format';
 
 export interface Series {
   label: string;
@@ -41,7 +42,12 @@ export function LineChart({
       ticks: { stroke: v('--grid') },
     };
     const dayFmt = new Intl.DateTimeFormat('en-GB', { timeZone: tz, day: 'numeric', month: 'short' });
-    const hourFmt = new Intl.DateTimeFormat('en-GB', { timeZone: tz, hour: '2-digit', minute: '2-digit' });
+    const hourFmt = new Intl.DateTimeFormat('en-GB', {
+      timeZone: tz,
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    });
     const xAxis =
       interval === 'hour'
         ? { ...axis, values: (_u: uPlot, splits: number[]) => splits.map((t) => hourFmt.format(t * 1000)) }
@@ -55,7 +61,8 @@ export function LineChart({
         width: Math.max(node.clientWidth, 200),
         height,
         series: [
-          {},
+          // The legend (tooltip) names the point in the same zone and 24-hour clock as the axis.
+          { value: (_u: uPlot, t: number | null) => (t == null ? '—' : fmtBucket(t * 1000, tz, interval)) },
           ...series.map((s) => ({
             label: s.label,
             stroke: s.muted ? v('--muted') : v('--accent'),

@@ -19,8 +19,46 @@ export function fmtDuration(s: number | null | undefined): string {
   return `${Math.floor(m / 60)}h ${m % 60}m`;
 }
 
-export function fmtTime(iso: string): string {
-  return new Date(iso).toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short' });
+// Every time is shown in one zone, the site's (the toolbar names it), and on a 24-hour clock.
+const formats = new Map<string, Intl.DateTimeFormat>();
+function formatter(tz: string, opts: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  const key = `${tz}|${JSON.stringify(opts)}`;
+  let f = formats.get(key);
+  if (!f) {
+    try {
+      f = new Intl.DateTimeFormat('en-GB', { ...opts, timeZone: tz, hourCycle: 'h23' });
+    } catch {
+      f = new Intl.DateTimeFormat('en-GB', { ...opts, timeZone: 'UTC', hourCycle: 'h23' });
+    }
+    formats.set(key, f);
+  }
+  return f;
+}
+
+/** "2 Dec 2026, 14:05" in the zone. */
+export function fmtTime(iso: string, tz: string): string {
+  return formatter(tz, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso));
+}
+
+/** "14:05:09" in the zone; with the date in front when it is not the zone's today. */
+export function fmtClock(iso: string, tz: string): string {
+  const d = new Date(iso);
+  const day = formatter(tz, { dateStyle: 'medium' });
+  const clock = formatter(tz, { hour: '2-digit', minute: '2-digit', second: '2-digit' }).format(d);
+  return day.format(d) === day.format(new Date()) ? clock : `${day.format(d)}, ${clock}`;
+}
+
+/** A chart point in the zone: "Tue 2 Dec, 14:00" for hours, "Tue 2 Dec 2026" for days and longer. */
+export function fmtBucket(ms: number, tz: string, interval: 'hour' | 'day' | 'week' | 'month'): string {
+  return interval === 'hour'
+    ? formatter(tz, {
+        weekday: 'short',
+        day: 'numeric',
+        month: 'short',
+        hour: '2-digit',
+        minute: '2-digit',
+      }).format(ms)
+    : formatter(tz, { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric' }).format(ms);
 }
 
 export function countryName(code: string | null): string {

@@ -1,7 +1,9 @@
-import type { ReactNode } from 'react';
-import { logout } from './api';
-import { navigate, useLocation } from './router';
-import { useSession } from './session';
+import { useQuery } from '@tanstack/react-query';
+import { useEffect, useState, type ReactNode } from 'react';
+import { get, logout } from './api';
+import { lastSite, rememberSite } from './last-site';
+import { match, navigate, useLocation } from './router';
+import { useSession, userKey, ZoneContext } from './session';
 import {
   FILTERS,
   RANGES,
@@ -9,11 +11,12 @@ import {
   clearFilters,
   readView,
   removeFilter,
+  statsQuery,
   updateView,
   viewQuery,
 } from './state';
 import { countryName } from './format';
-import type { Site } from './types';
+import type { Breakdown, Site } from './types';
 import { Link } from './ui';
 
 const PAGES = [
@@ -26,9 +29,6 @@ const PAGES = [
   ['vitals', 'Web vitals'],
 ] as const;
 
-/** The site last looked at: the switcher and the site links keep it on the settings pages. */
-let lastSiteId: string | null = null;
-
 export function Layout({
   site: pageSite,
   settings,
@@ -38,10 +38,17 @@ export function Layout({
   settings?: boolean;
   children: ReactNode;
 }) {
-  const { me, sites, isAdmin } = useSession();
+  const session = useSession();
+  const { me, sites, isAdmin } = session;
   const { path, search } = useLocation();
-  if (pageSite) lastSiteId = pageSite.id;
-  const site = pageSite ?? sites.find((s) => s.id === lastSiteId);
+  const who = userKey(session);
+  useEffect(() => {
+    if (pageSite) rememberSite(who, pageSite.id);
+  }, [who, pageSite]);
+  // Settings pages keep the site last looked at (or the one whose settings are open).
+  const settingsSite = match('/settings/sites/:siteId', path)?.siteId;
+  const site =
+    pageSite ?? sites.find((s) => s.id === settingsSite) ?? (sites.length ? lastSite(who, sites) : undefined);
   const keep = viewQuery(search);
   const current = settings ? undefined : path.split('/')[3];
   return (
@@ -108,19 +115,50 @@ export function Layout({
               Agency
             </Link>
           )}
+          {isAdmin && (
+            <Link to="/settings/audit" current={path === '/settings/audit'}>
+              Audit log
+            </Link>
+          )}
         </nav>
       )}
       {pageSite && current !== 'realtime' && <Toolbar site={pageSite} />}
       <main id="main" tabIndex={-1}>
-        {children}
+        <ZoneContext.Provider value={site?.config.timezone ?? 'UTC'}>{children}</ZoneContext.Provider>
       </main>
     </div>
   );
 }
 
-function Toolbar({ site }: { site: Site }) {
+/** The names of the site's goals and segments (the same queries as the conversions pages), by id. */
+function useSavedNames(site: Site, wanted: boolean) {
+  const base = `/v1/sites/${site.id}`;
+  const goals = useQuery({
+    queryKey: ['goals', site.id],
+    queryFn: () => get<{ items: { id: string; name: string }[] }>(`${base}/goals`),
+    enabled: wanted,
+  });
+  const segments = useQuery({
+    queryKey: ['segments', site.id],
+    queryFn: () => get<{ items: { id: string; name: string }[] }>(`${base}/segments`),
+    enabled: wanted,
+  });
+  return {
+    goal: new Map((goals.data?.items ?? []).map((g) => [g.id, g.name])),
+    segment: new Map((segments.data?.items ?? []).map((g) => [g.id, g.name])),
+  };
+}
+
+export function Toolbar({ site }: { site: Site }) {
   const { search } = useLocation();
   const view = readView(search, site.config.timezone);
+  const names = useSavedNames(
+    site,
+    view.filters.some(([k]) => k === 'goal' || k === 'segment'),
+  );
+  // A goal or segment chip shows its name (the id while loading, or when it was deleted meanwhile).
+  const shown = (k: string, v: string) =>
+    k === 'country' ? countryName(v) : k === 'goal' || k === 'segment' ? (names[k].get(v) ?? v) : v;
   return (
     <div className="toolbar">
       <div className="range">
@@ -181,15 +219,15 @@ function Toolbar({ site }: { site: Site }) {
           {view.from === view.to ? view.from : `${view.from} → ${view.to}`} ({site.config.timezone})
         </span>
       </div>
-      <AddFilter />
+      <AddFilter site={site} />
       {view.filters.length > 0 && (
         <div className="filters" role="group" aria-label="Filters">
           {view.filters.map(([k, v]) => (
             <span className="chip" key={`${k}=${v}`}>
-              {FILTERS[k]}: <strong>{k === 'country' ? countryName(v) : v}</strong>
+              {FILTERS[k]}: <strong>{shown(k, v)}</strong>
               <button
                 type="button"
-                aria-label={`Remove filter ${FILTERS[k]} ${v}`}
+                aria-label={`Remove filter ${FILTERS[k]} ${shown(k, v)}`}
                 onClick={() => removeFilter(k, v)}
               >
                 ×
@@ -205,10 +243,48 @@ function Toolbar({ site }: { site: Site }) {
   );
 }
 
-/** A filter typed by hand (clicking a row of a breakdown does the same for its value). */
-function AddFilter() {
+/** Breakdown (API dimension) whose values a filter key takes: the form suggests them. */
+const SUGGEST_FROM: Record<string, string> = {
+  page_path: 'pages',
+  referrer_domain: 'referrers',
+  channel: 'channels',
+  utm_source: 'utm_sources',
+  utm_medium: 'utm_mediums',
+  utm_campaign: 'utm_campaigns',
+  utm_content: 'utm_contents',
+  utm_term: 'utm_terms',
+  country: 'countries',
+  region: 'regions',
+  city: 'cities',
+  device_type: 'devices',
+  browser: 'browsers',
+  os: 'os',
+  language: 'languages',
+  company_name: 'companies',
+  company_industry: 'industries',
+  visitor_type: 'visitor_types',
+  event_name: 'events',
+};
+
+/**
+ * A filter typed by hand (clicking a row of a breakdown does the same for its value). The value field
+ * suggests the values the chosen dimension has in the current view (its top 100).
+ */
+function AddFilter({ site }: { site: Site }) {
+  const { search } = useLocation();
+  const [open, setOpen] = useState(false);
+  const [key, setKey] = useState('page_path');
+  const view = readView(search, site.config.timezone);
+  const dimension = SUGGEST_FROM[key];
+  const q = statsQuery(view, { limit: 100 });
+  const values = useQuery({
+    queryKey: ['breakdown', site.id, dimension, q],
+    queryFn: () => get<Breakdown>(`/v1/sites/${site.id}/stats/breakdown/${dimension}?${q}`),
+    enabled: open && !!dimension,
+  });
+  const listId = `filter-values-${key}`;
   return (
-    <details className="add-filter">
+    <details className="add-filter" onToggle={(e) => setOpen(e.currentTarget.open)}>
       <summary>Add a filter</summary>
       <form
         className="range"
@@ -218,11 +294,12 @@ function AddFilter() {
           const value = String(f.get('value')).trim();
           if (value) addFilter(String(f.get('key')), value);
           e.currentTarget.reset();
+          setKey('page_path');
         }}
       >
         <label>
           <span>Dimension</span>
-          <select name="key" defaultValue="page_path">
+          <select name="key" value={key} onChange={(e) => setKey(e.target.value)}>
             {Object.entries(FILTERS).map(([k, label]) => (
               <option key={k} value={k}>
                 {label}
@@ -231,8 +308,15 @@ function AddFilter() {
           </select>
         </label>
         <label>
-          <span>Value (exact; (none) for empty)</span>
-          <input name="value" required placeholder="/pricing" />
+          <span>Value (pick or type; (none) for empty)</span>
+          <input name="value" required placeholder="/pricing" list={listId} autoComplete="off" />
+          <datalist id={listId} data-testid="filter-suggestions">
+            {(values.data?.items ?? []).map((r) => (
+              <option key={r.value ?? '(none)'} value={r.value ?? '(none)'}>
+                {key === 'country' && r.value ? countryName(r.value) : undefined}
+              </option>
+            ))}
+          </datalist>
         </label>
         <button type="submit">Apply filter</button>
       </form>

@@ -9,6 +9,9 @@ export interface SessionInfo {
   isAdmin: boolean;
 }
 
+/** Whose preferences these are (the last site): the user, or the agency for an API key. */
+export const userKey = (s: SessionInfo) => s.me.user?.id ?? `agency-${s.me.agency.id}`;
+
 export const SessionContext = createContext<SessionInfo | null>(null);
 
 export function useSession(): SessionInfo {
@@ -16,3 +19,7 @@ export function useSession(): SessionInfo {
   if (!s) throw new Error('useSession outside the signed-in shell');
   return s;
 }
+
+/** The timezone every time on the page is shown in: the site's (else UTC). Layout provides it. */
+export const ZoneContext = createContext<string>('UTC');
+export const useZone = () => useContext(ZoneContext);

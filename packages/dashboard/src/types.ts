@@ -94,6 +94,15 @@ export interface BreakdownRow {
   sessions: number;
   page_views: number | null;
   events: number | null;
+  /** With conversion_goal: visitors of the row whose session converted, and that / visitors. */
+  converters?: number;
+  conversion_rate?: number | null;
+}
+export interface EventPropertyRow {
+  property: string;
+  value: string | null;
+  visitors: number;
+  events: number;
 }
 export interface Breakdown extends Page<BreakdownRow> {
   dimension: string;
@@ -108,10 +117,13 @@ export interface EventRow {
   id: string;
   server_timestamp: string;
   event_name: string;
+  client_id: string | null;
   session_id: string | null;
   page_path: string | null;
   page_title: string | null;
   referrer_domain: string | null;
+  channel: string | null;
+  utm_source: string | null;
   country: string | null;
   device_type: string | null;
   browser: string | null;
@@ -156,9 +168,50 @@ export interface CompanyDetail {
     employee_count?: string | null;
     revenue?: string | null;
   };
+  /** The caller agency's override of the domain (PUT /v1/company-overrides). */
+  override: { not_company: boolean; name: string | null; industry: string | null } | null;
+  /** How the site's events of the domain were identified. */
+  match: {
+    sources: {
+      source: 'agency_ranges' | 'maxmind' | 'asn' | null;
+      confidence: number | null;
+      asns: string[] | null;
+      events: number;
+      first_seen: string;
+      last_seen: string;
+    }[];
+    ranges: { range_start: string; range_end: string }[];
+  };
   totals: PeriodTotals;
   previous: PeriodTotals;
   interval: TimeSeries['interval'];
   tz: string;
   items: TimeBucket[];
+}
+
+/** GET /v1/sites/{id}/stats/match-rates: sessions per identification class and bucket. */
+export interface MatchRates {
+  interval: TimeSeries['interval'];
+  tz: string;
+  items: {
+    bucket: string;
+    start: string;
+    sessions: number;
+    company: number;
+    isp_residential: number;
+    hosting_vpn: number;
+    bot: number;
+    unknown: number;
+  }[];
+}
+
+export interface AuditEntry {
+  id: string;
+  at: string;
+  actor: { type: 'user' | 'api_key' | 'cli'; user_id: string | null; email: string | null };
+  action: string;
+  target: { type: string | null; id: string | null };
+  details: Record<string, unknown>;
+  ip: string | null;
+  user_agent: string | null;
 }

@@ -157,3 +157,14 @@ export function Panel({
     </section>
   );
 }
+
+/** DB-IP Lite is CC BY 4.0: its credit goes where its data is shown (NOTICE). */
+export function GeoCredit() {
+  return (
+    <p className="credit muted small">
+      <a href="https://db-ip.com" target="_blank" rel="noopener noreferrer">
+        IP geolocation by DB-IP
+      </a>
+    </p>
+  );
+}

@@ -161,6 +161,13 @@ test('admin: login, site switch, range, filter, company, realtime, sessions, set
   // Companies: Acme's page shows its size and its visitors in the range.
   await page.getByRole('link', { name: 'Companies' }).click();
   await page.getByRole('link', { name: 'Acme Corp' }).waitFor();
+  // The match-rate panel (issue #16): a share for each class, the company share above zero.
+  await page
+    .locator('[data-metric="match-company"]')
+    .filter({ hasText: /[1-9]\d*(\.\d+)?\s?%/ })
+    .waitFor();
+  for (const k of ['isp_residential', 'hosting_vpn', 'bot', 'unknown'])
+    await page.locator(`[data-metric="match-${k}"]`).waitFor();
   await page.screenshot({ path: `${SHOTS}companies.png`, fullPage: true });
   const [csv] = await Promise.all([
     page.waitForEvent('download'),
@@ -175,6 +182,8 @@ test('admin: login, site switch, range, filter, company, realtime, sessions, set
   await page.getByText('1000-4999 employees').waitFor();
   const acme = visitors(events, 6, 0, (e) => e.company_domain === 'acme.example');
   await shows(page.locator('[data-metric="company-visitors"]'), String(acme));
+  await page.getByRole('heading', { name: 'How it was matched' }).waitFor();
+  await page.getByRole('button', { name: 'Not a company (ISP)' }).waitFor();
   await page.screenshot({ path: `${SHOTS}company.png`, fullPage: true });
 
   // Realtime: nobody yet; two visitors arrive (rows written now) and the page shows them by polling.

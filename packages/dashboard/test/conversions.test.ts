@@ -1,11 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { type Browser, type Locator, type Page } from 'playwright-core';
 import { startApi, type ApiHandle } from '@beacon/api';
 import { parseConfig } from '@beacon/config';
 import { createLogger, createRegistry } from '@beacon/observability';
-import { createTestDatabase, uniquePrefix, type TestDatabase } from '@beacon/testkit';
+import { createTestDatabase, uniquePrefix, type TestDatabase, launchChromium } from '@beacon/testkit';
 import { dayStart, insertEvents, seedAgency, shopEvents, type SeedEvent } from './seed.js';
 
 // The conversions pages in a real browser (Debian's chromium) against the real API on a seeded
@@ -73,8 +73,7 @@ beforeAll(async () => {
     registry: createRegistry('api', { defaultMetrics: false }),
   });
   url = `http://127.0.0.1:${api.port}`;
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
+  browser = await launchChromium({
     args: [
       '--headless',
       '--no-sandbox',
@@ -172,7 +171,35 @@ test('define a goal, see it convert, filter by it, build a funnel, read revenue 
   await row.getByRole('button', { name: 'Visitors' }).click();
   await page.waitForURL(/\/overview\?.*goal=/);
   await shows(page.locator('[data-metric="visitors"] .value'), String(converters.size));
+  // The filter chip names the goal, not its id.
+  await shows(page.locator('.chip strong'), 'Signed up');
   await page.screenshot({ path: `${SHOTS}overview-goal-filter.png` });
+
+  // Conversion rate per row of the breakdown panels for a chosen goal (not a filter): top pages,
+  // against the plain-JS count (visitors of the page whose visit had a signup / visitors of the page).
+  await page.goto(`${url}/sites/${seed.shop}/overview?range=30d`);
+  await page.getByLabel('Conversion rate for').selectOption({ label: 'Signed up' });
+  await page.waitForURL(/conversion_goal=/);
+  const converted = new Set(signups.map((e) => e.session_id));
+  const pageRate = (path: string) => {
+    const views = events.filter((e) => inRange(e) && e.event_name === 'page_view' && e.page_path === path);
+    const all = new Set(views.map((e) => e.client_id));
+    const conv = new Set(views.filter((e) => converted.has(e.session_id)).map((e) => e.client_id));
+    return `${((100 * conv.size) / all.size).toFixed(1)}%`;
+  };
+  const rates = page.locator('[data-dimension="pages"] tbody tr');
+  await page.locator('[data-dimension="pages"] [data-col="conversion_rate"]').first().waitFor();
+  const n = await rates.count();
+  expect(n).toBeGreaterThan(0);
+  for (let i = 0; i < n; i++) {
+    const tr = rates.nth(i);
+    const path = (await tr.locator('td').first().textContent())!.trim();
+    expect([path, (await tr.locator('[data-col="conversion_rate"]').textContent())!.trim()]).toEqual([
+      path,
+      pageRate(path),
+    ]);
+  }
+  await page.screenshot({ path: `${SHOTS}overview-conversion-rate.png`, fullPage: true });
 
   // Save the current filters (country DE) as a segment, then apply it from the list: the overview
   // counts the German visitors of the range (plain-JS count).
@@ -180,10 +207,24 @@ test('define a goal, see it convert, filter by it, build a funnel, read revenue 
   await page.getByLabel('Save the current filters as').fill('Germans');
   await page.getByRole('button', { name: 'Save segment' }).click();
   await page.goto(`${url}/sites/${seed.shop}/goals?range=30d`);
-  await page.getByRole('button', { name: 'Germans' }).click();
+  await page.getByRole('button', { name: 'Germans', exact: true }).click();
   await page.waitForURL(/\/overview\?.*segment=/);
   const germans = new Set(events.filter((e) => inRange(e) && e.country === 'DE').map((e) => e.client_id));
   await shows(page.locator('[data-metric="visitors"] .value'), String(germans.size));
+  await shows(page.locator('.chip strong'), 'Germans');
+
+  // Segments are renamed and deleted from the list.
+  await page.goto(`${url}/sites/${seed.shop}/goals?range=30d`);
+  const sg = page.locator('li[data-segment="Germans"]');
+  await sg.getByRole('button', { name: 'Rename' }).click();
+  await page.getByLabel('New name of Germans').fill('German visitors');
+  await sg.getByRole('button', { name: 'Save' }).click();
+  const renamed = page.locator('li[data-segment="German visitors"]');
+  await renamed.waitFor();
+  await page.screenshot({ path: `${SHOTS}segments.png`, fullPage: true });
+  await renamed.getByRole('button', { name: 'Delete German visitors' }).click();
+  await renamed.getByRole('button', { name: 'Confirm deleting German visitors' }).click();
+  await page.getByText('No saved segment yet.').waitFor();
 
   // Build a session funnel: page /pricing, then the goal "Signed up".
   await page.goto(`${url}/sites/${seed.shop}/funnels?range=30d`);

@@ -39,3 +39,11 @@ export {
 export * as rollupDaysSql from './sql/rollup-days.js';
 export * as rollupDaysReadSql from './sql/rollup-day-reads.js';
 export * as rollupReadSql from './sql/rollup-reads.js';
+export * from './privacy/index.js';
+export * as privacySql from './sql/privacy.js';
+export { recordAudit, purgeAudit, AUDIT_ACTOR_TYPES, type AuditActor, type AuditEntry } from './audit.js';
+export * as auditSql from './sql/audit.js';
+export * as ingestHealthSql from './sql/ingest-health.js';
+export * as ingestTokenSql from './sql/ingest-tokens.js';
+export { INGEST_TOKEN_RE, hashIngestToken, newIngestToken } from './ingest-tokens.js';
+export { HealthTally, receiptHour, writeHealthCounts, type HealthOutcome } from './ingest-health.js';

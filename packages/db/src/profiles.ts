@@ -17,6 +17,10 @@ export type ProfileName = keyof typeof PROFILES;
 /** Tables the citus profile leaves on the coordinator (neither distributed nor reference). */
 export const CITUS_LOCAL_TABLES: readonly string[] = [
   'dead_events',
+  // Migration 0100: small per-site tables, read by the API and written in batches (the writer adds
+  // ingestion_health after its commit on this profile: services/writer/src/store.ts).
+  'ingestion_health',
+  'site_ingest_tokens',
   'schema_migrations',
   'schema_migrations_citus',
 ];

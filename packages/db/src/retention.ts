@@ -1,5 +1,8 @@
 import pg from 'pg';
+import { purgeAudit } from './audit.js';
+import { anonymizeRollupsBefore } from './privacy/anonymize-rollups.js';
 import { compactBefore } from './rollup-days.js';
+import { purgeFinishedErasures } from './sql/privacy.js';
 import * as sql from './sql/retention.js';
 
 export interface RetentionOptions {
@@ -7,6 +10,8 @@ export interface RetentionOptions {
   defaultMonths: number;
   /** Rows per DELETE statement. */
   batchSize: number;
+  /** Days audit log entries (and finished erasure requests) are kept; undefined keeps them. */
+  auditLogDays?: number;
   dryRun?: boolean;
   now?: Date;
   log?: (msg: string) => void;
@@ -24,6 +29,10 @@ export interface RetentionReport {
   compactedDays: number;
   /** One entry per agency and retention in force: sites with their own shorter one get their own entry. */
   agencies: { agencyId: string; months: number; scriptIds: string[]; events: number; sessions: number }[];
+  /** Audit log entries past AUDIT_LOG_RETENTION_DAYS, deleted or (dry run) to delete. */
+  deletedAuditEntries: number;
+  /** Site months of rollups past their agency's retention re-keyed (or, dry run, to re-key). */
+  anonymizedRollupMonths: { siteId: string; month: string }[];
 }
 
 /** Subtracts whole calendar months, as PostgreSQL's `- interval 'N months'` does. */
@@ -63,6 +72,8 @@ export async function runRetention(pool: pg.Pool, opts: RetentionOptions): Promi
     deletedSessions: 0,
     compactedDays: 0,
     agencies: [],
+    deletedAuditEntries: 0,
+    anonymizedRollupMonths: [],
   };
 
   const { rows: old } = await pool.query<{ name: string }>(sql.partitionsBefore, [globalCutoff]);
@@ -105,6 +116,14 @@ export async function runRetention(pool: pg.Pool, opts: RetentionOptions): Promi
         const c = await compactBefore(pool, site, cutoff);
         if (c) report.compactedDays += daysBetween(c.fromDay, c.toDay);
       }
+    // What compaction left (none of the compacted days; a dry run) is re-keyed.
+    // Rollups outlive the events: past the cutoff they keep their counts but lose the per-person keys.
+    for (const m of await anonymizeRollupsBefore(pool, a.script_ids, cutoff, dryRun)) {
+      report.anonymizedRollupMonths.push({ siteId: m.siteId, month: m.month.toISOString() });
+      log(
+        `${dryRun ? 'would anonymize' : 'anonymized'} rollups of ${m.siteId} ${m.month.toISOString().slice(0, 7)}`,
+      );
+    }
     report.deletedEvents += entry.events;
     report.deletedSessions += entry.sessions;
     report.agencies.push(entry);
@@ -112,6 +131,13 @@ export async function runRetention(pool: pg.Pool, opts: RetentionOptions): Promi
       log(
         `agency ${a.agency_id} (${a.months} months, ${a.script_ids.length} sites): ${dryRun ? 'would delete' : 'deleted'} ${entry.events} events, ${entry.sessions} sessions`,
       );
+  }
+  if (opts.auditLogDays !== undefined) {
+    const cutoff = new Date(now.getTime() - opts.auditLogDays * 86_400_000);
+    report.deletedAuditEntries = await purgeAudit(pool, cutoff, opts.batchSize, dryRun);
+    if (!dryRun) await pool.query(purgeFinishedErasures, [cutoff]);
+    if (report.deletedAuditEntries)
+      log(`${dryRun ? 'would delete' : 'deleted'} ${report.deletedAuditEntries} audit log entries`);
   }
   return report;
 }

@@ -27,7 +27,15 @@ test('refuses a database without Citus, clearly', async () => {
 test('applies on the migrated schema, then is a no-op', async () => {
   await installCitusStub(db.pool);
   const first = await migrateProfile(db.url, 'citus');
-  expect(first.applied).toEqual(['0001_distribute.sql']);
+  expect(first.applied).toEqual(
+    expect.arrayContaining([
+      '0001_distribute.sql',
+      '0002_company_overrides.sql',
+      '0075_audit_and_privacy.sql',
+      '0110_client_reporting.sql',
+    ]),
+  );
+  expect(first.applied[0]).toBe('0001_distribute.sql');
   const again = await migrateProfile(db.url, 'citus');
   expect(again.applied).toEqual([]);
 });

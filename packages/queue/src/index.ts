@@ -11,3 +11,4 @@ export {
 } from './redis.js';
 export { QUEUE_HITS, QUEUE_EVENTS } from '@beacon/schema';
 export { FailedJobSweeper, failedJobReason, type FailedJobSweeperOptions } from './failed-jobs.js';
+export { dedupeMarkerKey, deleteDedupeMarkers } from './dedupe-markers.js';

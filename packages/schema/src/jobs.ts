@@ -22,6 +22,10 @@ export const CLIENT_HINT_HEADERS = [
   'sec-ch-ua-bitness',
 ] as const;
 
+/** Intakes other than the tracker (RawRequest.source). */
+export const INTAKE_SOURCES = ['server', 'plausible', 'umami', 'ga4', 'segment'] as const;
+export type IntakeSource = (typeof INTAKE_SOURCES)[number];
+
 /** A hit as the collector stamped it: the validated wire fields plus its id and receipt time. */
 export const rawHitSchema = z
   .object({
@@ -44,6 +48,16 @@ export const rawRequestSchema = z.object({
   client_hints: z.record(z.string(), z.string()),
   /** Origin or Referer host of the request, when the browser sent one. */
   origin: z.string().nullable().optional(),
+  /**
+   * How the hits came in when not from the tracker: 'server' (POST /v1/events) or a compatible intake
+   * ('plausible', 'umami', 'ga4', 'segment'). Absent for the tracker. Kept in properties.intake.
+   */
+  source: z.enum(INTAKE_SOURCES).optional(),
+  /**
+   * The sender authenticated with a secret and set ip/user_agent itself (a backend): bot rules flag
+   * these hits (properties.server_side, properties.bot_reason) but never drop them.
+   */
+  server_side: z.boolean().optional(),
   hits: z.array(rawHitSchema).min(1),
 });
 export type RawRequest = z.infer<typeof rawRequestSchema>;

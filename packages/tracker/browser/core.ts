@@ -24,12 +24,13 @@ const on = (e: string, f: (ev: never) => void) => w.addEventListener(e, f as Eve
 const script = d.currentScript as HTMLScriptElement;
 // Options: the data- attributes of this tag (data-cookie-domain is dataset.cookieDomain); see docs/tracker.md.
 const opt = script.dataset;
+// data-site, or the script URL ending in ?site=SCRIPT_ID: an injected tag (Google Tag Manager's
+// injectScript, gtm/template.tpl) cannot carry data- attributes. Script ids need no URL escaping.
+const siteId = opt.site || script.src.split('?site=')[1];
 const url = (v: string | undefined, rel: string) => new URL(v || rel, script.src).href;
 
 const api = url(opt.api, 'batch');
-const hashMode = 'hash' in opt;
 const manual = 'manual' in opt;
-const cookieDomain = opt.cookieDomain;
 
 /**
  * The site's privacy switches (sites.config), as the collector answers `GET {data-api}?site_id=…` (see
@@ -57,7 +58,7 @@ const sha = async (s: string) => {
 
 const CLIENT = '_bcn';
 const SESSION = '_bcn_s';
-const cookie = (n: string) => d.cookie.match('(^| )' + n + '=([^;]*)')?.[2];
+const cookie = (n: string) => d.cookie.match('\\b' + n + '=([^;]*)')?.[1];
 // Read by this script only, never needed by a server: no SameSite; Secure where the page is https.
 const setCookie = (n: string, v: string, age: number) =>
   (d.cookie =
@@ -66,7 +67,7 @@ const setCookie = (n: string, v: string, age: number) =>
     v +
     ';path=/;max-age=' +
     age +
-    (cookieDomain ? ';domain=' + cookieDomain : '') +
+    (opt.cookieDomain ? ';domain=' + opt.cookieDomain : '') +
     (loc.protocol == 'https:' ? ';secure' : ''));
 
 /** client_id (2-year cookie), session_id (cookie renewed on each send: 30 minutes of inactivity end it), session_number. */
@@ -109,37 +110,42 @@ let retry: unknown;
 /** The collector answered the last send (any answer but 5xx/429). */
 let healthy: unknown;
 
-const send = (e: Entry) =>
-  inflight[e.i] ||
-  ((inflight[e.i] = 1),
-  fetch(api, { method: 'POST', body: e.b, keepalive: true })
-    // 4xx is final (the collector will never take this batch); 5xx, 429 and network errors are retried.
-    .then(
-      (r) => r.status < 500 && r.status - 429, // 0 (false) for 429
-      () => 0,
-    )
-    .then((ok) => {
-      delete inflight[e.i];
-      const rest = store().filter((x) => x.i != e.i);
-      // A failed batch is (back) in the outbox, also one that was sent at page exit without it.
-      healthy = ok;
-      store(ok ? rest : [...rest, e]);
-      if (!ok) retry ||= setTimeout(() => ((retry = 0), flush()), (backoff = Math.min(backoff * 2, 6e4)));
-    }));
+/**
+ * Sends one outbox batch. At page exit, while the collector answers, the browser's beacon queue takes it
+ * (text/plain, no preflight; delivered after the page is gone) and it leaves the outbox at once, so the
+ * next page does not send it again; so does a batch whose keepalive fetch is still under way (it outlives
+ * the page too). Otherwise fetch: the batch stays in the outbox until answered.
+ */
+const send = (e: Entry, exit?: unknown) =>
+  exit && healthy && (inflight[e.i] || nav.sendBeacon(api, e.b))
+    ? store(store().filter((x) => x.i != e.i))
+    : inflight[e.i] ||
+      ((inflight[e.i] = 1),
+      fetch(api, { method: 'POST', body: e.b, keepalive: true })
+        // 4xx is final (the collector will never take this batch); 5xx, 429 and network errors are retried.
+        .then(
+          (r) => r.status < 500 && r.status - 429, // 0 (false) for 429
+          () => 0,
+        )
+        .then((ok) => {
+          delete inflight[e.i];
+          // Every batch is in the outbox before it is sent: a failed one stays there for the retry.
+          if ((healthy = ok)) store(store().filter((x) => x.i != e.i));
+          else retry ||= setTimeout(() => flush((retry = 0)), (backoff = Math.min(backoff * 2, 6e4)));
+        }));
 
 let queue: Hit[] = [];
 let timer: ReturnType<typeof setTimeout> | undefined;
 
 /**
- * Sends what waits. At page exit (`exit`) this page will not live to see the answer: while the
- * collector answers, such a batch is sent without passing through the outbox, otherwise the next page
- * would send it again; when the last send failed it goes into the outbox for the next page to retry.
+ * Sends what waits. `exit`: the page is leaving (hidden, page hide, outbound click) and will not live
+ * to see an answer: see send.
  */
 function flush(exit?: unknown) {
   timer = clearTimeout(timer) as undefined;
   if (!site)
     // Unknown or paused site, network or server error: asked again by the next flush (a new hit, exit).
-    fetch(api + '?site_id=' + opt.site)
+    fetch(api + '?site_id=' + siteId)
       .then((r) => r.ok && r.json())
       .then(
         (s: SiteSettings | false) =>
@@ -160,11 +166,10 @@ function flush(exit?: unknown) {
     if (queue[0]) {
       const id = ids();
       const events = queue.splice(0, 50).map((h) => ({ ...id, ...h }));
-      const e = { i: uuid(), t: now(), b: JSON.stringify({ site_id: opt.site, events }) };
-      if (exit && healthy) send(e);
-      else store([...store(), e]);
+      const e = { i: uuid(), t: now(), b: JSON.stringify({ site_id: siteId, events }) };
+      store([...store(), e]);
     }
-    store().forEach(send);
+    store().forEach((e) => send(e, exit));
     if (queue[0]) flush(exit);
   }
 }
@@ -184,7 +189,7 @@ const hit = (name: string, extra?: Hit) => {
     referrer,
     screen_resolution: screen.width + 'x' + screen.height,
     viewport_size: innerWidth + 'x' + innerHeight,
-    device_pixel_ratio: +devicePixelRatio.toFixed(2),
+    device_pixel_ratio: devicePixelRatio, // rounded to 2 decimals by the collector (schema hit.ts)
     language: nav.language,
     ...ident,
     ...extra,
@@ -210,10 +215,10 @@ const tick = () => {
   visibleSince = d.hidden ? 0 : t;
 };
 const measureScroll = () => {
-  const h = d.documentElement.scrollHeight;
+  // A page no taller than the window is read in full (also 0/0 in an empty frame: NaN || 100).
   scroll = Math.max(
     scroll,
-    h > innerHeight ? Math.min(100, Math.round(((scrollY + innerHeight) / h) * 100)) : 100,
+    Math.min(100, Math.round(((scrollY + innerHeight) / d.documentElement.scrollHeight) * 100)) || 100,
   );
 };
 
@@ -245,15 +250,14 @@ const engage = () => {
 const exit = () => (engage(), flush(1));
 
 // What makes a new page: the URL without its #fragment, unless the site routes by hash (data-hash).
-const key = (u: string) => (hashMode ? u : u.split('#')[0]);
+const key = (u: string) => ('hash' in opt ? u : u.split('#')[0]);
 const page = (extra?: Hit) => {
   engage();
   if (pageUrl) referrer = pageUrl;
   pageUrl = loc.href;
   visibleMs = scroll = sentScroll = 0;
   measureScroll();
-  hit('page_view', extra);
-  pageId = queue[queue.length - 1]!.event_id as string;
+  hit('page_view', { ...extra, event_id: (pageId = uuid()) });
 };
 const navigated = () => manual || key(loc.href) == key(pageUrl) || page();
 

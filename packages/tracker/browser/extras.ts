@@ -69,6 +69,8 @@ b.addToCart = (data: Data) => ecommerce('add_to_cart', data);
 b.removeFromCart = (data: Data) => ecommerce('remove_from_cart', data);
 b.beginCheckout = (data: Data) => ecommerce('begin_checkout', data);
 b.purchase = (data: Data) => ecommerce('purchase', data);
+// {transaction_id, value?}: subtracted from that order's revenue (docs/conversions.md "Refunds").
+b.refund = (data: Data) => ecommerce('refund', data);
 
 // ---- leads: email and phone leave the page only as SHA-256 (same normalisation as identify) -----
 b.lead = async (data: Data = {}, name = 'generate_lead') => {

@@ -255,6 +255,9 @@ test('outbound and download clicks (extras file), forms, media and ecommerce / l
     currency: 'EUR',
     items: [{ sku: 'A', qty: 2 }],
   });
+  await page.evaluate(() => (beacon.refund as (d: unknown) => void)({ transaction_id: 'T-1', value: 20 }));
+  const refund = await h.waitForHits((all) => all.find((x) => x.event_name === 'refund'), 'refund');
+  expect(refund.ecommerce_data).toEqual({ transaction_id: 'T-1', value: 20 });
   const lead = await h.waitForHits((all) => all.find((x) => x.event_name === 'generate_lead'), 'lead');
   expect(lead).toMatchObject({
     lead_data: { company: 'Acme', form: 'demo' },

@@ -2,7 +2,7 @@
 // `pnpm build` (tsc + scripts/bundle.mjs): run the build first. Nothing here is faked.
 import { readFileSync, statSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import { TRACKER_BUDGETS_GZIP, trackerFiles } from '@beacon/tracker';
+import { TRACKER_BUDGETS_GZIP, trackerFiles } from '@beacon-analytics/tracker';
 
 const files = trackerFiles();
 

@@ -1,4 +1,4 @@
-import { trackerFiles, TRACKER_FILE_NAMES } from '@beacon/tracker';
+import { trackerFiles, TRACKER_FILE_NAMES } from '@beacon-analytics/tracker';
 
 test('trackerFiles() gives absolute paths of the two built files', () => {
   const files = trackerFiles();

@@ -23,7 +23,7 @@ import {
   uniquePrefix,
   type TestDatabase,
 } from '@beacon/testkit';
-import { trackerFiles } from '@beacon/tracker';
+import { trackerFiles } from '@beacon-analytics/tracker';
 
 export const CHROMIUM_ARGS = [
   '--headless',

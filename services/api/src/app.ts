@@ -9,6 +9,7 @@ import type { ApiDeps } from './deps.js';
 import { dashboard } from './http/dashboard.js';
 import { errorHandler, notFoundHandler } from './http/errors.js';
 import { requestContext } from './http/request-context.js';
+import { sharePageHeaders } from './http/share-page.js';
 import { RouteTable } from './openapi/route-table.js';
 import { registerRoutes } from './routes/index.js';
 import './types.js';
@@ -39,8 +40,12 @@ export function createApp(deps: ApiDeps): ApiApp {
   // API_TRUST_PROXY (or TRUST_PROXY): the client IP of login limits must not be settable by any client.
   app.set('trust proxy', trustProxyFor(deps.config, 'api'));
 
-  const auth = new Authenticator(deps.pool, deps.tokens, deps.apiKeys, (reason) =>
-    deps.metrics.authFailures.inc({ reason }),
+  const auth = new Authenticator(
+    deps.pool,
+    deps.tokens,
+    deps.apiKeys,
+    (reason) => deps.metrics.authFailures.inc({ reason }),
+    deps.shares,
   );
   const table = new RouteTable({
     authenticate: (req) => auth.authenticate(req),
@@ -48,7 +53,7 @@ export function createApp(deps: ApiDeps): ApiApp {
   });
   const document = () => table.document(OPENAPI_INFO);
 
-  app.use(requestContext(deps.logger, deps.metrics));
+  app.use(requestContext(deps.logger, deps.metrics, deps.config.api.requestLogLevel));
   app.use(helmet());
   if (deps.config.api.corsOrigins.length > 0) {
     app.use(
@@ -65,6 +70,7 @@ export function createApp(deps: ApiDeps): ApiApp {
 
   registerRoutes(table, deps, document);
   app.use(table.router);
+  app.use(sharePageHeaders(deps.pool)); // a share link's page may be framed by its origins
   app.use(dashboard()); // the web dashboard at / (never shadows the routes above)
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));

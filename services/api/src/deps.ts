@@ -4,11 +4,15 @@ import type { Logger } from '@beacon/observability';
 import type { RedisClient } from '@beacon/queue';
 import type { Registry } from 'prom-client';
 import type { ApiKeyVerifier } from './auth/api-keys.js';
+import type { ShareTokens } from './auth/share-tokens.js';
+import type { UnsubscribeLinks } from './reports/unsubscribe.js';
 import type { BcryptGate } from './auth/bcrypt-gate.js';
 import type { AuthThrottle } from './auth/throttle.js';
 import type { AccessTokens } from './auth/tokens.js';
+import type { Mailer } from './email/mailer.js';
 import type { ApiMetrics } from './metrics.js';
 import type { ReadReplicaRouter } from './read-replica.js';
+import type { ErasureRunner } from './privacy/runner.js';
 
 /** What the API's routes work with; built by startApi (or by a test). */
 export interface ApiDeps {
@@ -30,6 +34,16 @@ export interface ApiDeps {
   throttle: AuthThrottle;
   /** Bounded bcrypt for request-time checks (logins, API keys). */
   bcrypt: BcryptGate;
+  /** Runs erasure requests in this process (PRIVACY_ERASE_IN_API). */
+  erasures: ErasureRunner;
+  /** Budgets of the account links (password-reset requests, set-password tokens) per IP and email. */
+  accountThrottle: AuthThrottle;
+  /** Access tokens of shared dashboards (share links). */
+  shares: ShareTokens;
+  /** Signed unsubscribe links of report emails. */
+  reportLinks: UnsubscribeLinks;
+  /** Outgoing email (SMTP_URL); off when unset. */
+  mailer: Mailer;
   /** Readiness gate (false while shutting down). */
   accepting: () => boolean;
 }

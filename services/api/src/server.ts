@@ -8,14 +8,21 @@ import { connectRedis, type RedisClient } from '@beacon/queue';
 import type { Registry } from 'prom-client';
 import { ApiKeyVerifier } from './auth/api-keys.js';
 import { BcryptGate } from './auth/bcrypt-gate.js';
+import { ShareTokens } from './auth/share-tokens.js';
+import { UnsubscribeLinks } from './reports/unsubscribe.js';
+import { runTrafficAlerts } from './reports/alerts.js';
+import { runReports } from './reports/scheduler.js';
 import { AuthThrottle } from './auth/throttle.js';
 import { AccessTokens } from './auth/tokens.js';
 import { createApp, type ApiApp } from './app.js';
 import type { ApiDeps } from './deps.js';
+import { Mailer } from './email/mailer.js';
 import { createApiMetrics } from './metrics.js';
 import { ReadReplicaRouter } from './read-replica.js';
 import { apiOps } from './routes/ops.js';
+import * as accountSql from './sql/account.js';
 import * as authSql from './sql/auth.js';
+import { ErasureRunner } from './privacy/runner.js';
 
 export class ApiConfigError extends Error {
   override readonly name = 'ApiConfigError';
@@ -105,6 +112,15 @@ export function buildDeps(
     maxPerAccount: config.api.loginMaxFailuresPerAccount,
     windowS: config.api.loginWindowS,
   });
+  // Reset requests and set-password tokens have their own budgets (separate keys), so a flood of reset
+  // emails cannot lock out logins and the reverse. Same window and limits as logins.
+  const accountThrottle = new AuthThrottle({
+    redis,
+    keyPrefix: `${config.core.queuePrefix}:account`,
+    maxPerIp: config.api.loginMaxFailuresPerIp,
+    maxPerAccount: config.api.loginMaxFailuresPerAccount,
+    windowS: config.api.loginWindowS,
+  });
   const bcrypt = new BcryptGate(config.api.bcryptConcurrency, config.api.bcryptQueueMax, () =>
     metrics.authFailures.inc({ reason: 'busy' }),
   );
@@ -120,7 +136,12 @@ export function buildDeps(
     tokens: new AccessTokens(jwtSecret, config.api.accessTokenTtlS),
     apiKeys: new ApiKeyVerifier(pool, throttle, bcrypt, config.api.apiKeyCacheTtlS * 1000),
     throttle,
+    accountThrottle,
     bcrypt,
+    erasures: new ErasureRunner(pool, config, redis, logger),
+    mailer: new Mailer(config, logger),
+    reportLinks: new UnsubscribeLinks(jwtSecret),
+    shares: new ShareTokens(jwtSecret, pool, redis, config.core.queuePrefix, config.api.shareRequestsPerMin),
     accepting: () => accepting,
     owned: { pool: !o.pool, redis: o.redis === undefined },
     stop: () => {
@@ -171,6 +192,29 @@ export async function startApi(config: Config, overrides: ApiOverrides = {}): Pr
     );
   }, 3_600_000);
   purge.unref();
+  deps.erasures.resumeAll(); // requests a crash or a shutdown interrupted
+  // Daily-ish too: one-time account links that ended (used or expired) over 30 days ago.
+  const purgeLinks = setInterval(() => {
+    deps.pool
+      .query(accountSql.purgeEndedTokens, [30])
+      .catch((err: Error) => deps.logger.warn({ err }, 'account link purge failed'));
+  }, 3_600_000);
+  purgeLinks.unref();
+  // Scheduled email reports: every replica ticks; the sent-log's unique key and SKIP LOCKED claims
+  // keep each report to one email per period and recipient (src/reports/scheduler.ts).
+  let reportsRunning = false;
+  const reportsTimer =
+    config.email.reportsTickS > 0
+      ? setInterval(() => {
+          if (reportsRunning) return;
+          reportsRunning = true;
+          runReports(deps)
+            .then(() => runTrafficAlerts(deps))
+            .catch((err: unknown) => deps.logger.error({ err }, 'report scheduler pass failed'))
+            .finally(() => (reportsRunning = false));
+        }, config.email.reportsTickS * 1000)
+      : null;
+  reportsTimer?.unref();
   deps.logger.info({ port, opsPort }, 'api listening');
   let closing: Promise<void> | undefined;
   return {
@@ -182,11 +226,15 @@ export async function startApi(config: Config, overrides: ApiOverrides = {}): Pr
       closing ??= (async () => {
         deps.stop();
         clearInterval(purge);
+        clearInterval(purgeLinks);
+        if (reportsTimer) clearInterval(reportsTimer);
+        deps.mailer.close();
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         const timer = setTimeout(() => server.closeAllConnections(), DRAIN_MS);
         await closed;
         clearTimeout(timer);
+        await deps.erasures.close();
         if (opsServer) {
           const opsClosed = new Promise<void>((resolve) => opsServer.close(() => resolve()));
           opsServer.closeAllConnections();

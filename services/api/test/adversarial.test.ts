@@ -141,13 +141,15 @@ async function stateOfA(): Promise<unknown> {
 
 const label = (op: Op) => `${op.method.toUpperCase()} ${op.path}`;
 
-test('the document is the one the API serves, and only login/refresh/logout and probes are public', () => {
+test('the document is the one the API serves, and only login/refresh/logout, the one-time account links, opening a share link and probes are public', () => {
   expect(ops.length).toBeGreaterThan(25);
   for (const k of ['GET /v1/sites/{siteId}', 'PATCH /v1/users/{userId}', 'PATCH /v1/agency', 'GET /v1/me'])
     expect(ops.map(label)).toContain(k);
   const open = ops.filter((o) => !o.op.security?.length).map(label);
   for (const o of open)
-    expect(o).toMatch(/^(POST \/v1\/auth\/(login|refresh|logout)|GET \/(healthz|readyz))$/);
+    expect(o).toMatch(
+      /^(POST \/v1\/(auth\/(login|refresh|logout|password-reset|set-password)|share\/session|reports\/unsubscribe)|GET \/(healthz|readyz))$/,
+    );
 });
 
 test('anonymous and forged credentials get 401 on every authenticated operation', async () => {

@@ -36,7 +36,15 @@ afterAll(async () => {
 });
 
 test('pages answer index.html with the dashboard CSP (no upgrade-insecure-requests); assets are immutable', async () => {
-  for (const p of ['/', '/login', '/sites/abc/overview?from=2026-01-01']) {
+  for (const p of [
+    '/',
+    '/login',
+    '/sites/abc/overview?from=2026-01-01',
+    // A company page: its last segment is a domain, which looks like a file name.
+    '/sites/abc/companies/acme.example',
+    '/sites/abc/companies/acme.example?range=7d',
+    '/settings/sites/abc',
+  ]) {
     const r = await fetch(`${url}${p}`);
     expect(r.status).toBe(200);
     expect(r.headers.get('content-type')).toMatch(/text\/html/);
@@ -53,6 +61,12 @@ test('pages answer index.html with the dashboard CSP (no upgrade-insecure-reques
 
 test('missing files, other methods and the API paths are not answered by the fallback', async () => {
   expect((await fetch(`${url}/assets/missing.js`)).status).toBe(404);
+  // A missing file is a 404 for a script or image request, even from a browser…
+  expect((await fetch(`${url}/missing.png`, { headers: { accept: 'image/*' } })).status).toBe(404);
+  expect((await fetch(`${url}/assets/missing.js`, { headers: { accept: 'text/html' } })).status).toBe(404);
+  // …but a navigation (a typed or shared URL) to any other path gets the app, which says "no page here".
+  const nav = await fetch(`${url}/some.page`, { headers: { accept: 'text/html,application/xhtml+xml' } });
+  expect([nav.status, await nav.text()]).toEqual([200, expect.stringContaining('<div id="root">')]);
   expect((await fetch(`${url}/`, { method: 'POST' })).status).toBe(404);
   expect(await (await fetch(`${url}/v1/known`)).json()).toEqual({ ok: true });
   for (const p of ['/v1', '/v1/unknown', '/openapi.json', '/metrics', '/healthz', '/readyz']) {
@@ -70,11 +84,14 @@ test('in the real API, ops routes and unknown /v1 routes are untouched; / is the
   expect([doc.status, doc.body.error]).toEqual([401, 'unauthorized']);
   const metrics = await call(t.url, 'GET', '/metrics');
   expect([metrics.status, metrics.body.error]).toEqual([404, 'not_found']);
-  const root = await fetch(`${t.url}/sites/x/overview`);
-  if (existsSync(path.join(defaultDashboardDir(), 'index.html'))) {
-    expect(root.status).toBe(200);
-    expect(await root.text()).toContain('<div id="root">');
-  } else {
-    expect(root.status).toBe(404);
+  const built = existsSync(path.join(defaultDashboardDir(), 'index.html'));
+  for (const p of ['/sites/x/overview', '/sites/x/companies/acme.example']) {
+    const root = await fetch(`${t.url}${p}`);
+    if (built) {
+      expect([p, root.status]).toEqual([p, 200]);
+      expect(await root.text()).toContain('<div id="root">');
+    } else {
+      expect(root.status).toBe(404);
+    }
   }
 });

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import * as q from '../src/queries/index.js';
 import { funnelStats, type FunnelDef } from '../src/queries/funnels.js';
@@ -36,7 +37,68 @@ beforeAll(async () => {
     JSON.stringify({ timezone: TZ }),
   ]);
   site = { scriptId: f.siteA.scriptId, config: { timezone: TZ } };
-  events = generate(f.siteA.scriptId, 3);
+  // Identities: some visitors log in from their second session on, and two devices (clients) of one
+  // person share a user id: the visitor-level funnel follows the user across them.
+  events = generate(f.siteA.scriptId, 3).map((e) => {
+    const v = Number(/^v(\d+)-s(\d+)$/.exec(e.session_id ?? '')?.[1] ?? -1);
+    const k = Number(/-s(\d+)$/.exec(e.session_id ?? '')?.[1] ?? 0);
+    return v >= 0 && (v % 14 === 3 || v % 14 === 10) && k >= 1
+      ? { ...e, user_id: `u${Math.floor(v / 14)}` }
+      : e;
+  });
+  // By hand: one person on two devices. Device A reads the blog anonymously (an internal engagement
+  // event follows), logs in later; device B signs up the same day as that user and buys two days
+  // later, past the end of a range ending on the 29th but within a 2-day window of the blog visit.
+  const hand = (over: Partial<Ev>): Ev => ({
+    ...events[0]!,
+    id: randomUUID(),
+    visitor_type: 'human',
+    properties: null,
+    ecommerce_data: null,
+    lead_data: null,
+    user_id: null,
+    ...over,
+  });
+  events.push(
+    hand({
+      client_id: 'hand-a',
+      session_id: 'hand-a-s0',
+      event_name: 'page_view',
+      page_path: '/blog/x',
+      server_timestamp: '2026-03-28T10:00:00.000Z',
+    }),
+    hand({
+      client_id: 'hand-a',
+      session_id: 'hand-a-s0',
+      event_name: 'engagement',
+      page_path: '/blog/x',
+      server_timestamp: '2026-03-28T10:01:00.000Z',
+    }),
+    hand({
+      client_id: 'hand-a',
+      session_id: 'hand-a-s1',
+      event_name: 'page_view',
+      page_path: '/pricing',
+      user_id: 'hand-user',
+      server_timestamp: '2026-03-28T11:00:00.000Z',
+    }),
+    hand({
+      client_id: 'hand-b',
+      session_id: 'hand-b-s0',
+      event_name: 'signup',
+      properties: { plan: 'pro' },
+      user_id: 'hand-user',
+      server_timestamp: '2026-03-28T12:00:00.000Z',
+    }),
+    hand({
+      client_id: 'hand-b',
+      session_id: 'hand-b-s1',
+      event_name: 'purchase',
+      ecommerce_data: { transaction_id: 'H-1', value: 1 },
+      user_id: 'hand-user',
+      server_timestamp: '2026-03-30T09:00:00.000Z',
+    }),
+  );
   await insertEvents(pool, events);
   tok = {
     admin: await login(t.url, f.admin.email, f.admin.password),
@@ -54,6 +116,21 @@ beforeAll(async () => {
 afterAll(async () => {
   await t?.close();
 });
+
+/** The range end (ms): midnight Berlin (CEST, after the 29 March switch) after local day `to`. */
+const hiOf = (to: string) => Date.parse(`${to}T00:00:00+02:00`) + 86_400_000;
+/** The events a funnel reads: those of the range, and in visitor mode the window past its end. */
+const read = (from: string, to: string, days: number | null, evs: readonly Ev[] = events) => {
+  const hi = hiOf(to);
+  const after =
+    days === null
+      ? []
+      : evs.filter((e) => {
+          const t = Date.parse(e.server_timestamp);
+          return t >= hi && t < hi + days * 86_400_000 && e.visitor_type !== 'bot';
+        });
+  return { evs: [...inDays(evs, from, to), ...after], hi };
+};
 
 const page = (pattern: string) => (e: Ev) =>
   e.event_name === 'page_view' && e.page_path !== null && matchPattern(pattern, e.page_path);
@@ -137,12 +214,139 @@ test('the walk (SQL function = reference): out of order, repeated steps, one eve
   expect(refWalk(cases[5]!.evs, 24 * H, 2)).toEqual([30 * H, 40 * H]);
 });
 
+test('the direct walk (SQL function = reference): next event of the kind, starts before the end', async () => {
+  // kind 1 page view, 2 another event; pageSteps bit k: step k+1 is a page step.
+  const cases: {
+    evs: { t: number; mask: number; kind: number }[];
+    n: number;
+    pageSteps: number;
+    direct: boolean;
+    before: number | null;
+  }[] = [
+    // A, X (a page that is no step), B: not directly followed; indirectly it is.
+    {
+      evs: [
+        { t: 0, mask: 1, kind: 1 },
+        { t: 1, mask: 0, kind: 1 },
+        { t: 2, mask: 2, kind: 1 },
+      ],
+      n: 2,
+      pageSteps: 3,
+      direct: true,
+      before: null,
+    },
+    {
+      evs: [
+        { t: 0, mask: 1, kind: 1 },
+        { t: 1, mask: 0, kind: 1 },
+        { t: 2, mask: 2, kind: 1 },
+      ],
+      n: 2,
+      pageSteps: 3,
+      direct: false,
+      before: null,
+    },
+    // A, an event (not a page view: skipped), B: directly followed.
+    {
+      evs: [
+        { t: 0, mask: 1, kind: 1 },
+        { t: 1, mask: 0, kind: 2 },
+        { t: 2, mask: 2, kind: 1 },
+      ],
+      n: 2,
+      pageSteps: 3,
+      direct: true,
+      before: null,
+    },
+    // Page A then event step: page views between are skipped, another event breaks it.
+    {
+      evs: [
+        { t: 0, mask: 1, kind: 1 },
+        { t: 1, mask: 0, kind: 1 },
+        { t: 2, mask: 2, kind: 2 },
+      ],
+      n: 2,
+      pageSteps: 1,
+      direct: true,
+      before: null,
+    },
+    {
+      evs: [
+        { t: 0, mask: 1, kind: 1 },
+        { t: 1, mask: 0, kind: 2 },
+        { t: 2, mask: 2, kind: 2 },
+      ],
+      n: 2,
+      pageSteps: 1,
+      direct: true,
+      before: null,
+    },
+    // A broken start, a later one that works.
+    {
+      evs: [
+        { t: 0, mask: 1, kind: 1 },
+        { t: 1, mask: 1, kind: 1 },
+        { t: 2, mask: 2, kind: 1 },
+      ],
+      n: 2,
+      pageSteps: 3,
+      direct: true,
+      before: null,
+    },
+    // Starts at or after the end do not count; later steps past it do.
+    {
+      evs: [
+        { t: 0, mask: 1, kind: 1 },
+        { t: 5, mask: 2, kind: 1 },
+      ],
+      n: 2,
+      pageSteps: 3,
+      direct: false,
+      before: 3,
+    },
+    {
+      evs: [
+        { t: 3, mask: 1, kind: 1 },
+        { t: 5, mask: 2, kind: 1 },
+      ],
+      n: 2,
+      pageSteps: 3,
+      direct: false,
+      before: 3,
+    },
+  ];
+  const got: number[][] = [];
+  for (const c of cases) {
+    const { rows } = await pool.query<{ times: Date[] }>(
+      `SELECT beacon_funnel_walk($1::timestamptz[], $2::int[], $3::int[], NULL, $4, $5, $6, $7) AS times`,
+      [
+        c.evs.map((e) => new Date(e.t).toISOString()),
+        c.evs.map((e) => e.mask),
+        c.evs.map((e) => e.kind),
+        c.n,
+        c.pageSteps,
+        c.direct,
+        c.before === null ? null : new Date(c.before).toISOString(),
+      ],
+    );
+    const ts = rows[0]!.times.map((d) => d.getTime());
+    expect([c, ts]).toEqual([
+      c,
+      refWalk(c.evs, null, c.n, { direct: c.direct, pageSteps: c.pageSteps, startsBefore: c.before }),
+    ]);
+    got.push(ts);
+  }
+  expect(got.map((x) => x.length)).toEqual([1, 2, 2, 2, 1, 2, 2, 0]);
+});
+
 const FUNNELS: {
   name: string;
   body: Record<string, unknown>;
   ref: ((e: Ev) => boolean)[];
   mode: 'session' | 'visitor';
   days: number | null;
+  direct?: boolean;
+  pageSteps?: boolean[];
 }[] = [
   {
     name: 'session: home, pricing, signup goal, purchase',
@@ -192,11 +396,46 @@ const FUNNELS: {
     mode: 'visitor',
     days: 7,
   },
+  {
+    name: 'session, directly followed: any page, pricing, signup goal',
+    body: {
+      steps: [
+        { type: 'page', page_pattern: '/**' },
+        { type: 'page', page_pattern: '/pricing' },
+        { type: 'goal', goal_id: 'SIGNUP' },
+      ],
+      window: { mode: 'session' },
+      direct: true,
+    },
+    ref: [page('/**'), page('/pricing'), event('signup')],
+    mode: 'session',
+    days: null,
+    direct: true,
+    pageSteps: [true, true, false],
+  },
+  {
+    name: 'visitor 2 days, directly followed: blog, any page, purchase',
+    body: {
+      steps: [
+        { type: 'page', page_pattern: '/blog/**' },
+        { type: 'page', page_pattern: '/**' },
+        { type: 'event', event_name: 'purchase' },
+      ],
+      window: { mode: 'visitor', days: 2 },
+      direct: true,
+    },
+    ref: [page('/blog/**'), page('/**'), event('purchase')],
+    mode: 'visitor',
+    days: 2,
+    direct: true,
+    pageSteps: [true, true, false],
+  },
 ];
 
 const RANGES = [
   { from: '2026-03-29', to: '2026-03-29' },
   { from: '2026-03-27', to: '2026-03-31' },
+  { from: '2026-03-27', to: '2026-03-29' }, // the hand-made person's purchase lies past the end
 ];
 
 describe.each(FUNNELS)('$name', (fx) => {
@@ -218,7 +457,8 @@ describe.each(FUNNELS)('$name', (fx) => {
       ['device', 'device_type'],
     ] as const) {
       const got = await funnelStats({ pool }, site, def, { ...q.statsQuery.parse(range), breakdown: dim });
-      const ref = refFunnel(inDays(events, range.from, range.to), fx.ref, fx.mode, fx.days, col);
+      const r = read(range.from, range.to, fx.days);
+      const ref = refFunnel(r.evs, fx.ref, fx.mode, fx.days, col, { ...fx, hi: r.hi });
       const shape = (
         steps: { step: number; visitors: number; median_seconds_from_previous: number | null }[],
       ) => steps.map((s) => ({ step: s.step, visitors: s.visitors, median: s.median_seconds_from_previous }));
@@ -239,10 +479,37 @@ describe.each(FUNNELS)('$name', (fx) => {
       }
     }
     if (range.from !== range.to) {
-      const ref = refFunnel(inDays(events, range.from, range.to), fx.ref, fx.mode, fx.days, null);
+      const r = read(range.from, range.to, fx.days);
+      const ref = refFunnel(r.evs, fx.ref, fx.mode, fx.days, null, { ...fx, hi: r.hi });
       expect(ref.total[1]!.visitors).toBeGreaterThan(0);
     }
   });
+});
+
+test('the data exercises identities, the window past the end and the direct mode', () => {
+  const steps = [page('/blog/**'), event('signup'), event('purchase')];
+  const handOnly = (e: Ev) => e.client_id?.startsWith('hand-') === true;
+  const hr = read('2026-03-27', '2026-03-29', 2, events.filter(handOnly));
+  expect(refFunnel(hr.evs, steps, 'visitor', 2, null, { hi: hr.hi }).total.map((x) => x.visitors)).toEqual([
+    1, 1, 1,
+  ]);
+  const visitors = (x: ReturnType<typeof refFunnel>) => x.total.map((st) => st.visitors);
+  const r = read('2026-03-27', '2026-03-29', 2);
+  const full = visitors(refFunnel(r.evs, steps, 'visitor', 2, null, { hi: r.hi }));
+  // Cut at the end of the range: fewer reach the last steps.
+  expect(
+    visitors(refFunnel(inDays(events, '2026-03-27', '2026-03-29'), steps, 'visitor', 2, null)),
+  ).not.toEqual(full);
+  // By client_id only: users on two devices, or anonymous before logging in, are split.
+  const anon = r.evs.map((e) => ({ ...e, user_id: null }));
+  expect(visitors(refFunnel(anon, steps, 'visitor', 2, null, { hi: r.hi }))).not.toEqual(full);
+  // Directly followed by: fewer.
+  const d = [page('/**'), page('/pricing')];
+  expect(
+    visitors(
+      refFunnel(r.evs, d, 'session', null, null, { hi: r.hi, direct: true, pageSteps: [true, true] }),
+    )[1],
+  ).toBeLessThan(visitors(refFunnel(r.evs, d, 'session', null, null, { hi: r.hi }))[1]!);
 });
 
 test('routes: save, read, compute over HTTP with a segment; roles, walls and bad input', async () => {
@@ -257,7 +524,11 @@ test('routes: save, read, compute over HTTP with a segment; roles, walls and bad
   expect((await call(t.url, 'POST', `${base()}/funnels`, { token: tok.viewer, body })).status).toBe(403);
   const c = await call(t.url, 'POST', `${base()}/funnels`, { token: tok.admin, body });
   expect(c.status).toBe(201);
-  expect(c.body).toMatchObject({ name: 'Blog to signup', window: { mode: 'visitor', days: 3 } });
+  expect(c.body).toMatchObject({
+    name: 'Blog to signup',
+    window: { mode: 'visitor', days: 3 },
+    direct: false,
+  });
   expect(c.body.steps).toEqual(body.steps);
   for (const bad of [
     { ...body, steps: [body.steps[0]] },
@@ -265,6 +536,8 @@ test('routes: save, read, compute over HTTP with a segment; roles, walls and bad
     { ...body, window: { mode: 'visitor', days: 0 } },
     { ...body, window: { mode: 'visitor' } },
     { ...body, steps: [{ type: 'event', event_name: 'page_view' }, body.steps[0]] },
+    { ...body, steps: [{ type: 'event', event_name: 'engagement' }, body.steps[0]] },
+    { ...body, direct: 'yes' },
     { ...body, steps: [{ type: 'goal', goal_id: '00000000-0000-4000-8000-000000000000' }, body.steps[0]] },
     { ...body, steps: [{ type: 'page', page_pattern: 'x' }, body.steps[0]] },
   ]) {
@@ -283,13 +556,8 @@ test('routes: save, read, compute over HTTP with a segment; roles, walls and bad
   expect(st.status).toBe(200);
   expect(st.body.steps).toHaveLength(2);
   expect(st.body.breakdown.dimension).toBe('country');
-  const ref = refFunnel(
-    inDays(events, '2026-03-27', '2026-03-31'),
-    [page('/blog/*'), event('signup')],
-    'visitor',
-    3,
-    null,
-  );
+  const r = read('2026-03-27', '2026-03-31', 3);
+  const ref = refFunnel(r.evs, [page('/blog/*'), event('signup')], 'visitor', 3, null, { hi: r.hi });
   expect(st.body.steps.map((s: { visitors: number }) => s.visitors)).toEqual(
     ref.total.map((s) => s.visitors),
   );
@@ -305,13 +573,13 @@ test('routes: save, read, compute over HTTP with a segment; roles, walls and bad
     token: tok.viewer,
   });
   expect(viaSeg.body).toEqual(byHand.body);
-  const refDE = refFunnel(
-    inDays(events, '2026-03-27', '2026-03-31').filter((e) => e.country === 'DE'),
-    [page('/blog/*'), event('signup')],
-    'visitor',
+  const rDE = read(
+    '2026-03-27',
+    '2026-03-31',
     3,
-    null,
+    events.filter((e) => e.country === 'DE'),
   );
+  const refDE = refFunnel(rDE.evs, [page('/blog/*'), event('signup')], 'visitor', 3, null, { hi: rDE.hi });
   expect(byHand.body.steps.map((s: { visitors: number }) => s.visitors)).toEqual(
     refDE.total.map((s) => s.visitors),
   );

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import { rebuildRollups } from '@beacon/db';
 import * as q from '../src/queries/index.js';
@@ -64,6 +65,18 @@ beforeAll(async () => {
   await pool.query(`UPDATE sites SET config = '{"timezone":"${TZ}"}' WHERE id = $1`, [f.siteA.id]);
   site = { scriptId: f.siteA.scriptId, config: { timezone: TZ } };
   events = generate(f.siteA.scriptId);
+  // The tracker's internal events: an engagement a second after some page views. They are neither
+  // events nor conversions anywhere (docs/metrics.md), so no reference figure changes.
+  events.push(
+    ...events
+      .filter((e, i) => e.event_name === 'page_view' && i % 4 === 0)
+      .map((e) => ({
+        ...e,
+        id: randomUUID(),
+        event_name: 'engagement',
+        server_timestamp: new Date(Date.parse(e.server_timestamp) + 1000).toISOString(),
+      })),
+  );
   await insertEvents(pool, events);
   await rebuildRollups(pool, { siteId: f.siteA.scriptId, chunkHours: 24 * 31 });
   tokens = {
@@ -144,6 +157,19 @@ describe('goal figures = the plain-JS reference, from rollups and from events al
     expect(l.raw.items).toEqual(r.raw.items.filter((i) => light.some((g) => g.id === i.goal_id)));
   });
 
+  test('a goal stored on an internal event (refused today) converts nobody, from rollups and events alike', async () => {
+    const { rows } = await pool.query<GoalDef>(
+      `INSERT INTO goals (site_id, name, kind, event_name) VALUES ($1, 'internal', 'event', 'engagement') RETURNING *`,
+      [site.scriptId],
+    );
+    expect(events.some((e) => e.event_name === 'engagement')).toBe(true);
+    const r = await both((d) => goalStats(d, site, q.statsQuery.parse(RANGES[1]!), rows));
+    expect(r.sources).toEqual(['rollup']);
+    expect(r.raw).toEqual(r.rolled);
+    expect(r.raw.items[0]).toMatchObject({ conversions: 0, converters: 0 });
+    await pool.query('DELETE FROM goals WHERE id = $1', [rows[0]!.id]);
+  });
+
   test('a reference sanity check: the data set has conversions of every goal', () => {
     const evs = inDays(events, '2026-03-27', '2026-03-31');
     for (const [key, g] of Object.entries(goals))
@@ -194,7 +220,10 @@ describe('a goal is a filter on every view: visitors who converted', () => {
     const evs = inDays(events, range.from, range.to);
     const ids = converterIds(evs, g.ref);
     expect(o.current.visitors).toBe(ids.size);
-    expect(o.current.events).toBe(evs.filter((e) => e.client_id !== null && ids.has(e.client_id)).length);
+    // Events: internal ones (engagement) are not counted (docs/metrics.md).
+    expect(o.current.events).toBe(
+      evs.filter((e) => e.client_id !== null && ids.has(e.client_id) && e.event_name !== 'engagement').length,
+    );
     // Realtime takes the filter too (nothing in the last 30 minutes here).
     const rt = await q.realtime({ pool }, site, q.realtimeQuery.parse({ goal: g.def.id }));
     expect(rt.visitors_30m).toBe(0);
@@ -273,6 +302,8 @@ describe('routes', () => {
       { name: 'x', kind: 'page', page_pattern: 'no-slash' },
       { name: 'x', kind: 'event' },
       { name: 'x', kind: 'event', event_name: 'page_view' },
+      { name: 'x', kind: 'event', event_name: 'engagement' },
+      { name: 'x', kind: 'event', event_name: 'identify' },
       { name: 'x', kind: 'purchase', event_name: 'other' },
       { name: 'x', kind: 'page', page_pattern: '/a', value: { mode: 'event', key: 'v' } },
       { name: 'x', kind: 'signup' },

@@ -59,6 +59,25 @@ beforeAll(async () => {
       { server_timestamp: '2026-03-29T16:00:00.000Z', visitor_type: 'bot' },
       { transaction_id: 'X-4', value: 5 },
     ),
+    extra({ server_timestamp: '2026-03-29T17:00:00.000Z' }, { transaction_id: 'X-5', value: 50 }),
+    extra({ server_timestamp: '2026-03-29T17:30:00.000Z' }, { transaction_id: 'X-6', value: 30 }),
+  );
+  // Refunds (beacon.refund): partial ones adding up, a whole one (no value) sent twice, more than the
+  // order, one days after the range, a bot's, one of an unknown order, one naming the order by spaces.
+  const refund = (at: string, data: Record<string, unknown>, over: Partial<Ev> = {}) =>
+    extra({ server_timestamp: at, event_name: 'refund', ...over }, data);
+  events.push(
+    refund('2026-03-29T18:00:00.000Z', { transaction_id: 'X-1 ', value: 10 }),
+    refund('2026-04-02T09:00:00.000Z', { transaction_id: 'X-1', value: '20' }),
+    refund('2026-03-29T18:00:00.000Z', { transaction_id: 'X-1', value: 50 }, { visitor_type: 'bot' }),
+    refund('2026-03-29T18:10:00.000Z', { transaction_id: 'X-2' }),
+    refund('2026-03-29T18:11:00.000Z', { transaction_id: 'X-2' }),
+    refund('2026-03-29T18:20:00.000Z', { transaction_id: 'X-3', value: 5 }),
+    refund('2026-03-29T18:30:00.000Z', { transaction_id: 'X-5', value: 10 }),
+    refund('2026-03-30T18:30:00.000Z', { transaction_id: 'X-5', value: 15 }),
+    refund('2026-03-29T18:40:00.000Z', { transaction_id: 'X-6', value: 20 }),
+    refund('2026-03-29T18:41:00.000Z', { order_id: 'X-6', value: 20 }),
+    refund('2026-03-29T18:50:00.000Z', { transaction_id: 'X-404', value: 99 }),
   );
   await insertEvents(pool, events);
 }, 60_000);
@@ -84,6 +103,7 @@ test.each(RANGES)('totals per currency = reference %o', async (range) => {
     return {
       currency: c,
       revenue: round(rev),
+      refunded: round(os.reduce((a, o) => a + o.refunded, 0)),
       orders: os.length,
       buyers: new Set(os.map((o) => o.ev.client_id).filter(Boolean)).size,
       average_order_value: os.length ? round(rev / os.length) : null,
@@ -93,6 +113,7 @@ test.each(RANGES)('totals per currency = reference %o', async (range) => {
   const r = (x: (typeof got.other_currencies)[number]) => ({
     ...x,
     revenue: round(x.revenue),
+    refunded: round(x.refunded),
     average_order_value: round(x.average_order_value),
     revenue_per_visitor: round(x.revenue_per_visitor),
   });
@@ -106,9 +127,41 @@ test.each(RANGES)('totals per currency = reference %o', async (range) => {
   expect(orders.length).toBeGreaterThan(0);
 });
 
+test('refunds: subtracted per order, whenever sent, between nothing and the whole order', async () => {
+  const day = await revenue({ pool }, site, q.statsQuery.parse({ from: '2026-03-29', to: '2026-03-29' }));
+  // X-1 (GBP 100, sent twice): 10 + 20 refunded (the bot's 50 ignored), counted once.
+  expect(day.other_currencies.find((c) => c.currency === 'GBP')).toMatchObject({
+    orders: 1,
+    revenue: 70,
+    refunded: 30,
+  });
+  const orders = refOrders(events, inDays(events, '2026-03-29', '2026-03-29'), 'EUR');
+  const net = (id: string) => orders.find((o) => o.ev.ecommerce_data?.transaction_id === id)!;
+  // X-2 whole (twice: still the order once), X-3 nothing to take, X-5 two partial, X-6 capped.
+  expect(['X-2', 'X-3', 'X-5', 'X-6'].map((id) => [net(id).value, net(id).refunded])).toEqual([
+    [0, 20],
+    [0, 0],
+    [25, 25],
+    [0, 30],
+  ]);
+  expect(round(day.refunded)).toBe(
+    round(orders.filter((o) => o.currency === 'EUR').reduce((a, o) => a + o.refunded, 0)),
+  );
+  expect(day.refunded).toBeGreaterThanOrEqual(75);
+  // A refunded order still counts as an order; revenue by dimension is net as well.
+  const by = await revenueBy(
+    { pool },
+    site,
+    'countries',
+    q.pagedQuery.parse({ from: '2026-03-29', to: '2026-03-29', limit: '500' }),
+  );
+  expect(round(by.items.reduce((a, i) => a + (i.revenue as number), 0))).toBe(round(day.revenue));
+});
+
 test('duplicate order ids: counted once, at their first purchase, whatever the range', async () => {
   const day = await revenue({ pool }, site, q.statsQuery.parse({ from: '2026-03-29', to: '2026-03-29' }));
-  expect(day.other_currencies.find((c) => c.currency === 'GBP')).toMatchObject({ orders: 1, revenue: 100 });
+  // 100 GBP sent twice, one order (30 of it refunded).
+  expect(day.other_currencies.find((c) => c.currency === 'GBP')).toMatchObject({ orders: 1, revenue: 70 });
   // The reload of an order first seen a day and a half earlier adds nothing to its own day.
   const base = events.find((e) => e.event_name === 'purchase' && e.visitor_type !== 'bot')!;
   const reloadDay = localDay(RELOAD(base));
@@ -204,6 +257,7 @@ test('routes: every role reads, another agency gets 404, bad dimension 400, the 
   });
   expect(ok.body.config.currency).toBe('GBP');
   const gbp = await call(t.url, 'GET', `${base}?from=2026-03-29&to=2026-03-29`, { token: viewer });
-  // X-1 (100 GBP), and X-2 and X-3 sent without a currency: now the site's (X-3's value is no number: 0).
-  expect(gbp.body).toMatchObject({ currency: 'GBP', orders: 3, revenue: 120 });
+  // X-1 (100 GBP, 30 refunded), and X-2, X-3, X-5, X-6 sent without a currency: now the site's (X-3's
+  // value is no number: 0; net of refunds X-2 0, X-5 25, X-6 0).
+  expect(gbp.body).toMatchObject({ currency: 'GBP', orders: 5, revenue: 95, refunded: 105 });
 });

@@ -11,6 +11,7 @@ import {
   seedStats,
   select,
   totals,
+  counted,
   type Ev,
 } from './fixtures/stats-data.js';
 
@@ -237,7 +238,7 @@ describe('breakdowns', () => {
     ['utm_campaigns', (e: Ev) => e.utm_campaign, () => true],
     ['visitor_types', (e: Ev) => e.visitor_type, () => true],
     ['pages', (e: Ev) => e.page_path, (e: Ev) => e.event_name === 'page_view'],
-    ['events', (e: Ev) => e.event_name, (e: Ev) => e.event_name !== 'page_view'],
+    ['events', (e: Ev) => e.event_name, (e: Ev) => e.event_name !== 'page_view' && counted(e)],
     ['companies', (e: Ev) => e.company_name, (e: Ev) => e.company_name !== null],
     ['industries', (e: Ev) => e.company_industry, (e: Ev) => e.company_industry !== null],
   ] as const)('%s', async (dimension, key, only) => {
@@ -298,6 +299,39 @@ describe('breakdowns', () => {
     } while (cursor);
     expect(seen).toEqual(all.items);
     expect(seen.length).toBeGreaterThan(2);
+  });
+});
+
+describe('custom events by property', () => {
+  test('counts (property, value) pairs of custom events only, by the reference', async () => {
+    const r = await q.eventProperties(deps, site, parse(q.eventPropertiesQuery, RANGE));
+    const ref = new Map<string, { property: string; value: string; visitors: Set<string>; events: number }>();
+    for (const e of select(
+      SITE_A,
+      RANGE.from,
+      RANGE.to,
+      TZ_A,
+      (x) => x.event_name !== 'page_view' && counted(x),
+    ))
+      for (const [k, v] of Object.entries(e.properties ?? {})) {
+        const key = `${k}=${String(v)}`;
+        const row = ref.get(key) ?? { property: k, value: String(v), visitors: new Set(), events: 0 };
+        row.visitors.add(e.client_id);
+        row.events++;
+        ref.set(key, row);
+      }
+    const want = [...ref.values()].map((x) => ({ ...x, visitors: x.visitors.size }));
+    expect(r.items).toEqual(expect.arrayContaining(want.map((w) => expect.objectContaining(w))));
+    expect(r.items).toHaveLength(want.length);
+    // The engagement event's page_view_id is not a custom event's property.
+    expect(r.items.map((x) => x.property)).not.toContain('page_view_id');
+    expect(r.items[0]).toEqual({ property: 'plan', value: 'pro', visitors: 2, events: 2 });
+    const signup = await q.eventProperties(
+      deps,
+      site,
+      parse(q.eventPropertiesQuery, { ...RANGE, event_name: 'signup' }),
+    );
+    expect(signup.items.map((x) => `${x.property}=${x.value}`).sort()).toEqual(['plan=pro', 'seats=3']);
   });
 });
 

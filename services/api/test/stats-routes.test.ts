@@ -27,11 +27,13 @@ const ROUTES = [
   ['/v1/sites/{siteId}/stats/overview', `/stats/overview?${R}`],
   ['/v1/sites/{siteId}/stats/timeseries', `/stats/timeseries?${R}&interval=day`],
   ['/v1/sites/{siteId}/stats/breakdown/{dimension}', `/stats/breakdown/pages?${R}`],
+  ['/v1/sites/{siteId}/stats/event-properties', `/stats/event-properties?${R}&event_name=signup`],
   ['/v1/sites/{siteId}/stats/realtime', `/stats/realtime`],
   ['/v1/sites/{siteId}/stats/goals', `/stats/goals?${R}`],
   ['/v1/sites/{siteId}/stats/revenue', `/stats/revenue?${R}`],
   ['/v1/sites/{siteId}/stats/revenue/{dimension}', `/stats/revenue/channels?${R}`],
   ['/v1/sites/{siteId}/stats/web-vitals', `/stats/web-vitals?${R}&by=page`],
+  ['/v1/sites/{siteId}/stats/match-rates', `/stats/match-rates?${R}`],
   ['/v1/sites/{siteId}/sessions', `/sessions?${R}`],
   ['/v1/sites/{siteId}/sessions/{sessionId}', `/sessions/S1`],
   ['/v1/sites/{siteId}/companies', `/companies?${R}`],
@@ -97,10 +99,12 @@ test('answers match the response schemas of the OpenAPI document', async () => {
     '/stats/breakdown/pages': a.breakdownSchema,
     '/stats/breakdown/entry_pages': a.breakdownSchema,
     '/stats/realtime': a.realtimeSchema,
+    '/stats/event-properties': a.eventPropertiesSchema,
     '/sessions': a.sessionPageSchema,
     '/sessions/S1': a.sessionEventsSchema,
     '/companies': a.companyPageSchema,
     '/companies/acme.example': a.companyDetailSchema,
+    '/stats/match-rates': a.matchRatesSchema,
   };
   for (const [path, schema] of Object.entries(schemas)) {
     const r = await get(

@@ -1,3 +1,4 @@
+import { createErasure } from '@beacon/db';
 import type { RegisteredRoute } from '../src/openapi/route-table.js';
 import { call, login, seedTwoAgencies, startTestApi, type TestApi } from './helpers.js';
 
@@ -9,6 +10,8 @@ let t: TestApi;
 let f: Awaited<ReturnType<typeof seedTwoAgencies>>;
 const tokens: Record<string, string> = {};
 let routes: RegisteredRoute[];
+/** An erasure request of agency A (stays pending: this API never ran it). */
+let erasureA: string;
 
 beforeAll(async () => {
   t = await startTestApi();
@@ -18,6 +21,7 @@ beforeAll(async () => {
   tokens.viewer = await login(t.url, f.viewer.email, f.viewer.password);
   tokens.adminB = await login(t.url, f.adminB.email, f.adminB.password);
   routes = t.api.app.table.routes.filter((r) => r.auth);
+  erasureA = (await createErasure(t.db.pool, f.a.id, { client_id: 'walled-person' }, 'test', 0)).id;
 });
 afterAll(async () => {
   await t.close();
@@ -28,6 +32,7 @@ function pathFor(r: RegisteredRoute, siteRef: 'id' | 'script' = 'id'): string {
   return r.path
     .replace(':siteId', siteRef === 'id' ? f.siteA.id : f.siteA.scriptId)
     .replace(':userId', f.user.id)
+    .replace(':erasureId', erasureA)
     .replace(/:[A-Za-z0-9_]+/g, 'probe');
 }
 
@@ -60,7 +65,7 @@ test('the route table has the routes this test is meant to probe', () => {
   // A new kind of path parameter needs a wall of its own here: fail until it is thought about.
   for (const r of routes) {
     const params = [...r.path.matchAll(/:([A-Za-z0-9_]+)/g)].map((m) => m[1]);
-    const unscoped = params.filter((p) => p !== 'siteId' && p !== 'userId');
+    const unscoped = params.filter((p) => p !== 'siteId' && p !== 'userId' && p !== 'erasureId');
     if (unscoped.length > 0)
       expect({ route: r.path, scopedBySite: r.path.startsWith('/v1/sites/:siteId/') }).toEqual({
         route: r.path,
@@ -71,9 +76,12 @@ test('the route table has the routes this test is meant to probe', () => {
 
 test("agency B's admin gets 404 and no data on every route naming one of A's sites or users", async () => {
   const before = await snapshotA();
-  const scoped = routes.filter((r) => r.path.includes(':siteId') || r.path.includes(':userId'));
+  const scoped = routes.filter(
+    (r) => r.path.includes(':siteId') || r.path.includes(':userId') || r.path.includes(':erasureId'),
+  );
+  expect(scoped.map((r) => r.path)).toContain('/v1/privacy/erasures/:erasureId');
   expect(scoped.length).toBeGreaterThan(5);
-  const secrets = [f.siteA.id, f.siteA.scriptId, f.user.id, f.user.email, f.a.id];
+  const secrets = [f.siteA.id, f.siteA.scriptId, f.user.id, f.user.email, f.a.id, erasureA];
   for (const r of scoped) {
     for (const ref of ['id', 'script'] as const) {
       const res = await call(t.url, r.method.toUpperCase(), pathFor(r, ref), {
@@ -101,7 +109,7 @@ test("agency B's admin gets 404 and no data on every route naming one of A's sit
 test("agency B's routes without a resource id show only B's own data", async () => {
   const before = await snapshotA();
   const unscoped = routes.filter((r) => !r.path.includes(':') && r.method === 'get');
-  const secrets = [f.siteA.id, f.siteA.scriptId, f.user.id, f.admin.email, f.a.id, 'Agency A'];
+  const secrets = [f.siteA.id, f.siteA.scriptId, f.user.id, f.admin.email, f.a.id, 'Agency A', erasureA];
   for (const r of unscoped) {
     const res = await call(t.url, 'GET', r.path, { token: tokens.adminB });
     expect({ route: r.path, status: res.status }).toEqual({ route: r.path, status: 200 });

@@ -20,6 +20,17 @@ export interface AppDeps {
   metrics: CollectorMetrics;
   logger: Logger;
   ops: OpsEndpoints;
+  /** Hit routes besides the tracker's (server-side events, compatible intakes): POST, answered like /v1/batch. */
+  extraHitRoutes?: readonly ExtraHitRoute[];
+}
+
+export interface ExtraHitRoute {
+  path: string;
+  /** The `route` label of the HTTP metrics. */
+  route: string;
+  handler: (req: Request) => Promise<unknown>;
+  /** The success answer when it is not `202 {accepted, rejected}` (a peer's clients expect its own). */
+  answer?: (out: unknown) => { status: number; body: unknown };
 }
 
 /** A transparent 1x1 GIF (43 bytes). */
@@ -77,13 +88,14 @@ export function createApp(deps: AppDeps): Express {
     security(req, res, next);
   });
 
-  const hitPaths = [config.trackPath, config.batchPath, config.pixelPath];
+  const extraRoutes = deps.extraHitRoutes ?? [];
+  const hitPaths = [config.trackPath, config.batchPath, config.pixelPath, ...extraRoutes.map((r) => r.path)];
   app.options(hitPaths, (req, res) => {
     res.locals.route = 'preflight';
     res.writeHead(204, {
       'access-control-allow-origin': '*',
       'access-control-allow-methods': 'POST, GET, OPTIONS',
-      'access-control-allow-headers': 'Content-Type, X-Request-Id',
+      'access-control-allow-headers': 'Content-Type, X-Request-Id, Authorization, X-Umami-Cache',
       'access-control-max-age': '86400',
       'accept-ch': ACCEPT_CH,
     });
@@ -91,13 +103,17 @@ export function createApp(deps: AppDeps): Express {
   });
 
   const hitRoute =
-    (route: string, handler: (req: Request) => Promise<{ accepted: number; rejected: unknown[] }>) =>
+    (route: string, handler: (req: Request) => Promise<unknown>, answer?: ExtraHitRoute['answer']) =>
     async (req: Request, res: Response) => {
       res.locals.route = route;
       try {
         checkContentType(req);
         const out = await handler(req);
-        sendJson(res, 202, out);
+        const a = answer ? answer(out) : { status: 202, body: out };
+        if (a.status === 204) {
+          res.writeHead(204, { 'cache-control': 'no-store', 'access-control-allow-origin': '*' });
+          res.end();
+        } else sendJson(res, a.status, a.body);
       } catch (err) {
         const e = toHttpError(err, req, res);
         sendJson(res, e.status, { error: e.code, message: e.message, details: e.details ?? null });
@@ -105,6 +121,7 @@ export function createApp(deps: AppDeps): Express {
     };
   app.post(config.trackPath, hitRoute('track', intake.track));
   app.post(config.batchPath, hitRoute('batch', intake.batch));
+  for (const r of extraRoutes) app.post(r.path, hitRoute(r.route, r.handler, r.answer));
 
   // The tracker's first request: the site's privacy switches, cached by the browser for
   // COLLECTOR_SITE_SETTINGS_MAX_AGE_S (the bound on how soon a changed setting reaches a tagged page).

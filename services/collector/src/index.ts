@@ -16,7 +16,11 @@ import { createHitSchema, QUEUE_HITS } from '@beacon/schema';
 import type { Registry } from 'prom-client';
 import { createApp } from './app.js';
 import { MicroBatcher } from './enqueue.js';
+import { CollectorHealth } from './health.js';
+import { IngestAuth } from './ingest-auth.js';
 import { createIntake } from './intake.js';
+import { intakeRoutes } from './intake-routes.js';
+import { createServerIntake } from './server-intake.js';
 import { createCollectorMetrics } from './metrics.js';
 import { SiteCache } from './sites.js';
 import { createSiteSettings } from './site-settings.js';
@@ -110,11 +114,18 @@ export async function startCollector(
     jsonMaxKeys: c.jsonMaxKeys,
     jsonStringMax: c.jsonStringMax,
   });
+  const health = new CollectorHealth(pool, config.intake.healthFlushMs, logger);
+  const limits = {
+    maxHitBytes: c.maxHitBytes,
+    maxBatchBytes: c.maxBatchBytes,
+    maxBatchEvents: c.maxBatchEvents,
+  };
   const intake = createIntake({
     sites,
     batcher,
     schema,
     metrics,
+    health,
     limits: { maxHitBytes: c.maxHitBytes, maxBatchBytes: c.maxBatchBytes, maxBatchEvents: c.maxBatchEvents },
   });
 
@@ -133,6 +144,20 @@ export async function startCollector(
     metrics,
     logger,
     ops,
+    extraHitRoutes: intakeRoutes(config.intake, {
+      auth: new IngestAuth(pool, config.intake.tokenCacheTtlMs),
+      intake: createServerIntake({
+        sites,
+        batcher,
+        schema,
+        metrics,
+        health,
+        maxPastMs: config.intake.serverMaxPastS * 1000,
+      }),
+      pool,
+      limits,
+      siteCacheTtlMs: c.siteCacheTtlMs,
+    }),
   });
 
   // Give Redis a moment to connect before the first request: with no offline queue, a hit arriving
@@ -185,6 +210,7 @@ export async function startCollector(
         await opsClosed;
       }
       await batcher.drain();
+      await health.close();
       await queue.close().catch(() => undefined);
       redis.disconnect();
       await pool.end().catch(() => undefined);

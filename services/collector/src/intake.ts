@@ -14,6 +14,7 @@ import {
 import { badRequest, HttpError } from './errors.js';
 import { readBody } from './body.js';
 import type { MicroBatcher } from './enqueue.js';
+import type { CollectorHealth } from './health.js';
 import type { CollectorMetrics } from './metrics.js';
 import { originAllowed, type SiteCache, type Site } from './sites.js';
 import { uuidv7 } from './uuid7.js';
@@ -30,6 +31,8 @@ export interface IntakeDeps {
   schema: HitSchema;
   limits: IntakeLimits;
   metrics: CollectorMetrics;
+  /** ingestion_health counts (received, rejected by reason) of known sites. */
+  health?: CollectorHealth;
 }
 
 export interface Rejection {
@@ -44,6 +47,9 @@ interface Validated {
 }
 
 const USER_AGENT_MAX = 1024;
+/** Answered with hits that came without a User-Agent (a backend, a curl test). */
+export const NO_UA_WARNING =
+  'no User-Agent: these hits will be dropped as bots (rule no_user_agent); send events from a backend to the server-side endpoint (docs/server-side.md)';
 const HINT_MAX = 512;
 
 /**
@@ -51,7 +57,7 @@ const HINT_MAX = 512;
  * Each step throws an HttpError with a stable code; the route answers it as JSON (or the GIF).
  */
 export function createIntake(deps: IntakeDeps) {
-  const { sites, batcher, schema, limits, metrics } = deps;
+  const { sites, batcher, schema, limits, metrics, health } = deps;
 
   function validate(events: readonly unknown[], receivedAt: number, serverTimestamp: string): Validated {
     const hits: RawHit[] = [];
@@ -107,9 +113,15 @@ export function createIntake(deps: IntakeDeps) {
     siteId: unknown,
     events: readonly unknown[],
     single = false,
-  ): Promise<{ accepted: number; rejected: Rejection[] }> {
-    const site = await sites.requireActive(siteId);
+  ): Promise<{ accepted: number; rejected: Rejection[]; warnings?: string[] }> {
+    const site = await sites.requireActive(siteId).catch((err: unknown) => {
+      // A paused or deleted site exists: its refused hits show in its ingestion health.
+      if (err instanceof HttpError && err.code.startsWith('site_') && typeof siteId === 'string')
+        health?.request(siteId, events.length, events.length, err.code);
+      throw err;
+    });
     if (!originAllowed(site, requestOrigin(req))) {
+      health?.request(site.scriptId, events.length, events.length, 'origin_not_allowed');
       throw new HttpError(
         403,
         'origin_not_allowed',
@@ -122,6 +134,7 @@ export function createIntake(deps: IntakeDeps) {
     const receivedAt = Date.now();
     const { hits, rejected } = validate(events, receivedAt, new Date(receivedAt).toISOString());
     countRejections(rejected);
+    health?.request(site.scriptId, events.length, rejected.length, 'invalid_hit');
     if (hits.length === 0) {
       throw badRequest(
         single ? 'invalid_hit' : 'invalid_hits',
@@ -129,19 +142,26 @@ export function createIntake(deps: IntakeDeps) {
         { accepted: 0, rejected },
       );
     }
-    await batcher.add(requestFacts(req, site, hits));
+    const facts = requestFacts(req, site, hits);
+    await batcher.add(facts);
     metrics.hits.inc({ outcome: 'accepted' }, hits.length);
+    // Not silent: a browser always sends a User-Agent, so the enricher's bot rule drops these hits.
+    if (facts.user_agent === null) return { accepted: hits.length, rejected, warnings: [NO_UA_WARNING] };
     return { accepted: hits.length, rejected };
   }
 
   /** POST track: one hit with its site_id. */
-  async function track(req: Request): Promise<{ accepted: number; rejected: Rejection[] }> {
+  async function track(
+    req: Request,
+  ): Promise<{ accepted: number; rejected: Rejection[]; warnings?: string[] }> {
     const body = parseObject(await readBody(req, limits.maxHitBytes));
     return accept(req, body.site_id, [body], true);
   }
 
   /** POST batch: {site_id, events:[...]}. */
-  async function batch(req: Request): Promise<{ accepted: number; rejected: Rejection[] }> {
+  async function batch(
+    req: Request,
+  ): Promise<{ accepted: number; rejected: Rejection[]; warnings?: string[] }> {
     const body = parseObject(await readBody(req, limits.maxBatchBytes));
     const events = body.events;
     if (!Array.isArray(events)) throw badRequest('invalid_batch', 'events must be an array of hits');
@@ -156,7 +176,9 @@ export function createIntake(deps: IntakeDeps) {
   }
 
   /** GET pixel: the hit in the query string (JSON fields as JSON text, numbers as text). */
-  async function pixel(req: Request): Promise<{ accepted: number; rejected: Rejection[] }> {
+  async function pixel(
+    req: Request,
+  ): Promise<{ accepted: number; rejected: Rejection[]; warnings?: string[] }> {
     const q = req.url.indexOf('?');
     const params = new URLSearchParams(q >= 0 ? req.url.slice(q + 1) : '');
     const hit: Record<string, unknown> = {};
@@ -192,7 +214,7 @@ export function checkContentType(req: Request): void {
   );
 }
 
-function parseObject(text: string): Record<string, unknown> {
+export function parseObject(text: string): Record<string, unknown> {
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -216,7 +238,7 @@ function parseJsonParam(name: string, text: string): unknown {
 }
 
 /** Top-level keys that could pollute prototypes (nested JSON fields are checked by the hit schema). */
-function forbiddenKey(obj: object): string | undefined {
+export function forbiddenKey(obj: object): string | undefined {
   if (Object.hasOwn(obj, '__proto__')) return '__proto__';
   if (Object.hasOwn(obj, 'constructor')) return 'constructor';
   if (Object.hasOwn(obj, 'prototype')) return 'prototype';
@@ -224,7 +246,7 @@ function forbiddenKey(obj: object): string | undefined {
 }
 
 /** req.ip honours X-Forwarded-For from trusted proxies only (express 'trust proxy'); IPv4-mapped IPv6 is unwrapped. */
-function clientIp(req: Request): string | null {
+export function clientIp(req: Request): string | null {
   const ip = req.ip;
   if (!ip) return null;
   return ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip.slice(0, 45);

@@ -20,7 +20,7 @@ const FILE_NAMES: Record<TrackerFile, string> = {
 const RECHECK_MS = 2_000;
 
 /**
- * The built tracker scripts, read from `dir` or, when empty, from the @beacon/tracker package (its
+ * The built tracker scripts, read from `dir` or, when empty, from the @beacon-analytics/tracker package (its
  * `trackerFiles()` gives the paths). Kept in memory with a pre-gzipped copy and a content ETag;
  * re-read when the file changes. A missing build gives null (the route answers 404 saying so).
  */
@@ -63,7 +63,7 @@ export class TrackerAssets {
     if (this.dir) return join(this.dir, FILE_NAMES[which]);
     try {
       // Resolved at run time so the collector starts (and answers 404 for the script) without a tracker build.
-      const name = '@beacon/tracker';
+      const name = '@beacon-analytics/tracker';
       const mod = (await import(name)) as { trackerFiles?: () => Record<TrackerFile, string> };
       return mod.trackerFiles?.()[which] ?? null;
     } catch {

@@ -663,7 +663,7 @@ describe('client IP through trusted proxies only', () => {
 });
 
 describe('tracker script', () => {
-  test('the @beacon/tracker build is served with ETag and cache headers', async () => {
+  test('the @beacon-analytics/tracker build is served with ETag and cache headers', async () => {
     const res = await fetch(`${base}/v1/beacon.js`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('javascript');

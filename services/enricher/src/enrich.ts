@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { HealthTally, receiptHour } from '@beacon/db';
 import {
   cleanText,
   encodeEnrichedJob,
@@ -177,6 +178,8 @@ export interface HitsOutcome {
   readonly kept: { row: EventRow; siteId: string; agencyId: string; eventId: string | null }[];
   readonly dropped: Partial<Record<DropReason, number>>;
   readonly dead: DeadHit[];
+  /** Drops (bot with its rule) and dead letters per site and receipt hour, for ingestion_health. */
+  readonly health: HealthTally;
 }
 
 /**
@@ -207,7 +210,11 @@ export async function enrichHits(
   const kept: HitsOutcome['kept'] = [];
   const dropped: Partial<Record<DropReason, number>> = {};
   const dead: DeadHit[] = [];
-  const drop = (reason: DropReason) => (dropped[reason] = (dropped[reason] ?? 0) + 1);
+  const health = new HealthTally();
+  const drop = (reason: DropReason, siteId?: string | null, hit?: unknown, detail?: string) => {
+    dropped[reason] = (dropped[reason] ?? 0) + 1;
+    if (siteId) health.add(siteId, receiptHour((hit as { id?: unknown })?.id), 'dropped', detail ?? reason);
+  };
   let n = 0;
 
   requests.forEach((rawRequest, ri) => {
@@ -238,7 +245,7 @@ export async function enrichHits(
     const site: CachedSite | null = siteMap.get(request.site_id) ?? null;
     hits.forEach((rawHit, hi) => {
       if (!site || site.info.status === 'deleted') {
-        drop('unknown_site');
+        drop('unknown_site', site ? request.site_id : null, rawHit, 'site_deleted');
         return;
       }
       try {
@@ -258,7 +265,7 @@ export async function enrichHits(
         };
         const reason = runSteps(steps, ctx, n++ % timeEvery === 0 ? onStep : undefined);
         if (reason) {
-          drop(reason);
+          drop(reason, request.site_id, hit, reason === 'bot' ? `bot:${ctx.botReason ?? 'unknown'}` : reason);
           return;
         }
         finishRow(ctx);
@@ -273,7 +280,8 @@ export async function enrichHits(
       }
     });
   });
-  return { kept, dropped, dead };
+  for (const d of dead) if (d.siteId) health.add(d.siteId, receiptHour(d.id), 'dead_lettered', 'enricher');
+  return { kept, dropped, dead, health };
 }
 
 /** Merges the steps' extra facts into properties and cuts derived strings to their columns. */

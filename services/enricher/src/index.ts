@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Config } from '@beacon/config';
-import { createPool, type Pool } from '@beacon/db';
+import { createPool, HealthTally, receiptHour, type Pool } from '@beacon/db';
 import {
   createLogger,
   createRegistry,
@@ -29,7 +29,9 @@ export { createNetworkLookup, type NetworkLookup, type NetworkOptions } from './
 export { anonymizeIp } from './anonymize.js';
 export { claimEventIds } from './dedupe.js';
 export { CookielessIds, SALT_LIFETIME_MS, SESSION_GAP_MS } from './cookieless.js';
-export { enrichHits, eventsJobId, PoisonHitError, InvalidJobError } from './enrich.js';
+export { enrichHits, eventsJobId, PoisonHitError, InvalidJobError, toEnrichedJob } from './enrich.js';
+export { SiteCache } from './sites.js';
+export { startAttribution, type AttributionRuntime, type CompanyRowLike } from './attribution/runtime.js';
 export * from './pipeline.js';
 
 export interface EnricherOverrides {
@@ -199,6 +201,17 @@ export async function startEnricher(
     }
   };
 
+  // ingestion_health: drops and dead letters of every job, written every INGEST_HEALTH_FLUSH_MS in one upsert.
+  const health = new HealthTally();
+  const flushHealth = () =>
+    health
+      .flush(pool)
+      .catch((err: unknown) =>
+        logger.warn({ err }, 'writing ingestion health failed; kept for the next flush'),
+      );
+  const healthTimer = setInterval(() => void flushHealth(), config.intake.healthFlushMs);
+  healthTimer.unref();
+
   const phases: PhaseTotals = {
     jobs: 0,
     hits: 0,
@@ -240,8 +253,10 @@ export async function startEnricher(
     const rows: EventRow[] = [];
     let duplicates = 0;
     for (const k of out.kept) {
-      if (k.eventId && lost.has(k.row.id as string)) duplicates++;
-      else rows.push(k.row);
+      if (k.eventId && lost.has(k.row.id as string)) {
+        duplicates++;
+        out.health.add(k.siteId, receiptHour(k.row.id), 'dropped', 'duplicate');
+      } else rows.push(k.row);
     }
     if (duplicates) dropped.duplicate = (dropped.duplicate ?? 0) + duplicates;
     await cookieless.assignSessions(rows);
@@ -276,6 +291,7 @@ export async function startEnricher(
     phases.jobs++;
     phases.hits += out.kept.length + out.dead.length;
     // Counted once the job's effects are durable (a failed attempt counts nothing; its retry will).
+    health.restore(out.health.take());
     let droppedTotal = 0;
     for (const [reason, n] of Object.entries(dropped)) {
       metrics.dropped.labels(reason).inc(n);
@@ -401,6 +417,8 @@ export async function startEnricher(
           }),
         ]);
         clearTimeout(timer);
+        clearInterval(healthTimer);
+        await flushHealth();
         await sweeper.close();
         await eventsQueue.close();
         await hitsQueue.close();

@@ -3,7 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import type pg from 'pg';
 import copyStreams from 'pg-copy-streams';
-import { deadLetterSql } from '@beacon/db';
+import { deadLetterSql, HealthTally, receiptHour } from '@beacon/db';
 import { encodeCopyChunks } from './copy-text.js';
 import { aggregateSessions } from './sessions.js';
 import { isEventsRace, isPoisonError, pgErrorText } from './errors.js';
@@ -62,6 +62,8 @@ export interface StoreOptions {
   rollups?: boolean;
   /** Schema layout (DATABASE_PROFILE): picks the sessions conflict target. Default standard. */
   profile?: 'standard' | 'citus';
+  /** Count inserted rows as 'stored' in ingestion_health (default true; imports of history do not). */
+  health?: boolean;
 }
 
 /**
@@ -82,12 +84,18 @@ export async function storeBatch(
   const deduped = dedupeCompanies(companies);
   const rollups = opts.rollups ?? true;
   const sessionSql = sql.sessionStatements(opts.profile ?? 'standard');
+  const health = opts.health === false ? 'off' : opts.profile === 'citus' ? 'after' : 'in_tx';
   try {
-    return await storeAll(pool, unique, deduped, { check: opts.mayHoldStored ?? false, rollups, sessionSql });
+    return await storeAll(pool, unique, deduped, {
+      check: opts.mayHoldStored ?? false,
+      rollups,
+      sessionSql,
+      health,
+    });
   } catch (err) {
     // A row events already has, in a batch that did not expect one: redo it with the check.
     if (opts.mayHoldStored || !isEventsRace(err)) throw err;
-    return storeAll(pool, unique, deduped, { check: true, rollups, sessionSql });
+    return storeAll(pool, unique, deduped, { check: true, rollups, sessionSql, health });
   }
 }
 
@@ -96,6 +104,11 @@ interface TxMode {
   sessionSql: ReturnType<typeof sql.sessionStatements>;
   check: boolean;
   rollups: boolean;
+  /**
+   * ingestion_health 'stored': in the rows' transaction (a retried batch never counts twice); after the
+   * commit on Citus, where the table is local to the coordinator; off for imports.
+   */
+  health: 'in_tx' | 'after' | 'off';
 }
 
 async function storeAll(
@@ -163,7 +176,7 @@ async function writeTransaction(
   rows: Row[],
   companies: Company[],
   result: StoreResult,
-  { check, rollups, sessionSql }: TxMode,
+  { check, rollups, sessionSql, health }: TxMode,
 ): Promise<void> {
   // Encoded before taking a connection: no connection waits idle in a transaction for the writer's CPU.
   let encoded = check || rows.length === 0 ? undefined : encodeCopyChunks(rows);
@@ -210,6 +223,9 @@ async function writeTransaction(
       step('sessions');
       rollupRows = await rollupInserted(client, fresh, rollups);
       step('rollups');
+      // ingestion_health 'stored': in the same transaction as the rows, so a retried batch never counts twice.
+      if (health === 'in_tx') await storedHealth(fresh).flush(client);
+      step('health');
     }
     let companiesChanged = 0;
     if (companies.length > 0) {
@@ -243,6 +259,11 @@ async function writeTransaction(
     }
     await client.query('COMMIT');
     step('commit');
+    // Counts only: a committed batch never fails for them.
+    if (health === 'after' && fresh.length > 0)
+      await storedHealth(fresh)
+        .flush(pool)
+        .catch(() => undefined);
     result.inserted += fresh.length;
     result.skipped += rows.length - fresh.length;
     result.sessionsUpserted += sessions.upserted;
@@ -351,6 +372,13 @@ function safeJson(value: unknown): string {
   );
 }
 
+/** The rows just inserted as ingestion_health counts (site, hour of receipt). */
+function storedHealth(rows: readonly Row[]): HealthTally {
+  const tally = new HealthTally();
+  for (const r of rows) if (typeof r.site_id === 'string') tally.add(r.site_id, receiptHour(r.id), 'stored');
+  return tally;
+}
+
 async function recordDead(pool: pg.Pool, rows: Row[], dead: DeadRow[]): Promise<void> {
   const byId = new Map<string, { row: Row; dead: DeadRow }>();
   const deadIds = new Set(dead.map((d) => d.id));
@@ -367,6 +395,10 @@ async function recordDead(pool: pg.Pool, rows: Row[], dead: DeadRow[]): Promise<
     entries.map((e) => e.dead.error.replace(UNSTORABLE, '\ufffd')),
     entries.map((e) => e.dead.sqlstate),
   ]);
+  const tally = new HealthTally();
+  for (const e of entries)
+    if (e.dead.siteId) tally.add(e.dead.siteId, receiptHour(e.dead.id), 'dead_lettered', 'writer');
+  await tally.flush(pool);
 }
 
 /**

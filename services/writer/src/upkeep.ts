@@ -10,6 +10,8 @@ export interface UpkeepOptions {
   retentionIntervalMs: number;
   retentionDefaultMonths: number;
   retentionDeleteBatch: number;
+  /** AUDIT_LOG_RETENTION_DAYS: the same job purges older audit log entries. */
+  auditLogDays?: number;
   now: () => Date;
 }
 
@@ -97,6 +99,7 @@ export class Upkeep {
           const report = await runRetention(this.pool, {
             defaultMonths: this.opts.retentionDefaultMonths,
             batchSize: this.opts.retentionDeleteBatch,
+            auditLogDays: this.opts.auditLogDays,
             now: this.opts.now(),
             log: (m) => this.log.info(m),
           });
@@ -105,6 +108,7 @@ export class Upkeep {
               droppedPartitions: report.droppedPartitions.length,
               deletedEvents: report.deletedEvents,
               deletedSessions: report.deletedSessions,
+              deletedAuditEntries: report.deletedAuditEntries,
             },
             'retention applied',
           );

@@ -135,6 +135,7 @@ export async function startWriter(config: Config, overrides: WriterOverrides = {
       retentionIntervalMs: w.retentionIntervalMs,
       retentionDefaultMonths: config.storage.retentionMonthsDefault,
       retentionDeleteBatch: config.storage.retentionDeleteBatch,
+      auditLogDays: config.dataRights.auditLogRetentionDays,
       now: overrides.now ?? (() => new Date()),
     },
     log,

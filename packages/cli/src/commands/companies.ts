@@ -4,7 +4,7 @@ import { parse } from 'csv-parse/sync';
 import { companiesSql, rebuildRollups } from '@beacon/db';
 import { formatIp, IpRangeError, parseIpRange } from '@beacon/schema';
 import { UserError, type CliContext } from '../context.js';
-import { findAgencyOrFail } from './agency.js';
+import { AGENCY_OPTION, resolveAgency } from './agency.js';
 
 /**
  * `beacon companies import --agency <id|email> file.csv`: an agency's own IP-range -> company table,
@@ -271,14 +271,14 @@ export function registerCompanies(program: Command, ctx: () => CliContext): void
       '<file>',
       'CSV file with a header row: range (or range_start,range_end), company_name, domain, industry, employee_count, revenue',
     )
-    .requiredOption('--agency <id|email>', 'the agency whose ranges these are')
+    .option(...AGENCY_OPTION)
     .option('--append', 'add to the agency ranges instead of replacing them')
     .option('--skip-invalid', 'import the good lines even when some lines are bad (they are still reported)')
     .option('--dry-run', 'check the file and report; change nothing')
     .action(
       async (
         file: string,
-        opts: { agency: string; append?: boolean; skipInvalid?: boolean; dryRun?: boolean },
+        opts: { agency?: string; append?: boolean; skipInvalid?: boolean; dryRun?: boolean },
       ) => {
         const c = ctx();
         let text: string;
@@ -296,7 +296,7 @@ export function registerCompanies(program: Command, ctx: () => CliContext): void
           throw new UserError(
             `nothing imported: fix the lines above${rows.length > 0 ? ' or pass --skip-invalid' : ''}`,
           );
-        const agency = await findAgencyOrFail(c, opts.agency);
+        const agency = await resolveAgency(c, opts.agency);
         if (opts.dryRun) {
           c.out(`${rows.length} range(s) valid for ${agency.name}; nothing imported (--dry-run)`, {
             agency_id: agency.id,

@@ -3,7 +3,7 @@ import { Queue } from 'bullmq';
 import { deadLetterSql } from '@beacon/db';
 import { connectRedis, QUEUE_EVENTS, QUEUE_HITS, queuePrefixFor } from '@beacon/queue';
 import { EVENT_COLUMN_BY_NAME, fitToColumn, type EventColumnName } from '@beacon/schema';
-import { UserError, type CliContext } from '../context.js';
+import { UsageError, type CliContext } from '../context.js';
 
 const STAGES = ['collector', 'enricher', 'writer'] as const;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -12,22 +12,22 @@ const ROWS_PER_JOB = 500;
 
 function stageArg(v: string): string {
   if (!(STAGES as readonly string[]).includes(v))
-    throw new UserError(`--stage must be one of ${STAGES.join(', ')}`);
+    throw new UsageError(`--stage must be one of ${STAGES.join(', ')}`);
   return v;
 }
 function idArg(v: string, prev: string[] = []): string[] {
-  if (!UUID.test(v)) throw new UserError(`--id ${JSON.stringify(v)} is not a UUID`);
+  if (!UUID.test(v)) throw new UsageError(`--id ${JSON.stringify(v)} is not a UUID`);
   return [...prev, v.toLowerCase()];
 }
 function limitArg(v: string): number {
   if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 1_000_000)
-    throw new UserError('--limit must be a whole number from 1 to 1000000');
+    throw new UsageError('--limit must be a whole number from 1 to 1000000');
   return Number(v);
 }
 function dateArg(v: string): Date {
   const d = new Date(v);
   if (Number.isNaN(d.getTime()))
-    throw new UserError(`--before ${JSON.stringify(v)} is not a date (ISO 8601, e.g. 2026-11-01)`);
+    throw new UsageError(`--before ${JSON.stringify(v)} is not a date (ISO 8601, e.g. 2026-11-01)`);
   return d;
 }
 
@@ -143,8 +143,8 @@ export function registerDeadLetters(program: Command, ctx: () => CliContext): vo
         fit?: boolean;
         dryRun?: boolean;
       }) => {
-        if (opts.stage === 'collector') throw new UserError('--stage collector has nothing to replay');
-        if (opts.fit && opts.stage !== 'writer') throw new UserError('--fit applies to --stage writer only');
+        if (opts.stage === 'collector') throw new UsageError('--stage collector has nothing to replay');
+        if (opts.fit && opts.stage !== 'writer') throw new UsageError('--fit applies to --stage writer only');
         const c = ctx();
         const cfg = c.config();
         const { rows } = await c
@@ -216,7 +216,7 @@ export function registerDeadLetters(program: Command, ctx: () => CliContext): vo
         all?: boolean;
       }) => {
         if (!opts.all && !opts.id && !opts.site && !opts.stage && !opts.replayed && !opts.before)
-          throw new UserError('purge needs a filter (--id, --site, --stage, --replayed, --before) or --all');
+          throw new UsageError('purge needs a filter (--id, --site, --stage, --replayed, --before) or --all');
         const c = ctx();
         const { rowCount } = await c
           .pool()

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { freezeSiteDays, rebuildRollups, rollupSql, verifyRollups, type RebuildReport } from '@beacon/db';
-import { UserError, type CliContext } from '../context.js';
+import { UsageError, UserError, type CliContext } from '../context.js';
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -11,12 +11,12 @@ const DAY = /^\d{4}-\d{2}-\d{2}$/;
 export function parseBound(value: string, end: boolean): Date {
   if (DAY.test(value)) {
     const t = Date.parse(`${value}T00:00:00Z`);
-    if (Number.isNaN(t)) throw new UserError(`not a date: ${value}`);
+    if (Number.isNaN(t)) throw new UsageError(`not a date: ${value}`);
     return new Date(end ? t + 86_400_000 : t);
   }
   const t = Date.parse(value);
   if (Number.isNaN(t) || !/[zZ]|[+-]\d{2}:?\d{2}$/.test(value)) {
-    throw new UserError(`expected YYYY-MM-DD or an ISO 8601 instant with offset: ${value}`);
+    throw new UsageError(`expected YYYY-MM-DD or an ISO 8601 instant with offset: ${value}`);
   }
   return new Date(t);
 }
@@ -24,7 +24,7 @@ export function parseBound(value: string, end: boolean): Date {
 async function sitesOf(c: CliContext, opts: { site?: string[]; all?: boolean }): Promise<string[]> {
   if (opts.all)
     return (await c.pool().query<{ script_id: string }>(rollupSql.allSites)).rows.map((r) => r.script_id);
-  if (!opts.site?.length) throw new UserError('name a site (--site <script_id>, repeatable) or --all');
+  if (!opts.site?.length) throw new UsageError('name a site (--site <script_id>, repeatable) or --all');
   for (const s of opts.site) {
     const { rows } = await c.pool().query<{ known: boolean }>(rollupSql.siteKnown, [s]);
     if (!rows[0]?.known) throw new UserError(`no site or events with script_id ${s}`);
@@ -61,10 +61,10 @@ export function registerRollups(program: Command, ctx: () => CliContext): void {
       async (opts: { site?: string[]; all?: boolean; from?: string; to?: string; chunkHours: number }) => {
         const c = ctx();
         if (!Number.isInteger(opts.chunkHours) || opts.chunkHours < 1)
-          throw new UserError('--chunk-hours must be a positive integer');
+          throw new UsageError('--chunk-hours must be a positive integer');
         const from = opts.from === undefined ? undefined : parseBound(opts.from, false);
         const to = opts.to === undefined ? undefined : parseBound(opts.to, true);
-        if (from && to && !(from < to)) throw new UserError('--from must be before --to');
+        if (from && to && !(from < to)) throw new UsageError('--from must be before --to');
         const reports: RebuildReport[] = [];
         for (const siteId of await sitesOf(c, opts)) {
           reports.push(
@@ -101,7 +101,7 @@ export function registerRollups(program: Command, ctx: () => CliContext): void {
       const c = ctx();
       for (const d of [opts.from, opts.to])
         if (d !== undefined && (!DAY.test(d) || Number.isNaN(Date.parse(`${d}T00:00:00Z`))))
-          throw new UserError(`expected a day YYYY-MM-DD: ${d}`);
+          throw new UsageError(`expected a day YYYY-MM-DD: ${d}`);
       const toDay =
         opts.to === undefined
           ? undefined

@@ -1,12 +1,16 @@
 import type { Command } from 'commander';
 import { createLogger } from '@beacon/observability';
+import type { Config } from '@beacon/config';
 import type { CliContext } from '../context.js';
 import { ensureDemoData, type DemoData } from '../demo/data.js';
 import { startDemoPage } from '../demo/page.js';
+import { seedDemoHistory } from '../demo/seed.js';
+import { ensureJwtSecret } from '../jwt-secret.js';
 import { checkPostgres, checkRedis } from '../preflight.js';
 import type { Running } from '../serve/lifecycle.js';
 import { serveUntilSignal } from '../serve/serve.js';
 import { loadService, SERVICES, START_ORDER } from '../serve/services.js';
+import { demoOrigin, describeSeed } from './demo.js';
 import { runMigrate } from './migrate.js';
 
 /**
@@ -22,11 +26,14 @@ export function registerStart(program: Command, ctx: () => CliContext): void {
     .description(
       'check PostgreSQL and Redis, migrate, create demo data if missing, run all four services and a demo page',
     )
-    .option('--no-demo', 'skip the demo agency, site, user and page')
+    .option('--no-demo', 'skip the demo agency, site, user, history and page')
     .action(async (opts: { demo: boolean }) => {
       const c = ctx();
-      const config = c.config();
       const say = (m: string) => process.stderr.write(`${m}\n`);
+      const secret = await ensureJwtSecret(c.config());
+      if (secret.created)
+        say('saved a new API_JWT_SECRET in .env (mode 0600): dashboard logins now survive a restart');
+      const config = forLaptop(secret.config);
       const specs = START_ORDER.map((n) => SERVICES[n]);
       await checkPostgres(config.core.databaseUrl);
       const redis = await checkRedis(config.core.redisUrl);
@@ -49,6 +56,16 @@ export function registerStart(program: Command, ctx: () => CliContext): void {
         say(
           `created the demo: login ${demo.login.email}, password ${demo.password} (shown once, repeated below when all is up)`,
         );
+      if (demo) {
+        say('giving the demo site its 30 days of history (first start only)…');
+        const report = await seedDemoHistory(c.pool(), config, {
+          agencyId: demo.agency.id,
+          siteId: demo.site.script_id,
+          origin: demoOrigin(config.ops.demoPort),
+          log: createLogger('demo', config.core.logLevel),
+        });
+        say(describeSeed(report));
+      }
       await c.close();
 
       const log = createLogger('beacon', config.core.logLevel);
@@ -84,6 +101,10 @@ function banner(b: { demo?: DemoData; pageUrl?: string; apiUrl: string; collecto
     lines.push(`  Demo page:  ${b.pageUrl}   (open it and click around: each page view is tracked)`);
   lines.push(`  Dashboard:  ${b.apiUrl}`);
   if (b.demo) {
+    lines.push(`  Agency:     ${b.demo.agency.name}, id ${b.demo.agency.id}, email ${b.demo.agency.email}`);
+    lines.push(
+      `              (the beacon command's --agency takes either; it may be left out while there is one agency)`,
+    );
     lines.push(`  Login:      ${b.demo.login.email}`);
     lines.push(
       b.demo.password
@@ -99,4 +120,13 @@ function banner(b: { demo?: DemoData; pageUrl?: string; apiUrl: string; collecto
   }
   lines.push(`  Collector:  ${b.collectorUrl}`, '', 'Press Ctrl-C to stop.', '');
   return lines.join('\n');
+}
+
+/**
+ * `beacon start` on a laptop: one log line per API request would scroll the banner (and its one-time
+ * password) away, so they go to debug unless API_REQUEST_LOG_LEVEL says otherwise.
+ */
+function forLaptop(config: Config): Config {
+  if (process.env.API_REQUEST_LOG_LEVEL) return config;
+  return { ...config, api: { ...config.api, requestLogLevel: 'debug' } };
 }

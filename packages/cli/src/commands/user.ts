@@ -1,10 +1,13 @@
 import type { Command } from 'commander';
 import { read } from 'read';
 import { adminSql } from '@beacon/db';
-import { UserError, type CliContext } from '../context.js';
+import { cliAudit } from '../audit.js';
+import { UsageError, UserError, type CliContext } from '../context.js';
 import { hashPassword } from '../secrets.js';
 import { emailArg, nonEmpty } from '../validate.js';
-import { findAgencyOrFail } from './agency.js';
+import * as listSql from '../sql/lists.js';
+import { table } from '../table.js';
+import { AGENCY_OPTION, resolveAgency } from './agency.js';
 
 const ROLES = ['admin', 'user', 'viewer'] as const;
 const MIN_PASSWORD = 8;
@@ -16,7 +19,7 @@ async function obtainPassword(flag: string | undefined, fromEnv: string): Promis
   if (process.stdin.isTTY) {
     const pw = await read({ prompt: 'Password: ', silent: true, replace: '*' });
     const again = await read({ prompt: 'Again: ', silent: true, replace: '*' });
-    if (pw !== again) throw new UserError('the passwords differ');
+    if (pw !== again) throw new UsageError('the passwords differ');
     return pw;
   }
   let data = '';
@@ -24,16 +27,24 @@ async function obtainPassword(flag: string | undefined, fromEnv: string): Promis
   return data.split(/\r?\n/, 1)[0] ?? '';
 }
 
+/** The new password, refused when too short. */
+async function passwordOf(flag: string | undefined, fromEnv: string): Promise<string> {
+  const password = await obtainPassword(flag, fromEnv);
+  if (password.length < MIN_PASSWORD)
+    throw new UsageError(`the password must have at least ${MIN_PASSWORD} characters`);
+  return password;
+}
+
 export function registerUser(program: Command, ctx: () => CliContext): void {
   const user = program.command('user').description('manage dashboard users');
   user
     .command('create')
     .description('create a dashboard user (password prompted, or --password / BEACON_PASSWORD / stdin)')
-    .requiredOption('--agency <id|email>', 'the agency the user belongs to')
+    .option(...AGENCY_OPTION)
     .requiredOption('--email <email>', 'login email (unique)', emailArg)
     .requiredOption('--role <role>', `one of ${ROLES.join(', ')}`, (v) => {
       if (!(ROLES as readonly string[]).includes(v))
-        throw new UserError(`--role must be one of ${ROLES.join(', ')}`);
+        throw new UsageError(`--role must be one of ${ROLES.join(', ')}`);
       return v;
     })
     .option('--password <password>', 'the password (visible in shell history: prefer the prompt)')
@@ -41,7 +52,7 @@ export function registerUser(program: Command, ctx: () => CliContext): void {
     .option('--last-name <name>', 'last name', nonEmpty('--last-name', 100))
     .action(
       async (opts: {
-        agency: string;
+        agency?: string;
         email: string;
         role: string;
         password?: string;
@@ -49,10 +60,8 @@ export function registerUser(program: Command, ctx: () => CliContext): void {
         lastName?: string;
       }) => {
         const c = ctx();
-        const agency = await findAgencyOrFail(c, opts.agency);
-        const password = await obtainPassword(opts.password, c.config().ops.userPassword);
-        if (password.length < MIN_PASSWORD)
-          throw new UserError(`the password must have at least ${MIN_PASSWORD} characters`);
+        const agency = await resolveAgency(c, opts.agency);
+        const password = await passwordOf(opts.password, c.config().ops.userPassword);
         try {
           const { rows } = await c
             .pool()
@@ -64,6 +73,16 @@ export function registerUser(program: Command, ctx: () => CliContext): void {
               opts.firstName ?? null,
               opts.lastName ?? null,
             ]);
+          await cliAudit(
+            c,
+            agency.id,
+            'user.create',
+            { type: 'user', id: rows[0].id },
+            {
+              email: rows[0].email,
+              role: rows[0].role,
+            },
+          );
           c.out(`user ${rows[0].email} (${rows[0].role}) created for ${agency.name}`, rows[0]);
         } catch (err) {
           if ((err as { code?: string }).code === '23505')
@@ -72,4 +91,46 @@ export function registerUser(program: Command, ctx: () => CliContext): void {
         }
       },
     );
+  user
+    .command('list')
+    .description('list dashboard users (of one agency with --agency, else of every agency)')
+    .option('--agency <id|email>', 'only this agency’s users')
+    .action(async (opts: { agency?: string }) => {
+      const c = ctx();
+      const agency = opts.agency ? await resolveAgency(c, opts.agency) : undefined;
+      const { rows } = await c.pool().query(listSql.listUsers, [agency?.id ?? null]);
+      c.out(
+        table(
+          ['email', 'role', 'active', 'last login', 'agency'],
+          rows.map((u) => [
+            u.email,
+            u.role,
+            u.is_active ? 'yes' : 'no',
+            u.last_login
+              ? new Date(u.last_login).toISOString().slice(0, 16).replace('T', ' ') + ' UTC'
+              : 'never',
+            u.agency,
+          ]),
+          'no user yet: beacon user create --email E --role admin',
+        ),
+        rows,
+      );
+    });
+  user
+    .command('set-password')
+    .description(
+      "set a user's password (prompted, or --password / BEACON_PASSWORD / stdin); their login sessions end",
+    )
+    .requiredOption('--email <email>', 'the user’s login email', emailArg)
+    .option('--password <password>', 'the password (visible in shell history: prefer the prompt)')
+    .action(async (opts: { email: string; password?: string }) => {
+      const c = ctx();
+      const known = await c.pool().query(listSql.userByEmail, [opts.email]);
+      if (!known.rows[0])
+        throw new UserError(`no user with email ${opts.email} (beacon user list shows them)`);
+      const password = await passwordOf(opts.password, c.config().ops.userPassword);
+      const { rows } = await c.pool().query(listSql.setPassword, [opts.email, await hashPassword(password)]);
+      if (!rows[0]) throw new UserError(`no user with email ${opts.email}`);
+      c.out(`password of ${rows[0].email} set; ${rows[0].sessions_ended} login session(s) ended`, rows[0]);
+    });
 }

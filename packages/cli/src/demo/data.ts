@@ -36,7 +36,8 @@ export interface DemoOptions {
   origins?: readonly string[];
 }
 
-function newPassword(): string {
+/** A 16-character password without look-alike characters (shown once to a person). */
+export function newPassword(): string {
   const alphabet = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789';
   let s = '';
   for (let i = 0; i < 16; i++) s += alphabet[randomInt(alphabet.length)];

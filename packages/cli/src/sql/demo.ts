@@ -13,3 +13,16 @@ ORDER BY created_at, id LIMIT 1`;
 
 /** $1 email. Out: id, email, role, agency_id (0 or 1 row). */
 export const findUser = `SELECT id, email, role, agency_id FROM dashboard_users WHERE email = lower($1)`;
+
+/** $1 lock key. A session-level lock: the history seed spans many transactions. */
+export const sessionLock = `SELECT pg_advisory_lock($1)`;
+export const sessionUnlock = `SELECT pg_advisory_unlock($1)`;
+
+/**
+ * $1 site script_id. Out: has (boolean): the site has events older than a week (its history is there:
+ * no visit to the demo page can make one).
+ */
+export const hasHistory = `
+SELECT EXISTS (
+  SELECT 1 FROM events WHERE site_id = $1 AND server_timestamp < now() - interval '7 days'
+) AS has`;

@@ -131,6 +131,8 @@ function utm(pageUrl: string, key: string): string | null {
 }
 
 const distinct = <T>(xs: T[]) => new Set(xs).size;
+/** The tracker's internal events are stored but not counted as events (docs/metrics.md). */
+const counted = (h: Sent) => h.event_name !== 'engagement' && h.event_name !== 'identify';
 
 /** What the API must answer, computed from the hits that were accepted. */
 function expected(sent: Sent[]) {
@@ -142,7 +144,7 @@ function expected(sent: Sent[]) {
     visitors: distinct(hs.map((h) => h.client_id)),
     sessions: distinct(hs.map((h) => h.session_id)),
     page_views: hs.filter((h) => h.event_name === 'page_view').length,
-    events: hs.length,
+    events: hs.filter(counted).length,
   });
   const referrers = new Map<string, Sent[]>();
   const campaigns = new Map<string, Sent[]>();
@@ -165,7 +167,7 @@ function expected(sent: Sent[]) {
       .map(([referrer_domain, hs]) => ({
         referrer_domain,
         sessions: distinct(hs.map((h) => h.session_id)),
-        events: hs.length,
+        events: hs.filter(counted).length,
       }))
       .sort((a, b) => a.referrer_domain.localeCompare(b.referrer_domain)),
     campaigns: [...campaigns]

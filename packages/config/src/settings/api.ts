@@ -99,4 +99,16 @@ export const api = {
     102_400,
     'Largest JSON request body, in bytes.',
   ),
+  requestLogLevel: setting(
+    'API_REQUEST_LOG_LEVEL',
+    p.oneOf(['info', 'debug']),
+    'info',
+    'Level of the one log line per API request (errors are always logged). beacon start uses debug unless set, so its banner is not scrolled away.',
+  ),
+  shareRequestsPerMin: setting(
+    'API_SHARE_REQUESTS_PER_MIN',
+    p.int(10, 100_000),
+    600,
+    'Requests per minute one shared-dashboard link may make (all its viewers together); past it they get 429 with Retry-After.',
+  ),
 };

@@ -71,7 +71,7 @@ export const collector = {
     'COLLECTOR_TRACKER_DIR',
     p.path(),
     '',
-    'Directory holding the built tracker files; empty = the build output of the @beacon/tracker package.',
+    'Directory holding the built tracker files; empty = the build output of the @beacon-analytics/tracker package.',
   ),
   maxHitBytes: setting(
     'COLLECTOR_MAX_HIT_BYTES',

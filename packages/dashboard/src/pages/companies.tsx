@@ -1,11 +1,12 @@
-import { useQuery } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { download, get } from '../api';
+import { api, download, get } from '../api';
 import { LineChart } from '../chart';
-import { fmtDuration, fmtInt, fmtTime } from '../format';
-import { useLocation } from '../router';
+import { fmtDuration, fmtInt, fmtPct, fmtTime } from '../format';
+import { navigate, useLocation } from '../router';
+import { useSession } from '../session';
 import { intervalOf, readView, statsQuery, viewQuery } from '../state';
-import type { CompanyDetail, CompanyRow, Page, SessionRow, Site } from '../types';
+import type { CompanyDetail, CompanyRow, MatchRates, Page, SessionRow, Site } from '../types';
 import { Async, ErrorBox, Link, Panel } from '../ui';
 
 const SORTS = [
@@ -102,7 +103,7 @@ export function CompaniesPage({ site }: { site: Site }) {
                         <td className="num">{fmtInt(c.visitors)}</td>
                         <td className="num">{fmtInt(c.sessions)}</td>
                         <td className="num">{fmtInt(c.page_views)}</td>
-                        <td>{fmtTime(c.last_seen)}</td>
+                        <td>{fmtTime(c.last_seen, site.config.timezone)}</td>
                       </tr>
                     ))}
                   </tbody>
@@ -112,7 +113,127 @@ export function CompaniesPage({ site }: { site: Site }) {
           }
         </Async>
       </Panel>
+      <MatchRatePanel site={site} />
     </>
+  );
+}
+
+const CLASSES = [
+  ['company', 'Company'],
+  ['isp_residential', 'ISP / residential'],
+  ['hosting_vpn', 'Hosting / VPN'],
+  ['bot', 'Bot'],
+  ['unknown', 'Unknown'],
+] as const;
+
+/** Share of sessions by how the visitor was identified (GET /stats/match-rates), over the period. */
+function MatchRatePanel({ site }: { site: Site }) {
+  const { search } = useLocation();
+  const view = readView(search, site.config.timezone);
+  const q = new URLSearchParams({ from: view.from, to: view.to, interval: intervalOf(view) }).toString();
+  const rates = useQuery({
+    queryKey: ['match-rates', site.id, q],
+    queryFn: () => get<MatchRates>(`/v1/sites/${site.id}/stats/match-rates?${q}`),
+  });
+  return (
+    <Panel title="Match rates">
+      <Async q={rates} label="Loading match rates…">
+        {(r) => {
+          const total = r.items.reduce((n, b) => n + b.sessions, 0);
+          return (
+            <>
+              <dl className="facts">
+                {CLASSES.map(([k, label]) => {
+                  const n = r.items.reduce((sum, b) => sum + b[k], 0);
+                  return (
+                    <div key={k}>
+                      <dt>{label}</dt>
+                      <dd data-metric={`match-${k}`}>
+                        {total ? fmtPct(n / total) : '—'} <span className="muted small">{fmtInt(n)}</span>
+                      </dd>
+                    </div>
+                  );
+                })}
+              </dl>
+              <LineChart
+                x={r.items.map((b) => Date.parse(b.start) / 1000)}
+                series={CLASSES.map(([k, label]) => ({ label, values: r.items.map((b) => b[k]) }))}
+                label="Sessions by match class"
+                tz={r.tz}
+                interval={r.interval}
+                height={180}
+              />
+            </>
+          );
+        }}
+      </Async>
+    </Panel>
+  );
+}
+
+const SOURCE_LABELS = {
+  agency_ranges: "Your agency's IP ranges",
+  maxmind: 'Operator company database',
+  asn: 'ASN organisation',
+} as const;
+
+/** How the company was matched, and the agency's "not a company" override (writers only). */
+function MatchPanel({ site, domain, d }: { site: Site; domain: string; d: CompanyDetail }) {
+  const { canWrite } = useSession();
+  const qc = useQueryClient();
+  const notCompany = useMutation({
+    mutationFn: () => api('PUT', '/v1/company-overrides', { domain, not_company: true }),
+    onSuccess: async () => {
+      await qc.invalidateQueries({ queryKey: ['companies', site.id] });
+      navigate(`/sites/${site.id}/companies`);
+    },
+  });
+  return (
+    <Panel
+      title="How it was matched"
+      actions={
+        canWrite && !d.override?.not_company ? (
+          <button type="button" onClick={() => notCompany.mutate()} disabled={notCompany.isPending}>
+            Not a company (ISP)
+          </button>
+        ) : undefined
+      }
+    >
+      {notCompany.error != null && <ErrorBox error={notCompany.error} />}
+      {d.override?.not_company && (
+        <p className="muted">Your agency marked this domain as not a company: it is hidden from the lists.</p>
+      )}
+      <table className="data">
+        <thead>
+          <tr>
+            <th scope="col">Source</th>
+            <th scope="col">Matched</th>
+            <th scope="col" className="num">
+              Confidence
+            </th>
+            <th scope="col">First seen</th>
+            <th scope="col">Last seen</th>
+          </tr>
+        </thead>
+        <tbody>
+          {d.match.sources.map((m) => (
+            <tr key={m.source ?? 'none'}>
+              <th scope="row">{m.source ? SOURCE_LABELS[m.source] : '—'}</th>
+              <td>
+                {m.source === 'agency_ranges'
+                  ? d.match.ranges.map((r) => `${r.range_start}–${r.range_end}`).join(', ') || '—'
+                  : m.asns?.length
+                    ? m.asns.map((a) => `AS${a}`).join(', ')
+                    : '—'}
+              </td>
+              <td className="num">{m.confidence == null ? '—' : fmtPct(m.confidence)}</td>
+              <td>{fmtTime(m.first_seen, site.config.timezone)}</td>
+              <td>{fmtTime(m.last_seen, site.config.timezone)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </Panel>
   );
 }
 
@@ -173,6 +294,7 @@ export function CompanyPage({ site, domain }: { site: Site; domain: string }) {
                 height={180}
               />
             </Panel>
+            <MatchPanel site={site} domain={domain} d={d} />
           </>
         )}
       </Async>
@@ -185,7 +307,7 @@ export function CompanyPage({ site, domain }: { site: Site; domain: string }) {
               <ol className="timeline">
                 {p.items.map((s) => (
                   <li key={s.session_id}>
-                    <time dateTime={s.started_at}>{fmtTime(s.started_at)}</time>{' '}
+                    <time dateTime={s.started_at}>{fmtTime(s.started_at, site.config.timezone)}</time>{' '}
                     <Link to={`/sites/${site.id}/sessions/${encodeURIComponent(s.session_id)}${keep}`}>
                       {s.page_views} page{s.page_views === 1 ? '' : 's'}, {fmtDuration(s.duration)}
                     </Link>{' '}

@@ -59,6 +59,7 @@ interface Funnel {
   name: string;
   steps: Step[];
   window: { mode: 'session' } | { mode: 'visitor'; days: number };
+  direct: boolean;
 }
 
 const KINDS = [
@@ -249,6 +250,12 @@ function SegmentsPanel({ site }: { site: Site }) {
   const { canWrite } = useSession();
   const qc = useQueryClient();
   const base = `/v1/sites/${site.id}/segments`;
+  // Goal filters of a segment are listed by the goal's name.
+  const goals = useQuery({
+    queryKey: ['goals', site.id],
+    queryFn: () => get<{ items: Goal[] }>(`/v1/sites/${site.id}/goals`),
+  });
+  const goalName = (id: string) => goals.data?.items.find((g) => g.id === id)?.name ?? id;
   const list = useQuery({ queryKey: ['segments', site.id], queryFn: () => get<{ items: Segment[] }>(base) });
   const filters: Record<string, string[]> = {};
   for (const [k, v] of view.filters) if (k !== 'segment') (filters[k] ??= []).push(v);
@@ -265,7 +272,7 @@ function SegmentsPanel({ site }: { site: Site }) {
           ) : (
             <ul className="segments">
               {l.items.map((sg) => (
-                <li key={sg.id}>
+                <li key={sg.id} data-segment={sg.name}>
                   <button
                     type="button"
                     className="link"
@@ -275,9 +282,14 @@ function SegmentsPanel({ site }: { site: Site }) {
                   </button>{' '}
                   <span className="muted small">
                     {Object.entries(sg.filters)
-                      .map(([k, v]) => `${k} = ${v.join(' or ')}`)
+                      .map(([k, v]) =>
+                        k === 'goal'
+                          ? `converted on ${v.map(goalName).join(' and ')}`
+                          : `${k} = ${v.join(' or ')}`,
+                      )
                       .join(' · ')}
                   </span>
+                  {canWrite && <SegmentEdit site={site} segment={sg} filters={filters} />}
                 </li>
               ))}
             </ul>
@@ -303,6 +315,87 @@ function SegmentsPanel({ site }: { site: Site }) {
       )}
       {save.error && <ErrorBox error={save.error} />}
     </Panel>
+  );
+}
+
+/**
+ * Writers change a saved segment: rename it, replace its filters with the view's current ones, or
+ * delete it (a second click confirms).
+ */
+function SegmentEdit({
+  site,
+  segment,
+  filters,
+}: {
+  site: Site;
+  segment: Segment;
+  filters: Record<string, string[]>;
+}) {
+  const qc = useQueryClient();
+  const url = `/v1/sites/${site.id}/segments/${segment.id}`;
+  const [renaming, setRenaming] = useState(false);
+  const [confirming, setConfirming] = useState(false);
+  const done = () => qc.invalidateQueries({ queryKey: ['segments', site.id] });
+  const put = useMutation({
+    mutationFn: (body: { name: string; filters: Record<string, string[]> }) => api('PUT', url, body),
+    onSuccess: async () => {
+      setRenaming(false);
+      await done();
+    },
+  });
+  const del = useMutation({ mutationFn: () => api('DELETE', url), onSuccess: done });
+  return (
+    <span className="segment-edit">
+      {renaming ? (
+        <form
+          className="row"
+          onSubmit={(e) => {
+            e.preventDefault();
+            const name = String(new FormData(e.currentTarget).get('name')).trim();
+            put.mutate({ name, filters: segment.filters });
+          }}
+        >
+          <input
+            name="name"
+            aria-label={`New name of ${segment.name}`}
+            defaultValue={segment.name}
+            required
+            maxLength={120}
+          />
+          <button type="submit" disabled={put.isPending}>
+            Save
+          </button>
+          <button type="button" onClick={() => setRenaming(false)}>
+            Cancel
+          </button>
+        </form>
+      ) : (
+        <>
+          <button type="button" className="link" onClick={() => setRenaming(true)}>
+            Rename
+          </button>
+          {Object.keys(filters).length > 0 && (
+            <button
+              type="button"
+              className="link"
+              title="Replace its filters with the current ones"
+              onClick={() => put.mutate({ name: segment.name, filters })}
+            >
+              Use current filters
+            </button>
+          )}
+          <button
+            type="button"
+            className="link danger"
+            aria-label={confirming ? `Confirm deleting ${segment.name}` : `Delete ${segment.name}`}
+            onClick={() => (confirming ? del.mutate() : setConfirming(true))}
+          >
+            {confirming ? 'Confirm delete' : 'Delete'}
+          </button>
+        </>
+      )}
+      {(put.error ?? del.error) && <ErrorBox error={(put.error ?? del.error)!} />}
+    </span>
   );
 }
 
@@ -491,7 +584,8 @@ function FunnelFigures({ site, funnel }: { site: Site; funnel: Funnel }) {
       <p className="muted small">
         {funnel.window.mode === 'session'
           ? 'Every step in one visit.'
-          : `By visitor, within ${funnel.window.days} days of the first step.`}
+          : `By visitor (logged-in users across devices), within ${funnel.window.days} days of the first step.`}
+        {funnel.direct && ' Each step directly follows the previous one.'}
       </p>
       <Async q={stats} label="Walking the funnel…">
         {(s) => (
@@ -580,6 +674,7 @@ function FunnelBuilder({ site, onSaved }: { site: Site; onSaved: (id: string) =>
             name: String(f.get('name')).trim(),
             steps,
             window: mode === 'session' ? { mode } : { mode, days: Number(f.get('days')) },
+            direct: f.get('direct') === 'on',
           });
         }}
       >
@@ -663,6 +758,9 @@ function FunnelBuilder({ site, onSaved }: { site: Site; onSaved: (id: string) =>
               <input name="days" type="number" min="1" max="90" defaultValue="7" required />
             </label>
           )}
+          <label title="Each step must be the next page view (page steps) or the next event after the previous step">
+            <input name="direct" type="checkbox" /> <span>directly followed by</span>
+          </label>
         </div>
         {save.error && <ErrorBox error={save.error} />}
         <button type="submit" className="primary" disabled={save.isPending}>

@@ -1,12 +1,15 @@
 import { useQuery } from '@tanstack/react-query';
-import { useMemo, useState } from 'react';
+import { lazy, Suspense, useMemo, useState, type ReactNode } from 'react';
 import { get } from '../api';
 import { LineChart, type Series } from '../chart';
 import { countryName, fmtChange, fmtDuration, fmtInt, fmtPct } from '../format';
 import { useLocation } from '../router';
-import { addFilter, intervalOf, previousPeriod, readView, statsQuery, type View } from '../state';
-import type { Breakdown, Overview, PeriodTotals, Site, TimeSeries } from '../types';
-import { Async, EmptySite, Panel } from '../ui';
+import { addFilter, intervalOf, previousPeriod, readView, statsQuery, updateView, type View } from '../state';
+import type { Breakdown, EventPropertyRow, Overview, Page, PeriodTotals, Site, TimeSeries } from '../types';
+import { Async, EmptySite, GeoCredit, Panel } from '../ui';
+
+// The map's shapes (~35 KB gzipped) load after the first paint, not with the app.
+const CountryMap = lazy(() => import('../country-map'));
 
 const FIGURES: {
   key: keyof PeriodTotals;
@@ -36,11 +39,14 @@ export function OverviewPage({ site }: { site: Site }) {
   // eight at once make the first one wait for all the others. The chart and panels follow.
   const ready = !!overview.data || !!overview.error;
   const empty = o && o.current.events === 0 && o.previous.events === 0 && view.filters.length === 0;
+  // The goal whose conversion rate the breakdown panels show (URL `conversion_goal`; not a filter).
+  const conversionGoal = new URLSearchParams(search).get('conversion_goal');
   return (
     <>
       <h1 className="page-title">
         {site.name} <span className="muted">{site.domain}</span>
       </h1>
+      <ConversionGoalPicker site={site} value={conversionGoal} />
       <Async q={overview} label="Loading figures…">
         {(o) => <Figures o={o} />}
       </Async>
@@ -54,6 +60,7 @@ export function OverviewPage({ site }: { site: Site }) {
               site={site}
               view={view}
               ready={ready}
+              conversionGoal={conversionGoal}
               title="Pages"
               tabs={[
                 ['pages', 'Top pages'],
@@ -65,6 +72,7 @@ export function OverviewPage({ site }: { site: Site }) {
               site={site}
               view={view}
               ready={ready}
+              conversionGoal={conversionGoal}
               title="Sources"
               tabs={[
                 ['referrers', 'Referrers'],
@@ -75,6 +83,7 @@ export function OverviewPage({ site }: { site: Site }) {
               site={site}
               view={view}
               ready={ready}
+              conversionGoal={conversionGoal}
               title="Campaigns"
               tabs={[
                 ['utm_campaigns', 'UTM campaigns'],
@@ -86,16 +95,26 @@ export function OverviewPage({ site }: { site: Site }) {
               site={site}
               view={view}
               ready={ready}
+              conversionGoal={conversionGoal}
               title="Locations"
               tabs={[
                 ['countries', 'Countries'],
                 ['cities', 'Cities'],
               ]}
+              footer={
+                <>
+                  <Suspense fallback={null}>
+                    <CountryMap site={site} view={view} ready={ready} />
+                  </Suspense>
+                  <GeoCredit />
+                </>
+              }
             />
             <BreakdownPanel
               site={site}
               view={view}
               ready={ready}
+              conversionGoal={conversionGoal}
               title="Devices"
               tabs={[
                 ['devices', 'Devices'],
@@ -107,9 +126,11 @@ export function OverviewPage({ site }: { site: Site }) {
               site={site}
               view={view}
               ready={ready}
+              conversionGoal={conversionGoal}
               title="Events"
               tabs={[
                 ['events', 'Custom events'],
+                ['properties', 'Properties'],
                 ['companies', 'Companies'],
               ]}
             />
@@ -164,7 +185,11 @@ function Chart({ site, view, ready }: { site: Site; view: View; ready: boolean }
   const data = useMemo(() => {
     if (!cur.data) return null;
     const x = cur.data.items.map((b) => Date.parse(b.start) / 1000);
-    const series: Series[] = [{ label: labelOf(metric), values: cur.data.items.map((b) => b[metric]) }];
+    // Buckets that have not begun yet (the rest of today) are gaps, not zeros.
+    const now = Date.now() / 1000;
+    const series: Series[] = [
+      { label: labelOf(metric), values: cur.data.items.map((b, i) => (x[i]! > now ? null : b[metric])) },
+    ];
     if (view.compare && old.data)
       series.push({
         label: `${labelOf(metric)} (previous period)`,
@@ -226,25 +251,62 @@ const FILTER_OF: Record<string, string> = {
   companies: 'company_name',
 };
 
+/** Picks the goal whose conversion rate the breakdown panels show (sites with goals only). */
+function ConversionGoalPicker({ site, value }: { site: Site; value: string | null }) {
+  const goals = useQuery({
+    queryKey: ['goals', site.id],
+    queryFn: () => get<{ items: { id: string; name: string }[] }>(`/v1/sites/${site.id}/goals`),
+  });
+  const items = goals.data?.items ?? [];
+  if (items.length === 0) return null;
+  return (
+    <label className="conversion-goal">
+      <span>Conversion rate for</span>
+      <select value={value ?? ''} onChange={(e) => updateView({ conversion_goal: e.target.value || null })}>
+        <option value="">no goal</option>
+        {items.map((g) => (
+          <option key={g.id} value={g.id}>
+            {g.name}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
 function BreakdownPanel({
   site,
   view,
   ready,
+  conversionGoal,
   title,
   tabs,
+  footer,
 }: {
   site: Site;
   view: View;
   ready: boolean;
+  conversionGoal: string | null;
   title: string;
   tabs: [string, string][];
+  footer?: ReactNode;
 }) {
   const [tab, setTab] = useState(tabs[0]![0]);
-  const q = statsQuery(view, { limit: 10 });
+  // Custom events rank by how often they happened; the other dimensions by visitors. The conversion
+  // rate is per visitor of a row: not for the events list.
+  const rate: Record<string, string> =
+    conversionGoal && tab !== 'events' ? { conversion_goal: conversionGoal } : {};
+  const q = statsQuery(view, { limit: 10, ...(tab === 'events' ? { sort: 'events' } : {}), ...rate });
   const data = useQuery({
     queryKey: ['breakdown', site.id, tab, q],
     queryFn: () => get<Breakdown>(`/v1/sites/${site.id}/stats/breakdown/${tab}?${q}`),
-    enabled: ready,
+    enabled: ready && tab !== 'properties',
+  });
+  const pq = statsQuery(view, { limit: 10 });
+  const properties = useQuery({
+    queryKey: ['event-properties', site.id, pq],
+    queryFn: () => get<Page<EventPropertyRow>>(`/v1/sites/${site.id}/stats/event-properties?${pq}`),
+    enabled: ready && tab === 'properties',
   });
   return (
     <Panel
@@ -261,14 +323,64 @@ function BreakdownPanel({
         )
       }
     >
-      <div data-dimension={tab} aria-busy={data.isFetching}>
-        <Async q={data}>{(b) => <Bars rows={b.items} dimension={tab} />}</Async>
-      </div>
+      {tab === 'properties' ? (
+        <div data-dimension="properties" aria-busy={properties.isFetching}>
+          <Async q={properties}>{(p) => <PropertyBars rows={p.items} view={view} />}</Async>
+        </div>
+      ) : (
+        <div data-dimension={tab} aria-busy={data.isFetching}>
+          <Async q={data}>
+            {(b) => <Bars rows={b.items} dimension={tab} rate={'conversion_goal' in rate} />}
+          </Async>
+        </div>
+      )}
+      {footer}
     </Panel>
   );
 }
 
-function Bars({ rows, dimension }: { rows: Breakdown['items']; dimension: string }) {
+/** The properties of custom events (of the filtered event, when an Event filter is on). */
+function PropertyBars({ rows, view }: { rows: EventPropertyRow[]; view: View }) {
+  const events = view.filters.filter(([k]) => k === 'event_name').map(([, v]) => v);
+  if (rows.length === 0) return <p className="muted">No custom event with properties in this period.</p>;
+  const max = Math.max(...rows.map((r) => r.events), 1);
+  return (
+    <>
+      <p className="muted small">
+        {events.length
+          ? `Properties of ${events.join(', ')}.`
+          : 'Properties of every custom event: pick one under Custom events to see only its own.'}
+      </p>
+      <table className="bars">
+        <thead>
+          <tr>
+            <th scope="col">Property</th>
+            <th scope="col" className="num">
+              Events
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((r) => (
+            <tr key={`${r.property}=${r.value}`} style={{ ['--w' as string]: `${(100 * r.events) / max}%` }}>
+              <td>
+                {r.property}: <strong>{r.value ?? '(none)'}</strong>
+              </td>
+              <td className="num">{fmtInt(r.events)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>
+  );
+}
+
+/** What an empty value means in each breakdown: no referrer is direct traffic. */
+function noneLabel(dimension: string): string {
+  return dimension === 'referrers' || dimension === 'channels' ? 'Direct / none' : '(none)';
+}
+
+function Bars({ rows, dimension, rate }: { rows: Breakdown['items']; dimension: string; rate: boolean }) {
   if (rows.length === 0) return <p className="muted">Nothing in this period.</p>;
   const metric = dimension === 'events' ? 'events' : 'visitors';
   const max = Math.max(...rows.map((r) => r[metric] ?? 0), 1);
@@ -281,12 +393,23 @@ function Bars({ rows, dimension }: { rows: Breakdown['items']; dimension: string
           <th scope="col" className="num">
             {metric === 'events' ? 'Events' : 'Visitors'}
           </th>
+          {rate && (
+            <th scope="col" className="num" title="Visitors of the row whose visit converted on the goal">
+              Conv. rate
+            </th>
+          )}
         </tr>
       </thead>
       <tbody>
         {rows.map((r) => {
           const label =
-            r.value == null ? '(none)' : dimension === 'countries' ? countryName(r.value) : r.value;
+            r.value == null
+              ? noneLabel(dimension)
+              : dimension === 'countries'
+                ? countryName(r.value)
+                : dimension === 'channels' && r.value === 'direct'
+                  ? 'Direct / none'
+                  : r.value;
           const n = r[metric] ?? 0;
           return (
             <tr key={r.value ?? '(none)'} style={{ ['--w' as string]: `${(100 * n) / max}%` }}>
@@ -305,6 +428,11 @@ function Bars({ rows, dimension }: { rows: Breakdown['items']; dimension: string
                 )}
               </td>
               <td className="num">{fmtInt(n)}</td>
+              {rate && (
+                <td className="num" data-col="conversion_rate">
+                  {r.conversion_rate == null ? '–' : `${(r.conversion_rate * 100).toFixed(1)}%`}
+                </td>
+              )}
             </tr>
           );
         })}

@@ -1,10 +1,22 @@
 import { useQuery } from '@tanstack/react-query';
 import { get } from '../api';
-import { fmtInt, fmtTime } from '../format';
+import { countryName, fmtClock, fmtInt } from '../format';
 import { useLocation } from '../router';
 import { readView, today } from '../state';
 import type { EventRow, Page, Realtime, Site } from '../types';
-import { Async, EmptySite, Panel } from '../ui';
+import { Async, EmptySite, GeoCredit, Panel } from '../ui';
+
+const INTERNAL_EVENTS = ['engagement', 'identify'];
+
+/** A short, stable name for a visitor: the first characters of its client id. */
+const visitorLabel = (id: string | null) => (id ? id.slice(0, 8) : '—');
+
+/** Where the visit came from: the campaign source, else the referrer, else direct. */
+function sourceOf(e: EventRow): string {
+  return (
+    e.utm_source ?? e.referrer_domain ?? (e.channel && e.channel !== 'direct' ? e.channel : 'Direct / none')
+  );
+}
 
 /** Polling period: cheap (one indexed query on the last 30 minutes) and near enough to live. */
 const POLL_MS = 5_000;
@@ -29,10 +41,14 @@ export function RealtimePage({ site }: { site: Site }) {
       const day = today(site.config.timezone);
       q.set('from', new Date(Date.parse(`${day}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10));
       q.set('to', day);
-      q.set('limit', '25');
+      q.set('limit', '50');
       const since = Date.now() - 30 * 60_000;
       const page = await get<Page<EventRow>>(`${base}/stats/events?${q}`);
-      return { ...page, items: page.items.filter((e) => Date.parse(e.server_timestamp) >= since) };
+      // The tracker's internal events (engagement, identify) are measurements, not things visitors did.
+      const items = page.items.filter(
+        (e) => Date.parse(e.server_timestamp) >= since && !INTERNAL_EVENTS.includes(e.event_name),
+      );
+      return { ...page, items: items.slice(0, 25) };
     },
     refetchInterval: POLL_MS,
   });
@@ -82,9 +98,11 @@ export function RealtimePage({ site }: { site: Site }) {
                 <table className="data">
                   <thead>
                     <tr>
-                      <th scope="col">Time</th>
+                      <th scope="col">Time ({site.config.timezone})</th>
+                      <th scope="col">Visitor</th>
                       <th scope="col">Event</th>
                       <th scope="col">Page</th>
+                      <th scope="col">Source</th>
                       <th scope="col">Country</th>
                       <th scope="col">Company</th>
                     </tr>
@@ -92,10 +110,18 @@ export function RealtimePage({ site }: { site: Site }) {
                   <tbody>
                     {p.items.map((e) => (
                       <tr key={e.id}>
-                        <td>{fmtTime(e.server_timestamp)}</td>
+                        <td>
+                          <time dateTime={e.server_timestamp}>
+                            {fmtClock(e.server_timestamp, site.config.timezone)}
+                          </time>
+                        </td>
+                        <td>
+                          <code title={e.client_id ?? undefined}>{visitorLabel(e.client_id)}</code>
+                        </td>
                         <td>{e.event_name}</td>
                         <td>{e.page_path ?? '—'}</td>
-                        <td>{e.country ?? '—'}</td>
+                        <td>{sourceOf(e)}</td>
+                        <td>{e.country ? countryName(e.country) : '—'}</td>
                         <td>{e.company_name ?? '—'}</td>
                       </tr>
                     ))}
@@ -105,6 +131,7 @@ export function RealtimePage({ site }: { site: Site }) {
             )
           }
         </Async>
+        <GeoCredit />
       </Panel>
     </>
   );

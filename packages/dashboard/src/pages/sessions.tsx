@@ -4,7 +4,7 @@ import { countryName, fmtDuration, fmtTime } from '../format';
 import { useLocation } from '../router';
 import { addFilter, readView, statsQuery, viewQuery } from '../state';
 import type { EventRow, Page, SessionRow, Site } from '../types';
-import { Async, EmptySite, Link, Panel } from '../ui';
+import { Async, EmptySite, GeoCredit, Link, Panel } from '../ui';
 
 export function SessionsPage({ site }: { site: Site }) {
   const { search } = useLocation();
@@ -56,7 +56,7 @@ export function SessionsPage({ site }: { site: Site }) {
                             <Link
                               to={`/sites/${site.id}/sessions/${encodeURIComponent(s.session_id)}${keep}`}
                             >
-                              {fmtTime(s.started_at)}
+                              {fmtTime(s.started_at, site.config.timezone)}
                             </Link>
                           </td>
                           <td className="num">{s.page_views}</td>
@@ -100,6 +100,7 @@ export function SessionsPage({ site }: { site: Site }) {
             )
           }
         </Async>
+        <GeoCredit />
       </Panel>
     </>
   );
@@ -130,7 +131,7 @@ export function SessionPage({ site, sessionId }: { site: Site; sessionId: string
               <>
                 {first && (
                   <p className="muted">
-                    {fmtTime(first.server_timestamp)} · {countryName(first.country)} ·{' '}
+                    {fmtTime(first.server_timestamp, site.config.timezone)} · {countryName(first.country)} ·{' '}
                     {first.device_type ?? '—'} {first.browser ?? ''}{' '}
                     {first.referrer_domain ? `· from ${first.referrer_domain}` : ''}
                     {first.company_name ? ` · ${first.company_name}` : ''}

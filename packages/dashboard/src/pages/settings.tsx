@@ -3,9 +3,11 @@ import { useState, type FormEvent } from 'react';
 import { api, get } from '../api';
 import { fmtTime } from '../format';
 import { navigate } from '../router';
-import { useSession } from '../session';
+import { ClientAccess } from './invite';
+import { useSession, useZone } from '../session';
 import type { Agency, Page, Role, Site, SiteConfig, User } from '../types';
-import { Async, ErrorBox, Link, Panel, SnippetBox } from '../ui';
+import { Async, CopyButton, ErrorBox, Link, Panel, SnippetBox } from '../ui';
+import { IngestionHealthPanel, IngestTokensPanel } from './ingestion';
 
 export function SitesSettings() {
   const { sites, canWrite } = useSession();
@@ -102,11 +104,18 @@ export function SiteSettings({ siteId }: { siteId: string }) {
             <h1 className="page-title">
               {site.name} <span className={`status status-${site.status}`}>{site.status}</span>
             </h1>
+            {canWrite && (
+              <p>
+                <Link to={`/settings/sites/${site.id}/sharing`}>Share links of this dashboard →</Link>
+              </p>
+            )}
             <Panel title="Tracking snippet">
               <p>Paste it into the &lt;head&gt; of every page of {site.domain}.</p>
               <SnippetBox siteId={site.id} />
             </Panel>
             {canWrite ? <SiteForm site={site} /> : <SiteFacts site={site} />}
+            <IngestionHealthPanel site={site} />
+            <IngestTokensPanel site={site} />
           </>
         )}
       </Async>
@@ -324,6 +333,7 @@ function SiteForm({ site }: { site: Site }) {
 const ROLES: Role[] = ['admin', 'user', 'viewer'];
 
 export function UsersSettings() {
+  const tz = useZone();
   const qc = useQueryClient();
   const { me } = useSession();
   const users = useQuery({ queryKey: ['users'], queryFn: () => get<Page<User>>('/v1/users?limit=500') });
@@ -386,7 +396,7 @@ export function UsersSettings() {
                           <span className="sr-only">Active: {u.email}</span>
                         </label>
                       </td>
-                      <td>{u.last_login ? fmtTime(u.last_login) : 'never'}</td>
+                      <td>{u.last_login ? fmtTime(u.last_login, tz) : 'never'}</td>
                     </tr>
                   ))}
                 </tbody>
@@ -395,7 +405,7 @@ export function UsersSettings() {
           )}
         </Async>
       </Panel>
-      <Panel title="Invite a user">
+      <Panel title="Add a user with a password">
         <form
           className="form"
           onSubmit={(e) => {
@@ -443,6 +453,7 @@ export function UsersSettings() {
           </button>
         </form>
       </Panel>
+      <ClientAccess />
     </>
   );
 }
@@ -467,6 +478,18 @@ export function AgencySettings() {
       <Async q={q}>
         {(a) => (
           <Panel title="Agency settings">
+            <dl className="facts" aria-label="Agency identity">
+              <dt>Agency id</dt>
+              <dd>
+                <code>{a.id}</code> <CopyButton text={a.id} label="Copy id" />
+              </dd>
+              <dt>Contact email</dt>
+              <dd>{a.email ?? '—'}</dd>
+            </dl>
+            <p className="muted small">
+              The <code>beacon</code> command takes either as <code>--agency</code>, e.g.{' '}
+              <code>beacon site create --agency {a.email ?? a.id} …</code>
+            </p>
             <form
               className="form"
               onSubmit={(e) => {

@@ -74,13 +74,21 @@ ON CONFLICT (agency_id, domain) DO UPDATE SET
 
 /**
  * In: $1 uuid[] agency id, $2 text[] lower-cased domain (parallel arrays). Out: agency_id, domain,
- * name, industry, employee_count, revenue of the `agency_companies` rows among those pairs. Only ever
+ * name, industry, employee_count, revenue of the `agency_companies` rows among those pairs, the
+ * agency's overrides (migration 0120) over them, and not_company (the agency says: an ISP). Only ever
  * asked with the agency of the site whose hits are being completed (the enricher caches the answer).
  */
 export const agencyCompaniesByDomain = `
-SELECT a.agency_id, a.domain, a.name, a.industry, a.employee_count, a.revenue
+SELECT k.agency_id, k.domain,
+       COALESCE(o.name, a.name) AS name,
+       COALESCE(o.industry, a.industry) AS industry,
+       COALESCE(o.employee_count, a.employee_count) AS employee_count,
+       a.revenue,
+       COALESCE(o.not_company, FALSE) AS not_company
 FROM unnest($1::uuid[], $2::text[]) AS k(agency_id, domain)
-JOIN agency_companies a ON a.agency_id = k.agency_id AND a.domain = k.domain`;
+LEFT JOIN agency_companies a ON a.agency_id = k.agency_id AND a.domain = k.domain
+LEFT JOIN agency_company_overrides o ON o.agency_id = k.agency_id AND o.domain = k.domain
+WHERE a.domain IS NOT NULL OR o.domain IS NOT NULL`;
 
 /**
  * Which stored events hold a company fact that another agency owns (issue #13: before migration 0060

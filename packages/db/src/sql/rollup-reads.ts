@@ -13,6 +13,20 @@
  * allow-listed sort keys.
  */
 
+/**
+ * Events the tracker sends on its own to carry measurements or identities, not actions of the visitor:
+ * `engagement` (time on page, scroll depth; docs/tracker.md) and `identify`. They are stored like any
+ * event but are neither custom events nor counted in "events" (docs/metrics.md).
+ */
+export const INTERNAL_EVENTS = ['engagement', 'identify'] as const;
+
+/** SQL condition: the event of alias `e` counts as an event (not internal). Constant text. */
+export const countedEvent = (alias = 'e') =>
+  `${alias}.event_name NOT IN (${INTERNAL_EVENTS.map((n) => `'${n}'`).join(', ')})`;
+
+/** SQL condition: a custom event (neither a page view nor internal). Constant text. */
+export const customEvent = (alias = 'e') => `${alias}.event_name <> 'page_view' AND ${countedEvent(alias)}`;
+
 export interface RollupScope {
   site: string;
   readonly tz: string;

@@ -11,6 +11,8 @@
  * in the same order and cannot deadlock (PostgreSQL takes the row locks in insertion order).
  */
 
+import { countedEvent } from './rollup-reads.js';
+
 /** Key space of the per-site advisory locks (two-int form) that keep a rebuild apart from writers. */
 export const ROLLUP_LOCK_SPACE = 0x726f_6c6c; // 'roll'
 
@@ -46,6 +48,30 @@ SELECT count(pg_advisory_xact_lock_shared(${ROLLUP_LOCK_SPACE}, hashtext(site_id
 FROM (SELECT DISTINCT site_id FROM (${source}) src ORDER BY site_id) s`;
 
 /**
+ * How a rollup_sessions row meets an existing one of the same key (alias r, the new row EXCLUDED):
+ * counters add, first/last widen, entry/exit keep the earliest/latest page view. Shared by the
+ * writer's merge and the erasure's re-keying (packages/db/src/sql/privacy.ts).
+ */
+export const sessionsMerge = `ON CONFLICT (site_id, hour, session_key, visitor_key, dims_key) DO UPDATE SET
+    page_views      = r.page_views + EXCLUDED.page_views,
+    events          = r.events + EXCLUDED.events,
+    engagement_time = r.engagement_time + EXCLUDED.engagement_time,
+    first_at        = LEAST(r.first_at, EXCLUDED.first_at),
+    last_at         = GREATEST(r.last_at, EXCLUDED.last_at),
+    entry_path = CASE WHEN EXCLUDED.entry_at IS NOT NULL AND (r.entry_at IS NULL OR (EXCLUDED.entry_at, EXCLUDED.entry_id) < (r.entry_at, r.entry_id))
+                      THEN EXCLUDED.entry_path ELSE r.entry_path END,
+    entry_id   = CASE WHEN EXCLUDED.entry_at IS NOT NULL AND (r.entry_at IS NULL OR (EXCLUDED.entry_at, EXCLUDED.entry_id) < (r.entry_at, r.entry_id))
+                      THEN EXCLUDED.entry_id ELSE r.entry_id END,
+    entry_at   = CASE WHEN EXCLUDED.entry_at IS NOT NULL AND (r.entry_at IS NULL OR (EXCLUDED.entry_at, EXCLUDED.entry_id) < (r.entry_at, r.entry_id))
+                      THEN EXCLUDED.entry_at ELSE r.entry_at END,
+    exit_path  = CASE WHEN EXCLUDED.exit_at IS NOT NULL AND (r.exit_at IS NULL OR (EXCLUDED.exit_at, EXCLUDED.exit_id) > (r.exit_at, r.exit_id))
+                      THEN EXCLUDED.exit_path ELSE r.exit_path END,
+    exit_id    = CASE WHEN EXCLUDED.exit_at IS NOT NULL AND (r.exit_at IS NULL OR (EXCLUDED.exit_at, EXCLUDED.exit_id) > (r.exit_at, r.exit_id))
+                      THEN EXCLUDED.exit_id ELSE r.exit_id END,
+    exit_at    = CASE WHEN EXCLUDED.exit_at IS NOT NULL AND (r.exit_at IS NULL OR (EXCLUDED.exit_at, EXCLUDED.exit_id) > (r.exit_at, r.exit_id))
+                      THEN EXCLUDED.exit_at ELSE r.exit_at END`;
+
+/**
  * In: source. Out: one row { sessions: rows upserted into rollup_sessions, names: rows upserted into
  * rollup_names }. Adds the source's non-bot events to the rollups (counters add up, first/last widen,
  * entry/exit keep the earliest/latest page view by (server_timestamp, id)).
@@ -70,7 +96,7 @@ WITH raw AS MATERIALIZED (
     entry_path, entry_at, entry_id, exit_path, exit_at, exit_id)
   SELECT site_id, hour, session_key, visitor_key, dims_key, ${dims},
          count(*) FILTER (WHERE event_name = 'page_view'),
-         count(*),
+         count(*) FILTER (WHERE ${countedEvent('ev')}),
          COALESCE(sum(GREATEST(time_on_page, 0)), 0),
          min(server_timestamp), max(server_timestamp),
          (array_agg(page_path ORDER BY server_timestamp, id) FILTER (WHERE event_name = 'page_view'))[1],
@@ -82,24 +108,7 @@ WITH raw AS MATERIALIZED (
   FROM ev
   GROUP BY site_id, hour, session_key, visitor_key, dims_key, ${dims}
   ORDER BY site_id, hour, session_key, visitor_key, dims_key
-  ON CONFLICT (site_id, hour, session_key, visitor_key, dims_key) DO UPDATE SET
-    page_views      = r.page_views + EXCLUDED.page_views,
-    events          = r.events + EXCLUDED.events,
-    engagement_time = r.engagement_time + EXCLUDED.engagement_time,
-    first_at        = LEAST(r.first_at, EXCLUDED.first_at),
-    last_at         = GREATEST(r.last_at, EXCLUDED.last_at),
-    entry_path = CASE WHEN EXCLUDED.entry_at IS NOT NULL AND (r.entry_at IS NULL OR (EXCLUDED.entry_at, EXCLUDED.entry_id) < (r.entry_at, r.entry_id))
-                      THEN EXCLUDED.entry_path ELSE r.entry_path END,
-    entry_id   = CASE WHEN EXCLUDED.entry_at IS NOT NULL AND (r.entry_at IS NULL OR (EXCLUDED.entry_at, EXCLUDED.entry_id) < (r.entry_at, r.entry_id))
-                      THEN EXCLUDED.entry_id ELSE r.entry_id END,
-    entry_at   = CASE WHEN EXCLUDED.entry_at IS NOT NULL AND (r.entry_at IS NULL OR (EXCLUDED.entry_at, EXCLUDED.entry_id) < (r.entry_at, r.entry_id))
-                      THEN EXCLUDED.entry_at ELSE r.entry_at END,
-    exit_path  = CASE WHEN EXCLUDED.exit_at IS NOT NULL AND (r.exit_at IS NULL OR (EXCLUDED.exit_at, EXCLUDED.exit_id) > (r.exit_at, r.exit_id))
-                      THEN EXCLUDED.exit_path ELSE r.exit_path END,
-    exit_id    = CASE WHEN EXCLUDED.exit_at IS NOT NULL AND (r.exit_at IS NULL OR (EXCLUDED.exit_at, EXCLUDED.exit_id) > (r.exit_at, r.exit_id))
-                      THEN EXCLUDED.exit_id ELSE r.exit_id END,
-    exit_at    = CASE WHEN EXCLUDED.exit_at IS NOT NULL AND (r.exit_at IS NULL OR (EXCLUDED.exit_at, EXCLUDED.exit_id) > (r.exit_at, r.exit_id))
-                      THEN EXCLUDED.exit_at ELSE r.exit_at END
+  ${sessionsMerge}
   RETURNING 1
 ), n AS (
   INSERT INTO rollup_names AS r (site_id, hour, kind, name_key, name, session_key, visitor_key, count)
@@ -107,7 +116,8 @@ WITH raw AS MATERIALIZED (
   FROM (SELECT site_id, hour, session_key, visitor_key,
                CASE WHEN event_name = 'page_view' THEN 1 ELSE 2 END AS kind,
                CASE WHEN event_name = 'page_view' THEN page_path ELSE event_name::text END AS name
-        FROM ev) x
+        FROM ev
+        WHERE ${countedEvent('ev')}) x
   GROUP BY site_id, hour, kind, name, session_key, visitor_key
   ORDER BY site_id, hour, kind, hashtextextended(row(name)::text, 0), session_key, visitor_key
   ON CONFLICT (site_id, hour, kind, name_key, session_key, visitor_key) DO UPDATE SET count = r.count + EXCLUDED.count

@@ -3,8 +3,9 @@ import type { Pool } from '@beacon/db';
 import { TooManyRequestsError, UnauthorizedError } from '../http/errors.js';
 import * as sql from '../sql/auth.js';
 import { ApiKeyVerifier } from './api-keys.js';
+import { ShareTokens } from './share-tokens.js';
 import type { AccessTokens } from './tokens.js';
-import type { AuthContext, Role } from './types.js';
+import type { AuthContext, Role, SiteAccess } from './types.js';
 
 /**
  * `Authorization: Bearer <token>`: an agency API key (`bk_...`, acts as admin of its agency) or a
@@ -18,6 +19,7 @@ export class Authenticator {
     private readonly tokens: AccessTokens,
     private readonly keys: ApiKeyVerifier,
     private readonly onFailure: (reason: string) => void,
+    private readonly shares?: ShareTokens,
   ) {}
 
   async authenticate(req: Request): Promise<AuthContext> {
@@ -41,7 +43,28 @@ export class Authenticator {
           r.reason === 'agency_inactive' ? 'the agency is not active' : 'invalid API key',
         );
       }
-      return { agencyId: r.agencyId, role: 'admin', userId: null, via: 'api_key', sessionId: null };
+      return {
+        agencyId: r.agencyId,
+        role: 'admin',
+        userId: null,
+        via: 'api_key',
+        sessionId: null,
+        siteAccess: 'all',
+      };
+    }
+    if (this.shares && ShareTokens.looksLikeShareToken(token)) {
+      const s = await this.shares.authenticate(token);
+      if ('reason' in s)
+        return this.fail(
+          `share_${s.reason}`,
+          s.reason === 'link_gone'
+            ? 'this share link was revoked or has expired'
+            : s.reason === 'expired'
+              ? 'the share token has expired; open the link again'
+              : 'invalid share token',
+          s.reason === 'expired' ? 'token_expired' : 'unauthorized',
+        );
+      return s;
     }
     const v = await this.tokens.verify(token);
     if ('reason' in v)
@@ -50,10 +73,10 @@ export class Authenticator {
         v.reason === 'expired' ? 'the access token has expired; refresh it' : 'invalid access token',
         v.reason === 'expired' ? 'token_expired' : 'unauthorized',
       );
-    const { rows } = await this.pool.query<{ agency_id: string; role: Role }>(sql.checkSession, [
-      v.claims.sessionId,
-      v.claims.userId,
-    ]);
+    const { rows } = await this.pool.query<{ agency_id: string; role: Role; site_access: SiteAccess }>(
+      sql.checkSession,
+      [v.claims.sessionId, v.claims.userId],
+    );
     const row = rows[0];
     if (!row) return this.fail('session_revoked', 'the session has ended; log in again');
     return {
@@ -62,6 +85,8 @@ export class Authenticator {
       userId: v.claims.userId,
       via: 'user',
       sessionId: v.claims.sessionId,
+      // Admins see every site whatever their row says (a demoted admin's grants then apply).
+      siteAccess: row.role === 'admin' ? 'all' : row.site_access,
     };
   }
 

@@ -40,4 +40,23 @@ export class BcryptGate {
     }
     return this.limit(() => bcrypt.compare(secret, hash));
   }
+
+  /** A new hash (passwords set through one-time links, share-link passwords), through the same door. */
+  hash(secret: string, rounds: number): Promise<string> {
+    if (this.limit.pendingCount >= this.queueMax) {
+      this.onRefused();
+      return Promise.reject(
+        new ApiError(
+          503,
+          'unavailable',
+          'too many password operations in progress; retry shortly',
+          {
+            retry_after_s: 1,
+          },
+          { 'retry-after': '1' },
+        ),
+      );
+    }
+    return this.limit(() => bcrypt.hash(secret, rounds));
+  }
 }

@@ -33,16 +33,29 @@ export function toSiteScope(row: SiteRow): SiteScope {
 }
 
 /**
+ * Whose grants limit the sites the caller sees (the `granted` clause of sql/sites.ts): the user id of
+ * a client login with site_access 'selected', else null (admins, API keys and 'all' see every site).
+ * Any statement listing or reading sites for a caller passes this.
+ */
+export function siteLimitOf(auth: AuthContext): string | null {
+  return auth.role !== 'admin' && auth.siteAccess === 'selected' ? auth.userId : null;
+}
+
+/**
  * THE tenant wall of every site route: `:siteId` (uuid or script_id) is looked up only among the
  * caller's agency's sites. A site of another agency, or none, is the same 404, so a caller cannot
- * even learn that a site exists elsewhere. The route table calls this for every path with `:siteId`.
+ * even learn that a site exists elsewhere. A client login limited to selected sites gets the same 404
+ * for a site of its own agency it was not granted. The route table calls this for every path with
+ * `:siteId`, so every site route, export and share-link route obeys it.
  */
 export async function resolveSite(pool: Pool, auth: AuthContext, ref: string): Promise<SiteScope> {
   const { rows } = await pool.query<SiteRow>(UUID_RE.test(ref) ? sql.findSiteById : sql.findSiteByScriptId, [
     auth.agencyId,
     ref,
+    siteLimitOf(auth),
   ]);
   const row = rows[0];
-  if (!row) throw new NotFoundError('site');
+  // A shared dashboard shows its one site: any other is the same 404 as a site that does not exist.
+  if (!row || (auth.share && auth.share.siteId !== row.id)) throw new NotFoundError('site');
   return toSiteScope(row);
 }

@@ -8,10 +8,31 @@ export interface AuthContext {
   role: Role;
   /** The dashboard user; null for an agency API key. */
   userId: string | null;
-  via: 'user' | 'api_key';
+  via: 'user' | 'api_key' | 'share';
   /** The login session of a user token (null for API keys); logout revokes it. */
   sessionId: string | null;
+  /**
+   * Which of the agency's sites the caller sees: 'all', or 'selected' (only the sites granted in
+   * user_site_access). Admins and API keys are always 'all'. Applied by the site scope (site-scope.ts).
+   */
+  siteAccess: SiteAccess;
+  /**
+   * Set for a viewer of a shared dashboard (via 'share'): the one site it shows, the filters fixed by
+   * the link (they override the query's), and whether CSV exports are allowed. Only routes declaring
+   * `share` answer such a caller (route-table.ts).
+   */
+  share?: ShareGrant;
 }
+
+export interface ShareGrant {
+  linkId: string;
+  siteId: string;
+  filters: Partial<Record<string, string[]>>;
+  allowCsv: boolean;
+}
+
+export const SITE_ACCESS = ['all', 'selected'] as const;
+export type SiteAccess = (typeof SITE_ACCESS)[number];
 
 /** The site a `:siteId` route works on, resolved within the caller's agency (see site-scope.ts). */
 export interface SiteScope {

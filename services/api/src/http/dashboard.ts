@@ -34,6 +34,22 @@ export function defaultDashboardDir(): string {
   return fileURLToPath(new URL('../../../../packages/dashboard/dist/', import.meta.url));
 }
 
+/** Paths that are the app's own pages whatever they hold (a company domain has a dot: acme.example). */
+const APP_PAGES = /^\/(?:sites|settings)(?:\/|$)/;
+
+/**
+ * Whether a GET that matched no file is a page of the app (answered with index.html) or a missing file
+ * (a 404). A path without an extension is a page; so is any path under the app's own prefixes, and any
+ * path a browser navigates to (it asks for text/html), so a shared link like
+ * /sites/1/companies/acme.example survives a reload. A script or image that is missing stays a 404
+ * (it does not ask for HTML), and so does anything under /assets/.
+ */
+export function isAppPage(pathname: string, accept: string | undefined): boolean {
+  if (pathname.startsWith('/assets/')) return false;
+  if (path.extname(pathname) === '' || APP_PAGES.test(pathname)) return true;
+  return /\btext\/html\b/.test(accept ?? '');
+}
+
 /** The router: mount it after the API routes and before the 404 handler. */
 export function dashboard(dir: string = defaultDashboardDir()): Router {
   const router = Router();
@@ -53,9 +69,9 @@ export function dashboard(dir: string = defaultDashboardDir()): Router {
     res.locals.route = '/(dashboard)'; // one metrics label for every dashboard file
     files(req, res, (err?: unknown) => {
       if (err) return next(err);
-      // A missing file (an extension) is a 404, not the app; a page path is the app, if it is built.
-      if (path.extname(req.path) !== '' || !existsSync(index)) return next();
-      res.setHeader('content-security-policy', DASHBOARD_CSP);
+      if (!isAppPage(req.path, req.get('accept')) || !existsSync(index)) return next();
+      // res.locals.csp: a page's own policy (a framable share link, share-page.ts).
+      res.setHeader('content-security-policy', (res.locals.csp as string | undefined) ?? DASHBOARD_CSP);
       res.setHeader('cache-control', 'no-cache');
       res.sendFile(index);
     });

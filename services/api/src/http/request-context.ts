@@ -8,9 +8,14 @@ const SANE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 /**
  * Request id (the caller's X-Request-Id when sane, else a UUID; echoed back), one JSON log line per
  * request and the HTTP duration histogram labelled by route template (never the raw URL: bounded
- * label values). The ops endpoints are not logged at info (scrapes every few seconds).
+ * label values). The ops endpoints are not logged at info (scrapes every few seconds); the others at
+ * API_REQUEST_LOG_LEVEL.
  */
-export function requestContext(logger: Logger, metrics: ApiMetrics): RequestHandler {
+export function requestContext(
+  logger: Logger,
+  metrics: ApiMetrics,
+  level: 'info' | 'debug' = 'info',
+): RequestHandler {
   return (req, res, next) => {
     const given = req.headers['x-request-id'];
     req.id = typeof given === 'string' && SANE_ID.test(given) ? given : randomUUID();
@@ -32,7 +37,7 @@ export function requestContext(logger: Logger, metrics: ApiMetrics): RequestHand
       };
       if (res.statusCode >= 500) logger.error(line, 'request');
       else if (quiet) logger.debug(line, 'request');
-      else logger.info(line, 'request');
+      else logger[level](line, 'request');
     });
     next();
   };

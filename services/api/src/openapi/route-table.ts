@@ -41,6 +41,12 @@ export interface RouteSpec<
   auth?: boolean;
   /** Roles allowed; default every role. API keys count as admin. */
   roles?: readonly Role[];
+  /**
+   * Whether viewers of a shared dashboard (share-link tokens) may call it: 'read' (dashboard reads),
+   * 'csv' (only when the link allows CSV). Default: never. Share callers are also held to the link's
+   * site and its fixed filters (they replace the query's filter parameters).
+   */
+  share?: 'read' | 'csv';
   request?: { params?: P; query?: Q; body?: B };
   /** Status → answer. The first 2xx is the status of a value returned by the handler. */
   responses: Record<number, ResponseSpec>;
@@ -82,6 +88,7 @@ export interface RegisteredRoute {
   openapiPath: string;
   auth: boolean;
   roles: readonly Role[];
+  share: 'read' | 'csv' | null;
 }
 
 /**
@@ -131,6 +138,10 @@ export class RouteTable {
       Object.keys(spec.responses).find((s) => Number(s) >= 200 && Number(s) < 300) ?? 200,
     );
     const routeLabel = spec.path;
+    // Routes whose query takes the stats filters can honour a share link's fixed filters; the others
+    // refuse a link that has some (answering unfiltered would leak past its page scope).
+    const querySchema = spec.request?.query as { shape?: Record<string, unknown> } | undefined;
+    const takesFilters = Boolean(querySchema?.shape && 'page_path' in querySchema.shape);
 
     const run: RequestHandler = async (req: Request, res: Response, next: NextFunction) => {
       res.locals.route = routeLabel;
@@ -141,6 +152,10 @@ export class RouteTable {
           req.auth = auth;
           if (!roles.includes(auth.role))
             throw new ForbiddenError(`this needs the role ${roles.join(' or ')}`);
+          if (auth.share && (!spec.share || (spec.share === 'csv' && !auth.share.allowCsv)))
+            throw new ForbiddenError('a shared dashboard link does not open this');
+          if (auth.share && !takesFilters && Object.keys(auth.share.filters).length > 0)
+            throw new ForbiddenError("this is outside the share link's scope");
         }
         // The site scope comes before the other parameters: a foreign site is a 404 whatever else
         // the request says (no hint from a 400 about what the route would have accepted).
@@ -152,7 +167,12 @@ export class RouteTable {
           req.site = await this.hooks.resolveSite(auth, siteRef);
         }
         const params = paramsSchema ? parseInput('params', paramsSchema, req.params) : undefined;
-        const query = spec.request?.query ? parseInput('query', spec.request.query, req.query) : undefined;
+        let query: unknown = spec.request?.query
+          ? parseInput('query', spec.request.query, req.query)
+          : undefined;
+        // A share link's fixed filters (page scope, segment) win over whatever the viewer asks.
+        if (auth?.share && query && typeof query === 'object')
+          query = { ...(query as Record<string, unknown>), ...auth.share.filters };
         const body = spec.request?.body ? parseInput('body', spec.request.body, req.body) : undefined;
         let status = successStatus;
         const ctx = {
@@ -178,7 +198,14 @@ export class RouteTable {
     this.router[spec.method](spec.path, run);
 
     const openapiPath = spec.path.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
-    this.routes.push({ method: spec.method, path: spec.path, openapiPath, auth: needsAuth, roles });
+    this.routes.push({
+      method: spec.method,
+      path: spec.path,
+      openapiPath,
+      auth: needsAuth,
+      roles,
+      share: spec.share ?? null,
+    });
     const responses: RouteConfig['responses'] = {};
     for (const [status, r] of Object.entries(spec.responses)) {
       // An error answer declared without a schema has the common error shape.
@@ -216,6 +243,7 @@ export class RouteTable {
       tags: spec.tags ?? [],
       ...(needsAuth ? { security: [{ bearer: [] }] } : {}),
       ...(needsAuth && roles.length < ANY_ROLE.length ? { 'x-roles': [...roles] } : {}),
+      ...(spec.share ? { 'x-share': spec.share } : {}),
       request,
       responses,
     } as RouteConfig);

@@ -58,3 +58,25 @@ export function csvFormatter(fields: readonly CsvField[]) {
     rows: (rows: readonly unknown[][]) => (rows.length ? stringify(rows as unknown[][], options) : ''),
   };
 }
+
+/**
+ * One CSV line of plain JS values whose column types are not known from a result (the privacy export
+ * reads rows of several tables): numbers and bigints stay numbers, every string and JSON value gets the
+ * same formula neutralisation and quoting as the exports above. Null and undefined are empty cells.
+ */
+export function csvLine(values: readonly unknown[]): string {
+  return stringify([values.map((v) => (v === undefined ? null : v))], {
+    record_delimiter: 'windows',
+    eof: true,
+    escape_formulas: false,
+    quoted_match: /[;\t|]/,
+    cast: {
+      string: (v: string) => neutralizeFormulas(v),
+      number: (v: number) => String(v),
+      bigint: (v: bigint) => String(v),
+      boolean: (v: boolean) => (v ? 'true' : 'false'),
+      date: (v: Date) => v.toISOString(),
+      object: (v: object) => neutralizeFormulas(JSON.stringify(v)),
+    },
+  });
+}

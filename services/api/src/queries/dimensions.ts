@@ -1,3 +1,5 @@
+import { rollupReadSql } from '@beacon/db';
+
 /**
  * Breakdown dimensions: name in the URL → events column (allow-listed) and, for some, which events
  * count. entry_pages / exit_pages are computed per session (statements/breakdown.ts entryExit).
@@ -34,7 +36,8 @@ export const DIMENSIONS = {
   companies: col('company_name', 'e.company_name IS NOT NULL'),
   industries: col('company_industry', 'e.company_industry IS NOT NULL'),
   visitor_types: col('visitor_type'),
-  events: col('event_name', "e.event_name <> 'page_view'"),
+  // Custom events: neither page views nor the tracker's internal events (engagement, identify).
+  events: col('event_name', rollupReadSql.customEvent()),
 } as const satisfies Record<string, Dimension>;
 
 export type DimensionName = keyof typeof DIMENSIONS;

@@ -16,6 +16,8 @@ export interface FunnelDef {
   steps: StoredStep[];
   window_mode: 'session' | 'visitor';
   window_days: number | null;
+  /** "Directly followed by" (docs/conversions.md). */
+  direct: boolean;
 }
 
 export interface FunnelStep {
@@ -88,13 +90,24 @@ export async function funnelStats(
     step: number;
     visitors: number;
     median_seconds: number | null;
-  }>(deps, 'funnel', funnelSql(s, steps, f.window_mode, f.window_days, q.breakdown ?? null), s.p.values);
+  }>(
+    deps,
+    'funnel',
+    funnelSql(s, steps, {
+      mode: f.window_mode,
+      windowDays: f.window_days,
+      direct: f.direct,
+      breakdown: q.breakdown ?? null,
+    }),
+    s.p.values,
+  );
   const n = steps.length;
   const values = [...new Set(rows.filter((r) => !r.total).map((r) => r.value))];
   return {
     funnel_id: f.id,
     name: f.name,
     window: f.window_mode === 'session' ? 'session' : `${f.window_days} days`,
+    direct: f.direct,
     steps: figures(
       rows.filter((r) => r.total),
       n,

@@ -42,11 +42,16 @@ export async function generatedSql(): Promise<string> {
       'breakdown: entry pages',
       () => q.breakdown(deps, site, 'entry_pages', q.breakdownQuery.parse({ ...R })),
     ],
+    [
+      'custom events by property',
+      () => q.eventProperties(deps, site, q.eventPropertiesQuery.parse({ ...R, event_name: 'signup' })),
+    ],
     ['realtime', () => q.realtime(deps, site, q.realtimeQuery.parse({}))],
     ['sessions list', () => q.sessions(deps, site, q.pagedQuery.parse({ ...R }))],
     ["one session's events", () => q.sessionEvents(deps, site, 'sess-1', 50)],
     ['companies list', () => q.companies(deps, site, q.companiesQuery.parse({ ...R }))],
     ['one company', () => q.company(deps, site, 'acme.example', q.companyQuery.parse({ ...R }))],
+    ['match rates by day', () => q.matchRates(deps, site, q.matchRatesQuery.parse({ ...R }))],
     [
       'CSV export of raw events (admin: every column)',
       async () => {

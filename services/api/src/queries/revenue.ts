@@ -7,7 +7,10 @@ import { runStatement, scopeOf, type StatsDeps, type StatsSite } from './stats.j
 
 export interface CurrencyTotals {
   currency: string;
+  /** Net of refunds. */
   revenue: number;
+  /** Taken off the orders' values by refunds. */
+  refunded: number;
   orders: number;
   buyers: number;
   average_order_value: number | null;
@@ -30,6 +33,7 @@ export async function revenue(deps: StatsDeps, site: StatsSite, q: StatsQuery) {
   const rows = await runStatement<{
     currency: string;
     revenue: number;
+    refunded: number;
     orders: number;
     buyers: number;
     visitors: number;
@@ -38,11 +42,13 @@ export async function revenue(deps: StatsDeps, site: StatsSite, q: StatsQuery) {
   const totals = (r: {
     currency: string;
     revenue: number;
+    refunded: number;
     orders: number;
     buyers: number;
   }): CurrencyTotals => ({
     currency: r.currency,
     revenue: r.revenue,
+    refunded: r.refunded,
     orders: r.orders,
     buyers: r.buyers,
     average_order_value: r.orders ? r.revenue / r.orders : null,
@@ -51,7 +57,7 @@ export async function revenue(deps: StatsDeps, site: StatsSite, q: StatsQuery) {
   const own = rows.find((r) => r.currency === currency);
   return {
     visitors,
-    ...totals(own ?? { currency, revenue: 0, orders: 0, buyers: 0 }),
+    ...totals(own ?? { currency, revenue: 0, refunded: 0, orders: 0, buyers: 0 }),
     other_currencies: rows.filter((r) => r.currency !== currency).map(totals),
   };
 }

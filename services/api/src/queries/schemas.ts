@@ -38,6 +38,14 @@ export const breakdownQuery = z
       .describe('A goal id: each row also gets converters and conversion_rate for that goal'),
   })
   .strict();
+export const eventPropertiesQuery = z
+  .object({
+    ...rangeShape,
+    ...filterShape,
+    limit,
+    cursor,
+  })
+  .strict();
 export const companiesQuery = z
   .object({
     ...rangeShape,
@@ -54,6 +62,10 @@ export const companyQuery = z
     ...filterShape,
     interval: z.enum(['hour', 'day', 'week', 'month']).default('day'),
   })
+  .strict();
+/** Match rates: range and bucket size only (the panel counts every session, bots included). */
+export const matchRatesQuery = z
+  .object({ ...rangeShape, interval: z.enum(['hour', 'day', 'week', 'month']).default('day') })
   .strict();
 export const realtimeQuery = z.object({ ...filterShape }).strict();
 export const sessionEventsQuery = z.object({ limit }).strict();
@@ -82,7 +94,9 @@ export type StatsQuery = z.infer<typeof statsQuery>;
 export type PagedQuery = z.infer<typeof pagedQuery>;
 export type TimeseriesQuery = z.infer<typeof timeseriesQuery>;
 export type BreakdownQuery = z.infer<typeof breakdownQuery>;
+export type EventPropertiesQuery = z.infer<typeof eventPropertiesQuery>;
 export type CompaniesQuery = z.infer<typeof companiesQuery>;
 export type CompanyQuery = z.infer<typeof companyQuery>;
+export type MatchRatesQuery = z.infer<typeof matchRatesQuery>;
 export type RealtimeQuery = z.infer<typeof realtimeQuery>;
 export type ExportQuery = z.infer<typeof exportQuery>;

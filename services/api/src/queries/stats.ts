@@ -17,7 +17,9 @@ import { withConversions } from './statements/goals.js';
 import type {
   BreakdownQuery,
   CompaniesQuery,
+  EventPropertiesQuery,
   CompanyQuery,
+  MatchRatesQuery,
   PagedQuery,
   RealtimeQuery,
   StatsQuery,
@@ -26,13 +28,25 @@ import type {
 import * as seedSql from './statements/seed.js';
 import { overview as overviewSql } from './statements/overview.js';
 import { timeseries as timeseriesSql } from './statements/timeseries.js';
-import { breakdown as breakdownSql, entryExit as entryExitSql } from './statements/breakdown.js';
+import {
+  breakdown as breakdownSql,
+  entryExit as entryExitSql,
+  eventProperties as eventPropertiesSql,
+} from './statements/breakdown.js';
 import { realtime as realtimeSql } from './statements/realtime.js';
 import { sessionEvents as sessionEventsSql, sessionList as sessionListSql } from './statements/sessions.js';
 import {
+  companyAgencyRanges as companyAgencyRangesSql,
   companyByDomain as companyByDomainSql,
   companyList as companyListSql,
+  companyMatchSources as companyMatchSourcesSql,
+  agencyHasMerges as agencyHasMergesSql,
+  companyListMerged as companyListMergedSql,
+  companyOverride as companyOverrideSql,
+  domainsMergedInto as domainsMergedIntoSql,
+  withCompanyOverrides,
 } from './statements/companies.js';
+import { matchRates as matchRatesSql } from './statements/match-rates.js';
 
 /** The site a question is about (already resolved within the caller's agency by the route). */
 export interface StatsSite {
@@ -176,7 +190,7 @@ export async function businessVisitors(deps: StatsDeps, site: StatsSite, q: Page
   const rows = await runStatement(
     deps,
     'business_visitors',
-    seedSql.businessVisitors(s, s.p.add(q.limit + 1), s.p.add(offset)),
+    seedSql.businessVisitors(s, s.p.add(site.agencyId), s.p.add(q.limit + 1), s.p.add(offset)),
     s.p.values,
   );
   return offsetPage(rows, q.limit, offset);
@@ -377,6 +391,15 @@ export async function breakdown(
   };
 }
 
+/** Custom events by property and value (raw events: properties are not rolled up). */
+export async function eventProperties(deps: StatsDeps, site: StatsSite, q: EventPropertiesQuery) {
+  const offset = decodeOffset(q.cursor);
+  const s = scopeOf(site, q);
+  const text = eventPropertiesSql(s, s.p.add(q.limit + 1), s.p.add(offset));
+  const rows = await runStatement(deps, 'event_properties', text, s.p.values);
+  return offsetPage(rows, q.limit, offset);
+}
+
 /** A breakdown answered from rollups, or null when rollups cannot answer it (docs/rollups.md). */
 async function rollupBreakdown(
   deps: StatsDeps,
@@ -473,26 +496,42 @@ export async function companies(deps: StatsDeps, site: StatsSite, q: CompaniesQu
   const range = resolveRange(q, tz);
   const filters = pickFilters(q);
   const goals = goalsOf(q);
-  const source = await chooseSource(deps, site.scriptId, range, filters, { goals });
-  const s = buildScope(site.scriptId, range, filters, { goals, rollup: source === 'rollup' });
   const offset = decodeOffset(q.cursor);
   const ob = orderBy(q.sort, q.order, 'name');
-  const list = source === 'rollup' ? rollupReadSql.companyList : companyListSql;
-  const rows = await runStatement(
-    deps,
-    'companies',
-    list(s, ob, s.p.add(q.limit + 1), s.p.add(offset)),
-    s.p.values,
-    source,
-  );
+  const m = new Params();
+  // Not through runStatement(): this look-up must not report a source (X-Beacon-Source is the list's).
+  const { rows: mergeRows } = await deps.pool.query(agencyHasMergesSql(m.add(site.agencyId)), m.values);
+  const merges = Boolean((mergeRows[0] as { merges?: boolean } | undefined)?.merges);
+  // An agency's merges are unknown to the rollups: with any, the list reads events.
+  const source = merges ? 'events' : await chooseSource(deps, site.scriptId, range, filters, { goals });
+  const s = buildScope(site.scriptId, range, filters, { goals, rollup: source === 'rollup' });
+  // The agency's overrides (not a company, name, industry) apply after grouping, before paging.
+  const inner = merges
+    ? companyListMergedSql(s, s.p.add(site.agencyId), ob, s.p.add(null), s.p.add(0))
+    : (source === 'rollup' ? rollupReadSql.companyList : companyListSql)(s, ob, s.p.add(null), s.p.add(0));
+  const text = withCompanyOverrides(inner, s.p.add(site.agencyId), ob, s.p.add(q.limit + 1), s.p.add(offset));
+  const rows = await runStatement(deps, 'companies', text, s.p.values, source);
   return offsetPage(rows, q.limit, offset);
 }
 
 /** One company's visits over time (by its domain); null when the site saw no event of it in the range. */
 export async function company(deps: StatsDeps, site: StatsSite, domain: string, q: CompanyQuery) {
   q = await resolveSaved(deps.pool, site, q);
-  const series = await timeseries(deps, site, { ...q, company_domain: [domain] });
-  const totals = await overview(deps, site, { ...q, company_domain: [domain] });
+  // The agency's merges (migration 0120): the domains merged into this one count as this one.
+  const mp = new Params();
+  const mergedIn = (
+    await runStatement<{ domain: string }>(
+      deps,
+      'company_merged',
+      domainsMergedIntoSql(mp.add(site.agencyId), mp.add(domain)),
+      mp.values,
+    )
+  )
+    .map((r) => r.domain)
+    .filter((d) => typeof d === 'string');
+  const domains = [domain, ...mergedIn];
+  const series = await timeseries(deps, site, { ...q, company_domain: domains });
+  const totals = await overview(deps, site, { ...q, company_domain: domains });
   if (totals.current.events === 0) return null;
   const p = new Params();
   const [facts] = await runStatement(
@@ -501,5 +540,59 @@ export async function company(deps: StatsDeps, site: StatsSite, domain: string, 
     companyByDomainSql(p.add(site.agencyId), p.add(domain)),
     p.values,
   );
-  return { company: facts ?? { domain }, totals: totals.current, previous: totals.previous, ...series };
+  const o = new Params();
+  const [override] = await runStatement<{
+    not_company: boolean;
+    name: string | null;
+    industry: string | null;
+    employee_count: string | null;
+    merge_into: string | null;
+  }>(deps, 'company_override', companyOverrideSql(o.add(site.agencyId), o.add(domain)), o.values);
+  const merged: Record<string, unknown> = { ...(facts ?? { domain }) };
+  // The agency's own override wins over every identified fact (migration 0120).
+  for (const k of ['name', 'industry', 'employee_count'] as const) if (override?.[k]) merged[k] = override[k];
+  return {
+    company: merged,
+    override: override ?? null,
+    merged_domains: mergedIn,
+    match: await companyMatch(deps, site, domain),
+    totals: totals.current,
+    previous: totals.previous,
+    ...series,
+  };
+}
+
+/**
+ * How the site's events of a domain were matched: per source its confidence, ASNs, events and first /
+ * last seen, and (for the agency's own ranges) the caller's agency's ranges naming the domain.
+ */
+async function companyMatch(deps: StatsDeps, site: StatsSite, domain: string) {
+  const p = new Params();
+  const sources = await runStatement<{ source: string | null }>(
+    deps,
+    'company_match',
+    companyMatchSourcesSql(p.add(site.scriptId), p.add(domain)),
+    p.values,
+  );
+  const r = new Params();
+  const ranges = sources.some((x) => x.source === 'agency_ranges')
+    ? await runStatement(deps, 'company_ranges', companyAgencyRangesSql(r.add(site.agencyId), r.add(domain)), r.values)
+    : [];
+  return { sources, ranges };
+}
+
+/** Sessions by identification class per bucket (statements/match-rates.ts); bots included. */
+export async function matchRates(deps: StatsDeps, site: StatsSite, q: MatchRatesQuery) {
+  const tz = siteTimeZone(site, q.tz);
+  const range = resolveRange(q, tz);
+  const perBucket = { hour: 1, day: 24, week: 168, month: 672 }[q.interval];
+  if (range.hours / perBucket > MAX_BUCKETS) {
+    throw new QueryInputError(`more than ${MAX_BUCKETS} ${q.interval} buckets; use a longer interval`, {
+      interval: q.interval,
+    });
+  }
+  const s = buildScope(site.scriptId, range, {});
+  const unit = s.p.add(q.interval);
+  const rows = await runStatement(deps, 'match_rates', matchRatesSql(s, unit), s.p.values);
+  return { interval: q.interval, tz, items: rows };
 }

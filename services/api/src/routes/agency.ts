@@ -3,6 +3,7 @@ import bcrypt from 'bcryptjs';
 import { z } from 'zod';
 import { ADMINS } from '../auth/types.js';
 import type { ApiDeps } from '../deps.js';
+import { audit } from '../http/audit.js';
 import { ConflictError } from '../http/errors.js';
 import type { RouteTable } from '../openapi/route-table.js';
 import * as sql from '../sql/agency.js';
@@ -99,7 +100,8 @@ export function registerAgencyRoutes(t: RouteTable, d: ApiDeps): void {
         409: { description: 'The email is taken' },
       },
     },
-    async ({ auth, body }) => {
+    async (ctx) => {
+      const { auth, body } = ctx;
       try {
         const { rows } = await d.pool.query<AgencyRow>(sql.updateAgency, [
           auth.agencyId,
@@ -107,6 +109,16 @@ export function registerAgencyRoutes(t: RouteTable, d: ApiDeps): void {
           body.email ?? null,
           body.config ? JSON.stringify(body.config) : null,
         ]);
+        await audit(
+          d,
+          ctx,
+          'agency.update',
+          { type: 'agency', id: auth.agencyId },
+          {
+            changed: Object.keys(body),
+            ...(body.config ? { config: body.config } : {}),
+          },
+        );
         return toAgency(rows[0]!);
       } catch (err) {
         if ((err as { code?: string }).code === '23505')
@@ -131,12 +143,14 @@ export function registerAgencyRoutes(t: RouteTable, d: ApiDeps): void {
         },
       },
     },
-    async ({ auth, res }) => {
+    async (ctx) => {
+      const { auth, res } = ctx;
       const prefix = `bk_${randomBytes(4).toString('hex')}`;
       let secret = '';
       for (let i = 0; i < 32; i++) secret += BASE62[randomInt(BASE62.length)];
       const key = `${prefix}_${secret}`;
       await d.pool.query(sql.rotateKey, [auth.agencyId, await bcrypt.hash(key, 10), prefix]);
+      await audit(d, ctx, 'api_key.rotate', { type: 'agency', id: auth.agencyId }, { key_prefix: prefix });
       res.setHeader('cache-control', 'no-store');
       return { api_key: key };
     },

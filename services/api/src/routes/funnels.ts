@@ -1,3 +1,4 @@
+import { rollupReadSql } from '@beacon/db';
 import { z } from 'zod';
 import { WRITERS } from '../auth/types.js';
 import type { ApiDeps } from '../deps.js';
@@ -39,7 +40,11 @@ const stepInput = z
           .trim()
           .min(1)
           .max(100)
-          .refine((n) => n !== 'page_view', 'use a page step for page views'),
+          .refine((n) => n !== 'page_view', 'use a page step for page views')
+          .refine(
+            (n) => !(rollupReadSql.INTERNAL_EVENTS as readonly string[]).includes(n),
+            'engagement and identify are measurements, not steps',
+          ),
         property: z
           .object({ key: z.string().trim().min(1).max(100), value: z.string().max(500) })
           .strict()
@@ -59,6 +64,12 @@ const funnelBody = z
         z.object({ mode: z.literal('visitor'), days: z.number().int().min(1).max(90) }).strict(),
       ])
       .describe('session: every step in one session; visitor: by visitor, within `days` of step 1'),
+    direct: z
+      .boolean()
+      .default(false)
+      .describe(
+        'directly followed by: each step is the next page view (page steps) or next event after the previous',
+      ),
   })
   .strict()
   .meta({ id: 'FunnelInput' });
@@ -72,6 +83,7 @@ const funnelSchema = z
       z.object({ mode: z.literal('session') }),
       z.object({ mode: z.literal('visitor'), days: z.number().int() }),
     ]),
+    direct: z.boolean(),
     created_at: z.string(),
     updated_at: z.string(),
   })
@@ -90,6 +102,7 @@ const funnelStatsSchema = z
     funnel_id: z.uuid(),
     name: z.string(),
     window: z.string(),
+    direct: z.boolean(),
     steps: z.array(stepFigures),
     breakdown: z
       .object({
@@ -113,6 +126,7 @@ const toFunnel = (r: FunnelRow): z.infer<typeof funnelSchema> => ({
         : { type: 'goal', goal_id: s.goal_id },
   ),
   window: r.window_mode === 'session' ? { mode: 'session' } : { mode: 'visitor', days: r.window_days! },
+  direct: r.direct,
   created_at: iso(r.created_at)!,
   updated_at: iso(r.updated_at)!,
 });
@@ -135,6 +149,7 @@ export function registerFunnelRoutes(t: RouteTable, d: ApiDeps): void {
     JSON.stringify(stored(body.steps)),
     body.window.mode,
     body.window.mode === 'visitor' ? body.window.days : null,
+    body.direct,
   ];
   t.define(
     {

@@ -1,15 +1,26 @@
 import type { ApiDeps } from '../deps.js';
 import type { RouteTable } from '../openapi/route-table.js';
+import { registerAccountRoutes } from './account.js';
 import { registerAgencyRoutes } from './agency.js';
+import { registerAuditRoutes } from './audit.js';
+import { registerAlertRoutes } from './alerts.js';
+import { registerBrandingRoutes } from './branding.js';
+import { registerSiteAccessRoutes } from './site-access.js';
 import { registerAuthRoutes } from './auth.js';
 import { registerExportRoutes } from './export.js';
 import { registerFunnelRoutes } from './funnels.js';
 import { registerGoalRoutes } from './goals.js';
+import { registerCompanyOverrideRoutes } from './company-overrides.js';
+import { registerIngestRoutes } from './ingest.js';
 import { registerOpsRoutes } from './ops.js';
 import { registerRevenueRoutes } from './revenue.js';
 import { registerSegmentRoutes } from './segments.js';
+import { registerPrivacyRoutes } from './privacy.js';
+import { registerReportRoutes } from './reports.js';
+import { registerShareLinkRoutes } from './share-links.js';
 import { registerSiteRoutes } from './sites.js';
 import { registerStatsRoutes } from './stats.js';
+import { registerUsageRoutes } from './usage.js';
 import { registerUserRoutes } from './users.js';
 import { registerVitalsRoutes } from './vitals.js';
 
@@ -18,8 +29,15 @@ export function registerRoutes(t: RouteTable, d: ApiDeps, document: () => Record
   registerOpsRoutes(t, d, document);
   registerAuthRoutes(t, d);
   registerAgencyRoutes(t, d);
+  registerBrandingRoutes(t, d);
   registerUserRoutes(t, d);
+  registerAccountRoutes(t, d);
   registerSiteRoutes(t, d);
+  registerSiteAccessRoutes(t, d);
+  registerShareLinkRoutes(t, d);
+  registerReportRoutes(t, d);
+  registerAlertRoutes(t, d);
+  registerUsageRoutes(t, d);
   registerStatsRoutes(t, d);
   registerExportRoutes(t, d);
   registerGoalRoutes(t, d);
@@ -27,4 +45,8 @@ export function registerRoutes(t: RouteTable, d: ApiDeps, document: () => Record
   registerVitalsRoutes(t, d);
   registerSegmentRoutes(t, d);
   registerFunnelRoutes(t, d);
+  registerCompanyOverrideRoutes(t, d);
+  registerPrivacyRoutes(t, d);
+  registerAuditRoutes(t, d);
+  registerIngestRoutes(t, d);
 }

@@ -12,7 +12,8 @@ const site = '/v1/sites/:siteId';
 
 const currencyTotals = {
   currency: z.string(),
-  revenue: z.number(),
+  revenue: z.number().describe('net of refunds'),
+  refunded: z.number().describe("taken off the orders' values by refund events"),
   orders: z.number().int(),
   buyers: z.number().int(),
   average_order_value: z.number().nullable(),

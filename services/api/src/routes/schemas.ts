@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SITE_ACCESS, type SiteAccess } from '../auth/types.js';
 import { ApiError } from '../http/errors.js';
 
 /** Shared answer shapes (named components in the OpenAPI document). */
@@ -13,6 +14,11 @@ export const userSchema = z
     last_name: z.string().nullable(),
     role: roleSchema,
     is_active: z.boolean(),
+    site_access: z.enum(SITE_ACCESS).meta({
+      description:
+        'all: every site of the agency; selected: only site_ids (client logins). Admins see every site whatever this says',
+    }),
+    site_ids: z.array(z.uuid()).meta({ description: 'sites granted (what selected limits the user to)' }),
     last_login: z.string().nullable(),
     created_at: z.string(),
     updated_at: z.string(),
@@ -27,6 +33,8 @@ export interface UserRow {
   last_name: string | null;
   role: 'admin' | 'user' | 'viewer';
   is_active: boolean;
+  site_access: SiteAccess;
+  site_ids: string[];
   last_login: Date | null;
   created_at: Date;
   updated_at: Date;
@@ -44,6 +52,8 @@ export function toUser(r: UserRow): z.infer<typeof userSchema> {
     last_name: r.last_name,
     role: r.role,
     is_active: r.is_active,
+    site_access: r.site_access,
+    site_ids: r.site_ids,
     last_login: iso(r.last_login),
     created_at: iso(r.created_at)!,
     updated_at: iso(r.updated_at)!,

@@ -1,10 +1,11 @@
 import { randomInt } from 'node:crypto';
 import { z } from 'zod';
 import { parseSiteConfig, renderSnippet } from '@beacon/schema';
-import type { SiteRow } from '../auth/site-scope.js';
+import { siteLimitOf, type SiteRow } from '../auth/site-scope.js';
 import { WRITERS } from '../auth/types.js';
 import type { ApiDeps } from '../deps.js';
-import { ApiError, ConflictError, NotFoundError } from '../http/errors.js';
+import { audit } from '../http/audit.js';
+import { ApiError, ConflictError, ForbiddenError, NotFoundError } from '../http/errors.js';
 import { findAgency } from '../sql/agency.js';
 import { cursorParam, limitParam, qList } from '../http/validate.js';
 import type { RouteTable } from '../openapi/route-table.js';
@@ -232,6 +233,7 @@ export function registerSiteRoutes(t: RouteTable, d: ApiDeps): void {
         cur?.[0] ?? null,
         cur?.[1] ?? null,
         query.limit + 1,
+        siteLimitOf(auth),
       ]);
       const page = rows.slice(0, query.limit);
       const last = page[page.length - 1];
@@ -253,7 +255,11 @@ export function registerSiteRoutes(t: RouteTable, d: ApiDeps): void {
       request: { body: createBody },
       responses: { 201: { description: 'The new site', schema: siteSchema } },
     },
-    async ({ auth, body }) => {
+    async (ctx) => {
+      const { auth, body } = ctx;
+      // A client login limited to selected sites would not see the site it made.
+      if (siteLimitOf(auth) !== null)
+        throw new ForbiddenError('a login limited to selected sites cannot create sites');
       await checkRetention(d, auth.agencyId, body.config?.retention_months);
       for (let attempt = 0; ; attempt++) {
         try {
@@ -265,7 +271,18 @@ export function registerSiteRoutes(t: RouteTable, d: ApiDeps): void {
             JSON.stringify(body.config ?? {}),
             body.status ?? 'active',
           ]);
-          return toSite(rows[0]!);
+          const created = toSite(rows[0]!);
+          await audit(
+            d,
+            ctx,
+            'site.create',
+            { type: 'site', id: created.id },
+            {
+              script_id: created.script_id,
+              domain: created.domain,
+            },
+          );
+          return created;
         } catch (err) {
           // 36^12 ids: a collision is astronomically rare, but retry rather than answer 500.
           if ((err as { code?: string }).code === '23505' && attempt < 3) continue;
@@ -284,7 +301,7 @@ export function registerSiteRoutes(t: RouteTable, d: ApiDeps): void {
       responses: { 200: { description: 'The site', schema: siteSchema } },
     },
     async ({ site, auth }) => {
-      const { rows } = await d.pool.query<SiteRow>(sql.findSiteById, [auth.agencyId, site.id]);
+      const { rows } = await d.pool.query<SiteRow>(sql.findSiteById, [auth.agencyId, site.id, null]);
       return toSite(rows[0]!);
     },
   );
@@ -299,7 +316,8 @@ export function registerSiteRoutes(t: RouteTable, d: ApiDeps): void {
       request: { body: updateBody },
       responses: { 200: { description: 'The changed site', schema: siteSchema } },
     },
-    async ({ site, auth, body }) => {
+    async (ctx) => {
+      const { site, auth, body } = ctx;
       await checkRetention(d, auth.agencyId, body.config?.retention_months);
       const { rows } = await d.pool.query<SiteRow>(sql.updateSite, [
         auth.agencyId,
@@ -310,6 +328,7 @@ export function registerSiteRoutes(t: RouteTable, d: ApiDeps): void {
         body.status ?? null,
       ]);
       if (!rows[0]) throw new NotFoundError('site');
+      await audit(d, ctx, 'site.update', { type: 'site', id: site.id }, { changed: Object.keys(body) });
       return toSite(rows[0]);
     },
   );
@@ -324,7 +343,8 @@ export function registerSiteRoutes(t: RouteTable, d: ApiDeps): void {
       roles: WRITERS,
       responses: { 200: { description: 'The site, now deleted', schema: siteSchema } },
     },
-    async ({ site, auth }) => {
+    async (ctx) => {
+      const { site, auth } = ctx;
       if (site.status === 'deleted') throw new ConflictError('the site is already deleted');
       const { rows } = await d.pool.query<SiteRow>(sql.updateSite, [
         auth.agencyId,
@@ -334,6 +354,7 @@ export function registerSiteRoutes(t: RouteTable, d: ApiDeps): void {
         null,
         'deleted',
       ]);
+      await audit(d, ctx, 'site.delete', { type: 'site', id: site.id }, { script_id: site.scriptId });
       return toSite(rows[0]!);
     },
   );

@@ -68,6 +68,18 @@ export const breakdownSchema = z
   .object({ dimension: z.string(), items: z.array(breakdownRowSchema), next_cursor: z.string().nullable() })
   .meta({ id: 'Breakdown' });
 
+export const eventPropertySchema = z
+  .object({
+    property: z.string().meta({ description: 'top-level key of the events’ properties' }),
+    value: z.string().nullable().meta({ description: 'its value as text (a nested value as JSON)' }),
+    visitors: int,
+    events: int,
+  })
+  .meta({ id: 'EventPropertyRow' });
+export const eventPropertiesSchema = z
+  .object({ items: z.array(eventPropertySchema), next_cursor: z.string().nullable() })
+  .meta({ id: 'EventProperties' });
+
 export const realtimeSchema = z
   .object({ visitors_5m: int, visitors_30m: int, page_views_30m: int, events_30m: int })
   .meta({ id: 'Realtime' });
@@ -191,6 +203,23 @@ export const companyRowSchema = z
   })
   .meta({ id: 'CompanyRow' });
 export const companyPageSchema = pageOf(companyRowSchema, 'CompanyPage');
+/** How a company was matched (issue #16): per source, and the agency's own ranges naming it. */
+const companyMatchSchema = z
+  .object({
+    sources: z.array(
+      z.object({
+        source: z.enum(['agency_ranges', 'maxmind', 'asn']).nullable(),
+        confidence: z.number().nullable(),
+        asns: z.array(z.string()).nullable(),
+        events: int,
+        first_seen: ts,
+        last_seen: ts,
+      }),
+    ),
+    ranges: z.array(z.object({ range_start: z.string(), range_end: z.string() })),
+  })
+  .meta({ id: 'CompanyMatch' });
+
 export const companyDetailSchema = z
   .object({
     company: z.object({
@@ -200,6 +229,21 @@ export const companyDetailSchema = z
       employee_count: s.optional(),
       revenue: s.optional(),
     }),
+    override: z
+      .object({
+        not_company: z.boolean(),
+        name: s.nullable(),
+        industry: s.nullable(),
+        employee_count: s.nullable(),
+        merge_into: s.nullable(),
+        updated_at: ts,
+      })
+      .nullable()
+      .meta({ description: "the caller agency's override of the domain (PUT /v1/company-overrides)" }),
+    merged_domains: z
+      .array(z.string())
+      .meta({ description: 'domains the agency merged into this one: their visits count here' }),
+    match: companyMatchSchema,
     totals: periodTotalsSchema,
     previous: periodTotalsSchema,
     interval: z.enum(['hour', 'day', 'week', 'month']),
@@ -207,3 +251,22 @@ export const companyDetailSchema = z
     items: z.array(bucketSchema),
   })
   .meta({ id: 'CompanyDetail' });
+
+export const matchRatesSchema = z
+  .object({
+    interval: z.enum(['hour', 'day', 'week', 'month']),
+    tz: z.string(),
+    items: z.array(
+      z.object({
+        bucket: z.string().meta({ description: "the bucket's start in the site's local time" }),
+        start: ts,
+        sessions: int,
+        company: int,
+        isp_residential: int,
+        hosting_vpn: int,
+        bot: int,
+        unknown: int,
+      }),
+    ),
+  })
+  .meta({ id: 'MatchRates' });

@@ -35,6 +35,7 @@ export function registerStatsRoutes(t: RouteTable, d: ApiDeps): void {
       path: `${site}/stats/events`,
       summary: 'Recent events, newest first (paged by cursor)',
       tags,
+      share: 'read',
       request: { query: q.pagedQuery },
       responses: { 200: { description: 'A page of events', schema: a.eventPageSchema } },
     },
@@ -46,6 +47,7 @@ export function registerStatsRoutes(t: RouteTable, d: ApiDeps): void {
       path: `${site}/stats/business-visitors`,
       summary: 'Business visitors by company (visitor_type business, company known)',
       tags,
+      share: 'read',
       request: { query: q.pagedQuery },
       responses: { 200: { description: 'Companies by events', schema: a.businessVisitorPageSchema } },
     },
@@ -57,6 +59,7 @@ export function registerStatsRoutes(t: RouteTable, d: ApiDeps): void {
       path: `${site}/stats/sessions-by-day`,
       summary: 'Sessions, users, events and average time on page per day of the site timezone',
       tags,
+      share: 'read',
       request: { query: q.statsQuery },
       responses: { 200: { description: 'Days, newest first', schema: a.sessionsByDaySchema } },
     },
@@ -68,6 +71,7 @@ export function registerStatsRoutes(t: RouteTable, d: ApiDeps): void {
       path: `${site}/stats/top-referrers`,
       summary: 'Referring domains by sessions',
       tags,
+      share: 'read',
       request: { query: q.pagedQuery },
       responses: { 200: { description: 'Referrers', schema: a.referrerPageSchema } },
     },
@@ -79,6 +83,7 @@ export function registerStatsRoutes(t: RouteTable, d: ApiDeps): void {
       path: `${site}/stats/utm-campaigns`,
       summary: 'UTM campaign performance (source, medium, campaign)',
       tags,
+      share: 'read',
       request: { query: q.pagedQuery },
       responses: { 200: { description: 'Campaigns by sessions', schema: a.campaignPageSchema } },
     },
@@ -92,6 +97,7 @@ export function registerStatsRoutes(t: RouteTable, d: ApiDeps): void {
       path: `${site}/stats/overview`,
       summary: 'Visitors, sessions, page views, bounce rate and session duration, with the previous period',
       tags,
+      share: 'read',
       request: { query: q.statsQuery },
       responses: {
         200: { description: 'Totals of the range and of the period before it', schema: a.overviewSchema },
@@ -105,6 +111,7 @@ export function registerStatsRoutes(t: RouteTable, d: ApiDeps): void {
       path: `${site}/stats/timeseries`,
       summary: 'Visitors, sessions, page views and events per hour, day, week or month of the timezone',
       tags,
+      share: 'read',
       request: { query: q.timeseriesQuery },
       responses: { 200: { description: 'Every bucket of the range', schema: a.timeseriesSchema } },
     },
@@ -117,6 +124,7 @@ export function registerStatsRoutes(t: RouteTable, d: ApiDeps): void {
       summary:
         'Top values of a dimension (pages, entry/exit pages, referrers, channels, UTM, geo, devices, companies, events...)',
       tags,
+      share: 'read',
       request: {
         params: z.object({ siteId: siteIdParam, dimension: q.dimensionParam }),
         query: q.breakdownQuery,
@@ -128,9 +136,24 @@ export function registerStatsRoutes(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
       method: 'get',
+      path: `${site}/stats/event-properties`,
+      summary:
+        'Custom events by property: the most frequent (property, value) pairs of their properties; filter event_name for one event',
+      tags,
+      request: { query: q.eventPropertiesQuery },
+      responses: {
+        200: { description: 'Property values, most frequent first', schema: a.eventPropertiesSchema },
+      },
+    },
+    ({ site, query, res }) => q.eventProperties(per(res), site, query),
+  );
+  t.define(
+    {
+      method: 'get',
       path: `${site}/stats/realtime`,
       summary: 'Visitors in the last 5 and 30 minutes',
       tags,
+      share: 'read',
       request: { query: q.realtimeQuery },
       responses: { 200: { description: 'Current activity', schema: a.realtimeSchema } },
     },
@@ -172,6 +195,7 @@ export function registerStatsRoutes(t: RouteTable, d: ApiDeps): void {
       path: `${site}/companies`,
       summary: 'Companies that visited in the range (the B2B view)',
       tags,
+      share: 'read',
       request: { query: q.companiesQuery },
       responses: { 200: { description: 'A page of companies', schema: a.companyPageSchema } },
     },
@@ -183,6 +207,9 @@ export function registerStatsRoutes(t: RouteTable, d: ApiDeps): void {
       path: `${site}/companies/:domain`,
       summary: "One company's visits over time (by its domain)",
       description:
+        "`match` says how the site's events of the domain were identified: per source (agency_ranges, " +
+        "maxmind, asn) its confidence, ASNs, events and first/last seen, and the caller agency's own ranges " +
+        'naming the domain. ' +
         "`company` holds, per column, the fact the caller's agency has of the domain (its own import, " +
         'its own IP ranges) over the agency-neutral one (company database, MaxMind, ASN). Facts of other ' +
         'agencies are never shown.',
@@ -201,4 +228,21 @@ export function registerStatsRoutes(t: RouteTable, d: ApiDeps): void {
       return r;
     },
   );
+
+  t.define(
+    {
+      method: 'get',
+      path: `${site}/stats/match-rates`,
+      summary:
+        'Sessions by how the visitor was identified (company, ISP/residential, hosting/VPN, bot, unknown)',
+      description:
+        'Per bucket of the site timezone; a session counts once, in the class of its best-identified ' +
+        'event (docs/metrics.md, "Match rates"). Bots are included: the panel shows them.',
+      tags,
+      request: { query: q.matchRatesQuery },
+      responses: { 200: { description: 'Sessions per class and bucket', schema: a.matchRatesSchema } },
+    },
+    ({ site, query, res }) => q.matchRates(per(res), site, query),
+  );
+
 }

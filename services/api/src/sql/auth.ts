@@ -68,11 +68,11 @@ WHERE user_id = $1 AND revoked_at IS NULL`;
 
 /**
  * Per-request check of an access token: the session is live, the user active and the agency active.
- * The role comes from the row (a demotion applies to the next request, not at token expiry).
- * $1 session id, $2 user id. Out: agency_id, role (0 rows = reject).
+ * The role and site access come from the row (a demotion or a narrowed access applies to the next
+ * request, not at token expiry). $1 session id, $2 user id. Out: agency_id, role, site_access (0 rows = reject).
  */
 export const checkSession = `
-SELECT u.agency_id, u.role
+SELECT u.agency_id, u.role, u.site_access
 FROM auth_sessions s
 JOIN dashboard_users u ON u.id = s.user_id
 JOIN agencies a ON a.id = u.agency_id

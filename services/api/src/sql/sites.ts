@@ -5,19 +5,26 @@
 
 const SITE_COLUMNS = `id, agency_id, name, domain, script_id, config, status, created_at, updated_at`;
 
-/** $1 agency id, $2 site uuid. Out: the site (0 or 1 row). */
-export const findSiteById = `SELECT ${SITE_COLUMNS} FROM sites WHERE agency_id = $1 AND id = $2`;
+/**
+ * The per-site access of client logins (migration 0110): `$N` is the user id whose grants limit the
+ * sites seen, or NULL for callers who see every site of the agency (admins, API keys, site_access=all).
+ */
+const granted = (n: number) =>
+  `($${n}::uuid IS NULL OR EXISTS (SELECT 1 FROM user_site_access g WHERE g.user_id = $${n}::uuid AND g.site_id = sites.id))`;
 
-/** $1 agency id, $2 script_id. Out: the site (0 or 1 row). */
-export const findSiteByScriptId = `SELECT ${SITE_COLUMNS} FROM sites WHERE agency_id = $1 AND script_id = $2`;
+/** $1 agency id, $2 site uuid, $3 limiting user id|null. Out: the site (0 or 1 row). */
+export const findSiteById = `SELECT ${SITE_COLUMNS} FROM sites WHERE agency_id = $1 AND id = $2 AND ${granted(3)}`;
+
+/** $1 agency id, $2 script_id, $3 limiting user id|null. Out: the site (0 or 1 row). */
+export const findSiteByScriptId = `SELECT ${SITE_COLUMNS} FROM sites WHERE agency_id = $1 AND script_id = $2 AND ${granted(3)}`;
 
 /**
- * $1 agency id, $2 statuses (text[]), $3 cursor name (or null), $4 cursor id (or null), $5 limit.
- * Out: sites ordered by (lower(name), id), keyset-paged.
+ * $1 agency id, $2 statuses (text[]), $3 cursor name (or null), $4 cursor id (or null), $5 limit,
+ * $6 limiting user id|null. Out: sites ordered by (lower(name), id), keyset-paged.
  */
 export const listSites = `
 SELECT ${SITE_COLUMNS} FROM sites
-WHERE agency_id = $1 AND status = ANY($2::text[])
+WHERE agency_id = $1 AND status = ANY($2::text[]) AND ${granted(6)}
   AND ($3::text IS NULL OR (lower(name), id) > ($3::text, $4::uuid))
 ORDER BY lower(name), id
 LIMIT $5`;

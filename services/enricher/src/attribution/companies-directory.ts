@@ -16,6 +16,8 @@ export interface CompanyDetails {
   readonly industry: string | null;
   readonly employeeCount: string | null;
   readonly revenue: string | null;
+  /** The agency marked the domain "not a company" (agency_company_overrides, migration 0120). */
+  readonly notCompany?: boolean;
 }
 
 const ABSENT = Object.freeze({ absent: true as const });
@@ -37,6 +39,8 @@ export interface CompanyRowFields {
   company_employee_count?: unknown;
   company_revenue?: unknown;
   company_source?: unknown;
+  company_confidence?: unknown;
+  visitor_type?: unknown;
 }
 
 /** The agency whose site a row belongs to (null: unknown, the row gets neutral facts only). */
@@ -48,6 +52,7 @@ interface FactsRow {
   industry: string | null;
   employee_count: string | null;
   revenue: string | null;
+  not_company?: boolean;
 }
 
 const detailsOf = (r: FactsRow): CompanyDetails => ({
@@ -55,7 +60,18 @@ const detailsOf = (r: FactsRow): CompanyDetails => ({
   industry: r.industry,
   employeeCount: r.employee_count,
   revenue: r.revenue,
+  ...(r.not_company ? { notCompany: true } : {}),
 });
+
+const COMPANY_COLUMNS = [
+  'company_name',
+  'company_domain',
+  'company_industry',
+  'company_employee_count',
+  'company_revenue',
+  'company_confidence',
+  'company_source',
+] as const;
 
 /** Agency-scoped cache key: the agency id (a uuid, no space) then the domain. */
 const agencyKey = (agencyId: string, domain: string) => `${agencyId} ${domain}`;
@@ -148,6 +164,8 @@ export class CompanyDirectory {
    *  - identified by a neutral source: X's facts of d replace the source's industry, employee_count
    *    and revenue (an agency's own knowledge beats shared data, for that agency only); gaps take the
    *    neutral facts of d. The name stays the source's (the API shows X's name for d to X).
+   *  - X marked d "not a company" (its override): the company columns are cleared and a business
+   *    visitor becomes a consumer (the override's industry / size count as X's facts otherwise).
    * A row whose agency is unknown gets neutral facts only. Returns how many rows changed.
    */
   async complete(rows: readonly CompanyRowFields[], agencyOf: AgencyOf = () => null): Promise<number> {
@@ -172,6 +190,14 @@ export class CompanyDirectory {
       if (typeof r.company_domain !== 'string' || !r.company_domain) return;
       const agencyId = agencies[i];
       const mine = agencyId ? own.get(agencyKey(agencyId, r.company_domain)) : undefined;
+      if (mine?.notCompany) {
+        // The site's agency says this domain is an ISP / not a company: its hits name no company from
+        // now on (within the cache TTL), and a business visitor becomes a consumer one.
+        for (const col of COMPANY_COLUMNS) r[col] = null;
+        if (r.visitor_type === 'business') r.visitor_type = 'consumer';
+        changed++;
+        return;
+      }
       const shared = neutral.get(r.company_domain);
       if (!mine && !shared) return;
       const fromRanges = r.company_source === 'agency_ranges';

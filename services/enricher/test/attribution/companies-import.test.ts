@@ -423,3 +423,48 @@ describe('CompanyDirectory completes rows from the companies table', () => {
     ]);
   });
 });
+
+describe("an agency's 'not a company' override (issue #16, migration 0120)", () => {
+  it("clears the company of that agency's hits only, and makes business visitors consumers", async () => {
+    const ins = `INSERT INTO agencies (name, email, api_key) VALUES ($1, $2, 'x') RETURNING id`;
+    const agencyE = (await db.pool.query(ins, ['Agency E', 'e@agency.test'])).rows[0].id as string;
+    const agencyF = (await db.pool.query(ins, ['Agency F', 'f@agency.test'])).rows[0].id as string;
+    await db.pool.query(
+      `INSERT INTO agency_company_overrides (agency_id, domain, not_company) VALUES ($1, 'aaisp.example', TRUE)`,
+      [agencyE],
+    );
+    await db.pool.query(
+      `INSERT INTO agency_company_overrides (agency_id, domain, industry, employee_count) VALUES ($1, 'globex3.example', 'Software', '50-99')`,
+      [agencyE],
+    );
+    const agencyBySite: Record<string, string> = { site_e: agencyE, site_f: agencyF };
+    const agencyOf = (r: { site_id?: unknown }) => agencyBySite[String(r.site_id)];
+    const row = (site: string, domain: string, visitorType: string) => ({
+      site_id: site,
+      company_name: 'Andrews & Arnold Ltd',
+      company_domain: domain,
+      company_industry: null as string | null,
+      company_employee_count: null as string | null,
+      company_revenue: null as string | null,
+      company_confidence: 0.5 as number | null,
+      company_source: 'asn' as string | null,
+      visitor_type: visitorType,
+    });
+    const rows = [
+      row('site_e', 'aaisp.example', 'business'), // E says: an ISP
+      row('site_e', 'aaisp.example', 'privacy_user'), // a VPN hit stays privacy_user
+      row('site_f', 'aaisp.example', 'business'), // F's view is F's
+      row('site_e', 'globex3.example', 'business'), // E's industry / size override
+    ];
+    const dir = new CompanyDirectory(db.pool, { ttlMs: 60_000 });
+    await dir.complete(rows, agencyOf);
+    expect(rows.map((r) => [r.company_name, r.company_domain, r.company_source, r.visitor_type])).toEqual([
+      [null, null, null, 'consumer'],
+      [null, null, null, 'privacy_user'],
+      ['Andrews & Arnold Ltd', 'aaisp.example', 'asn', 'business'],
+      ['Andrews & Arnold Ltd', 'globex3.example', 'asn', 'business'],
+    ]);
+    expect(rows[0]!.company_confidence).toBeNull();
+    expect([rows[3]!.company_industry, rows[3]!.company_employee_count]).toEqual(['Software', '50-99']);
+  });
+});

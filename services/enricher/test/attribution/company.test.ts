@@ -78,7 +78,7 @@ describe('identifyCompany: source precedence', () => {
     const m = identifyCompany({
       agencyRange: AGENCY_CO,
       companyDb: companyDb.lookup('192.0.2.1'),
-      network: network({ asnOrg: 'Acme Networks', isVpn: true }),
+      network: network({ asnOrg: 'Acme Corporation', isVpn: true }),
     });
     expect(m).toEqual({
       company: { ...AGENCY_CO, domain: 'stark.example' },
@@ -92,7 +92,7 @@ describe('identifyCompany: source precedence', () => {
       agencyRange: null,
       companyDb: companyDb.lookup('192.0.2.1'),
       network: network({
-        asnOrg: 'Acme Networks',
+        asnOrg: 'Acme Corporation',
         maxmind: mm({ organization: 'Other Org', userType: 'business' }),
       }),
     });
@@ -177,12 +177,12 @@ describe('identifyCompany: source precedence', () => {
       identifyCompany({
         agencyRange: null,
         companyDb: null,
-        network: network({ asn: 64496, asnOrg: 'Acme Networks' }),
+        network: network({ asn: 64496, asnOrg: 'Acme Corporation' }),
       }),
     ).toEqual({
       source: 'asn',
       confidence: 0.5,
-      company: { name: 'Acme Networks', domain: null, industry: null, employeeCount: null, revenue: null },
+      company: { name: 'Acme Corporation', domain: null, industry: null, employeeCount: null, revenue: null },
     });
     expect(
       identifyCompany({
@@ -197,9 +197,9 @@ describe('identifyCompany: source precedence', () => {
     const m = identifyCompany({
       agencyRange: null,
       companyDb: null,
-      network: network({ asnOrg: 'Acme Networks', maxmind: mm({ domain: 'Acme.Example' }) }),
+      network: network({ asnOrg: 'Acme Corporation', maxmind: mm({ domain: 'Acme.Example' }) }),
     });
-    expect(m).toMatchObject({ source: 'asn', company: { name: 'Acme Networks', domain: 'acme.example' } });
+    expect(m).toMatchObject({ source: 'asn', company: { name: 'Acme Corporation', domain: 'acme.example' } });
   });
 
   it.each([
@@ -229,7 +229,7 @@ describe('identifyCompany: source precedence', () => {
         identifyCompany({
           agencyRange: null,
           companyDb: companyDb.lookup('192.0.2.1'),
-          network: network({ asnOrg: 'Acme Networks', [flag]: true }),
+          network: network({ asnOrg: 'Acme Corporation', [flag]: true }),
         }),
       ).toBeNull();
     },
@@ -243,7 +243,7 @@ describe('identifyCompany: source precedence', () => {
 
 describe('classifyNetworkName', () => {
   it.each([
-    ['Acme Networks', 'business'],
+    ['Acme Corporation', 'business'],
     ['Merck KGaA', 'business'],
     ['Massachusetts Institute of Technology', 'business'],
     ['Stanford University', 'business'],
@@ -277,10 +277,10 @@ describe('classifyNetworkName', () => {
     expect(classifyNetworkName(name)).toBe(kind);
   });
   it('the hosting flag wins over the name', () => {
-    expect(classifyNetworkName('Acme Networks', true)).toBe('hosting');
+    expect(classifyNetworkName('Acme Corporation', true)).toBe('hosting');
   });
   it('companyNameFromNetwork keeps readable names', () => {
-    expect(companyNameFromNetwork('Acme Networks')).toBe('Acme Networks');
+    expect(companyNameFromNetwork('Acme Corporation')).toBe('Acme Corporation');
     expect(companyNameFromNetwork('ACME-AS Acme Inc, US')).toBe('Acme Inc');
   });
 });

@@ -87,7 +87,7 @@ describe('attribution steps', () => {
         time_on_page: 30,
         scroll_depth: 40,
       },
-      { ip: '192.0.2.1', network: net({ asn: 64496, asnOrg: 'Acme Networks' }) },
+      { ip: '192.0.2.1', network: net({ asn: 64496, asnOrg: 'Acme Corporation' }) },
     );
     expect(runSteps(steps, c)).toBeNull();
     expect(c.row).toMatchObject({
@@ -140,7 +140,7 @@ describe('attribution steps', () => {
   it('a VPN visitor from ChatGPT: privacy_user, no company from the VPN network', () => {
     const c = ctx(
       { page_url: 'https://shop.test/?utm_source=chatgpt.com', referrer: 'https://chatgpt.com/' },
-      { ip: '192.0.2.1', network: net({ asnOrg: 'Acme Networks', isVpn: true }) },
+      { ip: '192.0.2.1', network: net({ asnOrg: 'Acme Corporation', isVpn: true }) },
     );
     runSteps(steps, c);
     expect(c.row).toMatchObject({

@@ -107,7 +107,7 @@ describe('visitor_type: one test per rule (visitor-type.ts)', () => {
     ],
     [
       'known network, no company',
-      { network: network({ asn: 64501, asnOrg: 'Small Regional Net' }) },
+      { network: network({ asn: 64501, asnOrg: 'Quux Holdings Ltd' }) },
       'consumer',
       'known_network',
     ],

@@ -1,3 +1,4 @@
+import { rollupReadSql } from '@beacon/db';
 import { inRange, type Scope } from '../scope.js';
 
 /**
@@ -17,7 +18,7 @@ SELECT e.${column} AS value,
        count(DISTINCT e.client_id)::int AS visitors,
        count(DISTINCT e.session_id)::int AS sessions,
        count(*) FILTER (WHERE e.event_name = 'page_view')::int AS page_views,
-       count(*)::int AS events
+       count(*) FILTER (WHERE ${rollupReadSql.countedEvent()})::int AS events
 FROM events e
 WHERE ${inRange(s)}
   ${only ? `AND ${only}` : ''}
@@ -52,4 +53,22 @@ SELECT page_path AS value,
 FROM ends
 GROUP BY page_path
 ORDER BY ${orderBy}
+LIMIT ${limit} OFFSET ${offset}`;
+
+/**
+ * Custom events by property: one row per (top-level key, value) of the matching custom events'
+ * `properties` (a nested value as its JSON text), the most frequent first. With an `event_name` filter
+ * it answers "which plans were selected". In: scope, limit, offset. Out: property, value, visitors, events.
+ */
+export const eventProperties = (s: Scope, limit: string, offset: string) => `
+SELECT p.key AS property,
+       p.value AS value,
+       count(DISTINCT e.client_id)::int AS visitors,
+       count(*)::int AS events
+FROM events e
+CROSS JOIN LATERAL jsonb_each_text(CASE WHEN jsonb_typeof(e.properties) = 'object' THEN e.properties END) AS p(key, value)
+WHERE ${inRange(s)}
+  AND ${rollupReadSql.customEvent()}
+GROUP BY p.key, p.value
+ORDER BY events DESC, visitors DESC, property, value
 LIMIT ${limit} OFFSET ${offset}`;

@@ -1,6 +1,7 @@
 import { goalEventSql, type GoalDef } from '../goals.js';
 import type { Params } from '../params.js';
-import { inRange, type Scope } from '../scope.js';
+import { rollupReadSql } from '@beacon/db';
+import type { Scope } from '../scope.js';
 
 /**
  * Funnels (docs/conversions.md; the per-unit walk is beacon_funnel, migrations/0083_funnels.sql).
@@ -33,43 +34,77 @@ function stepSql(p: Params, st: FunnelStepDef): string {
   return `(e.event_name = ${p.add(st.event_name)}${prop})`;
 }
 
+/** Whether a step is done by a page view (a page step or a page goal): its kind in the direct walk. */
+const isPageStep = (st: FunnelStepDef) =>
+  st.type === 'page' || (st.type === 'goal' && st.goal.kind === 'page');
+
 /**
- * In: scope, steps, mode, window days (visitor mode), breakdown or null.
+ * The visitor of an event (docs/conversions.md "Funnels"): the first user_id its client_id carried
+ * among the events read (by time), else the client_id; prefixed so that a user id never equals a
+ * client id by chance.
+ */
+const VISITOR = `coalesce('u:' || first_value(e.user_id) OVER (PARTITION BY e.client_id
+    ORDER BY e.user_id IS NULL, e.server_timestamp, e.id), 'c:' || e.client_id)`;
+
+export interface FunnelOptions {
+  mode: 'session' | 'visitor';
+  /** Visitor mode: the window in days. */
+  windowDays: number | null;
+  /** "Directly followed by": step k+1 must be the next event of its kind after step k. */
+  direct: boolean;
+  breakdown: FunnelBreakdown | null;
+}
+
+/**
+ * In: scope, steps, options.
  * Out: rows (value, total, step, visitors, median_seconds): total = true for the funnel as a whole
  * (value null), false for one value of the breakdown; step 1..n; visitors = distinct visitors whose
  * unit reached the step; median_seconds = median time from the previous step (null for step 1).
+ * Visitor mode reads events up to the window past the range end: step 1 must be in the range, the
+ * later steps within the window of it, even past the end. Internal events never take part.
  */
-export const funnel = (
-  s: Scope,
-  steps: readonly FunnelStepDef[],
-  mode: 'session' | 'visitor',
-  windowDays: number | null,
-  breakdown: FunnelBreakdown | null,
-) => {
-  const unit = mode === 'session' ? 'e.session_id' : 'e.client_id';
+export const funnel = (s: Scope, steps: readonly FunnelStepDef[], o: FunnelOptions) => {
+  const { breakdown } = o;
+  const unit = o.mode === 'session' ? 'e.session_id' : VISITOR;
   const mask = steps.map((st, k) => `CASE WHEN ${stepSql(s.p, st)} THEN ${1 << k} ELSE 0 END`).join(' + ');
-  const win = mode === 'visitor' ? `${s.p.add(`${windowDays} days`)}::interval` : 'NULL::interval';
+  const pageSteps = s.p.add(steps.reduce((m, st, k) => (isPageStep(st) ? m | (1 << k) : m), 0));
+  const win = o.mode === 'visitor' ? `${s.p.add(`${o.windowDays} days`)}::interval` : 'NULL::interval';
+  const hi = o.mode === 'visitor' ? `${s.hi} + ${win}` : s.hi;
   const n = s.p.add(steps.length);
   const dim = breakdown ? `, e.${FUNNEL_BREAKDOWNS[breakdown]} AS dim` : '';
-  const only = (col: string) => (breakdown ? `${col} FILTER (WHERE mask <> 0)` : col);
+  // Direct mode needs every counted event (what lies between two steps matters), a breakdown the
+  // unit's first event; otherwise only the events matching some step.
+  const keepAll = o.direct || breakdown !== null;
+  const only = (col: string) => (keepAll && !o.direct ? `${col} FILTER (WHERE mask <> 0)` : col);
   return `
 WITH ev AS (
-  SELECT ${unit} AS unit, e.client_id, e.server_timestamp AS ts, e.id, (${mask}) AS mask${dim}
+  SELECT ${unit} AS unit, ${VISITOR} AS visitor, e.server_timestamp AS ts, e.id, (${mask}) AS mask,
+         CASE WHEN e.event_name = 'page_view' THEN 1 ELSE 2 END AS kind${dim}
   FROM events e
-  WHERE ${inRange(s)} AND ${unit} IS NOT NULL
+  WHERE e.site_id = ${s.site}
+    AND e.server_timestamp >= ${s.lo} AND e.server_timestamp < ${hi}
+    AND ${s.filters}
+    AND ${rollupReadSql.countedEvent('e')}
+    AND e.client_id IS NOT NULL AND ${o.mode === 'session' ? 'e.session_id IS NOT NULL' : 'true'}
 ), units AS (
-  SELECT unit, min(client_id) AS client_id,
-         beacon_funnel(${only('array_agg(ts ORDER BY ts, id)')}, ${only('array_agg(mask ORDER BY ts, id)')},
-                       ${win}, ${n}::int) AS times${breakdown ? `,\n         (array_agg(dim ORDER BY ts, id))[1]::text AS value` : ''}
+  SELECT unit, min(visitor) AS visitor,
+         beacon_funnel_walk(${only('array_agg(ts ORDER BY ts, id)')}, ${only('array_agg(mask ORDER BY ts, id)')},
+                            ${only('array_agg(kind ORDER BY ts, id)')}, ${win}, ${n}::int, ${pageSteps}::int,
+                            ${o.direct ? 'true' : 'false'}, ${s.hi}) AS times${
+                              breakdown
+                                ? `,
+         ((array_agg(dim ORDER BY ts, id) FILTER (WHERE ts < ${s.hi}))[1])::text AS value`
+                                : ''
+                            }
   FROM ev
-  ${breakdown ? '' : 'WHERE mask <> 0\n  '}GROUP BY unit
+  ${keepAll ? '' : 'WHERE mask <> 0\n  '}GROUP BY unit
 ), per AS (
-  SELECT client_id, times, cardinality(times) AS level, ${breakdown ? 'value' : 'NULL::text AS value'}
+  SELECT visitor, times, cardinality(times) AS level, ${breakdown ? 'value' : 'NULL::text AS value'}
   FROM units
   WHERE cardinality(times) > 0
 )
 SELECT ${breakdown ? 'value, grouping(value) = 1 AS total' : 'NULL::text AS value, true AS total'}, k.k AS step,
-       (count(DISTINCT client_id) FILTER (WHERE level >= k.k))::int AS visitors,
+       (count(DISTINCT visitor) FILTER (WHERE level >= k.k))::int AS visitors,
        percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM times[k.k] - times[k.k - 1])::float8)
          FILTER (WHERE level >= k.k AND k.k > 1) AS median_seconds
 FROM per CROSS JOIN generate_series(1, ${n}::int) AS k(k)

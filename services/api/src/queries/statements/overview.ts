@@ -27,7 +27,7 @@ WITH ev AS (
   SELECT cur,
          count(DISTINCT client_id) AS visitors,
          count(*) FILTER (WHERE event_name = 'page_view') AS page_views,
-         count(*) AS events
+         count(*) FILTER (WHERE ${rollupReadSql.countedEvent('ev')}) AS events
   FROM ev
   GROUP BY cur
 ), ${OVERVIEW_METRICS}`;

@@ -6,15 +6,23 @@ import { inRange, type Scope } from '../scope.js';
  * ecommerce_data; its id is `transaction_id` (or `order_id`), and a site's order counts once, at its
  * first purchase event (by server_timestamp, id) whenever that was: a reloaded thank-you page adds no
  * revenue. Value: the number at `value` (else 0); currency: `currency` upper-cased, else the site's.
+ * Refunds: non-bot `refund` events with ecommerce_data naming the order id, whenever sent, are
+ * subtracted from the order: the sum of their `value`s, or the whole order when one has no number,
+ * never more than the order's value nor less than 0.
  */
 
 /** The order id of purchase alias `a` (the expression of migration 0081's index). */
 export const ORDER_ID = (a: string) =>
   `nullif(btrim(coalesce(${a}.ecommerce_data ->> 'transaction_id', ${a}.ecommerce_data ->> 'order_id')), '')`;
 
-/** CTE `orders`: the range's first purchase events of their order. `currency` placeholder: the site's. */
+/**
+ * CTE `orders`: the range's first purchase events of their order, `value` net of refunds and
+ * `refunded` the amount taken off. `currency` placeholder: the site's.
+ */
 const orders = (s: Scope, currency: string) => `orders AS (
-  SELECT p.* FROM (
+  SELECT p.id, p.server_timestamp, p.client_id, p.session_id, p.page_path, p.company_name, p.country,
+         p.device_type, p.order_id, p.currency, p.value - rf.amount AS value, rf.amount AS refunded
+  FROM (
     SELECT e.id, e.server_timestamp, e.client_id, e.session_id, e.page_path, e.company_name, e.country,
            e.device_type, ${ORDER_ID('e')} AS order_id,
            coalesce(nullif(upper(btrim(e.ecommerce_data ->> 'currency')), ''), ${currency}::text) AS currency,
@@ -22,6 +30,17 @@ const orders = (s: Scope, currency: string) => `orders AS (
     FROM events e
     WHERE ${inRange(s)} AND e.event_name = 'purchase' AND e.ecommerce_data IS NOT NULL
   ) p
+  CROSS JOIN LATERAL (
+    SELECT greatest(0, least(p.value, coalesce(CASE WHEN bool_or(x.v IS NULL) THEN p.value ELSE sum(x.v) END, 0)))
+             AS amount
+    FROM (
+      SELECT ${numericOf(`(r.ecommerce_data ->> 'value')`)} AS v
+      FROM events r
+      WHERE p.order_id IS NOT NULL AND r.site_id = ${s.site} AND r.event_name = 'refund'
+        AND ${ORDER_ID('r')} = p.order_id
+        AND r.ecommerce_data IS NOT NULL AND r.visitor_type IS DISTINCT FROM 'bot'
+    ) x
+  ) rf
   WHERE p.order_id IS NULL OR NOT EXISTS (
     SELECT 1 FROM events o
     WHERE o.site_id = ${s.site} AND o.event_name = 'purchase' AND ${ORDER_ID('o')} = p.order_id
@@ -31,13 +50,14 @@ const orders = (s: Scope, currency: string) => `orders AS (
 
 /**
  * Totals per currency, the site's first. In: scope, currency placeholder.
- * Out: currency, revenue (float8), orders, buyers, visitors (of the range, every currency row the same).
+ * Out: currency, revenue (float8, net of refunds), refunded (float8), orders, buyers, visitors (of the
+ * range, every currency row the same).
  */
 export const revenueTotals = (s: Scope, currency: string) => `
 WITH ${orders(s, currency)}, v AS (
   SELECT count(DISTINCT e.client_id)::int AS visitors FROM events e WHERE ${inRange(s)}
 )
-SELECT o.currency, sum(o.value)::float8 AS revenue, count(*)::int AS orders,
+SELECT o.currency, sum(o.value)::float8 AS revenue, sum(o.refunded)::float8 AS refunded, count(*)::int AS orders,
        count(DISTINCT o.client_id)::int AS buyers, v.visitors
 FROM orders o CROSS JOIN v
 GROUP BY o.currency, v.visitors

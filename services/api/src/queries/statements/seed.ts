@@ -1,3 +1,4 @@
+import { rollupReadSql } from '@beacon/db';
 import { inRange, type Scope } from '../scope.js';
 
 /**
@@ -31,16 +32,19 @@ LIMIT ${limit}`;
 
 /**
  * Business visitors with company data.
- * In: scope, limit, offset. Out: company_name, company_domain, company_industry, unique_visitors, total_events.
+ * In: scope, agency id (its "not a company" overrides are left out, migration 0120), limit, offset.
+ * Out: company_name, company_domain, company_industry, unique_visitors, total_events.
  */
-export const businessVisitors = (s: Scope, limit: string, offset: string) => `
+export const businessVisitors = (s: Scope, agencyId: string, limit: string, offset: string) => `
 SELECT e.company_name, e.company_domain, e.company_industry,
        count(DISTINCT e.client_id)::int AS unique_visitors,
-       count(*)::int AS total_events
+       count(*) FILTER (WHERE ${rollupReadSql.countedEvent()})::int AS total_events
 FROM events e
 WHERE ${inRange(s)}
   AND e.visitor_type = 'business'
   AND e.company_name IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM agency_company_overrides o
+                  WHERE o.agency_id = ${agencyId}::uuid AND o.domain = e.company_domain AND o.not_company)
 GROUP BY e.company_name, e.company_domain, e.company_industry
 ORDER BY total_events DESC, e.company_name, e.company_domain
 LIMIT ${limit} OFFSET ${offset}`;
@@ -53,7 +57,7 @@ export const sessionsByDay = (s: Scope) => `
 SELECT to_char((e.server_timestamp AT TIME ZONE ${s.tz})::date, 'YYYY-MM-DD') AS date,
        count(DISTINCT e.session_id)::int AS sessions,
        count(DISTINCT e.client_id)::int AS unique_users,
-       count(*)::int AS total_events,
+       count(*) FILTER (WHERE ${rollupReadSql.countedEvent()})::int AS total_events,
        round(avg(e.time_on_page), 2)::float8 AS avg_time_on_page
 FROM events e
 WHERE ${inRange(s)}
@@ -67,7 +71,7 @@ ORDER BY 1 DESC`;
 export const topReferrers = (s: Scope, limit: string, offset: string) => `
 SELECT e.referrer_domain,
        count(DISTINCT e.session_id)::int AS sessions,
-       count(*)::int AS events
+       count(*) FILTER (WHERE ${rollupReadSql.countedEvent()})::int AS events
 FROM events e
 WHERE ${inRange(s)}
   AND e.referrer_domain IS NOT NULL AND e.referrer_domain <> ''

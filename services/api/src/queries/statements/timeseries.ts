@@ -1,3 +1,4 @@
+import { rollupReadSql } from '@beacon/db';
 import { inRange, type Scope } from '../scope.js';
 
 /**
@@ -17,7 +18,7 @@ WITH buckets AS (
          count(DISTINCT e.client_id) AS visitors,
          count(DISTINCT e.session_id) AS sessions,
          count(*) FILTER (WHERE e.event_name = 'page_view') AS page_views,
-         count(*) AS events
+         count(*) FILTER (WHERE ${rollupReadSql.countedEvent()}) AS events
   FROM events e
   WHERE ${inRange(s)}
   GROUP BY 1

@@ -1,0 +1,312 @@
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import type { Writable } from 'node:stream';
+import type { Command } from 'commander';
+import {
+  createErasure,
+  EXPORT_TABLES,
+  exportColumns,
+  findSubject,
+  getErasure,
+  normalizeSubject,
+  privacySql,
+  resumeErasures,
+  runErasure,
+  subjectKinds,
+  subjectRecords,
+  SubjectError,
+  type ErasureOptions,
+  type ErasureRow,
+  type ExportTable,
+  type Subject,
+} from '@beacon/db';
+import { connectRedis, deleteDedupeMarkers, QUEUE_HITS, queuePrefixFor } from '@beacon/queue';
+import { cliAudit } from '../audit.js';
+import { UserError, type CliContext } from '../context.js';
+import { AGENCY_OPTION, resolveAgency } from './agency.js';
+
+/**
+ * `beacon privacy find|export|erase|resume|status`: data subject rights from the command line (the
+ * same modules as the API's /v1/privacy routes; docs/privacy-rights.md). Every find, export and
+ * erasure is written to the agency's audit log.
+ */
+interface SubjectOpts {
+  clientId?: string;
+  userId?: string;
+  emailHash?: string;
+  phoneHash?: string;
+  ip?: string;
+}
+
+function withSubject(cmd: Command): Command {
+  return cmd
+    .option(AGENCY_OPTION[0], `${AGENCY_OPTION[1]}; its sites are searched`)
+    .option('--client-id <id>', "the tracker's client_id (cookie)")
+    .option('--user-id <id>', 'the user_id a site sent')
+    .option('--email-hash <hash>', 'the email_hash a site sent')
+    .option('--phone-hash <hash>', 'the phone_hash a site sent')
+    .option('--ip <address>', 'an IP address as stored (truncated IPs as 1.2.3.0)');
+}
+
+function subjectOf(o: SubjectOpts): Subject {
+  try {
+    return normalizeSubject({
+      client_id: o.clientId,
+      user_id: o.userId,
+      email_hash: o.emailHash,
+      phone_hash: o.phoneHash,
+      ip: o.ip,
+    });
+  } catch (err) {
+    if (err instanceof SubjectError)
+      throw new UserError(
+        err.message.replace(
+          /\b(client_id|user_id|email_hash|phone_hash|ip)\b/g,
+          (m) => `--${m.replace('_', '-')}`,
+        ),
+      );
+    throw err;
+  }
+}
+
+function intArg(name: string, min: number, max: number) {
+  return (v: string): number => {
+    if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max)
+      throw new UserError(`${name} must be a whole number from ${min} to ${max}`);
+    return Number(v);
+  };
+}
+
+function describe(r: ErasureRow): string {
+  const counts = Object.entries(r.counts ?? {})
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
+  return `erasure ${r.id}: ${r.state} (phase ${r.phase}, pass ${r.passes + 1})${counts ? `: ${counts}` : ''}${r.error ? `\n  error: ${r.error}` : ''}`;
+}
+
+/** What --json prints of a request: never the identifiers or the salt. */
+function publicErasure(r: ErasureRow) {
+  const { subject: _s, salt: _k, ...rest } = r;
+  return rest;
+}
+
+/**
+ * The API's CSV line encoder (csv-stringify, the exports' formula guard), loaded like the services are
+ * (see serve/services.ts): the CLI compiles without the service packages.
+ */
+async function loadCsvLine(): Promise<(values: readonly unknown[]) => string> {
+  const specifier = '@beacon/api';
+  return ((await import(specifier)) as { csvLine: (values: readonly unknown[]) => string }).csvLine;
+}
+
+async function write(out: Writable, chunk: string): Promise<void> {
+  if (!out.write(chunk)) await once(out, 'drain');
+}
+
+export function registerPrivacy(program: Command, ctx: () => CliContext): void {
+  const privacy = program
+    .command('privacy')
+    .description("data subject rights: find, export and erase one person's data within an agency");
+
+  const options = (c: CliContext, o: { batch?: number; pauseMs?: number }, redisOn: boolean) => {
+    const cfg = c.config();
+    const redis = redisOn ? connectRedis(cfg.core, 'producer') : null;
+    const prefix = queuePrefixFor(cfg.core, QUEUE_HITS);
+    const opts: ErasureOptions = {
+      batchSize: o.batch ?? cfg.dataRights.eraseBatch,
+      sliceHours: cfg.dataRights.eraseSliceHours,
+      dedupeTtlSeconds: cfg.enricher.dedupeTtlSeconds,
+      deleteDedupeMarkers: redis ? (pairs) => deleteDedupeMarkers(redis, prefix, pairs) : null,
+      pauseMs: o.pauseMs,
+      log: (m) => (c.json ? undefined : console.error(m)),
+    };
+    return { opts, close: () => redis?.disconnect() };
+  };
+
+  withSubject(
+    privacy.command('find').description('count the events, sessions and dead letters of one person'),
+  ).action(async (o: SubjectOpts & { agency?: string }) => {
+    const c = ctx();
+    const agency = await resolveAgency(c, o.agency);
+    const subject = subjectOf(o);
+    const s = await findSubject(c.pool(), agency.id, subject);
+    await cliAudit(c, agency.id, 'privacy.find', undefined, {
+      identifiers: subjectKinds(subject),
+      events: s.events,
+    });
+    c.out(
+      `${s.events} event(s)${s.first_event_at ? ` from ${s.first_event_at.toISOString()} to ${s.last_event_at!.toISOString()}` : ''} in ${s.event_sessions} session(s), ${s.sessions} session row(s), ${s.dead_events} dead letter(s)`,
+      s,
+    );
+  });
+
+  withSubject(
+    privacy
+      .command('export')
+      .description('write every stored row about one person: JSON (all tables) or CSV (one table)'),
+  )
+    .option(
+      '--format <format>',
+      'json or csv',
+      (v) => {
+        if (v !== 'json' && v !== 'csv') throw new UserError('--format must be json or csv');
+        return v;
+      },
+      'json',
+    )
+    .option('--table <table>', `csv only: ${EXPORT_TABLES.join(', ')}`, (v) => {
+      if (!(EXPORT_TABLES as readonly string[]).includes(v))
+        throw new UserError(`--table must be one of ${EXPORT_TABLES.join(', ')}`);
+      return v;
+    })
+    .option('--out <file>', 'write to this file instead of stdout')
+    .action(
+      async (
+        o: SubjectOpts & { agency?: string; format: 'json' | 'csv'; table?: ExportTable; out?: string },
+      ) => {
+        const c = ctx();
+        const agency = await resolveAgency(c, o.agency);
+        const subject = subjectOf(o);
+        const table = o.table ?? 'events';
+        await cliAudit(c, agency.id, 'privacy.export', undefined, {
+          identifiers: subjectKinds(subject),
+          format: o.format,
+          ...(o.format === 'csv' ? { table } : {}),
+        });
+        const out: Writable = o.out ? createWriteStream(o.out, { mode: 0o600 }) : process.stdout;
+        const records = subjectRecords(c.pool(), agency.id, subject, {
+          sliceHours: c.config().dataRights.eraseSliceHours,
+        });
+        const counts: Record<string, number> = { events: 0, sessions: 0, dead_events: 0 };
+        if (o.format === 'csv') {
+          const columns = await exportColumns(c.pool(), table);
+          const csvLine = await loadCsvLine();
+          await write(out, csvLine(columns));
+          for await (const r of records) {
+            counts[r.table]!++;
+            if (r.table === table) await write(out, csvLine(columns.map((k) => r.row[k])));
+          }
+        } else {
+          await write(
+            out,
+            `{"agency_id":${JSON.stringify(agency.id)},"subject_kinds":${JSON.stringify(subjectKinds(subject))},"generated_at":${JSON.stringify(new Date().toISOString())}`,
+          );
+          let current: string | null = null;
+          for await (const r of records) {
+            counts[r.table]!++;
+            if (r.table !== current) {
+              await write(out, `${current ? ']' : ''},"${r.table}":[${JSON.stringify(r.row)}`);
+              current = r.table;
+            } else await write(out, `,${JSON.stringify(r.row)}`);
+          }
+          let tail = current ? ']' : '';
+          for (const t of EXPORT_TABLES) if (counts[t] === 0) tail += `,"${t}":[]`;
+          await write(out, `${tail}}\n`);
+        }
+        if (o.out) {
+          out.end();
+          await once(out, 'finish');
+          c.out(
+            `wrote ${counts.events} event(s), ${counts.sessions} session(s), ${counts.dead_events} dead letter(s) to ${o.out}`,
+            counts,
+          );
+        }
+      },
+    );
+
+  withSubject(
+    privacy
+      .command('erase')
+      .description(
+        'erase everything about one person (bounded batches; resumable with `beacon privacy resume`)',
+      ),
+  )
+    .option('--batch <n>', 'rows per statement (default PRIVACY_ERASE_BATCH)', intArg('--batch', 1, 100_000))
+    .option(
+      '--pause-ms <n>',
+      'pause between batches, to go easy on a busy database',
+      intArg('--pause-ms', 0, 60_000),
+    )
+    .option('--no-wait', 'only record the request (the API or `beacon privacy resume` runs it)')
+    .option('--no-redis', 'do not delete Redis dedupe markers (counted as dedupe_skipped)')
+    .action(
+      async (
+        o: SubjectOpts & { agency?: string; batch?: number; pauseMs?: number; wait: boolean; redis: boolean },
+      ) => {
+        const c = ctx();
+        const agency = await resolveAgency(c, o.agency);
+        const subject = subjectOf(o);
+        const row = await createErasure(
+          c.pool(),
+          agency.id,
+          subject,
+          'cli',
+          c.config().dataRights.eraseSettleMinutes * 60,
+        );
+        await cliAudit(
+          c,
+          agency.id,
+          'privacy.erase',
+          { type: 'erasure', id: row.id },
+          { identifiers: row.subject_kinds },
+        );
+        if (!o.wait) {
+          c.out(`erasure ${row.id} recorded (pending)`, publicErasure(row));
+          return;
+        }
+        if (!c.json) console.error(`erasure ${row.id} started`);
+        const { opts, close } = options(c, o, o.redis);
+        try {
+          const done = await runErasure(c.pool(), row.id, opts);
+          const r = done ?? (await getErasure(c.pool(), row.id))!;
+          c.out(describe(r), publicErasure(r));
+        } finally {
+          close();
+        }
+      },
+    );
+
+  privacy
+    .command('resume')
+    .description(
+      'run every unfinished erasure request to its end (after a crash); skips those running elsewhere',
+    )
+    .option('--agency <id|email>', 'only this agency')
+    .option('--batch <n>', 'rows per statement (default PRIVACY_ERASE_BATCH)', intArg('--batch', 1, 100_000))
+    .option('--pause-ms <n>', 'pause between batches', intArg('--pause-ms', 0, 60_000))
+    .option('--no-redis', 'do not delete Redis dedupe markers')
+    .action(async (o: { agency?: string; batch?: number; pauseMs?: number; redis: boolean }) => {
+      const c = ctx();
+      const agencyId = o.agency ? (await resolveAgency(c, o.agency)).id : undefined;
+      const { opts, close } = options(c, o, o.redis);
+      try {
+        const done = await resumeErasures(c.pool(), { ...opts, agencyId });
+        c.out(
+          done.length ? done.map(describe).join('\n') : 'no unfinished erasure request',
+          done.map(publicErasure),
+        );
+      } finally {
+        close();
+      }
+    });
+
+  privacy
+    .command('status')
+    .description("an agency's erasure requests, newest first (or one with --id)")
+    .option(...AGENCY_OPTION)
+    .option('--id <uuid>', 'only this request')
+    .option('--limit <n>', 'requests to show', intArg('--limit', 1, 1000), 20)
+    .action(async (o: { agency?: string; id?: string; limit: number }) => {
+      const c = ctx();
+      const agency = await resolveAgency(c, o.agency);
+      let rows: ErasureRow[];
+      if (o.id) {
+        if (!/^[0-9a-f-]{36}$/i.test(o.id)) throw new UserError('--id must be a UUID');
+        rows = (await c.pool().query<ErasureRow>(privacySql.erasureOfAgency, [agency.id, o.id])).rows;
+        if (!rows[0]) throw new UserError(`no erasure request ${o.id} in this agency`);
+      } else
+        rows = (await c.pool().query<ErasureRow>(privacySql.listErasures, [agency.id, null, null, o.limit]))
+          .rows;
+      c.out(rows.length ? rows.map(describe).join('\n') : 'no erasure request', rows.map(publicErasure));
+    });
+}

@@ -1,0 +1,129 @@
+import { createReadStream } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { createGunzip } from 'node:zlib';
+import type { Pool } from '@beacon/db';
+import { storeBatch } from '@beacon/writer';
+import { parse } from 'csv-parse';
+import { mapGa4Row, type EventRow, type MapResult } from './ga4.js';
+import { mapUmamiRecord } from './umami.js';
+
+export interface ImportSummary {
+  files: number;
+  lines: number;
+  inserted: number;
+  /** Rows the database already had (a second run of the same export). */
+  already: number;
+  /** Lines that could not be mapped, by reason. */
+  skipped: Record<string, number>;
+  /** Top-level export fields present but not mapped, with how many rows had them. */
+  unmappedFields: Record<string, number>;
+  seconds: number;
+}
+
+/** The NDJSON files of a path: the file itself, or the .json/.ndjson(.gz) files of a directory. */
+async function filesOf(path: string, pattern: RegExp): Promise<string[]> {
+  if (!(await stat(path)).isDirectory()) return [path];
+  return (await readdir(path))
+    .filter((f) => pattern.test(f))
+    .sort()
+    .map((f) => join(path, f));
+}
+
+/** Stores mapped rows `batchRows` at a time through the writer's storeBatch and keeps the summary. */
+class Importer {
+  readonly s: ImportSummary = {
+    files: 0,
+    lines: 0,
+    inserted: 0,
+    already: 0,
+    skipped: {},
+    unmappedFields: {},
+    seconds: 0,
+  };
+  private batch: EventRow[] = [];
+  private readonly started = performance.now();
+  private lastReport = 0;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly batchRows: number,
+    private readonly progress?: (s: ImportSummary) => void,
+  ) {}
+
+  async add(m: MapResult): Promise<void> {
+    const s = this.s;
+    s.lines++;
+    for (const f of m.unmapped) s.unmappedFields[f] = (s.unmappedFields[f] ?? 0) + 1;
+    if (!m.row) {
+      s.skipped[m.error!] = (s.skipped[m.error!] ?? 0) + 1;
+      return;
+    }
+    this.batch.push(m.row);
+    if (this.batch.length >= this.batchRows) await this.flush();
+  }
+
+  async flush(): Promise<ImportSummary> {
+    const s = this.s;
+    if (this.batch.length > 0) {
+      // History is not traffic: health off. Rows already stored (a second run) are skipped by id.
+      const r = await storeBatch(this.pool as never, this.batch, [], { mayHoldStored: true, health: false });
+      s.inserted += r.inserted;
+      s.already += r.skipped;
+      for (const d of r.dead) {
+        const why = `refused by PostgreSQL (${d.sqlstate})`;
+        s.skipped[why] = (s.skipped[why] ?? 0) + 1;
+      }
+      this.batch = [];
+    }
+    s.seconds = (performance.now() - this.started) / 1000;
+    if (this.progress && performance.now() - this.lastReport > 1000) {
+      this.lastReport = performance.now();
+      this.progress(s);
+    }
+    return s;
+  }
+}
+
+function open(file: string): NodeJS.ReadableStream {
+  const input = createReadStream(file);
+  return file.endsWith('.gz') ? input.pipe(createGunzip()) : input;
+}
+
+/**
+ * Imports a GA4 BigQuery export for a site: events, sessions and rollups in one transaction per batch,
+ * rows already stored skipped. `progress` is called about once a second.
+ */
+export async function importGa4(
+  pool: Pool,
+  path: string,
+  siteId: string,
+  opts: { batchRows?: number; progress?: (s: ImportSummary) => void } = {},
+): Promise<ImportSummary> {
+  const imp = new Importer(pool, opts.batchRows ?? 5_000, opts.progress);
+  for (const file of await filesOf(path, /\.(nd)?json(l)?(\.gz)?$/i)) {
+    imp.s.files++;
+    for await (const line of createInterface({ input: open(file), crlfDelay: Infinity })) {
+      if (line.trim() !== '') await imp.add(mapGa4Row(line, siteId));
+    }
+  }
+  return imp.flush();
+}
+
+/** Imports Umami `website_event` CSV exports (with header; session columns optional) for a site. */
+export async function importUmamiCsv(
+  pool: Pool,
+  path: string,
+  site: { scriptId: string; domain: string },
+  opts: { batchRows?: number; progress?: (s: ImportSummary) => void } = {},
+): Promise<ImportSummary> {
+  const imp = new Importer(pool, opts.batchRows ?? 5_000, opts.progress);
+  for (const file of await filesOf(path, /\.csv(\.gz)?$/i)) {
+    imp.s.files++;
+    const records = open(file).pipe(parse({ columns: true, skip_empty_lines: true, bom: true }));
+    for await (const rec of records as AsyncIterable<Record<string, string>>)
+      await imp.add(mapUmamiRecord(rec, site.scriptId, site.domain));
+  }
+  return imp.flush();
+}

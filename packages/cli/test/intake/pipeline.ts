@@ -1,0 +1,157 @@
+/**
+ * The ingestion pipeline in one process for the intake tests, all real: collector, enricher and writer
+ * (their start functions), the machine's PostgreSQL (a throwaway database) and Redis (a unique BullMQ
+ * prefix). Geo data is off (ENRICHER_DEFAULT_GEO=false) to keep the enricher small; everything else is
+ * the production code path.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { Queue } from 'bullmq';
+import bcrypt from 'bcryptjs';
+import { startCollector, type CollectorHandle } from '@beacon/collector';
+import { parseConfig, type Config } from '@beacon/config';
+import { adminSql } from '@beacon/db';
+import { startEnricher, type EnricherHandle } from '@beacon/enricher';
+import { createLogger } from '@beacon/observability';
+import { createRedis } from '@beacon/queue';
+import { QUEUE_EVENTS, QUEUE_HITS } from '@beacon/schema';
+import { createTestDatabase, REDIS_URL, uniquePrefix, type TestDatabase } from '@beacon/testkit';
+import { startWriter, type WriterHandle } from '@beacon/writer';
+
+export interface Pipeline {
+  db: TestDatabase;
+  config: Config;
+  /** Base URL of the collector. */
+  url: string;
+  agencyId: string;
+  /** The agency's API key in clear. */
+  apiKey: string;
+  collector: CollectorHandle;
+  /** Creates a site of the agency; returns its script_id. */
+  addSite(domain: string, config?: Record<string, unknown>): Promise<string>;
+  /** A site ingest token stored as the API stores it (sha256); returns the clear token. */
+  addToken(scriptId: string): Promise<string>;
+  /** Polls until `check` returns a value that is not undefined/false (20 s at most). */
+  waitFor<T>(check: () => Promise<T | undefined | false>, what: string, ms?: number): Promise<T>;
+  /** Waits until both queues are empty and the services have written their health counts. */
+  settle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startPipeline(env: Record<string, string> = {}): Promise<Pipeline> {
+  const db = await createTestDatabase();
+  const prefix = uniquePrefix('intake');
+  const secret = randomBytes(16).toString('hex');
+  const keyPrefix = `bk_${randomBytes(4).toString('hex')}`;
+  const apiKey = `${keyPrefix}_${secret}`;
+  const { rows } = await db.pool.query(adminSql.insertAgency, [
+    'Intake agency',
+    `intake-${secret}@example.com`,
+    await bcrypt.hash(apiKey, 4),
+    keyPrefix,
+    null,
+  ]);
+  const agencyId = rows[0].id as string;
+  const config = parseConfig({
+    DATABASE_URL: db.url,
+    REDIS_URL,
+    QUEUE_PREFIX: prefix,
+    LOG_LEVEL: 'silent',
+    COLLECTOR_HOST: '127.0.0.1',
+    COLLECTOR_PORT: '0',
+    COLLECTOR_SITE_CACHE_TTL_MS: '100',
+    ENRICHER_DEFAULT_GEO: 'false',
+    ENRICHER_DATA_WATCH_INTERVAL_MS: '0',
+    ENRICHER_SITE_CACHE_TTL_MS: '100',
+    INGEST_HEALTH_FLUSH_MS: '200',
+    INTAKE_TOKEN_CACHE_TTL_MS: '100',
+    WRITER_BATCH_MAX_WAIT_MS: '50',
+    ...env,
+  });
+  const silent = (name: string) => createLogger(name, 'silent');
+  const writer: WriterHandle = await startWriter(config, { logger: silent('writer'), metricsPort: null });
+  const enricher: EnricherHandle = await startEnricher(config, {
+    logger: silent('enricher'),
+    metricsPort: null,
+  });
+  const collector = await startCollector(config, { logger: silent('collector'), port: 0, host: '127.0.0.1' });
+  const redis = createRedis(REDIS_URL, 'worker');
+  const queues = [QUEUE_HITS, QUEUE_EVENTS].map((q) => new Queue(q, { connection: redis, prefix }));
+
+  async function waitFor<T>(check: () => Promise<T | undefined | false>, what: string, ms = 20_000) {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const v = await check();
+      if (v !== undefined && v !== false) return v as T;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  return {
+    db,
+    config,
+    url: `http://127.0.0.1:${collector.port}`,
+    agencyId,
+    apiKey,
+    collector,
+    async addSite(domain, siteConfig = {}) {
+      const scriptId = `s${randomBytes(6).toString('hex')}`;
+      await db.pool.query(adminSql.insertSite, [
+        agencyId,
+        domain,
+        domain,
+        scriptId,
+        JSON.stringify(siteConfig),
+      ]);
+      return scriptId;
+    },
+    async addToken(scriptId) {
+      const token = `bit_${randomBytes(32).toString('base64url')}`;
+      await db.pool.query(
+        `INSERT INTO site_ingest_tokens (site_id, name, token_hash, token_prefix)
+         SELECT id, 'test', $2, left($3, 12) FROM sites WHERE script_id = $1`,
+        [scriptId, createHash('sha256').update(token).digest('hex'), token],
+      );
+      return token;
+    },
+    waitFor,
+    async settle() {
+      await waitFor(async () => {
+        for (const q of queues) {
+          const c = await q.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
+          if (Object.values(c).some((n) => n > 0)) return false;
+        }
+        return true;
+      }, 'the queues to drain');
+      // One flush interval of the collector and enricher health counts, plus margin.
+      await new Promise((r) => setTimeout(r, 600));
+    },
+    async close() {
+      await collector.close();
+      await enricher.close();
+      await writer.close();
+      for (const q of queues) {
+        await q.obliterate({ force: true }).catch(() => undefined);
+        await q.close();
+      }
+      const keys = await redis.keys(`${prefix}:*`);
+      if (keys.length) await redis.del(...keys);
+      redis.disconnect();
+      await db.drop();
+    },
+  };
+}
+
+/** ingestion_health of a site as {"outcome/reason": count}. */
+export async function healthOf(db: TestDatabase, scriptId: string): Promise<Record<string, number>> {
+  const { rows } = await db.pool.query<{ outcome: string; reason: string; n: string }>(
+    `SELECT outcome, reason, sum(count)::bigint AS n FROM ingestion_health WHERE site_id = $1 GROUP BY 1, 2`,
+    [scriptId],
+  );
+  return Object.fromEntries(
+    rows.map((r) => [r.reason ? `${r.outcome}/${r.reason}` : r.outcome, Number(r.n)]),
+  );
+}
+
+export const CHROME_UA =
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';

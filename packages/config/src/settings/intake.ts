@@ -1,0 +1,60 @@
+import { parsers as p, setting } from '../setting.js';
+
+const path = () =>
+  p.string({ min: 2, max: 200 }).regex(/^\/[A-Za-z0-9._~\-/]*$/, 'must be a URL path starting with /');
+
+/**
+ * Intake beyond the tracker (docs/server-side.md, docs/compatible-intake.md): server-side events,
+ * the compatible endpoints of other analytics tools, and the ingestion health counts.
+ */
+export const intake = {
+  serverEvents: setting(
+    'INTAKE_SERVER_EVENTS',
+    p.bool(),
+    true,
+    'Serve POST INTAKE_SERVER_EVENTS_PATH: events sent by a backend with a site ingest token or an agency API key.',
+  ),
+  serverEventsPath: setting(
+    'INTAKE_SERVER_EVENTS_PATH',
+    path(),
+    '/v1/events',
+    'Path of the server-side events endpoint (one event, or {events:[...]}).',
+  ),
+  serverMaxPastS: setting(
+    'INTAKE_SERVER_MAX_PAST_S',
+    p.int(0, 31 * 86_400),
+    72 * 3600,
+    'How far in the past a server-side event may set its timestamp, in seconds; older or future (over 5 minutes) timestamps are refused per event.',
+  ),
+  plausible: setting(
+    'INTAKE_PLAUSIBLE',
+    p.bool(),
+    true,
+    'Serve the Plausible Events API (POST /api/event, site by domain).',
+  ),
+  umami: setting('INTAKE_UMAMI', p.bool(), true, 'Serve the Umami collect endpoint (POST /api/send).'),
+  ga4: setting(
+    'INTAKE_GA4',
+    p.bool(),
+    true,
+    'Serve the GA4 Measurement Protocol (POST /mp/collect; api_secret = a site ingest token).',
+  ),
+  segment: setting(
+    'INTAKE_SEGMENT',
+    p.bool(),
+    true,
+    'Serve the Segment-compatible API under /segment/v1/ (track, page, identify, batch; write key = a site ingest token).',
+  ),
+  tokenCacheTtlMs: setting(
+    'INTAKE_TOKEN_CACHE_TTL_MS',
+    p.int(0, 600_000),
+    30_000,
+    'How long the collector remembers an ingest token or API key check; a revoked token stops within this time.',
+  ),
+  healthFlushMs: setting(
+    'INGEST_HEALTH_FLUSH_MS',
+    p.int(100, 600_000),
+    5_000,
+    'How often the collector and enricher write their ingestion health counts (one upsert each time).',
+  ),
+} as const;

@@ -1,0 +1,96 @@
+import { randomBytes } from 'node:crypto';
+import { chromium, type Browser } from 'playwright-core';
+import { startApi, type ApiHandle } from '@beacon/api';
+import { parseConfig } from '@beacon/config';
+import { createLogger, createRegistry } from '@beacon/observability';
+import { createTestDatabase, uniquePrefix, type TestDatabase } from '@beacon/testkit';
+import { seedAgency } from './seed.js';
+
+// The ingestion health panel and the ingest tokens panel of a site's settings in a real browser
+// (Debian's chromium) against the real API: the warnings show, a token is shown once and revoked.
+
+let db: TestDatabase;
+let api: ApiHandle;
+let url: string;
+let browser: Browser;
+let seed: Awaited<ReturnType<typeof seedAgency>>;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  seed = await seedAgency(db.pool);
+  const hour = new Date(Date.now() - (Date.now() % 3_600_000));
+  for (const [outcome, reason, n] of [
+    ['received', '', 9],
+    ['dropped', 'bot:no_user_agent', 6],
+    ['rejected', 'origin_not_allowed', 3],
+  ] as const)
+    await db.pool.query(
+      `INSERT INTO ingestion_health (site_id, hour, outcome, reason, count) VALUES ('shop0001', $1, $2, $3, $4)`,
+      [hour, outcome, reason, n],
+    );
+  api = await startApi(
+    parseConfig({
+      DATABASE_URL: db.url,
+      DATABASE_POOL_MAX: '5',
+      LOG_LEVEL: 'silent',
+      NODE_ENV: 'test',
+      QUEUE_PREFIX: uniquePrefix('dash-ingest'),
+      API_JWT_SECRET: randomBytes(32).toString('hex'),
+      API_COOKIE_SECURE: 'false',
+    }),
+    {
+      port: 0,
+      host: '127.0.0.1',
+      redis: null,
+      logger: createLogger('api', 'silent'),
+      registry: createRegistry('api', { defaultMetrics: false }),
+    },
+  );
+  url = `http://127.0.0.1:${api.port}`;
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--no-first-run',
+      '--disable-background-networking',
+    ],
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await api?.close();
+  await db?.drop();
+});
+
+test("a site's settings show ingestion warnings to act on and manage ingest tokens", async () => {
+  const page = await browser.newPage();
+  await page.goto(`${url}/`);
+  await page.getByLabel('Email').fill(seed.users.admin.email);
+  await page.getByLabel('Password').fill(seed.users.admin.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(/\/sites\//);
+  await page.goto(`${url}/settings/sites/${seed.shop}`);
+  const noUa = page.locator('[data-warning="all_dropped_no_user_agent"]');
+  await noUa.waitFor();
+  expect(await noUa.textContent()).toMatch(/all 6 hits of the last hour were dropped as bots: no User-Agent/);
+  expect(await noUa.textContent()).toMatch(/POST \/v1\/events/);
+  expect(await page.locator('[data-warning="origin_not_allowed"]').textContent()).toMatch(
+    /3 hits from an origin not in the allowed list/,
+  );
+  expect(await page.getByTestId('ingestion-totals').textContent()).toMatch(/Received9/);
+
+  await page.getByLabel('Name').last().fill('shop backend');
+  await page.getByRole('button', { name: 'Create token' }).click();
+  const shown = page.getByRole('status').filter({ hasText: 'shown this once' });
+  await shown.waitFor();
+  expect(await shown.locator('code').textContent()).toMatch(/^bit_[A-Za-z0-9_-]{43}$/);
+  await page.getByRole('button', { name: 'Revoke' }).click();
+  await page.getByRole('cell', { name: 'revoked' }).waitFor();
+  const { rows } = await db.pool.query(`SELECT name, revoked_at FROM site_ingest_tokens`);
+  expect(rows).toHaveLength(1);
+  expect(rows[0].name).toBe('shop backend');
+  expect(rows[0].revoked_at).not.toBeNull();
+}, 60_000);

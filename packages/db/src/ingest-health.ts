@@ -1,0 +1,79 @@
+import type { Pool, PoolClient } from './pool.js';
+import { addHealthCounts } from './sql/ingest-health.js';
+
+/** What happened to a hit (ingestion_health.outcome). */
+export type HealthOutcome = 'received' | 'rejected' | 'dropped' | 'dead_lettered' | 'stored';
+
+const HOUR_MS = 3_600_000;
+const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
+
+/**
+ * The hour a hit was received, from its UUIDv7 id (the collector's receipt time in the first 48 bits):
+ * every service counts the same hit in the same hour, whatever the event's own timestamp. Ids that are
+ * not UUIDv7 (a dead letter's stable id) count in the current hour.
+ */
+export function receiptHour(id: unknown, now = Date.now()): number {
+  let ms = now;
+  if (typeof id === 'string' && UUID_V7.test(id)) ms = parseInt(id.slice(0, 8) + id.slice(9, 13), 16);
+  return ms - (ms % HOUR_MS);
+}
+
+/**
+ * Counts by (site, hour, outcome, reason) held in memory and written in one upsert: the hot paths add
+ * to a Map, never run a statement per hit. `take()` empties the tally for a flush; `restore()` puts
+ * counts back when the flush failed, so they go with the next one.
+ */
+export class HealthTally {
+  private counts = new Map<string, number>();
+
+  add(siteId: string, hourMs: number, outcome: HealthOutcome, reason = '', n = 1): void {
+    if (n <= 0 || !siteId) return;
+    const key = `${siteId}\t${hourMs}\t${outcome}\t${reason.slice(0, 100)}`;
+    this.counts.set(key, (this.counts.get(key) ?? 0) + n);
+  }
+
+  get size(): number {
+    return this.counts.size;
+  }
+
+  take(): Map<string, number> {
+    const out = this.counts;
+    this.counts = new Map();
+    return out;
+  }
+
+  restore(counts: Map<string, number>): void {
+    for (const [k, n] of counts) this.counts.set(k, (this.counts.get(k) ?? 0) + n);
+  }
+
+  /** Writes and clears the counts (one statement); on failure they stay for the next flush and it throws. */
+  async flush(db: Pool | PoolClient): Promise<void> {
+    if (this.counts.size === 0) return;
+    const counts = this.take();
+    try {
+      await writeHealthCounts(db, counts);
+    } catch (err) {
+      this.restore(counts);
+      throw err;
+    }
+  }
+}
+
+/** One upsert for a set of tally keys (see HealthTally). */
+export async function writeHealthCounts(db: Pool | PoolClient, counts: Map<string, number>): Promise<void> {
+  if (counts.size === 0) return;
+  const site: string[] = [];
+  const hour: string[] = [];
+  const outcome: string[] = [];
+  const reason: string[] = [];
+  const n: number[] = [];
+  for (const [key, count] of counts) {
+    const [s, h, o, r] = key.split('\t') as [string, string, string, string];
+    site.push(s);
+    hour.push(new Date(Number(h)).toISOString());
+    outcome.push(o);
+    reason.push(r);
+    n.push(count);
+  }
+  await db.query(addHealthCounts, [site, hour, outcome, reason, n]);
+}

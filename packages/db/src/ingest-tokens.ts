@@ -1,0 +1,14 @@
+import { createHash, randomBytes } from 'node:crypto';
+
+/**
+ * Site ingest tokens (migration 0100): `bit_` + 32 random bytes in base64url. Made by the API and the
+ * CLI, checked by the collector; only the SHA-256 is stored (32 random bytes need no slow hash).
+ */
+export const INGEST_TOKEN_RE = /^bit_[A-Za-z0-9_-]{43}$/;
+
+export const hashIngestToken = (token: string): string => createHash('sha256').update(token).digest('hex');
+
+export function newIngestToken(): { token: string; hash: string; prefix: string } {
+  const token = `bit_${randomBytes(32).toString('base64url')}`;
+  return { token, hash: hashIngestToken(token), prefix: token.slice(0, 12) };
+}

@@ -1,0 +1,138 @@
+// Hits queued in the last second before a same-tab navigation (a posting form, a custom event and
+// then a link click, the exit engagement) reach the collector exactly once: real Chromium against the
+// real collector, every assertion reads the `hits` queue (harness.ts).
+import type { BrowserContext, Page } from 'playwright-core';
+import { html, startHarness, type Harness, type QueuedHit } from './harness.js';
+
+declare const beacon: import('../browser/types.js').Beacon;
+
+let h: Harness;
+const contexts: BrowserContext[] = [];
+
+beforeAll(async () => {
+  h = await startHarness();
+}, 60_000);
+afterAll(async () => {
+  await h?.close();
+});
+afterEach(async () => {
+  for (const c of contexts.splice(0)) await c.close().catch(() => undefined);
+});
+
+/** Opens url in a fresh context and waits until its page view reached the collector. */
+async function open(url: string): Promise<{ page: Page; posts: string[]; kinds: string[] }> {
+  const context = await h.browser.newContext();
+  contexts.push(context);
+  const page = await context.newPage();
+  const posts: string[] = [];
+  const kinds: string[] = [];
+  page.on('request', (r) => {
+    if (r.url().includes('/v1/batch') && r.method() === 'POST') {
+      posts.push(r.postData() ?? '');
+      kinds.push(r.resourceType()); // 'ping' for navigator.sendBeacon, 'fetch' otherwise
+    }
+  });
+  await page.goto(url);
+  await h.waitForHits(
+    (all) => all.find((x) => x.event_name === 'page_view' && x.page_url === url),
+    'page view',
+  );
+  return { page, posts, kinds };
+}
+
+/** Waits a little past the arrival so that a second copy (a double send) would be seen too. */
+async function exactlyOnce(pick: (x: QueuedHit) => boolean, what: string): Promise<QueuedHit> {
+  const found = await h.waitForHits((all) => all.find(pick), what);
+  await new Promise((r) => setTimeout(r, 1500));
+  const all = (await h.hits()).filter(pick);
+  expect(all.map((x) => x.event_id)).toEqual([found.event_id]);
+  return found;
+}
+
+const engagementOf = (url: string) => (x: QueuedHit) => x.event_name === 'engagement' && x.page_url === url;
+
+test('a form that posts and navigates away: form_submit and the exit engagement arrive once each', async () => {
+  const done = h.page('/x/form-done', html(h, { title: 'thanks' }));
+  const url = h.page(
+    '/x/form',
+    html(h, {
+      title: 'Form',
+      attrs: 'data-extras',
+      body: `<form id="f" method="post" action="${done}"><input name="q" value="x"><button id="go">send</button></form>`,
+    }),
+  );
+  const { page } = await open(url);
+  await page.waitForFunction(() => typeof beacon.purchase === 'function');
+  await page.click('#go');
+  await page.waitForURL(done);
+  const form = await exactlyOnce((x) => x.event_name === 'form_submit' && x.page_url === url, 'form_submit');
+  expect(form.properties).toMatchObject({ form_id: 'f' });
+  const e = await exactlyOnce(engagementOf(url), 'exit engagement of the form page');
+  expect(e).toMatchObject({ form_submits: 1, clicks: 1 });
+});
+
+test('a custom event followed at once by a same-site link click arrives once', async () => {
+  const next = h.page('/x/next', html(h, { title: 'next' }));
+  const url = h.page(
+    '/x/cta',
+    html(h, {
+      title: 'CTA',
+      body: `<a id="cta" href="${next}" onclick="beacon.track('cta_click',{where:'hero'})">go</a>`,
+    }),
+  );
+  const { page } = await open(url);
+  await page.click('#cta');
+  await page.waitForURL(next);
+  const cta = await exactlyOnce((x) => x.event_name === 'cta_click', 'custom event before the navigation');
+  expect(cta).toMatchObject({ page_url: url, properties: { where: 'hero' } });
+  await exactlyOnce(engagementOf(url), 'exit engagement of the CTA page');
+  // The next page starts with an empty outbox: nothing was left behind to be sent twice.
+  await h.waitForHits(
+    (all) => all.find((x) => x.event_name === 'page_view' && x.page_url === next),
+    'next view',
+  );
+  await page.waitForFunction(() => localStorage.getItem('_bcn_q') === '[]');
+});
+
+test('engagement at page exit (navigation by URL and closing the tab) arrives once', async () => {
+  const url = h.page('/x/exit', html(h, { title: 'Exit' }));
+  const { page } = await open(url);
+  await page.click('h1');
+  await page.goto(h.pagesUrl + '/x/elsewhere');
+  const e = await exactlyOnce(engagementOf(url), 'engagement on navigation');
+  expect(e).toMatchObject({ clicks: 1 });
+
+  const url2 = h.page('/x/close', html(h, { title: 'Close' }));
+  const second = await open(url2);
+  await second.page.click('h1');
+  await second.page.close({ runBeforeUnload: true });
+  await exactlyOnce(engagementOf(url2), 'engagement on close');
+});
+
+test('a batch whose fetch is still under way when the page leaves is not sent again by the next page', async () => {
+  const next = h.page('/x/slow-next', html(h, { title: 'slow next' }));
+  const url = h.page('/x/slow', html(h, { title: 'Slow', body: `<a id="go" href="${next}">go</a>` }));
+  const { page } = await open(url);
+  await page.waitForFunction(() => localStorage.getItem('_bcn_q') === '[]'); // the collector answered
+  // Hold this page's next POST for a while: its answer comes after the page has gone.
+  let held = 0;
+  await page.route('**/v1/batch', async (route) => {
+    if (route.request().method() !== 'POST' || held++) return route.continue();
+    await new Promise((r) => setTimeout(r, 1500));
+    await route.continue().catch(() => undefined);
+  });
+  await page.evaluate(() => {
+    beacon.track('in_flight');
+    beacon.flush();
+  });
+  await page.click('#go');
+  await page.waitForURL(next);
+  await h.waitForHits(
+    (all) => all.find((x) => x.event_name === 'page_view' && x.page_url === next),
+    'next view',
+  );
+  await page.waitForFunction(() => localStorage.getItem('_bcn_q') === '[]');
+  const stored = await page.evaluate(() => localStorage.getItem('_bcn_q'));
+  expect(stored).toBe('[]');
+  await exactlyOnce((x) => x.event_name === 'in_flight', 'the in-flight event');
+});

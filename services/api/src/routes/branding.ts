@@ -1,0 +1,177 @@
+import { z } from 'zod';
+import { recordAdminAction } from '../admin-actions.js';
+import { ADMINS } from '../auth/types.js';
+import type { ApiDeps } from '../deps.js';
+import { ApiError } from '../http/errors.js';
+import type { RouteTable } from '../openapi/route-table.js';
+import * as sql from '../sql/branding.js';
+import { iso } from './schemas.js';
+
+/** Largest logo, decoded (it travels inline in share views: keep it small). */
+export const LOGO_MAX_BYTES = 64 * 1024;
+const LOGO_TYPES = ['image/png', 'image/jpeg', 'image/webp'] as const;
+
+/** The type a logo's bytes really are (by their signature), or null. SVG is never accepted. */
+export function sniffImage(b: Buffer): (typeof LOGO_TYPES)[number] | null {
+  if (b.length >= 8 && b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])))
+    return 'image/png';
+  if (b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return 'image/jpeg';
+  if (b.length >= 12 && b.toString('latin1', 0, 4) === 'RIFF' && b.toString('latin1', 8, 12) === 'WEBP')
+    return 'image/webp';
+  return null;
+}
+
+const brandingSchema = z
+  .object({
+    display_name: z.string().nullable(),
+    primary_color: z.string().nullable(),
+    hide_powered_by: z.boolean(),
+    logo: z.object({ type: z.string(), bytes: z.number().int() }).nullable(),
+    updated_at: z.string().nullable(),
+  })
+  .meta({ id: 'Branding' });
+
+interface Row {
+  display_name: string | null;
+  primary_color: string | null;
+  hide_powered_by: boolean;
+  logo_type: string | null;
+  logo_bytes: number | null;
+  updated_at: Date;
+}
+const toBranding = (r: Row | undefined) => ({
+  display_name: r?.display_name ?? null,
+  primary_color: r?.primary_color ?? null,
+  hide_powered_by: r?.hide_powered_by ?? false,
+  logo: r?.logo_type && r.logo_bytes ? { type: r.logo_type, bytes: Number(r.logo_bytes) } : null,
+  updated_at: iso(r?.updated_at ?? null),
+});
+
+/** What a share view shows of its agency's brand (the logo inline, as a data URL). */
+export async function brandOf(d: ApiDeps, agencyId: string, agencyName: string) {
+  const { rows } = await d.pool.query<{
+    display_name: string | null;
+    primary_color: string | null;
+    hide_powered_by: boolean;
+  }>(sql.findBranding, [agencyId]);
+  const logo = (
+    await d.pool.query<{ logo: Buffer | null; logo_type: string | null }>(sql.findLogo, [agencyId])
+  ).rows[0];
+  return {
+    name: rows[0]?.display_name ?? agencyName,
+    primary_color: rows[0]?.primary_color ?? null,
+    powered_by: !(rows[0]?.hide_powered_by ?? false),
+    logo:
+      logo?.logo && logo.logo_type ? `data:${logo.logo_type};base64,${logo.logo.toString('base64')}` : null,
+  };
+}
+
+/** White-label of the agency (admins): name, colour, "powered by", logo. */
+export function registerBrandingRoutes(t: RouteTable, d: ApiDeps): void {
+  t.define(
+    {
+      method: 'get',
+      path: '/v1/agency/branding',
+      summary: "The agency's brand on share links and emails",
+      tags: ['agency'],
+      roles: ADMINS,
+      responses: { 200: { description: 'The branding', schema: brandingSchema } },
+    },
+    async ({ auth }) => toBranding((await d.pool.query<Row>(sql.findBranding, [auth.agencyId])).rows[0]),
+  );
+
+  t.define(
+    {
+      method: 'patch',
+      path: '/v1/agency/branding',
+      summary:
+        'Change the brand: display name, primary colour, "Powered by Beacon" (data credits such as DB-IP stay)',
+      tags: ['agency'],
+      roles: ADMINS,
+      request: {
+        body: z
+          .object({
+            display_name: z.string().trim().min(1).max(100).nullable().optional(),
+            primary_color: z
+              .string()
+              .trim()
+              .toLowerCase()
+              .regex(/^#[0-9a-f]{6}$/, 'a colour such as #1d4ed8')
+              .nullable()
+              .optional(),
+            hide_powered_by: z.boolean().optional(),
+          })
+          .strict()
+          .refine((b) => Object.keys(b).length > 0, 'give at least one field to change')
+          .meta({ id: 'BrandingUpdate' }),
+      },
+      responses: { 200: { description: 'The branding', schema: brandingSchema } },
+    },
+    async ({ auth, body }) => {
+      const { rows } = await d.pool.query<Row>(sql.upsertBranding, [
+        auth.agencyId,
+        body.display_name ?? null,
+        body.display_name !== undefined,
+        body.primary_color ?? null,
+        body.primary_color !== undefined,
+        body.hide_powered_by ?? null,
+      ]);
+      recordAdminAction(d, auth, 'branding.update', {});
+      return toBranding(rows[0]);
+    },
+  );
+
+  t.define(
+    {
+      method: 'put',
+      path: '/v1/agency/branding/logo',
+      summary: 'Upload the logo (PNG, JPEG or WebP, at most 64 KB, base64 in JSON; checked by its bytes)',
+      tags: ['agency'],
+      roles: ADMINS,
+      request: {
+        body: z
+          .object({
+            content_type: z.enum(LOGO_TYPES),
+            data: z
+              .string()
+              .min(8)
+              .max(Math.ceil(LOGO_MAX_BYTES / 3) * 4 + 4),
+          })
+          .strict()
+          .meta({ id: 'LogoUpload' }),
+      },
+      responses: { 200: { description: 'The branding', schema: brandingSchema } },
+    },
+    async ({ auth, body }) => {
+      const bytes = Buffer.from(body.data, 'base64');
+      const bad = (message: string) =>
+        new ApiError(400, 'invalid_request', `invalid body: data: ${message}`, {
+          in: 'body',
+          issues: [{ path: ['data'], code: 'invalid_image', message }],
+        });
+      if (bytes.length === 0 || bytes.length > LOGO_MAX_BYTES) throw bad(`at most ${LOGO_MAX_BYTES} bytes`);
+      const real = sniffImage(bytes);
+      if (!real) throw bad('not a PNG, JPEG or WebP image');
+      if (real !== body.content_type) throw bad(`the bytes are ${real}, not ${body.content_type}`);
+      await d.pool.query(sql.setLogo, [auth.agencyId, bytes, real]);
+      recordAdminAction(d, auth, 'branding.logo', { bytes: bytes.length, type: real });
+      return toBranding((await d.pool.query<Row>(sql.findBranding, [auth.agencyId])).rows[0]);
+    },
+  );
+
+  t.define(
+    {
+      method: 'delete',
+      path: '/v1/agency/branding/logo',
+      summary: 'Remove the logo',
+      tags: ['agency'],
+      roles: ADMINS,
+      responses: { 204: { description: 'Removed' } },
+    },
+    async ({ auth }) => {
+      await d.pool.query(sql.setLogo, [auth.agencyId, null, null]);
+      recordAdminAction(d, auth, 'branding.logo_remove', {});
+      return undefined;
+    },
+  );
+}

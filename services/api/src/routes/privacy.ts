@@ -1,0 +1,300 @@
+import { once } from 'node:events';
+import type { Response } from 'express';
+import { z } from 'zod';
+import {
+  createErasure,
+  EXPORT_TABLES,
+  exportColumns,
+  findSubject,
+  normalizeSubject,
+  privacySql,
+  subjectKinds,
+  subjectRecords,
+  SubjectError,
+  SUBJECT_MAX_LENGTH,
+  type ErasureRow,
+  type Subject,
+} from '@beacon/db';
+import { ADMINS } from '../auth/types.js';
+import type { ApiDeps } from '../deps.js';
+import { audit } from '../http/audit.js';
+import { ApiError, NotFoundError } from '../http/errors.js';
+import { cursorParam, limitParam } from '../http/validate.js';
+import type { RouteTable } from '../openapi/route-table.js';
+import { csvLine } from '../queries/csv.js';
+import { encodeCursor, iso, pageOf } from './schemas.js';
+import { decodeTimeCursor } from './time-cursor.js';
+
+/**
+ * Data subject rights (docs/privacy-rights.md): find, export (JSON, CSV) and erase everything about
+ * one person within the caller's agency. Admins only; every request is in the audit log, which names
+ * the kinds of identifiers used, never their values.
+ */
+const subjectShape = {
+  client_id: z.string().max(SUBJECT_MAX_LENGTH.client_id).optional(),
+  user_id: z.string().max(SUBJECT_MAX_LENGTH.user_id).optional(),
+  email_hash: z.string().max(SUBJECT_MAX_LENGTH.email_hash).optional(),
+  phone_hash: z.string().max(SUBJECT_MAX_LENGTH.phone_hash).optional(),
+  ip: z
+    .string()
+    .max(SUBJECT_MAX_LENGTH.ip)
+    .optional()
+    .meta({ description: 'IPv4 or IPv6, as stored (truncated IPs match as 1.2.3.0)' }),
+};
+const subjectBody = z.object(subjectShape).strict().meta({
+  id: 'PrivacySubject',
+  description: "One person's identifiers (at least one); a row is theirs when any of them matches.",
+});
+
+const exportBody = z
+  .object({
+    ...subjectShape,
+    format: z.enum(['json', 'csv']).optional().default('json'),
+    table: z
+      .enum(EXPORT_TABLES)
+      .optional()
+      .meta({ description: 'CSV only: which table (default events); JSON holds all of them' }),
+  })
+  .strict()
+  .meta({ id: 'PrivacyExportRequest' });
+
+const summarySchema = z
+  .object({
+    events: z.number().int(),
+    first_event_at: z.string().nullable(),
+    last_event_at: z.string().nullable(),
+    event_sessions: z.number().int().meta({ description: 'distinct session_id values among the events' }),
+    event_clients: z.number().int().meta({ description: 'distinct client_id values among the events' }),
+    sessions: z.number().int(),
+    dead_events: z.number().int(),
+  })
+  .meta({ id: 'PrivacySummary' });
+
+const erasureSchema = z
+  .object({
+    id: z.uuid(),
+    state: z.enum(['pending', 'running', 'done', 'failed']),
+    phase: z.string(),
+    subject_kinds: z.array(z.string()),
+    counts: z.record(z.string(), z.number()).meta({
+      description:
+        'rows removed or changed so far: events, dead_events, sessions, rollup_sessions and rollup_names (re-keyed), dedupe_markers',
+    }),
+    passes: z.number().int(),
+    requested_by: z.string().nullable(),
+    error: z.string().nullable(),
+    created_at: z.string(),
+    updated_at: z.string(),
+    finished_at: z.string().nullable(),
+  })
+  .meta({ id: 'Erasure' });
+
+const exportAnswer = z
+  .object({
+    agency_id: z.uuid(),
+    subject_kinds: z.array(z.string()),
+    generated_at: z.string(),
+    events: z.array(z.record(z.string(), z.unknown())),
+    sessions: z.array(z.record(z.string(), z.unknown())),
+    dead_events: z.array(z.record(z.string(), z.unknown())),
+  })
+  .meta({ id: 'PrivacyExport' });
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function subjectOf(body: Record<string, unknown>): Subject {
+  const { format: _f, table: _t, ...ids } = body;
+  try {
+    return normalizeSubject(ids);
+  } catch (err) {
+    if (err instanceof SubjectError) throw new ApiError(400, 'invalid_request', err.message);
+    throw err;
+  }
+}
+
+function toErasure(r: ErasureRow): z.infer<typeof erasureSchema> {
+  return {
+    id: r.id,
+    state: r.state,
+    phase: r.phase,
+    subject_kinds: r.subject_kinds,
+    counts: Object.fromEntries(Object.entries(r.counts ?? {}).map(([k, v]) => [k, Number(v)])),
+    passes: r.passes,
+    requested_by: r.requested_by,
+    error: r.error,
+    created_at: iso(r.created_at)!,
+    updated_at: iso(r.updated_at)!,
+    finished_at: iso(r.finished_at),
+  };
+}
+
+/** Writes with backpressure; rejects when the client went away. */
+async function write(res: Response, chunk: string): Promise<void> {
+  if (res.destroyed) throw new Error('client closed the export');
+  if (!res.write(chunk)) await once(res, 'drain');
+}
+
+export function registerPrivacyRoutes(t: RouteTable, d: ApiDeps): void {
+  const r = d.config.dataRights;
+
+  t.define(
+    {
+      method: 'post',
+      path: '/v1/privacy/find',
+      summary: 'Count what the agency holds about one person',
+      description:
+        'Events (every month), session rows and dead letters matching any of the identifiers, over every site of the agency.',
+      tags: ['privacy'],
+      roles: ADMINS,
+      request: { body: subjectBody },
+      responses: { 200: { description: 'What is stored', schema: summarySchema } },
+    },
+    async (ctx) => {
+      const subject = subjectOf(ctx.body);
+      const s = await findSubject(d.pool, ctx.auth.agencyId, subject);
+      await audit(d, ctx, 'privacy.find', undefined, {
+        identifiers: subjectKinds(subject),
+        events: s.events,
+      });
+      return { ...s, first_event_at: iso(s.first_event_at), last_event_at: iso(s.last_event_at) };
+    },
+  );
+
+  t.define(
+    {
+      method: 'post',
+      path: '/v1/privacy/export',
+      summary: 'Export everything about one person (JSON, or CSV per table)',
+      description:
+        'Streams every column of the matching events (all months), session rows and dead letters. format=csv answers text/csv of one table (`table`, default events).',
+      tags: ['privacy'],
+      roles: ADMINS,
+      request: { body: exportBody },
+      responses: {
+        200: { description: 'The export (format=csv: text/csv of one table)', schema: exportAnswer },
+      },
+    },
+    async (ctx) => {
+      const { body, res, auth } = ctx;
+      const subject = subjectOf(body);
+      const table = body.table ?? 'events';
+      await audit(d, ctx, 'privacy.export', undefined, {
+        identifiers: subjectKinds(subject),
+        format: body.format,
+        ...(body.format === 'csv' ? { table } : {}),
+      });
+      res.setHeader('cache-control', 'no-store');
+      const records = subjectRecords(d.pool, auth.agencyId, subject, { sliceHours: r.eraseSliceHours });
+      if (body.format === 'csv') {
+        const columns = await exportColumns(d.pool, table);
+        res.status(200).setHeader('content-type', 'text/csv; charset=utf-8');
+        res.setHeader('content-disposition', `attachment; filename="privacy-export-${table}.csv"`);
+        await write(res, csvLine(columns));
+        for await (const rec of records) {
+          if (rec.table !== table) continue;
+          await write(res, csvLine(columns.map((c) => rec.row[c])));
+        }
+      } else {
+        res.status(200).setHeader('content-type', 'application/json; charset=utf-8');
+        await write(
+          res,
+          `{"agency_id":${JSON.stringify(auth.agencyId)},"subject_kinds":${JSON.stringify(subjectKinds(subject))},"generated_at":${JSON.stringify(new Date().toISOString())}`,
+        );
+        const opened = new Set<string>();
+        let current: string | null = null;
+        for await (const rec of records) {
+          if (rec.table !== current) {
+            await write(res, `${current ? ']' : ''},"${rec.table}":[`);
+            opened.add(rec.table);
+            current = rec.table;
+            await write(res, JSON.stringify(rec.row));
+          } else await write(res, `,${JSON.stringify(rec.row)}`);
+        }
+        let tail = current ? ']' : '';
+        for (const tbl of EXPORT_TABLES) if (!opened.has(tbl)) tail += `,"${tbl}":[]`;
+        await write(res, `${tail}}`);
+      }
+      res.end();
+      return undefined;
+    },
+  );
+
+  t.define(
+    {
+      method: 'post',
+      path: '/v1/privacy/erasures',
+      summary: 'Erase everything about one person (runs in the background, resumable)',
+      description:
+        'Records an erasure request and starts it: events of every month, dead letters, session rows and Redis dedupe markers are deleted in bounded batches; ' +
+        'rollup rows keep their counts under new anonymous keys, so period totals do not change. Poll GET /v1/privacy/erasures/{erasureId}. ' +
+        'With PRIVACY_ERASE_IN_API=false the request waits for `beacon privacy resume`.',
+      tags: ['privacy'],
+      roles: ADMINS,
+      request: { body: subjectBody },
+      responses: { 202: { description: 'The request, accepted', schema: erasureSchema } },
+    },
+    async (ctx) => {
+      const subject = subjectOf(ctx.body);
+      const who = ctx.auth.userId ? `user:${ctx.auth.userId}` : 'api_key';
+      const row = await createErasure(d.pool, ctx.auth.agencyId, subject, who, r.eraseSettleMinutes * 60);
+      await audit(
+        d,
+        ctx,
+        'privacy.erase',
+        { type: 'erasure', id: row.id },
+        { identifiers: row.subject_kinds },
+      );
+      d.erasures.start(row.id);
+      return toErasure(row);
+    },
+  );
+
+  t.define(
+    {
+      method: 'get',
+      path: '/v1/privacy/erasures',
+      summary: "The agency's erasure requests, newest first",
+      tags: ['privacy'],
+      roles: ADMINS,
+      request: { query: z.object({ limit: limitParam, cursor: cursorParam }).strict() },
+      responses: { 200: { description: 'A page of requests', schema: pageOf(erasureSchema, 'ErasurePage') } },
+    },
+    async ({ auth, query }) => {
+      const cur = decodeTimeCursor(query.cursor, 'uuid');
+      const { rows } = await d.pool.query<ErasureRow & { created_key: string }>(privacySql.listErasures, [
+        auth.agencyId,
+        cur?.[0] ?? null,
+        cur?.[1] ?? null,
+        query.limit + 1,
+      ]);
+      const page = rows.slice(0, query.limit);
+      const last = page[page.length - 1];
+      return {
+        items: page.map(toErasure),
+        next_cursor: rows.length > query.limit && last ? encodeCursor([last.created_key, last.id]) : null,
+      };
+    },
+  );
+
+  t.define(
+    {
+      method: 'get',
+      path: '/v1/privacy/erasures/:erasureId',
+      summary: 'One erasure request: state, phase and counts',
+      tags: ['privacy'],
+      roles: ADMINS,
+      request: { params: z.object({ erasureId: z.string().min(1).max(200) }) },
+      responses: { 200: { description: 'The request', schema: erasureSchema } },
+    },
+    async ({ auth, params }) => {
+      // Not a uuid: no such request (404, as for an id of another agency), never a failed cast.
+      if (!UUID.test(params.erasureId)) throw new NotFoundError('erasure request');
+      const { rows } = await d.pool.query<ErasureRow>(privacySql.erasureOfAgency, [
+        auth.agencyId,
+        params.erasureId,
+      ]);
+      if (!rows[0]) throw new NotFoundError('erasure request');
+      return toErasure(rows[0]);
+    },
+  );
+}

@@ -1,0 +1,365 @@
+import { randomBytes } from 'node:crypto';
+import type { Request } from 'express';
+import { z } from 'zod';
+import { recordAdminAction } from '../admin-actions.js';
+import { hashLinkToken } from '../auth/account-links.js';
+import type { AuthAttempt } from '../auth/throttle.js';
+import { WRITERS } from '../auth/types.js';
+import type { ApiDeps } from '../deps.js';
+import { ApiError, NotFoundError, TooManyRequestsError, UnauthorizedError } from '../http/errors.js';
+import { siteIdParam } from '../http/validate.js';
+import type { RouteTable } from '../openapi/route-table.js';
+import { FILTER_KEYS } from '../queries/filters.js';
+import * as sql from '../sql/share-links.js';
+import { brandOf } from './branding.js';
+import { iso } from './schemas.js';
+import { parseSiteConfig } from '@beacon/schema';
+
+const BCRYPT_ROUNDS = 10;
+/** Share-link tokens: `bshl_` + 32 random bytes; only their SHA-256 is stored. */
+const LINK_PREFIX = 'bshl_';
+
+const origin = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .max(255)
+  .regex(
+    /^https?:\/\/(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(:\d{1,5})?$/,
+    'an origin such as https://client.example (or https://*.client.example)',
+  );
+
+const filtersField = z
+  .partialRecord(
+    z.enum(FILTER_KEYS as [string, ...string[]]),
+    z.array(z.string().min(1).max(500)).min(1).max(50),
+  )
+  .meta({
+    description:
+      'filters fixed by the link (same keys as the stats filters, e.g. {"page_path": ["/pricing"]}): they replace what a viewer asks, so the link shows only this scope',
+  });
+
+const futureDate = z.iso
+  .datetime({ offset: true })
+  .refine((v) => new Date(v).getTime() > Date.now(), 'must be in the future');
+
+const passwordField = z
+  .string()
+  .min(8, 'at least 8 characters')
+  .max(72)
+  .refine((p) => Buffer.byteLength(p, 'utf8') <= 72, 'at most 72 bytes (bcrypt ignores the rest)');
+
+const createBody = z
+  .object({
+    label: z.string().trim().min(1).max(200),
+    password: passwordField.optional(),
+    expires_at: futureDate.nullable().optional(),
+    filters: filtersField.optional(),
+    allow_csv: z.boolean().optional(),
+    frame_ancestors: z
+      .array(origin)
+      .max(20)
+      .optional()
+      .meta({ description: 'origins allowed to show the shared view in an iframe; empty: none (default)' }),
+  })
+  .strict()
+  .meta({ id: 'ShareLinkCreate' });
+
+const updateBody = z
+  .object({
+    label: z.string().trim().min(1).max(200).optional(),
+    expires_at: futureDate.nullable().optional(),
+    filters: filtersField.optional(),
+    allow_csv: z.boolean().optional(),
+    frame_ancestors: z.array(origin).max(20).optional(),
+  })
+  .strict()
+  .refine((b) => Object.keys(b).length > 0, 'give at least one field to change')
+  .meta({ id: 'ShareLinkUpdate' });
+
+const linkSchema = z
+  .object({
+    id: z.uuid(),
+    label: z.string(),
+    status: z.enum(['active', 'expired', 'revoked']),
+    has_password: z.boolean(),
+    expires_at: z.string().nullable(),
+    filters: z.record(z.string(), z.array(z.string())),
+    allow_csv: z.boolean(),
+    frame_ancestors: z.array(z.string()),
+    created_by: z.uuid().nullable(),
+    created_at: z.string(),
+    revoked_at: z.string().nullable(),
+  })
+  .meta({ id: 'ShareLink' });
+
+interface LinkRow {
+  id: string;
+  label: string;
+  has_password: boolean;
+  expires_at: Date | null;
+  filters: Record<string, string[]>;
+  allow_csv: boolean;
+  frame_ancestors: string[];
+  created_by: string | null;
+  created_at: Date;
+  revoked_at: Date | null;
+}
+
+function toLink(r: LinkRow): z.infer<typeof linkSchema> {
+  return {
+    id: r.id,
+    label: r.label,
+    status: r.revoked_at ? 'revoked' : r.expires_at && r.expires_at <= new Date() ? 'expired' : 'active',
+    has_password: r.has_password,
+    expires_at: iso(r.expires_at),
+    filters: r.filters ?? {},
+    allow_csv: r.allow_csv,
+    frame_ancestors: r.frame_ancestors,
+    created_by: r.created_by,
+    created_at: iso(r.created_at)!,
+    revoked_at: iso(r.revoked_at),
+  };
+}
+
+/** The address of the shared view of a link token (DASHBOARD_PUBLIC_URL, never a request's Host). */
+export function shareUrl(dashboardUrl: string, token: string): string {
+  return `${dashboardUrl.replace(/\/+$/, '')}/share/${token}`;
+}
+
+/** Whether a path segment could be a share-link token (before any database lookup). */
+export function looksLikeLinkToken(s: string): boolean {
+  return /^bshl_[A-Za-z0-9_-]{43}$/.test(s);
+}
+
+const linkParams = z.object({ siteId: siteIdParam, linkId: z.uuid() });
+
+function clientIp(req: Request): string {
+  return req.ip ?? req.socket.remoteAddress ?? 'unknown';
+}
+
+/**
+ * Shared dashboards: per site, any number of read-only links (admins and users manage them), and the
+ * public exchange of a link (and its password) for a short share token that opens only the routes
+ * declaring `share` in the route table, for that one site, with the link's filters.
+ */
+export function registerShareLinkRoutes(t: RouteTable, d: ApiDeps): void {
+  const base = '/v1/sites/:siteId/share-links';
+
+  t.define(
+    {
+      method: 'get',
+      path: base,
+      summary: "The site's share links (revoked and expired ones too), newest first",
+      tags: ['sharing'],
+      roles: WRITERS,
+      responses: {
+        200: {
+          description: 'The links',
+          schema: z.object({ items: z.array(linkSchema) }).meta({ id: 'ShareLinkList' }),
+        },
+      },
+    },
+    async ({ auth, site }) => {
+      const { rows } = await d.pool.query<LinkRow>(sql.listLinks, [auth.agencyId, site.id]);
+      return { items: rows.map(toLink) };
+    },
+  );
+
+  t.define(
+    {
+      method: 'post',
+      path: base,
+      summary: 'Make a share link (its address is in this answer only: it is not stored)',
+      tags: ['sharing'],
+      roles: WRITERS,
+      request: { body: createBody },
+      responses: {
+        201: {
+          description: 'The link and its address',
+          schema: z
+            .object({ link: linkSchema, url: z.string(), token: z.string() })
+            .meta({ id: 'ShareLinkCreated' }),
+        },
+      },
+    },
+    async ({ auth, site, body }) => {
+      const token = `${LINK_PREFIX}${randomBytes(32).toString('base64url')}`;
+      const passwordHash = body.password ? await d.bcrypt.hash(body.password, BCRYPT_ROUNDS) : null;
+      const { rows } = await d.pool.query<LinkRow>(sql.insertLink, [
+        auth.agencyId,
+        site.id,
+        hashLinkToken(token),
+        body.label,
+        passwordHash,
+        body.expires_at ?? null,
+        JSON.stringify(body.filters ?? {}),
+        body.allow_csv ?? false,
+        body.frame_ancestors ?? [],
+        auth.userId,
+      ]);
+      recordAdminAction(d, auth, 'share_link.create', {
+        link_id: rows[0]!.id,
+        site_id: site.id,
+        label: body.label,
+      });
+      return { link: toLink(rows[0]!), url: shareUrl(d.config.email.dashboardPublicUrl, token), token };
+    },
+  );
+
+  t.define(
+    {
+      method: 'patch',
+      path: `${base}/:linkId`,
+      summary:
+        'Change a share link (label, expiry, filters, CSV, framing origins); revoked links cannot change',
+      tags: ['sharing'],
+      roles: WRITERS,
+      request: { params: linkParams, body: updateBody },
+      responses: { 200: { description: 'The changed link', schema: linkSchema } },
+    },
+    async ({ auth, site, params, body }) => {
+      const { rows } = await d.pool.query<LinkRow>(sql.updateLink, [
+        auth.agencyId,
+        site.id,
+        params.linkId,
+        body.label ?? null,
+        body.expires_at !== undefined,
+        body.expires_at ?? null,
+        body.filters ? JSON.stringify(body.filters) : null,
+        body.allow_csv ?? null,
+        body.frame_ancestors ?? null,
+      ]);
+      if (!rows[0]) throw new NotFoundError('share link');
+      recordAdminAction(d, auth, 'share_link.update', { link_id: params.linkId, site_id: site.id });
+      return toLink(rows[0]);
+    },
+  );
+
+  t.define(
+    {
+      method: 'delete',
+      path: `${base}/:linkId`,
+      summary: 'Revoke a share link (refused from the next request on)',
+      tags: ['sharing'],
+      roles: WRITERS,
+      request: { params: linkParams },
+      responses: { 204: { description: 'Revoked' } },
+    },
+    async ({ auth, site, params }) => {
+      const { rowCount } = await d.pool.query(sql.revokeLink, [auth.agencyId, site.id, params.linkId]);
+      if (!rowCount) throw new NotFoundError('share link');
+      recordAdminAction(d, auth, 'share_link.revoke', { link_id: params.linkId, site_id: site.id });
+      return undefined;
+    },
+  );
+
+  t.define(
+    {
+      method: 'post',
+      path: '/v1/share/session',
+      summary: 'Open a share link: trade its token (and password) for a short token of the shared view',
+      description:
+        "Public. The answer token (Authorization: Bearer) opens only the dashboard reads of the link's site (CSV exports when the link allows them), with the link's filters, for an hour at most; a revoked or expired link is refused at its next request. " +
+        'Password attempts are limited per IP and per link like logins (consume first, refund on success: 100 concurrent wrong passwords get at most the limit of 401s, the rest 429) and go through the bounded bcrypt gate.',
+      tags: ['sharing'],
+      auth: false,
+      request: {
+        body: z
+          .object({ token: z.string().min(10).max(100), password: z.string().min(1).max(1024).optional() })
+          .strict()
+          .meta({ id: 'ShareSessionRequest' }),
+      },
+      responses: {
+        200: {
+          description: 'The shared view token, the site and what the link allows',
+          schema: z
+            .object({
+              access_token: z.string(),
+              token_type: z.literal('Bearer'),
+              expires_in: z.number().int(),
+              site: z.object({ id: z.uuid(), name: z.string(), domain: z.string(), timezone: z.string() }),
+              brand: z.object({
+                name: z.string(),
+                primary_color: z.string().nullable(),
+                powered_by: z.boolean(),
+                logo: z.string().nullable().meta({ description: 'data: URL of the logo' }),
+              }),
+              link: z.object({
+                label: z.string(),
+                allow_csv: z.boolean(),
+                filters: z.record(z.string(), z.array(z.string())),
+                expires_at: z.string().nullable(),
+              }),
+            })
+            .meta({ id: 'ShareSession' }),
+        },
+        401: { description: 'A password is needed (details.password_required) or it is wrong' },
+        404: { description: 'No such link, or it was revoked or has expired' },
+        429: { description: 'Too many attempts' },
+      },
+    },
+    async ({ body, req, res }) => {
+      const ip = clientIp(req);
+      const { rows } = await d.pool.query<{
+        id: string;
+        site_id: string;
+        label: string;
+        password_hash: string | null;
+        expires_at: Date | null;
+        filters: Record<string, string[]>;
+        allow_csv: boolean;
+        site_name: string;
+        site_domain: string;
+        site_config: Record<string, unknown> | null;
+        agency_id: string;
+        agency_name: string;
+      }>(sql.findLiveLinkByToken, [hashLinkToken(body.token)]);
+      const link = rows[0];
+      if (!link) {
+        // Guessing tokens costs the IP's budget like a wrong password.
+        await d.accountThrottle.consume(ip);
+        throw new NotFoundError('share link');
+      }
+      if (link.password_hash) {
+        if (body.password === undefined)
+          throw new ApiError(401, 'unauthorized', 'this share link needs its password', {
+            password_required: true,
+          });
+        let attempt: AuthAttempt;
+        try {
+          attempt = await d.accountThrottle.consume(ip, `share:${link.id}`);
+        } catch (err) {
+          if (err instanceof TooManyRequestsError)
+            d.metrics.authFailures.inc({ reason: 'share_rate_limited' });
+          throw err;
+        }
+        if (!(await d.bcrypt.compare(body.password, link.password_hash))) {
+          d.metrics.authFailures.inc({ reason: 'share_bad_password' });
+          throw new UnauthorizedError('wrong password for this share link', 'invalid_credentials');
+        }
+        await attempt.succeeded();
+      }
+      const { token, expiresIn } = await d.shares.sign(link.id, link.expires_at);
+      res.setHeader('cache-control', 'no-store');
+      return {
+        access_token: token,
+        token_type: 'Bearer' as const,
+        expires_in: expiresIn,
+        site: {
+          id: link.site_id,
+          name: link.site_name,
+          domain: link.site_domain,
+          timezone: parseSiteConfig(link.site_config ?? {}).timezone,
+        },
+        brand: await brandOf(d, link.agency_id, link.agency_name),
+        link: {
+          label: link.label,
+          allow_csv: link.allow_csv,
+          filters: link.filters ?? {},
+          expires_at: iso(link.expires_at),
+        },
+      };
+    },
+  );
+}

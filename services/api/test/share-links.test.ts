@@ -1,0 +1,231 @@
+import { call, login, seedAgency, seedUser, startTestApi, type TestApi } from './helpers.js';
+import { seedStats } from './fixtures/stats-data.js';
+
+// Shared dashboards (issue 15): a share link opens only the routes declaring `share`, for its one site,
+// with its fixed filters; its password is limited like a login (100 concurrent wrong tries stay
+// bounded); revoking it refuses the next request; framing follows its origins. Real PostgreSQL.
+
+let t: TestApi;
+let ids: Awaited<ReturnType<typeof seedStats>>;
+let admin: string;
+let viewer: string;
+const R = 'from=2026-01-10&to=2026-01-16';
+
+beforeAll(async () => {
+  // The per-IP brake is lifted (every request comes from 127.0.0.1): the per-link limit (8) is under test.
+  t = await startTestApi({
+    env: {
+      API_LOGIN_MAX_FAILURES_PER_ACCOUNT: '8',
+      API_LOGIN_MAX_FAILURES_PER_IP: '100000',
+      API_BCRYPT_QUEUE_MAX: '200',
+    },
+  });
+  const a = await seedAgency(t.db.pool, 'Agency A');
+  const b = await seedAgency(t.db.pool, 'Agency B');
+  ids = await seedStats(t.db.pool, { agencyA: a.id, agencyB: b.id });
+  const ad = await seedUser(t.db.pool, a.id, 'admin');
+  const vi = await seedUser(t.db.pool, a.id, 'viewer');
+  admin = await login(t.url, ad.email, ad.password);
+  viewer = await login(t.url, vi.email, vi.password);
+});
+afterAll(async () => {
+  await t.close();
+});
+
+async function makeLink(body: Record<string, unknown>) {
+  const r = await call(t.url, 'POST', `/v1/sites/${ids.siteA}/share-links`, { token: admin, body });
+  expect(r.status).toBe(201);
+  return r.body as { link: { id: string }; url: string; token: string };
+}
+
+async function open(token: string, password?: string) {
+  return call(t.url, 'POST', '/v1/share/session', { body: { token, ...(password ? { password } : {}) } });
+}
+
+test('a share link opens the dashboard reads of its site only, read only, with its page scope', async () => {
+  const made = await makeLink({ label: 'Client board', filters: { page_path: ['/pricing'] } });
+  expect(made.url).toMatch(/^http:\/\/localhost:3000\/share\/bshl_[A-Za-z0-9_-]{43}$/);
+  // Only the hash is stored.
+  const stored = await t.db.pool.query('SELECT token_hash FROM share_links WHERE id = $1', [made.link.id]);
+  expect(stored.rows[0].token_hash).not.toContain(made.token);
+  const s = await open(made.token);
+  expect(s.status).toBe(200);
+  expect(s.body.site).toMatchObject({ id: ids.siteA, name: 'A', timezone: 'America/New_York' });
+  const share = s.body.access_token as string;
+
+  // The scope wins over the query: the share answer equals the admin's answer filtered on /pricing,
+  // whatever page_path the viewer asks for, and differs from the unfiltered one.
+  const scoped = await call(t.url, 'GET', `/v1/sites/${ids.siteA}/stats/overview?${R}&page_path=/blog/a`, {
+    token: share,
+  });
+  const pricing = await call(t.url, 'GET', `/v1/sites/${ids.siteA}/stats/overview?${R}&page_path=/pricing`, {
+    token: admin,
+  });
+  const all = await call(t.url, 'GET', `/v1/sites/${ids.siteA}/stats/overview?${R}`, { token: admin });
+  expect(scoped.status).toBe(200);
+  expect(scoped.body).toEqual(pricing.body);
+  expect(scoped.body).not.toEqual(all.body);
+  const pages = await call(t.url, 'GET', `/v1/sites/${ids.siteA}/stats/breakdown/pages?${R}`, {
+    token: share,
+  });
+  expect(pages.body.items.map((r: { value: string }) => r.value)).toEqual(['/pricing']);
+
+  // Every authenticated route without `share` refuses it (403), and the share routes refuse the
+  // agency's other site (404): the same one site scope as every caller.
+  for (const r of t.api.app.table.routes.filter((x) => x.auth)) {
+    const path = r.path
+      .replace(':siteId', ids.siteA)
+      .replace(':dimension', 'pages')
+      .replace(':what', 'pages')
+      .replace(/:[A-Za-z0-9_]+/g, 'probe');
+    const qs = r.path.endsWith('/realtime') ? '' : `?${R}`;
+    const res = await call(t.url, r.method.toUpperCase(), `${path}${qs}`, {
+      token: share,
+      body: r.method === 'get' || r.method === 'delete' ? undefined : {},
+    });
+    if (!r.share || r.share === 'csv') {
+      expect({ route: `${r.method} ${r.path}`, status: res.status }).toEqual({
+        route: `${r.method} ${r.path}`,
+        status: 403,
+      });
+    } else {
+      expect({ route: r.path, ok: res.status < 400 }).toEqual({ route: r.path, ok: true });
+      const other = await call(t.url, 'GET', `${path.replace(ids.siteA, ids.siteA2)}${qs}`, { token: share });
+      expect({ route: r.path, status: other.status }).toEqual({ route: r.path, status: 404 });
+      const foreign = await call(t.url, 'GET', `${path.replace(ids.siteA, ids.siteB)}${qs}`, {
+        token: share,
+      });
+      expect({ route: r.path, status: foreign.status }).toEqual({ route: r.path, status: 404 });
+    }
+  }
+
+  // Revoked: refused at the very next request.
+  expect(
+    (await call(t.url, 'DELETE', `/v1/sites/${ids.siteA}/share-links/${made.link.id}`, { token: admin }))
+      .status,
+  ).toBe(204);
+  const after = await call(t.url, 'GET', `/v1/sites/${ids.siteA}/stats/overview?${R}`, { token: share });
+  expect([after.status, after.body.error]).toEqual([401, 'unauthorized']);
+  expect((await open(made.token)).status).toBe(404);
+  const list = await call(t.url, 'GET', `/v1/sites/${ids.siteA}/share-links`, { token: admin });
+  expect(list.body.items.find((l: { id: string }) => l.id === made.link.id).status).toBe('revoked');
+});
+
+test('CSV only when the link allows it; an expired link is refused', async () => {
+  const csv = await makeLink({ label: 'With CSV', allow_csv: true });
+  const share = (await open(csv.token)).body.access_token as string;
+  const r = await call(t.url, 'GET', `/v1/sites/${ids.siteA}/export/pages?${R}`, { token: share });
+  expect(r.status).toBe(200);
+  expect(r.headers.get('content-type')).toContain('text/csv');
+  const soon = await makeLink({ label: 'Short', expires_at: new Date(Date.now() + 60_000).toISOString() });
+  const shortToken = (await open(soon.token)).body;
+  expect(shortToken.expires_in).toBeLessThanOrEqual(60);
+  await t.db.pool.query(`UPDATE share_links SET expires_at = now() - interval '1 second' WHERE id = $1`, [
+    soon.link.id,
+  ]);
+  expect(
+    (
+      await call(t.url, 'GET', `/v1/sites/${ids.siteA}/stats/overview?${R}`, {
+        token: shortToken.access_token,
+      })
+    ).status,
+  ).toBe(401);
+  expect((await open(soon.token)).status).toBe(404);
+  // Viewers cannot manage links; bad input is a 400.
+  expect((await call(t.url, 'GET', `/v1/sites/${ids.siteA}/share-links`, { token: viewer })).status).toBe(
+    403,
+  );
+  for (const body of [
+    { label: '' },
+    { label: 'x', filters: { nope: ['a'] } },
+    { label: 'x', frame_ancestors: ["'unsafe-inline'"] },
+    { label: 'x', expires_at: '2020-01-01T00:00:00Z' },
+    { label: 'x', password: 'short' },
+  ]) {
+    const bad = await call(t.url, 'POST', `/v1/sites/${ids.siteA}/share-links`, { token: admin, body });
+    expect({ body, status: bad.status }).toEqual({ body, status: 400 });
+  }
+});
+
+test('100 concurrent wrong passwords for a link: at most the limit of 401s, the rest 429, bounded time', async () => {
+  const locked = await makeLink({ label: 'Locked', password: 'the-right-password' });
+  expect((await open(locked.token)).body.details).toEqual({ password_required: true });
+  const started = performance.now();
+  const results = await Promise.all(
+    Array.from({ length: 100 }, (_, i) => open(locked.token, `wrong-password-${i}`)),
+  );
+  const ms = performance.now() - started;
+  const counts: Record<number, number> = {};
+  for (const r of results) counts[r.status] = (counts[r.status] ?? 0) + 1;
+  expect(counts[401]).toBeLessThanOrEqual(8);
+  expect(counts[200]).toBeUndefined();
+  expect((counts[401] ?? 0) + (counts[429] ?? 0)).toBe(100);
+  console.log('share password flood', JSON.stringify({ counts, ms: Math.round(ms) }));
+  expect(ms).toBeLessThan(15_000);
+  // Even the right password waits out the window now (locked like an account).
+  expect((await open(locked.token, 'the-right-password')).status).toBe(429);
+  // A fresh link's right password works.
+  const other = await makeLink({ label: 'Other', password: 'the-right-password' });
+  expect((await open(other.token, 'the-right-password')).status).toBe(200);
+});
+
+test("the shared page is framable only by its link's origins", async () => {
+  const embed = await makeLink({
+    label: 'Embed',
+    frame_ancestors: ['https://client.example', 'https://*.client.example'],
+  });
+  const plain = await makeLink({ label: 'Plain' });
+  const e = await fetch(`${t.url}/share/${embed.token}`);
+  const p = await fetch(`${t.url}/share/${plain.token}`);
+  expect(e.status).toBe(200);
+  expect(e.headers.get('content-security-policy')).toContain(
+    'frame-ancestors https://client.example https://*.client.example',
+  );
+  expect(e.headers.get('x-frame-options')).toBeNull();
+  expect(p.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+  expect(p.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+  // The rest of the dashboard stays unframable.
+  const home = await fetch(`${t.url}/`);
+  expect(home.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+});
+
+test('white-label: the share view carries the brand; logos are checked by their bytes', async () => {
+  const png = Buffer.from(
+    'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==',
+    'base64',
+  );
+  const put = (body: unknown) => call(t.url, 'PUT', '/v1/agency/branding/logo', { token: admin, body });
+  const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>');
+  expect((await put({ content_type: 'image/png', data: svg.toString('base64') })).status).toBe(400);
+  expect((await put({ content_type: 'image/jpeg', data: png.toString('base64') })).body.message).toMatch(
+    /the bytes are image\/png/,
+  );
+  const big = Buffer.concat([png, Buffer.alloc(70 * 1024)]);
+  expect((await put({ content_type: 'image/png', data: big.toString('base64') })).status).toBe(400);
+  expect((await put({ content_type: 'image/png', data: png.toString('base64') })).body.logo).toEqual({
+    type: 'image/png',
+    bytes: png.length,
+  });
+  const patch = await call(t.url, 'PATCH', '/v1/agency/branding', {
+    token: admin,
+    body: { display_name: 'Acme Analytics', primary_color: '#C2410C', hide_powered_by: true },
+  });
+  expect(patch.body).toMatchObject({
+    display_name: 'Acme Analytics',
+    primary_color: '#c2410c',
+    hide_powered_by: true,
+  });
+  expect(
+    (await call(t.url, 'PATCH', '/v1/agency/branding', { token: admin, body: { primary_color: 'red' } }))
+      .status,
+  ).toBe(400);
+  expect((await call(t.url, 'GET', '/v1/agency/branding', { token: viewer })).status).toBe(403);
+  const made = await makeLink({ label: 'Branded' });
+  const s = await open(made.token);
+  expect(s.body.brand).toEqual({
+    name: 'Acme Analytics',
+    primary_color: '#c2410c',
+    powered_by: false,
+    logo: `data:image/png;base64,${png.toString('base64')}`,
+  });
+});
