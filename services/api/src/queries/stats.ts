@@ -576,7 +576,12 @@ async function companyMatch(deps: StatsDeps, site: StatsSite, domain: string) {
   );
   const r = new Params();
   const ranges = sources.some((x) => x.source === 'agency_ranges')
-    ? await runStatement(deps, 'company_ranges', companyAgencyRangesSql(r.add(site.agencyId), r.add(domain)), r.values)
+    ? await runStatement(
+        deps,
+        'company_ranges',
+        companyAgencyRangesSql(r.add(site.agencyId), r.add(domain)),
+        r.values,
+      )
     : [];
   return { sources, ranges };
 }

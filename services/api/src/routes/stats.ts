@@ -244,5 +244,4 @@ export function registerStatsRoutes(t: RouteTable, d: ApiDeps): void {
     },
     ({ site, query, res }) => q.matchRates(per(res), site, query),
   );
-
 }
