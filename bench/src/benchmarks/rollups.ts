@@ -3,7 +3,7 @@ import { once } from 'node:events';
 
 import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
-import { rebuildRollups, type Pool } from '@beacon/db';
+import { freezeDays, rebuildRollups, type Pool } from '@beacon/db';
 import { REDIS_URL, uniquePrefix } from '@beacon/testkit';
 import { median, percentile, report, type Figure } from '../report.js';
 import { psql } from '../psql.js';
@@ -51,6 +51,67 @@ async function token(url: string): Promise<string> {
   });
   if (!login.ok) throw new Error(`login failed: ${login.status} ${await login.text()}`);
   return ((await login.json()) as { access_token: string }).access_token;
+}
+
+/** Fields that rollup_days estimates across days (HLL) or adds up per day (bounce, duration). */
+const ESTIMATED = new Set([
+  'visitors',
+  'sessions',
+  'converters',
+  'conversion_rate',
+  'bounced_sessions',
+  'viewing_sessions',
+  'bounce_rate',
+  'avg_session_duration',
+  'change',
+]);
+
+/**
+ * Walks a rollup_days answer and the raw one together: every other field must be equal (counters,
+ * names, order of lists of the same length); returns the largest relative error of visitors/sessions/converters.
+ */
+function compareAnswers(what: string, got: unknown, want: unknown, key = ''): number {
+  if (typeof want === 'number' && typeof got === 'number') {
+    if (!ESTIMATED.has(key)) {
+      if (got !== want) throw new Error(`${what}: ${key} ${got} != ${want}`);
+      return 0;
+    }
+    return ['visitors', 'sessions', 'converters'].includes(key) && want > 0 ? Math.abs(got - want) / want : 0;
+  }
+  if (Array.isArray(want) && Array.isArray(got)) {
+    if (got.length !== want.length)
+      throw new Error(`${what}: ${key} has ${got.length} items, not ${want.length}`);
+    // Breakdown rows sorted by an estimated count may swap places: matched by value.
+    const byValue = (xs: unknown[]) =>
+      new Map(xs.map((x) => [JSON.stringify((x as { value?: unknown }).value), x]));
+    const keyed = want.every((w) => w && typeof w === 'object' && 'value' in w);
+    const g = keyed ? byValue(got) : null;
+    return Math.max(
+      0,
+      ...want.map((w, i) =>
+        g && !g.has(JSON.stringify((w as { value?: unknown }).value))
+          ? 0 // a tie at the cut-off of the top list: another item of near-equal count
+          : compareAnswers(
+              what,
+              g ? g.get(JSON.stringify((w as { value?: unknown }).value)) : got[i],
+              w,
+              key,
+            ),
+      ),
+    );
+  }
+  if (want && typeof want === 'object' && got && typeof got === 'object') {
+    if (key === 'change') return 0;
+    return Math.max(
+      0,
+      ...Object.entries(want).map(([k, w]) =>
+        compareAnswers(what, (got as Record<string, unknown>)[k], w, k),
+      ),
+    );
+  }
+  if (!ESTIMATED.has(key) && JSON.stringify(got) !== JSON.stringify(want))
+    throw new Error(`${what}: ${key} ${JSON.stringify(got)} != ${JSON.stringify(want)}`);
+  return 0;
 }
 
 const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
@@ -300,6 +361,14 @@ export async function rollupsBench(): Promise<void> {
     const urls = { rollup: rolled.url, events: raw.url };
 
     const today = Date.parse(`${new Date().toISOString().slice(0, 10)}T00:00:00Z`);
+    // Goals of the big site (answered from rollups / rollup_days: no property condition, no event value).
+    await psql(
+      db.url,
+      `INSERT INTO goals (site_id, name, kind, event_name, value_mode, value_amount)
+         VALUES ('${siteIds[0]}', 'purchase', 'purchase', 'purchase', 'fixed', 10);
+       INSERT INTO goals (site_id, name, kind, page_pattern, page_regex)
+         VALUES ('${siteIds[0]}', 'category 7', 'page', '/products/category-7/**', '^/products/category-7/.*$')`,
+    );
     const endpoints: Record<string, string> = {
       overview: 'stats/overview?',
       timeseries: 'stats/timeseries?interval=day&',
@@ -307,54 +376,74 @@ export async function rollupsBench(): Promise<void> {
       referrers: 'stats/breakdown/referrers?limit=10&',
       utm: 'stats/breakdown/utm_campaigns?limit=10&',
       companies: 'companies?limit=10&',
+      goals: 'stats/goals?',
+    };
+    /** BENCH_RUNS + 1 requests of one question; the answer and the source header are checked. */
+    const measure = async (api: 'rollup' | 'events', want: string[], what: string, path: string) => {
+      const ms: number[] = [];
+      let body = '';
+      for (let i = 0; i <= runs; i++) {
+        const started = performance.now();
+        const r = await fetch(`${urls[api]}/v1/sites/${siteUuid}/${path}`, {
+          headers: { authorization: `Bearer ${tokens[api]}` },
+        });
+        body = await r.text();
+        ms.push(performance.now() - started);
+        if (r.status !== 200) throw new Error(`${what} ${api}: HTTP ${r.status} ${body.slice(0, 200)}`);
+        const got = r.headers.get('x-beacon-source') ?? '';
+        if (!want.includes(got)) throw new Error(`${what}: expected source ${want.join('|')}, got ${got}`);
+      }
+      return { ms, body, source: '' };
     };
     const timings: Record<string, Record<string, number[]>> = {};
-    for (const days of [7, 30, 90]) {
-      const range = `from=${dayOf(today - (days - 1) * 86_400_000)}&to=${dayOf(today)}`;
+    const errors: Record<string, number> = {};
+    const ranges = [7, 30, 90].map((days) => ({
+      days,
+      range: `from=${dayOf(today - (days - 1) * 86_400_000)}&to=${dayOf(today)}`,
+    }));
+    // (a) hourly rollups (per-session stitching) against raw events: identical answers.
+    const rawBodies: Record<string, string> = {};
+    for (const { days, range } of ranges)
       for (const [name, path] of Object.entries(endpoints)) {
-        const answers: Record<string, string> = {};
-        const ms: Record<'rollup' | 'events', number[]> = { rollup: [], events: [] };
-        for (const source of ['events', 'rollup'] as const) {
-          for (let i = 0; i <= runs; i++) {
-            const started = performance.now();
-            const r = await fetch(`${urls[source]}/v1/sites/${siteUuid}/${path}${range}`, {
-              headers: { authorization: `Bearer ${tokens[source]}` },
-            });
-            const body = await r.text();
-            const took = performance.now() - started;
-            if (r.status !== 200)
-              throw new Error(`${name} ${days}d ${source}: HTTP ${r.status} ${body.slice(0, 200)}`);
-            const got = r.headers.get('x-beacon-source');
-            if (got !== source) throw new Error(`${name} ${days}d: expected source ${source}, got ${got}`);
-            answers[source] = body;
-            ms[source].push(took);
-          }
-        }
-        if (answers.rollup !== answers.events)
-          throw new Error(`${name} ${days}d: rollup and events answers differ`);
-        timings[`${name}_${days}d`] = ms;
-        const cold = { rollup: ms.rollup[0]!, events: ms.events[0]! };
-        const warm = { rollup: ms.rollup.slice(1), events: ms.events.slice(1) };
-        const p95 = { rollup: percentile(warm.rollup, 95), events: percentile(warm.events, 95) };
-        figures.push({
-          name: `${name} ${days}d p95 (rollup / events ${p95.events.toFixed(1)} ms)`,
-          value: Math.round(p95.rollup * 10) / 10,
-          unit: 'ms',
-          ratio: p95.events / p95.rollup,
-          baseline: 'x faster than raw events',
-        });
-        figures.push({
-          name: `${name} ${days}d first request (rollup / events ${cold.events.toFixed(1)} ms)`,
-          value: Math.round(cold.rollup * 10) / 10,
-          unit: 'ms',
-          ratio: cold.events / cold.rollup,
-          baseline: 'x faster than raw events',
-        });
-        console.log(
-          `rollups bench: ${name} ${days}d p50 ${median(warm.rollup).toFixed(1)} / ${median(warm.events).toFixed(1)} ms, p95 ${p95.rollup.toFixed(1)} / ${p95.events.toFixed(1)} ms (rollup / events)`,
-        );
+        const key = `${name}_${days}d`;
+        const ev = await measure('events', ['events'], key, path + range);
+        const hr = await measure('rollup', ['rollup'], key, path + range);
+        if (hr.body !== ev.body) throw new Error(`${key}: rollup and events answers differ`);
+        rawBodies[key] = ev.body;
+        timings[key] = { events: ev.ms, rollup: hr.ms };
       }
+    // (b) freeze the big site's complete local days into rollup_days (what upkeep does every round for
+    // the last days, and compaction for old ones), then the same questions again.
+    const f0 = performance.now();
+    await freezeDays(db.pool, siteIds[0]!, new Date(today - 400 * 86_400_000), new Date(today - 86_400_000));
+    extra.freeze_seconds = (performance.now() - f0) / 1000;
+    await psql(db.url, 'VACUUM ANALYZE rollup_days');
+    extra.rollup_days_bytes = Number(
+      (await db.pool.query(`SELECT pg_total_relation_size('rollup_days') AS b`)).rows[0].b,
+    );
+    console.log(`rollups bench: froze the big site's days in ${Number(extra.freeze_seconds).toFixed(1)} s`);
+    for (const { days, range } of ranges)
+      for (const [name, path] of Object.entries(endpoints)) {
+        const key = `${name}_${days}d`;
+        const dy = await measure('rollup', ['days', 'rollup'], key, path + range);
+        timings[key]!.days = dy.ms;
+        errors[key] = compareAnswers(key, JSON.parse(dy.body), JSON.parse(rawBodies[key]!));
+      }
+    for (const [key, t] of Object.entries(timings)) {
+      const p95 = (xs: number[]) => percentile(xs.slice(1), 95);
+      const [ev, hr, dy] = [p95(t.events!), p95(t.rollup!), p95(t.days!)];
+      figures.push({
+        name: `${key} p95 days (hourly rollups ${hr.toFixed(1)} ms, events ${ev.toFixed(1)} ms; max distinct-count error ${(errors[key]! * 100).toFixed(2)}%)`,
+        value: Math.round(dy * 10) / 10,
+        unit: 'ms',
+        ratio: ev / dy,
+        baseline: 'x faster than raw events',
+      });
+      console.log(
+        `rollups bench: ${key} p95 days ${dy.toFixed(1)} / hourly ${hr.toFixed(1)} / events ${ev.toFixed(1)} ms (${(ev / dy).toFixed(1)}x), first ${t.days![0]!.toFixed(1)} / ${t.rollup![0]!.toFixed(1)} / ${t.events![0]!.toFixed(1)} ms, distinct error ${(errors[key]! * 100).toFixed(2)}%`,
+      );
     }
+    extra.distinct_count_errors = errors;
     extra.timings = timings;
     const hll = await hllMeasure(db.pool, siteIds[0]!, 'Europe/Berlin');
     extra.unique_visitors = hll ?? 'hll extension not installed (apt-get install postgresql-15-hll): skipped';

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createTestDatabase, type TestDatabase } from '@beacon/testkit';
 
-/** `beacon rollups rebuild|verify`, run as the built bin against a throwaway migrated database. */
+/** `beacon rollups rebuild|verify|freeze`, run as the built bin against a throwaway migrated database. */
 const BIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 let db: TestDatabase;
 
@@ -71,6 +71,19 @@ describe('beacon rollups', () => {
     );
     expect(rows[0]).toEqual({ events: 200, covered: true });
   }, 120_000); // six CLI processes: a busy machine takes longer than jest's 30 s to start them
+
+  it('freeze writes the complete local days into rollup_days (after the rebuild above)', async () => {
+    const r = await beacon(['rollups', 'freeze', '--site', 'cli_site', '--to', '2026-02-03']);
+    expect(r).toMatchObject({ code: 0 });
+    expect(r.stdout).toMatch(/^cli_site: 2026-02-01 \.\. 2026-02-04 \(UTC, excluded end\), \d+ row\(s\)\n$/);
+    const { rows } = await db.pool.query(
+      `SELECT sum(events)::int AS events FROM rollup_days WHERE site_id = 'cli_site' AND dim = 'total'`,
+    );
+    expect(rows[0].events).toBe(200);
+    const bad = await beacon(['rollups', 'freeze', '--site', 'cli_site', '--from', 'last week']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/YYYY-MM-DD/);
+  }, 60_000);
 
   it('refuses bad input with one line: exit code 2 for usage, 1 for a failure', async () => {
     const none = await beacon(['rollups', 'rebuild']);

@@ -26,6 +26,18 @@ export {
   type RebuildReport,
 } from './rollups.js';
 export * as rollupSql from './sql/rollups.js';
+export {
+  compactBefore,
+  compactHours,
+  freezeDays,
+  freezeRecentDays,
+  freezeSiteDays,
+  hasSketches,
+  forgetSketchCache,
+  type DaysReport,
+} from './rollup-days.js';
+export * as rollupDaysSql from './sql/rollup-days.js';
+export * as rollupDaysReadSql from './sql/rollup-day-reads.js';
 export * as rollupReadSql from './sql/rollup-reads.js';
 export * from './privacy/index.js';
 export * as privacySql from './sql/privacy.js';

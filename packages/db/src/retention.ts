@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { purgeAudit } from './audit.js';
 import { anonymizeRollupsBefore } from './privacy/anonymize-rollups.js';
+import { compactBefore } from './rollup-days.js';
 import { purgeFinishedErasures } from './sql/privacy.js';
 import * as sql from './sql/retention.js';
 
@@ -24,6 +25,8 @@ export interface RetentionReport {
   /** Rows past their agency's or site's (shorter) retention, deleted or (dry run) to delete. */
   deletedEvents: number;
   deletedSessions: number;
+  /** Local days whose hourly per-session rollups were folded into rollup_days (no dry run). */
+  compactedDays: number;
   /** One entry per agency and retention in force: sites with their own shorter one get their own entry. */
   agencies: { agencyId: string; months: number; scriptIds: string[]; events: number; sessions: number }[];
   /** Audit log entries past AUDIT_LOG_RETENTION_DAYS, deleted or (dry run) to delete. */
@@ -67,6 +70,7 @@ export async function runRetention(pool: pg.Pool, opts: RetentionOptions): Promi
     droppedPartitions: [],
     deletedEvents: 0,
     deletedSessions: 0,
+    compactedDays: 0,
     agencies: [],
     deletedAuditEntries: 0,
     anonymizedRollupMonths: [],
@@ -106,6 +110,13 @@ export async function runRetention(pool: pg.Pool, opts: RetentionOptions): Promi
         entry.events = await deleteOrCount(pool, a.script_ids, cutoff, opts.batchSize, dryRun, 'events');
       entry.sessions = await deleteOrCount(pool, a.script_ids, cutoff, opts.batchSize, dryRun, 'sessions');
     }
+    // Rollups past the cut-off keep no per-person key: their hours are folded into rollup_days.
+    if (!dryRun)
+      for (const site of a.script_ids) {
+        const c = await compactBefore(pool, site, cutoff);
+        if (c) report.compactedDays += daysBetween(c.fromDay, c.toDay);
+      }
+    // What compaction left (none of the compacted days; a dry run) is re-keyed.
     // Rollups outlive the events: past the cutoff they keep their counts but lose the per-person keys.
     for (const m of await anonymizeRollupsBefore(pool, a.script_ids, cutoff, dryRun)) {
       report.anonymizedRollupMonths.push({ siteId: m.siteId, month: m.month.toISOString() });
@@ -130,6 +141,9 @@ export async function runRetention(pool: pg.Pool, opts: RetentionOptions): Promi
   }
   return report;
 }
+
+const daysBetween = (from: string, to: string) =>
+  Math.round((Date.parse(to) - Date.parse(from)) / 86_400_000);
 
 async function deleteOrCount(
   pool: pg.Pool,

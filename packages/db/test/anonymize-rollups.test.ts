@@ -66,8 +66,11 @@ it('re-keys the months wholly past retention once; every daily and monthly total
   ]);
   expect(await keyed(true)).toBeGreaterThan(0);
 
-  const report = await runRetention(db.pool, { defaultMonths: 13, batchSize: 1000, now: NOW });
-  expect(report.anonymizedRollupMonths).toEqual(dry.anonymizedRollupMonths);
+  // The re-keying step alone (runRetention first folds those days into rollup_days: last test).
+  const done = await anonymizeRollupsBefore(db.pool, ['anon_site'], new Date('2026-08-15T12:30:00Z'));
+  expect(done.map((m) => ({ siteId: m.siteId, month: m.month.toISOString() }))).toEqual(
+    dry.anonymizedRollupMonths,
+  );
   // No row of those months can be found from a client_id any more; later months are untouched.
   expect(await keyed(true)).toBe(0);
   expect(await keyed(false)).toBeGreaterThan(0);
@@ -94,4 +97,20 @@ it('across two anonymized months a returning visitor counts once per month (the 
   );
   // 40 visitors came in both May and June: 40 + 40 instead of 40.
   expect(rows[0].n).toBe(80);
+});
+
+it('runRetention then folds the days past the cut-off into rollup_days: totals kept, no hourly key left', async () => {
+  const days = await totals('day');
+  await runRetention(db.pool, { defaultMonths: 13, batchSize: 1000, now: NOW });
+  const { rows: left } = await db.pool.query(
+    `SELECT count(*)::int AS n FROM rollup_sessions WHERE site_id = 'anon_site' AND hour < '2026-08-16'`,
+  );
+  expect(left[0].n).toBe(0);
+  // The site has no timezone: its days are UTC days, exact per day as before.
+  const { rows: frozen } = await db.pool.query(
+    `SELECT starts_at AS p, events::int AS events, page_views::int AS pv, visitors, sessions
+     FROM rollup_days WHERE site_id = 'anon_site' AND dim = 'total' AND events > 0 ORDER BY starts_at`,
+  );
+  const before = days.sessions.filter((d: { p: Date }) => d.p < new Date('2026-08-16T00:00:00Z'));
+  expect(frozen).toEqual(before);
 });

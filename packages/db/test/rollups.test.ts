@@ -1,8 +1,8 @@
 import { ensurePartitions, rebuildRollups, runRetention, verifyRollups } from '@beacon/db';
 import { createTestDatabase, type TestDatabase } from '@beacon/testkit';
 
-// Rollups are kept indefinitely: retention drops raw events, never rollups, and a later rebuild does
-// not wipe the hours whose raw events are gone. Real PostgreSQL (a throwaway database).
+// Rollups are kept indefinitely: retention drops raw events and folds the rollups' hourly per-session
+// rows past the cut-off into anonymous rollup_days (totals unchanged); a later rebuild does not wipe them. Real PostgreSQL (a throwaway database).
 const NOW = new Date('2026-11-15T12:30:00Z');
 let db: TestDatabase;
 
@@ -26,11 +26,12 @@ afterAll(async () => {
 const rolled = async () =>
   (
     await db.pool.query(
-      `SELECT sum(events)::int AS n, min(hour) AS first FROM rollup_sessions WHERE site_id = 'ret_site'`,
+      `SELECT ((SELECT COALESCE(sum(events), 0) FROM rollup_sessions WHERE site_id = 'ret_site')
+               + (SELECT COALESCE(sum(events), 0) FROM rollup_days WHERE site_id = 'ret_site' AND dim = 'total'))::int AS n`,
     )
   ).rows[0];
 
-it('retention leaves rollups alone; a full rebuild afterwards keeps the hours retention emptied', async () => {
+it('retention folds rollups past the cut-off into rollup_days, totals unchanged; a full rebuild afterwards keeps them', async () => {
   const report = await rebuildRollups(db.pool, { siteId: 'ret_site', chunkHours: 24 * 30, now: NOW });
   expect(report.coveredSince).not.toBeNull();
   expect(await verifyRollups(db.pool, 'ret_site')).toEqual({ siteId: 'ret_site', missing: 0, extra: 0 });
@@ -45,12 +46,18 @@ it('retention leaves rollups alone; a full rebuild afterwards keeps the hours re
   );
   expect(rows[0].first.toISOString()).toBe('2026-08-15T12:40:00.000Z');
   expect(await rolled()).toEqual(before);
+  // Past the cut-off (the whole UTC day holding it) no hourly per-session row is left.
+  expect(ret.compactedDays).toBe(46);
+  const { rows: keyed } = await db.pool.query(
+    `SELECT min(hour) AS first FROM rollup_sessions WHERE site_id = 'ret_site'`,
+  );
+  expect(keyed[0].first.toISOString()).toBe('2026-08-16T00:00:00.000Z');
 
   await rebuildRollups(db.pool, { siteId: 'ret_site', chunkHours: 24 * 30, now: NOW });
   // Still every event ever rolled up: hours up to 13:00 kept their rollups, later ones were rebuilt.
   expect(await rolled()).toEqual(before);
-  const { rows: hour } = await db.pool.query(
-    `SELECT sum(events)::int AS n FROM rollup_sessions WHERE site_id = 'ret_site' AND hour = '2026-08-15T12:00Z'`,
+  const { rows: day } = await db.pool.query(
+    `SELECT events::int AS n, compacted FROM rollup_days WHERE site_id = 'ret_site' AND dim = 'total' AND day = '2026-08-15'`,
   );
-  expect(hour[0].n).toBe(3);
+  expect(day[0]).toEqual({ n: 72, compacted: true });
 });

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { ensurePartitions, runRetention } from '@beacon/db';
+import { ensurePartitions, freezeRecentDays, runRetention } from '@beacon/db';
 import type { Logger } from '@beacon/observability';
 import * as sql from './sql/batch.js';
 
@@ -91,6 +91,9 @@ export class Upkeep {
             now: this.opts.now(),
           });
           if (created.length) this.log.info({ created }, 'created event partitions');
+          // The last complete local days into rollup_days, so long dashboard ranges add up days.
+          const frozen = await freezeRecentDays(this.pool, { now: this.opts.now() });
+          if (frozen.length) this.log.debug({ sites: frozen.length }, 'froze recent days into rollup_days');
         } else {
           // Retention deletes in bounded batches and may take longer than the pool's statement timeout.
           const report = await runRetention(this.pool, {

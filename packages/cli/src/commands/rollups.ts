@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { rebuildRollups, rollupSql, verifyRollups, type RebuildReport } from '@beacon/db';
+import { freezeSiteDays, rebuildRollups, rollupSql, verifyRollups, type RebuildReport } from '@beacon/db';
 import { UsageError, UserError, type CliContext } from '../context.js';
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
@@ -88,6 +88,36 @@ export function registerRollups(program: Command, ctx: () => CliContext): void {
         );
       },
     );
+  rollups
+    .command('freeze')
+    .description(
+      "freeze a site's complete local days (its timezone) into the per-day aggregates that long dashboard ranges read; the writer does the last two days every upkeep round",
+    )
+    .option('--site <script_id>', 'site (repeatable)', collect)
+    .option('--all', 'every site')
+    .option('--from <day>', "first local day (YYYY-MM-DD); default the site's earliest hourly rollup")
+    .option('--to <day>', 'last local day (inclusive); default yesterday')
+    .action(async (opts: { site?: string[]; all?: boolean; from?: string; to?: string }) => {
+      const c = ctx();
+      for (const d of [opts.from, opts.to])
+        if (d !== undefined && (!DAY.test(d) || Number.isNaN(Date.parse(`${d}T00:00:00Z`))))
+          throw new UsageError(`expected a day YYYY-MM-DD: ${d}`);
+      const toDay =
+        opts.to === undefined
+          ? undefined
+          : new Date(Date.parse(`${opts.to}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+      const reports = [];
+      for (const siteId of await sitesOf(c, opts)) {
+        const r = await freezeSiteDays(c.pool(), siteId, { fromDay: opts.from, toDay });
+        if (r) reports.push(r);
+      }
+      c.out(
+        reports
+          .map((r) => `${r.siteId}: ${r.fromDay} .. ${r.toDay} (${r.tz}, excluded end), ${r.rows} row(s)`)
+          .join('\n'),
+        reports,
+      );
+    });
   rollups
     .command('verify')
     .description("compare a site's rollups with a recomputation from its stored events (changes nothing)")

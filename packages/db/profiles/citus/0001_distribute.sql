@@ -84,3 +84,4 @@ SELECT create_distributed_table('sessions', 'site_id', colocate_with => 'events'
 SELECT create_distributed_table('rollup_sessions', 'site_id', colocate_with => 'events');
 SELECT create_distributed_table('rollup_names', 'site_id', colocate_with => 'events');
 SELECT create_distributed_table('rollup_coverage', 'site_id', colocate_with => 'events');
+SELECT create_distributed_table('rollup_days', 'site_id', colocate_with => 'events');

@@ -149,9 +149,17 @@ export const writerSource = `SELECT * FROM beacon_writer_inserted`;
 /** $1 site ids (text[]). Rollups off: those sites are no longer known to be complete. Out: rowCount. */
 export const forgetCoverage = `DELETE FROM rollup_coverage WHERE site_id = ANY($1::text[])`;
 
+/**
+ * Events of days already compacted into rollup_days (migration 0130) are not rolled up again: their
+ * counts are in rollup_days, and hourly rows for them would count twice.
+ */
+const notCompacted = `NOT EXISTS (SELECT 1 FROM rollup_days d WHERE d.site_id = $1 AND d.dim = 'total' AND d.compacted
+  AND server_timestamp >= d.starts_at AND server_timestamp < d.ends_at)`;
+
 /** Source for a rebuild: $1 site, $2 from, $3 to (timestamptz, hour-aligned, to exclusive). */
 export const rebuildSource = `
-SELECT * FROM events WHERE site_id = $1 AND server_timestamp >= $2::timestamptz AND server_timestamp < $3::timestamptz`;
+SELECT * FROM events WHERE site_id = $1 AND server_timestamp >= $2::timestamptz AND server_timestamp < $3::timestamptz
+  AND ${notCompacted}`;
 
 /** $1 site. Waits for every writer transaction holding the site's shared lock, then keeps others out. */
 export const lockSiteExclusive = `SELECT pg_advisory_xact_lock(${ROLLUP_LOCK_SPACE}, hashtext($1))`;
@@ -195,7 +203,7 @@ CREATE TEMP TABLE beacon_verify_sessions ON COMMIT DROP AS SELECT * FROM rollup_
 CREATE TEMP TABLE beacon_verify_names ON COMMIT DROP AS SELECT * FROM rollup_names WHERE site_id = $1;`;
 
 /** Source for verification: every stored event of $1. */
-export const siteSource = `SELECT * FROM events WHERE site_id = $1`;
+export const siteSource = `SELECT * FROM events WHERE site_id = $1 AND ${notCompacted}`;
 
 /** $1 site. Out: one row { missing, extra }: rows of the recomputation absent from the snapshot and the reverse. */
 export const compareWithSnapshot = `

@@ -1,11 +1,12 @@
 import { pickFilters } from './filters.js';
 import { goalOnRollups, type GoalDef } from './goals.js';
 import { resolveRange } from './range.js';
+import { planDays } from './days.js';
 import { chooseSource } from './rollups.js';
 import { goalsOf, resolveSaved } from './saved.js';
 import type { StatsQuery } from './schemas.js';
 import { buildScope } from './scope.js';
-import { goalTotals, goalTotalsRollup } from './statements/goals.js';
+import { goalTotals, goalTotalsDays, goalTotalsRollup } from './statements/goals.js';
 import { runStatement, siteTimeZone, type StatsDeps, type StatsSite } from './stats.js';
 
 /** One goal's figures over a range (docs/conversions.md). */
@@ -26,7 +27,8 @@ export interface GoalStats {
 /**
  * Conversions, converters, conversion rate and value of `goals` over the range, with the request's
  * filters. From rollup_names when every goal is one they answer and the request has no filter but
- * goal filters (rollup_names rows carry no session dimensions), else from events.
+ * goal filters (rollup_names rows carry no session dimensions), else from events. Long unfiltered ranges
+ * from the per-day aggregates (days.ts; converters and visitors estimated across days).
  */
 export async function goalStats(
   deps: StatsDeps,
@@ -39,11 +41,19 @@ export async function goalStats(
   const range = resolveRange(q, tz);
   const filters = pickFilters(q);
   const goalFilters = goalsOf(q);
-  const source = goals.every(goalOnRollups)
-    ? await chooseSource(deps, site.scriptId, range, filters, { filterable: false, goals: goalFilters })
-    : 'events';
-  const s = buildScope(site.scriptId, range, filters, { goals: goalFilters, rollup: source === 'rollup' });
-  const text = source === 'rollup' ? goalTotalsRollup(s, goals) : goalTotals(s, goals);
+  const onRollups = goals.every(goalOnRollups);
+  const plan = onRollups ? await planDays(deps, site.scriptId, range, filters, { goals: goalFilters }) : null;
+  const source = plan
+    ? 'days'
+    : onRollups
+      ? await chooseSource(deps, site.scriptId, range, filters, { filterable: false, goals: goalFilters })
+      : 'events';
+  const s = buildScope(site.scriptId, range, filters, { goals: goalFilters, rollup: source !== 'events' });
+  const text = plan
+    ? goalTotalsDays(s, s.p.add(new Date(plan.edge)), goals)
+    : source === 'rollup'
+      ? goalTotalsRollup(s, goals)
+      : goalTotals(s, goals);
   const [row] = await runStatement<Record<string, number | null>>(deps, 'goals', text, s.p.values, source);
   const visitors = row?.visitors ?? 0;
   return {

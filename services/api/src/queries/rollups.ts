@@ -1,4 +1,5 @@
 import { rollupReadSql, rollupSql } from '@beacon/db';
+import { compactedWithin } from './days.js';
 import type { Filters } from './filters.js';
 import { goalOnRollups, type GoalDef } from './goals.js';
 import type { Bound, ResolvedRange } from './range.js';
@@ -14,10 +15,11 @@ import type { Bound, ResolvedRange } from './range.js';
  *   - every bound of the range (and of the previous period) is a whole UTC hour, which holds for day
  *     ranges in every timezone whose offset is a whole number of hours, and for instants on the hour,
  *   - the site's rollup_coverage starts at or before the earliest bound.
- * Anything else is answered from events. The choice is the `source` label of
+ * Anything else is answered from events — so is a range over days already compacted into rollup_days
+ * that planDays (days.ts) cannot answer. The choice is the `source` label of
  * beacon_api_query_duration_seconds and the X-Beacon-Source response header.
  */
-export type Source = 'rollup' | 'events';
+export type Source = 'rollup' | 'events' | 'days';
 
 export interface RollupDeps {
   pool: { query: (text: string, values?: unknown[]) => Promise<{ rows: unknown[] }> };
@@ -52,7 +54,7 @@ export function boundInstant(b: Bound, tz: string): number | null {
   return t % HOUR === 0 ? t : null;
 }
 
-function sinceMs(v: unknown): number | null {
+export function sinceMs(v: unknown): number | null {
   if (v === null || v === undefined) return null;
   if (v instanceof Date) return v.getTime();
   if (typeof v === 'number') return v;
@@ -93,5 +95,9 @@ export async function chooseSource(
   const { rows } = await deps.pool.query(rollupSql.coverageOf, [siteScriptId]);
   const since = sinceMs((rows[0] as { since?: unknown } | undefined)?.since);
   if (since === null || !(since <= Math.min(...(instants as number[])))) return 'events';
+  // Compacted days have no hourly rows left: only rollup_days (planDays) or events answer over them.
+  const lo = Math.min(...(instants as number[]));
+  const hi = Math.max(...(instants as number[]));
+  if (await compactedWithin(deps, siteScriptId, lo, hi)) return 'events';
   return 'rollup';
 }

@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { rollupReadSql } from '@beacon/db';
+import { rollupDaysReadSql, rollupReadSql } from '@beacon/db';
 import { parseSiteConfig } from '@beacon/schema';
 import { ApiError } from '../http/errors.js';
 import { decodeKey, decodeOffset, encodeCursor } from './cursor.js';
@@ -9,6 +9,7 @@ import { pickFilters } from './filters.js';
 import { Params } from './params.js';
 import { isTimeZone, resolveRange } from './range.js';
 import { buildNowScope, buildScope, type Scope } from './scope.js';
+import { planDays } from './days.js';
 import { chooseSource, type Source } from './rollups.js';
 import { goalsOf, goalsOfSite, resolveSaved } from './saved.js';
 import { goalOnRollups, type GoalDef } from './goals.js';
@@ -253,14 +254,29 @@ export async function overview(deps: StatsDeps, site: StatsSite, q: StatsQuery) 
   const range = resolveRange(q, tz);
   const filters = pickFilters(q);
   const goals = goalsOf(q);
-  const source = await chooseSource(deps, site.scriptId, range, filters, { withPrevious: true, goals });
+  const plan = await planDays(deps, site.scriptId, range, filters, { withPrevious: true, goals });
+  const source = plan
+    ? 'days'
+    : await chooseSource(deps, site.scriptId, range, filters, { withPrevious: true, goals });
   const s = buildScope(site.scriptId, range, filters, {
     goals,
     rollup: source === 'rollup',
     withPrevious: true,
   });
-  const text = source === 'rollup' ? rollupReadSql.overview(s) : overviewSql(s);
-  const rows = await runStatement<PeriodTotals & { period: string }>(
+  const text = plan
+    ? rollupDaysReadSql.overview({
+        site: s.site,
+        tz: s.tz,
+        lo: s.lo,
+        hi: s.hi,
+        prevLo: s.prevLo,
+        edge: s.p.add(new Date(plan.edge)),
+        prevEdge: s.p.add(new Date(plan.prevEdge!)),
+      })
+    : source === 'rollup'
+      ? rollupReadSql.overview(s)
+      : overviewSql(s);
+  const rows = await runStatement<PeriodTotals & { period: string; parts?: number }>(
     deps,
     'overview',
     text,
@@ -268,7 +284,7 @@ export async function overview(deps: StatsDeps, site: StatsSite, q: StatsQuery) 
     source,
   );
   const pick = (period: string): PeriodTotals => {
-    const { period: _p, ...rest } = rows.find((r) => r.period === period)!;
+    const { period: _p, parts: _n, ...rest } = rows.find((r) => r.period === period)!;
     return rest;
   };
   const current = pick('current');
@@ -284,6 +300,9 @@ export async function overview(deps: StatsDeps, site: StatsSite, q: StatsQuery) 
   };
 }
 
+/** The range fragments of a scope, for the rollup_days statements. */
+const daysScope = (s: Scope) => ({ site: s.site, tz: s.tz, lo: s.lo, hi: s.hi });
+
 export async function timeseries(deps: StatsDeps, site: StatsSite, q: TimeseriesQuery) {
   q = await resolveSaved(deps.pool, site, q);
   const tz = siteTimeZone(site, q.tz);
@@ -296,12 +315,17 @@ export async function timeseries(deps: StatsDeps, site: StatsSite, q: Timeseries
   }
   const filters = pickFilters(q);
   const goals = goalsOf(q);
-  const source = await chooseSource(deps, site.scriptId, range, filters, { goals });
+  const plan = q.interval === 'hour' ? null : await planDays(deps, site.scriptId, range, filters, { goals });
+  const source = plan ? 'days' : await chooseSource(deps, site.scriptId, range, filters, { goals });
   const s = buildScope(site.scriptId, range, filters, { goals, rollup: source === 'rollup' });
   const unit = s.p.add(q.interval);
-  const text = source === 'rollup' ? rollupReadSql.timeseries(s, unit) : timeseriesSql(s, unit);
-  const rows = await runStatement(deps, 'timeseries', text, s.p.values, source);
-  return { interval: q.interval, tz, items: rows };
+  const text = plan
+    ? rollupDaysReadSql.timeseries({ ...daysScope(s), edge: s.p.add(new Date(plan.edge)) }, unit)
+    : source === 'rollup'
+      ? rollupReadSql.timeseries(s, unit)
+      : timeseriesSql(s, unit);
+  const rows = await runStatement<{ parts?: number }>(deps, 'timeseries', text, s.p.values, source);
+  return { interval: q.interval, tz, items: rows.map(({ parts: _n, ...r }) => r) };
 }
 
 /** Statement and values of a breakdown (shared with the CSV export, which leaves out paging). */
@@ -350,8 +374,21 @@ export async function breakdown(
     ...breakdownStatement(site, dimension, q, { limit: q.limit, offset }, conv),
     source: 'events' as const,
   };
-  const rows = await runStatement(deps, `breakdown_${dimension}`, st.text, st.values, st.source);
-  return { dimension, ...offsetPage(rows, q.limit, offset) };
+  const rows = await runStatement<{ parts?: number }>(
+    deps,
+    `breakdown_${dimension}`,
+    st.text,
+    st.values,
+    st.source,
+  );
+  return {
+    dimension,
+    ...offsetPage(
+      rows.map(({ parts: _n, ...r }) => r),
+      q.limit,
+      offset,
+    ),
+  };
 }
 
 /** Custom events by property and value (raw events: properties are not rolled up). */
@@ -383,6 +420,20 @@ async function rollupBreakdown(
   const filters = pickFilters(q);
   const filterable = !(spec && 'kind' in spec);
   const goals = goalsOf(q);
+  const days = spec && !conv ? await planDays(deps, site.scriptId, range, filters, { goals }) : null;
+  // Pages and custom events: one rollup_days row per name and day, and merging thousands of sketches
+  // per name measured slower than the hourly rows (docs/rollups.md, benchmark); from days only where
+  // the hourly rows are gone (compacted days).
+  const plan = days && ('column' in spec! || days.compacted) ? days : null;
+  if (plan) {
+    const s = buildScope(site.scriptId, range, filters, { goals, rollup: true });
+    const ob = orderBy(q.sort, q.order);
+    const limit = s.p.add(page.limit + 1);
+    const offset = s.p.add(page.offset);
+    const edge = s.p.add(new Date(plan.edge));
+    const text = rollupDaysReadSql.breakdown({ ...daysScope(s), edge }, spec!, ob, limit, offset);
+    return { text, values: s.p.values, source: 'days' };
+  }
   if ((await chooseSource(deps, site.scriptId, range, filters, { filterable, goals })) !== 'rollup')
     return null;
   const s = buildScope(site.scriptId, range, filters, { goals, rollup: true });
@@ -525,7 +576,12 @@ async function companyMatch(deps: StatsDeps, site: StatsSite, domain: string) {
   );
   const r = new Params();
   const ranges = sources.some((x) => x.source === 'agency_ranges')
-    ? await runStatement(deps, 'company_ranges', companyAgencyRangesSql(r.add(site.agencyId), r.add(domain)), r.values)
+    ? await runStatement(
+        deps,
+        'company_ranges',
+        companyAgencyRangesSql(r.add(site.agencyId), r.add(domain)),
+        r.values,
+      )
     : [];
   return { sources, ranges };
 }

@@ -22,7 +22,7 @@ export function registerStatsRoutes(t: RouteTable, d: ApiDeps): void {
     observe: (endpoint, seconds, source) => d.metrics.queryDuration.observe({ endpoint, source }, seconds),
     rollups: d.config.rollups.read,
   };
-  // Per request: where the answer came from (rollup|events, docs/rollups.md) in X-Beacon-Source.
+  // Per request: where the answer came from (days|rollup|events, docs/rollups.md) in X-Beacon-Source.
   const per = (res: { setHeader: (name: string, value: string) => unknown }): q.StatsDeps => ({
     ...deps,
     onSource: (source) => res.setHeader('X-Beacon-Source', source),
@@ -244,5 +244,4 @@ export function registerStatsRoutes(t: RouteTable, d: ApiDeps): void {
     },
     ({ site, query, res }) => q.matchRates(per(res), site, query),
   );
-
 }

@@ -1,3 +1,4 @@
+import { rollupDaysSql } from '@beacon/db';
 import { goalEventSql, goalRollupSql, goalValueSql, type GoalDef } from '../goals.js';
 import { inRange, type Scope } from '../scope.js';
 
@@ -160,3 +161,68 @@ SELECT b.*, coalesce(c.converters, 0)::int AS converters,
        (coalesce(c.converters, 0)::float8 / nullif(b.visitors, 0)) AS conversion_rate
 FROM b LEFT JOIN c ON c.value IS NOT DISTINCT FROM b.value
 ORDER BY ${orderBy}`;
+
+/**
+ * The same from the per-day aggregates (rollup_days: 'page' / 'event' rows) plus rollup_names for the
+ * recent edge [edge, hi) (docs/rollups.md, "Reading long ranges"; planned by days.ts, no filters).
+ * Conversions and values are exact sums; visitors and converters are exact when one piece holds them
+ * (one frozen day and one matching name), else the cardinality of the union of the pieces' sketches.
+ */
+export const goalTotalsDays = (s: Scope, edge: string, goals: readonly GoalDef[]) => {
+  // A goal's condition on (dim, value) pieces: rollup_days rows, or edge rows named like them.
+  const cond = (g: GoalDef, dim: string, value: string) =>
+    g.kind === 'page'
+      ? `(${dim} = 'page' AND ${value} ~ ${s.p.add(g.page_regex)})`
+      : `(${dim} = 'event' AND ${value} = ${s.p.add(g.event_name)}::text)`;
+  const onDays = goals.map((g) => cond(g, 'd.dim', 'd.value'));
+  const onEdge = goals.map((g) => cond(g, "CASE r.kind WHEN 1 THEN 'page' ELSE 'event' END", 'r.name'));
+  const onParts = goals.map((g) => cond(g, 'x.dim', 'x.value'));
+  const cols = goals.flatMap((g, i) => {
+    const n = goalCols(i);
+    const f = `FILTER (WHERE ${onParts[i]})`;
+    return [
+      `coalesce(sum(x.n) ${f}, 0)::int AS ${n.c}`,
+      `(CASE WHEN count(*) ${f} = 1 THEN sum(x.visitors) ${f}
+             ELSE coalesce(round(hll_cardinality(hll_union_agg(x.visitors_hll) ${f})), 0) END)::int AS ${n.u}`,
+    ];
+  });
+  const values = goals.map((g, i) => {
+    const n = goalCols(i);
+    const v =
+      g.value_mode === 'fixed'
+        ? `(g.${n.c} * ${s.p.add(String(g.value_amount))}::numeric)::float8`
+        : 'NULL::float8';
+    return `g.${n.c}, g.${n.u}, ${v} AS ${n.v}`;
+  });
+  const days = `d.site_id = ${s.site} AND d.tz = ${s.tz} AND d.starts_at >= ${s.lo} AND d.ends_at <= ${edge}`;
+  return `
+WITH vparts AS (
+  SELECT d.visitors::bigint AS visitors, d.visitors_hll FROM rollup_days d WHERE ${days} AND d.dim = 'total'
+  UNION ALL
+  SELECT count(DISTINCT e.visitor_key) FILTER (WHERE e.visitor_key <> 0),
+         ${rollupDaysSql.sketchOf('e.visitor_key')}
+  FROM rollup_sessions e
+  WHERE e.site_id = ${s.site} AND e.hour >= ${edge} AND e.hour < ${s.hi}
+  HAVING count(*) > 0
+), v AS (
+  SELECT (CASE WHEN count(*) = 1 THEN sum(visitors) ELSE round(hll_cardinality(hll_union_agg(visitors_hll))) END)::int AS visitors
+  FROM vparts
+), x AS (
+  SELECT d.dim, d.value, d.events AS n, d.visitors::bigint AS visitors, d.visitors_hll
+  FROM rollup_days d
+  WHERE ${days} AND d.dim IN ('page', 'event') AND (${onDays.length ? onDays.join(' OR ') : 'false'})
+  UNION ALL
+  SELECT CASE r.kind WHEN 1 THEN 'page' ELSE 'event' END, r.name, sum(r.count),
+         count(DISTINCT r.visitor_key) FILTER (WHERE r.visitor_key <> 0),
+         ${rollupDaysSql.sketchOf('r.visitor_key')}
+  FROM rollup_names r
+  WHERE r.site_id = ${s.site} AND r.hour >= ${edge} AND r.hour < ${s.hi}
+    AND (${onEdge.length ? onEdge.join(' OR ') : 'false'})
+  GROUP BY r.kind, r.name_key, r.name
+), g AS (
+  SELECT ${cols.length ? cols.join(',\n         ') : '1 AS none'}
+  FROM x
+)
+SELECT coalesce(v.visitors, 0) AS visitors${values.map((c) => `,\n       ${c}`).join('')}
+FROM v, g`;
+};

@@ -1,0 +1,285 @@
+import { randomUUID } from 'node:crypto';
+import type { Pool } from 'pg';
+import { compactHours, freezeDays, rebuildRollups } from '@beacon/db';
+import * as q from '../src/queries/index.js';
+import { goalStats } from '../src/queries/conversions.js';
+import { pagePatternRegex, type GoalDef } from '../src/queries/goals.js';
+import type { Source } from '../src/queries/rollups.js';
+import { seedAgency, seedSite, startTestApi, type TestApi } from './helpers.js';
+
+// Long ranges from the anonymous per-day aggregates (rollup_days) plus the hourly rollups for the
+// recent edge (docs/rollups.md, "Reading long ranges"): identical to raw events where the answer is
+// exact (one frozen day per period or bucket; counters always), within the sketch's bound otherwise,
+// and still right after days were compacted. Real PostgreSQL with the hll extension.
+
+const BERLIN = 'Europe/Berlin'; // DST change on 2026-03-29 inside the data
+let t: TestApi;
+let pool: Pool;
+let berlin: q.StatsSite;
+
+/** Deterministic pseudo-random numbers (mulberry32). */
+function rng(seed: number) {
+  return () => {
+    seed |= 0;
+    seed = (seed + 0x6d2b79f5) | 0;
+    let x = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
+    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** ~6,000 events over 2026-01-01..2026-04-30: sessions crossing local midnights and hours, nulls, empty strings, bots. */
+function generate(siteScriptId: string, seed: number): Record<string, unknown>[] {
+  const r = rng(seed);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
+  const start = Date.UTC(2026, 0, 1);
+  const span = 120 * 86_400_000;
+  const out: Record<string, unknown>[] = [];
+  for (let s = 0; s < 1_500; s++) {
+    const client = r() < 0.03 ? null : `c${Math.floor(r() * 700)}`;
+    const session = r() < 0.04 ? null : r() < 0.01 ? '' : `s${seed}-${s}`;
+    // Some sessions start just before a Berlin midnight (23:40-23:59 local) to cross it.
+    let t0 = start + Math.floor(r() * span);
+    if (r() < 0.15)
+      t0 = t0 - (t0 % 86_400_000) + 22 * 3_600_000 + 40 * 60_000 + Math.floor(r() * 19 * 60_000);
+    const ctx = {
+      site_id: siteScriptId,
+      client_id: client,
+      session_id: session,
+      visitor_type: pick(['human', 'human', 'human', 'business', 'bot', null]),
+      country: pick(['DE', 'US', 'FR', null, '']),
+      device_type: pick(['desktop', 'mobile', 'tablet']),
+      browser: pick(['Chrome', 'Firefox', 'Safari', null]),
+      os: pick(['Windows', 'macOS', 'Android', 'iOS']),
+      company_name: r() < 0.2 ? pick(['Acme', 'Globex', 'Initech']) : null,
+      company_industry: null as string | null,
+      company_domain: null as string | null,
+    };
+    if (ctx.company_name) {
+      ctx.company_domain = `${ctx.company_name.toLowerCase()}.example`;
+      ctx.company_industry = pick(['Software', 'Retail']);
+    }
+    const n = 1 + Math.floor(r() * 7);
+    let ts = t0;
+    for (let i = 0; i < n; i++) {
+      const landing = i === 0;
+      const name = r() < 0.7 ? 'page_view' : pick(['signup', 'click', 'download']);
+      const path = r() < 0.03 ? null : pick(['/', '/pricing', '/blog/a', '/blog/b', '/docs', '']);
+      out.push({
+        ...ctx,
+        id: randomUUID(),
+        event_name: name,
+        server_timestamp: new Date(ts).toISOString(),
+        page_path: path,
+        page_url: path === null ? null : `https://x.example${path}`,
+        referrer_domain: landing ? pick(['google.com', 'news.ycombinator.com', '', null]) : null,
+        referrer_class: landing ? pick(['search', 'social', null]) : null,
+        channel: landing ? pick(['organic_search', 'referral', 'direct', 'email']) : 'direct',
+        utm_source: landing && r() < 0.4 ? pick(['newsletter', 'ads', '']) : null,
+        utm_medium: landing && r() < 0.4 ? pick(['email', 'cpc']) : null,
+        utm_campaign: landing && r() < 0.4 ? pick(['spring', 'launch']) : null,
+        time_on_page: Math.floor(r() * 90) - 5,
+      });
+      // Mostly seconds to minutes apart; sometimes over an hour (a session spanning several UTC hours).
+      ts += r() < 0.1 ? Math.floor(r() * 2 * 3_600_000) : Math.floor(r() * 400_000);
+    }
+  }
+  return out;
+}
+
+async function insert(rows: Record<string, unknown>[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += 2_000) {
+    await pool.query('INSERT INTO events SELECT * FROM json_populate_recordset(NULL::events, $1::json)', [
+      JSON.stringify(rows.slice(i, i + 2_000)),
+    ]);
+  }
+}
+
+beforeAll(async () => {
+  t = await startTestApi();
+  pool = t.db.pool;
+  const agency = await seedAgency(pool, 'Days');
+  await seedSite(pool, agency.id, { scriptId: 'rd_berlin', config: { timezone: BERLIN } });
+  berlin = { scriptId: 'rd_berlin', config: { timezone: BERLIN } };
+  await insert(generate('rd_berlin', 7));
+  await rebuildRollups(pool, { siteId: 'rd_berlin', chunkHours: 24 * 31 });
+  // Frozen: every local day up to 2026-04-14; later days only in the hourly rollups (the "recent edge").
+  await freezeDays(pool, 'rd_berlin', new Date('2025-12-31T23:00:00Z'), new Date('2026-04-14T22:00:00Z'));
+}, 60_000);
+
+afterAll(async () => {
+  await t?.close();
+});
+
+async function both<T>(fn: (deps: q.StatsDeps) => Promise<T>) {
+  const seen: Source[] = [];
+  const rolled = await fn({ pool, rollups: true, onSource: (s) => seen.push(s) });
+  const raw = await fn({ pool, rollups: false });
+  return { rolled, raw, sources: [...new Set(seen)] };
+}
+
+const parse = <S extends { parse: (v: unknown) => unknown }>(schema: S, v: Record<string, string>) =>
+  schema.parse(v) as ReturnType<S['parse']>;
+
+const within = (est: number, exact: number, bound: number) =>
+  expect(Math.abs(est - exact)).toBeLessThanOrEqual(Math.max(1, exact * bound));
+
+const ONE_DAY = [
+  { from: '2026-03-29', to: '2026-03-29' }, // the DST day (23 hours), previous period 2026-03-28
+  { from: '2026-02-10', to: '2026-02-10' },
+];
+
+describe('exact where the answer is one frozen day', () => {
+  test.each(ONE_DAY)('overview %o', async (range) => {
+    const r = await both((d) => q.overview(d, berlin, parse(q.statsQuery, range)));
+    expect(r.sources).toEqual(['days']);
+    expect(r.rolled).toEqual(r.raw);
+    expect(r.raw.current.sessions).toBeGreaterThan(0);
+  });
+
+  test.each(['pages', 'countries', 'referrers', 'companies', 'events', 'utm_campaigns'] as const)(
+    'breakdown %s',
+    async (dim) => {
+      for (const range of ONE_DAY)
+        for (const sort of [{}, { sort: 'value' }, { sort: 'sessions', order: 'asc', limit: '2' }]) {
+          const r = await both((d) =>
+            q.breakdown(d, berlin, dim, parse(q.breakdownQuery, { ...range, ...sort })),
+          );
+          // Pages and custom events read the hourly rows while they exist (faster there; measured).
+          expect(r.sources).toEqual([dim === 'pages' || dim === 'events' ? 'rollup' : 'days']);
+          expect(r.rolled).toEqual(r.raw);
+        }
+    },
+  );
+
+  test('time series by day over two months (each bucket one frozen day)', async () => {
+    const r = await both((d) =>
+      q.timeseries(
+        d,
+        berlin,
+        parse(q.timeseriesQuery, { from: '2026-02-01', to: '2026-03-31', interval: 'day' }),
+      ),
+    );
+    expect(r.sources).toEqual(['days']);
+    expect(r.rolled).toEqual(r.raw);
+  });
+});
+
+describe('across days: counters exact, distinct counts from the sketches', () => {
+  const LONG = [
+    { from: '2026-02-01', to: '2026-03-02' }, // 30 frozen days
+    { from: '2026-01-20', to: '2026-04-19' }, // 90 days, the last 5 from hourly rows
+    { from: '2026-04-10', to: '2026-04-30' }, // mostly the edge
+  ];
+  test.each(LONG)('overview %o', async (range) => {
+    const r = await both((d) => q.overview(d, berlin, parse(q.statsQuery, range)));
+    expect(r.sources).toEqual(['days']);
+    for (const p of ['current', 'previous'] as const) {
+      const [a, b] = [r.rolled[p], r.raw[p]];
+      expect(a.page_views).toBe(b.page_views);
+      expect(a.events).toBe(b.events);
+      within(a.visitors, b.visitors, 0.05);
+      within(a.sessions, b.sessions, 0.05);
+      // Sessions crossing a local midnight count once per day in bounce and duration.
+      within(a.viewing_sessions, b.viewing_sessions, 0.1);
+    }
+  });
+
+  test('breakdown and weekly series', async () => {
+    const range = LONG[1]!;
+    const r = await both((d) =>
+      q.breakdown(d, berlin, 'countries', parse(q.breakdownQuery, { ...range, sort: 'value' })),
+    );
+    expect(r.sources).toEqual(['days']);
+    expect(r.rolled.items.map((i) => [i.value, i.page_views, i.events])).toEqual(
+      r.raw.items.map((i) => [i.value, i.page_views, i.events]),
+    );
+    r.rolled.items.forEach((i, k) => within(i.visitors as number, r.raw.items[k]!.visitors as number, 0.05));
+    const w = await both((d) =>
+      q.timeseries(d, berlin, parse(q.timeseriesQuery, { ...range, interval: 'week' })),
+    );
+    expect(w.sources).toEqual(['days']);
+    expect(w.rolled.items.map((i) => i.events)).toEqual(w.raw.items.map((i) => i.events));
+  });
+
+  test('filters, goal filters, hourly series and instants are not answered from days', async () => {
+    const f = await both((d) => q.overview(d, berlin, parse(q.statsQuery, { ...LONG[0]!, country: 'DE' })));
+    expect(f.sources).toEqual(['rollup']);
+    const h = await both((d) =>
+      q.timeseries(
+        d,
+        berlin,
+        parse(q.timeseriesQuery, { from: '2026-02-10', to: '2026-02-11', interval: 'hour' }),
+      ),
+    );
+    expect(h.sources).toEqual(['rollup']);
+    const i = await both((d) =>
+      q.overview(
+        d,
+        berlin,
+        parse(q.statsQuery, { from: '2026-02-10T06:00:00Z', to: '2026-02-12T19:00:00Z' }),
+      ),
+    );
+    expect(i.sources).toEqual(['rollup']);
+  });
+});
+
+const goal = (id: string, g: Partial<GoalDef>): GoalDef => ({
+  id,
+  name: id,
+  kind: 'event',
+  page_pattern: null,
+  page_regex: null,
+  event_name: null,
+  property_key: null,
+  property_value: null,
+  value_mode: 'none',
+  value_amount: null,
+  value_key: null,
+  ...g,
+});
+const GOALS = [
+  goal('signup', { event_name: 'signup', value_mode: 'fixed', value_amount: '2.5' }),
+  goal('blog', { kind: 'page', page_pattern: '/blog/*', page_regex: pagePatternRegex('/blog/*') }),
+];
+
+test('goal conversions from days: exact for one day and one name, counters exact over long ranges', async () => {
+  const day = await both((d) =>
+    goalStats(d, berlin, parse(q.statsQuery, { from: '2026-02-10', to: '2026-02-10' }), [GOALS[0]!]),
+  );
+  expect(day.sources).toEqual(['days']);
+  expect(day.rolled).toEqual(day.raw);
+  for (const range of [
+    { from: '2026-02-01', to: '2026-03-02' },
+    { from: '2026-01-20', to: '2026-04-19' },
+  ]) {
+    const r = await both((d) => goalStats(d, berlin, parse(q.statsQuery, range), GOALS));
+    expect(r.sources).toEqual(['days']);
+    within(r.rolled.visitors, r.raw.visitors, 0.05);
+    r.rolled.items.forEach((i, k) => {
+      const raw = r.raw.items[k]!;
+      expect([i.goal_id, i.conversions, i.value]).toEqual([raw.goal_id, raw.conversions, raw.value]);
+      expect(raw.conversions).toBeGreaterThan(0);
+      within(i.converters, raw.converters, 0.05);
+    });
+  }
+});
+
+test('after compaction: days answer as before; what days cannot answer goes to events, not to emptied hours', async () => {
+  const range = { from: '2026-02-01', to: '2026-03-02' };
+  const single = { from: '2026-02-10', to: '2026-02-10' };
+  const before = await q.overview({ pool, rollups: true }, berlin, parse(q.statsQuery, range));
+  const day = await q.overview({ pool, rollups: true }, berlin, parse(q.statsQuery, single));
+  await compactHours(pool, 'rd_berlin', new Date('2026-02-01T00:00:00Z'), new Date('2026-02-20T00:00:00Z'));
+  expect(await q.overview({ pool, rollups: true }, berlin, parse(q.statsQuery, range))).toEqual(before);
+  expect(await q.overview({ pool, rollups: true }, berlin, parse(q.statsQuery, single))).toEqual(day);
+  // Pages of a compacted day: from rollup_days now, still exact for one day.
+  const pages = await both((d) => q.breakdown(d, berlin, 'pages', parse(q.breakdownQuery, single)));
+  expect(pages.sources).toEqual(['days']);
+  expect(pages.rolled).toEqual(pages.raw);
+  const r = await both((d) =>
+    q.overview(d, berlin, parse(q.statsQuery, { from: '2026-02-10T06:00:00Z', to: '2026-02-12T19:00:00Z' })),
+  );
+  expect(r.sources).toEqual(['events']);
+  expect(r.rolled).toEqual(r.raw);
+});
