@@ -126,6 +126,12 @@ LEFT JOIN sess s ON s.cur = p.cur
 ORDER BY p.cur DESC;
 
 -- time series by day
+-- values: undefined
+SELECT EXISTS (SELECT 1 FROM information_schema.columns
+               WHERE table_name = 'rollup_days' AND column_name = 'visitors_hll'
+                 AND table_schema = current_schema()) AS hll;
+
+-- time series by day
 -- values: ["site123"]
 SELECT since FROM rollup_coverage WHERE site_id = $1;
 
