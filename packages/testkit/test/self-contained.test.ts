@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 
 /**
  * A clone must pass on its own: no tracked file may refer to a path outside the repository (a sibling
- * data folder, this machine's absolute paths, someone's home). Scans what `git ls-files` lists,
+ * data folder, this machine's absolute paths, someone's home) or, in code, to a browser by its path.
+ * Scans what `git ls-files` lists,
  * i.e. exactly what a clone holds.
  */
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -19,6 +20,14 @@ const ABSOLUTE = new RegExp(
 /** A relative path that climbs: ../x, ../../x/y ... */
 const CLIMBING = /(?<![\w.])(?:\.\.\/)+[\w.@-][^\s'"`)\]>,;]*/g;
 
+/**
+ * A browser named by path, in code: a fresh machine may have none there. Browser tests launch through
+ * testkit's launchChromium (CHROMIUM_PATH, the PATH, playwright's cache), the one file allowed to set it.
+ */
+const BROWSER_PATH = new RegExp(String.raw`executable${'Path'}\s*:|/usr/bin/(?:chromium|google-chrome)`);
+const BROWSER_FINDER = 'packages/testkit/src/chromium.ts';
+const CODE = /\.(?:[cm]?[jt]sx?)$/;
+
 /** Files whose `../` paths are relative to something other than the file itself. */
 const RELATIVE_TO_ELSEWHERE = new Set(['pnpm-lock.yaml']); // link: paths, relative to each importer
 
@@ -30,6 +39,8 @@ export function outsideReferences(file: string, text: string): string[] {
     const abs = ABSOLUTE.exec(line);
     if (abs) found.push(`${at} ${abs[0]}`);
     if (line.includes(SHARED)) found.push(`${at} ${SHARED}`);
+    const browser = CODE.test(file) && file !== BROWSER_FINDER ? BROWSER_PATH.exec(line) : null;
+    if (browser) found.push(`${at} ${browser[0]}`);
     if (RELATIVE_TO_ELSEWHERE.has(file)) return;
     for (const m of line.matchAll(CLIMBING)) {
       const target = relative(ROOT, resolve(ROOT, dirname(file), m[0]));
@@ -64,6 +75,11 @@ describe('the repository is self-contained', () => {
     expect(outsideReferences('a.ts', `const p = '/${'home'}/alice/data';`)).toHaveLength(1);
     expect(outsideReferences('a.ts', `const p = '/${'root'}/.cache/x';`)).toHaveLength(1);
     expect(outsideReferences('packages/a/b.ts', "import x from '../../../outside.js';")).toHaveLength(1);
+    // A hard-coded browser, in any test but the one finder.
+    const pinned = `chromium.launch({ executable${'Path'}: '/usr/bin/${'chromium'}' })`;
+    expect(outsideReferences('packages/a/test/b.test.ts', pinned)).toHaveLength(1);
+    expect(outsideReferences('bench/x.ts', `const c = '/usr/bin/${'google-chrome'}';`)).toHaveLength(1);
+    expect(outsideReferences(BROWSER_FINDER, `launch({ ...o, executable${'Path'} })`)).toEqual([]);
     // Inside the repository, URLs and system paths are fine.
     expect(outsideReferences('packages/a/b.ts', "import x from '../../services/y.js';")).toEqual([]);
     expect(outsideReferences('docs/a.md', 'https://example.com/home/x and /usr/bin/env, /tmp/x')).toEqual([]);
