@@ -1,9 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
-import { startApi, type ApiHandle } from '@beacon/api';
-import { parseConfig } from '@beacon/config';
-import { createLogger, createRegistry } from '@beacon/observability';
-import { createTestDatabase, launchChromium, uniquePrefix, type TestDatabase } from '@beacon/testkit';
+import type { ApiHandle } from '@beacon/api';
+import { createTestDatabase, type TestDatabase } from '@beacon/testkit';
+import { startDashboardStack } from './stack.js';
 import { seedAgency } from './seed.js';
 
 // The audit log page in a real browser (Chromium, found by testkit's launchChromium) against the real API: an admin's changes
@@ -45,32 +43,7 @@ async function login(page: Page, who: { email: string; password: string }) {
 beforeAll(async () => {
   db = await createTestDatabase();
   seed = await seedAgency(db.pool);
-  const config = parseConfig({
-    DATABASE_URL: db.url,
-    DATABASE_POOL_MAX: '5',
-    LOG_LEVEL: 'silent',
-    NODE_ENV: 'test',
-    QUEUE_PREFIX: uniquePrefix('audit'),
-    API_JWT_SECRET: randomBytes(32).toString('hex'),
-    API_COOKIE_SECURE: 'false',
-  });
-  api = await startApi(config, {
-    port: 0,
-    host: '127.0.0.1',
-    redis: null,
-    logger: createLogger('api', 'silent'),
-    registry: createRegistry('api', { defaultMetrics: false }),
-  });
-  url = `http://127.0.0.1:${api.port}`;
-  browser = await launchChromium({
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-    ],
-  });
+  ({ api, url, browser } = await startDashboardStack(db, 'audit'));
 }, 60_000);
 
 afterAll(async () => {

@@ -1,12 +1,11 @@
 import { mkdirSync, readFileSync } from 'node:fs';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import { startApi, type ApiHandle } from '@beacon/api';
-import { parseConfig } from '@beacon/config';
-import { createLogger, createRegistry } from '@beacon/observability';
-import { createTestDatabase, launchChromium, uniquePrefix, type TestDatabase } from '@beacon/testkit';
+import type { ApiHandle } from '@beacon/api';
+import { createTestDatabase, type TestDatabase } from '@beacon/testkit';
 import { dayStart, insertEvents, seedAgency, shopEvents, visitors, type SeedEvent } from './seed.js';
+import { startDashboardStack } from './stack.js';
 
 // The dashboard in a real browser (Chromium, found by testkit's launchChromium) against the real API on a seeded database:
 // log in, switch site, change the range, apply and clear a filter (numbers checked against a plain-JS
@@ -28,35 +27,7 @@ beforeAll(async () => {
   seed = await seedAgency(db.pool);
   events = shopEvents('shop0001');
   await insertEvents(db.pool, events);
-  const config = parseConfig({
-    DATABASE_URL: db.url,
-    DATABASE_POOL_MAX: '5',
-    LOG_LEVEL: 'silent',
-    NODE_ENV: 'test',
-    QUEUE_PREFIX: uniquePrefix('dash'),
-    API_JWT_SECRET: randomBytes(32).toString('hex'),
-    API_COOKIE_SECURE: 'false',
-  });
-  api = await startApi(config, {
-    port: 0,
-    host: '127.0.0.1',
-    redis: null,
-    logger: createLogger('api', 'silent'),
-    registry: createRegistry('api', { defaultMetrics: false }),
-  });
-  url = `http://127.0.0.1:${api.port}`;
-  browser = await launchChromium({
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  ({ api, url, browser } = await startDashboardStack(db, 'dash'));
 }, 60_000);
 
 afterAll(async () => {

@@ -1,14 +1,13 @@
 import { mkdirSync } from 'node:fs';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { type Browser, type Locator, type Page } from 'playwright-core';
-import { startApi, type ApiHandle } from '@beacon/api';
-import { parseConfig } from '@beacon/config';
-import { createLogger, createRegistry } from '@beacon/observability';
-import { createTestDatabase, uniquePrefix, type TestDatabase, launchChromium } from '@beacon/testkit';
+import type { ApiHandle } from '@beacon/api';
+import { createTestDatabase, type TestDatabase } from '@beacon/testkit';
 import { dayStart, insertEvents, seedAgency, shopEvents, type SeedEvent } from './seed.js';
+import { startDashboardStack } from './stack.js';
 
-// The conversions pages in a real browser (Debian's chromium) against the real API on a seeded
+// The conversions pages in a real browser (Chromium found by testkit) against the real API on a seeded
 // database: define a goal and see it convert (numbers checked against a plain-JS count), follow it to
 // the overview as a filter, build a funnel and read its steps, read web vitals and revenue, and a
 // viewer without the forms. Screenshots land in test-results/dashboard/ (gitignored).
@@ -56,32 +55,7 @@ beforeAll(async () => {
   events.push(...extras(events));
   await insertEvents(db.pool, events);
   await db.pool.query('ANALYZE events');
-  const config = parseConfig({
-    DATABASE_URL: db.url,
-    DATABASE_POOL_MAX: '5',
-    LOG_LEVEL: 'silent',
-    NODE_ENV: 'test',
-    QUEUE_PREFIX: uniquePrefix('dashconv'),
-    API_JWT_SECRET: randomBytes(32).toString('hex'),
-    API_COOKIE_SECURE: 'false',
-  });
-  api = await startApi(config, {
-    port: 0,
-    host: '127.0.0.1',
-    redis: null,
-    logger: createLogger('api', 'silent'),
-    registry: createRegistry('api', { defaultMetrics: false }),
-  });
-  url = `http://127.0.0.1:${api.port}`;
-  browser = await launchChromium({
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-    ],
-  });
+  ({ api, url, browser } = await startDashboardStack(db, 'dashconv'));
 }, 60_000);
 
 afterAll(async () => {

@@ -1,13 +1,11 @@
-import { randomBytes } from 'node:crypto';
-import { chromium, type Browser } from 'playwright-core';
-import { startApi, type ApiHandle } from '@beacon/api';
-import { parseConfig } from '@beacon/config';
-import { createLogger, createRegistry } from '@beacon/observability';
-import { createTestDatabase, uniquePrefix, type TestDatabase } from '@beacon/testkit';
+import type { Browser } from 'playwright-core';
+import type { ApiHandle } from '@beacon/api';
+import { createTestDatabase, type TestDatabase } from '@beacon/testkit';
+import { startDashboardStack } from './stack.js';
 import { seedAgency } from './seed.js';
 
 // The ingestion health panel and the ingest tokens panel of a site's settings in a real browser
-// (Debian's chromium) against the real API: the warnings show, a token is shown once and revoked.
+// (Chromium, found by testkit's launchChromium) against the real API: the warnings show, a token is shown once and revoked.
 
 let db: TestDatabase;
 let api: ApiHandle;
@@ -28,35 +26,7 @@ beforeAll(async () => {
       `INSERT INTO ingestion_health (site_id, hour, outcome, reason, count) VALUES ('shop0001', $1, $2, $3, $4)`,
       [hour, outcome, reason, n],
     );
-  api = await startApi(
-    parseConfig({
-      DATABASE_URL: db.url,
-      DATABASE_POOL_MAX: '5',
-      LOG_LEVEL: 'silent',
-      NODE_ENV: 'test',
-      QUEUE_PREFIX: uniquePrefix('dash-ingest'),
-      API_JWT_SECRET: randomBytes(32).toString('hex'),
-      API_COOKIE_SECURE: 'false',
-    }),
-    {
-      port: 0,
-      host: '127.0.0.1',
-      redis: null,
-      logger: createLogger('api', 'silent'),
-      registry: createRegistry('api', { defaultMetrics: false }),
-    },
-  );
-  url = `http://127.0.0.1:${api.port}`;
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-    ],
-  });
+  ({ api, url, browser } = await startDashboardStack(db, 'dash-ingest'));
 }, 60_000);
 
 afterAll(async () => {

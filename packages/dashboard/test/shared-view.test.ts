@@ -1,13 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import bcrypt from 'bcryptjs';
-import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
-import { startApi, type ApiHandle } from '@beacon/api';
-import { parseConfig } from '@beacon/config';
-import { createLogger, createRegistry } from '@beacon/observability';
-import { createTestDatabase, launchChromium, uniquePrefix, type TestDatabase } from '@beacon/testkit';
+import type { ApiHandle } from '@beacon/api';
+import { createTestDatabase, type TestDatabase } from '@beacon/testkit';
 import { insertEvents, seedAgency, shopEvents, visitors, type SeedEvent } from './seed.js';
+import { startDashboardStack } from './stack.js';
 
 // Shared dashboards in a real browser (issue 15): an admin makes a password-protected share link on the
 // site's sharing page; a visitor with no login opens it, is asked the password, sees the site's figures
@@ -29,32 +27,7 @@ beforeAll(async () => {
   seed = await seedAgency(db.pool);
   events = shopEvents('shop0001');
   await insertEvents(db.pool, events);
-  const config = parseConfig({
-    DATABASE_URL: db.url,
-    DATABASE_POOL_MAX: '5',
-    LOG_LEVEL: 'silent',
-    NODE_ENV: 'test',
-    QUEUE_PREFIX: uniquePrefix('share'),
-    API_JWT_SECRET: randomBytes(32).toString('hex'),
-    API_COOKIE_SECURE: 'false',
-  });
-  api = await startApi(config, {
-    port: 0,
-    host: '127.0.0.1',
-    redis: null,
-    logger: createLogger('api', 'silent'),
-    registry: createRegistry('api', { defaultMetrics: false }),
-  });
-  url = `http://127.0.0.1:${api.port}`;
-  browser = await launchChromium({
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-    ],
-  });
+  ({ api, url, browser } = await startDashboardStack(db, 'share'));
 }, 60_000);
 
 afterAll(async () => {

@@ -1,4 +1,4 @@
-// The site's privacy switches in a real browser (Debian's chromium via playwright-core) against the real
+// The site's privacy switches in a real browser (Chromium found by testkit, driven by playwright-core) against the real
 // collector, Redis and PostgreSQL. Each page carries the snippet exactly as the API and the dashboard
 // show it (renderSnippet: no switch in it); the switches come from sites.config through the collector's
 // settings answer, so they also govern pages tagged before a setting changed. See harness.ts.

@@ -1,4 +1,4 @@
-// The web vitals file in a real browser (Debian's chromium) against the real collector: one
+// The web vitals file in a real browser (Chromium found by testkit) against the real collector: one
 // `web_vitals` event per page load, sent when the page is hidden, with the metrics the browser
 // measured. See harness.ts.
 import { html, setVisibility, startHarness, type Harness } from './harness.js';
