@@ -34,18 +34,18 @@ export interface CsvField {
   dataTypeID: number;
 }
 
-/** A formatter for rows of one result: header line, then batches of rows (arrays in field order). */
-export function csvFormatter(fields: readonly CsvField[]) {
-  const numeric = fields.map((f) => NUMERIC_OIDS.has(f.dataTypeID));
-  const options = {
+/**
+ * csv-stringify options of every Beacon CSV: CRLF records, the cast doing the escaping (csv-stringify's
+ * own escape_formulas looks at the first character only), ; tab | quoted. `text` casts string cells.
+ */
+function csvOptions(text: (v: string, ctx: CastingContext) => string) {
+  return {
     record_delimiter: 'windows' as const,
     eof: true,
-    // The cast does the escaping (csv-stringify's own escape_formulas looks at the first character only).
     escape_formulas: false,
     quoted_match: /[;\t|]/,
     cast: {
-      string: (v: string, ctx: CastingContext) =>
-        !ctx.header && numeric[ctx.index] ? v : neutralizeFormulas(v),
+      string: text,
       number: (v: number) => String(v),
       bigint: (v: bigint) => String(v),
       boolean: (v: boolean) => (v ? 'true' : 'false'),
@@ -53,11 +53,19 @@ export function csvFormatter(fields: readonly CsvField[]) {
       object: (v: object) => neutralizeFormulas(JSON.stringify(v)),
     },
   };
+}
+
+/** A formatter for rows of one result: header line, then batches of rows (arrays in field order). */
+export function csvFormatter(fields: readonly CsvField[]) {
+  const numeric = fields.map((f) => NUMERIC_OIDS.has(f.dataTypeID));
+  const options = csvOptions((v, ctx) => (!ctx.header && numeric[ctx.index] ? v : neutralizeFormulas(v)));
   return {
     header: () => stringify([fields.map((f) => f.name)], options),
     rows: (rows: readonly unknown[][]) => (rows.length ? stringify(rows as unknown[][], options) : ''),
   };
 }
+
+const LINE_OPTIONS = csvOptions((v) => neutralizeFormulas(v));
 
 /**
  * One CSV line of plain JS values whose column types are not known from a result (the privacy export
@@ -65,18 +73,5 @@ export function csvFormatter(fields: readonly CsvField[]) {
  * same formula neutralisation and quoting as the exports above. Null and undefined are empty cells.
  */
 export function csvLine(values: readonly unknown[]): string {
-  return stringify([values.map((v) => (v === undefined ? null : v))], {
-    record_delimiter: 'windows',
-    eof: true,
-    escape_formulas: false,
-    quoted_match: /[;\t|]/,
-    cast: {
-      string: (v: string) => neutralizeFormulas(v),
-      number: (v: number) => String(v),
-      bigint: (v: bigint) => String(v),
-      boolean: (v: boolean) => (v ? 'true' : 'false'),
-      date: (v: Date) => v.toISOString(),
-      object: (v: object) => neutralizeFormulas(JSON.stringify(v)),
-    },
-  });
+  return stringify([values.map((v) => (v === undefined ? null : v))], LINE_OPTIONS);
 }
