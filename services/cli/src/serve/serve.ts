@@ -2,13 +2,12 @@ import type { Config } from '@beacon/config';
 import type { Logger } from '@beacon/observability';
 import { UserError } from '../context.js';
 import { closeWithin, startServices, waitForShutdownSignal, type Running } from './lifecycle.js';
-import type { ServiceSpec } from './services.js';
+import type { ServiceSpec } from './service-names.js';
 
 export interface ServeOptions {
   log: Logger;
   /** SHUTDOWN_TIMEOUT_MS: see closeWithin and packages/config/src/settings/ops.ts. */
   shutdownTimeoutMs: number;
-  importer?: (specifier: string) => Promise<unknown>;
   /**
    * Called once every service is up (beacon start serves its demo page and prints its banner here);
    * what it returns is closed together with the services.
@@ -36,7 +35,7 @@ export async function serveUntilSignal(
   process.on('uncaughtException', onFatal);
   process.on('unhandledRejection', onFatal);
 
-  const running = await startServices(specs, config, { log: opts.log, importer: opts.importer });
+  const running = await startServices(specs, config, { log: opts.log });
   const all = [...running];
   try {
     all.push(...((await opts.onReady?.(running)) ?? []));

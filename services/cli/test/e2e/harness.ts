@@ -17,7 +17,7 @@ import { REDIS_URL, type TestDatabase, freePort } from '@beacon/testkit';
 import { hashPassword } from '../../src/secrets.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
-export const CLI = join(REPO_ROOT, 'packages/cli/dist/main.js');
+export const CLI = join(REPO_ROOT, 'services/cli/dist/main.js');
 
 export type ServiceName = 'collector' | 'enricher' | 'writer' | 'api';
 

@@ -72,8 +72,8 @@ export async function seedDemoHistory(pool: Pool, config: Config, o: SeedOptions
     });
     report.requests = requests.length;
 
-    // Loaded here, not at the top: every other command (and `beacon --help`) stays free of the
-    // enricher's data libraries, as serve/services.ts keeps the services out of the CLI's start-up.
+    // Loaded here, not at the top (a literal import tsc checks): every other command (and `beacon
+    // --help`) stays free of the enricher's data libraries, as serve/services.ts explains.
     const {
       buildSteps,
       createDeviceParser,

@@ -9,7 +9,7 @@ import { ensureJwtSecret } from '../jwt-secret.js';
 import { checkPostgres, checkRedis } from '../preflight.js';
 import type { Running } from '../serve/lifecycle.js';
 import { serveUntilSignal } from '../serve/serve.js';
-import { loadService, SERVICES, START_ORDER } from '../serve/services.js';
+import { START_ORDER } from '../serve/service-names.js';
 import { demoOrigin, describeSeed } from './demo.js';
 import { runMigrate } from './migrate.js';
 
@@ -34,6 +34,7 @@ export function registerStart(program: Command, ctx: () => CliContext): void {
       if (secret.created)
         say('saved a new API_JWT_SECRET in .env (mode 0600): dashboard logins now survive a restart');
       const config = forLaptop(secret.config);
+      const { SERVICES } = await import('../serve/services.js');
       const specs = START_ORDER.map((n) => SERVICES[n]);
       await checkPostgres(config.core.databaseUrl);
       const redis = await checkRedis(config.core.redisUrl);
@@ -42,9 +43,6 @@ export function registerStart(program: Command, ctx: () => CliContext): void {
           `warning: Redis maxmemory-policy is ${redis.maxmemoryPolicy}; queued hits could be evicted under memory pressure. ` +
             'Production Redis must use noeviction (docs/operations.md).',
         );
-      // Every service package must be there before anything is created, or the demo password
-      // (shown once) would be printed by a run that then cannot start.
-      for (const spec of specs) await loadService(spec);
       await runMigrate(c, say);
       const demo = opts.demo
         ? await ensureDemoData(c.pool(), {

@@ -90,15 +90,6 @@ function publicErasure(r: ErasureRow) {
   return rest;
 }
 
-/**
- * The API's CSV line encoder (csv-stringify, the exports' formula guard), loaded like the services are
- * (see serve/services.ts): the CLI compiles without the service packages.
- */
-async function loadCsvLine(): Promise<(values: readonly unknown[]) => string> {
-  const specifier = '@beacon/api';
-  return ((await import(specifier)) as { csvLine: (values: readonly unknown[]) => string }).csvLine;
-}
-
 async function write(out: Writable, chunk: string): Promise<void> {
   if (!out.write(chunk)) await once(out, 'drain');
 }
@@ -180,7 +171,8 @@ export function registerPrivacy(program: Command, ctx: () => CliContext): void {
         const counts: Record<string, number> = { events: 0, sessions: 0, dead_events: 0 };
         if (o.format === 'csv') {
           const columns = await exportColumns(c.pool(), table);
-          const csvLine = await loadCsvLine();
+          // The API's CSV encoder (csv-stringify with the exports' formula guard), loaded only here.
+          const { csvLine } = await import('@beacon/api');
           await write(out, csvLine(columns));
           for await (const r of records) {
             counts[r.table]!++;

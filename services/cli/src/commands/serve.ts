@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { createLogger } from '@beacon/observability';
 import { UserError, type CliContext } from '../context.js';
 import { serveUntilSignal } from '../serve/serve.js';
-import { isServiceName, SERVICE_NAMES, SERVICES, START_ORDER } from '../serve/services.js';
+import { isServiceName, SERVICE_NAMES, START_ORDER } from '../serve/service-names.js';
 
 export function registerServe(program: Command, ctx: () => CliContext): void {
   program
@@ -18,6 +18,7 @@ export function registerServe(program: Command, ctx: () => CliContext): void {
         );
       const config = ctx().config();
       const names = service === 'all' ? START_ORDER : [service];
+      const { SERVICES } = await import('../serve/services.js');
       await serveUntilSignal(
         names.map((n) => SERVICES[n]),
         config,

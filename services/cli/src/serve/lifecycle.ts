@@ -1,6 +1,6 @@
 import type { Config } from '@beacon/config';
 import type { Logger } from '@beacon/observability';
-import { loadService, type ServiceHandle, type ServiceSpec } from './services.js';
+import type { ServiceHandle, ServiceSpec } from './service-names.js';
 
 export interface Running {
   name: string;
@@ -8,21 +8,18 @@ export interface Running {
 }
 
 /**
- * Loads and starts services in the given order. Every package is imported before anything starts, so
- * a missing service fails fast with nothing left half-running; when a start fails, the services
- * already started are closed again before the error propagates.
+ * Starts services in the given order; when a start fails, the services already started are closed
+ * again before the error propagates.
  */
 export async function startServices(
   specs: readonly ServiceSpec[],
   config: Config,
-  opts: { log: Logger; importer?: (specifier: string) => Promise<unknown>; overrides?: unknown },
+  opts: { log: Logger },
 ): Promise<Running[]> {
-  const starters = [];
-  for (const spec of specs) starters.push({ spec, start: await loadService(spec, opts.importer) });
   const running: Running[] = [];
-  for (const { spec, start } of starters) {
+  for (const spec of specs) {
     try {
-      const handle = await start(config, opts.overrides);
+      const handle = await spec.start(config);
       running.push({ name: spec.name, handle });
       opts.log.info({ unit: spec.name, port: handle.port }, `${spec.name} started`);
     } catch (err) {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { Config } from '@beacon/config';
 import { UserError, type CliContext } from '../context.js';
-import { isServiceName, SERVICE_NAMES, type ServiceName } from '../serve/services.js';
+import { isServiceName, SERVICE_NAMES, type ServiceName } from '../serve/service-names.js';
 
 /**
  * Where each service answers the probes (from the same settings it listens on): /healthz on its main

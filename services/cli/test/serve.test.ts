@@ -4,59 +4,60 @@ import { fileURLToPath } from 'node:url';
 import { createLogger } from '@beacon/observability';
 import { parseConfig } from '@beacon/config';
 import { closeWithin, startServices, type Running } from '../src/serve/lifecycle.js';
-import { loadService, SERVICES, ServiceMissingError, START_ORDER } from '../src/serve/services.js';
+import { readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { TRACKER_FILE_NAMES as COLLECTOR_TRACKER_FILES } from '@beacon/collector';
+import { createTestDatabase, REDIS_URL, uniquePrefix } from '@beacon/testkit';
+import { TRACKER_FILE_NAMES, trackerFiles } from '@beacon-analytics/tracker';
+import { START_ORDER } from '../src/serve/service-names.js';
+import { SERVICES, trackerBuildDir } from '../src/serve/services.js';
 
-// Real: dynamic import() of packages, child processes and signals. Fake: the service modules (the
-// four services are other packages; their own tests start them for real).
+// Real: the CLI's collector with the tracker build, child processes and signals. Fake: the service
+// specs given to startServices (the four services' own tests start them for real).
 const log = createLogger('test', 'silent');
 const config = parseConfig({});
 
-describe('loading services by package name', () => {
-  it('names the missing package and how to get it', async () => {
-    const err = await loadService({
-      name: 'collector',
-      pkg: '@beacon/no-such-service',
-      exportName: 'startCollector',
-    }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(ServiceMissingError);
-    expect((err as Error).message).toMatch(
-      /collector service is not installed: package @beacon\/no-such-service/,
-    );
-    expect((err as Error).message).toMatch(/pnpm install && pnpm build/);
-  });
-
-  it('rejects a package that lacks the start function', async () => {
-    const err = await loadService({ name: 'x', pkg: 'node:os', exportName: 'startX' }).catch(
-      (e: unknown) => e,
-    );
-    expect(err).toBeInstanceOf(ServiceMissingError);
-    expect((err as Error).message).toMatch(/does not export a function startX/);
-  });
-
-  it('rethrows errors raised inside a service module instead of calling it missing', async () => {
-    const boom = Object.assign(new Error("Cannot find package 'geoip-thing' imported from services/x"), {
-      code: 'ERR_MODULE_NOT_FOUND',
-    });
-    const err = await loadService(SERVICES.enricher, () => Promise.reject(boom)).catch((e: unknown) => e);
-    expect(err).toBe(boom);
-  });
-
-  it('knows the four services and starts consumers before the collector', () => {
-    expect(Object.values(SERVICES).map((s) => s.exportName)).toEqual([
-      'startCollector',
-      'startEnricher',
-      'startWriter',
-      'startApi',
-    ]);
+describe('the four services', () => {
+  it('are known by name and start consumers before the collector', () => {
+    expect(Object.keys(SERVICES).sort()).toEqual(['api', 'collector', 'enricher', 'writer']);
     expect([...START_ORDER].sort()).toEqual(['api', 'collector', 'enricher', 'writer']);
     expect(START_ORDER[START_ORDER.length - 1]).toBe('collector');
+  });
+
+  it("the collector looks for the tracker's own file names in the directory it is handed", () => {
+    expect(COLLECTOR_TRACKER_FILES).toEqual(TRACKER_FILE_NAMES);
+    expect(trackerBuildDir()).toBe(dirname(trackerFiles().core));
+  });
+
+  it('a collector started by the CLI serves the built tracker', async () => {
+    const db = await createTestDatabase();
+    const handle = await SERVICES.collector.start(
+      parseConfig({
+        DATABASE_URL: db.url,
+        REDIS_URL,
+        QUEUE_PREFIX: uniquePrefix('serve'),
+        COLLECTOR_PORT: '0',
+        COLLECTOR_OPS_PORT: '0',
+        COLLECTOR_HOST: '127.0.0.1',
+        LOG_LEVEL: 'silent',
+      }),
+    );
+    try {
+      const res = await fetch(`http://127.0.0.1:${handle.port}/v1/beacon.js`);
+      expect(res.status).toBe(200);
+      expect(await res.text()).toBe(await readFile(trackerFiles().core, 'utf8'));
+    } finally {
+      await handle.close();
+      await db.drop();
+    }
   });
 });
 
 describe('startServices / closeWithin', () => {
   const events: string[] = [];
   const fake = (name: string, opts: { failStart?: boolean; closeMs?: number } = {}) => ({
-    [`start${name}`]: async (cfg: unknown) => {
+    name,
+    start: async (cfg: unknown) => {
       expect(cfg).toBe(config);
       if (opts.failStart) throw new Error(`${name} cannot bind`);
       events.push(`start ${name}`);
@@ -68,15 +69,10 @@ describe('startServices / closeWithin', () => {
       };
     },
   });
-  const spec = (name: string) => ({ name, pkg: name, exportName: `start${name}` });
   beforeEach(() => events.splice(0));
 
   it('starts in order and closes all', async () => {
-    const mods: Record<string, unknown> = { A: fake('A'), B: fake('B') };
-    const running = await startServices([spec('A'), spec('B')], config, {
-      log,
-      importer: async (p) => mods[p],
-    });
+    const running = await startServices([fake('A'), fake('B')], config, { log });
     expect(running.map((r) => r.name)).toEqual(['A', 'B']);
     const report = await closeWithin(running, 5_000, log);
     expect(report).toEqual({
@@ -89,22 +85,10 @@ describe('startServices / closeWithin', () => {
   });
 
   it('closes what started when a later service fails to start', async () => {
-    const mods: Record<string, unknown> = { A: fake('A'), B: fake('B', { failStart: true }) };
     await expect(
-      startServices([spec('A'), spec('B')], config, { log, importer: async (p) => mods[p] }),
+      startServices([fake('A'), fake('B', { failStart: true })], config, { log }),
     ).rejects.toThrow('B cannot bind');
     expect(events).toEqual(['start A', 'close A']);
-  });
-
-  it('starts nothing when a package is missing', async () => {
-    const mods: Record<string, unknown> = { A: fake('A') };
-    await expect(
-      startServices([spec('A'), { name: 'B', pkg: '@beacon/not-here', exportName: 'startB' }], config, {
-        log,
-        importer: async (p) => mods[p] ?? import(p),
-      }),
-    ).rejects.toBeInstanceOf(ServiceMissingError);
-    expect(events).toEqual([]);
   });
 
   it('gives up on a close that outlives the deadline and says which', async () => {

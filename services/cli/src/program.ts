@@ -2,7 +2,6 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '@beacon/config';
 import { MigrationError } from '@beacon/db';
 import { createContext, UsageError, UserError, type CliContext } from './context.js';
-import { ServiceMissingError } from './serve/services.js';
 import { registerAgency } from './commands/agency.js';
 import { registerCompanies } from './commands/companies.js';
 import { registerConfig } from './commands/config.js';
@@ -78,7 +77,7 @@ function reportError(err: unknown): number {
     process.stderr.write(`error: ${err.message}\n(run with --help for usage)\n`);
     return EXIT.usage;
   }
-  if (err instanceof UserError || err instanceof ServiceMissingError) {
+  if (err instanceof UserError) {
     process.stderr.write(`error: ${err.message}\n`);
     return 1;
   }
