@@ -417,4 +417,4 @@ it('beacon privacy find and export (JSON, CSV) match a direct query; bad argumen
       lines: 1,
     });
   }
-});
+}, 60_000);
