@@ -85,9 +85,9 @@ describe('startServices / closeWithin', () => {
   });
 
   it('closes what started when a later service fails to start', async () => {
-    await expect(
-      startServices([fake('A'), fake('B', { failStart: true })], config, { log }),
-    ).rejects.toThrow('B cannot bind');
+    await expect(startServices([fake('A'), fake('B', { failStart: true })], config, { log })).rejects.toThrow(
+      'B cannot bind',
+    );
     expect(events).toEqual(['start A', 'close A']);
   });
 

@@ -1,7 +1,6 @@
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { adminSql } from '@beacon/db';
-import { createTestDatabase, type TestDatabase } from '@beacon/testkit';
+import { createTestDatabase, runNode, type TestDatabase } from '@beacon/testkit';
 
 // Real: the built `beacon` bin, PostgreSQL. The sample export is written from GA4's documented BigQuery
 // export schema (fixtures/ga4-export.ndjson).
@@ -10,19 +9,7 @@ const BIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
 const SAMPLE = fileURLToPath(new URL('./fixtures/ga4-export.ndjson', import.meta.url));
 let db: TestDatabase;
 
-const beacon = (args: string[]) =>
-  new Promise<{ code: number; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: { PATH: process.env.PATH, DATABASE_URL: db.url },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
+const beacon = (args: string[]) => runNode(BIN, args, { env: { DATABASE_URL: db.url } });
 
 beforeAll(async () => {
   db = await createTestDatabase();
