@@ -1,9 +1,8 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { createLogger } from '@beacon/observability';
+import { closeWithin, createLogger, startServices, type Running } from '@beacon/observability';
 import { parseConfig } from '@beacon/config';
-import { closeWithin, startServices, type Running } from '../src/serve/lifecycle.js';
 import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { TRACKER_FILE_NAMES as COLLECTOR_TRACKER_FILES } from '@beacon/collector';

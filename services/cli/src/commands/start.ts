@@ -7,7 +7,7 @@ import { startDemoPage } from '../demo/page.js';
 import { seedDemoHistory } from '../demo/seed.js';
 import { ensureJwtSecret } from '../jwt-secret.js';
 import { checkPostgres, checkRedis } from '../preflight.js';
-import type { Running } from '../serve/lifecycle.js';
+import type { Running } from '@beacon/observability';
 import { serveUntilSignal } from '../serve/serve.js';
 import { START_ORDER } from '../serve/service-names.js';
 import { demoOrigin, describeSeed } from './demo.js';

@@ -1,19 +1,14 @@
 import type { Config } from '@beacon/config';
+import type { ServiceSpec as LifecycleSpec } from '@beacon/observability';
+
+export type { ServiceHandle } from '@beacon/observability';
 
 /** The four services by name, and how `serve all` orders them. The start functions: services.ts. */
 export const SERVICE_NAMES = ['collector', 'enricher', 'writer', 'api'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
-export interface ServiceHandle {
-  close(): Promise<void>;
-  /** The port it listens on (collector, api); workers expose only their metrics port. */
-  port?: number;
-}
-
-export interface ServiceSpec {
-  name: string;
-  start(config: Config): Promise<ServiceHandle>;
-}
+/** A service `beacon serve` can run (the shared lifecycle's spec, started from the whole config). */
+export type ServiceSpec = LifecycleSpec<Config>;
 
 /** `serve all` start order: consumers before producers, so the first hits find workers waiting. */
 export const START_ORDER: readonly ServiceName[] = ['writer', 'enricher', 'api', 'collector'];
