@@ -507,12 +507,12 @@ ORDER BY starts_at;
 -- overview from rollups, two filters
 -- values: ["site123","Europe/Berlin","2026-01-01","2026-02-01","DE",["desktop","tablet"],"2025-12-01"]
 WITH r AS (
-  SELECT e.hour >= ($3::timestamp AT TIME ZONE $2) AS cur, e.session_key, e.visitor_key, e.page_views, e.events, e.first_at, e.last_at
-  FROM rollup_sessions e
-  WHERE e.site_id = $1 AND e.hour >= ($7::timestamp AT TIME ZONE $2) AND e.hour < ($4::timestamp AT TIME ZONE $2)
-  AND e.country = $5
-  AND e.device_type = ANY($6::text[])
-  AND e.visitor_type IS DISTINCT FROM 'bot'
+  SELECT rs.hour >= ($3::timestamp AT TIME ZONE $2) AS cur, rs.session_key, rs.visitor_key, rs.page_views, rs.events, rs.first_at, rs.last_at
+  FROM rollup_sessions rs
+  WHERE rs.site_id = $1 AND rs.hour >= ($7::timestamp AT TIME ZONE $2) AND rs.hour < ($4::timestamp AT TIME ZONE $2)
+  AND rs.country = $5
+  AND rs.device_type = ANY($6::text[])
+  AND rs.visitor_type IS DISTINCT FROM 'bot'
 ), per_session AS (
   SELECT cur, session_key,
          sum(page_views) AS page_views,
@@ -563,12 +563,12 @@ ORDER BY p.cur DESC;
 -- (the statement printed under "overview, two filters")
 
 -- overview from rollup_days
--- values: ["site123","Europe/Berlin","2026-01-01","2026-02-01","2025-12-01","2026-01-20T23:00:00.000Z","2025-11-30T23:00:00.000Z"]
+-- values: ["site123","Europe/Berlin","2026-01-01","2026-02-01","2026-01-20T23:00:00.000Z","2025-11-30T23:00:00.000Z","2025-12-01"]
 WITH edge_rows AS (
-  SELECT e.hour >= ($3::timestamp AT TIME ZONE $2) AS cur, e.session_key, e.visitor_key, e.page_views, e.events, e.first_at, e.last_at
-  FROM rollup_sessions e
-  WHERE e.site_id = $1
-    AND ((e.hour >= $6 AND e.hour < ($4::timestamp AT TIME ZONE $2)) OR (e.hour >= $7 AND e.hour < ($3::timestamp AT TIME ZONE $2)))
+  SELECT rs.hour >= ($3::timestamp AT TIME ZONE $2) AS cur, rs.session_key, rs.visitor_key, rs.page_views, rs.events, rs.first_at, rs.last_at
+  FROM rollup_sessions rs
+  WHERE rs.site_id = $1
+    AND ((rs.hour >= $5 AND rs.hour < ($4::timestamp AT TIME ZONE $2)) OR (rs.hour >= $6 AND rs.hour < ($3::timestamp AT TIME ZONE $2)))
 ), edge_sess AS (
   SELECT cur, sum(page_views) AS page_views, extract(epoch FROM max(last_at) - min(first_at)) AS duration
   FROM edge_rows WHERE session_key <> 0
@@ -590,7 +590,7 @@ WITH edge_rows AS (
          d.viewing::bigint AS viewing, d.duration_sum, d.visitors_hll, d.sessions_hll
   FROM rollup_days d
   WHERE d.site_id = $1 AND d.dim = 'total' AND d.tz = $2
-    AND ((d.starts_at >= ($3::timestamp AT TIME ZONE $2) AND d.ends_at <= $6) OR (d.starts_at >= ($5::timestamp AT TIME ZONE $2) AND d.ends_at <= $7))
+    AND ((d.starts_at >= ($3::timestamp AT TIME ZONE $2) AND d.ends_at <= $5) OR (d.starts_at >= ($7::timestamp AT TIME ZONE $2) AND d.ends_at <= $6))
   UNION ALL
   SELECT cur, visitors, sessions, page_views, events, bounced, viewing, duration_sum, visitors_hll, sessions_hll
   FROM edge_part
@@ -630,16 +630,16 @@ WITH buckets AS (
                        (($4::timestamp AT TIME ZONE $2) AT TIME ZONE $2) - interval '1 microsecond',
                        ('1 ' || $7)::interval) AS b
 ), agg AS (
-  SELECT date_trunc($7, e.hour AT TIME ZONE $2) AS bucket,
-         count(DISTINCT e.visitor_key) FILTER (WHERE e.visitor_key <> 0) AS visitors,
-         count(DISTINCT e.session_key) FILTER (WHERE e.session_key <> 0) AS sessions,
-         sum(e.page_views) AS page_views,
-         sum(e.events) AS events
-  FROM rollup_sessions e
-  WHERE e.site_id = $1 AND e.hour >= ($3::timestamp AT TIME ZONE $2) AND e.hour < ($4::timestamp AT TIME ZONE $2)
-  AND e.country = $5
-  AND e.device_type = ANY($6::text[])
-  AND e.visitor_type IS DISTINCT FROM 'bot'
+  SELECT date_trunc($7, rs.hour AT TIME ZONE $2) AS bucket,
+         count(DISTINCT rs.visitor_key) FILTER (WHERE rs.visitor_key <> 0) AS visitors,
+         count(DISTINCT rs.session_key) FILTER (WHERE rs.session_key <> 0) AS sessions,
+         sum(rs.page_views) AS page_views,
+         sum(rs.events) AS events
+  FROM rollup_sessions rs
+  WHERE rs.site_id = $1 AND rs.hour >= ($3::timestamp AT TIME ZONE $2) AND rs.hour < ($4::timestamp AT TIME ZONE $2)
+  AND rs.country = $5
+  AND rs.device_type = ANY($6::text[])
+  AND rs.visitor_type IS DISTINCT FROM 'bot'
   GROUP BY 1
 )
 SELECT to_char(b.bucket, 'YYYY-MM-DD"T"HH24:MI:SS') AS bucket,
@@ -674,10 +674,10 @@ WITH buckets AS (
   FROM rollup_days d
   WHERE d.site_id = $1 AND d.dim = 'total' AND d.tz = $2 AND d.starts_at >= ($3::timestamp AT TIME ZONE $2) AND d.ends_at <= $6
   UNION ALL
-  SELECT date_trunc($5, e.hour AT TIME ZONE $2), count(DISTINCT e.visitor_key) FILTER (WHERE e.visitor_key <> 0), count(DISTINCT e.session_key) FILTER (WHERE e.session_key <> 0),
-         sum(e.page_views), sum(e.events), COALESCE(hll_add_agg(hll_hash_bigint(e.visitor_key), 11, 5, 0, 1) FILTER (WHERE e.visitor_key <> 0), hll_empty(11, 5, 0, 1)), COALESCE(hll_add_agg(hll_hash_bigint(e.session_key), 11, 5, 0, 1) FILTER (WHERE e.session_key <> 0), hll_empty(11, 5, 0, 1))
-  FROM rollup_sessions e
-  WHERE e.site_id = $1 AND e.hour >= $6 AND e.hour < ($4::timestamp AT TIME ZONE $2)
+  SELECT date_trunc($5, rs.hour AT TIME ZONE $2), count(DISTINCT rs.visitor_key) FILTER (WHERE rs.visitor_key <> 0), count(DISTINCT rs.session_key) FILTER (WHERE rs.session_key <> 0),
+         sum(rs.page_views), sum(rs.events), COALESCE(hll_add_agg(hll_hash_bigint(rs.visitor_key), 11, 5, 0, 1) FILTER (WHERE rs.visitor_key <> 0), hll_empty(11, 5, 0, 1)), COALESCE(hll_add_agg(hll_hash_bigint(rs.session_key), 11, 5, 0, 1) FILTER (WHERE rs.session_key <> 0), hll_empty(11, 5, 0, 1))
+  FROM rollup_sessions rs
+  WHERE rs.site_id = $1 AND rs.hour >= $6 AND rs.hour < ($4::timestamp AT TIME ZONE $2)
   GROUP BY 1
 ), agg AS (
   SELECT bucket, count(*) AS parts, CASE WHEN count(*) = 1 THEN sum(visitors) ELSE round(hll_cardinality(hll_union_agg(visitors_hll))) END AS visitors, CASE WHEN count(*) = 1 THEN sum(sessions) ELSE round(hll_cardinality(hll_union_agg(sessions_hll))) END AS sessions,
@@ -705,18 +705,18 @@ ORDER BY b.bucket;
 
 -- breakdown: referrers from rollups, two filters
 -- values: ["site123","Europe/Berlin","2026-01-01","2026-02-01","DE",["desktop","tablet"],51,0]
-SELECT e.referrer_domain AS value,
-       (count(DISTINCT e.visitor_key) FILTER (WHERE e.visitor_key <> 0))::int AS visitors,
-       (count(DISTINCT e.session_key) FILTER (WHERE e.session_key <> 0))::int AS sessions,
-       sum(e.page_views)::int AS page_views,
-       sum(e.events)::int AS events
-FROM rollup_sessions e
-WHERE e.site_id = $1 AND e.hour >= ($3::timestamp AT TIME ZONE $2) AND e.hour < ($4::timestamp AT TIME ZONE $2)
-  AND e.country = $5
-  AND e.device_type = ANY($6::text[])
-  AND e.visitor_type IS DISTINCT FROM 'bot'
+SELECT rs.referrer_domain AS value,
+       (count(DISTINCT rs.visitor_key) FILTER (WHERE rs.visitor_key <> 0))::int AS visitors,
+       (count(DISTINCT rs.session_key) FILTER (WHERE rs.session_key <> 0))::int AS sessions,
+       sum(rs.page_views)::int AS page_views,
+       sum(rs.events)::int AS events
+FROM rollup_sessions rs
+WHERE rs.site_id = $1 AND rs.hour >= ($3::timestamp AT TIME ZONE $2) AND rs.hour < ($4::timestamp AT TIME ZONE $2)
+  AND rs.country = $5
+  AND rs.device_type = ANY($6::text[])
+  AND rs.visitor_type IS DISTINCT FROM 'bot'
   
-GROUP BY e.referrer_domain
+GROUP BY rs.referrer_domain
 ORDER BY visitors DESC NULLS LAST, value ASC NULLS LAST
 LIMIT $7 OFFSET $8;
 
@@ -756,11 +756,11 @@ LIMIT $5 OFFSET $6;
 -- breakdown: entry pages from rollups
 -- values: ["site123","Europe/Berlin","2026-01-01","2026-02-01",51,0]
 WITH ends AS (
-  SELECT DISTINCT ON (e.session_key) e.session_key, e.visitor_key, e.entry_path AS page_path
-  FROM rollup_sessions e
-  WHERE e.site_id = $1 AND e.hour >= ($3::timestamp AT TIME ZONE $2) AND e.hour < ($4::timestamp AT TIME ZONE $2)
-  AND e.visitor_type IS DISTINCT FROM 'bot' AND e.session_key <> 0 AND e.entry_at IS NOT NULL
-  ORDER BY e.session_key, e.entry_at ASC, e.entry_id ASC
+  SELECT DISTINCT ON (rs.session_key) rs.session_key, rs.visitor_key, rs.entry_path AS page_path
+  FROM rollup_sessions rs
+  WHERE rs.site_id = $1 AND rs.hour >= ($3::timestamp AT TIME ZONE $2) AND rs.hour < ($4::timestamp AT TIME ZONE $2)
+  AND rs.visitor_type IS DISTINCT FROM 'bot' AND rs.session_key <> 0 AND rs.entry_at IS NOT NULL
+  ORDER BY rs.session_key, rs.entry_at ASC, rs.entry_id ASC
 )
 SELECT page_path AS value,
        (count(DISTINCT visitor_key) FILTER (WHERE visitor_key <> 0))::int AS visitors,
@@ -788,11 +788,11 @@ WITH parts AS (
   FROM rollup_days d
   WHERE d.site_id = $1 AND d.dim = 'referrer_domain' AND d.tz = $2 AND d.starts_at >= ($3::timestamp AT TIME ZONE $2) AND d.ends_at <= $7
   UNION ALL
-  SELECT e.referrer_domain, count(DISTINCT e.visitor_key) FILTER (WHERE e.visitor_key <> 0), count(DISTINCT e.session_key) FILTER (WHERE e.session_key <> 0),
-         sum(e.page_views), sum(e.events), COALESCE(hll_add_agg(hll_hash_bigint(e.visitor_key), 11, 5, 0, 1) FILTER (WHERE e.visitor_key <> 0), hll_empty(11, 5, 0, 1)), COALESCE(hll_add_agg(hll_hash_bigint(e.session_key), 11, 5, 0, 1) FILTER (WHERE e.session_key <> 0), hll_empty(11, 5, 0, 1))
-  FROM rollup_sessions e
-  WHERE e.site_id = $1 AND e.hour >= $7 AND e.hour < ($4::timestamp AT TIME ZONE $2)
-  GROUP BY e.referrer_domain
+  SELECT rs.referrer_domain, count(DISTINCT rs.visitor_key) FILTER (WHERE rs.visitor_key <> 0), count(DISTINCT rs.session_key) FILTER (WHERE rs.session_key <> 0),
+         sum(rs.page_views), sum(rs.events), COALESCE(hll_add_agg(hll_hash_bigint(rs.visitor_key), 11, 5, 0, 1) FILTER (WHERE rs.visitor_key <> 0), hll_empty(11, 5, 0, 1)), COALESCE(hll_add_agg(hll_hash_bigint(rs.session_key), 11, 5, 0, 1) FILTER (WHERE rs.session_key <> 0), hll_empty(11, 5, 0, 1))
+  FROM rollup_sessions rs
+  WHERE rs.site_id = $1 AND rs.hour >= $7 AND rs.hour < ($4::timestamp AT TIME ZONE $2)
+  GROUP BY rs.referrer_domain
 )
 SELECT value, CASE WHEN count(*) = 1 THEN sum(visitors) ELSE round(hll_cardinality(hll_union_agg(visitors_hll))) END::int AS visitors, CASE WHEN count(*) = 1 THEN sum(sessions) ELSE round(hll_cardinality(hll_union_agg(sessions_hll))) END::int AS sessions,
        sum(page_views)::int AS page_views, sum(events)::int AS events, count(*)::int AS parts
@@ -849,20 +849,20 @@ SELECT COALESCE(o.name, l.name) AS name,
        COALESCE(o.industry, l.industry) AS industry,
        l.visitors, l.sessions, l.page_views, l.events, l.first_seen, l.last_seen
 FROM (
-SELECT e.company_name AS name,
-       e.company_domain AS domain,
-       max(e.company_industry) AS industry,
-       (count(DISTINCT e.visitor_key) FILTER (WHERE e.visitor_key <> 0))::int AS visitors,
-       (count(DISTINCT e.session_key) FILTER (WHERE e.session_key <> 0))::int AS sessions,
-       sum(e.page_views)::int AS page_views,
-       sum(e.events)::int AS events,
-       min(e.first_at) AS first_seen,
-       max(e.last_at) AS last_seen
-FROM rollup_sessions e
-WHERE e.site_id = $1 AND e.hour >= ($3::timestamp AT TIME ZONE $2) AND e.hour < ($4::timestamp AT TIME ZONE $2)
-  AND e.visitor_type IS DISTINCT FROM 'bot'
-  AND e.company_name IS NOT NULL
-GROUP BY e.company_name, e.company_domain
+SELECT rs.company_name AS name,
+       rs.company_domain AS domain,
+       max(rs.company_industry) AS industry,
+       (count(DISTINCT rs.visitor_key) FILTER (WHERE rs.visitor_key <> 0))::int AS visitors,
+       (count(DISTINCT rs.session_key) FILTER (WHERE rs.session_key <> 0))::int AS sessions,
+       sum(rs.page_views)::int AS page_views,
+       sum(rs.events)::int AS events,
+       min(rs.first_at) AS first_seen,
+       max(rs.last_at) AS last_seen
+FROM rollup_sessions rs
+WHERE rs.site_id = $1 AND rs.hour >= ($3::timestamp AT TIME ZONE $2) AND rs.hour < ($4::timestamp AT TIME ZONE $2)
+  AND rs.visitor_type IS DISTINCT FROM 'bot'
+  AND rs.company_name IS NOT NULL
+GROUP BY rs.company_name, rs.company_domain
 ORDER BY visitors DESC NULLS LAST, name ASC NULLS LAST
 LIMIT $5 OFFSET $6) l
 LEFT JOIN agency_company_overrides o ON o.agency_id = $7::uuid AND o.domain = l.domain

@@ -37,8 +37,7 @@ export {
   type DaysReport,
 } from './rollup-days.js';
 export * as rollupDaysSql from './sql/rollup-days.js';
-export * as rollupDaysReadSql from './sql/rollup-day-reads.js';
-export * as rollupReadSql from './sql/rollup-reads.js';
+export { INTERNAL_EVENTS, countedEvent, customEvent } from './sql/event-kinds.js';
 export * from './privacy/index.js';
 export * as privacySql from './sql/privacy.js';
 export { recordAudit, purgeAudit, AUDIT_ACTOR_TYPES, type AuditActor, type AuditEntry } from './audit.js';

@@ -29,11 +29,13 @@ export interface DaysReport {
 let sketchCache: WeakMap<object, boolean> = new WeakMap();
 
 /** Whether rollup_days carries the hll sketch columns (the extension existed when migration 0130 ran). */
-export async function hasSketches(pool: pg.Pool | pg.ClientBase): Promise<boolean> {
+export async function hasSketches(pool: {
+  query(text: string): Promise<{ rows: unknown[] }>;
+}): Promise<boolean> {
   const hit = sketchCache.get(pool);
   if (hit !== undefined) return hit;
-  const { rows } = await pool.query<{ hll: boolean }>(sql.sketchColumns);
-  const v = rows[0]?.hll === true;
+  const { rows } = await pool.query(sql.sketchColumns);
+  const v = (rows[0] as { hll?: boolean } | undefined)?.hll === true;
   sketchCache.set(pool, v);
   return v;
 }

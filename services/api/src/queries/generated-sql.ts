@@ -1,6 +1,7 @@
-import { rollupDaysReadSql, rollupDaysSql, rollupSql } from '@beacon/db';
+import { rollupDaysSql, rollupSql } from '@beacon/db';
 import * as q from './index.js';
 import type { StatsDeps, StatsSite } from './stats.js';
+import { daysOverlapping } from './statements/rollup-days.js';
 
 /**
  * The SQL the query module generates, one representative request per question, with its parameter
@@ -31,7 +32,7 @@ const frozenDays = Array.from({ length: 20 }, (_, i) => ({
 function answer(read: Read, text: string): unknown[] {
   if (read !== 'events' && text === rollupSql.coverageOf) return [{ since: '-infinity' }];
   if (read === 'days' && text === rollupDaysSql.sketchColumns) return [{ hll: true }];
-  if (read === 'days' && text === rollupDaysReadSql.daysOverlapping) return frozenDays;
+  if (read === 'days' && text === daysOverlapping) return frozenDays;
   return [{ period: 'current' }, { period: 'previous' }];
 }
 
