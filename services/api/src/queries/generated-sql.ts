@@ -36,10 +36,74 @@ function answer(read: Read, text: string): unknown[] {
   return [{ period: 'current' }, { period: 'previous' }];
 }
 
+type Job = [string, () => Promise<unknown>];
+
+/** One representative request per question, answered from events. */
+const eventJobs = (deps: StatsDeps): Job[] => [
+  ['recent events (seed 1)', () => q.recentEvents(deps, site, q.pagedQuery.parse({ ...R }))],
+  ['business visitors (seed 2)', () => q.businessVisitors(deps, site, q.pagedQuery.parse({ ...R }))],
+  ['sessions by day (seed 3)', () => q.sessionsByDay(deps, site, q.statsQuery.parse({ ...R }))],
+  ['top referrers (seed 4)', () => q.topReferrers(deps, site, q.pagedQuery.parse({ ...R, limit: '20' }))],
+  ['UTM campaigns (seed 5)', () => q.utmCampaigns(deps, site, q.pagedQuery.parse({ ...R }))],
+  ['overview, two filters', () => q.overview(deps, site, q.statsQuery.parse(F))],
+  ['time series by day', () => q.timeseries(deps, site, q.timeseriesQuery.parse({ ...R, interval: 'day' }))],
+  ['breakdown: pages', () => q.breakdown(deps, site, 'pages', q.breakdownQuery.parse({ ...R }))],
+  ['breakdown: entry pages', () => q.breakdown(deps, site, 'entry_pages', q.breakdownQuery.parse({ ...R }))],
+  [
+    'custom events by property',
+    () => q.eventProperties(deps, site, q.eventPropertiesQuery.parse({ ...R, event_name: 'signup' })),
+  ],
+  ['realtime', () => q.realtime(deps, site, q.realtimeQuery.parse({}))],
+  ['sessions list', () => q.sessions(deps, site, q.pagedQuery.parse({ ...R }))],
+  ["one session's events", () => q.sessionEvents(deps, site, 'sess-1', 50)],
+  ['companies list', () => q.companies(deps, site, q.companiesQuery.parse({ ...R }))],
+  ['one company', () => q.company(deps, site, 'acme.example', q.companyQuery.parse({ ...R }))],
+  ['match rates by day', () => q.matchRates(deps, site, q.matchRatesQuery.parse({ ...R }))],
+  [
+    'CSV export of raw events (admin: every column)',
+    async () => {
+      const st = q.exportStatement(site, 'events', q.exportQuery.parse(R), 'admin');
+      return deps.pool.query(st.text, st.values);
+    },
+  ],
+];
+
+/** The same questions answered from rollups, and (no filters, day buckets) from rollup_days. */
+const rolledJobs = (rollups: StatsDeps, days: StatsDeps): Job[] => [
+  ['overview from rollups, two filters', () => q.overview(rollups, site, q.statsQuery.parse(F))],
+  ['overview from rollup_days', () => q.overview(days, site, q.statsQuery.parse(R))],
+  [
+    'time series by day from rollups, two filters',
+    () => q.timeseries(rollups, site, q.timeseriesQuery.parse({ ...F, interval: 'day' })),
+  ],
+  [
+    'time series by day from rollup_days',
+    () => q.timeseries(days, site, q.timeseriesQuery.parse({ ...R, interval: 'day' })),
+  ],
+  [
+    'breakdown: referrers from rollups, two filters',
+    () => q.breakdown(rollups, site, 'referrers', q.breakdownQuery.parse(F)),
+  ],
+  ['breakdown: pages from rollups', () => q.breakdown(rollups, site, 'pages', q.breakdownQuery.parse(R))],
+  [
+    'breakdown: entry pages from rollups',
+    () => q.breakdown(rollups, site, 'entry_pages', q.breakdownQuery.parse(R)),
+  ],
+  [
+    'breakdown: referrers from rollup_days',
+    () => q.breakdown(days, site, 'referrers', q.breakdownQuery.parse(R)),
+  ],
+  [
+    'breakdown: pages from rollup_days (a compacted day)',
+    () => q.breakdown(days, site, 'pages', q.breakdownQuery.parse(R)),
+  ],
+  ['companies list from rollups', () => q.companies(rollups, site, q.companiesQuery.parse(R))],
+];
+
 export async function generatedSql(): Promise<string> {
   const captured: { name: string; text: string; values: unknown[] }[] = [];
   let name = '';
-  // One pool per answer mode: days.ts caches per pool whether rollup_days has its sketches.
+  // One pool per answer mode: hasSketches (@beacon/db) caches per pool whether rollup_days has sketches.
   const depsOf = (read: Read): StatsDeps => ({
     pool: {
       query: (async (text: string, values: unknown[]) => {
@@ -48,75 +112,8 @@ export async function generatedSql(): Promise<string> {
       }) as never,
     },
   });
-  const deps = depsOf('events');
-  const jobs: [string, () => Promise<unknown>][] = [
-    ['recent events (seed 1)', () => q.recentEvents(deps, site, q.pagedQuery.parse({ ...R }))],
-    ['business visitors (seed 2)', () => q.businessVisitors(deps, site, q.pagedQuery.parse({ ...R }))],
-    ['sessions by day (seed 3)', () => q.sessionsByDay(deps, site, q.statsQuery.parse({ ...R }))],
-    ['top referrers (seed 4)', () => q.topReferrers(deps, site, q.pagedQuery.parse({ ...R, limit: '20' }))],
-    ['UTM campaigns (seed 5)', () => q.utmCampaigns(deps, site, q.pagedQuery.parse({ ...R }))],
-    ['overview, two filters', () => q.overview(deps, site, q.statsQuery.parse(F))],
-    [
-      'time series by day',
-      () => q.timeseries(deps, site, q.timeseriesQuery.parse({ ...R, interval: 'day' })),
-    ],
-    ['breakdown: pages', () => q.breakdown(deps, site, 'pages', q.breakdownQuery.parse({ ...R }))],
-    [
-      'breakdown: entry pages',
-      () => q.breakdown(deps, site, 'entry_pages', q.breakdownQuery.parse({ ...R })),
-    ],
-    [
-      'custom events by property',
-      () => q.eventProperties(deps, site, q.eventPropertiesQuery.parse({ ...R, event_name: 'signup' })),
-    ],
-    ['realtime', () => q.realtime(deps, site, q.realtimeQuery.parse({}))],
-    ['sessions list', () => q.sessions(deps, site, q.pagedQuery.parse({ ...R }))],
-    ["one session's events", () => q.sessionEvents(deps, site, 'sess-1', 50)],
-    ['companies list', () => q.companies(deps, site, q.companiesQuery.parse({ ...R }))],
-    ['one company', () => q.company(deps, site, 'acme.example', q.companyQuery.parse({ ...R }))],
-    ['match rates by day', () => q.matchRates(deps, site, q.matchRatesQuery.parse({ ...R }))],
-    [
-      'CSV export of raw events (admin: every column)',
-      async () => {
-        const st = q.exportStatement(site, 'events', q.exportQuery.parse(R), 'admin');
-        return deps.pool.query(st.text, st.values);
-      },
-    ],
-  ];
-  // The same questions answered from rollups, and (no filters, day buckets) from rollup_days.
-  const rollups = depsOf('rollup');
-  const days = depsOf('days');
-  const rolled: [string, () => Promise<unknown>][] = [
-    ['overview from rollups, two filters', () => q.overview(rollups, site, q.statsQuery.parse(F))],
-    ['overview from rollup_days', () => q.overview(days, site, q.statsQuery.parse(R))],
-    [
-      'time series by day from rollups, two filters',
-      () => q.timeseries(rollups, site, q.timeseriesQuery.parse({ ...F, interval: 'day' })),
-    ],
-    [
-      'time series by day from rollup_days',
-      () => q.timeseries(days, site, q.timeseriesQuery.parse({ ...R, interval: 'day' })),
-    ],
-    [
-      'breakdown: referrers from rollups, two filters',
-      () => q.breakdown(rollups, site, 'referrers', q.breakdownQuery.parse(F)),
-    ],
-    ['breakdown: pages from rollups', () => q.breakdown(rollups, site, 'pages', q.breakdownQuery.parse(R))],
-    [
-      'breakdown: entry pages from rollups',
-      () => q.breakdown(rollups, site, 'entry_pages', q.breakdownQuery.parse(R)),
-    ],
-    [
-      'breakdown: referrers from rollup_days',
-      () => q.breakdown(days, site, 'referrers', q.breakdownQuery.parse(R)),
-    ],
-    [
-      'breakdown: pages from rollup_days (a compacted day)',
-      () => q.breakdown(days, site, 'pages', q.breakdownQuery.parse(R)),
-    ],
-    ['companies list from rollups', () => q.companies(rollups, site, q.companiesQuery.parse(R))],
-  ];
-  for (const [n, job] of [...jobs, ...rolled]) {
+  const jobs = [...eventJobs(depsOf('events')), ...rolledJobs(depsOf('rollup'), depsOf('days'))];
+  for (const [n, job] of jobs) {
     name = n;
     await job().catch(() => undefined);
   }
