@@ -12,6 +12,7 @@ export { ensurePartitions, listPartitions, type PartitionInfo } from './partitio
 export { runRetention, monthsBefore, type RetentionOptions, type RetentionReport } from './retention.js';
 export { isRetryablePgError, RETRYABLE_SQLSTATES } from './errors.js';
 export { csvFormatter, csvLine, neutralizeFormulas, type CsvField } from './csv.js';
+export { inTransaction } from './transaction.js';
 export * as adminSql from './sql/admin.js';
 export * as retentionSql from './sql/retention.js';
 export * as companiesSql from './sql/companies.js';
@@ -38,8 +39,7 @@ export {
   type DaysReport,
 } from './rollup-days.js';
 export * as rollupDaysSql from './sql/rollup-days.js';
-export * as rollupDaysReadSql from './sql/rollup-day-reads.js';
-export * as rollupReadSql from './sql/rollup-reads.js';
+export { INTERNAL_EVENTS, countedEvent, customEvent } from './sql/event-kinds.js';
 export * from './privacy/index.js';
 export * as privacySql from './sql/privacy.js';
 export { recordAudit, purgeAudit, AUDIT_ACTOR_TYPES, type AuditActor, type AuditEntry } from './audit.js';

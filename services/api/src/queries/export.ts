@@ -10,7 +10,8 @@ import {
   PERSONAL_EVENT_COLUMNS,
 } from '../exports/personal-columns.js';
 import { QueryInputError } from './errors.js';
-import { breakdownStatement, scopeOf, type StatsSite } from './stats.js';
+import { scopeOf, type StatsSite } from './stats.js';
+import { breakdownStatement } from './traffic.js';
 import { exportEvents } from './statements/export.js';
 import type { DimensionName } from './dimensions.js';
 import type { ExportQuery } from './schemas.js';

@@ -3,6 +3,8 @@
  * modules per question (statements/*.ts). Routes call the functions of stats.ts / export.ts.
  */
 export * from './stats.js';
+export * from './traffic.js';
+export * from './companies.js';
 export * from './schemas.js';
 export { exportStatement, csvChunks } from './export.js';
 export { QueryInputError } from './errors.js';

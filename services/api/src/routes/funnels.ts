@@ -1,4 +1,4 @@
-import { rollupReadSql } from '@beacon/db';
+import { INTERNAL_EVENTS } from '@beacon/db';
 import { z } from 'zod';
 import { WRITERS } from '../auth/types.js';
 import type { ApiDeps } from '../deps.js';
@@ -42,7 +42,7 @@ const stepInput = z
           .max(100)
           .refine((n) => n !== 'page_view', 'use a page step for page views')
           .refine(
-            (n) => !(rollupReadSql.INTERNAL_EVENTS as readonly string[]).includes(n),
+            (n) => !(INTERNAL_EVENTS as readonly string[]).includes(n),
             'engagement and identify are measurements, not steps',
           ),
         property: z

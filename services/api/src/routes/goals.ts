@@ -1,4 +1,4 @@
-import { rollupReadSql } from '@beacon/db';
+import { INTERNAL_EVENTS } from '@beacon/db';
 import { z } from 'zod';
 import { WRITERS } from '../auth/types.js';
 import type { ApiDeps } from '../deps.js';
@@ -68,7 +68,7 @@ const goalBody = z
         issue('event_name', 'page views are page goals (kind page)');
       if (
         b.kind === 'event' &&
-        (rollupReadSql.INTERNAL_EVENTS as readonly string[]).includes(b.event_name ?? '')
+        (INTERNAL_EVENTS as readonly string[]).includes(b.event_name ?? '')
       )
         issue('event_name', 'engagement and identify are measurements, not conversions');
       if (b.kind !== 'event' && b.event_name)

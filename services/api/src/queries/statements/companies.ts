@@ -1,9 +1,10 @@
-import { rollupReadSql } from '@beacon/db';
-import { inRange, type Scope } from '../scope.js';
+import { countedEvent } from '@beacon/db';
+import { inHours, inRange, type Scope } from '../scope.js';
 
 /**
- * Companies seen on the site in the range (the B2B view). In: scope, allow-listed orderBy, limit, offset.
- * Out: name, domain, industry, visitors, sessions, page_views, events, first_seen, last_seen.
+ * Companies seen on the site in the range (the B2B view), from events. In: scope, allow-listed
+ * orderBy, limit, offset. Out: name, domain, industry, visitors, sessions, page_views, events,
+ * first_seen, last_seen.
  */
 export const companyList = (s: Scope, orderBy: string, limit: string, offset: string) => `
 SELECT e.company_name AS name,
@@ -12,13 +13,31 @@ SELECT e.company_name AS name,
        count(DISTINCT e.client_id)::int AS visitors,
        count(DISTINCT e.session_id)::int AS sessions,
        count(*) FILTER (WHERE e.event_name = 'page_view')::int AS page_views,
-       count(*) FILTER (WHERE ${rollupReadSql.countedEvent()})::int AS events,
+       count(*) FILTER (WHERE ${countedEvent()})::int AS events,
        min(e.server_timestamp) AS first_seen,
        max(e.server_timestamp) AS last_seen
 FROM events e
 WHERE ${inRange(s)}
   AND e.company_name IS NOT NULL
 GROUP BY e.company_name, e.company_domain
+ORDER BY ${orderBy}
+LIMIT ${limit} OFFSET ${offset}`;
+
+/** The same from the hourly rollups. */
+export const companyListRollup = (s: Scope, orderBy: string, limit: string, offset: string) => `
+SELECT rs.company_name AS name,
+       rs.company_domain AS domain,
+       max(rs.company_industry) AS industry,
+       (count(DISTINCT rs.visitor_key) FILTER (WHERE rs.visitor_key <> 0))::int AS visitors,
+       (count(DISTINCT rs.session_key) FILTER (WHERE rs.session_key <> 0))::int AS sessions,
+       sum(rs.page_views)::int AS page_views,
+       sum(rs.events)::int AS events,
+       min(rs.first_at) AS first_seen,
+       max(rs.last_at) AS last_seen
+FROM rollup_sessions rs
+WHERE ${inHours(s)}
+  AND rs.company_name IS NOT NULL
+GROUP BY rs.company_name, rs.company_domain
 ORDER BY ${orderBy}
 LIMIT ${limit} OFFSET ${offset}`;
 

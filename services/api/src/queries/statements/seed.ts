@@ -1,4 +1,4 @@
-import { rollupReadSql } from '@beacon/db';
+import { countedEvent } from '@beacon/db';
 import { inRange, type Scope } from '../scope.js';
 
 /**
@@ -38,7 +38,7 @@ LIMIT ${limit}`;
 export const businessVisitors = (s: Scope, agencyId: string, limit: string, offset: string) => `
 SELECT e.company_name, e.company_domain, e.company_industry,
        count(DISTINCT e.client_id)::int AS unique_visitors,
-       count(*) FILTER (WHERE ${rollupReadSql.countedEvent()})::int AS total_events
+       count(*) FILTER (WHERE ${countedEvent()})::int AS total_events
 FROM events e
 WHERE ${inRange(s)}
   AND e.visitor_type = 'business'
@@ -57,7 +57,7 @@ export const sessionsByDay = (s: Scope) => `
 SELECT to_char((e.server_timestamp AT TIME ZONE ${s.tz})::date, 'YYYY-MM-DD') AS date,
        count(DISTINCT e.session_id)::int AS sessions,
        count(DISTINCT e.client_id)::int AS unique_users,
-       count(*) FILTER (WHERE ${rollupReadSql.countedEvent()})::int AS total_events,
+       count(*) FILTER (WHERE ${countedEvent()})::int AS total_events,
        round(avg(e.time_on_page), 2)::float8 AS avg_time_on_page
 FROM events e
 WHERE ${inRange(s)}
@@ -71,7 +71,7 @@ ORDER BY 1 DESC`;
 export const topReferrers = (s: Scope, limit: string, offset: string) => `
 SELECT e.referrer_domain,
        count(DISTINCT e.session_id)::int AS sessions,
-       count(*) FILTER (WHERE ${rollupReadSql.countedEvent()})::int AS events
+       count(*) FILTER (WHERE ${countedEvent()})::int AS events
 FROM events e
 WHERE ${inRange(s)}
   AND e.referrer_domain IS NOT NULL AND e.referrer_domain <> ''
