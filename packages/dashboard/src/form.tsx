@@ -131,3 +131,29 @@ export function SubmitRow({
     </>
   );
 }
+
+/** A form alone in the middle of the page: sign in, choose a password, open a protected share link. */
+export function CardForm({
+  id,
+  title,
+  onSubmit,
+  brand,
+  children,
+}: {
+  id: string;
+  title: ReactNode;
+  onSubmit: (e: FormEvent<HTMLFormElement>) => unknown;
+  /** Shown above the title (the Beacon logo on the login page). */
+  brand?: ReactNode;
+  children: ReactNode;
+}) {
+  return (
+    <main className="login" id="main">
+      <form className="panel login-form" aria-labelledby={id} onSubmit={onSubmit}>
+        {brand}
+        <h1 id={id}>{title}</h1>
+        {children}
+      </form>
+    </main>
+  );
+}
