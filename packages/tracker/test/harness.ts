@@ -18,23 +18,13 @@ import { createRedis, type Redis } from '@beacon/queue';
 import { QUEUE_HITS, rawJobSchema, renderSnippet, type SiteConfig } from '@beacon/schema';
 import {
   createTestDatabase,
+  HEADLESS_ARGS,
   launchChromium,
   REDIS_URL,
   uniquePrefix,
   type TestDatabase,
 } from '@beacon/testkit';
 import { trackerFiles } from '@beacon-analytics/tracker';
-
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 /** A hit as found in the queue, with what the collector added about its request. */
 export type QueuedHit = Record<string, unknown> & {
@@ -122,7 +112,7 @@ export async function startHarness(): Promise<Harness> {
 
   const redis: Redis = createRedis(REDIS_URL, 'worker');
   const queue = new Queue(QUEUE_HITS, { connection: redis, prefix });
-  const browser = await launchChromium({ args: CHROMIUM_ARGS });
+  const browser = await launchChromium({ args: HEADLESS_ARGS });
 
   async function hits(): Promise<QueuedHit[]> {
     const jobs = await queue.getJobs([
