@@ -60,7 +60,7 @@ type Line<N extends string, T extends ColumnType, S extends ColumnSource, E exte
 
 const line =
   <S extends ColumnSource>(source: S) =>
-  <const N extends string, const T extends ColumnType, const E extends Extra = {}>(
+  <const N extends string, const T extends ColumnType, const E extends Extra = Record<never, never>>(
     name: N,
     type: T,
     extra?: E,

@@ -116,7 +116,10 @@ function wireType(col: ColumnDef): z.ZodType {
     case 'sha256':
       return sha256;
     case 'positive':
-      return z.number().gt(0).lt(10 ** (col.max! - col.scale!));
+      return z
+        .number()
+        .gt(0)
+        .lt(10 ** (col.max! - col.scale!));
     case 'object':
       return z.unknown();
   }
@@ -153,46 +156,49 @@ export function createHitSchema(limits: HitLimits = DEFAULT_HIT_LIMITS): z.ZodTy
   // per field, measured with zod 4).
   const shape: Record<string, z.ZodType> = {};
   for (const col of WIRE_COLUMNS) shape[col.name] = col.notNull ? wireType(col) : wireType(col).optional();
-  return z
-    .object(shape)
-    .transform((hit: Record<string, unknown>, ctx) => {
-      const fail = (path: string, message: string) => {
-        ctx.issues.push({ code: 'custom', path: [path], message, input: hit });
-        return z.NEVER;
-      };
-      for (const name of COLUMN_STRINGS) {
-        const v = hit[name] as string | undefined;
-        if (v !== undefined) hit[name] = fitToColumn(name, clean(v));
-      }
-      for (const name of REQUIRED_STRINGS) {
-        const v = (hit[name] as string).trim();
-        if (v.length === 0) return fail(name, 'must not be empty');
-        hit[name] = v;
-      }
-      for (const name of LONG_STRINGS) {
-        const v = hit[name] as string | undefined;
-        if (v !== undefined) hit[name] = cutText(clean(v), limits.textMax);
-      }
-      for (const name of HASHES) {
-        const v = hit[name] as string | undefined;
-        if (v !== undefined) hit[name] = v.toLowerCase();
-      }
-      for (const { name, unit, top } of DECIMALS) {
-        const v = hit[name] as number | undefined;
-        if (v !== undefined) hit[name] = Math.min(top, Math.round(v * unit) / unit);
-      }
-      for (const name of JSON_FIELDS) {
-        const v = hit[name];
-        if (v === undefined) continue;
-        const r = cleanJsonValue(v, limits);
-        if ('error' in r) return fail(name, r.error);
-        hit[name] = r.value;
-      }
-      const url = hit.page_url as string | undefined;
-      if (hit.event_name === 'page_view' && !url) return fail('page_url', 'is required for page_view');
-      if (url && !URL.canParse(url)) return fail('page_url', 'must be an absolute URL');
-      return hit as WireHit;
-    }) as unknown as z.ZodType<WireHit, unknown>;
+  return z.object(shape).transform((hit: Record<string, unknown>, ctx) => {
+    const problem = cleanHit(hit, limits);
+    if (!problem) return hit as WireHit;
+    ctx.issues.push({ code: 'custom', path: [problem.path], message: problem.message, input: hit });
+    return z.NEVER;
+  }) as unknown as z.ZodType<WireHit, unknown>;
+}
+
+/** Cleans and cuts a type-checked hit in place; returns the first problem found, or null. */
+function cleanHit(hit: Record<string, unknown>, limits: HitLimits): { path: string; message: string } | null {
+  for (const name of COLUMN_STRINGS) {
+    const v = hit[name] as string | undefined;
+    if (v !== undefined) hit[name] = fitToColumn(name, clean(v));
+  }
+  for (const name of REQUIRED_STRINGS) {
+    const v = (hit[name] as string).trim();
+    if (v.length === 0) return { path: name, message: 'must not be empty' };
+    hit[name] = v;
+  }
+  for (const name of LONG_STRINGS) {
+    const v = hit[name] as string | undefined;
+    if (v !== undefined) hit[name] = cutText(clean(v), limits.textMax);
+  }
+  for (const name of HASHES) {
+    const v = hit[name] as string | undefined;
+    if (v !== undefined) hit[name] = v.toLowerCase();
+  }
+  for (const { name, unit, top } of DECIMALS) {
+    const v = hit[name] as number | undefined;
+    if (v !== undefined) hit[name] = Math.min(top, Math.round(v * unit) / unit);
+  }
+  for (const name of JSON_FIELDS) {
+    const v = hit[name];
+    if (v === undefined) continue;
+    const r = cleanJsonValue(v, limits);
+    if ('error' in r) return { path: name, message: r.error };
+    hit[name] = r.value;
+  }
+  const url = hit.page_url as string | undefined;
+  if (hit.event_name === 'page_view' && !url)
+    return { path: 'page_url', message: 'is required for page_view' };
+  if (url && !URL.canParse(url)) return { path: 'page_url', message: 'must be an absolute URL' };
+  return null;
 }
 
 export type HitSchema = ReturnType<typeof createHitSchema>;
@@ -201,7 +207,9 @@ export type WireHit = WireFields;
 
 /** Wire fields that are numbers (the pixel receives them as query-string text). */
 export const HIT_NUMBER_FIELDS: ReadonlySet<string> = new Set(
-  WIRE_COLUMNS.filter((c) => c.type === 'int' || c.type === 'bigint' || c.type === 'decimal').map((c) => c.name),
+  WIRE_COLUMNS.filter((c) => c.type === 'int' || c.type === 'bigint' || c.type === 'decimal').map(
+    (c) => c.name,
+  ),
 );
 
 /** Wire fields that are JSON objects (the pixel receives them as JSON text). */
