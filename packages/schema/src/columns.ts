@@ -179,10 +179,10 @@ type ValueOf<C extends EventColumn> = C extends { notNull: true }
 export type EventRow = { [C in EventColumn as C['name']]: ValueOf<C> };
 
 /**
- * A row as the writer receives it from a job: the registry's column names, values not checked (the
- * writer leaves type checks to PostgreSQL, which refuses a wrong value: the row is dead-lettered).
+ * A row whose values nobody checked: the registry's column names, any values. The writer's rows (it
+ * leaves type checks to PostgreSQL, which refuses a wrong value: the row is dead-lettered), importers'.
  */
-export type IncomingEventRow = { readonly [K in EventColumnName]?: unknown };
+export type UncheckedEventRow = { [K in EventColumnName]?: unknown };
 
 type BrowserColumn = Extract<EventColumn, { source: 'browser' }>;
 export type BrowserFieldName = BrowserColumn['name'];

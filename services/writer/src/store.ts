@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import type pg from 'pg';
 import copyStreams from 'pg-copy-streams';
 import { deadLetterSql, HealthTally, receiptHour } from '@beacon/db';
-import type { IncomingEventRow } from '@beacon/schema';
+import type { UncheckedEventRow } from '@beacon/schema';
 import { encodeCopyChunks } from './copy-text.js';
 import { aggregateSessions } from './sessions.js';
 import { isEventsRace, isPoisonError, pgErrorText } from './errors.js';
@@ -12,7 +12,7 @@ import { rollupInserted } from './rollup-step.js';
 import * as sql from './sql/batch.js';
 
 /** An events row as a job carries it: the field registry's columns, values checked by PostgreSQL. */
-export type Row = IncomingEventRow;
+export type Row = UncheckedEventRow;
 
 /** A firm of EnrichedJob.companies: agency-neutral, or (agency_id set) one agency's own facts. */
 export interface Company {
