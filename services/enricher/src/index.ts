@@ -32,6 +32,9 @@ export { CookielessIds, SALT_LIFETIME_MS, SESSION_GAP_MS } from './cookieless.js
 export { enrichHits, eventsJobId, PoisonHitError, InvalidJobError, toEnrichedJob } from './enrich.js';
 export { SiteCache } from './sites.js';
 export { startAttribution, type AttributionRuntime, type CompanyRowLike } from './attribution/runtime.js';
+// Referrer class and channel rules, for importers that map another tool's sources (services/cli).
+export { referrerLists } from './attribution/runtime.js';
+export { channelOf, classifyReferrer, type ReferrerLists } from './attribution/index.js';
 export * from './pipeline.js';
 
 export interface EnricherOverrides {
