@@ -8,7 +8,7 @@ import { importUmamiDb } from '../import/umami-db.js';
 
 const batchOption = (v: string) => {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > 100_000) throw new UserError('--batch must be 1..100000');
+  if (!Number.isInteger(n) || n < 1 || n > 100_000) throw new UserError('--batch and --page must be 1..100000');
   return n;
 };
 
@@ -84,8 +84,9 @@ export function registerImport(program: Command, ctx: () => CliContext): void {
     .requiredOption('--site <script_id|id>', 'the Beacon site the history belongs to')
     .option('--website <uuid>', "Umami's website id (database only; needed when it has several websites)")
     .option('--batch <rows>', 'rows per transaction', batchOption)
+    .option('--page <rows>', 'rows read from the database per query (default 10000)', batchOption)
     .argument('<source>', "Umami's database URL, or a CSV export or a directory of them")
-    .action((source: string, opts: { site: string; website?: string; batch?: number }) =>
+    .action((source: string, opts: { site: string; website?: string; batch?: number; page?: number }) =>
       runImport(
         ctx(),
         opts.site,
@@ -96,9 +97,11 @@ export function registerImport(program: Command, ctx: () => CliContext): void {
             return importUmamiDb(ctx().pool(), source, to, {
               website: opts.website,
               batchRows: opts.batch,
+              pageRows: opts.page,
               progress,
             });
-          if (opts.website) throw new UserError('--website is for a database URL; a CSV export is read whole');
+          if (opts.website || opts.page)
+            throw new UserError('--website and --page are for a database URL; a CSV export is read whole');
           return importUmamiCsv(ctx().pool(), source, to, { batchRows: opts.batch, progress });
         },
         eventsText,

@@ -1,28 +1,15 @@
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { adminSql } from '@beacon/db';
 import { createTestDatabase, type TestDatabase } from '@beacon/testkit';
+import { runBeacon } from './beacon-cli.js';
 
 // Real: the built `beacon` bin, PostgreSQL. The sample export is written from GA4's documented BigQuery
 // export schema (fixtures/ga4-export.ndjson).
 
-const BIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
 const SAMPLE = fileURLToPath(new URL('./fixtures/ga4-export.ndjson', import.meta.url));
 let db: TestDatabase;
 
-const beacon = (args: string[]) =>
-  new Promise<{ code: number; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: { PATH: process.env.PATH, DATABASE_URL: db.url },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
+const beacon = (args: string[]) => runBeacon(db.url, args);
 
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -125,9 +112,9 @@ describe('beacon import umami', () => {
     expect(JSON.parse(second.stdout)).toMatchObject({ inserted: 0, already: 3 });
   });
 
-  it('says plainly that a database URL is not read yet', async () => {
-    const r = await beacon(['import', 'umami', '--site', 'ga4shop', 'postgres://u@h/umami']);
+  it('says plainly when the Umami database cannot be read', async () => {
+    const r = await beacon(['import', 'umami', '--site', 'ga4shop', 'postgres://u@no-such-host.invalid/umami']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/export its website_event table as CSV/);
+    expect(r.stderr).toMatch(/cannot read the Umami database/);
   });
 });
