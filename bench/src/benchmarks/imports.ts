@@ -1,8 +1,7 @@
-import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { createTestDatabase } from '@beacon/testkit';
-import { psql } from '../psql.js';
+import { psql, runCommand } from '../psql.js';
 import { report, type Figure } from '../report.js';
 import { benchDatabase } from './copy.js';
 
@@ -41,24 +40,12 @@ interface Run {
 }
 
 /** The CLI under bash's `time` (TIMEFORMAT: real user sys, on stderr's last line). */
-function timedImport(beaconDb: string, umamiDb: string): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const cmd = `TIMEFORMAT='%R %U %S'; time "${process.execPath}" "${CLI}" --json import umami --site bench --website ${WEBSITE} "${umamiDb}"`;
-    const child = spawn('bash', ['-c', cmd], {
-      env: { PATH: process.env.PATH, DATABASE_URL: beaconDb },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) return reject(new Error(`import exited ${code}: ${err}`));
-      const [real, user, sys] = err.trim().split('\n').at(-1)!.split(' ').map(Number);
-      resolve({ wall: real!, cpu: user! + sys!, summary: JSON.parse(out) });
-    });
-  });
+async function timedImport(beaconDb: string, umamiDb: string): Promise<Run> {
+  const cmd = `TIMEFORMAT='%R %U %S'; time "${process.execPath}" "${CLI}" --json import umami --site bench --website ${WEBSITE} "${umamiDb}"`;
+  const r = await runCommand('bash', ['-c', cmd], { PATH: process.env.PATH, DATABASE_URL: beaconDb });
+  if (r.code !== 0) throw new Error(`import exited ${r.code}: ${r.err}`);
+  const [real, user, sys] = r.err.trim().split('\n').at(-1)!.split(' ').map(Number);
+  return { wall: real!, cpu: user! + sys!, summary: JSON.parse(r.out) };
 }
 
 export async function importsBench(): Promise<void> {

@@ -4,6 +4,9 @@ import { fileURLToPath } from 'node:url';
 /** The built `beacon` bin, run as an operator runs it: its own process, DATABASE_URL in the environment. */
 const BIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
 
+/** Test timeout for tests that run the CLI: each run is a process that loads the whole CLI (seconds on a loaded machine). */
+export const SLOW = 180_000;
+
 export interface CliRun {
   code: number;
   stdout: string;

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { adminSql } from '@beacon/db';
 import { createTestDatabase, type TestDatabase } from '@beacon/testkit';
-import { runBeacon } from './beacon-cli.js';
+import { runBeacon, SLOW } from './beacon-cli.js';
 
 // Real: the built `beacon` bin, PostgreSQL. The sample export is written from GA4's documented BigQuery
 // export schema (fixtures/ga4-export.ndjson).
@@ -71,7 +71,7 @@ describe('beacon import ga4', () => {
     // History is not traffic: imports leave ingestion health alone.
     const health = await db.pool.query(`SELECT count(*)::int AS n FROM ingestion_health`);
     expect(health.rows[0].n).toBe(0);
-  });
+  }, SLOW);
 
   it('refuses an unknown site or path with a clear message', async () => {
     const a = await beacon(['import', 'ga4', '--site', 'nope', SAMPLE]);
@@ -80,7 +80,7 @@ describe('beacon import ga4', () => {
     const b = await beacon(['import', 'ga4', '--site', 'ga4shop', '/no/such/export.ndjson']);
     expect(b.code).toBe(1);
     expect(b.stderr).toMatch(/does not exist/);
-  });
+  }, SLOW);
 });
 
 describe('beacon import umami', () => {
@@ -110,11 +110,11 @@ describe('beacon import umami', () => {
     });
     const second = await beacon(['--json', 'import', 'umami', '--site', 'ga4shop', CSV]);
     expect(JSON.parse(second.stdout)).toMatchObject({ inserted: 0, already: 3 });
-  });
+  }, SLOW);
 
   it('says plainly when the Umami database cannot be read', async () => {
     const r = await beacon(['import', 'umami', '--site', 'ga4shop', 'postgres://u@no-such-host.invalid/umami']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/cannot read the Umami database/);
-  });
+  }, SLOW);
 });

@@ -9,7 +9,7 @@ import { parseConfig } from '@beacon/config';
 import { adminSql } from '@beacon/db';
 import { createLogger, createRegistry } from '@beacon/observability';
 import { createTestDatabase, uniquePrefix, type TestDatabase } from '@beacon/testkit';
-import { runBeacon } from './beacon-cli.js';
+import { runBeacon, SLOW } from './beacon-cli.js';
 
 // `beacon import plausible`, all real: the built CLI, PostgreSQL (with the hll extension, as in CI),
 // and the API answering the dashboard's questions over the imported days. The sample export
@@ -25,8 +25,6 @@ let db: TestDatabase;
 let api: ApiHandle;
 let apiKey: string;
 const tmp: string[] = [];
-/** Each CLI run is a process that loads the whole CLI: seconds on a loaded machine. */
-const SLOW = 180_000;
 
 const beacon = (args: string[]) => runBeacon(db.url, args);
 const importJson = async (args: string[]) => {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { adminSql } from '@beacon/db';
 import { createTestDatabase, type TestDatabase } from '@beacon/testkit';
-import { runBeacon } from './beacon-cli.js';
+import { runBeacon, SLOW } from './beacon-cli.js';
 
 // `beacon import umami <postgres URL>`, all real: a throwaway PostgreSQL database with Umami's two
 // tables (fixtures/umami-schema.sql, written from Umami's documented schema) and sample rows
@@ -11,7 +11,6 @@ import { runBeacon } from './beacon-cli.js';
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
 const CSV = fileURLToPath(new URL('./fixtures/umami-website_event.csv', import.meta.url));
 const WEBSITE = '5f8e0b52-0000-4000-8000-000000000001';
-const SLOW = 180_000;
 
 let db: TestDatabase;
 let umami: TestDatabase;
