@@ -50,7 +50,10 @@ async function timedImport(beaconDb: string, umamiDb: string): Promise<Run> {
 
 export async function importsBench(): Promise<void> {
   const rows = Number(process.env.BENCH_IMPORT_ROWS ?? 1_000_000);
-  const [beacon, umami] = await Promise.all([benchDatabase(['bench']), createTestDatabase({ migrated: false })]);
+  const [beacon, umami] = await Promise.all([
+    benchDatabase(['bench']),
+    createTestDatabase({ migrated: false }),
+  ]);
   try {
     await psql(umami.url, await readFile(SCHEMA, 'utf8'));
     const seedStart = performance.now();
@@ -63,7 +66,11 @@ export async function importsBench(): Promise<void> {
     const figures: Figure[] = [
       { name: `umami db import of ${rows} rows: wall clock`, value: first.wall, unit: 's' },
       { name: 'umami db import: importer CPU (user+sys)', value: first.cpu, unit: 's' },
-      { name: 'umami db import: rows per second (wall)', value: Math.round(rows / first.wall), unit: 'rows/s' },
+      {
+        name: 'umami db import: rows per second (wall)',
+        value: Math.round(rows / first.wall),
+        unit: 'rows/s',
+      },
       { name: 'second run (changes nothing): wall clock', value: second.wall, unit: 's' },
       { name: 'second run: importer CPU (user+sys)', value: second.cpu, unit: 's' },
     ];

@@ -8,7 +8,8 @@ import { importUmamiDb } from '../import/umami-db.js';
 
 const batchOption = (v: string) => {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > 100_000) throw new UserError('--batch and --page must be 1..100000');
+  if (!Number.isInteger(n) || n < 1 || n > 100_000)
+    throw new UserError('--batch and --page must be 1..100000');
   return n;
 };
 
@@ -72,7 +73,8 @@ export function registerImport(program: Command, ctx: () => CliContext): void {
         ctx(),
         opts.site,
         path,
-        (site, progress) => importGa4(ctx().pool(), path, site.script_id, { batchRows: opts.batch, progress }),
+        (site, progress) =>
+          importGa4(ctx().pool(), path, site.script_id, { batchRows: opts.batch, progress }),
         eventsText,
       ),
     );
@@ -113,7 +115,10 @@ export function registerImport(program: Command, ctx: () => CliContext): void {
       "import a Plausible CSV export (its zip or a directory of its CSV files) as the site's per-day aggregates; days that hold the site's own data are refused; a second run changes nothing",
     )
     .requiredOption('--site <script_id|id>', 'the Beacon site the history belongs to')
-    .option('--skip-overlap', "import only the days where the site has no data of its own (and that are over)")
+    .option(
+      '--skip-overlap',
+      'import only the days where the site has no data of its own (and that are over)',
+    )
     .argument('<path>', 'the export zip, or a directory of its CSV files')
     .action((path: string, opts: { site: string; skipOverlap?: boolean }) =>
       runImport<PlausibleSummary>(

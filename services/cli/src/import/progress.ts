@@ -40,7 +40,8 @@ export function plausibleSummary(s: PlausibleSummary): string {
       `${n(s.written)} days imported (${n(s.replaced)} replaced an earlier import), ${n(s.unchanged)} already imported, ` +
       `in ${s.seconds.toFixed(1)} s`,
   ];
-  if (s.overlapping.length) lines.push(`days skipped, the site has data of its own there: ${s.overlapping.length}`);
+  if (s.overlapping.length)
+    lines.push(`days skipped, the site has data of its own there: ${s.overlapping.length}`);
   if (s.current.length) lines.push(`days skipped, not over yet: ${s.current.join(', ')}`);
   const skipped = Object.entries(s.skipped);
   if (skipped.length) lines.push(`rows skipped:\n${list(skipped)}`);

@@ -53,7 +53,8 @@ async function shape(client: pg.Client): Promise<{ events: string[]; session: Re
 
 async function pickWebsite(client: pg.Client, asked?: string): Promise<string> {
   if (asked) {
-    if (!UUID.test(asked)) throw new UserError(`--website must be an Umami website id (a UUID), not ${asked}`);
+    if (!UUID.test(asked))
+      throw new UserError(`--website must be an Umami website id (a UUID), not ${asked}`);
     return asked;
   }
   const { rows } = await client.query<{ website_id: string; events: number }>(sql.websites);
@@ -85,7 +86,12 @@ export async function importUmamiDb(
     let at = '-infinity';
     let id = NIL_UUID;
     for (;;) {
-      const { rows } = await umami.query<Record<string, string>>(page, [website, at, id, opts.pageRows ?? 10_000]);
+      const { rows } = await umami.query<Record<string, string>>(page, [
+        website,
+        at,
+        id,
+        opts.pageRows ?? 10_000,
+      ]);
       for (const row of rows) {
         const { beacon_cursor_at: rowAt, beacon_cursor_id: rowId, ...rec } = row;
         at = rowAt!;

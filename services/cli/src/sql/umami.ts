@@ -43,7 +43,9 @@ export function eventsPage(eventColumns: readonly string[], sessionColumns: Reco
       ? `to_char(e.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created_at`
       : `COALESCE(e.${ident(c)}::text, '') AS ${ident(c)}`,
   );
-  const se = Object.entries(sessionColumns).map(([as, c]) => `COALESCE(s.${ident(c)}::text, '') AS ${ident(as)}`);
+  const se = Object.entries(sessionColumns).map(
+    ([as, c]) => `COALESCE(s.${ident(c)}::text, '') AS ${ident(as)}`,
+  );
   return `
 SELECT ${[...ev, ...se].join(', ')}, e.created_at::text AS beacon_cursor_at, e.event_id::text AS beacon_cursor_id
 FROM website_event e

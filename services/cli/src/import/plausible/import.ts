@@ -68,7 +68,7 @@ export async function importPlausible(
 ): Promise<PlausibleSummary> {
   if (!(await hasSketches(pool)))
     throw new UserError(
-      "imported days are read through rollup_days' sketches, and this database has none: install the hll extension (docs/rollups.md, \"Without the extension\")",
+      'imported days are read through rollup_days\' sketches, and this database has none: install the hll extension (docs/rollups.md, "Without the extension")',
     );
   const started = performance.now();
   const archive = await openExport(path);

@@ -75,7 +75,12 @@ function breakdown(rec: Record<string, string>, day: string, dim: string, value:
 }
 
 /** Plausible's device classes (by screen width) onto Beacon's device_type values. */
-const DEVICE: Record<string, string> = { desktop: 'desktop', laptop: 'desktop', mobile: 'mobile', tablet: 'tablet' };
+const DEVICE: Record<string, string> = {
+  desktop: 'desktop',
+  laptop: 'desktop',
+  mobile: 'mobile',
+  tablet: 'tablet',
+};
 /** Plausible's browser and OS names where ua-parser-js 1.x (Beacon's names) spells them otherwise. */
 const BROWSER: Record<string, string> = { 'Microsoft Edge': 'Edge' };
 const OS: Record<string, string> = { Mac: 'Mac OS', 'GNU/Linux': 'Linux', 'Chrome OS': 'Chromium OS' };
@@ -184,7 +189,9 @@ export const TABLES: Record<string, TableSpec> = {
     },
   },
   // ISO 3166-1 alpha-2, as Beacon keeps it; region and city are read from events only.
-  imported_locations: oneColumn('country', 'country', 8, (c) => (/^[a-z]{2}$/i.test(c) ? c.toUpperCase() : null)),
+  imported_locations: oneColumn('country', 'country', 8, (c) =>
+    /^[a-z]{2}$/i.test(c) ? c.toUpperCase() : null,
+  ),
   imported_devices: oneColumn('device', 'device_type', 20, (d) => DEVICE[d.toLowerCase()] ?? d.toLowerCase()),
   imported_browsers: oneColumn('browser', 'browser', 50, (b) => BROWSER[b] ?? b),
   imported_operating_systems: oneColumn('operating_system', 'os', 50, (o) => OS[o] ?? o),
@@ -192,6 +199,8 @@ export const TABLES: Record<string, TableSpec> = {
 
 /** Export files Beacon reads but cannot represent in per-day aggregates, with the reason. */
 export const NOT_REPRESENTABLE: Record<string, string> = {
-  imported_entry_pages: 'entry pages: per-day aggregates keep no entry page (Beacon reads them from hourly rows)',
-  imported_exit_pages: 'exit pages: per-day aggregates keep no exit page (Beacon reads them from hourly rows)',
+  imported_entry_pages:
+    'entry pages: per-day aggregates keep no entry page (Beacon reads them from hourly rows)',
+  imported_exit_pages:
+    'exit pages: per-day aggregates keep no exit page (Beacon reads them from hourly rows)',
 };
