@@ -7,6 +7,7 @@ import { dashboardBench } from './benchmarks/dashboard.js';
 import { dedupeBench } from './benchmarks/dedupe.js';
 import { e2eBench } from './benchmarks/e2e.js';
 import { enricherBench } from './benchmarks/enricher.js';
+import { importsBench } from './benchmarks/imports.js';
 import { rollupsBench } from './benchmarks/rollups.js';
 import { writerBench } from './benchmarks/writer.js';
 
@@ -25,6 +26,7 @@ const benchmarks: Record<string, () => Promise<void>> = {
   rollups: rollupsBench,
   conversions: conversionsBench,
   e2e: e2eBench,
+  imports: importsBench,
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

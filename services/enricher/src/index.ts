@@ -38,6 +38,9 @@ export { enrichHits, eventsJobId, PoisonHitError, InvalidJobError, toEnrichedJob
 export { SiteCache } from './sites.js';
 export { startAttribution, type AttributionRuntime, type CompanyRowLike } from './attribution/runtime.js';
 export type { PhaseTotals } from './job-stats.js';
+// Referrer class and channel rules, for importers that map another tool's sources (services/cli).
+export { referrerLists } from './attribution/runtime.js';
+export { channelOf, classifyReferrer, type ReferrerLists } from './attribution/index.js';
 export * from './pipeline.js';
 
 export interface EnricherOverrides extends SharedResources {
