@@ -6,7 +6,7 @@ import { createPool, type Pool } from '@beacon/db';
 import { createLogger, createRegistry, startOpsServer, type Logger } from '@beacon/observability';
 import { connectRedis, type RedisClient } from '@beacon/queue';
 import type { Registry } from 'prom-client';
-import { ApiKeyVerifier } from './auth/api-keys.js';
+import { ApiKeyVerifier } from '@beacon/auth';
 import { BcryptGate } from './auth/bcrypt-gate.js';
 import { ShareTokens } from './auth/share-tokens.js';
 import { UnsubscribeLinks } from './reports/unsubscribe.js';

@@ -253,6 +253,9 @@ export function createApp(deps: AppDeps): Express {
         'answered 503',
       );
     } else if (e.status < 500) {
+      const retryAfterS = (e.details as { retry_after_s?: unknown } | undefined)?.retry_after_s;
+      if (e.status === 429 && typeof retryAfterS === 'number')
+        res.setHeader('retry-after', String(retryAfterS));
       if (e.code !== 'invalid_hit' && e.code !== 'invalid_hits') {
         metrics.rejected.inc({ reason: e.code });
         metrics.hits.inc({ outcome: 'rejected' });

@@ -145,7 +145,7 @@ export async function startCollector(
     logger,
     ops,
     extraHitRoutes: intakeRoutes(config.intake, {
-      auth: new IngestAuth(pool, config.intake.tokenCacheTtlMs),
+      auth: IngestAuth.create(pool, redis, config),
       intake: createServerIntake({
         sites,
         batcher,
