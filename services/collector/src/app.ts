@@ -165,7 +165,7 @@ export function createApp(deps: AppDeps): Express {
   const scriptRoute = (which: TrackerFile) => async (req: Request, res: Response) => {
     res.locals.route = which === 'core' ? 'script' : `script_${which}`;
     const asset = await assets.get(which).catch((err: Error) => {
-      logger.error({ err: err.message }, 'reading the tracker build failed');
+      logger.error({ err }, 'reading the tracker build failed');
       return null;
     });
     if (!asset) {
@@ -248,10 +248,7 @@ export function createApp(deps: AppDeps): Express {
     if (e instanceof UnavailableError) {
       metrics.unavailable.inc({ reason: e.reason });
       res.setHeader('retry-after', String(config.retryAfterS));
-      logger.debug(
-        { requestId, reason: e.reason, message: e.message, cause: e.cause?.message },
-        'answered 503',
-      );
+      logger.debug({ requestId, reason: e.reason, message: e.message, err: e.cause }, 'answered 503');
     } else if (e.status < 500) {
       const retryAfterS = (e.details as { retry_after_s?: unknown } | undefined)?.retry_after_s;
       if (e.status === 429 && typeof retryAfterS === 'number')

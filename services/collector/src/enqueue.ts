@@ -169,7 +169,7 @@ export class MicroBatcher {
         settle();
       },
       (err: Error) => {
-        this.logger.warn({ err: err.message, jobId, hits }, 'adding a hits job failed');
+        this.logger.warn({ err, jobId, hits }, 'adding a hits job failed');
         settle(new UnavailableError('redis_down', 'the queue store (Redis) refused the hits; retry later'));
       },
     );
@@ -195,7 +195,7 @@ export class MicroBatcher {
         this.metrics.queueJobs.set({ queue: QUEUE_HITS, state }, counts[state] ?? 0);
       }
     } catch (err) {
-      this.logger.debug({ err: (err as Error).message }, 'queue depth check failed');
+      this.logger.debug({ err }, 'queue depth check failed');
     }
   }
 

@@ -85,12 +85,12 @@ export async function startCollector(
     // ioredis reports every failed reconnect; one line per 10 s is enough.
     if (Date.now() - redisErrorLogged > 10_000) {
       redisErrorLogged = Date.now();
-      logger.warn({ err: err.message }, 'Redis connection error; hits are answered 503 until it returns');
+      logger.warn({ err }, 'Redis connection error; hits are answered 503 until it returns');
     }
   });
   const prefix = queuePrefixFor(config.core, QUEUE_HITS);
   const queue = new Queue(QUEUE_HITS, { connection: redis, prefix });
-  queue.on('error', (err: Error) => logger.debug({ err: err.message }, 'hits queue error'));
+  queue.on('error', (err: Error) => logger.debug({ err }, 'hits queue error'));
 
   const batcher = new MicroBatcher(
     queue,

@@ -9,7 +9,14 @@ import {
   type Logger,
   type ReadinessCheck,
 } from '@beacon/observability';
-import { connectRedis, FailedJobSweeper, QUEUE_EVENTS, QUEUE_HITS, queuePrefixFor, type RedisClient } from '@beacon/queue';
+import {
+  connectRedis,
+  FailedJobSweeper,
+  QUEUE_EVENTS,
+  QUEUE_HITS,
+  queuePrefixFor,
+  type RedisClient,
+} from '@beacon/queue';
 import type { Registry } from 'prom-client';
 import { claimEventIds } from './dedupe.js';
 import { CookielessIds } from './cookieless.js';
@@ -237,7 +244,7 @@ export async function startEnricher(
       phases.enrichMs += performance.now() - t0;
     } catch (err) {
       if (err instanceof InvalidJobError) {
-        logger.error({ jobId, err: err.message }, 'not a raw job: failed without retry');
+        logger.error({ jobId, err }, 'not a raw job: failed without retry');
         throw new UnrecoverableError(err.message);
       }
       throw err;
@@ -337,10 +344,10 @@ export async function startEnricher(
     maxStalledCount: c.maxStalledCount,
   });
   worker.on('failed', (job, err) => {
-    logger.warn({ jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, 'raw job failed');
+    logger.warn({ jobId: job?.id, attempts: job?.attemptsMade, err }, 'raw job failed');
     sweeper.trigger();
   });
-  worker.on('error', (err) => logger.error({ err: err.message }, 'worker error'));
+  worker.on('error', (err) => logger.error({ err }, 'worker error'));
   sweeper.start();
 
   const queueTimer = setInterval(() => {

@@ -52,7 +52,7 @@ export async function startWriter(config: Config, overrides: WriterOverrides = {
   });
   const redis = connectRedis(config.core, 'worker');
   const prefix = queuePrefixFor(config.core, QUEUE_EVENTS);
-  redis.on('error', (err) => log.debug({ err: err.message }, 'redis connection error'));
+  redis.on('error', (err) => log.debug({ err }, 'redis connection error'));
   const worker = new Worker(QUEUE_EVENTS, null, {
     connection: redis,
     prefix,
@@ -84,7 +84,7 @@ export async function startWriter(config: Config, overrides: WriterOverrides = {
         for (const [state, n] of Object.entries(counts)) this.set({ queue: QUEUE_EVENTS, state }, n);
     },
   });
-  worker.on('error', (err) => log.warn({ err: { message: err.message } }, 'queue worker error'));
+  worker.on('error', (err) => log.warn({ err }, 'queue worker error'));
   worker.on('stalled', () => observer.jobsStalled(1));
   // Jobs that fail for good (not an events job, or back from a dead holder more than
   // WRITER_MAX_STALLED_COUNT times) go to dead_events with the reason, never stay in Redis unread.
