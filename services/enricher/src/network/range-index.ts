@@ -80,8 +80,9 @@ interface Piece<K> {
 
 /**
  * Flattens possibly overlapping ranges (keys: numbers for IPv4, BigInts for IPv6) into sorted, disjoint
- * pieces. The common case (sorted, disjoint input, as the ASN table is) is one pass after the sort;
- * overlaps take a sweep over the range boundaries that keeps the ranges open at each point.
+ * pieces. After one sort, ranges are taken in clusters of ranges that overlap one another; a lone range
+ * is copied, and only a cluster takes the sweep over its boundaries (the ASN table has one overlap in
+ * ~400k IPv4 ranges: a sweep over the whole table made its build ~6x slower).
  */
 function flatten<K extends number | bigint>(
   starts: readonly K[],
@@ -91,21 +92,44 @@ function flatten<K extends number | bigint>(
   narrower: (a: number, b: number) => boolean,
 ): Piece<K>[] {
   const order = starts.map((_, i) => i).sort((a, b) => cmpKey(starts[a]!, starts[b]!) || a - b);
-  const disjoint = order.every((i, k) => k === 0 || starts[i]! > ends[order[k - 1]!]!);
   const out: Piece<K>[] = [];
   const push = (start: K, end: K, value: number) => {
     const last = out[out.length - 1];
     if (last && last.value === value && next(last.end) === start) last.end = end;
     else out.push({ start, end, value });
   };
-  if (disjoint) {
-    for (const i of order) push(starts[i]!, ends[i]!, values[i]!);
-    return out;
+  for (let k = 0; k < order.length;) {
+    const first = order[k]!;
+    let reach = ends[first]!;
+    let j = k + 1;
+    for (; j < order.length && starts[order[j]!]! <= reach; j++)
+      if (ends[order[j]!]! > reach) reach = ends[order[j]!]!;
+    if (j === k + 1) push(starts[first]!, ends[first]!, values[first]!);
+    else
+      sweep(
+        order.slice(k, j),
+        starts,
+        (i) => next(ends[i]!),
+        narrower,
+        (s, e, i) => push(s, e, values[i]!),
+      );
+    k = j;
   }
+  return out;
+}
+
+/** The narrowest-wins pieces of one cluster of overlapping ranges, in address order. */
+function sweep<K extends number | bigint>(
+  cluster: readonly number[],
+  starts: readonly K[],
+  after: (i: number) => K,
+  narrower: (a: number, b: number) => boolean,
+  emit: (start: K, end: K, idx: number) => void,
+): void {
   type Edge = { at: K; open: boolean; idx: number };
   const edges: Edge[] = [];
-  for (const idx of order)
-    edges.push({ at: starts[idx]!, open: true, idx }, { at: next(ends[idx]!), open: false, idx });
+  for (const idx of cluster)
+    edges.push({ at: starts[idx]!, open: true, idx }, { at: after(idx), open: false, idx });
   edges.sort((a, b) => cmpKey(a.at, b.at));
   const active = new Set<number>();
   for (let e = 0; e < edges.length;) {
@@ -118,12 +142,8 @@ function flatten<K extends number | bigint>(
     let best = -1;
     for (const idx of active)
       if (best < 0 || narrower(idx, best) || (!narrower(best, idx) && idx < best)) best = idx;
-    push(at, prev(edges[e]!.at), values[best]!);
-  }
-  return out;
-
-  function prev(k: K): K {
-    return (typeof k === 'bigint' ? k - 1n : (k as number) - 1) as K;
+    const end = edges[e]!.at;
+    emit(at, (typeof end === 'bigint' ? end - 1n : (end as number) - 1) as K, best);
   }
 }
 
