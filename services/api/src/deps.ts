@@ -3,7 +3,7 @@ import type { Pool } from '@beacon/db';
 import type { Logger } from '@beacon/observability';
 import type { RedisClient } from '@beacon/queue';
 import type { Registry } from 'prom-client';
-import type { ApiKeyVerifier } from './auth/api-keys.js';
+import type { ApiKeyVerifier } from '@beacon/auth';
 import type { ShareTokens } from './auth/share-tokens.js';
 import type { UnsubscribeLinks } from './reports/unsubscribe.js';
 import type { BcryptGate } from './auth/bcrypt-gate.js';

@@ -15,7 +15,7 @@ import {
 } from '@beacon/observability';
 import { connectRedis, type RedisClient } from '@beacon/queue';
 import type { Registry } from 'prom-client';
-import { ApiKeyVerifier } from './auth/api-keys.js';
+import { ApiKeyVerifier } from '@beacon/auth';
 import { BcryptGate } from './auth/bcrypt-gate.js';
 import { ShareTokens } from './auth/share-tokens.js';
 import { UnsubscribeLinks } from './reports/unsubscribe.js';

@@ -4,6 +4,7 @@ import {
   FORBIDDEN_KEYS,
   HIT_JSON_FIELDS,
   HIT_NUMBER_FIELDS,
+  canonicalIp,
   cleanText,
   cutText,
   formatIssues,
@@ -276,11 +277,9 @@ export function forbiddenKey(obj: object): string | undefined {
   return undefined;
 }
 
-/** req.ip honours X-Forwarded-For from trusted proxies only (express 'trust proxy'); IPv4-mapped IPv6 is unwrapped. */
+/** req.ip honours X-Forwarded-For from trusted proxies only (express 'trust proxy'); canonical text (IPv4-mapped IPv6 unwrapped). */
 export function clientIp(req: Request): string | null {
-  const ip = req.ip;
-  if (!ip) return null;
-  return ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip.slice(0, 45);
+  return req.ip ? canonicalIp(req.ip) : null;
 }
 
 /** The Origin header, or the origin of the Referer when there is none (sendBeacon and <img> send a Referer). */

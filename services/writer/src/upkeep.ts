@@ -63,10 +63,7 @@ export class Upkeep {
     const p = this.withLock(kind).then(
       () => this.schedule(kind, intervalMs),
       (err: Error) => {
-        this.log.warn(
-          { err: { message: err.message, code: (err as { code?: string }).code } },
-          `${kind} upkeep failed; trying again in a minute`,
-        );
+        this.log.warn({ err }, `${kind} upkeep failed; trying again in a minute`);
         this.schedule(kind, Math.min(intervalMs, 60_000));
       },
     );

@@ -49,7 +49,7 @@ export const intake = {
     'INTAKE_TOKEN_CACHE_TTL_MS',
     p.int(0, 600_000),
     30_000,
-    'How long the collector remembers an ingest token or API key check; a revoked token stops within this time.',
+    'How long the collector remembers an ingest token check; a revoked token stops within this time. Agency API keys sent to the collector follow API_KEY_CACHE_TTL_S and the API_LOGIN_* / API_BCRYPT_* limits, as at the API.',
   ),
   healthFlushMs: setting(
     'INGEST_HEALTH_FLUSH_MS',

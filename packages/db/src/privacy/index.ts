@@ -2,7 +2,6 @@ export {
   normalizeSubject,
   subjectParams,
   subjectKinds,
-  canonicalIp,
   SubjectError,
   SUBJECT_MAX_LENGTH,
   type Subject,

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { parse } from 'csv-parse/sync';
 import { companiesSql, rebuildRollups } from '@beacon/db';
-import { formatIp, IpRangeError, parseIpRange } from '@beacon/schema';
+import { formatIp, ipFromBigInt, IpRangeError, parseIpRange } from '@beacon/schema';
 import { UserError, type CliContext } from '../context.js';
 import { AGENCY_OPTION, resolveAgency } from './agency.js';
 
@@ -143,8 +143,8 @@ export function parseRangesCsv(text: string): { rows: RangeRow[]; problems: CsvP
       };
       rows.push({
         line,
-        start: formatIp(range.family, range.start),
-        end: formatIp(range.family, range.end),
+        start: formatIp(ipFromBigInt(range.family, range.start)),
+        end: formatIp(ipFromBigInt(range.family, range.end)),
         name,
         domain,
         industry: limit(get('industry'), 100, 'industry'),
