@@ -157,3 +157,10 @@ export function CardForm({
     </main>
   );
 }
+
+/** A form's onSubmit that hands over its fields (the page stays put); `form` to reset it after. */
+export const onFields =
+  (fn: (f: FormData, form: HTMLFormElement) => unknown) => (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    fn(new FormData(e.currentTarget), e.currentTarget);
+  };

@@ -177,6 +177,8 @@ function RangePicker({ view, tz }: { view: View; tz: string }) {
         ? { range: 'custom', from: view.from, to: view.to }
         : { range, from: null, to: null },
     );
+  // A custom range; a cleared date input changes nothing.
+  const custom = (from: string, to: string) => from && to && updateView({ range: 'custom', from, to });
   return (
     <div className="range">
       <Field label="Date range">
@@ -191,9 +193,7 @@ function RangePicker({ view, tz }: { view: View; tz: string }) {
               type="date"
               value={view.from}
               max={view.to}
-              onChange={(e) =>
-                e.target.value && updateView({ range: 'custom', from: e.target.value, to: view.to })
-              }
+              onChange={(e) => custom(e.target.value, view.to)}
             />
           </Field>
           <Field label="To">
@@ -201,9 +201,7 @@ function RangePicker({ view, tz }: { view: View; tz: string }) {
               type="date"
               value={view.to}
               min={view.from}
-              onChange={(e) =>
-                e.target.value && updateView({ range: 'custom', from: view.from, to: e.target.value })
-              }
+              onChange={(e) => custom(view.from, e.target.value)}
             />
           </Field>
         </>

@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, get } from '../api';
-import { Field, SaveRow, SubmitRow, useSavedNotice } from '../form';
+import { Field, onFields, SaveRow, SubmitRow, useSavedNotice } from '../form';
 import { navigate } from '../router';
 import { useSession } from '../session';
 import { DataTable } from '../table';
@@ -62,11 +62,9 @@ function AddSitePanel() {
     <Panel title="Add a site">
       <form
         className="form"
-        onSubmit={(e) => {
-          e.preventDefault();
-          const f = new FormData(e.currentTarget);
-          create.mutate({ name: String(f.get('name')), domain: String(f.get('domain')) });
-        }}
+        onSubmit={onFields((f) =>
+          create.mutate({ name: String(f.get('name')), domain: String(f.get('domain')) }),
+        )}
       >
         <Field label="Name">
           <input name="name" required maxLength={200} />
@@ -149,12 +147,10 @@ function AgencyPanel({ agency: a }: { agency: Agency }) {
       </p>
       <form
         className="form"
-        onSubmit={(e) => {
-          e.preventDefault();
-          const f = new FormData(e.currentTarget);
+        onSubmit={onFields((f) => {
           const r = String(f.get('retention_months'));
           save.mutate({ name: String(f.get('name')), config: { retention_months: r ? Number(r) : null } });
-        }}
+        })}
       >
         <Field label="Name">
           <input name="name" defaultValue={a.name} required />

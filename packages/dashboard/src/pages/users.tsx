@@ -2,7 +2,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, get } from '../api';
 import { fmtTime } from '../format';
-import { Field, Options, SubmitRow } from '../form';
+import { Field, onFields, Options, SubmitRow } from '../form';
 import { useSession, useZone } from '../session';
 import { DataTable } from '../table';
 import type { Page, Role, User } from '../types';
@@ -95,17 +95,14 @@ function AddUserPanel() {
     <Panel title="Add a user with a password">
       <form
         className="form"
-        onSubmit={(e) => {
-          e.preventDefault();
-          const form = e.currentTarget;
-          const f = new FormData(form);
+        onSubmit={onFields((f, form) => {
           const body = {
             email: String(f.get('email')),
             password: String(f.get('password')),
             role: f.get('role') as Role,
           };
           create.mutate(body, { onSuccess: () => form.reset() });
-        }}
+        })}
       >
         <Field label="Email">
           <input name="email" type="email" required />

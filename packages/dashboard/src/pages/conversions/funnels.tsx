@@ -3,7 +3,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, get } from '../../api';
 import { fmtDuration, fmtInt, fmtPct } from '../../format';
-import { Field, Options, SubmitRow } from '../../form';
+import { Field, onFields, Options, SubmitRow } from '../../form';
 import { useGoals, useView, type Goal } from '../../queries';
 import { useSession } from '../../session';
 import { statsQuery } from '../../state';
@@ -175,16 +175,14 @@ function FunnelBuilder({ site, onSaved }: { site: Site; onSaved: (id: string) =>
     <Panel title="Build a funnel">
       <form
         className="form"
-        onSubmit={(e) => {
-          e.preventDefault();
-          const f = new FormData(e.currentTarget);
+        onSubmit={onFields((f) =>
           save.mutate({
             name: String(f.get('name')).trim(),
             steps,
             window: mode === 'session' ? { mode } : { mode, days: Number(f.get('days')) },
             direct: f.get('direct') === 'on',
-          });
-        }}
+          }),
+        )}
       >
         <Field label="Name">
           <input name="name" required maxLength={120} placeholder="Pricing to signup" />

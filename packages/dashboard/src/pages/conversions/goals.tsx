@@ -3,7 +3,7 @@ import { useMutation, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, get } from '../../api';
 import { fmtInt, fmtPct } from '../../format';
-import { Field, Options, SubmitRow } from '../../form';
+import { Field, onFields, Options, SubmitRow } from '../../form';
 import { useGoals, useRefreshGoals, useView, type Goal } from '../../queries';
 import { navigate } from '../../router';
 import { useSession } from '../../session';
@@ -230,11 +230,7 @@ function GoalForm({ site }: { site: Site }) {
     <Panel title="Define a goal">
       <form
         className="form"
-        onSubmit={(e) => {
-          e.preventDefault();
-          const form = e.currentTarget;
-          create.mutate(goalOf(kind, new FormData(form)), { onSuccess: () => form.reset() });
-        }}
+        onSubmit={onFields((f, form) => create.mutate(goalOf(kind, f), { onSuccess: () => form.reset() }))}
       >
         <Field label="Name">
           <input name="name" required maxLength={120} placeholder="Signed up" />

@@ -2,6 +2,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api } from '../../api';
+import { onFields } from '../../form';
 import { useGoals, useSegments, useView, type Segment } from '../../queries';
 import { navigate } from '../../router';
 import { useSession } from '../../session';
@@ -61,10 +62,7 @@ export function SegmentsPanel({ site }: { site: Site }) {
       {canWrite && Object.keys(filters).length > 0 && (
         <form
           className="form row"
-          onSubmit={(e) => {
-            e.preventDefault();
-            save.mutate(String(new FormData(e.currentTarget).get('segment_name')).trim());
-          }}
+          onSubmit={onFields((f) => save.mutate(String(f.get('segment_name')).trim()))}
         >
           <label>
             <span>Save the current filters as</span>
@@ -111,11 +109,9 @@ function SegmentEdit({
       {renaming ? (
         <form
           className="row"
-          onSubmit={(e) => {
-            e.preventDefault();
-            const name = String(new FormData(e.currentTarget).get('name')).trim();
-            put.mutate({ name, filters: segment.filters });
-          }}
+          onSubmit={onFields((f) =>
+            put.mutate({ name: String(f.get('name')).trim(), filters: segment.filters }),
+          )}
         >
           <input
             name="name"
