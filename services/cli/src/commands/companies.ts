@@ -361,10 +361,10 @@ async function importRanges(c: CliContext, file: string, opts: ImportOptions): P
 }
 
 /** The agency's ranges and per-domain facts, written in chunks; returns how many ranges were replaced. */
-async function storeRanges(
-  client: PoolClient,
+export async function storeRanges(
+  client: Pick<PoolClient, 'query'>,
   agencyId: string,
-  rows: RangeRow[],
+  rows: readonly RangeRow[],
   replace: boolean,
 ): Promise<number> {
   let replaced = 0;

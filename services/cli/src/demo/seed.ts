@@ -8,6 +8,7 @@ import { companiesSql, ensurePartitions, type Pool } from '@beacon/db';
 import type { CompanyRowLike } from '@beacon/enricher';
 import type { Logger } from '@beacon/observability';
 import type { RawRequest } from '@beacon/schema';
+import { storeRanges, type RangeRow } from '../commands/companies.js';
 import * as demoSql from '../sql/demo.js';
 import { DEFAULT_HISTORY, DEMO_COMPANIES, generateHistory, type HistoryOptions } from './history.js';
 
@@ -161,29 +162,20 @@ async function storeThroughPipeline(
 async function ensureCompanyRanges(pool: Pool, agencyId: string): Promise<number> {
   const { rows } = await pool.query<{ count: string }>(companiesSql.countAgencyRanges, [agencyId]);
   if (Number(rows[0]?.count ?? 0) > 0) return 0;
-  const ranges = DEMO_COMPANIES.map((c) => {
-    const [base] = c.range.split('/');
-    const prefix = base!.split('.').slice(0, 3).join('.');
-    return { start: `${prefix}.0`, end: `${prefix}.255`, ...c };
+  const ranges: RangeRow[] = DEMO_COMPANIES.map((c, i) => {
+    const prefix = c.range.split('/')[0]!.split('.').slice(0, 3).join('.');
+    return {
+      line: i + 1,
+      start: `${prefix}.0`,
+      end: `${prefix}.255`,
+      name: c.name,
+      domain: c.domain,
+      industry: c.industry,
+      employeeCount: c.employees,
+      revenue: null,
+    };
   });
-  await pool.query(companiesSql.insertAgencyRanges, [
-    agencyId,
-    ranges.map((r) => r.start),
-    ranges.map((r) => r.end),
-    ranges.map((r) => r.name),
-    ranges.map((r) => r.domain),
-    ranges.map((r) => r.industry),
-    ranges.map((r) => r.employees),
-    ranges.map(() => null),
-  ]);
-  // The facts an import gives (beacon companies import): the agency's own, seen only by its sites.
-  await pool.query(companiesSql.upsertAgencyCompanies, [
-    agencyId,
-    ranges.map((r) => r.domain),
-    ranges.map((r) => r.name),
-    ranges.map((r) => r.industry),
-    ranges.map((r) => r.employees),
-    ranges.map(() => null),
-  ]);
+  // As `beacon companies import` stores them: the agency's own ranges and facts, seen only by its sites.
+  await storeRanges(pool, agencyId, ranges, false);
   return ranges.length;
 }
