@@ -166,7 +166,8 @@ function flush(exit?: unknown) {
     if (queue[0]) {
       const id = ids();
       const events = queue.splice(0, 50).map((h) => ({ ...id, ...h }));
-      const e = { i: uuid(), t: now(), b: JSON.stringify({ site_id: siteId, events }) };
+      // consent: true once beacon.consent(true) was called (a site requiring consent drops hits without it).
+      const e = { i: uuid(), t: now(), b: JSON.stringify({ site_id: siteId, events, consent }) };
       store([...store(), e]);
     }
     store().forEach((e) => send(e, exit));
