@@ -314,7 +314,7 @@ export async function enricherBench(): Promise<void> {
       value: Number(((s.ms * 1000) / Math.max(1, s.count)).toFixed(2)),
       unit: 'µs/hit',
     })),
-    ...(['enrichMs', 'dedupeMs', 'companiesMs', 'deadLettersMs', 'eventsAddMs'] as const).map((k) => ({
+    ...(['enrichMs', 'dedupeMs', 'companiesMs', 'deadLettersMs', 'eventsAddMs', 'healthMs'] as const).map((k) => ({
       name: `phase ${k.replace('Ms', '')} (per hit, incl. awaits)`,
       value: Number(((last!.phases[k] * 1000) / Math.max(1, last!.phases.hits)).toFixed(2)),
       unit: 'µs/hit',

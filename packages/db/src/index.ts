@@ -47,4 +47,11 @@ export * as auditSql from './sql/audit.js';
 export * as ingestHealthSql from './sql/ingest-health.js';
 export * as ingestTokenSql from './sql/ingest-tokens.js';
 export { INGEST_TOKEN_RE, hashIngestToken, newIngestToken } from './ingest-tokens.js';
-export { HealthTally, receiptHour, writeHealthCounts, type HealthOutcome } from './ingest-health.js';
+export {
+  HealthTally,
+  purgeHealth,
+  receiptHour,
+  writeHealthCounts,
+  writeJobHealthCounts,
+  type HealthOutcome,
+} from './ingest-health.js';

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { purgeAudit } from './audit.js';
+import { purgeHealth } from './ingest-health.js';
 import { anonymizeRollupsBefore } from './privacy/anonymize-rollups.js';
 import { compactBefore } from './rollup-days.js';
 import { purgeFinishedErasures } from './sql/privacy.js';
@@ -12,6 +13,8 @@ export interface RetentionOptions {
   batchSize: number;
   /** Days audit log entries (and finished erasure requests) are kept; undefined keeps them. */
   auditLogDays?: number;
+  /** Days ingestion_health hours are kept (INGEST_HEALTH_RETENTION_DAYS); undefined keeps them. */
+  ingestHealthDays?: number;
   dryRun?: boolean;
   now?: Date;
   log?: (msg: string) => void;
@@ -31,6 +34,8 @@ export interface RetentionReport {
   agencies: { agencyId: string; months: number; scriptIds: string[]; events: number; sessions: number }[];
   /** Audit log entries past AUDIT_LOG_RETENTION_DAYS, deleted or (dry run) to delete. */
   deletedAuditEntries: number;
+  /** ingestion_health rows of hours past INGEST_HEALTH_RETENTION_DAYS, deleted or (dry run) to delete. */
+  deletedHealthRows: number;
   /** Site months of rollups past their agency's retention re-keyed (or, dry run, to re-key). */
   anonymizedRollupMonths: { siteId: string; month: string }[];
 }
@@ -67,6 +72,7 @@ export async function runRetention(pool: pg.Pool, opts: RetentionOptions): Promi
     compactedDays: 0,
     agencies: [],
     deletedAuditEntries: 0,
+    deletedHealthRows: 0,
     anonymizedRollupMonths: [],
   };
   await dropOldPartitions(pool, opts, report, monthsBefore(now, longestMonths));
@@ -80,7 +86,23 @@ export async function runRetention(pool: pg.Pool, opts: RetentionOptions): Promi
         `${report.dryRun ? 'would delete' : 'deleted'} ${report.deletedAuditEntries} audit log entries`,
       );
   }
+  if (opts.ingestHealthDays !== undefined) await purgeIngestHealth(pool, opts, report, now);
   return report;
+}
+
+/** ingestion_health hours older than ingestHealthDays (counts, not personal data: kept by days, not months). */
+async function purgeIngestHealth(
+  pool: pg.Pool,
+  opts: RetentionOptions,
+  report: RetentionReport,
+  now: Date,
+): Promise<void> {
+  const cutoff = new Date(now.getTime() - opts.ingestHealthDays! * 86_400_000);
+  report.deletedHealthRows = await purgeHealth(pool, cutoff, opts.batchSize, { dryRun: report.dryRun, now });
+  if (report.deletedHealthRows)
+    log(opts)(
+      `${report.dryRun ? 'would delete' : 'deleted'} ${report.deletedHealthRows} ingestion health rows`,
+    );
 }
 
 interface AgencyRetention {

@@ -1,6 +1,6 @@
 import type { Worker } from 'bullmq';
 import type { Config } from '@beacon/config';
-import { HealthTally, type Pool } from '@beacon/db';
+import type { Pool } from '@beacon/db';
 import {
   boundPort,
   closeSequence,
@@ -98,23 +98,12 @@ export async function startEnricher(
   const stopDataWatch = watchDataSources(network, metrics, logger, startedAt);
   const sites = new SiteCache(pool, c.siteCacheTtlMs);
   const stats = new JobStats(metrics, steps, { device, network, sites });
-  // ingestion_health: drops and dead letters of every job, written every INGEST_HEALTH_FLUSH_MS in one upsert.
-  const health = new HealthTally();
-  const flushHealth = () =>
-    health
-      .flush(pool)
-      .catch((err: unknown) =>
-        logger.warn({ err }, 'writing ingestion health failed; kept for the next flush'),
-      );
-  const healthTimer = setInterval(() => void flushHealth(), config.intake.healthFlushMs);
-  healthTimer.unref();
   const handler = createJobHandler({
     ...res,
     dedupeTtlSeconds: c.dedupeTtlSeconds,
     cookieless,
     sites,
     steps,
-    health,
     stats,
     logger,
   });
@@ -139,7 +128,6 @@ export async function startEnricher(
   const close = closeSequence(logger, [
     ['stop taking jobs', () => ((accepting = false), stopDataWatch())],
     ['worker', () => closeWorker(worker, logger)],
-    ['ingestion health', () => (clearInterval(healthTimer), flushHealth())],
     ['failed-job sweeper', () => sweeper.close()],
     ...res.closeSteps,
     ['ops server', () => server && closeServer(server)],

@@ -194,6 +194,35 @@ describe('enricher worker (hits → events)', () => {
     expect(await rowsOf(jobId)).toEqual(first);
   });
 
+  it('a raw job run again (its enricher died after counting, before the ack) adds no ingestion_health counts', async () => {
+    const counted = async () =>
+      Number(
+        (
+          await db.pool.query(
+            `SELECT COALESCE(sum(count), 0)::bigint AS n FROM ingestion_health
+             WHERE site_id = 'site_drop' AND outcome IN ('dropped', 'dead_lettered')`,
+          )
+        ).rows[0].n,
+      );
+    const before = await counted();
+    const jobId = randomUUID();
+    const data = rawJob('site_drop', GOOGLEBOT, '192.0.2.10', [hit(), hit(), hit()]);
+    expect(await process(jobId, data)).toEqual({ rows: 0, dropped: 3, dead: 0 });
+    // Written with the job, before its ack: no flush timer to wait for.
+    expect(await counted()).toBe(before + 3);
+    const { rows } = await db.pool.query(
+      `SELECT reason FROM ingestion_health WHERE site_id = 'site_drop' AND outcome = 'dropped' AND reason LIKE 'bot:%'`,
+    );
+    expect(rows.length).toBeGreaterThan(0);
+    // The same job once more, as BullMQ hands back a job whose worker was killed before acking it.
+    await (await hits.getJob(jobId))!.remove();
+    expect(await process(jobId, data)).toEqual({ rows: 0, dropped: 3, dead: 0 });
+    expect(await counted()).toBe(before + 3);
+    // Another job with the same hits is another job: counted.
+    expect(await process(randomUUID(), data)).toEqual({ rows: 0, dropped: 3, dead: 0 });
+    expect(await counted()).toBe(before + 6);
+  });
+
   it('a client retry of the same event (site_id + event_id) gives one row', async () => {
     const dupBefore = await metric('beacon_enricher_dropped_total', { reason: 'duplicate' });
     const a = randomUUID();

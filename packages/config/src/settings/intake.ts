@@ -55,6 +55,12 @@ export const intake = {
     'INGEST_HEALTH_FLUSH_MS',
     p.int(100, 600_000),
     5_000,
-    'How often the collector and enricher write their ingestion health counts (one upsert each time).',
+    'How often the collector writes its ingestion health counts (one upsert each time; the enricher writes a job\'s counts with the job).',
+  ),
+  healthRetentionDays: setting(
+    'INGEST_HEALTH_RETENTION_DAYS',
+    p.int(1, 36_500),
+    400,
+    'Days the ingestion health counts (per site and hour) are kept; older hours are deleted by the retention job.',
   ),
 } as const;

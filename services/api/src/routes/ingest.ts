@@ -54,7 +54,7 @@ const healthHour = z
     received: z.number().int(),
     stored: z.number().int(),
     rejected: counts.meta({ description: 'by reason (origin_not_allowed, invalid_hit, site_paused, ...)' }),
-    dropped: counts.meta({ description: 'by reason: bot:<rule>, duplicate, site_deleted, invalid' }),
+    dropped: counts.meta({ description: 'by reason: bot:<rule>, consent, duplicate, site_deleted, invalid' }),
     dead_lettered: counts.meta({ description: 'by stage: enricher, writer' }),
   })
   .meta({ id: 'IngestionHealthHour' });
@@ -138,6 +138,14 @@ export function healthWarnings(
       message: `${invalid} of ${totals.received} hits in the last ${hours} h were invalid and refused`,
       action:
         'the 4xx answers name the fields; check the sender against docs/tracker.md or docs/server-side.md',
+    });
+  const consent = totals.dropped.consent ?? 0;
+  if (consent > 0)
+    out.push({
+      code: 'dropped_no_consent',
+      message: `${consent} hits dropped in the last ${hours} h: the site requires consent and they carried none`,
+      action:
+        'hits of an old cached tracker or of a pixel without consent=1; the current tracker sends them once the page calls beacon.consent(true) (docs/privacy.md)',
     });
   if (deadWaiting > 0)
     out.push({
