@@ -8,6 +8,7 @@ import { encodeCopyChunks } from './copy-text.js';
 import { aggregateSessions } from './sessions.js';
 import { isEventsRace, isPoisonError, pgErrorText } from './errors.js';
 import { rollupInserted } from './rollup-step.js';
+import { recordCompanyActivity } from './company-activity.js';
 import * as sql from './sql/batch.js';
 
 export type Row = Record<string, unknown>;
@@ -226,6 +227,9 @@ async function writeTransaction(
       // ingestion_health 'stored': in the same transaction as the rows, so a retried batch never counts twice.
       if (health === 'in_tx') await storedHealth(fresh).flush(client);
       step('health');
+      // Company activity for scores and alerts: in this transaction, so only committed rows count.
+      await recordCompanyActivity(client, fresh);
+      step('activity');
     }
     let companiesChanged = 0;
     if (companies.length > 0) {
