@@ -156,3 +156,7 @@ CREATE TABLE alert_delivery_attempts (
   at          TIMESTAMPTZ NOT NULL DEFAULT now()
 );
 CREATE INDEX idx_alert_delivery_attempts_delivery ON alert_delivery_attempts (delivery_id, id);
+
+-- The dispatcher reads one company's events of one site per score (and the company page does too).
+CREATE INDEX idx_events_site_domain_time ON events (site_id, company_domain, server_timestamp)
+  WHERE company_domain IS NOT NULL;

@@ -12,6 +12,7 @@ import { ShareTokens } from './auth/share-tokens.js';
 import { UnsubscribeLinks } from './reports/unsubscribe.js';
 import { runTrafficAlerts } from './reports/alerts.js';
 import { runReports } from './reports/scheduler.js';
+import { startAlerting } from './b2b/alerting.js';
 import { AuthThrottle } from './auth/throttle.js';
 import { AccessTokens } from './auth/tokens.js';
 import { createApp, type ApiApp } from './app.js';
@@ -215,6 +216,9 @@ export async function startApi(config: Config, overrides: ApiOverrides = {}): Pr
         }, config.email.reportsTickS * 1000)
       : null;
   reportsTimer?.unref();
+  // Company alerts (docs/company-alerts.md): scores and alerts from what the writers committed.
+  if (config.alerts.dispatchTickMs > 0 || config.alerts.deliveryConcurrency > 0)
+    deps.alerts = startAlerting(deps);
   deps.logger.info({ port, opsPort }, 'api listening');
   let closing: Promise<void> | undefined;
   return {
@@ -228,6 +232,7 @@ export async function startApi(config: Config, overrides: ApiOverrides = {}): Pr
         clearInterval(purge);
         clearInterval(purgeLinks);
         if (reportsTimer) clearInterval(reportsTimer);
+        await deps.alerts?.close();
         deps.mailer.close();
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();

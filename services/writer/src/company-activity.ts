@@ -19,7 +19,10 @@ interface Activity {
  * left out) and writes them to the outbox with the same client, inside the transaction (the alert
  * dispatcher reads only what was committed). Out: outbox rows written.
  */
-export async function recordCompanyActivity(client: pg.ClientBase, inserted: readonly Row[]): Promise<number> {
+export async function recordCompanyActivity(
+  client: pg.ClientBase,
+  inserted: readonly Row[],
+): Promise<number> {
   const groups = new Map<string, Activity>();
   for (const r of inserted) {
     const domain = r.company_domain;
