@@ -498,6 +498,8 @@ export async function companies(deps: StatsDeps, site: StatsSite, q: CompaniesQu
   const goals = goalsOf(q);
   const offset = decodeOffset(q.cursor);
   const ob = orderBy(q.sort, q.order, 'name');
+  // The inner list has no score (it is joined after grouping): it is not paged, so its order is moot.
+  const innerOb = q.sort === 'score' ? orderBy('visitors', q.order, 'name') : ob;
   const m = new Params();
   // Not through runStatement(): this look-up must not report a source (X-Beacon-Source is the list's).
   const { rows: mergeRows } = await deps.pool.query(agencyHasMergesSql(m.add(site.agencyId)), m.values);
@@ -507,9 +509,24 @@ export async function companies(deps: StatsDeps, site: StatsSite, q: CompaniesQu
   const s = buildScope(site.scriptId, range, filters, { goals, rollup: source === 'rollup' });
   // The agency's overrides (not a company, name, industry) apply after grouping, before paging.
   const inner = merges
-    ? companyListMergedSql(s, s.p.add(site.agencyId), ob, s.p.add(null), s.p.add(0))
-    : (source === 'rollup' ? rollupReadSql.companyList : companyListSql)(s, ob, s.p.add(null), s.p.add(0));
-  const text = withCompanyOverrides(inner, s.p.add(site.agencyId), ob, s.p.add(q.limit + 1), s.p.add(offset));
+    ? companyListMergedSql(s, s.p.add(site.agencyId), innerOb, s.p.add(null), s.p.add(0))
+    : (source === 'rollup' ? rollupReadSql.companyList : companyListSql)(
+        s,
+        innerOb,
+        s.p.add(null),
+        s.p.add(0),
+      );
+  const text = withCompanyOverrides(
+    inner,
+    s.p.add(site.agencyId),
+    ob,
+    s.p.add(q.limit + 1),
+    s.p.add(offset),
+    {
+      site: s.p.add(site.scriptId),
+      minScore: s.p.add(q.min_score ?? null),
+    },
+  );
   const rows = await runStatement(deps, 'companies', text, s.p.values, source);
   return offsetPage(rows, q.limit, offset);
 }
