@@ -217,8 +217,7 @@ export async function startApi(config: Config, overrides: ApiOverrides = {}): Pr
       : null;
   reportsTimer?.unref();
   // Company alerts (docs/company-alerts.md): scores and alerts from what the writers committed.
-  if (config.alerts.dispatchTickMs > 0 || config.alerts.deliveryConcurrency > 0)
-    deps.alerts = startAlerting(deps);
+  deps.alerts = startAlerting(deps);
   deps.logger.info({ port, opsPort }, 'api listening');
   let closing: Promise<void> | undefined;
   return {

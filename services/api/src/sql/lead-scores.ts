@@ -12,8 +12,8 @@ SELECT ${SETTINGS_COLUMNS}, intent_regexes FROM lead_score_settings WHERE site_i
  */
 export const putSettings = `
 INSERT INTO lead_score_settings (site_id, intent_pages, intent_regexes, intent_goal_ids, fit_industries, fit_sizes, fit_countries)
-VALUES ($1, $2::text[], $3::text[],
-        ARRAY(SELECT g.id FROM goals g WHERE g.site_id = $1 AND g.id = ANY($4::uuid[]) ORDER BY g.id),
+VALUES ($1::text, $2::text[], $3::text[],
+        ARRAY(SELECT g.id FROM goals g WHERE g.site_id = $1::text AND g.id = ANY($4::uuid[]) ORDER BY g.id),
         $5::text[], $6::text[], $7::text[])
 ON CONFLICT (site_id) DO UPDATE SET intent_pages = EXCLUDED.intent_pages, intent_regexes = EXCLUDED.intent_regexes,
   intent_goal_ids = EXCLUDED.intent_goal_ids, fit_industries = EXCLUDED.fit_industries,
