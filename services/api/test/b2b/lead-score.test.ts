@@ -204,12 +204,9 @@ describe('scores from stored visits', () => {
     });
     expect(rows[1].score).toBeLessThan(rows[0].score);
 
-    const listed = await call(
-      t.url,
-      'GET',
-      `/v1/sites/${f.siteA.id}/companies?sort=score&order=desc`,
-      { token: admin },
-    );
+    const listed = await call(t.url, 'GET', `/v1/sites/${f.siteA.id}/companies?sort=score&order=desc`, {
+      token: admin,
+    });
     expect(listed.status).toBe(200);
     expect(listed.body.items.map((i: { domain: string }) => i.domain)).toEqual([
       'acme.example',
