@@ -13,6 +13,8 @@ export interface Alerting {
   enqueue(deliveries: readonly Delivery[]): Promise<void>;
   /** One dispatcher pass now (tests, benchmarks); answers the outbox rows it handled. */
   dispatch(): Promise<number>;
+  /** Queues pending deliveries older than `olderThanS` again (jobs lost between COMMIT and enqueue). */
+  sweep(olderThanS?: number): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -56,17 +58,20 @@ export function startAlerting(d: ApiDeps): Alerting {
           c.dispatchTickMs,
         )
       : null;
+  const sweepOnce = async (olderThanS = STALE_PENDING_S): Promise<number> => {
+    const { rows } = await d.pool.query<Delivery>(sql.stalePending, [olderThanS]);
+    await delivery.enqueue(rows);
+    return rows.length;
+  };
   const sweep = setInterval(() => {
-    d.pool
-      .query<Delivery>(sql.stalePending, [STALE_PENDING_S])
-      .then((r) => delivery.enqueue(r.rows))
-      .catch((err: unknown) => d.logger.warn({ err }, 'alert delivery sweep failed'));
+    sweepOnce().catch((err: unknown) => d.logger.warn({ err }, 'alert delivery sweep failed'));
   }, SWEEP_MS);
   tick?.unref();
   sweep.unref();
   return {
     enqueue: (x) => delivery.enqueue(x),
     dispatch,
+    sweep: sweepOnce,
     async close() {
       if (tick) clearInterval(tick);
       clearInterval(sweep);
