@@ -3,6 +3,7 @@ import { useEffect, useState } from 'react';
 import { fetchMe, get, logout, onSessionChange, refresh, signedIn } from './api';
 import { Layout } from './layout';
 import { CompaniesPage, CompanyPage } from './pages/companies';
+import { CompanyAlertsSettings } from './pages/company-alerts';
 import { FunnelsPage, GoalsPage, VitalsPage } from './pages/conversions';
 import { LoginPage } from './pages/login';
 import { OverviewPage } from './pages/overview';
@@ -125,6 +126,12 @@ function Routes({ info }: { info: SessionInfo }) {
     return (
       <Layout settings>
         <SitesSettings />
+      </Layout>
+    );
+  if ((m = match('/settings/sites/:siteId/alerts', path)))
+    return (
+      <Layout settings>
+        <CompanyAlertsSettings siteId={m.siteId!} />
       </Layout>
     );
   if ((m = match('/settings/sites/:siteId/sharing', path)))

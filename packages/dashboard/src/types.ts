@@ -159,6 +159,8 @@ export interface CompanyRow {
   events: number;
   first_seen: string;
   last_seen: string;
+  /** Lead score 0-100 (null before its first computation). */
+  score: number | null;
 }
 export interface CompanyDetail {
   company: {

@@ -8,9 +8,11 @@ import { useSession } from '../session';
 import { intervalOf, readView, statsQuery, viewQuery } from '../state';
 import type { CompanyDetail, CompanyRow, MatchRates, Page, SessionRow, Site } from '../types';
 import { Async, ErrorBox, Link, Panel } from '../ui';
+import { LeadScorePanel } from './lead-score-panel';
 
 const SORTS = [
   ['visitors', 'Visitors'],
+  ['score', 'Lead score'],
   ['page_views', 'Pages seen'],
   ['last_seen', 'Last visit'],
   ['name', 'Name'],
@@ -84,6 +86,9 @@ export function CompaniesPage({ site }: { site: Site }) {
                         Pages seen
                       </th>
                       <th scope="col">Last visit</th>
+                      <th scope="col" className="num">
+                        Score
+                      </th>
                     </tr>
                   </thead>
                   <tbody>
@@ -104,6 +109,7 @@ export function CompaniesPage({ site }: { site: Site }) {
                         <td className="num">{fmtInt(c.sessions)}</td>
                         <td className="num">{fmtInt(c.page_views)}</td>
                         <td>{fmtTime(c.last_seen, site.config.timezone)}</td>
+                        <td className="num">{c.score ?? '—'}</td>
                       </tr>
                     ))}
                   </tbody>
@@ -294,6 +300,7 @@ export function CompanyPage({ site, domain }: { site: Site; domain: string }) {
                 height={180}
               />
             </Panel>
+            <LeadScorePanel siteId={site.id} domain={domain} />
             <MatchPanel site={site} domain={domain} d={d} />
           </>
         )}
