@@ -69,54 +69,16 @@ function EndpointsPanel({ siteId }: { siteId: string }) {
     queryFn: () => get<{ items: Endpoint[] }>(`/v1/sites/${siteId}/alert-endpoints`),
   });
   const [secret, setSecret] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
   const reload = () => qc.invalidateQueries({ queryKey: ['alert-endpoints', siteId] });
   return (
     <Panel title="Endpoints">
-      <form
-        className="form"
-        onSubmit={async (e) => {
-          e.preventDefault();
-          const form = e.currentTarget;
-          const f = new FormData(form);
-          const kind = String(f.get('kind'));
-          const target = String(f.get('target') ?? '').trim();
-          setError(null);
-          try {
-            const r = await api<{ secret: string | null }>('POST', `/v1/sites/${siteId}/alert-endpoints`, {
-              name: String(f.get('name')),
-              kind,
-              ...(kind === 'email' ? { recipients: words(target) } : { url: target }),
-            });
-            setSecret(r.secret);
-            form.reset();
-            void reload();
-          } catch (err) {
-            setError(err);
-          }
+      <EndpointForm
+        siteId={siteId}
+        onMade={(x) => {
+          setSecret(x);
+          void reload();
         }}
-      >
-        <label>
-          <span>Name</span>
-          <input name="name" required maxLength={120} placeholder="CRM webhook" />
-        </label>
-        <label>
-          <span>Kind</span>
-          <select name="kind" defaultValue="webhook">
-            <option value="webhook">Webhook (signed JSON)</option>
-            <option value="slack">Slack incoming webhook</option>
-            <option value="email">Email</option>
-          </select>
-        </label>
-        <label>
-          <span>URL (https://…) or email addresses</span>
-          <input name="target" required placeholder="https://crm.example/hooks/beacon" />
-        </label>
-        {error != null && <ErrorBox error={error} title="Could not add the endpoint:" />}
-        <button type="submit" className="primary">
-          Add endpoint
-        </button>
-      </form>
+      />
       {secret && (
         <div className="share-made" role="status">
           <p>Signing secret (shown once; see docs/company-alerts.md to check signatures):</p>
@@ -148,33 +110,12 @@ function EndpointsPanel({ siteId }: { siteId: string }) {
                       {x.enabled ? 'enabled' : `disabled${x.disabled_reason ? `: ${x.disabled_reason}` : ''}`}
                     </td>
                     <td>
-                      <button
-                        type="button"
-                        className="link"
-                        onClick={async () => {
-                          await api('PATCH', `/v1/sites/${siteId}/alert-endpoints/${x.id}`, {
-                            enabled: !x.enabled,
-                          });
-                          void reload();
-                        }}
-                      >
-                        {x.enabled ? 'Disable' : 'Enable'}
-                      </button>{' '}
-                      {x.kind === 'webhook' && (
-                        <button
-                          type="button"
-                          className="link"
-                          onClick={async () => {
-                            const r = await api<{ secret: string }>(
-                              'POST',
-                              `/v1/sites/${siteId}/alert-endpoints/${x.id}/rotate-secret`,
-                            );
-                            setSecret(r.secret);
-                          }}
-                        >
-                          Rotate secret
-                        </button>
-                      )}
+                      <EndpointActions
+                        siteId={siteId}
+                        x={x}
+                        onSecret={setSecret}
+                        onChange={() => void reload()}
+                      />
                     </td>
                   </tr>
                 ))}
@@ -184,6 +125,95 @@ function EndpointsPanel({ siteId }: { siteId: string }) {
         }
       </Async>
     </Panel>
+  );
+}
+
+/** Enable/disable an endpoint; rotate a webhook's secret (shown once by the panel). */
+function EndpointActions({
+  siteId,
+  x,
+  onSecret,
+  onChange,
+}: {
+  siteId: string;
+  x: Endpoint;
+  onSecret: (secret: string) => void;
+  onChange: () => void;
+}) {
+  const path = `/v1/sites/${siteId}/alert-endpoints/${x.id}`;
+  return (
+    <>
+      <button
+        type="button"
+        className="link"
+        onClick={async () => {
+          await api('PATCH', path, { enabled: !x.enabled });
+          onChange();
+        }}
+      >
+        {x.enabled ? 'Disable' : 'Enable'}
+      </button>{' '}
+      {x.kind === 'webhook' && (
+        <button
+          type="button"
+          className="link"
+          onClick={async () =>
+            onSecret((await api<{ secret: string }>('POST', `${path}/rotate-secret`)).secret)
+          }
+        >
+          Rotate secret
+        </button>
+      )}
+    </>
+  );
+}
+
+function EndpointForm({ siteId, onMade }: { siteId: string; onMade: (secret: string | null) => void }) {
+  const [error, setError] = useState<unknown>(null);
+  return (
+    <form
+      className="form"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        const form = e.currentTarget;
+        const f = new FormData(form);
+        const kind = String(f.get('kind'));
+        const target = String(f.get('target') ?? '').trim();
+        setError(null);
+        try {
+          const r = await api<{ secret: string | null }>('POST', `/v1/sites/${siteId}/alert-endpoints`, {
+            name: String(f.get('name')),
+            kind,
+            ...(kind === 'email' ? { recipients: words(target) } : { url: target }),
+          });
+          form.reset();
+          onMade(r.secret);
+        } catch (err) {
+          setError(err);
+        }
+      }}
+    >
+      <label>
+        <span>Name</span>
+        <input name="name" required maxLength={120} placeholder="CRM webhook" />
+      </label>
+      <label>
+        <span>Kind</span>
+        <select name="kind" defaultValue="webhook">
+          <option value="webhook">Webhook (signed JSON)</option>
+          <option value="slack">Slack incoming webhook</option>
+          <option value="email">Email</option>
+        </select>
+      </label>
+      <label>
+        <span>URL (https://…) or email addresses</span>
+        <input name="target" required placeholder="https://crm.example/hooks/beacon" />
+      </label>
+      {error != null && <ErrorBox error={error} title="Could not add the endpoint:" />}
+      <button type="submit" className="primary">
+        Add endpoint
+      </button>
+    </form>
   );
 }
 
@@ -205,82 +235,10 @@ function RulesPanel({ siteId }: { siteId: string }) {
     queryKey: ['alert-endpoints', siteId],
     queryFn: () => get<{ items: Endpoint[] }>(`/v1/sites/${siteId}/alert-endpoints`),
   });
-  const [error, setError] = useState<unknown>(null);
   const reload = () => qc.invalidateQueries({ queryKey: ['alert-rules', siteId] });
   return (
     <Panel title="Rules">
-      <form
-        className="form"
-        onSubmit={async (e) => {
-          e.preventDefault();
-          const form = e.currentTarget;
-          const f = new FormData(form);
-          const min = String(f.get('min_score') ?? '');
-          setError(null);
-          try {
-            await api('POST', `/v1/sites/${siteId}/company-alert-rules`, {
-              name: String(f.get('name')),
-              visitor: String(f.get('visitor')),
-              intent_page: f.get('intent') === 'on',
-              min_score: min ? Number(min) : null,
-              fit_industries: words(f.get('industries')),
-              fit_countries: words(f.get('countries')),
-              cooldown_h: Number(f.get('cooldown') || 24),
-              endpoint_ids: f.getAll('endpoint').map(String),
-            });
-            form.reset();
-            void reload();
-          } catch (err) {
-            setError(err);
-          }
-        }}
-      >
-        <label>
-          <span>Name</span>
-          <input name="name" required maxLength={120} placeholder="Hot accounts on pricing" />
-        </label>
-        <label>
-          <span>Companies</span>
-          <select name="visitor" defaultValue="any">
-            <option value="any">Any</option>
-            <option value="new">New</option>
-            <option value="returning">Returning</option>
-          </select>
-        </label>
-        <label className="check">
-          <input name="intent" type="checkbox" />
-          <span>Only on a high-intent page</span>
-        </label>
-        <label>
-          <span>Minimum lead score (optional)</span>
-          <input name="min_score" type="number" min={0} max={100} />
-        </label>
-        <label>
-          <span>Industries (optional)</span>
-          <input name="industries" placeholder="software, fintech" />
-        </label>
-        <label>
-          <span>Countries (optional, ISO codes)</span>
-          <input name="countries" placeholder="DE, AT, CH" />
-        </label>
-        <label>
-          <span>Cooldown per company (hours)</span>
-          <input name="cooldown" type="number" min={1} max={720} defaultValue={24} />
-        </label>
-        <fieldset>
-          <legend>Send to</legend>
-          {(eps.data?.items ?? []).map((x) => (
-            <label className="check" key={x.id}>
-              <input name="endpoint" type="checkbox" value={x.id} />
-              <span>{x.name}</span>
-            </label>
-          ))}
-        </fieldset>
-        {error != null && <ErrorBox error={error} title="Could not add the rule:" />}
-        <button type="submit" className="primary">
-          Add rule
-        </button>
-      </form>
+      <RuleForm siteId={siteId} endpoints={eps.data?.items ?? []} onMade={() => void reload()} />
       <Async q={q} label="Loading the rules…">
         {(l) =>
           l.items.length === 0 ? (
@@ -325,6 +283,97 @@ function RulesPanel({ siteId }: { siteId: string }) {
         }
       </Async>
     </Panel>
+  );
+}
+
+/** The new rule's API body from the form's fields. */
+function ruleBody(f: FormData): Record<string, unknown> {
+  const min = String(f.get('min_score') ?? '');
+  return {
+    name: String(f.get('name')),
+    visitor: String(f.get('visitor')),
+    intent_page: f.get('intent') === 'on',
+    min_score: min ? Number(min) : null,
+    fit_industries: words(f.get('industries')),
+    fit_countries: words(f.get('countries')),
+    cooldown_h: Number(f.get('cooldown') || 24),
+    endpoint_ids: f.getAll('endpoint').map(String),
+  };
+}
+
+function RuleForm({
+  siteId,
+  endpoints,
+  onMade,
+}: {
+  siteId: string;
+  endpoints: Endpoint[];
+  onMade: () => void;
+}) {
+  const [error, setError] = useState<unknown>(null);
+  return (
+    <form
+      className="form"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        const form = e.currentTarget;
+        const f = new FormData(form);
+        setError(null);
+        try {
+          await api('POST', `/v1/sites/${siteId}/company-alert-rules`, ruleBody(f));
+          form.reset();
+          onMade();
+        } catch (err) {
+          setError(err);
+        }
+      }}
+    >
+      <label>
+        <span>Name</span>
+        <input name="name" required maxLength={120} placeholder="Hot accounts on pricing" />
+      </label>
+      <label>
+        <span>Companies</span>
+        <select name="visitor" defaultValue="any">
+          <option value="any">Any</option>
+          <option value="new">New</option>
+          <option value="returning">Returning</option>
+        </select>
+      </label>
+      <label className="check">
+        <input name="intent" type="checkbox" />
+        <span>Only on a high-intent page</span>
+      </label>
+      <label>
+        <span>Minimum lead score (optional)</span>
+        <input name="min_score" type="number" min={0} max={100} />
+      </label>
+      <label>
+        <span>Industries (optional)</span>
+        <input name="industries" placeholder="software, fintech" />
+      </label>
+      <label>
+        <span>Countries (optional, ISO codes)</span>
+        <input name="countries" placeholder="DE, AT, CH" />
+      </label>
+      <label>
+        <span>Cooldown per company (hours)</span>
+        <input name="cooldown" type="number" min={1} max={720} defaultValue={24} />
+      </label>
+      <fieldset>
+        <legend>Send to</legend>
+        {endpoints.map((x) => (
+          <label className="check" key={x.id}>
+            <input name="endpoint" type="checkbox" value={x.id} />
+            <span>{x.name}</span>
+          </label>
+        ))}
+      </fieldset>
+      {error != null && <ErrorBox error={error} title="Could not add the rule:" />}
+      <button type="submit" className="primary">
+        Add rule
+      </button>
+    </form>
   );
 }
 

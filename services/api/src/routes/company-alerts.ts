@@ -89,6 +89,9 @@ const dates = (r: Row, keys: string[]) => {
 };
 const toRule = (r: Row) => dates(r, ['created_at', 'updated_at']);
 const toEndpoint = (r: Row) => dates(r, ['created_at', 'updated_at', 'previous_secret_until']);
+const RULES = '/v1/sites/:siteId/company-alert-rules';
+const ENDPOINTS = '/v1/sites/:siteId/alert-endpoints';
+const DELIVERIES = '/v1/sites/:siteId/alert-deliveries';
 const ruleParams = z.object({ siteId: siteIdParam, ruleId: z.uuid() });
 const endpointParams = z.object({ siteId: siteIdParam, endpointId: z.uuid() });
 const deliveryParams = z.object({ siteId: siteIdParam, deliveryId: z.uuid() });
@@ -114,11 +117,17 @@ export function registerCompanyAlertRoutes(t: RouteTable, d: ApiDeps): void {
 }
 
 function registerRuleRoutes(t: RouteTable, d: ApiDeps): void {
-  const base = '/v1/sites/:siteId/company-alert-rules';
+  listRules(t, d);
+  createRule(t, d);
+  updateRule(t, d);
+  deleteRule(t, d);
+}
+
+function listRules(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
       method: 'get',
-      path: base,
+      path: RULES,
       summary: "The site's company alert rules",
       tags,
       roles: WRITERS,
@@ -128,10 +137,13 @@ function registerRuleRoutes(t: RouteTable, d: ApiDeps): void {
       items: (await d.pool.query(sql.listRules, [auth.agencyId, site.id])).rows.map(toRule),
     }),
   );
+}
+
+function createRule(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
       method: 'post',
-      path: base,
+      path: RULES,
       summary: 'Alert when a company visits (new, returning, high-intent page, score, fit)',
       description: 'Every condition given must hold. Fires at most once per company and cooldown window.',
       tags,
@@ -173,10 +185,13 @@ function registerRuleRoutes(t: RouteTable, d: ApiDeps): void {
       return toRule(rows[0]!);
     },
   );
+}
+
+function updateRule(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
       method: 'patch',
-      path: `${base}/:ruleId`,
+      path: `${RULES}/:ruleId`,
       summary: 'Change a company alert rule',
       tags,
       roles: WRITERS,
@@ -216,10 +231,13 @@ function registerRuleRoutes(t: RouteTable, d: ApiDeps): void {
       return toRule(rows[0]);
     },
   );
+}
+
+function deleteRule(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
       method: 'delete',
-      path: `${base}/:ruleId`,
+      path: `${RULES}/:ruleId`,
       summary: 'Delete a company alert rule (its alerts and delivery log go with it)',
       tags,
       roles: WRITERS,
@@ -236,11 +254,18 @@ function registerRuleRoutes(t: RouteTable, d: ApiDeps): void {
 }
 
 function registerEndpointRoutes(t: RouteTable, d: ApiDeps): void {
-  const base = '/v1/sites/:siteId/alert-endpoints';
+  listEndpoints(t, d);
+  createEndpoint(t, d);
+  updateEndpoint(t, d);
+  deleteEndpoint(t, d);
+  rotateEndpointSecret(t, d);
+}
+
+function listEndpoints(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
       method: 'get',
-      path: base,
+      path: ENDPOINTS,
       summary: "The site's alert endpoints (webhooks, Slack, email); secrets are never shown again",
       tags,
       roles: WRITERS,
@@ -250,10 +275,13 @@ function registerEndpointRoutes(t: RouteTable, d: ApiDeps): void {
       items: (await d.pool.query(sql.listEndpoints, [auth.agencyId, site.id])).rows.map(toEndpoint),
     }),
   );
+}
+
+function createEndpoint(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
       method: 'post',
-      path: base,
+      path: ENDPOINTS,
       summary: 'Add an alert endpoint; a webhook answers its signing secret once',
       description:
         'url: http(s) to a public address (loopback, private, link-local and metadata addresses are refused, ' +
@@ -297,10 +325,13 @@ function registerEndpointRoutes(t: RouteTable, d: ApiDeps): void {
       return { ...toEndpoint(rows[0]!), secret };
     },
   );
+}
+
+function updateEndpoint(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
       method: 'patch',
-      path: `${base}/:endpointId`,
+      path: `${ENDPOINTS}/:endpointId`,
       summary: 'Change an alert endpoint; enabling it again starts its failure count over',
       tags,
       roles: ADMINS,
@@ -342,10 +373,13 @@ function registerEndpointRoutes(t: RouteTable, d: ApiDeps): void {
       return toEndpoint(rows[0]);
     },
   );
+}
+
+function deleteEndpoint(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
       method: 'delete',
-      path: `${base}/:endpointId`,
+      path: `${ENDPOINTS}/:endpointId`,
       summary: 'Delete an alert endpoint',
       tags,
       roles: ADMINS,
@@ -366,10 +400,13 @@ function registerEndpointRoutes(t: RouteTable, d: ApiDeps): void {
       return undefined;
     },
   );
+}
+
+function rotateEndpointSecret(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
       method: 'post',
-      path: `${base}/:endpointId/rotate-secret`,
+      path: `${ENDPOINTS}/:endpointId/rotate-secret`,
       summary: 'A new signing secret for a webhook endpoint (the old one also signs for 24 hours)',
       tags,
       roles: ADMINS,
@@ -397,11 +434,16 @@ function registerEndpointRoutes(t: RouteTable, d: ApiDeps): void {
 }
 
 function registerDeliveryRoutes(t: RouteTable, d: ApiDeps): void {
-  const base = '/v1/sites/:siteId/alert-deliveries';
+  listDeliveries(t, d);
+  listDeliveryAttempts(t, d);
+  replayDelivery(t, d);
+}
+
+function listDeliveries(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
       method: 'get',
-      path: base,
+      path: DELIVERIES,
       summary: 'The delivery log of the site’s company alerts, newest first',
       tags,
       roles: WRITERS,
@@ -428,10 +470,13 @@ function registerDeliveryRoutes(t: RouteTable, d: ApiDeps): void {
       ).rows.map((r) => dates(r, ['delivered_at', 'created_at', 'last_attempt_at', 'updated_at'])),
     }),
   );
+}
+
+function listDeliveryAttempts(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
       method: 'get',
-      path: `${base}/:deliveryId/attempts`,
+      path: `${DELIVERIES}/:deliveryId/attempts`,
       summary: 'Every attempt of one delivery (status code, error, latency)',
       tags,
       roles: WRITERS,
@@ -459,10 +504,13 @@ function registerDeliveryRoutes(t: RouteTable, d: ApiDeps): void {
       ),
     }),
   );
+}
+
+function replayDelivery(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
       method: 'post',
-      path: `${base}/:deliveryId/replay`,
+      path: `${DELIVERIES}/:deliveryId/replay`,
       summary: 'Send a delivery again (same alert id, so receivers can drop a repeat)',
       tags,
       roles: WRITERS,

@@ -64,6 +64,8 @@ export const scoreSchema = z
   })
   .meta({ id: 'LeadScore' });
 
+const SETTINGS = '/v1/sites/:siteId/lead-score/settings';
+
 const EMPTY = {
   intent_pages: [],
   intent_goal_ids: [],
@@ -84,11 +86,16 @@ const toSettings = (r: SettingsRow) => ({
 });
 
 export function registerLeadScoreRoutes(t: RouteTable, d: ApiDeps): void {
-  const base = '/v1/sites/:siteId/lead-score/settings';
+  getScoreSettings(t, d);
+  putScoreSettings(t, d);
+  getCompanyScore(t, d);
+}
+
+function getScoreSettings(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
       method: 'get',
-      path: base,
+      path: SETTINGS,
       summary: "The site's lead score settings (intent pages and goals, fit rules)",
       tags,
       responses: { 200: { description: 'The settings', schema: settingsSchema } },
@@ -98,10 +105,13 @@ export function registerLeadScoreRoutes(t: RouteTable, d: ApiDeps): void {
       return row ? toSettings(row) : EMPTY;
     },
   );
+}
+
+function putScoreSettings(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
       method: 'put',
-      path: base,
+      path: SETTINGS,
       summary: 'Set what counts as intent and fit in the lead score of the site',
       description:
         'Intent pages are page patterns as goals use them (`*` one path segment, `**` any depth); ' +
@@ -127,6 +137,9 @@ export function registerLeadScoreRoutes(t: RouteTable, d: ApiDeps): void {
       return toSettings(rows[0]!);
     },
   );
+}
+
+function getCompanyScore(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
       method: 'get',
