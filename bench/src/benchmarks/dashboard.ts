@@ -16,7 +16,7 @@ import { launchChromium } from '@beacon/testkit';
  * page for a site with no events (the app's own cost), and the overview request alone (fetch).
  * The machine is shared with other work: absolute times are noisy.
  */
-const CLI_MAIN = fileURLToPath(new URL('../../../packages/cli/dist/main.js', import.meta.url));
+const CLI_MAIN = fileURLToPath(new URL('../../../services/cli/dist/main.js', import.meta.url));
 
 /** Runs the `beacon` CLI against the bench database; rejects with its stderr on failure. */
 async function runCli(databaseUrl: string, args: string[]): Promise<void> {

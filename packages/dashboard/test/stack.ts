@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Browser } from 'playwright-core';
 import { startApi, type ApiHandle } from '@beacon/api';
+import { dashboardDir } from '../index.js';
 import { parseConfig } from '@beacon/config';
 import { createLogger, createRegistry } from '@beacon/observability';
 import { launchChromium, uniquePrefix, type TestDatabase } from '@beacon/testkit';
@@ -31,6 +32,7 @@ export async function startDashboardStack(db: TestDatabase, prefix: string): Pro
     redis: null,
     logger: createLogger('api', 'silent'),
     registry: createRegistry('api', { defaultMetrics: false }),
+    dashboardDir: dashboardDir(),
   });
   const browser = await launchChromium({
     args: [

@@ -6,3 +6,4 @@ export { CITUS_STUB_SQL, citusTables, installCitusStub, type CitusTable } from '
 export { freePort } from './ports.js';
 export { FIXTURES_DIR, fixtureJson, fixturePath } from './fixtures.js';
 export { findChromium, launchChromium, noChromiumMessage, playwrightCacheDir } from './chromium.js';
+export { runNode, startNode, type NodeRun, type RunNodeOptions } from './run-node.js';

@@ -43,6 +43,8 @@ export interface ApiOverrides {
    * API_OPS_PORT, or ephemeral when the API's port is configured or given as 0 (tests).
    */
   opsPort?: number | null;
+  /** Directory of the built dashboard to serve at / (`beacon serve` passes @beacon/dashboard's); none when absent. */
+  dashboardDir?: string;
 }
 
 export interface ApiHandle {
@@ -163,7 +165,7 @@ export async function startApi(config: Config, overrides: ApiOverrides = {}): Pr
   const deps = buildDeps(config, overrides) as ReturnType<typeof buildDeps> & { stop(): void };
   // The first lag measurement before the first request, so reads start where they belong.
   await deps.replica?.start();
-  const app = createApp(deps);
+  const app = createApp(deps, { dashboardDir: overrides.dashboardDir });
   const server: Server = createServer(app.app);
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {

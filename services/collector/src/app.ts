@@ -165,14 +165,14 @@ export function createApp(deps: AppDeps): Express {
   const scriptRoute = (which: TrackerFile) => async (req: Request, res: Response) => {
     res.locals.route = which === 'core' ? 'script' : `script_${which}`;
     const asset = await assets.get(which).catch((err: Error) => {
-      logger.error({ err: err.message }, 'reading the tracker build failed');
+      logger.error({ err }, 'reading the tracker build failed');
       return null;
     });
     if (!asset) {
       sendJson(res, 404, {
         error: 'tracker_not_built',
         message:
-          'the tracker script is not built yet (pnpm build builds packages/tracker) or COLLECTOR_TRACKER_DIR is wrong',
+          'no tracker script here: run the collector through `beacon serve` (it serves the built packages/tracker) or set COLLECTOR_TRACKER_DIR to a directory holding the built files',
         details: null,
       });
       return;

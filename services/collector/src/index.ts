@@ -33,6 +33,7 @@ export { MicroBatcher, RAW_JOB_OPTIONS } from './enqueue.js';
 export { HttpError, UnavailableError } from './errors.js';
 export { SiteCache, originAllowed } from './sites.js';
 export { uuidv7 } from './uuid7.js';
+export { TRACKER_FILE_NAMES } from './tracker.js';
 
 export interface CollectorOverrides {
   logger?: Logger;
@@ -45,6 +46,11 @@ export interface CollectorOverrides {
    * COLLECTOR_OPS_PORT, or ephemeral when the collector's port is configured or given as 0 (tests).
    */
   opsPort?: number | null;
+  /**
+   * Directory of the built tracker scripts when COLLECTOR_TRACKER_DIR is empty: `beacon serve` passes
+   * the @beacon-analytics/tracker build here (the collector itself does not depend on the tracker).
+   */
+  trackerDir?: string;
 }
 
 export interface CollectorHandle {
@@ -140,7 +146,7 @@ export async function startCollector(
     trustProxy: trustProxyFor(config, 'collector'),
     intake,
     siteSettings: createSiteSettings(sites),
-    assets: new TrackerAssets(c.trackerDir),
+    assets: new TrackerAssets(c.trackerDir || overrides.trackerDir || ''),
     metrics,
     logger,
     ops,

@@ -16,7 +16,7 @@ import { mmCrafted } from './fixtures.js';
 
 const CHROME =
   'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
-const CLI = fileURLToPath(new URL('../../../packages/cli/dist/main.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../../../services/cli/dist/main.js', import.meta.url));
 
 let db: TestDatabase;
 let prefix: string;

@@ -19,7 +19,7 @@ import { createTestDatabase, REDIS_URL, uniquePrefix, type TestDatabase } from '
 import { startEnricher, type EnricherHandle } from '../../src/index.js';
 import { mmCrafted } from '../fixtures.js';
 
-const CLI = fileURLToPath(new URL('../../../../packages/cli/dist/main.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../../../../services/cli/dist/main.js', import.meta.url));
 const CHROME =
   'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
 
