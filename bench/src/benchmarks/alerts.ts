@@ -141,7 +141,9 @@ async function writerRate(
 }
 
 /** Hit -> webhook: one event of a new company per site every 100 ms; server_timestamp = the hit's receipt. */
-async function latency(seconds: number): Promise<number[]> {
+export async function latency(
+  seconds: number,
+): Promise<{ total: number[]; toAlert: number[]; toDelivery: number[] }> {
   return withStack(true, async ({ db, queue, rx, prefix }) => {
     const writer = await startWriter(config(db, prefix), { metricsPort: null });
     const sent = new Map<string, number>();
@@ -170,7 +172,21 @@ async function latency(seconds: number): Promise<number[]> {
     } finally {
       await writer.close();
     }
-    return [...sent].map(([d, at]) => (rx.arrivals.get(d) ?? Infinity) - at);
+    // Stages: hit -> alert committed by the dispatcher (writer + dispatcher), alert -> first delivery.
+    const { rows: stages } = await db.pool.query<{
+      domain: string;
+      alert_ms: number;
+      delivered_ms: number | null;
+    }>(
+      `SELECT a.domain, min(extract(epoch FROM a.created_at) * 1000)::float8 AS alert_ms,
+              min(extract(epoch FROM d.delivered_at) * 1000)::float8 AS delivered_ms
+       FROM company_alerts a JOIN alert_deliveries d ON d.alert_id = a.id GROUP BY a.domain`,
+    );
+    return {
+      total: [...sent].map(([d, at]) => (rx.arrivals.get(d) ?? Infinity) - at),
+      toAlert: stages.map((r) => r.alert_ms - sent.get(r.domain)!),
+      toDelivery: stages.map((r) => (r.delivered_ms ?? Infinity) - r.alert_ms),
+    };
   });
 }
 
@@ -196,7 +212,8 @@ export async function alertsBench(): Promise<void> {
       `run ${i + 1}/${runs}: rules off ${Math.round(off[i]!)} rows/s, 100 rules ${Math.round(on[i]!)} rows/s`,
     );
   }
-  const lat = await latency(Number(process.env.BENCH_ALERT_SECONDS ?? 20));
+  const stages = await latency(Number(process.env.BENCH_ALERT_SECONDS ?? 20));
+  const lat = stages.total;
   const paired = median(on.map((v, i) => v / off[i]!));
   await report(
     'alerts',

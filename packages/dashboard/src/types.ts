@@ -171,7 +171,13 @@ export interface CompanyDetail {
     revenue?: string | null;
   };
   /** The caller agency's override of the domain (PUT /v1/company-overrides). */
-  override: { not_company: boolean; name: string | null; industry: string | null } | null;
+  override: {
+    not_company: boolean;
+    name: string | null;
+    industry: string | null;
+    employee_count?: string | null;
+    merge_into?: string | null;
+  } | null;
   /** How the site's events of the domain were identified. */
   match: {
     sources: {

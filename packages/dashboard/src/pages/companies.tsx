@@ -9,6 +9,7 @@ import { intervalOf, readView, statsQuery, viewQuery } from '../state';
 import type { CompanyDetail, CompanyRow, MatchRates, Page, SessionRow, Site } from '../types';
 import { Async, ErrorBox, Link, Panel } from '../ui';
 import { LeadScorePanel } from './lead-score-panel';
+import { CompanyOverridePanel } from './company-override-panel';
 
 const SORTS = [
   ['visitors', 'Visitors'],
@@ -301,6 +302,7 @@ export function CompanyPage({ site, domain }: { site: Site; domain: string }) {
               />
             </Panel>
             <LeadScorePanel siteId={site.id} domain={domain} />
+            <CompanyOverridePanel site={site} domain={domain} d={d} />
             <MatchPanel site={site} domain={domain} d={d} />
           </>
         )}

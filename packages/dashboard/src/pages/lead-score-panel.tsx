@@ -31,7 +31,7 @@ const PART_LABELS: Record<string, string> = {
 export function LeadScorePanel({ siteId, domain }: { siteId: string; domain: string }) {
   const q = useQuery({
     queryKey: ['lead-score', siteId, domain],
-    queryFn: () => get<ScoreDetail>(`/v1/sites/${siteId}/companies/${encodeURIComponent(domain)}/score`),
+    queryFn: () => get<ScoreDetail>(`/v1/sites/${siteId}/lead-scores/${encodeURIComponent(domain)}`),
     retry: (n, err) => !(err instanceof ApiError && err.status === 404) && n < 2,
   });
   if (q.isPending) return null;

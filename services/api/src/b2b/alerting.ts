@@ -1,3 +1,4 @@
+import { createPool } from '@beacon/db';
 import { connectRedis } from '@beacon/queue';
 import type { ApiDeps } from '../deps.js';
 import * as sql from '../sql/company-alerts.js';
@@ -32,9 +33,18 @@ export function startAlerting(d: ApiDeps): Alerting {
   const workerRedis = connectRedis(d.config.core, 'worker');
   for (const r of [producer, workerRedis])
     r.on('error', (err) => d.logger.debug({ err }, 'alerts redis error'));
-  const delivery = new AlertDelivery({ ...d, metrics }, producer);
+  // Its own small pool (application_name beacon-api-alerts): alert work never takes the connections of
+  // dashboard requests, and shows apart in pg_stat_activity.
+  const pool = createPool({
+    databaseUrl: d.config.core.databaseUrl,
+    applicationName: 'beacon-api-alerts',
+    max: 2 + Math.min(d.config.alerts.deliveryConcurrency, 8),
+    statementTimeoutMs: d.config.core.databaseStatementTimeoutMs,
+    logger: d.logger,
+  });
+  const delivery = new AlertDelivery({ ...d, pool, metrics }, producer);
   delivery.start(workerRedis);
-  const deps = { pool: d.pool, logger: d.logger, metrics, dashboardUrl: d.config.email.dashboardPublicUrl };
+  const deps = { pool, logger: d.logger, metrics, dashboardUrl: d.config.email.dashboardPublicUrl };
 
   let running: Promise<number> | null = null;
   const dispatch = (): Promise<number> =>
@@ -59,7 +69,7 @@ export function startAlerting(d: ApiDeps): Alerting {
         )
       : null;
   const sweepOnce = async (olderThanS = STALE_PENDING_S): Promise<number> => {
-    const { rows } = await d.pool.query<Delivery>(sql.stalePending, [olderThanS]);
+    const { rows } = await pool.query<Delivery>(sql.stalePending, [olderThanS]);
     await delivery.enqueue(rows);
     return rows.length;
   };
@@ -79,6 +89,7 @@ export function startAlerting(d: ApiDeps): Alerting {
       await delivery.close();
       producer.disconnect();
       workerRedis.disconnect();
+      await pool.end().catch(() => undefined);
     },
   };
 }

@@ -14,8 +14,11 @@ import type { CompanyAlertPayload } from './payload.js';
 import { cooldownWindow, ruleFires, type AlertRule } from './rules.js';
 import { leadScore, SCORE_WINDOW_DAYS, type LeadScore } from './score.js';
 
-/** Outbox rows one dispatcher transaction claims. */
-const CLAIM = 200;
+/**
+ * Outbox rows one dispatcher transaction claims: small, so alerts are queued soon after their commit
+ * (a claim's deliveries are queued only after its COMMIT).
+ */
+const CLAIM = 25;
 /** Events this long before an activity make the company "returning" (an earlier visit, not this one). */
 const VISIT_GAP_MS = 30 * 60_000;
 
@@ -61,6 +64,8 @@ export async function dispatchOnce(
   d: DispatcherDeps,
   now = new Date(),
 ): Promise<{ claimed: number; deliveries: Delivery[] }> {
+  // Most passes find nothing: ask without a transaction first.
+  if (!(await d.pool.query(sql.activityWaiting)).rows[0]?.waiting) return { claimed: 0, deliveries: [] };
   const client = await d.pool.connect();
   let broken: Error | undefined;
   try {
@@ -246,18 +251,20 @@ async function processCompany(
   const fired = ctx.rules.filter((r) => ruleFires(r, facts));
   if (fired.length === 0) return [];
   const base = await payloadOf(d, client, ctx, g, company, scored, facts, now);
-  const out: Delivery[] = [];
-  for (const rule of fired) {
-    const payload: CompanyAlertPayload = { ...base, rule: { id: rule.id, name: rule.name } };
-    const window = cooldownWindow(g.last_at, rule.cooldown_h);
-    const alert = (
-      await client.query(sql.insertAlert, [rule.id, ctx.site.id, g.domain, window, JSON.stringify(payload)])
-    ).rows[0];
-    if (!alert) continue; // already fired for this company in this window
-    d.metrics.fired.inc();
-    out.push(...(await client.query<Delivery>(sql.insertDeliveries, [alert.id, rule.endpoint_ids])).rows);
-  }
-  return out;
+  const alerts = (
+    await client.query<{ id: string }>(sql.insertAlerts, [
+      fired.map((r) => r.id),
+      ctx.site.id,
+      g.domain,
+      fired.map((r) => cooldownWindow(g.last_at, r.cooldown_h)),
+      fired.map((r) =>
+        JSON.stringify({ ...base, rule: { id: r.id, name: r.name } } satisfies CompanyAlertPayload),
+      ),
+    ])
+  ).rows;
+  if (alerts.length === 0) return []; // every rule already fired for this company in its window
+  d.metrics.fired.inc(alerts.length);
+  return (await client.query<Delivery>(sql.insertDeliveries, [alerts.map((a) => a.id)])).rows;
 }
 
 async function payloadOf(

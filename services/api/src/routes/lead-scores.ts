@@ -143,7 +143,7 @@ function getCompanyScore(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
       method: 'get',
-      path: '/v1/sites/:siteId/companies/:domain/score',
+      path: '/v1/sites/:siteId/lead-scores/:domain',
       summary: "A company's lead score with its parts and its daily history",
       tags,
       share: 'read',

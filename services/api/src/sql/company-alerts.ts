@@ -112,6 +112,9 @@ RETURNING d.id, d.generation`;
 
 // ---- dispatcher
 
+/** Out: waiting, whether the outbox holds any row. */
+export const activityWaiting = `SELECT EXISTS (SELECT 1 FROM company_activity_outbox) AS waiting`;
+
 /** Claims up to $1 outbox rows (other dispatchers skip them until this transaction ends). */
 export const claimActivity = `
 SELECT site_id, id, domain, events, page_paths, first_at, last_at FROM company_activity_outbox
@@ -133,18 +136,23 @@ export const enabledRules = `
 SELECT ${RULE_COLUMNS} FROM company_alert_rules WHERE site_id = ANY($1::uuid[]) AND enabled`;
 
 /**
- * $1 rule id, $2 site uuid, $3 domain, $4 window_start, $5 payload. Out: the alert's id when this call
- * created it (none: the rule already fired for the company in this window).
+ * The alerts of one company's activity, one per fired rule: $1 rule ids, $2 site uuid, $3 domain,
+ * $4 window_start per rule, $5 payload per rule (JSON text). Out: id of each alert this call created
+ * (a rule that already fired for the company in its window creates none).
  */
-export const insertAlert = `
-INSERT INTO company_alerts (rule_id, site_id, domain, window_start, payload) VALUES ($1, $2, $3, $4, $5::jsonb)
+export const insertAlerts = `
+INSERT INTO company_alerts (rule_id, site_id, domain, window_start, payload)
+SELECT k.rule_id, $2, $3, k.window_start, k.payload::jsonb
+FROM unnest($1::uuid[], $4::timestamptz[], $5::text[]) AS k(rule_id, window_start, payload)
 ON CONFLICT (rule_id, domain, window_start) DO NOTHING RETURNING id`;
 
-/** $1 alert id, $2 endpoint ids (enabled endpoints of the alert's site only). Out: id of each delivery. */
+/** $1 alert ids: one delivery per alert and enabled endpoint its rule names (of the alert's site). */
 export const insertDeliveries = `
 INSERT INTO alert_deliveries (alert_id, endpoint_id)
-SELECT a.id, p.id FROM company_alerts a JOIN alert_endpoints p ON p.site_id = a.site_id
-WHERE a.id = $1 AND p.id = ANY($2::uuid[]) AND p.enabled
+SELECT a.id, p.id FROM company_alerts a
+JOIN company_alert_rules r ON r.id = a.rule_id
+JOIN alert_endpoints p ON p.site_id = a.site_id AND p.id = ANY(r.endpoint_ids) AND p.enabled
+WHERE a.id = ANY($1::uuid[])
 ON CONFLICT (alert_id, endpoint_id) DO NOTHING RETURNING id, generation`;
 
 /** Pending deliveries older than $1 seconds (their job may have been lost between commit and enqueue). */

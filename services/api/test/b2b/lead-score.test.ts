@@ -225,7 +225,7 @@ describe('scores from stored visits', () => {
     );
     expect(filtered.body.items.map((i: { domain: string }) => i.domain)).toEqual(['acme.example']);
 
-    const detail = await call(t.url, 'GET', `/v1/sites/${f.siteA.id}/companies/acme.example/score`, {
+    const detail = await call(t.url, 'GET', `/v1/sites/${f.siteA.id}/lead-scores/acme.example`, {
       token: admin,
     });
     expect(detail.status).toBe(200);
@@ -233,7 +233,7 @@ describe('scores from stored visits', () => {
     expect(detail.body.history).toEqual([expect.objectContaining({ score: rows[0].score })]);
     // Another agency sees neither the site's scores nor its settings.
     expect(
-      (await call(t.url, 'GET', `/v1/sites/${f.siteA.id}/companies/acme.example/score`, { token: adminB }))
+      (await call(t.url, 'GET', `/v1/sites/${f.siteA.id}/lead-scores/acme.example`, { token: adminB }))
         .status,
     ).toBe(404);
     expect(
