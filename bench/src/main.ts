@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { alertsBench } from './benchmarks/alerts.js';
 import { apiBench } from './benchmarks/api.js';
 import { collectorBench } from './benchmarks/collector.js';
 import { conversionsBench } from './benchmarks/conversions.js';
@@ -27,6 +28,7 @@ const benchmarks: Record<string, () => Promise<void>> = {
   conversions: conversionsBench,
   e2e: e2eBench,
   imports: importsBench,
+  alerts: alertsBench,
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -159,6 +159,8 @@ export interface CompanyRow {
   events: number;
   first_seen: string;
   last_seen: string;
+  /** Lead score 0-100 (null before its first computation). */
+  score: number | null;
 }
 export interface CompanyDetail {
   company: {
@@ -169,7 +171,13 @@ export interface CompanyDetail {
     revenue?: string | null;
   };
   /** The caller agency's override of the domain (PUT /v1/company-overrides). */
-  override: { not_company: boolean; name: string | null; industry: string | null } | null;
+  override: {
+    not_company: boolean;
+    name: string | null;
+    industry: string | null;
+    employee_count?: string | null;
+    merge_into?: string | null;
+  } | null;
   /** How the site's events of the domain were identified. */
   match: {
     sources: {

@@ -21,6 +21,7 @@ import { ShareTokens } from './auth/share-tokens.js';
 import { UnsubscribeLinks } from './reports/unsubscribe.js';
 import { runTrafficAlerts } from './reports/alerts.js';
 import { runReports } from './reports/scheduler.js';
+import { startAlerting } from './b2b/alerting.js';
 import { AuthThrottle } from './auth/throttle.js';
 import { AccessTokens } from './auth/tokens.js';
 import { createApp, type ApiApp } from './app.js';
@@ -200,11 +201,14 @@ export async function startApi(config: Config, overrides: ApiOverrides = {}): Pr
   const opsPort = boundPort(opsServer);
   const stopHousekeeping = startHousekeeping(deps);
   deps.erasures.resumeAll(); // requests a crash or a shutdown interrupted
+  // Company alerts (docs/company-alerts.md): scores and alerts from what the writers committed.
+  deps.alerts = startAlerting(deps);
   deps.logger.info({ port, opsPort }, 'api listening');
   const close = closeSequence(deps.logger, [
     ['stop accepting', () => (deps.stop(), stopHousekeeping(), deps.mailer.close())],
     ['server', () => closeServer(server, DRAIN_MS)],
     ['erasures', () => deps.erasures.close()],
+    ['company alerts', () => deps.alerts?.close()],
     ['ops server', () => opsServer && closeServer(opsServer)],
     ['pool', () => deps.owned.pool && deps.pool.end().catch(() => undefined)],
     ['read replica', () => deps.replica && (deps.replica.stop(), deps.replica.end().catch(() => undefined))],

@@ -9,6 +9,7 @@ import { encodeCopyChunks } from './copy-text.js';
 import { aggregateSessions } from './sessions.js';
 import { isEventsRace, isPoisonError, pgErrorText } from './errors.js';
 import { rollupInserted } from './rollup-step.js';
+import { recordCompanyActivity } from './company-activity.js';
 import * as sql from './sql/batch.js';
 
 /** An events row as a job carries it: the field registry's columns, values checked by PostgreSQL. */
@@ -289,6 +290,9 @@ async function insertRows(
   // ingestion_health 'stored': in the same transaction as the rows, so a retried batch never counts twice.
   if (health === 'in_tx') await storedHealth(fresh).flush(client);
   step('health');
+  // Company activity for scores and alerts: in this transaction, so only committed rows count.
+  await recordCompanyActivity(client, fresh);
+  step('activity');
 }
 
 /** Neutral facts into companies, an agency's own into agency_companies; answers rows changed. */

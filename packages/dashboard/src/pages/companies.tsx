@@ -11,9 +11,12 @@ import { intervalOf, statsQuery } from '../state';
 import { DataTable, type Column } from '../table';
 import type { CompanyDetail, CompanyRow, MatchRates, Page, SessionRow, Site } from '../types';
 import { Async, BackLink, Empty, ErrorBox, Facts, Link, Panel } from '../ui';
+import { CompanyOverridePanel } from './company-override-panel';
+import { LeadScorePanel } from './lead-score-panel';
 
 const SORTS = [
   ['visitors', 'Visitors'],
+  ['score', 'Lead score'],
   ['page_views', 'Pages seen'],
   ['last_seen', 'Last visit'],
   ['name', 'Name'],
@@ -94,6 +97,7 @@ function companyColumns(site: Site, keep: string): Column<CompanyRow>[] {
     { head: 'Visits', num: true, cell: (c) => fmtInt(c.sessions) },
     { head: 'Pages seen', num: true, cell: (c) => fmtInt(c.page_views) },
     { head: 'Last visit', cell: (c) => fmtTime(c.last_seen, site.config.timezone) },
+    { head: 'Score', num: true, cell: (c) => c.score ?? '—' },
   ];
 }
 
@@ -232,6 +236,8 @@ export function CompanyPage({ site, domain }: { site: Site; domain: string }) {
                 height={180}
               />
             </Panel>
+            <LeadScorePanel siteId={site.id} domain={domain} />
+            <CompanyOverridePanel site={site} domain={domain} d={d} />
             <MatchPanel site={site} domain={domain} d={d} />
           </>
         )}

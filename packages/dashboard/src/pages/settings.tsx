@@ -92,7 +92,8 @@ export function SiteSettings({ siteId }: { siteId: string }) {
             </h1>
             {canWrite && (
               <p>
-                <Link to={`/settings/sites/${site.id}/sharing`}>Share links of this dashboard →</Link>
+                <Link to={`/settings/sites/${site.id}/sharing`}>Share links of this dashboard →</Link>{' '}
+                <Link to={`/settings/sites/${site.id}/alerts`}>Company alerts →</Link>
               </p>
             )}
             <Panel title="Tracking snippet">

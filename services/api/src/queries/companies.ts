@@ -27,6 +27,8 @@ export async function companies(deps: StatsDeps, site: StatsSite, q: CompaniesQu
   const { range, filters, goals } = questionOf(site, q);
   const offset = decodeOffset(q.cursor);
   const ob = orderBy(q.sort, q.order, 'name');
+  // The inner list has no score (it is joined after grouping): it is not paged, so its order is moot.
+  const innerOb = q.sort === 'score' ? orderBy('visitors', q.order, 'name') : ob;
   const m = new Params();
   // Not through runStatement(): this look-up must not report a source (X-Beacon-Source is the list's).
   const { rows: mergeRows } = await deps.pool.query(agencyHasMergesSql(m.add(site.agencyId)), m.values);
@@ -38,12 +40,15 @@ export async function companies(deps: StatsDeps, site: StatsSite, q: CompaniesQu
   const s = buildScope(site.scriptId, range, filters, { goals });
   // The agency's overrides (not a company, name, industry) apply after grouping, before paging.
   const inner = merges
-    ? companyListMergedSql(s, s.p.add(site.agencyId), ob, s.p.add(null), s.p.add(0))
+    ? companyListMergedSql(s, s.p.add(site.agencyId), innerOb, s.p.add(null), s.p.add(0))
     : twinOf(read, s, {
-        events: () => companyListSql(s, ob, s.p.add(null), s.p.add(0)),
-        rollup: () => companyListRollup(s, ob, s.p.add(null), s.p.add(0)),
+        events: () => companyListSql(s, innerOb, s.p.add(null), s.p.add(0)),
+        rollup: () => companyListRollup(s, innerOb, s.p.add(null), s.p.add(0)),
       });
-  const text = withCompanyOverrides(inner, s.p.add(site.agencyId), ob, s.p.add(q.limit + 1), s.p.add(offset));
+  const text = withCompanyOverrides(inner, s.p.add(site.agencyId), ob, s.p.add(q.limit + 1), s.p.add(offset), {
+    site: s.p.add(site.scriptId),
+    minScore: s.p.add(q.min_score ?? null),
+  });
   const rows = await runStatement(deps, 'companies', text, s.p.values, read.source);
   return offsetPage(rows, q.limit, offset);
 }

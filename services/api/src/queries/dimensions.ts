@@ -76,6 +76,7 @@ export type BreakdownSort = (typeof BREAKDOWN_SORTS)[number];
 
 /** Every column name an ORDER BY may use (output aliases of the statements). */
 const SORTABLE = new Set([
+  'score',
   'visitors',
   'sessions',
   'page_views',

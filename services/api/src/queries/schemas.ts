@@ -52,8 +52,17 @@ export const companiesQuery = z
     ...filterShape,
     limit,
     cursor,
-    sort: z.enum(['visitors', 'sessions', 'page_views', 'events', 'name', 'last_seen']).default('visitors'),
+    sort: z
+      .enum(['visitors', 'sessions', 'page_views', 'events', 'name', 'last_seen', 'score'])
+      .default('visitors'),
     order,
+    min_score: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(100)
+      .optional()
+      .describe('Only companies whose lead score (docs/lead-score.md) is at least this'),
   })
   .strict();
 export const companyQuery = z

@@ -203,6 +203,10 @@ export const companyRowSchema = z
     events: int,
     first_seen: ts,
     last_seen: ts,
+    score: int.nullable().describe('Lead score 0-100 (docs/lead-score.md); null before it is computed'),
+    engagement: int.nullable(),
+    intent: int.nullable(),
+    fit: int.nullable(),
   })
   .meta({ id: 'CompanyRow' });
 export const companyPageSchema = pageOf(companyRowSchema, 'CompanyPage');

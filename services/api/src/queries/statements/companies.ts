@@ -92,8 +92,10 @@ LIMIT 50`;
 /**
  * A companies list (events' or rollups', already paged by nothing: `inner` has LIMIT NULL OFFSET 0)
  * with the caller's agency's overrides applied (migration 0120): domains marked "not a company" are
- * left out, an override's name / industry replaces the identified one; then sorted and paged.
- * In: inner statement, agency id, allow-listed orderBy, limit, offset.
+ * left out, an override's name / industry replaces the identified one; each gets its lead score
+ * (company_scores, migration 0150; null before the first computation), optionally at least a minimum;
+ * then sorted and paged. In: inner statement, agency id, allow-listed orderBy, limit, offset, site
+ * script_id and minimum score (null: any).
  */
 export const withCompanyOverrides = (
   inner: string,
@@ -101,14 +103,18 @@ export const withCompanyOverrides = (
   orderBy: string,
   limit: string,
   offset: string,
+  scores: { site: string; minScore: string },
 ) => `
 SELECT COALESCE(o.name, l.name) AS name,
        l.domain,
        COALESCE(o.industry, l.industry) AS industry,
-       l.visitors, l.sessions, l.page_views, l.events, l.first_seen, l.last_seen
+       l.visitors, l.sessions, l.page_views, l.events, l.first_seen, l.last_seen,
+       cs.score, cs.engagement, cs.intent, cs.fit
 FROM (${inner}) l
 LEFT JOIN agency_company_overrides o ON o.agency_id = ${agencyId}::uuid AND o.domain = l.domain
+LEFT JOIN company_scores cs ON cs.site_id = ${scores.site} AND cs.domain = l.domain
 WHERE o.not_company IS NOT TRUE
+  AND (${scores.minScore}::int IS NULL OR cs.score >= ${scores.minScore}::int)
 ORDER BY ${orderBy}
 LIMIT ${limit} OFFSET ${offset}`;
 
