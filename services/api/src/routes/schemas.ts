@@ -4,6 +4,23 @@ import { ApiError } from '../http/errors.js';
 
 /** Shared answer shapes (named components in the OpenAPI document). */
 
+/** An email address as stored: trimmed, lower case. */
+export const emailField = z.string().trim().toLowerCase().max(255).pipe(z.email());
+
+/** Who gets a report or an alert: 1 to 50 addresses, duplicates dropped. */
+export const recipientsField = z
+  .array(emailField)
+  .min(1)
+  .max(50)
+  .transform((l) => [...new Set(l)]);
+
+// bcrypt reads only the first 72 bytes: refuse longer passwords rather than silently ignore the rest.
+export const newPasswordField = z
+  .string()
+  .min(8, 'at least 8 characters')
+  .max(72)
+  .refine((p) => Buffer.byteLength(p, 'utf8') <= 72, 'at most 72 bytes (bcrypt ignores the rest)');
+
 export const roleSchema = z.enum(['admin', 'user', 'viewer']).meta({ id: 'Role' });
 
 export const userSchema = z
