@@ -53,147 +53,177 @@ interface WriteDoc<Body extends z.ZodType> extends Doc {
   check?: (body: z.output<Body>, c: SiteCaller) => Promise<unknown>;
 }
 
+/** The params of one item: the site and the item's uuid. */
+const itemParams = (idParam: string) => z.object({ siteId: siteIdParam, [idParam]: z.uuid() });
+
 // Every route below is site scoped: the table resolves `:siteId` within the caller's agency first.
 type SitePath = `/v1/sites/:siteId/${string}`;
 
+/** Defines the routes of one site resource; each method adds one route to the table. */
+export class SiteResource<Row extends { id: string }, Item extends z.ZodType> {
+  /** The path of one item, for routes of their own below it (e.g. a funnel's stats). */
+  readonly one: SitePath;
+  /** The params of one item: the site and the item's uuid. */
+  readonly params: ReturnType<typeof itemParams>;
+  private readonly base: SitePath;
+
+  constructor(
+    private readonly t: RouteTable,
+    private readonly d: ApiDeps,
+    private readonly o: SiteResourceOptions<Row, Item>,
+  ) {
+    this.base = `/v1/sites/:siteId/${o.collection}`;
+    this.one = `${this.base}/:${o.idParam}`;
+    this.params = itemParams(o.idParam);
+  }
+
+  /** The row, or a 404 naming the resource. */
+  found = (row: Row | undefined): Row => {
+    if (!row) throw new NotFoundError(this.o.noun);
+    return row;
+  };
+
+  /** GET the collection: `{items}` in the statement's order. */
+  list(r: Doc & { sql: string; answer: string; listId?: string }): void {
+    const items = z.object({ items: z.array(this.o.item) });
+    this.t.define(
+      {
+        method: 'get',
+        path: this.base,
+        ...this.doc(r, 'read'),
+        responses: {
+          200: { description: r.answer, schema: r.listId ? items.meta({ id: r.listId }) : items },
+        },
+      },
+      async (c) => ({ items: (await this.query(r.sql, this.o.owner(c))).rows.map(this.o.toItem) }),
+    );
+  }
+
+  /** GET one item (404 when the site has no such item). */
+  get(r: Doc & { sql: string; answer: string }): void {
+    this.t.define(
+      {
+        method: 'get',
+        path: this.one,
+        ...this.doc(r, 'read'),
+        request: { params: this.params },
+        responses: { 200: { description: r.answer, schema: this.o.item } },
+      },
+      async (c) => {
+        const { rows } = await this.query(r.sql, [...this.o.owner(c), this.idOf(c.params)]);
+        return this.o.toItem(this.found(rows[0]));
+      },
+    );
+  }
+
+  /** POST a new item: owner values, the body's `values`, then the creating user. */
+  create<Body extends z.ZodType>(
+    r: WriteDoc<Body> & { sql: string; values: (b: z.output<Body>) => unknown[] },
+  ): void {
+    this.t.define(
+      {
+        method: 'post',
+        path: this.base,
+        ...this.doc(r, 'write'),
+        request: { body: r.body },
+        responses: { 201: { description: r.answer, schema: this.o.item }, ...this.taken() },
+      },
+      async (c) => {
+        const body = c.body as z.output<Body>;
+        await r.check?.(body, c);
+        const row = (await this.write(r.sql, [...this.o.owner(c), ...r.values(body), c.auth.userId]))!;
+        this.logged(c, 'create', row.id);
+        return this.o.toItem(row);
+      },
+    );
+  }
+
+  /** PUT or PATCH one item: owner values, its id, then the body's `values` (404 when not the site's). */
+  update<Body extends z.ZodType>(
+    r: WriteDoc<Body> & { method: 'put' | 'patch'; sql: string; values: (b: z.output<Body>) => unknown[] },
+  ): void {
+    this.t.define(
+      {
+        method: r.method,
+        path: this.one,
+        ...this.doc(r, 'write'),
+        request: { params: this.params, body: r.body },
+        responses: { 200: { description: r.answer, schema: this.o.item }, ...this.taken() },
+      },
+      async (c) => {
+        const body = c.body as z.output<Body>;
+        const id = this.idOf(c.params);
+        await r.check?.(body, c);
+        const row = this.found(await this.write(r.sql, [...this.o.owner(c), id, ...r.values(body)]));
+        this.logged(c, 'update', id);
+        return this.o.toItem(row);
+      },
+    );
+  }
+
+  /** DELETE one item: 204, or 404 when the statement touched no row of the site. */
+  remove(r: Doc & { sql: string; answer?: string; verb?: string }): void {
+    this.t.define(
+      {
+        method: 'delete',
+        path: this.one,
+        ...this.doc(r, 'write'),
+        request: { params: this.params },
+        responses: { 204: { description: r.answer ?? 'Deleted' } },
+      },
+      async (c) => {
+        const id = this.idOf(c.params);
+        const { rowCount } = await this.d.pool.query(r.sql, [...this.o.owner(c), id]);
+        if (!rowCount) throw new NotFoundError(this.o.noun);
+        this.logged(c, r.verb ?? 'delete', id);
+        return undefined;
+      },
+    );
+  }
+
+  /** Summary, description, tags and roles of a read or a write. */
+  private doc(r: Doc, kind: 'read' | 'write') {
+    const roles = kind === 'read' ? (this.o.readRoles ?? ANY_ROLE) : (this.o.writeRoles ?? WRITERS);
+    return {
+      summary: r.summary,
+      ...(r.description ? { description: r.description } : {}),
+      tags: this.o.tags,
+      roles,
+    };
+  }
+
+  private taken(): Record<number, ResponseSpec> {
+    return this.o.uniqueName ? { 409: { description: 'Name taken' } } : {};
+  }
+
+  private idOf(params: unknown): string {
+    return (params as Record<string, string>)[this.o.idParam]!;
+  }
+
+  private query(sql: string, values: unknown[]) {
+    return this.d.pool.query<Row>(sql, values);
+  }
+
+  /** Runs a write, a taken name answering 409. */
+  private async write(sql: string, values: unknown[]): Promise<Row | undefined> {
+    try {
+      return (await this.query(sql, values)).rows[0];
+    } catch (err) {
+      throw this.o.uniqueName ? conflictOnUnique(err, this.o.uniqueName) : err;
+    }
+  }
+
+  private logged(c: SiteCaller, verb: string, id: string): void {
+    const a = this.o.adminAction;
+    if (a) recordAdminAction(this.d, c.auth, `${a.action}.${verb}`, { [a.idKey]: id, site_id: c.site.id });
+  }
+}
+
+/** The routes of one site resource (see SiteResourceOptions). */
 export function siteResource<Row extends { id: string }, Item extends z.ZodType>(
   t: RouteTable,
   d: ApiDeps,
   o: SiteResourceOptions<Row, Item>,
-) {
-  const base: SitePath = `/v1/sites/:siteId/${o.collection}`;
-  const one: SitePath = `${base}/:${o.idParam}`;
-  const params = z.object({ siteId: siteIdParam, [o.idParam]: z.uuid() });
-  const read = { tags: o.tags, roles: o.readRoles ?? ANY_ROLE };
-  const write = { tags: o.tags, roles: o.writeRoles ?? WRITERS };
-  const doc = (r: Doc) => ({ summary: r.summary, ...(r.description ? { description: r.description } : {}) });
-  const taken: Record<number, ResponseSpec> = o.uniqueName ? { 409: { description: 'Name taken' } } : {};
-  const idOf = (p: unknown) => (p as Record<string, string>)[o.idParam]!;
-  const query = (sql: string, values: unknown[]) => d.pool.query<Row>(sql, values);
-  const found = (row: Row | undefined): Row => {
-    if (!row) throw new NotFoundError(o.noun);
-    return row;
-  };
-  const logged = (c: SiteCaller, verb: string, id: string) => {
-    if (o.adminAction)
-      recordAdminAction(d, c.auth, `${o.adminAction.action}.${verb}`, {
-        [o.adminAction.idKey]: id,
-        site_id: c.site.id,
-      });
-  };
-  /** Runs a write, a taken name answering 409. */
-  const writing = async (sql: string, values: unknown[]) => {
-    try {
-      return (await query(sql, values)).rows[0];
-    } catch (err) {
-      throw o.uniqueName ? conflictOnUnique(err, o.uniqueName) : err;
-    }
-  };
-
-  return {
-    /** GET the collection: `{items}` in the statement's order. */
-    list(r: Doc & { sql: string; answer: string; listId?: string }) {
-      const items = z.object({ items: z.array(o.item) });
-      t.define(
-        {
-          method: 'get',
-          path: base,
-          ...doc(r),
-          ...read,
-          responses: {
-            200: { description: r.answer, schema: r.listId ? items.meta({ id: r.listId }) : items },
-          },
-        },
-        async (c) => ({ items: (await query(r.sql, o.owner(c))).rows.map(o.toItem) }),
-      );
-    },
-
-    /** GET one item (404 when the site has no such item). */
-    get(r: Doc & { sql: string; answer: string }) {
-      t.define(
-        {
-          method: 'get',
-          path: one,
-          ...doc(r),
-          ...read,
-          request: { params },
-          responses: { 200: { description: r.answer, schema: o.item } },
-        },
-        async (c) => o.toItem(found((await query(r.sql, [...o.owner(c), idOf(c.params)])).rows[0])),
-      );
-    },
-
-    /** POST a new item: owner values, the body's `values`, then the creating user. */
-    create<Body extends z.ZodType>(
-      r: WriteDoc<Body> & { sql: string; values: (b: z.output<Body>) => unknown[] },
-    ) {
-      t.define(
-        {
-          method: 'post',
-          path: base,
-          ...doc(r),
-          ...write,
-          request: { body: r.body },
-          responses: { 201: { description: r.answer, schema: o.item }, ...taken },
-        },
-        async (c) => {
-          const body = c.body as z.output<Body>;
-          await r.check?.(body, c);
-          const row = (await writing(r.sql, [...o.owner(c), ...r.values(body), c.auth.userId]))!;
-          logged(c, 'create', row.id);
-          return o.toItem(row);
-        },
-      );
-    },
-
-    /** PUT or PATCH one item: owner values, its id, then the body's `values` (404 when not the site's). */
-    update<Body extends z.ZodType>(
-      r: WriteDoc<Body> & { method: 'put' | 'patch'; sql: string; values: (b: z.output<Body>) => unknown[] },
-    ) {
-      t.define(
-        {
-          method: r.method,
-          path: one,
-          ...doc(r),
-          ...write,
-          request: { params, body: r.body },
-          responses: { 200: { description: r.answer, schema: o.item }, ...taken },
-        },
-        async (c) => {
-          const body = c.body as z.output<Body>;
-          const id = idOf(c.params);
-          await r.check?.(body, c);
-          const row = found(await writing(r.sql, [...o.owner(c), id, ...r.values(body)]));
-          logged(c, 'update', id);
-          return o.toItem(row);
-        },
-      );
-    },
-
-    /** DELETE one item: 204, or 404 when the statement touched no row of the site. */
-    remove(r: Doc & { sql: string; answer?: string; verb?: string }) {
-      t.define(
-        {
-          method: 'delete',
-          path: one,
-          ...doc(r),
-          ...write,
-          request: { params },
-          responses: { 204: { description: r.answer ?? 'Deleted' } },
-        },
-        async (c) => {
-          const id = idOf(c.params);
-          const { rowCount } = await d.pool.query(r.sql, [...o.owner(c), id]);
-          if (!rowCount) throw new NotFoundError(o.noun);
-          logged(c, r.verb ?? 'delete', id);
-          return undefined;
-        },
-      );
-    },
-
-    /** The path and params of one item, for routes of their own below it (e.g. a funnel's stats). */
-    one,
-    params,
-    found,
-  };
+): SiteResource<Row, Item> {
+  return new SiteResource(t, d, o);
 }
