@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import type { PeriodTotals } from '../answers.js';
 import { rollupDaysReadSql, rollupReadSql } from '@beacon/db';
 import { parseSiteConfig } from '@beacon/schema';
 import { ApiError } from '../http/errors.js';
@@ -231,16 +232,8 @@ export async function utmCampaigns(deps: StatsDeps, site: StatsSite, q: PagedQue
 // ---------------------------------------------------------------------------------------------------
 // Dashboard questions
 
-export interface PeriodTotals {
-  visitors: number;
-  sessions: number;
-  page_views: number;
-  events: number;
-  bounced_sessions: number;
-  viewing_sessions: number;
-  bounce_rate: number | null;
-  avg_session_duration: number | null;
-}
+// The answer shape is inferred from its zod schema (one source: src/answers.ts).
+export type { PeriodTotals } from '../answers.js';
 
 /** Relative change current vs previous ((cur - prev) / prev), null when prev is 0 or missing. */
 function change(cur: number | null, prev: number | null): number | null {

@@ -1,15 +1,8 @@
+import type { PeriodTotals } from '../answers.js';
 import * as q from '../queries/index.js';
 import { escapeHtml } from '../email/templates.js';
 import type { Period } from './period.js';
 
-interface Totals {
-  visitors: number;
-  sessions: number;
-  page_views: number;
-  events: number;
-  bounce_rate: number | null;
-  avg_session_duration?: number | null;
-}
 interface Row {
   value: string | null;
   visitors: number;
@@ -21,8 +14,8 @@ export interface ReportData {
   domain: string;
   timezone: string;
   period: Period;
-  current: Totals;
-  previous: Totals;
+  current: PeriodTotals;
+  previous: PeriodTotals;
   pages: Row[];
   sources: Row[];
   campaigns: Row[];
@@ -51,7 +44,7 @@ export async function gatherReport(
       )
     ).items as Row[];
   const [overview, pages, sources, campaigns, companies] = await Promise.all([
-    q.overview(deps, statsSite, q.statsQuery.parse(range)) as Promise<{ current: Totals; previous: Totals }>,
+    q.overview(deps, statsSite, q.statsQuery.parse(range)),
     top('pages', 5),
     top('channels', 5),
     top('utm_campaigns', 5),
