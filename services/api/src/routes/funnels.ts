@@ -15,7 +15,6 @@ import { requestStatsDeps } from './stats-deps.js';
  * Funnels (docs/conversions.md): saved per site by admins and users, read and computed by every role.
  */
 const tags = ['funnels'];
-const site = '/v1/sites/:siteId';
 
 const stepInput = z
   .discriminatedUnion('type', [

@@ -12,7 +12,6 @@ import { siteResource, type SiteCaller } from './site-resource.js';
  * the CSV export and funnels.
  */
 const tags = ['segments'];
-const site = '/v1/sites/:siteId';
 
 const segmentBody = z
   .object({ name: z.string().trim().min(1).max(120), filters: segmentFiltersSchema })
