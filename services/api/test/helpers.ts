@@ -11,6 +11,7 @@ import { createTestDatabase, uniquePrefix, type TestDatabase } from '@beacon/tes
 import { startApi, type ApiHandle, type ApiOverrides } from '../src/index.js';
 import type { StatsDeps, StatsSite } from '../src/queries/index.js';
 import type { Source } from '../src/queries/rollups.js';
+import { seedStats } from './fixtures/stats-data.js';
 
 export interface TestApi {
   db: TestDatabase;
@@ -214,4 +215,21 @@ export async function rolledAndRaw<T>(pool: Pool, fn: (deps: StatsDeps) => Promi
   const rolled = await fn({ pool, rollups: true, onSource: (s) => seen.push(s) });
   const raw = await fn({ pool, rollups: false });
   return { rolled, raw, sources: [...new Set(seen)] };
+}
+
+/** A new user of the agency with this role, logged in: its access token. */
+export async function loginAs(
+  t: TestApi,
+  agencyId: string,
+  role: 'admin' | 'user' | 'viewer',
+): Promise<string> {
+  const u = await seedUser(t.db.pool, agencyId, role);
+  return login(t.url, u.email, u.password);
+}
+
+/** Agencies A and B with the stats fixture's sites and events (fixtures/stats-data.ts). */
+export async function seedStatsAgencies(pool: Pool) {
+  const a = await seedAgency(pool, 'Agency A');
+  const b = await seedAgency(pool, 'Agency B');
+  return { a, b, ids: await seedStats(pool, { agencyA: a.id, agencyB: b.id }) };
 }
