@@ -4,7 +4,7 @@ import type { ApiDeps } from '../deps.js';
 import type { RouteTable } from '../openapi/route-table.js';
 import * as sql from '../sql/alerts.js';
 import { iso, recipientsField as recipients } from './schemas.js';
-import { siteResource } from './site-resource.js';
+import { byAgencyAndSite, siteResource } from './site-resource.js';
 
 const fields = {
   spike_pct: z
@@ -65,7 +65,7 @@ export function registerAlertRoutes(t: RouteTable, d: ApiDeps): void {
     idParam: 'alertId',
     tags: ['reports'],
     readRoles: WRITERS,
-    owner: ({ auth, site }) => [auth.agencyId, site.id],
+    owner: byAgencyAndSite,
     item: alertSchema,
     toItem: toAlert,
     adminAction: { action: 'alert', idKey: 'alert_id' },

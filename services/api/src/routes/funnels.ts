@@ -8,7 +8,7 @@ import { pagePatternRegex } from '../queries/goals.js';
 import { FUNNEL_BREAKDOWNS, type FunnelBreakdown } from '../queries/statements/funnels.js';
 import * as sql from '../sql/funnels.js';
 import { iso } from './schemas.js';
-import { siteResource, type SiteCaller } from './site-resource.js';
+import { byScriptId, siteResource, type SiteCaller } from './site-resource.js';
 import { requestStatsDeps } from './stats-deps.js';
 
 /**
@@ -148,7 +148,7 @@ export function registerFunnelRoutes(t: RouteTable, d: ApiDeps): void {
     collection: 'funnels',
     idParam: 'funnelId',
     tags,
-    owner: ({ site }) => [site.scriptId],
+    owner: byScriptId,
     item: funnelSchema,
     toItem: toFunnel,
     uniqueName: 'the site has a funnel of that name',

@@ -7,7 +7,7 @@ import { BUILTIN_EVENTS, GOAL_KINDS, pagePatternRegex, type GoalDef } from '../q
 import { goalStats } from '../queries/conversions.js';
 import * as sql from '../sql/goals.js';
 import { iso } from './schemas.js';
-import { siteResource } from './site-resource.js';
+import { byScriptId, siteResource } from './site-resource.js';
 import { requestStatsDeps } from './stats-deps.js';
 
 /**
@@ -157,7 +157,7 @@ function registerGoalCrud(t: RouteTable, d: ApiDeps): void {
     collection: 'goals',
     idParam: 'goalId',
     tags,
-    owner: ({ site }) => [site.scriptId],
+    owner: byScriptId,
     item: goalSchema,
     toItem: toGoal,
     uniqueName: 'the site has a goal of that name',

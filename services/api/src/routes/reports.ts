@@ -8,7 +8,7 @@ import { buildReportEmail, type ScheduleRow } from '../reports/scheduler.js';
 import { findAgency } from '../sql/agency.js';
 import * as sql from '../sql/reports.js';
 import { emailField, iso, recipientsField as recipients } from './schemas.js';
-import { siteResource, type SiteCaller } from './site-resource.js';
+import { byAgencyAndSite, siteResource, type SiteCaller } from './site-resource.js';
 
 const scheduleSchema = z
   .object({
@@ -74,7 +74,7 @@ function registerScheduleCrud(t: RouteTable, d: ApiDeps) {
     idParam: 'reportId',
     tags,
     readRoles: WRITERS,
-    owner: ({ auth, site }) => [auth.agencyId, site.id],
+    owner: byAgencyAndSite,
     item: scheduleSchema,
     toItem: toSchedule,
     adminAction: { action: 'report', idKey: 'report_id' },

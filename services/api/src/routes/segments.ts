@@ -4,7 +4,7 @@ import type { RouteTable } from '../openapi/route-table.js';
 import { goalsOfSite, segmentFiltersSchema, type SegmentFilters } from '../queries/saved.js';
 import * as sql from '../sql/segments.js';
 import { iso } from './schemas.js';
-import { siteResource, type SiteCaller } from './site-resource.js';
+import { byScriptId, siteResource, type SiteCaller } from './site-resource.js';
 
 /**
  * Segments (docs/conversions.md): named filter sets of a site, shared with every user of the agency.
@@ -49,7 +49,7 @@ export function registerSegmentRoutes(t: RouteTable, d: ApiDeps): void {
     collection: 'segments',
     idParam: 'segmentId',
     tags,
-    owner: ({ site }) => [site.scriptId],
+    owner: byScriptId,
     item: segmentSchema,
     toItem: toSegment,
     uniqueName: 'the site has a segment of that name',

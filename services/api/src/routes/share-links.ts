@@ -13,7 +13,7 @@ import { FILTER_KEYS } from '../queries/filters.js';
 import * as sql from '../sql/share-links.js';
 import { brandOf } from './branding.js';
 import { iso, newPasswordField } from './schemas.js';
-import { siteResource } from './site-resource.js';
+import { byAgencyAndSite, siteResource } from './site-resource.js';
 import { parseSiteConfig } from '@beacon/schema';
 
 const BCRYPT_ROUNDS = 10;
@@ -140,7 +140,7 @@ export function registerShareLinkRoutes(t: RouteTable, d: ApiDeps): void {
     idParam: 'linkId',
     tags,
     readRoles: WRITERS,
-    owner: ({ auth, site }) => [auth.agencyId, site.id],
+    owner: byAgencyAndSite,
     item: linkSchema,
     toItem: toLink,
     adminAction: { action: 'share_link', idKey: 'link_id' },

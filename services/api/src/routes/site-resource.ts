@@ -12,6 +12,11 @@ export interface SiteCaller {
   auth: AuthContext;
 }
 
+/** Owner values of things keyed by the site's script_id (as events are): goals, segments, funnels. */
+export const byScriptId = ({ site }: SiteCaller): unknown[] => [site.scriptId];
+/** Owner values of things keyed by the agency and the site's id: schedules, alerts, share links. */
+export const byAgencyAndSite = ({ auth, site }: SiteCaller): unknown[] => [auth.agencyId, site.id];
+
 /**
  * A collection of things a site owns (goals, segments, funnels, report schedules, alerts, share
  * links): `/v1/sites/:siteId/<collection>` and `/<collection>/:<idParam>`. Every statement takes the
