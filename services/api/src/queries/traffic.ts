@@ -29,6 +29,7 @@ import {
   type StatsDeps,
   type StatsSite,
 } from './stats.js';
+import type { PeriodTotals } from '../answers.js';
 
 /**
  * The traffic questions (overview, time series, breakdowns): each has twin statements, from events,
@@ -55,16 +56,8 @@ export function twinOf(
   return twins[read.source]();
 }
 
-export interface PeriodTotals {
-  visitors: number;
-  sessions: number;
-  page_views: number;
-  events: number;
-  bounced_sessions: number;
-  viewing_sessions: number;
-  bounce_rate: number | null;
-  avg_session_duration: number | null;
-}
+// The answer shape is inferred from its zod schema (one source: src/answers.ts).
+export type { PeriodTotals } from '../answers.js';
 
 /** Relative change current vs previous ((cur - prev) / prev), null when prev is 0 or missing. */
 function change(cur: number | null, prev: number | null): number | null {

@@ -10,15 +10,17 @@ import {
   SubjectError,
   SUBJECT_MAX_LENGTH,
   type ErasureRow,
+  type ExportTable,
   type Subject,
+  type SubjectRecord,
 } from '@beacon/db';
 import { ADMINS } from '../auth/types.js';
 import type { ApiDeps } from '../deps.js';
 import { audit } from '../http/audit.js';
-import { ApiError, NotFoundError } from '../http/errors.js';
+import { BadRequestError, NotFoundError } from '../http/errors.js';
 import { cursorParam, limitParam } from '../http/validate.js';
 import type { RouteTable } from '../openapi/route-table.js';
-import { encodeCursor, iso, pageOf } from './schemas.js';
+import { isUuid, iso, keysetPage, pageOf } from './schemas.js';
 import { decodeTimeCursor } from './time-cursor.js';
 
 /**
@@ -96,14 +98,14 @@ const exportAnswer = z
   })
   .meta({ id: 'PrivacyExport' });
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const tags = ['privacy'];
 
 function subjectOf(body: Record<string, unknown>): Subject {
   const { format: _f, table: _t, ...ids } = body;
   try {
     return normalizeSubject(ids);
   } catch (err) {
-    if (err instanceof SubjectError) throw new ApiError(400, 'invalid_request', err.message);
+    if (err instanceof SubjectError) throw new BadRequestError('invalid_request', err.message);
     throw err;
   }
 }
@@ -125,8 +127,12 @@ function toErasure(r: ErasureRow): z.infer<typeof erasureSchema> {
 }
 
 export function registerPrivacyRoutes(t: RouteTable, d: ApiDeps): void {
-  const r = d.config.dataRights;
+  registerFind(t, d);
+  registerExport(t, d);
+  registerErasures(t, d);
+}
 
+function registerFind(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
       method: 'post',
@@ -134,7 +140,7 @@ export function registerPrivacyRoutes(t: RouteTable, d: ApiDeps): void {
       summary: 'Count what the agency holds about one person',
       description:
         'Events (every month), session rows and dead letters matching any of the identifiers, over every site of the agency.',
-      tags: ['privacy'],
+      tags,
       roles: ADMINS,
       request: { body: subjectBody },
       responses: { 200: { description: 'What is stored', schema: summarySchema } },
@@ -149,7 +155,9 @@ export function registerPrivacyRoutes(t: RouteTable, d: ApiDeps): void {
       return { ...s, first_event_at: iso(s.first_event_at), last_event_at: iso(s.last_event_at) };
     },
   );
+}
 
+function registerExport(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
       method: 'post',
@@ -157,7 +165,7 @@ export function registerPrivacyRoutes(t: RouteTable, d: ApiDeps): void {
       summary: 'Export everything about one person (JSON, or CSV per table)',
       description:
         'Streams every column of the matching events (all months), session rows and dead letters. format=csv answers text/csv of one table (`table`, default events).',
-      tags: ['privacy'],
+      tags,
       roles: ADMINS,
       request: { body: exportBody },
       responses: {
@@ -181,13 +189,15 @@ export function registerPrivacyRoutes(t: RouteTable, d: ApiDeps): void {
       await writeSubjectExport(d.pool, res, auth.agencyId, subject, {
         format: body.format,
         table,
-        sliceHours: r.eraseSliceHours,
+        sliceHours: d.config.dataRights.eraseSliceHours,
       });
       res.end();
       return undefined;
     },
   );
+}
 
+function registerErasures(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
       method: 'post',
@@ -197,7 +207,7 @@ export function registerPrivacyRoutes(t: RouteTable, d: ApiDeps): void {
         'Records an erasure request and starts it: events of every month, dead letters, session rows and Redis dedupe markers are deleted in bounded batches; ' +
         'rollup rows keep their counts under new anonymous keys, so period totals do not change. Poll GET /v1/privacy/erasures/{erasureId}. ' +
         'With PRIVACY_ERASE_IN_API=false the request waits for `beacon privacy resume`.',
-      tags: ['privacy'],
+      tags,
       roles: ADMINS,
       request: { body: subjectBody },
       responses: { 202: { description: 'The request, accepted', schema: erasureSchema } },
@@ -205,14 +215,10 @@ export function registerPrivacyRoutes(t: RouteTable, d: ApiDeps): void {
     async (ctx) => {
       const subject = subjectOf(ctx.body);
       const who = ctx.auth.userId ? `user:${ctx.auth.userId}` : 'api_key';
-      const row = await createErasure(d.pool, ctx.auth.agencyId, subject, who, r.eraseSettleMinutes * 60);
-      await audit(
-        d,
-        ctx,
-        'privacy.erase',
-        { type: 'erasure', id: row.id },
-        { identifiers: row.subject_kinds },
-      );
+      const settleS = d.config.dataRights.eraseSettleMinutes * 60;
+      const row = await createErasure(d.pool, ctx.auth.agencyId, subject, who, settleS);
+      const target = { type: 'erasure', id: row.id };
+      await audit(d, ctx, 'privacy.erase', target, { identifiers: row.subject_kinds });
       d.erasures.start(row.id);
       return toErasure(row);
     },
@@ -223,7 +229,7 @@ export function registerPrivacyRoutes(t: RouteTable, d: ApiDeps): void {
       method: 'get',
       path: '/v1/privacy/erasures',
       summary: "The agency's erasure requests, newest first",
-      tags: ['privacy'],
+      tags,
       roles: ADMINS,
       request: { query: z.object({ limit: limitParam, cursor: cursorParam }).strict() },
       responses: { 200: { description: 'A page of requests', schema: pageOf(erasureSchema, 'ErasurePage') } },
@@ -236,12 +242,7 @@ export function registerPrivacyRoutes(t: RouteTable, d: ApiDeps): void {
         cur?.[1] ?? null,
         query.limit + 1,
       ]);
-      const page = rows.slice(0, query.limit);
-      const last = page[page.length - 1];
-      return {
-        items: page.map(toErasure),
-        next_cursor: rows.length > query.limit && last ? encodeCursor([last.created_key, last.id]) : null,
-      };
+      return keysetPage(rows, query.limit, toErasure, (r) => [r.created_key, r.id]);
     },
   );
 
@@ -250,14 +251,14 @@ export function registerPrivacyRoutes(t: RouteTable, d: ApiDeps): void {
       method: 'get',
       path: '/v1/privacy/erasures/:erasureId',
       summary: 'One erasure request: state, phase and counts',
-      tags: ['privacy'],
+      tags,
       roles: ADMINS,
       request: { params: z.object({ erasureId: z.string().min(1).max(200) }) },
       responses: { 200: { description: 'The request', schema: erasureSchema } },
     },
     async ({ auth, params }) => {
       // Not a uuid: no such request (404, as for an id of another agency), never a failed cast.
-      if (!UUID.test(params.erasureId)) throw new NotFoundError('erasure request');
+      if (!isUuid(params.erasureId)) throw new NotFoundError('erasure request');
       const { rows } = await d.pool.query<ErasureRow>(privacySql.erasureOfAgency, [
         auth.agencyId,
         params.erasureId,
