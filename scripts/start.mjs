@@ -4,4 +4,4 @@
 import { installAndBuild, run } from './bootstrap.mjs';
 
 installAndBuild();
-run(process.execPath, ['packages/cli/dist/main.js', 'start', ...process.argv.slice(2)]);
+run(process.execPath, ['services/cli/dist/main.js', 'start', ...process.argv.slice(2)]);

@@ -87,7 +87,7 @@ describe('docker-compose.yml', () => {
       expect(svc.healthcheck!.test).toEqual([
         'CMD',
         'node',
-        '/app/packages/cli/dist/main.js',
+        '/app/services/cli/dist/main.js',
         'healthcheck',
         name,
         '--ready',

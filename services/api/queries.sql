@@ -2,10 +2,7 @@
 
 -- recent events (seed 1)
 -- values: ["site123","Europe/Berlin","2026-01-01","2026-02-01",51]
-SELECT e.id, e.server_timestamp, e.event_name, e.client_id, e.session_id, e.page_url, e.page_path,
-  e.page_title, e.referrer, e.referrer_domain, e.channel, e.utm_source, e.utm_medium, e.utm_campaign, e.utm_content,
-  e.utm_term, e.country, e.region, e.city, e.device_type, e.browser, e.os, e.language, e.company_name, e.company_domain,
-  e.visitor_type, e.time_on_page, e.scroll_depth, e.engagement_score, e.properties, to_char(e.server_timestamp AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_ts
+SELECT e.id, e.event_name, e.server_timestamp, e.client_id, e.session_id, e.device_type, e.browser, e.os, e.country, e.region, e.city, e.company_name, e.company_domain, e.visitor_type, e.page_url, e.page_title, e.page_path, e.referrer, e.referrer_domain, e.utm_source, e.utm_medium, e.utm_campaign, e.utm_content, e.utm_term, e.language, e.time_on_page, e.scroll_depth, e.engagement_score, e.properties, e.channel, to_char(e.server_timestamp AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_ts
 FROM events e
 WHERE e.site_id = $1
   AND e.server_timestamp >= ($3::timestamp AT TIME ZONE $2) AND e.server_timestamp < ($4::timestamp AT TIME ZONE $2)
@@ -270,10 +267,7 @@ LIMIT $5;
 
 -- one session's events
 -- values: ["site123","sess-1",50]
-SELECT e.id, e.server_timestamp, e.event_name, e.client_id, e.session_id, e.page_url, e.page_path,
-  e.page_title, e.referrer, e.referrer_domain, e.channel, e.utm_source, e.utm_medium, e.utm_campaign, e.utm_content,
-  e.utm_term, e.country, e.region, e.city, e.device_type, e.browser, e.os, e.language, e.company_name, e.company_domain,
-  e.visitor_type, e.time_on_page, e.scroll_depth, e.engagement_score, e.properties
+SELECT e.id, e.event_name, e.server_timestamp, e.client_id, e.session_id, e.device_type, e.browser, e.os, e.country, e.region, e.city, e.company_name, e.company_domain, e.visitor_type, e.page_url, e.page_title, e.page_path, e.referrer, e.referrer_domain, e.utm_source, e.utm_medium, e.utm_campaign, e.utm_content, e.utm_term, e.language, e.time_on_page, e.scroll_depth, e.engagement_score, e.properties, e.channel
 FROM events e
 WHERE e.site_id = $1 AND e.session_id = $2
 ORDER BY e.server_timestamp, e.id

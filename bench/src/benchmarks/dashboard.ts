@@ -5,7 +5,7 @@ import { median, percentile, report, type Figure } from '../report.js';
 import { psql } from '../psql.js';
 import { benchDatabase } from './copy.js';
 import { startApiProcess } from '../processes.js';
-import { launchChromium } from '@beacon/testkit';
+import { HEADLESS_ARGS, launchChromium } from '@beacon/testkit';
 
 /**
  * `pnpm bench dashboard`: the web dashboard's Overview of a site with BENCH_DASHBOARD_ROWS events
@@ -16,7 +16,7 @@ import { launchChromium } from '@beacon/testkit';
  * page for a site with no events (the app's own cost), and the overview request alone (fetch).
  * The machine is shared with other work: absolute times are noisy.
  */
-const CLI_MAIN = fileURLToPath(new URL('../../../packages/cli/dist/main.js', import.meta.url));
+const CLI_MAIN = fileURLToPath(new URL('../../../services/cli/dist/main.js', import.meta.url));
 
 /** Runs the `beacon` CLI against the bench database; rejects with its stderr on failure. */
 async function runCli(databaseUrl: string, args: string[]): Promise<void> {
@@ -65,18 +65,7 @@ export async function dashboardBench(): Promise<void> {
   const runs = Number(process.env.BENCH_RUNS ?? 10);
   const db = await benchDatabase(['dashbig', 'dashempty']);
   let api: ChildProcess | undefined;
-  const browser = await launchChromium({
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const browser = await launchChromium({ args: HEADLESS_ARGS });
   try {
     await psql(db.url, `SELECT count(*) FROM beacon_ensure_event_partitions(now() - interval '2 months', 3)`);
     console.log(`dashboard bench: seeding ${rows.toLocaleString('en-US')} events in the last 30 days ...`);

@@ -22,7 +22,7 @@ import { cpuSeconds, freePort } from '../processes.js';
  * Every request carries unique event_ids (a fixed body would be dropped as client retries) and one of
  * 1,000 visitors and 1,000 public IPs. Env: BENCH_E2E_SECONDS, BENCH_CONNECTIONS (default 50).
  */
-const CLI = fileURLToPath(new URL('../../../packages/cli/dist/main.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../../../services/cli/dist/main.js', import.meta.url));
 const SITE = 'benche2e';
 const SERVICES = ['writer', 'enricher', 'api', 'collector'] as const;
 type Service = (typeof SERVICES)[number];

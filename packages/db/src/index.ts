@@ -11,6 +11,7 @@ export { migrateProfile, PROFILES, CITUS_LOCAL_TABLES, type ProfileName } from '
 export { ensurePartitions, listPartitions, type PartitionInfo } from './partitions.js';
 export { runRetention, monthsBefore, type RetentionOptions, type RetentionReport } from './retention.js';
 export { isRetryablePgError, RETRYABLE_SQLSTATES } from './errors.js';
+export { csvFormatter, csvLine, neutralizeFormulas, type CsvField } from './csv.js';
 export { inTransaction } from './transaction.js';
 export * as adminSql from './sql/admin.js';
 export * as retentionSql from './sql/retention.js';

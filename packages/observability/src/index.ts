@@ -10,3 +10,19 @@ export {
   type ReadinessCheck,
   type ReadinessReport,
 } from './health.js';
+export { postgresCheck, redisCheck } from './readiness-checks.js';
+export { closeSequence, withinDeadline, type CloseStep } from './deadline.js';
+export { boundPort, closeServer, listen, opsPortFor, startOptionalOpsServer } from './http-server.js';
+export {
+  closeWithin,
+  exitOnFatal,
+  runServiceMain,
+  runUntilSignal,
+  startServices,
+  waitForShutdownSignal,
+  type CloseReport,
+  type RunOptions,
+  type Running,
+  type ServiceHandle,
+  type ServiceSpec,
+} from './lifecycle.js';

@@ -32,7 +32,7 @@ export const OPENAPI_INFO = {
 };
 
 /** The express app of the API, with every route defined through the route table. */
-export function createApp(deps: ApiDeps): ApiApp {
+export function createApp(deps: ApiDeps, opts: { dashboardDir?: string } = {}): ApiApp {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -71,7 +71,7 @@ export function createApp(deps: ApiDeps): ApiApp {
   registerRoutes(table, deps, document);
   app.use(table.router);
   app.use(sharePageHeaders(deps.pool)); // a share link's page may be framed by its origins
-  app.use(dashboard()); // the web dashboard at / (never shadows the routes above)
+  app.use(dashboard(opts.dashboardDir ?? '')); // the web dashboard at / (never shadows the routes above)
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));
   return { app, table, document };

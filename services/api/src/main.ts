@@ -1,30 +1,15 @@
-import { loadConfigOrExit, loadDotEnv } from '@beacon/config';
+#!/usr/bin/env node
+import { runServiceMain } from '@beacon/observability';
 import { ApiConfigError, startApi } from './server.js';
 
-loadDotEnv();
-const config = loadConfigOrExit();
-try {
-  const api = await startApi(config);
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    api.deps.logger.info({ signal }, 'api stopping');
-    void api.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('uncaughtException', (err) => {
-    api.deps.logger.fatal({ err }, 'uncaught exception');
-    process.exit(1);
-  });
-} catch (err) {
-  if (err instanceof ApiConfigError) {
+/** Process entry of the API: `node services/api/dist/main.js` (or `beacon serve api`). */
+await runServiceMain(
+  'api',
+  (config, logger) => startApi(config, { logger }),
+  // A setting the API cannot start without (API_JWT_SECRET in production): the config exit code.
+  (err) => {
+    if (!(err instanceof ApiConfigError)) return undefined;
     process.stderr.write(`${err.message}\n`);
-    process.exit(78);
-  }
-  throw err;
-}
+    return 78;
+  },
+);

@@ -1,9 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
 import type { Config } from '@beacon/config';
 import { createPool, type Pool } from '@beacon/db';
-import { createLogger, createRegistry, startOpsServer, type Logger } from '@beacon/observability';
+import {
+  boundPort,
+  closeSequence,
+  closeServer,
+  createLogger,
+  createRegistry,
+  listen,
+  opsPortFor,
+  startOptionalOpsServer,
+  type Logger,
+} from '@beacon/observability';
 import { connectRedis, type RedisClient } from '@beacon/queue';
 import type { Registry } from 'prom-client';
 import { ApiKeyVerifier } from './auth/api-keys.js';
@@ -42,6 +51,8 @@ export interface ApiOverrides {
    * API_OPS_PORT, or ephemeral when the API's port is configured or given as 0 (tests).
    */
   opsPort?: number | null;
+  /** Directory of the built dashboard to serve at / (`beacon serve` passes @beacon/dashboard's); none when absent. */
+  dashboardDir?: string;
 }
 
 export interface ApiHandle {
@@ -83,44 +94,12 @@ export function buildDeps(
       statementTimeoutMs: config.core.databaseStatementTimeoutMs,
       logger,
     });
-  const replica = config.core.databaseReadUrl
-    ? new ReadReplicaRouter(
-        pool,
-        createPool({
-          databaseUrl: config.core.databaseReadUrl,
-          applicationName: 'beacon-api-reads',
-          max: config.core.databasePoolMax,
-          statementTimeoutMs: config.core.databaseStatementTimeoutMs,
-          logger,
-        }),
-        {
-          maxLagS: config.core.databaseReadMaxLagS,
-          checkMs: config.core.databaseReadLagCheckMs,
-          logger,
-          registry,
-        },
-      )
-    : undefined;
+  const replica = readReplica(config, pool, logger, registry);
   const redis = o.redis === undefined ? connectRedis(config.core, 'producer') : o.redis;
   redis?.on('error', (err) => logger.debug({ err }, 'redis error (login limits fall back to memory)'));
   let accepting = true;
   const metrics = createApiMetrics(registry);
-  const throttle = new AuthThrottle({
-    redis,
-    keyPrefix: config.core.queuePrefix,
-    maxPerIp: config.api.loginMaxFailuresPerIp,
-    maxPerAccount: config.api.loginMaxFailuresPerAccount,
-    windowS: config.api.loginWindowS,
-  });
-  // Reset requests and set-password tokens have their own budgets (separate keys), so a flood of reset
-  // emails cannot lock out logins and the reverse. Same window and limits as logins.
-  const accountThrottle = new AuthThrottle({
-    redis,
-    keyPrefix: `${config.core.queuePrefix}:account`,
-    maxPerIp: config.api.loginMaxFailuresPerIp,
-    maxPerAccount: config.api.loginMaxFailuresPerAccount,
-    windowS: config.api.loginWindowS,
-  });
+  const { throttle, accountThrottle } = authThrottles(config, redis);
   const bcrypt = new BcryptGate(config.api.bcryptConcurrency, config.api.bcryptQueueMax, () =>
     metrics.authFailures.inc({ reason: 'busy' }),
   );
@@ -151,8 +130,50 @@ export function buildDeps(
   return deps;
 }
 
+/** Dashboard reads from DATABASE_READ_URL while its lag is under the limit (none configured: undefined). */
+function readReplica(
+  config: Config,
+  pool: Pool,
+  logger: Logger,
+  registry: Registry,
+): ReadReplicaRouter | undefined {
+  if (!config.core.databaseReadUrl) return undefined;
+  const reads = createPool({
+    databaseUrl: config.core.databaseReadUrl,
+    applicationName: 'beacon-api-reads',
+    max: config.core.databasePoolMax,
+    statementTimeoutMs: config.core.databaseStatementTimeoutMs,
+    logger,
+  });
+  return new ReadReplicaRouter(pool, reads, {
+    maxLagS: config.core.databaseReadMaxLagS,
+    checkMs: config.core.databaseReadLagCheckMs,
+    logger,
+    registry,
+  });
+}
+
+/**
+ * Login limits, and those of reset requests and set-password tokens: their own budgets (separate keys),
+ * so a flood of reset emails cannot lock out logins and the reverse. Same window and limits.
+ */
+function authThrottles(config: Config, redis: RedisClient | null) {
+  const limits = {
+    redis,
+    maxPerIp: config.api.loginMaxFailuresPerIp,
+    maxPerAccount: config.api.loginMaxFailuresPerAccount,
+    windowS: config.api.loginWindowS,
+  };
+  return {
+    throttle: new AuthThrottle({ ...limits, keyPrefix: config.core.queuePrefix }),
+    accountThrottle: new AuthThrottle({ ...limits, keyPrefix: `${config.core.queuePrefix}:account` }),
+  };
+}
+
 // Requests still running this long after SIGTERM are cut: shorter than a container's usual 30 s grace.
 const DRAIN_MS = 10_000;
+/** How often ended login sessions and used or expired account links are forgotten. */
+const PURGE_EVERY_MS = 3_600_000;
 
 /**
  * Starts the API: the express app on its port (routes, dashboard, public /healthz and /readyz) and the
@@ -162,44 +183,52 @@ export async function startApi(config: Config, overrides: ApiOverrides = {}): Pr
   const deps = buildDeps(config, overrides) as ReturnType<typeof buildDeps> & { stop(): void };
   // The first lag measurement before the first request, so reads start where they belong.
   await deps.replica?.start();
-  const app = createApp(deps);
+  const app = createApp(deps, { dashboardDir: overrides.dashboardDir });
   const server: Server = createServer(app.app);
   server.keepAliveTimeout = 65_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(overrides.port ?? config.api.port, overrides.host ?? config.api.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
+  const host = overrides.host ?? config.api.host;
+  const port = await listen(server, overrides.port ?? config.api.port, host);
   const ephemeral = config.api.port === 0 || overrides.port === 0;
-  const wantedOps = overrides.opsPort !== undefined ? overrides.opsPort : ephemeral ? 0 : config.api.opsPort;
-  let opsServer: Server | null = null;
-  try {
-    if (wantedOps !== null)
-      opsServer = await startOpsServer(apiOps(deps), wantedOps, overrides.host ?? config.api.host);
-  } catch (err) {
-    server.close();
+  const opsServer = await startOptionalOpsServer(
+    apiOps(deps),
+    opsPortFor(overrides.opsPort, config.api.opsPort, ephemeral),
+    host,
+  ).catch(async (err: unknown) => {
+    await closeServer(server);
     throw err;
-  }
-  const opsPort = opsServer ? (opsServer.address() as AddressInfo).port : null;
-  // Hourly, forget login sessions that ended over 30 days ago (unref: never keeps the process alive).
-  const purge = setInterval(() => {
-    deps.pool.query(authSql.purgeEndedSessions, [30]).then(
-      (r) => r.rowCount && deps.logger.info({ purged: r.rowCount }, 'ended login sessions purged'),
-      (err: Error) => deps.logger.warn({ err }, 'login session purge failed'),
-    );
-  }, 3_600_000);
-  purge.unref();
+  });
+  const opsPort = boundPort(opsServer);
+  const stopHousekeeping = startHousekeeping(deps);
   deps.erasures.resumeAll(); // requests a crash or a shutdown interrupted
-  // Daily-ish too: one-time account links that ended (used or expired) over 30 days ago.
-  const purgeLinks = setInterval(() => {
-    deps.pool
+  deps.logger.info({ port, opsPort }, 'api listening');
+  const close = closeSequence(deps.logger, [
+    ['stop accepting', () => (deps.stop(), stopHousekeeping(), deps.mailer.close())],
+    ['server', () => closeServer(server, DRAIN_MS)],
+    ['erasures', () => deps.erasures.close()],
+    ['ops server', () => opsServer && closeServer(opsServer)],
+    ['pool', () => deps.owned.pool && deps.pool.end().catch(() => undefined)],
+    ['read replica', () => deps.replica && (deps.replica.stop(), deps.replica.end().catch(() => undefined))],
+    ['redis', () => deps.owned.redis && deps.redis?.disconnect()],
+  ]);
+  return { port, opsPort, app, deps, close };
+}
+
+/**
+ * The API's timers (unref: they never keep the process alive): hourly purges of ended login sessions
+ * and account links, and the scheduled email reports. Answers the function that stops them.
+ */
+function startHousekeeping(deps: ApiDeps): () => void {
+  const { pool, logger, config } = deps;
+  const purge = setInterval(() => {
+    pool.query(authSql.purgeEndedSessions, [30]).then(
+      (r) => r.rowCount && logger.info({ purged: r.rowCount }, 'ended login sessions purged'),
+      (err: Error) => logger.warn({ err }, 'login session purge failed'),
+    );
+    pool
       .query(accountSql.purgeEndedTokens, [30])
-      .catch((err: Error) => deps.logger.warn({ err }, 'account link purge failed'));
-  }, 3_600_000);
-  purgeLinks.unref();
+      .catch((err: Error) => logger.warn({ err }, 'account link purge failed'));
+  }, PURGE_EVERY_MS);
+  purge.unref();
   // Scheduled email reports: every replica ticks; the sent-log's unique key and SKIP LOCKED claims
   // keep each report to one email per period and recipient (src/reports/scheduler.ts).
   let reportsRunning = false;
@@ -210,44 +239,13 @@ export async function startApi(config: Config, overrides: ApiOverrides = {}): Pr
           reportsRunning = true;
           runReports(deps)
             .then(() => runTrafficAlerts(deps))
-            .catch((err: unknown) => deps.logger.error({ err }, 'report scheduler pass failed'))
+            .catch((err: unknown) => logger.error({ err }, 'report scheduler pass failed'))
             .finally(() => (reportsRunning = false));
         }, config.email.reportsTickS * 1000)
       : null;
   reportsTimer?.unref();
-  deps.logger.info({ port, opsPort }, 'api listening');
-  let closing: Promise<void> | undefined;
-  return {
-    port,
-    opsPort,
-    app,
-    deps,
-    close() {
-      closing ??= (async () => {
-        deps.stop();
-        clearInterval(purge);
-        clearInterval(purgeLinks);
-        if (reportsTimer) clearInterval(reportsTimer);
-        deps.mailer.close();
-        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-        server.closeIdleConnections();
-        const timer = setTimeout(() => server.closeAllConnections(), DRAIN_MS);
-        await closed;
-        clearTimeout(timer);
-        await deps.erasures.close();
-        if (opsServer) {
-          const opsClosed = new Promise<void>((resolve) => opsServer.close(() => resolve()));
-          opsServer.closeAllConnections();
-          await opsClosed;
-        }
-        if (deps.owned.pool) await deps.pool.end().catch(() => undefined);
-        if (deps.replica) {
-          deps.replica.stop();
-          await deps.replica.end().catch(() => undefined);
-        }
-        if (deps.owned.redis && deps.redis) deps.redis.disconnect();
-      })();
-      return closing;
-    },
+  return () => {
+    clearInterval(purge);
+    if (reportsTimer) clearInterval(reportsTimer);
   };
 }

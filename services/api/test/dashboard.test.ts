@@ -1,10 +1,10 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import express from 'express';
-import { dashboard, defaultDashboardDir } from '../src/http/dashboard.js';
+import { dashboard } from '../src/http/dashboard.js';
 import { call, startTestApi, type TestApi } from './helpers.js';
 
 // The web dashboard served at /: static files, the single-page fallback, and the API's own paths
@@ -27,7 +27,7 @@ beforeAll(async () => {
   server = app.listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  t = await startTestApi();
+  t = await startTestApi({ overrides: { dashboardDir: dir } });
 });
 afterAll(async () => {
   await new Promise((r) => server.close(r));
@@ -75,7 +75,7 @@ test('missing files, other methods and the API paths are not answered by the fal
   }
 });
 
-test('in the real API, ops routes and unknown /v1 routes are untouched; / is the dashboard when built', async () => {
+test('in the real API handed a dashboard directory, ops routes and unknown /v1 routes are untouched; pages are the dashboard', async () => {
   const unknown = await call(t.url, 'GET', '/v1/nope');
   expect([unknown.status, unknown.body.error]).toEqual([404, 'not_found']);
   expect((await call(t.url, 'GET', '/healthz')).body.status).toBe('ok');
@@ -84,14 +84,19 @@ test('in the real API, ops routes and unknown /v1 routes are untouched; / is the
   expect([doc.status, doc.body.error]).toEqual([401, 'unauthorized']);
   const metrics = await call(t.url, 'GET', '/metrics');
   expect([metrics.status, metrics.body.error]).toEqual([404, 'not_found']);
-  const built = existsSync(path.join(defaultDashboardDir(), 'index.html'));
   for (const p of ['/sites/x/overview', '/sites/x/companies/acme.example']) {
     const root = await fetch(`${t.url}${p}`);
-    if (built) {
-      expect([p, root.status]).toEqual([p, 200]);
-      expect(await root.text()).toContain('<div id="root">');
-    } else {
-      expect(root.status).toBe(404);
-    }
+    expect([p, root.status]).toEqual([p, 200]);
+    expect(await root.text()).toContain('<div id="root">');
+  }
+});
+
+test('an API handed no dashboard directory answers pages with the JSON 404', async () => {
+  const bare = await startTestApi();
+  try {
+    const page = await call(bare.url, 'GET', '/sites/x/overview');
+    expect([page.status, page.body.error]).toEqual([404, 'not_found']);
+  } finally {
+    await bare.close();
   }
 });

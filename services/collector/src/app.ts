@@ -5,17 +5,17 @@ import { handlePublicProbes, type Logger, type OpsEndpoints } from '@beacon/obse
 import { CLIENT_HINT_HEADERS } from '@beacon/schema';
 import type { Config, TrustProxyValue } from '@beacon/config';
 import { HttpError, UnavailableError } from './errors.js';
-import { checkContentType, type createIntake } from './intake.js';
+import { checkContentType, type Intake } from './intake.js';
 import type { CollectorMetrics } from './metrics.js';
-import type { createSiteSettings } from './site-settings.js';
+import type { SiteSettings } from './site-settings.js';
 import type { TrackerAssets, TrackerFile } from './tracker.js';
 
 export interface AppDeps {
   config: Config['collector'];
   /** Resolved COLLECTOR_TRUST_PROXY (or TRUST_PROXY): whose X-Forwarded-For gives the visitor IP. */
   trustProxy: TrustProxyValue;
-  intake: ReturnType<typeof createIntake>;
-  siteSettings: ReturnType<typeof createSiteSettings>;
+  intake: Intake;
+  siteSettings: SiteSettings;
   assets: TrackerAssets;
   metrics: CollectorMetrics;
   logger: Logger;
@@ -43,27 +43,60 @@ const ACCEPT_CH = CLIENT_HINT_HEADERS.map((h) =>
 ).join(', ');
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/** Maps any error of a hit route to the HttpError answered (and counts, logs, sets headers). */
+type ErrorMapper = (err: unknown, req: Request, res: Response) => HttpError;
+
 /**
  * The collector's express app. Hit routes read their bodies themselves (no express.json: LIMITS.md §3),
  * answer JSON `{accepted, rejected}` / `{error, message, details}` (the pixel always a GIF), and never
  * show a stack trace.
  */
 export function createApp(deps: AppDeps): Express {
-  const { config, intake, siteSettings, assets, metrics, logger, ops } = deps;
+  const { config } = deps;
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', false);
   app.set('trust proxy', deps.trustProxy);
+  app.use(requestStart(deps));
+  const toHttpError = errorMapper(deps);
+  const extraRoutes = deps.extraHitRoutes ?? [];
+  const hitPaths = [config.trackPath, config.batchPath, config.pixelPath, ...extraRoutes.map((r) => r.path)];
+  app.options(hitPaths, preflight);
+  const hitRoute = hitRouteOf(toHttpError);
+  app.post(config.trackPath, hitRoute('track', deps.intake.track));
+  app.post(config.batchPath, hitRoute('batch', deps.intake.batch));
+  for (const r of extraRoutes) app.post(r.path, hitRoute(r.route, r.handler, r.answer));
+  app.get(config.batchPath, siteSettingsRoute(deps, toHttpError));
+  app.get(config.pixelPath, pixelRoute(deps, toHttpError));
+  const scriptRoute = scriptRouteOf(deps);
+  app.get(config.scriptPath, scriptRoute('core'));
+  app.get(config.extrasScriptPath, scriptRoute('extras'));
+  app.get(config.vitalsScriptPath, scriptRoute('vitals'));
+  const scriptPaths = [config.scriptPath, config.extrasScriptPath, config.vitalsScriptPath];
+  app.all([...hitPaths, ...scriptPaths], methodNotAllowed(config));
+  app.use((req, res) => {
+    sendJson(res, 404, { error: 'not_found', message: 'no such endpoint', details: null });
+  });
+  // Errors raised by express itself (e.g. a malformed URL): a clear 4xx, never a stack.
+  app.use((err: unknown, req: Request, res: Response, _next: unknown) => {
+    const e = toHttpError(err, req, res);
+    if (!res.headersSent)
+      sendJson(res, e.status, { error: e.code, message: e.message, details: e.details ?? null });
+  });
+  return app;
+}
 
+/** Every request: public probes, request id, the HTTP metrics, security headers. */
+function requestStart(deps: AppDeps) {
+  const { metrics, ops } = deps;
   const security = helmet({
     // The script, the pixel and the hit answers are loaded by other sites' pages.
     crossOriginResourcePolicy: { policy: 'cross-origin' },
     crossOriginEmbedderPolicy: false,
     contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
   });
-
-  app.use((req, res, next) => {
+  return (req: Request, res: Response, next: (err?: unknown) => void) => {
     // Shutting down: a request that arrives on a kept-alive connection is still served (its hits join
     // the last micro-batch), but the connection closes after it, so busy clients move on at once
     // instead of holding the server open until the shutdown deadline cuts them off mid-request.
@@ -76,34 +109,28 @@ export function createApp(deps: AppDeps): Express {
     res.setHeader('x-request-id', id);
     const started = performance.now();
     res.on('finish', () => {
-      metrics.httpDuration.observe(
-        {
-          route: (res.locals.route as string | undefined) ?? 'other',
-          method: req.method,
-          status: String(res.statusCode),
-        },
-        (performance.now() - started) / 1000,
-      );
+      const route = (res.locals.route as string | undefined) ?? 'other';
+      const labels = { route, method: req.method, status: String(res.statusCode) };
+      metrics.httpDuration.observe(labels, (performance.now() - started) / 1000);
     });
     security(req, res, next);
-  });
+  };
+}
 
-  const extraRoutes = deps.extraHitRoutes ?? [];
-  const hitPaths = [config.trackPath, config.batchPath, config.pixelPath, ...extraRoutes.map((r) => r.path)];
-  app.options(hitPaths, (req, res) => {
-    res.locals.route = 'preflight';
-    res.writeHead(204, {
-      'access-control-allow-origin': '*',
-      'access-control-allow-methods': 'POST, GET, OPTIONS',
-      'access-control-allow-headers': 'Content-Type, X-Request-Id, Authorization, X-Umami-Cache',
-      'access-control-max-age': '86400',
-      'accept-ch': ACCEPT_CH,
-    });
-    res.end();
+function preflight(req: Request, res: Response): void {
+  res.locals.route = 'preflight';
+  res.writeHead(204, {
+    'access-control-allow-origin': '*',
+    'access-control-allow-methods': 'POST, GET, OPTIONS',
+    'access-control-allow-headers': 'Content-Type, X-Request-Id, Authorization, X-Umami-Cache',
+    'access-control-max-age': '86400',
+    'accept-ch': ACCEPT_CH,
   });
+  res.end();
+}
 
-  const hitRoute =
-    (route: string, handler: (req: Request) => Promise<unknown>, answer?: ExtraHitRoute['answer']) =>
+function hitRouteOf(toHttpError: ErrorMapper) {
+  return (route: string, handler: (req: Request) => Promise<unknown>, answer?: ExtraHitRoute['answer']) =>
     async (req: Request, res: Response) => {
       res.locals.route = route;
       try {
@@ -119,21 +146,21 @@ export function createApp(deps: AppDeps): Express {
         sendJson(res, e.status, { error: e.code, message: e.message, details: e.details ?? null });
       }
     };
-  app.post(config.trackPath, hitRoute('track', intake.track));
-  app.post(config.batchPath, hitRoute('batch', intake.batch));
-  for (const r of extraRoutes) app.post(r.path, hitRoute(r.route, r.handler, r.answer));
+}
 
-  // The tracker's first request: the site's privacy switches, cached by the browser for
-  // COLLECTOR_SITE_SETTINGS_MAX_AGE_S (the bound on how soon a changed setting reaches a tagged page).
-  app.get(config.batchPath, async (req, res) => {
+/**
+ * The tracker's first request: the site's privacy switches, cached by the browser for
+ * COLLECTOR_SITE_SETTINGS_MAX_AGE_S (the bound on how soon a changed setting reaches a tagged page).
+ */
+function siteSettingsRoute(deps: AppDeps, toHttpError: ErrorMapper) {
+  return async (req: Request, res: Response) => {
     res.locals.route = 'site_settings';
     try {
-      const settings = await siteSettings(req);
-      const text = JSON.stringify(settings);
+      const text = JSON.stringify(await deps.siteSettings(req));
       res.writeHead(200, {
         'content-type': 'application/json; charset=utf-8',
         'content-length': Buffer.byteLength(text),
-        'cache-control': `public, max-age=${config.siteSettingsMaxAgeS}`,
+        'cache-control': `public, max-age=${deps.config.siteSettingsMaxAgeS}`,
         'access-control-allow-origin': '*',
       });
       res.end(req.method === 'HEAD' ? undefined : text);
@@ -142,12 +169,14 @@ export function createApp(deps: AppDeps): Express {
       const e = err instanceof HttpError ? err : toHttpError(err, req, res);
       sendJson(res, e.status, { error: e.code, message: e.message, details: e.details ?? null });
     }
-  });
+  };
+}
 
-  app.get(config.pixelPath, async (req, res) => {
+function pixelRoute(deps: AppDeps, toHttpError: ErrorMapper) {
+  return async (req: Request, res: Response) => {
     res.locals.route = 'pixel';
     try {
-      await intake.pixel(req);
+      await deps.intake.pixel(req);
     } catch (err) {
       // The GIF is sent whatever happened: an <img> never shows an error.
       toHttpError(err, req, res);
@@ -160,19 +189,21 @@ export function createApp(deps: AppDeps): Express {
       'accept-ch': ACCEPT_CH,
     });
     res.end(PIXEL);
-  });
+  };
+}
 
-  const scriptRoute = (which: TrackerFile) => async (req: Request, res: Response) => {
+function scriptRouteOf({ assets, logger }: AppDeps) {
+  return (which: TrackerFile) => async (req: Request, res: Response) => {
     res.locals.route = which === 'core' ? 'script' : `script_${which}`;
     const asset = await assets.get(which).catch((err: Error) => {
-      logger.error({ err: err.message }, 'reading the tracker build failed');
+      logger.error({ err }, 'reading the tracker build failed');
       return null;
     });
     if (!asset) {
       sendJson(res, 404, {
         error: 'tracker_not_built',
         message:
-          'the tracker script is not built yet (pnpm build builds packages/tracker) or COLLECTOR_TRACKER_DIR is wrong',
+          'no tracker script here: run the collector through `beacon serve` (it serves the built packages/tracker) or set COLLECTOR_TRACKER_DIR to a directory holding the built files',
         details: null,
       });
       return;
@@ -200,11 +231,10 @@ export function createApp(deps: AppDeps): Express {
     res.writeHead(200, headers);
     res.end(req.method === 'HEAD' ? undefined : body);
   };
-  app.get(config.scriptPath, scriptRoute('core'));
-  app.get(config.extrasScriptPath, scriptRoute('extras'));
-  app.get(config.vitalsScriptPath, scriptRoute('vitals'));
+}
 
-  app.all([...hitPaths, config.scriptPath, config.extrasScriptPath, config.vitalsScriptPath], (req, res) => {
+function methodNotAllowed(config: AppDeps['config']) {
+  return (req: Request, res: Response) => {
     res.locals.route = 'method_not_allowed';
     res.setHeader(
       'allow',
@@ -219,19 +249,12 @@ export function createApp(deps: AppDeps): Express {
       message: `${req.method} is not allowed on ${req.path}`,
       details: null,
     });
-  });
-  app.use((req, res) => {
-    sendJson(res, 404, { error: 'not_found', message: 'no such endpoint', details: null });
-  });
-  // Errors raised by express itself (e.g. a malformed URL): a clear 4xx, never a stack.
-  app.use((err: unknown, req: Request, res: Response, _next: unknown) => {
-    const e = toHttpError(err, req, res);
-    if (!res.headersSent)
-      sendJson(res, e.status, { error: e.code, message: e.message, details: e.details ?? null });
-  });
+  };
+}
 
-  /** Maps any error to the HttpError answered, counts it, logs it, sets Retry-After / Connection. */
-  function toHttpError(err: unknown, req: Request, res: Response): HttpError {
+/** Maps any error to the HttpError answered, counts it, logs it, sets Retry-After / Connection. */
+function errorMapper({ config, metrics, logger }: AppDeps): ErrorMapper {
+  return (err, req, res) => {
     const requestId = res.locals.requestId as string | undefined;
     let e: HttpError;
     if (err instanceof HttpError) e = err;
@@ -262,9 +285,7 @@ export function createApp(deps: AppDeps): Express {
     // A body we did not read entirely: do not keep the connection for the next request.
     if (!req.complete) res.setHeader('connection', 'close');
     return e;
-  }
-
-  return app;
+  };
 }
 
 function sendJson(res: Response, status: number, body: unknown): void {

@@ -1,7 +1,7 @@
 import type { Queue } from 'bullmq';
 import type { Logger } from '@beacon/observability';
-import { QUEUE_HITS, type RawJob, type RawRequest } from '@beacon/schema';
-import type { RedisClient } from '@beacon/queue';
+import type { RawJob, RawRequest } from '@beacon/schema';
+import { addRawJob, type RedisClient } from '@beacon/queue';
 import { UnavailableError } from './errors.js';
 import type { CollectorMetrics } from './metrics.js';
 
@@ -24,17 +24,6 @@ export interface BatcherOptions {
   /** Period of the queue depth check. */
   checkMs: number;
 }
-
-/**
- * Options of every raw job. The enricher retries a failed raw job (PostgreSQL or Redis briefly down)
- * with backoff; completed jobs are removed (the events are in the next queue by then).
- */
-export const RAW_JOB_OPTIONS = {
-  attempts: 10,
-  backoff: { type: 'exponential', delay: 1000 },
-  removeOnComplete: true,
-  removeOnFail: { age: 7 * 24 * 3600 },
-} as const;
 
 interface Waiter {
   request: RawRequest;
@@ -64,7 +53,7 @@ export class MicroBatcher {
   private closed = false;
 
   constructor(
-    private readonly queue: Queue,
+    private readonly queue: Queue<RawJob>,
     private readonly redis: RedisClient,
     private readonly opts: BatcherOptions,
     private readonly metrics: CollectorMetrics,
@@ -160,7 +149,7 @@ export class MicroBatcher {
         ),
       );
     }, this.opts.timeoutMs);
-    const p = this.queue.add('raw', job, { ...RAW_JOB_OPTIONS, jobId }).then(
+    const p = addRawJob(this.queue, job, jobId).then(
       () => {
         this.metrics.enqueueDuration.observe((performance.now() - started) / 1000);
         this.metrics.jobHits.observe(hits);
@@ -169,7 +158,7 @@ export class MicroBatcher {
         settle();
       },
       (err: Error) => {
-        this.logger.warn({ err: err.message, jobId, hits }, 'adding a hits job failed');
+        this.logger.warn({ err, jobId, hits }, 'adding a hits job failed');
         settle(new UnavailableError('redis_down', 'the queue store (Redis) refused the hits; retry later'));
       },
     );
@@ -189,13 +178,11 @@ export class MicroBatcher {
   private async checkDepth(): Promise<void> {
     if (this.redis.status !== 'ready') return;
     try {
-      const counts = await this.queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'prioritized');
+      // Backpressure only; beacon_queue_jobs is read at scrape time (queueDepthGauge).
+      const counts = await this.queue.getJobCounts('waiting', 'prioritized');
       this.waitingJobs = (counts.waiting ?? 0) + (counts.prioritized ?? 0);
-      for (const state of ['waiting', 'active', 'delayed', 'failed'] as const) {
-        this.metrics.queueJobs.set({ queue: QUEUE_HITS, state }, counts[state] ?? 0);
-      }
     } catch (err) {
-      this.logger.debug({ err: (err as Error).message }, 'queue depth check failed');
+      this.logger.debug({ err }, 'queue depth check failed');
     }
   }
 

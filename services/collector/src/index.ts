@@ -1,38 +1,42 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { Queue } from 'bullmq';
-import { trustProxyFor, type Config } from '@beacon/config';
+import { createServer, type Server } from 'node:http';
+import type { Config } from '@beacon/config';
 import { createPool, type Pool } from '@beacon/db';
 import {
+  closeSequence,
+  boundPort,
+  closeServer,
   createLogger,
   createRegistry,
-  startOpsServer,
+  listen,
+  opsPortFor,
+  postgresCheck,
+  redisCheck,
+  startOptionalOpsServer,
   type Logger,
   type OpsEndpoints,
-  type ReadinessCheck,
 } from '@beacon/observability';
-import { connectRedis, queuePrefixFor, type RedisClient } from '@beacon/queue';
-import { createHitSchema, QUEUE_HITS } from '@beacon/schema';
+import {
+  connectRedis,
+  openHitsQueue,
+  QUEUE_HITS,
+  queueDepthGauge,
+  queuePrefixFor,
+  type RedisClient,
+} from '@beacon/queue';
 import type { Registry } from 'prom-client';
 import { createApp } from './app.js';
-import { MicroBatcher } from './enqueue.js';
-import { CollectorHealth } from './health.js';
-import { IngestAuth } from './ingest-auth.js';
-import { createIntake } from './intake.js';
-import { intakeRoutes } from './intake-routes.js';
-import { createServerIntake } from './server-intake.js';
+import { setUpIntake } from './intake-setup.js';
 import { createCollectorMetrics } from './metrics.js';
-import { SiteCache } from './sites.js';
-import { createSiteSettings } from './site-settings.js';
-import { TrackerAssets } from './tracker.js';
+import type { SiteCache } from './sites.js';
 
 /** How long start-up waits for the first Redis connection before listening anyway. */
 const REDIS_STARTUP_WAIT_MS = 3_000;
 export { createApp } from './app.js';
-export { MicroBatcher, RAW_JOB_OPTIONS } from './enqueue.js';
+export { MicroBatcher } from './enqueue.js';
 export { HttpError, UnavailableError } from './errors.js';
 export { SiteCache, originAllowed } from './sites.js';
 export { uuidv7 } from './uuid7.js';
+export { TRACKER_FILE_NAMES } from './tracker.js';
 
 export interface CollectorOverrides {
   logger?: Logger;
@@ -45,6 +49,11 @@ export interface CollectorOverrides {
    * COLLECTOR_OPS_PORT, or ephemeral when the collector's port is configured or given as 0 (tests).
    */
   opsPort?: number | null;
+  /**
+   * Directory of the built tracker scripts when COLLECTOR_TRACKER_DIR is empty: `beacon serve` passes
+   * the @beacon-analytics/tracker build here (the collector itself does not depend on the tracker).
+   */
+  trackerDir?: string;
 }
 
 export interface CollectorHandle {
@@ -75,147 +84,92 @@ export async function startCollector(
     statementTimeoutMs: 5_000,
     logger,
   });
-  // A command that never returns (Redis stalled) is failed eventually, so in-flight adds always settle
-  // and the stalled state (503 at once) ends when Redis answers again.
-  const redis: RedisClient = connectRedis(config.core, 'producer', {
-    commandTimeout: Math.max(5_000, c.enqueueTimeoutMs * 5),
-  });
-  let redisErrorLogged = 0;
-  redis.on('error', (err: Error) => {
-    // ioredis reports every failed reconnect; one line per 10 s is enough.
-    if (Date.now() - redisErrorLogged > 10_000) {
-      redisErrorLogged = Date.now();
-      logger.warn({ err: err.message }, 'Redis connection error; hits are answered 503 until it returns');
-    }
-  });
-  const prefix = queuePrefixFor(config.core, QUEUE_HITS);
-  const queue = new Queue(QUEUE_HITS, { connection: redis, prefix });
-  queue.on('error', (err: Error) => logger.debug({ err: err.message }, 'hits queue error'));
-
-  const batcher = new MicroBatcher(
-    queue,
+  const redis = producerRedis(config, logger);
+  const queue = openHitsQueue(config.core, redis);
+  queueDepthGauge(registry, [queue]);
+  const intake = setUpIntake({
+    config,
+    pool,
     redis,
-    {
-      waitMs: c.batchWaitMs,
-      maxHits: c.batchMaxHits,
-      concurrency: c.batchConcurrency,
-      maxPendingHits: c.maxPendingHits,
-      timeoutMs: c.enqueueTimeoutMs,
-      queueMaxJobs: c.queueMaxJobs,
-      checkMs: c.queueCheckMs,
-    },
+    queue,
     metrics,
     logger,
-  );
-  const sites = new SiteCache(pool, c.siteCacheTtlMs, c.siteCacheMax);
-  const schema = createHitSchema({
-    textMax: c.textMax,
-    jsonMaxDepth: c.jsonMaxDepth,
-    jsonMaxKeys: c.jsonMaxKeys,
-    jsonStringMax: c.jsonStringMax,
+    trackerDir: overrides.trackerDir,
   });
-  const health = new CollectorHealth(pool, config.intake.healthFlushMs, logger);
-  const limits = {
-    maxHitBytes: c.maxHitBytes,
-    maxBatchBytes: c.maxBatchBytes,
-    maxBatchEvents: c.maxBatchEvents,
-  };
-  const intake = createIntake({
-    sites,
-    batcher,
-    schema,
-    metrics,
-    health,
-    limits: { maxHitBytes: c.maxHitBytes, maxBatchBytes: c.maxBatchBytes, maxBatchEvents: c.maxBatchEvents },
-  });
-
   let accepting = true;
-  const checks: ReadinessCheck[] = [
-    { name: 'redis', check: async () => void (await redis.ping()) },
-    { name: 'postgres', check: async () => void (await pool.query('SELECT 1')) },
-  ];
-  const ops: OpsEndpoints = { registry, checks, accepting: () => accepting };
-  const app = createApp({
-    config: c,
-    trustProxy: trustProxyFor(config, 'collector'),
-    intake,
-    siteSettings: createSiteSettings(sites),
-    assets: new TrackerAssets(c.trackerDir),
-    metrics,
-    logger,
-    ops,
-    extraHitRoutes: intakeRoutes(config.intake, {
-      auth: new IngestAuth(pool, config.intake.tokenCacheTtlMs),
-      intake: createServerIntake({
-        sites,
-        batcher,
-        schema,
-        metrics,
-        health,
-        maxPastMs: config.intake.serverMaxPastS * 1000,
-      }),
-      pool,
-      limits,
-      siteCacheTtlMs: c.siteCacheTtlMs,
-    }),
-  });
-
-  // Give Redis a moment to connect before the first request: with no offline queue, a hit arriving
-  // before the connection is up would be answered 503. Redis down at start-up still lets the collector
-  // start (answering 503 until Redis returns) after this short wait.
-  if (redis.status !== 'ready') {
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, REDIS_STARTUP_WAIT_MS);
-      redis.once('ready', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
-  }
-  const server = app.listen(overrides.port ?? c.port, overrides.host ?? c.host);
-  await new Promise<void>((resolve, reject) => {
-    server.once('listening', resolve);
-    server.once('error', reject);
-  });
+  const ops: OpsEndpoints = {
+    registry,
+    checks: [redisCheck(redis), postgresCheck(pool)],
+    accepting: () => accepting,
+  };
+  const app = createApp({ ...intake, config: c, metrics, logger, ops });
+  await redisOrTimeout(redis);
+  const host = overrides.host ?? c.host;
+  const server = createServer(app);
+  const port = await listen(server, overrides.port ?? c.port, host);
   // Slow or stalled clients must not hold sockets for long: hits are small.
   server.requestTimeout = 30_000;
   server.headersTimeout = 15_000;
-  const port = (server.address() as AddressInfo).port;
   const ephemeral = c.port === 0 || overrides.port === 0;
-  const wantedOps = overrides.opsPort !== undefined ? overrides.opsPort : ephemeral ? 0 : c.opsPort;
-  let opsServer: Server | null = null;
-  try {
-    if (wantedOps !== null) opsServer = await startOpsServer(ops, wantedOps, overrides.host ?? c.host);
-  } catch (err) {
-    server.close();
+  const opsServer = await startOptionalOpsServer(
+    ops,
+    opsPortFor(overrides.opsPort, c.opsPort, ephemeral),
+    host,
+  ).catch(async (err: unknown) => {
+    await closeServer(server);
     throw err;
-  }
-  const opsPort = opsServer ? (opsServer.address() as AddressInfo).port : null;
-  logger.info({ port, opsPort, queue: QUEUE_HITS, prefix }, 'collector listening');
+  });
+  const opsPort = boundPort(opsServer);
+  logger.info(
+    { port, opsPort, queue: QUEUE_HITS, prefix: queuePrefixFor(config.core, QUEUE_HITS) },
+    'collector listening',
+  );
+  const close = closeSequence(logger, [
+    ['stop accepting', () => (accepting = false)],
+    // Requests in flight finish (their hits join the last micro-batch) within the deadline.
+    ['server', () => closeServer(server, c.shutdownTimeoutMs)],
+    ['ops server', () => opsServer && closeServer(opsServer)],
+    ['micro-batch', () => intake.batcher.drain()],
+    ['ingestion health', () => intake.health.close()],
+    ['queue', () => queue.close().catch(() => undefined)],
+    ['redis', () => redis.disconnect()],
+    ['pool', () => pool.end().catch(() => undefined)],
+    ['log', () => logger.info('collector closed')],
+  ]);
+  return { port, opsPort, server, registry, sites: intake.sites, close };
+}
 
-  let closing: Promise<void> | undefined;
-  const close = () =>
-    (closing ??= (async () => {
-      accepting = false;
-      const deadline = setTimeout(() => server.closeAllConnections(), c.shutdownTimeoutMs);
-      deadline.unref();
-      // Stop accepting; requests in flight finish (their hits join the last micro-batch).
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      await closed;
-      clearTimeout(deadline);
-      if (opsServer) {
-        const opsClosed = new Promise<void>((resolve) => opsServer.close(() => resolve()));
-        opsServer.closeAllConnections();
-        await opsClosed;
-      }
-      await batcher.drain();
-      await health.close();
-      await queue.close().catch(() => undefined);
-      redis.disconnect();
-      await pool.end().catch(() => undefined);
-      logger.info('collector closed');
-    })());
+/**
+ * The producer's Redis connection. A command that never returns (Redis stalled) is failed eventually,
+ * so in-flight adds always settle and the stalled state (503 at once) ends when Redis answers again.
+ */
+function producerRedis(config: Config, logger: Logger): RedisClient {
+  const redis = connectRedis(config.core, 'producer', {
+    commandTimeout: Math.max(5_000, config.collector.enqueueTimeoutMs * 5),
+  });
+  let logged = 0;
+  redis.on('error', (err: Error) => {
+    // ioredis reports every failed reconnect; one line per 10 s is enough.
+    if (Date.now() - logged > 10_000) {
+      logged = Date.now();
+      logger.warn({ err }, 'Redis connection error; hits are answered 503 until it returns');
+    }
+  });
+  return redis;
+}
 
-  return { port, opsPort, server, registry, sites, close };
+/**
+ * Gives Redis a moment to connect before the first request: with no offline queue, a hit arriving
+ * before the connection is up would be answered 503. Redis down at start-up still lets the collector
+ * start (answering 503 until Redis returns) after this short wait.
+ */
+async function redisOrTimeout(redis: RedisClient): Promise<void> {
+  if (redis.status === 'ready') return;
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, REDIS_STARTUP_WAIT_MS);
+    redis.once('ready', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }

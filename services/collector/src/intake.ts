@@ -52,153 +52,184 @@ export const NO_UA_WARNING =
   'no User-Agent: these hits will be dropped as bots (rule no_user_agent); send events from a backend to the server-side endpoint (docs/server-side.md)';
 const HINT_MAX = 512;
 
+/** The 202 body of a hit request. */
+export interface Accepted {
+  accepted: number;
+  rejected: Rejection[];
+  warnings?: string[];
+}
+
 /**
  * The hot path of the three hit routes: body → JSON → site → origin → zod per hit → stamp → micro-batch.
  * Each step throws an HttpError with a stable code; the route answers it as JSON (or the GIF).
  */
 export function createIntake(deps: IntakeDeps) {
-  const { sites, batcher, schema, limits, metrics, health } = deps;
+  return {
+    /** POST track: one hit with its site_id. */
+    track: async (req: Request): Promise<Accepted> => {
+      const body = parseObject(await readBody(req, deps.limits.maxHitBytes));
+      return accept(deps, req, body.site_id, [body], true);
+    },
+    batch: (req: Request) => batch(deps, req),
+    pixel: (req: Request) => pixel(deps, req),
+  };
+}
 
-  function validate(events: readonly unknown[], receivedAt: number, serverTimestamp: string): Validated {
-    const hits: RawHit[] = [];
-    const rejected: Rejection[] = [];
-    for (let i = 0; i < events.length; i++) {
-      const ev = events[i];
-      if (ev === null || typeof ev !== 'object' || Array.isArray(ev)) {
-        rejected.push({ index: i, errors: ['event must be a JSON object'] });
-        continue;
-      }
-      const bad = forbiddenKey(ev);
-      if (bad) {
-        rejected.push({ index: i, errors: [`key "${bad}" is not allowed`] });
-        continue;
-      }
-      const r = schema.safeParse(ev);
-      if (!r.success) {
-        rejected.push({ index: i, errors: formatIssues(r.error.issues) });
-        continue;
-      }
-      // Stamped once, here; never again downstream (DESIGN.md "Raw job").
-      hits.push({ id: uuidv7(receivedAt), server_timestamp: serverTimestamp, ...r.data } as RawHit);
+export type Intake = ReturnType<typeof createIntake>;
+
+function validate(
+  schema: HitSchema,
+  events: readonly unknown[],
+  receivedAt: number,
+  serverTimestamp: string,
+): Validated {
+  const hits: RawHit[] = [];
+  const rejected: Rejection[] = [];
+  for (let i = 0; i < events.length; i++) {
+    const ev = events[i];
+    if (ev === null || typeof ev !== 'object' || Array.isArray(ev)) {
+      rejected.push({ index: i, errors: ['event must be a JSON object'] });
+      continue;
     }
-    return { hits, rejected };
-  }
-
-  function requestFacts(req: Request, site: Site, hits: RawHit[]): RawRequest {
-    const client_hints: Record<string, string> = {};
-    for (const h of CLIENT_HINT_HEADERS) {
-      const v = req.headers[h];
-      if (typeof v === 'string') client_hints[h] = cutText(cleanText(v), HINT_MAX);
+    const bad = forbiddenKey(ev);
+    if (bad) {
+      rejected.push({ index: i, errors: [`key "${bad}" is not allowed`] });
+      continue;
     }
-    const ua = req.headers['user-agent'];
-    return {
-      site_id: site.scriptId,
-      ip: clientIp(req),
-      user_agent: ua ? cutText(cleanText(ua), USER_AGENT_MAX) : null,
-      client_hints,
-      origin: requestOrigin(req),
-      hits,
-    };
+    const r = schema.safeParse(ev);
+    if (!r.success) {
+      rejected.push({ index: i, errors: formatIssues(r.error.issues) });
+      continue;
+    }
+    // Stamped once, here; never again downstream (DESIGN.md "Raw job").
+    hits.push({ id: uuidv7(receivedAt), server_timestamp: serverTimestamp, ...r.data } as RawHit);
   }
+  return { hits, rejected };
+}
 
-  function countRejections(rejected: readonly Rejection[]): void {
-    if (rejected.length === 0) return;
-    metrics.hits.inc({ outcome: 'rejected' }, rejected.length);
-    metrics.rejected.inc({ reason: 'invalid_hit' }, rejected.length);
+function requestFacts(req: Request, site: Site, hits: RawHit[]): RawRequest {
+  const client_hints: Record<string, string> = {};
+  for (const h of CLIENT_HINT_HEADERS) {
+    const v = req.headers[h];
+    if (typeof v === 'string') client_hints[h] = cutText(cleanText(v), HINT_MAX);
   }
+  const ua = req.headers['user-agent'];
+  return {
+    site_id: site.scriptId,
+    ip: clientIp(req),
+    user_agent: ua ? cutText(cleanText(ua), USER_AGENT_MAX) : null,
+    client_hints,
+    origin: requestOrigin(req),
+    hits,
+  };
+}
 
-  /** Validates, stamps and enqueues `events` for the site named by `siteId`; returns the 202 body. */
-  async function accept(
-    req: Request,
-    siteId: unknown,
-    events: readonly unknown[],
-    single = false,
-  ): Promise<{ accepted: number; rejected: Rejection[]; warnings?: string[] }> {
-    const site = await sites.requireActive(siteId).catch((err: unknown) => {
-      // A paused or deleted site exists: its refused hits show in its ingestion health.
-      if (err instanceof HttpError && err.code.startsWith('site_') && typeof siteId === 'string')
-        health?.request(siteId, events.length, events.length, err.code);
-      throw err;
+/** Counts refused hits of a request (metrics and, for a known site, its ingestion health). */
+export function countRejections(metrics: CollectorMetrics, rejected: readonly Rejection[]): void {
+  if (rejected.length === 0) return;
+  metrics.hits.inc({ outcome: 'rejected' }, rejected.length);
+  metrics.rejected.inc({ reason: 'invalid_hit' }, rejected.length);
+}
+
+/**
+ * The active site named by `siteId` whose allowed origins include `origin` (undefined: not checked);
+ * refused hits of a known site show in its ingestion health.
+ */
+export async function siteForHits(
+  deps: Pick<IntakeDeps, 'sites' | 'health'>,
+  siteId: unknown,
+  count: number,
+  origin: string | null | undefined,
+): Promise<Site> {
+  const site = await deps.sites.requireActive(siteId).catch((err: unknown) => {
+    // A paused or deleted site exists: its refused hits show in its ingestion health.
+    if (err instanceof HttpError && err.code.startsWith('site_') && typeof siteId === 'string')
+      deps.health?.request(siteId, count, count, err.code);
+    throw err;
+  });
+  if (origin !== undefined && !originAllowed(site, origin)) {
+    deps.health?.request(site.scriptId, count, count, 'origin_not_allowed');
+    throw new HttpError(
+      403,
+      'origin_not_allowed',
+      `this origin may not send hits for site ${site.scriptId}`,
+      {
+        origin,
+      },
+    );
+  }
+  return site;
+}
+
+/** The 400 of a request none of whose hits is valid. */
+export function noValidHit(single: boolean, rejected: Rejection[], what = 'hit'): HttpError {
+  return badRequest(
+    single ? 'invalid_hit' : 'invalid_hits',
+    single ? `the ${what} is invalid: ${rejected[0]!.errors.join('; ')}` : 'no event of the batch is valid',
+    { accepted: 0, rejected },
+  );
+}
+
+/** Validates, stamps and enqueues `events` for the site named by `siteId`; returns the 202 body. */
+async function accept(
+  deps: IntakeDeps,
+  req: Request,
+  siteId: unknown,
+  events: readonly unknown[],
+  single = false,
+): Promise<Accepted> {
+  const { metrics, health } = deps;
+  const site = await siteForHits(deps, siteId, events.length, requestOrigin(req));
+  const receivedAt = Date.now();
+  const { hits, rejected } = validate(deps.schema, events, receivedAt, new Date(receivedAt).toISOString());
+  countRejections(metrics, rejected);
+  health?.request(site.scriptId, events.length, rejected.length, 'invalid_hit');
+  if (hits.length === 0) throw noValidHit(single, rejected);
+  const facts = requestFacts(req, site, hits);
+  await deps.batcher.add(facts);
+  metrics.hits.inc({ outcome: 'accepted' }, hits.length);
+  // Not silent: a browser always sends a User-Agent, so the enricher's bot rule drops these hits.
+  if (facts.user_agent === null) return { accepted: hits.length, rejected, warnings: [NO_UA_WARNING] };
+  return { accepted: hits.length, rejected };
+}
+
+/** POST batch: {site_id, events:[...]}. */
+async function batch(deps: IntakeDeps, req: Request): Promise<Accepted> {
+  const body = parseObject(await readBody(req, deps.limits.maxBatchBytes));
+  return accept(deps, req, body.site_id, batchEvents(body.events, deps.limits.maxBatchEvents));
+}
+
+/** The events of a batch body: a non-empty array of at most `max` entries (else a 400 or 413). */
+export function batchEvents(events: unknown, max: number, what = 'hits'): unknown[] {
+  if (!Array.isArray(events)) throw badRequest('invalid_batch', `events must be an array of ${what}`);
+  if (events.length === 0) throw badRequest('invalid_batch', 'events is empty');
+  if (events.length > max)
+    throw new HttpError(413, 'too_many_events', `a batch holds at most ${max} events`, {
+      limit: max,
+      received: events.length,
     });
-    if (!originAllowed(site, requestOrigin(req))) {
-      health?.request(site.scriptId, events.length, events.length, 'origin_not_allowed');
-      throw new HttpError(
-        403,
-        'origin_not_allowed',
-        `this origin may not send hits for site ${site.scriptId}`,
-        {
-          origin: requestOrigin(req),
-        },
-      );
-    }
-    const receivedAt = Date.now();
-    const { hits, rejected } = validate(events, receivedAt, new Date(receivedAt).toISOString());
-    countRejections(rejected);
-    health?.request(site.scriptId, events.length, rejected.length, 'invalid_hit');
-    if (hits.length === 0) {
-      throw badRequest(
-        single ? 'invalid_hit' : 'invalid_hits',
-        single ? `the hit is invalid: ${rejected[0]!.errors.join('; ')}` : 'no event of the batch is valid',
-        { accepted: 0, rejected },
-      );
-    }
-    const facts = requestFacts(req, site, hits);
-    await batcher.add(facts);
-    metrics.hits.inc({ outcome: 'accepted' }, hits.length);
-    // Not silent: a browser always sends a User-Agent, so the enricher's bot rule drops these hits.
-    if (facts.user_agent === null) return { accepted: hits.length, rejected, warnings: [NO_UA_WARNING] };
-    return { accepted: hits.length, rejected };
-  }
+  return events;
+}
 
-  /** POST track: one hit with its site_id. */
-  async function track(
-    req: Request,
-  ): Promise<{ accepted: number; rejected: Rejection[]; warnings?: string[] }> {
-    const body = parseObject(await readBody(req, limits.maxHitBytes));
-    return accept(req, body.site_id, [body], true);
+/** GET pixel: the hit in the query string (JSON fields as JSON text, numbers as text). */
+async function pixel(deps: IntakeDeps, req: Request): Promise<Accepted> {
+  const q = req.url.indexOf('?');
+  const params = new URLSearchParams(q >= 0 ? req.url.slice(q + 1) : '');
+  const hit: Record<string, unknown> = {};
+  for (const [k, v] of params) {
+    if (FORBIDDEN_KEYS.has(k)) throw badRequest('forbidden_key', `key "${k}" is not allowed`);
+    if (k in hit) continue;
+    if (HIT_NUMBER_FIELDS.has(k)) hit[k] = v.trim() === '' ? undefined : Number(v);
+    else if (HIT_JSON_FIELDS.has(k)) hit[k] = parseJsonParam(k, v);
+    else hit[k] = v;
   }
-
-  /** POST batch: {site_id, events:[...]}. */
-  async function batch(
-    req: Request,
-  ): Promise<{ accepted: number; rejected: Rejection[]; warnings?: string[] }> {
-    const body = parseObject(await readBody(req, limits.maxBatchBytes));
-    const events = body.events;
-    if (!Array.isArray(events)) throw badRequest('invalid_batch', 'events must be an array of hits');
-    if (events.length === 0) throw badRequest('invalid_batch', 'events is empty');
-    if (events.length > limits.maxBatchEvents) {
-      throw new HttpError(413, 'too_many_events', `a batch holds at most ${limits.maxBatchEvents} events`, {
-        limit: limits.maxBatchEvents,
-        received: events.length,
-      });
-    }
-    return accept(req, body.site_id, events);
-  }
-
-  /** GET pixel: the hit in the query string (JSON fields as JSON text, numbers as text). */
-  async function pixel(
-    req: Request,
-  ): Promise<{ accepted: number; rejected: Rejection[]; warnings?: string[] }> {
-    const q = req.url.indexOf('?');
-    const params = new URLSearchParams(q >= 0 ? req.url.slice(q + 1) : '');
-    const hit: Record<string, unknown> = {};
-    for (const [k, v] of params) {
-      if (FORBIDDEN_KEYS.has(k)) throw badRequest('forbidden_key', `key "${k}" is not allowed`);
-      if (k in hit) continue;
-      if (HIT_NUMBER_FIELDS.has(k)) hit[k] = v.trim() === '' ? undefined : Number(v);
-      else if (HIT_JSON_FIELDS.has(k)) hit[k] = parseJsonParam(k, v);
-      else hit[k] = v;
-    }
-    hit.event_name ??= 'page_view';
-    // An <img> request's Referer is the page that shows it.
-    if (hit.page_url === undefined && typeof req.headers.referer === 'string')
-      hit.page_url = req.headers.referer;
-    const siteId = hit.site_id;
-    delete hit.site_id;
-    return accept(req, siteId, [hit], true);
-  }
-
-  return { track, batch, pixel };
+  hit.event_name ??= 'page_view';
+  // An <img> request's Referer is the page that shows it.
+  if (hit.page_url === undefined && typeof req.headers.referer === 'string')
+    hit.page_url = req.headers.referer;
+  const siteId = hit.site_id;
+  delete hit.site_id;
+  return accept(deps, req, siteId, [hit], true);
 }
 
 /** Accepted content types: JSON, or text/plain as navigator.sendBeacon sends a string (no preflight). */

@@ -40,12 +40,6 @@ export function createCollectorMetrics(registry: Registry) {
       labelNames: ['reason'] as const,
       registers: [registry],
     }),
-    queueJobs: new Gauge({
-      name: 'beacon_queue_jobs',
-      help: 'Jobs in a queue by state, as last read by this process. Healthy: waiting stays low and drains.',
-      labelNames: ['queue', 'state'] as const,
-      registers: [registry],
-    }),
     pendingHits: new Gauge({
       name: 'beacon_collector_pending_hits',
       help: 'Hits held in memory waiting for Redis (micro-batch plus jobs in flight). Healthy: below COLLECTOR_BATCH_MAX_HITS.',

@@ -1,8 +1,8 @@
 import type { Request } from 'express';
 import { readBody } from './body.js';
-import { badRequest, HttpError } from './errors.js';
+import { HttpError } from './errors.js';
 import { IngestAuth } from './ingest-auth.js';
-import { parseObject } from './intake.js';
+import { batchEvents, parseObject } from './intake.js';
 import type { ForeignEvent, ServerIntake } from './server-intake.js';
 
 export interface ServerEventsDeps {
@@ -44,14 +44,7 @@ export function createServerEvents(deps: ServerEventsDeps) {
       const siteId = await auth.siteFor(credential, body.site_id);
       return intake.submit(siteId, [toEvent(body)], { source: 'server', serverSide: true, single: true });
     }
-    const events = body.events;
-    if (!Array.isArray(events)) throw badRequest('invalid_batch', 'events must be an array of events');
-    if (events.length === 0) throw badRequest('invalid_batch', 'events is empty');
-    if (events.length > limits.maxBatchEvents)
-      throw new HttpError(413, 'too_many_events', `a batch holds at most ${limits.maxBatchEvents} events`, {
-        limit: limits.maxBatchEvents,
-        received: events.length,
-      });
+    const events = batchEvents(body.events, limits.maxBatchEvents, 'events');
     const siteId = await auth.siteFor(credential, body.site_id);
     return intake.submit(siteId, events.map(toEvent), { source: 'server', serverSide: true });
   };

@@ -8,12 +8,11 @@ import {
   type RawHit,
   type RawRequest,
 } from '@beacon/schema';
-import { badRequest, HttpError } from './errors.js';
 import type { MicroBatcher } from './enqueue.js';
 import type { CollectorHealth } from './health.js';
-import { forbiddenKey, type Rejection } from './intake.js';
+import { countRejections, forbiddenKey, noValidHit, siteForHits, type Rejection } from './intake.js';
 import type { CollectorMetrics } from './metrics.js';
-import { originAllowed, type SiteCache } from './sites.js';
+import type { SiteCache } from './sites.js';
 import { uuidv7 } from './uuid7.js';
 
 /** One event of a non-tracker intake, already mapped onto the wire Hit fields. */
@@ -65,110 +64,100 @@ const USER_AGENT_MAX = 1024;
  * requests. Returns the 202 body; throws an HttpError when no event is valid.
  */
 export function createServerIntake(deps: ServerIntakeDeps) {
-  const { sites, batcher, schema, metrics, health, maxPastMs } = deps;
+  return {
+    submit: (siteId: string, events: readonly ForeignEvent[], opts: SubmitOptions) =>
+      submit(deps, siteId, events, opts),
+  };
+}
 
-  function timeOf(value: unknown, now: number): number | string {
-    if (value === undefined || value === null) return now;
-    const ms =
-      typeof value === 'number'
-        ? value
-        : typeof value === 'string' && value.trim() !== ''
-          ? /^\d+$/.test(value.trim())
-            ? Number(value)
-            : Date.parse(value)
-          : NaN;
-    if (!Number.isFinite(ms)) return 'timestamp: must be ms since the epoch or an ISO 8601 date';
-    if (ms > now + MAX_FUTURE_MS) return 'timestamp: is in the future';
-    if (ms < now - maxPastMs)
-      return `timestamp: is older than the allowed window (${Math.round(maxPastMs / 3_600_000)} h)`;
-    return Math.min(Math.trunc(ms), now);
-  }
-
-  async function submit(
-    siteId: string,
-    events: readonly ForeignEvent[],
-    opts: SubmitOptions,
-  ): Promise<{ accepted: number; rejected: Rejection[] }> {
-    const { source, serverSide, single = false } = opts;
-    const site = await sites.requireActive(siteId).catch((err: unknown) => {
-      if ((err as { code?: string }).code?.startsWith('site_'))
-        health?.request(siteId, events.length, events.length, (err as { code: string }).code);
-      throw err;
-    });
-    if (opts.browserOrigin !== undefined && !originAllowed(site, opts.browserOrigin)) {
-      health?.request(site.scriptId, events.length, events.length, 'origin_not_allowed');
-      throw new HttpError(
-        403,
-        'origin_not_allowed',
-        `this origin may not send hits for site ${site.scriptId}`,
-        {
-          origin: opts.browserOrigin,
-        },
-      );
+async function submit(
+  deps: ServerIntakeDeps,
+  siteId: string,
+  events: readonly ForeignEvent[],
+  opts: SubmitOptions,
+): Promise<{ accepted: number; rejected: Rejection[] }> {
+  const site = await siteForHits(deps, siteId, events.length, opts.browserOrigin);
+  const receivedAt = Date.now();
+  const rejected: Rejection[] = [];
+  const groups = new Map<string, RawRequest>();
+  events.forEach((ev, index) => {
+    const checked = checkEvent(deps, ev, receivedAt);
+    if ('errors' in checked) {
+      rejected.push({ index, errors: checked.errors });
+      return;
     }
-    const receivedAt = Date.now();
-    const rejected: Rejection[] = [];
-    const groups = new Map<string, RawRequest>();
-    events.forEach((ev, index) => {
-      const errors: string[] = ev.error ? [ev.error] : [];
-      const bad = forbiddenKey(ev.hit);
-      if (bad) errors.push(`key "${bad}" is not allowed`);
-      const at = timeOf(ev.time, receivedAt);
-      if (typeof at === 'string') errors.push(at);
-      let ip: string | null = null;
-      if (ev.ip !== undefined && ev.ip !== null && ev.ip !== '') {
-        if (typeof ev.ip !== 'string' || isIP(ev.ip.trim()) === 0)
-          errors.push('ip: must be an IPv4 or IPv6 address');
-        else ip = ev.ip.trim();
-      }
-      let ua: string | null = null;
-      if (ev.userAgent !== undefined && ev.userAgent !== null && ev.userAgent !== '') {
-        if (typeof ev.userAgent !== 'string') errors.push('user_agent: must be a string');
-        else ua = cutText(cleanText(ev.userAgent), USER_AGENT_MAX);
-      }
-      const parsed = errors.length ? null : schema.safeParse({ ...ev.hit, timestamp: at });
-      if (parsed && !parsed.success) errors.push(...formatIssues(parsed.error.issues));
-      if (errors.length || !parsed?.success) {
-        rejected.push({ index, errors });
-        return;
-      }
-      const when = new Date(at as number).toISOString();
-      const hit = { id: uuidv7(receivedAt), server_timestamp: when, ...parsed.data } as RawHit;
-      const key = `${ip ?? ''}\n${ua ?? ''}\n${ev.origin ?? ''}`;
-      let request = groups.get(key);
-      if (!request) {
-        request = {
-          site_id: site.scriptId,
-          ip,
-          user_agent: ua,
-          client_hints: {},
-          origin: ev.origin ?? null,
-          source,
-          server_side: serverSide,
-          hits: [],
-        };
-        groups.set(key, request);
-      }
-      request.hits.push(hit);
-    });
-    const accepted = events.length - rejected.length;
-    if (rejected.length) {
-      metrics.hits.inc({ outcome: 'rejected' }, rejected.length);
-      metrics.rejected.inc({ reason: 'invalid_hit' }, rejected.length);
+    const { ip, ua } = checked;
+    const key = `${ip ?? ''}\n${ua ?? ''}\n${ev.origin ?? ''}`;
+    let request = groups.get(key);
+    if (!request) {
+      request = {
+        site_id: site.scriptId,
+        ip,
+        user_agent: ua,
+        client_hints: {},
+        origin: ev.origin ?? null,
+        source: opts.source,
+        server_side: opts.serverSide,
+        hits: [],
+      };
+      groups.set(key, request);
     }
-    health?.request(site.scriptId, events.length, rejected.length, 'invalid_hit');
-    if (accepted === 0)
-      throw badRequest(
-        single ? 'invalid_hit' : 'invalid_hits',
-        single ? `the event is invalid: ${rejected[0]!.errors.join('; ')}` : 'no event of the batch is valid',
-        { accepted: 0, rejected },
-      );
-    await Promise.all([...groups.values()].map((r) => batcher.add(r)));
-    metrics.hits.inc({ outcome: 'accepted' }, accepted);
-    return { accepted, rejected };
-  }
+    request.hits.push(checked.hit);
+  });
+  const accepted = events.length - rejected.length;
+  countRejections(deps.metrics, rejected);
+  deps.health?.request(site.scriptId, events.length, rejected.length, 'invalid_hit');
+  if (accepted === 0) throw noValidHit(opts.single ?? false, rejected, 'event');
+  await Promise.all([...groups.values()].map((r) => deps.batcher.add(r)));
+  deps.metrics.hits.inc({ outcome: 'accepted' }, accepted);
+  return { accepted, rejected };
+}
 
-  return { submit };
+/** One event checked and stamped (its IP and user agent as the sender gave them), or its errors. */
+function checkEvent(
+  deps: ServerIntakeDeps,
+  ev: ForeignEvent,
+  receivedAt: number,
+): { hit: RawHit; ip: string | null; ua: string | null } | { errors: string[] } {
+  const errors: string[] = ev.error ? [ev.error] : [];
+  const bad = forbiddenKey(ev.hit);
+  if (bad) errors.push(`key "${bad}" is not allowed`);
+  const at = timeOf(ev.time, receivedAt, deps.maxPastMs);
+  if (typeof at === 'string') errors.push(at);
+  let ip: string | null = null;
+  if (ev.ip !== undefined && ev.ip !== null && ev.ip !== '') {
+    if (typeof ev.ip !== 'string' || isIP(ev.ip.trim()) === 0)
+      errors.push('ip: must be an IPv4 or IPv6 address');
+    else ip = ev.ip.trim();
+  }
+  let ua: string | null = null;
+  if (ev.userAgent !== undefined && ev.userAgent !== null && ev.userAgent !== '') {
+    if (typeof ev.userAgent !== 'string') errors.push('user_agent: must be a string');
+    else ua = cutText(cleanText(ev.userAgent), USER_AGENT_MAX);
+  }
+  const parsed = errors.length ? null : deps.schema.safeParse({ ...ev.hit, timestamp: at });
+  if (parsed && !parsed.success) errors.push(...formatIssues(parsed.error.issues));
+  if (errors.length || !parsed?.success) return { errors };
+  const when = new Date(at as number).toISOString();
+  return { hit: { id: uuidv7(receivedAt), server_timestamp: when, ...parsed.data } as RawHit, ip, ua };
+}
+
+/** When the event happened (ms, at most now), or why its time is refused. */
+function timeOf(value: unknown, now: number, maxPastMs: number): number | string {
+  if (value === undefined || value === null) return now;
+  const ms =
+    typeof value === 'number'
+      ? value
+      : typeof value === 'string' && value.trim() !== ''
+        ? /^\d+$/.test(value.trim())
+          ? Number(value)
+          : Date.parse(value)
+        : NaN;
+  if (!Number.isFinite(ms)) return 'timestamp: must be ms since the epoch or an ISO 8601 date';
+  if (ms > now + MAX_FUTURE_MS) return 'timestamp: is in the future';
+  if (ms < now - maxPastMs)
+    return `timestamp: is older than the allowed window (${Math.round(maxPastMs / 3_600_000)} h)`;
+  return Math.min(Math.trunc(ms), now);
 }
 
 export type ServerIntake = ReturnType<typeof createServerIntake>;

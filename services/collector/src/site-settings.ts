@@ -16,3 +16,5 @@ export function createSiteSettings(sites: SiteCache) {
     return trackerSettings(site.config);
   };
 }
+
+export type SiteSettings = ReturnType<typeof createSiteSettings>;

@@ -11,7 +11,12 @@ export interface TrackerAsset {
   etag: string;
 }
 
-const FILE_NAMES: Record<TrackerFile, string> = {
+/**
+ * File names of the built scripts in the tracker directory. They are the tracker package's
+ * TRACKER_FILE_NAMES (services/cli/test checks the two agree): the collector does not import the
+ * tracker, it is handed the directory (COLLECTOR_TRACKER_DIR, or the build that `beacon serve` passes).
+ */
+export const TRACKER_FILE_NAMES: Record<TrackerFile, string> = {
   core: 'beacon.js',
   extras: 'beacon-extras.js',
   vitals: 'beacon-vitals.js',
@@ -20,9 +25,8 @@ const FILE_NAMES: Record<TrackerFile, string> = {
 const RECHECK_MS = 2_000;
 
 /**
- * The built tracker scripts, read from `dir` or, when empty, from the @beacon-analytics/tracker package (its
- * `trackerFiles()` gives the paths). Kept in memory with a pre-gzipped copy and a content ETag;
- * re-read when the file changes. A missing build gives null (the route answers 404 saying so).
+ * The built tracker scripts, read from `dir` (empty: none, every script answers 404 saying so). Kept in
+ * memory with a pre-gzipped copy and a content ETag; re-read when the file changes.
  */
 export class TrackerAssets {
   private readonly cache = new Map<
@@ -60,14 +64,6 @@ export class TrackerAssets {
   }
 
   private async pathOf(which: TrackerFile): Promise<string | null> {
-    if (this.dir) return join(this.dir, FILE_NAMES[which]);
-    try {
-      // Resolved at run time so the collector starts (and answers 404 for the script) without a tracker build.
-      const name = '@beacon-analytics/tracker';
-      const mod = (await import(name)) as { trackerFiles?: () => Record<TrackerFile, string> };
-      return mod.trackerFiles?.()[which] ?? null;
-    } catch {
-      return null;
-    }
+    return this.dir ? join(this.dir, TRACKER_FILE_NAMES[which]) : null;
   }
 }

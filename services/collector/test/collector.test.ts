@@ -663,21 +663,41 @@ describe('client IP through trusted proxies only', () => {
 });
 
 describe('tracker script', () => {
-  test('the @beacon-analytics/tracker build is served with ETag and cache headers', async () => {
+  test('the tracker directory handed by the caller (as `beacon serve` does) is served with ETag and cache headers', async () => {
+    const { mkdtemp, writeFile, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const dir = await mkdtemp(`${tmpdir()}/beacon-tracker-`);
+    await writeFile(`${dir}/beacon.js`, `/* core */ ${'void 0;'.repeat(40)}`);
+    await writeFile(`${dir}/beacon-extras.js`, '/* extras */ void 1;');
+    const c = await startCollector(testConfig(db, prefix), { trackerDir: dir });
+    const url = `http://127.0.0.1:${c.port}`;
+    try {
+      const res = await fetch(`${url}/v1/beacon.js`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toContain('javascript');
+      expect(res.headers.get('cache-control')).toMatch(/max-age=\d+/);
+      expect(res.headers.get('cross-origin-resource-policy')).toBe('cross-origin');
+      const etag = res.headers.get('etag')!;
+      expect(etag).toMatch(/^".+"$/);
+      expect(await res.text()).toBe(`/* core */ ${'void 0;'.repeat(40)}`);
+      const again = await fetch(`${url}/v1/beacon.js`, { headers: { 'if-none-match': etag } });
+      expect(again.status).toBe(304);
+      const extras = await fetch(`${url}/v1/beacon-extras.js`);
+      expect(extras.status).toBe(200);
+      expect(extras.headers.get('etag')).not.toBe(etag);
+      await extras.text();
+    } finally {
+      await c.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a collector given no tracker directory answers 404 saying how to serve the script', async () => {
     const res = await fetch(`${base}/v1/beacon.js`);
-    expect(res.status).toBe(200);
-    expect(res.headers.get('content-type')).toContain('javascript');
-    expect(res.headers.get('cache-control')).toMatch(/max-age=\d+/);
-    expect(res.headers.get('cross-origin-resource-policy')).toBe('cross-origin');
-    const etag = res.headers.get('etag')!;
-    expect(etag).toMatch(/^".+"$/);
-    expect((await res.text()).length).toBeGreaterThan(100);
-    const again = await fetch(`${base}/v1/beacon.js`, { headers: { 'if-none-match': etag } });
-    expect(again.status).toBe(304);
-    const extras = await fetch(`${base}/v1/beacon-extras.js`);
-    expect(extras.status).toBe(200);
-    expect(extras.headers.get('etag')).not.toBe(etag);
-    await extras.text();
+    expect(res.status).toBe(404);
+    const body = (await res.json()) as { error: string; message: string };
+    expect(body.error).toBe('tracker_not_built');
+    expect(body.message).toMatch(/beacon serve.*COLLECTOR_TRACKER_DIR/);
   });
 
   test('paths are configurable, and files come from COLLECTOR_TRACKER_DIR when set', async () => {

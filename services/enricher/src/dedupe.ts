@@ -70,3 +70,34 @@ export async function claimEventIds(
   for (let i = 0; i < n; i++) keep[i] = answer.charCodeAt(i) === 49; // '1'
   return keep;
 }
+
+/** One dedupe claim: the hit `hitId` claims (siteId, eventId). */
+export interface EventIdClaim {
+  siteId: string;
+  eventId: string;
+  hitId: string;
+}
+
+/**
+ * The dedupe claims of a raw payload: hits with a string event_id and a string id. A hit later dropped
+ * (bot) or dead-lettered keeps its claim: a client retry of it is then counted as a duplicate, so the
+ * event still has exactly one record.
+ */
+export function claimsOf(data: unknown): EventIdClaim[] {
+  const out: EventIdClaim[] = [];
+  const requests = (data as { requests?: unknown })?.requests;
+  if (!Array.isArray(requests)) return out;
+  for (const r of requests as { site_id?: unknown; hits?: unknown }[]) {
+    if (typeof r?.site_id !== 'string' || !Array.isArray(r.hits)) continue;
+    for (const h of r.hits as { id?: unknown; event_id?: unknown }[]) {
+      if (
+        typeof h?.id === 'string' &&
+        typeof h.event_id === 'string' &&
+        h.event_id !== '' &&
+        h.event_id.length <= 100
+      )
+        out.push({ siteId: r.site_id, eventId: h.event_id, hitId: h.id });
+    }
+  }
+  return out;
+}

@@ -40,12 +40,6 @@ export function enricherMetrics(registry: Registry) {
       labelNames: ['source'] as const,
       registers: [registry],
     }),
-    queueJobs: new Gauge({
-      name: 'beacon_queue_jobs',
-      help: 'Jobs in a queue by state. Healthy: waiting stays low and drains; failed stays 0.',
-      labelNames: ['queue', 'state'] as const,
-      registers: [registry],
-    }),
   };
 }
 

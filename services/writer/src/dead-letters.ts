@@ -1,8 +1,13 @@
-import type { Job } from 'bullmq';
+import type { Job, Queue } from 'bullmq';
 import type pg from 'pg';
-import { failedJobReason } from '@beacon/queue';
+import { Counter, type Registry } from 'prom-client';
+import type { Logger } from '@beacon/observability';
+import { failedJobReason, FailedJobSweeper, QUEUE_EVENTS, type RedisClient } from '@beacon/queue';
 import { parseEventsJob } from './job.js';
 import { recordFailedRows } from './store.js';
+
+/** How often failed events jobs are looked for besides this worker's own 'failed' events. */
+const FAILED_SWEEP_INTERVAL_MS = 30_000;
 
 /**
  * The dead letters of an events job that failed for good (FailedJobSweeper's `record`): its rows, as
@@ -12,4 +17,34 @@ export async function recordFailedEventsJob(pool: pg.Pool, job: Job): Promise<nu
   const parsed = parseEventsJob(job.data);
   const rows = parsed.success ? parsed.data.rows : [{ job: job.data ?? null, job_id: String(job.id) }];
   return recordFailedRows(pool, rows, failedJobReason(job));
+}
+
+/**
+ * Jobs that fail for good (not an events job, or back from a dead holder more than
+ * WRITER_MAX_STALLED_COUNT times) go to dead_events with the reason, never stay in Redis unread.
+ */
+export function failedEventsJobSweeper(
+  deps: { pool: pg.Pool; queue: Queue; redis: RedisClient; registry: Registry },
+  log: Logger,
+): FailedJobSweeper {
+  const deadJobs = new Counter({
+    name: 'beacon_failed_jobs_dead_lettered_total',
+    help: 'Jobs that failed for good and were moved to dead_events (with their rows), by queue. Healthy: 0; see `beacon dead-letters list`.',
+    labelNames: ['queue'],
+    registers: [deps.registry],
+  });
+  return new FailedJobSweeper({
+    queue: deps.queue,
+    redis: deps.redis,
+    intervalMs: FAILED_SWEEP_INTERVAL_MS,
+    record: (job) => recordFailedEventsJob(deps.pool, job),
+    onSwept: (job, rows) => {
+      deadJobs.inc({ queue: QUEUE_EVENTS });
+      log.error(
+        { jobId: job.id, rows, reason: job.failedReason },
+        'events job failed for good: its rows are in dead_events',
+      );
+    },
+    onError: (err) => log.warn({ err }, 'moving failed events jobs to dead_events failed; will retry'),
+  });
 }

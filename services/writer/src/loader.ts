@@ -1,6 +1,6 @@
 import { UnrecoverableError, type Job, type Worker } from 'bullmq';
 import type pg from 'pg';
-import type { Logger } from '@beacon/observability';
+import { withinDeadline, type Logger } from '@beacon/observability';
 import { InvalidJobError } from './errors.js';
 import { parseEventsJob } from './job.js';
 import type { WriterObserver } from './observer.js';
@@ -75,16 +75,11 @@ export class Loader {
   /** Stops taking jobs; waits (up to timeoutMs) for batches in flight to commit and complete their jobs. */
   async close(timeoutMs: number): Promise<{ finished: boolean }> {
     this.closing = true;
-    let timer: NodeJS.Timeout | undefined;
     // The loop first: a batch it was collecting when close() began starts writing after this point,
     // so the in-flight set is read only once the loop has ended (a snapshot taken now would miss it,
     // and its jobs, written but never completed, would wait in `active` for their locks to expire).
-    const all = Promise.resolve(this.loop)
-      .then(() => Promise.all([...this.inFlight]))
-      .then(() => true);
-    const late = new Promise<boolean>((r) => (timer = setTimeout(() => r(false), timeoutMs)));
-    const finished = await Promise.race([all, late]);
-    clearTimeout(timer);
+    const all = Promise.resolve(this.loop).then(() => Promise.all([...this.inFlight]));
+    const finished = await withinDeadline(all, timeoutMs);
     clearInterval(this.lockTimer);
     return { finished };
   }
@@ -160,19 +155,33 @@ export class Loader {
   }
 
   private async process(batch: Batch, committed: () => void): Promise<void> {
+    const { valid, rows, companies } = await this.sortJobs(batch);
+    if (valid.length === 0) return;
+    const stored = await this.storeWithRetry(batch, valid, rows, companies);
+    if (!stored) return;
+    const committedAt = Date.now();
+    committed();
+    this.report(stored.result, valid.length, rows, (performance.now() - stored.started) / 1000, committedAt);
+    await Promise.all(
+      valid.map((job) => this.settle(job, batch.token, () => job.moveToCompleted(null, batch.token, false))),
+    );
+  }
+
+  /**
+   * The batch's events jobs with their rows and companies; jobs that cannot be stored are failed here
+   * (their dead letters are written by the failed-job sweeper).
+   */
+  private async sortJobs(batch: Batch): Promise<{ valid: Job[]; rows: Row[]; companies: Company[] }> {
     const valid: Job[] = [];
     const rows: Row[] = [];
     const companies: Company[] = [];
     for (const job of batch.jobs) {
+      // Back from dead holders more than WRITER_MAX_STALLED_COUNT times (BullMQ marks it; a manual
+      // fetch must honour the mark itself): a job that kills every writer is failed, its rows go
+      // to dead_events (dead-letters.ts) instead of crashing writers forever.
       if (job.deferredFailure) {
-        // Back from dead holders more than WRITER_MAX_STALLED_COUNT times (BullMQ marks it; a manual
-        // fetch must honour the mark itself): a job that kills every writer is failed, its rows go
-        // to dead_events (dead-letters.ts) instead of crashing writers forever.
         this.log.error({ jobId: job.id, reason: job.deferredFailure }, 'events job failed for good');
-        await this.settle(job, batch.token, () =>
-          job.moveToFailed(new UnrecoverableError(job.deferredFailure), batch.token, false),
-        );
-        this.opts.onJobFailed?.();
+        await this.fail(job, batch.token, new UnrecoverableError(job.deferredFailure));
         continue;
       }
       const parsed = parseEventsJob(job.data);
@@ -182,14 +191,8 @@ export class Loader {
           { jobId: job.id, issues: parsed.error.issues.slice(0, 5) },
           'events job is not an EnrichedJob; failing it',
         );
-        await this.settle(job, batch.token, () =>
-          job.moveToFailed(
-            new InvalidJobError(`not an events job: ${parsed.error.issues[0]?.message ?? 'invalid'}`),
-            batch.token,
-            false,
-          ),
-        );
-        this.opts.onJobFailed?.();
+        const why = parsed.error.issues[0]?.message ?? 'invalid';
+        await this.fail(job, batch.token, new InvalidJobError(`not an events job: ${why}`));
         continue;
       }
       valid.push(job);
@@ -198,24 +201,40 @@ export class Loader {
         for (const c of parsed.data.companies) companies.push(c);
       else companies.push(...companiesFromRows(parsed.data.rows));
     }
-    if (valid.length === 0) return;
+    return { valid, rows, companies };
+  }
 
+  private async fail(job: Job, token: string, err: Error): Promise<void> {
+    await this.settle(job, token, () => job.moveToFailed(err, token, false));
+    this.opts.onJobFailed?.();
+  }
+
+  /**
+   * Stores the batch, retrying with back-off while PostgreSQL or Redis is unreachable; `started` is when
+   * the attempt that committed began. Undefined when shutting down with the store still unreachable:
+   * the jobs were handed back for another writer.
+   */
+  private async storeWithRetry(
+    batch: Batch,
+    valid: Job[],
+    rows: Row[],
+    companies: Company[],
+  ): Promise<{ result: StoreResult; started: number } | undefined> {
     // A job handled before (stalled, failed) may have rows stored already; so may any retried batch
     // (PostgreSQL can commit and then lose the connection before answering).
     let mayHoldStored = valid.some(
       (j) => j.attemptsStarted > 1 || j.attemptsMade > 0 || j.stalledCounter > 0,
     );
-    let result: StoreResult | undefined;
-    let started = 0;
-    for (let attempt = 0; !result; attempt++) {
-      started = performance.now();
+    for (let attempt = 0; ; attempt++) {
+      const started = performance.now();
       try {
-        result = await storeBatch(this.pool, rows, companies, {
+        const result = await storeBatch(this.pool, rows, companies, {
           mayHoldStored,
           rollups: this.opts.rollups ?? true,
           profile: this.opts.profile ?? 'standard',
         });
         this.recovered();
+        return { result, started };
       } catch (err) {
         this.observer.batchRetried({ jobs: valid.length, error: err as Error });
         mayHoldStored = true;
@@ -224,13 +243,14 @@ export class Loader {
           await Promise.all(
             valid.map((job) => this.settle(job, batch.token, () => job.moveToWait(batch.token))),
           );
-          return;
+          return undefined;
         }
         await this.backOff('storing a batch failed; jobs kept in Redis', err as Error);
       }
     }
-    const committedAt = Date.now();
-    committed();
+  }
+
+  private report(result: StoreResult, jobs: number, rows: Row[], seconds: number, committedAt: number): void {
     this.observer.batchCommitted({
       rows: result.rows,
       inserted: result.inserted,
@@ -238,8 +258,8 @@ export class Loader {
       dead: result.dead,
       splits: result.splits,
       sessionConflicts: result.sessionConflicts,
-      jobs: valid.length,
-      seconds: (performance.now() - started) / 1000,
+      jobs,
+      seconds,
       committedAt,
       serverTimestamps: rows.map((r) => Date.parse(String(r.server_timestamp))),
     });
@@ -253,9 +273,6 @@ export class Loader {
         { events: result.unknownSiteEvents },
         'events of a site_id missing from sites stored without a session',
       );
-    await Promise.all(
-      valid.map((job) => this.settle(job, batch.token, () => job.moveToCompleted(null, batch.token, false))),
-    );
   }
 
   /** Moves a job out of active; a lost lock means another writer took it over (it will insert nothing twice). */

@@ -1,11 +1,8 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { WriterObserver } from './observer.js';
 
-/**
- * The writer's metrics (names from the shared catalogue), fed by the loader's observations. Help texts
- * say what healthy looks like.
- */
-export function writerMetrics(registry: Registry): WriterObserver {
+/** The writer's metrics (names from the shared catalogue); help texts say what healthy looks like. */
+function defineMetrics(registry: Registry) {
   const rows = new Counter({
     name: 'beacon_writer_rows_total',
     help: 'Event rows inserted into events. Healthy: grows with traffic; flat while the events queue has waiting jobs means the writer is stuck.',
@@ -67,6 +64,36 @@ export function writerMetrics(registry: Registry): WriterObserver {
     registers: [registry],
   });
   batches.inc({ outcome: 'committed' }, 0);
+  return {
+    rows,
+    conflicts,
+    batches,
+    batchRows,
+    batchDuration,
+    dead,
+    retried,
+    sessionConflicts,
+    freshness,
+    failedJobs,
+    backingOff,
+  };
+}
+
+/** The writer's metrics fed by the loader's observations. */
+export function writerMetrics(registry: Registry): WriterObserver {
+  const {
+    rows,
+    conflicts,
+    batches,
+    batchRows,
+    batchDuration,
+    dead,
+    retried,
+    sessionConflicts,
+    freshness,
+    failedJobs,
+    backingOff,
+  } = defineMetrics(registry);
   return {
     batchCommitted(o) {
       rows.inc(o.inserted);

@@ -4,13 +4,15 @@ import { Readable } from 'node:stream';
 import type pg from 'pg';
 import copyStreams from 'pg-copy-streams';
 import { deadLetterSql, HealthTally, receiptHour } from '@beacon/db';
+import type { UncheckedEventRow } from '@beacon/schema';
 import { encodeCopyChunks } from './copy-text.js';
 import { aggregateSessions } from './sessions.js';
 import { isEventsRace, isPoisonError, pgErrorText } from './errors.js';
 import { rollupInserted } from './rollup-step.js';
 import * as sql from './sql/batch.js';
 
-export type Row = Record<string, unknown>;
+/** An events row as a job carries it: the field registry's columns, values checked by PostgreSQL. */
+export type Row = UncheckedEventRow;
 
 /** A firm of EnrichedJob.companies: agency-neutral, or (agency_id set) one agency's own facts. */
 export interface Company {
@@ -22,6 +24,12 @@ export interface Company {
   employee_count: string | null;
   revenue: string | null;
   enrichment_data?: Record<string, unknown> | undefined;
+}
+
+/** What is dead-lettered of a job that is not an events job: the job data whole. */
+export interface FailedJobPayload {
+  readonly job: unknown;
+  readonly job_id: string;
 }
 
 export interface DeadRow {
@@ -171,106 +179,50 @@ async function storePart(
   }
 }
 
+/** What one transaction added, folded into the StoreResult only once it has committed. */
+interface TxCounts {
+  fresh: Row[];
+  sessions: { upserted: number; conflict_events: number; unknown_site_events: number };
+  rollupRows: number;
+  companiesChanged: number;
+}
+
 async function writeTransaction(
   pool: pg.Pool,
   rows: Row[],
   companies: Company[],
   result: StoreResult,
-  { check, rollups, sessionSql, health }: TxMode,
+  mode: TxMode,
 ): Promise<void> {
   // Encoded before taking a connection: no connection waits idle in a transaction for the writer's CPU.
-  let encoded = check || rows.length === 0 ? undefined : encodeCopyChunks(rows);
+  const encoded = mode.check || rows.length === 0 ? undefined : encodeCopyChunks(rows);
   const client = await pool.connect();
   let broken: Error | undefined;
-  let mark = performance.now();
-  const step = (name: string) => {
-    const now = performance.now();
-    result.timings[name] = (result.timings[name] ?? 0) + (now - mark);
-    mark = now;
-  };
+  const step = stepTimer(result.timings);
   try {
     await client.query('BEGIN');
-    let fresh = rows;
-    let sessions = { upserted: 0, conflict_events: 0, unknown_site_events: 0 };
-    let rollupRows = 0;
-    if (check && rows.length > 0) {
-      await client.query(sql.probeOnly);
-      const { rows: stored } = await client.query<{ i: number }>(sql.storedAlready, [
-        rows.map((r) => r.id),
-        rows.map((r) => r.server_timestamp),
-      ]);
-      await client.query(sql.probeDone);
-      const skip = new Set(stored.map((s) => s.i - 1));
-      if (skip.size > 0) fresh = rows.filter((_, i) => !skip.has(i));
-      encoded = undefined;
-      step('check');
-    }
-    if (fresh.length > 0) {
-      await pipeline(
-        Readable.from(encoded ?? encodeCopyChunks(fresh)),
-        client.query(copyStreams.from(sql.copyEvents)),
-      );
-      step('copy');
-      const withSession = fresh.filter((r) => typeof r.session_id === 'string' && r.session_id !== '');
-      if (withSession.length > 0) {
-        const aggregated = aggregateSessions(withSession);
-        sessions = (
-          aggregated
-            ? await client.query(sessionSql.upsertSessions, aggregated)
-            : await client.query(sessionSql.upsertSessionsFromRows, sessionColumns(withSession))
-        ).rows[0];
-      }
-      step('sessions');
-      rollupRows = await rollupInserted(client, fresh, rollups);
-      step('rollups');
-      // ingestion_health 'stored': in the same transaction as the rows, so a retried batch never counts twice.
-      if (health === 'in_tx') await storedHealth(fresh).flush(client);
-      step('health');
-    }
-    let companiesChanged = 0;
+    const fresh = mode.check && rows.length > 0 ? await unstored(client, rows, step) : rows;
+    const counts: TxCounts = {
+      fresh,
+      sessions: { upserted: 0, conflict_events: 0, unknown_site_events: 0 },
+      rollupRows: 0,
+      companiesChanged: 0,
+    };
+    // The encoding of all rows is good only when none was skipped.
+    if (fresh.length > 0)
+      await insertRows(client, fresh, fresh === rows ? encoded : undefined, mode, counts, step);
     if (companies.length > 0) {
-      const neutral = companies.filter((c) => !c.agency_id);
-      const owned = companies.filter((c) => c.agency_id);
-      if (neutral.length > 0)
-        companiesChanged +=
-          (
-            await client.query(sql.upsertCompanies, [
-              neutral.map((c) => c.domain),
-              neutral.map((c) => c.name),
-              neutral.map((c) => c.industry),
-              neutral.map((c) => c.employee_count),
-              neutral.map((c) => c.revenue),
-              neutral.map((c) => (c.enrichment_data ? safeJson(c.enrichment_data) : null)),
-            ])
-          ).rowCount ?? 0;
-      if (owned.length > 0)
-        companiesChanged +=
-          (
-            await client.query(sql.upsertAgencyCompanies, [
-              owned.map((c) => c.agency_id),
-              owned.map((c) => c.domain),
-              owned.map((c) => c.name),
-              owned.map((c) => c.industry),
-              owned.map((c) => c.employee_count),
-              owned.map((c) => c.revenue),
-            ])
-          ).rowCount ?? 0;
+      counts.companiesChanged = await upsertCompanies(client, companies);
       step('companies');
     }
     await client.query('COMMIT');
     step('commit');
     // Counts only: a committed batch never fails for them.
-    if (health === 'after' && fresh.length > 0)
+    if (mode.health === 'after' && fresh.length > 0)
       await storedHealth(fresh)
         .flush(pool)
         .catch(() => undefined);
-    result.inserted += fresh.length;
-    result.skipped += rows.length - fresh.length;
-    result.sessionsUpserted += sessions.upserted;
-    result.sessionConflicts += sessions.conflict_events;
-    result.unknownSiteEvents += sessions.unknown_site_events;
-    result.companiesChanged += companiesChanged;
-    result.rollupRows += rollupRows;
+    addCommitted(result, rows.length, counts);
   } catch (err) {
     try {
       await client.query('ROLLBACK');
@@ -283,6 +235,102 @@ async function writeTransaction(
     // A client whose connection failed (or whose state is unknown) is destroyed, not reused.
     client.release(broken);
   }
+}
+
+/** Adds the time since the last step to `timings[name]`. */
+function stepTimer(timings: Record<string, number>): (name: string) => void {
+  let mark = performance.now();
+  return (name) => {
+    const now = performance.now();
+    timings[name] = (timings[name] ?? 0) + (now - mark);
+    mark = now;
+  };
+}
+
+/** The rows events does not have yet (a re-delivered job's rows may all be stored). */
+async function unstored(client: pg.PoolClient, rows: Row[], step: (name: string) => void): Promise<Row[]> {
+  await client.query(sql.probeOnly);
+  const { rows: stored } = await client.query<{ i: number }>(sql.storedAlready, [
+    rows.map((r) => r.id),
+    rows.map((r) => r.server_timestamp),
+  ]);
+  await client.query(sql.probeDone);
+  const skip = new Set(stored.map((s) => s.i - 1));
+  step('check');
+  return skip.size > 0 ? rows.filter((_, i) => !skip.has(i)) : rows;
+}
+
+/** COPY of the fresh rows, then their sessions, rollups and (in the transaction) ingestion health. */
+async function insertRows(
+  client: pg.PoolClient,
+  fresh: Row[],
+  encoded: Buffer[] | undefined,
+  { rollups, sessionSql, health }: TxMode,
+  counts: TxCounts,
+  step: (name: string) => void,
+): Promise<void> {
+  await pipeline(
+    Readable.from(encoded ?? encodeCopyChunks(fresh)),
+    client.query(copyStreams.from(sql.copyEvents)),
+  );
+  step('copy');
+  const withSession = fresh.filter((r) => typeof r.session_id === 'string' && r.session_id !== '');
+  if (withSession.length > 0) {
+    const aggregated = aggregateSessions(withSession);
+    counts.sessions = (
+      aggregated
+        ? await client.query(sessionSql.upsertSessions, aggregated)
+        : await client.query(sessionSql.upsertSessionsFromRows, sessionColumns(withSession))
+    ).rows[0];
+  }
+  step('sessions');
+  counts.rollupRows = await rollupInserted(client, fresh, rollups);
+  step('rollups');
+  // ingestion_health 'stored': in the same transaction as the rows, so a retried batch never counts twice.
+  if (health === 'in_tx') await storedHealth(fresh).flush(client);
+  step('health');
+}
+
+/** Neutral facts into companies, an agency's own into agency_companies; answers rows changed. */
+async function upsertCompanies(client: pg.PoolClient, companies: Company[]): Promise<number> {
+  const neutral = companies.filter((c) => !c.agency_id);
+  const owned = companies.filter((c) => c.agency_id);
+  let changed = 0;
+  if (neutral.length > 0)
+    changed +=
+      (
+        await client.query(sql.upsertCompanies, [
+          neutral.map((c) => c.domain),
+          neutral.map((c) => c.name),
+          neutral.map((c) => c.industry),
+          neutral.map((c) => c.employee_count),
+          neutral.map((c) => c.revenue),
+          neutral.map((c) => (c.enrichment_data ? safeJson(c.enrichment_data) : null)),
+        ])
+      ).rowCount ?? 0;
+  if (owned.length > 0)
+    changed +=
+      (
+        await client.query(sql.upsertAgencyCompanies, [
+          owned.map((c) => c.agency_id),
+          owned.map((c) => c.domain),
+          owned.map((c) => c.name),
+          owned.map((c) => c.industry),
+          owned.map((c) => c.employee_count),
+          owned.map((c) => c.revenue),
+        ])
+      ).rowCount ?? 0;
+  return changed;
+}
+
+function addCommitted(result: StoreResult, offered: number, c: TxCounts): void {
+  result.inserted += c.fresh.length;
+  result.skipped += offered - c.fresh.length;
+  result.sessionsUpserted += c.sessions.upserted;
+  result.sessionConflicts += c.sessions.conflict_events;
+  result.unknownSiteEvents += c.sessions.unknown_site_events;
+  result.companiesChanged += c.companiesChanged;
+  result.rollupRows += c.rollupRows;
 }
 
 const SESSION_FIELDS = [
@@ -406,9 +454,14 @@ async function recordDead(pool: pg.Pool, rows: Row[], dead: DeadRow[]): Promise<
  * events job: then `rows` is one object holding the job data) in dead_events with `error`, leaving
  * out rows already stored (a holder killed between COMMIT and completing the job). Out: rows recorded.
  */
-export async function recordFailedRows(pool: pg.Pool, rows: readonly Row[], error: string): Promise<number> {
+export async function recordFailedRows(
+  pool: pg.Pool,
+  rows: readonly (Row | FailedJobPayload)[],
+  error: string,
+): Promise<number> {
   const byId = new Map<string, Row>();
-  for (const row of rows) {
+  // A job that was not an events job has neither id nor site_id: read as a row, both are absent.
+  for (const row of rows as readonly Row[]) {
     const id = deadId(row);
     if (!byId.has(id)) byId.set(id, row);
   }

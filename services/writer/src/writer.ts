@@ -1,16 +1,31 @@
-import type { Server } from 'node:http';
-import { Queue, Worker } from 'bullmq';
-import { Counter, Gauge } from 'prom-client';
 import type { Registry } from 'prom-client';
 import type { Config } from '@beacon/config';
-import { createPool } from '@beacon/db';
-import { createLogger, createRegistry, startOpsServer, type Logger } from '@beacon/observability';
-import { connectRedis, FailedJobSweeper, QUEUE_EVENTS, queuePrefixFor } from '@beacon/queue';
-import { recordFailedEventsJob } from './dead-letters.js';
-import { Loader } from './loader.js';
+import { createPool, type Pool } from '@beacon/db';
+import {
+  boundPort,
+  closeSequence,
+  closeServer,
+  createLogger,
+  createRegistry,
+  postgresCheck,
+  redisCheck,
+  startOptionalOpsServer,
+  type Logger,
+  type ReadinessCheck,
+} from '@beacon/observability';
+import {
+  connectRedis,
+  eventsWorker,
+  openEventsQueue,
+  QUEUE_EVENTS,
+  queueDepthGauge,
+  queuePrefixFor,
+} from '@beacon/queue';
+import { failedEventsJobSweeper } from './dead-letters.js';
+import { Loader, type LoaderOptions } from './loader.js';
 import { writerMetrics } from './metrics.js';
 import { fanOut, type WriterObserver } from './observer.js';
-import { Upkeep } from './upkeep.js';
+import { Upkeep, type UpkeepOptions } from './upkeep.js';
 
 export interface WriterOverrides {
   logger?: Logger;
@@ -33,138 +48,60 @@ export interface WriterHandle {
   close(): Promise<void>;
 }
 
-/** How often failed events jobs are looked for besides this worker's own 'failed' events. */
-const FAILED_SWEEP_INTERVAL_MS = 30_000;
-
 /** Starts the writer: queue `events` -> PostgreSQL, partition upkeep, retention, ops endpoints. */
 export async function startWriter(config: Config, overrides: WriterOverrides = {}): Promise<WriterHandle> {
   const w = config.writer;
   const log = overrides.logger ?? createLogger('writer', config.core.logLevel);
   const registry = overrides.registry ?? createRegistry('writer');
   const observer = fanOut([writerMetrics(registry), ...(overrides.observer ? [overrides.observer] : [])]);
-  const pool = createPool({
-    databaseUrl: config.core.databaseUrl,
-    applicationName: 'beacon-writer',
-    // One connection per batch in flight, one for upkeep, one for readiness.
-    max: Math.min(config.core.databasePoolMax, w.concurrency + 2),
-    statementTimeoutMs: config.core.databaseStatementTimeoutMs,
-    logger: log,
-  });
+  const pool = writerPool(config, log);
   const redis = connectRedis(config.core, 'worker');
-  const prefix = queuePrefixFor(config.core, QUEUE_EVENTS);
-  redis.on('error', (err) => log.debug({ err: err.message }, 'redis connection error'));
-  const worker = new Worker(QUEUE_EVENTS, null, {
-    connection: redis,
-    prefix,
-    autorun: false,
-    lockDuration: w.lockDurationMs,
-    stalledInterval: w.stalledIntervalMs,
-    maxStalledCount: w.maxStalledCount,
-    // Seconds a fetch blocks on an empty queue; short so close() is prompt.
-    drainDelay: 1,
-    removeOnComplete: { count: 0 },
-    removeOnFail: { count: 10_000 },
-  });
-  // beacon_queue_jobs{queue,state}: read from Redis at scrape time, bounded so /metrics answers while Redis is down.
-  const queue = new Queue(QUEUE_EVENTS, { connection: redis, prefix });
-  queue.on('error', () => undefined);
-  new Gauge({
-    name: 'beacon_queue_jobs',
-    help: 'Jobs in a queue by state. Healthy: waiting near 0 between bursts; a waiting count that only grows means the consumers fall behind.',
-    labelNames: ['queue', 'state'],
-    registers: [registry],
-    async collect() {
-      let timer: NodeJS.Timeout | undefined;
-      const counts = await Promise.race([
-        queue.getJobCounts('waiting', 'active', 'delayed', 'failed').catch(() => undefined),
-        new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), 1_000))),
-      ]);
-      clearTimeout(timer);
-      if (counts)
-        for (const [state, n] of Object.entries(counts)) this.set({ queue: QUEUE_EVENTS, state }, n);
-    },
-  });
-  worker.on('error', (err) => log.warn({ err: { message: err.message } }, 'queue worker error'));
+  redis.on('error', (err) => log.debug({ err }, 'redis connection error'));
+  const worker = eventsWorker(config.core, redis, w);
+  const queue = openEventsQueue(config.core, redis);
+  queueDepthGauge(registry, [queue]);
+  worker.on('error', (err) => log.warn({ err }, 'queue worker error'));
   worker.on('stalled', () => observer.jobsStalled(1));
-  // Jobs that fail for good (not an events job, or back from a dead holder more than
-  // WRITER_MAX_STALLED_COUNT times) go to dead_events with the reason, never stay in Redis unread.
-  const deadJobs = new Counter({
-    name: 'beacon_failed_jobs_dead_lettered_total',
-    help: 'Jobs that failed for good and were moved to dead_events (with their rows), by queue. Healthy: 0; see `beacon dead-letters list`.',
-    labelNames: ['queue'],
-    registers: [registry],
-  });
-  const sweeper = new FailedJobSweeper({
-    queue,
-    redis,
-    intervalMs: FAILED_SWEEP_INTERVAL_MS,
-    record: (job) => recordFailedEventsJob(pool, job),
-    onSwept: (job, rows) => {
-      deadJobs.inc({ queue: QUEUE_EVENTS });
-      log.error(
-        { jobId: job.id, rows, reason: job.failedReason },
-        'events job failed for good: its rows are in dead_events',
-      );
-    },
-    onError: (err) => log.warn({ err }, 'moving failed events jobs to dead_events failed; will retry'),
-  });
+  const sweeper = failedEventsJobSweeper({ pool, queue, redis, registry }, log);
   worker.on('failed', () => sweeper.trigger());
-
   const loader = new Loader(
     worker,
     pool,
-    {
-      batchMaxRows: w.batchMaxRows,
-      batchMaxWaitMs: w.batchMaxWaitMs,
-      concurrency: w.concurrency,
-      lockDurationMs: w.lockDurationMs,
-      retryBaseMs: w.retryBaseMs,
-      retryMaxMs: w.retryMaxMs,
-      rollups: config.rollups.write,
-      profile: config.core.databaseProfile,
-      onJobFailed: () => sweeper.trigger(),
-    },
+    loaderOptions(config, () => sweeper.trigger()),
     observer,
     log,
   );
-  const upkeep = new Upkeep(
-    pool,
-    {
-      monthsAhead: config.storage.partitionMonthsAhead,
-      partitionIntervalMs: w.partitionUpkeepIntervalMs,
-      retentionIntervalMs: w.retentionIntervalMs,
-      retentionDefaultMonths: config.storage.retentionMonthsDefault,
-      retentionDeleteBatch: config.storage.retentionDeleteBatch,
-      auditLogDays: config.dataRights.auditLogRetentionDays,
-      now: overrides.now ?? (() => new Date()),
-    },
-    log,
-  );
+  const upkeep = new Upkeep(pool, upkeepOptions(config, overrides.now), log);
 
   let closing = false;
-  const checks = [
-    { name: 'postgres', check: async () => void (await pool.query('SELECT 1')) },
-    { name: 'redis', check: async () => ({ ok: (await redis.ping()) === 'PONG' }) },
-    {
-      name: 'loader',
-      check: async () => ({ ok: loader.healthy, detail: loader.healthy ? 'writing' : 'backing off' }),
-    },
-  ];
+  const checks: ReadinessCheck[] = [postgresCheck(pool), redisCheck(redis), loaderCheck(loader)];
   const metricsPort = overrides.metricsPort === undefined ? w.metricsPort : overrides.metricsPort;
-  let server: Server | undefined;
-  if (metricsPort !== null)
-    server = await startOpsServer({ registry, checks, accepting: () => !closing }, metricsPort);
+  const server = await startOptionalOpsServer({ registry, checks, accepting: () => !closing }, metricsPort);
 
   // Upkeep runs first so this month's partition exists; a failure (PostgreSQL down) does not stop the start.
   await upkeep.start();
   await worker.startStalledCheckTimer();
   loader.start();
   sweeper.start();
-  log.info({ queue: QUEUE_EVENTS, prefix, ...w }, 'writer started');
+  log.info(
+    { queue: QUEUE_EVENTS, prefix: queuePrefixFor(config.core, QUEUE_EVENTS), ...w },
+    'writer started',
+  );
 
-  const addr = server?.address();
+  const close = closeSequence(log, [
+    ['stop taking jobs', () => (closing = true)],
+    ['batches in flight', () => finishBatches(loader, w.shutdownTimeoutMs, log)],
+    ['upkeep', () => upkeep.close()],
+    ['failed-job sweeper', () => sweeper.close()],
+    ['worker', () => worker.close(true).catch(() => undefined)],
+    ['queue', () => queue.close().catch(() => undefined)],
+    ['redis', () => redis.quit().catch(() => redis.disconnect())],
+    ['pool', () => pool.end().catch(() => undefined)],
+    ['ops server', () => server && closeServer(server)],
+    ['log', () => log.info('writer stopped')],
+  ]);
   return {
-    port: addr && typeof addr === 'object' ? addr.port : undefined,
+    port: boundPort(server) ?? undefined,
     registry,
     async ready() {
       if (closing) return false;
@@ -175,22 +112,59 @@ export async function startWriter(config: Config, overrides: WriterOverrides = {
         return false;
       }
     },
-    async close() {
-      if (closing) return;
-      closing = true;
-      const { finished } = await loader.close(w.shutdownTimeoutMs);
-      if (!finished)
-        log.warn(
-          'batches still in flight at shutdown; their jobs return to the queue when their locks expire',
-        );
-      await upkeep.close();
-      await sweeper.close();
-      await worker.close(true).catch(() => undefined);
-      await queue.close().catch(() => undefined);
-      await redis.quit().catch(() => redis.disconnect());
-      await pool.end().catch(() => undefined);
-      await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
-      log.info('writer stopped');
-    },
+    close,
   };
+}
+
+function writerPool(config: Config, log: Logger): Pool {
+  return createPool({
+    databaseUrl: config.core.databaseUrl,
+    applicationName: 'beacon-writer',
+    // One connection per batch in flight, one for upkeep, one for readiness.
+    max: Math.min(config.core.databasePoolMax, config.writer.concurrency + 2),
+    statementTimeoutMs: config.core.databaseStatementTimeoutMs,
+    logger: log,
+  });
+}
+
+function loaderOptions(config: Config, onJobFailed: () => void): LoaderOptions {
+  const w = config.writer;
+  return {
+    batchMaxRows: w.batchMaxRows,
+    batchMaxWaitMs: w.batchMaxWaitMs,
+    concurrency: w.concurrency,
+    lockDurationMs: w.lockDurationMs,
+    retryBaseMs: w.retryBaseMs,
+    retryMaxMs: w.retryMaxMs,
+    rollups: config.rollups.write,
+    profile: config.core.databaseProfile,
+    onJobFailed,
+  };
+}
+
+function upkeepOptions(config: Config, now = () => new Date()): UpkeepOptions {
+  return {
+    monthsAhead: config.storage.partitionMonthsAhead,
+    partitionIntervalMs: config.writer.partitionUpkeepIntervalMs,
+    retentionIntervalMs: config.writer.retentionIntervalMs,
+    retentionDefaultMonths: config.storage.retentionMonthsDefault,
+    retentionDeleteBatch: config.storage.retentionDeleteBatch,
+    auditLogDays: config.dataRights.auditLogRetentionDays,
+    now,
+  };
+}
+
+/** Ready only while the loader reaches PostgreSQL and Redis (not backing off). */
+function loaderCheck(loader: Loader): ReadinessCheck {
+  return {
+    name: 'loader',
+    check: async () => ({ ok: loader.healthy, detail: loader.healthy ? 'writing' : 'backing off' }),
+  };
+}
+
+/** Lets batches in flight commit and complete their jobs within WRITER_SHUTDOWN_TIMEOUT_MS. */
+async function finishBatches(loader: Loader, timeoutMs: number, log: Logger): Promise<void> {
+  const { finished } = await loader.close(timeoutMs);
+  if (!finished)
+    log.warn('batches still in flight at shutdown; their jobs return to the queue when their locks expire');
 }

@@ -21,7 +21,7 @@ async function count(sql: string, params: unknown[] = []): Promise<number> {
   return Number(Object.values(rows[0])[0]);
 }
 
-const CLI = fileURLToPath(new URL('../../../packages/cli/dist/main.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../../../services/cli/dist/main.js', import.meta.url));
 /** The real `beacon` CLI as its own process, with --json output parsed. */
 async function beacon(...args: string[]): Promise<Record<string, unknown>> {
   const { stdout } = await promisify(execFile)(process.execPath, [CLI, '--json', ...args], {

@@ -71,7 +71,7 @@ export const collector = {
     'COLLECTOR_TRACKER_DIR',
     p.path(),
     '',
-    'Directory holding the built tracker files; empty = the build output of the @beacon-analytics/tracker package.',
+    'Directory holding the built tracker files; empty = the @beacon-analytics/tracker build that `beacon serve` hands the collector (a collector started without the CLI then serves no script).',
   ),
   maxHitBytes: setting(
     'COLLECTOR_MAX_HIT_BYTES',

@@ -1,12 +1,12 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import express, { Router } from 'express';
 
 /**
- * Serves the built web dashboard (packages/dashboard/dist) at `/`: its static files, and index.html for
- * any other GET that looks like a page (the single-page app routes itself). The API's own paths are
- * never answered here, so an unknown /v1 route still gets the JSON 404.
+ * Serves the built web dashboard at `/`: its static files, and index.html for any other GET that looks
+ * like a page (the single-page app routes itself). The API's own paths are never answered here, so an
+ * unknown /v1 route still gets the JSON 404. The directory is handed in (`beacon serve` passes the
+ * @beacon/dashboard build; ApiOverrides.dashboardDir): the API does not depend on the dashboard.
  */
 
 /** Paths that belong to the API: the dashboard never answers them (not even with its fallback). */
@@ -29,11 +29,6 @@ export const DASHBOARD_CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-/** Where the dashboard's build lands in the repository (relative to this module in src/ or dist/). */
-export function defaultDashboardDir(): string {
-  return fileURLToPath(new URL('../../../../packages/dashboard/dist/', import.meta.url));
-}
-
 /** Paths that are the app's own pages whatever they hold (a company domain has a dot: acme.example). */
 const APP_PAGES = /^\/(?:sites|settings)(?:\/|$)/;
 
@@ -50,9 +45,10 @@ export function isAppPage(pathname: string, accept: string | undefined): boolean
   return /\btext\/html\b/.test(accept ?? '');
 }
 
-/** The router: mount it after the API routes and before the 404 handler. */
-export function dashboard(dir: string = defaultDashboardDir()): Router {
+/** The router: mount it after the API routes and before the 404 handler. Empty `dir`: no dashboard. */
+export function dashboard(dir: string): Router {
   const router = Router();
+  if (!dir) return router;
   const index = path.join(dir, 'index.html');
   const files = express.static(dir, {
     index: false,

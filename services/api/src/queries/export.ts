@@ -1,4 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
+import { csvFormatter } from '@beacon/db';
 import type { EventColumnName } from '@beacon/schema';
 import type { Role } from '../auth/types.js';
 import { ForbiddenError } from '../http/errors.js';
@@ -8,7 +9,6 @@ import {
   mayExportPersonalColumns,
   PERSONAL_EVENT_COLUMNS,
 } from '../exports/personal-columns.js';
-import { csvFormatter } from './csv.js';
 import { QueryInputError } from './errors.js';
 import { scopeOf, type StatsSite } from './stats.js';
 import { breakdownStatement } from './traffic.js';

@@ -1,15 +1,12 @@
-import { once } from 'node:events';
-import type { Response } from 'express';
 import { z } from 'zod';
 import {
   createErasure,
   EXPORT_TABLES,
-  exportColumns,
   findSubject,
   normalizeSubject,
   privacySql,
   subjectKinds,
-  subjectRecords,
+  writeSubjectExport,
   SubjectError,
   SUBJECT_MAX_LENGTH,
   type ErasureRow,
@@ -21,7 +18,6 @@ import { audit } from '../http/audit.js';
 import { ApiError, NotFoundError } from '../http/errors.js';
 import { cursorParam, limitParam } from '../http/validate.js';
 import type { RouteTable } from '../openapi/route-table.js';
-import { csvLine } from '../queries/csv.js';
 import { encodeCursor, iso, pageOf } from './schemas.js';
 import { decodeTimeCursor } from './time-cursor.js';
 
@@ -128,12 +124,6 @@ function toErasure(r: ErasureRow): z.infer<typeof erasureSchema> {
   };
 }
 
-/** Writes with backpressure; rejects when the client went away. */
-async function write(res: Response, chunk: string): Promise<void> {
-  if (res.destroyed) throw new Error('client closed the export');
-  if (!res.write(chunk)) await once(res, 'drain');
-}
-
 export function registerPrivacyRoutes(t: RouteTable, d: ApiDeps): void {
   const r = d.config.dataRights;
 
@@ -184,36 +174,15 @@ export function registerPrivacyRoutes(t: RouteTable, d: ApiDeps): void {
         ...(body.format === 'csv' ? { table } : {}),
       });
       res.setHeader('cache-control', 'no-store');
-      const records = subjectRecords(d.pool, auth.agencyId, subject, { sliceHours: r.eraseSliceHours });
       if (body.format === 'csv') {
-        const columns = await exportColumns(d.pool, table);
         res.status(200).setHeader('content-type', 'text/csv; charset=utf-8');
         res.setHeader('content-disposition', `attachment; filename="privacy-export-${table}.csv"`);
-        await write(res, csvLine(columns));
-        for await (const rec of records) {
-          if (rec.table !== table) continue;
-          await write(res, csvLine(columns.map((c) => rec.row[c])));
-        }
-      } else {
-        res.status(200).setHeader('content-type', 'application/json; charset=utf-8');
-        await write(
-          res,
-          `{"agency_id":${JSON.stringify(auth.agencyId)},"subject_kinds":${JSON.stringify(subjectKinds(subject))},"generated_at":${JSON.stringify(new Date().toISOString())}`,
-        );
-        const opened = new Set<string>();
-        let current: string | null = null;
-        for await (const rec of records) {
-          if (rec.table !== current) {
-            await write(res, `${current ? ']' : ''},"${rec.table}":[`);
-            opened.add(rec.table);
-            current = rec.table;
-            await write(res, JSON.stringify(rec.row));
-          } else await write(res, `,${JSON.stringify(rec.row)}`);
-        }
-        let tail = current ? ']' : '';
-        for (const tbl of EXPORT_TABLES) if (!opened.has(tbl)) tail += `,"${tbl}":[]`;
-        await write(res, `${tail}}`);
-      }
+      } else res.status(200).setHeader('content-type', 'application/json; charset=utf-8');
+      await writeSubjectExport(d.pool, res, auth.agencyId, subject, {
+        format: body.format,
+        table,
+        sliceHours: r.eraseSliceHours,
+      });
       res.end();
       return undefined;
     },

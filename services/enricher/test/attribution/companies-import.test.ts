@@ -1,5 +1,5 @@
 /**
- * `beacon companies import` through the real CLI (the built packages/cli/dist/main.js, run as a child
+ * `beacon companies import` through the real CLI (the built services/cli/dist/main.js, run as a child
  * process) against a real throwaway PostgreSQL database, then the enricher's AgencyRangeStore and
  * CompanyDirectory reading what it wrote. Real: PostgreSQL, the CLI, csv-parse. Fake: nothing.
  */
@@ -14,7 +14,7 @@ import { CompanyDirectory, companiesOfRows } from '../../src/attribution/compani
 import { AgencyRangeStore } from '../../src/attribution/company-ranges.js';
 
 const run = promisify(execFile);
-const CLI = fileURLToPath(new URL('../../../../packages/cli/dist/main.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../../../../services/cli/dist/main.js', import.meta.url));
 
 let db: TestDatabase;
 let dir: string;

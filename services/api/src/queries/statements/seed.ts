@@ -1,4 +1,5 @@
 import { countedEvent } from '@beacon/db';
+import { LISTED_EVENT_COLUMNS } from '@beacon/schema';
 import { inRange, type Scope } from '../scope.js';
 
 /**
@@ -7,11 +8,8 @@ import { inRange, type Scope } from '../scope.js';
  * `scope.p`.
  */
 
-/** Columns of raw event rows in lists (recent events, one session's events). */
-export const EVENT_LIST_COLUMNS = `e.id, e.server_timestamp, e.event_name, e.client_id, e.session_id, e.page_url, e.page_path,
-  e.page_title, e.referrer, e.referrer_domain, e.channel, e.utm_source, e.utm_medium, e.utm_campaign, e.utm_content,
-  e.utm_term, e.country, e.region, e.city, e.device_type, e.browser, e.os, e.language, e.company_name, e.company_domain,
-  e.visitor_type, e.time_on_page, e.scroll_depth, e.engagement_score, e.properties`;
+/** Columns of raw event rows in lists (recent events, one session's events): the registry's `listed` ones. */
+export const EVENT_LIST_COLUMNS = LISTED_EVENT_COLUMNS.map((c) => `e.${c}`).join(', ');
 
 /** A timestamptz as exact UTC text (JS dates drop microseconds, which would skip rows between pages). */
 export const CURSOR_TS = (col: string) =>

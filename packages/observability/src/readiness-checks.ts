@@ -1,0 +1,11 @@
+import type { ReadinessCheck } from './health.js';
+
+/** PostgreSQL answers a query (any pg Pool or client). */
+export function postgresCheck(pool: { query(sql: string): Promise<unknown> }): ReadinessCheck {
+  return { name: 'postgres', check: async () => void (await pool.query('SELECT 1')) };
+}
+
+/** Redis answers PING (a single node or a cluster client). */
+export function redisCheck(redis: { ping(): Promise<string> }): ReadinessCheck {
+  return { name: 'redis', check: async () => ({ ok: (await redis.ping()) === 'PONG' }) };
+}

@@ -1,0 +1,102 @@
+import type { Command } from 'commander';
+import { adminSql } from '@beacon/db';
+import { renderSnippet } from '@beacon/schema';
+import { cliAudit } from '../audit.js';
+import { UsageError, UserError, type CliContext } from '../context.js';
+import { newScriptId } from '../secrets.js';
+import * as listSql from '../sql/lists.js';
+import { table } from '../table.js';
+import { domainArg, nonEmpty } from '../validate.js';
+import { AGENCY_OPTION, resolveAgency } from './agency.js';
+import { registerSiteToken } from './site-token.js';
+
+export function registerSite(program: Command, ctx: () => CliContext): void {
+  const site = program.command('site').description('manage tracked sites');
+  registerSiteToken(site, ctx);
+  registerCreate(site, ctx);
+  registerList(site, ctx);
+}
+
+function registerCreate(site: Command, ctx: () => CliContext): void {
+  site
+    .command('create')
+    .description('create a site; prints its script_id and the HTML snippet to paste into its pages')
+    .option(...AGENCY_OPTION)
+    .requiredOption('--name <name>', 'display name', nonEmpty('--name', 255))
+    .requiredOption('--domain <domain>', 'the site domain, e.g. example.com', domainArg)
+    .option('--script-id <id>', 'choose the script_id instead of a random one', (v) => {
+      if (!/^[a-z0-9_-]{4,50}$/i.test(v))
+        throw new UsageError('--script-id must be 4-50 letters, digits, _ or -');
+      return v;
+    })
+    .option('--allow-duplicate', 'create it even if the agency already tracks a site with this domain')
+    .action(
+      async (opts: {
+        agency?: string;
+        name: string;
+        domain: string;
+        scriptId?: string;
+        allowDuplicate?: boolean;
+      }) => {
+        const c = ctx();
+        const agency = await resolveAgency(c, opts.agency);
+        // Two sites of one domain split its traffic between two script ids: almost always a mistake.
+        const same = (await c.pool().query(listSql.sitesWithDomain, [opts.domain])).rows;
+        const mine = same.filter((s) => s.agency_id === agency.id);
+        if (mine.length > 0 && !opts.allowDuplicate)
+          throw new UserError(
+            `${agency.name} already has a site for ${opts.domain}: ${mine[0].name} (script_id ${mine[0].script_id}); ` +
+              'pass --allow-duplicate to add another',
+          );
+        const others = same.filter((s) => s.agency_id !== agency.id);
+        if (others.length > 0)
+          process.stderr.write(
+            `warning: ${opts.domain} is also tracked by agency ${others[0].agency} (script_id ${others[0].script_id})\n`,
+          );
+        const scriptId = opts.scriptId ?? newScriptId();
+        try {
+          const { rows } = await c
+            .pool()
+            .query(adminSql.insertSite, [agency.id, opts.name, opts.domain, scriptId, null]);
+          await cliAudit(
+            c,
+            agency.id,
+            'site.create',
+            { type: 'site', id: rows[0].id },
+            { script_id: scriptId },
+          );
+          const snippet = renderSnippet(scriptId, c.config().collector);
+          c.out(
+            `site ${rows[0].id} created for ${agency.name}\nscript_id: ${scriptId}\nPaste into every page, before </head>:\n${snippet}\n` +
+              `Privacy (docs/privacy.md): IPs stored truncated, cookies, Do-Not-Track respected, no consent required;\n` +
+              `change them in the dashboard (Settings, the site): tagged pages follow on their next load, the snippet stays.`,
+            { ...rows[0], snippet },
+          );
+        } catch (err) {
+          if ((err as { code?: string }).code === '23505')
+            throw new UserError(`script_id ${scriptId} is taken`);
+          throw err;
+        }
+      },
+    );
+}
+
+function registerList(site: Command, ctx: () => CliContext): void {
+  site
+    .command('list')
+    .description('list the sites (of one agency with --agency, else of every agency)')
+    .option('--agency <id|email>', 'only this agency’s sites')
+    .action(async (opts: { agency?: string }) => {
+      const c = ctx();
+      const agency = opts.agency ? await resolveAgency(c, opts.agency) : undefined;
+      const { rows } = await c.pool().query(listSql.listSites, [agency?.id ?? null]);
+      c.out(
+        table(
+          ['id', 'script_id', 'domain', 'name', 'status', 'agency'],
+          rows.map((s) => [s.id, s.script_id, s.domain, s.name, s.status, s.agency]),
+          'no site yet: beacon site create --name N --domain D',
+        ),
+        rows,
+      );
+    });
+}
