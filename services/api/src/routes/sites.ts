@@ -1,3 +1,4 @@
+import { adminSql } from '@beacon/db';
 import { randomInt } from 'node:crypto';
 import { z } from 'zod';
 import { parseSiteConfig, renderSnippet } from '@beacon/schema';
@@ -263,7 +264,7 @@ export function registerSiteRoutes(t: RouteTable, d: ApiDeps): void {
       await checkRetention(d, auth.agencyId, body.config?.retention_months);
       for (let attempt = 0; ; attempt++) {
         try {
-          const { rows } = await d.pool.query<SiteRow>(sql.insertSite, [
+          const { rows } = await d.pool.query<SiteRow>(adminSql.insertSite, [
             auth.agencyId,
             body.name,
             body.domain,

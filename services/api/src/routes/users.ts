@@ -1,7 +1,7 @@
 import bcrypt from 'bcryptjs';
 import { z } from 'zod';
 import { ADMINS, SITE_ACCESS, type AuthContext } from '../auth/types.js';
-import type { PoolClient } from '@beacon/db';
+import { adminSql, type PoolClient } from '@beacon/db';
 import type { ApiDeps } from '../deps.js';
 import { audit } from '../http/audit.js';
 import { ApiError, ConflictError, NotFoundError } from '../http/errors.js';
@@ -116,7 +116,7 @@ export async function insertUserWithSites(
   const client = await d.pool.connect();
   try {
     await client.query('BEGIN');
-    const { rows } = await client.query<UserRow>(sql.insertUser, [
+    const { rows } = await client.query<UserRow>(adminSql.insertUser, [
       auth.agencyId,
       body.email,
       hash,
