@@ -12,7 +12,7 @@ ORDER BY e.server_timestamp DESC, e.id DESC
 LIMIT $5;
 
 -- business visitors (seed 2)
--- values: ["site123","Europe/Berlin","2026-01-01","2026-02-01","00000000-0000-4000-8000-000000000001",51,0]
+-- values: ["site123","Europe/Berlin","2026-01-01","2026-02-01",51,0,"00000000-0000-4000-8000-000000000001"]
 SELECT e.company_name, e.company_domain, e.company_industry,
        count(DISTINCT e.client_id)::int AS unique_visitors,
        count(*) FILTER (WHERE e.event_name NOT IN ('engagement', 'identify'))::int AS total_events
@@ -23,10 +23,10 @@ WHERE e.site_id = $1
   AND e.visitor_type = 'business'
   AND e.company_name IS NOT NULL
   AND NOT EXISTS (SELECT 1 FROM agency_company_overrides o
-                  WHERE o.agency_id = $5::uuid AND o.domain = e.company_domain AND o.not_company)
+                  WHERE o.agency_id = $7::uuid AND o.domain = e.company_domain AND o.not_company)
 GROUP BY e.company_name, e.company_domain, e.company_industry
 ORDER BY total_events DESC, e.company_name, e.company_domain
-LIMIT $6 OFFSET $7;
+LIMIT $5 OFFSET $6;
 
 -- sessions by day (seed 3)
 -- values: ["site123","Europe/Berlin","2026-01-01","2026-02-01"]

@@ -46,7 +46,7 @@ export { recordAudit, purgeAudit, AUDIT_ACTOR_TYPES, type AuditActor, type Audit
 export * as auditSql from './sql/audit.js';
 export * as ingestHealthSql from './sql/ingest-health.js';
 export * as ingestTokenSql from './sql/ingest-tokens.js';
-export { INGEST_TOKEN_RE, hashIngestToken, newIngestToken } from './ingest-tokens.js';
+export { INGEST_TOKEN_RE, hashIngestToken, newIngestToken, type IngestTokenRow } from './ingest-tokens.js';
 export {
   HealthTally,
   purgeHealth,

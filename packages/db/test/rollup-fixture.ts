@@ -18,7 +18,7 @@ export async function agencyWithSites(
   ]);
   for (const s of sites)
     await pool.query(
-      `INSERT INTO sites (agency_id, name, domain, script_id, config) VALUES ($1, $2, $2 || '.example', $2, $3)`,
+      `INSERT INTO sites (agency_id, name, domain, script_id, config) VALUES ($1, $2::text, $2::text || '.example', $2::text, $3)`,
       [agencyId, s.scriptId, JSON.stringify(s.config ?? {})],
     );
 }

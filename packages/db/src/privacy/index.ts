@@ -26,10 +26,6 @@ export {
   type SubjectRecord,
   type SubjectSummary,
 } from './export.js';
-export {
-  writeSubjectExport,
-  type SubjectExportCounts,
-  type SubjectExportOptions,
-} from './export-stream.js';
+export { writeSubjectExport, type SubjectExportCounts, type SubjectExportOptions } from './export-stream.js';
 export { SUBJECT_FIELDS } from '../sql/privacy.js';
 export { anonymizeRollupsBefore, type AnonymizedMonth } from './anonymize-rollups.js';

@@ -150,18 +150,25 @@ export async function recentEvents(
   return keyPage(rows, q.limit, (r) => r.id);
 }
 
-export async function businessVisitors(deps: StatsDeps, site: StatsSite, q: PagedQuery) {
+/** An offset-paged list of one scope: `statement` gets the scope, limit and offset placeholders. */
+async function offsetList(
+  deps: StatsDeps,
+  site: StatsSite,
+  q: PagedQuery,
+  endpoint: string,
+  statement: (s: Scope, limit: string, offset: string) => string,
+) {
   q = await resolveSaved(deps.pool, site, q);
   const s = scopeOf(site, q);
   const offset = decodeOffset(q.cursor);
-  const rows = await runStatement(
-    deps,
-    'business_visitors',
-    seedSql.businessVisitors(s, s.p.add(site.agencyId), s.p.add(q.limit + 1), s.p.add(offset)),
-    s.p.values,
-  );
-  return offsetPage(rows, q.limit, offset);
+  const text = statement(s, s.p.add(q.limit + 1), s.p.add(offset));
+  return offsetPage(await runStatement(deps, endpoint, text, s.p.values), q.limit, offset);
 }
+
+export const businessVisitors = (deps: StatsDeps, site: StatsSite, q: PagedQuery) =>
+  offsetList(deps, site, q, 'business_visitors', (s, limit, offset) =>
+    seedSql.businessVisitors(s, s.p.add(site.agencyId), limit, offset),
+  );
 
 export async function sessionsByDay(deps: StatsDeps, site: StatsSite, q: StatsQuery) {
   q = await resolveSaved(deps.pool, site, q);
@@ -169,31 +176,11 @@ export async function sessionsByDay(deps: StatsDeps, site: StatsSite, q: StatsQu
   return { items: await runStatement(deps, 'sessions_by_day', seedSql.sessionsByDay(s), s.p.values) };
 }
 
-export async function topReferrers(deps: StatsDeps, site: StatsSite, q: PagedQuery) {
-  q = await resolveSaved(deps.pool, site, q);
-  const s = scopeOf(site, q);
-  const offset = decodeOffset(q.cursor);
-  const rows = await runStatement(
-    deps,
-    'top_referrers',
-    seedSql.topReferrers(s, s.p.add(q.limit + 1), s.p.add(offset)),
-    s.p.values,
-  );
-  return offsetPage(rows, q.limit, offset);
-}
+export const topReferrers = (deps: StatsDeps, site: StatsSite, q: PagedQuery) =>
+  offsetList(deps, site, q, 'top_referrers', seedSql.topReferrers);
 
-export async function utmCampaigns(deps: StatsDeps, site: StatsSite, q: PagedQuery) {
-  q = await resolveSaved(deps.pool, site, q);
-  const s = scopeOf(site, q);
-  const offset = decodeOffset(q.cursor);
-  const rows = await runStatement(
-    deps,
-    'utm_campaigns',
-    seedSql.utmCampaigns(s, s.p.add(q.limit + 1), s.p.add(offset)),
-    s.p.values,
-  );
-  return offsetPage(rows, q.limit, offset);
-}
+export const utmCampaigns = (deps: StatsDeps, site: StatsSite, q: PagedQuery) =>
+  offsetList(deps, site, q, 'utm_campaigns', seedSql.utmCampaigns);
 
 // ---------------------------------------------------------------------------------------------------
 // Other questions (overview, time series, breakdowns: traffic.ts; companies: companies.ts)

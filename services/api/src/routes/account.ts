@@ -1,3 +1,4 @@
+import { inTransaction } from '@beacon/db';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { recordAdminAction } from '../admin-actions.js';
@@ -11,7 +12,6 @@ import { BadRequestError, ConflictError, NotFoundError } from '../http/errors.js
 import type { RouteTable } from '../openapi/route-table.js';
 import * as sql from '../sql/account.js';
 import * as authSql from '../sql/auth.js';
-import { inTransaction } from '../sql/transaction.js';
 import {
   emailField,
   newPasswordField,

@@ -1,3 +1,4 @@
+import { adminSql } from '@beacon/db';
 import { randomBytes, randomInt } from 'node:crypto';
 import bcrypt from 'bcryptjs';
 import { z } from 'zod';
@@ -154,7 +155,7 @@ function registerKeyRotation(t: RouteTable, d: ApiDeps): void {
       let secret = '';
       for (let i = 0; i < 32; i++) secret += BASE62[randomInt(BASE62.length)];
       const key = `${prefix}_${secret}`;
-      await d.pool.query(sql.rotateKey, [auth.agencyId, await bcrypt.hash(key, 10), prefix]);
+      await d.pool.query(adminSql.rotateAgencyKey, [auth.agencyId, await bcrypt.hash(key, 10), prefix]);
       await audit(d, ctx, 'api_key.rotate', { type: 'agency', id: auth.agencyId }, { key_prefix: prefix });
       res.setHeader('cache-control', 'no-store');
       return { api_key: key };

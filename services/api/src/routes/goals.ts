@@ -65,10 +65,7 @@ const goalBody = z
       if (b.kind === 'event' && !b.event_name) issue('event_name', 'a custom-event goal needs event_name');
       if (b.kind === 'event' && b.event_name === 'page_view')
         issue('event_name', 'page views are page goals (kind page)');
-      if (
-        b.kind === 'event' &&
-        (INTERNAL_EVENTS as readonly string[]).includes(b.event_name ?? '')
-      )
+      if (b.kind === 'event' && (INTERNAL_EVENTS as readonly string[]).includes(b.event_name ?? ''))
         issue('event_name', 'engagement and identify are measurements, not conversions');
       if (b.kind !== 'event' && b.event_name)
         issue('event_name', `kind ${b.kind} is the tracker's own event; leave event_name out`);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ingestHealthSql, ingestTokenSql as sql, newIngestToken } from '@beacon/db';
+import { ingestHealthSql, ingestTokenSql as sql, newIngestToken, type IngestTokenRow } from '@beacon/db';
 import { WRITERS } from '../auth/types.js';
 import type { ApiDeps } from '../deps.js';
 import { qInt } from '../http/validate.js';
@@ -31,14 +31,7 @@ const createdTokenSchema = tokenSchema
   })
   .meta({ id: 'CreatedIngestToken' });
 
-interface TokenRow {
-  id: string;
-  name: string;
-  token_prefix: string;
-  created_at: Date;
-  last_used_at: Date | null;
-  revoked_at: Date | null;
-}
+type TokenRow = IngestTokenRow;
 
 const toToken = (r: TokenRow): z.infer<typeof tokenSchema> => ({
   id: r.id,

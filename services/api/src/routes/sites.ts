@@ -1,3 +1,4 @@
+import { adminSql } from '@beacon/db';
 import { randomInt } from 'node:crypto';
 import { z } from 'zod';
 import { parseSiteConfig, renderSnippet } from '@beacon/schema';
@@ -246,7 +247,7 @@ function registerSiteList(t: RouteTable, d: ApiDeps): void {
 async function insertSite(d: ApiDeps, agencyId: string, body: z.infer<typeof createBody>): Promise<SiteRow> {
   for (let attempt = 0; ; attempt++) {
     try {
-      const { rows } = await d.pool.query<SiteRow>(sql.insertSite, [
+      const { rows } = await d.pool.query<SiteRow>(adminSql.insertSite, [
         agencyId,
         body.name,
         body.domain,

@@ -1,14 +1,13 @@
 import bcrypt from 'bcryptjs';
 import { z } from 'zod';
 import { ADMINS, SITE_ACCESS, type AuthContext } from '../auth/types.js';
-import type { PoolClient } from '@beacon/db';
+import { adminSql, inTransaction, type PoolClient } from '@beacon/db';
 import type { ApiDeps } from '../deps.js';
 import { audit } from '../http/audit.js';
 import { ConflictError, conflictOnUnique, invalidBodyField, NotFoundError } from '../http/errors.js';
 import { cursorParam, limitParam } from '../http/validate.js';
 import type { RouteTable } from '../openapi/route-table.js';
 import * as authSql from '../sql/auth.js';
-import { inTransaction } from '../sql/transaction.js';
 import * as sql from '../sql/users.js';
 import {
   decodeCursor,
@@ -121,7 +120,7 @@ export async function insertUserWithSites(
 ): Promise<UserRow> {
   try {
     return await inTransaction(d.pool, async (client) => {
-      const { rows } = await client.query<UserRow>(sql.insertUser, [
+      const { rows } = await client.query<UserRow>(adminSql.insertUser, [
         auth.agencyId,
         body.email,
         hash,

@@ -45,7 +45,11 @@ export function registerAgency(program: Command, ctx: () => CliContext): void {
     .description('create an agency; prints its API key once (only a bcrypt hash is stored)')
     .requiredOption('--name <name>', 'agency name', nonEmpty('--name', 255))
     .requiredOption('--email <email>', 'contact email (unique)', emailArg)
-    .option('--retention-months <n>', 'months of raw events kept (default RETENTION_MONTHS_DEFAULT)', intArg('--retention-months', 1, 600))
+    .option(
+      '--retention-months <n>',
+      'months of raw events kept (default RETENTION_MONTHS_DEFAULT)',
+      intArg('--retention-months', 1, 600),
+    )
     .action(async (opts: { name: string; email: string; retentionMonths?: number }) => {
       const c = ctx();
       const key = await newApiKey();

@@ -12,12 +12,7 @@ export function registerAudit(program: Command, ctx: () => CliContext): void {
     .description('who did what, when, from where; newest first')
     .option(...AGENCY_OPTION)
     .option('--action <prefix>', "only actions starting with this, e.g. 'privacy.'")
-    .option(
-      '--limit <n>',
-      'entries to show',
-      intArg('--limit', 1, 10_000),
-      50,
-    )
+    .option('--limit <n>', 'entries to show', intArg('--limit', 1, 10_000), 50)
     .action(async (o: { agency?: string; action?: string; limit: number }) => {
       const c = ctx();
       const agency = await resolveAgency(c, o.agency);

@@ -57,7 +57,7 @@ function registerCreate(site: Command, ctx: () => CliContext): void {
         try {
           const { rows } = await c
             .pool()
-            .query(adminSql.insertSite, [agency.id, opts.name, opts.domain, scriptId, null]);
+            .query(adminSql.insertSite, [agency.id, opts.name, opts.domain, scriptId, null, null]);
           await cliAudit(
             c,
             agency.id,

@@ -83,6 +83,8 @@ async function createUser(c: CliContext, opts: CreateOptions): Promise<void> {
         opts.role,
         opts.firstName ?? null,
         opts.lastName ?? null,
+        null,
+        null,
       ]);
     const created = rows[0];
     await cliAudit(

@@ -10,15 +10,18 @@ import { distinct, merged, sketch, type DaysScope } from './rollup-days.js';
  * In: scope, limit, offset. Out: value, visitors, sessions, page_views, events.
  */
 
-/** From events. */
-export const breakdown = (
+/** A breakdown by one column (`only`: an extra condition on the statement's alias). */
+type ColumnBreakdown = (
   s: Scope,
   column: string,
   only: string | null,
   orderBy: string,
   limit: string,
   offset: string,
-) => `
+) => string;
+
+/** From events. */
+export const breakdown: ColumnBreakdown = (s, column, only, orderBy, limit, offset) => `
 SELECT e.${column} AS value,
        count(DISTINCT e.client_id)::int AS visitors,
        count(DISTINCT e.session_id)::int AS sessions,
@@ -32,14 +35,7 @@ ORDER BY ${orderBy}
 LIMIT ${limit} OFFSET ${offset}`;
 
 /** From rollup_sessions, by one of its columns (`only`: a condition on `rs`). */
-export const breakdownRollup = (
-  s: Scope,
-  column: string,
-  only: string | null,
-  orderBy: string,
-  limit: string,
-  offset: string,
-) => `
+export const breakdownRollup: ColumnBreakdown = (s, column, only, orderBy, limit, offset) => `
 SELECT rs.${column} AS value,
        (count(DISTINCT rs.visitor_key) FILTER (WHERE rs.visitor_key <> 0))::int AS visitors,
        (count(DISTINCT rs.session_key) FILTER (WHERE rs.session_key <> 0))::int AS sessions,
@@ -113,6 +109,15 @@ ORDER BY ${orderBy}
 LIMIT ${limit} OFFSET ${offset}`;
 };
 
+/** Entry ('ASC') or exit ('DESC') pages. */
+type PerSessionBreakdown = (
+  s: Scope,
+  direction: 'ASC' | 'DESC',
+  orderBy: string,
+  limit: string,
+  offset: string,
+) => string;
+
 /** Sessions per entry/exit page: CTE `ends` (page_path, visitor, session) in, the rows out. */
 const perSessionRows = (visitors: string, orderBy: string, limit: string, offset: string) => `
 SELECT page_path AS value,
@@ -130,13 +135,7 @@ LIMIT ${limit} OFFSET ${offset}`;
  * the range, from events. In: scope, `direction` 'ASC' (entry) | 'DESC' (exit), limit, offset.
  * Out: value, visitors, sessions (sessions entering/leaving there), page_views = events = null.
  */
-export const entryExit = (
-  s: Scope,
-  direction: 'ASC' | 'DESC',
-  orderBy: string,
-  limit: string,
-  offset: string,
-) => `
+export const entryExit: PerSessionBreakdown = (s, direction, orderBy, limit, offset) => `
 WITH ends AS (
   SELECT DISTINCT ON (e.session_id) e.session_id, e.client_id, e.page_path
   FROM events e
@@ -152,13 +151,7 @@ export const sessionEnd = (direction: 'ASC' | 'DESC') =>
     : { path: 'exit_path', at: 'exit_at', id: 'exit_id' };
 
 /** The same from rollup_sessions (each row keeps its session's entry and exit page view). */
-export const entryExitRollup = (
-  s: Scope,
-  direction: 'ASC' | 'DESC',
-  orderBy: string,
-  limit: string,
-  offset: string,
-) => {
+export const entryExitRollup: PerSessionBreakdown = (s, direction, orderBy, limit, offset) => {
   const end = sessionEnd(direction);
   return `
 WITH ends AS (

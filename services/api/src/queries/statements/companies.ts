@@ -6,7 +6,10 @@ import { inHours, inRange, type Scope } from '../scope.js';
  * orderBy, limit, offset. Out: name, domain, industry, visitors, sessions, page_views, events,
  * first_seen, last_seen.
  */
-export const companyList = (s: Scope, orderBy: string, limit: string, offset: string) => `
+/** The list's statements: scope, allow-listed orderBy, limit, offset. */
+type CompanyList = (s: Scope, orderBy: string, limit: string, offset: string) => string;
+
+export const companyList: CompanyList = (s, orderBy, limit, offset) => `
 SELECT e.company_name AS name,
        e.company_domain AS domain,
        max(e.company_industry) AS industry,
@@ -24,7 +27,7 @@ ORDER BY ${orderBy}
 LIMIT ${limit} OFFSET ${offset}`;
 
 /** The same from the hourly rollups. */
-export const companyListRollup = (s: Scope, orderBy: string, limit: string, offset: string) => `
+export const companyListRollup: CompanyList = (s, orderBy, limit, offset) => `
 SELECT rs.company_name AS name,
        rs.company_domain AS domain,
        max(rs.company_industry) AS industry,
