@@ -30,7 +30,8 @@ function rawName(node, sf) {
   const parent = node.parent;
   if (parent && ts.isVariableDeclaration(parent)) return parent.name.getText(sf);
   if (parent && ts.isPropertyAssignment(parent)) return parent.name.getText(sf);
-  if (parent && ts.isCallExpression(parent)) return `callback of ${parent.expression.getText(sf).slice(0, 40)}`;
+  if (parent && ts.isCallExpression(parent))
+    return `callback of ${parent.expression.getText(sf).slice(0, 40)}`;
   return '(anonymous)';
 }
 

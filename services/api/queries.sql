@@ -840,11 +840,12 @@ LIMIT $5 OFFSET $6;
 -- (the statement printed under "overview from rollups, two filters")
 
 -- companies list from rollups
--- values: ["site123","Europe/Berlin","2026-01-01","2026-02-01",null,0,"00000000-0000-4000-8000-000000000001",51,0]
+-- values: ["site123","Europe/Berlin","2026-01-01","2026-02-01",null,0,"00000000-0000-4000-8000-000000000001",51,0,"site123",null]
 SELECT COALESCE(o.name, l.name) AS name,
        l.domain,
        COALESCE(o.industry, l.industry) AS industry,
-       l.visitors, l.sessions, l.page_views, l.events, l.first_seen, l.last_seen
+       l.visitors, l.sessions, l.page_views, l.events, l.first_seen, l.last_seen,
+       cs.score, cs.engagement, cs.intent, cs.fit
 FROM (
 SELECT rs.company_name AS name,
        rs.company_domain AS domain,
@@ -863,6 +864,8 @@ GROUP BY rs.company_name, rs.company_domain
 ORDER BY visitors DESC NULLS LAST, name ASC NULLS LAST
 LIMIT $5 OFFSET $6) l
 LEFT JOIN agency_company_overrides o ON o.agency_id = $7::uuid AND o.domain = l.domain
+LEFT JOIN company_scores cs ON cs.site_id = $10 AND cs.domain = l.domain
 WHERE o.not_company IS NOT TRUE
+  AND ($11::int IS NULL OR cs.score >= $11::int)
 ORDER BY visitors DESC NULLS LAST, name ASC NULLS LAST
 LIMIT $8 OFFSET $9;

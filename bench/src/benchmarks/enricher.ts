@@ -314,11 +314,13 @@ export async function enricherBench(): Promise<void> {
       value: Number(((s.ms * 1000) / Math.max(1, s.count)).toFixed(2)),
       unit: 'µs/hit',
     })),
-    ...(['enrichMs', 'dedupeMs', 'companiesMs', 'deadLettersMs', 'eventsAddMs', 'healthMs'] as const).map((k) => ({
-      name: `phase ${k.replace('Ms', '')} (per hit, incl. awaits)`,
-      value: Number(((last!.phases[k] * 1000) / Math.max(1, last!.phases.hits)).toFixed(2)),
-      unit: 'µs/hit',
-    })),
+    ...(['enrichMs', 'dedupeMs', 'companiesMs', 'deadLettersMs', 'eventsAddMs', 'healthMs'] as const).map(
+      (k) => ({
+        name: `phase ${k.replace('Ms', '')} (per hit, incl. awaits)`,
+        value: Number(((last!.phases[k] * 1000) / Math.max(1, last!.phases.hits)).toFixed(2)),
+        unit: 'µs/hit',
+      }),
+    ),
     { name: 'UA parse, cold (ua-parser-js 1.0.41 + isbot)', value: Number(uaColdUs.toFixed(1)), unit: 'µs' },
     { name: 'IP lookup, cold (DB-IP city + ASN + lists)', value: Number(ipColdUs.toFixed(1)), unit: 'µs' },
     { name: 'start-up: load default data', value: Math.round(startupMs), unit: 'ms' },

@@ -88,5 +88,7 @@ it('deletes hours past the retention days and old job markers, keeps the rest; a
     `INSERT INTO ingestion_health (site_id, hour, outcome, reason, count) VALUES ('keep0001', $1, 'dropped', 'old4', 1)`,
     [at(900)],
   );
-  expect((await runRetention(db.pool, { defaultMonths: 13, batchSize: 2, now: NOW })).deletedHealthRows).toBe(0);
+  expect((await runRetention(db.pool, { defaultMonths: 13, batchSize: 2, now: NOW })).deletedHealthRows).toBe(
+    0,
+  );
 });

@@ -119,7 +119,9 @@ describe('ingestion health', () => {
     const t0 = { received: 6, stored: 2, rejected: {}, dropped: { consent: 4 }, dead_lettered: {} };
     const w = healthWarnings(t0, t0, 0, 24);
     expect(w.map((x) => x.code)).toEqual(['dropped_no_consent']);
-    expect(w[0]!.message).toBe('4 hits dropped in the last 24 h: the site requires consent and they carried none');
+    expect(w[0]!.message).toBe(
+      '4 hits dropped in the last 24 h: the site requires consent and they carried none',
+    );
   });
 
   it('does not warn about bots when some hits were stored', () => {

@@ -55,7 +55,7 @@ export const intake = {
     'INGEST_HEALTH_FLUSH_MS',
     p.int(100, 600_000),
     5_000,
-    'How often the collector writes its ingestion health counts (one upsert each time; the enricher writes a job\'s counts with the job).',
+    "How often the collector writes its ingestion health counts (one upsert each time; the enricher writes a job's counts with the job).",
   ),
   healthRetentionDays: setting(
     'INGEST_HEALTH_RETENTION_DAYS',

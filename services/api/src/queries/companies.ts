@@ -45,10 +45,17 @@ export async function companies(deps: StatsDeps, site: StatsSite, q: CompaniesQu
         events: () => companyListSql(s, innerOb, s.p.add(null), s.p.add(0)),
         rollup: () => companyListRollup(s, innerOb, s.p.add(null), s.p.add(0)),
       });
-  const text = withCompanyOverrides(inner, s.p.add(site.agencyId), ob, s.p.add(q.limit + 1), s.p.add(offset), {
-    site: s.p.add(site.scriptId),
-    minScore: s.p.add(q.min_score ?? null),
-  });
+  const text = withCompanyOverrides(
+    inner,
+    s.p.add(site.agencyId),
+    ob,
+    s.p.add(q.limit + 1),
+    s.p.add(offset),
+    {
+      site: s.p.add(site.scriptId),
+      minScore: s.p.add(q.min_score ?? null),
+    },
+  );
   const rows = await runStatement(deps, 'companies', text, s.p.values, read.source);
   return offsetPage(rows, q.limit, offset);
 }

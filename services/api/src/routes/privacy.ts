@@ -10,9 +10,7 @@ import {
   SubjectError,
   SUBJECT_MAX_LENGTH,
   type ErasureRow,
-  type ExportTable,
   type Subject,
-  type SubjectRecord,
 } from '@beacon/db';
 import { ADMINS } from '../auth/types.js';
 import type { ApiDeps } from '../deps.js';

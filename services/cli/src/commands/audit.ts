@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { auditSql } from '@beacon/db';
-import { UserError, type CliContext } from '../context.js';
+import type { CliContext } from '../context.js';
 import { AGENCY_OPTION, resolveAgency } from './agency.js';
 import { intArg } from '../validate.js';
 
