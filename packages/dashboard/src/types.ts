@@ -1,7 +1,14 @@
 // Answer shapes of the API (services/api/openapi.json), the parts the dashboard reads. Those re-exported
 // here are inferred from the API's zod schemas (services/api/src/answers.ts): derive, never copy them.
 export type {
+  AlertEndpoint,
   AuditEntry,
+  CompanyAlertRule,
+  Funnel,
+  FunnelStats,
+  FunnelStepFigures,
+  VitalRow,
+  WebVitals,
   Breakdown,
   BreakdownRow,
   CompanyDetail,

@@ -184,6 +184,10 @@ export type EventRow = { [C in EventColumn as C['name']]: ValueOf<C> };
  */
 export type UncheckedEventRow = { [K in EventColumnName]?: unknown };
 
+type ListedColumn = Extract<EventColumn, { listed: true }>;
+/** An event as the API's event lists answer it: the listed columns (LISTED_EVENT_COLUMNS), typed. */
+export type ListedEventRow = { [C in ListedColumn as C['name']]: ValueOf<C> };
+
 type BrowserColumn = Extract<EventColumn, { source: 'browser' }>;
 export type BrowserFieldName = BrowserColumn['name'];
 

@@ -1,8 +1,12 @@
 import type { z } from 'zod';
+import type { ListedEventRow } from '@beacon/schema';
 import type { auditEntrySchema } from './routes/audit.js';
 import type { roleSchema, userSchema } from './routes/schemas.js';
 import type { siteSchema } from './routes/sites.js';
 import type * as stats from './routes/stats-schemas.js';
+import type { endpointSchema, ruleSchema } from './routes/company-alerts.js';
+import type { funnelSchema, funnelStatsSchema, stepFigures } from './routes/funnels.js';
+import type { vitalsSchema } from './routes/vitals.js';
 
 /**
  * TypeScript types of the API's answers, inferred from the zod schemas that also write the OpenAPI
@@ -18,7 +22,8 @@ export type BreakdownRow = z.infer<typeof stats.breakdownRowSchema>;
 export type Breakdown = z.infer<typeof stats.breakdownSchema>;
 export type EventPropertyRow = z.infer<typeof stats.eventPropertySchema>;
 export type Realtime = z.infer<typeof stats.realtimeSchema>;
-export type EventRow = z.infer<typeof stats.eventRowSchema>;
+// The event lists' rows come from the field registry (their zod schema is built from it at run time).
+export type EventRow = ListedEventRow;
 export type SessionRow = z.infer<typeof stats.sessionRowSchema>;
 export type CompanyRow = z.infer<typeof stats.companyRowSchema>;
 export type CompanyDetail = z.infer<typeof stats.companyDetailSchema>;
@@ -28,3 +33,10 @@ export type Role = z.infer<typeof roleSchema>;
 export type User = z.infer<typeof userSchema>;
 export type Site = z.infer<typeof siteSchema>;
 export type SiteConfig = Site['config'];
+export type WebVitals = z.infer<typeof vitalsSchema>;
+export type VitalRow = WebVitals['items'][number];
+export type Funnel = z.infer<typeof funnelSchema>;
+export type FunnelStats = z.infer<typeof funnelStatsSchema>;
+export type FunnelStepFigures = z.infer<typeof stepFigures>;
+export type CompanyAlertRule = z.infer<typeof ruleSchema>;
+export type AlertEndpoint = z.infer<typeof endpointSchema>;

@@ -1,32 +1,11 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, get } from '../api';
-import type { Site } from '../types';
+import type { AlertEndpoint, CompanyAlertRule, Site } from '../types';
 import { Async, ErrorBox, Link, Panel } from '../ui';
 
-interface Endpoint {
-  id: string;
-  name: string;
-  kind: 'webhook' | 'slack' | 'email';
-  url: string | null;
-  recipients: string[] | null;
-  enabled: boolean;
-  disabled_reason: string | null;
-  consecutive_failures: number;
-}
-interface Rule {
-  id: string;
-  name: string;
-  visitor: 'new' | 'returning' | 'any';
-  intent_page: boolean;
-  min_score: number | null;
-  fit_industries: string[];
-  fit_sizes: string[];
-  fit_countries: string[];
-  cooldown_h: number;
-  endpoint_ids: string[];
-  enabled: boolean;
-}
+type Endpoint = AlertEndpoint;
+type Rule = CompanyAlertRule;
 interface Delivery {
   id: string;
   endpoint_name: string;

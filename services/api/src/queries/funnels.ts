@@ -3,6 +3,7 @@ import { goalsOfSite, resolveSaved } from './saved.js';
 import type { StatsQuery } from './schemas.js';
 import { funnel as funnelSql, type FunnelBreakdown, type FunnelStepDef } from './statements/funnels.js';
 import { runStatement, scopeOf, type StatsDeps, type StatsSite } from './stats.js';
+import type { FunnelStepFigures } from '../answers.js';
 
 /** A funnel step as stored (funnels.steps). */
 export type StoredStep =
@@ -20,18 +21,8 @@ export interface FunnelDef {
   direct: boolean;
 }
 
-export interface FunnelStep {
-  step: number;
-  visitors: number;
-  /** visitors / visitors of the previous step (null for step 1 or when it had none). */
-  conversion_from_previous: number | null;
-  /** visitors / visitors of step 1. */
-  conversion_from_first: number | null;
-  /** visitors of the previous step who did not reach this one (0 for step 1). */
-  drop_off: number;
-  /** Median seconds from the previous step to this one, over the units that reached it. */
-  median_seconds_from_previous: number | null;
-}
+/** One step's figures (the answer's shape, src/answers.ts; meanings in docs/conversions.md). */
+export type FunnelStep = FunnelStepFigures;
 
 /** Step definitions with their goals read (a goal deleted since is a 400 naming it). */
 export async function stepDefs(

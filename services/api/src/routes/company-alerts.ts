@@ -33,7 +33,7 @@ const ruleFields = {
   cooldown_h: z.number().int().min(1).max(720),
   endpoint_ids: z.array(z.uuid()).max(20),
 };
-const ruleSchema = z
+export const ruleSchema = z
   .object({
     id: z.uuid(),
     ...ruleFields,
@@ -42,7 +42,7 @@ const ruleSchema = z
     updated_at: z.string(),
   })
   .meta({ id: 'CompanyAlertRule' });
-const endpointSchema = z
+export const endpointSchema = z
   .object({
     id: z.uuid(),
     name: z.string(),

@@ -72,7 +72,7 @@ const funnelBody = z
   .strict()
   .meta({ id: 'FunnelInput' });
 
-const funnelSchema = z
+export const funnelSchema = z
   .object({
     id: z.uuid(),
     name: z.string(),
@@ -87,7 +87,7 @@ const funnelSchema = z
   })
   .meta({ id: 'Funnel' });
 
-const stepFigures = z.object({
+export const stepFigures = z.object({
   step: z.number().int(),
   visitors: z.number().int(),
   conversion_from_previous: z.number().nullable(),
@@ -95,7 +95,7 @@ const stepFigures = z.object({
   drop_off: z.number().int(),
   median_seconds_from_previous: z.number().nullable(),
 });
-const funnelStatsSchema = z
+export const funnelStatsSchema = z
   .object({
     funnel_id: z.uuid(),
     name: z.string(),

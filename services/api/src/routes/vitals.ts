@@ -8,7 +8,7 @@ import { requestStatsDeps } from './stats-deps.js';
 
 const site = '/v1/sites/:siteId';
 
-const vitalsSchema = z
+export const vitalsSchema = z
   .object({
     by: z.enum(['page', 'device']).nullable(),
     items: z.array(

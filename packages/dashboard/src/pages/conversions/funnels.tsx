@@ -8,18 +8,10 @@ import { useGoals, useView, type Goal } from '../../queries';
 import { useSession } from '../../session';
 import { statsQuery } from '../../state';
 import { barWidth, DataTable } from '../../table';
-import type { Site } from '../../types';
+import type { FunnelStepFigures as StepFigures, Site } from '../../types';
 import { Async, Empty, Panel } from '../../ui';
 import '../../conversions.css';
 
-interface StepFigures {
-  step: number;
-  visitors: number;
-  conversion_from_previous: number | null;
-  conversion_from_first: number | null;
-  drop_off: number;
-  median_seconds_from_previous: number | null;
-}
 type Step =
   | { type: 'page'; page_pattern: string }
   | { type: 'event'; event_name: string }

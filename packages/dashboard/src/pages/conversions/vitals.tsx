@@ -5,19 +5,10 @@ import { get } from '../../api';
 import { useView } from '../../queries';
 import { statsQuery } from '../../state';
 import { DataTable, type Column } from '../../table';
-import type { Site } from '../../types';
+import type { Site, VitalRow } from '../../types';
 import { Async, Empty, Panel } from '../../ui';
 import '../../conversions.css';
 
-interface VitalRow {
-  value: string | null;
-  metric: string;
-  samples: number;
-  p75: number;
-  good: number;
-  needs_improvement: number;
-  poor: number;
-}
 
 const METRICS = ['lcp', 'inp', 'cls', 'fcp', 'ttfb'];
 
