@@ -215,3 +215,44 @@ export interface AuditEntry {
   ip: string | null;
   user_agent: string | null;
 }
+
+/** A scheduled email report of a site (ReportSchedule in openapi.json). */
+export interface ReportSchedule {
+  id: string;
+  frequency: 'weekly' | 'monthly';
+  recipients: string[];
+  enabled: boolean;
+  created_at: string;
+  updated_at: string;
+}
+/** One email of a report's delivery log (ReportDeliveries; admins only). */
+export interface ReportDelivery {
+  id: string;
+  schedule_id: string;
+  period_start: string;
+  period_end: string;
+  recipient: string;
+  status: 'pending' | 'sending' | 'sent' | 'failed';
+  attempts: number;
+  last_error: string | null;
+  sent_at: string | null;
+  created_at: string;
+}
+/** What "send now" answers (ReportPreviewSent). */
+export interface ReportPreviewSent {
+  sent_to: string[];
+  period: { start: string; end: string };
+}
+/** A traffic alert by email of a site (TrafficAlert). */
+export interface TrafficAlert {
+  id: string;
+  recipients: string[];
+  spike_pct: number;
+  drop_pct: number;
+  min_usual: number;
+  cooldown_h: number;
+  enabled: boolean;
+  last_alert_at: string | null;
+  last_alert_kind: 'spike' | 'drop' | null;
+  created_at: string;
+}
