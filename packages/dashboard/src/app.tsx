@@ -144,9 +144,7 @@ function Routes({ info }: { info: SessionInfo }) {
     );
   if ((m = match('/settings/sites/:siteId/reports', path)))
     return (
-      <Layout settings>
-        {info.canWrite ? <SiteEmailSettings siteId={m.siteId!} /> : <WritersOnly />}
-      </Layout>
+      <Layout settings>{info.canWrite ? <SiteEmailSettings siteId={m.siteId!} /> : <WritersOnly />}</Layout>
     );
   if ((m = match('/settings/sites/:siteId', path)))
     return (

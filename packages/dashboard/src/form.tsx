@@ -171,7 +171,14 @@ export const onFields =
  * most 50, each up to 255 characters).
  */
 export function emailList(text: string, max = 50): string[] {
-  const list = [...new Set(text.toLowerCase().split(/[\s,;]+/).filter(Boolean))];
+  const list = [
+    ...new Set(
+      text
+        .toLowerCase()
+        .split(/[\s,;]+/)
+        .filter(Boolean),
+    ),
+  ];
   if (list.length === 0) throw new Error('Give at least one email address.');
   if (list.length > max) throw new Error(`At most ${max} addresses.`);
   const bad = list.find((a) => a.length > 255 || !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(a));

@@ -48,7 +48,12 @@ export function TrafficAlertsPanel({ siteId }: { siteId: string }) {
             label="Traffic alerts"
             empty={<Empty>No traffic alert yet.</Empty>}
             columns={[
-              { head: 'Recipients', cell: (a) => a.recipients.join(', '), rowHeader: true, col: 'recipients' },
+              {
+                head: 'Recipients',
+                cell: (a) => a.recipients.join(', '),
+                rowHeader: true,
+                col: 'recipients',
+              },
               { head: 'Spike', cell: (a) => `+${fmtInt(a.spike_pct)} %`, num: true, col: 'spike' },
               { head: 'Drop', cell: (a) => `−${fmtInt(a.drop_pct)} %`, num: true, col: 'drop' },
               { head: 'Usual ≥', cell: (a) => fmtInt(a.min_usual), num: true },

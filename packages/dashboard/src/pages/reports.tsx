@@ -39,8 +39,8 @@ export function ReportSchedulesPanel({ siteId }: { siteId: string }) {
   return (
     <Panel title="Scheduled email reports">
       <p className="muted small">
-        Each report sums up the last complete week or month in the site’s timezone. The first one covers
-        the first full period after the schedule is made.
+        Each report sums up the last complete week or month in the site’s timezone. The first one covers the
+        first full period after the schedule is made.
       </p>
       {remove.error != null && <ErrorBox error={remove.error} title="Could not delete it:" />}
       {preview.error != null && <ErrorBox error={preview.error} title="Could not send the preview:" />}
@@ -125,7 +125,7 @@ function ScheduleForm({
           <Options of={FREQUENCIES} />
         </select>
       </Field>
-      <Field label="Recipients (email addresses, separated by commas)">
+      <Field label="Report recipients (email addresses, separated by commas)">
         <textarea
           name="recipients"
           rows={2}
@@ -207,4 +207,3 @@ export function DeliveryLogPanel({ siteId }: { siteId: string }) {
     </Panel>
   );
 }
-
