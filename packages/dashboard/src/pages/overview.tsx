@@ -310,18 +310,15 @@ function BreakdownPanel({
     <Panel
       title={title}
       actions={
-        <>
-          {tabs.length > 1 && (
-            <div className="tabs" role="group" aria-label={`${title}: show`}>
-              {tabs.map(([d, label]) => (
-                <button key={d} type="button" aria-pressed={tab === d} onClick={() => setTab(d)}>
-                  {label}
-                </button>
-              ))}
-            </div>
-          )}
-          {csv && tab !== 'properties' && <CsvButton site={site} view={view} dimension={tab} />}
-        </>
+        tabs.length > 1 && (
+          <div className="tabs" role="group" aria-label={`${title}: show`}>
+            {tabs.map(([d, label]) => (
+              <button key={d} type="button" aria-pressed={tab === d} onClick={() => setTab(d)}>
+                {label}
+              </button>
+            ))}
+          </div>
+        )
       }
     >
       {tab === 'properties' ? (
@@ -335,6 +332,7 @@ function BreakdownPanel({
           </Async>
         </div>
       )}
+      {csv && tab !== 'properties' && <CsvButton site={site} view={view} dimension={tab} />}
       {footer}
     </Panel>
   );
@@ -345,10 +343,10 @@ function CsvButton({ site, view, dimension }: { site: Site; view: View; dimensio
   const [error, setError] = useState<unknown>(null);
   const q = statsQuery(view, { sort: dimension === 'events' ? 'events' : 'visitors', order: 'desc' });
   return (
-    <>
+    <div className="csv small">
       <button
         type="button"
-        className="csv"
+        className="link"
         aria-label={`Download ${dimension.replace('_', ' ')} as CSV`}
         onClick={() => {
           setError(null);
@@ -358,10 +356,10 @@ function CsvButton({ site, view, dimension }: { site: Site; view: View; dimensio
           ).catch(setError);
         }}
       >
-        CSV
+        Download CSV
       </button>
       {error != null && <ErrorBox error={error} title="Could not download it:" />}
-    </>
+    </div>
   );
 }
 
