@@ -185,3 +185,31 @@ export function emailList(text: string, max = 50): string[] {
   if (bad) throw new Error(`“${bad}” is not an email address.`);
   return list;
 }
+
+/** The last row of a form that adds an item, or saves the one being edited (then with Cancel). */
+export function AddOrSaveRow({
+  editing,
+  add,
+  save,
+  busy,
+  error,
+  onCancel,
+}: {
+  editing: boolean;
+  add: string;
+  save: string;
+  busy: boolean;
+  error: unknown;
+  onCancel: () => void;
+}) {
+  return (
+    <div className="actions">
+      <SubmitRow label={editing ? save : add} busy={busy} error={error} errorTitle="Could not save it:" />
+      {editing && (
+        <button type="button" onClick={onCancel}>
+          Cancel
+        </button>
+      )}
+    </div>
+  );
+}

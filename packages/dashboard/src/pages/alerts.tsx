@@ -5,9 +5,9 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, get } from '../api';
 import { fmtInt, fmtTime, fmtYesNo } from '../format';
-import { Check, emailList, Field, SubmitRow, useSubmit } from '../form';
+import { AddOrSaveRow, Check, emailList, Field, useSubmit } from '../form';
 import { useZone } from '../session';
-import { DataTable } from '../table';
+import { DataTable, RowActions } from '../table';
 import type { TrafficAlert } from '../types';
 import { Async, Empty, ErrorBox, Panel } from '../ui';
 
@@ -67,16 +67,7 @@ export function TrafficAlertsPanel({ siteId }: { siteId: string }) {
               },
               {
                 head: '',
-                cell: (a) => (
-                  <span className="actions">
-                    <button type="button" className="link" onClick={() => setEditing(a)}>
-                      Edit
-                    </button>
-                    <button type="button" className="link" onClick={() => remove.mutate(a.id)}>
-                      Delete
-                    </button>
-                  </span>
-                ),
+                cell: (a) => <RowActions onEdit={() => setEditing(a)} onDelete={() => remove.mutate(a.id)} />,
               },
             ]}
           />
@@ -145,19 +136,14 @@ function AlertForm({
           <input name="enabled" type="checkbox" defaultChecked={editing.enabled} />
         </Check>
       )}
-      <div className="actions">
-        <SubmitRow
-          label={editing ? 'Save the alert' : 'Add the alert'}
-          busy={busy}
-          error={error}
-          errorTitle="Could not save it:"
-        />
-        {editing && (
-          <button type="button" onClick={onDone}>
-            Cancel
-          </button>
-        )}
-      </div>
+      <AddOrSaveRow
+        editing={!!editing}
+        add="Add the alert"
+        save="Save the alert"
+        busy={busy}
+        error={error}
+        onCancel={onDone}
+      />
     </form>
   );
 }

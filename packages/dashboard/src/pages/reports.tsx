@@ -4,9 +4,9 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, get } from '../api';
 import { fmtTime, fmtYesNo } from '../format';
-import { Check, emailList, Field, Options, SubmitRow, useSubmit } from '../form';
+import { AddOrSaveRow, Check, emailList, Field, Options, useSubmit } from '../form';
 import { useZone } from '../session';
-import { DataTable } from '../table';
+import { DataTable, RowActions } from '../table';
 import type { ReportDelivery, ReportPreviewSent, ReportSchedule } from '../types';
 import { Async, Empty, ErrorBox, Panel } from '../ui';
 
@@ -59,7 +59,7 @@ export function ReportSchedulesPanel({ siteId }: { siteId: string }) {
               {
                 head: '',
                 cell: (s) => (
-                  <span className="actions">
+                  <RowActions onEdit={() => setEditing(s)} onDelete={() => remove.mutate(s.id)}>
                     <button
                       type="button"
                       disabled={preview.isPending}
@@ -71,13 +71,7 @@ export function ReportSchedulesPanel({ siteId }: { siteId: string }) {
                     >
                       Send a preview now
                     </button>
-                    <button type="button" className="link" onClick={() => setEditing(s)}>
-                      Edit
-                    </button>
-                    <button type="button" className="link" onClick={() => remove.mutate(s.id)}>
-                      Delete
-                    </button>
-                  </span>
+                  </RowActions>
                 ),
               },
             ]}
@@ -139,19 +133,14 @@ function ScheduleForm({
           <input name="enabled" type="checkbox" defaultChecked={editing.enabled} />
         </Check>
       )}
-      <div className="actions">
-        <SubmitRow
-          label={editing ? 'Save the report' : 'Schedule the report'}
-          busy={busy}
-          error={error}
-          errorTitle="Could not save it:"
-        />
-        {editing && (
-          <button type="button" onClick={onDone}>
-            Cancel
-          </button>
-        )}
-      </div>
+      <AddOrSaveRow
+        editing={!!editing}
+        add="Schedule the report"
+        save="Save the report"
+        busy={busy}
+        error={error}
+        onCancel={onDone}
+      />
     </form>
   );
 }
