@@ -7,7 +7,7 @@ import { CompanyAlertsSettings } from './pages/company-alerts';
 import { FunnelsPage } from './pages/conversions/funnels';
 import { GoalsPage } from './pages/conversions/goals';
 import { VitalsPage } from './pages/conversions/vitals';
-import { LoginPage } from './pages/login';
+import { ForgotPasswordPage, LoginPage } from './pages/login';
 import { OverviewPage } from './pages/overview';
 import { RealtimePage } from './pages/realtime';
 import { SetPasswordPage } from './pages/set-password';
@@ -16,7 +16,13 @@ import { SharingSettings } from './pages/sharing';
 import { UnsubscribePage } from './pages/unsubscribe';
 import { SessionPage, SessionsPage } from './pages/sessions';
 import { AuditLog } from './pages/audit';
-import { AgencySettings, SiteSettings, SitesSettings, UsersSettings } from './pages/settings';
+import {
+  AgencySettings,
+  SiteEmailSettings,
+  SiteSettings,
+  SitesSettings,
+  UsersSettings,
+} from './pages/settings';
 import { lastSite } from './last-site';
 import { markSession, mayHaveSession } from './session-hint';
 import { match, navigate, useLocation } from './router';
@@ -30,6 +36,7 @@ export function App() {
   const shared = match('/share/:token', path);
   if (shared) return <SharedView token={shared.token!} />;
   if (path === '/set-password') return <SetPasswordPage />;
+  if (path === '/forgot-password') return <ForgotPasswordPage />;
   if (path === '/unsubscribe') return <UnsubscribePage />;
   return <SignedInApp />;
 }
@@ -142,6 +149,10 @@ function Routes({ info }: { info: SessionInfo }) {
         <SharingSettings siteId={m.siteId!} />
       </Layout>
     );
+  if ((m = match('/settings/sites/:siteId/reports', path)))
+    return (
+      <Layout settings>{info.canWrite ? <SiteEmailSettings siteId={m.siteId!} /> : <WritersOnly />}</Layout>
+    );
   if ((m = match('/settings/sites/:siteId', path)))
     return (
       <Layout settings>
@@ -164,6 +175,9 @@ function Routes({ info }: { info: SessionInfo }) {
 
 function NotFound() {
   return <ErrorBox error={new Error('There is no page at this address.')} />;
+}
+function WritersOnly() {
+  return <ErrorBox error={new Error('Viewers cannot open this page: ask an admin or user.')} />;
 }
 function Forbidden() {
   return <ErrorBox error={new Error('Only agency admins can open this page.')} />;

@@ -164,3 +164,52 @@ export const onFields =
     e.preventDefault();
     fn(new FormData(e.currentTarget), e.currentTarget);
   };
+
+/**
+ * The addresses of a recipients field (separated by commas, semicolons, spaces or lines), lower-cased
+ * and without repeats; throws naming the first one that is not an email address (the API's rule: at
+ * most 50, each up to 255 characters).
+ */
+export function emailList(text: string, max = 50): string[] {
+  const list = [
+    ...new Set(
+      text
+        .toLowerCase()
+        .split(/[\s,;]+/)
+        .filter(Boolean),
+    ),
+  ];
+  if (list.length === 0) throw new Error('Give at least one email address.');
+  if (list.length > max) throw new Error(`At most ${max} addresses.`);
+  const bad = list.find((a) => a.length > 255 || !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(a));
+  if (bad) throw new Error(`“${bad}” is not an email address.`);
+  return list;
+}
+
+/** The last row of a form that adds an item, or saves the one being edited (then with Cancel). */
+export function AddOrSaveRow({
+  editing,
+  add,
+  save,
+  busy,
+  error,
+  onCancel,
+}: {
+  editing: boolean;
+  add: string;
+  save: string;
+  busy: boolean;
+  error: unknown;
+  onCancel: () => void;
+}) {
+  return (
+    <div className="actions">
+      <SubmitRow label={editing ? save : add} busy={busy} error={error} errorTitle="Could not save it:" />
+      {editing && (
+        <button type="button" onClick={onCancel}>
+          Cancel
+        </button>
+      )}
+    </div>
+  );
+}

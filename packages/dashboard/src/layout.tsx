@@ -47,8 +47,10 @@ export function Layout({
   useEffect(() => {
     if (pageSite) rememberSite(who, pageSite.id);
   }, [who, pageSite]);
-  // Settings pages keep the site last looked at (or the one whose settings are open).
-  const settingsSite = match('/settings/sites/:siteId', path)?.siteId;
+  // Settings pages keep the site last looked at (or the one whose settings, or their subpages, are open).
+  const settingsSite = (
+    match('/settings/sites/:siteId', path) ?? match('/settings/sites/:siteId/:page', path)
+  )?.siteId;
   const site =
     pageSite ?? sites.find((s) => s.id === settingsSite) ?? (sites.length ? lastSite(who, sites) : undefined);
   const current = settings ? undefined : path.split('/')[3];

@@ -80,3 +80,26 @@ export function DataTable<T>({
 export const barWidth = (n: number, max: number): CSSProperties => ({
   ['--w' as string]: `${(100 * n) / Math.max(max, 1)}%`,
 });
+
+/** The Edit and Delete buttons of a row (after the row's other buttons, if any). */
+export function RowActions({
+  onEdit,
+  onDelete,
+  children,
+}: {
+  onEdit: () => void;
+  onDelete: () => void;
+  children?: ReactNode;
+}) {
+  return (
+    <span className="actions">
+      {children}
+      <button type="button" className="link" onClick={onEdit}>
+        Edit
+      </button>
+      <button type="button" className="link" onClick={onDelete}>
+        Delete
+      </button>
+    </span>
+  );
+}

@@ -2,6 +2,10 @@
 // here are inferred from the API's zod schemas (services/api/src/answers.ts): derive, never copy them.
 export type {
   AlertEndpoint,
+  ReportDelivery,
+  ReportPreviewSent,
+  ReportSchedule,
+  TrafficAlert,
   AuditEntry,
   CompanyAlertRule,
   Funnel,

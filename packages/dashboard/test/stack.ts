@@ -16,7 +16,12 @@ export interface DashboardStack {
   browser: Browser;
 }
 
-export async function startDashboardStack(db: TestDatabase, prefix: string): Promise<DashboardStack> {
+/** `env`: more settings of the API (SMTP_URL of a test SMTP server, say). */
+export async function startDashboardStack(
+  db: TestDatabase,
+  prefix: string,
+  env: Record<string, string> = {},
+): Promise<DashboardStack> {
   const config = parseConfig({
     DATABASE_URL: db.url,
     DATABASE_POOL_MAX: '5',
@@ -25,6 +30,7 @@ export async function startDashboardStack(db: TestDatabase, prefix: string): Pro
     QUEUE_PREFIX: uniquePrefix(prefix),
     API_JWT_SECRET: randomBytes(32).toString('hex'),
     API_COOKIE_SECURE: 'false',
+    ...env,
   });
   const api = await startApi(config, {
     port: 0,

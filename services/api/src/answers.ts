@@ -7,6 +7,8 @@ import type * as stats from './routes/stats-schemas.js';
 import type { endpointSchema, ruleSchema } from './routes/company-alerts.js';
 import type { funnelSchema, funnelStatsSchema, stepFigures } from './routes/funnels.js';
 import type { vitalsSchema } from './routes/vitals.js';
+import type { alertSchema } from './routes/alerts.js';
+import type { deliveriesSchema, previewSentSchema, scheduleSchema } from './routes/reports.js';
 
 /**
  * TypeScript types of the API's answers, inferred from the zod schemas that also write the OpenAPI
@@ -40,3 +42,7 @@ export type FunnelStats = z.infer<typeof funnelStatsSchema>;
 export type FunnelStepFigures = z.infer<typeof stepFigures>;
 export type CompanyAlertRule = z.infer<typeof ruleSchema>;
 export type AlertEndpoint = z.infer<typeof endpointSchema>;
+export type ReportSchedule = z.infer<typeof scheduleSchema>;
+export type ReportDelivery = z.infer<typeof deliveriesSchema>['items'][number];
+export type ReportPreviewSent = z.infer<typeof previewSentSchema>;
+export type TrafficAlert = z.infer<typeof alertSchema>;

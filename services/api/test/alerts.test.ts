@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { judge, runTrafficAlerts } from '../src/reports/alerts.js';
 import { call, login, seedAgency, seedSite, seedUser, startTestApi, type TestApi } from './helpers.js';
-import { startTestSmtp, type TestSmtp } from './smtp.js';
+import { startTestSmtp, type TestSmtp } from '@beacon/testkit/smtp';
 
 // Traffic alerts (issue 15): the last complete hour against the same hour of the four weeks before,
 // through a real SMTP server; two replicas at once send one alert; the cooldown holds.

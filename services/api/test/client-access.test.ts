@@ -1,5 +1,5 @@
 import { call, login, seedSite, seedTwoAgencies, startTestApi, type TestApi } from './helpers.js';
-import { linkToken, startTestSmtp, type TestSmtp } from './smtp.js';
+import { linkToken, startTestSmtp, type TestSmtp } from '@beacon/testkit/smtp';
 
 // Client logins (issue 15): an invited viewer limited to one site sees only it, on EVERY site route of
 // the route table (so routes added later obey it too); grants and revocations apply to the next request;

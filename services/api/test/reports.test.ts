@@ -1,7 +1,7 @@
 import { runReports } from '../src/reports/scheduler.js';
 import { call, loginAs, seedStatsAgencies, startTestApi, type TestApi } from './helpers.js';
 import { seedStats } from './fixtures/stats-data.js';
-import { startTestSmtp, type ReceivedMail, type TestSmtp } from './smtp.js';
+import { startTestSmtp, type ReceivedMail, type TestSmtp } from '@beacon/testkit/smtp';
 
 // Scheduled email reports (issue 15) through a real SMTP server in this process: two API instances on
 // one database run the scheduler at the same time and each recipient still gets one email per period;

@@ -1,6 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import { lazy, Suspense, useMemo, useState, type ReactNode } from 'react';
-import { get } from '../api';
+import { download, get } from '../api';
 import { LineChart, type Series } from '../chart';
 import { countryName, fmtChange, fmtDuration, fmtInt, fmtPct } from '../format';
 import { Field, Options } from '../form';
@@ -8,7 +8,7 @@ import { useGoals, useView } from '../queries';
 import { addFilter, intervalOf, previousPeriod, statsQuery, updateView, type View } from '../state';
 import { barWidth, DataTable, type Column } from '../table';
 import type { Breakdown, EventPropertyRow, Overview, Page, PeriodTotals, Site, TimeSeries } from '../types';
-import { Async, EmptySite, GeoCredit, Panel } from '../ui';
+import { Async, EmptySite, ErrorBox, GeoCredit, Panel } from '../ui';
 
 // The map's shapes (~35 KB gzipped) load after the first paint, not with the app.
 const CountryMap = lazy(() => import('../country-map'));
@@ -77,8 +77,19 @@ const PANELS: { title: string; tabs: [string, string][] }[] = [
   },
 ];
 
-/** `shared`: a read-only shared dashboard (share link), which may read only the dashboard's figures. */
-export function OverviewPage({ site, shared = false }: { site: Site; shared?: boolean }) {
+/**
+ * `shared`: a read-only shared dashboard (share link), which may read only the dashboard's figures;
+ * `csv`: the breakdown panels offer their CSV (a share link that allows it).
+ */
+export function OverviewPage({
+  site,
+  shared = false,
+  csv = false,
+}: {
+  site: Site;
+  shared?: boolean;
+  csv?: boolean;
+}) {
   const { view, search } = useView(site);
   const q = statsQuery(view);
   const overview = useQuery({
@@ -124,6 +135,7 @@ export function OverviewPage({ site, shared = false }: { site: Site; shared?: bo
                 conversionGoal={conversionGoal}
                 title={p.title}
                 tabs={p.tabs}
+                csv={csv}
                 {...(p.title === 'Locations' ? { footer: map } : {})}
               />
             ))}
@@ -265,6 +277,7 @@ function BreakdownPanel({
   conversionGoal,
   title,
   tabs,
+  csv,
   footer,
 }: {
   site: Site;
@@ -273,6 +286,7 @@ function BreakdownPanel({
   conversionGoal: string | null;
   title: string;
   tabs: [string, string][];
+  csv: boolean;
   footer?: ReactNode;
 }) {
   const [tab, setTab] = useState(tabs[0]![0]);
@@ -318,8 +332,34 @@ function BreakdownPanel({
           </Async>
         </div>
       )}
+      {csv && tab !== 'properties' && <CsvButton site={site} view={view} dimension={tab} />}
       {footer}
     </Panel>
+  );
+}
+
+/** Downloads the panel's dimension as CSV (the export route; a share link must allow it). */
+function CsvButton({ site, view, dimension }: { site: Site; view: View; dimension: string }) {
+  const [error, setError] = useState<unknown>(null);
+  const q = statsQuery(view, { sort: dimension === 'events' ? 'events' : 'visitors', order: 'desc' });
+  return (
+    <div className="csv small">
+      <button
+        type="button"
+        className="link"
+        aria-label={`Download ${dimension.replace('_', ' ')} as CSV`}
+        onClick={() => {
+          setError(null);
+          download(
+            `/v1/sites/${site.id}/export/${dimension}?${q}`,
+            `${dimension}-${site.domain}-${view.from}-${view.to}.csv`,
+          ).catch(setError);
+        }}
+      >
+        Download CSV
+      </button>
+      {error != null && <ErrorBox error={error} title="Could not download it:" />}
+    </div>
   );
 }
 

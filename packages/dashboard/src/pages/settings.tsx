@@ -6,7 +6,9 @@ import { useSession } from '../session';
 import { DataTable } from '../table';
 import type { Agency, Site } from '../types';
 import { Async, BackLink, CopyButton, Empty, Link, Panel, SnippetBox } from '../ui';
+import { TrafficAlertsPanel } from './alerts';
 import { IngestionHealthPanel, IngestTokensPanel } from './ingestion';
+import { DeliveryLogPanel, ReportSchedulesPanel } from './reports';
 import { SiteFacts, SiteForm } from './site-form';
 
 export { UsersSettings } from './users';
@@ -91,10 +93,17 @@ export function SiteSettings({ siteId }: { siteId: string }) {
               {site.name} <SiteStatus site={site} />
             </h1>
             {canWrite && (
-              <p>
-                <Link to={`/settings/sites/${site.id}/sharing`}>Share links of this dashboard →</Link>{' '}
-                <Link to={`/settings/sites/${site.id}/alerts`}>Company alerts →</Link>
-              </p>
+              <ul className="plain">
+                <li>
+                  <Link to={`/settings/sites/${site.id}/sharing`}>Share links of this dashboard →</Link>
+                </li>
+                <li>
+                  <Link to={`/settings/sites/${site.id}/reports`}>Email reports and traffic alerts →</Link>
+                </li>
+                <li>
+                  <Link to={`/settings/sites/${site.id}/alerts`}>Company alerts →</Link>
+                </li>
+              </ul>
             )}
             <Panel title="Tracking snippet">
               <p>Paste it into the &lt;head&gt; of every page of {site.domain}.</p>
@@ -106,6 +115,21 @@ export function SiteSettings({ siteId }: { siteId: string }) {
           </>
         )}
       </Async>
+    </>
+  );
+}
+
+/** A site's scheduled email reports, their delivery log (admins) and its traffic alerts. */
+export function SiteEmailSettings({ siteId }: { siteId: string }) {
+  const { isAdmin, sites } = useSession();
+  const site = sites.find((s) => s.id === siteId);
+  return (
+    <>
+      <BackLink to={`/settings/sites/${siteId}`}>{site?.name ?? 'The site'}</BackLink>
+      <h1 className="page-title">Email reports and alerts</h1>
+      <ReportSchedulesPanel siteId={siteId} />
+      {isAdmin && <DeliveryLogPanel siteId={siteId} />}
+      <TrafficAlertsPanel siteId={siteId} />
     </>
   );
 }

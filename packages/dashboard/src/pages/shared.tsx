@@ -85,7 +85,7 @@ function SharedDashboard({ session }: { session: ShareSession }) {
       )}
       <Toolbar site={site} />
       <main id="main" tabIndex={-1}>
-        <OverviewPage site={site} shared />
+        <OverviewPage site={site} shared csv={link.allow_csv} />
       </main>
       <footer className="powered">
         {/* The DB-IP credit its licence asks for stands under the Locations panel. */}

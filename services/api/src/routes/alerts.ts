@@ -33,7 +33,7 @@ const fields = {
     .meta({ description: 'hours without another alert after one (default 6)' }),
 };
 
-const alertSchema = z
+export const alertSchema = z
   .object({
     id: z.uuid(),
     recipients: z.array(z.string()),

@@ -10,7 +10,7 @@ import * as sql from '../sql/reports.js';
 import { emailField, iso, recipientsField as recipients } from './schemas.js';
 import { byAgencyAndSite, siteResource, type SiteCaller } from './site-resource.js';
 
-const scheduleSchema = z
+export const scheduleSchema = z
   .object({
     id: z.uuid(),
     frequency: z.enum(['weekly', 'monthly']),
@@ -38,7 +38,14 @@ const toSchedule = (r: Row) => ({
   updated_at: iso(r.updated_at)!,
 });
 
-const deliveriesSchema = z
+export const previewSentSchema = z
+  .object({
+    sent_to: z.array(z.string()),
+    period: z.object({ start: z.string(), end: z.string() }),
+  })
+  .meta({ id: 'ReportPreviewSent' });
+
+export const deliveriesSchema = z
   .object({
     items: z.array(
       z.object({
@@ -153,12 +160,7 @@ function registerSendNow(t: RouteTable, d: ApiDeps, reports: ReturnType<typeof r
       responses: {
         200: {
           description: 'Sent',
-          schema: z
-            .object({
-              sent_to: z.array(z.string()),
-              period: z.object({ start: z.string(), end: z.string() }),
-            })
-            .meta({ id: 'ReportPreviewSent' }),
+          schema: previewSentSchema,
         },
         503: { description: 'No SMTP server is configured, or it refused the message' },
       },
