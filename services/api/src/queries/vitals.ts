@@ -12,6 +12,11 @@ export async function webVitals(
 ) {
   q = await resolveSaved(deps.pool, site, q);
   const s = scopeOf(site, q);
-  const rows = await runStatement<VitalRow>(deps, 'web_vitals', webVitalsSql(s, q.by ?? null, s.p.add(q.limit)), s.p.values);
+  const rows = await runStatement<VitalRow>(
+    deps,
+    'web_vitals',
+    webVitalsSql(s, q.by ?? null, s.p.add(q.limit)),
+    s.p.values,
+  );
   return { by: q.by ?? null, items: rows };
 }

@@ -9,7 +9,6 @@ import type { Site, VitalRow } from '../../types';
 import { Async, Empty, Panel } from '../../ui';
 import '../../conversions.css';
 
-
 const METRICS = ['lcp', 'inp', 'cls', 'fcp', 'ttfb'];
 
 const fmtVital = (r: VitalRow) => (r.metric === 'cls' ? r.p75.toFixed(3) : `${Math.round(r.p75)} ms`);
