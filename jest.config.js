@@ -5,7 +5,7 @@
 // type-checking) 7.5-8.4 s; type errors are caught by `pnpm build`, which the test command runs first.
 import { existsSync } from 'node:fs';
 
-const packages = ['config', 'observability', 'schema', 'db', 'queue', 'testkit', 'tracker'];
+const packages = ['config', 'observability', 'schema', 'db', 'queue', 'auth', 'testkit', 'tracker'];
 const roots = ['packages', 'services', 'bench', 'infra'].filter((d) =>
   existsSync(new URL(d, import.meta.url)),
 );

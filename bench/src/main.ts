@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { alertsBench } from './benchmarks/alerts.js';
 import { apiBench } from './benchmarks/api.js';
 import { collectorBench } from './benchmarks/collector.js';
 import { conversionsBench } from './benchmarks/conversions.js';
@@ -7,6 +8,7 @@ import { dashboardBench } from './benchmarks/dashboard.js';
 import { dedupeBench } from './benchmarks/dedupe.js';
 import { e2eBench } from './benchmarks/e2e.js';
 import { enricherBench } from './benchmarks/enricher.js';
+import { importsBench } from './benchmarks/imports.js';
 import { rollupsBench } from './benchmarks/rollups.js';
 import { writerBench } from './benchmarks/writer.js';
 
@@ -25,6 +27,8 @@ const benchmarks: Record<string, () => Promise<void>> = {
   rollups: rollupsBench,
   conversions: conversionsBench,
   e2e: e2eBench,
+  imports: importsBench,
+  alerts: alertsBench,
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -1,21 +1,28 @@
 import { spawn } from 'node:child_process';
 import { EVENT_COLUMN_NAMES } from '@beacon/schema';
 
-/** Runs psql with one command; rejects with its stderr on failure. */
-export function psql(url: string, command: string): Promise<string> {
+/** Runs a command to its end; resolves with its exit code and what it printed. */
+export function runCommand(
+  command: string,
+  args: readonly string[],
+  env?: NodeJS.ProcessEnv,
+): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn('psql', [url, '-v', 'ON_ERROR_STOP=1', '-qAt', '-c', command], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (err += d));
     child.on('error', reject);
-    child.on('close', (code) =>
-      code === 0 ? resolve(out) : reject(new Error(`psql exited ${code}: ${err}`)),
-    );
+    child.on('close', (code) => resolve({ code, out, err }));
   });
+}
+
+/** Runs psql with one command; rejects with its stderr on failure. */
+export async function psql(url: string, command: string): Promise<string> {
+  const r = await runCommand('psql', [url, '-v', 'ON_ERROR_STOP=1', '-qAt', '-c', command]);
+  if (r.code !== 0) throw new Error(`psql exited ${r.code}: ${r.err}`);
+  return r.out;
 }
 
 /** Raw `psql \copy` of a CSV file into events; resolves with the seconds it took. */

@@ -1,4 +1,4 @@
-import { EVENT_COLUMNS } from '@beacon/schema';
+import { EVENT_COLUMNS, type UncheckedEventRow } from '@beacon/schema';
 import { v7 as uuidv7 } from 'uuid';
 import { pick, pickSkewed, rng } from './random.js';
 
@@ -75,7 +75,8 @@ export interface GenerateOptions {
   eventsPerSession?: number;
 }
 
-export type Row = Record<string, unknown>;
+/** A generated events row: the field registry's column names (a misspelt one does not compile). */
+export type Row = UncheckedEventRow;
 
 /** Generates `count` rows in time order. */
 export function* generateRows(count: number, opts: GenerateOptions): Generator<Row> {

@@ -2,10 +2,7 @@
 
 -- recent events (seed 1)
 -- values: ["site123","Europe/Berlin","2026-01-01","2026-02-01",51]
-SELECT e.id, e.server_timestamp, e.event_name, e.client_id, e.session_id, e.page_url, e.page_path,
-  e.page_title, e.referrer, e.referrer_domain, e.channel, e.utm_source, e.utm_medium, e.utm_campaign, e.utm_content,
-  e.utm_term, e.country, e.region, e.city, e.device_type, e.browser, e.os, e.language, e.company_name, e.company_domain,
-  e.visitor_type, e.time_on_page, e.scroll_depth, e.engagement_score, e.properties, to_char(e.server_timestamp AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_ts
+SELECT e.id, e.event_name, e.server_timestamp, e.client_id, e.session_id, e.device_type, e.browser, e.os, e.country, e.region, e.city, e.company_name, e.company_domain, e.visitor_type, e.page_url, e.page_title, e.page_path, e.referrer, e.referrer_domain, e.utm_source, e.utm_medium, e.utm_campaign, e.utm_content, e.utm_term, e.language, e.time_on_page, e.scroll_depth, e.engagement_score, e.properties, e.channel, to_char(e.server_timestamp AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_ts
 FROM events e
 WHERE e.site_id = $1
   AND e.server_timestamp >= ($3::timestamp AT TIME ZONE $2) AND e.server_timestamp < ($4::timestamp AT TIME ZONE $2)
@@ -15,7 +12,7 @@ ORDER BY e.server_timestamp DESC, e.id DESC
 LIMIT $5;
 
 -- business visitors (seed 2)
--- values: ["site123","Europe/Berlin","2026-01-01","2026-02-01","00000000-0000-4000-8000-000000000001",51,0]
+-- values: ["site123","Europe/Berlin","2026-01-01","2026-02-01",51,0,"00000000-0000-4000-8000-000000000001"]
 SELECT e.company_name, e.company_domain, e.company_industry,
        count(DISTINCT e.client_id)::int AS unique_visitors,
        count(*) FILTER (WHERE e.event_name NOT IN ('engagement', 'identify'))::int AS total_events
@@ -26,10 +23,10 @@ WHERE e.site_id = $1
   AND e.visitor_type = 'business'
   AND e.company_name IS NOT NULL
   AND NOT EXISTS (SELECT 1 FROM agency_company_overrides o
-                  WHERE o.agency_id = $5::uuid AND o.domain = e.company_domain AND o.not_company)
+                  WHERE o.agency_id = $7::uuid AND o.domain = e.company_domain AND o.not_company)
 GROUP BY e.company_name, e.company_domain, e.company_industry
 ORDER BY total_events DESC, e.company_name, e.company_domain
-LIMIT $6 OFFSET $7;
+LIMIT $5 OFFSET $6;
 
 -- sessions by day (seed 3)
 -- values: ["site123","Europe/Berlin","2026-01-01","2026-02-01"]
@@ -133,7 +130,7 @@ SELECT EXISTS (SELECT 1 FROM information_schema.columns
 
 -- time series by day
 -- values: ["site123"]
-SELECT since FROM rollup_coverage WHERE site_id = $1;
+-- (the statement printed under "overview, two filters")
 
 -- time series by day
 -- values: ["site123","Europe/Berlin","2026-01-01","2026-02-01","day"]
@@ -166,7 +163,7 @@ ORDER BY b.bucket;
 
 -- breakdown: pages
 -- values: ["site123"]
-SELECT since FROM rollup_coverage WHERE site_id = $1;
+-- (the statement printed under "overview, two filters")
 
 -- breakdown: pages
 -- values: ["site123","Europe/Berlin","2026-01-01","2026-02-01",51,0]
@@ -186,7 +183,7 @@ LIMIT $5 OFFSET $6;
 
 -- breakdown: entry pages
 -- values: ["site123"]
-SELECT since FROM rollup_coverage WHERE site_id = $1;
+-- (the statement printed under "overview, two filters")
 
 -- breakdown: entry pages
 -- values: ["site123","Europe/Berlin","2026-01-01","2026-02-01",51,0]
@@ -270,10 +267,7 @@ LIMIT $5;
 
 -- one session's events
 -- values: ["site123","sess-1",50]
-SELECT e.id, e.server_timestamp, e.event_name, e.client_id, e.session_id, e.page_url, e.page_path,
-  e.page_title, e.referrer, e.referrer_domain, e.channel, e.utm_source, e.utm_medium, e.utm_campaign, e.utm_content,
-  e.utm_term, e.country, e.region, e.city, e.device_type, e.browser, e.os, e.language, e.company_name, e.company_domain,
-  e.visitor_type, e.time_on_page, e.scroll_depth, e.engagement_score, e.properties
+SELECT e.id, e.event_name, e.server_timestamp, e.client_id, e.session_id, e.device_type, e.browser, e.os, e.country, e.region, e.city, e.company_name, e.company_domain, e.visitor_type, e.page_url, e.page_title, e.page_path, e.referrer, e.referrer_domain, e.utm_source, e.utm_medium, e.utm_campaign, e.utm_content, e.utm_term, e.language, e.time_on_page, e.scroll_depth, e.engagement_score, e.properties, e.channel
 FROM events e
 WHERE e.site_id = $1 AND e.session_id = $2
 ORDER BY e.server_timestamp, e.id
@@ -286,14 +280,15 @@ SELECT EXISTS (SELECT 1 FROM agency_company_overrides
 
 -- companies list
 -- values: ["site123"]
-SELECT since FROM rollup_coverage WHERE site_id = $1;
+-- (the statement printed under "overview, two filters")
 
 -- companies list
--- values: ["site123","Europe/Berlin","2026-01-01","2026-02-01",null,0,"00000000-0000-4000-8000-000000000001",51,0]
+-- values: ["site123","Europe/Berlin","2026-01-01","2026-02-01",null,0,"00000000-0000-4000-8000-000000000001",51,0,"site123",null]
 SELECT COALESCE(o.name, l.name) AS name,
        l.domain,
        COALESCE(o.industry, l.industry) AS industry,
-       l.visitors, l.sessions, l.page_views, l.events, l.first_seen, l.last_seen
+       l.visitors, l.sessions, l.page_views, l.events, l.first_seen, l.last_seen,
+       cs.score, cs.engagement, cs.intent, cs.fit
 FROM (
 SELECT e.company_name AS name,
        e.company_domain AS domain,
@@ -313,7 +308,9 @@ GROUP BY e.company_name, e.company_domain
 ORDER BY visitors DESC NULLS LAST, name ASC NULLS LAST
 LIMIT $5 OFFSET $6) l
 LEFT JOIN agency_company_overrides o ON o.agency_id = $7::uuid AND o.domain = l.domain
+LEFT JOIN company_scores cs ON cs.site_id = $10 AND cs.domain = l.domain
 WHERE o.not_company IS NOT TRUE
+  AND ($11::int IS NULL OR cs.score >= $11::int)
 ORDER BY visitors DESC NULLS LAST, name ASC NULLS LAST
 LIMIT $8 OFFSET $9;
 
@@ -326,7 +323,7 @@ LIMIT 100;
 
 -- one company
 -- values: ["site123"]
-SELECT since FROM rollup_coverage WHERE site_id = $1;
+-- (the statement printed under "overview, two filters")
 
 -- one company
 -- values: ["site123","Europe/Berlin","2026-01-01","2026-02-01","acme.example","day"]
@@ -360,7 +357,7 @@ ORDER BY b.bucket;
 
 -- one company
 -- values: ["site123"]
-SELECT since FROM rollup_coverage WHERE site_id = $1;
+-- (the statement printed under "overview, two filters")
 
 -- one company
 -- values: ["site123","Europe/Berlin","2026-01-01","2026-02-01","acme.example","2025-12-01"]
@@ -493,3 +490,379 @@ WHERE e.site_id = $1
   AND e.server_timestamp >= ($3::timestamp AT TIME ZONE $2) AND e.server_timestamp < ($4::timestamp AT TIME ZONE $2)
   AND e.visitor_type IS DISTINCT FROM 'bot'
 ORDER BY e.server_timestamp, e.id;
+
+-- overview from rollups, two filters
+-- values: ["site123"]
+-- (the statement printed under "overview, two filters")
+
+-- overview from rollups, two filters
+-- values: ["site123","2025-11-30T23:00:00.000Z","2026-01-31T23:00:00.000Z"]
+SELECT starts_at, ends_at, tz, compacted FROM rollup_days
+WHERE site_id = $1 AND dim = 'total' AND starts_at < $3::timestamptz AND ends_at > $2::timestamptz
+ORDER BY starts_at;
+
+-- overview from rollups, two filters
+-- values: ["site123","Europe/Berlin","2026-01-01","2026-02-01","DE",["desktop","tablet"],"2025-12-01"]
+WITH r AS (
+  SELECT rs.hour >= ($3::timestamp AT TIME ZONE $2) AS cur, rs.session_key, rs.visitor_key, rs.page_views, rs.events, rs.first_at, rs.last_at
+  FROM rollup_sessions rs
+  WHERE rs.site_id = $1 AND rs.hour >= ($7::timestamp AT TIME ZONE $2) AND rs.hour < ($4::timestamp AT TIME ZONE $2)
+  AND rs.country = $5
+  AND rs.device_type = ANY($6::text[])
+  AND rs.visitor_type IS DISTINCT FROM 'bot'
+), per_session AS (
+  SELECT cur, session_key,
+         sum(page_views) AS page_views,
+         extract(epoch FROM max(last_at) - min(first_at)) AS duration
+  FROM r
+  WHERE session_key <> 0
+  GROUP BY cur, session_key
+), totals AS (
+  SELECT cur,
+         count(DISTINCT visitor_key) FILTER (WHERE visitor_key <> 0) AS visitors,
+         sum(page_views) AS page_views,
+         sum(events) AS events
+  FROM r
+  GROUP BY cur
+), sess AS (
+  SELECT cur,
+         count(*) AS sessions,
+         count(*) FILTER (WHERE page_views = 1) AS bounced,
+         count(*) FILTER (WHERE page_views >= 1) AS viewing,
+         avg(duration) AS avg_duration
+  FROM per_session
+  GROUP BY cur
+)
+SELECT CASE WHEN p.cur THEN 'current' ELSE 'previous' END AS period,
+       coalesce(t.visitors, 0)::int AS visitors,
+       coalesce(s.sessions, 0)::int AS sessions,
+       coalesce(t.page_views, 0)::int AS page_views,
+       coalesce(t.events, 0)::int AS events,
+       coalesce(s.bounced, 0)::int AS bounced_sessions,
+       coalesce(s.viewing, 0)::int AS viewing_sessions,
+       (s.bounced::float8 / nullif(s.viewing, 0)) AS bounce_rate,
+       round(s.avg_duration, 3)::float8 AS avg_session_duration
+FROM (VALUES (true), (false)) AS p(cur)
+LEFT JOIN totals t ON t.cur = p.cur
+LEFT JOIN sess s ON s.cur = p.cur
+ORDER BY p.cur DESC;
+
+-- overview from rollup_days
+-- values: undefined
+-- (the statement printed under "time series by day")
+
+-- overview from rollup_days
+-- values: ["site123","2025-11-30T23:00:00.000Z","2026-01-31T23:00:00.000Z"]
+-- (the statement printed under "overview from rollups, two filters")
+
+-- overview from rollup_days
+-- values: ["site123"]
+-- (the statement printed under "overview, two filters")
+
+-- overview from rollup_days
+-- values: ["site123","Europe/Berlin","2026-01-01","2026-02-01","2026-01-20T23:00:00.000Z","2025-11-30T23:00:00.000Z","2025-12-01"]
+WITH edge_rows AS (
+  SELECT rs.hour >= ($3::timestamp AT TIME ZONE $2) AS cur, rs.session_key, rs.visitor_key, rs.page_views, rs.events, rs.first_at, rs.last_at
+  FROM rollup_sessions rs
+  WHERE rs.site_id = $1
+    AND ((rs.hour >= $5 AND rs.hour < ($4::timestamp AT TIME ZONE $2)) OR (rs.hour >= $6 AND rs.hour < ($3::timestamp AT TIME ZONE $2)))
+), edge_sess AS (
+  SELECT cur, sum(page_views) AS page_views, extract(epoch FROM max(last_at) - min(first_at)) AS duration
+  FROM edge_rows WHERE session_key <> 0
+  GROUP BY cur, session_key
+), edge_part AS (
+  SELECT t.cur, t.visitors, t.sessions, t.page_views, t.events,
+         COALESCE(x.bounced, 0) AS bounced, COALESCE(x.viewing, 0) AS viewing, COALESCE(x.duration_sum, 0) AS duration_sum,
+         t.visitors_hll, t.sessions_hll
+  FROM (SELECT cur, count(DISTINCT visitor_key) FILTER (WHERE visitor_key <> 0) AS visitors, count(DISTINCT session_key) FILTER (WHERE session_key <> 0) AS sessions,
+               sum(page_views) AS page_views, sum(events) AS events,
+               COALESCE(hll_add_agg(hll_hash_bigint(visitor_key), 11, 5, 0, 1) FILTER (WHERE visitor_key <> 0), hll_empty(11, 5, 0, 1)) AS visitors_hll, COALESCE(hll_add_agg(hll_hash_bigint(session_key), 11, 5, 0, 1) FILTER (WHERE session_key <> 0), hll_empty(11, 5, 0, 1)) AS sessions_hll
+        FROM edge_rows GROUP BY cur) t
+  LEFT JOIN (SELECT cur, count(*) FILTER (WHERE page_views = 1) AS bounced,
+                    count(*) FILTER (WHERE page_views >= 1) AS viewing, sum(duration) AS duration_sum
+             FROM edge_sess GROUP BY cur) x ON x.cur = t.cur
+), parts AS (
+  SELECT d.starts_at >= ($3::timestamp AT TIME ZONE $2) AS cur, d.visitors::bigint AS visitors, d.sessions::bigint AS sessions,
+         d.page_views::numeric AS page_views, d.events::numeric AS events, d.bounced::bigint AS bounced,
+         d.viewing::bigint AS viewing, d.duration_sum, d.visitors_hll, d.sessions_hll
+  FROM rollup_days d
+  WHERE d.site_id = $1 AND d.dim = 'total' AND d.tz = $2
+    AND ((d.starts_at >= ($3::timestamp AT TIME ZONE $2) AND d.ends_at <= $5) OR (d.starts_at >= ($7::timestamp AT TIME ZONE $2) AND d.ends_at <= $6))
+  UNION ALL
+  SELECT cur, visitors, sessions, page_views, events, bounced, viewing, duration_sum, visitors_hll, sessions_hll
+  FROM edge_part
+), agg AS (
+  SELECT cur, count(*) AS parts, CASE WHEN count(*) = 1 THEN sum(visitors) ELSE round(hll_cardinality(hll_union_agg(visitors_hll))) END AS visitors, CASE WHEN count(*) = 1 THEN sum(sessions) ELSE round(hll_cardinality(hll_union_agg(sessions_hll))) END AS sessions,
+         sum(sessions) AS session_parts, sum(page_views) AS page_views, sum(events) AS events,
+         sum(bounced) AS bounced, sum(viewing) AS viewing, sum(duration_sum) AS duration_sum
+  FROM parts GROUP BY cur
+)
+SELECT CASE WHEN p.cur THEN 'current' ELSE 'previous' END AS period,
+       coalesce(a.visitors, 0)::int AS visitors,
+       coalesce(a.sessions, 0)::int AS sessions,
+       coalesce(a.page_views, 0)::int AS page_views,
+       coalesce(a.events, 0)::int AS events,
+       coalesce(a.bounced, 0)::int AS bounced_sessions,
+       coalesce(a.viewing, 0)::int AS viewing_sessions,
+       (a.bounced::float8 / nullif(a.viewing, 0)) AS bounce_rate,
+       round(a.duration_sum / nullif(a.session_parts, 0), 3)::float8 AS avg_session_duration,
+       coalesce(a.parts, 0)::int AS parts
+FROM (VALUES (true), (false)) AS p(cur)
+LEFT JOIN agg a ON a.cur = p.cur
+ORDER BY p.cur DESC;
+
+-- time series by day from rollups, two filters
+-- values: ["site123"]
+-- (the statement printed under "overview, two filters")
+
+-- time series by day from rollups, two filters
+-- values: ["site123","2025-12-31T23:00:00.000Z","2026-01-31T23:00:00.000Z"]
+-- (the statement printed under "overview from rollups, two filters")
+
+-- time series by day from rollups, two filters
+-- values: ["site123","Europe/Berlin","2026-01-01","2026-02-01","DE",["desktop","tablet"],"day"]
+WITH buckets AS (
+  SELECT b AS bucket
+  FROM generate_series(date_trunc($7, ($3::timestamp AT TIME ZONE $2) AT TIME ZONE $2),
+                       (($4::timestamp AT TIME ZONE $2) AT TIME ZONE $2) - interval '1 microsecond',
+                       ('1 ' || $7)::interval) AS b
+), agg AS (
+  SELECT date_trunc($7, rs.hour AT TIME ZONE $2) AS bucket,
+         count(DISTINCT rs.visitor_key) FILTER (WHERE rs.visitor_key <> 0) AS visitors,
+         count(DISTINCT rs.session_key) FILTER (WHERE rs.session_key <> 0) AS sessions,
+         sum(rs.page_views) AS page_views,
+         sum(rs.events) AS events
+  FROM rollup_sessions rs
+  WHERE rs.site_id = $1 AND rs.hour >= ($3::timestamp AT TIME ZONE $2) AND rs.hour < ($4::timestamp AT TIME ZONE $2)
+  AND rs.country = $5
+  AND rs.device_type = ANY($6::text[])
+  AND rs.visitor_type IS DISTINCT FROM 'bot'
+  GROUP BY 1
+)
+SELECT to_char(b.bucket, 'YYYY-MM-DD"T"HH24:MI:SS') AS bucket,
+       b.bucket AT TIME ZONE $2 AS start,
+       coalesce(a.visitors, 0)::int AS visitors,
+       coalesce(a.sessions, 0)::int AS sessions,
+       coalesce(a.page_views, 0)::int AS page_views,
+       coalesce(a.events, 0)::int AS events
+FROM buckets b
+LEFT JOIN agg a ON a.bucket = b.bucket
+ORDER BY b.bucket;
+
+-- time series by day from rollup_days
+-- values: ["site123","2025-12-31T23:00:00.000Z","2026-01-31T23:00:00.000Z"]
+-- (the statement printed under "overview from rollups, two filters")
+
+-- time series by day from rollup_days
+-- values: ["site123"]
+-- (the statement printed under "overview, two filters")
+
+-- time series by day from rollup_days
+-- values: ["site123","Europe/Berlin","2026-01-01","2026-02-01","day","2026-01-20T23:00:00.000Z"]
+WITH buckets AS (
+  SELECT b AS bucket
+  FROM generate_series(date_trunc($5, ($3::timestamp AT TIME ZONE $2) AT TIME ZONE $2),
+                       (($4::timestamp AT TIME ZONE $2) AT TIME ZONE $2) - interval '1 microsecond',
+                       ('1 ' || $5)::interval) AS b
+), parts AS (
+  SELECT date_trunc($5, d.starts_at AT TIME ZONE $2) AS bucket, d.visitors::bigint AS visitors,
+         d.sessions::bigint AS sessions, d.page_views::numeric AS page_views, d.events::numeric AS events,
+         d.visitors_hll, d.sessions_hll
+  FROM rollup_days d
+  WHERE d.site_id = $1 AND d.dim = 'total' AND d.tz = $2 AND d.starts_at >= ($3::timestamp AT TIME ZONE $2) AND d.ends_at <= $6
+  UNION ALL
+  SELECT date_trunc($5, rs.hour AT TIME ZONE $2), count(DISTINCT rs.visitor_key) FILTER (WHERE rs.visitor_key <> 0), count(DISTINCT rs.session_key) FILTER (WHERE rs.session_key <> 0),
+         sum(rs.page_views), sum(rs.events), COALESCE(hll_add_agg(hll_hash_bigint(rs.visitor_key), 11, 5, 0, 1) FILTER (WHERE rs.visitor_key <> 0), hll_empty(11, 5, 0, 1)), COALESCE(hll_add_agg(hll_hash_bigint(rs.session_key), 11, 5, 0, 1) FILTER (WHERE rs.session_key <> 0), hll_empty(11, 5, 0, 1))
+  FROM rollup_sessions rs
+  WHERE rs.site_id = $1 AND rs.hour >= $6 AND rs.hour < ($4::timestamp AT TIME ZONE $2)
+  GROUP BY 1
+), agg AS (
+  SELECT bucket, count(*) AS parts, CASE WHEN count(*) = 1 THEN sum(visitors) ELSE round(hll_cardinality(hll_union_agg(visitors_hll))) END AS visitors, CASE WHEN count(*) = 1 THEN sum(sessions) ELSE round(hll_cardinality(hll_union_agg(sessions_hll))) END AS sessions,
+         sum(page_views) AS page_views, sum(events) AS events
+  FROM parts GROUP BY bucket
+)
+SELECT to_char(b.bucket, 'YYYY-MM-DD"T"HH24:MI:SS') AS bucket,
+       b.bucket AT TIME ZONE $2 AS start,
+       coalesce(a.visitors, 0)::int AS visitors,
+       coalesce(a.sessions, 0)::int AS sessions,
+       coalesce(a.page_views, 0)::int AS page_views,
+       coalesce(a.events, 0)::int AS events,
+       coalesce(a.parts, 0)::int AS parts
+FROM buckets b
+LEFT JOIN agg a ON a.bucket = b.bucket
+ORDER BY b.bucket;
+
+-- breakdown: referrers from rollups, two filters
+-- values: ["site123"]
+-- (the statement printed under "overview, two filters")
+
+-- breakdown: referrers from rollups, two filters
+-- values: ["site123","2025-12-31T23:00:00.000Z","2026-01-31T23:00:00.000Z"]
+-- (the statement printed under "overview from rollups, two filters")
+
+-- breakdown: referrers from rollups, two filters
+-- values: ["site123","Europe/Berlin","2026-01-01","2026-02-01","DE",["desktop","tablet"],51,0]
+SELECT rs.referrer_domain AS value,
+       (count(DISTINCT rs.visitor_key) FILTER (WHERE rs.visitor_key <> 0))::int AS visitors,
+       (count(DISTINCT rs.session_key) FILTER (WHERE rs.session_key <> 0))::int AS sessions,
+       sum(rs.page_views)::int AS page_views,
+       sum(rs.events)::int AS events
+FROM rollup_sessions rs
+WHERE rs.site_id = $1 AND rs.hour >= ($3::timestamp AT TIME ZONE $2) AND rs.hour < ($4::timestamp AT TIME ZONE $2)
+  AND rs.country = $5
+  AND rs.device_type = ANY($6::text[])
+  AND rs.visitor_type IS DISTINCT FROM 'bot'
+  
+GROUP BY rs.referrer_domain
+ORDER BY visitors DESC NULLS LAST, value ASC NULLS LAST
+LIMIT $7 OFFSET $8;
+
+-- breakdown: pages from rollups
+-- values: undefined
+-- (the statement printed under "time series by day")
+
+-- breakdown: pages from rollups
+-- values: ["site123"]
+-- (the statement printed under "overview, two filters")
+
+-- breakdown: pages from rollups
+-- values: ["site123","2025-12-31T23:00:00.000Z","2026-01-31T23:00:00.000Z"]
+-- (the statement printed under "overview from rollups, two filters")
+
+-- breakdown: pages from rollups
+-- values: ["site123","Europe/Berlin","2026-01-01","2026-02-01",51,0]
+SELECT r.name AS value,
+       (count(DISTINCT r.visitor_key) FILTER (WHERE r.visitor_key <> 0))::int AS visitors,
+       (count(DISTINCT r.session_key) FILTER (WHERE r.session_key <> 0))::int AS sessions,
+       sum(r.count)::int AS page_views,
+       sum(r.count)::int AS events
+FROM rollup_names r
+WHERE r.site_id = $1 AND r.hour >= ($3::timestamp AT TIME ZONE $2) AND r.hour < ($4::timestamp AT TIME ZONE $2) AND r.kind = 1
+GROUP BY r.name_key, r.name
+ORDER BY visitors DESC NULLS LAST, value ASC NULLS LAST
+LIMIT $5 OFFSET $6;
+
+-- breakdown: entry pages from rollups
+-- values: ["site123"]
+-- (the statement printed under "overview, two filters")
+
+-- breakdown: entry pages from rollups
+-- values: ["site123","2025-12-31T23:00:00.000Z","2026-01-31T23:00:00.000Z"]
+-- (the statement printed under "overview from rollups, two filters")
+
+-- breakdown: entry pages from rollups
+-- values: ["site123","Europe/Berlin","2026-01-01","2026-02-01",51,0]
+WITH ends AS (
+  SELECT DISTINCT ON (rs.session_key) rs.session_key, rs.visitor_key, rs.entry_path AS page_path
+  FROM rollup_sessions rs
+  WHERE rs.site_id = $1 AND rs.hour >= ($3::timestamp AT TIME ZONE $2) AND rs.hour < ($4::timestamp AT TIME ZONE $2)
+  AND rs.visitor_type IS DISTINCT FROM 'bot' AND rs.session_key <> 0 AND rs.entry_at IS NOT NULL
+  ORDER BY rs.session_key, rs.entry_at ASC, rs.entry_id ASC
+)
+SELECT page_path AS value,
+       (count(DISTINCT visitor_key) FILTER (WHERE visitor_key <> 0))::int AS visitors,
+       count(*)::int AS sessions,
+       NULL::int AS page_views,
+       NULL::int AS events
+FROM ends
+GROUP BY page_path
+ORDER BY visitors DESC NULLS LAST, value ASC NULLS LAST
+LIMIT $5 OFFSET $6;
+
+-- breakdown: referrers from rollup_days
+-- values: ["site123","2025-12-31T23:00:00.000Z","2026-01-31T23:00:00.000Z"]
+-- (the statement printed under "overview from rollups, two filters")
+
+-- breakdown: referrers from rollup_days
+-- values: ["site123"]
+-- (the statement printed under "overview, two filters")
+
+-- breakdown: referrers from rollup_days
+-- values: ["site123","Europe/Berlin","2026-01-01","2026-02-01",51,0,"2026-01-20T23:00:00.000Z"]
+WITH parts AS (
+  SELECT d.value, d.visitors::bigint AS visitors, d.sessions::bigint AS sessions, d.page_views::numeric AS page_views,
+         d.events::numeric AS events, d.visitors_hll, d.sessions_hll
+  FROM rollup_days d
+  WHERE d.site_id = $1 AND d.dim = 'referrer_domain' AND d.tz = $2 AND d.starts_at >= ($3::timestamp AT TIME ZONE $2) AND d.ends_at <= $7
+  UNION ALL
+  SELECT rs.referrer_domain, count(DISTINCT rs.visitor_key) FILTER (WHERE rs.visitor_key <> 0), count(DISTINCT rs.session_key) FILTER (WHERE rs.session_key <> 0),
+         sum(rs.page_views), sum(rs.events), COALESCE(hll_add_agg(hll_hash_bigint(rs.visitor_key), 11, 5, 0, 1) FILTER (WHERE rs.visitor_key <> 0), hll_empty(11, 5, 0, 1)), COALESCE(hll_add_agg(hll_hash_bigint(rs.session_key), 11, 5, 0, 1) FILTER (WHERE rs.session_key <> 0), hll_empty(11, 5, 0, 1))
+  FROM rollup_sessions rs
+  WHERE rs.site_id = $1 AND rs.hour >= $7 AND rs.hour < ($4::timestamp AT TIME ZONE $2)
+  GROUP BY rs.referrer_domain
+)
+SELECT value, CASE WHEN count(*) = 1 THEN sum(visitors) ELSE round(hll_cardinality(hll_union_agg(visitors_hll))) END::int AS visitors, CASE WHEN count(*) = 1 THEN sum(sessions) ELSE round(hll_cardinality(hll_union_agg(sessions_hll))) END::int AS sessions,
+       sum(page_views)::int AS page_views, sum(events)::int AS events, count(*)::int AS parts
+FROM parts
+GROUP BY value
+ORDER BY visitors DESC NULLS LAST, value ASC NULLS LAST
+LIMIT $5 OFFSET $6;
+
+-- breakdown: pages from rollup_days (a compacted day)
+-- values: ["site123","2025-12-31T23:00:00.000Z","2026-01-31T23:00:00.000Z"]
+-- (the statement printed under "overview from rollups, two filters")
+
+-- breakdown: pages from rollup_days (a compacted day)
+-- values: ["site123"]
+-- (the statement printed under "overview, two filters")
+
+-- breakdown: pages from rollup_days (a compacted day)
+-- values: ["site123","Europe/Berlin","2026-01-01","2026-02-01",51,0,"2026-01-20T23:00:00.000Z"]
+WITH parts AS (
+  SELECT d.value, d.visitors::bigint AS visitors, d.sessions::bigint AS sessions, d.page_views::numeric AS page_views,
+         d.events::numeric AS events, d.visitors_hll, d.sessions_hll
+  FROM rollup_days d
+  WHERE d.site_id = $1 AND d.dim = 'page' AND d.tz = $2 AND d.starts_at >= ($3::timestamp AT TIME ZONE $2) AND d.ends_at <= $7
+  UNION ALL
+  SELECT r.name, count(DISTINCT r.visitor_key) FILTER (WHERE r.visitor_key <> 0), count(DISTINCT r.session_key) FILTER (WHERE r.session_key <> 0),
+         sum(r.count), sum(r.count), COALESCE(hll_add_agg(hll_hash_bigint(r.visitor_key), 11, 5, 0, 1) FILTER (WHERE r.visitor_key <> 0), hll_empty(11, 5, 0, 1)), COALESCE(hll_add_agg(hll_hash_bigint(r.session_key), 11, 5, 0, 1) FILTER (WHERE r.session_key <> 0), hll_empty(11, 5, 0, 1))
+  FROM rollup_names r
+  WHERE r.site_id = $1 AND r.hour >= $7 AND r.hour < ($4::timestamp AT TIME ZONE $2) AND r.kind = 1
+  GROUP BY r.name_key, r.name
+)
+SELECT value, CASE WHEN count(*) = 1 THEN sum(visitors) ELSE round(hll_cardinality(hll_union_agg(visitors_hll))) END::int AS visitors, CASE WHEN count(*) = 1 THEN sum(sessions) ELSE round(hll_cardinality(hll_union_agg(sessions_hll))) END::int AS sessions,
+       sum(page_views)::int AS page_views, sum(events)::int AS events, count(*)::int AS parts
+FROM parts
+GROUP BY value
+ORDER BY visitors DESC NULLS LAST, value ASC NULLS LAST
+LIMIT $5 OFFSET $6;
+
+-- companies list from rollups
+-- values: ["00000000-0000-4000-8000-000000000001"]
+-- (the statement printed under "companies list")
+
+-- companies list from rollups
+-- values: ["site123"]
+-- (the statement printed under "overview, two filters")
+
+-- companies list from rollups
+-- values: ["site123","2025-12-31T23:00:00.000Z","2026-01-31T23:00:00.000Z"]
+-- (the statement printed under "overview from rollups, two filters")
+
+-- companies list from rollups
+-- values: ["site123","Europe/Berlin","2026-01-01","2026-02-01",null,0,"00000000-0000-4000-8000-000000000001",51,0]
+SELECT COALESCE(o.name, l.name) AS name,
+       l.domain,
+       COALESCE(o.industry, l.industry) AS industry,
+       l.visitors, l.sessions, l.page_views, l.events, l.first_seen, l.last_seen
+FROM (
+SELECT rs.company_name AS name,
+       rs.company_domain AS domain,
+       max(rs.company_industry) AS industry,
+       (count(DISTINCT rs.visitor_key) FILTER (WHERE rs.visitor_key <> 0))::int AS visitors,
+       (count(DISTINCT rs.session_key) FILTER (WHERE rs.session_key <> 0))::int AS sessions,
+       sum(rs.page_views)::int AS page_views,
+       sum(rs.events)::int AS events,
+       min(rs.first_at) AS first_seen,
+       max(rs.last_at) AS last_seen
+FROM rollup_sessions rs
+WHERE rs.site_id = $1 AND rs.hour >= ($3::timestamp AT TIME ZONE $2) AND rs.hour < ($4::timestamp AT TIME ZONE $2)
+  AND rs.visitor_type IS DISTINCT FROM 'bot'
+  AND rs.company_name IS NOT NULL
+GROUP BY rs.company_name, rs.company_domain
+ORDER BY visitors DESC NULLS LAST, name ASC NULLS LAST
+LIMIT $5 OFFSET $6) l
+LEFT JOIN agency_company_overrides o ON o.agency_id = $7::uuid AND o.domain = l.domain
+WHERE o.not_company IS NOT TRUE
+ORDER BY visitors DESC NULLS LAST, name ASC NULLS LAST
+LIMIT $8 OFFSET $9;

@@ -7,6 +7,7 @@ import { psql } from '../psql.js';
 import { generateRows, toCsvLine, type Row } from '../rows.js';
 import { benchDatabase } from './copy.js';
 import { startApiProcess } from '../processes.js';
+import { benchSettings, count, keepDb, runs as runsOf } from '../settings.js';
 
 /**
  * `pnpm bench api`: seeds events by COPY (BENCH_ROWS, default 2,000,000, up to the issue's 10,000,000)
@@ -155,8 +156,11 @@ function directSql(site: string, from: string, to: string): Record<string, strin
 }
 
 export async function apiBench(): Promise<void> {
-  const rows = Number(process.env.BENCH_ROWS ?? 2_000_000);
-  const runs = Number(process.env.BENCH_RUNS ?? 30);
+  const { rows, runs, keep } = benchSettings({
+    rows: count('BENCH_ROWS', 2_000_000, 'events rows'),
+    runs: runsOf(30),
+    keep: keepDb(),
+  });
   const siteIds = Array.from({ length: 20 }, (_, i) => `benchsite${String(i).padStart(3, '0')}`);
   const db = await benchDatabase(siteIds);
   let api: ChildProcess | undefined;
@@ -267,7 +271,7 @@ export async function apiBench(): Promise<void> {
       await once(api, 'exit');
     }
     // BENCH_KEEP_DB=1 keeps the seeded database (e.g. to EXPLAIN on it); drop it yourself afterwards.
-    if (process.env.BENCH_KEEP_DB === '1') {
+    if (keep) {
       await db.pool.end();
       console.log(`kept database ${db.name}`);
     } else await db.drop();

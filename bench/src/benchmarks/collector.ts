@@ -7,6 +7,7 @@ import autocannon from 'autocannon';
 import { createTestDatabase } from '@beacon/testkit';
 import { report, type Figure } from '../report.js';
 import { cpuSeconds, freePort } from '../processes.js';
+import { benchSettings, count } from '../settings.js';
 
 /**
  * `pnpm bench collector`: autocannon on loopback against the collector (single hits on /v1/track and
@@ -149,13 +150,17 @@ async function run(
 }
 
 export async function collectorBench(): Promise<void> {
-  const duration = Number(process.env.BENCH_DURATION ?? 8);
-  const connections = Number(process.env.BENCH_CONNECTIONS ?? 100);
+  const knobs = benchSettings({
+    duration: count('BENCH_DURATION', 8, 'seconds per load run'),
+    connections: count('BENCH_CONNECTIONS', 100, 'concurrent connections'),
+    halfConnections: count('BENCH_HALF_CONNECTIONS', 8, 'connections of the half-load run'),
+  });
+  const { duration, connections } = knobs;
   // The half-peak run is rate-limited. autocannon meets a rate by letting every connection send its
   // share of each second as fast as it can and then idle, so 100 connections arrive as one burst per
   // second and p99 measures that burst's queue (the bare express baseline showed ~200 ms p99 at half its
   // peak). A few connections spread the same rate over the second: p99 is then what a hit waits at that load.
-  const halfConnections = Math.min(connections, Number(process.env.BENCH_HALF_CONNECTIONS ?? 8));
+  const halfConnections = Math.min(connections, knobs.halfConnections);
   if (hasTaskset && clientCores)
     spawn('taskset', ['-cp', clientCores, String(process.pid)], { stdio: 'ignore' });
 

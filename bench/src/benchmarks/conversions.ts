@@ -8,6 +8,7 @@ import { median, percentile, report, type Figure } from '../report.js';
 import { psql } from '../psql.js';
 import { benchDatabase } from './copy.js';
 import { copyRows } from './api.js';
+import { benchSettings, count, keepDb, runs as runsOf } from '../settings.js';
 
 /**
  * `pnpm bench conversions` (docs/conversions.md): goal conversions and funnels on one big site.
@@ -23,8 +24,11 @@ import { copyRows } from './api.js';
  * The writer is unchanged by conversions (no ingest-time work), so its throughput is not re-measured.
  */
 export async function conversionsBench(): Promise<void> {
-  const rows = Number(process.env.BENCH_ROWS ?? 1_500_000);
-  const runs = Number(process.env.BENCH_RUNS ?? 10);
+  const { rows, runs, keep } = benchSettings({
+    rows: count('BENCH_ROWS', 1_500_000, 'events rows'),
+    runs: runsOf(10),
+    keep: keepDb(),
+  });
   const siteIds = Array.from({ length: 10 }, (_, i) => `csite${String(i).padStart(2, '0')}`);
   const weighted = [...Array<string>(2).fill(siteIds[0]!), ...siteIds.slice(1)];
   const figures: Figure[] = [];
@@ -217,7 +221,7 @@ export async function conversionsBench(): Promise<void> {
       'shared 2-core machine: absolute times are noisy. Goal ratios = raw-events p95 / rollup p95 of the same question (answers equal); funnel ratios = p95 of the overview from raw events of the same range / funnel p95.';
     await report('conversions', figures, extra);
   } finally {
-    if (process.env.BENCH_KEEP_DB === '1') {
+    if (keep) {
       await db.pool.end();
       console.log(`kept database ${db.name}`);
     } else await db.drop();

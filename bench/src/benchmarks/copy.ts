@@ -7,6 +7,7 @@ import { createTestDatabase, type TestDatabase } from '@beacon/testkit';
 import { median, report } from '../report.js';
 import { psql, psqlCopyEvents } from '../psql.js';
 import { generateRows, toCsvLine } from '../rows.js';
+import { benchSettings, count, runs as runsOf } from '../settings.js';
 
 /** Writes `count` generated rows for `siteIds` to a CSV file; returns its path. */
 export async function writeCsv(dir: string, count: number, siteIds: string[]): Promise<string> {
@@ -41,8 +42,10 @@ export async function benchDatabase(siteIds: readonly string[], withFk = false):
  * to sites(script_id): the measurement behind the schema's choice not to have one.
  */
 export async function copyBench(): Promise<void> {
-  const rows = Number(process.env.BENCH_ROWS ?? 200_000);
-  const runs = Number(process.env.BENCH_RUNS ?? 3);
+  const { rows, runs } = benchSettings({
+    rows: count('BENCH_ROWS', 200_000, 'rows to load'),
+    runs: runsOf(3),
+  });
   const siteIds = Array.from({ length: 20 }, (_, i) => `benchsite${String(i).padStart(3, '0')}`);
   const dir = await mkdtemp(join(tmpdir(), 'beacon-bench-'));
   try {

@@ -5,7 +5,8 @@ import { median, percentile, report, type Figure } from '../report.js';
 import { psql } from '../psql.js';
 import { benchDatabase } from './copy.js';
 import { startApiProcess } from '../processes.js';
-import { launchChromium } from '@beacon/testkit';
+import { HEADLESS_ARGS, launchChromium } from '@beacon/testkit';
+import { benchSettings, count, flag, runs as runsOf } from '../settings.js';
 
 /**
  * `pnpm bench dashboard`: the web dashboard's Overview of a site with BENCH_DASHBOARD_ROWS events
@@ -61,22 +62,14 @@ interface PageDocument {
 }
 
 export async function dashboardBench(): Promise<void> {
-  const rows = Number(process.env.BENCH_DASHBOARD_ROWS ?? 1_000_000);
-  const runs = Number(process.env.BENCH_RUNS ?? 10);
+  const { rows, runs, rollups } = benchSettings({
+    rows: count('BENCH_DASHBOARD_ROWS', 1_000_000, 'events rows'),
+    runs: runsOf(10),
+    rollups: flag('BENCH_DASHBOARD_ROLLUPS', true, 'build the rollups (0: raw events only)'),
+  });
   const db = await benchDatabase(['dashbig', 'dashempty']);
   let api: ChildProcess | undefined;
-  const browser = await launchChromium({
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const browser = await launchChromium({ args: HEADLESS_ARGS });
   try {
     await psql(db.url, `SELECT count(*) FROM beacon_ensure_event_partitions(now() - interval '2 months', 3)`);
     console.log(`dashboard bench: seeding ${rows.toLocaleString('en-US')} events in the last 30 days ...`);
@@ -86,7 +79,7 @@ export async function dashboardBench(): Promise<void> {
     const seedSeconds = (performance.now() - t0) / 1000;
     // The writer keeps rollups as it stores events; rows seeded by SQL get them from a rebuild, as an
     // upgraded installation does. BENCH_DASHBOARD_ROLLUPS=0 measures the dashboard on raw events.
-    const withRollups = process.env.BENCH_DASHBOARD_ROLLUPS !== '0';
+    const withRollups = rollups;
     if (withRollups) {
       const t1 = performance.now();
       await runCli(db.url, ['rollups', 'rebuild', '--site', 'dashbig']);

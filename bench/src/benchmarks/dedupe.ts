@@ -5,6 +5,7 @@ import { claimEventIds } from '@beacon/enricher';
 import { createRedis, type Redis } from '@beacon/queue';
 import { median, report, type Figure } from '../report.js';
 import { freePort } from '../processes.js';
+import { benchSettings, count, runs as runsOf } from '../settings.js';
 
 type Claim = { siteId: string; eventId: string; hitId: string };
 
@@ -47,8 +48,7 @@ async function redisCpu(redis: Redis): Promise<number> {
  * Figures: hits/s, Node CPU µs/hit (this process: the enricher's thread pays it), Redis CPU µs/hit.
  */
 export async function dedupeBench(): Promise<void> {
-  const jobs = Number(process.env.BENCH_DEDUPE_JOBS ?? 2_000);
-  const runs = Number(process.env.BENCH_RUNS ?? 3);
+  const { jobs, runs } = benchSettings({ jobs: count('BENCH_DEDUPE_JOBS', 2_000, 'jobs'), runs: runsOf(3) });
   const port = await freePort();
   const server = spawn(
     'redis-server',

@@ -7,6 +7,7 @@ import { createRedis } from '@beacon/queue';
 import { createTestDatabase, type TestDatabase } from '@beacon/testkit';
 import { percentile, report, type Figure } from '../report.js';
 import { cpuSeconds, freePort } from '../processes.js';
+import { benchSettings, count } from '../settings.js';
 
 /**
  * `pnpm bench e2e`: the whole pipeline as separate processes (`beacon serve collector|enricher|writer|api`,
@@ -108,8 +109,10 @@ async function metric(port: number, name: string, labels = ''): Promise<number> 
 }
 
 export async function e2eBench(): Promise<void> {
-  const seconds = Number(process.env.BENCH_E2E_SECONDS ?? 60);
-  const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
+  const { seconds, connections } = benchSettings({
+    seconds: count('BENCH_E2E_SECONDS', 60, 'load duration'),
+    connections: count('BENCH_CONNECTIONS', 50, 'concurrent connections'),
+  });
   const redisPort = await freePort();
   const redisProc = spawn(
     'redis-server',

@@ -9,6 +9,7 @@ import type { RawJob } from '@beacon/schema';
 import { createTestDatabase, fixturePath, REDIS_URL, uniquePrefix } from '@beacon/testkit';
 import { median, report, type Figure } from '../report.js';
 import { rng } from '../random.js';
+import { benchSettings, count, runs as runsOf } from '../settings.js';
 
 /** 1,000 of intoli's weighted real UAs (a seeded sample, see packages/testkit/fixtures/README.md). */
 const INTOLI = fixturePath('user-agents/intoli/user-agents-sample.json');
@@ -126,8 +127,10 @@ async function drained(queue: Queue, total: number): Promise<void> {
  * cold per-field costs, and start-up time / memory of the default data.
  */
 export async function enricherBench(): Promise<void> {
-  const totalHits = Number(process.env.BENCH_ENRICHER_HITS ?? 50_000);
-  const runs = Number(process.env.BENCH_RUNS ?? 2);
+  const { totalHits, runs } = benchSettings({
+    totalHits: count('BENCH_ENRICHER_HITS', 50_000, 'hits per run'),
+    runs: runsOf(2),
+  });
   const logger = createLogger('bench', 'warn');
 
   // ── start-up of the default data ──
@@ -311,7 +314,7 @@ export async function enricherBench(): Promise<void> {
       value: Number(((s.ms * 1000) / Math.max(1, s.count)).toFixed(2)),
       unit: 'µs/hit',
     })),
-    ...(['enrichMs', 'dedupeMs', 'companiesMs', 'deadLettersMs', 'eventsAddMs'] as const).map((k) => ({
+    ...(['enrichMs', 'dedupeMs', 'companiesMs', 'deadLettersMs', 'eventsAddMs', 'healthMs'] as const).map((k) => ({
       name: `phase ${k.replace('Ms', '')} (per hit, incl. awaits)`,
       value: Number(((last!.phases[k] * 1000) / Math.max(1, last!.phases.hits)).toFixed(2)),
       unit: 'µs/hit',

@@ -11,6 +11,7 @@ import { generateRows } from '../rows.js';
 import { benchDatabase } from './copy.js';
 import { copyRows } from './api.js';
 import { freePort, startApiProcess } from '../processes.js';
+import { benchSettings, count, keepDb, runs as runsOf } from '../settings.js';
 
 /**
  * `pnpm bench rollups` (docs/rollups.md):
@@ -269,9 +270,13 @@ async function hllMeasure(pool: Pool, site: string, tz: string): Promise<Record<
 }
 
 export async function rollupsBench(): Promise<void> {
-  const rows = Number(process.env.BENCH_ROWS ?? 3_000_000);
-  const runs = Number(process.env.BENCH_RUNS ?? 10);
-  const writerRows = Number(process.env.BENCH_WRITER_ROWS ?? 100_000);
+  const { rows, runs, writerRows, writerReps, keep } = benchSettings({
+    rows: count('BENCH_ROWS', 3_000_000, 'events rows'),
+    runs: runsOf(10),
+    writerRows: count('BENCH_WRITER_ROWS', 100_000, 'rows of the writer run'),
+    writerReps: count('BENCH_WRITER_REPS', 3, 'writer runs (0: skip)', 0),
+    keep: keepDb(),
+  });
   const siteIds = Array.from({ length: 50 }, (_, i) => `rsite${String(i).padStart(3, '0')}`);
   // pickSkewed(r, items, 2) picks index floor(r^2 * n): 9 copies of the big site of 58 entries give it
   // sqrt(9/58) ~ 39% of the sessions.
@@ -281,7 +286,6 @@ export async function rollupsBench(): Promise<void> {
 
   // ---- 3. writer throughput first (on a quiet database server, before the big data set exists)
   const writer: Record<'on' | 'off', number[]> = { on: [], off: [] };
-  const writerReps = Number(process.env.BENCH_WRITER_REPS ?? 3);
   for (let i = 0; i < writerReps; i++) {
     for (const mode of ['off', 'on'] as const) {
       const rate = await writerRun(writerRows, mode === 'on');
@@ -453,7 +457,7 @@ export async function rollupsBench(): Promise<void> {
     await report('rollups', figures, extra);
   } finally {
     for (const c of apis) await stop(c);
-    if (process.env.BENCH_KEEP_DB === '1') {
+    if (keep) {
       await db.pool.end();
       console.log(`kept database ${db.name}`);
     } else await db.drop();

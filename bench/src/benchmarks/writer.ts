@@ -19,6 +19,7 @@ import { median, percentile, report } from '../report.js';
 import { psqlCopyEvents } from '../psql.js';
 import { generateRows, toCsvLine, type Row } from '../rows.js';
 import { benchDatabase } from './copy.js';
+import { benchSettings, count, runs as runsOf } from '../settings.js';
 
 const ROWS_PER_JOB = 100;
 const SITES = Array.from({ length: 20 }, (_, i) => `benchsite${String(i).padStart(3, '0')}`);
@@ -27,7 +28,7 @@ const SITES = Array.from({ length: 20 }, (_, i) => `benchsite${String(i).padStar
  * EnrichedJob version of the jobs: 2 (what the enricher sends: columns once, rows as value arrays) unless
  * BENCH_WRITER_JOB_V=1 (rows as objects naming every column).
  */
-const JOB_V = process.env.BENCH_WRITER_JOB_V === '1' ? 1 : 2;
+const JOB_V = benchSettings({ v: count('BENCH_WRITER_JOB_V', 2, 'events job version', 1, 2) }).v;
 
 /** An events job of JOB_V for these rows. */
 function eventsJob(rows: Row[], companies?: EnrichedCompany[]): EnrichedJob {
@@ -216,10 +217,14 @@ async function runFreshness(
  * ratios.
  */
 export async function writerBench(): Promise<void> {
-  const n = Number(process.env.BENCH_ROWS ?? 100_000);
-  const nNaive = Math.min(n, Number(process.env.BENCH_NAIVE_ROWS ?? 20_000));
-  const runs = Number(process.env.BENCH_RUNS ?? 3);
-  const freshSeconds = Number(process.env.BENCH_FRESH_SECONDS ?? 15);
+  const knobs = benchSettings({
+    n: count('BENCH_ROWS', 100_000, 'rows'),
+    naive: count('BENCH_NAIVE_ROWS', 20_000, 'rows of the naive INSERT baseline'),
+    runs: runsOf(3),
+    freshSeconds: count('BENCH_FRESH_SECONDS', 15, 'seconds of the freshness run'),
+  });
+  const { n, runs, freshSeconds } = knobs;
+  const nNaive = Math.min(n, knobs.naive);
   const now = Date.now();
   const rows = [...generateRows(n, { siteIds: SITES, from: new Date(now - 3_600_000), to: new Date(now) })];
   const dir = await mkdtemp(join(tmpdir(), 'beacon-bench-writer-'));

@@ -2,6 +2,7 @@ export { setting, parsers, type Setting } from './setting.js';
 export { settings, groupTitles } from './settings/index.js';
 export {
   parseConfig,
+  parseSettings,
   getConfig,
   loadConfigOrExit,
   loadDotEnv,

@@ -22,33 +22,53 @@ export class ConfigError extends Error {
   }
 }
 
+type Problem = { env: string; message: string };
+
+/** Reads one group of settings from `env`, adding what is wrong to `problems`. */
+function readGroup(
+  defs: Record<string, Setting<unknown>>,
+  env: Env,
+  problems: Problem[],
+): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
+  for (const [key, def] of Object.entries(defs)) {
+    const raw = env[def.env];
+    if (raw === undefined || raw === '') {
+      if (def.default === undefined) problems.push({ env: def.env, message: 'is required' });
+      values[key] = def.default;
+      continue;
+    }
+    const parsed = def.parse.safeParse(raw);
+    if (parsed.success) values[key] = parsed.data;
+    // The value itself is never repeated: it may be a password (DATABASE_URL) or a secret, and
+    // this message goes to logs and terminals.
+    else problems.push({ env: def.env, message: parsed.error.issues.map((i) => i.message).join('; ') });
+  }
+  return values;
+}
+
 /** Parses every setting from `env` (not cached: tests pass their own env). */
 export function parseConfig(env: Env = process.env): Config {
-  const problems: { env: string; message: string }[] = [];
+  const problems: Problem[] = [];
   const out: Record<string, Record<string, unknown>> = {};
-  for (const [group, defs] of Object.entries(settings)) {
-    const values: Record<string, unknown> = {};
-    for (const [key, def] of Object.entries(defs as Record<string, Setting<unknown>>)) {
-      const raw = env[def.env];
-      if (raw === undefined || raw === '') {
-        if (def.default === undefined) problems.push({ env: def.env, message: 'is required' });
-        values[key] = def.default;
-        continue;
-      }
-      const parsed = def.parse.safeParse(raw);
-      if (parsed.success) values[key] = parsed.data;
-      // The value itself is never repeated: it may be a password (DATABASE_URL) or a secret, and
-      // this message goes to logs and terminals.
-      else
-        problems.push({
-          env: def.env,
-          message: parsed.error.issues.map((i) => i.message).join('; '),
-        });
-    }
-    out[group] = values;
-  }
+  for (const [group, defs] of Object.entries(settings))
+    out[group] = readGroup(defs as Record<string, Setting<unknown>>, env, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   return out as Config;
+}
+
+/**
+ * Parses a group of settings declared outside the product's own (the benchmarks' BENCH_* knobs) with
+ * the same parsers and the same ConfigError, so a typo stops the run instead of becoming NaN.
+ */
+export function parseSettings<G extends Record<string, Setting<unknown>>>(
+  defs: G,
+  env: Env = process.env,
+): { readonly [K in keyof G]: ValueOf<G[K]> } {
+  const problems: Problem[] = [];
+  const values = readGroup(defs, env, problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return values as { readonly [K in keyof G]: ValueOf<G[K]> };
 }
 
 let cached: Config | undefined;

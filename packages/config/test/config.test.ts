@@ -1,5 +1,14 @@
 import { readFileSync } from 'node:fs';
-import { ConfigError, parseConfig, renderEnvExample, settings, trustProxyFor } from '@beacon/config';
+import {
+  ConfigError,
+  parseConfig,
+  parsers,
+  parseSettings,
+  renderEnvExample,
+  setting,
+  settings,
+  trustProxyFor,
+} from '@beacon/config';
 
 describe('config', () => {
   it('gives every setting its documented default when the environment is empty', () => {
@@ -96,5 +105,25 @@ describe('config', () => {
     expect(committed).toBe(renderEnvExample());
     for (const group of Object.values(settings))
       for (const s of Object.values(group)) expect(committed).toContain(`\n${s.env}=`);
+  });
+});
+
+describe("parseSettings (the benchmarks' BENCH_* knobs)", () => {
+  const knobs = {
+    rows: setting('BENCH_ROWS', parsers.int(1, 1_000_000), 100, 'rows'),
+    keep: setting('BENCH_KEEP_DB', parsers.bool(), false, 'keep'),
+  };
+  it('parses with the config parsers and takes defaults', () => {
+    expect(parseSettings(knobs, {})).toEqual({ rows: 100, keep: false });
+    expect(parseSettings(knobs, { BENCH_ROWS: ' 2000 ', BENCH_KEEP_DB: 'yes' })).toEqual({
+      rows: 2000,
+      keep: true,
+    });
+  });
+  it('a typo fails loudly, naming the variable, instead of becoming NaN', () => {
+    expect(() => parseSettings(knobs, { BENCH_ROWS: '2e6x' })).toThrow(ConfigError);
+    expect(() => parseSettings(knobs, { BENCH_ROWS: '2e6x', BENCH_KEEP_DB: 'maybe' })).toThrow(
+      /BENCH_ROWS: must be a whole number[\s\S]*BENCH_KEEP_DB/,
+    );
   });
 });

@@ -3,7 +3,10 @@ import { useEffect, useState } from 'react';
 import { fetchMe, get, logout, onSessionChange, refresh, signedIn } from './api';
 import { Layout } from './layout';
 import { CompaniesPage, CompanyPage } from './pages/companies';
-import { FunnelsPage, GoalsPage, VitalsPage } from './pages/conversions';
+import { CompanyAlertsSettings } from './pages/company-alerts';
+import { FunnelsPage } from './pages/conversions/funnels';
+import { GoalsPage } from './pages/conversions/goals';
+import { VitalsPage } from './pages/conversions/vitals';
 import { LoginPage } from './pages/login';
 import { OverviewPage } from './pages/overview';
 import { RealtimePage } from './pages/realtime';
@@ -125,6 +128,12 @@ function Routes({ info }: { info: SessionInfo }) {
     return (
       <Layout settings>
         <SitesSettings />
+      </Layout>
+    );
+  if ((m = match('/settings/sites/:siteId/alerts', path)))
+    return (
+      <Layout settings>
+        <CompanyAlertsSettings siteId={m.siteId!} />
       </Layout>
     );
   if ((m = match('/settings/sites/:siteId/sharing', path)))

@@ -14,14 +14,7 @@ export interface Series {
 
 const DAY_S = 86_400;
 
-export function LineChart({
-  x,
-  series,
-  label,
-  tz,
-  interval = 'day',
-  height = 240,
-}: {
+interface ChartProps {
   x: number[];
   series: Series[];
   label: string;
@@ -29,65 +22,81 @@ export function LineChart({
   tz: string;
   interval?: 'hour' | 'day' | 'week' | 'month';
   height?: number;
-}) {
+}
+
+/** The page's CSS variables the chart is drawn with (light or dark mode). */
+function colours() {
+  const css = getComputedStyle(document.documentElement);
+  return (name: string) => css.getPropertyValue(name).trim();
+}
+
+/** Time axis (hours or days in `tz`) and count axis. */
+function axesOf(tz: string, interval: NonNullable<ChartProps['interval']>, v: (name: string) => string) {
+  const axis = {
+    stroke: v('--muted'),
+    grid: { stroke: v('--grid'), width: 1 },
+    ticks: { stroke: v('--grid') },
+  };
+  const dayFmt = new Intl.DateTimeFormat('en-GB', { timeZone: tz, day: 'numeric', month: 'short' });
+  const hourFmt = new Intl.DateTimeFormat('en-GB', {
+    timeZone: tz,
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  });
+  const xAxis =
+    interval === 'hour'
+      ? { ...axis, values: (_u: uPlot, splits: number[]) => splits.map((t) => hourFmt.format(t * 1000)) }
+      : {
+          ...axis,
+          incrs: [DAY_S, 2 * DAY_S, 7 * DAY_S, 14 * DAY_S, 30 * DAY_S, 91 * DAY_S],
+          values: (_u: uPlot, splits: number[]) => splits.map((t) => dayFmt.format(t * 1000)),
+        };
+  const yAxis = {
+    ...axis,
+    size: 50,
+    incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1e3, 2e3, 5e3, 1e4, 2e4, 5e4, 1e5, 2e5, 5e5, 1e6],
+  };
+  return [xAxis, yAxis];
+}
+
+function optionsOf(
+  { x, series, tz, interval = 'day', height = 240 }: Omit<ChartProps, 'label'>,
+  width: number,
+): uPlot.Options {
+  const v = colours();
+  return {
+    width,
+    height,
+    series: [
+      // The legend (tooltip) names the point in the same zone and 24-hour clock as the axis.
+      { value: (_u: uPlot, t: number | null) => (t == null ? '—' : fmtBucket(t * 1000, tz, interval)) },
+      ...series.map((s) => ({
+        label: s.label,
+        stroke: s.muted ? v('--muted') : v('--accent'),
+        width: 2,
+        ...(s.dashed ? { dash: [6, 4] } : {}),
+        ...(s.muted ? {} : { fill: v('--accent-fill') }),
+        points: { show: x.length < 40 },
+      })),
+    ],
+    tzDate: (t) => uPlot.tzDate(new Date(t * 1000), tz),
+    axes: axesOf(tz, interval, v),
+    scales: { y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] } },
+    cursor: { drag: { x: false, y: false } },
+  };
+}
+
+export function LineChart(props: ChartProps) {
+  const { x, series, label, tz, interval = 'day', height = 240 } = props;
   const el = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const node = el.current;
     if (!node) return;
-    const css = getComputedStyle(document.documentElement);
-    const v = (name: string) => css.getPropertyValue(name).trim();
-    const axis = {
-      stroke: v('--muted'),
-      grid: { stroke: v('--grid'), width: 1 },
-      ticks: { stroke: v('--grid') },
-    };
-    const dayFmt = new Intl.DateTimeFormat('en-GB', { timeZone: tz, day: 'numeric', month: 'short' });
-    const hourFmt = new Intl.DateTimeFormat('en-GB', {
-      timeZone: tz,
-      hour: '2-digit',
-      minute: '2-digit',
-      hourCycle: 'h23',
-    });
-    const xAxis =
-      interval === 'hour'
-        ? { ...axis, values: (_u: uPlot, splits: number[]) => splits.map((t) => hourFmt.format(t * 1000)) }
-        : {
-            ...axis,
-            incrs: [DAY_S, 2 * DAY_S, 7 * DAY_S, 14 * DAY_S, 30 * DAY_S, 91 * DAY_S],
-            values: (_u: uPlot, splits: number[]) => splits.map((t) => dayFmt.format(t * 1000)),
-          };
-    const plot = new uPlot(
-      {
-        width: Math.max(node.clientWidth, 200),
-        height,
-        series: [
-          // The legend (tooltip) names the point in the same zone and 24-hour clock as the axis.
-          { value: (_u: uPlot, t: number | null) => (t == null ? '—' : fmtBucket(t * 1000, tz, interval)) },
-          ...series.map((s) => ({
-            label: s.label,
-            stroke: s.muted ? v('--muted') : v('--accent'),
-            width: 2,
-            ...(s.dashed ? { dash: [6, 4] } : {}),
-            ...(s.muted ? {} : { fill: v('--accent-fill') }),
-            points: { show: x.length < 40 },
-          })),
-        ],
-        tzDate: (t) => uPlot.tzDate(new Date(t * 1000), tz),
-        axes: [
-          xAxis,
-          {
-            ...axis,
-            size: 50,
-            incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1e3, 2e3, 5e3, 1e4, 2e4, 5e4, 1e5, 2e5, 5e5, 1e6],
-          },
-        ],
-        scales: { y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] } },
-        cursor: { drag: { x: false, y: false } },
-      },
-      [x, ...series.map((s) => s.values)] as uPlot.AlignedData,
-      node,
-    );
-    const ro = new ResizeObserver(() => plot.setSize({ width: Math.max(node.clientWidth, 200), height }));
+    const width = () => Math.max(node.clientWidth, 200);
+    const data = [x, ...series.map((s) => s.values)] as uPlot.AlignedData;
+    const plot = new uPlot(optionsOf({ x, series, tz, interval, height }, width()), data, node);
+    const ro = new ResizeObserver(() => plot.setSize({ width: width(), height }));
     ro.observe(node);
     return () => {
       ro.disconnect();

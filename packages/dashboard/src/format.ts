@@ -76,3 +76,5 @@ export function fmtChange(c: number | null | undefined, current: number): string
   const s = pct.format(Math.abs(c));
   return c > 0 ? `+${s}` : c < 0 ? `−${s}` : '±0%';
 }
+
+export const fmtYesNo = (b: boolean) => (b ? 'yes' : 'no');

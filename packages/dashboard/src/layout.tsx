@@ -4,16 +4,18 @@ import { get, logout } from './api';
 import { lastSite, rememberSite } from './last-site';
 import { match, navigate, useLocation } from './router';
 import { useSession, userKey, ZoneContext } from './session';
+import { Check, Field, Options } from './form';
+import { useGoals, useSegments, useView } from './queries';
 import {
   FILTERS,
   RANGES,
   addFilter,
   clearFilters,
-  readView,
   removeFilter,
   statsQuery,
   updateView,
   viewQuery,
+  type View,
 } from './state';
 import { countryName } from './format';
 import type { Breakdown, Site } from './types';
@@ -39,8 +41,8 @@ export function Layout({
   children: ReactNode;
 }) {
   const session = useSession();
-  const { me, sites, isAdmin } = session;
-  const { path, search } = useLocation();
+  const { sites } = session;
+  const { path } = useLocation();
   const who = userKey(session);
   useEffect(() => {
     if (pageSite) rememberSite(who, pageSite.id);
@@ -49,79 +51,14 @@ export function Layout({
   const settingsSite = match('/settings/sites/:siteId', path)?.siteId;
   const site =
     pageSite ?? sites.find((s) => s.id === settingsSite) ?? (sites.length ? lastSite(who, sites) : undefined);
-  const keep = viewQuery(search);
   const current = settings ? undefined : path.split('/')[3];
   return (
     <div className="app">
       <a className="skip" href="#main">
         Skip to content
       </a>
-      <header className="top">
-        <div className="brand">
-          <span className="logo" aria-hidden="true" />
-          <span>Beacon</span>
-        </div>
-        <div className="agency" title="Agency">
-          {me.agency.name}
-        </div>
-        <label className="site-switch">
-          <span className="sr-only">Site</span>
-          <select
-            aria-label="Site"
-            value={site?.id ?? ''}
-            onChange={(e) => navigate(`/sites/${e.target.value}/${current ?? 'overview'}${keep}`)}
-          >
-            {!site && <option value="">Choose a site…</option>}
-            {sites.map((s) => (
-              <option key={s.id} value={s.id}>
-                {s.name}
-                {s.status === 'paused' ? ' (paused)' : ''}
-              </option>
-            ))}
-          </select>
-        </label>
-        <nav aria-label="Main" className="main-nav">
-          {site &&
-            PAGES.map(([p, label]) => (
-              <Link key={p} to={`/sites/${site.id}/${p}${keep}`} current={current === p}>
-                {label}
-              </Link>
-            ))}
-          <Link to="/settings" current={!!settings}>
-            Settings
-          </Link>
-        </nav>
-        <div className="user">
-          <span className="who">
-            {me.user?.email ?? 'API key'} <span className={`role role-${me.role}`}>{me.role}</span>
-          </span>
-          <button type="button" className="link" onClick={() => void logout()}>
-            Sign out
-          </button>
-        </div>
-      </header>
-      {settings && (
-        <nav aria-label="Settings" className="sub-nav">
-          <Link to="/settings" current={path === '/settings' || path.startsWith('/settings/sites')}>
-            Sites
-          </Link>
-          {isAdmin && (
-            <Link to="/settings/users" current={path === '/settings/users'}>
-              Users
-            </Link>
-          )}
-          {isAdmin && (
-            <Link to="/settings/agency" current={path === '/settings/agency'}>
-              Agency
-            </Link>
-          )}
-          {isAdmin && (
-            <Link to="/settings/audit" current={path === '/settings/audit'}>
-              Audit log
-            </Link>
-          )}
-        </nav>
-      )}
+      <TopBar site={site} current={current} settings={!!settings} />
+      {settings && <SettingsNav />}
       {pageSite && current !== 'realtime' && <Toolbar site={pageSite} />}
       <main id="main" tabIndex={-1}>
         <ZoneContext.Provider value={site?.config.timezone ?? 'UTC'}>{children}</ZoneContext.Provider>
@@ -130,19 +67,92 @@ export function Layout({
   );
 }
 
+/** Brand, agency, site switch, the site's pages and the signed-in user. */
+function TopBar({
+  site,
+  current,
+  settings,
+}: {
+  site: Site | undefined;
+  current?: string;
+  settings: boolean;
+}) {
+  const { me, sites } = useSession();
+  const keep = viewQuery(useLocation().search);
+  return (
+    <header className="top">
+      <div className="brand">
+        <span className="logo" aria-hidden="true" />
+        <span>Beacon</span>
+      </div>
+      <div className="agency" title="Agency">
+        {me.agency.name}
+      </div>
+      <label className="site-switch">
+        <span className="sr-only">Site</span>
+        <select
+          aria-label="Site"
+          value={site?.id ?? ''}
+          onChange={(e) => navigate(`/sites/${e.target.value}/${current ?? 'overview'}${keep}`)}
+        >
+          {!site && <option value="">Choose a site…</option>}
+          <Options
+            of={sites.map((s) => [s.id, s.status === 'paused' ? `${s.name} (paused)` : s.name] as const)}
+          />
+        </select>
+      </label>
+      <nav aria-label="Main" className="main-nav">
+        {site &&
+          PAGES.map(([p, label]) => (
+            <Link key={p} to={`/sites/${site.id}/${p}${keep}`} current={current === p}>
+              {label}
+            </Link>
+          ))}
+        <Link to="/settings" current={settings}>
+          Settings
+        </Link>
+      </nav>
+      <div className="user">
+        <span className="who">
+          {me.user?.email ?? 'API key'} <span className={`role role-${me.role}`}>{me.role}</span>
+        </span>
+        <button type="button" className="link" onClick={() => void logout()}>
+          Sign out
+        </button>
+      </div>
+    </header>
+  );
+}
+
+/** Settings pages of admins only: the agency's users, its settings and its audit log. */
+const ADMIN_SETTINGS = [
+  ['/settings/users', 'Users'],
+  ['/settings/agency', 'Agency'],
+  ['/settings/audit', 'Audit log'],
+] as const;
+
+function SettingsNav() {
+  const { isAdmin } = useSession();
+  const { path } = useLocation();
+  return (
+    <nav aria-label="Settings" className="sub-nav">
+      <Link to="/settings" current={path === '/settings' || path.startsWith('/settings/sites')}>
+        Sites
+      </Link>
+      {isAdmin &&
+        ADMIN_SETTINGS.map(([to, label]) => (
+          <Link key={to} to={to} current={path === to}>
+            {label}
+          </Link>
+        ))}
+    </nav>
+  );
+}
+
 /** The names of the site's goals and segments (the same queries as the conversions pages), by id. */
 function useSavedNames(site: Site, wanted: boolean) {
-  const base = `/v1/sites/${site.id}`;
-  const goals = useQuery({
-    queryKey: ['goals', site.id],
-    queryFn: () => get<{ items: { id: string; name: string }[] }>(`${base}/goals`),
-    enabled: wanted,
-  });
-  const segments = useQuery({
-    queryKey: ['segments', site.id],
-    queryFn: () => get<{ items: { id: string; name: string }[] }>(`${base}/segments`),
-    enabled: wanted,
-  });
+  const goals = useGoals(site, wanted);
+  const segments = useSegments(site, wanted);
   return {
     goal: new Map((goals.data?.items ?? []).map((g) => [g.id, g.name])),
     segment: new Map((segments.data?.items ?? []).map((g) => [g.id, g.name])),
@@ -150,8 +160,68 @@ function useSavedNames(site: Site, wanted: boolean) {
 }
 
 export function Toolbar({ site }: { site: Site }) {
-  const { search } = useLocation();
-  const view = readView(search, site.config.timezone);
+  const { view } = useView(site);
+  return (
+    <div className="toolbar">
+      <RangePicker view={view} tz={site.config.timezone} />
+      <AddFilter site={site} />
+      {view.filters.length > 0 && <FilterChips site={site} view={view} />}
+    </div>
+  );
+}
+
+function RangePicker({ view, tz }: { view: View; tz: string }) {
+  const pick = (range: string) =>
+    updateView(
+      range === 'custom'
+        ? { range: 'custom', from: view.from, to: view.to }
+        : { range, from: null, to: null },
+    );
+  // A custom range; a cleared date input changes nothing.
+  const custom = (from: string, to: string) => from && to && updateView({ range: 'custom', from, to });
+  return (
+    <div className="range">
+      <Field label="Date range">
+        <select value={view.range} onChange={(e) => pick(e.target.value)}>
+          <Options of={RANGES.map((r) => [r.id, r.label] as const)} />
+        </select>
+      </Field>
+      {view.range === 'custom' && (
+        <>
+          <Field label="From">
+            <input
+              type="date"
+              value={view.from}
+              max={view.to}
+              onChange={(e) => custom(e.target.value, view.to)}
+            />
+          </Field>
+          <Field label="To">
+            <input
+              type="date"
+              value={view.to}
+              min={view.from}
+              onChange={(e) => custom(view.from, e.target.value)}
+            />
+          </Field>
+        </>
+      )}
+      <Check label="Compare to previous period">
+        <input
+          type="checkbox"
+          checked={view.compare}
+          onChange={(e) => updateView({ compare: e.target.checked ? '1' : null })}
+        />
+      </Check>
+      <span className="period" aria-live="polite">
+        {view.from === view.to ? view.from : `${view.from} → ${view.to}`} ({tz})
+      </span>
+    </div>
+  );
+}
+
+/** The view's filters as chips (a goal or segment by its name), each removable, and "Clear filters". */
+function FilterChips({ site, view }: { site: Site; view: View }) {
   const names = useSavedNames(
     site,
     view.filters.some(([k]) => k === 'goal' || k === 'segment'),
@@ -160,85 +230,22 @@ export function Toolbar({ site }: { site: Site }) {
   const shown = (k: string, v: string) =>
     k === 'country' ? countryName(v) : k === 'goal' || k === 'segment' ? (names[k].get(v) ?? v) : v;
   return (
-    <div className="toolbar">
-      <div className="range">
-        <label>
-          <span>Date range</span>
-          <select
-            value={view.range}
-            onChange={(e) =>
-              updateView(
-                e.target.value === 'custom'
-                  ? { range: 'custom', from: view.from, to: view.to }
-                  : { range: e.target.value, from: null, to: null },
-              )
-            }
+    <div className="filters" role="group" aria-label="Filters">
+      {view.filters.map(([k, v]) => (
+        <span className="chip" key={`${k}=${v}`}>
+          {FILTERS[k]}: <strong>{shown(k, v)}</strong>
+          <button
+            type="button"
+            aria-label={`Remove filter ${FILTERS[k]} ${shown(k, v)}`}
+            onClick={() => removeFilter(k, v)}
           >
-            {RANGES.map((r) => (
-              <option key={r.id} value={r.id}>
-                {r.label}
-              </option>
-            ))}
-          </select>
-        </label>
-        {view.range === 'custom' && (
-          <>
-            <label>
-              <span>From</span>
-              <input
-                type="date"
-                value={view.from}
-                max={view.to}
-                onChange={(e) =>
-                  e.target.value && updateView({ range: 'custom', from: e.target.value, to: view.to })
-                }
-              />
-            </label>
-            <label>
-              <span>To</span>
-              <input
-                type="date"
-                value={view.to}
-                min={view.from}
-                onChange={(e) =>
-                  e.target.value && updateView({ range: 'custom', from: view.from, to: e.target.value })
-                }
-              />
-            </label>
-          </>
-        )}
-        <label className="check">
-          <input
-            type="checkbox"
-            checked={view.compare}
-            onChange={(e) => updateView({ compare: e.target.checked ? '1' : null })}
-          />
-          <span>Compare to previous period</span>
-        </label>
-        <span className="period" aria-live="polite">
-          {view.from === view.to ? view.from : `${view.from} → ${view.to}`} ({site.config.timezone})
-        </span>
-      </div>
-      <AddFilter site={site} />
-      {view.filters.length > 0 && (
-        <div className="filters" role="group" aria-label="Filters">
-          {view.filters.map(([k, v]) => (
-            <span className="chip" key={`${k}=${v}`}>
-              {FILTERS[k]}: <strong>{shown(k, v)}</strong>
-              <button
-                type="button"
-                aria-label={`Remove filter ${FILTERS[k]} ${shown(k, v)}`}
-                onClick={() => removeFilter(k, v)}
-              >
-                ×
-              </button>
-            </span>
-          ))}
-          <button type="button" className="link" onClick={clearFilters}>
-            Clear filters
+            ×
           </button>
-        </div>
-      )}
+        </span>
+      ))}
+      <button type="button" className="link" onClick={clearFilters}>
+        Clear filters
+      </button>
     </div>
   );
 }
@@ -271,10 +278,9 @@ const SUGGEST_FROM: Record<string, string> = {
  * suggests the values the chosen dimension has in the current view (its top 100).
  */
 function AddFilter({ site }: { site: Site }) {
-  const { search } = useLocation();
+  const { view } = useView(site);
   const [open, setOpen] = useState(false);
   const [key, setKey] = useState('page_path');
-  const view = readView(search, site.config.timezone);
   const dimension = SUGGEST_FROM[key];
   const q = statsQuery(view, { limit: 100 });
   const values = useQuery({
@@ -297,16 +303,11 @@ function AddFilter({ site }: { site: Site }) {
           setKey('page_path');
         }}
       >
-        <label>
-          <span>Dimension</span>
+        <Field label="Dimension">
           <select name="key" value={key} onChange={(e) => setKey(e.target.value)}>
-            {Object.entries(FILTERS).map(([k, label]) => (
-              <option key={k} value={k}>
-                {label}
-              </option>
-            ))}
+            <Options of={Object.entries(FILTERS)} />
           </select>
-        </label>
+        </Field>
         <label>
           <span>Value (pick or type; (none) for empty)</span>
           <input name="value" required placeholder="/pricing" list={listId} autoComplete="off" />

@@ -168,3 +168,54 @@ export function GeoCredit() {
     </p>
   );
 }
+
+/** A fact of a `Facts` list: its name, its value, and the `data-metric` tests read it by. */
+export interface Fact {
+  label: ReactNode;
+  value: ReactNode;
+  metric?: string;
+}
+
+/** Named figures side by side (`dl.facts`). */
+export function Facts({ items, label, testId }: { items: Fact[]; label?: string; testId?: string }) {
+  return (
+    <dl className="facts" aria-label={label} data-testid={testId}>
+      {items.map((f, i) => (
+        <div key={i}>
+          <dt>{f.label}</dt>
+          <dd data-metric={f.metric}>{f.value}</dd>
+        </div>
+      ))}
+    </dl>
+  );
+}
+
+/** The link back to the list a detail page came from. */
+export function BackLink({ to, children }: { to: string; children: ReactNode }) {
+  return (
+    <p>
+      <Link to={to}>← {children}</Link>
+    </p>
+  );
+}
+
+/** Loads the next page of a cursor-paged list. */
+export function MoreButton({
+  q,
+  label = 'Load more',
+}: {
+  q: { hasNextPage: boolean; isFetchingNextPage: boolean; fetchNextPage: () => unknown };
+  label?: string;
+}) {
+  if (!q.hasNextPage) return null;
+  return (
+    <button type="button" onClick={() => void q.fetchNextPage()} disabled={q.isFetchingNextPage}>
+      {q.isFetchingNextPage ? 'Loading…' : label}
+    </button>
+  );
+}
+
+/** What a list says when it has nothing to show. */
+export function Empty({ children }: { children: ReactNode }) {
+  return <p className="muted">{children}</p>;
+}

@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import type { ApiHandle } from '@beacon/api';
 import { createTestDatabase, type TestDatabase } from '@beacon/testkit';
-import { startDashboardStack } from './stack.js';
+import { signIn, startDashboardStack, stopDashboardStack } from './stack.js';
 import { seedAgency } from './seed.js';
 
 // The audit log page in a real browser (Chromium, found by testkit's launchChromium) against the real API: an admin's changes
@@ -33,10 +33,7 @@ async function apiAs(who: { email: string; password: string }) {
 }
 
 async function login(page: Page, who: { email: string; password: string }) {
-  await page.goto(`${url}/`);
-  await page.getByLabel('Email').fill(who.email);
-  await page.getByLabel('Password').fill(who.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await signIn(page, url, who);
   await page.waitForURL('**/sites/**');
 }
 
@@ -46,11 +43,7 @@ beforeAll(async () => {
   ({ api, url, browser } = await startDashboardStack(db, 'audit'));
 }, 60_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await api?.close();
-  await db?.drop();
-});
+afterAll(() => stopDashboardStack({ api, browser }, db));
 
 test('an admin reads who changed what, filters it; a viewer is refused', async () => {
   const admin = await apiAs(seed.users.admin);

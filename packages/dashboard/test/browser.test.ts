@@ -1,11 +1,11 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { ApiHandle } from '@beacon/api';
 import { createTestDatabase, type TestDatabase } from '@beacon/testkit';
 import { dayStart, insertEvents, seedAgency, shopEvents, visitors, type SeedEvent } from './seed.js';
-import { startDashboardStack } from './stack.js';
+import { shows, signIn, startDashboardStack, stopDashboardStack, watchPage } from './stack.js';
 
 // The dashboard in a real browser (Chromium, found by testkit's launchChromium) against the real API on a seeded database:
 // log in, switch site, change the range, apply and clear a filter (numbers checked against a plain-JS
@@ -30,51 +30,18 @@ beforeAll(async () => {
   ({ api, url, browser } = await startDashboardStack(db, 'dash'));
 }, 60_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await api?.close();
-  await db?.drop();
-});
+afterAll(() => stopDashboardStack({ api, browser }, db));
 
 /** A page that records console errors, failed requests and CSP violations (asserted empty at the end). */
 async function open(ctx: BrowserContext): Promise<Page> {
   const page = await ctx.newPage();
-  // Failed loads are judged by the response listener (a 401 from /v1/auth is the normal "not signed in").
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource'))
-      problems.push(`console: ${m.text()}`);
-  });
-  page.on('response', (r) => {
-    if (r.status() >= 400 && !(r.status() === 401 && r.url().includes('/v1/auth/')))
-      problems.push(`${r.status()} ${r.request().method()} ${r.url()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  watchPage(page, problems);
   return page;
 }
 
-async function login(page: Page, who: { email: string; password: string }) {
-  await page.goto(`${url}/`);
-  await page.getByLabel('Email').fill(who.email);
-  await page.getByLabel('Password').fill(who.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-}
+const login = (page: Page, who: { email: string; password: string }) => signIn(page, url, who);
 
 const figure = (page: Page, metric: string) => page.locator(`[data-metric="${metric}"] .value`);
-
-/** Waits until the element's whole text is `text` (figures load and refetch asynchronously). */
-async function shows(l: Locator, text: string, timeout = 10_000): Promise<void> {
-  const exact = new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
-  try {
-    await l.filter({ hasText: exact }).first().waitFor({ timeout });
-  } catch {
-    throw new Error(
-      `expected "${text}", the page shows "${await l
-        .first()
-        .textContent()
-        .catch(() => '?')}"`,
-    );
-  }
-}
 
 test('admin: login, site switch, range, filter, company, realtime, sessions, settings', async () => {
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });

@@ -1,11 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { type Browser, type Locator, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import type { ApiHandle } from '@beacon/api';
 import { createTestDatabase, type TestDatabase } from '@beacon/testkit';
 import { dayStart, insertEvents, seedAgency, shopEvents, type SeedEvent } from './seed.js';
-import { startDashboardStack } from './stack.js';
+import { shows, signIn, startDashboardStack, stopDashboardStack, watchPage } from './stack.js';
 
 // The conversions pages in a real browser (Chromium found by testkit) against the real API on a seeded
 // database: define a goal and see it convert (numbers checked against a plain-JS count), follow it to
@@ -58,11 +58,7 @@ beforeAll(async () => {
   ({ api, url, browser } = await startDashboardStack(db, 'dashconv'));
 }, 60_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await api?.close();
-  await db?.drop();
-});
+afterAll(() => stopDashboardStack({ api, browser }, db));
 
 /** Events of the last 30 days (days 1..29 before today: the seed has nothing today). */
 const inRange = (e: SeedEvent) => {
@@ -73,37 +69,13 @@ const inRange = (e: SeedEvent) => {
 async function open(): Promise<Page> {
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await ctx.newPage();
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) problems.push(m.text());
-  });
-  page.on('response', (r) => {
-    if (r.status() >= 400 && !(r.status() === 401 && r.url().includes('/v1/auth/')))
-      problems.push(`${r.status()} ${r.request().method()} ${r.url()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  watchPage(page, problems);
   return page;
 }
 
 async function login(page: Page, who: { email: string; password: string }) {
-  await page.goto(`${url}/`);
-  await page.getByLabel('Email').fill(who.email);
-  await page.getByLabel('Password').fill(who.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await signIn(page, url, who);
   await page.waitForURL('**/overview');
-}
-
-async function shows(l: Locator, text: string): Promise<void> {
-  const exact = new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
-  try {
-    await l.filter({ hasText: exact }).first().waitFor({ timeout: 10_000 });
-  } catch {
-    throw new Error(
-      `expected "${text}", the page shows "${await l
-        .first()
-        .textContent()
-        .catch(() => '?')}"`,
-    );
-  }
 }
 
 test('define a goal, see it convert, filter by it, build a funnel, read revenue and web vitals', async () => {

@@ -1,7 +1,7 @@
 import type { Browser } from 'playwright-core';
 import type { ApiHandle } from '@beacon/api';
 import { createTestDatabase, type TestDatabase } from '@beacon/testkit';
-import { startDashboardStack } from './stack.js';
+import { startDashboardStack, stopDashboardStack } from './stack.js';
 import { seedAgency } from './seed.js';
 
 // The ingestion health panel and the ingest tokens panel of a site's settings in a real browser
@@ -29,11 +29,7 @@ beforeAll(async () => {
   ({ api, url, browser } = await startDashboardStack(db, 'dash-ingest'));
 }, 60_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await api?.close();
-  await db?.drop();
-});
+afterAll(() => stopDashboardStack({ api, browser }, db));
 
 test("a site's settings show ingestion warnings to act on and manage ingest tokens", async () => {
   const page = await browser.newPage();

@@ -5,7 +5,7 @@ import type { Browser, Page } from 'playwright-core';
 import type { ApiHandle } from '@beacon/api';
 import { createTestDatabase, type TestDatabase } from '@beacon/testkit';
 import { insertEvents, seedAgency, shopEvents, visitors, type SeedEvent } from './seed.js';
-import { startDashboardStack } from './stack.js';
+import { signIn, startDashboardStack, stopDashboardStack, watchPage } from './stack.js';
 
 // Shared dashboards in a real browser (issue 15): an admin makes a password-protected share link on the
 // site's sharing page; a visitor with no login opens it, is asked the password, sees the site's figures
@@ -30,32 +30,16 @@ beforeAll(async () => {
   ({ api, url, browser } = await startDashboardStack(db, 'share'));
 }, 60_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await api?.close();
-  await db?.drop();
-});
+afterAll(() => stopDashboardStack({ api, browser }, db));
 
-function watch(page: Page, allowed: (status: number, u: string) => boolean): void {
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource'))
-      problems.push(`console: ${m.text()}`);
-  });
-  page.on('response', (r) => {
-    if (r.status() >= 400 && !allowed(r.status(), r.url()))
-      problems.push(`${r.status()} ${r.request().method()} ${r.url()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-}
+const watch = (page: Page, allowed: (status: number, u: string) => boolean) =>
+  watchPage(page, problems, allowed);
 
 test('an admin shares the dashboard with a password; a visitor without login sees it read only', async () => {
   const adminCtx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const admin = await adminCtx.newPage();
   watch(admin, (s, u) => s === 401 && u.includes('/v1/auth/'));
-  await admin.goto(`${url}/`);
-  await admin.getByLabel('Email').fill(seed.users.admin.email);
-  await admin.getByLabel('Password').fill(seed.users.admin.password);
-  await admin.getByRole('button', { name: 'Sign in' }).click();
+  await signIn(admin, url, seed.users.admin);
   await admin.waitForURL(/\/sites\//);
   await admin.goto(`${url}/settings/sites/${seed.shop}`);
   await admin.getByRole('link', { name: /Share links of this dashboard/ }).click();
@@ -145,10 +129,7 @@ test('an admin invites a client limited to one site; the client sees only that s
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const admin = await ctx.newPage();
   watch(admin, (s, u) => s === 401 && u.includes('/v1/auth/'));
-  await admin.goto(`${url}/`);
-  await admin.getByLabel('Email').fill(seed.users.admin.email);
-  await admin.getByLabel('Password').fill(seed.users.admin.password);
-  await admin.getByRole('button', { name: 'Sign in' }).click();
+  await signIn(admin, url, seed.users.admin);
   await admin.waitForURL(/\/sites\//);
   await admin.goto(`${url}/settings/users`);
   await admin.getByLabel('Email of the person').fill('analyst@client.example');
@@ -177,10 +158,7 @@ test('an admin invites a client limited to one site; the client sees only that s
   );
   const clientCtx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const client = await clientCtx.newPage();
-  await client.goto(`${url}/`);
-  await client.getByLabel('Email').fill('analyst@client.example');
-  await client.getByLabel('Password').fill('client-password-1');
-  await client.getByRole('button', { name: 'Sign in' }).click();
+  await signIn(client, url, { email: 'analyst@client.example', password: 'client-password-1' });
   await client.waitForURL(`**/sites/${seed.shop}/overview`);
   const options = await client.getByLabel('Site').locator('option').allTextContents();
   expect(options).toEqual(['Shop']);

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import type { Browser } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { startApi, type ApiHandle } from '@beacon/api';
 import { dashboardDir } from '../index.js';
 import { parseConfig } from '@beacon/config';
 import { createLogger, createRegistry } from '@beacon/observability';
-import { launchChromium, uniquePrefix, type TestDatabase } from '@beacon/testkit';
+import { HEADLESS_ARGS, launchChromium, uniquePrefix, type TestDatabase } from '@beacon/testkit';
 
 /**
  * What every dashboard browser test starts: the real API (serving the built dashboard) on the test
@@ -34,17 +34,64 @@ export async function startDashboardStack(db: TestDatabase, prefix: string): Pro
     registry: createRegistry('api', { defaultMetrics: false }),
     dashboardDir: dashboardDir(),
   });
-  const browser = await launchChromium({
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const browser = await launchChromium({ args: HEADLESS_ARGS });
   return { api, url: `http://127.0.0.1:${api.port}`, browser };
+}
+
+/** Closes what startDashboardStack started, and the test file's database (any may be missing). */
+export async function stopDashboardStack(
+  s: Partial<DashboardStack>,
+  db: TestDatabase | undefined,
+): Promise<void> {
+  await s.browser?.close();
+  await s.api?.close();
+  await db?.drop();
+}
+
+/** Signs in on the login page (the caller waits for where it should land). */
+export async function signIn(
+  page: Page,
+  url: string,
+  who: { email: string; password: string },
+): Promise<void> {
+  await page.goto(`${url}/`);
+  await page.getByLabel('Email').fill(who.email);
+  await page.getByLabel('Password').fill(who.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+/**
+ * Records the page's console errors, failed requests and uncaught errors into `problems` (tests assert
+ * it empty). A 401 from /v1/auth/ is the normal "not signed in yet"; `allowed` may pass more answers.
+ */
+export function watchPage(
+  page: Page,
+  problems: string[],
+  allowed: (status: number, url: string) => boolean = (s, u) => s === 401 && u.includes('/v1/auth/'),
+): void {
+  // Failed loads are judged by the response listener.
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource'))
+      problems.push(`console: ${m.text()}`);
+  });
+  page.on('response', (r) => {
+    if (r.status() >= 400 && !allowed(r.status(), r.url()))
+      problems.push(`${r.status()} ${r.request().method()} ${r.url()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+}
+
+/** Waits until the element's whole text is `text` (figures load and refetch asynchronously). */
+export async function shows(l: Locator, text: string, timeout = 10_000): Promise<void> {
+  const exact = new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+  try {
+    await l.filter({ hasText: exact }).first().waitFor({ timeout });
+  } catch {
+    throw new Error(
+      `expected "${text}", the page shows "${await l
+        .first()
+        .textContent()
+        .catch(() => '?')}"`,
+    );
+  }
 }

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { deleteInBatches } from './batch-delete.js';
 import * as sql from './sql/audit.js';
 
 /**
@@ -52,10 +53,5 @@ export async function purgeAudit(
   dryRun = false,
 ): Promise<number> {
   if (dryRun) return Number((await pool.query<{ n: string }>(sql.countAuditBefore, [cutoff])).rows[0]!.n);
-  let total = 0;
-  for (;;) {
-    const { rowCount } = await pool.query(sql.purgeAuditBatch, [cutoff, batchSize]);
-    total += rowCount ?? 0;
-    if (!rowCount || rowCount < batchSize) return total;
-  }
+  return deleteInBatches(pool, sql.purgeAuditBatch, cutoff, batchSize);
 }

@@ -1,24 +1,24 @@
 /**
- * SQLSTATEs worth retrying with backoff: the statement may succeed as is once the server or the
- * competing transaction is gone. Branch on `code`, never on the message.
+ * PostgreSQL errors worth retrying with backoff: the statement may succeed as is once the server or
+ * the competing transaction is gone. Decided by SQLSTATE (class, or the exact code where a class mixes
+ * transient and permanent errors) and by Node's socket error codes, never by message text (messages
+ * are translated with lc_messages and change between versions).
  * @see https://www.postgresql.org/docs/current/errcodes-appendix.html
  */
 export const RETRYABLE_SQLSTATES: ReadonlySet<string> = new Set([
   '40001', // serialization_failure
   '40P01', // deadlock_detected
   '55P03', // lock_not_available
-  '57P01', // admin_shutdown (server restarting)
-  '57P02', // crash_shutdown
-  '57P03', // cannot_connect_now (starting up)
-  '53300', // too_many_connections
-  '08000',
-  '08003',
-  '08006',
-  '08001',
-  '08004', // connection exceptions
 ]);
 
-const RETRYABLE_NODE_CODES = new Set([
+/**
+ * Whole classes: 08 connection exception, 53 insufficient resources (too many connections, out of
+ * memory, disk full), 57P operator intervention (admin/crash shutdown, cannot connect now, database
+ * dropped; 57014 query_canceled is not in it: a statement timeout would only time out again).
+ */
+const RETRYABLE_SQLSTATE_CLASSES = ['08', '53', '57P'];
+
+const RETRYABLE_NODE_CODES: ReadonlySet<string> = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
   'EPIPE',
@@ -31,12 +31,7 @@ const RETRYABLE_NODE_CODES = new Set([
 export function isRetryablePgError(err: unknown): boolean {
   if (!err || typeof err !== 'object') return false;
   const code = (err as { code?: unknown }).code;
-  if (typeof code === 'string' && (RETRYABLE_SQLSTATES.has(code) || RETRYABLE_NODE_CODES.has(code)))
-    return true;
-  const msg = (err as { message?: unknown }).message;
-  // pg raises plain Errors (no code) when the socket closes under a query.
-  return (
-    typeof msg === 'string' &&
-    /Connection terminated|connection timeout|Client has encountered a connection error/i.test(msg)
-  );
+  if (typeof code !== 'string') return false;
+  if (RETRYABLE_SQLSTATES.has(code) || RETRYABLE_NODE_CODES.has(code)) return true;
+  return code.length === 5 && RETRYABLE_SQLSTATE_CLASSES.some((c) => code.startsWith(c));
 }

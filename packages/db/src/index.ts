@@ -11,6 +11,8 @@ export { migrateProfile, PROFILES, CITUS_LOCAL_TABLES, type ProfileName } from '
 export { ensurePartitions, listPartitions, type PartitionInfo } from './partitions.js';
 export { runRetention, monthsBefore, type RetentionOptions, type RetentionReport } from './retention.js';
 export { isRetryablePgError, RETRYABLE_SQLSTATES } from './errors.js';
+export { csvFormatter, csvLine, neutralizeFormulas, type CsvField } from './csv.js';
+export { inTransaction } from './transaction.js';
 export * as adminSql from './sql/admin.js';
 export * as retentionSql from './sql/retention.js';
 export * as companiesSql from './sql/companies.js';
@@ -37,13 +39,19 @@ export {
   type DaysReport,
 } from './rollup-days.js';
 export * as rollupDaysSql from './sql/rollup-days.js';
-export * as rollupDaysReadSql from './sql/rollup-day-reads.js';
-export * as rollupReadSql from './sql/rollup-reads.js';
+export { INTERNAL_EVENTS, countedEvent, customEvent } from './sql/event-kinds.js';
 export * from './privacy/index.js';
 export * as privacySql from './sql/privacy.js';
 export { recordAudit, purgeAudit, AUDIT_ACTOR_TYPES, type AuditActor, type AuditEntry } from './audit.js';
 export * as auditSql from './sql/audit.js';
 export * as ingestHealthSql from './sql/ingest-health.js';
 export * as ingestTokenSql from './sql/ingest-tokens.js';
-export { INGEST_TOKEN_RE, hashIngestToken, newIngestToken } from './ingest-tokens.js';
-export { HealthTally, receiptHour, writeHealthCounts, type HealthOutcome } from './ingest-health.js';
+export { INGEST_TOKEN_RE, hashIngestToken, newIngestToken, type IngestTokenRow } from './ingest-tokens.js';
+export {
+  HealthTally,
+  purgeHealth,
+  receiptHour,
+  writeHealthCounts,
+  writeJobHealthCounts,
+  type HealthOutcome,
+} from './ingest-health.js';

@@ -1,5 +1,12 @@
+import { deleteInBatches } from './batch-delete.js';
 import type { Pool, PoolClient } from './pool.js';
-import { addHealthCounts } from './sql/ingest-health.js';
+import {
+  addHealthCounts,
+  addJobHealthCounts,
+  countHealthBefore,
+  deleteHealthBefore,
+  deleteHealthJobsBefore,
+} from './sql/ingest-health.js';
 
 /** What happened to a hit (ingestion_health.outcome). */
 export type HealthOutcome = 'received' | 'rejected' | 'dropped' | 'dead_lettered' | 'stored';
@@ -62,6 +69,25 @@ export class HealthTally {
 /** One upsert for a set of tally keys (see HealthTally). */
 export async function writeHealthCounts(db: Pool | PoolClient, counts: Map<string, number>): Promise<void> {
   if (counts.size === 0) return;
+  await db.query(addHealthCounts, countArrays(counts));
+}
+
+/**
+ * A queue job's counts, added once per job id: a retry of a job whose counts were written before its
+ * worker died (and never acked it) adds nothing. Returns false when the job was counted already.
+ */
+export async function writeJobHealthCounts(
+  db: Pool | PoolClient,
+  jobId: string,
+  counts: Map<string, number>,
+): Promise<boolean> {
+  if (counts.size === 0) return true;
+  const { rowCount } = await db.query(addJobHealthCounts, [jobId, ...countArrays(counts)]);
+  return (rowCount ?? 0) > 0;
+}
+
+/** Tally keys as the parallel arrays of addHealthCounts: site, hour, outcome, reason, count. */
+function countArrays(counts: Map<string, number>): [string[], string[], string[], string[], number[]] {
   const site: string[] = [];
   const hour: string[] = [];
   const outcome: string[] = [];
@@ -75,5 +101,24 @@ export async function writeHealthCounts(db: Pool | PoolClient, counts: Map<strin
     reason.push(r);
     n.push(count);
   }
-  await db.query(addHealthCounts, [site, hour, outcome, reason, n]);
+  return [site, hour, outcome, reason, n];
+}
+
+/** Job markers are kept this long: far past any retry of a job (BullMQ stalls and backoffs are minutes). */
+const JOB_MARKER_DAYS = 7;
+
+/**
+ * Retention of ingestion_health: hours before `cutoff` go (in bounded batches), and the job markers
+ * older than JOB_MARKER_DAYS. Returns the health rows deleted (or, dry run, to delete).
+ */
+export async function purgeHealth(
+  pool: Pool,
+  cutoff: Date,
+  batchSize: number,
+  opts: { dryRun?: boolean; now?: Date } = {},
+): Promise<number> {
+  if (opts.dryRun) return Number((await pool.query<{ n: string }>(countHealthBefore, [cutoff])).rows[0]!.n);
+  const markerCutoff = new Date((opts.now ?? new Date()).getTime() - JOB_MARKER_DAYS * 86_400_000);
+  await deleteInBatches(pool, deleteHealthJobsBefore, markerCutoff, batchSize);
+  return deleteInBatches(pool, deleteHealthBefore, cutoff, batchSize);
 }

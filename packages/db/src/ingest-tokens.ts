@@ -12,3 +12,13 @@ export function newIngestToken(): { token: string; hash: string; prefix: string 
   const token = `bit_${randomBytes(32).toString('base64url')}`;
   return { token, hash: hashIngestToken(token), prefix: token.slice(0, 12) };
 }
+
+/** A token as ingestTokenSql answers it (never its hash). */
+export interface IngestTokenRow {
+  id: string;
+  name: string;
+  token_prefix: string;
+  created_at: Date;
+  last_used_at: Date | null;
+  revoked_at: Date | null;
+}

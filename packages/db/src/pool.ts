@@ -36,7 +36,7 @@ export function createPool(opts: PoolOptions): pg.Pool {
   // A checked-out client whose connection dies emits 'error' too; pg only listens on idle ones, and an
   // 'error' without a listener would crash the process. The query in flight rejects on its own.
   pool.on('connect', (client) => {
-    client.on('error', (err) => opts.logger?.debug({ err: err.message }, 'PostgreSQL connection lost'));
+    client.on('error', (err) => opts.logger?.debug({ err }, 'PostgreSQL connection lost'));
   });
   return pool;
 }

@@ -20,6 +20,9 @@ export const CITUS_LOCAL_TABLES: readonly string[] = [
   // Migration 0100: small per-site tables, read by the API and written in batches (the writer adds
   // ingestion_health after its commit on this profile: services/writer/src/store.ts).
   'ingestion_health',
+  // Migration 0175: the enricher's per-job markers, inserted in one statement with its ingestion_health
+  // counts, so they live where ingestion_health lives.
+  'ingestion_health_jobs',
   'site_ingest_tokens',
   'schema_migrations',
   'schema_migrations_citus',

@@ -1,5 +1,6 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { purgeAudit } from './audit.js';
+import { purgeHealth } from './ingest-health.js';
 import { anonymizeRollupsBefore } from './privacy/anonymize-rollups.js';
 import { compactBefore } from './rollup-days.js';
 import { purgeFinishedErasures } from './sql/privacy.js';
@@ -12,6 +13,8 @@ export interface RetentionOptions {
   batchSize: number;
   /** Days audit log entries (and finished erasure requests) are kept; undefined keeps them. */
   auditLogDays?: number;
+  /** Days ingestion_health hours are kept (INGEST_HEALTH_RETENTION_DAYS); undefined keeps them. */
+  ingestHealthDays?: number;
   dryRun?: boolean;
   now?: Date;
   log?: (msg: string) => void;
@@ -31,6 +34,8 @@ export interface RetentionReport {
   agencies: { agencyId: string; months: number; scriptIds: string[]; events: number; sessions: number }[];
   /** Audit log entries past AUDIT_LOG_RETENTION_DAYS, deleted or (dry run) to delete. */
   deletedAuditEntries: number;
+  /** ingestion_health rows of hours past INGEST_HEALTH_RETENTION_DAYS, deleted or (dry run) to delete. */
+  deletedHealthRows: number;
   /** Site months of rollups past their agency's retention re-keyed (or, dry run, to re-key). */
   anonymizedRollupMonths: { siteId: string; month: string }[];
 }
@@ -56,16 +61,10 @@ export function monthsBefore(now: Date, months: number): Date {
  */
 export async function runRetention(pool: pg.Pool, opts: RetentionOptions): Promise<RetentionReport> {
   const now = opts.now ?? new Date();
-  const dryRun = opts.dryRun ?? false;
-  const log = opts.log ?? (() => undefined);
-  const { rows: agencies } = await pool.query<{ agency_id: string; months: number; script_ids: string[] }>(
-    sql.agencyRetention,
-    [opts.defaultMonths],
-  );
+  const { rows: agencies } = await pool.query<AgencyRetention>(sql.agencyRetention, [opts.defaultMonths]);
   const longestMonths = Math.max(opts.defaultMonths, ...agencies.map((a) => a.months));
-  const globalCutoff = monthsBefore(now, longestMonths);
   const report: RetentionReport = {
-    dryRun,
+    dryRun: opts.dryRun ?? false,
     longestMonths,
     droppedPartitions: [],
     deletedEvents: 0,
@@ -73,73 +72,106 @@ export async function runRetention(pool: pg.Pool, opts: RetentionOptions): Promi
     compactedDays: 0,
     agencies: [],
     deletedAuditEntries: 0,
+    deletedHealthRows: 0,
     anonymizedRollupMonths: [],
   };
-
-  const { rows: old } = await pool.query<{ name: string }>(sql.partitionsBefore, [globalCutoff]);
-  for (const p of old) {
-    const { rows } = await pool.query<{ n: number }>(
-      `SELECT count(*)::bigint AS n FROM ${pg.escapeIdentifier(p.name)}`,
-    );
-    const n = Number(rows[0]!.n);
-    if (!dryRun) await pool.query(`DROP TABLE ${pg.escapeIdentifier(p.name)}`);
-    report.droppedPartitions.push({ name: p.name, rows: n });
-    log(`${dryRun ? 'would drop' : 'dropped'} partition ${p.name} (${n} rows)`);
-  }
-  // Rows that sit in the default partition (a month that had no partition) follow the same cutoff.
-  report.deletedEvents += await deleteOrCount(
-    pool,
-    null,
-    globalCutoff,
-    opts.batchSize,
-    dryRun,
-    'events_default',
-  );
-
-  for (const a of agencies) {
-    const cutoff = monthsBefore(now, a.months);
-    const entry = {
-      agencyId: a.agency_id,
-      months: a.months,
-      scriptIds: a.script_ids,
-      events: 0,
-      sessions: 0,
-    };
-    if (a.script_ids.length > 0) {
-      if (a.months < longestMonths)
-        entry.events = await deleteOrCount(pool, a.script_ids, cutoff, opts.batchSize, dryRun, 'events');
-      entry.sessions = await deleteOrCount(pool, a.script_ids, cutoff, opts.batchSize, dryRun, 'sessions');
-    }
-    // Rollups past the cut-off keep no per-person key: their hours are folded into rollup_days.
-    if (!dryRun)
-      for (const site of a.script_ids) {
-        const c = await compactBefore(pool, site, cutoff);
-        if (c) report.compactedDays += daysBetween(c.fromDay, c.toDay);
-      }
-    // What compaction left (none of the compacted days; a dry run) is re-keyed.
-    // Rollups outlive the events: past the cutoff they keep their counts but lose the per-person keys.
-    for (const m of await anonymizeRollupsBefore(pool, a.script_ids, cutoff, dryRun)) {
-      report.anonymizedRollupMonths.push({ siteId: m.siteId, month: m.month.toISOString() });
-      log(
-        `${dryRun ? 'would anonymize' : 'anonymized'} rollups of ${m.siteId} ${m.month.toISOString().slice(0, 7)}`,
-      );
-    }
-    report.deletedEvents += entry.events;
-    report.deletedSessions += entry.sessions;
-    report.agencies.push(entry);
-    if (entry.events || entry.sessions)
-      log(
-        `agency ${a.agency_id} (${a.months} months, ${a.script_ids.length} sites): ${dryRun ? 'would delete' : 'deleted'} ${entry.events} events, ${entry.sessions} sessions`,
-      );
-  }
+  await dropOldPartitions(pool, opts, report, monthsBefore(now, longestMonths));
+  for (const a of agencies) await applyAgencyRetention(pool, opts, report, a, monthsBefore(now, a.months));
   if (opts.auditLogDays !== undefined) {
     const cutoff = new Date(now.getTime() - opts.auditLogDays * 86_400_000);
-    report.deletedAuditEntries = await purgeAudit(pool, cutoff, opts.batchSize, dryRun);
-    if (!dryRun) await pool.query(purgeFinishedErasures, [cutoff]);
+    report.deletedAuditEntries = await purgeAudit(pool, cutoff, opts.batchSize, report.dryRun);
+    if (!report.dryRun) await pool.query(purgeFinishedErasures, [cutoff]);
     if (report.deletedAuditEntries)
-      log(`${dryRun ? 'would delete' : 'deleted'} ${report.deletedAuditEntries} audit log entries`);
+      log(opts)(
+        `${report.dryRun ? 'would delete' : 'deleted'} ${report.deletedAuditEntries} audit log entries`,
+      );
   }
+  if (opts.ingestHealthDays !== undefined) await purgeIngestHealth(pool, opts, report, now);
   return report;
+}
+
+/** ingestion_health hours older than ingestHealthDays (counts, not personal data: kept by days, not months). */
+async function purgeIngestHealth(
+  pool: pg.Pool,
+  opts: RetentionOptions,
+  report: RetentionReport,
+  now: Date,
+): Promise<void> {
+  const cutoff = new Date(now.getTime() - opts.ingestHealthDays! * 86_400_000);
+  report.deletedHealthRows = await purgeHealth(pool, cutoff, opts.batchSize, { dryRun: report.dryRun, now });
+  if (report.deletedHealthRows)
+    log(opts)(
+      `${report.dryRun ? 'would delete' : 'deleted'} ${report.deletedHealthRows} ingestion health rows`,
+    );
+}
+
+interface AgencyRetention {
+  agency_id: string;
+  months: number;
+  script_ids: string[];
+}
+
+const log = (opts: RetentionOptions) => opts.log ?? (() => undefined);
+
+/** Partitions wholly older than the longest retention go whole; the default partition's rows by cutoff. */
+async function dropOldPartitions(
+  pool: pg.Pool,
+  opts: RetentionOptions,
+  report: RetentionReport,
+  cutoff: Date,
+): Promise<void> {
+  const { dryRun } = report;
+  const { rows: old } = await pool.query<{ name: string }>(sql.partitionsBefore, [cutoff]);
+  for (const p of old) {
+    const { rows } = await pool.query<{ n: number }>(sql.countPartition(p.name));
+    const n = Number(rows[0]!.n);
+    if (!dryRun) await pool.query(sql.dropPartition(p.name));
+    report.droppedPartitions.push({ name: p.name, rows: n });
+    log(opts)(`${dryRun ? 'would drop' : 'dropped'} partition ${p.name} (${n} rows)`);
+  }
+  // Rows that sit in the default partition (a month that had no partition) follow the same cutoff.
+  report.deletedEvents += await deleteOrCount(pool, null, cutoff, opts.batchSize, dryRun, 'events_default');
+}
+
+/**
+ * One agency's (or shorter-retention site's) rows past its cutoff: events (when it keeps less than
+ * the longest retention; older partitions are gone already), sessions, and its rollups' per-person keys.
+ */
+async function applyAgencyRetention(
+  pool: pg.Pool,
+  opts: RetentionOptions,
+  report: RetentionReport,
+  a: AgencyRetention,
+  cutoff: Date,
+): Promise<void> {
+  const { dryRun } = report;
+  const entry = { agencyId: a.agency_id, months: a.months, scriptIds: a.script_ids, events: 0, sessions: 0 };
+  if (a.script_ids.length > 0) {
+    if (a.months < report.longestMonths)
+      entry.events = await deleteOrCount(pool, a.script_ids, cutoff, opts.batchSize, dryRun, 'events');
+    entry.sessions = await deleteOrCount(pool, a.script_ids, cutoff, opts.batchSize, dryRun, 'sessions');
+  }
+  // Rollups past the cut-off keep no per-person key: their hours are folded into rollup_days.
+  if (!dryRun)
+    for (const site of a.script_ids) {
+      const c = await compactBefore(pool, site, cutoff);
+      if (c) report.compactedDays += daysBetween(c.fromDay, c.toDay);
+    }
+  // What compaction left (none of the compacted days; a dry run) is re-keyed.
+  // Rollups outlive the events: past the cutoff they keep their counts but lose the per-person keys.
+  for (const m of await anonymizeRollupsBefore(pool, a.script_ids, cutoff, dryRun)) {
+    report.anonymizedRollupMonths.push({ siteId: m.siteId, month: m.month.toISOString() });
+    log(opts)(
+      `${dryRun ? 'would anonymize' : 'anonymized'} rollups of ${m.siteId} ${m.month.toISOString().slice(0, 7)}`,
+    );
+  }
+  report.deletedEvents += entry.events;
+  report.deletedSessions += entry.sessions;
+  report.agencies.push(entry);
+  if (entry.events || entry.sessions)
+    log(opts)(
+      `agency ${a.agency_id} (${a.months} months, ${a.script_ids.length} sites): ${dryRun ? 'would delete' : 'deleted'} ${entry.events} events, ${entry.sessions} sessions`,
+    );
 }
 
 const daysBetween = (from: string, to: string) =>

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import * as sql from './sql/rollup-days.js';
+import { inTransaction } from './transaction.js';
 
 /**
  * Anonymous per-day aggregates (docs/rollups.md, "Per-day aggregates and compaction").
@@ -29,11 +30,13 @@ export interface DaysReport {
 let sketchCache: WeakMap<object, boolean> = new WeakMap();
 
 /** Whether rollup_days carries the hll sketch columns (the extension existed when migration 0130 ran). */
-export async function hasSketches(pool: pg.Pool | pg.ClientBase): Promise<boolean> {
+export async function hasSketches(pool: {
+  query(text: string): Promise<{ rows: unknown[] }>;
+}): Promise<boolean> {
   const hit = sketchCache.get(pool);
   if (hit !== undefined) return hit;
-  const { rows } = await pool.query<{ hll: boolean }>(sql.sketchColumns);
-  const v = rows[0]?.hll === true;
+  const { rows } = await pool.query(sql.sketchColumns);
+  const v = (rows[0] as { hll?: boolean } | undefined)?.hll === true;
   sketchCache.set(pool, v);
   return v;
 }
@@ -47,21 +50,6 @@ async function siteZone(client: pg.ClientBase, siteId: string, tz?: string): Pro
   if (tz) return tz;
   const { rows } = await client.query<{ tz: string }>(sql.siteZone, [siteId]);
   return rows[0]?.tz ?? 'UTC';
-}
-
-async function inTransaction<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    const out = await fn(client);
-    await client.query('COMMIT');
-    return out;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
 }
 
 async function fold(

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import * as sql from './sql/rollups.js';
+import { inTransaction } from './transaction.js';
 
 /** Rows touched by one rollup step. */
 export interface RollupApplyResult {
@@ -87,22 +88,14 @@ export async function rebuildRollups(pool: pg.Pool, opts: RebuildOptions): Promi
     for (let lo = from.getTime(); lo < to.getTime(); lo += chunkMs) {
       const hi = new Date(Math.min(lo + chunkMs, to.getTime()));
       const params = [opts.siteId, new Date(lo), hi];
-      const client = await pool.connect();
-      try {
-        await client.query('BEGIN');
+      await inTransaction(pool, async (client) => {
         await client.query(sql.lockSiteExclusive, [opts.siteId]);
         report.deleted += (await client.query(sql.deleteSessionsRange, params)).rowCount ?? 0;
         report.deleted += (await client.query(sql.deleteNamesRange, params)).rowCount ?? 0;
         const source = sql.rebuildSource;
         const { rows } = await client.query<RollupApplyResult>(sql.applyRollups(source, false), params);
         report.written += (rows[0]?.sessions ?? 0) + (rows[0]?.names ?? 0);
-        await client.query('COMMIT');
-      } catch (err) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw err;
-      } finally {
-        client.release();
-      }
+      });
       report.chunks++;
       log(`rebuilt ${opts.siteId} ${new Date(lo).toISOString()} .. ${hi.toISOString()}`);
     }

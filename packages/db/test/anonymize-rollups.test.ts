@@ -1,5 +1,6 @@
 import { anonymizeRollupsBefore, ensurePartitions, rebuildRollups, runRetention } from '@beacon/db';
 import { createTestDatabase, type TestDatabase } from '@beacon/testkit';
+import { agencyWithSites, insertEvents } from './rollup-fixture.js';
 
 // Past its agency's retention, a month of rollups keeps every count but no per-person key: the retention
 // job re-keys each such month once with a salt that is never stored. Real PostgreSQL.
@@ -10,15 +11,19 @@ const CLIENTS = Array.from({ length: 40 }, (_, i) => `c${i}`);
 beforeAll(async () => {
   db = await createTestDatabase();
   await ensurePartitions(db.pool, { monthsAhead: 8, now: new Date('2026-04-01T00:00:00Z') });
-  await db.pool.query(`
-    INSERT INTO agencies (id, name, api_key, config) VALUES ('00000000-0000-0000-0000-0000000000c1', 'short', 'x', '{"retention_months": 3}');
-    INSERT INTO sites (agency_id, name, domain, script_id) VALUES ('00000000-0000-0000-0000-0000000000c1', 'S', 's.example', 'anon_site')`);
+  await agencyWithSites(db.pool, '00000000-0000-0000-0000-0000000000c1', [{ scriptId: 'anon_site' }], {
+    retention_months: 3,
+  });
   // Every 50 minutes from April to November: 40 visitors returning across days and months.
-  await db.pool.query(`
-    INSERT INTO events (id, site_id, event_name, server_timestamp, client_id, session_id, page_path, visitor_type)
-    SELECT gen_random_uuid(), 'anon_site', CASE WHEN i % 4 = 3 THEN 'click' ELSE 'page_view' END,
-           timestamptz '2026-04-01 00:00Z' + i * interval '50 minutes', 'c' || (i % 40), 's' || (i / 3), '/p' || (i % 5), 'human'
-    FROM generate_series(0, 6500) i`);
+  await insertEvents(db.pool, {
+    site: 'anon_site',
+    from: '2026-04-01T00:00:00Z',
+    minutes: 50,
+    count: 6501,
+    visitors: 40,
+    perSession: 3,
+    pages: 5,
+  });
   await rebuildRollups(db.pool, { siteId: 'anon_site', chunkHours: 24 * 31, now: NOW });
 });
 afterAll(async () => {

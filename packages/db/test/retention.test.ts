@@ -22,8 +22,12 @@ async function seed(): Promise<void> {
     '2026-08-15T12:00:01Z', // just within 3 months
     '2026-11-01T00:00:00Z',
   ];
-  let n = 0;
-  for (const site of ['site_a', 'site_b'])
+  await eventsWithSessions(['site_a', 'site_b'], times, 0);
+}
+
+/** One page view and its one-event session per site and time; event ids numbered from `n` + 1. */
+async function eventsWithSessions(sites: string[], times: string[], n: number): Promise<void> {
+  for (const site of sites)
     for (const t of times) {
       n++;
       await db.pool.query(
@@ -146,19 +150,7 @@ describe('retention', () => {
         ('00000000-0000-0000-0000-00000000000b', 'B12', 'b12.example', 'site_b12', '{"retention_months": 12}'),
         ('00000000-0000-0000-0000-00000000000b', 'Bx', 'bx.example', 'site_bx', '{"retention_months": "x"}')`);
     const times = ['2026-01-10T00:00:00Z', '2026-08-15T11:59:59Z', '2026-08-15T12:00:01Z'];
-    let n = 100;
-    for (const site of ['site_a3', 'site_a24', 'site_b12', 'site_bx'])
-      for (const t of times) {
-        n++;
-        await db.pool.query(
-          "INSERT INTO events (id, site_id, event_name, server_timestamp, session_id) VALUES ($1, $2, 'page_view', $3, $4)",
-          [`00000000-0000-7000-8000-${String(n).padStart(12, '0')}`, site, t, `${site}-${t}`],
-        );
-        await db.pool.query(
-          'INSERT INTO sessions (session_id, site_id, started_at, ended_at) VALUES ($1, $2, $3, $3)',
-          [`${site}-${t}`, site, t],
-        );
-      }
+    await eventsWithSessions(['site_a3', 'site_a24', 'site_b12', 'site_bx'], times, 100);
     const report = await runRetention(db.pool, { defaultMonths: 13, batchSize: 2, now: NOW });
     expect(report.longestMonths).toBe(13);
     const within3 = ['2026-08-15T12:00:01.000Z'];

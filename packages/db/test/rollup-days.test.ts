@@ -7,6 +7,7 @@ import {
   verifyRollups,
 } from '@beacon/db';
 import { createTestDatabase, type TestDatabase } from '@beacon/testkit';
+import { agencyWithSites } from './rollup-fixture.js';
 
 // Anonymous per-day aggregates and compaction (docs/rollups.md), on real PostgreSQL with the hll
 // extension (installed by .ci/run). The reference is computed from raw events in SQL per local day.
@@ -16,11 +17,10 @@ let db: TestDatabase;
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  await db.pool.query(`
-    INSERT INTO agencies (id, name, api_key) VALUES ('00000000-0000-0000-0000-0000000000d1', 'd', 'x');
-    INSERT INTO sites (agency_id, name, domain, script_id, config)
-    VALUES ('00000000-0000-0000-0000-0000000000d1', 'D', 'd.example', '${SITE}', '{"timezone": "${TZ}"}');
-    INSERT INTO sites (agency_id, name, domain, script_id) VALUES ('00000000-0000-0000-0000-0000000000d1', 'O', 'o.example', 'other_site')`);
+  await agencyWithSites(db.pool, '00000000-0000-0000-0000-0000000000d1', [
+    { scriptId: SITE, config: { timezone: TZ } },
+    { scriptId: 'other_site' },
+  ]);
   // 2026-10-20 .. 2026-10-30 (the DST change of 2026-10-25 inside): an event every 7 minutes,
   // sessions of 5 events (35 minutes, some crossing local midnight), 300 visitors spread over days,
   // 3 countries, 11 pages, a custom event, some bots and events without client or session.

@@ -1,5 +1,6 @@
 import { ensurePartitions, rebuildRollups, runRetention, verifyRollups } from '@beacon/db';
 import { createTestDatabase, type TestDatabase } from '@beacon/testkit';
+import { agencyWithSites, insertEvents } from './rollup-fixture.js';
 
 // Rollups are kept indefinitely: retention drops raw events and folds the rollups' hourly per-session
 // rows past the cut-off into anonymous rollup_days (totals unchanged); a later rebuild does not wipe them. Real PostgreSQL (a throwaway database).
@@ -9,15 +10,19 @@ let db: TestDatabase;
 beforeAll(async () => {
   db = await createTestDatabase();
   await ensurePartitions(db.pool, { monthsAhead: 20, now: new Date('2025-06-01T00:00:00Z') });
-  await db.pool.query(`
-    INSERT INTO agencies (id, name, api_key, config) VALUES ('00000000-0000-0000-0000-00000000000b', 'short', 'x', '{"retention_months": 3}');
-    INSERT INTO sites (agency_id, name, domain, script_id) VALUES ('00000000-0000-0000-0000-00000000000b', 'B', 'b.example', 'ret_site')`);
+  await agencyWithSites(db.pool, '00000000-0000-0000-0000-00000000000b', [{ scriptId: 'ret_site' }], {
+    retention_months: 3,
+  });
   // One event every 20 minutes from 2026-07-01 to 2026-11-01: 3 page views and 1 click per session.
-  await db.pool.query(`
-    INSERT INTO events (id, site_id, event_name, server_timestamp, client_id, session_id, page_path, visitor_type)
-    SELECT gen_random_uuid(), 'ret_site', CASE WHEN i % 4 = 3 THEN 'click' ELSE 'page_view' END,
-           timestamptz '2026-07-01 00:00Z' + i * interval '20 minutes', 'c' || (i % 50), 's' || (i / 4), '/p' || (i % 7), 'human'
-    FROM generate_series(0, 3 * 24 * 123 - 1) i`);
+  await insertEvents(db.pool, {
+    site: 'ret_site',
+    from: '2026-07-01T00:00:00Z',
+    minutes: 20,
+    count: 3 * 24 * 123,
+    visitors: 50,
+    perSession: 4,
+    pages: 7,
+  });
 });
 afterAll(async () => {
   await db.drop();

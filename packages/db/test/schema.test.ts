@@ -1,5 +1,4 @@
 import { fileURLToPath } from 'node:url';
-import { EVENT_COLUMNS } from '@beacon/schema';
 import { createTestDatabase, type TestDatabase } from '@beacon/testkit';
 import { parseSeed, pgTypeOf } from './seed-parser.js';
 
@@ -126,31 +125,6 @@ describe('migrated schema against SEED.md', () => {
     expect(parts.length).toBeGreaterThanOrEqual(4);
     const { rowCount } = await db.pool.query("SELECT 1 FROM pg_class WHERE relname = 'events_default'");
     expect(rowCount).toBe(1);
-  });
-
-  it('keeps EVENT_COLUMNS (packages/schema) equal to the events table, in order and type', async () => {
-    const { rows } = await db.pool.query<{ name: string; type: string; notnull: boolean }>(`
-      SELECT attname AS name, format_type(atttypid, atttypmod) AS type, attnotnull AS notnull FROM pg_attribute
-      WHERE attrelid = 'events'::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum`);
-    const expected = EVENT_COLUMNS.map((c) => {
-      const t: Record<string, string> = {
-        uuid: 'uuid',
-        text: 'text',
-        int: 'integer',
-        bigint: 'bigint',
-        bool: 'boolean',
-        jsonb: 'jsonb',
-        timestamptz: 'timestamp with time zone',
-      };
-      const type =
-        c.type === 'varchar'
-          ? `character varying(${c.max})`
-          : c.type === 'decimal'
-            ? `numeric(${c.max},${(c as { scale?: number }).scale})`
-            : t[c.type]!;
-      return { name: c.name, type, notnull: Boolean((c as { notNull?: boolean }).notNull) };
-    });
-    expect(rows).toEqual(expected);
   });
 
   it('keeps updated_at current on update', async () => {

@@ -1,9 +1,20 @@
 import { z } from 'zod';
-import { fitToColumn, type EventColumnName } from './columns.js';
-import { cleanText } from './text.js';
+import {
+  EVENT_COLUMNS,
+  fitToColumn,
+  wireCheckOf,
+  type ColumnDef,
+  type EventColumnName,
+  type WireCheck,
+  type WireFields,
+} from './columns.js';
+import { cleanText, cutText } from './text.js';
+
+export { cutText };
 
 /**
- * The Hit wire format (DESIGN.md "Wire format"): what the tracker sends, field names = events columns.
+ * The Hit wire format (DESIGN.md "Wire format"): what the tracker sends, field names = events columns,
+ * one field per `browser` line of the field registry (columns.ts), checked as its `wire` says.
  * Strings are cleaned (NUL and control characters removed, lone surrogates replaced) and cut to their
  * column's length instead of being rejected, so nothing accepted can later break COPY. Fields that only
  * the server sets (id, server_timestamp, ip, device, geo, company, utm_*, ...) are not part of the
@@ -43,15 +54,6 @@ const count = z.number().int().min(0).max(INT4_MAX);
 const sha256 = z
   .string()
   .regex(/^[0-9a-fA-F]{64}$/, 'must be a SHA-256 hex digest (hash in the browser, never send raw values)');
-
-/** Cuts to `max` characters without leaving half a surrogate pair. */
-export function cutText(value: string, max: number): string {
-  if (value.length <= max) return value;
-  let out = value.slice(0, max);
-  const last = out.charCodeAt(out.length - 1);
-  if (last >= 0xd800 && last <= 0xdbff) out = out.slice(0, -1);
-  return out;
-}
 
 /**
  * Checks a JSON value from a client (depth, key count, prototype keys) and returns a cleaned copy
@@ -99,110 +101,119 @@ class JsonLimitError extends Error {
   override readonly name = 'JsonLimitError';
 }
 
-/** Builds the wire Hit schema for the given limits (built once per collector, reused per hit). */
-export function createHitSchema(limits: HitLimits = DEFAULT_HIT_LIMITS) {
+/** A browser field's zod check: types and ranges only (cleaning and cutting happen in one pass after). */
+function wireType(col: ColumnDef): z.ZodType {
+  switch (wireCheckOf(col)) {
+    case 'text':
+      return z.string();
+    case 'count':
+      return count;
+    case 'percent':
+      return z.number().int().min(0).max(100);
+    case 'epoch_ms':
+      /** Client clock in ms since the epoch (informational; server_timestamp is authoritative). */
+      return z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+    case 'sha256':
+      return sha256;
+    case 'positive':
+      return z
+        .number()
+        .gt(0)
+        .lt(10 ** (col.max! - col.scale!));
+    case 'object':
+      return z.unknown();
+  }
+}
+
+const WIRE_COLUMNS: readonly ColumnDef[] = EVENT_COLUMNS.filter((col) => col.source === 'browser');
+const wireWhere = (keep: (col: ColumnDef, check: WireCheck) => boolean) =>
+  WIRE_COLUMNS.filter((col) => keep(col, wireCheckOf(col)));
+
+/** Wire strings cut to their varchar column. */
+const COLUMN_STRINGS = wireWhere((c, check) => check === 'text' && c.type === 'varchar').map(
+  (c) => c.name as EventColumnName,
+);
+/** Wire strings of text columns (page_url, referrer): cut to limits.textMax. */
+const LONG_STRINGS = wireWhere((c, check) => check === 'text' && c.type === 'text').map((c) => c.name);
+/** Required strings (event_name): trimmed, must not be empty. */
+const REQUIRED_STRINGS = wireWhere((c, check) => check === 'text' && c.notNull === true).map((c) => c.name);
+const HASHES = wireWhere((_c, check) => check === 'sha256').map((c) => c.name);
+/** Decimals rounded to their scale, at most the largest value the column holds (decimal(3,2): 9.99). */
+const DECIMALS = wireWhere((_c, check) => check === 'positive').map((c) => ({
+  name: c.name,
+  unit: 10 ** c.scale!,
+  top: (10 ** c.max! - 1) / 10 ** c.scale!,
+}));
+const JSON_FIELDS = wireWhere((_c, check) => check === 'object').map((c) => c.name);
+
+/**
+ * Builds the wire Hit schema for the given limits (built once per collector, reused per hit): one key
+ * per browser field of the registry (columns.ts), required when its column is NOT NULL.
+ */
+export function createHitSchema(limits: HitLimits = DEFAULT_HIT_LIMITS): z.ZodType<WireHit, unknown> {
   // Lean on purpose (the collector runs this per hit): zod checks types and ranges with plain
   // checks only; cleaning and cutting happen in one pass afterwards (3x cheaper than a transform
   // per field, measured with zod 4).
-  const str = z.string().optional();
-  const json = z.unknown().optional();
-  return z
-    .object({
-      event_name: z.string(),
-      event_id: str,
-      /** Client clock in ms since the epoch (informational; server_timestamp is authoritative). */
-      timestamp: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
-      client_id: str,
-      session_id: str,
-      session_number: count.optional(),
-      user_id: str,
-      email_hash: sha256.optional(),
-      phone_hash: sha256.optional(),
-      page_url: str,
-      page_title: str,
-      referrer: str,
-      screen_resolution: str,
-      viewport_size: str,
-      /** decimal(3,2): 0 < dpr < 10, rounded to 2 places below. */
-      device_pixel_ratio: z.number().gt(0).lt(10).optional(),
-      language: str,
-      time_on_page: count.optional(),
-      scroll_depth: z.number().int().min(0).max(100).optional(),
-      clicks: count.optional(),
-      form_submits: count.optional(),
-      video_plays: count.optional(),
-      file_downloads: count.optional(),
-      ecommerce_data: json,
-      lead_data: json,
-      properties: json,
-    })
-    .transform((hit, ctx) => {
-      const fail = (path: string, message: string) => {
-        ctx.issues.push({ code: 'custom', path: [path], message, input: hit });
-        return z.NEVER;
-      };
-      for (const name of COLUMN_STRINGS) {
-        const v = hit[name];
-        if (v !== undefined) hit[name] = fitToColumn(name, clean(v));
-      }
-      hit.event_name = hit.event_name.trim();
-      if (hit.event_name.length === 0) return fail('event_name', 'must not be empty');
-      if (hit.page_url !== undefined) hit.page_url = cutText(clean(hit.page_url), limits.textMax);
-      if (hit.referrer !== undefined) hit.referrer = cutText(clean(hit.referrer), limits.textMax);
-      if (hit.email_hash !== undefined) hit.email_hash = hit.email_hash.toLowerCase();
-      if (hit.phone_hash !== undefined) hit.phone_hash = hit.phone_hash.toLowerCase();
-      if (hit.device_pixel_ratio !== undefined) {
-        hit.device_pixel_ratio = Math.min(9.99, Math.round(hit.device_pixel_ratio * 100) / 100);
-      }
-      for (const name of JSON_FIELDS) {
-        const v = hit[name];
-        if (v === undefined) continue;
-        const r = cleanJsonValue(v, limits);
-        if ('error' in r) return fail(name, r.error);
-        hit[name] = r.value;
-      }
-      if (hit.event_name === 'page_view' && !hit.page_url)
-        return fail('page_url', 'is required for page_view');
-      if (hit.page_url && !URL.canParse(hit.page_url)) return fail('page_url', 'must be an absolute URL');
-      return hit as Omit<typeof hit, JsonField> & { [K in JsonField]?: Record<string, unknown> };
-    });
+  const shape: Record<string, z.ZodType> = {};
+  for (const col of WIRE_COLUMNS) shape[col.name] = col.notNull ? wireType(col) : wireType(col).optional();
+  return z.object(shape).transform((hit: Record<string, unknown>, ctx) => {
+    const problem = cleanHit(hit, limits);
+    if (!problem) return hit as WireHit;
+    ctx.issues.push({ code: 'custom', path: [problem.path], message: problem.message, input: hit });
+    return z.NEVER;
+  }) as unknown as z.ZodType<WireHit, unknown>;
 }
 
-/** Wire strings cut to their events column (page_url and referrer, text columns, use limits.textMax). */
-const COLUMN_STRINGS = [
-  'event_name',
-  'event_id',
-  'client_id',
-  'session_id',
-  'user_id',
-  'page_title',
-  'screen_resolution',
-  'viewport_size',
-  'language',
-] as const satisfies readonly EventColumnName[];
-
-type JsonField = 'ecommerce_data' | 'lead_data' | 'properties';
-const JSON_FIELDS: readonly JsonField[] = ['ecommerce_data', 'lead_data', 'properties'];
+/** Cleans and cuts a type-checked hit in place; returns the first problem found, or null. */
+function cleanHit(hit: Record<string, unknown>, limits: HitLimits): { path: string; message: string } | null {
+  for (const name of COLUMN_STRINGS) {
+    const v = hit[name] as string | undefined;
+    if (v !== undefined) hit[name] = fitToColumn(name, clean(v));
+  }
+  for (const name of REQUIRED_STRINGS) {
+    const v = (hit[name] as string).trim();
+    if (v.length === 0) return { path: name, message: 'must not be empty' };
+    hit[name] = v;
+  }
+  for (const name of LONG_STRINGS) {
+    const v = hit[name] as string | undefined;
+    if (v !== undefined) hit[name] = cutText(clean(v), limits.textMax);
+  }
+  for (const name of HASHES) {
+    const v = hit[name] as string | undefined;
+    if (v !== undefined) hit[name] = v.toLowerCase();
+  }
+  for (const { name, unit, top } of DECIMALS) {
+    const v = hit[name] as number | undefined;
+    if (v !== undefined) hit[name] = Math.min(top, Math.round(v * unit) / unit);
+  }
+  for (const name of JSON_FIELDS) {
+    const v = hit[name];
+    if (v === undefined) continue;
+    const r = cleanJsonValue(v, limits);
+    if ('error' in r) return { path: name, message: r.error };
+    hit[name] = r.value;
+  }
+  const url = hit.page_url as string | undefined;
+  if (hit.event_name === 'page_view' && !url)
+    return { path: 'page_url', message: 'is required for page_view' };
+  if (url && !URL.canParse(url)) return { path: 'page_url', message: 'must be an absolute URL' };
+  return null;
+}
 
 export type HitSchema = ReturnType<typeof createHitSchema>;
 /** A validated, cleaned wire hit (before the collector stamps id and server_timestamp). */
-export type WireHit = z.output<HitSchema>;
+export type WireHit = WireFields;
 
 /** Wire fields that are numbers (the pixel receives them as query-string text). */
-export const HIT_NUMBER_FIELDS: ReadonlySet<string> = new Set([
-  'timestamp',
-  'session_number',
-  'device_pixel_ratio',
-  'time_on_page',
-  'scroll_depth',
-  'clicks',
-  'form_submits',
-  'video_plays',
-  'file_downloads',
-]);
+export const HIT_NUMBER_FIELDS: ReadonlySet<string> = new Set(
+  WIRE_COLUMNS.filter((c) => c.type === 'int' || c.type === 'bigint' || c.type === 'decimal').map(
+    (c) => c.name,
+  ),
+);
 
 /** Wire fields that are JSON objects (the pixel receives them as JSON text). */
-export const HIT_JSON_FIELDS: ReadonlySet<string> = new Set(['ecommerce_data', 'lead_data', 'properties']);
+export const HIT_JSON_FIELDS: ReadonlySet<string> = new Set(JSON_FIELDS);
 
 /** zod issues as short "field: message" lines for the client. */
 export function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {

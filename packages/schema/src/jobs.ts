@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EVENT_COLUMN_BY_NAME, EVENT_COLUMN_NAMES } from './columns.js';
+import { EVENT_COLUMN_BY_NAME, EVENT_COLUMN_NAMES, type UncheckedEventRow } from './columns.js';
 
 /**
  * Queue payloads. Jobs carry batches, never single hits: one Redis round trip per hit would cap the
@@ -172,7 +172,7 @@ function valuesReader(columns: readonly string[]): (row: Record<string, unknown>
 }
 
 /** values in `columns` order -> row object of the events columns among them (others ignored). */
-function rowBuilder(columns: readonly string[]): (values: readonly unknown[]) => Record<string, unknown> {
+function rowBuilder(columns: readonly string[]): (values: readonly unknown[]) => UncheckedEventRow {
   return compile(`o:${JSON.stringify(columns)}`, () => {
     const fields: string[] = [];
     // Only events columns are kept (an unknown name is ignored; no name can reach the prototype).
@@ -201,10 +201,10 @@ export function encodeEnrichedJob(
 }
 
 /** The rows of an events job of either version as objects keyed by column name. */
-export function enrichedJobRows(job: EnrichedJob): Record<string, unknown>[] {
+export function enrichedJobRows(job: EnrichedJob): UncheckedEventRow[] {
   if (job.v === 1) return job.rows;
   const build = rowBuilder(job.columns);
-  const out: Record<string, unknown>[] = new Array(job.rows.length);
+  const out: UncheckedEventRow[] = new Array(job.rows.length);
   for (let r = 0; r < job.rows.length; r++) out[r] = build(job.rows[r]!);
   return out;
 }

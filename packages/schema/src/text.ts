@@ -12,3 +12,12 @@ export function cleanText(value: string, opts: { keepWhitespace?: boolean } = {}
     .replace(opts.keepWhitespace ? CONTROL_KEEP_WS : CONTROL_ALL, '')
     .replace(LONE_SURROGATE, '\ufffd');
 }
+
+/** Cuts to `max` characters without leaving half a surrogate pair. */
+export function cutText(value: string, max: number): string {
+  if (value.length <= max) return value;
+  let out = value.slice(0, max);
+  const last = out.charCodeAt(out.length - 1);
+  if (last >= 0xd800 && last <= 0xdbff) out = out.slice(0, -1);
+  return out;
+}

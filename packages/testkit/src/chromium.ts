@@ -90,6 +90,21 @@ export function noChromiumMessage(env: NodeJS.ProcessEnv = process.env): string 
   ].join('\n');
 }
 
+/**
+ * Flags of a quiet headless Chromium for tests and benchmarks: no sandbox (containers), no GPU, no QUIC,
+ * and none of the first-run, update, sync and background traffic that would add noise to timings.
+ */
+export const HEADLESS_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
 /** Launches the Chromium findChromium() finds (headless unless options say otherwise). */
 export async function launchChromium(options: LaunchOptions = {}): Promise<Browser> {
   const executablePath = findChromium();

@@ -5,4 +5,13 @@ export { pgBinDir, startPgReplicaPair, type PgReplicaPair, type PgServer } from 
 export { CITUS_STUB_SQL, citusTables, installCitusStub, type CitusTable } from './citus-stub.js';
 export { freePort } from './ports.js';
 export { FIXTURES_DIR, fixtureJson, fixturePath } from './fixtures.js';
-export { findChromium, launchChromium, noChromiumMessage, playwrightCacheDir } from './chromium.js';
+export {
+  findChromium,
+  HEADLESS_ARGS,
+  launchChromium,
+  noChromiumMessage,
+  playwrightCacheDir,
+} from './chromium.js';
+export { waitFor } from './wait.js';
+export { failByStalling } from './stalled.js';
+export { runNode, startNode, type NodeRun, type RunNodeOptions } from './run-node.js';

@@ -166,7 +166,8 @@ function flush(exit?: unknown) {
     if (queue[0]) {
       const id = ids();
       const events = queue.splice(0, 50).map((h) => ({ ...id, ...h }));
-      const e = { i: uuid(), t: now(), b: JSON.stringify({ site_id: siteId, events }) };
+      // consent: true once beacon.consent(true) was called (a site requiring consent drops hits without it).
+      const e = { i: uuid(), t: now(), b: JSON.stringify({ site_id: siteId, consent, events }) };
       store([...store(), e]);
     }
     store().forEach((e) => send(e, exit));
@@ -194,7 +195,7 @@ const hit = (name: string, extra?: Hit) => {
     ...ident,
     ...extra,
   });
-  if (queue.length > 500) queue.shift(); // bounded while consent is pending
+  if (queue[500]) queue.shift(); // bounded (500) while consent is pending
   timer ||= setTimeout(flush, 1e3);
 };
 

@@ -4,33 +4,19 @@ import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { BrowserContext, Page } from 'playwright-core';
-import { html, setVisibility, startHarness, type Harness, type QueuedHit } from './harness.js';
+import { html, setVisibility, useHarness, type QueuedHit } from './harness.js';
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 const on = (path: string) => (h: QueuedHit) => String(h.page_url).includes(path);
 declare const beacon: import('../browser/types.js').Beacon;
 
-let h: Harness;
-const contexts: BrowserContext[] = [];
-
-beforeAll(async () => {
-  h = await startHarness();
-}, 60_000);
-
-afterAll(async () => {
-  await h?.close();
-});
-
-afterEach(async () => {
-  for (const c of contexts.splice(0)) await c.close().catch(() => undefined);
-});
+const h = useHarness();
 
 async function open(
   url: string,
   init?: () => void,
 ): Promise<{ page: Page; context: BrowserContext; batches: string[] }> {
-  const context = await h.browser.newContext({ viewport: { width: 1000, height: 800 } });
-  contexts.push(context);
+  const context = await h.newContext({ viewport: { width: 1000, height: 800 } });
   if (init) await context.addInitScript(init);
   const page = await context.newPage();
   const batches: string[] = [];
@@ -138,8 +124,7 @@ test('engagement on visibility change: only visible seconds count, scroll depth 
     '/t/engage',
     html(h, { title: 'Engagement', body: '<div style="height:4000px">tall</div>' }),
   );
-  const context = await h.browser.newContext({ viewport: { width: 1000, height: 800 } });
-  contexts.push(context);
+  const context = await h.newContext({ viewport: { width: 1000, height: 800 } });
   const page = await context.newPage();
   await page.clock.install({ time: new Date('2026-03-01T10:00:00Z') });
   await page.clock.pauseAt(new Date('2026-03-01T10:00:01Z'));

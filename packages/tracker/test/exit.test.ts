@@ -1,28 +1,16 @@
 // Hits queued in the last second before a same-tab navigation (a posting form, a custom event and
 // then a link click, the exit engagement) reach the collector exactly once: real Chromium against the
 // real collector, every assertion reads the `hits` queue (harness.ts).
-import type { BrowserContext, Page } from 'playwright-core';
-import { html, startHarness, type Harness, type QueuedHit } from './harness.js';
+import type { Page } from 'playwright-core';
+import { html, useHarness, type QueuedHit } from './harness.js';
 
 declare const beacon: import('../browser/types.js').Beacon;
 
-let h: Harness;
-const contexts: BrowserContext[] = [];
-
-beforeAll(async () => {
-  h = await startHarness();
-}, 60_000);
-afterAll(async () => {
-  await h?.close();
-});
-afterEach(async () => {
-  for (const c of contexts.splice(0)) await c.close().catch(() => undefined);
-});
+const h = useHarness();
 
 /** Opens url in a fresh context and waits until its page view reached the collector. */
 async function open(url: string): Promise<{ page: Page; posts: string[]; kinds: string[] }> {
-  const context = await h.browser.newContext();
-  contexts.push(context);
+  const context = await h.newContext();
   const page = await context.newPage();
   const posts: string[] = [];
   const kinds: string[] = [];

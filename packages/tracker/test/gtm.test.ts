@@ -2,8 +2,7 @@
 // its sandboxed code uses only APIs it holds permissions for, and the URL it injects, loaded into real
 // Chromium the way injectScript does (a script element without data- attributes), tracks the site.
 import { readFileSync } from 'node:fs';
-import type { BrowserContext } from 'playwright-core';
-import { html, startHarness, type Harness } from './harness.js';
+import { html, useHarness } from './harness.js';
 
 declare const beacon: import('../browser/types.js').Beacon;
 
@@ -97,15 +96,7 @@ test('the sandboxed code injects the core with ?site=, then the extras file, the
 });
 
 describe('in real Chromium', () => {
-  let h: Harness;
-  const contexts: BrowserContext[] = [];
-  beforeAll(async () => {
-    h = await startHarness();
-  }, 60_000);
-  afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => undefined);
-    await h?.close();
-  });
+  const h = useHarness();
 
   test('the injected tag (no data- attributes) tracks page views and loads the extras for its site', async () => {
     const collector = `http://127.0.0.1:${h.collectorPort}/v1/`;
@@ -119,8 +110,7 @@ describe('in real Chromium', () => {
       '/gtm/page',
       html(h, { title: 'GTM page' }).replace(/<script defer data-site[^>]*><\/script>/, ''),
     );
-    const context = await h.browser.newContext();
-    contexts.push(context);
+    const context = await h.newContext();
     const page = await context.newPage();
     await page.goto(url);
     expect(await page.evaluate(() => typeof (window as { beacon?: unknown }).beacon)).toBe('undefined');

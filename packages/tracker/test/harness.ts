@@ -9,7 +9,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
 import { Queue } from 'bullmq';
-import type { Browser } from 'playwright-core';
+import type { Browser, BrowserContext, BrowserContextOptions } from 'playwright-core';
 import { startCollector, type CollectorHandle } from '@beacon/collector';
 import { parseConfig, type Config } from '@beacon/config';
 import { adminSql } from '@beacon/db';
@@ -18,23 +18,13 @@ import { createRedis, type Redis } from '@beacon/queue';
 import { QUEUE_HITS, rawJobSchema, renderSnippet, type SiteConfig } from '@beacon/schema';
 import {
   createTestDatabase,
+  HEADLESS_ARGS,
   launchChromium,
   REDIS_URL,
   uniquePrefix,
   type TestDatabase,
 } from '@beacon/testkit';
 import { trackerFiles } from '@beacon-analytics/tracker';
-
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 /** A hit as found in the queue, with what the collector added about its request. */
 export type QueuedHit = Record<string, unknown> & {
@@ -122,7 +112,7 @@ export async function startHarness(): Promise<Harness> {
 
   const redis: Redis = createRedis(REDIS_URL, 'worker');
   const queue = new Queue(QUEUE_HITS, { connection: redis, prefix });
-  const browser = await launchChromium({ args: CHROMIUM_ARGS });
+  const browser = await launchChromium({ args: HEADLESS_ARGS });
 
   async function hits(): Promise<QueuedHit[]> {
     const jobs = await queue.getJobs([
@@ -236,3 +226,36 @@ export const setVisibility = (hidden: boolean) => {
   });
   document.dispatchEvent(new Event('visibilitychange', { bubbles: true }));
 };
+
+/** A harness in a test file, with the browser contexts its tests open (closed after each test). */
+export type FileHarness = Harness & { newContext(options?: BrowserContextOptions): Promise<BrowserContext> };
+
+/**
+ * The harness of a test file (or of a describe block): started before its tests and closed after
+ * them. Read it only inside tests and hooks (it is there from the first beforeAll on).
+ */
+export function useHarness(): FileHarness {
+  let current: Harness | undefined;
+  const contexts: BrowserContext[] = [];
+  beforeAll(async () => {
+    current = await startHarness();
+  }, 60_000);
+  afterEach(async () => {
+    for (const c of contexts.splice(0)) await c.close().catch(() => undefined);
+  });
+  afterAll(async () => {
+    await current?.close();
+  });
+  const newContext = async (options?: BrowserContextOptions) => {
+    const context = await started().browser.newContext(options);
+    contexts.push(context);
+    return context;
+  };
+  const started = () => {
+    if (!current) throw new Error('the harness is read before its beforeAll started it');
+    return current;
+  };
+  return new Proxy({} as FileHarness, {
+    get: (_target, key) => (key === 'newContext' ? newContext : Reflect.get(started(), key)),
+  });
+}

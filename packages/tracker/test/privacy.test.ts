@@ -3,24 +3,11 @@
 // show it (renderSnippet: no switch in it); the switches come from sites.config through the collector's
 // settings answer, so they also govern pages tagged before a setting changed. See harness.ts.
 import type { BrowserContext, Page } from 'playwright-core';
-import { html, startHarness, type Harness, type QueuedHit } from './harness.js';
+import { html, useHarness, type QueuedHit } from './harness.js';
 
 declare const beacon: import('../browser/types.js').Beacon;
 
-let h: Harness;
-const contexts: BrowserContext[] = [];
-
-beforeAll(async () => {
-  h = await startHarness();
-}, 60_000);
-
-afterAll(async () => {
-  await h?.close();
-});
-
-afterEach(async () => {
-  for (const c of contexts.splice(0)) await c.close().catch(() => undefined);
-});
+const h = useHarness();
 
 const on = (path: string) => (x: QueuedHit) => String(x.page_url).includes(path);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -37,8 +24,7 @@ interface Opened {
 /** Opens `url` in a fresh context (no cookies, no storage) and waits for the tracker's settings answer. */
 async function open(url: string, init?: () => void, context?: BrowserContext): Promise<Opened> {
   if (!context) {
-    context = await h.browser.newContext();
-    contexts.push(context);
+    context = await h.newContext();
   }
   if (init) await context.addInitScript(init);
   const page = await context.newPage();

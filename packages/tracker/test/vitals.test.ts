@@ -1,17 +1,9 @@
 // The web vitals file in a real browser (Chromium found by testkit) against the real collector: one
 // `web_vitals` event per page load, sent when the page is hidden, with the metrics the browser
 // measured. See harness.ts.
-import { html, setVisibility, startHarness, type Harness } from './harness.js';
+import { html, setVisibility, useHarness } from './harness.js';
 
-let h: Harness;
-
-beforeAll(async () => {
-  h = await startHarness();
-}, 60_000);
-
-afterAll(async () => {
-  await h?.close();
-});
+const h = useHarness();
 
 test('one web_vitals event per page load, on hide, with LCP/FCP/TTFB (ms) and CLS; the core is untouched', async () => {
   const vitals = `<script defer src="http://127.0.0.1:${h.collectorPort}/v1/beacon-vitals.js"></script>`;
@@ -23,7 +15,7 @@ test('one web_vitals event per page load, on hide, with LCP/FCP/TTFB (ms) and CL
       body: '<h1>Largest text</h1><p style="font-size:40px">A big paragraph that is the largest contentful paint.</p><button>go</button>',
     }),
   );
-  const context = await h.browser.newContext({ viewport: { width: 1000, height: 800 } });
+  const context = await h.newContext({ viewport: { width: 1000, height: 800 } });
   const page = await context.newPage();
   await page.goto(url);
   await page.waitForFunction(

@@ -3,7 +3,7 @@ import type { Pool } from '@beacon/db';
 import type { Logger } from '@beacon/observability';
 import type { RedisClient } from '@beacon/queue';
 import type { Registry } from 'prom-client';
-import type { ApiKeyVerifier } from './auth/api-keys.js';
+import type { ApiKeyVerifier } from '@beacon/auth';
 import type { ShareTokens } from './auth/share-tokens.js';
 import type { UnsubscribeLinks } from './reports/unsubscribe.js';
 import type { BcryptGate } from './auth/bcrypt-gate.js';
@@ -13,6 +13,7 @@ import type { Mailer } from './email/mailer.js';
 import type { ApiMetrics } from './metrics.js';
 import type { ReadReplicaRouter } from './read-replica.js';
 import type { ErasureRunner } from './privacy/runner.js';
+import type { Alerting } from './b2b/alerting.js';
 
 /** What the API's routes work with; built by startApi (or by a test). */
 export interface ApiDeps {
@@ -44,6 +45,8 @@ export interface ApiDeps {
   reportLinks: UnsubscribeLinks;
   /** Outgoing email (SMTP_URL); off when unset. */
   mailer: Mailer;
+  /** Company alerts of this process (dispatcher, delivery worker); absent when switched off. */
+  alerts?: Alerting;
   /** Readiness gate (false while shutting down). */
   accepting: () => boolean;
 }

@@ -24,4 +24,3 @@ export {
   ConflictError,
 } from './http/errors.js';
 export type { AuthContext, SiteScope, Role } from './auth/types.js';
-export { csvLine } from './queries/csv.js';

@@ -14,12 +14,13 @@ import {
 } from '@beacon/observability';
 import { connectRedis, type RedisClient } from '@beacon/queue';
 import type { Registry } from 'prom-client';
-import { ApiKeyVerifier } from './auth/api-keys.js';
+import { ApiKeyVerifier } from '@beacon/auth';
 import { BcryptGate } from './auth/bcrypt-gate.js';
 import { ShareTokens } from './auth/share-tokens.js';
 import { UnsubscribeLinks } from './reports/unsubscribe.js';
 import { runTrafficAlerts } from './reports/alerts.js';
 import { runReports } from './reports/scheduler.js';
+import { startAlerting } from './b2b/alerting.js';
 import { AuthThrottle } from './auth/throttle.js';
 import { AccessTokens } from './auth/tokens.js';
 import { createApp, type ApiApp } from './app.js';
@@ -199,11 +200,14 @@ export async function startApi(config: Config, overrides: ApiOverrides = {}): Pr
   const opsPort = opsServer.port;
   const stopHousekeeping = startHousekeeping(deps);
   deps.erasures.resumeAll(); // requests a crash or a shutdown interrupted
+  // Company alerts (docs/company-alerts.md): scores and alerts from what the writers committed.
+  deps.alerts = startAlerting(deps);
   deps.logger.info({ port, opsPort }, 'api listening');
   const close = closeSequence(deps.logger, [
     ['stop accepting', () => (deps.stop(), stopHousekeeping(), deps.mailer.close())],
     ['server', () => closeServer(server, DRAIN_MS)],
     ['erasures', () => deps.erasures.close()],
+    ['company alerts', () => deps.alerts?.close()],
     ['ops server', () => opsServer.close()],
     ['pool', () => deps.owned.pool && deps.pool.end().catch(() => undefined)],
     ['read replica', () => deps.replica && (deps.replica.stop(), deps.replica.end().catch(() => undefined))],

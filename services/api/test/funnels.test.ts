@@ -13,7 +13,7 @@ import {
   TZ,
   type Ev,
 } from './fixtures/conversions-data.js';
-import { call, login, seedTwoAgencies, startTestApi, type TestApi } from './helpers.js';
+import { call, configureSite, loginAll, seedTwoAgencies, startTestApi, type TestApi } from './helpers.js';
 
 // Funnels (docs/conversions.md) against a plain-JS reference: session and visitor windows, repeated
 // and out-of-order steps, visitors spanning sessions and days (the DST day inside the data), the
@@ -32,11 +32,7 @@ beforeAll(async () => {
   t = await startTestApi();
   pool = t.db.pool;
   f = await seedTwoAgencies(pool);
-  await pool.query(`UPDATE sites SET config = $2 WHERE id = $1`, [
-    f.siteA.id,
-    JSON.stringify({ timezone: TZ }),
-  ]);
-  site = { scriptId: f.siteA.scriptId, config: { timezone: TZ } };
+  site = await configureSite(pool, f.siteA, { timezone: TZ });
   // Identities: some visitors log in from their second session on, and two devices (clients) of one
   // person share a user id: the visitor-level funnel follows the user across them.
   events = generate(f.siteA.scriptId, 3).map((e) => {
@@ -100,12 +96,7 @@ beforeAll(async () => {
     }),
   );
   await insertEvents(pool, events);
-  tok = {
-    admin: await login(t.url, f.admin.email, f.admin.password),
-    user: await login(t.url, f.user.email, f.user.password),
-    viewer: await login(t.url, f.viewer.email, f.viewer.password),
-    adminB: await login(t.url, f.adminB.email, f.adminB.password),
-  };
+  tok = await loginAll(t.url, f);
   const g = await call(t.url, 'POST', `${base()}/goals`, {
     token: tok.user,
     body: { name: 'Signup', kind: 'event', event_name: 'signup' },
@@ -136,64 +127,21 @@ const page = (pattern: string) => (e: Ev) =>
   e.event_name === 'page_view' && e.page_path !== null && matchPattern(pattern, e.page_path);
 const event = (name: string) => (e: Ev) => e.event_name === name;
 
+/** Walk cases' events from [time, step mask] (and [time, mask, kind]) pairs. */
+const at = (...evs: [number, number][]) => evs.map(([t, mask]) => ({ t, mask }));
+const at3 = (...evs: [number, number, number][]) => evs.map(([t, mask, kind]) => ({ t, mask, kind }));
+
 test('the walk (SQL function = reference): out of order, repeated steps, one event per step, windows', async () => {
   const H = 3_600_000;
   const cases: { evs: { t: number; mask: number }[]; win: number | null; n: number }[] = [
-    {
-      evs: [
-        { t: 0, mask: 2 },
-        { t: 1, mask: 1 },
-        { t: 2, mask: 2 },
-      ],
-      win: null,
-      n: 2,
-    }, // B A B -> 2
-    {
-      evs: [
-        { t: 0, mask: 2 },
-        { t: 1, mask: 1 },
-      ],
-      win: null,
-      n: 2,
-    }, // B A -> 1
-    {
-      evs: [
-        { t: 0, mask: 3 },
-        { t: 1, mask: 3 },
-      ],
-      win: null,
-      n: 2,
-    }, // A=B repeated: two events -> 2
-    { evs: [{ t: 0, mask: 3 }], win: null, n: 2 }, // one event cannot be two steps -> 1
-    {
-      evs: [
-        { t: 0, mask: 1 },
-        { t: 1, mask: 1 },
-        { t: 2, mask: 4 },
-        { t: 3, mask: 2 },
-        { t: 4, mask: 4 },
-      ],
-      win: null,
-      n: 3,
-    },
+    { evs: at([0, 2], [1, 1], [2, 2]), win: null, n: 2 }, // B A B -> 2
+    { evs: at([0, 2], [1, 1]), win: null, n: 2 }, // B A -> 1
+    { evs: at([0, 3], [1, 3]), win: null, n: 2 }, // A=B repeated: two events -> 2
+    { evs: at([0, 3]), win: null, n: 2 }, // one event cannot be two steps -> 1
+    { evs: at([0, 1], [1, 1], [2, 4], [3, 2], [4, 4]), win: null, n: 3 },
     // A start too early for the window, a later one within it: the later one goes further.
-    {
-      evs: [
-        { t: 0, mask: 1 },
-        { t: 30 * H, mask: 1 },
-        { t: 40 * H, mask: 2 },
-      ],
-      win: 24 * H,
-      n: 2,
-    },
-    {
-      evs: [
-        { t: 0, mask: 1 },
-        { t: 25 * H, mask: 2 },
-      ],
-      win: 24 * H,
-      n: 2,
-    },
+    { evs: at([0, 1], [30 * H, 1], [40 * H, 2]), win: 24 * H, n: 2 },
+    { evs: at([0, 1], [25 * H, 2]), win: 24 * H, n: 2 },
     { evs: [], win: null, n: 3 },
   ];
   for (const c of cases) {
@@ -224,96 +172,18 @@ test('the direct walk (SQL function = reference): next event of the kind, starts
     before: number | null;
   }[] = [
     // A, X (a page that is no step), B: not directly followed; indirectly it is.
-    {
-      evs: [
-        { t: 0, mask: 1, kind: 1 },
-        { t: 1, mask: 0, kind: 1 },
-        { t: 2, mask: 2, kind: 1 },
-      ],
-      n: 2,
-      pageSteps: 3,
-      direct: true,
-      before: null,
-    },
-    {
-      evs: [
-        { t: 0, mask: 1, kind: 1 },
-        { t: 1, mask: 0, kind: 1 },
-        { t: 2, mask: 2, kind: 1 },
-      ],
-      n: 2,
-      pageSteps: 3,
-      direct: false,
-      before: null,
-    },
+    { evs: at3([0, 1, 1], [1, 0, 1], [2, 2, 1]), n: 2, pageSteps: 3, direct: true, before: null },
+    { evs: at3([0, 1, 1], [1, 0, 1], [2, 2, 1]), n: 2, pageSteps: 3, direct: false, before: null },
     // A, an event (not a page view: skipped), B: directly followed.
-    {
-      evs: [
-        { t: 0, mask: 1, kind: 1 },
-        { t: 1, mask: 0, kind: 2 },
-        { t: 2, mask: 2, kind: 1 },
-      ],
-      n: 2,
-      pageSteps: 3,
-      direct: true,
-      before: null,
-    },
+    { evs: at3([0, 1, 1], [1, 0, 2], [2, 2, 1]), n: 2, pageSteps: 3, direct: true, before: null },
     // Page A then event step: page views between are skipped, another event breaks it.
-    {
-      evs: [
-        { t: 0, mask: 1, kind: 1 },
-        { t: 1, mask: 0, kind: 1 },
-        { t: 2, mask: 2, kind: 2 },
-      ],
-      n: 2,
-      pageSteps: 1,
-      direct: true,
-      before: null,
-    },
-    {
-      evs: [
-        { t: 0, mask: 1, kind: 1 },
-        { t: 1, mask: 0, kind: 2 },
-        { t: 2, mask: 2, kind: 2 },
-      ],
-      n: 2,
-      pageSteps: 1,
-      direct: true,
-      before: null,
-    },
+    { evs: at3([0, 1, 1], [1, 0, 1], [2, 2, 2]), n: 2, pageSteps: 1, direct: true, before: null },
+    { evs: at3([0, 1, 1], [1, 0, 2], [2, 2, 2]), n: 2, pageSteps: 1, direct: true, before: null },
     // A broken start, a later one that works.
-    {
-      evs: [
-        { t: 0, mask: 1, kind: 1 },
-        { t: 1, mask: 1, kind: 1 },
-        { t: 2, mask: 2, kind: 1 },
-      ],
-      n: 2,
-      pageSteps: 3,
-      direct: true,
-      before: null,
-    },
+    { evs: at3([0, 1, 1], [1, 1, 1], [2, 2, 1]), n: 2, pageSteps: 3, direct: true, before: null },
     // Starts at or after the end do not count; later steps past it do.
-    {
-      evs: [
-        { t: 0, mask: 1, kind: 1 },
-        { t: 5, mask: 2, kind: 1 },
-      ],
-      n: 2,
-      pageSteps: 3,
-      direct: false,
-      before: 3,
-    },
-    {
-      evs: [
-        { t: 3, mask: 1, kind: 1 },
-        { t: 5, mask: 2, kind: 1 },
-      ],
-      n: 2,
-      pageSteps: 3,
-      direct: false,
-      before: 3,
-    },
+    { evs: at3([0, 1, 1], [5, 2, 1]), n: 2, pageSteps: 3, direct: false, before: 3 },
+    { evs: at3([3, 1, 1], [5, 2, 1]), n: 2, pageSteps: 3, direct: false, before: 3 },
   ];
   const got: number[][] = [];
   for (const c of cases) {

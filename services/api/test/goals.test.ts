@@ -4,7 +4,6 @@ import { rebuildRollups } from '@beacon/db';
 import * as q from '../src/queries/index.js';
 import { goalStats } from '../src/queries/conversions.js';
 import { pagePatternRegex, type GoalDef } from '../src/queries/goals.js';
-import type { Source } from '../src/queries/rollups.js';
 import {
   converterIds,
   generate,
@@ -17,7 +16,15 @@ import {
   type Ev,
   type RefGoal,
 } from './fixtures/conversions-data.js';
-import { call, login, seedTwoAgencies, startTestApi, type TestApi } from './helpers.js';
+import {
+  call,
+  configureSite,
+  loginAll,
+  rolledAndRaw,
+  seedTwoAgencies,
+  startTestApi,
+  type TestApi,
+} from './helpers.js';
 
 // Goals (docs/conversions.md): numbers checked against a plain-JS reference on a hand-made data set,
 // the same answers from rollups and from raw events, goal filters on the other views, and the routes
@@ -62,8 +69,7 @@ beforeAll(async () => {
   t = await startTestApi();
   pool = t.db.pool;
   f = await seedTwoAgencies(pool);
-  await pool.query(`UPDATE sites SET config = '{"timezone":"${TZ}"}' WHERE id = $1`, [f.siteA.id]);
-  site = { scriptId: f.siteA.scriptId, config: { timezone: TZ } };
+  site = await configureSite(pool, f.siteA, { timezone: TZ });
   events = generate(f.siteA.scriptId);
   // The tracker's internal events: an engagement a second after some page views. They are neither
   // events nor conversions anywhere (docs/metrics.md), so no reference figure changes.
@@ -79,12 +85,7 @@ beforeAll(async () => {
   );
   await insertEvents(pool, events);
   await rebuildRollups(pool, { siteId: f.siteA.scriptId, chunkHours: 24 * 31 });
-  tokens = {
-    admin: await login(t.url, f.admin.email, f.admin.password),
-    user: await login(t.url, f.user.email, f.user.password),
-    viewer: await login(t.url, f.viewer.email, f.viewer.password),
-    adminB: await login(t.url, f.adminB.email, f.adminB.password),
-  };
+  tokens = await loginAll(t.url, f);
   for (const [key, g] of Object.entries(GOALS)) {
     const res = await call(t.url, 'POST', `/v1/sites/${f.siteA.id}/goals`, { token: tokens.user, body: g });
     expect([key, res.status]).toEqual([key, 201]);
@@ -97,12 +98,7 @@ afterAll(async () => {
   await t?.close();
 });
 
-async function both<T>(fn: (deps: q.StatsDeps) => Promise<T>) {
-  const seen: Source[] = [];
-  const rolled = await fn({ pool, rollups: true, onSource: (s) => seen.push(s) });
-  const raw = await fn({ pool, rollups: false });
-  return { rolled, raw, sources: [...new Set(seen)] };
-}
+const both = <T>(fn: (deps: q.StatsDeps) => Promise<T>) => rolledAndRaw(pool, fn);
 
 test('page patterns: * is one path segment, ** any depth, the rest literal (regex = reference)', () => {
   const cases: [string, string, boolean][] = [

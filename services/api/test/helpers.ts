@@ -9,6 +9,9 @@ import type { Pool } from '@beacon/db';
 import { createLogger, createRegistry } from '@beacon/observability';
 import { createTestDatabase, uniquePrefix, type TestDatabase } from '@beacon/testkit';
 import { startApi, type ApiHandle, type ApiOverrides } from '../src/index.js';
+import type { StatsDeps, StatsSite } from '../src/queries/index.js';
+import type { Source } from '../src/queries/rollups.js';
+import { seedStats } from './fixtures/stats-data.js';
 
 export interface TestApi {
   db: TestDatabase;
@@ -176,4 +179,57 @@ export async function seedTwoAgencies(pool: Pool) {
   const siteA = await seedSite(pool, a.id);
   const siteB = await seedSite(pool, b.id);
   return { a, b, admin, user, viewer, adminB, siteA, siteB };
+}
+
+export type TwoAgencies = Awaited<ReturnType<typeof seedTwoAgencies>>;
+
+/** Access tokens of seedTwoAgencies' users: A's admin, user and viewer, and B's admin. */
+export async function loginAll(
+  url: string,
+  f: TwoAgencies,
+): Promise<Record<'admin' | 'user' | 'viewer' | 'adminB', string>> {
+  return {
+    admin: await login(url, f.admin.email, f.admin.password),
+    user: await login(url, f.user.email, f.user.password),
+    viewer: await login(url, f.viewer.email, f.viewer.password),
+    adminB: await login(url, f.adminB.email, f.adminB.password),
+  };
+}
+
+/** Sets a seeded site's config (e.g. its timezone) and answers the site as the stats queries take it. */
+export async function configureSite(
+  pool: Pool,
+  site: SeededSite,
+  config: Record<string, unknown>,
+): Promise<StatsSite> {
+  await pool.query(`UPDATE sites SET config = $2 WHERE id = $1`, [site.id, JSON.stringify(config)]);
+  return { scriptId: site.scriptId, config };
+}
+
+/**
+ * Runs a stats question twice, with rollups allowed and with rollups off: both answers, and the
+ * sources (days|rollup|events) the first one was read from.
+ */
+export async function rolledAndRaw<T>(pool: Pool, fn: (deps: StatsDeps) => Promise<T>) {
+  const seen: Source[] = [];
+  const rolled = await fn({ pool, rollups: true, onSource: (s) => seen.push(s) });
+  const raw = await fn({ pool, rollups: false });
+  return { rolled, raw, sources: [...new Set(seen)] };
+}
+
+/** A new user of the agency with this role, logged in: its access token. */
+export async function loginAs(
+  t: TestApi,
+  agencyId: string,
+  role: 'admin' | 'user' | 'viewer',
+): Promise<string> {
+  const u = await seedUser(t.db.pool, agencyId, role);
+  return login(t.url, u.email, u.password);
+}
+
+/** Agencies A and B with the stats fixture's sites and events (fixtures/stats-data.ts). */
+export async function seedStatsAgencies(pool: Pool) {
+  const a = await seedAgency(pool, 'Agency A');
+  const b = await seedAgency(pool, 'Agency B');
+  return { a, b, ids: await seedStats(pool, { agencyA: a.id, agencyB: b.id }) };
 }

@@ -115,6 +115,13 @@ describe('ingestion health', () => {
     ).toBe(400);
   });
 
+  it('warns about hits dropped for missing consent', () => {
+    const t0 = { received: 6, stored: 2, rejected: {}, dropped: { consent: 4 }, dead_lettered: {} };
+    const w = healthWarnings(t0, t0, 0, 24);
+    expect(w.map((x) => x.code)).toEqual(['dropped_no_consent']);
+    expect(w[0]!.message).toBe('4 hits dropped in the last 24 h: the site requires consent and they carried none');
+  });
+
   it('does not warn about bots when some hits were stored', () => {
     const t0 = { received: 4, stored: 1, rejected: {}, dropped: { 'bot:ua': 3 }, dead_lettered: {} };
     expect(healthWarnings(t0, t0, 0, 24)).toEqual([]);

@@ -1,5 +1,5 @@
 import { runReports } from '../src/reports/scheduler.js';
-import { call, login, seedAgency, seedUser, startTestApi, type TestApi } from './helpers.js';
+import { call, loginAs, seedStatsAgencies, startTestApi, type TestApi } from './helpers.js';
 import { seedStats } from './fixtures/stats-data.js';
 import { startTestSmtp, type ReceivedMail, type TestSmtp } from './smtp.js';
 
@@ -26,13 +26,10 @@ beforeAll(async () => {
   };
   t = await startTestApi({ env });
   t2 = await startTestApi({ env, db: t.db });
-  const a = await seedAgency(t.db.pool, 'Agency A');
-  const b = await seedAgency(t.db.pool, 'Agency B');
-  ids = await seedStats(t.db.pool, { agencyA: a.id, agencyB: b.id });
-  const ad = await seedUser(t.db.pool, a.id, 'admin');
-  const us = await seedUser(t.db.pool, a.id, 'user');
-  admin = await login(t.url, ad.email, ad.password);
-  user = await login(t.url, us.email, us.password);
+  const { a, ids: seeded } = await seedStatsAgencies(t.db.pool);
+  ids = seeded;
+  admin = await loginAs(t, a.id, 'admin');
+  user = await loginAs(t, a.id, 'user');
 });
 afterAll(async () => {
   await t2.close();

@@ -11,7 +11,7 @@ import {
   TZ,
   type Ev,
 } from './fixtures/conversions-data.js';
-import { call, login, seedTwoAgencies, startTestApi, type TestApi } from './helpers.js';
+import { call, configureSite, login, seedTwoAgencies, startTestApi, type TestApi } from './helpers.js';
 
 // Revenue (docs/conversions.md) against a plain-JS reference on the hand-made data set: duplicate
 // order ids (counted once per site, at their first purchase, also across days and ranges), several
@@ -31,8 +31,7 @@ beforeAll(async () => {
   pool = t.db.pool;
   f = await seedTwoAgencies(pool);
   const config = { timezone: TZ, currency: 'EUR' };
-  await pool.query(`UPDATE sites SET config = $2 WHERE id = $1`, [f.siteA.id, JSON.stringify(config)]);
-  site = { scriptId: f.siteA.scriptId, config };
+  site = await configureSite(pool, f.siteA, config);
   events = generate(f.siteA.scriptId, 11);
   // Hand-made edge cases: a reload of an order two days later, an order id with spaces, a lower-case
   // currency, no currency (the site's), a value that is not a number, a bot's purchase.

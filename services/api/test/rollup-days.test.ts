@@ -1,11 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import { compactHours, freezeDays, rebuildRollups } from '@beacon/db';
 import * as q from '../src/queries/index.js';
 import { goalStats } from '../src/queries/conversions.js';
 import { pagePatternRegex, type GoalDef } from '../src/queries/goals.js';
-import type { Source } from '../src/queries/rollups.js';
-import { seedAgency, seedSite, startTestApi, type TestApi } from './helpers.js';
+import { generateRollupEvents, insertEventRows } from './fixtures/rollup-data.js';
+import { rolledAndRaw, seedAgency, seedSite, startTestApi, type TestApi } from './helpers.js';
 
 // Long ranges from the anonymous per-day aggregates (rollup_days) plus the hourly rollups for the
 // recent edge (docs/rollups.md, "Reading long ranges"): identical to raw events where the answer is
@@ -17,91 +16,13 @@ let t: TestApi;
 let pool: Pool;
 let berlin: q.StatsSite;
 
-/** Deterministic pseudo-random numbers (mulberry32). */
-function rng(seed: number) {
-  return () => {
-    seed |= 0;
-    seed = (seed + 0x6d2b79f5) | 0;
-    let x = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** ~6,000 events over 2026-01-01..2026-04-30: sessions crossing local midnights and hours, nulls, empty strings, bots. */
-function generate(siteScriptId: string, seed: number): Record<string, unknown>[] {
-  const r = rng(seed);
-  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
-  const start = Date.UTC(2026, 0, 1);
-  const span = 120 * 86_400_000;
-  const out: Record<string, unknown>[] = [];
-  for (let s = 0; s < 1_500; s++) {
-    const client = r() < 0.03 ? null : `c${Math.floor(r() * 700)}`;
-    const session = r() < 0.04 ? null : r() < 0.01 ? '' : `s${seed}-${s}`;
-    // Some sessions start just before a Berlin midnight (23:40-23:59 local) to cross it.
-    let t0 = start + Math.floor(r() * span);
-    if (r() < 0.15)
-      t0 = t0 - (t0 % 86_400_000) + 22 * 3_600_000 + 40 * 60_000 + Math.floor(r() * 19 * 60_000);
-    const ctx = {
-      site_id: siteScriptId,
-      client_id: client,
-      session_id: session,
-      visitor_type: pick(['human', 'human', 'human', 'business', 'bot', null]),
-      country: pick(['DE', 'US', 'FR', null, '']),
-      device_type: pick(['desktop', 'mobile', 'tablet']),
-      browser: pick(['Chrome', 'Firefox', 'Safari', null]),
-      os: pick(['Windows', 'macOS', 'Android', 'iOS']),
-      company_name: r() < 0.2 ? pick(['Acme', 'Globex', 'Initech']) : null,
-      company_industry: null as string | null,
-      company_domain: null as string | null,
-    };
-    if (ctx.company_name) {
-      ctx.company_domain = `${ctx.company_name.toLowerCase()}.example`;
-      ctx.company_industry = pick(['Software', 'Retail']);
-    }
-    const n = 1 + Math.floor(r() * 7);
-    let ts = t0;
-    for (let i = 0; i < n; i++) {
-      const landing = i === 0;
-      const name = r() < 0.7 ? 'page_view' : pick(['signup', 'click', 'download']);
-      const path = r() < 0.03 ? null : pick(['/', '/pricing', '/blog/a', '/blog/b', '/docs', '']);
-      out.push({
-        ...ctx,
-        id: randomUUID(),
-        event_name: name,
-        server_timestamp: new Date(ts).toISOString(),
-        page_path: path,
-        page_url: path === null ? null : `https://x.example${path}`,
-        referrer_domain: landing ? pick(['google.com', 'news.ycombinator.com', '', null]) : null,
-        referrer_class: landing ? pick(['search', 'social', null]) : null,
-        channel: landing ? pick(['organic_search', 'referral', 'direct', 'email']) : 'direct',
-        utm_source: landing && r() < 0.4 ? pick(['newsletter', 'ads', '']) : null,
-        utm_medium: landing && r() < 0.4 ? pick(['email', 'cpc']) : null,
-        utm_campaign: landing && r() < 0.4 ? pick(['spring', 'launch']) : null,
-        time_on_page: Math.floor(r() * 90) - 5,
-      });
-      // Mostly seconds to minutes apart; sometimes over an hour (a session spanning several UTC hours).
-      ts += r() < 0.1 ? Math.floor(r() * 2 * 3_600_000) : Math.floor(r() * 400_000);
-    }
-  }
-  return out;
-}
-
-async function insert(rows: Record<string, unknown>[]): Promise<void> {
-  for (let i = 0; i < rows.length; i += 2_000) {
-    await pool.query('INSERT INTO events SELECT * FROM json_populate_recordset(NULL::events, $1::json)', [
-      JSON.stringify(rows.slice(i, i + 2_000)),
-    ]);
-  }
-}
-
 beforeAll(async () => {
   t = await startTestApi();
   pool = t.db.pool;
   const agency = await seedAgency(pool, 'Days');
   await seedSite(pool, agency.id, { scriptId: 'rd_berlin', config: { timezone: BERLIN } });
   berlin = { scriptId: 'rd_berlin', config: { timezone: BERLIN } };
-  await insert(generate('rd_berlin', 7));
+  await insertEventRows(pool, generateRollupEvents('rd_berlin', 7));
   await rebuildRollups(pool, { siteId: 'rd_berlin', chunkHours: 24 * 31 });
   // Frozen: every local day up to 2026-04-14; later days only in the hourly rollups (the "recent edge").
   await freezeDays(pool, 'rd_berlin', new Date('2025-12-31T23:00:00Z'), new Date('2026-04-14T22:00:00Z'));
@@ -111,12 +32,7 @@ afterAll(async () => {
   await t?.close();
 });
 
-async function both<T>(fn: (deps: q.StatsDeps) => Promise<T>) {
-  const seen: Source[] = [];
-  const rolled = await fn({ pool, rollups: true, onSource: (s) => seen.push(s) });
-  const raw = await fn({ pool, rollups: false });
-  return { rolled, raw, sources: [...new Set(seen)] };
-}
+const both = <T>(fn: (deps: q.StatsDeps) => Promise<T>) => rolledAndRaw(pool, fn);
 
 const parse = <S extends { parse: (v: unknown) => unknown }>(schema: S, v: Record<string, string>) =>
   schema.parse(v) as ReturnType<S['parse']>;

@@ -4,9 +4,16 @@ import * as q from '../src/queries/index.js';
 import { goalStats } from '../src/queries/conversions.js';
 import { revenue } from '../src/queries/revenue.js';
 import type { GoalDef } from '../src/queries/goals.js';
-import type { Source } from '../src/queries/rollups.js';
 import { generate, insertEvents, TZ, type Ev } from './fixtures/conversions-data.js';
-import { call, login, seedTwoAgencies, startTestApi, type TestApi } from './helpers.js';
+import {
+  call,
+  configureSite,
+  loginAll,
+  rolledAndRaw,
+  seedTwoAgencies,
+  startTestApi,
+  type TestApi,
+} from './helpers.js';
 
 // Segments (docs/conversions.md): saved per site, shared with the agency's users, and a segment gives
 // every view exactly what its filters given by hand give (rollups and raw events alike), ANDed with the
@@ -28,17 +35,11 @@ beforeAll(async () => {
   pool = t.db.pool;
   f = await seedTwoAgencies(pool);
   const config = { timezone: TZ, currency: 'EUR' };
-  await pool.query(`UPDATE sites SET config = $2 WHERE id = $1`, [f.siteA.id, JSON.stringify(config)]);
-  site = { scriptId: f.siteA.scriptId, config };
+  site = await configureSite(pool, f.siteA, config);
   events = generate(f.siteA.scriptId, 5);
   await insertEvents(pool, events);
   await rebuildRollups(pool, { siteId: f.siteA.scriptId, chunkHours: 24 * 31 });
-  tok = {
-    admin: await login(t.url, f.admin.email, f.admin.password),
-    user: await login(t.url, f.user.email, f.user.password),
-    viewer: await login(t.url, f.viewer.email, f.viewer.password),
-    adminB: await login(t.url, f.adminB.email, f.adminB.password),
-  };
+  tok = await loginAll(t.url, f);
   const g = await call(t.url, 'POST', `${base()}/goals`, {
     token: tok.user,
     body: { name: 'Signup', kind: 'event', event_name: 'signup' },
@@ -59,12 +60,7 @@ afterAll(async () => {
   await t?.close();
 });
 
-async function both<T>(fn: (deps: q.StatsDeps) => Promise<T>) {
-  const seen: Source[] = [];
-  const rolled = await fn({ pool, rollups: true, onSource: (s) => seen.push(s) });
-  const raw = await fn({ pool, rollups: false });
-  return { rolled, raw, sources: [...new Set(seen)] };
-}
+const both = <T>(fn: (deps: q.StatsDeps) => Promise<T>) => rolledAndRaw(pool, fn);
 
 /** Every view, given a query object (range + filters or segment). */
 const views = (params: Record<string, unknown>): [string, (d: q.StatsDeps) => Promise<unknown>][] => [

@@ -1,4 +1,4 @@
-import { call, login, seedAgency, seedUser, startTestApi, type TestApi } from './helpers.js';
+import { call, loginAs, seedStatsAgencies, startTestApi, type TestApi } from './helpers.js';
 import { seedStats } from './fixtures/stats-data.js';
 
 // Shared dashboards (issue 15): a share link opens only the routes declaring `share`, for its one site,
@@ -20,13 +20,10 @@ beforeAll(async () => {
       API_BCRYPT_QUEUE_MAX: '200',
     },
   });
-  const a = await seedAgency(t.db.pool, 'Agency A');
-  const b = await seedAgency(t.db.pool, 'Agency B');
-  ids = await seedStats(t.db.pool, { agencyA: a.id, agencyB: b.id });
-  const ad = await seedUser(t.db.pool, a.id, 'admin');
-  const vi = await seedUser(t.db.pool, a.id, 'viewer');
-  admin = await login(t.url, ad.email, ad.password);
-  viewer = await login(t.url, vi.email, vi.password);
+  const { a, ids: seeded } = await seedStatsAgencies(t.db.pool);
+  ids = seeded;
+  admin = await loginAs(t, a.id, 'admin');
+  viewer = await loginAs(t, a.id, 'viewer');
 });
 afterAll(async () => {
   await t.close();

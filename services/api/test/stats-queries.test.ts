@@ -1,3 +1,4 @@
+import { neutralizeFormulas } from '@beacon/db';
 import { createTestDatabase, type TestDatabase } from '@beacon/testkit';
 import * as q from '../src/queries/index.js';
 import {
@@ -553,7 +554,7 @@ describe('realtime, sessions, companies, export', () => {
     const raw = await collect('events', RANGE);
     expect(raw.length - 1).toBe(select(SITE_A, '2026-01-10', '2026-01-16', TZ_A).length);
     expect(raw[0]!.split(',')).toContain('server_timestamp');
-    expect(q.neutralizeFormulas('=HYPERLINK("x")')).toBe(`'=HYPERLINK("x")`);
+    expect(neutralizeFormulas('=HYPERLINK("x")')).toBe(`'=HYPERLINK("x")`);
   });
 });
 

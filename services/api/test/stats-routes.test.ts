@@ -1,3 +1,4 @@
+import { LISTED_EVENT_COLUMNS } from '@beacon/schema';
 import { call, login, seedAgency, seedUser, startTestApi, type TestApi } from './helpers.js';
 import { EVENTS, SITE_A, seedStats } from './fixtures/stats-data.js';
 import * as a from '../src/routes/stats-schemas.js';
@@ -116,6 +117,18 @@ test('answers match the response schemas of the OpenAPI document', async () => {
     const parsed = schema.safeParse(r.body);
     expect([path, parsed.success ? 'ok' : parsed.error.issues]).toEqual([path, 'ok']);
   }
+});
+
+test("event lists answer exactly the field registry's listed columns, as the document names them", async () => {
+  const doc = (await get('/openapi.json')).body as {
+    components: { schemas: Record<string, { properties: Record<string, unknown> }> };
+  };
+  const documented = Object.keys(doc.components.schemas.EventRow!.properties);
+  expect(documented).toEqual([...LISTED_EVENT_COLUMNS]);
+  const list = await get(`/v1/sites/${ids.siteA}/stats/events?${R}`);
+  const session = await get(`/v1/sites/${ids.siteA}/sessions/S1`);
+  for (const item of [list.body.items[0], session.body.items[0]])
+    expect(Object.keys(item)).toEqual(documented);
 });
 
 test('the foreign agency reads its own site, and only its own events', async () => {

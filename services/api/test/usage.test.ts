@@ -1,4 +1,4 @@
-import { call, login, seedAgency, seedUser, startTestApi, type TestApi } from './helpers.js';
+import { call, loginAs, seedStatsAgencies, startTestApi, type TestApi } from './helpers.js';
 import { EVENTS, SITE_A, SITE_B, seedStats } from './fixtures/stats-data.js';
 
 // Usage per client (issue 15): per site and month, counted against a plain-JS count of the fixture.
@@ -10,13 +10,10 @@ let adminB: string;
 
 beforeAll(async () => {
   t = await startTestApi();
-  const a = await seedAgency(t.db.pool, 'Agency A');
-  const b = await seedAgency(t.db.pool, 'Agency B');
-  ids = await seedStats(t.db.pool, { agencyA: a.id, agencyB: b.id });
-  const ad = await seedUser(t.db.pool, a.id, 'admin');
-  const bd = await seedUser(t.db.pool, b.id, 'admin');
-  admin = await login(t.url, ad.email, ad.password);
-  adminB = await login(t.url, bd.email, bd.password);
+  const { a, b, ids: seeded } = await seedStatsAgencies(t.db.pool);
+  ids = seeded;
+  admin = await loginAs(t, a.id, 'admin');
+  adminB = await loginAs(t, b.id, 'admin');
 });
 afterAll(async () => {
   await t.close();

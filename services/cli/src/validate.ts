@@ -25,3 +25,12 @@ export function domainArg(v: string): string {
     throw new UsageError(`--domain ${JSON.stringify(v)} is not a domain name (like example.com)`);
   return t;
 }
+
+/** A whole number from `min` to `max` (an option's value: `--days 30`). */
+export function intArg(flag: string, min: number, max: number) {
+  return (v: string): number => {
+    if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max)
+      throw new UsageError(`${flag} must be a whole number from ${min} to ${max}`);
+    return Number(v);
+  };
+}

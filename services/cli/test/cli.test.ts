@@ -1,28 +1,14 @@
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import bcrypt from 'bcryptjs';
 import { parseSiteConfig } from '@beacon/schema';
-import { createTestDatabase, type TestDatabase } from '@beacon/testkit';
+import { createTestDatabase, runNode, type TestDatabase } from '@beacon/testkit';
 
 /** Runs the built `beacon` bin as a user would, against the test database. */
 const BIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 let db: TestDatabase;
 
-function beacon(args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: { PATH: process.env.PATH, DATABASE_URL: db.url, COLLECTOR_PUBLIC_URL: 'https://c.example.org' },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(input ?? '');
-  });
-}
+const beacon = (args: string[], input?: string) =>
+  runNode(BIN, args, { env: { DATABASE_URL: db.url, COLLECTOR_PUBLIC_URL: 'https://c.example.org' }, input });
 
 beforeAll(async () => {
   db = await createTestDatabase({ migrated: false });
@@ -241,12 +227,7 @@ describe('beacon CLI', () => {
   });
 
   it('names a wrong environment variable and exits 78', async () => {
-    const child = spawn(process.execPath, [BIN, 'migrate'], {
-      env: { PATH: process.env.PATH, DATABASE_POOL_MAX: 'lots' },
-    });
-    let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
-    const code = await new Promise((r) => child.on('close', r));
+    const { code, stderr } = await runNode(BIN, ['migrate'], { env: { DATABASE_POOL_MAX: 'lots' } });
     expect(code).toBe(78);
     expect(stderr).toContain('DATABASE_POOL_MAX: must be a whole number');
     expect(stderr).not.toContain('lots'); // the value is never echoed (it could be a password)

@@ -1,6 +1,5 @@
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { createTestDatabase, type TestDatabase } from '@beacon/testkit';
+import { createTestDatabase, runNode, type TestDatabase } from '@beacon/testkit';
 
 /**
  * `beacon companies scrub-events` (issue #13), run as the built bin against a throwaway migrated
@@ -12,20 +11,7 @@ let db: TestDatabase;
 let agencyA: string;
 let agencyB: string;
 
-function beacon(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: { PATH: process.env.PATH, DATABASE_URL: db.url },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
+const beacon = (args: string[]) => runNode(BIN, args, { env: { DATABASE_URL: db.url } });
 
 const T = '2026-02-01 10:00Z';
 

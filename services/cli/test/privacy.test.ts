@@ -1,10 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { createErasure, ensurePartitions, getErasure, runErasure, type ErasureOptions } from '@beacon/db';
 import { claimEventIds } from '@beacon/enricher';
 import { createRedis, deleteDedupeMarkers, type Redis } from '@beacon/queue';
-import { createTestDatabase, REDIS_URL, uniquePrefix, type TestDatabase } from '@beacon/testkit';
+import { createTestDatabase, REDIS_URL, startNode, uniquePrefix, type TestDatabase } from '@beacon/testkit';
 import { storeBatch } from '@beacon/writer';
 
 // Erasure of one person with the real writer storing events (and rollups) for the same person while it
@@ -48,27 +47,8 @@ async function store(rows: Row[]): Promise<void> {
   stored.push(...rows);
 }
 
-function beacon(args: string[], env: Record<string, string> = {}): ChildProcess & { done: Promise<Result> } {
-  const child = spawn(process.execPath, [BIN, ...args], {
-    env: { PATH: process.env.PATH, DATABASE_URL: db.url, REDIS_URL, QUEUE_PREFIX: prefix, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (d) => (stdout += d));
-  child.stderr!.on('data', (d) => (stderr += d));
-  const done = new Promise<Result>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code: code ?? -1, signal, stdout, stderr }));
-  });
-  return Object.assign(child, { done });
-}
-interface Result {
-  code: number;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
+const beacon = (args: string[], env: Record<string, string> = {}) =>
+  startNode(BIN, args, { env: { DATABASE_URL: db.url, REDIS_URL, QUEUE_PREFIX: prefix, ...env } });
 
 /** Per site and UTC day, from the rollups: what the dashboards show. */
 async function rollupTotals(): Promise<Record<string, unknown>> {
@@ -417,4 +397,4 @@ it('beacon privacy find and export (JSON, CSV) match a direct query; bad argumen
       lines: 1,
     });
   }
-});
+}, 60_000);

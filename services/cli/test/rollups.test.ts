@@ -1,25 +1,11 @@
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { createTestDatabase, type TestDatabase } from '@beacon/testkit';
+import { createTestDatabase, runNode, type TestDatabase } from '@beacon/testkit';
 
 /** `beacon rollups rebuild|verify|freeze`, run as the built bin against a throwaway migrated database. */
 const BIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 let db: TestDatabase;
 
-function beacon(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: { PATH: process.env.PATH, DATABASE_URL: db.url },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
+const beacon = (args: string[]) => runNode(BIN, args, { env: { DATABASE_URL: db.url } });
 
 beforeAll(async () => {
   db = await createTestDatabase();

@@ -271,11 +271,11 @@ function errorMapper({ config, metrics, logger }: AppDeps): ErrorMapper {
     if (e instanceof UnavailableError) {
       metrics.unavailable.inc({ reason: e.reason });
       res.setHeader('retry-after', String(config.retryAfterS));
-      logger.debug(
-        { requestId, reason: e.reason, message: e.message, cause: e.cause?.message },
-        'answered 503',
-      );
+      logger.debug({ requestId, reason: e.reason, message: e.message, err: e.cause }, 'answered 503');
     } else if (e.status < 500) {
+      const retryAfterS = (e.details as { retry_after_s?: unknown } | undefined)?.retry_after_s;
+      if (e.status === 429 && typeof retryAfterS === 'number')
+        res.setHeader('retry-after', String(retryAfterS));
       if (e.code !== 'invalid_hit' && e.code !== 'invalid_hits') {
         metrics.rejected.inc({ reason: e.code });
         metrics.hits.inc({ outcome: 'rejected' });

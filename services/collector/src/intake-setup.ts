@@ -72,7 +72,7 @@ export function setUpIntake(d: IntakeSetupDeps): IntakeSetup {
     siteSettings: createSiteSettings(sites),
     assets: new TrackerAssets(c.trackerDir || d.trackerDir || ''),
     extraHitRoutes: intakeRoutes(config.intake, {
-      auth: new IngestAuth(pool, config.intake.tokenCacheTtlMs),
+      auth: IngestAuth.create(pool, d.redis, config),
       intake: serverIntake,
       pool,
       limits,

@@ -4,6 +4,7 @@ import {
   FORBIDDEN_KEYS,
   HIT_JSON_FIELDS,
   HIT_NUMBER_FIELDS,
+  canonicalIp,
   cleanText,
   cutText,
   formatIssues,
@@ -50,6 +51,9 @@ const USER_AGENT_MAX = 1024;
 /** Answered with hits that came without a User-Agent (a backend, a curl test). */
 export const NO_UA_WARNING =
   'no User-Agent: these hits will be dropped as bots (rule no_user_agent); send events from a backend to the server-side endpoint (docs/server-side.md)';
+/** Answered when a site that requires consent gets hits without it (an old tracker, a bare pixel). */
+export const CONSENT_WARNING =
+  'the site requires consent and these hits carry none: they were dropped (counted as consent in ingestion health); the tracker sends consent: true once beacon.consent(true) was called, a pixel consent=1';
 const HINT_MAX = 512;
 
 /** The 202 body of a hit request. */
@@ -67,8 +71,8 @@ export function createIntake(deps: IntakeDeps) {
   return {
     /** POST track: one hit with its site_id. */
     track: async (req: Request): Promise<Accepted> => {
-      const body = parseObject(await readBody(req, deps.limits.maxHitBytes));
-      return accept(deps, req, body.site_id, [body], true);
+      const { consent, ...body } = parseObject(await readBody(req, deps.limits.maxHitBytes));
+      return accept(deps, req, body.site_id, [body], { single: true, consent: hasConsent(consent) });
     },
     batch: (req: Request) => batch(deps, req),
     pixel: (req: Request) => pixel(deps, req),
@@ -170,13 +174,21 @@ export function noValidHit(single: boolean, rejected: Rejection[], what = 'hit')
   );
 }
 
+/**
+ * The request's consent flag (batch and track bodies: `consent: true`; the pixel: `consent=1`): the
+ * tracker sets it once the page called beacon.consent(true).
+ */
+function hasConsent(v: unknown): boolean {
+  return v === true || v === 1 || v === '1' || v === 'true';
+}
+
 /** Validates, stamps and enqueues `events` for the site named by `siteId`; returns the 202 body. */
 async function accept(
   deps: IntakeDeps,
   req: Request,
   siteId: unknown,
   events: readonly unknown[],
-  single = false,
+  { single = false, consent = false }: { single?: boolean; consent?: boolean },
 ): Promise<Accepted> {
   const { metrics, health } = deps;
   const site = await siteForHits(deps, siteId, events.length, requestOrigin(req));
@@ -185,6 +197,12 @@ async function accept(
   countRejections(metrics, rejected);
   health?.request(site.scriptId, events.length, rejected.length, 'invalid_hit');
   if (hits.length === 0) throw noValidHit(single, rejected);
+  // Site policy, like a bot drop: answered 202 (a retry would not help) and counted with its reason.
+  if (site.config.require_consent && !consent) {
+    health?.add(site.scriptId, 'dropped', 'consent', hits.length, receivedAt);
+    metrics.hits.inc({ outcome: 'dropped_consent' }, hits.length);
+    return { accepted: hits.length, rejected, warnings: [CONSENT_WARNING] };
+  }
   const facts = requestFacts(req, site, hits);
   await deps.batcher.add(facts);
   metrics.hits.inc({ outcome: 'accepted' }, hits.length);
@@ -196,7 +214,8 @@ async function accept(
 /** POST batch: {site_id, events:[...]}. */
 async function batch(deps: IntakeDeps, req: Request): Promise<Accepted> {
   const body = parseObject(await readBody(req, deps.limits.maxBatchBytes));
-  return accept(deps, req, body.site_id, batchEvents(body.events, deps.limits.maxBatchEvents));
+  const events = batchEvents(body.events, deps.limits.maxBatchEvents);
+  return accept(deps, req, body.site_id, events, { consent: hasConsent(body.consent) });
 }
 
 /** The events of a batch body: a non-empty array of at most `max` entries (else a 400 or 413). */
@@ -227,9 +246,8 @@ async function pixel(deps: IntakeDeps, req: Request): Promise<Accepted> {
   // An <img> request's Referer is the page that shows it.
   if (hit.page_url === undefined && typeof req.headers.referer === 'string')
     hit.page_url = req.headers.referer;
-  const siteId = hit.site_id;
-  delete hit.site_id;
-  return accept(deps, req, siteId, [hit], true);
+  const { site_id: siteId, consent, ...rest } = hit;
+  return accept(deps, req, siteId, [rest], { single: true, consent: hasConsent(consent) });
 }
 
 /** Accepted content types: JSON, or text/plain as navigator.sendBeacon sends a string (no preflight). */
@@ -276,11 +294,9 @@ export function forbiddenKey(obj: object): string | undefined {
   return undefined;
 }
 
-/** req.ip honours X-Forwarded-For from trusted proxies only (express 'trust proxy'); IPv4-mapped IPv6 is unwrapped. */
+/** req.ip honours X-Forwarded-For from trusted proxies only (express 'trust proxy'); canonical text (IPv4-mapped IPv6 unwrapped). */
 export function clientIp(req: Request): string | null {
-  const ip = req.ip;
-  if (!ip) return null;
-  return ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip.slice(0, 45);
+  return req.ip ? canonicalIp(req.ip) : null;
 }
 
 /** The Origin header, or the origin of the Referer when there is none (sendBeacon and <img> send a Referer). */

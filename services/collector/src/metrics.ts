@@ -12,7 +12,7 @@ export function createCollectorMetrics(registry: Registry) {
     }),
     hits: new Counter({
       name: 'beacon_collector_hits_total',
-      help: 'Hits received, by outcome (accepted: in Redis; rejected: refused, see beacon_collector_rejected_total). Healthy: rejected a small share.',
+      help: 'Hits received, by outcome (accepted: in Redis; rejected: refused, see beacon_collector_rejected_total; dropped_consent: site requires consent, hit has none). Healthy: rejected a small share.',
       labelNames: ['outcome'] as const,
       registers: [registry],
     }),

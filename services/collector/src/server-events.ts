@@ -2,7 +2,7 @@ import type { Request } from 'express';
 import { readBody } from './body.js';
 import { HttpError } from './errors.js';
 import { IngestAuth } from './ingest-auth.js';
-import { batchEvents, parseObject } from './intake.js';
+import { batchEvents, clientIp, parseObject } from './intake.js';
 import type { ForeignEvent, ServerIntake } from './server-intake.js';
 
 export interface ServerEventsDeps {
@@ -31,7 +31,7 @@ export function createServerEvents(deps: ServerEventsDeps) {
   return async function serverEvents(req: Request) {
     const credential = IngestAuth.bearer(req.headers.authorization);
     // Credentials first: an unauthenticated sender learns nothing about the body.
-    if (!credential) await auth.siteFor(null, undefined);
+    if (!credential) await auth.siteFor(null, undefined, null);
     const body = parseObject(await readBody(req, limits.maxBatchBytes));
     if (body.events === undefined) {
       const text = JSON.stringify(body);
@@ -41,11 +41,11 @@ export function createServerEvents(deps: ServerEventsDeps) {
           'body_too_large',
           `a single event is larger than ${limits.maxHitBytes} bytes`,
         );
-      const siteId = await auth.siteFor(credential, body.site_id);
+      const siteId = await auth.siteFor(credential, body.site_id, clientIp(req));
       return intake.submit(siteId, [toEvent(body)], { source: 'server', serverSide: true, single: true });
     }
     const events = batchEvents(body.events, limits.maxBatchEvents, 'events');
-    const siteId = await auth.siteFor(credential, body.site_id);
+    const siteId = await auth.siteFor(credential, body.site_id, clientIp(req));
     return intake.submit(siteId, events.map(toEvent), { source: 'server', serverSide: true });
   };
 }

@@ -1,5 +1,5 @@
-import { isIP } from 'node:net';
 import {
+  canonicalIp,
   cleanText,
   cutText,
   formatIssues,
@@ -126,9 +126,8 @@ function checkEvent(
   if (typeof at === 'string') errors.push(at);
   let ip: string | null = null;
   if (ev.ip !== undefined && ev.ip !== null && ev.ip !== '') {
-    if (typeof ev.ip !== 'string' || isIP(ev.ip.trim()) === 0)
-      errors.push('ip: must be an IPv4 or IPv6 address');
-    else ip = ev.ip.trim();
+    ip = typeof ev.ip === 'string' ? canonicalIp(ev.ip) : null;
+    if (ip === null) errors.push('ip: must be an IPv4 or IPv6 address');
   }
   let ua: string | null = null;
   if (ev.userAgent !== undefined && ev.userAgent !== null && ev.userAgent !== '') {

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { Pool } from '@beacon/db';
 import { parseSiteConfig, type SiteConfig } from '@beacon/schema';
 import { HttpError, UnavailableError } from './errors.js';
@@ -19,9 +20,9 @@ export interface Site {
 
 type SiteRow = { script_id: string; status: Site['status']; domain: string | null; config: unknown };
 
+/** lru-cache holds no null: an unknown id is `{ site: null }`. */
 interface Entry {
   site: Site | null;
-  expires: number;
 }
 
 /** script_ids as `beacon site create` makes them; anything else is refused before a database lookup. */
@@ -29,19 +30,26 @@ const SCRIPT_ID = /^[A-Za-z0-9_-]{1,50}$/;
 
 /**
  * Sites by script_id with a short TTL, so a paused site is refused within `ttlMs` without a query per
- * hit. Unknown ids are cached too (random ids must not reach PostgreSQL on every request); concurrent
- * misses share one query; the map is bounded (oldest entries go first). When PostgreSQL fails, an
- * expired entry is used rather than refusing hits of a known site.
+ * hit. Unknown ids are cached too (random ids must not reach PostgreSQL on every request). lru-cache's
+ * fetch: concurrent misses share one query, the cache is bounded (least recently used go first), and
+ * when PostgreSQL fails an expired entry is used rather than refusing hits of a known site.
  */
 export class SiteCache {
-  private readonly entries = new Map<string, Entry>();
-  private readonly inflight = new Map<string, Promise<Site | null>>();
+  private readonly entries: LRUCache<string, Entry>;
 
   constructor(
     private readonly pool: Pool,
-    private readonly ttlMs: number,
-    private readonly max: number,
-  ) {}
+    ttlMs: number,
+    max: number,
+  ) {
+    this.entries = new LRUCache<string, Entry>({
+      max,
+      ttl: Math.max(1, ttlMs),
+      allowStaleOnFetchRejection: true,
+      noDeleteOnFetchRejection: true,
+      fetchMethod: (scriptId) => this.load(scriptId),
+    });
+  }
 
   /** The active site for `scriptId`, or an HttpError (400 malformed, 404 unknown, 403 paused/deleted). */
   async requireActive(scriptId: unknown): Promise<Site> {
@@ -68,37 +76,21 @@ export class SiteCache {
   }
 
   async get(scriptId: string): Promise<Site | null> {
-    const now = Date.now();
-    const hit = this.entries.get(scriptId);
-    if (hit && hit.expires > now) return hit.site;
-    let pending = this.inflight.get(scriptId);
-    if (!pending) {
-      pending = this.load(scriptId, hit).finally(() => this.inflight.delete(scriptId));
-      this.inflight.set(scriptId, pending);
-    }
-    return pending;
-  }
-
-  private async load(scriptId: string, stale: Entry | undefined): Promise<Site | null> {
-    let site: Site | null;
     try {
-      const { rows } = await this.pool.query<SiteRow>(siteByScriptId, [scriptId]);
-      site = rows[0] ? toSite(rows[0]) : null;
+      return (await this.entries.fetch(scriptId))?.site ?? null;
     } catch (err) {
-      if (stale) return stale.site;
+      // No entry, not even an expired one, to stand in while PostgreSQL is away.
       throw new UnavailableError(
         'db_down',
         'the site could not be looked up (database unavailable); retry later',
         err as Error,
       );
     }
-    this.entries.delete(scriptId);
-    if (this.entries.size >= this.max) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest !== undefined) this.entries.delete(oldest);
-    }
-    this.entries.set(scriptId, { site, expires: Date.now() + this.ttlMs });
-    return site;
+  }
+
+  private async load(scriptId: string): Promise<Entry> {
+    const { rows } = await this.pool.query<SiteRow>(siteByScriptId, [scriptId]);
+    return { site: rows[0] ? toSite(rows[0]) : null };
   }
 
   clear(): void {

@@ -1,5 +1,4 @@
-import type { SiteConfig } from '@beacon/schema';
-import { formatIp, parseIp } from './network/ip.js';
+import { formatIp, parseIp, type SiteConfig } from '@beacon/schema';
 import type { EnrichContext, Step } from './pipeline.js';
 
 /**

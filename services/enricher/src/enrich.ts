@@ -8,6 +8,8 @@ import {
   fitToColumn,
   rawHitSchema,
   rawRequestSchema,
+  type BrowserFieldName,
+  type ColumnDef,
   type EnrichedCompany,
   type EnrichedJobV2,
   type EventColumnName,
@@ -36,75 +38,68 @@ export interface DeadHit {
   readonly error: string;
 }
 
-/** Wire fields copied from the hit into the row (the tracker's fields; everything else is derived). */
-const WIRE_FIELDS = [
-  'event_id',
-  'timestamp',
-  'client_id',
-  'session_id',
-  'session_number',
-  'user_id',
-  'email_hash',
-  'phone_hash',
-  'page_url',
-  'page_title',
-  'referrer',
-  'screen_resolution',
-  'viewport_size',
-  'device_pixel_ratio',
-  'language',
-  'time_on_page',
-  'scroll_depth',
-  'clicks',
-  'form_submits',
-  'video_plays',
-  'file_downloads',
-  'ecommerce_data',
-  'lead_data',
-  'properties',
-] as const satisfies readonly EventColumnName[];
+/**
+ * A reader per wire field (the registry's browser fields but event_name, which is set apart), made once
+ * from its column: checks that a value fits the column type (PoisonHitError when not) and cleans and cuts
+ * strings. The collector checked the hit already; a job from elsewhere (a replay, an older collector) may
+ * not have been.
+ */
+const WIRE_READERS: readonly (readonly [BrowserFieldName, (v: unknown) => unknown])[] = EVENT_COLUMNS.filter(
+  (c: ColumnDef) => c.source === 'browser' && c.name !== 'event_name',
+).map((c) => [c.name as BrowserFieldName, wireReader(c)]);
 
-const COLUMN_TYPES = new Map(EVENT_COLUMNS.map((c) => [c.name as string, c.type as string]));
-const EMPTY_ROW: EventRow = Object.fromEntries(EVENT_COLUMNS.map((c) => [c.name, null])) as EventRow;
-
-/** A wire value checked against its column type; throws PoisonHitError when it cannot fit. */
-function wireValue(name: EventColumnName, v: unknown): unknown {
-  if (v === undefined || v === null) return null;
-  const type = COLUMN_TYPES.get(name);
+function wireReader(col: ColumnDef): (v: unknown) => unknown {
+  const { name, type } = col;
+  const number = (v: unknown): number => {
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw new PoisonHitError(`${name}: expected a number`);
+    return v;
+  };
   switch (type) {
     case 'int':
+      return (v) => {
+        if (number(v) > 2_147_483_647 || (v as number) < -2_147_483_648)
+          throw new PoisonHitError(`${name}: out of range`);
+        return Math.trunc(v as number);
+      };
     case 'bigint':
-      if (typeof v !== 'number' || !Number.isFinite(v))
-        throw new PoisonHitError(`${name}: expected a number`);
-      if (type === 'int' && (v > 2_147_483_647 || v < -2_147_483_648))
-        throw new PoisonHitError(`${name}: out of range`);
-      return Math.trunc(v);
+      return (v) => Math.trunc(number(v));
     case 'decimal':
-      if (typeof v !== 'number' || !Number.isFinite(v))
-        throw new PoisonHitError(`${name}: expected a number`);
-      return v;
+      return number;
     case 'jsonb':
-      if (typeof v !== 'object') throw new PoisonHitError(`${name}: expected an object`);
-      return v;
+      return (v) => {
+        // A JSON object, as the hit schema has it (properties are merged with the steps' facts).
+        if (typeof v !== 'object' || Array.isArray(v))
+          throw new PoisonHitError(`${name}: expected an object`);
+        return v;
+      };
     default:
-      if (typeof v !== 'string') throw new PoisonHitError(`${name}: expected a string`);
-      // The collector cleaned it already; a job from elsewhere (a replay, an older collector) may not be.
-      return fitToColumn(name, cleanText(v, { keepWhitespace: type === 'text' }));
+      return (v) => {
+        if (typeof v !== 'string') throw new PoisonHitError(`${name}: expected a string`);
+        return fitToColumn(name as EventColumnName, cleanText(v, { keepWhitespace: type === 'text' }));
+      };
   }
 }
 
+const EMPTY_ROW = Object.fromEntries(EVENT_COLUMN_NAMES.map((c) => [c, null])) as {
+  [K in EventColumnName]: null;
+};
+
 /** The row for a hit before the steps: wire fields, server facts, every other column null. */
 export function baseRow(hit: RawHit, request: RawRequest): EventRow {
-  const row: EventRow = { ...EMPTY_ROW };
-  row.id = hit.id;
-  row.site_id = request.site_id;
-  row.event_name = fitToColumn('event_name', hit.event_name);
-  row.server_timestamp = hit.server_timestamp;
-  row.user_agent = request.user_agent === null ? null : cleanText(request.user_agent);
+  const row: EventRow = {
+    ...EMPTY_ROW,
+    id: hit.id,
+    site_id: request.site_id,
+    event_name: fitToColumn('event_name', hit.event_name),
+    server_timestamp: hit.server_timestamp,
+    user_agent: request.user_agent === null ? null : cleanText(request.user_agent),
+  };
   const h = hit as Record<string, unknown>;
-  for (const f of WIRE_FIELDS) if (h[f] !== undefined) row[f] = wireValue(f, h[f]);
-  if (row.properties !== null && Array.isArray(row.properties))
-    throw new PoisonHitError('properties: expected an object');
+  const r = row as Record<string, unknown>;
+  for (const [name, read] of WIRE_READERS) {
+    const v = h[name];
+    if (v !== undefined) r[name] = v === null ? null : read(v);
+  }
   return row;
 }
 
@@ -182,6 +177,38 @@ export interface HitsOutcome {
   readonly health: HealthTally;
 }
 
+/** What one job's run collects while its requests are enriched (becomes the HitsOutcome). */
+class JobRun {
+  readonly kept: HitsOutcome['kept'] = [];
+  readonly dropped: Partial<Record<DropReason, number>> = {};
+  readonly dead: DeadHit[] = [];
+  readonly health = new HealthTally();
+  private n = 0;
+
+  constructor(
+    readonly jobId: string,
+    readonly steps: readonly Step[],
+    private readonly onStep: ((index: number, ms: number) => void) | undefined,
+    private readonly timeEvery: number,
+  ) {}
+
+  /** The step timer for the next hit: every `timeEvery`-th hit is timed. */
+  nextTimer(): ((index: number, ms: number) => void) | undefined {
+    return this.n++ % this.timeEvery === 0 ? this.onStep : undefined;
+  }
+
+  drop(reason: DropReason, siteId: string | null, hit: unknown, detail: string = reason): void {
+    this.dropped[reason] = (this.dropped[reason] ?? 0) + 1;
+    if (siteId) this.health.add(siteId, receiptHour((hit as { id?: unknown })?.id), 'dropped', detail);
+  }
+
+  outcome(): HitsOutcome {
+    for (const d of this.dead)
+      if (d.siteId) this.health.add(d.siteId, receiptHour(d.id), 'dead_lettered', 'enricher');
+    return { kept: this.kept, dropped: this.dropped, dead: this.dead, health: this.health };
+  }
+}
+
 /**
  * Runs the steps over every hit of a raw job payload. Pure apart from the site cache read: the same
  * payload gives the same rows. A hit whose request or fields cannot be read, or on which a step throws,
@@ -206,82 +233,79 @@ export async function enrichHits(
     if (typeof s === 'string') siteIds.add(s);
   }
   const siteMap = await sites.getMany(siteIds);
+  const run = new JobRun(jobId, steps, onStep, timeEvery);
+  requests.forEach((rawRequest, ri) => enrichRequest(run, rawRequest, ri, siteMap));
+  return run.outcome();
+}
 
-  const kept: HitsOutcome['kept'] = [];
-  const dropped: Partial<Record<DropReason, number>> = {};
-  const dead: DeadHit[] = [];
-  const health = new HealthTally();
-  const drop = (reason: DropReason, siteId?: string | null, hit?: unknown, detail?: string) => {
-    dropped[reason] = (dropped[reason] ?? 0) + 1;
-    if (siteId) health.add(siteId, receiptHour((hit as { id?: unknown })?.id), 'dropped', detail ?? reason);
-  };
-  let n = 0;
-
-  requests.forEach((rawRequest, ri) => {
-    const hitsOf = (rawRequest as { hits?: unknown })?.hits;
-    const hits = Array.isArray(hitsOf) ? (hitsOf as unknown[]) : [];
-    const envelope = requestEnvelopeSchema.safeParse(rawRequest);
-    const siteIdRaw = (rawRequest as { site_id?: unknown })?.site_id;
-    const siteId = typeof siteIdRaw === 'string' ? siteIdRaw.slice(0, 50) : null;
-    const deadOf = (hit: unknown, hi: number, error: string): DeadHit => {
-      const id = (hit as { id?: unknown })?.id;
-      const { hits: _omit, ...requestPart } = (rawRequest ?? {}) as Record<string, unknown>;
-      return {
-        id: typeof id === 'string' && UUID_RE.test(id) ? id : stableUuid(`${jobId}/${ri}/${hi}`),
-        siteId,
-        payload: { request: requestPart, hit },
-        error,
-      };
+/** The hits of one request of a raw job, each into a kept row, a drop or a dead letter of `run`. */
+function enrichRequest(
+  run: JobRun,
+  rawRequest: unknown,
+  ri: number,
+  siteMap: ReadonlyMap<string, CachedSite | null>,
+): void {
+  const hitsOf = (rawRequest as { hits?: unknown })?.hits;
+  const hits = Array.isArray(hitsOf) ? (hitsOf as unknown[]) : [];
+  const envelope = requestEnvelopeSchema.safeParse(rawRequest);
+  const siteIdRaw = (rawRequest as { site_id?: unknown })?.site_id;
+  const siteId = typeof siteIdRaw === 'string' ? siteIdRaw.slice(0, 50) : null;
+  const deadOf = (hit: unknown, hi: number, error: string): DeadHit => {
+    const id = (hit as { id?: unknown })?.id;
+    const { hits: _omit, ...requestPart } = (rawRequest ?? {}) as Record<string, unknown>;
+    return {
+      id: typeof id === 'string' && UUID_RE.test(id) ? id : stableUuid(`${run.jobId}/${ri}/${hi}`),
+      siteId,
+      payload: { request: requestPart, hit },
+      error,
     };
-    if (!envelope.success || hits.length === 0) {
-      const msg = envelope.success
-        ? 'request has no hits'
-        : `invalid request: ${envelope.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`;
-      if (hits.length === 0) dead.push(deadOf(null, 0, msg));
-      else hits.forEach((h, hi) => dead.push(deadOf(h, hi, msg)));
+  };
+  if (!envelope.success || hits.length === 0) {
+    const msg = envelope.success
+      ? 'request has no hits'
+      : `invalid request: ${envelope.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`;
+    if (hits.length === 0) run.dead.push(deadOf(null, 0, msg));
+    else hits.forEach((h, hi) => run.dead.push(deadOf(h, hi, msg)));
+    return;
+  }
+  const request = { ...envelope.data, hits: [] } as unknown as RawRequest;
+  const site = siteMap.get(request.site_id) ?? null;
+  hits.forEach((rawHit, hi) => {
+    if (!site || site.info.status === 'deleted') {
+      run.drop('unknown_site', site ? request.site_id : null, rawHit, 'site_deleted');
       return;
     }
-    const request = { ...envelope.data, hits: [] } as unknown as RawRequest;
-    const site: CachedSite | null = siteMap.get(request.site_id) ?? null;
-    hits.forEach((rawHit, hi) => {
-      if (!site || site.info.status === 'deleted') {
-        drop('unknown_site', site ? request.site_id : null, rawHit, 'site_deleted');
-        return;
-      }
-      try {
-        const hit = readRawHit(rawHit);
-        const ctx: EnrichContext = {
-          hit,
-          request,
-          site: site.info,
-          siteConfig: site.config,
-          row: baseRow(hit, request),
-          properties: {},
-          device: null,
-          geo: null,
-          network: null,
-          isBot: false,
-          botReason: null,
-        };
-        const reason = runSteps(steps, ctx, n++ % timeEvery === 0 ? onStep : undefined);
-        if (reason) {
-          drop(reason, request.site_id, hit, reason === 'bot' ? `bot:${ctx.botReason ?? 'unknown'}` : reason);
-          return;
-        }
-        finishRow(ctx);
-        kept.push({
-          row: ctx.row,
-          siteId: request.site_id,
-          agencyId: site.info.agencyId,
-          eventId: (ctx.row.event_id as string | null) ?? null,
-        });
-      } catch (err) {
-        dead.push(deadOf(rawHit, hi, `${(err as Error).name}: ${(err as Error).message}`));
-      }
-    });
+    try {
+      enrichHit(run, readRawHit(rawHit), request, site);
+    } catch (err) {
+      run.dead.push(deadOf(rawHit, hi, `${(err as Error).name}: ${(err as Error).message}`));
+    }
   });
-  for (const d of dead) if (d.siteId) health.add(d.siteId, receiptHour(d.id), 'dead_lettered', 'enricher');
-  return { kept, dropped, dead, health };
+}
+
+/** One hit through the steps: a kept row or a drop. Throws what a step throws. */
+function enrichHit(run: JobRun, hit: RawHit, request: RawRequest, site: CachedSite): void {
+  const ctx: EnrichContext = {
+    hit,
+    request,
+    site: site.info,
+    siteConfig: site.config,
+    row: baseRow(hit, request),
+    properties: {},
+    device: null,
+    geo: null,
+    network: null,
+    isBot: false,
+    botReason: null,
+  };
+  const reason = runSteps(run.steps, ctx, run.nextTimer());
+  if (reason) {
+    run.drop(reason, request.site_id, hit, reason === 'bot' ? `bot:${ctx.botReason ?? 'unknown'}` : reason);
+    return;
+  }
+  finishRow(ctx);
+  const row = ctx.row;
+  run.kept.push({ row, siteId: request.site_id, agencyId: site.info.agencyId, eventId: row.event_id });
 }
 
 /** Merges the steps' extra facts into properties and cuts derived strings to their columns. */
@@ -295,7 +319,7 @@ function finishRow(ctx: EnrichContext): void {
       break;
     }
   }
-  if (hasExtra) row.properties = { ...((row.properties as Record<string, unknown> | null) ?? {}), ...extra };
+  if (hasExtra) row.properties = { ...row.properties, ...extra };
   fitBounded(row, fitToColumn);
 }
 

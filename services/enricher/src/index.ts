@@ -1,6 +1,6 @@
 import type { Worker } from 'bullmq';
 import type { Config } from '@beacon/config';
-import { HealthTally, type Pool } from '@beacon/db';
+import type { Pool } from '@beacon/db';
 import {
   closeSequence,
   createLogger,
@@ -36,6 +36,9 @@ export { enrichHits, eventsJobId, PoisonHitError, InvalidJobError, toEnrichedJob
 export { SiteCache } from './sites.js';
 export { startAttribution, type AttributionRuntime, type CompanyRowLike } from './attribution/runtime.js';
 export type { PhaseTotals } from './job-stats.js';
+// Referrer class and channel rules, for importers that map another tool's sources (services/cli).
+export { referrerLists } from './attribution/runtime.js';
+export { channelOf, classifyReferrer, type ReferrerLists } from './attribution/index.js';
 export * from './pipeline.js';
 
 export interface EnricherOverrides extends SharedResources {
@@ -93,23 +96,12 @@ export async function startEnricher(
   const stopDataWatch = watchDataSources(network, metrics, logger, startedAt);
   const sites = new SiteCache(pool, c.siteCacheTtlMs);
   const stats = new JobStats(metrics, steps, { device, network, sites });
-  // ingestion_health: drops and dead letters of every job, written every INGEST_HEALTH_FLUSH_MS in one upsert.
-  const health = new HealthTally();
-  const flushHealth = () =>
-    health
-      .flush(pool)
-      .catch((err: unknown) =>
-        logger.warn({ err }, 'writing ingestion health failed; kept for the next flush'),
-      );
-  const healthTimer = setInterval(() => void flushHealth(), config.intake.healthFlushMs);
-  healthTimer.unref();
   const handler = createJobHandler({
     ...res,
     dedupeTtlSeconds: c.dedupeTtlSeconds,
     cookieless,
     sites,
     steps,
-    health,
     stats,
     logger,
   });
@@ -134,7 +126,6 @@ export async function startEnricher(
   const close = closeSequence(logger, [
     ['stop taking jobs', () => ((accepting = false), stopDataWatch())],
     ['worker', () => closeWorker(worker, logger)],
-    ['ingestion health', () => (clearInterval(healthTimer), flushHealth())],
     ['failed-job sweeper', () => sweeper.close()],
     ...res.closeSteps,
     ['ops server', () => opsServer.close()],

@@ -1,5 +1,5 @@
 import { UnrecoverableError, type Job, type Queue } from 'bullmq';
-import { receiptHour, type HealthTally, type Pool } from '@beacon/db';
+import { receiptHour, writeJobHealthCounts, type Pool } from '@beacon/db';
 import type { Logger } from '@beacon/observability';
 import { addEventsJob, type RedisClient } from '@beacon/queue';
 import type { EnrichedJob } from '@beacon/schema';
@@ -29,8 +29,6 @@ export interface JobHandlerDeps {
   attribution: AttributionRuntime;
   pool: Pool;
   eventsQueue: Queue<EnrichedJob>;
-  /** ingestion_health counts, flushed on a timer by the caller. */
-  health: HealthTally;
   stats: JobStats;
   logger: Logger;
 }
@@ -58,7 +56,7 @@ export function createJobHandler(d: JobHandlerDeps): (job: Job) => Promise<JobRe
     claimed.catch(() => undefined); // awaited below; never an unhandled rejection if enrichment throws first
     const out = await enrich(d, job.data, jobId);
     phases.enrichMs += performance.now() - startedAt;
-    const t = performance.now();
+    let t = performance.now();
     const keep = await claimed;
     phases.dedupeMs += performance.now() - t;
     const { rows, dropped } = dropDuplicates(out, claims, keep);
@@ -66,8 +64,12 @@ export function createJobHandler(d: JobHandlerDeps): (job: Job) => Promise<JobRe
     await forward(d, jobId, out, rows);
     phases.jobs++;
     phases.hits += out.kept.length + out.dead.length;
-    // Counted once the job's effects are durable (a failed attempt counts nothing; its retry will).
-    d.health.restore(out.health.take());
+    // ingestion_health (drops, dead letters) once the job's effects are durable and before its ack, keyed
+    // by the job id: a failed attempt counts nothing (its retry will), and a retry of a job whose
+    // enricher died after this statement but before the ack counts nothing again.
+    t = performance.now();
+    await writeJobHealthCounts(d.pool, jobId, out.health.take());
+    phases.healthMs += performance.now() - t;
     if (out.dead.length)
       d.logger.warn({ jobId, dead: out.dead.length, first: out.dead[0]!.error }, 'hits sent to dead_events');
     const droppedTotal = d.stats.jobDone({ rows: rows.length, dropped, dead: out.dead.length, startedAt });

@@ -13,6 +13,8 @@ export interface PhaseTotals {
   companiesMs: number;
   deadLettersMs: number;
   eventsAddMs: number;
+  /** The job's ingestion_health counts (one statement per job with drops or dead letters). */
+  healthMs: number;
 }
 
 /** What one job came to, once its effects are durable. */
@@ -39,6 +41,7 @@ export class JobStats {
     companiesMs: 0,
     deadLettersMs: 0,
     eventsAddMs: 0,
+    healthMs: 0,
   };
   private readonly stepChildren;
   private readonly stepMs: Float64Array;

@@ -15,7 +15,7 @@
  * - a step that throws sends the hit to dead_events (stage 'enricher') with the error; its job goes on.
  * - the same input gives the same output, so a retried job yields the same rows.
  */
-import type { EventColumnName, RawHit, RawRequest, SiteConfig } from '@beacon/schema';
+import type { EventRow, RawHit, RawRequest, SiteConfig } from '@beacon/schema';
 
 /** Why a hit was dropped without a row (label `reason` of beacon_enricher_dropped_total). */
 export type DropReason =
@@ -30,8 +30,8 @@ export type DropReason =
 
 export type StepResult = void | undefined | { readonly drop: DropReason };
 
-/** A row of the events table under construction: every EVENT_COLUMNS name, null until set. */
-export type EventRow = Record<EventColumnName, unknown>;
+/** A row of the events table under construction: every column of the field registry, null until set. */
+export type { EventRow };
 
 /** The site as the enricher caches it (sites row; `config` parsed by parseSiteConfig). */
 export interface SiteInfo {

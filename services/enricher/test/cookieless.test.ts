@@ -8,6 +8,7 @@ import { createTestDatabase, REDIS_URL, uniquePrefix, type TestDatabase } from '
 import { anonymizeIp, CookielessIds, enrichHits, SALT_LIFETIME_MS, type EventRow } from '../src/index.js';
 import { anonymizeIpStep } from '../src/anonymize.js';
 import { SiteCache } from '../src/sites.js';
+import { seedSites } from './fixtures.js';
 
 const CHROME =
   'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
@@ -23,16 +24,11 @@ let ids: CookielessIds;
 beforeAll(async () => {
   db = await createTestDatabase();
   prefix = uniquePrefix('cookieless');
-  const { rows } = await db.pool.query<{ id: string }>(
-    `INSERT INTO agencies (name, api_key) VALUES ('a', 'x') RETURNING id`,
-  );
-  await db.pool.query(
-    `INSERT INTO sites (agency_id, name, domain, script_id, config) VALUES
-       ($1, 'c', 'c.example', 'site_cl', '{"cookieless": true}'),
-       ($1, 'c2', 'c2.example', 'site_cl2', '{"cookieless": true}'),
-       ($1, 'n', 'n.example', 'site_normal', '{}')`,
-    [rows[0]!.id],
-  );
+  await seedSites(db.pool, [
+    ['c', 'c.example', 'site_cl', { cookieless: true }],
+    ['c2', 'c2.example', 'site_cl2', { cookieless: true }],
+    ['n', 'n.example', 'site_normal'],
+  ]);
   redis = createRedis(REDIS_URL, 'worker');
   sites = new SiteCache(db.pool, 60_000);
   ids = new CookielessIds(redis, prefix, () => clock);

@@ -2,20 +2,24 @@ import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { Queue, Worker } from 'bullmq';
-import { parseConfig } from '@beacon/config';
+import { Queue } from 'bullmq';
 import { createLogger } from '@beacon/observability';
 import { createRedis, type Redis } from '@beacon/queue';
-import { createTestDatabase, REDIS_URL, uniquePrefix, type TestDatabase } from '@beacon/testkit';
+import {
+  createTestDatabase,
+  failByStalling,
+  REDIS_URL,
+  uniquePrefix,
+  waitFor,
+  type TestDatabase,
+} from '@beacon/testkit';
 import { startEnricher, type EnricherHandle } from '../src/index.js';
-import { mmCrafted } from './fixtures.js';
+import { CHROME, enricherTestConfig, seedSites } from './fixtures.js';
 
 // Every raw job that fails for good reaches dead_events with its reason (real PostgreSQL, Redis and
 // BullMQ). The kill-loop finding: a hits job whose enricher died more often than maxStalledCount allows
 // ended `failed` and its hits reached neither events nor dead_events.
 
-const CHROME =
-  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
 const CLI = fileURLToPath(new URL('../../../services/cli/dist/main.js', import.meta.url));
 
 let db: TestDatabase;
@@ -27,13 +31,7 @@ let hits: Queue;
 beforeAll(async () => {
   db = await createTestDatabase();
   prefix = uniquePrefix('enr-dead');
-  const { rows } = await db.pool.query<{ id: string }>(
-    `INSERT INTO agencies (name, api_key) VALUES ('a', 'x') RETURNING id`,
-  );
-  await db.pool.query(
-    `INSERT INTO sites (agency_id, name, domain, script_id, config) VALUES ($1, 'keep', 'keep.example', 'site_keep', '{}')`,
-    [rows[0]!.id],
-  );
+  await seedSites(db.pool, [['keep', 'keep.example', 'site_keep']]);
   producer = createRedis(REDIS_URL, 'worker');
   hits = new Queue('hits', { connection: producer, prefix });
 });
@@ -47,20 +45,6 @@ afterAll(async () => {
   await producer?.quit();
   await db?.drop();
 });
-
-async function waitFor<T>(
-  fn: () => Promise<T | null | undefined | false>,
-  what: string,
-  ms = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== null && v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const hit = () => ({
   id: randomUUID(),
@@ -84,19 +68,10 @@ const rawJob = (hitList: Record<string, unknown>[]) => ({
 });
 
 async function start(): Promise<EnricherHandle> {
-  return startEnricher(
-    parseConfig({
-      DATABASE_URL: db.url,
-      REDIS_URL,
-      QUEUE_PREFIX: prefix,
-      LOG_LEVEL: 'silent',
-      GEOIP_CITY_DB: mmCrafted('Beacon-City-Test.mmdb'),
-      GEOIP_ASN_DB: mmCrafted('Beacon-ASN-Test.mmdb'),
-      ENRICHER_DEFAULT_GEO: 'false',
-      ENRICHER_DATA_WATCH_INTERVAL_MS: '0',
-    }),
-    { metricsPort: null, logger: createLogger('enricher', 'silent') },
-  );
+  return startEnricher(enricherTestConfig(db, prefix), {
+    metricsPort: null,
+    logger: createLogger('enricher', 'silent'),
+  });
 }
 
 test('a raw job back from dead holders too often fails for good; its hits (not the stored ones) land in dead_events', async () => {
@@ -109,36 +84,27 @@ test('a raw job back from dead holders too often fails for good; its hits (not t
   const job = await hits.add('raw', rawJob([storedHit!, ...lostHits]), { attempts: 10 });
   // Its holder dies (the lock is never renewed), and the stalled check finds it once more than
   // allowed: BullMQ marks it to fail, as after ENRICHER_MAX_STALLED_COUNT kills of its enrichers.
-  const connection = createRedis(REDIS_URL, 'worker');
-  const holder = new Worker('hits', null, { connection, prefix, lockDuration: 300, autorun: false });
-  expect((await holder.getNextJob('dying-holder'))?.id).toBe(job.id);
-  const checker = new Worker('hits', null, {
-    connection,
-    prefix,
-    maxStalledCount: 0,
-    stalledInterval: 200,
-    autorun: false,
-  });
-  await checker.startStalledCheckTimer();
-  await waitFor(async () => (await hits.getJob(job.id!))?.deferredFailure, 'the job marked to fail');
-  await checker.close();
-  await holder.close(true);
-  connection.disconnect();
+  expect(await failByStalling(hits, prefix)).toBe(job.id);
 
   enricher = await start();
   const ids = [storedHit!, ...lostHits].map((h) => h.id);
-  const dead = await waitFor(async () => {
-    const r = await db.pool.query<{
-      id: string;
-      stage: string;
-      site_id: string;
-      error: string;
-      payload: { hit: { id: string }; request: Record<string, unknown> };
-    }>('SELECT id, stage, site_id, error, payload FROM dead_events WHERE id = ANY($1::uuid[]) ORDER BY id', [
-      ids,
-    ]);
-    return r.rows.length === 2 && r.rows;
-  }, 'the dead letters');
+  const dead = await waitFor(
+    'the dead letters',
+    async () => {
+      const r = await db.pool.query<{
+        id: string;
+        stage: string;
+        site_id: string;
+        error: string;
+        payload: { hit: { id: string }; request: Record<string, unknown> };
+      }>(
+        'SELECT id, stage, site_id, error, payload FROM dead_events WHERE id = ANY($1::uuid[]) ORDER BY id',
+        [ids],
+      );
+      return r.rows.length === 2 && r.rows;
+    },
+    { timeoutMs: 20_000 },
+  );
   expect(dead.map((d) => d.id).sort()).toEqual(lostHits.map((h) => h.id).sort());
   for (const d of dead) {
     expect(d).toMatchObject({ stage: 'enricher', site_id: 'site_keep' });
@@ -149,7 +115,9 @@ test('a raw job back from dead holders too often fails for good; its hits (not t
     expect(d.payload.request).toMatchObject({ site_id: 'site_keep', ip: '203.0.113.7' });
     expect(d.payload.request).not.toHaveProperty('hits');
   }
-  await waitFor(async () => (await hits.getJob(job.id!)) === undefined, 'the failed job removed from Redis');
+  await waitFor('the failed job removed from Redis', async () => (await hits.getJob(job.id!)) === undefined, {
+    timeoutMs: 20_000,
+  });
   expect(await hits.getJobCounts('failed')).toEqual({ failed: 0 });
 
   // `beacon dead-letters replay --stage enricher` puts them back on `hits`; the enricher makes events of them.
@@ -161,11 +129,15 @@ test('a raw job back from dead holders too often fails for good; its hits (not t
   expect(JSON.parse(stdout)).toMatchObject({ replayed: 2, skipped: 0 });
   const events = new Queue('events', { connection: producer, prefix });
   try {
-    const rowIds = await waitFor(async () => {
-      const jobs = await events.getJobs(['waiting', 'active', 'delayed']);
-      const ids = jobs.flatMap((j) => (j.data as { rows: unknown[][] }).rows.map((r) => r[0]));
-      return ids.length === 2 && ids;
-    }, 'the replayed hits as events');
+    const rowIds = await waitFor(
+      'the replayed hits as events',
+      async () => {
+        const jobs = await events.getJobs(['waiting', 'active', 'delayed']);
+        const ids = jobs.flatMap((j) => (j.data as { rows: unknown[][] }).rows.map((r) => r[0]));
+        return ids.length === 2 && ids;
+      },
+      { timeoutMs: 20_000 },
+    );
     expect(rowIds.sort()).toEqual(lostHits.map((h) => h.id).sort());
   } finally {
     await events.obliterate({ force: true }).catch(() => undefined);
@@ -178,15 +150,21 @@ test('a raw job back from dead holders too often fails for good; its hits (not t
 test('a job that is not a raw job fails without retry and is kept whole in dead_events', async () => {
   enricher ??= await start();
   const job = await hits.add('raw', { type: 'nonsense', n: 1 }, { attempts: 10 });
-  const dead = await waitFor(async () => {
-    const r = await db.pool.query<{ error: string; payload: { job: unknown } }>(
-      `SELECT error, payload FROM dead_events WHERE stage = 'enricher' AND payload->'job'->>'type' = 'nonsense'`,
-    );
-    return r.rows[0];
-  }, 'the dead letter of the job');
+  const dead = await waitFor(
+    'the dead letter of the job',
+    async () => {
+      const r = await db.pool.query<{ error: string; payload: { job: unknown } }>(
+        `SELECT error, payload FROM dead_events WHERE stage = 'enricher' AND payload->'job'->>'type' = 'nonsense'`,
+      );
+      return r.rows[0];
+    },
+    { timeoutMs: 20_000 },
+  );
   expect(dead.error).toMatch(
     new RegExp(`job ${job.id} of hits failed for good after 1 attempt.*not a raw job`),
   );
   expect(dead.payload.job).toEqual({ type: 'nonsense', n: 1 });
-  await waitFor(async () => (await hits.getJob(job.id!)) === undefined, 'the failed job removed from Redis');
+  await waitFor('the failed job removed from Redis', async () => (await hits.getJob(job.id!)) === undefined, {
+    timeoutMs: 20_000,
+  });
 });

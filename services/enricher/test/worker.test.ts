@@ -1,19 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
-import { parseConfig } from '@beacon/config';
 import { createLogger } from '@beacon/observability';
 import { createRedis, type Redis } from '@beacon/queue';
 import { EVENT_COLUMN_NAMES, enrichedJobRows, enrichedJobSchema, type RawJob } from '@beacon/schema';
-import { createTestDatabase, REDIS_URL, uniquePrefix, type TestDatabase } from '@beacon/testkit';
+import { createTestDatabase, REDIS_URL, uniquePrefix, waitFor, type TestDatabase } from '@beacon/testkit';
 import { enrichHits, startEnricher, type EnricherHandle, type Step } from '../src/index.js';
 import { SiteCache } from '../src/sites.js';
-import { mmCrafted } from './fixtures.js';
+import { CHROME, enricherTestConfig, mmCrafted, seedSites } from './fixtures.js';
 
 // Real: PostgreSQL (throwaway database), Redis (unique BullMQ prefix), BullMQ, the crafted MaxMind DBs.
 // Nothing is mocked: jobs go into `hits` and come out of `events`.
 
-const CHROME =
-  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
 const IPHONE =
   'Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1';
 const GOOGLEBOT = 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)';
@@ -28,26 +25,13 @@ let events: Queue;
 beforeAll(async () => {
   db = await createTestDatabase();
   prefix = uniquePrefix('enr');
-  const { rows } = await db.pool.query<{ id: string }>(
-    `INSERT INTO agencies (name, api_key) VALUES ('a', 'x') RETURNING id`,
-  );
-  await db.pool.query(
-    `INSERT INTO sites (agency_id, name, domain, script_id, config) VALUES
-       ($1, 'keep', 'keep.example', 'site_keep', '{"bot_policy":"keep","ip_anonymization":"truncate"}'),
-       ($1, 'drop', 'drop.example', 'site_drop', '{}'),
-       ($1, 'noip', 'noip.example', 'site_noip', '{"ip_anonymization":"drop"}')`,
-    [rows[0]!.id],
-  );
-  const config = parseConfig({
-    DATABASE_URL: db.url,
-    REDIS_URL,
-    QUEUE_PREFIX: prefix,
-    LOG_LEVEL: 'silent',
-    GEOIP_CITY_DB: mmCrafted('Beacon-City-Test.mmdb'),
-    GEOIP_ASN_DB: mmCrafted('Beacon-ASN-Test.mmdb'),
+  await seedSites(db.pool, [
+    ['keep', 'keep.example', 'site_keep', { bot_policy: 'keep', ip_anonymization: 'truncate' }],
+    ['drop', 'drop.example', 'site_drop'],
+    ['noip', 'noip.example', 'site_noip', { ip_anonymization: 'drop' }],
+  ]);
+  const config = enricherTestConfig(db, prefix, {
     GEOIP_ANONYMOUS_IP_DB: mmCrafted('Beacon-Anonymous-IP-Test.mmdb'),
-    ENRICHER_DEFAULT_GEO: 'false',
-    ENRICHER_DATA_WATCH_INTERVAL_MS: '0',
   });
   enricher = await startEnricher(config, { metricsPort: 0, logger: createLogger('enricher', 'silent') });
   producer = createRedis(REDIS_URL, 'worker');
@@ -99,28 +83,18 @@ function rawJob(
   };
 }
 
-async function waitFor<T>(fn: () => Promise<T | null | undefined>, what: string, ms = 15_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== null && v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 /** Adds a raw job and waits until the worker has completed it. */
 async function process(
   jobId: string,
   data: RawJob,
 ): Promise<{ rows: number; dropped: number; dead: number }> {
   await hits.add('raw', data, { jobId });
-  return waitFor(async () => {
+  return waitFor(`raw job ${jobId}`, async () => {
     const j = await hits.getJob(jobId);
     if (!j) return null;
     if (j.failedReason) throw new Error(`raw job failed: ${j.failedReason}`);
     return j.finishedOn ? (j.returnvalue as { rows: number; dropped: number; dead: number }) : null;
-  }, `raw job ${jobId}`);
+  });
 }
 
 /** The rows of the events job, decoded from its EnrichedJob v2 payload (checked against the schema). */
@@ -218,6 +192,35 @@ describe('enricher worker (hits → events)', () => {
     await process(jobId, data);
     expect(await events.getJobCounts()).toEqual(before);
     expect(await rowsOf(jobId)).toEqual(first);
+  });
+
+  it('a raw job run again (its enricher died after counting, before the ack) adds no ingestion_health counts', async () => {
+    const counted = async () =>
+      Number(
+        (
+          await db.pool.query(
+            `SELECT COALESCE(sum(count), 0)::bigint AS n FROM ingestion_health
+             WHERE site_id = 'site_drop' AND outcome IN ('dropped', 'dead_lettered')`,
+          )
+        ).rows[0].n,
+      );
+    const before = await counted();
+    const jobId = randomUUID();
+    const data = rawJob('site_drop', GOOGLEBOT, '192.0.2.10', [hit(), hit(), hit()]);
+    expect(await process(jobId, data)).toEqual({ rows: 0, dropped: 3, dead: 0 });
+    // Written with the job, before its ack: no flush timer to wait for.
+    expect(await counted()).toBe(before + 3);
+    const { rows } = await db.pool.query(
+      `SELECT reason FROM ingestion_health WHERE site_id = 'site_drop' AND outcome = 'dropped' AND reason LIKE 'bot:%'`,
+    );
+    expect(rows.length).toBeGreaterThan(0);
+    // The same job once more, as BullMQ hands back a job whose worker was killed before acking it.
+    await (await hits.getJob(jobId))!.remove();
+    expect(await process(jobId, data)).toEqual({ rows: 0, dropped: 3, dead: 0 });
+    expect(await counted()).toBe(before + 3);
+    // Another job with the same hits is another job: counted.
+    expect(await process(randomUUID(), data)).toEqual({ rows: 0, dropped: 3, dead: 0 });
+    expect(await counted()).toBe(before + 6);
   });
 
   it('a client retry of the same event (site_id + event_id) gives one row', async () => {

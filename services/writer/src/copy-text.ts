@@ -1,4 +1,4 @@
-import { EVENT_COLUMNS, type ColumnDef } from '@beacon/schema';
+import { EVENT_COLUMNS, type ColumnDef, type UncheckedEventRow } from '@beacon/schema';
 
 /**
  * The one encoder of rows into PostgreSQL's COPY text format (the default of `COPY ... FROM STDIN`):
@@ -47,10 +47,11 @@ function encodeValue(col: ColumnDef, v: unknown): string {
   }
 }
 
-const COLUMNS: readonly ColumnDef[] = EVENT_COLUMNS;
+/** The COPY column list: the field registry's columns, in table order (sql/batch.ts copyEvents names them). */
+const COLUMNS = EVENT_COLUMNS;
 
 /** One row as a COPY text line (with its newline). */
-export function encodeCopyLine(row: Readonly<Record<string, unknown>>): string {
+export function encodeCopyLine(row: UncheckedEventRow): string {
   let line = encodeValue(COLUMNS[0]!, row[COLUMNS[0]!.name]);
   for (let i = 1; i < COLUMNS.length; i++) line += `\t${encodeValue(COLUMNS[i]!, row[COLUMNS[i]!.name])}`;
   return `${line}\n`;
@@ -63,7 +64,7 @@ const CHUNK = 1 << 20;
  * (joining a batch into one multi-megabyte string first costs four times the encoding itself). Lone
  * UTF-16 surrogates become U+FFFD, as in any UTF-8 encoding.
  */
-export function encodeCopyChunks(rows: readonly Readonly<Record<string, unknown>>[]): Buffer[] {
+export function encodeCopyChunks(rows: readonly UncheckedEventRow[]): Buffer[] {
   const chunks: Buffer[] = [];
   let buf = Buffer.allocUnsafe(CHUNK);
   let used = 0;
@@ -82,6 +83,6 @@ export function encodeCopyChunks(rows: readonly Readonly<Record<string, unknown>
 }
 
 /** Rows as one COPY text payload (UTF-8). */
-export function encodeCopyText(rows: readonly Readonly<Record<string, unknown>>[]): Buffer {
+export function encodeCopyText(rows: readonly UncheckedEventRow[]): Buffer {
   return Buffer.concat(encodeCopyChunks(rows));
 }

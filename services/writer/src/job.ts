@@ -5,6 +5,7 @@ import {
   enrichedJobV2Issue,
   type EnrichedCompany,
   type EnrichedJob,
+  type UncheckedEventRow,
 } from '@beacon/schema';
 
 const isRow = (v: unknown): v is Record<string, unknown> =>
@@ -41,7 +42,7 @@ const writerJobSchema = z.discriminatedUnion('v', [
 /** An events job as the loader stores it: rows as objects keyed by column name, whatever the version. */
 export interface EventsJob {
   readonly v: 1 | 2;
-  readonly rows: Record<string, unknown>[];
+  readonly rows: UncheckedEventRow[];
   readonly companies?: EnrichedCompany[] | undefined;
 }
 

@@ -133,10 +133,7 @@ export class Loader {
       }
       if (failed) {
         // Redis failed with jobs already taken: write those (their locks are ours); fetch again later.
-        this.log.warn(
-          { err: { message: (failed as Error).message } },
-          'fetching more jobs failed; writing the batch as it is',
-        );
+        this.log.warn({ err: failed }, 'fetching more jobs failed; writing the batch as it is');
         break;
       }
       if (!empty) continue;
@@ -312,7 +309,7 @@ export class Loader {
     const wait = Math.round(cap / 2 + (Math.random() * cap) / 2);
     this.log.warn(
       {
-        err: { message: err.message, code: (err as { code?: string }).code },
+        err,
         retryInMs: wait,
         failures: this.failures,
       },

@@ -4,13 +4,16 @@ import { Readable } from 'node:stream';
 import type pg from 'pg';
 import copyStreams from 'pg-copy-streams';
 import { deadLetterSql, HealthTally, receiptHour } from '@beacon/db';
+import type { UncheckedEventRow } from '@beacon/schema';
 import { encodeCopyChunks } from './copy-text.js';
 import { aggregateSessions } from './sessions.js';
 import { isEventsRace, isPoisonError, pgErrorText } from './errors.js';
 import { rollupInserted } from './rollup-step.js';
+import { recordCompanyActivity } from './company-activity.js';
 import * as sql from './sql/batch.js';
 
-export type Row = Record<string, unknown>;
+/** An events row as a job carries it: the field registry's columns, values checked by PostgreSQL. */
+export type Row = UncheckedEventRow;
 
 /** A firm of EnrichedJob.companies: agency-neutral, or (agency_id set) one agency's own facts. */
 export interface Company {
@@ -22,6 +25,12 @@ export interface Company {
   employee_count: string | null;
   revenue: string | null;
   enrichment_data?: Record<string, unknown> | undefined;
+}
+
+/** What is dead-lettered of a job that is not an events job: the job data whole. */
+export interface FailedJobPayload {
+  readonly job: unknown;
+  readonly job_id: string;
 }
 
 export interface DeadRow {
@@ -281,6 +290,9 @@ async function insertRows(
   // ingestion_health 'stored': in the same transaction as the rows, so a retried batch never counts twice.
   if (health === 'in_tx') await storedHealth(fresh).flush(client);
   step('health');
+  // Company activity for scores and alerts: in this transaction, so only committed rows count.
+  await recordCompanyActivity(client, fresh);
+  step('activity');
 }
 
 /** Neutral facts into companies, an agency's own into agency_companies; answers rows changed. */
@@ -446,9 +458,14 @@ async function recordDead(pool: pg.Pool, rows: Row[], dead: DeadRow[]): Promise<
  * events job: then `rows` is one object holding the job data) in dead_events with `error`, leaving
  * out rows already stored (a holder killed between COMMIT and completing the job). Out: rows recorded.
  */
-export async function recordFailedRows(pool: pg.Pool, rows: readonly Row[], error: string): Promise<number> {
+export async function recordFailedRows(
+  pool: pg.Pool,
+  rows: readonly (Row | FailedJobPayload)[],
+  error: string,
+): Promise<number> {
   const byId = new Map<string, Row>();
-  for (const row of rows) {
+  // A job that was not an events job has neither id nor site_id: read as a row, both are absent.
+  for (const row of rows as readonly Row[]) {
     const id = deadId(row);
     if (!byId.has(id)) byId.set(id, row);
   }

@@ -12,6 +12,8 @@ export interface UpkeepOptions {
   retentionDeleteBatch: number;
   /** AUDIT_LOG_RETENTION_DAYS: the same job purges older audit log entries. */
   auditLogDays?: number;
+  /** INGEST_HEALTH_RETENTION_DAYS: and the ingestion health hours older than this. */
+  ingestHealthDays?: number;
   now: () => Date;
 }
 
@@ -63,10 +65,7 @@ export class Upkeep {
     const p = this.withLock(kind).then(
       () => this.schedule(kind, intervalMs),
       (err: Error) => {
-        this.log.warn(
-          { err: { message: err.message, code: (err as { code?: string }).code } },
-          `${kind} upkeep failed; trying again in a minute`,
-        );
+        this.log.warn({ err }, `${kind} upkeep failed; trying again in a minute`);
         this.schedule(kind, Math.min(intervalMs, 60_000));
       },
     );
@@ -100,6 +99,7 @@ export class Upkeep {
             defaultMonths: this.opts.retentionDefaultMonths,
             batchSize: this.opts.retentionDeleteBatch,
             auditLogDays: this.opts.auditLogDays,
+            ingestHealthDays: this.opts.ingestHealthDays,
             now: this.opts.now(),
             log: (m) => this.log.info(m),
           });
@@ -109,6 +109,7 @@ export class Upkeep {
               deletedEvents: report.deletedEvents,
               deletedSessions: report.deletedSessions,
               deletedAuditEntries: report.deletedAuditEntries,
+              deletedHealthRows: report.deletedHealthRows,
             },
             'retention applied',
           );

@@ -148,6 +148,7 @@ function upkeepOptions(config: Config, now = () => new Date()): UpkeepOptions {
     retentionDefaultMonths: config.storage.retentionMonthsDefault,
     retentionDeleteBatch: config.storage.retentionDeleteBatch,
     auditLogDays: config.dataRights.auditLogRetentionDays,
+    ingestHealthDays: config.intake.healthRetentionDays,
     now,
   };
 }

@@ -1,6 +1,5 @@
-import { Worker, type Queue } from 'bullmq';
-import { createRedis } from '@beacon/queue';
-import { createTestDatabase, uniquePrefix, REDIS_URL, type TestDatabase } from '@beacon/testkit';
+import type { Queue } from 'bullmq';
+import { createTestDatabase, failByStalling, uniquePrefix, type TestDatabase } from '@beacon/testkit';
 import { startWriter, type WriterHandle } from '../src/index.js';
 import { eventsQueue, job, makeRow, seedSites, waitFor, writerConfig } from './helpers.js';
 
@@ -43,24 +42,9 @@ test('a job whose holders kept dying fails for good and its rows (those not stor
     [stored.id, stored.server_timestamp],
   );
   const added = await queue.add('events', job([stored, ...lost]));
-  // A holder takes the job and dies (its lock is never renewed) ...
-  const connection = createRedis(REDIS_URL, 'worker');
-  const holder = new Worker('events', null, { connection, prefix, lockDuration: 300, autorun: false });
-  expect((await holder.getNextJob('dying-holder'))?.id).toBe(added.id);
-  // ... and a stalled check that allows no stall marks it failed, as BullMQ does past maxStalledCount
-  // (the next worker to take it fails it).
-  const checker = new Worker('events', null, {
-    connection,
-    prefix,
-    maxStalledCount: 0,
-    stalledInterval: 200,
-    autorun: false,
-  });
-  await checker.startStalledCheckTimer();
-  await waitFor('the job marked to fail', async () => (await queue.getJob(added.id!))?.deferredFailure);
-  await checker.close();
-  await holder.close(true);
-  connection.disconnect();
+  // A holder takes the job and dies (its lock is never renewed), and a stalled check that allows no
+  // stall marks it failed, as BullMQ does past maxStalledCount (the next worker to take it fails it).
+  expect(await failByStalling(queue, prefix)).toBe(added.id);
   expect((await queue.getJob(added.id!))!.deferredFailure).toMatch(/stalled more than allowable limit/);
 
   writer = await startWriter(writerConfig(db.url, prefix), { metricsPort: null });

@@ -4,7 +4,7 @@ import { Queue } from 'bullmq';
 import type pg from 'pg';
 import { parseConfig, type Config } from '@beacon/config';
 import { EVENT_COLUMN_NAMES } from '@beacon/schema';
-import { REDIS_URL } from '@beacon/testkit';
+import { REDIS_URL, waitFor as pollUntil } from '@beacon/testkit';
 
 /** Real collaborators in every writer test: PostgreSQL (a throwaway database) and Redis (unique prefix). */
 
@@ -86,18 +86,13 @@ export function job(rows: Record<string, unknown>[], companies?: unknown[]): Rec
   return companies ? { type: 'events', v: 1, rows, companies } : { type: 'events', v: 1, rows };
 }
 
-export async function waitFor<T>(
+/** testkit's waitFor, with the writer tests' longer default (a writer process starts in the meantime). */
+export function waitFor<T>(
   what: string,
   fn: () => Promise<T | undefined | false>,
   timeoutMs = 60_000,
 ): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v as T;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  return pollUntil(what, fn, { timeoutMs });
 }
 
 /** A writer as its own process (node dist/main.js), its output kept for failure messages. */

@@ -1,20 +1,15 @@
 import { parsers as p, setting } from '../setting.js';
+import { listener } from './listener.js';
 
 /** Query API, auth and administration. */
 export const api = {
-  port: setting(
-    'API_PORT',
-    p.int(0, 65535),
-    3000,
-    'Port of the query API, the dashboard, /openapi.json (authenticated) and public /healthz and /readyz that say only ok or not ok.',
-  ),
-  host: setting('API_HOST', p.string({ min: 1 }), '0.0.0.0', 'Address the API listens on.'),
-  opsPort: setting(
-    'API_OPS_PORT',
-    p.int(0, 65535),
-    9104,
-    'Internal port of the API /metrics, /readyz (with the state of each dependency) and /healthz, on API_HOST. For Prometheus and probes only: do not publish it to the internet.',
-  ),
+  ...listener({
+    prefix: 'API',
+    port: 3000,
+    opsPort: 9104,
+    name: 'the API',
+    serves: 'the query API (the dashboard, /openapi.json for authenticated callers)',
+  }),
   nodeEnv: setting(
     'NODE_ENV',
     p.oneOf(['development', 'production', 'test']),

@@ -1,23 +1,18 @@
 import { parsers as p, setting } from '../setting.js';
+import { listener } from './listener.js';
 
 const path = () =>
   p.string({ min: 2, max: 200 }).regex(/^\/[A-Za-z0-9._~\-/]*$/, 'must be a URL path starting with /');
 
 /** HTTP intake: ports, proxies, paths, limits, micro-batching, backpressure. */
 export const collector = {
-  port: setting(
-    'COLLECTOR_PORT',
-    p.int(0, 65535),
-    8080,
-    'Port of the collector (hits, tracker script, public /healthz and /readyz that say only ok or not ok).',
-  ),
-  host: setting('COLLECTOR_HOST', p.string({ min: 1 }), '0.0.0.0', 'Address the collector listens on.'),
-  opsPort: setting(
-    'COLLECTOR_OPS_PORT',
-    p.int(0, 65535),
-    9103,
-    'Internal port of the collector /metrics, /readyz (with the state of each dependency) and /healthz, on COLLECTOR_HOST. For Prometheus and probes only: do not publish it to the internet.',
-  ),
+  ...listener({
+    prefix: 'COLLECTOR',
+    port: 8080,
+    opsPort: 9103,
+    name: 'the collector',
+    serves: 'the collector (hits, tracker script)',
+  }),
   publicUrl: setting(
     'COLLECTOR_PUBLIC_URL',
     p.url(['http:', 'https:']),

@@ -6,6 +6,7 @@ import { enricher } from './enricher.js';
 import { apiExports } from './exports.js';
 import { intake } from './intake.js';
 import { email } from './email.js';
+import { alerts } from './alerts.js';
 import { ops } from './ops.js';
 import { storage } from './storage.js';
 import { writer } from './writer.js';
@@ -26,6 +27,7 @@ export const settings = {
   apiExports,
   dataRights,
   email,
+  alerts,
   ops,
 } as const;
 
@@ -43,5 +45,6 @@ export const groupTitles: Record<keyof typeof settings, string> = {
   rollups: 'Rollups (aggregates kept indefinitely)',
   dataRights: 'Data subject rights and the audit log',
   email: 'Email (invitations, password resets, reports)',
+  alerts: 'Company alerts (webhooks, Slack, email)',
   ops: 'Running Beacon (beacon serve, beacon start)',
 };

@@ -49,12 +49,18 @@ export const intake = {
     'INTAKE_TOKEN_CACHE_TTL_MS',
     p.int(0, 600_000),
     30_000,
-    'How long the collector remembers an ingest token or API key check; a revoked token stops within this time.',
+    'How long the collector remembers an ingest token check; a revoked token stops within this time. Agency API keys sent to the collector follow API_KEY_CACHE_TTL_S and the API_LOGIN_* / API_BCRYPT_* limits, as at the API.',
   ),
   healthFlushMs: setting(
     'INGEST_HEALTH_FLUSH_MS',
     p.int(100, 600_000),
     5_000,
-    'How often the collector and enricher write their ingestion health counts (one upsert each time).',
+    'How often the collector writes its ingestion health counts (one upsert each time; the enricher writes a job\'s counts with the job).',
+  ),
+  healthRetentionDays: setting(
+    'INGEST_HEALTH_RETENTION_DAYS',
+    p.int(1, 36_500),
+    400,
+    'Days the ingestion health counts (per site and hour) are kept; older hours are deleted by the retention job.',
   ),
 } as const;

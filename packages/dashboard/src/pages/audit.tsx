@@ -1,10 +1,11 @@
-import { useInfiniteQuery } from '@tanstack/react-query';
 import { useState } from 'react';
-import { get } from '../api';
 import { fmtTime } from '../format';
+import { Options } from '../form';
+import { useCursorList } from '../queries';
 import { useZone } from '../session';
-import type { AuditEntry, Page } from '../types';
-import { ErrorBox, Loading, Panel } from '../ui';
+import { DataTable, type Column } from '../table';
+import type { AuditEntry } from '../types';
+import { Empty, ErrorBox, Loading, MoreButton, Panel } from '../ui';
 
 const FILTERS: [string, string][] = [
   ['', 'Every action'],
@@ -30,20 +31,29 @@ function details(d: Record<string, unknown>): string {
     .join(' · ');
 }
 
+const COLUMNS = (tz: string): Column<AuditEntry>[] => [
+  { head: 'When', cell: (e) => fmtTime(e.at, tz) },
+  {
+    head: 'Action',
+    rowHeader: true,
+    cell: (e) => (
+      <>
+        <code>{e.action}</code>
+        {e.target.id && <div className="muted">{`${e.target.type} ${e.target.id}`}</div>}
+      </>
+    ),
+  },
+  { head: 'Who', cell: who },
+  { head: 'From', cell: (e) => e.ip ?? '—', cellProps: (e) => ({ title: e.user_agent ?? undefined }) },
+  { head: 'Details', cell: (e) => details(e.details) },
+];
+
 /** The agency's audit log (admins): who did what, when, from where. GET /v1/audit, 50 a page. */
 export function AuditLog() {
   const tz = useZone();
   const [action, setAction] = useState('');
-  const q = useInfiniteQuery({
-    queryKey: ['audit', action],
-    initialPageParam: '',
-    queryFn: ({ pageParam }) =>
-      get<Page<AuditEntry>>(
-        `/v1/audit?limit=50${action ? `&action=${encodeURIComponent(action)}` : ''}${pageParam ? `&cursor=${encodeURIComponent(pageParam)}` : ''}`,
-      ),
-    getNextPageParam: (last) => last.next_cursor ?? undefined,
-  });
-  const items = q.data?.pages.flatMap((p) => p.items) ?? [];
+  const filter = action ? `&action=${encodeURIComponent(action)}` : '';
+  const { q, items } = useCursorList<AuditEntry>(['audit', action], `/v1/audit?limit=50${filter}`);
   return (
     <>
       <h1 className="page-title">Audit log</h1>
@@ -57,11 +67,7 @@ export function AuditLog() {
           <label>
             <span className="sr-only">Show</span>
             <select aria-label="Show" value={action} onChange={(e) => setAction(e.target.value)}>
-              {FILTERS.map(([v, label]) => (
-                <option key={v} value={v}>
-                  {label}
-                </option>
-              ))}
+              <Options of={FILTERS} />
             </select>
           </label>
         }
@@ -69,42 +75,16 @@ export function AuditLog() {
         {q.error && <ErrorBox error={q.error} />}
         {q.isPending ? (
           <Loading />
-        ) : items.length === 0 ? (
-          <p className="muted">No entries.</p>
         ) : (
-          <div className="scroll">
-            <table className="data audit">
-              <thead>
-                <tr>
-                  <th scope="col">When</th>
-                  <th scope="col">Action</th>
-                  <th scope="col">Who</th>
-                  <th scope="col">From</th>
-                  <th scope="col">Details</th>
-                </tr>
-              </thead>
-              <tbody>
-                {items.map((e) => (
-                  <tr key={e.id}>
-                    <td>{fmtTime(e.at, tz)}</td>
-                    <th scope="row">
-                      <code>{e.action}</code>
-                      {e.target.id && <div className="muted">{`${e.target.type} ${e.target.id}`}</div>}
-                    </th>
-                    <td>{who(e)}</td>
-                    <td title={e.user_agent ?? undefined}>{e.ip ?? '—'}</td>
-                    <td>{details(e.details)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            className="data audit"
+            rows={items}
+            rowKey={(e) => e.id}
+            columns={COLUMNS(tz)}
+            empty={<Empty>No entries.</Empty>}
+          />
         )}
-        {q.hasNextPage && (
-          <button type="button" onClick={() => void q.fetchNextPage()} disabled={q.isFetchingNextPage}>
-            {q.isFetchingNextPage ? 'Loading…' : 'Older entries'}
-          </button>
-        )}
+        <MoreButton q={q} label="Older entries" />
       </Panel>
     </>
   );

@@ -4,7 +4,8 @@ import { api, get } from '../api';
 import { fmtInt, fmtTime } from '../format';
 import { useSession } from '../session';
 import type { Site } from '../types';
-import { Async, CopyButton, Panel } from '../ui';
+import { DataTable } from '../table';
+import { Async, CopyButton, Empty, Facts, Panel } from '../ui';
 
 /** GET /v1/sites/{id}/ingestion-health (services/api/src/routes/ingest.ts). */
 interface Counts {
@@ -53,30 +54,19 @@ export function IngestionHealthPanel({ site }: { site: Site }) {
                 {w.action}
               </div>
             ))}
-            <dl className="facts" data-testid="ingestion-totals">
-              <div>
-                <dt>Received</dt>
-                <dd>{fmtInt(h.totals.received)}</dd>
-              </div>
-              <div>
-                <dt>Stored</dt>
-                <dd>{fmtInt(h.totals.stored)}</dd>
-              </div>
-              <div>
-                <dt>Rejected</dt>
-                <dd>{reasons(h.totals.rejected)}</dd>
-              </div>
-              <div>
-                <dt>Dropped</dt>
-                <dd>{reasons(h.totals.dropped)}</dd>
-              </div>
-              <div>
-                <dt>Dead letters</dt>
-                <dd>
-                  {reasons(h.totals.dead_lettered)} ({fmtInt(h.dead_letters_waiting)} waiting)
-                </dd>
-              </div>
-            </dl>
+            <Facts
+              testId="ingestion-totals"
+              items={[
+                { label: 'Received', value: fmtInt(h.totals.received) },
+                { label: 'Stored', value: fmtInt(h.totals.stored) },
+                { label: 'Rejected', value: reasons(h.totals.rejected) },
+                { label: 'Dropped', value: reasons(h.totals.dropped) },
+                {
+                  label: 'Dead letters',
+                  value: `${reasons(h.totals.dead_lettered)} (${fmtInt(h.dead_letters_waiting)} waiting)`,
+                },
+              ]}
+            />
             {h.totals.received === 0 && <p className="muted">No hits received in the last 24 hours.</p>}
           </>
         )}
@@ -89,25 +79,16 @@ export function IngestionHealthPanel({ site }: { site: Site }) {
 export function IngestTokensPanel({ site }: { site: Site }) {
   const { canWrite } = useSession();
   const client = useQueryClient();
-  const [name, setName] = useState('');
-  const [created, setCreated] = useState<string | null>(null);
   const base = `/v1/sites/${site.id}/ingest-tokens`;
   const q = useQuery({
     queryKey: ['ingest-tokens', site.id],
     queryFn: () => get<{ items: IngestToken[] }>(base),
     enabled: canWrite,
   });
-  const create = useMutation({
-    mutationFn: () => api<IngestToken & { token: string }>('POST', base, { name }),
-    onSuccess: (t) => {
-      setCreated(t.token);
-      setName('');
-      void client.invalidateQueries({ queryKey: ['ingest-tokens', site.id] });
-    },
-  });
+  const reload = () => void client.invalidateQueries({ queryKey: ['ingest-tokens', site.id] });
   const revoke = useMutation({
     mutationFn: (id: string) => api<IngestToken>('DELETE', `${base}/${id}`),
-    onSuccess: () => void client.invalidateQueries({ queryKey: ['ingest-tokens', site.id] }),
+    onSuccess: reload,
   });
   if (!canWrite) return null;
   return (
@@ -116,6 +97,54 @@ export function IngestTokensPanel({ site }: { site: Site }) {
         A backend sends events to POST /v1/events on the collector with one of these tokens (see
         docs/server-side.md).
       </p>
+      <NewToken base={base} onCreated={reload} />
+      <Async q={q}>
+        {(p) => (
+          <DataTable
+            scroll={false}
+            rows={p.items}
+            rowKey={(t) => t.id}
+            empty={<Empty>No tokens yet.</Empty>}
+            columns={[
+              { head: 'Token', cell: (t) => <code>{t.token_prefix}…</code> },
+              { head: 'Name', cell: (t) => t.name || '—' },
+              {
+                head: 'Last used',
+                cell: (t) => (t.last_used_at ? fmtTime(t.last_used_at, site.config.timezone) : 'never'),
+              },
+              {
+                head: '',
+                cell: (t) =>
+                  t.revoked_at ? (
+                    'revoked'
+                  ) : (
+                    <button type="button" onClick={() => revoke.mutate(t.id)}>
+                      Revoke
+                    </button>
+                  ),
+              },
+            ]}
+          />
+        )}
+      </Async>
+    </Panel>
+  );
+}
+
+/** Makes a token; its secret is shown this once (the API keeps only a hash). */
+function NewToken({ base, onCreated }: { base: string; onCreated: () => void }) {
+  const [name, setName] = useState('');
+  const [created, setCreated] = useState<string | null>(null);
+  const create = useMutation({
+    mutationFn: () => api<IngestToken & { token: string }>('POST', base, { name }),
+    onSuccess: (t) => {
+      setCreated(t.token);
+      setName('');
+      onCreated();
+    },
+  });
+  return (
+    <>
       {created && (
         <p role="status">
           New token, shown this once: <code>{created}</code> <CopyButton text={created} />
@@ -134,44 +163,6 @@ export function IngestTokensPanel({ site }: { site: Site }) {
           Create token
         </button>
       </form>
-      <Async q={q}>
-        {(p) =>
-          p.items.length === 0 ? (
-            <p className="muted">No tokens yet.</p>
-          ) : (
-            <table className="data">
-              <thead>
-                <tr>
-                  <th scope="col">Token</th>
-                  <th scope="col">Name</th>
-                  <th scope="col">Last used</th>
-                  <th scope="col" />
-                </tr>
-              </thead>
-              <tbody>
-                {p.items.map((t) => (
-                  <tr key={t.id}>
-                    <td>
-                      <code>{t.token_prefix}…</code>
-                    </td>
-                    <td>{t.name || '—'}</td>
-                    <td>{t.last_used_at ? fmtTime(t.last_used_at, site.config.timezone) : 'never'}</td>
-                    <td>
-                      {t.revoked_at ? (
-                        'revoked'
-                      ) : (
-                        <button type="button" onClick={() => revoke.mutate(t.id)}>
-                          Revoke
-                        </button>
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )
-        }
-      </Async>
-    </Panel>
+    </>
   );
 }

@@ -3,8 +3,10 @@ import { lazy, Suspense, useMemo, useState, type ReactNode } from 'react';
 import { get } from '../api';
 import { LineChart, type Series } from '../chart';
 import { countryName, fmtChange, fmtDuration, fmtInt, fmtPct } from '../format';
-import { useLocation } from '../router';
-import { addFilter, intervalOf, previousPeriod, readView, statsQuery, updateView, type View } from '../state';
+import { Field, Options } from '../form';
+import { useGoals, useView } from '../queries';
+import { addFilter, intervalOf, previousPeriod, statsQuery, updateView, type View } from '../state';
+import { barWidth, DataTable, type Column } from '../table';
 import type { Breakdown, EventPropertyRow, Overview, Page, PeriodTotals, Site, TimeSeries } from '../types';
 import { Async, EmptySite, GeoCredit, Panel } from '../ui';
 
@@ -25,15 +27,63 @@ const FIGURES: {
   { key: 'events', label: 'Events', fmt: fmtInt },
 ];
 
+/** The breakdown panels of the overview: a title and its tabs (API dimension, label). */
+const PANELS: { title: string; tabs: [string, string][] }[] = [
+  {
+    title: 'Pages',
+    tabs: [
+      ['pages', 'Top pages'],
+      ['entry_pages', 'Entry pages'],
+      ['exit_pages', 'Exit pages'],
+    ],
+  },
+  {
+    title: 'Sources',
+    tabs: [
+      ['referrers', 'Referrers'],
+      ['channels', 'Channels'],
+    ],
+  },
+  {
+    title: 'Campaigns',
+    tabs: [
+      ['utm_campaigns', 'UTM campaigns'],
+      ['utm_sources', 'Sources'],
+      ['utm_mediums', 'Mediums'],
+    ],
+  },
+  {
+    title: 'Locations',
+    tabs: [
+      ['countries', 'Countries'],
+      ['cities', 'Cities'],
+    ],
+  },
+  {
+    title: 'Devices',
+    tabs: [
+      ['devices', 'Devices'],
+      ['browsers', 'Browsers'],
+      ['os', 'OS'],
+    ],
+  },
+  {
+    title: 'Events',
+    tabs: [
+      ['events', 'Custom events'],
+      ['properties', 'Properties'],
+      ['companies', 'Companies'],
+    ],
+  },
+];
+
 /** `shared`: a read-only shared dashboard (share link), which may read only the dashboard's figures. */
 export function OverviewPage({ site, shared = false }: { site: Site; shared?: boolean }) {
-  const { search } = useLocation();
-  const view = readView(search, site.config.timezone);
-  const base = `/v1/sites/${site.id}`;
+  const { view, search } = useView(site);
   const q = statsQuery(view);
   const overview = useQuery({
     queryKey: ['overview', site.id, q],
-    queryFn: () => get<Overview>(`${base}/stats/overview?${q}`),
+    queryFn: () => get<Overview>(`/v1/sites/${site.id}/stats/overview?${q}`),
   });
   const o = overview.data;
   // The headline figures first: on a big site every statistic scans the range, and on a small server
@@ -41,7 +91,15 @@ export function OverviewPage({ site, shared = false }: { site: Site; shared?: bo
   const ready = !!overview.data || !!overview.error;
   const empty = o && o.current.events === 0 && o.previous.events === 0 && view.filters.length === 0;
   // The goal whose conversion rate the breakdown panels show (URL `conversion_goal`; not a filter).
-  const conversionGoal = new URLSearchParams(search).get('conversion_goal');
+  const conversionGoal = search.get('conversion_goal');
+  const map = (
+    <>
+      <Suspense fallback={null}>
+        <CountryMap site={site} view={view} ready={ready} />
+      </Suspense>
+      <GeoCredit />
+    </>
+  );
   return (
     <>
       <h1 className="page-title">
@@ -57,84 +115,18 @@ export function OverviewPage({ site, shared = false }: { site: Site; shared?: bo
         <>
           <Chart site={site} view={view} ready={ready} />
           <div className="grid">
-            <BreakdownPanel
-              site={site}
-              view={view}
-              ready={ready}
-              conversionGoal={conversionGoal}
-              title="Pages"
-              tabs={[
-                ['pages', 'Top pages'],
-                ['entry_pages', 'Entry pages'],
-                ['exit_pages', 'Exit pages'],
-              ]}
-            />
-            <BreakdownPanel
-              site={site}
-              view={view}
-              ready={ready}
-              conversionGoal={conversionGoal}
-              title="Sources"
-              tabs={[
-                ['referrers', 'Referrers'],
-                ['channels', 'Channels'],
-              ]}
-            />
-            <BreakdownPanel
-              site={site}
-              view={view}
-              ready={ready}
-              conversionGoal={conversionGoal}
-              title="Campaigns"
-              tabs={[
-                ['utm_campaigns', 'UTM campaigns'],
-                ['utm_sources', 'Sources'],
-                ['utm_mediums', 'Mediums'],
-              ]}
-            />
-            <BreakdownPanel
-              site={site}
-              view={view}
-              ready={ready}
-              conversionGoal={conversionGoal}
-              title="Locations"
-              tabs={[
-                ['countries', 'Countries'],
-                ['cities', 'Cities'],
-              ]}
-              footer={
-                <>
-                  <Suspense fallback={null}>
-                    <CountryMap site={site} view={view} ready={ready} />
-                  </Suspense>
-                  <GeoCredit />
-                </>
-              }
-            />
-            <BreakdownPanel
-              site={site}
-              view={view}
-              ready={ready}
-              conversionGoal={conversionGoal}
-              title="Devices"
-              tabs={[
-                ['devices', 'Devices'],
-                ['browsers', 'Browsers'],
-                ['os', 'OS'],
-              ]}
-            />
-            <BreakdownPanel
-              site={site}
-              view={view}
-              ready={ready}
-              conversionGoal={conversionGoal}
-              title="Events"
-              tabs={[
-                ['events', 'Custom events'],
-                ['properties', 'Properties'],
-                ['companies', 'Companies'],
-              ]}
-            />
+            {PANELS.map((p) => (
+              <BreakdownPanel
+                key={p.title}
+                site={site}
+                view={view}
+                ready={ready}
+                conversionGoal={conversionGoal}
+                title={p.title}
+                tabs={p.tabs}
+                {...(p.title === 'Locations' ? { footer: map } : {})}
+              />
+            ))}
           </div>
         </>
       )}
@@ -254,24 +246,15 @@ const FILTER_OF: Record<string, string> = {
 
 /** Picks the goal whose conversion rate the breakdown panels show (sites with goals only). */
 function ConversionGoalPicker({ site, value }: { site: Site; value: string | null }) {
-  const goals = useQuery({
-    queryKey: ['goals', site.id],
-    queryFn: () => get<{ items: { id: string; name: string }[] }>(`/v1/sites/${site.id}/goals`),
-  });
+  const goals = useGoals(site);
   const items = goals.data?.items ?? [];
   if (items.length === 0) return null;
   return (
-    <label className="conversion-goal">
-      <span>Conversion rate for</span>
+    <Field label="Conversion rate for" className="conversion-goal">
       <select value={value ?? ''} onChange={(e) => updateView({ conversion_goal: e.target.value || null })}>
-        <option value="">no goal</option>
-        {items.map((g) => (
-          <option key={g.id} value={g.id}>
-            {g.name}
-          </option>
-        ))}
+        <Options of={[['', 'no goal'], ...items.map((g) => [g.id, g.name] as const)]} />
       </select>
-    </label>
+    </Field>
   );
 }
 
@@ -344,7 +327,7 @@ function BreakdownPanel({
 function PropertyBars({ rows, view }: { rows: EventPropertyRow[]; view: View }) {
   const events = view.filters.filter(([k]) => k === 'event_name').map(([, v]) => v);
   if (rows.length === 0) return <p className="muted">No custom event with properties in this period.</p>;
-  const max = Math.max(...rows.map((r) => r.events), 1);
+  const max = Math.max(...rows.map((r) => r.events));
   return (
     <>
       <p className="muted small">
@@ -352,26 +335,24 @@ function PropertyBars({ rows, view }: { rows: EventPropertyRow[]; view: View }) 
           ? `Properties of ${events.join(', ')}.`
           : 'Properties of every custom event: pick one under Custom events to see only its own.'}
       </p>
-      <table className="bars">
-        <thead>
-          <tr>
-            <th scope="col">Property</th>
-            <th scope="col" className="num">
-              Events
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((r) => (
-            <tr key={`${r.property}=${r.value}`} style={{ ['--w' as string]: `${(100 * r.events) / max}%` }}>
-              <td>
+      <DataTable
+        className="bars"
+        scroll={false}
+        rows={rows}
+        rowKey={(r) => `${r.property}=${r.value}`}
+        rowProps={(r) => ({ style: barWidth(r.events, max) })}
+        columns={[
+          {
+            head: 'Property',
+            cell: (r) => (
+              <>
                 {r.property}: <strong>{r.value ?? '(none)'}</strong>
-              </td>
-              <td className="num">{fmtInt(r.events)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+              </>
+            ),
+          },
+          { head: 'Events', num: true, cell: (r) => fmtInt(r.events) },
+        ]}
+      />
     </>
   );
 }
@@ -381,63 +362,56 @@ function noneLabel(dimension: string): string {
   return dimension === 'referrers' || dimension === 'channels' ? 'Direct / none' : '(none)';
 }
 
-function Bars({ rows, dimension, rate }: { rows: Breakdown['items']; dimension: string; rate: boolean }) {
+type Row = Breakdown['items'][number];
+
+/** The text of a breakdown row's value (a country's name, "Direct / none" for no referrer). */
+function valueLabel(dimension: string, r: Row): string {
+  if (r.value == null) return noneLabel(dimension);
+  if (dimension === 'countries') return countryName(r.value);
+  if (dimension === 'channels' && r.value === 'direct') return 'Direct / none';
+  return r.value;
+}
+
+function Bars({ rows, dimension, rate }: { rows: Row[]; dimension: string; rate: boolean }) {
   if (rows.length === 0) return <p className="muted">Nothing in this period.</p>;
   const metric = dimension === 'events' ? 'events' : 'visitors';
-  const max = Math.max(...rows.map((r) => r[metric] ?? 0), 1);
+  const count = (r: Row) => r[metric] ?? 0;
+  const max = Math.max(...rows.map(count));
   const filter = FILTER_OF[dimension];
+  const value = (r: Row) => {
+    const label = valueLabel(dimension, r);
+    if (!filter) return label;
+    return (
+      <button
+        type="button"
+        className="row-filter"
+        title={`Filter by ${label}`}
+        onClick={() => addFilter(filter, r.value ?? '(none)')}
+      >
+        {label}
+      </button>
+    );
+  };
+  const columns: Column<Row>[] = [
+    { head: dimension === 'events' ? 'Event' : 'Value', cell: value },
+    { head: metric === 'events' ? 'Events' : 'Visitors', num: true, cell: (r) => fmtInt(count(r)) },
+  ];
+  if (rate)
+    columns.push({
+      head: 'Conv. rate',
+      num: true,
+      col: 'conversion_rate',
+      title: 'Visitors of the row whose visit converted on the goal',
+      cell: (r) => (r.conversion_rate == null ? '–' : `${(r.conversion_rate * 100).toFixed(1)}%`),
+    });
   return (
-    <table className="bars">
-      <thead>
-        <tr>
-          <th scope="col">{dimension === 'events' ? 'Event' : 'Value'}</th>
-          <th scope="col" className="num">
-            {metric === 'events' ? 'Events' : 'Visitors'}
-          </th>
-          {rate && (
-            <th scope="col" className="num" title="Visitors of the row whose visit converted on the goal">
-              Conv. rate
-            </th>
-          )}
-        </tr>
-      </thead>
-      <tbody>
-        {rows.map((r) => {
-          const label =
-            r.value == null
-              ? noneLabel(dimension)
-              : dimension === 'countries'
-                ? countryName(r.value)
-                : dimension === 'channels' && r.value === 'direct'
-                  ? 'Direct / none'
-                  : r.value;
-          const n = r[metric] ?? 0;
-          return (
-            <tr key={r.value ?? '(none)'} style={{ ['--w' as string]: `${(100 * n) / max}%` }}>
-              <td>
-                {filter ? (
-                  <button
-                    type="button"
-                    className="row-filter"
-                    title={`Filter by ${label}`}
-                    onClick={() => addFilter(filter, r.value ?? '(none)')}
-                  >
-                    {label}
-                  </button>
-                ) : (
-                  label
-                )}
-              </td>
-              <td className="num">{fmtInt(n)}</td>
-              {rate && (
-                <td className="num" data-col="conversion_rate">
-                  {r.conversion_rate == null ? '–' : `${(r.conversion_rate * 100).toFixed(1)}%`}
-                </td>
-              )}
-            </tr>
-          );
-        })}
-      </tbody>
-    </table>
+    <DataTable
+      className="bars"
+      scroll={false}
+      rows={rows}
+      rowKey={(r) => r.value ?? '(none)'}
+      rowProps={(r) => ({ style: barWidth(count(r), max) })}
+      columns={columns}
+    />
   );
 }

@@ -1,8 +1,9 @@
 import { useQuery } from '@tanstack/react-query';
 import { get } from '../api';
 import { countryName, fmtClock, fmtInt } from '../format';
-import { useLocation } from '../router';
-import { readView, today } from '../state';
+import { useView } from '../queries';
+import { today } from '../state';
+import { DataTable, type Column } from '../table';
 import type { EventRow, Page, Realtime, Site } from '../types';
 import { Async, EmptySite, GeoCredit, Panel } from '../ui';
 
@@ -21,36 +22,22 @@ function sourceOf(e: EventRow): string {
 /** Polling period: cheap (one indexed query on the last 30 minutes) and near enough to live. */
 const POLL_MS = 5_000;
 
+/** The live counters of the last 5 and 30 minutes (GET /stats/realtime). */
+const FIGURES: [keyof Realtime & string, string][] = [
+  ['visitors_5m', 'Visitors now (5 min)'],
+  ['visitors_30m', 'Visitors, last 30 min'],
+  ['page_views_30m', 'Page views, last 30 min'],
+  ['events_30m', 'Events, last 30 min'],
+];
+
 export function RealtimePage({ site }: { site: Site }) {
-  const { search } = useLocation();
-  const view = readView(search, site.config.timezone);
+  const { view } = useView(site);
   const filters = new URLSearchParams(view.filters);
-  const base = `/v1/sites/${site.id}`;
   const rt = useQuery({
     queryKey: ['realtime', site.id, filters.toString()],
-    queryFn: () => get<Realtime>(`${base}/stats/realtime?${filters}`),
+    queryFn: () => get<Realtime>(`/v1/sites/${site.id}/stats/realtime?${filters}`),
     refetchInterval: POLL_MS,
     refetchIntervalInBackground: false,
-  });
-  const recent = useQuery({
-    queryKey: ['recent', site.id, filters.toString()],
-    queryFn: async () => {
-      // Days (yesterday and today, so a window across midnight is whole), newest first, then the last
-      // 30 minutes kept here. (Instant bounds would be exact, but the API answers them with a 500 today.)
-      const q = new URLSearchParams(filters);
-      const day = today(site.config.timezone);
-      q.set('from', new Date(Date.parse(`${day}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10));
-      q.set('to', day);
-      q.set('limit', '50');
-      const since = Date.now() - 30 * 60_000;
-      const page = await get<Page<EventRow>>(`${base}/stats/events?${q}`);
-      // The tracker's internal events (engagement, identify) are measurements, not things visitors did.
-      const items = page.items.filter(
-        (e) => Date.parse(e.server_timestamp) >= since && !INTERNAL_EVENTS.includes(e.event_name),
-      );
-      return { ...page, items: items.slice(0, 25) };
-    },
-    refetchInterval: POLL_MS,
   });
   return (
     <>
@@ -62,22 +49,12 @@ export function RealtimePage({ site }: { site: Site }) {
         {(r) => (
           <>
             <ul className="figures" aria-label="Realtime figures" aria-live="polite">
-              <li className="figure" data-metric="visitors_5m">
-                <span className="label">Visitors now (5 min)</span>
-                <span className="value">{fmtInt(r.visitors_5m)}</span>
-              </li>
-              <li className="figure" data-metric="visitors_30m">
-                <span className="label">Visitors, last 30 min</span>
-                <span className="value">{fmtInt(r.visitors_30m)}</span>
-              </li>
-              <li className="figure" data-metric="page_views_30m">
-                <span className="label">Page views, last 30 min</span>
-                <span className="value">{fmtInt(r.page_views_30m)}</span>
-              </li>
-              <li className="figure" data-metric="events_30m">
-                <span className="label">Events, last 30 min</span>
-                <span className="value">{fmtInt(r.events_30m)}</span>
-              </li>
+              {FIGURES.map(([k, label]) => (
+                <li key={k} className="figure" data-metric={k}>
+                  <span className="label">{label}</span>
+                  <span className="value">{fmtInt(r[k])}</span>
+                </li>
+              ))}
             </ul>
             {r.events_30m === 0 && site.status === 'active' && view.filters.length === 0 && (
               <p className="muted">
@@ -88,51 +65,66 @@ export function RealtimePage({ site }: { site: Site }) {
           </>
         )}
       </Async>
-      <Panel title="Latest events">
-        <Async q={recent}>
-          {(p) =>
-            p.items.length === 0 ? (
-              <EmptySite siteId={site.id} what="events in the last 30 minutes" />
-            ) : (
-              <div className="scroll">
-                <table className="data">
-                  <thead>
-                    <tr>
-                      <th scope="col">Time ({site.config.timezone})</th>
-                      <th scope="col">Visitor</th>
-                      <th scope="col">Event</th>
-                      <th scope="col">Page</th>
-                      <th scope="col">Source</th>
-                      <th scope="col">Country</th>
-                      <th scope="col">Company</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {p.items.map((e) => (
-                      <tr key={e.id}>
-                        <td>
-                          <time dateTime={e.server_timestamp}>
-                            {fmtClock(e.server_timestamp, site.config.timezone)}
-                          </time>
-                        </td>
-                        <td>
-                          <code title={e.client_id ?? undefined}>{visitorLabel(e.client_id)}</code>
-                        </td>
-                        <td>{e.event_name}</td>
-                        <td>{e.page_path ?? '—'}</td>
-                        <td>{sourceOf(e)}</td>
-                        <td>{e.country ? countryName(e.country) : '—'}</td>
-                        <td>{e.company_name ?? '—'}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
-            )
-          }
-        </Async>
-        <GeoCredit />
-      </Panel>
+      <LatestEvents site={site} filters={filters} />
     </>
+  );
+}
+
+/**
+ * The events of the last 30 minutes, newest first. The API is asked for days (yesterday and today, so a
+ * window across midnight is whole) and the last 30 minutes are kept here. (Instant bounds would be
+ * exact, but the API answers them with a 500 today.)
+ */
+async function recentEvents(site: Site, filters: URLSearchParams): Promise<Page<EventRow>> {
+  const q = new URLSearchParams(filters);
+  const day = today(site.config.timezone);
+  q.set('from', new Date(Date.parse(`${day}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10));
+  q.set('to', day);
+  q.set('limit', '50');
+  const since = Date.now() - 30 * 60_000;
+  const page = await get<Page<EventRow>>(`/v1/sites/${site.id}/stats/events?${q}`);
+  // The tracker's internal events (engagement, identify) are measurements, not things visitors did.
+  const items = page.items.filter(
+    (e) => Date.parse(e.server_timestamp) >= since && !INTERNAL_EVENTS.includes(e.event_name),
+  );
+  return { ...page, items: items.slice(0, 25) };
+}
+
+function LatestEvents({ site, filters }: { site: Site; filters: URLSearchParams }) {
+  const tz = site.config.timezone;
+  const recent = useQuery({
+    queryKey: ['recent', site.id, filters.toString()],
+    queryFn: () => recentEvents(site, filters),
+    refetchInterval: POLL_MS,
+  });
+  const columns: Column<EventRow>[] = [
+    {
+      head: `Time (${tz})`,
+      cell: (e) => <time dateTime={e.server_timestamp}>{fmtClock(e.server_timestamp, tz)}</time>,
+    },
+    {
+      head: 'Visitor',
+      cell: (e) => <code title={e.client_id ?? undefined}>{visitorLabel(e.client_id)}</code>,
+    },
+    { head: 'Event', cell: (e) => e.event_name },
+    { head: 'Page', cell: (e) => e.page_path ?? '—' },
+    { head: 'Source', cell: sourceOf },
+    { head: 'Country', cell: (e) => (e.country ? countryName(e.country) : '—') },
+    { head: 'Company', cell: (e) => e.company_name ?? '—' },
+  ];
+  return (
+    <Panel title="Latest events">
+      <Async q={recent}>
+        {(p) => (
+          <DataTable
+            rows={p.items}
+            rowKey={(e) => e.id}
+            columns={columns}
+            empty={<EmptySite siteId={site.id} what="events in the last 30 minutes" />}
+          />
+        )}
+      </Async>
+      <GeoCredit />
+    </Panel>
   );
 }

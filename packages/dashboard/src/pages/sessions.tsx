@@ -1,104 +1,70 @@
-import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
+import { useQuery } from '@tanstack/react-query';
 import { get } from '../api';
 import { countryName, fmtDuration, fmtTime } from '../format';
-import { useLocation } from '../router';
-import { addFilter, readView, statsQuery, viewQuery } from '../state';
-import type { EventRow, Page, SessionRow, Site } from '../types';
-import { Async, EmptySite, GeoCredit, Link, Panel } from '../ui';
+import { useCursorList, useView } from '../queries';
+import { addFilter, statsQuery } from '../state';
+import { DataTable, type Column } from '../table';
+import type { EventRow, SessionRow, Site } from '../types';
+import { Async, BackLink, Empty, EmptySite, GeoCredit, Link, MoreButton, Panel } from '../ui';
+
+function sessionColumns(site: Site, keep: string): Column<SessionRow>[] {
+  return [
+    {
+      head: 'Started',
+      cell: (s) => (
+        <Link to={`/sites/${site.id}/sessions/${encodeURIComponent(s.session_id)}${keep}`}>
+          {fmtTime(s.started_at, site.config.timezone)}
+        </Link>
+      ),
+    },
+    { head: 'Pages', num: true, cell: (s) => s.page_views },
+    { head: 'Duration', cell: (s) => fmtDuration(s.duration) },
+    { head: 'Entry → exit', cell: (s) => `${s.entry_page ?? '—'} → ${s.exit_page ?? '—'}` },
+    { head: 'Source', cell: (s) => s.referrer_domain ?? s.channel ?? 'direct' },
+    {
+      head: 'Country',
+      cell: (s) =>
+        s.country ? (
+          <button type="button" className="row-filter" onClick={() => addFilter('country', s.country!)}>
+            {countryName(s.country)}
+          </button>
+        ) : (
+          '—'
+        ),
+    },
+    { head: 'Device', cell: (s) => `${s.device_type ?? '—'} ${s.browser ? `· ${s.browser}` : ''}` },
+    { head: 'Company', cell: (s) => s.company_name ?? '—' },
+  ];
+}
 
 export function SessionsPage({ site }: { site: Site }) {
-  const { search } = useLocation();
-  const view = readView(search, site.config.timezone);
-  const keep = viewQuery(search);
+  const { view, keep } = useView(site);
   const q = statsQuery(view, { limit: 50 });
-  const list = useInfiniteQuery({
-    queryKey: ['sessions', site.id, q],
-    queryFn: ({ pageParam }) =>
-      get<Page<SessionRow>>(
-        `/v1/sites/${site.id}/sessions?${q}${pageParam ? `&cursor=${encodeURIComponent(pageParam)}` : ''}`,
-      ),
-    initialPageParam: '',
-    getNextPageParam: (last) => last.next_cursor ?? undefined,
-  });
-  const rows = list.data?.pages.flatMap((p) => p.items) ?? [];
+  const { q: list, items } = useCursorList<SessionRow>(
+    ['sessions', site.id, q],
+    `/v1/sites/${site.id}/sessions?${q}`,
+  );
+  const empty = view.filters.length ? (
+    <Empty>No session matches these filters in this period.</Empty>
+  ) : (
+    <EmptySite siteId={site.id} what="sessions in this period" />
+  );
   return (
     <>
       <h1 className="page-title">Sessions</h1>
       <Panel title="Visits">
         <Async q={list} label="Loading sessions…">
-          {() =>
-            rows.length === 0 ? (
-              view.filters.length ? (
-                <p className="muted">No session matches these filters in this period.</p>
-              ) : (
-                <EmptySite siteId={site.id} what="sessions in this period" />
-              )
-            ) : (
-              <>
-                <div className="scroll">
-                  <table className="data">
-                    <thead>
-                      <tr>
-                        <th scope="col">Started</th>
-                        <th scope="col">Pages</th>
-                        <th scope="col">Duration</th>
-                        <th scope="col">Entry → exit</th>
-                        <th scope="col">Source</th>
-                        <th scope="col">Country</th>
-                        <th scope="col">Device</th>
-                        <th scope="col">Company</th>
-                      </tr>
-                    </thead>
-                    <tbody>
-                      {rows.map((s) => (
-                        <tr key={s.session_id}>
-                          <td>
-                            <Link
-                              to={`/sites/${site.id}/sessions/${encodeURIComponent(s.session_id)}${keep}`}
-                            >
-                              {fmtTime(s.started_at, site.config.timezone)}
-                            </Link>
-                          </td>
-                          <td className="num">{s.page_views}</td>
-                          <td>{fmtDuration(s.duration)}</td>
-                          <td>
-                            {s.entry_page ?? '—'} → {s.exit_page ?? '—'}
-                          </td>
-                          <td>{s.referrer_domain ?? s.channel ?? 'direct'}</td>
-                          <td>
-                            {s.country ? (
-                              <button
-                                type="button"
-                                className="row-filter"
-                                onClick={() => addFilter('country', s.country!)}
-                              >
-                                {countryName(s.country)}
-                              </button>
-                            ) : (
-                              '—'
-                            )}
-                          </td>
-                          <td>
-                            {s.device_type ?? '—'} {s.browser ? `· ${s.browser}` : ''}
-                          </td>
-                          <td>{s.company_name ?? '—'}</td>
-                        </tr>
-                      ))}
-                    </tbody>
-                  </table>
-                </div>
-                {list.hasNextPage && (
-                  <button
-                    type="button"
-                    onClick={() => void list.fetchNextPage()}
-                    disabled={list.isFetchingNextPage}
-                  >
-                    {list.isFetchingNextPage ? 'Loading…' : 'Load more'}
-                  </button>
-                )}
-              </>
-            )
-          }
+          {() => (
+            <>
+              <DataTable
+                rows={items}
+                rowKey={(s) => s.session_id}
+                columns={sessionColumns(site, keep)}
+                empty={empty}
+              />
+              <MoreButton q={list} />
+            </>
+          )}
         </Async>
         <GeoCredit />
       </Panel>
@@ -107,8 +73,7 @@ export function SessionsPage({ site }: { site: Site }) {
 }
 
 export function SessionPage({ site, sessionId }: { site: Site; sessionId: string }) {
-  const { search } = useLocation();
-  const keep = viewQuery(search);
+  const { keep } = useView(site);
   const q = useQuery({
     queryKey: ['session', site.id, sessionId],
     queryFn: () =>
@@ -118,9 +83,7 @@ export function SessionPage({ site, sessionId }: { site: Site; sessionId: string
   });
   return (
     <>
-      <p>
-        <Link to={`/sites/${site.id}/sessions${keep}`}>← All sessions</Link>
-      </p>
+      <BackLink to={`/sites/${site.id}/sessions${keep}`}>All sessions</BackLink>
       <h1 className="page-title">Session path</h1>
       <Panel title="Events in order">
         <Async q={q} label="Loading the session…">

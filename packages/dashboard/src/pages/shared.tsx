@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { ApiError, openShare, type ShareSession } from '../api';
+import { CardForm, Field, SubmitRow, useSubmit } from '../form';
 import { Toolbar } from '../layout';
 import type { Site } from '../types';
 import { ErrorBox, Loading } from '../ui';
@@ -13,7 +14,6 @@ export function SharedView({ token }: { token: string }) {
   const [session, setSession] = useState<ShareSession | null>(null);
   const [needsPassword, setNeedsPassword] = useState(false);
   const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
 
   useEffect(() => {
     openShare(token).then(setSession, (err: unknown) => {
@@ -22,82 +22,8 @@ export function SharedView({ token }: { token: string }) {
     });
   }, [token]);
 
-  if (session) {
-    const site = {
-      id: session.site.id,
-      name: session.site.name,
-      domain: session.site.domain,
-      status: 'active',
-      config: { timezone: session.site.timezone },
-    } as Site;
-    const scope = Object.entries(session.link.filters);
-    return (
-      <div className="app shared">
-        <header
-          className="top"
-          style={
-            session.brand.primary_color
-              ? { borderTop: `4px solid ${session.brand.primary_color}` }
-              : undefined
-          }
-        >
-          <div className="brand">
-            {session.brand.logo ? (
-              <img className="brand-logo" src={session.brand.logo} alt={session.brand.name} />
-            ) : (
-              <span>{session.brand.name}</span>
-            )}
-          </div>
-          <div className="agency">{session.link.label} · read-only shared dashboard</div>
-        </header>
-        {scope.length > 0 && (
-          <p className="share-scope">
-            Showing only {scope.map(([k, v]) => `${k.replace('_', ' ')}: ${v.join(', ')}`).join('; ')}
-          </p>
-        )}
-        <Toolbar site={site} />
-        <main id="main" tabIndex={-1}>
-          <OverviewPage site={site} shared />
-        </main>
-        <footer className="powered">
-          {/* The DB-IP credit its licence asks for stands under the Locations panel. */}
-          {session.brand.powered_by && <>Powered by Beacon</>}
-        </footer>
-      </div>
-    );
-  }
-  if (needsPassword)
-    return (
-      <main className="login" id="main">
-        <form
-          className="panel login-form"
-          aria-labelledby="share-title"
-          onSubmit={async (e) => {
-            e.preventDefault();
-            const f = new FormData(e.currentTarget);
-            setBusy(true);
-            setError(null);
-            try {
-              setSession(await openShare(token, String(f.get('password'))));
-            } catch (err) {
-              setError(err);
-            } finally {
-              setBusy(false);
-            }
-          }}
-        >
-          <h1 id="share-title">This dashboard is protected</h1>
-          <label>
-            <span>Password</span>
-            <input name="password" type="password" autoComplete="current-password" required autoFocus />
-          </label>
-          {error != null && <ErrorBox error={error} title="Could not open it:" />}
-          <button type="submit" className="primary" disabled={busy}>
-            {busy ? 'Opening…' : 'Open the dashboard'}
-          </button>
-        </form>
-      </main>
-    );
+  if (session) return <SharedDashboard session={session} />;
+  if (needsPassword) return <SharePassword token={token} onOpen={setSession} />;
   if (error != null)
     return (
       <main className="center">
@@ -105,4 +31,66 @@ export function SharedView({ token }: { token: string }) {
       </main>
     );
   return <Loading label="Opening the shared dashboard…" />;
+}
+
+function SharePassword({ token, onOpen }: { token: string; onOpen: (s: ShareSession) => void }) {
+  const { busy, error, onSubmit } = useSubmit(async (f) =>
+    onOpen(await openShare(token, String(f.get('password')))),
+  );
+  return (
+    <CardForm id="share-title" title="This dashboard is protected" onSubmit={onSubmit}>
+      <Field label="Password">
+        <input name="password" type="password" autoComplete="current-password" required autoFocus />
+      </Field>
+      <SubmitRow
+        label={busy ? 'Opening…' : 'Open the dashboard'}
+        busy={busy}
+        error={error}
+        errorTitle="Could not open it:"
+      />
+    </CardForm>
+  );
+}
+
+/** The overview under the agency's brand, with the link's label and the scope it is held to. */
+function SharedDashboard({ session }: { session: ShareSession }) {
+  const site = {
+    id: session.site.id,
+    name: session.site.name,
+    domain: session.site.domain,
+    status: 'active',
+    config: { timezone: session.site.timezone },
+  } as Site;
+  const { brand, link } = session;
+  const scope = Object.entries(link.filters);
+  return (
+    <div className="app shared">
+      <header
+        className="top"
+        style={brand.primary_color ? { borderTop: `4px solid ${brand.primary_color}` } : undefined}
+      >
+        <div className="brand">
+          {brand.logo ? (
+            <img className="brand-logo" src={brand.logo} alt={brand.name} />
+          ) : (
+            <span>{brand.name}</span>
+          )}
+        </div>
+        <div className="agency">{link.label} · read-only shared dashboard</div>
+      </header>
+      {scope.length > 0 && (
+        <p className="share-scope">
+          Showing only {scope.map(([k, v]) => `${k.replace('_', ' ')}: ${v.join(', ')}`).join('; ')}
+        </p>
+      )}
+      <Toolbar site={site} />
+      <main id="main" tabIndex={-1}>
+        <OverviewPage site={site} shared />
+      </main>
+      <footer className="powered">
+        {/* The DB-IP credit its licence asks for stands under the Locations panel. */}
+        {brand.powered_by && <>Powered by Beacon</>}
+      </footer>
+    </div>
+  );
 }

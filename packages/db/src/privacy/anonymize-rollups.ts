@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { anonymizeRollupMonth, monthsToAnonymize } from '../sql/privacy.js';
 import { lockSiteExclusive } from '../sql/rollups.js';
+import { inTransaction } from '../transaction.js';
 
 export interface AnonymizedMonth {
   siteId: string;
@@ -32,29 +33,21 @@ export async function anonymizeRollupsBefore(
       out.push({ siteId: m.site_id, month: m.month, sessionRows: 0, nameRows: 0 });
       continue;
     }
-    const c = await pool.connect();
-    try {
-      await c.query('BEGIN');
+    const r = await inTransaction(pool, async (c) => {
       // The site's writers wait (late rows for a month this old are rare); a rebuild cannot interleave.
       await c.query(lockSiteExclusive, [m.site_id]);
-      const r = await c.query<{ sessions: number; names: number; done: boolean }>(anonymizeRollupMonth, [
+      return c.query<{ sessions: number; names: number; done: boolean }>(anonymizeRollupMonth, [
         m.site_id,
         m.month,
       ]);
-      await c.query('COMMIT');
-      if (r.rows[0]!.done)
-        out.push({
-          siteId: m.site_id,
-          month: m.month,
-          sessionRows: r.rows[0]!.sessions,
-          nameRows: r.rows[0]!.names,
-        });
-    } catch (err) {
-      await c.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      c.release();
-    }
+    });
+    if (r.rows[0]!.done)
+      out.push({
+        siteId: m.site_id,
+        month: m.month,
+        sessionRows: r.rows[0]!.sessions,
+        nameRows: r.rows[0]!.names,
+      });
   }
   return out;
 }

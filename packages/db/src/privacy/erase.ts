@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { isRetryablePgError } from '../errors.js';
 import * as sql from '../sql/privacy.js';
+import { inTransaction } from '../transaction.js';
 import { subjectKinds, subjectParams, type Subject } from './subject.js';
 
 /**
@@ -82,9 +83,7 @@ export async function createErasure(
   requestedBy: string | null,
   settleSeconds: number,
 ): Promise<ErasureRow> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  return inTransaction(pool, async (client) => {
     const { rows } = await client.query<ErasureRow>(sql.insertErasure, [
       agencyId,
       JSON.stringify(subject),
@@ -93,14 +92,8 @@ export async function createErasure(
       settleSeconds,
     ]);
     if (subject.client_id) await client.query(sql.insertGivenClientId, [rows[0]!.id, subject.client_id]);
-    await client.query('COMMIT');
     return rows[0]!;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 /** The request as stored (identifiers and salt included while it runs). */
@@ -126,7 +119,7 @@ export async function runErasure(
     if (!r) return null;
     if (r.state === 'done') return r;
     try {
-      return await walk(pool, r, opts);
+      return await new ErasureWalk(pool, r, opts).run();
     } catch (err) {
       await pool.query(sql.failErasure, [id, String((err as Error)?.message ?? err)]).catch(() => undefined);
       throw err;
@@ -153,197 +146,229 @@ export async function resumeErasures(
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function walk(pool: pg.Pool, start: ErasureRow, opts: ErasureOptions): Promise<ErasureRow> {
-  const log = opts.log ?? (() => undefined);
-  const id = start.id;
-  const subject = start.subject ?? {};
-  const params = subjectParams(subject);
-  const sites = (await pool.query<{ ids: string[] }>(sql.agencyScriptIds, [start.agency_id])).rows[0]!.ids;
-  let phase: ErasurePhase = start.phase;
-  let cursor: Date | null = start.cursor;
-  const sliceMs = opts.sliceHours * HOUR;
+/** What one batch leaves behind: the phase and cursor to go on from, and what it adds to the counts. */
+interface Progress {
+  phase: ErasurePhase;
+  cursor: Date | null;
+  counts: Record<string, number>;
+  passes?: number;
+}
+
+/** One run through a request's phases, from where it stopped (its saved phase and cursor). */
+class ErasureWalk {
+  private readonly id: string;
+  private readonly subject: Subject;
+  private readonly params: unknown[];
+  private readonly log: (msg: string) => void;
+  private sites: string[] = [];
+  private phase: ErasurePhase;
+  private cursor: Date | null;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly start: ErasureRow,
+    private readonly opts: ErasureOptions,
+  ) {
+    this.id = start.id;
+    this.subject = start.subject ?? {};
+    this.params = subjectParams(this.subject);
+    this.log = opts.log ?? (() => undefined);
+    this.phase = start.phase;
+    this.cursor = start.cursor;
+  }
+
+  async run(): Promise<ErasureRow> {
+    const { rows } = await this.pool.query<{ ids: string[] }>(sql.agencyScriptIds, [this.start.agency_id]);
+    this.sites = rows[0]!.ids;
+    while (this.phase !== 'done') {
+      switch (this.phase) {
+        case 'events':
+          await this.events();
+          break;
+        case 'dead_events':
+          await this.drain('dead_events', 'sessions', sql.eraseDeadEventsBatch, [
+            this.sites,
+            ...this.params,
+            this.opts.batchSize,
+          ]);
+          break;
+        case 'sessions':
+          await this.drain('sessions', 'rollup_sessions', sql.eraseSessionsBatch, [
+            this.sites,
+            this.subject.client_id ?? null,
+            this.id,
+            this.opts.batchSize,
+          ]);
+          break;
+        case 'rollup_sessions':
+        case 'rollup_names':
+          await this.rekeyRollups(this.phase);
+          break;
+        case 'dedupe':
+          await this.dedupe();
+          break;
+        case 'settle': {
+          const done = await this.settle();
+          if (done) return done;
+          break;
+        }
+      }
+    }
+    return (await getErasure(this.pool, this.id))!;
+  }
 
   /** One batch: its statement and the progress it makes, in one transaction (retried when transient). */
-  const batch = async (
+  private async batch(
     work: (c: pg.PoolClient) => Promise<number>,
-    next: (n: number) => {
-      phase: ErasurePhase;
-      cursor: Date | null;
-      counts: Record<string, number>;
-      passes?: number;
-    },
-  ): Promise<{ n: number; phase: ErasurePhase; cursor: Date | null }> => {
+    next: (n: number) => Progress,
+  ): Promise<{ n: number; phase: ErasurePhase; cursor: Date | null }> {
     for (let attempt = 1; ; attempt++) {
-      const c = await pool.connect();
       try {
-        await c.query('BEGIN');
-        const n = await work(c);
-        const p = next(n);
-        await c.query(sql.saveProgress, [id, p.phase, p.cursor, JSON.stringify(p.counts), p.passes ?? 0]);
-        await c.query('COMMIT');
-        await opts.onBatch?.({ phase: p.phase, rows: n });
-        if (opts.pauseMs) await sleep(opts.pauseMs);
+        const { n, p } = await inTransaction(this.pool, async (c) => {
+          const n = await work(c);
+          const p = next(n);
+          await c.query(sql.saveProgress, [
+            this.id,
+            p.phase,
+            p.cursor,
+            JSON.stringify(p.counts),
+            p.passes ?? 0,
+          ]);
+          return { n, p };
+        });
+        await this.opts.onBatch?.({ phase: p.phase, rows: n });
+        if (this.opts.pauseMs) await sleep(this.opts.pauseMs);
         return { n, phase: p.phase, cursor: p.cursor };
       } catch (err) {
-        await c.query('ROLLBACK').catch(() => undefined);
         if (attempt >= ATTEMPTS || !isRetryablePgError(err)) throw err;
-        log(`erasure ${id}: retrying a batch after ${(err as { code?: string }).code}`);
+        this.log(`erasure ${this.id}: retrying a batch after ${(err as { code?: string }).code}`);
         await sleep(50 * attempt);
-      } finally {
-        c.release();
-      }
-    }
-  };
-  /** Repeats a bounded statement until it does less than a full batch, then moves to `then`. */
-  const drain = async (
-    key: string,
-    then: ErasurePhase,
-    work: (c: pg.PoolClient) => Promise<number>,
-  ): Promise<void> => {
-    for (;;) {
-      const r = await batch(work, (n) => ({
-        phase: n < opts.batchSize ? then : phase,
-        cursor: null,
-        counts: { [key]: n },
-      }));
-      if (r.n < opts.batchSize) {
-        phase = then;
-        return;
-      }
-    }
-  };
-
-  while (phase !== 'done') {
-    switch (phase) {
-      case 'events': {
-        if (!cursor) {
-          const first = (await pool.query<{ first: Date | null }>(sql.firstEventOf, [sites])).rows[0]?.first;
-          if (!first) {
-            await batch(
-              async () => 0,
-              () => ({ phase: 'dead_events', cursor: null, counts: {} }),
-            );
-            phase = 'dead_events';
-            break;
-          }
-          cursor = first;
-        }
-        for (;;) {
-          const from: Date = cursor!;
-          // The last slice is open-ended: it also takes rows stamped a little ahead of this clock.
-          const last = from.getTime() + sliceMs > Date.now();
-          const to = last ? 'infinity' : new Date(from.getTime() + sliceMs);
-          const r = await batch(
-            async (c) =>
-              (
-                await c.query<{ n: number }>(sql.eraseEventsBatch, [
-                  sites,
-                  from,
-                  to,
-                  ...params,
-                  opts.batchSize,
-                  id,
-                  opts.dedupeTtlSeconds,
-                ])
-              ).rows[0]!.n,
-            (n) =>
-              n >= opts.batchSize
-                ? { phase: 'events', cursor: from, counts: { events: n } }
-                : last
-                  ? { phase: 'dead_events', cursor: null, counts: { events: n } }
-                  : { phase: 'events', cursor: to as Date, counts: { events: n } },
-          );
-          cursor = r.cursor;
-          phase = r.phase;
-          if (phase !== 'events') break;
-        }
-        break;
-      }
-      case 'dead_events':
-        await drain('dead_events', 'sessions', async (c) => {
-          const { rowCount } = await c.query(sql.eraseDeadEventsBatch, [sites, ...params, opts.batchSize]);
-          return rowCount ?? 0;
-        });
-        break;
-      case 'sessions':
-        await drain('sessions', 'rollup_sessions', async (c) => {
-          const { rowCount } = await c.query(sql.eraseSessionsBatch, [
-            sites,
-            subject.client_id ?? null,
-            id,
-            opts.batchSize,
-          ]);
-          return rowCount ?? 0;
-        });
-        break;
-      case 'rollup_sessions':
-      case 'rollup_names': {
-        const statement =
-          phase === 'rollup_sessions' ? sql.rekeyRollupSessionsBatch : sql.rekeyRollupNamesBatch;
-        await drain(phase, phase === 'rollup_sessions' ? 'rollup_names' : 'dedupe', async (c) => {
-          // Exclusive per-site rollup locks: no writer adds to these sites' rollups meanwhile.
-          await c.query(sql.lockRollupsOf, [sites]);
-          return (await c.query<{ n: number }>(statement, [sites, id, start.salt, opts.batchSize])).rows[0]!
-            .n;
-        });
-        break;
-      }
-      case 'dedupe': {
-        let after = '';
-        let deleted = 0;
-        let skipped = 0;
-        for (;;) {
-          const { rows } = await pool.query<{ value: string }>(sql.dedupeKeysOf, [id, after, opts.batchSize]);
-          if (rows.length === 0) break;
-          const pairs = rows.map((r) => r.value);
-          if (opts.deleteDedupeMarkers) deleted += await opts.deleteDedupeMarkers(pairs);
-          else skipped += pairs.length;
-          after = pairs[pairs.length - 1]!;
-        }
-        // Deleting a marker twice is harmless, so this phase saves its progress once, at its end.
-        await batch(
-          async () => deleted,
-          () => ({
-            phase: 'settle',
-            cursor: null,
-            counts: skipped
-              ? { dedupe_markers: deleted, dedupe_skipped: skipped }
-              : ({ dedupe_markers: deleted } as Record<string, number>),
-          }),
-        );
-        phase = 'settle';
-        break;
-      }
-      case 'settle': {
-        const { rows } = await pool.query<Record<string, number>>(sql.remainingOf, [
-          sites,
-          start.settle_from,
-          ...params,
-          id,
-        ]);
-        const left = Object.values(rows[0]!).reduce((a, b) => a + Number(b), 0);
-        if (left === 0) {
-          const done = (await pool.query<ErasureRow>(sql.finishErasure, [id])).rows[0]!;
-          log(`erasure ${id}: done ${JSON.stringify(done.counts)}`);
-          return done;
-        }
-        const passes = (await getErasure(pool, id))!.passes + 1;
-        if (passes >= MAX_PASSES)
-          throw new Error(
-            `rows of the person keep arriving after ${passes} passes: ${JSON.stringify(rows[0])}`,
-          );
-        log(
-          `erasure ${id}: ${left} row(s) stored meanwhile, pass ${passes + 1} from ${start.settle_from.toISOString()}`,
-        );
-        await batch(
-          async () => 0,
-          () => ({ phase: 'events', cursor: start.settle_from, counts: {}, passes: 1 }),
-        );
-        phase = 'events';
-        cursor = start.settle_from;
-        break;
       }
     }
   }
-  return (await getErasure(pool, id))!;
+
+  /** Saves a move to `phase` (no rows touched) and takes it. */
+  private async moveTo(p: Progress): Promise<void> {
+    await this.batch(
+      async () => 0,
+      () => p,
+    );
+    this.phase = p.phase;
+    this.cursor = p.cursor;
+  }
+
+  /** Repeats a bounded statement (its rowCount) until it does less than a full batch, then moves to `then`. */
+  private async drain(
+    key: string,
+    then: ErasurePhase,
+    statement: string | ((c: pg.PoolClient) => Promise<number>),
+    values: unknown[] = [],
+  ): Promise<void> {
+    const work =
+      typeof statement === 'string'
+        ? async (c: pg.PoolClient) => (await c.query(statement, values)).rowCount ?? 0
+        : statement;
+    for (;;) {
+      const r = await this.batch(work, (n) => ({
+        phase: n < this.opts.batchSize ? then : this.phase,
+        cursor: null,
+        counts: { [key]: n },
+      }));
+      if (r.n < this.opts.batchSize) {
+        this.phase = then;
+        return;
+      }
+    }
+  }
+
+  /** The agency's events by time slice, from the cursor; the last slice is open-ended. */
+  private async events(): Promise<void> {
+    if (!this.cursor) {
+      const first = (await this.pool.query<{ first: Date | null }>(sql.firstEventOf, [this.sites])).rows[0]
+        ?.first;
+      if (!first) return this.moveTo({ phase: 'dead_events', cursor: null, counts: {} });
+      this.cursor = first;
+    }
+    const sliceMs = this.opts.sliceHours * HOUR;
+    const { batchSize, dedupeTtlSeconds } = this.opts;
+    while (this.phase === 'events') {
+      const from: Date = this.cursor!;
+      // The last slice is open-ended: it also takes rows stamped a little ahead of this clock.
+      const last = from.getTime() + sliceMs > Date.now();
+      const to = last ? 'infinity' : new Date(from.getTime() + sliceMs);
+      const values = [this.sites, from, to, ...this.params, batchSize, this.id, dedupeTtlSeconds];
+      const r = await this.batch(
+        async (c) => (await c.query<{ n: number }>(sql.eraseEventsBatch, values)).rows[0]!.n,
+        (n): Progress =>
+          n >= batchSize
+            ? { phase: 'events', cursor: from, counts: { events: n } }
+            : last
+              ? { phase: 'dead_events', cursor: null, counts: { events: n } }
+              : { phase: 'events', cursor: to as Date, counts: { events: n } },
+      );
+      this.cursor = r.cursor;
+      this.phase = r.phase;
+    }
+  }
+
+  /** Rollup rows with the person's keys move to anonymous keys (counters kept). */
+  private async rekeyRollups(phase: 'rollup_sessions' | 'rollup_names'): Promise<void> {
+    const statement = phase === 'rollup_sessions' ? sql.rekeyRollupSessionsBatch : sql.rekeyRollupNamesBatch;
+    await this.drain(phase, phase === 'rollup_sessions' ? 'rollup_names' : 'dedupe', async (c) => {
+      // Exclusive per-site rollup locks: no writer adds to these sites' rollups meanwhile.
+      await c.query(sql.lockRollupsOf, [this.sites]);
+      const values = [this.sites, this.id, this.start.salt, this.opts.batchSize];
+      return (await c.query<{ n: number }>(statement, values)).rows[0]!.n;
+    });
+  }
+
+  /** Deletes the Redis dedupe markers of the noted recent events. */
+  private async dedupe(): Promise<void> {
+    let after = '';
+    let deleted = 0;
+    let skipped = 0;
+    for (;;) {
+      const values = [this.id, after, this.opts.batchSize];
+      const { rows } = await this.pool.query<{ value: string }>(sql.dedupeKeysOf, values);
+      if (rows.length === 0) break;
+      const pairs = rows.map((r) => r.value);
+      if (this.opts.deleteDedupeMarkers) deleted += await this.opts.deleteDedupeMarkers(pairs);
+      else skipped += pairs.length;
+      after = pairs[pairs.length - 1]!;
+    }
+    // Deleting a marker twice is harmless, so this phase saves its progress once, at its end.
+    const counts: Record<string, number> = skipped
+      ? { dedupe_markers: deleted, dedupe_skipped: skipped }
+      : { dedupe_markers: deleted };
+    await this.batch(
+      async () => deleted,
+      () => ({ phase: 'settle', cursor: null, counts }),
+    );
+    this.phase = 'settle';
+  }
+
+  /** Counts what is left: nothing → the finished request; anything → another pass from settle_from. */
+  private async settle(): Promise<ErasureRow | null> {
+    const { settle_from } = this.start;
+    const { rows } = await this.pool.query<Record<string, number>>(sql.remainingOf, [
+      this.sites,
+      settle_from,
+      ...this.params,
+      this.id,
+    ]);
+    const left = Object.values(rows[0]!).reduce((a, b) => a + Number(b), 0);
+    if (left === 0) {
+      const done = (await this.pool.query<ErasureRow>(sql.finishErasure, [this.id])).rows[0]!;
+      this.log(`erasure ${this.id}: done ${JSON.stringify(done.counts)}`);
+      return done;
+    }
+    const passes = (await getErasure(this.pool, this.id))!.passes + 1;
+    if (passes >= MAX_PASSES)
+      throw new Error(`rows of the person keep arriving after ${passes} passes: ${JSON.stringify(rows[0])}`);
+    this.log(
+      `erasure ${this.id}: ${left} row(s) stored meanwhile, pass ${passes + 1} from ${settle_from.toISOString()}`,
+    );
+    await this.moveTo({ phase: 'events', cursor: settle_from, counts: {}, passes: 1 });
+    return null;
+  }
 }

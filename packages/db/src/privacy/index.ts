@@ -2,7 +2,6 @@ export {
   normalizeSubject,
   subjectParams,
   subjectKinds,
-  canonicalIp,
   SubjectError,
   SUBJECT_MAX_LENGTH,
   type Subject,
@@ -27,5 +26,6 @@ export {
   type SubjectRecord,
   type SubjectSummary,
 } from './export.js';
+export { writeSubjectExport, type SubjectExportCounts, type SubjectExportOptions } from './export-stream.js';
 export { SUBJECT_FIELDS } from '../sql/privacy.js';
 export { anonymizeRollupsBefore, type AnonymizedMonth } from './anonymize-rollups.js';

@@ -1,4 +1,4 @@
-import { isIP } from 'node:net';
+import { canonicalIp } from '@beacon/schema';
 import { SUBJECT_FIELDS } from '../sql/privacy.js';
 
 /** The identifiers naming one person (data subject); at least one is given. */
@@ -17,19 +17,6 @@ export const SUBJECT_MAX_LENGTH: Record<SubjectField, number> = {
 /** A subject that cannot name anyone; the message says why (a 400 in the API, exit 1 in the CLI). */
 export class SubjectError extends Error {
   override readonly name = 'SubjectError';
-}
-
-/**
- * Canonical IP text as the collector stores it: IPv4 as is ("::ffff:1.2.3.4" → "1.2.3.4"), IPv6
- * lower-case and compressed. Anonymised IPs (truncated /24, /48) are matched as stored, e.g. 1.2.3.0.
- */
-export function canonicalIp(ip: string): string | null {
-  const v = ip.trim();
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(v);
-  if (mapped) return isIP(mapped[1]!) === 4 ? mapped[1]! : null;
-  if (isIP(v) === 4) return v;
-  if (isIP(v) === 6) return new URL(`http://[${v}]/`).hostname.slice(1, -1);
-  return null;
 }
 
 /** Checks and trims the identifiers (empty strings count as not given). */

@@ -1,3 +1,5 @@
+import pg from 'pg';
+
 /**
  * Retention statements. Inputs are positional parameters; each statement's header says which.
  * Agencies keep `config.retention_months` (a whole number) or the configured default.
@@ -65,3 +67,10 @@ DELETE FROM sessions WHERE id IN (
 /** $1 site ids (text[]), $2 cutoff. Out: n. */
 export const countSessionsBefore = `
 SELECT count(*)::bigint AS n FROM sessions WHERE site_id = ANY($1::text[]) AND started_at < $2::timestamptz`;
+
+/** Rows of one partition (`name` from partitionsBefore, quoted here). Out: n. */
+export const countPartition = (name: string) =>
+  `SELECT count(*)::bigint AS n FROM ${pg.escapeIdentifier(name)}`;
+
+/** Drops one partition of events wholly past retention (`name` from partitionsBefore). */
+export const dropPartition = (name: string) => `DROP TABLE ${pg.escapeIdentifier(name)}`;

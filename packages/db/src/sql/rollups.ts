@@ -11,7 +11,7 @@
  * in the same order and cannot deadlock (PostgreSQL takes the row locks in insertion order).
  */
 
-import { countedEvent } from './rollup-reads.js';
+import { countedEvent } from './event-kinds.js';
 
 /** Key space of the per-site advisory locks (two-int form) that keep a rebuild apart from writers. */
 export const ROLLUP_LOCK_SPACE = 0x726f_6c6c; // 'roll'

@@ -2,7 +2,7 @@ import type { Request } from 'express';
 import type { Pool } from '@beacon/db';
 import { TooManyRequestsError, UnauthorizedError } from '../http/errors.js';
 import * as sql from '../sql/auth.js';
-import { ApiKeyVerifier } from './api-keys.js';
+import { ApiKeyVerifier } from '@beacon/auth';
 import { ShareTokens } from './share-tokens.js';
 import type { AccessTokens } from './tokens.js';
 import type { AuthContext, Role, SiteAccess } from './types.js';

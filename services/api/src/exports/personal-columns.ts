@@ -1,23 +1,14 @@
-import { EVENT_COLUMN_NAMES, type EventColumnName } from '@beacon/schema';
+import { EVENT_COLUMN_NAMES, PERSONAL_EVENT_COLUMNS, type EventColumnName } from '@beacon/schema';
 import type { Role } from '../auth/types.js';
 
 /**
- * Events columns that identify a person or a device on their own: raw exports of them need the admin
- * role (API keys act as admin). Users and viewers get the events export without them, and a 403 when
- * they name one in `columns`. Pseudonymous ids (client_id, session_id) and IP-derived geography stay
- * in every export: the dashboards show them to every role anyway.
+ * Events columns that identify a person or a device on their own (`personal` in the field registry,
+ * packages/schema columns.ts): raw exports of them need the admin role (API keys act as admin). Users
+ * and viewers get the events export without them, and a 403 when they name one in `columns`.
+ * Pseudonymous ids (client_id, session_id) and IP-derived geography stay in every export: the
+ * dashboards show them to every role anyway.
  */
-export const PERSONAL_EVENT_COLUMNS: readonly EventColumnName[] = [
-  'ip_address',
-  'user_agent',
-  'user_id',
-  'email_hash',
-  'phone_hash',
-  'lead_data',
-  'gclid',
-  'fbclid',
-  'ttclid',
-];
+export { PERSONAL_EVENT_COLUMNS };
 
 const personal = new Set<string>(PERSONAL_EVENT_COLUMNS);
 

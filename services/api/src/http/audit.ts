@@ -2,6 +2,7 @@ import type { Request } from 'express';
 import { recordAudit, type AuditEntry } from '@beacon/db';
 import type { AuthContext } from '../auth/types.js';
 import type { ApiDeps } from '../deps.js';
+import { clientIp } from './client-ip.js';
 
 /**
  * Records an admin action of the calling user or API key in the audit log (packages/db/src/audit.ts),
@@ -21,7 +22,7 @@ export async function audit(
     action,
     target,
     details,
-    ip: ctx.req.ip ?? ctx.req.socket.remoteAddress ?? null,
+    ip: clientIp(ctx.req),
     userAgent: ctx.req.headers['user-agent'] ?? null,
   });
 }

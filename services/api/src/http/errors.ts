@@ -80,6 +80,46 @@ export class TooManyRequestsError extends ApiError {
   }
 }
 
+/** A 400 with a code of its own (invalid_token, invalid_cursor, ...): the request parsed but cannot be used. */
+export class BadRequestError extends ApiError {
+  override readonly name = 'BadRequestError';
+  constructor(code: string, message: string, details?: unknown) {
+    super(400, code, message, details);
+  }
+}
+
+/** A dependency the request needs (SMTP, ...) is missing or refused: 503, the client may retry. */
+export class UnavailableError extends ApiError {
+  override readonly name = 'UnavailableError';
+  constructor(message: string) {
+    super(503, 'unavailable', message);
+  }
+}
+
+/** A cursor this API did not give out (tampered, or of another list). */
+export const invalidCursor = (): ApiError =>
+  new BadRequestError('invalid_cursor', 'the cursor is not one this API gave out');
+
+/**
+ * A 400 `invalid_request` about one body field that only the handler can check (a site of another
+ * agency, an image's bytes): the same answer shape as ValidationError, so clients read both alike.
+ */
+export function invalidBodyField(
+  field: string,
+  issue: { path: (string | number)[]; code: string; message: string },
+  headline = issue.message,
+): ApiError {
+  return new ApiError(400, 'invalid_request', `invalid body: ${field}: ${headline}`, {
+    in: 'body',
+    issues: [issue],
+  });
+}
+
+/** A unique violation (SQLSTATE 23505) becomes a 409 with this message; any other error is kept. */
+export function conflictOnUnique(err: unknown, message: string): unknown {
+  return (err as { code?: string }).code === '23505' ? new ConflictError(message) : err;
+}
+
 /** The JSON body of every error answer (also in the OpenAPI document). */
 export const errorBodySchema = z
   .object({

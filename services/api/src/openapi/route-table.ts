@@ -91,6 +91,105 @@ export interface RegisteredRoute {
   share: 'read' | 'csv' | null;
 }
 
+/** A handler as the table calls it, whatever its route's types. */
+type AnyHandler = (ctx: {
+  params: unknown;
+  query: unknown;
+  body: unknown;
+  auth: AuthContext | undefined;
+  site: SiteScope | undefined;
+  req: Request;
+  res: Response;
+  setStatus(status: number): void;
+}) => unknown;
+
+/** What `define` works out once from a spec, for the express handler and the document alike. */
+interface Compiled {
+  needsAuth: boolean;
+  roles: readonly Role[];
+  siteScoped: boolean;
+  paramNames: string[];
+  paramsSchema: z.ZodType | undefined;
+  successStatus: number;
+}
+
+function compile(spec: RouteSpec<string, AnySchema, AnySchema, AnySchema>): Compiled {
+  const paramNames = [...spec.path.matchAll(/:([A-Za-z0-9_]+)/g)].map((m) => m[1]!);
+  const paramsSchema: z.ZodType | undefined =
+    spec.request?.params ??
+    (paramNames.length > 0
+      ? z.object(
+          Object.fromEntries(
+            paramNames.map((n) => [n, n === 'siteId' ? siteIdParam : z.string().min(1).max(200)]),
+          ),
+        )
+      : undefined);
+  const successStatus = Number(
+    Object.keys(spec.responses).find((s) => Number(s) >= 200 && Number(s) < 300) ?? 200,
+  );
+  return {
+    needsAuth: spec.auth !== false,
+    roles: spec.roles ?? ANY_ROLE,
+    siteScoped: spec.path.includes(':siteId'),
+    paramNames,
+    paramsSchema,
+    successStatus,
+  };
+}
+
+/**
+ * The role guard and the share-link guard: the caller's role must be allowed; a share-link viewer
+ * reaches only routes declaring `share` (CSV ones only when the link allows CSV), and a link with
+ * fixed filters only routes that take the stats filters (answering unfiltered would leak past its
+ * page scope).
+ */
+function guard(
+  auth: AuthContext,
+  roles: readonly Role[],
+  share: RouteSpec<string, AnySchema, AnySchema, AnySchema>['share'],
+  takesFilters: boolean,
+): void {
+  if (!roles.includes(auth.role)) throw new ForbiddenError(`this needs the role ${roles.join(' or ')}`);
+  if (auth.share && (!share || (share === 'csv' && !auth.share.allowCsv)))
+    throw new ForbiddenError('a shared dashboard link does not open this');
+  if (auth.share && !takesFilters && Object.keys(auth.share.filters).length > 0)
+    throw new ForbiddenError("this is outside the share link's scope");
+}
+
+const errorAnswer = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: errorBodySchema } },
+});
+
+/** The documented answers: the spec's, then the errors the table itself may give. */
+function documentedResponses(
+  spec: RouteSpec<string, AnySchema, AnySchema, AnySchema>,
+  c: Compiled,
+): RouteConfig['responses'] {
+  const responses: RouteConfig['responses'] = {};
+  for (const [status, r] of Object.entries(spec.responses)) {
+    // An error answer declared without a schema has the common error shape.
+    const schema = r.schema ?? (Number(status) >= 400 ? errorBodySchema : undefined);
+    responses[status] = schema
+      ? {
+          description: r.description,
+          content: { [r.contentType ?? 'application/json']: { schema } },
+        }
+      : { description: r.description };
+  }
+  if (spec.request?.query || spec.request?.body || c.paramsSchema)
+    responses['400'] ??= errorAnswer('Invalid input');
+  if (c.needsAuth) {
+    responses['401'] ??= errorAnswer('Missing, invalid or expired credentials');
+    if (c.roles.length < ANY_ROLE.length)
+      responses['403'] ??= errorAnswer(`Role not allowed (needs ${c.roles.join(' or ')})`);
+  }
+  if (c.siteScoped || c.paramNames.length > 0)
+    responses['404'] ??= errorAnswer('Not found (or not visible to the caller)');
+  responses['default'] ??= errorAnswer('Error');
+  return responses;
+}
+
 /**
  * Every HTTP route of the API goes through `define`: it is added to the express router AND to the
  * OpenAPI registry from the same zod schemas, so the served document cannot forget a route. The table
@@ -121,52 +220,39 @@ export class RouteTable {
     spec: RouteSpec<Path, P, Q, B> & { auth?: A },
     handler: RouteHandler<Path, Out<P>, Out<Q>, Out<B>, A>,
   ): void {
-    const needsAuth = spec.auth !== false;
-    const roles = spec.roles ?? ANY_ROLE;
-    const siteScoped = spec.path.includes(':siteId');
-    const paramNames = [...spec.path.matchAll(/:([A-Za-z0-9_]+)/g)].map((m) => m[1]!);
-    const paramsSchema: z.ZodType | undefined =
-      spec.request?.params ??
-      (paramNames.length > 0
-        ? z.object(
-            Object.fromEntries(
-              paramNames.map((n) => [n, n === 'siteId' ? siteIdParam : z.string().min(1).max(200)]),
-            ),
-          )
-        : undefined);
-    const successStatus = Number(
-      Object.keys(spec.responses).find((s) => Number(s) >= 200 && Number(s) < 300) ?? 200,
-    );
-    const routeLabel = spec.path;
-    // Routes whose query takes the stats filters can honour a share link's fixed filters; the others
-    // refuse a link that has some (answering unfiltered would leak past its page scope).
+    const c = compile(spec);
+    this.router[spec.method](spec.path, this.expressHandler(spec, c, handler as unknown as AnyHandler));
+    this.addToDocument(spec, c);
+  }
+
+  /** Authentication, guards, site scope, validation, then the handler and its JSON answer. */
+  private expressHandler(
+    spec: RouteSpec<string, AnySchema, AnySchema, AnySchema>,
+    c: Compiled,
+    handler: AnyHandler,
+  ): RequestHandler {
+    // Routes whose query takes the stats filters can honour a share link's fixed filters.
     const querySchema = spec.request?.query as { shape?: Record<string, unknown> } | undefined;
     const takesFilters = Boolean(querySchema?.shape && 'page_path' in querySchema.shape);
-
-    const run: RequestHandler = async (req: Request, res: Response, next: NextFunction) => {
-      res.locals.route = routeLabel;
+    return async (req: Request, res: Response, next: NextFunction) => {
+      res.locals.route = spec.path;
       try {
         let auth: AuthContext | undefined;
-        if (needsAuth) {
+        if (c.needsAuth) {
           auth = await this.hooks.authenticate(req);
           req.auth = auth;
-          if (!roles.includes(auth.role))
-            throw new ForbiddenError(`this needs the role ${roles.join(' or ')}`);
-          if (auth.share && (!spec.share || (spec.share === 'csv' && !auth.share.allowCsv)))
-            throw new ForbiddenError('a shared dashboard link does not open this');
-          if (auth.share && !takesFilters && Object.keys(auth.share.filters).length > 0)
-            throw new ForbiddenError("this is outside the share link's scope");
+          guard(auth, c.roles, spec.share, takesFilters);
         }
         // The site scope comes before the other parameters: a foreign site is a 404 whatever else
         // the request says (no hint from a 400 about what the route would have accepted).
-        if (siteScoped) {
+        if (c.siteScoped) {
           if (!auth) throw new UnauthorizedError();
           const siteRef = parseInput('params', z.object({ siteId: siteIdParam }), {
             siteId: req.params.siteId,
           }).siteId;
           req.site = await this.hooks.resolveSite(auth, siteRef);
         }
-        const params = paramsSchema ? parseInput('params', paramsSchema, req.params) : undefined;
+        const params = c.paramsSchema ? parseInput('params', c.paramsSchema, req.params) : undefined;
         let query: unknown = spec.request?.query
           ? parseInput('query', spec.request.query, req.query)
           : undefined;
@@ -174,20 +260,11 @@ export class RouteTable {
         if (auth?.share && query && typeof query === 'object')
           query = { ...(query as Record<string, unknown>), ...auth.share.filters };
         const body = spec.request?.body ? parseInput('body', spec.request.body, req.body) : undefined;
-        let status = successStatus;
-        const ctx = {
-          params,
-          query,
-          body,
-          auth,
-          site: req.site,
-          req,
-          res,
-          setStatus: (s: number) => {
-            status = s;
-          },
-        } as RouteContext<Path, Out<P>, Out<Q>, Out<B>, A>;
-        const result = await handler(ctx);
+        let status = c.successStatus;
+        const setStatus = (s: number) => {
+          status = s;
+        };
+        const result = await handler({ params, query, body, auth, site: req.site, req, res, setStatus });
         if (res.headersSent || res.writableEnded) return;
         if (result === undefined) res.status(status).end();
         else res.status(status).json(result);
@@ -195,43 +272,21 @@ export class RouteTable {
         next(err);
       }
     };
-    this.router[spec.method](spec.path, run);
+  }
 
+  /** Lists the route and registers it in the OpenAPI document. */
+  private addToDocument(spec: RouteSpec<string, AnySchema, AnySchema, AnySchema>, c: Compiled): void {
     const openapiPath = spec.path.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
     this.routes.push({
       method: spec.method,
       path: spec.path,
       openapiPath,
-      auth: needsAuth,
-      roles,
+      auth: c.needsAuth,
+      roles: c.roles,
       share: spec.share ?? null,
     });
-    const responses: RouteConfig['responses'] = {};
-    for (const [status, r] of Object.entries(spec.responses)) {
-      // An error answer declared without a schema has the common error shape.
-      const schema = r.schema ?? (Number(status) >= 400 ? errorBodySchema : undefined);
-      responses[status] = schema
-        ? {
-            description: r.description,
-            content: { [r.contentType ?? 'application/json']: { schema } },
-          }
-        : { description: r.description };
-    }
-    const err = (description: string) => ({
-      description,
-      content: { 'application/json': { schema: errorBodySchema } },
-    });
-    if (spec.request?.query || spec.request?.body || paramsSchema) responses['400'] ??= err('Invalid input');
-    if (needsAuth) {
-      responses['401'] ??= err('Missing, invalid or expired credentials');
-      if (roles.length < ANY_ROLE.length)
-        responses['403'] ??= err(`Role not allowed (needs ${roles.join(' or ')})`);
-    }
-    if (siteScoped || paramNames.length > 0)
-      responses['404'] ??= err('Not found (or not visible to the caller)');
-    responses['default'] ??= err('Error');
     const request: RouteConfig['request'] = {};
-    if (paramsSchema) request.params = paramsSchema as never;
+    if (c.paramsSchema) request.params = c.paramsSchema as never;
     if (spec.request?.query) request.query = spec.request.query as never;
     if (spec.request?.body)
       request.body = { required: true, content: { 'application/json': { schema: spec.request.body } } };
@@ -241,11 +296,11 @@ export class RouteTable {
       summary: spec.summary,
       ...(spec.description ? { description: spec.description } : {}),
       tags: spec.tags ?? [],
-      ...(needsAuth ? { security: [{ bearer: [] }] } : {}),
-      ...(needsAuth && roles.length < ANY_ROLE.length ? { 'x-roles': [...roles] } : {}),
+      ...(c.needsAuth ? { security: [{ bearer: [] }] } : {}),
+      ...(c.needsAuth && c.roles.length < ANY_ROLE.length ? { 'x-roles': [...c.roles] } : {}),
       ...(spec.share ? { 'x-share': spec.share } : {}),
       request,
-      responses,
+      responses: documentedResponses(spec, c),
     } as RouteConfig);
   }
 

@@ -1,13 +1,11 @@
-import { pickFilters } from './filters.js';
 import { goalOnRollups, type GoalDef } from './goals.js';
-import { resolveRange } from './range.js';
-import { planDays } from './days.js';
-import { chooseSource } from './rollups.js';
-import { goalsOf, resolveSaved } from './saved.js';
+import { chooseRead, type Read } from './rollups.js';
+import { resolveSaved } from './saved.js';
 import type { StatsQuery } from './schemas.js';
 import { buildScope } from './scope.js';
 import { goalTotals, goalTotalsDays, goalTotalsRollup } from './statements/goals.js';
-import { runStatement, siteTimeZone, type StatsDeps, type StatsSite } from './stats.js';
+import { runStatement, type StatsDeps, type StatsSite } from './stats.js';
+import { questionOf, twinOf } from './traffic.js';
 
 /** One goal's figures over a range (docs/conversions.md). */
 export interface GoalStats {
@@ -37,24 +35,23 @@ export async function goalStats(
   goals: readonly GoalDef[],
 ): Promise<{ visitors: number; items: GoalStats[] }> {
   q = await resolveSaved(deps.pool, site, q);
-  const tz = siteTimeZone(site, q.tz);
-  const range = resolveRange(q, tz);
-  const filters = pickFilters(q);
-  const goalFilters = goalsOf(q);
-  const onRollups = goals.every(goalOnRollups);
-  const plan = onRollups ? await planDays(deps, site.scriptId, range, filters, { goals: goalFilters }) : null;
-  const source = plan
-    ? 'days'
-    : onRollups
-      ? await chooseSource(deps, site.scriptId, range, filters, { filterable: false, goals: goalFilters })
-      : 'events';
-  const s = buildScope(site.scriptId, range, filters, { goals: goalFilters, rollup: source !== 'events' });
-  const text = plan
-    ? goalTotalsDays(s, s.p.add(new Date(plan.edge)), goals)
-    : source === 'rollup'
-      ? goalTotalsRollup(s, goals)
-      : goalTotals(s, goals);
-  const [row] = await runStatement<Record<string, number | null>>(deps, 'goals', text, s.p.values, source);
+  const { range, filters, goals: goalFilters } = questionOf(site, q);
+  const read: Read = goals.every(goalOnRollups)
+    ? await chooseRead(deps, site.scriptId, range, filters, { filterable: false, goals: goalFilters })
+    : { source: 'events' };
+  const s = buildScope(site.scriptId, range, filters, { goals: goalFilters });
+  const text = twinOf(read, s, {
+    events: () => goalTotals(s, goals),
+    rollup: () => goalTotalsRollup(s, goals),
+    days: (d) => goalTotalsDays(d, goals),
+  });
+  const [row] = await runStatement<Record<string, number | null>>(
+    deps,
+    'goals',
+    text,
+    s.p.values,
+    read.source,
+  );
   const visitors = row?.visitors ?? 0;
   return {
     visitors,

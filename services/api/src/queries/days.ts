@@ -1,8 +1,9 @@
-import { rollupDaysReadSql, rollupDaysSql, rollupSql } from '@beacon/db';
+import { hasSketches, rollupSql } from '@beacon/db';
 import type { Filters } from './filters.js';
 import type { GoalDef } from './goals.js';
 import type { ResolvedRange } from './range.js';
 import { boundInstant, sinceMs, type RollupDeps } from './rollups.js';
+import { daysOverlapping } from './statements/rollup-days.js';
 
 /**
  * When a question is answered from the anonymous per-day aggregates (rollup_days) plus the hourly
@@ -11,7 +12,7 @@ import { boundInstant, sinceMs, type RollupDeps } from './rollups.js';
  * has no cross-dimension rows), rollup_days has its hll sketches, the range's bounds are instants the
  * frozen days of the request's timezone start at, at least one frozen day starts the current period,
  * the hourly rollups cover the rest, and no compacted day lies in the part read from hourly rows.
- * Otherwise null: chooseSource decides between the hourly rollups and events.
+ * Otherwise null: chooseSource decides between the hourly rollups and events (chooseRead, rollups.ts).
  */
 export interface DaysPlan {
   /** End of the run of frozen days from the range's start (ms); hourly rows from there. */
@@ -20,16 +21,6 @@ export interface DaysPlan {
   prevEdge?: number;
   /** Some day of the range is compacted (no hourly rows left there). */
   compacted: boolean;
-}
-
-const sketched = new WeakMap<object, Promise<boolean>>();
-function hasSketches(pool: RollupDeps['pool']): Promise<boolean> {
-  let p = sketched.get(pool);
-  if (!p) {
-    p = pool.query(rollupDaysSql.sketchColumns).then((r) => (r.rows[0] as { hll?: boolean })?.hll === true);
-    sketched.set(pool, p);
-  }
-  return p;
 }
 
 interface FrozenDay {
@@ -64,11 +55,7 @@ export async function planDays(
   const prevLo = withPrevious ? boundInstant(range.prevFrom, range.tz) : lo;
   if (lo === null || hi === null || prevLo === null) return null;
   if (!(await hasSketches(deps.pool))) return null;
-  const { rows } = await deps.pool.query(rollupDaysReadSql.daysOverlapping, [
-    siteScriptId,
-    new Date(prevLo),
-    new Date(hi),
-  ]);
+  const { rows } = await deps.pool.query(daysOverlapping, [siteScriptId, new Date(prevLo), new Date(hi)]);
   const days = rows as FrozenDay[];
   const edge = runEnd(days, range.tz, lo, hi);
   if (edge === lo) return null;
@@ -94,10 +81,6 @@ export async function planDays(
  * question the per-day aggregates cannot answer goes to events.
  */
 export async function compactedWithin(deps: RollupDeps, siteScriptId: string, from: number, to: number) {
-  const { rows } = await deps.pool.query(rollupDaysReadSql.daysOverlapping, [
-    siteScriptId,
-    new Date(from),
-    new Date(to),
-  ]);
+  const { rows } = await deps.pool.query(daysOverlapping, [siteScriptId, new Date(from), new Date(to)]);
   return (rows as FrozenDay[]).some((d) => d.compacted);
 }

@@ -1,4 +1,4 @@
-import { rollupReadSql } from '@beacon/db';
+import { customEvent } from '@beacon/db';
 
 /**
  * Breakdown dimensions: name in the URL → events column (allow-listed) and, for some, which events
@@ -37,10 +37,37 @@ export const DIMENSIONS = {
   industries: col('company_industry', 'e.company_industry IS NOT NULL'),
   visitor_types: col('visitor_type'),
   // Custom events: neither page views nor the tracker's internal events (engagement, identify).
-  events: col('event_name', rollupReadSql.customEvent()),
+  events: col('event_name', customEvent()),
 } as const satisfies Record<string, Dimension>;
 
 export type DimensionName = keyof typeof DIMENSIONS;
+
+/**
+ * How the hourly rollups answer a dimension: a rollup_sessions column (`only`: a condition on `rs`),
+ * or rollup_names of a kind (1 pages, 2 custom events). Entry and exit pages are read per session
+ * (statements/breakdown.ts entryExitRollup); the other dimensions are not rolled up.
+ */
+export type RollupBreakdown = { column: string; only: string | null } | { kind: 1 | 2 };
+
+const rolled = (column: string, only: string | null = null): RollupBreakdown => ({ column, only });
+
+export const ROLLUP_BREAKDOWNS: Partial<Record<DimensionName, RollupBreakdown>> = {
+  pages: { kind: 1 },
+  events: { kind: 2 },
+  referrers: rolled('referrer_domain'),
+  referrer_classes: rolled('referrer_class'),
+  channels: rolled('channel'),
+  utm_sources: rolled('utm_source'),
+  utm_mediums: rolled('utm_medium'),
+  utm_campaigns: rolled('utm_campaign'),
+  countries: rolled('country'),
+  devices: rolled('device_type'),
+  browsers: rolled('browser'),
+  os: rolled('os'),
+  companies: rolled('company_name', 'rs.company_name IS NOT NULL'),
+  industries: rolled('company_industry', 'rs.company_industry IS NOT NULL'),
+  visitor_types: rolled('visitor_type'),
+};
 export const DIMENSION_NAMES = Object.keys(DIMENSIONS) as [DimensionName, ...DimensionName[]];
 
 /** Sort keys of aggregate lists → ORDER BY text (constant), ties broken by value. */
@@ -49,6 +76,7 @@ export type BreakdownSort = (typeof BREAKDOWN_SORTS)[number];
 
 /** Every column name an ORDER BY may use (output aliases of the statements). */
 const SORTABLE = new Set([
+  'score',
   'visitors',
   'sessions',
   'page_views',

@@ -1,4 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
+import { csvFormatter } from '@beacon/db';
 import type { EventColumnName } from '@beacon/schema';
 import type { Role } from '../auth/types.js';
 import { ForbiddenError } from '../http/errors.js';
@@ -8,10 +9,11 @@ import {
   mayExportPersonalColumns,
   PERSONAL_EVENT_COLUMNS,
 } from '../exports/personal-columns.js';
-import { csvFormatter } from './csv.js';
 import { QueryInputError } from './errors.js';
-import { breakdownStatement, scopeOf, type StatsSite } from './stats.js';
+import { scopeOf, type StatsSite } from './stats.js';
+import { breakdownStatement } from './traffic.js';
 import { exportEvents } from './statements/export.js';
+import { companyExport } from './statements/company-export.js';
 import type { DimensionName } from './dimensions.js';
 import type { ExportQuery } from './schemas.js';
 
@@ -34,7 +36,20 @@ export function exportStatement(
   what: DimensionName | 'events',
   q: ExportQuery,
   role: Role,
+  dashboardUrl = '',
 ): ExportStatement {
+  // Companies for sales tools: facts, country, lead score and a dashboard link per company.
+  if (what === 'companies') {
+    if (q.columns) throw new QueryInputError('columns applies to the events export only');
+    const s = scopeOf(site, q);
+    const text = companyExport(
+      s,
+      s.p.add(site.agencyId),
+      s.p.add((site as StatsSite & { id?: string }).id ?? null),
+      s.p.add(dashboardUrl.replace(/\/+$/, '')),
+    );
+    return { text, values: s.p.values, filename: `${site.scriptId}-companies.csv`, omitted: [] };
+  }
   if (what !== 'events') {
     if (q.columns) throw new QueryInputError('columns applies to the events export only');
     return { ...breakdownStatement(site, what, q), filename: `${site.scriptId}-${what}.csv`, omitted: [] };

@@ -78,26 +78,31 @@ export function pickFilters(q: Record<string, unknown>): Filters {
 }
 
 /**
- * SQL conditions for `filters` on the events alias `e`, joined with AND (empty string when none).
+ * SQL conditions for `filters`, joined with AND (never empty), as a function of the table alias:
+ * events `e`, or rollup_sessions (same column names). The values are added to `p` once, here.
  * Bots are left out unless the caller filters on visitor_type (then the filter decides).
  */
-export function filterSql(p: Params, filters: Filters, alias = 'e'): string {
-  const parts: string[] = [];
+export function filterSql(p: Params, filters: Filters): (alias: string) => string {
+  const parts: ((alias: string) => string)[] = [];
   for (const key of FILTER_KEYS) {
     const values = filters[key];
     if (!values) continue;
     if (values.length === 0) {
-      parts.push('false');
+      parts.push(() => 'false');
       continue;
     }
-    const col = `${alias}.${FILTER_COLUMNS[key]}`;
     const real = values.filter((v) => v !== NONE);
-    const alts: string[] = [];
-    if (real.length === 1) alts.push(`${col} = ${p.add(real[0])}`);
-    else if (real.length > 1) alts.push(`${col} = ANY(${p.add(real)}::text[])`);
-    if (real.length !== values.length) alts.push(`(${col} IS NULL OR ${col} = '')`);
-    parts.push(alts.length === 1 ? alts[0]! : `(${alts.join(' OR ')})`);
+    const ref = real.length === 1 ? p.add(real[0]) : real.length > 1 ? p.add(real) : null;
+    const none = real.length !== values.length;
+    parts.push((alias) => {
+      const col = `${alias}.${FILTER_COLUMNS[key]}`;
+      const alts: string[] = [];
+      if (real.length === 1) alts.push(`${col} = ${ref}`);
+      else if (real.length > 1) alts.push(`${col} = ANY(${ref}::text[])`);
+      if (none) alts.push(`(${col} IS NULL OR ${col} = '')`);
+      return alts.length === 1 ? alts[0]! : `(${alts.join(' OR ')})`;
+    });
   }
-  if (!filters.visitor_type?.length) parts.push(`${alias}.visitor_type IS DISTINCT FROM 'bot'`);
-  return parts.join('\n  AND ');
+  if (!filters.visitor_type?.length) parts.push((alias) => `${alias}.visitor_type IS DISTINCT FROM 'bot'`);
+  return (alias) => parts.map((f) => f(alias)).join('\n  AND ');
 }

@@ -1,4 +1,4 @@
-import { rollupReadSql } from '@beacon/db';
+import { countedEvent } from '@beacon/db';
 import type { Params } from './params.js';
 
 /**
@@ -72,7 +72,7 @@ export function goalEventSql(p: Params, g: GoalDef, alias: string): string {
   if (g.kind === 'page')
     return `(${alias}.event_name = 'page_view' AND ${alias}.page_path ~ ${p.add(g.page_regex)})`;
   // Internal events (engagement, identify) are never conversions: rollup_names does not keep them.
-  const parts = [`${alias}.event_name = ${p.add(g.event_name)}`, rollupReadSql.countedEvent(alias)];
+  const parts = [`${alias}.event_name = ${p.add(g.event_name)}`, countedEvent(alias)];
   if (g.property_key !== null)
     parts.push(`${alias}.properties ->> ${p.add(g.property_key)}::text = ${p.add(g.property_value)}::text`);
   return `(${parts.join(' AND ')})`;

@@ -3,9 +3,10 @@
  * modules per question (statements/*.ts). Routes call the functions of stats.ts / export.ts.
  */
 export * from './stats.js';
+export * from './traffic.js';
+export * from './companies.js';
 export * from './schemas.js';
 export { exportStatement, csvChunks } from './export.js';
-export { csvFormatter, neutralizeFormulas } from './csv.js';
 export { QueryInputError } from './errors.js';
 export { DIMENSIONS, DIMENSION_NAMES, type DimensionName } from './dimensions.js';
 export { FILTER_KEYS, FILTER_COLUMNS, NONE, type Filters } from './filters.js';

@@ -1,5 +1,5 @@
-import { rollupReadSql, rollupSql } from '@beacon/db';
-import { compactedWithin } from './days.js';
+import { rollupSql } from '@beacon/db';
+import { compactedWithin, planDays, type DaysPlan } from './days.js';
 import type { Filters } from './filters.js';
 import { goalOnRollups, type GoalDef } from './goals.js';
 import type { Bound, ResolvedRange } from './range.js';
@@ -20,6 +20,15 @@ import type { Bound, ResolvedRange } from './range.js';
  * beacon_api_query_duration_seconds and the X-Beacon-Source response header.
  */
 export type Source = 'rollup' | 'events' | 'days';
+
+/** Where one question is read from; from rollup_days with the plan of the read (days.ts). */
+export type Read = { source: 'events' | 'rollup' } | { source: 'days'; plan: DaysPlan };
+
+/**
+ * Filter keys (API query parameters) whose column rollup_sessions has under the same name: every
+ * event of a rollup_sessions row has the same value, so filtering rows is filtering events.
+ */
+export const ROLLUP_FILTER_KEYS: ReadonlySet<string> = new Set(rollupSql.ROLLUP_DIMENSIONS);
 
 export interface RollupDeps {
   pool: { query: (text: string, values?: unknown[]) => Promise<{ rows: unknown[] }> };
@@ -68,7 +77,7 @@ export function filtersAnswerable(filters: Filters, filterable: boolean): boolea
   const keys = Object.keys(filters) as (keyof Filters)[];
   if (keys.length === 0) return true;
   if (!filterable) return false;
-  if (!keys.every((k) => rollupReadSql.ROLLUP_FILTER_KEYS.has(k))) return false;
+  if (!keys.every((k) => ROLLUP_FILTER_KEYS.has(k))) return false;
   return !(filters.visitor_type ?? []).includes('bot');
 }
 
@@ -83,7 +92,7 @@ export async function chooseSource(
   range: ResolvedRange,
   filters: Filters,
   opts: { withPrevious?: boolean; filterable?: boolean; goals?: readonly GoalDef[] } = {},
-): Promise<Source> {
+): Promise<'rollup' | 'events'> {
   const withPrevious = opts.withPrevious ?? false;
   if (deps.rollups === false) return 'events';
   if (!filtersAnswerable(filters, opts.filterable ?? true)) return 'events';
@@ -100,4 +109,34 @@ export async function chooseSource(
   const hi = Math.max(...(instants as number[]));
   if (await compactedWithin(deps, siteScriptId, lo, hi)) return 'events';
   return 'rollup';
+}
+
+export interface ReadOptions {
+  /** The statement also reads the previous period (overview). */
+  withPrevious?: boolean;
+  /** The hourly statement reads rollup_sessions and takes the request's filters (not rollup_names). */
+  filterable?: boolean;
+  goals?: readonly GoalDef[];
+  /**
+   * rollup_days: 'prefer' them where planDays has a plan (default); 'compacted' only where the range
+   * holds a compacted day (the hourly rows are gone there; pages and custom events, whose many names
+   * per day merge slower than the hourly rows: docs/rollups.md); 'never'.
+   */
+  days?: 'prefer' | 'compacted' | 'never';
+}
+
+/** The one place that decides where a question is read from: rollup_days, hourly rollups or events. */
+export async function chooseRead(
+  deps: RollupDeps,
+  siteScriptId: string,
+  range: ResolvedRange,
+  filters: Filters,
+  opts: ReadOptions = {},
+): Promise<Read> {
+  const days = opts.days ?? 'prefer';
+  if (days !== 'never') {
+    const plan = await planDays(deps, siteScriptId, range, filters, opts);
+    if (plan && (days === 'prefer' || plan.compacted)) return { source: 'days', plan };
+  }
+  return { source: await chooseSource(deps, siteScriptId, range, filters, opts) };
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EVENT_COLUMN_NAMES, type EventColumnName } from '@beacon/schema';
+import { EVENT_COLUMN_NAMES } from '@beacon/schema';
 import { cursorParam, limitParam, qList } from '../http/validate.js';
 import { filterShape } from './filters.js';
 import { rangeShape } from './range.js';
@@ -52,8 +52,17 @@ export const companiesQuery = z
     ...filterShape,
     limit,
     cursor,
-    sort: z.enum(['visitors', 'sessions', 'page_views', 'events', 'name', 'last_seen']).default('visitors'),
+    sort: z
+      .enum(['visitors', 'sessions', 'page_views', 'events', 'name', 'last_seen', 'score'])
+      .default('visitors'),
     order,
+    min_score: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(100)
+      .optional()
+      .describe('Only companies whose lead score (docs/lead-score.md) is at least this'),
   })
   .strict();
 export const companyQuery = z
@@ -76,7 +85,7 @@ export const exportQuery = z
     sort: z.enum(BREAKDOWN_SORTS).default('visitors'),
     order,
     /** Events export only: which events columns, in this order (default: every one the role may export). */
-    columns: qList(z.enum(EVENT_COLUMN_NAMES as [EventColumnName, ...EventColumnName[]]), 200)
+    columns: qList(z.enum(EVENT_COLUMN_NAMES as readonly string[] as [string, ...string[]]), 200)
       .pipe(z.array(z.string()).min(1, 'name at least one column'))
       .optional()
       .describe(

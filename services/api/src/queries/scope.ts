@@ -6,7 +6,8 @@ import { boundSql, type ResolvedRange } from './range.js';
 /**
  * The fragments every stats statement is written around: one site (its script_id, always $1), a time
  * range and the filters. Statement modules interpolate only these fragments, which hold placeholders
- * and allow-listed column names, never request text.
+ * and allow-listed column names, never request text. The fragments name fixed table aliases: events
+ * `e`, rollup_sessions `rs` (rollup_names and rollup_days aliases are the statement's own).
  */
 export interface Scope {
   p: Params;
@@ -19,8 +20,13 @@ export interface Scope {
   hi: string;
   /** The previous period's start (its end is `lo`). */
   prevLo: string;
-  /** Filter conditions (at least the bot rule), to follow an AND. */
+  /** Filter conditions on events `e` (at least the bot rule), to follow an AND. */
   filters: string;
+  /**
+   * The same filters on rollup_sessions `rs`, to follow an AND: its rows carry the session-level
+   * columns under the events' names; goal filters match visitor_key instead of client_id.
+   */
+  rollupFilters: string;
   /**
    * The goal filters alone ("visitors who converted on X"), on a rollup_names alias: for statements
    * that read rollup_names, which take no other filter. 'true' when there is none.
@@ -31,8 +37,6 @@ export interface Scope {
 export interface ScopeOptions {
   /** Goal filters: only visitors with a conversion of each of these goals in the range. */
   goals?: readonly GoalDef[];
-  /** The statement reads rollups (rollup_sessions `e`): goal filters on visitor_key, not client_id. */
-  rollup?: boolean;
   /** The statement also reads the previous period (overview): a conversion counts within its own period. */
   withPrevious?: boolean;
 }
@@ -93,9 +97,10 @@ export function buildScope(
   const goals = opts.goals ?? [];
   const goalParts = (alias: string, rollup: boolean) =>
     goals.map((g) => goalFilterSql(p, g, alias, bounds, rollup, opts.withPrevious ?? false));
-  const base = filterSql(p, filters);
+  const filtersOn = filterSql(p, filters);
   // Goal filters are added on first use only (their placeholders must all be mentioned by the text).
   let f: string | undefined;
+  let rf: string | undefined;
   return {
     p,
     site,
@@ -108,7 +113,10 @@ export function buildScope(
       return prevLoOf();
     },
     get filters() {
-      return (f ??= [base, ...goalParts('e', opts.rollup ?? false)].join('\n  AND '));
+      return (f ??= [filtersOn('e'), ...goalParts('e', false)].join('\n  AND '));
+    },
+    get rollupFilters() {
+      return (rf ??= [filtersOn('rs'), ...goalParts('rs', true)].join('\n  AND '));
     },
     namesFilters: (alias) => (goals.length ? goalParts(alias, true).join('\n  AND ') : 'true'),
   };
@@ -124,7 +132,10 @@ export function buildNowScope(
   const site = p.add(siteScriptId);
   const window = `now() - interval '30 minutes'`;
   const bounds = { site, lo: () => window, hi: "now() + interval '1 day'", prevLo: () => window };
-  const parts = [filterSql(p, filters), ...goals.map((g) => goalFilterSql(p, g, 'e', bounds, false, false))];
+  const parts = [
+    filterSql(p, filters)('e'),
+    ...goals.map((g) => goalFilterSql(p, g, 'e', bounds, false, false)),
+  ];
   return { p, site, filters: parts.join('\n  AND ') };
 }
 
@@ -133,4 +144,15 @@ export function inRange(s: Scope): string {
   return `e.site_id = ${s.site}
   AND e.server_timestamp >= ${s.lo} AND e.server_timestamp < ${s.hi}
   AND ${s.filters}`;
+}
+
+/** The hours [lo, hi) of the scope's site on rollup alias `alias` (rollup_sessions, rollup_names). */
+export function hoursOf(s: Pick<Scope, 'site' | 'lo' | 'hi'>, alias: string, lo = s.lo): string {
+  return `${alias}.site_id = ${s.site} AND ${alias}.hour >= ${lo} AND ${alias}.hour < ${s.hi}`;
+}
+
+/** The WHERE body for rollup_sessions `rs` of the scope's site and hours (from `lo`), with the filters. */
+export function inHours(s: Scope, lo = s.lo): string {
+  return `${hoursOf(s, 'rs', lo)}
+  AND ${s.rollupFilters}`;
 }

@@ -1,15 +1,8 @@
+import type { PeriodTotals } from '../answers.js';
 import * as q from '../queries/index.js';
 import { escapeHtml } from '../email/templates.js';
 import type { Period } from './period.js';
 
-interface Totals {
-  visitors: number;
-  sessions: number;
-  page_views: number;
-  events: number;
-  bounce_rate: number | null;
-  avg_session_duration?: number | null;
-}
 interface Row {
   value: string | null;
   visitors: number;
@@ -21,8 +14,8 @@ export interface ReportData {
   domain: string;
   timezone: string;
   period: Period;
-  current: Totals;
-  previous: Totals;
+  current: PeriodTotals;
+  previous: PeriodTotals;
   pages: Row[];
   sources: Row[];
   campaigns: Row[];
@@ -51,7 +44,7 @@ export async function gatherReport(
       )
     ).items as Row[];
   const [overview, pages, sources, campaigns, companies] = await Promise.all([
-    q.overview(deps, statsSite, q.statsQuery.parse(range)) as Promise<{ current: Totals; previous: Totals }>,
+    q.overview(deps, statsSite, q.statsQuery.parse(range)),
     top('pages', 5),
     top('channels', 5),
     top('utm_campaigns', 5),
@@ -81,16 +74,22 @@ function change(cur: number | null, prev: number | null): string {
   return `${c > 0 ? '+' : c < 0 ? '−' : '±'}${Math.abs(c)}%`;
 }
 
-/** The email of a report: HTML (tables and inline styles, no images) and the same in plain text. */
-export function renderReport(
-  r: ReportData,
-  opts: {
-    brand: string;
-    frequency: 'weekly' | 'monthly';
-    dashboardUrl: string;
-    unsubscribeUrl: string | null;
-  },
-): { subject: string; text: string; html: string } {
+interface ReportOptions {
+  brand: string;
+  frequency: 'weekly' | 'monthly';
+  dashboardUrl: string;
+  unsubscribeUrl: string | null;
+}
+
+/** A report's parts: its headline figures (name, value, change) and its top lists. */
+interface ReportParts {
+  subject: string;
+  label: string;
+  figures: [string, string, string][];
+  lists: [string, Row[]][];
+}
+
+function reportParts(r: ReportData, opts: ReportOptions): ReportParts {
   const label = opts.frequency === 'weekly' ? 'Weekly' : 'Monthly';
   const subject = `${label} report for ${r.siteName}: ${r.period.start} to ${r.period.end}`;
   const figures: [string, string, string][] = [
@@ -105,7 +104,12 @@ export function renderReport(
     ['Campaigns', r.campaigns],
     ['Companies that visited', r.companies],
   ];
-  const text = [
+  return { subject, label, figures, lists };
+}
+
+/** The plain-text body. */
+function reportText(r: ReportData, { subject, figures, lists }: ReportParts, opts: ReportOptions): string {
+  return [
     subject,
     `${r.domain} · days in ${r.timezone} · compared with the period before`,
     '',
@@ -121,7 +125,14 @@ export function renderReport(
     '',
     `-- ${opts.brand}`,
   ].join('\n');
+}
 
+/** The HTML body: tables and inline styles, no images. */
+function reportHtml(
+  r: ReportData,
+  { subject, label, figures, lists }: ReportParts,
+  opts: ReportOptions,
+): string {
   const cell = 'padding:6px 0;border-bottom:1px solid #e4e7eb;font-size:14px;color:#1f2933';
   const table = (title: string, rows: Row[]) => `
 <h2 style="margin:24px 0 8px 0;font-size:16px;color:#1f2933">${escapeHtml(title)}</h2>
@@ -137,7 +148,7 @@ ${
     : `<tr><td style="${cell};color:#7b8794">none</td></tr>`
 }
 </table>`;
-  const html = `<!doctype html>
+  return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${escapeHtml(subject)}</title></head>
 <body style="margin:0;padding:0;background:#f4f5f7">
 <table role="presentation" width="100%" cellspacing="0" cellpadding="0" style="background:#f4f5f7"><tr><td align="center" style="padding:24px 12px">
@@ -161,5 +172,13 @@ ${figures
       : 'Preview sent on request.'
   }</td></tr>
 </table></td></tr></table></body></html>`;
-  return { subject, text, html };
+}
+
+/** The email of a report: HTML (tables and inline styles, no images) and the same in plain text. */
+export function renderReport(
+  r: ReportData,
+  opts: ReportOptions,
+): { subject: string; text: string; html: string } {
+  const parts = reportParts(r, opts);
+  return { subject: parts.subject, text: reportText(r, parts, opts), html: reportHtml(r, parts, opts) };
 }

@@ -1,23 +1,28 @@
+import { inTransaction } from '@beacon/db';
 import { randomBytes } from 'node:crypto';
-import type { Request } from 'express';
 import { z } from 'zod';
 import { recordAdminAction } from '../admin-actions.js';
 import { hashLinkToken, issueLinkToken, setPasswordUrl, type LinkPurpose } from '../auth/account-links.js';
-import type { AuthAttempt } from '../auth/throttle.js';
+import { takeAttempt } from '../auth/attempts.js';
 import { ADMINS } from '../auth/types.js';
 import type { ApiDeps } from '../deps.js';
 import { actionEmail } from '../email/templates.js';
-import { ApiError, ConflictError, NotFoundError, TooManyRequestsError } from '../http/errors.js';
+import { clientIp } from '../http/client-ip.js';
+import { BadRequestError, ConflictError, NotFoundError } from '../http/errors.js';
 import type { RouteTable } from '../openapi/route-table.js';
 import * as sql from '../sql/account.js';
 import * as authSql from '../sql/auth.js';
-import { roleSchema, toUser, userSchema } from './schemas.js';
-import { insertUserWithSites, newPasswordField, siteAccessField, siteIdsField } from './users.js';
+import {
+  emailField,
+  newPasswordField,
+  personNameField as name,
+  roleSchema,
+  toUser,
+  userSchema,
+} from './schemas.js';
+import { insertUserWithSites, siteAccessField, siteIdsField } from './users.js';
 
 const BCRYPT_ROUNDS = 10;
-
-const emailField = z.string().trim().toLowerCase().max(255).pipe(z.email());
-const name = z.string().trim().min(1).max(100).nullable();
 
 const inviteBody = z
   .object({
@@ -51,12 +56,65 @@ const setPasswordBody = z
   .strict()
   .meta({ id: 'SetPassword' });
 
-function clientIp(req: Request): string {
-  return req.ip ?? req.socket.remoteAddress ?? 'unknown';
+const invalidLink = () =>
+  new BadRequestError('invalid_token', 'this link is not valid: it was used, replaced or has expired');
+
+/** How long a link of this purpose works (AUTH_INVITE_TTL_H, AUTH_RESET_TTL_MIN), in seconds. */
+function linkTtlS(d: ApiDeps, purpose: LinkPurpose): number {
+  return purpose === 'invite' ? d.config.email.inviteTtlH * 3600 : d.config.email.resetTtlMin * 60;
 }
 
-function invalidLink(): ApiError {
-  return new ApiError(400, 'invalid_token', 'this link is not valid: it was used, replaced or has expired');
+/** Issues an invitation link for the user and mails it; answers when it expires and whether it went. */
+async function sendInvitation(d: ApiDeps, user: { id: string; email: string }, agencyName: string) {
+  const { token, expiresAt } = await issueLinkToken(d.pool, user.id, 'invite', linkTtlS(d, 'invite'));
+  const mail = actionEmail({
+    brand: agencyName,
+    heading: `You are invited to ${agencyName}'s analytics`,
+    paragraphs: [
+      `${agencyName} gave ${user.email} a login to its web analytics dashboard.`,
+      `Choose your password to open it. The link works once and until ${expiresAt.toUTCString()}.`,
+    ],
+    action: {
+      label: 'Choose my password',
+      url: setPasswordUrl(d.config.email.dashboardPublicUrl, token, 'invite'),
+    },
+    footer:
+      'If you did not expect this invitation you can ignore this email: nothing happens until the link is used.',
+  });
+  let sent = false;
+  try {
+    sent = (
+      await d.mailer.send({ to: user.email, subject: `Your login to ${agencyName}'s analytics`, ...mail })
+    ).sent;
+  } catch (err) {
+    d.logger.error({ err, userId: user.id }, 'invitation email could not be sent');
+  }
+  return { expires_at: expiresAt.toISOString(), email_sent: sent };
+}
+
+/** Mails a reset link when the email is an active account's; nothing (and no hint) otherwise. */
+async function mailResetLink(d: ApiDeps, email: string): Promise<void> {
+  const { rows } = await d.pool.query<{ id: string; email: string; agency_name: string }>(
+    sql.findActiveUserByEmail,
+    [email],
+  );
+  const u = rows[0];
+  if (!u) return;
+  const { token, expiresAt } = await issueLinkToken(d.pool, u.id, 'reset', linkTtlS(d, 'reset'));
+  const mail = actionEmail({
+    brand: u.agency_name,
+    heading: 'Reset your password',
+    paragraphs: [
+      `Someone (hopefully you) asked to reset the password of ${u.email}.`,
+      `The link works once and until ${expiresAt.toUTCString()}. Your current password keeps working until you choose a new one.`,
+    ],
+    action: {
+      label: 'Choose a new password',
+      url: setPasswordUrl(d.config.email.dashboardPublicUrl, token, 'reset'),
+    },
+    footer: 'If you did not ask for this, ignore this email: your password stays as it is.',
+  });
+  await d.mailer.send({ to: u.email, subject: 'Reset your password', ...mail });
 }
 
 /**
@@ -64,37 +122,12 @@ function invalidLink(): ApiError {
  * through a one-time link), password reset by email, and the public route both links lead to.
  */
 export function registerAccountRoutes(t: RouteTable, d: ApiDeps): void {
-  const ttl = (purpose: LinkPurpose) =>
-    purpose === 'invite' ? d.config.email.inviteTtlH * 3600 : d.config.email.resetTtlMin * 60;
+  registerInvitations(t, d);
+  registerPasswordReset(t, d);
+  registerSetPassword(t, d);
+}
 
-  /** Issues an invitation link for the user and mails it; answers when it expires and whether it went. */
-  async function sendInvitation(user: { id: string; email: string }, agencyName: string) {
-    const { token, expiresAt } = await issueLinkToken(d.pool, user.id, 'invite', ttl('invite'));
-    const mail = actionEmail({
-      brand: agencyName,
-      heading: `You are invited to ${agencyName}'s analytics`,
-      paragraphs: [
-        `${agencyName} gave ${user.email} a login to its web analytics dashboard.`,
-        `Choose your password to open it. The link works once and until ${expiresAt.toUTCString()}.`,
-      ],
-      action: {
-        label: 'Choose my password',
-        url: setPasswordUrl(d.config.email.dashboardPublicUrl, token, 'invite'),
-      },
-      footer:
-        'If you did not expect this invitation you can ignore this email: nothing happens until the link is used.',
-    });
-    let sent = false;
-    try {
-      sent = (
-        await d.mailer.send({ to: user.email, subject: `Your login to ${agencyName}'s analytics`, ...mail })
-      ).sent;
-    } catch (err) {
-      d.logger.error({ err, userId: user.id }, 'invitation email could not be sent');
-    }
-    return { expires_at: expiresAt.toISOString(), email_sent: sent };
-  }
-
+function registerInvitations(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
       method: 'post',
@@ -126,7 +159,7 @@ export function registerAccountRoutes(t: RouteTable, d: ApiDeps): void {
         role: user.role,
         site_access: user.site_access,
       });
-      return { user: toUser(user), invitation: await sendInvitation(user, rows[0]!.agency_name) };
+      return { user: toUser(user), invitation: await sendInvitation(d, user, rows[0]!.agency_name) };
     },
   );
 
@@ -155,10 +188,12 @@ export function registerAccountRoutes(t: RouteTable, d: ApiDeps): void {
       if (u.last_login)
         throw new ConflictError('this user has already logged in; they can reset their password');
       recordAdminAction(d, auth, 'user.invite_resend', { user_id: u.id });
-      return sendInvitation(u, u.agency_name);
+      return sendInvitation(d, u, u.agency_name);
     },
   );
+}
 
+function registerPasswordReset(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
       method: 'post',
@@ -181,34 +216,16 @@ export function registerAccountRoutes(t: RouteTable, d: ApiDeps): void {
     async ({ body, req }) => {
       const email = body.email.toLowerCase();
       // Every request takes a point (never refunded): a reset flood cannot spam an inbox.
-      await d.accountThrottle.consume(clientIp(req), email);
-      void (async () => {
-        const { rows } = await d.pool.query<{ id: string; email: string; agency_name: string }>(
-          sql.findActiveUserByEmail,
-          [email],
-        );
-        const u = rows[0];
-        if (!u) return;
-        const { token, expiresAt } = await issueLinkToken(d.pool, u.id, 'reset', ttl('reset'));
-        const mail = actionEmail({
-          brand: u.agency_name,
-          heading: 'Reset your password',
-          paragraphs: [
-            `Someone (hopefully you) asked to reset the password of ${u.email}.`,
-            `The link works once and until ${expiresAt.toUTCString()}. Your current password keeps working until you choose a new one.`,
-          ],
-          action: {
-            label: 'Choose a new password',
-            url: setPasswordUrl(d.config.email.dashboardPublicUrl, token, 'reset'),
-          },
-          footer: 'If you did not ask for this, ignore this email: your password stays as it is.',
-        });
-        await d.mailer.send({ to: u.email, subject: 'Reset your password', ...mail });
-      })().catch((err: unknown) => d.logger.error({ err }, 'password reset email could not be sent'));
+      await d.accountThrottle.consume(clientIp(req) ?? 'unknown', email);
+      void mailResetLink(d, email).catch((err: unknown) =>
+        d.logger.error({ err }, 'password reset email could not be sent'),
+      );
       return { message: 'If this email belongs to an active account, a reset link is on its way.' };
     },
   );
+}
 
+function registerSetPassword(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
       method: 'post',
@@ -228,32 +245,18 @@ export function registerAccountRoutes(t: RouteTable, d: ApiDeps): void {
       },
     },
     async ({ body, req }) => {
-      let attempt: AuthAttempt;
-      try {
-        attempt = await d.accountThrottle.consume(clientIp(req));
-      } catch (err) {
-        if (err instanceof TooManyRequestsError) d.metrics.authFailures.inc({ reason: 'rate_limited' });
-        throw err;
-      }
+      const attempt = await takeAttempt(d, d.accountThrottle, req, 'rate_limited');
       const hash = hashLinkToken(body.token);
       if ((await d.pool.query(sql.peekToken, [hash])).rowCount === 0) throw invalidLink();
       const passwordHash = await d.bcrypt.hash(body.password, BCRYPT_ROUNDS);
-      const client = await d.pool.connect();
-      try {
-        await client.query('BEGIN');
-        // Taking the token and setting the password commit together: two racing uses, one winner.
+      // Taking the token and setting the password commit together: two racing uses, one winner.
+      await inTransaction(d.pool, async (client) => {
         const { rows } = await client.query<{ user_id: string; purpose: LinkPurpose }>(sql.takeToken, [hash]);
         const taken = rows[0];
         if (!taken) throw invalidLink();
         await client.query(sql.setPassword, [taken.user_id, passwordHash]);
         await client.query(authSql.revokeUserSessions, [taken.user_id, 'password_changed']);
-        await client.query('COMMIT');
-      } catch (err) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw err;
-      } finally {
-        client.release();
-      }
+      });
       await attempt.succeeded();
       return undefined;
     },

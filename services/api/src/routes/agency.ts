@@ -1,13 +1,14 @@
+import { adminSql } from '@beacon/db';
 import { randomBytes, randomInt } from 'node:crypto';
 import bcrypt from 'bcryptjs';
 import { z } from 'zod';
 import { ADMINS } from '../auth/types.js';
 import type { ApiDeps } from '../deps.js';
 import { audit } from '../http/audit.js';
-import { ConflictError } from '../http/errors.js';
+import { conflictOnUnique } from '../http/errors.js';
 import type { RouteTable } from '../openapi/route-table.js';
 import * as sql from '../sql/agency.js';
-import { iso } from './schemas.js';
+import { emailField, iso } from './schemas.js';
 
 interface AgencyRow {
   id: string;
@@ -40,7 +41,7 @@ const agencySchema = z
 const updateBody = z
   .object({
     name: z.string().trim().min(1).max(255).optional(),
-    email: z.string().trim().toLowerCase().max(255).pipe(z.email()).optional(),
+    email: emailField.optional(),
     config: z
       .object({
         retention_months: z
@@ -76,6 +77,11 @@ const BASE62 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
 /** The caller's own agency: read (any role), change settings incl. retention (admin), rotate the API key (admin). */
 export function registerAgencyRoutes(t: RouteTable, d: ApiDeps): void {
+  registerAgencySettings(t, d);
+  registerKeyRotation(t, d);
+}
+
+function registerAgencySettings(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
       method: 'get',
@@ -121,13 +127,13 @@ export function registerAgencyRoutes(t: RouteTable, d: ApiDeps): void {
         );
         return toAgency(rows[0]!);
       } catch (err) {
-        if ((err as { code?: string }).code === '23505')
-          throw new ConflictError('another agency uses this email');
-        throw err;
+        throw conflictOnUnique(err, 'another agency uses this email');
       }
     },
   );
+}
 
+function registerKeyRotation(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
       method: 'post',
@@ -149,7 +155,7 @@ export function registerAgencyRoutes(t: RouteTable, d: ApiDeps): void {
       let secret = '';
       for (let i = 0; i < 32; i++) secret += BASE62[randomInt(BASE62.length)];
       const key = `${prefix}_${secret}`;
-      await d.pool.query(sql.rotateKey, [auth.agencyId, await bcrypt.hash(key, 10), prefix]);
+      await d.pool.query(adminSql.rotateAgencyKey, [auth.agencyId, await bcrypt.hash(key, 10), prefix]);
       await audit(d, ctx, 'api_key.rotate', { type: 'agency', id: auth.agencyId }, { key_prefix: prefix });
       res.setHeader('cache-control', 'no-store');
       return { api_key: key };

@@ -4,7 +4,7 @@ import { ADMINS } from '../auth/types.js';
 import type { ApiDeps } from '../deps.js';
 import { cursorParam, limitParam } from '../http/validate.js';
 import type { RouteTable } from '../openapi/route-table.js';
-import { encodeCursor, iso, pageOf } from './schemas.js';
+import { iso, keysetPage, pageOf } from './schemas.js';
 import { decodeTimeCursor } from './time-cursor.js';
 
 interface AuditRow {
@@ -93,12 +93,7 @@ export function registerAuditRoutes(t: RouteTable, d: ApiDeps): void {
         query.action ?? null,
         query.limit + 1,
       ]);
-      const page = rows.slice(0, query.limit);
-      const last = page[page.length - 1];
-      return {
-        items: page.map(toEntry),
-        next_cursor: rows.length > query.limit && last ? encodeCursor([last.at_key, String(last.id)]) : null,
-      };
+      return keysetPage(rows, query.limit, toEntry, (r) => [r.at_key, String(r.id)]);
     },
   );
 }

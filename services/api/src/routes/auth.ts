@@ -1,10 +1,11 @@
 import bcrypt from 'bcryptjs';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
-import type { AuthAttempt } from '../auth/throttle.js';
+import { takeAttempt } from '../auth/attempts.js';
 import { hashRefreshToken, newRefreshToken } from '../auth/tokens.js';
 import type { ApiDeps } from '../deps.js';
-import { TooManyRequestsError, UnauthorizedError } from '../http/errors.js';
+import { clientIp } from '../http/client-ip.js';
+import { UnauthorizedError } from '../http/errors.js';
 import type { RouteTable } from '../openapi/route-table.js';
 import * as sql from '../sql/auth.js';
 import * as agencySql from '../sql/agency.js';
@@ -57,31 +58,61 @@ const meAnswer = z
   })
   .meta({ id: 'Me' });
 
-function clientIp(req: Request): string {
-  return req.ip ?? req.socket.remoteAddress ?? 'unknown';
+type Rotated = { sessionId: string; expiresAt: Date; refresh: string };
+
+/** The refresh cookie's flags: httpOnly, SameSite=Strict, only on the auth routes. */
+const cookieOptions = (d: ApiDeps) => ({
+  httpOnly: true,
+  secure: d.config.api.cookieSecure,
+  sameSite: 'strict' as const,
+  path: COOKIE_PATH,
+});
+
+/** Counts a failed authentication and answers 401 invalid_credentials. */
+function fail(d: ApiDeps, reason: string, message = 'wrong email or password'): never {
+  d.metrics.authFailures.inc({ reason });
+  throw new UnauthorizedError(message, 'invalid_credentials');
+}
+
+/** A new login session of the user: its refresh token and when it expires. */
+async function openSession(d: ApiDeps, userId: string, req: Request): Promise<Rotated> {
+  const refresh = newRefreshToken();
+  const { rows } = await d.pool.query<{ id: string; expires_at: Date }>(sql.insertSession, [
+    userId,
+    hashRefreshToken(refresh),
+    d.config.api.refreshTokenTtlS,
+    req.headers['user-agent'] ?? null,
+    clientIp(req) ?? 'unknown',
+  ]);
+  await d.pool.query(sql.touchLastLogin, [userId]);
+  return { sessionId: rows[0]!.id, expiresAt: rows[0]!.expires_at, refresh };
+}
+
+/** Creates the login session (or takes the rotated one) and answers the token pair. */
+async function issue(d: ApiDeps, userId: string, req: Request, res: Response, rotated: Rotated | null) {
+  const { sessionId, expiresAt, refresh } = rotated ?? (await openSession(d, userId, req));
+  const { rows } = await d.pool.query<UserRow>(userSql.findUserById, [userId]);
+  const user = rows[0]!;
+  const access = await d.tokens.sign({ userId, agencyId: user.agency_id, role: user.role, sessionId });
+  res.cookie(REFRESH_COOKIE, refresh, { ...cookieOptions(d), expires: expiresAt });
+  res.setHeader('cache-control', 'no-store');
+  return {
+    access_token: access,
+    token_type: 'Bearer' as const,
+    expires_in: d.tokens.ttl,
+    refresh_expires_at: expiresAt.toISOString(),
+    user: toUser(user),
+  };
 }
 
 export function registerAuthRoutes(t: RouteTable, d: ApiDeps): void {
-  const setCookie = (res: Response, token: string, expires: Date) =>
-    res.cookie(REFRESH_COOKIE, token, {
-      httpOnly: true,
-      secure: d.config.api.cookieSecure,
-      sameSite: 'strict',
-      path: COOKIE_PATH,
-      expires,
-    });
-  const clearCookie = (res: Response) =>
-    res.clearCookie(REFRESH_COOKIE, {
-      httpOnly: true,
-      secure: d.config.api.cookieSecure,
-      sameSite: 'strict',
-      path: COOKIE_PATH,
-    });
-  const fail = (reason: string, message = 'wrong email or password'): never => {
-    d.metrics.authFailures.inc({ reason });
-    throw new UnauthorizedError(message, 'invalid_credentials');
-  };
+  registerLogin(t, d);
+  registerRefresh(t, d);
+  registerLogout(t, d);
+  registerMe(t, d);
+}
 
+function registerLogin(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
       method: 'post',
@@ -102,16 +133,9 @@ export function registerAuthRoutes(t: RouteTable, d: ApiDeps): void {
       },
     },
     async ({ body, req, res }) => {
-      const ip = clientIp(req);
       const email = body.email.toLowerCase();
       // Consume first (atomic), refund on success: concurrent guesses cannot all slip under the limit.
-      let attempt: AuthAttempt;
-      try {
-        attempt = await d.throttle.consume(ip, email);
-      } catch (err) {
-        if (err instanceof TooManyRequestsError) d.metrics.authFailures.inc({ reason: 'rate_limited' });
-        throw err;
-      }
+      const attempt = await takeAttempt(d, d.throttle, req, 'rate_limited', email);
       const { rows } = await d.pool.query<{
         id: string;
         agency_id: string;
@@ -121,55 +145,18 @@ export function registerAuthRoutes(t: RouteTable, d: ApiDeps): void {
       }>(sql.findUserForLogin, [email]);
       const u = rows[0];
       const ok = await d.bcrypt.compare(body.password, u?.password_hash ?? DUMMY_HASH);
-      if (!u || !ok) return fail(u ? 'bad_password' : 'unknown_user');
+      if (!u || !ok) return fail(d, u ? 'bad_password' : 'unknown_user');
       // Checked after the password so these answers do not reveal which emails exist.
-      if (!u.is_active) return fail('inactive_user', 'this account is deactivated');
+      if (!u.is_active) return fail(d, 'inactive_user', 'this account is deactivated');
       if ((u.agency_status ?? 'active') !== 'active')
-        return fail('agency_inactive', 'the agency is not active');
+        return fail(d, 'agency_inactive', 'the agency is not active');
       await attempt.succeeded();
-      return issue(u.id, req, res, null);
+      return issue(d, u.id, req, res, null);
     },
   );
+}
 
-  /** Creates the login session (or rotates it) and answers the token pair. */
-  async function issue(
-    userId: string,
-    req: Request,
-    res: Response,
-    rotated: { sessionId: string; expiresAt: Date; refresh: string } | null,
-  ) {
-    let sessionId: string;
-    let expiresAt: Date;
-    let refresh: string;
-    if (rotated) {
-      ({ sessionId, expiresAt, refresh } = rotated);
-    } else {
-      refresh = newRefreshToken();
-      const { rows } = await d.pool.query<{ id: string; expires_at: Date }>(sql.insertSession, [
-        userId,
-        hashRefreshToken(refresh),
-        d.config.api.refreshTokenTtlS,
-        req.headers['user-agent'] ?? null,
-        clientIp(req),
-      ]);
-      sessionId = rows[0]!.id;
-      expiresAt = rows[0]!.expires_at;
-      await d.pool.query(sql.touchLastLogin, [userId]);
-    }
-    const { rows } = await d.pool.query<UserRow>(userSql.findUserById, [userId]);
-    const user = rows[0]!;
-    const access = await d.tokens.sign({ userId, agencyId: user.agency_id, role: user.role, sessionId });
-    setCookie(res, refresh, expiresAt);
-    res.setHeader('cache-control', 'no-store');
-    return {
-      access_token: access,
-      token_type: 'Bearer' as const,
-      expires_in: d.tokens.ttl,
-      refresh_expires_at: expiresAt.toISOString(),
-      user: toUser(user),
-    };
-  }
-
+function registerRefresh(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
       method: 'post',
@@ -188,7 +175,7 @@ export function registerAuthRoutes(t: RouteTable, d: ApiDeps): void {
     },
     async ({ req, res }) => {
       const presented = refreshCookie(req);
-      if (!presented) return fail('missing_refresh', 'no refresh token (the beacon_refresh cookie)');
+      if (!presented) return fail(d, 'missing_refresh', 'no refresh token (the beacon_refresh cookie)');
       const oldHash = hashRefreshToken(presented);
       const next = newRefreshToken();
       const { rows } = await d.pool.query<{ id: string; user_id: string; expires_at: Date }>(
@@ -198,16 +185,19 @@ export function registerAuthRoutes(t: RouteTable, d: ApiDeps): void {
       const s = rows[0];
       if (!s) {
         const reused = await d.pool.query(sql.revokeOnReuse, [oldHash]);
-        clearCookie(res);
+        res.clearCookie(REFRESH_COOKIE, cookieOptions(d));
         return fail(
+          d,
           reused.rowCount ? 'refresh_reuse' : 'invalid_refresh',
           'the refresh token is not valid; log in again',
         );
       }
-      return issue(s.user_id, req, res, { sessionId: s.id, expiresAt: s.expires_at, refresh: next });
+      return issue(d, s.user_id, req, res, { sessionId: s.id, expiresAt: s.expires_at, refresh: next });
     },
   );
+}
 
+function registerLogout(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
       method: 'post',
@@ -227,11 +217,13 @@ export function registerAuthRoutes(t: RouteTable, d: ApiDeps): void {
         const v = await d.tokens.verify(header.replace(/^Bearer\s+/i, '').trim());
         if ('claims' in v) await d.pool.query(sql.revokeSession, [v.claims.sessionId, v.claims.userId]);
       }
-      clearCookie(res);
+      res.clearCookie(REFRESH_COOKIE, cookieOptions(d));
       return undefined;
     },
   );
+}
 
+function registerMe(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
       method: 'get',

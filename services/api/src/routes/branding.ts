@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { recordAdminAction } from '../admin-actions.js';
 import { ADMINS } from '../auth/types.js';
 import type { ApiDeps } from '../deps.js';
-import { ApiError } from '../http/errors.js';
+import { invalidBodyField } from '../http/errors.js';
 import type { RouteTable } from '../openapi/route-table.js';
 import * as sql from '../sql/branding.js';
 import { iso } from './schemas.js';
@@ -68,6 +68,23 @@ export async function brandOf(d: ApiDeps, agencyId: string, agencyName: string) 
 
 /** White-label of the agency (admins): name, colour, "powered by", logo. */
 export function registerBrandingRoutes(t: RouteTable, d: ApiDeps): void {
+  registerBrand(t, d);
+  registerLogo(t, d);
+}
+
+/** The logo's bytes, checked: at most LOGO_MAX_BYTES, really an image of the declared type. */
+function checkedLogo(body: { content_type: (typeof LOGO_TYPES)[number]; data: string }) {
+  const bytes = Buffer.from(body.data, 'base64');
+  const bad = (message: string) =>
+    invalidBodyField('data', { path: ['data'], code: 'invalid_image', message });
+  if (bytes.length === 0 || bytes.length > LOGO_MAX_BYTES) throw bad(`at most ${LOGO_MAX_BYTES} bytes`);
+  const real = sniffImage(bytes);
+  if (!real) throw bad('not a PNG, JPEG or WebP image');
+  if (real !== body.content_type) throw bad(`the bytes are ${real}, not ${body.content_type}`);
+  return { bytes, type: real };
+}
+
+function registerBrand(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
       method: 'get',
@@ -120,7 +137,9 @@ export function registerBrandingRoutes(t: RouteTable, d: ApiDeps): void {
       return toBranding(rows[0]);
     },
   );
+}
 
+function registerLogo(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
       method: 'put',
@@ -143,18 +162,9 @@ export function registerBrandingRoutes(t: RouteTable, d: ApiDeps): void {
       responses: { 200: { description: 'The branding', schema: brandingSchema } },
     },
     async ({ auth, body }) => {
-      const bytes = Buffer.from(body.data, 'base64');
-      const bad = (message: string) =>
-        new ApiError(400, 'invalid_request', `invalid body: data: ${message}`, {
-          in: 'body',
-          issues: [{ path: ['data'], code: 'invalid_image', message }],
-        });
-      if (bytes.length === 0 || bytes.length > LOGO_MAX_BYTES) throw bad(`at most ${LOGO_MAX_BYTES} bytes`);
-      const real = sniffImage(bytes);
-      if (!real) throw bad('not a PNG, JPEG or WebP image');
-      if (real !== body.content_type) throw bad(`the bytes are ${real}, not ${body.content_type}`);
-      await d.pool.query(sql.setLogo, [auth.agencyId, bytes, real]);
-      recordAdminAction(d, auth, 'branding.logo', { bytes: bytes.length, type: real });
+      const { bytes, type } = checkedLogo(body);
+      await d.pool.query(sql.setLogo, [auth.agencyId, bytes, type]);
+      recordAdminAction(d, auth, 'branding.logo', { bytes: bytes.length, type });
       return toBranding((await d.pool.query<Row>(sql.findBranding, [auth.agencyId])).rows[0]);
     },
   );

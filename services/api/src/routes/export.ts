@@ -43,7 +43,13 @@ export function registerExportRoutes(t: RouteTable, d: ApiDeps): void {
     async ({ site, auth, params, query, res }) => {
       const what = params.what as q.DimensionName | 'events';
       // Saved goal and segment filters resolve to plain filters first (as on every stats route).
-      const st = q.exportStatement(site, what, await q.resolveSaved(d.pool, site, query), auth.role);
+      const st = q.exportStatement(
+        site,
+        what,
+        await q.resolveSaved(d.pool, site, query),
+        auth.role,
+        d.config.email.dashboardPublicUrl,
+      );
       const release = slots.tryAcquire(site.agencyId);
       if (!release) {
         metrics.ended.inc({ outcome: 'refused' });

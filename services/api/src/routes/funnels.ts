@@ -1,9 +1,6 @@
-import { rollupReadSql } from '@beacon/db';
+import { INTERNAL_EVENTS } from '@beacon/db';
 import { z } from 'zod';
-import { WRITERS } from '../auth/types.js';
 import type { ApiDeps } from '../deps.js';
-import { ConflictError, NotFoundError } from '../http/errors.js';
-import { siteIdParam } from '../http/validate.js';
 import type { RouteTable } from '../openapi/route-table.js';
 import * as q from '../queries/index.js';
 import { funnelStats, type FunnelDef, type StoredStep } from '../queries/funnels.js';
@@ -11,12 +8,13 @@ import { pagePatternRegex } from '../queries/goals.js';
 import { FUNNEL_BREAKDOWNS, type FunnelBreakdown } from '../queries/statements/funnels.js';
 import * as sql from '../sql/funnels.js';
 import { iso } from './schemas.js';
+import { byScriptId, siteResource, type SiteCaller } from './site-resource.js';
+import { requestStatsDeps } from './stats-deps.js';
 
 /**
  * Funnels (docs/conversions.md): saved per site by admins and users, read and computed by every role.
  */
 const tags = ['funnels'];
-const site = '/v1/sites/:siteId';
 
 const stepInput = z
   .discriminatedUnion('type', [
@@ -42,7 +40,7 @@ const stepInput = z
           .max(100)
           .refine((n) => n !== 'page_view', 'use a page step for page views')
           .refine(
-            (n) => !(rollupReadSql.INTERNAL_EVENTS as readonly string[]).includes(n),
+            (n) => !(INTERNAL_EVENTS as readonly string[]).includes(n),
             'engagement and identify are measurements, not steps',
           ),
         property: z
@@ -133,133 +131,64 @@ const toFunnel = (r: FunnelRow): z.infer<typeof funnelSchema> => ({
 
 const stored = (steps: z.infer<typeof stepInput>[]): StoredStep[] =>
   steps.map((s) => (s.type === 'page' ? { ...s, page_regex: pagePatternRegex(s.page_pattern) } : s));
-const conflict = (err: unknown) =>
-  (err as { code?: string }).code === '23505' ? new ConflictError('the site has a funnel of that name') : err;
-const funnelParams = z.object({ siteId: siteIdParam, funnelId: z.uuid() });
+type FunnelInput = z.infer<typeof funnelBody>;
+
+/** The statement values of a funnel body (insertFunnel / updateFunnel order, after the site and funnel id). */
+const rowValues = (b: FunnelInput) => [
+  b.name,
+  JSON.stringify(stored(b.steps)),
+  b.window.mode,
+  b.window.mode === 'visitor' ? b.window.days : null,
+  b.direct,
+];
 
 export function registerFunnelRoutes(t: RouteTable, d: ApiDeps): void {
-  const checkGoals = (scriptId: string, body: z.infer<typeof funnelBody>) =>
+  const funnels = siteResource<FunnelRow, typeof funnelSchema>(t, d, {
+    noun: 'funnel',
+    collection: 'funnels',
+    idParam: 'funnelId',
+    tags,
+    owner: byScriptId,
+    item: funnelSchema,
+    toItem: toFunnel,
+    uniqueName: 'the site has a funnel of that name',
+  });
+  // Goal steps must name goals of the same site.
+  const check = (b: FunnelInput, { site }: SiteCaller) =>
     q.goalsOfSite(
       d.pool,
-      scriptId,
-      body.steps.flatMap((s) => (s.type === 'goal' ? [s.goal_id] : [])),
+      site.scriptId,
+      b.steps.flatMap((s) => (s.type === 'goal' ? [s.goal_id] : [])),
     );
-  const values = (body: z.infer<typeof funnelBody>) => [
-    body.name,
-    JSON.stringify(stored(body.steps)),
-    body.window.mode,
-    body.window.mode === 'visitor' ? body.window.days : null,
-    body.direct,
-  ];
+  funnels.list({ summary: "The site's funnels", answer: 'Funnels by name', sql: sql.listFunnels });
+  funnels.create({
+    summary: 'Save a funnel (2-8 steps)',
+    body: funnelBody,
+    answer: 'The funnel',
+    sql: sql.insertFunnel,
+    values: rowValues,
+    check,
+  });
+  funnels.get({ summary: 'One funnel', answer: 'The funnel', sql: sql.findFunnel });
+  funnels.update({
+    method: 'put',
+    summary: 'Change a funnel',
+    body: funnelBody,
+    answer: 'The funnel',
+    sql: sql.updateFunnel,
+    values: rowValues,
+    check,
+  });
+  funnels.remove({ summary: 'Delete a funnel', sql: sql.deleteFunnel });
   t.define(
     {
       method: 'get',
-      path: `${site}/funnels`,
-      summary: "The site's funnels",
-      tags,
-      responses: {
-        200: { description: 'Funnels by name', schema: z.object({ items: z.array(funnelSchema) }) },
-      },
-    },
-    async ({ site }) => ({
-      items: (await d.pool.query<FunnelRow>(sql.listFunnels, [site.scriptId])).rows.map(toFunnel),
-    }),
-  );
-  t.define(
-    {
-      method: 'post',
-      path: `${site}/funnels`,
-      summary: 'Save a funnel (2-8 steps)',
-      tags,
-      roles: WRITERS,
-      request: { body: funnelBody },
-      responses: {
-        201: { description: 'The funnel', schema: funnelSchema },
-        409: { description: 'Name taken' },
-      },
-    },
-    async ({ site, body, auth }) => {
-      await checkGoals(site.scriptId, body);
-      try {
-        const { rows } = await d.pool.query<FunnelRow>(sql.insertFunnel, [
-          site.scriptId,
-          ...values(body),
-          auth.userId,
-        ]);
-        return toFunnel(rows[0]!);
-      } catch (err) {
-        throw conflict(err);
-      }
-    },
-  );
-  t.define(
-    {
-      method: 'get',
-      path: `${site}/funnels/:funnelId`,
-      summary: 'One funnel',
-      tags,
-      request: { params: funnelParams },
-      responses: { 200: { description: 'The funnel', schema: funnelSchema } },
-    },
-    async ({ site, params }) => {
-      const { rows } = await d.pool.query<FunnelRow>(sql.findFunnel, [site.scriptId, params.funnelId]);
-      if (!rows[0]) throw new NotFoundError('funnel');
-      return toFunnel(rows[0]);
-    },
-  );
-  t.define(
-    {
-      method: 'put',
-      path: `${site}/funnels/:funnelId`,
-      summary: 'Change a funnel',
-      tags,
-      roles: WRITERS,
-      request: { params: funnelParams, body: funnelBody },
-      responses: {
-        200: { description: 'The funnel', schema: funnelSchema },
-        409: { description: 'Name taken' },
-      },
-    },
-    async ({ site, params, body }) => {
-      await checkGoals(site.scriptId, body);
-      try {
-        const { rows } = await d.pool.query<FunnelRow>(sql.updateFunnel, [
-          site.scriptId,
-          params.funnelId,
-          ...values(body),
-        ]);
-        if (!rows[0]) throw new NotFoundError('funnel');
-        return toFunnel(rows[0]);
-      } catch (err) {
-        throw conflict(err);
-      }
-    },
-  );
-  t.define(
-    {
-      method: 'delete',
-      path: `${site}/funnels/:funnelId`,
-      summary: 'Delete a funnel',
-      tags,
-      roles: WRITERS,
-      request: { params: funnelParams },
-      responses: { 204: { description: 'Deleted' } },
-    },
-    async ({ site, params }) => {
-      const { rowCount } = await d.pool.query(sql.deleteFunnel, [site.scriptId, params.funnelId]);
-      if (!rowCount) throw new NotFoundError('funnel');
-      return undefined;
-    },
-  );
-  t.define(
-    {
-      method: 'get',
-      path: `${site}/funnels/:funnelId/stats`,
+      path: `${funnels.one}/stats`,
       summary:
         'Per step: visitors, conversion from the previous and first step, drop-off, median time; optionally by one dimension',
       tags: ['stats', ...tags],
       request: {
-        params: funnelParams,
+        params: funnels.params,
         query: q.statsQuery.extend({
           breakdown: z
             .enum(Object.keys(FUNNEL_BREAKDOWNS) as [FunnelBreakdown, ...FunnelBreakdown[]])
@@ -271,18 +200,7 @@ export function registerFunnelRoutes(t: RouteTable, d: ApiDeps): void {
     },
     async ({ site, params, query, res }) => {
       const { rows } = await d.pool.query<FunnelRow>(sql.findFunnel, [site.scriptId, params.funnelId]);
-      if (!rows[0]) throw new NotFoundError('funnel');
-      return funnelStats(
-        {
-          pool: d.pool,
-          observe: (endpoint, seconds, source) =>
-            d.metrics.queryDuration.observe({ endpoint, source }, seconds),
-          onSource: (s) => res.setHeader('X-Beacon-Source', s),
-        },
-        site,
-        rows[0],
-        query,
-      );
+      return funnelStats(requestStatsDeps(d, res), site, funnels.found(rows[0]), query);
     },
   );
 }

@@ -1,15 +1,14 @@
-import { rollupReadSql } from '@beacon/db';
+import { INTERNAL_EVENTS } from '@beacon/db';
 import { z } from 'zod';
-import { WRITERS } from '../auth/types.js';
 import type { ApiDeps } from '../deps.js';
-import { ConflictError, NotFoundError } from '../http/errors.js';
-import { siteIdParam } from '../http/validate.js';
 import type { RouteTable } from '../openapi/route-table.js';
 import * as q from '../queries/index.js';
 import { BUILTIN_EVENTS, GOAL_KINDS, pagePatternRegex, type GoalDef } from '../queries/goals.js';
 import { goalStats } from '../queries/conversions.js';
 import * as sql from '../sql/goals.js';
 import { iso } from './schemas.js';
+import { byScriptId, siteResource } from './site-resource.js';
+import { requestStatsDeps } from './stats-deps.js';
 
 /**
  * Goals of a site (docs/conversions.md): admins and users define them, every role reads them and their
@@ -66,10 +65,7 @@ const goalBody = z
       if (b.kind === 'event' && !b.event_name) issue('event_name', 'a custom-event goal needs event_name');
       if (b.kind === 'event' && b.event_name === 'page_view')
         issue('event_name', 'page views are page goals (kind page)');
-      if (
-        b.kind === 'event' &&
-        (rollupReadSql.INTERNAL_EVENTS as readonly string[]).includes(b.event_name ?? '')
-      )
+      if (b.kind === 'event' && (INTERNAL_EVENTS as readonly string[]).includes(b.event_name ?? ''))
         issue('event_name', 'engagement and identify are measurements, not conversions');
       if (b.kind !== 'event' && b.event_name)
         issue('event_name', `kind ${b.kind} is the tracker's own event; leave event_name out`);
@@ -134,7 +130,7 @@ function toGoal(r: GoalRow): z.infer<typeof goalSchema> {
   };
 }
 
-/** The statement values of a goal body (insertGoal / updateGoal order, after the site). */
+/** The statement values of a goal body (insertGoal / updateGoal order, after the site and goal id). */
 function rowValues(b: z.infer<typeof goalBody>): unknown[] {
   const eventOf = b.kind === 'page' ? null : b.kind === 'event' ? b.event_name! : BUILTIN_EVENTS[b.kind];
   return [
@@ -151,108 +147,40 @@ function rowValues(b: z.infer<typeof goalBody>): unknown[] {
   ];
 }
 
-const conflict = (err: unknown) =>
-  (err as { code?: string }).code === '23505' ? new ConflictError('the site has a goal of that name') : err;
+/** Goals of a site: CRUD, every statement taking the site's script_id first. */
+function registerGoalCrud(t: RouteTable, d: ApiDeps): void {
+  const goals = siteResource<GoalRow, typeof goalSchema>(t, d, {
+    noun: 'goal',
+    collection: 'goals',
+    idParam: 'goalId',
+    tags,
+    owner: byScriptId,
+    item: goalSchema,
+    toItem: toGoal,
+    uniqueName: 'the site has a goal of that name',
+  });
+  goals.list({ summary: "The site's goals", answer: 'Goals by name', sql: sql.listGoals });
+  goals.create({
+    summary: 'Define a goal (applies to past data at once)',
+    body: goalBody,
+    answer: 'The goal',
+    sql: sql.insertGoal,
+    values: rowValues,
+  });
+  goals.get({ summary: 'One goal', answer: 'The goal', sql: sql.findGoal });
+  goals.update({
+    method: 'put',
+    summary: 'Change a goal (every field; stored events are not touched)',
+    body: goalBody,
+    answer: 'The goal',
+    sql: sql.updateGoal,
+    values: rowValues,
+  });
+  goals.remove({ summary: 'Delete a goal (stored events are not touched)', sql: sql.deleteGoal });
+}
 
-const goalParams = z.object({ siteId: siteIdParam, goalId: z.uuid() });
-
-export function registerGoalRoutes(t: RouteTable, d: ApiDeps): void {
-  t.define(
-    {
-      method: 'get',
-      path: `${site}/goals`,
-      summary: "The site's goals",
-      tags,
-      responses: { 200: { description: 'Goals by name', schema: z.object({ items: z.array(goalSchema) }) } },
-    },
-    async ({ site }) => ({
-      items: (await d.pool.query<GoalRow>(sql.listGoals, [site.scriptId])).rows.map(toGoal),
-    }),
-  );
-  t.define(
-    {
-      method: 'post',
-      path: `${site}/goals`,
-      summary: 'Define a goal (applies to past data at once)',
-      tags,
-      roles: WRITERS,
-      request: { body: goalBody },
-      responses: { 201: { description: 'The goal', schema: goalSchema }, 409: { description: 'Name taken' } },
-    },
-    async ({ site, body, auth }) => {
-      try {
-        const { rows } = await d.pool.query<GoalRow>(sql.insertGoal, [
-          site.scriptId,
-          ...rowValues(body),
-          auth.userId,
-        ]);
-        return toGoal(rows[0]!);
-      } catch (err) {
-        throw conflict(err);
-      }
-    },
-  );
-  t.define(
-    {
-      method: 'get',
-      path: `${site}/goals/:goalId`,
-      summary: 'One goal',
-      tags,
-      request: { params: goalParams },
-      responses: { 200: { description: 'The goal', schema: goalSchema } },
-    },
-    async ({ site, params }) => {
-      const { rows } = await d.pool.query<GoalRow>(sql.findGoal, [site.scriptId, params.goalId]);
-      if (!rows[0]) throw new NotFoundError('goal');
-      return toGoal(rows[0]);
-    },
-  );
-  t.define(
-    {
-      method: 'put',
-      path: `${site}/goals/:goalId`,
-      summary: 'Change a goal (every field; stored events are not touched)',
-      tags,
-      roles: WRITERS,
-      request: { params: goalParams, body: goalBody },
-      responses: { 200: { description: 'The goal', schema: goalSchema }, 409: { description: 'Name taken' } },
-    },
-    async ({ site, params, body }) => {
-      try {
-        const { rows } = await d.pool.query<GoalRow>(sql.updateGoal, [
-          site.scriptId,
-          ...rowValues(body),
-          params.goalId,
-        ]);
-        if (!rows[0]) throw new NotFoundError('goal');
-        return toGoal(rows[0]);
-      } catch (err) {
-        throw conflict(err);
-      }
-    },
-  );
-  t.define(
-    {
-      method: 'delete',
-      path: `${site}/goals/:goalId`,
-      summary: 'Delete a goal (stored events are not touched)',
-      tags,
-      roles: WRITERS,
-      request: { params: goalParams },
-      responses: { 204: { description: 'Deleted' } },
-    },
-    async ({ site, params }) => {
-      const { rowCount } = await d.pool.query(sql.deleteGoal, [site.scriptId, params.goalId]);
-      if (!rowCount) throw new NotFoundError('goal');
-      return undefined;
-    },
-  );
-
-  const deps: q.StatsDeps = {
-    pool: d.pool,
-    observe: (endpoint, seconds, source) => d.metrics.queryDuration.observe({ endpoint, source }, seconds),
-    rollups: d.config.rollups.read,
-  };
+/** Conversions of the site's goals over a range (every role). */
+function registerGoalStats(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
       method: 'get',
@@ -275,12 +203,12 @@ export function registerGoalRoutes(t: RouteTable, d: ApiDeps): void {
       const goals = ids
         ? await q.goalsOfSite(d.pool, site.scriptId, ids)
         : (await d.pool.query<GoalRow>(sql.listGoals, [site.scriptId])).rows;
-      return goalStats(
-        { ...deps, onSource: (s) => res.setHeader('X-Beacon-Source', s) },
-        site,
-        rest as q.StatsQuery,
-        goals,
-      );
+      return goalStats(requestStatsDeps(d, res), site, rest as q.StatsQuery, goals);
     },
   );
+}
+
+export function registerGoalRoutes(t: RouteTable, d: ApiDeps): void {
+  registerGoalCrud(t, d);
+  registerGoalStats(t, d);
 }

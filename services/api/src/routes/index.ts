@@ -11,6 +11,8 @@ import { registerExportRoutes } from './export.js';
 import { registerFunnelRoutes } from './funnels.js';
 import { registerGoalRoutes } from './goals.js';
 import { registerCompanyOverrideRoutes } from './company-overrides.js';
+import { registerCompanyAlertRoutes } from './company-alerts.js';
+import { registerLeadScoreRoutes } from './lead-scores.js';
 import { registerIngestRoutes } from './ingest.js';
 import { registerOpsRoutes } from './ops.js';
 import { registerRevenueRoutes } from './revenue.js';
@@ -46,6 +48,8 @@ export function registerRoutes(t: RouteTable, d: ApiDeps, document: () => Record
   registerSegmentRoutes(t, d);
   registerFunnelRoutes(t, d);
   registerCompanyOverrideRoutes(t, d);
+  registerLeadScoreRoutes(t, d);
+  registerCompanyAlertRoutes(t, d);
   registerPrivacyRoutes(t, d);
   registerAuditRoutes(t, d);
   registerIngestRoutes(t, d);

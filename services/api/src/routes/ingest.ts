@@ -1,11 +1,13 @@
 import { z } from 'zod';
-import { ingestHealthSql, ingestTokenSql as sql, newIngestToken } from '@beacon/db';
+import { ingestHealthSql, ingestTokenSql as sql, newIngestToken, type IngestTokenRow } from '@beacon/db';
 import { WRITERS } from '../auth/types.js';
 import type { ApiDeps } from '../deps.js';
-import { NotFoundError } from '../http/errors.js';
 import { qInt } from '../http/validate.js';
 import type { RouteTable } from '../openapi/route-table.js';
 import { iso } from './schemas.js';
+import { siteResource } from './site-resource.js';
+
+const tags = ['ingest'];
 
 /**
  * Site ingest tokens (the secret of POST /v1/events on the collector, of the GA4 Measurement Protocol's
@@ -29,14 +31,7 @@ const createdTokenSchema = tokenSchema
   })
   .meta({ id: 'CreatedIngestToken' });
 
-interface TokenRow {
-  id: string;
-  name: string;
-  token_prefix: string;
-  created_at: Date;
-  last_used_at: Date | null;
-  revoked_at: Date | null;
-}
+type TokenRow = IngestTokenRow;
 
 const toToken = (r: TokenRow): z.infer<typeof tokenSchema> => ({
   id: r.id,
@@ -54,7 +49,7 @@ const healthHour = z
     received: z.number().int(),
     stored: z.number().int(),
     rejected: counts.meta({ description: 'by reason (origin_not_allowed, invalid_hit, site_paused, ...)' }),
-    dropped: counts.meta({ description: 'by reason: bot:<rule>, duplicate, site_deleted, invalid' }),
+    dropped: counts.meta({ description: 'by reason: bot:<rule>, consent, duplicate, site_deleted, invalid' }),
     dead_lettered: counts.meta({ description: 'by stage: enricher, writer' }),
   })
   .meta({ id: 'IngestionHealthHour' });
@@ -139,6 +134,14 @@ export function healthWarnings(
       action:
         'the 4xx answers name the fields; check the sender against docs/tracker.md or docs/server-side.md',
     });
+  const consent = totals.dropped.consent ?? 0;
+  if (consent > 0)
+    out.push({
+      code: 'dropped_no_consent',
+      message: `${consent} hits dropped in the last ${hours} h: the site requires consent and they carried none`,
+      action:
+        'hits of an old cached tracker or of a pixel without consent=1; the current tracker sends them once the page calls beacon.consent(true) (docs/privacy.md)',
+    });
   if (deadWaiting > 0)
     out.push({
       code: 'dead_letters_waiting',
@@ -149,22 +152,26 @@ export function healthWarnings(
 }
 
 export function registerIngestRoutes(t: RouteTable, d: ApiDeps): void {
-  const tokenParams = z.object({ siteId: z.string().min(1).max(200), tokenId: z.uuid() });
+  registerIngestTokens(t, d);
+  registerIngestionHealth(t, d);
+}
 
-  t.define(
-    {
-      method: 'get',
-      path: '/v1/sites/:siteId/ingest-tokens',
-      summary: "The site's ingest tokens (never the tokens themselves), newest first",
-      tags: ['ingest'],
-      roles: WRITERS,
-      responses: { 200: { description: 'Tokens', schema: z.object({ items: z.array(tokenSchema) }) } },
-    },
-    async ({ site }) => {
-      const { rows } = await d.pool.query<TokenRow>(sql.listIngestTokens, [site.id]);
-      return { items: rows.map(toToken) };
-    },
-  );
+function registerIngestTokens(t: RouteTable, d: ApiDeps): void {
+  const tokens = siteResource<TokenRow, typeof tokenSchema>(t, d, {
+    noun: 'ingest token',
+    collection: 'ingest-tokens',
+    idParam: 'tokenId',
+    tags,
+    readRoles: WRITERS,
+    owner: ({ site }) => [site.id],
+    item: tokenSchema,
+    toItem: toToken,
+  });
+  tokens.list({
+    summary: "The site's ingest tokens (never the tokens themselves), newest first",
+    answer: 'Tokens',
+    sql: sql.listIngestTokens,
+  });
 
   t.define(
     {
@@ -172,20 +179,15 @@ export function registerIngestRoutes(t: RouteTable, d: ApiDeps): void {
       path: '/v1/sites/:siteId/ingest-tokens',
       summary:
         'Create an ingest token for server-side events (POST /v1/events on the collector); the answer is the only time the token is shown',
-      tags: ['ingest'],
+      tags,
       roles: WRITERS,
       request: { body: z.object({ name: z.string().trim().max(100).default('') }).strict() },
       responses: { 201: { description: 'The new token, in clear this once', schema: createdTokenSchema } },
     },
     async ({ site, auth, body }) => {
       const { token, hash, prefix } = newIngestToken();
-      const { rows } = await d.pool.query<TokenRow>(sql.insertIngestToken, [
-        site.id,
-        body.name,
-        hash,
-        prefix,
-        auth.userId,
-      ]);
+      const values = [site.id, body.name, hash, prefix, auth.userId];
+      const { rows } = await d.pool.query<TokenRow>(sql.insertIngestToken, values);
       return { ...toToken(rows[0]!), token };
     },
   );
@@ -193,27 +195,57 @@ export function registerIngestRoutes(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
       method: 'delete',
-      path: '/v1/sites/:siteId/ingest-tokens/:tokenId',
+      path: tokens.one,
       summary: 'Revoke an ingest token (the collector refuses it within INTAKE_TOKEN_CACHE_TTL_MS)',
-      tags: ['ingest'],
+      tags,
       roles: WRITERS,
-      request: { params: tokenParams },
+      request: { params: tokens.params },
       responses: { 200: { description: 'The revoked token', schema: tokenSchema } },
     },
     async ({ site, params }) => {
       const { rows } = await d.pool.query<TokenRow>(sql.revokeIngestToken, [site.id, params.tokenId]);
-      if (!rows[0]) throw new NotFoundError('ingest token');
-      return toToken(rows[0]);
+      return toToken(tokens.found(rows[0]));
     },
   );
+}
 
+interface HealthRow {
+  hour: Date;
+  outcome: string;
+  reason: string;
+  count: string;
+}
+
+/**
+ * The window's counts per hour and in total, and those of "the last hour": the current hour bucket and
+ * the one before (a bucket boundary must not hide it).
+ */
+function tally(rows: readonly HealthRow[], to: Date) {
+  const byHour = new Map<number, Totals>();
+  const totals = emptyTotals();
+  const lastHour = emptyTotals();
+  const recent = to.getTime() - 2 * 3_600_000;
+  for (const r of rows) {
+    const h = r.hour.getTime();
+    if (!byHour.has(h)) byHour.set(h, emptyTotals());
+    addTo(byHour.get(h)!, r.outcome, r.reason, Number(r.count));
+    addTo(totals, r.outcome, r.reason, Number(r.count));
+    if (h >= recent) addTo(lastHour, r.outcome, r.reason, Number(r.count));
+  }
+  const hours = [...byHour.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([h, tot]) => ({ hour: new Date(h).toISOString(), ...tot }));
+  return { totals, lastHour, hours };
+}
+
+function registerIngestionHealth(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
       method: 'get',
       path: '/v1/sites/:siteId/ingestion-health',
       summary:
         "What happened to the site's hits per hour: received, rejected and dropped by reason, dead-lettered, stored; with warnings to act on",
-      tags: ['ingest'],
+      tags,
       request: {
         query: z
           .object({ hours: qInt(1, 720).optional().meta({ description: 'window in hours, default 24' }) })
@@ -226,23 +258,12 @@ export function registerIngestRoutes(t: RouteTable, d: ApiDeps): void {
       const now = Date.now();
       const to = new Date(now - (now % 3_600_000) + 3_600_000);
       const from = new Date(to.getTime() - hours * 3_600_000);
-      const { rows } = await d.pool.query<{ hour: Date; outcome: string; reason: string; count: string }>(
-        ingestHealthSql.healthForSite,
-        [site.scriptId, from, to],
-      );
-      const byHour = new Map<number, Totals>();
-      const totals = emptyTotals();
-      for (const r of rows) {
-        const h = r.hour.getTime();
-        if (!byHour.has(h)) byHour.set(h, emptyTotals());
-        addTo(byHour.get(h)!, r.outcome, r.reason, Number(r.count));
-        addTo(totals, r.outcome, r.reason, Number(r.count));
-      }
-      // "The last hour": the current hour bucket and the one before (a bucket boundary must not hide it).
-      const lastHour = emptyTotals();
-      const recent = to.getTime() - 2 * 3_600_000;
-      for (const r of rows)
-        if (r.hour.getTime() >= recent) addTo(lastHour, r.outcome, r.reason, Number(r.count));
+      const { rows } = await d.pool.query<HealthRow>(ingestHealthSql.healthForSite, [
+        site.scriptId,
+        from,
+        to,
+      ]);
+      const { totals, lastHour, hours: perHour } = tally(rows, to);
       const dead = await d.pool.query<{ waiting: number }>(ingestHealthSql.deadLettersWaiting, [
         site.scriptId,
       ]);
@@ -251,9 +272,7 @@ export function registerIngestRoutes(t: RouteTable, d: ApiDeps): void {
         from: from.toISOString(),
         to: to.toISOString(),
         totals,
-        hours: [...byHour.entries()]
-          .sort((a, b) => a[0] - b[0])
-          .map(([h, tot]) => ({ hour: new Date(h).toISOString(), ...tot })),
+        hours: perHour,
         dead_letters_waiting: deadWaiting,
         warnings: healthWarnings(totals, lastHour, deadWaiting, hours),
       };

@@ -1,28 +1,26 @@
-import { once } from 'node:events';
-import type { Response } from 'express';
 import { z } from 'zod';
 import {
   createErasure,
   EXPORT_TABLES,
-  exportColumns,
   findSubject,
   normalizeSubject,
   privacySql,
   subjectKinds,
-  subjectRecords,
+  writeSubjectExport,
   SubjectError,
   SUBJECT_MAX_LENGTH,
   type ErasureRow,
+  type ExportTable,
   type Subject,
+  type SubjectRecord,
 } from '@beacon/db';
 import { ADMINS } from '../auth/types.js';
 import type { ApiDeps } from '../deps.js';
 import { audit } from '../http/audit.js';
-import { ApiError, NotFoundError } from '../http/errors.js';
+import { BadRequestError, NotFoundError } from '../http/errors.js';
 import { cursorParam, limitParam } from '../http/validate.js';
 import type { RouteTable } from '../openapi/route-table.js';
-import { csvLine } from '../queries/csv.js';
-import { encodeCursor, iso, pageOf } from './schemas.js';
+import { isUuid, iso, keysetPage, pageOf } from './schemas.js';
 import { decodeTimeCursor } from './time-cursor.js';
 
 /**
@@ -100,14 +98,14 @@ const exportAnswer = z
   })
   .meta({ id: 'PrivacyExport' });
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const tags = ['privacy'];
 
 function subjectOf(body: Record<string, unknown>): Subject {
   const { format: _f, table: _t, ...ids } = body;
   try {
     return normalizeSubject(ids);
   } catch (err) {
-    if (err instanceof SubjectError) throw new ApiError(400, 'invalid_request', err.message);
+    if (err instanceof SubjectError) throw new BadRequestError('invalid_request', err.message);
     throw err;
   }
 }
@@ -128,15 +126,13 @@ function toErasure(r: ErasureRow): z.infer<typeof erasureSchema> {
   };
 }
 
-/** Writes with backpressure; rejects when the client went away. */
-async function write(res: Response, chunk: string): Promise<void> {
-  if (res.destroyed) throw new Error('client closed the export');
-  if (!res.write(chunk)) await once(res, 'drain');
+export function registerPrivacyRoutes(t: RouteTable, d: ApiDeps): void {
+  registerFind(t, d);
+  registerExport(t, d);
+  registerErasures(t, d);
 }
 
-export function registerPrivacyRoutes(t: RouteTable, d: ApiDeps): void {
-  const r = d.config.dataRights;
-
+function registerFind(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
       method: 'post',
@@ -144,7 +140,7 @@ export function registerPrivacyRoutes(t: RouteTable, d: ApiDeps): void {
       summary: 'Count what the agency holds about one person',
       description:
         'Events (every month), session rows and dead letters matching any of the identifiers, over every site of the agency.',
-      tags: ['privacy'],
+      tags,
       roles: ADMINS,
       request: { body: subjectBody },
       responses: { 200: { description: 'What is stored', schema: summarySchema } },
@@ -159,7 +155,9 @@ export function registerPrivacyRoutes(t: RouteTable, d: ApiDeps): void {
       return { ...s, first_event_at: iso(s.first_event_at), last_event_at: iso(s.last_event_at) };
     },
   );
+}
 
+function registerExport(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
       method: 'post',
@@ -167,7 +165,7 @@ export function registerPrivacyRoutes(t: RouteTable, d: ApiDeps): void {
       summary: 'Export everything about one person (JSON, or CSV per table)',
       description:
         'Streams every column of the matching events (all months), session rows and dead letters. format=csv answers text/csv of one table (`table`, default events).',
-      tags: ['privacy'],
+      tags,
       roles: ADMINS,
       request: { body: exportBody },
       responses: {
@@ -184,41 +182,22 @@ export function registerPrivacyRoutes(t: RouteTable, d: ApiDeps): void {
         ...(body.format === 'csv' ? { table } : {}),
       });
       res.setHeader('cache-control', 'no-store');
-      const records = subjectRecords(d.pool, auth.agencyId, subject, { sliceHours: r.eraseSliceHours });
       if (body.format === 'csv') {
-        const columns = await exportColumns(d.pool, table);
         res.status(200).setHeader('content-type', 'text/csv; charset=utf-8');
         res.setHeader('content-disposition', `attachment; filename="privacy-export-${table}.csv"`);
-        await write(res, csvLine(columns));
-        for await (const rec of records) {
-          if (rec.table !== table) continue;
-          await write(res, csvLine(columns.map((c) => rec.row[c])));
-        }
-      } else {
-        res.status(200).setHeader('content-type', 'application/json; charset=utf-8');
-        await write(
-          res,
-          `{"agency_id":${JSON.stringify(auth.agencyId)},"subject_kinds":${JSON.stringify(subjectKinds(subject))},"generated_at":${JSON.stringify(new Date().toISOString())}`,
-        );
-        const opened = new Set<string>();
-        let current: string | null = null;
-        for await (const rec of records) {
-          if (rec.table !== current) {
-            await write(res, `${current ? ']' : ''},"${rec.table}":[`);
-            opened.add(rec.table);
-            current = rec.table;
-            await write(res, JSON.stringify(rec.row));
-          } else await write(res, `,${JSON.stringify(rec.row)}`);
-        }
-        let tail = current ? ']' : '';
-        for (const tbl of EXPORT_TABLES) if (!opened.has(tbl)) tail += `,"${tbl}":[]`;
-        await write(res, `${tail}}`);
-      }
+      } else res.status(200).setHeader('content-type', 'application/json; charset=utf-8');
+      await writeSubjectExport(d.pool, res, auth.agencyId, subject, {
+        format: body.format,
+        table,
+        sliceHours: d.config.dataRights.eraseSliceHours,
+      });
       res.end();
       return undefined;
     },
   );
+}
 
+function registerErasures(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
       method: 'post',
@@ -228,7 +207,7 @@ export function registerPrivacyRoutes(t: RouteTable, d: ApiDeps): void {
         'Records an erasure request and starts it: events of every month, dead letters, session rows and Redis dedupe markers are deleted in bounded batches; ' +
         'rollup rows keep their counts under new anonymous keys, so period totals do not change. Poll GET /v1/privacy/erasures/{erasureId}. ' +
         'With PRIVACY_ERASE_IN_API=false the request waits for `beacon privacy resume`.',
-      tags: ['privacy'],
+      tags,
       roles: ADMINS,
       request: { body: subjectBody },
       responses: { 202: { description: 'The request, accepted', schema: erasureSchema } },
@@ -236,14 +215,10 @@ export function registerPrivacyRoutes(t: RouteTable, d: ApiDeps): void {
     async (ctx) => {
       const subject = subjectOf(ctx.body);
       const who = ctx.auth.userId ? `user:${ctx.auth.userId}` : 'api_key';
-      const row = await createErasure(d.pool, ctx.auth.agencyId, subject, who, r.eraseSettleMinutes * 60);
-      await audit(
-        d,
-        ctx,
-        'privacy.erase',
-        { type: 'erasure', id: row.id },
-        { identifiers: row.subject_kinds },
-      );
+      const settleS = d.config.dataRights.eraseSettleMinutes * 60;
+      const row = await createErasure(d.pool, ctx.auth.agencyId, subject, who, settleS);
+      const target = { type: 'erasure', id: row.id };
+      await audit(d, ctx, 'privacy.erase', target, { identifiers: row.subject_kinds });
       d.erasures.start(row.id);
       return toErasure(row);
     },
@@ -254,7 +229,7 @@ export function registerPrivacyRoutes(t: RouteTable, d: ApiDeps): void {
       method: 'get',
       path: '/v1/privacy/erasures',
       summary: "The agency's erasure requests, newest first",
-      tags: ['privacy'],
+      tags,
       roles: ADMINS,
       request: { query: z.object({ limit: limitParam, cursor: cursorParam }).strict() },
       responses: { 200: { description: 'A page of requests', schema: pageOf(erasureSchema, 'ErasurePage') } },
@@ -267,12 +242,7 @@ export function registerPrivacyRoutes(t: RouteTable, d: ApiDeps): void {
         cur?.[1] ?? null,
         query.limit + 1,
       ]);
-      const page = rows.slice(0, query.limit);
-      const last = page[page.length - 1];
-      return {
-        items: page.map(toErasure),
-        next_cursor: rows.length > query.limit && last ? encodeCursor([last.created_key, last.id]) : null,
-      };
+      return keysetPage(rows, query.limit, toErasure, (r) => [r.created_key, r.id]);
     },
   );
 
@@ -281,14 +251,14 @@ export function registerPrivacyRoutes(t: RouteTable, d: ApiDeps): void {
       method: 'get',
       path: '/v1/privacy/erasures/:erasureId',
       summary: 'One erasure request: state, phase and counts',
-      tags: ['privacy'],
+      tags,
       roles: ADMINS,
       request: { params: z.object({ erasureId: z.string().min(1).max(200) }) },
       responses: { 200: { description: 'The request', schema: erasureSchema } },
     },
     async ({ auth, params }) => {
       // Not a uuid: no such request (404, as for an id of another agency), never a failed cast.
-      if (!UUID.test(params.erasureId)) throw new NotFoundError('erasure request');
+      if (!isUuid(params.erasureId)) throw new NotFoundError('erasure request');
       const { rows } = await d.pool.query<ErasureRow>(privacySql.erasureOfAgency, [
         auth.agencyId,
         params.erasureId,

@@ -4,6 +4,7 @@ import { siteIdParam } from '../http/validate.js';
 import type { RouteTable } from '../openapi/route-table.js';
 import * as q from '../queries/index.js';
 import { revenue, revenueBy } from '../queries/revenue.js';
+import { requestStatsDeps } from './stats-deps.js';
 import { REVENUE_DIMENSIONS, type RevenueDimension } from '../queries/statements/revenue.js';
 
 /** Revenue from purchases (docs/conversions.md): every role reads; the site scope is the tenant wall. */
@@ -45,12 +46,6 @@ const revenueRowsSchema = z
   .meta({ id: 'RevenueBreakdown' });
 
 export function registerRevenueRoutes(t: RouteTable, d: ApiDeps): void {
-  const deps = (res: { setHeader: (n: string, v: string) => unknown }): q.StatsDeps => ({
-    pool: d.pool,
-    observe: (endpoint, seconds, source) => d.metrics.queryDuration.observe({ endpoint, source }, seconds),
-    rollups: d.config.rollups.read,
-    onSource: (s) => res.setHeader('X-Beacon-Source', s),
-  });
   t.define(
     {
       method: 'get',
@@ -60,7 +55,7 @@ export function registerRevenueRoutes(t: RouteTable, d: ApiDeps): void {
       request: { query: q.statsQuery },
       responses: { 200: { description: 'Revenue of the range', schema: revenueSchema } },
     },
-    ({ site, query, res }) => revenue(deps(res), site, query),
+    ({ site, query, res }) => revenue(requestStatsDeps(d, res), site, query),
   );
   t.define(
     {
@@ -77,6 +72,6 @@ export function registerRevenueRoutes(t: RouteTable, d: ApiDeps): void {
       },
       responses: { 200: { description: 'Rows by revenue', schema: revenueRowsSchema } },
     },
-    ({ site, params, query, res }) => revenueBy(deps(res), site, params.dimension, query),
+    ({ site, params, query, res }) => revenueBy(requestStatsDeps(d, res), site, params.dimension, query),
   );
 }

@@ -1,8 +1,28 @@
 import { z } from 'zod';
 import { SITE_ACCESS, type SiteAccess } from '../auth/types.js';
-import { ApiError } from '../http/errors.js';
+import { invalidCursor } from '../http/errors.js';
 
 /** Shared answer shapes (named components in the OpenAPI document). */
+
+/** An email address as stored: trimmed, lower case. */
+export const emailField = z.string().trim().toLowerCase().max(255).pipe(z.email());
+
+/** A person's first or last name (null clears it). */
+export const personNameField = z.string().trim().min(1).max(100).nullable();
+
+/** Who gets a report or an alert: 1 to 50 addresses, duplicates dropped. */
+export const recipientsField = z
+  .array(emailField)
+  .min(1)
+  .max(50)
+  .transform((l) => [...new Set(l)]);
+
+// bcrypt reads only the first 72 bytes: refuse longer passwords rather than silently ignore the rest.
+export const newPasswordField = z
+  .string()
+  .min(8, 'at least 8 characters')
+  .max(72)
+  .refine((p) => Buffer.byteLength(p, 'utf8') <= 72, 'at most 72 bytes (bcrypt ignores the rest)');
 
 export const roleSchema = z.enum(['admin', 'user', 'viewer']).meta({ id: 'Role' });
 
@@ -67,6 +87,9 @@ export function encodeCursor(values: readonly unknown[]): string {
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** Whether a string is a uuid (before it reaches a statement that casts it). */
+export const isUuid = (s: string): boolean => UUID_RE.test(s);
+
 /**
  * The values of a cursor made by encodeCursor; `kinds` says what each position holds (a 'uuid' must
  * be one, since the statement casts it). A tampered cursor is a 400, never a failed query (500).
@@ -86,14 +109,32 @@ export function decodeCursor(
           typeof x === 'string' &&
           x.length <= 1000 &&
           !x.includes('\u0000') &&
-          (kinds[i] !== 'uuid' || UUID_RE.test(x)),
+          (kinds[i] !== 'uuid' || isUuid(x)),
       )
     )
       return v as string[];
   } catch {
     // fall through
   }
-  throw new ApiError(400, 'invalid_cursor', 'the cursor is not one this API gave out');
+  throw invalidCursor();
+}
+
+/**
+ * One page of a keyset list. The statement was asked for `limit + 1` rows: a row past the limit says
+ * there is a next page, whose cursor is the key of the page's last row.
+ */
+export function keysetPage<R, T>(
+  rows: readonly R[],
+  limit: number,
+  toItem: (row: R) => T,
+  keyOf: (row: R) => readonly unknown[],
+): { items: T[]; next_cursor: string | null } {
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  return {
+    items: page.map(toItem),
+    next_cursor: rows.length > limit && last ? encodeCursor(keyOf(last)) : null,
+  };
 }
 
 /** Answer of every list endpoint: a page of items and the cursor of the next page (null at the end). */

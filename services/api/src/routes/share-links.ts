@@ -3,19 +3,21 @@ import type { Request } from 'express';
 import { z } from 'zod';
 import { recordAdminAction } from '../admin-actions.js';
 import { hashLinkToken } from '../auth/account-links.js';
-import type { AuthAttempt } from '../auth/throttle.js';
+import { takeAttempt } from '../auth/attempts.js';
 import { WRITERS } from '../auth/types.js';
 import type { ApiDeps } from '../deps.js';
-import { ApiError, NotFoundError, TooManyRequestsError, UnauthorizedError } from '../http/errors.js';
-import { siteIdParam } from '../http/validate.js';
+import { clientIp } from '../http/client-ip.js';
+import { ApiError, NotFoundError, UnauthorizedError } from '../http/errors.js';
 import type { RouteTable } from '../openapi/route-table.js';
 import { FILTER_KEYS } from '../queries/filters.js';
 import * as sql from '../sql/share-links.js';
 import { brandOf } from './branding.js';
-import { iso } from './schemas.js';
+import { iso, newPasswordField } from './schemas.js';
+import { byAgencyAndSite, siteResource } from './site-resource.js';
 import { parseSiteConfig } from '@beacon/schema';
 
 const BCRYPT_ROUNDS = 10;
+const tags = ['sharing'];
 /** Share-link tokens: `bshl_` + 32 random bytes; only their SHA-256 is stored. */
 const LINK_PREFIX = 'bshl_';
 
@@ -43,16 +45,10 @@ const futureDate = z.iso
   .datetime({ offset: true })
   .refine((v) => new Date(v).getTime() > Date.now(), 'must be in the future');
 
-const passwordField = z
-  .string()
-  .min(8, 'at least 8 characters')
-  .max(72)
-  .refine((p) => Buffer.byteLength(p, 'utf8') <= 72, 'at most 72 bytes (bcrypt ignores the rest)');
-
 const createBody = z
   .object({
     label: z.string().trim().min(1).max(200),
-    password: passwordField.optional(),
+    password: newPasswordField.optional(),
     expires_at: futureDate.nullable().optional(),
     filters: filtersField.optional(),
     allow_csv: z.boolean().optional(),
@@ -132,46 +128,63 @@ export function looksLikeLinkToken(s: string): boolean {
   return /^bshl_[A-Za-z0-9_-]{43}$/.test(s);
 }
 
-const linkParams = z.object({ siteId: siteIdParam, linkId: z.uuid() });
-
-function clientIp(req: Request): string {
-  return req.ip ?? req.socket.remoteAddress ?? 'unknown';
-}
-
 /**
  * Shared dashboards: per site, any number of read-only links (admins and users manage them), and the
  * public exchange of a link (and its password) for a short share token that opens only the routes
  * declaring `share` in the route table, for that one site, with the link's filters.
  */
 export function registerShareLinkRoutes(t: RouteTable, d: ApiDeps): void {
-  const base = '/v1/sites/:siteId/share-links';
+  const links = siteResource<LinkRow, typeof linkSchema>(t, d, {
+    noun: 'share link',
+    collection: 'share-links',
+    idParam: 'linkId',
+    tags,
+    readRoles: WRITERS,
+    owner: byAgencyAndSite,
+    item: linkSchema,
+    toItem: toLink,
+    adminAction: { action: 'share_link', idKey: 'link_id' },
+  });
+  links.list({
+    summary: "The site's share links (revoked and expired ones too), newest first",
+    answer: 'The links',
+    listId: 'ShareLinkList',
+    sql: sql.listLinks,
+  });
+  registerLinkCreate(t, d);
+  links.update({
+    method: 'patch',
+    summary:
+      'Change a share link (label, expiry, filters, CSV, framing origins); revoked links cannot change',
+    body: updateBody,
+    answer: 'The changed link',
+    sql: sql.updateLink,
+    values: (b) => [
+      b.label ?? null,
+      b.expires_at !== undefined,
+      b.expires_at ?? null,
+      b.filters ? JSON.stringify(b.filters) : null,
+      b.allow_csv ?? null,
+      b.frame_ancestors ?? null,
+    ],
+  });
+  links.remove({
+    summary: 'Revoke a share link (refused from the next request on)',
+    answer: 'Revoked',
+    verb: 'revoke',
+    sql: sql.revokeLink,
+  });
+  registerShareSession(t, d);
+}
 
-  t.define(
-    {
-      method: 'get',
-      path: base,
-      summary: "The site's share links (revoked and expired ones too), newest first",
-      tags: ['sharing'],
-      roles: WRITERS,
-      responses: {
-        200: {
-          description: 'The links',
-          schema: z.object({ items: z.array(linkSchema) }).meta({ id: 'ShareLinkList' }),
-        },
-      },
-    },
-    async ({ auth, site }) => {
-      const { rows } = await d.pool.query<LinkRow>(sql.listLinks, [auth.agencyId, site.id]);
-      return { items: rows.map(toLink) };
-    },
-  );
-
+/** A new link: its token is in this answer only (the table keeps its SHA-256). */
+function registerLinkCreate(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
       method: 'post',
-      path: base,
+      path: '/v1/sites/:siteId/share-links',
       summary: 'Make a share link (its address is in this answer only: it is not stored)',
-      tags: ['sharing'],
+      tags,
       roles: WRITERS,
       request: { body: createBody },
       responses: {
@@ -206,54 +219,75 @@ export function registerShareLinkRoutes(t: RouteTable, d: ApiDeps): void {
       return { link: toLink(rows[0]!), url: shareUrl(d.config.email.dashboardPublicUrl, token), token };
     },
   );
+}
 
-  t.define(
-    {
-      method: 'patch',
-      path: `${base}/:linkId`,
-      summary:
-        'Change a share link (label, expiry, filters, CSV, framing origins); revoked links cannot change',
-      tags: ['sharing'],
-      roles: WRITERS,
-      request: { params: linkParams, body: updateBody },
-      responses: { 200: { description: 'The changed link', schema: linkSchema } },
-    },
-    async ({ auth, site, params, body }) => {
-      const { rows } = await d.pool.query<LinkRow>(sql.updateLink, [
-        auth.agencyId,
-        site.id,
-        params.linkId,
-        body.label ?? null,
-        body.expires_at !== undefined,
-        body.expires_at ?? null,
-        body.filters ? JSON.stringify(body.filters) : null,
-        body.allow_csv ?? null,
-        body.frame_ancestors ?? null,
-      ]);
-      if (!rows[0]) throw new NotFoundError('share link');
-      recordAdminAction(d, auth, 'share_link.update', { link_id: params.linkId, site_id: site.id });
-      return toLink(rows[0]);
-    },
-  );
+const sessionBody = z
+  .object({ token: z.string().min(10).max(100), password: z.string().min(1).max(1024).optional() })
+  .strict()
+  .meta({ id: 'ShareSessionRequest' });
 
-  t.define(
-    {
-      method: 'delete',
-      path: `${base}/:linkId`,
-      summary: 'Revoke a share link (refused from the next request on)',
-      tags: ['sharing'],
-      roles: WRITERS,
-      request: { params: linkParams },
-      responses: { 204: { description: 'Revoked' } },
-    },
-    async ({ auth, site, params }) => {
-      const { rowCount } = await d.pool.query(sql.revokeLink, [auth.agencyId, site.id, params.linkId]);
-      if (!rowCount) throw new NotFoundError('share link');
-      recordAdminAction(d, auth, 'share_link.revoke', { link_id: params.linkId, site_id: site.id });
-      return undefined;
-    },
-  );
+const sessionSchema = z
+  .object({
+    access_token: z.string(),
+    token_type: z.literal('Bearer'),
+    expires_in: z.number().int(),
+    site: z.object({ id: z.uuid(), name: z.string(), domain: z.string(), timezone: z.string() }),
+    brand: z.object({
+      name: z.string(),
+      primary_color: z.string().nullable(),
+      powered_by: z.boolean(),
+      logo: z.string().nullable().meta({ description: 'data: URL of the logo' }),
+    }),
+    link: z.object({
+      label: z.string(),
+      allow_csv: z.boolean(),
+      filters: z.record(z.string(), z.array(z.string())),
+      expires_at: z.string().nullable(),
+    }),
+  })
+  .meta({ id: 'ShareSession' });
 
+interface LiveLinkRow {
+  id: string;
+  site_id: string;
+  label: string;
+  password_hash: string | null;
+  expires_at: Date | null;
+  filters: Record<string, string[]>;
+  allow_csv: boolean;
+  site_name: string;
+  site_domain: string;
+  site_config: Record<string, unknown> | null;
+  agency_id: string;
+  agency_name: string;
+}
+
+/**
+ * The live link of a token, its password checked: guessing tokens or passwords costs the caller's
+ * IP budget like a wrong login (consume first, refund on success).
+ */
+async function openLink(d: ApiDeps, body: z.infer<typeof sessionBody>, req: Request): Promise<LiveLinkRow> {
+  const { rows } = await d.pool.query<LiveLinkRow>(sql.findLiveLinkByToken, [hashLinkToken(body.token)]);
+  const link = rows[0];
+  if (!link) {
+    await d.accountThrottle.consume(clientIp(req) ?? 'unknown');
+    throw new NotFoundError('share link');
+  }
+  if (!link.password_hash) return link;
+  if (body.password === undefined)
+    throw new ApiError(401, 'unauthorized', 'this share link needs its password', {
+      password_required: true,
+    });
+  const attempt = await takeAttempt(d, d.accountThrottle, req, 'share_rate_limited', `share:${link.id}`);
+  if (!(await d.bcrypt.compare(body.password, link.password_hash))) {
+    d.metrics.authFailures.inc({ reason: 'share_bad_password' });
+    throw new UnauthorizedError('wrong password for this share link', 'invalid_credentials');
+  }
+  await attempt.succeeded();
+  return link;
+}
+
+function registerShareSession(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
       method: 'post',
@@ -262,37 +296,13 @@ export function registerShareLinkRoutes(t: RouteTable, d: ApiDeps): void {
       description:
         "Public. The answer token (Authorization: Bearer) opens only the dashboard reads of the link's site (CSV exports when the link allows them), with the link's filters, for an hour at most; a revoked or expired link is refused at its next request. " +
         'Password attempts are limited per IP and per link like logins (consume first, refund on success: 100 concurrent wrong passwords get at most the limit of 401s, the rest 429) and go through the bounded bcrypt gate.',
-      tags: ['sharing'],
+      tags,
       auth: false,
-      request: {
-        body: z
-          .object({ token: z.string().min(10).max(100), password: z.string().min(1).max(1024).optional() })
-          .strict()
-          .meta({ id: 'ShareSessionRequest' }),
-      },
+      request: { body: sessionBody },
       responses: {
         200: {
           description: 'The shared view token, the site and what the link allows',
-          schema: z
-            .object({
-              access_token: z.string(),
-              token_type: z.literal('Bearer'),
-              expires_in: z.number().int(),
-              site: z.object({ id: z.uuid(), name: z.string(), domain: z.string(), timezone: z.string() }),
-              brand: z.object({
-                name: z.string(),
-                primary_color: z.string().nullable(),
-                powered_by: z.boolean(),
-                logo: z.string().nullable().meta({ description: 'data: URL of the logo' }),
-              }),
-              link: z.object({
-                label: z.string(),
-                allow_csv: z.boolean(),
-                filters: z.record(z.string(), z.array(z.string())),
-                expires_at: z.string().nullable(),
-              }),
-            })
-            .meta({ id: 'ShareSession' }),
+          schema: sessionSchema,
         },
         401: { description: 'A password is needed (details.password_required) or it is wrong' },
         404: { description: 'No such link, or it was revoked or has expired' },
@@ -300,46 +310,7 @@ export function registerShareLinkRoutes(t: RouteTable, d: ApiDeps): void {
       },
     },
     async ({ body, req, res }) => {
-      const ip = clientIp(req);
-      const { rows } = await d.pool.query<{
-        id: string;
-        site_id: string;
-        label: string;
-        password_hash: string | null;
-        expires_at: Date | null;
-        filters: Record<string, string[]>;
-        allow_csv: boolean;
-        site_name: string;
-        site_domain: string;
-        site_config: Record<string, unknown> | null;
-        agency_id: string;
-        agency_name: string;
-      }>(sql.findLiveLinkByToken, [hashLinkToken(body.token)]);
-      const link = rows[0];
-      if (!link) {
-        // Guessing tokens costs the IP's budget like a wrong password.
-        await d.accountThrottle.consume(ip);
-        throw new NotFoundError('share link');
-      }
-      if (link.password_hash) {
-        if (body.password === undefined)
-          throw new ApiError(401, 'unauthorized', 'this share link needs its password', {
-            password_required: true,
-          });
-        let attempt: AuthAttempt;
-        try {
-          attempt = await d.accountThrottle.consume(ip, `share:${link.id}`);
-        } catch (err) {
-          if (err instanceof TooManyRequestsError)
-            d.metrics.authFailures.inc({ reason: 'share_rate_limited' });
-          throw err;
-        }
-        if (!(await d.bcrypt.compare(body.password, link.password_hash))) {
-          d.metrics.authFailures.inc({ reason: 'share_bad_password' });
-          throw new UnauthorizedError('wrong password for this share link', 'invalid_credentials');
-        }
-        await attempt.succeeded();
-      }
+      const link = await openLink(d, body, req);
       const { token, expiresIn } = await d.shares.sign(link.id, link.expires_at);
       res.setHeader('cache-control', 'no-store');
       return {

@@ -1,3 +1,4 @@
+import { adminSql } from '@beacon/db';
 import { randomInt } from 'node:crypto';
 import { z } from 'zod';
 import { parseSiteConfig, renderSnippet } from '@beacon/schema';
@@ -5,14 +6,15 @@ import { siteLimitOf, type SiteRow } from '../auth/site-scope.js';
 import { WRITERS } from '../auth/types.js';
 import type { ApiDeps } from '../deps.js';
 import { audit } from '../http/audit.js';
-import { ApiError, ConflictError, ForbiddenError, NotFoundError } from '../http/errors.js';
+import { ConflictError, ForbiddenError, invalidBodyField, NotFoundError } from '../http/errors.js';
 import { findAgency } from '../sql/agency.js';
 import { cursorParam, limitParam, qList } from '../http/validate.js';
 import type { RouteTable } from '../openapi/route-table.js';
 import * as sql from '../sql/sites.js';
-import { decodeCursor, encodeCursor, iso, pageOf } from './schemas.js';
+import { decodeCursor, iso, keysetPage, pageOf } from './schemas.js';
 
 const STATUSES = ['active', 'paused', 'deleted'] as const;
+const tags = ['sites'];
 const ALPHANUM = 'abcdefghijklmnopqrstuvwxyz0123456789';
 
 /** A site's public tracking id: 12 lower-case letters and digits (like the seed's 'abc123def456'). */
@@ -166,16 +168,10 @@ async function checkRetention(
   const own = rows[0]?.config?.retention_months;
   const agencyMonths = typeof own === 'number' ? own : d.config.storage.retentionMonthsDefault;
   if (months > agencyMonths)
-    throw new ApiError(
-      400,
-      'invalid_request',
-      `invalid body: config.retention_months: at most the agency's retention (${agencyMonths} months)`,
-      {
-        in: 'body',
-        issues: [
-          { path: ['config', 'retention_months'], code: 'too_big', message: 'longer than the agency' },
-        ],
-      },
+    throw invalidBodyField(
+      'config.retention_months',
+      { path: ['config', 'retention_months'], code: 'too_big', message: 'longer than the agency' },
+      `at most the agency's retention (${agencyMonths} months)`,
     );
 }
 
@@ -205,12 +201,19 @@ function toSite(r: SiteRow): z.infer<typeof siteSchema> {
 
 /** Sites of the caller's agency: list, create, read, change (incl. status), delete (soft), snippet. */
 export function registerSiteRoutes(t: RouteTable, d: ApiDeps): void {
+  registerSiteList(t, d);
+  registerSiteCreate(t, d);
+  registerSiteChanges(t, d);
+  registerSnippet(t, d);
+}
+
+function registerSiteList(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
       method: 'get',
       path: '/v1/sites',
       summary: "The agency's sites, by name",
-      tags: ['sites'],
+      tags,
       request: {
         query: z
           .object({
@@ -235,22 +238,39 @@ export function registerSiteRoutes(t: RouteTable, d: ApiDeps): void {
         query.limit + 1,
         siteLimitOf(auth),
       ]);
-      const page = rows.slice(0, query.limit);
-      const last = page[page.length - 1];
-      return {
-        items: page.map(toSite),
-        next_cursor:
-          rows.length > query.limit && last ? encodeCursor([last.name.toLowerCase(), last.id]) : null,
-      };
+      return keysetPage(rows, query.limit, toSite, (r) => [r.name.toLowerCase(), r.id]);
     },
   );
+}
 
+/** Inserts a site with a new script_id, trying another on the (astronomically rare) collision. */
+async function insertSite(d: ApiDeps, agencyId: string, body: z.infer<typeof createBody>): Promise<SiteRow> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const { rows } = await d.pool.query<SiteRow>(adminSql.insertSite, [
+        agencyId,
+        body.name,
+        body.domain,
+        newScriptId(),
+        JSON.stringify(body.config ?? {}),
+        body.status ?? 'active',
+      ]);
+      return rows[0]!;
+    } catch (err) {
+      // 36^12 ids: a collision is astronomically rare, but retry rather than answer 500.
+      if ((err as { code?: string }).code === '23505' && attempt < 3) continue;
+      throw err;
+    }
+  }
+}
+
+function registerSiteCreate(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
       method: 'post',
       path: '/v1/sites',
       summary: 'Create a site (its script_id is generated)',
-      tags: ['sites'],
+      tags,
       roles: WRITERS,
       request: { body: createBody },
       responses: { 201: { description: 'The new site', schema: siteSchema } },
@@ -261,43 +281,21 @@ export function registerSiteRoutes(t: RouteTable, d: ApiDeps): void {
       if (siteLimitOf(auth) !== null)
         throw new ForbiddenError('a login limited to selected sites cannot create sites');
       await checkRetention(d, auth.agencyId, body.config?.retention_months);
-      for (let attempt = 0; ; attempt++) {
-        try {
-          const { rows } = await d.pool.query<SiteRow>(sql.insertSite, [
-            auth.agencyId,
-            body.name,
-            body.domain,
-            newScriptId(),
-            JSON.stringify(body.config ?? {}),
-            body.status ?? 'active',
-          ]);
-          const created = toSite(rows[0]!);
-          await audit(
-            d,
-            ctx,
-            'site.create',
-            { type: 'site', id: created.id },
-            {
-              script_id: created.script_id,
-              domain: created.domain,
-            },
-          );
-          return created;
-        } catch (err) {
-          // 36^12 ids: a collision is astronomically rare, but retry rather than answer 500.
-          if ((err as { code?: string }).code === '23505' && attempt < 3) continue;
-          throw err;
-        }
-      }
+      const created = toSite(await insertSite(d, auth.agencyId, body));
+      const details = { script_id: created.script_id, domain: created.domain };
+      await audit(d, ctx, 'site.create', { type: 'site', id: created.id }, details);
+      return created;
     },
   );
+}
 
+function registerSiteChanges(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
       method: 'get',
       path: '/v1/sites/:siteId',
       summary: 'One site',
-      tags: ['sites'],
+      tags,
       responses: { 200: { description: 'The site', schema: siteSchema } },
     },
     async ({ site, auth }) => {
@@ -311,7 +309,7 @@ export function registerSiteRoutes(t: RouteTable, d: ApiDeps): void {
       method: 'patch',
       path: '/v1/sites/:siteId',
       summary: 'Change a site: name, domain, status (active, paused, deleted) or config (merged)',
-      tags: ['sites'],
+      tags,
       roles: WRITERS,
       request: { body: updateBody },
       responses: { 200: { description: 'The changed site', schema: siteSchema } },
@@ -339,32 +337,28 @@ export function registerSiteRoutes(t: RouteTable, d: ApiDeps): void {
       path: '/v1/sites/:siteId',
       summary:
         'Delete a site (status deleted: the collector refuses its hits; its data ages out with retention)',
-      tags: ['sites'],
+      tags,
       roles: WRITERS,
       responses: { 200: { description: 'The site, now deleted', schema: siteSchema } },
     },
     async (ctx) => {
       const { site, auth } = ctx;
       if (site.status === 'deleted') throw new ConflictError('the site is already deleted');
-      const { rows } = await d.pool.query<SiteRow>(sql.updateSite, [
-        auth.agencyId,
-        site.id,
-        null,
-        null,
-        null,
-        'deleted',
-      ]);
+      const deleted = [auth.agencyId, site.id, null, null, null, 'deleted'];
+      const { rows } = await d.pool.query<SiteRow>(sql.updateSite, deleted);
       await audit(d, ctx, 'site.delete', { type: 'site', id: site.id }, { script_id: site.scriptId });
       return toSite(rows[0]!);
     },
   );
+}
 
+function registerSnippet(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
       method: 'get',
       path: '/v1/sites/:siteId/snippet',
       summary: 'The tracking snippet to paste into every page of the site',
-      tags: ['sites'],
+      tags,
       responses: {
         200: {
           description: 'The snippet',

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EVENT_COLUMN_BY_NAME, LISTED_EVENT_COLUMNS, type ColumnDef } from '@beacon/schema';
 import { pageOf } from './schemas.js';
 
 /** Answer shapes of the analytics routes (named components of the OpenAPI document). */
@@ -85,39 +86,41 @@ export const realtimeSchema = z
   .meta({ id: 'Realtime' });
 
 const s = z.string().nullable();
+
+/**
+ * A column's value as the api answers it: node-pg reads numeric as text and int8 as a number (packages/db
+ * pool), timestamps are ISO text in JSON.
+ */
+function answerType(col: ColumnDef): z.ZodType {
+  switch (col.type) {
+    case 'uuid':
+      return z.uuid();
+    case 'timestamptz':
+      return ts;
+    case 'int':
+    case 'bigint':
+      return int;
+    case 'decimal':
+      return z.string().meta({ description: `DECIMAL(${col.max},${col.scale}) as text` });
+    case 'bool':
+      return z.boolean();
+    case 'jsonb':
+      return z.record(z.string(), z.unknown());
+    default:
+      return z.string();
+  }
+}
+
+/** Raw events in lists: the field registry's `listed` columns (queries/statements/seed.ts selects them). */
 export const eventRowSchema = z
-  .object({
-    id: z.uuid(),
-    server_timestamp: ts,
-    event_name: z.string(),
-    client_id: s,
-    session_id: s,
-    page_url: s,
-    page_path: s,
-    page_title: s,
-    referrer: s,
-    referrer_domain: s,
-    channel: s,
-    utm_source: s,
-    utm_medium: s,
-    utm_campaign: s,
-    utm_content: s,
-    utm_term: s,
-    country: s,
-    region: s,
-    city: s,
-    device_type: s,
-    browser: s,
-    os: s,
-    language: s,
-    company_name: s,
-    company_domain: s,
-    visitor_type: s,
-    time_on_page: int.nullable(),
-    scroll_depth: int.nullable(),
-    engagement_score: z.string().nullable().meta({ description: 'DECIMAL(5,2) as text' }),
-    properties: z.record(z.string(), z.unknown()).nullable(),
-  })
+  .object(
+    Object.fromEntries(
+      LISTED_EVENT_COLUMNS.map((name) => {
+        const col = EVENT_COLUMN_BY_NAME.get(name)!;
+        return [name, col.notNull ? answerType(col) : answerType(col).nullable()];
+      }),
+    ),
+  )
   .meta({ id: 'EventRow' });
 export const eventPageSchema = pageOf(eventRowSchema, 'EventPage');
 
@@ -200,6 +203,10 @@ export const companyRowSchema = z
     events: int,
     first_seen: ts,
     last_seen: ts,
+    score: int.nullable().describe('Lead score 0-100 (docs/lead-score.md); null before it is computed'),
+    engagement: int.nullable(),
+    intent: int.nullable(),
+    fit: int.nullable(),
   })
   .meta({ id: 'CompanyRow' });
 export const companyPageSchema = pageOf(companyRowSchema, 'CompanyPage');

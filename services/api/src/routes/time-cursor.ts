@@ -1,4 +1,4 @@
-import { ApiError } from '../http/errors.js';
+import { invalidCursor } from '../http/errors.js';
 import { decodeCursor } from './schemas.js';
 
 // What PostgreSQL prints for a timestamptz (DateStyle ISO), e.g. 2026-12-02 09:08:45.610123+00.
@@ -12,7 +12,6 @@ const PG_TIMESTAMPTZ = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2
 export function decodeTimeCursor(cursor: string | undefined, id: 'uuid' | 'int'): [string, string] | null {
   const v = decodeCursor(cursor, ['text', id === 'uuid' ? 'uuid' : 'text']);
   if (!v) return null;
-  if (!PG_TIMESTAMPTZ.test(v[0]!) || (id === 'int' && !/^\d{1,18}$/.test(v[1]!)))
-    throw new ApiError(400, 'invalid_cursor', 'the cursor is not one this API gave out');
+  if (!PG_TIMESTAMPTZ.test(v[0]!) || (id === 'int' && !/^\d{1,18}$/.test(v[1]!))) throw invalidCursor();
   return [v[0]!, v[1]!];
 }

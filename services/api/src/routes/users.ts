@@ -1,18 +1,21 @@
 import bcrypt from 'bcryptjs';
 import { z } from 'zod';
 import { ADMINS, SITE_ACCESS, type AuthContext } from '../auth/types.js';
-import type { PoolClient } from '@beacon/db';
+import { adminSql, inTransaction, type PoolClient } from '@beacon/db';
 import type { ApiDeps } from '../deps.js';
 import { audit } from '../http/audit.js';
-import { ApiError, ConflictError, NotFoundError } from '../http/errors.js';
+import { ConflictError, conflictOnUnique, invalidBodyField, NotFoundError } from '../http/errors.js';
 import { cursorParam, limitParam } from '../http/validate.js';
 import type { RouteTable } from '../openapi/route-table.js';
 import * as authSql from '../sql/auth.js';
 import * as sql from '../sql/users.js';
 import {
   decodeCursor,
-  encodeCursor,
+  emailField as email,
+  keysetPage,
+  newPasswordField,
   pageOf,
+  personNameField as name,
   roleSchema,
   toUser,
   userSchema,
@@ -20,14 +23,6 @@ import {
 } from './schemas.js';
 
 const BCRYPT_ROUNDS = 10;
-// bcrypt reads only the first 72 bytes: refuse longer passwords rather than silently ignore the rest.
-export const newPasswordField = z
-  .string()
-  .min(8, 'at least 8 characters')
-  .max(72)
-  .refine((p) => Buffer.byteLength(p, 'utf8') <= 72, 'at most 72 bytes (bcrypt ignores the rest)');
-const email = z.string().trim().toLowerCase().max(255).pipe(z.email());
-const name = z.string().trim().min(1).max(100).nullable();
 export const siteAccessField = z.enum(SITE_ACCESS).meta({
   description:
     'all (default): every site of the agency; selected: only site_ids. Admins always see every site',
@@ -67,6 +62,7 @@ const updateBody = z
   .meta({ id: 'UserUpdate' });
 
 const userParams = z.object({ userId: z.uuid() });
+const EMAIL_TAKEN = 'a user with this email already exists';
 
 /**
  * Sets a user's granted sites to exactly `siteIds` inside the caller's transaction. A uuid that is not a
@@ -83,16 +79,25 @@ export async function setUserSites(
   if (rows.length !== wanted.length) {
     const known = new Set(rows.map((r) => r.id));
     const index = siteIds.findIndex((id) => !known.has(id));
-    throw new ApiError(400, 'invalid_request', 'invalid body: site_ids: not a site of the agency', {
-      in: 'body',
-      issues: [{ path: ['site_ids', index], code: 'unknown_site', message: 'not a site of the agency' }],
-    });
+    const message = 'not a site of the agency';
+    throw invalidBodyField('site_ids', { path: ['site_ids', index], code: 'unknown_site', message });
   }
   await client.query(sql.replaceUserSites, [auth.agencyId, userId, wanted, auth.userId]);
 }
 
-function lastAdmin(): ApiError {
-  return new ConflictError('the agency must keep at least one active admin', { reason: 'last_admin' });
+/** The user as it is now, inside the transaction that changed it. */
+async function userIn(client: PoolClient, auth: AuthContext, userId: string): Promise<UserRow> {
+  return (await client.query<UserRow>(sql.findUser, [auth.agencyId, userId])).rows[0]!;
+}
+
+/**
+ * Locks the agency's active admins and refuses (409) a change that would leave it without one: the
+ * user is the last of them and `losesAdmin` (demoted, deactivated or deleted).
+ */
+async function keepAnAdmin(client: PoolClient, auth: AuthContext, userId: string, losesAdmin: boolean) {
+  const { rows } = await client.query<{ id: string }>(sql.lockActiveAdmins, [auth.agencyId]);
+  if (losesAdmin && rows.length === 1 && rows[0]!.id === userId)
+    throw new ConflictError('the agency must keep at least one active admin', { reason: 'last_admin' });
 }
 
 /**
@@ -113,38 +118,75 @@ export async function insertUserWithSites(
   },
   hash: string,
 ): Promise<UserRow> {
-  const client = await d.pool.connect();
   try {
-    await client.query('BEGIN');
-    const { rows } = await client.query<UserRow>(sql.insertUser, [
-      auth.agencyId,
-      body.email,
-      hash,
-      body.role,
-      body.first_name ?? null,
-      body.last_name ?? null,
-      body.is_active ?? true,
-      body.site_access ?? 'all',
-    ]);
-    let user = rows[0]!;
-    if (body.site_ids && body.site_ids.length > 0) {
-      await setUserSites(client, auth, user.id, body.site_ids);
-      user = (await client.query<UserRow>(sql.findUser, [auth.agencyId, user.id])).rows[0]!;
-    }
-    await client.query('COMMIT');
-    return user;
+    return await inTransaction(d.pool, async (client) => {
+      const { rows } = await client.query<UserRow>(adminSql.insertUser, [
+        auth.agencyId,
+        body.email,
+        hash,
+        body.role,
+        body.first_name ?? null,
+        body.last_name ?? null,
+        body.is_active ?? true,
+        body.site_access ?? 'all',
+      ]);
+      if (!body.site_ids || body.site_ids.length === 0) return rows[0]!;
+      await setUserSites(client, auth, rows[0]!.id, body.site_ids);
+      return userIn(client, auth, rows[0]!.id);
+    });
   } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    if ((err as { code?: string }).code === '23505')
-      throw new ConflictError('a user with this email already exists');
-    throw err;
-  } finally {
-    client.release();
+    throw conflictOnUnique(err, EMAIL_TAKEN);
+  }
+}
+
+type UserUpdate = z.infer<typeof updateBody>;
+
+/**
+ * Applies a change in one transaction: the last admin kept, the granted sites replaced when given, the
+ * user's sessions ended when deactivated or given a new password (`hash`).
+ */
+async function updateUser(
+  d: ApiDeps,
+  auth: AuthContext,
+  userId: string,
+  body: UserUpdate,
+  hash: string | null,
+): Promise<UserRow> {
+  try {
+    return await inTransaction(d.pool, async (client) => {
+      const losesAdmin = (body.role !== undefined && body.role !== 'admin') || body.is_active === false;
+      await keepAnAdmin(client, auth, userId, losesAdmin);
+      const { rows } = await client.query<UserRow>(sql.updateUser, [
+        auth.agencyId,
+        userId,
+        body.email ?? null,
+        hash,
+        body.role ?? null,
+        body.first_name === undefined ? null : body.first_name,
+        body.last_name === undefined ? null : body.last_name,
+        body.is_active ?? null,
+        body.site_access ?? null,
+      ]);
+      if (!rows[0]) throw new NotFoundError('user');
+      if (body.site_ids !== undefined) await setUserSites(client, auth, userId, body.site_ids);
+      if (body.is_active === false) await client.query(authSql.revokeUserSessions, [userId, 'deactivated']);
+      else if (hash) await client.query(authSql.revokeUserSessions, [userId, 'password_changed']);
+      return body.site_ids !== undefined ? userIn(client, auth, userId) : rows[0];
+    });
+  } catch (err) {
+    throw conflictOnUnique(err, EMAIL_TAKEN);
   }
 }
 
 /** Dashboard users of the caller's agency; admins only. */
 export function registerUserRoutes(t: RouteTable, d: ApiDeps): void {
+  registerUserReads(t, d);
+  registerUserCreate(t, d);
+  registerUserUpdate(t, d);
+  registerUserDelete(t, d);
+}
+
+function registerUserReads(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
       method: 'get',
@@ -163,15 +205,28 @@ export function registerUserRoutes(t: RouteTable, d: ApiDeps): void {
         cur?.[1] ?? null,
         query.limit + 1,
       ]);
-      const page = rows.slice(0, query.limit);
-      const last = page[page.length - 1];
-      return {
-        items: page.map(toUser),
-        next_cursor: rows.length > query.limit && last ? encodeCursor([last.email, last.id]) : null,
-      };
+      return keysetPage(rows, query.limit, toUser, (u) => [u.email, u.id]);
     },
   );
+  t.define(
+    {
+      method: 'get',
+      path: '/v1/users/:userId',
+      summary: 'One dashboard user',
+      tags: ['users'],
+      roles: ADMINS,
+      request: { params: userParams },
+      responses: { 200: { description: 'The user', schema: userSchema } },
+    },
+    async ({ auth, params }) => {
+      const { rows } = await d.pool.query<UserRow>(sql.findUser, [auth.agencyId, params.userId]);
+      if (!rows[0]) throw new NotFoundError('user');
+      return toUser(rows[0]);
+    },
+  );
+}
 
+function registerUserCreate(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
       method: 'post',
@@ -189,34 +244,14 @@ export function registerUserRoutes(t: RouteTable, d: ApiDeps): void {
       const { auth, body } = ctx;
       const hash = await bcrypt.hash(body.password, BCRYPT_ROUNDS);
       const user = await insertUserWithSites(d, auth, body, hash);
-      await audit(
-        d,
-        ctx,
-        'user.create',
-        { type: 'user', id: user.id },
-        { email: body.email, role: body.role },
-      );
+      const details = { email: body.email, role: body.role };
+      await audit(d, ctx, 'user.create', { type: 'user', id: user.id }, details);
       return toUser(user);
     },
   );
+}
 
-  t.define(
-    {
-      method: 'get',
-      path: '/v1/users/:userId',
-      summary: 'One dashboard user',
-      tags: ['users'],
-      roles: ADMINS,
-      request: { params: userParams },
-      responses: { 200: { description: 'The user', schema: userSchema } },
-    },
-    async ({ auth, params }) => {
-      const { rows } = await d.pool.query<UserRow>(sql.findUser, [auth.agencyId, params.userId]);
-      if (!rows[0]) throw new NotFoundError('user');
-      return toUser(rows[0]);
-    },
-  );
-
+function registerUserUpdate(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
       method: 'patch',
@@ -235,59 +270,25 @@ export function registerUserRoutes(t: RouteTable, d: ApiDeps): void {
     async (ctx) => {
       const { auth, params, body } = ctx;
       const hash = body.password ? await bcrypt.hash(body.password, BCRYPT_ROUNDS) : null;
-      const client = await d.pool.connect();
-      try {
-        await client.query('BEGIN');
-        const admins = (await client.query<{ id: string }>(sql.lockActiveAdmins, [auth.agencyId])).rows.map(
-          (r) => r.id,
-        );
-        const losesAdmin = (body.role !== undefined && body.role !== 'admin') || body.is_active === false;
-        if (losesAdmin && admins.length === 1 && admins[0] === params.userId) throw lastAdmin();
-        const { rows } = await client.query<UserRow>(sql.updateUser, [
-          auth.agencyId,
-          params.userId,
-          body.email ?? null,
-          hash,
-          body.role ?? null,
-          body.first_name === undefined ? null : body.first_name,
-          body.last_name === undefined ? null : body.last_name,
-          body.is_active ?? null,
-          body.site_access ?? null,
-        ]);
-        if (!rows[0]) throw new NotFoundError('user');
-        let user = rows[0];
-        if (body.site_ids !== undefined) {
-          await setUserSites(client, auth, params.userId, body.site_ids);
-          user = (await client.query<UserRow>(sql.findUser, [auth.agencyId, params.userId])).rows[0]!;
-        }
-        if (body.is_active === false)
-          await client.query(authSql.revokeUserSessions, [params.userId, 'deactivated']);
-        else if (hash) await client.query(authSql.revokeUserSessions, [params.userId, 'password_changed']);
-        await client.query('COMMIT');
-        // Which fields changed, and the new role / activation; never the password.
-        await audit(
-          d,
-          ctx,
-          body.role !== undefined ? 'user.role' : 'user.update',
-          { type: 'user', id: params.userId },
-          {
-            changed: Object.keys(body),
-            ...(body.role !== undefined ? { role: body.role } : {}),
-            ...(body.is_active !== undefined ? { is_active: body.is_active } : {}),
-          },
-        );
-        return toUser(user);
-      } catch (err) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        if ((err as { code?: string }).code === '23505')
-          throw new ConflictError('a user with this email already exists');
-        throw err;
-      } finally {
-        client.release();
-      }
+      const user = await updateUser(d, auth, params.userId, body, hash);
+      // Which fields changed, and the new role / activation; never the password.
+      await audit(
+        d,
+        ctx,
+        body.role !== undefined ? 'user.role' : 'user.update',
+        { type: 'user', id: params.userId },
+        {
+          changed: Object.keys(body),
+          ...(body.role !== undefined ? { role: body.role } : {}),
+          ...(body.is_active !== undefined ? { is_active: body.is_active } : {}),
+        },
+      );
+      return toUser(user);
     },
   );
+}
 
+function registerUserDelete(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
       method: 'delete',
@@ -301,31 +302,15 @@ export function registerUserRoutes(t: RouteTable, d: ApiDeps): void {
     },
     async (ctx) => {
       const { auth, params } = ctx;
-      const client = await d.pool.connect();
-      try {
-        await client.query('BEGIN');
-        const admins = (await client.query<{ id: string }>(sql.lockActiveAdmins, [auth.agencyId])).rows.map(
-          (r) => r.id,
-        );
-        if (admins.length === 1 && admins[0] === params.userId) throw lastAdmin();
+      const email = await inTransaction(d.pool, async (client) => {
+        await keepAnAdmin(client, auth, params.userId, true);
         const gone = await client.query<{ email: string }>(sql.findUser, [auth.agencyId, params.userId]);
         const { rowCount } = await client.query(sql.deleteUser, [auth.agencyId, params.userId]);
         if (!rowCount) throw new NotFoundError('user');
-        await client.query('COMMIT');
-        await audit(
-          d,
-          ctx,
-          'user.delete',
-          { type: 'user', id: params.userId },
-          { email: gone.rows[0]?.email },
-        );
-        return undefined;
-      } catch (err) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw err;
-      } finally {
-        client.release();
-      }
+        return gone.rows[0]?.email;
+      });
+      await audit(d, ctx, 'user.delete', { type: 'user', id: params.userId }, { email });
+      return undefined;
     },
   );
 }

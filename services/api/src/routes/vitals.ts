@@ -4,6 +4,7 @@ import { limitParam } from '../http/validate.js';
 import type { RouteTable } from '../openapi/route-table.js';
 import * as q from '../queries/index.js';
 import { webVitals } from '../queries/vitals.js';
+import { requestStatsDeps } from './stats-deps.js';
 
 const site = '/v1/sites/:siteId';
 
@@ -40,16 +41,6 @@ export function registerVitalsRoutes(t: RouteTable, d: ApiDeps): void {
       },
       responses: { 200: { description: 'Per metric (and value)', schema: vitalsSchema } },
     },
-    ({ site, query, res }) =>
-      webVitals(
-        {
-          pool: d.pool,
-          observe: (endpoint, seconds, source) =>
-            d.metrics.queryDuration.observe({ endpoint, source }, seconds),
-          onSource: (s) => res.setHeader('X-Beacon-Source', s),
-        },
-        site,
-        query,
-      ),
+    ({ site, query, res }) => webVitals(requestStatsDeps(d, res), site, query),
   );
 }

@@ -15,6 +15,3 @@ UPDATE agencies SET
   config = CASE WHEN $4::jsonb IS NULL THEN config ELSE jsonb_strip_nulls(COALESCE(config, '{}'::jsonb) || $4::jsonb) END
 WHERE id = $1
 RETURNING id, name, email, config, status, created_at, updated_at`;
-
-/** $1 agency id, $2 new bcrypt hash, $3 new prefix. The old key stops matching at once. Out: id. */
-export const rotateKey = `UPDATE agencies SET api_key = $2, api_key_prefix = $3 WHERE id = $1 RETURNING id`;

@@ -80,13 +80,6 @@ WHERE s.id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL AND s.expires_at > n
   AND u.is_active AND a.status = 'active'`;
 
 /**
- * $1 key prefix (bk_<8 hex>). Out: agency id, bcrypt hash of the whole key, status (0 or 1 row). Run on
- * every API-key request, so a rotated key (new prefix and hash) stops matching at once.
- */
-export const findAgencyByKeyPrefix = `
-SELECT id, api_key, status FROM agencies WHERE api_key_prefix = $1`;
-
-/**
  * Housekeeping: forgets sessions that ended (expired or revoked) more than $1 days ago. Out: count.
  * Run by the API on a timer; a replayed refresh token of a forgotten session is simply unknown.
  */

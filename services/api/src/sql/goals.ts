@@ -25,11 +25,14 @@ INSERT INTO goals (site_id, name, kind, page_pattern, page_regex, event_name, pr
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::numeric, $11, $12)
 RETURNING ${GOAL_COLUMNS}`;
 
-/** Same parameters as insertGoal, $12 goal id (every field replaced). Out: the goal (0 rows: not the site's). */
+/**
+ * $1 site, $2 goal id, then insertGoal's $2..$11 as $3..$12 (every field replaced). Out: the goal (0 rows:
+ * not the site's).
+ */
 export const updateGoal = `
-UPDATE goals SET name = $2, kind = $3, page_pattern = $4, page_regex = $5, event_name = $6, property_key = $7,
-  property_value = $8, value_mode = $9, value_amount = $10::numeric, value_key = $11
-WHERE site_id = $1 AND id = $12
+UPDATE goals SET name = $3, kind = $4, page_pattern = $5, page_regex = $6, event_name = $7, property_key = $8,
+  property_value = $9, value_mode = $10, value_amount = $11::numeric, value_key = $12
+WHERE site_id = $1 AND id = $2
 RETURNING ${GOAL_COLUMNS}`;
 
 /** $1 site, $2 goal id. Out: rowCount. */

@@ -3,7 +3,9 @@
  * the SQL itself, not left to the handler.
  */
 
-const SITE_COLUMNS = `id, agency_id, name, domain, script_id, config, status, created_at, updated_at`;
+import { adminSql } from '@beacon/db';
+
+const { SITE_COLUMNS } = adminSql;
 
 /**
  * The per-site access of client logins (migration 0110): `$N` is the user id whose grants limit the
@@ -28,12 +30,6 @@ WHERE agency_id = $1 AND status = ANY($2::text[]) AND ${granted(6)}
   AND ($3::text IS NULL OR (lower(name), id) > ($3::text, $4::uuid))
 ORDER BY lower(name), id
 LIMIT $5`;
-
-/** $1 agency id, $2 name, $3 domain, $4 script_id, $5 config (jsonb), $6 status. Out: the site. */
-export const insertSite = `
-INSERT INTO sites (agency_id, name, domain, script_id, config, status)
-VALUES ($1, $2, $3, $4, $5::jsonb, $6)
-RETURNING ${SITE_COLUMNS}`;
 
 /**
  * $1 agency id, $2 site uuid, $3 name|null, $4 domain|null, $5 config patch (jsonb, merged at the top

@@ -3,9 +3,10 @@
  * the SQL). password_hash never leaves these statements except for login (sql/auth.ts).
  */
 
+import { adminSql } from '@beacon/db';
+
 // site_ids: the sites granted to the user (used when site_access = 'selected'; migration 0110).
-const USER_COLUMNS = `id, agency_id, email, first_name, last_name, role, is_active, last_login, created_at, updated_at,
-  site_access, ARRAY(SELECT g.site_id FROM user_site_access g WHERE g.user_id = dashboard_users.id ORDER BY g.site_id) AS site_ids`;
+const { USER_COLUMNS } = adminSql;
 
 /** $1 agency id, $2 user id. Out: the user (0 or 1 row). */
 export const findUser = `SELECT ${USER_COLUMNS} FROM dashboard_users WHERE agency_id = $1 AND id = $2`;
@@ -19,15 +20,6 @@ SELECT ${USER_COLUMNS} FROM dashboard_users
 WHERE agency_id = $1 AND ($2::text IS NULL OR (email, id) > ($2::text, $3::uuid))
 ORDER BY email, id
 LIMIT $4`;
-
-/**
- * $1 agency id, $2 email, $3 password hash, $4 role, $5 first name, $6 last name, $7 is_active,
- * $8 site_access. Out: the user.
- */
-export const insertUser = `
-INSERT INTO dashboard_users (agency_id, email, password_hash, role, first_name, last_name, is_active, site_access)
-VALUES ($1, lower($2), $3, $4, $5, $6, $7, $8)
-RETURNING ${USER_COLUMNS}`;
 
 /**
  * $1 agency id, $2 user id, $3 email|null, $4 password hash|null, $5 role|null, $6 first name|null,

@@ -5,7 +5,7 @@ import { UsageError, UserError, type CliContext } from '../context.js';
 import { newApiKey } from '../secrets.js';
 import * as listSql from '../sql/lists.js';
 import { table } from '../table.js';
-import { emailArg, nonEmpty } from '../validate.js';
+import { emailArg, intArg, nonEmpty } from '../validate.js';
 
 export interface AgencyRef {
   id: string;
@@ -45,11 +45,11 @@ export function registerAgency(program: Command, ctx: () => CliContext): void {
     .description('create an agency; prints its API key once (only a bcrypt hash is stored)')
     .requiredOption('--name <name>', 'agency name', nonEmpty('--name', 255))
     .requiredOption('--email <email>', 'contact email (unique)', emailArg)
-    .option('--retention-months <n>', 'months of raw events kept (default RETENTION_MONTHS_DEFAULT)', (v) => {
-      if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 600)
-        throw new UsageError('--retention-months must be a whole number from 1 to 600');
-      return Number(v);
-    })
+    .option(
+      '--retention-months <n>',
+      'months of raw events kept (default RETENTION_MONTHS_DEFAULT)',
+      intArg('--retention-months', 1, 600),
+    )
     .action(async (opts: { name: string; email: string; retentionMonths?: number }) => {
       const c = ctx();
       const key = await newApiKey();

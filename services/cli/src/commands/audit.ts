@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { auditSql } from '@beacon/db';
 import { UserError, type CliContext } from '../context.js';
 import { AGENCY_OPTION, resolveAgency } from './agency.js';
+import { intArg } from '../validate.js';
 
 /** `beacon audit list`: an agency's audit log, newest first (docs/privacy-rights.md). */
 export function registerAudit(program: Command, ctx: () => CliContext): void {
@@ -11,16 +12,7 @@ export function registerAudit(program: Command, ctx: () => CliContext): void {
     .description('who did what, when, from where; newest first')
     .option(...AGENCY_OPTION)
     .option('--action <prefix>', "only actions starting with this, e.g. 'privacy.'")
-    .option(
-      '--limit <n>',
-      'entries to show',
-      (v) => {
-        if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 10_000)
-          throw new UserError('--limit must be a whole number from 1 to 10000');
-        return Number(v);
-      },
-      50,
-    )
+    .option('--limit <n>', 'entries to show', intArg('--limit', 1, 10_000), 50)
     .action(async (o: { agency?: string; action?: string; limit: number }) => {
       const c = ctx();
       const agency = await resolveAgency(c, o.agency);

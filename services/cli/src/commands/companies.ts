@@ -1,9 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { parse } from 'csv-parse/sync';
-import { companiesSql, rebuildRollups } from '@beacon/db';
-import { formatIp, IpRangeError, parseIpRange } from '@beacon/schema';
+import { companiesSql, inTransaction, rebuildRollups, type PoolClient } from '@beacon/db';
+import { formatIp, ipFromBigInt, IpRangeError, parseIpRange } from '@beacon/schema';
 import { UserError, type CliContext } from '../context.js';
+import { intArg } from '../validate.js';
 import { AGENCY_OPTION, resolveAgency } from './agency.js';
 
 /**
@@ -67,9 +68,11 @@ const ALIASES: Record<string, string> = {
 
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
+type CsvRecord = { record: string[]; info: { lines: number } };
+
 /** Parses and validates the CSV text; never throws for bad content (problems carry line numbers). */
 export function parseRangesCsv(text: string): { rows: RangeRow[]; problems: CsvProblem[] } {
-  let records: { record: string[]; info: { lines: number } }[];
+  let records: CsvRecord[];
   try {
     records = parse(text, {
       bom: true,
@@ -78,7 +81,7 @@ export function parseRangesCsv(text: string): { rows: RangeRow[]; problems: CsvP
       relax_column_count: true,
       trim: true,
       info: true,
-    }) as unknown as { record: string[]; info: { lines: number } }[];
+    }) as unknown as CsvRecord[];
   } catch (err) {
     const e = err as { message: string; lines?: number };
     return { rows: [], problems: [{ line: e.lines ?? 0, message: `not valid CSV: ${e.message}` }] };
@@ -94,69 +97,78 @@ export function parseRangesCsv(text: string): { rows: RangeRow[]; problems: CsvP
           .replace(/[\s-]+/g, '_')
       ] ?? null,
   );
-  const col = (key: string) => header.indexOf(key);
-  const problems: CsvProblem[] = [];
-  const headerLine = records[0]!.info.lines;
-  const hasRange = col('range') >= 0;
-  const hasBounds = col('start') >= 0 && col('end') >= 0;
-  if (!hasRange && !hasBounds)
-    problems.push({
-      line: headerLine,
-      message: 'the header needs a "range" (or "cidr") column, or "range_start" and "range_end"',
-    });
-  if (col('name') < 0)
-    problems.push({ line: headerLine, message: 'the header needs a "company_name" (or "name") column' });
+  const problems = headerProblems(header, records[0]!.info.lines);
   if (problems.length > 0) return { rows: [], problems };
-
   const rows: RangeRow[] = [];
   for (const { record, info } of records.slice(1)) {
-    const line = info.lines;
-    const get = (key: string) => {
-      const i = col(key);
-      const v = i >= 0 ? record[i]?.trim() : undefined;
-      return v ? v : null;
-    };
     if (record.length > header.length) {
-      problems.push({ line, message: `${record.length} fields, the header has ${header.length}` });
+      problems.push({
+        line: info.lines,
+        message: `${record.length} fields, the header has ${header.length}`,
+      });
       continue;
     }
     try {
-      let range;
-      if (hasRange && get('range')) range = parseIpRange(get('range')!);
-      else if (hasBounds && get('start') && get('end')) range = parseIpRange(`${get('start')}-${get('end')}`);
-      else throw new IpRangeError('no IP range on this line');
-      const name = get('name');
-      if (!name) throw new IpRangeError('company name is empty');
-      if (name.length > 255) throw new IpRangeError('company name is longer than 255 characters');
-      let domain =
-        get('domain')
-          ?.toLowerCase()
-          .replace(/^https?:\/\//, '')
-          .replace(/\/.*$/, '')
-          .replace(/^www\./, '') ?? null;
-      if (domain === '') domain = null;
-      if (domain && !DOMAIN.test(domain))
-        throw new IpRangeError(`domain ${JSON.stringify(get('domain'))} is not a domain name`);
-      const limit = (v: string | null, max: number, what: string) => {
-        if (v && v.length > max) throw new IpRangeError(`${what} is longer than ${max} characters`);
-        return v;
-      };
-      rows.push({
-        line,
-        start: formatIp(range.family, range.start),
-        end: formatIp(range.family, range.end),
-        name,
-        domain,
-        industry: limit(get('industry'), 100, 'industry'),
-        employeeCount: limit(get('employees'), 50, 'employee_count'),
-        revenue: limit(get('revenue'), 50, 'revenue'),
-      });
+      rows.push(rangeRowOf(header, record, info.lines));
     } catch (err) {
       if (!(err instanceof IpRangeError)) throw err;
-      problems.push({ line, message: err.message });
+      problems.push({ line: info.lines, message: err.message });
     }
   }
   return { rows, problems };
+}
+
+function headerProblems(header: readonly (string | null)[], line: number): CsvProblem[] {
+  const problems: CsvProblem[] = [];
+  const hasRange = header.includes('range');
+  const hasBounds = header.includes('start') && header.includes('end');
+  if (!hasRange && !hasBounds)
+    problems.push({
+      line,
+      message: 'the header needs a "range" (or "cidr") column, or "range_start" and "range_end"',
+    });
+  if (!header.includes('name'))
+    problems.push({ line, message: 'the header needs a "company_name" (or "name") column' });
+  return problems;
+}
+
+/** One line of the file as a range row; throws IpRangeError saying what is wrong with it. */
+function rangeRowOf(header: readonly (string | null)[], record: readonly string[], line: number): RangeRow {
+  const get = (key: string) => {
+    const i = header.indexOf(key);
+    const v = i >= 0 ? record[i]?.trim() : undefined;
+    return v ? v : null;
+  };
+  let range;
+  if (get('range')) range = parseIpRange(get('range')!);
+  else if (get('start') && get('end')) range = parseIpRange(`${get('start')}-${get('end')}`);
+  else throw new IpRangeError('no IP range on this line');
+  const name = get('name');
+  if (!name) throw new IpRangeError('company name is empty');
+  if (name.length > 255) throw new IpRangeError('company name is longer than 255 characters');
+  let domain =
+    get('domain')
+      ?.toLowerCase()
+      .replace(/^https?:\/\//, '')
+      .replace(/\/.*$/, '')
+      .replace(/^www\./, '') ?? null;
+  if (domain === '') domain = null;
+  if (domain && !DOMAIN.test(domain))
+    throw new IpRangeError(`domain ${JSON.stringify(get('domain'))} is not a domain name`);
+  const limit = (v: string | null, max: number, what: string) => {
+    if (v && v.length > max) throw new IpRangeError(`${what} is longer than ${max} characters`);
+    return v;
+  };
+  return {
+    line,
+    start: formatIp(ipFromBigInt(range.family, range.start)),
+    end: formatIp(ipFromBigInt(range.family, range.end)),
+    name,
+    domain,
+    industry: limit(get('industry'), 100, 'industry'),
+    employeeCount: limit(get('employees'), 50, 'employee_count'),
+    revenue: limit(get('revenue'), 50, 'revenue'),
+  };
 }
 
 /** A domain's facts in a file: per column, the first line of that domain that gives a value. */
@@ -247,6 +259,11 @@ async function scrubEvents(
 
 export function registerCompanies(program: Command, ctx: () => CliContext): void {
   const companies = program.command('companies').description('company identification data');
+  registerScrubEvents(companies, ctx);
+  registerImport(companies, ctx);
+}
+
+function registerScrubEvents(companies: Command, ctx: () => CliContext): void {
   companies
     .command('scrub-events')
     .description(
@@ -258,12 +275,23 @@ export function registerCompanies(program: Command, ctx: () => CliContext): void
       (v: string, prev: string[] = []) => [...prev, v],
     )
     .option('--dry-run', 'report the events; change nothing')
-    .option('--chunk-hours <n>', 'hours per rollup rebuild transaction', (v) => Number(v), 24)
-    .action(async (opts: { site?: string[]; dryRun?: boolean; chunkHours: number }) => {
-      if (!Number.isInteger(opts.chunkHours) || opts.chunkHours < 1)
-        throw new UserError('--chunk-hours must be a positive integer');
-      await scrubEvents(ctx(), opts);
-    });
+    .option(
+      '--chunk-hours <n>',
+      'hours per rollup rebuild transaction',
+      intArg('--chunk-hours', 1, 8_784),
+      24,
+    )
+    .action((opts: { site?: string[]; dryRun?: boolean; chunkHours: number }) => scrubEvents(ctx(), opts));
+}
+
+interface ImportOptions {
+  agency?: string;
+  append?: boolean;
+  skipInvalid?: boolean;
+  dryRun?: boolean;
+}
+
+function registerImport(companies: Command, ctx: () => CliContext): void {
   companies
     .command('import')
     .description("import an agency's IP-range -> company CSV (replaces its ranges unless --append)")
@@ -275,93 +303,99 @@ export function registerCompanies(program: Command, ctx: () => CliContext): void
     .option('--append', 'add to the agency ranges instead of replacing them')
     .option('--skip-invalid', 'import the good lines even when some lines are bad (they are still reported)')
     .option('--dry-run', 'check the file and report; change nothing')
-    .action(
-      async (
-        file: string,
-        opts: { agency?: string; append?: boolean; skipInvalid?: boolean; dryRun?: boolean },
-      ) => {
-        const c = ctx();
-        let text: string;
-        try {
-          text = await readFile(file, 'utf8');
-        } catch (err) {
-          throw new UserError(`cannot read ${file}: ${(err as Error).message}`);
-        }
-        const { rows, problems } = parseRangesCsv(text);
-        const shown = problems.slice(0, 50).map((p) => `  line ${p.line}: ${p.message}`);
-        if (problems.length > 50) shown.push(`  ... and ${problems.length - 50} more`);
-        if (problems.length > 0)
-          process.stderr.write(`${file}: ${problems.length} bad line(s)\n${shown.join('\n')}\n`);
-        if (problems.length > 0 && (!opts.skipInvalid || rows.length === 0))
-          throw new UserError(
-            `nothing imported: fix the lines above${rows.length > 0 ? ' or pass --skip-invalid' : ''}`,
-          );
-        const agency = await resolveAgency(c, opts.agency);
-        if (opts.dryRun) {
-          c.out(`${rows.length} range(s) valid for ${agency.name}; nothing imported (--dry-run)`, {
-            agency_id: agency.id,
-            valid: rows.length,
-            invalid: problems,
-            imported: 0,
-          });
-          return;
-        }
-        const client = await c.pool().connect();
-        let replaced = 0;
-        try {
-          await client.query('BEGIN');
-          if (!opts.append) {
-            replaced = (await client.query(companiesSql.deleteAgencyRanges, [agency.id])).rowCount ?? 0;
-            await client.query(companiesSql.deleteAgencyCompanies, [agency.id]);
-          }
-          for (let i = 0; i < rows.length; i += CHUNK) {
-            const part = rows.slice(i, i + CHUNK);
-            await client.query(companiesSql.insertAgencyRanges, [
-              agency.id,
-              part.map((r) => r.start),
-              part.map((r) => r.end),
-              part.map((r) => r.name),
-              part.map((r) => r.domain),
-              part.map((r) => r.industry),
-              part.map((r) => r.employeeCount),
-              part.map((r) => r.revenue),
-            ]);
-          }
-          const facts = factsByDomain(rows);
-          for (let i = 0; i < facts.length; i += CHUNK) {
-            const part = facts.slice(i, i + CHUNK);
-            await client.query(companiesSql.upsertAgencyCompanies, [
-              agency.id,
-              part.map((f) => f.domain),
-              part.map((f) => f.name),
-              part.map((f) => f.industry),
-              part.map((f) => f.employeeCount),
-              part.map((f) => f.revenue),
-            ]);
-          }
-          await client.query('COMMIT');
-        } catch (err) {
-          await client.query('ROLLBACK').catch(() => undefined);
-          throw err;
-        } finally {
-          client.release();
-        }
-        const { rows: count } = await c
-          .pool()
-          .query<{ count: string }>(companiesSql.countAgencyRanges, [agency.id]);
-        c.out(
-          `imported ${rows.length} range(s) for ${agency.name}` +
-            (opts.append ? '' : ` (replaced ${replaced})`) +
-            `; the agency now has ${count[0]!.count}` +
-            (problems.length > 0 ? `; skipped ${problems.length} bad line(s)` : ''),
-          {
-            agency_id: agency.id,
-            imported: rows.length,
-            replaced: opts.append ? 0 : replaced,
-            total: Number(count[0]!.count),
-            invalid: problems,
-          },
-        );
-      },
+    .action((file: string, opts: ImportOptions) => importRanges(ctx(), file, opts));
+}
+
+/** Reads and checks the file; bad lines are reported on stderr and stop the import unless --skip-invalid. */
+async function readRangesFile(file: string, opts: ImportOptions): Promise<ReturnType<typeof parseRangesCsv>> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new UserError(`cannot read ${file}: ${(err as Error).message}`);
+  }
+  const parsed = parseRangesCsv(text);
+  const { rows, problems } = parsed;
+  const shown = problems.slice(0, 50).map((p) => `  line ${p.line}: ${p.message}`);
+  if (problems.length > 50) shown.push(`  ... and ${problems.length - 50} more`);
+  if (problems.length > 0)
+    process.stderr.write(`${file}: ${problems.length} bad line(s)\n${shown.join('\n')}\n`);
+  if (problems.length > 0 && (!opts.skipInvalid || rows.length === 0))
+    throw new UserError(
+      `nothing imported: fix the lines above${rows.length > 0 ? ' or pass --skip-invalid' : ''}`,
     );
+  return parsed;
+}
+
+async function importRanges(c: CliContext, file: string, opts: ImportOptions): Promise<void> {
+  const { rows, problems } = await readRangesFile(file, opts);
+  const agency = await resolveAgency(c, opts.agency);
+  if (opts.dryRun) {
+    c.out(`${rows.length} range(s) valid for ${agency.name}; nothing imported (--dry-run)`, {
+      agency_id: agency.id,
+      valid: rows.length,
+      invalid: problems,
+      imported: 0,
+    });
+    return;
+  }
+  const replaced = await inTransaction(c.pool(), (client) =>
+    storeRanges(client, agency.id, rows, !opts.append),
+  );
+  const { rows: count } = await c
+    .pool()
+    .query<{ count: string }>(companiesSql.countAgencyRanges, [agency.id]);
+  c.out(
+    `imported ${rows.length} range(s) for ${agency.name}` +
+      (opts.append ? '' : ` (replaced ${replaced})`) +
+      `; the agency now has ${count[0]!.count}` +
+      (problems.length > 0 ? `; skipped ${problems.length} bad line(s)` : ''),
+    {
+      agency_id: agency.id,
+      imported: rows.length,
+      replaced: opts.append ? 0 : replaced,
+      total: Number(count[0]!.count),
+      invalid: problems,
+    },
+  );
+}
+
+/** The agency's ranges and per-domain facts, written in chunks; returns how many ranges were replaced. */
+export async function storeRanges(
+  client: Pick<PoolClient, 'query'>,
+  agencyId: string,
+  rows: readonly RangeRow[],
+  replace: boolean,
+): Promise<number> {
+  let replaced = 0;
+  if (replace) {
+    replaced = (await client.query(companiesSql.deleteAgencyRanges, [agencyId])).rowCount ?? 0;
+    await client.query(companiesSql.deleteAgencyCompanies, [agencyId]);
+  }
+  for (let i = 0; i < rows.length; i += CHUNK) {
+    const part = rows.slice(i, i + CHUNK);
+    await client.query(companiesSql.insertAgencyRanges, [
+      agencyId,
+      part.map((r) => r.start),
+      part.map((r) => r.end),
+      part.map((r) => r.name),
+      part.map((r) => r.domain),
+      part.map((r) => r.industry),
+      part.map((r) => r.employeeCount),
+      part.map((r) => r.revenue),
+    ]);
+  }
+  const facts = factsByDomain(rows);
+  for (let i = 0; i < facts.length; i += CHUNK) {
+    const part = facts.slice(i, i + CHUNK);
+    await client.query(companiesSql.upsertAgencyCompanies, [
+      agencyId,
+      part.map((f) => f.domain),
+      part.map((f) => f.name),
+      part.map((f) => f.industry),
+      part.map((f) => f.employeeCount),
+      part.map((f) => f.revenue),
+    ]);
+  }
+  return replaced;
 }

@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
 import { createLogger } from '@beacon/observability';
-import { UsageError, type CliContext } from '../context.js';
+import type { CliContext } from '../context.js';
 import { ensureDemoData } from '../demo/data.js';
 import { DEFAULT_HISTORY } from '../demo/history.js';
 import { seedDemoHistory, type SeedReport } from '../demo/seed.js';
+import { intArg } from '../validate.js';
 
 /** The demo page's origin, which the history's page URLs are on. */
 export const demoOrigin = (port: number) => (port ? `http://localhost:${port}` : 'http://localhost');
@@ -23,11 +24,7 @@ export function registerDemo(program: Command, ctx: () => CliContext): void {
       'create the demo agency, site and admin if missing, and give the demo site 30 days of history ' +
         '(once: a site that already has events older than a week is left alone)',
     )
-    .option('--days <n>', `days of history (default ${DEFAULT_HISTORY.days})`, (v) => {
-      if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 400)
-        throw new UsageError('--days must be a whole number from 1 to 400');
-      return Number(v);
-    })
+    .option('--days <n>', `days of history (default ${DEFAULT_HISTORY.days})`, intArg('--days', 1, 400))
     .action(async (opts: { days?: number }) => {
       const c = ctx();
       const config = c.config();

@@ -1,53 +1,63 @@
 import type { Command } from 'commander';
 import { ingestTokenSql } from '@beacon/db';
 import { UserError, type CliContext } from '../context.js';
+import { importPlausible, type PlausibleSummary } from '../import/plausible/import.js';
+import { eventsLine, eventsProgress, plausibleProgress, plausibleSummary } from '../import/progress.js';
 import { importGa4, importUmamiCsv, type ImportSummary } from '../import/run.js';
-
-const line = (s: ImportSummary) =>
-  `${s.lines.toLocaleString('en')} rows read, ${s.inserted.toLocaleString('en')} imported, ` +
-  `${s.already.toLocaleString('en')} already there, ${Math.round(s.lines / Math.max(s.seconds, 0.001)).toLocaleString('en')} rows/s`;
+import { importUmamiDb } from '../import/umami-db.js';
 
 const batchOption = (v: string) => {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > 100_000) throw new UserError('--batch must be 1..100000');
+  if (!Number.isInteger(n) || n < 1 || n > 100_000)
+    throw new UserError('--batch and --page must be 1..100000');
   return n;
 };
 
-/** Runs an import with a progress line on stderr and prints the summary. */
-async function runImport(
+interface Site {
+  script_id: string;
+  domain: string;
+}
+
+/** Runs an import with a progress line on stderr (redrawn in place on a terminal) and prints the summary. */
+async function runImport<S extends { seconds: number }>(
   c: CliContext,
   site: string,
   path: string,
-  run: (
-    site: { script_id: string; domain: string },
-    progress: (s: ImportSummary) => void,
-  ) => Promise<ImportSummary>,
+  run: (site: Site, progress: (s: S) => void) => Promise<S>,
+  text: { progress: (s: S) => string; summary: (s: S) => string },
 ): Promise<void> {
   const { rows } = await c.pool().query(ingestTokenSql.findSiteByRef, [site]);
   if (!rows[0]) throw new UserError(`no site has id or script_id ${site}`);
   const tty = process.stderr.isTTY;
-  const s = await run(rows[0], (p) => process.stderr.write(tty ? `\r${line(p)}   ` : `${line(p)}\n`)).catch(
-    (err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOENT') throw new UserError(`${path} does not exist`);
-      throw err;
-    },
-  );
+  const s = await run(rows[0], (p) =>
+    process.stderr.write(tty ? `\r${text.progress(p)}   ` : `${text.progress(p)}\n`),
+  ).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') throw new UserError(`${path} does not exist`);
+    throw err;
+  });
   if (tty) process.stderr.write('\n');
+  c.out(text.summary(s), { site_id: rows[0].script_id, ...s });
+}
+
+/** The events importers' summary: rows, skipped rows by reason, export fields not mapped. */
+function eventsSummary(s: ImportSummary): string {
   const unmapped = Object.entries(s.unmappedFields)
     .map(([k, n]) => `  ${k}: ${n} rows`)
     .join('\n');
   const skipped = Object.entries(s.skipped)
     .map(([k, n]) => `  ${k}: ${n}`)
     .join('\n');
-  c.out(
-    `${line(s)} in ${s.seconds.toFixed(1)} s (${s.files} files)\n` +
-      (skipped ? `rows skipped:\n${skipped}\n` : '') +
-      (unmapped ? `fields not mapped:\n${unmapped}` : 'every field was mapped'),
-    { site_id: rows[0].script_id, ...s },
+  return (
+    `${eventsLine(s)} in ${s.seconds.toFixed(1)} s (${s.files} files)\n` +
+    (skipped ? `rows skipped:\n${skipped}\n` : '') +
+    (unmapped ? `fields not mapped:\n${unmapped}` : 'every field was mapped')
   );
 }
 
-/** `beacon import ga4|umami --site S <path>`: history from other tools (docs/compatible-intake.md "Importers"). */
+const eventsText = { progress: eventsProgress, summary: eventsSummary };
+const DATABASE_URL = /^postgres(ql)?:\/\//i;
+
+/** `beacon import ga4|umami|plausible --site S <path>`: history from other tools (docs/compatible-intake.md "Importers"). */
 export function registerImport(program: Command, ctx: () => CliContext): void {
   const imp = program.command('import').description('import history from another analytics tool');
   imp
@@ -59,33 +69,70 @@ export function registerImport(program: Command, ctx: () => CliContext): void {
     .option('--batch <rows>', 'rows per transaction', batchOption)
     .argument('<path>', 'an export file or a directory of them')
     .action((path: string, opts: { site: string; batch?: number }) =>
-      runImport(ctx(), opts.site, path, (site, progress) =>
-        importGa4(ctx().pool(), path, site.script_id, { batchRows: opts.batch, progress }),
+      runImport(
+        ctx(),
+        opts.site,
+        path,
+        (site, progress) =>
+          importGa4(ctx().pool(), path, site.script_id, { batchRows: opts.batch, progress }),
+        eventsText,
       ),
     );
   imp
     .command('umami')
     .description(
-      "import Umami's website_event rows (CSV with header, session columns optional; a file or a directory) as events of a site; a second run changes nothing",
+      "import Umami's website_event rows, from its PostgreSQL database (a postgres:// URL) or a CSV export (with header, session columns optional; a file or a directory), as events of a site; a second run changes nothing",
     )
     .requiredOption('--site <script_id|id>', 'the Beacon site the history belongs to')
+    .option('--website <uuid>', "Umami's website id (database only; needed when it has several websites)")
     .option('--batch <rows>', 'rows per transaction', batchOption)
-    .argument('<path>', 'a CSV export or a directory of them')
-    .action((path: string, opts: { site: string; batch?: number }) => {
-      if (/^postgres(ql)?:\/\//i.test(path))
-        throw new UserError(
-          'reading an Umami database directly is not supported yet: export its website_event table as CSV (docs/compatible-intake.md "Importers")',
-        );
-      return runImport(ctx(), opts.site, path, (site, progress) =>
-        importUmamiCsv(
-          ctx().pool(),
-          path,
-          { scriptId: site.script_id, domain: site.domain },
-          {
-            batchRows: opts.batch,
-            progress,
-          },
-        ),
-      );
-    });
+    .option('--page <rows>', 'rows read from the database per query (default 10000)', batchOption)
+    .argument('<source>', "Umami's database URL, or a CSV export or a directory of them")
+    .action((source: string, opts: { site: string; website?: string; batch?: number; page?: number }) =>
+      runImport(
+        ctx(),
+        opts.site,
+        source,
+        (site, progress) => {
+          const to = { scriptId: site.script_id, domain: site.domain };
+          if (DATABASE_URL.test(source))
+            return importUmamiDb(ctx().pool(), source, to, {
+              website: opts.website,
+              batchRows: opts.batch,
+              pageRows: opts.page,
+              progress,
+            });
+          if (opts.website || opts.page)
+            throw new UserError('--website and --page are for a database URL; a CSV export is read whole');
+          return importUmamiCsv(ctx().pool(), source, to, { batchRows: opts.batch, progress });
+        },
+        eventsText,
+      ),
+    );
+  imp
+    .command('plausible')
+    .description(
+      "import a Plausible CSV export (its zip or a directory of its CSV files) as the site's per-day aggregates; days that hold the site's own data are refused; a second run changes nothing",
+    )
+    .requiredOption('--site <script_id|id>', 'the Beacon site the history belongs to')
+    .option(
+      '--skip-overlap',
+      'import only the days where the site has no data of its own (and that are over)',
+    )
+    .argument('<path>', 'the export zip, or a directory of its CSV files')
+    .action((path: string, opts: { site: string; skipOverlap?: boolean }) =>
+      runImport<PlausibleSummary>(
+        ctx(),
+        opts.site,
+        path,
+        (site, progress) =>
+          importPlausible(
+            ctx().pool(),
+            path,
+            { scriptId: site.script_id, domain: site.domain },
+            { skipOverlap: opts.skipOverlap, progress },
+          ),
+        { progress: plausibleProgress, summary: plausibleSummary },
+      ),
+    );
 }

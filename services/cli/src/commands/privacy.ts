@@ -5,7 +5,6 @@ import type { Command } from 'commander';
 import {
   createErasure,
   EXPORT_TABLES,
-  exportColumns,
   findSubject,
   getErasure,
   normalizeSubject,
@@ -13,7 +12,7 @@ import {
   resumeErasures,
   runErasure,
   subjectKinds,
-  subjectRecords,
+  writeSubjectExport,
   SubjectError,
   type ErasureOptions,
   type ErasureRow,
@@ -24,6 +23,7 @@ import { connectRedis, deleteDedupeMarkers, QUEUE_HITS, queuePrefixFor } from '@
 import { cliAudit } from '../audit.js';
 import { UserError, type CliContext } from '../context.js';
 import { AGENCY_OPTION, resolveAgency } from './agency.js';
+import { intArg } from '../validate.js';
 
 /**
  * `beacon privacy find|export|erase|resume|status`: data subject rights from the command line (the
@@ -69,14 +69,6 @@ function subjectOf(o: SubjectOpts): Subject {
   }
 }
 
-function intArg(name: string, min: number, max: number) {
-  return (v: string): number => {
-    if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max)
-      throw new UserError(`${name} must be a whole number from ${min} to ${max}`);
-    return Number(v);
-  };
-}
-
 function describe(r: ErasureRow): string {
   const counts = Object.entries(r.counts ?? {})
     .map(([k, v]) => `${k} ${v}`)
@@ -90,30 +82,35 @@ function publicErasure(r: ErasureRow) {
   return rest;
 }
 
-async function write(out: Writable, chunk: string): Promise<void> {
-  if (!out.write(chunk)) await once(out, 'drain');
-}
-
 export function registerPrivacy(program: Command, ctx: () => CliContext): void {
   const privacy = program
     .command('privacy')
     .description("data subject rights: find, export and erase one person's data within an agency");
+  registerFind(privacy, ctx);
+  registerExport(privacy, ctx);
+  registerErase(privacy, ctx);
+  registerResume(privacy, ctx);
+  registerStatus(privacy, ctx);
+}
 
-  const options = (c: CliContext, o: { batch?: number; pauseMs?: number }, redisOn: boolean) => {
-    const cfg = c.config();
-    const redis = redisOn ? connectRedis(cfg.core, 'producer') : null;
-    const prefix = queuePrefixFor(cfg.core, QUEUE_HITS);
-    const opts: ErasureOptions = {
-      batchSize: o.batch ?? cfg.dataRights.eraseBatch,
-      sliceHours: cfg.dataRights.eraseSliceHours,
-      dedupeTtlSeconds: cfg.enricher.dedupeTtlSeconds,
-      deleteDedupeMarkers: redis ? (pairs) => deleteDedupeMarkers(redis, prefix, pairs) : null,
-      pauseMs: o.pauseMs,
-      log: (m) => (c.json ? undefined : console.error(m)),
-    };
-    return { opts, close: () => redis?.disconnect() };
+/** How an erasure runs from the CLI: batch size, pause, and the Redis dedupe markers it deletes. */
+function erasureOptions(c: CliContext, o: { batch?: number; pauseMs?: number }, redisOn: boolean) {
+  const cfg = c.config();
+  const redis = redisOn ? connectRedis(cfg.core, 'producer') : null;
+  const prefix = queuePrefixFor(cfg.core, QUEUE_HITS);
+  const opts: ErasureOptions = {
+    batchSize: o.batch ?? cfg.dataRights.eraseBatch,
+    sliceHours: cfg.dataRights.eraseSliceHours,
+    dedupeTtlSeconds: cfg.enricher.dedupeTtlSeconds,
+    deleteDedupeMarkers: redis ? (pairs) => deleteDedupeMarkers(redis, prefix, pairs) : null,
+    pauseMs: o.pauseMs,
+    log: (m) => (c.json ? undefined : console.error(m)),
   };
+  return { opts, close: () => redis?.disconnect() };
+}
 
+/** `beacon privacy find`: counts of what the agency holds about one person. */
+function registerFind(privacy: Command, ctx: () => CliContext): void {
   withSubject(
     privacy.command('find').description('count the events, sessions and dead letters of one person'),
   ).action(async (o: SubjectOpts & { agency?: string }) => {
@@ -130,7 +127,10 @@ export function registerPrivacy(program: Command, ctx: () => CliContext): void {
       s,
     );
   });
+}
 
+/** `beacon privacy export`: every stored row about one person (db writeSubjectExport, as the API). */
+function registerExport(privacy: Command, ctx: () => CliContext): void {
   withSubject(
     privacy
       .command('export')
@@ -165,36 +165,11 @@ export function registerPrivacy(program: Command, ctx: () => CliContext): void {
           ...(o.format === 'csv' ? { table } : {}),
         });
         const out: Writable = o.out ? createWriteStream(o.out, { mode: 0o600 }) : process.stdout;
-        const records = subjectRecords(c.pool(), agency.id, subject, {
+        const counts = await writeSubjectExport(c.pool(), out, agency.id, subject, {
+          format: o.format,
+          table,
           sliceHours: c.config().dataRights.eraseSliceHours,
         });
-        const counts: Record<string, number> = { events: 0, sessions: 0, dead_events: 0 };
-        if (o.format === 'csv') {
-          const columns = await exportColumns(c.pool(), table);
-          // The API's CSV encoder (csv-stringify with the exports' formula guard), loaded only here.
-          const { csvLine } = await import('@beacon/api');
-          await write(out, csvLine(columns));
-          for await (const r of records) {
-            counts[r.table]!++;
-            if (r.table === table) await write(out, csvLine(columns.map((k) => r.row[k])));
-          }
-        } else {
-          await write(
-            out,
-            `{"agency_id":${JSON.stringify(agency.id)},"subject_kinds":${JSON.stringify(subjectKinds(subject))},"generated_at":${JSON.stringify(new Date().toISOString())}`,
-          );
-          let current: string | null = null;
-          for await (const r of records) {
-            counts[r.table]!++;
-            if (r.table !== current) {
-              await write(out, `${current ? ']' : ''},"${r.table}":[${JSON.stringify(r.row)}`);
-              current = r.table;
-            } else await write(out, `,${JSON.stringify(r.row)}`);
-          }
-          let tail = current ? ']' : '';
-          for (const t of EXPORT_TABLES) if (counts[t] === 0) tail += `,"${t}":[]`;
-          await write(out, `${tail}}\n`);
-        }
         if (o.out) {
           out.end();
           await once(out, 'finish');
@@ -205,7 +180,10 @@ export function registerPrivacy(program: Command, ctx: () => CliContext): void {
         }
       },
     );
+}
 
+/** `beacon privacy erase`: records an erasure and, unless --no-wait, runs it to its end. */
+function registerErase(privacy: Command, ctx: () => CliContext): void {
   withSubject(
     privacy
       .command('erase')
@@ -247,7 +225,7 @@ export function registerPrivacy(program: Command, ctx: () => CliContext): void {
           return;
         }
         if (!c.json) console.error(`erasure ${row.id} started`);
-        const { opts, close } = options(c, o, o.redis);
+        const { opts, close } = erasureOptions(c, o, o.redis);
         try {
           const done = await runErasure(c.pool(), row.id, opts);
           const r = done ?? (await getErasure(c.pool(), row.id))!;
@@ -257,7 +235,10 @@ export function registerPrivacy(program: Command, ctx: () => CliContext): void {
         }
       },
     );
+}
 
+/** `beacon privacy resume`: finishes every unfinished erasure (after a crash). */
+function registerResume(privacy: Command, ctx: () => CliContext): void {
   privacy
     .command('resume')
     .description(
@@ -270,7 +251,7 @@ export function registerPrivacy(program: Command, ctx: () => CliContext): void {
     .action(async (o: { agency?: string; batch?: number; pauseMs?: number; redis: boolean }) => {
       const c = ctx();
       const agencyId = o.agency ? (await resolveAgency(c, o.agency)).id : undefined;
-      const { opts, close } = options(c, o, o.redis);
+      const { opts, close } = erasureOptions(c, o, o.redis);
       try {
         const done = await resumeErasures(c.pool(), { ...opts, agencyId });
         c.out(
@@ -281,7 +262,10 @@ export function registerPrivacy(program: Command, ctx: () => CliContext): void {
         close();
       }
     });
+}
 
+/** `beacon privacy status`: an agency's erasure requests. */
+function registerStatus(privacy: Command, ctx: () => CliContext): void {
   privacy
     .command('status')
     .description("an agency's erasure requests, newest first (or one with --id)")

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { freezeSiteDays, rebuildRollups, rollupSql, verifyRollups, type RebuildReport } from '@beacon/db';
 import { UsageError, UserError, type CliContext } from '../context.js';
+import { intArg } from '../validate.js';
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -34,11 +35,17 @@ async function sitesOf(c: CliContext, opts: { site?: string[]; all?: boolean }):
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
-/** `beacon rollups rebuild|verify` (docs/rollups.md). */
+/** `beacon rollups rebuild|freeze|verify` (docs/rollups.md). */
 export function registerRollups(program: Command, ctx: () => CliContext): void {
   const rollups = program
     .command('rollups')
     .description('aggregates of events kept indefinitely (docs/rollups.md)');
+  registerRebuild(rollups, ctx);
+  registerFreeze(rollups, ctx);
+  registerVerify(rollups, ctx);
+}
+
+function registerRebuild(rollups: Command, ctx: () => CliContext): void {
   rollups
     .command('rebuild')
     .description(
@@ -54,14 +61,12 @@ export function registerRollups(program: Command, ctx: () => CliContext): void {
     .option(
       '--chunk-hours <n>',
       'hours per transaction (writers of the site wait for each)',
-      (v) => Number(v),
+      intArg('--chunk-hours', 1, 8_784),
       24,
     )
     .action(
       async (opts: { site?: string[]; all?: boolean; from?: string; to?: string; chunkHours: number }) => {
         const c = ctx();
-        if (!Number.isInteger(opts.chunkHours) || opts.chunkHours < 1)
-          throw new UsageError('--chunk-hours must be a positive integer');
         const from = opts.from === undefined ? undefined : parseBound(opts.from, false);
         const to = opts.to === undefined ? undefined : parseBound(opts.to, true);
         if (from && to && !(from < to)) throw new UsageError('--from must be before --to');
@@ -88,6 +93,9 @@ export function registerRollups(program: Command, ctx: () => CliContext): void {
         );
       },
     );
+}
+
+function registerFreeze(rollups: Command, ctx: () => CliContext): void {
   rollups
     .command('freeze')
     .description(
@@ -118,6 +126,9 @@ export function registerRollups(program: Command, ctx: () => CliContext): void {
         reports,
       );
     });
+}
+
+function registerVerify(rollups: Command, ctx: () => CliContext): void {
   rollups
     .command('verify')
     .description("compare a site's rollups with a recomputation from its stored events (changes nothing)")

@@ -44,6 +44,8 @@ export function registerSetup(program: Command, ctx: () => CliContext): void {
           'admin',
           null,
           null,
+          null,
+          null,
         ]);
         const site = (
           await client.query(adminSql.insertSite, [
@@ -51,6 +53,7 @@ export function registerSetup(program: Command, ctx: () => CliContext): void {
             opts.siteName ?? opts.siteDomain,
             opts.siteDomain,
             newScriptId(),
+            null,
             null,
           ])
         ).rows[0];

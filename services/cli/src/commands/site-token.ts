@@ -1,15 +1,8 @@
 import type { Command } from 'commander';
-import { ingestTokenSql, newIngestToken } from '@beacon/db';
+import { ingestTokenSql, newIngestToken, type IngestTokenRow } from '@beacon/db';
 import { UserError, type CliContext } from '../context.js';
 
-interface TokenRow {
-  id: string;
-  name: string;
-  token_prefix: string;
-  created_at: Date;
-  last_used_at: Date | null;
-  revoked_at: Date | null;
-}
+type TokenRow = IngestTokenRow;
 
 async function siteOrFail(
   c: CliContext,

@@ -13,6 +13,11 @@ import { registerSiteToken } from './site-token.js';
 export function registerSite(program: Command, ctx: () => CliContext): void {
   const site = program.command('site').description('manage tracked sites');
   registerSiteToken(site, ctx);
+  registerCreate(site, ctx);
+  registerList(site, ctx);
+}
+
+function registerCreate(site: Command, ctx: () => CliContext): void {
   site
     .command('create')
     .description('create a site; prints its script_id and the HTML snippet to paste into its pages')
@@ -52,7 +57,7 @@ export function registerSite(program: Command, ctx: () => CliContext): void {
         try {
           const { rows } = await c
             .pool()
-            .query(adminSql.insertSite, [agency.id, opts.name, opts.domain, scriptId, null]);
+            .query(adminSql.insertSite, [agency.id, opts.name, opts.domain, scriptId, null, null]);
           await cliAudit(
             c,
             agency.id,
@@ -74,6 +79,9 @@ export function registerSite(program: Command, ctx: () => CliContext): void {
         }
       },
     );
+}
+
+function registerList(site: Command, ctx: () => CliContext): void {
   site
     .command('list')
     .description('list the sites (of one agency with --agency, else of every agency)')

@@ -34,12 +34,13 @@ export function registerStorage(program: Command, ctx: () => CliContext): void {
         defaultMonths: cfg.storage.retentionMonthsDefault,
         batchSize: cfg.storage.retentionDeleteBatch,
         auditLogDays: cfg.dataRights.auditLogRetentionDays,
+        ingestHealthDays: cfg.intake.healthRetentionDays,
         dryRun: opts.dryRun ?? false,
         log: (m) => (c.json ? undefined : console.error(m)),
       });
       const verb = report.dryRun ? 'would remove' : 'removed';
       c.out(
-        `${verb} ${report.droppedPartitions.length} partition(s), ${report.deletedEvents} event row(s), ${report.deletedSessions} session(s), ${report.deletedAuditEntries} audit log entr(ies)`,
+        `${verb} ${report.droppedPartitions.length} partition(s), ${report.deletedEvents} event row(s), ${report.deletedSessions} session(s), ${report.deletedAuditEntries} audit log entr(ies), ${report.deletedHealthRows} ingestion health row(s)`,
         report,
       );
     });

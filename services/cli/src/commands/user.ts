@@ -37,60 +37,75 @@ async function passwordOf(flag: string | undefined, fromEnv: string): Promise<st
 
 export function registerUser(program: Command, ctx: () => CliContext): void {
   const user = program.command('user').description('manage dashboard users');
+  registerCreate(user, ctx);
+  registerList(user, ctx);
+  registerSetPassword(user, ctx);
+}
+
+interface CreateOptions {
+  agency?: string;
+  email: string;
+  role: string;
+  password?: string;
+  firstName?: string;
+  lastName?: string;
+}
+
+function roleArg(v: string): string {
+  if (!(ROLES as readonly string[]).includes(v))
+    throw new UsageError(`--role must be one of ${ROLES.join(', ')}`);
+  return v;
+}
+
+function registerCreate(user: Command, ctx: () => CliContext): void {
   user
     .command('create')
     .description('create a dashboard user (password prompted, or --password / BEACON_PASSWORD / stdin)')
     .option(...AGENCY_OPTION)
     .requiredOption('--email <email>', 'login email (unique)', emailArg)
-    .requiredOption('--role <role>', `one of ${ROLES.join(', ')}`, (v) => {
-      if (!(ROLES as readonly string[]).includes(v))
-        throw new UsageError(`--role must be one of ${ROLES.join(', ')}`);
-      return v;
-    })
+    .requiredOption('--role <role>', `one of ${ROLES.join(', ')}`, roleArg)
     .option('--password <password>', 'the password (visible in shell history: prefer the prompt)')
     .option('--first-name <name>', 'first name', nonEmpty('--first-name', 100))
     .option('--last-name <name>', 'last name', nonEmpty('--last-name', 100))
-    .action(
-      async (opts: {
-        agency?: string;
-        email: string;
-        role: string;
-        password?: string;
-        firstName?: string;
-        lastName?: string;
-      }) => {
-        const c = ctx();
-        const agency = await resolveAgency(c, opts.agency);
-        const password = await passwordOf(opts.password, c.config().ops.userPassword);
-        try {
-          const { rows } = await c
-            .pool()
-            .query(adminSql.insertUser, [
-              agency.id,
-              opts.email,
-              await hashPassword(password),
-              opts.role,
-              opts.firstName ?? null,
-              opts.lastName ?? null,
-            ]);
-          await cliAudit(
-            c,
-            agency.id,
-            'user.create',
-            { type: 'user', id: rows[0].id },
-            {
-              email: rows[0].email,
-              role: rows[0].role,
-            },
-          );
-          c.out(`user ${rows[0].email} (${rows[0].role}) created for ${agency.name}`, rows[0]);
-        } catch (err) {
-          if ((err as { code?: string }).code === '23505')
-            throw new UserError(`a user with email ${opts.email} already exists`);
-          throw err;
-        }
+    .action((opts: CreateOptions) => createUser(ctx(), opts));
+}
+
+async function createUser(c: CliContext, opts: CreateOptions): Promise<void> {
+  const agency = await resolveAgency(c, opts.agency);
+  const password = await passwordOf(opts.password, c.config().ops.userPassword);
+  try {
+    const { rows } = await c
+      .pool()
+      .query(adminSql.insertUser, [
+        agency.id,
+        opts.email,
+        await hashPassword(password),
+        opts.role,
+        opts.firstName ?? null,
+        opts.lastName ?? null,
+        null,
+        null,
+      ]);
+    const created = rows[0];
+    await cliAudit(
+      c,
+      agency.id,
+      'user.create',
+      { type: 'user', id: created.id },
+      {
+        email: created.email,
+        role: created.role,
       },
     );
+    c.out(`user ${created.email} (${created.role}) created for ${agency.name}`, created);
+  } catch (err) {
+    if ((err as { code?: string }).code === '23505')
+      throw new UserError(`a user with email ${opts.email} already exists`);
+    throw err;
+  }
+}
+
+function registerList(user: Command, ctx: () => CliContext): void {
   user
     .command('list')
     .description('list dashboard users (of one agency with --agency, else of every agency)')
@@ -116,6 +131,9 @@ export function registerUser(program: Command, ctx: () => CliContext): void {
         rows,
       );
     });
+}
+
+function registerSetPassword(user: Command, ctx: () => CliContext): void {
   user
     .command('set-password')
     .description(

@@ -84,6 +84,7 @@ export async function ensureDemoData(pool: Pool, opts: DemoOptions): Promise<Dem
           DEMO.siteDomain,
           newScriptId(),
           JSON.stringify(config),
+          null,
         ])
       ).rows[0]!;
       created.site = true;
@@ -99,6 +100,8 @@ export async function ensureDemoData(pool: Pool, opts: DemoOptions): Promise<Dem
         'admin',
         'Demo',
         'Admin',
+        null,
+        null,
       ]);
       created.user = true;
     }

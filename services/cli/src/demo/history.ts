@@ -358,62 +358,7 @@ function session(
       });
     hit(t, 'page_view');
     // What visitors do on a page: the custom events of the demo page's elements.
-    const act = t + Math.floor(stay * 0.6) * 1000;
-    if (path === '/pricing' && r() < 0.25)
-      hit(act, 'plan_selected', {
-        properties: {
-          plan: weighted(r, [
-            ['starter', 5],
-            ['team', 3],
-            ['agency', 1],
-          ] as const),
-        },
-      });
-    if (path === '/signup' && r() < 0.5) {
-      hit(act, 'signup', {
-        properties: {
-          plan: weighted(r, [
-            ['starter', 5],
-            ['team', 3],
-            ['agency', 1],
-          ] as const),
-          source: 'form',
-        },
-      });
-      hit(act, 'form_submit', { properties: { form_id: 'signup', form_action: '/signup' } });
-    }
-    if (path === '/contact' && r() < 0.4)
-      hit(act, 'form_submit', {
-        properties: { form_id: 'contact', form_name: 'contact', form_action: '/contact' },
-      });
-    if (path.startsWith('/docs') && r() < 0.3)
-      hit(act, 'file_download', { properties: { url: `${o.origin}/files/beacon-brochure.pdf` } });
-    if (path.startsWith('/blog') && r() < 0.15)
-      hit(act, 'outbound_click', {
-        properties: {
-          url: pick(r, ['https://github.com/', 'https://db-ip.com/', 'https://www.postgresql.org/']),
-        },
-      });
-    if (path.startsWith('/blog') && r() < 0.1)
-      hit(act, 'newsletter_signup', { properties: { list: 'monthly' } });
-    if (path === '/shop/t-shirt' && r() < 0.35)
-      hit(act, 'add_to_cart', {
-        ecommerce_data: {
-          currency: 'EUR',
-          value: 25,
-          items: [{ item_id: 'tee-1', item_name: 'Beacon T-shirt', price: 25, quantity: 1 }],
-        },
-        properties: { size: pick(r, ['S', 'M', 'L', 'XL']) },
-      });
-    if (path === '/checkout' && r() < 0.6)
-      hit(act, 'purchase', {
-        ecommerce_data: {
-          transaction_id: `T${hex(r, 8)}`,
-          currency: 'EUR',
-          value: 25 * (1 + Math.floor(r() * 3)),
-          items: [{ item_id: 'tee-1', item_name: 'Beacon T-shirt', price: 25, quantity: 1 }],
-        },
-      });
+    pageActions(r, o.origin, path, (name, extra) => hit(t + Math.floor(stay * 0.6) * 1000, name, extra));
     // The tracker's engagement event when the page is left.
     const leave = t + stay * 1000;
     hit(leave, 'engagement', {
@@ -437,4 +382,63 @@ function session(
     path = pick(r, NEXT[path] ?? ['/']);
   }
   return out;
+}
+
+/** The custom events a visitor's stay on `path` may send (the demo page's forms, links and shop). */
+function pageActions(
+  r: Rand,
+  origin: string,
+  path: string,
+  act: (name: string, extra?: Record<string, unknown>) => void,
+): void {
+  const plan = () =>
+    weighted(r, [
+      ['starter', 5],
+      ['team', 3],
+      ['agency', 1],
+    ] as const);
+  if (path === '/pricing' && r() < 0.25)
+    act('plan_selected', {
+      properties: { plan: plan() },
+    });
+  if (path === '/signup' && r() < 0.5) {
+    act('signup', {
+      properties: {
+        plan: plan(),
+        source: 'form',
+      },
+    });
+    act('form_submit', { properties: { form_id: 'signup', form_action: '/signup' } });
+  }
+  if (path === '/contact' && r() < 0.4)
+    act('form_submit', {
+      properties: { form_id: 'contact', form_name: 'contact', form_action: '/contact' },
+    });
+  if (path.startsWith('/docs') && r() < 0.3)
+    act('file_download', { properties: { url: `${origin}/files/beacon-brochure.pdf` } });
+  if (path.startsWith('/blog') && r() < 0.15)
+    act('outbound_click', {
+      properties: {
+        url: pick(r, ['https://github.com/', 'https://db-ip.com/', 'https://www.postgresql.org/']),
+      },
+    });
+  if (path.startsWith('/blog') && r() < 0.1) act('newsletter_signup', { properties: { list: 'monthly' } });
+  if (path === '/shop/t-shirt' && r() < 0.35)
+    act('add_to_cart', {
+      ecommerce_data: {
+        currency: 'EUR',
+        value: 25,
+        items: [{ item_id: 'tee-1', item_name: 'Beacon T-shirt', price: 25, quantity: 1 }],
+      },
+      properties: { size: pick(r, ['S', 'M', 'L', 'XL']) },
+    });
+  if (path === '/checkout' && r() < 0.6)
+    act('purchase', {
+      ecommerce_data: {
+        transaction_id: `T${hex(r, 8)}`,
+        currency: 'EUR',
+        value: 25 * (1 + Math.floor(r() * 3)),
+        items: [{ item_id: 'tee-1', item_name: 'Beacon T-shirt', price: 25, quantity: 1 }],
+      },
+    });
 }

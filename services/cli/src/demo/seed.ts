@@ -7,6 +7,8 @@ import type { Config } from '@beacon/config';
 import { companiesSql, ensurePartitions, type Pool } from '@beacon/db';
 import type { CompanyRowLike } from '@beacon/enricher';
 import type { Logger } from '@beacon/observability';
+import type { RawRequest } from '@beacon/schema';
+import { storeRanges, type RangeRow } from '../commands/companies.js';
 import * as demoSql from '../sql/demo.js';
 import { DEFAULT_HISTORY, DEMO_COMPANIES, generateHistory, type HistoryOptions } from './history.js';
 
@@ -72,67 +74,7 @@ export async function seedDemoHistory(pool: Pool, config: Config, o: SeedOptions
     });
     report.requests = requests.length;
 
-    // Loaded here, not at the top (a literal import tsc checks): every other command (and `beacon
-    // --help`) stays free of the enricher's data libraries, as serve/services.ts explains.
-    const {
-      buildSteps,
-      createDeviceParser,
-      createNetworkLookup,
-      enrichHits,
-      SiteCache,
-      startAttribution,
-      toEnrichedJob,
-    } = await import('@beacon/enricher');
-    const { parseEventsJob, storeBatch } = await import('@beacon/writer');
-    const e = config.enricher;
-    const network = createNetworkLookup({
-      cityDb: e.geoipCityDb,
-      asnDb: e.geoipAsnDb,
-      ispDb: e.geoipIspDb,
-      anonymousIpDb: e.geoipAnonymousIpDb,
-      enterpriseDb: e.geoipEnterpriseDb,
-      domainDb: e.geoipDomainDb,
-      defaultGeo: e.defaultGeo,
-      defaultAsn: e.defaultAsn,
-      listsDir: e.networkListsDir,
-      watchIntervalMs: 0,
-      ipCacheSize: e.ipCacheSize,
-      logger: o.log,
-    });
-    const attribution = await startAttribution(config.attribution, pool, o.log, undefined, {
-      watchIntervalMs: 0,
-    });
-    try {
-      const steps = buildSteps({
-        device: createDeviceParser(e.uaCacheSize),
-        network,
-        attribution: attribution.deps,
-      });
-      const sites = new SiteCache(pool, 60_000);
-      for (let i = 0; i < requests.length; i += JOB_REQUESTS) {
-        const job = { type: 'raw', v: 1, requests: requests.slice(i, i + JOB_REQUESTS) };
-        const jobId = `demo-${o.siteId}-${i / JOB_REQUESTS}`;
-        const out = await enrichHits(job, jobId, sites, steps);
-        report.hits += job.requests.reduce((n, r) => n + r.hits.length, 0);
-        report.dead += out.dead.length;
-        report.dropped += Object.values(out.dropped).reduce((a, b) => a + (b ?? 0), 0);
-        const rows = out.kept.map((k) => k.row);
-        if (rows.length === 0) continue;
-        const companies = await attribution.completeJob(rows as unknown as CompanyRowLike[]);
-        // The events job as it travels through Redis, read back as the writer reads it.
-        const parsed = parseEventsJob(JSON.parse(JSON.stringify(toEnrichedJob(rows, companies))));
-        if (!parsed.success) throw parsed.error;
-        const stored = await storeBatch(pool, parsed.data.rows, parsed.data.companies ?? [], {
-          mayHoldStored: true,
-          rollups: config.rollups.write,
-        });
-        report.inserted += stored.inserted;
-        report.dead += stored.dead.length;
-      }
-    } finally {
-      attribution.close();
-      network.close();
-    }
+    await storeThroughPipeline(pool, config, requests, o, report);
     report.seeded = true;
     report.ms = Date.now() - started;
     return report;
@@ -142,33 +84,98 @@ export async function seedDemoHistory(pool: Pool, config: Config, o: SeedOptions
   }
 }
 
+/**
+ * Each job of raw requests through the enricher's steps and company completion, encoded and decoded as
+ * the events job travels, then stored by the writer's storeBatch; counts go into `report`.
+ */
+async function storeThroughPipeline(
+  pool: Pool,
+  config: Config,
+  requests: RawRequest[],
+  o: SeedOptions,
+  report: SeedReport,
+): Promise<void> {
+  // Loaded here, not at the top (a literal import tsc checks): every other command (and `beacon
+  // --help`) stays free of the enricher's data libraries, as serve/services.ts explains.
+  const {
+    buildSteps,
+    createDeviceParser,
+    createNetworkLookup,
+    enrichHits,
+    SiteCache,
+    startAttribution,
+    toEnrichedJob,
+  } = await import('@beacon/enricher');
+  const { parseEventsJob, storeBatch } = await import('@beacon/writer');
+  const e = config.enricher;
+  const network = createNetworkLookup({
+    cityDb: e.geoipCityDb,
+    asnDb: e.geoipAsnDb,
+    ispDb: e.geoipIspDb,
+    anonymousIpDb: e.geoipAnonymousIpDb,
+    enterpriseDb: e.geoipEnterpriseDb,
+    domainDb: e.geoipDomainDb,
+    defaultGeo: e.defaultGeo,
+    defaultAsn: e.defaultAsn,
+    listsDir: e.networkListsDir,
+    watchIntervalMs: 0,
+    ipCacheSize: e.ipCacheSize,
+    logger: o.log,
+  });
+  const attribution = await startAttribution(config.attribution, pool, o.log, undefined, {
+    watchIntervalMs: 0,
+  });
+  try {
+    const steps = buildSteps({
+      device: createDeviceParser(e.uaCacheSize),
+      network,
+      attribution: attribution.deps,
+    });
+    const sites = new SiteCache(pool, 60_000);
+    for (let i = 0; i < requests.length; i += JOB_REQUESTS) {
+      const job = { type: 'raw', v: 1, requests: requests.slice(i, i + JOB_REQUESTS) };
+      const jobId = `demo-${o.siteId}-${i / JOB_REQUESTS}`;
+      const out = await enrichHits(job, jobId, sites, steps);
+      report.hits += job.requests.reduce((n, r) => n + r.hits.length, 0);
+      report.dead += out.dead.length;
+      report.dropped += Object.values(out.dropped).reduce((a, b) => a + (b ?? 0), 0);
+      const rows = out.kept.map((k) => k.row);
+      if (rows.length === 0) continue;
+      const companies = await attribution.completeJob(rows as unknown as CompanyRowLike[]);
+      // The events job as it travels through Redis, read back as the writer reads it.
+      const parsed = parseEventsJob(JSON.parse(JSON.stringify(toEnrichedJob(rows, companies))));
+      if (!parsed.success) throw parsed.error;
+      const stored = await storeBatch(pool, parsed.data.rows, parsed.data.companies ?? [], {
+        mayHoldStored: true,
+        rollups: config.rollups.write,
+      });
+      report.inserted += stored.inserted;
+      report.dead += stored.dead.length;
+    }
+  } finally {
+    attribution.close();
+    network.close();
+  }
+}
+
 /** The demo agency's company ranges, loaded when it has none (an agency's own list is left alone). */
 async function ensureCompanyRanges(pool: Pool, agencyId: string): Promise<number> {
   const { rows } = await pool.query<{ count: string }>(companiesSql.countAgencyRanges, [agencyId]);
   if (Number(rows[0]?.count ?? 0) > 0) return 0;
-  const ranges = DEMO_COMPANIES.map((c) => {
-    const [base] = c.range.split('/');
-    const prefix = base!.split('.').slice(0, 3).join('.');
-    return { start: `${prefix}.0`, end: `${prefix}.255`, ...c };
+  const ranges: RangeRow[] = DEMO_COMPANIES.map((c, i) => {
+    const prefix = c.range.split('/')[0]!.split('.').slice(0, 3).join('.');
+    return {
+      line: i + 1,
+      start: `${prefix}.0`,
+      end: `${prefix}.255`,
+      name: c.name,
+      domain: c.domain,
+      industry: c.industry,
+      employeeCount: c.employees,
+      revenue: null,
+    };
   });
-  await pool.query(companiesSql.insertAgencyRanges, [
-    agencyId,
-    ranges.map((r) => r.start),
-    ranges.map((r) => r.end),
-    ranges.map((r) => r.name),
-    ranges.map((r) => r.domain),
-    ranges.map((r) => r.industry),
-    ranges.map((r) => r.employees),
-    ranges.map(() => null),
-  ]);
-  // The facts an import gives (beacon companies import): the agency's own, seen only by its sites.
-  await pool.query(companiesSql.upsertAgencyCompanies, [
-    agencyId,
-    ranges.map((r) => r.domain),
-    ranges.map((r) => r.name),
-    ranges.map((r) => r.industry),
-    ranges.map((r) => r.employees),
-    ranges.map(() => null),
-  ]);
+  // As `beacon companies import` stores them: the agency's own ranges and facts, seen only by its sites.
+  await storeRanges(pool, agencyId, ranges, false);
   return ranges.length;
 }

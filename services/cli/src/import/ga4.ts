@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { EVENT_COLUMN_NAMES } from '@beacon/schema';
+import { EVENT_COLUMN_NAMES, type UncheckedEventRow } from '@beacon/schema';
 
 /**
  * One row of a GA4 BigQuery export (newline-delimited JSON, Google's documented `events_*` schema)
@@ -8,7 +8,8 @@ import { EVENT_COLUMN_NAMES } from '@beacon/schema';
  */
 
 type Json = Record<string, unknown>;
-export type EventRow = Record<string, unknown>;
+/** An events row for the writer: the field registry's column names (values checked by PostgreSQL). */
+export type EventRow = UncheckedEventRow;
 
 /** Top-level fields of the export this importer reads; any other is counted as unmapped. */
 const MAPPED_FIELDS = new Set([

@@ -32,7 +32,7 @@ async function filesOf(path: string, pattern: RegExp): Promise<string[]> {
 }
 
 /** Stores mapped rows `batchRows` at a time through the writer's storeBatch and keeps the summary. */
-class Importer {
+export class Importer {
   readonly s: ImportSummary = {
     files: 0,
     lines: 0,

@@ -1,18 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { Queue } from 'bullmq';
 import { adminSql } from '@beacon/db';
 import { createRedis, type Redis } from '@beacon/queue';
-import { QUEUE_EVENTS, QUEUE_HITS } from '@beacon/schema';
 import { createTestDatabase, REDIS_URL, uniquePrefix, type TestDatabase } from '@beacon/testkit';
 import { hashPassword } from '../../src/secrets.js';
 import {
   createStack,
-  deletePrefix,
   importCompanies,
   seed,
-  waitFor,
   type Seeded,
   type Stack,
+  startAll,
+  tearDown,
+  waitFor,
 } from './harness.js';
 
 // Issue #13, "company data has an owner", end to end: the four services as `beacon serve` processes on
@@ -77,23 +76,12 @@ beforeAll(async () => {
     a.agencyEmail,
     stack.env,
   );
-  await Promise.all([stack.start('writer'), stack.start('enricher'), stack.start('api')]);
-  await stack.start('collector');
+  await startAll(stack);
   redis = createRedis(REDIS_URL, 'worker');
 }, 120_000);
 
 afterAll(async () => {
-  await stack?.killAll();
-  if (redis) {
-    for (const name of [QUEUE_HITS, QUEUE_EVENTS]) {
-      const q = new Queue(name, { connection: redis, prefix });
-      await q.obliterate({ force: true }).catch(() => undefined);
-      await q.close();
-    }
-    await deletePrefix(redis, prefix).catch(() => undefined);
-    redis.disconnect();
-  }
-  await db?.drop();
+  await tearDown({ stack, redis, prefix, db });
 }, 60_000);
 
 const hex = () => randomBytes(16).toString('hex');

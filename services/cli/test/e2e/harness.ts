@@ -12,7 +12,9 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Queue } from 'bullmq';
 import { adminSql } from '@beacon/db';
+import { QUEUE_EVENTS, QUEUE_HITS } from '@beacon/schema';
 import { REDIS_URL, type TestDatabase, freePort } from '@beacon/testkit';
 import { hashPassword } from '../../src/secrets.js';
 
@@ -364,3 +366,36 @@ export async function deletePrefix(redis: import('@beacon/queue').Redis, prefix:
 }
 
 export { freePort } from '@beacon/testkit';
+
+/** A desktop Chrome's User-Agent: hits that the bot rules let through. */
+export const CHROME_UA =
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+
+/** Starts the four services the way `serve all` orders them: consumers first, the collector last. */
+export async function startAll(stack: Stack): Promise<void> {
+  await Promise.all([stack.start('writer'), stack.start('enricher'), stack.start('api')]);
+  await stack.start('collector');
+}
+
+/**
+ * What every end-to-end file leaves behind, removed: its services killed, its queues obliterated, every
+ * key under its prefix deleted, its Redis connection closed and its database dropped.
+ */
+export async function tearDown(o: {
+  stack?: Stack;
+  redis?: import('@beacon/queue').Redis;
+  prefix: string;
+  db?: TestDatabase;
+}): Promise<void> {
+  await o.stack?.killAll();
+  if (o.redis) {
+    for (const name of [QUEUE_HITS, QUEUE_EVENTS]) {
+      const q = new Queue(name, { connection: o.redis, prefix: o.prefix });
+      await q.obliterate({ force: true }).catch(() => undefined);
+      await q.close();
+    }
+    await deletePrefix(o.redis, o.prefix).catch(() => undefined);
+    o.redis.disconnect();
+  }
+  await o.db?.drop();
+}

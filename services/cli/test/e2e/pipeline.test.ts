@@ -5,6 +5,7 @@ import { createRedis, type Redis } from '@beacon/queue';
 import { QUEUE_EVENTS, QUEUE_HITS, renderSnippet } from '@beacon/schema';
 import {
   createTestDatabase,
+  HEADLESS_ARGS,
   launchChromium,
   REDIS_URL,
   uniquePrefix,
@@ -15,28 +16,19 @@ import type { AddressInfo } from 'node:net';
 import {
   apiClient,
   createStack,
-  deletePrefix,
   importCompanies,
   seed,
-  waitFor,
   type Seeded,
   type Stack,
+  startAll,
+  tearDown,
+  waitFor,
 } from './harness.js';
 
 // Real, end to end: the four services as separate `beacon serve` processes on the machine's PostgreSQL
 // and Redis, Chromium (testkit's launchChromium) loading the tracker from the collector, direct /v1/batch posts, the
 // query API over HTTP. Every expected figure is computed here from the hits that got a 202.
 
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const DESKTOP_UA =
   'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 const MAC_UA =
@@ -94,8 +86,7 @@ beforeAll(async () => {
     stack.env,
   );
   // Consumers first, then the API, then the collector (the order of `serve all`).
-  await Promise.all([stack.start('writer'), stack.start('enricher'), stack.start('api')]);
-  await stack.start('collector');
+  await startAll(stack);
   redis = createRedis(REDIS_URL, 'worker');
 }, 120_000);
 
@@ -103,17 +94,7 @@ afterAll(async () => {
   await context?.close().catch(() => undefined);
   await browser?.close().catch(() => undefined);
   if (pages) await new Promise((r) => pages.close(r));
-  await stack?.killAll();
-  if (redis) {
-    for (const name of [QUEUE_HITS, QUEUE_EVENTS]) {
-      const q = new Queue(name, { connection: redis, prefix });
-      await q.obliterate({ force: true }).catch(() => undefined);
-      await q.close();
-    }
-    await deletePrefix(redis, prefix).catch(() => undefined);
-    redis.disconnect();
-  }
-  await db?.drop();
+  await tearDown({ stack, redis, prefix, db });
 }, 60_000);
 
 const hex = () => randomBytes(16).toString('hex');
@@ -256,7 +237,7 @@ test('browser and direct traffic through all four processes add up in the API', 
   await new Promise<void>((r) => pages.listen(0, '127.0.0.1', r));
   const pagesUrl = `http://127.0.0.1:${(pages.address() as AddressInfo).port}`;
 
-  browser = await launchChromium({ args: CHROMIUM_ARGS });
+  browser = await launchChromium({ args: HEADLESS_ARGS });
   // Headless Chromium's own UA says HeadlessChrome, which is (rightly) classed as a bot.
   context = await browser.newContext({ userAgent: DESKTOP_UA, viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();

@@ -4,13 +4,15 @@ import { createRedis, type Redis } from '@beacon/queue';
 import { QUEUE_EVENTS, QUEUE_HITS } from '@beacon/schema';
 import { createTestDatabase, REDIS_URL, uniquePrefix, type TestDatabase } from '@beacon/testkit';
 import {
+  CHROME_UA,
   createStack,
-  deletePrefix,
   seed,
-  waitFor,
   type Seeded,
   type ServiceName,
   type Stack,
+  startAll,
+  tearDown,
+  waitFor,
 } from './harness.js';
 
 // Real: the four services as `beacon serve` child processes on the machine's PostgreSQL and Redis.
@@ -18,8 +20,7 @@ import {
 // again): every hit answered 202 must end up as exactly one row in events, and nothing else.
 
 const SHUTDOWN_TIMEOUT_MS = 15_000;
-const UA =
-  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+const UA = CHROME_UA;
 
 let db: TestDatabase;
 let stack: Stack;
@@ -36,23 +37,12 @@ beforeAll(async () => {
     ENRICHER_DEFAULT_GEO: 'false',
     ENRICHER_DEFAULT_ASN: 'false',
   });
-  await Promise.all([stack.start('writer'), stack.start('enricher'), stack.start('api')]);
-  await stack.start('collector');
+  await startAll(stack);
   redis = createRedis(REDIS_URL, 'worker');
 }, 120_000);
 
 afterAll(async () => {
-  await stack?.killAll();
-  if (redis) {
-    for (const name of [QUEUE_HITS, QUEUE_EVENTS]) {
-      const q = new Queue(name, { connection: redis, prefix });
-      await q.obliterate({ force: true }).catch(() => undefined);
-      await q.close();
-    }
-    await deletePrefix(redis, prefix).catch(() => undefined);
-    redis.disconnect();
-  }
-  await db?.drop();
+  await tearDown({ stack, redis, prefix, db });
 }, 60_000);
 
 /** Senders posting batches back to back; remembers the event_ids of every batch answered 202. */

@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
+import { runNode } from '@beacon/testkit';
 import { CHROME_UA, healthOf, startPipeline, type Pipeline } from './pipeline.js';
 
 // Real, end to end in one process: POST /v1/events on the collector, the enricher and the writer,
@@ -215,19 +215,7 @@ describe('browser path without a User-Agent', () => {
 
 describe('beacon site token create|list|revoke', () => {
   const BIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
-  const beacon = (args: string[]) =>
-    new Promise<{ code: number; stdout: string; stderr: string }>((resolve, reject) => {
-      const child = spawn(process.execPath, [BIN, ...args], {
-        env: { PATH: process.env.PATH, DATABASE_URL: p.db.url },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d) => (stdout += d));
-      child.stderr.on('data', (d) => (stderr += d));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    });
+  const beacon = (args: string[]) => runNode(BIN, args, { env: { DATABASE_URL: p.db.url } });
 
   it('creates a token that the collector takes, lists it without the secret, revokes it', async () => {
     const created = await beacon(['--json', 'site', 'token', 'create', '--site', other, '--name', 'crm']);

@@ -2,6 +2,7 @@ import type { Request } from 'express';
 import { readBody } from '../body.js';
 import { HttpError } from '../errors.js';
 import type { IngestAuth } from '../ingest-auth.js';
+import { clientIp } from '../intake.js';
 import type { ForeignEvent, ServerIntake } from '../server-intake.js';
 import { defined, isObject, jsonBody, str, type Json } from './shared.js';
 
@@ -30,7 +31,7 @@ export function ga4Intake(deps: { auth: IngestAuth; intake: ServerIntake; maxByt
   return async function ga4(req: Request) {
     const q = new URLSearchParams(req.url.slice(req.url.indexOf('?') + 1 || req.url.length));
     const secret = q.get('api_secret');
-    const siteId = await deps.auth.siteFor(secret, undefined);
+    const siteId = await deps.auth.siteFor(secret, undefined, clientIp(req));
     const b = jsonBody(await readBody(req, deps.maxBytes));
     if (!Array.isArray(b.events) || b.events.length === 0)
       throw new HttpError(400, 'invalid_batch', 'events must be a non-empty array');

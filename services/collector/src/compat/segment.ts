@@ -2,6 +2,7 @@ import type { Request } from 'express';
 import { readBody } from '../body.js';
 import { HttpError } from '../errors.js';
 import { IngestAuth } from '../ingest-auth.js';
+import { clientIp } from '../intake.js';
 import type { ForeignEvent, ServerIntake } from '../server-intake.js';
 import { absoluteUrl, defined, isObject, jsonBody, str, type Json } from './shared.js';
 
@@ -24,7 +25,7 @@ export function segmentIntake(
       : IngestAuth.bearer(req.headers.authorization);
     const b = jsonBody(await readBody(req, deps.maxBytes));
     key ||= str(b.writeKey) ?? null;
-    const siteId = await deps.auth.siteFor(key, undefined);
+    const siteId = await deps.auth.siteFor(key, undefined, clientIp(req));
     let messages: unknown[];
     if (call === 'batch') {
       if (!Array.isArray(b.batch) || b.batch.length === 0)

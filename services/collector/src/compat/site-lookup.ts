@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { Pool } from '@beacon/db';
 import { HttpError, UnavailableError } from '../errors.js';
 import { siteById, sitesByDomain } from '../sql/compat.js';
@@ -11,13 +12,15 @@ const DOMAIN = /^[a-z0-9.-]{1,255}$/;
  * first site to claim a domain must not capture another agency's traffic.
  */
 export class CompatSites {
-  private readonly cache = new Map<string, { value: string | null | 'ambiguous'; expires: number }>();
+  private readonly cache: LRUCache<string, { value: string | null | 'ambiguous' }>;
 
   constructor(
     private readonly pool: Pool,
-    private readonly ttlMs: number,
-    private readonly max = 10_000,
-  ) {}
+    ttlMs: number,
+    max = 10_000,
+  ) {
+    this.cache = new LRUCache({ max, ttl: Math.max(1, ttlMs) });
+  }
 
   /** "https://www.Shop.example/x", "shop.example" → "shop.example"; null when not a domain. */
   static normalise(value: unknown): string | null {
@@ -66,11 +69,9 @@ export class CompatSites {
     load: () => Promise<string | null | 'ambiguous'>,
   ): Promise<string | null | 'ambiguous'> {
     const hit = this.cache.get(key);
-    if (hit && hit.expires > Date.now()) return hit.value;
+    if (hit) return hit.value;
     const value = await load();
-    this.cache.delete(key);
-    if (this.cache.size >= this.max) this.cache.delete(this.cache.keys().next().value!);
-    this.cache.set(key, { value, expires: Date.now() + this.ttlMs });
+    this.cache.set(key, { value });
     return value;
   }
 

@@ -14,12 +14,6 @@ WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND s.id = t.site_id AND s.stat
 RETURNING s.script_id`;
 
 /**
- * An agency by the clear prefix of its API key (agencies.api_key holds a bcrypt hash).
- * In:  $1 api_key_prefix ('bk_' + 8 hex).  Out: 0 or 1 row {id, api_key, status}.
- */
-export const agencyByKeyPrefix = `SELECT id, api_key, status FROM agencies WHERE api_key_prefix = $1`;
-
-/**
  * Whether a site belongs to an agency. In: $1 script_id, $2 agency id. Out: 0 or 1 row.
  */
 export const siteOfAgency = `SELECT script_id FROM sites WHERE script_id = $1 AND agency_id = $2`;

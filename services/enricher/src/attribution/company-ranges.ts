@@ -1,6 +1,6 @@
 import { companiesSql, type Pool } from '@beacon/db';
-import { parseIpRange } from '@beacon/schema';
-import { RangeIndex, type RangeInput } from './range-index.js';
+import { parseIp, parseIpRange } from '@beacon/schema';
+import { RangeIndexBuilder, type RangeIndex } from '../network/range-index.js';
 
 /** A company as the identification sources describe it (columns company_* of events). */
 export interface CompanyRecord {
@@ -37,7 +37,8 @@ export interface AgencyRangeStoreOptions {
  * (an import bumps it by trigger), so a new CSV takes effect within one poll without a restart.
  */
 export class AgencyRangeStore {
-  private readonly indexes = new Map<string, RangeIndex<CompanyRecord>>();
+  /** Per agency: its ranges, whose values are positions in `companies`. */
+  private readonly indexes = new Map<string, { index: RangeIndex; companies: CompanyRecord[] }>();
   private readonly versions = new Map<string, string>();
   private timer: NodeJS.Timeout | null = null;
   private refreshing: Promise<void> | null = null;
@@ -60,9 +61,10 @@ export class AgencyRangeStore {
 
   /** The company of the narrowest range of `agencyId` holding `ip`, or null. */
   lookup(agencyId: string, ip: string | null | undefined): CompanyRecord | null {
-    if (!ip) return null;
-    const index = this.indexes.get(agencyId);
-    return index ? index.lookup(ip) : null;
+    const agency = this.indexes.get(agencyId);
+    const parsed = agency ? parseIp(ip) : null;
+    if (!agency || !parsed) return null;
+    return agency.companies[agency.index.find(parsed)] ?? null;
   }
 
   /** Number of agencies with ranges loaded (for /readyz detail). */
@@ -99,28 +101,25 @@ export class AgencyRangeStore {
 
   private async loadAgency(agencyId: string): Promise<void> {
     const { rows } = await this.pool.query<RangeRow>(companiesSql.agencyRanges, [agencyId]);
-    const inputs: RangeInput<CompanyRecord>[] = [];
+    const builder = new RangeIndexBuilder();
+    const companies: CompanyRecord[] = [];
     for (const r of rows) {
       const start = parseIpRange(r.range_start);
       const end = parseIpRange(r.range_end);
-      inputs.push({
-        family: start.family,
-        start: start.start,
-        end: end.start,
-        value: {
-          name: r.company_name,
-          domain: r.company_domain,
-          industry: r.company_industry,
-          employeeCount: r.company_employee_count,
-          revenue: r.company_revenue,
-        },
+      builder.add({ family: start.family, start: start.start, end: end.start }, companies.length);
+      companies.push({
+        name: r.company_name,
+        domain: r.company_domain,
+        industry: r.company_industry,
+        employeeCount: r.company_employee_count,
+        revenue: r.company_revenue,
       });
     }
     const version = rows[0]?.version ?? (await this.currentVersion(agencyId));
-    if (inputs.length === 0) this.indexes.delete(agencyId);
-    else this.indexes.set(agencyId, new RangeIndex(inputs));
+    if (companies.length === 0) this.indexes.delete(agencyId);
+    else this.indexes.set(agencyId, { index: builder.build(), companies });
     this.versions.set(agencyId, version);
-    this.opts.onLoad?.({ agencyId, ranges: inputs.length, version });
+    this.opts.onLoad?.({ agencyId, ranges: companies.length, version });
   }
 
   private async currentVersion(agencyId: string): Promise<string> {

@@ -14,7 +14,6 @@ export { parsePage, OTHER_CLICK_IDS, type PageFields } from './page.js';
 export { channelOf, type Channel, type ChannelInput } from './channel.js';
 export { normaliseLanguage } from './language.js';
 export { engagementScore, ENGAGEMENT_WEIGHTS, ENGAGEMENT_CAPS } from './engagement.js';
-export { RangeIndex, type RangeInput } from './range-index.js';
 export { AgencyRangeStore, type CompanyRecord, type AgencyRangeStoreOptions } from './company-ranges.js';
 export { CompanyDb, type CompanyDbHit, type CompanyLookup } from './company-db.js';
 export {

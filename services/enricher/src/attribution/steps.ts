@@ -1,3 +1,4 @@
+import type { BrowserFieldName } from '@beacon/schema';
 import type { EnrichContext, Step } from '../pipeline.js';
 import { channelOf } from './channel.js';
 import type { CompanyLookup } from './company-db.js';
@@ -22,8 +23,9 @@ export interface AttributionDeps {
 /** Parsed page_url of a hit, shared by the page and referral steps (no second URL parse). */
 const pages = new WeakMap<EnrichContext, PageFields>();
 
-function field(ctx: EnrichContext, name: string): unknown {
-  const v = (ctx.row as Record<string, unknown>)[name];
+/** A browser field of the row, or of the hit when a test's row lacks it. */
+function field(ctx: EnrichContext, name: BrowserFieldName): unknown {
+  const v = ctx.row[name];
   return v === undefined || v === null ? (ctx.hit as Record<string, unknown>)[name] : v;
 }
 

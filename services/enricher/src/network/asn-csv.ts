@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { RangeIndexBuilder, type RangeIndex } from './ranges.js';
-import type { ParsedIp } from './ip.js';
+import type { ParsedIp } from '@beacon/schema';
+import { RangeIndexBuilder, type RangeIndex } from './range-index.js';
 
 /**
  * The free ASN table of `@ip-location-db/asn` (RouteViews + RIRs + DB-IP ASN Lite, CC BY 4.0 for the
@@ -23,18 +23,6 @@ function splitLine(line: string): [string, string, string, string] | null {
   let name = line.slice(c3 + 1).trim();
   if (name.startsWith('"') && name.endsWith('"')) name = name.slice(1, -1).replace(/""/g, '"');
   return [line.slice(0, c1), line.slice(c1 + 1, c2), line.slice(c2 + 1, c3), name];
-}
-
-const MASK32 = 0xffffffffn;
-
-function words(dec: string): number[] {
-  const b = BigInt(dec);
-  return [
-    Number((b >> 96n) & MASK32),
-    Number((b >> 64n) & MASK32),
-    Number((b >> 32n) & MASK32),
-    Number(b & MASK32),
-  ];
 }
 
 export function loadAsnCsv(ipv4Path: string | null, ipv6Path: string | null): AsnTable {
@@ -71,10 +59,10 @@ export function loadAsnCsv(ipv4Path: string | null, ipv6Path: string | null): As
       const asn = Number(parts[2]);
       if (!Number.isFinite(asn)) continue;
       if (v === 4) builder.add4(Number(parts[0]), Number(parts[1]), row(asn, parts[3]));
-      else builder.add6(words(parts[0]), words(parts[1]), row(asn, parts[3]));
+      else builder.add({ family: 6, start: BigInt(parts[0]), end: BigInt(parts[1]) }, row(asn, parts[3]));
     }
   }
-  const index: RangeIndex = builder.build(false);
+  const index: RangeIndex = builder.build();
   const asnArr = Uint32Array.from(asns);
   const nameArr = Uint32Array.from(nameIds);
   return {

@@ -1,7 +1,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { RangeIndexBuilder, type RangeIndex } from './ranges.js';
+import { IpRangeError, parseIpRange } from '@beacon/schema';
+import { RangeIndexBuilder, type RangeIndex } from './range-index.js';
 
 /**
  * Hosting / VPN / proxy / crawler lists shipped in services/enricher/data/network (copies with their
@@ -44,11 +45,24 @@ function lines(path: string): string[] {
     .filter(Boolean);
 }
 
+/** Adds the CIDRs (or addresses) of a list file; a line that is not one is passed over. */
+function addCidrs(builder: RangeIndexBuilder, path: string): number {
+  let n = 0;
+  for (const l of lines(path)) {
+    try {
+      builder.add(parseIpRange(l));
+      n++;
+    } catch (err) {
+      if (!(err instanceof IpRangeError)) throw err;
+    }
+  }
+  return n;
+}
+
 function addRanges(builder: RangeIndexBuilder, dir: string): number {
   if (!existsSync(dir)) return 0;
   let n = 0;
-  for (const f of readdirSync(dir))
-    if (/^ipv[46].*\.txt$/.test(f)) for (const l of lines(join(dir, f))) if (builder.addCidr(l)) n++;
+  for (const f of readdirSync(dir)) if (/^ipv[46].*\.txt$/.test(f)) n += addCidrs(builder, join(dir, f));
   return n;
 }
 
@@ -72,8 +86,7 @@ export function loadNetworkLists(dir: string = DEFAULT_LISTS_DIR): NetworkLists 
   }
   const vpn = new RangeIndexBuilder();
   let vpnCount = 0;
-  for (const f of ['x4bnet/vpn-ipv4.txt', 'x4bnet/vpn-ipv6.txt'])
-    for (const l of lines(join(dir, f))) if (vpn.addCidr(l)) vpnCount++;
+  for (const f of ['x4bnet/vpn-ipv4.txt', 'x4bnet/vpn-ipv6.txt']) vpnCount += addCidrs(vpn, join(dir, f));
   const crawler = new RangeIndexBuilder();
   let crawlerCount = 0;
   for (const p of CRAWLER_PROVIDERS) crawlerCount += addRanges(crawler, join(dir, 'lord-alfred', p));
@@ -82,9 +95,9 @@ export function loadNetworkLists(dir: string = DEFAULT_LISTS_DIR): NetworkLists 
   return {
     hostingAsns,
     vpnAsns,
-    vpnRanges: vpn.build(true),
-    crawlerRanges: crawler.build(true),
-    proxyRanges: proxy.build(true),
+    vpnRanges: vpn.build(),
+    crawlerRanges: crawler.build(),
+    proxyRanges: proxy.build(),
     counts: {
       bad_asn_list: badAsn,
       hosting_asns: hostingAsns.size,

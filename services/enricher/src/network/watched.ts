@@ -94,11 +94,10 @@ export class WatchedFile<T> {
         this.opts.onReload?.();
       }
     } catch (err) {
-      const message = (err as Error).message;
       if (why === 'start' || this.value === null)
-        this.status = { name: this.name, path, state: 'failed', error: message };
+        this.status = { name: this.name, path, state: 'failed', error: (err as Error).message };
       this.opts.logger.error(
-        { source: this.name, path, err: message },
+        { source: this.name, path, err },
         'data file could not be opened; keeping what was loaded',
       );
     }

@@ -1,28 +1,10 @@
-import type { MaxmindOrgRecord, NetworkInfo } from '../../src/pipeline.js';
 import { classifyNetworkName, companyNameFromNetwork } from '../../src/attribution/business-network.js';
 import { CompanyDb } from '../../src/attribution/company-db.js';
 import type { CompanyRecord } from '../../src/attribution/company-ranges.js';
 import { companyFromOrgRecord, identifyCompany } from '../../src/attribution/company.js';
-import { mmCrafted, mmTest } from '../fixtures.js';
+import { mmCrafted, mmTest, network, orgRecord } from '../fixtures.js';
 
-export function network(over: Partial<NetworkInfo> = {}): NetworkInfo {
-  return {
-    asn: null,
-    asnOrg: null,
-    isp: null,
-    isHosting: null,
-    isVpn: null,
-    isProxy: null,
-    isTor: null,
-    isCrawlerRange: false,
-    maxmind: null,
-    ...over,
-  };
-}
-
-function mm(over: Partial<MaxmindOrgRecord>): MaxmindOrgRecord {
-  return { organization: null, isp: null, domain: null, userType: null, connectionType: null, ...over };
-}
+const mm = orgRecord;
 
 const AGENCY_CO: CompanyRecord = {
   name: 'Stark Industries',

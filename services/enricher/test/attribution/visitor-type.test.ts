@@ -1,23 +1,7 @@
-import type { MaxmindOrgRecord, NetworkInfo } from '../../src/pipeline.js';
 import { decideVisitorType, type VisitorTypeInput } from '../../src/attribution/visitor-type.js';
+import { network, orgRecord } from '../fixtures.js';
 
-function network(over: Partial<NetworkInfo> = {}): NetworkInfo {
-  return {
-    asn: null,
-    asnOrg: null,
-    isp: null,
-    isHosting: null,
-    isVpn: null,
-    isProxy: null,
-    isTor: null,
-    isCrawlerRange: false,
-    maxmind: null,
-    ...over,
-  };
-}
-function mm(userType: string): MaxmindOrgRecord {
-  return { organization: null, isp: null, domain: null, userType, connectionType: null };
-}
+const mm = (userType: string) => orgRecord({ userType });
 
 const site = { cookieless: false, ip_anonymization: 'none' as const };
 const base: VisitorTypeInput = {

@@ -11,17 +11,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Queue } from 'bullmq';
-import { parseConfig } from '@beacon/config';
 import { createLogger } from '@beacon/observability';
 import { createRedis, type Redis } from '@beacon/queue';
 import { enrichedJobRows, enrichedJobSchema, type RawJob } from '@beacon/schema';
 import { createTestDatabase, REDIS_URL, uniquePrefix, type TestDatabase } from '@beacon/testkit';
 import { startEnricher, type EnricherHandle } from '../../src/index.js';
-import { mmCrafted } from '../fixtures.js';
+import { CHROME, enricherTestConfig, mmCrafted, seedSites } from '../fixtures.js';
 
 const CLI = fileURLToPath(new URL('../../../../services/cli/dist/main.js', import.meta.url));
-const CHROME =
-  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
 
 let db: TestDatabase;
 let dir: string;
@@ -37,16 +34,14 @@ beforeAll(async () => {
   db = await createTestDatabase();
   dir = mkdtempSync(join(tmpdir(), 'beacon-attr-worker-'));
   prefix = uniquePrefix('attr');
-  const { rows } = await db.pool.query<{ id: string }>(
-    `INSERT INTO agencies (name, email, api_key) VALUES ('Agency', 'ops@agency.test', 'x') RETURNING id`,
+  agencyId = await seedSites(
+    db.pool,
+    [
+      ['shop', 'shop.example', 'site_shop', { bot_policy: 'keep' }],
+      ['quiet', 'quiet.example', 'site_quiet', { cookieless: true }],
+    ],
+    { name: 'Agency', email: 'ops@agency.test' },
   );
-  await db.pool.query(
-    `INSERT INTO sites (agency_id, name, domain, script_id, config) VALUES
-       ($1, 'shop', 'shop.example', 'site_shop', '{"bot_policy":"keep"}'),
-       ($1, 'quiet', 'quiet.example', 'site_quiet', '{"cookieless":true}')`,
-    [rows[0]!.id],
-  );
-  agencyId = rows[0]!.id;
   await db.pool.query(
     `INSERT INTO companies (name, domain, industry, employee_count, revenue) VALUES ('Acme', 'acme.example', 'Manufacturing', '1000-4999', '$2B')`,
   );
@@ -62,14 +57,10 @@ beforeAll(async () => {
   );
   // Another agency knows the company database's Acme network under its own, confidential facts
   // (issue #13): they are for its sites only, never for the first agency's.
-  const { rows: other } = await db.pool.query<{ id: string }>(
-    `INSERT INTO agencies (name, email, api_key) VALUES ('Other', 'ops@other.test', 'x') RETURNING id`,
-  );
-  await db.pool.query(
-    `INSERT INTO sites (agency_id, name, domain, script_id) VALUES ($1, 'other', 'other.example', 'site_other')`,
-    [other[0]!.id],
-  );
-  otherAgency = other[0]!.id;
+  otherAgency = await seedSites(db.pool, [['other', 'other.example', 'site_other']], {
+    name: 'Other',
+    email: 'ops@other.test',
+  });
   writeFileSync(
     join(dir, 'other.csv'),
     'range,company_name,domain,industry,employee_count,revenue\n' +
@@ -80,16 +71,8 @@ beforeAll(async () => {
     [CLI, 'companies', 'import', '--agency', 'ops@other.test', join(dir, 'other.csv')],
     { env: { PATH: process.env.PATH, DATABASE_URL: db.url, LOG_LEVEL: 'silent' }, cwd: dir },
   );
-  const config = parseConfig({
-    DATABASE_URL: db.url,
-    REDIS_URL,
-    QUEUE_PREFIX: prefix,
-    LOG_LEVEL: 'silent',
-    GEOIP_CITY_DB: mmCrafted('Beacon-City-Test.mmdb'),
-    GEOIP_ASN_DB: mmCrafted('Beacon-ASN-Test.mmdb'),
+  const config = enricherTestConfig(db, prefix, {
     GEOIP_ANONYMOUS_IP_DB: mmCrafted('Beacon-Anonymous-IP-Test.mmdb'),
-    ENRICHER_DEFAULT_GEO: 'false',
-    ENRICHER_DATA_WATCH_INTERVAL_MS: '0',
     COMPANY_MMDB_PATH: mmCrafted('Beacon-Company-Test.mmdb'),
   });
   enricher = await startEnricher(config, { metricsPort: 0, logger: createLogger('enricher', 'silent') });

@@ -1,4 +1,4 @@
-import { EVENT_COLUMN_NAMES } from '@beacon/schema';
+import { EVENT_COLUMN_NAMES, type EventColumnName } from '@beacon/schema';
 
 /**
  * The statements of one writer batch, run in this order inside one transaction (see ../store.ts):
@@ -224,7 +224,7 @@ export const upkeepUnlock = 'SELECT pg_advisory_unlock($1)';
  * What the rollups read of the rows a batch inserted (packages/db/src/sql/rollups.ts, writerSource
  * `SELECT * FROM beacon_writer_inserted`), in the temp table's column order.
  */
-export const INSERTED_COLUMNS: readonly string[] = [
+export const INSERTED_COLUMNS: readonly EventColumnName[] = [
   'id',
   'site_id',
   'session_id',

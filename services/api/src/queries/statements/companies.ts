@@ -1,24 +1,46 @@
-import { rollupReadSql } from '@beacon/db';
-import { inRange, type Scope } from '../scope.js';
+import { countedEvent } from '@beacon/db';
+import { inHours, inRange, type Scope } from '../scope.js';
 
 /**
- * Companies seen on the site in the range (the B2B view). In: scope, allow-listed orderBy, limit, offset.
- * Out: name, domain, industry, visitors, sessions, page_views, events, first_seen, last_seen.
+ * Companies seen on the site in the range (the B2B view), from events. In: scope, allow-listed
+ * orderBy, limit, offset. Out: name, domain, industry, visitors, sessions, page_views, events,
+ * first_seen, last_seen.
  */
-export const companyList = (s: Scope, orderBy: string, limit: string, offset: string) => `
+/** The list's statements: scope, allow-listed orderBy, limit, offset. */
+type CompanyList = (s: Scope, orderBy: string, limit: string, offset: string) => string;
+
+export const companyList: CompanyList = (s, orderBy, limit, offset) => `
 SELECT e.company_name AS name,
        e.company_domain AS domain,
        max(e.company_industry) AS industry,
        count(DISTINCT e.client_id)::int AS visitors,
        count(DISTINCT e.session_id)::int AS sessions,
        count(*) FILTER (WHERE e.event_name = 'page_view')::int AS page_views,
-       count(*) FILTER (WHERE ${rollupReadSql.countedEvent()})::int AS events,
+       count(*) FILTER (WHERE ${countedEvent()})::int AS events,
        min(e.server_timestamp) AS first_seen,
        max(e.server_timestamp) AS last_seen
 FROM events e
 WHERE ${inRange(s)}
   AND e.company_name IS NOT NULL
 GROUP BY e.company_name, e.company_domain
+ORDER BY ${orderBy}
+LIMIT ${limit} OFFSET ${offset}`;
+
+/** The same from the hourly rollups. */
+export const companyListRollup: CompanyList = (s, orderBy, limit, offset) => `
+SELECT rs.company_name AS name,
+       rs.company_domain AS domain,
+       max(rs.company_industry) AS industry,
+       (count(DISTINCT rs.visitor_key) FILTER (WHERE rs.visitor_key <> 0))::int AS visitors,
+       (count(DISTINCT rs.session_key) FILTER (WHERE rs.session_key <> 0))::int AS sessions,
+       sum(rs.page_views)::int AS page_views,
+       sum(rs.events)::int AS events,
+       min(rs.first_at) AS first_seen,
+       max(rs.last_at) AS last_seen
+FROM rollup_sessions rs
+WHERE ${inHours(s)}
+  AND rs.company_name IS NOT NULL
+GROUP BY rs.company_name, rs.company_domain
 ORDER BY ${orderBy}
 LIMIT ${limit} OFFSET ${offset}`;
 
@@ -73,8 +95,10 @@ LIMIT 50`;
 /**
  * A companies list (events' or rollups', already paged by nothing: `inner` has LIMIT NULL OFFSET 0)
  * with the caller's agency's overrides applied (migration 0120): domains marked "not a company" are
- * left out, an override's name / industry replaces the identified one; then sorted and paged.
- * In: inner statement, agency id, allow-listed orderBy, limit, offset.
+ * left out, an override's name / industry replaces the identified one; each gets its lead score
+ * (company_scores, migration 0150; null before the first computation), optionally at least a minimum;
+ * then sorted and paged. In: inner statement, agency id, allow-listed orderBy, limit, offset, site
+ * script_id and minimum score (null: any).
  */
 export const withCompanyOverrides = (
   inner: string,
@@ -82,14 +106,18 @@ export const withCompanyOverrides = (
   orderBy: string,
   limit: string,
   offset: string,
+  scores: { site: string; minScore: string },
 ) => `
 SELECT COALESCE(o.name, l.name) AS name,
        l.domain,
        COALESCE(o.industry, l.industry) AS industry,
-       l.visitors, l.sessions, l.page_views, l.events, l.first_seen, l.last_seen
+       l.visitors, l.sessions, l.page_views, l.events, l.first_seen, l.last_seen,
+       cs.score, cs.engagement, cs.intent, cs.fit
 FROM (${inner}) l
 LEFT JOIN agency_company_overrides o ON o.agency_id = ${agencyId}::uuid AND o.domain = l.domain
+LEFT JOIN company_scores cs ON cs.site_id = ${scores.site} AND cs.domain = l.domain
 WHERE o.not_company IS NOT TRUE
+  AND (${scores.minScore}::int IS NULL OR cs.score >= ${scores.minScore}::int)
 ORDER BY ${orderBy}
 LIMIT ${limit} OFFSET ${offset}`;
 

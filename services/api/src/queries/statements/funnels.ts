@@ -1,6 +1,6 @@
 import { goalEventSql, type GoalDef } from '../goals.js';
 import type { Params } from '../params.js';
-import { rollupReadSql } from '@beacon/db';
+import { countedEvent } from '@beacon/db';
 import type { Scope } from '../scope.js';
 
 /**
@@ -84,7 +84,7 @@ WITH ev AS (
   WHERE e.site_id = ${s.site}
     AND e.server_timestamp >= ${s.lo} AND e.server_timestamp < ${hi}
     AND ${s.filters}
-    AND ${rollupReadSql.countedEvent('e')}
+    AND ${countedEvent('e')}
     AND e.client_id IS NOT NULL AND ${o.mode === 'session' ? 'e.session_id IS NOT NULL' : 'true'}
 ), units AS (
   SELECT unit, min(visitor) AS visitor,

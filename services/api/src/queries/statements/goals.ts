@@ -1,6 +1,7 @@
-import { rollupDaysSql } from '@beacon/db';
 import { goalEventSql, goalRollupSql, goalValueSql, type GoalDef } from '../goals.js';
-import { inRange, type Scope } from '../scope.js';
+import { hoursOf, inHours, inRange, type Scope } from '../scope.js';
+import { sessionEnd } from './breakdown.js';
+import { distinct, sketch, type DaysScope } from './rollup-days.js';
 
 /**
  * Goal conversions (docs/conversions.md), from raw events and from rollups. The two variants of each
@@ -57,14 +58,13 @@ export const goalTotalsRollup = (s: Scope, goals: readonly GoalDef[]) => {
   const namesFilter = s.namesFilters('r');
   return `
 WITH v AS (
-  SELECT (count(DISTINCT e.visitor_key) FILTER (WHERE e.visitor_key <> 0))::int AS visitors
-  FROM rollup_sessions e
-  WHERE e.site_id = ${s.site} AND e.hour >= ${s.lo} AND e.hour < ${s.hi}
-    AND ${s.filters}
+  SELECT (count(DISTINCT rs.visitor_key) FILTER (WHERE rs.visitor_key <> 0))::int AS visitors
+  FROM rollup_sessions rs
+  WHERE ${inHours(s)}
 ), g AS (
   SELECT ${cols.length ? cols.join(',\n         ') : '1 AS none'}
   FROM rollup_names r
-  WHERE r.site_id = ${s.site} AND r.hour >= ${s.lo} AND r.hour < ${s.hi}
+  WHERE ${hoursOf(s, 'r')}
     AND (${conds.length ? conds.join(' OR ') : 'false'})${namesFilter === 'true' ? '' : `\n    AND ${namesFilter}`}
 )
 SELECT v.visitors${values.map((c) => `,\n       ${c}`).join('')}
@@ -83,7 +83,7 @@ export const convertingSessions = (s: Scope, g: GoalDef) => `
 export const convertingSessionsRollup = (s: Scope, g: GoalDef) => `
   SELECT DISTINCT g.session_key
   FROM rollup_names g
-  WHERE g.site_id = ${s.site} AND g.hour >= ${s.lo} AND g.hour < ${s.hi} AND g.session_key <> 0
+  WHERE ${hoursOf(s, 'g')} AND g.session_key <> 0
     AND ${goalRollupSql(s.p, g, 'g')}`;
 
 /** How a breakdown row's converters are counted: which rows, grouped how. */
@@ -117,28 +117,25 @@ function converters(s: Scope, c: ConverterSpec): string {
     return `
   SELECT r.name AS value, count(DISTINCT r.visitor_key) FILTER (WHERE r.visitor_key <> 0) AS converters
   FROM rollup_names r JOIN conv ON conv.session_key = r.session_key
-  WHERE r.site_id = ${s.site} AND r.hour >= ${s.lo} AND r.hour < ${s.hi} AND r.kind = ${c.kind}${nf === 'true' ? '' : ` AND ${nf}`}
+  WHERE ${hoursOf(s, 'r')} AND r.kind = ${c.kind}${nf === 'true' ? '' : ` AND ${nf}`}
   GROUP BY r.name_key, r.name`;
   }
-  const rows = `e.site_id = ${s.site} AND e.hour >= ${s.lo} AND e.hour < ${s.hi}
-    AND ${s.filters}`;
   if ('perSession' in c) {
-    const [path, at, id] =
-      c.perSession === 'ASC' ? ['entry_path', 'entry_at', 'entry_id'] : ['exit_path', 'exit_at', 'exit_id'];
+    const end = sessionEnd(c.perSession);
     return `
   SELECT x.page_path AS value, count(DISTINCT x.visitor_key) FILTER (WHERE x.visitor_key <> 0) AS converters
-  FROM (SELECT DISTINCT ON (e.session_key) e.session_key, e.visitor_key, e.${path} AS page_path
-        FROM rollup_sessions e
-        WHERE ${rows} AND e.session_key <> 0 AND e.${at} IS NOT NULL
-        ORDER BY e.session_key, e.${at} ${c.perSession}, e.${id} ${c.perSession}) x
+  FROM (SELECT DISTINCT ON (rs.session_key) rs.session_key, rs.visitor_key, rs.${end.path} AS page_path
+        FROM rollup_sessions rs
+        WHERE ${inHours(s)} AND rs.session_key <> 0 AND rs.${end.at} IS NOT NULL
+        ORDER BY rs.session_key, rs.${end.at} ${c.perSession}, rs.${end.id} ${c.perSession}) x
   JOIN conv ON conv.session_key = x.session_key
   GROUP BY x.page_path`;
   }
   return `
-  SELECT e.${c.column} AS value, count(DISTINCT e.visitor_key) FILTER (WHERE e.visitor_key <> 0) AS converters
-  FROM rollup_sessions e JOIN conv ON conv.session_key = e.session_key
-  WHERE ${rows}${c.only ? ` AND ${c.only}` : ''}
-  GROUP BY e.${c.column}`;
+  SELECT rs.${c.column} AS value, count(DISTINCT rs.visitor_key) FILTER (WHERE rs.visitor_key <> 0) AS converters
+  FROM rollup_sessions rs JOIN conv ON conv.session_key = rs.session_key
+  WHERE ${inHours(s)}${c.only ? ` AND ${c.only}` : ''}
+  GROUP BY rs.${c.column}`;
 }
 
 /**
@@ -168,7 +165,8 @@ ORDER BY ${orderBy}`;
  * Conversions and values are exact sums; visitors and converters are exact when one piece holds them
  * (one frozen day and one matching name), else the cardinality of the union of the pieces' sketches.
  */
-export const goalTotalsDays = (s: Scope, edge: string, goals: readonly GoalDef[]) => {
+export const goalTotalsDays = (s: DaysScope, goals: readonly GoalDef[]) => {
+  const edge = s.edge;
   // A goal's condition on (dim, value) pieces: rollup_days rows, or edge rows named like them.
   const cond = (g: GoalDef, dim: string, value: string) =>
     g.kind === 'page'
@@ -199,10 +197,9 @@ export const goalTotalsDays = (s: Scope, edge: string, goals: readonly GoalDef[]
 WITH vparts AS (
   SELECT d.visitors::bigint AS visitors, d.visitors_hll FROM rollup_days d WHERE ${days} AND d.dim = 'total'
   UNION ALL
-  SELECT count(DISTINCT e.visitor_key) FILTER (WHERE e.visitor_key <> 0),
-         ${rollupDaysSql.sketchOf('e.visitor_key')}
-  FROM rollup_sessions e
-  WHERE e.site_id = ${s.site} AND e.hour >= ${edge} AND e.hour < ${s.hi}
+  SELECT ${distinct('rs.visitor_key')}, ${sketch('rs.visitor_key')}
+  FROM rollup_sessions rs
+  WHERE ${hoursOf(s, 'rs', edge)}
   HAVING count(*) > 0
 ), v AS (
   SELECT (CASE WHEN count(*) = 1 THEN sum(visitors) ELSE round(hll_cardinality(hll_union_agg(visitors_hll))) END)::int AS visitors
@@ -213,10 +210,9 @@ WITH vparts AS (
   WHERE ${days} AND d.dim IN ('page', 'event') AND (${onDays.length ? onDays.join(' OR ') : 'false'})
   UNION ALL
   SELECT CASE r.kind WHEN 1 THEN 'page' ELSE 'event' END, r.name, sum(r.count),
-         count(DISTINCT r.visitor_key) FILTER (WHERE r.visitor_key <> 0),
-         ${rollupDaysSql.sketchOf('r.visitor_key')}
+         ${distinct('r.visitor_key')}, ${sketch('r.visitor_key')}
   FROM rollup_names r
-  WHERE r.site_id = ${s.site} AND r.hour >= ${edge} AND r.hour < ${s.hi}
+  WHERE ${hoursOf(s, 'r', edge)}
     AND (${onEdge.length ? onEdge.join(' OR ') : 'false'})
   GROUP BY r.kind, r.name_key, r.name
 ), g AS (

@@ -1,14 +1,45 @@
-import { rollupReadSql } from '@beacon/db';
-import type { Scope } from '../scope.js';
-
-const { OVERVIEW_METRICS } = rollupReadSql;
+import { countedEvent } from '@beacon/db';
+import { inHours, type Scope } from '../scope.js';
+import { distinct, merged, sketch, type DaysScope } from './rollup-days.js';
 
 /**
- * Overview of a range and of the previous period of the same length, in one scan of [prevLo, hi).
+ * Overview of a range and of the previous period of the same length: from raw events, from the
+ * hourly rollups (rollup_sessions) and from the per-day aggregates (rollup_days). The three return the
+ * same columns and, where each applies (../rollups.ts, ../days.ts), the same numbers.
  * Definitions: docs/metrics.md ("Traffic metrics").
- * In: scope. Out: two rows, period 'current' | 'previous': visitors, sessions, page_views, events,
+ * Out: two rows, period 'current' | 'previous': visitors, sessions, page_views, events,
  * bounced_sessions, viewing_sessions, bounce_rate (0-1 or null), avg_session_duration (seconds or null).
  */
+
+/**
+ * The metric definitions shared by the raw and the hourly statement, so the two cannot drift. Needs
+ * CTEs `per_session` (cur, page_views, duration) and `totals` (cur, visitors, page_views, events)
+ * before it; a CTE list ends with it.
+ */
+const OVERVIEW_METRICS = `sess AS (
+  SELECT cur,
+         count(*) AS sessions,
+         count(*) FILTER (WHERE page_views = 1) AS bounced,
+         count(*) FILTER (WHERE page_views >= 1) AS viewing,
+         avg(duration) AS avg_duration
+  FROM per_session
+  GROUP BY cur
+)
+SELECT CASE WHEN p.cur THEN 'current' ELSE 'previous' END AS period,
+       coalesce(t.visitors, 0)::int AS visitors,
+       coalesce(s.sessions, 0)::int AS sessions,
+       coalesce(t.page_views, 0)::int AS page_views,
+       coalesce(t.events, 0)::int AS events,
+       coalesce(s.bounced, 0)::int AS bounced_sessions,
+       coalesce(s.viewing, 0)::int AS viewing_sessions,
+       (s.bounced::float8 / nullif(s.viewing, 0)) AS bounce_rate,
+       round(s.avg_duration, 3)::float8 AS avg_session_duration
+FROM (VALUES (true), (false)) AS p(cur)
+LEFT JOIN totals t ON t.cur = p.cur
+LEFT JOIN sess s ON s.cur = p.cur
+ORDER BY p.cur DESC`;
+
+/** From events, in one scan of [prevLo, hi). */
 export const overview = (s: Scope) => `
 WITH ev AS (
   SELECT e.server_timestamp >= ${s.lo} AS cur, e.client_id, e.session_id, e.event_name, e.server_timestamp
@@ -27,7 +58,84 @@ WITH ev AS (
   SELECT cur,
          count(DISTINCT client_id) AS visitors,
          count(*) FILTER (WHERE event_name = 'page_view') AS page_views,
-         count(*) FILTER (WHERE ${rollupReadSql.countedEvent('ev')}) AS events
+         count(*) FILTER (WHERE ${countedEvent('ev')}) AS events
   FROM ev
   GROUP BY cur
 ), ${OVERVIEW_METRICS}`;
+
+/** From the hourly rollups of [prevLo, hi). */
+export const overviewRollup = (s: Scope) => `
+WITH r AS (
+  SELECT rs.hour >= ${s.lo} AS cur, rs.session_key, rs.visitor_key, rs.page_views, rs.events, rs.first_at, rs.last_at
+  FROM rollup_sessions rs
+  WHERE ${inHours(s, s.prevLo)}
+), per_session AS (
+  SELECT cur, session_key,
+         sum(page_views) AS page_views,
+         extract(epoch FROM max(last_at) - min(first_at)) AS duration
+  FROM r
+  WHERE session_key <> 0
+  GROUP BY cur, session_key
+), totals AS (
+  SELECT cur,
+         count(DISTINCT visitor_key) FILTER (WHERE visitor_key <> 0) AS visitors,
+         sum(page_views) AS page_views,
+         sum(events) AS events
+  FROM r
+  GROUP BY cur
+), ${OVERVIEW_METRICS}`;
+
+/**
+ * From frozen days plus the hourly edge of both periods (no filters). Bounce and duration add up per
+ * piece: a session crossing a local midnight counts once per day. Out: as above, plus parts.
+ */
+export const overviewDays = (s: DaysScope) => `
+WITH edge_rows AS (
+  SELECT rs.hour >= ${s.lo} AS cur, rs.session_key, rs.visitor_key, rs.page_views, rs.events, rs.first_at, rs.last_at
+  FROM rollup_sessions rs
+  WHERE rs.site_id = ${s.site}
+    AND ((rs.hour >= ${s.edge} AND rs.hour < ${s.hi}) OR (rs.hour >= ${s.prevEdge} AND rs.hour < ${s.lo}))
+), edge_sess AS (
+  SELECT cur, sum(page_views) AS page_views, extract(epoch FROM max(last_at) - min(first_at)) AS duration
+  FROM edge_rows WHERE session_key <> 0
+  GROUP BY cur, session_key
+), edge_part AS (
+  SELECT t.cur, t.visitors, t.sessions, t.page_views, t.events,
+         COALESCE(x.bounced, 0) AS bounced, COALESCE(x.viewing, 0) AS viewing, COALESCE(x.duration_sum, 0) AS duration_sum,
+         t.visitors_hll, t.sessions_hll
+  FROM (SELECT cur, ${distinct('visitor_key')} AS visitors, ${distinct('session_key')} AS sessions,
+               sum(page_views) AS page_views, sum(events) AS events,
+               ${sketch('visitor_key')} AS visitors_hll, ${sketch('session_key')} AS sessions_hll
+        FROM edge_rows GROUP BY cur) t
+  LEFT JOIN (SELECT cur, count(*) FILTER (WHERE page_views = 1) AS bounced,
+                    count(*) FILTER (WHERE page_views >= 1) AS viewing, sum(duration) AS duration_sum
+             FROM edge_sess GROUP BY cur) x ON x.cur = t.cur
+), parts AS (
+  SELECT d.starts_at >= ${s.lo} AS cur, d.visitors::bigint AS visitors, d.sessions::bigint AS sessions,
+         d.page_views::numeric AS page_views, d.events::numeric AS events, d.bounced::bigint AS bounced,
+         d.viewing::bigint AS viewing, d.duration_sum, d.visitors_hll, d.sessions_hll
+  FROM rollup_days d
+  WHERE d.site_id = ${s.site} AND d.dim = 'total' AND d.tz = ${s.tz}
+    AND ((d.starts_at >= ${s.lo} AND d.ends_at <= ${s.edge}) OR (d.starts_at >= ${s.prevLo} AND d.ends_at <= ${s.prevEdge}))
+  UNION ALL
+  SELECT cur, visitors, sessions, page_views, events, bounced, viewing, duration_sum, visitors_hll, sessions_hll
+  FROM edge_part
+), agg AS (
+  SELECT cur, count(*) AS parts, ${merged('visitors')} AS visitors, ${merged('sessions')} AS sessions,
+         sum(sessions) AS session_parts, sum(page_views) AS page_views, sum(events) AS events,
+         sum(bounced) AS bounced, sum(viewing) AS viewing, sum(duration_sum) AS duration_sum
+  FROM parts GROUP BY cur
+)
+SELECT CASE WHEN p.cur THEN 'current' ELSE 'previous' END AS period,
+       coalesce(a.visitors, 0)::int AS visitors,
+       coalesce(a.sessions, 0)::int AS sessions,
+       coalesce(a.page_views, 0)::int AS page_views,
+       coalesce(a.events, 0)::int AS events,
+       coalesce(a.bounced, 0)::int AS bounced_sessions,
+       coalesce(a.viewing, 0)::int AS viewing_sessions,
+       (a.bounced::float8 / nullif(a.viewing, 0)) AS bounce_rate,
+       round(a.duration_sum / nullif(a.session_parts, 0), 3)::float8 AS avg_session_duration,
+       coalesce(a.parts, 0)::int AS parts
+FROM (VALUES (true), (false)) AS p(cur)
+LEFT JOIN agg a ON a.cur = p.cur
+ORDER BY p.cur DESC`;

@@ -1,4 +1,5 @@
-import { rollupReadSql } from '@beacon/db';
+import { countedEvent } from '@beacon/db';
+import { LISTED_EVENT_COLUMNS } from '@beacon/schema';
 import { inRange, type Scope } from '../scope.js';
 
 /**
@@ -7,11 +8,8 @@ import { inRange, type Scope } from '../scope.js';
  * `scope.p`.
  */
 
-/** Columns of raw event rows in lists (recent events, one session's events). */
-export const EVENT_LIST_COLUMNS = `e.id, e.server_timestamp, e.event_name, e.client_id, e.session_id, e.page_url, e.page_path,
-  e.page_title, e.referrer, e.referrer_domain, e.channel, e.utm_source, e.utm_medium, e.utm_campaign, e.utm_content,
-  e.utm_term, e.country, e.region, e.city, e.device_type, e.browser, e.os, e.language, e.company_name, e.company_domain,
-  e.visitor_type, e.time_on_page, e.scroll_depth, e.engagement_score, e.properties`;
+/** Columns of raw event rows in lists (recent events, one session's events): the registry's `listed` ones. */
+export const EVENT_LIST_COLUMNS = LISTED_EVENT_COLUMNS.map((c) => `e.${c}`).join(', ');
 
 /** A timestamptz as exact UTC text (JS dates drop microseconds, which would skip rows between pages). */
 export const CURSOR_TS = (col: string) =>
@@ -38,7 +36,7 @@ LIMIT ${limit}`;
 export const businessVisitors = (s: Scope, agencyId: string, limit: string, offset: string) => `
 SELECT e.company_name, e.company_domain, e.company_industry,
        count(DISTINCT e.client_id)::int AS unique_visitors,
-       count(*) FILTER (WHERE ${rollupReadSql.countedEvent()})::int AS total_events
+       count(*) FILTER (WHERE ${countedEvent()})::int AS total_events
 FROM events e
 WHERE ${inRange(s)}
   AND e.visitor_type = 'business'
@@ -57,7 +55,7 @@ export const sessionsByDay = (s: Scope) => `
 SELECT to_char((e.server_timestamp AT TIME ZONE ${s.tz})::date, 'YYYY-MM-DD') AS date,
        count(DISTINCT e.session_id)::int AS sessions,
        count(DISTINCT e.client_id)::int AS unique_users,
-       count(*) FILTER (WHERE ${rollupReadSql.countedEvent()})::int AS total_events,
+       count(*) FILTER (WHERE ${countedEvent()})::int AS total_events,
        round(avg(e.time_on_page), 2)::float8 AS avg_time_on_page
 FROM events e
 WHERE ${inRange(s)}
@@ -71,7 +69,7 @@ ORDER BY 1 DESC`;
 export const topReferrers = (s: Scope, limit: string, offset: string) => `
 SELECT e.referrer_domain,
        count(DISTINCT e.session_id)::int AS sessions,
-       count(*) FILTER (WHERE ${rollupReadSql.countedEvent()})::int AS events
+       count(*) FILTER (WHERE ${countedEvent()})::int AS events
 FROM events e
 WHERE ${inRange(s)}
   AND e.referrer_domain IS NOT NULL AND e.referrer_domain <> ''

@@ -1,4 +1,4 @@
-import { rollupReadSql } from '@beacon/db';
+import { countedEvent } from '@beacon/db';
 import { inRange, type Scope } from '../scope.js';
 import { CURSOR_TS, EVENT_LIST_COLUMNS } from './seed.js';
 
@@ -15,7 +15,7 @@ WITH s AS (
          min(e.server_timestamp) AS started_at,
          max(e.server_timestamp) AS ended_at,
          count(*) FILTER (WHERE e.event_name = 'page_view')::int AS page_views,
-         count(*) FILTER (WHERE ${rollupReadSql.countedEvent()})::int AS events,
+         count(*) FILTER (WHERE ${countedEvent()})::int AS events,
          (array_agg(e.page_path ORDER BY e.server_timestamp, e.id) FILTER (WHERE e.event_name = 'page_view'))[1] AS entry_page,
          (array_agg(e.page_path ORDER BY e.server_timestamp DESC, e.id DESC) FILTER (WHERE e.event_name = 'page_view'))[1] AS exit_page,
          (array_agg(e.country ORDER BY e.server_timestamp, e.id))[1] AS country,

@@ -1,0 +1,166 @@
+// Pieces every form of the dashboard repeats: a labelled field, a select's options, a submit that
+// tracks its busy and error states, and the "Saved." notice after a save.
+import { useState, type FormEvent, type ReactNode } from 'react';
+import { ErrorBox } from './ui';
+
+/** A labelled control: the label's text above the input, select or textarea it holds. */
+export function Field({
+  label,
+  children,
+  className,
+}: {
+  label: ReactNode;
+  children: ReactNode;
+  className?: string;
+}) {
+  return (
+    <label className={className}>
+      <span>{label}</span>
+      {children}
+    </label>
+  );
+}
+
+/** A checkbox with its text after it. */
+export function Check({ label, children }: { label: ReactNode; children: ReactNode }) {
+  return (
+    <label className="check">
+      {children}
+      <span>{label}</span>
+    </label>
+  );
+}
+
+/** The `<option>`s of a select, from [value, label] pairs. */
+export function Options({ of }: { of: readonly (readonly [string, string])[] }) {
+  return (
+    <>
+      {of.map(([value, label]) => (
+        <option key={value} value={value}>
+          {label}
+        </option>
+      ))}
+    </>
+  );
+}
+
+/**
+ * A form's submit: runs `action` with the form's data, busy meanwhile, keeping the error it threw.
+ * `action` answers true to reset the form (what was sent is done with).
+ */
+export function useSubmit(action: (data: FormData) => Promise<boolean | void>) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const onSubmit = async (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    const form = e.currentTarget;
+    setBusy(true);
+    setError(null);
+    try {
+      if ((await action(new FormData(form))) === true) form.reset();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { busy, error, setError, onSubmit };
+}
+
+/** The error of a form's last submit, if any. */
+export function FormError({ error, title }: { error: unknown; title?: string }) {
+  if (error == null) return null;
+  return <ErrorBox error={error} {...(title ? { title } : {})} />;
+}
+
+/** A "Saved." notice shown for three seconds after `show()`. */
+export function useSavedNotice() {
+  const [saved, setSaved] = useState(false);
+  const show = () => {
+    setSaved(true);
+    setTimeout(() => setSaved(false), 3000);
+  };
+  return { saved, show };
+}
+
+/** A settings form's last row: its error, the save button and the "Saved." notice. */
+export function SaveRow({
+  label,
+  busy,
+  saved,
+  error,
+}: {
+  label: string;
+  busy: boolean;
+  saved: boolean;
+  error: unknown;
+}) {
+  return (
+    <>
+      <FormError error={error} />
+      <div className="actions">
+        <button type="submit" className="primary" disabled={busy}>
+          {label}
+        </button>
+        <span role="status">{saved ? 'Saved.' : ''}</span>
+      </div>
+    </>
+  );
+}
+
+/** A form's error and its primary submit button (disabled while it runs). */
+export function SubmitRow({
+  label,
+  busy = false,
+  error,
+  errorTitle,
+  disabled = false,
+}: {
+  label: ReactNode;
+  busy?: boolean;
+  error?: unknown;
+  errorTitle?: string;
+  disabled?: boolean;
+}) {
+  return (
+    <>
+      <FormError error={error} {...(errorTitle ? { title: errorTitle } : {})} />
+      <button type="submit" className="primary" disabled={busy || disabled}>
+        {label}
+      </button>
+    </>
+  );
+}
+
+/** A form alone in the middle of the page: sign in, choose a password, open a protected share link. */
+export function CardForm({
+  id,
+  title,
+  onSubmit,
+  brand,
+  children,
+}: {
+  id: string;
+  title: ReactNode;
+  onSubmit: (e: FormEvent<HTMLFormElement>) => unknown;
+  /** Shown above the title (the Beacon logo on the login page). */
+  brand?: ReactNode;
+  children: ReactNode;
+}) {
+  return (
+    <main className="login" id="main">
+      <form className="panel login-form" aria-labelledby={id} onSubmit={onSubmit}>
+        {brand}
+        <h1 id={id}>{title}</h1>
+        {children}
+      </form>
+    </main>
+  );
+}
+
+/** A form's onSubmit that hands over its fields (the page stays put); `form` to reset it after. */
+export const onFields =
+  (fn: (f: FormData, form: HTMLFormElement) => unknown) => (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    fn(new FormData(e.currentTarget), e.currentTarget);
+  };

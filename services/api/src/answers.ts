@@ -1,0 +1,30 @@
+import type { z } from 'zod';
+import type { auditEntrySchema } from './routes/audit.js';
+import type { roleSchema, userSchema } from './routes/schemas.js';
+import type { siteSchema } from './routes/sites.js';
+import type * as stats from './routes/stats-schemas.js';
+
+/**
+ * TypeScript types of the API's answers, inferred from the zod schemas that also write the OpenAPI
+ * document (services/api/openapi.json): the one source of these shapes for the API's own code and for
+ * clients in the workspace (the dashboard imports them type-only from '@beacon/api/answers').
+ */
+
+export type PeriodTotals = z.infer<typeof stats.periodTotalsSchema>;
+export type Overview = z.infer<typeof stats.overviewSchema>;
+export type TimeBucket = z.infer<typeof stats.bucketSchema>;
+export type TimeSeries = z.infer<typeof stats.timeseriesSchema>;
+export type BreakdownRow = z.infer<typeof stats.breakdownRowSchema>;
+export type Breakdown = z.infer<typeof stats.breakdownSchema>;
+export type EventPropertyRow = z.infer<typeof stats.eventPropertySchema>;
+export type Realtime = z.infer<typeof stats.realtimeSchema>;
+export type EventRow = z.infer<typeof stats.eventRowSchema>;
+export type SessionRow = z.infer<typeof stats.sessionRowSchema>;
+export type CompanyRow = z.infer<typeof stats.companyRowSchema>;
+export type CompanyDetail = z.infer<typeof stats.companyDetailSchema>;
+export type MatchRates = z.infer<typeof stats.matchRatesSchema>;
+export type AuditEntry = z.infer<typeof auditEntrySchema>;
+export type Role = z.infer<typeof roleSchema>;
+export type User = z.infer<typeof userSchema>;
+export type Site = z.infer<typeof siteSchema>;
+export type SiteConfig = Site['config'];

@@ -1,0 +1,95 @@
+import { createPool } from '@beacon/db';
+import { connectRedis } from '@beacon/queue';
+import type { ApiDeps } from '../deps.js';
+import * as sql from '../sql/company-alerts.js';
+import { AlertDelivery } from './delivery.js';
+import { dispatchOnce, type Delivery } from './dispatcher.js';
+import { createAlertMetrics } from './metrics.js';
+
+/** A pending delivery this old has lost its job (a crash between COMMIT and enqueue): queue it again. */
+const STALE_PENDING_S = 30;
+const SWEEP_MS = 15_000;
+
+export interface Alerting {
+  enqueue(deliveries: readonly Delivery[]): Promise<void>;
+  /** One dispatcher pass now (tests, benchmarks); answers the outbox rows it handled. */
+  dispatch(): Promise<number>;
+  /** Queues pending deliveries older than `olderThanS` again (jobs lost between COMMIT and enqueue). */
+  sweep(olderThanS?: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+/**
+ * Company alerts in an API process (docs/company-alerts.md): the dispatcher on a short timer
+ * (ALERTS_DISPATCH_TICK_MS), the delivery worker of the `company-alerts` queue
+ * (ALERTS_DELIVERY_CONCURRENCY) and a sweep that re-queues deliveries whose job was lost. Every
+ * replica may run all three: claims are SKIP LOCKED, alerts unique per rule, company and window,
+ * delivery jobs keyed by delivery id.
+ */
+export function startAlerting(d: ApiDeps): Alerting {
+  const c = d.config.alerts;
+  const metrics = createAlertMetrics(d.registry);
+  const producer = connectRedis(d.config.core, 'producer');
+  const workerRedis = connectRedis(d.config.core, 'worker');
+  for (const r of [producer, workerRedis])
+    r.on('error', (err) => d.logger.debug({ err }, 'alerts redis error'));
+  // Its own small pool (application_name beacon-api-alerts): alert work never takes the connections of
+  // dashboard requests, and shows apart in pg_stat_activity.
+  const pool = createPool({
+    databaseUrl: d.config.core.databaseUrl,
+    applicationName: 'beacon-api-alerts',
+    max: 2 + Math.min(d.config.alerts.deliveryConcurrency, 8),
+    statementTimeoutMs: d.config.core.databaseStatementTimeoutMs,
+    logger: d.logger,
+  });
+  const delivery = new AlertDelivery({ ...d, pool, metrics }, producer);
+  delivery.start(workerRedis);
+  const deps = { pool, logger: d.logger, metrics, dashboardUrl: d.config.email.dashboardPublicUrl };
+
+  let running: Promise<number> | null = null;
+  const dispatch = (): Promise<number> =>
+    (running ??= (async () => {
+      let handled = 0;
+      try {
+        for (;;) {
+          const r = await dispatchOnce(deps);
+          await delivery.enqueue(r.deliveries);
+          handled += r.claimed;
+          if (r.claimed === 0) return handled;
+        }
+      } finally {
+        running = null;
+      }
+    })());
+  const tick =
+    c.dispatchTickMs > 0
+      ? setInterval(
+          () => void dispatch().catch((err: unknown) => d.logger.error({ err }, 'alert dispatch failed')),
+          c.dispatchTickMs,
+        )
+      : null;
+  const sweepOnce = async (olderThanS = STALE_PENDING_S): Promise<number> => {
+    const { rows } = await pool.query<Delivery>(sql.stalePending, [olderThanS]);
+    await delivery.enqueue(rows);
+    return rows.length;
+  };
+  const sweep = setInterval(() => {
+    sweepOnce().catch((err: unknown) => d.logger.warn({ err }, 'alert delivery sweep failed'));
+  }, SWEEP_MS);
+  tick?.unref();
+  sweep.unref();
+  return {
+    enqueue: (x) => delivery.enqueue(x),
+    dispatch,
+    sweep: sweepOnce,
+    async close() {
+      if (tick) clearInterval(tick);
+      clearInterval(sweep);
+      await running?.catch(() => undefined);
+      await delivery.close();
+      producer.disconnect();
+      workerRedis.disconnect();
+      await pool.end().catch(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,538 @@
+import { z } from 'zod';
+import { recordAdminAction } from '../admin-actions.js';
+import { ADMINS, WRITERS } from '../auth/types.js';
+import { checkPublicUrl, UnsafeUrlError } from '../b2b/safe-post.js';
+import { newWebhookSecret } from '../b2b/signing.js';
+import type { ApiDeps } from '../deps.js';
+import { ApiError, NotFoundError } from '../http/errors.js';
+import { siteIdParam } from '../http/validate.js';
+import type { RouteTable } from '../openapi/route-table.js';
+import * as sql from '../sql/company-alerts.js';
+import { iso } from './schemas.js';
+
+/**
+ * Company alert rules, their endpoints and the delivery log of a site (docs/company-alerts.md).
+ * Every statement names the caller's agency and the site: the tenant wall is in the SQL too.
+ */
+const tags = ['company alerts'];
+const list = (max: number, item: z.ZodType<string>) => z.array(item).max(max);
+const word = z.string().trim().min(1).max(100);
+const country = z
+  .string()
+  .trim()
+  .toUpperCase()
+  .regex(/^[A-Z]{2}$/, 'ISO country code');
+const ruleFields = {
+  name: z.string().trim().min(1).max(120),
+  visitor: z.enum(['new', 'returning', 'any']),
+  intent_page: z.boolean(),
+  min_score: z.number().int().min(0).max(100).nullable(),
+  fit_industries: list(50, word),
+  fit_sizes: list(20, word),
+  fit_countries: list(250, country),
+  cooldown_h: z.number().int().min(1).max(720),
+  endpoint_ids: z.array(z.uuid()).max(20),
+};
+const ruleSchema = z
+  .object({
+    id: z.uuid(),
+    ...ruleFields,
+    enabled: z.boolean(),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .meta({ id: 'CompanyAlertRule' });
+const endpointSchema = z
+  .object({
+    id: z.uuid(),
+    name: z.string(),
+    kind: z.enum(['webhook', 'slack', 'email']),
+    url: z.string().nullable(),
+    recipients: z.array(z.string()).nullable(),
+    enabled: z.boolean(),
+    disabled_reason: z.string().nullable(),
+    consecutive_failures: z.number().int(),
+    previous_secret_until: z.string().nullable(),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .meta({ id: 'AlertEndpoint' });
+const withSecret = endpointSchema
+  .extend({ secret: z.string().nullable().describe('Shown once: the signing secret of a webhook endpoint') })
+  .meta({ id: 'AlertEndpointWithSecret' });
+const deliverySchema = z
+  .object({
+    id: z.uuid(),
+    alert_id: z.uuid(),
+    endpoint_id: z.uuid(),
+    endpoint_name: z.string(),
+    endpoint_kind: z.string(),
+    rule_name: z.string(),
+    domain: z.string(),
+    status: z.enum(['pending', 'sending', 'retrying', 'delivered', 'dead']),
+    attempts: z.number().int(),
+    last_status_code: z.number().int().nullable(),
+    last_error: z.string().nullable(),
+    last_latency_ms: z.number().int().nullable(),
+    last_attempt_at: z.string().nullable(),
+    delivered_at: z.string().nullable(),
+    created_at: z.string(),
+  })
+  .meta({ id: 'AlertDelivery' });
+
+type Row = Record<string, unknown>;
+const dates = (r: Row, keys: string[]) => {
+  const out = { ...r };
+  for (const k of keys) out[k] = iso(r[k] as Date | null);
+  delete out.site_id;
+  return out;
+};
+const toRule = (r: Row) => dates(r, ['created_at', 'updated_at']);
+const toEndpoint = (r: Row) => dates(r, ['created_at', 'updated_at', 'previous_secret_until']);
+const RULES = '/v1/sites/:siteId/company-alert-rules';
+const ENDPOINTS = '/v1/sites/:siteId/alert-endpoints';
+const DELIVERIES = '/v1/sites/:siteId/alert-deliveries';
+const ruleParams = z.object({ siteId: siteIdParam, ruleId: z.uuid() });
+const endpointParams = z.object({ siteId: siteIdParam, endpointId: z.uuid() });
+const deliveryParams = z.object({ siteId: siteIdParam, deliveryId: z.uuid() });
+
+/** A URL for an endpoint: http(s) to a public address (400 otherwise), Slack's only over https. */
+async function endpointUrl(d: ApiDeps, kind: string, url: string | undefined): Promise<string | null> {
+  if (kind === 'email') return null;
+  if (!url) throw new ApiError(400, 'invalid_request', `invalid body: url: a ${kind} endpoint needs a url`);
+  try {
+    await checkPublicUrl(url, d.config.alerts.allowLoopbackTestOnly);
+  } catch (err) {
+    if (err instanceof UnsafeUrlError)
+      throw new ApiError(400, 'invalid_request', `invalid body: url: ${err.message}`);
+    throw err;
+  }
+  return url;
+}
+
+export function registerCompanyAlertRoutes(t: RouteTable, d: ApiDeps): void {
+  registerRuleRoutes(t, d);
+  registerEndpointRoutes(t, d);
+  registerDeliveryRoutes(t, d);
+}
+
+function registerRuleRoutes(t: RouteTable, d: ApiDeps): void {
+  listRules(t, d);
+  createRule(t, d);
+  updateRule(t, d);
+  deleteRule(t, d);
+}
+
+function listRules(t: RouteTable, d: ApiDeps): void {
+  t.define(
+    {
+      method: 'get',
+      path: RULES,
+      summary: "The site's company alert rules",
+      tags,
+      roles: WRITERS,
+      responses: { 200: { description: 'Rules', schema: z.object({ items: z.array(ruleSchema) }) } },
+    },
+    async ({ auth, site }) => ({
+      items: (await d.pool.query(sql.listRules, [auth.agencyId, site.id])).rows.map(toRule),
+    }),
+  );
+}
+
+function createRule(t: RouteTable, d: ApiDeps): void {
+  t.define(
+    {
+      method: 'post',
+      path: RULES,
+      summary: 'Alert when a company visits (new, returning, high-intent page, score, fit)',
+      description: 'Every condition given must hold. Fires at most once per company and cooldown window.',
+      tags,
+      roles: WRITERS,
+      request: {
+        body: z
+          .object({
+            name: ruleFields.name,
+            visitor: ruleFields.visitor.default('any'),
+            intent_page: ruleFields.intent_page.default(false),
+            min_score: ruleFields.min_score.default(null),
+            fit_industries: ruleFields.fit_industries.default([]),
+            fit_sizes: ruleFields.fit_sizes.default([]),
+            fit_countries: ruleFields.fit_countries.default([]),
+            cooldown_h: ruleFields.cooldown_h.default(24),
+            endpoint_ids: ruleFields.endpoint_ids.default([]),
+          })
+          .strict()
+          .meta({ id: 'CompanyAlertRuleCreate' }),
+      },
+      responses: { 201: { description: 'The rule', schema: ruleSchema } },
+    },
+    async ({ auth, site, body }) => {
+      const { rows } = await d.pool.query(sql.insertRule, [
+        auth.agencyId,
+        site.id,
+        body.name,
+        body.visitor,
+        body.intent_page,
+        body.min_score,
+        body.fit_industries.map((s) => s.toLowerCase()),
+        body.fit_sizes,
+        body.fit_countries,
+        body.cooldown_h,
+        body.endpoint_ids,
+        auth.userId,
+      ]);
+      recordAdminAction(d, auth, 'company_alert_rule.create', { rule_id: rows[0]!.id, site_id: site.id });
+      return toRule(rows[0]!);
+    },
+  );
+}
+
+function updateRule(t: RouteTable, d: ApiDeps): void {
+  t.define(
+    {
+      method: 'patch',
+      path: `${RULES}/:ruleId`,
+      summary: 'Change a company alert rule',
+      tags,
+      roles: WRITERS,
+      request: {
+        params: ruleParams,
+        body: z
+          .object({
+            ...Object.fromEntries(Object.entries(ruleFields).map(([k, v]) => [k, v.optional()])),
+            enabled: z.boolean().optional(),
+          })
+          .strict()
+          .refine((b) => Object.keys(b).length > 0, 'give at least one field to change')
+          .meta({ id: 'CompanyAlertRuleUpdate' }),
+      },
+      responses: { 200: { description: 'The rule', schema: ruleSchema } },
+    },
+    async ({ auth, site, params, body }) => {
+      const b = body as Partial<Record<keyof typeof ruleFields | 'enabled', unknown>>;
+      const { rows } = await d.pool.query(sql.updateRule, [
+        auth.agencyId,
+        site.id,
+        params.ruleId,
+        b.name ?? null,
+        b.visitor ?? null,
+        b.intent_page ?? null,
+        b.min_score ?? null,
+        (b.fit_industries as string[] | undefined)?.map((s) => s.toLowerCase()) ?? null,
+        b.fit_sizes ?? null,
+        b.fit_countries ?? null,
+        b.cooldown_h ?? null,
+        b.endpoint_ids ?? null,
+        b.enabled ?? null,
+        'min_score' in b,
+      ]);
+      if (!rows[0]) throw new NotFoundError('rule');
+      recordAdminAction(d, auth, 'company_alert_rule.update', { rule_id: params.ruleId, site_id: site.id });
+      return toRule(rows[0]);
+    },
+  );
+}
+
+function deleteRule(t: RouteTable, d: ApiDeps): void {
+  t.define(
+    {
+      method: 'delete',
+      path: `${RULES}/:ruleId`,
+      summary: 'Delete a company alert rule (its alerts and delivery log go with it)',
+      tags,
+      roles: WRITERS,
+      request: { params: ruleParams },
+      responses: { 204: { description: 'Deleted' } },
+    },
+    async ({ auth, site, params }) => {
+      const { rowCount } = await d.pool.query(sql.deleteRule, [auth.agencyId, site.id, params.ruleId]);
+      if (!rowCount) throw new NotFoundError('rule');
+      recordAdminAction(d, auth, 'company_alert_rule.delete', { rule_id: params.ruleId, site_id: site.id });
+      return undefined;
+    },
+  );
+}
+
+function registerEndpointRoutes(t: RouteTable, d: ApiDeps): void {
+  listEndpoints(t, d);
+  createEndpoint(t, d);
+  updateEndpoint(t, d);
+  deleteEndpoint(t, d);
+  rotateEndpointSecret(t, d);
+}
+
+function listEndpoints(t: RouteTable, d: ApiDeps): void {
+  t.define(
+    {
+      method: 'get',
+      path: ENDPOINTS,
+      summary: "The site's alert endpoints (webhooks, Slack, email); secrets are never shown again",
+      tags,
+      roles: WRITERS,
+      responses: { 200: { description: 'Endpoints', schema: z.object({ items: z.array(endpointSchema) }) } },
+    },
+    async ({ auth, site }) => ({
+      items: (await d.pool.query(sql.listEndpoints, [auth.agencyId, site.id])).rows.map(toEndpoint),
+    }),
+  );
+}
+
+function createEndpoint(t: RouteTable, d: ApiDeps): void {
+  t.define(
+    {
+      method: 'post',
+      path: ENDPOINTS,
+      summary: 'Add an alert endpoint; a webhook answers its signing secret once',
+      description:
+        'url: http(s) to a public address (loopback, private, link-local and metadata addresses are refused, ' +
+        'also after DNS resolution when sending; redirects are not followed).',
+      tags,
+      roles: ADMINS,
+      request: {
+        body: z
+          .object({
+            name: z.string().trim().min(1).max(120),
+            kind: z.enum(['webhook', 'slack', 'email']),
+            url: z.string().trim().max(2000).optional(),
+            recipients: z
+              .array(z.string().trim().toLowerCase().max(255).pipe(z.email()))
+              .min(1)
+              .max(50)
+              .optional(),
+          })
+          .strict()
+          .refine((b) => (b.kind === 'email') === (b.recipients !== undefined), {
+            message: 'recipients for an email endpoint (and only for one)',
+            path: ['recipients'],
+          })
+          .meta({ id: 'AlertEndpointCreate' }),
+      },
+      responses: { 201: { description: 'The endpoint with its secret', schema: withSecret } },
+    },
+    async ({ auth, site, body }) => {
+      const url = await endpointUrl(d, body.kind, body.url);
+      const secret = body.kind === 'webhook' ? newWebhookSecret() : null;
+      const { rows } = await d.pool.query(sql.insertEndpoint, [
+        auth.agencyId,
+        site.id,
+        body.name,
+        body.kind,
+        url,
+        body.kind === 'email' ? body.recipients : null,
+        secret,
+      ]);
+      recordAdminAction(d, auth, 'alert_endpoint.create', { endpoint_id: rows[0]!.id, site_id: site.id });
+      return { ...toEndpoint(rows[0]!), secret };
+    },
+  );
+}
+
+function updateEndpoint(t: RouteTable, d: ApiDeps): void {
+  t.define(
+    {
+      method: 'patch',
+      path: `${ENDPOINTS}/:endpointId`,
+      summary: 'Change an alert endpoint; enabling it again starts its failure count over',
+      tags,
+      roles: ADMINS,
+      request: {
+        params: endpointParams,
+        body: z
+          .object({
+            name: z.string().trim().min(1).max(120).optional(),
+            url: z.string().trim().max(2000).optional(),
+            recipients: z
+              .array(z.string().trim().toLowerCase().max(255).pipe(z.email()))
+              .min(1)
+              .max(50)
+              .optional(),
+            enabled: z.boolean().optional(),
+          })
+          .strict()
+          .refine((b) => Object.keys(b).length > 0, 'give at least one field to change')
+          .meta({ id: 'AlertEndpointUpdate' }),
+      },
+      responses: { 200: { description: 'The endpoint', schema: endpointSchema } },
+    },
+    async ({ auth, site, params, body }) => {
+      if (body.url !== undefined) await endpointUrl(d, 'webhook', body.url);
+      const { rows } = await d.pool.query(sql.updateEndpoint, [
+        auth.agencyId,
+        site.id,
+        params.endpointId,
+        body.name ?? null,
+        body.url ?? null,
+        body.recipients ?? null,
+        body.enabled ?? null,
+      ]);
+      if (!rows[0]) throw new NotFoundError('endpoint');
+      recordAdminAction(d, auth, 'alert_endpoint.update', {
+        endpoint_id: params.endpointId,
+        site_id: site.id,
+      });
+      return toEndpoint(rows[0]);
+    },
+  );
+}
+
+function deleteEndpoint(t: RouteTable, d: ApiDeps): void {
+  t.define(
+    {
+      method: 'delete',
+      path: `${ENDPOINTS}/:endpointId`,
+      summary: 'Delete an alert endpoint',
+      tags,
+      roles: ADMINS,
+      request: { params: endpointParams },
+      responses: { 204: { description: 'Deleted' } },
+    },
+    async ({ auth, site, params }) => {
+      const { rowCount } = await d.pool.query(sql.deleteEndpoint, [
+        auth.agencyId,
+        site.id,
+        params.endpointId,
+      ]);
+      if (!rowCount) throw new NotFoundError('endpoint');
+      recordAdminAction(d, auth, 'alert_endpoint.delete', {
+        endpoint_id: params.endpointId,
+        site_id: site.id,
+      });
+      return undefined;
+    },
+  );
+}
+
+function rotateEndpointSecret(t: RouteTable, d: ApiDeps): void {
+  t.define(
+    {
+      method: 'post',
+      path: `${ENDPOINTS}/:endpointId/rotate-secret`,
+      summary: 'A new signing secret for a webhook endpoint (the old one also signs for 24 hours)',
+      tags,
+      roles: ADMINS,
+      request: { params: endpointParams },
+      responses: { 200: { description: 'The endpoint with its new secret', schema: withSecret } },
+    },
+    async ({ auth, site, params }) => {
+      const secret = newWebhookSecret();
+      const until = new Date(Date.now() + 24 * 3_600_000);
+      const { rows } = await d.pool.query(sql.rotateSecret, [
+        auth.agencyId,
+        site.id,
+        params.endpointId,
+        secret,
+        until,
+      ]);
+      if (!rows[0]) throw new NotFoundError('webhook endpoint');
+      recordAdminAction(d, auth, 'alert_endpoint.rotate_secret', {
+        endpoint_id: params.endpointId,
+        site_id: site.id,
+      });
+      return { ...toEndpoint(rows[0]), secret };
+    },
+  );
+}
+
+function registerDeliveryRoutes(t: RouteTable, d: ApiDeps): void {
+  listDeliveries(t, d);
+  listDeliveryAttempts(t, d);
+  replayDelivery(t, d);
+}
+
+function listDeliveries(t: RouteTable, d: ApiDeps): void {
+  t.define(
+    {
+      method: 'get',
+      path: DELIVERIES,
+      summary: 'The delivery log of the site’s company alerts, newest first',
+      tags,
+      roles: WRITERS,
+      request: {
+        query: z
+          .object({
+            status: z.enum(['pending', 'sending', 'retrying', 'delivered', 'dead']).optional(),
+            endpoint_id: z.uuid().optional(),
+            limit: z.coerce.number().int().min(1).max(500).default(100),
+          })
+          .strict(),
+      },
+      responses: { 200: { description: 'Deliveries', schema: z.object({ items: z.array(deliverySchema) }) } },
+    },
+    async ({ auth, site, query }) => ({
+      items: (
+        await d.pool.query(sql.listDeliveries, [
+          auth.agencyId,
+          site.id,
+          query.limit,
+          query.status ?? null,
+          query.endpoint_id ?? null,
+        ])
+      ).rows.map((r) => dates(r, ['delivered_at', 'created_at', 'last_attempt_at', 'updated_at'])),
+    }),
+  );
+}
+
+function listDeliveryAttempts(t: RouteTable, d: ApiDeps): void {
+  t.define(
+    {
+      method: 'get',
+      path: `${DELIVERIES}/:deliveryId/attempts`,
+      summary: 'Every attempt of one delivery (status code, error, latency)',
+      tags,
+      roles: WRITERS,
+      request: { params: deliveryParams },
+      responses: {
+        200: {
+          description: 'Attempts',
+          schema: z.object({
+            items: z.array(
+              z.object({
+                attempt: z.number().int(),
+                status_code: z.number().int().nullable(),
+                error: z.string().nullable(),
+                latency_ms: z.number().int(),
+                at: z.string(),
+              }),
+            ),
+          }),
+        },
+      },
+    },
+    async ({ auth, site, params }) => ({
+      items: (await d.pool.query(sql.deliveryAttempts, [auth.agencyId, site.id, params.deliveryId])).rows.map(
+        (r) => dates(r, ['at']),
+      ),
+    }),
+  );
+}
+
+function replayDelivery(t: RouteTable, d: ApiDeps): void {
+  t.define(
+    {
+      method: 'post',
+      path: `${DELIVERIES}/:deliveryId/replay`,
+      summary: 'Send a delivery again (same alert id, so receivers can drop a repeat)',
+      tags,
+      roles: WRITERS,
+      request: { params: deliveryParams },
+      responses: {
+        202: { description: 'Queued', schema: z.object({ id: z.uuid(), status: z.literal('pending') }) },
+      },
+    },
+    async ({ auth, site, params }) => {
+      const { rows } = await d.pool.query<{ id: string; generation: number }>(sql.replayDelivery, [
+        auth.agencyId,
+        site.id,
+        params.deliveryId,
+      ]);
+      if (!rows[0]) throw new NotFoundError('delivery');
+      // Without alerting in this process the stale-pending sweep of another replica picks it up.
+      await d.alerts?.enqueue(rows);
+      recordAdminAction(d, auth, 'alert_delivery.replay', {
+        delivery_id: params.deliveryId,
+        site_id: site.id,
+      });
+      return { id: rows[0].id, status: 'pending' as const };
+    },
+  );
+}

@@ -1,0 +1,276 @@
+import { leadScore, type FitRules, type ScoreFacts } from '../../src/b2b/score.js';
+import { call, login, seedTwoAgencies, startTestApi, type TestApi } from '../helpers.js';
+import { storeVisit } from './visits.js';
+
+// The lead score (docs/lead-score.md) against a plain-JS reference written from the document, on
+// hand-made facts; then the same formula end to end: events stored, the dispatcher computes the
+// score, the companies list sorts and filters by it, the company's score route shows parts and history.
+
+/** The document's formula, written again without sharing code with src/b2b/score.ts. */
+function reference(f: ScoreFacts, fit: FitRules, now: Date) {
+  const cap = (v: number, max: number) => Math.min(Math.max(v / max, 0), 1);
+  const age = (now.getTime() - f.last_seen.getTime()) / 86_400_000;
+  const engagement =
+    12 * cap(f.sessions, 10) +
+    10 * cap(f.page_views, 30) +
+    8 * cap(f.seconds, 1800) +
+    4 * cap(f.active_days - 1, 4) +
+    6 * Math.max(0, 1 - Math.max(0, age) / 30);
+  const intent = 20 * cap(f.intent_views, 3) + 15 * cap(f.goal_conversions, 2);
+  const has = (v: string | null, l: readonly string[]) =>
+    v !== null && l.map((x) => x.toLowerCase()).includes(v.toLowerCase());
+  const fitPts =
+    (has(f.industry, fit.industries) ? 10 : 0) +
+    (has(f.employee_count, fit.sizes) ? 8 : 0) +
+    (has(f.country, fit.countries) ? 7 : 0);
+  return { engagement, intent, fit: fitPts, total: engagement + intent + fitPts };
+}
+
+const NOW = new Date('2026-03-10T12:00:00Z');
+const base: ScoreFacts = {
+  sessions: 0,
+  page_views: 0,
+  seconds: 0,
+  active_days: 1,
+  last_seen: NOW,
+  intent_views: 0,
+  goal_conversions: 0,
+  industry: null,
+  employee_count: null,
+  country: null,
+};
+const fit: FitRules = { industries: ['Software'], sizes: ['51-200'], countries: ['DE', 'AT'] };
+
+test.each([
+  ['a single page view today', { sessions: 1, page_views: 1, seconds: 20 }],
+  [
+    'a busy evaluator',
+    { sessions: 6, page_views: 25, seconds: 1200, active_days: 3, intent_views: 2, goal_conversions: 1 },
+  ],
+  [
+    'beyond every cap',
+    { sessions: 40, page_views: 400, seconds: 99_999, active_days: 30, intent_views: 9, goal_conversions: 5 },
+  ],
+  [
+    'a perfect fit, seen 10 days ago',
+    {
+      sessions: 2,
+      page_views: 4,
+      last_seen: new Date(NOW.getTime() - 10 * 86_400_000),
+      industry: 'software',
+      employee_count: '51-200',
+      country: 'AT',
+    },
+  ],
+  [
+    'gone quiet for 45 days',
+    { sessions: 3, page_views: 9, last_seen: new Date(NOW.getTime() - 45 * 86_400_000), country: 'FR' },
+  ],
+] as const)('formula: %s', (_name, over) => {
+  const f = { ...base, ...over } as ScoreFacts;
+  const got = leadScore(f, fit, NOW);
+  const want = reference(f, fit, NOW);
+  expect(got.score).toBeGreaterThanOrEqual(0);
+  expect(got.score).toBeLessThanOrEqual(100);
+  expect(Math.abs(got.score - want.total)).toBeLessThanOrEqual(0.5 + 0.05 * 10); // parts round to 0.1
+  expect(Math.abs(got.engagement - want.engagement)).toBeLessThanOrEqual(1);
+  expect(got.intent).toBe(Math.round(want.intent));
+  expect(got.fit).toBe(want.fit);
+  const sum = Object.values(got.parts).reduce((a, b) => a + b, 0);
+  expect(got.score).toBe(Math.round(sum));
+});
+
+test('formula: the caps hold (100 at most) and an unset fit rule gives no points', () => {
+  const max = leadScore(
+    {
+      ...base,
+      sessions: 99,
+      page_views: 999,
+      seconds: 1e6,
+      active_days: 99,
+      intent_views: 99,
+      goal_conversions: 99,
+      industry: 'Software',
+      employee_count: '51-200',
+      country: 'DE',
+    },
+    fit,
+    NOW,
+  );
+  expect(max).toMatchObject({ score: 100, engagement: 40, intent: 35, fit: 25 });
+  expect(
+    leadScore({ ...base, industry: 'Software' }, { industries: [], sizes: [], countries: [] }, NOW).fit,
+  ).toBe(0);
+});
+
+describe('scores from stored visits', () => {
+  let t: TestApi;
+  let f: Awaited<ReturnType<typeof seedTwoAgencies>>;
+  let admin: string;
+  let adminB: string;
+
+  beforeAll(async () => {
+    t = await startTestApi({ env: { ALERTS_DISPATCH_TICK_MS: '0', ALERTS_DELIVERY_CONCURRENCY: '0' } });
+    f = await seedTwoAgencies(t.db.pool);
+    admin = await login(t.url, f.admin.email, f.admin.password);
+    adminB = await login(t.url, f.adminB.email, f.adminB.password);
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  test('the dispatcher scores each company as the reference does; list, filter, sort and history follow', async () => {
+    const site = f.siteA.scriptId;
+    const goal = await call(t.url, 'POST', `/v1/sites/${f.siteA.id}/goals`, {
+      token: admin,
+      body: { name: 'Demo request', kind: 'event', event_name: 'demo_request' },
+    });
+    expect(goal.status).toBe(201);
+    const put = await call(t.url, 'PUT', `/v1/sites/${f.siteA.id}/lead-score/settings`, {
+      token: admin,
+      body: {
+        intent_pages: ['/pricing', '/demo/**'],
+        intent_goal_ids: [goal.body.id],
+        fit_industries: ['Software'],
+        fit_countries: ['de'],
+      },
+    });
+    expect(put.status).toBe(200);
+    expect(put.body.fit_countries).toEqual(['DE']);
+    await t.db.pool.query(
+      `INSERT INTO companies (domain, name, industry, employee_count) VALUES ('acme.example', 'Acme', 'software', '51-200')`,
+    );
+    const now = new Date();
+    const dayAgo = new Date(now.getTime() - 86_400_000 - 60_000);
+    // Acme: 2 sessions on 2 days, 5 page views (2 intent), 30 s each, one demo request.
+    await storeVisit(t.db.pool, {
+      site,
+      domain: 'acme.example',
+      name: 'Acme',
+      paths: ['/', '/pricing'],
+      at: dayAgo,
+    });
+    await storeVisit(t.db.pool, {
+      site,
+      domain: 'acme.example',
+      name: 'Acme',
+      paths: ['/blog', '/demo/book', '/about'],
+      at: new Date(now.getTime() - 120_000),
+      events: [{ name: 'demo_request' }],
+    });
+    // Globex: one page view, no fit.
+    await storeVisit(t.db.pool, {
+      site,
+      domain: 'globex.example',
+      name: 'Globex',
+      country: 'US',
+      paths: ['/'],
+      at: new Date(now.getTime() - 60_000),
+    });
+    expect(await t.api.deps.alerts!.dispatch()).toBe(3);
+
+    const { rows } = await t.db.pool.query(
+      `SELECT domain, score, engagement, intent, fit, parts FROM company_scores WHERE site_id = $1 ORDER BY domain`,
+      [site],
+    );
+    expect(rows.map((r) => r.domain)).toEqual(['acme.example', 'globex.example']);
+    const acmeLast = new Date(now.getTime() - 120_000 + 3_000); // the demo_request event
+    const wantAcme = reference(
+      {
+        ...base,
+        sessions: 2,
+        page_views: 5,
+        seconds: 150,
+        active_days: 2,
+        last_seen: acmeLast,
+        intent_views: 2,
+        goal_conversions: 1,
+        industry: 'software',
+        employee_count: '51-200',
+        country: 'DE',
+      },
+      { industries: ['software'], sizes: [], countries: ['DE'] },
+      new Date(),
+    );
+    expect(Math.abs(rows[0].score - wantAcme.total)).toBeLessThanOrEqual(1);
+    expect(rows[0]).toMatchObject({ intent: Math.round(wantAcme.intent), fit: 17 });
+    expect(rows[0].parts.inputs).toEqual({
+      sessions: 2,
+      page_views: 5,
+      seconds: 150,
+      active_days: 2,
+      intent_views: 2,
+      goal_conversions: 1,
+    });
+    expect(rows[1].score).toBeLessThan(rows[0].score);
+
+    const listed = await call(t.url, 'GET', `/v1/sites/${f.siteA.id}/companies?sort=score&order=desc`, {
+      token: admin,
+    });
+    expect(listed.status).toBe(200);
+    expect(listed.body.items.map((i: { domain: string }) => i.domain)).toEqual([
+      'acme.example',
+      'globex.example',
+    ]);
+    expect(listed.body.items[0].score).toBe(rows[0].score);
+    const asc = await call(t.url, 'GET', `/v1/sites/${f.siteA.id}/companies?sort=score&order=asc`, {
+      token: admin,
+    });
+    expect(asc.body.items[0].domain).toBe('globex.example');
+    const filtered = await call(
+      t.url,
+      'GET',
+      `/v1/sites/${f.siteA.id}/companies?min_score=${rows[0].score}`,
+      { token: admin },
+    );
+    expect(filtered.body.items.map((i: { domain: string }) => i.domain)).toEqual(['acme.example']);
+
+    const detail = await call(t.url, 'GET', `/v1/sites/${f.siteA.id}/lead-scores/acme.example`, {
+      token: admin,
+    });
+    expect(detail.status).toBe(200);
+    expect(detail.body.score.score).toBe(rows[0].score);
+    expect(detail.body.history).toEqual([expect.objectContaining({ score: rows[0].score })]);
+    // Another agency sees neither the site's scores nor its settings.
+    expect(
+      (await call(t.url, 'GET', `/v1/sites/${f.siteA.id}/lead-scores/acme.example`, { token: adminB }))
+        .status,
+    ).toBe(404);
+    expect(
+      (await call(t.url, 'GET', `/v1/sites/${f.siteA.id}/lead-score/settings`, { token: adminB })).status,
+    ).toBe(404);
+
+    // The companies CSV for sales tools carries the score and a dashboard link.
+    const csv = await call(t.url, 'GET', `/v1/sites/${f.siteA.id}/export/companies`, {
+      token: admin,
+    });
+    expect(csv.status).toBe(200);
+    const [header, first] = (csv.body as string).trim().split(/\r?\n/);
+    expect(header).toBe(
+      'domain,name,industry,employee_count,country,score,engagement,intent,fit,visitors,sessions,page_views,first_visit,last_visit,dashboard_url',
+    );
+    expect(first).toContain(`acme.example,Acme,software,51-200,DE,${rows[0].score},`);
+    expect(first).toContain(`/sites/${f.siteA.id}/companies/acme.example`);
+  });
+
+  test('"not a company" of the agency: no score, and its activity is dropped', async () => {
+    const put = await call(t.url, 'PUT', '/v1/company-overrides', {
+      token: admin,
+      body: { domain: 'isp.example', not_company: true },
+    });
+    expect(put.status).toBe(200);
+    await storeVisit(t.db.pool, {
+      site: f.siteA.scriptId,
+      domain: 'isp.example',
+      paths: ['/'],
+      at: new Date(),
+    });
+    expect(await t.api.deps.alerts!.dispatch()).toBe(1);
+    const { rows } = await t.db.pool.query(
+      `SELECT count(*)::int AS n FROM company_scores WHERE domain = 'isp.example'`,
+    );
+    expect(rows[0].n).toBe(0);
+    const { rows: left } = await t.db.pool.query(`SELECT count(*)::int AS n FROM company_activity_outbox`);
+    expect(left[0].n).toBe(0);
+  });
+});
