@@ -50,11 +50,14 @@ export function opsPortFor(
   return ephemeral ? 0 : configured;
 }
 
-/** startOpsServer when `port` is not null. */
-export async function startOptionalOpsServer(
-  ops: OpsEndpoints,
-  port: number | null,
-  host?: string,
-): Promise<Server | null> {
-  return port === null ? null : startOpsServer(ops, port, host);
+/** A service's ops server: the port it is bound to (null: none was asked for) and its close. */
+export interface OpsServer {
+  readonly port: number | null;
+  close(): Promise<void>;
+}
+
+/** startOpsServer on `port` (0: ephemeral), or nothing when `port` is null. */
+export async function startOps(ops: OpsEndpoints, port: number | null, host?: string): Promise<OpsServer> {
+  const server = port === null ? null : await startOpsServer(ops, port, host);
+  return { port: boundPort(server), close: async () => void (server && (await closeServer(server))) };
 }

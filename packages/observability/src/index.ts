@@ -12,7 +12,7 @@ export {
 } from './health.js';
 export { postgresCheck, redisCheck } from './readiness-checks.js';
 export { closeSequence, withinDeadline, type CloseStep } from './deadline.js';
-export { boundPort, closeServer, listen, opsPortFor, startOptionalOpsServer } from './http-server.js';
+export { boundPort, closeServer, listen, opsPortFor, startOps, type OpsServer } from './http-server.js';
 export {
   closeWithin,
   exitOnFatal,

@@ -1,7 +1,15 @@
 import { Writable } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { Counter } from 'prom-client';
-import { createLogger, createRegistry, startOpsServer, type ReadinessCheck } from '@beacon/observability';
+import {
+  closeSequence,
+  createLogger,
+  createRegistry,
+  startOps,
+  startOpsServer,
+  withinDeadline,
+  type ReadinessCheck,
+} from '@beacon/observability';
 
 function sink(): { stream: Writable; lines: () => Record<string, unknown>[] } {
   const chunks: string[] = [];
@@ -107,5 +115,47 @@ describe('ops endpoints', () => {
 
   it('answers 404 elsewhere', async () => {
     expect((await fetch(`${base}/nope`)).status).toBe(404);
+  });
+});
+
+describe('service lifecycle helpers', () => {
+  it('withinDeadline: true when the work settles in time (even by failing), false and onLate when not', async () => {
+    expect(await withinDeadline(Promise.resolve(), 1_000)).toBe(true);
+    expect(await withinDeadline(Promise.reject(new Error('gone')), 1_000)).toBe(true);
+    let late = 0;
+    const never = new Promise<void>(() => undefined);
+    expect(await withinDeadline(never, 50, () => late++)).toBe(false);
+    expect(late).toBe(1);
+  });
+
+  it('closeSequence: steps in order, once; a failing step is logged, the rest still run, the first error rejects', async () => {
+    const s = sink();
+    const log = createLogger('test', 'info', s.stream);
+    const ran: string[] = [];
+    const close = closeSequence(log, [
+      ['a', () => void ran.push('a')],
+      [
+        'b',
+        async () => {
+          ran.push('b');
+          throw new Error('socket gone');
+        },
+      ],
+      ['c', async () => void ran.push('c')],
+    ]);
+    const first = close();
+    expect(close()).toBe(first);
+    await expect(first).rejects.toThrow('socket gone');
+    expect(ran).toEqual(['a', 'b', 'c']);
+    expect(s.lines()).toContainEqual(expect.objectContaining({ step: 'b', level: 'error' }));
+  });
+
+  it('startOps: an ops server on an ephemeral port, or none for null; close frees the port', async () => {
+    const ops = { registry: createRegistry('t', { defaultMetrics: false }), checks: [] };
+    expect((await startOps(ops, null)).port).toBeNull();
+    const server = await startOps(ops, 0, '127.0.0.1');
+    expect((await fetch(`http://127.0.0.1:${server.port}/healthz`)).status).toBe(200);
+    await server.close();
+    await expect(fetch(`http://127.0.0.1:${server.port}/healthz`)).rejects.toThrow();
   });
 });

@@ -3,14 +3,13 @@ import { createServer, type Server } from 'node:http';
 import type { Config } from '@beacon/config';
 import { createPool, type Pool } from '@beacon/db';
 import {
-  boundPort,
   closeSequence,
   closeServer,
   createLogger,
   createRegistry,
   listen,
   opsPortFor,
-  startOptionalOpsServer,
+  startOps,
   type Logger,
 } from '@beacon/observability';
 import { connectRedis, type RedisClient } from '@beacon/queue';
@@ -190,7 +189,7 @@ export async function startApi(config: Config, overrides: ApiOverrides = {}): Pr
   const host = overrides.host ?? config.api.host;
   const port = await listen(server, overrides.port ?? config.api.port, host);
   const ephemeral = config.api.port === 0 || overrides.port === 0;
-  const opsServer = await startOptionalOpsServer(
+  const opsServer = await startOps(
     apiOps(deps),
     opsPortFor(overrides.opsPort, config.api.opsPort, ephemeral),
     host,
@@ -198,7 +197,7 @@ export async function startApi(config: Config, overrides: ApiOverrides = {}): Pr
     await closeServer(server);
     throw err;
   });
-  const opsPort = boundPort(opsServer);
+  const opsPort = opsServer.port;
   const stopHousekeeping = startHousekeeping(deps);
   deps.erasures.resumeAll(); // requests a crash or a shutdown interrupted
   // Company alerts (docs/company-alerts.md): scores and alerts from what the writers committed.
@@ -209,7 +208,7 @@ export async function startApi(config: Config, overrides: ApiOverrides = {}): Pr
     ['server', () => closeServer(server, DRAIN_MS)],
     ['erasures', () => deps.erasures.close()],
     ['company alerts', () => deps.alerts?.close()],
-    ['ops server', () => opsServer && closeServer(opsServer)],
+    ['ops server', () => opsServer.close()],
     ['pool', () => deps.owned.pool && deps.pool.end().catch(() => undefined)],
     ['read replica', () => deps.replica && (deps.replica.stop(), deps.replica.end().catch(() => undefined))],
     ['redis', () => deps.owned.redis && deps.redis?.disconnect()],

@@ -3,7 +3,6 @@ import type { Config } from '@beacon/config';
 import { createPool, type Pool } from '@beacon/db';
 import {
   closeSequence,
-  boundPort,
   closeServer,
   createLogger,
   createRegistry,
@@ -11,7 +10,7 @@ import {
   opsPortFor,
   postgresCheck,
   redisCheck,
-  startOptionalOpsServer,
+  startOps,
   type Logger,
   type OpsEndpoints,
 } from '@beacon/observability';
@@ -111,15 +110,13 @@ export async function startCollector(
   server.requestTimeout = 30_000;
   server.headersTimeout = 15_000;
   const ephemeral = c.port === 0 || overrides.port === 0;
-  const opsServer = await startOptionalOpsServer(
-    ops,
-    opsPortFor(overrides.opsPort, c.opsPort, ephemeral),
-    host,
-  ).catch(async (err: unknown) => {
-    await closeServer(server);
-    throw err;
-  });
-  const opsPort = boundPort(opsServer);
+  const opsServer = await startOps(ops, opsPortFor(overrides.opsPort, c.opsPort, ephemeral), host).catch(
+    async (err: unknown) => {
+      await closeServer(server);
+      throw err;
+    },
+  );
+  const opsPort = opsServer.port;
   logger.info(
     { port, opsPort, queue: QUEUE_HITS, prefix: queuePrefixFor(config.core, QUEUE_HITS) },
     'collector listening',
@@ -128,7 +125,7 @@ export async function startCollector(
     ['stop accepting', () => (accepting = false)],
     // Requests in flight finish (their hits join the last micro-batch) within the deadline.
     ['server', () => closeServer(server, c.shutdownTimeoutMs)],
-    ['ops server', () => opsServer && closeServer(opsServer)],
+    ['ops server', () => opsServer.close()],
     ['micro-batch', () => intake.batcher.drain()],
     ['ingestion health', () => intake.health.close()],
     ['queue', () => queue.close().catch(() => undefined)],

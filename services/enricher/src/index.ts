@@ -2,14 +2,12 @@ import type { Worker } from 'bullmq';
 import type { Config } from '@beacon/config';
 import type { Pool } from '@beacon/db';
 import {
-  boundPort,
   closeSequence,
-  closeServer,
   createLogger,
   createRegistry,
   postgresCheck,
   redisCheck,
-  startOptionalOpsServer,
+  startOps,
   withinDeadline,
   type Logger,
 } from '@beacon/observability';
@@ -120,9 +118,9 @@ export async function startEnricher(
   let accepting = true;
   const checks = [postgresCheck(pool), redisCheck(res.redis), dataCheck(network, attribution)];
   const port = overrides.metricsPort === undefined ? c.metricsPort : overrides.metricsPort;
-  const server = await startOptionalOpsServer({ registry, checks, accepting: () => accepting }, port);
+  const opsServer = await startOps({ registry, checks, accepting: () => accepting }, port);
   logger.info(
-    { port: boundPort(server) ?? 0, concurrency: c.concurrency, steps: steps.map((s) => s.name) },
+    { port: opsServer.port ?? 0, concurrency: c.concurrency, steps: steps.map((s) => s.name) },
     'enricher started',
   );
   const close = closeSequence(logger, [
@@ -130,11 +128,11 @@ export async function startEnricher(
     ['worker', () => closeWorker(worker, logger)],
     ['failed-job sweeper', () => sweeper.close()],
     ...res.closeSteps,
-    ['ops server', () => server && closeServer(server)],
+    ['ops server', () => opsServer.close()],
     ['log', () => logger.info('enricher stopped')],
   ]);
   return {
-    port: boundPort(server) ?? 0,
+    port: opsServer.port ?? 0,
     registry,
     network,
     device,

@@ -81,44 +81,32 @@ function defineMetrics(registry: Registry) {
 
 /** The writer's metrics fed by the loader's observations. */
 export function writerMetrics(registry: Registry): WriterObserver {
-  const {
-    rows,
-    conflicts,
-    batches,
-    batchRows,
-    batchDuration,
-    dead,
-    retried,
-    sessionConflicts,
-    freshness,
-    failedJobs,
-    backingOff,
-  } = defineMetrics(registry);
+  const m = defineMetrics(registry);
   return {
     batchCommitted(o) {
-      rows.inc(o.inserted);
-      conflicts.inc(o.skipped);
-      batches.inc({ outcome: o.splits > 0 ? 'split' : 'committed' });
-      batchRows.observe(o.rows);
-      batchDuration.observe(o.seconds);
-      for (const d of o.dead) dead.inc({ sqlstate: d.sqlstate });
-      if (o.sessionConflicts) sessionConflicts.inc(o.sessionConflicts);
+      m.rows.inc(o.inserted);
+      m.conflicts.inc(o.skipped);
+      m.batches.inc({ outcome: o.splits > 0 ? 'split' : 'committed' });
+      m.batchRows.observe(o.rows);
+      m.batchDuration.observe(o.seconds);
+      for (const d of o.dead) m.dead.inc({ sqlstate: d.sqlstate });
+      if (o.sessionConflicts) m.sessionConflicts.inc(o.sessionConflicts);
       const now = o.committedAt;
       for (const ts of o.serverTimestamps)
-        if (Number.isFinite(ts)) freshness.observe(Math.max(0, (now - ts) / 1000));
+        if (Number.isFinite(ts)) m.freshness.observe(Math.max(0, (now - ts) / 1000));
     },
     batchRetried(o) {
-      batches.inc({ outcome: 'retried' });
-      retried.inc(o.jobs);
+      m.batches.inc({ outcome: 'retried' });
+      m.retried.inc(o.jobs);
     },
     jobsStalled(n) {
-      retried.inc(n);
+      m.retried.inc(n);
     },
     jobInvalid() {
-      failedJobs.inc();
+      m.failedJobs.inc();
     },
     backingOff(on) {
-      backingOff.set(on ? 1 : 0);
+      m.backingOff.set(on ? 1 : 0);
     },
   };
 }

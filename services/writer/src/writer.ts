@@ -2,14 +2,12 @@ import type { Registry } from 'prom-client';
 import type { Config } from '@beacon/config';
 import { createPool, type Pool } from '@beacon/db';
 import {
-  boundPort,
   closeSequence,
-  closeServer,
   createLogger,
   createRegistry,
   postgresCheck,
   redisCheck,
-  startOptionalOpsServer,
+  startOps,
   type Logger,
   type ReadinessCheck,
 } from '@beacon/observability';
@@ -76,7 +74,7 @@ export async function startWriter(config: Config, overrides: WriterOverrides = {
   let closing = false;
   const checks: ReadinessCheck[] = [postgresCheck(pool), redisCheck(redis), loaderCheck(loader)];
   const metricsPort = overrides.metricsPort === undefined ? w.metricsPort : overrides.metricsPort;
-  const server = await startOptionalOpsServer({ registry, checks, accepting: () => !closing }, metricsPort);
+  const opsServer = await startOps({ registry, checks, accepting: () => !closing }, metricsPort);
 
   // Upkeep runs first so this month's partition exists; a failure (PostgreSQL down) does not stop the start.
   await upkeep.start();
@@ -97,11 +95,11 @@ export async function startWriter(config: Config, overrides: WriterOverrides = {
     ['queue', () => queue.close().catch(() => undefined)],
     ['redis', () => redis.quit().catch(() => redis.disconnect())],
     ['pool', () => pool.end().catch(() => undefined)],
-    ['ops server', () => server && closeServer(server)],
+    ['ops server', () => opsServer.close()],
     ['log', () => log.info('writer stopped')],
   ]);
   return {
-    port: boundPort(server) ?? undefined,
+    port: opsServer.port ?? undefined,
     registry,
     async ready() {
       if (closing) return false;
