@@ -1,5 +1,5 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useState } from 'react';
+import { useEffect, useState, type ReactNode } from 'react';
 import { fetchMe, get, logout, onSessionChange, refresh, signedIn } from './api';
 import { Layout } from './layout';
 import { CompaniesPage, CompanyPage } from './pages/companies';
@@ -99,78 +99,70 @@ function Routes({ info }: { info: SessionInfo }) {
       navigate(first ? `/sites/${first.id}/overview` : '/settings', { replace: true });
   }, [path, first]);
 
-  let m: Record<string, string> | null;
-  if ((m = match('/sites/:siteId/:page', path)) || (m = match('/sites/:siteId/:page/:item', path))) {
-    const site = info.sites.find((s) => s.id === m!.siteId || s.script_id === m!.siteId);
-    if (!site)
-      return (
-        <Layout>
-          <ErrorBox error={new Error('This site does not exist or is not one of your agency’s sites.')} />
-        </Layout>
-      );
-    const item = m.item;
-    const page =
-      m.page === 'overview' ? (
-        <OverviewPage site={site} />
-      ) : m.page === 'companies' && item ? (
-        <CompanyPage site={site} domain={item} />
-      ) : m.page === 'companies' ? (
-        <CompaniesPage site={site} />
-      ) : m.page === 'realtime' ? (
-        <RealtimePage site={site} />
-      ) : m.page === 'sessions' && item ? (
-        <SessionPage site={site} sessionId={item} />
-      ) : m.page === 'sessions' ? (
-        <SessionsPage site={site} />
-      ) : m.page === 'goals' ? (
-        <GoalsPage site={site} />
-      ) : m.page === 'funnels' ? (
-        <FunnelsPage site={site} />
-      ) : m.page === 'vitals' ? (
-        <VitalsPage site={site} />
-      ) : null;
-    return <Layout site={site}>{page ?? <NotFound />}</Layout>;
-  }
-  if (path === '/settings')
-    return (
-      <Layout settings>
-        <SitesSettings />
-      </Layout>
-    );
-  if ((m = match('/settings/sites/:siteId/alerts', path)))
-    return (
-      <Layout settings>
-        <CompanyAlertsSettings siteId={m.siteId!} />
-      </Layout>
-    );
-  if ((m = match('/settings/sites/:siteId/sharing', path)))
-    return (
-      <Layout settings>
-        <SharingSettings siteId={m.siteId!} />
-      </Layout>
-    );
-  if ((m = match('/settings/sites/:siteId/reports', path)))
-    return (
-      <Layout settings>{info.canWrite ? <SiteEmailSettings siteId={m.siteId!} /> : <WritersOnly />}</Layout>
-    );
-  if ((m = match('/settings/sites/:siteId', path)))
-    return (
-      <Layout settings>
-        <SiteSettings siteId={m.siteId!} />
-      </Layout>
-    );
-  if (path === '/settings/users')
-    return <Layout settings>{info.isAdmin ? <UsersSettings /> : <Forbidden />}</Layout>;
-  if (path === '/settings/agency')
-    return <Layout settings>{info.isAdmin ? <AgencySettings /> : <Forbidden />}</Layout>;
-  if (path === '/settings/audit')
-    return <Layout settings>{info.isAdmin ? <AuditLog /> : <Forbidden />}</Layout>;
+  const m = match('/sites/:siteId/:page', path) ?? match('/sites/:siteId/:page/:item', path);
+  if (m) return <SiteRoute info={info} siteId={m.siteId!} page={m.page!} item={m.item} />;
+  const settings = settingsPage(info, path);
+  if (settings) return <Layout settings>{settings}</Layout>;
   if (path === '/' || path === '/login') return <Loading />;
   return (
     <Layout>
       <NotFound />
     </Layout>
   );
+}
+
+/** The pages of a site, by the path's page name; `item` is a company domain or a session id. */
+const SITE_PAGES: Record<string, (site: Site, item?: string) => ReactNode> = {
+  overview: (site) => <OverviewPage site={site} />,
+  companies: (site, item) =>
+    item ? <CompanyPage site={site} domain={item} /> : <CompaniesPage site={site} />,
+  realtime: (site) => <RealtimePage site={site} />,
+  sessions: (site, item) =>
+    item ? <SessionPage site={site} sessionId={item} /> : <SessionsPage site={site} />,
+  goals: (site) => <GoalsPage site={site} />,
+  funnels: (site) => <FunnelsPage site={site} />,
+  vitals: (site) => <VitalsPage site={site} />,
+};
+
+function SiteRoute({
+  info,
+  siteId,
+  page,
+  item,
+}: {
+  info: SessionInfo;
+  siteId: string;
+  page: string;
+  item?: string;
+}) {
+  const site = info.sites.find((s) => s.id === siteId || s.script_id === siteId);
+  if (!site)
+    return (
+      <Layout>
+        <ErrorBox error={new Error('This site does not exist or is not one of your agency’s sites.')} />
+      </Layout>
+    );
+  return <Layout site={site}>{SITE_PAGES[page]?.(site, item) ?? <NotFound />}</Layout>;
+}
+
+/** The settings page at `path` (what the caller's role may see), or null when it is not one. */
+function settingsPage(info: SessionInfo, path: string): ReactNode | null {
+  let m: Record<string, string> | null;
+  if (path === '/settings') return <SitesSettings />;
+  if ((m = match('/settings/sites/:siteId/alerts', path)))
+    return <CompanyAlertsSettings siteId={m.siteId!} />;
+  if ((m = match('/settings/sites/:siteId/sharing', path))) return <SharingSettings siteId={m.siteId!} />;
+  if ((m = match('/settings/sites/:siteId/reports', path)))
+    return info.canWrite ? <SiteEmailSettings siteId={m.siteId!} /> : <WritersOnly />;
+  if ((m = match('/settings/sites/:siteId', path))) return <SiteSettings siteId={m.siteId!} />;
+  const adminPages: Record<string, () => ReactNode> = {
+    '/settings/users': () => <UsersSettings />,
+    '/settings/agency': () => <AgencySettings />,
+    '/settings/audit': () => <AuditLog />,
+  };
+  const admin = adminPages[path];
+  if (admin) return info.isAdmin ? admin() : <Forbidden />;
+  return null;
 }
 
 function NotFound() {

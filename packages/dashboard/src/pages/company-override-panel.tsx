@@ -4,6 +4,16 @@ import { useSession } from '../session';
 import type { CompanyDetail, Site } from '../types';
 import { ErrorBox, Panel } from '../ui';
 
+type OverrideField = 'name' | 'industry' | 'employee_count' | 'merge_into';
+
+/** The form's fields: name, label, longest value, and the placeholder (what is identified today). */
+const FIELDS: readonly [OverrideField, string, number, (d: CompanyDetail, domain: string) => string][] = [
+  ['name', 'Name', 255, (d, domain) => d.company.name ?? domain],
+  ['industry', 'Industry', 100, (d) => d.company.industry ?? ''],
+  ['employee_count', 'Size (employees)', 50, (d) => d.company.employee_count ?? ''],
+  ['merge_into', 'Merge into another domain', 255, () => 'parent.example'],
+];
+
 /**
  * The agency's own view of a company (PUT /v1/company-overrides): another name, industry or size, or
  * its visits counted under another domain (merge). Only this agency's views change. Writers only.
@@ -11,12 +21,7 @@ import { ErrorBox, Panel } from '../ui';
 export function CompanyOverridePanel({ site, domain, d }: { site: Site; domain: string; d: CompanyDetail }) {
   const { canWrite } = useSession();
   const qc = useQueryClient();
-  const o = (d.override ?? {}) as {
-    name?: string | null;
-    industry?: string | null;
-    employee_count?: string | null;
-    merge_into?: string | null;
-  };
+  const o = (d.override ?? {}) as Partial<Record<OverrideField, string | null>>;
   const refresh = () => qc.invalidateQueries({ queryKey: ['company', site.id, domain] });
   const save = useMutation({
     mutationFn: (f: FormData) => {
@@ -45,42 +50,17 @@ export function CompanyOverridePanel({ site, domain, d }: { site: Site; domain: 
           save.mutate(new FormData(e.currentTarget));
         }}
       >
-        <label>
-          <span>Name</span>
-          <input
-            name="name"
-            defaultValue={o.name ?? ''}
-            placeholder={d.company.name ?? domain}
-            maxLength={255}
-          />
-        </label>
-        <label>
-          <span>Industry</span>
-          <input
-            name="industry"
-            defaultValue={o.industry ?? ''}
-            placeholder={d.company.industry ?? ''}
-            maxLength={100}
-          />
-        </label>
-        <label>
-          <span>Size (employees)</span>
-          <input
-            name="employee_count"
-            defaultValue={o.employee_count ?? ''}
-            placeholder={d.company.employee_count ?? ''}
-            maxLength={50}
-          />
-        </label>
-        <label>
-          <span>Merge into another domain</span>
-          <input
-            name="merge_into"
-            defaultValue={o.merge_into ?? ''}
-            placeholder="parent.example"
-            maxLength={255}
-          />
-        </label>
+        {FIELDS.map(([name, label, max, placeholder]) => (
+          <label key={name}>
+            <span>{label}</span>
+            <input
+              name={name}
+              defaultValue={o[name] ?? ''}
+              placeholder={placeholder(d, domain)}
+              maxLength={max}
+            />
+          </label>
+        ))}
         {(save.error ?? remove.error) != null && <ErrorBox error={save.error ?? remove.error} />}
         <button type="submit" className="primary" disabled={save.isPending}>
           Save
