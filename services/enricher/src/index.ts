@@ -23,6 +23,7 @@ import { enricherMetrics, type EnricherMetrics } from './metrics.js';
 import type { NetworkLookup } from './network/lookup.js';
 import type { Step } from './pipeline.js';
 import { openResources, type EnricherResources, type SharedResources } from './resources.js';
+export { networkFiles } from './resources.js';
 import { SiteCache } from './sites.js';
 import { buildSteps, type StepDeps } from './steps.js';
 

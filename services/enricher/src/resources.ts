@@ -96,8 +96,8 @@ export async function openResources(
   };
 }
 
-/** The network lookup's files and caches (ENRICHER_* / GEOIP_* settings). */
-function networkFiles(c: Config['enricher']) {
+/** The network lookup's files and caches (ENRICHER_* / GEOIP_* settings); the demo seeding uses it too. */
+export function networkFiles(c: Config['enricher']) {
   return {
     cityDb: c.geoipCityDb,
     asnDb: c.geoipAsnDb,

@@ -102,26 +102,15 @@ async function storeThroughPipeline(
     createDeviceParser,
     createNetworkLookup,
     enrichHits,
+    networkFiles,
     SiteCache,
     startAttribution,
     toEnrichedJob,
   } = await import('@beacon/enricher');
   const { parseEventsJob, storeBatch } = await import('@beacon/writer');
   const e = config.enricher;
-  const network = createNetworkLookup({
-    cityDb: e.geoipCityDb,
-    asnDb: e.geoipAsnDb,
-    ispDb: e.geoipIspDb,
-    anonymousIpDb: e.geoipAnonymousIpDb,
-    enterpriseDb: e.geoipEnterpriseDb,
-    domainDb: e.geoipDomainDb,
-    defaultGeo: e.defaultGeo,
-    defaultAsn: e.defaultAsn,
-    listsDir: e.networkListsDir,
-    watchIntervalMs: 0,
-    ipCacheSize: e.ipCacheSize,
-    logger: o.log,
-  });
+  // The enricher's own files and caches, without watching them (a one-off run).
+  const network = createNetworkLookup({ ...networkFiles(e), watchIntervalMs: 0, logger: o.log });
   const attribution = await startAttribution(config.attribution, pool, o.log, undefined, {
     watchIntervalMs: 0,
   });
