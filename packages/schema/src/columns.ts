@@ -210,6 +210,18 @@ const namesWhere = (keep: (col: ColumnDef) => boolean) =>
 /** The fields a hit carries (the browser's columns), in table order. */
 export const BROWSER_FIELDS = namesWhere((col) => col.source === 'browser') as readonly BrowserFieldName[];
 
+/** The campaign columns a landing URL's query fills (utm_* and the ad click ids), in table order. */
+export const CAMPAIGN_COLUMNS = [
+  'utm_source',
+  'utm_medium',
+  'utm_campaign',
+  'utm_content',
+  'utm_term',
+  'gclid',
+  'fbclid',
+  'ttclid',
+] as const satisfies readonly EventColumnName[];
+
 /** The columns of the api's event lists, in table order. */
 export const LISTED_EVENT_COLUMNS: readonly EventColumnName[] = namesWhere((col) => col.listed === true);
 

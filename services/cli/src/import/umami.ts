@@ -1,3 +1,4 @@
+import { CAMPAIGN_COLUMNS } from '@beacon/schema';
 import { EMPTY, importId, type EventRow, type MapResult } from './ga4.js';
 
 /**
@@ -23,14 +24,7 @@ const MAPPED = new Set([
   'page_title',
   'event_type',
   'event_name',
-  'utm_source',
-  'utm_medium',
-  'utm_campaign',
-  'utm_content',
-  'utm_term',
-  'gclid',
-  'fbclid',
-  'ttclid',
+  ...CAMPAIGN_COLUMNS,
   'browser',
   'os',
   'device',

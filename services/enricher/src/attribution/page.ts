@@ -4,6 +4,8 @@
  * properties.click_ids so that channel rules and later analysis can still see them.
  */
 
+import { CAMPAIGN_COLUMNS } from '@beacon/schema';
+
 /** Click ids without a column, kept in properties.click_ids (name -> value). */
 export const OTHER_CLICK_IDS = [
   'msclkid', // Microsoft Advertising
@@ -52,17 +54,8 @@ const EMPTY: PageFields = {
 /** Max length of the varchar(255) campaign columns; the writer cuts too, this keeps properties small. */
 const MAX = 255;
 
-const COLUMN_PARAMS = new Set([
-  'utm_source',
-  'utm_medium',
-  'utm_campaign',
-  'utm_content',
-  'utm_term',
-  'gclid',
-  'fbclid',
-  'ttclid',
-] as const);
-type ColumnParam = typeof COLUMN_PARAMS extends Set<infer T> ? T : never;
+const COLUMN_PARAMS = new Set(CAMPAIGN_COLUMNS);
+type ColumnParam = (typeof CAMPAIGN_COLUMNS)[number];
 const OTHER_IDS: ReadonlySet<string> = new Set(OTHER_CLICK_IDS);
 
 /**
