@@ -80,7 +80,14 @@ export async function startHarness(): Promise<Harness> {
     null,
   ]);
   const agencyId = rows[0].id as string;
-  await db.pool.query(adminSql.insertSite, [agencyId, 'Tracker test site', '127.0.0.1', scriptId, null]);
+  await db.pool.query(adminSql.insertSite, [
+    agencyId,
+    'Tracker test site',
+    '127.0.0.1',
+    scriptId,
+    null,
+    null,
+  ]);
 
   const config: Config = parseConfig({
     DATABASE_URL: db.url,
@@ -162,6 +169,7 @@ export async function startHarness(): Promise<Harness> {
         '127.0.0.1',
         id,
         JSON.stringify(siteConfig),
+        null,
       ]);
       return id;
     },

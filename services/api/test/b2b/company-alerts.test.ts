@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { checkPublicUrl, safePostJson } from '../../src/b2b/safe-post.js';
 import { call, login, seedTwoAgencies, startTestApi, type TestApi } from '../helpers.js';
-import { startTestSmtp, type TestSmtp } from '../smtp.js';
+import { startTestSmtp, type TestSmtp } from '@beacon/testkit/smtp';
 import { startReceiver, type Received, type TestReceiver } from './receiver.js';
 import { storeVisit } from './visits.js';
 

@@ -58,6 +58,8 @@ beforeAll(async () => {
     'viewer',
     'A',
     'Viewer',
+    null,
+    null,
   ]);
   await db.pool.query(
     'INSERT INTO companies (name, domain, industry, employee_count) VALUES ($1, $2, $3, $4)',

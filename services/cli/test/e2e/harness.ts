@@ -226,6 +226,7 @@ export async function seed(
     site.domain,
     scriptId,
     JSON.stringify(site.config),
+    null,
   ]);
   const email = `admin-${tag}@e2e.example`;
   const password = `pw-${randomBytes(8).toString('hex')}`;
@@ -236,6 +237,8 @@ export async function seed(
     'admin',
     'E2E',
     'Admin',
+    null,
+    null,
   ]);
   return { agencyId: a[0]!.id, agencyEmail, siteId: s[0]!.id, scriptId, email, password };
 }

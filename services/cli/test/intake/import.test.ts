@@ -20,7 +20,7 @@ beforeAll(async () => {
     'bk_00000000',
     null,
   ]);
-  await db.pool.query(adminSql.insertSite, [rows[0].id, 'Shop', 'shop.example', 'ga4shop', null]);
+  await db.pool.query(adminSql.insertSite, [rows[0].id, 'Shop', 'shop.example', 'ga4shop', null, null]);
 });
 afterAll(async () => {
   await db?.drop();

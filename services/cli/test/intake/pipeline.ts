@@ -102,6 +102,7 @@ export async function startPipeline(env: Record<string, string> = {}): Promise<P
         domain,
         scriptId,
         JSON.stringify(siteConfig),
+        null,
       ]);
       return scriptId;
     },

@@ -79,7 +79,14 @@ beforeAll(async () => {
     null,
   ]);
   for (const id of ['plshop', 'plboth', 'plnone'])
-    await db.pool.query(adminSql.insertSite, [rows[0].id, id, 'shop.example', id, JSON.stringify(BERLIN)]);
+    await db.pool.query(adminSql.insertSite, [
+      rows[0].id,
+      id,
+      'shop.example',
+      id,
+      JSON.stringify(BERLIN),
+      null,
+    ]);
   api = await startApi(
     parseConfig({
       DATABASE_URL: db.url,

@@ -27,7 +27,7 @@ beforeAll(async () => {
     'bk_00000001',
     null,
   ]);
-  await db.pool.query(adminSql.insertSite, [rows[0].id, 'Shop', 'shop.example', 'umdb', null]);
+  await db.pool.query(adminSql.insertSite, [rows[0].id, 'Shop', 'shop.example', 'umdb', null, null]);
 });
 afterAll(async () => {
   await Promise.all([db?.drop(), umami?.drop()]);
