@@ -1,9 +1,10 @@
 import { useQuery } from '@tanstack/react-query';
-import { ApiError, get } from '../api';
+import { get } from '../api';
 import { Panel } from '../ui';
 
 interface ScoreDetail {
-  score: {
+  /** null: not scored yet. */
+  score: null | {
     score: number;
     engagement: number;
     intent: number;
@@ -32,16 +33,15 @@ export function LeadScorePanel({ siteId, domain }: { siteId: string; domain: str
   const q = useQuery({
     queryKey: ['lead-score', siteId, domain],
     queryFn: () => get<ScoreDetail>(`/v1/sites/${siteId}/lead-scores/${encodeURIComponent(domain)}`),
-    retry: (n, err) => !(err instanceof ApiError && err.status === 404) && n < 2,
   });
   if (q.isPending) return null;
-  if (!q.data)
+  if (!q.data?.score)
     return (
       <Panel title="Lead score">
         <p className="muted">No score yet (it is computed as visits arrive).</p>
       </Panel>
     );
-  const { score, history } = q.data;
+  const { score, history } = q.data as ScoreDetail & { score: NonNullable<ScoreDetail['score']> };
   return (
     <Panel title="Lead score">
       <dl className="facts">

@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { recordAdminAction } from '../admin-actions.js';
 import { ADMINS } from '../auth/types.js';
 import type { ApiDeps } from '../deps.js';
-import { NotFoundError } from '../http/errors.js';
 import { siteIdParam } from '../http/validate.js';
 import type { RouteTable } from '../openapi/route-table.js';
 import { pagePatternRegex } from '../queries/goals.js';
@@ -156,7 +155,9 @@ function getCompanyScore(t: RouteTable, d: ApiDeps): void {
           description: 'Score and history',
           schema: z
             .object({
-              score: scoreSchema,
+              score: scoreSchema
+                .nullable()
+                .meta({ description: 'null: not scored yet (no committed visit since scoring began)' }),
               history: z.array(
                 z.object({
                   day: z.string(),
@@ -169,13 +170,13 @@ function getCompanyScore(t: RouteTable, d: ApiDeps): void {
             })
             .meta({ id: 'LeadScoreDetail' }),
         },
-        404: { description: 'No score for this company on the site' },
       },
     },
     async ({ site, params, query }) => {
       const domain = params.domain.toLowerCase();
       const row = (await d.reads().query(sql.scoreOf, [site.scriptId, domain])).rows[0];
-      if (!row) throw new NotFoundError('score');
+      // A company seen before scoring began (or not at all) has no score yet: an answer, not an error.
+      if (!row) return { score: null, history: [] };
       const history = (await d.reads().query(sql.scoreHistory, [site.scriptId, domain, query.days])).rows;
       return {
         score: {
