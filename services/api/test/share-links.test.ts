@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { call, loginAs, seedStatsAgencies, startTestApi, type TestApi } from './helpers.js';
 import { seedStats } from './fixtures/stats-data.js';
 
@@ -6,6 +9,7 @@ import { seedStats } from './fixtures/stats-data.js';
 // bounded); revoking it refuses the next request; framing follows its origins. Real PostgreSQL.
 
 let t: TestApi;
+let dashboardDir: string;
 let ids: Awaited<ReturnType<typeof seedStats>>;
 let admin: string;
 let viewer: string;
@@ -13,7 +17,11 @@ const R = 'from=2026-01-10&to=2026-01-16';
 
 beforeAll(async () => {
   // The per-IP brake is lifted (every request comes from 127.0.0.1): the per-link limit (8) is under test.
+  // A dashboard build of one page: the share page is the dashboard's index.html with the link's headers.
+  dashboardDir = mkdtempSync(path.join(tmpdir(), 'beacon-share-dash-'));
+  writeFileSync(path.join(dashboardDir, 'index.html'), '<!doctype html><div id="root"></div>');
   t = await startTestApi({
+    overrides: { dashboardDir },
     env: {
       API_LOGIN_MAX_FAILURES_PER_ACCOUNT: '8',
       API_LOGIN_MAX_FAILURES_PER_IP: '100000',
@@ -27,6 +35,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await t.close();
+  rmSync(dashboardDir, { recursive: true, force: true });
 });
 
 async function makeLink(body: Record<string, unknown>) {
