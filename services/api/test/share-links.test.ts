@@ -83,6 +83,7 @@ test('a share link opens the dashboard reads of its site only, read only, with i
       .replace(':siteId', ids.siteA)
       .replace(':dimension', 'pages')
       .replace(':what', 'pages')
+      .replace(':domain', 'acme.example')
       .replace(/:[A-Za-z0-9_]+/g, 'probe');
     const qs = r.path.endsWith('/realtime') ? '' : `?${R}`;
     const res = await call(t.url, r.method.toUpperCase(), `${path}${qs}`, {
