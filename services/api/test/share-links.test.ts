@@ -1,3 +1,6 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { call, loginAs, seedStatsAgencies, startTestApi, type TestApi } from './helpers.js';
 import { seedStats } from './fixtures/stats-data.js';
 
@@ -9,11 +12,16 @@ let t: TestApi;
 let ids: Awaited<ReturnType<typeof seedStats>>;
 let admin: string;
 let viewer: string;
+let dashboardDir: string;
 const R = 'from=2026-01-10&to=2026-01-16';
 
 beforeAll(async () => {
+  // The API serves a dashboard build it is handed (it does not depend on the dashboard): a one-page one.
+  dashboardDir = await mkdtemp(path.join(tmpdir(), 'beacon-share-dashboard-'));
+  await writeFile(path.join(dashboardDir, 'index.html'), '<!doctype html><title>Beacon</title>');
   // The per-IP brake is lifted (every request comes from 127.0.0.1): the per-link limit (8) is under test.
   t = await startTestApi({
+    overrides: { dashboardDir },
     env: {
       API_LOGIN_MAX_FAILURES_PER_ACCOUNT: '8',
       API_LOGIN_MAX_FAILURES_PER_IP: '100000',
@@ -27,6 +35,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await t.close();
+  await rm(dashboardDir, { recursive: true, force: true });
 });
 
 async function makeLink(body: Record<string, unknown>) {
