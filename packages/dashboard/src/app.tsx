@@ -16,6 +16,7 @@ import { SharingSettings } from './pages/sharing';
 import { UnsubscribePage } from './pages/unsubscribe';
 import { SessionPage, SessionsPage } from './pages/sessions';
 import { AuditLog } from './pages/audit';
+import { UsagePage } from './pages/usage';
 import {
   AgencySettings,
   SiteEmailSettings,
@@ -159,6 +160,7 @@ function settingsPage(info: SessionInfo, path: string): ReactNode | null {
     '/settings/users': () => <UsersSettings />,
     '/settings/agency': () => <AgencySettings />,
     '/settings/audit': () => <AuditLog />,
+    '/settings/usage': () => <UsagePage />,
   };
   const admin = adminPages[path];
   if (admin) return info.isAdmin ? admin() : <Forbidden />;

@@ -126,11 +126,12 @@ function TopBar({
   );
 }
 
-/** Settings pages of admins only: the agency's users, its settings and its audit log. */
+/** Settings pages of admins only: the agency's users, its settings, its audit log and its usage. */
 const ADMIN_SETTINGS = [
   ['/settings/users', 'Users'],
   ['/settings/agency', 'Agency'],
   ['/settings/audit', 'Audit log'],
+  ['/settings/usage', 'Usage'],
 ] as const;
 
 function SettingsNav() {

@@ -44,6 +44,7 @@ export * from './privacy/index.js';
 export * as privacySql from './sql/privacy.js';
 export { recordAudit, purgeAudit, AUDIT_ACTOR_TYPES, type AuditActor, type AuditEntry } from './audit.js';
 export * as auditSql from './sql/audit.js';
+export { CountTally } from './tally.js';
 export * as ingestHealthSql from './sql/ingest-health.js';
 export * as ingestTokenSql from './sql/ingest-tokens.js';
 export { INGEST_TOKEN_RE, hashIngestToken, newIngestToken, type IngestTokenRow } from './ingest-tokens.js';

@@ -1,5 +1,6 @@
 import { deleteInBatches } from './batch-delete.js';
 import type { Pool, PoolClient } from './pool.js';
+import { CountTally } from './tally.js';
 import {
   addHealthCounts,
   addJobHealthCounts,
@@ -26,43 +27,17 @@ export function receiptHour(id: unknown, now = Date.now()): number {
 }
 
 /**
- * Counts by (site, hour, outcome, reason) held in memory and written in one upsert: the hot paths add
- * to a Map, never run a statement per hit. `take()` empties the tally for a flush; `restore()` puts
- * counts back when the flush failed, so they go with the next one.
+ * Counts by (site, hour, outcome, reason) held in memory and written in one upsert (see CountTally).
  */
-export class HealthTally {
-  private counts = new Map<string, number>();
-
+export class HealthTally extends CountTally {
   add(siteId: string, hourMs: number, outcome: HealthOutcome, reason = '', n = 1): void {
-    if (n <= 0 || !siteId) return;
-    const key = `${siteId}\t${hourMs}\t${outcome}\t${reason.slice(0, 100)}`;
-    this.counts.set(key, (this.counts.get(key) ?? 0) + n);
-  }
-
-  get size(): number {
-    return this.counts.size;
-  }
-
-  take(): Map<string, number> {
-    const out = this.counts;
-    this.counts = new Map();
-    return out;
-  }
-
-  restore(counts: Map<string, number>): void {
-    for (const [k, n] of counts) this.counts.set(k, (this.counts.get(k) ?? 0) + n);
+    if (!siteId) return;
+    this.addKey(`${siteId}\t${hourMs}\t${outcome}\t${reason.slice(0, 100)}`, n);
   }
 
   /** Writes and clears the counts (one statement); on failure they stay for the next flush and it throws. */
-  async flush(db: Pool | PoolClient): Promise<void> {
-    if (this.counts.size === 0) return;
-    const counts = this.take();
-    try {
-      await writeHealthCounts(db, counts);
-    } catch (err) {
-      this.restore(counts);
-      throw err;
-    }
+  flush(db: Pool | PoolClient): Promise<void> {
+    return this.flushWith((counts) => writeHealthCounts(db, counts));
   }
 }
 

@@ -50,6 +50,7 @@ export function createApp(deps: ApiDeps, opts: { dashboardDir?: string } = {}): 
   const table = new RouteTable({
     authenticate: (req) => auth.authenticate(req),
     resolveSite: (a, ref) => resolveSite(deps.pool, a, ref),
+    authenticated: (a) => deps.apiCalls.count(a),
   });
   const document = () => table.document(OPENAPI_INFO);
 

@@ -14,6 +14,7 @@ import type { ApiMetrics } from './metrics.js';
 import type { ReadReplicaRouter } from './read-replica.js';
 import type { ErasureRunner } from './privacy/runner.js';
 import type { Alerting } from './b2b/alerting.js';
+import type { ApiCallTally } from './api-calls.js';
 
 /** What the API's routes work with; built by startApi (or by a test). */
 export interface ApiDeps {
@@ -47,6 +48,8 @@ export interface ApiDeps {
   mailer: Mailer;
   /** Company alerts of this process (dispatcher, delivery worker); absent when switched off. */
   alerts?: Alerting;
+  /** Authenticated requests per agency and month, flushed to api_calls every few seconds. */
+  apiCalls: ApiCallTally;
   /** Readiness gate (false while shutting down). */
   accepting: () => boolean;
 }

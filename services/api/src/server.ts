@@ -32,6 +32,7 @@ import { apiOps } from './routes/ops.js';
 import * as accountSql from './sql/account.js';
 import * as authSql from './sql/auth.js';
 import { ErasureRunner } from './privacy/runner.js';
+import { ApiCallTally } from './api-calls.js';
 
 export class ApiConfigError extends Error {
   override readonly name = 'ApiConfigError';
@@ -121,6 +122,7 @@ export function buildDeps(
     mailer: new Mailer(config, logger),
     reportLinks: new UnsubscribeLinks(jwtSecret),
     shares: new ShareTokens(jwtSecret, pool, redis, config.core.queuePrefix, config.api.shareRequestsPerMin),
+    apiCalls: new ApiCallTally(),
     accepting: () => accepting,
     owned: { pool: !o.pool, redis: o.redis === undefined },
     stop: () => {
@@ -199,6 +201,7 @@ export async function startApi(config: Config, overrides: ApiOverrides = {}): Pr
   });
   const opsPort = opsServer.port;
   const stopHousekeeping = startHousekeeping(deps);
+  const stopApiCalls = deps.apiCalls.start(deps.pool, deps.logger);
   deps.erasures.resumeAll(); // requests a crash or a shutdown interrupted
   // Company alerts (docs/company-alerts.md): scores and alerts from what the writers committed.
   deps.alerts = startAlerting(deps);
@@ -206,6 +209,7 @@ export async function startApi(config: Config, overrides: ApiOverrides = {}): Pr
   const close = closeSequence(deps.logger, [
     ['stop accepting', () => (deps.stop(), stopHousekeeping(), deps.mailer.close())],
     ['server', () => closeServer(server, DRAIN_MS)],
+    ['api call counts', stopApiCalls],
     ['erasures', () => deps.erasures.close()],
     ['company alerts', () => deps.alerts?.close()],
     ['ops server', () => opsServer.close()],

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { call, loginAs, seedStatsAgencies, startTestApi, type TestApi } from './helpers.js';
@@ -9,17 +9,17 @@ import { seedStats } from './fixtures/stats-data.js';
 // bounded); revoking it refuses the next request; framing follows its origins. Real PostgreSQL.
 
 let t: TestApi;
-let dashboardDir: string;
 let ids: Awaited<ReturnType<typeof seedStats>>;
 let admin: string;
 let viewer: string;
+let dashboardDir: string;
 const R = 'from=2026-01-10&to=2026-01-16';
 
 beforeAll(async () => {
+  // The API serves a dashboard build it is handed (it does not depend on the dashboard): a one-page one.
+  dashboardDir = await mkdtemp(path.join(tmpdir(), 'beacon-share-dashboard-'));
+  await writeFile(path.join(dashboardDir, 'index.html'), '<!doctype html><title>Beacon</title>');
   // The per-IP brake is lifted (every request comes from 127.0.0.1): the per-link limit (8) is under test.
-  // A dashboard build of one page: the share page is the dashboard's index.html with the link's headers.
-  dashboardDir = mkdtempSync(path.join(tmpdir(), 'beacon-share-dash-'));
-  writeFileSync(path.join(dashboardDir, 'index.html'), '<!doctype html><div id="root"></div>');
   t = await startTestApi({
     overrides: { dashboardDir },
     env: {
@@ -35,7 +35,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await t.close();
-  rmSync(dashboardDir, { recursive: true, force: true });
+  await rm(dashboardDir, { recursive: true, force: true });
 });
 
 async function makeLink(body: Record<string, unknown>) {
@@ -76,33 +76,77 @@ test('a share link opens the dashboard reads of its site only, read only, with i
   });
   expect(pages.body.items.map((r: { value: string }) => r.value)).toEqual(['/pricing']);
 
-  // Every authenticated route without `share` refuses it (403), and the share routes refuse the
-  // agency's other site (404): the same one site scope as every caller.
-  for (const r of t.api.app.table.routes.filter((x) => x.auth)) {
-    const path = r.path
-      .replace(':siteId', ids.siteA)
-      .replace(':dimension', 'pages')
-      .replace(':what', 'pages')
-      .replace(':domain', 'acme.example')
-      .replace(/:[A-Za-z0-9_]+/g, 'probe');
-    const qs = r.path.endsWith('/realtime') ? '' : `?${R}`;
-    const res = await call(t.url, r.method.toUpperCase(), `${path}${qs}`, {
-      token: share,
-      body: r.method === 'get' || r.method === 'delete' ? undefined : {},
+  // From the OpenAPI document (what the API says of itself): every authenticated route without
+  // `x-share: read` refuses the share token (403); every `read` route answers it 200 for the link's
+  // site and 404 for the agency's other site and for another agency's site.
+  const funnel = await call(t.url, 'POST', `/v1/sites/${ids.siteA}/funnels`, {
+    token: admin,
+    body: {
+      name: 'Share probe',
+      steps: [
+        { type: 'page', page_pattern: '/' },
+        { type: 'page', page_pattern: '/pricing' },
+      ],
+      window: { mode: 'session' },
+    },
+  });
+  expect(funnel.status).toBe(201);
+  // A stored lead score (the alerting pass computes them; here a fixture row like the events).
+  await t.db.pool.query(
+    `INSERT INTO company_scores (site_id, domain, score, engagement, intent, fit, parts, first_seen, last_seen)
+     VALUES ('tsite_a', 'acme.example', 50, 20, 20, 10, '{}', now(), now())`,
+  );
+  const doc = (await call(t.url, 'GET', '/openapi.json', { token: admin })).body as {
+    paths: Record<
+      string,
+      Record<string, { security?: unknown; 'x-share'?: string; parameters?: { name: string }[] }>
+    >;
+  };
+  // A link without a page scope, for every read; the scoped one only where its scope can be applied.
+  const whole = (await open((await makeLink({ label: 'Whole site' })).token)).body.access_token as string;
+  const operations = Object.entries(doc.paths).flatMap(([path, ops]) =>
+    Object.entries(ops).map(([method, op]) => ({ path, method, op })),
+  );
+  const read = operations.filter((o) => o.op['x-share'] === 'read').map((o) => o.path);
+  // The conversion pages and the other aggregate reads of the shared view (issue 15).
+  for (const p of [
+    'stats/goals',
+    'stats/revenue',
+    'stats/revenue/{dimension}',
+    'stats/web-vitals',
+    'funnels/{funnelId}/stats',
+    'stats/match-rates',
+    'stats/event-properties',
+  ])
+    expect(read).toContain(`/v1/sites/{siteId}/${p}`);
+  const probe = (path: string) =>
+    path
+      .replace('{siteId}', ids.siteA)
+      .replace('{funnelId}', funnel.body.id)
+      .replace('/revenue/{dimension}', '/revenue/channels')
+      .replace('{dimension}', 'pages')
+      .replace('{what}', 'pages')
+      .replace('{domain}', 'acme.example')
+      .replace(/\{[A-Za-z0-9_]+\}/g, 'probe');
+  for (const { path: docPath, method, op } of operations.filter((o) => o.op.security)) {
+    const path = probe(docPath);
+    const qs = (op.parameters ?? []).some((x) => x.name === 'from') ? `?${R}` : '';
+    const route = `${method} ${docPath}`;
+    const res = await call(t.url, method.toUpperCase(), `${path}${qs}`, {
+      token: whole,
+      body: method === 'get' || method === 'delete' ? undefined : {},
     });
-    if (!r.share || r.share === 'csv') {
-      expect({ route: `${r.method} ${r.path}`, status: res.status }).toEqual({
-        route: `${r.method} ${r.path}`,
-        status: 403,
-      });
-    } else {
-      expect({ route: r.path, ok: res.status < 400 }).toEqual({ route: r.path, ok: true });
-      const other = await call(t.url, 'GET', `${path.replace(ids.siteA, ids.siteA2)}${qs}`, { token: share });
-      expect({ route: r.path, status: other.status }).toEqual({ route: r.path, status: 404 });
-      const foreign = await call(t.url, 'GET', `${path.replace(ids.siteA, ids.siteB)}${qs}`, {
-        token: share,
-      });
-      expect({ route: r.path, status: foreign.status }).toEqual({ route: r.path, status: 404 });
+    if (op['x-share'] !== 'read') {
+      expect({ route, status: res.status }).toEqual({ route, status: 403 });
+      continue;
+    }
+    expect({ route, status: res.status }).toEqual({ route, status: 200 });
+    const takesScope = (op.parameters ?? []).some((x) => x.name === 'page_path');
+    const scopedRes = await call(t.url, 'GET', `${path}${qs}`, { token: share });
+    expect({ route, status: scopedRes.status }).toEqual({ route, status: takesScope ? 200 : 403 });
+    for (const other of [ids.siteA2, ids.siteB]) {
+      const res2 = await call(t.url, 'GET', `${path.replace(ids.siteA, other)}${qs}`, { token: whole });
+      expect({ route, other, status: res2.status }).toEqual({ route, other, status: 404 });
     }
   }
 

@@ -80,6 +80,8 @@ export type RouteHandler<Path extends string, P, Q, B, A> = (
 export interface RouteTableHooks {
   authenticate: (req: Request) => Promise<AuthContext>;
   resolveSite: (auth: AuthContext, siteRef: string) => Promise<SiteScope>;
+  /** Told of every authenticated request (usage: API calls per agency), before the guards. */
+  authenticated?: (auth: AuthContext) => void;
 }
 
 export interface RegisteredRoute {
@@ -241,6 +243,7 @@ export class RouteTable {
         if (c.needsAuth) {
           auth = await this.hooks.authenticate(req);
           req.auth = auth;
+          this.hooks.authenticated?.(auth);
           guard(auth, c.roles, spec.share, takesFilters);
         }
         // The site scope comes before the other parameters: a foreign site is a 404 whatever else

@@ -187,6 +187,7 @@ export function registerFunnelRoutes(t: RouteTable, d: ApiDeps): void {
       summary:
         'Per step: visitors, conversion from the previous and first step, drop-off, median time; optionally by one dimension',
       tags: ['stats', ...tags],
+      share: 'read',
       request: {
         params: funnels.params,
         query: q.statsQuery.extend({

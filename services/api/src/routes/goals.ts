@@ -187,6 +187,7 @@ function registerGoalStats(t: RouteTable, d: ApiDeps): void {
       path: `${site}/stats/goals`,
       summary: 'Conversions, unique converters, conversion rate and value of every goal (or of goal_id)',
       tags: ['stats', ...tags],
+      share: 'read',
       request: {
         query: q.statsQuery.extend({
           goal_id: z

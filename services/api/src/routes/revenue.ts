@@ -52,6 +52,7 @@ export function registerRevenueRoutes(t: RouteTable, d: ApiDeps): void {
       path: `${site}/stats/revenue`,
       summary: "Revenue, orders, average order value and revenue per visitor (site's currency; others apart)",
       tags,
+      share: 'read',
       request: { query: q.statsQuery },
       responses: { 200: { description: 'Revenue of the range', schema: revenueSchema } },
     },
@@ -63,6 +64,7 @@ export function registerRevenueRoutes(t: RouteTable, d: ApiDeps): void {
       path: `${site}/stats/revenue/:dimension`,
       summary: "Revenue in the site's currency by channel, referrer, UTM, page, company, country or device",
       tags,
+      share: 'read',
       request: {
         params: z.object({
           siteId: siteIdParam,

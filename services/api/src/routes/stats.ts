@@ -29,7 +29,10 @@ interface StatsRoute<Q extends z.ZodType, P extends z.ZodType | undefined> {
   /** What the 200 answer holds. */
   answers: string;
   schema: z.ZodType;
-  /** Whether share links may call it (dashboard reads); default yes. */
+  /**
+   * Whether share links may call it; default yes (aggregate reads). No for what names one visitor
+   * (sessions, a session's events) or shows the agency's own identification facts (a company's detail).
+   */
   share?: boolean;
   /** Read from the primary, never the replica (realtime: a replica's lag would hide visitors). */
   primary?: boolean;
@@ -127,7 +130,6 @@ const DASHBOARD_ROUTES = [
     query: q.eventPropertiesQuery,
     answers: 'Property values, most frequent first',
     schema: a.eventPropertiesSchema,
-    share: false,
     answer: q.eventProperties,
   }),
   route({
@@ -199,7 +201,6 @@ const COMPANY_ROUTES = [
     query: q.matchRatesQuery,
     answers: 'Sessions per class and bucket',
     schema: a.matchRatesSchema,
-    share: false,
     answer: q.matchRates,
   }),
 ];

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { csvLine } from '@beacon/db';
 import { ADMINS } from '../auth/types.js';
 import type { ApiDeps } from '../deps.js';
 import type { RouteTable } from '../openapi/route-table.js';
@@ -25,7 +26,35 @@ const rowSchema = z.object({
     .number()
     .int()
     .meta({ description: 'distinct companies identified among the visits' }),
+  events_received: z
+    .number()
+    .int()
+    .meta({ description: 'hits the collector accepted for the site (by hour of receipt)' }),
+  events_dropped: z
+    .number()
+    .int()
+    .meta({ description: 'received hits not stored: bots, duplicates, invalid (sum of dropped_by_reason)' }),
+  dropped_by_reason: z
+    .record(z.string(), z.number().int())
+    .meta({ description: 'dropped hits by reason (bot:<rule>, duplicate, unknown_site, invalid)' }),
+  events_rejected: z
+    .number()
+    .int()
+    .meta({ description: 'hits the collector refused (origin not allowed, invalid hit, ...)' }),
 });
+
+const apiCallsSchema = z
+  .object({
+    total: z.number().int(),
+    user: z.number().int().meta({ description: 'dashboard users (logins)' }),
+    api_key: z.number().int().meta({ description: 'agency API keys' }),
+    share: z.number().int().meta({ description: 'viewers of shared dashboards' }),
+  })
+  .meta({
+    id: 'ApiCalls',
+    description:
+      "the agency's authenticated API requests of the month (counted in memory, written every 10 s)",
+  });
 
 interface Row {
   id: string;
@@ -36,6 +65,29 @@ interface Row {
   page_views: string;
   bot_events: string;
   identified_companies: string;
+  events_received: string;
+  events_rejected: string;
+  dropped_by_reason: Record<string, string | number>;
+}
+
+const VIA = ['user', 'api_key', 'share'] as const;
+
+function toItem(r: Row) {
+  const dropped = Object.fromEntries(Object.entries(r.dropped_by_reason).map(([k, n]) => [k, Number(n)]));
+  return {
+    site_id: r.id,
+    site_name: r.name,
+    domain: r.domain,
+    status: r.status,
+    events_stored: Number(r.events_stored),
+    page_views: Number(r.page_views),
+    bot_events: Number(r.bot_events),
+    identified_companies: Number(r.identified_companies),
+    events_received: Number(r.events_received),
+    events_dropped: Object.values(dropped).reduce((a, n) => a + n, 0),
+    dropped_by_reason: dropped,
+    events_rejected: Number(r.events_rejected),
+  };
 }
 
 function monthBounds(month: string | undefined): { month: string; from: string; to: string } {
@@ -48,30 +100,23 @@ function monthBounds(month: string | undefined): { month: string; from: string; 
   };
 }
 
-const csvCell = (v: string | number) => {
-  const s = String(v);
-  // Quote, and defuse spreadsheet formulas in text (a site name starting with = + - @).
-  const safe = /^[=+\-@\t\r]/.test(s) && typeof v === 'string' ? `'${s}` : s;
-  return /[",\n\r]/.test(safe) || safe !== s ? `"${safe.replace(/"/g, '""')}"` : safe;
-};
-
-/** Usage per client for billing: per site and month, events stored, page views, bots, companies (admins). */
+/**
+ * Usage per client for billing (admins): per site and month, events stored, page views, bots, companies,
+ * and what the collector received, dropped and rejected; the agency's API calls of the month.
+ */
 export function registerUsageRoutes(t: RouteTable, d: ApiDeps): void {
   const read = async (agencyId: string, month: string | undefined) => {
     const b = monthBounds(month);
-    const { rows } = await d.reads().query<Row>(sql.usageBySite, [agencyId, b.from, b.to]);
+    const [sites, calls] = await Promise.all([
+      d.reads().query<Row>(sql.usageBySite, [agencyId, b.from, b.to]),
+      d.reads().query<{ via: string; count: string }>(sql.apiCallsOfMonth, [agencyId, `${b.month}-01`]),
+    ]);
+    const byVia = Object.fromEntries(VIA.map((v) => [v, 0])) as Record<(typeof VIA)[number], number>;
+    for (const c of calls.rows) byVia[c.via as (typeof VIA)[number]] = Number(c.count);
     return {
       month: b.month,
-      items: rows.map((r) => ({
-        site_id: r.id,
-        site_name: r.name,
-        domain: r.domain,
-        status: r.status,
-        events_stored: Number(r.events_stored),
-        page_views: Number(r.page_views),
-        bot_events: Number(r.bot_events),
-        identified_companies: Number(r.identified_companies),
-      })),
+      api_calls: { total: byVia.user + byVia.api_key + byVia.share, ...byVia },
+      items: sites.rows.map(toItem),
     };
   };
 
@@ -79,14 +124,17 @@ export function registerUsageRoutes(t: RouteTable, d: ApiDeps): void {
     {
       method: 'get',
       path: '/v1/usage',
-      summary: 'Usage per site for one month (UTC): events stored, page views, bots, identified companies',
+      summary:
+        'Usage per site for one month (UTC): events stored, page views, bots, identified companies, events received, dropped and rejected; API calls of the agency',
       tags: ['agency'],
       roles: ADMINS,
       request: { query: z.object({ month: monthParam }).strict() },
       responses: {
         200: {
           description: 'One row per site of the agency',
-          schema: z.object({ month: z.string(), items: z.array(rowSchema) }).meta({ id: 'Usage' }),
+          schema: z
+            .object({ month: z.string(), api_calls: apiCallsSchema, items: z.array(rowSchema) })
+            .meta({ id: 'Usage' }),
         },
       },
     },
@@ -97,7 +145,8 @@ export function registerUsageRoutes(t: RouteTable, d: ApiDeps): void {
     {
       method: 'get',
       path: '/v1/usage/export',
-      summary: 'The same usage as CSV (for billing)',
+      summary:
+        "The same usage as CSV (for billing): one line per site; dropped_by_reason as JSON; agency_api_calls is the agency's total, repeated on every line",
       tags: ['agency'],
       roles: ADMINS,
       request: { query: z.object({ month: monthParam }).strict() },
@@ -114,15 +163,20 @@ export function registerUsageRoutes(t: RouteTable, d: ApiDeps): void {
         'page_views',
         'bot_events',
         'identified_companies',
+        'events_received',
+        'events_dropped',
+        'events_rejected',
+        'dropped_by_reason',
       ] as const;
+      // The agency's API calls are one figure per month: the same on every line (never sum the column).
       const lines = [
-        ['month', ...cols].join(','),
-        ...u.items.map((r) => [u.month, ...cols.map((c) => csvCell(r[c]))].join(',')),
+        csvLine(['month', ...cols, 'agency_api_calls']),
+        ...u.items.map((r) => csvLine([u.month, ...cols.map((c) => r[c]), u.api_calls.total])),
       ];
       res.status(200);
       res.setHeader('content-type', 'text/csv; charset=utf-8');
       res.setHeader('content-disposition', `attachment; filename="usage-${u.month}.csv"`);
-      res.end(`${lines.join('\r\n')}\r\n`);
+      res.end(lines.join(''));
       return undefined;
     },
   );

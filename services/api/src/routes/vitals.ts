@@ -33,6 +33,7 @@ export function registerVitalsRoutes(t: RouteTable, d: ApiDeps): void {
       path: `${site}/stats/web-vitals`,
       summary: 'Web vitals: p75 and good / needs-improvement / poor per metric, overall or by page or device',
       tags: ['stats'],
+      share: 'read',
       request: {
         query: q.statsQuery.extend({
           by: z.enum(['page', 'device']).optional(),
