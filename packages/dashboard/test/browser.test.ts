@@ -1,36 +1,17 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import type { ApiHandle } from '@beacon/api';
-import { createTestDatabase, type TestDatabase } from '@beacon/testkit';
-import { dayStart, insertEvents, seedAgency, shopEvents, visitors, type SeedEvent } from './seed.js';
-import { shows, signIn, startDashboardStack, stopDashboardStack, watchPage } from './stack.js';
+import type { BrowserContext, Page } from 'playwright-core';
+import { dayStart, insertEvents, visitors, type SeedEvent } from './seed.js';
+import { shows, signIn, watchPage, SHOTS, useSeededDashboard } from './stack.js';
 
 // The dashboard in a real browser (Chromium, found by testkit's launchChromium) against the real API on a seeded database:
 // log in, switch site, change the range, apply and clear a filter (numbers checked against a plain-JS
 // count), open a company, watch realtime grow, and a viewer without edit controls. Screenshots of each
 // page land in test-results/dashboard/ (gitignored).
 
-const SHOTS = fileURLToPath(new URL('../../../test-results/dashboard/', import.meta.url));
-let db: TestDatabase;
-let api: ApiHandle;
-let url: string;
-let browser: Browser;
-let seed: Awaited<ReturnType<typeof seedAgency>>;
-let events: SeedEvent[];
 const problems: string[] = [];
 
-beforeAll(async () => {
-  mkdirSync(SHOTS, { recursive: true });
-  db = await createTestDatabase();
-  seed = await seedAgency(db.pool);
-  events = shopEvents('shop0001');
-  await insertEvents(db.pool, events);
-  ({ api, url, browser } = await startDashboardStack(db, 'dash'));
-}, 60_000);
-
-afterAll(() => stopDashboardStack({ api, browser }, db));
+const d = useSeededDashboard('dash');
 
 /** A page that records console errors, failed requests and CSP violations (asserted empty at the end). */
 async function open(ctx: BrowserContext): Promise<Page> {
@@ -39,42 +20,42 @@ async function open(ctx: BrowserContext): Promise<Page> {
   return page;
 }
 
-const login = (page: Page, who: { email: string; password: string }) => signIn(page, url, who);
+const login = (page: Page, who: { email: string; password: string }) => signIn(page, d.url, who);
 
 const figure = (page: Page, metric: string) => page.locator(`[data-metric="${metric}"] .value`);
 
 test('admin: login, site switch, range, filter, company, realtime, sessions, settings', async () => {
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const ctx = await d.browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await open(ctx);
 
   // A wrong password is said plainly; then the right one lands on the first site (Blog: no data yet).
-  await page.goto(`${url}/`);
-  await page.getByLabel('Email').fill(seed.users.admin.email);
+  await page.goto(`${d.url}/`);
+  await page.getByLabel('Email').fill(d.seed.users.admin.email);
   await page.getByLabel('Password').fill('not-the-password');
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('alert').waitFor();
   expect(await page.getByRole('alert').textContent()).toMatch(/invalid_credentials|password/i);
   await page.screenshot({ path: `${SHOTS}login.png` });
-  await login(page, seed.users.admin);
-  await page.waitForURL(`**/sites/${seed.blog}/overview`);
+  await login(page, d.seed.users.admin);
+  await page.waitForURL(`**/sites/${d.seed.blog}/overview`);
   await page.getByRole('heading', { name: /No visits in this period yet/ }).waitFor();
   expect(await page.locator('.snippet code').textContent()).toContain('blog0001');
   await page.screenshot({ path: `${SHOTS}empty-site.png`, fullPage: true });
 
   // Switch to Shop, last 7 days: visitors = the plain-JS count over days 1..6 before today.
   await page.getByLabel('Site').selectOption({ label: 'Shop' });
-  await page.waitForURL(`**/sites/${seed.shop}/overview`);
+  await page.waitForURL(`**/sites/${d.seed.shop}/overview`);
   await page.getByLabel('Date range').selectOption('7d');
   await page.waitForURL(/range=7d/);
-  const week = visitors(events, 6, 0);
-  const weekDE = visitors(events, 6, 0, (e) => e.country === 'DE');
+  const week = visitors(d.events, 6, 0);
+  const weekDE = visitors(d.events, 6, 0, (e) => e.country === 'DE');
   expect(weekDE).toBeGreaterThan(0);
   expect(weekDE).toBeLessThan(week);
   await shows(figure(page, 'visitors'), String(week));
 
   // 30 days, then back to 7 via the URL (shareable): the figures follow the URL.
   await page.getByLabel('Date range').selectOption('30d');
-  await shows(figure(page, 'visitors'), String(visitors(events, 29, 0)));
+  await shows(figure(page, 'visitors'), String(visitors(d.events, 29, 0)));
   await page.getByLabel('Date range').selectOption('7d');
   await shows(figure(page, 'visitors'), String(week));
 
@@ -118,7 +99,7 @@ test('admin: login, site switch, range, filter, company, realtime, sessions, set
   await page.getByRole('link', { name: 'Acme Corp' }).click();
   await page.waitForURL(/companies\/acme\.example/);
   await page.getByText('1000-4999 employees').waitFor();
-  const acme = visitors(events, 6, 0, (e) => e.company_domain === 'acme.example');
+  const acme = visitors(d.events, 6, 0, (e) => e.company_domain === 'acme.example');
   await shows(page.locator('[data-metric="company-visitors"]'), String(acme));
   await page.getByRole('heading', { name: 'How it was matched' }).waitFor();
   await page.getByRole('button', { name: 'Not a company (ISP)' }).waitFor();
@@ -142,8 +123,8 @@ test('admin: login, site switch, range, filter, company, realtime, sessions, set
         visitor_type: 'consumer',
       }) as SeedEvent,
   );
-  await insertEvents(db.pool, live);
-  events.push(...live); // the later expectations count them too
+  await insertEvents(d.db.pool, live);
+  d.events.push(...live); // the later expectations count them too
   await shows(figure(page, 'visitors_30m'), '2', 15_000);
   await page.screenshot({ path: `${SHOTS}realtime.png`, fullPage: true });
   await page.getByRole('cell', { name: '/live' }).first().waitFor();
@@ -154,7 +135,7 @@ test('admin: login, site switch, range, filter, company, realtime, sessions, set
   await page.screenshot({ path: `${SHOTS}sessions.png`, fullPage: true });
   // A filter typed by hand: only Acme's sessions of the week remain.
   const acmeSessions = new Set(
-    events
+    d.events
       .filter((e) => e.company_name === 'Acme Corp' && Date.parse(e.server_timestamp) >= dayStart(6))
       .map((e) => e.session_id),
   ).size;
@@ -182,27 +163,27 @@ test('admin: login, site switch, range, filter, company, realtime, sessions, set
   await page.getByRole('button', { name: 'Save settings' }).waitFor();
   await page.getByRole('button', { name: 'Pause tracking' }).click();
   await page.getByRole('button', { name: 'Resume tracking' }).waitFor();
-  const { rows } = await db.pool.query<{ status: string }>(`SELECT status FROM sites WHERE id = $1`, [
-    seed.shop,
+  const { rows } = await d.db.pool.query<{ status: string }>(`SELECT status FROM sites WHERE id = $1`, [
+    d.seed.shop,
   ]);
   expect(rows[0]!.status).toBe('paused');
   await page.screenshot({ path: `${SHOTS}settings-site.png`, fullPage: true });
   await page.getByRole('link', { name: 'Users' }).click();
-  await page.getByRole('cell', { name: seed.users.viewer.email }).waitFor();
+  await page.getByRole('cell', { name: d.seed.users.viewer.email }).waitFor();
   await page.screenshot({ path: `${SHOTS}settings-users.png`, fullPage: true });
 
   // A reload keeps the session (refresh cookie), sign out ends it.
   await page.reload();
-  await page.getByRole('cell', { name: seed.users.viewer.email }).waitFor();
+  await page.getByRole('cell', { name: d.seed.users.viewer.email }).waitFor();
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.getByRole('button', { name: 'Sign in' }).waitFor();
   await ctx.close();
 }, 60_000);
 
 test('viewer: no edit controls, and the API refuses a write anyway', async () => {
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const ctx = await d.browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await open(ctx);
-  await login(page, seed.users.viewer);
+  await login(page, d.seed.users.viewer);
   await page.waitForURL(/\/overview/);
   await page.getByRole('link', { name: 'Settings' }).click();
   await page.getByRole('link', { name: 'Shop' }).click();
@@ -214,7 +195,7 @@ test('viewer: no edit controls, and the API refuses a write anyway', async () =>
   expect(await page.locator('main input, main textarea, main select').count()).toBe(0);
   await page.screenshot({ path: `${SHOTS}viewer-settings.png`, fullPage: true });
   // The users page is closed to viewers in the app, and the API refuses their writes.
-  await page.goto(`${url}/settings/users`);
+  await page.goto(`${d.url}/settings/users`);
   await page.getByRole('alert').waitFor();
   const token = await page.evaluate(async () => {
     const r = await fetch('/v1/auth/refresh', {
@@ -224,7 +205,7 @@ test('viewer: no edit controls, and the API refuses a write anyway', async () =>
     });
     return ((await r.json()) as { access_token: string }).access_token;
   });
-  const write = await fetch(`${url}/v1/sites/${seed.shop}`, {
+  const write = await fetch(`${d.url}/v1/sites/${d.seed.shop}`, {
     method: 'PATCH',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
     body: JSON.stringify({ status: 'active' }),
@@ -234,18 +215,18 @@ test('viewer: no edit controls, and the API refuses a write anyway', async () =>
 }, 30_000);
 
 test('phone and dark mode render the overview', async () => {
-  const ctx = await browser.newContext({
+  const ctx = await d.browser.newContext({
     viewport: { width: 390, height: 844 },
     colorScheme: 'dark',
     deviceScaleFactor: 1,
   });
   const page = await open(ctx);
-  await login(page, seed.users.admin);
+  await login(page, d.seed.users.admin);
   await page.waitForURL(/\/overview/);
-  await page.getByLabel('Site').selectOption(seed.shop);
-  await shows(figure(page, 'visitors'), String(visitors(events, 29, 0)));
+  await page.getByLabel('Site').selectOption(d.seed.shop);
+  await shows(figure(page, 'visitors'), String(visitors(d.events, 29, 0)));
   await page.getByLabel('Date range').selectOption('today');
-  await shows(figure(page, 'visitors'), String(visitors(events, 0, 0)));
+  await shows(figure(page, 'visitors'), String(visitors(d.events, 0, 0)));
   await page.locator('.chart canvas').first().waitFor();
   const width = await page.evaluate(() => document.documentElement.scrollWidth);
   expect(width).toBeLessThanOrEqual(390);

@@ -1,24 +1,13 @@
-import { mkdirSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
-import type { ApiHandle } from '@beacon/api';
-import { createTestDatabase, type TestDatabase } from '@beacon/testkit';
-import { dayStart, insertEvents, seedAgency, shopEvents, type SeedEvent } from './seed.js';
-import { shows, signIn, startDashboardStack, stopDashboardStack, watchPage } from './stack.js';
+import type { Page } from 'playwright-core';
+import { dayStart, type SeedEvent } from './seed.js';
+import { shows, signIn, watchPage, SHOTS, useSeededDashboard } from './stack.js';
 
 // The conversions pages in a real browser (Chromium found by testkit) against the real API on a seeded
 // database: define a goal and see it convert (numbers checked against a plain-JS count), follow it to
 // the overview as a filter, build a funnel and read its steps, read web vitals and revenue, and a
 // viewer without the forms. Screenshots land in test-results/dashboard/ (gitignored).
 
-const SHOTS = fileURLToPath(new URL('../../../test-results/dashboard/', import.meta.url));
-let db: TestDatabase;
-let api: ApiHandle;
-let url: string;
-let browser: Browser;
-let seed: Awaited<ReturnType<typeof seedAgency>>;
-let events: SeedEvent[];
 const problems: string[] = [];
 
 /** Purchases (EUR, one reloaded) and web vitals on top of the shop's visits. */
@@ -46,19 +35,15 @@ function extras(all: SeedEvent[]): SeedEvent[] {
   return out;
 }
 
-beforeAll(async () => {
-  mkdirSync(SHOTS, { recursive: true });
-  db = await createTestDatabase();
-  seed = await seedAgency(db.pool);
-  await db.pool.query(`UPDATE sites SET config = config || '{"currency":"EUR"}' WHERE id = $1`, [seed.shop]);
-  events = shopEvents('shop0001');
-  events.push(...extras(events));
-  await insertEvents(db.pool, events);
-  await db.pool.query('ANALYZE events');
-  ({ api, url, browser } = await startDashboardStack(db, 'dashconv'));
-}, 60_000);
-
-afterAll(() => stopDashboardStack({ api, browser }, db));
+const d = useSeededDashboard('dashconv', {
+  prepare: async ({ db, seed, events }) => {
+    await db.pool.query(`UPDATE sites SET config = config || '{"currency":"EUR"}' WHERE id = $1`, [
+      seed.shop,
+    ]);
+    events.push(...extras(events));
+  },
+});
+beforeAll(() => d.db.pool.query('ANALYZE events'));
 
 /** Events of the last 30 days (days 1..29 before today: the seed has nothing today). */
 const inRange = (e: SeedEvent) => {
@@ -67,26 +52,26 @@ const inRange = (e: SeedEvent) => {
 };
 
 async function open(): Promise<Page> {
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const ctx = await d.browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await ctx.newPage();
   watchPage(page, problems);
   return page;
 }
 
 async function login(page: Page, who: { email: string; password: string }) {
-  await signIn(page, url, who);
+  await signIn(page, d.url, who);
   await page.waitForURL('**/overview');
 }
 
 test('define a goal, see it convert, filter by it, build a funnel, read revenue and web vitals', async () => {
   const page = await open();
-  await login(page, seed.users.admin);
-  await page.goto(`${url}/sites/${seed.shop}/goals?range=30d`);
+  await login(page, d.seed.users.admin);
+  await page.goto(`${d.url}/sites/${d.seed.shop}/goals?range=30d`);
   await page.getByRole('heading', { name: 'Goals', exact: true }).waitFor();
   await page.getByText('No goal yet').waitFor();
 
   // Define "Signed up" (custom event signup): conversions and converters = the plain-JS count.
-  const signups = events.filter((e) => inRange(e) && e.event_name === 'signup');
+  const signups = d.events.filter((e) => inRange(e) && e.event_name === 'signup');
   const converters = new Set(signups.map((e) => e.client_id));
   expect(signups.length).toBeGreaterThan(3);
   const form = page.locator('form', { has: page.getByRole('button', { name: 'Add goal' }) });
@@ -103,13 +88,13 @@ test('define a goal, see it convert, filter by it, build a funnel, read revenue 
   await form.getByLabel('Counts when').selectOption('page');
   await form.getByLabel(/Page path/).fill('/blog/*');
   await form.getByRole('button', { name: 'Add goal' }).click();
-  const blog = events.filter(
+  const blog = d.events.filter(
     (e) => inRange(e) && e.event_name === 'page_view' && e.page_path === '/blog/launch',
   );
   await shows(page.locator('tr[data-goal="Read the blog"] [data-col="conversions"]'), String(blog.length));
 
   // Revenue: orders of the range in EUR.
-  const orders = events.filter((e) => inRange(e) && e.event_name === 'purchase');
+  const orders = d.events.filter((e) => inRange(e) && e.event_name === 'purchase');
   await shows(page.locator('[data-metric="orders"]'), String(orders.length));
   await page.screenshot({ path: `${SHOTS}goals.png`, fullPage: true });
 
@@ -123,12 +108,12 @@ test('define a goal, see it convert, filter by it, build a funnel, read revenue 
 
   // Conversion rate per row of the breakdown panels for a chosen goal (not a filter): top pages,
   // against the plain-JS count (visitors of the page whose visit had a signup / visitors of the page).
-  await page.goto(`${url}/sites/${seed.shop}/overview?range=30d`);
+  await page.goto(`${d.url}/sites/${d.seed.shop}/overview?range=30d`);
   await page.getByLabel('Conversion rate for').selectOption({ label: 'Signed up' });
   await page.waitForURL(/conversion_goal=/);
   const converted = new Set(signups.map((e) => e.session_id));
   const pageRate = (path: string) => {
-    const views = events.filter((e) => inRange(e) && e.event_name === 'page_view' && e.page_path === path);
+    const views = d.events.filter((e) => inRange(e) && e.event_name === 'page_view' && e.page_path === path);
     const all = new Set(views.map((e) => e.client_id));
     const conv = new Set(views.filter((e) => converted.has(e.session_id)).map((e) => e.client_id));
     return `${((100 * conv.size) / all.size).toFixed(1)}%`;
@@ -149,18 +134,18 @@ test('define a goal, see it convert, filter by it, build a funnel, read revenue 
 
   // Save the current filters (country DE) as a segment, then apply it from the list: the overview
   // counts the German visitors of the range (plain-JS count).
-  await page.goto(`${url}/sites/${seed.shop}/goals?range=30d&country=DE`);
+  await page.goto(`${d.url}/sites/${d.seed.shop}/goals?range=30d&country=DE`);
   await page.getByLabel('Save the current filters as').fill('Germans');
   await page.getByRole('button', { name: 'Save segment' }).click();
-  await page.goto(`${url}/sites/${seed.shop}/goals?range=30d`);
+  await page.goto(`${d.url}/sites/${d.seed.shop}/goals?range=30d`);
   await page.getByRole('button', { name: 'Germans', exact: true }).click();
   await page.waitForURL(/\/overview\?.*segment=/);
-  const germans = new Set(events.filter((e) => inRange(e) && e.country === 'DE').map((e) => e.client_id));
+  const germans = new Set(d.events.filter((e) => inRange(e) && e.country === 'DE').map((e) => e.client_id));
   await shows(page.locator('[data-metric="visitors"] .value'), String(germans.size));
   await shows(page.locator('.chip strong'), 'Germans');
 
   // Segments are renamed and deleted from the list.
-  await page.goto(`${url}/sites/${seed.shop}/goals?range=30d`);
+  await page.goto(`${d.url}/sites/${d.seed.shop}/goals?range=30d`);
   const sg = page.locator('li[data-segment="Germans"]');
   await sg.getByRole('button', { name: 'Rename' }).click();
   await page.getByLabel('New name of Germans').fill('German visitors');
@@ -173,7 +158,7 @@ test('define a goal, see it convert, filter by it, build a funnel, read revenue 
   await page.getByText('No saved segment yet.').waitFor();
 
   // Build a session funnel: page /pricing, then the goal "Signed up".
-  await page.goto(`${url}/sites/${seed.shop}/funnels?range=30d`);
+  await page.goto(`${d.url}/sites/${d.seed.shop}/funnels?range=30d`);
   await page.getByText('No funnel yet').waitFor();
   await page.getByLabel('Name', { exact: true }).fill('Pricing to signup');
   await page.getByLabel('Step 1', { exact: true }).fill('/pricing');
@@ -182,7 +167,9 @@ test('define a goal, see it convert, filter by it, build a funnel, read revenue 
   await page.getByRole('button', { name: 'Save funnel' }).click();
   // Reference: sessions of the range with a /pricing view, and of those a later signup.
   const sessions = new Map<string, SeedEvent[]>();
-  for (const e of events.filter(inRange).sort((a, b) => a.server_timestamp.localeCompare(b.server_timestamp)))
+  for (const e of d.events
+    .filter(inRange)
+    .sort((a, b) => a.server_timestamp.localeCompare(b.server_timestamp)))
     sessions.set(e.session_id!, [...(sessions.get(e.session_id!) ?? []), e]);
   const step1 = new Set<string>();
   const step2 = new Set<string>();
@@ -198,14 +185,14 @@ test('define a goal, see it convert, filter by it, build a funnel, read revenue 
   await page.screenshot({ path: `${SHOTS}funnel.png`, fullPage: true });
 
   // Web vitals: p75 of LCP over the range (percentile_cont).
-  const lcp = events
+  const lcp = d.events
     .filter((e) => inRange(e) && e.event_name === 'web_vitals')
     .map((e) => (e as { properties: { lcp: number } }).properties.lcp)
     .sort((a, b) => a - b);
   const pos = (lcp.length - 1) * 0.75;
   const p75 =
     lcp[Math.floor(pos)]! + (lcp[Math.ceil(pos)]! - lcp[Math.floor(pos)]!) * (pos - Math.floor(pos));
-  await page.goto(`${url}/sites/${seed.shop}/vitals?range=30d`);
+  await page.goto(`${d.url}/sites/${d.seed.shop}/vitals?range=30d`);
   await shows(page.locator('[data-vital="lcp"] .value'), `${Math.round(p75)} ms`);
   await page
     .getByRole('cell', { name: 'desktop' })
@@ -217,12 +204,12 @@ test('define a goal, see it convert, filter by it, build a funnel, read revenue 
 
   // A viewer reads the same, without the forms.
   const v = await open();
-  await login(v, seed.users.viewer);
-  await v.goto(`${url}/sites/${seed.shop}/goals?range=30d`);
+  await login(v, d.seed.users.viewer);
+  await v.goto(`${d.url}/sites/${d.seed.shop}/goals?range=30d`);
   await shows(v.locator('tr[data-goal="Signed up"] [data-col="conversions"]'), String(signups.length));
   expect(await v.getByRole('button', { name: 'Add goal' }).count()).toBe(0);
   expect(await v.getByRole('button', { name: 'Delete' }).count()).toBe(0);
-  await v.goto(`${url}/sites/${seed.shop}/funnels?range=30d`);
+  await v.goto(`${d.url}/sites/${d.seed.shop}/funnels?range=30d`);
   await shows(v.locator('tr[data-step="2"] [data-col="visitors"]'), String(step2.size));
   expect(await v.getByRole('button', { name: 'Save funnel' }).count()).toBe(0);
   await v.context().close();

@@ -1,11 +1,7 @@
-import { mkdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
-import type { ApiHandle } from '@beacon/api';
-import { createTestDatabase, type TestDatabase } from '@beacon/testkit';
+import { readFileSync } from 'node:fs';
+import type { Page } from 'playwright-core';
 import { linkToken, startTestSmtp, type ReceivedMail, type TestSmtp } from '@beacon/testkit/smtp';
-import { insertEvents, seedAgency, shopEvents, type SeedEvent } from './seed.js';
-import { signIn, startDashboardStack, stopDashboardStack, watchPage } from './stack.js';
+import { signIn, watchPage, SHOTS, useSeededDashboard } from './stack.js';
 
 // Agency client reporting in a real browser (issue 15), with a real SMTP server in this process and the
 // API's own scheduler ticking every second: a report schedule made on the site's page, its preview
@@ -13,42 +9,26 @@ import { signIn, startDashboardStack, stopDashboardStack, watchPage } from './st
 // new password through the emailed link; CSV from a share link that allows it, none from one that does
 // not. Screenshots in test-results/dashboard/.
 
-const SHOTS = fileURLToPath(new URL('../../../test-results/dashboard/', import.meta.url));
 const LONG = 180_000;
-let db: TestDatabase;
-let api: ApiHandle;
-let url: string;
-let browser: Browser;
 let smtp: TestSmtp;
-let seed: Awaited<ReturnType<typeof seedAgency>>;
-let events: SeedEvent[];
 const problems: string[] = [];
 const to = (addr: string, subject: RegExp) => (m: ReceivedMail) =>
   m.to.includes(addr) && subject.test(m.parsed.subject ?? '');
 
 beforeAll(async () => {
-  mkdirSync(SHOTS, { recursive: true });
   smtp = await startTestSmtp();
-  db = await createTestDatabase();
-  seed = await seedAgency(db.pool);
-  events = shopEvents('shop0001');
-  await insertEvents(db.pool, events);
-  ({ api, url, browser } = await startDashboardStack(db, 'reports', {
-    SMTP_URL: smtp.url,
-    REPORTS_TICK_S: '1',
-  }));
 }, LONG);
-
-afterAll(async () => {
-  await stopDashboardStack({ api, browser }, db);
-  await smtp?.close();
+const d = useSeededDashboard('reports', {
+  env: () => ({ SMTP_URL: smtp.url, REPORTS_TICK_S: '1' }),
+  timeout: LONG,
 });
+afterAll(() => smtp?.close());
 
 async function adminPage(): Promise<Page> {
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const ctx = await d.browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await ctx.newPage();
   watchPage(page, problems);
-  await signIn(page, url, seed.users.admin);
+  await signIn(page, d.url, d.seed.users.admin);
   await page.waitForURL(/\/sites\//, { timeout: 60_000 });
   return page;
 }
@@ -57,7 +37,7 @@ test(
   'a report schedule: bad recipients refused, a preview emailed now, its scheduled email in the delivery log',
   async () => {
     const page = await adminPage();
-    await page.goto(`${url}/settings/sites/${seed.shop}`);
+    await page.goto(`${d.url}/settings/sites/${d.seed.shop}`);
     await page.getByRole('link', { name: /Email reports and traffic alerts/ }).click();
     await page.getByRole('heading', { name: 'Email reports and alerts' }).waitFor();
     await page.getByText('No scheduled report yet.').waitFor();
@@ -99,7 +79,7 @@ test(
 
     // The schedule made five weeks ago has a full week behind it: the API's scheduler (every second)
     // sends that week's report, and the delivery log shows it sent to each recipient.
-    await db.pool.query(`UPDATE report_schedules SET created_at = now() - interval '35 days'`);
+    await d.db.pool.query(`UPDATE report_schedules SET created_at = now() - interval '35 days'`);
     const sent = await smtp.waitFor(to('ceo@client.example', /^Weekly report for Shop/), 90_000);
     const log = page.getByRole('table', { name: 'Report deliveries' });
     await page.getByRole('button', { name: 'Refresh' }).click();
@@ -119,7 +99,7 @@ test(
   'a traffic alert with its thresholds and cooldown; viewers cannot open the page',
   async () => {
     const page = await adminPage();
-    await page.goto(`${url}/settings/sites/${seed.shop}/reports`);
+    await page.goto(`${d.url}/settings/sites/${d.seed.shop}/reports`);
     await page.getByText('No traffic alert yet.').waitFor();
     await page
       .getByLabel('Alert recipients (email addresses, separated by commas)')
@@ -133,7 +113,7 @@ test(
     expect(await row.locator('[data-col="spike"]').textContent()).toBe('+250 %');
     expect(await row.locator('[data-col="drop"]').textContent()).toBe('−40 %');
     expect(await row.locator('[data-col="cooldown"]').textContent()).toBe('12 h');
-    const stored = await db.pool.query(
+    const stored = await d.db.pool.query(
       `SELECT spike_pct, drop_pct, cooldown_h, recipients FROM traffic_alerts`,
     );
     expect(stored.rows).toEqual([
@@ -142,15 +122,15 @@ test(
     await page.screenshot({ path: `${SHOTS}reports-alerts.png`, fullPage: true });
     await page.context().close();
 
-    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const ctx = await d.browser.newContext({ viewport: { width: 1280, height: 900 } });
     const viewer = await ctx.newPage();
     watchPage(viewer, problems);
-    await signIn(viewer, url, seed.users.viewer);
+    await signIn(viewer, d.url, d.seed.users.viewer);
     await viewer.waitForURL(/\/sites\//, { timeout: 60_000 });
-    await viewer.goto(`${url}/settings/sites/${seed.shop}`);
+    await viewer.goto(`${d.url}/settings/sites/${d.seed.shop}`);
     await viewer.getByRole('heading', { name: /Shop/ }).waitFor();
     expect(await viewer.getByRole('link', { name: /Email reports/ }).count()).toBe(0);
-    await viewer.goto(`${url}/settings/sites/${seed.shop}/reports`);
+    await viewer.goto(`${d.url}/settings/sites/${d.seed.shop}/reports`);
     await viewer.getByText('Viewers cannot open this page').waitFor();
     expect(problems).toEqual([]);
     await ctx.close();
@@ -161,29 +141,29 @@ test(
 test(
   '"Forgot password?" on the login page: the emailed link sets a new password',
   async () => {
-    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const ctx = await d.browser.newContext({ viewport: { width: 1280, height: 900 } });
     const page = await ctx.newPage();
     watchPage(page, problems);
-    await page.goto(`${url}/`);
+    await page.goto(`${d.url}/`);
     await page.getByRole('link', { name: 'Forgot password?' }).click();
     await page.waitForURL(/\/forgot-password$/);
     await page.screenshot({ path: `${SHOTS}forgot-password.png` });
-    await page.getByLabel('Email').fill(seed.users.viewer.email);
+    await page.getByLabel('Email').fill(d.seed.users.viewer.email);
     await page.getByRole('button', { name: 'Email me a reset link' }).click();
     await page
       .getByRole('status')
       .filter({ hasText: /a link to choose a new password is on its way/ })
       .waitFor();
     await page.screenshot({ path: `${SHOTS}forgot-password-sent.png` });
-    const mail = await smtp.waitFor(to(seed.users.viewer.email, /^Reset your password$/), 60_000);
+    const mail = await smtp.waitFor(to(d.seed.users.viewer.email, /^Reset your password$/), 60_000);
 
-    await page.goto(`${url}/set-password#token=${linkToken(mail)}&purpose=reset`);
+    await page.goto(`${d.url}/set-password#token=${linkToken(mail)}&purpose=reset`);
     await page.getByRole('heading', { name: 'Choose a new password' }).waitFor();
     await page.getByLabel('Password (8 characters or more)').fill('viewer-password-2');
     await page.getByLabel('Once more').fill('viewer-password-2');
     await page.getByRole('button', { name: 'Set my password' }).click();
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await signIn(page, url, { email: seed.users.viewer.email, password: 'viewer-password-2' });
+    await signIn(page, d.url, { email: d.seed.users.viewer.email, password: 'viewer-password-2' });
     await page.waitForURL(/\/sites\//, { timeout: 60_000 });
     expect(problems).toEqual([]);
     await ctx.close();
@@ -196,26 +176,26 @@ test(
   async () => {
     const token = (
       (await (
-        await fetch(`${url}/v1/auth/login`, {
+        await fetch(`${d.url}/v1/auth/login`, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
-          body: JSON.stringify(seed.users.admin),
+          body: JSON.stringify(d.seed.users.admin),
         })
       ).json()) as { access_token: string }
     ).access_token;
     const link = async (label: string, allow_csv: boolean) => {
-      const r = await fetch(`${url}/v1/sites/${seed.shop}/share-links`, {
+      const r = await fetch(`${d.url}/v1/sites/${d.seed.shop}/share-links`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
         body: JSON.stringify({ label, allow_csv }),
       });
       expect(r.status).toBe(201);
-      return ((await r.json()) as { url: string }).url.replace(/^https?:\/\/[^/]+/, url);
+      return ((await r.json()) as { url: string }).url.replace(/^https?:\/\/[^/]+/, d.url);
     };
     const withCsv = await link('Board with CSV', true);
     const without = await link('Board without CSV', false);
 
-    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+    const ctx = await d.browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
     const page = await ctx.newPage();
     watchPage(page, problems);
     await page.goto(withCsv);
@@ -230,7 +210,7 @@ test(
     const lines = readFileSync((await download.path())!, 'utf8')
       .trim()
       .split('\n');
-    const paths = new Set(events.map((e) => e.page_path));
+    const paths = new Set(d.events.map((e) => e.page_path));
     expect(lines.length).toBeGreaterThan(1);
     for (const l of lines.slice(1)) expect(paths).toContain(l.split(',')[0]);
     // The CSV's first row is the panel's top page.

@@ -1,68 +1,48 @@
-import { mkdirSync } from 'node:fs';
 import bcrypt from 'bcryptjs';
-import { fileURLToPath } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
-import type { ApiHandle } from '@beacon/api';
-import { createTestDatabase, type TestDatabase } from '@beacon/testkit';
-import { insertEvents, seedAgency, shopEvents, visitors, type SeedEvent } from './seed.js';
-import { signIn, startDashboardStack, stopDashboardStack, watchPage } from './stack.js';
+import type { Page } from 'playwright-core';
+import { visitors } from './seed.js';
+import { signIn, watchPage, SHOTS, useSeededDashboard } from './stack.js';
 
 // Shared dashboards in a real browser (issue 15): an admin makes a password-protected share link on the
 // site's sharing page; a visitor with no login opens it, is asked the password, sees the site's figures
 // (checked against a plain-JS count) with no settings, navigation or other sites; a revoked link stops
 // at once. Screenshots in test-results/dashboard/.
 
-const SHOTS = fileURLToPath(new URL('../../../test-results/dashboard/', import.meta.url));
-let db: TestDatabase;
-let api: ApiHandle;
-let url: string;
-let browser: Browser;
-let seed: Awaited<ReturnType<typeof seedAgency>>;
-let events: SeedEvent[];
 const problems: string[] = [];
 
-beforeAll(async () => {
-  mkdirSync(SHOTS, { recursive: true });
-  db = await createTestDatabase();
-  seed = await seedAgency(db.pool);
-  events = shopEvents('shop0001');
-  await insertEvents(db.pool, events);
-  ({ api, url, browser } = await startDashboardStack(db, 'share'));
-}, 60_000);
-
-afterAll(() => stopDashboardStack({ api, browser }, db));
+const d = useSeededDashboard('share');
 
 const watch = (page: Page, allowed: (status: number, u: string) => boolean) =>
   watchPage(page, problems, allowed);
 
 test('an admin shares the dashboard with a password; a visitor without login sees it read only', async () => {
-  const adminCtx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const adminCtx = await d.browser.newContext({ viewport: { width: 1280, height: 900 } });
   const admin = await adminCtx.newPage();
   watch(admin, (s, u) => s === 401 && u.includes('/v1/auth/'));
-  await signIn(admin, url, seed.users.admin);
+  await signIn(admin, d.url, d.seed.users.admin);
   await admin.waitForURL(/\/sites\//);
-  await admin.goto(`${url}/settings/sites/${seed.shop}`);
+  await admin.goto(`${d.url}/settings/sites/${d.seed.shop}`);
   await admin.getByRole('link', { name: /Share links of this dashboard/ }).click();
   await admin.getByLabel('Label (who it is for)').fill('Shop client board');
   await admin.getByLabel('Password (optional, 8+ characters)').fill('client-secret-1');
   await admin.getByRole('button', { name: 'Make the link' }).click();
   const linkBox = admin.getByLabel('The new share link');
   await linkBox.waitFor();
-  const shareUrl = (await linkBox.inputValue()).replace('http://localhost:3000', url);
+  const shareUrl = (await linkBox.inputValue()).replace('http://localhost:3000', d.url);
   expect(shareUrl).toMatch(/\/share\/bshl_/);
   await admin.getByRole('cell', { name: 'Shop client board' }).waitFor();
   await admin.screenshot({ path: `${SHOTS}share-links.png`, fullPage: true });
 
   // The agency's brand (white-label): name, colour, a logo (a small PNG), no "Powered by Beacon".
   const logo = await admin.screenshot({ clip: { x: 0, y: 0, width: 150, height: 36 } });
-  const tokenRes = await fetch(`${url}/v1/auth/login`, {
+  const tokenRes = await fetch(`${d.url}/v1/auth/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(seed.users.admin),
+    body: JSON.stringify(d.seed.users.admin),
   });
   const adminToken = ((await tokenRes.json()) as { access_token: string }).access_token;
   const brandCall = (method: string, path: string, body: unknown) =>
-    fetch(`${url}${path}`, {
+    fetch(`${d.url}${path}`, {
       method,
       headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` },
       body: JSON.stringify(body),
@@ -86,7 +66,7 @@ test('an admin shares the dashboard with a password; a visitor without login see
   ).toBe(200);
 
   // A visitor: no cookies, no login.
-  const visitorCtx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const visitorCtx = await d.browser.newContext({ viewport: { width: 1280, height: 900 } });
   const visitor = await visitorCtx.newPage();
   watch(visitor, (s, u) => (s === 401 || s === 404) && u.includes('/v1/share/session'));
   await visitor.goto(shareUrl);
@@ -98,7 +78,7 @@ test('an admin shares the dashboard with a password; a visitor without login see
   await visitor.getByRole('button', { name: 'Open the dashboard' }).click();
   await visitor.getByText(/read-only shared dashboard/).waitFor();
   await visitor.getByLabel('Date range').selectOption('7d');
-  const week = String(visitors(events, 6, 0));
+  const week = String(visitors(d.events, 6, 0));
   await visitor
     .locator('[data-metric="visitors"] .value')
     .filter({ hasText: new RegExp(`^${week}$`) })
@@ -106,7 +86,7 @@ test('an admin shares the dashboard with a password; a visitor without login see
   // Read only: no settings, no site switcher, no sign-out, nobody's email.
   expect(await visitor.getByRole('link', { name: 'Settings' }).count()).toBe(0);
   expect(await visitor.getByLabel('Site').count()).toBe(0);
-  expect(await visitor.content()).not.toContain(seed.users.admin.email);
+  expect(await visitor.content()).not.toContain(d.seed.users.admin.email);
   expect(await visitor.getByText('DB-IP').count()).toBe(1);
   expect(await visitor.getByText(/Powered by Beacon/).count()).toBe(0);
   await visitor.getByRole('img', { name: 'Northwind Analytics' }).waitFor();
@@ -126,12 +106,12 @@ test('an admin shares the dashboard with a password; a visitor without login see
 }, 90_000);
 
 test('an admin invites a client limited to one site; the client sees only that site', async () => {
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const ctx = await d.browser.newContext({ viewport: { width: 1280, height: 900 } });
   const admin = await ctx.newPage();
   watch(admin, (s, u) => s === 401 && u.includes('/v1/auth/'));
-  await signIn(admin, url, seed.users.admin);
+  await signIn(admin, d.url, d.seed.users.admin);
   await admin.waitForURL(/\/sites\//);
-  await admin.goto(`${url}/settings/users`);
+  await admin.goto(`${d.url}/settings/users`);
   await admin.getByLabel('Email of the person').fill('analyst@client.example');
   await admin.getByRole('group', { name: 'Sites they see' }).getByLabel('Shop').check();
   await admin.getByRole('button', { name: 'Send the invitation' }).click();
@@ -145,24 +125,24 @@ test('an admin invites a client limited to one site; the client sees only that s
     .getByText('Shop')
     .waitFor();
   await admin.screenshot({ path: `${SHOTS}client-invite.png`, fullPage: true });
-  const row = await db.pool.query(
+  const row = await d.db.pool.query(
     `SELECT u.site_access, array_agg(g.site_id) AS sites FROM dashboard_users u JOIN user_site_access g ON g.user_id = u.id
      WHERE u.email = 'analyst@client.example' GROUP BY u.site_access`,
   );
-  expect(row.rows[0]).toEqual({ site_access: 'selected', sites: [seed.shop] });
+  expect(row.rows[0]).toEqual({ site_access: 'selected', sites: [d.seed.shop] });
 
   // The client (its password set as the emailed link would) sees Shop only, and the Blog URL is refused.
-  await db.pool.query(
+  await d.db.pool.query(
     `UPDATE dashboard_users SET password_hash = $1 WHERE email = 'analyst@client.example'`,
     [await bcrypt.hash('client-password-1', 4)],
   );
-  const clientCtx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const clientCtx = await d.browser.newContext({ viewport: { width: 1280, height: 900 } });
   const client = await clientCtx.newPage();
-  await signIn(client, url, { email: 'analyst@client.example', password: 'client-password-1' });
-  await client.waitForURL(`**/sites/${seed.shop}/overview`);
+  await signIn(client, d.url, { email: 'analyst@client.example', password: 'client-password-1' });
+  await client.waitForURL(`**/sites/${d.seed.shop}/overview`);
   const options = await client.getByLabel('Site').locator('option').allTextContents();
   expect(options).toEqual(['Shop']);
-  await client.goto(`${url}/sites/${seed.blog}/overview`);
+  await client.goto(`${d.url}/sites/${d.seed.blog}/overview`);
   await client.getByText(/does not exist or is not one of/).waitFor();
   expect(problems).toEqual([]);
   await ctx.close();

@@ -4,7 +4,16 @@ import { startApi, type ApiHandle } from '@beacon/api';
 import { dashboardDir } from '../index.js';
 import { parseConfig } from '@beacon/config';
 import { createLogger, createRegistry } from '@beacon/observability';
-import { HEADLESS_ARGS, launchChromium, uniquePrefix, type TestDatabase } from '@beacon/testkit';
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import {
+  createTestDatabase,
+  HEADLESS_ARGS,
+  launchChromium,
+  uniquePrefix,
+  type TestDatabase,
+} from '@beacon/testkit';
+import { insertEvents, seedAgency, shopEvents, type SeedEvent } from './seed.js';
 
 /**
  * What every dashboard browser test starts: the real API (serving the built dashboard) on the test
@@ -42,6 +51,42 @@ export async function startDashboardStack(
   });
   const browser = await launchChromium({ args: HEADLESS_ARGS });
   return { api, url: `http://127.0.0.1:${api.port}`, browser };
+}
+
+/** Where the browser tests save their screenshots (gitignored). */
+export const SHOTS = fileURLToPath(new URL('../../../test-results/dashboard/', import.meta.url));
+
+/** A browser test file's world: its database with the seeded agency and shop events, and the stack. */
+export interface SeededDashboard extends DashboardStack {
+  db: TestDatabase;
+  seed: Awaited<ReturnType<typeof seedAgency>>;
+  events: SeedEvent[];
+}
+
+/**
+ * Registers the hooks that start a SeededDashboard before the file's tests (the shop's events inserted
+ * after `prepare` may add to them) and stop it after; the answer is filled in by the time tests run.
+ * `env`: more API settings, read when the hook runs (a test SMTP server's URL, say).
+ */
+export function useSeededDashboard(
+  prefix: string,
+  opts: {
+    env?: () => Record<string, string>;
+    prepare?: (d: Pick<SeededDashboard, 'db' | 'seed' | 'events'>) => Promise<void>;
+    timeout?: number;
+  } = {},
+): SeededDashboard {
+  const d = {} as Partial<SeededDashboard>;
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    const db = await createTestDatabase();
+    Object.assign(d, { db, seed: await seedAgency(db.pool), events: shopEvents('shop0001') });
+    await opts.prepare?.(d as SeededDashboard);
+    await insertEvents(db.pool, d.events!);
+    Object.assign(d, await startDashboardStack(db, prefix, opts.env?.()));
+  }, opts.timeout ?? 60_000);
+  afterAll(() => stopDashboardStack(d, d.db));
+  return d as SeededDashboard;
 }
 
 /** Closes what startDashboardStack started, and the test file's database (any may be missing). */

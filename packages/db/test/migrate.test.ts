@@ -13,6 +13,17 @@ afterEach(async () => {
   await db.drop();
 });
 
+/** Runs `fn` on a temporary copy of the migrations folder (to edit or trim), removed afterwards. */
+async function inMigrationsCopy(fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'beacon-mig-'));
+  try {
+    await cp(MIGRATIONS_DIR, dir, { recursive: true });
+    await fn(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 describe('migrations', () => {
   it('applies every migration once; a second run is a no-op', async () => {
     const all = await readMigrations();
@@ -33,24 +44,18 @@ describe('migrations', () => {
   });
 
   it('refuses to run when an applied migration file was edited', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'beacon-mig-'));
-    try {
-      await cp(MIGRATIONS_DIR, dir, { recursive: true });
+    await inMigrationsCopy(async (dir) => {
       await migrate(db.url, { dir });
       const file = join(dir, '0001_schema.sql');
       await writeFile(file, `${await readFile(file, 'utf8')}\n-- edited\n`);
       await expect(migrate(db.url, { dir })).rejects.toThrow(
         /0001_schema.sql was changed after it was applied/,
       );
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('rolls a failing migration back whole, recording nothing', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'beacon-mig-'));
-    try {
-      await cp(MIGRATIONS_DIR, dir, { recursive: true });
+    await inMigrationsCopy(async (dir) => {
       await writeFile(
         join(dir, '9999_broken.sql'),
         'CREATE TABLE half_done (id int);\nSELECT no_such_function();\n',
@@ -66,16 +71,12 @@ describe('migrations', () => {
       } finally {
         await c.end();
       }
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('0070 private by default: sites that existed keep their IPs whole, sites created after truncate', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'beacon-mig-'));
-    try {
+    await inMigrationsCopy(async (dir) => {
       // The database as it was before 0070, with sites made then.
-      await cp(MIGRATIONS_DIR, dir, { recursive: true });
       for (const f of await readdir(dir)) if (f >= '0070') await rm(join(dir, f));
       await migrate(db.url, { dir });
       const { rows } = await db.pool.query<{ id: string }>(
@@ -103,8 +104,6 @@ describe('migrations', () => {
         site_null: { ip_anonymization: 'none' },
         site_old: { ip_anonymization: 'none' },
       });
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    });
   });
 });

@@ -13,26 +13,20 @@ import {
   TZ,
   type Ev,
 } from './fixtures/conversions-data.js';
-import { call, configureSite, loginAll, seedTwoAgencies, startTestApi, type TestApi } from './helpers.js';
+import { call, loginAll, type TestApi, startOnSiteA, type TwoAgencies, type Tokens } from './helpers.js';
 
 // Funnels (docs/conversions.md) against a plain-JS reference: session and visitor windows, repeated
 // and out-of-order steps, visitors spanning sessions and days (the DST day inside the data), the
 // breakdown by one dimension, segments, and the routes with their roles. Real PostgreSQL and HTTP.
 
-let t: TestApi;
-let pool: Pool;
-let f: Awaited<ReturnType<typeof seedTwoAgencies>>;
-let tok: Record<'admin' | 'user' | 'viewer' | 'adminB', string>;
-let site: q.StatsSite;
+let t: TestApi, pool: Pool, f: TwoAgencies, site: q.StatsSite;
+let tok: Tokens;
 let events: Ev[];
 let signupGoal: string;
 const base = () => `/v1/sites/${f.siteA.id}`;
 
 beforeAll(async () => {
-  t = await startTestApi();
-  pool = t.db.pool;
-  f = await seedTwoAgencies(pool);
-  site = await configureSite(pool, f.siteA, { timezone: TZ });
+  ({ t, pool, f, site } = await startOnSiteA({ timezone: TZ }));
   // Identities: some visitors log in from their second session on, and two devices (clients) of one
   // person share a user id: the visitor-level funnel follows the user across them.
   events = generate(f.siteA.scriptId, 3).map((e) => {

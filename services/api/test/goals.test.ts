@@ -18,23 +18,20 @@ import {
 } from './fixtures/conversions-data.js';
 import {
   call,
-  configureSite,
   loginAll,
   rolledAndRaw,
-  seedTwoAgencies,
-  startTestApi,
   type TestApi,
+  startOnSiteA,
+  type TwoAgencies,
+  type Tokens,
 } from './helpers.js';
 
 // Goals (docs/conversions.md): numbers checked against a plain-JS reference on a hand-made data set,
 // the same answers from rollups and from raw events, goal filters on the other views, and the routes
 // with their roles. Real PostgreSQL and HTTP.
 
-let t: TestApi;
-let pool: Pool;
-let f: Awaited<ReturnType<typeof seedTwoAgencies>>;
-let tokens: Record<'admin' | 'user' | 'viewer' | 'adminB', string>;
-let site: q.StatsSite;
+let t: TestApi, pool: Pool, f: TwoAgencies, site: q.StatsSite;
+let tokens: Tokens;
 let events: Ev[];
 const goals: Record<string, { ref: RefGoal; def: GoalDef }> = {};
 
@@ -66,10 +63,7 @@ const RANGES = [
 ];
 
 beforeAll(async () => {
-  t = await startTestApi();
-  pool = t.db.pool;
-  f = await seedTwoAgencies(pool);
-  site = await configureSite(pool, f.siteA, { timezone: TZ });
+  ({ t, pool, f, site } = await startOnSiteA({ timezone: TZ }));
   events = generate(f.siteA.scriptId);
   // The tracker's internal events: an engagement a second after some page views. They are neither
   // events nor conversions anywhere (docs/metrics.md), so no reference figure changes.

@@ -11,27 +11,20 @@ import {
   TZ,
   type Ev,
 } from './fixtures/conversions-data.js';
-import { call, configureSite, login, seedTwoAgencies, startTestApi, type TestApi } from './helpers.js';
+import { call, login, type TestApi, startOnSiteA, type TwoAgencies } from './helpers.js';
 
 // Revenue (docs/conversions.md) against a plain-JS reference on the hand-made data set: duplicate
 // order ids (counted once per site, at their first purchase, also across days and ranges), several
 // currencies reported apart, attribution by landing and by event dimensions. Real PostgreSQL and HTTP.
 
-let t: TestApi;
-let pool: Pool;
-let f: Awaited<ReturnType<typeof seedTwoAgencies>>;
-let site: q.StatsSite;
+let t: TestApi, pool: Pool, f: TwoAgencies, site: q.StatsSite;
 let events: Ev[];
 /** A reload of an order's thank-you page 36 hours after the order. */
 const RELOAD = (e: Ev) => new Date(Date.parse(e.server_timestamp) + 36 * 3_600_000).toISOString();
 const round = (n: number | null) => (n === null ? null : Math.round(n * 1e6) / 1e6);
 
 beforeAll(async () => {
-  t = await startTestApi();
-  pool = t.db.pool;
-  f = await seedTwoAgencies(pool);
-  const config = { timezone: TZ, currency: 'EUR' };
-  site = await configureSite(pool, f.siteA, config);
+  ({ t, pool, f, site } = await startOnSiteA({ timezone: TZ, currency: 'EUR' }));
   events = generate(f.siteA.scriptId, 11);
   // Hand-made edge cases: a reload of an order two days later, an order id with spaces, a lower-case
   // currency, no currency (the site's), a value that is not a number, a bot's purchase.

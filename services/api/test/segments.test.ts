@@ -7,23 +7,20 @@ import type { GoalDef } from '../src/queries/goals.js';
 import { generate, insertEvents, TZ, type Ev } from './fixtures/conversions-data.js';
 import {
   call,
-  configureSite,
   loginAll,
   rolledAndRaw,
-  seedTwoAgencies,
-  startTestApi,
   type TestApi,
+  startOnSiteA,
+  type TwoAgencies,
+  type Tokens,
 } from './helpers.js';
 
 // Segments (docs/conversions.md): saved per site, shared with the agency's users, and a segment gives
 // every view exactly what its filters given by hand give (rollups and raw events alike), ANDed with the
 // request's own filters. Real PostgreSQL and HTTP.
 
-let t: TestApi;
-let pool: Pool;
-let f: Awaited<ReturnType<typeof seedTwoAgencies>>;
-let tok: Record<'admin' | 'user' | 'viewer' | 'adminB', string>;
-let site: q.StatsSite;
+let t: TestApi, pool: Pool, f: TwoAgencies, site: q.StatsSite;
+let tok: Tokens;
 let events: Ev[];
 let goal: GoalDef;
 const range = { from: '2026-03-27', to: '2026-03-31' };
@@ -31,11 +28,7 @@ const seg: Record<string, string> = {};
 const base = () => `/v1/sites/${f.siteA.id}`;
 
 beforeAll(async () => {
-  t = await startTestApi();
-  pool = t.db.pool;
-  f = await seedTwoAgencies(pool);
-  const config = { timezone: TZ, currency: 'EUR' };
-  site = await configureSite(pool, f.siteA, config);
+  ({ t, pool, f, site } = await startOnSiteA({ timezone: TZ, currency: 'EUR' }));
   events = generate(f.siteA.scriptId, 5);
   await insertEvents(pool, events);
   await rebuildRollups(pool, { siteId: f.siteA.scriptId, chunkHours: 24 * 31 });

@@ -105,6 +105,20 @@ describe('beacon CLI', () => {
     expect(await bcrypt.compare('correct horse', rows[0].password_hash)).toBe(true);
   });
 
+  /** `beacon user create` of b@acme.test in ops@acme.test with this role and password. */
+  const createB = (role: string, password: string) => [
+    'user',
+    'create',
+    '--agency',
+    'ops@acme.test',
+    '--email',
+    'b@acme.test',
+    '--role',
+    role,
+    '--password',
+    password,
+  ];
+
   it.each([
     [
       ['site', 'create', '--agency', 'nobody@x.test', '--name', 'S', '--domain', 'x.com'],
@@ -116,38 +130,8 @@ describe('beacon CLI', () => {
       /is not a domain name/,
       2,
     ],
-    [
-      [
-        'user',
-        'create',
-        '--agency',
-        'ops@acme.test',
-        '--email',
-        'b@acme.test',
-        '--role',
-        'owner',
-        '--password',
-        'longenough',
-      ],
-      /--role must be one of admin, user, viewer/,
-      2,
-    ],
-    [
-      [
-        'user',
-        'create',
-        '--agency',
-        'ops@acme.test',
-        '--email',
-        'b@acme.test',
-        '--role',
-        'user',
-        '--password',
-        'short',
-      ],
-      /at least 8 characters/,
-      2,
-    ],
+    [createB('owner', 'longenough'), /--role must be one of admin, user, viewer/, 2],
+    [createB('user', 'short'), /at least 8 characters/, 2],
     [['agency', 'create', '--name', 'X', '--email', 'not-an-email'], /is not an email address/, 2],
     [['agency', 'create', '--name', 'X'], /required option '--email <email>' not specified/, 2],
     [['frobnicate'], /unknown command 'frobnicate'/, 2],

@@ -1,6 +1,10 @@
+import { Queue } from 'bullmq';
 import { parseConfig, type Config } from '@beacon/config';
+import { createLogger } from '@beacon/observability';
+import { createRedis, type Redis } from '@beacon/queue';
 import type { Pool } from '@beacon/db';
 import { fixturePath, REDIS_URL, type TestDatabase } from '@beacon/testkit';
+import { startEnricher, type EnricherHandle } from '../src/index.js';
 import type { MaxmindOrgRecord, NetworkInfo } from '../src/pipeline.js';
 
 /** MaxMind's test databases and Beacon's crafted ones, in packages/testkit/fixtures (see its README). */
@@ -73,4 +77,32 @@ export function network(over: Partial<NetworkInfo> = {}): NetworkInfo {
 /** A MaxMind organisation record: empty but for `over`. */
 export function orgRecord(over: Partial<MaxmindOrgRecord>): MaxmindOrgRecord {
   return { organization: null, isp: null, domain: null, userType: null, connectionType: null, ...over };
+}
+
+/** A running enricher (silent, ops on a free port) and a producer connection with its two queues. */
+export interface EnricherOnQueues {
+  enricher: EnricherHandle;
+  producer: Redis;
+  hits: Queue;
+  events: Queue;
+}
+
+export async function startEnricherOnQueues(config: Config, prefix: string): Promise<EnricherOnQueues> {
+  const enricher = await startEnricher(config, {
+    metricsPort: 0,
+    logger: createLogger('enricher', 'silent'),
+  });
+  const producer = createRedis(REDIS_URL, 'worker');
+  const hits = new Queue('hits', { connection: producer, prefix });
+  const events = new Queue('events', { connection: producer, prefix });
+  return { enricher, producer, hits, events };
+}
+
+/** Closes the enricher and empties and closes both queues (any may be missing); the producer stays open. */
+export async function stopEnricherOnQueues(q: Partial<EnricherOnQueues>): Promise<void> {
+  await q.enricher?.close();
+  await q.hits?.obliterate({ force: true }).catch(() => undefined);
+  await q.events?.obliterate({ force: true }).catch(() => undefined);
+  await q.hits?.close();
+  await q.events?.close();
 }

@@ -1,12 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import { Queue } from 'bullmq';
-import { createLogger } from '@beacon/observability';
-import { createRedis, type Redis } from '@beacon/queue';
+import type { Queue } from 'bullmq';
+import type { Redis } from '@beacon/queue';
 import { EVENT_COLUMN_NAMES, enrichedJobRows, enrichedJobSchema, type RawJob } from '@beacon/schema';
-import { createTestDatabase, REDIS_URL, uniquePrefix, waitFor, type TestDatabase } from '@beacon/testkit';
-import { enrichHits, startEnricher, type EnricherHandle, type Step } from '../src/index.js';
+import { createTestDatabase, uniquePrefix, waitFor, type TestDatabase } from '@beacon/testkit';
+import { enrichHits, type EnricherHandle, type Step } from '../src/index.js';
 import { SiteCache } from '../src/sites.js';
-import { CHROME, enricherTestConfig, mmCrafted, seedSites } from './fixtures.js';
+import {
+  CHROME,
+  enricherTestConfig,
+  mmCrafted,
+  seedSites,
+  startEnricherOnQueues,
+  stopEnricherOnQueues,
+} from './fixtures.js';
 
 // Real: PostgreSQL (throwaway database), Redis (unique BullMQ prefix), BullMQ, the crafted MaxMind DBs.
 // Nothing is mocked: jobs go into `hits` and come out of `events`.
@@ -33,18 +39,11 @@ beforeAll(async () => {
   const config = enricherTestConfig(db, prefix, {
     GEOIP_ANONYMOUS_IP_DB: mmCrafted('Beacon-Anonymous-IP-Test.mmdb'),
   });
-  enricher = await startEnricher(config, { metricsPort: 0, logger: createLogger('enricher', 'silent') });
-  producer = createRedis(REDIS_URL, 'worker');
-  hits = new Queue('hits', { connection: producer, prefix });
-  events = new Queue('events', { connection: producer, prefix });
+  ({ enricher, producer, hits, events } = await startEnricherOnQueues(config, prefix));
 });
 
 afterAll(async () => {
-  await enricher?.close();
-  await hits?.obliterate({ force: true }).catch(() => undefined);
-  await events?.obliterate({ force: true }).catch(() => undefined);
-  await hits?.close();
-  await events?.close();
+  await stopEnricherOnQueues({ enricher, hits, events });
   const keys = await producer.keys(`${prefix}:*`);
   if (keys.length) await producer.del(...keys);
   await producer?.quit();

@@ -1,3 +1,4 @@
+import { columnsOf } from '@beacon/db';
 import type { Row } from './store.js';
 
 /**
@@ -96,18 +97,10 @@ export function aggregateSessions(rows: readonly Row[]): unknown[][] | null {
   }
   const all = [...groups.values()];
   return [
-    all.map((g) => g.session_id),
-    all.map((g) => g.site_id),
-    all.map((g) => g.started_at),
-    all.map((g) => g.ended_at),
-    all.map((g) => g.page_views),
-    all.map((g) => g.events_count),
+    ...columnsOf(all, ['session_id', 'site_id', 'started_at', 'ended_at', 'page_views', 'events_count']),
     all.map((g) => Math.min(g.engagement, 2147483647)),
-    all.map((g) => g.entry?.[2] ?? null),
-    all.map((g) => g.exit?.[2] ?? null),
-    all.map((g) => g.client_id?.[2] ?? null),
-    all.map((g) => g.utm_source?.[2] ?? null),
-    all.map((g) => g.country?.[2] ?? null),
-    all.map((g) => g.device_type?.[2] ?? null),
+    ...(['entry', 'exit', 'client_id', 'utm_source', 'country', 'device_type'] as const).map((k) =>
+      all.map((g) => g[k]?.[2] ?? null),
+    ),
   ];
 }

@@ -3,7 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import type pg from 'pg';
 import copyStreams from 'pg-copy-streams';
-import { deadLetterSql, HealthTally, receiptHour } from '@beacon/db';
+import { columnsOf, deadLetterSql, HealthTally, receiptHour } from '@beacon/db';
 import type { UncheckedEventRow } from '@beacon/schema';
 import { encodeCopyChunks } from './copy-text.js';
 import { aggregateSessions } from './sessions.js';
@@ -295,6 +295,9 @@ async function insertRows(
   step('activity');
 }
 
+/** The columns of a company both upserts take, in their parameter order. */
+const COMPANY_FACTS = ['domain', 'name', 'industry', 'employee_count', 'revenue'] as const;
+
 /** Neutral facts into companies, an agency's own into agency_companies; answers rows changed. */
 async function upsertCompanies(client: pg.PoolClient, companies: Company[]): Promise<number> {
   const neutral = companies.filter((c) => !c.agency_id);
@@ -304,26 +307,14 @@ async function upsertCompanies(client: pg.PoolClient, companies: Company[]): Pro
     changed +=
       (
         await client.query(sql.upsertCompanies, [
-          neutral.map((c) => c.domain),
-          neutral.map((c) => c.name),
-          neutral.map((c) => c.industry),
-          neutral.map((c) => c.employee_count),
-          neutral.map((c) => c.revenue),
+          ...columnsOf(neutral, COMPANY_FACTS),
           neutral.map((c) => (c.enrichment_data ? safeJson(c.enrichment_data) : null)),
         ])
       ).rowCount ?? 0;
   if (owned.length > 0)
     changed +=
-      (
-        await client.query(sql.upsertAgencyCompanies, [
-          owned.map((c) => c.agency_id),
-          owned.map((c) => c.domain),
-          owned.map((c) => c.name),
-          owned.map((c) => c.industry),
-          owned.map((c) => c.employee_count),
-          owned.map((c) => c.revenue),
-        ])
-      ).rowCount ?? 0;
+      (await client.query(sql.upsertAgencyCompanies, columnsOf(owned, ['agency_id', ...COMPANY_FACTS])))
+        .rowCount ?? 0;
   return changed;
 }
 
@@ -353,7 +344,7 @@ const SESSION_FIELDS = [
 
 /** The columns upsertSessions needs, one array per column, of rows the COPY just accepted. */
 function sessionColumns(rows: readonly Row[]): unknown[][] {
-  return SESSION_FIELDS.map((f) => rows.map((r) => (r[f] === undefined ? null : r[f])));
+  return columnsOf(rows, SESSION_FIELDS);
 }
 
 /** Drops repeated events (same id and server_timestamp) inside the batch and sorts by id (lock order). */

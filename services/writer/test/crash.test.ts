@@ -1,13 +1,10 @@
-import type { Queue } from 'bullmq';
-import { createTestDatabase, uniquePrefix, type TestDatabase } from '@beacon/testkit';
 import {
-  eventsQueue,
   produce,
-  seedSites,
   sessionMismatches,
   streamJobs,
   writerEnv,
   killWritersMidStream,
+  useQueueWorld,
 } from './helpers.js';
 
 // Real processes: each writer is `node services/writer/dist/main.js` (built by `pnpm build`), killed with
@@ -17,35 +14,20 @@ const TOTAL = 50_000;
 const SESSIONS = 10_000;
 const SITES = ['site_0', 'site_1', 'site_2', 'site_3'];
 
-let db: TestDatabase;
-let prefix: string;
-let queue: Queue;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  await seedSites(db.pool, SITES);
-  prefix = uniquePrefix('crash');
-  queue = eventsQueue(prefix);
-});
-
-afterAll(async () => {
-  await queue?.obliterate({ force: true }).catch(() => undefined);
-  await queue?.close();
-  await db?.drop();
-});
+const w = useQueueWorld('crash', SITES);
 
 async function stored(): Promise<number> {
-  const { rows } = await db.pool.query<{ n: string }>('SELECT count(*) AS n FROM events');
+  const { rows } = await w.db.pool.query<{ n: string }>('SELECT count(*) AS n FROM events');
   return Number(rows[0]!.n);
 }
 
 it('kill -9 of the writer mid-stream, several times: exactly 50,000 rows and exact session counters', async () => {
   const jobs = streamJobs(TOTAL, 100, SESSIONS, SITES);
-  const env = writerEnv(db.url, prefix, { WRITER_BATCH_MAX_ROWS: '2000' });
-  const producing = produce(queue, jobs, 20, 30);
+  const env = writerEnv(w.db.url, w.prefix, { WRITER_BATCH_MAX_ROWS: '2000' });
+  const producing = produce(w.queue, jobs, 20, 30);
   const { kills, lastExitCode } = await killWritersMidStream({
     env,
-    queue,
+    queue: w.queue,
     total: TOTAL,
     kills: 4,
     maxStep: 6_000,
@@ -54,12 +36,12 @@ it('kill -9 of the writer mid-stream, several times: exactly 50,000 rows and exa
     producing,
   });
   expect(kills.every((n) => n < TOTAL)).toBe(true);
-  const { rows } = await db.pool.query(
+  const { rows } = await w.db.pool.query(
     'SELECT count(*)::int AS n, count(DISTINCT id)::int AS ids FROM events',
   );
   expect(rows[0]).toEqual({ n: TOTAL, ids: TOTAL });
-  expect(await sessionMismatches(db.pool)).toBe(0);
-  const { rows: s } = await db.pool.query(
+  expect(await sessionMismatches(w.db.pool)).toBe(0);
+  const { rows: s } = await w.db.pool.query(
     'SELECT count(*)::int AS n, sum(events_count)::int AS events FROM sessions',
   );
   expect(s[0]).toEqual({ n: SESSIONS, events: TOTAL });

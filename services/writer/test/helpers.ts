@@ -4,7 +4,13 @@ import { Queue } from 'bullmq';
 import type pg from 'pg';
 import { parseConfig, type Config } from '@beacon/config';
 import { EVENT_COLUMN_NAMES } from '@beacon/schema';
-import { REDIS_URL, waitFor as pollUntil } from '@beacon/testkit';
+import {
+  createTestDatabase,
+  REDIS_URL,
+  uniquePrefix,
+  waitFor as pollUntil,
+  type TestDatabase,
+} from '@beacon/testkit';
 
 /** Real collaborators in every writer test: PostgreSQL (a throwaway database) and Redis (unique prefix). */
 
@@ -38,6 +44,33 @@ export function writerConfig(dbUrl: string, prefix: string, extra: Record<string
 
 export function eventsQueue(prefix: string): Queue {
   return new Queue('events', { connection: { url: REDIS_URL, maxRetriesPerRequest: null }, prefix });
+}
+
+/** A test file's throwaway database (with its sites) and events queue under a prefix of its own. */
+export interface QueueWorld {
+  db: TestDatabase;
+  prefix: string;
+  queue: Queue;
+}
+
+/**
+ * Registers the hooks that make a QueueWorld before the file's tests and empty and drop it after them;
+ * the answer is filled in by the time the tests run.
+ */
+export function useQueueWorld(name: string, siteIds: readonly string[]): QueueWorld {
+  const w = {} as Partial<QueueWorld>;
+  beforeAll(async () => {
+    w.db = await createTestDatabase();
+    await seedSites(w.db.pool, siteIds);
+    w.prefix = uniquePrefix(name);
+    w.queue = eventsQueue(w.prefix);
+  });
+  afterAll(async () => {
+    await w.queue?.obliterate({ force: true }).catch(() => undefined);
+    await w.queue?.close();
+    await w.db?.drop();
+  });
+  return w as QueueWorld;
 }
 
 /** Inserts one agency and the given sites (sessions reference sites.script_id). */

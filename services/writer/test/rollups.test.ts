@@ -1,8 +1,6 @@
-import type { Queue } from 'bullmq';
-import { createTestDatabase, uniquePrefix, type TestDatabase } from '@beacon/testkit';
 import { rebuildRollups, verifyRollups } from '@beacon/db';
 import { storeBatch } from '../src/store.js';
-import { eventsQueue, job, makeRow, produce, seedSites, writerEnv, killWritersMidStream } from './helpers.js';
+import { job, makeRow, produce, writerEnv, killWritersMidStream, useQueueWorld } from './helpers.js';
 
 // Rollups (docs/rollups.md) kept by the writer in its insert transaction. Real collaborators: a
 // throwaway PostgreSQL database, the shared Redis under a unique prefix, writer processes
@@ -10,22 +8,7 @@ import { eventsQueue, job, makeRow, produce, seedSites, writerEnv, killWritersMi
 const SITES = ['r_site_0', 'r_site_1', 'r_site_2'];
 const TOTAL = 20_000;
 
-let db: TestDatabase;
-let prefix: string;
-let queue: Queue;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  await seedSites(db.pool, [...SITES, 'r_small']);
-  prefix = uniquePrefix('rollups');
-  queue = eventsQueue(prefix);
-});
-
-afterAll(async () => {
-  await queue?.obliterate({ force: true }).catch(() => undefined);
-  await queue?.close();
-  await db?.drop();
-});
+const w = useQueueWorld('rollups', [...SITES, 'r_small']);
 
 const pick = <T>(xs: readonly T[], i: number): T => xs[i % xs.length]!;
 
@@ -82,7 +65,7 @@ function chunked(rows: Record<string, unknown>[], perJob: number, idPrefix: stri
 }
 
 async function stored(): Promise<number> {
-  const { rows } = await db.pool.query<{ n: number }>(
+  const { rows } = await w.db.pool.query<{ n: number }>(
     `SELECT count(*)::int AS n FROM events WHERE site_id = ANY($1::text[])`,
     [SITES],
   );
@@ -91,11 +74,11 @@ async function stored(): Promise<number> {
 
 it('kill -9 of writers mid-stream: every rollup equals a recomputation from events', async () => {
   const jobs = chunked(richRows(TOTAL, 3_000), 100, 'rj');
-  const env = writerEnv(db.url, prefix, { WRITER_BATCH_MAX_ROWS: '1500', WRITER_CONCURRENCY: '2' });
-  const producing = produce(queue, jobs, 20, 20);
+  const env = writerEnv(w.db.url, w.prefix, { WRITER_BATCH_MAX_ROWS: '1500', WRITER_CONCURRENCY: '2' });
+  const producing = produce(w.queue, jobs, 20, 20);
   const { kills, lastExitCode } = await killWritersMidStream({
     env,
-    queue,
+    queue: w.queue,
     total: TOTAL,
     kills: 3,
     maxStep: 4_000,
@@ -106,10 +89,10 @@ it('kill -9 of writers mid-stream: every rollup equals a recomputation from even
   expect(kills.every((n) => n < TOTAL)).toBe(true);
   expect(await stored()).toBe(TOTAL);
   for (const site of SITES) {
-    expect(await verifyRollups(db.pool, site)).toEqual({ siteId: site, missing: 0, extra: 0 });
+    expect(await verifyRollups(w.db.pool, site)).toEqual({ siteId: site, missing: 0, extra: 0 });
   }
   // The totals agree with events (bots left out), and rollups cover each site from the start.
-  const { rows } = await db.pool.query(
+  const { rows } = await w.db.pool.query(
     `
     SELECT (SELECT sum(events)::int FROM rollup_sessions WHERE site_id = ANY($1::text[])) AS rolled,
            (SELECT count(*)::int FROM events WHERE site_id = ANY($1::text[]) AND visitor_type IS DISTINCT FROM 'bot') AS raw,
@@ -123,12 +106,12 @@ it('kill -9 of writers mid-stream: every rollup equals a recomputation from even
 
 it('a batch stored twice (retried job) counts once; rollups off forget coverage; rebuild restores it', async () => {
   const rows = richRows(600, 80).map((r) => ({ ...r, site_id: 'r_small' }));
-  const first = await storeBatch(db.pool, rows, []);
+  const first = await storeBatch(w.db.pool, rows, []);
   expect(first).toMatchObject({ inserted: 600, dead: [] });
   expect(first.rollupRows).toBeGreaterThan(0);
-  const again = await storeBatch(db.pool, rows, []);
+  const again = await storeBatch(w.db.pool, rows, []);
   expect(again).toMatchObject({ inserted: 0, rollupRows: 0 });
-  expect(await verifyRollups(db.pool, 'r_small')).toEqual({ siteId: 'r_small', missing: 0, extra: 0 });
+  expect(await verifyRollups(w.db.pool, 'r_small')).toEqual({ siteId: 'r_small', missing: 0, extra: 0 });
 
   // Late data for a past hour through a writer with rollups off: coverage goes, numbers are stale.
   const late = richRows(50, 10).map((r) => ({
@@ -137,21 +120,21 @@ it('a batch stored twice (retried job) counts once; rollups off forget coverage;
     id: crypto.randomUUID(),
     visitor_type: 'human',
   }));
-  await storeBatch(db.pool, late, [], { rollups: false });
-  const cov = await db.pool.query(`SELECT since FROM rollup_coverage WHERE site_id = 'r_small'`);
+  await storeBatch(w.db.pool, late, [], { rollups: false });
+  const cov = await w.db.pool.query(`SELECT since FROM rollup_coverage WHERE site_id = 'r_small'`);
   expect(cov.rowCount).toBe(0);
-  expect((await verifyRollups(db.pool, 'r_small')).missing).toBeGreaterThan(0);
+  expect((await verifyRollups(w.db.pool, 'r_small')).missing).toBeGreaterThan(0);
 
   // Repair: a rebuild of the site's hours (idempotent) brings rollups and coverage back.
-  const report = await rebuildRollups(db.pool, { siteId: 'r_small', chunkHours: 12 });
+  const report = await rebuildRollups(w.db.pool, { siteId: 'r_small', chunkHours: 12 });
   expect(report.chunks).toBeGreaterThan(1);
-  expect(await verifyRollups(db.pool, 'r_small')).toEqual({ siteId: 'r_small', missing: 0, extra: 0 });
-  await rebuildRollups(db.pool, {
+  expect(await verifyRollups(w.db.pool, 'r_small')).toEqual({ siteId: 'r_small', missing: 0, extra: 0 });
+  await rebuildRollups(w.db.pool, {
     siteId: 'r_small',
     from: new Date(Date.UTC(2026, 9, 2)),
     to: new Date(Date.UTC(2026, 9, 3)),
   });
-  expect(await verifyRollups(db.pool, 'r_small')).toEqual({ siteId: 'r_small', missing: 0, extra: 0 });
-  const after = await db.pool.query(`SELECT since FROM rollup_coverage WHERE site_id = 'r_small'`);
+  expect(await verifyRollups(w.db.pool, 'r_small')).toEqual({ siteId: 'r_small', missing: 0, extra: 0 });
+  const after = await w.db.pool.query(`SELECT since FROM rollup_coverage WHERE site_id = 'r_small'`);
   expect(after.rowCount).toBe(1);
 });

@@ -1,16 +1,13 @@
-import type { Queue } from 'bullmq';
-import { createTestDatabase, uniquePrefix, type TestDatabase } from '@beacon/testkit';
 import {
-  eventsQueue,
   produce,
   queueEmpty,
-  seedSites,
   sessionMismatches,
   spawnWriter,
   stopChild,
   streamJobs,
   waitFor,
   writerEnv,
+  useQueueWorld,
 } from './helpers.js';
 
 // Two writer processes compete for the same queue while every session's events are spread over jobs
@@ -19,34 +16,19 @@ const TOTAL = 20_000;
 const SESSIONS = 2_000;
 const SITES = ['site_0', 'site_1'];
 
-let db: TestDatabase;
-let queue: Queue;
-let prefix: string;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  await seedSites(db.pool, SITES);
-  prefix = uniquePrefix('two');
-  queue = eventsQueue(prefix);
-});
-
-afterAll(async () => {
-  await queue?.obliterate({ force: true }).catch(() => undefined);
-  await queue?.close();
-  await db?.drop();
-});
+const w = useQueueWorld('two', SITES);
 
 it('two writers on one queue: no deadlock, exact counts', async () => {
-  const env = writerEnv(db.url, prefix, { WRITER_BATCH_MAX_ROWS: '1000', WRITER_CONCURRENCY: '2' });
+  const env = writerEnv(w.db.url, w.prefix, { WRITER_BATCH_MAX_ROWS: '1000', WRITER_CONCURRENCY: '2' });
   const a = spawnWriter(env);
   const b = spawnWriter(env);
   try {
-    await produce(queue, streamJobs(TOTAL, 50, SESSIONS, SITES), 40, 5);
+    await produce(w.queue, streamJobs(TOTAL, 50, SESSIONS, SITES), 40, 5);
     await waitFor(
       'all rows stored',
       async () => {
-        const { rows } = await db.pool.query<{ n: string }>('SELECT count(*) AS n FROM events');
-        return Number(rows[0]!.n) >= TOTAL && (await queueEmpty(queue));
+        const { rows } = await w.db.pool.query<{ n: string }>('SELECT count(*) AS n FROM events');
+        return Number(rows[0]!.n) >= TOTAL && (await queueEmpty(w.queue));
       },
       60_000,
     );
@@ -55,14 +37,14 @@ it('two writers on one queue: no deadlock, exact counts', async () => {
   } finally {
     await Promise.all([stopChild(a, 'SIGTERM'), stopChild(b, 'SIGTERM')]);
   }
-  const { rows } = await db.pool.query(
+  const { rows } = await w.db.pool.query(
     'SELECT count(*)::int AS n, count(DISTINCT id)::int AS ids FROM events',
   );
   expect(rows[0]).toEqual({ n: TOTAL, ids: TOTAL });
-  expect(await sessionMismatches(db.pool)).toBe(0);
+  expect(await sessionMismatches(w.db.pool)).toBe(0);
   // PostgreSQL saw no deadlock (the writers' backends have exited: their stats are flushed).
   expect(a.output() + b.output()).not.toMatch(/40P01|deadlock/);
-  const { rows: d } = await db.pool.query(
+  const { rows: d } = await w.db.pool.query(
     'SELECT deadlocks::int AS n FROM pg_stat_database WHERE datname = current_database()',
   );
   expect(d[0].n).toBe(0);

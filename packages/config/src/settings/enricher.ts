@@ -1,37 +1,25 @@
 import { parsers as p, setting } from '../setting.js';
+import { metricsPort } from './listener.js';
+import { stalledJobs } from './stalled-jobs.js';
 
 /** Queue worker turning raw hits into enriched events. */
 export const enricher = {
-  metricsPort: setting(
-    'ENRICHER_METRICS_PORT',
-    p.int(0, 65535),
-    9101,
-    'Port of the enricher /metrics, /healthz and /readyz.',
-  ),
+  metricsPort: metricsPort({ prefix: 'ENRICHER', port: 9101, name: 'enricher' }),
   concurrency: setting(
     'ENRICHER_CONCURRENCY',
     p.int(1, 64),
     2,
     'Raw jobs processed at once per enricher process (enrichment is CPU-bound: more only overlaps Redis/PostgreSQL waits).',
   ),
-  lockDurationMs: setting(
-    'ENRICHER_LOCK_DURATION_MS',
-    p.int(1_000, 600_000),
-    10_000,
-    'Lock of a raw job the enricher works on; BullMQ renews it every half of this while the job runs. After a crash (kill -9, OOM) the job returns to the queue once the lock expires (docs/operations.md: recovery after a crash).',
-  ),
-  stalledIntervalMs: setting(
-    'ENRICHER_STALLED_INTERVAL_MS',
-    p.int(500, 600_000),
-    5_000,
-    'How often the enricher looks for raw jobs whose holder died (expired lock) and puts them back in the queue.',
-  ),
-  maxStalledCount: setting(
-    'ENRICHER_MAX_STALLED_COUNT',
-    p.int(1, 1_000_000),
-    20,
-    'Times a raw job may come back from a dead holder before it fails for good (its hits then go to dead_events with the reason).',
-  ),
+  ...stalledJobs({
+    prefix: 'ENRICHER',
+    name: 'enricher',
+    jobs: 'raw jobs',
+    lockDoc:
+      'Lock of a raw job the enricher works on; BullMQ renews it every half of this while the job runs. After a crash (kill -9, OOM) the job returns to the queue once the lock expires (docs/operations.md: recovery after a crash).',
+    maxStalledDoc:
+      'Times a raw job may come back from a dead holder before it fails for good (its hits then go to dead_events with the reason).',
+  }),
   uaCacheSize: setting(
     'ENRICHER_UA_CACHE_SIZE',
     p.int(1, 1_000_000),

@@ -3,16 +3,17 @@ import { parsers as p, setting } from '../setting.js';
 const path = () =>
   p.string({ min: 2, max: 200 }).regex(/^\/[A-Za-z0-9._~\-/]*$/, 'must be a URL path starting with /');
 
+/** The switch of one intake endpoint, on unless turned off; `what` completes "Serve ...". */
+const serves = (env: string, what: string) => setting(env, p.bool(), true, `Serve ${what}`);
+
 /**
  * Intake beyond the tracker (docs/server-side.md, docs/compatible-intake.md): server-side events,
  * the compatible endpoints of other analytics tools, and the ingestion health counts.
  */
 export const intake = {
-  serverEvents: setting(
+  serverEvents: serves(
     'INTAKE_SERVER_EVENTS',
-    p.bool(),
-    true,
-    'Serve POST INTAKE_SERVER_EVENTS_PATH: events sent by a backend with a site ingest token or an agency API key.',
+    'POST INTAKE_SERVER_EVENTS_PATH: events sent by a backend with a site ingest token or an agency API key.',
   ),
   serverEventsPath: setting(
     'INTAKE_SERVER_EVENTS_PATH',
@@ -26,24 +27,15 @@ export const intake = {
     72 * 3600,
     'How far in the past a server-side event may set its timestamp, in seconds; older or future (over 5 minutes) timestamps are refused per event.',
   ),
-  plausible: setting(
-    'INTAKE_PLAUSIBLE',
-    p.bool(),
-    true,
-    'Serve the Plausible Events API (POST /api/event, site by domain).',
-  ),
-  umami: setting('INTAKE_UMAMI', p.bool(), true, 'Serve the Umami collect endpoint (POST /api/send).'),
-  ga4: setting(
+  plausible: serves('INTAKE_PLAUSIBLE', 'the Plausible Events API (POST /api/event, site by domain).'),
+  umami: serves('INTAKE_UMAMI', 'the Umami collect endpoint (POST /api/send).'),
+  ga4: serves(
     'INTAKE_GA4',
-    p.bool(),
-    true,
-    'Serve the GA4 Measurement Protocol (POST /mp/collect; api_secret = a site ingest token).',
+    'the GA4 Measurement Protocol (POST /mp/collect; api_secret = a site ingest token).',
   ),
-  segment: setting(
+  segment: serves(
     'INTAKE_SEGMENT',
-    p.bool(),
-    true,
-    'Serve the Segment-compatible API under /segment/v1/ (track, page, identify, batch; write key = a site ingest token).',
+    'the Segment-compatible API under /segment/v1/ (track, page, identify, batch; write key = a site ingest token).',
   ),
   tokenCacheTtlMs: setting(
     'INTAKE_TOKEN_CACHE_TTL_MS',

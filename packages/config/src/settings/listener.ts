@@ -21,3 +21,13 @@ export function listener(o: { prefix: string; port: number; opsPort: number; nam
     ),
   };
 }
+
+/** The ops port of a queue worker (enricher, writer), which serves nothing else. */
+export function metricsPort(o: { prefix: string; port: number; name: string }) {
+  return setting(
+    `${o.prefix}_METRICS_PORT`,
+    p.int(0, 65535),
+    o.port,
+    `Port of the ${o.name} /metrics, /healthz and /readyz.`,
+  );
+}

@@ -1,13 +1,10 @@
 import { parsers as p, setting } from '../setting.js';
+import { metricsPort } from './listener.js';
+import { stalledJobs } from './stalled-jobs.js';
 
 /** Queue worker bulk-loading enriched events into PostgreSQL. */
 export const writer = {
-  metricsPort: setting(
-    'WRITER_METRICS_PORT',
-    p.int(0, 65535),
-    9102,
-    'Port of the writer /metrics, /healthz and /readyz.',
-  ),
+  metricsPort: metricsPort({ prefix: 'WRITER', port: 9102, name: 'writer' }),
   batchMaxRows: setting(
     'WRITER_BATCH_MAX_ROWS',
     p.int(1, 1_000_000),
@@ -26,24 +23,15 @@ export const writer = {
     2,
     'Batches written at the same time, each on its own connection (one COPY saturates one PostgreSQL core).',
   ),
-  lockDurationMs: setting(
-    'WRITER_LOCK_DURATION_MS',
-    p.int(1_000, 600_000),
-    10_000,
-    'Lock of a job the writer holds; renewed every third of this while it works. After a crash the jobs return to the queue once it expires (docs/operations.md: recovery after a crash).',
-  ),
-  stalledIntervalMs: setting(
-    'WRITER_STALLED_INTERVAL_MS',
-    p.int(500, 600_000),
-    5_000,
-    'How often the writer looks for jobs whose holder died (expired lock) and puts them back in the queue.',
-  ),
-  maxStalledCount: setting(
-    'WRITER_MAX_STALLED_COUNT',
-    p.int(1, 1_000_000),
-    20,
-    'Times a job may come back from a dead holder before BullMQ fails it (a job that crashes every writer); its rows then go to dead_events with the reason.',
-  ),
+  ...stalledJobs({
+    prefix: 'WRITER',
+    name: 'writer',
+    jobs: 'jobs',
+    lockDoc:
+      'Lock of a job the writer holds; renewed every third of this while it works. After a crash the jobs return to the queue once it expires (docs/operations.md: recovery after a crash).',
+    maxStalledDoc:
+      'Times a job may come back from a dead holder before BullMQ fails it (a job that crashes every writer); its rows then go to dead_events with the reason.',
+  }),
   retryBaseMs: setting(
     'WRITER_RETRY_BASE_MS',
     p.int(10, 60_000),

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { parse } from 'csv-parse/sync';
-import { companiesSql, inTransaction, rebuildRollups, type PoolClient } from '@beacon/db';
+import { columnsOf, companiesSql, inTransaction, rebuildRollups, type PoolClient } from '@beacon/db';
 import { formatIp, ipFromBigInt, IpRangeError, parseIpRange } from '@beacon/schema';
 import { UserError, type CliContext } from '../context.js';
 import { intArg } from '../validate.js';
@@ -376,13 +376,7 @@ export async function storeRanges(
     const part = rows.slice(i, i + CHUNK);
     await client.query(companiesSql.insertAgencyRanges, [
       agencyId,
-      part.map((r) => r.start),
-      part.map((r) => r.end),
-      part.map((r) => r.name),
-      part.map((r) => r.domain),
-      part.map((r) => r.industry),
-      part.map((r) => r.employeeCount),
-      part.map((r) => r.revenue),
+      ...columnsOf(part, ['start', 'end', 'name', 'domain', 'industry', 'employeeCount', 'revenue']),
     ]);
   }
   const facts = factsByDomain(rows);
@@ -390,11 +384,7 @@ export async function storeRanges(
     const part = facts.slice(i, i + CHUNK);
     await client.query(companiesSql.upsertAgencyCompanies, [
       agencyId,
-      part.map((f) => f.domain),
-      part.map((f) => f.name),
-      part.map((f) => f.industry),
-      part.map((f) => f.employeeCount),
-      part.map((f) => f.revenue),
+      ...columnsOf(part, ['domain', 'name', 'industry', 'employeeCount', 'revenue']),
     ]);
   }
   return replaced;

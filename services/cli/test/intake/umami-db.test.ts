@@ -33,6 +33,9 @@ afterAll(async () => {
   await Promise.all([db?.drop(), umami?.drop()]);
 });
 
+/** `beacon --json import umami` of WEBSITE into site umdb (the database URL follows). */
+const IMPORT_WEBSITE = ['--json', 'import', 'umami', '--site', 'umdb', '--website', WEBSITE];
+
 describe('beacon import umami <database URL>', () => {
   it(
     'asks which website when the database has several',
@@ -50,18 +53,7 @@ describe('beacon import umami <database URL>', () => {
     "reads one website's events in keyset pages, once, with the CSV importer's mapping",
     async () => {
       // Pages of two rows: one page boundary falls between two events of the same microsecond.
-      const first = await beacon([
-        '--json',
-        'import',
-        'umami',
-        '--site',
-        'umdb',
-        '--website',
-        WEBSITE,
-        '--page',
-        '2',
-        umami.url,
-      ]);
+      const first = await beacon([...IMPORT_WEBSITE, '--page', '2', umami.url]);
       expect(first.stderr).not.toMatch(/error/i);
       const s = JSON.parse(first.stdout);
       expect(s).toMatchObject({ lines: 6, inserted: 6, already: 0, skipped: {} });
@@ -103,16 +95,7 @@ describe('beacon import umami <database URL>', () => {
       expect(sessions.rows[0].n).toBe(2);
 
       // A second run changes nothing; neither does the CSV export of the same events.
-      const again = await beacon([
-        '--json',
-        'import',
-        'umami',
-        '--site',
-        'umdb',
-        '--website',
-        WEBSITE,
-        umami.url,
-      ]);
+      const again = await beacon([...IMPORT_WEBSITE, umami.url]);
       expect(JSON.parse(again.stdout)).toMatchObject({ lines: 6, inserted: 0, already: 6 });
       const csv = await beacon(['--json', 'import', 'umami', '--site', 'umdb', CSV]);
       expect(JSON.parse(csv.stdout)).toMatchObject({ inserted: 0, already: 3 });

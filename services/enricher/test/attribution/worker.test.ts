@@ -10,13 +10,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { Queue } from 'bullmq';
-import { createLogger } from '@beacon/observability';
-import { createRedis, type Redis } from '@beacon/queue';
+import type { Queue } from 'bullmq';
+import type { Redis } from '@beacon/queue';
 import { enrichedJobRows, enrichedJobSchema, type RawJob } from '@beacon/schema';
-import { createTestDatabase, REDIS_URL, uniquePrefix, type TestDatabase } from '@beacon/testkit';
-import { startEnricher, type EnricherHandle } from '../../src/index.js';
-import { CHROME, enricherTestConfig, mmCrafted, seedSites } from '../fixtures.js';
+import { createTestDatabase, uniquePrefix, type TestDatabase } from '@beacon/testkit';
+import type { EnricherHandle } from '../../src/index.js';
+import {
+  CHROME,
+  enricherTestConfig,
+  mmCrafted,
+  seedSites,
+  startEnricherOnQueues,
+  stopEnricherOnQueues,
+} from '../fixtures.js';
 
 const CLI = fileURLToPath(new URL('../../../../services/cli/dist/main.js', import.meta.url));
 
@@ -75,18 +81,11 @@ beforeAll(async () => {
     GEOIP_ANONYMOUS_IP_DB: mmCrafted('Beacon-Anonymous-IP-Test.mmdb'),
     COMPANY_MMDB_PATH: mmCrafted('Beacon-Company-Test.mmdb'),
   });
-  enricher = await startEnricher(config, { metricsPort: 0, logger: createLogger('enricher', 'silent') });
-  producer = createRedis(REDIS_URL, 'worker');
-  hits = new Queue('hits', { connection: producer, prefix });
-  events = new Queue('events', { connection: producer, prefix });
+  ({ enricher, producer, hits, events } = await startEnricherOnQueues(config, prefix));
 });
 
 afterAll(async () => {
-  await enricher?.close();
-  await hits?.obliterate({ force: true }).catch(() => undefined);
-  await events?.obliterate({ force: true }).catch(() => undefined);
-  await hits?.close();
-  await events?.close();
+  await stopEnricherOnQueues({ enricher, hits, events });
   await producer?.quit();
   await db?.drop();
   rmSync(dir, { recursive: true, force: true });
