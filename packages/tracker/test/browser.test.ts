@@ -297,7 +297,7 @@ test('retry after the collector was down: the stored batch arrives once, with th
   await page.evaluate(() => beacon.track('after_retry'));
   await h.waitForHits((all) => all.find((x) => x.event_name === 'after_retry'), 'later event');
   expect((await h.hits()).filter((x) => x.event_id === eventId)).toHaveLength(1);
-});
+}, 90_000);
 
 test('moving to the next page: the exit engagement of the last page is sent once, not again by the next page', async () => {
   const b = h.page('/t/nav-b', html(h, { title: 'B' }));
