@@ -55,9 +55,9 @@ describe('Dockerfile', () => {
   it('runs as a non-root user, chooses the service by command, and has a HEALTHCHECK', () => {
     const runtime = df.slice(df.lastIndexOf('\nFROM '));
     expect(runtime).toMatch(/^USER node$/m);
-    expect(runtime).toMatch(/^ENTRYPOINT \["node", "\/app\/packages\/cli\/dist\/main\.js"\]$/m);
+    expect(runtime).toMatch(/^ENTRYPOINT \["node", "\/app\/services\/cli\/dist\/main\.js"\]$/m);
     expect(runtime).toMatch(
-      /^HEALTHCHECK .*\n\s+CMD \["node", "\/app\/packages\/cli\/dist\/main\.js", "healthcheck"\]$/m,
+      /^HEALTHCHECK .*\n\s+CMD \["node", "\/app\/services\/cli\/dist\/main\.js", "healthcheck"\]$/m,
     );
     expect(runtime).toMatch(/^COPY --from=build .*\/src\/LICENSE \/src\/NOTICE .*\.\/$/m);
     // Runtime stage has no compiler and no pnpm store.
