@@ -117,7 +117,7 @@ test('SPA navigation: pushState, back (popstate) and hash routes are page views 
     'hash view',
   );
   expect(hashView.referrer).toBe(url);
-});
+}, 90_000);
 
 test('engagement on visibility change: only visible seconds count, scroll depth is the maximum, exit sends the rest', async () => {
   const url = h.page(

@@ -185,7 +185,8 @@ export async function startHarness(): Promise<Harness> {
     settingsDelayMs: config.collector.siteCacheTtlMs + config.collector.siteSettingsMaxAgeS * 1000,
     hits,
     async waitForHits(pick, what) {
-      const deadline = Date.now() + 10_000;
+      // 30 s: on a loaded CI machine a failed send waits out the tracker's own retry backoff (2 s, 4 s, …).
+      const deadline = Date.now() + 30_000;
       let seen: QueuedHit[] = [];
       for (;;) {
         seen = await hits();
