@@ -57,6 +57,20 @@ describe('logger', () => {
     expect(line).not.toContain('hunter2');
     expect(line).not.toContain('Bearer x');
   });
+
+  it('logs an error with its type, code and stack but not the database client pg hangs on it', () => {
+    const s = sink();
+    const err = Object.assign(new Error('terminating connection due to administrator command'), {
+      code: '57P01',
+      client: { connectionParameters: { database: 'beacon' }, _types: { builtins: { BOOL: 16 } } },
+    });
+    createLogger('api', 'info', s.stream).warn({ err }, 'idle PostgreSQL client failed');
+    const logged = s.lines()[0]!.err as Record<string, unknown>;
+    expect(logged).toMatchObject({ type: 'Error', code: '57P01', message: err.message });
+    expect(logged.stack).toContain('observability.test');
+    expect(logged).not.toHaveProperty('client');
+    expect(err.client).toBeDefined(); // the caller's error object is left as it was
+  });
 });
 
 describe('ops endpoints', () => {
