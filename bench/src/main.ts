@@ -9,6 +9,7 @@ import { dedupeBench } from './benchmarks/dedupe.js';
 import { e2eBench } from './benchmarks/e2e.js';
 import { enricherBench } from './benchmarks/enricher.js';
 import { importsBench } from './benchmarks/imports.js';
+import { memoryBench } from './benchmarks/memory.js';
 import { rollupsBench } from './benchmarks/rollups.js';
 import { writerBench } from './benchmarks/writer.js';
 
@@ -29,6 +30,7 @@ const benchmarks: Record<string, () => Promise<void>> = {
   e2e: e2eBench,
   imports: importsBench,
   alerts: alertsBench,
+  memory: memoryBench,
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

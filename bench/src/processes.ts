@@ -22,19 +22,36 @@ export async function cpuSeconds(pid: number | undefined): Promise<number> {
   }
 }
 
-/** Polls `<url>/readyz` until it answers 200 (30 s at most); fails early if the child exits. */
-export async function waitReady(child: ChildProcess, url: string, what: string): Promise<void> {
-  for (let i = 0; i < 300; i++) {
+/** Resident set size of a process in bytes (VmRSS of Linux /proc; NaN elsewhere or once it is gone). */
+export async function rssBytes(pid: number | undefined): Promise<number> {
+  if (pid === undefined) return NaN;
+  try {
+    const m = /^VmRSS:\s+(\d+) kB/m.exec(await readFile(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
+/** Polls `<url>/readyz` until it answers 200 (`timeoutMs`, 30 s by default); fails early if the child exits. */
+export async function waitReady(
+  child: ChildProcess,
+  url: string,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode}`);
     try {
-      if ((await fetch(`${url}/readyz`)).ok) return;
+      if ((await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(2_000) })).ok) return;
     } catch {
       // not listening yet
     }
     await new Promise((r) => setTimeout(r, 100));
   }
   child.kill('SIGTERM');
-  throw new Error(`${what} did not become ready`);
+  throw new Error(`${what} did not become ready within ${timeoutMs / 1000} s`);
 }
 
 /** The built API (services/api/dist/main.js) as its own process on a free port, once it is ready. */
