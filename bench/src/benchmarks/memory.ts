@@ -18,12 +18,15 @@ import { benchSettings, count } from '../settings.js';
  * come back.
  */
 const MB = 1024 * 1024;
+type Kind = 'rss' | 'heap' | 'external';
 const last = <T>(xs: T[]): T => xs[xs.length - 1]!;
 
 interface Sample {
   t: number;
   rss: Record<Service, number>;
   heap: Record<Service, number>;
+  /** Buffers and other memory outside V8's heap (beacon_nodejs_external_memory_bytes). */
+  external: Record<Service, number>;
   hits: number;
   events: number;
 }
@@ -60,12 +63,14 @@ export async function memoryBench(): Promise<void> {
     const sample = async (): Promise<Sample> => {
       const rss = {} as Record<Service, number>;
       const heap = {} as Record<Service, number>;
+      const external = {} as Record<Service, number>;
       for (const s of SERVICES) {
         const p = pipeline.procs[s]!;
         rss[s] = await rssBytes(p.child.pid);
         heap[s] = await metric(p.metricsPort, 'beacon_nodejs_heap_size_used_bytes');
+        external[s] = await metric(p.metricsPort, 'beacon_nodejs_external_memory_bytes');
       }
-      return { t: (Date.now() - t0) / 1000, rss, heap, ...(await pipeline.depth()) };
+      return { t: (Date.now() - t0) / 1000, rss, heap, external, ...(await pipeline.depth()) };
     };
     const sampler = (async () => {
       while (sampling) {
@@ -86,15 +91,15 @@ export async function memoryBench(): Promise<void> {
     const steady = samples.filter((x) => x.t >= warmup);
     const minutes = Math.max(1, Math.floor((last(samples).t - warmup) / 60));
     /** Per steady minute: its middle time and the lowest sample of `k` for service `s`. */
-    const floors = (k: 'rss' | 'heap', s: Service) =>
+    const floors = (k: Kind, s: Service) =>
       Array.from({ length: minutes }, (_, m) => {
         const inMinute = steady.filter((x) => x.t >= warmup + m * 60 && x.t < warmup + (m + 1) * 60);
         return { t: warmup + m * 60 + 30, y: Math.min(...inMinute.map((x) => x[k][s])) };
       }).filter((p) => Number.isFinite(p.y));
     const figures: Figure[] = [];
-    const per10min = (k: 'rss' | 'heap', s: Service) => (slope(floors(k, s)) * 600) / MB;
-    const first = (k: 'rss' | 'heap', s: Service) => floors(k, s)[0]!.y;
-    const end = (k: 'rss' | 'heap', s: Service) => floors(k, s).at(-1)!.y;
+    const per10min = (k: Kind, s: Service) => (slope(floors(k, s)) * 600) / MB;
+    const first = (k: Kind, s: Service) => floors(k, s)[0]!.y;
+    const end = (k: Kind, s: Service) => floors(k, s).at(-1)!.y;
     for (const s of SERVICES) {
       figures.push(
         {
