@@ -19,6 +19,7 @@ import { BcryptGate } from './auth/bcrypt-gate.js';
 import { ShareTokens } from './auth/share-tokens.js';
 import { UnsubscribeLinks } from './reports/unsubscribe.js';
 import { runTrafficAlerts } from './reports/alerts.js';
+import { runQuotaWarnings } from './reports/quota.js';
 import { runReports } from './reports/scheduler.js';
 import { startAlerting } from './b2b/alerting.js';
 import { AuthThrottle } from './auth/throttle.js';
@@ -236,8 +237,8 @@ function startHousekeeping(deps: ApiDeps): () => void {
       .catch((err: Error) => logger.warn({ err }, 'account link purge failed'));
   }, PURGE_EVERY_MS);
   purge.unref();
-  // Scheduled email reports: every replica ticks; the sent-log's unique key and SKIP LOCKED claims
-  // keep each report to one email per period and recipient (src/reports/scheduler.ts).
+  // Scheduled email reports, traffic alerts and monthly quota warnings: every replica ticks; the
+  // sent-logs' unique keys (and SKIP LOCKED claims) keep each to one email (src/reports/).
   let reportsRunning = false;
   const reportsTimer =
     config.email.reportsTickS > 0
@@ -246,6 +247,7 @@ function startHousekeeping(deps: ApiDeps): () => void {
           reportsRunning = true;
           runReports(deps)
             .then(() => runTrafficAlerts(deps))
+            .then(() => runQuotaWarnings(deps))
             .catch((err: unknown) => logger.error({ err }, 'report scheduler pass failed'))
             .finally(() => (reportsRunning = false));
         }, config.email.reportsTickS * 1000)

@@ -18,13 +18,13 @@ export const email = {
     'DASHBOARD_PUBLIC_URL',
     p.url(['http:', 'https:']),
     'http://localhost:3000',
-    'Address where people open the dashboard (the API serves it). Links in emails (invitations, password resets, share links, unsubscribe) start with it; never taken from a request Host header.',
+    "Address where people open the dashboard (the API serves it). Links in emails (invitations, password resets, share links, unsubscribe) start with it, on the agency's own dashboard hostname when it has one (same scheme and port); never taken from a request Host header.",
   ),
   reportsTickS: setting(
     'REPORTS_TICK_S',
     p.int(0, 86_400),
     60,
-    'How often each API process looks for due scheduled email reports and traffic alerts and sends them, in seconds (0: never; several replicas share the work and each report still goes once per period and recipient, each alert once per cooldown).',
+    'How often each API process looks for due scheduled email reports, traffic alerts and monthly event quota warnings and sends them, in seconds (0: never; several replicas share the work and each report still goes once per period and recipient, each alert once per cooldown, each quota warning once per site, month and threshold).',
   ),
   inviteTtlH: setting(
     'AUTH_INVITE_TTL_H',
