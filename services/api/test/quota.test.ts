@@ -17,7 +17,12 @@ const month = NOW.toISOString().slice(0, 7);
 
 beforeAll(async () => {
   smtp = await startTestSmtp();
-  const env = { SMTP_URL: smtp.url, DASHBOARD_PUBLIC_URL: 'https://dash.beacon.test', REPORTS_TICK_S: '0' };
+  const env = {
+    SMTP_URL: smtp.url,
+    DASHBOARD_PUBLIC_URL: 'https://dash.beacon.test',
+    REPORTS_TICK_S: '0',
+    QUOTA_CHECK_S: '0',
+  };
   t = await startTestApi({ env });
   t2 = await startTestApi({ env, db: t.db });
   f = await seedTwoAgencies(t.db.pool);

@@ -66,7 +66,7 @@ async function mailAdmins(d: ApiDeps, s: WatchRow, mail: ReturnType<typeof quota
 }
 
 /**
- * One pass of the monthly quota check (run with the report scheduler, REPORTS_TICK_S). For each site
+ * One pass of the monthly quota check (every QUOTA_CHECK_S on every API replica). For each site
  * with a quota and a warning still to come this month (UTC), its stored events of the month; a
  * threshold reached is claimed in quota_warnings (the primary key: one replica wins), then the agency's
  * admins are mailed once, about the highest threshold claimed. When the SMTP server refuses, the claim
