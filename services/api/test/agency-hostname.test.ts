@@ -94,6 +94,8 @@ test('the public brand of a host: no login, only what a login page shows, 204 el
     logo: null,
   });
   expect(r.body).not.toContain(f.a.id);
+  const dotted = await getWithHost(t.url, '/v1/brand', { host: `${HOST.toUpperCase()}.` });
+  expect(JSON.parse(dotted.body).name).toBe('Acme Analytics');
   expect(r.headers['cache-control']).toBe('public, max-age=60');
   expect(String(r.headers.vary)).toMatch(/Host/);
   const unknown = await getWithHost(t.url, '/v1/brand', { host: 'unknown.example' });

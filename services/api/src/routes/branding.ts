@@ -136,7 +136,9 @@ function registerHostBrand(t: RouteTable, d: ApiDeps): void {
     async ({ req, res, setStatus }) => {
       res.setHeader('cache-control', `public, max-age=${BRAND_MAX_AGE_S}`);
       res.setHeader('vary', 'Host, X-Forwarded-Host');
-      const { rows } = await d.pool.query<BrandRow>(sql.brandOfHostname, [req.hostname.toLowerCase()]);
+      // Lower case, without the root's trailing dot (analytics.agency.example. is the same name).
+      const host = req.hostname.toLowerCase().replace(/\.$/, '');
+      const { rows } = await d.pool.query<BrandRow>(sql.brandOfHostname, [host]);
       if (!rows[0]) {
         setStatus(204);
         return undefined;
