@@ -1,7 +1,7 @@
 // The API client: an access token kept in memory, renewed through the refresh cookie (httpOnly,
 // SameSite=Strict, path /v1/auth) when it expires or the page reloads. One refresh at a time: the API
 // rotates refresh tokens and treats a replayed one as leaked, so parallel refreshes must share one call.
-import type { Me, TokenAnswer } from './types';
+import type { Brand, Me, TokenAnswer } from './types';
 
 export class ApiError extends Error {
   override readonly name = 'ApiError';
@@ -61,7 +61,7 @@ export interface ShareSession {
   access_token: string;
   expires_in: number;
   site: { id: string; name: string; domain: string; timezone: string };
-  brand: { name: string; primary_color: string | null; powered_by: boolean; logo: string | null };
+  brand: Brand;
   link: { label: string; allow_csv: boolean; filters: Record<string, string[]>; expires_at: string | null };
 }
 

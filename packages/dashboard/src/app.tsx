@@ -58,7 +58,7 @@ function SignedInApp() {
     if (!signedIn() && mayHaveSession()) void refresh().then((ok) => setState(ok ? 'in' : 'out'));
     return off;
   }, [qc]);
-  if (state === 'checking') return <Loading label="Opening Beacon…" />;
+  if (state === 'checking') return <Loading label="Opening the dashboard…" />;
   if (state === 'out') return <LoginPage />;
   return <Shell />;
 }

@@ -1,6 +1,7 @@
 // Pieces every form of the dashboard repeats: a labelled field, a select's options, a submit that
 // tracks its busy and error states, and the "Saved." notice after a save.
 import { useState, type FormEvent, type ReactNode } from 'react';
+import { BrandMark, PoweredBy, useHostBrand } from './brand';
 import { ErrorBox } from './ui';
 
 /** A labelled control: the label's text above the input, select or textarea it holds. */
@@ -137,23 +138,25 @@ export function CardForm({
   id,
   title,
   onSubmit,
-  brand,
+  branded,
   children,
 }: {
   id: string;
   title: ReactNode;
   onSubmit: (e: FormEvent<HTMLFormElement>) => unknown;
-  /** Shown above the title (the Beacon logo on the login page). */
-  brand?: ReactNode;
+  /** The host's brand above the title and its "powered by" below (sign in, password pages). */
+  branded?: boolean;
   children: ReactNode;
 }) {
+  const brand = useHostBrand();
   return (
     <main className="login" id="main">
       <form className="panel login-form" aria-labelledby={id} onSubmit={onSubmit}>
-        {brand}
+        {branded && <BrandMark brand={brand} big />}
         <h1 id={id}>{title}</h1>
         {children}
       </form>
+      {branded && <PoweredBy brand={brand} />}
     </main>
   );
 }

@@ -19,6 +19,7 @@ import {
 } from './state';
 import { countryName } from './format';
 import type { Breakdown, Site } from './types';
+import { BrandMark, useHostBrand } from './brand';
 import { Link } from './ui';
 
 const PAGES = [
@@ -61,11 +62,36 @@ export function Layout({
       </a>
       <TopBar site={site} current={current} settings={!!settings} />
       {settings && <SettingsNav />}
+      {pageSite && <QuotaNotice site={pageSite} />}
       {pageSite && current !== 'realtime' && <Toolbar site={pageSite} />}
       <main id="main" tabIndex={-1}>
         <ZoneContext.Provider value={site?.config.timezone ?? 'UTC'}>{children}</ZoneContext.Provider>
       </main>
     </div>
+  );
+}
+
+/**
+ * The site's monthly event quota, when its stored events reached 80% or 100% of it this month (the
+ * same warning the agency's admins got by email). Events past the quota are still collected.
+ */
+export function QuotaNotice({ site }: { site: Site }) {
+  const admin = useSession().me.role === 'admin';
+  if (!site.quota_warning || !site.monthly_event_quota) return null;
+  const quota = site.monthly_event_quota.toLocaleString('en');
+  return (
+    <p className={`quota-notice quota-${site.quota_warning}`} role="status">
+      {site.quota_warning >= 100
+        ? `${site.name} has reached its monthly quota of ${quota} events.`
+        : `${site.name} has used ${site.quota_warning}% of its monthly quota of ${quota} events.`}{' '}
+      Events past it are still collected: none is lost.
+      {admin && (
+        <>
+          {' '}
+          <Link to="/settings/usage">See the usage</Link>
+        </>
+      )}
+    </p>
   );
 }
 
@@ -80,13 +106,11 @@ function TopBar({
   settings: boolean;
 }) {
   const { me, sites } = useSession();
+  const brand = useHostBrand();
   const keep = viewQuery(useLocation().search);
   return (
     <header className="top">
-      <div className="brand">
-        <span className="logo" aria-hidden="true" />
-        <span>Beacon</span>
-      </div>
+      <BrandMark brand={brand} />
       <div className="agency" title="Agency">
         {me.agency.name}
       </div>

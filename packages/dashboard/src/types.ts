@@ -7,6 +7,7 @@ export type {
   ReportSchedule,
   TrafficAlert,
   AuditEntry,
+  Brand,
   CompanyAlertRule,
   Funnel,
   FunnelStats,

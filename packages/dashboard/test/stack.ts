@@ -25,11 +25,15 @@ export interface DashboardStack {
   browser: Browser;
 }
 
-/** `env`: more settings of the API (SMTP_URL of a test SMTP server, say). */
+/**
+ * `env`: more settings of the API (SMTP_URL of a test SMTP server, say); `chromiumArgs`: more
+ * command-line switches of the browser (e.g. --host-resolver-rules to open the API under a hostname).
+ */
 export async function startDashboardStack(
   db: TestDatabase,
   prefix: string,
   env: Record<string, string> = {},
+  chromiumArgs: string[] = [],
 ): Promise<DashboardStack> {
   const config = parseConfig({
     DATABASE_URL: db.url,
@@ -49,7 +53,7 @@ export async function startDashboardStack(
     registry: createRegistry('api', { defaultMetrics: false }),
     dashboardDir: dashboardDir(),
   });
-  const browser = await launchChromium({ args: HEADLESS_ARGS });
+  const browser = await launchChromium({ args: [...HEADLESS_ARGS, ...chromiumArgs] });
   return { api, url: `http://127.0.0.1:${api.port}`, browser };
 }
 

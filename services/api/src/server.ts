@@ -19,6 +19,7 @@ import { BcryptGate } from './auth/bcrypt-gate.js';
 import { ShareTokens } from './auth/share-tokens.js';
 import { UnsubscribeLinks } from './reports/unsubscribe.js';
 import { runTrafficAlerts } from './reports/alerts.js';
+import { runQuotaWarnings } from './reports/quota.js';
 import { runReports } from './reports/scheduler.js';
 import { startAlerting } from './b2b/alerting.js';
 import { AuthThrottle } from './auth/throttle.js';
@@ -221,6 +222,25 @@ export async function startApi(config: Config, overrides: ApiOverrides = {}): Pr
 }
 
 /**
+ * Monthly event quota warnings every QUOTA_CHECK_S on every replica (src/reports/quota.ts: the
+ * quota_warnings key sends each once). Minutes apart: each check counts the watched sites' events.
+ */
+function startQuotaChecks(deps: ApiDeps): NodeJS.Timeout | null {
+  const every = deps.config.email.quotaCheckS;
+  if (every <= 0) return null;
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    runQuotaWarnings(deps)
+      .catch((err: unknown) => deps.logger.error({ err }, 'quota check failed'))
+      .finally(() => (running = false));
+  }, every * 1000);
+  timer.unref();
+  return timer;
+}
+
+/**
  * The API's timers (unref: they never keep the process alive): hourly purges of ended login sessions
  * and account links, and the scheduled email reports. Answers the function that stops them.
  */
@@ -236,8 +256,8 @@ function startHousekeeping(deps: ApiDeps): () => void {
       .catch((err: Error) => logger.warn({ err }, 'account link purge failed'));
   }, PURGE_EVERY_MS);
   purge.unref();
-  // Scheduled email reports: every replica ticks; the sent-log's unique key and SKIP LOCKED claims
-  // keep each report to one email per period and recipient (src/reports/scheduler.ts).
+  // Scheduled email reports and traffic alerts: every replica ticks; the sent-log's unique key and SKIP
+  // LOCKED claims keep each report to one email per period and recipient (src/reports/scheduler.ts).
   let reportsRunning = false;
   const reportsTimer =
     config.email.reportsTickS > 0
@@ -251,8 +271,10 @@ function startHousekeeping(deps: ApiDeps): () => void {
         }, config.email.reportsTickS * 1000)
       : null;
   reportsTimer?.unref();
+  const quotaTimer = startQuotaChecks(deps);
   return () => {
     clearInterval(purge);
     if (reportsTimer) clearInterval(reportsTimer);
+    if (quotaTimer) clearInterval(quotaTimer);
   };
 }

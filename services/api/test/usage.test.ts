@@ -47,9 +47,13 @@ test('per site and month: events stored, page views, bots, identified companies;
   const lines = (csv.body as string).trim().split('\r\n');
   expect(lines[0]).toBe(
     'month,site_id,site_name,domain,status,events_stored,page_views,bot_events,identified_companies,' +
-      'events_received,events_dropped,events_rejected,dropped_by_reason,agency_api_calls',
+      'events_received,events_dropped,events_rejected,dropped_by_reason,monthly_event_quota,quota_used_pct,' +
+      'agency_api_calls',
   );
   expect(lines.find((l) => l.includes(ids.siteA))).toContain(`,${ev.length},`);
+  // The agency's API calls only on the last, labelled line; site lines leave the column empty.
+  expect(lines.slice(1, -1).every((l) => l.endsWith(','))).toBe(true);
+  expect(lines.at(-1)).toMatch(/^2026-01,,\(agency total\)(,){13}\d+$/);
 
   const b = await call(t.url, 'GET', '/v1/usage?month=2026-01', { token: adminB });
   expect(b.body.items.map((x: { site_id: string }) => x.site_id)).toEqual([ids.siteB]);
@@ -149,6 +153,15 @@ test('authenticated API calls per agency and month: counted in memory, written b
     share: after.share - before.share,
     total: after.total - before.total,
   }).toEqual({ user: 1 + 3 + 1, api_key: 5, share: 3, total: 13 });
+  // In the CSV the figure stands once (the agency's line): the column sums to the agency's total.
+  await call(t.url, 'GET', `/v1/sites/${ids.siteB}`, { token: keyB });
+  await t.api.deps.apiCalls.flush(t.db.pool);
+  const csv = await call(t.url, 'GET', `/v1/usage/export?month=${month}`, { token: adminB });
+  const rows = (csv.body as string).trim().split('\r\n');
+  const sum = rows.slice(1).reduce((n, l) => n + Number(l.split(',').at(-1) || 0), 0);
+  const now = await usageOfB();
+  expect(sum).toBe(now.total); // the export and this call are still in memory
+  expect(rows.at(-1)).toContain('(agency total)');
   // Agency A's figure does not move with B's calls.
   const a = await call(t.url, 'GET', `/v1/usage?month=${month}`, { token: admin });
   expect(a.body.api_calls.api_key).toBe(0);

@@ -7,13 +7,8 @@ export function LoginPage() {
   const { busy, error, onSubmit } = useSubmit((f) =>
     login(String(f.get('email')), String(f.get('password'))),
   );
-  const brand = (
-    <div className="brand big">
-      <span className="logo" aria-hidden="true" /> Beacon
-    </div>
-  );
   return (
-    <CardForm id="login-title" title="Sign in" brand={brand} onSubmit={onSubmit}>
+    <CardForm id="login-title" title="Sign in" branded onSubmit={onSubmit}>
       <Field label="Email">
         <input name="email" type="email" autoComplete="username" required autoFocus />
       </Field>
@@ -45,7 +40,7 @@ export function ForgotPasswordPage() {
     setSent(email);
   });
   return (
-    <CardForm id="forgot-title" title="Reset your password" onSubmit={onSubmit}>
+    <CardForm id="forgot-title" title="Reset your password" branded onSubmit={onSubmit}>
       {sent ? (
         <p role="status">
           If {sent} belongs to an active account, a link to choose a new password is on its way. It works

@@ -31,6 +31,7 @@ export function SetPasswordPage() {
     <CardForm
       id="setpw-title"
       title={invite ? 'Welcome: choose your password' : 'Choose a new password'}
+      branded
       onSubmit={onSubmit}
     >
       <Field label="Password (8 characters or more)">

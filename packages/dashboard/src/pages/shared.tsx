@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { ApiError, openShare, type ShareSession } from '../api';
+import { BrandMark, PoweredBy } from '../brand';
 import { CardForm, Field, SubmitRow, useSubmit } from '../form';
 import { Toolbar } from '../layout';
 import type { Site } from '../types';
@@ -69,13 +70,7 @@ function SharedDashboard({ session }: { session: ShareSession }) {
         className="top"
         style={brand.primary_color ? { borderTop: `4px solid ${brand.primary_color}` } : undefined}
       >
-        <div className="brand">
-          {brand.logo ? (
-            <img className="brand-logo" src={brand.logo} alt={brand.name} />
-          ) : (
-            <span>{brand.name}</span>
-          )}
-        </div>
+        <BrandMark brand={brand} />
         <div className="agency">{link.label} · read-only shared dashboard</div>
       </header>
       {scope.length > 0 && (
@@ -87,10 +82,8 @@ function SharedDashboard({ session }: { session: ShareSession }) {
       <main id="main" tabIndex={-1}>
         <OverviewPage site={site} shared csv={link.allow_csv} />
       </main>
-      <footer className="powered">
-        {/* The DB-IP credit its licence asks for stands under the Locations panel. */}
-        {brand.powered_by && <>Powered by Beacon</>}
-      </footer>
+      {/* The DB-IP credit its licence asks for stands under the Locations panel. */}
+      <PoweredBy brand={brand} />
     </div>
   );
 }

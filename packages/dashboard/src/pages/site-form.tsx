@@ -2,7 +2,8 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import type { FormEvent, ReactNode } from 'react';
 import { api } from '../api';
-import { fmtYesNo } from '../format';
+import { fmtInt, fmtYesNo } from '../format';
+import { useSession } from '../session';
 import { Field, SaveRow, useSavedNotice } from '../form';
 import type { Site, SiteConfig } from '../types';
 import { Facts, Panel } from '../ui';
@@ -28,6 +29,10 @@ export function SiteFacts({ site }: { site: Site }) {
           },
           { label: 'Bots', value: c.bot_policy },
           { label: 'Timezone', value: c.timezone },
+          {
+            label: 'Monthly event quota',
+            value: site.monthly_event_quota ? fmtInt(site.monthly_event_quota) : 'none',
+          },
         ]}
       />
       <p className="muted">Viewers can read settings; an admin or user changes them.</p>
@@ -37,9 +42,11 @@ export function SiteFacts({ site }: { site: Site }) {
 
 type SitePatch = Partial<Omit<Site, 'config'>> & { config?: Partial<SiteConfig> };
 
-/** What the form's fields say, as the PATCH body of the site. */
+/** What the form's fields say, as the PATCH body of the site (the quota only from admins' forms). */
 function patchOf(f: FormData): SitePatch {
+  const quota = f.get('monthly_event_quota');
   return {
+    ...(quota === null ? {} : { monthly_event_quota: quota ? Number(quota) : null }),
     name: String(f.get('name')),
     domain: String(f.get('domain')),
     config: {
@@ -58,7 +65,30 @@ function patchOf(f: FormData): SitePatch {
   };
 }
 
+/** The monthly event quota (admins): warnings at 80% and 100%; the collector keeps accepting past it. */
+function QuotaField({ quota }: { quota: number | null }) {
+  return (
+    <Explained
+      id="help-quota"
+      help="Events stored per calendar month (UTC). The agency's admins are emailed at 80% and 100%, and the site's pages show it; events past the quota are still collected. Empty: no quota."
+    >
+      <Field label="Monthly event quota">
+        <input
+          name="monthly_event_quota"
+          type="number"
+          min={1}
+          step={1}
+          inputMode="numeric"
+          defaultValue={quota ?? ''}
+          aria-describedby="help-quota"
+        />
+      </Field>
+    </Explained>
+  );
+}
+
 export function SiteForm({ site }: { site: Site }) {
+  const admin = useSession().me.role === 'admin';
   const qc = useQueryClient();
   const notice = useSavedNotice();
   const save = useMutation({
@@ -98,6 +128,7 @@ export function SiteForm({ site }: { site: Site }) {
         <Field label="Timezone (IANA, for days in reports)">
           <input name="timezone" defaultValue={site.config.timezone} required />
         </Field>
+        {admin && <QuotaField quota={site.monthly_event_quota} />}
         <SaveRow label="Save settings" busy={save.isPending} saved={notice.saved} error={save.error} />
       </form>
     </Panel>

@@ -19,6 +19,8 @@ interface UsageRow {
   events_dropped: number;
   dropped_by_reason: Record<string, number>;
   events_rejected: number;
+  monthly_event_quota: number | null;
+  quota_used_pct: number | null;
 }
 interface Usage {
   month: string;
@@ -62,6 +64,23 @@ const COLUMNS: Column<UsageRow>[] = [
   num('Page views', 'page_views'),
   num('Bot events', 'bot_events'),
   num('Companies', 'identified_companies'),
+  {
+    head: 'Quota',
+    num: true,
+    col: 'monthly_event_quota',
+    title: 'monthly event quota (events stored); the share of it used this month',
+    cell: (r) =>
+      r.monthly_event_quota === null ? (
+        <span className="muted">none</span>
+      ) : (
+        <>
+          {fmtInt(r.monthly_event_quota)}
+          <div className={r.quota_used_pct! >= 100 ? 'bad' : r.quota_used_pct! >= 80 ? 'warn' : 'muted'}>
+            {r.quota_used_pct}% used
+          </div>
+        </>
+      ),
+  },
 ];
 
 /** Usage per client for billing (admins): per site and month, and the agency's API calls. */
@@ -93,7 +112,8 @@ export function UsagePage() {
     <>
       <h1 className="page-title">Usage</h1>
       <p className="muted">
-        Per client site and calendar month (UTC): what Beacon received, kept and stored.
+        Per client site and calendar month (UTC): what was received, kept and stored, against each site's
+        monthly event quota.
       </p>
       {exportError != null && <ErrorBox error={exportError} title="The export failed:" />}
       <Async q={q} label="Loading usage…">

@@ -3,8 +3,13 @@
  * (services/api, with its tenant wall in the route) and the CLI (services/cli) write.
  */
 
-/** The columns of a site as both answer it. */
-export const SITE_COLUMNS = `id, agency_id, name, domain, script_id, config, status, created_at, updated_at`;
+/**
+ * The columns of a site as both answer it; quota_warning: the highest monthly-quota warning (80, 100)
+ * of the current UTC month, or null (migration 0181).
+ */
+export const SITE_COLUMNS = `id, agency_id, name, domain, script_id, config, status, created_at, updated_at, monthly_event_quota,
+  (SELECT max(q.threshold) FROM quota_warnings q WHERE q.site_id = sites.id
+     AND q.month = date_trunc('month', now() AT TIME ZONE 'UTC')::date) AS quota_warning`;
 
 /** The columns of a dashboard user (never its password hash); site_ids: its granted sites (migration 0110). */
 export const USER_COLUMNS = `id, agency_id, email, first_name, last_name, role, is_active, last_login, created_at, updated_at,

@@ -16,6 +16,9 @@ export interface SiteRow {
   status: 'active' | 'paused' | 'deleted';
   created_at: Date;
   updated_at: Date;
+  /** bigint: pg answers a string. */
+  monthly_event_quota: string | null;
+  quota_warning: number | null;
 }
 
 export function toSiteScope(row: SiteRow): SiteScope {

@@ -1,4 +1,5 @@
 import type { ApiDeps } from '../deps.js';
+import { dashboardUrlOf } from '../email/links.js';
 import { actionEmail } from '../email/templates.js';
 import * as sql from '../sql/alerts.js';
 
@@ -13,6 +14,7 @@ interface AlertRow {
   script_id: string;
   site_name: string;
   agency_name: string;
+  agency_hostname: string | null;
 }
 
 export type AlertKind = 'spike' | 'drop';
@@ -58,7 +60,7 @@ export async function runTrafficAlerts(d: ApiDeps, now: Date = new Date()): Prom
       ],
       action: {
         label: 'Open the dashboard',
-        url: `${d.config.email.dashboardPublicUrl.replace(/\/+$/, '')}/sites/${a.site_id}/realtime`,
+        url: `${dashboardUrlOf(d.config.email.dashboardPublicUrl, a.agency_hostname)}/sites/${a.site_id}/realtime`,
       },
       footer: 'You get this because you are on the traffic alert list of this site.',
     });

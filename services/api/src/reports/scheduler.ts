@@ -1,5 +1,6 @@
 import { parseSiteConfig } from '@beacon/schema';
 import type { ApiDeps } from '../deps.js';
+import { dashboardUrlOf } from '../email/links.js';
 import * as sql from '../sql/reports.js';
 import { gatherReport, renderReport, type ReportData } from './content.js';
 import { lastCompletePeriod, localDay, type Period } from './period.js';
@@ -19,6 +20,8 @@ export interface ScheduleRow {
   domain: string;
   site_config: Record<string, unknown> | null;
   agency_name: string;
+  /** The agency's dashboard hostname: the email's links go there (null: DASHBOARD_PUBLIC_URL). */
+  agency_hostname: string | null;
   /** The site's agency: its own company facts fill the report's companies (never another's). */
   agency_id: string;
 }
@@ -30,10 +33,11 @@ export interface ScheduleRow {
  */
 export function unsubscribeUrls(
   d: ApiDeps,
-  scheduleId: string,
+  s: Pick<ScheduleRow, 'id' | 'agency_hostname'>,
   email: string,
 ): { page: string; oneClick: string } {
-  const base = d.config.email.dashboardPublicUrl.replace(/\/+$/, '');
+  const base = dashboardUrlOf(d.config.email.dashboardPublicUrl, s.agency_hostname);
+  const scheduleId = s.id;
   const token = encodeURIComponent(d.reportLinks.token(scheduleId, email));
   return {
     page: `${base}/unsubscribe?token=${token}`,
@@ -67,11 +71,11 @@ export async function buildReportEmail(
     );
     cache?.set(key, data);
   }
-  const unsub = recipient ? unsubscribeUrls(d, s.id, recipient) : null;
+  const unsub = recipient ? unsubscribeUrls(d, s, recipient) : null;
   const mail = renderReport(data, {
     brand: s.agency_name,
     frequency: s.frequency,
-    dashboardUrl: `${d.config.email.dashboardPublicUrl.replace(/\/+$/, '')}/sites/${s.site_id}/overview`,
+    dashboardUrl: `${dashboardUrlOf(d.config.email.dashboardPublicUrl, s.agency_hostname)}/sites/${s.site_id}/overview`,
     unsubscribeUrl: unsub?.page ?? null,
   });
   const headers: Record<string, string> = unsub

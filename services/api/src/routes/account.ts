@@ -6,6 +6,7 @@ import { hashLinkToken, issueLinkToken, setPasswordUrl, type LinkPurpose } from 
 import { takeAttempt } from '../auth/attempts.js';
 import { ADMINS } from '../auth/types.js';
 import type { ApiDeps } from '../deps.js';
+import { dashboardUrlOf } from '../email/links.js';
 import { actionEmail } from '../email/templates.js';
 import { clientIp } from '../http/client-ip.js';
 import { BadRequestError, ConflictError, NotFoundError } from '../http/errors.js';
@@ -65,7 +66,12 @@ function linkTtlS(d: ApiDeps, purpose: LinkPurpose): number {
 }
 
 /** Issues an invitation link for the user and mails it; answers when it expires and whether it went. */
-async function sendInvitation(d: ApiDeps, user: { id: string; email: string }, agencyName: string) {
+async function sendInvitation(
+  d: ApiDeps,
+  user: { id: string; email: string },
+  agency: { agency_name: string; agency_hostname: string | null },
+) {
+  const agencyName = agency.agency_name;
   const { token, expiresAt } = await issueLinkToken(d.pool, user.id, 'invite', linkTtlS(d, 'invite'));
   const mail = actionEmail({
     brand: agencyName,
@@ -76,7 +82,11 @@ async function sendInvitation(d: ApiDeps, user: { id: string; email: string }, a
     ],
     action: {
       label: 'Choose my password',
-      url: setPasswordUrl(d.config.email.dashboardPublicUrl, token, 'invite'),
+      url: setPasswordUrl(
+        dashboardUrlOf(d.config.email.dashboardPublicUrl, agency.agency_hostname),
+        token,
+        'invite',
+      ),
     },
     footer:
       'If you did not expect this invitation you can ignore this email: nothing happens until the link is used.',
@@ -94,10 +104,12 @@ async function sendInvitation(d: ApiDeps, user: { id: string; email: string }, a
 
 /** Mails a reset link when the email is an active account's; nothing (and no hint) otherwise. */
 async function mailResetLink(d: ApiDeps, email: string): Promise<void> {
-  const { rows } = await d.pool.query<{ id: string; email: string; agency_name: string }>(
-    sql.findActiveUserByEmail,
-    [email],
-  );
+  const { rows } = await d.pool.query<{
+    id: string;
+    email: string;
+    agency_name: string;
+    agency_hostname: string | null;
+  }>(sql.findActiveUserByEmail, [email]);
   const u = rows[0];
   if (!u) return;
   const { token, expiresAt } = await issueLinkToken(d.pool, u.id, 'reset', linkTtlS(d, 'reset'));
@@ -110,7 +122,11 @@ async function mailResetLink(d: ApiDeps, email: string): Promise<void> {
     ],
     action: {
       label: 'Choose a new password',
-      url: setPasswordUrl(d.config.email.dashboardPublicUrl, token, 'reset'),
+      url: setPasswordUrl(
+        dashboardUrlOf(d.config.email.dashboardPublicUrl, u.agency_hostname),
+        token,
+        'reset',
+      ),
     },
     footer: 'If you did not ask for this, ignore this email: your password stays as it is.',
   });
@@ -153,13 +169,16 @@ function registerInvitations(t: RouteTable, d: ApiDeps): void {
       // Nobody knows this secret: the account cannot be logged into until its owner sets a password.
       const unusable = await d.bcrypt.hash(randomBytes(32).toString('base64url'), 4);
       const user = await insertUserWithSites(d, auth, body, unusable);
-      const { rows } = await d.pool.query<{ agency_name: string }>(sql.findInvitee, [auth.agencyId, user.id]);
+      const { rows } = await d.pool.query<{ agency_name: string; agency_hostname: string | null }>(
+        sql.findInvitee,
+        [auth.agencyId, user.id],
+      );
       recordAdminAction(d, auth, 'user.invite', {
         user_id: user.id,
         role: user.role,
         site_access: user.site_access,
       });
-      return { user: toUser(user), invitation: await sendInvitation(d, user, rows[0]!.agency_name) };
+      return { user: toUser(user), invitation: await sendInvitation(d, user, rows[0]!) };
     },
   );
 
@@ -182,13 +201,14 @@ function registerInvitations(t: RouteTable, d: ApiDeps): void {
         email: string;
         last_login: Date | null;
         agency_name: string;
+        agency_hostname: string | null;
       }>(sql.findInvitee, [auth.agencyId, params.userId]);
       const u = rows[0];
       if (!u) throw new NotFoundError('user');
       if (u.last_login)
         throw new ConflictError('this user has already logged in; they can reset their password');
       recordAdminAction(d, auth, 'user.invite_resend', { user_id: u.id });
-      return sendInvitation(d, u, u.agency_name);
+      return sendInvitation(d, u, u);
     },
   );
 }

@@ -2,10 +2,11 @@ import { z } from 'zod';
 import { recordAdminAction } from '../admin-actions.js';
 import { ADMINS } from '../auth/types.js';
 import type { ApiDeps } from '../deps.js';
-import { invalidBodyField } from '../http/errors.js';
+import { conflictOnUnique, invalidBodyField, NotFoundError } from '../http/errors.js';
 import type { RouteTable } from '../openapi/route-table.js';
 import * as sql from '../sql/branding.js';
 import { iso } from './schemas.js';
+import { domainSchema } from './sites.js';
 
 /** Largest logo, decoded (it travels inline in share views: keep it small). */
 export const LOGO_MAX_BYTES = 64 * 1024;
@@ -26,6 +27,10 @@ const brandingSchema = z
     display_name: z.string().nullable(),
     primary_color: z.string().nullable(),
     hide_powered_by: z.boolean(),
+    hostname: z.string().nullable().meta({
+      description:
+        "the agency's own dashboard hostname: the login page and dashboard served there carry this brand, and email links use it",
+    }),
     logo: z.object({ type: z.string(), bytes: z.number().int() }).nullable(),
     updated_at: z.string().nullable(),
   })
@@ -35,6 +40,7 @@ interface Row {
   display_name: string | null;
   primary_color: string | null;
   hide_powered_by: boolean;
+  hostname: string | null;
   logo_type: string | null;
   logo_bytes: number | null;
   updated_at: Date;
@@ -43,33 +49,103 @@ const toBranding = (r: Row | undefined) => ({
   display_name: r?.display_name ?? null,
   primary_color: r?.primary_color ?? null,
   hide_powered_by: r?.hide_powered_by ?? false,
+  hostname: r?.hostname ?? null,
   logo: r?.logo_type && r.logo_bytes ? { type: r.logo_type, bytes: Number(r.logo_bytes) } : null,
   updated_at: iso(r?.updated_at ?? null),
 });
 
-/** What a share view shows of its agency's brand (the logo inline, as a data URL). */
-export async function brandOf(d: ApiDeps, agencyId: string, agencyName: string) {
-  const { rows } = await d.pool.query<{
-    display_name: string | null;
-    primary_color: string | null;
-    hide_powered_by: boolean;
-  }>(sql.findBranding, [agencyId]);
-  const logo = (
-    await d.pool.query<{ logo: Buffer | null; logo_type: string | null }>(sql.findLogo, [agencyId])
-  ).rows[0];
-  return {
-    name: rows[0]?.display_name ?? agencyName,
-    primary_color: rows[0]?.primary_color ?? null,
-    powered_by: !(rows[0]?.hide_powered_by ?? false),
-    logo:
-      logo?.logo && logo.logo_type ? `data:${logo.logo_type};base64,${logo.logo.toString('base64')}` : null,
-  };
+/** What the share view and the login page show of an agency's brand (the logo inline, as a data URL). */
+export const brandSchema = z
+  .object({
+    name: z.string(),
+    primary_color: z.string().nullable(),
+    powered_by: z.boolean().meta({ description: 'show the unobtrusive "Powered by Beacon"' }),
+    logo: z.string().nullable().meta({ description: 'data: URL of the logo' }),
+  })
+  .meta({ id: 'Brand' });
+
+interface BrandRow {
+  name: string;
+  primary_color: string | null;
+  hide_powered_by: boolean;
+  logo: Buffer | null;
+  logo_type: string | null;
+}
+const toBrand = (r: BrandRow): z.infer<typeof brandSchema> => ({
+  name: r.name,
+  primary_color: r.primary_color,
+  powered_by: !r.hide_powered_by,
+  logo: r.logo && r.logo_type ? `data:${r.logo_type};base64,${r.logo.toString('base64')}` : null,
+});
+
+/** The brand of an agency, as a share view shows it. */
+export async function brandOf(d: ApiDeps, agencyId: string): Promise<z.infer<typeof brandSchema>> {
+  const { rows } = await d.pool.query<BrandRow>(sql.brandOfAgency, [agencyId]);
+  if (!rows[0]) throw new NotFoundError('agency');
+  return toBrand(rows[0]);
 }
 
+/** Seconds browsers and proxies may keep the brand of a hostname (a changed brand shows within it). */
+export const BRAND_MAX_AGE_S = 60;
+
+/** White-label of the agency (admins): name, colour, "powered by", hostname, logo; and the public brand. */
 /** White-label of the agency (admins): name, colour, "powered by", logo. */
 export function registerBrandingRoutes(t: RouteTable, d: ApiDeps): void {
   registerBrand(t, d);
   registerLogo(t, d);
+  registerHostBrand(t, d);
+}
+
+/**
+ * The agency's dashboard hostname as a client may set it: a host name (lower-cased, no port, not an IP
+ * address), never the host of DASHBOARD_PUBLIC_URL (every agency's default address).
+ */
+const hostnameField = domainSchema
+  .max(253)
+  .refine((h) => !/^[0-9]+$/.test(h.slice(h.lastIndexOf('.') + 1)), 'a host name, not an IP address')
+  .refine((h) => h.includes('.'), 'a host name such as analytics.agency.example');
+
+function checkHostname(d: ApiDeps, hostname: string | null | undefined): void {
+  if (hostname && hostname === new URL(d.config.email.dashboardPublicUrl).hostname)
+    throw invalidBodyField('hostname', {
+      path: ['hostname'],
+      code: 'reserved',
+      message: "the host of DASHBOARD_PUBLIC_URL is every agency's address",
+    });
+}
+
+/**
+ * The brand of the host the request came to (Host, or X-Forwarded-Host from a trusted proxy: express's
+ * `trust proxy`, API_TRUST_PROXY), for the login page before anyone signs in. Public, read-only: what a
+ * login page shows and nothing else (no agency id).
+ */
+function registerHostBrand(t: RouteTable, d: ApiDeps): void {
+  t.define(
+    {
+      method: 'get',
+      path: '/v1/brand',
+      summary: "The brand of the agency whose dashboard hostname the request came to (the login page's)",
+      description: `Public and read-only. 204 when the host is no agency's dashboard hostname (the page shows Beacon's own brand; not an error, so a page on the default address logs none). Cacheable for ${BRAND_MAX_AGE_S} s, per host.`,
+      tags: ['auth'],
+      auth: false,
+      responses: {
+        200: { description: 'The brand', schema: brandSchema },
+        204: { description: "No agency's dashboard hostname: Beacon's own brand" },
+      },
+    },
+    async ({ req, res, setStatus }) => {
+      res.setHeader('cache-control', `public, max-age=${BRAND_MAX_AGE_S}`);
+      res.setHeader('vary', 'Host, X-Forwarded-Host');
+      // Lower case, without the root's trailing dot (analytics.agency.example. is the same name).
+      const host = req.hostname.toLowerCase().replace(/\.$/, '');
+      const { rows } = await d.pool.query<BrandRow>(sql.brandOfHostname, [host]);
+      if (!rows[0]) {
+        setStatus(204);
+        return undefined;
+      }
+      return toBrand(rows[0]);
+    },
+  );
 }
 
 /** The logo's bytes, checked: at most LOGO_MAX_BYTES, really an image of the declared type. */
@@ -102,7 +178,7 @@ function registerBrand(t: RouteTable, d: ApiDeps): void {
       method: 'patch',
       path: '/v1/agency/branding',
       summary:
-        'Change the brand: display name, primary colour, "Powered by Beacon" (data credits such as DB-IP stay)',
+        'Change the brand: display name, primary colour, "Powered by Beacon" (data credits such as DB-IP stay), dashboard hostname',
       tags: ['agency'],
       roles: ADMINS,
       request: {
@@ -117,6 +193,10 @@ function registerBrand(t: RouteTable, d: ApiDeps): void {
               .nullable()
               .optional(),
             hide_powered_by: z.boolean().optional(),
+            hostname: hostnameField.nullable().optional().meta({
+              description:
+                'dashboard hostname of the agency, e.g. analytics.agency.example (its DNS points at Beacon); unique across agencies (409); null removes it',
+            }),
           })
           .strict()
           .refine((b) => Object.keys(b).length > 0, 'give at least one field to change')
@@ -125,15 +205,27 @@ function registerBrand(t: RouteTable, d: ApiDeps): void {
       responses: { 200: { description: 'The branding', schema: brandingSchema } },
     },
     async ({ auth, body }) => {
-      const { rows } = await d.pool.query<Row>(sql.upsertBranding, [
-        auth.agencyId,
-        body.display_name ?? null,
-        body.display_name !== undefined,
-        body.primary_color ?? null,
-        body.primary_color !== undefined,
-        body.hide_powered_by ?? null,
-      ]);
-      recordAdminAction(d, auth, 'branding.update', {});
+      checkHostname(d, body.hostname);
+      const { rows } = await d.pool
+        .query<Row>(sql.upsertBranding, [
+          auth.agencyId,
+          body.display_name ?? null,
+          body.display_name !== undefined,
+          body.primary_color ?? null,
+          body.primary_color !== undefined,
+          body.hide_powered_by ?? null,
+          body.hostname ?? null,
+          body.hostname !== undefined,
+        ])
+        .catch((err: unknown) => {
+          throw conflictOnUnique(err, 'another agency has this dashboard hostname');
+        });
+      recordAdminAction(
+        d,
+        auth,
+        'branding.update',
+        body.hostname !== undefined ? { hostname: body.hostname } : {},
+      );
       return toBranding(rows[0]);
     },
   );

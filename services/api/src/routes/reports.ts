@@ -5,7 +5,7 @@ import { BadRequestError, UnavailableError } from '../http/errors.js';
 import type { RouteTable } from '../openapi/route-table.js';
 import { lastCompletePeriod } from '../reports/period.js';
 import { buildReportEmail, type ScheduleRow } from '../reports/scheduler.js';
-import { findAgency } from '../sql/agency.js';
+import { brandOfAgency } from '../sql/branding.js';
 import * as sql from '../sql/reports.js';
 import { emailField, iso, recipientsField as recipients } from './schemas.js';
 import { byAgencyAndSite, siteResource, type SiteCaller } from './site-resource.js';
@@ -126,7 +126,9 @@ function registerScheduleCrud(t: RouteTable, d: ApiDeps) {
 
 /** The schedule as the report builder takes it: the site's and the agency's names and settings. */
 async function scheduleOf(d: ApiDeps, r: Row, { auth, site }: SiteCaller): Promise<ScheduleRow> {
-  const agency = (await d.pool.query<{ name: string }>(findAgency, [auth.agencyId])).rows[0]!;
+  const agency = (
+    await d.pool.query<{ name: string; hostname: string | null }>(brandOfAgency, [auth.agencyId])
+  ).rows[0]!;
   return {
     id: r.id,
     frequency: r.frequency,
@@ -138,6 +140,7 @@ async function scheduleOf(d: ApiDeps, r: Row, { auth, site }: SiteCaller): Promi
     site_config: site.config,
     agency_id: auth.agencyId,
     agency_name: agency.name,
+    agency_hostname: agency.hostname,
   };
 }
 

@@ -8,10 +8,11 @@ import { WRITERS } from '../auth/types.js';
 import type { ApiDeps } from '../deps.js';
 import { clientIp } from '../http/client-ip.js';
 import { ApiError, NotFoundError, UnauthorizedError } from '../http/errors.js';
+import { agencyDashboardUrl } from '../email/links.js';
 import type { RouteTable } from '../openapi/route-table.js';
 import { FILTER_KEYS } from '../queries/filters.js';
 import * as sql from '../sql/share-links.js';
-import { brandOf } from './branding.js';
+import { brandOf, brandSchema } from './branding.js';
 import { iso, newPasswordField } from './schemas.js';
 import { byAgencyAndSite, siteResource } from './site-resource.js';
 import { parseSiteConfig } from '@beacon/schema';
@@ -118,7 +119,10 @@ function toLink(r: LinkRow): z.infer<typeof linkSchema> {
   };
 }
 
-/** The address of the shared view of a link token (DASHBOARD_PUBLIC_URL, never a request's Host). */
+/**
+ * The address of the shared view of a link token (DASHBOARD_PUBLIC_URL or the agency's dashboard hostname,
+ * never a request's Host).
+ */
 export function shareUrl(dashboardUrl: string, token: string): string {
   return `${dashboardUrl.replace(/\/+$/, '')}/share/${token}`;
 }
@@ -216,7 +220,8 @@ function registerLinkCreate(t: RouteTable, d: ApiDeps): void {
         site_id: site.id,
         label: body.label,
       });
-      return { link: toLink(rows[0]!), url: shareUrl(d.config.email.dashboardPublicUrl, token), token };
+      const base = await agencyDashboardUrl(d.pool, d.config.email.dashboardPublicUrl, auth.agencyId);
+      return { link: toLink(rows[0]!), url: shareUrl(base, token), token };
     },
   );
 }
@@ -232,12 +237,7 @@ const sessionSchema = z
     token_type: z.literal('Bearer'),
     expires_in: z.number().int(),
     site: z.object({ id: z.uuid(), name: z.string(), domain: z.string(), timezone: z.string() }),
-    brand: z.object({
-      name: z.string(),
-      primary_color: z.string().nullable(),
-      powered_by: z.boolean(),
-      logo: z.string().nullable().meta({ description: 'data: URL of the logo' }),
-    }),
+    brand: brandSchema,
     link: z.object({
       label: z.string(),
       allow_csv: z.boolean(),
@@ -259,7 +259,6 @@ interface LiveLinkRow {
   site_domain: string;
   site_config: Record<string, unknown> | null;
   agency_id: string;
-  agency_name: string;
 }
 
 /**
@@ -323,7 +322,7 @@ function registerShareSession(t: RouteTable, d: ApiDeps): void {
           domain: link.site_domain,
           timezone: parseSiteConfig(link.site_config ?? {}).timezone,
         },
-        brand: await brandOf(d, link.agency_id, link.agency_name),
+        brand: await brandOf(d, link.agency_id),
         link: {
           label: link.label,
           allow_csv: link.allow_csv,

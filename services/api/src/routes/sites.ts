@@ -33,6 +33,19 @@ function isTimezone(tz: string): boolean {
   }
 }
 
+const QUOTA_DOC =
+  'events stored per calendar month (UTC) past which the agency admins are warned (email at 80 % and 100 %, and on the dashboard); the collector keeps accepting past it; null: no quota';
+
+/** The quota a client may set (admins only). */
+const quotaField = z
+  .number()
+  .int()
+  .min(1)
+  .max(1e12)
+  .nullable()
+  .optional()
+  .meta({ description: `${QUOTA_DOC}. Admins only (403 otherwise).` });
+
 const hostPattern = z
   .string()
   .trim()
@@ -113,12 +126,20 @@ export const siteSchema = z
     script_id: z.string().meta({ description: 'what the snippet carries and events.site_id holds' }),
     status: z.enum(STATUSES),
     config: siteConfigOut,
+    monthly_event_quota: z.number().int().nullable().meta({ description: QUOTA_DOC }),
+    quota_warning: z
+      .union([z.literal(80), z.literal(100)])
+      .nullable()
+      .meta({
+        description:
+          "the highest share of the monthly event quota (80 or 100 %) the site's stored events reached this month (UTC), as warned by email; null: none",
+      }),
     created_at: z.string(),
     updated_at: z.string(),
   })
   .meta({ id: 'Site' });
 
-const domainSchema = z
+export const domainSchema = z
   .string()
   .trim()
   .toLowerCase()
@@ -147,6 +168,7 @@ const updateBody = z
     config: siteConfigInput
       .optional()
       .meta({ description: 'merged into the current config (keys not given are kept)' }),
+    monthly_event_quota: quotaField,
   })
   .strict()
   .refine((b) => Object.keys(b).length > 0, 'give at least one field to change')
@@ -194,6 +216,8 @@ function toSite(r: SiteRow): z.infer<typeof siteSchema> {
       retention_months: c.retention_months ?? null,
       currency: c.currency,
     },
+    monthly_event_quota: r.monthly_event_quota === null ? null : Number(r.monthly_event_quota),
+    quota_warning: r.quota_warning === 80 || r.quota_warning === 100 ? r.quota_warning : null,
     created_at: iso(r.created_at)!,
     updated_at: iso(r.updated_at)!,
   };
@@ -308,7 +332,8 @@ function registerSiteChanges(t: RouteTable, d: ApiDeps): void {
     {
       method: 'patch',
       path: '/v1/sites/:siteId',
-      summary: 'Change a site: name, domain, status (active, paused, deleted) or config (merged)',
+      summary:
+        'Change a site: name, domain, status (active, paused, deleted), config (merged) or monthly event quota (admins)',
       tags,
       roles: WRITERS,
       request: { body: updateBody },
@@ -316,6 +341,8 @@ function registerSiteChanges(t: RouteTable, d: ApiDeps): void {
     },
     async (ctx) => {
       const { site, auth, body } = ctx;
+      if (body.monthly_event_quota !== undefined && auth.role !== 'admin')
+        throw new ForbiddenError('only admins set the monthly event quota');
       await checkRetention(d, auth.agencyId, body.config?.retention_months);
       const { rows } = await d.pool.query<SiteRow>(sql.updateSite, [
         auth.agencyId,
@@ -324,6 +351,8 @@ function registerSiteChanges(t: RouteTable, d: ApiDeps): void {
         body.domain ?? null,
         body.config ? JSON.stringify(body.config) : null,
         body.status ?? null,
+        body.monthly_event_quota ?? null,
+        body.monthly_event_quota !== undefined,
       ]);
       if (!rows[0]) throw new NotFoundError('site');
       await audit(d, ctx, 'site.update', { type: 'site', id: site.id }, { changed: Object.keys(body) });
@@ -344,7 +373,7 @@ function registerSiteChanges(t: RouteTable, d: ApiDeps): void {
     async (ctx) => {
       const { site, auth } = ctx;
       if (site.status === 'deleted') throw new ConflictError('the site is already deleted');
-      const deleted = [auth.agencyId, site.id, null, null, null, 'deleted'];
+      const deleted = [auth.agencyId, site.id, null, null, null, 'deleted', null, false];
       const { rows } = await d.pool.query<SiteRow>(sql.updateSite, deleted);
       await audit(d, ctx, 'site.delete', { type: 'site', id: site.id }, { script_id: site.scriptId });
       return toSite(rows[0]!);

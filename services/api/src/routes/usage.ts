@@ -41,6 +41,15 @@ const rowSchema = z.object({
     .number()
     .int()
     .meta({ description: 'hits the collector refused (origin not allowed, invalid hit, ...)' }),
+  monthly_event_quota: z
+    .number()
+    .int()
+    .nullable()
+    .meta({ description: "the site's monthly event quota (stored events); null: none" }),
+  quota_used_pct: z
+    .number()
+    .nullable()
+    .meta({ description: 'events_stored as a share of the quota, in % (one decimal; may pass 100)' }),
 });
 
 const apiCallsSchema = z
@@ -61,6 +70,7 @@ interface Row {
   name: string;
   domain: string;
   status: string;
+  monthly_event_quota: string | null;
   events_stored: string;
   page_views: string;
   bot_events: string;
@@ -72,7 +82,11 @@ interface Row {
 
 const VIA = ['user', 'api_key', 'share'] as const;
 
+/** site_name of the usage CSV's last line: the agency's own figures (its API calls), not a site's. */
+export const AGENCY_TOTAL = '(agency total)';
+
 function toItem(r: Row) {
+  const quota = r.monthly_event_quota === null ? null : Number(r.monthly_event_quota);
   const dropped = Object.fromEntries(Object.entries(r.dropped_by_reason).map(([k, n]) => [k, Number(n)]));
   return {
     site_id: r.id,
@@ -87,6 +101,8 @@ function toItem(r: Row) {
     events_dropped: Object.values(dropped).reduce((a, n) => a + n, 0),
     dropped_by_reason: dropped,
     events_rejected: Number(r.events_rejected),
+    monthly_event_quota: quota,
+    quota_used_pct: quota ? Math.round((Number(r.events_stored) * 1000) / quota) / 10 : null,
   };
 }
 
@@ -100,25 +116,28 @@ function monthBounds(month: string | undefined): { month: string; from: string; 
   };
 }
 
+/** The agency's usage of a month (UTC): its sites' rows and its API calls. */
+async function readUsage(d: ApiDeps, agencyId: string, month: string | undefined) {
+  const b = monthBounds(month);
+  const [sites, calls] = await Promise.all([
+    d.reads().query<Row>(sql.usageBySite, [agencyId, b.from, b.to]),
+    d.reads().query<{ via: string; count: string }>(sql.apiCallsOfMonth, [agencyId, `${b.month}-01`]),
+  ]);
+  const byVia = Object.fromEntries(VIA.map((v) => [v, 0])) as Record<(typeof VIA)[number], number>;
+  for (const c of calls.rows) byVia[c.via as (typeof VIA)[number]] = Number(c.count);
+  return {
+    month: b.month,
+    api_calls: { total: byVia.user + byVia.api_key + byVia.share, ...byVia },
+    items: sites.rows.map(toItem),
+  };
+}
+
 /**
  * Usage per client for billing (admins): per site and month, events stored, page views, bots, companies,
  * and what the collector received, dropped and rejected; the agency's API calls of the month.
  */
 export function registerUsageRoutes(t: RouteTable, d: ApiDeps): void {
-  const read = async (agencyId: string, month: string | undefined) => {
-    const b = monthBounds(month);
-    const [sites, calls] = await Promise.all([
-      d.reads().query<Row>(sql.usageBySite, [agencyId, b.from, b.to]),
-      d.reads().query<{ via: string; count: string }>(sql.apiCallsOfMonth, [agencyId, `${b.month}-01`]),
-    ]);
-    const byVia = Object.fromEntries(VIA.map((v) => [v, 0])) as Record<(typeof VIA)[number], number>;
-    for (const c of calls.rows) byVia[c.via as (typeof VIA)[number]] = Number(c.count);
-    return {
-      month: b.month,
-      api_calls: { total: byVia.user + byVia.api_key + byVia.share, ...byVia },
-      items: sites.rows.map(toItem),
-    };
-  };
+  const read = (agencyId: string, month: string | undefined) => readUsage(d, agencyId, month);
 
   t.define(
     {
@@ -141,12 +160,20 @@ export function registerUsageRoutes(t: RouteTable, d: ApiDeps): void {
     async ({ auth, query }) => read(auth.agencyId, query.month),
   );
 
+  registerUsageExport(t, read);
+}
+
+/** The usage as CSV (billing). */
+function registerUsageExport(
+  t: RouteTable,
+  read: (agencyId: string, month: string | undefined) => ReturnType<typeof readUsage>,
+): void {
   t.define(
     {
       method: 'get',
       path: '/v1/usage/export',
       summary:
-        "The same usage as CSV (for billing): one line per site; dropped_by_reason as JSON; agency_api_calls is the agency's total, repeated on every line",
+        "The same usage as CSV (for billing): one line per site (dropped_by_reason as JSON), then one last line, site_name `(agency total)`, with only month and agency_api_calls: the agency's API calls are one figure per month, empty on site lines, so summing any column gives the right total",
       tags: ['agency'],
       roles: ADMINS,
       request: { query: z.object({ month: monthParam }).strict() },
@@ -167,11 +194,15 @@ export function registerUsageRoutes(t: RouteTable, d: ApiDeps): void {
         'events_dropped',
         'events_rejected',
         'dropped_by_reason',
+        'monthly_event_quota',
+        'quota_used_pct',
       ] as const;
-      // The agency's API calls are one figure per month: the same on every line (never sum the column).
+      // The agency's API calls are one figure per month: only on the last line, labelled, so summing
+      // a column over the file never counts them once per site.
       const lines = [
         csvLine(['month', ...cols, 'agency_api_calls']),
-        ...u.items.map((r) => csvLine([u.month, ...cols.map((c) => r[c]), u.api_calls.total])),
+        ...u.items.map((r) => csvLine([u.month, ...cols.map((c) => r[c]), null])),
+        csvLine([u.month, null, AGENCY_TOTAL, ...cols.slice(2).map(() => null), u.api_calls.total]),
       ];
       res.status(200);
       res.setHeader('content-type', 'text/csv; charset=utf-8');

@@ -35,13 +35,13 @@ export const setPassword = `UPDATE dashboard_users SET password_hash = $2 WHERE 
 
 /** $1 agency id, $2 user id. Out: the user's email, last_login and agency name (0 or 1 row). */
 export const findInvitee = `
-SELECT u.id, u.email, u.last_login, COALESCE(b.display_name, a.name) AS agency_name
+SELECT u.id, u.email, u.last_login, COALESCE(b.display_name, a.name) AS agency_name, b.hostname AS agency_hostname
 FROM dashboard_users u JOIN agencies a ON a.id = u.agency_id LEFT JOIN agency_branding b ON b.agency_id = a.id
 WHERE u.agency_id = $1 AND u.id = $2`;
 
 /** $1 email. Out: the active user of an active agency with it, and the agency name (0 or 1 row). */
 export const findActiveUserByEmail = `
-SELECT u.id, u.email, COALESCE(b.display_name, a.name) AS agency_name
+SELECT u.id, u.email, COALESCE(b.display_name, a.name) AS agency_name, b.hostname AS agency_hostname
 FROM dashboard_users u JOIN agencies a ON a.id = u.agency_id LEFT JOIN agency_branding b ON b.agency_id = a.id
 WHERE u.email = lower($1) AND u.is_active AND a.status = 'active'`;
 

@@ -31,7 +31,7 @@ export const deleteAlert = `DELETE FROM traffic_alerts WHERE agency_id = $1 AND 
 /** Out: enabled alerts of active sites of active agencies, with the site's script id and name. */
 export const activeAlerts = `
 SELECT t.id, t.recipients, t.spike_pct, t.drop_pct, t.min_usual, t.cooldown_h, s.id AS site_id, s.script_id,
-  s.name AS site_name, COALESCE(b.display_name, a.name) AS agency_name
+  s.name AS site_name, COALESCE(b.display_name, a.name) AS agency_name, b.hostname AS agency_hostname
 FROM traffic_alerts t JOIN sites s ON s.id = t.site_id JOIN agencies a ON a.id = t.agency_id
 LEFT JOIN agency_branding b ON b.agency_id = a.id
 WHERE t.enabled AND s.status = 'active' AND a.status = 'active'`;

@@ -43,7 +43,7 @@ ORDER BY created_at DESC, id LIMIT $3`;
 /** Out: every enabled schedule of an active site of an active agency, with what the report needs. */
 export const activeSchedules = `
 SELECT r.id, r.frequency, r.created_at, r.agency_id, s.id AS site_id, s.script_id, s.name AS site_name, s.domain,
-  s.config AS site_config, COALESCE(b.display_name, a.name) AS agency_name
+  s.config AS site_config, COALESCE(b.display_name, a.name) AS agency_name, b.hostname AS agency_hostname
 FROM report_schedules r JOIN sites s ON s.id = r.site_id JOIN agencies a ON a.id = r.agency_id
 LEFT JOIN agency_branding b ON b.agency_id = a.id
 WHERE r.enabled AND s.status = 'active' AND a.status = 'active'`;

@@ -46,8 +46,7 @@ const LIVE = `l.revoked_at IS NULL AND (l.expires_at IS NULL OR l.expires_at > n
 /** $1 token hash. Out: the live link with its password hash and site (0 or 1 row). */
 export const findLiveLinkByToken = `
 SELECT l.id, l.agency_id, l.site_id, l.label, l.password_hash, l.expires_at, l.filters, l.allow_csv,
-  l.frame_ancestors, s.name AS site_name, s.domain AS site_domain, s.script_id, s.config AS site_config,
-  a.name AS agency_name
+  l.frame_ancestors, s.name AS site_name, s.domain AS site_domain, s.script_id, s.config AS site_config
 FROM share_links l JOIN sites s ON s.id = l.site_id JOIN agencies a ON a.id = l.agency_id
 WHERE l.token_hash = $1 AND ${LIVE}`;
 

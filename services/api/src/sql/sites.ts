@@ -33,13 +33,15 @@ LIMIT $5`;
 
 /**
  * $1 agency id, $2 site uuid, $3 name|null, $4 domain|null, $5 config patch (jsonb, merged at the top
- * level; a null value removes the key)|null, $6 status|null. Out: the site (0 rows = not in the agency).
+ * level; a null value removes the key)|null, $6 status|null, $7 monthly_event_quota|null, $8 set the quota
+ * (bool). Out: the site (0 rows = not in the agency).
  */
 export const updateSite = `
 UPDATE sites SET
   name = COALESCE($3, name),
   domain = COALESCE($4, domain),
   config = CASE WHEN $5::jsonb IS NULL THEN config ELSE jsonb_strip_nulls(COALESCE(config, '{}'::jsonb) || $5::jsonb) END,
-  status = COALESCE($6, status)
+  status = COALESCE($6, status),
+  monthly_event_quota = CASE WHEN $8::boolean THEN $7::bigint ELSE monthly_event_quota END
 WHERE agency_id = $1 AND id = $2
 RETURNING ${SITE_COLUMNS}`;
