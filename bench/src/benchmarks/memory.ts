@@ -122,6 +122,16 @@ export async function memoryBench(): Promise<void> {
           value: Math.round(per10min('heap', s) * 10) / 10,
           unit: 'MB / 10 min',
         },
+        {
+          name: `${s}: external (Buffers) floor, last minute`,
+          value: Math.round(end('external', s) / MB),
+          unit: 'MB',
+        },
+        {
+          name: `${s}: external floor growth`,
+          value: Math.round(per10min('external', s) * 10) / 10,
+          unit: 'MB / 10 min',
+        },
       );
     }
     figures.push(
