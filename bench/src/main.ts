@@ -10,6 +10,7 @@ import { e2eBench } from './benchmarks/e2e.js';
 import { enricherBench } from './benchmarks/enricher.js';
 import { importsBench } from './benchmarks/imports.js';
 import { memoryBench } from './benchmarks/memory.js';
+import { reportsBench } from './benchmarks/reports.js';
 import { rollupsBench } from './benchmarks/rollups.js';
 import { writerBench } from './benchmarks/writer.js';
 
@@ -31,6 +32,7 @@ const benchmarks: Record<string, () => Promise<void>> = {
   imports: importsBench,
   alerts: alertsBench,
   memory: memoryBench,
+  reports: reportsBench,
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -7,6 +7,7 @@ import { psql } from '../psql.js';
 import { generateRows, toCsvLine, type Row } from '../rows.js';
 import { benchDatabase } from './copy.js';
 import { startApiProcess } from '../processes.js';
+import { addBenchUser, benchToken } from '../users.js';
 import { benchSettings, count, keepDb, runs as runsOf } from '../settings.js';
 
 /**
@@ -172,12 +173,7 @@ export async function apiBench(): Promise<void> {
     console.log(`api bench: seeding ${rows.toLocaleString('en-US')} events by COPY ...`);
     const copySeconds = await copyRows(db.url, rows, siteIds);
     await psql(db.url, 'VACUUM ANALYZE events');
-    await psql(
-      db.url,
-      `CREATE EXTENSION IF NOT EXISTS pgcrypto;
-       INSERT INTO dashboard_users (agency_id, email, password_hash, role)
-       SELECT id, 'bench@bench.test', crypt('bench-password', gen_salt('bf', 4)), 'viewer' FROM agencies`,
-    );
+    await addBenchUser(db.url);
     const [big, bigRows] = (
       await psql(
         db.url,
@@ -188,13 +184,7 @@ export async function apiBench(): Promise<void> {
       .split('|');
     const started = await startApiProcess(db.url);
     api = started.child;
-    const login = await fetch(`${started.url}/v1/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email: 'bench@bench.test', password: 'bench-password' }),
-    });
-    if (!login.ok) throw new Error(`login failed: ${login.status} ${await login.text()}`);
-    const token = ((await login.json()) as { access_token: string }).access_token;
+    const token = await benchToken(started.url);
 
     const today = new Date().toISOString().slice(0, 10);
     const first = new Date(Date.parse(`${today}T00:00:00Z`) - 29 * 86_400_000).toISOString().slice(0, 10);

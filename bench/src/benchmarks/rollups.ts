@@ -11,6 +11,7 @@ import { generateRows } from '../rows.js';
 import { benchDatabase } from './copy.js';
 import { copyRows } from './api.js';
 import { freePort, startApiProcess } from '../processes.js';
+import { addBenchUser, benchToken } from '../users.js';
 import { benchSettings, count, keepDb, runs as runsOf } from '../settings.js';
 
 /**
@@ -42,16 +43,6 @@ async function stop(child: ChildProcess | undefined): Promise<void> {
     child.kill('SIGTERM');
     await once(child, 'exit');
   }
-}
-
-async function token(url: string): Promise<string> {
-  const login = await fetch(`${url}/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email: 'bench@bench.test', password: 'bench-password' }),
-  });
-  if (!login.ok) throw new Error(`login failed: ${login.status} ${await login.text()}`);
-  return ((await login.json()) as { access_token: string }).access_token;
 }
 
 /** Fields that rollup_days estimates across days (HLL) or adds up per day (bounce, duration). */
@@ -349,19 +340,14 @@ export async function rollupsBench(): Promise<void> {
       ratio: (Number(sizes.sessions_bytes) + Number(sizes.names_bytes)) / Number(sizes.events_bytes),
       baseline: 'of events (all partitions, with indexes)',
     });
-    await psql(
-      db.url,
-      `CREATE EXTENSION IF NOT EXISTS pgcrypto;
-       INSERT INTO dashboard_users (agency_id, email, password_hash, role)
-       SELECT id, 'bench@bench.test', crypt('bench-password', gen_salt('bf', 4)), 'viewer' FROM agencies`,
-    );
+    await addBenchUser(db.url);
     const siteUuid = (await psql(db.url, `SELECT id FROM sites WHERE script_id = '${siteIds[0]}'`)).trim();
 
     const rolled = await startApi(db.url, true);
     apis.push(rolled.child);
     const raw = await startApi(db.url, false);
     apis.push(raw.child);
-    const tokens = { rollup: await token(rolled.url), events: await token(raw.url) };
+    const tokens = { rollup: await benchToken(rolled.url), events: await benchToken(raw.url) };
     const urls = { rollup: rolled.url, events: raw.url };
 
     const today = Date.parse(`${new Date().toISOString().slice(0, 10)}T00:00:00Z`);
@@ -441,7 +427,7 @@ export async function rollupsBench(): Promise<void> {
         value: Math.round(dy * 10) / 10,
         unit: 'ms',
         ratio: ev / dy,
-        baseline: 'x faster than raw events',
+        baseline: 'faster than raw events',
       });
       console.log(
         `rollups bench: ${key} p95 days ${dy.toFixed(1)} / hourly ${hr.toFixed(1)} / events ${ev.toFixed(1)} ms (${(ev / dy).toFixed(1)}x), first ${t.days![0]!.toFixed(1)} / ${t.rollup![0]!.toFixed(1)} / ${t.events![0]!.toFixed(1)} ms, distinct error ${(errors[key]! * 100).toFixed(2)}%`,
