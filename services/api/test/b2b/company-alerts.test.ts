@@ -22,6 +22,7 @@ beforeAll(async () => {
   smtp = await startTestSmtp();
   t = await startTestApi({
     env: {
+      API_BACKGROUND_JOBS: 'true',
       ALERTS_DISPATCH_TICK_MS: '0', // the test runs each dispatcher pass itself
       ALERTS_ALLOW_LOOPBACK_RECEIVERS_TEST_ONLY: 'true',
       ALERTS_RETRY_DELAYS_S: '1,1',
