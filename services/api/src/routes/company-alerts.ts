@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { recordAdminAction } from '../admin-actions.js';
-import { ADMINS, WRITERS } from '../auth/types.js';
+import { recordAdminAction as audit } from '../admin-actions.js';
+import { ADMINS, WRITERS, type Role } from '../auth/types.js';
 import { checkPublicUrl, UnsafeUrlError } from '../b2b/safe-post.js';
 import { newWebhookSecret } from '../b2b/signing.js';
 import type { ApiDeps } from '../deps.js';
@@ -16,6 +16,8 @@ import { iso } from './schemas.js';
  */
 const tags = ['company alerts'];
 const list = (max: number, item: z.ZodType<string>) => z.array(item).max(max);
+const name = z.string().trim().min(1).max(120);
+const recipients = z.array(z.string().trim().toLowerCase().max(255).pipe(z.email())).min(1).max(50);
 const word = z.string().trim().min(1).max(100);
 const country = z
   .string()
@@ -23,7 +25,7 @@ const country = z
   .toUpperCase()
   .regex(/^[A-Z]{2}$/, 'ISO country code');
 const ruleFields = {
-  name: z.string().trim().min(1).max(120),
+  name,
   visitor: z.enum(['new', 'returning', 'any']),
   intent_page: z.boolean(),
   min_score: z.number().int().min(0).max(100).nullable(),
@@ -124,19 +126,14 @@ function registerRuleRoutes(t: RouteTable, d: ApiDeps): void {
 }
 
 function listRules(t: RouteTable, d: ApiDeps): void {
-  t.define(
-    {
-      method: 'get',
-      path: RULES,
-      summary: "The site's company alert rules",
-      tags,
-      roles: WRITERS,
-      responses: { 200: { description: 'Rules', schema: z.object({ items: z.array(ruleSchema) }) } },
-    },
-    async ({ auth, site }) => ({
-      items: (await d.pool.query(sql.listRules, [auth.agencyId, site.id])).rows.map(toRule),
-    }),
-  );
+  listRoute(t, d, {
+    path: RULES,
+    summary: "The site's company alert rules",
+    description: 'Rules',
+    item: ruleSchema,
+    statement: sql.listRules,
+    map: toRule,
+  });
 }
 
 function createRule(t: RouteTable, d: ApiDeps): void {
@@ -181,7 +178,7 @@ function createRule(t: RouteTable, d: ApiDeps): void {
         body.endpoint_ids,
         auth.userId,
       ]);
-      recordAdminAction(d, auth, 'company_alert_rule.create', { rule_id: rows[0]!.id, site_id: site.id });
+      audit(d, auth, 'company_alert_rule.create', { rule_id: rows[0]!.id, site_id: site.id });
       return toRule(rows[0]!);
     },
   );
@@ -227,30 +224,24 @@ function updateRule(t: RouteTable, d: ApiDeps): void {
         'min_score' in b,
       ]);
       if (!rows[0]) throw new NotFoundError('rule');
-      recordAdminAction(d, auth, 'company_alert_rule.update', { rule_id: params.ruleId, site_id: site.id });
+      audit(d, auth, 'company_alert_rule.update', { rule_id: params.ruleId, site_id: site.id });
       return toRule(rows[0]);
     },
   );
 }
 
 function deleteRule(t: RouteTable, d: ApiDeps): void {
-  t.define(
-    {
-      method: 'delete',
-      path: `${RULES}/:ruleId`,
-      summary: 'Delete a company alert rule (its alerts and delivery log go with it)',
-      tags,
-      roles: WRITERS,
-      request: { params: ruleParams },
-      responses: { 204: { description: 'Deleted' } },
-    },
-    async ({ auth, site, params }) => {
-      const { rowCount } = await d.pool.query(sql.deleteRule, [auth.agencyId, site.id, params.ruleId]);
-      if (!rowCount) throw new NotFoundError('rule');
-      recordAdminAction(d, auth, 'company_alert_rule.delete', { rule_id: params.ruleId, site_id: site.id });
-      return undefined;
-    },
-  );
+  deleteRoute(t, d, {
+    path: `${RULES}/:ruleId`,
+    summary: 'Delete a company alert rule (its alerts and delivery log go with it)',
+    roles: WRITERS,
+    params: ruleParams,
+    id: (p) => p.ruleId,
+    statement: sql.deleteRule,
+    what: 'rule',
+    action: 'company_alert_rule.delete',
+    auditKey: 'rule_id',
+  });
 }
 
 function registerEndpointRoutes(t: RouteTable, d: ApiDeps): void {
@@ -262,19 +253,14 @@ function registerEndpointRoutes(t: RouteTable, d: ApiDeps): void {
 }
 
 function listEndpoints(t: RouteTable, d: ApiDeps): void {
-  t.define(
-    {
-      method: 'get',
-      path: ENDPOINTS,
-      summary: "The site's alert endpoints (webhooks, Slack, email); secrets are never shown again",
-      tags,
-      roles: WRITERS,
-      responses: { 200: { description: 'Endpoints', schema: z.object({ items: z.array(endpointSchema) }) } },
-    },
-    async ({ auth, site }) => ({
-      items: (await d.pool.query(sql.listEndpoints, [auth.agencyId, site.id])).rows.map(toEndpoint),
-    }),
-  );
+  listRoute(t, d, {
+    path: ENDPOINTS,
+    summary: "The site's alert endpoints (webhooks, Slack, email); secrets are never shown again",
+    description: 'Endpoints',
+    item: endpointSchema,
+    statement: sql.listEndpoints,
+    map: toEndpoint,
+  });
 }
 
 function createEndpoint(t: RouteTable, d: ApiDeps): void {
@@ -291,14 +277,10 @@ function createEndpoint(t: RouteTable, d: ApiDeps): void {
       request: {
         body: z
           .object({
-            name: z.string().trim().min(1).max(120),
+            name,
             kind: z.enum(['webhook', 'slack', 'email']),
             url: z.string().trim().max(2000).optional(),
-            recipients: z
-              .array(z.string().trim().toLowerCase().max(255).pipe(z.email()))
-              .min(1)
-              .max(50)
-              .optional(),
+            recipients: recipients.optional(),
           })
           .strict()
           .refine((b) => (b.kind === 'email') === (b.recipients !== undefined), {
@@ -321,7 +303,7 @@ function createEndpoint(t: RouteTable, d: ApiDeps): void {
         body.kind === 'email' ? body.recipients : null,
         secret,
       ]);
-      recordAdminAction(d, auth, 'alert_endpoint.create', { endpoint_id: rows[0]!.id, site_id: site.id });
+      audit(d, auth, 'alert_endpoint.create', { endpoint_id: rows[0]!.id, site_id: site.id });
       return { ...toEndpoint(rows[0]!), secret };
     },
   );
@@ -339,13 +321,9 @@ function updateEndpoint(t: RouteTable, d: ApiDeps): void {
         params: endpointParams,
         body: z
           .object({
-            name: z.string().trim().min(1).max(120).optional(),
+            name: name.optional(),
             url: z.string().trim().max(2000).optional(),
-            recipients: z
-              .array(z.string().trim().toLowerCase().max(255).pipe(z.email()))
-              .min(1)
-              .max(50)
-              .optional(),
+            recipients: recipients.optional(),
             enabled: z.boolean().optional(),
           })
           .strict()
@@ -366,40 +344,24 @@ function updateEndpoint(t: RouteTable, d: ApiDeps): void {
         body.enabled ?? null,
       ]);
       if (!rows[0]) throw new NotFoundError('endpoint');
-      recordAdminAction(d, auth, 'alert_endpoint.update', {
-        endpoint_id: params.endpointId,
-        site_id: site.id,
-      });
+      audit(d, auth, 'alert_endpoint.update', { endpoint_id: params.endpointId, site_id: site.id });
       return toEndpoint(rows[0]);
     },
   );
 }
 
 function deleteEndpoint(t: RouteTable, d: ApiDeps): void {
-  t.define(
-    {
-      method: 'delete',
-      path: `${ENDPOINTS}/:endpointId`,
-      summary: 'Delete an alert endpoint',
-      tags,
-      roles: ADMINS,
-      request: { params: endpointParams },
-      responses: { 204: { description: 'Deleted' } },
-    },
-    async ({ auth, site, params }) => {
-      const { rowCount } = await d.pool.query(sql.deleteEndpoint, [
-        auth.agencyId,
-        site.id,
-        params.endpointId,
-      ]);
-      if (!rowCount) throw new NotFoundError('endpoint');
-      recordAdminAction(d, auth, 'alert_endpoint.delete', {
-        endpoint_id: params.endpointId,
-        site_id: site.id,
-      });
-      return undefined;
-    },
-  );
+  deleteRoute(t, d, {
+    path: `${ENDPOINTS}/:endpointId`,
+    summary: 'Delete an alert endpoint',
+    roles: ADMINS,
+    params: endpointParams,
+    id: (p) => p.endpointId,
+    statement: sql.deleteEndpoint,
+    what: 'endpoint',
+    action: 'alert_endpoint.delete',
+    auditKey: 'endpoint_id',
+  });
 }
 
 function rotateEndpointSecret(t: RouteTable, d: ApiDeps): void {
@@ -424,10 +386,7 @@ function rotateEndpointSecret(t: RouteTable, d: ApiDeps): void {
         until,
       ]);
       if (!rows[0]) throw new NotFoundError('webhook endpoint');
-      recordAdminAction(d, auth, 'alert_endpoint.rotate_secret', {
-        endpoint_id: params.endpointId,
-        site_id: site.id,
-      });
+      audit(d, auth, 'alert_endpoint.rotate_secret', { endpoint_id: params.endpointId, site_id: site.id });
       return { ...toEndpoint(rows[0]), secret };
     },
   );
@@ -528,11 +487,77 @@ function replayDelivery(t: RouteTable, d: ApiDeps): void {
       if (!rows[0]) throw new NotFoundError('delivery');
       // Without alerting in this process the stale-pending sweep of another replica picks it up.
       await d.alerts?.enqueue(rows);
-      recordAdminAction(d, auth, 'alert_delivery.replay', {
-        delivery_id: params.deliveryId,
-        site_id: site.id,
-      });
+      audit(d, auth, 'alert_delivery.replay', { delivery_id: params.deliveryId, site_id: site.id });
       return { id: rows[0].id, status: 'pending' as const };
+    },
+  );
+}
+
+type SitePath = `/v1/sites/:siteId/${string}`;
+
+/** GET of the site's rows of one kind: `statement` takes $1 agency id, $2 site uuid. */
+function listRoute(
+  t: RouteTable,
+  d: ApiDeps,
+  o: {
+    path: SitePath;
+    summary: string;
+    description: string;
+    item: z.ZodType;
+    statement: string;
+    map: (r: Row) => unknown;
+  },
+): void {
+  t.define(
+    {
+      method: 'get',
+      path: o.path,
+      summary: o.summary,
+      tags,
+      roles: WRITERS,
+      responses: { 200: { description: o.description, schema: z.object({ items: z.array(o.item) }) } },
+    },
+    async ({ auth, site }) => ({
+      items: (await d.pool.query(o.statement, [auth.agencyId, site.id])).rows.map(o.map),
+    }),
+  );
+}
+
+/**
+ * DELETE of one row of the site: `statement` takes $1 agency id, $2 site uuid, $3 the row's id and
+ * answers the deleted id. 204, or 404 naming `what`; the admin action log records it.
+ */
+function deleteRoute<P extends z.ZodObject>(
+  t: RouteTable,
+  d: ApiDeps,
+  o: {
+    path: SitePath;
+    summary: string;
+    roles: readonly Role[];
+    params: P;
+    id: (params: z.output<P>) => string;
+    statement: string;
+    what: string;
+    action: string;
+    auditKey: string;
+  },
+): void {
+  t.define(
+    {
+      method: 'delete',
+      path: o.path,
+      summary: o.summary,
+      tags,
+      roles: o.roles,
+      request: { params: o.params },
+      responses: { 204: { description: 'Deleted' } },
+    },
+    async ({ auth, site, params }) => {
+      const id = o.id(params as z.output<P>);
+      const { rowCount } = await d.pool.query(o.statement, [auth.agencyId, site.id, id]);
+      if (!rowCount) throw new NotFoundError(o.what);
+      audit(d, auth, o.action, { [o.auditKey]: id, site_id: site.id });
+      return undefined;
     },
   );
 }
