@@ -10,6 +10,8 @@ import { recomputeDecayed, type DecayResult } from './score-decay.js';
 /** A pending delivery this old has lost its job (a crash between COMMIT and enqueue): queue it again. */
 const STALE_PENDING_S = 30;
 const SWEEP_MS = 15_000;
+/** The first lead score decay pass of a process, this long after it started. */
+const FIRST_DECAY_MS = 60_000;
 
 export interface Alerting {
   enqueue(deliveries: readonly Delivery[]): Promise<void>;
@@ -83,22 +85,23 @@ export function startAlerting(d: ApiDeps): Alerting {
   let decaying: Promise<DecayResult> | null = null;
   const decay = (now?: Date): Promise<DecayResult> =>
     (decaying ??= recomputeDecayed(pool, now).finally(() => (decaying = null)));
-  const decayTimer =
-    c.scoreDecayTickS > 0
-      ? setInterval(() => {
-          decay()
-            .then((r) => r.rescored + r.dropped > 0 && d.logger.info(r, 'lead scores recomputed for decay'))
-            .catch((err: unknown) => d.logger.warn({ err }, 'lead score decay pass failed'));
-        }, c.scoreDecayTickS * 1000)
-      : null;
-  for (const t of [tick, sweep, decayTimer]) t?.unref();
+  const decayPass = () => {
+    decay()
+      .then((r) => r.rescored + r.dropped > 0 && d.logger.info(r, 'lead scores recomputed for decay'))
+      .catch((err: unknown) => d.logger.warn({ err }, 'lead score decay pass failed'));
+  };
+  const decayTimer = c.scoreDecayTickS > 0 ? setInterval(decayPass, c.scoreDecayTickS * 1000) : null;
+  // Also once soon after start: replicas restarted more often than the tick still run it.
+  const firstDecay =
+    c.scoreDecayTickS > 0 ? setTimeout(decayPass, Math.min(FIRST_DECAY_MS, c.scoreDecayTickS * 1000)) : null;
+  for (const t of [tick, sweep, decayTimer, firstDecay]) t?.unref();
   return {
     enqueue: (x) => delivery.enqueue(x),
     dispatch,
     sweep: sweepOnce,
     decay,
     async close() {
-      for (const t of [tick, sweep, decayTimer]) if (t) clearInterval(t);
+      for (const t of [tick, sweep, decayTimer, firstDecay]) if (t) clearInterval(t);
       await running?.catch(() => undefined);
       await decaying?.catch(() => undefined);
       await delivery.close();
