@@ -157,5 +157,15 @@ export async function scoreCompany(
     f.last_seen,
     now,
   ]);
+  const { engagement, intent, fit } = score;
+  await client.query(scoreSql.upsertScoreDay, [
+    g.site_id,
+    g.domain,
+    score.score,
+    engagement,
+    intent,
+    fit,
+    now,
+  ]);
   return { score, facts: f as ScoredFacts };
 }

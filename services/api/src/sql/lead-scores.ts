@@ -53,20 +53,22 @@ WHERE e.site_id = $1 AND e.company_domain = $2 AND e.server_timestamp >= $3
 
 /**
  * $1 script_id, $2 domain, $3 score, $4 engagement, $5 intent, $6 fit, $7 parts, $8 first_seen,
- * $9 last_seen, $10 computed_at. Stores the score and the day's history row. The history insert reads
- * the score's CTE so the score row is locked first, then the history row: the same order as the decay
- * recompute, which holds score rows it claimed (no deadlock between the two).
+ * $9 last_seen, $10 computed_at. Stores the score; then `upsertScoreDay` (in that order, in the same
+ * transaction: the score row is locked before the history row, as in the decay recompute, which holds
+ * the score rows it claimed, so the two cannot deadlock; and each statement touches one table of one
+ * site, a router query on Citus).
  */
 export const upsertScore = `
-WITH s AS (
-  INSERT INTO company_scores (site_id, domain, score, engagement, intent, fit, parts, first_seen, last_seen, computed_at)
-  VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10)
-  ON CONFLICT (site_id, domain) DO UPDATE SET score = EXCLUDED.score, engagement = EXCLUDED.engagement,
-    intent = EXCLUDED.intent, fit = EXCLUDED.fit, parts = EXCLUDED.parts, first_seen = EXCLUDED.first_seen,
-    last_seen = EXCLUDED.last_seen, computed_at = EXCLUDED.computed_at
-  RETURNING 1)
+INSERT INTO company_scores (site_id, domain, score, engagement, intent, fit, parts, first_seen, last_seen, computed_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10)
+ON CONFLICT (site_id, domain) DO UPDATE SET score = EXCLUDED.score, engagement = EXCLUDED.engagement,
+  intent = EXCLUDED.intent, fit = EXCLUDED.fit, parts = EXCLUDED.parts, first_seen = EXCLUDED.first_seen,
+  last_seen = EXCLUDED.last_seen, computed_at = EXCLUDED.computed_at`;
+
+/** $1 script_id, $2 domain, $3 score, $4 engagement, $5 intent, $6 fit, $7 computed_at: the day's history row. */
+export const upsertScoreDay = `
 INSERT INTO company_score_history (site_id, domain, day, score, engagement, intent, fit)
-SELECT $1, $2, ($10::timestamptz AT TIME ZONE 'UTC')::date, $3, $4, $5, $6 FROM s
+VALUES ($1, $2, ($7::timestamptz AT TIME ZONE 'UTC')::date, $3, $4, $5, $6)
 ON CONFLICT (site_id, domain, day) DO UPDATE SET score = EXCLUDED.score, engagement = EXCLUDED.engagement,
   intent = EXCLUDED.intent, fit = EXCLUDED.fit`;
 
