@@ -11,6 +11,7 @@ import { enricherBench } from './benchmarks/enricher.js';
 import { importsBench } from './benchmarks/imports.js';
 import { memoryBench } from './benchmarks/memory.js';
 import { rollupsBench } from './benchmarks/rollups.js';
+import { scoreDecayBench } from './benchmarks/score-decay.js';
 import { writerBench } from './benchmarks/writer.js';
 
 /**
@@ -31,6 +32,7 @@ const benchmarks: Record<string, () => Promise<void>> = {
   imports: importsBench,
   alerts: alertsBench,
   memory: memoryBench,
+  'score-decay': scoreDecayBench,
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
