@@ -357,4 +357,24 @@ describe('scores from stored visits', () => {
       alertsBefore,
     );
   });
+
+  test('decay: a due score of a company the agency now calls "not a company" is removed', async () => {
+    const site = f.siteA.scriptId;
+    // quiet2 as if scored when it visited 40 days ago: due again.
+    await t.db.pool.query(
+      `UPDATE company_scores SET computed_at = last_seen + interval '1 minute' WHERE site_id = $1 AND domain = 'quiet2.example'`,
+      [site],
+    );
+    const put = await call(t.url, 'PUT', '/v1/company-overrides', {
+      token: admin,
+      body: { domain: 'quiet2.example', not_company: true },
+    });
+    expect(put.status).toBe(200);
+    expect(await recomputeDecayed(t.db.pool)).toEqual({ rescored: 0, dropped: 1 });
+    const { rows } = await t.db.pool.query(
+      `SELECT domain FROM company_scores WHERE site_id = $1 AND domain LIKE 'quiet%' ORDER BY domain`,
+      [site],
+    );
+    expect(rows.map((r) => r.domain)).toEqual(['quiet1.example', 'quiet3.example']);
+  });
 });
