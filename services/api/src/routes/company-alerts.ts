@@ -231,17 +231,9 @@ function updateRule(t: RouteTable, d: ApiDeps): void {
 }
 
 function deleteRule(t: RouteTable, d: ApiDeps): void {
-  deleteRoute(t, d, {
-    path: `${RULES}/:ruleId`,
-    summary: 'Delete a company alert rule (its alerts and delivery log go with it)',
-    roles: WRITERS,
-    params: ruleParams,
-    id: (p) => p.ruleId,
-    statement: sql.deleteRule,
-    what: 'rule',
-    action: 'company_alert_rule.delete',
-    auditKey: 'rule_id',
-  });
+  const path = `${RULES}/:ruleId` as const;
+  const summary = 'Delete a company alert rule (its alerts and delivery log go with it)';
+  deleteRoute(t, d, { path, params: ruleParams, summary, roles: WRITERS }, sql.deleteRule);
 }
 
 function registerEndpointRoutes(t: RouteTable, d: ApiDeps): void {
@@ -351,17 +343,9 @@ function updateEndpoint(t: RouteTable, d: ApiDeps): void {
 }
 
 function deleteEndpoint(t: RouteTable, d: ApiDeps): void {
-  deleteRoute(t, d, {
-    path: `${ENDPOINTS}/:endpointId`,
-    summary: 'Delete an alert endpoint',
-    roles: ADMINS,
-    params: endpointParams,
-    id: (p) => p.endpointId,
-    statement: sql.deleteEndpoint,
-    what: 'endpoint',
-    action: 'alert_endpoint.delete',
-    auditKey: 'endpoint_id',
-  });
+  const path = `${ENDPOINTS}/:endpointId` as const;
+  const summary = 'Delete an alert endpoint';
+  deleteRoute(t, d, { path, params: endpointParams, summary, roles: ADMINS }, sql.deleteEndpoint);
 }
 
 function rotateEndpointSecret(t: RouteTable, d: ApiDeps): void {
@@ -494,6 +478,8 @@ function replayDelivery(t: RouteTable, d: ApiDeps): void {
 }
 
 type SitePath = `/v1/sites/:siteId/${string}`;
+/** The admin action log's name of each kind of row a DELETE route removes. */
+const DELETE_ACTIONS: Record<string, string> = { rule: 'company_alert_rule', endpoint: 'alert_endpoint' };
 
 /** GET of the site's rows of one kind: `statement` takes $1 agency id, $2 site uuid. */
 function listRoute(
@@ -524,39 +510,30 @@ function listRoute(
 }
 
 /**
- * DELETE of one row of the site: `statement` takes $1 agency id, $2 site uuid, $3 the row's id and
- * answers the deleted id. 204, or 404 naming `what`; the admin action log records it.
+ * DELETE of one row of the site, named by the one path parameter after siteId (e.g. ruleId):
+ * `statement` takes $1 agency id, $2 site uuid, $3 that id. 204, or 404 naming the row; the admin
+ * action log records it (`<kind>.delete`, e.g. company_alert_rule.delete, with rule_id).
  */
-function deleteRoute<P extends z.ZodObject>(
+function deleteRoute(
   t: RouteTable,
   d: ApiDeps,
-  o: {
-    path: SitePath;
-    summary: string;
-    roles: readonly Role[];
-    params: P;
-    id: (params: z.output<P>) => string;
-    statement: string;
-    what: string;
-    action: string;
-    auditKey: string;
-  },
+  o: { path: SitePath; params: z.ZodObject; summary: string; roles: readonly Role[] },
+  statement: string,
 ): void {
+  const key = Object.keys(o.params.shape).find((k) => k !== 'siteId')!; // ruleId, endpointId
+  const what = key.replace(/Id$/, ''); // rule, endpoint
+  const action = `${DELETE_ACTIONS[what]}.delete`;
   t.define(
     {
-      method: 'delete',
-      path: o.path,
-      summary: o.summary,
-      tags,
-      roles: o.roles,
+      ...{ method: 'delete' as const, path: o.path, summary: o.summary, tags, roles: o.roles },
       request: { params: o.params },
       responses: { 204: { description: 'Deleted' } },
     },
     async ({ auth, site, params }) => {
-      const id = o.id(params as z.output<P>);
-      const { rowCount } = await d.pool.query(o.statement, [auth.agencyId, site.id, id]);
-      if (!rowCount) throw new NotFoundError(o.what);
-      audit(d, auth, o.action, { [o.auditKey]: id, site_id: site.id });
+      const id = (params as Record<string, string>)[key]!;
+      const { rowCount } = await d.pool.query(statement, [auth.agencyId, site.id, id]);
+      if (!rowCount) throw new NotFoundError(what);
+      audit(d, auth, action, { [`${what}_id`]: id, site_id: site.id });
       return undefined;
     },
   );
