@@ -223,12 +223,12 @@ export async function startApi(config: Config, overrides: ApiOverrides = {}): Pr
 }
 
 /**
- * Monthly event quota warnings every QUOTA_CHECK_S on every replica (src/reports/quota.ts: the
- * quota_warnings key sends each once). Minutes apart: each check counts the watched sites' events.
+ * Monthly event quota warnings every QUOTA_CHECK_S on every replica with API_BACKGROUND_JOBS
+ * (src/reports/quota.ts: the quota_warnings key sends each once). Minutes apart: each check counts the watched sites' events.
  */
 function startQuotaChecks(deps: ApiDeps): NodeJS.Timeout | null {
   const every = deps.config.email.quotaCheckS;
-  if (every <= 0) return null;
+  if (every <= 0 || !deps.config.api.backgroundJobs) return null;
   let running = false;
   const timer = setInterval(() => {
     if (running) return;
@@ -243,8 +243,8 @@ function startQuotaChecks(deps: ApiDeps): NodeJS.Timeout | null {
 
 /**
  * The API's timers (unref: they never keep the process alive): hourly purges of ended login sessions
- * and account links, and the scheduled email reports (only with API_BACKGROUND_JOBS). Answers the
- * function that stops them.
+ * and account links, and the scheduled email reports and quota checks (only with API_BACKGROUND_JOBS).
+ * Answers the function that stops them.
  */
 function startHousekeeping(deps: ApiDeps): () => void {
   const { pool, logger, config } = deps;

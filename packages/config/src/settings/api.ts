@@ -110,6 +110,6 @@ export const api = {
     'API_BACKGROUND_JOBS',
     p.bool(),
     true,
-    'Run the background work of the API in this process: company alerts (dispatcher, delivery worker, sweep), scheduled email reports and traffic alerts, the lead score decay recompute. false: this replica only answers requests (no alert Redis connections or pool); keep it on in at least one replica. Replicas that run it share the work safely.',
+    'Run the background work of the API in this process: company alerts (dispatcher, delivery worker, sweep), scheduled email reports, traffic alerts and monthly quota checks, the lead score decay recompute. false: this replica only answers requests (no alert Redis connections or pool); keep it on in at least one replica. Replicas that run it share the work safely.',
   ),
 };
