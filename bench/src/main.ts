@@ -12,6 +12,7 @@ import { importsBench } from './benchmarks/imports.js';
 import { memoryBench } from './benchmarks/memory.js';
 import { reportsBench } from './benchmarks/reports.js';
 import { rollupsBench } from './benchmarks/rollups.js';
+import { scoreDecayBench } from './benchmarks/score-decay.js';
 import { writerBench } from './benchmarks/writer.js';
 
 /**
@@ -33,6 +34,7 @@ const benchmarks: Record<string, () => Promise<void>> = {
   alerts: alertsBench,
   memory: memoryBench,
   reports: reportsBench,
+  'score-decay': scoreDecayBench,
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -204,8 +204,9 @@ export async function startApi(config: Config, overrides: ApiOverrides = {}): Pr
   const stopHousekeeping = startHousekeeping(deps);
   const stopApiCalls = deps.apiCalls.start(deps.pool, deps.logger);
   deps.erasures.resumeAll(); // requests a crash or a shutdown interrupted
-  // Company alerts (docs/company-alerts.md): scores and alerts from what the writers committed.
-  deps.alerts = startAlerting(deps);
+  // Company alerts (docs/company-alerts.md): scores and alerts from what the writers committed; off in
+  // a replica that only answers requests (API_BACKGROUND_JOBS=false).
+  if (config.api.backgroundJobs) deps.alerts = startAlerting(deps);
   deps.logger.info({ port, opsPort }, 'api listening');
   const close = closeSequence(deps.logger, [
     ['stop accepting', () => (deps.stop(), stopHousekeeping(), deps.mailer.close())],
@@ -222,12 +223,12 @@ export async function startApi(config: Config, overrides: ApiOverrides = {}): Pr
 }
 
 /**
- * Monthly event quota warnings every QUOTA_CHECK_S on every replica (src/reports/quota.ts: the
- * quota_warnings key sends each once). Minutes apart: each check counts the watched sites' events.
+ * Monthly event quota warnings every QUOTA_CHECK_S on every replica with API_BACKGROUND_JOBS
+ * (src/reports/quota.ts: the quota_warnings key sends each once). Minutes apart: each check counts the watched sites' events.
  */
 function startQuotaChecks(deps: ApiDeps): NodeJS.Timeout | null {
   const every = deps.config.email.quotaCheckS;
-  if (every <= 0) return null;
+  if (every <= 0 || !deps.config.api.backgroundJobs) return null;
   let running = false;
   const timer = setInterval(() => {
     if (running) return;
@@ -242,7 +243,8 @@ function startQuotaChecks(deps: ApiDeps): NodeJS.Timeout | null {
 
 /**
  * The API's timers (unref: they never keep the process alive): hourly purges of ended login sessions
- * and account links, and the scheduled email reports. Answers the function that stops them.
+ * and account links, and the scheduled email reports and quota checks (only with API_BACKGROUND_JOBS).
+ * Answers the function that stops them.
  */
 function startHousekeeping(deps: ApiDeps): () => void {
   const { pool, logger, config } = deps;
@@ -260,7 +262,7 @@ function startHousekeeping(deps: ApiDeps): () => void {
   // LOCKED claims keep each report to one email per period and recipient (src/reports/scheduler.ts).
   let reportsRunning = false;
   const reportsTimer =
-    config.email.reportsTickS > 0
+    config.api.backgroundJobs && config.email.reportsTickS > 0
       ? setInterval(() => {
           if (reportsRunning) return;
           reportsRunning = true;

@@ -34,6 +34,8 @@ export async function startTestApi(
     QUEUE_PREFIX: uniquePrefix('api'),
     API_JWT_SECRET: randomBytes(32).toString('hex'),
     API_COOKIE_SECURE: 'false',
+    // No background work (alert workers and their Redis connections, report timers) unless a test asks.
+    API_BACKGROUND_JOBS: 'false',
     ...opts.env,
   });
   const api = await startApi(config, {

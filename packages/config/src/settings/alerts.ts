@@ -1,13 +1,22 @@
 import { z } from 'zod';
 import { parsers as p, setting } from '../setting.js';
 
-/** Company alerts and their deliveries (docs/company-alerts.md). The API processes run both. */
+/**
+ * Company alerts and their deliveries (docs/company-alerts.md), and the lead score recompute
+ * (docs/lead-score.md). The API processes run them (API_BACKGROUND_JOBS).
+ */
 export const alerts = {
   dispatchTickMs: setting(
     'ALERTS_DISPATCH_TICK_MS',
     p.int(0, 60_000),
     1_000,
     'How often each API process reads the company activity the writers committed, recomputes lead scores and fires company alerts, in milliseconds (0: this process does not; replicas share the work with SKIP LOCKED).',
+  ),
+  scoreDecayTickS: setting(
+    'LEAD_SCORE_DECAY_TICK_S',
+    p.int(0, 86_400),
+    3_600,
+    'How often each API process looks for lead scores whose recency part has decayed or whose events have left the 90-day window since they were computed (computed over a day ago), and recomputes them in batches, in seconds (0: this process does not; replicas share the work, each score is written once per pass).',
   ),
   deliveryConcurrency: setting(
     'ALERTS_DELIVERY_CONCURRENCY',

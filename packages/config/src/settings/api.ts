@@ -106,4 +106,10 @@ export const api = {
     600,
     'Requests per minute one shared-dashboard link may make (all its viewers together); past it they get 429 with Retry-After.',
   ),
+  backgroundJobs: setting(
+    'API_BACKGROUND_JOBS',
+    p.bool(),
+    true,
+    'Run the background work of the API in this process: company alerts (dispatcher, delivery worker, sweep), scheduled email reports, traffic alerts and monthly quota checks, the lead score decay recompute. false: this replica only answers requests (no alert Redis connections or pool); keep it on in at least one replica. Replicas that run it share the work safely.',
+  ),
 };

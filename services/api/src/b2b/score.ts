@@ -31,6 +31,8 @@ export interface FitRules {
 }
 
 export const SCORE_WINDOW_DAYS = 90;
+/** Days after the last visit at which the recency part reaches 0. */
+export const RECENCY_DAYS = 30;
 
 /** Maximum points of each input; the sums are the parts' maxima (40, 35, 25). */
 export const WEIGHTS = {
@@ -51,7 +53,7 @@ const SATURATION = {
   page_views: 30,
   seconds: 1800,
   extra_days: 4,
-  recency_days: 30,
+  recency_days: RECENCY_DAYS,
   intent: 3,
   goals: 2,
 };

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { recordAdminAction } from '../admin-actions.js';
-import { ADMINS, WRITERS } from '../auth/types.js';
+import { recordAdminAction as audit } from '../admin-actions.js';
+import { ADMINS, WRITERS, type Role } from '../auth/types.js';
 import { checkPublicUrl, UnsafeUrlError } from '../b2b/safe-post.js';
 import { newWebhookSecret } from '../b2b/signing.js';
 import type { ApiDeps } from '../deps.js';
@@ -16,6 +16,8 @@ import { iso } from './schemas.js';
  */
 const tags = ['company alerts'];
 const list = (max: number, item: z.ZodType<string>) => z.array(item).max(max);
+const name = z.string().trim().min(1).max(120);
+const recipients = z.array(z.string().trim().toLowerCase().max(255).pipe(z.email())).min(1).max(50);
 const word = z.string().trim().min(1).max(100);
 const country = z
   .string()
@@ -23,7 +25,7 @@ const country = z
   .toUpperCase()
   .regex(/^[A-Z]{2}$/, 'ISO country code');
 const ruleFields = {
-  name: z.string().trim().min(1).max(120),
+  name,
   visitor: z.enum(['new', 'returning', 'any']),
   intent_page: z.boolean(),
   min_score: z.number().int().min(0).max(100).nullable(),
@@ -124,19 +126,14 @@ function registerRuleRoutes(t: RouteTable, d: ApiDeps): void {
 }
 
 function listRules(t: RouteTable, d: ApiDeps): void {
-  t.define(
-    {
-      method: 'get',
-      path: RULES,
-      summary: "The site's company alert rules",
-      tags,
-      roles: WRITERS,
-      responses: { 200: { description: 'Rules', schema: z.object({ items: z.array(ruleSchema) }) } },
-    },
-    async ({ auth, site }) => ({
-      items: (await d.pool.query(sql.listRules, [auth.agencyId, site.id])).rows.map(toRule),
-    }),
-  );
+  listRoute(t, d, {
+    path: RULES,
+    summary: "The site's company alert rules",
+    description: 'Rules',
+    item: ruleSchema,
+    statement: sql.listRules,
+    map: toRule,
+  });
 }
 
 function createRule(t: RouteTable, d: ApiDeps): void {
@@ -181,7 +178,7 @@ function createRule(t: RouteTable, d: ApiDeps): void {
         body.endpoint_ids,
         auth.userId,
       ]);
-      recordAdminAction(d, auth, 'company_alert_rule.create', { rule_id: rows[0]!.id, site_id: site.id });
+      audit(d, auth, 'company_alert_rule.create', { rule_id: rows[0]!.id, site_id: site.id });
       return toRule(rows[0]!);
     },
   );
@@ -227,30 +224,16 @@ function updateRule(t: RouteTable, d: ApiDeps): void {
         'min_score' in b,
       ]);
       if (!rows[0]) throw new NotFoundError('rule');
-      recordAdminAction(d, auth, 'company_alert_rule.update', { rule_id: params.ruleId, site_id: site.id });
+      audit(d, auth, 'company_alert_rule.update', { rule_id: params.ruleId, site_id: site.id });
       return toRule(rows[0]);
     },
   );
 }
 
 function deleteRule(t: RouteTable, d: ApiDeps): void {
-  t.define(
-    {
-      method: 'delete',
-      path: `${RULES}/:ruleId`,
-      summary: 'Delete a company alert rule (its alerts and delivery log go with it)',
-      tags,
-      roles: WRITERS,
-      request: { params: ruleParams },
-      responses: { 204: { description: 'Deleted' } },
-    },
-    async ({ auth, site, params }) => {
-      const { rowCount } = await d.pool.query(sql.deleteRule, [auth.agencyId, site.id, params.ruleId]);
-      if (!rowCount) throw new NotFoundError('rule');
-      recordAdminAction(d, auth, 'company_alert_rule.delete', { rule_id: params.ruleId, site_id: site.id });
-      return undefined;
-    },
-  );
+  const path = `${RULES}/:ruleId` as const;
+  const summary = 'Delete a company alert rule (its alerts and delivery log go with it)';
+  deleteRoute(t, d, { path, params: ruleParams, summary, roles: WRITERS }, sql.deleteRule);
 }
 
 function registerEndpointRoutes(t: RouteTable, d: ApiDeps): void {
@@ -262,19 +245,14 @@ function registerEndpointRoutes(t: RouteTable, d: ApiDeps): void {
 }
 
 function listEndpoints(t: RouteTable, d: ApiDeps): void {
-  t.define(
-    {
-      method: 'get',
-      path: ENDPOINTS,
-      summary: "The site's alert endpoints (webhooks, Slack, email); secrets are never shown again",
-      tags,
-      roles: WRITERS,
-      responses: { 200: { description: 'Endpoints', schema: z.object({ items: z.array(endpointSchema) }) } },
-    },
-    async ({ auth, site }) => ({
-      items: (await d.pool.query(sql.listEndpoints, [auth.agencyId, site.id])).rows.map(toEndpoint),
-    }),
-  );
+  listRoute(t, d, {
+    path: ENDPOINTS,
+    summary: "The site's alert endpoints (webhooks, Slack, email); secrets are never shown again",
+    description: 'Endpoints',
+    item: endpointSchema,
+    statement: sql.listEndpoints,
+    map: toEndpoint,
+  });
 }
 
 function createEndpoint(t: RouteTable, d: ApiDeps): void {
@@ -291,14 +269,10 @@ function createEndpoint(t: RouteTable, d: ApiDeps): void {
       request: {
         body: z
           .object({
-            name: z.string().trim().min(1).max(120),
+            name,
             kind: z.enum(['webhook', 'slack', 'email']),
             url: z.string().trim().max(2000).optional(),
-            recipients: z
-              .array(z.string().trim().toLowerCase().max(255).pipe(z.email()))
-              .min(1)
-              .max(50)
-              .optional(),
+            recipients: recipients.optional(),
           })
           .strict()
           .refine((b) => (b.kind === 'email') === (b.recipients !== undefined), {
@@ -321,7 +295,7 @@ function createEndpoint(t: RouteTable, d: ApiDeps): void {
         body.kind === 'email' ? body.recipients : null,
         secret,
       ]);
-      recordAdminAction(d, auth, 'alert_endpoint.create', { endpoint_id: rows[0]!.id, site_id: site.id });
+      audit(d, auth, 'alert_endpoint.create', { endpoint_id: rows[0]!.id, site_id: site.id });
       return { ...toEndpoint(rows[0]!), secret };
     },
   );
@@ -339,13 +313,9 @@ function updateEndpoint(t: RouteTable, d: ApiDeps): void {
         params: endpointParams,
         body: z
           .object({
-            name: z.string().trim().min(1).max(120).optional(),
+            name: name.optional(),
             url: z.string().trim().max(2000).optional(),
-            recipients: z
-              .array(z.string().trim().toLowerCase().max(255).pipe(z.email()))
-              .min(1)
-              .max(50)
-              .optional(),
+            recipients: recipients.optional(),
             enabled: z.boolean().optional(),
           })
           .strict()
@@ -366,40 +336,16 @@ function updateEndpoint(t: RouteTable, d: ApiDeps): void {
         body.enabled ?? null,
       ]);
       if (!rows[0]) throw new NotFoundError('endpoint');
-      recordAdminAction(d, auth, 'alert_endpoint.update', {
-        endpoint_id: params.endpointId,
-        site_id: site.id,
-      });
+      audit(d, auth, 'alert_endpoint.update', { endpoint_id: params.endpointId, site_id: site.id });
       return toEndpoint(rows[0]);
     },
   );
 }
 
 function deleteEndpoint(t: RouteTable, d: ApiDeps): void {
-  t.define(
-    {
-      method: 'delete',
-      path: `${ENDPOINTS}/:endpointId`,
-      summary: 'Delete an alert endpoint',
-      tags,
-      roles: ADMINS,
-      request: { params: endpointParams },
-      responses: { 204: { description: 'Deleted' } },
-    },
-    async ({ auth, site, params }) => {
-      const { rowCount } = await d.pool.query(sql.deleteEndpoint, [
-        auth.agencyId,
-        site.id,
-        params.endpointId,
-      ]);
-      if (!rowCount) throw new NotFoundError('endpoint');
-      recordAdminAction(d, auth, 'alert_endpoint.delete', {
-        endpoint_id: params.endpointId,
-        site_id: site.id,
-      });
-      return undefined;
-    },
-  );
+  const path = `${ENDPOINTS}/:endpointId` as const;
+  const summary = 'Delete an alert endpoint';
+  deleteRoute(t, d, { path, params: endpointParams, summary, roles: ADMINS }, sql.deleteEndpoint);
 }
 
 function rotateEndpointSecret(t: RouteTable, d: ApiDeps): void {
@@ -424,10 +370,7 @@ function rotateEndpointSecret(t: RouteTable, d: ApiDeps): void {
         until,
       ]);
       if (!rows[0]) throw new NotFoundError('webhook endpoint');
-      recordAdminAction(d, auth, 'alert_endpoint.rotate_secret', {
-        endpoint_id: params.endpointId,
-        site_id: site.id,
-      });
+      audit(d, auth, 'alert_endpoint.rotate_secret', { endpoint_id: params.endpointId, site_id: site.id });
       return { ...toEndpoint(rows[0]), secret };
     },
   );
@@ -528,11 +471,70 @@ function replayDelivery(t: RouteTable, d: ApiDeps): void {
       if (!rows[0]) throw new NotFoundError('delivery');
       // Without alerting in this process the stale-pending sweep of another replica picks it up.
       await d.alerts?.enqueue(rows);
-      recordAdminAction(d, auth, 'alert_delivery.replay', {
-        delivery_id: params.deliveryId,
-        site_id: site.id,
-      });
+      audit(d, auth, 'alert_delivery.replay', { delivery_id: params.deliveryId, site_id: site.id });
       return { id: rows[0].id, status: 'pending' as const };
+    },
+  );
+}
+
+type SitePath = `/v1/sites/:siteId/${string}`;
+/** The admin action log's name of each kind of row a DELETE route removes. */
+const DELETE_ACTIONS: Record<string, string> = { rule: 'company_alert_rule', endpoint: 'alert_endpoint' };
+
+/** GET of the site's rows of one kind: `statement` takes $1 agency id, $2 site uuid. */
+function listRoute(
+  t: RouteTable,
+  d: ApiDeps,
+  o: {
+    path: SitePath;
+    summary: string;
+    description: string;
+    item: z.ZodType;
+    statement: string;
+    map: (r: Row) => unknown;
+  },
+): void {
+  t.define(
+    {
+      method: 'get',
+      path: o.path,
+      summary: o.summary,
+      tags,
+      roles: WRITERS,
+      responses: { 200: { description: o.description, schema: z.object({ items: z.array(o.item) }) } },
+    },
+    async ({ auth, site }) => ({
+      items: (await d.pool.query(o.statement, [auth.agencyId, site.id])).rows.map(o.map),
+    }),
+  );
+}
+
+/**
+ * DELETE of one row of the site, named by the one path parameter after siteId (e.g. ruleId):
+ * `statement` takes $1 agency id, $2 site uuid, $3 that id. 204, or 404 naming the row; the admin
+ * action log records it (`<kind>.delete`, e.g. company_alert_rule.delete, with rule_id).
+ */
+function deleteRoute(
+  t: RouteTable,
+  d: ApiDeps,
+  o: { path: SitePath; params: z.ZodObject; summary: string; roles: readonly Role[] },
+  statement: string,
+): void {
+  const key = Object.keys(o.params.shape).find((k) => k !== 'siteId')!; // ruleId, endpointId
+  const what = key.replace(/Id$/, ''); // rule, endpoint
+  const action = `${DELETE_ACTIONS[what]}.delete`;
+  t.define(
+    {
+      ...{ method: 'delete' as const, path: o.path, summary: o.summary, tags, roles: o.roles },
+      request: { params: o.params },
+      responses: { 204: { description: 'Deleted' } },
+    },
+    async ({ auth, site, params }) => {
+      const id = (params as Record<string, string>)[key]!;
+      const { rowCount } = await d.pool.query(statement, [auth.agencyId, site.id, id]);
+      if (!rowCount) throw new NotFoundError(what);
+      audit(d, auth, action, { [`${what}_id`]: id, site_id: site.id });
+      return undefined;
     },
   );
 }

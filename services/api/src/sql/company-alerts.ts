@@ -112,18 +112,24 @@ RETURNING d.id, d.generation`;
 
 // ---- dispatcher
 
-/** Out: waiting, whether the outbox holds any row. */
-export const activityWaiting = `SELECT EXISTS (SELECT 1 FROM company_activity_outbox) AS waiting`;
+/**
+ * Out: site_id of the sites with outbox rows, oldest activity first, at most $1. A read without row
+ * locks, so it may span shards on Citus; the claims that follow name one site each.
+ */
+export const activitySites = `
+SELECT site_id FROM company_activity_outbox GROUP BY site_id ORDER BY min(id) LIMIT $1`;
 
-/** Claims up to $1 outbox rows (other dispatchers skip them until this transaction ends). */
+/**
+ * Claims up to $2 outbox rows of site $1 (other dispatchers skip them until this transaction ends).
+ * One site per statement: on Citus, FOR UPDATE works only on a query routed to one shard, and
+ * site_id is the distribution column.
+ */
 export const claimActivity = `
 SELECT site_id, id, domain, events, page_paths, first_at, last_at FROM company_activity_outbox
-ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`;
+WHERE site_id = $1 ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED`;
 
-/** $1 site_id[], $2 id[]: the claimed rows, done. */
-export const deleteActivity = `
-DELETE FROM company_activity_outbox o USING unnest($1::text[], $2::bigint[]) AS k(site_id, id)
-WHERE o.site_id = k.site_id AND o.id = k.id`;
+/** $1 site_id, $2 id[]: the claimed rows of that site, done. */
+export const deleteActivity = `DELETE FROM company_activity_outbox WHERE site_id = $1 AND id = ANY($2::bigint[])`;
 
 /** $1 script_ids. Out: active sites of active agencies with the agency's name (for payloads). */
 export const sitesByScript = `

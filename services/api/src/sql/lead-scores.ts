@@ -53,18 +53,22 @@ WHERE e.site_id = $1 AND e.company_domain = $2 AND e.server_timestamp >= $3
 
 /**
  * $1 script_id, $2 domain, $3 score, $4 engagement, $5 intent, $6 fit, $7 parts, $8 first_seen,
- * $9 last_seen, $10 computed_at. Stores the score and the day's history row.
+ * $9 last_seen, $10 computed_at. Stores the score; then `upsertScoreDay` (in that order, in the same
+ * transaction: the score row is locked before the history row, as in the decay recompute, which holds
+ * the score rows it claimed, so the two cannot deadlock; and each statement touches one table of one
+ * site, a router query on Citus).
  */
 export const upsertScore = `
-WITH s AS (
-  INSERT INTO company_scores (site_id, domain, score, engagement, intent, fit, parts, first_seen, last_seen, computed_at)
-  VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10)
-  ON CONFLICT (site_id, domain) DO UPDATE SET score = EXCLUDED.score, engagement = EXCLUDED.engagement,
-    intent = EXCLUDED.intent, fit = EXCLUDED.fit, parts = EXCLUDED.parts, first_seen = EXCLUDED.first_seen,
-    last_seen = EXCLUDED.last_seen, computed_at = EXCLUDED.computed_at
-  RETURNING 1)
+INSERT INTO company_scores (site_id, domain, score, engagement, intent, fit, parts, first_seen, last_seen, computed_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10)
+ON CONFLICT (site_id, domain) DO UPDATE SET score = EXCLUDED.score, engagement = EXCLUDED.engagement,
+  intent = EXCLUDED.intent, fit = EXCLUDED.fit, parts = EXCLUDED.parts, first_seen = EXCLUDED.first_seen,
+  last_seen = EXCLUDED.last_seen, computed_at = EXCLUDED.computed_at`;
+
+/** $1 script_id, $2 domain, $3 score, $4 engagement, $5 intent, $6 fit, $7 computed_at: the day's history row. */
+export const upsertScoreDay = `
 INSERT INTO company_score_history (site_id, domain, day, score, engagement, intent, fit)
-VALUES ($1, $2, ($10::timestamptz AT TIME ZONE 'UTC')::date, $3, $4, $5, $6)
+VALUES ($1, $2, ($7::timestamptz AT TIME ZONE 'UTC')::date, $3, $4, $5, $6)
 ON CONFLICT (site_id, domain, day) DO UPDATE SET score = EXCLUDED.score, engagement = EXCLUDED.engagement,
   intent = EXCLUDED.intent, fit = EXCLUDED.fit`;
 
@@ -86,3 +90,39 @@ FROM events e
 WHERE e.site_id = $1 AND e.company_domain = $2 AND e.server_timestamp >= $3
   AND e.event_name = 'page_view' AND e.page_path IS NOT NULL AND e.visitor_type IS DISTINCT FROM 'bot'
 GROUP BY e.page_path ORDER BY count(*) DESC, e.page_path LIMIT 20`;
+
+// ---- decay recompute (docs/lead-score.md, "Scores of companies that stopped visiting")
+
+/**
+ * Scores that time has changed since they were computed ($1 now): computed before $2 (over a day ago)
+ * and either with a recency part above 0 then (last seen less than $3 days before) or with events
+ * that have left the $4-day window since (first seen before it, while some event was in the window
+ * at the time). A score recomputed now meets neither, so it is not due again until time moves on.
+ */
+const DUE = `cs.computed_at < $2::timestamptz
+  AND (cs.last_seen > cs.computed_at - make_interval(days => $3::int)
+       OR (cs.first_seen < $1::timestamptz - make_interval(days => $4::int)
+           AND cs.last_seen >= cs.computed_at - make_interval(days => $4::int)))`;
+
+/**
+ * $1 now, $2 computed before, $3 recency days, $4 window days, $5 limit. Out: site_id of active sites
+ * with due scores, the longest waiting first (a read without row locks: it may span shards).
+ */
+export const decaySites = `
+SELECT cs.site_id FROM company_scores cs
+JOIN sites s ON s.script_id = cs.site_id AND s.status = 'active'
+JOIN agencies a ON a.id = s.agency_id AND a.status = 'active'
+WHERE ${DUE} GROUP BY cs.site_id ORDER BY min(cs.computed_at) LIMIT $5`;
+
+/** $1 script_id, $2 domain: the current score goes (its events are erased, or the agency says "not a company"). */
+export const dropScore = `DELETE FROM company_scores WHERE site_id = $1 AND domain = $2`;
+
+/**
+ * Claims up to $5 due scores of site $6 (as decaySites; SKIP LOCKED: another replica, or the
+ * dispatcher scoring a visit of that company, has it). One site per statement, for Citus.
+ * Out: domain, first_seen, last_seen.
+ */
+export const claimDecayed = `
+SELECT cs.domain, cs.first_seen, cs.last_seen FROM company_scores cs
+WHERE cs.site_id = $6::text AND ${DUE}
+ORDER BY cs.computed_at LIMIT $5 FOR UPDATE SKIP LOCKED`;

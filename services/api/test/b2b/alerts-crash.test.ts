@@ -31,6 +31,7 @@ beforeAll(async () => {
   prefix = uniquePrefix('alerts-crash');
   t = await startTestApi({
     env: {
+      API_BACKGROUND_JOBS: 'true',
       ALERTS_DISPATCH_TICK_MS: '0',
       ALERTS_ALLOW_LOOPBACK_RECEIVERS_TEST_ONLY: 'true',
       QUEUE_PREFIX: prefix,
@@ -97,8 +98,18 @@ test('writer killed (kill -9) after its commit, before any alert: the alert is d
   } finally {
     await stopChild(second, 'SIGTERM');
   }
-  // Two dispatcher passes at once (two API replicas): SKIP LOCKED and the unique window key.
-  await Promise.all([t.api.deps.alerts!.dispatch(), t.api.deps.alerts!.dispatch()]);
+  // Two dispatchers at once (this replica's and a second one's, on its own connections): per-site
+  // SKIP LOCKED claims and the unique window key.
+  const replica2 = {
+    pool: t.db.pool,
+    logger: t.api.deps.logger,
+    metrics: createAlertMetrics(createRegistry('api', { defaultMetrics: false })),
+    dashboardUrl: 'http://localhost:3000',
+  };
+  await Promise.all([
+    t.api.deps.alerts!.dispatch(),
+    dispatchOnce(replica2, new Date(), (x) => t.api.deps.alerts!.enqueue(x)),
+  ]);
   await t.api.deps.alerts!.dispatch();
   await rx.waitFor((r) => r.path === '/crm' && r.body.includes('victim.example'));
   await new Promise((r) => setTimeout(r, 1500));

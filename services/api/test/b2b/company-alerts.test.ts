@@ -22,6 +22,7 @@ beforeAll(async () => {
   smtp = await startTestSmtp();
   t = await startTestApi({
     env: {
+      API_BACKGROUND_JOBS: 'true',
       ALERTS_DISPATCH_TICK_MS: '0', // the test runs each dispatcher pass itself
       ALERTS_ALLOW_LOOPBACK_RECEIVERS_TEST_ONLY: 'true',
       ALERTS_RETRY_DELAYS_S: '1,1',
@@ -319,4 +320,29 @@ test('walls: another agency and the viewer role reach none of it', async () => {
   });
   expect(r.status).toBe(201);
   expect(r.body.endpoint_ids).toEqual([]);
+});
+
+test('delete: a rule (writers) and an endpoint (admins), once; walled', async () => {
+  const ep = await endpoint({ name: 'Doomed', kind: 'webhook', url: `${rx.url}/doomed` });
+  const rule = await call(t.url, 'POST', `${site()}/company-alert-rules`, {
+    token: user,
+    body: { name: 'Doomed rule', endpoint_ids: [ep.id] },
+  });
+  expect(rule.status).toBe(201);
+  const ruleUrl = `${site()}/company-alert-rules/${rule.body.id}`;
+  const epUrl = `${site()}/alert-endpoints/${ep.id}`;
+  expect((await call(t.url, 'DELETE', ruleUrl, { token: adminB })).status).toBe(404);
+  expect((await call(t.url, 'DELETE', ruleUrl, { token: viewer })).status).toBe(403);
+  expect((await call(t.url, 'DELETE', epUrl, { token: user })).status).toBe(403);
+  expect((await call(t.url, 'DELETE', epUrl, { token: adminB })).status).toBe(404);
+  expect((await call(t.url, 'DELETE', epUrl, { token: admin })).status).toBe(204);
+  expect((await call(t.url, 'DELETE', epUrl, { token: admin })).status).toBe(404);
+  const rules = await call(t.url, 'GET', `${site()}/company-alert-rules`, { token: user });
+  expect(rules.body.items.find((r: { id: string }) => r.id === rule.body.id)).toMatchObject({
+    endpoint_ids: [ep.id], // the rule keeps the id; the dispatcher joins only existing, enabled endpoints
+  });
+  expect((await call(t.url, 'DELETE', ruleUrl, { token: user })).status).toBe(204);
+  const missing = await call(t.url, 'DELETE', ruleUrl, { token: user });
+  expect(missing.status).toBe(404);
+  expect(JSON.stringify(missing.body)).toContain('rule not found');
 });

@@ -1,4 +1,8 @@
+import { createRegistry } from '@beacon/observability';
+import { dispatchOnce } from '../../src/b2b/dispatcher.js';
+import { createAlertMetrics } from '../../src/b2b/metrics.js';
 import { leadScore, type FitRules, type ScoreFacts } from '../../src/b2b/score.js';
+import { recomputeDecayed } from '../../src/b2b/score-decay.js';
 import { call, login, seedTwoAgencies, startTestApi, type TestApi } from '../helpers.js';
 import { storeVisit } from './visits.js';
 
@@ -110,7 +114,14 @@ describe('scores from stored visits', () => {
   let adminB: string;
 
   beforeAll(async () => {
-    t = await startTestApi({ env: { ALERTS_DISPATCH_TICK_MS: '0', ALERTS_DELIVERY_CONCURRENCY: '0' } });
+    t = await startTestApi({
+      env: {
+        API_BACKGROUND_JOBS: 'true',
+        ALERTS_DISPATCH_TICK_MS: '0',
+        ALERTS_DELIVERY_CONCURRENCY: '0',
+        LEAD_SCORE_DECAY_TICK_S: '0',
+      },
+    });
     f = await seedTwoAgencies(t.db.pool);
     admin = await login(t.url, f.admin.email, f.admin.password);
     adminB = await login(t.url, f.adminB.email, f.adminB.password);
@@ -272,5 +283,98 @@ describe('scores from stored visits', () => {
     expect(rows[0].n).toBe(0);
     const { rows: left } = await t.db.pool.query(`SELECT count(*)::int AS n FROM company_activity_outbox`);
     expect(left[0].n).toBe(0);
+  });
+
+  test('decay: companies that stopped visiting are recomputed once, with history, and fire no alert', async () => {
+    const site = f.siteA.scriptId;
+    const day = 86_400_000;
+    const now = new Date();
+    await t.db.pool.query(`SELECT * FROM beacon_ensure_event_partitions(now() - interval '5 months', 6)`);
+    const rule = await call(t.url, 'POST', `/v1/sites/${f.siteA.id}/company-alert-rules`, {
+      token: admin,
+      body: { name: 'Any score', min_score: 1, cooldown_h: 1 },
+    });
+    expect(rule.status).toBe(201);
+    // Visits scored when they happened (the dispatcher's clock then): 40 days ago (three companies)
+    // and 100 days ago (one, all of whose events have since left the 90-day window).
+    const deps = {
+      pool: t.db.pool,
+      logger: t.api.deps.logger,
+      metrics: createAlertMetrics(createRegistry('api', { defaultMetrics: false })),
+      dashboardUrl: 'http://localhost:3000',
+    };
+    const visit = async (domain: string, daysAgo: number) => {
+      const at = new Date(now.getTime() - daysAgo * day);
+      await storeVisit(t.db.pool, { site, domain, paths: ['/', '/pricing', '/team'], at });
+      await dispatchOnce(deps, new Date(at.getTime() + 60_000));
+    };
+    for (const d of ['quiet1.example', 'quiet2.example', 'quiet3.example']) await visit(d, 40);
+    await visit('gone.example', 100);
+    const scores = async () =>
+      new Map(
+        (
+          await t.db.pool.query(
+            `SELECT domain, score, engagement, parts, computed_at, last_seen FROM company_scores WHERE site_id = $1`,
+            [site],
+          )
+        ).rows.map((r) => [r.domain as string, r]),
+      );
+    const before = await scores();
+    expect(before.get('quiet1.example').parts.recency).toBeGreaterThan(5.9);
+    const alertsBefore = (await t.db.pool.query(`SELECT count(*)::int AS n FROM company_alerts`)).rows[0].n;
+    expect(alertsBefore).toBe(4); // each first visit fired the rule then
+
+    // Two replicas' passes at the same time: each due score is written by exactly one of them.
+    const [r1, r2] = await Promise.all([recomputeDecayed(t.db.pool, now), recomputeDecayed(t.db.pool, now)]);
+    expect(r1.rescored + r2.rescored).toBe(4);
+    expect(r1.dropped + r2.dropped).toBe(0);
+    expect(await recomputeDecayed(t.db.pool, now)).toEqual({ rescored: 0, dropped: 0 }); // nothing due now
+
+    const after = await scores();
+    const q = after.get('quiet1.example');
+    expect(q.parts.recency).toBe(0);
+    expect(q.score).toBe(before.get('quiet1.example').score - 6);
+    expect(new Date(q.computed_at).getTime()).toBe(now.getTime());
+    expect(new Date(q.last_seen).getTime()).toBe(new Date(before.get('quiet1.example').last_seen).getTime());
+    // Acme and Globex were computed today: not due, untouched.
+    expect(after.get('acme.example').computed_at).toEqual(before.get('acme.example').computed_at);
+    // 100 days: no event left in the window, so no engagement; its visit times are kept.
+    const gone = after.get('gone.example');
+    expect(gone).toMatchObject({ score: 0, engagement: 0 });
+    expect(gone.parts.inputs).toMatchObject({ sessions: 0, page_views: 0 });
+    expect(new Date(gone.last_seen).getTime()).toBe(new Date(before.get('gone.example').last_seen).getTime());
+
+    // History: the score of the visit's day and today's lower one.
+    const detail = await call(t.url, 'GET', `/v1/sites/${f.siteA.id}/lead-scores/quiet1.example`, {
+      token: admin,
+    });
+    expect(detail.body.history.map((h: { score: number }) => h.score)).toEqual([
+      before.get('quiet1.example').score,
+      q.score,
+    ]);
+    // A lower score without a visit fires nothing (the rule's min_score still holds, but no one came).
+    expect((await t.db.pool.query(`SELECT count(*)::int AS n FROM company_alerts`)).rows[0].n).toBe(
+      alertsBefore,
+    );
+  });
+
+  test('decay: a due score of a company the agency now calls "not a company" is removed', async () => {
+    const site = f.siteA.scriptId;
+    // quiet2 as if scored when it visited 40 days ago: due again.
+    await t.db.pool.query(
+      `UPDATE company_scores SET computed_at = last_seen + interval '1 minute' WHERE site_id = $1 AND domain = 'quiet2.example'`,
+      [site],
+    );
+    const put = await call(t.url, 'PUT', '/v1/company-overrides', {
+      token: admin,
+      body: { domain: 'quiet2.example', not_company: true },
+    });
+    expect(put.status).toBe(200);
+    expect(await recomputeDecayed(t.db.pool)).toEqual({ rescored: 0, dropped: 1 });
+    const { rows } = await t.db.pool.query(
+      `SELECT domain FROM company_scores WHERE site_id = $1 AND domain LIKE 'quiet%' ORDER BY domain`,
+      [site],
+    );
+    expect(rows.map((r) => r.domain)).toEqual(['quiet1.example', 'quiet3.example']);
   });
 });
