@@ -200,7 +200,11 @@ test('CSV only when the link allows it; an expired link is refused', async () =>
 
 test('100 concurrent wrong passwords for a link: at most the limit of 401s, the rest 429, bounded time', async () => {
   const locked = await makeLink({ label: 'Locked', password: 'the-right-password' });
-  expect((await open(locked.token)).body.details).toEqual({ password_required: true });
+  // The password page learns the agency's brand (what the view shows past it), nothing of the site.
+  expect((await open(locked.token)).body.details).toEqual({
+    password_required: true,
+    brand: { name: expect.any(String), primary_color: null, powered_by: true, logo: null },
+  });
   const started = performance.now();
   const results = await Promise.all(
     Array.from({ length: 100 }, (_, i) => open(locked.token, `wrong-password-${i}`)),
@@ -271,12 +275,19 @@ test('white-label: the share view carries the brand; logos are checked by their 
       .status,
   ).toBe(400);
   expect((await call(t.url, 'GET', '/v1/agency/branding', { token: viewer })).status).toBe(403);
-  const made = await makeLink({ label: 'Branded' });
-  const s = await open(made.token);
-  expect(s.body.brand).toEqual({
+  expect((await call(t.url, 'GET', '/v1/agency/brand', { token: viewer })).status).toBe(403);
+  const brand = {
     name: 'Acme Analytics',
     primary_color: '#c2410c',
     powered_by: false,
     logo: `data:image/png;base64,${png.toString('base64')}`,
-  });
+  };
+  // The branding page's preview: the brand as others see it, logo inline.
+  expect((await call(t.url, 'GET', '/v1/agency/brand', { token: admin })).body).toEqual(brand);
+  const made = await makeLink({ label: 'Branded' });
+  const s = await open(made.token);
+  expect(s.body.brand).toEqual(brand);
+  // A protected link's password page carries the same brand.
+  const locked = await makeLink({ label: 'Branded, locked', password: 'the-right-password' });
+  expect((await open(locked.token)).body.details).toEqual({ password_required: true, brand });
 });

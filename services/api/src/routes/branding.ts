@@ -89,9 +89,9 @@ export async function brandOf(d: ApiDeps, agencyId: string): Promise<z.infer<typ
 export const BRAND_MAX_AGE_S = 60;
 
 /** White-label of the agency (admins): name, colour, "powered by", hostname, logo; and the public brand. */
-/** White-label of the agency (admins): name, colour, "powered by", logo. */
 export function registerBrandingRoutes(t: RouteTable, d: ApiDeps): void {
   registerBrand(t, d);
+  registerOwnBrand(t, d);
   registerLogo(t, d);
   registerHostBrand(t, d);
 }
@@ -158,6 +158,21 @@ function checkedLogo(body: { content_type: (typeof LOGO_TYPES)[number]; data: st
   if (!real) throw bad('not a PNG, JPEG or WebP image');
   if (real !== body.content_type) throw bad(`the bytes are ${real}, not ${body.content_type}`);
   return { bytes, type: real };
+}
+
+/** The agency's brand as others see it, logo included: the branding page's preview (admins). */
+function registerOwnBrand(t: RouteTable, d: ApiDeps): void {
+  t.define(
+    {
+      method: 'get',
+      path: '/v1/agency/brand',
+      summary: "The agency's brand as its login page and share links show it (the logo inline)",
+      tags: ['agency'],
+      roles: ADMINS,
+      responses: { 200: { description: 'The brand', schema: brandSchema } },
+    },
+    async ({ auth }) => brandOf(d, auth.agencyId),
+  );
 }
 
 function registerBrand(t: RouteTable, d: ApiDeps): void {

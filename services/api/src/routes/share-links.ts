@@ -274,8 +274,10 @@ async function openLink(d: ApiDeps, body: z.infer<typeof sessionBody>, req: Requ
   }
   if (!link.password_hash) return link;
   if (body.password === undefined)
+    // The brand for the password page: what the view shows past it, and a login page shows.
     throw new ApiError(401, 'unauthorized', 'this share link needs its password', {
       password_required: true,
+      brand: await brandOf(d, link.agency_id),
     });
   const attempt = await takeAttempt(d, d.accountThrottle, req, 'share_rate_limited', `share:${link.id}`);
   if (!(await d.bcrypt.compare(body.password, link.password_hash))) {
@@ -303,7 +305,10 @@ function registerShareSession(t: RouteTable, d: ApiDeps): void {
           description: 'The shared view token, the site and what the link allows',
           schema: sessionSchema,
         },
-        401: { description: 'A password is needed (details.password_required) or it is wrong' },
+        401: {
+          description:
+            "A password is needed (details.password_required, with details.brand: the agency's brand for the password page) or it is wrong",
+        },
         404: { description: 'No such link, or it was revoked or has expired' },
         429: { description: 'Too many attempts' },
       },
