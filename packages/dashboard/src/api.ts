@@ -9,6 +9,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** The error body's `details`, when it has them. */
+    readonly details?: unknown,
   ) {
     super(message);
   }
@@ -32,16 +34,18 @@ function setToken(t: string | null): void {
 async function errorOf(r: Response): Promise<ApiError> {
   let code = `http_${r.status}`;
   let message = `${r.status} ${r.statusText}`;
+  let details: unknown;
   try {
-    const body = (await r.json()) as { error?: string; message?: string };
+    const body = (await r.json()) as { error?: string; message?: string; details?: unknown };
     if (body.error) code = body.error;
     if (body.message) message = body.message;
+    details = body.details;
   } catch {
     // not JSON: keep the status line
   }
   if (r.status === 429)
     message = `${message} (too many attempts: wait ${r.headers.get('retry-after') ?? 'a while'} s)`;
-  return new ApiError(r.status, code, message);
+  return new ApiError(r.status, code, message, details);
 }
 
 async function post(path: string, body: unknown): Promise<Response> {

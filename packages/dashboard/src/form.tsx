@@ -1,7 +1,8 @@
 // Pieces every form of the dashboard repeats: a labelled field, a select's options, a submit that
 // tracks its busy and error states, and the "Saved." notice after a save.
-import { useState, type FormEvent, type ReactNode } from 'react';
+import { useState, type CSSProperties, type FormEvent, type ReactNode } from 'react';
 import { BrandMark, PoweredBy, useHostBrand } from './brand';
+import type { Brand } from './types';
 import { ErrorBox } from './ui';
 
 /** A labelled control: the label's text above the input, select or textarea it holds. */
@@ -144,13 +145,19 @@ export function CardForm({
   id: string;
   title: ReactNode;
   onSubmit: (e: FormEvent<HTMLFormElement>) => unknown;
-  /** The host's brand above the title and its "powered by" below (sign in, password pages). */
-  branded?: boolean;
+  /**
+   * The host's brand above the title and its "powered by" below (sign in, password pages); or this
+   * brand, in its colour (a protected share link's agency).
+   */
+  branded?: boolean | Brand;
   children: ReactNode;
 }) {
-  const brand = useHostBrand();
+  const hostBrand = useHostBrand();
+  const own = typeof branded === 'object' ? branded : null;
+  const brand = own ?? hostBrand;
+  const style = own?.primary_color ? ({ '--accent': own.primary_color } as CSSProperties) : undefined;
   return (
-    <main className="login" id="main">
+    <main className="login" id="main" style={style}>
       <form className="panel login-form" aria-labelledby={id} onSubmit={onSubmit}>
         {branded && <BrandMark brand={brand} big />}
         <h1 id={id}>{title}</h1>

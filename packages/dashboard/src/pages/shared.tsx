@@ -3,7 +3,7 @@ import { ApiError, openShare, type ShareSession } from '../api';
 import { BrandMark, PoweredBy } from '../brand';
 import { CardForm, Field, SubmitRow, useSubmit } from '../form';
 import { Toolbar } from '../layout';
-import type { Site } from '../types';
+import type { Brand, Site } from '../types';
 import { ErrorBox, Loading } from '../ui';
 import { OverviewPage } from './overview';
 
@@ -13,18 +13,20 @@ import { OverviewPage } from './overview';
  */
 export function SharedView({ token }: { token: string }) {
   const [session, setSession] = useState<ShareSession | null>(null);
-  const [needsPassword, setNeedsPassword] = useState(false);
+  // A protected link: the password page, under the link's agency brand when the API tells it.
+  const [needsPassword, setNeedsPassword] = useState<{ brand?: Brand } | null>(null);
   const [error, setError] = useState<unknown>(null);
 
   useEffect(() => {
     openShare(token).then(setSession, (err: unknown) => {
-      if (err instanceof ApiError && err.status === 401) setNeedsPassword(true);
+      if (err instanceof ApiError && err.status === 401)
+        setNeedsPassword((err.details ?? {}) as { brand?: Brand });
       else setError(err);
     });
   }, [token]);
 
   if (session) return <SharedDashboard session={session} />;
-  if (needsPassword) return <SharePassword token={token} onOpen={setSession} />;
+  if (needsPassword) return <SharePassword token={token} brand={needsPassword.brand} onOpen={setSession} />;
   if (error != null)
     return (
       <main className="center">
@@ -34,12 +36,25 @@ export function SharedView({ token }: { token: string }) {
   return <Loading label="Opening the shared dashboard…" />;
 }
 
-function SharePassword({ token, onOpen }: { token: string; onOpen: (s: ShareSession) => void }) {
+function SharePassword({
+  token,
+  brand,
+  onOpen,
+}: {
+  token: string;
+  brand: Brand | undefined;
+  onOpen: (s: ShareSession) => void;
+}) {
   const { busy, error, onSubmit } = useSubmit(async (f) =>
     onOpen(await openShare(token, String(f.get('password')))),
   );
   return (
-    <CardForm id="share-title" title="This dashboard is protected" onSubmit={onSubmit}>
+    <CardForm
+      id="share-title"
+      title="This dashboard is protected"
+      onSubmit={onSubmit}
+      branded={brand ?? true}
+    >
       <Field label="Password">
         <input name="password" type="password" autoComplete="current-password" required autoFocus />
       </Field>
