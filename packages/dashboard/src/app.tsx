@@ -16,6 +16,7 @@ import { SharingSettings } from './pages/sharing';
 import { UnsubscribePage } from './pages/unsubscribe';
 import { SessionPage, SessionsPage } from './pages/sessions';
 import { AuditLog } from './pages/audit';
+import { BrandingSettings } from './pages/branding';
 import { UsagePage } from './pages/usage';
 import {
   AgencySettings,
@@ -159,6 +160,7 @@ function settingsPage(info: SessionInfo, path: string): ReactNode | null {
   const adminPages: Record<string, () => ReactNode> = {
     '/settings/users': () => <UsersSettings />,
     '/settings/agency': () => <AgencySettings />,
+    '/settings/branding': () => <BrandingSettings />,
     '/settings/audit': () => <AuditLog />,
     '/settings/usage': () => <UsagePage />,
   };

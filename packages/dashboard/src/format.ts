@@ -78,3 +78,7 @@ export function fmtChange(c: number | null | undefined, current: number): string
 }
 
 export const fmtYesNo = (b: boolean) => (b ? 'yes' : 'no');
+
+/** A size in bytes as people read it: 812 B, 12.4 KB (1 KB = 1024 B, as the API's limits count). */
+export const fmtBytes = (n: number) =>
+  n < 1024 ? `${n} B` : `${(n / 1024).toFixed(n < 10 * 1024 ? 1 : 0).replace(/\.0$/, '')} KB`;

@@ -150,10 +150,11 @@ function TopBar({
   );
 }
 
-/** Settings pages of admins only: the agency's users, its settings, its audit log and its usage. */
+/** Settings pages of admins only: the agency's users, its settings and brand, its audit log and its usage. */
 const ADMIN_SETTINGS = [
   ['/settings/users', 'Users'],
   ['/settings/agency', 'Agency'],
+  ['/settings/branding', 'Branding'],
   ['/settings/audit', 'Audit log'],
   ['/settings/usage', 'Usage'],
 ] as const;

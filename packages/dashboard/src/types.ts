@@ -8,6 +8,7 @@ export type {
   TrafficAlert,
   AuditEntry,
   Brand,
+  Branding,
   CompanyAlertRule,
   Funnel,
   FunnelStats,

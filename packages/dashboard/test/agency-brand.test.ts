@@ -1,10 +1,9 @@
 import { mkdirSync } from 'node:fs';
-import { crc32, deflateSync } from 'node:zlib';
 import type { Browser, Page } from 'playwright-core';
 import type { ApiHandle } from '@beacon/api';
 import { createTestDatabase, type TestDatabase } from '@beacon/testkit';
-import { SHOTS, signIn, startDashboardStack, stopDashboardStack, watchPage } from './stack.js';
-import { seedAgency } from './seed.js';
+import { apiToken, SHOTS, signIn, startDashboardStack, stopDashboardStack, watchPage } from './stack.js';
+import { seedAgency, squarePng } from './seed.js';
 
 // The agency's own dashboard hostname in a real Chromium: the browser resolves analytics.agency.example
 // to the test API (--host-resolver-rules), so the page really comes with that Host. There the login
@@ -20,32 +19,6 @@ let agencyUrl: string;
 let browser: Browser;
 let seed: Awaited<ReturnType<typeof seedAgency>>;
 let admin: string;
-
-/** A solid square PNG (the agency's logo), made here: 8-bit RGB, one filter byte per row. */
-function squarePng(size: number, [r, g, b]: [number, number, number]): Buffer {
-  const chunk = (type: string, data: Buffer) => {
-    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(data.length);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(body));
-    return Buffer.concat([len, body, crc]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(size, 0);
-  ihdr.writeUInt32BE(size, 4);
-  ihdr.set([8, 2, 0, 0, 0], 8);
-  const row = Buffer.concat([
-    Buffer.from([0]),
-    Buffer.from(Array.from({ length: size }, () => [r, g, b]).flat()),
-  ]);
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
-    chunk('IDAT', deflateSync(Buffer.concat(Array.from({ length: size }, () => row)))),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
-}
 
 async function adminCall(method: string, path: string, body: unknown): Promise<Response> {
   return fetch(`${url}${path}`, {
@@ -63,12 +36,7 @@ beforeAll(async () => {
     `--host-resolver-rules=MAP ${HOST} 127.0.0.1`,
   ]));
   agencyUrl = `http://${HOST}:${api.port}`;
-  const r = await fetch(`${url}/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(seed.users.admin),
-  });
-  admin = ((await r.json()) as { access_token: string }).access_token;
+  admin = await apiToken(url, seed.users.admin);
   const logo = squarePng(32, [15, 118, 110]);
   expect(
     (

@@ -76,6 +76,8 @@ export function useSeededDashboard(
   prefix: string,
   opts: {
     env?: () => Record<string, string>;
+    /** More command-line switches of the browser (startDashboardStack's chromiumArgs). */
+    chromiumArgs?: string[];
     prepare?: (d: Pick<SeededDashboard, 'db' | 'seed' | 'events'>) => Promise<void>;
     timeout?: number;
   } = {},
@@ -87,7 +89,7 @@ export function useSeededDashboard(
     Object.assign(d, { db, seed: await seedAgency(db.pool), events: shopEvents('shop0001') });
     await opts.prepare?.(d as SeededDashboard);
     await insertEvents(db.pool, d.events!);
-    Object.assign(d, await startDashboardStack(db, prefix, opts.env?.()));
+    Object.assign(d, await startDashboardStack(db, prefix, opts.env?.(), opts.chromiumArgs));
   }, opts.timeout ?? 60_000);
   afterAll(() => stopDashboardStack(d, d.db));
   return d as SeededDashboard;
@@ -113,6 +115,17 @@ export async function signIn(
   await page.getByLabel('Email').fill(who.email);
   await page.getByLabel('Password').fill(who.password);
   await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+/** An access token of a seeded user, for API calls beside the browser (POST /v1/auth/login). */
+export async function apiToken(url: string, who: { email: string; password: string }): Promise<string> {
+  const r = await fetch(`${url}/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(who),
+  });
+  if (r.status !== 200) throw new Error(`login of ${who.email}: HTTP ${r.status}`);
+  return ((await r.json()) as { access_token: string }).access_token;
 }
 
 /**

@@ -22,7 +22,7 @@ export function sniffImage(b: Buffer): (typeof LOGO_TYPES)[number] | null {
   return null;
 }
 
-const brandingSchema = z
+export const brandingSchema = z
   .object({
     display_name: z.string().nullable(),
     primary_color: z.string().nullable(),
