@@ -34,7 +34,7 @@ export function setHostBrand(b: Brand | null): void {
   hostBrand = Promise.resolve(b);
   if (!b) {
     document.title = 'Beacon';
-    document.documentElement.style.removeProperty('--accent');
+    setAccent(null);
   }
   settle(b);
 }
@@ -57,9 +57,34 @@ export function useHostBrand(): Brand | null | undefined {
 /** The agency's name in the title bar and its colour as the accent (buttons, links, the logo dot). */
 export function applyBrand(b: Brand): void {
   document.title = b.name;
+  setAccent(b.primary_color);
+}
+
+const ACCENT_VARS = ['--accent', '--accent-fg', '--accent-fill'] as const;
+
+/**
+ * The CSS variables of a brand colour (#rrggbb): the accent, a text colour readable on it (dark text on
+ * a light colour, white on a dark one, whatever the colour scheme), and its light fill (current links).
+ */
+export function accentVars(color: string): Record<(typeof ACCENT_VARS)[number], string> {
+  const [r, g, b] = [1, 3, 5].map((i) => {
+    const c = parseInt(color.slice(i, i + 2), 16) / 255;
+    return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  }) as [number, number, number];
+  // WCAG relative luminance; above 0.179 black text contrasts more than white.
+  const light = 0.2126 * r + 0.7152 * g + 0.0722 * b > 0.179;
+  return {
+    '--accent': color,
+    '--accent-fg': light ? '#111827' : '#ffffff',
+    '--accent-fill': `color-mix(in srgb, ${color} 14%, transparent)`,
+  };
+}
+
+/** The page's accent: the brand colour's, or (null) the stylesheet's own. */
+function setAccent(color: string | null): void {
   const root = document.documentElement.style;
-  if (b.primary_color) root.setProperty('--accent', b.primary_color);
-  else root.removeProperty('--accent');
+  if (!color) for (const v of ACCENT_VARS) root.removeProperty(v);
+  else for (const [k, v] of Object.entries(accentVars(color))) root.setProperty(k, v);
 }
 
 /** The brand's mark: the agency's logo (or its name), or Beacon's dot and name; nothing while unknown. */

@@ -1,7 +1,7 @@
 // Pieces every form of the dashboard repeats: a labelled field, a select's options, a submit that
 // tracks its busy and error states, and the "Saved." notice after a save.
 import { useState, type CSSProperties, type FormEvent, type ReactNode } from 'react';
-import { BrandMark, PoweredBy, useHostBrand } from './brand';
+import { accentVars, BrandMark, PoweredBy, useHostBrand } from './brand';
 import type { Brand } from './types';
 import { ErrorBox } from './ui';
 
@@ -155,7 +155,7 @@ export function CardForm({
   const hostBrand = useHostBrand();
   const own = typeof branded === 'object' ? branded : null;
   const brand = own ?? hostBrand;
-  const style = own?.primary_color ? ({ '--accent': own.primary_color } as CSSProperties) : undefined;
+  const style = own?.primary_color ? (accentVars(own.primary_color) as CSSProperties) : undefined;
   return (
     <main className="login" id="main" style={style}>
       <form className="panel login-form" aria-labelledby={id} onSubmit={onSubmit}>

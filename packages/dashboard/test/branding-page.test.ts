@@ -72,6 +72,10 @@ test('an admin sets name, colour, logo and hostname; bad input is refused clearl
   await alert(page, '“logo.svg” is not a PNG, JPEG or WebP image.');
   await page.screenshot({ path: `${SHOTS}branding-errors.png`, fullPage: true });
 
+  // A light colour gets dark text on its buttons (the preview follows as one types).
+  await page.getByLabel('Primary colour (hex').fill('#fde047');
+  const previewButton = page.getByTestId('login-preview').locator('.preview-button');
+  expect(await previewButton.evaluate((el) => getComputedStyle(el).color)).toBe('rgb(17, 24, 39)');
   await page.getByLabel('Primary colour (hex').fill('#0F766E');
   await file.setInputFiles({ name: 'logo.png', mimeType: 'image/png', buffer: logo });
   await page.locator('.logo-preview img').waitFor();
@@ -136,6 +140,13 @@ test("on the agency's hostname the top bar follows a saved brand without a reloa
   expect(await page.getByTestId('login-preview').locator('footer.powered').count()).toBe(0);
   expect(await page.locator('header.top').innerText()).not.toMatch(/Beacon/i);
   await page.screenshot({ path: `${SHOTS}branding-live-top-bar.png` });
+  // Narrow and dark: the preview goes under the form, nothing overflows.
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.setViewportSize({ width: 420, height: 900 });
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(420);
+  // White text on the dark brand colour, even where the dark scheme's own accent takes dark text.
+  expect(await button.evaluate((el) => getComputedStyle(el).color)).toBe('rgb(255, 255, 255)');
+  await page.screenshot({ path: `${SHOTS}branding-narrow-dark.png`, fullPage: true });
   expect(realProblems(problems)).toEqual([]);
   await ctx.close();
 }, 60_000);

@@ -3,7 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type CSSProperties, type FormEvent } from 'react';
 import { api, ApiError, get } from '../api';
-import { BrandMark, PoweredBy, setHostBrand } from '../brand';
+import { accentVars, BrandMark, PoweredBy, setHostBrand } from '../brand';
 import { Check, Field, SaveRow, useSavedNotice } from '../form';
 import { useSession } from '../session';
 import type { Brand, Branding } from '../types';
@@ -253,7 +253,7 @@ function HostnameField({ value, error, onChange }: TextFieldProps) {
 
 /** The login page's header as the draft brand makes it: mark, title, a button in its colour. */
 function LoginPreview({ brand }: { brand: Brand }) {
-  const style = brand.primary_color ? ({ '--accent': brand.primary_color } as CSSProperties) : undefined;
+  const style = brand.primary_color ? (accentVars(brand.primary_color) as CSSProperties) : undefined;
   return (
     <div className="login-preview" style={style} data-testid="login-preview" aria-label="Login page preview">
       <div className="panel login-form" aria-hidden="true">
