@@ -24,9 +24,11 @@ const d = useSeededDashboard('branding', {
   },
 });
 
-/** The answers this file provokes on purpose: a taken hostname (409) besides "not signed in". */
+/** The answers this file provokes on purpose besides "not signed in": a taken hostname, a fake logo. */
 const expected = (s: number, u: string) =>
-  (s === 401 && u.includes('/v1/auth/')) || (s === 409 && u.endsWith('/v1/agency/branding'));
+  (s === 401 && u.includes('/v1/auth/')) ||
+  (s === 409 && u.endsWith('/v1/agency/branding')) ||
+  (s === 400 && u.endsWith('/v1/agency/branding/logo'));
 const realProblems = (problems: string[]) =>
   // Chromium ignores COOP on plain HTTP under a hostname other than localhost (agency-brand.test.ts).
   problems.filter((p) => !p.includes('Cross-Origin-Opener-Policy header has been ignored'));
@@ -81,9 +83,19 @@ test('an admin sets name, colour, logo and hostname; bad input is refused clearl
   await page.locator('.logo-preview img').waitFor();
   await page.getByLabel('Dashboard hostname').fill(TAKEN);
   await save(page);
-  await alert(page, 'another agency has this dashboard hostname');
+  await alert(page, 'Another agency already has this dashboard hostname: choose another name.');
   expect(await page.getByLabel('Dashboard hostname').getAttribute('aria-invalid')).toBe('true');
+  await page.screenshot({ path: `${SHOTS}branding-hostname-taken.png`, fullPage: true });
   await page.getByLabel('Dashboard hostname').fill(HOST.toUpperCase());
+  // A file whose bytes are not its type passes the browser's check, not the API's: said plainly.
+  const jpegBytes = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 0x10, 0x4a, 0x46, 0x49, 0x46, 0, 1]);
+  await file.setInputFiles({ name: 'fake.png', mimeType: 'image/png', buffer: jpegBytes });
+  await save(page);
+  await alert(
+    page,
+    'The other fields were saved, but not the logo: invalid body: data: the bytes are image/jpeg',
+  );
+  await file.setInputFiles({ name: 'logo.png', mimeType: 'image/png', buffer: logo });
   await save(page);
   await saved(page);
 

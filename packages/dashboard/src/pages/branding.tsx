@@ -82,6 +82,9 @@ async function saveBranding(d: Draft, logo: LogoChange): Promise<Branding> {
     saved = await api<Branding>('PUT', '/v1/agency/branding/logo', {
       content_type: logo.content_type,
       data: logo.data,
+    }).catch((err: unknown) => {
+      // Its bytes are not what its type says, say: the rest is saved, and the message says so.
+      throw new Error(`The other fields were saved, but not the logo: ${errorText(err)}`);
     });
   if (logo.kind === 'remove') {
     await api('DELETE', '/v1/agency/branding/logo');
@@ -163,7 +166,7 @@ function BrandingForm({ stored }: { stored: Stored }) {
           </Check>
           <HostnameField
             value={draft.hostname}
-            error={field === 'hostname' ? errorText(save.error) : null}
+            error={field === 'hostname' ? hostnameError(save.error) : null}
             onChange={(hostname) => edit({ hostname })}
           />
           <SaveRow
@@ -182,6 +185,11 @@ function BrandingForm({ stored }: { stored: Stored }) {
 }
 
 const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
+/** A refused hostname, said plainly (a 409: another agency has it). */
+const hostnameError = (err: unknown) =>
+  err instanceof ApiError && err.status === 409
+    ? 'Another agency already has this dashboard hostname: choose another name.'
+    : errorText(err);
 
 /** A field's error under it, tied to its input by `id`. */
 function FieldError({ id, text }: { id: string; text: string | null }) {
