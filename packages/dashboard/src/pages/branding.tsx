@@ -101,10 +101,29 @@ function fieldOf(err: unknown): 'hostname' | 'color' | null {
   return path?.[0] === 'hostname' ? 'hostname' : path?.[0] === 'primary_color' ? 'color' : null;
 }
 
-function BrandingForm({ stored }: { stored: Stored }) {
-  const { me } = useSession();
+/**
+ * The save of the draft: stored, the page's query updated, and the top bar following at once when this
+ * page's host is (or was) the agency's hostname; `done` then starts the form afresh.
+ */
+function useSaveBranding(stored: Stored, done: (b: Branding) => void) {
   const qc = useQueryClient();
   const notice = useSavedNotice();
+  const save = useMutation({
+    mutationFn: (v: { draft: Draft; logo: LogoChange; preview: Brand }) => saveBranding(v.draft, v.logo),
+    onSuccess: (branding, { preview }) => {
+      const here = location.hostname;
+      if (branding.hostname === here) setHostBrand(preview);
+      else if (stored.branding.hostname === here) setHostBrand(null);
+      qc.setQueryData<Stored>(['branding'], { branding, brand: preview });
+      done(branding);
+      notice.show();
+    },
+  });
+  return { save, saved: notice.saved };
+}
+
+function BrandingForm({ stored }: { stored: Stored }) {
+  const { me } = useSession();
   const [draft, setDraft] = useState(() => draftOf(stored.branding));
   const [logo, setLogo] = useState<LogoChange>({ kind: 'keep' });
   const [colorError, setColorError] = useState<string | null>(null);
@@ -112,26 +131,17 @@ function BrandingForm({ stored }: { stored: Stored }) {
   const [saves, setSaves] = useState(0);
   const edit = (change: Partial<Draft>) => setDraft((d) => ({ ...d, ...change }));
   const preview = brandOf(draft, logo, stored.brand, me.agency.name);
-  const save = useMutation({
-    mutationFn: () => saveBranding(draft, logo),
-    onSuccess: (branding) => {
-      // This page's host is (or was) the agency's hostname: its top bar follows at once.
-      const here = location.hostname;
-      if (branding.hostname === here) setHostBrand(preview);
-      else if (stored.branding.hostname === here) setHostBrand(null);
-      qc.setQueryData<Stored>(['branding'], { branding, brand: preview });
-      setDraft(draftOf(branding));
-      setLogo({ kind: 'keep' });
-      setSaves((n) => n + 1);
-      notice.show();
-    },
+  const { save, saved } = useSaveBranding(stored, (branding) => {
+    setDraft(draftOf(branding));
+    setLogo({ kind: 'keep' });
+    setSaves((n) => n + 1);
   });
   const onSubmit = (e: FormEvent) => {
     e.preventDefault();
     const c = draft.color.trim();
     const bad = c !== '' && !COLOR.test(c);
     setColorError(bad ? `“${c}” is not a colour: give # and six hex digits, such as #1d4ed8.` : null);
-    if (!bad) save.mutate();
+    if (!bad) save.mutate({ draft, logo, preview });
   };
   const field = fieldOf(save.error);
   return (
@@ -172,7 +182,7 @@ function BrandingForm({ stored }: { stored: Stored }) {
           <SaveRow
             label={save.isPending ? 'Saving…' : 'Save branding'}
             busy={save.isPending}
-            saved={notice.saved}
+            saved={saved}
             error={field ? null : save.error}
           />
         </form>
