@@ -1,6 +1,8 @@
 // The brand a page carries: Beacon's own, or an agency's when the dashboard is served on the agency's
 // dashboard hostname (GET /v1/brand answers for the host; docs/operations.md "Agency hostname").
+import { useQuery } from '@tanstack/react-query';
 import { useEffect, useSyncExternalStore } from 'react';
+import { get } from './api';
 import type { Brand } from './types';
 
 let hostBrand: Promise<Brand | null> | null = null;
@@ -52,6 +54,37 @@ export function useHostBrand(): Brand | null | undefined {
   const brand = useSyncExternalStore(watch, () => known);
   useEffect(() => void fetchHostBrand(), []);
   return brand;
+}
+
+/** The query key of the signed-in agency's own brand (the branding page refreshes it after a save). */
+export const AGENCY_BRAND_KEY = ['agency-brand'] as const;
+
+/**
+ * The brand of a signed-in page: the host's when it is an agency's hostname; elsewhere the signed-in
+ * agency's own once it set one (a logo, a colour, or a display name other than its name), so its
+ * clients see it on the default address too; otherwise Beacon's (null). undefined while asking.
+ */
+export function useSignedInBrand(agencyName: string): Brand | null | undefined {
+  const host = useHostBrand();
+  const own = useQuery({
+    queryKey: AGENCY_BRAND_KEY,
+    queryFn: () => get<Brand>('/v1/agency/brand'),
+    enabled: host === null,
+    staleTime: 60_000,
+  });
+  const b = own.data;
+  const custom = b && (b.logo !== null || b.primary_color !== null || b.name !== agencyName) ? b : null;
+  useEffect(() => {
+    if (host !== null || !custom) return;
+    applyBrand(custom);
+    // Signed out (the login page of this address is Beacon's) or the brand removed: Beacon's again.
+    return () => {
+      document.title = 'Beacon';
+      setAccent(null);
+    };
+  }, [host, custom]);
+  if (host !== null) return host;
+  return own.isPending && !own.isError ? undefined : custom;
 }
 
 /** The agency's name in the title bar and its colour as the accent (buttons, links, the logo dot). */

@@ -19,7 +19,7 @@ import {
 } from './state';
 import { countryName } from './format';
 import type { Breakdown, Site } from './types';
-import { BrandMark, useHostBrand } from './brand';
+import { BrandMark, useSignedInBrand } from './brand';
 import { Link } from './ui';
 
 const PAGES = [
@@ -106,7 +106,7 @@ function TopBar({
   settings: boolean;
 }) {
   const { me, sites } = useSession();
-  const brand = useHostBrand();
+  const brand = useSignedInBrand(me.agency.name);
   const keep = viewQuery(useLocation().search);
   return (
     <header className="top">

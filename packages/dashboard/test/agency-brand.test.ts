@@ -8,7 +8,8 @@ import { seedAgency, squarePng } from './seed.js';
 // The agency's own dashboard hostname in a real Chromium: the browser resolves analytics.agency.example
 // to the test API (--host-resolver-rules), so the page really comes with that Host. There the login
 // page carries the agency's name, logo and colour, and Beacon's name only in "Powered by"; on the
-// default address the same build shows Beacon's own brand.
+// default address the same build shows Beacon's own brand until someone signs in: the signed-in
+// app wears the agency's brand on any address.
 
 const HOST = 'analytics.agency.example';
 const TEAL = '#0f766e';
@@ -120,4 +121,32 @@ test("the default address keeps Beacon's brand; an agency may hide powered-by", 
   await page2.screenshot({ path: `${SHOTS}agency-login-no-powered-by.png` });
   await ctx.close();
   await ctx2.close();
+}, 60_000);
+
+test("signed in on the default address, a client viewer sees the agency's brand; signed out, Beacon's again", async () => {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await ctx.newPage();
+  const problems: string[] = [];
+  watchPage(page, problems);
+  await signIn(page, url, seed.users.viewer);
+  await page.waitForURL('**/sites/**');
+  const top = page.locator('header.top');
+  await top.locator('.brand img.brand-logo').waitFor();
+  expect(await top.locator('.brand img.brand-logo').getAttribute('alt')).toBe('Northwind Analytics');
+  expect(await top.innerText()).not.toMatch(/Beacon/i);
+  expect(await page.title()).toBe('Northwind Analytics');
+  // The agency's colour is the accent (links, buttons).
+  expect(
+    await page.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--accent').trim()),
+  ).toBe(TEAL);
+  await page.screenshot({ path: `${SHOTS}agency-app-default-address.png` });
+
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.locator('.login-form .brand').filter({ hasText: 'Beacon' }).waitFor();
+  expect(await page.title()).toBe('Beacon');
+  expect(
+    await page.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--accent').trim()),
+  ).not.toBe(TEAL);
+  expect(problems).toEqual([]);
+  await ctx.close();
 }, 60_000);

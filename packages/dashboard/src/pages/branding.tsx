@@ -3,7 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type CSSProperties, type FormEvent } from 'react';
 import { api, ApiError, get } from '../api';
-import { accentVars, BrandMark, PoweredBy, setHostBrand } from '../brand';
+import { accentVars, AGENCY_BRAND_KEY, BrandMark, PoweredBy, setHostBrand } from '../brand';
 import { Check, Field, SaveRow, useSavedNotice } from '../form';
 import { useSession } from '../session';
 import type { Brand, Branding } from '../types';
@@ -115,6 +115,7 @@ function useSaveBranding(stored: Stored, done: (b: Branding) => void) {
       if (branding.hostname === here) setHostBrand(preview);
       else if (stored.branding.hostname === here) setHostBrand(null);
       qc.setQueryData<Stored>(['branding'], { branding, brand: preview });
+      qc.setQueryData<Brand>(AGENCY_BRAND_KEY, preview); // the top bar on any address
       done(branding);
       notice.show();
     },

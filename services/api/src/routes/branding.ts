@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { recordAdminAction } from '../admin-actions.js';
-import { ADMINS } from '../auth/types.js';
+import { ADMINS, ANY_ROLE } from '../auth/types.js';
 import type { ApiDeps } from '../deps.js';
 import { conflictOnUnique, invalidBodyField, NotFoundError } from '../http/errors.js';
 import type { RouteTable } from '../openapi/route-table.js';
@@ -160,7 +160,10 @@ function checkedLogo(body: { content_type: (typeof LOGO_TYPES)[number]; data: st
   return { bytes, type: real };
 }
 
-/** The agency's brand as others see it, logo included: the branding page's preview (admins). */
+/**
+ * The agency's brand as others see it, logo included: the branding page's preview, and the signed-in
+ * dashboard's top bar for every role (what the agency's login page shows anyway).
+ */
 function registerOwnBrand(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
@@ -168,7 +171,7 @@ function registerOwnBrand(t: RouteTable, d: ApiDeps): void {
       path: '/v1/agency/brand',
       summary: "The agency's brand as its login page and share links show it (the logo inline)",
       tags: ['agency'],
-      roles: ADMINS,
+      roles: ANY_ROLE,
       responses: { 200: { description: 'The brand', schema: brandSchema } },
     },
     async ({ auth }) => brandOf(d, auth.agencyId),
