@@ -141,14 +141,14 @@ async function stateOfA(): Promise<unknown> {
 
 const label = (op: Op) => `${op.method.toUpperCase()} ${op.path}`;
 
-test('the document is the one the API serves, and only login/refresh/logout, the one-time account links, opening a share link and probes are public', () => {
+test('the document is the one the API serves, and only login/refresh/logout, the one-time account links, opening a share link, the brand of a hostname and probes are public', () => {
   expect(ops.length).toBeGreaterThan(25);
   for (const k of ['GET /v1/sites/{siteId}', 'PATCH /v1/users/{userId}', 'PATCH /v1/agency', 'GET /v1/me'])
     expect(ops.map(label)).toContain(k);
   const open = ops.filter((o) => !o.op.security?.length).map(label);
   for (const o of open)
     expect(o).toMatch(
-      /^(POST \/v1\/(auth\/(login|refresh|logout|password-reset|set-password)|share\/session|reports\/unsubscribe)|GET \/(healthz|readyz))$/,
+      /^(POST \/v1\/(auth\/(login|refresh|logout|password-reset|set-password)|share\/session|reports\/unsubscribe)|GET \/(healthz|readyz|v1\/brand))$/,
     );
 });
 
