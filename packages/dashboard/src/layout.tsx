@@ -139,8 +139,9 @@ function TopBar({
         </Link>
       </nav>
       <div className="user">
-        <span className="who">
-          {me.user?.email ?? 'API key'} <span className={`role role-${me.role}`}>{me.role}</span>
+        <span className="who" title={me.user?.email ?? 'API key'}>
+          <span className="email">{me.user?.email ?? 'API key'}</span>{' '}
+          <span className={`role role-${me.role}`}>{me.role}</span>
         </span>
         <button type="button" className="link" onClick={() => void logout()}>
           Sign out
