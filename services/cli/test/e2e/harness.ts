@@ -15,39 +15,13 @@ import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
 import { adminSql } from '@beacon/db';
 import { QUEUE_EVENTS, QUEUE_HITS } from '@beacon/schema';
-import { REDIS_URL, type TestDatabase, freePort } from '@beacon/testkit';
+import { REDIS_URL, type TestDatabase, freePort, waitFor } from '@beacon/testkit';
 import { hashPassword } from '../../src/secrets.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 export const CLI = join(REPO_ROOT, 'services/cli/dist/main.js');
 
 export type ServiceName = 'collector' | 'enricher' | 'writer' | 'api';
-
-/** Polls `check` every `everyMs` until it returns a truthy value; throws after `timeoutMs`. */
-export async function waitFor<T>(
-  check: () => Promise<T | undefined | null | false> | T | undefined | null | false,
-  what: string | (() => string),
-  timeoutMs = 20_000,
-  everyMs = 100,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v) return v;
-    } catch (err) {
-      lastError = err;
-    }
-    if (Date.now() > deadline) {
-      const label = typeof what === 'function' ? what() : what;
-      throw new Error(
-        `timed out after ${timeoutMs} ms waiting for ${label}${lastError ? ` (last error: ${String(lastError)})` : ''}`,
-      );
-    }
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
 
 /** HTTP status of GET url, or 0 when nothing answers. */
 export async function statusOf(url: string): Promise<number> {
@@ -154,13 +128,12 @@ export function createStack(db: TestDatabase, prefix: string, extraEnv: Record<s
         let gone: number | string | undefined;
         void exited.then((c) => (gone = c));
         await waitFor(
+          () => `${name} ready; output:\n${proc.output()}`,
           async () => {
             if (gone !== undefined) throw new Error(`${name} exited with ${gone}:\n${proc.output()}`);
             return (await statusOf(`${url(name)}/readyz`)) === 200;
           },
-          () => `${name} ready; output:\n${proc.output()}`,
-          60_000,
-          100,
+          { timeoutMs: 60_000, ignoreErrors: true },
         );
       }
       return proc;
@@ -318,14 +291,13 @@ export async function privateRedis(): Promise<{
       },
     );
     await waitFor(
+      `private redis-server on ${port}`,
       () =>
         new Promise<boolean>((resolve) => {
           const sock = createConnectionSafe(port, resolve);
           void sock;
         }),
-      `private redis-server on ${port}`,
-      10_000,
-      50,
+      { timeoutMs: 10_000, intervalMs: 50, ignoreErrors: true },
     );
     return p;
   };

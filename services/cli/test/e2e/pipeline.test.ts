@@ -10,6 +10,7 @@ import {
   REDIS_URL,
   uniquePrefix,
   type TestDatabase,
+  waitFor,
 } from '@beacon/testkit';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -22,7 +23,6 @@ import {
   type Stack,
   startAll,
   tearDown,
-  waitFor,
 } from './harness.js';
 
 // Real, end to end: the four services as separate `beacon serve` processes on the machine's PostgreSQL
@@ -271,15 +271,27 @@ test('browser and direct traffic through all four processes add up in the API', 
   await page.goto(`${pagesUrl}/landing?utm_source=newsletter&utm_medium=email&utm_campaign=winter_sale`, {
     referer: 'https://www.google.com/',
   });
-  await waitFor(() => browserViews().length >= 1, 'the landing page view');
+  await waitFor('the landing page view', () => browserViews().length >= 1, {
+    timeoutMs: 20_000,
+    intervalMs: 100,
+    ignoreErrors: true,
+  });
   await page.evaluate(() => history.pushState({}, '', '/pricing'));
-  await waitFor(() => browserViews().length >= 2, 'the SPA page view');
+  await waitFor('the SPA page view', () => browserViews().length >= 2, {
+    timeoutMs: 20_000,
+    intervalMs: 100,
+    ignoreErrors: true,
+  });
   // A second tab of the same visitor (a full page load; navigating the first tab away instead would
   // fire its exit beacon, which the browser may abort or deliver: not a count a test can know).
   const tab = await context.newPage();
   tab.on('response', onBatch);
   await tab.goto(`${pagesUrl}/contact`);
-  await waitFor(() => browserViews().length >= 3, 'the third page view');
+  await waitFor('the third page view', () => browserViews().length >= 3, {
+    timeoutMs: 20_000,
+    intervalMs: 100,
+    ignoreErrors: true,
+  });
   const views = browserViews();
   expect(views.map((v) => new URL(v.page_url).pathname)).toEqual(['/landing', '/pricing', '/contact']);
   expect(views[0]!.referrer).toBe('https://www.google.com/');
@@ -357,14 +369,13 @@ test('browser and direct traffic through all four processes add up in the API', 
   const get = await apiClient(stack.url('api'), site.email, site.password);
   let last: unknown;
   await waitFor(
+    () =>
+      `the API to match what was sent:\nexpected ${JSON.stringify(expected(sent), null, 1)}\nactual ${JSON.stringify(last, null, 1)}`,
     async () => {
       last = await actual(get);
       return JSON.stringify(last) === JSON.stringify(expected(sent));
     },
-    () =>
-      `the API to match what was sent:\nexpected ${JSON.stringify(expected(sent), null, 1)}\nactual ${JSON.stringify(last, null, 1)}`,
-    60_000,
-    250,
+    { timeoutMs: 60_000, intervalMs: 250, ignoreErrors: true },
   );
   const want = expected(sent);
   expect(last).toEqual(want);

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { createRedis, type Redis } from '@beacon/queue';
 import { QUEUE_EVENTS, QUEUE_HITS } from '@beacon/schema';
-import { createTestDatabase, REDIS_URL, uniquePrefix, type TestDatabase } from '@beacon/testkit';
+import { createTestDatabase, REDIS_URL, uniquePrefix, type TestDatabase, waitFor } from '@beacon/testkit';
 import {
   CHROME_UA,
   createStack,
@@ -12,7 +12,6 @@ import {
   type Stack,
   startAll,
   tearDown,
-  waitFor,
 } from './harness.js';
 
 // Real: the four services as `beacon serve` child processes on the machine's PostgreSQL and Redis.
@@ -93,7 +92,11 @@ function stream(senders: number, hitsPerBatch: number) {
     /** Resolves once `n` more hits have been accepted. */
     async more(n: number, what: string) {
       const target = accepted.size + n;
-      await waitFor(() => accepted.size >= target, `${n} more accepted hits (${what})`, 60_000, 20);
+      await waitFor(`${n} more accepted hits (${what})`, () => accepted.size >= target, {
+        timeoutMs: 60_000,
+        intervalMs: 20,
+        ignoreErrors: true,
+      });
     },
     async stop() {
       stopped = true;
@@ -142,15 +145,15 @@ test('SIGTERM to each stage under load loses and duplicates nothing that got a 2
     );
   let seen = 0;
   await waitFor(
-    async () => (seen = await count()) >= want,
     () => `${want} rows in events (have ${seen}; outcomes ${JSON.stringify(load.outcomes)})`,
-    90_000,
-    200,
+    async () => (seen = await count()) >= want,
+    { timeoutMs: 90_000, intervalMs: 200, ignoreErrors: true },
   );
   mark('all rows stored');
   // The queues drain at once: a stopped stage hands back or finishes its jobs rather than leaving
   // them active until their locks expire (WRITER_LOCK_DURATION_MS, 30 s), which this wait is shorter than.
   await waitFor(
+    'empty queues',
     async () => {
       for (const name of [QUEUE_HITS, QUEUE_EVENTS]) {
         const q = new Queue(name, { connection: redis, prefix });
@@ -163,9 +166,7 @@ test('SIGTERM to each stage under load loses and duplicates nothing that got a 2
       }
       return true;
     },
-    'empty queues',
-    20_000,
-    250,
+    { timeoutMs: 20_000, intervalMs: 250, ignoreErrors: true },
   );
   mark('queues empty');
   const { rows } = await db.pool.query<{ event_id: string; n: string; ids: string }>(
