@@ -196,6 +196,29 @@ export function emailList(text: string, max = 50): string[] {
   return list;
 }
 
+/** A textarea of email addresses separated by commas (read back with emailList). */
+export function RecipientsField({
+  label,
+  recipients,
+  placeholder,
+}: {
+  label: string;
+  recipients: readonly string[] | undefined;
+  placeholder: string;
+}) {
+  return (
+    <Field label={label}>
+      <textarea
+        name="recipients"
+        rows={2}
+        required
+        defaultValue={recipients?.join(', ') ?? ''}
+        placeholder={placeholder}
+      />
+    </Field>
+  );
+}
+
 /** The last row of a form that adds an item, or saves the one being edited (then with Cancel). */
 export function AddOrSaveRow({
   editing,

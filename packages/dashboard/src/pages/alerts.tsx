@@ -1,11 +1,9 @@
 // Traffic alerts by email of a site (services/api/src/routes/alerts.ts): the last complete hour's page
 // views against the same hour of the four weeks before; a spike or a drop past its threshold emails the
 // recipients, then the alert rests for its cooldown. The API keeps the last alert of each (no log).
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
-import { api, get } from '../api';
 import { fmtInt, fmtTime, fmtYesNo } from '../format';
-import { AddOrSaveRow, Check, emailList, Field, useSubmit } from '../form';
+import { emailList, Field, RecipientsField } from '../form';
+import { ItemForm, useItemList } from '../item-list';
 import { useZone } from '../session';
 import { DataTable, RowActions } from '../table';
 import type { TrafficAlert } from '../types';
@@ -20,19 +18,11 @@ const NUMBERS = [
 ] as const;
 
 export function TrafficAlertsPanel({ siteId }: { siteId: string }) {
-  const qc = useQueryClient();
   const tz = useZone();
-  const key = ['traffic-alerts', siteId];
-  const list = useQuery({
-    queryKey: key,
-    queryFn: () => get<{ items: TrafficAlert[] }>(`/v1/sites/${siteId}/alerts`),
-  });
-  const [editing, setEditing] = useState<TrafficAlert | null>(null);
-  const reload = () => qc.invalidateQueries({ queryKey: key });
-  const remove = useMutation({
-    mutationFn: (id: string) => api('DELETE', `/v1/sites/${siteId}/alerts/${id}`),
-    onSuccess: () => void reload(),
-  });
+  const { list, editing, setEditing, remove, done } = useItemList<TrafficAlert>(
+    ['traffic-alerts', siteId],
+    `/v1/sites/${siteId}/alerts`,
+  );
   return (
     <Panel title="Traffic alerts">
       <p className="muted small">
@@ -73,15 +63,7 @@ export function TrafficAlertsPanel({ siteId }: { siteId: string }) {
           />
         )}
       </Async>
-      <AlertForm
-        key={editing?.id ?? 'new'}
-        siteId={siteId}
-        editing={editing}
-        onDone={() => {
-          setEditing(null);
-          void reload();
-        }}
-      />
+      <AlertForm key={editing?.id ?? 'new'} siteId={siteId} editing={editing} onDone={done} />
     </Panel>
   );
 }
@@ -95,29 +77,25 @@ function AlertForm({
   editing: TrafficAlert | null;
   onDone: () => void;
 }) {
-  const { busy, error, onSubmit } = useSubmit(async (f) => {
-    const body = {
-      recipients: emailList(String(f.get('recipients'))),
-      ...Object.fromEntries(NUMBERS.map(([name]) => [name, Number(f.get(name))])),
-      ...(editing ? { enabled: f.get('enabled') === 'on' } : {}),
-    };
-    const base = `/v1/sites/${siteId}/alerts`;
-    await (editing ? api('PATCH', `${base}/${editing.id}`, body) : api('POST', base, body));
-    onDone();
-    return true;
-  });
   return (
-    <form className="form" onSubmit={onSubmit} aria-label={editing ? 'Change the alert' : 'New alert'}>
-      <h3>{editing ? 'Change the alert' : 'New alert'}</h3>
-      <Field label="Alert recipients (email addresses, separated by commas)">
-        <textarea
-          name="recipients"
-          rows={2}
-          required
-          defaultValue={editing?.recipients.join(', ') ?? ''}
-          placeholder="oncall@agency.example"
-        />
-      </Field>
+    <ItemForm
+      path={`/v1/sites/${siteId}/alerts`}
+      editing={editing}
+      body={(f) => ({
+        recipients: emailList(String(f.get('recipients'))),
+        ...Object.fromEntries(NUMBERS.map(([name]) => [name, Number(f.get(name))])),
+      })}
+      onDone={onDone}
+      title={['New alert', 'Change the alert']}
+      add="Add the alert"
+      save="Save the alert"
+      enabledLabel="Enabled (unticked: no alert goes out)"
+    >
+      <RecipientsField
+        label="Alert recipients (email addresses, separated by commas)"
+        recipients={editing?.recipients}
+        placeholder="oncall@agency.example"
+      />
       {NUMBERS.map(([name, label, min, max, dflt]) => (
         <Field key={name} label={label}>
           <input
@@ -131,19 +109,6 @@ function AlertForm({
           />
         </Field>
       ))}
-      {editing && (
-        <Check label="Enabled (unticked: no alert goes out)">
-          <input name="enabled" type="checkbox" defaultChecked={editing.enabled} />
-        </Check>
-      )}
-      <AddOrSaveRow
-        editing={!!editing}
-        add="Add the alert"
-        save="Save the alert"
-        busy={busy}
-        error={error}
-        onCancel={onDone}
-      />
-    </form>
+    </ItemForm>
   );
 }
