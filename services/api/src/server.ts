@@ -5,12 +5,12 @@ import { createPool, type Pool } from '@beacon/db';
 import {
   closeSequence,
   closeServer,
-  createLogger,
-  createRegistry,
   listen,
   opsPortFor,
+  serviceObservability,
   startOps,
   type Logger,
+  type ObservabilityOverrides,
 } from '@beacon/observability';
 import { connectRedis, type RedisClient } from '@beacon/queue';
 import type { Registry } from 'prom-client';
@@ -39,10 +39,8 @@ export class ApiConfigError extends Error {
   override readonly name = 'ApiConfigError';
 }
 
-export interface ApiOverrides {
+export interface ApiOverrides extends ObservabilityOverrides {
   pool?: Pool;
-  logger?: Logger;
-  registry?: Registry;
   /** null: no Redis (login limits in process memory). Default: a connection to config.core.redisUrl. */
   redis?: RedisClient | null;
   /** Listen port (default config.api.port; tests pass 0). */
@@ -83,10 +81,9 @@ export function buildDeps(
   config: Config,
   o: ApiOverrides = {},
 ): ApiDeps & { owned: { pool: boolean; redis: boolean } } {
-  const logger = o.logger ?? createLogger('api', config.core.logLevel);
+  const { logger, registry } = serviceObservability('api', config, o);
   // First: a missing production secret must stop the start before anything is opened.
   const jwtSecret = resolveJwtSecret(config, logger);
-  const registry = o.registry ?? createRegistry('api');
   const pool =
     o.pool ??
     createPool({

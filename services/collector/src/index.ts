@@ -4,14 +4,14 @@ import { createPool, type Pool } from '@beacon/db';
 import {
   closeSequence,
   closeServer,
-  createLogger,
-  createRegistry,
   listen,
   opsPortFor,
   postgresCheck,
   redisCheck,
+  serviceObservability,
   startOps,
   type Logger,
+  type ObservabilityOverrides,
   type OpsEndpoints,
 } from '@beacon/observability';
 import {
@@ -37,9 +37,7 @@ export { SiteCache, originAllowed } from './sites.js';
 export { uuidv7 } from './uuid7.js';
 export { TRACKER_FILE_NAMES } from './tracker.js';
 
-export interface CollectorOverrides {
-  logger?: Logger;
-  registry?: Registry;
+export interface CollectorOverrides extends ObservabilityOverrides {
   /** Listen port/host instead of config (tests pass port 0). */
   port?: number;
   host?: string;
@@ -73,8 +71,7 @@ export async function startCollector(
   overrides: CollectorOverrides = {},
 ): Promise<CollectorHandle> {
   const c = config.collector;
-  const logger = overrides.logger ?? createLogger('collector', config.core.logLevel);
-  const registry = overrides.registry ?? createRegistry('collector');
+  const { logger, registry } = serviceObservability('collector', config, overrides);
   const metrics = createCollectorMetrics(registry);
   const pool: Pool = createPool({
     databaseUrl: config.core.databaseUrl,
