@@ -2,12 +2,12 @@
 // views against the same hour of the four weeks before; a spike or a drop past its threshold emails the
 // recipients, then the alert rests for its cooldown. The API keeps the last alert of each (no log).
 import { fmtInt, fmtTime, fmtYesNo } from '../format';
-import { emailList, Field, RecipientsField } from '../form';
+import { emailList, InputField, RecipientsField } from '../form';
 import { ItemForm, useItemList } from '../item-list';
 import { useZone } from '../session';
-import { DataTable, RowActions } from '../table';
+import { ItemsTable, RowActions } from '../table';
 import type { TrafficAlert } from '../types';
-import { Async, Empty, ErrorBox, Panel } from '../ui';
+import { Empty, ErrorBox, Panel } from '../ui';
 
 /** The number fields of an alert: name, label, bounds (the API's) and default (the API's). */
 const NUMBERS = [
@@ -30,39 +30,35 @@ export function TrafficAlertsPanel({ siteId }: { siteId: string }) {
         before; a spike or a drop past its threshold emails the recipients.
       </p>
       {remove.error != null && <ErrorBox error={remove.error} title="Could not delete it:" />}
-      <Async q={list} label="Loading the alerts…">
-        {(l) => (
-          <DataTable
-            rows={l.items}
-            rowKey={(a) => a.id}
-            label="Traffic alerts"
-            empty={<Empty>No traffic alert yet.</Empty>}
-            columns={[
-              {
-                head: 'Recipients',
-                cell: (a) => a.recipients.join(', '),
-                rowHeader: true,
-                col: 'recipients',
-              },
-              { head: 'Spike', cell: (a) => `+${fmtInt(a.spike_pct)} %`, num: true, col: 'spike' },
-              { head: 'Drop', cell: (a) => `−${fmtInt(a.drop_pct)} %`, num: true, col: 'drop' },
-              { head: 'Usual ≥', cell: (a) => fmtInt(a.min_usual), num: true },
-              { head: 'Cooldown', cell: (a) => `${a.cooldown_h} h`, num: true, col: 'cooldown' },
-              { head: 'Enabled', cell: (a) => fmtYesNo(a.enabled) },
-              {
-                head: 'Last alert',
-                col: 'last',
-                cell: (a) =>
-                  a.last_alert_at ? `${a.last_alert_kind}, ${fmtTime(a.last_alert_at, tz)}` : 'none yet',
-              },
-              {
-                head: '',
-                cell: (a) => <RowActions onEdit={() => setEditing(a)} onDelete={() => remove.mutate(a.id)} />,
-              },
-            ]}
-          />
-        )}
-      </Async>
+      <ItemsTable
+        q={list}
+        loading="Loading the alerts…"
+        label="Traffic alerts"
+        empty={<Empty>No traffic alert yet.</Empty>}
+        columns={[
+          {
+            head: 'Recipients',
+            cell: (a) => a.recipients.join(', '),
+            rowHeader: true,
+            col: 'recipients',
+          },
+          { head: 'Spike', cell: (a) => `+${fmtInt(a.spike_pct)} %`, num: true, col: 'spike' },
+          { head: 'Drop', cell: (a) => `−${fmtInt(a.drop_pct)} %`, num: true, col: 'drop' },
+          { head: 'Usual ≥', cell: (a) => fmtInt(a.min_usual), num: true },
+          { head: 'Cooldown', cell: (a) => `${a.cooldown_h} h`, num: true, col: 'cooldown' },
+          { head: 'Enabled', cell: (a) => fmtYesNo(a.enabled) },
+          {
+            head: 'Last alert',
+            col: 'last',
+            cell: (a) =>
+              a.last_alert_at ? `${a.last_alert_kind}, ${fmtTime(a.last_alert_at, tz)}` : 'none yet',
+          },
+          {
+            head: '',
+            cell: (a) => <RowActions onEdit={() => setEditing(a)} onDelete={() => remove.mutate(a.id)} />,
+          },
+        ]}
+      />
       <AlertForm key={editing?.id ?? 'new'} siteId={siteId} editing={editing} onDone={done} />
     </Panel>
   );
@@ -97,17 +93,17 @@ function AlertForm({
         placeholder="oncall@agency.example"
       />
       {NUMBERS.map(([name, label, min, max, dflt]) => (
-        <Field key={name} label={label}>
-          <input
-            name={name}
-            type="number"
-            min={min}
-            max={max}
-            step={1}
-            required
-            defaultValue={editing ? editing[name] : dflt}
-          />
-        </Field>
+        <InputField
+          key={name}
+          label={label}
+          name={name}
+          type="number"
+          min={min}
+          max={max}
+          step={1}
+          required
+          defaultValue={editing ? editing[name] : dflt}
+        />
       ))}
     </ItemForm>
   );

@@ -1,10 +1,10 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, get } from '../api';
-import { Check, Field, Options, SubmitRow, useSubmit } from '../form';
-import { DataTable } from '../table';
+import { Check, Field, InputField, Options, SubmitRow, useSubmit } from '../form';
+import { ItemsTable } from '../table';
 import type { AlertEndpoint, CompanyAlertRule, Site } from '../types';
-import { Async, Empty, Link, LinkButton, Panel } from '../ui';
+import { Empty, Link, LinkButton, Panel } from '../ui';
 
 type Endpoint = AlertEndpoint;
 type Rule = CompanyAlertRule;
@@ -72,30 +72,26 @@ function EndpointsPanel({ siteId }: { siteId: string }) {
           <input readOnly value={secret} aria-label="Signing secret" onFocus={(e) => e.target.select()} />
         </div>
       )}
-      <Async q={q} label="Loading the endpoints…">
-        {(l) => (
-          <DataTable
-            rows={l.items}
-            rowKey={(x) => x.id}
-            label="Endpoints"
-            empty={<Empty>No endpoints yet.</Empty>}
-            columns={[
-              { head: 'Name', cell: (x) => x.name, rowHeader: true },
-              { head: 'Kind', cell: (x) => x.kind },
-              { head: 'Target', cell: (x) => x.url ?? x.recipients?.join(', ') },
-              {
-                head: 'State',
-                cell: (x) =>
-                  x.enabled ? 'enabled' : `disabled${x.disabled_reason ? `: ${x.disabled_reason}` : ''}`,
-              },
-              {
-                head: '',
-                cell: (x) => <EndpointActions siteId={siteId} x={x} onSecret={setSecret} onChange={reload} />,
-              },
-            ]}
-          />
-        )}
-      </Async>
+      <ItemsTable
+        q={q}
+        loading="Loading the endpoints…"
+        label="Endpoints"
+        empty={<Empty>No endpoints yet.</Empty>}
+        columns={[
+          { head: 'Name', cell: (x) => x.name, rowHeader: true },
+          { head: 'Kind', cell: (x) => x.kind },
+          { head: 'Target', cell: (x) => x.url ?? x.recipients?.join(', ') },
+          {
+            head: 'State',
+            cell: (x) =>
+              x.enabled ? 'enabled' : `disabled${x.disabled_reason ? `: ${x.disabled_reason}` : ''}`,
+          },
+          {
+            head: '',
+            cell: (x) => <EndpointActions siteId={siteId} x={x} onSecret={setSecret} onChange={reload} />,
+          },
+        ]}
+      />
     </Panel>
   );
 }
@@ -156,17 +152,18 @@ function EndpointForm({ siteId, onMade }: { siteId: string; onMade: (secret: str
   });
   return (
     <form className="form" onSubmit={onSubmit}>
-      <Field label="Name">
-        <input name="name" required maxLength={120} placeholder="CRM webhook" />
-      </Field>
+      <InputField label="Name" name="name" required maxLength={120} placeholder="CRM webhook" />
       <Field label="Kind">
         <select name="kind" defaultValue="webhook">
           <Options of={ENDPOINT_KINDS} />
         </select>
       </Field>
-      <Field label="URL (https://…) or email addresses">
-        <input name="target" required placeholder="https://crm.example/hooks/beacon" />
-      </Field>
+      <InputField
+        label="URL (https://…) or email addresses"
+        name="target"
+        required
+        placeholder="https://crm.example/hooks/beacon"
+      />
       <SubmitRow label="Add endpoint" busy={busy} error={error} errorTitle="Could not add the endpoint:" />
     </form>
   );
@@ -192,34 +189,30 @@ function RulesPanel({ siteId }: { siteId: string }) {
   return (
     <Panel title="Rules">
       <RuleForm siteId={siteId} endpoints={eps.data?.items ?? []} onMade={reload} />
-      <Async q={q} label="Loading the rules…">
-        {(l) => (
-          <DataTable
-            rows={l.items}
-            rowKey={(r) => r.id}
-            label="Rules"
-            empty={<Empty>No rules yet.</Empty>}
-            columns={[
-              { head: 'Name', cell: (r) => r.name, rowHeader: true },
-              { head: 'When', cell: describeRule },
-              { head: 'Endpoints', cell: (r) => r.endpoint_ids.map(endpointName).join(', ') },
-              {
-                head: '',
-                cell: (r) => (
-                  <LinkButton
-                    onClick={async () => {
-                      await api('DELETE', `/v1/sites/${siteId}/company-alert-rules/${r.id}`);
-                      reload();
-                    }}
-                  >
-                    Delete
-                  </LinkButton>
-                ),
-              },
-            ]}
-          />
-        )}
-      </Async>
+      <ItemsTable
+        q={q}
+        loading="Loading the rules…"
+        label="Rules"
+        empty={<Empty>No rules yet.</Empty>}
+        columns={[
+          { head: 'Name', cell: (r) => r.name, rowHeader: true },
+          { head: 'When', cell: describeRule },
+          { head: 'Endpoints', cell: (r) => r.endpoint_ids.map(endpointName).join(', ') },
+          {
+            head: '',
+            cell: (r) => (
+              <LinkButton
+                onClick={async () => {
+                  await api('DELETE', `/v1/sites/${siteId}/company-alert-rules/${r.id}`);
+                  reload();
+                }}
+              >
+                Delete
+              </LinkButton>
+            ),
+          },
+        ]}
+      />
     </Panel>
   );
 }
@@ -261,9 +254,7 @@ function RuleForm({
   });
   return (
     <form className="form" onSubmit={onSubmit}>
-      <Field label="Name">
-        <input name="name" required maxLength={120} placeholder="Hot accounts on pricing" />
-      </Field>
+      <InputField label="Name" name="name" required maxLength={120} placeholder="Hot accounts on pricing" />
       <Field label="Companies">
         <select name="visitor" defaultValue="any">
           <Options of={VISITORS} />
@@ -272,18 +263,17 @@ function RuleForm({
       <Check label="Only on a high-intent page">
         <input name="intent" type="checkbox" />
       </Check>
-      <Field label="Minimum lead score (optional)">
-        <input name="min_score" type="number" min={0} max={100} />
-      </Field>
-      <Field label="Industries (optional)">
-        <input name="industries" placeholder="software, fintech" />
-      </Field>
-      <Field label="Countries (optional, ISO codes)">
-        <input name="countries" placeholder="DE, AT, CH" />
-      </Field>
-      <Field label="Cooldown per company (hours)">
-        <input name="cooldown" type="number" min={1} max={720} defaultValue={24} />
-      </Field>
+      <InputField label="Minimum lead score (optional)" name="min_score" type="number" min={0} max={100} />
+      <InputField label="Industries (optional)" name="industries" placeholder="software, fintech" />
+      <InputField label="Countries (optional, ISO codes)" name="countries" placeholder="DE, AT, CH" />
+      <InputField
+        label="Cooldown per company (hours)"
+        name="cooldown"
+        type="number"
+        min={1}
+        max={720}
+        defaultValue={24}
+      />
       <fieldset>
         <legend>Send to</legend>
         {endpoints.map((x) => (
@@ -310,34 +300,30 @@ function DeliveryLog({ siteId }: { siteId: string }) {
   };
   return (
     <Panel title="Delivery log">
-      <Async q={q} label="Loading the deliveries…">
-        {(l) => (
-          <DataTable
-            rows={l.items}
-            rowKey={(x) => x.id}
-            label="Alert deliveries"
-            empty={<Empty>No alerts sent yet.</Empty>}
-            columns={[
-              { head: 'When', cell: (x) => x.created_at.slice(0, 19).replace('T', ' ') },
-              { head: 'Company', cell: (x) => x.domain },
-              { head: 'Rule', cell: (x) => x.rule_name },
-              { head: 'Endpoint', cell: (x) => x.endpoint_name },
-              {
-                head: 'Status',
-                cell: (x) => x.status,
-                cellProps: (x) => ({ className: `delivery-${x.status}` }),
-              },
-              { head: 'Attempts', cell: (x) => x.attempts, num: true },
-              {
-                head: 'Last answer',
-                cell: (x) =>
-                  `${x.last_status_code ?? ''} ${x.last_error ?? ''}${x.last_latency_ms !== null ? ` (${x.last_latency_ms} ms)` : ''}`,
-              },
-              { head: '', cell: (x) => <LinkButton onClick={() => replay(x)}>Replay</LinkButton> },
-            ]}
-          />
-        )}
-      </Async>
+      <ItemsTable
+        q={q}
+        loading="Loading the deliveries…"
+        label="Alert deliveries"
+        empty={<Empty>No alerts sent yet.</Empty>}
+        columns={[
+          { head: 'When', cell: (x) => x.created_at.slice(0, 19).replace('T', ' ') },
+          { head: 'Company', cell: (x) => x.domain },
+          { head: 'Rule', cell: (x) => x.rule_name },
+          { head: 'Endpoint', cell: (x) => x.endpoint_name },
+          {
+            head: 'Status',
+            cell: (x) => x.status,
+            cellProps: (x) => ({ className: `delivery-${x.status}` }),
+          },
+          { head: 'Attempts', cell: (x) => x.attempts, num: true },
+          {
+            head: 'Last answer',
+            cell: (x) =>
+              `${x.last_status_code ?? ''} ${x.last_error ?? ''}${x.last_latency_ms !== null ? ` (${x.last_latency_ms} ms)` : ''}`,
+          },
+          { head: '', cell: (x) => <LinkButton onClick={() => replay(x)}>Replay</LinkButton> },
+        ]}
+      />
     </Panel>
   );
 }

@@ -7,9 +7,9 @@ import { fmtTime, fmtYesNo } from '../format';
 import { emailList, Field, Options, RecipientsField } from '../form';
 import { ItemForm, useItemList } from '../item-list';
 import { useZone } from '../session';
-import { DataTable, RowActions } from '../table';
+import { ItemsTable, RowActions } from '../table';
 import type { ReportDelivery, ReportPreviewSent, ReportSchedule } from '../types';
-import { Async, Empty, ErrorBox, Panel } from '../ui';
+import { Empty, ErrorBox, Panel } from '../ui';
 
 const FREQUENCIES = [
   ['weekly', 'Weekly (Monday to Sunday)'],
@@ -38,39 +38,35 @@ export function ReportSchedulesPanel({ siteId }: { siteId: string }) {
       {remove.error != null && <ErrorBox error={remove.error} title="Could not delete it:" />}
       {preview.error != null && <ErrorBox error={preview.error} title="Could not send the preview:" />}
       <p role="status">{sent}</p>
-      <Async q={list} label="Loading the schedules…">
-        {(l) => (
-          <DataTable
-            rows={l.items}
-            rowKey={(s) => s.id}
-            label="Report schedules"
-            empty={<Empty>No scheduled report yet.</Empty>}
-            columns={[
-              { head: 'Frequency', cell: (s) => s.frequency, rowHeader: true },
-              { head: 'Recipients', cell: (s) => s.recipients.join(', '), col: 'recipients' },
-              { head: 'Enabled', cell: (s) => fmtYesNo(s.enabled) },
-              {
-                head: '',
-                cell: (s) => (
-                  <RowActions onEdit={() => setEditing(s)} onDelete={() => remove.mutate(s.id)}>
-                    <button
-                      type="button"
-                      disabled={preview.isPending}
-                      title="Sends the last complete period to the recipients now, marked [Preview]"
-                      onClick={() => {
-                        setSent(null);
-                        preview.mutate(s.id);
-                      }}
-                    >
-                      Send a preview now
-                    </button>
-                  </RowActions>
-                ),
-              },
-            ]}
-          />
-        )}
-      </Async>
+      <ItemsTable
+        q={list}
+        loading="Loading the schedules…"
+        label="Report schedules"
+        empty={<Empty>No scheduled report yet.</Empty>}
+        columns={[
+          { head: 'Frequency', cell: (s) => s.frequency, rowHeader: true },
+          { head: 'Recipients', cell: (s) => s.recipients.join(', '), col: 'recipients' },
+          { head: 'Enabled', cell: (s) => fmtYesNo(s.enabled) },
+          {
+            head: '',
+            cell: (s) => (
+              <RowActions onEdit={() => setEditing(s)} onDelete={() => remove.mutate(s.id)}>
+                <button
+                  type="button"
+                  disabled={preview.isPending}
+                  title="Sends the last complete period to the recipients now, marked [Preview]"
+                  onClick={() => {
+                    setSent(null);
+                    preview.mutate(s.id);
+                  }}
+                >
+                  Send a preview now
+                </button>
+              </RowActions>
+            ),
+          },
+        ]}
+      />
       <ScheduleForm key={editing?.id ?? 'new'} siteId={siteId} editing={editing} onDone={done} />
     </Panel>
   );
@@ -138,29 +134,25 @@ export function DeliveryLogPanel({ siteId }: { siteId: string }) {
       }
     >
       <p className="muted small">Scheduled sends only: previews are not logged.</p>
-      <Async q={q} label="Loading the delivery log…">
-        {(l) => (
-          <DataTable
-            rows={l.items}
-            rowKey={(d) => d.id}
-            label="Report deliveries"
-            empty={<Empty>No report has gone out yet.</Empty>}
-            rowProps={(d) => ({ 'data-status': d.status })}
-            columns={[
-              {
-                head: 'Status',
-                cell: (d) => <span className={`status status-${d.status}`}>{STATUS_TEXT[d.status]}</span>,
-                col: 'status',
-              },
-              { head: 'Recipient', cell: (d) => d.recipient, col: 'recipient' },
-              { head: 'Period', cell: (d) => `${d.period_start} to ${d.period_end}`, col: 'period' },
-              { head: 'Attempts', cell: (d) => d.attempts, num: true },
-              { head: 'Sent at', cell: (d) => (d.sent_at ? fmtTime(d.sent_at, tz) : '—'), col: 'sent' },
-              { head: 'Error', cell: (d) => d.last_error ?? '', col: 'error' },
-            ]}
-          />
-        )}
-      </Async>
+      <ItemsTable
+        q={q}
+        loading="Loading the delivery log…"
+        label="Report deliveries"
+        empty={<Empty>No report has gone out yet.</Empty>}
+        rowProps={(d) => ({ 'data-status': d.status })}
+        columns={[
+          {
+            head: 'Status',
+            cell: (d) => <span className={`status status-${d.status}`}>{STATUS_TEXT[d.status]}</span>,
+            col: 'status',
+          },
+          { head: 'Recipient', cell: (d) => d.recipient, col: 'recipient' },
+          { head: 'Period', cell: (d) => `${d.period_start} to ${d.period_end}`, col: 'period' },
+          { head: 'Attempts', cell: (d) => d.attempts, num: true },
+          { head: 'Sent at', cell: (d) => (d.sent_at ? fmtTime(d.sent_at, tz) : '—'), col: 'sent' },
+          { head: 'Error', cell: (d) => d.last_error ?? '', col: 'error' },
+        ]}
+      />
     </Panel>
   );
 }
