@@ -11,7 +11,7 @@ export {
   type ReadinessCheck,
   type ReadinessReport,
 } from './health.js';
-export { postgresCheck, redisCheck } from './readiness-checks.js';
+export { postgresCheck, redisCheck, storeChecks } from './readiness-checks.js';
 export { closeSequence, withinDeadline, type CloseStep } from './deadline.js';
 export { boundPort, closeServer, listen, opsPortFor, startOps, type OpsServer } from './http-server.js';
 export {

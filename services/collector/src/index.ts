@@ -6,10 +6,9 @@ import {
   closeServer,
   listen,
   opsPortFor,
-  postgresCheck,
-  redisCheck,
   serviceObservability,
   startOps,
+  storeChecks,
   type Logger,
   type ObservabilityOverrides,
   type OpsEndpoints,
@@ -95,7 +94,7 @@ export async function startCollector(
   let accepting = true;
   const ops: OpsEndpoints = {
     registry,
-    checks: [redisCheck(redis), postgresCheck(pool)],
+    checks: storeChecks(pool, redis),
     accepting: () => accepting,
   };
   const app = createApp({ ...intake, config: c, metrics, logger, ops });

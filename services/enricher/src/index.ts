@@ -3,10 +3,9 @@ import type { Config } from '@beacon/config';
 import type { Pool } from '@beacon/db';
 import {
   closeSequence,
-  postgresCheck,
-  redisCheck,
   serviceObservability,
   startOps,
+  storeChecks,
   withinDeadline,
   type Logger,
   type ObservabilityOverrides,
@@ -114,7 +113,7 @@ export async function startEnricher(
   queueDepthGauge(registry, [res.hitsQueue, res.eventsQueue]);
 
   let accepting = true;
-  const checks = [postgresCheck(pool), redisCheck(res.redis), dataCheck(network, attribution)];
+  const checks = [...storeChecks(pool, res.redis), dataCheck(network, attribution)];
   const port = overrides.metricsPort === undefined ? c.metricsPort : overrides.metricsPort;
   const opsServer = await startOps({ registry, checks, accepting: () => accepting }, port);
   logger.info(

@@ -3,10 +3,9 @@ import type { Config } from '@beacon/config';
 import { createPool, type Pool } from '@beacon/db';
 import {
   closeSequence,
-  postgresCheck,
-  redisCheck,
   serviceObservability,
   startOps,
+  storeChecks,
   type Logger,
   type ObservabilityOverrides,
   type ReadinessCheck,
@@ -69,7 +68,7 @@ export async function startWriter(config: Config, overrides: WriterOverrides = {
   const upkeep = new Upkeep(pool, upkeepOptions(config, overrides.now), log);
 
   let closing = false;
-  const checks: ReadinessCheck[] = [postgresCheck(pool), redisCheck(redis), loaderCheck(loader)];
+  const checks: ReadinessCheck[] = [...storeChecks(pool, redis), loaderCheck(loader)];
   const metricsPort = overrides.metricsPort === undefined ? w.metricsPort : overrides.metricsPort;
   const opsServer = await startOps({ registry, checks, accepting: () => !closing }, metricsPort);
 
