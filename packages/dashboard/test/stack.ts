@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { startApi, type ApiHandle } from '@beacon/api';
 import { dashboardDir } from '../index.js';
@@ -7,6 +6,7 @@ import { createLogger, createRegistry } from '@beacon/observability';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import {
+  apiTestEnv,
   createTestDatabase,
   HEADLESS_ARGS,
   launchChromium,
@@ -35,16 +35,7 @@ export async function startDashboardStack(
   env: Record<string, string> = {},
   chromiumArgs: string[] = [],
 ): Promise<DashboardStack> {
-  const config = parseConfig({
-    DATABASE_URL: db.url,
-    DATABASE_POOL_MAX: '5',
-    LOG_LEVEL: 'silent',
-    NODE_ENV: 'test',
-    QUEUE_PREFIX: uniquePrefix(prefix),
-    API_JWT_SECRET: randomBytes(32).toString('hex'),
-    API_COOKIE_SECURE: 'false',
-    ...env,
-  });
+  const config = parseConfig({ ...apiTestEnv(db.url, uniquePrefix(prefix)), ...env });
   const api = await startApi(config, {
     port: 0,
     host: '127.0.0.1',

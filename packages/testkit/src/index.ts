@@ -1,6 +1,6 @@
 export { createTestDatabase, createTemplateDatabase, dropDatabase, type TestDatabase } from './database.js';
 export { uniquePrefix } from './redis.js';
-export { PG_ADMIN_URL, REDIS_URL, dbUrl } from './env.js';
+export { PG_ADMIN_URL, REDIS_URL, apiTestEnv, dbUrl } from './env.js';
 export { pgBinDir, startPgReplicaPair, type PgReplicaPair, type PgServer } from './pg-replica.js';
 export { CITUS_STUB_SQL, citusTables, installCitusStub, type CitusTable } from './citus-stub.js';
 export { freePort } from './ports.js';
