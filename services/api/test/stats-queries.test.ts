@@ -494,12 +494,9 @@ describe('realtime, sessions, companies, export', () => {
         [agencyOf(SITE_A), agencyOf(SITE_B)],
       );
       const scoped = { ...deps, pool: client };
-      const own = await q.company(
-        scoped,
-        { ...site, agencyId: agencyOf(SITE_A) },
-        'acme.example',
-        parse(q.companyQuery, RANGE),
-      );
+      const companyAs = (agencyId: string) =>
+        q.company(scoped, { ...site, agencyId }, 'acme.example', parse(q.companyQuery, RANGE));
+      const own = await companyAs(agencyOf(SITE_A));
       expect(own!.company).toEqual({
         name: 'Acme (our key account)',
         domain: 'acme.example',
@@ -508,12 +505,7 @@ describe('realtime, sessions, companies, export', () => {
         revenue: '$12M',
       });
       // The same site asked as if by an agency with no facts of its own: neutral facts only.
-      const neutral = await q.company(
-        scoped,
-        { ...site, agencyId: '00000000-0000-4000-8000-000000000000' },
-        'acme.example',
-        parse(q.companyQuery, RANGE),
-      );
+      const neutral = await companyAs('00000000-0000-4000-8000-000000000000');
       expect(neutral!.company).toEqual({
         name: 'Acme Corp',
         domain: 'acme.example',
