@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import { Queue } from 'bullmq';
 import { createRedis } from '@beacon/queue';
 import { QUEUE_HITS, type RawJob } from '@beacon/schema';
-import { createTestDatabase, uniquePrefix, type TestDatabase, freePort } from '@beacon/testkit';
+import { createTestDatabase, uniquePrefix, type TestDatabase, freePort, waitFor } from '@beacon/testkit';
 import type { Gauge } from 'prom-client';
 import { startCollector, type CollectorHandle } from '../src/index.js';
 import { pageView, post, seedSites, testConfig } from './helpers.js';
@@ -24,7 +24,11 @@ async function startRedis(): Promise<void> {
   );
   const probe = createRedis(`redis://127.0.0.1:${redisPort}`, 'worker', { retryStrategy: () => 50 });
   try {
-    await waitFor(async () => (await probe.ping()) === 'PONG', 10_000);
+    await waitFor('the private Redis', async () => (await probe.ping()) === 'PONG', {
+      timeoutMs: 10_000,
+      intervalMs: 20,
+      ignoreErrors: true,
+    });
   } finally {
     probe.disconnect();
   }
@@ -35,19 +39,6 @@ async function stopRedis(): Promise<void> {
   const exited = once(redisProc, 'exit');
   redisProc.kill('SIGKILL');
   await exited;
-}
-
-async function waitFor(cond: () => Promise<boolean> | boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if (await cond()) return;
-    } catch {
-      // not yet
-    }
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 async function queuedEventIds(prefix: string): Promise<string[]> {
@@ -62,6 +53,12 @@ async function queuedEventIds(prefix: string): Promise<string[]> {
     await queue.close();
     redis.disconnect();
   }
+}
+
+/** Waits until the collector at `base` answers /readyz with 200 (Redis and PostgreSQL reachable). */
+function collectorReady(base: string, timeoutMs = 10_000): Promise<boolean> {
+  const ready = async () => (await fetch(`${base}/readyz`)).status === 200;
+  return waitFor('the collector ready', ready, { timeoutMs, intervalMs: 20, ignoreErrors: true });
 }
 
 beforeAll(async () => {
@@ -83,7 +80,7 @@ test('Redis down → fast 503 with Retry-After (never a hang or a 500); hits flo
   );
   const base = `http://127.0.0.1:${collector.port}`;
   try {
-    await waitFor(async () => (await fetch(`${base}/readyz`)).status === 200, 10_000);
+    await collectorReady(base);
     const first = await post(base, '/v1/track', { site_id: 'site_ok', ...pageView({ event_id: 'before' }) });
     expect(first.status).toBe(202);
 
@@ -113,10 +110,14 @@ test('Redis down → fast 503 with Retry-After (never a hang or a 500); hits flo
 
     await startRedis();
     let res: Response | undefined;
-    await waitFor(async () => {
-      res = await post(base, '/v1/track', { site_id: 'site_ok', ...pageView({ event_id: 'after' }) });
-      return res.status === 202;
-    }, 15_000);
+    await waitFor(
+      'a hit accepted again',
+      async () => {
+        res = await post(base, '/v1/track', { site_id: 'site_ok', ...pageView({ event_id: 'after' }) });
+        return res.status === 202;
+      },
+      { timeoutMs: 15_000, intervalMs: 20, ignoreErrors: true },
+    );
     // The restarted Redis is empty (no persistence): only the hit accepted after it returned is there.
     expect(await queuedEventIds(prefix)).toEqual(['after']);
   } finally {
@@ -134,7 +135,7 @@ test('Redis stalled (SIGSTOP: connected but silent) → 503 redis_timeout, then 
   );
   const base = `http://127.0.0.1:${collector.port}`;
   try {
-    await waitFor(async () => (await fetch(`${base}/readyz`)).status === 200, 10_000);
+    await collectorReady(base);
     redisProc!.kill('SIGSTOP');
     try {
       for (let i = 0; i < 3; i++) {
@@ -146,10 +147,14 @@ test('Redis stalled (SIGSTOP: connected but silent) → 503 redis_timeout, then 
       redisProc!.kill('SIGCONT');
     }
     let res: Response | undefined;
-    await waitFor(async () => {
-      res = await post(base, '/v1/track', { site_id: 'site_ok', ...pageView({ event_id: 'resumed' }) });
-      return res.status === 202;
-    }, 10_000);
+    await waitFor(
+      'a hit accepted again',
+      async () => {
+        res = await post(base, '/v1/track', { site_id: 'site_ok', ...pageView({ event_id: 'resumed' }) });
+        return res.status === 202;
+      },
+      { timeoutMs: 10_000, intervalMs: 20, ignoreErrors: true },
+    );
     expect(await queuedEventIds(prefix)).toContain('resumed');
   } finally {
     await collector.close();
@@ -167,12 +172,16 @@ test('close() answers requests waiting in the micro-batch after flushing them to
     }),
   );
   const base = `http://127.0.0.1:${collector.port}`;
-  await waitFor(async () => (await fetch(`${base}/readyz`)).status === 200, 10_000);
+  await collectorReady(base);
   const pending = collector.registry.getSingleMetric('beacon_collector_pending_hits') as Gauge;
   const answers = ['c1', 'c2', 'c3'].map((id) =>
     post(base, '/v1/track', { site_id: 'site_ok', ...pageView({ event_id: id }) }),
   );
-  await waitFor(async () => (await pending.get()).values[0]?.value === 3, 5_000);
+  await waitFor(
+    '3 hits waiting in the micro-batch',
+    async () => (await pending.get()).values[0]?.value === 3,
+    { timeoutMs: 5_000, intervalMs: 20, ignoreErrors: true },
+  );
   await collector.close();
   for (const a of await Promise.all(answers)) expect(a.status).toBe(202);
   expect((await queuedEventIds(prefix)).sort()).toEqual(['c1', 'c2', 'c3']);
@@ -192,14 +201,18 @@ test('a queue deeper than COLLECTOR_QUEUE_MAX_JOBS → 503 queue_full', async ()
   );
   const base = `http://127.0.0.1:${collector.port}`;
   try {
-    await waitFor(async () => (await fetch(`${base}/readyz`)).status === 200, 10_000);
+    await collectorReady(base);
     for (let i = 0; i < 3; i++)
       expect((await post(base, '/v1/track', { site_id: 'site_ok', ...pageView() })).status).toBe(202);
     let res: Response | undefined;
-    await waitFor(async () => {
-      res = await post(base, '/v1/track', { site_id: 'site_ok', ...pageView() });
-      return res.status === 503;
-    }, 5_000);
+    await waitFor(
+      'a 503 once the queue is full',
+      async () => {
+        res = await post(base, '/v1/track', { site_id: 'site_ok', ...pageView() });
+        return res.status === 503;
+      },
+      { timeoutMs: 5_000, intervalMs: 20, ignoreErrors: true },
+    );
     const json = (await res!.json()) as { details: { reason: string } };
     expect(json.details.reason).toBe('queue_full');
     expect(res!.headers.get('retry-after')).toBeTruthy();
@@ -226,7 +239,7 @@ test('the process entry (dist/main.js) serves, and exits 0 on SIGTERM after flus
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   try {
     const base = `http://127.0.0.1:${env.COLLECTOR_PORT}`;
-    await waitFor(async () => (await fetch(`${base}/readyz`)).status === 200, 15_000);
+    await collectorReady(base, 15_000);
     expect(
       (await post(base, '/v1/track', { site_id: 'site_ok', ...pageView({ event_id: 'via-main' }) })).status,
     ).toBe(202);
