@@ -13,7 +13,16 @@ export {
 } from './health.js';
 export { postgresCheck, redisCheck, storeChecks } from './readiness-checks.js';
 export { closeSequence, withinDeadline, type CloseStep } from './deadline.js';
-export { boundPort, closeServer, listen, opsPortFor, startOps, type OpsServer } from './http-server.js';
+export {
+  boundPort,
+  closeServer,
+  listen,
+  listenWithOps,
+  opsPortFor,
+  startOps,
+  type OpsServer,
+  type PublicListen,
+} from './http-server.js';
 export {
   closeWithin,
   exitOnFatal,

@@ -5,10 +5,8 @@ import { createPool, type Pool } from '@beacon/db';
 import {
   closeSequence,
   closeServer,
-  listen,
-  opsPortFor,
+  listenWithOps,
   serviceObservability,
-  startOps,
   type Logger,
   type ObservabilityOverrides,
 } from '@beacon/observability';
@@ -186,16 +184,12 @@ export async function startApi(config: Config, overrides: ApiOverrides = {}): Pr
   const app = createApp(deps, { dashboardDir: overrides.dashboardDir });
   const server: Server = createServer(app.app);
   server.keepAliveTimeout = 65_000;
-  const host = overrides.host ?? config.api.host;
-  const port = await listen(server, overrides.port ?? config.api.port, host);
-  const ephemeral = config.api.port === 0 || overrides.port === 0;
-  const opsServer = await startOps(
-    apiOps(deps),
-    opsPortFor(overrides.opsPort, config.api.opsPort, ephemeral),
-    host,
-  ).catch(async (err: unknown) => {
-    await closeServer(server);
-    throw err;
+  const { port, opsServer } = await listenWithOps(server, apiOps(deps), {
+    host: overrides.host ?? config.api.host,
+    port: config.api.port,
+    opsPort: config.api.opsPort,
+    portOverride: overrides.port,
+    opsPortOverride: overrides.opsPort,
   });
   const opsPort = opsServer.port;
   const stopHousekeeping = startHousekeeping(deps);

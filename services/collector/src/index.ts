@@ -4,10 +4,8 @@ import { createPool, type Pool } from '@beacon/db';
 import {
   closeSequence,
   closeServer,
-  listen,
-  opsPortFor,
+  listenWithOps,
   serviceObservability,
-  startOps,
   storeChecks,
   type Logger,
   type ObservabilityOverrides,
@@ -99,19 +97,17 @@ export async function startCollector(
   };
   const app = createApp({ ...intake, config: c, metrics, logger, ops });
   await redisOrTimeout(redis);
-  const host = overrides.host ?? c.host;
   const server = createServer(app);
-  const port = await listen(server, overrides.port ?? c.port, host);
   // Slow or stalled clients must not hold sockets for long: hits are small.
   server.requestTimeout = 30_000;
   server.headersTimeout = 15_000;
-  const ephemeral = c.port === 0 || overrides.port === 0;
-  const opsServer = await startOps(ops, opsPortFor(overrides.opsPort, c.opsPort, ephemeral), host).catch(
-    async (err: unknown) => {
-      await closeServer(server);
-      throw err;
-    },
-  );
+  const { port, opsServer } = await listenWithOps(server, ops, {
+    host: overrides.host ?? c.host,
+    port: c.port,
+    opsPort: c.opsPort,
+    portOverride: overrides.port,
+    opsPortOverride: overrides.opsPort,
+  });
   const opsPort = opsServer.port;
   logger.info(
     { port, opsPort, queue: QUEUE_HITS, prefix: queuePrefixFor(config.core, QUEUE_HITS) },
