@@ -31,3 +31,19 @@ export function apiTestEnv(databaseUrl: string, queuePrefix: string): Record<str
     API_COOKIE_SECURE: 'false',
   };
 }
+
+/**
+ * The settings of a collector a test starts in its own process (startCollector): the test's database,
+ * the machine's Redis under its own queue prefix, free loopback ports, silent logs.
+ */
+export function collectorTestEnv(databaseUrl: string, queuePrefix: string): Record<string, string> {
+  return {
+    DATABASE_URL: databaseUrl,
+    REDIS_URL,
+    QUEUE_PREFIX: queuePrefix,
+    LOG_LEVEL: 'silent',
+    COLLECTOR_HOST: '127.0.0.1',
+    COLLECTOR_PORT: '0',
+    COLLECTOR_OPS_PORT: '0',
+  };
+}

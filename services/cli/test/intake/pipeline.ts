@@ -14,7 +14,14 @@ import { startEnricher, type EnricherHandle } from '@beacon/enricher';
 import { createLogger } from '@beacon/observability';
 import { createRedis } from '@beacon/queue';
 import { QUEUE_EVENTS, QUEUE_HITS } from '@beacon/schema';
-import { createTestDatabase, REDIS_URL, uniquePrefix, waitFor, type TestDatabase } from '@beacon/testkit';
+import {
+  collectorTestEnv,
+  createTestDatabase,
+  REDIS_URL,
+  uniquePrefix,
+  waitFor,
+  type TestDatabase,
+} from '@beacon/testkit';
 import { startWriter, type WriterHandle } from '@beacon/writer';
 
 export interface Pipeline {
@@ -50,12 +57,7 @@ export async function startPipeline(env: Record<string, string> = {}): Promise<P
   ]);
   const agencyId = rows[0].id as string;
   const config = parseConfig({
-    DATABASE_URL: db.url,
-    REDIS_URL,
-    QUEUE_PREFIX: prefix,
-    LOG_LEVEL: 'silent',
-    COLLECTOR_HOST: '127.0.0.1',
-    COLLECTOR_PORT: '0',
+    ...collectorTestEnv(db.url, prefix),
     COLLECTOR_SITE_CACHE_TTL_MS: '100',
     ENRICHER_DEFAULT_GEO: 'false',
     ENRICHER_DATA_WATCH_INTERVAL_MS: '0',
