@@ -7,6 +7,7 @@ import {
   createStack,
   importCompanies,
   seed,
+  sendBatch,
   type Seeded,
   type Stack,
   startAll,
@@ -102,16 +103,7 @@ async function visit(site: Seeded, domain: string, ip: string, pages: string[]):
     page_title: path,
     language: 'en-US',
   }));
-  const res = await fetch(`${stack.url('collector')}/v1/batch`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'text/plain;charset=UTF-8',
-      origin: `https://${domain}`,
-      'user-agent': UA,
-      'x-forwarded-for': ip,
-    },
-    body: JSON.stringify({ site_id: site.scriptId, events }),
-  });
+  const res = await sendBatch(stack, site, events, { origin: `https://${domain}`, ua: UA, ip });
   expect(res.status).toBe(202);
   await waitFor(
     `${pages.length} events of ${site.scriptId} stored`,

@@ -178,6 +178,29 @@ export interface Seeded {
   password: string;
 }
 
+/**
+ * POST /v1/batch of `events` to the stack's collector as a tagged page on `origin` sends it (text/plain:
+ * no CORS preflight); `ip` goes in X-Forwarded-For (the stack trusts loopback proxies).
+ */
+export function sendBatch(
+  stack: Stack,
+  site: Seeded,
+  events: Record<string, unknown>[],
+  o: { origin: string; ua: string; ip?: string; timeoutMs?: number },
+): Promise<Response> {
+  return fetch(`${stack.url('collector')}/v1/batch`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'text/plain;charset=UTF-8',
+      origin: o.origin,
+      'user-agent': o.ua,
+      ...(o.ip ? { 'x-forwarded-for': o.ip } : {}),
+    },
+    body: JSON.stringify({ site_id: site.scriptId, events }),
+    ...(o.timeoutMs ? { signal: AbortSignal.timeout(o.timeoutMs) } : {}),
+  });
+}
+
 /** An agency, its admin user (bcrypt, as the CLI stores it) and one site. */
 export async function seed(
   db: TestDatabase,

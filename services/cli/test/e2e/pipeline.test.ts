@@ -19,6 +19,7 @@ import {
   createStack,
   importCompanies,
   seed,
+  sendBatch,
   type Seeded,
   type Stack,
   startAll,
@@ -200,20 +201,25 @@ async function actual(get: (path: string) => Promise<unknown>) {
   };
 }
 
+/** A hit as the test remembers it: its wire fields, and the IP and bot-ness of its request. */
+function sentHit(e: Record<string, unknown>, ip: string, bot: boolean): Sent {
+  return {
+    event_name: String(e.event_name),
+    event_id: String(e.event_id),
+    client_id: String(e.client_id),
+    session_id: String(e.session_id),
+    page_url: String(e.page_url),
+    referrer: String(e.referrer ?? ''),
+    ip,
+    bot,
+  };
+}
+
 async function postBatch(
   events: Record<string, unknown>[],
   opts: { ip: string; ua: string },
 ): Promise<number> {
-  const res = await fetch(`${stack.url('collector')}/v1/batch`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'text/plain;charset=UTF-8',
-      origin: 'https://shop.example',
-      'user-agent': opts.ua,
-      'x-forwarded-for': opts.ip,
-    },
-    body: JSON.stringify({ site_id: site.scriptId, events }),
-  });
+  const res = await sendBatch(stack, site, events, { origin: 'https://shop.example', ...opts });
   const body = (await res.json()) as { accepted?: number; rejected?: unknown[] };
   if (res.status !== 202 || body.accepted !== events.length)
     throw new Error(`batch not accepted: ${res.status} ${JSON.stringify(body)}`);
@@ -253,17 +259,7 @@ test('browser and direct traffic through all four processes add up in the API', 
     const raw = req.postDataBuffer()?.toString('utf8') ?? '{}';
     if (process.env.E2E_DEBUG) console.log('batch', raw);
     const body = JSON.parse(raw) as { events?: Record<string, unknown>[] };
-    for (const e of body.events ?? [])
-      sent.push({
-        event_name: String(e.event_name),
-        event_id: String(e.event_id),
-        client_id: String(e.client_id),
-        session_id: String(e.session_id),
-        page_url: String(e.page_url),
-        referrer: String(e.referrer ?? ''),
-        ip: '127.0.0.1',
-        bot: false,
-      });
+    for (const e of body.events ?? []) sent.push(sentHit(e, '127.0.0.1', false));
   };
   page.on('response', onBatch);
   const browserViews = () => sent.filter((h) => h.ip === '127.0.0.1' && h.event_name === 'page_view');
@@ -323,17 +319,7 @@ test('browser and direct traffic through all four processes add up in the API', 
     bot = false,
   ): Promise<void> => {
     await postBatch(events, { ip, ua });
-    for (const e of events)
-      sent.push({
-        event_name: String(e.event_name),
-        event_id: String(e.event_id),
-        client_id: String(e.client_id),
-        session_id: String(e.session_id),
-        page_url: String(e.page_url),
-        referrer: String(e.referrer ?? ''),
-        ip,
-        bot,
-      });
+    for (const e of events) sent.push(sentHit(e, ip, bot));
   };
   const alice = { client: hex(), session: hex() }; // Acme, two sessions
   const alice2 = { client: alice.client, session: hex() };

@@ -3,7 +3,7 @@ import { Queue } from 'bullmq';
 import { createRedis, type Redis } from '@beacon/queue';
 import { QUEUE_EVENTS, QUEUE_HITS } from '@beacon/schema';
 import { createTestDatabase, REDIS_URL, uniquePrefix, type TestDatabase, waitFor } from '@beacon/testkit';
-import { createStack, deletePrefix, freePort, seed, type Seeded, type Stack } from './harness.js';
+import { createStack, deletePrefix, freePort, seed, sendBatch, type Seeded, type Stack } from './harness.js';
 
 // Recovery after kill -9, measured with the shipped lock settings (ENRICHER_/WRITER_LOCK_DURATION_MS
 // 10 s, stalled checks every 5 s): an enricher and a writer are killed while they hold jobs, with a
@@ -78,11 +78,7 @@ async function backlog(): Promise<void> {
         session_id: randomBytes(8).toString('hex'),
         page_url: 'https://shop.example/p',
       }));
-      const res = await fetch(`${stack.url('collector')}/v1/batch`, {
-        method: 'POST',
-        headers: { 'content-type': 'text/plain', origin: 'https://shop.example', 'user-agent': UA },
-        body: JSON.stringify({ site_id: site.scriptId, events }),
-      });
+      const res = await sendBatch(stack, site, events, { origin: 'https://shop.example', ua: UA });
       await res.arrayBuffer();
       if (res.status !== 202) throw new Error(`batch answered ${res.status}`);
     }

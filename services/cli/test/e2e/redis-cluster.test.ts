@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createTestDatabase, uniquePrefix, type TestDatabase, waitFor } from '@beacon/testkit';
-import { createStack, seed, type Seeded, type Stack } from './harness.js';
+import { createStack, seed, sendBatch, type Seeded, type Stack } from './harness.js';
 import { startRedisCluster, type RedisClusterHandle } from './redis-cluster.js';
 
 // The pipeline on a real Redis Cluster (3 masters, 3 replicas, from the machine's redis-server):
@@ -61,15 +61,10 @@ async function send(n: number, ids: string[] = Array.from({ length: n }, hex)): 
   }));
   let status = 0;
   try {
-    const res = await fetch(`${stack.url('collector')}/v1/batch`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'text/plain;charset=UTF-8',
-        origin: 'https://shop.example',
-        'user-agent': UA,
-      },
-      body: JSON.stringify({ site_id: site.scriptId, events }),
-      signal: AbortSignal.timeout(10_000),
+    const res = await sendBatch(stack, site, events, {
+      origin: 'https://shop.example',
+      ua: UA,
+      timeoutMs: 10_000,
     });
     const body = (await res.json()) as { accepted?: number };
     status = res.status;

@@ -7,6 +7,7 @@ import {
   CHROME_UA,
   createStack,
   seed,
+  sendBatch,
   type Seeded,
   type ServiceName,
   type Stack,
@@ -63,16 +64,11 @@ function stream(senders: number, hitsPerBatch: number) {
       }));
       let outcome: string;
       try {
-        const res = await fetch(`${stack.url('collector')}/v1/batch`, {
-          method: 'POST',
-          headers: {
-            'content-type': 'text/plain;charset=UTF-8',
-            origin: 'https://shop.example',
-            'user-agent': UA,
-            'x-forwarded-for': '79.192.10.20',
-          },
-          body: JSON.stringify({ site_id: site.scriptId, events }),
-          signal: AbortSignal.timeout(10_000),
+        const res = await sendBatch(stack, site, events, {
+          origin: 'https://shop.example',
+          ua: UA,
+          ip: '79.192.10.20',
+          timeoutMs: 10_000,
         });
         await res.arrayBuffer();
         outcome = String(res.status);
