@@ -61,6 +61,22 @@ function collectorReady(base: string, timeoutMs = 10_000): Promise<boolean> {
   return waitFor('the collector ready', ready, { timeoutMs, intervalMs: 20, ignoreErrors: true });
 }
 
+/** A collector on the private Redis with these settings, once it is ready (closed again if it never is). */
+async function readyCollector(
+  prefix: string,
+  extra: Record<string, string>,
+): Promise<{ collector: CollectorHandle; base: string }> {
+  const collector = await startCollector(
+    testConfig(db, prefix, { REDIS_URL: `redis://127.0.0.1:${redisPort}`, ...extra }),
+  );
+  const base = `http://127.0.0.1:${collector.port}`;
+  await collectorReady(base).catch(async (err: unknown) => {
+    await collector.close();
+    throw err;
+  });
+  return { collector, base };
+}
+
 beforeAll(async () => {
   db = await createTestDatabase();
   await seedSites(db, [{ scriptId: 'site_ok' }]);
@@ -75,12 +91,8 @@ afterAll(async () => {
 
 test('Redis down → fast 503 with Retry-After (never a hang or a 500); hits flow again when it returns', async () => {
   const prefix = uniquePrefix('down');
-  const collector: CollectorHandle = await startCollector(
-    testConfig(db, prefix, { REDIS_URL: `redis://127.0.0.1:${redisPort}`, COLLECTOR_RETRY_AFTER_S: '7' }),
-  );
-  const base = `http://127.0.0.1:${collector.port}`;
+  const { collector, base } = await readyCollector(prefix, { COLLECTOR_RETRY_AFTER_S: '7' });
   try {
-    await collectorReady(base);
     const first = await post(base, '/v1/track', { site_id: 'site_ok', ...pageView({ event_id: 'before' }) });
     expect(first.status).toBe(202);
 
@@ -127,15 +139,8 @@ test('Redis down → fast 503 with Retry-After (never a hang or a 500); hits flo
 
 test('Redis stalled (SIGSTOP: connected but silent) → 503 redis_timeout, then at once while it stays stalled', async () => {
   const prefix = uniquePrefix('stall');
-  const collector = await startCollector(
-    testConfig(db, prefix, {
-      REDIS_URL: `redis://127.0.0.1:${redisPort}`,
-      COLLECTOR_ENQUEUE_TIMEOUT_MS: '300',
-    }),
-  );
-  const base = `http://127.0.0.1:${collector.port}`;
+  const { collector, base } = await readyCollector(prefix, { COLLECTOR_ENQUEUE_TIMEOUT_MS: '300' });
   try {
-    await collectorReady(base);
     redisProc!.kill('SIGSTOP');
     try {
       for (let i = 0; i < 3; i++) {
@@ -164,15 +169,10 @@ test('Redis stalled (SIGSTOP: connected but silent) → 503 redis_timeout, then 
 test('close() answers requests waiting in the micro-batch after flushing them to Redis', async () => {
   const prefix = uniquePrefix('close');
   // A long fixed window: without the flush on close these requests would wait 1 s.
-  const collector = await startCollector(
-    testConfig(db, prefix, {
-      REDIS_URL: `redis://127.0.0.1:${redisPort}`,
-      COLLECTOR_BATCH_WAIT_MS: '1000',
-      COLLECTOR_BATCH_CONCURRENCY: '0',
-    }),
-  );
-  const base = `http://127.0.0.1:${collector.port}`;
-  await collectorReady(base);
+  const { collector, base } = await readyCollector(prefix, {
+    COLLECTOR_BATCH_WAIT_MS: '1000',
+    COLLECTOR_BATCH_CONCURRENCY: '0',
+  });
   const pending = collector.registry.getSingleMetric('beacon_collector_pending_hits') as Gauge;
   const answers = ['c1', 'c2', 'c3'].map((id) =>
     post(base, '/v1/track', { site_id: 'site_ok', ...pageView({ event_id: id }) }),
@@ -191,17 +191,12 @@ test('close() answers requests waiting in the micro-batch after flushing them to
 
 test('a queue deeper than COLLECTOR_QUEUE_MAX_JOBS → 503 queue_full', async () => {
   const prefix = uniquePrefix('full');
-  const collector = await startCollector(
-    testConfig(db, prefix, {
-      REDIS_URL: `redis://127.0.0.1:${redisPort}`,
-      COLLECTOR_QUEUE_MAX_JOBS: '2',
-      COLLECTOR_QUEUE_CHECK_MS: '100',
-      COLLECTOR_BATCH_WAIT_MS: '0',
-    }),
-  );
-  const base = `http://127.0.0.1:${collector.port}`;
+  const { collector, base } = await readyCollector(prefix, {
+    COLLECTOR_QUEUE_MAX_JOBS: '2',
+    COLLECTOR_QUEUE_CHECK_MS: '100',
+    COLLECTOR_BATCH_WAIT_MS: '0',
+  });
   try {
-    await collectorReady(base);
     for (let i = 0; i < 3; i++)
       expect((await post(base, '/v1/track', { site_id: 'site_ok', ...pageView() })).status).toBe(202);
     let res: Response | undefined;
