@@ -2,7 +2,7 @@ import type { Browser, Locator, Page } from 'playwright-core';
 import { startApi, type ApiHandle } from '@beacon/api';
 import { dashboardDir } from '../index.js';
 import { parseConfig } from '@beacon/config';
-import { createLogger, createRegistry } from '@beacon/observability';
+import { silentObservability } from '@beacon/observability';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import {
@@ -40,8 +40,7 @@ export async function startDashboardStack(
     port: 0,
     host: '127.0.0.1',
     redis: null,
-    logger: createLogger('api', 'silent'),
-    registry: createRegistry('api', { defaultMetrics: false }),
+    ...silentObservability('api'),
     dashboardDir: dashboardDir(),
   });
   const browser = await launchChromium({ args: [...HEADLESS_ARGS, ...chromiumArgs] });

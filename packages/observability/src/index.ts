@@ -1,6 +1,6 @@
 export { createLogger, type Logger } from './logger.js';
 export { createRegistry } from './metrics.js';
-export { serviceObservability, type ObservabilityOverrides } from './service.js';
+export { serviceObservability, silentObservability, type ObservabilityOverrides } from './service.js';
 export {
   handleOps,
   handlePublicProbes,

@@ -20,3 +20,11 @@ export function serviceObservability(
     registry: overrides.registry ?? createRegistry(service),
   };
 }
+
+/** A service's logger and registry that say nothing: no log lines, no process metrics (tests, the OpenAPI writer). */
+export function silentObservability(service: string): { logger: Logger; registry: Registry } {
+  return {
+    logger: createLogger(service, 'silent'),
+    registry: createRegistry(service, { defaultMetrics: false }),
+  };
+}

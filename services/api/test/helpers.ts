@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import bcrypt from 'bcryptjs';
 import { parseConfig } from '@beacon/config';
 import type { Pool } from '@beacon/db';
-import { createLogger, createRegistry } from '@beacon/observability';
+import { silentObservability } from '@beacon/observability';
 import { apiTestEnv, createTestDatabase, uniquePrefix, type TestDatabase } from '@beacon/testkit';
 import { startApi, type ApiHandle, type ApiOverrides } from '../src/index.js';
 import type { StatsDeps, StatsSite } from '../src/queries/index.js';
@@ -36,8 +36,7 @@ export async function startTestApi(
     port: 0,
     host: '127.0.0.1',
     redis: null,
-    logger: createLogger('api', 'silent'),
-    registry: createRegistry('api', { defaultMetrics: false }),
+    ...silentObservability('api'),
     ...opts.overrides,
   });
   return {
