@@ -15,7 +15,15 @@ import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
 import { adminSql } from '@beacon/db';
 import { QUEUE_EVENTS, QUEUE_HITS } from '@beacon/schema';
-import { REDIS_URL, type TestDatabase, freePort, waitFor } from '@beacon/testkit';
+import { createRedis } from '@beacon/queue';
+import {
+  createTestDatabase,
+  REDIS_URL,
+  type TestDatabase,
+  freePort,
+  uniquePrefix,
+  waitFor,
+} from '@beacon/testkit';
 import { hashPassword } from '../../src/secrets.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -396,4 +404,37 @@ export async function tearDown(o: {
     o.redis.disconnect();
   }
   await o.db?.drop();
+}
+
+/** What a file running all four services works with, filled in by the time its tests run. */
+export interface RunningStack {
+  db: TestDatabase;
+  stack: Stack;
+  /** A connection of the test's own (queues, keys under `prefix`). */
+  redis: import('@beacon/queue').Redis;
+  prefix: string;
+}
+
+/**
+ * Registers the hooks of a file that runs all four services: before its tests, a database, the stack
+ * (with `env`), `prepare` (seeds, imports: the services are not running yet), the services started in
+ * `serve all`'s order and a Redis connection; after them, tearDown.
+ */
+export function useRunningStack(
+  name: string,
+  opts: {
+    env?: Record<string, string>;
+    prepare?: (w: Pick<RunningStack, 'db' | 'stack'>) => Promise<void>;
+  } = {},
+): RunningStack {
+  const w = { prefix: uniquePrefix(name) } as Partial<RunningStack> & { prefix: string };
+  beforeAll(async () => {
+    w.db = await createTestDatabase();
+    w.stack = createStack(w.db, w.prefix, opts.env);
+    await opts.prepare?.(w as RunningStack);
+    await startAll(w.stack);
+    w.redis = createRedis(REDIS_URL, 'worker');
+  }, 120_000);
+  afterAll(() => tearDown(w), 60_000);
+  return w as RunningStack;
 }

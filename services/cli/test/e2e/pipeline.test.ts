@@ -1,30 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { Queue } from 'bullmq';
 import type { Browser, BrowserContext } from 'playwright-core';
-import { createRedis, type Redis } from '@beacon/queue';
 import { QUEUE_EVENTS, QUEUE_HITS, renderSnippet } from '@beacon/schema';
-import {
-  createTestDatabase,
-  HEADLESS_ARGS,
-  launchChromium,
-  REDIS_URL,
-  uniquePrefix,
-  type TestDatabase,
-  waitFor,
-} from '@beacon/testkit';
+import { HEADLESS_ARGS, launchChromium, waitFor } from '@beacon/testkit';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import {
-  apiClient,
-  createStack,
-  importCompanies,
-  seed,
-  sendBatch,
-  type Seeded,
-  type Stack,
-  startAll,
-  tearDown,
-} from './harness.js';
+import { apiClient, importCompanies, seed, sendBatch, type Seeded, useRunningStack } from './harness.js';
 
 // Real, end to end: the four services as separate `beacon serve` processes on the machine's PostgreSQL
 // and Redis, Chromium (testkit's launchChromium) loading the tracker from the collector, direct /v1/batch posts, the
@@ -65,37 +46,29 @@ interface Sent {
   bot: boolean;
 }
 
-let db: TestDatabase;
-let stack: Stack;
 let site: Seeded;
 let browser: Browser | undefined;
 let context: BrowserContext | undefined;
 let pages: Server;
-let redis: Redis;
-const prefix = uniquePrefix('e2e');
 
-beforeAll(async () => {
-  db = await createTestDatabase();
-  site = await seed(db, {
-    domain: 'shop.example',
-    config: { allowed_origins: ['127.0.0.1', 'shop.example'], bot_policy: 'keep' },
-  });
-  stack = createStack(db, prefix);
-  await importCompanies(
-    'range,company_name,domain,industry\n203.0.113.0/24,Acme Corp,acme.example,Manufacturing\n',
-    site.agencyEmail,
-    stack.env,
-  );
-  // Consumers first, then the API, then the collector (the order of `serve all`).
-  await startAll(stack);
-  redis = createRedis(REDIS_URL, 'worker');
-}, 120_000);
+const w = useRunningStack('e2e', {
+  prepare: async ({ db, stack }) => {
+    site = await seed(db, {
+      domain: 'shop.example',
+      config: { allowed_origins: ['127.0.0.1', 'shop.example'], bot_policy: 'keep' },
+    });
+    await importCompanies(
+      'range,company_name,domain,industry\n203.0.113.0/24,Acme Corp,acme.example,Manufacturing\n',
+      site.agencyEmail,
+      stack.env,
+    );
+  },
+});
 
 afterAll(async () => {
   await context?.close().catch(() => undefined);
   await browser?.close().catch(() => undefined);
   if (pages) await new Promise((r) => pages.close(r));
-  await tearDown({ stack, redis, prefix, db });
 }, 60_000);
 
 const hex = () => randomBytes(16).toString('hex');
@@ -219,7 +192,7 @@ async function postBatch(
   events: Record<string, unknown>[],
   opts: { ip: string; ua: string },
 ): Promise<number> {
-  const res = await sendBatch(stack, site, events, { origin: 'https://shop.example', ...opts });
+  const res = await sendBatch(w.stack, site, events, { origin: 'https://shop.example', ...opts });
   const body = (await res.json()) as { accepted?: number; rejected?: unknown[] };
   if (res.status !== 202 || body.accepted !== events.length)
     throw new Error(`batch not accepted: ${res.status} ${JSON.stringify(body)}`);
@@ -231,7 +204,7 @@ test('browser and direct traffic through all four processes add up in the API', 
 
   // (a) A real browser on a page carrying the tracker snippet from the collector, as the API renders it.
   const snippet = renderSnippet(site.scriptId, {
-    publicUrl: stack.url('collector'),
+    publicUrl: w.stack.url('collector'),
     scriptPath: '/v1/beacon.js',
   });
   const html = (title: string) =>
@@ -352,7 +325,7 @@ test('browser and direct traffic through all four processes add up in the API', 
   await send([hit(dave, '/', { referrer: 'https://duckduckgo.com/' })], IPS.comcast);
   await send([hit(crawler, '/'), hit(crawler, '/pricing')], IPS.comcast, BOT_UA, true);
 
-  const get = await apiClient(stack.url('api'), site.email, site.password);
+  const get = await apiClient(w.stack.url('api'), site.email, site.password);
   let last: unknown;
   await waitFor(
     () =>
@@ -374,7 +347,7 @@ test('browser and direct traffic through all four processes add up in the API', 
   );
   // Every queued job was consumed.
   for (const name of [QUEUE_HITS, QUEUE_EVENTS]) {
-    const q = new Queue(name, { connection: redis, prefix });
+    const q = new Queue(name, { connection: w.redis, prefix: w.prefix });
     const counts = await q.getJobCounts('waiting', 'active', 'delayed', 'failed');
     await q.close();
     expect(counts).toEqual({ waiting: 0, active: 0, delayed: 0, failed: 0 });
