@@ -61,6 +61,14 @@ function collectorReady(base: string, timeoutMs = 10_000): Promise<boolean> {
   return waitFor('the collector ready', ready, { timeoutMs, intervalMs: 20, ignoreErrors: true });
 }
 
+/** Waits until the collector takes hits again (202), sending one with this event_id at each try. */
+function acceptedAgain(base: string, eventId: string, timeoutMs: number): Promise<boolean> {
+  const accepted = async () =>
+    (await post(base, '/v1/track', { site_id: 'site_ok', ...pageView({ event_id: eventId }) })).status ===
+    202;
+  return waitFor('a hit accepted again', accepted, { timeoutMs, intervalMs: 20, ignoreErrors: true });
+}
+
 /** A collector on the private Redis with these settings, once it is ready (closed again if it never is). */
 async function readyCollector(
   prefix: string,
@@ -121,15 +129,7 @@ test('Redis down → fast 503 with Retry-After (never a hang or a 500); hits flo
     );
 
     await startRedis();
-    let res: Response | undefined;
-    await waitFor(
-      'a hit accepted again',
-      async () => {
-        res = await post(base, '/v1/track', { site_id: 'site_ok', ...pageView({ event_id: 'after' }) });
-        return res.status === 202;
-      },
-      { timeoutMs: 15_000, intervalMs: 20, ignoreErrors: true },
-    );
+    await acceptedAgain(base, 'after', 15_000);
     // The restarted Redis is empty (no persistence): only the hit accepted after it returned is there.
     expect(await queuedEventIds(prefix)).toEqual(['after']);
   } finally {
@@ -151,15 +151,7 @@ test('Redis stalled (SIGSTOP: connected but silent) → 503 redis_timeout, then 
     } finally {
       redisProc!.kill('SIGCONT');
     }
-    let res: Response | undefined;
-    await waitFor(
-      'a hit accepted again',
-      async () => {
-        res = await post(base, '/v1/track', { site_id: 'site_ok', ...pageView({ event_id: 'resumed' }) });
-        return res.status === 202;
-      },
-      { timeoutMs: 10_000, intervalMs: 20, ignoreErrors: true },
-    );
+    await acceptedAgain(base, 'resumed', 10_000);
     expect(await queuedEventIds(prefix)).toContain('resumed');
   } finally {
     await collector.close();
