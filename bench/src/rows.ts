@@ -1,6 +1,6 @@
-import { EVENT_COLUMNS, type UncheckedEventRow } from '@beacon/schema';
+import { EVENT_COLUMNS, mulberry32, pick, type UncheckedEventRow } from '@beacon/schema';
 import { v7 as uuidv7 } from 'uuid';
-import { pick, pickSkewed, rng } from './random.js';
+import { pickSkewed } from './random.js';
 
 /**
  * Events-like rows for benchmarks, close to what the enricher produces: ~110-character page URLs,
@@ -80,7 +80,7 @@ export type Row = UncheckedEventRow;
 
 /** Generates `count` rows in time order. */
 export function* generateRows(count: number, opts: GenerateOptions): Generator<Row> {
-  const r = rng(opts.seed ?? 42);
+  const r = mulberry32(opts.seed ?? 42);
   const pages = Array.from(
     { length: opts.pages ?? 2000 },
     (_, i) => `/products/category-${i % 40}/item-${i}-${'x'.repeat(30 + (i % 20))}`,

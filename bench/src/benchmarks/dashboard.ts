@@ -5,7 +5,7 @@ import { median, percentile, report, type Figure } from '../report.js';
 import { psql } from '../psql.js';
 import { benchDatabase } from './copy.js';
 import { startApiProcess } from '../processes.js';
-import { HEADLESS_ARGS, launchChromium } from '@beacon/testkit';
+import { HEADLESS_ARGS, launchChromium, sessionToken } from '@beacon/testkit';
 import { benchSettings, count, flag, runs as runsOf } from '../settings.js';
 
 /**
@@ -137,14 +137,7 @@ export async function dashboardBench(): Promise<void> {
       );
       return { figures: (await figures.jsonValue()) as number, all: (await all.jsonValue()) as number };
     };
-    const token = await page.evaluate(async () => {
-      const r = await fetch('/v1/auth/refresh', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: '{}',
-      });
-      return ((await r.json()) as { access_token: string }).access_token;
-    });
+    const token = await sessionToken(page);
     const today = new Date().toISOString().slice(0, 10);
     const from = new Date(Date.parse(`${today}T00:00:00Z`) - 29 * 86_400_000).toISOString().slice(0, 10);
     const overviewOnly = async () => {

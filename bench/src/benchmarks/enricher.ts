@@ -5,10 +5,9 @@ import { parseConfig } from '@beacon/config';
 import { createDeviceParser, createNetworkLookup, startEnricher, type NetworkLookup } from '@beacon/enricher';
 import { createLogger } from '@beacon/observability';
 import { createRedis } from '@beacon/queue';
-import type { RawJob } from '@beacon/schema';
+import { mulberry32, type RawJob } from '@beacon/schema';
 import { createTestDatabase, fixturePath, REDIS_URL, uniquePrefix } from '@beacon/testkit';
 import { median, report, type Figure } from '../report.js';
-import { rng } from '../random.js';
 import { benchSettings, count, runs as runsOf } from '../settings.js';
 
 /** 1,000 of intoli's weighted real UAs (a seeded sample, see packages/testkit/fixtures/README.md). */
@@ -59,7 +58,7 @@ function publicIp(r: () => number): string {
  * visitor of a pool (weighted real UA + an IP), visitors repeating as on a real site.
  */
 function makeJobs(totalHits: number, siteId: string): { id: string; data: RawJob }[] {
-  const r = rng(42);
+  const r = mulberry32(42);
   const uas = JSON.parse(readFileSync(INTOLI, 'utf8')) as { userAgent: string; weight: number }[];
   const pickUa = weightedPicker(uas, r);
   const visitors: Visitor[] = Array.from({ length: Math.max(100, Math.floor(totalHits / 8)) }, () => ({
@@ -255,7 +254,7 @@ export async function enricherBench(): Promise<void> {
   let t = performance.now();
   for (const ua of uas) uncached.parse(ua, {});
   const uaColdUs = ((performance.now() - t) * 1000) / uas.length;
-  const r = rng(7);
+  const r = mulberry32(7);
   const ips = Array.from({ length: 5_000 }, () => publicIp(r));
   const cold = createNetworkLookup({ logger, watchIntervalMs: 0, ipCacheSize: 1 });
   t = performance.now();

@@ -1,6 +1,12 @@
 // Pieces every form of the dashboard repeats: a labelled field, a select's options, a submit that
 // tracks its busy and error states, and the "Saved." notice after a save.
-import { useState, type CSSProperties, type FormEvent, type ReactNode } from 'react';
+import {
+  useState,
+  type CSSProperties,
+  type FormEvent,
+  type InputHTMLAttributes,
+  type ReactNode,
+} from 'react';
 import { accentVars, BrandMark, PoweredBy, useHostBrand } from './brand';
 import type { Brand } from './types';
 import { ErrorBox } from './ui';
@@ -20,6 +26,18 @@ export function Field({
       <span>{label}</span>
       {children}
     </label>
+  );
+}
+
+/** A labelled `<input>`: `label` above it, the other props its own. */
+export function InputField({
+  label,
+  ...input
+}: { label: ReactNode } & InputHTMLAttributes<HTMLInputElement>) {
+  return (
+    <Field label={label}>
+      <input {...input} />
+    </Field>
   );
 }
 
@@ -194,6 +212,29 @@ export function emailList(text: string, max = 50): string[] {
   const bad = list.find((a) => a.length > 255 || !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(a));
   if (bad) throw new Error(`“${bad}” is not an email address.`);
   return list;
+}
+
+/** A textarea of email addresses separated by commas (read back with emailList). */
+export function RecipientsField({
+  label,
+  recipients,
+  placeholder,
+}: {
+  label: string;
+  recipients: readonly string[] | undefined;
+  placeholder: string;
+}) {
+  return (
+    <Field label={label}>
+      <textarea
+        name="recipients"
+        rows={2}
+        required
+        defaultValue={recipients?.join(', ') ?? ''}
+        placeholder={placeholder}
+      />
+    </Field>
+  );
 }
 
 /** The last row of a form that adds an item, or saves the one being edited (then with Cancel). */

@@ -1,6 +1,7 @@
 // The dashboard's one table: a header of column names, a row per item, an empty state. Pages describe
 // their columns; the markup (scopes for screen readers, number alignment, horizontal scroll) is here.
 import type { CSSProperties, HTMLAttributes, ReactNode } from 'react';
+import { Async } from './ui';
 
 export interface Column<T> {
   /** Header text ('' for a column of row actions). */
@@ -74,6 +75,22 @@ export function DataTable<T>({
     </table>
   );
   return scroll ? <div className="scroll">{table}</div> : table;
+}
+
+/** An API list (`{items}`, each with an id) in a DataTable once it has loaded; `loading`: what loads. */
+export function ItemsTable<T extends { id: string | number }>({
+  q,
+  loading,
+  ...table
+}: {
+  q: { data: { items: T[] } | undefined; error: unknown; isPending: boolean; refetch: () => unknown };
+  loading?: string;
+} & Omit<Parameters<typeof DataTable<T>>[0], 'rows' | 'rowKey'>) {
+  return (
+    <Async q={q} {...(loading ? { label: loading } : {})}>
+      {(l) => <DataTable rows={l.items} rowKey={(x) => x.id} {...table} />}
+    </Async>
+  );
 }
 
 /** A bar behind the row (`table.bars`): its width is the row's share of the largest value. */

@@ -219,3 +219,12 @@ export function MoreButton({
 export function Empty({ children }: { children: ReactNode }) {
   return <p className="muted">{children}</p>;
 }
+
+/** A button that looks like a link: a row's small action (Delete, Replay, Enable…). */
+export function LinkButton({ onClick, children }: { onClick: () => unknown; children: ReactNode }) {
+  return (
+    <button type="button" className="link" onClick={() => void onClick()}>
+      {children}
+    </button>
+  );
+}

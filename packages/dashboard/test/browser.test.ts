@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import type { BrowserContext, Page } from 'playwright-core';
+import { sessionToken } from '@beacon/testkit';
 import { dayStart, insertEvents, visitors, type SeedEvent } from './seed.js';
 import { shows, signIn, watchPage, SHOTS, useSeededDashboard } from './stack.js';
 
@@ -197,14 +198,7 @@ test('viewer: no edit controls, and the API refuses a write anyway', async () =>
   // The users page is closed to viewers in the app, and the API refuses their writes.
   await page.goto(`${d.url}/settings/users`);
   await page.getByRole('alert').waitFor();
-  const token = await page.evaluate(async () => {
-    const r = await fetch('/v1/auth/refresh', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: '{}',
-    });
-    return ((await r.json()) as { access_token: string }).access_token;
-  });
+  const token = await sessionToken(page);
   const write = await fetch(`${d.url}/v1/sites/${d.seed.shop}`, {
     method: 'PATCH',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },

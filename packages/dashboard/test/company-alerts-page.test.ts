@@ -1,48 +1,21 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import type { ApiHandle } from '@beacon/api';
-import { createTestDatabase, type TestDatabase } from '@beacon/testkit';
-import { startDashboardStack } from './stack.js';
-import { seedAgency } from './seed.js';
+import { signIn, useDashboard } from './stack.js';
 
 // The company alerts page (site settings) in a real Chromium against the real API: an admin adds a
 // webhook endpoint (its secret shown once), a rule sending to it, and reads the delivery log.
 
-let db: TestDatabase;
-let api: ApiHandle;
-let url: string;
-let browser: Browser;
-let seed: Awaited<ReturnType<typeof seedAgency>>;
-
-async function login(page: Page, who: { email: string; password: string }) {
-  await page.goto(`${url}/`);
-  await page.getByLabel('Email').fill(who.email);
-  await page.getByLabel('Password').fill(who.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL('**/sites/**');
-}
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  seed = await seedAgency(db.pool);
-  ({ api, url, browser } = await startDashboardStack(db, 'alerts-page'));
-}, 60_000);
-afterAll(async () => {
-  await browser?.close();
-  await api?.close();
-  await db?.drop();
-});
+const d = useDashboard('alerts-page');
 
 export const SCREENSHOT = join(tmpdir(), 'beacon-company-alerts-page.png');
 
 test('an admin adds an endpoint and a rule and reads the delivery log', async () => {
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 1400 } });
+  const ctx = await d.browser.newContext({ viewport: { width: 1280, height: 1400 } });
   const page = await ctx.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  await login(page, seed.users.admin);
-  await page.goto(`${url}/settings/sites/${seed.blog}`);
+  await signIn(page, d.url, d.seed.users.admin, '**/sites/**');
+  await page.goto(`${d.url}/settings/sites/${d.seed.blog}`);
   await page.getByRole('link', { name: 'Company alerts →' }).click();
   await page.waitForURL('**/alerts');
 
@@ -74,19 +47,19 @@ test('an admin adds an endpoint and a rule and reads the delivery log', async ()
   expect(await row.innerText()).toContain('CRM webhook');
 
   // A delivery as the worker leaves it after its last failed attempt.
-  const { rows } = await db.pool.query(`SELECT id FROM company_alert_rules`);
-  const { rows: eps } = await db.pool.query(`SELECT id FROM alert_endpoints`);
-  const { rows: alert } = await db.pool.query(
+  const { rows } = await d.db.pool.query(`SELECT id FROM company_alert_rules`);
+  const { rows: eps } = await d.db.pool.query(`SELECT id FROM alert_endpoints`);
+  const { rows: alert } = await d.db.pool.query(
     `INSERT INTO company_alerts (rule_id, site_id, domain, window_start, payload) VALUES ($1, $2, 'acme.example', now(), '{}') RETURNING id`,
-    [rows[0].id, seed.blog],
+    [rows[0].id, d.seed.blog],
   );
-  const { rows: d } = await db.pool.query(
+  const { rows: delivery } = await d.db.pool.query(
     `INSERT INTO alert_deliveries (alert_id, endpoint_id, status, attempts) VALUES ($1, $2, 'dead', 5) RETURNING id`,
     [alert[0].id, eps[0].id],
   );
-  await db.pool.query(
+  await d.db.pool.query(
     `INSERT INTO alert_delivery_attempts (delivery_id, attempt, status_code, error, latency_ms) VALUES ($1, 5, 503, 'HTTP 503', 84)`,
-    [d[0].id],
+    [delivery[0].id],
   );
   await page.reload();
   const log = page.getByRole('region', { name: 'Delivery log' });
@@ -99,7 +72,7 @@ test('an admin adds an endpoint and a rule and reads the delivery log', async ()
   await entry.getByRole('button', { name: 'Replay' }).click();
   // Queued again (the worker of this API may already be trying it: pending, sending or retrying).
   await log.locator('tbody tr td.delivery-dead').waitFor({ state: 'detached' });
-  const { rows: after } = await db.pool.query(`SELECT status, generation FROM alert_deliveries`);
+  const { rows: after } = await d.db.pool.query(`SELECT status, generation FROM alert_deliveries`);
   expect(after[0].generation).toBe(1);
   expect(after[0].status).not.toBe('dead');
   expect(errors).toEqual([]);

@@ -58,14 +58,9 @@ async function open(): Promise<Page> {
   return page;
 }
 
-async function login(page: Page, who: { email: string; password: string }) {
-  await signIn(page, d.url, who);
-  await page.waitForURL('**/overview');
-}
-
 test('define a goal, see it convert, filter by it, build a funnel, read revenue and web vitals', async () => {
   const page = await open();
-  await login(page, d.seed.users.admin);
+  await signIn(page, d.url, d.seed.users.admin, '**/overview');
   await page.goto(`${d.url}/sites/${d.seed.shop}/goals?range=30d`);
   await page.getByRole('heading', { name: 'Goals', exact: true }).waitFor();
   await page.getByText('No goal yet').waitFor();
@@ -204,7 +199,7 @@ test('define a goal, see it convert, filter by it, build a funnel, read revenue 
 
   // A viewer reads the same, without the forms.
   const v = await open();
-  await login(v, d.seed.users.viewer);
+  await signIn(v, d.url, d.seed.users.viewer, '**/overview');
   await v.goto(`${d.url}/sites/${d.seed.shop}/goals?range=30d`);
   await shows(v.locator('tr[data-goal="Signed up"] [data-col="conversions"]'), String(signups.length));
   expect(await v.getByRole('button', { name: 'Add goal' }).count()).toBe(0);

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { linkToken, startTestSmtp, type ReceivedMail, type TestSmtp } from '@beacon/testkit/smtp';
-import { signIn, watchPage, SHOTS, useSeededDashboard } from './stack.js';
+import { apiToken, signIn, watchPage, SHOTS, useSeededDashboard } from './stack.js';
 
 // Agency client reporting in a real browser (issue 15), with a real SMTP server in this process and the
 // API's own scheduler ticking every second: a report schedule made on the site's page, its preview
@@ -174,15 +174,7 @@ test(
 test(
   'a share link that allows CSV downloads its panels as CSV; one that does not shows no button',
   async () => {
-    const token = (
-      (await (
-        await fetch(`${d.url}/v1/auth/login`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify(d.seed.users.admin),
-        })
-      ).json()) as { access_token: string }
-    ).access_token;
+    const token = await apiToken(d.url, d.seed.users.admin);
     const link = async (label: string, allow_csv: boolean) => {
       const r = await fetch(`${d.url}/v1/sites/${d.seed.shop}/share-links`, {
         method: 'POST',

@@ -1,44 +1,27 @@
-import type { Browser } from 'playwright-core';
-import type { ApiHandle } from '@beacon/api';
-import { createTestDatabase, type TestDatabase } from '@beacon/testkit';
-import { startDashboardStack, stopDashboardStack } from './stack.js';
-import { seedAgency } from './seed.js';
+import { signIn, useDashboard } from './stack.js';
 
 // The ingestion health panel and the ingest tokens panel of a site's settings in a real browser
 // (Chromium, found by testkit's launchChromium) against the real API: the warnings show, a token is shown once and revoked.
 
-let db: TestDatabase;
-let api: ApiHandle;
-let url: string;
-let browser: Browser;
-let seed: Awaited<ReturnType<typeof seedAgency>>;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  seed = await seedAgency(db.pool);
-  const hour = new Date(Date.now() - (Date.now() % 3_600_000));
-  for (const [outcome, reason, n] of [
-    ['received', '', 9],
-    ['dropped', 'bot:no_user_agent', 6],
-    ['rejected', 'origin_not_allowed', 3],
-  ] as const)
-    await db.pool.query(
-      `INSERT INTO ingestion_health (site_id, hour, outcome, reason, count) VALUES ('shop0001', $1, $2, $3, $4)`,
-      [hour, outcome, reason, n],
-    );
-  ({ api, url, browser } = await startDashboardStack(db, 'dash-ingest'));
-}, 60_000);
-
-afterAll(() => stopDashboardStack({ api, browser }, db));
+const d = useDashboard('dash-ingest', {
+  prepare: async ({ db }) => {
+    const hour = new Date(Date.now() - (Date.now() % 3_600_000));
+    for (const [outcome, reason, n] of [
+      ['received', '', 9],
+      ['dropped', 'bot:no_user_agent', 6],
+      ['rejected', 'origin_not_allowed', 3],
+    ] as const)
+      await db.pool.query(
+        `INSERT INTO ingestion_health (site_id, hour, outcome, reason, count) VALUES ('shop0001', $1, $2, $3, $4)`,
+        [hour, outcome, reason, n],
+      );
+  },
+});
 
 test("a site's settings show ingestion warnings to act on and manage ingest tokens", async () => {
-  const page = await browser.newPage();
-  await page.goto(`${url}/`);
-  await page.getByLabel('Email').fill(seed.users.admin.email);
-  await page.getByLabel('Password').fill(seed.users.admin.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL(/\/sites\//);
-  await page.goto(`${url}/settings/sites/${seed.shop}`);
+  const page = await d.browser.newPage();
+  await signIn(page, d.url, d.seed.users.admin, /\/sites\//);
+  await page.goto(`${d.url}/settings/sites/${d.seed.shop}`);
   const noUa = page.locator('[data-warning="all_dropped_no_user_agent"]');
   await noUa.waitFor();
   expect(await noUa.textContent()).toMatch(/all 6 hits of the last hour were dropped as bots: no User-Agent/);
@@ -55,7 +38,7 @@ test("a site's settings show ingestion warnings to act on and manage ingest toke
   expect(await shown.locator('code').textContent()).toMatch(/^bit_[A-Za-z0-9_-]{43}$/);
   await page.getByRole('button', { name: 'Revoke' }).click();
   await page.getByRole('cell', { name: 'revoked' }).waitFor();
-  const { rows } = await db.pool.query(`SELECT name, revoked_at FROM site_ingest_tokens`);
+  const { rows } = await d.db.pool.query(`SELECT name, revoked_at FROM site_ingest_tokens`);
   expect(rows).toHaveLength(1);
   expect(rows[0].name).toBe('shop backend');
   expect(rows[0].revoked_at).not.toBeNull();

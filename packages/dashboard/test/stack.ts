@@ -1,12 +1,12 @@
-import { randomBytes } from 'node:crypto';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { startApi, type ApiHandle } from '@beacon/api';
 import { dashboardDir } from '../index.js';
 import { parseConfig } from '@beacon/config';
-import { createLogger, createRegistry } from '@beacon/observability';
+import { silentObservability } from '@beacon/observability';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import {
+  apiTestEnv,
   createTestDatabase,
   HEADLESS_ARGS,
   launchChromium,
@@ -35,22 +35,12 @@ export async function startDashboardStack(
   env: Record<string, string> = {},
   chromiumArgs: string[] = [],
 ): Promise<DashboardStack> {
-  const config = parseConfig({
-    DATABASE_URL: db.url,
-    DATABASE_POOL_MAX: '5',
-    LOG_LEVEL: 'silent',
-    NODE_ENV: 'test',
-    QUEUE_PREFIX: uniquePrefix(prefix),
-    API_JWT_SECRET: randomBytes(32).toString('hex'),
-    API_COOKIE_SECURE: 'false',
-    ...env,
-  });
+  const config = parseConfig({ ...apiTestEnv(db.url, uniquePrefix(prefix)), ...env });
   const api = await startApi(config, {
     port: 0,
     host: '127.0.0.1',
     redis: null,
-    logger: createLogger('api', 'silent'),
-    registry: createRegistry('api', { defaultMetrics: false }),
+    ...silentObservability('api'),
     dashboardDir: dashboardDir(),
   });
   const browser = await launchChromium({ args: [...HEADLESS_ARGS, ...chromiumArgs] });
@@ -60,18 +50,45 @@ export async function startDashboardStack(
 /** Where the browser tests save their screenshots (gitignored). */
 export const SHOTS = fileURLToPath(new URL('../../../test-results/dashboard/', import.meta.url));
 
-/** A browser test file's world: its database with the seeded agency and shop events, and the stack. */
-export interface SeededDashboard extends DashboardStack {
+/** A browser test file's world: its database with the seeded agency, and the stack. */
+export interface DashboardWorld extends DashboardStack {
   db: TestDatabase;
   seed: Awaited<ReturnType<typeof seedAgency>>;
+}
+
+/** A DashboardWorld whose database also holds the shop's events. */
+export interface SeededDashboard extends DashboardWorld {
   events: SeedEvent[];
 }
 
 /**
- * Registers the hooks that start a SeededDashboard before the file's tests (the shop's events inserted
- * after `prepare` may add to them) and stop it after; the answer is filled in by the time tests run.
+ * Registers the hooks that start a DashboardWorld before the file's tests (`prepare` may add rows to the
+ * seeded database first) and stop it after; the answer is filled in by the time tests run.
  * `env`: more API settings, read when the hook runs (a test SMTP server's URL, say).
  */
+export function useDashboard(
+  prefix: string,
+  opts: {
+    env?: () => Record<string, string>;
+    /** More command-line switches of the browser (startDashboardStack's chromiumArgs). */
+    chromiumArgs?: string[];
+    prepare?: (d: Pick<DashboardWorld, 'db' | 'seed'>) => Promise<void>;
+    timeout?: number;
+  } = {},
+): DashboardWorld {
+  const d = {} as Partial<DashboardWorld>;
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    const db = await createTestDatabase();
+    Object.assign(d, { db, seed: await seedAgency(db.pool) });
+    await opts.prepare?.(d as DashboardWorld);
+    Object.assign(d, await startDashboardStack(db, prefix, opts.env?.(), opts.chromiumArgs));
+  }, opts.timeout ?? 60_000);
+  afterAll(() => stopDashboardStack(d, d.db));
+  return d as DashboardWorld;
+}
+
+/** useDashboard with the shop's events inserted (after `prepare`, which may add to them). */
 export function useSeededDashboard(
   prefix: string,
   opts: {
@@ -82,17 +99,14 @@ export function useSeededDashboard(
     timeout?: number;
   } = {},
 ): SeededDashboard {
-  const d = {} as Partial<SeededDashboard>;
-  beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    const db = await createTestDatabase();
-    Object.assign(d, { db, seed: await seedAgency(db.pool), events: shopEvents('shop0001') });
-    await opts.prepare?.(d as SeededDashboard);
-    await insertEvents(db.pool, d.events!);
-    Object.assign(d, await startDashboardStack(db, prefix, opts.env?.(), opts.chromiumArgs));
-  }, opts.timeout ?? 60_000);
-  afterAll(() => stopDashboardStack(d, d.db));
-  return d as SeededDashboard;
+  return useDashboard(prefix, {
+    ...opts,
+    prepare: async (w) => {
+      const d = Object.assign(w, { events: shopEvents('shop0001') });
+      await opts.prepare?.(d);
+      await insertEvents(d.db.pool, d.events);
+    },
+  }) as SeededDashboard;
 }
 
 /** Closes what startDashboardStack started, and the test file's database (any may be missing). */
@@ -105,16 +119,21 @@ export async function stopDashboardStack(
   await db?.drop();
 }
 
-/** Signs in on the login page (the caller waits for where it should land). */
+/**
+ * Signs in on the login page; with `landing` (a URL glob or pattern), waits until the dashboard opens
+ * there, else the caller waits for where it should land.
+ */
 export async function signIn(
   page: Page,
   url: string,
   who: { email: string; password: string },
+  landing?: string | RegExp,
 ): Promise<void> {
   await page.goto(`${url}/`);
   await page.getByLabel('Email').fill(who.email);
   await page.getByLabel('Password').fill(who.password);
   await page.getByRole('button', { name: 'Sign in' }).click();
+  if (landing !== undefined) await page.waitForURL(landing);
 }
 
 /** An access token of a seeded user, for API calls beside the browser (POST /v1/auth/login). */

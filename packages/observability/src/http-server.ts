@@ -61,3 +61,34 @@ export async function startOps(ops: OpsEndpoints, port: number | null, host?: st
   const server = port === null ? null : await startOpsServer(ops, port, host);
   return { port: boundPort(server), close: async () => void (server && (await closeServer(server))) };
 }
+
+/** Where a service with a public port listens: configured ports and host, and a caller's overrides. */
+export interface PublicListen {
+  host: string;
+  port: number;
+  opsPort: number;
+  /** The caller's port (tests: 0) instead of `port`. */
+  portOverride?: number | undefined;
+  /** The caller's ops port (null: none) instead of opsPortFor's choice. */
+  opsPortOverride?: number | null | undefined;
+}
+
+/**
+ * Listens `server` on its public port and starts the ops server beside it (opsPortFor: ephemeral when
+ * the public port is); when the ops server cannot start, the public server is closed again.
+ */
+export async function listenWithOps(
+  server: Server,
+  ops: OpsEndpoints,
+  at: PublicListen,
+): Promise<{ port: number; opsServer: OpsServer }> {
+  const port = await listen(server, at.portOverride ?? at.port, at.host);
+  const ephemeral = at.port === 0 || at.portOverride === 0;
+  const opsServer = await startOps(ops, opsPortFor(at.opsPortOverride, at.opsPort, ephemeral), at.host).catch(
+    async (err: unknown) => {
+      await closeServer(server);
+      throw err;
+    },
+  );
+  return { port, opsServer };
+}

@@ -1,5 +1,6 @@
 export { createLogger, type Logger } from './logger.js';
 export { createRegistry } from './metrics.js';
+export { serviceObservability, silentObservability, type ObservabilityOverrides } from './service.js';
 export {
   handleOps,
   handlePublicProbes,
@@ -10,9 +11,18 @@ export {
   type ReadinessCheck,
   type ReadinessReport,
 } from './health.js';
-export { postgresCheck, redisCheck } from './readiness-checks.js';
+export { postgresCheck, redisCheck, storeChecks } from './readiness-checks.js';
 export { closeSequence, withinDeadline, type CloseStep } from './deadline.js';
-export { boundPort, closeServer, listen, opsPortFor, startOps, type OpsServer } from './http-server.js';
+export {
+  boundPort,
+  closeServer,
+  listen,
+  listenWithOps,
+  opsPortFor,
+  startOps,
+  type OpsServer,
+  type PublicListen,
+} from './http-server.js';
 export {
   closeWithin,
   exitOnFatal,

@@ -9,3 +9,11 @@ export function postgresCheck(pool: { query(sql: string): Promise<unknown> }): R
 export function redisCheck(redis: { ping(): Promise<string> }): ReadinessCheck {
   return { name: 'redis', check: async () => ({ ok: (await redis.ping()) === 'PONG' }) };
 }
+
+/** What every service needs to be ready: PostgreSQL and Redis both answer. */
+export function storeChecks(
+  pool: { query(sql: string): Promise<unknown> },
+  redis: { ping(): Promise<string> },
+): ReadinessCheck[] {
+  return [postgresCheck(pool), redisCheck(redis)];
+}

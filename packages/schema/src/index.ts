@@ -1,6 +1,7 @@
 export * from './columns.js';
 export * from './jobs.js';
 export { cleanText } from './text.js';
+export { mulberry32, pick } from './random.js';
 export { renderSnippet, type SnippetCollector } from './snippet.js';
 export * from './site-config.js';
 export * from './ip.js';

@@ -2,7 +2,7 @@ import { accessSync, constants, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { chromium, type Browser, type LaunchOptions } from 'playwright-core';
+import { chromium, type Browser, type LaunchOptions, type Page } from 'playwright-core';
 
 /**
  * The one way the browser tests (and the dashboard benchmark) find a Chromium: CHROMIUM_PATH if set,
@@ -110,4 +110,19 @@ export async function launchChromium(options: LaunchOptions = {}): Promise<Brows
   const executablePath = findChromium();
   if (!executablePath) throw new Error(noChromiumMessage());
   return chromium.launch({ ...options, executablePath });
+}
+
+/**
+ * The API access token of the dashboard session signed in on `page`: what the dashboard itself does,
+ * a refresh through its httpOnly cookie (for a test or benchmark calling the API as that user).
+ */
+export function sessionToken(page: Page): Promise<string> {
+  return page.evaluate(async () => {
+    const r = await fetch('/v1/auth/refresh', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
+    return ((await r.json()) as { access_token: string }).access_token;
+  });
 }

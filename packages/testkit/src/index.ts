@@ -1,6 +1,6 @@
 export { createTestDatabase, createTemplateDatabase, dropDatabase, type TestDatabase } from './database.js';
 export { uniquePrefix } from './redis.js';
-export { PG_ADMIN_URL, REDIS_URL, dbUrl } from './env.js';
+export { PG_ADMIN_URL, REDIS_URL, apiTestEnv, collectorTestEnv, dbUrl } from './env.js';
 export { pgBinDir, startPgReplicaPair, type PgReplicaPair, type PgServer } from './pg-replica.js';
 export { CITUS_STUB_SQL, citusTables, installCitusStub, type CitusTable } from './citus-stub.js';
 export { freePort } from './ports.js';
@@ -11,6 +11,7 @@ export {
   launchChromium,
   noChromiumMessage,
   playwrightCacheDir,
+  sessionToken,
 } from './chromium.js';
 export { waitFor } from './wait.js';
 export { failByStalling } from './stalled.js';

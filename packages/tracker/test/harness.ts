@@ -17,6 +17,7 @@ import { createLogger } from '@beacon/observability';
 import { createRedis, type Redis } from '@beacon/queue';
 import { QUEUE_HITS, rawJobSchema, renderSnippet, type SiteConfig } from '@beacon/schema';
 import {
+  collectorTestEnv,
   createTestDatabase,
   HEADLESS_ARGS,
   launchChromium,
@@ -90,12 +91,7 @@ export async function startHarness(): Promise<Harness> {
   ]);
 
   const config: Config = parseConfig({
-    DATABASE_URL: db.url,
-    REDIS_URL,
-    QUEUE_PREFIX: prefix,
-    LOG_LEVEL: 'silent',
-    COLLECTOR_HOST: '127.0.0.1',
-    COLLECTOR_PORT: '0',
+    ...collectorTestEnv(db.url, prefix),
     COLLECTOR_TRACKER_DIR: dirname(trackerFiles().core),
     // Short, so a test sees a changed site setting reach a tagged page on its next load (production:
     // 5 s and 300 s, docs/tracker.md "Privacy switches").

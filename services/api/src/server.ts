@@ -5,12 +5,10 @@ import { createPool, type Pool } from '@beacon/db';
 import {
   closeSequence,
   closeServer,
-  createLogger,
-  createRegistry,
-  listen,
-  opsPortFor,
-  startOps,
+  listenWithOps,
+  serviceObservability,
   type Logger,
+  type ObservabilityOverrides,
 } from '@beacon/observability';
 import { connectRedis, type RedisClient } from '@beacon/queue';
 import type { Registry } from 'prom-client';
@@ -39,10 +37,8 @@ export class ApiConfigError extends Error {
   override readonly name = 'ApiConfigError';
 }
 
-export interface ApiOverrides {
+export interface ApiOverrides extends ObservabilityOverrides {
   pool?: Pool;
-  logger?: Logger;
-  registry?: Registry;
   /** null: no Redis (login limits in process memory). Default: a connection to config.core.redisUrl. */
   redis?: RedisClient | null;
   /** Listen port (default config.api.port; tests pass 0). */
@@ -83,10 +79,9 @@ export function buildDeps(
   config: Config,
   o: ApiOverrides = {},
 ): ApiDeps & { owned: { pool: boolean; redis: boolean } } {
-  const logger = o.logger ?? createLogger('api', config.core.logLevel);
+  const { logger, registry } = serviceObservability('api', config, o);
   // First: a missing production secret must stop the start before anything is opened.
   const jwtSecret = resolveJwtSecret(config, logger);
-  const registry = o.registry ?? createRegistry('api');
   const pool =
     o.pool ??
     createPool({
@@ -189,16 +184,12 @@ export async function startApi(config: Config, overrides: ApiOverrides = {}): Pr
   const app = createApp(deps, { dashboardDir: overrides.dashboardDir });
   const server: Server = createServer(app.app);
   server.keepAliveTimeout = 65_000;
-  const host = overrides.host ?? config.api.host;
-  const port = await listen(server, overrides.port ?? config.api.port, host);
-  const ephemeral = config.api.port === 0 || overrides.port === 0;
-  const opsServer = await startOps(
-    apiOps(deps),
-    opsPortFor(overrides.opsPort, config.api.opsPort, ephemeral),
-    host,
-  ).catch(async (err: unknown) => {
-    await closeServer(server);
-    throw err;
+  const { port, opsServer } = await listenWithOps(server, apiOps(deps), {
+    host: overrides.host ?? config.api.host,
+    port: config.api.port,
+    opsPort: config.api.opsPort,
+    portOverride: overrides.port,
+    opsPortOverride: overrides.opsPort,
   });
   const opsPort = opsServer.port;
   const stopHousekeeping = startHousekeeping(deps);

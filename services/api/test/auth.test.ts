@@ -4,7 +4,16 @@ import { adminSql } from '@beacon/db';
 import { createRedis, type Redis } from '@beacon/queue';
 import { REDIS_URL, uniquePrefix } from '@beacon/testkit';
 import { hashRefreshToken } from '../src/auth/tokens.js';
-import { call, login, seedAgency, seedTwoAgencies, seedUser, startTestApi, type TestApi } from './helpers.js';
+import {
+  call,
+  login,
+  seedAgency,
+  seedTwoAgencies,
+  seedUser,
+  startTestApi,
+  type SeededAgency,
+  type TestApi,
+} from './helpers.js';
 
 // Real PostgreSQL throughout; the rate-limit block also uses the real Redis (shared limits).
 
@@ -316,6 +325,22 @@ describe('login rate limits (real Redis)', () => {
       overrides: { redis },
     });
   });
+  /** A test's own API with these settings (login limits in the shared Redis), one agency seeded; closed after. */
+  async function withApi(
+    name: string,
+    env: Record<string, string>,
+    fn: (api: TestApi, ag: SeededAgency) => Promise<void>,
+  ): Promise<void> {
+    const api = await startTestApi({
+      env: { ...env, QUEUE_PREFIX: uniquePrefix(name) },
+      overrides: { redis },
+    });
+    try {
+      await fn(api, await seedAgency(api.db.pool));
+    } finally {
+      await api.close();
+    }
+  }
   afterAll(async () => {
     await rl.close();
     const keys = await redis.keys(`${rl.api.deps.config.core.queuePrefix}:*`);
@@ -349,70 +374,51 @@ describe('login rate limits (real Redis)', () => {
   });
 
   test('bad API keys from one IP are limited too (no bcrypt per guess past the limit)', async () => {
-    const api = await startTestApi({
-      env: { API_LOGIN_MAX_FAILURES_PER_IP: '3', QUEUE_PREFIX: uniquePrefix('rl3') },
-      overrides: { redis },
-    });
-    try {
-      const ag = await seedAgency(api.db.pool);
+    await withApi('rl3', { API_LOGIN_MAX_FAILURES_PER_IP: '3' }, async (api, ag) => {
       const guess = `${ag.apiKey.slice(0, 12)}${'G'.repeat(32)}`;
       for (let i = 0; i < 3; i++)
         expect((await call(api.url, 'GET', '/v1/me', { token: guess })).status).toBe(401);
       const blocked = await call(api.url, 'GET', '/v1/me', { token: guess });
       expect(blocked.status).toBe(429);
       expect(blocked.headers.get('retry-after')).toBeTruthy();
-    } finally {
-      await api.close();
-    }
+    });
   });
 
   test('100 concurrent wrong passwords for one account: at most the limit reach bcrypt, the rest are 429', async () => {
-    const api = await startTestApi({
-      env: {
-        API_LOGIN_MAX_FAILURES_PER_ACCOUNT: '8',
-        API_LOGIN_MAX_FAILURES_PER_IP: '1000',
-        QUEUE_PREFIX: uniquePrefix('flood'),
+    await withApi(
+      'flood',
+      { API_LOGIN_MAX_FAILURES_PER_ACCOUNT: '8', API_LOGIN_MAX_FAILURES_PER_IP: '1000' },
+      async (api, ag) => {
+        // A production-cost hash (10 rounds), so bcrypt time is what the flood would really cost.
+        const u = await seedUser(api.db.pool, ag.id, 'user');
+        await api.db.pool.query('UPDATE dashboard_users SET password_hash = $2 WHERE id = $1', [
+          u.id,
+          await bcrypt.hash(u.password, 10),
+        ]);
+        const cpu0 = process.cpuUsage();
+        const started = performance.now();
+        const answers = await Promise.all(
+          Array.from({ length: 100 }, (_, i) => loginFull(api.url, u.email, `wrong-${i}`)),
+        );
+        const ms = performance.now() - started;
+        const cpu = process.cpuUsage(cpu0);
+        const counts = answers.reduce<Record<number, number>>(
+          (c, a) => ({ ...c, [a.status]: (c[a.status] ?? 0) + 1 }),
+          {},
+        );
+        expect(counts[401]).toBe(8);
+        expect(counts[429]).toBe(92);
+        expect(answers.find((a) => a.status === 429)!.headers.get('retry-after')).toBeTruthy();
+        // 8 bcrypt checks, not 100 (about 0.6 s of CPU here, test process included; 100 would be ~6 s).
+        // CPU time is the bound that matters; wall time only guards against a hang (the machine is shared).
+        expect(ms).toBeLessThan(20_000);
+        expect((cpu.user + cpu.system) / 1000).toBeLessThan(3_000);
       },
-      overrides: { redis },
-    });
-    try {
-      const ag = await seedAgency(api.db.pool);
-      // A production-cost hash (10 rounds), so bcrypt time is what the flood would really cost.
-      const u = await seedUser(api.db.pool, ag.id, 'user');
-      await api.db.pool.query('UPDATE dashboard_users SET password_hash = $2 WHERE id = $1', [
-        u.id,
-        await bcrypt.hash(u.password, 10),
-      ]);
-      const cpu0 = process.cpuUsage();
-      const started = performance.now();
-      const answers = await Promise.all(
-        Array.from({ length: 100 }, (_, i) => loginFull(api.url, u.email, `wrong-${i}`)),
-      );
-      const ms = performance.now() - started;
-      const cpu = process.cpuUsage(cpu0);
-      const counts = answers.reduce<Record<number, number>>(
-        (c, a) => ({ ...c, [a.status]: (c[a.status] ?? 0) + 1 }),
-        {},
-      );
-      expect(counts[401]).toBe(8);
-      expect(counts[429]).toBe(92);
-      expect(answers.find((a) => a.status === 429)!.headers.get('retry-after')).toBeTruthy();
-      // 8 bcrypt checks, not 100 (about 0.6 s of CPU here, test process included; 100 would be ~6 s).
-      // CPU time is the bound that matters; wall time only guards against a hang (the machine is shared).
-      expect(ms).toBeLessThan(20_000);
-      expect((cpu.user + cpu.system) / 1000).toBeLessThan(3_000);
-    } finally {
-      await api.close();
-    }
+    );
   });
 
   test('100 concurrent wrong API keys from one IP: at most the limit are checked, the rest are 429', async () => {
-    const api = await startTestApi({
-      env: { API_LOGIN_MAX_FAILURES_PER_IP: '10', QUEUE_PREFIX: uniquePrefix('keyflood') },
-      overrides: { redis },
-    });
-    try {
-      const ag = await seedAgency(api.db.pool);
+    await withApi('keyflood', { API_LOGIN_MAX_FAILURES_PER_IP: '10' }, async (api, ag) => {
       const answers = await Promise.all(
         Array.from({ length: 100 }, (_, i) =>
           call(api.url, 'GET', '/v1/me', {
@@ -425,72 +431,49 @@ describe('login rate limits (real Redis)', () => {
       expect(statuses.filter((s) => s === 429)).toHaveLength(90);
       // The right key is refused too until the window ends (its IP is out of attempts)...
       expect((await call(api.url, 'GET', '/v1/me', { token: ag.apiKey })).status).toBe(429);
-    } finally {
-      await api.close();
-    }
+    });
   });
 
   test('a right API key gives its point back: many first uses never lock the IP', async () => {
-    const api = await startTestApi({
-      env: {
-        API_LOGIN_MAX_FAILURES_PER_IP: '2',
-        API_KEY_CACHE_TTL_S: '0',
-        QUEUE_PREFIX: uniquePrefix('keyok'),
+    await withApi(
+      'keyok',
+      { API_LOGIN_MAX_FAILURES_PER_IP: '2', API_KEY_CACHE_TTL_S: '0' },
+      async (api, ag) => {
+        for (let i = 0; i < 5; i++)
+          expect((await call(api.url, 'GET', '/v1/me', { token: ag.apiKey })).status).toBe(200);
       },
-      overrides: { redis },
-    });
-    try {
-      const ag = await seedAgency(api.db.pool);
-      for (let i = 0; i < 5; i++)
-        expect((await call(api.url, 'GET', '/v1/me', { token: ag.apiKey })).status).toBe(200);
-    } finally {
-      await api.close();
-    }
+    );
   });
 
   test('bcrypt work is capped: past API_BCRYPT_QUEUE_MAX waiting checks the answer is 503 at once', async () => {
-    const api = await startTestApi({
-      env: {
-        API_BCRYPT_CONCURRENCY: '1',
-        API_BCRYPT_QUEUE_MAX: '2',
-        API_LOGIN_MAX_FAILURES_PER_IP: '1000',
-        QUEUE_PREFIX: uniquePrefix('gate'),
+    await withApi(
+      'gate',
+      { API_BCRYPT_CONCURRENCY: '1', API_BCRYPT_QUEUE_MAX: '2', API_LOGIN_MAX_FAILURES_PER_IP: '1000' },
+      async (api) => {
+        // 12 different unknown emails: no account limit applies, every one needs a (dummy) bcrypt check.
+        const answers = await Promise.all(
+          Array.from({ length: 12 }, (_, i) => loginFull(api.url, `nobody${i}@x.test`, 'wrong-password')),
+        );
+        const statuses = answers.map((a) => a.status);
+        // One running + two waiting are checked (401); what arrives while they wait is turned away
+        // without bcrypt (how many depends on arrival times: requests trickle in over the connections).
+        expect(statuses.filter((s) => s === 401).length).toBeGreaterThanOrEqual(3);
+        expect(statuses.filter((s) => s === 503).length).toBeGreaterThanOrEqual(1);
+        expect(statuses.filter((s) => s !== 401 && s !== 503)).toEqual([]);
+        const busy = answers.find((a) => a.status === 503)!;
+        expect(busy.headers.get('retry-after')).toBe('1');
+        expect(api.api.deps.bcrypt.load).toEqual({ active: 0, pending: 0 });
       },
-      overrides: { redis },
-    });
-    try {
-      // 12 different unknown emails: no account limit applies, every one needs a (dummy) bcrypt check.
-      const answers = await Promise.all(
-        Array.from({ length: 12 }, (_, i) => loginFull(api.url, `nobody${i}@x.test`, 'wrong-password')),
-      );
-      const statuses = answers.map((a) => a.status);
-      // One running + two waiting are checked (401); what arrives while they wait is turned away
-      // without bcrypt (how many depends on arrival times: requests trickle in over the connections).
-      expect(statuses.filter((s) => s === 401).length).toBeGreaterThanOrEqual(3);
-      expect(statuses.filter((s) => s === 503).length).toBeGreaterThanOrEqual(1);
-      expect(statuses.filter((s) => s !== 401 && s !== 503)).toEqual([]);
-      const busy = answers.find((a) => a.status === 503)!;
-      expect(busy.headers.get('retry-after')).toBe('1');
-      expect(api.api.deps.bcrypt.load).toEqual({ active: 0, pending: 0 });
-    } finally {
-      await api.close();
-    }
+    );
   });
 
   test('a successful login clears the account count', async () => {
-    const api = await startTestApi({
-      env: { API_LOGIN_MAX_FAILURES_PER_ACCOUNT: '2', QUEUE_PREFIX: uniquePrefix('rl2') },
-      overrides: { redis },
-    });
-    try {
-      const ag = await seedAgency(api.db.pool);
+    await withApi('rl2', { API_LOGIN_MAX_FAILURES_PER_ACCOUNT: '2' }, async (api, ag) => {
       const u = await seedUser(api.db.pool, ag.id, 'user');
       expect((await loginFull(api.url, u.email, 'bad-one')).status).toBe(401);
       expect((await loginFull(api.url, u.email, u.password)).status).toBe(200);
       expect((await loginFull(api.url, u.email, 'bad-two')).status).toBe(401);
       expect((await loginFull(api.url, u.email, u.password)).status).toBe(200);
-    } finally {
-      await api.close();
-    }
+    });
   });
 });

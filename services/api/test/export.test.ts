@@ -1,10 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parse } from 'csv-parse/sync';
-import { parseConfig } from '@beacon/config';
-import { createLogger, createRegistry, type Registry } from '@beacon/observability';
-import { startApi } from '../src/index.js';
+import { createRegistry, type Registry } from '@beacon/observability';
 import * as q from '../src/queries/index.js';
 import { call, login, seedAgency, seedSite, seedUser, startTestApi, type TestApi } from './helpers.js';
 
@@ -311,28 +308,15 @@ describe('an export cannot hold a connection for a slow client', () => {
   test('a client that keeps reading steadily is cut at API_EXPORT_MAX_DURATION_S', async () => {
     // An API of its own: a long stall timeout, a short deadline (same database).
     const reg = createRegistry('api', { defaultMetrics: false });
-    const api = await startApi(
-      parseConfig({
-        DATABASE_URL: t.db.url,
-        DATABASE_POOL_MAX: '3',
-        LOG_LEVEL: 'silent',
-        NODE_ENV: 'test',
-        API_JWT_SECRET: randomBytes(32).toString('hex'),
-        API_EXPORT_STALL_TIMEOUT_MS: '60000',
-        API_EXPORT_MAX_DURATION_S: '3',
-      }),
-      { port: 0, host: '127.0.0.1', redis: null, logger: createLogger('api', 'silent'), registry: reg },
-    );
+    const own = await startTestApi({
+      db: t.db,
+      env: { API_EXPORT_STALL_TIMEOUT_MS: '60000', API_EXPORT_MAX_DURATION_S: '3' },
+      overrides: { registry: reg },
+    });
     try {
       const started = Date.now();
       // ~320 KB/s: it never stops reading, but 30 MB would take over a minute.
-      const reader = slowReader(
-        exportUrl(big, 'events'),
-        apiKey,
-        32 * 1024,
-        100,
-        `http://127.0.0.1:${api.port}`,
-      );
+      const reader = slowReader(exportUrl(big, 'events'), apiKey, 32 * 1024, 100, own.url);
       await until(async () => (await apiInTransaction()) === 1, 10_000);
       await until(async () => (await apiInTransaction()) === 0, 3_000 + 8_000);
       const elapsed = Date.now() - started;
@@ -342,7 +326,7 @@ describe('an export cannot hold a connection for a slow client', () => {
       const tail = await reader.drain();
       expect(tail.endsWith('0\r\n\r\n')).toBe(false);
     } finally {
-      await api.close();
+      await own.close();
     }
   }, 60_000);
 

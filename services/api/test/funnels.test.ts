@@ -203,97 +203,70 @@ test('the direct walk (SQL function = reference): next event of the kind, starts
   expect(got.map((x) => x.length)).toEqual([1, 2, 2, 2, 1, 2, 2, 0]);
 });
 
-const FUNNELS: {
-  name: string;
-  body: Record<string, unknown>;
-  ref: ((e: Ev) => boolean)[];
-  mode: 'session' | 'visitor';
-  days: number | null;
-  direct?: boolean;
-  pageSteps?: boolean[];
-}[] = [
-  {
-    name: 'session: home, pricing, signup goal, purchase',
-    body: {
-      steps: [
-        { type: 'page', page_pattern: '/' },
-        { type: 'page', page_pattern: '/pricing' },
-        { type: 'goal', goal_id: 'SIGNUP' },
-        { type: 'event', event_name: 'purchase' },
-      ],
-      window: { mode: 'session' },
-    },
-    ref: [page('/'), page('/pricing'), event('signup'), event('purchase')],
-    mode: 'session',
-    days: null,
-  },
-  {
-    name: 'visitor 2 days: blog, pro signup, purchase',
-    body: {
-      steps: [
-        { type: 'page', page_pattern: '/blog/**' },
-        { type: 'event', event_name: 'signup', property: { key: 'plan', value: 'pro' } },
-        { type: 'event', event_name: 'purchase' },
-      ],
-      window: { mode: 'visitor', days: 2 },
-    },
-    ref: [
-      page('/blog/**'),
-      (e) =>
-        isConversion({ kind: 'event', event_name: 'signup', property: { key: 'plan', value: 'pro' } }, e),
-      event('purchase'),
-    ],
-    mode: 'visitor',
-    days: 2,
-  },
-  {
-    name: 'visitor 7 days, a repeated step: home, home, pricing',
-    body: {
-      steps: [
-        { type: 'page', page_pattern: '/' },
-        { type: 'page', page_pattern: '/' },
-        { type: 'page', page_pattern: '/pricing' },
-      ],
-      window: { mode: 'visitor', days: 7 },
-    },
-    ref: [page('/'), page('/'), page('/pricing')],
-    mode: 'visitor',
-    days: 7,
-  },
-  {
-    name: 'session, directly followed: any page, pricing, signup goal',
-    body: {
-      steps: [
-        { type: 'page', page_pattern: '/**' },
-        { type: 'page', page_pattern: '/pricing' },
-        { type: 'goal', goal_id: 'SIGNUP' },
-      ],
-      window: { mode: 'session' },
-      direct: true,
-    },
-    ref: [page('/**'), page('/pricing'), event('signup')],
-    mode: 'session',
-    days: null,
-    direct: true,
-    pageSteps: [true, true, false],
-  },
-  {
-    name: 'visitor 2 days, directly followed: blog, any page, purchase',
-    body: {
-      steps: [
-        { type: 'page', page_pattern: '/blog/**' },
-        { type: 'page', page_pattern: '/**' },
-        { type: 'event', event_name: 'purchase' },
-      ],
-      window: { mode: 'visitor', days: 2 },
-      direct: true,
-    },
-    ref: [page('/blog/**'), page('/**'), event('purchase')],
-    mode: 'visitor',
-    days: 2,
-    direct: true,
-    pageSteps: [true, true, false],
-  },
+/** A funnel step as the API takes it, with the reference's test of an event and whether it is a page step. */
+interface FunnelStep {
+  api: Record<string, unknown>;
+  ref: (e: Ev) => boolean;
+  page: boolean;
+}
+const pageStep = (pattern: string): FunnelStep => ({
+  api: { type: 'page', page_pattern: pattern },
+  ref: page(pattern),
+  page: true,
+});
+const eventStep = (name: string, property?: { key: string; value: string }): FunnelStep => ({
+  api: { type: 'event', event_name: name, ...(property ? { property } : {}) },
+  ref: property ? (e) => isConversion({ kind: 'event', event_name: name, property }, e) : event(name),
+  page: false,
+});
+/** The signup goal (its id, unknown until it is made, stands as SIGNUP). */
+const signupStep: FunnelStep = {
+  api: { type: 'goal', goal_id: 'SIGNUP' },
+  ref: event('signup'),
+  page: false,
+};
+
+/** A funnel's API body and what the reference needs, from its steps and window. */
+function funnel(name: string, steps: FunnelStep[], days: number | null, direct = false) {
+  const window = days === null ? { mode: 'session' as const } : { mode: 'visitor' as const, days };
+  return {
+    name,
+    body: { steps: steps.map((x) => x.api), window, ...(direct ? { direct } : {}) },
+    ref: steps.map((x) => x.ref),
+    mode: window.mode,
+    days,
+    ...(direct ? { direct, pageSteps: steps.map((x) => x.page) } : {}),
+  };
+}
+
+const FUNNELS = [
+  funnel(
+    'session: home, pricing, signup goal, purchase',
+    [pageStep('/'), pageStep('/pricing'), signupStep, eventStep('purchase')],
+    null,
+  ),
+  funnel(
+    'visitor 2 days: blog, pro signup, purchase',
+    [pageStep('/blog/**'), eventStep('signup', { key: 'plan', value: 'pro' }), eventStep('purchase')],
+    2,
+  ),
+  funnel(
+    'visitor 7 days, a repeated step: home, home, pricing',
+    [pageStep('/'), pageStep('/'), pageStep('/pricing')],
+    7,
+  ),
+  funnel(
+    'session, directly followed: any page, pricing, signup goal',
+    [pageStep('/**'), pageStep('/pricing'), signupStep],
+    null,
+    true,
+  ),
+  funnel(
+    'visitor 2 days, directly followed: blog, any page, purchase',
+    [pageStep('/blog/**'), pageStep('/**'), eventStep('purchase')],
+    2,
+    true,
+  ),
 ];
 
 const RANGES = [

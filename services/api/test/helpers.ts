@@ -6,8 +6,8 @@ import { randomBytes } from 'node:crypto';
 import bcrypt from 'bcryptjs';
 import { parseConfig } from '@beacon/config';
 import type { Pool } from '@beacon/db';
-import { createLogger, createRegistry } from '@beacon/observability';
-import { createTestDatabase, uniquePrefix, type TestDatabase } from '@beacon/testkit';
+import { silentObservability } from '@beacon/observability';
+import { apiTestEnv, createTestDatabase, uniquePrefix, type TestDatabase } from '@beacon/testkit';
 import { startApi, type ApiHandle, type ApiOverrides } from '../src/index.js';
 import type { StatsDeps, StatsSite } from '../src/queries/index.js';
 import type { Source } from '../src/queries/rollups.js';
@@ -27,13 +27,7 @@ export async function startTestApi(
   // A caller's own database (e.g. a private primary with a replica) is used as given and not dropped.
   const db = opts.db ?? (await createTestDatabase());
   const config = parseConfig({
-    DATABASE_URL: db.url,
-    DATABASE_POOL_MAX: '5',
-    LOG_LEVEL: 'silent',
-    NODE_ENV: 'test',
-    QUEUE_PREFIX: uniquePrefix('api'),
-    API_JWT_SECRET: randomBytes(32).toString('hex'),
-    API_COOKIE_SECURE: 'false',
+    ...apiTestEnv(db.url, uniquePrefix('api')),
     // No background work (alert workers and their Redis connections, report timers) unless a test asks.
     API_BACKGROUND_JOBS: 'false',
     ...opts.env,
@@ -42,8 +36,7 @@ export async function startTestApi(
     port: 0,
     host: '127.0.0.1',
     redis: null,
-    logger: createLogger('api', 'silent'),
-    registry: createRegistry('api', { defaultMetrics: false }),
+    ...silentObservability('api'),
     ...opts.overrides,
   });
   return {

@@ -1,5 +1,5 @@
 import { parseConfig } from '@beacon/config';
-import { createLogger, createRegistry } from '@beacon/observability';
+import { createLogger, createRegistry, silentObservability } from '@beacon/observability';
 import { ApiConfigError, startApi } from '../src/index.js';
 import { call, startTestApi, type TestApi } from './helpers.js';
 
@@ -54,8 +54,7 @@ test('/readyz is 503 when PostgreSQL cannot be reached', async () => {
       port: 0,
       host: '127.0.0.1',
       redis: null,
-      logger: createLogger('api', 'silent'),
-      registry: createRegistry('api', { defaultMetrics: false }),
+      ...silentObservability('api'),
     },
   );
   try {

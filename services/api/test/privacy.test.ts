@@ -1,8 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { parseConfig } from '@beacon/config';
 import { createErasure, ensurePartitions, getErasure, rebuildRollups } from '@beacon/db';
-import { createLogger, createRegistry } from '@beacon/observability';
-import { startApi } from '../src/index.js';
 import { call, login, seedSite, seedTwoAgencies, startTestApi, type TestApi } from './helpers.js';
 
 // Data subject rights through the API: find, export (JSON, CSV) and erase one person across month
@@ -409,24 +405,8 @@ describe('audit log of the admin routes', () => {
 });
 
 describe('erasure runs in the API process', () => {
-  const apiOn = async (inApi: boolean) =>
-    startApi(
-      parseConfig({
-        DATABASE_URL: t.db.url,
-        DATABASE_POOL_MAX: '3',
-        LOG_LEVEL: 'silent',
-        NODE_ENV: 'test',
-        API_JWT_SECRET: randomBytes(32).toString('hex'),
-        PRIVACY_ERASE_IN_API: String(inApi),
-      }),
-      {
-        port: 0,
-        host: '127.0.0.1',
-        redis: null,
-        logger: createLogger('api', 'silent'),
-        registry: createRegistry('api', { defaultMetrics: false }),
-      },
-    );
+  /** An API of its own on the test's database, erasures run in it or not. */
+  const apiOn = (inApi: boolean) => startTestApi({ db: t.db, env: { PRIVACY_ERASE_IN_API: String(inApi) } });
 
   it('an API started later resumes a request left unfinished; with PRIVACY_ERASE_IN_API=false it waits', async () => {
     await insertEvents([

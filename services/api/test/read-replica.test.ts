@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { migrate } from '@beacon/db';
-import { startPgReplicaPair, type PgReplicaPair } from '@beacon/testkit';
+import { startPgReplicaPair, waitFor, type PgReplicaPair } from '@beacon/testkit';
 import type { ApiHandle } from '../src/index.js';
 import { parseLsn } from '../src/read-replica.js';
 import { call, login, seedAgency, seedUser, startTestApi, type TestApi } from './helpers.js';
@@ -73,21 +73,16 @@ const overview = async () => {
   return r.body.current as Record<string, number>;
 };
 
-async function waitUntil(check: () => boolean | Promise<boolean>, what: string, ms = 20_000) {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 test('lsn text parses to bytes in order', () => {
   expect(parseLsn('0/16B3748')).toBe(0x16b3748n);
   expect(parseLsn('1/0') > parseLsn('0/FFFFFFFF')).toBe(true);
 });
 
 test('dashboard reads come from the replica while it keeps up, with the reference numbers', async () => {
-  await waitUntil(() => api.deps.replica!.status().inUse, 'replica in use');
+  await waitFor('replica in use', () => api.deps.replica!.status().inUse, {
+    timeoutMs: 20_000,
+    intervalMs: 100,
+  });
   const expected = totals(select(SITE_A, '2026-01-10', '2026-01-16', TZ_A));
   const got = await overview();
   for (const k of ['visitors', 'sessions', 'page_views', 'events'] as const) expect(got[k]).toBe(expected[k]);
@@ -101,7 +96,10 @@ test('dashboard reads come from the replica while it keeps up, with the referenc
     );
     return rows.some((r) => /FROM events/i.test(r.query));
   };
-  await waitUntil(servedByReplica, 'an overview statement on the replica', 20_000);
+  await waitFor('an overview statement on the replica', servedByReplica, {
+    timeoutMs: 20_000,
+    intervalMs: 100,
+  });
   const metrics = await api.deps.registry.getSingleMetricAsString('beacon_api_replica_in_use');
   expect(metrics).toMatch(/beacon_api_replica_in_use 1/);
 });
@@ -121,7 +119,10 @@ test('a paused replica serves the old answer until its lag passes the limit, the
     // Still on the replica (lag below 1 s): the old figures.
     if (api.deps.replica!.status().inUse) expect((await overview()).visitors).toBe(before.visitors);
     // Past the limit the API reads the primary and sees the new visitor.
-    await waitUntil(() => !api.deps.replica!.status().inUse, 'fallback to the primary');
+    await waitFor('fallback to the primary', () => !api.deps.replica!.status().inUse, {
+      timeoutMs: 20_000,
+      intervalMs: 100,
+    });
     expect(api.deps.replica!.status().lagSeconds).toBeGreaterThan(1);
     expect((await overview()).visitors).toBe(before.visitors + 1);
     // Auth and admin never depended on the replica.
@@ -131,14 +132,20 @@ test('a paused replica serves the old answer until its lag passes the limit, the
     await replicaClient.query('SELECT pg_wal_replay_resume()');
   }
   // Caught up again: back on the replica, same figures as the primary.
-  await waitUntil(() => api.deps.replica!.status().inUse, 'back on the replica');
+  await waitFor('back on the replica', () => api.deps.replica!.status().inUse, {
+    timeoutMs: 20_000,
+    intervalMs: 100,
+  });
   expect(api.deps.replica!.status().lagSeconds).toBeLessThanOrEqual(1);
   expect((await overview()).visitors).toBe(before.visitors + 1);
 }, 60_000);
 
 test('an unreachable replica moves reads to the primary', async () => {
   await pair.caughtUp();
-  await waitUntil(() => api.deps.replica!.status().inUse, 'replica in use');
+  await waitFor('replica in use', () => api.deps.replica!.status().inUse, {
+    timeoutMs: 20_000,
+    intervalMs: 100,
+  });
   const expected = await overview();
   const { spawnSync } = await import('node:child_process');
   // Stop the standby (immediate), as a crashed replica would.
@@ -150,7 +157,10 @@ test('an unreachable replica moves reads to the primary', async () => {
     : spawnSync(stop[0]!, stop.slice(1));
   expect(r.status).toBe(0);
   await replicaClient.end().catch(() => undefined);
-  await waitUntil(() => !api.deps.replica!.status().inUse, 'fallback after the replica stopped');
+  await waitFor('fallback after the replica stopped', () => !api.deps.replica!.status().inUse, {
+    timeoutMs: 20_000,
+    intervalMs: 100,
+  });
   expect(api.deps.replica!.status().reason).toBe('replica not answering');
   expect(await overview()).toEqual(expected);
 }, 60_000);

@@ -15,6 +15,7 @@ import {
   counted,
   type Ev,
   OVERVIEW_A_JAN_10_16,
+  UTM_A_JAN_10_16,
 } from './fixtures/stats-data.js';
 
 // Real PostgreSQL (a throwaway database); the query module's functions called directly. Expected
@@ -397,24 +398,7 @@ describe("the seed's five questions", () => {
       { referrer_domain: 't.co', sessions: 1, events: 1 },
     ]);
     const utm = await q.utmCampaigns(deps, site, parse(q.pagedQuery, RANGE));
-    expect(utm.items).toEqual([
-      {
-        utm_source: 'google',
-        utm_medium: 'cpc',
-        utm_campaign: 'winter_sale',
-        sessions: 1,
-        unique_users: 1,
-        avg_engagement: 80,
-      },
-      {
-        utm_source: 'twitter',
-        utm_medium: 'social',
-        utm_campaign: 'launch',
-        sessions: 1,
-        unique_users: 1,
-        avg_engagement: 10,
-      },
-    ]);
+    expect(utm.items).toEqual(UTM_A_JAN_10_16);
   });
 });
 
@@ -494,12 +478,9 @@ describe('realtime, sessions, companies, export', () => {
         [agencyOf(SITE_A), agencyOf(SITE_B)],
       );
       const scoped = { ...deps, pool: client };
-      const own = await q.company(
-        scoped,
-        { ...site, agencyId: agencyOf(SITE_A) },
-        'acme.example',
-        parse(q.companyQuery, RANGE),
-      );
+      const companyAs = (agencyId: string) =>
+        q.company(scoped, { ...site, agencyId }, 'acme.example', parse(q.companyQuery, RANGE));
+      const own = await companyAs(agencyOf(SITE_A));
       expect(own!.company).toEqual({
         name: 'Acme (our key account)',
         domain: 'acme.example',
@@ -508,12 +489,7 @@ describe('realtime, sessions, companies, export', () => {
         revenue: '$12M',
       });
       // The same site asked as if by an agency with no facts of its own: neutral facts only.
-      const neutral = await q.company(
-        scoped,
-        { ...site, agencyId: '00000000-0000-4000-8000-000000000000' },
-        'acme.example',
-        parse(q.companyQuery, RANGE),
-      );
+      const neutral = await companyAs('00000000-0000-4000-8000-000000000000');
       expect(neutral!.company).toEqual({
         name: 'Acme Corp',
         domain: 'acme.example',

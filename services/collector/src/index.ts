@@ -4,14 +4,11 @@ import { createPool, type Pool } from '@beacon/db';
 import {
   closeSequence,
   closeServer,
-  createLogger,
-  createRegistry,
-  listen,
-  opsPortFor,
-  postgresCheck,
-  redisCheck,
-  startOps,
+  listenWithOps,
+  serviceObservability,
+  storeChecks,
   type Logger,
+  type ObservabilityOverrides,
   type OpsEndpoints,
 } from '@beacon/observability';
 import {
@@ -37,9 +34,7 @@ export { SiteCache, originAllowed } from './sites.js';
 export { uuidv7 } from './uuid7.js';
 export { TRACKER_FILE_NAMES } from './tracker.js';
 
-export interface CollectorOverrides {
-  logger?: Logger;
-  registry?: Registry;
+export interface CollectorOverrides extends ObservabilityOverrides {
   /** Listen port/host instead of config (tests pass port 0). */
   port?: number;
   host?: string;
@@ -73,8 +68,7 @@ export async function startCollector(
   overrides: CollectorOverrides = {},
 ): Promise<CollectorHandle> {
   const c = config.collector;
-  const logger = overrides.logger ?? createLogger('collector', config.core.logLevel);
-  const registry = overrides.registry ?? createRegistry('collector');
+  const { logger, registry } = serviceObservability('collector', config, overrides);
   const metrics = createCollectorMetrics(registry);
   const pool: Pool = createPool({
     databaseUrl: config.core.databaseUrl,
@@ -98,24 +92,22 @@ export async function startCollector(
   let accepting = true;
   const ops: OpsEndpoints = {
     registry,
-    checks: [redisCheck(redis), postgresCheck(pool)],
+    checks: storeChecks(pool, redis),
     accepting: () => accepting,
   };
   const app = createApp({ ...intake, config: c, metrics, logger, ops });
   await redisOrTimeout(redis);
-  const host = overrides.host ?? c.host;
   const server = createServer(app);
-  const port = await listen(server, overrides.port ?? c.port, host);
   // Slow or stalled clients must not hold sockets for long: hits are small.
   server.requestTimeout = 30_000;
   server.headersTimeout = 15_000;
-  const ephemeral = c.port === 0 || overrides.port === 0;
-  const opsServer = await startOps(ops, opsPortFor(overrides.opsPort, c.opsPort, ephemeral), host).catch(
-    async (err: unknown) => {
-      await closeServer(server);
-      throw err;
-    },
-  );
+  const { port, opsServer } = await listenWithOps(server, ops, {
+    host: overrides.host ?? c.host,
+    port: c.port,
+    opsPort: c.opsPort,
+    portOverride: overrides.port,
+    opsPortOverride: overrides.opsPort,
+  });
   const opsPort = opsServer.port;
   logger.info(
     { port, opsPort, queue: QUEUE_HITS, prefix: queuePrefixFor(config.core, QUEUE_HITS) },

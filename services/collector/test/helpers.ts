@@ -2,20 +2,11 @@ import { Queue } from 'bullmq';
 import { parseConfig, type Config } from '@beacon/config';
 import { createRedis } from '@beacon/queue';
 import { QUEUE_HITS, type RawJob } from '@beacon/schema';
-import { REDIS_URL, type TestDatabase } from '@beacon/testkit';
+import { collectorTestEnv, REDIS_URL, type TestDatabase } from '@beacon/testkit';
 
 /** Config for a collector under test: real PostgreSQL and Redis, ephemeral port, silent logs. */
 export function testConfig(db: TestDatabase, prefix: string, extra: Record<string, string> = {}): Config {
-  return parseConfig({
-    DATABASE_URL: db.url,
-    REDIS_URL,
-    QUEUE_PREFIX: prefix,
-    COLLECTOR_PORT: '0',
-    COLLECTOR_OPS_PORT: '0',
-    COLLECTOR_HOST: '127.0.0.1',
-    LOG_LEVEL: 'silent',
-    ...extra,
-  });
+  return parseConfig({ ...collectorTestEnv(db.url, prefix), ...extra });
 }
 
 /** One agency with sites in the given states (script_id = name); config per site optional. */

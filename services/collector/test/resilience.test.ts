@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import { Queue } from 'bullmq';
 import { createRedis } from '@beacon/queue';
 import { QUEUE_HITS, type RawJob } from '@beacon/schema';
-import { createTestDatabase, uniquePrefix, type TestDatabase, freePort } from '@beacon/testkit';
+import { createTestDatabase, uniquePrefix, type TestDatabase, freePort, waitFor } from '@beacon/testkit';
 import type { Gauge } from 'prom-client';
 import { startCollector, type CollectorHandle } from '../src/index.js';
 import { pageView, post, seedSites, testConfig } from './helpers.js';
@@ -24,7 +24,11 @@ async function startRedis(): Promise<void> {
   );
   const probe = createRedis(`redis://127.0.0.1:${redisPort}`, 'worker', { retryStrategy: () => 50 });
   try {
-    await waitFor(async () => (await probe.ping()) === 'PONG', 10_000);
+    await waitFor('the private Redis', async () => (await probe.ping()) === 'PONG', {
+      timeoutMs: 10_000,
+      intervalMs: 20,
+      ignoreErrors: true,
+    });
   } finally {
     probe.disconnect();
   }
@@ -35,19 +39,6 @@ async function stopRedis(): Promise<void> {
   const exited = once(redisProc, 'exit');
   redisProc.kill('SIGKILL');
   await exited;
-}
-
-async function waitFor(cond: () => Promise<boolean> | boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if (await cond()) return;
-    } catch {
-      // not yet
-    }
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 async function queuedEventIds(prefix: string): Promise<string[]> {
@@ -64,6 +55,36 @@ async function queuedEventIds(prefix: string): Promise<string[]> {
   }
 }
 
+/** Waits until the collector at `base` answers /readyz with 200 (Redis and PostgreSQL reachable). */
+function collectorReady(base: string, timeoutMs = 10_000): Promise<boolean> {
+  const ready = async () => (await fetch(`${base}/readyz`)).status === 200;
+  return waitFor('the collector ready', ready, { timeoutMs, intervalMs: 20, ignoreErrors: true });
+}
+
+/** Waits until the collector takes hits again (202), sending one with this event_id at each try. */
+function acceptedAgain(base: string, eventId: string, timeoutMs: number): Promise<boolean> {
+  const accepted = async () =>
+    (await post(base, '/v1/track', { site_id: 'site_ok', ...pageView({ event_id: eventId }) })).status ===
+    202;
+  return waitFor('a hit accepted again', accepted, { timeoutMs, intervalMs: 20, ignoreErrors: true });
+}
+
+/** A collector on the private Redis with these settings, once it is ready (closed again if it never is). */
+async function readyCollector(
+  prefix: string,
+  extra: Record<string, string>,
+): Promise<{ collector: CollectorHandle; base: string }> {
+  const collector = await startCollector(
+    testConfig(db, prefix, { REDIS_URL: `redis://127.0.0.1:${redisPort}`, ...extra }),
+  );
+  const base = `http://127.0.0.1:${collector.port}`;
+  await collectorReady(base).catch(async (err: unknown) => {
+    await collector.close();
+    throw err;
+  });
+  return { collector, base };
+}
+
 beforeAll(async () => {
   db = await createTestDatabase();
   await seedSites(db, [{ scriptId: 'site_ok' }]);
@@ -78,12 +99,8 @@ afterAll(async () => {
 
 test('Redis down → fast 503 with Retry-After (never a hang or a 500); hits flow again when it returns', async () => {
   const prefix = uniquePrefix('down');
-  const collector: CollectorHandle = await startCollector(
-    testConfig(db, prefix, { REDIS_URL: `redis://127.0.0.1:${redisPort}`, COLLECTOR_RETRY_AFTER_S: '7' }),
-  );
-  const base = `http://127.0.0.1:${collector.port}`;
+  const { collector, base } = await readyCollector(prefix, { COLLECTOR_RETRY_AFTER_S: '7' });
   try {
-    await waitFor(async () => (await fetch(`${base}/readyz`)).status === 200, 10_000);
     const first = await post(base, '/v1/track', { site_id: 'site_ok', ...pageView({ event_id: 'before' }) });
     expect(first.status).toBe(202);
 
@@ -112,11 +129,7 @@ test('Redis down → fast 503 with Retry-After (never a hang or a 500); hits flo
     );
 
     await startRedis();
-    let res: Response | undefined;
-    await waitFor(async () => {
-      res = await post(base, '/v1/track', { site_id: 'site_ok', ...pageView({ event_id: 'after' }) });
-      return res.status === 202;
-    }, 15_000);
+    await acceptedAgain(base, 'after', 15_000);
     // The restarted Redis is empty (no persistence): only the hit accepted after it returned is there.
     expect(await queuedEventIds(prefix)).toEqual(['after']);
   } finally {
@@ -126,15 +139,8 @@ test('Redis down → fast 503 with Retry-After (never a hang or a 500); hits flo
 
 test('Redis stalled (SIGSTOP: connected but silent) → 503 redis_timeout, then at once while it stays stalled', async () => {
   const prefix = uniquePrefix('stall');
-  const collector = await startCollector(
-    testConfig(db, prefix, {
-      REDIS_URL: `redis://127.0.0.1:${redisPort}`,
-      COLLECTOR_ENQUEUE_TIMEOUT_MS: '300',
-    }),
-  );
-  const base = `http://127.0.0.1:${collector.port}`;
+  const { collector, base } = await readyCollector(prefix, { COLLECTOR_ENQUEUE_TIMEOUT_MS: '300' });
   try {
-    await waitFor(async () => (await fetch(`${base}/readyz`)).status === 200, 10_000);
     redisProc!.kill('SIGSTOP');
     try {
       for (let i = 0; i < 3; i++) {
@@ -145,11 +151,7 @@ test('Redis stalled (SIGSTOP: connected but silent) → 503 redis_timeout, then 
     } finally {
       redisProc!.kill('SIGCONT');
     }
-    let res: Response | undefined;
-    await waitFor(async () => {
-      res = await post(base, '/v1/track', { site_id: 'site_ok', ...pageView({ event_id: 'resumed' }) });
-      return res.status === 202;
-    }, 10_000);
+    await acceptedAgain(base, 'resumed', 10_000);
     expect(await queuedEventIds(prefix)).toContain('resumed');
   } finally {
     await collector.close();
@@ -159,20 +161,19 @@ test('Redis stalled (SIGSTOP: connected but silent) → 503 redis_timeout, then 
 test('close() answers requests waiting in the micro-batch after flushing them to Redis', async () => {
   const prefix = uniquePrefix('close');
   // A long fixed window: without the flush on close these requests would wait 1 s.
-  const collector = await startCollector(
-    testConfig(db, prefix, {
-      REDIS_URL: `redis://127.0.0.1:${redisPort}`,
-      COLLECTOR_BATCH_WAIT_MS: '1000',
-      COLLECTOR_BATCH_CONCURRENCY: '0',
-    }),
-  );
-  const base = `http://127.0.0.1:${collector.port}`;
-  await waitFor(async () => (await fetch(`${base}/readyz`)).status === 200, 10_000);
+  const { collector, base } = await readyCollector(prefix, {
+    COLLECTOR_BATCH_WAIT_MS: '1000',
+    COLLECTOR_BATCH_CONCURRENCY: '0',
+  });
   const pending = collector.registry.getSingleMetric('beacon_collector_pending_hits') as Gauge;
   const answers = ['c1', 'c2', 'c3'].map((id) =>
     post(base, '/v1/track', { site_id: 'site_ok', ...pageView({ event_id: id }) }),
   );
-  await waitFor(async () => (await pending.get()).values[0]?.value === 3, 5_000);
+  await waitFor(
+    '3 hits waiting in the micro-batch',
+    async () => (await pending.get()).values[0]?.value === 3,
+    { timeoutMs: 5_000, intervalMs: 20, ignoreErrors: true },
+  );
   await collector.close();
   for (const a of await Promise.all(answers)) expect(a.status).toBe(202);
   expect((await queuedEventIds(prefix)).sort()).toEqual(['c1', 'c2', 'c3']);
@@ -182,24 +183,23 @@ test('close() answers requests waiting in the micro-batch after flushing them to
 
 test('a queue deeper than COLLECTOR_QUEUE_MAX_JOBS → 503 queue_full', async () => {
   const prefix = uniquePrefix('full');
-  const collector = await startCollector(
-    testConfig(db, prefix, {
-      REDIS_URL: `redis://127.0.0.1:${redisPort}`,
-      COLLECTOR_QUEUE_MAX_JOBS: '2',
-      COLLECTOR_QUEUE_CHECK_MS: '100',
-      COLLECTOR_BATCH_WAIT_MS: '0',
-    }),
-  );
-  const base = `http://127.0.0.1:${collector.port}`;
+  const { collector, base } = await readyCollector(prefix, {
+    COLLECTOR_QUEUE_MAX_JOBS: '2',
+    COLLECTOR_QUEUE_CHECK_MS: '100',
+    COLLECTOR_BATCH_WAIT_MS: '0',
+  });
   try {
-    await waitFor(async () => (await fetch(`${base}/readyz`)).status === 200, 10_000);
     for (let i = 0; i < 3; i++)
       expect((await post(base, '/v1/track', { site_id: 'site_ok', ...pageView() })).status).toBe(202);
     let res: Response | undefined;
-    await waitFor(async () => {
-      res = await post(base, '/v1/track', { site_id: 'site_ok', ...pageView() });
-      return res.status === 503;
-    }, 5_000);
+    await waitFor(
+      'a 503 once the queue is full',
+      async () => {
+        res = await post(base, '/v1/track', { site_id: 'site_ok', ...pageView() });
+        return res.status === 503;
+      },
+      { timeoutMs: 5_000, intervalMs: 20, ignoreErrors: true },
+    );
     const json = (await res!.json()) as { details: { reason: string } };
     expect(json.details.reason).toBe('queue_full');
     expect(res!.headers.get('retry-after')).toBeTruthy();
@@ -226,7 +226,7 @@ test('the process entry (dist/main.js) serves, and exits 0 on SIGTERM after flus
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   try {
     const base = `http://127.0.0.1:${env.COLLECTOR_PORT}`;
-    await waitFor(async () => (await fetch(`${base}/readyz`)).status === 200, 15_000);
+    await collectorReady(base, 15_000);
     expect(
       (await post(base, '/v1/track', { site_id: 'site_ok', ...pageView({ event_id: 'via-main' }) })).status,
     ).toBe(202);

@@ -3,13 +3,12 @@ import type { Config } from '@beacon/config';
 import type { Pool } from '@beacon/db';
 import {
   closeSequence,
-  createLogger,
-  createRegistry,
-  postgresCheck,
-  redisCheck,
+  serviceObservability,
   startOps,
+  storeChecks,
   withinDeadline,
   type Logger,
+  type ObservabilityOverrides,
 } from '@beacon/observability';
 import { FailedJobSweeper, hitsWorker, queueDepthGauge } from '@beacon/queue';
 import type { Registry } from 'prom-client';
@@ -42,9 +41,7 @@ export { referrerLists } from './attribution/runtime.js';
 export { channelOf, classifyReferrer, type ReferrerLists } from './attribution/index.js';
 export * from './pipeline.js';
 
-export interface EnricherOverrides extends SharedResources {
-  logger?: Logger;
-  registry?: Registry;
+export interface EnricherOverrides extends SharedResources, ObservabilityOverrides {
   /** Port of /metrics /healthz /readyz; 0 = ephemeral (tests); null = no ops server. */
   metricsPort?: number | null;
   /** Replaces the step list. */
@@ -81,8 +78,7 @@ export async function startEnricher(
   overrides: EnricherOverrides = {},
 ): Promise<EnricherHandle> {
   const c = config.enricher;
-  const logger = overrides.logger ?? createLogger('enricher', config.core.logLevel);
-  const registry = overrides.registry ?? createRegistry('enricher');
+  const { logger, registry } = serviceObservability('enricher', config, overrides);
   const metrics = enricherMetrics(registry);
   const startedAt = performance.now();
   const res = await openResources(config, overrides, logger, metrics);
@@ -117,7 +113,7 @@ export async function startEnricher(
   queueDepthGauge(registry, [res.hitsQueue, res.eventsQueue]);
 
   let accepting = true;
-  const checks = [postgresCheck(pool), redisCheck(res.redis), dataCheck(network, attribution)];
+  const checks = [...storeChecks(pool, res.redis), dataCheck(network, attribution)];
   const port = overrides.metricsPort === undefined ? c.metricsPort : overrides.metricsPort;
   const opsServer = await startOps({ registry, checks, accepting: () => accepting }, port);
   logger.info(

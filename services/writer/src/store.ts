@@ -281,7 +281,7 @@ async function insertRows(
     counts.sessions = (
       aggregated
         ? await client.query(sessionSql.upsertSessions, aggregated)
-        : await client.query(sessionSql.upsertSessionsFromRows, sessionColumns(withSession))
+        : await client.query(sessionSql.upsertSessionsFromRows, columnsOf(withSession, sql.SESSION_COLUMNS))
     ).rows[0];
   }
   step('sessions');
@@ -326,25 +326,6 @@ function addCommitted(result: StoreResult, offered: number, c: TxCounts): void {
   result.unknownSiteEvents += c.sessions.unknown_site_events;
   result.companiesChanged += c.companiesChanged;
   result.rollupRows += c.rollupRows;
-}
-
-const SESSION_FIELDS = [
-  'id',
-  'site_id',
-  'session_id',
-  'client_id',
-  'server_timestamp',
-  'event_name',
-  'page_url',
-  'time_on_page',
-  'utm_source',
-  'country',
-  'device_type',
-] as const;
-
-/** The columns upsertSessions needs, one array per column, of rows the COPY just accepted. */
-function sessionColumns(rows: readonly Row[]): unknown[][] {
-  return columnsOf(rows, SESSION_FIELDS);
 }
 
 /** Drops repeated events (same id and server_timestamp) inside the batch and sorts by id (lock order). */

@@ -3,12 +3,11 @@ import type { Config } from '@beacon/config';
 import { createPool, type Pool } from '@beacon/db';
 import {
   closeSequence,
-  createLogger,
-  createRegistry,
-  postgresCheck,
-  redisCheck,
+  serviceObservability,
   startOps,
+  storeChecks,
   type Logger,
+  type ObservabilityOverrides,
   type ReadinessCheck,
 } from '@beacon/observability';
 import {
@@ -25,9 +24,7 @@ import { writerMetrics } from './metrics.js';
 import { fanOut, type WriterObserver } from './observer.js';
 import { Upkeep, type UpkeepOptions } from './upkeep.js';
 
-export interface WriterOverrides {
-  logger?: Logger;
-  registry?: Registry;
+export interface WriterOverrides extends ObservabilityOverrides {
   /** Extra subscriber to the writer's observations (benchmarks, tests). */
   observer?: Partial<WriterObserver>;
   /** Clock of partition upkeep and retention. */
@@ -49,8 +46,7 @@ export interface WriterHandle {
 /** Starts the writer: queue `events` -> PostgreSQL, partition upkeep, retention, ops endpoints. */
 export async function startWriter(config: Config, overrides: WriterOverrides = {}): Promise<WriterHandle> {
   const w = config.writer;
-  const log = overrides.logger ?? createLogger('writer', config.core.logLevel);
-  const registry = overrides.registry ?? createRegistry('writer');
+  const { logger: log, registry } = serviceObservability('writer', config, overrides);
   const observer = fanOut([writerMetrics(registry), ...(overrides.observer ? [overrides.observer] : [])]);
   const pool = writerPool(config, log);
   const redis = connectRedis(config.core, 'worker');
@@ -72,7 +68,7 @@ export async function startWriter(config: Config, overrides: WriterOverrides = {
   const upkeep = new Upkeep(pool, upkeepOptions(config, overrides.now), log);
 
   let closing = false;
-  const checks: ReadinessCheck[] = [postgresCheck(pool), redisCheck(redis), loaderCheck(loader)];
+  const checks: ReadinessCheck[] = [...storeChecks(pool, redis), loaderCheck(loader)];
   const metricsPort = overrides.metricsPort === undefined ? w.metricsPort : overrides.metricsPort;
   const opsServer = await startOps({ registry, checks, accepting: () => !closing }, metricsPort);
 

@@ -1,15 +1,13 @@
 // Traffic alerts by email of a site (services/api/src/routes/alerts.ts): the last complete hour's page
 // views against the same hour of the four weeks before; a spike or a drop past its threshold emails the
 // recipients, then the alert rests for its cooldown. The API keeps the last alert of each (no log).
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
-import { api, get } from '../api';
 import { fmtInt, fmtTime, fmtYesNo } from '../format';
-import { AddOrSaveRow, Check, emailList, Field, useSubmit } from '../form';
+import { emailList, InputField, RecipientsField } from '../form';
+import { ItemForm, useItemList } from '../item-list';
 import { useZone } from '../session';
-import { DataTable, RowActions } from '../table';
+import { ItemsTable, RowActions } from '../table';
 import type { TrafficAlert } from '../types';
-import { Async, Empty, ErrorBox, Panel } from '../ui';
+import { Empty, ErrorBox, Panel } from '../ui';
 
 /** The number fields of an alert: name, label, bounds (the API's) and default (the API's). */
 const NUMBERS = [
@@ -20,19 +18,11 @@ const NUMBERS = [
 ] as const;
 
 export function TrafficAlertsPanel({ siteId }: { siteId: string }) {
-  const qc = useQueryClient();
   const tz = useZone();
-  const key = ['traffic-alerts', siteId];
-  const list = useQuery({
-    queryKey: key,
-    queryFn: () => get<{ items: TrafficAlert[] }>(`/v1/sites/${siteId}/alerts`),
-  });
-  const [editing, setEditing] = useState<TrafficAlert | null>(null);
-  const reload = () => qc.invalidateQueries({ queryKey: key });
-  const remove = useMutation({
-    mutationFn: (id: string) => api('DELETE', `/v1/sites/${siteId}/alerts/${id}`),
-    onSuccess: () => void reload(),
-  });
+  const { list, editing, setEditing, remove, done } = useItemList<TrafficAlert>(
+    ['traffic-alerts', siteId],
+    `/v1/sites/${siteId}/alerts`,
+  );
   return (
     <Panel title="Traffic alerts">
       <p className="muted small">
@@ -40,48 +30,36 @@ export function TrafficAlertsPanel({ siteId }: { siteId: string }) {
         before; a spike or a drop past its threshold emails the recipients.
       </p>
       {remove.error != null && <ErrorBox error={remove.error} title="Could not delete it:" />}
-      <Async q={list} label="Loading the alerts…">
-        {(l) => (
-          <DataTable
-            rows={l.items}
-            rowKey={(a) => a.id}
-            label="Traffic alerts"
-            empty={<Empty>No traffic alert yet.</Empty>}
-            columns={[
-              {
-                head: 'Recipients',
-                cell: (a) => a.recipients.join(', '),
-                rowHeader: true,
-                col: 'recipients',
-              },
-              { head: 'Spike', cell: (a) => `+${fmtInt(a.spike_pct)} %`, num: true, col: 'spike' },
-              { head: 'Drop', cell: (a) => `−${fmtInt(a.drop_pct)} %`, num: true, col: 'drop' },
-              { head: 'Usual ≥', cell: (a) => fmtInt(a.min_usual), num: true },
-              { head: 'Cooldown', cell: (a) => `${a.cooldown_h} h`, num: true, col: 'cooldown' },
-              { head: 'Enabled', cell: (a) => fmtYesNo(a.enabled) },
-              {
-                head: 'Last alert',
-                col: 'last',
-                cell: (a) =>
-                  a.last_alert_at ? `${a.last_alert_kind}, ${fmtTime(a.last_alert_at, tz)}` : 'none yet',
-              },
-              {
-                head: '',
-                cell: (a) => <RowActions onEdit={() => setEditing(a)} onDelete={() => remove.mutate(a.id)} />,
-              },
-            ]}
-          />
-        )}
-      </Async>
-      <AlertForm
-        key={editing?.id ?? 'new'}
-        siteId={siteId}
-        editing={editing}
-        onDone={() => {
-          setEditing(null);
-          void reload();
-        }}
+      <ItemsTable
+        q={list}
+        loading="Loading the alerts…"
+        label="Traffic alerts"
+        empty={<Empty>No traffic alert yet.</Empty>}
+        columns={[
+          {
+            head: 'Recipients',
+            cell: (a) => a.recipients.join(', '),
+            rowHeader: true,
+            col: 'recipients',
+          },
+          { head: 'Spike', cell: (a) => `+${fmtInt(a.spike_pct)} %`, num: true, col: 'spike' },
+          { head: 'Drop', cell: (a) => `−${fmtInt(a.drop_pct)} %`, num: true, col: 'drop' },
+          { head: 'Usual ≥', cell: (a) => fmtInt(a.min_usual), num: true },
+          { head: 'Cooldown', cell: (a) => `${a.cooldown_h} h`, num: true, col: 'cooldown' },
+          { head: 'Enabled', cell: (a) => fmtYesNo(a.enabled) },
+          {
+            head: 'Last alert',
+            col: 'last',
+            cell: (a) =>
+              a.last_alert_at ? `${a.last_alert_kind}, ${fmtTime(a.last_alert_at, tz)}` : 'none yet',
+          },
+          {
+            head: '',
+            cell: (a) => <RowActions onEdit={() => setEditing(a)} onDelete={() => remove.mutate(a.id)} />,
+          },
+        ]}
       />
+      <AlertForm key={editing?.id ?? 'new'} siteId={siteId} editing={editing} onDone={done} />
     </Panel>
   );
 }
@@ -95,55 +73,38 @@ function AlertForm({
   editing: TrafficAlert | null;
   onDone: () => void;
 }) {
-  const { busy, error, onSubmit } = useSubmit(async (f) => {
-    const body = {
-      recipients: emailList(String(f.get('recipients'))),
-      ...Object.fromEntries(NUMBERS.map(([name]) => [name, Number(f.get(name))])),
-      ...(editing ? { enabled: f.get('enabled') === 'on' } : {}),
-    };
-    const base = `/v1/sites/${siteId}/alerts`;
-    await (editing ? api('PATCH', `${base}/${editing.id}`, body) : api('POST', base, body));
-    onDone();
-    return true;
-  });
   return (
-    <form className="form" onSubmit={onSubmit} aria-label={editing ? 'Change the alert' : 'New alert'}>
-      <h3>{editing ? 'Change the alert' : 'New alert'}</h3>
-      <Field label="Alert recipients (email addresses, separated by commas)">
-        <textarea
-          name="recipients"
-          rows={2}
-          required
-          defaultValue={editing?.recipients.join(', ') ?? ''}
-          placeholder="oncall@agency.example"
-        />
-      </Field>
-      {NUMBERS.map(([name, label, min, max, dflt]) => (
-        <Field key={name} label={label}>
-          <input
-            name={name}
-            type="number"
-            min={min}
-            max={max}
-            step={1}
-            required
-            defaultValue={editing ? editing[name] : dflt}
-          />
-        </Field>
-      ))}
-      {editing && (
-        <Check label="Enabled (unticked: no alert goes out)">
-          <input name="enabled" type="checkbox" defaultChecked={editing.enabled} />
-        </Check>
-      )}
-      <AddOrSaveRow
-        editing={!!editing}
-        add="Add the alert"
-        save="Save the alert"
-        busy={busy}
-        error={error}
-        onCancel={onDone}
+    <ItemForm
+      path={`/v1/sites/${siteId}/alerts`}
+      editing={editing}
+      body={(f) => ({
+        recipients: emailList(String(f.get('recipients'))),
+        ...Object.fromEntries(NUMBERS.map(([name]) => [name, Number(f.get(name))])),
+      })}
+      onDone={onDone}
+      title={['New alert', 'Change the alert']}
+      add="Add the alert"
+      save="Save the alert"
+      enabledLabel="Enabled (unticked: no alert goes out)"
+    >
+      <RecipientsField
+        label="Alert recipients (email addresses, separated by commas)"
+        recipients={editing?.recipients}
+        placeholder="oncall@agency.example"
       />
-    </form>
+      {NUMBERS.map(([name, label, min, max, dflt]) => (
+        <InputField
+          key={name}
+          label={label}
+          name={name}
+          type="number"
+          min={min}
+          max={max}
+          step={1}
+          required
+          defaultValue={editing ? editing[name] : dflt}
+        />
+      ))}
+    </ItemForm>
   );
 }

@@ -1,8 +1,10 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, get } from '../api';
+import { Check, Field, InputField, Options, SubmitRow, useSubmit } from '../form';
+import { ItemsTable } from '../table';
 import type { AlertEndpoint, CompanyAlertRule, Site } from '../types';
-import { Async, ErrorBox, Link, Panel } from '../ui';
+import { Empty, Link, LinkButton, Panel } from '../ui';
 
 type Endpoint = AlertEndpoint;
 type Rule = CompanyAlertRule;
@@ -25,6 +27,17 @@ const words = (v: FormDataEntryValue | null) =>
     .map((s) => s.trim())
     .filter(Boolean);
 
+/** The site's alert endpoints (the endpoints panel lists them, the rule form sends to them). */
+function useEndpoints(siteId: string) {
+  const qc = useQueryClient();
+  const queryKey = ['alert-endpoints', siteId];
+  const q = useQuery({
+    queryKey,
+    queryFn: () => get<{ items: Endpoint[] }>(`/v1/sites/${siteId}/alert-endpoints`),
+  });
+  return { q, reload: () => void qc.invalidateQueries({ queryKey }) };
+}
+
 /** Company alerts of one site: endpoints (the secret shown once), rules, and the delivery log. */
 export function CompanyAlertsSettings({ siteId }: { siteId: string }) {
   const site = useQuery({ queryKey: ['site', siteId], queryFn: () => get<Site>(`/v1/sites/${siteId}`) });
@@ -42,20 +55,15 @@ export function CompanyAlertsSettings({ siteId }: { siteId: string }) {
 }
 
 function EndpointsPanel({ siteId }: { siteId: string }) {
-  const qc = useQueryClient();
-  const q = useQuery({
-    queryKey: ['alert-endpoints', siteId],
-    queryFn: () => get<{ items: Endpoint[] }>(`/v1/sites/${siteId}/alert-endpoints`),
-  });
+  const { q, reload } = useEndpoints(siteId);
   const [secret, setSecret] = useState<string | null>(null);
-  const reload = () => qc.invalidateQueries({ queryKey: ['alert-endpoints', siteId] });
   return (
     <Panel title="Endpoints">
       <EndpointForm
         siteId={siteId}
         onMade={(x) => {
           setSecret(x);
-          void reload();
+          reload();
         }}
       />
       {secret && (
@@ -64,45 +72,26 @@ function EndpointsPanel({ siteId }: { siteId: string }) {
           <input readOnly value={secret} aria-label="Signing secret" onFocus={(e) => e.target.select()} />
         </div>
       )}
-      <Async q={q} label="Loading the endpoints…">
-        {(l) =>
-          l.items.length === 0 ? (
-            <p className="muted">No endpoints yet.</p>
-          ) : (
-            <table>
-              <thead>
-                <tr>
-                  <th>Name</th>
-                  <th>Kind</th>
-                  <th>Target</th>
-                  <th>State</th>
-                  <th />
-                </tr>
-              </thead>
-              <tbody>
-                {l.items.map((x) => (
-                  <tr key={x.id}>
-                    <td>{x.name}</td>
-                    <td>{x.kind}</td>
-                    <td>{x.url ?? x.recipients?.join(', ')}</td>
-                    <td>
-                      {x.enabled ? 'enabled' : `disabled${x.disabled_reason ? `: ${x.disabled_reason}` : ''}`}
-                    </td>
-                    <td>
-                      <EndpointActions
-                        siteId={siteId}
-                        x={x}
-                        onSecret={setSecret}
-                        onChange={() => void reload()}
-                      />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )
-        }
-      </Async>
+      <ItemsTable
+        q={q}
+        loading="Loading the endpoints…"
+        label="Endpoints"
+        empty={<Empty>No endpoints yet.</Empty>}
+        columns={[
+          { head: 'Name', cell: (x) => x.name, rowHeader: true },
+          { head: 'Kind', cell: (x) => x.kind },
+          { head: 'Target', cell: (x) => x.url ?? x.recipients?.join(', ') },
+          {
+            head: 'State',
+            cell: (x) =>
+              x.enabled ? 'enabled' : `disabled${x.disabled_reason ? `: ${x.disabled_reason}` : ''}`,
+          },
+          {
+            head: '',
+            cell: (x) => <EndpointActions siteId={siteId} x={x} onSecret={setSecret} onChange={reload} />,
+          },
+        ]}
+      />
     </Panel>
   );
 }
@@ -122,76 +111,60 @@ function EndpointActions({
   const path = `/v1/sites/${siteId}/alert-endpoints/${x.id}`;
   return (
     <>
-      <button
-        type="button"
-        className="link"
+      <LinkButton
         onClick={async () => {
           await api('PATCH', path, { enabled: !x.enabled });
           onChange();
         }}
       >
         {x.enabled ? 'Disable' : 'Enable'}
-      </button>{' '}
+      </LinkButton>{' '}
       {x.kind === 'webhook' && (
-        <button
-          type="button"
-          className="link"
+        <LinkButton
           onClick={async () =>
             onSecret((await api<{ secret: string }>('POST', `${path}/rotate-secret`)).secret)
           }
         >
           Rotate secret
-        </button>
+        </LinkButton>
       )}
     </>
   );
 }
 
+const ENDPOINT_KINDS = [
+  ['webhook', 'Webhook (signed JSON)'],
+  ['slack', 'Slack incoming webhook'],
+  ['email', 'Email'],
+] as const;
+
 function EndpointForm({ siteId, onMade }: { siteId: string; onMade: (secret: string | null) => void }) {
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, onSubmit } = useSubmit(async (f) => {
+    const kind = String(f.get('kind'));
+    const target = String(f.get('target') ?? '').trim();
+    const r = await api<{ secret: string | null }>('POST', `/v1/sites/${siteId}/alert-endpoints`, {
+      name: String(f.get('name')),
+      kind,
+      ...(kind === 'email' ? { recipients: words(target) } : { url: target }),
+    });
+    onMade(r.secret);
+    return true;
+  });
   return (
-    <form
-      className="form"
-      onSubmit={async (e) => {
-        e.preventDefault();
-        const form = e.currentTarget;
-        const f = new FormData(form);
-        const kind = String(f.get('kind'));
-        const target = String(f.get('target') ?? '').trim();
-        setError(null);
-        try {
-          const r = await api<{ secret: string | null }>('POST', `/v1/sites/${siteId}/alert-endpoints`, {
-            name: String(f.get('name')),
-            kind,
-            ...(kind === 'email' ? { recipients: words(target) } : { url: target }),
-          });
-          form.reset();
-          onMade(r.secret);
-        } catch (err) {
-          setError(err);
-        }
-      }}
-    >
-      <label>
-        <span>Name</span>
-        <input name="name" required maxLength={120} placeholder="CRM webhook" />
-      </label>
-      <label>
-        <span>Kind</span>
+    <form className="form" onSubmit={onSubmit}>
+      <InputField label="Name" name="name" required maxLength={120} placeholder="CRM webhook" />
+      <Field label="Kind">
         <select name="kind" defaultValue="webhook">
-          <option value="webhook">Webhook (signed JSON)</option>
-          <option value="slack">Slack incoming webhook</option>
-          <option value="email">Email</option>
+          <Options of={ENDPOINT_KINDS} />
         </select>
-      </label>
-      <label>
-        <span>URL (https://…) or email addresses</span>
-        <input name="target" required placeholder="https://crm.example/hooks/beacon" />
-      </label>
-      {error != null && <ErrorBox error={error} title="Could not add the endpoint:" />}
-      <button type="submit" className="primary">
-        Add endpoint
-      </button>
+      </Field>
+      <InputField
+        label="URL (https://…) or email addresses"
+        name="target"
+        required
+        placeholder="https://crm.example/hooks/beacon"
+      />
+      <SubmitRow label="Add endpoint" busy={busy} error={error} errorTitle="Could not add the endpoint:" />
     </form>
   );
 }
@@ -210,57 +183,36 @@ function RulesPanel({ siteId }: { siteId: string }) {
     queryKey: ['alert-rules', siteId],
     queryFn: () => get<{ items: Rule[] }>(`/v1/sites/${siteId}/company-alert-rules`),
   });
-  const eps = useQuery({
-    queryKey: ['alert-endpoints', siteId],
-    queryFn: () => get<{ items: Endpoint[] }>(`/v1/sites/${siteId}/alert-endpoints`),
-  });
-  const reload = () => qc.invalidateQueries({ queryKey: ['alert-rules', siteId] });
+  const eps = useEndpoints(siteId).q;
+  const reload = () => void qc.invalidateQueries({ queryKey: ['alert-rules', siteId] });
+  const endpointName = (id: string) => eps.data?.items.find((x) => x.id === id)?.name ?? '?';
   return (
     <Panel title="Rules">
-      <RuleForm siteId={siteId} endpoints={eps.data?.items ?? []} onMade={() => void reload()} />
-      <Async q={q} label="Loading the rules…">
-        {(l) =>
-          l.items.length === 0 ? (
-            <p className="muted">No rules yet.</p>
-          ) : (
-            <table>
-              <thead>
-                <tr>
-                  <th>Name</th>
-                  <th>When</th>
-                  <th>Endpoints</th>
-                  <th />
-                </tr>
-              </thead>
-              <tbody>
-                {l.items.map((r) => (
-                  <tr key={r.id}>
-                    <td>{r.name}</td>
-                    <td>{describeRule(r)}</td>
-                    <td>
-                      {r.endpoint_ids
-                        .map((id) => eps.data?.items.find((x) => x.id === id)?.name ?? '?')
-                        .join(', ')}
-                    </td>
-                    <td>
-                      <button
-                        type="button"
-                        className="link"
-                        onClick={async () => {
-                          await api('DELETE', `/v1/sites/${siteId}/company-alert-rules/${r.id}`);
-                          void reload();
-                        }}
-                      >
-                        Delete
-                      </button>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )
-        }
-      </Async>
+      <RuleForm siteId={siteId} endpoints={eps.data?.items ?? []} onMade={reload} />
+      <ItemsTable
+        q={q}
+        loading="Loading the rules…"
+        label="Rules"
+        empty={<Empty>No rules yet.</Empty>}
+        columns={[
+          { head: 'Name', cell: (r) => r.name, rowHeader: true },
+          { head: 'When', cell: describeRule },
+          { head: 'Endpoints', cell: (r) => r.endpoint_ids.map(endpointName).join(', ') },
+          {
+            head: '',
+            cell: (r) => (
+              <LinkButton
+                onClick={async () => {
+                  await api('DELETE', `/v1/sites/${siteId}/company-alert-rules/${r.id}`);
+                  reload();
+                }}
+              >
+                Delete
+              </LinkButton>
+            ),
+          },
+        ]}
+      />
     </Panel>
   );
 }
@@ -280,6 +232,12 @@ function ruleBody(f: FormData): Record<string, unknown> {
   };
 }
 
+const VISITORS = [
+  ['any', 'Any'],
+  ['new', 'New'],
+  ['returning', 'Returning'],
+] as const;
+
 function RuleForm({
   siteId,
   endpoints,
@@ -289,69 +247,42 @@ function RuleForm({
   endpoints: Endpoint[];
   onMade: () => void;
 }) {
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, onSubmit } = useSubmit(async (f) => {
+    await api('POST', `/v1/sites/${siteId}/company-alert-rules`, ruleBody(f));
+    onMade();
+    return true;
+  });
   return (
-    <form
-      className="form"
-      onSubmit={async (e) => {
-        e.preventDefault();
-        const form = e.currentTarget;
-        const f = new FormData(form);
-        setError(null);
-        try {
-          await api('POST', `/v1/sites/${siteId}/company-alert-rules`, ruleBody(f));
-          form.reset();
-          onMade();
-        } catch (err) {
-          setError(err);
-        }
-      }}
-    >
-      <label>
-        <span>Name</span>
-        <input name="name" required maxLength={120} placeholder="Hot accounts on pricing" />
-      </label>
-      <label>
-        <span>Companies</span>
+    <form className="form" onSubmit={onSubmit}>
+      <InputField label="Name" name="name" required maxLength={120} placeholder="Hot accounts on pricing" />
+      <Field label="Companies">
         <select name="visitor" defaultValue="any">
-          <option value="any">Any</option>
-          <option value="new">New</option>
-          <option value="returning">Returning</option>
+          <Options of={VISITORS} />
         </select>
-      </label>
-      <label className="check">
+      </Field>
+      <Check label="Only on a high-intent page">
         <input name="intent" type="checkbox" />
-        <span>Only on a high-intent page</span>
-      </label>
-      <label>
-        <span>Minimum lead score (optional)</span>
-        <input name="min_score" type="number" min={0} max={100} />
-      </label>
-      <label>
-        <span>Industries (optional)</span>
-        <input name="industries" placeholder="software, fintech" />
-      </label>
-      <label>
-        <span>Countries (optional, ISO codes)</span>
-        <input name="countries" placeholder="DE, AT, CH" />
-      </label>
-      <label>
-        <span>Cooldown per company (hours)</span>
-        <input name="cooldown" type="number" min={1} max={720} defaultValue={24} />
-      </label>
+      </Check>
+      <InputField label="Minimum lead score (optional)" name="min_score" type="number" min={0} max={100} />
+      <InputField label="Industries (optional)" name="industries" placeholder="software, fintech" />
+      <InputField label="Countries (optional, ISO codes)" name="countries" placeholder="DE, AT, CH" />
+      <InputField
+        label="Cooldown per company (hours)"
+        name="cooldown"
+        type="number"
+        min={1}
+        max={720}
+        defaultValue={24}
+      />
       <fieldset>
         <legend>Send to</legend>
         {endpoints.map((x) => (
-          <label className="check" key={x.id}>
+          <Check key={x.id} label={x.name}>
             <input name="endpoint" type="checkbox" value={x.id} />
-            <span>{x.name}</span>
-          </label>
+          </Check>
         ))}
       </fieldset>
-      {error != null && <ErrorBox error={error} title="Could not add the rule:" />}
-      <button type="submit" className="primary">
-        Add rule
-      </button>
+      <SubmitRow label="Add rule" busy={busy} error={error} errorTitle="Could not add the rule:" />
     </form>
   );
 }
@@ -363,58 +294,36 @@ function DeliveryLog({ siteId }: { siteId: string }) {
     queryFn: () => get<{ items: Delivery[] }>(`/v1/sites/${siteId}/alert-deliveries?limit=100`),
     refetchInterval: 10_000,
   });
+  const replay = async (x: Delivery) => {
+    await api('POST', `/v1/sites/${siteId}/alert-deliveries/${x.id}/replay`);
+    void qc.invalidateQueries({ queryKey: ['alert-deliveries', siteId] });
+  };
   return (
     <Panel title="Delivery log">
-      <Async q={q} label="Loading the deliveries…">
-        {(l) =>
-          l.items.length === 0 ? (
-            <p className="muted">No alerts sent yet.</p>
-          ) : (
-            <table>
-              <thead>
-                <tr>
-                  <th>When</th>
-                  <th>Company</th>
-                  <th>Rule</th>
-                  <th>Endpoint</th>
-                  <th>Status</th>
-                  <th>Attempts</th>
-                  <th>Last answer</th>
-                  <th />
-                </tr>
-              </thead>
-              <tbody>
-                {l.items.map((x) => (
-                  <tr key={x.id}>
-                    <td>{x.created_at.slice(0, 19).replace('T', ' ')}</td>
-                    <td>{x.domain}</td>
-                    <td>{x.rule_name}</td>
-                    <td>{x.endpoint_name}</td>
-                    <td className={`delivery-${x.status}`}>{x.status}</td>
-                    <td>{x.attempts}</td>
-                    <td>
-                      {x.last_status_code ?? ''} {x.last_error ?? ''}
-                      {x.last_latency_ms !== null ? ` (${x.last_latency_ms} ms)` : ''}
-                    </td>
-                    <td>
-                      <button
-                        type="button"
-                        className="link"
-                        onClick={async () => {
-                          await api('POST', `/v1/sites/${siteId}/alert-deliveries/${x.id}/replay`);
-                          void qc.invalidateQueries({ queryKey: ['alert-deliveries', siteId] });
-                        }}
-                      >
-                        Replay
-                      </button>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )
-        }
-      </Async>
+      <ItemsTable
+        q={q}
+        loading="Loading the deliveries…"
+        label="Alert deliveries"
+        empty={<Empty>No alerts sent yet.</Empty>}
+        columns={[
+          { head: 'When', cell: (x) => x.created_at.slice(0, 19).replace('T', ' ') },
+          { head: 'Company', cell: (x) => x.domain },
+          { head: 'Rule', cell: (x) => x.rule_name },
+          { head: 'Endpoint', cell: (x) => x.endpoint_name },
+          {
+            head: 'Status',
+            cell: (x) => x.status,
+            cellProps: (x) => ({ className: `delivery-${x.status}` }),
+          },
+          { head: 'Attempts', cell: (x) => x.attempts, num: true },
+          {
+            head: 'Last answer',
+            cell: (x) =>
+              `${x.last_status_code ?? ''} ${x.last_error ?? ''}${x.last_latency_ms !== null ? ` (${x.last_latency_ms} ms)` : ''}`,
+          },
+          { head: '', cell: (x) => <LinkButton onClick={() => replay(x)}>Replay</LinkButton> },
+        ]}
+      />
     </Panel>
   );
 }

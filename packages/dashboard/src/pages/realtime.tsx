@@ -3,7 +3,7 @@ import { get } from '../api';
 import { countryName, fmtClock, fmtInt } from '../format';
 import { useView } from '../queries';
 import { today } from '../state';
-import { DataTable, type Column } from '../table';
+import { ItemsTable, type Column } from '../table';
 import type { EventRow, Page, Realtime, Site } from '../types';
 import { Async, EmptySite, GeoCredit, Panel } from '../ui';
 
@@ -114,16 +114,11 @@ function LatestEvents({ site, filters }: { site: Site; filters: URLSearchParams 
   ];
   return (
     <Panel title="Latest events">
-      <Async q={recent}>
-        {(p) => (
-          <DataTable
-            rows={p.items}
-            rowKey={(e) => e.id}
-            columns={columns}
-            empty={<EmptySite siteId={site.id} what="events in the last 30 minutes" />}
-          />
-        )}
-      </Async>
+      <ItemsTable
+        q={recent}
+        columns={columns}
+        empty={<EmptySite siteId={site.id} what="events in the last 30 minutes" />}
+      />
       <GeoCredit />
     </Panel>
   );

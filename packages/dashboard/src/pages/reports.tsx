@@ -1,14 +1,15 @@
 // Scheduled email reports of a site (services/api/src/routes/reports.ts): the schedules (admins and
 // users), a preview sent now, and the delivery log (admins only, as the API walls it).
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, get } from '../api';
 import { fmtTime, fmtYesNo } from '../format';
-import { AddOrSaveRow, Check, emailList, Field, Options, useSubmit } from '../form';
+import { emailList, Field, Options, RecipientsField } from '../form';
+import { ItemForm, useItemList } from '../item-list';
 import { useZone } from '../session';
-import { DataTable, RowActions } from '../table';
+import { ItemsTable, RowActions } from '../table';
 import type { ReportDelivery, ReportPreviewSent, ReportSchedule } from '../types';
-import { Async, Empty, ErrorBox, Panel } from '../ui';
+import { Empty, ErrorBox, Panel } from '../ui';
 
 const FREQUENCIES = [
   ['weekly', 'Weekly (Monday to Sunday)'],
@@ -17,19 +18,11 @@ const FREQUENCIES = [
 
 /** The schedules of the site and the form that adds one or changes the one being edited. */
 export function ReportSchedulesPanel({ siteId }: { siteId: string }) {
-  const qc = useQueryClient();
-  const key = ['report-schedules', siteId];
-  const list = useQuery({
-    queryKey: key,
-    queryFn: () => get<{ items: ReportSchedule[] }>(`/v1/sites/${siteId}/reports`),
-  });
-  const [editing, setEditing] = useState<ReportSchedule | null>(null);
+  const { list, editing, setEditing, remove, done } = useItemList<ReportSchedule>(
+    ['report-schedules', siteId],
+    `/v1/sites/${siteId}/reports`,
+  );
   const [sent, setSent] = useState<string | null>(null);
-  const reload = () => qc.invalidateQueries({ queryKey: key });
-  const remove = useMutation({
-    mutationFn: (id: string) => api('DELETE', `/v1/sites/${siteId}/reports/${id}`),
-    onSuccess: () => void reload(),
-  });
   const preview = useMutation({
     mutationFn: (id: string) =>
       api<ReportPreviewSent>('POST', `/v1/sites/${siteId}/reports/${id}/send-now`, {}),
@@ -45,48 +38,36 @@ export function ReportSchedulesPanel({ siteId }: { siteId: string }) {
       {remove.error != null && <ErrorBox error={remove.error} title="Could not delete it:" />}
       {preview.error != null && <ErrorBox error={preview.error} title="Could not send the preview:" />}
       <p role="status">{sent}</p>
-      <Async q={list} label="Loading the schedules…">
-        {(l) => (
-          <DataTable
-            rows={l.items}
-            rowKey={(s) => s.id}
-            label="Report schedules"
-            empty={<Empty>No scheduled report yet.</Empty>}
-            columns={[
-              { head: 'Frequency', cell: (s) => s.frequency, rowHeader: true },
-              { head: 'Recipients', cell: (s) => s.recipients.join(', '), col: 'recipients' },
-              { head: 'Enabled', cell: (s) => fmtYesNo(s.enabled) },
-              {
-                head: '',
-                cell: (s) => (
-                  <RowActions onEdit={() => setEditing(s)} onDelete={() => remove.mutate(s.id)}>
-                    <button
-                      type="button"
-                      disabled={preview.isPending}
-                      title="Sends the last complete period to the recipients now, marked [Preview]"
-                      onClick={() => {
-                        setSent(null);
-                        preview.mutate(s.id);
-                      }}
-                    >
-                      Send a preview now
-                    </button>
-                  </RowActions>
-                ),
-              },
-            ]}
-          />
-        )}
-      </Async>
-      <ScheduleForm
-        key={editing?.id ?? 'new'}
-        siteId={siteId}
-        editing={editing}
-        onDone={() => {
-          setEditing(null);
-          void reload();
-        }}
+      <ItemsTable
+        q={list}
+        loading="Loading the schedules…"
+        label="Report schedules"
+        empty={<Empty>No scheduled report yet.</Empty>}
+        columns={[
+          { head: 'Frequency', cell: (s) => s.frequency, rowHeader: true },
+          { head: 'Recipients', cell: (s) => s.recipients.join(', '), col: 'recipients' },
+          { head: 'Enabled', cell: (s) => fmtYesNo(s.enabled) },
+          {
+            head: '',
+            cell: (s) => (
+              <RowActions onEdit={() => setEditing(s)} onDelete={() => remove.mutate(s.id)}>
+                <button
+                  type="button"
+                  disabled={preview.isPending}
+                  title="Sends the last complete period to the recipients now, marked [Preview]"
+                  onClick={() => {
+                    setSent(null);
+                    preview.mutate(s.id);
+                  }}
+                >
+                  Send a preview now
+                </button>
+              </RowActions>
+            ),
+          },
+        ]}
       />
+      <ScheduleForm key={editing?.id ?? 'new'} siteId={siteId} editing={editing} onDone={done} />
     </Panel>
   );
 }
@@ -100,48 +81,31 @@ function ScheduleForm({
   editing: ReportSchedule | null;
   onDone: () => void;
 }) {
-  const { busy, error, onSubmit } = useSubmit(async (f) => {
-    const body = {
-      frequency: String(f.get('frequency')),
-      recipients: emailList(String(f.get('recipients'))),
-      ...(editing ? { enabled: f.get('enabled') === 'on' } : {}),
-    };
-    const base = `/v1/sites/${siteId}/reports`;
-    await (editing ? api('PATCH', `${base}/${editing.id}`, body) : api('POST', base, body));
-    onDone();
-    return true;
-  });
   return (
-    <form className="form" onSubmit={onSubmit} aria-label={editing ? 'Change the report' : 'New report'}>
-      <h3>{editing ? 'Change the report' : 'New report'}</h3>
+    <ItemForm
+      path={`/v1/sites/${siteId}/reports`}
+      editing={editing}
+      body={(f) => ({
+        frequency: String(f.get('frequency')),
+        recipients: emailList(String(f.get('recipients'))),
+      })}
+      onDone={onDone}
+      title={['New report', 'Change the report']}
+      add="Schedule the report"
+      save="Save the report"
+      enabledLabel="Enabled (unticked: no email goes out)"
+    >
       <Field label="Frequency">
         <select name="frequency" defaultValue={editing?.frequency ?? 'weekly'}>
           <Options of={FREQUENCIES} />
         </select>
       </Field>
-      <Field label="Report recipients (email addresses, separated by commas)">
-        <textarea
-          name="recipients"
-          rows={2}
-          required
-          defaultValue={editing?.recipients.join(', ') ?? ''}
-          placeholder="ceo@client.example, marketing@client.example"
-        />
-      </Field>
-      {editing && (
-        <Check label="Enabled (unticked: no email goes out)">
-          <input name="enabled" type="checkbox" defaultChecked={editing.enabled} />
-        </Check>
-      )}
-      <AddOrSaveRow
-        editing={!!editing}
-        add="Schedule the report"
-        save="Save the report"
-        busy={busy}
-        error={error}
-        onCancel={onDone}
+      <RecipientsField
+        label="Report recipients (email addresses, separated by commas)"
+        recipients={editing?.recipients}
+        placeholder="ceo@client.example, marketing@client.example"
       />
-    </form>
+    </ItemForm>
   );
 }
 
@@ -170,29 +134,25 @@ export function DeliveryLogPanel({ siteId }: { siteId: string }) {
       }
     >
       <p className="muted small">Scheduled sends only: previews are not logged.</p>
-      <Async q={q} label="Loading the delivery log…">
-        {(l) => (
-          <DataTable
-            rows={l.items}
-            rowKey={(d) => d.id}
-            label="Report deliveries"
-            empty={<Empty>No report has gone out yet.</Empty>}
-            rowProps={(d) => ({ 'data-status': d.status })}
-            columns={[
-              {
-                head: 'Status',
-                cell: (d) => <span className={`status status-${d.status}`}>{STATUS_TEXT[d.status]}</span>,
-                col: 'status',
-              },
-              { head: 'Recipient', cell: (d) => d.recipient, col: 'recipient' },
-              { head: 'Period', cell: (d) => `${d.period_start} to ${d.period_end}`, col: 'period' },
-              { head: 'Attempts', cell: (d) => d.attempts, num: true },
-              { head: 'Sent at', cell: (d) => (d.sent_at ? fmtTime(d.sent_at, tz) : '—'), col: 'sent' },
-              { head: 'Error', cell: (d) => d.last_error ?? '', col: 'error' },
-            ]}
-          />
-        )}
-      </Async>
+      <ItemsTable
+        q={q}
+        loading="Loading the delivery log…"
+        label="Report deliveries"
+        empty={<Empty>No report has gone out yet.</Empty>}
+        rowProps={(d) => ({ 'data-status': d.status })}
+        columns={[
+          {
+            head: 'Status',
+            cell: (d) => <span className={`status status-${d.status}`}>{STATUS_TEXT[d.status]}</span>,
+            col: 'status',
+          },
+          { head: 'Recipient', cell: (d) => d.recipient, col: 'recipient' },
+          { head: 'Period', cell: (d) => `${d.period_start} to ${d.period_end}`, col: 'period' },
+          { head: 'Attempts', cell: (d) => d.attempts, num: true },
+          { head: 'Sent at', cell: (d) => (d.sent_at ? fmtTime(d.sent_at, tz) : '—'), col: 'sent' },
+          { head: 'Error', cell: (d) => d.last_error ?? '', col: 'error' },
+        ]}
+      />
     </Panel>
   );
 }

@@ -4,9 +4,9 @@ import { api, get } from '../api';
 import { fmtTime } from '../format';
 import { Field, onFields, Options, SubmitRow } from '../form';
 import { useSession, useZone } from '../session';
-import { DataTable } from '../table';
+import { ItemsTable } from '../table';
 import type { Page, Role, User } from '../types';
-import { Async, ErrorBox, Panel } from '../ui';
+import { ErrorBox, Panel } from '../ui';
 import { ClientAccess } from './invite';
 
 const ROLES = (['admin', 'user', 'viewer'] as const).map((r) => [r, r] as const);
@@ -41,45 +41,40 @@ function UsersPanel() {
   return (
     <Panel title="Users">
       {update.error && <ErrorBox error={update.error} />}
-      <Async q={users}>
-        {(p) => (
-          <DataTable
-            rows={p.items}
-            rowKey={(u) => u.id}
-            columns={[
-              { head: 'Email', rowHeader: true, cell: (u) => u.email },
-              {
-                head: 'Role',
-                cell: (u) => (
-                  <select
-                    aria-label={`Role of ${u.email}`}
-                    value={u.role}
-                    disabled={self(u)}
-                    onChange={(e) => update.mutate({ id: u.id, role: e.target.value as Role })}
-                  >
-                    <Options of={ROLES} />
-                  </select>
-                ),
-              },
-              {
-                head: 'Active',
-                cell: (u) => (
-                  <label className="check">
-                    <input
-                      type="checkbox"
-                      checked={u.is_active}
-                      disabled={self(u)}
-                      onChange={(e) => update.mutate({ id: u.id, is_active: e.target.checked })}
-                    />
-                    <span className="sr-only">Active: {u.email}</span>
-                  </label>
-                ),
-              },
-              { head: 'Last login', cell: (u) => (u.last_login ? fmtTime(u.last_login, tz) : 'never') },
-            ]}
-          />
-        )}
-      </Async>
+      <ItemsTable
+        q={users}
+        columns={[
+          { head: 'Email', rowHeader: true, cell: (u) => u.email },
+          {
+            head: 'Role',
+            cell: (u) => (
+              <select
+                aria-label={`Role of ${u.email}`}
+                value={u.role}
+                disabled={self(u)}
+                onChange={(e) => update.mutate({ id: u.id, role: e.target.value as Role })}
+              >
+                <Options of={ROLES} />
+              </select>
+            ),
+          },
+          {
+            head: 'Active',
+            cell: (u) => (
+              <label className="check">
+                <input
+                  type="checkbox"
+                  checked={u.is_active}
+                  disabled={self(u)}
+                  onChange={(e) => update.mutate({ id: u.id, is_active: e.target.checked })}
+                />
+                <span className="sr-only">Active: {u.email}</span>
+              </label>
+            ),
+          },
+          { head: 'Last login', cell: (u) => (u.last_login ? fmtTime(u.last_login, tz) : 'never') },
+        ]}
+      />
     </Panel>
   );
 }

@@ -1,5 +1,5 @@
 import { parseConfig } from '@beacon/config';
-import { createLogger, createRegistry } from '@beacon/observability';
+import { silentObservability } from '@beacon/observability';
 import { createApp } from '../app.js';
 import { buildDeps } from '../server.js';
 
@@ -11,8 +11,7 @@ export async function buildOpenApiDocument(): Promise<Record<string, unknown>> {
   const config = parseConfig({ API_JWT_SECRET: 'x'.repeat(32), LOG_LEVEL: 'silent' });
   const deps = buildDeps(config, {
     redis: null,
-    logger: createLogger('api', 'silent'),
-    registry: createRegistry('api', { defaultMetrics: false }),
+    ...silentObservability('api'),
   });
   try {
     return createApp(deps).document();

@@ -104,3 +104,26 @@ export function registerAgency(program: Command, ctx: () => CliContext): void {
       c.out(`new API key for ${a.name} (shown once): ${key.key}`, { agency_id: a.id, api_key: key.key });
     });
 }
+
+type Cell = string | number | boolean | null;
+
+/**
+ * `<parent> list [--agency ID|EMAIL]`: the rows `sql` answers for one agency ($1) or for every agency
+ * ($1 null), as a table of `columns` (one `row` each) or, with --json, as they are.
+ */
+export function registerListByAgency<R>(
+  parent: Command,
+  ctx: () => CliContext,
+  o: { what: string; sql: string; columns: string[]; row: (r: R) => Cell[]; empty: string },
+): void {
+  parent
+    .command('list')
+    .description(`list the ${o.what} (of one agency with --agency, else of every agency)`)
+    .option('--agency <id|email>', `only this agency’s ${o.what}`)
+    .action(async (opts: { agency?: string }) => {
+      const c = ctx();
+      const agency = opts.agency ? await resolveAgency(c, opts.agency) : undefined;
+      const { rows } = await c.pool().query(o.sql, [agency?.id ?? null]);
+      c.out(table(o.columns, (rows as R[]).map(o.row), o.empty), rows);
+    });
+}

@@ -5,9 +5,8 @@ import { cliAudit } from '../audit.js';
 import { UsageError, UserError, type CliContext } from '../context.js';
 import { newScriptId } from '../secrets.js';
 import * as listSql from '../sql/lists.js';
-import { table } from '../table.js';
 import { domainArg, nonEmpty } from '../validate.js';
-import { AGENCY_OPTION, resolveAgency } from './agency.js';
+import { AGENCY_OPTION, registerListByAgency, resolveAgency } from './agency.js';
 import { registerSiteToken } from './site-token.js';
 
 export function registerSite(program: Command, ctx: () => CliContext): void {
@@ -82,21 +81,12 @@ function registerCreate(site: Command, ctx: () => CliContext): void {
 }
 
 function registerList(site: Command, ctx: () => CliContext): void {
-  site
-    .command('list')
-    .description('list the sites (of one agency with --agency, else of every agency)')
-    .option('--agency <id|email>', 'only this agency’s sites')
-    .action(async (opts: { agency?: string }) => {
-      const c = ctx();
-      const agency = opts.agency ? await resolveAgency(c, opts.agency) : undefined;
-      const { rows } = await c.pool().query(listSql.listSites, [agency?.id ?? null]);
-      c.out(
-        table(
-          ['id', 'script_id', 'domain', 'name', 'status', 'agency'],
-          rows.map((s) => [s.id, s.script_id, s.domain, s.name, s.status, s.agency]),
-          'no site yet: beacon site create --name N --domain D',
-        ),
-        rows,
-      );
-    });
+  type Row = Record<'id' | 'script_id' | 'domain' | 'name' | 'status' | 'agency', string>;
+  registerListByAgency<Row>(site, ctx, {
+    what: 'sites',
+    sql: listSql.listSites,
+    columns: ['id', 'script_id', 'domain', 'name', 'status', 'agency'],
+    row: (s) => [s.id, s.script_id, s.domain, s.name, s.status, s.agency],
+    empty: 'no site yet: beacon site create --name N --domain D',
+  });
 }

@@ -6,8 +6,7 @@ import { UsageError, UserError, type CliContext } from '../context.js';
 import { hashPassword } from '../secrets.js';
 import { emailArg, nonEmpty } from '../validate.js';
 import * as listSql from '../sql/lists.js';
-import { table } from '../table.js';
-import { AGENCY_OPTION, resolveAgency } from './agency.js';
+import { AGENCY_OPTION, registerListByAgency, resolveAgency } from './agency.js';
 
 const ROLES = ['admin', 'user', 'viewer'] as const;
 const MIN_PASSWORD = 8;
@@ -106,31 +105,20 @@ async function createUser(c: CliContext, opts: CreateOptions): Promise<void> {
 }
 
 function registerList(user: Command, ctx: () => CliContext): void {
-  user
-    .command('list')
-    .description('list dashboard users (of one agency with --agency, else of every agency)')
-    .option('--agency <id|email>', 'only this agency’s users')
-    .action(async (opts: { agency?: string }) => {
-      const c = ctx();
-      const agency = opts.agency ? await resolveAgency(c, opts.agency) : undefined;
-      const { rows } = await c.pool().query(listSql.listUsers, [agency?.id ?? null]);
-      c.out(
-        table(
-          ['email', 'role', 'active', 'last login', 'agency'],
-          rows.map((u) => [
-            u.email,
-            u.role,
-            u.is_active ? 'yes' : 'no',
-            u.last_login
-              ? new Date(u.last_login).toISOString().slice(0, 16).replace('T', ' ') + ' UTC'
-              : 'never',
-            u.agency,
-          ]),
-          'no user yet: beacon user create --email E --role admin',
-        ),
-        rows,
-      );
-    });
+  type Row = { email: string; role: string; is_active: boolean; last_login: Date | null; agency: string };
+  registerListByAgency<Row>(user, ctx, {
+    what: 'dashboard users',
+    sql: listSql.listUsers,
+    columns: ['email', 'role', 'active', 'last login', 'agency'],
+    row: (u) => [
+      u.email,
+      u.role,
+      u.is_active ? 'yes' : 'no',
+      u.last_login ? new Date(u.last_login).toISOString().slice(0, 16).replace('T', ' ') + ' UTC' : 'never',
+      u.agency,
+    ],
+    empty: 'no user yet: beacon user create --email E --role admin',
+  });
 }
 
 function registerSetPassword(user: Command, ctx: () => CliContext): void {

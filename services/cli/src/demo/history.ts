@@ -1,22 +1,9 @@
 // 30 days of made-up but plausible traffic for the demo site, as the collector would have queued it:
 // raw requests (IP, user agent, the tracker's hits). demo/seed.ts runs them through the enricher's
 // steps and the writer's store, so what lands in the database is what real visits would leave there.
-import type { RawRequest } from '@beacon/schema';
-
-/** A small, seeded PRNG (mulberry32): the same seed gives the same history, so tests can count. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+import { mulberry32, pick, type RawRequest } from '@beacon/schema';
 
 type Rand = () => number;
-const pick = <T>(r: Rand, list: readonly T[]): T => list[Math.floor(r() * list.length)]!;
 function weighted<T>(r: Rand, list: readonly (readonly [T, number])[]): T {
   const total = list.reduce((s, [, w]) => s + w, 0);
   let x = r() * total;
@@ -275,7 +262,7 @@ export const DEFAULT_HISTORY = { days: 30, sessionsPerDay: 350, seed: 42 } as co
 
 /** Raw requests of the whole history, oldest first, each at most `now` minus a minute. */
 export function generateHistory(o: HistoryOptions): RawRequest[] {
-  const r = prng(o.seed);
+  const r = mulberry32(o.seed);
   const requests: RawRequest[] = [];
   const end = o.now.getTime() - 60_000;
   const dayMs = 86_400_000;

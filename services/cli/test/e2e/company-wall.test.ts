@@ -1,17 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { adminSql } from '@beacon/db';
-import { createRedis, type Redis } from '@beacon/queue';
-import { createTestDatabase, REDIS_URL, uniquePrefix, type TestDatabase } from '@beacon/testkit';
+import { waitFor } from '@beacon/testkit';
 import { hashPassword } from '../../src/secrets.js';
 import {
-  createStack,
   importCompanies,
   seed,
+  sendBatch,
   type Seeded,
-  type Stack,
-  startAll,
-  tearDown,
-  waitFor,
+  useRunningStack,
+  type RunningStack,
 } from './harness.js';
 
 // Issue #13, "company data has an owner", end to end: the four services as `beacon serve` processes on
@@ -38,16 +35,14 @@ const NEUTRAL = { name: 'Acme Corporation', industry: 'Manufacturing', employee_
 const UA =
   'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Safari/605.1.15';
 
-let db: TestDatabase;
-let stack: Stack;
 let a: Seeded;
 let b: Seeded;
 let viewerA: { email: string; password: string };
-let redis: Redis;
-const prefix = uniquePrefix('e2e-wall');
 
-beforeAll(async () => {
-  db = await createTestDatabase();
+// No company cache in the enricher: A's hits read the tables as any hit after the TTL would.
+const w = useRunningStack('e2e-wall', { env: { COMPANY_CACHE_TTL_SECONDS: '0' }, prepare });
+
+async function prepare({ db, stack }: Pick<RunningStack, 'db' | 'stack'>): Promise<void> {
   a = await seed(db, { domain: 'shop-a.example', config: { allowed_origins: ['shop-a.example'] } });
   b = await seed(db, { domain: 'shop-b.example', config: { allowed_origins: ['shop-b.example'] } });
   viewerA = { email: `viewer-${randomBytes(4).toString('hex')}@e2e.example`, password: 'viewer-pw-123456' };
@@ -65,8 +60,6 @@ beforeAll(async () => {
     'INSERT INTO companies (name, domain, industry, employee_count) VALUES ($1, $2, $3, $4)',
     [NEUTRAL.name, 'acme.example', NEUTRAL.industry, NEUTRAL.employee_count],
   );
-  // No company cache in the enricher: A's hits read the tables as any hit after the TTL would.
-  stack = createStack(db, prefix, { COMPANY_CACHE_TTL_SECONDS: '0' });
   await importCompanies(
     'range,company_name,domain,industry,employee_count,revenue\n' +
       `${NETWORK},${B_FACTS.name},acme.example,${B_FACTS.industry},${B_FACTS.employee_count},${B_FACTS.revenue}\n`,
@@ -78,13 +71,7 @@ beforeAll(async () => {
     a.agencyEmail,
     stack.env,
   );
-  await startAll(stack);
-  redis = createRedis(REDIS_URL, 'worker');
-}, 120_000);
-
-afterAll(async () => {
-  await tearDown({ stack, redis, prefix, db });
-}, 60_000);
+}
 
 const hex = () => randomBytes(16).toString('hex');
 
@@ -103,31 +90,23 @@ async function visit(site: Seeded, domain: string, ip: string, pages: string[]):
     page_title: path,
     language: 'en-US',
   }));
-  const res = await fetch(`${stack.url('collector')}/v1/batch`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'text/plain;charset=UTF-8',
-      origin: `https://${domain}`,
-      'user-agent': UA,
-      'x-forwarded-for': ip,
-    },
-    body: JSON.stringify({ site_id: site.scriptId, events }),
-  });
+  const res = await sendBatch(w.stack, site, events, { origin: `https://${domain}`, ua: UA, ip });
   expect(res.status).toBe(202);
   await waitFor(
+    `${pages.length} events of ${site.scriptId} stored`,
     async () =>
       (
-        await db.pool.query<{ n: number }>(
+        await w.db.pool.query<{ n: number }>(
           'SELECT count(*)::int AS n FROM events WHERE site_id = $1 AND session_id = $2',
           [site.scriptId, session],
         )
       ).rows[0]!.n === pages.length,
-    `${pages.length} events of ${site.scriptId} stored`,
+    { timeoutMs: 20_000, ignoreErrors: true },
   );
 }
 
 async function login(email: string, password: string): Promise<(path: string) => Promise<Response>> {
-  const res = await fetch(`${stack.url('api')}/v1/auth/login`, {
+  const res = await fetch(`${w.stack.url('api')}/v1/auth/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ email, password }),
@@ -135,7 +114,7 @@ async function login(email: string, password: string): Promise<(path: string) =>
   const body = (await res.json()) as { access_token?: string };
   if (res.status !== 200 || !body.access_token) throw new Error(`login failed: ${res.status}`);
   return (path) =>
-    fetch(`${stack.url('api')}${path}`, { headers: { authorization: `Bearer ${body.access_token}` } });
+    fetch(`${w.stack.url('api')}${path}`, { headers: { authorization: `Bearer ${body.access_token}` } });
 }
 
 async function text(res: Response): Promise<string> {
@@ -152,7 +131,7 @@ test("agency B's imported company facts never reach agency A: API, exports and s
   await visit(a, 'shop-a.example', IP_A, ['/', '/contact', '/team']);
 
   // Stored events of A's site: A's own name, the neutral facts, nothing of B.
-  const { rows: stored } = await db.pool.query(
+  const { rows: stored } = await w.db.pool.query(
     `SELECT DISTINCT company_name, company_domain, company_industry, company_employee_count, company_revenue, company_source
      FROM events WHERE site_id = $1`,
     [a.scriptId],
@@ -169,11 +148,11 @@ test("agency B's imported company facts never reach agency A: API, exports and s
   ]);
 
   // The shared row still holds only the neutral facts; B's facts live in B's own row.
-  const { rows: shared } = await db.pool.query(
+  const { rows: shared } = await w.db.pool.query(
     "SELECT name, industry, employee_count, revenue FROM companies WHERE domain = 'acme.example'",
   );
   expect(shared).toEqual([{ ...NEUTRAL, revenue: null }]);
-  const { rows: owned } = await db.pool.query(
+  const { rows: owned } = await w.db.pool.query(
     "SELECT agency_id, name, revenue FROM agency_companies WHERE domain = 'acme.example' ORDER BY name",
   );
   expect(owned).toEqual([

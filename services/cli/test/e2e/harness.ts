@@ -15,39 +15,21 @@ import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
 import { adminSql } from '@beacon/db';
 import { QUEUE_EVENTS, QUEUE_HITS } from '@beacon/schema';
-import { REDIS_URL, type TestDatabase, freePort } from '@beacon/testkit';
+import { createRedis } from '@beacon/queue';
+import {
+  createTestDatabase,
+  REDIS_URL,
+  type TestDatabase,
+  freePort,
+  uniquePrefix,
+  waitFor,
+} from '@beacon/testkit';
 import { hashPassword } from '../../src/secrets.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 export const CLI = join(REPO_ROOT, 'services/cli/dist/main.js');
 
 export type ServiceName = 'collector' | 'enricher' | 'writer' | 'api';
-
-/** Polls `check` every `everyMs` until it returns a truthy value; throws after `timeoutMs`. */
-export async function waitFor<T>(
-  check: () => Promise<T | undefined | null | false> | T | undefined | null | false,
-  what: string | (() => string),
-  timeoutMs = 20_000,
-  everyMs = 100,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v) return v;
-    } catch (err) {
-      lastError = err;
-    }
-    if (Date.now() > deadline) {
-      const label = typeof what === 'function' ? what() : what;
-      throw new Error(
-        `timed out after ${timeoutMs} ms waiting for ${label}${lastError ? ` (last error: ${String(lastError)})` : ''}`,
-      );
-    }
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
 
 /** HTTP status of GET url, or 0 when nothing answers. */
 export async function statusOf(url: string): Promise<number> {
@@ -154,13 +136,12 @@ export function createStack(db: TestDatabase, prefix: string, extraEnv: Record<s
         let gone: number | string | undefined;
         void exited.then((c) => (gone = c));
         await waitFor(
+          () => `${name} ready; output:\n${proc.output()}`,
           async () => {
             if (gone !== undefined) throw new Error(`${name} exited with ${gone}:\n${proc.output()}`);
             return (await statusOf(`${url(name)}/readyz`)) === 200;
           },
-          () => `${name} ready; output:\n${proc.output()}`,
-          60_000,
-          100,
+          { timeoutMs: 60_000, ignoreErrors: true },
         );
       }
       return proc;
@@ -203,6 +184,29 @@ export interface Seeded {
   scriptId: string;
   email: string;
   password: string;
+}
+
+/**
+ * POST /v1/batch of `events` to the stack's collector as a tagged page on `origin` sends it (text/plain:
+ * no CORS preflight); `ip` goes in X-Forwarded-For (the stack trusts loopback proxies).
+ */
+export function sendBatch(
+  stack: Stack,
+  site: Seeded,
+  events: Record<string, unknown>[],
+  o: { origin: string; ua: string; ip?: string; timeoutMs?: number },
+): Promise<Response> {
+  return fetch(`${stack.url('collector')}/v1/batch`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'text/plain;charset=UTF-8',
+      origin: o.origin,
+      'user-agent': o.ua,
+      ...(o.ip ? { 'x-forwarded-for': o.ip } : {}),
+    },
+    body: JSON.stringify({ site_id: site.scriptId, events }),
+    ...(o.timeoutMs ? { signal: AbortSignal.timeout(o.timeoutMs) } : {}),
+  });
 }
 
 /** An agency, its admin user (bcrypt, as the CLI stores it) and one site. */
@@ -318,14 +322,13 @@ export async function privateRedis(): Promise<{
       },
     );
     await waitFor(
+      `private redis-server on ${port}`,
       () =>
         new Promise<boolean>((resolve) => {
           const sock = createConnectionSafe(port, resolve);
           void sock;
         }),
-      `private redis-server on ${port}`,
-      10_000,
-      50,
+      { timeoutMs: 10_000, intervalMs: 50, ignoreErrors: true },
     );
     return p;
   };
@@ -401,4 +404,37 @@ export async function tearDown(o: {
     o.redis.disconnect();
   }
   await o.db?.drop();
+}
+
+/** What a file running all four services works with, filled in by the time its tests run. */
+export interface RunningStack {
+  db: TestDatabase;
+  stack: Stack;
+  /** A connection of the test's own (queues, keys under `prefix`). */
+  redis: import('@beacon/queue').Redis;
+  prefix: string;
+}
+
+/**
+ * Registers the hooks of a file that runs all four services: before its tests, a database, the stack
+ * (with `env`), `prepare` (seeds, imports: the services are not running yet), the services started in
+ * `serve all`'s order and a Redis connection; after them, tearDown.
+ */
+export function useRunningStack(
+  name: string,
+  opts: {
+    env?: Record<string, string>;
+    prepare?: (w: Pick<RunningStack, 'db' | 'stack'>) => Promise<void>;
+  } = {},
+): RunningStack {
+  const w = { prefix: uniquePrefix(name) } as Partial<RunningStack> & { prefix: string };
+  beforeAll(async () => {
+    w.db = await createTestDatabase();
+    w.stack = createStack(w.db, w.prefix, opts.env);
+    await opts.prepare?.(w as RunningStack);
+    await startAll(w.stack);
+    w.redis = createRedis(REDIS_URL, 'worker');
+  }, 120_000);
+  afterAll(() => tearDown(w), 60_000);
+  return w as RunningStack;
 }

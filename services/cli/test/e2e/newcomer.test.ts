@@ -17,9 +17,10 @@ import {
   uniquePrefix,
   type TestDatabase,
   launchChromium,
+  waitFor,
 } from '@beacon/testkit';
 import { createRedis } from '@beacon/queue';
-import { CLI, deletePrefix, freePort, waitFor } from './harness.js';
+import { CLI, deletePrefix, freePort } from './harness.js';
 
 const SHOTS = fileURLToPath(new URL('../../../../test-results/newcomer/', import.meta.url));
 let db: TestDatabase;
@@ -48,10 +49,9 @@ async function start(): Promise<Started> {
   child.stderr!.on('data', (d) => (stderr += d));
   const out = () => `${stdout}\n--- stderr ---\n${stderr.slice(-4000)}`;
   await waitFor(
-    () => stdout.includes('Press Ctrl-C to stop.') || child.exitCode !== null,
     () => `the banner of beacon start:\n${out()}`,
-    240_000,
-    200,
+    () => stdout.includes('Press Ctrl-C to stop.') || child.exitCode !== null,
+    { timeoutMs: 240_000, intervalMs: 200 },
   );
   if (child.exitCode !== null) throw new Error(`beacon start exited ${child.exitCode}:\n${out()}`);
   const field = (name: string) => new RegExp(`^\\s+${name}:\\s+(\\S+)`, 'm').exec(stdout)?.[1];
@@ -70,7 +70,11 @@ async function start(): Promise<Started> {
 
 async function stop(s: Started): Promise<number | null> {
   s.child.kill('SIGINT');
-  await waitFor(() => s.child.exitCode !== null, 'beacon start to stop', 30_000);
+  await waitFor('beacon start to stop', () => s.child.exitCode !== null, {
+    timeoutMs: 30_000,
+    intervalMs: 100,
+    ignoreErrors: true,
+  });
   return s.child.exitCode;
 }
 
@@ -212,6 +216,8 @@ test('a newcomer: beacon start, the demo page, the dashboard with history, every
     await page.waitForURL('https://github.com/');
     let stored: string[] = [];
     await waitFor(
+      () =>
+        `the demo page's events; stored so far: ${stored.join(', ')}\n${problems.join('\n')}\n${first.out().slice(-6000)}`,
       async () => {
         stored = await customEventsSince(clicked);
         // form_submit is not awaited: the form posts and leaves the page at once (see the report).
@@ -219,10 +225,7 @@ test('a newcomer: beacon start, the demo page, the dashboard with history, every
           stored.includes(n),
         );
       },
-      () =>
-        `the demo page's events; stored so far: ${stored.join(', ')}\n${problems.join('\n')}\n${first.out().slice(-6000)}`,
-      30_000,
-      250,
+      { timeoutMs: 30_000, intervalMs: 250, ignoreErrors: true },
     );
 
     // The dashboard: a first visit asks no refresh it cannot have (no 401 in the console).
@@ -279,8 +282,9 @@ test('a newcomer: beacon start, the demo page, the dashboard with history, every
     await page.getByText('Add a filter').click();
     await page.locator('select[name="key"]').selectOption('country');
     await waitFor(
-      () => page.locator('datalist[data-testid="filter-suggestions"] option').count(),
       'filter suggestions',
+      async () => (await page.locator('datalist[data-testid="filter-suggestions"] option').count()) > 0,
+      { timeoutMs: 20_000 },
     );
     expect(await page.locator('datalist option').count()).toBeGreaterThan(5);
 

@@ -1,29 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { Queue } from 'bullmq';
 import type { Browser, BrowserContext } from 'playwright-core';
-import { createRedis, type Redis } from '@beacon/queue';
 import { QUEUE_EVENTS, QUEUE_HITS, renderSnippet } from '@beacon/schema';
-import {
-  createTestDatabase,
-  HEADLESS_ARGS,
-  launchChromium,
-  REDIS_URL,
-  uniquePrefix,
-  type TestDatabase,
-} from '@beacon/testkit';
+import { HEADLESS_ARGS, launchChromium, waitFor } from '@beacon/testkit';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import {
-  apiClient,
-  createStack,
-  importCompanies,
-  seed,
-  type Seeded,
-  type Stack,
-  startAll,
-  tearDown,
-  waitFor,
-} from './harness.js';
+import { apiClient, importCompanies, seed, sendBatch, type Seeded, useRunningStack } from './harness.js';
 
 // Real, end to end: the four services as separate `beacon serve` processes on the machine's PostgreSQL
 // and Redis, Chromium (testkit's launchChromium) loading the tracker from the collector, direct /v1/batch posts, the
@@ -64,37 +46,29 @@ interface Sent {
   bot: boolean;
 }
 
-let db: TestDatabase;
-let stack: Stack;
 let site: Seeded;
 let browser: Browser | undefined;
 let context: BrowserContext | undefined;
 let pages: Server;
-let redis: Redis;
-const prefix = uniquePrefix('e2e');
 
-beforeAll(async () => {
-  db = await createTestDatabase();
-  site = await seed(db, {
-    domain: 'shop.example',
-    config: { allowed_origins: ['127.0.0.1', 'shop.example'], bot_policy: 'keep' },
-  });
-  stack = createStack(db, prefix);
-  await importCompanies(
-    'range,company_name,domain,industry\n203.0.113.0/24,Acme Corp,acme.example,Manufacturing\n',
-    site.agencyEmail,
-    stack.env,
-  );
-  // Consumers first, then the API, then the collector (the order of `serve all`).
-  await startAll(stack);
-  redis = createRedis(REDIS_URL, 'worker');
-}, 120_000);
+const w = useRunningStack('e2e', {
+  prepare: async ({ db, stack }) => {
+    site = await seed(db, {
+      domain: 'shop.example',
+      config: { allowed_origins: ['127.0.0.1', 'shop.example'], bot_policy: 'keep' },
+    });
+    await importCompanies(
+      'range,company_name,domain,industry\n203.0.113.0/24,Acme Corp,acme.example,Manufacturing\n',
+      site.agencyEmail,
+      stack.env,
+    );
+  },
+});
 
 afterAll(async () => {
   await context?.close().catch(() => undefined);
   await browser?.close().catch(() => undefined);
   if (pages) await new Promise((r) => pages.close(r));
-  await tearDown({ stack, redis, prefix, db });
 }, 60_000);
 
 const hex = () => randomBytes(16).toString('hex');
@@ -200,20 +174,25 @@ async function actual(get: (path: string) => Promise<unknown>) {
   };
 }
 
+/** A hit as the test remembers it: its wire fields, and the IP and bot-ness of its request. */
+function sentHit(e: Record<string, unknown>, ip: string, bot: boolean): Sent {
+  return {
+    event_name: String(e.event_name),
+    event_id: String(e.event_id),
+    client_id: String(e.client_id),
+    session_id: String(e.session_id),
+    page_url: String(e.page_url),
+    referrer: String(e.referrer ?? ''),
+    ip,
+    bot,
+  };
+}
+
 async function postBatch(
   events: Record<string, unknown>[],
   opts: { ip: string; ua: string },
 ): Promise<number> {
-  const res = await fetch(`${stack.url('collector')}/v1/batch`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'text/plain;charset=UTF-8',
-      origin: 'https://shop.example',
-      'user-agent': opts.ua,
-      'x-forwarded-for': opts.ip,
-    },
-    body: JSON.stringify({ site_id: site.scriptId, events }),
-  });
+  const res = await sendBatch(w.stack, site, events, { origin: 'https://shop.example', ...opts });
   const body = (await res.json()) as { accepted?: number; rejected?: unknown[] };
   if (res.status !== 202 || body.accepted !== events.length)
     throw new Error(`batch not accepted: ${res.status} ${JSON.stringify(body)}`);
@@ -225,7 +204,7 @@ test('browser and direct traffic through all four processes add up in the API', 
 
   // (a) A real browser on a page carrying the tracker snippet from the collector, as the API renders it.
   const snippet = renderSnippet(site.scriptId, {
-    publicUrl: stack.url('collector'),
+    publicUrl: w.stack.url('collector'),
     scriptPath: '/v1/beacon.js',
   });
   const html = (title: string) =>
@@ -253,17 +232,7 @@ test('browser and direct traffic through all four processes add up in the API', 
     const raw = req.postDataBuffer()?.toString('utf8') ?? '{}';
     if (process.env.E2E_DEBUG) console.log('batch', raw);
     const body = JSON.parse(raw) as { events?: Record<string, unknown>[] };
-    for (const e of body.events ?? [])
-      sent.push({
-        event_name: String(e.event_name),
-        event_id: String(e.event_id),
-        client_id: String(e.client_id),
-        session_id: String(e.session_id),
-        page_url: String(e.page_url),
-        referrer: String(e.referrer ?? ''),
-        ip: '127.0.0.1',
-        bot: false,
-      });
+    for (const e of body.events ?? []) sent.push(sentHit(e, '127.0.0.1', false));
   };
   page.on('response', onBatch);
   const browserViews = () => sent.filter((h) => h.ip === '127.0.0.1' && h.event_name === 'page_view');
@@ -271,15 +240,27 @@ test('browser and direct traffic through all four processes add up in the API', 
   await page.goto(`${pagesUrl}/landing?utm_source=newsletter&utm_medium=email&utm_campaign=winter_sale`, {
     referer: 'https://www.google.com/',
   });
-  await waitFor(() => browserViews().length >= 1, 'the landing page view');
+  await waitFor('the landing page view', () => browserViews().length >= 1, {
+    timeoutMs: 20_000,
+    intervalMs: 100,
+    ignoreErrors: true,
+  });
   await page.evaluate(() => history.pushState({}, '', '/pricing'));
-  await waitFor(() => browserViews().length >= 2, 'the SPA page view');
+  await waitFor('the SPA page view', () => browserViews().length >= 2, {
+    timeoutMs: 20_000,
+    intervalMs: 100,
+    ignoreErrors: true,
+  });
   // A second tab of the same visitor (a full page load; navigating the first tab away instead would
   // fire its exit beacon, which the browser may abort or deliver: not a count a test can know).
   const tab = await context.newPage();
   tab.on('response', onBatch);
   await tab.goto(`${pagesUrl}/contact`);
-  await waitFor(() => browserViews().length >= 3, 'the third page view');
+  await waitFor('the third page view', () => browserViews().length >= 3, {
+    timeoutMs: 20_000,
+    intervalMs: 100,
+    ignoreErrors: true,
+  });
   const views = browserViews();
   expect(views.map((v) => new URL(v.page_url).pathname)).toEqual(['/landing', '/pricing', '/contact']);
   expect(views[0]!.referrer).toBe('https://www.google.com/');
@@ -311,17 +292,7 @@ test('browser and direct traffic through all four processes add up in the API', 
     bot = false,
   ): Promise<void> => {
     await postBatch(events, { ip, ua });
-    for (const e of events)
-      sent.push({
-        event_name: String(e.event_name),
-        event_id: String(e.event_id),
-        client_id: String(e.client_id),
-        session_id: String(e.session_id),
-        page_url: String(e.page_url),
-        referrer: String(e.referrer ?? ''),
-        ip,
-        bot,
-      });
+    for (const e of events) sent.push(sentHit(e, ip, bot));
   };
   const alice = { client: hex(), session: hex() }; // Acme, two sessions
   const alice2 = { client: alice.client, session: hex() };
@@ -354,17 +325,16 @@ test('browser and direct traffic through all four processes add up in the API', 
   await send([hit(dave, '/', { referrer: 'https://duckduckgo.com/' })], IPS.comcast);
   await send([hit(crawler, '/'), hit(crawler, '/pricing')], IPS.comcast, BOT_UA, true);
 
-  const get = await apiClient(stack.url('api'), site.email, site.password);
+  const get = await apiClient(w.stack.url('api'), site.email, site.password);
   let last: unknown;
   await waitFor(
+    () =>
+      `the API to match what was sent:\nexpected ${JSON.stringify(expected(sent), null, 1)}\nactual ${JSON.stringify(last, null, 1)}`,
     async () => {
       last = await actual(get);
       return JSON.stringify(last) === JSON.stringify(expected(sent));
     },
-    () =>
-      `the API to match what was sent:\nexpected ${JSON.stringify(expected(sent), null, 1)}\nactual ${JSON.stringify(last, null, 1)}`,
-    60_000,
-    250,
+    { timeoutMs: 60_000, intervalMs: 250, ignoreErrors: true },
   );
   const want = expected(sent);
   expect(last).toEqual(want);
@@ -377,7 +347,7 @@ test('browser and direct traffic through all four processes add up in the API', 
   );
   // Every queued job was consumed.
   for (const name of [QUEUE_HITS, QUEUE_EVENTS]) {
-    const q = new Queue(name, { connection: redis, prefix });
+    const q = new Queue(name, { connection: w.redis, prefix: w.prefix });
     const counts = await q.getJobCounts('waiting', 'active', 'delayed', 'failed');
     await q.close();
     expect(counts).toEqual({ waiting: 0, active: 0, delayed: 0, failed: 0 });

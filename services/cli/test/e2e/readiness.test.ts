@@ -1,15 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import pg from 'pg';
-import { createTestDatabase, PG_ADMIN_URL, uniquePrefix, type TestDatabase } from '@beacon/testkit';
-import {
-  CLI,
-  createStack,
-  privateRedis,
-  statusOf,
-  waitFor,
-  type ServiceName,
-  type Stack,
-} from './harness.js';
+import { createTestDatabase, PG_ADMIN_URL, uniquePrefix, type TestDatabase, waitFor } from '@beacon/testkit';
+import { CLI, createStack, privateRedis, statusOf, type ServiceName, type Stack } from './harness.js';
 
 // Real: the four services as `beacon serve` child processes. Their Redis is a PRIVATE redis-server
 // spawned here (killed and started again; the shared one is never touched) and their PostgreSQL a
@@ -46,13 +38,12 @@ const readyz = async () =>
 async function until(want: Record<string, number>, what: string) {
   let last: Record<string, number> = {};
   await waitFor(
+    () => `${what}: want ${JSON.stringify(want)}, have ${JSON.stringify(last)}`,
     async () => {
       last = await readyz();
       return SERVICES.every((s) => last[s] === want[s]);
     },
-    () => `${what}: want ${JSON.stringify(want)}, have ${JSON.stringify(last)}`,
-    45_000,
-    200,
+    { timeoutMs: 45_000, intervalMs: 200, ignoreErrors: true },
   );
   return last;
 }

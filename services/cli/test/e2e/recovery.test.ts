@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { createRedis, type Redis } from '@beacon/queue';
 import { QUEUE_EVENTS, QUEUE_HITS } from '@beacon/schema';
-import { createTestDatabase, REDIS_URL, uniquePrefix, type TestDatabase } from '@beacon/testkit';
-import { createStack, deletePrefix, freePort, seed, waitFor, type Seeded, type Stack } from './harness.js';
+import { createTestDatabase, REDIS_URL, uniquePrefix, type TestDatabase, waitFor } from '@beacon/testkit';
+import { createStack, deletePrefix, freePort, seed, sendBatch, type Seeded, type Stack } from './harness.js';
 
 // Recovery after kill -9, measured with the shipped lock settings (ENRICHER_/WRITER_LOCK_DURATION_MS
 // 10 s, stalled checks every 5 s): an enricher and a writer are killed while they hold jobs, with a
@@ -78,11 +78,7 @@ async function backlog(): Promise<void> {
         session_id: randomBytes(8).toString('hex'),
         page_url: 'https://shop.example/p',
       }));
-      const res = await fetch(`${stack.url('collector')}/v1/batch`, {
-        method: 'POST',
-        headers: { 'content-type': 'text/plain', origin: 'https://shop.example', 'user-agent': UA },
-        body: JSON.stringify({ site_id: site.scriptId, events }),
-      });
+      const res = await sendBatch(stack, site, events, { origin: 'https://shop.example', ua: UA });
       await res.arrayBuffer();
       if (res.status !== 202) throw new Error(`batch answered ${res.status}`);
     }
@@ -106,7 +102,11 @@ test('kill -9 of an enricher and a writer holding jobs: the queues drain within 
   const writer = await stack.start('writer');
   const enricher = await stack.start('enricher');
   // Both busy: rows arrive while raw jobs still wait.
-  await waitFor(async () => (await stored()) >= 3_000, 'the first rows', 60_000, 20);
+  await waitFor('the first rows', async () => (await stored()) >= 3_000, {
+    timeoutMs: 60_000,
+    intervalMs: 20,
+    ignoreErrors: true,
+  });
   const held = await hits.getJobCounts('active', 'waiting');
   const heldEvents = await events.getJobCounts('active');
   const killedAt = Date.now();
@@ -117,10 +117,9 @@ test('kill -9 of an enricher and a writer holding jobs: the queues drain within 
   standbyWriter.child.kill('SIGCONT');
 
   await waitFor(
-    async () => (await stored()) >= HITS && (await drained()),
     async () => `all ${HITS} rows stored and both queues drained (stored ${await stored()})`,
-    120_000,
-    50,
+    async () => (await stored()) >= HITS && (await drained()),
+    { timeoutMs: 120_000, intervalMs: 50, ignoreErrors: true },
   );
   const seconds = (Date.now() - killedAt) / 1000;
   // The figure for docs/operations.md.

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { createTestDatabase, uniquePrefix, type TestDatabase } from '@beacon/testkit';
-import { createStack, seed, waitFor, type Seeded, type Stack } from './harness.js';
+import { createTestDatabase, uniquePrefix, type TestDatabase, waitFor } from '@beacon/testkit';
+import { createStack, seed, sendBatch, type Seeded, type Stack } from './harness.js';
 import { startRedisCluster, type RedisClusterHandle } from './redis-cluster.js';
 
 // The pipeline on a real Redis Cluster (3 masters, 3 replicas, from the machine's redis-server):
@@ -61,15 +61,10 @@ async function send(n: number, ids: string[] = Array.from({ length: n }, hex)): 
   }));
   let status = 0;
   try {
-    const res = await fetch(`${stack.url('collector')}/v1/batch`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'text/plain;charset=UTF-8',
-        origin: 'https://shop.example',
-        'user-agent': UA,
-      },
-      body: JSON.stringify({ site_id: site.scriptId, events }),
-      signal: AbortSignal.timeout(10_000),
+    const res = await sendBatch(stack, site, events, {
+      origin: 'https://shop.example',
+      ua: UA,
+      timeoutMs: 10_000,
     });
     const body = (await res.json()) as { accepted?: number };
     status = res.status;
@@ -99,13 +94,12 @@ test('each queue has its own hash tag and every 202 is exactly one row, retries 
   expect(unique.size).toBe(600);
 
   const counts = await waitFor(
+    'all accepted hits stored',
     async () => {
       const c = await storedCounts();
       return c.size >= unique.size ? c : undefined;
     },
-    'all accepted hits stored',
-    60_000,
-    200,
+    { timeoutMs: 60_000, intervalMs: 200, ignoreErrors: true },
   );
   expect([...counts.values()].every((n) => n === 1)).toBe(true);
   expect(new Set(counts.keys())).toEqual(unique);
@@ -138,7 +132,11 @@ test('killing the master of the hits queue: no 202 without the job, recovery aft
       await new Promise((r) => setTimeout(r, 20));
     }
   })();
-  await waitFor(() => batches.filter((b) => b.status === 202).length >= 40, 'steady traffic', 20_000);
+  await waitFor('steady traffic', () => batches.filter((b) => b.status === 202).length >= 40, {
+    timeoutMs: 20_000,
+    intervalMs: 100,
+    ignoreErrors: true,
+  });
   // The replication backlog of the victim under this load: bytes its replica had not acknowledged yet,
   // i.e. what a kill at that instant loses (asynchronous replication). Sampled for a second.
   // The master's own view of its replica's offset is up to 1 s old (REPLCONF ACK once a second), so the
@@ -159,6 +157,7 @@ test('killing the master of the hits queue: no 202 without the job, recovery aft
   await cluster.kill(victim);
   // The replica is promoted (cluster-node-timeout 2 s), the clients refresh their slot maps.
   await waitFor(
+    'a replica promoted for the hits slot',
     () => {
       try {
         return cluster.masterOf(HITS_TAG) !== victim;
@@ -166,15 +165,14 @@ test('killing the master of the hits queue: no 202 without the job, recovery aft
         return false; // the slot has no master while the replica is elected
       }
     },
-    'a replica promoted for the hits slot',
-    30_000,
+    { timeoutMs: 30_000, ignoreErrors: true },
   );
   await cluster.waitOk(30_000);
   const promotedAt = Date.now();
   await waitFor(
-    () => batches.filter((b) => b.sentAt > promotedAt && b.status === 202).length >= 40,
     'accepted traffic after the failover',
-    30_000,
+    () => batches.filter((b) => b.sentAt > promotedAt && b.status === 202).length >= 40,
+    { timeoutMs: 30_000 },
   );
   stop = true;
   await sender;
@@ -185,13 +183,12 @@ test('killing the master of the hits queue: no 202 without the job, recovery aft
   const after = accepted.filter((b) => b.sentAt > promotedAt).flatMap((b) => b.ids);
   // Everything accepted after the failover is stored: the pipeline recovered on the new master.
   const counts = await waitFor(
+    'hits accepted after the failover stored',
     async () => {
       const c = await storedCounts();
       return after.every((id) => c.has(id)) ? c : undefined;
     },
-    'hits accepted after the failover stored',
-    90_000,
-    250,
+    { timeoutMs: 90_000, intervalMs: 250, ignoreErrors: true },
   );
   // Settle: jobs held by workers on the dead node come back after their lock (5 s here).
   await new Promise((r) => setTimeout(r, 8_000));

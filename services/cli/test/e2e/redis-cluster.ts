@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { waitFor } from './harness.js';
+import { waitFor } from '@beacon/testkit';
 
 export interface ClusterNode {
   port: number;
@@ -91,7 +91,11 @@ export async function startRedisCluster(masters = 3, replicasPerMaster = 1): Pro
     return r.stdout;
   };
   for (const n of nodes)
-    await waitFor(() => cli(n.port, 'ping').trim() === 'PONG', `redis node ${n.port}`, 10_000, 50);
+    await waitFor(`redis node ${n.port}`, () => cli(n.port, 'ping').trim() === 'PONG', {
+      timeoutMs: 10_000,
+      intervalMs: 50,
+      ignoreErrors: true,
+    });
   const create = spawnSync(
     'redis-cli',
     [
@@ -140,10 +144,9 @@ export async function startRedisCluster(masters = 3, replicasPerMaster = 1): Pro
     },
     async waitOk(timeoutMs = 30_000) {
       await waitFor(
-        () => alive().every((n) => /cluster_state:ok/.test(cli(n.port, 'cluster', 'info'))),
         'cluster_state:ok on every live node',
-        timeoutMs,
-        100,
+        () => alive().every((n) => /cluster_state:ok/.test(cli(n.port, 'cluster', 'info'))),
+        { timeoutMs: timeoutMs, ignoreErrors: true },
       );
     },
     async stop() {
@@ -154,14 +157,13 @@ export async function startRedisCluster(masters = 3, replicasPerMaster = 1): Pro
   await handle.waitOk();
   // Replicas attached to their masters (the failover test needs one for the master it kills).
   await waitFor(
+    'replicas attached',
     () =>
       cli(nodes[0]!.port, 'cluster', 'nodes')
         .split('\n')
         .filter((l) => l.includes('slave') && !l.includes('fail')).length ===
       masters * replicasPerMaster,
-    'replicas attached',
-    20_000,
-    100,
+    { timeoutMs: 20_000, ignoreErrors: true },
   );
   return handle;
 }

@@ -1,19 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Queue } from 'bullmq';
-import { createRedis, type Redis } from '@beacon/queue';
 import { QUEUE_EVENTS, QUEUE_HITS } from '@beacon/schema';
-import { createTestDatabase, REDIS_URL, uniquePrefix, type TestDatabase } from '@beacon/testkit';
-import {
-  CHROME_UA,
-  createStack,
-  seed,
-  type Seeded,
-  type ServiceName,
-  type Stack,
-  startAll,
-  tearDown,
-  waitFor,
-} from './harness.js';
+import { waitFor } from '@beacon/testkit';
+import { CHROME_UA, seed, sendBatch, type Seeded, type ServiceName, useRunningStack } from './harness.js';
 
 // Real: the four services as `beacon serve` child processes on the machine's PostgreSQL and Redis.
 // While a steady stream of batches goes to the collector, each stage gets a SIGTERM (and is started
@@ -22,28 +11,18 @@ import {
 const SHUTDOWN_TIMEOUT_MS = 15_000;
 const UA = CHROME_UA;
 
-let db: TestDatabase;
-let stack: Stack;
 let site: Seeded;
-let redis: Redis;
-const prefix = uniquePrefix('e2e-term');
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  site = await seed(db, { domain: 'shop.example', config: {} });
-  stack = createStack(db, prefix, {
+const w = useRunningStack('e2e-term', {
+  env: {
     SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
     // Geo/ASN data play no part here; without them the enricher restarts in a fraction of the time.
     ENRICHER_DEFAULT_GEO: 'false',
     ENRICHER_DEFAULT_ASN: 'false',
-  });
-  await startAll(stack);
-  redis = createRedis(REDIS_URL, 'worker');
-}, 120_000);
-
-afterAll(async () => {
-  await tearDown({ stack, redis, prefix, db });
-}, 60_000);
+  },
+  prepare: async ({ db }) => {
+    site = await seed(db, { domain: 'shop.example', config: {} });
+  },
+});
 
 /** Senders posting batches back to back; remembers the event_ids of every batch answered 202. */
 function stream(senders: number, hitsPerBatch: number) {
@@ -64,16 +43,11 @@ function stream(senders: number, hitsPerBatch: number) {
       }));
       let outcome: string;
       try {
-        const res = await fetch(`${stack.url('collector')}/v1/batch`, {
-          method: 'POST',
-          headers: {
-            'content-type': 'text/plain;charset=UTF-8',
-            origin: 'https://shop.example',
-            'user-agent': UA,
-            'x-forwarded-for': '79.192.10.20',
-          },
-          body: JSON.stringify({ site_id: site.scriptId, events }),
-          signal: AbortSignal.timeout(10_000),
+        const res = await sendBatch(w.stack, site, events, {
+          origin: 'https://shop.example',
+          ua: UA,
+          ip: '79.192.10.20',
+          timeoutMs: 10_000,
         });
         await res.arrayBuffer();
         outcome = String(res.status);
@@ -93,7 +67,11 @@ function stream(senders: number, hitsPerBatch: number) {
     /** Resolves once `n` more hits have been accepted. */
     async more(n: number, what: string) {
       const target = accepted.size + n;
-      await waitFor(() => accepted.size >= target, `${n} more accepted hits (${what})`, 60_000, 20);
+      await waitFor(`${n} more accepted hits (${what})`, () => accepted.size >= target, {
+        timeoutMs: 60_000,
+        intervalMs: 20,
+        ignoreErrors: true,
+      });
     },
     async stop() {
       stopped = true;
@@ -113,10 +91,10 @@ test('SIGTERM to each stage under load loses and duplicates nothing that got a 2
     await load.more(150, `before stopping the ${name}`);
     mark(`SIGTERM ${name}`);
     // The deadline each process gives itself (SHUTDOWN_TIMEOUT_MS), plus start-up slack of a busy box.
-    exits[name] = await stack.stop(name, 'SIGTERM', SHUTDOWN_TIMEOUT_MS + 5_000);
+    exits[name] = await w.stack.stop(name, 'SIGTERM', SHUTDOWN_TIMEOUT_MS + 5_000);
     mark(`${name} exited`);
     if (name !== 'collector') await load.more(60, `while the ${name} is down`);
-    await stack.start(name);
+    await w.stack.start(name);
     mark(`${name} ready again`);
   };
   try {
@@ -135,25 +113,25 @@ test('SIGTERM to each stage under load loses and duplicates nothing that got a 2
   const count = async () =>
     Number(
       (
-        await db.pool.query<{ n: string }>('SELECT count(*) AS n FROM events WHERE site_id = $1', [
+        await w.db.pool.query<{ n: string }>('SELECT count(*) AS n FROM events WHERE site_id = $1', [
           site.scriptId,
         ])
       ).rows[0]!.n,
     );
   let seen = 0;
   await waitFor(
-    async () => (seen = await count()) >= want,
     () => `${want} rows in events (have ${seen}; outcomes ${JSON.stringify(load.outcomes)})`,
-    90_000,
-    200,
+    async () => (seen = await count()) >= want,
+    { timeoutMs: 90_000, intervalMs: 200, ignoreErrors: true },
   );
   mark('all rows stored');
   // The queues drain at once: a stopped stage hands back or finishes its jobs rather than leaving
   // them active until their locks expire (WRITER_LOCK_DURATION_MS, 30 s), which this wait is shorter than.
   await waitFor(
+    'empty queues',
     async () => {
       for (const name of [QUEUE_HITS, QUEUE_EVENTS]) {
-        const q = new Queue(name, { connection: redis, prefix });
+        const q = new Queue(name, { connection: w.redis, prefix: w.prefix });
         const c = await q.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
         await q.close();
         if (Object.values(c).some((v) => v > 0)) {
@@ -163,12 +141,10 @@ test('SIGTERM to each stage under load loses and duplicates nothing that got a 2
       }
       return true;
     },
-    'empty queues',
-    20_000,
-    250,
+    { timeoutMs: 20_000, intervalMs: 250, ignoreErrors: true },
   );
   mark('queues empty');
-  const { rows } = await db.pool.query<{ event_id: string; n: string; ids: string }>(
+  const { rows } = await w.db.pool.query<{ event_id: string; n: string; ids: string }>(
     `SELECT event_id, count(*) AS n, count(DISTINCT id) AS ids FROM events WHERE site_id = $1 GROUP BY event_id`,
     [site.scriptId],
   );
@@ -183,6 +159,6 @@ test('SIGTERM to each stage under load loses and duplicates nothing that got a 2
   });
   expect(rows.length).toBe(want);
   mark('compared');
-  const dead = await db.pool.query('SELECT count(*)::int AS n FROM dead_events');
+  const dead = await w.db.pool.query('SELECT count(*)::int AS n FROM dead_events');
   expect(dead.rows[0].n).toBe(0);
 }, 240_000);

@@ -14,7 +14,14 @@ import { startEnricher, type EnricherHandle } from '@beacon/enricher';
 import { createLogger } from '@beacon/observability';
 import { createRedis } from '@beacon/queue';
 import { QUEUE_EVENTS, QUEUE_HITS } from '@beacon/schema';
-import { createTestDatabase, REDIS_URL, uniquePrefix, type TestDatabase } from '@beacon/testkit';
+import {
+  collectorTestEnv,
+  createTestDatabase,
+  REDIS_URL,
+  uniquePrefix,
+  waitFor,
+  type TestDatabase,
+} from '@beacon/testkit';
 import { startWriter, type WriterHandle } from '@beacon/writer';
 
 export interface Pipeline {
@@ -30,8 +37,6 @@ export interface Pipeline {
   addSite(domain: string, config?: Record<string, unknown>): Promise<string>;
   /** A site ingest token stored as the API stores it (sha256); returns the clear token. */
   addToken(scriptId: string): Promise<string>;
-  /** Polls until `check` returns a value that is not undefined/false (20 s at most). */
-  waitFor<T>(check: () => Promise<T | undefined | false>, what: string, ms?: number): Promise<T>;
   /** Waits until both queues are empty and the services have written their health counts. */
   settle(): Promise<void>;
   close(): Promise<void>;
@@ -52,12 +57,7 @@ export async function startPipeline(env: Record<string, string> = {}): Promise<P
   ]);
   const agencyId = rows[0].id as string;
   const config = parseConfig({
-    DATABASE_URL: db.url,
-    REDIS_URL,
-    QUEUE_PREFIX: prefix,
-    LOG_LEVEL: 'silent',
-    COLLECTOR_HOST: '127.0.0.1',
-    COLLECTOR_PORT: '0',
+    ...collectorTestEnv(db.url, prefix),
     COLLECTOR_SITE_CACHE_TTL_MS: '100',
     ENRICHER_DEFAULT_GEO: 'false',
     ENRICHER_DATA_WATCH_INTERVAL_MS: '0',
@@ -76,16 +76,6 @@ export async function startPipeline(env: Record<string, string> = {}): Promise<P
   const collector = await startCollector(config, { logger: silent('collector'), port: 0, host: '127.0.0.1' });
   const redis = createRedis(REDIS_URL, 'worker');
   const queues = [QUEUE_HITS, QUEUE_EVENTS].map((q) => new Queue(q, { connection: redis, prefix }));
-
-  async function waitFor<T>(check: () => Promise<T | undefined | false>, what: string, ms = 20_000) {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const v = await check();
-      if (v !== undefined && v !== false) return v as T;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
 
   return {
     db,
@@ -115,15 +105,18 @@ export async function startPipeline(env: Record<string, string> = {}): Promise<P
       );
       return token;
     },
-    waitFor,
     async settle() {
-      await waitFor(async () => {
-        for (const q of queues) {
-          const c = await q.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
-          if (Object.values(c).some((n) => n > 0)) return false;
-        }
-        return true;
-      }, 'the queues to drain');
+      await waitFor(
+        'the queues to drain',
+        async () => {
+          for (const q of queues) {
+            const c = await q.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
+            if (Object.values(c).some((n) => n > 0)) return false;
+          }
+          return true;
+        },
+        { timeoutMs: 20_000, intervalMs: 100 },
+      );
       // One flush interval of the collector and enricher health counts, plus margin.
       await new Promise((r) => setTimeout(r, 600));
     },

@@ -7,7 +7,7 @@ import bcrypt from 'bcryptjs';
 import { startApi, type ApiHandle } from '@beacon/api';
 import { parseConfig } from '@beacon/config';
 import { adminSql } from '@beacon/db';
-import { createLogger, createRegistry } from '@beacon/observability';
+import { silentObservability } from '@beacon/observability';
 import { createTestDatabase, uniquePrefix, type TestDatabase } from '@beacon/testkit';
 import { runBeacon, SLOW } from './beacon-cli.js';
 
@@ -99,8 +99,7 @@ beforeAll(async () => {
       port: 0,
       host: '127.0.0.1',
       redis: null,
-      logger: createLogger('api', 'silent'),
-      registry: createRegistry('api', { defaultMetrics: false }),
+      ...silentObservability('api'),
     },
   );
 });

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
-import { runNode } from '@beacon/testkit';
+import { runNode, waitFor } from '@beacon/testkit';
 import { CHROME_UA, healthOf, startPipeline, type Pipeline } from './pipeline.js';
 
 // Real, end to end in one process: POST /v1/events on the collector, the enricher and the writer,
@@ -96,10 +96,14 @@ describe('POST /v1/events', () => {
     const e2 = id();
     sent.push(e2);
     expect((await send({ event_name: 'invoice_paid', event_id: e2 }, token)).status).toBe(202);
-    const rows = await p.waitFor(async () => {
-      const rows = await rowsOf(site);
-      return rows.length >= 2 && rows;
-    }, 'two rows');
+    const rows = await waitFor(
+      'two rows',
+      async () => {
+        const rows = await rowsOf(site);
+        return rows.length >= 2 && rows;
+      },
+      { timeoutMs: 20_000, intervalMs: 100 },
+    );
     const byId = Object.fromEntries(rows.map((x) => [x.event_id, x]));
     expect(byId[e1]!.server_timestamp.getTime()).toBe(when);
     expect(byId[e1]!.ip_address).toBe('198.51.100.7');

@@ -1,4 +1,4 @@
-import type { BrowserFieldName } from '@beacon/schema';
+import { CAMPAIGN_COLUMNS, type BrowserFieldName } from '@beacon/schema';
 import type { EnrichContext, Step } from '../pipeline.js';
 import { channelOf } from './channel.js';
 import type { CompanyLookup } from './company-db.js';
@@ -44,16 +44,8 @@ export function pageStep(): Step {
     name: 'page',
     run(ctx) {
       const p = pageOf(ctx);
-      const row = ctx.row;
-      row.page_path = p.page_path;
-      row.utm_source = p.utm_source;
-      row.utm_medium = p.utm_medium;
-      row.utm_campaign = p.utm_campaign;
-      row.utm_content = p.utm_content;
-      row.utm_term = p.utm_term;
-      row.gclid = p.gclid;
-      row.fbclid = p.fbclid;
-      row.ttclid = p.ttclid;
+      ctx.row.page_path = p.page_path;
+      for (const c of CAMPAIGN_COLUMNS) ctx.row[c] = p[c];
       if (p.click_ids) ctx.properties.click_ids = p.click_ids;
     },
   };
@@ -133,24 +125,14 @@ export function companyStep(deps: Pick<AttributionDeps, 'agencyRanges' | 'compan
             network: ctx.network,
           })
         : null;
-      if (!match) {
-        row.company_name = null;
-        row.company_domain = null;
-        row.company_industry = null;
-        row.company_employee_count = null;
-        row.company_revenue = null;
-        row.company_confidence = null;
-        row.company_source = null;
-        return;
-      }
-      const c = match.company;
-      row.company_name = c.name;
-      row.company_domain = c.domain;
-      row.company_industry = c.industry;
-      row.company_employee_count = c.employeeCount;
-      row.company_revenue = c.revenue;
-      row.company_confidence = match.confidence;
-      row.company_source = match.source;
+      const c = match?.company;
+      row.company_name = c?.name ?? null;
+      row.company_domain = c?.domain ?? null;
+      row.company_industry = c?.industry ?? null;
+      row.company_employee_count = c?.employeeCount ?? null;
+      row.company_revenue = c?.revenue ?? null;
+      row.company_confidence = match?.confidence ?? null;
+      row.company_source = match?.source ?? null;
     },
   };
 }

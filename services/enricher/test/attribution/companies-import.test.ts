@@ -40,12 +40,31 @@ function csv(name: string, text: string): string {
   return file;
 }
 
+/** `beacon [--json] companies import --agency <agency> [flags] <file>`. */
+function importCompanies(agency: string, file: string, opts: { json?: boolean; flags?: string[] } = {}) {
+  const json = opts.json ? ['--json'] : [];
+  return beacon([...json, 'companies', 'import', '--agency', agency, ...(opts.flags ?? []), file]);
+}
+
+/** A new agency "Agency <letter>" (email <letter>@agency.test): its id. */
+async function insertAgency(letter: string): Promise<string> {
+  const l = letter.toLowerCase();
+  const { rows } = await db.pool.query(
+    `INSERT INTO agencies (name, email, api_key, api_key_prefix) VALUES ($1, $2, 'x', $3) RETURNING id`,
+    [`Agency ${letter}`, `${l}@agency.test`, `bk_${l.repeat(8)}`],
+  );
+  return rows[0].id as string;
+}
+
+/** The agency of a row by its site_id, as the enricher's callers answer it. */
+const agencyOfSites = (bySite: Record<string, string>) => (r: { site_id?: unknown }) =>
+  bySite[String(r.site_id)];
+
 beforeAll(async () => {
   db = await createTestDatabase();
   dir = mkdtempSync(join(tmpdir(), 'beacon-companies-'));
-  const ins = `INSERT INTO agencies (name, email, api_key, api_key_prefix) VALUES ($1, $2, 'x', $3) RETURNING id`;
-  agencyA = (await db.pool.query(ins, ['Agency A', 'a@agency.test', 'bk_aaaaaaaa'])).rows[0].id;
-  agencyB = (await db.pool.query(ins, ['Agency B', 'b@agency.test', 'bk_bbbbbbbb'])).rows[0].id;
+  agencyA = await insertAgency('A');
+  agencyB = await insertAgency('B');
 });
 
 afterAll(async () => {
@@ -64,14 +83,7 @@ const GOOD = `range,company_name,domain,industry,employee_count,revenue
 
 describe('beacon companies import', () => {
   it('imports CIDR, start-end and single-address lines (by agency email)', async () => {
-    const r = await beacon([
-      '--json',
-      'companies',
-      'import',
-      '--agency',
-      'A@agency.test',
-      csv('good.csv', GOOD),
-    ]);
+    const r = await importCompanies('A@agency.test', csv('good.csv', GOOD), { json: true });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual({
@@ -152,7 +164,7 @@ describe('beacon companies import', () => {
 `;
 
   it('reports every bad line with its line number and imports nothing', async () => {
-    const r = await beacon(['companies', 'import', '--agency', agencyB, csv('bad.csv', BAD)]);
+    const r = await importCompanies(agencyB, csv('bad.csv', BAD));
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('5 bad line(s)');
     expect(r.stderr).toMatch(/line 3: .*start is after end/);
@@ -170,15 +182,7 @@ describe('beacon companies import', () => {
   });
 
   it('--skip-invalid imports the good lines and still reports the bad ones', async () => {
-    const r = await beacon([
-      '--json',
-      'companies',
-      'import',
-      '--agency',
-      agencyB,
-      '--skip-invalid',
-      csv('bad2.csv', BAD),
-    ]);
+    const r = await importCompanies(agencyB, csv('bad2.csv', BAD), { json: true, flags: ['--skip-invalid'] });
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out).toMatchObject({ imported: 1, total: 1 });
@@ -186,25 +190,13 @@ describe('beacon companies import', () => {
   });
 
   it('refuses a file without the needed columns, an unknown agency and a missing file', async () => {
-    const noCols = await beacon([
-      'companies',
-      'import',
-      '--agency',
-      agencyB,
-      csv('cols.csv', 'ip,who\n1.2.3.4,x\n'),
-    ]);
+    const noCols = await importCompanies(agencyB, csv('cols.csv', 'ip,who\n1.2.3.4,x\n'));
     expect(noCols.code).toBe(1);
     expect(noCols.stderr).toMatch(/line 1: the header needs a "range"/);
-    const noAgency = await beacon([
-      'companies',
-      'import',
-      '--agency',
-      'nobody@agency.test',
-      csv('g2.csv', GOOD),
-    ]);
+    const noAgency = await importCompanies('nobody@agency.test', csv('g2.csv', GOOD));
     expect(noAgency.code).toBe(1);
     expect(noAgency.stderr).toMatch(/no agency with id or email/);
-    const noFile = await beacon(['companies', 'import', '--agency', agencyB, join(dir, 'missing.csv')]);
+    const noFile = await importCompanies(agencyB, join(dir, 'missing.csv'));
     expect(noFile.code).toBe(1);
     expect(noFile.stderr).toMatch(/cannot read/);
   });
@@ -239,14 +231,9 @@ describe('AgencyRangeStore reads the imported ranges and follows changes', () =>
   });
 
   it('a re-import replaces the ranges; one poll reloads only that agency', async () => {
-    const r = await beacon([
-      '--json',
-      'companies',
-      'import',
-      '--agency',
-      agencyA,
-      csv('new.csv', 'cidr,name\n10.0.0.0/16,Oscorp\n'),
-    ]);
+    const r = await importCompanies(agencyA, csv('new.csv', 'cidr,name\n10.0.0.0/16,Oscorp\n'), {
+      json: true,
+    });
     expect(JSON.parse(r.stdout)).toMatchObject({ imported: 1, replaced: 5, total: 1 });
     // The replaced file named no domain: the agency's facts went with its ranges.
     expect(
@@ -265,22 +252,17 @@ describe('AgencyRangeStore reads the imported ranges and follows changes', () =>
   });
 
   it('--append adds; a deleted agency is forgotten', async () => {
-    await beacon([
-      'companies',
-      'import',
-      '--agency',
+    const append = { flags: ['--append'] };
+    await importCompanies(
       agencyA,
-      '--append',
       csv('more.csv', 'range,name,domain,revenue\n172.16.0.0/12,Umbrella,umbrella.example,$1M\n'),
-    ]);
-    await beacon([
-      'companies',
-      'import',
-      '--agency',
+      append,
+    );
+    await importCompanies(
       agencyA,
-      '--append',
       csv('more2.csv', 'range,name,domain,industry\n172.31.0.0/16,Umbrella Labs,umbrella.example,Biotech\n'),
-    ]);
+      append,
+    );
     // --append updates the agency's facts: a value of the file replaces, an empty cell keeps.
     const { rows: facts } = await db.pool.query(
       `SELECT name, industry, revenue FROM agency_companies WHERE agency_id = $1 AND domain = 'umbrella.example'`,
@@ -299,9 +281,8 @@ describe('AgencyRangeStore reads the imported ranges and follows changes', () =>
 
 describe("CompanyDirectory keeps an agency's facts to that agency's rows (issue #13)", () => {
   it('completes each row from its own agency over the neutral table, never from another agency', async () => {
-    const ins = `INSERT INTO agencies (name, email, api_key) VALUES ($1, $2, 'x') RETURNING id`;
-    const agencyC = (await db.pool.query(ins, ['Agency C', 'c@agency.test'])).rows[0].id as string;
-    const agencyD = (await db.pool.query(ins, ['Agency D', 'd@agency.test'])).rows[0].id as string;
+    const agencyC = await insertAgency('C');
+    const agencyD = await insertAgency('D');
     await db.pool.query(
       `INSERT INTO companies (name, domain, industry) VALUES ('Acme', 'acme2.example', 'Manufacturing')`,
     );
@@ -310,8 +291,7 @@ describe("CompanyDirectory keeps an agency's facts to that agency's rows (issue 
        VALUES ($1, 'acme2.example', 'Acme Secret', 'Defense', '10000+', '$9B', 'import')`,
       [agencyD],
     );
-    const agencyBySite: Record<string, string> = { site_c: agencyC, site_d: agencyD };
-    const agencyOf = (r: { site_id?: unknown }) => agencyBySite[String(r.site_id)];
+    const agencyOf = agencyOfSites({ site_c: agencyC, site_d: agencyD });
     const row = (site: string | null, source: string, industry: string | null) => ({
       site_id: site,
       company_name: 'Acme (source)',
@@ -426,9 +406,8 @@ describe('CompanyDirectory completes rows from the companies table', () => {
 
 describe("an agency's 'not a company' override (issue #16, migration 0120)", () => {
   it("clears the company of that agency's hits only, and makes business visitors consumers", async () => {
-    const ins = `INSERT INTO agencies (name, email, api_key) VALUES ($1, $2, 'x') RETURNING id`;
-    const agencyE = (await db.pool.query(ins, ['Agency E', 'e@agency.test'])).rows[0].id as string;
-    const agencyF = (await db.pool.query(ins, ['Agency F', 'f@agency.test'])).rows[0].id as string;
+    const agencyE = await insertAgency('E');
+    const agencyF = await insertAgency('F');
     await db.pool.query(
       `INSERT INTO agency_company_overrides (agency_id, domain, not_company) VALUES ($1, 'aaisp.example', TRUE)`,
       [agencyE],
@@ -437,8 +416,7 @@ describe("an agency's 'not a company' override (issue #16, migration 0120)", () 
       `INSERT INTO agency_company_overrides (agency_id, domain, industry, employee_count) VALUES ($1, 'globex3.example', 'Software', '50-99')`,
       [agencyE],
     );
-    const agencyBySite: Record<string, string> = { site_e: agencyE, site_f: agencyF };
-    const agencyOf = (r: { site_id?: unknown }) => agencyBySite[String(r.site_id)];
+    const agencyOf = agencyOfSites({ site_e: agencyE, site_f: agencyF });
     const row = (site: string, domain: string, visitorType: string) => ({
       site_id: site,
       company_name: 'Andrews & Arnold Ltd',

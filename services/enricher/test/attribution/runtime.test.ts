@@ -6,7 +6,7 @@ import { copyFileSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '@beacon/observability';
-import { createTestDatabase, type TestDatabase } from '@beacon/testkit';
+import { createTestDatabase, waitFor, type TestDatabase } from '@beacon/testkit';
 import { startAttribution, type AttributionRuntime } from '../../src/attribution/runtime.js';
 import { mmCrafted, mmTest } from '../fixtures.js';
 
@@ -27,14 +27,6 @@ afterAll(async () => {
   await db.drop();
   rmSync(dir, { recursive: true, force: true });
 });
-
-async function until(cond: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (cond()) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 describe('startAttribution', () => {
   it('serves the company database and picks up a replaced file without a restart', async () => {
@@ -57,7 +49,10 @@ describe('startAttribution', () => {
     // Replace the file the way geoipupdate does (write aside, rename over).
     copyFileSync(mmTest('GeoIP2-Enterprise-Test.mmdb'), join(dir, 'next.mmdb'));
     renameSync(join(dir, 'next.mmdb'), path);
-    await until(() => runtime!.deps.companyDb!.lookup('81.2.69.160') !== null, 'the reload');
+    await waitFor('the reload', () => runtime!.deps.companyDb!.lookup('81.2.69.160') !== null, {
+      timeoutMs: 5_000,
+      intervalMs: 25,
+    });
     expect(runtime.deps.companyDb!.lookup('81.2.69.160')).toMatchObject({
       layout: 'enterprise',
       userType: 'government',

@@ -220,11 +220,8 @@ export const tryUpkeepLock = 'SELECT pg_try_advisory_lock($1) AS locked';
 /** $1 key. */
 export const upkeepUnlock = 'SELECT pg_advisory_unlock($1)';
 
-/**
- * What the rollups read of the rows a batch inserted (packages/db/src/sql/rollups.ts, writerSource
- * `SELECT * FROM beacon_writer_inserted`), in the temp table's column order.
- */
-export const INSERTED_COLUMNS: readonly EventColumnName[] = [
+/** $1..$11 of upsertSessionsFromRows: one array per column, of the rows the COPY just accepted. */
+export const SESSION_COLUMNS = [
   'id',
   'site_id',
   'session_id',
@@ -236,6 +233,14 @@ export const INSERTED_COLUMNS: readonly EventColumnName[] = [
   'utm_source',
   'country',
   'device_type',
+] as const satisfies readonly EventColumnName[];
+
+/**
+ * What the rollups read of the rows a batch inserted (packages/db/src/sql/rollups.ts, writerSource
+ * `SELECT * FROM beacon_writer_inserted`), in the temp table's column order: the session columns first.
+ */
+export const INSERTED_COLUMNS: readonly EventColumnName[] = [
+  ...SESSION_COLUMNS,
   'page_path',
   'visitor_type',
   'browser',
