@@ -44,6 +44,20 @@ export interface GoalDef {
   value_key: string | null;
 }
 
+/** A goal with every optional part empty (an event goal without property or value), then `over`. */
+export const goalDef = (over: Partial<GoalDef> & Pick<GoalDef, 'id' | 'name'>): GoalDef => ({
+  kind: 'event',
+  page_pattern: null,
+  page_regex: null,
+  event_name: null,
+  property_key: null,
+  property_value: null,
+  value_mode: 'none',
+  value_amount: null,
+  value_key: null,
+  ...over,
+});
+
 /**
  * A page pattern as an anchored PostgreSQL (and JS) regular expression: `**` any characters
  * (any depth, slashes included), `*` any characters but `/` (one path segment, possibly empty),

@@ -73,7 +73,8 @@ export const funnel = (s: Scope, steps: readonly FunnelStepDef[], o: FunnelOptio
   const n = s.p.add(steps.length);
   const dim = breakdown ? `, e.${FUNNEL_BREAKDOWNS[breakdown]} AS dim` : '';
   // Direct mode needs every counted event (what lies between two steps matters), a breakdown the
-  // unit's first event; otherwise only the events matching some step.
+  // unit's first event; otherwise only the events matching some step. Only units with a step-1 event
+  // (starts) are walked.
   const keepAll = o.direct || breakdown !== null;
   const only = (col: string) => (keepAll && !o.direct ? `${col} FILTER (WHERE mask <> 0)` : col);
   // The events read: the same conditions for the step events (src) and for the visitors' user ids
@@ -96,7 +97,8 @@ WITH ids AS (
   FROM events e
   WHERE ${read}${keepAll ? '' : `\n    AND (${mask}) <> 0`}
 ), ev AS (
-  SELECT ${unit} AS unit, ${VISITOR} AS visitor, src.ts, src.id, src.mask, src.kind${breakdown ? ', src.dim' : ''}
+  SELECT ${unit} AS unit, ${VISITOR} AS visitor, src.ts, src.id, src.mask, src.kind${breakdown ? ', src.dim' : ''},
+         bool_or(src.mask & 1 = 1) OVER (PARTITION BY ${unit}) AS starts
   FROM src LEFT JOIN ids ON ids.client_id = src.client_id
 ), units AS (
   SELECT unit, min(visitor) AS visitor,
@@ -109,8 +111,8 @@ WITH ids AS (
                                 : ''
                             }
   FROM ev
-  ${keepAll ? '' : 'WHERE mask <> 0\n  '}GROUP BY unit
-  HAVING bit_or(mask) & 1 = 1
+  WHERE starts
+  GROUP BY unit
 ), per AS (
   SELECT visitor, times, cardinality(times) AS level, ${breakdown ? 'value' : 'NULL::text AS value'}
   FROM units
