@@ -61,12 +61,14 @@ export const goalTotalsRollup = (s: Scope, goals: readonly GoalDef[]) => {
         : 'NULL::float8';
     return `g.${n.c}, g.${n.u}, ${v} AS ${n.v}`;
   });
+  // Each call adds its own parameters: one call per alias, each mentioned once.
+  const visitorsFilter = s.namesFilters('rs');
   const namesFilter = s.namesFilters('r');
   return `
 WITH v AS (
   SELECT count(*)::int AS visitors
   FROM (SELECT DISTINCT rs.visitor_key FROM rollup_sessions rs
-        WHERE ${hoursOf(s, 'rs')} AND rs.visitor_key <> 0${s.namesFilters('rs') === 'true' ? '' : ` AND ${s.namesFilters('rs')}`}) x
+        WHERE ${hoursOf(s, 'rs')} AND rs.visitor_key <> 0${visitorsFilter === 'true' ? '' : ` AND ${visitorsFilter}`}) x
 ), m AS (
   SELECT d.kind, d.name_key${conds.map((c, i) => `, ${c} AS g${i}`).join('')}
   FROM rollup_name_dict d
