@@ -129,11 +129,20 @@ export function goalRollupSql(p: Params, g: GoalDef, alias: string): string {
 }
 
 /**
- * FROM items: the rollup_names rows (alias `alias`) of site `site` whose name goal `g` matches, looked
- * up in the site's names dictionary (migrations/0190, alias `<alias>_d`): the pattern is matched once
- * per distinct name, and only the matching names' rows are read (rollup_names_by_name).
+ * FROM items: the rollup_names rows (alias `alias`) of site `site` whose name goal `g` matches, read
+ * through rollup_names_by_name. An event goal names its row key itself (name_key is
+ * hashtextextended(row(name)::text, 0), as the writer computes it, and the names' identity in
+ * rollup_names' primary key), so the planner estimates its rows from the column's statistics: a
+ * dictionary join estimated a frequent event at one row and chose a nested loop over the range. A page goal's pattern is matched on the
+ * site's names dictionary (migrations/0190, alias `<alias>_d`), once per distinct name.
  */
 export function goalNamesFrom(p: Params, g: GoalDef, alias: string, site: string): string {
+  if (g.kind !== 'page') {
+    if (!goalOnRollups(g)) throw new Error('goal needs raw events');
+    const name = `${p.add(g.event_name)}::text`;
+    return `rollup_names ${alias} JOIN (VALUES (2::smallint)) ${alias}_k(kind)
+      ON ${alias}.kind = ${alias}_k.kind AND ${alias}.name_key = hashtextextended(row(${name})::text, 0)`;
+  }
   const d = `${alias}_d`;
   return `rollup_name_dict ${d} JOIN rollup_names ${alias}
       ON ${alias}.site_id = ${d}.site_id AND ${alias}.kind = ${d}.kind AND ${alias}.name_key = ${d}.name_key
