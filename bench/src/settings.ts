@@ -20,3 +20,16 @@ export const runs = (defaultValue: number) =>
 
 /** BENCH_KEEP_DB: keep the generated database for a look afterwards. */
 export const keepDb = () => flag('BENCH_KEEP_DB', false, 'keep the generated database after the run');
+
+/** BENCH_REUSE_DB: run on a database an earlier run kept (BENCH_KEEP_DB), migrated, without seeding. */
+export const reuseDb = () =>
+  setting(
+    'BENCH_REUSE_DB',
+    p.string({ max: 63 }),
+    '',
+    'database kept by an earlier run to reuse (no seeding)',
+  );
+
+/** BENCH_BASELINE_DIR: a built checkout of another commit to measure in the same run (bench/src/baseline.ts). */
+export const baselineDir = () =>
+  setting('BENCH_BASELINE_DIR', p.string({ max: 4096 }), '', 'built checkout measured as the baseline');

@@ -22,9 +22,17 @@ export async function writeCsv(dir: string, count: number, siteIds: string[]): P
   return path;
 }
 
-/** A migrated database with one agency and the given sites. */
-export async function benchDatabase(siteIds: readonly string[], withFk = false): Promise<TestDatabase> {
-  const db = await createTestDatabase();
+/**
+ * A migrated database with one agency and the given sites. `migrate`: migrate with that function (a
+ * baseline checkout's, bench/src/baseline.ts) instead of this checkout's migrations.
+ */
+export async function benchDatabase(
+  siteIds: readonly string[],
+  withFk = false,
+  migrate?: (url: string) => Promise<unknown>,
+): Promise<TestDatabase> {
+  const db = await createTestDatabase({ migrated: !migrate });
+  if (migrate) await migrate(db.url);
   await psql(
     db.url,
     `INSERT INTO agencies (name, api_key) VALUES ('bench', 'x');

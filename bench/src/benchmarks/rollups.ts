@@ -8,6 +8,7 @@ import { REDIS_URL, uniquePrefix } from '@beacon/testkit';
 import { median, percentile, report, type Figure } from '../report.js';
 import { psql } from '../psql.js';
 import { generateRows } from '../rows.js';
+import type { Baseline } from '../baseline.js';
 import { benchDatabase } from './copy.js';
 import { copyRows } from './api.js';
 import { freePort, startApiProcess } from '../processes.js';
@@ -108,10 +109,13 @@ function compareAnswers(what: string, got: unknown, want: unknown, key = ''): nu
 
 const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
-/** Writer rows/s draining `rows` rows with ROLLUPS_WRITE on or off (fresh database per run). */
-export async function writerRun(rows: number, rollups: boolean): Promise<number> {
+/**
+ * Writer rows/s draining `rows` rows with ROLLUPS_WRITE on or off (fresh database per run). With
+ * `checkout` (bench/src/baseline.ts), that checkout's writer on a database of its migrations.
+ */
+export async function writerRun(rows: number, rollups: boolean, checkout?: Baseline): Promise<number> {
   const sites = ['wsite0', 'wsite1', 'wsite2', 'wsite3'];
-  const db = await benchDatabase(sites);
+  const db = await benchDatabase(sites, false, checkout?.migrate);
   const prefix = uniquePrefix('bench-writer');
   const queue = new Queue('events', { connection: { url: REDIS_URL, maxRetriesPerRequest: null }, prefix });
   let child: ChildProcess | undefined;
@@ -150,7 +154,7 @@ export async function writerRun(rows: number, rollups: boolean): Promise<number>
       jobs.push({ name: 'events', data: { type: 'events', v: 1, rows: batch }, opts: { jobId: `j${n++}` } });
     if (jobs.length) await queue.addBulk(jobs);
     const port = await freePort();
-    child = spawn(process.execPath, [WRITER_MAIN], {
+    child = spawn(process.execPath, [checkout?.writerMain ?? WRITER_MAIN], {
       env: {
         ...process.env,
         DATABASE_URL: db.url,

@@ -11,6 +11,12 @@ export interface PoolOptions {
   applicationName: string;
   max?: number;
   statementTimeoutMs?: number;
+  /**
+   * false: sessions without JIT compilation (`jit = off`). The API's statements plan above
+   * jit_above_cost on big sites, and compiling them took 0.5-2.6 s of a funnel's time, more than it
+   * saved (docs/query-plans.md "Funnels"). Unset: the server's setting.
+   */
+  jit?: boolean;
   logger?: Logger;
 }
 
@@ -28,7 +34,7 @@ export function createPool(opts: PoolOptions): pg.Pool {
       opts.statementTimeoutMs && opts.statementTimeoutMs > 0 ? opts.statementTimeoutMs : undefined,
     idleTimeoutMillis: 30_000,
     connectionTimeoutMillis: 10_000,
-    options: '-c TimeZone=UTC',
+    options: opts.jit === false ? '-c TimeZone=UTC -c jit=off' : '-c TimeZone=UTC',
   });
   pool.on('error', (err) => {
     opts.logger?.warn({ err }, 'idle PostgreSQL client failed; it will be replaced');

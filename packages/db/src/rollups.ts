@@ -125,7 +125,8 @@ export interface VerifyReport {
 }
 
 /**
- * Compares a site's rollups with a recomputation from all its stored events, changing nothing (the
+ * Compares a site's rollups with a recomputation from all its stored events (and its names with the
+ * names dictionary: a name missing there counts as missing), changing nothing (the
  * recomputation runs in a transaction that is rolled back). Meaningful while retention has dropped no
  * event of the site (rollups past retention have no events left to compare with).
  */
@@ -135,6 +136,7 @@ export async function verifyRollups(pool: pg.Pool, siteId: string): Promise<Veri
     await client.query('BEGIN');
     await client.query(sql.lockSiteExclusive, [siteId]);
     await client.query(sql.snapshotForVerify.replaceAll('$1', pgLiteral(siteId)));
+    const dict = await client.query<{ n: number }>(sql.namesMissingFromDict, [siteId]);
     const all = [siteId, '-infinity', 'infinity'];
     await client.query(sql.deleteSessionsRange, all);
     await client.query(sql.deleteNamesRange, all);
@@ -142,7 +144,8 @@ export async function verifyRollups(pool: pg.Pool, siteId: string): Promise<Veri
     const { rows } = await client.query<{ missing: number; extra: number }>(sql.compareWithSnapshot, [
       siteId,
     ]);
-    return { siteId, missing: Number(rows[0]!.missing), extra: Number(rows[0]!.extra) };
+    const missing = Number(rows[0]!.missing) + dict.rows[0]!.n;
+    return { siteId, missing, extra: Number(rows[0]!.extra) };
   } finally {
     await client.query('ROLLBACK').catch(() => undefined);
     // Destroyed, not reused: its session touched temporary tables, which a pooled writer connection

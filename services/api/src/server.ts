@@ -89,6 +89,7 @@ export function buildDeps(
       applicationName: 'beacon-api',
       max: config.core.databasePoolMax,
       statementTimeoutMs: config.core.databaseStatementTimeoutMs,
+      jit: false,
       logger,
     });
   const replica = readReplica(config, pool, logger, registry);
@@ -141,6 +142,7 @@ function readReplica(
     applicationName: 'beacon-api-reads',
     max: config.core.databasePoolMax,
     statementTimeoutMs: config.core.databaseStatementTimeoutMs,
+    jit: false,
     logger,
   });
   return new ReadReplicaRouter(pool, reads, {

@@ -2,7 +2,7 @@ import type { Pool } from 'pg';
 import { compactHours, freezeDays, rebuildRollups } from '@beacon/db';
 import * as q from '../src/queries/index.js';
 import { goalStats } from '../src/queries/conversions.js';
-import { pagePatternRegex, type GoalDef } from '../src/queries/goals.js';
+import { goalDef, pagePatternRegex, type GoalDef } from '../src/queries/goals.js';
 import { generateRollupEvents, insertEventRows } from './fixtures/rollup-data.js';
 import { rolledAndRaw, seedAgency, seedSite, startTestApi, type TestApi } from './helpers.js';
 
@@ -140,20 +140,7 @@ describe('across days: counters exact, distinct counts from the sketches', () =>
   });
 });
 
-const goal = (id: string, g: Partial<GoalDef>): GoalDef => ({
-  id,
-  name: id,
-  kind: 'event',
-  page_pattern: null,
-  page_regex: null,
-  event_name: null,
-  property_key: null,
-  property_value: null,
-  value_mode: 'none',
-  value_amount: null,
-  value_key: null,
-  ...g,
-});
+const goal = (id: string, g: Partial<GoalDef>): GoalDef => goalDef({ id, name: id, ...g });
 const GOALS = [
   goal('signup', { event_name: 'signup', value_mode: 'fixed', value_amount: '2.5' }),
   goal('blog', { kind: 'page', page_pattern: '/blog/*', page_regex: pagePatternRegex('/blog/*') }),

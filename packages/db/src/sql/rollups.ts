@@ -73,7 +73,7 @@ export const sessionsMerge = `ON CONFLICT (site_id, hour, session_key, visitor_k
 
 /**
  * In: source. Out: one row { sessions: rows upserted into rollup_sessions, names: rows upserted into
- * rollup_names }. Adds the source's non-bot events to the rollups (counters add up, first/last widen,
+ * rollup_names }. Names seen for the first time go into the site's names dictionary (rollup_name_dict). Adds the source's non-bot events to the rollups (counters add up, first/last widen,
  * entry/exit keep the earliest/latest page view by (server_timestamp, id)).
  * With `coverage`, also records rollup_coverage for sites seen for the first time: '-infinity' when
  * the site had no stored event besides the source's, else the next UTC hour.
@@ -110,18 +110,28 @@ WITH raw AS MATERIALIZED (
   ORDER BY site_id, hour, session_key, visitor_key, dims_key
   ${sessionsMerge}
   RETURNING 1
-), n AS (
-  INSERT INTO rollup_names AS r (site_id, hour, kind, name_key, name, session_key, visitor_key, count)
-  SELECT site_id, hour, kind, hashtextextended(row(name)::text, 0), name, session_key, visitor_key, count(*)
+), nm AS MATERIALIZED (
+  SELECT site_id, hour, kind, hashtextextended(row(name)::text, 0) AS name_key, name, session_key, visitor_key,
+         count(*) AS n
   FROM (SELECT site_id, hour, session_key, visitor_key,
                CASE WHEN event_name = 'page_view' THEN 1 ELSE 2 END AS kind,
                CASE WHEN event_name = 'page_view' THEN page_path ELSE event_name::text END AS name
         FROM ev
         WHERE ${countedEvent('ev')}) x
   GROUP BY site_id, hour, kind, name, session_key, visitor_key
-  ORDER BY site_id, hour, kind, hashtextextended(row(name)::text, 0), session_key, visitor_key
+), n AS (
+  INSERT INTO rollup_names AS r (site_id, hour, kind, name_key, name, session_key, visitor_key, count)
+  SELECT site_id, hour, kind, name_key, name, session_key, visitor_key, n
+  FROM nm
+  ORDER BY site_id, hour, kind, name_key, session_key, visitor_key
   ON CONFLICT (site_id, hour, kind, name_key, session_key, visitor_key) DO UPDATE SET count = r.count + EXCLUDED.count
   RETURNING 1
+), dict AS (
+  INSERT INTO rollup_name_dict (site_id, kind, name_key, name)
+  SELECT DISTINCT ON (site_id, kind, name_key) site_id, kind, name_key, name
+  FROM nm
+  ORDER BY site_id, kind, name_key
+  ON CONFLICT (site_id, kind, name_key) DO NOTHING
 )${
   coverage
     ? `, per_site AS (
@@ -204,6 +214,16 @@ CREATE TEMP TABLE beacon_verify_names ON COMMIT DROP AS SELECT * FROM rollup_nam
 
 /** Source for verification: every stored event of $1. */
 export const siteSource = `SELECT * FROM events WHERE site_id = $1 AND ${notCompacted}`;
+
+/**
+ * $1 site. Out: one row { n }: the site's distinct rollup_names names (kind, name_key, name) missing
+ * from its names dictionary (rollup_name_dict), before a recomputation adds them.
+ */
+export const namesMissingFromDict = `
+SELECT count(*)::int AS n FROM (
+  SELECT DISTINCT kind, name_key, name FROM rollup_names v WHERE v.site_id = $1 AND NOT EXISTS (
+    SELECT 1 FROM rollup_name_dict d WHERE d.site_id = v.site_id AND d.kind = v.kind AND d.name_key = v.name_key
+      AND d.name IS NOT DISTINCT FROM v.name)) x`;
 
 /** $1 site. Out: one row { missing, extra }: rows of the recomputation absent from the snapshot and the reverse. */
 export const compareWithSnapshot = `

@@ -44,6 +44,20 @@ export interface GoalDef {
   value_key: string | null;
 }
 
+/** A goal with every optional part empty (an event goal without property or value), then `over`. */
+export const goalDef = (over: Partial<GoalDef> & Pick<GoalDef, 'id' | 'name'>): GoalDef => ({
+  kind: 'event',
+  page_pattern: null,
+  page_regex: null,
+  event_name: null,
+  property_key: null,
+  property_value: null,
+  value_mode: 'none',
+  value_amount: null,
+  value_key: null,
+  ...over,
+});
+
 /**
  * A page pattern as an anchored PostgreSQL (and JS) regular expression: `**` any characters
  * (any depth, slashes included), `*` any characters but `/` (one path segment, possibly empty),
@@ -62,6 +76,32 @@ export function pagePatternRegex(pattern: string): string {
   return `${out}$`;
 }
 
+/**
+ * The literal text every path matching `regex` (made by pagePatternRegex) starts with: its characters
+ * up to the first wildcard ('' when there is none, or for another regex).
+ */
+export function literalPrefix(regex: string): string {
+  if (!regex.startsWith('^')) return '';
+  let out = '';
+  for (let i = 1; i < regex.length; i++) {
+    const c = regex[i]!;
+    if (c === '\\' && /[.^$|?+()[\]{}\\-]/.test(regex[i + 1] ?? '')) out += regex[++i];
+    else if (!/[.^$|?+*()[\]{}\\]/.test(c)) out += c;
+    else break;
+  }
+  return out;
+}
+
+/**
+ * `column` matches page regex `regex` (NULL for a NULL column). A cheap starts_with on the regex's
+ * literal prefix runs first: most paths fail it, and the regular expression runs only on the others.
+ */
+export function pathMatchSql(p: Params, regex: string | null, column: string): string {
+  const re = `${column} ~ ${p.add(regex)}`;
+  const prefix = regex === null ? '' : literalPrefix(regex);
+  return prefix.length > 1 ? `(starts_with(${column}, ${p.add(prefix)}::text) AND ${re})` : re;
+}
+
 /** Whether rollup_names answer this goal exactly (no property condition, no value read from events). */
 export function goalOnRollups(g: GoalDef): boolean {
   return g.property_key === null && g.value_mode !== 'event';
@@ -70,7 +110,7 @@ export function goalOnRollups(g: GoalDef): boolean {
 /** Condition on an events alias: the event is a conversion of `g`. */
 export function goalEventSql(p: Params, g: GoalDef, alias: string): string {
   if (g.kind === 'page')
-    return `(${alias}.event_name = 'page_view' AND ${alias}.page_path ~ ${p.add(g.page_regex)})`;
+    return `(${alias}.event_name = 'page_view' AND ${pathMatchSql(p, g.page_regex, `${alias}.page_path`)})`;
   // Internal events (engagement, identify) are never conversions: rollup_names does not keep them.
   const parts = [`${alias}.event_name = ${p.add(g.event_name)}`, countedEvent(alias)];
   if (g.property_key !== null)
@@ -78,11 +118,35 @@ export function goalEventSql(p: Params, g: GoalDef, alias: string): string {
   return `(${parts.join(' AND ')})`;
 }
 
-/** Condition on a rollup_names alias (only for goalOnRollups goals). */
+/**
+ * Condition on an alias with kind and name: rollup_names, or the names dictionary rollup_name_dict
+ * (only for goalOnRollups goals).
+ */
 export function goalRollupSql(p: Params, g: GoalDef, alias: string): string {
   if (!goalOnRollups(g)) throw new Error('goal needs raw events');
-  if (g.kind === 'page') return `(${alias}.kind = 1 AND ${alias}.name ~ ${p.add(g.page_regex)})`;
+  if (g.kind === 'page') return `(${alias}.kind = 1 AND ${pathMatchSql(p, g.page_regex, `${alias}.name`)})`;
   return `(${alias}.kind = 2 AND ${alias}.name = ${p.add(g.event_name)}::text)`;
+}
+
+/**
+ * FROM items: the rollup_names rows (alias `alias`) of site `site` whose name goal `g` matches, read
+ * through rollup_names_by_name. An event goal names its row key itself (name_key is
+ * hashtextextended(row(name)::text, 0), as the writer computes it, and the names' identity in
+ * rollup_names' primary key), so the planner estimates its rows from the column's statistics: a
+ * dictionary join estimated a frequent event at one row and chose a nested loop over the range. A page goal's pattern is matched on the
+ * site's names dictionary (migrations/0190, alias `<alias>_d`), once per distinct name.
+ */
+export function goalNamesFrom(p: Params, g: GoalDef, alias: string, site: string): string {
+  if (g.kind !== 'page') {
+    if (!goalOnRollups(g)) throw new Error('goal needs raw events');
+    const name = `${p.add(g.event_name)}::text`;
+    return `rollup_names ${alias} JOIN (VALUES (2::smallint)) ${alias}_k(kind)
+      ON ${alias}.kind = ${alias}_k.kind AND ${alias}.name_key = hashtextextended(row(${name})::text, 0)`;
+  }
+  const d = `${alias}_d`;
+  return `rollup_name_dict ${d} JOIN rollup_names ${alias}
+      ON ${alias}.site_id = ${d}.site_id AND ${alias}.kind = ${d}.kind AND ${alias}.name_key = ${d}.name_key
+     AND ${d}.site_id = ${site} AND ${goalRollupSql(p, g, d)}`;
 }
 
 /** A JSON text as a number, or NULL when it is not one (never an error on a visitor's text). */

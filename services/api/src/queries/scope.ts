@@ -1,5 +1,5 @@
 import { filterSql, type Filters } from './filters.js';
-import { goalEventSql, goalRollupSql, type GoalDef } from './goals.js';
+import { goalEventSql, goalNamesFrom, type GoalDef } from './goals.js';
 import { Params } from './params.js';
 import { boundSql, type ResolvedRange } from './range.js';
 
@@ -57,12 +57,12 @@ function goalFilterSql(
 ): string {
   const from = withPrevious ? b.prevLo() : b.lo();
   if (rollup) {
-    const cond = goalRollupSql(p, g, 'g');
+    const names = goalNamesFrom(p, g, 'g', b.site);
     const [key, gkey] = withPrevious
       ? [`(${alias}.visitor_key, ${alias}.hour >= ${b.lo()})`, `g.visitor_key, g.hour >= ${b.lo()}`]
       : [`${alias}.visitor_key`, 'g.visitor_key'];
-    return `${key} IN (SELECT ${gkey} FROM rollup_names g
-    WHERE g.site_id = ${b.site} AND g.hour >= ${from} AND g.hour < ${b.hi} AND g.visitor_key <> 0 AND ${cond})`;
+    return `${key} IN (SELECT ${gkey} FROM ${names}
+    WHERE g.site_id = ${b.site} AND g.hour >= ${from} AND g.hour < ${b.hi} AND g.visitor_key <> 0)`;
   }
   const cond = goalEventSql(p, g, 'g');
   const [key, gkey] = withPrevious

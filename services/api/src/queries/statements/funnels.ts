@@ -1,4 +1,4 @@
-import { goalEventSql, type GoalDef } from '../goals.js';
+import { goalEventSql, pathMatchSql, type GoalDef } from '../goals.js';
 import type { Params } from '../params.js';
 import { countedEvent } from '@beacon/db';
 import type { Scope } from '../scope.js';
@@ -27,7 +27,8 @@ export type FunnelBreakdown = keyof typeof FUNNEL_BREAKDOWNS;
 
 function stepSql(p: Params, st: FunnelStepDef): string {
   if (st.type === 'goal') return goalEventSql(p, st.goal, 'e');
-  if (st.type === 'page') return `(e.event_name = 'page_view' AND e.page_path ~ ${p.add(st.page_regex)})`;
+  if (st.type === 'page')
+    return `(e.event_name = 'page_view' AND ${pathMatchSql(p, st.page_regex, 'e.page_path')})`;
   const prop = st.property
     ? ` AND e.properties ->> ${p.add(st.property.key)}::text = ${p.add(st.property.value)}::text`
     : '';
@@ -39,12 +40,11 @@ const isPageStep = (st: FunnelStepDef) =>
   st.type === 'page' || (st.type === 'goal' && st.goal.kind === 'page');
 
 /**
- * The visitor of an event (docs/conversions.md "Funnels"): the first user_id its client_id carried
- * among the events read (by time), else the client_id; prefixed so that a user id never equals a
- * client id by chance.
+ * The visitor of an event of `src` (docs/conversions.md "Funnels"): the first user_id its client_id
+ * carried among the events read (by time; `ids`, one row per client_id that had one), else the
+ * client_id; prefixed so that a user id never equals a client id by chance.
  */
-const VISITOR = `coalesce('u:' || first_value(e.user_id) OVER (PARTITION BY e.client_id
-    ORDER BY e.user_id IS NULL, e.server_timestamp, e.id), 'c:' || e.client_id)`;
+const VISITOR = `coalesce('u:' || ids.user_id, 'c:' || src.client_id)`;
 
 export interface FunnelOptions {
   mode: 'session' | 'visitor';
@@ -65,7 +65,7 @@ export interface FunnelOptions {
  */
 export const funnel = (s: Scope, steps: readonly FunnelStepDef[], o: FunnelOptions) => {
   const { breakdown } = o;
-  const unit = o.mode === 'session' ? 'e.session_id' : VISITOR;
+  const unit = o.mode === 'session' ? 'src.session_id' : VISITOR;
   const mask = steps.map((st, k) => `CASE WHEN ${stepSql(s.p, st)} THEN ${1 << k} ELSE 0 END`).join(' + ');
   const pageSteps = s.p.add(steps.reduce((m, st, k) => (isPageStep(st) ? m | (1 << k) : m), 0));
   const win = o.mode === 'visitor' ? `${s.p.add(`${o.windowDays} days`)}::interval` : 'NULL::interval';
@@ -73,19 +73,33 @@ export const funnel = (s: Scope, steps: readonly FunnelStepDef[], o: FunnelOptio
   const n = s.p.add(steps.length);
   const dim = breakdown ? `, e.${FUNNEL_BREAKDOWNS[breakdown]} AS dim` : '';
   // Direct mode needs every counted event (what lies between two steps matters), a breakdown the
-  // unit's first event; otherwise only the events matching some step.
+  // unit's first event; otherwise only the events matching some step. Only units with a step-1 event
+  // (starts) are walked.
   const keepAll = o.direct || breakdown !== null;
   const only = (col: string) => (keepAll && !o.direct ? `${col} FILTER (WHERE mask <> 0)` : col);
-  return `
-WITH ev AS (
-  SELECT ${unit} AS unit, ${VISITOR} AS visitor, e.server_timestamp AS ts, e.id, (${mask}) AS mask,
-         CASE WHEN e.event_name = 'page_view' THEN 1 ELSE 2 END AS kind${dim}
-  FROM events e
-  WHERE e.site_id = ${s.site}
+  // The events read: the same conditions for the step events (src) and for the visitors' user ids
+  // (ids, through the partial index of events with a user_id, migrations/0191). Without keepAll only
+  // the events matching a step are read (docs/query-plans.md "Funnels").
+  const read = `e.site_id = ${s.site}
     AND e.server_timestamp >= ${s.lo} AND e.server_timestamp < ${hi}
     AND ${s.filters}
     AND ${countedEvent('e')}
-    AND e.client_id IS NOT NULL AND ${o.mode === 'session' ? 'e.session_id IS NOT NULL' : 'true'}
+    AND e.client_id IS NOT NULL AND ${o.mode === 'session' ? 'e.session_id IS NOT NULL' : 'true'}`;
+  return `
+WITH ids AS (
+  SELECT DISTINCT ON (e.client_id) e.client_id, e.user_id
+  FROM events e
+  WHERE ${read} AND e.user_id IS NOT NULL
+  ORDER BY e.client_id, e.server_timestamp, e.id
+), src AS (
+  SELECT e.client_id, e.session_id, e.server_timestamp AS ts, e.id, (${mask}) AS mask,
+         CASE WHEN e.event_name = 'page_view' THEN 1 ELSE 2 END AS kind${dim}
+  FROM events e
+  WHERE ${read}${keepAll ? '' : `\n    AND (${mask}) <> 0`}
+), ev AS (
+  SELECT ${unit} AS unit, ${VISITOR} AS visitor, src.ts, src.id, src.mask, src.kind${breakdown ? ', src.dim' : ''},
+         bool_or(src.mask & 1 = 1) OVER (PARTITION BY ${unit}) AS starts
+  FROM src LEFT JOIN ids ON ids.client_id = src.client_id
 ), units AS (
   SELECT unit, min(visitor) AS visitor,
          beacon_funnel_walk(${only('array_agg(ts ORDER BY ts, id)')}, ${only('array_agg(mask ORDER BY ts, id)')},
@@ -97,7 +111,8 @@ WITH ev AS (
                                 : ''
                             }
   FROM ev
-  ${keepAll ? '' : 'WHERE mask <> 0\n  '}GROUP BY unit
+  WHERE starts
+  GROUP BY unit
 ), per AS (
   SELECT visitor, times, cardinality(times) AS level, ${breakdown ? 'value' : 'NULL::text AS value'}
   FROM units

@@ -1,4 +1,4 @@
-import { goalEventSql, goalRollupSql, goalValueSql, type GoalDef } from '../goals.js';
+import { goalEventSql, goalNamesFrom, goalRollupSql, goalValueSql, type GoalDef } from '../goals.js';
 import { hoursOf, inHours, inRange, type Scope } from '../scope.js';
 import { sessionEnd } from './breakdown.js';
 import { distinct, sketch, type DaysScope } from './rollup-days.js';
@@ -39,12 +39,18 @@ WHERE ${inRange(s)}`;
 
 /** The same from rollups (goals that goalOnRollups; no filters but goal filters). Out: as goalTotals. */
 export const goalTotalsRollup = (s: Scope, goals: readonly GoalDef[]) => {
-  const conds = goals.map((g) => goalRollupSql(s.p, g, 'r'));
+  // Only goal filters (chooseRead: not filterable), and no bot rule: bots are never rolled up, and
+  // without it the range's visitors are read from the primary key alone (index-only).
+  // Each goal is matched on the site's names dictionary (m: the matching names, a flag per goal), then
+  // only those names' rows of the range are read (rollup_names_by_name) and summed per visitor (pv:
+  // one hash aggregate instead of a sort per goal's distinct count).
+  const conds = goals.map((g) => goalRollupSql(s.p, g, 'd'));
+  const perVisitor = goals.map((g, i) => `sum(r.count) FILTER (WHERE m.g${i}) AS c${i}`);
   const cols = goals.flatMap((g, i) => {
     const n = goalCols(i);
     return [
-      `coalesce(sum(r.count) FILTER (WHERE ${conds[i]}), 0)::int AS ${n.c}`,
-      `count(DISTINCT r.visitor_key) FILTER (WHERE ${conds[i]} AND r.visitor_key <> 0)::int AS ${n.u}`,
+      `coalesce(sum(pv.c${i}), 0)::int AS ${n.c}`,
+      `(count(*) FILTER (WHERE pv.c${i} IS NOT NULL AND pv.visitor_key <> 0))::int AS ${n.u}`,
     ];
   });
   const values = goals.map((g, i) => {
@@ -55,17 +61,26 @@ export const goalTotalsRollup = (s: Scope, goals: readonly GoalDef[]) => {
         : 'NULL::float8';
     return `g.${n.c}, g.${n.u}, ${v} AS ${n.v}`;
   });
+  // Each call adds its own parameters: one call per alias, each mentioned once.
+  const visitorsFilter = s.namesFilters('rs');
   const namesFilter = s.namesFilters('r');
   return `
 WITH v AS (
-  SELECT (count(DISTINCT rs.visitor_key) FILTER (WHERE rs.visitor_key <> 0))::int AS visitors
-  FROM rollup_sessions rs
-  WHERE ${inHours(s)}
+  SELECT count(*)::int AS visitors
+  FROM (SELECT DISTINCT rs.visitor_key FROM rollup_sessions rs
+        WHERE ${hoursOf(s, 'rs')} AND rs.visitor_key <> 0${visitorsFilter === 'true' ? '' : ` AND ${visitorsFilter}`}) x
+), m AS (
+  SELECT d.kind, d.name_key${conds.map((c, i) => `, ${c} AS g${i}`).join('')}
+  FROM rollup_name_dict d
+  WHERE d.site_id = ${s.site} AND (${conds.length ? conds.join(' OR ') : 'false'})
+), pv AS (
+  SELECT r.visitor_key${perVisitor.map((c) => `, ${c}`).join('')}
+  FROM m JOIN rollup_names r ON r.site_id = ${s.site} AND r.kind = m.kind AND r.name_key = m.name_key
+  WHERE ${hoursOf(s, 'r')}${namesFilter === 'true' ? '' : `\n    AND ${namesFilter}`}
+  GROUP BY r.visitor_key
 ), g AS (
   SELECT ${cols.length ? cols.join(',\n         ') : '1 AS none'}
-  FROM rollup_names r
-  WHERE ${hoursOf(s, 'r')}
-    AND (${conds.length ? conds.join(' OR ') : 'false'})${namesFilter === 'true' ? '' : `\n    AND ${namesFilter}`}
+  FROM pv
 )
 SELECT v.visitors${values.map((c) => `,\n       ${c}`).join('')}
 FROM v, g`;
@@ -82,9 +97,8 @@ export const convertingSessions = (s: Scope, g: GoalDef) => `
 /** The same from rollup_names: one column session_key. */
 export const convertingSessionsRollup = (s: Scope, g: GoalDef) => `
   SELECT DISTINCT g.session_key
-  FROM rollup_names g
-  WHERE ${hoursOf(s, 'g')} AND g.session_key <> 0
-    AND ${goalRollupSql(s.p, g, 'g')}`;
+  FROM ${goalNamesFrom(s.p, g, 'g', s.site)}
+  WHERE ${hoursOf(s, 'g')} AND g.session_key <> 0`;
 
 /** How a breakdown row's converters are counted: which rows, grouped how. */
 export type ConverterSpec =
