@@ -275,15 +275,16 @@ test('white-label: the share view carries the brand; logos are checked by their 
       .status,
   ).toBe(400);
   expect((await call(t.url, 'GET', '/v1/agency/branding', { token: viewer })).status).toBe(403);
-  expect((await call(t.url, 'GET', '/v1/agency/brand', { token: viewer })).status).toBe(403);
   const brand = {
     name: 'Acme Analytics',
     primary_color: '#c2410c',
     powered_by: false,
     logo: `data:image/png;base64,${png.toString('base64')}`,
   };
-  // The branding page's preview: the brand as others see it, logo inline.
+  // The branding page's preview and every signed-in top bar: the brand as others see it, logo inline
+  // (a viewer reads it, not the stored settings behind it).
   expect((await call(t.url, 'GET', '/v1/agency/brand', { token: admin })).body).toEqual(brand);
+  expect((await call(t.url, 'GET', '/v1/agency/brand', { token: viewer })).body).toEqual(brand);
   const made = await makeLink({ label: 'Branded' });
   const s = await open(made.token);
   expect(s.body.brand).toEqual(brand);
