@@ -182,11 +182,14 @@ test('killing the master of the hits queue: no 202 without the job, recovery aft
   const acceptedIds = new Set(accepted.flatMap((b) => b.ids));
   const after = accepted.filter((b) => b.sentAt > promotedAt).flatMap((b) => b.ids);
   // Everything accepted after the failover is stored: the pipeline recovered on the new master.
+  let missing = after.length;
   const counts = await waitFor(
-    'hits accepted after the failover stored',
+    // Read at the timeout: how far the pipeline got tells a stalled consumer from a slow one.
+    () => `hits accepted after the failover stored (${missing} of ${after.length} still missing)`,
     async () => {
       const c = await storedCounts();
-      return after.every((id) => c.has(id)) ? c : undefined;
+      missing = after.filter((id) => !c.has(id)).length;
+      return missing === 0 ? c : undefined;
     },
     { timeoutMs: 90_000, intervalMs: 250, ignoreErrors: true },
   );
