@@ -123,16 +123,31 @@ export function SnippetBox({ siteId }: { siteId: string }) {
   );
 }
 
-/** What a new site shows before its first event arrives. */
-export function EmptySite({ siteId, what = 'data' }: { siteId: string; what?: string }) {
+/**
+ * What a new site shows before its first event arrives. `snippet` false (a shared dashboard, which may
+ * read only figures): the notice alone, no tracking snippet.
+ */
+export function EmptySite({
+  siteId,
+  what = 'data',
+  snippet = true,
+}: {
+  siteId: string;
+  what?: string;
+  snippet?: boolean;
+}) {
   return (
     <section className="empty" aria-labelledby="empty-title">
       <h2 id="empty-title">No {what} yet</h2>
-      <p>
-        Paste this snippet into the <code>&lt;head&gt;</code> of every page of your site. Visits show up here
-        within a few seconds of the first page view.
-      </p>
-      <SnippetBox siteId={siteId} />
+      {snippet && (
+        <>
+          <p>
+            Paste this snippet into the <code>&lt;head&gt;</code> of every page of your site. Visits show up
+            here within a few seconds of the first page view.
+          </p>
+          <SnippetBox siteId={siteId} />
+        </>
+      )}
     </section>
   );
 }

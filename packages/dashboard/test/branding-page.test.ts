@@ -203,6 +203,10 @@ test("a protected share link's password page carries the agency's brand and noth
   await page.getByLabel('Password').fill('client-password-1');
   await button.click();
   await page.locator('header.top .agency').filter({ hasText: 'For the client' }).waitFor();
+  // The blog has no visits in this period: the shared view says so, without the tracking snippet
+  // (a share link may read figures only; asking for the snippet would be refused).
+  await page.getByRole('heading', { name: 'No visits in this period yet' }).waitFor();
+  expect(await page.getByLabel('Tracking snippet').count()).toBe(0);
   expect(problems).toEqual([]);
   await ctx.close();
 }, 60_000);

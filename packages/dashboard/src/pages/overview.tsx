@@ -121,7 +121,7 @@ export function OverviewPage({
         {(o) => <Figures o={o} />}
       </Async>
       {empty ? (
-        <EmptySite siteId={site.id} what="visits in this period" />
+        <EmptySite siteId={site.id} what="visits in this period" snippet={!shared} />
       ) : (
         <>
           <Chart site={site} view={view} ready={ready} />
