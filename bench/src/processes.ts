@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '@beacon/testkit';
@@ -79,4 +80,12 @@ export async function startApiProcess(
   const url = `http://127.0.0.1:${port}`;
   await waitReady(child, url, 'the API');
   return { child, url };
+}
+
+/** Stops a child with SIGTERM and waits for its exit (nothing when it already ended). */
+export async function stopProcess(child: ChildProcess | undefined): Promise<void> {
+  if (child && child.exitCode === null && child.signalCode === null) {
+    child.kill('SIGTERM');
+    await once(child, 'exit');
+  }
 }

@@ -1,10 +1,9 @@
 import type { ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { freezeDays, rebuildRollups } from '@beacon/db';
 import { startTestSmtp } from '@beacon/testkit/smtp';
 import { percentile, report, type Figure } from '../report.js';
 import { psql } from '../psql.js';
-import { startApiProcess } from '../processes.js';
+import { startApiProcess, stopProcess } from '../processes.js';
 import { benchSettings, count, keepDb, runs as runsOf } from '../settings.js';
 import { addBenchUser, benchToken } from '../users.js';
 import { benchDatabase } from './copy.js';
@@ -105,11 +104,7 @@ export async function reportsBench(): Promise<void> {
     extra.timings = ms;
     await report('reports', figures, extra);
   } finally {
-    for (const c of apis)
-      if (c.exitCode === null && c.signalCode === null) {
-        c.kill('SIGTERM');
-        await once(c, 'exit');
-      }
+    for (const c of apis) await stopProcess(c);
     await smtp.close();
     if (keep) {
       await db.pool.end();

@@ -1,5 +1,4 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 
 import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
@@ -11,7 +10,7 @@ import { generateRows } from '../rows.js';
 import type { Baseline } from '../baseline.js';
 import { benchDatabase } from './copy.js';
 import { copyRows } from './api.js';
-import { freePort, startApiProcess } from '../processes.js';
+import { freePort, startApiProcess, stopProcess } from '../processes.js';
 import { addBenchUser, benchToken } from '../users.js';
 import { benchSettings, count, keepDb, runs as runsOf } from '../settings.js';
 
@@ -37,13 +36,6 @@ async function startApi(
   rollups: boolean,
 ): Promise<{ child: ChildProcess; url: string }> {
   return startApiProcess(databaseUrl, { ROLLUPS_READ: String(rollups) });
-}
-
-async function stop(child: ChildProcess | undefined): Promise<void> {
-  if (child && child.exitCode === null && child.signalCode === null) {
-    child.kill('SIGTERM');
-    await once(child, 'exit');
-  }
 }
 
 /** Fields that rollup_days estimates across days (HLL) or adds up per day (bounce, duration). */
@@ -179,7 +171,7 @@ export async function writerRun(rows: number, rollups: boolean, checkout?: Basel
     }
     return rows / ((performance.now() - t0) / 1000);
   } finally {
-    await stop(child);
+    await stopProcess(child);
     await queue.obliterate({ force: true }).catch(() => undefined);
     await queue.close();
     await db.drop();
@@ -446,7 +438,7 @@ export async function rollupsBench(): Promise<void> {
       'shared 2-core machine: absolute times are noisy. Query ratios = events p95 / rollup p95 of the same HTTP request; writer ratio = rows/s with rollups on / off. Scaled down from the issue (30M events, 12M in the biggest site).';
     await report('rollups', figures, extra);
   } finally {
-    for (const c of apis) await stop(c);
+    for (const c of apis) await stopProcess(c);
     if (keep) {
       await db.pool.end();
       console.log(`kept database ${db.name}`);
