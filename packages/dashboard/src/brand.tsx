@@ -34,10 +34,7 @@ export function fetchHostBrand(): Promise<Brand | null> {
  */
 export function setHostBrand(b: Brand | null): void {
   hostBrand = Promise.resolve(b);
-  if (!b) {
-    document.title = 'Beacon';
-    setAccent(null);
-  }
+  if (!b) clearBrand();
   settle(b);
 }
 
@@ -78,13 +75,16 @@ export function useSignedInBrand(agencyName: string): Brand | null | undefined {
     if (host !== null || !custom) return;
     applyBrand(custom);
     // Signed out (the login page of this address is Beacon's) or the brand removed: Beacon's again.
-    return () => {
-      document.title = 'Beacon';
-      setAccent(null);
-    };
+    return clearBrand;
   }, [host, custom]);
   if (host !== null) return host;
   return own.isPending && !own.isError ? undefined : custom;
+}
+
+/** Beacon's own title and accent again (an agency's brand left the page). */
+function clearBrand(): void {
+  document.title = 'Beacon';
+  setAccent(null);
 }
 
 /** The agency's name in the title bar and its colour as the accent (buttons, links, the logo dot). */
