@@ -101,13 +101,17 @@ test('kill -9 of an enricher and a writer holding jobs: the queues drain within 
   stack.ports.writer = await freePort();
   const writer = await stack.start('writer');
   const enricher = await stack.start('enricher');
-  // Both busy: rows arrive while raw jobs still wait.
-  await waitFor('the first rows', async () => (await stored()) >= 3_000, {
-    timeoutMs: 60_000,
-    intervalMs: 20,
-    ignoreErrors: true,
-  });
-  const held = await hits.getJobCounts('active', 'waiting');
+  // Both busy: rows arrive while the enricher still holds raw jobs. (Waiting for thousands of rows
+  // first let a loaded machine's enricher finish every raw job before the kill.)
+  const held = await waitFor(
+    'the first rows while raw jobs are active',
+    async () => {
+      if ((await stored()) === 0) return undefined;
+      const counts = await hits.getJobCounts('active', 'waiting');
+      return counts.active! > 0 ? counts : undefined;
+    },
+    { timeoutMs: 60_000, intervalMs: 10, ignoreErrors: true },
+  );
   const heldEvents = await events.getJobCounts('active');
   const killedAt = Date.now();
   enricher.child.kill('SIGKILL');
