@@ -10,7 +10,7 @@ import {
   type Logger,
   type ObservabilityOverrides,
 } from '@beacon/observability';
-import { FailedJobSweeper, hitsWorker, queueDepthGauge } from '@beacon/queue';
+import { connectRedis, ConsumerWatchdog, FailedJobSweeper, hitsWorker, queueDepthGauge } from '@beacon/queue';
 import type { Registry } from 'prom-client';
 import { CookielessIds } from './cookieless.js';
 import { dataCheck, watchDataSources } from './data-sources.js';
@@ -103,12 +103,7 @@ export async function startEnricher(
     logger,
   });
   const sweeper = failedRawJobSweeper(res, metrics, logger);
-  const worker = hitsWorker(config.core, res.connection, handler, c);
-  worker.on('failed', (job, err) => {
-    logger.warn({ jobId: job?.id, attempts: job?.attemptsMade, err }, 'raw job failed');
-    sweeper.trigger();
-  });
-  worker.on('error', (err) => logger.error({ err }, 'worker error'));
+  const consumer = watchedConsumer(config, res, handler, { metrics, logger, sweeper });
   sweeper.start();
   queueDepthGauge(registry, [res.hitsQueue, res.eventsQueue]);
 
@@ -122,7 +117,7 @@ export async function startEnricher(
   );
   const close = closeSequence(logger, [
     ['stop taking jobs', () => ((accepting = false), stopDataWatch())],
-    ['worker', () => closeWorker(worker, logger)],
+    ['worker', () => consumer.close((worker) => closeWorker(worker, logger))],
     ['failed-job sweeper', () => sweeper.close()],
     ...res.closeSteps,
     ['ops server', () => opsServer.close()],
@@ -138,6 +133,41 @@ export async function startEnricher(
     phaseTotals: () => ({ ...stats.phases }),
     close,
   };
+}
+
+/**
+ * The consumer of `hits`, replaced when raw jobs wait without progress (ENRICHER_STALL_RESTART_MS):
+ * each incarnation has a connection of its own, so the new one does not inherit a hung socket.
+ */
+function watchedConsumer(
+  config: Config,
+  res: EnricherResources,
+  handler: ReturnType<typeof createJobHandler>,
+  deps: { metrics: EnricherMetrics; logger: Logger; sweeper: FailedJobSweeper },
+): ConsumerWatchdog<Worker> {
+  const { metrics, logger, sweeper } = deps;
+  const c = config.enricher;
+  const make = () => {
+    const connection = connectRedis(config.core, 'worker');
+    connection.on('error', (err) => logger.debug({ err }, 'redis connection error (consumer)'));
+    const worker = hitsWorker(config.core, connection, handler, c);
+    worker.on('failed', (job, err) => {
+      logger.warn({ jobId: job?.id, attempts: job?.attemptsMade, err }, 'raw job failed');
+      sweeper.trigger();
+    });
+    worker.on('error', (err) => logger.error({ err }, 'worker error'));
+    return { worker, release: () => connection.quit().then(() => undefined) };
+  };
+  return new ConsumerWatchdog({
+    make,
+    waiting: () => res.hitsQueue.getWaitingCount(),
+    stallMs: c.stallRestartMs || Number.POSITIVE_INFINITY,
+    checkMs: Math.min(5_000, Math.max(500, Math.floor(c.stallRestartMs / 4) || 5_000)),
+    onRestart: ({ idleMs, waiting }) => {
+      metrics.workerRestarts.inc();
+      logger.warn({ idleMs, waiting }, 'raw jobs waited with no progress: queue consumer replaced');
+    },
+  });
 }
 
 /** Lets the active jobs finish within CLOSE_DEADLINE_MS; after that they are left to be retried. */

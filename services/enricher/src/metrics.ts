@@ -28,6 +28,11 @@ export function enricherMetrics(registry: Registry) {
       labelNames: ['cache', 'result'] as const,
       registers: [registry],
     }),
+    workerRestarts: new Counter({
+      name: 'beacon_enricher_worker_restarts_total',
+      help: 'Queue consumers replaced because raw jobs waited with no progress for ENRICHER_STALL_RESTART_MS (a hung Redis connection after a failover). Healthy: 0; a rise says Redis lost a node.',
+      registers: [registry],
+    }),
     jobDuration: new Histogram({
       name: 'beacon_enricher_job_duration_seconds',
       help: 'Time to enrich one raw job (steps, dedupe, dead letters, events job add). Healthy: well under a second.',
