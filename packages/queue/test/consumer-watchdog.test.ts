@@ -48,7 +48,10 @@ async function freezingProxy(target: URL): Promise<FreezingProxy> {
     },
     async close() {
       for (const s of frozen) s.destroy();
-      for (const [a, b] of live) (a.destroy(), b.destroy());
+      for (const [a, b] of live) {
+        a.destroy();
+        b.destroy();
+      }
       await new Promise((r) => server.close(r));
     },
   };
