@@ -251,6 +251,8 @@ test('killing the master of the hits queue: no 202 without the job, recovery aft
     first_202_after_kill_ms: firstAfterKill ? firstAfterKill.sentAt - killedAt : null,
     replica_behind_max_bytes: maxBehind,
     stored_without_202: [...final.keys()].filter((id) => !before.has(id) && !acceptedIds.has(id)).length,
+    // Consumers the enricher's watchdog replaced (ENRICHER_STALL_RESTART_MS), as its last lines say.
+    consumers_replaced: (stack.procs.enricher?.output().split('queue consumer replaced').length ?? 1) - 1,
   };
   // Printed for docs/scaling.md (the figures measured on this machine are written down there).
   console.log(`redis-cluster failover: ${JSON.stringify(report)}`);
