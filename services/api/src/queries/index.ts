@@ -10,5 +10,5 @@ export { exportStatement, csvChunks } from './export.js';
 export { QueryInputError } from './errors.js';
 export { DIMENSIONS, DIMENSION_NAMES, type DimensionName } from './dimensions.js';
 export { FILTER_KEYS, FILTER_COLUMNS, NONE, type Filters } from './filters.js';
-export { resolveRange, todayIn, type ResolvedRange } from './range.js';
+export { resolveRange, type ResolvedRange } from './range.js';
 export { resolveSaved, goalsOfSite } from './saved.js';

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { QueryInputError } from './errors.js';
 import type { Params } from './params.js';
+import { isTimeZone, localDayIn } from '../time-zones.js';
 
 /**
  * Date ranges of stats questions. `from`/`to` are either calendar days (YYYY-MM-DD, both inclusive,
@@ -11,15 +12,6 @@ import type { Params } from './params.js';
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})$/;
 export const MAX_RANGE_DAYS = 800;
-
-export function isTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const bound = z
   .string()
@@ -66,16 +58,6 @@ const dayMs = 86_400_000;
 const toDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 const dayMsOf = (d: string) => Date.parse(`${d}T00:00:00Z`);
 
-/** Today's date in `tz`. */
-export function todayIn(tz: string, now = new Date()): string {
-  return new Intl.DateTimeFormat('en-CA', {
-    timeZone: tz,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  }).format(now);
-}
-
 export function resolveRange(
   input: { from?: string | undefined; to?: string | undefined },
   tz: string,
@@ -90,7 +72,7 @@ export function resolveRange(
     });
   }
   if (fromIsDay) {
-    const lastDay = input.to ?? todayIn(tz, now);
+    const lastDay = input.to ?? localDayIn(tz, now);
     const firstDay = input.from ?? toDay(dayMsOf(lastDay) - 29 * dayMs);
     const days = (dayMsOf(lastDay) - dayMsOf(firstDay)) / dayMs + 1;
     if (days < 1) throw new QueryInputError('from is after to', { from: firstDay, to: lastDay });

@@ -3,6 +3,7 @@ import { compactedWithin, planDays, type DaysPlan } from './days.js';
 import type { Filters } from './filters.js';
 import { goalOnRollups, type GoalDef } from './goals.js';
 import type { Bound, ResolvedRange } from './range.js';
+import { tzOffsetMinutes } from '../time-zones.js';
 
 /**
  * When a dashboard question may be answered from rollups (docs/rollups.md) instead of raw events.
@@ -37,17 +38,6 @@ export interface RollupDeps {
 }
 
 const HOUR = 3_600_000;
-
-/** Offset of `tz` from UTC at instant `ms`, in minutes (east positive). */
-export function tzOffsetMinutes(tz: string, ms: number): number {
-  const name = new Intl.DateTimeFormat('en-US', { timeZone: tz, timeZoneName: 'longOffset' })
-    .formatToParts(new Date(ms))
-    .find((p) => p.type === 'timeZoneName')?.value;
-  const m = /GMT([+-])(\d{2}):?(\d{2})?/.exec(name ?? '');
-  if (!m) return 0; // "GMT": UTC itself
-  const minutes = Number(m[2]) * 60 + Number(m[3] ?? 0);
-  return m[1] === '-' ? -minutes : minutes;
-}
 
 /** The UTC instant (ms) of a bound; null when it is not a whole UTC hour. */
 export function boundInstant(b: Bound, tz: string): number | null {

@@ -1,3 +1,5 @@
+import { localDayIn } from '../time-zones.js';
+
 /** The last complete period of a report, as local days (YYYY-MM-DD, inclusive) of the site's timezone. */
 export interface Period {
   start: string;
@@ -8,17 +10,12 @@ const DAY = 86_400_000;
 const ymd = (t: number) => new Date(t).toISOString().slice(0, 10);
 const dayMs = (d: string) => Date.parse(`${d}T00:00:00Z`);
 
-/** The calendar day in `tz` at instant `now`. */
-export function localDay(now: Date, tz: string): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: tz }).format(now);
-}
-
 /**
  * Weekly: the last full Monday-to-Sunday week before the local today; monthly: the last full calendar
  * month. So a weekly report is due from Monday 00:00 in the site's timezone, a monthly one from the 1st.
  */
 export function lastCompletePeriod(frequency: 'weekly' | 'monthly', now: Date, tz: string): Period {
-  const today = localDay(now, tz);
+  const today = localDayIn(tz, now);
   if (frequency === 'weekly') {
     const dow = (new Date(dayMs(today)).getUTCDay() + 6) % 7; // Monday 0
     const thisMonday = dayMs(today) - dow * DAY;

@@ -3,7 +3,8 @@ import type { ApiDeps } from '../deps.js';
 import { dashboardUrlOf } from '../email/links.js';
 import * as sql from '../sql/reports.js';
 import { gatherReport, renderReport, type ReportData } from './content.js';
-import { lastCompletePeriod, localDay, type Period } from './period.js';
+import { lastCompletePeriod, type Period } from './period.js';
+import { localDayIn } from '../time-zones.js';
 
 /** Sending attempts of one delivery before it is marked failed; the waits between them double. */
 export const MAX_ATTEMPTS = 5;
@@ -103,7 +104,7 @@ export async function runReports(
     const tz = parseSiteConfig(s.site_config ?? {}).timezone;
     const period = lastCompletePeriod(s.frequency, now, tz);
     // The first report covers the first full period after the schedule was made.
-    if (period.start < localDay(s.created_at, tz)) continue;
+    if (period.start < localDayIn(tz, s.created_at)) continue;
     queued += (await d.pool.query(sql.enqueuePeriod, [s.id, period.start, period.end])).rowCount ?? 0;
   }
   let sent = 0;

@@ -10,6 +10,7 @@ import { ConflictError, ForbiddenError, invalidBodyField, NotFoundError } from '
 import { findAgency } from '../sql/agency.js';
 import { cursorParam, limitParam, qList } from '../http/validate.js';
 import type { RouteTable } from '../openapi/route-table.js';
+import { isTimeZone } from '../time-zones.js';
 import * as sql from '../sql/sites.js';
 import { decodeCursor, iso, keysetPage, pageOf } from './schemas.js';
 
@@ -22,15 +23,6 @@ function newScriptId(): string {
   let s = '';
   for (let i = 0; i < 12; i++) s += ALPHANUM[randomInt(ALPHANUM.length)];
   return s;
-}
-
-function isTimezone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 const QUOTA_DOC =
@@ -84,7 +76,7 @@ export const siteConfigInput = z
     cookieless: z.boolean().meta({ description: SWITCH_DOCS.cookieless + privacyNote }),
     respect_dnt: z.boolean().meta({ description: SWITCH_DOCS.respect_dnt + privacyNote }),
     require_consent: z.boolean().meta({ description: SWITCH_DOCS.require_consent + privacyNote }),
-    timezone: z.string().min(1).max(64).refine(isTimezone, 'an IANA timezone such as Europe/Paris'),
+    timezone: z.string().min(1).max(64).refine(isTimeZone, 'an IANA timezone such as Europe/Paris'),
     retention_months: z.number().int().min(1).max(600).nullable().meta({
       description:
         "months of raw events and sessions kept for this site, at most the agency's retention; null: the agency's",
