@@ -179,7 +179,9 @@ test('admin: login, site switch, range, filter, company, realtime, sessions, set
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.getByRole('button', { name: 'Sign in' }).waitFor();
   await ctx.close();
-}, 60_000);
+  // A long walk through every page: 20-30 s alone, and it timed out at 60 s twice beside another
+  // Chromium test on the 2-core machine; each step still waits at most its own few seconds.
+}, 120_000);
 
 test('viewer: no edit controls, and the API refuses a write anyway', async () => {
   const ctx = await d.browser.newContext({ viewport: { width: 1280, height: 900 } });
