@@ -24,7 +24,9 @@ test("a site's settings show ingestion warnings to act on and manage ingest toke
   await page.goto(`${d.url}/settings/sites/${d.seed.shop}`);
   const noUa = page.locator('[data-warning="all_dropped_no_user_agent"]');
   await noUa.waitFor();
-  expect(await noUa.textContent()).toMatch(/all 6 hits of the last hour were dropped as bots: no User-Agent/);
+  expect(await noUa.textContent()).toMatch(
+    /All 6 hits of the last hour were dropped as bots: no User-Agent\./,
+  );
   expect(await noUa.textContent()).toMatch(/POST \/v1\/events/);
   expect(await page.locator('[data-warning="origin_not_allowed"]').textContent()).toMatch(
     /3 hits in the last 24 h came from a domain not in the site's Allowed domains and were refused/,

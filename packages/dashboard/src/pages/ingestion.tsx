@@ -50,6 +50,8 @@ const REASONS: Record<string, string> = {
   writer: 'in the writer',
 };
 const reasonText = (r: string) => REASONS[r] ?? r.replace(/_/g, ' ');
+/** The API's warnings are phrases ("all 3 hits ..."); the panel shows them as sentences. */
+const sentence = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
 /** A count with its reasons in words below it, one a line: "2", "1 bot: no User-Agent", "1 duplicate (a retry)". */
 function ByReason({ counts }: { counts: Record<string, number> }) {
@@ -121,9 +123,9 @@ export function IngestionHealthPanel({ site }: { site: Site }) {
           <>
             {h.warnings.map((w) => (
               <div className="error" role="alert" key={w.code} data-warning={w.code}>
-                <strong>{w.message}</strong>
+                <strong>{sentence(w.message)}.</strong>
                 <br />
-                {w.action}
+                {sentence(w.action)}.
               </div>
             ))}
             <Facts

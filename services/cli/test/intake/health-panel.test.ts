@@ -118,8 +118,8 @@ test("the site's ingestion health panel shows what happened to the hits sent", a
     ['0'],
   ]);
   expect(await page.locator('[data-warning]').allInnerTexts()).toEqual([
-    "1 hit in the last 24 h came from a domain not in the site's Allowed domains and was refused\n" +
-      "if the domain is yours, add it to Allowed domains in the site's settings; otherwise someone else is using your snippet",
+    "1 hit in the last 24 h came from a domain not in the site's Allowed domains and was refused.\n" +
+      "If the domain is yours, add it to Allowed domains in the site's settings; otherwise someone else is using your snippet.",
   ]);
   // The hourly table: its rows add up to the totals (the hits may straddle an hour boundary).
   const table = page.getByRole('table', { name: 'Hits per hour' });
