@@ -24,18 +24,31 @@ test("a site's settings show ingestion warnings to act on and manage ingest toke
   await page.goto(`${d.url}/settings/sites/${d.seed.shop}`);
   const noUa = page.locator('[data-warning="all_dropped_no_user_agent"]');
   await noUa.waitFor();
-  expect(await noUa.textContent()).toMatch(/all 6 hits of the last hour were dropped as bots: no User-Agent/);
+  expect(await noUa.textContent()).toMatch(
+    /All 6 hits of the last hour were dropped as bots: no User-Agent\./,
+  );
   expect(await noUa.textContent()).toMatch(/POST \/v1\/events/);
   expect(await page.locator('[data-warning="origin_not_allowed"]').textContent()).toMatch(
-    /3 hits from an origin not in the allowed list/,
+    /3 hits in the last 24 h came from a domain not in the site's Allowed domains and were refused/,
   );
   expect(await page.getByTestId('ingestion-totals').textContent()).toMatch(/Received9/);
+  // Reasons in words, not the API's codes.
+  expect(await page.getByTestId('ingestion-totals').innerText()).toMatch(
+    /Rejected\s+3\s+3 from a domain not in Allowed domains\s+Dropped\s+6\s+6 bot: no User-Agent\s/,
+  );
 
   await page.getByLabel('Name').last().fill('shop backend');
   await page.getByRole('button', { name: 'Create token' }).click();
   const shown = page.getByRole('status').filter({ hasText: 'shown this once' });
   await shown.waitFor();
   expect(await shown.locator('code').textContent()).toMatch(/^bit_[A-Za-z0-9_-]{43}$/);
+  const today = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date());
+  const row = page.getByRole('row', { name: /shop backend/ });
+  expect((await row.locator('td').allInnerTexts()).slice(1, 4)).toEqual([
+    'shop backend',
+    expect.stringContaining(today),
+    'never',
+  ]);
   await page.getByRole('button', { name: 'Revoke' }).click();
   await page.getByRole('cell', { name: 'revoked' }).waitFor();
   const { rows } = await d.db.pool.query(`SELECT name, revoked_at FROM site_ingest_tokens`);

@@ -124,6 +124,25 @@ describe('ingestion health', () => {
     );
   });
 
+  it('words one hit in the singular and names the settings to change', () => {
+    const t0 = {
+      received: 3,
+      stored: 0,
+      rejected: { origin_not_allowed: 1, site_paused: 1 },
+      dropped: { 'bot:ua': 1 },
+      dead_lettered: {},
+    };
+    expect(healthWarnings(t0, t0, 1, 24).map((x) => x.message)).toEqual([
+      'the only hit of the last hour was dropped as a bot (a bot User-Agent: 1)',
+      "1 hit in the last 24 h came from a domain not in the site's Allowed domains and was refused",
+      '1 hit refused because the site is paused',
+      '1 dead letter waiting',
+    ]);
+    expect(healthWarnings(t0, t0, 0, 24)[1]!.action).toMatch(
+      /add it to Allowed domains in the site's settings/,
+    );
+  });
+
   it('does not warn about bots when some hits were stored', () => {
     const t0 = { received: 4, stored: 1, rejected: {}, dropped: { 'bot:ua': 3 }, dead_lettered: {} };
     expect(healthWarnings(t0, t0, 0, 24)).toEqual([]);

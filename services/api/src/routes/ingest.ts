@@ -83,54 +83,73 @@ function addTo(t: Totals, outcome: string, reason: string, n: number): void {
 
 const sum = (o: Record<string, number>) => Object.values(o).reduce((a, b) => a + b, 0);
 
+/** "1 hit" / "2 hits": warnings are read by people. */
+const hits = (n: number) => `${n} hit${n === 1 ? '' : 's'}`;
+const were = (n: number) => (n === 1 ? 'was' : 'were');
+
+/** The bot rules (services/enricher/src/bot.ts) in words. */
+const BOT_RULES: Record<string, string> = {
+  no_user_agent: 'no User-Agent',
+  ua: 'a bot User-Agent',
+  crawler_range: 'a crawler IP range',
+  datacenter_no_browser: 'a data-centre network without a browser',
+};
+const botRule = (reason: string) => BOT_RULES[reason.slice(4)] ?? reason.slice(4);
+
+type Warning = z.infer<typeof warningSchema>;
+
+/** The last hour's accepted hits, when bots took every one of them. */
+function allBotsWarning(lastHour: Totals): Warning | null {
+  const botDrops = Object.entries(lastHour.dropped).filter(([r]) => r.startsWith('bot:'));
+  const accepted = lastHour.received - sum(lastHour.rejected);
+  if (accepted === 0 || lastHour.stored > 0 || sum(Object.fromEntries(botDrops)) !== accepted) return null;
+  const all =
+    accepted === 1 ? 'the only hit of the last hour was' : `all ${accepted} hits of the last hour were`;
+  if ((lastHour.dropped['bot:no_user_agent'] ?? 0) === accepted)
+    return {
+      code: 'all_dropped_no_user_agent',
+      message: `${all} dropped as ${accepted === 1 ? 'a bot' : 'bots'}: no User-Agent`,
+      action:
+        'hits sent by a backend or a script carry no browser User-Agent: send them to the server-side endpoint POST /v1/events with a site ingest token (docs/server-side.md)',
+    };
+  return {
+    code: 'all_dropped_bots',
+    message: `${all} dropped as ${accepted === 1 ? 'a bot' : 'bots'} (${botDrops.map(([r, n]) => `${botRule(r)}: ${n}`).join(', ')})`,
+    action:
+      'if these are real visitors, set Bots to "Keep (marked as bots)" in the site\'s settings to store them flagged, or send them server-side (POST /v1/events)',
+  };
+}
+
 /** Warnings a user can act on, from the counts of the window and of the last hour. */
 export function healthWarnings(
   totals: Totals,
   lastHour: Totals,
   deadWaiting: number,
   hours: number,
-): z.infer<typeof warningSchema>[] {
-  const out: z.infer<typeof warningSchema>[] = [];
-  const botDrops = Object.entries(lastHour.dropped).filter(([r]) => r.startsWith('bot:'));
-  const accepted = lastHour.received - sum(lastHour.rejected);
-  if (accepted > 0 && lastHour.stored === 0 && sum(Object.fromEntries(botDrops)) === accepted) {
-    const noUa = lastHour.dropped['bot:no_user_agent'] ?? 0;
-    out.push(
-      noUa === accepted
-        ? {
-            code: 'all_dropped_no_user_agent',
-            message: `all ${accepted} hits of the last hour were dropped as bots: no User-Agent`,
-            action:
-              'hits sent by a backend or a script carry no browser User-Agent: send them to the server-side endpoint POST /v1/events with a site ingest token (docs/server-side.md)',
-          }
-        : {
-            code: 'all_dropped_bots',
-            message: `all ${accepted} hits of the last hour were dropped as bots (${botDrops.map(([r, n]) => `${r.slice(4)}: ${n}`).join(', ')})`,
-            action:
-              "if these are real visitors, set the site's bot_policy to keep to store them flagged, or send them server-side (POST /v1/events)",
-          },
-    );
-  }
+): Warning[] {
+  const out: Warning[] = [];
+  const bots = allBotsWarning(lastHour);
+  if (bots) out.push(bots);
   const origin = totals.rejected.origin_not_allowed ?? 0;
   if (origin > 0)
     out.push({
       code: 'origin_not_allowed',
-      message: `${origin} hits from an origin not in the allowed list in the last ${hours} h`,
+      message: `${hits(origin)} in the last ${hours} h came from a domain not in the site's Allowed domains and ${were(origin)} refused`,
       action:
-        "add the origin to the site's allowed_origins (site settings) if it is yours; otherwise someone else is using your snippet",
+        "if the domain is yours, add it to Allowed domains in the site's settings; otherwise someone else is using your snippet",
     });
   const paused = totals.rejected.site_paused ?? 0;
   if (paused > 0)
     out.push({
       code: 'site_paused',
-      message: `${paused} hits refused because the site is paused`,
-      action: 'set the site back to active to count them again',
+      message: `${hits(paused)} refused because the site is paused`,
+      action: "Resume tracking in the site's settings to count them again",
     });
   const invalid = totals.rejected.invalid_hit ?? 0;
   if (invalid > 0 && invalid * 10 >= totals.received)
     out.push({
       code: 'invalid_hits',
-      message: `${invalid} of ${totals.received} hits in the last ${hours} h were invalid and refused`,
+      message: `${invalid} of ${hits(totals.received)} in the last ${hours} h ${were(invalid)} invalid and refused`,
       action:
         'the 4xx answers name the fields; check the sender against docs/tracker.md or docs/server-side.md',
     });
@@ -138,14 +157,14 @@ export function healthWarnings(
   if (consent > 0)
     out.push({
       code: 'dropped_no_consent',
-      message: `${consent} hits dropped in the last ${hours} h: the site requires consent and they carried none`,
+      message: `${hits(consent)} dropped in the last ${hours} h: the site requires consent and ${consent === 1 ? 'it' : 'they'} carried none`,
       action:
         'hits of an old cached tracker or of a pixel without consent=1; the current tracker sends them once the page calls beacon.consent(true) (docs/privacy.md)',
     });
   if (deadWaiting > 0)
     out.push({
       code: 'dead_letters_waiting',
-      message: `${deadWaiting} dead letters waiting`,
+      message: `${deadWaiting} dead letter${deadWaiting === 1 ? '' : 's'} waiting`,
       action: 'beacon dead-letters list shows their errors; fix the cause, then beacon dead-letters replay',
     });
   return out;

@@ -2,7 +2,14 @@ import type { Command } from 'commander';
 import { ingestTokenSql } from '@beacon/db';
 import { UserError, type CliContext } from '../context.js';
 import { importPlausible, type PlausibleSummary } from '../import/plausible/import.js';
-import { eventsLine, eventsProgress, plausibleProgress, plausibleSummary } from '../import/progress.js';
+import {
+  count,
+  eventsLine,
+  eventsProgress,
+  list,
+  plausibleProgress,
+  plausibleSummary,
+} from '../import/progress.js';
 import { importGa4, importUmamiCsv, type ImportSummary } from '../import/run.js';
 import { importUmamiDb } from '../import/umami-db.js';
 
@@ -18,43 +25,66 @@ interface Site {
   domain: string;
 }
 
-/** Runs an import with a progress line on stderr (redrawn in place on a terminal) and prints the summary. */
-async function runImport<S extends { seconds: number }>(
+/** On a terminal the progress line is redrawn as it changes; elsewhere (a log, CI) a plain line this often. */
+const PLAIN_PROGRESS_MS = 5_000;
+
+/** Progress lines on stderr: redrawn in place on a terminal, else periodic plain lines and the last one. */
+function progressPrinter<S>(line: (s: S, tty: boolean) => string) {
+  const tty = Boolean(process.stderr.isTTY);
+  let last = performance.now();
+  let pending: S | undefined;
+  let drawn = false;
+  return {
+    update(p: S): void {
+      if (tty) {
+        process.stderr.write(`\r${line(p, true)}\x1b[K`);
+        drawn = true;
+      } else if (performance.now() - last >= PLAIN_PROGRESS_MS) {
+        process.stderr.write(`${line(p, false)}\n`);
+        last = performance.now();
+        pending = undefined;
+      } else pending = p;
+    },
+    end(): void {
+      if (drawn) process.stderr.write('\n');
+      if (pending !== undefined) process.stderr.write(`${line(pending, false)}\n`);
+    },
+  };
+}
+
+/** Runs an import with its progress on stderr and prints the summary. */
+async function runImport<S extends { seconds: number }, P extends S = S>(
   c: CliContext,
   site: string,
   path: string,
-  run: (site: Site, progress: (s: S) => void) => Promise<S>,
-  text: { progress: (s: S) => string; summary: (s: S) => string },
+  run: (site: Site, progress: (p: P) => void) => Promise<S>,
+  text: { progress: (p: P, tty: boolean) => string; summary: (s: S) => string },
 ): Promise<void> {
   const { rows } = await c.pool().query(ingestTokenSql.findSiteByRef, [site]);
   if (!rows[0]) throw new UserError(`no site has id or script_id ${site}`);
-  const tty = process.stderr.isTTY;
-  const s = await run(rows[0], (p) =>
-    process.stderr.write(tty ? `\r${text.progress(p)}   ` : `${text.progress(p)}\n`),
-  ).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT') throw new UserError(`${path} does not exist`);
-    throw err;
-  });
-  if (tty) process.stderr.write('\n');
+  const progress = progressPrinter(text.progress);
+  const s = await run(rows[0], (p) => progress.update(p))
+    .catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') throw new UserError(`${path} does not exist`);
+      throw err;
+    })
+    .finally(() => progress.end());
   c.out(text.summary(s), { site_id: rows[0].script_id, ...s });
 }
 
 /** The events importers' summary: rows, skipped rows by reason, export fields not mapped. */
 function eventsSummary(s: ImportSummary): string {
-  const unmapped = Object.entries(s.unmappedFields)
-    .map(([k, n]) => `  ${k}: ${n} rows`)
-    .join('\n');
-  const skipped = Object.entries(s.skipped)
-    .map(([k, n]) => `  ${k}: ${n}`)
-    .join('\n');
+  const unmapped = list(Object.entries(s.unmappedFields), 'row');
+  const skipped = list(Object.entries(s.skipped));
   return (
-    `${eventsLine(s)} in ${s.seconds.toFixed(1)} s (${s.files} files)\n` +
+    `${eventsLine(s)} in ${s.seconds.toFixed(1)} s (${count(s.files, 'file')})\n` +
     (skipped ? `rows skipped:\n${skipped}\n` : '') +
     (unmapped ? `fields not mapped:\n${unmapped}` : 'every field was mapped')
   );
 }
 
 const eventsText = { progress: eventsProgress, summary: eventsSummary };
+
 const DATABASE_URL = /^postgres(ql)?:\/\//i;
 
 /** `beacon import ga4|umami|plausible --site S <path>`: history from other tools (docs/compatible-intake.md "Importers"). */

@@ -134,8 +134,10 @@ async function storeThroughPipeline(
       // The events job as it travels through Redis, read back as the writer reads it.
       const parsed = parseEventsJob(JSON.parse(JSON.stringify(toEnrichedJob(rows, companies))));
       if (!parsed.success) throw parsed.error;
+      // History is not traffic: the site's ingestion health counts only hits the collector received.
       const stored = await storeBatch(pool, parsed.data.rows, parsed.data.companies ?? [], {
         mayHoldStored: true,
+        health: false,
         rollups: config.rollups.write,
       });
       report.inserted += stored.inserted;

@@ -1,43 +1,56 @@
 import type { PlausibleSummary } from './plausible/import.js';
-import type { ImportSummary } from './run.js';
+import type { ImportProgress } from './run.js';
 
-/** Progress and summary lines of the importers (stderr while running, stdout at the end). */
+/**
+ * Progress and summary lines of the importers (progress on stderr while running, the summary on stdout
+ * at the end). `tty`: the line is redrawn in place on a terminal, with a bar; elsewhere (a log, CI) it is
+ * a plain line with the percentage.
+ */
 
 const n = (x: number) => x.toLocaleString('en');
+/** "1 row", "2 rows". */
+export const count = (x: number, noun: string) => `${n(x)} ${noun}${x === 1 ? '' : 's'}`;
 
-/** `[#######.............]  35%`: a bar of `width` cells for done/total. */
-export function bar(done: number, total: number, width = 24): string {
-  const f = total > 0 ? Math.min(1, done / total) : 1;
+/** `[#######.............]  35%`: a bar of `width` cells for a share 0..1. */
+export function bar(fraction: number, width = 24): string {
+  const f = Math.min(1, Math.max(0, fraction));
   const full = Math.round(f * width);
-  return `[${'#'.repeat(full)}${'.'.repeat(width - full)}] ${String(Math.floor(f * 100)).padStart(3)}%`;
+  return `[${'#'.repeat(full)}${'.'.repeat(width - full)}] ${percent(f).padStart(4)}`;
 }
 
+const percent = (fraction: number) => `${Math.floor(Math.min(1, fraction) * 100)}%`;
+
+/** The bar on a terminal, the percentage elsewhere, nothing when the share is not known. */
+const share = (fraction: number | undefined, tty: boolean) =>
+  fraction === undefined ? '' : tty ? `${bar(fraction)} ` : `${percent(fraction)} `;
+
 /** The events importers' line: rows read, imported, already there, rate. */
-export function eventsLine(s: ImportSummary): string {
+export function eventsLine(s: ImportProgress): string {
   return (
-    `${n(s.lines)} rows read, ${n(s.inserted)} imported, ${n(s.already)} already there, ` +
+    `${count(s.lines, 'row')} read, ${n(s.inserted)} imported, ${n(s.already)} already there, ` +
     `${n(Math.round(s.lines / Math.max(s.seconds, 0.001)))} rows/s`
   );
 }
 
-/** With a known total (the Umami database says how many events it has): a bar in front. */
-export function eventsProgress(s: ImportSummary & { total?: number }): string {
-  return s.total !== undefined ? `${bar(s.lines, s.total)} ${eventsLine(s)}` : eventsLine(s);
+export function eventsProgress(s: ImportProgress, tty: boolean): string {
+  return `${share(s.fraction, tty)}${eventsLine(s)}`;
 }
 
-export function plausibleProgress(s: PlausibleSummary): string {
-  if (s.phase === 'reading') return `reading: ${n(s.lines)} rows of ${s.files} files`;
-  return `${bar(s.written, s.daysToWrite)} ${n(s.written)} of ${n(s.daysToWrite)} days written`;
+export function plausibleProgress(s: PlausibleSummary, tty: boolean): string {
+  if (s.phase === 'reading') return `reading: ${count(s.lines, 'row')} of ${count(s.files, 'file')}`;
+  const f = s.daysToWrite > 0 ? s.written / s.daysToWrite : 1;
+  return `${share(f, tty)}${n(s.written)} of ${count(s.daysToWrite, 'day')} written`;
 }
 
-const list = (entries: [string, string | number][], unit = '') =>
-  entries.map(([k, v]) => `  ${k}: ${v}${unit}`).join('\n');
+/** One `  key: value` line per entry; numbers as "3 rows" when `noun` is given. */
+export const list = (entries: [string, string | number][], noun?: string) =>
+  entries.map(([k, v]) => `  ${k}: ${typeof v === 'number' ? (noun ? count(v, noun) : n(v)) : v}`).join('\n');
 
 /** What a Plausible import did, and what it could not map. */
 export function plausibleSummary(s: PlausibleSummary): string {
   const lines = [
-    `${n(s.lines)} rows of ${s.files} files read, days ${s.first ?? '-'}..${s.last ?? '-'} (${s.timezone}): ` +
-      `${n(s.written)} days imported (${n(s.replaced)} replaced an earlier import), ${n(s.unchanged)} already imported, ` +
+    `${count(s.lines, 'row')} of ${count(s.files, 'file')} read, days ${s.first ?? '-'}..${s.last ?? '-'} (${s.timezone}): ` +
+      `${count(s.written, 'day')} imported (${n(s.replaced)} replaced an earlier import), ${n(s.unchanged)} already imported, ` +
       `in ${s.seconds.toFixed(1)} s`,
   ];
   if (s.overlapping.length)
@@ -48,6 +61,6 @@ export function plausibleSummary(s: PlausibleSummary): string {
   const files = Object.entries(s.unmappedFiles);
   if (files.length) lines.push(`files not imported:\n${list(files)}`);
   const fields = Object.entries(s.unmappedFields);
-  lines.push(fields.length ? `columns not mapped:\n${list(fields, ' rows')}` : 'every column was mapped');
+  lines.push(fields.length ? `columns not mapped:\n${list(fields, 'row')}` : 'every column was mapped');
   return lines.join('\n');
 }

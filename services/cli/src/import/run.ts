@@ -31,6 +31,15 @@ async function filesOf(path: string, pattern: RegExp): Promise<string[]> {
     .map((f) => join(path, f));
 }
 
+/** What the importers report while they run: the summary so far and, when known, how far they are. */
+export interface ImportProgress extends ImportSummary {
+  /** Share of the source read, 0..1 (file bytes, database rows); undefined when the source cannot tell. */
+  fraction?: number;
+}
+
+/** Least time between two progress reports: the command decides what to print of them. */
+const REPORT_MS = 200;
+
 /** Stores mapped rows `batchRows` at a time through the writer's storeBatch and keeps the summary. */
 export class Importer {
   readonly s: ImportSummary = {
@@ -42,26 +51,28 @@ export class Importer {
     unmappedFields: {},
     seconds: 0,
   };
+  /** How much of the source has been read, 0..1, when the importer's source can tell. */
+  fraction: (() => number) | undefined;
   private batch: EventRow[] = [];
   private readonly started = performance.now();
-  private lastReport = 0;
+  private lastReport = this.started;
 
   constructor(
     private readonly pool: Pool,
     private readonly batchRows: number,
-    private readonly progress?: (s: ImportSummary) => void,
+    private readonly progress?: (p: ImportProgress) => void,
   ) {}
 
   async add(m: MapResult): Promise<void> {
     const s = this.s;
     s.lines++;
     for (const f of m.unmapped) s.unmappedFields[f] = (s.unmappedFields[f] ?? 0) + 1;
-    if (!m.row) {
-      s.skipped[m.error!] = (s.skipped[m.error!] ?? 0) + 1;
-      return;
+    if (!m.row) s.skipped[m.error!] = (s.skipped[m.error!] ?? 0) + 1;
+    else {
+      this.batch.push(m.row);
+      if (this.batch.length >= this.batchRows) await this.flush();
     }
-    this.batch.push(m.row);
-    if (this.batch.length >= this.batchRows) await this.flush();
+    this.report(false);
   }
 
   async flush(): Promise<ImportSummary> {
@@ -78,37 +89,57 @@ export class Importer {
       this.batch = [];
     }
     s.seconds = (performance.now() - this.started) / 1000;
-    if (this.progress && performance.now() - this.lastReport > 1000) {
-      this.lastReport = performance.now();
-      this.progress(s);
-    }
     return s;
+  }
+
+  /** The last rows stored, and a last progress report (the whole source read). */
+  async finish(): Promise<ImportSummary> {
+    const s = await this.flush();
+    this.report(true);
+    return s;
+  }
+
+  private report(last: boolean): void {
+    const now = performance.now();
+    if (!this.progress || (!last && now - this.lastReport < REPORT_MS)) return;
+    this.lastReport = now;
+    this.s.seconds = (now - this.started) / 1000;
+    const fraction = this.fraction && (last ? 1 : Math.min(1, this.fraction()));
+    this.progress({ ...this.s, fraction });
   }
 }
 
-function open(file: string): NodeJS.ReadableStream {
-  const input = createReadStream(file);
-  return file.endsWith('.gz') ? input.pipe(createGunzip()) : input;
+/** Opens the files one after another (gunzipping .gz) and has `imp.fraction` tell the share of their bytes read. */
+async function* eachFile(files: string[], imp: Importer): AsyncGenerator<NodeJS.ReadableStream> {
+  const sizes = await Promise.all(files.map(async (f) => (await stat(f)).size));
+  const total = sizes.reduce((a, b) => a + b, 0);
+  let before = 0;
+  for (const [i, file] of files.entries()) {
+    const input = createReadStream(file);
+    imp.fraction = () => (total === 0 ? 1 : (before + input.bytesRead) / total);
+    imp.s.files++;
+    yield file.endsWith('.gz') ? input.pipe(createGunzip()) : input;
+    before += sizes[i]!;
+  }
 }
 
 /**
  * Imports a GA4 BigQuery export for a site: events, sessions and rollups in one transaction per batch,
- * rows already stored skipped. `progress` is called about once a second.
+ * rows already stored skipped. `progress` is called at most every 200 ms, and once at the end.
  */
 export async function importGa4(
   pool: Pool,
   path: string,
   siteId: string,
-  opts: { batchRows?: number; progress?: (s: ImportSummary) => void } = {},
+  opts: { batchRows?: number; progress?: (p: ImportProgress) => void } = {},
 ): Promise<ImportSummary> {
   const imp = new Importer(pool, opts.batchRows ?? 5_000, opts.progress);
-  for (const file of await filesOf(path, /\.(nd)?json(l)?(\.gz)?$/i)) {
-    imp.s.files++;
-    for await (const line of createInterface({ input: open(file), crlfDelay: Infinity })) {
+  for await (const input of eachFile(await filesOf(path, /\.(nd)?json(l)?(\.gz)?$/i), imp)) {
+    for await (const line of createInterface({ input, crlfDelay: Infinity })) {
       if (line.trim() !== '') await imp.add(mapGa4Row(line, siteId));
     }
   }
-  return imp.flush();
+  return imp.finish();
 }
 
 /** Imports Umami `website_event` CSV exports (with header; session columns optional) for a site. */
@@ -116,14 +147,13 @@ export async function importUmamiCsv(
   pool: Pool,
   path: string,
   site: { scriptId: string; domain: string },
-  opts: { batchRows?: number; progress?: (s: ImportSummary) => void } = {},
+  opts: { batchRows?: number; progress?: (p: ImportProgress) => void } = {},
 ): Promise<ImportSummary> {
   const imp = new Importer(pool, opts.batchRows ?? 5_000, opts.progress);
-  for (const file of await filesOf(path, /\.csv(\.gz)?$/i)) {
-    imp.s.files++;
-    const records = open(file).pipe(parse({ columns: true, skip_empty_lines: true, bom: true }));
+  for await (const input of eachFile(await filesOf(path, /\.csv(\.gz)?$/i), imp)) {
+    const records = input.pipe(parse({ columns: true, skip_empty_lines: true, bom: true }));
     for await (const rec of records as AsyncIterable<Record<string, string>>)
       await imp.add(mapUmamiRecord(rec, site.scriptId, site.domain));
   }
-  return imp.flush();
+  return imp.finish();
 }

@@ -2,7 +2,7 @@ import pg from 'pg';
 import type { Pool } from '@beacon/db';
 import { UserError } from '../context.js';
 import * as sql from '../sql/umami.js';
-import { Importer, type ImportSummary } from './run.js';
+import { Importer, type ImportProgress, type ImportSummary } from './run.js';
 import { mapUmamiRecord } from './umami.js';
 
 /**
@@ -18,7 +18,7 @@ export interface UmamiDbOptions {
   website?: string;
   batchRows?: number;
   pageRows?: number;
-  progress?: (s: ImportSummary & { total: number }) => void;
+  progress?: (p: ImportProgress) => void;
 }
 
 const NIL_UUID = '00000000-0000-0000-0000-000000000000';
@@ -79,8 +79,8 @@ export async function importUmamiDb(
     const website = await pickWebsite(umami, opts.website);
     const { rows: count } = await umami.query<{ n: string }>(sql.countEvents, [website]);
     const total = Number(count[0]?.n ?? 0);
-    const progress = opts.progress;
-    const imp = new Importer(pool, opts.batchRows ?? 5_000, progress && ((s) => progress({ ...s, total })));
+    const imp = new Importer(pool, opts.batchRows ?? 5_000, opts.progress);
+    imp.fraction = () => (total === 0 ? 1 : imp.s.lines / total);
     imp.s.files = 1;
     const page = sql.eventsPage(events, session);
     let at = '-infinity';
@@ -100,7 +100,7 @@ export async function importUmamiDb(
       }
       if (rows.length < (opts.pageRows ?? 10_000)) break;
     }
-    return await imp.flush();
+    return await imp.finish();
   } finally {
     await umami.end().catch(() => undefined);
   }

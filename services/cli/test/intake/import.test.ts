@@ -11,6 +11,20 @@ let db: TestDatabase;
 
 const beacon = (args: string[]) => runBeacon(db.url, args);
 
+/**
+ * The progress an import printed on stderr, not a terminal: plain lines (no bar, nothing redrawn in
+ * place), at most one each PLAIN_PROGRESS_MS, and the last one for the whole source.
+ */
+function progressLines(stderr: string): string[] {
+  expect(stderr).not.toMatch(/[\r\x1b[]/);
+  const lines = stderr.split('\n').filter(Boolean);
+  for (const line of lines)
+    expect(line).toMatch(
+      /^\d{1,3}% [\d,]+ rows? read, [\d,]+ imported, [\d,]+ already there, [\d,]+ rows\/s$/,
+    );
+  return lines;
+}
+
 beforeAll(async () => {
   db = await createTestDatabase();
   const { rows } = await db.pool.query(adminSql.insertAgency, [
@@ -33,6 +47,7 @@ describe('beacon import ga4', () => {
       const first = await beacon(['--json', 'import', 'ga4', '--site', 'ga4shop', SAMPLE]);
       expect(first.code).toBe(0);
       const s = JSON.parse(first.stdout);
+      expect(progressLines(first.stderr).at(-1)).toMatch(/^100% 6 rows read, 4 imported, 0 already there, /);
       expect(s).toMatchObject({
         lines: 6,
         inserted: 4,
@@ -70,7 +85,15 @@ describe('beacon import ga4', () => {
 
       const second = await beacon(['--json', 'import', 'ga4', '--site', 'ga4shop', SAMPLE]);
       expect(second.code).toBe(0);
+      expect(progressLines(second.stderr).at(-1)).toMatch(/^100% 6 rows read, 0 imported, 4 already there, /);
       expect(JSON.parse(second.stdout)).toMatchObject({ inserted: 0, already: 4 });
+      // Without --json: the summary says what could not be mapped, in words.
+      const text = await beacon(['import', 'ga4', '--site', 'ga4shop', SAMPLE]);
+      expect(text.stdout.replace(/[\d,]+ rows\/s in [\d.]+ s/, 'R')).toBe(
+        '6 rows read, 0 imported, 4 already there, R (1 file)\n' +
+          'rows skipped:\n  no event_timestamp: 1\n  not JSON: 1\n' +
+          'fields not mapped:\n  privacy_info: 3 rows\n',
+      );
       const count = await db.pool.query(`SELECT count(*)::int AS n FROM events WHERE site_id = 'ga4shop'`);
       expect(count.rows[0].n).toBe(4);
       // History is not traffic: imports leave ingestion health alone.
@@ -101,8 +124,7 @@ describe('beacon import umami', () => {
     'imports website_event rows once and names the unmapped columns',
     async () => {
       const first = await beacon(['--json', 'import', 'umami', '--site', 'ga4shop', CSV]);
-      // stderr may hold progress lines (printed when an import takes a while); no error.
-      expect(first.stderr).not.toMatch(/error/i);
+      expect(progressLines(first.stderr).at(-1)).toMatch(/^100% 4 rows read, 3 imported, 0 already there, /);
       const s = JSON.parse(first.stdout);
       expect(s).toMatchObject({ lines: 4, inserted: 3, already: 0, skipped: { 'no created_at': 1 } });
       expect(s.unmappedFields).toEqual({ tag: 1 });

@@ -30,7 +30,15 @@ const beacon = (args: string[]) => runBeacon(db.url, args);
 const importJson = async (args: string[]) => {
   const r = await beacon(['--json', 'import', 'plausible', ...args]);
   expect([r.code, r.stderr.match(/error.*/)?.[0]]).toEqual([0, undefined]);
-  return JSON.parse(r.stdout);
+  const s = JSON.parse(r.stdout);
+  // Not a terminal: plain progress lines (no bar, nothing redrawn), the last one for the whole import.
+  const progress = r.stderr.split('\n').filter(Boolean);
+  for (const line of progress)
+    expect(line).toMatch(/^(reading: [\d,]+ rows? of \d+ files?|\d{1,3}% [\d,]+ of [\d,]+ days? written)$/);
+  expect(progress.at(-1)).toBe(
+    `100% ${s.written} of ${s.daysToWrite} day${s.daysToWrite === 1 ? '' : 's'} written`,
+  );
+  return s;
 };
 
 type Figures = Record<string, number>;

@@ -55,6 +55,10 @@ describe('beacon import umami <database URL>', () => {
       // Pages of two rows: one page boundary falls between two events of the same microsecond.
       const first = await beacon([...IMPORT_WEBSITE, '--page', '2', umami.url]);
       expect(first.stderr).not.toMatch(/error/i);
+      // Not a terminal: plain progress lines, the last one for all of the website's rows.
+      expect(first.stderr.trimEnd().split('\n').at(-1)).toMatch(
+        /^100% 6 rows read, 6 imported, 0 already there, [\d,]+ rows\/s$/,
+      );
       const s = JSON.parse(first.stdout);
       expect(s).toMatchObject({ lines: 6, inserted: 6, already: 0, skipped: {} });
       expect(s.unmappedFields).toEqual({ tag: 1, msclkid: 1 });

@@ -130,7 +130,7 @@ export async function importPlausible(
     Object.assign(s, tally);
     await joinUp(client, site.scriptId, s.timezone, s.first);
     s.phase = 'done';
-    report();
+    report(true);
     return s;
   } finally {
     await client.query(sql.dropStaging).catch(() => undefined);
