@@ -1,5 +1,6 @@
+import { fileURLToPath } from 'node:url';
 import { ConfigError, parseConfig } from '@beacon/config';
-import { collectorTestEnv, uniquePrefix } from '@beacon/testkit';
+import { collectorTestEnv, runNode, uniquePrefix } from '@beacon/testkit';
 import { startCollector } from '../src/index.js';
 
 // Two endpoints on one path would let the first route silently take the other's requests (a Plausible
@@ -47,6 +48,17 @@ describe('the collector refuses endpoints that share a path', () => {
     expect(message).toContain('(COLLECTOR_TRACK_PATH)');
     expect(message).toContain('INTAKE_UMAMI: the Umami intake at /api/send collides with');
     expect(message).toContain('(INTAKE_SERVER_EVENTS_PATH)');
+  });
+
+  it('the collector process says so and exits 78, the exit code of a bad setting', async () => {
+    const main = fileURLToPath(new URL('../dist/main.js', import.meta.url));
+    const { code, stderr } = await runNode(main, [], {
+      env: { COLLECTOR_PORT: '0', LOG_LEVEL: 'silent', INTAKE_SERVER_EVENTS_PATH: '/mp/collect' },
+    });
+    expect(code).toBe(78);
+    expect(stderr).toContain(
+      'INTAKE_GA4: the GA4 intake at /mp/collect collides with server-side events (INTAKE_SERVER_EVENTS_PATH)',
+    );
   });
 
   it('starts when the intake that held the path is switched off, and serves the path that took it', async () => {
