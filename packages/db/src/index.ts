@@ -46,6 +46,7 @@ export * as privacySql from './sql/privacy.js';
 export { recordAudit, purgeAudit, AUDIT_ACTOR_TYPES, type AuditActor, type AuditEntry } from './audit.js';
 export * as auditSql from './sql/audit.js';
 export { CountTally } from './tally.js';
+export { recordDeadLetters, type DeadLetter } from './dead-letters.js';
 export * as ingestHealthSql from './sql/ingest-health.js';
 export * as ingestTokenSql from './sql/ingest-tokens.js';
 export { INGEST_TOKEN_RE, hashIngestToken, newIngestToken, type IngestTokenRow } from './ingest-tokens.js';

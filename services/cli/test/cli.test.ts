@@ -217,6 +217,16 @@ describe('beacon CLI', () => {
     expect(stderr).not.toContain('lots'); // the value is never echoed (it could be a password)
   });
 
+  it('refuses to serve a collector whose intake takes a path of another endpoint, naming both (78)', async () => {
+    const { code, stderr } = await runNode(BIN, ['serve', 'collector'], {
+      env: { DATABASE_URL: db.url, COLLECTOR_PORT: '0', INTAKE_SERVER_EVENTS_PATH: '/api/event' },
+    });
+    expect(code).toBe(78);
+    expect(stderr).toContain(
+      'INTAKE_PLAUSIBLE: the Plausible intake at /api/event collides with server-side events (INTAKE_SERVER_EVENTS_PATH)',
+    );
+  });
+
   it('ensures partitions and runs retention as a dry run', async () => {
     const p = await beacon(['--json', 'partitions', 'ensure', '--months-ahead', '5']);
     expect(p.code).toBe(0);

@@ -23,6 +23,7 @@ import type { Registry } from 'prom-client';
 import { createApp } from './app.js';
 import { setUpIntake } from './intake-setup.js';
 import { createCollectorMetrics } from './metrics.js';
+import { assertDistinctPaths } from './route-paths.js';
 import type { SiteCache } from './sites.js';
 
 /** How long start-up waits for the first Redis connection before listening anyway. */
@@ -68,6 +69,7 @@ export async function startCollector(
   overrides: CollectorOverrides = {},
 ): Promise<CollectorHandle> {
   const c = config.collector;
+  assertDistinctPaths(config); // before any connection: a refused configuration starts nothing
   const { logger, registry } = serviceObservability('collector', config, overrides);
   const metrics = createCollectorMetrics(registry);
   const pool: Pool = createPool({

@@ -3,7 +3,7 @@ import type { Pool } from '@beacon/db';
 import type { ExtraHitRoute } from './app.js';
 import { ga4Answer, ga4Intake } from './compat/ga4.js';
 import { plausibleAnswer, plausibleIntake } from './compat/plausible.js';
-import { segmentAnswer, segmentIntake, type SegmentCall } from './compat/segment.js';
+import { SEGMENT_CALLS, segmentAnswer, segmentIntake } from './compat/segment.js';
 import { CompatSites } from './compat/site-lookup.js';
 import { umamiAnswer, umamiIntake } from './compat/umami.js';
 import type { IngestAuth } from './ingest-auth.js';
@@ -59,7 +59,7 @@ export function intakeRoutes(settings: Config['intake'], deps: IntakeRouteDeps):
       answer: ga4Answer,
     });
   if (settings.segment)
-    for (const call of ['track', 'page', 'identify', 'batch'] as SegmentCall[])
+    for (const call of SEGMENT_CALLS)
       routes.push({
         path: `${COMPAT_PATHS.segment}/${call}`,
         route: `segment_${call}`,

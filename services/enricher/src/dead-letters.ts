@@ -1,22 +1,25 @@
 import type { Job, Queue } from 'bullmq';
-import { deadLetterSql, type Pool } from '@beacon/db';
+import { deadLetterSql, recordDeadLetters, type Pool } from '@beacon/db';
 import { failedJobReason } from '@beacon/queue';
 import { eventsJobId, stableUuid, type DeadHit } from './enrich.js';
-import { upsertDeadEvents } from './sql/dead-events.js';
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** Stores hits in dead_events (stage 'enricher'), one row per hit id (the last one of an id wins). */
+/**
+ * Stores hits in dead_events (stage 'enricher'), one row per hit id (the last one of an id wins), and
+ * counts each hit dead-lettered for the first time in its site's ingestion health (recordDeadLetters).
+ */
 export async function writeDead(pool: Pool, dead: readonly DeadHit[]): Promise<void> {
-  const byId = new Map(dead.map((d) => [d.id, d]));
-  const list = [...byId.values()];
-  if (list.length === 0) return;
-  await pool.query(upsertDeadEvents, [
-    list.map((d) => d.id),
-    list.map((d) => d.siteId),
-    list.map((d) => JSON.stringify(d.payload)),
-    list.map((d) => d.error.slice(0, 10_000)),
-  ]);
+  await recordDeadLetters(
+    pool,
+    'enricher',
+    dead.map((d) => ({
+      id: d.id,
+      siteId: d.siteId,
+      payload: JSON.stringify(d.payload),
+      error: d.error.slice(0, 10_000),
+    })),
+  );
 }
 
 /**

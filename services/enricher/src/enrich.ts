@@ -173,7 +173,7 @@ export interface HitsOutcome {
   readonly kept: { row: EventRow; siteId: string; agencyId: string; eventId: string | null }[];
   readonly dropped: Partial<Record<DropReason, number>>;
   readonly dead: DeadHit[];
-  /** Drops (bot with its rule) and dead letters per site and receipt hour, for ingestion_health. */
+  /** Drops (bot with its rule, duplicates) per site and receipt hour, for ingestion_health. */
   readonly health: HealthTally;
 }
 
@@ -202,9 +202,8 @@ class JobRun {
     if (siteId) this.health.add(siteId, receiptHour((hit as { id?: unknown })?.id), 'dropped', detail);
   }
 
+  /** Dead hits are counted in ingestion health where they are recorded (writeDead), once per hit. */
   outcome(): HitsOutcome {
-    for (const d of this.dead)
-      if (d.siteId) this.health.add(d.siteId, receiptHour(d.id), 'dead_lettered', 'enricher');
     return { kept: this.kept, dropped: this.dropped, dead: this.dead, health: this.health };
   }
 }

@@ -64,9 +64,9 @@ export function createJobHandler(d: JobHandlerDeps): (job: Job) => Promise<JobRe
     await forward(d, jobId, out, rows);
     phases.jobs++;
     phases.hits += out.kept.length + out.dead.length;
-    // ingestion_health (drops, dead letters) once the job's effects are durable and before its ack, keyed
-    // by the job id: a failed attempt counts nothing (its retry will), and a retry of a job whose
-    // enricher died after this statement but before the ack counts nothing again.
+    // ingestion_health drops once the job's effects are durable and before its ack, keyed by the job id:
+    // a failed attempt counts nothing (its retry will), and a retry of a job whose enricher died after
+    // this statement but before the ack counts nothing again. (Dead hits counted as writeDead records them.)
     t = performance.now();
     await writeJobHealthCounts(d.pool, jobId, out.health.take());
     phases.healthMs += performance.now() - t;

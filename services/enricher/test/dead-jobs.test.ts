@@ -67,6 +67,16 @@ const rawJob = (hitList: Record<string, unknown>[]) => ({
   ],
 });
 
+/** A site's ingestion_health counts by outcome and reason. */
+async function healthOf(site: string) {
+  const { rows } = await db.pool.query(
+    `SELECT outcome, reason, sum(count)::int AS n FROM ingestion_health WHERE site_id = $1
+     GROUP BY 1, 2 ORDER BY 1, 2`,
+    [site],
+  );
+  return rows;
+}
+
 async function start(): Promise<EnricherHandle> {
   return startEnricher(enricherTestConfig(db, prefix), {
     metricsPort: null,
@@ -119,6 +129,8 @@ test('a raw job back from dead holders too often fails for good; its hits (not t
     timeoutMs: 20_000,
   });
   expect(await hits.getJobCounts('failed')).toEqual({ failed: 0 });
+  // In the site's ingestion health once per dead hit (two of the job's three), with the dead letters.
+  expect(await healthOf('site_keep')).toEqual([{ outcome: 'dead_lettered', reason: 'enricher', n: 2 }]);
 
   // `beacon dead-letters replay --stage enricher` puts them back on `hits`; the enricher makes events of them.
   const { stdout } = await promisify(execFile)(
@@ -145,6 +157,8 @@ test('a raw job back from dead holders too often fails for good; its hits (not t
   }
   const pending = await db.pool.query(`SELECT count(*)::int AS n FROM dead_events WHERE replayed_at IS NULL`);
   expect(pending.rows[0].n).toBe(0);
+  // The replay enriched them: still counted once (nothing is written by the enricher for kept rows).
+  expect(await healthOf('site_keep')).toEqual([{ outcome: 'dead_lettered', reason: 'enricher', n: 2 }]);
 });
 
 test('a job that is not a raw job fails without retry and is kept whole in dead_events', async () => {

@@ -96,6 +96,16 @@ async function process(
   });
 }
 
+/** The site's dead-lettered hits of the enricher in ingestion_health. */
+async function deadLettered(site: string): Promise<number> {
+  const { rows } = await db.pool.query(
+    `SELECT COALESCE(sum(count), 0)::int AS n FROM ingestion_health
+     WHERE site_id = $1 AND outcome = 'dead_lettered' AND reason = 'enricher'`,
+    [site],
+  );
+  return rows[0].n as number;
+}
+
 /** The rows of the events job, decoded from its EnrichedJob v2 payload (checked against the schema). */
 async function rowsOf(jobId: string): Promise<Record<string, unknown>[]> {
   const j = await events.getJob(jobId);
@@ -240,12 +250,16 @@ describe('enricher worker (hits → events)', () => {
 
   it('a poison hit goes to dead_events and the rest of its job is processed', async () => {
     const deadBefore = await metric('beacon_enricher_events_total', { outcome: 'dead' });
+    const healthBefore = await deadLettered('site_drop');
     const jobId = randomUUID();
     const good1 = hit();
     const poison = hit({ scroll_depth: 'very deep' });
     const good2 = hit();
-    const result = await process(jobId, rawJob('site_drop', CHROME, '192.0.2.10', [good1, poison, good2]));
+    const data = rawJob('site_drop', CHROME, '192.0.2.10', [good1, poison, good2]);
+    const result = await process(jobId, data);
     expect(result).toEqual({ rows: 2, dropped: 0, dead: 1 });
+    // One dead hit, one count in ingestion_health (the hit, not its job), written with the dead letter.
+    expect(await deadLettered('site_drop')).toBe(healthBefore + 1);
     expect((await rowsOf(jobId)).map((r) => r.id)).toEqual([good1.id, good2.id]);
     const { rows } = await db.pool.query(
       `SELECT id, site_id, stage, error, count, payload FROM dead_events WHERE id = $1`,
@@ -257,6 +271,13 @@ describe('enricher worker (hits → events)', () => {
     expect(rows[0].payload.hit.id).toBe(poison.id);
     expect(rows[0].payload.request.user_agent).toBe(CHROME);
     expect(await metric('beacon_enricher_events_total', { outcome: 'dead' })).toBe(deadBefore + 1);
+    // The job again (a retry after its enricher died before the ack): the dead letter counts up, the
+    // hit is not counted again.
+    await (await hits.getJob(jobId))!.remove();
+    expect(await process(jobId, data)).toEqual({ rows: 2, dropped: 0, dead: 1 });
+    const again = await db.pool.query('SELECT count FROM dead_events WHERE id = $1', [poison.id]);
+    expect(again.rows[0].count).toBe(2);
+    expect(await deadLettered('site_drop')).toBe(healthBefore + 1);
   });
 
   it('reads hit envelopes as rawHitSchema does: other timestamp forms kept, impossible dates dead-lettered', async () => {

@@ -3,7 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import type pg from 'pg';
 import copyStreams from 'pg-copy-streams';
-import { columnsOf, deadLetterSql, HealthTally, receiptHour } from '@beacon/db';
+import { columnsOf, deadLetterSql, HealthTally, receiptHour, recordDeadLetters } from '@beacon/db';
 import type { UncheckedEventRow } from '@beacon/schema';
 import { encodeCopyChunks } from './copy-text.js';
 import { aggregateSessions } from './sessions.js';
@@ -403,6 +403,7 @@ function storedHealth(rows: readonly Row[]): HealthTally {
   return tally;
 }
 
+/** The batch's poison rows in dead_events, each counted once in its site's ingestion health. */
 async function recordDead(pool: pg.Pool, rows: Row[], dead: DeadRow[]): Promise<void> {
   const byId = new Map<string, { row: Row; dead: DeadRow }>();
   const deadIds = new Set(dead.map((d) => d.id));
@@ -410,19 +411,17 @@ async function recordDead(pool: pg.Pool, rows: Row[], dead: DeadRow[]): Promise<
     const id = deadId(row);
     if (deadIds.has(id) && !byId.has(id)) byId.set(id, { row, dead: dead.find((d) => d.id === id)! });
   }
-  const entries = [...byId.values()];
-  await pool.query(deadLetterSql.recordDeadEvents, [
-    entries.map((e) => e.dead.id),
-    entries.map((e) => e.dead.siteId),
+  await recordDeadLetters(
+    pool,
     'writer',
-    entries.map((e) => safeJson(e.row)),
-    entries.map((e) => e.dead.error.replace(UNSTORABLE, '\ufffd')),
-    entries.map((e) => e.dead.sqlstate),
-  ]);
-  const tally = new HealthTally();
-  for (const e of entries)
-    if (e.dead.siteId) tally.add(e.dead.siteId, receiptHour(e.dead.id), 'dead_lettered', 'writer');
-  await tally.flush(pool);
+    [...byId.values()].map((e) => ({
+      id: e.dead.id,
+      siteId: e.dead.siteId,
+      payload: safeJson(e.row),
+      error: e.dead.error.replace(UNSTORABLE, '\ufffd'),
+      sqlstate: e.dead.sqlstate,
+    })),
+  );
 }
 
 /**
@@ -446,13 +445,15 @@ export async function recordFailedRows(
   for (const r of stored.rows) byId.delete(r.id);
   const entries = [...byId.entries()];
   if (entries.length === 0) return 0;
-  await pool.query(deadLetterSql.recordDeadEvents, [
-    entries.map(([id]) => id),
-    entries.map(([, row]) => siteIdOf(row)),
+  await recordDeadLetters(
+    pool,
     'writer',
-    entries.map(([, row]) => safeJson(row)),
-    entries.map(() => error.replace(UNSTORABLE, '\ufffd').slice(0, 10_000)),
-    entries.map(() => null),
-  ]);
+    entries.map(([id, row]) => ({
+      id,
+      siteId: siteIdOf(row),
+      payload: safeJson(row),
+      error: error.replace(UNSTORABLE, '\ufffd').slice(0, 10_000),
+    })),
+  );
   return entries.length;
 }

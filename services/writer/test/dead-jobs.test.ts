@@ -61,6 +61,11 @@ test('a job whose holders kept dying fails for good and its rows (those not stor
     );
     expect(r.payload).toMatchObject({ session_id: expect.stringMatching(/^dead-[23]$/) });
   }
+  // In the site's ingestion health once per dead row (two of the job's three), with the dead letters.
+  const health = await db.pool.query(
+    `SELECT outcome, reason, sum(count)::int AS n FROM ingestion_health WHERE site_id = 'site_a' GROUP BY 1, 2`,
+  );
+  expect(health.rows).toEqual([{ outcome: 'dead_lettered', reason: 'writer', n: 2 }]);
   // Out of Redis: nothing left in `failed` to be forgotten.
   await waitFor('the failed job removed', async () => (await queue.getJob(added.id!)) === undefined);
   expect(await queue.getJobCounts('failed')).toEqual({ failed: 0 });

@@ -398,9 +398,17 @@ describe('writer', () => {
       ...good.slice(27),
       bad[3]!,
     ];
+    const health = () =>
+      count(
+        `SELECT COALESCE(sum(count), 0) FROM ingestion_health
+         WHERE site_id = 'site_a' AND outcome = 'dead_lettered' AND reason = 'writer'`,
+      );
+    const healthBefore = await health();
     await queue.add('e', job(mixed));
     await drained();
     expect(await count("SELECT count(*) FROM events WHERE session_id LIKE 'poison-s%'")).toBe(40);
+    // Each poison row of site_a once in its ingestion health (the one without site_id has no site).
+    expect(await health()).toBe(healthBefore + 3);
     expect(await count("SELECT count(*) FROM events WHERE session_id = 'poison-bad'")).toBe(0);
     const { rows: dead } = await db.pool.query(
       'SELECT id, stage, sqlstate, error, count, payload FROM dead_events ORDER BY sqlstate',
@@ -417,6 +425,7 @@ describe('writer', () => {
     await queue.add('e', job([bad[0]!]));
     await drained();
     expect(await count('SELECT count FROM dead_events WHERE id = $1', [bad[0]!.id])).toBe(2);
+    expect(await health()).toBe(healthBefore + 3); // the same hit: not counted again
     const metrics = await writer.registry.getSingleMetricAsString('beacon_writer_dead_letters_total');
     expect(metrics).toMatch(/sqlstate="22001"[^}]*\} 2$/m);
 

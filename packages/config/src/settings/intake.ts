@@ -19,7 +19,7 @@ export const intake = {
     'INTAKE_SERVER_EVENTS_PATH',
     path(),
     '/v1/events',
-    'Path of the server-side events endpoint (one event, or {events:[...]}).',
+    "Path of the server-side events endpoint (one event, or {events:[...]}); the collector refuses to start when another endpoint (COLLECTOR_*_PATH, a compatible intake's path) has it too.",
   ),
   serverMaxPastS: setting(
     'INTAKE_SERVER_MAX_PAST_S',

@@ -1,26 +1,41 @@
 /**
- * dead_events: what could not be stored, one row per event id (see migration 0001). The writer records
- * rows PostgreSQL refused; the CLI (`beacon dead-letters list|replay|purge`) reads, replays and purges.
+ * dead_events: what could not be stored, one row per event id (see migration 0001). The enricher records
+ * hits it could not enrich, the writer rows PostgreSQL refused (both through recordDeadLetters); the
+ * CLI (`beacon dead-letters list|replay|purge`) reads, replays and purges.
  */
 
 /**
- * $1 id uuid[], $2 site_id text[], $3 stage text, $4 payload jsonb[], $5 error text[], $6 sqlstate text[].
- * Out: rowCount. A second failure of the same event counts up and clears replayed_at (the replay did not
- * fix it). Ids must be distinct within one call.
+ * $1 id uuid[], $2 site_id text[], $3 stage text, $4 payload jsonb[], $5 error text[], $6 sqlstate text[],
+ * $7 hour of receipt timestamptz[]. Out: rowCount (health rows touched). A second failure of the same
+ * event counts up and clears replayed_at (the replay did not fix it). In the same statement, an id
+ * dead-lettered for the first time (a new row) counts once in ingestion_health (dead_lettered, reason =
+ * stage) in its hour: a retried job, a second failure or a replay that fails again adds nothing, so the
+ * count is of hits like the other outcomes. Ids must be distinct within one call.
  */
 export const recordDeadEvents = `
-INSERT INTO dead_events AS d (id, site_id, stage, payload, error, sqlstate)
-SELECT id, site_id, $3, payload, error, sqlstate
-FROM unnest($1::uuid[], $2::text[], $4::jsonb[], $5::text[], $6::text[]) AS t(id, site_id, payload, error, sqlstate)
-ORDER BY id
-ON CONFLICT (id) DO UPDATE SET
-  count        = d.count + 1,
-  last_seen_at = now(),
-  stage        = EXCLUDED.stage,
-  payload      = EXCLUDED.payload,
-  error        = EXCLUDED.error,
-  sqlstate     = EXCLUDED.sqlstate,
-  replayed_at  = NULL`;
+WITH dead AS (
+  INSERT INTO dead_events AS d (id, site_id, stage, payload, error, sqlstate)
+  SELECT id, site_id, $3, payload, error, sqlstate
+  FROM unnest($1::uuid[], $2::text[], $4::jsonb[], $5::text[], $6::text[]) AS t(id, site_id, payload, error, sqlstate)
+  ORDER BY id
+  ON CONFLICT (id) DO UPDATE SET
+    count        = d.count + 1,
+    last_seen_at = now(),
+    stage        = EXCLUDED.stage,
+    payload      = EXCLUDED.payload,
+    error        = EXCLUDED.error,
+    sqlstate     = EXCLUDED.sqlstate,
+    replayed_at  = NULL
+  RETURNING d.id, d.site_id, d.xmax = 0 AS first_time
+)
+INSERT INTO ingestion_health AS h (site_id, hour, outcome, reason, count)
+SELECT dead.site_id, t.hour, 'dead_lettered', $3, count(*)
+FROM dead JOIN unnest($1::uuid[], $7::timestamptz[]) AS t(id, hour) ON t.id = dead.id
+WHERE dead.first_time AND dead.site_id IS NOT NULL
+GROUP BY dead.site_id, t.hour
+ORDER BY dead.site_id, t.hour
+ON CONFLICT (site_id, hour, outcome, reason) DO UPDATE
+  SET count = h.count + EXCLUDED.count, updated_at = now()`;
 
 /**
  * $1 site_id or NULL, $2 stage or NULL, $3 true = only not yet replayed, $4 limit.

@@ -33,8 +33,10 @@ export interface Pipeline {
   /** The agency's API key in clear. */
   apiKey: string;
   collector: CollectorHandle;
-  /** Creates a site of the agency; returns its script_id. */
-  addSite(domain: string, config?: Record<string, unknown>): Promise<string>;
+  /** Creates a site of the agency (or of `agencyId`); returns its script_id. */
+  addSite(domain: string, config?: Record<string, unknown>, agencyId?: string): Promise<string>;
+  /** Creates another agency in the same database; returns its id and API key in clear. */
+  addAgency(name: string): Promise<{ agencyId: string; apiKey: string }>;
   /** A site ingest token stored as the API stores it (sha256); returns the clear token. */
   addToken(scriptId: string): Promise<string>;
   /** Waits until both queues are empty and the services have written their health counts. */
@@ -45,17 +47,7 @@ export interface Pipeline {
 export async function startPipeline(env: Record<string, string> = {}): Promise<Pipeline> {
   const db = await createTestDatabase();
   const prefix = uniquePrefix('intake');
-  const secret = randomBytes(16).toString('hex');
-  const keyPrefix = `bk_${randomBytes(4).toString('hex')}`;
-  const apiKey = `${keyPrefix}_${secret}`;
-  const { rows } = await db.pool.query(adminSql.insertAgency, [
-    'Intake agency',
-    `intake-${secret}@example.com`,
-    await bcrypt.hash(apiKey, 4),
-    keyPrefix,
-    null,
-  ]);
-  const agencyId = rows[0].id as string;
+  const { agencyId, apiKey } = await insertAgency(db, 'Intake agency');
   const config = parseConfig({
     ...collectorTestEnv(db.url, prefix),
     COLLECTOR_SITE_CACHE_TTL_MS: '100',
@@ -84,10 +76,11 @@ export async function startPipeline(env: Record<string, string> = {}): Promise<P
     agencyId,
     apiKey,
     collector,
-    async addSite(domain, siteConfig = {}) {
+    addAgency: (name) => insertAgency(db, name),
+    async addSite(domain, siteConfig = {}, owner = agencyId) {
       const scriptId = `s${randomBytes(6).toString('hex')}`;
       await db.pool.query(adminSql.insertSite, [
-        agencyId,
+        owner,
         domain,
         domain,
         scriptId,
@@ -134,6 +127,21 @@ export async function startPipeline(env: Record<string, string> = {}): Promise<P
       await db.drop();
     },
   };
+}
+
+/** An agency with an API key stored as the API stores it (bcrypt); returns the key in clear. */
+async function insertAgency(db: TestDatabase, name: string) {
+  const secret = randomBytes(16).toString('hex');
+  const keyPrefix = `bk_${randomBytes(4).toString('hex')}`;
+  const apiKey = `${keyPrefix}_${secret}`;
+  const { rows } = await db.pool.query(adminSql.insertAgency, [
+    name,
+    `intake-${secret}@example.com`,
+    await bcrypt.hash(apiKey, 4),
+    keyPrefix,
+    null,
+  ]);
+  return { agencyId: rows[0].id as string, apiKey };
 }
 
 /** ingestion_health of a site as {"outcome/reason": count}. */

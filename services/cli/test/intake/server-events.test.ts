@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
+import { startCollector } from '@beacon/collector';
+import { createLogger } from '@beacon/observability';
 import { runNode, waitFor } from '@beacon/testkit';
 import { CHROME_UA, healthOf, startPipeline, type Pipeline } from './pipeline.js';
 
@@ -25,8 +27,9 @@ afterAll(async () => {
 }, 60_000);
 
 const id = () => `ev-${randomBytes(6).toString('hex')}`;
+/** POSTs to the pipeline's collector at `path`, or to `path` itself when it is a URL. */
 const send = (body: unknown, auth?: string, path = '/v1/events') =>
-  fetch(`${p.url}${path}`, {
+  fetch(path.startsWith('http') ? path : `${p.url}${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(auth ? { authorization: `Bearer ${auth}` } : {}) },
     body: JSON.stringify(body),
@@ -167,6 +170,89 @@ describe('POST /v1/events', () => {
       'dropped/duplicate': 3,
       stored: 4,
     });
+  });
+});
+
+describe('the sender-set timestamp window (INTAKE_SERVER_MAX_PAST_S back, 5 minutes ahead)', () => {
+  const H = 3600_000;
+
+  it('takes times inside the window, refuses each one outside naming timestamp (alone: 400), keeps the rest', async () => {
+    const scriptId = await p.addSite('window.example');
+    const t = await p.addToken(scriptId);
+    const ids = { oldest: id(), tooOld: id(), ahead: id(), tooFar: id(), isoOld: id() };
+    const sentAt = Date.now();
+    const oldest = sentAt - 72 * H + 60_000; // a minute inside the 72 h default
+    const r = await send(
+      {
+        events: [
+          { event_name: 'order', event_id: ids.oldest, timestamp: oldest },
+          { event_name: 'order', event_id: ids.tooOld, timestamp: sentAt - 72 * H - 60_000 },
+          { event_name: 'order', event_id: ids.ahead, timestamp: sentAt + 4 * 60_000 }, // clock skew
+          { event_name: 'order', event_id: ids.tooFar, timestamp: sentAt + 6 * 60_000 },
+          { event_name: 'order', event_id: ids.isoOld, timestamp: new Date(sentAt - 73 * H).toISOString() },
+        ],
+      },
+      t,
+    );
+    const answeredAt = Date.now();
+    expect(r.status).toBe(202);
+    expect(await r.json()).toEqual({
+      accepted: 2,
+      rejected: [
+        { index: 1, errors: ['timestamp: is older than the allowed window (72 h)'] },
+        { index: 3, errors: ['timestamp: is in the future'] },
+        { index: 4, errors: ['timestamp: is older than the allowed window (72 h)'] },
+      ],
+    });
+    // One event alone outside the window: the request itself is refused, naming the field.
+    const one = await send({ event_name: 'order', event_id: id(), timestamp: sentAt + 3 * H }, t);
+    expect(one.status).toBe(400);
+    expect(await one.json()).toMatchObject({
+      error: 'invalid_hit',
+      message: 'the event is invalid: timestamp: is in the future',
+    });
+    await p.settle();
+    const rows = await rowsOf(scriptId);
+    expect(rows.map((x) => x.event_id).sort()).toEqual([ids.oldest, ids.ahead].sort());
+    const byId = Object.fromEntries(rows.map((x) => [x.event_id, x.server_timestamp.getTime()]));
+    expect(byId[ids.oldest]).toBe(oldest);
+    // A time ahead of the collector's clock is stored as the time of receipt, never in the future.
+    expect(byId[ids.ahead]).toBeGreaterThanOrEqual(sentAt);
+    expect(byId[ids.ahead]).toBeLessThanOrEqual(answeredAt);
+    expect(await healthOf(p.db, scriptId)).toEqual({ received: 6, 'rejected/invalid_hit': 4, stored: 2 });
+  });
+
+  it('follows INTAKE_SERVER_MAX_PAST_S', async () => {
+    const scriptId = await p.addSite('window-1h.example');
+    const t = await p.addToken(scriptId);
+    // A second collector on the same queues whose window is one hour.
+    const config = { ...p.config, intake: { ...p.config.intake, serverMaxPastS: 3600 } };
+    const c = await startCollector(config, {
+      logger: createLogger('c', 'silent'),
+      port: 0,
+      host: '127.0.0.1',
+    });
+    const [inside, outside] = [id(), id()];
+    try {
+      const r = await send(
+        {
+          events: [
+            { event_name: 'order', event_id: inside, timestamp: Date.now() - 0.5 * H },
+            { event_name: 'order', event_id: outside, timestamp: Date.now() - 2 * H },
+          ],
+        },
+        t,
+        `http://127.0.0.1:${c.port}/v1/events`,
+      );
+      expect(await r.json()).toEqual({
+        accepted: 1,
+        rejected: [{ index: 1, errors: ['timestamp: is older than the allowed window (1 h)'] }],
+      });
+    } finally {
+      await c.close();
+    }
+    await p.settle();
+    expect((await rowsOf(scriptId)).map((x) => x.event_id)).toEqual([inside]);
   });
 });
 

@@ -4,13 +4,15 @@ import { HttpError } from '../errors.js';
 import { clientIp, requestOrigin } from '../intake.js';
 import type { ServerIntake } from '../server-intake.js';
 import type { CompatSites } from './site-lookup.js';
-import { defined, eventName, isObject, jsonBody, userAgentOf } from './shared.js';
+import { defined, eventName, isObject, jsonBody, userAgentOf, type Json } from './shared.js';
 
 /**
  * Plausible Events API (`POST /api/event`; docs/compatible-intake.md). The body names the site by
  * `domain` (comma-separated: each site gets the event) and the event by `name`, `url`, `referrer`,
  * `props`, `revenue` — or by the short keys Plausible's script sends (n, u, d, r, p, $). Browser-side:
  * the request's IP and User-Agent are the visitor's, bot rules and allowed origins apply.
+ * Plausible's `engagement` events (sent when the page is hidden or left) become Beacon's own
+ * `engagement` hits of the page view: `e` (ms) as time_on_page, `sd` as scroll_depth.
  */
 export function plausibleIntake(deps: { sites: CompatSites; intake: ServerIntake; maxBytes: number }) {
   return async function plausible(req: Request) {
@@ -30,6 +32,7 @@ export function plausibleIntake(deps: { sites: CompatSites; intake: ServerIntake
       ecommerce_data: isObject(revenue)
         ? defined({ revenue: Number(revenue.amount), currency: revenue.currency })
         : undefined,
+      ...(name === 'engagement' ? engagement(b) : {}),
     });
     const origin = requestOrigin(req);
     const domains = [
@@ -52,6 +55,20 @@ export function plausibleIntake(deps: { sites: CompatSites; intake: ServerIntake
     }
     return { accepted };
   };
+}
+
+/**
+ * What Plausible's engagement event measured, in the fields of Beacon's tracker (docs/tracker.md):
+ * `e` is the visible-and-focused time since the page view's previous engagement event (a delta, as
+ * Beacon's time_on_page, which counts seconds), `sd` the deepest scroll so far in percent.
+ */
+function engagement(b: Json): Json {
+  const ms = Number(b.e);
+  const depth = Number(b.sd);
+  return defined({
+    time_on_page: Number.isFinite(ms) && ms >= 0 ? Math.round(ms / 1000) : undefined,
+    scroll_depth: Number.isFinite(depth) ? Math.min(100, Math.max(0, Math.round(depth))) : undefined,
+  });
 }
 
 /** Plausible answers `202 ok`. */

@@ -6,7 +6,9 @@ import { clientIp } from '../intake.js';
 import type { ForeignEvent, ServerIntake } from '../server-intake.js';
 import { absoluteUrl, defined, isObject, jsonBody, str, type Json } from './shared.js';
 
-export type SegmentCall = 'track' | 'page' | 'identify' | 'batch';
+/** The calls served under `/segment/v1/`. */
+export const SEGMENT_CALLS = ['track', 'page', 'identify', 'batch'] as const;
+export type SegmentCall = (typeof SEGMENT_CALLS)[number];
 
 /**
  * Segment-compatible HTTP API under `/segment/v1/{track,page,identify,batch}` (Beacon's own /v1/track
