@@ -29,7 +29,7 @@ import type { SiteCache } from './sites.js';
 const REDIS_STARTUP_WAIT_MS = 3_000;
 export { createApp } from './app.js';
 export { MicroBatcher } from './enqueue.js';
-export { HttpError, UnavailableError } from './errors.js';
+export { UnavailableError } from './errors.js';
 export { SiteCache, originAllowed } from './sites.js';
 export { uuidv7 } from './uuid7.js';
 export { TRACKER_FILE_NAMES } from './tracker.js';

@@ -8,11 +8,12 @@ import {
   cleanText,
   cutText,
   formatIssues,
+  HttpError,
   type HitSchema,
   type RawHit,
   type RawRequest,
 } from '@beacon/schema';
-import { badRequest, HttpError } from './errors.js';
+import { badRequest } from './errors.js';
 import { readBody } from './body.js';
 import type { MicroBatcher } from './enqueue.js';
 import type { CollectorHealth } from './health.js';

@@ -2,7 +2,8 @@
 // Beacon" and dashboard hostname that its login page, dashboard, share links and emails carry.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type CSSProperties, type FormEvent } from 'react';
-import { api, ApiError, get } from '../api';
+import { HttpError } from '@beacon/schema/http-error';
+import { api, get } from '../api';
 import { accentVars, AGENCY_BRAND_KEY, BrandMark, PoweredBy, setHostBrand } from '../brand';
 import { Check, Field, SaveRow, useSavedNotice } from '../form';
 import { useSession } from '../session';
@@ -95,7 +96,7 @@ async function saveBranding(d: Draft, logo: LogoChange): Promise<Branding> {
 
 /** The field a failed save is about: the hostname (taken: 409, or refused) or the colour. */
 function fieldOf(err: unknown): 'hostname' | 'color' | null {
-  if (!(err instanceof ApiError)) return null;
+  if (!(err instanceof HttpError)) return null;
   if (err.status === 409) return 'hostname';
   const path = (err.details as { issues?: { path?: unknown[] }[] } | undefined)?.issues?.[0]?.path;
   return path?.[0] === 'hostname' ? 'hostname' : path?.[0] === 'primary_color' ? 'color' : null;
@@ -198,7 +199,7 @@ function BrandingForm({ stored }: { stored: Stored }) {
 const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
 /** A refused hostname, said plainly (a 409: another agency has it). */
 const hostnameError = (err: unknown) =>
-  err instanceof ApiError && err.status === 409
+  err instanceof HttpError && err.status === 409
     ? 'Another agency already has this dashboard hostname: choose another name.'
     : errorText(err);
 

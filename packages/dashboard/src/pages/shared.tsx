@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
-import { ApiError, openShare, type ShareSession } from '../api';
+import { HttpError } from '@beacon/schema/http-error';
+import { openShare, type ShareSession } from '../api';
 import { BrandMark, PoweredBy } from '../brand';
 import { CardForm, Field, SubmitRow, useSubmit } from '../form';
 import { Toolbar } from '../layout';
@@ -19,7 +20,7 @@ export function SharedView({ token }: { token: string }) {
 
   useEffect(() => {
     openShare(token).then(setSession, (err: unknown) => {
-      if (err instanceof ApiError && err.status === 401)
+      if (err instanceof HttpError && err.status === 401)
         setNeedsPassword((err.details ?? {}) as { brand?: Brand });
       else setError(err);
     });

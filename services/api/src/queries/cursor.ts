@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ApiError } from '../http/errors.js';
+import { HttpError } from '@beacon/schema';
 
 /**
  * Opaque cursors, the one way to page every list: `limit` rows per answer and `next_cursor` (null at
@@ -16,7 +16,7 @@ const keyCursor = z.object({
     .refine((k) => !k.includes('\u0000')),
 });
 
-const invalidCursor = () => new ApiError(400, 'invalid_cursor', 'the cursor is not one this API gave out');
+const invalidCursor = () => new HttpError(400, 'invalid_cursor', 'the cursor is not one this API gave out');
 
 export function encodeCursor(value: object): string {
   return Buffer.from(JSON.stringify(value)).toString('base64url');
