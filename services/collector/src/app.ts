@@ -6,7 +6,7 @@ import { CLIENT_HINT_HEADERS, HttpError } from '@beacon/schema';
 import type { Config, TrustProxyValue } from '@beacon/config';
 import { UnavailableError } from './errors.js';
 import { checkContentType, type Intake } from './intake.js';
-import type { CollectorMetrics } from './metrics.js';
+import type { CollectorMetrics } from '@beacon/observability';
 import type { SiteSettings } from './site-settings.js';
 import type { TrackerAssets, TrackerFile } from './tracker.js';
 

@@ -22,7 +22,6 @@ import {
 import type { Registry } from 'prom-client';
 import { createApp } from './app.js';
 import { setUpIntake } from './intake-setup.js';
-import { createCollectorMetrics } from './metrics.js';
 import type { SiteCache } from './sites.js';
 
 /** How long start-up waits for the first Redis connection before listening anyway. */
@@ -68,8 +67,7 @@ export async function startCollector(
   overrides: CollectorOverrides = {},
 ): Promise<CollectorHandle> {
   const c = config.collector;
-  const { logger, registry } = serviceObservability('collector', config, overrides);
-  const metrics = createCollectorMetrics(registry);
+  const { logger, registry, metrics } = serviceObservability('collector', config, overrides);
   const pool: Pool = createPool({
     databaseUrl: config.core.databaseUrl,
     applicationName: 'beacon-collector',
