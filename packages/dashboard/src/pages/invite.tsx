@@ -1,7 +1,7 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, get } from '../api';
-import { Check, Field, Options, SubmitRow, useSubmit } from '../form';
+import { Check, Field, SelectField, SubmitRow, useSubmit } from '../form';
 import { useSession } from '../session';
 import { DataTable } from '../table';
 import type { Page, Role } from '../types';
@@ -65,11 +65,12 @@ function InviteForm() {
         <Field label="Email of the person">
           <input name="email" type="email" required />
         </Field>
-        <Field label="Role of the invited person">
-          <select name="role" defaultValue="viewer">
-            <Options of={INVITED_ROLES} />
-          </select>
-        </Field>
+        <SelectField
+          label="Role of the invited person"
+          name="role"
+          defaultValue="viewer"
+          options={INVITED_ROLES}
+        />
         <Check label="Only some sites (a client login)">
           <input type="checkbox" checked={limited} onChange={(e) => setLimited(e.target.checked)} />
         </Check>

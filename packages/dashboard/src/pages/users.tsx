@@ -2,7 +2,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, get } from '../api';
 import { fmtTime } from '../format';
-import { Field, onFields, Options, SubmitRow } from '../form';
+import { Field, onFields, Options, SelectField, SubmitRow } from '../form';
 import { useSession, useZone } from '../session';
 import { ItemsTable } from '../table';
 import type { Page, Role, User } from '../types';
@@ -112,11 +112,7 @@ function AddUserPanel() {
             autoComplete="new-password"
           />
         </Field>
-        <Field label="Role">
-          <select name="role" defaultValue="viewer">
-            <Options of={ROLES} />
-          </select>
-        </Field>
+        <SelectField label="Role" name="role" defaultValue="viewer" options={ROLES} />
         <SubmitRow label="Add user" busy={create.isPending} error={create.error} />
       </form>
     </Panel>

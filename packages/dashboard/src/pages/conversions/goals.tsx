@@ -3,7 +3,7 @@ import { useMutation, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, get } from '../../api';
 import { fmtInt, fmtPct } from '../../format';
-import { Field, onFields, Options, SubmitRow } from '../../form';
+import { Field, onFields, SelectField, SubmitRow } from '../../form';
 import { useGoals, useRefreshGoals, useView, type Goal } from '../../queries';
 import { navigate } from '../../router';
 import { useSession } from '../../session';
@@ -235,11 +235,7 @@ function GoalForm({ site }: { site: Site }) {
         <Field label="Name">
           <input name="name" required maxLength={120} placeholder="Signed up" />
         </Field>
-        <Field label="Counts when">
-          <select name="kind" value={kind} onChange={(e) => setKind(e.target.value)}>
-            <Options of={KINDS} />
-          </select>
-        </Field>
+        <SelectField label="Counts when" name="kind" value={kind} onValue={setKind} options={KINDS} />
         <GoalMatchFields kind={kind} />
         <Field
           label={`Value per conversion (optional${kind === 'purchase' || kind === 'lead' ? '; default: the value sent' : ''})`}
