@@ -66,8 +66,8 @@ export async function startCollector(
   config: Config,
   overrides: CollectorOverrides = {},
 ): Promise<CollectorHandle> {
-  const c = config.collector;
   const { logger, registry, metrics } = serviceObservability('collector', config, overrides);
+  const c = config.collector;
   const pool: Pool = createPool({
     databaseUrl: config.core.databaseUrl,
     applicationName: 'beacon-collector',
