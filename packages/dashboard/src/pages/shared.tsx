@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import { HttpError } from '@beacon/schema/http-error';
 import { openShare, type ShareSession } from '../api';
 import { BrandMark, PoweredBy } from '../brand';
-import { CardForm, Field, SubmitRow, useSubmit } from '../form';
+import { CardForm, InputField, SubmitRow, useSubmit } from '../form';
 import { Toolbar } from '../layout';
 import type { Brand, Site } from '../types';
 import { ErrorBox, Loading } from '../ui';
@@ -56,9 +56,14 @@ function SharePassword({
       onSubmit={onSubmit}
       branded={brand ?? true}
     >
-      <Field label="Password">
-        <input name="password" type="password" autoComplete="current-password" required autoFocus />
-      </Field>
+      <InputField
+        label="Password"
+        name="password"
+        type="password"
+        autoComplete="current-password"
+        required
+        autoFocus
+      />
       <SubmitRow
         label={busy ? 'Opening…' : 'Open the dashboard'}
         busy={busy}

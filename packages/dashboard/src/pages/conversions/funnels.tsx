@@ -3,7 +3,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, get } from '../../api';
 import { fmtDuration, fmtInt, fmtPct } from '../../format';
-import { Field, onFields, Options, SelectField, SubmitRow } from '../../form';
+import { Field, InputField, onFields, Options, SelectField, SubmitRow } from '../../form';
 import { useGoals, useView, type Goal } from '../../queries';
 import { useSession } from '../../session';
 import { statsQuery } from '../../state';
@@ -175,9 +175,7 @@ function FunnelBuilder({ site, onSaved }: { site: Site; onSaved: (id: string) =>
           }),
         )}
       >
-        <Field label="Name">
-          <input name="name" required maxLength={120} placeholder="Pricing to signup" />
-        </Field>
+        <InputField label="Name" name="name" required maxLength={120} placeholder="Pricing to signup" />
         <ol className="steps">
           {steps.map((s, i) => (
             <li key={i} className="row">
@@ -277,9 +275,7 @@ function WindowFields({
         </select>
       </Field>
       {mode === 'visitor' && (
-        <Field label="Days">
-          <input name="days" type="number" min="1" max="90" defaultValue="7" required />
-        </Field>
+        <InputField label="Days" name="days" type="number" min="1" max="90" defaultValue="7" required />
       )}
       <label title="Each step must be the next page view (page steps) or the next event after the previous step">
         <input name="direct" type="checkbox" /> <span>directly followed by</span>
