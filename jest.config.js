@@ -30,6 +30,7 @@ export default {
   moduleNameMapper: {
     [`^@beacon/(${packages.join('|')})$`]: '<rootDir>/packages/$1/src/index.ts',
     '^@beacon/testkit/smtp$': '<rootDir>/packages/testkit/src/smtp.ts',
+    '^@beacon/schema/http-error$': '<rootDir>/packages/schema/src/http-error.ts',
     // The dashboard's browser test starts the real API from its sources.
     '^@beacon/api$': '<rootDir>/services/api/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',

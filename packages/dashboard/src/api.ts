@@ -1,20 +1,8 @@
 // The API client: an access token kept in memory, renewed through the refresh cookie (httpOnly,
 // SameSite=Strict, path /v1/auth) when it expires or the page reloads. One refresh at a time: the API
 // rotates refresh tokens and treats a replayed one as leaked, so parallel refreshes must share one call.
+import { HttpError } from '@beacon/schema/http-error';
 import type { Brand, Me, TokenAnswer } from './types';
-
-export class ApiError extends Error {
-  override readonly name = 'ApiError';
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    /** The error body's `details`, when it has them. */
-    readonly details?: unknown,
-  ) {
-    super(message);
-  }
-}
 
 let accessToken: string | null = null;
 let refreshing: Promise<boolean> | null = null;
@@ -31,7 +19,7 @@ function setToken(t: string | null): void {
   for (const fn of listeners) fn(t !== null);
 }
 
-async function errorOf(r: Response): Promise<ApiError> {
+async function errorOf(r: Response): Promise<HttpError> {
   let code = `http_${r.status}`;
   let message = `${r.status} ${r.statusText}`;
   let details: unknown;
@@ -45,7 +33,7 @@ async function errorOf(r: Response): Promise<ApiError> {
   }
   if (r.status === 429)
     message = `${message} (too many attempts: wait ${r.headers.get('retry-after') ?? 'a while'} s)`;
-  return new ApiError(r.status, code, message, details);
+  return new HttpError(r.status, code, message, details);
 }
 
 async function post(path: string, body: unknown): Promise<Response> {

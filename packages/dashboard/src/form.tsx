@@ -2,10 +2,12 @@
 // tracks its busy and error states, and the "Saved." notice after a save.
 import {
   useState,
+  type ChangeEvent,
   type CSSProperties,
   type FormEvent,
   type InputHTMLAttributes,
   type ReactNode,
+  type SelectHTMLAttributes,
 } from 'react';
 import { accentVars, BrandMark, PoweredBy, useHostBrand } from './brand';
 import type { Brand } from './types';
@@ -61,6 +63,32 @@ export function Options({ of }: { of: readonly (readonly [string, string])[] }) 
         </option>
       ))}
     </>
+  );
+}
+
+/**
+ * A labelled `<select>` of [value, label] options: `label` above it, `onValue` given the chosen value,
+ * the other props the select's.
+ */
+export function SelectField({
+  label,
+  className,
+  options,
+  onValue,
+  ...select
+}: {
+  label: ReactNode;
+  className?: string;
+  options: readonly (readonly [string, string])[];
+  onValue?: (value: string) => void;
+} & SelectHTMLAttributes<HTMLSelectElement>) {
+  const onChange = onValue ? (e: ChangeEvent<HTMLSelectElement>) => onValue(e.target.value) : undefined;
+  return (
+    <Field label={label} className={className}>
+      <select onChange={onChange} {...select}>
+        <Options of={options} />
+      </select>
+    </Field>
   );
 }
 

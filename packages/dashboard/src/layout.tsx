@@ -4,7 +4,7 @@ import { get, logout } from './api';
 import { lastSite, rememberSite } from './last-site';
 import { match, navigate, useLocation } from './router';
 import { useSession, userKey, ZoneContext } from './session';
-import { Check, Field, Options } from './form';
+import { Check, Field, InputField, Options } from './form';
 import { useGoals, useSegments, useView } from './queries';
 import {
   FILTERS,
@@ -217,22 +217,20 @@ function RangePicker({ view, tz }: { view: View; tz: string }) {
       </Field>
       {view.range === 'custom' && (
         <>
-          <Field label="From">
-            <input
-              type="date"
-              value={view.from}
-              max={view.to}
-              onChange={(e) => custom(e.target.value, view.to)}
-            />
-          </Field>
-          <Field label="To">
-            <input
-              type="date"
-              value={view.to}
-              min={view.from}
-              onChange={(e) => custom(view.from, e.target.value)}
-            />
-          </Field>
+          <InputField
+            label="From"
+            type="date"
+            value={view.from}
+            max={view.to}
+            onChange={(e) => custom(e.target.value, view.to)}
+          />
+          <InputField
+            label="To"
+            type="date"
+            value={view.to}
+            min={view.from}
+            onChange={(e) => custom(view.from, e.target.value)}
+          />
         </>
       )}
       <Check label="Compare to previous period">

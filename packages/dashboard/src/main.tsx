@@ -1,7 +1,7 @@
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { ApiError } from './api';
+import { HttpError } from '@beacon/schema/http-error';
 import { App } from './app';
 import './styles.css';
 
@@ -10,7 +10,7 @@ const client = new QueryClient({
     queries: {
       staleTime: 30_000,
       // A 4xx will not fix itself: show it at once. Network or 5xx: one retry.
-      retry: (n, err) => !(err instanceof ApiError && err.status < 500) && n < 1,
+      retry: (n, err) => !(err instanceof HttpError && err.status < 500) && n < 1,
       refetchOnWindowFocus: false,
     },
   },

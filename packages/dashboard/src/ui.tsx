@@ -1,6 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { useState, type ReactNode } from 'react';
-import { ApiError, get } from './api';
+import { HttpError } from '@beacon/schema/http-error';
+import { get } from './api';
 import { navigate } from './router';
 import type { Snippet } from './types';
 
@@ -22,7 +23,7 @@ export function ErrorBox({
   title?: string;
 }) {
   const msg =
-    error instanceof ApiError
+    error instanceof HttpError
       ? `${error.message} (${error.code}, HTTP ${error.status})`
       : error instanceof Error
         ? error.message

@@ -2,24 +2,22 @@ import { cp, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { migrate, MIGRATIONS_DIR } from '@beacon/db';
-import { createTestDatabase, type TestDatabase } from '@beacon/testkit';
+import { useTestDatabase } from '@beacon/testkit';
 
 // Migration 0060 (issue #13) on a database in the state the old writer left: the shared `companies`
 // table holding rows that came from agencies' private IP-range imports. Real PostgreSQL: the schema is
 // migrated up to 0059, filled, then migrated forward with the real migration files.
 
-let db: TestDatabase;
+const db = useTestDatabase({ migrated: false });
 let dir: string;
 
 beforeAll(async () => {
-  db = await createTestDatabase({ migrated: false });
   dir = await mkdtemp(join(tmpdir(), 'beacon-mig-0060-'));
   for (const f of await readdir(MIGRATIONS_DIR))
     if (Number(f.slice(0, 4)) < 60) await cp(join(MIGRATIONS_DIR, f), join(dir, f));
   await migrate(db.url, { dir });
 });
 afterAll(async () => {
-  await db.drop();
   await rm(dir, { recursive: true, force: true });
 });
 

@@ -1,15 +1,14 @@
 import { anonymizeRollupsBefore, ensurePartitions, rebuildRollups, runRetention } from '@beacon/db';
-import { createTestDatabase, type TestDatabase } from '@beacon/testkit';
+import { useTestDatabase } from '@beacon/testkit';
 import { agencyWithSites, insertEvents } from './rollup-fixture.js';
 
 // Past its agency's retention, a month of rollups keeps every count but no per-person key: the retention
 // job re-keys each such month once with a salt that is never stored. Real PostgreSQL.
 const NOW = new Date('2026-11-15T12:30:00Z');
-let db: TestDatabase;
+const db = useTestDatabase();
 const CLIENTS = Array.from({ length: 40 }, (_, i) => `c${i}`);
 
 beforeAll(async () => {
-  db = await createTestDatabase();
   await ensurePartitions(db.pool, { monthsAhead: 8, now: new Date('2026-04-01T00:00:00Z') });
   await agencyWithSites(db.pool, '00000000-0000-0000-0000-0000000000c1', [{ scriptId: 'anon_site' }], {
     retention_months: 3,
@@ -25,9 +24,6 @@ beforeAll(async () => {
     pages: 5,
   });
   await rebuildRollups(db.pool, { siteId: 'anon_site', chunkHours: 24 * 31, now: NOW });
-});
-afterAll(async () => {
-  await db.drop();
 });
 
 /** Per UTC day or month: events, page views, distinct visitors and sessions, name counts (what dashboards show). */

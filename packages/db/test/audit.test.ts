@@ -1,14 +1,13 @@
 import { recordAudit, runRetention } from '@beacon/db';
-import { createTestDatabase, type TestDatabase } from '@beacon/testkit';
+import { useTestDatabase } from '@beacon/testkit';
 
 // The audit log is kept AUDIT_LOG_RETENTION_DAYS: the retention job purges older entries (and finished
 // erasure requests), in bounded batches; a dry run only counts. Real PostgreSQL.
 const NOW = new Date('2026-11-15T12:00:00Z');
 const AGENCY = '00000000-0000-0000-0000-0000000000aa';
-let db: TestDatabase;
+const db = useTestDatabase();
 
 beforeAll(async () => {
-  db = await createTestDatabase();
   await db.pool.query(`INSERT INTO agencies (id, name, api_key) VALUES ('${AGENCY}', 'audited', 'x')`);
   for (let i = 0; i < 5; i++)
     await recordAudit(db.pool, {
@@ -31,9 +30,6 @@ beforeAll(async () => {
        ($1, 'done', '{client_id}', $2::timestamptz - interval '40 days'), ($1, 'running', '{ip}', NULL)`,
     [AGENCY, NOW],
   );
-});
-afterAll(async () => {
-  await db.drop();
 });
 
 it('purges audit entries and finished erasure requests past the configured days, keeps the rest', async () => {

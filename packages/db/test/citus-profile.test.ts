@@ -1,23 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { CITUS_LOCAL_TABLES, migrateProfile } from '@beacon/db';
-import { citusTables, createTestDatabase, installCitusStub, type TestDatabase } from '@beacon/testkit';
+import { citusTables, installCitusStub, useTestDatabase } from '@beacon/testkit';
 
 // The citus profile (packages/db/profiles/citus) on plain PostgreSQL with stand-ins for Citus' table
 // functions that refuse what Citus documents it refuses (packages/testkit/src/citus-stub.ts). Citus
 // itself is not installable here: this checks the DDL and the resulting catalog, not Citus' runtime.
 
-let db: TestDatabase;
+const db = useTestDatabase();
 
 beforeAll(async () => {
-  db = await createTestDatabase();
   // A row of a month without partition, in the default partition before the profile runs.
   await db.pool.query(
     `INSERT INTO events (id, site_id, event_name, server_timestamp) VALUES ($1, 'early', 'page_view', '2031-05-04T10:00:00Z')`,
     [randomUUID()],
   );
-});
-afterAll(async () => {
-  await db.drop();
 });
 
 test('refuses a database without Citus, clearly', async () => {

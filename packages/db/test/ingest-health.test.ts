@@ -1,19 +1,12 @@
 import { HealthTally, runRetention, writeJobHealthCounts } from '@beacon/db';
-import { createTestDatabase, type TestDatabase } from '@beacon/testkit';
+import { useTestDatabase } from '@beacon/testkit';
 
 // ingestion_health: a job's counts are added once per job id (a retry adds nothing), and the retention
 // run deletes hours past INGEST_HEALTH_RETENTION_DAYS (and old job markers) in bounded batches. Real
 // PostgreSQL.
 const NOW = new Date('2026-11-15T12:00:00Z');
 const HOUR = 3_600_000;
-let db: TestDatabase;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-});
-afterAll(async () => {
-  await db.drop();
-});
+const db = useTestDatabase();
 
 const countOf = async (site: string, reason: string): Promise<number> =>
   Number(

@@ -1,15 +1,14 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { MIGRATIONS_DIR, ensurePartitions, rebuildRollups, rollupSql, verifyRollups } from '@beacon/db';
-import { createTestDatabase, type TestDatabase } from '@beacon/testkit';
+import { useTestDatabase } from '@beacon/testkit';
 
 // The tracker's internal events (engagement, identify) are not counted as events, neither in rollups
 // written from now on nor, after migration 0090, in rollups written before. Real PostgreSQL.
-let db: TestDatabase;
+const db = useTestDatabase();
 const SITE = 'int_site';
 
 beforeAll(async () => {
-  db = await createTestDatabase();
   await ensurePartitions(db.pool, { monthsAhead: 2, now: new Date('2026-05-01T00:00:00Z') });
   // 40 sessions: page_view, engagement, signup, identify, page_view; half of them from google.
   await db.pool.query(
@@ -20,9 +19,6 @@ beforeAll(async () => {
      FROM generate_series(0, 199) i`,
     [SITE],
   );
-});
-afterAll(async () => {
-  await db.drop();
 });
 
 const counts = async () =>

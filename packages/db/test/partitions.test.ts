@@ -1,13 +1,9 @@
 import { ensurePartitions, listPartitions } from '@beacon/db';
-import { createTestDatabase, type TestDatabase } from '@beacon/testkit';
+import { useTestDatabase } from '@beacon/testkit';
 
-let db: TestDatabase;
+const db = useTestDatabase();
 beforeAll(async () => {
-  db = await createTestDatabase();
   await db.pool.query("INSERT INTO agencies (name, api_key) VALUES ('a', 'x')");
-});
-afterAll(async () => {
-  await db.drop();
 });
 
 async function insertEvent(id: string, at: string): Promise<void> {

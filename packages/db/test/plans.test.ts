@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { ensurePartitions } from '@beacon/db';
-import { createTestDatabase, type TestDatabase } from '@beacon/testkit';
+import { useTestDatabase } from '@beacon/testkit';
 
 /**
  * EXPLAIN of the seed's five sample queries (read from SEED.md, not retyped) on generated data: each
@@ -30,11 +30,10 @@ function nodes(plan: PlanNode): PlanNode[] {
   return [plan, ...(plan.Plans ?? []).flatMap(nodes)];
 }
 
-let db: TestDatabase;
+const db = useTestDatabase();
 /** Index name -> its first column, for every index of the events partitions. */
 let leadingColumn: Map<string, string>;
 beforeAll(async () => {
-  db = await createTestDatabase();
   await ensurePartitions(db.pool, { monthsAhead: 1, now: new Date(Date.now() - 62 * 86_400_000) });
   // Pinned statistics: no autovacuum ANALYZE of its own (it samples at random) on the partitions.
   const { rows: parts } = await db.pool.query<{ name: string }>(
@@ -72,9 +71,6 @@ beforeAll(async () => {
     WHERE t.relname LIKE 'events%'`);
   leadingColumn = new Map(idx.map((r) => [r.index, r.col]));
 }, 120_000);
-afterAll(async () => {
-  await db.drop();
-});
 
 describe('plans of the seed sample queries', () => {
   it('finds the five sample queries in SEED.md', () => {

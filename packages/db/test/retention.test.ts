@@ -1,8 +1,8 @@
 import { ensurePartitions, listPartitions, monthsBefore, runRetention } from '@beacon/db';
-import { createTestDatabase, type TestDatabase } from '@beacon/testkit';
+import { useTestDatabase } from '@beacon/testkit';
 
 const NOW = new Date('2026-11-15T12:00:00Z');
-let db: TestDatabase;
+const db = useTestDatabase();
 
 /** Agency long keeps the default 13 months, agency short keeps 3. */
 async function seed(): Promise<void> {
@@ -51,11 +51,7 @@ async function remaining(table: 'events' | 'sessions', site: string): Promise<st
 }
 
 beforeAll(async () => {
-  db = await createTestDatabase();
   await ensurePartitions(db.pool, { monthsAhead: 17, now: new Date('2025-06-01T00:00:00Z') });
-});
-afterAll(async () => {
-  await db.drop();
 });
 
 describe('retention', () => {

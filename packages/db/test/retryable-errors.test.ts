@@ -1,17 +1,15 @@
 import pg from 'pg';
 import { isRetryablePgError } from '@beacon/db';
-import { createTestDatabase, freePort, type TestDatabase } from '@beacon/testkit';
+import { freePort, useTestDatabase } from '@beacon/testkit';
 
 // Real PostgreSQL raises each error; isRetryablePgError must decide by its SQLSTATE (or Node socket
 // code), whatever the message says.
 
-let db: TestDatabase;
+const db = useTestDatabase();
 beforeAll(async () => {
-  db = await createTestDatabase();
   await db.pool.query('CREATE TABLE retry_t (id int PRIMARY KEY, n int NOT NULL)');
   await db.pool.query('INSERT INTO retry_t VALUES (1, 0), (2, 0)');
 });
-afterAll(() => db.drop());
 
 /** The error a promise rejects with (fails the test when it resolves). */
 async function caught(p: Promise<unknown>): Promise<Error & { code?: string }> {

@@ -1,15 +1,14 @@
 import { ensurePartitions, rebuildRollups, verifyRollups } from '@beacon/db';
-import { createTestDatabase, type TestDatabase } from '@beacon/testkit';
+import { useTestDatabase } from '@beacon/testkit';
 import { agencyWithSites, insertEvents } from './rollup-fixture.js';
 
 // The names dictionary (migrations/0190, docs/conversions.md "Speed"): goals on rollups match their
 // pattern on it and read only the matching names' rollup_names rows, so it must hold every name those
 // rows hold. Rolling up adds new names; verify reports a name missing from it. Real PostgreSQL.
-let db: TestDatabase;
+const db = useTestDatabase();
 const NOW = new Date('2026-11-15T12:30:00Z');
 
 beforeAll(async () => {
-  db = await createTestDatabase();
   await ensurePartitions(db.pool, { monthsAhead: 3, now: new Date('2026-10-01T00:00:00Z') });
   await agencyWithSites(db.pool, '00000000-0000-0000-0000-00000000000d', [
     { scriptId: 'dict_a' },
@@ -25,9 +24,6 @@ beforeAll(async () => {
   );
   for (const site of ['dict_a', 'dict_b'])
     await rebuildRollups(db.pool, { siteId: site, chunkHours: 24, now: NOW });
-});
-afterAll(async () => {
-  await db.drop();
 });
 
 const names = async (table: string, site: string) =>

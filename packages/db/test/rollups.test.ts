@@ -1,14 +1,13 @@
 import { ensurePartitions, rebuildRollups, runRetention, verifyRollups } from '@beacon/db';
-import { createTestDatabase, type TestDatabase } from '@beacon/testkit';
+import { useTestDatabase } from '@beacon/testkit';
 import { agencyWithSites, insertEvents } from './rollup-fixture.js';
 
 // Rollups are kept indefinitely: retention drops raw events and folds the rollups' hourly per-session
 // rows past the cut-off into anonymous rollup_days (totals unchanged); a later rebuild does not wipe them. Real PostgreSQL (a throwaway database).
 const NOW = new Date('2026-11-15T12:30:00Z');
-let db: TestDatabase;
+const db = useTestDatabase();
 
 beforeAll(async () => {
-  db = await createTestDatabase();
   await ensurePartitions(db.pool, { monthsAhead: 20, now: new Date('2025-06-01T00:00:00Z') });
   await agencyWithSites(db.pool, '00000000-0000-0000-0000-00000000000b', [{ scriptId: 'ret_site' }], {
     retention_months: 3,
@@ -23,9 +22,6 @@ beforeAll(async () => {
     perSession: 4,
     pages: 7,
   });
-});
-afterAll(async () => {
-  await db.drop();
 });
 
 const rolled = async () =>

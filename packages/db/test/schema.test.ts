@@ -1,16 +1,9 @@
 import { fileURLToPath } from 'node:url';
-import { createTestDatabase, type TestDatabase } from '@beacon/testkit';
+import { useTestDatabase } from '@beacon/testkit';
 import { parseSeed, pgTypeOf } from './seed-parser.js';
 
 const seed = parseSeed(fileURLToPath(new URL('./fixtures/SEED.md', import.meta.url)));
-let db: TestDatabase;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-});
-afterAll(async () => {
-  await db.drop();
-});
+const db = useTestDatabase();
 
 interface DbColumn {
   table_name: string;

@@ -1,5 +1,15 @@
 export { createLogger, type Logger } from './logger.js';
 export { createRegistry } from './metrics.js';
+export {
+  serviceMetrics,
+  type AlertMetrics,
+  type ApiMetrics,
+  type CollectorMetrics,
+  type EnricherMetrics,
+  type ServiceMetrics,
+  type ServiceName,
+  type WriterMetrics,
+} from './service-metrics.js';
 export { serviceObservability, silentObservability, type ObservabilityOverrides } from './service.js';
 export {
   handleOps,

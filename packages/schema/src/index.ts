@@ -6,3 +6,4 @@ export { renderSnippet, type SnippetCollector } from './snippet.js';
 export * from './site-config.js';
 export * from './ip.js';
 export * from './hit.js';
+export { HttpError, type ErrorBody } from './http-error.js';

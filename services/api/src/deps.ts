@@ -10,7 +10,7 @@ import type { BcryptGate } from './auth/bcrypt-gate.js';
 import type { AuthThrottle } from './auth/throttle.js';
 import type { AccessTokens } from './auth/tokens.js';
 import type { Mailer } from './email/mailer.js';
-import type { ApiMetrics } from './metrics.js';
+import type { ApiMetrics } from '@beacon/observability';
 import type { ReadReplicaRouter } from './read-replica.js';
 import type { ErasureRunner } from './privacy/runner.js';
 import type { Alerting } from './b2b/alerting.js';

@@ -16,7 +16,6 @@ export {
   type Method,
 } from './openapi/route-table.js';
 export {
-  ApiError,
   ValidationError,
   NotFoundError,
   ForbiddenError,

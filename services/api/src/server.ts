@@ -25,7 +25,6 @@ import { AccessTokens } from './auth/tokens.js';
 import { createApp, type ApiApp } from './app.js';
 import type { ApiDeps } from './deps.js';
 import { Mailer } from './email/mailer.js';
-import { createApiMetrics } from './metrics.js';
 import { ReadReplicaRouter } from './read-replica.js';
 import { apiOps } from './routes/ops.js';
 import * as accountSql from './sql/account.js';
@@ -79,7 +78,7 @@ export function buildDeps(
   config: Config,
   o: ApiOverrides = {},
 ): ApiDeps & { owned: { pool: boolean; redis: boolean } } {
-  const { logger, registry } = serviceObservability('api', config, o);
+  const { logger, registry, metrics } = serviceObservability('api', config, o);
   // First: a missing production secret must stop the start before anything is opened.
   const jwtSecret = resolveJwtSecret(config, logger);
   const pool =
@@ -96,7 +95,6 @@ export function buildDeps(
   const redis = o.redis === undefined ? connectRedis(config.core, 'producer') : o.redis;
   redis?.on('error', (err) => logger.debug({ err }, 'redis error (login limits fall back to memory)'));
   let accepting = true;
-  const metrics = createApiMetrics(registry);
   const { throttle, accountThrottle } = authThrottles(config, redis);
   const bcrypt = new BcryptGate(config.api.bcryptConcurrency, config.api.bcryptQueueMax, () =>
     metrics.authFailures.inc({ reason: 'busy' }),

@@ -1,5 +1,5 @@
 import { neutralizeFormulas } from '@beacon/db';
-import { createTestDatabase, type TestDatabase } from '@beacon/testkit';
+import { useTestDatabase } from '@beacon/testkit';
 import * as q from '../src/queries/index.js';
 import {
   EVENTS,
@@ -22,7 +22,7 @@ import {
 // numbers come from the plain-JS reference in fixtures/stats-data.ts, plus literal figures counted by
 // hand from the data set so that a shared misunderstanding cannot pass both.
 
-let db: TestDatabase;
+const db = useTestDatabase();
 let deps: q.StatsDeps;
 const site: q.StatsSite = { scriptId: SITE_A, config: { timezone: TZ_A } };
 const RANGE = { from: '2026-01-10', to: '2026-01-16' };
@@ -36,12 +36,8 @@ function parse<S extends { parse: (v: unknown) => unknown }>(
 }
 
 beforeAll(async () => {
-  db = await createTestDatabase();
   await seedStats(db.pool);
   deps = { pool: db.pool };
-});
-afterAll(async () => {
-  await db.drop();
 });
 
 describe('overview', () => {

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { createTestDatabase, runNode, type TestDatabase } from '@beacon/testkit';
+import { runNode, useTestDatabase } from '@beacon/testkit';
 
 /**
  * `beacon companies scrub-events` (issue #13), run as the built bin against a throwaway migrated
@@ -7,7 +7,7 @@ import { createTestDatabase, runNode, type TestDatabase } from '@beacon/testkit'
  * facts lose those values (and only those), and the rollups of those hours follow.
  */
 const BIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
-let db: TestDatabase;
+const db = useTestDatabase();
 let agencyA: string;
 let agencyB: string;
 
@@ -16,7 +16,6 @@ const beacon = (args: string[]) => runNode(BIN, args, { env: { DATABASE_URL: db.
 const T = '2026-02-01 10:00Z';
 
 beforeAll(async () => {
-  db = await createTestDatabase();
   const { rows } = await db.pool.query<{ id: string }>(
     `INSERT INTO agencies (name, api_key) VALUES ('A', 'x'), ('B', 'y') RETURNING id`,
   );
@@ -56,9 +55,6 @@ beforeAll(async () => {
   await ev('site_b', 0, 'Defense', '10000+', '$9.9B'); // B's own facts on B's site: untouched
   const rebuilt = await beacon(['rollups', 'rebuild', '--all']);
   expect(rebuilt.code).toBe(0);
-});
-afterAll(async () => {
-  await db.drop();
 });
 
 const facts = async (site: string) =>

@@ -1,16 +1,10 @@
 import bcrypt from 'bcryptjs';
-import { createTestDatabase, type TestDatabase } from '@beacon/testkit';
+import { useTestDatabase } from '@beacon/testkit';
 import { parseSiteConfig } from '@beacon/schema';
 import { DEMO, ensureDemoData } from '../src/demo/data.js';
 
 // Real: PostgreSQL (a throwaway migrated database). Nothing is faked.
-let db: TestDatabase;
-beforeAll(async () => {
-  db = await createTestDatabase();
-});
-afterAll(async () => {
-  await db.drop();
-});
+const db = useTestDatabase();
 
 async function counts(): Promise<{ agencies: number; sites: number; users: number }> {
   const { rows } = await db.pool.query(

@@ -1,22 +1,15 @@
 import { parseConfig } from '@beacon/config';
 import { createLogger } from '@beacon/observability';
-import { createTestDatabase, type TestDatabase } from '@beacon/testkit';
+import { useTestDatabase } from '@beacon/testkit';
 import { ensureDemoData } from '../src/demo/data.js';
 import { DEMO_COMPANIES, generateHistory } from '../src/demo/history.js';
 import { seedDemoHistory } from '../src/demo/seed.js';
 
 // The demo history through the enricher's real steps (bundled DB-IP data, UA parser, the agency's
 // company ranges) and the writer's real store, into a throwaway PostgreSQL database.
-let db: TestDatabase;
+const db = useTestDatabase();
 const NOW = new Date();
 const log = createLogger('demo-test', 'silent');
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-});
-afterAll(async () => {
-  await db.drop();
-});
 
 describe('generateHistory', () => {
   it('is deterministic, weekly in rhythm and never in the future', () => {

@@ -18,14 +18,13 @@ import {
   type ColumnDef,
   type RawJob,
 } from '@beacon/schema';
-import { createTestDatabase, type TestDatabase } from '@beacon/testkit';
+import { useTestDatabase } from '@beacon/testkit';
 import { encodeCopyLine, parseEventsJob, storeBatch } from '@beacon/writer';
 
-let db: TestDatabase;
+const db = useTestDatabase();
 const SITE = 'site_registry';
 
 beforeAll(async () => {
-  db = await createTestDatabase();
   const { rows } = await db.pool.query<{ id: string }>(
     `INSERT INTO agencies (name, api_key) VALUES ('a', 'x') RETURNING id`,
   );
@@ -33,9 +32,6 @@ beforeAll(async () => {
     `INSERT INTO sites (agency_id, name, domain, script_id, config) VALUES ($1, 'r', 'r.example', $2, '{}')`,
     [rows[0]!.id, SITE],
   );
-});
-afterAll(async () => {
-  await db.drop();
 });
 
 /** A valid wire value of a browser field, from its check (distinct per field where the type allows). */

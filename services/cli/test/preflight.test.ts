@@ -1,5 +1,5 @@
 import { createServer } from 'node:net';
-import { createTestDatabase, dbUrl, REDIS_URL, type TestDatabase } from '@beacon/testkit';
+import { dbUrl, REDIS_URL, useTestDatabase } from '@beacon/testkit';
 import { checkPostgres, checkRedis, DependencyDownError, redactUrl } from '../src/preflight.js';
 
 // Real: the machine's PostgreSQL and Redis, and a port where nothing listens.
@@ -11,13 +11,7 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-let db: TestDatabase;
-beforeAll(async () => {
-  db = await createTestDatabase({ migrated: false });
-});
-afterAll(async () => {
-  await db.drop();
-});
+const db = useTestDatabase({ migrated: false });
 
 describe('beacon start preflight', () => {
   it('passes when PostgreSQL answers, also when the database does not exist yet', async () => {

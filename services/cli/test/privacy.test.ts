@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { createErasure, ensurePartitions, getErasure, runErasure, type ErasureOptions } from '@beacon/db';
 import { claimEventIds } from '@beacon/enricher';
 import { createRedis, deleteDedupeMarkers, type Redis } from '@beacon/queue';
-import { createTestDatabase, REDIS_URL, startNode, uniquePrefix, type TestDatabase } from '@beacon/testkit';
+import { REDIS_URL, startNode, uniquePrefix, useTestDatabase } from '@beacon/testkit';
 import { storeBatch } from '@beacon/writer';
 
 // Erasure of one person with the real writer storing events (and rollups) for the same person while it
@@ -12,7 +12,7 @@ import { storeBatch } from '@beacon/writer';
 
 const BIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 const DAY = 86_400_000;
-let db: TestDatabase;
+const db = useTestDatabase();
 let redis: Redis;
 const prefix = uniquePrefix('privacy');
 const AGENCY = '00000000-0000-0000-0000-0000000000a1';
@@ -133,7 +133,6 @@ const erasureOptions = (o: Partial<ErasureOptions> = {}): ErasureOptions => ({
 });
 
 beforeAll(async () => {
-  db = await createTestDatabase();
   redis = createRedis(REDIS_URL, 'producer');
   const now = new Date();
   await ensurePartitions(db.pool, { monthsAhead: 1, now: new Date(now.getTime() - 120 * DAY) });
@@ -163,7 +162,6 @@ afterAll(async () => {
   const keys = await redis.keys(`${prefix}:*`);
   if (keys.length) await redis.del(...keys);
   redis.disconnect();
-  await db.drop();
 });
 
 it('erases X while the writer stores X and others meanwhile: nothing of X left, nobody else touched, rollup totals unchanged', async () => {

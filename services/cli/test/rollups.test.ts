@@ -1,23 +1,19 @@
 import { fileURLToPath } from 'node:url';
-import { createTestDatabase, runNode, type TestDatabase } from '@beacon/testkit';
+import { runNode, useTestDatabase } from '@beacon/testkit';
 
 /** `beacon rollups rebuild|verify|freeze`, run as the built bin against a throwaway migrated database. */
 const BIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
-let db: TestDatabase;
+const db = useTestDatabase();
 
 const beacon = (args: string[]) => runNode(BIN, args, { env: { DATABASE_URL: db.url } });
 
 beforeAll(async () => {
-  db = await createTestDatabase();
   // 3 sessions over two days; events written directly (no writer), so no rollups yet.
   await db.pool.query(`
     INSERT INTO events (id, site_id, event_name, server_timestamp, client_id, session_id, page_path, visitor_type)
     SELECT gen_random_uuid(), 'cli_site', CASE WHEN i % 3 = 0 THEN 'signup' ELSE 'page_view' END,
            timestamptz '2026-02-01 10:00Z' + i * interval '17 minutes', 'c' || (i % 2), 's' || (i % 3), '/p' || (i % 4), 'human'
     FROM generate_series(1, 200) i`);
-});
-afterAll(async () => {
-  await db.drop();
 });
 
 describe('beacon rollups', () => {

@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import express, { type Express, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import { handlePublicProbes, type Logger, type OpsEndpoints } from '@beacon/observability';
-import { CLIENT_HINT_HEADERS } from '@beacon/schema';
+import { CLIENT_HINT_HEADERS, HttpError } from '@beacon/schema';
 import type { Config, TrustProxyValue } from '@beacon/config';
-import { HttpError, UnavailableError } from './errors.js';
+import { UnavailableError } from './errors.js';
 import { checkContentType, type Intake } from './intake.js';
-import type { CollectorMetrics } from './metrics.js';
+import type { CollectorMetrics } from '@beacon/observability';
 import type { SiteSettings } from './site-settings.js';
 import type { TrackerAssets, TrackerFile } from './tracker.js';
 

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { HttpError } from './errors.js';
+import { HttpError } from '@beacon/schema';
 
 /**
  * Reads a request body as UTF-8 text with a byte limit, without express.json (LIMITS.md §3: the body

@@ -3,7 +3,7 @@ import type { Logger } from '@beacon/observability';
 import type { RawJob, RawRequest } from '@beacon/schema';
 import { addRawJob, type RedisClient } from '@beacon/queue';
 import { UnavailableError } from './errors.js';
-import type { CollectorMetrics } from './metrics.js';
+import type { CollectorMetrics } from '@beacon/observability';
 
 export interface BatcherOptions {
   /** Micro-batch window in ms (0 = one job per request). */

@@ -1,18 +1,4 @@
-/**
- * Errors a client can cause or must be told about. Each has a stable `code` (the JSON `error` field and
- * the metric reason) and an HTTP status; the client gets `{error, message, details}`, never a stack.
- */
-export class HttpError extends Error {
-  override readonly name: string = 'HttpError';
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly details?: unknown,
-  ) {
-    super(message);
-  }
-}
+import { HttpError } from '@beacon/schema';
 
 /** Redis is down, slow or the queue is over its limit: the client should retry later. */
 export class UnavailableError extends HttpError {

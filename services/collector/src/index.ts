@@ -22,7 +22,6 @@ import {
 import type { Registry } from 'prom-client';
 import { createApp } from './app.js';
 import { setUpIntake } from './intake-setup.js';
-import { createCollectorMetrics } from './metrics.js';
 import { assertDistinctPaths } from './route-paths.js';
 import type { SiteCache } from './sites.js';
 
@@ -30,7 +29,7 @@ import type { SiteCache } from './sites.js';
 const REDIS_STARTUP_WAIT_MS = 3_000;
 export { createApp } from './app.js';
 export { MicroBatcher } from './enqueue.js';
-export { HttpError, UnavailableError } from './errors.js';
+export { UnavailableError } from './errors.js';
 export { SiteCache, originAllowed } from './sites.js';
 export { uuidv7 } from './uuid7.js';
 export { TRACKER_FILE_NAMES } from './tracker.js';
@@ -68,10 +67,9 @@ export async function startCollector(
   config: Config,
   overrides: CollectorOverrides = {},
 ): Promise<CollectorHandle> {
-  const c = config.collector;
   assertDistinctPaths(config); // before any connection: a refused configuration starts nothing
-  const { logger, registry } = serviceObservability('collector', config, overrides);
-  const metrics = createCollectorMetrics(registry);
+  const { logger, registry, metrics } = serviceObservability('collector', config, overrides);
+  const c = config.collector;
   const pool: Pool = createPool({
     databaseUrl: config.core.databaseUrl,
     applicationName: 'beacon-collector',

@@ -3,7 +3,8 @@ import { ApiKeyVerifier, AuthThrottle, BcryptGate } from '@beacon/auth';
 import type { Config } from '@beacon/config';
 import { hashIngestToken, INGEST_TOKEN_RE, type Pool } from '@beacon/db';
 import type { RedisClient } from '@beacon/queue';
-import { HttpError, UnavailableError } from './errors.js';
+import { HttpError } from '@beacon/schema';
+import { UnavailableError } from './errors.js';
 import { siteOfAgency, useIngestToken } from './sql/ingest-auth.js';
 
 /**

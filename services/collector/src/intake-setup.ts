@@ -10,7 +10,7 @@ import { CollectorHealth } from './health.js';
 import { IngestAuth } from './ingest-auth.js';
 import { createIntake, type Intake } from './intake.js';
 import { intakeRoutes } from './intake-routes.js';
-import type { CollectorMetrics } from './metrics.js';
+import type { CollectorMetrics } from '@beacon/observability';
 import { createServerIntake } from './server-intake.js';
 import { createSiteSettings, type SiteSettings } from './site-settings.js';
 import { SiteCache } from './sites.js';

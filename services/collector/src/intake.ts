@@ -8,15 +8,16 @@ import {
   cleanText,
   cutText,
   formatIssues,
+  HttpError,
   type HitSchema,
   type RawHit,
   type RawRequest,
 } from '@beacon/schema';
-import { badRequest, HttpError } from './errors.js';
+import { badRequest } from './errors.js';
 import { readBody } from './body.js';
 import type { MicroBatcher } from './enqueue.js';
 import type { CollectorHealth } from './health.js';
-import type { CollectorMetrics } from './metrics.js';
+import type { CollectorMetrics } from '@beacon/observability';
 import { originAllowed, type SiteCache, type Site } from './sites.js';
 import { uuidv7 } from './uuid7.js';
 

@@ -11,7 +11,7 @@ import {
 import type { MicroBatcher } from './enqueue.js';
 import type { CollectorHealth } from './health.js';
 import { countRejections, forbiddenKey, noValidHit, siteForHits, type Rejection } from './intake.js';
-import type { CollectorMetrics } from './metrics.js';
+import type { CollectorMetrics } from '@beacon/observability';
 import type { SiteCache } from './sites.js';
 import { uuidv7 } from './uuid7.js';
 

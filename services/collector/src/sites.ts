@@ -1,7 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import type { Pool } from '@beacon/db';
-import { parseSiteConfig, type SiteConfig } from '@beacon/schema';
-import { HttpError, UnavailableError } from './errors.js';
+import { HttpError, parseSiteConfig, type SiteConfig } from '@beacon/schema';
+import { UnavailableError } from './errors.js';
 import { siteByScriptId } from './sql/sites.js';
 
 export interface Site {

@@ -1,6 +1,6 @@
 import type { Logger, ReadinessCheck } from '@beacon/observability';
 import type { AttributionRuntime } from './attribution/runtime.js';
-import type { EnricherMetrics } from './metrics.js';
+import type { EnricherMetrics } from '@beacon/observability';
 import type { NetworkLookup } from './network/lookup.js';
 
 /** How often beacon_enricher_data_source_loaded is refreshed: a file that reloads (or fails to) shows within one tick. */

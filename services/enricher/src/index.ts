@@ -7,6 +7,7 @@ import {
   startOps,
   storeChecks,
   withinDeadline,
+  type EnricherMetrics,
   type Logger,
   type ObservabilityOverrides,
 } from '@beacon/observability';
@@ -18,7 +19,6 @@ import { recordFailedRawJob } from './dead-letters.js';
 import type { DeviceParser } from './device.js';
 import { createJobHandler } from './job-handler.js';
 import { JobStats, type PhaseTotals } from './job-stats.js';
-import { enricherMetrics, type EnricherMetrics } from './metrics.js';
 import type { NetworkLookup } from './network/lookup.js';
 import type { Step } from './pipeline.js';
 import { openResources, type EnricherResources, type SharedResources } from './resources.js';
@@ -78,8 +78,7 @@ export async function startEnricher(
   overrides: EnricherOverrides = {},
 ): Promise<EnricherHandle> {
   const c = config.enricher;
-  const { logger, registry } = serviceObservability('enricher', config, overrides);
-  const metrics = enricherMetrics(registry);
+  const { logger, registry, metrics } = serviceObservability('enricher', config, overrides);
   const startedAt = performance.now();
   const res = await openResources(config, overrides, logger, metrics);
   const { pool, network, device, attribution } = res;

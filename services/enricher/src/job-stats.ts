@@ -1,5 +1,5 @@
 import type { DeviceParser } from './device.js';
-import type { EnricherMetrics } from './metrics.js';
+import type { EnricherMetrics } from '@beacon/observability';
 import type { NetworkLookup } from './network/lookup.js';
 import type { DropReason, Step } from './pipeline.js';
 import type { SiteCache } from './sites.js';

@@ -13,7 +13,7 @@ import {
 import type { EnrichedJob, RawJob } from '@beacon/schema';
 import { startAttribution, type AttributionRuntime } from './attribution/runtime.js';
 import { createDeviceParser, type DeviceParser } from './device.js';
-import type { EnricherMetrics } from './metrics.js';
+import type { EnricherMetrics } from '@beacon/observability';
 import { createNetworkLookup, type NetworkLookup } from './network/lookup.js';
 
 /** What the caller may hand in instead (tests and the benchmark share them across workers). */

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { createRedis, type Redis } from '@beacon/queue';
 import type { RawJob } from '@beacon/schema';
-import { createTestDatabase, REDIS_URL, uniquePrefix, type TestDatabase } from '@beacon/testkit';
+import { REDIS_URL, uniquePrefix, useTestDatabase } from '@beacon/testkit';
 import { anonymizeIp, CookielessIds, enrichHits, SALT_LIFETIME_MS, type EventRow } from '../src/index.js';
 import { anonymizeIpStep } from '../src/anonymize.js';
 import { SiteCache } from '../src/sites.js';
@@ -14,7 +14,7 @@ const CHROME =
   'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
 const FIREFOX = 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0';
 
-let db: TestDatabase;
+const db = useTestDatabase();
 let redis: Redis;
 let prefix: string;
 let sites: SiteCache;
@@ -22,7 +22,6 @@ let clock = 0;
 let ids: CookielessIds;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
   prefix = uniquePrefix('cookieless');
   await seedSites(db.pool, [
     ['c', 'c.example', 'site_cl', { cookieless: true }],
@@ -38,7 +37,6 @@ afterAll(async () => {
   const keys = await redis.keys(`${prefix}:*`);
   if (keys.length) await redis.del(...keys);
   redis.disconnect();
-  await db.drop();
 });
 
 interface Visit {

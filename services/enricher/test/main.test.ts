@@ -1,20 +1,13 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { createTestDatabase, REDIS_URL, uniquePrefix, type TestDatabase } from '@beacon/testkit';
+import { REDIS_URL, uniquePrefix, useTestDatabase } from '@beacon/testkit';
 
 // Real: the built process entry (services/enricher/dist/main.js, from `pnpm build`), PostgreSQL, Redis.
 // Shows the operator path: start from environment variables, answer /readyz, stop cleanly on SIGTERM.
 
 const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
-let db: TestDatabase;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-});
-afterAll(async () => {
-  await db?.drop();
-});
+const db = useTestDatabase();
 
 it('starts from the environment, is ready, and exits 0 on SIGTERM', async () => {
   const child = spawn(process.execPath, [MAIN], {

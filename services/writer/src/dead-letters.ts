@@ -1,7 +1,6 @@
 import type { Job, Queue } from 'bullmq';
 import type pg from 'pg';
-import { Counter, type Registry } from 'prom-client';
-import type { Logger } from '@beacon/observability';
+import type { Logger, WriterMetrics } from '@beacon/observability';
 import { failedJobReason, FailedJobSweeper, QUEUE_EVENTS, type RedisClient } from '@beacon/queue';
 import { parseEventsJob } from './job.js';
 import { recordFailedRows } from './store.js';
@@ -24,22 +23,16 @@ export async function recordFailedEventsJob(pool: pg.Pool, job: Job): Promise<nu
  * WRITER_MAX_STALLED_COUNT times) go to dead_events with the reason, never stay in Redis unread.
  */
 export function failedEventsJobSweeper(
-  deps: { pool: pg.Pool; queue: Queue; redis: RedisClient; registry: Registry },
+  deps: { pool: pg.Pool; queue: Queue; redis: RedisClient; deadJobs: WriterMetrics['deadJobs'] },
   log: Logger,
 ): FailedJobSweeper {
-  const deadJobs = new Counter({
-    name: 'beacon_failed_jobs_dead_lettered_total',
-    help: 'Jobs that failed for good and were moved to dead_events (with their rows), by queue. Healthy: 0; see `beacon dead-letters list`.',
-    labelNames: ['queue'],
-    registers: [deps.registry],
-  });
   return new FailedJobSweeper({
     queue: deps.queue,
     redis: deps.redis,
     intervalMs: FAILED_SWEEP_INTERVAL_MS,
     record: (job) => recordFailedEventsJob(deps.pool, job),
     onSwept: (job, rows) => {
-      deadJobs.inc({ queue: QUEUE_EVENTS });
+      deps.deadJobs.inc({ queue: QUEUE_EVENTS });
       log.error(
         { jobId: job.id, rows, reason: job.failedReason },
         'events job failed for good: its rows are in dead_events',

@@ -141,20 +141,23 @@ async function storeAll(
     timings: {},
   };
   result.rows = unique.length;
-  await storePart(pool, unique, companies, result, mode);
+  await storePart({ pool, result, mode }, unique, companies);
   if (result.dead.length > 0) await recordDead(pool, unique, result.dead);
   return result;
 }
 
-async function storePart(
-  pool: pg.Pool,
-  rows: Row[],
-  companies: Company[],
-  result: StoreResult,
-  mode: TxMode,
-): Promise<void> {
+/** One store call: its pool, how its transactions run, and the result every committed part adds to. */
+interface StoreRun {
+  pool: pg.Pool;
+  result: StoreResult;
+  mode: TxMode;
+}
+
+/** Stores rows in one transaction; a part PostgreSQL refuses is halved until the bad row is alone. */
+async function storePart(run: StoreRun, rows: Row[], companies: Company[]): Promise<void> {
+  const { result } = run;
   try {
-    await writeTransaction(pool, rows, companies, result, mode);
+    await writeTransaction(run, rows, companies);
     result.transactions++;
   } catch (err) {
     if (!isPoisonError(err)) throw err;
@@ -170,13 +173,13 @@ async function storePart(
           sqlstate: (err as { code: string }).code,
         });
       // Companies travel with the first part; store them on their own if that part was one bad row.
-      if (companies.length > 0) await storePart(pool, [], companies, result, mode);
+      if (companies.length > 0) await storePart(run, [], companies);
       return;
     }
     result.splits++;
     const mid = rows.length >> 1;
-    await storePart(pool, rows.slice(0, mid), companies, result, mode);
-    await storePart(pool, rows.slice(mid), [], result, mode);
+    await storePart(run, rows.slice(0, mid), companies);
+    await storePart(run, rows.slice(mid), []);
   }
 }
 
@@ -188,13 +191,8 @@ interface TxCounts {
   companiesChanged: number;
 }
 
-async function writeTransaction(
-  pool: pg.Pool,
-  rows: Row[],
-  companies: Company[],
-  result: StoreResult,
-  mode: TxMode,
-): Promise<void> {
+async function writeTransaction(run: StoreRun, rows: Row[], companies: Company[]): Promise<void> {
+  const { pool, result, mode } = run;
   // Encoded before taking a connection: no connection waits idle in a transaction for the writer's CPU.
   const encoded = mode.check || rows.length === 0 ? undefined : encodeCopyChunks(rows);
   const client = await pool.connect();

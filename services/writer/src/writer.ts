@@ -20,7 +20,7 @@ import {
 } from '@beacon/queue';
 import { failedEventsJobSweeper } from './dead-letters.js';
 import { Loader, type LoaderOptions } from './loader.js';
-import { writerMetrics } from './metrics.js';
+import { metricsObserver } from './metrics.js';
 import { fanOut, type WriterObserver } from './observer.js';
 import { Upkeep, type UpkeepOptions } from './upkeep.js';
 
@@ -46,8 +46,8 @@ export interface WriterHandle {
 /** Starts the writer: queue `events` -> PostgreSQL, partition upkeep, retention, ops endpoints. */
 export async function startWriter(config: Config, overrides: WriterOverrides = {}): Promise<WriterHandle> {
   const w = config.writer;
-  const { logger: log, registry } = serviceObservability('writer', config, overrides);
-  const observer = fanOut([writerMetrics(registry), ...(overrides.observer ? [overrides.observer] : [])]);
+  const { logger: log, registry, metrics } = serviceObservability('writer', config, overrides);
+  const observer = fanOut([metricsObserver(metrics), ...(overrides.observer ? [overrides.observer] : [])]);
   const pool = writerPool(config, log);
   const redis = connectRedis(config.core, 'worker');
   redis.on('error', (err) => log.debug({ err }, 'redis connection error'));
@@ -56,7 +56,7 @@ export async function startWriter(config: Config, overrides: WriterOverrides = {
   queueDepthGauge(registry, [queue]);
   worker.on('error', (err) => log.warn({ err }, 'queue worker error'));
   worker.on('stalled', () => observer.jobsStalled(1));
-  const sweeper = failedEventsJobSweeper({ pool, queue, redis, registry }, log);
+  const sweeper = failedEventsJobSweeper({ pool, queue, redis, deadJobs: metrics.deadJobs }, log);
   worker.on('failed', () => sweeper.trigger());
   const loader = new Loader(
     worker,

@@ -1,5 +1,5 @@
 import { migrateProfile } from '@beacon/db';
-import { createTestDatabase, installCitusStub, type TestDatabase } from '@beacon/testkit';
+import { installCitusStub, useTestDatabase } from '@beacon/testkit';
 import { storeBatch, type Row } from '../src/index.js';
 import { makeRow, seedSites } from './helpers.js';
 
@@ -7,17 +7,13 @@ import { makeRow, seedSites } from './helpers.js';
 // stood in, see packages/db/test/citus-profile.test.ts): DATABASE_PROFILE=citus must keep exactly-once
 // storage and session upserts working on (site_id, id, server_timestamp) and (site_id, session_id).
 
-let db: TestDatabase;
+const db = useTestDatabase();
 
 beforeAll(async () => {
-  db = await createTestDatabase();
   await installCitusStub(db.pool);
   await migrateProfile(db.url, 'citus');
   await db.pool.query(`SELECT * FROM beacon_ensure_event_partitions(now() - interval '1 month', 2)`);
   await seedSites(db.pool, ['site_a', 'site_b']);
-});
-afterAll(async () => {
-  await db.drop();
 });
 
 const rowsOf = (site: string, n: number, session: string) =>

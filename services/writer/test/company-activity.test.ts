@@ -1,4 +1,4 @@
-import { createTestDatabase, type TestDatabase } from '@beacon/testkit';
+import { useTestDatabase } from '@beacon/testkit';
 import { storeBatch, type Row } from '../src/index.js';
 import { makeRow, seedSites } from './helpers.js';
 
@@ -6,13 +6,9 @@ import { makeRow, seedSites } from './helpers.js';
 // inserted: a retried batch adds nothing, bots and rows without a company are left out, a refused row
 // adds nothing. Real PostgreSQL.
 
-let db: TestDatabase;
+const db = useTestDatabase();
 beforeAll(async () => {
-  db = await createTestDatabase();
   await seedSites(db.pool, ['site_a', 'site_b']);
-});
-afterAll(async () => {
-  await db.drop();
 });
 
 const outbox = async () =>

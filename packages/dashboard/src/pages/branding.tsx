@@ -2,9 +2,10 @@
 // Beacon" and dashboard hostname that its login page, dashboard, share links and emails carry.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type CSSProperties, type FormEvent } from 'react';
-import { api, ApiError, get } from '../api';
+import { HttpError } from '@beacon/schema/http-error';
+import { api, get } from '../api';
 import { accentVars, AGENCY_BRAND_KEY, BrandMark, PoweredBy, setHostBrand } from '../brand';
-import { Check, Field, SaveRow, useSavedNotice } from '../form';
+import { Check, InputField, SaveRow, useSavedNotice } from '../form';
 import { useSession } from '../session';
 import type { Brand, Branding } from '../types';
 import { Async, Panel } from '../ui';
@@ -95,7 +96,7 @@ async function saveBranding(d: Draft, logo: LogoChange): Promise<Branding> {
 
 /** The field a failed save is about: the hostname (taken: 409, or refused) or the colour. */
 function fieldOf(err: unknown): 'hostname' | 'color' | null {
-  if (!(err instanceof ApiError)) return null;
+  if (!(err instanceof HttpError)) return null;
   if (err.status === 409) return 'hostname';
   const path = (err.details as { issues?: { path?: unknown[] }[] } | undefined)?.issues?.[0]?.path;
   return path?.[0] === 'hostname' ? 'hostname' : path?.[0] === 'primary_color' ? 'color' : null;
@@ -149,15 +150,14 @@ function BrandingForm({ stored }: { stored: Stored }) {
     <div className="branding">
       <Panel title="Your brand">
         <form className="form" onSubmit={onSubmit} noValidate>
-          <Field label="Display name (empty: the agency’s name)">
-            <input
-              name="display_name"
-              value={draft.name}
-              maxLength={100}
-              placeholder={me.agency.name}
-              onChange={(e) => edit({ name: e.target.value })}
-            />
-          </Field>
+          <InputField
+            label="Display name (empty: the agency’s name)"
+            name="display_name"
+            value={draft.name}
+            maxLength={100}
+            placeholder={me.agency.name}
+            onChange={(e) => edit({ name: e.target.value })}
+          />
           <ColorField
             value={draft.color}
             error={colorError ?? (field === 'color' ? errorText(save.error) : null)}
@@ -198,7 +198,7 @@ function BrandingForm({ stored }: { stored: Stored }) {
 const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
 /** A refused hostname, said plainly (a 409: another agency has it). */
 const hostnameError = (err: unknown) =>
-  err instanceof ApiError && err.status === 409
+  err instanceof HttpError && err.status === 409
     ? 'Another agency already has this dashboard hostname: choose another name.'
     : errorText(err);
 
@@ -229,17 +229,16 @@ function ColorField({ value, error, onChange }: TextFieldProps) {
           value={COLOR.test(value.trim()) ? value.trim().toLowerCase() : DEFAULT_ACCENT}
           onChange={(e) => onChange(e.target.value)}
         />
-        <Field label="Primary colour (hex, e.g. #0f766e; empty: Beacon’s blue)">
-          <input
-            name="primary_color"
-            value={value}
-            placeholder={DEFAULT_ACCENT}
-            spellCheck={false}
-            aria-invalid={error ? true : undefined}
-            aria-describedby={error ? 'color-error' : undefined}
-            onChange={(e) => onChange(e.target.value)}
-          />
-        </Field>
+        <InputField
+          label="Primary colour (hex, e.g. #0f766e; empty: Beacon’s blue)"
+          name="primary_color"
+          value={value}
+          placeholder={DEFAULT_ACCENT}
+          spellCheck={false}
+          aria-invalid={error ? true : undefined}
+          aria-describedby={error ? 'color-error' : undefined}
+          onChange={(e) => onChange(e.target.value)}
+        />
       </div>
       <FieldError id="color-error" text={error} />
     </div>
@@ -249,18 +248,17 @@ function ColorField({ value, error, onChange }: TextFieldProps) {
 function HostnameField({ value, error, onChange }: TextFieldProps) {
   return (
     <div>
-      <Field label="Dashboard hostname (optional)">
-        <input
-          name="hostname"
-          value={value}
-          placeholder="analytics.your-agency.example"
-          spellCheck={false}
-          autoCapitalize="off"
-          aria-invalid={error ? true : undefined}
-          aria-describedby={error ? 'hostname-error hostname-help' : 'hostname-help'}
-          onChange={(e) => onChange(e.target.value)}
-        />
-      </Field>
+      <InputField
+        label="Dashboard hostname (optional)"
+        name="hostname"
+        value={value}
+        placeholder="analytics.your-agency.example"
+        spellCheck={false}
+        autoCapitalize="off"
+        aria-invalid={error ? true : undefined}
+        aria-describedby={error ? 'hostname-error hostname-help' : 'hostname-help'}
+        onChange={(e) => onChange(e.target.value)}
+      />
       <FieldError id="hostname-error" text={error} />
       <p className="help" id="hostname-help">
         Point that name’s DNS (a CNAME) at this Beacon installation. The login page and dashboard served there

@@ -3,7 +3,7 @@ import { useState } from 'react';
 import { api, download, get } from '../api';
 import { LineChart } from '../chart';
 import { fmtDuration, fmtInt, fmtPct, fmtTime } from '../format';
-import { Field, Options } from '../form';
+import { SelectField } from '../form';
 import { useView } from '../queries';
 import { navigate } from '../router';
 import { useSession } from '../session';
@@ -40,11 +40,7 @@ export function CompaniesPage({ site }: { site: Site }) {
   };
   const actions = (
     <div className="actions">
-      <Field label="Sort by" className="inline">
-        <select value={sort} onChange={(e) => setSort(e.target.value)}>
-          <Options of={SORTS} />
-        </select>
-      </Field>
+      <SelectField label="Sort by" className="inline" value={sort} onValue={setSort} options={SORTS} />
       <button type="button" onClick={exportCsv}>
         Export CSV
       </button>

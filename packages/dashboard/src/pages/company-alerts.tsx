@@ -1,7 +1,7 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, get } from '../api';
-import { Check, Field, InputField, Options, SubmitRow, useSubmit } from '../form';
+import { Check, InputField, SelectField, SubmitRow, useSubmit } from '../form';
 import { ItemsTable } from '../table';
 import type { AlertEndpoint, CompanyAlertRule, Site } from '../types';
 import { Empty, Link, LinkButton, Panel } from '../ui';
@@ -153,11 +153,7 @@ function EndpointForm({ siteId, onMade }: { siteId: string; onMade: (secret: str
   return (
     <form className="form" onSubmit={onSubmit}>
       <InputField label="Name" name="name" required maxLength={120} placeholder="CRM webhook" />
-      <Field label="Kind">
-        <select name="kind" defaultValue="webhook">
-          <Options of={ENDPOINT_KINDS} />
-        </select>
-      </Field>
+      <SelectField label="Kind" name="kind" defaultValue="webhook" options={ENDPOINT_KINDS} />
       <InputField
         label="URL (https://…) or email addresses"
         name="target"
@@ -255,11 +251,7 @@ function RuleForm({
   return (
     <form className="form" onSubmit={onSubmit}>
       <InputField label="Name" name="name" required maxLength={120} placeholder="Hot accounts on pricing" />
-      <Field label="Companies">
-        <select name="visitor" defaultValue="any">
-          <Options of={VISITORS} />
-        </select>
-      </Field>
+      <SelectField label="Companies" name="visitor" defaultValue="any" options={VISITORS} />
       <Check label="Only on a high-intent page">
         <input name="intent" type="checkbox" />
       </Check>

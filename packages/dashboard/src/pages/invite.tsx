@@ -1,7 +1,7 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, get } from '../api';
-import { Check, Field, Options, SubmitRow, useSubmit } from '../form';
+import { Check, InputField, SelectField, SubmitRow, useSubmit } from '../form';
 import { useSession } from '../session';
 import { DataTable } from '../table';
 import type { Page, Role } from '../types';
@@ -62,14 +62,13 @@ function InviteForm() {
   return (
     <Panel title="Invite by email">
       <form className="form" onSubmit={onSubmit}>
-        <Field label="Email of the person">
-          <input name="email" type="email" required />
-        </Field>
-        <Field label="Role of the invited person">
-          <select name="role" defaultValue="viewer">
-            <Options of={INVITED_ROLES} />
-          </select>
-        </Field>
+        <InputField label="Email of the person" name="email" type="email" required />
+        <SelectField
+          label="Role of the invited person"
+          name="role"
+          defaultValue="viewer"
+          options={INVITED_ROLES}
+        />
         <Check label="Only some sites (a client login)">
           <input type="checkbox" checked={limited} onChange={(e) => setLimited(e.target.checked)} />
         </Check>

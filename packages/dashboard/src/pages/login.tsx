@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { login, requestPasswordReset } from '../api';
-import { CardForm, Field, SubmitRow, useSubmit } from '../form';
+import { CardForm, InputField, SubmitRow, useSubmit } from '../form';
 import { Link } from '../ui';
 
 export function LoginPage() {
@@ -9,12 +9,8 @@ export function LoginPage() {
   );
   return (
     <CardForm id="login-title" title="Sign in" branded onSubmit={onSubmit}>
-      <Field label="Email">
-        <input name="email" type="email" autoComplete="username" required autoFocus />
-      </Field>
-      <Field label="Password">
-        <input name="password" type="password" autoComplete="current-password" required />
-      </Field>
+      <InputField label="Email" name="email" type="email" autoComplete="username" required autoFocus />
+      <InputField label="Password" name="password" type="password" autoComplete="current-password" required />
       <SubmitRow
         label={busy ? 'Signing in…' : 'Sign in'}
         busy={busy}
@@ -49,9 +45,7 @@ export function ForgotPasswordPage() {
       ) : (
         <>
           <p>We email you a link to choose a new password.</p>
-          <Field label="Email">
-            <input name="email" type="email" autoComplete="username" required autoFocus />
-          </Field>
+          <InputField label="Email" name="email" type="email" autoComplete="username" required autoFocus />
           <SubmitRow
             label={busy ? 'Sending…' : 'Email me a reset link'}
             busy={busy}

@@ -3,7 +3,7 @@ import { lazy, Suspense, useMemo, useState, type ReactNode } from 'react';
 import { download, get } from '../api';
 import { LineChart, type Series } from '../chart';
 import { countryName, fmtChange, fmtDuration, fmtInt, fmtPct } from '../format';
-import { Field, Options } from '../form';
+import { SelectField } from '../form';
 import { useGoals, useView } from '../queries';
 import { addFilter, intervalOf, previousPeriod, statsQuery, updateView, type View } from '../state';
 import { barWidth, DataTable, type Column } from '../table';
@@ -262,11 +262,13 @@ function ConversionGoalPicker({ site, value }: { site: Site; value: string | nul
   const items = goals.data?.items ?? [];
   if (items.length === 0) return null;
   return (
-    <Field label="Conversion rate for" className="conversion-goal">
-      <select value={value ?? ''} onChange={(e) => updateView({ conversion_goal: e.target.value || null })}>
-        <Options of={[['', 'no goal'], ...items.map((g) => [g.id, g.name] as const)]} />
-      </select>
-    </Field>
+    <SelectField
+      label="Conversion rate for"
+      className="conversion-goal"
+      value={value ?? ''}
+      onValue={(v) => updateView({ conversion_goal: v || null })}
+      options={[['', 'no goal'], ...items.map((g) => [g.id, g.name] as const)]}
+    />
   );
 }
 

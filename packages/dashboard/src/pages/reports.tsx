@@ -4,7 +4,7 @@ import { useMutation, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, get } from '../api';
 import { fmtTime, fmtYesNo } from '../format';
-import { emailList, Field, Options, RecipientsField } from '../form';
+import { emailList, RecipientsField, SelectField } from '../form';
 import { ItemForm, useItemList } from '../item-list';
 import { useZone } from '../session';
 import { ItemsTable, RowActions } from '../table';
@@ -95,11 +95,12 @@ function ScheduleForm({
       save="Save the report"
       enabledLabel="Enabled (unticked: no email goes out)"
     >
-      <Field label="Frequency">
-        <select name="frequency" defaultValue={editing?.frequency ?? 'weekly'}>
-          <Options of={FREQUENCIES} />
-        </select>
-      </Field>
+      <SelectField
+        label="Frequency"
+        name="frequency"
+        defaultValue={editing?.frequency ?? 'weekly'}
+        options={FREQUENCIES}
+      />
       <RecipientsField
         label="Report recipients (email addresses, separated by commas)"
         recipients={editing?.recipients}

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { setPassword } from '../api';
-import { CardForm, Field, SubmitRow, useSubmit } from '../form';
+import { CardForm, InputField, SubmitRow, useSubmit } from '../form';
 import { navigate } from '../router';
 
 /** Where invitation and reset emails lead: `/set-password#token=…&purpose=invite|reset`. */
@@ -34,12 +34,23 @@ export function SetPasswordPage() {
       branded
       onSubmit={onSubmit}
     >
-      <Field label="Password (8 characters or more)">
-        <input name="password" type="password" autoComplete="new-password" minLength={8} required autoFocus />
-      </Field>
-      <Field label="Once more">
-        <input name="again" type="password" autoComplete="new-password" minLength={8} required />
-      </Field>
+      <InputField
+        label="Password (8 characters or more)"
+        name="password"
+        type="password"
+        autoComplete="new-password"
+        minLength={8}
+        required
+        autoFocus
+      />
+      <InputField
+        label="Once more"
+        name="again"
+        type="password"
+        autoComplete="new-password"
+        minLength={8}
+        required
+      />
       <SubmitRow
         label={busy ? 'Saving…' : 'Set my password'}
         busy={busy}

@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, get } from '../api';
-import { Field, onFields, SaveRow, SubmitRow, useSavedNotice } from '../form';
+import { InputField, onFields, SaveRow, SubmitRow, useSavedNotice } from '../form';
 import { navigate } from '../router';
 import { useSession } from '../session';
 import { DataTable } from '../table';
@@ -68,12 +68,8 @@ function AddSitePanel() {
           create.mutate({ name: String(f.get('name')), domain: String(f.get('domain')) }),
         )}
       >
-        <Field label="Name">
-          <input name="name" required maxLength={200} />
-        </Field>
-        <Field label="Domain">
-          <input name="domain" required placeholder="www.example.com" />
-        </Field>
+        <InputField label="Name" name="name" required maxLength={200} />
+        <InputField label="Domain" name="domain" required placeholder="www.example.com" />
         <SubmitRow label="Create site" busy={create.isPending} error={create.error} />
       </form>
     </Panel>
@@ -177,18 +173,15 @@ function AgencyPanel({ agency: a }: { agency: Agency }) {
           save.mutate({ name: String(f.get('name')), config: { retention_months: r ? Number(r) : null } });
         })}
       >
-        <Field label="Name">
-          <input name="name" defaultValue={a.name} required />
-        </Field>
-        <Field label="Keep events for (months; empty: the installation default)">
-          <input
-            name="retention_months"
-            type="number"
-            min={1}
-            max={600}
-            defaultValue={a.config.retention_months ?? ''}
-          />
-        </Field>
+        <InputField label="Name" name="name" defaultValue={a.name} required />
+        <InputField
+          label="Keep events for (months; empty: the installation default)"
+          name="retention_months"
+          type="number"
+          min={1}
+          max={600}
+          defaultValue={a.config.retention_months ?? ''}
+        />
         <SaveRow label="Save agency" busy={save.isPending} saved={notice.saved} error={save.error} />
       </form>
     </Panel>

@@ -1,7 +1,8 @@
 import { useEffect, useState } from 'react';
-import { ApiError, openShare, type ShareSession } from '../api';
+import { HttpError } from '@beacon/schema/http-error';
+import { openShare, type ShareSession } from '../api';
 import { BrandMark, PoweredBy } from '../brand';
-import { CardForm, Field, SubmitRow, useSubmit } from '../form';
+import { CardForm, InputField, SubmitRow, useSubmit } from '../form';
 import { Toolbar } from '../layout';
 import type { Brand, Site } from '../types';
 import { ErrorBox, Loading } from '../ui';
@@ -19,7 +20,7 @@ export function SharedView({ token }: { token: string }) {
 
   useEffect(() => {
     openShare(token).then(setSession, (err: unknown) => {
-      if (err instanceof ApiError && err.status === 401)
+      if (err instanceof HttpError && err.status === 401)
         setNeedsPassword((err.details ?? {}) as { brand?: Brand });
       else setError(err);
     });
@@ -55,9 +56,14 @@ function SharePassword({
       onSubmit={onSubmit}
       branded={brand ?? true}
     >
-      <Field label="Password">
-        <input name="password" type="password" autoComplete="current-password" required autoFocus />
-      </Field>
+      <InputField
+        label="Password"
+        name="password"
+        type="password"
+        autoComplete="current-password"
+        required
+        autoFocus
+      />
       <SubmitRow
         label={busy ? 'Opening…' : 'Open the dashboard'}
         busy={busy}

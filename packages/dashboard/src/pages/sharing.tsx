@@ -2,7 +2,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, get } from '../api';
 import { fmtYesNo } from '../format';
-import { Check, Field, SubmitRow, useSubmit } from '../form';
+import { Check, Field, InputField, SubmitRow, useSubmit } from '../form';
 import { FILTERS } from '../state';
 import { DataTable } from '../table';
 import type { Site } from '../types';
@@ -62,21 +62,29 @@ function NewLinkPanel({ siteId, onMade }: { siteId: string; onMade: () => unknow
   return (
     <Panel title="New share link">
       <form className="form" onSubmit={onSubmit}>
-        <Field label="Label (who it is for)">
-          <input name="label" required maxLength={200} placeholder="Client monthly board" />
-        </Field>
-        <Field label="Password (optional, 8+ characters)">
-          <input name="password" type="password" autoComplete="new-password" minLength={8} />
-        </Field>
-        <Field label="Expires on (optional)">
-          <input name="expires" type="date" />
-        </Field>
+        <InputField
+          label="Label (who it is for)"
+          name="label"
+          required
+          maxLength={200}
+          placeholder="Client monthly board"
+        />
+        <InputField
+          label="Password (optional, 8+ characters)"
+          name="password"
+          type="password"
+          autoComplete="new-password"
+          minLength={8}
+        />
+        <InputField label="Expires on (optional)" name="expires" type="date" />
         <Field label={`${FILTERS.page_path} only (optional, exact path)`}>
           <input name="page" placeholder="/pricing" />
         </Field>
-        <Field label="May be embedded by (origins, optional)">
-          <input name="origins" placeholder="https://client.example" />
-        </Field>
+        <InputField
+          label="May be embedded by (origins, optional)"
+          name="origins"
+          placeholder="https://client.example"
+        />
         <Check label="Allow CSV downloads">
           <input name="csv" type="checkbox" />
         </Check>

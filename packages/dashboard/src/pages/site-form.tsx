@@ -4,7 +4,7 @@ import type { FormEvent, ReactNode } from 'react';
 import { api } from '../api';
 import { fmtInt, fmtYesNo } from '../format';
 import { useSession } from '../session';
-import { Field, SaveRow, useSavedNotice } from '../form';
+import { Field, InputField, SaveRow, useSavedNotice } from '../form';
 import type { Site, SiteConfig } from '../types';
 import { Facts, Panel } from '../ui';
 
@@ -72,17 +72,16 @@ function QuotaField({ quota }: { quota: number | null }) {
       id="help-quota"
       help="Events stored per calendar month (UTC). The agency's admins are emailed at 80% and 100%, and the site's pages show it; events past the quota are still collected. Empty: no quota."
     >
-      <Field label="Monthly event quota">
-        <input
-          name="monthly_event_quota"
-          type="number"
-          min={1}
-          step={1}
-          inputMode="numeric"
-          defaultValue={quota ?? ''}
-          aria-describedby="help-quota"
-        />
-      </Field>
+      <InputField
+        label="Monthly event quota"
+        name="monthly_event_quota"
+        type="number"
+        min={1}
+        step={1}
+        inputMode="numeric"
+        defaultValue={quota ?? ''}
+        aria-describedby="help-quota"
+      />
     </Explained>
   );
 }
@@ -115,19 +114,18 @@ export function SiteForm({ site }: { site: Site }) {
   return (
     <Panel title="Settings" actions={pause}>
       <form className="form" onSubmit={submit} key={site.updated_at ?? site.id}>
-        <Field label="Name">
-          <input name="name" defaultValue={site.name} required />
-        </Field>
-        <Field label="Domain">
-          <input name="domain" defaultValue={site.domain} required />
-        </Field>
+        <InputField label="Name" name="name" defaultValue={site.name} required />
+        <InputField label="Domain" name="domain" defaultValue={site.domain} required />
         <Field label="Allowed domains (one per line; empty: the site's domain and its subdomains)">
           <textarea name="allowed_origins" rows={3} defaultValue={site.config.allowed_origins.join('\n')} />
         </Field>
         <PrivacyFields c={site.config} />
-        <Field label="Timezone (IANA, for days in reports)">
-          <input name="timezone" defaultValue={site.config.timezone} required />
-        </Field>
+        <InputField
+          label="Timezone (IANA, for days in reports)"
+          name="timezone"
+          defaultValue={site.config.timezone}
+          required
+        />
         {admin && <QuotaField quota={site.monthly_event_quota} />}
         <SaveRow label="Save settings" busy={save.isPending} saved={notice.saved} error={save.error} />
       </form>
@@ -216,16 +214,15 @@ function PrivacyFields({ c }: { c: SiteConfig }) {
         id="help-retention"
         help="Raw events and sessions of this site older than this are deleted; at most the agency's retention."
       >
-        <Field label="Keep events for (months; empty: the agency's retention)">
-          <input
-            name="retention_months"
-            type="number"
-            min={1}
-            max={600}
-            defaultValue={c.retention_months ?? ''}
-            aria-describedby="help-retention"
-          />
-        </Field>
+        <InputField
+          label="Keep events for (months; empty: the agency's retention)"
+          name="retention_months"
+          type="number"
+          min={1}
+          max={600}
+          defaultValue={c.retention_months ?? ''}
+          aria-describedby="help-retention"
+        />
       </Explained>
       <Field label="Bots">
         <select name="bot_policy" defaultValue={c.bot_policy}>

@@ -2,7 +2,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, get } from '../api';
 import { fmtTime } from '../format';
-import { Field, onFields, Options, SubmitRow } from '../form';
+import { InputField, onFields, Options, SelectField, SubmitRow } from '../form';
 import { useSession, useZone } from '../session';
 import { ItemsTable } from '../table';
 import type { Page, Role, User } from '../types';
@@ -99,24 +99,17 @@ function AddUserPanel() {
           create.mutate(body, { onSuccess: () => form.reset() });
         })}
       >
-        <Field label="Email">
-          <input name="email" type="email" required />
-        </Field>
-        <Field label="Initial password (8 to 72 characters)">
-          <input
-            name="password"
-            type="password"
-            minLength={8}
-            maxLength={72}
-            required
-            autoComplete="new-password"
-          />
-        </Field>
-        <Field label="Role">
-          <select name="role" defaultValue="viewer">
-            <Options of={ROLES} />
-          </select>
-        </Field>
+        <InputField label="Email" name="email" type="email" required />
+        <InputField
+          label="Initial password (8 to 72 characters)"
+          name="password"
+          type="password"
+          minLength={8}
+          maxLength={72}
+          required
+          autoComplete="new-password"
+        />
+        <SelectField label="Role" name="role" defaultValue="viewer" options={ROLES} />
         <SubmitRow label="Add user" busy={create.isPending} error={create.error} />
       </form>
     </Panel>

@@ -1,5 +1,5 @@
 import { BcryptGate as SharedGate } from '@beacon/auth';
-import { ApiError } from '../http/errors.js';
+import { HttpError } from '@beacon/schema';
 
 /** The shared bcrypt door (packages/auth) answering with the API's 503 + Retry-After when it is full. */
 export class BcryptGate extends SharedGate {
@@ -8,7 +8,7 @@ export class BcryptGate extends SharedGate {
       concurrency,
       queueMax,
       onRefused,
-      (message) => new ApiError(503, 'unavailable', message, { retry_after_s: 1 }, { 'retry-after': '1' }),
+      (message) => new HttpError(503, 'unavailable', message, { retry_after_s: 1 }, { 'retry-after': '1' }),
     );
   }
 }

@@ -4,7 +4,6 @@ import type { ApiDeps } from '../deps.js';
 import * as sql from '../sql/company-alerts.js';
 import { AlertDelivery } from './delivery.js';
 import { dispatchOnce, type Delivery } from './dispatcher.js';
-import { createAlertMetrics } from './metrics.js';
 import { recomputeDecayed, type DecayResult } from './score-decay.js';
 
 /** A pending delivery this old has lost its job (a crash between COMMIT and enqueue): queue it again. */
@@ -34,7 +33,7 @@ export interface Alerting {
  */
 export function startAlerting(d: ApiDeps): Alerting {
   const c = d.config.alerts;
-  const metrics = createAlertMetrics(d.registry);
+  const metrics = d.metrics.alerts;
   const producer = connectRedis(d.config.core, 'producer');
   const workerRedis = connectRedis(d.config.core, 'worker');
   for (const r of [producer, workerRedis])

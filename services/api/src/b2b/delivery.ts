@@ -7,7 +7,7 @@ import type { Mailer } from '../email/mailer.js';
 import { actionEmail } from '../email/templates.js';
 import * as sql from '../sql/company-alerts.js';
 import type { Delivery } from './dispatcher.js';
-import type { AlertMetrics } from './metrics.js';
+import type { AlertMetrics } from '@beacon/observability';
 import {
   alertEmail,
   envelope,

@@ -3,7 +3,7 @@ import { inTransaction, type Pool } from '@beacon/db';
 import type { Logger } from '@beacon/observability';
 import * as sql from '../sql/company-alerts.js';
 import * as scoreSql from '../sql/lead-scores.js';
-import type { AlertMetrics } from './metrics.js';
+import type { AlertMetrics } from '@beacon/observability';
 import type { CompanyAlertPayload } from './payload.js';
 import { cooldownWindow, ruleFires } from './rules.js';
 import { SCORE_WINDOW_DAYS, type LeadScore } from './score.js';

@@ -2,26 +2,9 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { z } from 'zod';
 import { isRetryablePgError } from '@beacon/db';
 import type { Logger } from '@beacon/observability';
+import { HttpError } from '@beacon/schema';
 
-/**
- * An error a client caused or may see: a stable `code` (the `error` field of the JSON answer), an HTTP
- * status and optional `details`. Anything that is not an ApiError reaches the client as a bare 500
- * `internal` (logged in full server-side, never with its stack in the answer).
- */
-export class ApiError extends Error {
-  override readonly name: string = 'ApiError';
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly details?: unknown,
-    readonly headers?: Record<string, string>,
-  ) {
-    super(message);
-  }
-}
-
-export class ValidationError extends ApiError {
+export class ValidationError extends HttpError {
   override readonly name = 'ValidationError';
   constructor(where: 'params' | 'query' | 'body', issues: readonly z.core.$ZodIssue[]) {
     super(
@@ -39,35 +22,35 @@ export class ValidationError extends ApiError {
   }
 }
 
-export class UnauthorizedError extends ApiError {
+export class UnauthorizedError extends HttpError {
   override readonly name = 'UnauthorizedError';
   constructor(message = 'authentication required', code = 'unauthorized') {
     super(401, code, message, undefined, { 'www-authenticate': 'Bearer realm="beacon"' });
   }
 }
 
-export class ForbiddenError extends ApiError {
+export class ForbiddenError extends HttpError {
   override readonly name = 'ForbiddenError';
   constructor(message = 'your role does not allow this') {
     super(403, 'forbidden', message);
   }
 }
 
-export class NotFoundError extends ApiError {
+export class NotFoundError extends HttpError {
   override readonly name = 'NotFoundError';
   constructor(what = 'resource') {
     super(404, 'not_found', `${what} not found`);
   }
 }
 
-export class ConflictError extends ApiError {
+export class ConflictError extends HttpError {
   override readonly name = 'ConflictError';
   constructor(message: string, details?: unknown) {
     super(409, 'conflict', message, details);
   }
 }
 
-export class TooManyRequestsError extends ApiError {
+export class TooManyRequestsError extends HttpError {
   override readonly name = 'TooManyRequestsError';
   constructor(retryAfterS: number, message = 'too many attempts; try again later') {
     super(
@@ -81,7 +64,7 @@ export class TooManyRequestsError extends ApiError {
 }
 
 /** A 400 with a code of its own (invalid_token, invalid_cursor, ...): the request parsed but cannot be used. */
-export class BadRequestError extends ApiError {
+export class BadRequestError extends HttpError {
   override readonly name = 'BadRequestError';
   constructor(code: string, message: string, details?: unknown) {
     super(400, code, message, details);
@@ -89,7 +72,7 @@ export class BadRequestError extends ApiError {
 }
 
 /** A dependency the request needs (SMTP, ...) is missing or refused: 503, the client may retry. */
-export class UnavailableError extends ApiError {
+export class UnavailableError extends HttpError {
   override readonly name = 'UnavailableError';
   constructor(message: string) {
     super(503, 'unavailable', message);
@@ -97,7 +80,7 @@ export class UnavailableError extends ApiError {
 }
 
 /** A cursor this API did not give out (tampered, or of another list). */
-export const invalidCursor = (): ApiError =>
+export const invalidCursor = (): HttpError =>
   new BadRequestError('invalid_cursor', 'the cursor is not one this API gave out');
 
 /**
@@ -108,8 +91,8 @@ export function invalidBodyField(
   field: string,
   issue: { path: (string | number)[]; code: string; message: string },
   headline = issue.message,
-): ApiError {
-  return new ApiError(400, 'invalid_request', `invalid body: ${field}: ${headline}`, {
+): HttpError {
+  return new HttpError(400, 'invalid_request', `invalid body: ${field}: ${headline}`, {
     in: 'body',
     issues: [issue],
   });
@@ -129,7 +112,7 @@ export const errorBodySchema = z
   })
   .meta({ id: 'Error' });
 
-export function sendError(res: Parameters<RequestHandler>[1], err: ApiError): void {
+export function sendError(res: Parameters<RequestHandler>[1], err: HttpError): void {
   if (err.headers) for (const [k, v] of Object.entries(err.headers)) res.setHeader(k, v);
   res.status(err.status).json({
     error: err.code,
@@ -140,7 +123,7 @@ export function sendError(res: Parameters<RequestHandler>[1], err: ApiError): vo
 
 /** Unmatched paths: JSON 404 rather than express's HTML page. */
 export const notFoundHandler: RequestHandler = (req, _res, next) => {
-  next(new ApiError(404, 'not_found', `no route ${req.method} ${req.path}`));
+  next(new HttpError(404, 'not_found', `no route ${req.method} ${req.path}`));
 };
 
 /**
@@ -155,7 +138,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       res.destroy();
       return;
     }
-    if (err instanceof ApiError) return sendError(res, err);
+    if (err instanceof HttpError) return sendError(res, err);
     const e = err as {
       status?: unknown;
       statusCode?: unknown;
@@ -180,14 +163,14 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
           : e.expose && typeof e.message === 'string'
             ? e.message
             : 'bad request';
-      return sendError(res, new ApiError(status, code, message));
+      return sendError(res, new HttpError(status, code, message));
     }
     if (isRetryablePgError(err)) {
       // PostgreSQL down, restarting or saturated: the client may retry; nothing is wrong with its request.
       logger.warn({ err, reqId: req.id, method: req.method, url: req.originalUrl }, 'database unavailable');
       return sendError(
         res,
-        new ApiError(
+        new HttpError(
           503,
           'unavailable',
           'the database is unavailable; retry shortly',
@@ -199,7 +182,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     logger.error({ err, reqId: req.id, method: req.method, url: req.originalUrl }, 'request failed');
     sendError(
       res,
-      new ApiError(500, 'internal', 'internal error; see the server log', { request_id: req.id }),
+      new HttpError(500, 'internal', 'internal error; see the server log', { request_id: req.id }),
     );
   };
 }

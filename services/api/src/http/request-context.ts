@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import type { Logger } from '@beacon/observability';
-import type { ApiMetrics } from '../metrics.js';
+import type { ApiMetrics } from '@beacon/observability';
 
 const SANE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 

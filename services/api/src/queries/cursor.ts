@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ApiError } from '../http/errors.js';
+import { invalidCursor } from '../http/errors.js';
 
 /**
  * Opaque cursors, the one way to page every list: `limit` rows per answer and `next_cursor` (null at
@@ -15,8 +15,6 @@ const keyCursor = z.object({
     .max(200)
     .refine((k) => !k.includes('\u0000')),
 });
-
-const invalidCursor = () => new ApiError(400, 'invalid_cursor', 'the cursor is not one this API gave out');
 
 export function encodeCursor(value: object): string {
   return Buffer.from(JSON.stringify(value)).toString('base64url');

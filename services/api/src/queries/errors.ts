@@ -1,7 +1,7 @@
-import { ApiError } from '../http/errors.js';
+import { HttpError } from '@beacon/schema';
 
 /** A stats request that parses but asks for something impossible (from after to, bad cursor...). → 400. */
-export class QueryInputError extends ApiError {
+export class QueryInputError extends HttpError {
   override readonly name = 'QueryInputError';
   constructor(message: string, details: Record<string, unknown> = {}) {
     super(400, 'invalid_query', message, details);

@@ -1,9 +1,9 @@
 import { parseSiteConfig } from '@beacon/schema';
-import { decodeOffset, encodeCursor } from './cursor.js';
+import { decodeOffset } from './cursor.js';
 import { resolveSaved } from './saved.js';
 import type { StatsQuery } from './schemas.js';
 import { revenueBreakdown, revenueTotals, type RevenueDimension } from './statements/revenue.js';
-import { runStatement, scopeOf, type StatsDeps, type StatsSite } from './stats.js';
+import { offsetPage, runStatement, scopeOf, type StatsDeps, type StatsSite } from './stats.js';
 
 export interface CurrencyTotals {
   currency: string;
@@ -79,11 +79,5 @@ export async function revenueBy(
     revenueBreakdown(s, currency, dim, s.p.add(q.limit + 1), s.p.add(offset)),
     s.p.values,
   );
-  const more = rows.length > q.limit;
-  return {
-    dimension: dim,
-    currency: siteCurrency(site),
-    items: more ? rows.slice(0, q.limit) : rows,
-    next_cursor: more ? encodeCursor({ o: offset + q.limit }) : null,
-  };
+  return { dimension: dim, currency: siteCurrency(site), ...offsetPage(rows, q.limit, offset) };
 }

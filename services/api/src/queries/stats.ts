@@ -1,6 +1,5 @@
 import type { Pool } from 'pg';
-import { parseSiteConfig } from '@beacon/schema';
-import { ApiError } from '../http/errors.js';
+import { parseSiteConfig, HttpError } from '@beacon/schema';
 import { decodeKey, decodeOffset, encodeCursor } from './cursor.js';
 import { QueryInputError } from './errors.js';
 import { pickFilters } from './filters.js';
@@ -66,7 +65,7 @@ export function inputErrorOf(err: unknown): unknown {
     return new QueryInputError('PostgreSQL rejected a date or timezone of the request', { sqlstate: code });
   }
   if (code === '57014') {
-    return new ApiError(
+    return new HttpError(
       503,
       'query_timeout',
       'the question took longer than the statement timeout; narrow the range or the filters',
@@ -140,7 +139,7 @@ export async function recentEvents(
   const key = decodeKey(q.cursor);
   const after = key ? { t: s.p.add(key.t), id: s.p.add(key.k) } : null;
   if (key && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(key.k)) {
-    throw new ApiError(400, 'invalid_cursor', 'the cursor is not one this API gave out');
+    throw new HttpError(400, 'invalid_cursor', 'the cursor is not one this API gave out');
   }
   const rows = await runStatement<EventRow>(
     deps,

@@ -4,8 +4,8 @@ import { ADMINS } from '../auth/types.js';
 import type { ApiDeps } from '../deps.js';
 import { cursorParam, limitParam } from '../http/validate.js';
 import type { RouteTable } from '../openapi/route-table.js';
-import { iso, keysetPage, pageOf } from './schemas.js';
-import { decodeTimeCursor } from './time-cursor.js';
+import { decodeTimeCursor, keysetPage } from './keyset.js';
+import { iso, pageOf } from './schemas.js';
 
 interface AuditRow {
   id: string;
@@ -85,11 +85,10 @@ export function registerAuditRoutes(t: RouteTable, d: ApiDeps): void {
       responses: { 200: { description: 'A page of entries', schema: pageOf(auditEntrySchema, 'AuditPage') } },
     },
     async ({ auth, query }) => {
-      const cur = decodeTimeCursor(query.cursor, 'int');
+      const after = decodeTimeCursor(query.cursor, 'int');
       const { rows } = await d.pool.query<AuditRow>(auditSql.listAudit, [
         auth.agencyId,
-        cur?.[0] ?? null,
-        cur?.[1] ?? null,
+        ...after,
         query.action ?? null,
         query.limit + 1,
       ]);

@@ -4,7 +4,8 @@ import { ADMINS, WRITERS, type Role } from '../auth/types.js';
 import { checkPublicUrl, UnsafeUrlError } from '../b2b/safe-post.js';
 import { newWebhookSecret } from '../b2b/signing.js';
 import type { ApiDeps } from '../deps.js';
-import { ApiError, NotFoundError } from '../http/errors.js';
+import { HttpError } from '@beacon/schema';
+import { NotFoundError } from '../http/errors.js';
 import { siteIdParam } from '../http/validate.js';
 import type { RouteTable } from '../openapi/route-table.js';
 import * as sql from '../sql/company-alerts.js';
@@ -101,12 +102,12 @@ const deliveryParams = z.object({ siteId: siteIdParam, deliveryId: z.uuid() });
 /** A URL for an endpoint: http(s) to a public address (400 otherwise), Slack's only over https. */
 async function endpointUrl(d: ApiDeps, kind: string, url: string | undefined): Promise<string | null> {
   if (kind === 'email') return null;
-  if (!url) throw new ApiError(400, 'invalid_request', `invalid body: url: a ${kind} endpoint needs a url`);
+  if (!url) throw new HttpError(400, 'invalid_request', `invalid body: url: a ${kind} endpoint needs a url`);
   try {
     await checkPublicUrl(url, d.config.alerts.allowLoopbackTestOnly);
   } catch (err) {
     if (err instanceof UnsafeUrlError)
-      throw new ApiError(400, 'invalid_request', `invalid body: url: ${err.message}`);
+      throw new HttpError(400, 'invalid_request', `invalid body: url: ${err.message}`);
     throw err;
   }
   return url;

@@ -18,8 +18,8 @@ import { audit } from '../http/audit.js';
 import { BadRequestError, NotFoundError } from '../http/errors.js';
 import { cursorParam, limitParam } from '../http/validate.js';
 import type { RouteTable } from '../openapi/route-table.js';
-import { isUuid, iso, keysetPage, pageOf } from './schemas.js';
-import { decodeTimeCursor } from './time-cursor.js';
+import { decodeTimeCursor, keysetPage } from './keyset.js';
+import { isUuid, iso, pageOf } from './schemas.js';
 
 /**
  * Data subject rights (docs/privacy-rights.md): find, export (JSON, CSV) and erase everything about
@@ -233,11 +233,10 @@ function registerErasures(t: RouteTable, d: ApiDeps): void {
       responses: { 200: { description: 'A page of requests', schema: pageOf(erasureSchema, 'ErasurePage') } },
     },
     async ({ auth, query }) => {
-      const cur = decodeTimeCursor(query.cursor, 'uuid');
+      const after = decodeTimeCursor(query.cursor, 'uuid');
       const { rows } = await d.pool.query<ErasureRow & { created_key: string }>(privacySql.listErasures, [
         auth.agencyId,
-        cur?.[0] ?? null,
-        cur?.[1] ?? null,
+        ...after,
         query.limit + 1,
       ]);
       return keysetPage(rows, query.limit, toErasure, (r) => [r.created_key, r.id]);

@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { SITE_ACCESS, type SiteAccess } from '../auth/types.js';
-import { invalidCursor } from '../http/errors.js';
 
 /** Shared answer shapes (named components in the OpenAPI document). */
 
@@ -80,62 +79,10 @@ export function toUser(r: UserRow): z.infer<typeof userSchema> {
   };
 }
 
-/** A keyset cursor: base64url of a JSON array; opaque to clients. */
-export function encodeCursor(values: readonly unknown[]): string {
-  return Buffer.from(JSON.stringify(values)).toString('base64url');
-}
-
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Whether a string is a uuid (before it reaches a statement that casts it). */
 export const isUuid = (s: string): boolean => UUID_RE.test(s);
-
-/**
- * The values of a cursor made by encodeCursor; `kinds` says what each position holds (a 'uuid' must
- * be one, since the statement casts it). A tampered cursor is a 400, never a failed query (500).
- */
-export function decodeCursor(
-  cursor: string | undefined,
-  kinds: readonly ('text' | 'uuid')[],
-): string[] | null {
-  if (cursor === undefined) return null;
-  try {
-    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (
-      Array.isArray(v) &&
-      v.length === kinds.length &&
-      v.every(
-        (x, i) =>
-          typeof x === 'string' &&
-          x.length <= 1000 &&
-          !x.includes('\u0000') &&
-          (kinds[i] !== 'uuid' || isUuid(x)),
-      )
-    )
-      return v as string[];
-  } catch {
-    // fall through
-  }
-  throw invalidCursor();
-}
-
-/**
- * One page of a keyset list. The statement was asked for `limit + 1` rows: a row past the limit says
- * there is a next page, whose cursor is the key of the page's last row.
- */
-export function keysetPage<R, T>(
-  rows: readonly R[],
-  limit: number,
-  toItem: (row: R) => T,
-  keyOf: (row: R) => readonly unknown[],
-): { items: T[]; next_cursor: string | null } {
-  const page = rows.slice(0, limit);
-  const last = page[page.length - 1];
-  return {
-    items: page.map(toItem),
-    next_cursor: rows.length > limit && last ? encodeCursor(keyOf(last)) : null,
-  };
-}
 
 /** Answer of every list endpoint: a page of items and the cursor of the next page (null at the end). */
 export function pageOf<T extends z.ZodType>(item: T, id: string) {

@@ -7,7 +7,7 @@ import { takeAttempt } from '../auth/attempts.js';
 import { WRITERS } from '../auth/types.js';
 import type { ApiDeps } from '../deps.js';
 import { clientIp } from '../http/client-ip.js';
-import { ApiError, NotFoundError, UnauthorizedError } from '../http/errors.js';
+import { NotFoundError, UnauthorizedError } from '../http/errors.js';
 import { agencyDashboardUrl } from '../email/links.js';
 import type { RouteTable } from '../openapi/route-table.js';
 import { FILTER_KEYS } from '../queries/filters.js';
@@ -15,7 +15,7 @@ import * as sql from '../sql/share-links.js';
 import { brandOf, brandSchema } from './branding.js';
 import { iso, newPasswordField } from './schemas.js';
 import { byAgencyAndSite, siteResource } from './site-resource.js';
-import { parseSiteConfig } from '@beacon/schema';
+import { parseSiteConfig, HttpError } from '@beacon/schema';
 
 const BCRYPT_ROUNDS = 10;
 const tags = ['sharing'];
@@ -275,7 +275,7 @@ async function openLink(d: ApiDeps, body: z.infer<typeof sessionBody>, req: Requ
   if (!link.password_hash) return link;
   if (body.password === undefined)
     // The brand for the password page: what the view shows past it, and a login page shows.
-    throw new ApiError(401, 'unauthorized', 'this share link needs its password', {
+    throw new HttpError(401, 'unauthorized', 'this share link needs its password', {
       password_required: true,
       brand: await brandOf(d, link.agency_id),
     });

@@ -12,7 +12,8 @@ import { cursorParam, limitParam, qList } from '../http/validate.js';
 import type { RouteTable } from '../openapi/route-table.js';
 import { isTimeZone } from '../time-zones.js';
 import * as sql from '../sql/sites.js';
-import { decodeCursor, iso, keysetPage, pageOf } from './schemas.js';
+import { decodeCursor, keysetPage } from './keyset.js';
+import { iso, pageOf } from './schemas.js';
 
 const STATUSES = ['active', 'paused', 'deleted'] as const;
 const tags = ['sites'];
@@ -245,12 +246,11 @@ function registerSiteList(t: RouteTable, d: ApiDeps): void {
     },
     async ({ auth, query }) => {
       const statuses = query.status && query.status.length > 0 ? query.status : ['active', 'paused'];
-      const cur = decodeCursor(query.cursor, ['text', 'uuid']);
+      const after = decodeCursor(query.cursor, ['text', 'uuid']);
       const { rows } = await d.pool.query<SiteRow>(sql.listSites, [
         auth.agencyId,
         statuses,
-        cur?.[0] ?? null,
-        cur?.[1] ?? null,
+        ...after,
         query.limit + 1,
         siteLimitOf(auth),
       ]);

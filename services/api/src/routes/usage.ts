@@ -11,6 +11,9 @@ const monthParam = z
   .optional()
   .meta({ description: 'calendar month in UTC (YYYY-MM); default the current month' });
 
+/** A whole number of the month, with what it counts (OpenAPI description). */
+const count = (description: string) => z.number().int().meta({ description });
+
 const rowSchema = z.object({
   site_id: z.uuid(),
   site_name: z.string(),
@@ -18,29 +21,14 @@ const rowSchema = z.object({
   status: z.string(),
   events_stored: z.number().int(),
   page_views: z.number().int(),
-  bot_events: z
-    .number()
-    .int()
-    .meta({ description: 'stored events marked as bots (kept by the site bot policy)' }),
-  identified_companies: z
-    .number()
-    .int()
-    .meta({ description: 'distinct companies identified among the visits' }),
-  events_received: z
-    .number()
-    .int()
-    .meta({ description: 'hits the collector accepted for the site (by hour of receipt)' }),
-  events_dropped: z
-    .number()
-    .int()
-    .meta({ description: 'received hits not stored: bots, duplicates, invalid (sum of dropped_by_reason)' }),
+  bot_events: count('stored events marked as bots (kept by the site bot policy)'),
+  identified_companies: count('distinct companies identified among the visits'),
+  events_received: count('hits the collector accepted for the site (by hour of receipt)'),
+  events_dropped: count('received hits not stored: bots, duplicates, invalid (sum of dropped_by_reason)'),
   dropped_by_reason: z
     .record(z.string(), z.number().int())
     .meta({ description: 'dropped hits by reason (bot:<rule>, duplicate, unknown_site, invalid)' }),
-  events_rejected: z
-    .number()
-    .int()
-    .meta({ description: 'hits the collector refused (origin not allowed, invalid hit, ...)' }),
+  events_rejected: count('hits the collector refused (origin not allowed, invalid hit, ...)'),
   monthly_event_quota: z
     .number()
     .int()
@@ -55,9 +43,9 @@ const rowSchema = z.object({
 const apiCallsSchema = z
   .object({
     total: z.number().int(),
-    user: z.number().int().meta({ description: 'dashboard users (logins)' }),
-    api_key: z.number().int().meta({ description: 'agency API keys' }),
-    share: z.number().int().meta({ description: 'viewers of shared dashboards' }),
+    user: count('dashboard users (logins)'),
+    api_key: count('agency API keys'),
+    share: count('viewers of shared dashboards'),
   })
   .meta({
     id: 'ApiCalls',

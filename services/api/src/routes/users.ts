@@ -9,10 +9,9 @@ import { cursorParam, limitParam } from '../http/validate.js';
 import type { RouteTable } from '../openapi/route-table.js';
 import * as authSql from '../sql/auth.js';
 import * as sql from '../sql/users.js';
+import { decodeCursor, keysetPage } from './keyset.js';
 import {
-  decodeCursor,
   emailField as email,
-  keysetPage,
   newPasswordField,
   pageOf,
   personNameField as name,
@@ -198,13 +197,8 @@ function registerUserReads(t: RouteTable, d: ApiDeps): void {
       responses: { 200: { description: 'A page of users', schema: pageOf(userSchema, 'UserPage') } },
     },
     async ({ auth, query }) => {
-      const cur = decodeCursor(query.cursor, ['text', 'uuid']);
-      const { rows } = await d.pool.query<UserRow>(sql.listUsers, [
-        auth.agencyId,
-        cur?.[0] ?? null,
-        cur?.[1] ?? null,
-        query.limit + 1,
-      ]);
+      const after = decodeCursor(query.cursor, ['text', 'uuid']);
+      const { rows } = await d.pool.query<UserRow>(sql.listUsers, [auth.agencyId, ...after, query.limit + 1]);
       return keysetPage(rows, query.limit, toUser, (u) => [u.email, u.id]);
     },
   );

@@ -1,8 +1,7 @@
 import { REDIS_URL, uniquePrefix } from '@beacon/testkit';
 import type { Queue } from 'bullmq';
 import { dispatchOnce } from '../../src/b2b/dispatcher.js';
-import { createAlertMetrics } from '../../src/b2b/metrics.js';
-import { createRegistry } from '@beacon/observability';
+import { createRegistry, serviceMetrics } from '@beacon/observability';
 import {
   eventsQueue,
   job,
@@ -103,7 +102,7 @@ test('writer killed (kill -9) after its commit, before any alert: the alert is d
   const replica2 = {
     pool: t.db.pool,
     logger: t.api.deps.logger,
-    metrics: createAlertMetrics(createRegistry('api', { defaultMetrics: false })),
+    metrics: serviceMetrics('api', createRegistry('api', { defaultMetrics: false })).alerts,
     dashboardUrl: 'http://localhost:3000',
   };
   await Promise.all([
@@ -140,7 +139,7 @@ test('the alert side dies between its COMMIT and the enqueue: the sweep delivers
   const r = await dispatchOnce({
     pool: t.db.pool,
     logger: t.api.deps.logger,
-    metrics: createAlertMetrics(createRegistry('api', { defaultMetrics: false })),
+    metrics: serviceMetrics('api', createRegistry('api', { defaultMetrics: false })).alerts,
     dashboardUrl: 'http://localhost:3000',
   });
   expect(r.deliveries).toHaveLength(1);

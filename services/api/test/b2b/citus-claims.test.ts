@@ -1,8 +1,7 @@
 import { createPool, migrateProfile, type Pool } from '@beacon/db';
-import { createRegistry, createLogger } from '@beacon/observability';
+import { createRegistry, createLogger, serviceMetrics } from '@beacon/observability';
 import { createTestDatabase, installCitusStub, type TestDatabase } from '@beacon/testkit';
 import { dispatchOnce } from '../../src/b2b/dispatcher.js';
-import { createAlertMetrics } from '../../src/b2b/metrics.js';
 import { recomputeDecayed } from '../../src/b2b/score-decay.js';
 import { seedTwoAgencies } from '../helpers.js';
 import { storeVisit } from './visits.js';
@@ -43,7 +42,7 @@ test('claims per site: a site held by another dispatcher is skipped, then taken 
   const deps = {
     pool,
     logger: createLogger('api', 'silent'),
-    metrics: createAlertMetrics(createRegistry('api', { defaultMetrics: false })),
+    metrics: serviceMetrics('api', createRegistry('api', { defaultMetrics: false })).alerts,
     dashboardUrl: 'http://localhost:3000',
   };
   for (const site of [f.siteA.scriptId, f.siteB.scriptId])
@@ -77,7 +76,7 @@ test('every row-locking statement of the dispatcher and the decay pass names one
     {
       pool,
       logger: createLogger('api', 'silent'),
-      metrics: createAlertMetrics(createRegistry('api', { defaultMetrics: false })),
+      metrics: serviceMetrics('api', createRegistry('api', { defaultMetrics: false })).alerts,
       dashboardUrl: 'http://localhost:3000',
     },
     new Date(at.getTime() + 60_000),

@@ -1,6 +1,5 @@
-import { createRegistry } from '@beacon/observability';
+import { createRegistry, serviceMetrics } from '@beacon/observability';
 import { dispatchOnce } from '../../src/b2b/dispatcher.js';
-import { createAlertMetrics } from '../../src/b2b/metrics.js';
 import { leadScore, type FitRules, type ScoreFacts } from '../../src/b2b/score.js';
 import { recomputeDecayed } from '../../src/b2b/score-decay.js';
 import { call, login, seedTwoAgencies, startTestApi, type TestApi } from '../helpers.js';
@@ -300,7 +299,7 @@ describe('scores from stored visits', () => {
     const deps = {
       pool: t.db.pool,
       logger: t.api.deps.logger,
-      metrics: createAlertMetrics(createRegistry('api', { defaultMetrics: false })),
+      metrics: serviceMetrics('api', createRegistry('api', { defaultMetrics: false })).alerts,
       dashboardUrl: 'http://localhost:3000',
     };
     const visit = async (domain: string, daysAgo: number) => {

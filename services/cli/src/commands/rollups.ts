@@ -35,6 +35,29 @@ async function sitesOf(c: CliContext, opts: { site?: string[]; all?: boolean }):
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
+/** A rollups subcommand over sites: `--site` (repeatable) or `--all`, read by sitesOf. */
+function perSite(rollups: Command, name: string, description: string): Command {
+  return rollups
+    .command(name)
+    .description(description)
+    .option('--site <script_id>', 'site (repeatable)', collect)
+    .option('--all', 'every site');
+}
+
+/** What `each` answers for every site named by --site/--all, in order (a null answer is left out). */
+async function eachSite<T>(
+  c: CliContext,
+  opts: { site?: string[]; all?: boolean },
+  each: (siteId: string) => Promise<T | null>,
+): Promise<T[]> {
+  const reports: T[] = [];
+  for (const siteId of await sitesOf(c, opts)) {
+    const r = await each(siteId);
+    if (r !== null) reports.push(r);
+  }
+  return reports;
+}
+
 /** `beacon rollups rebuild|freeze|verify` (docs/rollups.md). */
 export function registerRollups(program: Command, ctx: () => CliContext): void {
   const rollups = program
@@ -46,13 +69,11 @@ export function registerRollups(program: Command, ctx: () => CliContext): void {
 }
 
 function registerRebuild(rollups: Command, ctx: () => CliContext): void {
-  rollups
-    .command('rebuild')
-    .description(
-      "recompute a site's rollups from its stored events (repair; after an upgrade; after ROLLUPS_WRITE was off). Without --from, every hour that still has raw events",
-    )
-    .option('--site <script_id>', 'site to rebuild (repeatable)', collect)
-    .option('--all', 'every site')
+  perSite(
+    rollups,
+    'rebuild',
+    "recompute a site's rollups from its stored events (repair; after an upgrade; after ROLLUPS_WRITE was off). Without --from, every hour that still has raw events",
+  )
     .option(
       '--from <day|instant>',
       'first UTC day (YYYY-MM-DD) or instant; default the earliest stored event',
@@ -70,18 +91,15 @@ function registerRebuild(rollups: Command, ctx: () => CliContext): void {
         const from = opts.from === undefined ? undefined : parseBound(opts.from, false);
         const to = opts.to === undefined ? undefined : parseBound(opts.to, true);
         if (from && to && !(from < to)) throw new UsageError('--from must be before --to');
-        const reports: RebuildReport[] = [];
-        for (const siteId of await sitesOf(c, opts)) {
-          reports.push(
-            await rebuildRollups(c.pool(), {
-              siteId,
-              ...(from ? { from } : {}),
-              ...(to ? { to } : {}),
-              chunkHours: opts.chunkHours,
-              log: (m) => (c.json ? undefined : console.error(m)),
-            }),
-          );
-        }
+        const reports: RebuildReport[] = await eachSite(c, opts, (siteId) =>
+          rebuildRollups(c.pool(), {
+            siteId,
+            ...(from ? { from } : {}),
+            ...(to ? { to } : {}),
+            chunkHours: opts.chunkHours,
+            log: (m) => (c.json ? undefined : console.error(m)),
+          }),
+        );
         c.out(
           reports
             .map(
@@ -96,13 +114,11 @@ function registerRebuild(rollups: Command, ctx: () => CliContext): void {
 }
 
 function registerFreeze(rollups: Command, ctx: () => CliContext): void {
-  rollups
-    .command('freeze')
-    .description(
-      "freeze a site's complete local days (its timezone) into the per-day aggregates that long dashboard ranges read; the writer does the last two days every upkeep round",
-    )
-    .option('--site <script_id>', 'site (repeatable)', collect)
-    .option('--all', 'every site')
+  perSite(
+    rollups,
+    'freeze',
+    "freeze a site's complete local days (its timezone) into the per-day aggregates that long dashboard ranges read; the writer does the last two days every upkeep round",
+  )
     .option('--from <day>', "first local day (YYYY-MM-DD); default the site's earliest hourly rollup")
     .option('--to <day>', 'last local day (inclusive); default yesterday')
     .action(async (opts: { site?: string[]; all?: boolean; from?: string; to?: string }) => {
@@ -114,11 +130,9 @@ function registerFreeze(rollups: Command, ctx: () => CliContext): void {
         opts.to === undefined
           ? undefined
           : new Date(Date.parse(`${opts.to}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
-      const reports = [];
-      for (const siteId of await sitesOf(c, opts)) {
-        const r = await freezeSiteDays(c.pool(), siteId, { fromDay: opts.from, toDay });
-        if (r) reports.push(r);
-      }
+      const reports = await eachSite(c, opts, (siteId) =>
+        freezeSiteDays(c.pool(), siteId, { fromDay: opts.from, toDay }),
+      );
       c.out(
         reports
           .map((r) => `${r.siteId}: ${r.fromDay} .. ${r.toDay} (${r.tz}, excluded end), ${r.rows} row(s)`)
@@ -129,18 +143,16 @@ function registerFreeze(rollups: Command, ctx: () => CliContext): void {
 }
 
 function registerVerify(rollups: Command, ctx: () => CliContext): void {
-  rollups
-    .command('verify')
-    .description("compare a site's rollups with a recomputation from its stored events (changes nothing)")
-    .option('--site <script_id>', 'site to check (repeatable)', collect)
-    .option('--all', 'every site')
-    .action(async (opts: { site?: string[]; all?: boolean }) => {
-      const c = ctx();
-      const reports = [];
-      for (const siteId of await sitesOf(c, opts)) reports.push(await verifyRollups(c.pool(), siteId));
-      c.out(reports.map((r) => `${r.siteId}: ${r.missing} missing, ${r.extra} extra`).join('\n'), reports);
-      const bad = reports.filter((r) => r.missing > 0 || r.extra > 0).length;
-      if (bad > 0)
-        throw new UserError(`rollups differ from events for ${bad} site(s): run beacon rollups rebuild`);
-    });
+  perSite(
+    rollups,
+    'verify',
+    "compare a site's rollups with a recomputation from its stored events (changes nothing)",
+  ).action(async (opts: { site?: string[]; all?: boolean }) => {
+    const c = ctx();
+    const reports = await eachSite(c, opts, (siteId) => verifyRollups(c.pool(), siteId));
+    c.out(reports.map((r) => `${r.siteId}: ${r.missing} missing, ${r.extra} extra`).join('\n'), reports);
+    const bad = reports.filter((r) => r.missing > 0 || r.extra > 0).length;
+    if (bad > 0)
+      throw new UserError(`rollups differ from events for ${bad} site(s): run beacon rollups rebuild`);
+  });
 }

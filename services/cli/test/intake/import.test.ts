@@ -1,13 +1,13 @@
 import { fileURLToPath } from 'node:url';
 import { adminSql } from '@beacon/db';
-import { createTestDatabase, type TestDatabase } from '@beacon/testkit';
+import { useTestDatabase } from '@beacon/testkit';
 import { runBeacon, SLOW } from './beacon-cli.js';
 
 // Real: the built `beacon` bin, PostgreSQL. The sample export is written from GA4's documented BigQuery
 // export schema (fixtures/ga4-export.ndjson).
 
 const SAMPLE = fileURLToPath(new URL('./fixtures/ga4-export.ndjson', import.meta.url));
-let db: TestDatabase;
+const db = useTestDatabase();
 
 const beacon = (args: string[]) => runBeacon(db.url, args);
 
@@ -26,7 +26,6 @@ function progressLines(stderr: string): string[] {
 }
 
 beforeAll(async () => {
-  db = await createTestDatabase();
   const { rows } = await db.pool.query(adminSql.insertAgency, [
     'A',
     'a@example.com',
@@ -35,9 +34,6 @@ beforeAll(async () => {
     null,
   ]);
   await db.pool.query(adminSql.insertSite, [rows[0].id, 'Shop', 'shop.example', 'ga4shop', null, null]);
-});
-afterAll(async () => {
-  await db?.drop();
 });
 
 describe('beacon import ga4', () => {

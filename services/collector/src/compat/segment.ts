@@ -1,6 +1,6 @@
 import type { Request } from 'express';
 import { readBody } from '../body.js';
-import { HttpError } from '../errors.js';
+import { HttpError } from '@beacon/schema';
 import { IngestAuth } from '../ingest-auth.js';
 import { clientIp } from '../intake.js';
 import type { ForeignEvent, ServerIntake } from '../server-intake.js';

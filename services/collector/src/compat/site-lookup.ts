@@ -1,6 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import type { Pool } from '@beacon/db';
-import { HttpError, UnavailableError } from '../errors.js';
+import { HttpError } from '@beacon/schema';
+import { UnavailableError } from '../errors.js';
 import { siteById, sitesByDomain } from '../sql/compat.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -1,6 +1,6 @@
 import type { Request } from 'express';
 import { readBody } from '../body.js';
-import { HttpError } from '../errors.js';
+import { HttpError } from '@beacon/schema';
 import { clientIp, requestOrigin } from '../intake.js';
 import type { ServerIntake } from '../server-intake.js';
 import type { CompatSites } from './site-lookup.js';

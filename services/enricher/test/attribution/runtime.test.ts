@@ -6,17 +6,16 @@ import { copyFileSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '@beacon/observability';
-import { createTestDatabase, waitFor, type TestDatabase } from '@beacon/testkit';
+import { useTestDatabase, waitFor } from '@beacon/testkit';
 import { startAttribution, type AttributionRuntime } from '../../src/attribution/runtime.js';
 import { mmCrafted, mmTest } from '../fixtures.js';
 
-let db: TestDatabase;
+const db = useTestDatabase();
 let dir: string;
 let runtime: AttributionRuntime | null = null;
 const logger = createLogger('enricher-test', 'silent');
 
 beforeAll(async () => {
-  db = await createTestDatabase();
   dir = mkdtempSync(join(tmpdir(), 'beacon-attr-'));
 });
 afterEach(() => {
@@ -24,7 +23,6 @@ afterEach(() => {
   runtime = null;
 });
 afterAll(async () => {
-  await db.drop();
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -3,7 +3,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, get } from '../../api';
 import { fmtDuration, fmtInt, fmtPct } from '../../format';
-import { Field, onFields, Options, SubmitRow } from '../../form';
+import { Field, InputField, onFields, Options, SelectField, SubmitRow } from '../../form';
 import { useGoals, useView, type Goal } from '../../queries';
 import { useSession } from '../../session';
 import { statsQuery } from '../../state';
@@ -41,11 +41,14 @@ export function FunnelsPage({ site }: { site: Site }) {
             <Empty>No funnel yet.{canWrite ? ' Build one below.' : ''}</Empty>
           ) : (
             <>
-              <Field label="Funnel" className="inline">
-                <select aria-label="Funnel" value={chosen?.id} onChange={(e) => setOpen(e.target.value)}>
-                  <Options of={list.items.map((f) => [f.id, f.name] as const)} />
-                </select>
-              </Field>
+              <SelectField
+                label="Funnel"
+                className="inline"
+                aria-label="Funnel"
+                value={chosen?.id}
+                onValue={setOpen}
+                options={list.items.map((f) => [f.id, f.name] as const)}
+              />
               {chosen && <FunnelFigures site={site} funnel={chosen} />}
             </>
           )
@@ -89,11 +92,7 @@ function FunnelFigures({ site, funnel }: { site: Site; funnel: Funnel }) {
     queryFn: () => get<FunnelStats>(`/v1/sites/${site.id}/funnels/${funnel.id}/stats?${q}`),
   });
   const split = (
-    <Field label="Split by" className="inline">
-      <select value={by} onChange={(e) => setBy(e.target.value)}>
-        <Options of={SPLITS} />
-      </select>
-    </Field>
+    <SelectField label="Split by" className="inline" value={by} onValue={setBy} options={SPLITS} />
   );
   return (
     <Panel title={funnel.name} actions={split}>
@@ -176,9 +175,7 @@ function FunnelBuilder({ site, onSaved }: { site: Site; onSaved: (id: string) =>
           }),
         )}
       >
-        <Field label="Name">
-          <input name="name" required maxLength={120} placeholder="Pricing to signup" />
-        </Field>
+        <InputField label="Name" name="name" required maxLength={120} placeholder="Pricing to signup" />
         <ol className="steps">
           {steps.map((s, i) => (
             <li key={i} className="row">
@@ -278,9 +275,7 @@ function WindowFields({
         </select>
       </Field>
       {mode === 'visitor' && (
-        <Field label="Days">
-          <input name="days" type="number" min="1" max="90" defaultValue="7" required />
-        </Field>
+        <InputField label="Days" name="days" type="number" min="1" max="90" defaultValue="7" required />
       )}
       <label title="Each step must be the next page view (page steps) or the next event after the previous step">
         <input name="direct" type="checkbox" /> <span>directly followed by</span>

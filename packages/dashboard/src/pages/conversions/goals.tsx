@@ -3,7 +3,7 @@ import { useMutation, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, get } from '../../api';
 import { fmtInt, fmtPct } from '../../format';
-import { Field, onFields, Options, SubmitRow } from '../../form';
+import { Field, InputField, onFields, SelectField, SubmitRow } from '../../form';
 import { useGoals, useRefreshGoals, useView, type Goal } from '../../queries';
 import { navigate } from '../../router';
 import { useSession } from '../../session';
@@ -232,14 +232,8 @@ function GoalForm({ site }: { site: Site }) {
         className="form"
         onSubmit={onFields((f, form) => create.mutate(goalOf(kind, f), { onSuccess: () => form.reset() }))}
       >
-        <Field label="Name">
-          <input name="name" required maxLength={120} placeholder="Signed up" />
-        </Field>
-        <Field label="Counts when">
-          <select name="kind" value={kind} onChange={(e) => setKind(e.target.value)}>
-            <Options of={KINDS} />
-          </select>
-        </Field>
+        <InputField label="Name" name="name" required maxLength={120} placeholder="Signed up" />
+        <SelectField label="Counts when" name="kind" value={kind} onValue={setKind} options={KINDS} />
         <GoalMatchFields kind={kind} />
         <Field
           label={`Value per conversion (optional${kind === 'purchase' || kind === 'lead' ? '; default: the value sent' : ''})`}
@@ -256,24 +250,20 @@ function GoalForm({ site }: { site: Site }) {
 function GoalMatchFields({ kind }: { kind: string }) {
   if (kind === 'page')
     return (
-      <Field label="Page path (* one segment, ** any depth)">
-        <input name="page_pattern" required placeholder="/thank-you or /blog/*" pattern="/.*" />
-      </Field>
+      <InputField
+        label="Page path (* one segment, ** any depth)"
+        name="page_pattern"
+        required
+        placeholder="/thank-you or /blog/*"
+        pattern="/.*"
+      />
     );
   return (
     <>
-      {kind === 'event' && (
-        <Field label="Event name">
-          <input name="event_name" required placeholder="signup" />
-        </Field>
-      )}
+      {kind === 'event' && <InputField label="Event name" name="event_name" required placeholder="signup" />}
       <div className="row">
-        <Field label="Only when property (optional)">
-          <input name="property_key" placeholder="form_id" />
-        </Field>
-        <Field label="equals">
-          <input name="property_value" placeholder="contact" />
-        </Field>
+        <InputField label="Only when property (optional)" name="property_key" placeholder="form_id" />
+        <InputField label="equals" name="property_value" placeholder="contact" />
       </div>
     </>
   );

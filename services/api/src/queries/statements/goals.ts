@@ -14,6 +14,19 @@ import { distinct, sketch, type DaysScope } from './rollup-days.js';
 const goalCols = (i: number) => ({ c: `conversions_${i}`, u: `converters_${i}`, v: `value_${i}` });
 
 /**
+ * A goal's output columns read from the per-goal counts `g` of the rollups, where no event values are
+ * kept: a fixed value is conversions times the amount, any other mode has no value.
+ */
+function fixedValueCols(s: Pick<Scope, 'p'>, g: GoalDef, i: number): string {
+  const n = goalCols(i);
+  const v =
+    g.value_mode === 'fixed'
+      ? `(g.${n.c} * ${s.p.add(String(g.value_amount))}::numeric)::float8`
+      : 'NULL::float8';
+  return `g.${n.c}, g.${n.u}, ${v} AS ${n.v}`;
+}
+
+/**
  * Totals of each goal over the scope (events `e` with the request's filters).
  * Out: one row: visitors, then per goal i conversions_i, converters_i, value_i (float8 or null).
  */
@@ -53,14 +66,7 @@ export const goalTotalsRollup = (s: Scope, goals: readonly GoalDef[]) => {
       `(count(*) FILTER (WHERE pv.c${i} IS NOT NULL AND pv.visitor_key <> 0))::int AS ${n.u}`,
     ];
   });
-  const values = goals.map((g, i) => {
-    const n = goalCols(i);
-    const v =
-      g.value_mode === 'fixed'
-        ? `(g.${n.c} * ${s.p.add(String(g.value_amount))}::numeric)::float8`
-        : 'NULL::float8';
-    return `g.${n.c}, g.${n.u}, ${v} AS ${n.v}`;
-  });
+  const values = goals.map((g, i) => fixedValueCols(s, g, i));
   // Each call adds its own parameters: one call per alias, each mentioned once.
   const visitorsFilter = s.namesFilters('rs');
   const namesFilter = s.namesFilters('r');
@@ -198,14 +204,7 @@ export const goalTotalsDays = (s: DaysScope, goals: readonly GoalDef[]) => {
              ELSE coalesce(round(hll_cardinality(hll_union_agg(x.visitors_hll) ${f})), 0) END)::int AS ${n.u}`,
     ];
   });
-  const values = goals.map((g, i) => {
-    const n = goalCols(i);
-    const v =
-      g.value_mode === 'fixed'
-        ? `(g.${n.c} * ${s.p.add(String(g.value_amount))}::numeric)::float8`
-        : 'NULL::float8';
-    return `g.${n.c}, g.${n.u}, ${v} AS ${n.v}`;
-  });
+  const values = goals.map((g, i) => fixedValueCols(s, g, i));
   const days = `d.site_id = ${s.site} AND d.tz = ${s.tz} AND d.starts_at >= ${s.lo} AND d.ends_at <= ${edge}`;
   return `
 WITH vparts AS (
