@@ -99,6 +99,29 @@ describe('Plausible Events API (POST /api/event)', () => {
     expect(r.status).toBe(409);
     expect((await r.json()).error).toBe('ambiguous_domain');
   });
+
+  it('a list of domains: each known site gets the event, an unknown one takes nothing from them', async () => {
+    const multi = `multi-${run}.example`;
+    const scriptId = await p.addSite(multi, { bot_policy: 'keep' });
+    // Unknown first and last: the known site in the middle still gets both events, answered 202
+    // (a 4xx would make the sender retry what was already queued).
+    for (const domain of [`nobody-${run}.example,${multi}`, `${multi}, nobody-${run}.example`]) {
+      const r = await post('/api/event', { name: 'pageview', url: `https://${multi}/list`, domain });
+      expect([domain, r.status]).toEqual([domain, 202]);
+    }
+    // Every domain unknown: the first refusal, nothing stored anywhere.
+    const none = await post('/api/event', {
+      name: 'pageview',
+      url: `https://${multi}/none`,
+      domain: `nobody-${run}.example,nobody2-${run}.example`,
+    });
+    expect(none.status).toBe(404);
+    await p.settle();
+    expect((await rows(scriptId)).map((x) => x.page_url)).toEqual([
+      `https://${multi}/list`,
+      `https://${multi}/list`,
+    ]);
+  });
 });
 
 describe('Umami (POST /api/send)', () => {

@@ -8,7 +8,7 @@ import { defined, eventName, isObject, jsonBody, userAgentOf, type Json } from '
 
 /**
  * Plausible Events API (`POST /api/event`; docs/compatible-intake.md). The body names the site by
- * `domain` (comma-separated: each site gets the event) and the event by `name`, `url`, `referrer`,
+ * `domain` (comma-separated: each site gets the event; 202 when any of them took it) and the event by `name`, `url`, `referrer`,
  * `props`, `revenue` — or by the short keys Plausible's script sends (n, u, d, r, p, $). Browser-side:
  * the request's IP and User-Agent are the visitor's, bot rules and allowed origins apply.
  * Plausible's `engagement` events (sent when the page is hidden or left) become Beacon's own
@@ -43,16 +43,26 @@ export function plausibleIntake(deps: { sites: CompatSites; intake: ServerIntake
           .filter(Boolean),
       ),
     ].slice(0, 10);
+    // Each site on its own, as Plausible does: one refusing (unknown domain, paused, another origin)
+    // takes nothing from the others. A 4xx only when no site took the event, so a sender never
+    // retries (and doubles) what was already queued.
     let accepted = 0;
+    let refusal: unknown;
     for (const d of domains) {
-      const siteId = await deps.sites.byDomain(d);
-      const out = await deps.intake.submit(
-        siteId,
-        [{ hit: { ...hit }, ip: clientIp(req), userAgent: userAgentOf(req), origin }],
-        { source: 'plausible', serverSide: false, single: true, browserOrigin: origin },
-      );
-      accepted += out.accepted;
+      try {
+        const siteId = await deps.sites.byDomain(d);
+        const out = await deps.intake.submit(
+          siteId,
+          [{ hit: { ...hit }, ip: clientIp(req), userAgent: userAgentOf(req), origin }],
+          { source: 'plausible', serverSide: false, single: true, browserOrigin: origin },
+        );
+        accepted += out.accepted;
+      } catch (err) {
+        if (!(err instanceof HttpError) || err.status >= 500) throw err;
+        refusal ??= err;
+      }
     }
+    if (accepted === 0 && refusal) throw refusal;
     return { accepted };
   };
 }
