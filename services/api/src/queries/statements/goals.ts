@@ -174,6 +174,39 @@ FROM b LEFT JOIN c ON c.value IS NOT DISTINCT FROM b.value
 ORDER BY ${orderBy}`;
 
 /**
+ * A breakdown of rollup_sessions by one of its columns with goal `g`'s two columns, in one pass: the
+ * range's rows are read once, each joined to its session's conversion (conv: the converting sessions,
+ * from the goal's rollup_names rows), and one aggregate counts visitors, sessions, page views, events
+ * and converters (distinct visitors of the row's value whose session converted) per value. The same
+ * answer as withConversions over breakdownRollup, without a second read of the rows and a join of the
+ * two aggregates (docs/query-plans.md "Funnels and goals").
+ */
+export const breakdownConversionsRollup = (
+  s: Scope,
+  column: string,
+  only: string | null,
+  g: GoalDef,
+  orderBy: string,
+  limit: string,
+  offset: string,
+) => `
+WITH conv AS (${convertingSessionsRollup(s, g)}
+)
+SELECT rs.${column} AS value,
+       (count(DISTINCT rs.visitor_key) FILTER (WHERE rs.visitor_key <> 0))::int AS visitors,
+       (count(DISTINCT rs.session_key) FILTER (WHERE rs.session_key <> 0))::int AS sessions,
+       sum(rs.page_views)::int AS page_views,
+       sum(rs.events)::int AS events,
+       (count(DISTINCT rs.visitor_key) FILTER (WHERE rs.visitor_key <> 0 AND conv.session_key IS NOT NULL))::int AS converters,
+       ((count(DISTINCT rs.visitor_key) FILTER (WHERE rs.visitor_key <> 0 AND conv.session_key IS NOT NULL))::float8
+         / nullif(count(DISTINCT rs.visitor_key) FILTER (WHERE rs.visitor_key <> 0), 0)) AS conversion_rate
+FROM rollup_sessions rs LEFT JOIN conv ON conv.session_key = rs.session_key
+WHERE ${inHours(s)}${only ? ` AND ${only}` : ''}
+GROUP BY rs.${column}
+ORDER BY ${orderBy}
+LIMIT ${limit} OFFSET ${offset}`;
+
+/**
  * The same from the per-day aggregates (rollup_days: 'page' / 'event' rows) plus rollup_names for the
  * recent edge [edge, hi) (docs/rollups.md, "Reading long ranges"; planned by days.ts, no filters).
  * Conversions and values are exact sums; visitors and converters are exact when one piece holds them
