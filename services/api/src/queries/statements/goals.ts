@@ -1,4 +1,11 @@
-import { goalEventSql, goalNamesFrom, goalRollupSql, goalValueSql, type GoalDef } from '../goals.js';
+import {
+  goalEventSql,
+  goalNamesFrom,
+  goalRollupSql,
+  goalValueSql,
+  pathMatchSql,
+  type GoalDef,
+} from '../goals.js';
 import { hoursOf, inHours, inRange, type Scope } from '../scope.js';
 import { sessionEnd } from './breakdown.js';
 import { distinct, sketch, type DaysScope } from './rollup-days.js';
@@ -217,7 +224,7 @@ export const goalTotalsDays = (s: DaysScope, goals: readonly GoalDef[]) => {
   // A goal's condition on (dim, value) pieces: rollup_days rows, or edge rows named like them.
   const cond = (g: GoalDef, dim: string, value: string) =>
     g.kind === 'page'
-      ? `(${dim} = 'page' AND ${value} ~ ${s.p.add(g.page_regex)})`
+      ? `(${dim} = 'page' AND ${pathMatchSql(s.p, g.page_regex, value)})`
       : `(${dim} = 'event' AND ${value} = ${s.p.add(g.event_name)}::text)`;
   const onDays = goals.map((g) => cond(g, 'd.dim', 'd.value'));
   const onEdge = goals.map((g) => cond(g, "CASE r.kind WHEN 1 THEN 'page' ELSE 'event' END", 'r.name'));
