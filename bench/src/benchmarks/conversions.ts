@@ -1,4 +1,4 @@
-import { rebuildRollups } from '@beacon/db';
+import { freezeDays, rebuildRollups } from '@beacon/db';
 import { goalStats } from '../../../services/api/dist/queries/conversions.js';
 import { funnelStats, type FunnelDef } from '../../../services/api/dist/queries/funnels.js';
 import { goalDef, pagePatternRegex, type GoalDef } from '../../../services/api/dist/queries/goals.js';
@@ -209,6 +209,39 @@ async function measure(runs: number, x: Question, figures: Figure[]) {
   return Object.fromEntries([['this checkout', now!.warm], ...rest.map((b, k) => [others[k]![0], b.warm])]);
 }
 
+type GoalAnswer = Awaited<ReturnType<typeof goalStats>>;
+
+/**
+ * Goal figures once the range's past days are frozen (rollup_days, as the writer's upkeep and
+ * `beacon rollups freeze` leave them; docs/rollups.md "Reading long ranges"): the days of the range
+ * before today, then the same question (the answer's visitors and converters are then HyperLogLog
+ * estimates across days). Out: the largest relative error of a visitors / converters figure against
+ * `exact` (the hourly rows' answer).
+ */
+async function daysSection(
+  db: TestDatabase,
+  x: Question,
+  site: string,
+  from: string,
+  today: number,
+  exact: GoalAnswer,
+  runs: number,
+  figures: Figure[],
+) {
+  await freezeDays(db.pool, site, new Date(`${from}T00:00:00Z`), new Date(today), 'UTC');
+  await psql(db.url, 'VACUUM ANALYZE rollup_days');
+  const timings = await measure(runs, x, figures);
+  const est = (await x.now()) as GoalAnswer;
+  const rel = (a: number, b: number) => (b === 0 ? Math.abs(a) : Math.abs(a - b) / b);
+  const errors = [rel(est.visitors, exact.visitors)];
+  for (const [i, g] of est.items.entries()) errors.push(rel(g.converters, exact.items[i]!.converters));
+  const worst = Math.max(...errors);
+  console.log(
+    `conversions bench: days estimate, largest relative error of visitors/converters ${(worst * 100).toFixed(2)} %`,
+  );
+  return { timings, largest_relative_error: worst, estimate: est, exact };
+}
+
 export async function conversionsBench(): Promise<void> {
   const { rows, runs, keep, reuse, baseDir, writerRows, writerReps } = benchSettings({
     rows: count('BENCH_ROWS', 1_500_000, 'events rows'),
@@ -233,6 +266,8 @@ export async function conversionsBench(): Promise<void> {
   const pools: Pool[] = [];
   try {
     const site = siteIds[0]!;
+    // The hourly questions first: days frozen by an earlier run on a kept database go (none is compacted).
+    await db.pool.query('DELETE FROM rollup_days WHERE site_id = $1 AND NOT compacted', [site]);
     await psql(db.url, 'VACUUM ANALYZE rollup_sessions, rollup_names, rollup_name_dict');
     const today = Date.parse(`${new Date().toISOString().slice(0, 10)}T00:00:00Z`);
     const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
@@ -245,8 +280,9 @@ export async function conversionsBench(): Promise<void> {
       agencyId: '00000000-0000-0000-0000-000000000000',
       config: { timezone: 'UTC' },
     };
-    // Each checkout's functions on a pool like its API's: this one's sessions run without JIT
-    // (createPool jit: false, as services/api/src/server.ts), the baseline's with the server's default.
+    // Both checkouts' functions on a pool like the API's: sessions without JIT (createPool jit: false,
+    // services/api/src/server.ts; main's API too since the conversions work). A baseline on the
+    // server's default (JIT on) measured 1.1-1.3x slower than the same code without it.
     const apiPool = createPool({
       databaseUrl: db.url,
       applicationName: 'beacon-bench-api',
@@ -256,8 +292,8 @@ export async function conversionsBench(): Promise<void> {
     pools.push(apiPool);
     const on: q.StatsDeps = { pool: apiPool, rollups: true };
     const off: q.StatsDeps = { pool: apiPool, rollups: false };
-    const baseOn: q.StatsDeps = { pool: db.pool, rollups: true };
-    const baseOff: q.StatsDeps = { pool: db.pool, rollups: false };
+    const baseOn: q.StatsDeps = { pool: apiPool, rollups: true };
+    const baseOff: q.StatsDeps = { pool: apiPool, rollups: false };
     const api: ApiModules = { goalStats, funnelStats, breakdown: q.breakdown };
     const old: ApiModules | undefined = base && {
       ...(await base.load<Pick<ApiModules, 'goalStats'>>('services/api/dist/queries/conversions.js')),
@@ -303,6 +339,19 @@ export async function conversionsBench(): Promise<void> {
     ];
     const timings: Record<string, unknown> = {};
     for (const x of questions) timings[x.name] = await measure(runs, x, figures);
+    // Then the goal figures once the range's past days are frozen (the API reads them: source days).
+    const seen = new Set<string>();
+    const onDays: q.StatsDeps = { pool: apiPool, rollups: true, onSource: (x) => seen.add(x) };
+    const exact = await api.goalStats(on, stats, sq, GOALS);
+    const daysQ = {
+      name: 'goal conversions 30d (3 goals, frozen days + today from hours)',
+      target: 150,
+      now: () => api.goalStats(onDays, stats, sq, GOALS),
+      before: old && (() => old.goalStats(baseOn, stats, sq, GOALS)),
+    };
+    extra.days = await daysSection(db, daysQ, site, range.from, today, exact, runs, figures);
+    if ([...seen].join() !== 'days') throw new Error(`goal figures after freezing read ${[...seen].join()}`);
+    timings[daysQ.name] = (extra.days as { timings: unknown }).timings;
     extra.timings = timings;
     extra.plan_session_funnel = await funnelPlan(apiPool, stats, sq, SESSION_FUNNEL);
     extra.plan_visitor_funnel = await funnelPlan(apiPool, stats, sq, visitorFunnel);

@@ -1,4 +1,5 @@
-import { ensurePartitions, rebuildRollups, verifyRollups } from '@beacon/db';
+import { readFileSync } from 'node:fs';
+import { compactHours, ensurePartitions, rebuildRollups, verifyRollups } from '@beacon/db';
 import { useTestDatabase } from '@beacon/testkit';
 import { agencyWithSites, insertEvents } from './rollup-fixture.js';
 
@@ -52,4 +53,41 @@ test('a name missing from it is reported by verify, and a rebuild adds it back',
   await rebuildRollups(db.pool, { siteId: 'dict_a', chunkHours: 24, now: NOW });
   expect(await names('rollup_name_dict', 'dict_a')).toEqual(await names('rollup_names', 'dict_a'));
   expect(await verifyRollups(db.pool, 'dict_a')).toEqual({ siteId: 'dict_a', missing: 0, extra: 0 });
+});
+
+/** The page and event names of the site's day rows, as dictionary rows (value_key is name_key). */
+const dayNames = async (site: string) =>
+  (
+    await db.pool.query<{ kind: number; name_key: string; name: string | null }>(
+      `SELECT DISTINCT CASE dim WHEN 'page' THEN 1 ELSE 2 END AS kind, value_key::text AS name_key, value AS name
+       FROM rollup_days WHERE site_id = $1 AND dim IN ('page', 'event') ORDER BY 1, 2`,
+      [site],
+    )
+  ).rows;
+
+test('holds every name of the day rows, compacted days too; migration 0215 adds the ones it lacks', async () => {
+  // Goal figures from days match goals on the dictionary and read the day rows by value_key.
+  await compactHours(
+    db.pool,
+    'dict_b',
+    new Date('2026-11-01T00:00:00Z'),
+    new Date('2026-11-02T00:00:00Z'),
+    'UTC',
+  );
+  const days = await dayNames('dict_b');
+  expect(days).toHaveLength(4);
+  const dict = await names('rollup_name_dict', 'dict_b');
+  const key = (n: { kind: number; name_key: string; name: string | null }) =>
+    JSON.stringify([n.kind, n.name_key, n.name]);
+  expect(days.map(key).filter((k) => !dict.map(key).includes(k))).toEqual([]);
+  // Names of days compacted before the dictionary existed (or imported before 0215) were never in
+  // it: the migration's backfill puts them there.
+  await db.pool.query(`DELETE FROM rollup_name_dict WHERE site_id = 'dict_b'`);
+  const migration = readFileSync(
+    new URL('../migrations/0215_rollup_days_by_value.sql', import.meta.url),
+    'utf8',
+  );
+  const backfill = migration.split(';\n').find((s) => s.includes('INSERT INTO rollup_name_dict'))!;
+  await db.pool.query(backfill);
+  expect(await names('rollup_name_dict', 'dict_b')).toEqual(days);
 });

@@ -269,6 +269,49 @@ describe('breakdowns with conversion_goal: converters and conversion rate per ro
   });
 });
 
+describe('conversion_goal on a session-level column from rollups: one pass = raw events', () => {
+  // breakdownConversionsRollup reads the range's rollup_sessions rows once with their sessions'
+  // conversions; each variant of the request must give the raw-events answer, row for row.
+  const range = { from: '2026-03-27', to: '2026-03-31' };
+  test.each([
+    ['channels', 'signup', {}],
+    ['channels', 'blog', { sort: 'sessions', order: 'asc' }],
+    ['countries', 'forms', { device_type: 'desktop' }],
+    ['devices', 'docs', { country: ['DE', '(none)'] }],
+    ['utm_campaigns', 'thanks', { goal: 'signup' }],
+    ['referrers', 'outbound', { sort: 'page_views' }],
+    ['browsers', 'blog', { limit: '1' }],
+  ] as const)('%s, goal %s, %o', async (dim, key, extra) => {
+    const { goal, ...rest } = extra as { goal?: string };
+    const params = {
+      ...range,
+      limit: '100',
+      ...rest,
+      ...(goal ? { goal: goals[goal]!.def.id } : {}),
+      conversion_goal: goals[key]!.def.id,
+    };
+    const r = await both((d) => q.breakdown(d, site, dim, q.breakdownQuery.parse(params)));
+    expect(r.sources).toEqual(['rollup']);
+    expect(r.rolled).toEqual(r.raw);
+    expect(r.raw.items.length).toBeGreaterThan(0);
+    const rows = r.raw.items as { converters: number }[];
+    expect(rows.some((row) => row.converters > 0)).toBe(true);
+  });
+
+  test('paging: the next page from rollups is the raw next page', async () => {
+    const params = { ...range, limit: '1', conversion_goal: goals.signup!.def.id };
+    const first = await both((d) => q.breakdown(d, site, 'channels', q.breakdownQuery.parse(params)));
+    expect(first.rolled).toEqual(first.raw);
+    const cursor = (first.raw as { next_cursor: string | null }).next_cursor;
+    expect(cursor).not.toBeNull();
+    const next = await both((d) =>
+      q.breakdown(d, site, 'channels', q.breakdownQuery.parse({ ...params, cursor: cursor! })),
+    );
+    expect(next.rolled).toEqual(next.raw);
+    expect(next.raw.items).not.toEqual(first.raw.items);
+  });
+});
+
 describe('routes', () => {
   const base = () => `/v1/sites/${f.siteA.id}`;
   test('CRUD by admins and users, viewers read only, bad input is a 400, names are unique', async () => {

@@ -16,7 +16,7 @@ import {
   eventProperties as eventPropertiesSql,
   namesBreakdown,
 } from './statements/breakdown.js';
-import { withConversions, type ConverterSpec } from './statements/goals.js';
+import { breakdownConversionsRollup, withConversions, type ConverterSpec } from './statements/goals.js';
 import { overview as overviewSql, overviewDays, overviewRollup } from './statements/overview.js';
 import { daysScope, type DaysScope } from './statements/rollup-days.js';
 import { timeseries as timeseriesSql, timeseriesDays, timeseriesRollup } from './statements/timeseries.js';
@@ -197,6 +197,12 @@ function rolledBreakdown(
       : 'kind' in spec!
         ? namesBreakdown(s, spec.kind, ob, limit, offset)
         : breakdownRollup(s, spec!.column, spec!.only, ob, limit, offset);
+  // A session-level column with conversions: one pass over its rows (breakdownConversionsRollup).
+  if (conv && read.source !== 'days' && !perSession && 'column' in spec!)
+    return {
+      text: breakdownConversionsRollup(s, spec.column, spec.only, conv, ob, limit, offset),
+      values: s.p.values,
+    };
   const text =
     read.source === 'days' ? breakdownDays(daysScope(s, read.plan), spec!, ob, limit, offset) : hourly();
   if (!conv) return { text, values: s.p.values };

@@ -143,6 +143,19 @@ SELECT $1::text, r.s, r.e, r.day, $2, r.dim, hashtextextended(row(r.value)::text
 FROM picked r
 ORDER BY r.s, r.dim, hashtextextended(row(r.value)::text, 0)`;
 
+/**
+ * $1 site, $2 tz, $3 days (date[]). Adds the page and event names of those days' rows to the site's
+ * names dictionary (rollup_name_dict, migration 0190; 0215): goal figures from days match a goal on
+ * it and read only the matching names' day rows.
+ */
+export const addDayNames = `
+INSERT INTO rollup_name_dict (site_id, kind, name_key, name)
+SELECT DISTINCT ON (d.dim, d.value_key) d.site_id, CASE d.dim WHEN 'page' THEN 1 ELSE 2 END, d.value_key, d.value
+FROM rollup_days d
+WHERE d.site_id = $1 AND d.tz = $2 AND d.day = ANY($3::date[]) AND d.dim IN ('page', 'event')
+ORDER BY d.dim, d.value_key
+ON CONFLICT (site_id, kind, name_key) DO NOTHING`;
+
 /** $1 site, $2 tz, $3 days (date[]), $4 fingerprints (text[]), $5 source. Marks the days imported. */
 export const markDays = `
 INSERT INTO rollup_imports (site_id, starts_at, ends_at, day, tz, source, fingerprint)

@@ -202,6 +202,22 @@ describe('beacon import plausible', () => {
       expect(await breakdown('pages')).toEqual({ '/': 90, '/pricing': 35 });
       expect(await breakdown('events')).toEqual({ Signup: 12, 'Outbound Link: Click': 3 });
 
+      // Goals match the imported days' names (the import adds them to the names dictionary, which
+      // goal figures from days are matched on): one day and one name, so exact.
+      const goalIds: string[] = [];
+      for (const insert of [
+        `INSERT INTO goals (site_id, name, kind, page_pattern, page_regex) VALUES ('plshop', 'Pricing', 'page', '/pri*', '^/pri[^/]*$') RETURNING id`,
+        `INSERT INTO goals (site_id, name, kind, event_name) VALUES ('plshop', 'Signup', 'event', 'Signup') RETURNING id`,
+      ])
+        goalIds.push((await db.pool.query<{ id: string }>(insert)).rows[0]!.id);
+      const goals = await get('plshop/stats/goals?from=2026-10-05&to=2026-10-05');
+      expect(goals.source).toBe('days');
+      const byGoal = new Map(goals.body.items.map((i) => [(i as { goal_id?: string }).goal_id, i]));
+      expect(goalIds.map((id) => [byGoal.get(id)?.conversions, byGoal.get(id)?.converters])).toEqual([
+        [110, 35],
+        [14, 12],
+      ]);
+
       // A second run (the same files, unzipped) changes nothing.
       const before = await snapshot('plshop');
       const again = await importJson(['--site', 'plshop', DIR]);

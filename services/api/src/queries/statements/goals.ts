@@ -180,24 +180,54 @@ FROM b LEFT JOIN c ON c.value IS NOT DISTINCT FROM b.value
 ORDER BY ${orderBy}`;
 
 /**
+ * A breakdown of rollup_sessions by one of its columns with goal `g`'s two columns, in one pass: the
+ * range's rows are read once, each joined to its session's conversion (conv: the converting sessions,
+ * from the goal's rollup_names rows), and one aggregate counts visitors, sessions, page views, events
+ * and converters (distinct visitors of the row's value whose session converted) per value. The same
+ * answer as withConversions over breakdownRollup, without a second read of the rows and a join of the
+ * two aggregates (docs/query-plans.md "Funnels and goals").
+ */
+export const breakdownConversionsRollup = (
+  s: Scope,
+  column: string,
+  only: string | null,
+  g: GoalDef,
+  orderBy: string,
+  limit: string,
+  offset: string,
+) => `
+WITH conv AS (${convertingSessionsRollup(s, g)}
+)
+SELECT rs.${column} AS value,
+       (count(DISTINCT rs.visitor_key) FILTER (WHERE rs.visitor_key <> 0))::int AS visitors,
+       (count(DISTINCT rs.session_key) FILTER (WHERE rs.session_key <> 0))::int AS sessions,
+       sum(rs.page_views)::int AS page_views,
+       sum(rs.events)::int AS events,
+       (count(DISTINCT rs.visitor_key) FILTER (WHERE rs.visitor_key <> 0 AND conv.session_key IS NOT NULL))::int AS converters,
+       ((count(DISTINCT rs.visitor_key) FILTER (WHERE rs.visitor_key <> 0 AND conv.session_key IS NOT NULL))::float8
+         / nullif(count(DISTINCT rs.visitor_key) FILTER (WHERE rs.visitor_key <> 0), 0)) AS conversion_rate
+FROM rollup_sessions rs LEFT JOIN conv ON conv.session_key = rs.session_key
+WHERE ${inHours(s)}${only ? ` AND ${only}` : ''}
+GROUP BY rs.${column}
+ORDER BY ${orderBy}
+LIMIT ${limit} OFFSET ${offset}`;
+
+/**
  * The same from the per-day aggregates (rollup_days: 'page' / 'event' rows) plus rollup_names for the
  * recent edge [edge, hi) (docs/rollups.md, "Reading long ranges"; planned by days.ts, no filters).
+ * Each goal is matched once per name of the site's names dictionary (m: the matching names, a flag
+ * per goal; migration 0215 put every day row's name there), then only those names' day rows
+ * (rollup_days_by_value) and edge rows (rollup_names_by_name) are read.
  * Conversions and values are exact sums; visitors and converters are exact when one piece holds them
  * (one frozen day and one matching name), else the cardinality of the union of the pieces' sketches.
  */
 export const goalTotalsDays = (s: DaysScope, goals: readonly GoalDef[]) => {
   const edge = s.edge;
-  // A goal's condition on (dim, value) pieces: rollup_days rows, or edge rows named like them.
-  const cond = (g: GoalDef, dim: string, value: string) =>
-    g.kind === 'page'
-      ? `(${dim} = 'page' AND ${value} ~ ${s.p.add(g.page_regex)})`
-      : `(${dim} = 'event' AND ${value} = ${s.p.add(g.event_name)}::text)`;
-  const onDays = goals.map((g) => cond(g, 'd.dim', 'd.value'));
-  const onEdge = goals.map((g) => cond(g, "CASE r.kind WHEN 1 THEN 'page' ELSE 'event' END", 'r.name'));
-  const onParts = goals.map((g) => cond(g, 'x.dim', 'x.value'));
+  const conds = goals.map((g) => goalRollupSql(s.p, g, 'd'));
+  const flags = goals.map((g, i) => `m.g${i}`);
   const cols = goals.flatMap((g, i) => {
     const n = goalCols(i);
-    const f = `FILTER (WHERE ${onParts[i]})`;
+    const f = `FILTER (WHERE x.g${i})`;
     return [
       `coalesce(sum(x.n) ${f}, 0)::int AS ${n.c}`,
       `(CASE WHEN count(*) ${f} = 1 THEN sum(x.visitors) ${f}
@@ -217,17 +247,19 @@ WITH vparts AS (
 ), v AS (
   SELECT (CASE WHEN count(*) = 1 THEN sum(visitors) ELSE round(hll_cardinality(hll_union_agg(visitors_hll))) END)::int AS visitors
   FROM vparts
+), m AS (
+  SELECT d.kind, CASE d.kind WHEN 1 THEN 'page' ELSE 'event' END AS dim, d.name_key${conds.map((c, i) => `, ${c} AS g${i}`).join('')}
+  FROM rollup_name_dict d
+  WHERE d.site_id = ${s.site} AND (${conds.length ? conds.join(' OR ') : 'false'})
 ), x AS (
-  SELECT d.dim, d.value, d.events AS n, d.visitors::bigint AS visitors, d.visitors_hll
-  FROM rollup_days d
-  WHERE ${days} AND d.dim IN ('page', 'event') AND (${onDays.length ? onDays.join(' OR ') : 'false'})
+  SELECT ${flags.map((f) => `${f}, `).join('')}d.events AS n, d.visitors::bigint AS visitors, d.visitors_hll
+  FROM m JOIN rollup_days d ON d.site_id = ${s.site} AND d.dim = m.dim AND d.value_key = m.name_key
+  WHERE ${days}
   UNION ALL
-  SELECT CASE r.kind WHEN 1 THEN 'page' ELSE 'event' END, r.name, sum(r.count),
-         ${distinct('r.visitor_key')}, ${sketch('r.visitor_key')}
-  FROM rollup_names r
+  SELECT ${flags.map((f) => `${f}, `).join('')}sum(r.count), ${distinct('r.visitor_key')}, ${sketch('r.visitor_key')}
+  FROM m JOIN rollup_names r ON r.site_id = ${s.site} AND r.kind = m.kind AND r.name_key = m.name_key
   WHERE ${hoursOf(s, 'r', edge)}
-    AND (${onEdge.length ? onEdge.join(' OR ') : 'false'})
-  GROUP BY r.kind, r.name_key, r.name
+  GROUP BY m.kind, m.name_key${flags.map((f) => `, ${f}`).join('')}
 ), g AS (
   SELECT ${cols.length ? cols.join(',\n         ') : '1 AS none'}
   FROM x

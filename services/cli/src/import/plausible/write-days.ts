@@ -104,6 +104,7 @@ export async function writeDays(
         );
       await client.query(sql.clearDays, [site, tz, days]);
       await client.query(sql.writeDays, [site, tz, days]);
+      await client.query(sql.addDayNames, [site, tz, days]);
       await client.query(sql.markDays, [site, tz, days, chunk.map((d) => d.fingerprint), source]);
       await client.query('COMMIT');
     } catch (err) {
