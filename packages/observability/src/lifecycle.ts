@@ -1,4 +1,4 @@
-import { loadConfigOrExit, loadDotEnv, type Config } from '@beacon/config';
+import { ConfigError, loadConfigOrExit, loadDotEnv, type Config } from '@beacon/config';
 import type { Logger } from 'pino';
 import { withinDeadline } from './deadline.js';
 import { createLogger } from './logger.js';
@@ -171,13 +171,12 @@ export async function runUntilSignal<C>(
 /**
  * The whole of a service's process entry (`node services/x/dist/main.js`): .env, config (a bad one
  * exits 78 with the reasons), logger, then runUntilSignal with SHUTDOWN_TIMEOUT_MS; exits 0 after a
- * clean close, 1 otherwise. `startFailed` may claim a start error (answering the exit code) before it
- * is logged as fatal.
+ * clean close, 1 otherwise. A ConfigError thrown by the start (a setting the service cannot start
+ * with, e.g. two collector endpoints on one path) exits 78 with its reasons too, as `beacon` does.
  */
 export async function runServiceMain(
   name: string,
   start: (config: Config, log: Logger) => Promise<ServiceHandle>,
-  startFailed?: (err: unknown) => number | undefined,
 ): Promise<never> {
   loadDotEnv();
   const config = loadConfigOrExit();
@@ -189,8 +188,11 @@ export async function runServiceMain(
     });
     process.exit(report.clean ? 0 : 1);
   } catch (err) {
-    const code = startFailed?.(err);
-    if (code === undefined) log.fatal({ err }, `${name} failed to start`);
-    process.exit(code ?? 1);
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(78);
+    }
+    log.fatal({ err }, `${name} failed to start`);
+    process.exit(1);
   }
 }

@@ -2,7 +2,6 @@ export {
   startApi,
   buildDeps,
   resolveJwtSecret,
-  ApiConfigError,
   type ApiHandle,
   type ApiOverrides,
 } from './server.js';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import type { Config } from '@beacon/config';
+import { ConfigError, type Config } from '@beacon/config';
 import { createPool, type Pool } from '@beacon/db';
 import {
   closeSequence,
@@ -32,10 +32,6 @@ import * as authSql from './sql/auth.js';
 import { ErasureRunner } from './privacy/runner.js';
 import { ApiCallTally } from './api-calls.js';
 
-export class ApiConfigError extends Error {
-  override readonly name = 'ApiConfigError';
-}
-
 export interface ApiOverrides extends ObservabilityOverrides {
   pool?: Pool;
   /** null: no Redis (login limits in process memory). Default: a connection to config.core.redisUrl. */
@@ -66,7 +62,9 @@ export interface ApiHandle {
 export function resolveJwtSecret(config: Config, logger: Logger): string {
   if (config.api.jwtSecret) return config.api.jwtSecret;
   if (config.api.nodeEnv === 'production')
-    throw new ApiConfigError('API_JWT_SECRET is required when NODE_ENV=production (32+ random characters)');
+    throw new ConfigError([
+      { env: 'API_JWT_SECRET', message: 'required when NODE_ENV=production (32+ random characters)' },
+    ]);
   logger.warn(
     'API_JWT_SECRET is not set: using a random secret for this process only; dashboard logins end when it restarts and do not work across replicas',
   );

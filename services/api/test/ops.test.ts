@@ -1,6 +1,7 @@
 import { parseConfig } from '@beacon/config';
 import { createLogger, createRegistry, silentObservability } from '@beacon/observability';
-import { ApiConfigError, startApi } from '../src/index.js';
+import { ConfigError } from '@beacon/config';
+import { startApi } from '../src/index.js';
 import { call, startTestApi, type TestApi } from './helpers.js';
 
 // Ops endpoints, request ids, headers, CORS, error shapes of the platform; real PostgreSQL.
@@ -125,7 +126,7 @@ test('production refuses to start without API_JWT_SECRET; development makes one'
       redis: null,
       registry: createRegistry('api', { defaultMetrics: false }),
     }),
-  ).rejects.toBeInstanceOf(ApiConfigError);
+  ).rejects.toBeInstanceOf(ConfigError);
   const lines: string[] = [];
   const logger = createLogger('api', 'warn', { write: (s: string) => void lines.push(s) });
   const api = await startApi(parseConfig({ NODE_ENV: 'development', DATABASE_URL: t.db.url }), {
