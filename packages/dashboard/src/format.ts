@@ -70,9 +70,12 @@ export function countryName(code: string | null): string {
   }
 }
 
-/** "+12.5%" / "−3%" / "new" for a change ratio (null: previous was 0). */
+/**
+ * "+12.5%" / "−3%" / "none before" for a change ratio (null: previous was 0). Not "new": beside
+ * "Visitors 7,099" a client read it as 7,099 new visitors. The email report says the same.
+ */
 export function fmtChange(c: number | null | undefined, current: number): string {
-  if (c == null) return current > 0 ? 'new' : '—';
+  if (c == null) return current > 0 ? 'none before' : '—';
   const s = pct.format(Math.abs(c));
   return c > 0 ? `+${s}` : c < 0 ? `−${s}` : '±0%';
 }

@@ -69,7 +69,8 @@ const pct = (n: number | null) => (n === null ? '–' : `${Math.round(n * 1000) 
 
 function change(cur: number | null, prev: number | null): string {
   if (cur === null || prev === null) return '';
-  if (prev === 0) return cur === 0 ? '±0%' : 'new';
+  // "new" read as a count of new visitors beside the figure; say what it is: nothing to compare with.
+  if (prev === 0) return cur === 0 ? '±0%' : 'none before';
   const c = Math.round(((cur - prev) / prev) * 1000) / 10;
   return `${c > 0 ? '+' : c < 0 ? '−' : '±'}${Math.abs(c)}%`;
 }
