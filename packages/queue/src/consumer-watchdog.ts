@@ -42,8 +42,11 @@ export class ConsumerWatchdog<W extends Worker> {
 
   constructor(private readonly opts: ConsumerWatchdogOptions<W>) {
     this.current = this.spawn();
-    this.timer = setInterval(() => void this.check(), opts.checkMs);
-    this.timer.unref();
+    // Switched off (ENRICHER_STALL_RESTART_MS=0 gives an infinite stall): no timer, no Redis reads.
+    if (Number.isFinite(opts.stallMs)) {
+      this.timer = setInterval(() => void this.check(), opts.checkMs);
+      this.timer.unref();
+    }
   }
 
   /** The worker now consuming. */
