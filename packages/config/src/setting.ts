@@ -17,20 +17,49 @@ export interface Setting<T> {
   readonly doc: string;
 }
 
+/** What `setting(env, parse, default)` returns: a template tag that takes the doc. */
+export type DocTag<T> = (doc: TemplateStringsArray, ...values: unknown[]) => Setting<T>;
+
+/**
+ * Declares a setting. The tables write the doc as a template after the call, so the name, parser and
+ * default stand on one line and the prose under it, wrapped to the source width:
+ *
+ *     port: setting('API_PORT', p.int(0, 65535), 3000)`
+ *       Port of the query API.`,
+ *
+ * White space in the template folds to single spaces (the doc is one paragraph); `${}` values are
+ * spliced in. The four-argument form takes the doc as a string (helpers whose doc is a parameter).
+ */
+export function setting<T>(env: string, parse: z.ZodType<T, string>, defaultValue: T | undefined): DocTag<T>;
 export function setting<T>(
   env: string,
   parse: z.ZodType<T, string>,
   defaultValue: T | undefined,
   doc: string,
   example?: string,
-): Setting<T> {
-  return {
+): Setting<T>;
+export function setting<T>(
+  env: string,
+  parse: z.ZodType<T, string>,
+  defaultValue: T | undefined,
+  doc?: string,
+  example?: string,
+): Setting<T> | DocTag<T> {
+  const make = (text: string): Setting<T> => ({
     env,
     parse,
     default: defaultValue,
     example: example ?? (defaultValue === undefined ? '' : exampleText(defaultValue)),
-    doc,
-  };
+    doc: text,
+  });
+  if (doc !== undefined) return make(doc);
+  return (parts, ...values) => make(paragraph(parts, values));
+}
+
+/** The text of a doc template: its parts and values joined, white space folded, ends trimmed. */
+function paragraph(parts: TemplateStringsArray, values: unknown[]): string {
+  const text = parts.reduce((out, part, i) => `${out}${String(values[i - 1])}${part}`);
+  return text.replace(/\s+/g, ' ').trim();
 }
 
 function exampleText(value: unknown): string {

@@ -95,6 +95,21 @@ describe('config', () => {
       expect(() => parseConfig({ API_TRUST_PROXY: bad })).toThrow(/API_TRUST_PROXY/);
   });
 
+  it('takes a doc template after the declaration: white space folded, values spliced in', () => {
+    const unit = 'seconds';
+    const s = setting('X_WAIT_S', parsers.int(1, 60), 5)`
+      How long to wait,
+      in ${unit}.  `;
+    expect(s).toMatchObject({
+      env: 'X_WAIT_S',
+      default: 5,
+      example: '5',
+      doc: 'How long to wait, in seconds.',
+    });
+    expect(s.parse.parse(' 7 ')).toBe(7);
+    expect(setting('X_NAMES', parsers.list(), ['a', 'b'])`Names.`.example).toBe('a,b');
+  });
+
   it('declares each environment variable once', () => {
     const names = Object.values(settings).flatMap((g) => Object.values(g).map((s) => s.env));
     expect(new Set(names).size).toBe(names.length);

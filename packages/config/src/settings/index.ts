@@ -1,3 +1,4 @@
+import type { Setting } from '../setting.js';
 import { api } from './api.js';
 import { attribution } from './attribution.js';
 import { collector } from './collector.js';
@@ -29,7 +30,8 @@ export const settings = {
   email,
   alerts,
   ops,
-} as const;
+  // Every entry a Setting: a declaration left without its doc template (a bare tag) fails here.
+} as const satisfies Record<string, Record<string, Setting<unknown>>>;
 
 /** Titles of the groups in .env.example. */
 export const groupTitles: Record<keyof typeof settings, string> = {
