@@ -14,12 +14,9 @@ export function stalledJobs(o: {
 }) {
   return {
     lockDurationMs: setting(`${o.prefix}_LOCK_DURATION_MS`, p.int(1_000, 600_000), 10_000, o.lockDoc),
-    stalledIntervalMs: setting(
-      `${o.prefix}_STALLED_INTERVAL_MS`,
-      p.int(500, 600_000),
-      5_000,
-      `How often the ${o.name} looks for ${o.jobs} whose holder died (expired lock) and puts them back in the queue.`,
-    ),
+    stalledIntervalMs: setting(`${o.prefix}_STALLED_INTERVAL_MS`, p.int(500, 600_000), 5_000)`
+      How often the ${o.name} looks for ${o.jobs} whose holder died (expired lock) and puts them back in the
+      queue.`,
     maxStalledCount: setting(`${o.prefix}_MAX_STALLED_COUNT`, p.int(1, 1_000_000), 20, o.maxStalledDoc),
   };
 }
