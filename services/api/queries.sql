@@ -628,8 +628,8 @@ WITH buckets AS (
                        ('1 ' || $7)::interval) AS b
 ), agg AS (
   SELECT date_trunc($7, rs.hour AT TIME ZONE $2) AS bucket,
-         count(DISTINCT rs.visitor_key) FILTER (WHERE rs.visitor_key <> 0) AS visitors,
-         count(DISTINCT rs.session_key) FILTER (WHERE rs.session_key <> 0) AS sessions,
+         (count(DISTINCT rs.visitor_key) FILTER (WHERE rs.visitor_key <> 0)) AS visitors,
+         (count(DISTINCT rs.session_key) FILTER (WHERE rs.session_key <> 0)) AS sessions,
          sum(rs.page_views) AS page_views,
          sum(rs.events) AS events
   FROM rollup_sessions rs

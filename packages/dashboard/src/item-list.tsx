@@ -11,7 +11,14 @@ interface Item {
   enabled: boolean;
 }
 
-/** The items at `path` (`GET path` answers `{items}`), the one being edited, and deletion. */
+/** What the list hands its ItemForm: where items go, the one being edited (null: a new one), and what follows a save or cancel. */
+export interface ItemFormTarget<T extends Item> {
+  path: string;
+  editing: T | null;
+  onDone: () => void;
+}
+
+/** The items at `path` (`GET path` answers `{items}`), the one being edited, deletion, and the form's target. */
 export function useItemList<T extends Item>(queryKey: readonly unknown[], path: string) {
   const qc = useQueryClient();
   const list = useQuery({ queryKey, queryFn: () => get<{ items: T[] }>(path) });
@@ -26,12 +33,14 @@ export function useItemList<T extends Item>(queryKey: readonly unknown[], path: 
     setEditing(null);
     void reload();
   };
-  return { list, editing, setEditing, remove, done };
+  const form: ItemFormTarget<T> = { path, editing, onDone: done };
+  return { list, editing, setEditing, remove, done, form };
 }
 
 /**
- * The form of an item at `path`: `body` turns its fields into the API's body; a new item is POSTed,
- * the edited one PATCHed with its Enabled box. `title`: the form's heading for a new item and for a change.
+ * The form of an item of a list (useItemList's `form`): `body` turns its fields into the API's body; a new
+ * item is POSTed, the edited one PATCHed with its Enabled box. `title`: the form's heading for a new item
+ * and for a change.
  */
 export function ItemForm<T extends Item>({
   path,
@@ -43,11 +52,8 @@ export function ItemForm<T extends Item>({
   save,
   enabledLabel,
   children,
-}: {
-  path: string;
-  editing: T | null;
+}: ItemFormTarget<T> & {
   body: (f: FormData) => Record<string, unknown>;
-  onDone: () => void;
   title: readonly [string, string];
   add: string;
   save: string;

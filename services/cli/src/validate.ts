@@ -34,3 +34,8 @@ export function intArg(flag: string, min: number, max: number) {
     return Number(v);
   };
 }
+
+/** `--limit <n>`: how many rows a listing shows, from 1 to `max` (`fallback` when left out). */
+export function limitOption(description: string, max: number, fallback: number) {
+  return ['--limit <n>', description, intArg('--limit', 1, max), fallback] as const;
+}

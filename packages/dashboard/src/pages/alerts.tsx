@@ -3,7 +3,7 @@
 // recipients, then the alert rests for its cooldown. The API keeps the last alert of each (no log).
 import { fmtInt, fmtTime, fmtYesNo } from '../format';
 import { emailList, InputField, RecipientsField } from '../form';
-import { ItemForm, useItemList } from '../item-list';
+import { ItemForm, useItemList, type ItemFormTarget } from '../item-list';
 import { useZone } from '../session';
 import { ItemsTable, RowActions } from '../table';
 import type { TrafficAlert } from '../types';
@@ -19,7 +19,7 @@ const NUMBERS = [
 
 export function TrafficAlertsPanel({ siteId }: { siteId: string }) {
   const tz = useZone();
-  const { list, editing, setEditing, remove, done } = useItemList<TrafficAlert>(
+  const { list, editing, setEditing, remove, form } = useItemList<TrafficAlert>(
     ['traffic-alerts', siteId],
     `/v1/sites/${siteId}/alerts`,
   );
@@ -59,29 +59,20 @@ export function TrafficAlertsPanel({ siteId }: { siteId: string }) {
           },
         ]}
       />
-      <AlertForm key={editing?.id ?? 'new'} siteId={siteId} editing={editing} onDone={done} />
+      <AlertForm key={editing?.id ?? 'new'} form={form} />
     </Panel>
   );
 }
 
-function AlertForm({
-  siteId,
-  editing,
-  onDone,
-}: {
-  siteId: string;
-  editing: TrafficAlert | null;
-  onDone: () => void;
-}) {
+function AlertForm({ form }: { form: ItemFormTarget<TrafficAlert> }) {
+  const editing = form.editing;
   return (
     <ItemForm
-      path={`/v1/sites/${siteId}/alerts`}
-      editing={editing}
+      {...form}
       body={(f) => ({
         recipients: emailList(String(f.get('recipients'))),
         ...Object.fromEntries(NUMBERS.map(([name]) => [name, Number(f.get(name))])),
       })}
-      onDone={onDone}
       title={['New alert', 'Change the alert']}
       add="Add the alert"
       save="Save the alert"

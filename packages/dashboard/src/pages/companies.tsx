@@ -1,6 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { api, download, get } from '../api';
+import { api, get } from '../api';
+import { ExportCsvButton, useDownload } from '../download';
 import { LineChart } from '../chart';
 import { fmtDuration, fmtInt, fmtPct, fmtTime } from '../format';
 import { SelectField } from '../form';
@@ -25,32 +26,28 @@ const SORTS = [
 export function CompaniesPage({ site }: { site: Site }) {
   const { view, keep } = useView(site);
   const [sort, setSort] = useState<string>('visitors');
-  const [exportError, setExportError] = useState<unknown>(null);
+  const csv = useDownload();
   const q = statsQuery(view, { sort, order: sort === 'name' ? 'asc' : 'desc', limit: 100 });
   const data = useQuery({
     queryKey: ['companies', site.id, q],
     queryFn: () => get<Page<CompanyRow>>(`/v1/sites/${site.id}/companies?${q}`),
   });
-  const exportCsv = () => {
-    setExportError(null);
-    download(
+  const exportCsv = () =>
+    csv.start(
       `/v1/sites/${site.id}/export/companies?${statsQuery(view, { sort: 'visitors', order: 'desc' })}`,
       `companies-${site.domain}-${view.from}-${view.to}.csv`,
-    ).catch(setExportError);
-  };
+    );
   const actions = (
     <div className="actions">
       <SelectField label="Sort by" className="inline" value={sort} onValue={setSort} options={SORTS} />
-      <button type="button" onClick={exportCsv}>
-        Export CSV
-      </button>
+      <ExportCsvButton onClick={exportCsv} />
     </div>
   );
   return (
     <>
       <h1 className="page-title">Companies</h1>
       <Panel title="Identified companies" actions={actions}>
-        {exportError != null && <ErrorBox error={exportError} />}
+        {csv.error != null && <ErrorBox error={csv.error} />}
         <Async q={data} label="Loading companies…">
           {(p) => (
             <DataTable

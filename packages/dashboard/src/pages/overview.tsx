@@ -1,6 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { lazy, Suspense, useMemo, useState, type ReactNode } from 'react';
-import { download, get } from '../api';
+import { get } from '../api';
+import { useDownload } from '../download';
 import { LineChart, type Series } from '../chart';
 import { countryName, fmtChange, fmtDuration, fmtInt, fmtPct } from '../format';
 import { SelectField } from '../form';
@@ -342,7 +343,7 @@ function BreakdownPanel({
 
 /** Downloads the panel's dimension as CSV (the export route; a share link must allow it). */
 function CsvButton({ site, view, dimension }: { site: Site; view: View; dimension: string }) {
-  const [error, setError] = useState<unknown>(null);
+  const csv = useDownload();
   const q = statsQuery(view, { sort: dimension === 'events' ? 'events' : 'visitors', order: 'desc' });
   return (
     <div className="csv small">
@@ -350,17 +351,16 @@ function CsvButton({ site, view, dimension }: { site: Site; view: View; dimensio
         type="button"
         className="link"
         aria-label={`Download ${dimension.replace('_', ' ')} as CSV`}
-        onClick={() => {
-          setError(null);
-          download(
+        onClick={() =>
+          csv.start(
             `/v1/sites/${site.id}/export/${dimension}?${q}`,
             `${dimension}-${site.domain}-${view.from}-${view.to}.csv`,
-          ).catch(setError);
-        }}
+          )
+        }
       >
         Download CSV
       </button>
-      {error != null && <ErrorBox error={error} title="Could not download it:" />}
+      {csv.error != null && <ErrorBox error={csv.error} title="Could not download it:" />}
     </div>
   );
 }

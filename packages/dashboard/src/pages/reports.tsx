@@ -5,7 +5,7 @@ import { useState } from 'react';
 import { api, get } from '../api';
 import { fmtTime, fmtYesNo } from '../format';
 import { emailList, RecipientsField, SelectField } from '../form';
-import { ItemForm, useItemList } from '../item-list';
+import { ItemForm, useItemList, type ItemFormTarget } from '../item-list';
 import { useZone } from '../session';
 import { ItemsTable, RowActions } from '../table';
 import type { ReportDelivery, ReportPreviewSent, ReportSchedule } from '../types';
@@ -18,7 +18,7 @@ const FREQUENCIES = [
 
 /** The schedules of the site and the form that adds one or changes the one being edited. */
 export function ReportSchedulesPanel({ siteId }: { siteId: string }) {
-  const { list, editing, setEditing, remove, done } = useItemList<ReportSchedule>(
+  const { list, editing, setEditing, remove, form } = useItemList<ReportSchedule>(
     ['report-schedules', siteId],
     `/v1/sites/${siteId}/reports`,
   );
@@ -67,29 +67,20 @@ export function ReportSchedulesPanel({ siteId }: { siteId: string }) {
           },
         ]}
       />
-      <ScheduleForm key={editing?.id ?? 'new'} siteId={siteId} editing={editing} onDone={done} />
+      <ScheduleForm key={editing?.id ?? 'new'} form={form} />
     </Panel>
   );
 }
 
-function ScheduleForm({
-  siteId,
-  editing,
-  onDone,
-}: {
-  siteId: string;
-  editing: ReportSchedule | null;
-  onDone: () => void;
-}) {
+function ScheduleForm({ form }: { form: ItemFormTarget<ReportSchedule> }) {
+  const editing = form.editing;
   return (
     <ItemForm
-      path={`/v1/sites/${siteId}/reports`}
-      editing={editing}
+      {...form}
       body={(f) => ({
         frequency: String(f.get('frequency')),
         recipients: emailList(String(f.get('recipients'))),
       })}
-      onDone={onDone}
       title={['New report', 'Change the report']}
       add="Schedule the report"
       save="Save the report"

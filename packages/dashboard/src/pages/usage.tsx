@@ -1,6 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
-import { download, get } from '../api';
+import { get } from '../api';
+import { ExportCsvButton, useDownload } from '../download';
 import { fmtInt } from '../format';
 import { DataTable, type Column } from '../table';
 import { Async, ErrorBox, Facts, Panel } from '../ui';
@@ -86,12 +87,9 @@ const COLUMNS: Column<UsageRow>[] = [
 /** Usage per client for billing (admins): per site and month, and the agency's API calls. */
 export function UsagePage() {
   const [month, setMonth] = useState(() => new Date().toISOString().slice(0, 7));
-  const [exportError, setExportError] = useState<unknown>(null);
+  const csv = useDownload();
   const q = useQuery({ queryKey: ['usage', month], queryFn: () => get<Usage>(`/v1/usage?month=${month}`) });
-  const exportCsv = () => {
-    setExportError(null);
-    download(`/v1/usage/export?month=${month}`, `usage-${month}.csv`).catch(setExportError);
-  };
+  const exportCsv = () => csv.start(`/v1/usage/export?month=${month}`, `usage-${month}.csv`);
   const actions = (
     <div className="actions">
       <label>
@@ -103,9 +101,7 @@ export function UsagePage() {
           onChange={(e) => e.target.value && setMonth(e.target.value)}
         />
       </label>
-      <button type="button" onClick={exportCsv}>
-        Export CSV
-      </button>
+      <ExportCsvButton onClick={exportCsv} />
     </div>
   );
   return (
@@ -115,7 +111,7 @@ export function UsagePage() {
         Per client site and calendar month (UTC): what was received, kept and stored, against each site's
         monthly event quota.
       </p>
-      {exportError != null && <ErrorBox error={exportError} title="The export failed:" />}
+      {csv.error != null && <ErrorBox error={csv.error} title="The export failed:" />}
       <Async q={q} label="Loading usage…">
         {(u) => (
           <>

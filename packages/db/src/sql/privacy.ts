@@ -145,17 +145,23 @@ const SESSION_ROLLUP_REST = [
 ].join(', ');
 
 /**
+ * CTE `gone`: up to $4 rows of `table` (sites $1) that carry an old key of CTE oldKeys, deleted and
+ * returned, to be inserted again under their new keys.
+ */
+const goneRows = (table: 'rollup_sessions' | 'rollup_names') => `gone AS (
+  DELETE FROM ${table} WHERE ctid IN (
+    SELECT ctid FROM ${table} WHERE site_id = ANY($1::text[]) AND ${isOld} LIMIT $4)
+  RETURNING *
+)`;
+
+/**
  * $1 sites, $2 erasure id, $3 salt (bytea), $4 batch size. Moves up to $4 rollup_sessions rows that
  * carry the person's session or visitor key to their new anonymous keys (beacon_erasure_rekey),
  * merging with a row already moved (a writer may have added the old key again since). Counters are
  * untouched. Run after lockRollupsOf in the same transaction. Out: n (rows moved).
  */
 export const rekeyRollupSessionsBatch = `
-WITH ${oldKeys('$2')}, gone AS (
-  DELETE FROM rollup_sessions WHERE ctid IN (
-    SELECT ctid FROM rollup_sessions WHERE site_id = ANY($1::text[]) AND ${isOld} LIMIT $4)
-  RETURNING *
-), moved AS (
+WITH ${oldKeys('$2')}, ${goneRows('rollup_sessions')}, moved AS (
   INSERT INTO rollup_sessions AS r (site_id, hour, session_key, visitor_key, ${SESSION_ROLLUP_REST})
   SELECT site_id, hour, ${rekeyed('session_key', 'old_sessions')}, ${rekeyed('visitor_key', 'old_visitors')},
          ${SESSION_ROLLUP_REST}
@@ -168,11 +174,7 @@ SELECT (SELECT count(*) FROM gone)::int AS n, (SELECT count(*) FROM moved)::int 
 
 /** As rekeyRollupSessionsBatch, for rollup_names (counts add on merge). Out: n. */
 export const rekeyRollupNamesBatch = `
-WITH ${oldKeys('$2')}, gone AS (
-  DELETE FROM rollup_names WHERE ctid IN (
-    SELECT ctid FROM rollup_names WHERE site_id = ANY($1::text[]) AND ${isOld} LIMIT $4)
-  RETURNING *
-), moved AS (
+WITH ${oldKeys('$2')}, ${goneRows('rollup_names')}, moved AS (
   INSERT INTO rollup_names AS r (site_id, hour, kind, name_key, name, session_key, visitor_key, count)
   SELECT site_id, hour, kind, name_key, name, ${rekeyed('session_key', 'old_sessions')},
          ${rekeyed('visitor_key', 'old_visitors')}, count
@@ -311,6 +313,18 @@ WHERE f.first IS NOT NULL
 ORDER BY 2, 1`;
 
 /**
+ * Re-keys one rollup table's rows of site $1 and the UTC month starting at $2 with CTE `salt`'s salt:
+ * rollup_sessions and rollup_names carry the same two keys and are re-keyed alike.
+ */
+const rekeyMonth = (table: 'rollup_sessions' | 'rollup_names') => `
+  UPDATE ${table} r
+  SET session_key = beacon_erasure_rekey(salt.s, r.session_key), visitor_key = beacon_erasure_rekey(salt.s, r.visitor_key)
+  FROM salt
+  WHERE r.site_id = $1 AND r.hour >= $2::timestamptz AND r.hour < (($2::timestamptz AT TIME ZONE 'UTC') + interval '1 month') AT TIME ZONE 'UTC'
+  RETURNING 1
+`;
+
+/**
  * $1 site, $2 month start (UTC). In one statement: every rollup row of that site and month gets new
  * session and visitor keys, SHA-256 of a random salt made here and never stored (beacon_erasure_rekey),
  * and the month is marked. Distinct counts within the month stay exact; keys no longer match any
@@ -321,19 +335,7 @@ export const anonymizeRollupMonth = `
 WITH salt AS MATERIALIZED (
   SELECT decode(replace(gen_random_uuid()::text || gen_random_uuid()::text, '-', ''), 'hex') AS s
   WHERE NOT EXISTS (SELECT 1 FROM rollup_anonymized_months WHERE site_id = $1 AND month = $2::timestamptz)
-), s AS (
-  UPDATE rollup_sessions r
-  SET session_key = beacon_erasure_rekey(salt.s, r.session_key), visitor_key = beacon_erasure_rekey(salt.s, r.visitor_key)
-  FROM salt
-  WHERE r.site_id = $1 AND r.hour >= $2::timestamptz AND r.hour < (($2::timestamptz AT TIME ZONE 'UTC') + interval '1 month') AT TIME ZONE 'UTC'
-  RETURNING 1
-), n AS (
-  UPDATE rollup_names r
-  SET session_key = beacon_erasure_rekey(salt.s, r.session_key), visitor_key = beacon_erasure_rekey(salt.s, r.visitor_key)
-  FROM salt
-  WHERE r.site_id = $1 AND r.hour >= $2::timestamptz AND r.hour < (($2::timestamptz AT TIME ZONE 'UTC') + interval '1 month') AT TIME ZONE 'UTC'
-  RETURNING 1
-), mark AS (
+), s AS (${rekeyMonth('rollup_sessions')}), n AS (${rekeyMonth('rollup_names')}), mark AS (
   INSERT INTO rollup_anonymized_months (site_id, month, session_rows, name_rows)
   SELECT $1, $2::timestamptz, (SELECT count(*) FROM s), (SELECT count(*) FROM n) FROM salt
   RETURNING 1

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { adminSql } from '@beacon/db';
 import { cliAudit } from '../audit.js';
 import { UsageError, UserError, type CliContext } from '../context.js';
+import { insertUnique } from '../insert.js';
 import { newApiKey } from '../secrets.js';
 import * as listSql from '../sql/lists.js';
 import { table } from '../table.js';
@@ -38,6 +39,25 @@ export const AGENCY_OPTION = [
   'the agency (id or contact email); may be left out when there is only one',
 ] as const;
 
+/** `<parent> <name>`, a command acting on one agency: it takes AGENCY_OPTION, read by withAgency. */
+export function agencyCommand(parent: Command, name: string, description: string): Command {
+  return parent
+    .command(name)
+    .description(description)
+    .option(...AGENCY_OPTION);
+}
+
+/** The action of a command taking AGENCY_OPTION: `act` gets the context and the agency it names. */
+export function withAgency<O extends { agency?: string }>(
+  ctx: () => CliContext,
+  act: (c: CliContext, agency: AgencyRef, o: O) => Promise<void>,
+): (o: O) => Promise<void> {
+  return async (o) => {
+    const c = ctx();
+    await act(c, await resolveAgency(c, o.agency), o);
+  };
+}
+
 export function registerAgency(program: Command, ctx: () => CliContext): void {
   const agency = program.command('agency').description('manage agencies (tenants)');
   agency
@@ -54,27 +74,19 @@ export function registerAgency(program: Command, ctx: () => CliContext): void {
       const c = ctx();
       const key = await newApiKey();
       const config = opts.retentionMonths ? { retention_months: opts.retentionMonths } : {};
-      try {
-        const { rows } = await c
-          .pool()
-          .query(adminSql.insertAgency, [
-            opts.name,
-            opts.email,
-            key.hash,
-            key.prefix,
-            JSON.stringify(config),
-          ]);
-        const a = rows[0];
-        await cliAudit(c, a.id, 'agency.create', { type: 'agency', id: a.id }, { name: opts.name });
-        c.out(`agency ${a.id} created (${a.email})\nAPI key (shown once, keep it safe): ${key.key}`, {
-          ...a,
-          api_key: key.key,
-        });
-      } catch (err) {
-        if ((err as { code?: string }).code === '23505')
-          throw new UserError(`an agency with email ${opts.email} already exists`);
-        throw err;
-      }
+      const a = (
+        await insertUnique<{ id: string; email: string }>(
+          c,
+          adminSql.insertAgency,
+          [opts.name, opts.email, key.hash, key.prefix, JSON.stringify(config)],
+          `an agency with email ${opts.email} already exists`,
+        )
+      )[0]!;
+      await cliAudit(c, a.id, 'agency.create', { type: 'agency', id: a.id }, { name: opts.name });
+      c.out(`agency ${a.id} created (${a.email})\nAPI key (shown once, keep it safe): ${key.key}`, {
+        ...a,
+        api_key: key.key,
+      });
     });
   agency
     .command('list')
@@ -91,18 +103,14 @@ export function registerAgency(program: Command, ctx: () => CliContext): void {
         rows,
       );
     });
-  agency
-    .command('rotate-key')
-    .description('replace an agency API key; the old key stops working at once')
-    .option(...AGENCY_OPTION)
-    .action(async (opts: { agency?: string }) => {
-      const c = ctx();
-      const a = await resolveAgency(c, opts.agency);
+  agencyCommand(agency, 'rotate-key', 'replace an agency API key; the old key stops working at once').action(
+    withAgency(ctx, async (c, a) => {
       const key = await newApiKey();
       await c.pool().query(adminSql.rotateAgencyKey, [a.id, key.hash, key.prefix]);
       await cliAudit(c, a.id, 'api_key.rotate', { type: 'agency', id: a.id }, { key_prefix: key.prefix });
       c.out(`new API key for ${a.name} (shown once): ${key.key}`, { agency_id: a.id, api_key: key.key });
-    });
+    }),
+  );
 }
 
 type Cell = string | number | boolean | null;

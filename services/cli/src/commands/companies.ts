@@ -4,6 +4,7 @@ import { parse } from 'csv-parse/sync';
 import { columnsOf, companiesSql, inTransaction, rebuildRollups, type PoolClient } from '@beacon/db';
 import { formatIp, ipFromBigInt, IpRangeError, parseIpRange } from '@beacon/schema';
 import { UserError, type CliContext } from '../context.js';
+import { commandGroup } from './group.js';
 import { intArg } from '../validate.js';
 import { AGENCY_OPTION, resolveAgency } from './agency.js';
 
@@ -257,12 +258,6 @@ async function scrubEvents(
   );
 }
 
-export function registerCompanies(program: Command, ctx: () => CliContext): void {
-  const companies = program.command('companies').description('company identification data');
-  registerScrubEvents(companies, ctx);
-  registerImport(companies, ctx);
-}
-
 function registerScrubEvents(companies: Command, ctx: () => CliContext): void {
   companies
     .command('scrub-events')
@@ -389,3 +384,8 @@ export async function storeRanges(
   }
   return replaced;
 }
+
+export const registerCompanies = commandGroup('companies', 'company identification data', [
+  registerScrubEvents,
+  registerImport,
+]);

@@ -11,6 +11,8 @@ import {
   type RawRequest,
 } from '@beacon/schema';
 import { UsageError, type CliContext } from '../context.js';
+import { commandGroup } from './group.js';
+import { limitOption } from '../validate.js';
 
 const STAGES = ['collector', 'enricher', 'writer'] as const;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -37,11 +39,6 @@ function stageArg(v: string): string {
 function idArg(v: string, prev: string[] = []): string[] {
   if (!UUID.test(v)) throw new UsageError(`--id ${JSON.stringify(v)} is not a UUID`);
   return [...prev, v.toLowerCase()];
-}
-function limitArg(v: string): number {
-  if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 1_000_000)
-    throw new UsageError('--limit must be a whole number from 1 to 1000000');
-  return Number(v);
 }
 function dateArg(v: string): Date {
   const d = new Date(v);
@@ -100,26 +97,13 @@ function rawJobsOf(rows: DeadRow[]): { jobs: ReplayJob<RawJob>[]; skipped: strin
   return { jobs, skipped };
 }
 
-/**
- * `beacon dead-letters list|replay|purge`: the rows that could not be stored (dead_events). Replay puts
- * the writer's dead rows back on the `events` queue (optionally cut to their column lengths with
- * --fit), or with `--stage enricher` the enricher's dead hits back on the `hits` queue as raw jobs (their
- * request facts and hit as received); rows that fail again count up and are pending again.
- */
-export function registerDeadLetters(program: Command, ctx: () => CliContext): void {
-  const dl = program.command('dead-letters').description('events that could not be stored (dead_events)');
-  registerList(dl, ctx);
-  registerReplay(dl, ctx);
-  registerPurge(dl, ctx);
-}
-
 function registerList(dl: Command, ctx: () => CliContext): void {
   dl.command('list')
     .description('summary by stage and SQLSTATE, then the newest dead events')
     .option('--site <script_id>', 'only this site')
     .option('--stage <stage>', `only this stage (${STAGES.join(', ')})`, stageArg)
     .option('--pending', 'only those not replayed yet')
-    .option('--limit <n>', 'rows to show', limitArg, 50)
+    .option(...limitOption('rows to show', 1_000_000, 50))
     .action(async (opts: { site?: string; stage?: string; pending?: boolean; limit: number }) => {
       const c = ctx();
       const filter = [opts.site ?? null, opts.stage ?? null];
@@ -162,7 +146,7 @@ function registerReplay(dl: Command, ctx: () => CliContext): void {
     .option('--id <uuid>', 'only this event (repeatable)', idArg)
     .option('--site <script_id>', 'only this site')
     .option('--stage <stage>', 'writer (default) or enricher', stageArg, 'writer')
-    .option('--limit <n>', 'at most this many events', limitArg, 100_000)
+    .option(...limitOption('at most this many events', 1_000_000, 100_000))
     .option('--fit', 'cut strings longer than their column (the fix for SQLSTATE 22001) before re-queueing')
     .option('--dry-run', 'only say what would be replayed')
     .action(async (opts: ReplayOptions) => {
@@ -274,3 +258,15 @@ function registerPurge(dl: Command, ctx: () => CliContext): void {
       },
     );
 }
+
+/**
+ * `beacon dead-letters list|replay|purge`: the rows that could not be stored (dead_events). Replay puts
+ * the writer's dead rows back on the `events` queue (optionally cut to their column lengths with
+ * --fit), or with `--stage enricher` the enricher's dead hits back on the `hits` queue as raw jobs (their
+ * request facts and hit as received); rows that fail again count up and are pending again.
+ */
+export const registerDeadLetters = commandGroup(
+  'dead-letters',
+  'events that could not be stored (dead_events)',
+  [registerList, registerReplay, registerPurge],
+);

@@ -22,8 +22,9 @@ import {
 import { connectRedis, deleteDedupeMarkers, QUEUE_HITS, queuePrefixFor } from '@beacon/queue';
 import { cliAudit } from '../audit.js';
 import { UserError, type CliContext } from '../context.js';
-import { AGENCY_OPTION, resolveAgency } from './agency.js';
-import { intArg } from '../validate.js';
+import { commandGroup } from './group.js';
+import { AGENCY_OPTION, agencyCommand, resolveAgency, withAgency } from './agency.js';
+import { intArg, limitOption } from '../validate.js';
 
 /**
  * `beacon privacy find|export|erase|resume|status`: data subject rights from the command line (the
@@ -80,17 +81,6 @@ function describe(r: ErasureRow): string {
 function publicErasure(r: ErasureRow) {
   const { subject: _s, salt: _k, ...rest } = r;
   return rest;
-}
-
-export function registerPrivacy(program: Command, ctx: () => CliContext): void {
-  const privacy = program
-    .command('privacy')
-    .description("data subject rights: find, export and erase one person's data within an agency");
-  registerFind(privacy, ctx);
-  registerExport(privacy, ctx);
-  registerErase(privacy, ctx);
-  registerResume(privacy, ctx);
-  registerStatus(privacy, ctx);
 }
 
 /** How an erasure runs from the CLI: batch size, pause, and the Redis dedupe markers it deletes. */
@@ -266,23 +256,26 @@ function registerResume(privacy: Command, ctx: () => CliContext): void {
 
 /** `beacon privacy status`: an agency's erasure requests. */
 function registerStatus(privacy: Command, ctx: () => CliContext): void {
-  privacy
-    .command('status')
-    .description("an agency's erasure requests, newest first (or one with --id)")
-    .option(...AGENCY_OPTION)
+  agencyCommand(privacy, 'status', "an agency's erasure requests, newest first (or one with --id)")
     .option('--id <uuid>', 'only this request')
-    .option('--limit <n>', 'requests to show', intArg('--limit', 1, 1000), 20)
-    .action(async (o: { agency?: string; id?: string; limit: number }) => {
-      const c = ctx();
-      const agency = await resolveAgency(c, o.agency);
-      let rows: ErasureRow[];
-      if (o.id) {
-        if (!/^[0-9a-f-]{36}$/i.test(o.id)) throw new UserError('--id must be a UUID');
-        rows = (await c.pool().query<ErasureRow>(privacySql.erasureOfAgency, [agency.id, o.id])).rows;
-        if (!rows[0]) throw new UserError(`no erasure request ${o.id} in this agency`);
-      } else
-        rows = (await c.pool().query<ErasureRow>(privacySql.listErasures, [agency.id, null, null, o.limit]))
-          .rows;
-      c.out(rows.length ? rows.map(describe).join('\n') : 'no erasure request', rows.map(publicErasure));
-    });
+    .option(...limitOption('requests to show', 1000, 20))
+    .action(
+      withAgency(ctx, async (c, agency, o: { agency?: string; id?: string; limit: number }) => {
+        let rows: ErasureRow[];
+        if (o.id) {
+          if (!/^[0-9a-f-]{36}$/i.test(o.id)) throw new UserError('--id must be a UUID');
+          rows = (await c.pool().query<ErasureRow>(privacySql.erasureOfAgency, [agency.id, o.id])).rows;
+          if (!rows[0]) throw new UserError(`no erasure request ${o.id} in this agency`);
+        } else
+          rows = (await c.pool().query<ErasureRow>(privacySql.listErasures, [agency.id, null, null, o.limit]))
+            .rows;
+        c.out(rows.length ? rows.map(describe).join('\n') : 'no erasure request', rows.map(publicErasure));
+      }),
+    );
 }
+
+export const registerPrivacy = commandGroup(
+  'privacy',
+  "data subject rights: find, export and erase one person's data within an agency",
+  [registerFind, registerExport, registerErase, registerResume, registerStatus],
+);

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { freezeSiteDays, rebuildRollups, rollupSql, verifyRollups, type RebuildReport } from '@beacon/db';
 import { UsageError, UserError, type CliContext } from '../context.js';
+import { commandGroup } from './group.js';
 import { intArg } from '../validate.js';
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
@@ -56,16 +57,6 @@ async function eachSite<T>(
     if (r !== null) reports.push(r);
   }
   return reports;
-}
-
-/** `beacon rollups rebuild|freeze|verify` (docs/rollups.md). */
-export function registerRollups(program: Command, ctx: () => CliContext): void {
-  const rollups = program
-    .command('rollups')
-    .description('aggregates of events kept indefinitely (docs/rollups.md)');
-  registerRebuild(rollups, ctx);
-  registerFreeze(rollups, ctx);
-  registerVerify(rollups, ctx);
 }
 
 function registerRebuild(rollups: Command, ctx: () => CliContext): void {
@@ -156,3 +147,10 @@ function registerVerify(rollups: Command, ctx: () => CliContext): void {
       throw new UserError(`rollups differ from events for ${bad} site(s): run beacon rollups rebuild`);
   });
 }
+
+/** `beacon rollups rebuild|freeze|verify` (docs/rollups.md). */
+export const registerRollups = commandGroup(
+  'rollups',
+  'aggregates of events kept indefinitely (docs/rollups.md)',
+  [registerRebuild, registerFreeze, registerVerify],
+);

@@ -3,18 +3,13 @@ import { adminSql } from '@beacon/db';
 import { renderSnippet } from '@beacon/schema';
 import { cliAudit } from '../audit.js';
 import { UsageError, UserError, type CliContext } from '../context.js';
+import { insertUnique } from '../insert.js';
+import { commandGroup } from './group.js';
 import { newScriptId } from '../secrets.js';
 import * as listSql from '../sql/lists.js';
 import { domainArg, nonEmpty } from '../validate.js';
 import { AGENCY_OPTION, registerListByAgency, resolveAgency } from './agency.js';
 import { registerSiteToken } from './site-token.js';
-
-export function registerSite(program: Command, ctx: () => CliContext): void {
-  const site = program.command('site').description('manage tracked sites');
-  registerSiteToken(site, ctx);
-  registerCreate(site, ctx);
-  registerList(site, ctx);
-}
 
 function registerCreate(site: Command, ctx: () => CliContext): void {
   site
@@ -53,29 +48,28 @@ function registerCreate(site: Command, ctx: () => CliContext): void {
             `warning: ${opts.domain} is also tracked by agency ${others[0].agency} (script_id ${others[0].script_id})\n`,
           );
         const scriptId = opts.scriptId ?? newScriptId();
-        try {
-          const { rows } = await c
-            .pool()
-            .query(adminSql.insertSite, [agency.id, opts.name, opts.domain, scriptId, null, null]);
-          await cliAudit(
+        const created = (
+          await insertUnique<{ id: string }>(
             c,
-            agency.id,
-            'site.create',
-            { type: 'site', id: rows[0].id },
-            { script_id: scriptId },
-          );
-          const snippet = renderSnippet(scriptId, c.config().collector);
-          c.out(
-            `site ${rows[0].id} created for ${agency.name}\nscript_id: ${scriptId}\nPaste into every page, before </head>:\n${snippet}\n` +
-              `Privacy (docs/privacy.md): IPs stored truncated, cookies, Do-Not-Track respected, no consent required;\n` +
-              `change them in the dashboard (Settings, the site): tagged pages follow on their next load, the snippet stays.`,
-            { ...rows[0], snippet },
-          );
-        } catch (err) {
-          if ((err as { code?: string }).code === '23505')
-            throw new UserError(`script_id ${scriptId} is taken`);
-          throw err;
-        }
+            adminSql.insertSite,
+            [agency.id, opts.name, opts.domain, scriptId, null, null],
+            `script_id ${scriptId} is taken`,
+          )
+        )[0]!;
+        await cliAudit(
+          c,
+          agency.id,
+          'site.create',
+          { type: 'site', id: created.id },
+          { script_id: scriptId },
+        );
+        const snippet = renderSnippet(scriptId, c.config().collector);
+        c.out(
+          `site ${created.id} created for ${agency.name}\nscript_id: ${scriptId}\nPaste into every page, before </head>:\n${snippet}\n` +
+            `Privacy (docs/privacy.md): IPs stored truncated, cookies, Do-Not-Track respected, no consent required;\n` +
+            `change them in the dashboard (Settings, the site): tagged pages follow on their next load, the snippet stays.`,
+          { ...created, snippet },
+        );
       },
     );
 }
@@ -90,3 +84,9 @@ function registerList(site: Command, ctx: () => CliContext): void {
     empty: 'no site yet: beacon site create --name N --domain D',
   });
 }
+
+export const registerSite = commandGroup('site', 'manage tracked sites', [
+  registerSiteToken,
+  registerCreate,
+  registerList,
+]);

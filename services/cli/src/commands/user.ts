@@ -3,6 +3,7 @@ import { read } from 'read';
 import { adminSql } from '@beacon/db';
 import { cliAudit } from '../audit.js';
 import { UsageError, UserError, type CliContext } from '../context.js';
+import { insertUnique } from '../insert.js';
 import { hashPassword } from '../secrets.js';
 import { emailArg, nonEmpty } from '../validate.js';
 import * as listSql from '../sql/lists.js';
@@ -72,36 +73,31 @@ function registerCreate(user: Command, ctx: () => CliContext): void {
 async function createUser(c: CliContext, opts: CreateOptions): Promise<void> {
   const agency = await resolveAgency(c, opts.agency);
   const password = await passwordOf(opts.password, c.config().ops.userPassword);
-  try {
-    const { rows } = await c
-      .pool()
-      .query(adminSql.insertUser, [
-        agency.id,
-        opts.email,
-        await hashPassword(password),
-        opts.role,
-        opts.firstName ?? null,
-        opts.lastName ?? null,
-        null,
-        null,
-      ]);
-    const created = rows[0];
-    await cliAudit(
-      c,
-      agency.id,
-      'user.create',
-      { type: 'user', id: created.id },
-      {
-        email: created.email,
-        role: created.role,
-      },
-    );
-    c.out(`user ${created.email} (${created.role}) created for ${agency.name}`, created);
-  } catch (err) {
-    if ((err as { code?: string }).code === '23505')
-      throw new UserError(`a user with email ${opts.email} already exists`);
-    throw err;
-  }
+  const params = [
+    agency.id,
+    opts.email,
+    await hashPassword(password),
+    opts.role,
+    opts.firstName ?? null,
+    opts.lastName ?? null,
+    null,
+    null,
+  ];
+  const taken = `a user with email ${opts.email} already exists`;
+  const created = (
+    await insertUnique<{ id: string; email: string; role: string }>(c, adminSql.insertUser, params, taken)
+  )[0]!;
+  await cliAudit(
+    c,
+    agency.id,
+    'user.create',
+    { type: 'user', id: created.id },
+    {
+      email: created.email,
+      role: created.role,
+    },
+  );
+  c.out(`user ${created.email} (${created.role}) created for ${agency.name}`, created);
 }
 
 function registerList(user: Command, ctx: () => CliContext): void {

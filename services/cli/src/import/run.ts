@@ -32,6 +32,20 @@ async function filesOf(path: string, pattern: RegExp): Promise<string[]> {
 }
 
 /** What the importers report while they run: the summary so far and, when known, how far they are. */
+/** The Beacon site an import writes to: its script_id, and the domain its imported page URLs belong to. */
+export interface ImportSite {
+  scriptId: string;
+  domain: string;
+}
+
+/** An importer: reads `source` (a file, a folder or a database URL) into the history of `site`. */
+export type HistoryImport<O, S = ImportSummary> = (
+  pool: Pool,
+  source: string,
+  site: ImportSite,
+  opts?: O,
+) => Promise<S>;
+
 export interface ImportProgress extends ImportSummary {
   /** Share of the source read, 0..1 (file bytes, database rows); undefined when the source cannot tell. */
   fraction?: number;
@@ -143,12 +157,10 @@ export async function importGa4(
 }
 
 /** Imports Umami `website_event` CSV exports (with header; session columns optional) for a site. */
-export async function importUmamiCsv(
-  pool: Pool,
-  path: string,
-  site: { scriptId: string; domain: string },
-  opts: { batchRows?: number; progress?: (p: ImportProgress) => void } = {},
-): Promise<ImportSummary> {
+export const importUmamiCsv: HistoryImport<{
+  batchRows?: number;
+  progress?: (p: ImportProgress) => void;
+}> = async (pool, path, site, opts = {}) => {
   const imp = new Importer(pool, opts.batchRows ?? 5_000, opts.progress);
   for await (const input of eachFile(await filesOf(path, /\.csv(\.gz)?$/i), imp)) {
     const records = input.pipe(parse({ columns: true, skip_empty_lines: true, bom: true }));
@@ -156,4 +168,4 @@ export async function importUmamiCsv(
       await imp.add(mapUmamiRecord(rec, site.scriptId, site.domain));
   }
   return imp.finish();
-}
+};

@@ -1,8 +1,7 @@
 import pg from 'pg';
-import type { Pool } from '@beacon/db';
 import { UserError } from '../context.js';
 import * as sql from '../sql/umami.js';
-import { Importer, type ImportProgress, type ImportSummary } from './run.js';
+import { Importer, type HistoryImport, type ImportProgress } from './run.js';
 import { mapUmamiRecord } from './umami.js';
 
 /**
@@ -67,12 +66,7 @@ async function pickWebsite(client: pg.Client, asked?: string): Promise<string> {
   );
 }
 
-export async function importUmamiDb(
-  pool: Pool,
-  url: string,
-  site: { scriptId: string; domain: string },
-  opts: UmamiDbOptions = {},
-): Promise<ImportSummary> {
+export const importUmamiDb: HistoryImport<UmamiDbOptions> = async (pool, url, site, opts = {}) => {
   const umami = await connect(url);
   try {
     const { events, session } = await shape(umami);
@@ -104,4 +98,4 @@ export async function importUmamiDb(
   } finally {
     await umami.end().catch(() => undefined);
   }
-}
+};

@@ -1,6 +1,7 @@
-import { countedEvent, customEvent } from '@beacon/db';
+import { customEvent } from '@beacon/db';
 import { hoursOf, inHours, inRange, type Scope } from '../scope.js';
 import { distinct, merged, sketch, type DaysScope } from './rollup-days.js';
+import { countColumns, EVENTS, ROLLUP_SESSIONS, type TrafficSource } from './sources.js';
 
 /**
  * Breakdowns: one row per value of a dimension, from raw events, from the hourly rollups
@@ -20,33 +21,24 @@ type ColumnBreakdown = (
   offset: string,
 ) => string;
 
-/** From events. */
-export const breakdown: ColumnBreakdown = (s, column, only, orderBy, limit, offset) => `
-SELECT e.${column} AS value,
-       count(DISTINCT e.client_id)::int AS visitors,
-       count(DISTINCT e.session_id)::int AS sessions,
-       count(*) FILTER (WHERE e.event_name = 'page_view')::int AS page_views,
-       count(*) FILTER (WHERE ${countedEvent()})::int AS events
-FROM events e
-WHERE ${inRange(s)}
+/** A breakdown by one column of a source (`only`: a condition on the source's alias). */
+const columnBreakdown =
+  (src: TrafficSource): ColumnBreakdown =>
+  (s, column, only, orderBy, limit, offset) => `
+SELECT ${src.alias}.${column} AS value,
+       ${countColumns(src, '::int', '       ')}
+FROM ${src.from}
+WHERE ${src.where(s)}
   ${only ? `AND ${only}` : ''}
-GROUP BY e.${column}
+GROUP BY ${src.alias}.${column}
 ORDER BY ${orderBy}
 LIMIT ${limit} OFFSET ${offset}`;
 
+/** From events. */
+export const breakdown = columnBreakdown(EVENTS);
+
 /** From rollup_sessions, by one of its columns (`only`: a condition on `rs`). */
-export const breakdownRollup: ColumnBreakdown = (s, column, only, orderBy, limit, offset) => `
-SELECT rs.${column} AS value,
-       (count(DISTINCT rs.visitor_key) FILTER (WHERE rs.visitor_key <> 0))::int AS visitors,
-       (count(DISTINCT rs.session_key) FILTER (WHERE rs.session_key <> 0))::int AS sessions,
-       sum(rs.page_views)::int AS page_views,
-       sum(rs.events)::int AS events
-FROM rollup_sessions rs
-WHERE ${inHours(s)}
-  ${only ? `AND ${only}` : ''}
-GROUP BY rs.${column}
-ORDER BY ${orderBy}
-LIMIT ${limit} OFFSET ${offset}`;
+export const breakdownRollup = columnBreakdown(ROLLUP_SESSIONS);
 
 /**
  * From rollup_names: pages (kind 1: page_views = events = views) or custom events (kind 2:

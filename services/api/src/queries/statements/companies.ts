@@ -1,5 +1,5 @@
-import { countedEvent } from '@beacon/db';
-import { inHours, inRange, type Scope } from '../scope.js';
+import { inRange, type Scope } from '../scope.js';
+import { countColumns, EVENTS, ROLLUP_SESSIONS, type TrafficSource } from './sources.js';
 
 /**
  * Companies seen on the site in the range (the B2B view), from events. In: scope, allow-listed
@@ -9,40 +9,30 @@ import { inHours, inRange, type Scope } from '../scope.js';
 /** The list's statements: scope, allow-listed orderBy, limit, offset. */
 type CompanyList = (s: Scope, orderBy: string, limit: string, offset: string) => string;
 
-export const companyList: CompanyList = (s, orderBy, limit, offset) => `
-SELECT e.company_name AS name,
-       e.company_domain AS domain,
-       max(e.company_industry) AS industry,
-       count(DISTINCT e.client_id)::int AS visitors,
-       count(DISTINCT e.session_id)::int AS sessions,
-       count(*) FILTER (WHERE e.event_name = 'page_view')::int AS page_views,
-       count(*) FILTER (WHERE ${countedEvent()})::int AS events,
-       min(e.server_timestamp) AS first_seen,
-       max(e.server_timestamp) AS last_seen
-FROM events e
-WHERE ${inRange(s)}
-  AND e.company_name IS NOT NULL
-GROUP BY e.company_name, e.company_domain
+/** The list from a source (rollup_sessions rows carry their session's company columns). */
+const companyListFrom =
+  (src: TrafficSource): CompanyList =>
+  (s, orderBy, limit, offset) => {
+    const a = src.alias;
+    return `
+SELECT ${a}.company_name AS name,
+       ${a}.company_domain AS domain,
+       max(${a}.company_industry) AS industry,
+       ${countColumns(src, '::int', '       ')},
+       ${src.firstSeen} AS first_seen,
+       ${src.lastSeen} AS last_seen
+FROM ${src.from}
+WHERE ${src.where(s)}
+  AND ${a}.company_name IS NOT NULL
+GROUP BY ${a}.company_name, ${a}.company_domain
 ORDER BY ${orderBy}
 LIMIT ${limit} OFFSET ${offset}`;
+  };
+
+export const companyList = companyListFrom(EVENTS);
 
 /** The same from the hourly rollups. */
-export const companyListRollup: CompanyList = (s, orderBy, limit, offset) => `
-SELECT rs.company_name AS name,
-       rs.company_domain AS domain,
-       max(rs.company_industry) AS industry,
-       (count(DISTINCT rs.visitor_key) FILTER (WHERE rs.visitor_key <> 0))::int AS visitors,
-       (count(DISTINCT rs.session_key) FILTER (WHERE rs.session_key <> 0))::int AS sessions,
-       sum(rs.page_views)::int AS page_views,
-       sum(rs.events)::int AS events,
-       min(rs.first_at) AS first_seen,
-       max(rs.last_at) AS last_seen
-FROM rollup_sessions rs
-WHERE ${inHours(s)}
-  AND rs.company_name IS NOT NULL
-GROUP BY rs.company_name, rs.company_domain
-ORDER BY ${orderBy}
-LIMIT ${limit} OFFSET ${offset}`;
+export const companyListRollup = companyListFrom(ROLLUP_SESSIONS);
 
 /**
  * What the caller's agency knows about a domain: per column its own fact (agency_companies of that

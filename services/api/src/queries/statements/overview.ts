@@ -12,6 +12,29 @@ import { distinct, merged, sketch, type DaysScope } from './rollup-days.js';
  */
 
 /**
+ * The answer of every overview statement: one row per period, the current first, from the period's
+ * counts (`c`: where each is, null when the period has no row) joined to p(cur) by `joins`; `parts`
+ * adds the days statement's column.
+ */
+const periodRows = (
+  c: Record<'visitors' | 'sessions' | 'pageViews' | 'events' | 'bounced' | 'viewing' | 'avgDuration', string>,
+  joins: string,
+  parts = '',
+) => `
+SELECT CASE WHEN p.cur THEN 'current' ELSE 'previous' END AS period,
+       coalesce(${c.visitors}, 0)::int AS visitors,
+       coalesce(${c.sessions}, 0)::int AS sessions,
+       coalesce(${c.pageViews}, 0)::int AS page_views,
+       coalesce(${c.events}, 0)::int AS events,
+       coalesce(${c.bounced}, 0)::int AS bounced_sessions,
+       coalesce(${c.viewing}, 0)::int AS viewing_sessions,
+       (${c.bounced}::float8 / nullif(${c.viewing}, 0)) AS bounce_rate,
+       round(${c.avgDuration}, 3)::float8 AS avg_session_duration${parts}
+FROM (VALUES (true), (false)) AS p(cur)
+${joins}
+ORDER BY p.cur DESC`;
+
+/**
  * The metric definitions shared by the raw and the hourly statement, so the two cannot drift. Needs
  * CTEs `per_session` (cur, page_views, duration) and `totals` (cur, visitors, page_views, events)
  * before it; a CTE list ends with it.
@@ -24,20 +47,29 @@ const OVERVIEW_METRICS = `sess AS (
          avg(duration) AS avg_duration
   FROM per_session
   GROUP BY cur
-)
-SELECT CASE WHEN p.cur THEN 'current' ELSE 'previous' END AS period,
-       coalesce(t.visitors, 0)::int AS visitors,
-       coalesce(s.sessions, 0)::int AS sessions,
-       coalesce(t.page_views, 0)::int AS page_views,
-       coalesce(t.events, 0)::int AS events,
-       coalesce(s.bounced, 0)::int AS bounced_sessions,
-       coalesce(s.viewing, 0)::int AS viewing_sessions,
-       (s.bounced::float8 / nullif(s.viewing, 0)) AS bounce_rate,
-       round(s.avg_duration, 3)::float8 AS avg_session_duration
-FROM (VALUES (true), (false)) AS p(cur)
-LEFT JOIN totals t ON t.cur = p.cur
-LEFT JOIN sess s ON s.cur = p.cur
-ORDER BY p.cur DESC`;
+)${periodRows(
+  {
+    visitors: 't.visitors',
+    sessions: 's.sessions',
+    pageViews: 't.page_views',
+    events: 't.events',
+    bounced: 's.bounced',
+    viewing: 's.viewing',
+    avgDuration: 's.avg_duration',
+  },
+  `LEFT JOIN totals t ON t.cur = p.cur
+LEFT JOIN sess s ON s.cur = p.cur`,
+)}`;
+
+/**
+ * CTE `name`: the rollup_sessions rows matching `where`, marked `cur` (current period or previous), with
+ * the columns the overview reads.
+ */
+const rowsByPeriod = (name: string, s: Pick<Scope, 'lo'>, where: string) => `${name} AS (
+  SELECT rs.hour >= ${s.lo} AS cur, rs.session_key, rs.visitor_key, rs.page_views, rs.events, rs.first_at, rs.last_at
+  FROM rollup_sessions rs
+  WHERE ${where}
+)`;
 
 /** From events, in one scan of [prevLo, hi). */
 export const overview = (s: Scope) => `
@@ -65,11 +97,7 @@ WITH ev AS (
 
 /** From the hourly rollups of [prevLo, hi). */
 export const overviewRollup = (s: Scope) => `
-WITH r AS (
-  SELECT rs.hour >= ${s.lo} AS cur, rs.session_key, rs.visitor_key, rs.page_views, rs.events, rs.first_at, rs.last_at
-  FROM rollup_sessions rs
-  WHERE ${inHours(s, s.prevLo)}
-), per_session AS (
+WITH ${rowsByPeriod('r', s, inHours(s, s.prevLo))}, per_session AS (
   SELECT cur, session_key,
          sum(page_views) AS page_views,
          extract(epoch FROM max(last_at) - min(first_at)) AS duration
@@ -90,12 +118,12 @@ WITH r AS (
  * piece: a session crossing a local midnight counts once per day. Out: as above, plus parts.
  */
 export const overviewDays = (s: DaysScope) => `
-WITH edge_rows AS (
-  SELECT rs.hour >= ${s.lo} AS cur, rs.session_key, rs.visitor_key, rs.page_views, rs.events, rs.first_at, rs.last_at
-  FROM rollup_sessions rs
-  WHERE rs.site_id = ${s.site}
-    AND ((rs.hour >= ${s.edge} AND rs.hour < ${s.hi}) OR (rs.hour >= ${s.prevEdge} AND rs.hour < ${s.lo}))
-), edge_sess AS (
+WITH ${rowsByPeriod(
+  'edge_rows',
+  s,
+  `rs.site_id = ${s.site}
+    AND ((rs.hour >= ${s.edge} AND rs.hour < ${s.hi}) OR (rs.hour >= ${s.prevEdge} AND rs.hour < ${s.lo}))`,
+)}, edge_sess AS (
   SELECT cur, sum(page_views) AS page_views, extract(epoch FROM max(last_at) - min(first_at)) AS duration
   FROM edge_rows WHERE session_key <> 0
   GROUP BY cur, session_key
@@ -125,17 +153,16 @@ WITH edge_rows AS (
          sum(sessions) AS session_parts, sum(page_views) AS page_views, sum(events) AS events,
          sum(bounced) AS bounced, sum(viewing) AS viewing, sum(duration_sum) AS duration_sum
   FROM parts GROUP BY cur
-)
-SELECT CASE WHEN p.cur THEN 'current' ELSE 'previous' END AS period,
-       coalesce(a.visitors, 0)::int AS visitors,
-       coalesce(a.sessions, 0)::int AS sessions,
-       coalesce(a.page_views, 0)::int AS page_views,
-       coalesce(a.events, 0)::int AS events,
-       coalesce(a.bounced, 0)::int AS bounced_sessions,
-       coalesce(a.viewing, 0)::int AS viewing_sessions,
-       (a.bounced::float8 / nullif(a.viewing, 0)) AS bounce_rate,
-       round(a.duration_sum / nullif(a.session_parts, 0), 3)::float8 AS avg_session_duration,
-       coalesce(a.parts, 0)::int AS parts
-FROM (VALUES (true), (false)) AS p(cur)
-LEFT JOIN agg a ON a.cur = p.cur
-ORDER BY p.cur DESC`;
+)${periodRows(
+  {
+    visitors: 'a.visitors',
+    sessions: 'a.sessions',
+    pageViews: 'a.page_views',
+    events: 'a.events',
+    bounced: 'a.bounced',
+    viewing: 'a.viewing',
+    avgDuration: 'a.duration_sum / nullif(a.session_parts, 0)',
+  },
+  'LEFT JOIN agg a ON a.cur = p.cur',
+  ',\n       coalesce(a.parts, 0)::int AS parts',
+)}`;

@@ -1,6 +1,6 @@
-import { countedEvent } from '@beacon/db';
-import { hoursOf, inHours, inRange, type Scope } from '../scope.js';
+import { hoursOf, type Scope } from '../scope.js';
 import { distinct, merged, sketch, type DaysScope } from './rollup-days.js';
+import { countColumns, EVENTS, ROLLUP_SESSIONS, type TrafficSource } from './sources.js';
 
 /**
  * Visitors, sessions, page views and events per hour/day/week (ISO, Monday)/month of the scope's
@@ -30,31 +30,21 @@ FROM buckets b
 LEFT JOIN agg a ON a.bucket = b.bucket
 ORDER BY b.bucket`;
 
-/** From events. */
-export const timeseries = (s: Scope, unit: string) => `
+/** The series from a source: CTE `agg`, the source's counts per bucket of its rows' instants. */
+const seriesFrom = (src: TrafficSource) => (s: Scope, unit: string) => `
 WITH ${buckets(s, unit)}, agg AS (
-  SELECT date_trunc(${unit}, e.server_timestamp AT TIME ZONE ${s.tz}) AS bucket,
-         count(DISTINCT e.client_id) AS visitors,
-         count(DISTINCT e.session_id) AS sessions,
-         count(*) FILTER (WHERE e.event_name = 'page_view') AS page_views,
-         count(*) FILTER (WHERE ${countedEvent()}) AS events
-  FROM events e
-  WHERE ${inRange(s)}
+  SELECT date_trunc(${unit}, ${src.at} AT TIME ZONE ${s.tz}) AS bucket,
+         ${countColumns(src, '', '         ')}
+  FROM ${src.from}
+  WHERE ${src.where(s)}
   GROUP BY 1
 )${series(s)}`;
 
+/** From events. */
+export const timeseries = seriesFrom(EVENTS);
+
 /** From the hourly rollups. */
-export const timeseriesRollup = (s: Scope, unit: string) => `
-WITH ${buckets(s, unit)}, agg AS (
-  SELECT date_trunc(${unit}, rs.hour AT TIME ZONE ${s.tz}) AS bucket,
-         count(DISTINCT rs.visitor_key) FILTER (WHERE rs.visitor_key <> 0) AS visitors,
-         count(DISTINCT rs.session_key) FILTER (WHERE rs.session_key <> 0) AS sessions,
-         sum(rs.page_views) AS page_views,
-         sum(rs.events) AS events
-  FROM rollup_sessions rs
-  WHERE ${inHours(s)}
-  GROUP BY 1
-)${series(s)}`;
+export const timeseriesRollup = seriesFrom(ROLLUP_SESSIONS);
 
 /** From frozen days plus the hourly edge (day, week or month; no filters). Out: as above, plus parts. */
 export const timeseriesDays = (s: DaysScope, unit: string) => `

@@ -1,7 +1,8 @@
-import { hasSketches, rollupDaysSql, type Pool, type PoolClient } from '@beacon/db';
+import { hasSketches, rollupDaysSql, type PoolClient } from '@beacon/db';
 import { referrerLists } from '@beacon/enricher';
 import { UserError } from '../../context.js';
 import * as sql from '../../sql/imports.js';
+import type { HistoryImport } from '../run.js';
 import { openExport, type ExportArchive } from './export-files.js';
 import { Stager, stageFile, type ReadTally } from './stage.js';
 import { NOT_REPRESENTABLE, TABLES } from './tables.js';
@@ -60,12 +61,12 @@ async function readExport(
     );
 }
 
-export async function importPlausible(
-  pool: Pool,
-  path: string,
-  site: { scriptId: string; domain: string },
-  opts: PlausibleOptions = {},
-): Promise<PlausibleSummary> {
+export const importPlausible: HistoryImport<PlausibleOptions, PlausibleSummary> = async (
+  pool,
+  path,
+  site,
+  opts = {},
+) => {
   if (!(await hasSketches(pool)))
     throw new UserError(
       'imported days are read through rollup_days\' sketches, and this database has none: install the hll extension (docs/rollups.md, "Without the extension")',
@@ -137,4 +138,4 @@ export async function importPlausible(
     client.release();
     archive.close();
   }
-}
+};
