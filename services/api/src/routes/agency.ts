@@ -84,27 +84,22 @@ export function registerAgencyRoutes(t: RouteTable, d: ApiDeps): void {
 function registerAgencySettings(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
-      method: 'get',
-      path: '/v1/agency',
+      route: 'get /v1/agency',
       summary: "The caller's agency and its settings",
       tags: ['agency'],
-      responses: { 200: { description: 'The agency', schema: agencySchema } },
+      responses: { 200: ['The agency', agencySchema] },
     },
     async ({ auth }) => toAgency((await d.pool.query<AgencyRow>(sql.findAgency, [auth.agencyId])).rows[0]!),
   );
 
   t.define(
     {
-      method: 'patch',
-      path: '/v1/agency',
+      route: 'patch /v1/agency',
       summary: 'Change the agency: name, contact email, retention_months',
       tags: ['agency'],
       roles: ADMINS,
-      request: { body: updateBody },
-      responses: {
-        200: { description: 'The changed agency', schema: agencySchema },
-        409: { description: 'The email is taken' },
-      },
+      body: updateBody,
+      responses: { 200: ['The changed agency', agencySchema], 409: 'The email is taken' },
     },
     async (ctx) => {
       const { auth, body } = ctx;
@@ -136,18 +131,12 @@ function registerAgencySettings(t: RouteTable, d: ApiDeps): void {
 function registerKeyRotation(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
-      method: 'post',
-      path: '/v1/agency/rotate-key',
+      route: 'post /v1/agency/rotate-key',
       summary:
         'Replace the agency API key; the old key stops working at once. The new key is shown only here.',
       tags: ['agency'],
       roles: ADMINS,
-      responses: {
-        200: {
-          description: 'The new key',
-          schema: z.object({ api_key: z.string() }).meta({ id: 'NewApiKey' }),
-        },
-      },
+      responses: { 200: ['The new key', z.object({ api_key: z.string() }).meta({ id: 'NewApiKey' })] },
     },
     async (ctx) => {
       const { auth, res } = ctx;

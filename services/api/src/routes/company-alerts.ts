@@ -140,29 +140,26 @@ function listRules(t: RouteTable, d: ApiDeps): void {
 function createRule(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
-      method: 'post',
-      path: RULES,
+      route: `post ${RULES}`,
       summary: 'Alert when a company visits (new, returning, high-intent page, score, fit)',
       description: 'Every condition given must hold. Fires at most once per company and cooldown window.',
       tags,
       roles: WRITERS,
-      request: {
-        body: z
-          .object({
-            name: ruleFields.name,
-            visitor: ruleFields.visitor.default('any'),
-            intent_page: ruleFields.intent_page.default(false),
-            min_score: ruleFields.min_score.default(null),
-            fit_industries: ruleFields.fit_industries.default([]),
-            fit_sizes: ruleFields.fit_sizes.default([]),
-            fit_countries: ruleFields.fit_countries.default([]),
-            cooldown_h: ruleFields.cooldown_h.default(24),
-            endpoint_ids: ruleFields.endpoint_ids.default([]),
-          })
-          .strict()
-          .meta({ id: 'CompanyAlertRuleCreate' }),
-      },
-      responses: { 201: { description: 'The rule', schema: ruleSchema } },
+      body: z
+        .object({
+          name: ruleFields.name,
+          visitor: ruleFields.visitor.default('any'),
+          intent_page: ruleFields.intent_page.default(false),
+          min_score: ruleFields.min_score.default(null),
+          fit_industries: ruleFields.fit_industries.default([]),
+          fit_sizes: ruleFields.fit_sizes.default([]),
+          fit_countries: ruleFields.fit_countries.default([]),
+          cooldown_h: ruleFields.cooldown_h.default(24),
+          endpoint_ids: ruleFields.endpoint_ids.default([]),
+        })
+        .strict()
+        .meta({ id: 'CompanyAlertRuleCreate' }),
+      responses: { 201: ['The rule', ruleSchema] },
     },
     async ({ auth, site, body }) => {
       const { rows } = await d.pool.query(sql.insertRule, [
@@ -188,23 +185,20 @@ function createRule(t: RouteTable, d: ApiDeps): void {
 function updateRule(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
-      method: 'patch',
-      path: `${RULES}/:ruleId`,
+      route: `patch ${RULES}/:ruleId`,
       summary: 'Change a company alert rule',
       tags,
       roles: WRITERS,
-      request: {
-        params: ruleParams,
-        body: z
-          .object({
-            ...Object.fromEntries(Object.entries(ruleFields).map(([k, v]) => [k, v.optional()])),
-            enabled: z.boolean().optional(),
-          })
-          .strict()
-          .refine((b) => Object.keys(b).length > 0, 'give at least one field to change')
-          .meta({ id: 'CompanyAlertRuleUpdate' }),
-      },
-      responses: { 200: { description: 'The rule', schema: ruleSchema } },
+      params: ruleParams,
+      body: z
+        .object({
+          ...Object.fromEntries(Object.entries(ruleFields).map(([k, v]) => [k, v.optional()])),
+          enabled: z.boolean().optional(),
+        })
+        .strict()
+        .refine((b) => Object.keys(b).length > 0, 'give at least one field to change')
+        .meta({ id: 'CompanyAlertRuleUpdate' }),
+      responses: { 200: ['The rule', ruleSchema] },
     },
     async ({ auth, site, params, body }) => {
       const b = body as Partial<Record<keyof typeof ruleFields | 'enabled', unknown>>;
@@ -259,30 +253,27 @@ function listEndpoints(t: RouteTable, d: ApiDeps): void {
 function createEndpoint(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
-      method: 'post',
-      path: ENDPOINTS,
+      route: `post ${ENDPOINTS}`,
       summary: 'Add an alert endpoint; a webhook answers its signing secret once',
       description:
         'url: http(s) to a public address (loopback, private, link-local and metadata addresses are refused, ' +
         'also after DNS resolution when sending; redirects are not followed).',
       tags,
       roles: ADMINS,
-      request: {
-        body: z
-          .object({
-            name,
-            kind: z.enum(['webhook', 'slack', 'email']),
-            url: z.string().trim().max(2000).optional(),
-            recipients: recipients.optional(),
-          })
-          .strict()
-          .refine((b) => (b.kind === 'email') === (b.recipients !== undefined), {
-            message: 'recipients for an email endpoint (and only for one)',
-            path: ['recipients'],
-          })
-          .meta({ id: 'AlertEndpointCreate' }),
-      },
-      responses: { 201: { description: 'The endpoint with its secret', schema: withSecret } },
+      body: z
+        .object({
+          name,
+          kind: z.enum(['webhook', 'slack', 'email']),
+          url: z.string().trim().max(2000).optional(),
+          recipients: recipients.optional(),
+        })
+        .strict()
+        .refine((b) => (b.kind === 'email') === (b.recipients !== undefined), {
+          message: 'recipients for an email endpoint (and only for one)',
+          path: ['recipients'],
+        })
+        .meta({ id: 'AlertEndpointCreate' }),
+      responses: { 201: ['The endpoint with its secret', withSecret] },
     },
     async ({ auth, site, body }) => {
       const url = await endpointUrl(d, body.kind, body.url);
@@ -305,25 +296,22 @@ function createEndpoint(t: RouteTable, d: ApiDeps): void {
 function updateEndpoint(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
-      method: 'patch',
-      path: `${ENDPOINTS}/:endpointId`,
+      route: `patch ${ENDPOINTS}/:endpointId`,
       summary: 'Change an alert endpoint; enabling it again starts its failure count over',
       tags,
       roles: ADMINS,
-      request: {
-        params: endpointParams,
-        body: z
-          .object({
-            name: name.optional(),
-            url: z.string().trim().max(2000).optional(),
-            recipients: recipients.optional(),
-            enabled: z.boolean().optional(),
-          })
-          .strict()
-          .refine((b) => Object.keys(b).length > 0, 'give at least one field to change')
-          .meta({ id: 'AlertEndpointUpdate' }),
-      },
-      responses: { 200: { description: 'The endpoint', schema: endpointSchema } },
+      params: endpointParams,
+      body: z
+        .object({
+          name: name.optional(),
+          url: z.string().trim().max(2000).optional(),
+          recipients: recipients.optional(),
+          enabled: z.boolean().optional(),
+        })
+        .strict()
+        .refine((b) => Object.keys(b).length > 0, 'give at least one field to change')
+        .meta({ id: 'AlertEndpointUpdate' }),
+      responses: { 200: ['The endpoint', endpointSchema] },
     },
     async ({ auth, site, params, body }) => {
       if (body.url !== undefined) await endpointUrl(d, 'webhook', body.url);
@@ -352,13 +340,12 @@ function deleteEndpoint(t: RouteTable, d: ApiDeps): void {
 function rotateEndpointSecret(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
-      method: 'post',
-      path: `${ENDPOINTS}/:endpointId/rotate-secret`,
+      route: `post ${ENDPOINTS}/:endpointId/rotate-secret`,
       summary: 'A new signing secret for a webhook endpoint (the old one also signs for 24 hours)',
       tags,
       roles: ADMINS,
-      request: { params: endpointParams },
-      responses: { 200: { description: 'The endpoint with its new secret', schema: withSecret } },
+      params: endpointParams,
+      responses: { 200: ['The endpoint with its new secret', withSecret] },
     },
     async ({ auth, site, params }) => {
       const secret = newWebhookSecret();
@@ -386,21 +373,18 @@ function registerDeliveryRoutes(t: RouteTable, d: ApiDeps): void {
 function listDeliveries(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
-      method: 'get',
-      path: DELIVERIES,
+      route: `get ${DELIVERIES}`,
       summary: 'The delivery log of the site’s company alerts, newest first',
       tags,
       roles: WRITERS,
-      request: {
-        query: z
-          .object({
-            status: z.enum(['pending', 'sending', 'retrying', 'delivered', 'dead']).optional(),
-            endpoint_id: z.uuid().optional(),
-            limit: z.coerce.number().int().min(1).max(500).default(100),
-          })
-          .strict(),
-      },
-      responses: { 200: { description: 'Deliveries', schema: z.object({ items: z.array(deliverySchema) }) } },
+      query: z
+        .object({
+          status: z.enum(['pending', 'sending', 'retrying', 'delivered', 'dead']).optional(),
+          endpoint_id: z.uuid().optional(),
+          limit: z.coerce.number().int().min(1).max(500).default(100),
+        })
+        .strict(),
+      responses: { 200: ['Deliveries', z.object({ items: z.array(deliverySchema) })] },
     },
     async ({ auth, site, query }) => ({
       items: (
@@ -419,16 +403,15 @@ function listDeliveries(t: RouteTable, d: ApiDeps): void {
 function listDeliveryAttempts(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
-      method: 'get',
-      path: `${DELIVERIES}/:deliveryId/attempts`,
+      route: `get ${DELIVERIES}/:deliveryId/attempts`,
       summary: 'Every attempt of one delivery (status code, error, latency)',
       tags,
       roles: WRITERS,
-      request: { params: deliveryParams },
+      params: deliveryParams,
       responses: {
-        200: {
-          description: 'Attempts',
-          schema: z.object({
+        200: [
+          'Attempts',
+          z.object({
             items: z.array(
               z.object({
                 attempt: z.number().int(),
@@ -439,7 +422,7 @@ function listDeliveryAttempts(t: RouteTable, d: ApiDeps): void {
               }),
             ),
           }),
-        },
+        ],
       },
     },
     async ({ auth, site, params }) => ({
@@ -453,15 +436,12 @@ function listDeliveryAttempts(t: RouteTable, d: ApiDeps): void {
 function replayDelivery(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
-      method: 'post',
-      path: `${DELIVERIES}/:deliveryId/replay`,
+      route: `post ${DELIVERIES}/:deliveryId/replay`,
       summary: 'Send a delivery again (same alert id, so receivers can drop a repeat)',
       tags,
       roles: WRITERS,
-      request: { params: deliveryParams },
-      responses: {
-        202: { description: 'Queued', schema: z.object({ id: z.uuid(), status: z.literal('pending') }) },
-      },
+      params: deliveryParams,
+      responses: { 202: ['Queued', z.object({ id: z.uuid(), status: z.literal('pending') })] },
     },
     async ({ auth, site, params }) => {
       const { rows } = await d.pool.query<{ id: string; generation: number }>(sql.replayDelivery, [
@@ -497,12 +477,11 @@ function listRoute(
 ): void {
   t.define(
     {
-      method: 'get',
-      path: o.path,
+      route: `get ${o.path}`,
       summary: o.summary,
       tags,
       roles: WRITERS,
-      responses: { 200: { description: o.description, schema: z.object({ items: z.array(o.item) }) } },
+      responses: { 200: [o.description, z.object({ items: z.array(o.item) })] },
     },
     async ({ auth, site }) => ({
       items: (await d.pool.query(o.statement, [auth.agencyId, site.id])).rows.map(o.map),
@@ -526,9 +505,9 @@ function deleteRoute(
   const action = `${DELETE_ACTIONS[what]}.delete`;
   t.define(
     {
-      ...{ method: 'delete' as const, path: o.path, summary: o.summary, tags, roles: o.roles },
-      request: { params: o.params },
-      responses: { 204: { description: 'Deleted' } },
+      ...{ route: `delete ${o.path}`, summary: o.summary, tags, roles: o.roles },
+      params: o.params,
+      responses: { 204: 'Deleted' },
     },
     async ({ auth, site, params }) => {
       const id = (params as Record<string, string>)[key]!;

@@ -182,22 +182,19 @@ export function registerFunnelRoutes(t: RouteTable, d: ApiDeps): void {
   funnels.remove({ summary: 'Delete a funnel', sql: sql.deleteFunnel });
   t.define(
     {
-      method: 'get',
-      path: `${funnels.one}/stats`,
+      route: `get ${funnels.one}/stats`,
       summary:
         'Per step: visitors, conversion from the previous and first step, drop-off, median time; optionally by one dimension',
       tags: ['stats', ...tags],
       share: 'read',
-      request: {
-        params: funnels.params,
-        query: q.statsQuery.extend({
-          breakdown: z
-            .enum(Object.keys(FUNNEL_BREAKDOWNS) as [FunnelBreakdown, ...FunnelBreakdown[]])
-            .optional()
-            .describe("the same figures per value of the unit's first event"),
-        }),
-      },
-      responses: { 200: { description: 'The funnel over the range', schema: funnelStatsSchema } },
+      params: funnels.params,
+      query: q.statsQuery.extend({
+        breakdown: z
+          .enum(Object.keys(FUNNEL_BREAKDOWNS) as [FunnelBreakdown, ...FunnelBreakdown[]])
+          .optional()
+          .describe("the same figures per value of the unit's first event"),
+      }),
+      responses: { 200: ['The funnel over the range', funnelStatsSchema] },
     },
     async ({ site, params, query, res }) => {
       const { rows } = await d.pool.query<FunnelRow>(sql.findFunnel, [site.scriptId, params.funnelId]);

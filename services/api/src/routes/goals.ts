@@ -183,21 +183,18 @@ function registerGoalCrud(t: RouteTable, d: ApiDeps): void {
 function registerGoalStats(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
-      method: 'get',
-      path: `${site}/stats/goals`,
+      route: `get ${site}/stats/goals`,
       summary: 'Conversions, unique converters, conversion rate and value of every goal (or of goal_id)',
       tags: ['stats', ...tags],
       share: 'read',
-      request: {
-        query: q.statsQuery.extend({
-          goal_id: z
-            .union([z.uuid(), z.array(z.uuid()).max(50)])
-            .transform((v) => (Array.isArray(v) ? v : [v]))
-            .optional()
-            .describe('only these goals (repeat the parameter); default every goal of the site'),
-        }),
-      },
-      responses: { 200: { description: 'Per goal', schema: goalStatsSchema } },
+      query: q.statsQuery.extend({
+        goal_id: z
+          .union([z.uuid(), z.array(z.uuid()).max(50)])
+          .transform((v) => (Array.isArray(v) ? v : [v]))
+          .optional()
+          .describe('only these goals (repeat the parameter); default every goal of the site'),
+      }),
+      responses: { 200: ['Per goal', goalStatsSchema] },
     },
     async ({ site, query, res }) => {
       const { goal_id: ids, ...rest } = query;

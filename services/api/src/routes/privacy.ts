@@ -133,15 +133,14 @@ export function registerPrivacyRoutes(t: RouteTable, d: ApiDeps): void {
 function registerFind(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
-      method: 'post',
-      path: '/v1/privacy/find',
+      route: 'post /v1/privacy/find',
       summary: 'Count what the agency holds about one person',
       description:
         'Events (every month), session rows and dead letters matching any of the identifiers, over every site of the agency.',
       tags,
       roles: ADMINS,
-      request: { body: subjectBody },
-      responses: { 200: { description: 'What is stored', schema: summarySchema } },
+      body: subjectBody,
+      responses: { 200: ['What is stored', summarySchema] },
     },
     async (ctx) => {
       const subject = subjectOf(ctx.body);
@@ -158,17 +157,14 @@ function registerFind(t: RouteTable, d: ApiDeps): void {
 function registerExport(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
-      method: 'post',
-      path: '/v1/privacy/export',
+      route: 'post /v1/privacy/export',
       summary: 'Export everything about one person (JSON, or CSV per table)',
       description:
         'Streams every column of the matching events (all months), session rows and dead letters. format=csv answers text/csv of one table (`table`, default events).',
       tags,
       roles: ADMINS,
-      request: { body: exportBody },
-      responses: {
-        200: { description: 'The export (format=csv: text/csv of one table)', schema: exportAnswer },
-      },
+      body: exportBody,
+      responses: { 200: ['The export (format=csv: text/csv of one table)', exportAnswer] },
     },
     async (ctx) => {
       const { body, res, auth } = ctx;
@@ -198,8 +194,7 @@ function registerExport(t: RouteTable, d: ApiDeps): void {
 function registerErasures(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
-      method: 'post',
-      path: '/v1/privacy/erasures',
+      route: 'post /v1/privacy/erasures',
       summary: 'Erase everything about one person (runs in the background, resumable)',
       description:
         'Records an erasure request and starts it: events of every month, dead letters, session rows and Redis dedupe markers are deleted in bounded batches; ' +
@@ -207,8 +202,8 @@ function registerErasures(t: RouteTable, d: ApiDeps): void {
         'With PRIVACY_ERASE_IN_API=false the request waits for `beacon privacy resume`.',
       tags,
       roles: ADMINS,
-      request: { body: subjectBody },
-      responses: { 202: { description: 'The request, accepted', schema: erasureSchema } },
+      body: subjectBody,
+      responses: { 202: ['The request, accepted', erasureSchema] },
     },
     async (ctx) => {
       const subject = subjectOf(ctx.body);
@@ -224,13 +219,12 @@ function registerErasures(t: RouteTable, d: ApiDeps): void {
 
   t.define(
     {
-      method: 'get',
-      path: '/v1/privacy/erasures',
+      route: 'get /v1/privacy/erasures',
       summary: "The agency's erasure requests, newest first",
       tags,
       roles: ADMINS,
-      request: { query: z.object({ limit: limitParam, cursor: cursorParam }).strict() },
-      responses: { 200: { description: 'A page of requests', schema: pageOf(erasureSchema, 'ErasurePage') } },
+      query: z.object({ limit: limitParam, cursor: cursorParam }).strict(),
+      responses: { 200: ['A page of requests', pageOf(erasureSchema, 'ErasurePage')] },
     },
     async ({ auth, query }) => {
       const after = decodeTimeCursor(query.cursor, 'uuid');
@@ -245,13 +239,12 @@ function registerErasures(t: RouteTable, d: ApiDeps): void {
 
   t.define(
     {
-      method: 'get',
-      path: '/v1/privacy/erasures/:erasureId',
+      route: 'get /v1/privacy/erasures/:erasureId',
       summary: 'One erasure request: state, phase and counts',
       tags,
       roles: ADMINS,
-      request: { params: z.object({ erasureId: z.string().min(1).max(200) }) },
-      responses: { 200: { description: 'The request', schema: erasureSchema } },
+      params: z.object({ erasureId: z.string().min(1).max(200) }),
+      responses: { 200: ['The request', erasureSchema] },
     },
     async ({ auth, params }) => {
       // Not a uuid: no such request (404, as for an id of another agency), never a failed cast.

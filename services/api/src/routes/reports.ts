@@ -147,25 +147,19 @@ async function scheduleOf(d: ApiDeps, r: Row, { auth, site }: SiteCaller): Promi
 function registerSendNow(t: RouteTable, d: ApiDeps, reports: ReturnType<typeof registerScheduleCrud>): void {
   t.define(
     {
-      method: 'post',
-      path: `${reports.one}/send-now`,
+      route: `post ${reports.one}/send-now`,
       summary:
         "Send the report of the last complete period now, as a preview (not in the delivery log's once-per-period count)",
       tags,
       roles: WRITERS,
-      request: {
-        params: reports.params,
-        body: z
-          .object({ to: z.array(emailField).min(1).max(10).optional() })
-          .strict()
-          .meta({ id: 'ReportSendNow', description: "default: the schedule's recipients" }),
-      },
+      params: reports.params,
+      body: z
+        .object({ to: z.array(emailField).min(1).max(10).optional() })
+        .strict()
+        .meta({ id: 'ReportSendNow', description: "default: the schedule's recipients" }),
       responses: {
-        200: {
-          description: 'Sent',
-          schema: previewSentSchema,
-        },
-        503: { description: 'No SMTP server is configured, or it refused the message' },
+        200: ['Sent', previewSentSchema],
+        503: 'No SMTP server is configured, or it refused the message',
       },
     },
     async (c) => {
@@ -191,13 +185,12 @@ function registerSendNow(t: RouteTable, d: ApiDeps, reports: ReturnType<typeof r
 function registerDeliveries(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
-      method: 'get',
-      path: '/v1/sites/:siteId/reports/deliveries',
+      route: 'get /v1/sites/:siteId/reports/deliveries',
       summary: "Delivery log of the site's reports (latest first): sent, retrying, failed",
       tags,
       roles: ADMINS,
-      request: { query: z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) }).strict() },
-      responses: { 200: { description: 'Deliveries', schema: deliveriesSchema } },
+      query: z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) }).strict(),
+      responses: { 200: ['Deliveries', deliveriesSchema] },
     },
     async ({ auth, site, query }) => {
       const { rows } = await d.pool.query<
@@ -211,19 +204,15 @@ function registerDeliveries(t: RouteTable, d: ApiDeps): void {
 function registerUnsubscribe(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
-      method: 'post',
-      path: '/v1/reports/unsubscribe',
+      route: 'post /v1/reports/unsubscribe',
       summary:
         'Stop report emails to one address (the signed link of the email; no login; one-click capable)',
       tags,
       auth: false,
-      request: { query: z.object({ token: z.string().min(10).max(1000) }).strict() },
+      query: z.object({ token: z.string().min(10).max(1000) }).strict(),
       responses: {
-        200: {
-          description: 'Unsubscribed',
-          schema: z.object({ message: z.string() }).meta({ id: 'Unsubscribed' }),
-        },
-        400: { description: 'Not a valid unsubscribe link' },
+        200: ['Unsubscribed', z.object({ message: z.string() }).meta({ id: 'Unsubscribed' })],
+        400: 'Not a valid unsubscribe link',
       },
     },
     async ({ query }) => {

@@ -185,19 +185,16 @@ export function registerShareLinkRoutes(t: RouteTable, d: ApiDeps): void {
 function registerLinkCreate(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
-      method: 'post',
-      path: '/v1/sites/:siteId/share-links',
+      route: 'post /v1/sites/:siteId/share-links',
       summary: 'Make a share link (its address is in this answer only: it is not stored)',
       tags,
       roles: WRITERS,
-      request: { body: createBody },
+      body: createBody,
       responses: {
-        201: {
-          description: 'The link and its address',
-          schema: z
-            .object({ link: linkSchema, url: z.string(), token: z.string() })
-            .meta({ id: 'ShareLinkCreated' }),
-        },
+        201: [
+          'The link and its address',
+          z.object({ link: linkSchema, url: z.string(), token: z.string() }).meta({ id: 'ShareLinkCreated' }),
+        ],
       },
     },
     async ({ auth, site, body }) => {
@@ -291,26 +288,19 @@ async function openLink(d: ApiDeps, body: z.infer<typeof sessionBody>, req: Requ
 function registerShareSession(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
-      method: 'post',
-      path: '/v1/share/session',
+      route: 'post /v1/share/session',
       summary: 'Open a share link: trade its token (and password) for a short token of the shared view',
       description:
         "Public. The answer token (Authorization: Bearer) opens only the dashboard reads of the link's site (CSV exports when the link allows them), with the link's filters, for an hour at most; a revoked or expired link is refused at its next request. " +
         'Password attempts are limited per IP and per link like logins (consume first, refund on success: 100 concurrent wrong passwords get at most the limit of 401s, the rest 429) and go through the bounded bcrypt gate.',
       tags,
       auth: false,
-      request: { body: sessionBody },
+      body: sessionBody,
       responses: {
-        200: {
-          description: 'The shared view token, the site and what the link allows',
-          schema: sessionSchema,
-        },
-        401: {
-          description:
-            "A password is needed (details.password_required, with details.brand: the agency's brand for the password page) or it is wrong",
-        },
-        404: { description: 'No such link, or it was revoked or has expired' },
-        429: { description: 'Too many attempts' },
+        200: ['The shared view token, the site and what the link allows', sessionSchema],
+        401: "A password is needed (details.password_required, with details.brand: the agency's brand for the password page) or it is wrong",
+        404: 'No such link, or it was revoked or has expired',
+        429: 'Too many attempts',
       },
     },
     async ({ body, req, res }) => {

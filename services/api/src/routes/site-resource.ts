@@ -93,12 +93,9 @@ export class SiteResource<Row extends { id: string }, Item extends z.ZodType> {
     const items = z.object({ items: z.array(this.o.item) });
     this.t.define(
       {
-        method: 'get',
-        path: this.base,
+        route: `get ${this.base}`,
         ...this.doc(r, 'read'),
-        responses: {
-          200: { description: r.answer, schema: r.listId ? items.meta({ id: r.listId }) : items },
-        },
+        responses: { 200: [r.answer, r.listId ? items.meta({ id: r.listId }) : items] },
       },
       async (c) => ({ items: (await this.query(r.sql, this.o.owner(c))).rows.map(this.o.toItem) }),
     );
@@ -108,11 +105,10 @@ export class SiteResource<Row extends { id: string }, Item extends z.ZodType> {
   get(r: Doc & { sql: string; answer: string }): void {
     this.t.define(
       {
-        method: 'get',
-        path: this.one,
+        route: `get ${this.one}`,
         ...this.doc(r, 'read'),
-        request: { params: this.params },
-        responses: { 200: { description: r.answer, schema: this.o.item } },
+        params: this.params,
+        responses: { 200: [r.answer, this.o.item] },
       },
       async (c) => {
         const { rows } = await this.query(r.sql, [...this.o.owner(c), this.idOf(c.params)]);
@@ -127,11 +123,10 @@ export class SiteResource<Row extends { id: string }, Item extends z.ZodType> {
   ): void {
     this.t.define(
       {
-        method: 'post',
-        path: this.base,
+        route: `post ${this.base}`,
         ...this.doc(r, 'write'),
-        request: { body: r.body },
-        responses: { 201: { description: r.answer, schema: this.o.item }, ...this.taken() },
+        body: r.body,
+        responses: { 201: [r.answer, this.o.item], ...this.taken() },
       },
       async (c) => {
         const body = c.body as z.output<Body>;
@@ -149,11 +144,11 @@ export class SiteResource<Row extends { id: string }, Item extends z.ZodType> {
   ): void {
     this.t.define(
       {
-        method: r.method,
-        path: this.one,
+        route: `${r.method} ${this.one}`,
         ...this.doc(r, 'write'),
-        request: { params: this.params, body: r.body },
-        responses: { 200: { description: r.answer, schema: this.o.item }, ...this.taken() },
+        params: this.params,
+        body: r.body,
+        responses: { 200: [r.answer, this.o.item], ...this.taken() },
       },
       async (c) => {
         const body = c.body as z.output<Body>;
@@ -170,11 +165,10 @@ export class SiteResource<Row extends { id: string }, Item extends z.ZodType> {
   remove(r: Doc & { sql: string; answer?: string; verb?: string }): void {
     this.t.define(
       {
-        method: 'delete',
-        path: this.one,
+        route: `delete ${this.one}`,
         ...this.doc(r, 'write'),
-        request: { params: this.params },
-        responses: { 204: { description: r.answer ?? 'Deleted' } },
+        params: this.params,
+        responses: { 204: r.answer ?? 'Deleted' },
       },
       async (c) => {
         const id = this.idOf(c.params);

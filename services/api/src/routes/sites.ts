@@ -227,22 +227,19 @@ export function registerSiteRoutes(t: RouteTable, d: ApiDeps): void {
 function registerSiteList(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
-      method: 'get',
-      path: '/v1/sites',
+      route: 'get /v1/sites',
       summary: "The agency's sites, by name",
       tags,
-      request: {
-        query: z
-          .object({
-            status: qList(z.enum(STATUSES), 3)
-              .optional()
-              .meta({ description: 'default active,paused (deleted sites only when asked for)' }),
-            limit: limitParam,
-            cursor: cursorParam,
-          })
-          .strict(),
-      },
-      responses: { 200: { description: 'A page of sites', schema: pageOf(siteSchema, 'SitePage') } },
+      query: z
+        .object({
+          status: qList(z.enum(STATUSES), 3)
+            .optional()
+            .meta({ description: 'default active,paused (deleted sites only when asked for)' }),
+          limit: limitParam,
+          cursor: cursorParam,
+        })
+        .strict(),
+      responses: { 200: ['A page of sites', pageOf(siteSchema, 'SitePage')] },
     },
     async ({ auth, query }) => {
       const statuses = query.status && query.status.length > 0 ? query.status : ['active', 'paused'];
@@ -283,13 +280,12 @@ async function insertSite(d: ApiDeps, agencyId: string, body: z.infer<typeof cre
 function registerSiteCreate(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
-      method: 'post',
-      path: '/v1/sites',
+      route: 'post /v1/sites',
       summary: 'Create a site (its script_id is generated)',
       tags,
       roles: WRITERS,
-      request: { body: createBody },
-      responses: { 201: { description: 'The new site', schema: siteSchema } },
+      body: createBody,
+      responses: { 201: ['The new site', siteSchema] },
     },
     async (ctx) => {
       const { auth, body } = ctx;
@@ -308,11 +304,10 @@ function registerSiteCreate(t: RouteTable, d: ApiDeps): void {
 function registerSiteChanges(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
-      method: 'get',
-      path: '/v1/sites/:siteId',
+      route: 'get /v1/sites/:siteId',
       summary: 'One site',
       tags,
-      responses: { 200: { description: 'The site', schema: siteSchema } },
+      responses: { 200: ['The site', siteSchema] },
     },
     async ({ site, auth }) => {
       const { rows } = await d.pool.query<SiteRow>(sql.findSiteById, [auth.agencyId, site.id, null]);
@@ -322,14 +317,13 @@ function registerSiteChanges(t: RouteTable, d: ApiDeps): void {
 
   t.define(
     {
-      method: 'patch',
-      path: '/v1/sites/:siteId',
+      route: 'patch /v1/sites/:siteId',
       summary:
         'Change a site: name, domain, status (active, paused, deleted), config (merged) or monthly event quota (admins)',
       tags,
       roles: WRITERS,
-      request: { body: updateBody },
-      responses: { 200: { description: 'The changed site', schema: siteSchema } },
+      body: updateBody,
+      responses: { 200: ['The changed site', siteSchema] },
     },
     async (ctx) => {
       const { site, auth, body } = ctx;
@@ -354,13 +348,12 @@ function registerSiteChanges(t: RouteTable, d: ApiDeps): void {
 
   t.define(
     {
-      method: 'delete',
-      path: '/v1/sites/:siteId',
+      route: 'delete /v1/sites/:siteId',
       summary:
         'Delete a site (status deleted: the collector refuses its hits; its data ages out with retention)',
       tags,
       roles: WRITERS,
-      responses: { 200: { description: 'The site, now deleted', schema: siteSchema } },
+      responses: { 200: ['The site, now deleted', siteSchema] },
     },
     async (ctx) => {
       const { site, auth } = ctx;
@@ -376,17 +369,16 @@ function registerSiteChanges(t: RouteTable, d: ApiDeps): void {
 function registerSnippet(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
-      method: 'get',
-      path: '/v1/sites/:siteId/snippet',
+      route: 'get /v1/sites/:siteId/snippet',
       summary: 'The tracking snippet to paste into every page of the site',
       tags,
       responses: {
-        200: {
-          description: 'The snippet',
-          schema: z
+        200: [
+          'The snippet',
+          z
             .object({ script_id: z.string(), collector_url: z.string(), html: z.string() })
             .meta({ id: 'Snippet' }),
-        },
+        ],
       },
     },
     ({ site }) => ({

@@ -188,13 +188,12 @@ export function registerUserRoutes(t: RouteTable, d: ApiDeps): void {
 function registerUserReads(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
-      method: 'get',
-      path: '/v1/users',
+      route: 'get /v1/users',
       summary: "The agency's dashboard users, by email",
       tags: ['users'],
       roles: ADMINS,
-      request: { query: z.object({ limit: limitParam, cursor: cursorParam }).strict() },
-      responses: { 200: { description: 'A page of users', schema: pageOf(userSchema, 'UserPage') } },
+      query: z.object({ limit: limitParam, cursor: cursorParam }).strict(),
+      responses: { 200: ['A page of users', pageOf(userSchema, 'UserPage')] },
     },
     async ({ auth, query }) => {
       const after = decodeCursor(query.cursor, ['text', 'uuid']);
@@ -204,13 +203,12 @@ function registerUserReads(t: RouteTable, d: ApiDeps): void {
   );
   t.define(
     {
-      method: 'get',
-      path: '/v1/users/:userId',
+      route: 'get /v1/users/:userId',
       summary: 'One dashboard user',
       tags: ['users'],
       roles: ADMINS,
-      request: { params: userParams },
-      responses: { 200: { description: 'The user', schema: userSchema } },
+      params: userParams,
+      responses: { 200: ['The user', userSchema] },
     },
     async ({ auth, params }) => {
       const { rows } = await d.pool.query<UserRow>(sql.findUser, [auth.agencyId, params.userId]);
@@ -223,16 +221,12 @@ function registerUserReads(t: RouteTable, d: ApiDeps): void {
 function registerUserCreate(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
-      method: 'post',
-      path: '/v1/users',
+      route: 'post /v1/users',
       summary: 'Create a dashboard user',
       tags: ['users'],
       roles: ADMINS,
-      request: { body: createBody },
-      responses: {
-        201: { description: 'The new user', schema: userSchema },
-        409: { description: 'The email is taken' },
-      },
+      body: createBody,
+      responses: { 201: ['The new user', userSchema], 409: 'The email is taken' },
     },
     async (ctx) => {
       const { auth, body } = ctx;
@@ -248,18 +242,15 @@ function registerUserCreate(t: RouteTable, d: ApiDeps): void {
 function registerUserUpdate(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
-      method: 'patch',
-      path: '/v1/users/:userId',
+      route: 'patch /v1/users/:userId',
       summary: 'Change a user (role, activation, password, names, email)',
       description:
         'The last active admin of an agency cannot be demoted or deactivated (409). Deactivating a user or changing the password ends their sessions.',
       tags: ['users'],
       roles: ADMINS,
-      request: { params: userParams, body: updateBody },
-      responses: {
-        200: { description: 'The changed user', schema: userSchema },
-        409: { description: 'Last admin, or the email is taken' },
-      },
+      params: userParams,
+      body: updateBody,
+      responses: { 200: ['The changed user', userSchema], 409: 'Last admin, or the email is taken' },
     },
     async (ctx) => {
       const { auth, params, body } = ctx;
@@ -285,14 +276,13 @@ function registerUserUpdate(t: RouteTable, d: ApiDeps): void {
 function registerUserDelete(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
-      method: 'delete',
-      path: '/v1/users/:userId',
+      route: 'delete /v1/users/:userId',
       summary: 'Delete a user (their sessions end)',
       description: 'The last active admin of an agency cannot be deleted (409).',
       tags: ['users'],
       roles: ADMINS,
-      request: { params: userParams },
-      responses: { 204: { description: 'Deleted' }, 409: { description: 'Last admin' } },
+      params: userParams,
+      responses: { 204: 'Deleted', 409: 'Last admin' },
     },
     async (ctx) => {
       const { auth, params } = ctx;
