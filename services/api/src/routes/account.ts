@@ -13,27 +13,13 @@ import { BadRequestError, ConflictError, NotFoundError } from '../http/errors.js
 import type { RouteTable } from '../openapi/route-table.js';
 import * as sql from '../sql/account.js';
 import * as authSql from '../sql/auth.js';
-import {
-  emailField,
-  newPasswordField,
-  personNameField as name,
-  roleSchema,
-  toUser,
-  userSchema,
-} from './schemas.js';
-import { insertUserWithSites, siteAccessField, siteIdsField } from './users.js';
+import { emailField, newPasswordField, roleSchema, toUser, userSchema } from './schemas.js';
+import { insertUserWithSites, userDetails } from './users.js';
 
 const BCRYPT_ROUNDS = 10;
 
 const inviteBody = z
-  .object({
-    email: emailField,
-    role: roleSchema,
-    first_name: name.optional(),
-    last_name: name.optional(),
-    site_access: siteAccessField.optional(),
-    site_ids: siteIdsField.optional(),
-  })
+  .object({ email: emailField, role: roleSchema, ...userDetails.omit({ is_active: true }).shape })
   .strict()
   .meta({ id: 'InvitationCreate' });
 

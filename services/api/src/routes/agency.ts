@@ -8,7 +8,7 @@ import { audit } from '../http/audit.js';
 import { conflictOnUnique } from '../http/errors.js';
 import type { RouteTable } from '../openapi/route-table.js';
 import * as sql from '../sql/agency.js';
-import { emailField, iso } from './schemas.js';
+import { changesOf, emailField, iso } from './schemas.js';
 
 interface AgencyRow {
   id: string;
@@ -38,10 +38,10 @@ const agencySchema = z
   })
   .meta({ id: 'Agency' });
 
-const updateBody = z
-  .object({
-    name: z.string().trim().min(1).max(255).optional(),
-    email: emailField.optional(),
+const updateBody = changesOf(
+  {
+    name: z.string().trim().min(1).max(255),
+    email: emailField,
     config: z
       .object({
         retention_months: z
@@ -53,12 +53,10 @@ const updateBody = z
           .meta({ description: 'null resets to the installation default' }),
       })
       .partial()
-      .strict()
-      .optional(),
-  })
-  .strict()
-  .refine((b) => Object.keys(b).length > 0, 'give at least one field to change')
-  .meta({ id: 'AgencyUpdate' });
+      .strict(),
+  },
+  'AgencyUpdate',
+);
 
 function toAgency(r: AgencyRow): z.infer<typeof agencySchema> {
   const rm = r.config?.retention_months;

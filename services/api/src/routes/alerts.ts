@@ -3,7 +3,7 @@ import { WRITERS } from '../auth/types.js';
 import type { ApiDeps } from '../deps.js';
 import type { RouteTable } from '../openapi/route-table.js';
 import * as sql from '../sql/alerts.js';
-import { iso, recipientsField as recipients } from './schemas.js';
+import { changesOf, iso, recipientsField as recipients } from './schemas.js';
 import { byAgencyAndSite, siteResource } from './site-resource.js';
 
 const fields = {
@@ -95,18 +95,7 @@ export function registerAlertRoutes(t: RouteTable, d: ApiDeps): void {
   alerts.update({
     method: 'patch',
     summary: 'Change a traffic alert',
-    body: z
-      .object({
-        recipients: recipients.optional(),
-        spike_pct: fields.spike_pct.optional(),
-        drop_pct: fields.drop_pct.optional(),
-        min_usual: fields.min_usual.optional(),
-        cooldown_h: fields.cooldown_h.optional(),
-        enabled: z.boolean().optional(),
-      })
-      .strict()
-      .refine((b) => Object.keys(b).length > 0, 'give at least one field to change')
-      .meta({ id: 'TrafficAlertUpdate' }),
+    body: changesOf({ recipients, ...fields, enabled: z.boolean() }, 'TrafficAlertUpdate'),
     answer: 'The alert',
     sql: sql.updateAlert,
     values: (b) => [

@@ -5,7 +5,7 @@ import type { ApiDeps } from '../deps.js';
 import { conflictOnUnique, invalidBodyField, NotFoundError } from '../http/errors.js';
 import type { RouteTable } from '../openapi/route-table.js';
 import * as sql from '../sql/branding.js';
-import { iso } from './schemas.js';
+import { changesOf, iso } from './schemas.js';
 import { domainSchema } from './sites.js';
 
 /** Largest logo, decoded (it travels inline in share views: keep it small). */
@@ -195,25 +195,23 @@ function registerBrand(t: RouteTable, d: ApiDeps): void {
         'Change the brand: display name, primary colour, "Powered by Beacon" (data credits such as DB-IP stay), dashboard hostname',
       tags: ['agency'],
       roles: ADMINS,
-      body: z
-        .object({
-          display_name: z.string().trim().min(1).max(100).nullable().optional(),
+      body: changesOf(
+        {
+          display_name: z.string().trim().min(1).max(100).nullable(),
           primary_color: z
             .string()
             .trim()
             .toLowerCase()
             .regex(/^#[0-9a-f]{6}$/, 'a colour such as #1d4ed8')
-            .nullable()
-            .optional(),
-          hide_powered_by: z.boolean().optional(),
+            .nullable(),
+          hide_powered_by: z.boolean(),
           hostname: hostnameField.nullable().optional().meta({
             description:
               'dashboard hostname of the agency, e.g. analytics.agency.example (its DNS points at Beacon); unique across agencies (409); null removes it',
           }),
-        })
-        .strict()
-        .refine((b) => Object.keys(b).length > 0, 'give at least one field to change')
-        .meta({ id: 'BrandingUpdate' }),
+        },
+        'BrandingUpdate',
+      ),
       responses: { 200: ['The branding', brandingSchema] },
     },
     async ({ auth, body }) => {

@@ -7,13 +7,15 @@ import { lastCompletePeriod } from '../reports/period.js';
 import { buildReportEmail, type ScheduleRow } from '../reports/scheduler.js';
 import { brandOfAgency } from '../sql/branding.js';
 import * as sql from '../sql/reports.js';
-import { emailField, iso, recipientsField as recipients } from './schemas.js';
+import { changesOf, emailField, iso, recipientsField as recipients } from './schemas.js';
 import { byAgencyAndSite, siteResource, type SiteCaller } from './site-resource.js';
+
+const frequency = z.enum(['weekly', 'monthly']);
 
 export const scheduleSchema = z
   .object({
     id: z.uuid(),
-    frequency: z.enum(['weekly', 'monthly']),
+    frequency,
     recipients: z.array(z.string()),
     enabled: z.boolean(),
     created_at: z.string(),
@@ -96,10 +98,7 @@ function registerScheduleCrud(t: RouteTable, d: ApiDeps) {
     summary: 'Schedule a weekly or monthly email report of the site (days in the site timezone)',
     description:
       'Weekly reports cover Monday to Sunday and go out from Monday 00:00 in the site timezone; monthly ones cover the calendar month. The first report covers the first full period after this call.',
-    body: z
-      .object({ frequency: z.enum(['weekly', 'monthly']), recipients })
-      .strict()
-      .meta({ id: 'ReportScheduleCreate' }),
+    body: z.object({ frequency, recipients }).strict().meta({ id: 'ReportScheduleCreate' }),
     answer: 'The schedule',
     sql: sql.insertSchedule,
     values: (b) => [b.frequency, b.recipients],
@@ -107,15 +106,7 @@ function registerScheduleCrud(t: RouteTable, d: ApiDeps) {
   reports.update({
     method: 'patch',
     summary: 'Change a report schedule (frequency, recipients, enabled)',
-    body: z
-      .object({
-        frequency: z.enum(['weekly', 'monthly']).optional(),
-        recipients: recipients.optional(),
-        enabled: z.boolean().optional(),
-      })
-      .strict()
-      .refine((b) => Object.keys(b).length > 0, 'give at least one field to change')
-      .meta({ id: 'ReportScheduleUpdate' }),
+    body: changesOf({ frequency, recipients, enabled: z.boolean() }, 'ReportScheduleUpdate'),
     answer: 'The schedule',
     sql: sql.updateSchedule,
     values: (b) => [b.frequency ?? null, b.recipients ?? null, b.enabled ?? null],

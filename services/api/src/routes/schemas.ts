@@ -23,6 +23,16 @@ export const newPasswordField = z
   .max(72)
   .refine((p) => Buffer.byteLength(p, 'utf8') <= 72, 'at most 72 bytes (bcrypt ignores the rest)');
 
+/** A PATCH body: any of `fields`, at least one of them, nothing else. */
+export function changesOf<S extends z.ZodRawShape>(fields: S, id: string) {
+  return z
+    .object(fields)
+    .partial()
+    .strict()
+    .refine((b) => Object.keys(b).length > 0, 'give at least one field to change')
+    .meta({ id });
+}
+
 export const roleSchema = z.enum(['admin', 'user', 'viewer']).meta({ id: 'Role' });
 
 export const userSchema = z

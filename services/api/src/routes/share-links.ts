@@ -13,7 +13,7 @@ import type { RouteTable } from '../openapi/route-table.js';
 import { FILTER_KEYS } from '../queries/filters.js';
 import * as sql from '../sql/share-links.js';
 import { brandOf, brandSchema } from './branding.js';
-import { iso, newPasswordField } from './schemas.js';
+import { changesOf, iso, newPasswordField } from './schemas.js';
 import { byAgencyAndSite, siteResource } from './site-resource.js';
 import { parseSiteConfig, HttpError } from '@beacon/schema';
 
@@ -62,17 +62,16 @@ const createBody = z
   .strict()
   .meta({ id: 'ShareLinkCreate' });
 
-const updateBody = z
-  .object({
-    label: z.string().trim().min(1).max(200).optional(),
-    expires_at: futureDate.nullable().optional(),
-    filters: filtersField.optional(),
-    allow_csv: z.boolean().optional(),
-    frame_ancestors: z.array(origin).max(20).optional(),
-  })
-  .strict()
-  .refine((b) => Object.keys(b).length > 0, 'give at least one field to change')
-  .meta({ id: 'ShareLinkUpdate' });
+const updateBody = changesOf(
+  {
+    label: z.string().trim().min(1).max(200),
+    expires_at: futureDate.nullable(),
+    filters: filtersField,
+    allow_csv: z.boolean(),
+    frame_ancestors: z.array(origin).max(20),
+  },
+  'ShareLinkUpdate',
+);
 
 const linkSchema = z
   .object({

@@ -70,7 +70,8 @@ export class SiteResource<Row extends { id: string }, Item extends z.ZodType> {
   readonly one: SitePath;
   /** The params of one item: the site and the item's uuid. */
   readonly params: ReturnType<typeof itemParams>;
-  private readonly base: SitePath;
+  /** The path of the collection, for routes of their own on it (e.g. a create that answers more). */
+  readonly base: SitePath;
 
   constructor(
     private readonly t: RouteTable,

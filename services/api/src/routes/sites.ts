@@ -13,7 +13,7 @@ import type { RouteTable } from '../openapi/route-table.js';
 import { isTimeZone } from '../time-zones.js';
 import * as sql from '../sql/sites.js';
 import { decodeCursor, keysetPage } from './keyset.js';
-import { iso, pageOf } from './schemas.js';
+import { changesOf, iso, pageOf } from './schemas.js';
 
 const STATUSES = ['active', 'paused', 'deleted'] as const;
 const tags = ['sites'];
@@ -143,9 +143,11 @@ export const domainSchema = z
     'a domain such as example.com',
   );
 
+const siteName = z.string().trim().min(1).max(255);
+
 const createBody = z
   .object({
-    name: z.string().trim().min(1).max(255),
+    name: siteName,
     domain: domainSchema,
     status: z.enum(['active', 'paused']).optional(),
     config: siteConfigInput.optional(),
@@ -153,19 +155,18 @@ const createBody = z
   .strict()
   .meta({ id: 'SiteCreate' });
 
-const updateBody = z
-  .object({
-    name: z.string().trim().min(1).max(255).optional(),
-    domain: domainSchema.optional(),
-    status: z.enum(STATUSES).optional(),
+const updateBody = changesOf(
+  {
+    name: siteName,
+    domain: domainSchema,
+    status: z.enum(STATUSES),
     config: siteConfigInput
       .optional()
       .meta({ description: 'merged into the current config (keys not given are kept)' }),
     monthly_event_quota: quotaField,
-  })
-  .strict()
-  .refine((b) => Object.keys(b).length > 0, 'give at least one field to change')
-  .meta({ id: 'SiteUpdate' });
+  },
+  'SiteUpdate',
+);
 
 /**
  * A site keeps its data at most as long as its agency: a longer retention_months is refused (400) so the

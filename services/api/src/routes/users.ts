@@ -11,6 +11,7 @@ import * as authSql from '../sql/auth.js';
 import * as sql from '../sql/users.js';
 import { decodeCursor, keysetPage } from './keyset.js';
 import {
+  changesOf,
   emailField as email,
   newPasswordField,
   pageOf,
@@ -31,34 +32,23 @@ export const siteIdsField = z
   .max(1000)
   .meta({ description: 'the sites granted (replaces the current list); each a site uuid of the agency' });
 
-const createBody = z
+/** What an admin may give of a user beside the login: each optional (an invitation too). */
+export const userDetails = z
   .object({
-    email,
-    password: newPasswordField,
-    role: roleSchema,
-    first_name: name.optional(),
-    last_name: name.optional(),
-    is_active: z.boolean().optional(),
-    site_access: siteAccessField.optional(),
-    site_ids: siteIdsField.optional(),
+    first_name: name,
+    last_name: name,
+    is_active: z.boolean(),
+    site_access: siteAccessField,
+    site_ids: siteIdsField,
   })
+  .partial();
+const userLogin = { email, password: newPasswordField, role: roleSchema };
+
+const createBody = z
+  .object({ ...userLogin, ...userDetails.shape })
   .strict()
   .meta({ id: 'UserCreate' });
-
-const updateBody = z
-  .object({
-    email: email.optional(),
-    password: newPasswordField.optional(),
-    role: roleSchema.optional(),
-    first_name: name.optional(),
-    last_name: name.optional(),
-    is_active: z.boolean().optional(),
-    site_access: siteAccessField.optional(),
-    site_ids: siteIdsField.optional(),
-  })
-  .strict()
-  .refine((b) => Object.keys(b).length > 0, 'give at least one field to change')
-  .meta({ id: 'UserUpdate' });
+const updateBody = changesOf({ ...userLogin, ...userDetails.shape }, 'UserUpdate');
 
 const userParams = z.object({ userId: z.uuid() });
 const EMAIL_TAKEN = 'a user with this email already exists';
