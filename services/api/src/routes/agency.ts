@@ -8,7 +8,7 @@ import { audit } from '../http/audit.js';
 import { conflictOnUnique } from '../http/errors.js';
 import type { RouteTable } from '../openapi/route-table.js';
 import * as sql from '../sql/agency.js';
-import { changesOf, emailField, iso } from './schemas.js';
+import { changesOf, emailField, isoStamps, stamps } from './schemas.js';
 
 interface AgencyRow {
   id: string;
@@ -33,8 +33,7 @@ const agencySchema = z
         .nullable()
         .meta({ description: 'null: the installation default (RETENTION_MONTHS_DEFAULT)' }),
     }),
-    created_at: z.string(),
-    updated_at: z.string(),
+    ...stamps,
   })
   .meta({ id: 'Agency' });
 
@@ -66,8 +65,7 @@ function toAgency(r: AgencyRow): z.infer<typeof agencySchema> {
     email: r.email,
     status: r.status ?? 'active',
     config: { retention_months: typeof rm === 'number' ? rm : null },
-    created_at: iso(r.created_at)!,
-    updated_at: iso(r.updated_at)!,
+    ...isoStamps(r),
   };
 }
 

@@ -61,8 +61,6 @@ const toAlert = (r: Row) => ({ ...r, last_alert_at: iso(r.last_alert_at), create
 export function registerAlertRoutes(t: RouteTable, d: ApiDeps): void {
   const alerts = siteResource<Row, typeof alertSchema>(t, d, {
     noun: 'alert',
-    collection: 'alerts',
-    idParam: 'alertId',
     tags: ['reports'],
     readRoles: WRITERS,
     owner: byAgencyAndSite,

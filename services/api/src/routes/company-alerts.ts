@@ -9,7 +9,7 @@ import { NotFoundError } from '../http/errors.js';
 import { siteIdParam } from '../http/validate.js';
 import type { RouteTable } from '../openapi/route-table.js';
 import * as sql from '../sql/company-alerts.js';
-import { changesOf, emailField, iso } from './schemas.js';
+import { changesOf, emailField, iso, stamps } from './schemas.js';
 import { byAgencyAndSite, siteResource, type SiteResource } from './site-resource.js';
 
 /**
@@ -43,8 +43,7 @@ export const ruleSchema = z
     id: z.uuid(),
     ...ruleFields,
     enabled: z.boolean(),
-    created_at: z.string(),
-    updated_at: z.string(),
+    ...stamps,
   })
   .meta({ id: 'CompanyAlertRule' });
 export const endpointSchema = z
@@ -58,8 +57,7 @@ export const endpointSchema = z
     disabled_reason: z.string().nullable(),
     consecutive_failures: z.number().int(),
     previous_secret_until: z.string().nullable(),
-    created_at: z.string(),
-    updated_at: z.string(),
+    ...stamps,
   })
   .meta({ id: 'AlertEndpoint' });
 const withSecret = endpointSchema
@@ -136,7 +134,6 @@ function registerRuleRoutes(t: RouteTable, d: ApiDeps): void {
   const rules = siteResource<Row, typeof ruleSchema>(t, d, {
     noun: 'rule',
     collection: 'company-alert-rules',
-    idParam: 'ruleId',
     tags,
     readRoles: WRITERS,
     owner: byAgencyAndSite,
@@ -184,7 +181,6 @@ function registerEndpointRoutes(t: RouteTable, d: ApiDeps): void {
   const endpoints = siteResource<Row, typeof endpointSchema>(t, d, {
     noun: 'endpoint',
     collection: 'alert-endpoints',
-    idParam: 'endpointId',
     tags,
     readRoles: WRITERS,
     writeRoles: ADMINS,

@@ -4,7 +4,7 @@ import type { ApiDeps } from '../deps.js';
 import { NotFoundError } from '../http/errors.js';
 import type { RouteTable } from '../openapi/route-table.js';
 import * as sql from '../sql/company-overrides.js';
-import { iso } from './schemas.js';
+import { isoStamps, stamps } from './schemas.js';
 
 /**
  * The caller's agency's overrides of company identification (issue #16, migration 0120): "this is an
@@ -31,8 +31,7 @@ const overrideSchema = z
     industry: z.string().nullable(),
     employee_count: z.string().nullable(),
     merge_into: z.string().nullable(),
-    created_at: z.string(),
-    updated_at: z.string(),
+    ...stamps,
   })
   .meta({ id: 'CompanyOverride' });
 
@@ -62,7 +61,7 @@ interface Row {
   created_at: Date;
   updated_at: Date;
 }
-const toOverride = (r: Row) => ({ ...r, created_at: iso(r.created_at)!, updated_at: iso(r.updated_at)! });
+const toOverride = (r: Row) => ({ ...r, ...isoStamps(r) });
 
 export function registerCompanyOverrideRoutes(t: RouteTable, d: ApiDeps): void {
   t.define(

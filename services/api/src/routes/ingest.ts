@@ -178,8 +178,6 @@ export function registerIngestRoutes(t: RouteTable, d: ApiDeps): void {
 function registerIngestTokens(t: RouteTable, d: ApiDeps): void {
   const tokens = siteResource<TokenRow, typeof tokenSchema>(t, d, {
     noun: 'ingest token',
-    collection: 'ingest-tokens',
-    idParam: 'tokenId',
     tags,
     readRoles: WRITERS,
     owner: ({ site }) => [site.id],

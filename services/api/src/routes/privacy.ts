@@ -19,7 +19,7 @@ import { BadRequestError, NotFoundError } from '../http/errors.js';
 import { cursorParam, limitParam } from '../http/validate.js';
 import type { RouteTable } from '../openapi/route-table.js';
 import { decodeTimeCursor, keysetPage } from './keyset.js';
-import { isUuid, iso, pageOf } from './schemas.js';
+import { iso, isoStamps, isUuid, pageOf, stamps } from './schemas.js';
 
 /**
  * Data subject rights (docs/privacy-rights.md): find, export (JSON, CSV) and erase everything about
@@ -79,8 +79,7 @@ const erasureSchema = z
     passes: z.number().int(),
     requested_by: z.string().nullable(),
     error: z.string().nullable(),
-    created_at: z.string(),
-    updated_at: z.string(),
+    ...stamps,
     finished_at: z.string().nullable(),
   })
   .meta({ id: 'Erasure' });
@@ -118,8 +117,7 @@ function toErasure(r: ErasureRow): z.infer<typeof erasureSchema> {
     passes: r.passes,
     requested_by: r.requested_by,
     error: r.error,
-    created_at: iso(r.created_at)!,
-    updated_at: iso(r.updated_at)!,
+    ...isoStamps(r),
     finished_at: iso(r.finished_at),
   };
 }

@@ -7,7 +7,7 @@ import { lastCompletePeriod } from '../reports/period.js';
 import { buildReportEmail, type ScheduleRow } from '../reports/scheduler.js';
 import { brandOfAgency } from '../sql/branding.js';
 import * as sql from '../sql/reports.js';
-import { changesOf, emailField, iso, recipientsField as recipients } from './schemas.js';
+import { changesOf, emailField, iso, isoStamps, recipientsField as recipients, stamps } from './schemas.js';
 import { byAgencyAndSite, siteResource, type SiteCaller } from './site-resource.js';
 
 const frequency = z.enum(['weekly', 'monthly']);
@@ -18,8 +18,7 @@ export const scheduleSchema = z
     frequency,
     recipients: z.array(z.string()),
     enabled: z.boolean(),
-    created_at: z.string(),
-    updated_at: z.string(),
+    ...stamps,
   })
   .meta({ id: 'ReportSchedule' });
 
@@ -36,8 +35,7 @@ const toSchedule = (r: Row) => ({
   frequency: r.frequency,
   recipients: r.recipients,
   enabled: r.enabled,
-  created_at: iso(r.created_at)!,
-  updated_at: iso(r.updated_at)!,
+  ...isoStamps(r),
 });
 
 export const previewSentSchema = z
@@ -79,8 +77,6 @@ export function registerReportRoutes(t: RouteTable, d: ApiDeps): void {
 function registerScheduleCrud(t: RouteTable, d: ApiDeps) {
   const reports = siteResource<Row, typeof scheduleSchema>(t, d, {
     noun: 'report',
-    collection: 'reports',
-    idParam: 'reportId',
     tags,
     readRoles: WRITERS,
     owner: byAgencyAndSite,

@@ -139,8 +139,6 @@ export function looksLikeLinkToken(s: string): boolean {
 export function registerShareLinkRoutes(t: RouteTable, d: ApiDeps): void {
   const links = siteResource<LinkRow, typeof linkSchema>(t, d, {
     noun: 'share link',
-    collection: 'share-links',
-    idParam: 'linkId',
     tags,
     readRoles: WRITERS,
     owner: byAgencyAndSite,

@@ -26,10 +26,10 @@ export const byAgencyAndSite = ({ auth, site }: SiteCaller): unknown[] => [auth.
 export interface SiteResourceOptions<Row, Item extends z.ZodType> {
   /** What a 404 names ('goal', 'share link'). */
   noun: string;
-  /** The path below the site, e.g. 'goals'. */
-  collection: string;
-  /** The path parameter of one item, e.g. 'goalId' (a uuid). */
-  idParam: string;
+  /** The path below the site; default the noun's plural ('goals', 'share-links'). */
+  collection?: string;
+  /** The path parameter of one item (a uuid); default its last word's id ('goalId', 'linkId'). */
+  idParam?: string;
   tags: string[];
   /** Who may read (default every role) and who may change (default admins and users). */
   readRoles?: readonly Role[];
@@ -72,15 +72,17 @@ export class SiteResource<Row extends { id: string }, Item extends z.ZodType> {
   readonly params: ReturnType<typeof itemParams>;
   /** The path of the collection, for routes of their own on it (e.g. a create that answers more). */
   readonly base: SitePath;
+  private readonly idParam: string;
 
   constructor(
     private readonly t: RouteTable,
     private readonly d: ApiDeps,
     private readonly o: SiteResourceOptions<Row, Item>,
   ) {
-    this.base = `/v1/sites/:siteId/${o.collection}`;
-    this.one = `${this.base}/:${o.idParam}`;
-    this.params = itemParams(o.idParam);
+    this.base = `/v1/sites/:siteId/${o.collection ?? `${o.noun.replaceAll(' ', '-')}s`}`;
+    this.idParam = o.idParam ?? `${o.noun.split(' ').pop()!}Id`;
+    this.one = `${this.base}/:${this.idParam}`;
+    this.params = itemParams(this.idParam);
   }
 
   /** The row, or a 404 naming the resource. */
@@ -197,7 +199,7 @@ export class SiteResource<Row extends { id: string }, Item extends z.ZodType> {
   }
 
   private idOf(params: unknown): string {
-    return (params as Record<string, string>)[this.o.idParam]!;
+    return (params as Record<string, string>)[this.idParam]!;
   }
 
   private query(sql: string, values: unknown[]) {

@@ -13,7 +13,7 @@ import type { RouteTable } from '../openapi/route-table.js';
 import { isTimeZone } from '../time-zones.js';
 import * as sql from '../sql/sites.js';
 import { decodeCursor, keysetPage } from './keyset.js';
-import { changesOf, iso, pageOf } from './schemas.js';
+import { changesOf, isoStamps, pageOf, stamps } from './schemas.js';
 
 const STATUSES = ['active', 'paused', 'deleted'] as const;
 const tags = ['sites'];
@@ -127,8 +127,7 @@ export const siteSchema = z
         description:
           "the highest share of the monthly event quota (80 or 100 %) the site's stored events reached this month (UTC), as warned by email; null: none",
       }),
-    created_at: z.string(),
-    updated_at: z.string(),
+    ...stamps,
   })
   .meta({ id: 'Site' });
 
@@ -212,8 +211,7 @@ function toSite(r: SiteRow): z.infer<typeof siteSchema> {
     },
     monthly_event_quota: r.monthly_event_quota === null ? null : Number(r.monthly_event_quota),
     quota_warning: r.quota_warning === 80 || r.quota_warning === 100 ? r.quota_warning : null,
-    created_at: iso(r.created_at)!,
-    updated_at: iso(r.updated_at)!,
+    ...isoStamps(r),
   };
 }
 
