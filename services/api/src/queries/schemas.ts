@@ -20,16 +20,15 @@ const interval = z.enum(INTERVALS).default('day');
 
 export const statsQuery = z.object({ ...rangeShape, ...filterShape }).strict();
 export type StatsQuery = z.infer<typeof statsQuery>;
-export const pagedQuery = z.object({ ...rangeShape, ...filterShape, limit, cursor }).strict();
+/** A page of a stats list (aggregate lists add their sort). */
+const pageShape = { ...rangeShape, ...filterShape, limit, cursor };
+export const pagedQuery = z.object(pageShape).strict();
 export type PagedQuery = z.infer<typeof pagedQuery>;
 export const timeseriesQuery = z.object({ ...rangeShape, ...filterShape, interval }).strict();
 export type TimeseriesQuery = z.infer<typeof timeseriesQuery>;
 export const breakdownQuery = z
   .object({
-    ...rangeShape,
-    ...filterShape,
-    limit,
-    cursor,
+    ...pageShape,
     sort: z.enum(BREAKDOWN_SORTS).default('visitors'),
     order,
     conversion_goal: z
@@ -44,10 +43,7 @@ export const eventPropertiesQuery = pagedQuery;
 export type EventPropertiesQuery = PagedQuery;
 export const companiesQuery = z
   .object({
-    ...rangeShape,
-    ...filterShape,
-    limit,
-    cursor,
+    ...pageShape,
     sort: z
       .enum(['visitors', 'sessions', 'page_views', 'events', 'name', 'last_seen', 'score'])
       .default('visitors'),

@@ -4,7 +4,6 @@ import { z } from 'zod';
 import { recordAdminAction } from '../admin-actions.js';
 import { hashLinkToken, issueLinkToken, setPasswordUrl, type LinkPurpose } from '../auth/account-links.js';
 import { takeAttempt } from '../auth/attempts.js';
-import { ADMINS } from '../auth/types.js';
 import type { ApiDeps } from '../deps.js';
 import { dashboardUrlOf } from '../email/links.js';
 import { actionEmail } from '../email/templates.js';
@@ -14,7 +13,7 @@ import type { RouteTable } from '../openapi/route-table.js';
 import * as sql from '../sql/account.js';
 import * as authSql from '../sql/auth.js';
 import { emailField, newPasswordField, roleSchema, toUser, userSchema } from './schemas.js';
-import { insertUserWithSites, userDetails } from './users.js';
+import { adminRoute, insertUserWithSites, userDetails } from './users.js';
 
 const BCRYPT_ROUNDS = 10;
 
@@ -137,8 +136,7 @@ function registerInvitations(t: RouteTable, d: ApiDeps): void {
       description:
         'Creates the user (active, with no usable password) and emails a single-use link valid AUTH_INVITE_TTL_H hours. ' +
         'site_access "selected" with site_ids makes a client login that sees only those sites.',
-      tags: ['users'],
-      roles: ADMINS,
+      ...adminRoute,
       body: inviteBody,
       responses: {
         201: [
@@ -169,8 +167,7 @@ function registerInvitations(t: RouteTable, d: ApiDeps): void {
     {
       route: 'post /v1/users/:userId/invitation',
       summary: 'Send a new invitation link to a user who has not logged in yet (earlier links stop working)',
-      tags: ['users'],
-      roles: ADMINS,
+      ...adminRoute,
       params: z.object({ userId: z.uuid() }),
       responses: {
         200: ['The invitation', invitationSchema],

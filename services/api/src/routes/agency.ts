@@ -69,6 +69,8 @@ function toAgency(r: AgencyRow): z.infer<typeof agencySchema> {
   };
 }
 
+/** The agency's settings: admins only (what every role may read says so). */
+const adminRoute = { tags: ['agency'], roles: ADMINS };
 const BASE62 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
 /** The caller's own agency: read (any role), change settings incl. retention (admin), rotate the API key (admin). */
@@ -92,8 +94,7 @@ function registerAgencySettings(t: RouteTable, d: ApiDeps): void {
     {
       route: 'patch /v1/agency',
       summary: 'Change the agency: name, contact email, retention_months',
-      tags: ['agency'],
-      roles: ADMINS,
+      ...adminRoute,
       body: updateBody,
       responses: { 200: ['The changed agency', agencySchema], 409: 'The email is taken' },
     },
@@ -130,8 +131,7 @@ function registerKeyRotation(t: RouteTable, d: ApiDeps): void {
       route: 'post /v1/agency/rotate-key',
       summary:
         'Replace the agency API key; the old key stops working at once. The new key is shown only here.',
-      tags: ['agency'],
-      roles: ADMINS,
+      ...adminRoute,
       responses: { 200: ['The new key', z.object({ api_key: z.string() }).meta({ id: 'NewApiKey' })] },
     },
     async (ctx) => {

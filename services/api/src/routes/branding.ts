@@ -10,6 +10,8 @@ import { domainSchema } from './sites.js';
 
 /** Largest logo, decoded (it travels inline in share views: keep it small). */
 export const LOGO_MAX_BYTES = 64 * 1024;
+/** The agency's settings: admins only (what every role may read says so). */
+const adminRoute = { tags: ['agency'], roles: ADMINS };
 const LOGO_TYPES = ['image/png', 'image/jpeg', 'image/webp'] as const;
 
 /** The type a logo's bytes really are (by their signature), or null. SVG is never accepted. */
@@ -181,8 +183,7 @@ function registerBrand(t: RouteTable, d: ApiDeps): void {
     {
       route: 'get /v1/agency/branding',
       summary: "The agency's brand on share links and emails",
-      tags: ['agency'],
-      roles: ADMINS,
+      ...adminRoute,
       responses: { 200: ['The branding', brandingSchema] },
     },
     async ({ auth }) => toBranding((await d.pool.query<Row>(sql.findBranding, [auth.agencyId])).rows[0]),
@@ -193,8 +194,7 @@ function registerBrand(t: RouteTable, d: ApiDeps): void {
       route: 'patch /v1/agency/branding',
       summary:
         'Change the brand: display name, primary colour, "Powered by Beacon" (data credits such as DB-IP stay), dashboard hostname',
-      tags: ['agency'],
-      roles: ADMINS,
+      ...adminRoute,
       body: changesOf(
         {
           display_name: z.string().trim().min(1).max(100).nullable(),
@@ -246,8 +246,7 @@ function registerLogo(t: RouteTable, d: ApiDeps): void {
     {
       route: 'put /v1/agency/branding/logo',
       summary: 'Upload the logo (PNG, JPEG or WebP, at most 64 KB, base64 in JSON; checked by its bytes)',
-      tags: ['agency'],
-      roles: ADMINS,
+      ...adminRoute,
       body: z
         .object({
           content_type: z.enum(LOGO_TYPES),
@@ -272,8 +271,7 @@ function registerLogo(t: RouteTable, d: ApiDeps): void {
     {
       route: 'delete /v1/agency/branding/logo',
       summary: 'Remove the logo',
-      tags: ['agency'],
-      roles: ADMINS,
+      ...adminRoute,
       responses: { 204: 'Removed' },
     },
     async ({ auth }) => {

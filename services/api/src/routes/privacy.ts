@@ -16,7 +16,7 @@ import { ADMINS } from '../auth/types.js';
 import type { ApiDeps } from '../deps.js';
 import { audit } from '../http/audit.js';
 import { BadRequestError, NotFoundError } from '../http/errors.js';
-import { cursorParam, limitParam } from '../http/validate.js';
+import { pageQuery } from '../http/validate.js';
 import type { RouteTable } from '../openapi/route-table.js';
 import { decodeTimeCursor, keysetPage } from './keyset.js';
 import { iso, isoStamps, isUuid, pageOf, stamps } from './schemas.js';
@@ -96,6 +96,8 @@ const exportAnswer = z
   .meta({ id: 'PrivacyExport' });
 
 const tags = ['privacy'];
+/** Every route here: admins only. */
+const adminRoute = { tags, roles: ADMINS };
 
 function subjectOf(body: Record<string, unknown>): Subject {
   const { format: _f, table: _t, ...ids } = body;
@@ -135,8 +137,7 @@ function registerFind(t: RouteTable, d: ApiDeps): void {
       summary: 'Count what the agency holds about one person',
       description:
         'Events (every month), session rows and dead letters matching any of the identifiers, over every site of the agency.',
-      tags,
-      roles: ADMINS,
+      ...adminRoute,
       body: subjectBody,
       responses: { 200: ['What is stored', summarySchema] },
     },
@@ -159,8 +160,7 @@ function registerExport(t: RouteTable, d: ApiDeps): void {
       summary: 'Export everything about one person (JSON, or CSV per table)',
       description:
         'Streams every column of the matching events (all months), session rows and dead letters. format=csv answers text/csv of one table (`table`, default events).',
-      tags,
-      roles: ADMINS,
+      ...adminRoute,
       body: exportBody,
       responses: { 200: ['The export (format=csv: text/csv of one table)', exportAnswer] },
     },
@@ -198,8 +198,7 @@ function registerErasures(t: RouteTable, d: ApiDeps): void {
         'Records an erasure request and starts it: events of every month, dead letters, session rows and Redis dedupe markers are deleted in bounded batches; ' +
         'rollup rows keep their counts under new anonymous keys, so period totals do not change. Poll GET /v1/privacy/erasures/{erasureId}. ' +
         'With PRIVACY_ERASE_IN_API=false the request waits for `beacon privacy resume`.',
-      tags,
-      roles: ADMINS,
+      ...adminRoute,
       body: subjectBody,
       responses: { 202: ['The request, accepted', erasureSchema] },
     },
@@ -219,9 +218,8 @@ function registerErasures(t: RouteTable, d: ApiDeps): void {
     {
       route: 'get /v1/privacy/erasures',
       summary: "The agency's erasure requests, newest first",
-      tags,
-      roles: ADMINS,
-      query: z.object({ limit: limitParam, cursor: cursorParam }).strict(),
+      ...adminRoute,
+      query: pageQuery,
       responses: { 200: ['A page of requests', pageOf(erasureSchema, 'ErasurePage')] },
     },
     async ({ auth, query }) => {
@@ -239,8 +237,7 @@ function registerErasures(t: RouteTable, d: ApiDeps): void {
     {
       route: 'get /v1/privacy/erasures/:erasureId',
       summary: 'One erasure request: state, phase and counts',
-      tags,
-      roles: ADMINS,
+      ...adminRoute,
       params: z.object({ erasureId: z.string().min(1).max(200) }),
       responses: { 200: ['The request', erasureSchema] },
     },

@@ -5,7 +5,7 @@ import { adminSql, inTransaction, type PoolClient } from '@beacon/db';
 import type { ApiDeps } from '../deps.js';
 import { audit } from '../http/audit.js';
 import { ConflictError, conflictOnUnique, invalidBodyField, NotFoundError } from '../http/errors.js';
-import { cursorParam, limitParam } from '../http/validate.js';
+import { pageQuery } from '../http/validate.js';
 import type { RouteTable } from '../openapi/route-table.js';
 import * as authSql from '../sql/auth.js';
 import * as sql from '../sql/users.js';
@@ -52,6 +52,8 @@ const updateBody = changesOf({ ...userLogin, ...userDetails.shape }, 'UserUpdate
 
 const userParams = z.object({ userId: z.uuid() });
 const EMAIL_TAKEN = 'a user with this email already exists';
+/** Every route here: the users tag, admins only. */
+export const adminRoute = { tags: ['users'], roles: ADMINS };
 
 /**
  * Sets a user's granted sites to exactly `siteIds` inside the caller's transaction. A uuid that is not a
@@ -180,9 +182,8 @@ function registerUserReads(t: RouteTable, d: ApiDeps): void {
     {
       route: 'get /v1/users',
       summary: "The agency's dashboard users, by email",
-      tags: ['users'],
-      roles: ADMINS,
-      query: z.object({ limit: limitParam, cursor: cursorParam }).strict(),
+      ...adminRoute,
+      query: pageQuery,
       responses: { 200: ['A page of users', pageOf(userSchema, 'UserPage')] },
     },
     async ({ auth, query }) => {
@@ -195,8 +196,7 @@ function registerUserReads(t: RouteTable, d: ApiDeps): void {
     {
       route: 'get /v1/users/:userId',
       summary: 'One dashboard user',
-      tags: ['users'],
-      roles: ADMINS,
+      ...adminRoute,
       params: userParams,
       responses: { 200: ['The user', userSchema] },
     },
@@ -213,8 +213,7 @@ function registerUserCreate(t: RouteTable, d: ApiDeps): void {
     {
       route: 'post /v1/users',
       summary: 'Create a dashboard user',
-      tags: ['users'],
-      roles: ADMINS,
+      ...adminRoute,
       body: createBody,
       responses: { 201: ['The new user', userSchema], 409: 'The email is taken' },
     },
@@ -236,8 +235,7 @@ function registerUserUpdate(t: RouteTable, d: ApiDeps): void {
       summary: 'Change a user (role, activation, password, names, email)',
       description:
         'The last active admin of an agency cannot be demoted or deactivated (409). Deactivating a user or changing the password ends their sessions.',
-      tags: ['users'],
-      roles: ADMINS,
+      ...adminRoute,
       params: userParams,
       body: updateBody,
       responses: { 200: ['The changed user', userSchema], 409: 'Last admin, or the email is taken' },
@@ -269,8 +267,7 @@ function registerUserDelete(t: RouteTable, d: ApiDeps): void {
       route: 'delete /v1/users/:userId',
       summary: 'Delete a user (their sessions end)',
       description: 'The last active admin of an agency cannot be deleted (409).',
-      tags: ['users'],
-      roles: ADMINS,
+      ...adminRoute,
       params: userParams,
       responses: { 204: 'Deleted', 409: 'Last admin' },
     },
