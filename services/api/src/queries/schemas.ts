@@ -18,19 +18,22 @@ const order = z.enum(['asc', 'desc']).default('desc');
 export const INTERVALS = ['hour', 'day', 'week', 'month'] as const;
 const interval = z.enum(INTERVALS).default('day');
 
-export const statsQuery = z.object({ ...rangeShape, ...filterShape }).strict();
+/** What every stats question takes: the range and the filters. */
+const statsShape = { ...rangeShape, ...filterShape };
+export const statsQuery = z.object(statsShape).strict();
 export type StatsQuery = z.infer<typeof statsQuery>;
 /** A page of a stats list (aggregate lists add their sort). */
-const pageShape = { ...rangeShape, ...filterShape, limit, cursor };
+const pageShape = { ...statsShape, limit, cursor };
+/** How a breakdown is sorted, on screen and exported. */
+const breakdownSort = { sort: z.enum(BREAKDOWN_SORTS).default('visitors'), order };
 export const pagedQuery = z.object(pageShape).strict();
 export type PagedQuery = z.infer<typeof pagedQuery>;
-export const timeseriesQuery = z.object({ ...rangeShape, ...filterShape, interval }).strict();
+export const timeseriesQuery = z.object({ ...statsShape, interval }).strict();
 export type TimeseriesQuery = z.infer<typeof timeseriesQuery>;
 export const breakdownQuery = z
   .object({
     ...pageShape,
-    sort: z.enum(BREAKDOWN_SORTS).default('visitors'),
-    order,
+    ...breakdownSort,
     conversion_goal: z
       .uuid()
       .optional()
@@ -69,10 +72,8 @@ export type RealtimeQuery = z.infer<typeof realtimeQuery>;
 export const sessionEventsQuery = z.object({ limit }).strict();
 export const exportQuery = z
   .object({
-    ...rangeShape,
-    ...filterShape,
-    sort: z.enum(BREAKDOWN_SORTS).default('visitors'),
-    order,
+    ...statsShape,
+    ...breakdownSort,
     /** Events export only: which events columns, in this order (default: every one the role may export). */
     columns: qList(z.enum(EVENT_COLUMN_NAMES as readonly string[] as [string, ...string[]]), 200)
       .pipe(z.array(z.string()).min(1, 'name at least one column'))
