@@ -130,13 +130,16 @@ const ruleValues = (b: Partial<z.output<z.ZodObject<typeof ruleFields>>>) => [
   b.endpoint_ids ?? null,
 ];
 
+/** Rules and endpoints: the agency's and the site's; writers read them. */
+const alertResource = { tags, readRoles: WRITERS, owner: byAgencyAndSite };
+/** The delivery log: writers read it and replay from it. */
+const deliveryRoute = { tags, roles: WRITERS };
+
 function registerRuleRoutes(t: RouteTable, d: ApiDeps): void {
   const rules = siteResource<Row, typeof ruleSchema>(t, d, {
     noun: 'rule',
     collection: 'company-alert-rules',
-    tags,
-    readRoles: WRITERS,
-    owner: byAgencyAndSite,
+    ...alertResource,
     item: ruleSchema,
     toItem: toRule,
     adminAction: { action: 'company_alert_rule', idKey: 'rule_id' },
@@ -181,10 +184,8 @@ function registerEndpointRoutes(t: RouteTable, d: ApiDeps): void {
   const endpoints = siteResource<Row, typeof endpointSchema>(t, d, {
     noun: 'endpoint',
     collection: 'alert-endpoints',
-    tags,
-    readRoles: WRITERS,
+    ...alertResource,
     writeRoles: ADMINS,
-    owner: byAgencyAndSite,
     item: endpointSchema,
     toItem: toEndpoint,
     adminAction: { action: 'alert_endpoint', idKey: 'endpoint_id' },
@@ -291,8 +292,7 @@ function listDeliveries(t: RouteTable, d: ApiDeps): void {
     {
       route: `get ${DELIVERIES}`,
       summary: 'The delivery log of the site’s company alerts, newest first',
-      tags,
-      roles: WRITERS,
+      ...deliveryRoute,
       query: z
         .object({
           status: z.enum(['pending', 'sending', 'retrying', 'delivered', 'dead']).optional(),
@@ -321,8 +321,7 @@ function listDeliveryAttempts(t: RouteTable, d: ApiDeps): void {
     {
       route: `get ${DELIVERIES}/:deliveryId/attempts`,
       summary: 'Every attempt of one delivery (status code, error, latency)',
-      tags,
-      roles: WRITERS,
+      ...deliveryRoute,
       params: deliveryParams,
       responses: {
         200: [
@@ -354,8 +353,7 @@ function replayDelivery(t: RouteTable, d: ApiDeps): void {
     {
       route: `post ${DELIVERIES}/:deliveryId/replay`,
       summary: 'Send a delivery again (same alert id, so receivers can drop a repeat)',
-      tags,
-      roles: WRITERS,
+      ...deliveryRoute,
       params: deliveryParams,
       responses: { 202: ['Queued', z.object({ id: z.uuid(), status: z.literal('pending') })] },
     },
