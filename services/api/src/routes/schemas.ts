@@ -33,7 +33,7 @@ export function changesOf<S extends z.ZodRawShape>(fields: S, id: string) {
     .meta({ id });
 }
 
-/** When a stored thing was made and last changed (ISO 8601), in its answer... */
+/** When a stored thing was made and last changed, as its answer gives them (ISO 8601). */
 export const stamps = { created_at: z.string(), updated_at: z.string() };
 
 export const roleSchema = z.enum(['admin', 'user', 'viewer']).meta({ id: 'Role' });
@@ -75,7 +75,7 @@ export function iso(d: Date | null | undefined): string | null {
   return d ? d.toISOString() : null;
 }
 
-/** ...and from its row. */
+/** A row's created_at and updated_at as the answer gives them (`stamps`). */
 export function isoStamps(r: { created_at: Date; updated_at: Date }) {
   return { created_at: iso(r.created_at)!, updated_at: iso(r.updated_at)! };
 }

@@ -4,7 +4,7 @@ import { ANY_ROLE, WRITERS, type AuthContext, type Role, type SiteScope } from '
 import type { ApiDeps } from '../deps.js';
 import { conflictOnUnique, NotFoundError } from '../http/errors.js';
 import { siteIdParam } from '../http/validate.js';
-import type { ResponseSpec, RouteTable } from '../openapi/route-table.js';
+import type { Answer, RouteTable } from '../openapi/route-table.js';
 
 /** Who calls a site route: the site the table resolved within the caller's agency, and the caller. */
 export interface SiteCaller {
@@ -194,8 +194,8 @@ export class SiteResource<Row extends { id: string }, Item extends z.ZodType> {
     };
   }
 
-  private taken(): Record<number, ResponseSpec> {
-    return this.o.uniqueName ? { 409: { description: 'Name taken' } } : {};
+  private taken(): Record<number, Answer> {
+    return this.o.uniqueName ? { 409: 'Name taken' } : {};
   }
 
   private idOf(params: unknown): string {
