@@ -241,19 +241,15 @@ const sessionSchema = z
   })
   .meta({ id: 'ShareSession' });
 
-interface LiveLinkRow {
-  id: string;
+/** A link a token opens: what the view needs of it, its password, its site and agency. */
+type LiveLinkRow = Pick<LinkRow, 'id' | 'label' | 'expires_at' | 'filters' | 'allow_csv'> & {
   site_id: string;
-  label: string;
   password_hash: string | null;
-  expires_at: Date | null;
-  filters: Record<string, string[]>;
-  allow_csv: boolean;
   site_name: string;
   site_domain: string;
   site_config: Record<string, unknown> | null;
   agency_id: string;
-}
+};
 
 /**
  * The live link of a token, its password checked: guessing tokens or passwords costs the caller's
