@@ -57,6 +57,9 @@ export const limitParam = qInt(1, 500).optional().default(50);
 /** An opaque cursor from a previous page's `next_cursor`. */
 export const cursorParam = z.string().min(1).max(512).optional();
 
+/** The query of a plain list: one page of it. */
+export const pageQuery = z.object({ limit: limitParam, cursor: cursorParam }).strict();
+
 export const uuidSchema = z.uuid();
 
 /** `:siteId` in a path: the site's uuid or its script_id. */

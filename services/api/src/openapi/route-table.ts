@@ -22,18 +22,28 @@ export interface ResponseSpec {
   contentType?: string;
 }
 
+/**
+ * An answer in short: its description alone (an empty body, or the common error shape for a 4xx),
+ * `[description, schema]` for a JSON body, or the full ResponseSpec (another content type).
+ */
+export type Answer = string | readonly [description: string, schema: z.ZodType] | ResponseSpec;
+
+/** 'get /v1/sites/:siteId/stats/overview': the method and the express path of a route in one line. */
+export type RouteLine = `${Method} /${string}`;
+/** The express path of a route line. */
+export type PathOf<R extends string> = R extends `${Method} ${infer Path}` ? Path : never;
+
 type AnySchema = z.ZodType | undefined;
 type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
 
 export interface RouteSpec<
-  Path extends string,
+  R extends RouteLine,
   P extends AnySchema,
   Q extends AnySchema,
   B extends AnySchema,
 > {
-  method: Method;
-  /** express-style path, e.g. '/v1/sites/:siteId/stats/overview'. `:siteId` turns on the site scope. */
-  path: Path;
+  /** Method and express path, e.g. 'get /v1/sites/:siteId/stats/overview'. `:siteId` turns on the site scope. */
+  route: R;
   summary: string;
   description?: string;
   tags?: string[];
@@ -47,9 +57,37 @@ export interface RouteSpec<
    * site and its fixed filters (they replace the query's filter parameters).
    */
   share?: 'read' | 'csv';
-  request?: { params?: P; query?: Q; body?: B };
+  /** The path parameters (default: each `:name` a non-empty string, `:siteId` a site reference). */
+  params?: P;
+  query?: Q;
+  body?: B;
   /** Status → answer. The first 2xx is the status of a value returned by the handler. */
+  responses: Record<number, Answer>;
+}
+
+type AnyRouteSpec = RouteSpec<RouteLine, AnySchema, AnySchema, AnySchema>;
+
+/** A spec as the table reads it: the route line split, the answers in full. */
+interface FullSpec extends Omit<AnyRouteSpec, 'route' | 'responses'> {
+  method: Method;
+  path: string;
   responses: Record<number, ResponseSpec>;
+}
+
+function fullAnswer(a: Answer): ResponseSpec {
+  if (typeof a === 'string') return { description: a };
+  if (Array.isArray(a)) return { description: a[0], schema: a[1] };
+  return a as ResponseSpec;
+}
+
+function fullSpec({ route, responses, ...rest }: AnyRouteSpec): FullSpec {
+  const space = route.indexOf(' ');
+  return {
+    ...rest,
+    method: route.slice(0, space) as Method,
+    path: route.slice(space + 1),
+    responses: Object.fromEntries(Object.entries(responses).map(([s, a]) => [s, fullAnswer(a)])),
+  };
 }
 
 type SiteOf<Path extends string> = Path extends `${string}:siteId${string}` ? SiteScope : undefined;
@@ -115,10 +153,10 @@ interface Compiled {
   successStatus: number;
 }
 
-function compile(spec: RouteSpec<string, AnySchema, AnySchema, AnySchema>): Compiled {
+function compile(spec: FullSpec): Compiled {
   const paramNames = [...spec.path.matchAll(/:([A-Za-z0-9_]+)/g)].map((m) => m[1]!);
   const paramsSchema: z.ZodType | undefined =
-    spec.request?.params ??
+    spec.params ??
     (paramNames.length > 0
       ? z.object(
           Object.fromEntries(
@@ -148,7 +186,7 @@ function compile(spec: RouteSpec<string, AnySchema, AnySchema, AnySchema>): Comp
 function guard(
   auth: AuthContext,
   roles: readonly Role[],
-  share: RouteSpec<string, AnySchema, AnySchema, AnySchema>['share'],
+  share: FullSpec['share'],
   takesFilters: boolean,
 ): void {
   if (!roles.includes(auth.role)) throw new ForbiddenError(`this needs the role ${roles.join(' or ')}`);
@@ -164,10 +202,7 @@ const errorAnswer = (description: string) => ({
 });
 
 /** The documented answers: the spec's, then the errors the table itself may give. */
-function documentedResponses(
-  spec: RouteSpec<string, AnySchema, AnySchema, AnySchema>,
-  c: Compiled,
-): RouteConfig['responses'] {
+function documentedResponses(spec: FullSpec, c: Compiled): RouteConfig['responses'] {
   const responses: RouteConfig['responses'] = {};
   for (const [status, r] of Object.entries(spec.responses)) {
     // An error answer declared without a schema has the common error shape.
@@ -179,8 +214,7 @@ function documentedResponses(
         }
       : { description: r.description };
   }
-  if (spec.request?.query || spec.request?.body || c.paramsSchema)
-    responses['400'] ??= errorAnswer('Invalid input');
+  if (spec.query || spec.body || c.paramsSchema) responses['400'] ??= errorAnswer('Invalid input');
   if (c.needsAuth) {
     responses['401'] ??= errorAnswer('Missing, invalid or expired credentials');
     if (c.roles.length < ANY_ROLE.length)
@@ -213,28 +247,25 @@ export class RouteTable {
   }
 
   define<
-    Path extends string,
+    R extends RouteLine,
     P extends AnySchema = undefined,
     Q extends AnySchema = undefined,
     B extends AnySchema = undefined,
     A extends boolean = true,
   >(
-    spec: RouteSpec<Path, P, Q, B> & { auth?: A },
-    handler: RouteHandler<Path, Out<P>, Out<Q>, Out<B>, A>,
+    short: RouteSpec<R, P, Q, B> & { auth?: A },
+    handler: RouteHandler<PathOf<R>, Out<P>, Out<Q>, Out<B>, A>,
   ): void {
+    const spec = fullSpec(short);
     const c = compile(spec);
     this.router[spec.method](spec.path, this.expressHandler(spec, c, handler as unknown as AnyHandler));
     this.addToDocument(spec, c);
   }
 
   /** Authentication, guards, site scope, validation, then the handler and its JSON answer. */
-  private expressHandler(
-    spec: RouteSpec<string, AnySchema, AnySchema, AnySchema>,
-    c: Compiled,
-    handler: AnyHandler,
-  ): RequestHandler {
+  private expressHandler(spec: FullSpec, c: Compiled, handler: AnyHandler): RequestHandler {
     // Routes whose query takes the stats filters can honour a share link's fixed filters.
-    const querySchema = spec.request?.query as { shape?: Record<string, unknown> } | undefined;
+    const querySchema = spec.query as { shape?: Record<string, unknown> } | undefined;
     const takesFilters = Boolean(querySchema?.shape && 'page_path' in querySchema.shape);
     return async (req: Request, res: Response, next: NextFunction) => {
       res.locals.route = spec.path;
@@ -256,13 +287,11 @@ export class RouteTable {
           req.site = await this.hooks.resolveSite(auth, siteRef);
         }
         const params = c.paramsSchema ? parseInput('params', c.paramsSchema, req.params) : undefined;
-        let query: unknown = spec.request?.query
-          ? parseInput('query', spec.request.query, req.query)
-          : undefined;
+        let query: unknown = spec.query ? parseInput('query', spec.query, req.query) : undefined;
         // A share link's fixed filters (page scope, segment) win over whatever the viewer asks.
         if (auth?.share && query && typeof query === 'object')
           query = { ...(query as Record<string, unknown>), ...auth.share.filters };
-        const body = spec.request?.body ? parseInput('body', spec.request.body, req.body) : undefined;
+        const body = spec.body ? parseInput('body', spec.body, req.body) : undefined;
         let status = c.successStatus;
         const setStatus = (s: number) => {
           status = s;
@@ -278,7 +307,7 @@ export class RouteTable {
   }
 
   /** Lists the route and registers it in the OpenAPI document. */
-  private addToDocument(spec: RouteSpec<string, AnySchema, AnySchema, AnySchema>, c: Compiled): void {
+  private addToDocument(spec: FullSpec, c: Compiled): void {
     const openapiPath = spec.path.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
     this.routes.push({
       method: spec.method,
@@ -290,9 +319,8 @@ export class RouteTable {
     });
     const request: RouteConfig['request'] = {};
     if (c.paramsSchema) request.params = c.paramsSchema as never;
-    if (spec.request?.query) request.query = spec.request.query as never;
-    if (spec.request?.body)
-      request.body = { required: true, content: { 'application/json': { schema: spec.request.body } } };
+    if (spec.query) request.query = spec.query as never;
+    if (spec.body) request.body = { required: true, content: { 'application/json': { schema: spec.body } } };
     this.registry.registerPath({
       method: spec.method,
       path: openapiPath,

@@ -4,7 +4,6 @@ import { z } from 'zod';
 import { recordAdminAction } from '../admin-actions.js';
 import { hashLinkToken, issueLinkToken, setPasswordUrl, type LinkPurpose } from '../auth/account-links.js';
 import { takeAttempt } from '../auth/attempts.js';
-import { ADMINS } from '../auth/types.js';
 import type { ApiDeps } from '../deps.js';
 import { dashboardUrlOf } from '../email/links.js';
 import { actionEmail } from '../email/templates.js';
@@ -13,27 +12,13 @@ import { BadRequestError, ConflictError, NotFoundError } from '../http/errors.js
 import type { RouteTable } from '../openapi/route-table.js';
 import * as sql from '../sql/account.js';
 import * as authSql from '../sql/auth.js';
-import {
-  emailField,
-  newPasswordField,
-  personNameField as name,
-  roleSchema,
-  toUser,
-  userSchema,
-} from './schemas.js';
-import { insertUserWithSites, siteAccessField, siteIdsField } from './users.js';
+import { emailField, newPasswordField, roleSchema, toUser, userSchema } from './schemas.js';
+import { adminRoute, insertUserWithSites, userDetails } from './users.js';
 
 const BCRYPT_ROUNDS = 10;
 
 const inviteBody = z
-  .object({
-    email: emailField,
-    role: roleSchema,
-    first_name: name.optional(),
-    last_name: name.optional(),
-    site_access: siteAccessField.optional(),
-    site_ids: siteIdsField.optional(),
-  })
+  .object({ email: emailField, role: roleSchema, ...userDetails.omit({ is_active: true }).shape })
   .strict()
   .meta({ id: 'InvitationCreate' });
 
@@ -146,23 +131,19 @@ export function registerAccountRoutes(t: RouteTable, d: ApiDeps): void {
 function registerInvitations(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
-      method: 'post',
-      path: '/v1/invitations',
+      route: 'post /v1/invitations',
       summary: 'Invite a person by email (they choose their own password through a one-time link)',
       description:
         'Creates the user (active, with no usable password) and emails a single-use link valid AUTH_INVITE_TTL_H hours. ' +
         'site_access "selected" with site_ids makes a client login that sees only those sites.',
-      tags: ['users'],
-      roles: ADMINS,
-      request: { body: inviteBody },
+      ...adminRoute,
+      body: inviteBody,
       responses: {
-        201: {
-          description: 'The invited user and the invitation',
-          schema: z
-            .object({ user: userSchema, invitation: invitationSchema })
-            .meta({ id: 'InvitationAnswer' }),
-        },
-        409: { description: 'The email is taken' },
+        201: [
+          'The invited user and the invitation',
+          z.object({ user: userSchema, invitation: invitationSchema }).meta({ id: 'InvitationAnswer' }),
+        ],
+        409: 'The email is taken',
       },
     },
     async ({ auth, body }) => {
@@ -184,15 +165,13 @@ function registerInvitations(t: RouteTable, d: ApiDeps): void {
 
   t.define(
     {
-      method: 'post',
-      path: '/v1/users/:userId/invitation',
+      route: 'post /v1/users/:userId/invitation',
       summary: 'Send a new invitation link to a user who has not logged in yet (earlier links stop working)',
-      tags: ['users'],
-      roles: ADMINS,
-      request: { params: z.object({ userId: z.uuid() }) },
+      ...adminRoute,
+      params: z.object({ userId: z.uuid() }),
       responses: {
-        200: { description: 'The invitation', schema: invitationSchema },
-        409: { description: 'The user has already logged in (they can reset their password)' },
+        200: ['The invitation', invitationSchema],
+        409: 'The user has already logged in (they can reset their password)',
       },
     },
     async ({ auth, params }) => {
@@ -216,21 +195,17 @@ function registerInvitations(t: RouteTable, d: ApiDeps): void {
 function registerPasswordReset(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
-      method: 'post',
-      path: '/v1/auth/password-reset',
+      route: 'post /v1/auth/password-reset',
       summary: 'Ask for a password-reset link by email',
       description:
         'Always 202 with the same answer, whether the email belongs to an account or not (no enumeration); the work and the email happen after the answer. ' +
         'Limited per IP and per email (429 with Retry-After). The link is single use, valid AUTH_RESET_TTL_MIN minutes, and voids earlier ones.',
       tags: ['auth'],
       auth: false,
-      request: { body: resetBody },
+      body: resetBody,
       responses: {
-        202: {
-          description: 'Accepted',
-          schema: z.object({ message: z.string() }).meta({ id: 'PasswordResetAccepted' }),
-        },
-        429: { description: 'Too many requests' },
+        202: ['Accepted', z.object({ message: z.string() }).meta({ id: 'PasswordResetAccepted' })],
+        429: 'Too many requests',
       },
     },
     async ({ body, req }) => {
@@ -248,20 +223,17 @@ function registerPasswordReset(t: RouteTable, d: ApiDeps): void {
 function registerSetPassword(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
-      method: 'post',
-      path: '/v1/auth/set-password',
+      route: 'post /v1/auth/set-password',
       summary: 'Choose a password with a one-time link token (invitation or reset)',
       description:
         'The token is single use. Setting the password ends every login session of the user. Attempts are limited per IP (a valid token gives its point back).',
       tags: ['auth'],
       auth: false,
-      request: { body: setPasswordBody },
+      body: setPasswordBody,
       responses: {
-        204: { description: 'Password set: log in with it' },
-        400: {
-          description: 'Invalid input, or the link was used, replaced or has expired (error invalid_token)',
-        },
-        429: { description: 'Too many attempts' },
+        204: 'Password set: log in with it',
+        400: 'Invalid input, or the link was used, replaced or has expired (error invalid_token)',
+        429: 'Too many attempts',
       },
     },
     async ({ body, req }) => {

@@ -8,7 +8,7 @@ import { audit } from '../http/audit.js';
 import { conflictOnUnique } from '../http/errors.js';
 import type { RouteTable } from '../openapi/route-table.js';
 import * as sql from '../sql/agency.js';
-import { emailField, iso } from './schemas.js';
+import { changesOf, emailField, isoStamps, stamps } from './schemas.js';
 
 interface AgencyRow {
   id: string;
@@ -33,15 +33,14 @@ const agencySchema = z
         .nullable()
         .meta({ description: 'null: the installation default (RETENTION_MONTHS_DEFAULT)' }),
     }),
-    created_at: z.string(),
-    updated_at: z.string(),
+    ...stamps,
   })
   .meta({ id: 'Agency' });
 
-const updateBody = z
-  .object({
-    name: z.string().trim().min(1).max(255).optional(),
-    email: emailField.optional(),
+const updateBody = changesOf(
+  {
+    name: z.string().trim().min(1).max(255),
+    email: emailField,
     config: z
       .object({
         retention_months: z
@@ -53,12 +52,10 @@ const updateBody = z
           .meta({ description: 'null resets to the installation default' }),
       })
       .partial()
-      .strict()
-      .optional(),
-  })
-  .strict()
-  .refine((b) => Object.keys(b).length > 0, 'give at least one field to change')
-  .meta({ id: 'AgencyUpdate' });
+      .strict(),
+  },
+  'AgencyUpdate',
+);
 
 function toAgency(r: AgencyRow): z.infer<typeof agencySchema> {
   const rm = r.config?.retention_months;
@@ -68,11 +65,12 @@ function toAgency(r: AgencyRow): z.infer<typeof agencySchema> {
     email: r.email,
     status: r.status ?? 'active',
     config: { retention_months: typeof rm === 'number' ? rm : null },
-    created_at: iso(r.created_at)!,
-    updated_at: iso(r.updated_at)!,
+    ...isoStamps(r),
   };
 }
 
+/** The agency's settings: admins only (what every role may read says so). */
+const adminRoute = { tags: ['agency'], roles: ADMINS };
 const BASE62 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
 /** The caller's own agency: read (any role), change settings incl. retention (admin), rotate the API key (admin). */
@@ -84,27 +82,21 @@ export function registerAgencyRoutes(t: RouteTable, d: ApiDeps): void {
 function registerAgencySettings(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
-      method: 'get',
-      path: '/v1/agency',
+      route: 'get /v1/agency',
       summary: "The caller's agency and its settings",
       tags: ['agency'],
-      responses: { 200: { description: 'The agency', schema: agencySchema } },
+      responses: { 200: ['The agency', agencySchema] },
     },
     async ({ auth }) => toAgency((await d.pool.query<AgencyRow>(sql.findAgency, [auth.agencyId])).rows[0]!),
   );
 
   t.define(
     {
-      method: 'patch',
-      path: '/v1/agency',
+      route: 'patch /v1/agency',
       summary: 'Change the agency: name, contact email, retention_months',
-      tags: ['agency'],
-      roles: ADMINS,
-      request: { body: updateBody },
-      responses: {
-        200: { description: 'The changed agency', schema: agencySchema },
-        409: { description: 'The email is taken' },
-      },
+      ...adminRoute,
+      body: updateBody,
+      responses: { 200: ['The changed agency', agencySchema], 409: 'The email is taken' },
     },
     async (ctx) => {
       const { auth, body } = ctx;
@@ -136,18 +128,11 @@ function registerAgencySettings(t: RouteTable, d: ApiDeps): void {
 function registerKeyRotation(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
-      method: 'post',
-      path: '/v1/agency/rotate-key',
+      route: 'post /v1/agency/rotate-key',
       summary:
         'Replace the agency API key; the old key stops working at once. The new key is shown only here.',
-      tags: ['agency'],
-      roles: ADMINS,
-      responses: {
-        200: {
-          description: 'The new key',
-          schema: z.object({ api_key: z.string() }).meta({ id: 'NewApiKey' }),
-        },
-      },
+      ...adminRoute,
+      responses: { 200: ['The new key', z.object({ api_key: z.string() }).meta({ id: 'NewApiKey' })] },
     },
     async (ctx) => {
       const { auth, res } = ctx;

@@ -3,7 +3,7 @@ import { WRITERS } from '../auth/types.js';
 import type { ApiDeps } from '../deps.js';
 import type { RouteTable } from '../openapi/route-table.js';
 import * as sql from '../sql/alerts.js';
-import { iso, recipientsField as recipients } from './schemas.js';
+import { changesOf, iso, recipientsField as recipients } from './schemas.js';
 import { byAgencyAndSite, siteResource } from './site-resource.js';
 
 const fields = {
@@ -61,8 +61,6 @@ const toAlert = (r: Row) => ({ ...r, last_alert_at: iso(r.last_alert_at), create
 export function registerAlertRoutes(t: RouteTable, d: ApiDeps): void {
   const alerts = siteResource<Row, typeof alertSchema>(t, d, {
     noun: 'alert',
-    collection: 'alerts',
-    idParam: 'alertId',
     tags: ['reports'],
     readRoles: WRITERS,
     owner: byAgencyAndSite,
@@ -95,18 +93,7 @@ export function registerAlertRoutes(t: RouteTable, d: ApiDeps): void {
   alerts.update({
     method: 'patch',
     summary: 'Change a traffic alert',
-    body: z
-      .object({
-        recipients: recipients.optional(),
-        spike_pct: fields.spike_pct.optional(),
-        drop_pct: fields.drop_pct.optional(),
-        min_usual: fields.min_usual.optional(),
-        cooldown_h: fields.cooldown_h.optional(),
-        enabled: z.boolean().optional(),
-      })
-      .strict()
-      .refine((b) => Object.keys(b).length > 0, 'give at least one field to change')
-      .meta({ id: 'TrafficAlertUpdate' }),
+    body: changesOf({ recipients, ...fields, enabled: z.boolean() }, 'TrafficAlertUpdate'),
     answer: 'The alert',
     sql: sql.updateAlert,
     values: (b) => [

@@ -59,30 +59,27 @@ function toEntry(r: AuditRow): z.infer<typeof auditEntrySchema> {
 export function registerAuditRoutes(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
-      method: 'get',
-      path: '/v1/audit',
+      route: 'get /v1/audit',
       summary: "The agency's audit log of admin actions, newest first",
       description:
         'Users, roles, sites, API keys, agency settings, privacy finds/exports/erasures: who (user or API key), when, from where (IP, user agent). ' +
         'Entries never hold the identifiers of a data subject. Kept AUDIT_LOG_RETENTION_DAYS days.',
       tags: ['audit'],
       roles: ADMINS,
-      request: {
-        query: z
-          .object({
-            limit: limitParam,
-            cursor: cursorParam,
-            action: z
-              .string()
-              .min(1)
-              .max(64)
-              .regex(/^[a-z_.]+$/, 'letters, _ and .')
-              .optional()
-              .meta({ description: "only actions starting with this, e.g. 'privacy.' or 'user.create'" }),
-          })
-          .strict(),
-      },
-      responses: { 200: { description: 'A page of entries', schema: pageOf(auditEntrySchema, 'AuditPage') } },
+      query: z
+        .object({
+          limit: limitParam,
+          cursor: cursorParam,
+          action: z
+            .string()
+            .min(1)
+            .max(64)
+            .regex(/^[a-z_.]+$/, 'letters, _ and .')
+            .optional()
+            .meta({ description: "only actions starting with this, e.g. 'privacy.' or 'user.create'" }),
+        })
+        .strict(),
+      responses: { 200: ['A page of entries', pageOf(auditEntrySchema, 'AuditPage')] },
     },
     async ({ auth, query }) => {
       const after = decodeTimeCursor(query.cursor, 'int');

@@ -115,8 +115,7 @@ export function registerAuthRoutes(t: RouteTable, d: ApiDeps): void {
 function registerLogin(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
-      method: 'post',
-      path: '/v1/auth/login',
+      route: 'post /v1/auth/login',
       summary: 'Log in with email and password',
       description:
         'Answers a short-lived access token (send it as Authorization: Bearer); the refresh token is set only as an httpOnly cookie (beacon_refresh, path /v1/auth). ' +
@@ -124,12 +123,12 @@ function registerLogin(t: RouteTable, d: ApiDeps): void {
         'Password checks run a few at a time; when too many wait the answer is 503 with Retry-After.',
       tags: ['auth'],
       auth: false,
-      request: { body: loginBody },
+      body: loginBody,
       responses: {
-        200: { description: 'Logged in', schema: tokenAnswer },
-        401: { description: 'Wrong email or password, or inactive user' },
-        429: { description: 'Too many failed attempts' },
-        503: { description: 'Too many password checks in progress; retry after Retry-After' },
+        200: ['Logged in', tokenAnswer],
+        401: 'Wrong email or password, or inactive user',
+        429: 'Too many failed attempts',
+        503: 'Too many password checks in progress; retry after Retry-After',
       },
     },
     async ({ body, req, res }) => {
@@ -159,19 +158,15 @@ function registerLogin(t: RouteTable, d: ApiDeps): void {
 function registerRefresh(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
-      method: 'post',
-      path: '/v1/auth/refresh',
+      route: 'post /v1/auth/refresh',
       summary:
         'Trade the refresh cookie for a new access token and refresh cookie (the old refresh token stops working)',
       description:
         'Reads the refresh token from the beacon_refresh cookie only. Replaying any refresh token the session already rotated away from ends the whole login session (the family has leaked), whoever holds its newest token.',
       tags: ['auth'],
       auth: false,
-      request: { body: refreshBody.optional() },
-      responses: {
-        200: { description: 'New tokens', schema: tokenAnswer },
-        401: { description: 'Unknown, used, expired or revoked refresh token' },
-      },
+      body: refreshBody.optional(),
+      responses: { 200: ['New tokens', tokenAnswer], 401: 'Unknown, used, expired or revoked refresh token' },
     },
     async ({ req, res }) => {
       const presented = refreshCookie(req);
@@ -200,13 +195,12 @@ function registerRefresh(t: RouteTable, d: ApiDeps): void {
 function registerLogout(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
-      method: 'post',
-      path: '/v1/auth/logout',
+      route: 'post /v1/auth/logout',
       summary: 'End the login session (its access and refresh tokens stop working at once)',
       tags: ['auth'],
       auth: false,
-      request: { body: refreshBody.optional() },
-      responses: { 204: { description: 'Logged out (also when the session had already ended)' } },
+      body: refreshBody.optional(),
+      responses: { 204: 'Logged out (also when the session had already ended)' },
     },
     async ({ req, res }) => {
       const presented = refreshCookie(req);
@@ -226,11 +220,10 @@ function registerLogout(t: RouteTable, d: ApiDeps): void {
 function registerMe(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
-      method: 'get',
-      path: '/v1/me',
+      route: 'get /v1/me',
       summary: 'Who is calling: user (or API key), role and agency',
       tags: ['auth'],
-      responses: { 200: { description: 'The caller', schema: meAnswer } },
+      responses: { 200: ['The caller', meAnswer] },
     },
     async ({ auth }) => {
       // Side by side on two pool connections: one round trip of waiting instead of two.

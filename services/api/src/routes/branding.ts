@@ -5,11 +5,13 @@ import type { ApiDeps } from '../deps.js';
 import { conflictOnUnique, invalidBodyField, NotFoundError } from '../http/errors.js';
 import type { RouteTable } from '../openapi/route-table.js';
 import * as sql from '../sql/branding.js';
-import { iso } from './schemas.js';
+import { changesOf, iso } from './schemas.js';
 import { domainSchema } from './sites.js';
 
 /** Largest logo, decoded (it travels inline in share views: keep it small). */
 export const LOGO_MAX_BYTES = 64 * 1024;
+/** The agency's settings: admins only (what every role may read says so). */
+const adminRoute = { tags: ['agency'], roles: ADMINS };
 const LOGO_TYPES = ['image/png', 'image/jpeg', 'image/webp'] as const;
 
 /** The type a logo's bytes really are (by their signature), or null. SVG is never accepted. */
@@ -122,15 +124,14 @@ function checkHostname(d: ApiDeps, hostname: string | null | undefined): void {
 function registerHostBrand(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
-      method: 'get',
-      path: '/v1/brand',
+      route: 'get /v1/brand',
       summary: "The brand of the agency whose dashboard hostname the request came to (the login page's)",
       description: `Public and read-only. 204 when the host is no agency's dashboard hostname (the page shows Beacon's own brand; not an error, so a page on the default address logs none). Cacheable for ${BRAND_MAX_AGE_S} s, per host.`,
       tags: ['auth'],
       auth: false,
       responses: {
-        200: { description: 'The brand', schema: brandSchema },
-        204: { description: "No agency's dashboard hostname: Beacon's own brand" },
+        200: ['The brand', brandSchema],
+        204: "No agency's dashboard hostname: Beacon's own brand",
       },
     },
     async ({ req, res, setStatus }) => {
@@ -167,12 +168,11 @@ function checkedLogo(body: { content_type: (typeof LOGO_TYPES)[number]; data: st
 function registerOwnBrand(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
-      method: 'get',
-      path: '/v1/agency/brand',
+      route: 'get /v1/agency/brand',
       summary: "The agency's brand as its login page and share links show it (the logo inline)",
       tags: ['agency'],
       roles: ANY_ROLE,
-      responses: { 200: { description: 'The brand', schema: brandSchema } },
+      responses: { 200: ['The brand', brandSchema] },
     },
     async ({ auth }) => brandOf(d, auth.agencyId),
   );
@@ -181,46 +181,38 @@ function registerOwnBrand(t: RouteTable, d: ApiDeps): void {
 function registerBrand(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
-      method: 'get',
-      path: '/v1/agency/branding',
+      route: 'get /v1/agency/branding',
       summary: "The agency's brand on share links and emails",
-      tags: ['agency'],
-      roles: ADMINS,
-      responses: { 200: { description: 'The branding', schema: brandingSchema } },
+      ...adminRoute,
+      responses: { 200: ['The branding', brandingSchema] },
     },
     async ({ auth }) => toBranding((await d.pool.query<Row>(sql.findBranding, [auth.agencyId])).rows[0]),
   );
 
   t.define(
     {
-      method: 'patch',
-      path: '/v1/agency/branding',
+      route: 'patch /v1/agency/branding',
       summary:
         'Change the brand: display name, primary colour, "Powered by Beacon" (data credits such as DB-IP stay), dashboard hostname',
-      tags: ['agency'],
-      roles: ADMINS,
-      request: {
-        body: z
-          .object({
-            display_name: z.string().trim().min(1).max(100).nullable().optional(),
-            primary_color: z
-              .string()
-              .trim()
-              .toLowerCase()
-              .regex(/^#[0-9a-f]{6}$/, 'a colour such as #1d4ed8')
-              .nullable()
-              .optional(),
-            hide_powered_by: z.boolean().optional(),
-            hostname: hostnameField.nullable().optional().meta({
-              description:
-                'dashboard hostname of the agency, e.g. analytics.agency.example (its DNS points at Beacon); unique across agencies (409); null removes it',
-            }),
-          })
-          .strict()
-          .refine((b) => Object.keys(b).length > 0, 'give at least one field to change')
-          .meta({ id: 'BrandingUpdate' }),
-      },
-      responses: { 200: { description: 'The branding', schema: brandingSchema } },
+      ...adminRoute,
+      body: changesOf(
+        {
+          display_name: z.string().trim().min(1).max(100).nullable(),
+          primary_color: z
+            .string()
+            .trim()
+            .toLowerCase()
+            .regex(/^#[0-9a-f]{6}$/, 'a colour such as #1d4ed8')
+            .nullable(),
+          hide_powered_by: z.boolean(),
+          hostname: hostnameField.nullable().optional().meta({
+            description:
+              'dashboard hostname of the agency, e.g. analytics.agency.example (its DNS points at Beacon); unique across agencies (409); null removes it',
+          }),
+        },
+        'BrandingUpdate',
+      ),
+      responses: { 200: ['The branding', brandingSchema] },
     },
     async ({ auth, body }) => {
       checkHostname(d, body.hostname);
@@ -252,24 +244,20 @@ function registerBrand(t: RouteTable, d: ApiDeps): void {
 function registerLogo(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
-      method: 'put',
-      path: '/v1/agency/branding/logo',
+      route: 'put /v1/agency/branding/logo',
       summary: 'Upload the logo (PNG, JPEG or WebP, at most 64 KB, base64 in JSON; checked by its bytes)',
-      tags: ['agency'],
-      roles: ADMINS,
-      request: {
-        body: z
-          .object({
-            content_type: z.enum(LOGO_TYPES),
-            data: z
-              .string()
-              .min(8)
-              .max(Math.ceil(LOGO_MAX_BYTES / 3) * 4 + 4),
-          })
-          .strict()
-          .meta({ id: 'LogoUpload' }),
-      },
-      responses: { 200: { description: 'The branding', schema: brandingSchema } },
+      ...adminRoute,
+      body: z
+        .object({
+          content_type: z.enum(LOGO_TYPES),
+          data: z
+            .string()
+            .min(8)
+            .max(Math.ceil(LOGO_MAX_BYTES / 3) * 4 + 4),
+        })
+        .strict()
+        .meta({ id: 'LogoUpload' }),
+      responses: { 200: ['The branding', brandingSchema] },
     },
     async ({ auth, body }) => {
       const { bytes, type } = checkedLogo(body);
@@ -281,12 +269,10 @@ function registerLogo(t: RouteTable, d: ApiDeps): void {
 
   t.define(
     {
-      method: 'delete',
-      path: '/v1/agency/branding/logo',
+      route: 'delete /v1/agency/branding/logo',
       summary: 'Remove the logo',
-      tags: ['agency'],
-      roles: ADMINS,
-      responses: { 204: { description: 'Removed' } },
+      ...adminRoute,
+      responses: { 204: 'Removed' },
     },
     async ({ auth }) => {
       await d.pool.query(sql.setLogo, [auth.agencyId, null, null]);

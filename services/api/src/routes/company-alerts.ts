@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { recordAdminAction as audit } from '../admin-actions.js';
-import { ADMINS, WRITERS, type Role } from '../auth/types.js';
+import { ADMINS, WRITERS } from '../auth/types.js';
 import { checkPublicUrl, UnsafeUrlError } from '../b2b/safe-post.js';
 import { newWebhookSecret } from '../b2b/signing.js';
 import type { ApiDeps } from '../deps.js';
@@ -9,7 +9,8 @@ import { NotFoundError } from '../http/errors.js';
 import { siteIdParam } from '../http/validate.js';
 import type { RouteTable } from '../openapi/route-table.js';
 import * as sql from '../sql/company-alerts.js';
-import { iso } from './schemas.js';
+import { changesOf, emailField, iso, stamps } from './schemas.js';
+import { byAgencyAndSite, siteResource, type SiteResource } from './site-resource.js';
 
 /**
  * Company alert rules, their endpoints and the delivery log of a site (docs/company-alerts.md).
@@ -18,7 +19,8 @@ import { iso } from './schemas.js';
 const tags = ['company alerts'];
 const list = (max: number, item: z.ZodType<string>) => z.array(item).max(max);
 const name = z.string().trim().min(1).max(120);
-const recipients = z.array(z.string().trim().toLowerCase().max(255).pipe(z.email())).min(1).max(50);
+const recipients = z.array(emailField).min(1).max(50);
+const url = z.string().trim().max(2000);
 const word = z.string().trim().min(1).max(100);
 const country = z
   .string()
@@ -41,8 +43,7 @@ export const ruleSchema = z
     id: z.uuid(),
     ...ruleFields,
     enabled: z.boolean(),
-    created_at: z.string(),
-    updated_at: z.string(),
+    ...stamps,
   })
   .meta({ id: 'CompanyAlertRule' });
 export const endpointSchema = z
@@ -56,8 +57,7 @@ export const endpointSchema = z
     disabled_reason: z.string().nullable(),
     consecutive_failures: z.number().int(),
     previous_secret_until: z.string().nullable(),
-    created_at: z.string(),
-    updated_at: z.string(),
+    ...stamps,
   })
   .meta({ id: 'AlertEndpoint' });
 const withSecret = endpointSchema
@@ -83,20 +83,18 @@ const deliverySchema = z
   })
   .meta({ id: 'AlertDelivery' });
 
-type Row = Record<string, unknown>;
+type Row = { id: string } & Record<string, unknown>;
 const dates = (r: Row, keys: string[]) => {
   const out = { ...r };
   for (const k of keys) out[k] = iso(r[k] as Date | null);
   delete out.site_id;
   return out;
 };
-const toRule = (r: Row) => dates(r, ['created_at', 'updated_at']);
-const toEndpoint = (r: Row) => dates(r, ['created_at', 'updated_at', 'previous_secret_until']);
-const RULES = '/v1/sites/:siteId/company-alert-rules';
-const ENDPOINTS = '/v1/sites/:siteId/alert-endpoints';
+const toRule = (r: Row) => dates(r, ['created_at', 'updated_at']) as z.output<typeof ruleSchema>;
+const toEndpoint = (r: Row) =>
+  dates(r, ['created_at', 'updated_at', 'previous_secret_until']) as z.output<typeof endpointSchema>;
+type Endpoints = SiteResource<Row, typeof endpointSchema>;
 const DELIVERIES = '/v1/sites/:siteId/alert-deliveries';
-const ruleParams = z.object({ siteId: siteIdParam, ruleId: z.uuid() });
-const endpointParams = z.object({ siteId: siteIdParam, endpointId: z.uuid() });
 const deliveryParams = z.object({ siteId: siteIdParam, deliveryId: z.uuid() });
 
 /** A URL for an endpoint: http(s) to a public address (400 otherwise), Slack's only over https. */
@@ -119,180 +117,134 @@ export function registerCompanyAlertRoutes(t: RouteTable, d: ApiDeps): void {
   registerDeliveryRoutes(t, d);
 }
 
+/** A rule's values after the owner (and the id, for a change), fit industries in lower case. */
+const ruleValues = (b: Partial<z.output<z.ZodObject<typeof ruleFields>>>) => [
+  b.name ?? null,
+  b.visitor ?? null,
+  b.intent_page ?? null,
+  b.min_score ?? null,
+  b.fit_industries?.map((s) => s.toLowerCase()) ?? null,
+  b.fit_sizes ?? null,
+  b.fit_countries ?? null,
+  b.cooldown_h ?? null,
+  b.endpoint_ids ?? null,
+];
+
+/** Rules and endpoints: the agency's and the site's; writers read them. */
+const alertResource = { tags, readRoles: WRITERS, owner: byAgencyAndSite };
+/** The delivery log: writers read it and replay from it. */
+const deliveryRoute = { tags, roles: WRITERS };
+
 function registerRuleRoutes(t: RouteTable, d: ApiDeps): void {
-  listRules(t, d);
-  createRule(t, d);
-  updateRule(t, d);
-  deleteRule(t, d);
-}
-
-function listRules(t: RouteTable, d: ApiDeps): void {
-  listRoute(t, d, {
-    path: RULES,
-    summary: "The site's company alert rules",
-    description: 'Rules',
+  const rules = siteResource<Row, typeof ruleSchema>(t, d, {
+    noun: 'rule',
+    collection: 'company-alert-rules',
+    ...alertResource,
     item: ruleSchema,
-    statement: sql.listRules,
-    map: toRule,
+    toItem: toRule,
+    adminAction: { action: 'company_alert_rule', idKey: 'rule_id' },
   });
-}
-
-function createRule(t: RouteTable, d: ApiDeps): void {
-  t.define(
-    {
-      method: 'post',
-      path: RULES,
-      summary: 'Alert when a company visits (new, returning, high-intent page, score, fit)',
-      description: 'Every condition given must hold. Fires at most once per company and cooldown window.',
-      tags,
-      roles: WRITERS,
-      request: {
-        body: z
-          .object({
-            name: ruleFields.name,
-            visitor: ruleFields.visitor.default('any'),
-            intent_page: ruleFields.intent_page.default(false),
-            min_score: ruleFields.min_score.default(null),
-            fit_industries: ruleFields.fit_industries.default([]),
-            fit_sizes: ruleFields.fit_sizes.default([]),
-            fit_countries: ruleFields.fit_countries.default([]),
-            cooldown_h: ruleFields.cooldown_h.default(24),
-            endpoint_ids: ruleFields.endpoint_ids.default([]),
-          })
-          .strict()
-          .meta({ id: 'CompanyAlertRuleCreate' }),
-      },
-      responses: { 201: { description: 'The rule', schema: ruleSchema } },
-    },
-    async ({ auth, site, body }) => {
-      const { rows } = await d.pool.query(sql.insertRule, [
-        auth.agencyId,
-        site.id,
-        body.name,
-        body.visitor,
-        body.intent_page,
-        body.min_score,
-        body.fit_industries.map((s) => s.toLowerCase()),
-        body.fit_sizes,
-        body.fit_countries,
-        body.cooldown_h,
-        body.endpoint_ids,
-        auth.userId,
-      ]);
-      audit(d, auth, 'company_alert_rule.create', { rule_id: rows[0]!.id, site_id: site.id });
-      return toRule(rows[0]!);
-    },
-  );
-}
-
-function updateRule(t: RouteTable, d: ApiDeps): void {
-  t.define(
-    {
-      method: 'patch',
-      path: `${RULES}/:ruleId`,
-      summary: 'Change a company alert rule',
-      tags,
-      roles: WRITERS,
-      request: {
-        params: ruleParams,
-        body: z
-          .object({
-            ...Object.fromEntries(Object.entries(ruleFields).map(([k, v]) => [k, v.optional()])),
-            enabled: z.boolean().optional(),
-          })
-          .strict()
-          .refine((b) => Object.keys(b).length > 0, 'give at least one field to change')
-          .meta({ id: 'CompanyAlertRuleUpdate' }),
-      },
-      responses: { 200: { description: 'The rule', schema: ruleSchema } },
-    },
-    async ({ auth, site, params, body }) => {
-      const b = body as Partial<Record<keyof typeof ruleFields | 'enabled', unknown>>;
-      const { rows } = await d.pool.query(sql.updateRule, [
-        auth.agencyId,
-        site.id,
-        params.ruleId,
-        b.name ?? null,
-        b.visitor ?? null,
-        b.intent_page ?? null,
-        b.min_score ?? null,
-        (b.fit_industries as string[] | undefined)?.map((s) => s.toLowerCase()) ?? null,
-        b.fit_sizes ?? null,
-        b.fit_countries ?? null,
-        b.cooldown_h ?? null,
-        b.endpoint_ids ?? null,
-        b.enabled ?? null,
-        'min_score' in b,
-      ]);
-      if (!rows[0]) throw new NotFoundError('rule');
-      audit(d, auth, 'company_alert_rule.update', { rule_id: params.ruleId, site_id: site.id });
-      return toRule(rows[0]);
-    },
-  );
-}
-
-function deleteRule(t: RouteTable, d: ApiDeps): void {
-  const path = `${RULES}/:ruleId` as const;
-  const summary = 'Delete a company alert rule (its alerts and delivery log go with it)';
-  deleteRoute(t, d, { path, params: ruleParams, summary, roles: WRITERS }, sql.deleteRule);
+  rules.list({ summary: "The site's company alert rules", answer: 'Rules', sql: sql.listRules });
+  rules.create({
+    summary: 'Alert when a company visits (new, returning, high-intent page, score, fit)',
+    description: 'Every condition given must hold. Fires at most once per company and cooldown window.',
+    body: z
+      .object({
+        name: ruleFields.name,
+        visitor: ruleFields.visitor.default('any'),
+        intent_page: ruleFields.intent_page.default(false),
+        min_score: ruleFields.min_score.default(null),
+        fit_industries: ruleFields.fit_industries.default([]),
+        fit_sizes: ruleFields.fit_sizes.default([]),
+        fit_countries: ruleFields.fit_countries.default([]),
+        cooldown_h: ruleFields.cooldown_h.default(24),
+        endpoint_ids: ruleFields.endpoint_ids.default([]),
+      })
+      .strict()
+      .meta({ id: 'CompanyAlertRuleCreate' }),
+    answer: 'The rule',
+    sql: sql.insertRule,
+    values: ruleValues,
+  });
+  rules.update({
+    method: 'patch',
+    summary: 'Change a company alert rule',
+    body: changesOf({ ...ruleFields, enabled: z.boolean() }, 'CompanyAlertRuleUpdate'),
+    answer: 'The rule',
+    sql: sql.updateRule,
+    values: (b) => [...ruleValues(b), b.enabled ?? null, 'min_score' in b],
+  });
+  rules.remove({
+    summary: 'Delete a company alert rule (its alerts and delivery log go with it)',
+    sql: sql.deleteRule,
+  });
 }
 
 function registerEndpointRoutes(t: RouteTable, d: ApiDeps): void {
-  listEndpoints(t, d);
-  createEndpoint(t, d);
-  updateEndpoint(t, d);
-  deleteEndpoint(t, d);
-  rotateEndpointSecret(t, d);
-}
-
-function listEndpoints(t: RouteTable, d: ApiDeps): void {
-  listRoute(t, d, {
-    path: ENDPOINTS,
-    summary: "The site's alert endpoints (webhooks, Slack, email); secrets are never shown again",
-    description: 'Endpoints',
+  const endpoints = siteResource<Row, typeof endpointSchema>(t, d, {
+    noun: 'endpoint',
+    collection: 'alert-endpoints',
+    ...alertResource,
+    writeRoles: ADMINS,
     item: endpointSchema,
-    statement: sql.listEndpoints,
-    map: toEndpoint,
+    toItem: toEndpoint,
+    adminAction: { action: 'alert_endpoint', idKey: 'endpoint_id' },
   });
+  endpoints.list({
+    summary: "The site's alert endpoints (webhooks, Slack, email); secrets are never shown again",
+    answer: 'Endpoints',
+    sql: sql.listEndpoints,
+  });
+  createEndpoint(t, d, endpoints);
+  endpoints.update({
+    method: 'patch',
+    summary: 'Change an alert endpoint; enabling it again starts its failure count over',
+    body: changesOf({ name, url, recipients, enabled: z.boolean() }, 'AlertEndpointUpdate'),
+    check: async (b) => {
+      if (b.url !== undefined) await endpointUrl(d, 'webhook', b.url);
+    },
+    answer: 'The endpoint',
+    sql: sql.updateEndpoint,
+    values: (b) => [b.name ?? null, b.url ?? null, b.recipients ?? null, b.enabled ?? null],
+  });
+  endpoints.remove({ summary: 'Delete an alert endpoint', sql: sql.deleteEndpoint });
+  rotateEndpointSecret(t, d, endpoints);
 }
 
-function createEndpoint(t: RouteTable, d: ApiDeps): void {
+function createEndpoint(t: RouteTable, d: ApiDeps, endpoints: Endpoints): void {
   t.define(
     {
-      method: 'post',
-      path: ENDPOINTS,
+      route: `post ${endpoints.base}`,
       summary: 'Add an alert endpoint; a webhook answers its signing secret once',
       description:
         'url: http(s) to a public address (loopback, private, link-local and metadata addresses are refused, ' +
         'also after DNS resolution when sending; redirects are not followed).',
       tags,
       roles: ADMINS,
-      request: {
-        body: z
-          .object({
-            name,
-            kind: z.enum(['webhook', 'slack', 'email']),
-            url: z.string().trim().max(2000).optional(),
-            recipients: recipients.optional(),
-          })
-          .strict()
-          .refine((b) => (b.kind === 'email') === (b.recipients !== undefined), {
-            message: 'recipients for an email endpoint (and only for one)',
-            path: ['recipients'],
-          })
-          .meta({ id: 'AlertEndpointCreate' }),
-      },
-      responses: { 201: { description: 'The endpoint with its secret', schema: withSecret } },
+      body: z
+        .object({
+          name,
+          kind: z.enum(['webhook', 'slack', 'email']),
+          url: url.optional(),
+          recipients: recipients.optional(),
+        })
+        .strict()
+        .refine((b) => (b.kind === 'email') === (b.recipients !== undefined), {
+          message: 'recipients for an email endpoint (and only for one)',
+          path: ['recipients'],
+        })
+        .meta({ id: 'AlertEndpointCreate' }),
+      responses: { 201: ['The endpoint with its secret', withSecret] },
     },
     async ({ auth, site, body }) => {
-      const url = await endpointUrl(d, body.kind, body.url);
+      const endpointUrlOrNull = await endpointUrl(d, body.kind, body.url);
       const secret = body.kind === 'webhook' ? newWebhookSecret() : null;
       const { rows } = await d.pool.query(sql.insertEndpoint, [
         auth.agencyId,
         site.id,
         body.name,
         body.kind,
-        url,
+        endpointUrlOrNull,
         body.kind === 'email' ? body.recipients : null,
         secret,
       ]);
@@ -302,63 +254,15 @@ function createEndpoint(t: RouteTable, d: ApiDeps): void {
   );
 }
 
-function updateEndpoint(t: RouteTable, d: ApiDeps): void {
+function rotateEndpointSecret(t: RouteTable, d: ApiDeps, endpoints: Endpoints): void {
   t.define(
     {
-      method: 'patch',
-      path: `${ENDPOINTS}/:endpointId`,
-      summary: 'Change an alert endpoint; enabling it again starts its failure count over',
-      tags,
-      roles: ADMINS,
-      request: {
-        params: endpointParams,
-        body: z
-          .object({
-            name: name.optional(),
-            url: z.string().trim().max(2000).optional(),
-            recipients: recipients.optional(),
-            enabled: z.boolean().optional(),
-          })
-          .strict()
-          .refine((b) => Object.keys(b).length > 0, 'give at least one field to change')
-          .meta({ id: 'AlertEndpointUpdate' }),
-      },
-      responses: { 200: { description: 'The endpoint', schema: endpointSchema } },
-    },
-    async ({ auth, site, params, body }) => {
-      if (body.url !== undefined) await endpointUrl(d, 'webhook', body.url);
-      const { rows } = await d.pool.query(sql.updateEndpoint, [
-        auth.agencyId,
-        site.id,
-        params.endpointId,
-        body.name ?? null,
-        body.url ?? null,
-        body.recipients ?? null,
-        body.enabled ?? null,
-      ]);
-      if (!rows[0]) throw new NotFoundError('endpoint');
-      audit(d, auth, 'alert_endpoint.update', { endpoint_id: params.endpointId, site_id: site.id });
-      return toEndpoint(rows[0]);
-    },
-  );
-}
-
-function deleteEndpoint(t: RouteTable, d: ApiDeps): void {
-  const path = `${ENDPOINTS}/:endpointId` as const;
-  const summary = 'Delete an alert endpoint';
-  deleteRoute(t, d, { path, params: endpointParams, summary, roles: ADMINS }, sql.deleteEndpoint);
-}
-
-function rotateEndpointSecret(t: RouteTable, d: ApiDeps): void {
-  t.define(
-    {
-      method: 'post',
-      path: `${ENDPOINTS}/:endpointId/rotate-secret`,
+      route: `post ${endpoints.one}/rotate-secret`,
       summary: 'A new signing secret for a webhook endpoint (the old one also signs for 24 hours)',
       tags,
       roles: ADMINS,
-      request: { params: endpointParams },
-      responses: { 200: { description: 'The endpoint with its new secret', schema: withSecret } },
+      params: endpoints.params,
+      responses: { 200: ['The endpoint with its new secret', withSecret] },
     },
     async ({ auth, site, params }) => {
       const secret = newWebhookSecret();
@@ -386,21 +290,17 @@ function registerDeliveryRoutes(t: RouteTable, d: ApiDeps): void {
 function listDeliveries(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
-      method: 'get',
-      path: DELIVERIES,
+      route: `get ${DELIVERIES}`,
       summary: 'The delivery log of the site’s company alerts, newest first',
-      tags,
-      roles: WRITERS,
-      request: {
-        query: z
-          .object({
-            status: z.enum(['pending', 'sending', 'retrying', 'delivered', 'dead']).optional(),
-            endpoint_id: z.uuid().optional(),
-            limit: z.coerce.number().int().min(1).max(500).default(100),
-          })
-          .strict(),
-      },
-      responses: { 200: { description: 'Deliveries', schema: z.object({ items: z.array(deliverySchema) }) } },
+      ...deliveryRoute,
+      query: z
+        .object({
+          status: z.enum(['pending', 'sending', 'retrying', 'delivered', 'dead']).optional(),
+          endpoint_id: z.uuid().optional(),
+          limit: z.coerce.number().int().min(1).max(500).default(100),
+        })
+        .strict(),
+      responses: { 200: ['Deliveries', z.object({ items: z.array(deliverySchema) })] },
     },
     async ({ auth, site, query }) => ({
       items: (
@@ -419,16 +319,14 @@ function listDeliveries(t: RouteTable, d: ApiDeps): void {
 function listDeliveryAttempts(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
-      method: 'get',
-      path: `${DELIVERIES}/:deliveryId/attempts`,
+      route: `get ${DELIVERIES}/:deliveryId/attempts`,
       summary: 'Every attempt of one delivery (status code, error, latency)',
-      tags,
-      roles: WRITERS,
-      request: { params: deliveryParams },
+      ...deliveryRoute,
+      params: deliveryParams,
       responses: {
-        200: {
-          description: 'Attempts',
-          schema: z.object({
+        200: [
+          'Attempts',
+          z.object({
             items: z.array(
               z.object({
                 attempt: z.number().int(),
@@ -439,7 +337,7 @@ function listDeliveryAttempts(t: RouteTable, d: ApiDeps): void {
               }),
             ),
           }),
-        },
+        ],
       },
     },
     async ({ auth, site, params }) => ({
@@ -453,15 +351,11 @@ function listDeliveryAttempts(t: RouteTable, d: ApiDeps): void {
 function replayDelivery(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
-      method: 'post',
-      path: `${DELIVERIES}/:deliveryId/replay`,
+      route: `post ${DELIVERIES}/:deliveryId/replay`,
       summary: 'Send a delivery again (same alert id, so receivers can drop a repeat)',
-      tags,
-      roles: WRITERS,
-      request: { params: deliveryParams },
-      responses: {
-        202: { description: 'Queued', schema: z.object({ id: z.uuid(), status: z.literal('pending') }) },
-      },
+      ...deliveryRoute,
+      params: deliveryParams,
+      responses: { 202: ['Queued', z.object({ id: z.uuid(), status: z.literal('pending') })] },
     },
     async ({ auth, site, params }) => {
       const { rows } = await d.pool.query<{ id: string; generation: number }>(sql.replayDelivery, [
@@ -474,68 +368,6 @@ function replayDelivery(t: RouteTable, d: ApiDeps): void {
       await d.alerts?.enqueue(rows);
       audit(d, auth, 'alert_delivery.replay', { delivery_id: params.deliveryId, site_id: site.id });
       return { id: rows[0].id, status: 'pending' as const };
-    },
-  );
-}
-
-type SitePath = `/v1/sites/:siteId/${string}`;
-/** The admin action log's name of each kind of row a DELETE route removes. */
-const DELETE_ACTIONS: Record<string, string> = { rule: 'company_alert_rule', endpoint: 'alert_endpoint' };
-
-/** GET of the site's rows of one kind: `statement` takes $1 agency id, $2 site uuid. */
-function listRoute(
-  t: RouteTable,
-  d: ApiDeps,
-  o: {
-    path: SitePath;
-    summary: string;
-    description: string;
-    item: z.ZodType;
-    statement: string;
-    map: (r: Row) => unknown;
-  },
-): void {
-  t.define(
-    {
-      method: 'get',
-      path: o.path,
-      summary: o.summary,
-      tags,
-      roles: WRITERS,
-      responses: { 200: { description: o.description, schema: z.object({ items: z.array(o.item) }) } },
-    },
-    async ({ auth, site }) => ({
-      items: (await d.pool.query(o.statement, [auth.agencyId, site.id])).rows.map(o.map),
-    }),
-  );
-}
-
-/**
- * DELETE of one row of the site, named by the one path parameter after siteId (e.g. ruleId):
- * `statement` takes $1 agency id, $2 site uuid, $3 that id. 204, or 404 naming the row; the admin
- * action log records it (`<kind>.delete`, e.g. company_alert_rule.delete, with rule_id).
- */
-function deleteRoute(
-  t: RouteTable,
-  d: ApiDeps,
-  o: { path: SitePath; params: z.ZodObject; summary: string; roles: readonly Role[] },
-  statement: string,
-): void {
-  const key = Object.keys(o.params.shape).find((k) => k !== 'siteId')!; // ruleId, endpointId
-  const what = key.replace(/Id$/, ''); // rule, endpoint
-  const action = `${DELETE_ACTIONS[what]}.delete`;
-  t.define(
-    {
-      ...{ method: 'delete' as const, path: o.path, summary: o.summary, tags, roles: o.roles },
-      request: { params: o.params },
-      responses: { 204: { description: 'Deleted' } },
-    },
-    async ({ auth, site, params }) => {
-      const id = (params as Record<string, string>)[key]!;
-      const { rowCount } = await d.pool.query(statement, [auth.agencyId, site.id, id]);
-      if (!rowCount) throw new NotFoundError(what);
-      audit(d, auth, action, { [`${what}_id`]: id, site_id: site.id });
-      return undefined;
     },
   );
 }

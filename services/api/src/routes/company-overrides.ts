@@ -4,7 +4,7 @@ import type { ApiDeps } from '../deps.js';
 import { NotFoundError } from '../http/errors.js';
 import type { RouteTable } from '../openapi/route-table.js';
 import * as sql from '../sql/company-overrides.js';
-import { iso } from './schemas.js';
+import { isoStamps, stamps } from './schemas.js';
 
 /**
  * The caller's agency's overrides of company identification (issue #16, migration 0120): "this is an
@@ -31,8 +31,7 @@ const overrideSchema = z
     industry: z.string().nullable(),
     employee_count: z.string().nullable(),
     merge_into: z.string().nullable(),
-    created_at: z.string(),
-    updated_at: z.string(),
+    ...stamps,
   })
   .meta({ id: 'CompanyOverride' });
 
@@ -62,18 +61,15 @@ interface Row {
   created_at: Date;
   updated_at: Date;
 }
-const toOverride = (r: Row) => ({ ...r, created_at: iso(r.created_at)!, updated_at: iso(r.updated_at)! });
+const toOverride = (r: Row) => ({ ...r, ...isoStamps(r) });
 
 export function registerCompanyOverrideRoutes(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
-      method: 'get',
-      path: '/v1/company-overrides',
+      route: 'get /v1/company-overrides',
       summary: "The agency's company overrides (not a company, name, industry, size)",
       tags,
-      responses: {
-        200: { description: 'Overrides by domain', schema: z.object({ items: z.array(overrideSchema) }) },
-      },
+      responses: { 200: ['Overrides by domain', z.object({ items: z.array(overrideSchema) })] },
     },
     async ({ auth }) => ({
       items: (await d.pool.query<Row>(sql.listOverrides, [auth.agencyId])).rows.map(toOverride),
@@ -81,8 +77,7 @@ export function registerCompanyOverrideRoutes(t: RouteTable, d: ApiDeps): void {
   );
   t.define(
     {
-      method: 'put',
-      path: '/v1/company-overrides',
+      route: 'put /v1/company-overrides',
       summary: "Create or replace the agency's override of a company domain",
       description:
         '`not_company: true` leaves the domain out of the companies list and business visitors of the ' +
@@ -91,8 +86,8 @@ export function registerCompanyOverrideRoutes(t: RouteTable, d: ApiDeps): void {
         'the companies list and company detail. Other agencies are not affected.',
       tags,
       roles: WRITERS,
-      request: { body: putBody },
-      responses: { 200: { description: 'The override', schema: overrideSchema } },
+      body: putBody,
+      responses: { 200: ['The override', overrideSchema] },
     },
     async ({ auth, body }) => {
       const { rows } = await d.pool.query<Row>(sql.upsertOverride, [
@@ -109,13 +104,12 @@ export function registerCompanyOverrideRoutes(t: RouteTable, d: ApiDeps): void {
   );
   t.define(
     {
-      method: 'delete',
-      path: '/v1/company-overrides',
+      route: 'delete /v1/company-overrides',
       summary: "Remove the agency's override of a company domain",
       tags,
       roles: WRITERS,
-      request: { query: z.object({ domain }).strict() },
-      responses: { 204: { description: 'Removed' }, 404: { description: 'No override of this domain' } },
+      query: z.object({ domain }).strict(),
+      responses: { 204: 'Removed', 404: 'No override of this domain' },
     },
     async ({ auth, query }) => {
       const { rowCount } = await d.pool.query(sql.deleteOverride, [auth.agencyId, query.domain]);

@@ -25,19 +25,19 @@ export function registerExportRoutes(t: RouteTable, d: ApiDeps): void {
 
   t.define(
     {
-      method: 'get',
-      path: '/v1/sites/:siteId/export/:what',
+      route: 'get /v1/sites/:siteId/export/:what',
       // A shared dashboard may download CSV only when its link allows it.
       share: 'csv',
       summary: 'CSV export (streamed) of a breakdown dimension, or `events` for raw events',
       description:
         'Numbers stay numbers; text that a spreadsheet could run as a formula (at its start or after a separator) is prefixed with an apostrophe. Raw events: personal columns (ip_address, user_agent, user_id, email_hash, phone_hash, lead_data, click ids) only for admins; other roles get them left out (named in X-Beacon-Omitted-Columns) and a 403 when they ask for one in `columns`. A download that stalls or runs past the export deadline is cut.',
       tags: ['stats'],
-      request: { params: z.object({ siteId: siteIdParam, what: q.exportParam }), query: q.exportQuery },
+      params: z.object({ siteId: siteIdParam, what: q.exportParam }),
+      query: q.exportQuery,
       responses: {
         200: { description: 'CSV, header line first', schema: z.string(), contentType: 'text/csv' },
-        403: { description: 'A personal column asked for without the admin role' },
-        429: { description: 'Too many exports running for this agency (or on this API); see Retry-After' },
+        403: 'A personal column asked for without the admin role',
+        429: 'Too many exports running for this agency (or on this API); see Retry-After',
       },
     },
     async ({ site, auth, params, query, res }) => {

@@ -7,7 +7,7 @@ import { funnelStats, type FunnelDef, type StoredStep } from '../queries/funnels
 import { pagePatternRegex } from '../queries/goals.js';
 import { FUNNEL_BREAKDOWNS, type FunnelBreakdown } from '../queries/statements/funnels.js';
 import * as sql from '../sql/funnels.js';
-import { iso } from './schemas.js';
+import { isoStamps, stamps } from './schemas.js';
 import { byScriptId, siteResource, type SiteCaller } from './site-resource.js';
 import { requestStatsDeps } from './stats-deps.js';
 
@@ -82,8 +82,7 @@ export const funnelSchema = z
       z.object({ mode: z.literal('visitor'), days: z.number().int() }),
     ]),
     direct: z.boolean(),
-    created_at: z.string(),
-    updated_at: z.string(),
+    ...stamps,
   })
   .meta({ id: 'Funnel' });
 
@@ -125,8 +124,7 @@ const toFunnel = (r: FunnelRow): z.infer<typeof funnelSchema> => ({
   ),
   window: r.window_mode === 'session' ? { mode: 'session' } : { mode: 'visitor', days: r.window_days! },
   direct: r.direct,
-  created_at: iso(r.created_at)!,
-  updated_at: iso(r.updated_at)!,
+  ...isoStamps(r),
 });
 
 const stored = (steps: z.infer<typeof stepInput>[]): StoredStep[] =>
@@ -145,8 +143,6 @@ const rowValues = (b: FunnelInput) => [
 export function registerFunnelRoutes(t: RouteTable, d: ApiDeps): void {
   const funnels = siteResource<FunnelRow, typeof funnelSchema>(t, d, {
     noun: 'funnel',
-    collection: 'funnels',
-    idParam: 'funnelId',
     tags,
     owner: byScriptId,
     item: funnelSchema,
@@ -182,22 +178,19 @@ export function registerFunnelRoutes(t: RouteTable, d: ApiDeps): void {
   funnels.remove({ summary: 'Delete a funnel', sql: sql.deleteFunnel });
   t.define(
     {
-      method: 'get',
-      path: `${funnels.one}/stats`,
+      route: `get ${funnels.one}/stats`,
       summary:
         'Per step: visitors, conversion from the previous and first step, drop-off, median time; optionally by one dimension',
       tags: ['stats', ...tags],
       share: 'read',
-      request: {
-        params: funnels.params,
-        query: q.statsQuery.extend({
-          breakdown: z
-            .enum(Object.keys(FUNNEL_BREAKDOWNS) as [FunnelBreakdown, ...FunnelBreakdown[]])
-            .optional()
-            .describe("the same figures per value of the unit's first event"),
-        }),
-      },
-      responses: { 200: { description: 'The funnel over the range', schema: funnelStatsSchema } },
+      params: funnels.params,
+      query: q.statsQuery.extend({
+        breakdown: z
+          .enum(Object.keys(FUNNEL_BREAKDOWNS) as [FunnelBreakdown, ...FunnelBreakdown[]])
+          .optional()
+          .describe("the same figures per value of the unit's first event"),
+      }),
+      responses: { 200: ['The funnel over the range', funnelStatsSchema] },
     },
     async ({ site, params, query, res }) => {
       const { rows } = await d.pool.query<FunnelRow>(sql.findFunnel, [site.scriptId, params.funnelId]);

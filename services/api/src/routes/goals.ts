@@ -6,7 +6,7 @@ import * as q from '../queries/index.js';
 import { BUILTIN_EVENTS, GOAL_KINDS, pagePatternRegex, type GoalDef } from '../queries/goals.js';
 import { goalStats } from '../queries/conversions.js';
 import * as sql from '../sql/goals.js';
-import { iso } from './schemas.js';
+import { isoStamps, stamps } from './schemas.js';
 import { byScriptId, siteResource } from './site-resource.js';
 import { requestStatsDeps } from './stats-deps.js';
 
@@ -87,8 +87,7 @@ export const goalSchema = z
         z.object({ mode: z.literal('event'), key: z.string() }),
       ])
       .nullable(),
-    created_at: z.string(),
-    updated_at: z.string(),
+    ...stamps,
   })
   .meta({ id: 'Goal' });
 
@@ -125,8 +124,7 @@ function toGoal(r: GoalRow): z.infer<typeof goalSchema> {
         : r.value_mode === 'event'
           ? { mode: 'event', key: r.value_key! }
           : null,
-    created_at: iso(r.created_at)!,
-    updated_at: iso(r.updated_at)!,
+    ...isoStamps(r),
   };
 }
 
@@ -151,8 +149,6 @@ function rowValues(b: z.infer<typeof goalBody>): unknown[] {
 function registerGoalCrud(t: RouteTable, d: ApiDeps): void {
   const goals = siteResource<GoalRow, typeof goalSchema>(t, d, {
     noun: 'goal',
-    collection: 'goals',
-    idParam: 'goalId',
     tags,
     owner: byScriptId,
     item: goalSchema,
@@ -183,21 +179,18 @@ function registerGoalCrud(t: RouteTable, d: ApiDeps): void {
 function registerGoalStats(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
-      method: 'get',
-      path: `${site}/stats/goals`,
+      route: `get ${site}/stats/goals`,
       summary: 'Conversions, unique converters, conversion rate and value of every goal (or of goal_id)',
       tags: ['stats', ...tags],
       share: 'read',
-      request: {
-        query: q.statsQuery.extend({
-          goal_id: z
-            .union([z.uuid(), z.array(z.uuid()).max(50)])
-            .transform((v) => (Array.isArray(v) ? v : [v]))
-            .optional()
-            .describe('only these goals (repeat the parameter); default every goal of the site'),
-        }),
-      },
-      responses: { 200: { description: 'Per goal', schema: goalStatsSchema } },
+      query: q.statsQuery.extend({
+        goal_id: z
+          .union([z.uuid(), z.array(z.uuid()).max(50)])
+          .transform((v) => (Array.isArray(v) ? v : [v]))
+          .optional()
+          .describe('only these goals (repeat the parameter); default every goal of the site'),
+      }),
+      responses: { 200: ['Per goal', goalStatsSchema] },
     },
     async ({ site, query, res }) => {
       const { goal_id: ids, ...rest } = query;

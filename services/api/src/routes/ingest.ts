@@ -178,8 +178,6 @@ export function registerIngestRoutes(t: RouteTable, d: ApiDeps): void {
 function registerIngestTokens(t: RouteTable, d: ApiDeps): void {
   const tokens = siteResource<TokenRow, typeof tokenSchema>(t, d, {
     noun: 'ingest token',
-    collection: 'ingest-tokens',
-    idParam: 'tokenId',
     tags,
     readRoles: WRITERS,
     owner: ({ site }) => [site.id],
@@ -194,14 +192,13 @@ function registerIngestTokens(t: RouteTable, d: ApiDeps): void {
 
   t.define(
     {
-      method: 'post',
-      path: '/v1/sites/:siteId/ingest-tokens',
+      route: 'post /v1/sites/:siteId/ingest-tokens',
       summary:
         'Create an ingest token for server-side events (POST /v1/events on the collector); the answer is the only time the token is shown',
       tags,
       roles: WRITERS,
-      request: { body: z.object({ name: z.string().trim().max(100).default('') }).strict() },
-      responses: { 201: { description: 'The new token, in clear this once', schema: createdTokenSchema } },
+      body: z.object({ name: z.string().trim().max(100).default('') }).strict(),
+      responses: { 201: ['The new token, in clear this once', createdTokenSchema] },
     },
     async ({ site, auth, body }) => {
       const { token, hash, prefix } = newIngestToken();
@@ -213,13 +210,12 @@ function registerIngestTokens(t: RouteTable, d: ApiDeps): void {
 
   t.define(
     {
-      method: 'delete',
-      path: tokens.one,
+      route: `delete ${tokens.one}`,
       summary: 'Revoke an ingest token (the collector refuses it within INTAKE_TOKEN_CACHE_TTL_MS)',
       tags,
       roles: WRITERS,
-      request: { params: tokens.params },
-      responses: { 200: { description: 'The revoked token', schema: tokenSchema } },
+      params: tokens.params,
+      responses: { 200: ['The revoked token', tokenSchema] },
     },
     async ({ site, params }) => {
       const { rows } = await d.pool.query<TokenRow>(sql.revokeIngestToken, [site.id, params.tokenId]);
@@ -260,17 +256,14 @@ function tally(rows: readonly HealthRow[], to: Date) {
 function registerIngestionHealth(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
-      method: 'get',
-      path: '/v1/sites/:siteId/ingestion-health',
+      route: 'get /v1/sites/:siteId/ingestion-health',
       summary:
         "What happened to the site's hits per hour: received, rejected and dropped by reason, dead-lettered, stored; with warnings to act on",
       tags,
-      request: {
-        query: z
-          .object({ hours: qInt(1, 720).optional().meta({ description: 'window in hours, default 24' }) })
-          .strict(),
-      },
-      responses: { 200: { description: 'Ingestion health', schema: healthSchema } },
+      query: z
+        .object({ hours: qInt(1, 720).optional().meta({ description: 'window in hours, default 24' }) })
+        .strict(),
+      responses: { 200: ['Ingestion health', healthSchema] },
     },
     async ({ site, query }) => {
       const hours = query.hours ?? 24;

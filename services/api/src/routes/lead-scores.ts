@@ -93,11 +93,10 @@ export function registerLeadScoreRoutes(t: RouteTable, d: ApiDeps): void {
 function getScoreSettings(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
-      method: 'get',
-      path: SETTINGS,
+      route: `get ${SETTINGS}`,
       summary: "The site's lead score settings (intent pages and goals, fit rules)",
       tags,
-      responses: { 200: { description: 'The settings', schema: settingsSchema } },
+      responses: { 200: ['The settings', settingsSchema] },
     },
     async ({ site }) => {
       const row = (await d.pool.query<SettingsRow>(sql.getSettings, [site.scriptId])).rows[0];
@@ -109,8 +108,7 @@ function getScoreSettings(t: RouteTable, d: ApiDeps): void {
 function putScoreSettings(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
-      method: 'put',
-      path: SETTINGS,
+      route: `put ${SETTINGS}`,
       summary: 'Set what counts as intent and fit in the lead score of the site',
       description:
         'Intent pages are page patterns as goals use them (`*` one path segment, `**` any depth); ' +
@@ -118,8 +116,8 @@ function putScoreSettings(t: RouteTable, d: ApiDeps): void {
         'visit again (docs/lead-score.md).',
       tags,
       roles: ADMINS,
-      request: { body: settingsBody },
-      responses: { 200: { description: 'The settings', schema: settingsSchema } },
+      body: settingsBody,
+      responses: { 200: ['The settings', settingsSchema] },
     },
     async ({ auth, site, body }) => {
       const industries = body.fit_industries.map((s) => s.toLowerCase());
@@ -141,19 +139,16 @@ function putScoreSettings(t: RouteTable, d: ApiDeps): void {
 function getCompanyScore(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
-      method: 'get',
-      path: '/v1/sites/:siteId/lead-scores/:domain',
+      route: 'get /v1/sites/:siteId/lead-scores/:domain',
       summary: "A company's lead score with its parts and its daily history",
       tags,
       share: 'read',
-      request: {
-        params: z.object({ siteId: siteIdParam, domain: companyDomainParam }),
-        query: z.object({ days: z.coerce.number().int().min(1).max(400).default(90) }).strict(),
-      },
+      params: z.object({ siteId: siteIdParam, domain: companyDomainParam }),
+      query: z.object({ days: z.coerce.number().int().min(1).max(400).default(90) }).strict(),
       responses: {
-        200: {
-          description: 'Score and history',
-          schema: z
+        200: [
+          'Score and history',
+          z
             .object({
               score: scoreSchema
                 .nullable()
@@ -169,7 +164,7 @@ function getCompanyScore(t: RouteTable, d: ApiDeps): void {
               ),
             })
             .meta({ id: 'LeadScoreDetail' }),
-        },
+        ],
       },
     },
     async ({ site, params, query }) => {

@@ -45,12 +45,11 @@ export function registerOpsRoutes(t: RouteTable, d: ApiDeps, document: () => Rec
   const ops = apiOps(d);
   t.define(
     {
-      method: 'get',
-      path: '/healthz',
+      route: 'get /healthz',
       summary: 'Liveness: the process answers',
       tags: ['ops'],
       auth: false,
-      responses: { 200: { description: 'Alive', schema: statusSchema } },
+      responses: { 200: ['Alive', statusSchema] },
     },
     ({ res }) => {
       res.setHeader('cache-control', 'no-store');
@@ -60,16 +59,12 @@ export function registerOpsRoutes(t: RouteTable, d: ApiDeps, document: () => Rec
 
   t.define(
     {
-      method: 'get',
-      path: '/readyz',
+      route: 'get /readyz',
       summary:
         'Readiness: ok when the API can serve (PostgreSQL answers, not shutting down); detail on the internal ops port',
       tags: ['ops'],
       auth: false,
-      responses: {
-        200: { description: 'Ready', schema: statusSchema },
-        503: { description: 'Not ready', schema: statusSchema },
-      },
+      responses: { 200: ['Ready', statusSchema], 503: ['Not ready', statusSchema] },
     },
     async ({ res, setStatus }) => {
       const ok = await publicReadiness(ops);
@@ -81,13 +76,12 @@ export function registerOpsRoutes(t: RouteTable, d: ApiDeps, document: () => Rec
 
   t.define(
     {
-      method: 'get',
-      path: '/openapi.json',
+      route: 'get /openapi.json',
       summary: 'This OpenAPI 3.1 document (for a logged-in user or an API key)',
       description:
         'Behind authentication so an anonymous scan does not get a map of the API; the same document is committed as services/api/openapi.json.',
       tags: ['ops'],
-      responses: { 200: { description: 'The document', schema: z.record(z.string(), z.unknown()) } },
+      responses: { 200: ['The document', z.record(z.string(), z.unknown())] },
     },
     () => document(),
   );

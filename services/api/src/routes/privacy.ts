@@ -16,10 +16,10 @@ import { ADMINS } from '../auth/types.js';
 import type { ApiDeps } from '../deps.js';
 import { audit } from '../http/audit.js';
 import { BadRequestError, NotFoundError } from '../http/errors.js';
-import { cursorParam, limitParam } from '../http/validate.js';
+import { pageQuery } from '../http/validate.js';
 import type { RouteTable } from '../openapi/route-table.js';
 import { decodeTimeCursor, keysetPage } from './keyset.js';
-import { isUuid, iso, pageOf } from './schemas.js';
+import { iso, isoStamps, isUuid, pageOf, stamps } from './schemas.js';
 
 /**
  * Data subject rights (docs/privacy-rights.md): find, export (JSON, CSV) and erase everything about
@@ -79,8 +79,7 @@ const erasureSchema = z
     passes: z.number().int(),
     requested_by: z.string().nullable(),
     error: z.string().nullable(),
-    created_at: z.string(),
-    updated_at: z.string(),
+    ...stamps,
     finished_at: z.string().nullable(),
   })
   .meta({ id: 'Erasure' });
@@ -97,6 +96,8 @@ const exportAnswer = z
   .meta({ id: 'PrivacyExport' });
 
 const tags = ['privacy'];
+/** Every route here: admins only. */
+const adminRoute = { tags, roles: ADMINS };
 
 function subjectOf(body: Record<string, unknown>): Subject {
   const { format: _f, table: _t, ...ids } = body;
@@ -118,8 +119,7 @@ function toErasure(r: ErasureRow): z.infer<typeof erasureSchema> {
     passes: r.passes,
     requested_by: r.requested_by,
     error: r.error,
-    created_at: iso(r.created_at)!,
-    updated_at: iso(r.updated_at)!,
+    ...isoStamps(r),
     finished_at: iso(r.finished_at),
   };
 }
@@ -133,15 +133,13 @@ export function registerPrivacyRoutes(t: RouteTable, d: ApiDeps): void {
 function registerFind(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
-      method: 'post',
-      path: '/v1/privacy/find',
+      route: 'post /v1/privacy/find',
       summary: 'Count what the agency holds about one person',
       description:
         'Events (every month), session rows and dead letters matching any of the identifiers, over every site of the agency.',
-      tags,
-      roles: ADMINS,
-      request: { body: subjectBody },
-      responses: { 200: { description: 'What is stored', schema: summarySchema } },
+      ...adminRoute,
+      body: subjectBody,
+      responses: { 200: ['What is stored', summarySchema] },
     },
     async (ctx) => {
       const subject = subjectOf(ctx.body);
@@ -158,17 +156,13 @@ function registerFind(t: RouteTable, d: ApiDeps): void {
 function registerExport(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
-      method: 'post',
-      path: '/v1/privacy/export',
+      route: 'post /v1/privacy/export',
       summary: 'Export everything about one person (JSON, or CSV per table)',
       description:
         'Streams every column of the matching events (all months), session rows and dead letters. format=csv answers text/csv of one table (`table`, default events).',
-      tags,
-      roles: ADMINS,
-      request: { body: exportBody },
-      responses: {
-        200: { description: 'The export (format=csv: text/csv of one table)', schema: exportAnswer },
-      },
+      ...adminRoute,
+      body: exportBody,
+      responses: { 200: ['The export (format=csv: text/csv of one table)', exportAnswer] },
     },
     async (ctx) => {
       const { body, res, auth } = ctx;
@@ -198,17 +192,15 @@ function registerExport(t: RouteTable, d: ApiDeps): void {
 function registerErasures(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
-      method: 'post',
-      path: '/v1/privacy/erasures',
+      route: 'post /v1/privacy/erasures',
       summary: 'Erase everything about one person (runs in the background, resumable)',
       description:
         'Records an erasure request and starts it: events of every month, dead letters, session rows and Redis dedupe markers are deleted in bounded batches; ' +
         'rollup rows keep their counts under new anonymous keys, so period totals do not change. Poll GET /v1/privacy/erasures/{erasureId}. ' +
         'With PRIVACY_ERASE_IN_API=false the request waits for `beacon privacy resume`.',
-      tags,
-      roles: ADMINS,
-      request: { body: subjectBody },
-      responses: { 202: { description: 'The request, accepted', schema: erasureSchema } },
+      ...adminRoute,
+      body: subjectBody,
+      responses: { 202: ['The request, accepted', erasureSchema] },
     },
     async (ctx) => {
       const subject = subjectOf(ctx.body);
@@ -224,13 +216,11 @@ function registerErasures(t: RouteTable, d: ApiDeps): void {
 
   t.define(
     {
-      method: 'get',
-      path: '/v1/privacy/erasures',
+      route: 'get /v1/privacy/erasures',
       summary: "The agency's erasure requests, newest first",
-      tags,
-      roles: ADMINS,
-      request: { query: z.object({ limit: limitParam, cursor: cursorParam }).strict() },
-      responses: { 200: { description: 'A page of requests', schema: pageOf(erasureSchema, 'ErasurePage') } },
+      ...adminRoute,
+      query: pageQuery,
+      responses: { 200: ['A page of requests', pageOf(erasureSchema, 'ErasurePage')] },
     },
     async ({ auth, query }) => {
       const after = decodeTimeCursor(query.cursor, 'uuid');
@@ -245,13 +235,11 @@ function registerErasures(t: RouteTable, d: ApiDeps): void {
 
   t.define(
     {
-      method: 'get',
-      path: '/v1/privacy/erasures/:erasureId',
+      route: 'get /v1/privacy/erasures/:erasureId',
       summary: 'One erasure request: state, phase and counts',
-      tags,
-      roles: ADMINS,
-      request: { params: z.object({ erasureId: z.string().min(1).max(200) }) },
-      responses: { 200: { description: 'The request', schema: erasureSchema } },
+      ...adminRoute,
+      params: z.object({ erasureId: z.string().min(1).max(200) }),
+      responses: { 200: ['The request', erasureSchema] },
     },
     async ({ auth, params }) => {
       // Not a uuid: no such request (404, as for an id of another agency), never a failed cast.

@@ -7,17 +7,18 @@ import { lastCompletePeriod } from '../reports/period.js';
 import { buildReportEmail, type ScheduleRow } from '../reports/scheduler.js';
 import { brandOfAgency } from '../sql/branding.js';
 import * as sql from '../sql/reports.js';
-import { emailField, iso, recipientsField as recipients } from './schemas.js';
+import { changesOf, emailField, iso, isoStamps, recipientsField as recipients, stamps } from './schemas.js';
 import { byAgencyAndSite, siteResource, type SiteCaller } from './site-resource.js';
+
+const frequency = z.enum(['weekly', 'monthly']);
 
 export const scheduleSchema = z
   .object({
     id: z.uuid(),
-    frequency: z.enum(['weekly', 'monthly']),
+    frequency,
     recipients: z.array(z.string()),
     enabled: z.boolean(),
-    created_at: z.string(),
-    updated_at: z.string(),
+    ...stamps,
   })
   .meta({ id: 'ReportSchedule' });
 
@@ -34,8 +35,7 @@ const toSchedule = (r: Row) => ({
   frequency: r.frequency,
   recipients: r.recipients,
   enabled: r.enabled,
-  created_at: iso(r.created_at)!,
-  updated_at: iso(r.updated_at)!,
+  ...isoStamps(r),
 });
 
 export const previewSentSchema = z
@@ -77,8 +77,6 @@ export function registerReportRoutes(t: RouteTable, d: ApiDeps): void {
 function registerScheduleCrud(t: RouteTable, d: ApiDeps) {
   const reports = siteResource<Row, typeof scheduleSchema>(t, d, {
     noun: 'report',
-    collection: 'reports',
-    idParam: 'reportId',
     tags,
     readRoles: WRITERS,
     owner: byAgencyAndSite,
@@ -96,10 +94,7 @@ function registerScheduleCrud(t: RouteTable, d: ApiDeps) {
     summary: 'Schedule a weekly or monthly email report of the site (days in the site timezone)',
     description:
       'Weekly reports cover Monday to Sunday and go out from Monday 00:00 in the site timezone; monthly ones cover the calendar month. The first report covers the first full period after this call.',
-    body: z
-      .object({ frequency: z.enum(['weekly', 'monthly']), recipients })
-      .strict()
-      .meta({ id: 'ReportScheduleCreate' }),
+    body: z.object({ frequency, recipients }).strict().meta({ id: 'ReportScheduleCreate' }),
     answer: 'The schedule',
     sql: sql.insertSchedule,
     values: (b) => [b.frequency, b.recipients],
@@ -107,15 +102,7 @@ function registerScheduleCrud(t: RouteTable, d: ApiDeps) {
   reports.update({
     method: 'patch',
     summary: 'Change a report schedule (frequency, recipients, enabled)',
-    body: z
-      .object({
-        frequency: z.enum(['weekly', 'monthly']).optional(),
-        recipients: recipients.optional(),
-        enabled: z.boolean().optional(),
-      })
-      .strict()
-      .refine((b) => Object.keys(b).length > 0, 'give at least one field to change')
-      .meta({ id: 'ReportScheduleUpdate' }),
+    body: changesOf({ frequency, recipients, enabled: z.boolean() }, 'ReportScheduleUpdate'),
     answer: 'The schedule',
     sql: sql.updateSchedule,
     values: (b) => [b.frequency ?? null, b.recipients ?? null, b.enabled ?? null],
@@ -147,25 +134,19 @@ async function scheduleOf(d: ApiDeps, r: Row, { auth, site }: SiteCaller): Promi
 function registerSendNow(t: RouteTable, d: ApiDeps, reports: ReturnType<typeof registerScheduleCrud>): void {
   t.define(
     {
-      method: 'post',
-      path: `${reports.one}/send-now`,
+      route: `post ${reports.one}/send-now`,
       summary:
         "Send the report of the last complete period now, as a preview (not in the delivery log's once-per-period count)",
       tags,
       roles: WRITERS,
-      request: {
-        params: reports.params,
-        body: z
-          .object({ to: z.array(emailField).min(1).max(10).optional() })
-          .strict()
-          .meta({ id: 'ReportSendNow', description: "default: the schedule's recipients" }),
-      },
+      params: reports.params,
+      body: z
+        .object({ to: z.array(emailField).min(1).max(10).optional() })
+        .strict()
+        .meta({ id: 'ReportSendNow', description: "default: the schedule's recipients" }),
       responses: {
-        200: {
-          description: 'Sent',
-          schema: previewSentSchema,
-        },
-        503: { description: 'No SMTP server is configured, or it refused the message' },
+        200: ['Sent', previewSentSchema],
+        503: 'No SMTP server is configured, or it refused the message',
       },
     },
     async (c) => {
@@ -191,13 +172,12 @@ function registerSendNow(t: RouteTable, d: ApiDeps, reports: ReturnType<typeof r
 function registerDeliveries(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
-      method: 'get',
-      path: '/v1/sites/:siteId/reports/deliveries',
+      route: 'get /v1/sites/:siteId/reports/deliveries',
       summary: "Delivery log of the site's reports (latest first): sent, retrying, failed",
       tags,
       roles: ADMINS,
-      request: { query: z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) }).strict() },
-      responses: { 200: { description: 'Deliveries', schema: deliveriesSchema } },
+      query: z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) }).strict(),
+      responses: { 200: ['Deliveries', deliveriesSchema] },
     },
     async ({ auth, site, query }) => {
       const { rows } = await d.pool.query<
@@ -211,19 +191,15 @@ function registerDeliveries(t: RouteTable, d: ApiDeps): void {
 function registerUnsubscribe(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
-      method: 'post',
-      path: '/v1/reports/unsubscribe',
+      route: 'post /v1/reports/unsubscribe',
       summary:
         'Stop report emails to one address (the signed link of the email; no login; one-click capable)',
       tags,
       auth: false,
-      request: { query: z.object({ token: z.string().min(10).max(1000) }).strict() },
+      query: z.object({ token: z.string().min(10).max(1000) }).strict(),
       responses: {
-        200: {
-          description: 'Unsubscribed',
-          schema: z.object({ message: z.string() }).meta({ id: 'Unsubscribed' }),
-        },
-        400: { description: 'Not a valid unsubscribe link' },
+        200: ['Unsubscribed', z.object({ message: z.string() }).meta({ id: 'Unsubscribed' })],
+        400: 'Not a valid unsubscribe link',
       },
     },
     async ({ query }) => {

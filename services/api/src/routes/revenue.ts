@@ -48,31 +48,27 @@ const revenueRowsSchema = z
 export function registerRevenueRoutes(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
-      method: 'get',
-      path: `${site}/stats/revenue`,
+      route: `get ${site}/stats/revenue`,
       summary: "Revenue, orders, average order value and revenue per visitor (site's currency; others apart)",
       tags,
       share: 'read',
-      request: { query: q.statsQuery },
-      responses: { 200: { description: 'Revenue of the range', schema: revenueSchema } },
+      query: q.statsQuery,
+      responses: { 200: ['Revenue of the range', revenueSchema] },
     },
     ({ site, query, res }) => revenue(requestStatsDeps(d, res), site, query),
   );
   t.define(
     {
-      method: 'get',
-      path: `${site}/stats/revenue/:dimension`,
+      route: `get ${site}/stats/revenue/:dimension`,
       summary: "Revenue in the site's currency by channel, referrer, UTM, page, company, country or device",
       tags,
       share: 'read',
-      request: {
-        params: z.object({
-          siteId: siteIdParam,
-          dimension: z.enum(Object.keys(REVENUE_DIMENSIONS) as [RevenueDimension, ...RevenueDimension[]]),
-        }),
-        query: q.pagedQuery,
-      },
-      responses: { 200: { description: 'Rows by revenue', schema: revenueRowsSchema } },
+      params: z.object({
+        siteId: siteIdParam,
+        dimension: z.enum(Object.keys(REVENUE_DIMENSIONS) as [RevenueDimension, ...RevenueDimension[]]),
+      }),
+      query: q.pagedQuery,
+      responses: { 200: ['Rows by revenue', revenueRowsSchema] },
     },
     ({ site, params, query, res }) => revenueBy(requestStatsDeps(d, res), site, params.dimension, query),
   );

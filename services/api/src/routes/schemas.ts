@@ -23,6 +23,19 @@ export const newPasswordField = z
   .max(72)
   .refine((p) => Buffer.byteLength(p, 'utf8') <= 72, 'at most 72 bytes (bcrypt ignores the rest)');
 
+/** A PATCH body: any of `fields`, at least one of them, nothing else. */
+export function changesOf<S extends z.ZodRawShape>(fields: S, id: string) {
+  return z
+    .object(fields)
+    .partial()
+    .strict()
+    .refine((b) => Object.keys(b).length > 0, 'give at least one field to change')
+    .meta({ id });
+}
+
+/** When a stored thing was made and last changed, as its answer gives them (ISO 8601). */
+export const stamps = { created_at: z.string(), updated_at: z.string() };
+
 export const roleSchema = z.enum(['admin', 'user', 'viewer']).meta({ id: 'Role' });
 
 export const userSchema = z
@@ -39,8 +52,7 @@ export const userSchema = z
     }),
     site_ids: z.array(z.uuid()).meta({ description: 'sites granted (what selected limits the user to)' }),
     last_login: z.string().nullable(),
-    created_at: z.string(),
-    updated_at: z.string(),
+    ...stamps,
   })
   .meta({ id: 'User' });
 
@@ -63,6 +75,11 @@ export function iso(d: Date | null | undefined): string | null {
   return d ? d.toISOString() : null;
 }
 
+/** A row's created_at and updated_at as the answer gives them (`stamps`). */
+export function isoStamps(r: { created_at: Date; updated_at: Date }) {
+  return { created_at: iso(r.created_at)!, updated_at: iso(r.updated_at)! };
+}
+
 export function toUser(r: UserRow): z.infer<typeof userSchema> {
   return {
     id: r.id,
@@ -74,8 +91,7 @@ export function toUser(r: UserRow): z.infer<typeof userSchema> {
     site_access: r.site_access,
     site_ids: r.site_ids,
     last_login: iso(r.last_login),
-    created_at: iso(r.created_at)!,
-    updated_at: iso(r.updated_at)!,
+    ...isoStamps(r),
   };
 }
 

@@ -3,7 +3,7 @@ import type { ApiDeps } from '../deps.js';
 import type { RouteTable } from '../openapi/route-table.js';
 import { goalsOfSite, segmentFiltersSchema, type SegmentFilters } from '../queries/saved.js';
 import * as sql from '../sql/segments.js';
-import { iso } from './schemas.js';
+import { isoStamps, stamps } from './schemas.js';
 import { byScriptId, siteResource, type SiteCaller } from './site-resource.js';
 
 /**
@@ -24,8 +24,7 @@ const segmentSchema = z
     id: z.uuid(),
     name: z.string(),
     filters: segmentFiltersSchema,
-    created_at: z.string(),
-    updated_at: z.string(),
+    ...stamps,
   })
   .meta({ id: 'Segment' });
 
@@ -40,14 +39,11 @@ const toSegment = (r: SegmentRow): z.infer<typeof segmentSchema> => ({
   id: r.id,
   name: r.name,
   filters: r.filters,
-  created_at: iso(r.created_at)!,
-  updated_at: iso(r.updated_at)!,
+  ...isoStamps(r),
 });
 export function registerSegmentRoutes(t: RouteTable, d: ApiDeps): void {
   const segments = siteResource<SegmentRow, typeof segmentSchema>(t, d, {
     noun: 'segment',
-    collection: 'segments',
-    idParam: 'segmentId',
     tags,
     owner: byScriptId,
     item: segmentSchema,

@@ -13,7 +13,7 @@ import type { RouteTable } from '../openapi/route-table.js';
 import { FILTER_KEYS } from '../queries/filters.js';
 import * as sql from '../sql/share-links.js';
 import { brandOf, brandSchema } from './branding.js';
-import { iso, newPasswordField } from './schemas.js';
+import { changesOf, iso, newPasswordField } from './schemas.js';
 import { byAgencyAndSite, siteResource } from './site-resource.js';
 import { parseSiteConfig, HttpError } from '@beacon/schema';
 
@@ -62,17 +62,16 @@ const createBody = z
   .strict()
   .meta({ id: 'ShareLinkCreate' });
 
-const updateBody = z
-  .object({
-    label: z.string().trim().min(1).max(200).optional(),
-    expires_at: futureDate.nullable().optional(),
-    filters: filtersField.optional(),
-    allow_csv: z.boolean().optional(),
-    frame_ancestors: z.array(origin).max(20).optional(),
-  })
-  .strict()
-  .refine((b) => Object.keys(b).length > 0, 'give at least one field to change')
-  .meta({ id: 'ShareLinkUpdate' });
+const updateBody = changesOf(
+  {
+    label: z.string().trim().min(1).max(200),
+    expires_at: futureDate.nullable(),
+    filters: filtersField,
+    allow_csv: z.boolean(),
+    frame_ancestors: z.array(origin).max(20),
+  },
+  'ShareLinkUpdate',
+);
 
 const linkSchema = z
   .object({
@@ -140,8 +139,6 @@ export function looksLikeLinkToken(s: string): boolean {
 export function registerShareLinkRoutes(t: RouteTable, d: ApiDeps): void {
   const links = siteResource<LinkRow, typeof linkSchema>(t, d, {
     noun: 'share link',
-    collection: 'share-links',
-    idParam: 'linkId',
     tags,
     readRoles: WRITERS,
     owner: byAgencyAndSite,
@@ -185,19 +182,16 @@ export function registerShareLinkRoutes(t: RouteTable, d: ApiDeps): void {
 function registerLinkCreate(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
-      method: 'post',
-      path: '/v1/sites/:siteId/share-links',
+      route: 'post /v1/sites/:siteId/share-links',
       summary: 'Make a share link (its address is in this answer only: it is not stored)',
       tags,
       roles: WRITERS,
-      request: { body: createBody },
+      body: createBody,
       responses: {
-        201: {
-          description: 'The link and its address',
-          schema: z
-            .object({ link: linkSchema, url: z.string(), token: z.string() })
-            .meta({ id: 'ShareLinkCreated' }),
-        },
+        201: [
+          'The link and its address',
+          z.object({ link: linkSchema, url: z.string(), token: z.string() }).meta({ id: 'ShareLinkCreated' }),
+        ],
       },
     },
     async ({ auth, site, body }) => {
@@ -247,19 +241,15 @@ const sessionSchema = z
   })
   .meta({ id: 'ShareSession' });
 
-interface LiveLinkRow {
-  id: string;
+/** A link a token opens: what the view needs of it, its password, its site and agency. */
+type LiveLinkRow = Pick<LinkRow, 'id' | 'label' | 'expires_at' | 'filters' | 'allow_csv'> & {
   site_id: string;
-  label: string;
   password_hash: string | null;
-  expires_at: Date | null;
-  filters: Record<string, string[]>;
-  allow_csv: boolean;
   site_name: string;
   site_domain: string;
   site_config: Record<string, unknown> | null;
   agency_id: string;
-}
+};
 
 /**
  * The live link of a token, its password checked: guessing tokens or passwords costs the caller's
@@ -291,26 +281,19 @@ async function openLink(d: ApiDeps, body: z.infer<typeof sessionBody>, req: Requ
 function registerShareSession(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
-      method: 'post',
-      path: '/v1/share/session',
+      route: 'post /v1/share/session',
       summary: 'Open a share link: trade its token (and password) for a short token of the shared view',
       description:
         "Public. The answer token (Authorization: Bearer) opens only the dashboard reads of the link's site (CSV exports when the link allows them), with the link's filters, for an hour at most; a revoked or expired link is refused at its next request. " +
         'Password attempts are limited per IP and per link like logins (consume first, refund on success: 100 concurrent wrong passwords get at most the limit of 401s, the rest 429) and go through the bounded bcrypt gate.',
       tags,
       auth: false,
-      request: { body: sessionBody },
+      body: sessionBody,
       responses: {
-        200: {
-          description: 'The shared view token, the site and what the link allows',
-          schema: sessionSchema,
-        },
-        401: {
-          description:
-            "A password is needed (details.password_required, with details.brand: the agency's brand for the password page) or it is wrong",
-        },
-        404: { description: 'No such link, or it was revoked or has expired' },
-        429: { description: 'Too many attempts' },
+        200: ['The shared view token, the site and what the link allows', sessionSchema],
+        401: "A password is needed (details.password_required, with details.brand: the agency's brand for the password page) or it is wrong",
+        404: 'No such link, or it was revoked or has expired',
+        429: 'Too many attempts',
       },
     },
     async ({ body, req, res }) => {

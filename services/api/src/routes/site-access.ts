@@ -17,16 +17,15 @@ const userParams = z.object({ siteId: siteIdParam, userId: z.uuid() });
 export function registerSiteAccessRoutes(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
-      method: 'get',
-      path: '/v1/sites/:siteId/access',
+      route: 'get /v1/sites/:siteId/access',
       summary: 'Users granted this site (what logins limited to selected sites see)',
       tags: ['users'],
       roles: ADMINS,
       responses: {
-        200: {
-          description: 'The users granted the site, by email',
-          schema: z.object({ items: z.array(userSchema) }).meta({ id: 'SiteAccessList' }),
-        },
+        200: [
+          'The users granted the site, by email',
+          z.object({ items: z.array(userSchema) }).meta({ id: 'SiteAccessList' }),
+        ],
       },
     },
     async ({ auth, site }) => {
@@ -37,13 +36,12 @@ export function registerSiteAccessRoutes(t: RouteTable, d: ApiDeps): void {
 
   t.define(
     {
-      method: 'put',
-      path: '/v1/sites/:siteId/access/:userId',
+      route: 'put /v1/sites/:siteId/access/:userId',
       summary: 'Grant a user this site (idempotent)',
       tags: ['users'],
       roles: ADMINS,
-      request: { params: userParams },
-      responses: { 200: { description: 'The user, with the site granted', schema: userSchema } },
+      params: userParams,
+      responses: { 200: ['The user, with the site granted', userSchema] },
     },
     async ({ auth, site, params }) => {
       const { rowCount } = await d.pool.query(sql.grantSite, [
@@ -61,13 +59,12 @@ export function registerSiteAccessRoutes(t: RouteTable, d: ApiDeps): void {
 
   t.define(
     {
-      method: 'delete',
-      path: '/v1/sites/:siteId/access/:userId',
+      route: 'delete /v1/sites/:siteId/access/:userId',
       summary: "Revoke a user's grant of this site (applies to their next request)",
       tags: ['users'],
       roles: ADMINS,
-      request: { params: userParams },
-      responses: { 204: { description: 'Revoked' } },
+      params: userParams,
+      responses: { 204: 'Revoked' },
     },
     async ({ auth, site, params }) => {
       const { rowCount } = await d.pool.query(sql.revokeSite, [auth.agencyId, params.userId, site.id]);

@@ -4,7 +4,7 @@ import { ANY_ROLE, WRITERS, type AuthContext, type Role, type SiteScope } from '
 import type { ApiDeps } from '../deps.js';
 import { conflictOnUnique, NotFoundError } from '../http/errors.js';
 import { siteIdParam } from '../http/validate.js';
-import type { ResponseSpec, RouteTable } from '../openapi/route-table.js';
+import type { Answer, RouteTable } from '../openapi/route-table.js';
 
 /** Who calls a site route: the site the table resolved within the caller's agency, and the caller. */
 export interface SiteCaller {
@@ -26,10 +26,10 @@ export const byAgencyAndSite = ({ auth, site }: SiteCaller): unknown[] => [auth.
 export interface SiteResourceOptions<Row, Item extends z.ZodType> {
   /** What a 404 names ('goal', 'share link'). */
   noun: string;
-  /** The path below the site, e.g. 'goals'. */
-  collection: string;
-  /** The path parameter of one item, e.g. 'goalId' (a uuid). */
-  idParam: string;
+  /** The path below the site; default the noun's plural ('goals', 'share-links'). */
+  collection?: string;
+  /** The path parameter of one item (a uuid); default its last word's id ('goalId', 'linkId'). */
+  idParam?: string;
   tags: string[];
   /** Who may read (default every role) and who may change (default admins and users). */
   readRoles?: readonly Role[];
@@ -70,16 +70,19 @@ export class SiteResource<Row extends { id: string }, Item extends z.ZodType> {
   readonly one: SitePath;
   /** The params of one item: the site and the item's uuid. */
   readonly params: ReturnType<typeof itemParams>;
-  private readonly base: SitePath;
+  /** The path of the collection, for routes of their own on it (e.g. a create that answers more). */
+  readonly base: SitePath;
+  private readonly idParam: string;
 
   constructor(
     private readonly t: RouteTable,
     private readonly d: ApiDeps,
     private readonly o: SiteResourceOptions<Row, Item>,
   ) {
-    this.base = `/v1/sites/:siteId/${o.collection}`;
-    this.one = `${this.base}/:${o.idParam}`;
-    this.params = itemParams(o.idParam);
+    this.base = `/v1/sites/:siteId/${o.collection ?? `${o.noun.replaceAll(' ', '-')}s`}`;
+    this.idParam = o.idParam ?? `${o.noun.split(' ').pop()!}Id`;
+    this.one = `${this.base}/:${this.idParam}`;
+    this.params = itemParams(this.idParam);
   }
 
   /** The row, or a 404 naming the resource. */
@@ -93,12 +96,9 @@ export class SiteResource<Row extends { id: string }, Item extends z.ZodType> {
     const items = z.object({ items: z.array(this.o.item) });
     this.t.define(
       {
-        method: 'get',
-        path: this.base,
+        route: `get ${this.base}`,
         ...this.doc(r, 'read'),
-        responses: {
-          200: { description: r.answer, schema: r.listId ? items.meta({ id: r.listId }) : items },
-        },
+        responses: { 200: [r.answer, r.listId ? items.meta({ id: r.listId }) : items] },
       },
       async (c) => ({ items: (await this.query(r.sql, this.o.owner(c))).rows.map(this.o.toItem) }),
     );
@@ -108,11 +108,10 @@ export class SiteResource<Row extends { id: string }, Item extends z.ZodType> {
   get(r: Doc & { sql: string; answer: string }): void {
     this.t.define(
       {
-        method: 'get',
-        path: this.one,
+        route: `get ${this.one}`,
         ...this.doc(r, 'read'),
-        request: { params: this.params },
-        responses: { 200: { description: r.answer, schema: this.o.item } },
+        params: this.params,
+        responses: { 200: [r.answer, this.o.item] },
       },
       async (c) => {
         const { rows } = await this.query(r.sql, [...this.o.owner(c), this.idOf(c.params)]);
@@ -127,11 +126,10 @@ export class SiteResource<Row extends { id: string }, Item extends z.ZodType> {
   ): void {
     this.t.define(
       {
-        method: 'post',
-        path: this.base,
+        route: `post ${this.base}`,
         ...this.doc(r, 'write'),
-        request: { body: r.body },
-        responses: { 201: { description: r.answer, schema: this.o.item }, ...this.taken() },
+        body: r.body,
+        responses: { 201: [r.answer, this.o.item], ...this.taken() },
       },
       async (c) => {
         const body = c.body as z.output<Body>;
@@ -149,11 +147,11 @@ export class SiteResource<Row extends { id: string }, Item extends z.ZodType> {
   ): void {
     this.t.define(
       {
-        method: r.method,
-        path: this.one,
+        route: `${r.method} ${this.one}`,
         ...this.doc(r, 'write'),
-        request: { params: this.params, body: r.body },
-        responses: { 200: { description: r.answer, schema: this.o.item }, ...this.taken() },
+        params: this.params,
+        body: r.body,
+        responses: { 200: [r.answer, this.o.item], ...this.taken() },
       },
       async (c) => {
         const body = c.body as z.output<Body>;
@@ -170,11 +168,10 @@ export class SiteResource<Row extends { id: string }, Item extends z.ZodType> {
   remove(r: Doc & { sql: string; answer?: string; verb?: string }): void {
     this.t.define(
       {
-        method: 'delete',
-        path: this.one,
+        route: `delete ${this.one}`,
         ...this.doc(r, 'write'),
-        request: { params: this.params },
-        responses: { 204: { description: r.answer ?? 'Deleted' } },
+        params: this.params,
+        responses: { 204: r.answer ?? 'Deleted' },
       },
       async (c) => {
         const id = this.idOf(c.params);
@@ -197,12 +194,12 @@ export class SiteResource<Row extends { id: string }, Item extends z.ZodType> {
     };
   }
 
-  private taken(): Record<number, ResponseSpec> {
-    return this.o.uniqueName ? { 409: { description: 'Name taken' } } : {};
+  private taken(): Record<number, Answer> {
+    return this.o.uniqueName ? { 409: 'Name taken' } : {};
   }
 
   private idOf(params: unknown): string {
-    return (params as Record<string, string>)[this.o.idParam]!;
+    return (params as Record<string, string>)[this.idParam]!;
   }
 
   private query(sql: string, values: unknown[]) {

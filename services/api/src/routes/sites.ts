@@ -13,7 +13,7 @@ import type { RouteTable } from '../openapi/route-table.js';
 import { isTimeZone } from '../time-zones.js';
 import * as sql from '../sql/sites.js';
 import { decodeCursor, keysetPage } from './keyset.js';
-import { iso, pageOf } from './schemas.js';
+import { changesOf, isoStamps, pageOf, stamps } from './schemas.js';
 
 const STATUSES = ['active', 'paused', 'deleted'] as const;
 const tags = ['sites'];
@@ -127,8 +127,7 @@ export const siteSchema = z
         description:
           "the highest share of the monthly event quota (80 or 100 %) the site's stored events reached this month (UTC), as warned by email; null: none",
       }),
-    created_at: z.string(),
-    updated_at: z.string(),
+    ...stamps,
   })
   .meta({ id: 'Site' });
 
@@ -143,9 +142,11 @@ export const domainSchema = z
     'a domain such as example.com',
   );
 
+const siteName = z.string().trim().min(1).max(255);
+
 const createBody = z
   .object({
-    name: z.string().trim().min(1).max(255),
+    name: siteName,
     domain: domainSchema,
     status: z.enum(['active', 'paused']).optional(),
     config: siteConfigInput.optional(),
@@ -153,19 +154,18 @@ const createBody = z
   .strict()
   .meta({ id: 'SiteCreate' });
 
-const updateBody = z
-  .object({
-    name: z.string().trim().min(1).max(255).optional(),
-    domain: domainSchema.optional(),
-    status: z.enum(STATUSES).optional(),
+const updateBody = changesOf(
+  {
+    name: siteName,
+    domain: domainSchema,
+    status: z.enum(STATUSES),
     config: siteConfigInput
       .optional()
       .meta({ description: 'merged into the current config (keys not given are kept)' }),
     monthly_event_quota: quotaField,
-  })
-  .strict()
-  .refine((b) => Object.keys(b).length > 0, 'give at least one field to change')
-  .meta({ id: 'SiteUpdate' });
+  },
+  'SiteUpdate',
+);
 
 /**
  * A site keeps its data at most as long as its agency: a longer retention_months is refused (400) so the
@@ -211,8 +211,7 @@ function toSite(r: SiteRow): z.infer<typeof siteSchema> {
     },
     monthly_event_quota: r.monthly_event_quota === null ? null : Number(r.monthly_event_quota),
     quota_warning: r.quota_warning === 80 || r.quota_warning === 100 ? r.quota_warning : null,
-    created_at: iso(r.created_at)!,
-    updated_at: iso(r.updated_at)!,
+    ...isoStamps(r),
   };
 }
 
@@ -227,22 +226,19 @@ export function registerSiteRoutes(t: RouteTable, d: ApiDeps): void {
 function registerSiteList(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
-      method: 'get',
-      path: '/v1/sites',
+      route: 'get /v1/sites',
       summary: "The agency's sites, by name",
       tags,
-      request: {
-        query: z
-          .object({
-            status: qList(z.enum(STATUSES), 3)
-              .optional()
-              .meta({ description: 'default active,paused (deleted sites only when asked for)' }),
-            limit: limitParam,
-            cursor: cursorParam,
-          })
-          .strict(),
-      },
-      responses: { 200: { description: 'A page of sites', schema: pageOf(siteSchema, 'SitePage') } },
+      query: z
+        .object({
+          status: qList(z.enum(STATUSES), 3)
+            .optional()
+            .meta({ description: 'default active,paused (deleted sites only when asked for)' }),
+          limit: limitParam,
+          cursor: cursorParam,
+        })
+        .strict(),
+      responses: { 200: ['A page of sites', pageOf(siteSchema, 'SitePage')] },
     },
     async ({ auth, query }) => {
       const statuses = query.status && query.status.length > 0 ? query.status : ['active', 'paused'];
@@ -283,13 +279,12 @@ async function insertSite(d: ApiDeps, agencyId: string, body: z.infer<typeof cre
 function registerSiteCreate(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
-      method: 'post',
-      path: '/v1/sites',
+      route: 'post /v1/sites',
       summary: 'Create a site (its script_id is generated)',
       tags,
       roles: WRITERS,
-      request: { body: createBody },
-      responses: { 201: { description: 'The new site', schema: siteSchema } },
+      body: createBody,
+      responses: { 201: ['The new site', siteSchema] },
     },
     async (ctx) => {
       const { auth, body } = ctx;
@@ -308,11 +303,10 @@ function registerSiteCreate(t: RouteTable, d: ApiDeps): void {
 function registerSiteChanges(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
-      method: 'get',
-      path: '/v1/sites/:siteId',
+      route: 'get /v1/sites/:siteId',
       summary: 'One site',
       tags,
-      responses: { 200: { description: 'The site', schema: siteSchema } },
+      responses: { 200: ['The site', siteSchema] },
     },
     async ({ site, auth }) => {
       const { rows } = await d.pool.query<SiteRow>(sql.findSiteById, [auth.agencyId, site.id, null]);
@@ -322,14 +316,13 @@ function registerSiteChanges(t: RouteTable, d: ApiDeps): void {
 
   t.define(
     {
-      method: 'patch',
-      path: '/v1/sites/:siteId',
+      route: 'patch /v1/sites/:siteId',
       summary:
         'Change a site: name, domain, status (active, paused, deleted), config (merged) or monthly event quota (admins)',
       tags,
       roles: WRITERS,
-      request: { body: updateBody },
-      responses: { 200: { description: 'The changed site', schema: siteSchema } },
+      body: updateBody,
+      responses: { 200: ['The changed site', siteSchema] },
     },
     async (ctx) => {
       const { site, auth, body } = ctx;
@@ -354,13 +347,12 @@ function registerSiteChanges(t: RouteTable, d: ApiDeps): void {
 
   t.define(
     {
-      method: 'delete',
-      path: '/v1/sites/:siteId',
+      route: 'delete /v1/sites/:siteId',
       summary:
         'Delete a site (status deleted: the collector refuses its hits; its data ages out with retention)',
       tags,
       roles: WRITERS,
-      responses: { 200: { description: 'The site, now deleted', schema: siteSchema } },
+      responses: { 200: ['The site, now deleted', siteSchema] },
     },
     async (ctx) => {
       const { site, auth } = ctx;
@@ -376,17 +368,16 @@ function registerSiteChanges(t: RouteTable, d: ApiDeps): void {
 function registerSnippet(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
-      method: 'get',
-      path: '/v1/sites/:siteId/snippet',
+      route: 'get /v1/sites/:siteId/snippet',
       summary: 'The tracking snippet to paste into every page of the site',
       tags,
       responses: {
-        200: {
-          description: 'The snippet',
-          schema: z
+        200: [
+          'The snippet',
+          z
             .object({ script_id: z.string(), collector_url: z.string(), html: z.string() })
             .meta({ id: 'Snippet' }),
-        },
+        ],
       },
     },
     ({ site }) => ({

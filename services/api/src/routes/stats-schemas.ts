@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { EVENT_COLUMN_BY_NAME, LISTED_EVENT_COLUMNS, type ColumnDef } from '@beacon/schema';
 import { pageOf } from './schemas.js';
+import { INTERVALS } from '../queries/schemas.js';
 
 /** Answer shapes of the analytics routes (named components of the OpenAPI document). */
 
@@ -44,13 +45,9 @@ export const bucketSchema = z
   })
   .meta({ id: 'TimeBucket' });
 
-export const timeseriesSchema = z
-  .object({
-    interval: z.enum(['hour', 'day', 'week', 'month']),
-    tz: z.string(),
-    items: z.array(bucketSchema),
-  })
-  .meta({ id: 'TimeSeries' });
+/** Visits per bucket of a period, in the site's time zone (the site's, or one company's). */
+const seriesShape = { interval: z.enum(INTERVALS), tz: z.string(), items: z.array(bucketSchema) };
+export const timeseriesSchema = z.object(seriesShape).meta({ id: 'TimeSeries' });
 
 export const breakdownRowSchema = z
   .object({
@@ -253,15 +250,13 @@ export const companyDetailSchema = z
     match: companyMatchSchema,
     totals: periodTotalsSchema,
     previous: periodTotalsSchema,
-    interval: z.enum(['hour', 'day', 'week', 'month']),
-    tz: z.string(),
-    items: z.array(bucketSchema),
+    ...seriesShape,
   })
   .meta({ id: 'CompanyDetail' });
 
 export const matchRatesSchema = z
   .object({
-    interval: z.enum(['hour', 'day', 'week', 'month']),
+    interval: z.enum(INTERVALS),
     tz: z.string(),
     items: z.array(
       z.object({

@@ -215,14 +215,14 @@ export function registerStatsRoutes(t: RouteTable, d: ApiDeps): void {
   for (const r of [...SEED_ROUTES, ...DASHBOARD_ROUTES, ...COMPANY_ROUTES]) {
     t.define(
       {
-        method: 'get',
-        path: `${site}${r.path}` as `${typeof site}/${string}`,
+        route: `get ${site}${r.path}` as `get ${typeof site}/${string}`,
         summary: r.summary,
         ...(r.description ? { description: r.description } : {}),
         tags,
         ...(r.share === false ? {} : { share: 'read' as const }),
-        request: r.params ? { params: r.params, query: r.query } : { query: r.query },
-        responses: { 200: { description: r.answers, schema: r.schema } },
+        params: r.params,
+        query: r.query,
+        responses: { 200: [r.answers, r.schema] },
       },
       async ({ site, query, params, res }) => {
         // Per request: where the answer came from (days|rollup|events, docs/rollups.md) in X-Beacon-Source.

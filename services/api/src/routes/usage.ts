@@ -129,20 +129,19 @@ export function registerUsageRoutes(t: RouteTable, d: ApiDeps): void {
 
   t.define(
     {
-      method: 'get',
-      path: '/v1/usage',
+      route: 'get /v1/usage',
       summary:
         'Usage per site for one month (UTC): events stored, page views, bots, identified companies, events received, dropped and rejected; API calls of the agency',
       tags: ['agency'],
       roles: ADMINS,
-      request: { query: z.object({ month: monthParam }).strict() },
+      query: z.object({ month: monthParam }).strict(),
       responses: {
-        200: {
-          description: 'One row per site of the agency',
-          schema: z
+        200: [
+          'One row per site of the agency',
+          z
             .object({ month: z.string(), api_calls: apiCallsSchema, items: z.array(rowSchema) })
             .meta({ id: 'Usage' }),
-        },
+        ],
       },
     },
     async ({ auth, query }) => read(auth.agencyId, query.month),
@@ -158,13 +157,12 @@ function registerUsageExport(
 ): void {
   t.define(
     {
-      method: 'get',
-      path: '/v1/usage/export',
+      route: 'get /v1/usage/export',
       summary:
         "The same usage as CSV (for billing): one line per site (dropped_by_reason as JSON), then one last line, site_name `(agency total)`, with only month and agency_api_calls: the agency's API calls are one figure per month, empty on site lines, so summing any column gives the right total",
       tags: ['agency'],
       roles: ADMINS,
-      request: { query: z.object({ month: monthParam }).strict() },
+      query: z.object({ month: monthParam }).strict(),
       responses: { 200: { description: 'CSV, header first', schema: z.string(), contentType: 'text/csv' } },
     },
     async ({ auth, query, res }) => {

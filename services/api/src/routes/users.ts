@@ -5,12 +5,13 @@ import { adminSql, inTransaction, type PoolClient } from '@beacon/db';
 import type { ApiDeps } from '../deps.js';
 import { audit } from '../http/audit.js';
 import { ConflictError, conflictOnUnique, invalidBodyField, NotFoundError } from '../http/errors.js';
-import { cursorParam, limitParam } from '../http/validate.js';
+import { pageQuery } from '../http/validate.js';
 import type { RouteTable } from '../openapi/route-table.js';
 import * as authSql from '../sql/auth.js';
 import * as sql from '../sql/users.js';
 import { decodeCursor, keysetPage } from './keyset.js';
 import {
+  changesOf,
   emailField as email,
   newPasswordField,
   pageOf,
@@ -31,37 +32,28 @@ export const siteIdsField = z
   .max(1000)
   .meta({ description: 'the sites granted (replaces the current list); each a site uuid of the agency' });
 
-const createBody = z
+/** What an admin may give of a user beside the login: each optional (an invitation too). */
+export const userDetails = z
   .object({
-    email,
-    password: newPasswordField,
-    role: roleSchema,
-    first_name: name.optional(),
-    last_name: name.optional(),
-    is_active: z.boolean().optional(),
-    site_access: siteAccessField.optional(),
-    site_ids: siteIdsField.optional(),
+    first_name: name,
+    last_name: name,
+    is_active: z.boolean(),
+    site_access: siteAccessField,
+    site_ids: siteIdsField,
   })
+  .partial();
+const userLogin = { email, password: newPasswordField, role: roleSchema };
+
+const createBody = z
+  .object({ ...userLogin, ...userDetails.shape })
   .strict()
   .meta({ id: 'UserCreate' });
-
-const updateBody = z
-  .object({
-    email: email.optional(),
-    password: newPasswordField.optional(),
-    role: roleSchema.optional(),
-    first_name: name.optional(),
-    last_name: name.optional(),
-    is_active: z.boolean().optional(),
-    site_access: siteAccessField.optional(),
-    site_ids: siteIdsField.optional(),
-  })
-  .strict()
-  .refine((b) => Object.keys(b).length > 0, 'give at least one field to change')
-  .meta({ id: 'UserUpdate' });
+const updateBody = changesOf({ ...userLogin, ...userDetails.shape }, 'UserUpdate');
 
 const userParams = z.object({ userId: z.uuid() });
 const EMAIL_TAKEN = 'a user with this email already exists';
+/** Every route here: the users tag, admins only. */
+export const adminRoute = { tags: ['users'], roles: ADMINS };
 
 /**
  * Sets a user's granted sites to exactly `siteIds` inside the caller's transaction. A uuid that is not a
@@ -188,13 +180,11 @@ export function registerUserRoutes(t: RouteTable, d: ApiDeps): void {
 function registerUserReads(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
-      method: 'get',
-      path: '/v1/users',
+      route: 'get /v1/users',
       summary: "The agency's dashboard users, by email",
-      tags: ['users'],
-      roles: ADMINS,
-      request: { query: z.object({ limit: limitParam, cursor: cursorParam }).strict() },
-      responses: { 200: { description: 'A page of users', schema: pageOf(userSchema, 'UserPage') } },
+      ...adminRoute,
+      query: pageQuery,
+      responses: { 200: ['A page of users', pageOf(userSchema, 'UserPage')] },
     },
     async ({ auth, query }) => {
       const after = decodeCursor(query.cursor, ['text', 'uuid']);
@@ -204,13 +194,11 @@ function registerUserReads(t: RouteTable, d: ApiDeps): void {
   );
   t.define(
     {
-      method: 'get',
-      path: '/v1/users/:userId',
+      route: 'get /v1/users/:userId',
       summary: 'One dashboard user',
-      tags: ['users'],
-      roles: ADMINS,
-      request: { params: userParams },
-      responses: { 200: { description: 'The user', schema: userSchema } },
+      ...adminRoute,
+      params: userParams,
+      responses: { 200: ['The user', userSchema] },
     },
     async ({ auth, params }) => {
       const { rows } = await d.pool.query<UserRow>(sql.findUser, [auth.agencyId, params.userId]);
@@ -223,16 +211,11 @@ function registerUserReads(t: RouteTable, d: ApiDeps): void {
 function registerUserCreate(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
-      method: 'post',
-      path: '/v1/users',
+      route: 'post /v1/users',
       summary: 'Create a dashboard user',
-      tags: ['users'],
-      roles: ADMINS,
-      request: { body: createBody },
-      responses: {
-        201: { description: 'The new user', schema: userSchema },
-        409: { description: 'The email is taken' },
-      },
+      ...adminRoute,
+      body: createBody,
+      responses: { 201: ['The new user', userSchema], 409: 'The email is taken' },
     },
     async (ctx) => {
       const { auth, body } = ctx;
@@ -248,18 +231,14 @@ function registerUserCreate(t: RouteTable, d: ApiDeps): void {
 function registerUserUpdate(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
-      method: 'patch',
-      path: '/v1/users/:userId',
+      route: 'patch /v1/users/:userId',
       summary: 'Change a user (role, activation, password, names, email)',
       description:
         'The last active admin of an agency cannot be demoted or deactivated (409). Deactivating a user or changing the password ends their sessions.',
-      tags: ['users'],
-      roles: ADMINS,
-      request: { params: userParams, body: updateBody },
-      responses: {
-        200: { description: 'The changed user', schema: userSchema },
-        409: { description: 'Last admin, or the email is taken' },
-      },
+      ...adminRoute,
+      params: userParams,
+      body: updateBody,
+      responses: { 200: ['The changed user', userSchema], 409: 'Last admin, or the email is taken' },
     },
     async (ctx) => {
       const { auth, params, body } = ctx;
@@ -285,14 +264,12 @@ function registerUserUpdate(t: RouteTable, d: ApiDeps): void {
 function registerUserDelete(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
-      method: 'delete',
-      path: '/v1/users/:userId',
+      route: 'delete /v1/users/:userId',
       summary: 'Delete a user (their sessions end)',
       description: 'The last active admin of an agency cannot be deleted (409).',
-      tags: ['users'],
-      roles: ADMINS,
-      request: { params: userParams },
-      responses: { 204: { description: 'Deleted' }, 409: { description: 'Last admin' } },
+      ...adminRoute,
+      params: userParams,
+      responses: { 204: 'Deleted', 409: 'Last admin' },
     },
     async (ctx) => {
       const { auth, params } = ctx;

@@ -29,18 +29,15 @@ export const vitalsSchema = z
 export function registerVitalsRoutes(t: RouteTable, d: ApiDeps): void {
   t.define(
     {
-      method: 'get',
-      path: `${site}/stats/web-vitals`,
+      route: `get ${site}/stats/web-vitals`,
       summary: 'Web vitals: p75 and good / needs-improvement / poor per metric, overall or by page or device',
       tags: ['stats'],
       share: 'read',
-      request: {
-        query: q.statsQuery.extend({
-          by: z.enum(['page', 'device']).optional(),
-          limit: limitParam,
-        }),
-      },
-      responses: { 200: { description: 'Per metric (and value)', schema: vitalsSchema } },
+      query: q.statsQuery.extend({
+        by: z.enum(['page', 'device']).optional(),
+        limit: limitParam,
+      }),
+      responses: { 200: ['Per metric (and value)', vitalsSchema] },
     },
     ({ site, query, res }) => webVitals(requestStatsDeps(d, res), site, query),
   );
