@@ -5,14 +5,13 @@ import { Umami } from '@umami/node';
 import { startCollector } from '@beacon/collector';
 import { parseConfig } from '@beacon/config';
 import { createLogger } from '@beacon/observability';
-import { CHROME_UA, healthOf, startPipeline, type Pipeline } from './pipeline.js';
+import { CHROME_UA, healthOf, usePipeline } from './pipeline.js';
 
 // Real, end to end in one process: each compatible intake on the collector, fed with recorded payloads
 // written from each tool's documented format (fixtures/README.md) and, where the peer publishes an
 // MIT client on npm, with that client (@segment/analytics-node, @umami/node) pointed at the collector.
 // Every event must end up as exactly one events row; retries must not add rows.
 
-let p: Pipeline;
 const run = randomBytes(4).toString('hex');
 const sites: Record<
   'plausible' | 'umami' | 'ga4' | 'segment',
@@ -29,19 +28,15 @@ function fixture(name: string, site: { domain: string; uuid: string }): Record<s
   return JSON.parse(text);
 }
 
-beforeAll(async () => {
-  p = await startPipeline();
+const p = usePipeline(async (pipe) => {
   for (const k of ['plausible', 'umami', 'ga4', 'segment'] as const) {
     const domain = `${k}-${run}.example`;
-    const scriptId = await p.addSite(domain, { bot_policy: 'keep' });
-    const { rows } = await p.db.pool.query('SELECT id FROM sites WHERE script_id = $1', [scriptId]);
+    const scriptId = await pipe.addSite(domain, { bot_policy: 'keep' });
+    const { rows } = await pipe.db.pool.query('SELECT id FROM sites WHERE script_id = $1', [scriptId]);
     sites[k] = { scriptId, domain, uuid: rows[0].id };
   }
-}, 60_000);
-
-afterAll(async () => {
-  await p?.close();
-}, 60_000);
+  return {};
+});
 
 const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
   fetch(`${p.url}${path}`, {

@@ -44,7 +44,7 @@ export interface Pipeline {
   close(): Promise<void>;
 }
 
-export async function startPipeline(env: Record<string, string> = {}): Promise<Pipeline> {
+async function startPipeline(env: Record<string, string> = {}): Promise<Pipeline> {
   const db = await createTestDatabase();
   const prefix = uniquePrefix('intake');
   const { agencyId, apiKey } = await insertAgency(db, 'Intake agency');
@@ -127,6 +127,28 @@ export async function startPipeline(env: Record<string, string> = {}): Promise<P
       await db.drop();
     },
   };
+}
+
+/**
+ * Registers the hooks of an intake test file: before its tests, the pipeline (with `env`) and `prepare`
+ * (the sites, tokens and such the tests read); after them, the pipeline closed. Answers the pipeline
+ * together with what `prepare` answered, filled in by the time the file's tests run. Call it at the top
+ * level of the file, before the file's own hooks.
+ */
+export function usePipeline<T extends object>(
+  prepare: (pipe: Pipeline) => Promise<T>,
+  env: Record<string, string> = {},
+): Pipeline & T {
+  const w = {} as Pipeline & T;
+  let pipe: Pipeline | undefined;
+  beforeAll(async () => {
+    pipe = await startPipeline(env);
+    Object.assign(w, pipe, await prepare(pipe));
+  }, 60_000);
+  afterAll(async () => {
+    await pipe?.close();
+  }, 60_000);
+  return w;
 }
 
 /** An agency with an API key stored as the API stores it (bcrypt); returns the key in clear. */
