@@ -376,6 +376,11 @@ export { freePort } from '@beacon/testkit';
 /** A desktop Chrome's User-Agent: hits that the bot rules let through. */
 export const CHROME_UA =
   'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+/** A Mac Safari's User-Agent: another browser on another device. */
+export const SAFARI_UA =
+  'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Safari/605.1.15';
+/** Googlebot's User-Agent: hits that the bot rules catch. */
+export const GOOGLEBOT_UA = 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)';
 
 /** Starts the four services the way `serve all` orders them: consumers first, the collector last. */
 export async function startAll(stack: Stack): Promise<void> {
@@ -406,35 +411,53 @@ export async function tearDown(o: {
   await o.db?.drop();
 }
 
-/** What a file running all four services works with, filled in by the time its tests run. */
+/** What a file running the services works with, filled in by the time its tests run. */
 export interface RunningStack {
   db: TestDatabase;
   stack: Stack;
-  /** A connection of the test's own (queues, keys under `prefix`). */
+  /**
+   * A connection of the test's own to the shared Redis (queues, keys under `prefix`); not made for a
+   * file that brings its own Redis.
+   */
   redis: import('@beacon/queue').Redis;
   prefix: string;
 }
 
 /**
- * Registers the hooks of a file that runs all four services: before its tests, a database, the stack
- * (with `env`), `prepare` (seeds, imports: the services are not running yet), the services started in
- * `serve all`'s order and a Redis connection; after them, tearDown.
+ * A Redis of the file's own (a private redis-server, a cluster) in place of the shared one: started
+ * first, it answers the environment that points the services at it (REDIS_URL, REDIS_CLUSTER_NODES) and
+ * how to end it, which happens once the services are gone.
+ */
+export type OwnRedis = () => Promise<{ env: Record<string, string>; stop(): Promise<void> }>;
+
+/**
+ * Registers the hooks of a file that runs the services: before its tests, its own Redis (if any), a
+ * database, the stack (with `env`), `prepare` (seeds, imports: the services are not running yet), the
+ * services started by `start` (all four in `serve all`'s order unless told) and a Redis connection;
+ * after them, tearDown and the file's own Redis stopped.
  */
 export function useRunningStack(
   name: string,
   opts: {
     env?: Record<string, string>;
     prepare?: (w: Pick<RunningStack, 'db' | 'stack'>) => Promise<void>;
+    start?: (stack: Stack) => Promise<unknown>;
+    ownRedis?: OwnRedis;
   } = {},
 ): RunningStack {
   const w = { prefix: uniquePrefix(name) } as Partial<RunningStack> & { prefix: string };
+  let own: Awaited<ReturnType<OwnRedis>> | undefined;
   beforeAll(async () => {
+    own = await opts.ownRedis?.();
     w.db = await createTestDatabase();
-    w.stack = createStack(w.db, w.prefix, opts.env);
+    w.stack = createStack(w.db, w.prefix, { ...opts.env, ...own?.env });
     await opts.prepare?.(w as RunningStack);
-    await startAll(w.stack);
-    w.redis = createRedis(REDIS_URL, 'worker');
+    await (opts.start ?? startAll)(w.stack);
+    if (!opts.ownRedis) w.redis = createRedis(REDIS_URL, 'worker');
   }, 120_000);
-  afterAll(() => tearDown(w), 60_000);
+  afterAll(async () => {
+    await tearDown(w);
+    await own?.stop();
+  }, 60_000);
   return w as RunningStack;
 }
