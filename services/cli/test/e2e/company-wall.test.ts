@@ -4,13 +4,13 @@ import { waitFor } from '@beacon/testkit';
 import { hashPassword } from '../../src/secrets.js';
 import {
   importCompanies,
-  SAFARI_UA,
   seed,
   sendBatch,
   type Seeded,
   useRunningStack,
   type RunningStack,
 } from './harness.js';
+import { SAFARI_UA } from '../user-agents.js';
 
 // Issue #13, "company data has an owner", end to end: the four services as `beacon serve` processes on
 // the machine's PostgreSQL and Redis, imports through the real CLI, hits through the collector, reads

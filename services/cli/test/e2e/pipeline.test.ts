@@ -5,17 +5,8 @@ import { QUEUE_EVENTS, QUEUE_HITS, renderSnippet } from '@beacon/schema';
 import { HEADLESS_ARGS, launchChromium, waitFor } from '@beacon/testkit';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import {
-  apiClient,
-  CHROME_UA,
-  GOOGLEBOT_UA,
-  importCompanies,
-  SAFARI_UA,
-  seed,
-  sendBatch,
-  type Seeded,
-  useRunningStack,
-} from './harness.js';
+import { apiClient, importCompanies, seed, sendBatch, type Seeded, useRunningStack } from './harness.js';
+import { CHROME_UA, GOOGLEBOT_UA, SAFARI_UA } from '../user-agents.js';
 
 // Real, end to end: the four services as separate `beacon serve` processes on the machine's PostgreSQL
 // and Redis, Chromium (testkit's launchChromium) loading the tracker from the collector, direct /v1/batch posts, the

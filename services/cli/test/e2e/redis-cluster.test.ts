@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { waitFor } from '@beacon/testkit';
-import { CHROME_UA, seed, sendBatch, type Seeded, useRunningStack } from './harness.js';
+import { seed, sendBatch, type Seeded, useRunningStack } from './harness.js';
+import { CHROME_UA } from '../user-agents.js';
 import { startRedisCluster, type RedisClusterHandle } from './redis-cluster.js';
 
 // The pipeline on a real Redis Cluster (3 masters, 3 replicas, from the machine's redis-server):

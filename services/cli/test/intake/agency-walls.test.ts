@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { CHROME_UA, healthOf, usePipeline } from './pipeline.js';
+import { healthOf, usePipeline } from './pipeline.js';
+import { CHROME_UA } from '../user-agents.js';
 
 // Tenants are walled at the collector too (docs/design.md invariant 4): two agencies in one database,
 // every intake format. Agency A's credentials (site ingest token, agency API key, GA4 api_secret,

@@ -5,7 +5,8 @@ import { Umami } from '@umami/node';
 import { startCollector } from '@beacon/collector';
 import { parseConfig } from '@beacon/config';
 import { createLogger } from '@beacon/observability';
-import { CHROME_UA, healthOf, usePipeline } from './pipeline.js';
+import { healthOf, usePipeline } from './pipeline.js';
+import { CHROME_UA } from '../user-agents.js';
 
 // Real, end to end in one process: each compatible intake on the collector, fed with recorded payloads
 // written from each tool's documented format (fixtures/README.md) and, where the peer publishes an

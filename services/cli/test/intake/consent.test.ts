@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { CHROME_UA, healthOf, usePipeline } from './pipeline.js';
+import { healthOf, usePipeline } from './pipeline.js';
+import { CHROME_UA } from '../user-agents.js';
 
 // Real, end to end in one process: the collector's browser intakes, the enricher and the writer,
 // PostgreSQL and Redis. A site with require_consent drops the hits that carry no consent (an old cached

@@ -7,7 +7,8 @@ import { parseConfig } from '@beacon/config';
 import { dashboardDir } from '@beacon/dashboard';
 import { silentObservability } from '@beacon/observability';
 import { apiTestEnv, HEADLESS_ARGS, launchChromium, uniquePrefix } from '@beacon/testkit';
-import { CHROME_UA, healthOf, usePipeline } from './pipeline.js';
+import { healthOf, usePipeline } from './pipeline.js';
+import { CHROME_UA } from '../user-agents.js';
 
 // Real, end to end: hits of each kind sent to the collector, the enricher and writer counting them in
 // ingestion_health, the API serving the built dashboard, Chromium reading the site's settings page.

@@ -176,6 +176,3 @@ export async function healthOf(db: TestDatabase, scriptId: string): Promise<Reco
     rows.map((r) => [r.reason ? `${r.outcome}/${r.reason}` : r.outcome, Number(r.n)]),
   );
 }
-
-export const CHROME_UA =
-  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';

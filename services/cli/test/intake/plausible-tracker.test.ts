@@ -6,7 +6,8 @@ import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { countedEvent, customEvent } from '@beacon/db';
 import { launchChromium, waitFor } from '@beacon/testkit';
-import { CHROME_UA, healthOf, usePipeline } from './pipeline.js';
+import { healthOf, usePipeline } from './pipeline.js';
+import { CHROME_UA } from '../user-agents.js';
 
 // Plausible's own browser tracker (@plausible-analytics/tracker, MIT, pinned in services/cli's
 // devDependencies) in headless Chromium, pointed at the collector's /api/event. It sends a pageview per

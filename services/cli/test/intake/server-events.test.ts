@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { startCollector } from '@beacon/collector';
 import { createLogger } from '@beacon/observability';
 import { runNode, waitFor } from '@beacon/testkit';
-import { CHROME_UA, healthOf, usePipeline } from './pipeline.js';
+import { healthOf, usePipeline } from './pipeline.js';
+import { CHROME_UA } from '../user-agents.js';
 
 // Real, end to end in one process: POST /v1/events on the collector, the enricher and the writer,
 // PostgreSQL and Redis. Expected rows and health counts are computed from what the test sent.
