@@ -21,6 +21,9 @@ import {
   REDIS_URL,
   type TestDatabase,
   freePort,
+  SERVICE_OPS_PORT_ENV,
+  SERVICE_PORT_ENV,
+  type ServiceName,
   uniquePrefix,
   waitFor,
 } from '@beacon/testkit';
@@ -29,7 +32,7 @@ import { hashPassword } from '../../src/secrets.js';
 export const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 export const CLI = join(REPO_ROOT, 'services/cli/dist/main.js');
 
-export type ServiceName = 'collector' | 'enricher' | 'writer' | 'api';
+export type { ServiceName } from '@beacon/testkit';
 
 /** HTTP status of GET url, or 0 when nothing answers. */
 export async function statusOf(url: string): Promise<number> {
@@ -87,22 +90,12 @@ export function createStack(db: TestDatabase, prefix: string, extraEnv: Record<s
     COMPANY_RANGES_RELOAD_SECONDS: '1',
     ...extraEnv,
   };
-  const portEnv: Record<ServiceName, string> = {
-    collector: 'COLLECTOR_PORT',
-    api: 'API_PORT',
-    enricher: 'ENRICHER_METRICS_PORT',
-    writer: 'WRITER_METRICS_PORT',
-  };
   // The internal ops ports of the collector and the api (/metrics, detailed /readyz): free ports too.
-  const opsPortEnv: Partial<Record<ServiceName, string>> = {
-    collector: 'COLLECTOR_OPS_PORT',
-    api: 'API_OPS_PORT',
-  };
   const opsPorts: Partial<Record<ServiceName, number>> = {};
   const url = (name: ServiceName) => `http://127.0.0.1:${ports[name]}`;
   const portEnvOf = (name: ServiceName): Record<string, string> => ({
-    [portEnv[name]]: String(ports[name]),
-    ...(opsPortEnv[name] ? { [opsPortEnv[name]]: String(opsPorts[name]) } : {}),
+    [SERVICE_PORT_ENV[name]]: String(ports[name]),
+    ...(SERVICE_OPS_PORT_ENV[name] ? { [SERVICE_OPS_PORT_ENV[name]]: String(opsPorts[name]) } : {}),
   });
 
   const stack: Stack = {
@@ -113,7 +106,7 @@ export function createStack(db: TestDatabase, prefix: string, extraEnv: Record<s
     url,
     async start(name, opts = {}) {
       ports[name] ??= await freePort();
-      if (opsPortEnv[name]) opsPorts[name] ??= await freePort();
+      if (SERVICE_OPS_PORT_ENV[name]) opsPorts[name] ??= await freePort();
       if (name === 'collector') env.COLLECTOR_PUBLIC_URL = url('collector');
       const child = spawn(process.execPath, [CLI, 'serve', name], {
         cwd: REPO_ROOT,
