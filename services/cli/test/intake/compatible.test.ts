@@ -46,7 +46,9 @@ const post = (path: string, body: unknown, headers: Record<string, string> = {})
     body: JSON.stringify(body),
   });
 
-async function rows(scriptId: string) {
+/** The site's stored events, read once the pipeline has settled (every queued hit written). */
+async function settledRows(scriptId: string) {
+  await p.settle();
   const { rows } = await p.db.pool.query(
     `SELECT event_id, event_name, page_url, referrer, page_title, client_id, user_id, session_id, ip_address,
             user_agent, language, ecommerce_data, properties, visitor_type
@@ -67,8 +69,7 @@ describe('Plausible Events API (POST /api/event)', () => {
       'content-type': 'text/plain',
     });
     expect(r.status).toBe(202);
-    await p.settle();
-    const got = await rows(scriptId);
+    const got = await settledRows(scriptId);
     expect(got).toHaveLength(2);
     expect(got.find((x) => x.event_name === 'page_view')).toMatchObject({
       page_url: `https://${domain}/pricing?plan=team`,
@@ -112,8 +113,7 @@ describe('Plausible Events API (POST /api/event)', () => {
       domain: `nobody-${run}.example,nobody2-${run}.example`,
     });
     expect(none.status).toBe(404);
-    await p.settle();
-    expect((await rows(scriptId)).map((x) => x.page_url)).toEqual([
+    expect((await settledRows(scriptId)).map((x) => x.page_url)).toEqual([
       `https://${multi}/list`,
       `https://${multi}/list`,
     ]);
@@ -130,8 +130,7 @@ describe('Umami (POST /api/send)', () => {
     expect(a.status).toBe(200);
     const b = await client.identify({ company: 'Acme' });
     expect(b.status).toBe(200);
-    await p.settle();
-    const got = await rows(scriptId);
+    const got = await settledRows(scriptId);
     expect(got.map((x) => x.event_name).sort()).toEqual(['download', 'identify', 'page_view']);
     expect(got.find((x) => x.event_name === 'download')).toMatchObject({
       page_url: `https://${domain}/docs/getting-started`,
@@ -156,8 +155,7 @@ describe('GA4 Measurement Protocol (POST /mp/collect)', () => {
     expect((await post(path, body)).status).toBe(204);
     expect((await post(path, body)).status).toBe(204); // a retry: same event ids
     expect((await post('/mp/collect?measurement_id=G-TEST123&api_secret=wrong', body)).status).toBe(401);
-    await p.settle();
-    const got = await rows(scriptId);
+    const got = await settledRows(scriptId);
     expect(got).toHaveLength(2);
     const view = got.find((x) => x.event_name === 'page_view');
     expect(view).toMatchObject({
@@ -226,8 +224,7 @@ describe('Segment-compatible API (/segment/v1/...)', () => {
     await analytics.closeAndFlush({ timeout: 10_000 });
     expect(errors).toEqual([]);
 
-    await p.settle();
-    const got = await rows(scriptId);
+    const got = await settledRows(scriptId);
     expect(got).toHaveLength(7);
     const order = got.find((x) => x.event_name === 'Order Completed');
     expect(order).toMatchObject({
