@@ -4,6 +4,7 @@ import { createRedis, type Redis } from '@beacon/queue';
 import { QUEUE_EVENTS, QUEUE_HITS } from '@beacon/schema';
 import { createTestDatabase, REDIS_URL, uniquePrefix, type TestDatabase, waitFor } from '@beacon/testkit';
 import { createStack, deletePrefix, freePort, seed, sendBatch, type Seeded, type Stack } from './harness.js';
+import { CHROME_UA } from '../user-agents.js';
 
 // Recovery after kill -9, measured with the shipped lock settings (ENRICHER_/WRITER_LOCK_DURATION_MS
 // 10 s, stalled checks every 5 s): an enricher and a writer are killed while they hold jobs, with a
@@ -12,8 +13,6 @@ import { createStack, deletePrefix, freePort, seed, sendBatch, type Seeded, type
 
 const HITS = 30_000;
 const PER_BATCH = 200;
-const UA =
-  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 
 let db: TestDatabase;
 let stack: Stack;
@@ -78,7 +77,7 @@ async function backlog(): Promise<void> {
         session_id: randomBytes(8).toString('hex'),
         page_url: 'https://shop.example/p',
       }));
-      const res = await sendBatch(stack, site, events, { origin: 'https://shop.example', ua: UA });
+      const res = await sendBatch(stack, site, events, { origin: 'https://shop.example', ua: CHROME_UA });
       await res.arrayBuffer();
       if (res.status !== 202) throw new Error(`batch answered ${res.status}`);
     }
