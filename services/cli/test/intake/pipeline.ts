@@ -133,7 +133,8 @@ async function startPipeline(env: Record<string, string> = {}): Promise<Pipeline
  * Registers the hooks of an intake test file: before its tests, the pipeline (with `env`) and `prepare`
  * (the sites, tokens and such the tests read); after them, the pipeline closed. Answers the pipeline
  * together with what `prepare` answered, filled in by the time the file's tests run. Call it at the top
- * level of the file, before the file's own hooks.
+ * level of the file; jest runs afterAll hooks in the order they were registered, so what must close
+ * before the pipeline (an API or a browser started in `prepare`) goes in an afterAll registered first.
  */
 export function usePipeline<T extends object>(
   prepare: (pipe: Pipeline) => Promise<T>,
