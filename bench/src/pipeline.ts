@@ -4,7 +4,12 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { createRedis, type RedisClient } from '@beacon/queue';
-import { createTestDatabase, type TestDatabase } from '@beacon/testkit';
+import {
+  createTestDatabase,
+  SERVICE_OPS_PORT_ENV,
+  SERVICE_PORT_ENV,
+  type TestDatabase,
+} from '@beacon/testkit';
 import { cpuSeconds, freePort, waitReady } from './processes.js';
 
 /**
@@ -116,17 +121,6 @@ export async function startPipeline(connections: number): Promise<Pipeline> {
   const redis = createRedis(`redis://127.0.0.1:${redisPort}`, 'worker');
   const prefix = 'bench';
   const procs: Partial<Record<Service, Proc>> = {};
-  const portEnv: Record<Service, string> = {
-    collector: 'COLLECTOR_PORT',
-    api: 'API_PORT',
-    enricher: 'ENRICHER_METRICS_PORT',
-    writer: 'WRITER_METRICS_PORT',
-  };
-  // The internet-facing services keep /metrics on an internal ops port.
-  const opsPortEnv: Partial<Record<Service, string>> = {
-    collector: 'COLLECTOR_OPS_PORT',
-    api: 'API_OPS_PORT',
-  };
   const env = {
     PATH: process.env.PATH ?? '',
     DATABASE_URL: db.url,
@@ -174,10 +168,15 @@ export async function startPipeline(connections: number): Promise<Pipeline> {
     depth,
     async start(name) {
       const port = await freePort();
-      const opsEnv = opsPortEnv[name];
+      // The internet-facing services keep /metrics on an internal ops port.
+      const opsEnv = SERVICE_OPS_PORT_ENV[name];
       const metricsPort = opsEnv ? await freePort() : port;
       const child = spawn(process.execPath, [CLI, 'serve', name], {
-        env: { ...env, [portEnv[name]]: String(port), ...(opsEnv && { [opsEnv]: String(metricsPort) }) },
+        env: {
+          ...env,
+          [SERVICE_PORT_ENV[name]]: String(port),
+          ...(opsEnv && { [opsEnv]: String(metricsPort) }),
+        },
         stdio: ['ignore', 'inherit', 'inherit'],
       });
       procs[name] = { child, port, metricsPort };

@@ -3,7 +3,7 @@ import { parseConfig, type Config } from '@beacon/config';
 import { createLogger } from '@beacon/observability';
 import { createRedis, type Redis } from '@beacon/queue';
 import type { Pool } from '@beacon/db';
-import { fixturePath, REDIS_URL, type TestDatabase } from '@beacon/testkit';
+import { createTestDatabase, fixturePath, REDIS_URL, uniquePrefix, type TestDatabase } from '@beacon/testkit';
 import { startEnricher, type EnricherHandle } from '../src/index.js';
 import type { MaxmindOrgRecord, NetworkInfo } from '../src/pipeline.js';
 
@@ -79,30 +79,54 @@ export function orgRecord(over: Partial<MaxmindOrgRecord>): MaxmindOrgRecord {
   return { organization: null, isp: null, domain: null, userType: null, connectionType: null, ...over };
 }
 
-/** A running enricher (silent, ops on a free port) and a producer connection with its two queues. */
+/**
+ * What a worker test file works with: a throwaway database, a Redis prefix of its own, a running enricher
+ * (silent, ops on a free port) and a producer connection with its two queues. Filled in by the time the
+ * file's tests run.
+ */
 export interface EnricherOnQueues {
+  db: TestDatabase;
+  prefix: string;
   enricher: EnricherHandle;
   producer: Redis;
   hits: Queue;
   events: Queue;
 }
 
-export async function startEnricherOnQueues(config: Config, prefix: string): Promise<EnricherOnQueues> {
-  const enricher = await startEnricher(config, {
-    metricsPort: 0,
-    logger: createLogger('enricher', 'silent'),
+/**
+ * Registers the hooks of a file that runs the enricher on its queues: before its tests, the database,
+ * `prepare` (seeds, imports: the enricher is not running yet) and the enricher with enricherTestConfig
+ * plus `env`; after them, the enricher closed, both queues emptied, every key under the prefix deleted,
+ * the producer closed and the database dropped. Call it at the top level, before the file's own hooks.
+ */
+export function useEnricherOnQueues(
+  name: string,
+  opts: { env?: Record<string, string>; prepare?: (db: TestDatabase) => Promise<void> } = {},
+): EnricherOnQueues {
+  const w = { prefix: uniquePrefix(name) } as Partial<EnricherOnQueues> & { prefix: string };
+  beforeAll(async () => {
+    w.db = await createTestDatabase();
+    await opts.prepare?.(w.db);
+    w.enricher = await startEnricher(enricherTestConfig(w.db, w.prefix, opts.env), {
+      metricsPort: 0,
+      logger: createLogger('enricher', 'silent'),
+    });
+    w.producer = createRedis(REDIS_URL, 'worker');
+    w.hits = new Queue('hits', { connection: w.producer, prefix: w.prefix });
+    w.events = new Queue('events', { connection: w.producer, prefix: w.prefix });
   });
-  const producer = createRedis(REDIS_URL, 'worker');
-  const hits = new Queue('hits', { connection: producer, prefix });
-  const events = new Queue('events', { connection: producer, prefix });
-  return { enricher, producer, hits, events };
-}
-
-/** Closes the enricher and empties and closes both queues (any may be missing); the producer stays open. */
-export async function stopEnricherOnQueues(q: Partial<EnricherOnQueues>): Promise<void> {
-  await q.enricher?.close();
-  await q.hits?.obliterate({ force: true }).catch(() => undefined);
-  await q.events?.obliterate({ force: true }).catch(() => undefined);
-  await q.hits?.close();
-  await q.events?.close();
+  afterAll(async () => {
+    await w.enricher?.close();
+    for (const q of [w.hits, w.events]) {
+      await q?.obliterate({ force: true }).catch(() => undefined);
+      await q?.close();
+    }
+    if (w.producer) {
+      const keys = await w.producer.keys(`${w.prefix}:*`);
+      if (keys.length) await w.producer.del(...keys);
+      await w.producer.quit();
+    }
+    await w.db?.drop();
+  });
+  return w as EnricherOnQueues;
 }

@@ -18,18 +18,30 @@ const lookupWith = (opts: Parameters<typeof createNetworkLookup>[0]) => {
   return l;
 };
 afterAll(() => open.forEach((l) => l.close()));
+/**
+ * A describe block's lookup over these databases (silent, not watching them), opened in its beforeAll:
+ * what this answers reaches that lookup once it is open.
+ */
+function lookupFor(dbs: Omit<Parameters<typeof createNetworkLookup>[0], 'logger' | 'watchIntervalMs'>) {
+  let l: NetworkLookup | undefined;
+  beforeAll(() => {
+    l = lookupWith({ logger, watchIntervalMs: 0, ...dbs });
+  });
+  return new Proxy({} as NetworkLookup, {
+    get(_, key) {
+      if (!l) throw new Error('lookupFor: the lookup opens in beforeAll; use it in a hook or test');
+      const v: unknown = Reflect.get(l, key);
+      return typeof v === 'function' ? v.bind(l) : v;
+    },
+  });
+}
 
 describe('MaxMind test databases', () => {
-  let n: NetworkLookup;
-  beforeAll(() => {
-    n = lookupWith({
-      logger,
-      cityDb: mmTest('GeoIP2-City-Test.mmdb'),
-      ispDb: mmTest('GeoIP2-ISP-Test.mmdb'),
-      anonymousIpDb: mmTest('GeoIP2-Anonymous-IP-Test.mmdb'),
-      domainDb: mmTest('GeoIP2-Domain-Test.mmdb'),
-      watchIntervalMs: 0,
-    });
+  const n = lookupFor({
+    cityDb: mmTest('GeoIP2-City-Test.mmdb'),
+    ispDb: mmTest('GeoIP2-ISP-Test.mmdb'),
+    anonymousIpDb: mmTest('GeoIP2-Anonymous-IP-Test.mmdb'),
+    domainDb: mmTest('GeoIP2-Domain-Test.mmdb'),
   });
 
   it.each([
@@ -123,15 +135,10 @@ describe('MaxMind Enterprise', () => {
 });
 
 describe('crafted Beacon databases', () => {
-  let n: NetworkLookup;
-  beforeAll(() => {
-    n = lookupWith({
-      logger,
-      cityDb: mmCrafted('Beacon-City-Test.mmdb'),
-      asnDb: mmCrafted('Beacon-ASN-Test.mmdb'),
-      anonymousIpDb: mmCrafted('Beacon-Anonymous-IP-Test.mmdb'),
-      watchIntervalMs: 0,
-    });
+  const n = lookupFor({
+    cityDb: mmCrafted('Beacon-City-Test.mmdb'),
+    asnDb: mmCrafted('Beacon-ASN-Test.mmdb'),
+    anonymousIpDb: mmCrafted('Beacon-Anonymous-IP-Test.mmdb'),
   });
   it.each([
     [
@@ -160,10 +167,7 @@ describe('crafted Beacon databases', () => {
 });
 
 describe('default data (no licence key): DB-IP Lite City + @ip-location-db/asn + shipped lists', () => {
-  let n: NetworkLookup;
-  beforeAll(() => {
-    n = lookupWith({ logger, watchIntervalMs: 0 });
-  });
+  const n = lookupFor({});
   it('reports every source as loaded', () => {
     const s = Object.fromEntries(n.sources().map((x) => [x.name, x.state]));
     expect(s).toMatchObject({

@@ -1,18 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { Queue } from 'bullmq';
-import type { Redis } from '@beacon/queue';
 import { EVENT_COLUMN_NAMES, enrichedJobRows, enrichedJobSchema, type RawJob } from '@beacon/schema';
-import { createTestDatabase, uniquePrefix, waitFor, type TestDatabase } from '@beacon/testkit';
-import { enrichHits, type EnricherHandle, type Step } from '../src/index.js';
+import { waitFor } from '@beacon/testkit';
+import { enrichHits, type Step } from '../src/index.js';
 import { SiteCache } from '../src/sites.js';
-import {
-  CHROME,
-  enricherTestConfig,
-  mmCrafted,
-  seedSites,
-  startEnricherOnQueues,
-  stopEnricherOnQueues,
-} from './fixtures.js';
+import { CHROME, mmCrafted, seedSites, useEnricherOnQueues } from './fixtures.js';
 
 // Real: PostgreSQL (throwaway database), Redis (unique BullMQ prefix), BullMQ, the crafted MaxMind DBs.
 // Nothing is mocked: jobs go into `hits` and come out of `events`.
@@ -21,33 +12,15 @@ const IPHONE =
   'Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1';
 const GOOGLEBOT = 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)';
 
-let db: TestDatabase;
-let prefix: string;
-let enricher: EnricherHandle;
-let producer: Redis;
-let hits: Queue;
-let events: Queue;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  prefix = uniquePrefix('enr');
-  await seedSites(db.pool, [
-    ['keep', 'keep.example', 'site_keep', { bot_policy: 'keep', ip_anonymization: 'truncate' }],
-    ['drop', 'drop.example', 'site_drop'],
-    ['noip', 'noip.example', 'site_noip', { ip_anonymization: 'drop' }],
-  ]);
-  const config = enricherTestConfig(db, prefix, {
-    GEOIP_ANONYMOUS_IP_DB: mmCrafted('Beacon-Anonymous-IP-Test.mmdb'),
-  });
-  ({ enricher, producer, hits, events } = await startEnricherOnQueues(config, prefix));
-});
-
-afterAll(async () => {
-  await stopEnricherOnQueues({ enricher, hits, events });
-  const keys = await producer.keys(`${prefix}:*`);
-  if (keys.length) await producer.del(...keys);
-  await producer?.quit();
-  await db?.drop();
+const w = useEnricherOnQueues('enr', {
+  env: { GEOIP_ANONYMOUS_IP_DB: mmCrafted('Beacon-Anonymous-IP-Test.mmdb') },
+  prepare: async (db) => {
+    await seedSites(db.pool, [
+      ['keep', 'keep.example', 'site_keep', { bot_policy: 'keep', ip_anonymization: 'truncate' }],
+      ['drop', 'drop.example', 'site_drop'],
+      ['noip', 'noip.example', 'site_noip', { ip_anonymization: 'drop' }],
+    ]);
+  },
 });
 
 function hit(extra: Record<string, unknown> = {}) {
@@ -87,9 +60,9 @@ async function process(
   jobId: string,
   data: RawJob,
 ): Promise<{ rows: number; dropped: number; dead: number }> {
-  await hits.add('raw', data, { jobId });
+  await w.hits.add('raw', data, { jobId });
   return waitFor(`raw job ${jobId}`, async () => {
-    const j = await hits.getJob(jobId);
+    const j = await w.hits.getJob(jobId);
     if (!j) return null;
     if (j.failedReason) throw new Error(`raw job failed: ${j.failedReason}`);
     return j.finishedOn ? (j.returnvalue as { rows: number; dropped: number; dead: number }) : null;
@@ -98,7 +71,7 @@ async function process(
 
 /** The site's dead-lettered hits of the enricher in ingestion_health. */
 async function deadLettered(site: string): Promise<number> {
-  const { rows } = await db.pool.query(
+  const { rows } = await w.db.pool.query(
     `SELECT COALESCE(sum(count), 0)::int AS n FROM ingestion_health
      WHERE site_id = $1 AND outcome = 'dead_lettered' AND reason = 'enricher'`,
     [site],
@@ -108,13 +81,13 @@ async function deadLettered(site: string): Promise<number> {
 
 /** The rows of the events job, decoded from its EnrichedJob v2 payload (checked against the schema). */
 async function rowsOf(jobId: string): Promise<Record<string, unknown>[]> {
-  const j = await events.getJob(jobId);
+  const j = await w.events.getJob(jobId);
   if (!j) return [];
   return enrichedJobRows(enrichedJobSchema.parse(j.data));
 }
 
 async function metric(name: string, labels: Record<string, string>): Promise<number> {
-  const m = await enricher.registry.getSingleMetric(name)!.get();
+  const m = await w.enricher.registry.getSingleMetric(name)!.get();
   return m.values
     .filter((v) => Object.entries(labels).every(([k, x]) => v.labels[k] === x))
     .reduce((s, v) => s + v.value, 0);
@@ -126,7 +99,7 @@ describe('enricher worker (hits → events)', () => {
     const h = hit({ event_id: 'e-1', scroll_depth: 40, properties: { plan: 'pro' } });
     await process(jobId, rawJob('site_keep', CHROME, '192.0.2.10', [h]));
     // EnrichedJob v2: every column named once per job, each row its values in that order.
-    const data = (await events.getJob(jobId))!.data;
+    const data = (await w.events.getJob(jobId))!.data;
     expect(data).toMatchObject({ type: 'events', v: 2, columns: [...EVENT_COLUMN_NAMES] });
     expect(data.rows).toHaveLength(1);
     expect(data.rows[0]).toHaveLength(EVENT_COLUMN_NAMES.length);
@@ -190,16 +163,16 @@ describe('enricher worker (hits → events)', () => {
     const first = await rowsOf(jobId);
     expect(first).toHaveLength(3);
     // The raw job runs again (as after a crash before completion) while the events job is gone.
-    await (await hits.getJob(jobId))!.remove();
-    await (await events.getJob(jobId))!.remove();
+    await (await w.hits.getJob(jobId))!.remove();
+    await (await w.events.getJob(jobId))!.remove();
     await process(jobId, data);
     const second = await rowsOf(jobId);
     expect(second).toEqual(first);
     // Once more with the events job still there: BullMQ keeps one job under that id.
-    const before = await events.getJobCounts();
-    await (await hits.getJob(jobId))!.remove();
+    const before = await w.events.getJobCounts();
+    await (await w.hits.getJob(jobId))!.remove();
     await process(jobId, data);
-    expect(await events.getJobCounts()).toEqual(before);
+    expect(await w.events.getJobCounts()).toEqual(before);
     expect(await rowsOf(jobId)).toEqual(first);
   });
 
@@ -207,7 +180,7 @@ describe('enricher worker (hits → events)', () => {
     const counted = async () =>
       Number(
         (
-          await db.pool.query(
+          await w.db.pool.query(
             `SELECT COALESCE(sum(count), 0)::bigint AS n FROM ingestion_health
              WHERE site_id = 'site_drop' AND outcome IN ('dropped', 'dead_lettered')`,
           )
@@ -219,12 +192,12 @@ describe('enricher worker (hits → events)', () => {
     expect(await process(jobId, data)).toEqual({ rows: 0, dropped: 3, dead: 0 });
     // Written with the job, before its ack: no flush timer to wait for.
     expect(await counted()).toBe(before + 3);
-    const { rows } = await db.pool.query(
+    const { rows } = await w.db.pool.query(
       `SELECT reason FROM ingestion_health WHERE site_id = 'site_drop' AND outcome = 'dropped' AND reason LIKE 'bot:%'`,
     );
     expect(rows.length).toBeGreaterThan(0);
     // The same job once more, as BullMQ hands back a job whose worker was killed before acking it.
-    await (await hits.getJob(jobId))!.remove();
+    await (await w.hits.getJob(jobId))!.remove();
     expect(await process(jobId, data)).toEqual({ rows: 0, dropped: 3, dead: 0 });
     expect(await counted()).toBe(before + 3);
     // Another job with the same hits is another job: counted.
@@ -261,7 +234,7 @@ describe('enricher worker (hits → events)', () => {
     // One dead hit, one count in ingestion_health (the hit, not its job), written with the dead letter.
     expect(await deadLettered('site_drop')).toBe(healthBefore + 1);
     expect((await rowsOf(jobId)).map((r) => r.id)).toEqual([good1.id, good2.id]);
-    const { rows } = await db.pool.query(
+    const { rows } = await w.db.pool.query(
       `SELECT id, site_id, stage, error, count, payload FROM dead_events WHERE id = $1`,
       [poison.id],
     );
@@ -273,9 +246,9 @@ describe('enricher worker (hits → events)', () => {
     expect(await metric('beacon_enricher_events_total', { outcome: 'dead' })).toBe(deadBefore + 1);
     // The job again (a retry after its enricher died before the ack): the dead letter counts up, the
     // hit is not counted again.
-    await (await hits.getJob(jobId))!.remove();
+    await (await w.hits.getJob(jobId))!.remove();
     expect(await process(jobId, data)).toEqual({ rows: 2, dropped: 0, dead: 1 });
-    const again = await db.pool.query('SELECT count FROM dead_events WHERE id = $1', [poison.id]);
+    const again = await w.db.pool.query('SELECT count FROM dead_events WHERE id = $1', [poison.id]);
     expect(again.rows[0].count).toBe(2);
     expect(await deadLettered('site_drop')).toBe(healthBefore + 1);
   });
@@ -299,7 +272,7 @@ describe('enricher worker (hits → events)', () => {
       [seconds.id, seconds.server_timestamp],
       [plain.id, plain.server_timestamp],
     ]);
-    const { rows: dead } = await db.pool.query(
+    const { rows: dead } = await w.db.pool.query(
       'SELECT id, error FROM dead_events WHERE id = ANY($1::uuid[]) ORDER BY error',
       [[feb31.id, noName.id]],
     );
@@ -322,7 +295,7 @@ describe('enricher worker (hits → events)', () => {
     const out = await enrichHits(
       rawJob('site_keep', CHROME, '192.0.2.10', [h]),
       'direct',
-      new SiteCache(db.pool, 60_000),
+      new SiteCache(w.db.pool, 60_000),
       [long],
     );
     expect(out.dead).toEqual([]);
@@ -340,7 +313,7 @@ describe('enricher worker (hits → events)', () => {
     const human = hit();
     const r1 = await process(dropJob, rawJob('site_drop', GOOGLEBOT, '192.0.2.10', [hit(), hit()]));
     expect(r1).toEqual({ rows: 0, dropped: 2, dead: 0 });
-    expect(await events.getJob(dropJob)).toBeUndefined();
+    expect(await w.events.getJob(dropJob)).toBeUndefined();
     expect(await metric('beacon_enricher_dropped_total', { reason: 'bot' })).toBe(botBefore + 2);
 
     const keepJob = randomUUID();
@@ -376,7 +349,7 @@ describe('enricher worker (hits → events)', () => {
   });
 
   it('answers /healthz, /readyz (with data sources) and /metrics', async () => {
-    const base = `http://127.0.0.1:${enricher.port}`;
+    const base = `http://127.0.0.1:${w.enricher.port}`;
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     const ready = await fetch(`${base}/readyz`);
     expect(ready.status).toBe(200);

@@ -1,11 +1,4 @@
-import {
-  produce,
-  sessionMismatches,
-  streamJobs,
-  writerEnv,
-  killWritersMidStream,
-  useQueueWorld,
-} from './helpers.js';
+import { killWritersMidStream, sessionMismatches, streamJobs, useQueueWorld } from './helpers.js';
 
 // Real processes: each writer is `node services/writer/dist/main.js` (built by `pnpm build`), killed with
 // SIGKILL at random points while a stream of 50,000 events flows through the shared Redis (unique prefix)
@@ -22,18 +15,12 @@ async function stored(): Promise<number> {
 }
 
 it('kill -9 of the writer mid-stream, several times: exactly 50,000 rows and exact session counters', async () => {
-  const jobs = streamJobs(TOTAL, 100, SESSIONS, SITES);
-  const env = writerEnv(w.db.url, w.prefix, { WRITER_BATCH_MAX_ROWS: '2000' });
-  const producing = produce(w.queue, jobs, 20, 30);
-  const { kills, lastExitCode } = await killWritersMidStream({
-    env,
-    queue: w.queue,
+  const { kills, lastExitCode } = await killWritersMidStream(w, streamJobs(TOTAL, 100, SESSIONS, SITES), {
+    env: { WRITER_BATCH_MAX_ROWS: '2000' },
+    pace: [20, 30],
     total: TOTAL,
-    kills: 4,
-    maxStep: 6_000,
-    margin: 5_000,
+    drill: { kills: 4, maxStep: 6_000, margin: 5_000 },
     stored,
-    producing,
   });
   expect(kills.every((n) => n < TOTAL)).toBe(true);
   const { rows } = await w.db.pool.query(

@@ -1,33 +1,14 @@
-import type { Queue } from 'bullmq';
-import { createTestDatabase, failByStalling, uniquePrefix, type TestDatabase } from '@beacon/testkit';
-import { startWriter, type WriterHandle } from '../src/index.js';
-import { eventsQueue, job, makeRow, seedSites, waitFor, writerConfig } from './helpers.js';
+import { failByStalling } from '@beacon/testkit';
+import { job, makeRow, useQueueWorld, waitFor } from './helpers.js';
 
 // Every events job that fails for good lands in dead_events with its reason (real Redis, real
 // PostgreSQL). The failures are made by BullMQ itself: a holder that died more often than
 // maxStalledCount allows, and a job that is not an events job.
-let db: TestDatabase;
-let queue: Queue;
-let prefix: string;
-let writer: WriterHandle | undefined;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  await seedSites(db.pool, ['site_a']);
-  prefix = uniquePrefix('writer-dead');
-  queue = eventsQueue(prefix);
-});
-
-afterAll(async () => {
-  await writer?.close();
-  await queue?.obliterate({ force: true }).catch(() => undefined);
-  await queue?.close();
-  await db?.drop();
-});
+const w = useQueueWorld('writer-dead', ['site_a']);
 
 const deadOf = async (ids: string[]) =>
   (
-    await db.pool.query<{ id: string; stage: string; error: string; site_id: string; payload: unknown }>(
+    await w.db.pool.query<{ id: string; stage: string; error: string; site_id: string; payload: unknown }>(
       `SELECT id, stage, error, site_id, payload FROM dead_events WHERE id = ANY($1::uuid[]) ORDER BY id`,
       [ids],
     )
@@ -37,17 +18,17 @@ test('a job whose holders kept dying fails for good and its rows (those not stor
   const stored = makeRow({ session_id: 'dead-1' });
   const lost = [makeRow({ session_id: 'dead-2' }), makeRow({ session_id: 'dead-3' })];
   // One row made it to PostgreSQL before the holder died (committed, job never completed).
-  await db.pool.query(
+  await w.db.pool.query(
     `INSERT INTO events (id, site_id, event_name, server_timestamp) VALUES ($1, 'site_a', 'page_view', $2)`,
     [stored.id, stored.server_timestamp],
   );
-  const added = await queue.add('events', job([stored, ...lost]));
+  const added = await w.queue.add('events', job([stored, ...lost]));
   // A holder takes the job and dies (its lock is never renewed), and a stalled check that allows no
   // stall marks it failed, as BullMQ does past maxStalledCount (the next worker to take it fails it).
-  expect(await failByStalling(queue, prefix)).toBe(added.id);
-  expect((await queue.getJob(added.id!))!.deferredFailure).toMatch(/stalled more than allowable limit/);
+  expect(await failByStalling(w.queue, w.prefix)).toBe(added.id);
+  expect((await w.queue.getJob(added.id!))!.deferredFailure).toMatch(/stalled more than allowable limit/);
 
-  writer = await startWriter(writerConfig(db.url, prefix), { metricsPort: null });
+  const writer = await w.startWriter();
   const rows = await waitFor('the dead letters', async () => {
     const r = await deadOf([stored, ...lost].map((x) => x.id as string));
     return r.length === 2 ? r : undefined;
@@ -62,21 +43,21 @@ test('a job whose holders kept dying fails for good and its rows (those not stor
     expect(r.payload).toMatchObject({ session_id: expect.stringMatching(/^dead-[23]$/) });
   }
   // In the site's ingestion health once per dead row (two of the job's three), with the dead letters.
-  const health = await db.pool.query(
+  const health = await w.db.pool.query(
     `SELECT outcome, reason, sum(count)::int AS n FROM ingestion_health WHERE site_id = 'site_a' GROUP BY 1, 2`,
   );
   expect(health.rows).toEqual([{ outcome: 'dead_lettered', reason: 'writer', n: 2 }]);
   // Out of Redis: nothing left in `failed` to be forgotten.
-  await waitFor('the failed job removed', async () => (await queue.getJob(added.id!)) === undefined);
-  expect(await queue.getJobCounts('failed')).toEqual({ failed: 0 });
+  await waitFor('the failed job removed', async () => (await w.queue.getJob(added.id!)) === undefined);
+  expect(await w.queue.getJobCounts('failed')).toEqual({ failed: 0 });
   const text = await writer.registry.getSingleMetricAsString('beacon_failed_jobs_dead_lettered_total');
   expect(text).toMatch(/beacon_failed_jobs_dead_lettered_total\{queue="events"[^}]*\} 1/);
 });
 
 test('a job that is not an events job is failed at once and kept whole in dead_events', async () => {
-  const bad = await queue.add('e', { type: 'events', v: 2, columns: ['id', 'site_id'], rows: [['x']] });
+  const bad = await w.queue.add('e', { type: 'events', v: 2, columns: ['id', 'site_id'], rows: [['x']] });
   const row = await waitFor('the bad job in dead_events', async () => {
-    const r = await db.pool.query<{
+    const r = await w.db.pool.query<{
       stage: string;
       error: string;
       payload: { job: unknown; job_id: string };
@@ -86,5 +67,5 @@ test('a job that is not an events job is failed at once and kept whole in dead_e
   expect(row.stage).toBe('writer');
   expect(row.error).toMatch(/row 0 has 1 values for 2 columns/);
   expect(row.payload.job).toEqual({ type: 'events', v: 2, columns: ['id', 'site_id'], rows: [['x']] });
-  await waitFor('the failed job removed', async () => (await queue.getJob(bad.id!)) === undefined);
+  await waitFor('the failed job removed', async () => (await w.queue.getJob(bad.id!)) === undefined);
 });

@@ -11,6 +11,7 @@ import {
   waitFor as pollUntil,
   type TestDatabase,
 } from '@beacon/testkit';
+import { startWriter, type WriterHandle, type WriterOverrides } from '../src/index.js';
 
 /** Real collaborators in every writer test: PostgreSQL (a throwaway database) and Redis (unique prefix). */
 
@@ -51,6 +52,11 @@ export interface QueueWorld {
   db: TestDatabase;
   prefix: string;
   queue: Queue;
+  /**
+   * Starts a writer in this process on the world's database and queue (settings: writerConfig plus
+   * `extra`); the world closes it before it empties the queue and drops the database.
+   */
+  startWriter(overrides?: WriterOverrides, extra?: Record<string, string>): Promise<WriterHandle>;
 }
 
 /**
@@ -58,7 +64,17 @@ export interface QueueWorld {
  * the answer is filled in by the time the tests run.
  */
 export function useQueueWorld(name: string, siteIds: readonly string[]): QueueWorld {
-  const w = {} as Partial<QueueWorld>;
+  const writers: WriterHandle[] = [];
+  const w = {
+    async startWriter(
+      overrides: WriterOverrides = { metricsPort: null },
+      extra: Record<string, string> = {},
+    ) {
+      const writer = await startWriter(writerConfig(w.db!.url, w.prefix!, extra), overrides);
+      writers.push(writer);
+      return writer;
+    },
+  } as Partial<QueueWorld> & Pick<QueueWorld, 'startWriter'>;
   beforeAll(async () => {
     w.db = await createTestDatabase();
     await seedSites(w.db.pool, siteIds);
@@ -66,6 +82,7 @@ export function useQueueWorld(name: string, siteIds: readonly string[]): QueueWo
     w.queue = eventsQueue(w.prefix);
   });
   afterAll(async () => {
+    for (const writer of writers) await writer.close();
     await w.queue?.obliterate({ force: true }).catch(() => undefined);
     await w.queue?.close();
     await w.db?.drop();
@@ -219,31 +236,35 @@ export async function queueEmpty(queue: Queue): Promise<boolean> {
 }
 
 /**
- * The crash drill of the writer tests: `kills` times, start a writer process, let the stored row count
- * grow by a random amount (up to `maxStep`, never past `total - margin`), wait a random moment and
- * kill -9 it; then start a last writer and wait until every row is stored and the queue is empty.
- * Resolves with the row counts at each kill (all must be below `total` for the drill to mean anything)
- * and the exit code of the last writer after its SIGTERM.
+ * The crash drill of the writer tests on a QueueWorld: `jobs` are produced on its queue (`pace`: jobs
+ * per chunk, pause between chunks) while, `drill.kills` times, a writer process (writerEnv plus `env`)
+ * starts, the stored row count grows by a random amount (up to `drill.maxStep`, never past
+ * `total - drill.margin`) and, after a random moment, the writer is killed -9; then a last writer runs
+ * until every row is stored and the queue is empty. Resolves with the row counts at each kill (all must
+ * be below `total` for the drill to mean anything) and the exit code of the last writer after its SIGTERM.
  */
-export async function killWritersMidStream(opts: {
-  env: Record<string, string>;
-  queue: Queue;
-  total: number;
-  kills: number;
-  maxStep: number;
-  margin: number;
-  stored: () => Promise<number>;
-  producing: Promise<unknown>;
-}): Promise<{ kills: number[]; lastExitCode: number | null }> {
-  const { env, queue, total, stored } = opts;
+export async function killWritersMidStream(
+  w: QueueWorld,
+  jobs: { id: string; data: Record<string, unknown> }[],
+  opts: {
+    env: Record<string, string>;
+    pace: [chunk: number, pauseMs: number];
+    total: number;
+    drill: { kills: number; maxStep: number; margin: number };
+    stored: () => Promise<number>;
+  },
+): Promise<{ kills: number[]; lastExitCode: number | null }> {
+  const { total, drill, stored } = opts;
+  const env = writerEnv(w.db.url, w.prefix, opts.env);
+  const producing = produce(w.queue, jobs, ...opts.pace);
   const kills: number[] = [];
-  for (let k = 0; k < opts.kills; k++) {
+  for (let k = 0; k < drill.kills; k++) {
     const child = spawnWriter(env);
-    const target = (await stored()) + Math.floor(Math.random() * opts.maxStep);
+    const target = (await stored()) + Math.floor(Math.random() * drill.maxStep);
     try {
       await waitFor(
         'rows to grow',
-        async () => (await stored()) >= Math.min(target, total - opts.margin),
+        async () => (await stored()) >= Math.min(target, total - drill.margin),
         60_000,
       );
     } catch (err) {
@@ -253,12 +274,12 @@ export async function killWritersMidStream(opts: {
     await stopChild(child, 'SIGKILL');
     kills.push(await stored());
   }
-  await opts.producing;
+  await producing;
   const last = spawnWriter(env);
   try {
     await waitFor(
       'all rows stored and the queue empty',
-      async () => (await stored()) >= total && (await queueEmpty(queue)),
+      async () => (await stored()) >= total && (await queueEmpty(w.queue)),
       90_000,
     );
   } catch (err) {

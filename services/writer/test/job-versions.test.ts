@@ -1,34 +1,15 @@
-import type { Queue } from 'bullmq';
 import { encodeEnrichedJob, EVENT_COLUMN_NAMES } from '@beacon/schema';
-import { createTestDatabase, uniquePrefix, type TestDatabase } from '@beacon/testkit';
-import { startWriter, type WriterHandle } from '../src/index.js';
 import { parseEventsJob } from '../src/job.js';
-import { eventsQueue, job, makeRow, seedSites, waitFor, writerConfig } from './helpers.js';
+import { job, makeRow, useQueueWorld, waitFor } from './helpers.js';
 
 // EnrichedJob v1 (row objects) and v2 (columns once, rows as value arrays) through a real writer:
 // real PostgreSQL (throwaway database), real Redis (unique BullMQ prefix).
-let db: TestDatabase;
-let queue: Queue;
-let writer: WriterHandle;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  await seedSites(db.pool, ['site_a']);
-  const prefix = uniquePrefix('writer-v');
-  queue = eventsQueue(prefix);
-  writer = await startWriter(writerConfig(db.url, prefix), { metricsPort: null });
-});
-
-afterAll(async () => {
-  await writer?.close();
-  await queue?.obliterate({ force: true }).catch(() => undefined);
-  await queue?.close();
-  await db?.drop();
-});
+const w = useQueueWorld('writer-v', ['site_a']);
+beforeAll(() => w.startWriter());
 
 async function settled(): Promise<void> {
   await waitFor('the events queue to settle', async () => {
-    const c = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
+    const c = await w.queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
     return Object.values(c).every((n) => n === 0);
   });
 }
@@ -52,8 +33,8 @@ describe('events jobs of both versions', () => {
     const v2Rows = pair('v2');
     // An enricher's column order need not be EVENT_COLUMNS': the writer reads by name.
     const reversed = [...EVENT_COLUMN_NAMES].reverse();
-    await queue.add('e', job(v1Rows));
-    await queue.add(
+    await w.queue.add('e', job(v1Rows));
+    await w.queue.add(
       'e',
       encodeEnrichedJob(v2Rows, reversed, [
         { domain: 'v2.example', name: 'V2 Ltd', industry: 'Software', employee_count: null, revenue: null },
@@ -62,41 +43,41 @@ describe('events jobs of both versions', () => {
     await settled();
     const stored = async (session: string) =>
       (
-        await db.pool.query(`SELECT ${COLUMNS} FROM events WHERE session_id = $1 ORDER BY id`, [session])
+        await w.db.pool.query(`SELECT ${COLUMNS} FROM events WHERE session_id = $1 ORDER BY id`, [session])
       ).rows.map(({ id: _id, ...rest }) => rest);
     const a = await stored('v1');
     expect(a).toHaveLength(2);
     expect(await stored('v2')).toEqual(a);
     expect(a[0]).toMatchObject(awkward);
-    const { rows: s } = await db.pool.query("SELECT events_count FROM sessions WHERE session_id = 'v2'");
+    const { rows: s } = await w.db.pool.query("SELECT events_count FROM sessions WHERE session_id = 'v2'");
     expect(s[0].events_count).toBe(2);
-    const { rows: c } = await db.pool.query("SELECT name FROM companies WHERE domain = 'v2.example'");
+    const { rows: c } = await w.db.pool.query("SELECT name FROM companies WHERE domain = 'v2.example'");
     expect(c[0]?.name).toBe('V2 Ltd');
-    expect(await queue.getJobCounts('failed')).toEqual({ failed: 0 });
+    expect(await w.queue.getJobCounts('failed')).toEqual({ failed: 0 });
   });
 
   it('a v2 job re-delivered after completion (a retried raw job) inserts nothing twice', async () => {
     const rows = [makeRow({ session_id: 'v2-again' }), makeRow({ session_id: 'v2-again' })];
-    await queue.add('e', encodeEnrichedJob(rows), { jobId: 'raw-1', removeOnComplete: true });
+    await w.queue.add('e', encodeEnrichedJob(rows), { jobId: 'raw-1', removeOnComplete: true });
     await settled();
-    expect(await queue.getJob('raw-1')).toBeUndefined(); // removed on completion, as the enricher asks
-    await queue.add('e', encodeEnrichedJob(rows), { jobId: 'raw-1', removeOnComplete: true });
+    expect(await w.queue.getJob('raw-1')).toBeUndefined(); // removed on completion, as the enricher asks
+    await w.queue.add('e', encodeEnrichedJob(rows), { jobId: 'raw-1', removeOnComplete: true });
     await settled();
-    const { rows: n } = await db.pool.query(
+    const { rows: n } = await w.db.pool.query(
       "SELECT count(*)::int AS n FROM events WHERE session_id = 'v2-again'",
     );
     expect(n[0].n).toBe(2);
-    const { rows: s } = await db.pool.query(
+    const { rows: s } = await w.db.pool.query(
       "SELECT events_count FROM sessions WHERE session_id = 'v2-again'",
     );
     expect(s[0].events_count).toBe(2);
   });
 
   it('fails a v2 job whose rows do not match its columns, without retry', async () => {
-    const bad = await queue.add('e', { type: 'events', v: 2, columns: ['id', 'site_id'], rows: [['x']] });
+    const bad = await w.queue.add('e', { type: 'events', v: 2, columns: ['id', 'site_id'], rows: [['x']] });
     // Failed for good: the failed-job sweeper moves it to dead_events with the reason.
     const dead = await waitFor('the bad job in dead_events', async () => {
-      const r = await db.pool.query<{ error: string }>(
+      const r = await w.db.pool.query<{ error: string }>(
         `SELECT error FROM dead_events WHERE payload->>'job_id' = $1`,
         [bad.id],
       );

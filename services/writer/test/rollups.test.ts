@@ -1,6 +1,6 @@
 import { rebuildRollups, verifyRollups } from '@beacon/db';
 import { storeBatch } from '../src/store.js';
-import { job, makeRow, produce, writerEnv, killWritersMidStream, useQueueWorld } from './helpers.js';
+import { job, makeRow, killWritersMidStream, useQueueWorld } from './helpers.js';
 
 // Rollups (docs/rollups.md) kept by the writer in its insert transaction. Real collaborators: a
 // throwaway PostgreSQL database, the shared Redis under a unique prefix, writer processes
@@ -73,18 +73,12 @@ async function stored(): Promise<number> {
 }
 
 it('kill -9 of writers mid-stream: every rollup equals a recomputation from events', async () => {
-  const jobs = chunked(richRows(TOTAL, 3_000), 100, 'rj');
-  const env = writerEnv(w.db.url, w.prefix, { WRITER_BATCH_MAX_ROWS: '1500', WRITER_CONCURRENCY: '2' });
-  const producing = produce(w.queue, jobs, 20, 20);
-  const { kills, lastExitCode } = await killWritersMidStream({
-    env,
-    queue: w.queue,
+  const { kills, lastExitCode } = await killWritersMidStream(w, chunked(richRows(TOTAL, 3_000), 100, 'rj'), {
+    env: { WRITER_BATCH_MAX_ROWS: '1500', WRITER_CONCURRENCY: '2' },
+    pace: [20, 20],
     total: TOTAL,
-    kills: 3,
-    maxStep: 4_000,
-    margin: 3_000,
+    drill: { kills: 3, maxStep: 4_000, margin: 3_000 },
     stored,
-    producing,
   });
   expect(kills.every((n) => n < TOTAL)).toBe(true);
   expect(await stored()).toBe(TOTAL);

@@ -1,23 +1,20 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import type { Queue } from 'bullmq';
 import { REDIS_URL } from '@beacon/testkit';
-import { createTestDatabase, uniquePrefix, type TestDatabase } from '@beacon/testkit';
+import { uniquePrefix } from '@beacon/testkit';
 import { startWriter, type WriterHandle } from '../src/index.js';
 import type { BatchCommitted } from '../src/observer.js';
-import { eventsQueue, job, makeRow, seedSites, waitFor, writerConfig } from './helpers.js';
+import { job, makeRow, useQueueWorld, waitFor, writerConfig } from './helpers.js';
 
 // Real PostgreSQL (a throwaway database per file) and real Redis (a unique BullMQ prefix); the writer runs
 // in this process, the way `beacon serve writer` runs it.
-let db: TestDatabase;
-let prefix: string;
-let queue: Queue;
+const w = useQueueWorld('writer', ['site_a', 'site_b']);
 let writer: WriterHandle;
 const batches: BatchCommitted[] = [];
 
 async function count(sql: string, params: unknown[] = []): Promise<number> {
-  const { rows } = await db.pool.query(sql, params);
+  const { rows } = await w.db.pool.query(sql, params);
   return Number(Object.values(rows[0])[0]);
 }
 
@@ -25,34 +22,20 @@ const CLI = fileURLToPath(new URL('../../../services/cli/dist/main.js', import.m
 /** The real `beacon` CLI as its own process, with --json output parsed. */
 async function beacon(...args: string[]): Promise<Record<string, unknown>> {
   const { stdout } = await promisify(execFile)(process.execPath, [CLI, '--json', ...args], {
-    env: { ...process.env, DATABASE_URL: db.url, REDIS_URL, QUEUE_PREFIX: prefix },
+    env: { ...process.env, DATABASE_URL: w.db.url, REDIS_URL, QUEUE_PREFIX: w.prefix },
   });
   return JSON.parse(stdout);
 }
 
 async function drained(): Promise<void> {
   await waitFor('the events queue to drain', async () => {
-    const c = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
+    const c = await w.queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
     return Object.values(c).every((n) => n === 0);
   });
 }
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  await seedSites(db.pool, ['site_a', 'site_b']);
-  prefix = uniquePrefix('writer');
-  queue = eventsQueue(prefix);
-  writer = await startWriter(writerConfig(db.url, prefix), {
-    metricsPort: 0,
-    observer: { batchCommitted: (b) => batches.push(b) },
-  });
-});
-
-afterAll(async () => {
-  await writer?.close();
-  await queue?.obliterate({ force: true }).catch(() => undefined);
-  await queue?.close();
-  await db?.drop();
+  writer = await w.startWriter({ metricsPort: 0, observer: { batchCommitted: (b) => batches.push(b) } });
 });
 
 describe('writer', () => {
@@ -77,16 +60,16 @@ describe('writer', () => {
       lead_data: [{ k: 'ü' }],
     };
     const row = makeRow({ session_id: 'awkward-1', ...awkward });
-    await queue.add('e', job([row]));
+    await w.queue.add('e', job([row]));
     await drained();
-    const { rows } = await db.pool.query(
+    const { rows } = await w.db.pool.query(
       'SELECT page_title, page_url, referrer, user_agent, utm_campaign, city, properties, ecommerce_data, lead_data FROM events WHERE id = $1',
       [row.id],
     );
     expect(rows).toHaveLength(1);
     for (const [k, v] of Object.entries(awkward)) expect([k, rows[0][k]]).toEqual([k, v]);
     // Byte for byte, not only equal after decoding: compare the stored bytes.
-    const { rows: bytes } = await db.pool.query<{ b: Buffer }>(
+    const { rows: bytes } = await w.db.pool.query<{ b: Buffer }>(
       "SELECT convert_to(page_title, 'UTF8') AS b FROM events WHERE id = $1",
       [row.id],
     );
@@ -102,10 +85,10 @@ describe('writer', () => {
         page_url: `https://a.example/p${i}`,
       }),
     );
-    await queue.add('e', job(rows));
+    await w.queue.add('e', job(rows));
     await drained();
-    await queue.add('e', job(rows)); // same rows, another job: what a retried enricher job looks like
-    await queue.add(
+    await w.queue.add('e', job(rows)); // same rows, another job: what a retried enricher job looks like
+    await w.queue.add(
       'e',
       job([
         ...rows,
@@ -118,7 +101,7 @@ describe('writer', () => {
     );
     await drained();
     expect(await count("SELECT count(*) FROM events WHERE session_id = 'redeliver-1'")).toBe(4);
-    const { rows: s } = await db.pool.query("SELECT * FROM sessions WHERE session_id = 'redeliver-1'");
+    const { rows: s } = await w.db.pool.query("SELECT * FROM sessions WHERE session_id = 'redeliver-1'");
     expect(s[0]).toMatchObject({
       page_views: 3,
       events_count: 4,
@@ -137,7 +120,7 @@ describe('writer', () => {
   it('merges a session spread over batches, out of order', async () => {
     const t0 = Date.parse('2026-11-20T11:00:00Z');
     const at = (s: number) => new Date(t0 + s * 1000).toISOString();
-    await queue.add(
+    await w.queue.add(
       'e',
       job([
         makeRow({
@@ -149,13 +132,13 @@ describe('writer', () => {
       ]),
     );
     await drained();
-    await queue.add(
+    await w.queue.add(
       'e',
       job([makeRow({ session_id: 'merge-1', server_timestamp: at(20), page_url: 'https://a.example/last' })]),
     );
     await drained();
     // Late arrival of the session's first hit (e.g. a retried client batch).
-    await queue.add(
+    await w.queue.add(
       'e',
       job([
         makeRow({
@@ -167,7 +150,7 @@ describe('writer', () => {
       ]),
     );
     await drained();
-    const { rows: s } = await db.pool.query("SELECT * FROM sessions WHERE session_id = 'merge-1'");
+    const { rows: s } = await w.db.pool.query("SELECT * FROM sessions WHERE session_id = 'merge-1'");
     expect(s[0]).toMatchObject({
       page_views: 3,
       events_count: 3,
@@ -202,11 +185,11 @@ describe('writer', () => {
         country: 'FR',
       }),
     ];
-    await queue.add('e', job(make('fmt-iso', (s) => `2026-11-20T12:00:${s}.000Z`)));
+    await w.queue.add('e', job(make('fmt-iso', (s) => `2026-11-20T12:00:${s}.000Z`)));
     await drained(); // separate batches: one aggregated by the writer, one by SQL
-    await queue.add('e', job(make('fmt-pg', (s) => `2026-11-20 12:00:${s}+00`)));
+    await w.queue.add('e', job(make('fmt-pg', (s) => `2026-11-20 12:00:${s}+00`)));
     await drained();
-    const { rows } = await db.pool.query(
+    const { rows } = await w.db.pool.query(
       `SELECT session_id, started_at, ended_at, page_views, events_count, engagement_time, is_bounce, entry_page, exit_page,
               utm_source, country, device_type, client_id FROM sessions WHERE session_id IN ('fmt-iso', 'fmt-pg') ORDER BY session_id`,
     );
@@ -226,10 +209,10 @@ describe('writer', () => {
   });
 
   it("never touches another site's session: the event is stored, the conflict counted", async () => {
-    await queue.add('e', job([makeRow({ session_id: 'shared-1', site_id: 'site_a' })]));
+    await w.queue.add('e', job([makeRow({ session_id: 'shared-1', site_id: 'site_a' })]));
     await drained();
-    const before = (await db.pool.query("SELECT * FROM sessions WHERE session_id = 'shared-1'")).rows[0];
-    await queue.add(
+    const before = (await w.db.pool.query("SELECT * FROM sessions WHERE session_id = 'shared-1'")).rows[0];
+    await w.queue.add(
       'e',
       job([
         makeRow({ session_id: 'shared-1', site_id: 'site_b', page_url: 'https://b.example/' }),
@@ -240,14 +223,14 @@ describe('writer', () => {
     expect(
       await count("SELECT count(*) FROM events WHERE session_id = 'shared-1' AND site_id = 'site_b'"),
     ).toBe(2);
-    const after = (await db.pool.query("SELECT * FROM sessions WHERE session_id = 'shared-1'")).rows;
+    const after = (await w.db.pool.query("SELECT * FROM sessions WHERE session_id = 'shared-1'")).rows;
     expect(after).toEqual([before]);
     const metrics = await writer.registry.getSingleMetricAsString('beacon_writer_session_conflicts_total');
     expect(metrics).toMatch(/beacon_writer_session_conflicts_total\{[^}]*\} 2$/m);
   });
 
   it('upserts companies by domain without blanking known values', async () => {
-    await queue.add(
+    await w.queue.add(
       'e',
       job(
         [makeRow()],
@@ -264,7 +247,7 @@ describe('writer', () => {
       ),
     );
     await drained();
-    await queue.add(
+    await w.queue.add(
       'e',
       job(
         [makeRow()],
@@ -281,7 +264,7 @@ describe('writer', () => {
       ),
     );
     await drained();
-    const { rows } = await db.pool.query(
+    const { rows } = await w.db.pool.query(
       "SELECT name, industry, employee_count, revenue, enrichment_data FROM companies WHERE domain = 'acme.example'",
     );
     expect(rows).toEqual([
@@ -296,7 +279,7 @@ describe('writer', () => {
     // Rows naming a company without a companies list (an older enricher, a replay) still add it: domain
     // and name only (the other columns may hold an agency's completed facts), and never from a row of
     // an agency's own ranges.
-    await queue.add(
+    await w.queue.add(
       'e',
       job([
         makeRow({
@@ -315,12 +298,12 @@ describe('writer', () => {
     );
     await drained();
     expect(
-      await db.pool.query("SELECT name, industry FROM companies WHERE domain = 'globex.example'"),
+      await w.db.pool.query("SELECT name, industry FROM companies WHERE domain = 'globex.example'"),
     ).toMatchObject({ rows: [{ name: 'Globex', industry: null }] });
     expect(await count("SELECT count(*) FROM companies WHERE domain = 'initech.example'")).toBe(0);
     // A job of an enricher from before migration 0060 (rolling upgrade): its list names an agency's
     // range facts without an owner; the writer goes by the rows instead.
-    await queue.add(
+    await w.queue.add(
       'e',
       job(
         [
@@ -338,7 +321,7 @@ describe('writer', () => {
   });
 
   it("stores an agency's own facts in agency_companies only, filling gaps (issue #13)", async () => {
-    const agency = (await db.pool.query("SELECT agency_id FROM sites WHERE script_id = 'site_a'")).rows[0]
+    const agency = (await w.db.pool.query("SELECT agency_id FROM sites WHERE script_id = 'site_a'")).rows[0]
       .agency_id as string;
     const gone = '00000000-0000-4000-8000-00000000dead'; // an agency deleted meanwhile: skipped
     const owned = (name: string, industry: string | null, revenue: string | null, agencyId = agency) => ({
@@ -349,7 +332,7 @@ describe('writer', () => {
       employee_count: null,
       revenue,
     });
-    await queue.add(
+    await w.queue.add(
       'e',
       job(
         [makeRow()],
@@ -362,9 +345,9 @@ describe('writer', () => {
     );
     await drained();
     // A later hit (e.g. enriched before a new import was loaded) fills gaps, never overwrites.
-    await queue.add('e', job([makeRow()], [owned('Other Name', 'Retail', '$9.9B')]));
+    await w.queue.add('e', job([makeRow()], [owned('Other Name', 'Retail', '$9.9B')]));
     await drained();
-    const { rows } = await db.pool.query(
+    const { rows } = await w.db.pool.query(
       'SELECT agency_id, domain, name, industry, revenue, origin FROM agency_companies ORDER BY domain',
     );
     expect(rows).toEqual([
@@ -404,13 +387,13 @@ describe('writer', () => {
          WHERE site_id = 'site_a' AND outcome = 'dead_lettered' AND reason = 'writer'`,
       );
     const healthBefore = await health();
-    await queue.add('e', job(mixed));
+    await w.queue.add('e', job(mixed));
     await drained();
     expect(await count("SELECT count(*) FROM events WHERE session_id LIKE 'poison-s%'")).toBe(40);
     // Each poison row of site_a once in its ingestion health (the one without site_id has no site).
     expect(await health()).toBe(healthBefore + 3);
     expect(await count("SELECT count(*) FROM events WHERE session_id = 'poison-bad'")).toBe(0);
-    const { rows: dead } = await db.pool.query(
+    const { rows: dead } = await w.db.pool.query(
       'SELECT id, stage, sqlstate, error, count, payload FROM dead_events ORDER BY sqlstate',
     );
     expect(dead.map((d) => d.id).sort()).toEqual(bad.map((b) => b.id).sort());
@@ -422,7 +405,7 @@ describe('writer', () => {
       await count("SELECT coalesce(sum(events_count),0) FROM sessions WHERE session_id LIKE 'poison-s%'"),
     ).toBe(40);
     // The same poison again counts up instead of adding a row.
-    await queue.add('e', job([bad[0]!]));
+    await w.queue.add('e', job([bad[0]!]));
     await drained();
     expect(await count('SELECT count FROM dead_events WHERE id = $1', [bad[0]!.id])).toBe(2);
     expect(await health()).toBe(healthBefore + 3); // the same hit: not counted again
@@ -432,7 +415,7 @@ describe('writer', () => {
     // beacon dead-letters: list, fix, replay (re-queued, stored by the writer), purge.
     const listed = (await beacon('dead-letters', 'list', '--pending')) as { events: { id: string }[] };
     expect(listed.events.map((e) => e.id).sort()).toEqual(bad.map((b) => b.id).sort());
-    await db.pool.query(
+    await w.db.pool.query(
       `UPDATE dead_events SET payload = payload || CASE sqlstate WHEN '22P02' THEN '{"time_on_page": 7}'::jsonb
          WHEN '23502' THEN '{"site_id": "site_a"}'::jsonb ELSE '{"page_title": "fixed"}'::jsonb END
        WHERE sqlstate <> '22001'`,
@@ -453,20 +436,21 @@ describe('writer', () => {
   it('stores a row for a month without partition in events_default and moves it when the partition is created', async () => {
     const future = '2031-03-15T12:00:00.000Z';
     const row = makeRow({ session_id: 'future-1', server_timestamp: future });
-    await queue.add('e', job([row]));
+    await w.queue.add('e', job([row]));
     await drained();
     const where = async () =>
       (
-        await db.pool.query<{ t: string }>('SELECT tableoid::regclass::text AS t FROM events WHERE id = $1', [
-          row.id,
-        ])
+        await w.db.pool.query<{ t: string }>(
+          'SELECT tableoid::regclass::text AS t FROM events WHERE id = $1',
+          [row.id],
+        )
       ).rows[0]?.t;
     expect(await where()).toBe('events_default');
     // A second writer whose clock says March 2031 does its partition upkeep at start (skipped when
     // another writer holds the upkeep lock at that moment: then start it again until it has moved).
     await waitFor('the row to move into events_2031_03', async () => {
       const later = await startWriter(
-        writerConfig(db.url, uniquePrefix('writer-clock'), { PARTITION_MONTHS_AHEAD: '1' }),
+        writerConfig(w.db.url, uniquePrefix('writer-clock'), { PARTITION_MONTHS_AHEAD: '1' }),
         { metricsPort: null, now: () => new Date('2031-03-01T00:00:00Z') },
       );
       await later.close();

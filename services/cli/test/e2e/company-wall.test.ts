@@ -10,6 +10,7 @@ import {
   useRunningStack,
   type RunningStack,
 } from './harness.js';
+import { SAFARI_UA } from '../user-agents.js';
 
 // Issue #13, "company data has an owner", end to end: the four services as `beacon serve` processes on
 // the machine's PostgreSQL and Redis, imports through the real CLI, hits through the collector, reads
@@ -32,8 +33,6 @@ const B_FACTS = {
 const B_MARKERS = ['Confidential', 'Defense', '10000+', '9.9B'];
 /** The shared, agency-neutral facts (as the operator's company database would have written them). */
 const NEUTRAL = { name: 'Acme Corporation', industry: 'Manufacturing', employee_count: '1000-4999' };
-const UA =
-  'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Safari/605.1.15';
 
 let a: Seeded;
 let b: Seeded;
@@ -90,7 +89,7 @@ async function visit(site: Seeded, domain: string, ip: string, pages: string[]):
     page_title: path,
     language: 'en-US',
   }));
-  const res = await sendBatch(w.stack, site, events, { origin: `https://${domain}`, ua: UA, ip });
+  const res = await sendBatch(w.stack, site, events, { origin: `https://${domain}`, ua: SAFARI_UA, ip });
   expect(res.status).toBe(202);
   await waitFor(
     `${pages.length} events of ${site.scriptId} stored`,

@@ -21,6 +21,9 @@ import {
   REDIS_URL,
   type TestDatabase,
   freePort,
+  SERVICE_OPS_PORT_ENV,
+  SERVICE_PORT_ENV,
+  type ServiceName,
   uniquePrefix,
   waitFor,
 } from '@beacon/testkit';
@@ -29,7 +32,7 @@ import { hashPassword } from '../../src/secrets.js';
 export const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 export const CLI = join(REPO_ROOT, 'services/cli/dist/main.js');
 
-export type ServiceName = 'collector' | 'enricher' | 'writer' | 'api';
+export type { ServiceName } from '@beacon/testkit';
 
 /** HTTP status of GET url, or 0 when nothing answers. */
 export async function statusOf(url: string): Promise<number> {
@@ -87,22 +90,12 @@ export function createStack(db: TestDatabase, prefix: string, extraEnv: Record<s
     COMPANY_RANGES_RELOAD_SECONDS: '1',
     ...extraEnv,
   };
-  const portEnv: Record<ServiceName, string> = {
-    collector: 'COLLECTOR_PORT',
-    api: 'API_PORT',
-    enricher: 'ENRICHER_METRICS_PORT',
-    writer: 'WRITER_METRICS_PORT',
-  };
   // The internal ops ports of the collector and the api (/metrics, detailed /readyz): free ports too.
-  const opsPortEnv: Partial<Record<ServiceName, string>> = {
-    collector: 'COLLECTOR_OPS_PORT',
-    api: 'API_OPS_PORT',
-  };
   const opsPorts: Partial<Record<ServiceName, number>> = {};
   const url = (name: ServiceName) => `http://127.0.0.1:${ports[name]}`;
   const portEnvOf = (name: ServiceName): Record<string, string> => ({
-    [portEnv[name]]: String(ports[name]),
-    ...(opsPortEnv[name] ? { [opsPortEnv[name]]: String(opsPorts[name]) } : {}),
+    [SERVICE_PORT_ENV[name]]: String(ports[name]),
+    ...(SERVICE_OPS_PORT_ENV[name] ? { [SERVICE_OPS_PORT_ENV[name]]: String(opsPorts[name]) } : {}),
   });
 
   const stack: Stack = {
@@ -113,7 +106,7 @@ export function createStack(db: TestDatabase, prefix: string, extraEnv: Record<s
     url,
     async start(name, opts = {}) {
       ports[name] ??= await freePort();
-      if (opsPortEnv[name]) opsPorts[name] ??= await freePort();
+      if (SERVICE_OPS_PORT_ENV[name]) opsPorts[name] ??= await freePort();
       if (name === 'collector') env.COLLECTOR_PUBLIC_URL = url('collector');
       const child = spawn(process.execPath, [CLI, 'serve', name], {
         cwd: REPO_ROOT,
@@ -373,10 +366,6 @@ export async function deletePrefix(redis: import('@beacon/queue').Redis, prefix:
 
 export { freePort } from '@beacon/testkit';
 
-/** A desktop Chrome's User-Agent: hits that the bot rules let through. */
-export const CHROME_UA =
-  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
-
 /** Starts the four services the way `serve all` orders them: consumers first, the collector last. */
 export async function startAll(stack: Stack): Promise<void> {
   await Promise.all([stack.start('writer'), stack.start('enricher'), stack.start('api')]);
@@ -406,35 +395,53 @@ export async function tearDown(o: {
   await o.db?.drop();
 }
 
-/** What a file running all four services works with, filled in by the time its tests run. */
+/** What a file running the services works with, filled in by the time its tests run. */
 export interface RunningStack {
   db: TestDatabase;
   stack: Stack;
-  /** A connection of the test's own (queues, keys under `prefix`). */
+  /**
+   * A connection of the test's own to the shared Redis (queues, keys under `prefix`); not made for a
+   * file that brings its own Redis.
+   */
   redis: import('@beacon/queue').Redis;
   prefix: string;
 }
 
 /**
- * Registers the hooks of a file that runs all four services: before its tests, a database, the stack
- * (with `env`), `prepare` (seeds, imports: the services are not running yet), the services started in
- * `serve all`'s order and a Redis connection; after them, tearDown.
+ * A Redis of the file's own (a private redis-server, a cluster) in place of the shared one: started
+ * first, it answers the environment that points the services at it (REDIS_URL, REDIS_CLUSTER_NODES) and
+ * how to end it, which happens once the services are gone.
+ */
+export type OwnRedis = () => Promise<{ env: Record<string, string>; stop(): Promise<void> }>;
+
+/**
+ * Registers the hooks of a file that runs the services: before its tests, its own Redis (if any), a
+ * database, the stack (with `env`), `prepare` (seeds, imports: the services are not running yet), the
+ * services started by `start` (all four in `serve all`'s order unless told) and a Redis connection;
+ * after them, tearDown and the file's own Redis stopped.
  */
 export function useRunningStack(
   name: string,
   opts: {
     env?: Record<string, string>;
     prepare?: (w: Pick<RunningStack, 'db' | 'stack'>) => Promise<void>;
+    start?: (stack: Stack) => Promise<unknown>;
+    ownRedis?: OwnRedis;
   } = {},
 ): RunningStack {
   const w = { prefix: uniquePrefix(name) } as Partial<RunningStack> & { prefix: string };
+  let own: Awaited<ReturnType<OwnRedis>> | undefined;
   beforeAll(async () => {
+    own = await opts.ownRedis?.();
     w.db = await createTestDatabase();
-    w.stack = createStack(w.db, w.prefix, opts.env);
+    w.stack = createStack(w.db, w.prefix, { ...opts.env, ...own?.env });
     await opts.prepare?.(w as RunningStack);
-    await startAll(w.stack);
-    w.redis = createRedis(REDIS_URL, 'worker');
+    await (opts.start ?? startAll)(w.stack);
+    if (!opts.ownRedis) w.redis = createRedis(REDIS_URL, 'worker');
   }, 120_000);
-  afterAll(() => tearDown(w), 60_000);
+  afterAll(async () => {
+    await tearDown(w);
+    await own?.stop();
+  }, 60_000);
   return w as RunningStack;
 }

@@ -6,16 +6,11 @@ import { HEADLESS_ARGS, launchChromium, waitFor } from '@beacon/testkit';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { apiClient, importCompanies, seed, sendBatch, type Seeded, useRunningStack } from './harness.js';
+import { CHROME_UA, GOOGLEBOT_UA, SAFARI_UA } from '../user-agents.js';
 
 // Real, end to end: the four services as separate `beacon serve` processes on the machine's PostgreSQL
 // and Redis, Chromium (testkit's launchChromium) loading the tracker from the collector, direct /v1/batch posts, the
 // query API over HTTP. Every expected figure is computed here from the hits that got a 202.
-
-const DESKTOP_UA =
-  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
-const MAC_UA =
-  'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Safari/605.1.15';
-const BOT_UA = 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)';
 
 /** The network each IP stands for, and the visitor_type the enricher gives it (see visitor-type.ts). */
 const IPS = {
@@ -218,7 +213,7 @@ test('browser and direct traffic through all four processes add up in the API', 
 
   browser = await launchChromium({ args: HEADLESS_ARGS });
   // Headless Chromium's own UA says HeadlessChrome, which is (rightly) classed as a bot.
-  context = await browser.newContext({ userAgent: DESKTOP_UA, viewport: { width: 1280, height: 800 } });
+  context = await browser.newContext({ userAgent: CHROME_UA, viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
   if (process.env.E2E_DEBUG) {
     page.on('console', (m) => console.log('console', m.text()));
@@ -288,7 +283,7 @@ test('browser and direct traffic through all four processes add up in the API', 
   const send = async (
     events: Record<string, unknown>[],
     ip: string,
-    ua = MAC_UA,
+    ua = SAFARI_UA,
     bot = false,
   ): Promise<void> => {
     await postBatch(events, { ip, ua });
@@ -319,11 +314,11 @@ test('browser and direct traffic through all four processes add up in the API', 
     }),
     hit(carol, '/blog/a', { referrer: 'https://shop.example/' }),
   ];
-  await send(carolHits, IPS.telekom, DESKTOP_UA);
+  await send(carolHits, IPS.telekom, CHROME_UA);
   // A client retry of the same hits (same event_id): stored once.
-  await send(carolHits, IPS.telekom, DESKTOP_UA);
+  await send(carolHits, IPS.telekom, CHROME_UA);
   await send([hit(dave, '/', { referrer: 'https://duckduckgo.com/' })], IPS.comcast);
-  await send([hit(crawler, '/'), hit(crawler, '/pricing')], IPS.comcast, BOT_UA, true);
+  await send([hit(crawler, '/'), hit(crawler, '/pricing')], IPS.comcast, GOOGLEBOT_UA, true);
 
   const get = await apiClient(w.stack.url('api'), site.email, site.password);
   let last: unknown;

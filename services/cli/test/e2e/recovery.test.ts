@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { Queue } from 'bullmq';
-import { createRedis, type Redis } from '@beacon/queue';
 import { QUEUE_EVENTS, QUEUE_HITS } from '@beacon/schema';
-import { createTestDatabase, REDIS_URL, uniquePrefix, type TestDatabase, waitFor } from '@beacon/testkit';
-import { createStack, deletePrefix, freePort, seed, sendBatch, type Seeded, type Stack } from './harness.js';
+import { waitFor } from '@beacon/testkit';
+import { freePort, seed, sendBatch, type Seeded, useRunningStack } from './harness.js';
+import { CHROME_UA } from '../user-agents.js';
 
 // Recovery after kill -9, measured with the shipped lock settings (ENRICHER_/WRITER_LOCK_DURATION_MS
 // 10 s, stalled checks every 5 s): an enricher and a writer are killed while they hold jobs, with a
@@ -12,48 +12,38 @@ import { createStack, deletePrefix, freePort, seed, sendBatch, type Seeded, type
 
 const HITS = 30_000;
 const PER_BATCH = 200;
-const UA =
-  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 
-let db: TestDatabase;
-let stack: Stack;
 let site: Seeded;
-let redis: Redis;
-let hits: Queue;
-let events: Queue;
-const prefix = uniquePrefix('e2e-kill');
 /** Processes started besides the stack's own slots (the standby replicas). */
 const extra: { child: import('node:child_process').ChildProcess; exited: Promise<unknown> }[] = [];
+let hits: Queue;
+let events: Queue;
 
-beforeAll(async () => {
-  db = await createTestDatabase();
-  site = await seed(db, { domain: 'shop.example', config: {} });
-  stack = createStack(db, prefix, { ENRICHER_DEFAULT_GEO: 'false', ENRICHER_DEFAULT_ASN: 'false' });
-  await stack.start('collector');
-  redis = createRedis(REDIS_URL, 'worker');
-  hits = new Queue(QUEUE_HITS, { connection: redis, prefix });
-  events = new Queue(QUEUE_EVENTS, { connection: redis, prefix });
-}, 120_000);
-
+// Registered before useRunningStack's hooks: the standbys and the test's queues go before the stack.
 afterAll(async () => {
   for (const p of extra) {
     if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
     await p.exited;
   }
-  await stack?.killAll();
-  for (const q of [hits, events]) {
-    await q?.obliterate({ force: true }).catch(() => undefined);
-    await q?.close();
-  }
-  if (redis) {
-    await deletePrefix(redis, prefix).catch(() => undefined);
-    redis.disconnect();
-  }
-  await db?.drop();
+  for (const q of [hits, events]) await q?.close();
 }, 60_000);
 
+// Only the collector at first: the enricher and writer (and their standbys) are started by the test.
+const w = useRunningStack('e2e-kill', {
+  env: { ENRICHER_DEFAULT_GEO: 'false', ENRICHER_DEFAULT_ASN: 'false' },
+  prepare: async ({ db }) => {
+    site = await seed(db, { domain: 'shop.example', config: {} });
+  },
+  start: (stack) => stack.start('collector'),
+});
+
+beforeAll(() => {
+  hits = new Queue(QUEUE_HITS, { connection: w.redis, prefix: w.prefix });
+  events = new Queue(QUEUE_EVENTS, { connection: w.redis, prefix: w.prefix });
+});
+
 async function stored(): Promise<number> {
-  const { rows } = await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM events');
+  const { rows } = await w.db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM events');
   return rows[0]!.n;
 }
 
@@ -78,7 +68,7 @@ async function backlog(): Promise<void> {
         session_id: randomBytes(8).toString('hex'),
         page_url: 'https://shop.example/p',
       }));
-      const res = await sendBatch(stack, site, events, { origin: 'https://shop.example', ua: UA });
+      const res = await sendBatch(w.stack, site, events, { origin: 'https://shop.example', ua: CHROME_UA });
       await res.arrayBuffer();
       if (res.status !== 202) throw new Error(`batch answered ${res.status}`);
     }
@@ -88,19 +78,19 @@ async function backlog(): Promise<void> {
 
 test('kill -9 of an enricher and a writer holding jobs: the queues drain within lock + stalled check, exactly once', async () => {
   // Standby replicas, frozen (SIGSTOP) so that the first pair takes the jobs; thawed at the kill.
-  stack.ports.enricher = await freePort();
-  const standbyEnricher = await stack.start('enricher');
-  stack.ports.writer = await freePort();
-  const standbyWriter = await stack.start('writer');
+  w.stack.ports.enricher = await freePort();
+  const standbyEnricher = await w.stack.start('enricher');
+  w.stack.ports.writer = await freePort();
+  const standbyWriter = await w.stack.start('writer');
   extra.push(standbyEnricher, standbyWriter);
   standbyEnricher.child.kill('SIGSTOP');
   standbyWriter.child.kill('SIGSTOP');
 
   await backlog();
-  stack.ports.enricher = await freePort();
-  stack.ports.writer = await freePort();
-  const writer = await stack.start('writer');
-  const enricher = await stack.start('enricher');
+  w.stack.ports.enricher = await freePort();
+  w.stack.ports.writer = await freePort();
+  const writer = await w.stack.start('writer');
+  const enricher = await w.stack.start('enricher');
   // Both busy: rows arrive while the enricher still holds raw jobs. (Waiting for thousands of rows
   // first let a loaded machine's enricher finish every raw job before the kill.)
   const held = await waitFor(
@@ -131,11 +121,11 @@ test('kill -9 of an enricher and a writer holding jobs: the queues drain within 
     `recovery after kill -9: queues drained ${seconds.toFixed(1)} s after the kill (held at the kill: hits ${JSON.stringify(held)}, events ${JSON.stringify(heldEvents)})`,
   );
   expect(held.active).toBeGreaterThan(0);
-  const { rows } = await db.pool.query(
+  const { rows } = await w.db.pool.query(
     'SELECT count(*)::int AS n, count(DISTINCT id)::int AS ids FROM events',
   );
   expect(rows[0]).toEqual({ n: HITS, ids: HITS });
-  const dead = await db.pool.query('SELECT count(*)::int AS n FROM dead_events');
+  const dead = await w.db.pool.query('SELECT count(*)::int AS n FROM dead_events');
   expect(dead.rows[0].n).toBe(0);
   // Lock (10 s) + one stalled-check period (5 s) + the work itself, with room for a loaded machine.
   expect(seconds).toBeLessThan(35);

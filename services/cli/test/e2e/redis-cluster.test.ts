@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { createTestDatabase, uniquePrefix, type TestDatabase, waitFor } from '@beacon/testkit';
-import { createStack, seed, sendBatch, type Seeded, type Stack } from './harness.js';
+import { waitFor } from '@beacon/testkit';
+import { seed, sendBatch, type Seeded, useRunningStack } from './harness.js';
+import { CHROME_UA } from '../user-agents.js';
 import { startRedisCluster, type RedisClusterHandle } from './redis-cluster.js';
 
 // The pipeline on a real Redis Cluster (3 masters, 3 replicas, from the machine's redis-server):
@@ -8,40 +9,35 @@ import { startRedisCluster, type RedisClusterHandle } from './redis-cluster.js';
 // that points nowhere, so nothing falls back to it). Every figure is counted from the hits that got 202.
 
 let cluster: RedisClusterHandle;
-let db: TestDatabase;
-let stack: Stack;
 let site: Seeded;
-const prefix = uniquePrefix('cl');
-const HITS_TAG = `{${prefix}-hits}`;
-const EVENTS_TAG = `{${prefix}-events}`;
-const UA =
-  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 
-beforeAll(async () => {
-  cluster = await startRedisCluster(3, 1);
-  db = await createTestDatabase();
-  site = await seed(db, {
-    domain: 'shop.example',
-    config: { allowed_origins: ['shop.example'], bot_policy: 'keep' },
-  });
-  stack = createStack(db, prefix, {
-    REDIS_CLUSTER_NODES: cluster.seeds,
-    REDIS_URL: 'redis://127.0.0.1:1',
+const w = useRunningStack('cl', {
+  env: {
     // Jobs held by a worker whose Redis node died come back after the lock: keep that short here.
     WRITER_LOCK_DURATION_MS: '5000',
     WRITER_STALLED_INTERVAL_MS: '2000',
     // A consumer left on a hung connection by the failover is replaced after this (default 30 s).
     ENRICHER_STALL_RESTART_MS: '8000',
-  });
-  await Promise.all([stack.start('writer'), stack.start('enricher')]);
-  await stack.start('collector');
-}, 120_000);
-
-afterAll(async () => {
-  await stack?.killAll();
-  await cluster?.stop();
-  await db?.drop();
-}, 60_000);
+  },
+  ownRedis: async () => {
+    cluster = await startRedisCluster(3, 1);
+    const env = { REDIS_CLUSTER_NODES: cluster.seeds, REDIS_URL: 'redis://127.0.0.1:1' };
+    return { env, stop: () => cluster.stop() };
+  },
+  prepare: async ({ db }) => {
+    site = await seed(db, {
+      domain: 'shop.example',
+      config: { allowed_origins: ['shop.example'], bot_policy: 'keep' },
+    });
+  },
+  // No api here: the collector, enricher and writer on the cluster.
+  start: async (stack) => {
+    await Promise.all([stack.start('writer'), stack.start('enricher')]);
+    await stack.start('collector');
+  },
+});
+const HITS_TAG = `{${w.prefix}-hits}`;
+const EVENTS_TAG = `{${w.prefix}-events}`;
 
 const hex = () => randomBytes(12).toString('hex');
 
@@ -63,9 +59,9 @@ async function send(n: number, ids: string[] = Array.from({ length: n }, hex)): 
   }));
   let status = 0;
   try {
-    const res = await sendBatch(stack, site, events, {
+    const res = await sendBatch(w.stack, site, events, {
       origin: 'https://shop.example',
-      ua: UA,
+      ua: CHROME_UA,
       timeoutMs: 10_000,
     });
     const body = (await res.json()) as { accepted?: number };
@@ -79,7 +75,7 @@ async function send(n: number, ids: string[] = Array.from({ length: n }, hex)): 
 
 /** event_id -> number of rows in events. */
 async function storedCounts(): Promise<Map<string, number>> {
-  const { rows } = await db.pool.query<{ event_id: string; n: string }>(
+  const { rows } = await w.db.pool.query<{ event_id: string; n: string }>(
     'SELECT event_id, count(*) AS n FROM events WHERE site_id = $1 GROUP BY event_id',
     [site.scriptId],
   );
@@ -104,7 +100,7 @@ function pipelineState(): string {
       `marker ${len(tag!, q!, 'marker', 'zcard')}, completed ${len(tag!, q!, 'completed', 'zcard')}`,
   );
   const outputs = (['enricher', 'writer', 'collector'] as const).map(
-    (name) => `--- ${name}:\n${stack.procs[name]?.output() ?? '(not started)'}`,
+    (name) => `--- ${name}:\n${w.stack.procs[name]?.output() ?? '(not started)'}`,
   );
   return [...queues, ...outputs].join('\n');
 }
@@ -252,7 +248,7 @@ test('killing the master of the hits queue: no 202 without the job, recovery aft
     replica_behind_max_bytes: maxBehind,
     stored_without_202: [...final.keys()].filter((id) => !before.has(id) && !acceptedIds.has(id)).length,
     // Consumers the enricher's watchdog replaced (ENRICHER_STALL_RESTART_MS), as its last lines say.
-    consumers_replaced: (stack.procs.enricher?.output().split('queue consumer replaced').length ?? 1) - 1,
+    consumers_replaced: (w.stack.procs.enricher?.output().split('queue consumer replaced').length ?? 1) - 1,
   };
   // Printed for docs/scaling.md (the figures measured on this machine are written down there).
   console.log(`redis-cluster failover: ${JSON.stringify(report)}`);

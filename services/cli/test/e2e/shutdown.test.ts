@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { QUEUE_EVENTS, QUEUE_HITS } from '@beacon/schema';
 import { waitFor } from '@beacon/testkit';
-import { CHROME_UA, seed, sendBatch, type Seeded, type ServiceName, useRunningStack } from './harness.js';
+import { seed, sendBatch, type Seeded, type ServiceName, useRunningStack } from './harness.js';
+import { CHROME_UA } from '../user-agents.js';
 
 // Real: the four services as `beacon serve` child processes on the machine's PostgreSQL and Redis.
 // While a steady stream of batches goes to the collector, each stage gets a SIGTERM (and is started

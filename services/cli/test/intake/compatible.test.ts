@@ -5,14 +5,14 @@ import { Umami } from '@umami/node';
 import { startCollector } from '@beacon/collector';
 import { parseConfig } from '@beacon/config';
 import { createLogger } from '@beacon/observability';
-import { CHROME_UA, healthOf, startPipeline, type Pipeline } from './pipeline.js';
+import { healthOf, usePipeline } from './pipeline.js';
+import { CHROME_UA } from '../user-agents.js';
 
 // Real, end to end in one process: each compatible intake on the collector, fed with recorded payloads
 // written from each tool's documented format (fixtures/README.md) and, where the peer publishes an
 // MIT client on npm, with that client (@segment/analytics-node, @umami/node) pointed at the collector.
 // Every event must end up as exactly one events row; retries must not add rows.
 
-let p: Pipeline;
 const run = randomBytes(4).toString('hex');
 const sites: Record<
   'plausible' | 'umami' | 'ga4' | 'segment',
@@ -29,19 +29,15 @@ function fixture(name: string, site: { domain: string; uuid: string }): Record<s
   return JSON.parse(text);
 }
 
-beforeAll(async () => {
-  p = await startPipeline();
+const p = usePipeline(async (pipe) => {
   for (const k of ['plausible', 'umami', 'ga4', 'segment'] as const) {
     const domain = `${k}-${run}.example`;
-    const scriptId = await p.addSite(domain, { bot_policy: 'keep' });
-    const { rows } = await p.db.pool.query('SELECT id FROM sites WHERE script_id = $1', [scriptId]);
+    const scriptId = await pipe.addSite(domain, { bot_policy: 'keep' });
+    const { rows } = await pipe.db.pool.query('SELECT id FROM sites WHERE script_id = $1', [scriptId]);
     sites[k] = { scriptId, domain, uuid: rows[0].id };
   }
-}, 60_000);
-
-afterAll(async () => {
-  await p?.close();
-}, 60_000);
+  return {};
+});
 
 const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
   fetch(`${p.url}${path}`, {
@@ -50,7 +46,9 @@ const post = (path: string, body: unknown, headers: Record<string, string> = {})
     body: JSON.stringify(body),
   });
 
-async function rows(scriptId: string) {
+/** The site's stored events, read once the pipeline has settled (every queued hit written). */
+async function settledRows(scriptId: string) {
+  await p.settle();
   const { rows } = await p.db.pool.query(
     `SELECT event_id, event_name, page_url, referrer, page_title, client_id, user_id, session_id, ip_address,
             user_agent, language, ecommerce_data, properties, visitor_type
@@ -71,8 +69,7 @@ describe('Plausible Events API (POST /api/event)', () => {
       'content-type': 'text/plain',
     });
     expect(r.status).toBe(202);
-    await p.settle();
-    const got = await rows(scriptId);
+    const got = await settledRows(scriptId);
     expect(got).toHaveLength(2);
     expect(got.find((x) => x.event_name === 'page_view')).toMatchObject({
       page_url: `https://${domain}/pricing?plan=team`,
@@ -116,8 +113,7 @@ describe('Plausible Events API (POST /api/event)', () => {
       domain: `nobody-${run}.example,nobody2-${run}.example`,
     });
     expect(none.status).toBe(404);
-    await p.settle();
-    expect((await rows(scriptId)).map((x) => x.page_url)).toEqual([
+    expect((await settledRows(scriptId)).map((x) => x.page_url)).toEqual([
       `https://${multi}/list`,
       `https://${multi}/list`,
     ]);
@@ -134,8 +130,7 @@ describe('Umami (POST /api/send)', () => {
     expect(a.status).toBe(200);
     const b = await client.identify({ company: 'Acme' });
     expect(b.status).toBe(200);
-    await p.settle();
-    const got = await rows(scriptId);
+    const got = await settledRows(scriptId);
     expect(got.map((x) => x.event_name).sort()).toEqual(['download', 'identify', 'page_view']);
     expect(got.find((x) => x.event_name === 'download')).toMatchObject({
       page_url: `https://${domain}/docs/getting-started`,
@@ -160,8 +155,7 @@ describe('GA4 Measurement Protocol (POST /mp/collect)', () => {
     expect((await post(path, body)).status).toBe(204);
     expect((await post(path, body)).status).toBe(204); // a retry: same event ids
     expect((await post('/mp/collect?measurement_id=G-TEST123&api_secret=wrong', body)).status).toBe(401);
-    await p.settle();
-    const got = await rows(scriptId);
+    const got = await settledRows(scriptId);
     expect(got).toHaveLength(2);
     const view = got.find((x) => x.event_name === 'page_view');
     expect(view).toMatchObject({
@@ -230,8 +224,7 @@ describe('Segment-compatible API (/segment/v1/...)', () => {
     await analytics.closeAndFlush({ timeout: 10_000 });
     expect(errors).toEqual([]);
 
-    await p.settle();
-    const got = await rows(scriptId);
+    const got = await settledRows(scriptId);
     expect(got).toHaveLength(7);
     const order = got.find((x) => x.event_name === 'Order Completed');
     expect(order).toMatchObject({

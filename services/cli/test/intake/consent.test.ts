@@ -1,23 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { CHROME_UA, healthOf, startPipeline, type Pipeline } from './pipeline.js';
+import { healthOf, usePipeline } from './pipeline.js';
+import { CHROME_UA } from '../user-agents.js';
 
 // Real, end to end in one process: the collector's browser intakes, the enricher and the writer,
 // PostgreSQL and Redis. A site with require_consent drops the hits that carry no consent (an old cached
 // tracker, a bare pixel) and counts them in ingestion_health as dropped/consent; hits with consent are
 // stored. Expected counts are computed from what the test sent.
 
-let p: Pipeline;
-let site: string;
 const CONSENT_WARNING = expect.stringMatching(/^the site requires consent and these hits carry none/);
 
-beforeAll(async () => {
-  p = await startPipeline();
-  site = await p.addSite('consent.example', { require_consent: true });
-}, 60_000);
-
-afterAll(async () => {
-  await p?.close();
-}, 60_000);
+const p = usePipeline(async (pipe) => ({
+  site: await pipe.addSite('consent.example', { require_consent: true }),
+}));
 
 const hit = () => ({
   event_name: 'page_view',
@@ -37,39 +31,41 @@ it('drops and counts hits without consent for a require_consent site, stores tho
   const batch = (n: number) => Array.from({ length: n }, hit);
 
   // Without consent: a batch as an old tracker sent it, a track with consent false, a bare pixel.
-  let r = await post('/v1/batch', { site_id: site, events: batch(3) });
+  let r = await post('/v1/batch', { site_id: p.site, events: batch(3) });
   expect(r.status).toBe(202);
   expect(await r.json()).toEqual({ accepted: 3, rejected: [], warnings: [CONSENT_WARNING] });
   without += 3;
-  r = await post('/v1/track', { site_id: site, consent: false, ...hit() });
+  r = await post('/v1/track', { site_id: p.site, consent: false, ...hit() });
   expect((await r.json()).warnings).toEqual([CONSENT_WARNING]);
   without += 1;
-  r = await fetch(`${p.url}/v1/pixel.gif?site_id=${site}&page_url=https://consent.example/px`, {
+  r = await fetch(`${p.url}/v1/pixel.gif?site_id=${p.site}&page_url=https://consent.example/px`, {
     headers: { 'user-agent': CHROME_UA },
   });
   expect(r.status).toBeLessThan(300);
   without += 1;
 
   // With consent, as the tracker sends once beacon.consent(true) was called, and a pixel with consent=1.
-  r = await post('/v1/batch', { site_id: site, consent: true, events: batch(2) });
+  r = await post('/v1/batch', { site_id: p.site, consent: true, events: batch(2) });
   expect(await r.json()).toEqual({ accepted: 2, rejected: [] });
   withConsent += 2;
-  r = await post('/v1/track', { site_id: site, consent: true, ...hit() });
+  r = await post('/v1/track', { site_id: p.site, consent: true, ...hit() });
   expect(await r.json()).toEqual({ accepted: 1, rejected: [] });
   withConsent += 1;
-  r = await fetch(`${p.url}/v1/pixel.gif?site_id=${site}&consent=1&page_url=https://consent.example/px2`, {
+  r = await fetch(`${p.url}/v1/pixel.gif?site_id=${p.site}&consent=1&page_url=https://consent.example/px2`, {
     headers: { 'user-agent': CHROME_UA },
   });
   expect(r.status).toBeLessThan(300);
   withConsent += 1;
 
   await p.settle();
-  expect(await healthOf(p.db, site)).toEqual({
+  expect(await healthOf(p.db, p.site)).toEqual({
     received: without + withConsent,
     'dropped/consent': without,
     stored: withConsent,
   });
-  const { rows } = await p.db.pool.query(`SELECT count(*)::int AS n FROM events WHERE site_id = $1`, [site]);
+  const { rows } = await p.db.pool.query(`SELECT count(*)::int AS n FROM events WHERE site_id = $1`, [
+    p.site,
+  ]);
   expect(rows[0].n).toBe(withConsent);
 }, 60_000);
 

@@ -7,31 +7,32 @@ import { parseConfig } from '@beacon/config';
 import { dashboardDir } from '@beacon/dashboard';
 import { silentObservability } from '@beacon/observability';
 import { apiTestEnv, HEADLESS_ARGS, launchChromium, uniquePrefix } from '@beacon/testkit';
-import { CHROME_UA, healthOf, startPipeline, type Pipeline } from './pipeline.js';
+import { healthOf, usePipeline } from './pipeline.js';
+import { CHROME_UA } from '../user-agents.js';
 
 // Real, end to end: hits of each kind sent to the collector, the enricher and writer counting them in
 // ingestion_health, the API serving the built dashboard, Chromium reading the site's settings page.
 // Every number the test asserts is one the test sent.
 
-let p: Pipeline;
+const admin = { email: 'ops@health.test', password: 'health-password-1' };
 let api: ApiHandle;
 let browser: Browser;
-let site: string;
-let siteId: string;
-let token: string;
-const admin = { email: 'ops@health.test', password: 'health-password-1' };
 
-beforeAll(async () => {
-  p = await startPipeline();
-  site = await p.addSite('shop.example', { timezone: 'UTC' });
-  token = await p.addToken(site);
-  const { rows } = await p.db.pool.query(`SELECT id FROM sites WHERE script_id = $1`, [site]);
-  siteId = rows[0].id;
-  await p.db.pool.query(
+// Registered before usePipeline's hooks, so these close before the pipeline and its database go.
+afterAll(async () => {
+  await browser?.close();
+  await api?.close();
+}, 60_000);
+
+const p = usePipeline(async (pipe) => {
+  const site = await pipe.addSite('shop.example', { timezone: 'UTC' });
+  const token = await pipe.addToken(site);
+  const { rows } = await pipe.db.pool.query(`SELECT id FROM sites WHERE script_id = $1`, [site]);
+  await pipe.db.pool.query(
     `INSERT INTO dashboard_users (agency_id, email, password_hash, role) VALUES ($1, $2, $3, 'admin')`,
-    [p.agencyId, admin.email, await bcrypt.hash(admin.password, 4)],
+    [pipe.agencyId, admin.email, await bcrypt.hash(admin.password, 4)],
   );
-  const config = parseConfig(apiTestEnv(p.db.url, uniquePrefix('health-panel')));
+  const config = parseConfig(apiTestEnv(pipe.db.url, uniquePrefix('health-panel')));
   api = await startApi(config, {
     port: 0,
     host: '127.0.0.1',
@@ -40,13 +41,8 @@ beforeAll(async () => {
     dashboardDir: dashboardDir(),
   });
   browser = await launchChromium({ args: HEADLESS_ARGS });
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await api?.close();
-  await p?.close();
-}, 60_000);
+  return { site, siteId: rows[0].id as string, token };
+});
 
 /** A POST with exactly these headers (node:http adds no User-Agent of its own, unlike fetch). */
 function post(path: string, headers: Record<string, string>, body: unknown): Promise<number> {
@@ -73,11 +69,11 @@ const pageView = (id: string) => ({
 
 test("the site's ingestion health panel shows what happened to the hits sent", async () => {
   const id = () => `ev-${randomBytes(6).toString('hex')}`;
-  const batch = (events: unknown[]) => ({ site_id: site, events });
+  const batch = (events: unknown[]) => ({ site_id: p.site, events });
   // 2 browser hits: stored.
   expect(await post('/v1/batch', browserHeaders, batch([pageView(id()), pageView(id())]))).toBe(202);
   // A backend's event without a User-Agent on the server-side path: stored, flagged.
-  const server = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
+  const server = { 'content-type': 'application/json', authorization: `Bearer ${p.token}` };
   expect(await post('/v1/events', server, { event_name: 'signup', event_id: id() })).toBe(202);
   // The same without a User-Agent on the browser path: accepted, then dropped as a bot.
   const noUa = { 'content-type': 'text/plain', origin: 'https://shop.example' };
@@ -90,7 +86,7 @@ test("the site's ingestion health panel shows what happened to the hits sent", a
   for (let i = 0; i < 2; i++)
     expect(await post('/v1/batch', browserHeaders, batch([pageView(retried)]))).toBe(202);
   await p.settle();
-  expect(await healthOf(p.db, site)).toEqual({
+  expect(await healthOf(p.db, p.site)).toEqual({
     received: 7,
     'rejected/origin_not_allowed': 1,
     'dropped/bot:no_user_agent': 1,
@@ -105,7 +101,7 @@ test("the site's ingestion health panel shows what happened to the hits sent", a
   await page.getByLabel('Password').fill(admin.password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.waitForURL(/\/sites\//);
-  await page.goto(`${dashboard}/settings/sites/${siteId}`);
+  await page.goto(`${dashboard}/settings/sites/${p.siteId}`);
   const totals = page.getByTestId('ingestion-totals');
   await totals.waitFor();
   const facts = await totals.locator('dd').allInnerTexts();

@@ -44,7 +44,7 @@ export interface Pipeline {
   close(): Promise<void>;
 }
 
-export async function startPipeline(env: Record<string, string> = {}): Promise<Pipeline> {
+async function startPipeline(env: Record<string, string> = {}): Promise<Pipeline> {
   const db = await createTestDatabase();
   const prefix = uniquePrefix('intake');
   const { agencyId, apiKey } = await insertAgency(db, 'Intake agency');
@@ -129,6 +129,29 @@ export async function startPipeline(env: Record<string, string> = {}): Promise<P
   };
 }
 
+/**
+ * Registers the hooks of an intake test file: before its tests, the pipeline (with `env`) and `prepare`
+ * (the sites, tokens and such the tests read); after them, the pipeline closed. Answers the pipeline
+ * together with what `prepare` answered, filled in by the time the file's tests run. Call it at the top
+ * level of the file; jest runs afterAll hooks in the order they were registered, so what must close
+ * before the pipeline (an API or a browser started in `prepare`) goes in an afterAll registered first.
+ */
+export function usePipeline<T extends object>(
+  prepare: (pipe: Pipeline) => Promise<T>,
+  env: Record<string, string> = {},
+): Pipeline & T {
+  const w = {} as Pipeline & T;
+  let pipe: Pipeline | undefined;
+  beforeAll(async () => {
+    pipe = await startPipeline(env);
+    Object.assign(w, pipe, await prepare(pipe));
+  }, 60_000);
+  afterAll(async () => {
+    await pipe?.close();
+  }, 60_000);
+  return w;
+}
+
 /** An agency with an API key stored as the API stores it (bcrypt); returns the key in clear. */
 async function insertAgency(db: TestDatabase, name: string) {
   const secret = randomBytes(16).toString('hex');
@@ -154,6 +177,3 @@ export async function healthOf(db: TestDatabase, scriptId: string): Promise<Reco
     rows.map((r) => [r.reason ? `${r.outcome}/${r.reason}` : r.outcome, Number(r.n)]),
   );
 }
-
-export const CHROME_UA =
-  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';

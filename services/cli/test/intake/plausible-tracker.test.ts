@@ -6,7 +6,8 @@ import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { countedEvent, customEvent } from '@beacon/db';
 import { launchChromium, waitFor } from '@beacon/testkit';
-import { CHROME_UA, healthOf, startPipeline, type Pipeline } from './pipeline.js';
+import { healthOf, usePipeline } from './pipeline.js';
+import { CHROME_UA } from '../user-agents.js';
 
 // Plausible's own browser tracker (@plausible-analytics/tracker, MIT, pinned in services/cli's
 // devDependencies) in headless Chromium, pointed at the collector's /api/event. It sends a pageview per
@@ -20,8 +21,6 @@ const PLAUSIBLE_JS = readFileSync(createRequire(import.meta.url).resolve('@plaus
 const run = randomBytes(4).toString('hex');
 const domain = `plausible-browser-${run}.example`;
 
-let p: Pipeline;
-let scriptId: string;
 let site: Server;
 let origin: string;
 let browser: Browser;
@@ -41,14 +40,19 @@ init(${JSON.stringify(config)});
 </script></body></html>`;
 }
 
-beforeAll(async () => {
-  p = await startPipeline();
-  scriptId = await p.addSite(domain);
+// Registered before usePipeline's hooks, so these close before the pipeline does.
+afterAll(async () => {
+  await browser?.close();
+  await new Promise((r) => site?.close(r));
+}, 60_000);
+
+const p = usePipeline(async (pipe) => {
+  const scriptId = await pipe.addSite(domain);
   site = createServer(async (req, res) => {
     if (req.url === '/api/event') {
       const body = Buffer.concat(await req.toArray()).toString();
       sent.push(JSON.parse(body));
-      const forwarded = fetch(`${p.url}/api/event`, {
+      const forwarded = fetch(`${pipe.url}/api/event`, {
         method: 'POST',
         headers: { 'content-type': 'text/plain', 'user-agent': req.headers['user-agent']! },
         body,
@@ -69,13 +73,8 @@ beforeAll(async () => {
   // A desktop Chrome's User-Agent for the whole browser: a page's own override does not reach the
   // keepalive request it sends while it is being left (headless Chromium's own UA is a bot's).
   browser = await launchChromium({ args: [`--user-agent=${CHROME_UA}`] });
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await new Promise((r) => site?.close(r));
-  await p?.close();
-}, 60_000);
+  return { scriptId };
+});
 
 const scrollTo = (page: Page, y: number) =>
   page.evaluate((top) => new Promise((r) => (scrollTo(0, top), requestAnimationFrame(r))), y);
@@ -111,7 +110,7 @@ it('stores the tracker’s engagement events as engagement of its page views, no
   const { rows } = await p.db.pool.query(
     `SELECT event_name, page_url, time_on_page, scroll_depth FROM events WHERE site_id = $1
      ORDER BY page_url, event_name`,
-    [scriptId],
+    [p.scriptId],
   );
   const seconds = (path: string) => Math.round(Number(engaged(path).e) / 1000);
   expect(rows).toEqual([
@@ -126,8 +125,8 @@ it('stores the tracker’s engagement events as engagement of its page views, no
             count(*) FILTER (WHERE ${countedEvent('e')})::int AS events,
             count(*) FILTER (WHERE ${customEvent('e')})::int AS custom_events
      FROM events e WHERE e.site_id = $1`,
-    [scriptId],
+    [p.scriptId],
   );
   expect(counts.rows[0]).toEqual({ page_views: 2, events: 2, custom_events: 0 });
-  expect(await healthOf(p.db, scriptId)).toEqual({ received: 4, stored: 4 });
+  expect(await healthOf(p.db, p.scriptId)).toEqual({ received: 4, stored: 4 });
 }, 60_000);

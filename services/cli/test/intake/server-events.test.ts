@@ -4,27 +4,17 @@ import { fileURLToPath } from 'node:url';
 import { startCollector } from '@beacon/collector';
 import { createLogger } from '@beacon/observability';
 import { runNode, waitFor } from '@beacon/testkit';
-import { CHROME_UA, healthOf, startPipeline, type Pipeline } from './pipeline.js';
+import { healthOf, usePipeline } from './pipeline.js';
+import { CHROME_UA } from '../user-agents.js';
 
 // Real, end to end in one process: POST /v1/events on the collector, the enricher and the writer,
 // PostgreSQL and Redis. Expected rows and health counts are computed from what the test sent.
 
-let p: Pipeline;
-let site: string;
-let other: string;
-let token: string;
-
-beforeAll(async () => {
-  p = await startPipeline();
+const p = usePipeline(async (pipe) => {
   // bot_policy defaults to 'drop': server-side hits must survive it.
-  site = await p.addSite('shop.example', { ip_anonymization: 'none' });
-  other = await p.addSite('other.example');
-  token = await p.addToken(site);
-}, 60_000);
-
-afterAll(async () => {
-  await p?.close();
-}, 60_000);
+  const site = await pipe.addSite('shop.example', { ip_anonymization: 'none' });
+  return { site, other: await pipe.addSite('other.example'), token: await pipe.addToken(site) };
+});
 
 const id = () => `ev-${randomBytes(6).toString('hex')}`;
 /** POSTs to the pipeline's collector at `path`, or to `path` itself when it is a URL. */
@@ -66,7 +56,7 @@ describe('POST /v1/events', () => {
     r = await send(ev, `bit_${'A'.repeat(43)}`);
     expect(r.status).toBe(401);
     expect((await r.json()).error).toBe('invalid_token');
-    r = await send({ ...ev, site_id: other }, token);
+    r = await send({ ...ev, site_id: p.other }, p.token);
     expect(r.status).toBe(403);
     expect((await r.json()).error).toBe('site_mismatch');
     r = await send(ev, p.apiKey); // API key without site_id
@@ -91,18 +81,18 @@ describe('POST /v1/events', () => {
         user_id: 'u-42',
         properties: { plan: 'pro' },
       },
-      token,
+      p.token,
     );
     expect(r.status).toBe(202);
     expect(await r.json()).toEqual({ accepted: 1, rejected: [] });
     // No user agent at all: the browser path would drop it (no_user_agent); here it is kept and flagged.
     const e2 = id();
     sent.push(e2);
-    expect((await send({ event_name: 'invoice_paid', event_id: e2 }, token)).status).toBe(202);
+    expect((await send({ event_name: 'invoice_paid', event_id: e2 }, p.token)).status).toBe(202);
     const rows = await waitFor(
       'two rows',
       async () => {
-        const rows = await rowsOf(site);
+        const rows = await rowsOf(p.site);
         return rows.length >= 2 && rows;
       },
       { timeoutMs: 20_000, intervalMs: 100 },
@@ -126,7 +116,7 @@ describe('POST /v1/events', () => {
   it('takes a batch with an agency API key, refuses bad events one by one, and is idempotent by event_id', async () => {
     const ids = [id(), id(), id()];
     const batch = {
-      site_id: site,
+      site_id: p.site,
       events: [
         {
           event_name: 'page_view',
@@ -151,17 +141,17 @@ describe('POST /v1/events', () => {
     r = await send(batch, p.apiKey);
     expect(r.status).toBe(202);
     // And once with the site's token.
-    r = await send({ events: [batch.events[0]] }, token);
+    r = await send({ events: [batch.events[0]] }, p.token);
     body = await r.json();
     expect(body.accepted).toBe(1);
     await p.settle();
-    const rows = await rowsOf(site);
+    const rows = await rowsOf(p.site);
     expect(rows.map((x) => x.event_id).sort()).toEqual([...sent].sort());
   });
 
   it('counts everything in ingestion_health: received, rejected, duplicates, stored', async () => {
     await p.settle();
-    const h = await healthOf(p.db, site);
+    const h = await healthOf(p.db, p.site);
     // Requests that reached the site: 1+1 single, 5+5 batch, 1 token batch; site_mismatch is refused
     // before the site is known.
     expect(h).toEqual({
@@ -308,20 +298,20 @@ describe('beacon site token create|list|revoke', () => {
   const beacon = (args: string[]) => runNode(BIN, args, { env: { DATABASE_URL: p.db.url } });
 
   it('creates a token that the collector takes, lists it without the secret, revokes it', async () => {
-    const created = await beacon(['--json', 'site', 'token', 'create', '--site', other, '--name', 'crm']);
+    const created = await beacon(['--json', 'site', 'token', 'create', '--site', p.other, '--name', 'crm']);
     expect(created.stderr).toBe('');
     expect(created.code).toBe(0);
     const t = JSON.parse(created.stdout) as { id: string; token: string; site_id: string };
-    expect(t.site_id).toBe(other);
+    expect(t.site_id).toBe(p.other);
     expect((await send({ event_name: 'crm_sync', event_id: id() }, t.token)).status).toBe(202);
 
-    const list = await beacon(['site', 'token', 'list', '--site', other]);
+    const list = await beacon(['site', 'token', 'list', '--site', p.other]);
     expect(list.code).toBe(0);
     expect(list.stdout).toContain(t.id);
     expect(list.stdout).toContain('crm');
     expect(list.stdout).not.toContain(t.token);
 
-    const revoked = await beacon(['site', 'token', 'revoke', '--site', other, t.id]);
+    const revoked = await beacon(['site', 'token', 'revoke', '--site', p.other, t.id]);
     expect(revoked.code).toBe(0);
     expect(revoked.stdout).toMatch(/REVOKED/);
     // The collector remembers a check for INTAKE_TOKEN_CACHE_TTL_MS (100 ms here).
@@ -329,7 +319,7 @@ describe('beacon site token create|list|revoke', () => {
     const after = await send({ event_name: 'crm_sync', event_id: id() }, t.token);
     expect(after.status).toBe(401);
 
-    const bad = await beacon(['site', 'token', 'revoke', '--site', other, 'nope']);
+    const bad = await beacon(['site', 'token', 'revoke', '--site', p.other, 'nope']);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/not a token id/);
   });

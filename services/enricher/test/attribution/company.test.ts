@@ -2,9 +2,14 @@ import { classifyNetworkName, companyNameFromNetwork } from '../../src/attributi
 import { CompanyDb } from '../../src/attribution/company-db.js';
 import type { CompanyRecord } from '../../src/attribution/company-ranges.js';
 import { companyFromOrgRecord, identifyCompany } from '../../src/attribution/company.js';
+import type { NetworkInfo } from '../../src/pipeline.js';
 import { mmCrafted, mmTest, network, orgRecord } from '../fixtures.js';
 
 const mm = orgRecord;
+
+/** identifyCompany where no agency range covers the address: the network's facts, the company DB's record. */
+const unranged = (net: Partial<NetworkInfo> | null, found: ReturnType<CompanyDb['lookup']> = null) =>
+  identifyCompany({ agencyRange: null, companyDb: found, network: net && network(net) });
 
 const AGENCY_CO: CompanyRecord = {
   name: 'Stark Industries',
@@ -70,14 +75,13 @@ describe('identifyCompany: source precedence', () => {
   });
 
   it('2a. the company database comes next (0.90)', () => {
-    const m = identifyCompany({
-      agencyRange: null,
-      companyDb: companyDb.lookup('192.0.2.1'),
-      network: network({
+    const m = unranged(
+      {
         asnOrg: 'Acme Corporation',
         maxmind: mm({ organization: 'Other Org', userType: 'business' }),
-      }),
-    });
+      },
+      companyDb.lookup('192.0.2.1'),
+    );
     expect(m).toMatchObject({
       source: 'maxmind',
       confidence: 0.9,
@@ -86,11 +90,7 @@ describe('identifyCompany: source precedence', () => {
   });
 
   it('2b. an Enterprise record with a business user_type (0.80); in-addr.arpa is no domain', () => {
-    const m = identifyCompany({
-      agencyRange: null,
-      companyDb: enterpriseDb.lookup('81.2.69.160'),
-      network: network(),
-    });
+    const m = unranged({}, enterpriseDb.lookup('81.2.69.160'));
     expect(m).toEqual({
       source: 'maxmind',
       confidence: 0.8,
@@ -102,12 +102,8 @@ describe('identifyCompany: source precedence', () => {
         revenue: null,
       },
     });
-    const n = identifyCompany({
-      agencyRange: null,
-      companyDb: null,
-      network: network({
-        maxmind: mm({ organization: 'Siemens AG', domain: 'siemens.com', userType: 'business' }),
-      }),
+    const n = unranged({
+      maxmind: mm({ organization: 'Siemens AG', domain: 'siemens.com', userType: 'business' }),
     });
     expect(n).toMatchObject({
       source: 'maxmind',
@@ -118,24 +114,16 @@ describe('identifyCompany: source precedence', () => {
 
   it('2c. an ISP record without user_type names the customer when it is not the ISP (0.70)', () => {
     // GeoIP2-ISP-Test: 69.218.251.16 -> isp "AT&T Internet Services", organization "r x optical"
-    const m = identifyCompany({
-      agencyRange: null,
-      companyDb: null,
-      network: network({
-        asnOrg: 'AT&T Services',
-        maxmind: mm({ organization: 'r x optical', isp: 'AT&T Internet Services' }),
-      }),
+    const m = unranged({
+      asnOrg: 'AT&T Services',
+      maxmind: mm({ organization: 'r x optical', isp: 'AT&T Internet Services' }),
     });
     expect(m).toMatchObject({ source: 'maxmind', confidence: 0.7, company: { name: 'r x optical' } });
     // 1.128.0.0 -> organization = isp = "Telstra Internet": no company, and the ASN is an ISP too.
     expect(
-      identifyCompany({
-        agencyRange: null,
-        companyDb: null,
-        network: network({
-          asnOrg: 'Telstra Pty Ltd',
-          maxmind: mm({ organization: 'Telstra Internet', isp: 'Telstra Internet' }),
-        }),
+      unranged({
+        asnOrg: 'Telstra Pty Ltd',
+        maxmind: mm({ organization: 'Telstra Internet', isp: 'Telstra Internet' }),
       }),
     ).toBeNull();
   });
@@ -143,44 +131,27 @@ describe('identifyCompany: source precedence', () => {
   it('a consumer user_type stops the ASN fallback', () => {
     // GeoIP2-Enterprise-Test 74.209.24.0: residential, org "Fairpoint Communications"
     expect(
-      identifyCompany({
-        agencyRange: null,
-        companyDb: enterpriseDb.lookup('74.209.24.0'),
-        network: network({
+      unranged(
+        {
           asnOrg: 'Acme Corp',
           maxmind: mm({ organization: 'Fairpoint Communications', userType: 'residential' }),
-        }),
-      }),
+        },
+        enterpriseDb.lookup('74.209.24.0'),
+      ),
     ).toBeNull();
   });
 
   it('3. a business ASN organisation (0.50), name cleaned', () => {
-    expect(
-      identifyCompany({
-        agencyRange: null,
-        companyDb: null,
-        network: network({ asn: 64496, asnOrg: 'Acme Corporation' }),
-      }),
-    ).toEqual({
+    expect(unranged({ asn: 64496, asnOrg: 'Acme Corporation' })).toEqual({
       source: 'asn',
       confidence: 0.5,
       company: { name: 'Acme Corporation', domain: null, industry: null, employeeCount: null, revenue: null },
     });
-    expect(
-      identifyCompany({
-        agencyRange: null,
-        companyDb: null,
-        network: network({ asnOrg: 'SIEMENS-AS Siemens AG, DE' }),
-      })?.company.name,
-    ).toBe('Siemens AG');
+    expect(unranged({ asnOrg: 'SIEMENS-AS Siemens AG, DE' })?.company.name).toBe('Siemens AG');
   });
 
   it('3. an ASN match takes the GeoIP2 Domain record of the network', () => {
-    const m = identifyCompany({
-      agencyRange: null,
-      companyDb: null,
-      network: network({ asnOrg: 'Acme Corporation', maxmind: mm({ domain: 'Acme.Example' }) }),
-    });
+    const m = unranged({ asnOrg: 'Acme Corporation', maxmind: mm({ domain: 'Acme.Example' }) });
     expect(m).toMatchObject({ source: 'asn', company: { name: 'Acme Corporation', domain: 'acme.example' } });
   });
 
@@ -191,34 +162,24 @@ describe('identifyCompany: source precedence', () => {
     ['CELLCO-PART', null],
     ['Comcast Cable Communications, LLC', null],
   ])('3. no company from the ASN name %s', (asnOrg) => {
-    expect(identifyCompany({ agencyRange: null, companyDb: null, network: network({ asnOrg }) })).toBeNull();
+    expect(unranged({ asnOrg })).toBeNull();
   });
 
   it('3. no company from a hosting ASN even with a business-like name', () => {
-    expect(
-      identifyCompany({
-        agencyRange: null,
-        companyDb: null,
-        network: network({ asnOrg: 'Google LLC', isHosting: true }),
-      }),
-    ).toBeNull();
+    expect(unranged({ asnOrg: 'Google LLC', isHosting: true })).toBeNull();
   });
 
   it.each([['isVpn'], ['isProxy'], ['isTor'], ['isHosting']] as const)(
     'sources 2 and 3 are skipped on an anonymising network (%s)',
     (flag) => {
       expect(
-        identifyCompany({
-          agencyRange: null,
-          companyDb: companyDb.lookup('192.0.2.1'),
-          network: network({ asnOrg: 'Acme Corporation', [flag]: true }),
-        }),
+        unranged({ asnOrg: 'Acme Corporation', [flag]: true }, companyDb.lookup('192.0.2.1')),
       ).toBeNull();
     },
   );
 
   it('nothing known -> null', () => {
-    expect(identifyCompany({ agencyRange: null, companyDb: null, network: null })).toBeNull();
+    expect(unranged(null)).toBeNull();
     expect(companyFromOrgRecord(null)).toBeNull();
   });
 });

@@ -6,7 +6,7 @@
 import type { RawHit, RawRequest } from '@beacon/schema';
 import { parseSiteConfig } from '@beacon/schema';
 import type { EnrichContext, EventRow, NetworkInfo } from '../../src/pipeline.js';
-import { runSteps } from '../../src/pipeline.js';
+import { runSteps, STEP_ORDER } from '../../src/pipeline.js';
 import { attributionSteps } from '../../src/attribution/steps.js';
 import { CompanyDb } from '../../src/attribution/company-db.js';
 import { ReferrerLists } from '../../src/attribution/referrer-lists.js';
@@ -67,14 +67,11 @@ beforeAll(async () => {
 
 describe('attribution steps', () => {
   it('are named in STEP_ORDER order', () => {
-    expect(steps.map((s) => s.name)).toEqual([
-      'page',
-      'referral',
-      'language',
-      'engagement',
-      'company',
-      'visitor_type',
-    ]);
+    // STEP_ORDER's run of attribution steps: from page to visitor_type, nothing left out or added.
+    const first = STEP_ORDER.indexOf('page');
+    const last = STEP_ORDER.indexOf('visitor_type');
+    expect(last - first).toBe(5);
+    expect(steps.map((s) => s.name)).toEqual(STEP_ORDER.slice(first, last + 1));
   });
 
   it('a paid search landing from a business network', () => {

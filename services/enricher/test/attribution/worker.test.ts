@@ -10,86 +10,63 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import type { Queue } from 'bullmq';
-import type { Redis } from '@beacon/queue';
 import { enrichedJobRows, enrichedJobSchema, type RawJob } from '@beacon/schema';
-import { createTestDatabase, uniquePrefix, type TestDatabase } from '@beacon/testkit';
-import type { EnricherHandle } from '../../src/index.js';
-import {
-  CHROME,
-  enricherTestConfig,
-  mmCrafted,
-  seedSites,
-  startEnricherOnQueues,
-  stopEnricherOnQueues,
-} from '../fixtures.js';
+import { CHROME, mmCrafted, seedSites, useEnricherOnQueues } from '../fixtures.js';
 
 const CLI = fileURLToPath(new URL('../../../../services/cli/dist/main.js', import.meta.url));
 
-let db: TestDatabase;
 let dir: string;
-let prefix: string;
-let enricher: EnricherHandle;
 let agencyId: string;
 let otherAgency: string;
-let producer: Redis;
-let hits: Queue;
-let events: Queue;
 
-beforeAll(async () => {
-  db = await createTestDatabase();
-  dir = mkdtempSync(join(tmpdir(), 'beacon-attr-worker-'));
-  prefix = uniquePrefix('attr');
-  agencyId = await seedSites(
-    db.pool,
-    [
-      ['shop', 'shop.example', 'site_shop', { bot_policy: 'keep' }],
-      ['quiet', 'quiet.example', 'site_quiet', { cookieless: true }],
-    ],
-    { name: 'Agency', email: 'ops@agency.test' },
-  );
-  await db.pool.query(
-    `INSERT INTO companies (name, domain, industry, employee_count, revenue) VALUES ('Acme', 'acme.example', 'Manufacturing', '1000-4999', '$2B')`,
-  );
-  // The agency knows 198.51.100.0/26 better than the company database (which says Globex GmbH).
-  writeFileSync(
-    join(dir, 'ranges.csv'),
-    'range,company_name,domain,industry\n198.51.100.0/26,Client Co,client.example,Retail\n',
-  );
-  await promisify(execFile)(
-    process.execPath,
-    [CLI, 'companies', 'import', '--agency', 'ops@agency.test', join(dir, 'ranges.csv')],
-    { env: { PATH: process.env.PATH, DATABASE_URL: db.url, LOG_LEVEL: 'silent' }, cwd: dir },
-  );
-  // Another agency knows the company database's Acme network under its own, confidential facts
-  // (issue #13): they are for its sites only, never for the first agency's.
-  otherAgency = await seedSites(db.pool, [['other', 'other.example', 'site_other']], {
-    name: 'Other',
-    email: 'ops@other.test',
-  });
-  writeFileSync(
-    join(dir, 'other.csv'),
-    'range,company_name,domain,industry,employee_count,revenue\n' +
-      '192.0.2.0/24,Acme Confidential Holdings,acme.example,Defense,10000+,$9.9B (confidential)\n',
-  );
-  await promisify(execFile)(
-    process.execPath,
-    [CLI, 'companies', 'import', '--agency', 'ops@other.test', join(dir, 'other.csv')],
-    { env: { PATH: process.env.PATH, DATABASE_URL: db.url, LOG_LEVEL: 'silent' }, cwd: dir },
-  );
-  const config = enricherTestConfig(db, prefix, {
+const w = useEnricherOnQueues('attr', {
+  env: {
     GEOIP_ANONYMOUS_IP_DB: mmCrafted('Beacon-Anonymous-IP-Test.mmdb'),
     COMPANY_MMDB_PATH: mmCrafted('Beacon-Company-Test.mmdb'),
-  });
-  ({ enricher, producer, hits, events } = await startEnricherOnQueues(config, prefix));
+  },
+  prepare: async (db) => {
+    dir = mkdtempSync(join(tmpdir(), 'beacon-attr-worker-'));
+    agencyId = await seedSites(
+      db.pool,
+      [
+        ['shop', 'shop.example', 'site_shop', { bot_policy: 'keep' }],
+        ['quiet', 'quiet.example', 'site_quiet', { cookieless: true }],
+      ],
+      { name: 'Agency', email: 'ops@agency.test' },
+    );
+    await db.pool.query(
+      `INSERT INTO companies (name, domain, industry, employee_count, revenue) VALUES ('Acme', 'acme.example', 'Manufacturing', '1000-4999', '$2B')`,
+    );
+    // The agency knows 198.51.100.0/26 better than the company database (which says Globex GmbH).
+    writeFileSync(
+      join(dir, 'ranges.csv'),
+      'range,company_name,domain,industry\n198.51.100.0/26,Client Co,client.example,Retail\n',
+    );
+    await promisify(execFile)(
+      process.execPath,
+      [CLI, 'companies', 'import', '--agency', 'ops@agency.test', join(dir, 'ranges.csv')],
+      { env: { PATH: process.env.PATH, DATABASE_URL: db.url, LOG_LEVEL: 'silent' }, cwd: dir },
+    );
+    // Another agency knows the company database's Acme network under its own, confidential facts
+    // (issue #13): they are for its sites only, never for the first agency's.
+    otherAgency = await seedSites(db.pool, [['other', 'other.example', 'site_other']], {
+      name: 'Other',
+      email: 'ops@other.test',
+    });
+    writeFileSync(
+      join(dir, 'other.csv'),
+      'range,company_name,domain,industry,employee_count,revenue\n' +
+        '192.0.2.0/24,Acme Confidential Holdings,acme.example,Defense,10000+,$9.9B (confidential)\n',
+    );
+    await promisify(execFile)(
+      process.execPath,
+      [CLI, 'companies', 'import', '--agency', 'ops@other.test', join(dir, 'other.csv')],
+      { env: { PATH: process.env.PATH, DATABASE_URL: db.url, LOG_LEVEL: 'silent' }, cwd: dir },
+    );
+  },
 });
 
-afterAll(async () => {
-  await stopEnricherOnQueues({ enricher, hits, events });
-  await producer?.quit();
-  await db?.drop();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => dir && rmSync(dir, { recursive: true, force: true }));
 
 function request(site: string, ip: string, hit: Record<string, unknown>): RawJob['requests'][0] {
   return {
@@ -108,13 +85,13 @@ async function run(
   requests: RawJob['requests'],
 ): Promise<{ rows: Record<string, unknown>[]; companies: unknown[] }> {
   const jobId = randomUUID();
-  await hits.add('raw', { type: 'raw', v: 1, requests } satisfies RawJob, { jobId });
+  await w.hits.add('raw', { type: 'raw', v: 1, requests } satisfies RawJob, { jobId });
   const deadline = Date.now() + 15_000;
   for (;;) {
-    const j = await events.getJob(jobId);
+    const j = await w.events.getJob(jobId);
     if (j)
       return { rows: enrichedJobRows(enrichedJobSchema.parse(j.data)), companies: j.data.companies ?? [] };
-    const raw = await hits.getJob(jobId);
+    const raw = await w.hits.getJob(jobId);
     if (raw?.failedReason) throw new Error(raw.failedReason);
     if (Date.now() > deadline) throw new Error('timed out waiting for the events job');
     await new Promise((r) => setTimeout(r, 25));
