@@ -104,6 +104,32 @@ test('dashboard reads come from the replica while it keeps up, with the referenc
   expect(metrics).toMatch(/beacon_api_replica_in_use 1/);
 });
 
+test('revenue and web vitals are dashboard reads too: the replica serves them', async () => {
+  await waitFor('replica in use', () => api.deps.replica!.status().inUse, {
+    timeoutMs: 20_000,
+    intervalMs: 100,
+  });
+  // Each route, asked until a backend of the API's read pool on the replica is seen running its
+  // statement (the lag check may take that backend next, as above).
+  const servedByReplica = (path: string, statement: RegExp) => async () => {
+    const r = await call(url, 'GET', `/v1/sites/${siteA}${path}?${R}`, { token });
+    expect(r.status).toBe(200);
+    const { rows } = await replicaClient.query<{ query: string }>(
+      `SELECT query FROM pg_stat_activity WHERE application_name = 'beacon-api-reads' AND datname = 'beacon'`,
+    );
+    return rows.some((row) => statement.test(row.query));
+  };
+  for (const [path, statement] of [
+    ['/stats/revenue', /ecommerce_data/],
+    ['/stats/web-vitals', /'web_vitals'/],
+  ] as const) {
+    await waitFor(`${path} on the replica`, servedByReplica(path, statement), {
+      timeoutMs: 20_000,
+      intervalMs: 100,
+    });
+  }
+});
+
 test('a paused replica serves the old answer until its lag passes the limit, then the primary answers', async () => {
   const before = await overview();
   await replicaClient.query('SELECT pg_wal_replay_pause()');

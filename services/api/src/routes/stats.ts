@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Pool } from '@beacon/db';
+import { dashboardReads } from './stats-deps.js';
 import type { SiteScope } from '../auth/types.js';
 import type { ApiDeps } from '../deps.js';
 import { NotFoundError } from '../http/errors.js';
@@ -207,8 +207,7 @@ const COMPANY_ROUTES = [
 
 export function registerStatsRoutes(t: RouteTable, d: ApiDeps): void {
   const deps: q.StatsDeps = {
-    // Dashboard reads: the read replica while it keeps up (DATABASE_READ_URL), else the primary.
-    pool: { query: ((text: string, values?: unknown[]) => d.reads().query(text, values)) as Pool['query'] },
+    pool: dashboardReads(d),
     observe: (endpoint, seconds, source) => d.metrics.queryDuration.observe({ endpoint, source }, seconds),
     rollups: d.config.rollups.read,
   };
