@@ -194,22 +194,6 @@ export async function loginAll(
 /** Access tokens of seedTwoAgencies' users, by role (loginAll). */
 export type Tokens = Awaited<ReturnType<typeof loginAll>>;
 
-/** What the conversions tests start from: the API, seedTwoAgencies, and site A as the stats queries take it. */
-export interface SiteAWorld {
-  t: TestApi;
-  pool: Pool;
-  f: TwoAgencies;
-  site: StatsSite;
-}
-
-/** Starts the API, seeds seedTwoAgencies and gives site A this config (its timezone at least). */
-export async function startOnSiteA(config: Record<string, unknown>): Promise<SiteAWorld> {
-  const t = await startTestApi();
-  const f = await seedTwoAgencies(t.db.pool);
-  const site = await configureSite(t.db.pool, f.siteA, config);
-  return { t, pool: t.db.pool, f, site };
-}
-
 /** Sets a seeded site's config (e.g. its timezone) and answers the site as the stats queries take it. */
 export async function configureSite(
   pool: Pool,
