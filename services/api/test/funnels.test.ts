@@ -346,6 +346,7 @@ test('the data exercises identities, the window past the end and the direct mode
 });
 
 test('routes: save, read, compute over HTTP with a segment; roles, walls and bad input', async () => {
+  const tok = api.tok;
   const body = {
     name: 'Blog to signup',
     steps: [
@@ -354,10 +355,8 @@ test('routes: save, read, compute over HTTP with a segment; roles, walls and bad
     ],
     window: { mode: 'visitor', days: 3 },
   };
-  expect((await call(api.url, 'POST', `${base()}/funnels`, { token: api.tok.viewer, body })).status).toBe(
-    403,
-  );
-  const c = await call(api.url, 'POST', `${base()}/funnels`, { token: api.tok.admin, body });
+  expect((await call(api.url, 'POST', `${base()}/funnels`, { token: tok.viewer, body })).status).toBe(403);
+  const c = await call(api.url, 'POST', `${base()}/funnels`, { token: tok.admin, body });
   expect(c.status).toBe(201);
   expect(c.body).toMatchObject({
     name: 'Blog to signup',
@@ -377,16 +376,16 @@ test('routes: save, read, compute over HTTP with a segment; roles, walls and bad
     { ...body, steps: [{ type: 'page', page_pattern: 'x' }, body.steps[0]] },
   ]) {
     const r = await call(api.url, 'POST', `${base()}/funnels`, {
-      token: api.tok.user,
+      token: tok.user,
       body: { ...bad, name: 'bad' },
     });
     expect([bad, r.status]).toEqual([bad, 400]);
   }
-  expect((await call(api.url, 'POST', `${base()}/funnels`, { token: api.tok.user, body })).status).toBe(409);
+  expect((await call(api.url, 'POST', `${base()}/funnels`, { token: tok.user, body })).status).toBe(409);
   const id = c.body.id;
   const range = 'from=2026-03-27&to=2026-03-31';
   const st = await call(api.url, 'GET', `${base()}/funnels/${id}/stats?${range}&breakdown=country`, {
-    token: api.tok.viewer,
+    token: tok.viewer,
   });
   expect(st.status).toBe(200);
   expect(st.body.steps).toHaveLength(2);
@@ -398,14 +397,14 @@ test('routes: save, read, compute over HTTP with a segment; roles, walls and bad
   );
   // A segment applies: the same as its filter by hand, and as the reference on the filtered events.
   const sg = await call(api.url, 'POST', `${base()}/segments`, {
-    token: api.tok.user,
+    token: tok.user,
     body: { name: 'DE', filters: { country: ['DE'] } },
   });
   const viaSeg = await call(api.url, 'GET', `${base()}/funnels/${id}/stats?${range}&segment=${sg.body.id}`, {
-    token: api.tok.viewer,
+    token: tok.viewer,
   });
   const byHand = await call(api.url, 'GET', `${base()}/funnels/${id}/stats?${range}&country=DE`, {
-    token: api.tok.viewer,
+    token: tok.viewer,
   });
   expect(viaSeg.body).toEqual(byHand.body);
   const rDE = read(
@@ -421,33 +420,29 @@ test('routes: save, read, compute over HTTP with a segment; roles, walls and bad
   expect(
     (
       await call(api.url, 'GET', `${base()}/funnels/${id}/stats?${range}&breakdown=planet`, {
-        token: api.tok.viewer,
+        token: tok.viewer,
       })
     ).status,
   ).toBe(400);
   // Walls: another agency sees nothing of it.
-  expect((await call(api.url, 'GET', `${base()}/funnels/${id}`, { token: api.tok.adminB })).status).toBe(404);
+  expect((await call(api.url, 'GET', `${base()}/funnels/${id}`, { token: tok.adminB })).status).toBe(404);
   expect(
     (
       await call(api.url, 'GET', `/v1/sites/${api.f.siteB.id}/funnels/${id}/stats?${range}`, {
-        token: api.tok.adminB,
+        token: tok.adminB,
       })
     ).status,
   ).toBe(404);
-  const list = await call(api.url, 'GET', `${base()}/funnels`, { token: api.tok.viewer });
+  const list = await call(api.url, 'GET', `${base()}/funnels`, { token: tok.viewer });
   expect(list.body.items.map((x: { name: string }) => x.name)).toContain('Blog to signup');
   const upd = await call(api.url, 'PUT', `${base()}/funnels/${id}`, {
-    token: api.tok.user,
+    token: tok.user,
     body: { ...body, window: { mode: 'session' } },
   });
   expect(upd.body.window).toEqual({ mode: 'session' });
-  expect((await call(api.url, 'DELETE', `${base()}/funnels/${id}`, { token: api.tok.viewer })).status).toBe(
-    403,
-  );
-  expect((await call(api.url, 'DELETE', `${base()}/funnels/${id}`, { token: api.tok.user })).status).toBe(
-    204,
-  );
+  expect((await call(api.url, 'DELETE', `${base()}/funnels/${id}`, { token: tok.viewer })).status).toBe(403);
+  expect((await call(api.url, 'DELETE', `${base()}/funnels/${id}`, { token: tok.user })).status).toBe(204);
   expect(
-    (await call(api.url, 'GET', `${base()}/funnels/${id}/stats?${range}`, { token: api.tok.viewer })).status,
+    (await call(api.url, 'GET', `${base()}/funnels/${id}/stats?${range}`, { token: tok.viewer })).status,
   ).toBe(404);
 });

@@ -306,11 +306,10 @@ describe('conversion_goal on a session-level column from rollups: one pass = raw
 describe('routes', () => {
   const base = () => `/v1/sites/${api.f.siteA.id}`;
   test('CRUD by admins and users, viewers read only, bad input is a 400, names are unique', async () => {
+    const tok = api.tok;
     const body = { name: 'Pricing', kind: 'page', page_pattern: '/pricing' };
-    expect((await call(api.url, 'POST', `${base()}/goals`, { token: api.tok.viewer, body })).status).toBe(
-      403,
-    );
-    const created = await call(api.url, 'POST', `${base()}/goals`, { token: api.tok.admin, body });
+    expect((await call(api.url, 'POST', `${base()}/goals`, { token: tok.viewer, body })).status).toBe(403);
+    const created = await call(api.url, 'POST', `${base()}/goals`, { token: tok.admin, body });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({
       name: 'Pricing',
@@ -319,7 +318,7 @@ describe('routes', () => {
       value: null,
     });
     const dup = await call(api.url, 'POST', `${base()}/goals`, {
-      token: api.tok.user,
+      token: tok.user,
       body: { ...body, name: 'pricing' },
     });
     expect(dup.status).toBe(409);
@@ -336,19 +335,19 @@ describe('routes', () => {
       { name: 'x', kind: 'event', event_name: 'e', extra: 1 },
       { name: '', kind: 'lead' },
     ]) {
-      const res = await call(api.url, 'POST', `${base()}/goals`, { token: api.tok.user, body: bad });
+      const res = await call(api.url, 'POST', `${base()}/goals`, { token: tok.user, body: bad });
       expect([bad, res.status, res.body.error]).toEqual([bad, 400, 'invalid_request']);
     }
     const id = created.body.id;
-    const read = await call(api.url, 'GET', `${base()}/goals/${id}`, { token: api.tok.viewer });
+    const read = await call(api.url, 'GET', `${base()}/goals/${id}`, { token: tok.viewer });
     expect(read.status).toBe(200);
-    const list = await call(api.url, 'GET', `${base()}/goals`, { token: api.tok.viewer });
+    const list = await call(api.url, 'GET', `${base()}/goals`, { token: tok.viewer });
     expect(list.body.items.map((g: { name: string }) => g.name)).toContain('Pricing');
-    expect(
-      (await call(api.url, 'PUT', `${base()}/goals/${id}`, { token: api.tok.viewer, body })).status,
-    ).toBe(403);
+    expect((await call(api.url, 'PUT', `${base()}/goals/${id}`, { token: tok.viewer, body })).status).toBe(
+      403,
+    );
     const upd = await call(api.url, 'PUT', `${base()}/goals/${id}`, {
-      token: api.tok.user,
+      token: tok.user,
       body: { name: 'Pricing+', kind: 'event', event_name: 'signup', value: { mode: 'fixed', amount: 2 } },
     });
     expect(upd.status).toBe(200);
@@ -360,24 +359,18 @@ describe('routes', () => {
     });
     // Agency B cannot see or change A's goal, even naming it on its own site.
     const own = `/v1/sites/${api.f.siteB.id}/goals/${id}`;
-    expect((await call(api.url, 'GET', own, { token: api.tok.adminB })).status).toBe(404);
-    expect((await call(api.url, 'DELETE', own, { token: api.tok.adminB })).status).toBe(404);
-    expect((await call(api.url, 'GET', `${base()}/goals/${id}`, { token: api.tok.adminB })).status).toBe(404);
+    expect((await call(api.url, 'GET', own, { token: tok.adminB })).status).toBe(404);
+    expect((await call(api.url, 'DELETE', own, { token: tok.adminB })).status).toBe(404);
+    expect((await call(api.url, 'GET', `${base()}/goals/${id}`, { token: tok.adminB })).status).toBe(404);
     // A goal of another site is not a filter here either.
     const other = await call(api.url, 'GET', `/v1/sites/${api.f.siteB.id}/stats/overview?goal=${id}`, {
-      token: api.tok.adminB,
+      token: tok.adminB,
     });
     expect([other.status, other.body.error]).toEqual([400, 'invalid_query']);
-    expect((await call(api.url, 'DELETE', `${base()}/goals/${id}`, { token: api.tok.viewer })).status).toBe(
-      403,
-    );
-    expect((await call(api.url, 'DELETE', `${base()}/goals/${id}`, { token: api.tok.user })).status).toBe(
-      204,
-    );
-    expect((await call(api.url, 'GET', `${base()}/goals/${id}`, { token: api.tok.admin })).status).toBe(404);
-    expect((await call(api.url, 'GET', `${base()}/goals/not-a-uuid`, { token: api.tok.admin })).status).toBe(
-      400,
-    );
+    expect((await call(api.url, 'DELETE', `${base()}/goals/${id}`, { token: tok.viewer })).status).toBe(403);
+    expect((await call(api.url, 'DELETE', `${base()}/goals/${id}`, { token: tok.user })).status).toBe(204);
+    expect((await call(api.url, 'GET', `${base()}/goals/${id}`, { token: tok.admin })).status).toBe(404);
+    expect((await call(api.url, 'GET', `${base()}/goals/not-a-uuid`, { token: tok.admin })).status).toBe(400);
   });
 
   test('stats/goals over HTTP, goal filters on the stats routes and the CSV export', async () => {
