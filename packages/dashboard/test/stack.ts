@@ -9,11 +9,12 @@ import {
   apiTestEnv,
   createTestDatabase,
   HEADLESS_ARGS,
+  insertEventRows,
   launchChromium,
   uniquePrefix,
   type TestDatabase,
 } from '@beacon/testkit';
-import { insertEvents, seedAgency, shopEvents, type SeedEvent } from './seed.js';
+import { seedAgency, shopEvents, type SeedEvent } from './seed.js';
 
 /**
  * What every dashboard browser test starts: the real API (serving the built dashboard) on the test
@@ -104,7 +105,7 @@ export function useSeededDashboard(
     prepare: async (w) => {
       const d = Object.assign(w, { events: shopEvents('shop0001') });
       await opts.prepare?.(d);
-      await insertEvents(d.db.pool, d.events);
+      await insertEventRows(d.db.pool, d.events);
     },
   }) as SeededDashboard;
 }

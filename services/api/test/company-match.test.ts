@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { insertEventRows } from '@beacon/testkit';
 import { call, login, seedAgency, seedUser, startTestApi, type TestApi } from './helpers.js';
 
 // Issue #16: explainable matches (GET /companies/{domain} → match) and the match-rate panel
@@ -103,9 +104,7 @@ beforeAll(async () => {
   siteB = rb[0]!.id;
   // Agency B's site is visited by Acme and Globex too: A's overrides must not change B's view.
   const eventsB = [EVENTS[0]!, EVENTS[10]!].map((e) => row(e, 'tmatch_b'));
-  await t.db.pool.query(`INSERT INTO events SELECT * FROM json_populate_recordset(NULL::events, $1::json)`, [
-    JSON.stringify([...EVENTS.map((e) => row(e)), ...eventsB]),
-  ]);
+  await insertEventRows(t.db.pool, [...EVENTS.map((e) => row(e)), ...eventsB]);
   // Agency A's ranges naming acme.example (a /24 and a narrower /28), and agency B's own range for the
   // same domain: B's must never show in A's answer.
   await t.db.pool.query(

@@ -3,7 +3,8 @@ import { compactHours, freezeDays, rebuildRollups } from '@beacon/db';
 import * as q from '../src/queries/index.js';
 import { goalStats } from '../src/queries/conversions.js';
 import { goalDef, pagePatternRegex, type GoalDef } from '../src/queries/goals.js';
-import { generateRollupEvents, insertEventRows } from './fixtures/rollup-data.js';
+import { insertEventRows } from '@beacon/testkit';
+import { generateRollupEvents } from './fixtures/rollup-data.js';
 import { rolledAndRaw, seedAgency, seedSite, startTestApi, type TestApi } from './helpers.js';
 
 // Long ranges from the anonymous per-day aggregates (rollup_days) plus the hourly rollups for the

@@ -3,7 +3,8 @@ import type { Registry } from 'prom-client';
 import { createRegistry } from '@beacon/observability';
 import { rebuildRollups } from '@beacon/db';
 import * as q from '../src/queries/index.js';
-import { generateRollupEvents, insertEventRows } from './fixtures/rollup-data.js';
+import { insertEventRows } from '@beacon/testkit';
+import { generateRollupEvents } from './fixtures/rollup-data.js';
 import {
   call,
   login,

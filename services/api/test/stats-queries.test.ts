@@ -1,5 +1,5 @@
 import { neutralizeFormulas } from '@beacon/db';
-import { useTestDatabase } from '@beacon/testkit';
+import { insertEventRows, useTestDatabase } from '@beacon/testkit';
 import * as q from '../src/queries/index.js';
 import {
   EVENTS,
@@ -7,7 +7,6 @@ import {
   SITE_B,
   TZ_A,
   groupBy,
-  insertEvents,
   localDay,
   seedStats,
   select,
@@ -408,7 +407,7 @@ describe('realtime, sessions, companies, export', () => {
       session_id: `rt-${client}`,
       server_timestamp: new Date(now - minAgo * 60_000).toISOString(),
     });
-    await insertEvents(db.pool, [
+    await insertEventRows(db.pool, [
       at(2, 'rt1'),
       at(3, 'rt1'),
       at(10, 'rt2'),
