@@ -170,30 +170,27 @@ describe('same numbers with filters on session-level columns', () => {
 describe('what rollups cannot answer comes from events', () => {
   test('an event-level filter, bots, pages with a filter, a range off the hour, a :30 timezone, missing coverage', async () => {
     const day = { from: '2026-02-01', to: '2026-02-28' };
-    const filtered = await both((d) =>
+    await sameFrom(pool, 'events', (d) =>
       q.overview(d, berlin, parseQuery(q.statsQuery, { ...day, page_path: '/pricing' })),
     );
-    expect(filtered.sources).toEqual(['events']);
-    const bots = await both((d) =>
+    const bots = await sameFrom(pool, 'events', (d) =>
       q.overview(d, berlin, parseQuery(q.statsQuery, { ...day, visitor_type: 'bot' })),
     );
-    expect(bots.sources).toEqual(['events']);
-    expect(bots.raw.current.events).toBeGreaterThan(0);
-    const pages = await both((d) =>
+    expect(bots.current.events).toBeGreaterThan(0);
+    await sameFrom(pool, 'events', (d) =>
       q.breakdown(d, berlin, 'pages', parseQuery(q.breakdownQuery, { ...day, country: 'DE' })),
     );
-    expect(pages.sources).toEqual(['events']);
-    const offHour = await both((d) =>
+    await sameFrom(pool, 'events', (d) =>
       q.overview(
         d,
         berlin,
         parseQuery(q.statsQuery, { from: '2026-02-01T00:30:00Z', to: '2026-02-02T00:00:00Z' }),
       ),
     );
-    expect(offHour.sources).toEqual(['events']);
-    const india = await both((d) => q.overview(d, kolkata, parseQuery(q.statsQuery, day)));
-    expect(india.sources).toEqual(['events']);
-    expect(india.raw.current.events).toBeGreaterThan(0);
+    const india = await sameFrom(pool, 'events', (d) =>
+      q.overview(d, kolkata, parseQuery(q.statsQuery, day)),
+    );
+    expect(india.current.events).toBeGreaterThan(0);
     // The same question in a whole-hour timezone (tz parameter) of the Kolkata site is answered from rollups.
     await sameFrom(pool, 'rollup', (d) =>
       q.overview(d, kolkata, parseQuery(q.statsQuery, { ...day, tz: 'UTC' })),
