@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import type { BrowserContext, Page } from 'playwright-core';
-import { sessionToken } from '@beacon/testkit';
-import { dayStart, insertEvents, visitors, type SeedEvent } from './seed.js';
+import { insertEventRows, sessionToken } from '@beacon/testkit';
+import { dayStart, visitors, type SeedEvent } from './seed.js';
 import { shows, signIn, watchPage, SHOTS, useSeededDashboard } from './stack.js';
 
 // The dashboard in a real browser (Chromium, found by testkit's launchChromium) against the real API on a seeded database:
@@ -124,7 +124,7 @@ test('admin: login, site switch, range, filter, company, realtime, sessions, set
         visitor_type: 'consumer',
       }) as SeedEvent,
   );
-  await insertEvents(d.db.pool, live);
+  await insertEventRows(d.db.pool, live);
   d.events.push(...live); // the later expectations count them too
   await shows(figure(page, 'visitors_30m'), '2', 15_000);
   await page.screenshot({ path: `${SHOTS}realtime.png`, fullPage: true });

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
-import type { Page } from 'playwright-core';
 import { linkToken, startTestSmtp, type ReceivedMail, type TestSmtp } from '@beacon/testkit/smtp';
-import { apiToken, signIn, watchPage, SHOTS, useSeededDashboard } from './stack.js';
+import { apiToken, signIn, SHOTS, usePages, useSeededDashboard } from './stack.js';
 
 // Agency client reporting in a real browser (issue 15), with a real SMTP server in this process and the
 // API's own scheduler ticking every second: a report schedule made on the site's page, its preview
@@ -11,7 +10,6 @@ import { apiToken, signIn, watchPage, SHOTS, useSeededDashboard } from './stack.
 
 const LONG = 180_000;
 let smtp: TestSmtp;
-const problems: string[] = [];
 const to = (addr: string, subject: RegExp) => (m: ReceivedMail) =>
   m.to.includes(addr) && subject.test(m.parsed.subject ?? '');
 
@@ -24,14 +22,8 @@ const d = useSeededDashboard('reports', {
 });
 afterAll(() => smtp?.close());
 
-async function adminPage(): Promise<Page> {
-  const ctx = await d.browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const page = await ctx.newPage();
-  watchPage(page, problems);
-  await signIn(page, d.url, d.seed.users.admin);
-  await page.waitForURL(/\/sites\//, { timeout: 60_000 });
-  return page;
-}
+const browserPages = usePages(d);
+const adminPage = () => browserPages.open({ as: d.seed.users.admin });
 
 test(
   'a report schedule: bad recipients refused, a preview emailed now, its scheduled email in the delivery log',
@@ -89,8 +81,6 @@ test(
     expect(sent.parsed.subject).toContain(period);
     expect(await ceo.locator('[data-col="sent"]').textContent()).not.toBe('—');
     await page.screenshot({ path: `${SHOTS}reports-delivery-log.png`, fullPage: true });
-    expect(problems).toEqual([]);
-    await page.context().close();
   },
   LONG,
 );
@@ -122,18 +112,12 @@ test(
     await page.screenshot({ path: `${SHOTS}reports-alerts.png`, fullPage: true });
     await page.context().close();
 
-    const ctx = await d.browser.newContext({ viewport: { width: 1280, height: 900 } });
-    const viewer = await ctx.newPage();
-    watchPage(viewer, problems);
-    await signIn(viewer, d.url, d.seed.users.viewer);
-    await viewer.waitForURL(/\/sites\//, { timeout: 60_000 });
+    const viewer = await browserPages.open({ as: d.seed.users.viewer });
     await viewer.goto(`${d.url}/settings/sites/${d.seed.shop}`);
     await viewer.getByRole('heading', { name: /Shop/ }).waitFor();
     expect(await viewer.getByRole('link', { name: /Email reports/ }).count()).toBe(0);
     await viewer.goto(`${d.url}/settings/sites/${d.seed.shop}/reports`);
     await viewer.getByText('Viewers cannot open this page').waitFor();
-    expect(problems).toEqual([]);
-    await ctx.close();
   },
   LONG,
 );
@@ -141,9 +125,7 @@ test(
 test(
   '"Forgot password?" on the login page: the emailed link sets a new password',
   async () => {
-    const ctx = await d.browser.newContext({ viewport: { width: 1280, height: 900 } });
-    const page = await ctx.newPage();
-    watchPage(page, problems);
+    const page = await browserPages.open();
     await page.goto(`${d.url}/`);
     await page.getByRole('link', { name: 'Forgot password?' }).click();
     await page.waitForURL(/\/forgot-password$/);
@@ -165,8 +147,6 @@ test(
     await page.getByRole('button', { name: 'Sign in' }).click();
     await signIn(page, d.url, { email: d.seed.users.viewer.email, password: 'viewer-password-2' });
     await page.waitForURL(/\/sites\//, { timeout: 60_000 });
-    expect(problems).toEqual([]);
-    await ctx.close();
   },
   LONG,
 );
@@ -187,9 +167,7 @@ test(
     const withCsv = await link('Board with CSV', true);
     const without = await link('Board without CSV', false);
 
-    const ctx = await d.browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
-    const page = await ctx.newPage();
-    watchPage(page, problems);
+    const page = await browserPages.open({ context: { acceptDownloads: true } });
     await page.goto(withCsv);
     const pages = page.locator('[data-dimension="pages"]');
     const top = pages.locator('tbody tr').first().locator('td, th').first();
@@ -214,8 +192,6 @@ test(
     await pages.locator('tbody tr').first().waitFor({ timeout: 60_000 });
     expect(await page.getByRole('button', { name: /as CSV$/ }).count()).toBe(0);
     await page.screenshot({ path: `${SHOTS}shared-no-csv.png`, fullPage: true });
-    expect(problems).toEqual([]);
-    await ctx.close();
   },
   LONG,
 );

@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { crc32, deflateSync } from 'node:zlib';
 import bcrypt from 'bcryptjs';
 import type { Pool } from '@beacon/db';
+import { newEvent, type EventRow } from '@beacon/testkit';
 
 /**
  * Data of the dashboard's browser test: an agency with an admin and a viewer, two sites ("Blog", with no
@@ -9,30 +9,10 @@ import type { Pool } from '@beacon/db';
  * UTM campaigns, countries, devices and two companies. Also a plain-JS count of visitors to check the
  * numbers the dashboard shows without trusting the API's SQL.
  */
-export interface SeedEvent {
-  id: string;
-  site_id: string;
-  event_name: string;
+/** An event of the data set: every column it fills given, and always a client and a session. */
+export interface SeedEvent extends Required<Omit<EventRow, 'region'>> {
   client_id: string;
   session_id: string;
-  server_timestamp: string;
-  page_path: string | null;
-  page_url: string | null;
-  page_title: string | null;
-  referrer_domain: string | null;
-  channel: string;
-  utm_source: string | null;
-  utm_medium: string | null;
-  utm_campaign: string | null;
-  country: string;
-  city: string;
-  device_type: string;
-  browser: string;
-  os: string;
-  company_name: string | null;
-  company_domain: string | null;
-  company_industry: string | null;
-  visitor_type: string;
 }
 
 const DAY = 86_400_000;
@@ -103,22 +83,14 @@ export function shopEvents(siteId: string): SeedEvent[] {
         const path = PAGES[(k + v) % PAGES.length]!;
         out.push({
           ...ctx,
-          id: randomUUID(),
-          event_name: 'page_view',
-          server_timestamp: new Date(t0 + v * 45_000).toISOString(),
-          page_path: path,
-          page_url: `https://shop.example${path}`,
+          ...newEvent('page_view', t0 + v * 45_000, 'https://shop.example', path),
           page_title: `Shop ${path}`,
         });
       }
       if (k % 4 === 0)
         out.push({
           ...ctx,
-          id: randomUUID(),
-          event_name: 'signup',
-          server_timestamp: new Date(t0 + views * 45_000).toISOString(),
-          page_path: '/signup',
-          page_url: 'https://shop.example/signup',
+          ...newEvent('signup', t0 + views * 45_000, 'https://shop.example', '/signup'),
           page_title: null,
         });
     }
@@ -143,13 +115,6 @@ export function visitors(
       })
       .map((e) => e.client_id),
   ).size;
-}
-
-export async function insertEvents(pool: Pool, events: object[]): Promise<void> {
-  for (let i = 0; i < events.length; i += 2000)
-    await pool.query(`INSERT INTO events SELECT * FROM json_populate_recordset(NULL::events, $1::json)`, [
-      JSON.stringify(events.slice(i, i + 2000)),
-    ]);
 }
 
 export async function seedAgency(pool: Pool) {

@@ -1,26 +1,19 @@
 import bcrypt from 'bcryptjs';
-import type { Page } from 'playwright-core';
 import { visitors } from './seed.js';
-import { signIn, watchPage, SHOTS, useSeededDashboard } from './stack.js';
+import { signIn, watchPage, SHOTS, usePages, useSeededDashboard } from './stack.js';
 
 // Shared dashboards in a real browser (issue 15): an admin makes a password-protected share link on the
 // site's sharing page; a visitor with no login opens it, is asked the password, sees the site's figures
 // (checked against a plain-JS count) with no settings, navigation or other sites; a revoked link stops
 // at once. Screenshots in test-results/dashboard/.
 
-const problems: string[] = [];
-
 const d = useSeededDashboard('share');
-
-const watch = (page: Page, allowed: (status: number, u: string) => boolean) =>
-  watchPage(page, problems, allowed);
+const browserPages = usePages(d);
+/** A visitor of a share link: its session answers 401 (password wanted) or 404 (revoked) on purpose. */
+const shareSession = (s: number, u: string) => (s === 401 || s === 404) && u.includes('/v1/share/session');
 
 test('an admin shares the dashboard with a password; a visitor without login sees it read only', async () => {
-  const adminCtx = await d.browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const admin = await adminCtx.newPage();
-  watch(admin, (s, u) => s === 401 && u.includes('/v1/auth/'));
-  await signIn(admin, d.url, d.seed.users.admin);
-  await admin.waitForURL(/\/sites\//);
+  const admin = await browserPages.open({ as: d.seed.users.admin });
   await admin.goto(`${d.url}/settings/sites/${d.seed.shop}`);
   await admin.getByRole('link', { name: /Share links of this dashboard/ }).click();
   await admin.getByLabel('Label (who it is for)').fill('Shop client board');
@@ -66,9 +59,7 @@ test('an admin shares the dashboard with a password; a visitor without login see
   ).toBe(200);
 
   // A visitor: no cookies, no login.
-  const visitorCtx = await d.browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const visitor = await visitorCtx.newPage();
-  watch(visitor, (s, u) => (s === 401 || s === 404) && u.includes('/v1/share/session'));
+  const visitor = await browserPages.open({ allowed: shareSession });
   await visitor.goto(shareUrl);
   await visitor.getByRole('heading', { name: 'This dashboard is protected' }).waitFor();
   await visitor.getByLabel('Password').fill('wrong-password');
@@ -95,22 +86,15 @@ test('an admin shares the dashboard with a password; a visitor without login see
   // Revoked on the sharing page: the visitor's next load is refused.
   await admin.getByRole('button', { name: 'Revoke' }).click();
   await admin.getByRole('cell', { name: 'revoked' }).waitFor();
-  const gone = await visitorCtx.newPage();
-  watch(gone, (s, u) => (s === 401 || s === 404) && u.includes('/v1/share/session'));
+  const gone = await visitor.context().newPage();
+  watchPage(gone, browserPages.problems, shareSession);
   await gone.goto(shareUrl);
   await gone.getByText(/cannot be opened/).waitFor();
   await gone.screenshot({ path: `${SHOTS}shared-revoked.png` });
-  expect(problems).toEqual([]);
-  await adminCtx.close();
-  await visitorCtx.close();
 }, 90_000);
 
 test('an admin invites a client limited to one site; the client sees only that site', async () => {
-  const ctx = await d.browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const admin = await ctx.newPage();
-  watch(admin, (s, u) => s === 401 && u.includes('/v1/auth/'));
-  await signIn(admin, d.url, d.seed.users.admin);
-  await admin.waitForURL(/\/sites\//);
+  const admin = await browserPages.open({ as: d.seed.users.admin });
   await admin.goto(`${d.url}/settings/users`);
   await admin.getByLabel('Email of the person').fill('analyst@client.example');
   await admin.getByRole('group', { name: 'Sites they see' }).getByLabel('Shop').check();
@@ -144,7 +128,5 @@ test('an admin invites a client limited to one site; the client sees only that s
   expect(options).toEqual(['Shop']);
   await client.goto(`${d.url}/sites/${d.seed.blog}/overview`);
   await client.getByText(/does not exist or is not one of/).waitFor();
-  expect(problems).toEqual([]);
-  await ctx.close();
   await clientCtx.close();
 }, 90_000);

@@ -1,4 +1,4 @@
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Browser, BrowserContext, BrowserContextOptions, Locator, Page } from 'playwright-core';
 import { startApi, type ApiHandle } from '@beacon/api';
 import { dashboardDir } from '../index.js';
 import { parseConfig } from '@beacon/config';
@@ -9,11 +9,12 @@ import {
   apiTestEnv,
   createTestDatabase,
   HEADLESS_ARGS,
+  insertEventRows,
   launchChromium,
   uniquePrefix,
   type TestDatabase,
 } from '@beacon/testkit';
-import { insertEvents, seedAgency, shopEvents, type SeedEvent } from './seed.js';
+import { seedAgency, shopEvents, type SeedEvent } from './seed.js';
 
 /**
  * What every dashboard browser test starts: the real API (serving the built dashboard) on the test
@@ -104,7 +105,7 @@ export function useSeededDashboard(
     prepare: async (w) => {
       const d = Object.assign(w, { events: shopEvents('shop0001') });
       await opts.prepare?.(d);
-      await insertEvents(d.db.pool, d.events);
+      await insertEventRows(d.db.pool, d.events);
     },
   }) as SeededDashboard;
 }
@@ -166,6 +167,45 @@ export function watchPage(
       problems.push(`${r.status()} ${r.request().method()} ${r.url()}`);
   });
   page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+}
+
+/**
+ * The browser pages of a file's tests, each in a context of its own (1280×900 unless `context` says
+ * otherwise) and watched (watchPage) into `problems`. After each test no problem may have been
+ * recorded (checked first), and the contexts it opened are closed.
+ */
+export function usePages(d: DashboardStack) {
+  const problems: string[] = [];
+  const opened: BrowserContext[] = [];
+  afterEach(async () => {
+    try {
+      expect(problems.splice(0)).toEqual([]);
+    } finally {
+      await Promise.all(opened.splice(0).map((c) => c.close()));
+    }
+  });
+  return {
+    problems,
+    /** A new page; with `as`, signed in and landed on the sites (or `landing`). */
+    async open(
+      opts: {
+        as?: { email: string; password: string };
+        landing?: string | RegExp;
+        allowed?: (status: number, url: string) => boolean;
+        context?: BrowserContextOptions;
+      } = {},
+    ): Promise<Page> {
+      const ctx = await d.browser.newContext({ viewport: { width: 1280, height: 900 }, ...opts.context });
+      opened.push(ctx);
+      const page = await ctx.newPage();
+      watchPage(page, problems, opts.allowed);
+      if (opts.as) {
+        await signIn(page, d.url, opts.as);
+        await page.waitForURL(opts.landing ?? /\/sites\//, { timeout: 60_000 });
+      }
+      return page;
+    },
+  };
 }
 
 /** Waits until the element's whole text is `text` (figures load and refetch asynchronously). */

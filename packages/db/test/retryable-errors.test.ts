@@ -28,10 +28,20 @@ async function client(): Promise<pg.Client> {
   return c;
 }
 
-it('serialization failure (40001) is retryable', async () => {
+/** Two connections, each in a transaction begun by `begin`, for `fn`; rolled back and closed after. */
+async function inTwoTransactions(begin: string, fn: (a: pg.Client, b: pg.Client) => Promise<void>) {
   const [a, b] = [await client(), await client()];
   try {
-    for (const c of [a, b]) await c.query('BEGIN ISOLATION LEVEL SERIALIZABLE');
+    for (const c of [a, b]) await c.query(begin);
+    await fn(a, b);
+  } finally {
+    await Promise.all([a, b].map((c) => c.query('ROLLBACK').catch(() => undefined)));
+    await Promise.all([a.end(), b.end()]);
+  }
+}
+
+it('serialization failure (40001) is retryable', async () => {
+  await inTwoTransactions('BEGIN ISOLATION LEVEL SERIALIZABLE', async (a, b) => {
     await a.query('SELECT sum(n) FROM retry_t');
     await b.query('SELECT sum(n) FROM retry_t');
     await a.query('UPDATE retry_t SET n = n + 1 WHERE id = 1');
@@ -40,15 +50,11 @@ it('serialization failure (40001) is retryable', async () => {
     const err = await caught(b.query('COMMIT'));
     expect(err.code).toBe('40001');
     expect(isRetryablePgError(err)).toBe(true);
-  } finally {
-    await Promise.all([a.end(), b.end()]);
-  }
+  });
 });
 
 it('deadlock (40P01) is retryable', async () => {
-  const [a, b] = [await client(), await client()];
-  try {
-    for (const c of [a, b]) await c.query("BEGIN; SET LOCAL deadlock_timeout = '50ms'");
+  await inTwoTransactions("BEGIN; SET LOCAL deadlock_timeout = '50ms'", async (a, b) => {
     await a.query('UPDATE retry_t SET n = n + 1 WHERE id = 1');
     await b.query('UPDATE retry_t SET n = n + 1 WHERE id = 2');
     const first = a.query('UPDATE retry_t SET n = n + 1 WHERE id = 2').catch((e: unknown) => e);
@@ -58,13 +64,7 @@ it('deadlock (40P01) is retryable', async () => {
     })[];
     expect(errs.map((e) => e.code)).toEqual(['40P01']);
     expect(isRetryablePgError(errs[0])).toBe(true);
-  } finally {
-    await Promise.all([
-      a.query('ROLLBACK').catch(() => undefined),
-      b.query('ROLLBACK').catch(() => undefined),
-    ]);
-    await Promise.all([a.end(), b.end()]);
-  }
+  });
 });
 
 it('a backend ended by pg_terminate_backend (57P01) is retryable', async () => {

@@ -1,5 +1,7 @@
 export { createTestDatabase, createTemplateDatabase, dropDatabase, type TestDatabase } from './database.js';
 export { useTestDatabase } from './use-database.js';
+export { fieldsReadLater, madeBy } from './made-later.js';
+export { insertEventRows, newEvent, type EventRow } from './event-rows.js';
 export { uniquePrefix } from './redis.js';
 export { PG_ADMIN_URL, REDIS_URL, apiTestEnv, collectorTestEnv, dbUrl } from './env.js';
 export { pgBinDir, startPgReplicaPair, type PgReplicaPair, type PgServer } from './pg-replica.js';

@@ -1,5 +1,6 @@
 /// <reference types="jest" />
 import { createTestDatabase, type TestDatabase } from './database.js';
+import { fieldsReadLater, madeBy } from './made-later.js';
 
 /**
  * The test file's throwaway database: made in a beforeAll, dropped in an afterAll (both registered
@@ -14,20 +15,5 @@ export function useTestDatabase(opts: { migrated?: boolean } = {}): TestDatabase
   afterAll(async () => {
     await db?.drop();
   });
-  const made = (): TestDatabase => {
-    if (!db) throw new Error('useTestDatabase: the database is made in beforeAll; read it in a hook or test');
-    return db;
-  };
-  return {
-    get name() {
-      return made().name;
-    },
-    get url() {
-      return made().url;
-    },
-    get pool() {
-      return made().pool;
-    },
-    drop: () => made().drop(),
-  };
+  return fieldsReadLater(() => madeBy('useTestDatabase', 'database', db), ['name', 'url', 'pool', 'drop']);
 }

@@ -37,17 +37,27 @@ async function exactlyOnce(pick: (x: QueuedHit) => boolean, what: string): Promi
   return found;
 }
 
+/** Serves a page whose body (a form or a link) leads to a next page, and that next page: both urls. */
+function pageLeadingTo(
+  next: { path: string; title: string },
+  page: { path: string; title: string; attrs?: string; body: (next: string) => string },
+): { url: string; next: string } {
+  const to = h.page(next.path, html(h, { title: next.title }));
+  return { url: h.page(page.path, html(h, { ...page, body: page.body(to) })), next: to };
+}
+
 const engagementOf = (url: string) => (x: QueuedHit) => x.event_name === 'engagement' && x.page_url === url;
 
 test('a form that posts and navigates away: form_submit and the exit engagement arrive once each', async () => {
-  const done = h.page('/x/form-done', html(h, { title: 'thanks' }));
-  const url = h.page(
-    '/x/form',
-    html(h, {
+  const { url, next: done } = pageLeadingTo(
+    { path: '/x/form-done', title: 'thanks' },
+    {
+      path: '/x/form',
       title: 'Form',
       attrs: 'data-extras',
-      body: `<form id="f" method="post" action="${done}"><input name="q" value="x"><button id="go">send</button></form>`,
-    }),
+      body: (to) =>
+        `<form id="f" method="post" action="${to}"><input name="q" value="x"><button id="go">send</button></form>`,
+    },
   );
   const { page } = await open(url);
   await page.waitForFunction(() => typeof beacon.purchase === 'function');
@@ -60,13 +70,13 @@ test('a form that posts and navigates away: form_submit and the exit engagement 
 });
 
 test('a custom event followed at once by a same-site link click arrives once', async () => {
-  const next = h.page('/x/next', html(h, { title: 'next' }));
-  const url = h.page(
-    '/x/cta',
-    html(h, {
+  const { url, next } = pageLeadingTo(
+    { path: '/x/next', title: 'next' },
+    {
+      path: '/x/cta',
       title: 'CTA',
-      body: `<a id="cta" href="${next}" onclick="beacon.track('cta_click',{where:'hero'})">go</a>`,
-    }),
+      body: (to) => `<a id="cta" href="${to}" onclick="beacon.track('cta_click',{where:'hero'})">go</a>`,
+    },
   );
   const { page } = await open(url);
   await page.click('#cta');

@@ -126,12 +126,13 @@ test('cookieless: no cookie and no storage at all; hits carry no ids (the enrich
   expect(await traces(o)).toEqual(NONE);
 });
 
-test('respect DNT (the default): Do-Not-Track and GPC hold hits back like missing consent; the visitor can still consent', async () => {
-  const site = await h.addSite({});
-  for (const [name, init] of [
-    ['dnt', dnt],
-    ['gpc', gpc],
-  ] as const) {
+// Do-Not-Track and Global Privacy Control: each signal, with the init script that turns it on.
+describe.each([
+  ['dnt', dnt],
+  ['gpc', gpc],
+] as const)('a visitor sending %s', (name, init) => {
+  test('respect DNT (the default): the signal holds hits back like missing consent; the visitor can still consent', async () => {
+    const site = await h.addSite({});
     const url = h.page(`/p/respect-${name}`, html(h, { title: name, site }));
     const o = await open(url, init);
     await o.page.evaluate(() => beacon.flush());
@@ -140,15 +141,10 @@ test('respect DNT (the default): Do-Not-Track and GPC hold hits back like missin
     expect(await traces(o)).toEqual(NONE);
     await o.page.evaluate(() => beacon.consent(true));
     await h.waitForHits((all) => all.find(on(`/p/respect-${name}`)), `${name} page view after consent`);
-  }
-});
+  });
 
-test('respect DNT off: Do-Not-Track and GPC visitors are tracked at once', async () => {
-  const site = await h.addSite({ respect_dnt: false });
-  for (const [name, init] of [
-    ['dnt', dnt],
-    ['gpc', gpc],
-  ] as const) {
+  test('respect DNT off: the visitor is tracked at once', async () => {
+    const site = await h.addSite({ respect_dnt: false });
     const url = h.page(`/p/ignore-${name}`, html(h, { title: name, site }));
     const o = await open(url, init);
     expect(
@@ -156,7 +152,7 @@ test('respect DNT off: Do-Not-Track and GPC visitors are tracked at once', async
     ).toBe(true);
     await h.waitForHits((all) => all.find(on(`/p/ignore-${name}`)), `${name} page view`);
     expect((await traces(o)).cookies).toEqual(['_bcn', '_bcn_s']);
-  }
+  });
 });
 
 test('a changed setting reaches an already-tagged page on its next load (within the settings cache time)', async () => {

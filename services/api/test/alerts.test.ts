@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { insertEventRows } from '@beacon/testkit';
 import { judge, runTrafficAlerts } from '../src/reports/alerts.js';
 import { call, login, seedAgency, seedSite, seedUser, startTestApi, type TestApi } from './helpers.js';
 import { startTestSmtp, type TestSmtp } from '@beacon/testkit/smtp';
@@ -25,9 +26,7 @@ async function pageViews(at: string, n: number) {
     page_path: '/',
     visitor_type: 'human',
   }));
-  await t.db.pool.query(`INSERT INTO events SELECT * FROM json_populate_recordset(NULL::events, $1::json)`, [
-    JSON.stringify(rows),
-  ]);
+  await insertEventRows(t.db.pool, rows);
 }
 
 beforeAll(async () => {

@@ -1,48 +1,43 @@
-import { call, login, seedSite, seedTwoAgencies, startTestApi, type TestApi } from './helpers.js';
-import { linkToken, startTestSmtp, type TestSmtp } from '@beacon/testkit/smtp';
+import { linkToken } from '@beacon/testkit/smtp';
+import { call, login, seedSite } from './helpers.js';
+import { useTwoAgencies } from './fixtures/use-api.js';
 
 // Client logins (issue 15): an invited viewer limited to one site sees only it, on EVERY site route of
 // the route table (so routes added later obey it too); grants and revocations apply to the next request;
 // invitation and reset links are single use, expire, and go through a real SMTP server in this process.
 
-let t: TestApi;
-let smtp: TestSmtp;
-let f: Awaited<ReturnType<typeof seedTwoAgencies>>;
-let adminToken: string;
+const api = useTwoAgencies({
+  smtp: true,
+  env: {
+    EMAIL_FROM: 'Agency Reports <reports@agency.test>',
+    DASHBOARD_PUBLIC_URL: 'https://dash.agency.test/',
+    API_LOGIN_MAX_FAILURES_PER_ACCOUNT: '3',
+  },
+});
 let otherSite: { id: string; scriptId: string };
 
 beforeAll(async () => {
-  smtp = await startTestSmtp();
-  t = await startTestApi({
-    env: {
-      SMTP_URL: smtp.url,
-      EMAIL_FROM: 'Agency Reports <reports@agency.test>',
-      DASHBOARD_PUBLIC_URL: 'https://dash.agency.test/',
-      API_LOGIN_MAX_FAILURES_PER_ACCOUNT: '3',
-    },
-  });
-  f = await seedTwoAgencies(t.db.pool);
-  otherSite = await seedSite(t.db.pool, f.a.id, { name: 'Other client' });
-  adminToken = await login(t.url, f.admin.email, f.admin.password);
-});
-afterAll(async () => {
-  await t.close();
-  await smtp.close();
+  otherSite = await seedSite(api.pool, api.f.a.id, { name: 'Other client' });
 });
 
 async function invite(email: string, body: Record<string, unknown>) {
-  const r = await call(t.url, 'POST', '/v1/invitations', { token: adminToken, body: { email, ...body } });
+  const r = await call(api.url, 'POST', '/v1/invitations', {
+    token: api.tok.admin,
+    body: { email, ...body },
+  });
   expect(r.status).toBe(201);
-  const mail = await smtp.waitFor((m) => m.to.includes(email));
+  const mail = await api.smtp.waitFor((m) => m.to.includes(email));
   return { r, mail };
 }
 
 async function setPassword(token: string, password: string) {
-  return call(t.url, 'POST', '/v1/auth/set-password', { body: { token, password } });
+  return call(api.url, 'POST', '/v1/auth/set-password', { body: { token, password } });
 }
 
 function routesOf(method: string) {
-  return t.api.app.table.routes.filter((r) => r.auth && r.method === method && r.path.includes(':siteId'));
+  return api.t.api.app.table.routes.filter(
+    (r) => r.auth && r.method === method && r.path.includes(':siteId'),
+  );
 }
 
 test('an invited client viewer sets a password by email link and sees only the granted site everywhere', async () => {
@@ -50,13 +45,13 @@ test('an invited client viewer sets a password by email link and sees only the g
   const { r, mail } = await invite(email, {
     role: 'viewer',
     site_access: 'selected',
-    site_ids: [f.siteA.id],
+    site_ids: [api.f.siteA.id],
   });
   expect(r.body.user).toMatchObject({
     email,
     role: 'viewer',
     site_access: 'selected',
-    site_ids: [f.siteA.id],
+    site_ids: [api.f.siteA.id],
   });
   expect(r.body.invitation.email_sent).toBe(true);
   // The real message: sender, subject, a text and an HTML part, the link on the configured address.
@@ -69,7 +64,7 @@ test('an invited client viewer sets a password by email link and sees only the g
   expect(mail.parsed.html).toContain('href="https://dash.agency.test/set-password#token=');
   expect(mail.parsed.html).not.toMatch(/<img|<script/i);
   // No password works before the link is used (none was chosen by the admin).
-  const before = await call(t.url, 'POST', '/v1/auth/login', {
+  const before = await call(api.url, 'POST', '/v1/auth/login', {
     body: { email, password: 'anything-at-all' },
   });
   expect(before.status).toBe(401);
@@ -78,10 +73,10 @@ test('an invited client viewer sets a password by email link and sees only the g
   // Single use.
   const again = await setPassword(token, 'another-password');
   expect([again.status, again.body.error]).toEqual([400, 'invalid_token']);
-  const viewer = await login(t.url, email, 'client-chosen-pw');
+  const viewer = await login(api.url, email, 'client-chosen-pw');
 
-  const list = await call(t.url, 'GET', '/v1/sites', { token: viewer });
-  expect(list.body.items.map((s: { id: string }) => s.id)).toEqual([f.siteA.id]);
+  const list = await call(api.url, 'GET', '/v1/sites', { token: viewer });
+  expect(list.body.items.map((s: { id: string }) => s.id)).toEqual([api.f.siteA.id]);
 
   // Every GET site route: the other site of the SAME agency is a 404 (uuid and script_id), the granted
   // one is never 401/403/404 (sub-resources named 'probe' excepted, as in walls.test.ts).
@@ -90,12 +85,14 @@ test('an invited client viewer sets a password by email link and sees only the g
   for (const route of gets) {
     for (const ref of [otherSite.id, otherSite.scriptId]) {
       const path = route.path.replace(':siteId', ref).replace(/:[A-Za-z0-9_]+/g, 'probe');
-      const res = await call(t.url, 'GET', path, { token: viewer });
+      const res = await call(api.url, 'GET', path, { token: viewer });
       expect({ route: route.path, status: res.status }).toEqual({ route: route.path, status: 404 });
       expect(JSON.stringify(res.body)).not.toContain('Other client');
     }
     if (!route.path.replace(':siteId', '').includes(':')) {
-      const res = await call(t.url, 'GET', route.path.replace(':siteId', f.siteA.id), { token: viewer });
+      const res = await call(api.url, 'GET', route.path.replace(':siteId', api.f.siteA.id), {
+        token: viewer,
+      });
       expect({ route: route.path, refused: [401, 403, 404].includes(res.status) }).toEqual({
         route: route.path,
         refused: false,
@@ -104,81 +101,86 @@ test('an invited client viewer sets a password by email link and sees only the g
   }
 
   // Revoked: the next request is refused; granted again: it works again.
-  const revoke = await call(t.url, 'DELETE', `/v1/sites/${f.siteA.id}/access/${r.body.user.id}`, {
-    token: adminToken,
+  const revoke = await call(api.url, 'DELETE', `/v1/sites/${api.f.siteA.id}/access/${r.body.user.id}`, {
+    token: api.tok.admin,
   });
   expect(revoke.status).toBe(204);
-  expect((await call(t.url, 'GET', `/v1/sites/${f.siteA.id}`, { token: viewer })).status).toBe(404);
-  expect((await call(t.url, 'GET', '/v1/sites', { token: viewer })).body.items).toEqual([]);
-  const grant = await call(t.url, 'PUT', `/v1/sites/${otherSite.scriptId}/access/${r.body.user.id}`, {
-    token: adminToken,
+  expect((await call(api.url, 'GET', `/v1/sites/${api.f.siteA.id}`, { token: viewer })).status).toBe(404);
+  expect((await call(api.url, 'GET', '/v1/sites', { token: viewer })).body.items).toEqual([]);
+  const grant = await call(api.url, 'PUT', `/v1/sites/${otherSite.scriptId}/access/${r.body.user.id}`, {
+    token: api.tok.admin,
   });
   expect(grant.status).toBe(200);
   expect(grant.body.site_ids).toEqual([otherSite.id]);
-  expect((await call(t.url, 'GET', `/v1/sites/${otherSite.id}`, { token: viewer })).status).toBe(200);
-  const access = await call(t.url, 'GET', `/v1/sites/${otherSite.id}/access`, { token: adminToken });
+  expect((await call(api.url, 'GET', `/v1/sites/${otherSite.id}`, { token: viewer })).status).toBe(200);
+  const access = await call(api.url, 'GET', `/v1/sites/${otherSite.id}/access`, { token: api.tok.admin });
   expect(access.body.items.map((u: { email: string }) => u.email)).toEqual([email]);
 
   // Widened to all sites by the admin: applies at once.
-  const patch = await call(t.url, 'PATCH', `/v1/users/${r.body.user.id}`, {
-    token: adminToken,
+  const patch = await call(api.url, 'PATCH', `/v1/users/${r.body.user.id}`, {
+    token: api.tok.admin,
     body: { site_access: 'all' },
   });
   expect(patch.status).toBe(200);
-  expect((await call(t.url, 'GET', `/v1/sites/${f.siteA.id}`, { token: viewer })).status).toBe(200);
+  expect((await call(api.url, 'GET', `/v1/sites/${api.f.siteA.id}`, { token: viewer })).status).toBe(200);
 });
 
 test('a limited user cannot create sites; admins see every site whatever their row says', async () => {
   const { r, mail } = await invite('editor@client.example', {
     role: 'user',
     site_access: 'selected',
-    site_ids: [f.siteA.id],
+    site_ids: [api.f.siteA.id],
   });
   expect((await setPassword(linkToken(mail), 'editor-pw-123')).status).toBe(204);
-  const user = await login(t.url, 'editor@client.example', 'editor-pw-123');
-  const create = await call(t.url, 'POST', '/v1/sites', {
+  const user = await login(api.url, 'editor@client.example', 'editor-pw-123');
+  const create = await call(api.url, 'POST', '/v1/sites', {
     token: user,
     body: { name: 'x', domain: 'x.test' },
   });
   expect(create.status).toBe(403);
   // Promoted to admin: every site, though site_access still says selected.
-  await call(t.url, 'PATCH', `/v1/users/${r.body.user.id}`, { token: adminToken, body: { role: 'admin' } });
-  const list = await call(t.url, 'GET', '/v1/sites', { token: user });
+  await call(api.url, 'PATCH', `/v1/users/${r.body.user.id}`, {
+    token: api.tok.admin,
+    body: { role: 'admin' },
+  });
+  const list = await call(api.url, 'GET', '/v1/sites', { token: user });
   expect(list.body.items.length).toBe(2);
 });
 
 test("grants stay inside the agency: another agency's site or user is refused", async () => {
-  const foreign = await call(t.url, 'POST', '/v1/invitations', {
-    token: adminToken,
-    body: { email: 'x@client.example', role: 'viewer', site_access: 'selected', site_ids: [f.siteB.id] },
+  const foreign = await call(api.url, 'POST', '/v1/invitations', {
+    token: api.tok.admin,
+    body: { email: 'x@client.example', role: 'viewer', site_access: 'selected', site_ids: [api.f.siteB.id] },
   });
   expect([foreign.status, foreign.body.error]).toEqual([400, 'invalid_request']);
-  expect(JSON.stringify(foreign.body)).not.toContain(f.siteB.id);
-  const grantB = await call(t.url, 'PUT', `/v1/sites/${f.siteA.id}/access/${f.adminB.id}`, {
-    token: adminToken,
+  expect(JSON.stringify(foreign.body)).not.toContain(api.f.siteB.id);
+  const grantB = await call(api.url, 'PUT', `/v1/sites/${api.f.siteA.id}/access/${api.f.adminB.id}`, {
+    token: api.tok.admin,
   });
   expect(grantB.status).toBe(404);
-  const adminB = await login(t.url, f.adminB.email, f.adminB.password);
-  const grantA = await call(t.url, 'PUT', `/v1/sites/${f.siteA.id}/access/${f.viewer.id}`, { token: adminB });
+  const adminB = api.tok.adminB;
+  const grantA = await call(api.url, 'PUT', `/v1/sites/${api.f.siteA.id}/access/${api.f.viewer.id}`, {
+    token: adminB,
+  });
   expect(grantA.status).toBe(404);
-  const n = await t.db.pool.query('SELECT count(*)::int AS n FROM user_site_access WHERE user_id = $1', [
-    f.viewer.id,
+  const n = await api.pool.query('SELECT count(*)::int AS n FROM user_site_access WHERE user_id = $1', [
+    api.f.viewer.id,
   ]);
   expect(n.rows[0].n).toBe(0);
 });
 
 test('password reset: same answer for unknown emails, single-use link, newer link voids older, sessions end', async () => {
-  const unknown = await call(t.url, 'POST', '/v1/auth/password-reset', {
+  const unknown = await call(api.url, 'POST', '/v1/auth/password-reset', {
     body: { email: 'nobody@nowhere.test' },
   });
-  const known = await call(t.url, 'POST', '/v1/auth/password-reset', { body: { email: f.user.email } });
+  const known = await call(api.url, 'POST', '/v1/auth/password-reset', { body: { email: api.f.user.email } });
   expect(unknown.status).toBe(202);
   expect(known.status).toBe(202);
   expect(known.body).toEqual(unknown.body);
-  const first = await smtp.waitFor((m) => m.to.includes(f.user.email));
-  const session = await login(t.url, f.user.email, f.user.password);
-  await call(t.url, 'POST', '/v1/auth/password-reset', { body: { email: f.user.email } });
-  const second = await smtp.waitFor((m) => m.to.includes(f.user.email) && m !== first);
+  const first = await api.smtp.waitFor((m) => m.to.includes(api.f.user.email));
+  const session = await login(api.url, api.f.user.email, api.f.user.password);
+  await call(api.url, 'POST', '/v1/auth/password-reset', { body: { email: api.f.user.email } });
+  const second = await api.smtp.waitFor((m) => m.to.includes(api.f.user.email) && m !== first);
   expect(linkToken(second)).not.toBe(linkToken(first));
   expect((await setPassword(linkToken(first), 'too-late-pw')).body.error).toBe('invalid_token');
   // Two racing uses of the valid link: exactly one wins.
@@ -188,19 +190,19 @@ test('password reset: same answer for unknown emails, single-use link, newer lin
   ]);
   expect(race.map((x) => x.status).sort()).toEqual([204, 400]);
   const winner = race[0]!.status === 204 ? 'new-pw-one' : 'new-pw-two';
-  expect((await call(t.url, 'GET', '/v1/me', { token: session })).status).toBe(401);
-  await login(t.url, f.user.email, winner);
+  expect((await call(api.url, 'GET', '/v1/me', { token: session })).status).toBe(401);
+  await login(api.url, api.f.user.email, winner);
   // Only hashes are stored.
-  const stored = await t.db.pool.query('SELECT token_hash FROM account_tokens');
+  const stored = await api.pool.query('SELECT token_hash FROM account_tokens');
   for (const row of stored.rows) expect(row.token_hash).toMatch(/^[0-9a-f]{64}$/);
   expect(JSON.stringify(stored.rows)).not.toContain(linkToken(second));
-  expect(smtp.received.some((m) => m.to.includes('nobody@nowhere.test'))).toBe(false);
+  expect(api.smtp.received.some((m) => m.to.includes('nobody@nowhere.test'))).toBe(false);
 });
 
 test('an expired link is refused; reset requests are limited per email', async () => {
-  await call(t.url, 'POST', '/v1/auth/password-reset', { body: { email: f.viewer.email } });
-  const mail = await smtp.waitFor((m) => m.to.includes(f.viewer.email));
-  await t.db.pool.query(
+  await call(api.url, 'POST', '/v1/auth/password-reset', { body: { email: api.f.viewer.email } });
+  const mail = await api.smtp.waitFor((m) => m.to.includes(api.f.viewer.email));
+  await api.pool.query(
     `UPDATE account_tokens SET expires_at = now() - interval '1 second' WHERE used_at IS NULL`,
   );
   expect((await setPassword(linkToken(mail), 'whatever-pw')).body.error).toBe('invalid_token');
@@ -208,19 +210,24 @@ test('an expired link is refused; reset requests are limited per email', async (
   const statuses: number[] = [];
   for (let i = 0; i < 4; i++)
     statuses.push(
-      (await call(t.url, 'POST', '/v1/auth/password-reset', { body: { email: f.viewer.email } })).status,
+      (await call(api.url, 'POST', '/v1/auth/password-reset', { body: { email: api.f.viewer.email } }))
+        .status,
     );
   expect(statuses).toEqual([202, 202, 429, 429]);
 });
 
 test('resending an invitation voids the first link; not for users who have logged in', async () => {
   const { r, mail } = await invite('late@client.example', { role: 'viewer' });
-  const resend = await call(t.url, 'POST', `/v1/users/${r.body.user.id}/invitation`, { token: adminToken });
+  const resend = await call(api.url, 'POST', `/v1/users/${r.body.user.id}/invitation`, {
+    token: api.tok.admin,
+  });
   expect(resend.status).toBe(200);
-  const second = await smtp.waitFor((m) => m.to.includes('late@client.example') && m !== mail);
+  const second = await api.smtp.waitFor((m) => m.to.includes('late@client.example') && m !== mail);
   expect((await setPassword(linkToken(mail), 'first-link-pw')).body.error).toBe('invalid_token');
   expect((await setPassword(linkToken(second), 'second-link-pw')).status).toBe(204);
-  await login(t.url, 'late@client.example', 'second-link-pw');
-  const again = await call(t.url, 'POST', `/v1/users/${r.body.user.id}/invitation`, { token: adminToken });
+  await login(api.url, 'late@client.example', 'second-link-pw');
+  const again = await call(api.url, 'POST', `/v1/users/${r.body.user.id}/invitation`, {
+    token: api.tok.admin,
+  });
   expect(again.status).toBe(409);
 });

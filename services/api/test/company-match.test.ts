@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { insertEventRows } from '@beacon/testkit';
 import { call, login, seedAgency, seedUser, startTestApi, type TestApi } from './helpers.js';
 
 // Issue #16: explainable matches (GET /companies/{domain} → match) and the match-rate panel
@@ -13,11 +14,17 @@ let tokenB = '';
 const SCRIPT = 'tmatch_a';
 const R = 'from=2026-03-01&to=2026-03-02&tz=UTC';
 
+/** A session's company and how it was matched: [name, domain, source, confidence]. */
+type Match = readonly [name: string, domain: string, source: string, confidence: number];
+const ACME_BY_RANGES: Match = ['Acme', 'acme.example', 'agency_ranges', 1];
+const ACME_BY_ASN: Match = ['Acme', 'acme.example', 'asn', 0.5];
+const GLOBEX_BY_MAXMIND: Match = ['Globex', 'globex.example', 'maxmind', 0.8];
+
 interface E {
   session: string;
   at: string;
   visitor_type: string | null;
-  company?: [name: string, domain: string, source: string, confidence: number];
+  company?: Match;
   asn?: string;
   is_hosting?: boolean;
   is_vpn?: boolean;
@@ -43,27 +50,20 @@ function row(e: E, script = SCRIPT) {
   };
 }
 
+/** A page view of a session matched to a company (visitor type business). */
+const business = (session: string, at: string, company: Match, more: Partial<E> = {}): E => ({
+  session,
+  at,
+  visitor_type: 'business',
+  company,
+  ...more,
+});
+
 const EVENTS: E[] = [
   // 2026-03-01: two company sessions (one by ranges, one by ASN), one ISP, one hosting, one bot, one unknown
-  {
-    session: 's1',
-    at: '2026-03-01T09:00:00Z',
-    visitor_type: 'business',
-    company: ['Acme', 'acme.example', 'agency_ranges', 1],
-  },
-  {
-    session: 's1',
-    at: '2026-03-01T09:05:00Z',
-    visitor_type: 'business',
-    company: ['Acme', 'acme.example', 'agency_ranges', 1],
-  },
-  {
-    session: 's2',
-    at: '2026-03-01T10:00:00Z',
-    visitor_type: 'business',
-    company: ['Acme', 'acme.example', 'asn', 0.5],
-    asn: '64496',
-  },
+  business('s1', '2026-03-01T09:00:00Z', ACME_BY_RANGES),
+  business('s1', '2026-03-01T09:05:00Z', ACME_BY_RANGES),
+  business('s2', '2026-03-01T10:00:00Z', ACME_BY_ASN, { asn: '64496' }),
   { session: 's3', at: '2026-03-01T11:00:00Z', visitor_type: 'consumer', asn: '20712' },
   { session: 's4', at: '2026-03-01T12:00:00Z', visitor_type: 'privacy_user', asn: '12306', is_hosting: true },
   { session: 's5', at: '2026-03-01T13:00:00Z', visitor_type: 'bot' },
@@ -71,20 +71,9 @@ const EVENTS: E[] = [
   // a cookieless-mode session (privacy_user, no network data) is unknown, not hosting
   { session: 's7', at: '2026-03-01T15:00:00Z', visitor_type: 'privacy_user' },
   // 2026-03-02: a returning Acme visit, by ASN; a session that started as consumer then named a company
-  {
-    session: 's8',
-    at: '2026-03-02T08:00:00Z',
-    visitor_type: 'business',
-    company: ['Acme', 'acme.example', 'asn', 0.5],
-    asn: '64497',
-  },
+  business('s8', '2026-03-02T08:00:00Z', ACME_BY_ASN, { asn: '64497' }),
   { session: 's9', at: '2026-03-02T09:00:00Z', visitor_type: 'consumer', asn: '64500' },
-  {
-    session: 's9',
-    at: '2026-03-02T09:01:00Z',
-    visitor_type: 'business',
-    company: ['Globex', 'globex.example', 'maxmind', 0.8],
-  },
+  business('s9', '2026-03-02T09:01:00Z', GLOBEX_BY_MAXMIND),
 ];
 
 beforeAll(async () => {
@@ -103,9 +92,7 @@ beforeAll(async () => {
   siteB = rb[0]!.id;
   // Agency B's site is visited by Acme and Globex too: A's overrides must not change B's view.
   const eventsB = [EVENTS[0]!, EVENTS[10]!].map((e) => row(e, 'tmatch_b'));
-  await t.db.pool.query(`INSERT INTO events SELECT * FROM json_populate_recordset(NULL::events, $1::json)`, [
-    JSON.stringify([...EVENTS.map((e) => row(e)), ...eventsB]),
-  ]);
+  await insertEventRows(t.db.pool, [...EVENTS.map((e) => row(e)), ...eventsB]);
   // Agency A's ranges naming acme.example (a /24 and a narrower /28), and agency B's own range for the
   // same domain: B's must never show in A's answer.
   await t.db.pool.query(

@@ -35,16 +35,17 @@ afterAll(async () => {
   await t.close();
 });
 
-test('pages answer index.html with the dashboard CSP (no upgrade-insecure-requests); assets are immutable', async () => {
-  for (const p of [
-    '/',
-    '/login',
-    '/sites/abc/overview?from=2026-01-01',
-    // A company page: its last segment is a domain, which looks like a file name.
-    '/sites/abc/companies/acme.example',
-    '/sites/abc/companies/acme.example?range=7d',
-    '/settings/sites/abc',
-  ]) {
+test.each([
+  ['the root', '/'],
+  ['the login page', '/login'],
+  ['a site view with a query', '/sites/abc/overview?from=2026-01-01'],
+  // Its last segment is a domain, which looks like a file name.
+  ['a company page', '/sites/abc/companies/acme.example'],
+  ['a company page with a query', '/sites/abc/companies/acme.example?range=7d'],
+  ['a settings page', '/settings/sites/abc'],
+])(
+  '%s answers index.html with the dashboard CSP (no upgrade-insecure-requests), not cached: %s',
+  async (_what, p) => {
     const r = await fetch(`${url}${p}`);
     expect(r.status).toBe(200);
     expect(r.headers.get('content-type')).toMatch(/text\/html/);
@@ -52,7 +53,10 @@ test('pages answer index.html with the dashboard CSP (no upgrade-insecure-reques
     expect(r.headers.get('content-security-policy')).toContain("script-src 'self'");
     expect(r.headers.get('content-security-policy')).not.toContain('upgrade-insecure-requests');
     expect(r.headers.get('cache-control')).toBe('no-cache');
-  }
+  },
+);
+
+test('assets are immutable', async () => {
   const js = await fetch(`${url}/assets/index-abc123.js`);
   expect(js.status).toBe(200);
   expect(js.headers.get('content-type')).toMatch(/javascript/);

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { Pool } from 'pg';
 import * as q from '../src/queries/index.js';
 import { funnelStats, type FunnelDef } from '../src/queries/funnels.js';
 import {
@@ -13,23 +12,22 @@ import {
   TZ,
   type Ev,
 } from './fixtures/conversions-data.js';
-import { call, loginAll, type TestApi, startOnSiteA, type TwoAgencies, type Tokens } from './helpers.js';
+import { call } from './helpers.js';
+import { useSiteA } from './fixtures/use-api.js';
 
 // Funnels (docs/conversions.md) against a plain-JS reference: session and visitor windows, repeated
 // and out-of-order steps, visitors spanning sessions and days (the DST day inside the data), the
 // breakdown by one dimension, segments, and the routes with their roles. Real PostgreSQL and HTTP.
 
-let t: TestApi, pool: Pool, f: TwoAgencies, site: q.StatsSite;
-let tok: Tokens;
+const api = useSiteA({ timezone: TZ });
 let events: Ev[];
 let signupGoal: string;
-const base = () => `/v1/sites/${f.siteA.id}`;
+const base = () => `/v1/sites/${api.f.siteA.id}`;
 
 beforeAll(async () => {
-  ({ t, pool, f, site } = await startOnSiteA({ timezone: TZ }));
   // Identities: some visitors log in from their second session on, and two devices (clients) of one
   // person share a user id: the visitor-level funnel follows the user across them.
-  events = generate(f.siteA.scriptId, 3).map((e) => {
+  events = generate(api.f.siteA.scriptId, 3).map((e) => {
     const v = Number(/^v(\d+)-s(\d+)$/.exec(e.session_id ?? '')?.[1] ?? -1);
     const k = Number(/-s(\d+)$/.exec(e.session_id ?? '')?.[1] ?? 0);
     return v >= 0 && (v % 14 === 3 || v % 14 === 10) && k >= 1
@@ -89,18 +87,13 @@ beforeAll(async () => {
       server_timestamp: '2026-03-30T09:00:00.000Z',
     }),
   );
-  await insertEvents(pool, events);
-  tok = await loginAll(t.url, f);
-  const g = await call(t.url, 'POST', `${base()}/goals`, {
-    token: tok.user,
+  await insertEvents(api.pool, events);
+  const g = await call(api.url, 'POST', `${base()}/goals`, {
+    token: api.tok.user,
     body: { name: 'Signup', kind: 'event', event_name: 'signup' },
   });
   signupGoal = g.body.id;
 }, 60_000);
-
-afterAll(async () => {
-  await t?.close();
-});
 
 /** The range end (ms): midnight Berlin (CEST, after the 29 March switch) after local day `to`. */
 const hiOf = (to: string) => Date.parse(`${to}T00:00:00+02:00`) + 86_400_000;
@@ -139,7 +132,7 @@ test('the walk (SQL function = reference): out of order, repeated steps, one eve
     { evs: [], win: null, n: 3 },
   ];
   for (const c of cases) {
-    const { rows } = await pool.query<{ times: Date[] }>(
+    const { rows } = await api.pool.query<{ times: Date[] }>(
       `SELECT beacon_funnel($1::timestamptz[], $2::int[], $3::interval, $4) AS times`,
       [
         c.evs.map((e) => new Date(e.t).toISOString()),
@@ -181,7 +174,7 @@ test('the direct walk (SQL function = reference): next event of the kind, starts
   ];
   const got: number[][] = [];
   for (const c of cases) {
-    const { rows } = await pool.query<{ times: Date[] }>(
+    const { rows } = await api.pool.query<{ times: Date[] }>(
       `SELECT beacon_funnel_walk($1::timestamptz[], $2::int[], $3::int[], NULL, $4, $5, $6, $7) AS times`,
       [
         c.evs.map((e) => new Date(e.t).toISOString()),
@@ -279,12 +272,12 @@ describe.each(FUNNELS)('$name', (fx) => {
   let def: FunnelDef;
   beforeAll(async () => {
     const body = JSON.parse(JSON.stringify(fx.body).replace('SIGNUP', signupGoal));
-    const r = await call(t.url, 'POST', `${base()}/funnels`, {
-      token: tok.user,
+    const r = await call(api.url, 'POST', `${base()}/funnels`, {
+      token: api.tok.user,
       body: { name: fx.name, ...body },
     });
     expect(r.status).toBe(201);
-    def = (await pool.query<FunnelDef>('SELECT * FROM funnels WHERE id = $1', [r.body.id])).rows[0]!;
+    def = (await api.pool.query<FunnelDef>('SELECT * FROM funnels WHERE id = $1', [r.body.id])).rows[0]!;
   });
 
   test.each(RANGES)('= reference, with breakdowns, %o', async (range) => {
@@ -293,7 +286,10 @@ describe.each(FUNNELS)('$name', (fx) => {
       ['channel', 'channel'],
       ['device', 'device_type'],
     ] as const) {
-      const got = await funnelStats({ pool }, site, def, { ...q.statsQuery.parse(range), breakdown: dim });
+      const got = await funnelStats({ pool: api.pool }, api.site, def, {
+        ...q.statsQuery.parse(range),
+        breakdown: dim,
+      });
       const r = read(range.from, range.to, fx.days);
       const ref = refFunnel(r.evs, fx.ref, fx.mode, fx.days, col, { ...fx, hi: r.hi });
       const shape = (
@@ -350,6 +346,7 @@ test('the data exercises identities, the window past the end and the direct mode
 });
 
 test('routes: save, read, compute over HTTP with a segment; roles, walls and bad input', async () => {
+  const tok = api.tok;
   const body = {
     name: 'Blog to signup',
     steps: [
@@ -358,8 +355,8 @@ test('routes: save, read, compute over HTTP with a segment; roles, walls and bad
     ],
     window: { mode: 'visitor', days: 3 },
   };
-  expect((await call(t.url, 'POST', `${base()}/funnels`, { token: tok.viewer, body })).status).toBe(403);
-  const c = await call(t.url, 'POST', `${base()}/funnels`, { token: tok.admin, body });
+  expect((await call(api.url, 'POST', `${base()}/funnels`, { token: tok.viewer, body })).status).toBe(403);
+  const c = await call(api.url, 'POST', `${base()}/funnels`, { token: tok.admin, body });
   expect(c.status).toBe(201);
   expect(c.body).toMatchObject({
     name: 'Blog to signup',
@@ -378,16 +375,16 @@ test('routes: save, read, compute over HTTP with a segment; roles, walls and bad
     { ...body, steps: [{ type: 'goal', goal_id: '00000000-0000-4000-8000-000000000000' }, body.steps[0]] },
     { ...body, steps: [{ type: 'page', page_pattern: 'x' }, body.steps[0]] },
   ]) {
-    const r = await call(t.url, 'POST', `${base()}/funnels`, {
+    const r = await call(api.url, 'POST', `${base()}/funnels`, {
       token: tok.user,
       body: { ...bad, name: 'bad' },
     });
     expect([bad, r.status]).toEqual([bad, 400]);
   }
-  expect((await call(t.url, 'POST', `${base()}/funnels`, { token: tok.user, body })).status).toBe(409);
+  expect((await call(api.url, 'POST', `${base()}/funnels`, { token: tok.user, body })).status).toBe(409);
   const id = c.body.id;
   const range = 'from=2026-03-27&to=2026-03-31';
-  const st = await call(t.url, 'GET', `${base()}/funnels/${id}/stats?${range}&breakdown=country`, {
+  const st = await call(api.url, 'GET', `${base()}/funnels/${id}/stats?${range}&breakdown=country`, {
     token: tok.viewer,
   });
   expect(st.status).toBe(200);
@@ -399,14 +396,14 @@ test('routes: save, read, compute over HTTP with a segment; roles, walls and bad
     ref.total.map((s) => s.visitors),
   );
   // A segment applies: the same as its filter by hand, and as the reference on the filtered events.
-  const sg = await call(t.url, 'POST', `${base()}/segments`, {
+  const sg = await call(api.url, 'POST', `${base()}/segments`, {
     token: tok.user,
     body: { name: 'DE', filters: { country: ['DE'] } },
   });
-  const viaSeg = await call(t.url, 'GET', `${base()}/funnels/${id}/stats?${range}&segment=${sg.body.id}`, {
+  const viaSeg = await call(api.url, 'GET', `${base()}/funnels/${id}/stats?${range}&segment=${sg.body.id}`, {
     token: tok.viewer,
   });
-  const byHand = await call(t.url, 'GET', `${base()}/funnels/${id}/stats?${range}&country=DE`, {
+  const byHand = await call(api.url, 'GET', `${base()}/funnels/${id}/stats?${range}&country=DE`, {
     token: tok.viewer,
   });
   expect(viaSeg.body).toEqual(byHand.body);
@@ -422,27 +419,30 @@ test('routes: save, read, compute over HTTP with a segment; roles, walls and bad
   );
   expect(
     (
-      await call(t.url, 'GET', `${base()}/funnels/${id}/stats?${range}&breakdown=planet`, {
+      await call(api.url, 'GET', `${base()}/funnels/${id}/stats?${range}&breakdown=planet`, {
         token: tok.viewer,
       })
     ).status,
   ).toBe(400);
   // Walls: another agency sees nothing of it.
-  expect((await call(t.url, 'GET', `${base()}/funnels/${id}`, { token: tok.adminB })).status).toBe(404);
+  expect((await call(api.url, 'GET', `${base()}/funnels/${id}`, { token: tok.adminB })).status).toBe(404);
   expect(
-    (await call(t.url, 'GET', `/v1/sites/${f.siteB.id}/funnels/${id}/stats?${range}`, { token: tok.adminB }))
-      .status,
+    (
+      await call(api.url, 'GET', `/v1/sites/${api.f.siteB.id}/funnels/${id}/stats?${range}`, {
+        token: tok.adminB,
+      })
+    ).status,
   ).toBe(404);
-  const list = await call(t.url, 'GET', `${base()}/funnels`, { token: tok.viewer });
+  const list = await call(api.url, 'GET', `${base()}/funnels`, { token: tok.viewer });
   expect(list.body.items.map((x: { name: string }) => x.name)).toContain('Blog to signup');
-  const upd = await call(t.url, 'PUT', `${base()}/funnels/${id}`, {
+  const upd = await call(api.url, 'PUT', `${base()}/funnels/${id}`, {
     token: tok.user,
     body: { ...body, window: { mode: 'session' } },
   });
   expect(upd.body.window).toEqual({ mode: 'session' });
-  expect((await call(t.url, 'DELETE', `${base()}/funnels/${id}`, { token: tok.viewer })).status).toBe(403);
-  expect((await call(t.url, 'DELETE', `${base()}/funnels/${id}`, { token: tok.user })).status).toBe(204);
+  expect((await call(api.url, 'DELETE', `${base()}/funnels/${id}`, { token: tok.viewer })).status).toBe(403);
+  expect((await call(api.url, 'DELETE', `${base()}/funnels/${id}`, { token: tok.user })).status).toBe(204);
   expect(
-    (await call(t.url, 'GET', `${base()}/funnels/${id}/stats?${range}`, { token: tok.viewer })).status,
+    (await call(api.url, 'GET', `${base()}/funnels/${id}/stats?${range}`, { token: tok.viewer })).status,
   ).toBe(404);
 });

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { Pool } from 'pg';
 import { rebuildRollups } from '@beacon/db';
 import * as q from '../src/queries/index.js';
 import { goalStats } from '../src/queries/conversions.js';
@@ -16,22 +15,14 @@ import {
   type Ev,
   type RefGoal,
 } from './fixtures/conversions-data.js';
-import {
-  call,
-  loginAll,
-  rolledAndRaw,
-  type TestApi,
-  startOnSiteA,
-  type TwoAgencies,
-  type Tokens,
-} from './helpers.js';
+import { call, rolledAndRaw } from './helpers.js';
+import { useSiteA } from './fixtures/use-api.js';
 
 // Goals (docs/conversions.md): numbers checked against a plain-JS reference on a hand-made data set,
 // the same answers from rollups and from raw events, goal filters on the other views, and the routes
 // with their roles. Real PostgreSQL and HTTP.
 
-let t: TestApi, pool: Pool, f: TwoAgencies, site: q.StatsSite;
-let tokens: Tokens;
+const api = useSiteA({ timezone: TZ });
 let events: Ev[];
 const goals: Record<string, { ref: RefGoal; def: GoalDef }> = {};
 
@@ -63,8 +54,7 @@ const RANGES = [
 ];
 
 beforeAll(async () => {
-  ({ t, pool, f, site } = await startOnSiteA({ timezone: TZ }));
-  events = generate(f.siteA.scriptId);
+  events = generate(api.f.siteA.scriptId);
   // The tracker's internal events: an engagement a second after some page views. They are neither
   // events nor conversions anywhere (docs/metrics.md), so no reference figure changes.
   events.push(
@@ -77,22 +67,20 @@ beforeAll(async () => {
         server_timestamp: new Date(Date.parse(e.server_timestamp) + 1000).toISOString(),
       })),
   );
-  await insertEvents(pool, events);
-  await rebuildRollups(pool, { siteId: f.siteA.scriptId, chunkHours: 24 * 31 });
-  tokens = await loginAll(t.url, f);
+  await insertEvents(api.pool, events);
+  await rebuildRollups(api.pool, { siteId: api.f.siteA.scriptId, chunkHours: 24 * 31 });
   for (const [key, g] of Object.entries(GOALS)) {
-    const res = await call(t.url, 'POST', `/v1/sites/${f.siteA.id}/goals`, { token: tokens.user, body: g });
+    const res = await call(api.url, 'POST', `/v1/sites/${api.f.siteA.id}/goals`, {
+      token: api.tok.user,
+      body: g,
+    });
     expect([key, res.status]).toEqual([key, 201]);
-    const { rows } = await pool.query<GoalDef>('SELECT * FROM goals WHERE id = $1', [res.body.id]);
+    const { rows } = await api.pool.query<GoalDef>('SELECT * FROM goals WHERE id = $1', [res.body.id]);
     goals[key] = { ref: g, def: rows[0]! };
   }
 }, 60_000);
 
-afterAll(async () => {
-  await t?.close();
-});
-
-const both = <T>(fn: (deps: q.StatsDeps) => Promise<T>) => rolledAndRaw(pool, fn);
+const both = <T>(fn: (deps: q.StatsDeps) => Promise<T>) => rolledAndRaw(api.pool, fn);
 
 test('page patterns: * is one path segment, ** any depth, the rest literal (regex = reference)', () => {
   const cases: [string, string, boolean][] = [
@@ -117,7 +105,7 @@ test('page patterns: * is one path segment, ** any depth, the rest literal (rege
 describe('goal figures = the plain-JS reference, from rollups and from events alike', () => {
   test.each(RANGES)('%o', async (range) => {
     const defs = Object.values(goals).map((g) => g.def);
-    const r = await both((d) => goalStats(d, site, q.statsQuery.parse(range), defs));
+    const r = await both((d) => goalStats(d, api.site, q.statsQuery.parse(range), defs));
     // Goals with a property condition or an event value need events: the whole answer comes from events.
     expect(r.sources).toEqual(['events']);
     expect(r.rolled).toEqual(r.raw);
@@ -141,23 +129,23 @@ describe('goal figures = the plain-JS reference, from rollups and from events al
     const light = ['blog', 'docs', 'dot', 'thanks', 'signup', 'forms', 'outbound', 'download'].map(
       (k) => goals[k]!.def,
     );
-    const l = await both((d) => goalStats(d, site, q.statsQuery.parse(range), light));
+    const l = await both((d) => goalStats(d, api.site, q.statsQuery.parse(range), light));
     expect(l.sources).toEqual(['rollup']);
     expect(l.rolled).toEqual(l.raw);
     expect(l.raw.items).toEqual(r.raw.items.filter((i) => light.some((g) => g.id === i.goal_id)));
   });
 
   test('a goal stored on an internal event (refused today) converts nobody, from rollups and events alike', async () => {
-    const { rows } = await pool.query<GoalDef>(
+    const { rows } = await api.pool.query<GoalDef>(
       `INSERT INTO goals (site_id, name, kind, event_name) VALUES ($1, 'internal', 'event', 'engagement') RETURNING *`,
-      [site.scriptId],
+      [api.site.scriptId],
     );
     expect(events.some((e) => e.event_name === 'engagement')).toBe(true);
-    const r = await both((d) => goalStats(d, site, q.statsQuery.parse(RANGES[1]!), rows));
+    const r = await both((d) => goalStats(d, api.site, q.statsQuery.parse(RANGES[1]!), rows));
     expect(r.sources).toEqual(['rollup']);
     expect(r.raw).toEqual(r.rolled);
     expect(r.raw.items[0]).toMatchObject({ conversions: 0, converters: 0 });
-    await pool.query('DELETE FROM goals WHERE id = $1', [rows[0]!.id]);
+    await api.pool.query('DELETE FROM goals WHERE id = $1', [rows[0]!.id]);
   });
 
   test('a reference sanity check: the data set has conversions of every goal', () => {
@@ -169,7 +157,7 @@ describe('goal figures = the plain-JS reference, from rollups and from events al
   test('with a session-level filter: events, same numbers as the reference on the filtered events', async () => {
     const range = { from: '2026-03-27', to: '2026-03-31', country: 'DE' };
     const defs = [goals.blog!.def, goals.signup!.def];
-    const r = await both((d) => goalStats(d, site, q.statsQuery.parse(range), defs));
+    const r = await both((d) => goalStats(d, api.site, q.statsQuery.parse(range), defs));
     expect(r.sources).toEqual(['events']);
     const evs = inDays(events, range.from, range.to).filter((e) => e.country === 'DE');
     expect(r.raw.items[0]!.converters).toBe(refGoalStats(evs, goals.blog!.ref).converters);
@@ -184,18 +172,21 @@ describe('a goal is a filter on every view: visitors who converted', () => {
     const params = { ...range, goal: g.def.id };
     const expectRollup = key !== 'pro';
     const checks: [string, (d: q.StatsDeps) => Promise<unknown>][] = [
-      ['overview', (d) => q.overview(d, site, q.statsQuery.parse(params))],
-      ['timeseries', (d) => q.timeseries(d, site, q.timeseriesQuery.parse({ ...params, interval: 'day' }))],
-      ['companies', (d) => q.companies(d, site, q.companiesQuery.parse(params))],
+      ['overview', (d) => q.overview(d, api.site, q.statsQuery.parse(params))],
+      [
+        'timeseries',
+        (d) => q.timeseries(d, api.site, q.timeseriesQuery.parse({ ...params, interval: 'day' })),
+      ],
+      ['companies', (d) => q.companies(d, api.site, q.companiesQuery.parse(params))],
       ...(['pages', 'entry_pages', 'channels', 'countries', 'events'] as const).map(
         (dim): [string, (d: q.StatsDeps) => Promise<unknown>] => [
           dim,
-          (d) => q.breakdown(d, site, dim, q.breakdownQuery.parse(params)),
+          (d) => q.breakdown(d, api.site, dim, q.breakdownQuery.parse(params)),
         ],
       ),
       [
         'overview + country',
-        (d) => q.overview(d, site, q.statsQuery.parse({ ...params, country: ['DE', '(none)'] })),
+        (d) => q.overview(d, api.site, q.statsQuery.parse({ ...params, country: ['DE', '(none)'] })),
       ],
     ];
     for (const [name, fn] of checks) {
@@ -206,7 +197,7 @@ describe('a goal is a filter on every view: visitors who converted', () => {
       expect([name, r.rolled]).toEqual([name, r.raw]);
     }
     // The overview counts exactly the converters (reference), and its previous period has its own.
-    const o = await q.overview({ pool, rollups: false }, site, q.statsQuery.parse(params));
+    const o = await q.overview({ pool: api.pool, rollups: false }, api.site, q.statsQuery.parse(params));
     const evs = inDays(events, range.from, range.to);
     const ids = converterIds(evs, g.ref);
     expect(o.current.visitors).toBe(ids.size);
@@ -215,13 +206,13 @@ describe('a goal is a filter on every view: visitors who converted', () => {
       evs.filter((e) => e.client_id !== null && ids.has(e.client_id) && e.event_name !== 'engagement').length,
     );
     // Realtime takes the filter too (nothing in the last 30 minutes here).
-    const rt = await q.realtime({ pool }, site, q.realtimeQuery.parse({ goal: g.def.id }));
+    const rt = await q.realtime({ pool: api.pool }, api.site, q.realtimeQuery.parse({ goal: g.def.id }));
     expect(rt.visitors_30m).toBe(0);
   });
 
   test('two goals: visitors who converted on both', async () => {
     const params = { ...range, goal: [goals.blog!.def.id, goals.signup!.def.id] };
-    const r = await both((d) => q.overview(d, site, q.statsQuery.parse(params)));
+    const r = await both((d) => q.overview(d, api.site, q.statsQuery.parse(params)));
     expect(r.rolled).toEqual(r.raw);
     const evs = inDays(events, range.from, range.to);
     const a = converterIds(evs, goals.blog!.ref);
@@ -241,7 +232,7 @@ describe('breakdowns with conversion_goal: converters and conversion rate per ro
     const range = { from: '2026-03-27', to: '2026-03-31' };
     const g = goals[key]!;
     const query = q.breakdownQuery.parse({ ...range, conversion_goal: g.def.id, limit: '100' });
-    const r = await both((d) => q.breakdown(d, site, dim, query));
+    const r = await both((d) => q.breakdown(d, api.site, dim, query));
     expect(r.sources).toEqual([key === 'pro' ? 'events' : 'rollup']);
     expect(r.rolled).toEqual(r.raw);
     let evs = inDays(events, range.from, range.to);
@@ -264,7 +255,7 @@ describe('breakdowns with conversion_goal: converters and conversion rate per ro
     }
     expect([...allConv.values()][0]!.converters).toBeGreaterThan(0);
     // Entry pages too (per session), from both sources.
-    const entry = await both((d) => q.breakdown(d, site, 'entry_pages', query));
+    const entry = await both((d) => q.breakdown(d, api.site, 'entry_pages', query));
     expect(entry.rolled).toEqual(entry.raw);
   });
 });
@@ -290,7 +281,7 @@ describe('conversion_goal on a session-level column from rollups: one pass = raw
       ...(goal ? { goal: goals[goal]!.def.id } : {}),
       conversion_goal: goals[key]!.def.id,
     };
-    const r = await both((d) => q.breakdown(d, site, dim, q.breakdownQuery.parse(params)));
+    const r = await both((d) => q.breakdown(d, api.site, dim, q.breakdownQuery.parse(params)));
     expect(r.sources).toEqual(['rollup']);
     expect(r.rolled).toEqual(r.raw);
     expect(r.raw.items.length).toBeGreaterThan(0);
@@ -300,12 +291,12 @@ describe('conversion_goal on a session-level column from rollups: one pass = raw
 
   test('paging: the next page from rollups is the raw next page', async () => {
     const params = { ...range, limit: '1', conversion_goal: goals.signup!.def.id };
-    const first = await both((d) => q.breakdown(d, site, 'channels', q.breakdownQuery.parse(params)));
+    const first = await both((d) => q.breakdown(d, api.site, 'channels', q.breakdownQuery.parse(params)));
     expect(first.rolled).toEqual(first.raw);
     const cursor = (first.raw as { next_cursor: string | null }).next_cursor;
     expect(cursor).not.toBeNull();
     const next = await both((d) =>
-      q.breakdown(d, site, 'channels', q.breakdownQuery.parse({ ...params, cursor: cursor! })),
+      q.breakdown(d, api.site, 'channels', q.breakdownQuery.parse({ ...params, cursor: cursor! })),
     );
     expect(next.rolled).toEqual(next.raw);
     expect(next.raw.items).not.toEqual(first.raw.items);
@@ -313,11 +304,12 @@ describe('conversion_goal on a session-level column from rollups: one pass = raw
 });
 
 describe('routes', () => {
-  const base = () => `/v1/sites/${f.siteA.id}`;
+  const base = () => `/v1/sites/${api.f.siteA.id}`;
   test('CRUD by admins and users, viewers read only, bad input is a 400, names are unique', async () => {
+    const tok = api.tok;
     const body = { name: 'Pricing', kind: 'page', page_pattern: '/pricing' };
-    expect((await call(t.url, 'POST', `${base()}/goals`, { token: tokens.viewer, body })).status).toBe(403);
-    const created = await call(t.url, 'POST', `${base()}/goals`, { token: tokens.admin, body });
+    expect((await call(api.url, 'POST', `${base()}/goals`, { token: tok.viewer, body })).status).toBe(403);
+    const created = await call(api.url, 'POST', `${base()}/goals`, { token: tok.admin, body });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({
       name: 'Pricing',
@@ -325,8 +317,8 @@ describe('routes', () => {
       page_pattern: '/pricing',
       value: null,
     });
-    const dup = await call(t.url, 'POST', `${base()}/goals`, {
-      token: tokens.user,
+    const dup = await call(api.url, 'POST', `${base()}/goals`, {
+      token: tok.user,
       body: { ...body, name: 'pricing' },
     });
     expect(dup.status).toBe(409);
@@ -343,19 +335,19 @@ describe('routes', () => {
       { name: 'x', kind: 'event', event_name: 'e', extra: 1 },
       { name: '', kind: 'lead' },
     ]) {
-      const res = await call(t.url, 'POST', `${base()}/goals`, { token: tokens.user, body: bad });
+      const res = await call(api.url, 'POST', `${base()}/goals`, { token: tok.user, body: bad });
       expect([bad, res.status, res.body.error]).toEqual([bad, 400, 'invalid_request']);
     }
     const id = created.body.id;
-    const read = await call(t.url, 'GET', `${base()}/goals/${id}`, { token: tokens.viewer });
+    const read = await call(api.url, 'GET', `${base()}/goals/${id}`, { token: tok.viewer });
     expect(read.status).toBe(200);
-    const list = await call(t.url, 'GET', `${base()}/goals`, { token: tokens.viewer });
+    const list = await call(api.url, 'GET', `${base()}/goals`, { token: tok.viewer });
     expect(list.body.items.map((g: { name: string }) => g.name)).toContain('Pricing');
-    expect((await call(t.url, 'PUT', `${base()}/goals/${id}`, { token: tokens.viewer, body })).status).toBe(
+    expect((await call(api.url, 'PUT', `${base()}/goals/${id}`, { token: tok.viewer, body })).status).toBe(
       403,
     );
-    const upd = await call(t.url, 'PUT', `${base()}/goals/${id}`, {
-      token: tokens.user,
+    const upd = await call(api.url, 'PUT', `${base()}/goals/${id}`, {
+      token: tok.user,
       body: { name: 'Pricing+', kind: 'event', event_name: 'signup', value: { mode: 'fixed', amount: 2 } },
     });
     expect(upd.status).toBe(200);
@@ -366,64 +358,62 @@ describe('routes', () => {
       value: { mode: 'fixed', amount: 2 },
     });
     // Agency B cannot see or change A's goal, even naming it on its own site.
-    const own = `/v1/sites/${f.siteB.id}/goals/${id}`;
-    expect((await call(t.url, 'GET', own, { token: tokens.adminB })).status).toBe(404);
-    expect((await call(t.url, 'DELETE', own, { token: tokens.adminB })).status).toBe(404);
-    expect((await call(t.url, 'GET', `${base()}/goals/${id}`, { token: tokens.adminB })).status).toBe(404);
+    const own = `/v1/sites/${api.f.siteB.id}/goals/${id}`;
+    expect((await call(api.url, 'GET', own, { token: tok.adminB })).status).toBe(404);
+    expect((await call(api.url, 'DELETE', own, { token: tok.adminB })).status).toBe(404);
+    expect((await call(api.url, 'GET', `${base()}/goals/${id}`, { token: tok.adminB })).status).toBe(404);
     // A goal of another site is not a filter here either.
-    const other = await call(t.url, 'GET', `/v1/sites/${f.siteB.id}/stats/overview?goal=${id}`, {
-      token: tokens.adminB,
+    const other = await call(api.url, 'GET', `/v1/sites/${api.f.siteB.id}/stats/overview?goal=${id}`, {
+      token: tok.adminB,
     });
     expect([other.status, other.body.error]).toEqual([400, 'invalid_query']);
-    expect((await call(t.url, 'DELETE', `${base()}/goals/${id}`, { token: tokens.viewer })).status).toBe(403);
-    expect((await call(t.url, 'DELETE', `${base()}/goals/${id}`, { token: tokens.user })).status).toBe(204);
-    expect((await call(t.url, 'GET', `${base()}/goals/${id}`, { token: tokens.admin })).status).toBe(404);
-    expect((await call(t.url, 'GET', `${base()}/goals/not-a-uuid`, { token: tokens.admin })).status).toBe(
-      400,
-    );
+    expect((await call(api.url, 'DELETE', `${base()}/goals/${id}`, { token: tok.viewer })).status).toBe(403);
+    expect((await call(api.url, 'DELETE', `${base()}/goals/${id}`, { token: tok.user })).status).toBe(204);
+    expect((await call(api.url, 'GET', `${base()}/goals/${id}`, { token: tok.admin })).status).toBe(404);
+    expect((await call(api.url, 'GET', `${base()}/goals/not-a-uuid`, { token: tok.admin })).status).toBe(400);
   });
 
   test('stats/goals over HTTP, goal filters on the stats routes and the CSV export', async () => {
     const range = 'from=2026-03-27&to=2026-03-31';
-    const s = await call(t.url, 'GET', `${base()}/stats/goals?${range}&goal_id=${goals.blog!.def.id}`, {
-      token: tokens.viewer,
+    const s = await call(api.url, 'GET', `${base()}/stats/goals?${range}&goal_id=${goals.blog!.def.id}`, {
+      token: api.tok.viewer,
     });
     expect(s.status).toBe(200);
     expect(s.headers.get('x-beacon-source')).toBe('rollup');
     const evs = inDays(events, '2026-03-27', '2026-03-31');
     expect(s.body.items).toHaveLength(1);
     expect(s.body.items[0].converters).toBe(refGoalStats(evs, goals.blog!.ref).converters);
-    const all = await call(t.url, 'GET', `${base()}/stats/goals?${range}`, { token: tokens.viewer });
+    const all = await call(api.url, 'GET', `${base()}/stats/goals?${range}`, { token: api.tok.viewer });
     expect(all.body.items).toHaveLength(Object.keys(GOALS).length);
-    const ov = await call(t.url, 'GET', `${base()}/stats/overview?${range}&goal=${goals.signup!.def.id}`, {
-      token: tokens.viewer,
+    const ov = await call(api.url, 'GET', `${base()}/stats/overview?${range}&goal=${goals.signup!.def.id}`, {
+      token: api.tok.viewer,
     });
     expect(ov.status).toBe(200);
     expect(ov.body.current.visitors).toBe(converterIds(evs, goals.signup!.ref).size);
     const bd = await call(
-      t.url,
+      api.url,
       'GET',
       `${base()}/stats/breakdown/channels?${range}&conversion_goal=${goals.signup!.def.id}`,
-      { token: tokens.viewer },
+      { token: api.tok.viewer },
     );
     expect(bd.status).toBe(200);
     expect(bd.body.items[0]).toHaveProperty('conversion_rate');
-    const csv = await call(t.url, 'GET', `${base()}/export/events?${range}&goal=${goals.pro!.def.id}`, {
-      token: tokens.viewer,
+    const csv = await call(api.url, 'GET', `${base()}/export/events?${range}&goal=${goals.pro!.def.id}`, {
+      token: api.tok.viewer,
     });
     expect(csv.status).toBe(200);
     const ids = converterIds(evs, goals.pro!.ref);
     const lines = String(csv.body).trim().split('\r\n');
     expect(lines.length - 1).toBe(evs.filter((e) => e.client_id !== null && ids.has(e.client_id)).length);
     const unknown = await call(
-      t.url,
+      api.url,
       'GET',
       `${base()}/export/events?${range}&goal=00000000-0000-4000-8000-000000000000`,
-      { token: tokens.viewer },
+      { token: api.tok.viewer },
     );
     expect([unknown.status, unknown.body.error]).toEqual([400, 'invalid_query']);
-    const badGoal = await call(t.url, 'GET', `${base()}/stats/overview?${range}&goal=nope`, {
-      token: tokens.viewer,
+    const badGoal = await call(api.url, 'GET', `${base()}/stats/overview?${range}&goal=nope`, {
+      token: api.tok.viewer,
     });
     expect(badGoal.status).toBe(400);
   });

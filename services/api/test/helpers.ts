@@ -1,3 +1,4 @@
+/// <reference types="jest" />
 /**
  * Test helpers of the API (real PostgreSQL; Redis only where a test asks for it). Shared by every
  * services/api test file, including the analytics routes' tests.
@@ -194,22 +195,6 @@ export async function loginAll(
 /** Access tokens of seedTwoAgencies' users, by role (loginAll). */
 export type Tokens = Awaited<ReturnType<typeof loginAll>>;
 
-/** What the conversions tests start from: the API, seedTwoAgencies, and site A as the stats queries take it. */
-export interface SiteAWorld {
-  t: TestApi;
-  pool: Pool;
-  f: TwoAgencies;
-  site: StatsSite;
-}
-
-/** Starts the API, seeds seedTwoAgencies and gives site A this config (its timezone at least). */
-export async function startOnSiteA(config: Record<string, unknown>): Promise<SiteAWorld> {
-  const t = await startTestApi();
-  const f = await seedTwoAgencies(t.db.pool);
-  const site = await configureSite(t.db.pool, f.siteA, config);
-  return { t, pool: t.db.pool, f, site };
-}
-
 /** Sets a seeded site's config (e.g. its timezone) and answers the site as the stats queries take it. */
 export async function configureSite(
   pool: Pool,
@@ -230,6 +215,24 @@ export async function rolledAndRaw<T>(pool: Pool, fn: (deps: StatsDeps) => Promi
   const raw = await fn({ pool, rollups: false });
   return { rolled, raw, sources: [...new Set(seen)] };
 }
+
+/** rolledAndRaw, asserting the two answers equal and read from `source` alone: the answer. */
+export async function sameFrom<T>(
+  pool: Pool,
+  source: Source,
+  fn: (deps: StatsDeps) => Promise<T>,
+): Promise<T> {
+  const r = await rolledAndRaw(pool, fn);
+  expect(r.sources).toEqual([source]);
+  expect(r.rolled).toEqual(r.raw);
+  return r.raw;
+}
+
+/** A query schema's answer for a query string's values, typed as the schema's output. */
+export const parseQuery = <S extends { parse: (v: unknown) => unknown }>(
+  schema: S,
+  v: Record<string, string | string[]>,
+) => schema.parse(v) as ReturnType<S['parse']>;
 
 /** A new user of the agency with this role, logged in: its access token. */
 export async function loginAs(

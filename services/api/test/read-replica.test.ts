@@ -1,20 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { migrate } from '@beacon/db';
-import { startPgReplicaPair, waitFor, type PgReplicaPair } from '@beacon/testkit';
+import { insertEventRows, startPgReplicaPair, waitFor, type PgReplicaPair } from '@beacon/testkit';
 import type { ApiHandle } from '../src/index.js';
 import { parseLsn } from '../src/read-replica.js';
 import { call, login, seedAgency, seedUser, startTestApi, type TestApi } from './helpers.js';
-import {
-  EVENTS,
-  SITE_A,
-  TZ_A,
-  insertEvents,
-  seedStats,
-  select,
-  totals,
-  type Ev,
-} from './fixtures/stats-data.js';
+import { EVENTS, SITE_A, TZ_A, seedStats, select, totals, type Ev } from './fixtures/stats-data.js';
 
 // The API on a real primary + streaming replica (a private pair from initdb and pg_basebackup):
 // dashboard reads come from the replica while it keeps up, from the primary when it lags past
@@ -141,7 +132,7 @@ test('a paused replica serves the old answer until its lag passes the limit, the
       client_id: `replica-${randomBytes(4).toString('hex')}`,
       session_id: `replica-s-${randomBytes(4).toString('hex')}`,
     };
-    await insertEvents(primary, [extra]);
+    await insertEventRows(primary, [extra]);
     // Still on the replica (lag below 1 s): the old figures.
     if (api.deps.replica!.status().inUse) expect((await overview()).visitors).toBe(before.visitors);
     // Past the limit the API reads the primary and sees the new visitor.

@@ -1,4 +1,3 @@
-import type { Pool } from 'pg';
 import * as q from '../src/queries/index.js';
 import { revenue, revenueBy } from '../src/queries/revenue.js';
 import {
@@ -11,21 +10,21 @@ import {
   TZ,
   type Ev,
 } from './fixtures/conversions-data.js';
-import { call, login, type TestApi, startOnSiteA, type TwoAgencies } from './helpers.js';
+import { call } from './helpers.js';
+import { useSiteA } from './fixtures/use-api.js';
 
 // Revenue (docs/conversions.md) against a plain-JS reference on the hand-made data set: duplicate
 // order ids (counted once per site, at their first purchase, also across days and ranges), several
 // currencies reported apart, attribution by landing and by event dimensions. Real PostgreSQL and HTTP.
 
-let t: TestApi, pool: Pool, f: TwoAgencies, site: q.StatsSite;
+const api = useSiteA({ timezone: TZ, currency: 'EUR' });
 let events: Ev[];
 /** A reload of an order's thank-you page 36 hours after the order. */
 const RELOAD = (e: Ev) => new Date(Date.parse(e.server_timestamp) + 36 * 3_600_000).toISOString();
 const round = (n: number | null) => (n === null ? null : Math.round(n * 1e6) / 1e6);
 
 beforeAll(async () => {
-  ({ t, pool, f, site } = await startOnSiteA({ timezone: TZ, currency: 'EUR' }));
-  events = generate(f.siteA.scriptId, 11);
+  events = generate(api.f.siteA.scriptId, 11);
   // Hand-made edge cases: a reload of an order two days later, an order id with spaces, a lower-case
   // currency, no currency (the site's), a value that is not a number, a bot's purchase.
   const base = events.find((e) => e.event_name === 'purchase' && e.visitor_type !== 'bot')!;
@@ -71,12 +70,8 @@ beforeAll(async () => {
     refund('2026-03-29T18:41:00.000Z', { order_id: 'X-6', value: 20 }),
     refund('2026-03-29T18:50:00.000Z', { transaction_id: 'X-404', value: 99 }),
   );
-  await insertEvents(pool, events);
+  await insertEvents(api.pool, events);
 }, 60_000);
-
-afterAll(async () => {
-  await t?.close();
-});
 
 const RANGES = [
   { from: '2026-03-29', to: '2026-03-29' },
@@ -88,7 +83,7 @@ test.each(RANGES)('totals per currency = reference %o', async (range) => {
   const evs = inDays(events, range.from, range.to);
   const orders = refOrders(events, evs, 'EUR');
   const visitors = new Set(evs.map((e) => e.client_id).filter(Boolean)).size;
-  const got = await revenue({ pool }, site, q.statsQuery.parse(range));
+  const got = await revenue({ pool: api.pool }, api.site, q.statsQuery.parse(range));
   const per = (c: string) => {
     const os = orders.filter((o) => o.currency === c);
     const rev = os.reduce((a, o) => a + o.value, 0);
@@ -120,7 +115,11 @@ test.each(RANGES)('totals per currency = reference %o', async (range) => {
 });
 
 test('refunds: subtracted per order, whenever sent, between nothing and the whole order', async () => {
-  const day = await revenue({ pool }, site, q.statsQuery.parse({ from: '2026-03-29', to: '2026-03-29' }));
+  const day = await revenue(
+    { pool: api.pool },
+    api.site,
+    q.statsQuery.parse({ from: '2026-03-29', to: '2026-03-29' }),
+  );
   // X-1 (GBP 100, sent twice): 10 + 20 refunded (the bot's 50 ignored), counted once.
   expect(day.other_currencies.find((c) => c.currency === 'GBP')).toMatchObject({
     orders: 1,
@@ -142,8 +141,8 @@ test('refunds: subtracted per order, whenever sent, between nothing and the whol
   expect(day.refunded).toBeGreaterThanOrEqual(75);
   // A refunded order still counts as an order; revenue by dimension is net as well.
   const by = await revenueBy(
-    { pool },
-    site,
+    { pool: api.pool },
+    api.site,
     'countries',
     q.pagedQuery.parse({ from: '2026-03-29', to: '2026-03-29', limit: '500' }),
   );
@@ -151,7 +150,11 @@ test('refunds: subtracted per order, whenever sent, between nothing and the whol
 });
 
 test('duplicate order ids: counted once, at their first purchase, whatever the range', async () => {
-  const day = await revenue({ pool }, site, q.statsQuery.parse({ from: '2026-03-29', to: '2026-03-29' }));
+  const day = await revenue(
+    { pool: api.pool },
+    api.site,
+    q.statsQuery.parse({ from: '2026-03-29', to: '2026-03-29' }),
+  );
   // 100 GBP sent twice, one order (30 of it refunded).
   expect(day.other_currencies.find((c) => c.currency === 'GBP')).toMatchObject({ orders: 1, revenue: 70 });
   // The reload of an order first seen a day and a half earlier adds nothing to its own day.
@@ -161,7 +164,11 @@ test('duplicate order ids: counted once, at their first purchase, whatever the r
   const reload = later.filter((e) => e.server_timestamp === RELOAD(base) && e.event_name === 'purchase');
   expect(reload).toHaveLength(1);
   expect(refOrders(events, later, 'EUR').some((o) => o.ev === reload[0])).toBe(false);
-  const ofDay = await revenue({ pool }, site, q.statsQuery.parse({ from: reloadDay, to: reloadDay }));
+  const ofDay = await revenue(
+    { pool: api.pool },
+    api.site,
+    q.statsQuery.parse({ from: reloadDay, to: reloadDay }),
+  );
   const want = refOrders(events, later, 'EUR').filter((o) => o.currency === 'EUR');
   expect(ofDay.orders).toBe(want.length);
   const all = events.filter((e) => e.event_name === 'purchase').sort(byTime);
@@ -198,7 +205,12 @@ test.each([
     r.orders++;
     r.revenue += o.value;
   }
-  const got = await revenueBy({ pool }, site, dim, q.pagedQuery.parse({ ...range, limit: '500' }));
+  const got = await revenueBy(
+    { pool: api.pool },
+    api.site,
+    dim,
+    q.pagedQuery.parse({ ...range, limit: '500' }),
+  );
   const want = [...rows].filter(([, r]) => r.orders > 0);
   expect(got.items).toHaveLength(want.length);
   for (const item of got.items) {
@@ -226,29 +238,27 @@ test.each([
 });
 
 test('routes: every role reads, another agency gets 404, bad dimension 400, the site currency is a setting', async () => {
-  const viewer = await login(t.url, f.viewer.email, f.viewer.password);
-  const adminB = await login(t.url, f.adminB.email, f.adminB.password);
-  const admin = await login(t.url, f.admin.email, f.admin.password);
-  const base = `/v1/sites/${f.siteA.id}/stats/revenue`;
-  const r = await call(t.url, 'GET', `${base}?from=2026-03-27&to=2026-03-31`, { token: viewer });
+  const { viewer, adminB, admin } = api.tok;
+  const base = `/v1/sites/${api.f.siteA.id}/stats/revenue`;
+  const r = await call(api.url, 'GET', `${base}?from=2026-03-27&to=2026-03-31`, { token: viewer });
   expect(r.status).toBe(200);
   expect(r.body.currency).toBe('EUR');
   expect(
-    (await call(t.url, 'GET', `${base}/channels?from=2026-03-27&to=2026-03-31`, { token: viewer })).status,
+    (await call(api.url, 'GET', `${base}/channels?from=2026-03-27&to=2026-03-31`, { token: viewer })).status,
   ).toBe(200);
-  expect((await call(t.url, 'GET', `${base}/nope`, { token: viewer })).status).toBe(400);
-  expect((await call(t.url, 'GET', base, { token: adminB })).status).toBe(404);
-  const bad = await call(t.url, 'PATCH', `/v1/sites/${f.siteA.id}`, {
+  expect((await call(api.url, 'GET', `${base}/nope`, { token: viewer })).status).toBe(400);
+  expect((await call(api.url, 'GET', base, { token: adminB })).status).toBe(404);
+  const bad = await call(api.url, 'PATCH', `/v1/sites/${api.f.siteA.id}`, {
     token: admin,
     body: { config: { currency: 'euro' } },
   });
   expect(bad.status).toBe(400);
-  const ok = await call(t.url, 'PATCH', `/v1/sites/${f.siteA.id}`, {
+  const ok = await call(api.url, 'PATCH', `/v1/sites/${api.f.siteA.id}`, {
     token: admin,
     body: { config: { currency: 'GBP' } },
   });
   expect(ok.body.config.currency).toBe('GBP');
-  const gbp = await call(t.url, 'GET', `${base}?from=2026-03-29&to=2026-03-29`, { token: viewer });
+  const gbp = await call(api.url, 'GET', `${base}?from=2026-03-29&to=2026-03-29`, { token: viewer });
   // X-1 (100 GBP, 30 refunded), and X-2, X-3, X-5, X-6 sent without a currency: now the site's (X-3's
   // value is no number: 0; net of refunds X-2 0, X-5 25, X-6 0).
   expect(gbp.body).toMatchObject({ currency: 'GBP', orders: 5, revenue: 95, refunded: 105 });

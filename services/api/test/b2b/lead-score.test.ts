@@ -2,7 +2,8 @@ import { createRegistry, serviceMetrics } from '@beacon/observability';
 import { dispatchOnce } from '../../src/b2b/dispatcher.js';
 import { leadScore, type FitRules, type ScoreFacts } from '../../src/b2b/score.js';
 import { recomputeDecayed } from '../../src/b2b/score-decay.js';
-import { call, login, seedTwoAgencies, startTestApi, type TestApi } from '../helpers.js';
+import { call } from '../helpers.js';
+import { useTwoAgencies } from '../fixtures/use-api.js';
 import { storeVisit } from './visits.js';
 
 // The lead score (docs/lead-score.md) against a plain-JS reference written from the document, on
@@ -107,37 +108,24 @@ test('formula: the caps hold (100 at most) and an unset fit rule gives no points
 });
 
 describe('scores from stored visits', () => {
-  let t: TestApi;
-  let f: Awaited<ReturnType<typeof seedTwoAgencies>>;
-  let admin: string;
-  let adminB: string;
-
-  beforeAll(async () => {
-    t = await startTestApi({
-      env: {
-        API_BACKGROUND_JOBS: 'true',
-        ALERTS_DISPATCH_TICK_MS: '0',
-        ALERTS_DELIVERY_CONCURRENCY: '0',
-        LEAD_SCORE_DECAY_TICK_S: '0',
-      },
-    });
-    f = await seedTwoAgencies(t.db.pool);
-    admin = await login(t.url, f.admin.email, f.admin.password);
-    adminB = await login(t.url, f.adminB.email, f.adminB.password);
-  });
-  afterAll(async () => {
-    await t.close();
+  const api = useTwoAgencies({
+    env: {
+      API_BACKGROUND_JOBS: 'true',
+      ALERTS_DISPATCH_TICK_MS: '0',
+      ALERTS_DELIVERY_CONCURRENCY: '0',
+      LEAD_SCORE_DECAY_TICK_S: '0',
+    },
   });
 
   test('the dispatcher scores each company as the reference does; list, filter, sort and history follow', async () => {
-    const site = f.siteA.scriptId;
-    const goal = await call(t.url, 'POST', `/v1/sites/${f.siteA.id}/goals`, {
-      token: admin,
+    const site = api.f.siteA.scriptId;
+    const goal = await call(api.url, 'POST', `/v1/sites/${api.f.siteA.id}/goals`, {
+      token: api.tok.admin,
       body: { name: 'Demo request', kind: 'event', event_name: 'demo_request' },
     });
     expect(goal.status).toBe(201);
-    const put = await call(t.url, 'PUT', `/v1/sites/${f.siteA.id}/lead-score/settings`, {
-      token: admin,
+    const put = await call(api.url, 'PUT', `/v1/sites/${api.f.siteA.id}/lead-score/settings`, {
+      token: api.tok.admin,
       body: {
         intent_pages: ['/pricing', '/demo/**'],
         intent_goal_ids: [goal.body.id],
@@ -147,20 +135,20 @@ describe('scores from stored visits', () => {
     });
     expect(put.status).toBe(200);
     expect(put.body.fit_countries).toEqual(['DE']);
-    await t.db.pool.query(
+    await api.pool.query(
       `INSERT INTO companies (domain, name, industry, employee_count) VALUES ('acme.example', 'Acme', 'software', '51-200')`,
     );
     const now = new Date();
     const dayAgo = new Date(now.getTime() - 86_400_000 - 60_000);
     // Acme: 2 sessions on 2 days, 5 page views (2 intent), 30 s each, one demo request.
-    await storeVisit(t.db.pool, {
+    await storeVisit(api.pool, {
       site,
       domain: 'acme.example',
       name: 'Acme',
       paths: ['/', '/pricing'],
       at: dayAgo,
     });
-    await storeVisit(t.db.pool, {
+    await storeVisit(api.pool, {
       site,
       domain: 'acme.example',
       name: 'Acme',
@@ -169,7 +157,7 @@ describe('scores from stored visits', () => {
       events: [{ name: 'demo_request' }],
     });
     // Globex: one page view, no fit.
-    await storeVisit(t.db.pool, {
+    await storeVisit(api.pool, {
       site,
       domain: 'globex.example',
       name: 'Globex',
@@ -177,9 +165,9 @@ describe('scores from stored visits', () => {
       paths: ['/'],
       at: new Date(now.getTime() - 60_000),
     });
-    expect(await t.api.deps.alerts!.dispatch()).toBe(3);
+    expect(await api.t.api.deps.alerts!.dispatch()).toBe(3);
 
-    const { rows } = await t.db.pool.query(
+    const { rows } = await api.pool.query(
       `SELECT domain, score, engagement, intent, fit, parts FROM company_scores WHERE site_id = $1 ORDER BY domain`,
       [site],
     );
@@ -214,8 +202,8 @@ describe('scores from stored visits', () => {
     });
     expect(rows[1].score).toBeLessThan(rows[0].score);
 
-    const listed = await call(t.url, 'GET', `/v1/sites/${f.siteA.id}/companies?sort=score&order=desc`, {
-      token: admin,
+    const listed = await call(api.url, 'GET', `/v1/sites/${api.f.siteA.id}/companies?sort=score&order=desc`, {
+      token: api.tok.admin,
     });
     expect(listed.status).toBe(200);
     expect(listed.body.items.map((i: { domain: string }) => i.domain)).toEqual([
@@ -223,36 +211,43 @@ describe('scores from stored visits', () => {
       'globex.example',
     ]);
     expect(listed.body.items[0].score).toBe(rows[0].score);
-    const asc = await call(t.url, 'GET', `/v1/sites/${f.siteA.id}/companies?sort=score&order=asc`, {
-      token: admin,
+    const asc = await call(api.url, 'GET', `/v1/sites/${api.f.siteA.id}/companies?sort=score&order=asc`, {
+      token: api.tok.admin,
     });
     expect(asc.body.items[0].domain).toBe('globex.example');
     const filtered = await call(
-      t.url,
+      api.url,
       'GET',
-      `/v1/sites/${f.siteA.id}/companies?min_score=${rows[0].score}`,
-      { token: admin },
+      `/v1/sites/${api.f.siteA.id}/companies?min_score=${rows[0].score}`,
+      { token: api.tok.admin },
     );
     expect(filtered.body.items.map((i: { domain: string }) => i.domain)).toEqual(['acme.example']);
 
-    const detail = await call(t.url, 'GET', `/v1/sites/${f.siteA.id}/lead-scores/acme.example`, {
-      token: admin,
+    const detail = await call(api.url, 'GET', `/v1/sites/${api.f.siteA.id}/lead-scores/acme.example`, {
+      token: api.tok.admin,
     });
     expect(detail.status).toBe(200);
     expect(detail.body.score.score).toBe(rows[0].score);
     expect(detail.body.history).toEqual([expect.objectContaining({ score: rows[0].score })]);
     // Another agency sees neither the site's scores nor its settings.
     expect(
-      (await call(t.url, 'GET', `/v1/sites/${f.siteA.id}/lead-scores/acme.example`, { token: adminB }))
-        .status,
+      (
+        await call(api.url, 'GET', `/v1/sites/${api.f.siteA.id}/lead-scores/acme.example`, {
+          token: api.tok.adminB,
+        })
+      ).status,
     ).toBe(404);
     expect(
-      (await call(t.url, 'GET', `/v1/sites/${f.siteA.id}/lead-score/settings`, { token: adminB })).status,
+      (
+        await call(api.url, 'GET', `/v1/sites/${api.f.siteA.id}/lead-score/settings`, {
+          token: api.tok.adminB,
+        })
+      ).status,
     ).toBe(404);
 
     // The companies CSV for sales tools carries the score and a dashboard link.
-    const csv = await call(t.url, 'GET', `/v1/sites/${f.siteA.id}/export/companies`, {
-      token: admin,
+    const csv = await call(api.url, 'GET', `/v1/sites/${api.f.siteA.id}/export/companies`, {
+      token: api.tok.admin,
     });
     expect(csv.status).toBe(200);
     const [header, first] = (csv.body as string).trim().split(/\r?\n/);
@@ -260,51 +255,51 @@ describe('scores from stored visits', () => {
       'domain,name,industry,employee_count,country,score,engagement,intent,fit,visitors,sessions,page_views,first_visit,last_visit,dashboard_url',
     );
     expect(first).toContain(`acme.example,Acme,software,51-200,DE,${rows[0].score},`);
-    expect(first).toContain(`/sites/${f.siteA.id}/companies/acme.example`);
+    expect(first).toContain(`/sites/${api.f.siteA.id}/companies/acme.example`);
   });
 
   test('"not a company" of the agency: no score, and its activity is dropped', async () => {
-    const put = await call(t.url, 'PUT', '/v1/company-overrides', {
-      token: admin,
+    const put = await call(api.url, 'PUT', '/v1/company-overrides', {
+      token: api.tok.admin,
       body: { domain: 'isp.example', not_company: true },
     });
     expect(put.status).toBe(200);
-    await storeVisit(t.db.pool, {
-      site: f.siteA.scriptId,
+    await storeVisit(api.pool, {
+      site: api.f.siteA.scriptId,
       domain: 'isp.example',
       paths: ['/'],
       at: new Date(),
     });
-    expect(await t.api.deps.alerts!.dispatch()).toBe(1);
-    const { rows } = await t.db.pool.query(
+    expect(await api.t.api.deps.alerts!.dispatch()).toBe(1);
+    const { rows } = await api.pool.query(
       `SELECT count(*)::int AS n FROM company_scores WHERE domain = 'isp.example'`,
     );
     expect(rows[0].n).toBe(0);
-    const { rows: left } = await t.db.pool.query(`SELECT count(*)::int AS n FROM company_activity_outbox`);
+    const { rows: left } = await api.pool.query(`SELECT count(*)::int AS n FROM company_activity_outbox`);
     expect(left[0].n).toBe(0);
   });
 
   test('decay: companies that stopped visiting are recomputed once, with history, and fire no alert', async () => {
-    const site = f.siteA.scriptId;
+    const site = api.f.siteA.scriptId;
     const day = 86_400_000;
     const now = new Date();
-    await t.db.pool.query(`SELECT * FROM beacon_ensure_event_partitions(now() - interval '5 months', 6)`);
-    const rule = await call(t.url, 'POST', `/v1/sites/${f.siteA.id}/company-alert-rules`, {
-      token: admin,
+    await api.pool.query(`SELECT * FROM beacon_ensure_event_partitions(now() - interval '5 months', 6)`);
+    const rule = await call(api.url, 'POST', `/v1/sites/${api.f.siteA.id}/company-alert-rules`, {
+      token: api.tok.admin,
       body: { name: 'Any score', min_score: 1, cooldown_h: 1 },
     });
     expect(rule.status).toBe(201);
     // Visits scored when they happened (the dispatcher's clock then): 40 days ago (three companies)
     // and 100 days ago (one, all of whose events have since left the 90-day window).
     const deps = {
-      pool: t.db.pool,
-      logger: t.api.deps.logger,
+      pool: api.pool,
+      logger: api.t.api.deps.logger,
       metrics: serviceMetrics('api', createRegistry('api', { defaultMetrics: false })).alerts,
       dashboardUrl: 'http://localhost:3000',
     };
     const visit = async (domain: string, daysAgo: number) => {
       const at = new Date(now.getTime() - daysAgo * day);
-      await storeVisit(t.db.pool, { site, domain, paths: ['/', '/pricing', '/team'], at });
+      await storeVisit(api.pool, { site, domain, paths: ['/', '/pricing', '/team'], at });
       await dispatchOnce(deps, new Date(at.getTime() + 60_000));
     };
     for (const d of ['quiet1.example', 'quiet2.example', 'quiet3.example']) await visit(d, 40);
@@ -312,7 +307,7 @@ describe('scores from stored visits', () => {
     const scores = async () =>
       new Map(
         (
-          await t.db.pool.query(
+          await api.pool.query(
             `SELECT domain, score, engagement, parts, computed_at, last_seen FROM company_scores WHERE site_id = $1`,
             [site],
           )
@@ -320,14 +315,14 @@ describe('scores from stored visits', () => {
       );
     const before = await scores();
     expect(before.get('quiet1.example').parts.recency).toBeGreaterThan(5.9);
-    const alertsBefore = (await t.db.pool.query(`SELECT count(*)::int AS n FROM company_alerts`)).rows[0].n;
+    const alertsBefore = (await api.pool.query(`SELECT count(*)::int AS n FROM company_alerts`)).rows[0].n;
     expect(alertsBefore).toBe(4); // each first visit fired the rule then
 
     // Two replicas' passes at the same time: each due score is written by exactly one of them.
-    const [r1, r2] = await Promise.all([recomputeDecayed(t.db.pool, now), recomputeDecayed(t.db.pool, now)]);
+    const [r1, r2] = await Promise.all([recomputeDecayed(api.pool, now), recomputeDecayed(api.pool, now)]);
     expect(r1.rescored + r2.rescored).toBe(4);
     expect(r1.dropped + r2.dropped).toBe(0);
-    expect(await recomputeDecayed(t.db.pool, now)).toEqual({ rescored: 0, dropped: 0 }); // nothing due now
+    expect(await recomputeDecayed(api.pool, now)).toEqual({ rescored: 0, dropped: 0 }); // nothing due now
 
     const after = await scores();
     const q = after.get('quiet1.example');
@@ -344,33 +339,33 @@ describe('scores from stored visits', () => {
     expect(new Date(gone.last_seen).getTime()).toBe(new Date(before.get('gone.example').last_seen).getTime());
 
     // History: the score of the visit's day and today's lower one.
-    const detail = await call(t.url, 'GET', `/v1/sites/${f.siteA.id}/lead-scores/quiet1.example`, {
-      token: admin,
+    const detail = await call(api.url, 'GET', `/v1/sites/${api.f.siteA.id}/lead-scores/quiet1.example`, {
+      token: api.tok.admin,
     });
     expect(detail.body.history.map((h: { score: number }) => h.score)).toEqual([
       before.get('quiet1.example').score,
       q.score,
     ]);
     // A lower score without a visit fires nothing (the rule's min_score still holds, but no one came).
-    expect((await t.db.pool.query(`SELECT count(*)::int AS n FROM company_alerts`)).rows[0].n).toBe(
+    expect((await api.pool.query(`SELECT count(*)::int AS n FROM company_alerts`)).rows[0].n).toBe(
       alertsBefore,
     );
   });
 
   test('decay: a due score of a company the agency now calls "not a company" is removed', async () => {
-    const site = f.siteA.scriptId;
+    const site = api.f.siteA.scriptId;
     // quiet2 as if scored when it visited 40 days ago: due again.
-    await t.db.pool.query(
+    await api.pool.query(
       `UPDATE company_scores SET computed_at = last_seen + interval '1 minute' WHERE site_id = $1 AND domain = 'quiet2.example'`,
       [site],
     );
-    const put = await call(t.url, 'PUT', '/v1/company-overrides', {
-      token: admin,
+    const put = await call(api.url, 'PUT', '/v1/company-overrides', {
+      token: api.tok.admin,
       body: { domain: 'quiet2.example', not_company: true },
     });
     expect(put.status).toBe(200);
-    expect(await recomputeDecayed(t.db.pool)).toEqual({ rescored: 0, dropped: 1 });
-    const { rows } = await t.db.pool.query(
+    expect(await recomputeDecayed(api.pool)).toEqual({ rescored: 0, dropped: 1 });
+    const { rows } = await api.pool.query(
       `SELECT domain FROM company_scores WHERE site_id = $1 AND domain LIKE 'quiet%' ORDER BY domain`,
       [site],
     );
