@@ -2,7 +2,7 @@ import { CAMPAIGN_COLUMNS, type BrowserFieldName } from '@beacon/schema';
 import type { EnrichContext, Step } from '../pipeline.js';
 import { channelOf } from './channel.js';
 import type { CompanyLookup } from './company-db.js';
-import type { AgencyRangeStore, CompanyRecord } from './company-ranges.js';
+import type { AgencyRangeStore } from './company-ranges.js';
 import { identifyCompany, isAnonymisingNetwork } from './company.js';
 import { engagementScore } from './engagement.js';
 import { normaliseLanguage } from './language.js';
@@ -10,7 +10,6 @@ import { parsePage, type PageFields } from './page.js';
 import { classifyReferrer } from './referrer.js';
 import type { ReferrerLists } from './referrer-lists.js';
 import { visitorType } from './visitor-type.js';
-import { setColumnsFrom, type ColumnsFrom } from '../row-columns.js';
 
 /** What the attribution steps look things up in (built once per worker). */
 export interface AttributionDeps {
@@ -106,15 +105,6 @@ export function engagementStep(): Step {
   };
 }
 
-/** The company_* columns of an identified company. */
-const COMPANY_COLUMNS: ColumnsFrom<CompanyRecord> = {
-  company_name: 'name',
-  company_domain: 'domain',
-  company_industry: 'industry',
-  company_employee_count: 'employeeCount',
-  company_revenue: 'revenue',
-};
-
 /**
  * company_* columns from the sources in order (company.ts); on the full IP, before anonymisation.
  * No IP (unknown or not forwarded) or a bot: no company.
@@ -135,7 +125,12 @@ export function companyStep(deps: Pick<AttributionDeps, 'agencyRanges' | 'compan
             network: ctx.network,
           })
         : null;
-      setColumnsFrom(row, match?.company, COMPANY_COLUMNS);
+      const c = match?.company;
+      row.company_name = c?.name ?? null;
+      row.company_domain = c?.domain ?? null;
+      row.company_industry = c?.industry ?? null;
+      row.company_employee_count = c?.employeeCount ?? null;
+      row.company_revenue = c?.revenue ?? null;
       row.company_confidence = match?.confidence ?? null;
       row.company_source = match?.source ?? null;
     },

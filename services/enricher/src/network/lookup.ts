@@ -3,7 +3,6 @@ import { LRUCache } from 'lru-cache';
 import { formatIp, parseIp, type ParsedIp } from '@beacon/schema';
 import type { EnrichContext, GeoInfo, MaxmindOrgRecord, NetworkInfo, Step } from '../pipeline.js';
 import { blank, openNetworkSources, type NetworkOptions, type NetworkSources } from './sources.js';
-import { setColumnsFrom, type ColumnsFrom } from '../row-columns.js';
 import type { SourceStatus } from './watched.js';
 
 export { defaultAsnPaths, defaultGeoPaths, type NetworkOptions } from './sources.js';
@@ -210,18 +209,6 @@ export function createNetworkLookup(opts: NetworkOptions): NetworkLookup {
   };
 }
 
-/** The geo columns of a row, from the geo lookup. */
-const GEO_COLUMNS: ColumnsFrom<GeoInfo> = {
-  country: 'country',
-  country_name: 'countryName',
-  region: 'region',
-  city: 'city',
-  postal_code: 'postalCode',
-  latitude: 'latitude',
-  longitude: 'longitude',
-  timezone: 'timezone',
-};
-
 /** The `network` step: geo and network columns, looked up on the full IP (anonymised later). */
 export function networkStep(lookup: NetworkLookup): Step {
   return {
@@ -232,7 +219,15 @@ export function networkStep(lookup: NetworkLookup): Step {
       ctx.network = r.network;
       const row = ctx.row;
       row.ip_address = r.ipText ?? null;
-      setColumnsFrom(row, r.geo, GEO_COLUMNS);
+      const g = r.geo;
+      row.country = g?.country ?? null;
+      row.country_name = g?.countryName ?? null;
+      row.region = g?.region ?? null;
+      row.city = g?.city ?? null;
+      row.postal_code = g?.postalCode ?? null;
+      row.latitude = g?.latitude ?? null;
+      row.longitude = g?.longitude ?? null;
+      row.timezone = g?.timezone ?? null;
       const n = r.network;
       row.asn = n?.asn != null ? `AS${n.asn}` : null;
       row.isp = n?.isp ?? null;
