@@ -352,6 +352,18 @@ export async function conversionsBench(): Promise<void> {
     extra.days = await daysSection(db, daysQ, site, range.from, today, exact, runs, figures);
     if ([...seen].join() !== 'days') throw new Error(`goal figures after freezing read ${[...seen].join()}`);
     timings[daysQ.name] = (extra.days as { timings: unknown }).timings;
+    // The channels breakdown with conversion_goal on the same frozen days, as production reads it.
+    const chSeen = new Set<string>();
+    const chDeps: q.StatsDeps = { pool: apiPool, rollups: true, onSource: (x) => chSeen.add(x) };
+    const chDays: Question = {
+      name: 'channels + conversion rate 30d (frozen days + today from hours)',
+      target: 150,
+      now: () => api.breakdown(chDeps, stats, 'channels', bq),
+      before: old && (() => old.breakdown(baseOn, stats, 'channels', bq)),
+    };
+    timings[chDays.name] = await measure(runs, chDays, figures);
+    extra.channels_days_sources = [...chSeen];
+    console.log(`conversions bench: channels after freezing read ${[...chSeen].join()}`);
     extra.timings = timings;
     extra.plan_session_funnel = await funnelPlan(apiPool, stats, sq, SESSION_FUNNEL);
     extra.plan_visitor_funnel = await funnelPlan(apiPool, stats, sq, visitorFunnel);
