@@ -170,11 +170,16 @@ function settingsPage(info: SessionInfo, path: string): ReactNode | null {
 }
 
 function NotFound() {
-  return <ErrorBox error={new Error('There is no page at this address.')} />;
+  return <ErrorBox title="Page not found." error={new Error('There is no page at this address.')} />;
 }
 function WritersOnly() {
-  return <ErrorBox error={new Error('Viewers cannot open this page: ask an admin or user.')} />;
+  return (
+    <ErrorBox
+      title="Not allowed."
+      error={new Error('Viewers cannot open this page: ask an admin or user.')}
+    />
+  );
 }
 function Forbidden() {
-  return <ErrorBox error={new Error('Only agency admins can open this page.')} />;
+  return <ErrorBox title="Not allowed." error={new Error('Only agency admins can open this page.')} />;
 }

@@ -198,8 +198,15 @@ test('viewer: no edit controls, and the API refuses a write anyway', async () =>
   expect(await page.locator('main input, main textarea, main select').count()).toBe(0);
   await page.screenshot({ path: `${SHOTS}viewer-settings.png`, fullPage: true });
   // The users page is closed to viewers in the app, and the API refuses their writes.
+  // A closed page and an unknown address say so, rather than "Something went wrong".
   await page.goto(`${d.url}/settings/users`);
-  await page.getByRole('alert').waitFor();
+  expect(await page.getByRole('alert').textContent()).toBe(
+    'Not allowed. Only agency admins can open this page.',
+  );
+  await page.goto(`${d.url}/sites/${d.seed.shop}/no-such-page`);
+  expect(await page.getByRole('alert').textContent()).toBe(
+    'Page not found. There is no page at this address.',
+  );
   const token = await sessionToken(page);
   const write = await fetch(`${d.url}/v1/sites/${d.seed.shop}`, {
     method: 'PATCH',
