@@ -5,6 +5,7 @@ import type { Logger } from '@beacon/observability';
 import { queuePrefixFor, type RedisClient } from '@beacon/queue';
 import type { Mailer } from '../email/mailer.js';
 import { actionEmail } from '../email/templates.js';
+import { agencyDashboardUrl } from '../email/links.js';
 import * as sql from '../sql/company-alerts.js';
 import type { Delivery } from './dispatcher.js';
 import type { AlertMetrics } from '@beacon/observability';
@@ -185,7 +186,8 @@ export class AlertDelivery {
     const { pool, logger, mailer, config } = this.d;
     logger.warn({ endpoint: row.endpoint_id }, 'alert endpoint disabled after repeated failures');
     const admins = (await pool.query<{ email: string }>(sql.agencyAdmins, [row.agency_id])).rows;
-    const url = `${config.email.dashboardPublicUrl.replace(/\/+$/, '')}/settings/sites/${row.payload.site.id}/alerts`;
+    const base = await agencyDashboardUrl(pool, config.email.dashboardPublicUrl, row.agency_id);
+    const url = `${base}/settings/sites/${row.payload.site.id}/alerts`;
     const mail = actionEmail({
       brand: row.payload.site.name,
       heading: `Alert endpoint "${row.endpoint_name}" was disabled`,

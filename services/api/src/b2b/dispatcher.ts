@@ -5,6 +5,7 @@ import * as sql from '../sql/company-alerts.js';
 import * as scoreSql from '../sql/lead-scores.js';
 import type { AlertMetrics } from '@beacon/observability';
 import type { CompanyAlertPayload } from './payload.js';
+import { dashboardUrlOf } from '../email/links.js';
 import { cooldownWindow, ruleFires } from './rules.js';
 import { SCORE_WINDOW_DAYS, type LeadScore } from './score.js';
 import { companyOf, loadSites, scoreCompany, type CompanyFacts, type SiteContext } from './scoring.js';
@@ -183,6 +184,6 @@ async function payloadOf(
     pages_seen: pages as { path: string; views: number }[],
     first_visit: new Date(scored.facts.first_ever).toISOString(),
     last_visit: new Date(scored.facts.last_seen).toISOString(),
-    dashboard_url: `${d.dashboardUrl.replace(/\/+$/, '')}/sites/${ctx.site.id}/companies/${encodeURIComponent(g.domain)}`,
+    dashboard_url: `${dashboardUrlOf(d.dashboardUrl, ctx.site.agency_hostname)}/sites/${ctx.site.id}/companies/${encodeURIComponent(g.domain)}`,
   };
 }

@@ -19,7 +19,15 @@ import { leadScore, SCORE_WINDOW_DAYS } from './score.js';
 const VISIT_GAP_MS = 30 * 60_000;
 
 export interface SiteContext {
-  site: { id: string; script_id: string; name: string; domain: string; agency_id: string };
+  site: {
+    id: string;
+    script_id: string;
+    name: string;
+    domain: string;
+    agency_id: string;
+    /** The agency's dashboard hostname: the alert's link goes there (null: DASHBOARD_PUBLIC_URL). */
+    agency_hostname: string | null;
+  };
   intentRegexes: string[];
   fit: { industries: string[]; sizes: string[]; countries: string[] };
   goals: GoalDef[];

@@ -7,6 +7,7 @@ import { TooManyRequestsError } from '../http/errors.js';
 import { siteIdParam } from '../http/validate.js';
 import type { RouteTable } from '../openapi/route-table.js';
 import * as q from '../queries/index.js';
+import { agencyDashboardUrl } from '../email/links.js';
 
 /** PostgreSQL ends an export session this long after the API's own stall cut should have happened. */
 const IDLE_IN_TRANSACTION_MARGIN_MS = 5_000;
@@ -48,7 +49,8 @@ export function registerExportRoutes(t: RouteTable, d: ApiDeps): void {
         what,
         await q.resolveSaved(d.pool, site, query),
         auth.role,
-        d.config.email.dashboardPublicUrl,
+        // Company links on the agency's dashboard hostname when it has one, as in its emails.
+        await agencyDashboardUrl(d.pool, d.config.email.dashboardPublicUrl, site.agencyId),
       );
       const release = slots.tryAcquire(site.agencyId);
       if (!release) {

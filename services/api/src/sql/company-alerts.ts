@@ -131,10 +131,10 @@ WHERE site_id = $1 ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED`;
 /** $1 site_id, $2 id[]: the claimed rows of that site, done. */
 export const deleteActivity = `DELETE FROM company_activity_outbox WHERE site_id = $1 AND id = ANY($2::bigint[])`;
 
-/** $1 script_ids. Out: active sites of active agencies with the agency's name (for payloads). */
+/** $1 script_ids. Out: active sites of active agencies, with the agency's dashboard hostname (for links). */
 export const sitesByScript = `
-SELECT s.id, s.script_id, s.name, s.domain, s.agency_id
-FROM sites s JOIN agencies a ON a.id = s.agency_id
+SELECT s.id, s.script_id, s.name, s.domain, s.agency_id, b.hostname AS agency_hostname
+FROM sites s JOIN agencies a ON a.id = s.agency_id LEFT JOIN agency_branding b ON b.agency_id = s.agency_id
 WHERE s.script_id = ANY($1::text[]) AND s.status = 'active' AND a.status = 'active'`;
 
 /** $1 site uuids. Out: the enabled rules of these sites. */

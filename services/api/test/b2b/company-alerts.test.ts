@@ -347,3 +347,27 @@ test('delete: a rule (writers) and an endpoint (admins), once; walled', async ()
   expect(missing.status).toBe(404);
   expect(JSON.stringify(missing.body)).toContain('rule not found');
 });
+
+test("on an agency's dashboard hostname, alert links and the companies CSV point there", async () => {
+  const host = 'dash.agency-a.test';
+  const set = (hostname: string | null) =>
+    call(t.url, 'PATCH', '/v1/agency/branding', { token: admin, body: { hostname } });
+  expect((await set(host)).status).toBe(200);
+  try {
+    const hook = await endpoint({ name: 'Branded CRM', kind: 'webhook', url: `${rx.url}/branded` });
+    await rule({ name: 'Branded', endpoint_ids: [hook.id] });
+    const domain = company();
+    await visit(domain, ['/pricing']);
+    const alert = JSON.parse((await rx.waitFor((r) => r.path === '/branded')).body);
+    // The same deployment answers both addresses: scheme and port of DASHBOARD_PUBLIC_URL, the agency's host.
+    expect(alert.dashboard_url).toBe(`http://${host}:3000/sites/${f.siteA.id}/companies/${domain}`);
+    const csv = await call(t.url, 'GET', `${site()}/export/companies`, { token: admin });
+    expect(csv.status).toBe(200);
+    const rows = (csv.body as string).trim().split(/\r?\n/).slice(1);
+    expect(rows.length).toBeGreaterThan(0);
+    for (const row of rows)
+      expect(row).toMatch(new RegExp(`,http://${host.replace(/\./g, '\\.')}:3000/sites/`));
+  } finally {
+    expect((await set(null)).status).toBe(200);
+  }
+});
