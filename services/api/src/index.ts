@@ -1,10 +1,4 @@
-export {
-  startApi,
-  buildDeps,
-  resolveJwtSecret,
-  type ApiHandle,
-  type ApiOverrides,
-} from './server.js';
+export { startApi, buildDeps, resolveJwtSecret, type ApiHandle, type ApiOverrides } from './server.js';
 export { createApp, OPENAPI_INFO, API_VERSION, type ApiApp } from './app.js';
 export type { ApiDeps } from './deps.js';
 export {
