@@ -45,7 +45,10 @@ export async function startServices<C>(
       running.push({ name: spec.name, handle });
       opts.log.info({ unit: spec.name, port: handle.port }, `${spec.name} started`);
     } catch (err) {
-      opts.log.error({ err, unit: spec.name }, `${spec.name} failed to start; stopping the others`);
+      // A refused configuration is the caller's to report (its reasons on stderr, exit 78), once.
+      if (err instanceof ConfigError)
+        opts.log.info({ unit: spec.name }, `${spec.name} refused its configuration; stopping the others`);
+      else opts.log.error({ err, unit: spec.name }, `${spec.name} failed to start; stopping the others`);
       await closeWithin(running, FAILED_START_CLOSE_MS, opts.log);
       throw err;
     }

@@ -52,13 +52,16 @@ describe('the collector refuses endpoints that share a path', () => {
 
   it('the collector process says so and exits 78, the exit code of a bad setting', async () => {
     const main = fileURLToPath(new URL('../dist/main.js', import.meta.url));
-    const { code, stderr } = await runNode(main, [], {
-      env: { COLLECTOR_PORT: '0', LOG_LEVEL: 'silent', INTAKE_SERVER_EVENTS_PATH: '/mp/collect' },
+    const { code, stdout, stderr } = await runNode(main, [], {
+      env: { COLLECTOR_PORT: '0', LOG_LEVEL: 'info', INTAKE_SERVER_EVENTS_PATH: '/mp/collect' },
     });
     expect(code).toBe(78);
-    expect(stderr).toContain(
-      'INTAKE_GA4: the GA4 intake at /mp/collect collides with server-side events (INTAKE_SERVER_EVENTS_PATH)',
-    );
+    const reason =
+      'INTAKE_GA4: the GA4 intake at /mp/collect collides with server-side events (INTAKE_SERVER_EVENTS_PATH)';
+    expect(stderr).toContain(reason);
+    // Said once: the logs (stdout) say the collector refused its configuration, without a second copy.
+    expect((stdout + stderr).split(reason).length - 1).toBe(1);
+    expect(stdout).toContain('collector refused its configuration');
   });
 
   it('starts when the intake that held the path is switched off, and serves the path that took it', async () => {
