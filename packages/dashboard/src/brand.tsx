@@ -4,6 +4,7 @@ import { useQuery } from '@tanstack/react-query';
 import { useEffect, useSyncExternalStore } from 'react';
 import { get } from './api';
 import type { Brand } from './types';
+import { luminance, readableIn } from './contrast';
 
 let hostBrand: Promise<Brand | null> | null = null;
 /** The host's brand as known so far: undefined while asking, null for Beacon's own. */
@@ -93,23 +94,29 @@ export function applyBrand(b: Brand): void {
   setAccent(b.primary_color);
 }
 
-const ACCENT_VARS = ['--accent', '--accent-fg', '--accent-fill'] as const;
+const ACCENT_VARS = [
+  '--accent',
+  '--accent-fg',
+  '--accent-fill',
+  '--brand-text-light',
+  '--brand-text-dark',
+] as const;
 
 /**
- * The CSS variables of a brand colour (#rrggbb): the accent, a text colour readable on it (dark text on
- * a light colour, white on a dark one, whatever the colour scheme), and its light fill (current links).
+ * The CSS variables of a brand colour (#rrggbb): the accent (fills), a text colour readable on it (dark
+ * text on a light colour, white on a dark one, whatever the colour scheme), its light fill (current
+ * links), and the colour as text on each scheme's backgrounds, moved until it reads at 4.5:1 (styles.css
+ * picks one as --accent-text by prefers-color-scheme; contrast.ts).
  */
 export function accentVars(color: string): Record<(typeof ACCENT_VARS)[number], string> {
-  const [r, g, b] = [1, 3, 5].map((i) => {
-    const c = parseInt(color.slice(i, i + 2), 16) / 255;
-    return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
-  }) as [number, number, number];
-  // WCAG relative luminance; above 0.179 black text contrasts more than white.
-  const light = 0.2126 * r + 0.7152 * g + 0.0722 * b > 0.179;
+  // Above a relative luminance of 0.179 black text contrasts more than white.
+  const light = luminance(color) > 0.179;
   return {
     '--accent': color,
     '--accent-fg': light ? '#111827' : '#ffffff',
     '--accent-fill': `color-mix(in srgb, ${color} 14%, transparent)`,
+    '--brand-text-light': readableIn(color, 'light'),
+    '--brand-text-dark': readableIn(color, 'dark'),
   };
 }
 

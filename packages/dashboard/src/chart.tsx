@@ -73,7 +73,7 @@ function optionsOf(
       { value: (_u: uPlot, t: number | null) => (t == null ? '—' : fmtBucket(t * 1000, tz, interval)) },
       ...series.map((s) => ({
         label: s.label,
-        stroke: s.muted ? v('--muted') : v('--accent'),
+        stroke: s.muted ? v('--muted') : v('--accent-text'),
         width: 2,
         ...(s.dashed ? { dash: [6, 4] } : {}),
         ...(s.muted ? {} : { fill: v('--accent-fill') }),

@@ -203,7 +203,7 @@ export function CardForm({
   const brand = own ?? hostBrand;
   const style = own?.primary_color ? (accentVars(own.primary_color) as CSSProperties) : undefined;
   return (
-    <main className="login" id="main" style={style}>
+    <main className="login brand-scope" id="main" style={style}>
       <form className="panel login-form" aria-labelledby={id} onSubmit={onSubmit}>
         {branded && <BrandMark brand={brand} big />}
         <h1 id={id}>{title}</h1>

@@ -4,6 +4,7 @@ import type { ApiHandle } from '@beacon/api';
 import { createTestDatabase, type TestDatabase } from '@beacon/testkit';
 import { apiToken, SHOTS, signIn, startDashboardStack, stopDashboardStack, watchPage } from './stack.js';
 import { seedAgency, squarePng } from './seed.js';
+import { contrast } from '../src/contrast.js';
 
 // The agency's own dashboard hostname in a real Chromium: the browser resolves analytics.agency.example
 // to the test API (--host-resolver-rules), so the page really comes with that Host. There the login
@@ -147,6 +148,33 @@ test("signed in on the default address, a client viewer sees the agency's brand;
   expect(
     await page.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--accent').trim()),
   ).not.toBe(TEAL);
+  expect(problems).toEqual([]);
+  await ctx.close();
+}, 60_000);
+
+test("on the dark scheme the agency's colour as link text is moved until it reads at 4.5:1", async () => {
+  // Teal on the dark panel is 3.2:1 as it is; the accent of links and the current tab must read.
+  expect(contrast(TEAL, '#171a21')).toBeLessThan(4.5);
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: 'dark' });
+  const page = await ctx.newPage();
+  const problems: string[] = [];
+  watchPage(page, problems);
+  await signIn(page, url, seed.users.viewer);
+  await page.waitForURL('**/sites/**');
+  await page.locator('.main-nav a[aria-current="page"]').waitFor();
+  const [text, ground] = await page.evaluate(() => {
+    const hex = (rgb: string) =>
+      `#${(rgb.match(/\d+/g) ?? [])
+        .slice(0, 3)
+        .map((v) => Number(v).toString(16).padStart(2, '0'))
+        .join('')}`;
+    const link = document.querySelector('.main-nav a[aria-current="page"]')!;
+    return [hex(getComputedStyle(link).color), hex(getComputedStyle(document.body).backgroundColor)];
+  });
+  expect(text).not.toBe(TEAL);
+  expect(contrast(text, ground)).toBeGreaterThanOrEqual(4.5);
+  expect(contrast(text, '#171a21')).toBeGreaterThanOrEqual(4.5);
+  await page.screenshot({ path: `${SHOTS}agency-app-dark.png` });
   expect(problems).toEqual([]);
   await ctx.close();
 }, 60_000);

@@ -272,7 +272,12 @@ function HostnameField({ value, error, onChange }: TextFieldProps) {
 function LoginPreview({ brand }: { brand: Brand }) {
   const style = brand.primary_color ? (accentVars(brand.primary_color) as CSSProperties) : undefined;
   return (
-    <div className="login-preview" style={style} data-testid="login-preview" aria-label="Login page preview">
+    <div
+      className="login-preview brand-scope"
+      style={style}
+      data-testid="login-preview"
+      aria-label="Login page preview"
+    >
       <div className="panel login-form" aria-hidden="true">
         <BrandMark brand={brand} big />
         <p className="preview-title">Sign in</p>
