@@ -35,3 +35,8 @@ export function isRetryablePgError(err: unknown): boolean {
   if (RETRYABLE_SQLSTATES.has(code) || RETRYABLE_NODE_CODES.has(code)) return true;
   return code.length === 5 && RETRYABLE_SQLSTATE_CLASSES.some((c) => code.startsWith(c));
 }
+
+/** A unique violation (SQLSTATE 23505): the row's key is already taken. */
+export function isUniqueViolation(err: unknown): boolean {
+  return (err as { code?: unknown } | null)?.code === '23505';
+}

@@ -10,7 +10,7 @@ export {
 export { migrateProfile, PROFILES, CITUS_LOCAL_TABLES, type ProfileName } from './profiles.js';
 export { ensurePartitions, listPartitions, type PartitionInfo } from './partitions.js';
 export { runRetention, monthsBefore, type RetentionOptions, type RetentionReport } from './retention.js';
-export { isRetryablePgError, RETRYABLE_SQLSTATES } from './errors.js';
+export { isRetryablePgError, isUniqueViolation, RETRYABLE_SQLSTATES } from './errors.js';
 export { csvFormatter, csvLine, neutralizeFormulas, type CsvField } from './csv.js';
 export { inTransaction } from './transaction.js';
 export { columnsOf } from './columns.js';

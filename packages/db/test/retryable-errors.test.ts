@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { isRetryablePgError } from '@beacon/db';
+import { isRetryablePgError, isUniqueViolation } from '@beacon/db';
 import { freePort, useTestDatabase } from '@beacon/testkit';
 
 // Real PostgreSQL raises each error; isRetryablePgError must decide by its SQLSTATE (or Node socket
@@ -117,4 +117,14 @@ it('data and statement errors are not, nor a cancelled statement (57014), nor er
   expect(isRetryablePgError({ code: '08006' })).toBe(true);
   expect(isRetryablePgError({ code: '53300' })).toBe(true);
   expect(isRetryablePgError(null)).toBe(false);
+});
+
+it('a duplicate key raised by PostgreSQL is a unique violation; other errors are not', async () => {
+  const dup = await caught(db.pool.query('INSERT INTO retry_t VALUES (2, 0)'));
+  expect(isUniqueViolation(dup)).toBe(true);
+  const notNull = await caught(db.pool.query('INSERT INTO retry_t VALUES (3, NULL)'));
+  expect(notNull.code).toBe('23502');
+  expect(isUniqueViolation(notNull)).toBe(false);
+  expect(isUniqueViolation(new Error('duplicate key value violates unique constraint'))).toBe(false);
+  expect(isUniqueViolation(null)).toBe(false);
 });

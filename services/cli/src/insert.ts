@@ -1,4 +1,5 @@
 import type { QueryResultRow } from 'pg';
+import { isUniqueViolation } from '@beacon/db';
 import { UserError, type CliContext } from './context.js';
 
 /**
@@ -14,7 +15,7 @@ export async function insertUnique<R extends QueryResultRow>(
   try {
     return (await c.pool().query<R>(sql, params)).rows;
   } catch (err) {
-    if ((err as { code?: string }).code === '23505') throw new UserError(taken);
+    if (isUniqueViolation(err)) throw new UserError(taken);
     throw err;
   }
 }

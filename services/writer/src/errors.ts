@@ -2,6 +2,7 @@
  * How the writer reads a failure. Branches on SQLSTATE `code`, never on the message.
  * @see https://www.postgresql.org/docs/15/errcodes-appendix.html
  */
+import { isUniqueViolation } from '@beacon/db';
 
 /**
  * Class 22 (data exception: bad number, too long, invalid JSON, bad byte sequence) and class 23
@@ -21,8 +22,8 @@ export function isPoisonError(err: unknown): boolean {
 
 /** 23505 on events or one of its partitions (the row's id and server_timestamp are already stored). */
 export function isEventsRace(err: unknown): boolean {
-  const e = err as { code?: unknown; table?: unknown } | null;
-  return e?.code === '23505' && typeof e.table === 'string' && /^events(_|$)/.test(e.table);
+  const table = (err as { table?: unknown } | null)?.table;
+  return isUniqueViolation(err) && typeof table === 'string' && /^events(_|$)/.test(table);
 }
 
 /** The message of a PostgreSQL error with its detail and context (which COPY line and column). */

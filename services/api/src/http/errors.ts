@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { z } from 'zod';
-import { isRetryablePgError } from '@beacon/db';
+import { isRetryablePgError, isUniqueViolation } from '@beacon/db';
 import type { Logger } from '@beacon/observability';
 import { HttpError } from '@beacon/schema';
 
@@ -100,7 +100,7 @@ export function invalidBodyField(
 
 /** A unique violation (SQLSTATE 23505) becomes a 409 with this message; any other error is kept. */
 export function conflictOnUnique(err: unknown, message: string): unknown {
-  return (err as { code?: string }).code === '23505' ? new ConflictError(message) : err;
+  return isUniqueViolation(err) ? new ConflictError(message) : err;
 }
 
 /** The JSON body of every error answer (also in the OpenAPI document). */

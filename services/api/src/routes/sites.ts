@@ -1,4 +1,4 @@
-import { adminSql } from '@beacon/db';
+import { adminSql, isUniqueViolation } from '@beacon/db';
 import { randomInt } from 'node:crypto';
 import { z } from 'zod';
 import { parseSiteConfig, renderSnippet } from '@beacon/schema';
@@ -270,7 +270,7 @@ async function insertSite(d: ApiDeps, agencyId: string, body: z.infer<typeof cre
       return rows[0]!;
     } catch (err) {
       // 36^12 ids: a collision is astronomically rare, but retry rather than answer 500.
-      if ((err as { code?: string }).code === '23505' && attempt < 3) continue;
+      if (isUniqueViolation(err) && attempt < 3) continue;
       throw err;
     }
   }
