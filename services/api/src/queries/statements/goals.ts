@@ -2,6 +2,7 @@ import { goalEventSql, goalNamesFrom, goalRollupSql, goalValueSql, type GoalDef 
 import { hoursOf, inHours, inRange, type Scope } from '../scope.js';
 import { sessionEnd } from './breakdown.js';
 import { distinct, sketch, type DaysScope } from './rollup-days.js';
+import { countColumns, ROLLUP_SESSIONS } from './sources.js';
 
 /**
  * Goal conversions (docs/conversions.md), from raw events and from rollups. The two variants of each
@@ -196,10 +197,7 @@ export const breakdownConversionsRollup = (
 WITH conv AS (${convertingSessionsRollup(s, g)}
 )
 SELECT rs.${column} AS value,
-       (count(DISTINCT rs.visitor_key) FILTER (WHERE rs.visitor_key <> 0))::int AS visitors,
-       (count(DISTINCT rs.session_key) FILTER (WHERE rs.session_key <> 0))::int AS sessions,
-       sum(rs.page_views)::int AS page_views,
-       sum(rs.events)::int AS events,
+       ${countColumns(ROLLUP_SESSIONS, '::int', '       ')},
        (count(DISTINCT rs.visitor_key) FILTER (WHERE rs.visitor_key <> 0 AND conv.session_key IS NOT NULL))::int AS converters,
        ((count(DISTINCT rs.visitor_key) FILTER (WHERE rs.visitor_key <> 0 AND conv.session_key IS NOT NULL))::float8
          / nullif(count(DISTINCT rs.visitor_key) FILTER (WHERE rs.visitor_key <> 0), 0)) AS conversion_rate
