@@ -64,6 +64,20 @@ const overview = async () => {
   return r.body.current as Record<string, number>;
 };
 
+/**
+ * Whether the replica served a request: `ask` it, then look for `statement` among the last queries of
+ * the API's read pool's backends there. The lag check (every DATABASE_READ_LAG_CHECK_MS) may take that
+ * backend next and overwrite its last query, so callers ask again until one is seen (each try a fresh
+ * chance).
+ */
+const servedByReplica = (ask: () => Promise<unknown>, statement: RegExp) => async () => {
+  await ask();
+  const { rows } = await replicaClient.query<{ query: string }>(
+    `SELECT query FROM pg_stat_activity WHERE application_name = 'beacon-api-reads' AND datname = 'beacon'`,
+  );
+  return rows.some((r) => statement.test(r.query));
+};
+
 test('lsn text parses to bytes in order', () => {
   expect(parseLsn('0/16B3748')).toBe(0x16b3748n);
   expect(parseLsn('1/0') > parseLsn('0/FFFFFFFF')).toBe(true);
@@ -77,17 +91,7 @@ test('dashboard reads come from the replica while it keeps up, with the referenc
   const expected = totals(select(SITE_A, '2026-01-10', '2026-01-16', TZ_A));
   const got = await overview();
   for (const k of ['visitors', 'sessions', 'page_views', 'events'] as const) expect(got[k]).toBe(expected[k]);
-  // The replica's backends served the statement: a backend of the API's read pool there last ran the
-  // overview. The lag check (every DATABASE_READ_LAG_CHECK_MS) may take that backend next and overwrite
-  // its last query, so the overview is asked again until one is seen (each try a fresh chance).
-  const servedByReplica = async () => {
-    await overview();
-    const { rows } = await replicaClient.query<{ query: string }>(
-      `SELECT query FROM pg_stat_activity WHERE application_name = 'beacon-api-reads' AND datname = 'beacon'`,
-    );
-    return rows.some((r) => /FROM events/i.test(r.query));
-  };
-  await waitFor('an overview statement on the replica', servedByReplica, {
+  await waitFor('an overview statement on the replica', servedByReplica(overview, /FROM events/i), {
     timeoutMs: 20_000,
     intervalMs: 100,
   });
@@ -100,21 +104,15 @@ test('revenue and web vitals are dashboard reads too: the replica serves them', 
     timeoutMs: 20_000,
     intervalMs: 100,
   });
-  // Each route, asked until a backend of the API's read pool on the replica is seen running its
-  // statement (the lag check may take that backend next, as above).
-  const servedByReplica = (path: string, statement: RegExp) => async () => {
-    const r = await call(url, 'GET', `/v1/sites/${siteA}${path}?${R}`, { token });
-    expect(r.status).toBe(200);
-    const { rows } = await replicaClient.query<{ query: string }>(
-      `SELECT query FROM pg_stat_activity WHERE application_name = 'beacon-api-reads' AND datname = 'beacon'`,
-    );
-    return rows.some((row) => statement.test(row.query));
-  };
   for (const [path, statement] of [
     ['/stats/revenue', /ecommerce_data/],
     ['/stats/web-vitals', /'web_vitals'/],
   ] as const) {
-    await waitFor(`${path} on the replica`, servedByReplica(path, statement), {
+    const ask = async () => {
+      const r = await call(url, 'GET', `/v1/sites/${siteA}${path}?${R}`, { token });
+      expect(r.status).toBe(200);
+    };
+    await waitFor(`${path} on the replica`, servedByReplica(ask, statement), {
       timeoutMs: 20_000,
       intervalMs: 100,
     });
