@@ -167,6 +167,10 @@ function writerMetrics(s: Series) {
       'beacon_writer_backing_off',
       '1 while the writer waits for PostgreSQL or Redis to come back (jobs stay in Redis). Healthy: 0.',
     ),
+    workerRestarts: s.counter(
+      'beacon_writer_worker_restarts_total',
+      'Queue consumers replaced because events jobs waited with no progress for WRITER_STALL_RESTART_MS (a hung Redis connection after a failover). Healthy: 0; a rise says Redis lost a node.',
+    ),
     deadJobs: s.counter(
       'beacon_failed_jobs_dead_lettered_total',
       'Jobs that failed for good and were moved to dead_events (with their rows), by queue. Healthy: 0; see `beacon dead-letters list`.',

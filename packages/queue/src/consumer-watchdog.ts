@@ -31,8 +31,13 @@ export interface ConsumerWatchdogOptions<W extends Worker> {
 /** Events by which a worker shows it is alive: it took a job, ended one, or found the queue empty. */
 const PROGRESS_EVENTS = ['active', 'completed', 'failed', 'drained'] as const;
 
+/** An incarnation with the signal that tells the code using its worker that it was replaced. */
+interface Watched<W extends Worker> extends Incarnation<W> {
+  retired: AbortController;
+}
+
 export class ConsumerWatchdog<W extends Worker> {
-  private current: Incarnation<W>;
+  private current: Watched<W>;
   private lastProgress = Date.now();
   private timer: NodeJS.Timeout | undefined;
   private checking = false;
@@ -42,7 +47,7 @@ export class ConsumerWatchdog<W extends Worker> {
 
   constructor(private readonly opts: ConsumerWatchdogOptions<W>) {
     this.current = this.spawn();
-    // Switched off (ENRICHER_STALL_RESTART_MS=0 gives an infinite stall): no timer, no Redis reads.
+    // Switched off (ENRICHER_/WRITER_STALL_RESTART_MS=0 give an infinite stall): no timer, no Redis reads.
     if (Number.isFinite(opts.stallMs)) {
       this.timer = setInterval(() => void this.check(), opts.checkMs);
       this.timer.unref();
@@ -54,8 +59,16 @@ export class ConsumerWatchdog<W extends Worker> {
     return this.current.worker;
   }
 
-  private spawn(): Incarnation<W> {
-    const incarnation = this.opts.make();
+  /**
+   * Aborted when the current worker is replaced: a consumer that fetches its own jobs (the writer's
+   * manual fetch) gives up a fetch that may hang on the old connection and asks `worker` again.
+   */
+  get retired(): AbortSignal {
+    return this.current.retired.signal;
+  }
+
+  private spawn(): Watched<W> {
+    const incarnation = { ...this.opts.make(), retired: new AbortController() };
     const touch = () => {
       if (this.current === incarnation) this.lastProgress = Date.now();
     };
@@ -93,6 +106,7 @@ export class ConsumerWatchdog<W extends Worker> {
     const old = this.current;
     this.current = this.spawn();
     this.restarts++;
+    old.retired.abort();
     await retire(old);
   }
 
@@ -100,6 +114,7 @@ export class ConsumerWatchdog<W extends Worker> {
   async close(closeWorker: (worker: W) => Promise<void>): Promise<void> {
     this.closed = true;
     clearInterval(this.timer);
+    this.current.retired.abort();
     await closeWorker(this.current.worker);
     await this.current.release().catch(() => undefined);
   }

@@ -1,61 +1,11 @@
-import { createServer, connect, type Server, type Socket } from 'node:net';
 import { Queue, Worker } from 'bullmq';
-import { REDIS_URL, uniquePrefix, waitFor } from '@beacon/testkit';
+import { freezingProxy, REDIS_URL, uniquePrefix, waitFor, type FreezingProxy } from '@beacon/testkit';
 import { ConsumerWatchdog, createRedis, type Redis } from '../src/index.js';
 
 // A consumer that is connected yet takes nothing (what a Redis failover left behind in the cluster
 // test): the worker talks to the real Redis through a TCP proxy that can go silent on the connections
 // it holds while new ones still pass, like a half-open socket after a failover. BullMQ's own watchdog
 // re-arms its blocking wait on a new socket, but the worker's main connection never answers again.
-
-interface FreezingProxy {
-  url: string;
-  /** Existing connections stop carrying data in both directions (no close, no error). */
-  freeze(): void;
-  close(): Promise<void>;
-}
-
-async function freezingProxy(target: URL): Promise<FreezingProxy> {
-  const frozen: Socket[] = [];
-  const live = new Set<[Socket, Socket]>();
-  const server: Server = createServer((client) => {
-    const upstream = connect(Number(target.port || 6379), target.hostname);
-    client.pipe(upstream);
-    upstream.pipe(client);
-    const pair: [Socket, Socket] = [client, upstream];
-    live.add(pair);
-    const end = () => {
-      live.delete(pair);
-      client.destroy();
-      upstream.destroy();
-    };
-    client.on('error', end).on('close', end);
-    upstream.on('error', end).on('close', end);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    freeze() {
-      for (const [client, upstream] of live) {
-        client.unpipe(upstream);
-        upstream.unpipe(client);
-        client.pause();
-        upstream.pause();
-        frozen.push(client, upstream);
-      }
-      live.clear();
-    },
-    async close() {
-      for (const s of frozen) s.destroy();
-      for (const [a, b] of live) {
-        a.destroy();
-        b.destroy();
-      }
-      await new Promise((r) => server.close(r));
-    },
-  };
-}
 
 const prefix = uniquePrefix('watchdog');
 let proxy: FreezingProxy;

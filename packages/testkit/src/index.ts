@@ -7,6 +7,7 @@ export { PG_ADMIN_URL, REDIS_URL, apiTestEnv, collectorTestEnv, dbUrl } from './
 export { pgBinDir, startPgReplicaPair, type PgReplicaPair, type PgServer } from './pg-replica.js';
 export { CITUS_STUB_SQL, citusTables, installCitusStub, type CitusTable } from './citus-stub.js';
 export { freePort } from './ports.js';
+export { freezingProxy, type FreezingProxy } from './freezing-proxy.js';
 export { SERVICE_OPS_PORT_ENV, SERVICE_PORT_ENV, type ServiceName } from './services.js';
 export { FIXTURES_DIR, fixtureJson, fixturePath } from './fixtures.js';
 export {

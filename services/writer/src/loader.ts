@@ -21,6 +21,15 @@ export interface LoaderOptions {
   onJobFailed?: () => void;
 }
 
+/**
+ * The worker jobs are fetched with, and the signal that it was replaced (the writer's ConsumerWatchdog:
+ * a fetch on a connection a Redis failover left hanging would otherwise hold the loop forever).
+ */
+export interface Consumer {
+  readonly worker: Worker;
+  readonly retired: AbortSignal;
+}
+
 interface Batch {
   token: string;
   jobs: Job[];
@@ -59,7 +68,7 @@ export class Loader {
   healthy = true;
 
   constructor(
-    private readonly worker: Worker,
+    private readonly consumer: Consumer,
     private readonly pool: pg.Pool,
     private readonly opts: LoaderOptions,
     private readonly observer: WriterObserver,
@@ -110,20 +119,22 @@ export class Loader {
   }
 
   private async collect(): Promise<Batch | undefined> {
-    const token = `${this.worker.id}:${++this.seq}`;
+    const { worker, retired } = this.consumer;
+    const token = `${worker.id}:${++this.seq}`;
     const batch: Batch = { token, jobs: [], rows: 0 };
-    const first = await this.worker.getNextJob(token, { block: true });
+    // A fetch given up when its worker is replaced may still take a job later: nobody renews that
+    // job's lock, so the stalled check hands it back, as after a crash.
+    const fetch = (block: boolean) => unlessRetired(worker.getNextJob(token, { block }), retired);
+    const first = await fetch(true);
     if (!first) return undefined;
     this.add(batch, first);
     const deadline = Date.now() + this.opts.batchMaxWaitMs;
-    while (batch.rows < this.opts.batchMaxRows && !this.closing) {
+    while (batch.rows < this.opts.batchMaxRows && !this.closing && !retired.aborted) {
       // Several fetches in flight: one Redis round trip per job would otherwise bound the writer when
       // Redis answers slowly (each fetch is one atomic moveToActive, safe to run side by side).
       const perJob = Math.max(1, batch.rows / batch.jobs.length);
       const want = Math.min(FETCH_PARALLEL, Math.ceil((this.opts.batchMaxRows - batch.rows) / perJob));
-      const fetched = await Promise.allSettled(
-        Array.from({ length: want }, () => this.worker.getNextJob(token, { block: false })),
-      );
+      const fetched = await Promise.allSettled(Array.from({ length: want }, () => fetch(false)));
       let empty = false;
       let failed: unknown;
       for (const f of fetched) {
@@ -291,7 +302,7 @@ export class Loader {
     const ids = [...this.held.keys()];
     const tokens = ids.map((id) => this.held.get(id)!);
     try {
-      const failed = await this.worker.extendJobLocks(ids, tokens, this.opts.lockDurationMs);
+      const failed = await this.consumer.worker.extendJobLocks(ids, tokens, this.opts.lockDurationMs);
       // Jobs completed while the renewal was on its way have no lock left to renew: not lost.
       const lost = failed.filter((id) => this.held.has(id));
       if (lost.length > 0)
@@ -324,6 +335,16 @@ export class Loader {
     this.healthy = true;
     this.observer.backingOff(false);
   }
+}
+
+/** The fetched job, or undefined at once when the worker is replaced before it answers. */
+function unlessRetired(fetch: Promise<Job | undefined>, retired: AbortSignal): Promise<Job | undefined> {
+  if (retired.aborted) return Promise.resolve(undefined);
+  return new Promise((resolve, reject) => {
+    const giveUp = () => resolve(undefined);
+    retired.addEventListener('abort', giveUp, { once: true });
+    fetch.then(resolve, reject).finally(() => retired.removeEventListener('abort', giveUp));
+  });
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { Worker } from 'bullmq';
 import type { Registry } from 'prom-client';
 import type { Config } from '@beacon/config';
 import { createPool, type Pool } from '@beacon/db';
@@ -12,6 +13,7 @@ import {
 } from '@beacon/observability';
 import {
   connectRedis,
+  ConsumerWatchdog,
   eventsWorker,
   openEventsQueue,
   QUEUE_EVENTS,
@@ -51,15 +53,17 @@ export async function startWriter(config: Config, overrides: WriterOverrides = {
   const pool = writerPool(config, log);
   const redis = connectRedis(config.core, 'worker');
   redis.on('error', (err) => log.debug({ err }, 'redis connection error'));
-  const worker = eventsWorker(config.core, redis, w);
   const queue = openEventsQueue(config.core, redis);
   queueDepthGauge(registry, [queue]);
-  worker.on('error', (err) => log.warn({ err }, 'queue worker error'));
-  worker.on('stalled', () => observer.jobsStalled(1));
   const sweeper = failedEventsJobSweeper({ pool, queue, redis, deadJobs: metrics.deadJobs }, log);
-  worker.on('failed', () => sweeper.trigger());
+  const consumer = watchedConsumer(config, queue, {
+    log,
+    onStalled: () => observer.jobsStalled(1),
+    onFailed: () => sweeper.trigger(),
+    onRestart: () => metrics.workerRestarts.inc(),
+  });
   const loader = new Loader(
-    worker,
+    consumer,
     pool,
     loaderOptions(config, () => sweeper.trigger()),
     observer,
@@ -74,7 +78,6 @@ export async function startWriter(config: Config, overrides: WriterOverrides = {
 
   // Upkeep runs first so this month's partition exists; a failure (PostgreSQL down) does not stop the start.
   await upkeep.start();
-  await worker.startStalledCheckTimer();
   loader.start();
   sweeper.start();
   log.info(
@@ -87,7 +90,7 @@ export async function startWriter(config: Config, overrides: WriterOverrides = {
     ['batches in flight', () => finishBatches(loader, w.shutdownTimeoutMs, log)],
     ['upkeep', () => upkeep.close()],
     ['failed-job sweeper', () => sweeper.close()],
-    ['worker', () => worker.close(true).catch(() => undefined)],
+    ['worker', () => consumer.close((worker) => worker.close(true).catch(() => undefined))],
     ['queue', () => queue.close().catch(() => undefined)],
     ['redis', () => redis.quit().catch(() => redis.disconnect())],
     ['pool', () => pool.end().catch(() => undefined)],
@@ -108,6 +111,41 @@ export async function startWriter(config: Config, overrides: WriterOverrides = {
     },
     close,
   };
+}
+
+/**
+ * The consumer of `events`, replaced when jobs wait without progress (WRITER_STALL_RESTART_MS), as the
+ * enricher's is: each incarnation has a connection of its own, so the new one does not inherit a hung
+ * socket. A manual-fetch worker runs its stalled-job check only once asked to.
+ */
+function watchedConsumer(
+  config: Config,
+  queue: { getWaitingCount(): Promise<number> },
+  on: { log: Logger; onStalled: () => void; onFailed: () => void; onRestart: () => void },
+): ConsumerWatchdog<Worker> {
+  const w = config.writer;
+  const make = () => {
+    const connection = connectRedis(config.core, 'worker');
+    connection.on('error', (err) => on.log.debug({ err }, 'redis connection error (consumer)'));
+    const worker = eventsWorker(config.core, connection, w);
+    worker.on('error', (err) => on.log.warn({ err }, 'queue worker error'));
+    worker.on('stalled', on.onStalled);
+    worker.on('failed', on.onFailed);
+    worker
+      .startStalledCheckTimer()
+      .catch((err: unknown) => on.log.warn({ err }, 'starting the stalled-job check failed'));
+    return { worker, release: () => connection.quit().then(() => undefined) };
+  };
+  return new ConsumerWatchdog({
+    make,
+    waiting: () => queue.getWaitingCount(),
+    stallMs: w.stallRestartMs || Number.POSITIVE_INFINITY,
+    checkMs: Math.min(5_000, Math.max(500, Math.floor(w.stallRestartMs / 4) || 5_000)),
+    onRestart: ({ idleMs, waiting }) => {
+      on.onRestart();
+      on.log.warn({ idleMs, waiting }, 'events jobs waited with no progress: queue consumer replaced');
+    },
+  });
 }
 
 function writerPool(config: Config, log: Logger): Pool {

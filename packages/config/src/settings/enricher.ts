@@ -17,10 +17,6 @@ export const enricher = {
     maxStalledDoc:
       'Times a raw job may come back from a dead holder before it fails for good (its hits then go to dead_events with the reason).',
   }),
-  stallRestartMs: setting('ENRICHER_STALL_RESTART_MS', p.int(0, 3_600_000), 30_000)`
-    When raw jobs wait and the enricher's queue consumer shows no progress for this long (a connection left
-    hanging after a Redis failover), it is closed and a new one started on a new connection
-    (docs/operations.md); 0 = never.`,
   uaCacheSize: setting('ENRICHER_UA_CACHE_SIZE', p.int(1, 1_000_000), 5_000)`
     Entries of the LRU cache of parsed user agents (UA + client hints).`,
   ipCacheSize: setting('ENRICHER_IP_CACHE_SIZE', p.int(1, 1_000_000), 20_000)`

@@ -18,6 +18,7 @@ const w = useRunningStack('cl', {
     WRITER_STALLED_INTERVAL_MS: '2000',
     // A consumer left on a hung connection by the failover is replaced after this (default 30 s).
     ENRICHER_STALL_RESTART_MS: '8000',
+    WRITER_STALL_RESTART_MS: '8000',
   },
   ownRedis: async () => {
     cluster = await startRedisCluster(3, 1);
@@ -105,6 +106,10 @@ function pipelineState(): string {
   return [...queues, ...outputs].join('\n');
 }
 
+/** Consumers a service's watchdog replaced, counted in its last lines. */
+const replacedIn = (name: 'enricher' | 'writer') =>
+  (w.stack.procs[name]?.output().split('queue consumer replaced').length ?? 1) - 1;
+
 test('each queue has its own hash tag and every 202 is exactly one row, retries included', async () => {
   const batches: Batch[] = [];
   for (let i = 0; i < 30; i++) batches.push(await send(20));
@@ -143,8 +148,9 @@ test('each queue has its own hash tag and every 202 is exactly one row, retries 
 
 // Before the enricher's consumer watchdog (ENRICHER_STALL_RESTART_MS), 2 of 5 full CI runs stored none
 // of the hits accepted after the failover within 90 s: the consumer of the promoted master's hits queue
-// stayed on a hung connection (taskforcesh/bullmq#3088, #3185). The watchdog replaces such a consumer;
-// the timeout message below prints the queues and the services' last lines if it ever happens again.
+// stayed on a hung connection (taskforcesh/bullmq#3088, #3185). Later one run stalled the same way in the
+// writer (42 events jobs waiting, none active): it has the same watchdog now (WRITER_STALL_RESTART_MS).
+// The timeout message below prints the queues and the services' last lines if it ever happens again.
 test('killing the master of the hits queue: no 202 without the job, recovery after failover, loss measured', async () => {
   const before = await storedCounts();
   const victim = cluster.masterOf(HITS_TAG);
@@ -247,8 +253,11 @@ test('killing the master of the hits queue: no 202 without the job, recovery aft
     first_202_after_kill_ms: firstAfterKill ? firstAfterKill.sentAt - killedAt : null,
     replica_behind_max_bytes: maxBehind,
     stored_without_202: [...final.keys()].filter((id) => !before.has(id) && !acceptedIds.has(id)).length,
-    // Consumers the enricher's watchdog replaced (ENRICHER_STALL_RESTART_MS), as its last lines say.
-    consumers_replaced: (w.stack.procs.enricher?.output().split('queue consumer replaced').length ?? 1) - 1,
+    // Consumers the watchdogs replaced (ENRICHER_/WRITER_STALL_RESTART_MS), as the last lines say.
+    consumers_replaced: {
+      enricher: replacedIn('enricher'),
+      writer: replacedIn('writer'),
+    },
   };
   // Printed for docs/scaling.md (the figures measured on this machine are written down there).
   console.log(`redis-cluster failover: ${JSON.stringify(report)}`);
