@@ -10,6 +10,8 @@ export interface Baseline {
   dir: string;
   /** Its writer's entry point. */
   writerMain: string;
+  /** Its API's entry point. */
+  apiMain: string;
   /** Its migrations, applied to an empty database. */
   migrate: (url: string) => Promise<unknown>;
   /** One of its built modules, by path from the repository root (services/api/dist/...). */
@@ -22,5 +24,11 @@ export async function baselineAt(dir: string): Promise<Baseline | undefined> {
   const root = resolve(dir);
   const load = async <T>(path: string) => (await import(pathToFileURL(join(root, path)).href)) as T;
   const db = await load<{ migrate: (url: string) => Promise<unknown> }>('packages/db/dist/index.js');
-  return { dir: root, writerMain: join(root, 'services/writer/dist/main.js'), migrate: db.migrate, load };
+  return {
+    dir: root,
+    writerMain: join(root, 'services/writer/dist/main.js'),
+    apiMain: join(root, 'services/api/dist/main.js'),
+    migrate: db.migrate,
+    load,
+  };
 }

@@ -55,13 +55,17 @@ export async function waitReady(
   throw new Error(`${what} did not become ready within ${timeoutMs / 1000} s`);
 }
 
-/** The built API (services/api/dist/main.js) as its own process on a free port, once it is ready. */
+/**
+ * The built API (services/api/dist/main.js, or `main` of another checkout) as its own process on a free
+ * port, once it is ready.
+ */
 export async function startApiProcess(
   databaseUrl: string,
   env: Record<string, string> = {},
+  main = API_MAIN,
 ): Promise<{ child: ChildProcess; url: string }> {
   const port = await freePort();
-  const child = spawn(process.execPath, [API_MAIN], {
+  const child = spawn(process.execPath, [main], {
     env: {
       ...process.env,
       DATABASE_URL: databaseUrl,

@@ -8,7 +8,9 @@ import { generateRows, toCsvLine, type Row } from '../rows.js';
 import { benchDatabase } from './copy.js';
 import { startApiProcess } from '../processes.js';
 import { addBenchUser, benchToken } from '../users.js';
-import { benchSettings, count, keepDb, runs as runsOf } from '../settings.js';
+import { baselineAt } from '../baseline.js';
+import { baselineDir, benchSettings, count, keepDb, runs as runsOf } from '../settings.js';
+import { fixedCosts } from './api-fixed-cost.js';
 
 /**
  * `pnpm bench api`: seeds events by COPY (BENCH_ROWS, default 2,000,000, up to the issue's 10,000,000)
@@ -16,8 +18,10 @@ import { benchSettings, count, keepDb, runs as runsOf } from '../settings.js';
  * starts the API as its own process and measures p50/p95 of overview, time series, top referrers, UTM
  * campaigns and business visitors for the biggest site over the last 30 days; each against the
  * equivalent SQL run directly with psql (`\timing`, so psql's own start-up is not counted), one API
- * call and one psql run in turn, in the same run. The ratio is API ÷ psql.
- * The machine is shared: absolute figures are noisy, ratios less so.
+ * call and one psql run in turn, in the same run. The ratio is API ÷ psql. Then the fixed cost of an
+ * authenticated request beside the floor of bare HTTP (api-fixed-cost.ts), against the API of
+ * BENCH_BASELINE_DIR in turn when it is set. The machine is shared: absolute figures are noisy,
+ * ratios less so.
  */
 
 /** The generator gives 30% of sessions a company; keep 1 in 6 (5%) and derive channel/referrer_class. */
@@ -157,11 +161,13 @@ function directSql(site: string, from: string, to: string): Record<string, strin
 }
 
 export async function apiBench(): Promise<void> {
-  const { rows, runs, keep } = benchSettings({
+  const { rows, runs, keep, baseDir } = benchSettings({
     rows: count('BENCH_ROWS', 2_000_000, 'events rows'),
     runs: runsOf(30),
     keep: keepDb(),
+    baseDir: baselineDir(),
   });
+  const base = await baselineAt(baseDir);
   const siteIds = Array.from({ length: 20 }, (_, i) => `benchsite${String(i).padStart(3, '0')}`);
   const db = await benchDatabase(siteIds);
   let api: ChildProcess | undefined;
@@ -236,16 +242,11 @@ export async function apiBench(): Promise<void> {
         });
       }
     }
-    // The fixed cost of any authenticated request (token check, no site, no stats query): explains
-    // ratios of cheap questions, where it dominates.
-    const me: number[] = [];
-    for (let i = 0; i < runs + 3; i++) {
-      const t0 = performance.now();
-      const r = await fetch(`${started.url}/v1/me`, { headers: { authorization: `Bearer ${token}` } });
-      await r.arrayBuffer();
-      if (i >= 3) me.push(performance.now() - t0);
-    }
-    figures.push({ name: 'fixed cost: GET /v1/me p50', value: Math.round(median(me) * 10) / 10, unit: 'ms' });
+    // The fixed cost of any authenticated request (no stats query): explains ratios of cheap
+    // questions, where it dominates.
+    figures.push(
+      ...(await fixedCosts({ dbUrl: db.url, apiUrl: started.url, token, site: big!, runs, base })),
+    );
     await report('api', figures, {
       rows,
       runs,

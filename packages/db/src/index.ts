@@ -13,6 +13,7 @@ export { runRetention, monthsBefore, type RetentionOptions, type RetentionReport
 export { isRetryablePgError, isUniqueViolation, RETRYABLE_SQLSTATES } from './errors.js';
 export { csvFormatter, csvLine, neutralizeFormulas, type CsvField } from './csv.js';
 export { inTransaction } from './transaction.js';
+export { prepared } from './prepared.js';
 export { columnsOf } from './columns.js';
 export * as adminSql from './sql/admin.js';
 export * as retentionSql from './sql/retention.js';

@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import type { Pool } from '@beacon/db';
+import { prepared, type Pool } from '@beacon/db';
 import { TooManyRequestsError, UnauthorizedError } from '../http/errors.js';
 import * as sql from '../sql/auth.js';
 import { ApiKeyVerifier } from '@beacon/auth';
@@ -74,8 +74,7 @@ export class Authenticator {
         v.reason === 'expired' ? 'token_expired' : 'unauthorized',
       );
     const { rows } = await this.pool.query<{ agency_id: string; role: Role; site_access: SiteAccess }>(
-      sql.checkSession,
-      [v.claims.sessionId, v.claims.userId],
+      prepared(sql.checkSession, [v.claims.sessionId, v.claims.userId]),
     );
     const row = rows[0];
     if (!row) return this.fail('session_revoked', 'the session has ended; log in again');

@@ -1,4 +1,4 @@
-import type { Pool } from '@beacon/db';
+import { prepared, type Pool } from '@beacon/db';
 import { parseSiteConfig } from '@beacon/schema';
 import { NotFoundError } from '../http/errors.js';
 import * as sql from '../sql/sites.js';
@@ -52,11 +52,13 @@ export function siteLimitOf(auth: AuthContext): string | null {
  * `:siteId`, so every site route, export and share-link route obeys it.
  */
 export async function resolveSite(pool: Pool, auth: AuthContext, ref: string): Promise<SiteScope> {
-  const { rows } = await pool.query<SiteRow>(UUID_RE.test(ref) ? sql.findSiteById : sql.findSiteByScriptId, [
-    auth.agencyId,
-    ref,
-    siteLimitOf(auth),
-  ]);
+  const { rows } = await pool.query<SiteRow>(
+    prepared(UUID_RE.test(ref) ? sql.findSiteById : sql.findSiteByScriptId, [
+      auth.agencyId,
+      ref,
+      siteLimitOf(auth),
+    ]),
+  );
   const row = rows[0];
   // A shared dashboard shows its one site: any other is the same 404 as a site that does not exist.
   if (!row || (auth.share && auth.share.siteId !== row.id)) throw new NotFoundError('site');

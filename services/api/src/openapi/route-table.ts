@@ -196,6 +196,9 @@ function guard(
     throw new ForbiddenError("this is outside the share link's scope");
 }
 
+/** The `:siteId` of a site route, checked before anything else (built once: zod compiles a schema on its first use). */
+const SITE_REF = z.object({ siteId: siteIdParam });
+
 const errorAnswer = (description: string) => ({
   description,
   content: { 'application/json': { schema: errorBodySchema } },
@@ -281,7 +284,7 @@ export class RouteTable {
         // the request says (no hint from a 400 about what the route would have accepted).
         if (c.siteScoped) {
           if (!auth) throw new UnauthorizedError();
-          const siteRef = parseInput('params', z.object({ siteId: siteIdParam }), {
+          const siteRef = parseInput('params', SITE_REF, {
             siteId: req.params.siteId,
           }).siteId;
           req.site = await this.hooks.resolveSite(auth, siteRef);
