@@ -2,10 +2,11 @@ import { goalOnRollups, type GoalDef } from './goals.js';
 import { chooseRead, type Read } from './rollups.js';
 import { resolveSaved } from './saved.js';
 import type { StatsQuery } from './schemas.js';
-import { buildScope } from './scope.js';
-import { goalTotals, goalTotalsDays, goalTotalsRollup } from './statements/goals.js';
+import { buildScope, type Scope } from './scope.js';
+import { goalCountsRollup, goalTotals, goalTotalsDays, goalVisitorsRollup } from './statements/goals.js';
 import { runStatement, type StatsDeps, type StatsSite } from './stats.js';
-import { questionOf, twinOf } from './traffic.js';
+import { daysScope } from './statements/rollup-days.js';
+import { questionOf } from './traffic.js';
 
 /** One goal's figures over a range (docs/conversions.md). */
 export interface GoalStats {
@@ -20,6 +21,34 @@ export interface GoalStats {
   conversion_rate: number | null;
   /** Sum of the conversions' values (fixed or from the event); null for goals without a value. */
   value: number | null;
+}
+
+type GoalRow = Record<string, number | null> | undefined;
+
+/**
+ * The one row of goal figures (visitors, then conversions_i, converters_i, value_i per goal), read as
+ * `read` says. From hourly rollups it is two statements side by side on two connections, the visitors
+ * and the goals' counts (statements/goals.ts), each on a scope of its own (a scope numbers the
+ * parameters of the one statement it builds).
+ */
+async function goalRow(
+  deps: StatsDeps,
+  read: Read,
+  scope: () => Scope,
+  goals: readonly GoalDef[],
+): Promise<GoalRow> {
+  const run = (text: string, s: Scope) =>
+    runStatement<Record<string, number | null>>(deps, 'goals', text, s.p.values, read.source).then(
+      (rows): GoalRow => rows[0],
+    );
+  if (read.source === 'rollup') {
+    const [sv, sg] = [scope(), scope()];
+    const [v, g] = await Promise.all([run(goalVisitorsRollup(sv), sv), run(goalCountsRollup(sg, goals), sg)]);
+    return { ...g, visitors: v?.visitors ?? 0 };
+  }
+  const s = scope();
+  const text = read.source === 'days' ? goalTotalsDays(daysScope(s, read.plan), goals) : goalTotals(s, goals);
+  return run(text, s);
 }
 
 /**
@@ -39,19 +68,8 @@ export async function goalStats(
   const read: Read = goals.every(goalOnRollups)
     ? await chooseRead(deps, site.scriptId, range, filters, { filterable: false, goals: goalFilters })
     : { source: 'events' };
-  const s = buildScope(site.scriptId, range, filters, { goals: goalFilters });
-  const text = twinOf(read, s, {
-    events: () => goalTotals(s, goals),
-    rollup: () => goalTotalsRollup(s, goals),
-    days: (d) => goalTotalsDays(d, goals),
-  });
-  const [row] = await runStatement<Record<string, number | null>>(
-    deps,
-    'goals',
-    text,
-    s.p.values,
-    read.source,
-  );
+  const scope = () => buildScope(site.scriptId, range, filters, { goals: goalFilters });
+  const row = await goalRow(deps, read, scope, goals);
   const visitors = row?.visitors ?? 0;
   return {
     visitors,
