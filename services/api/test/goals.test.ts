@@ -260,9 +260,9 @@ describe('breakdowns with conversion_goal: converters and conversion rate per ro
   });
 });
 
-describe('conversion_goal on a session-level column from rollups: one pass = raw events', () => {
-  // breakdownConversionsRollup reads the range's rollup_sessions rows once with their sessions'
-  // conversions; each variant of the request must give the raw-events answer, row for row.
+describe('conversion_goal on a session-level column from rollups: side by side = raw events', () => {
+  // The breakdown and the converters per value (convertersByColumnRollup) are two statements joined
+  // by value in the API; each variant of the request must give the raw-events answer, row for row.
   const range = { from: '2026-03-27', to: '2026-03-31' };
   test.each([
     ['channels', 'signup', {}],

@@ -16,7 +16,7 @@ import {
   eventProperties as eventPropertiesSql,
   namesBreakdown,
 } from './statements/breakdown.js';
-import { breakdownConversionsRollup, withConversions, type ConverterSpec } from './statements/goals.js';
+import { convertersByColumnRollup, withConversions, type ConverterSpec } from './statements/goals.js';
 import { overview as overviewSql, overviewDays, overviewRollup } from './statements/overview.js';
 import { daysScope, type DaysScope } from './statements/rollup-days.js';
 import { timeseries as timeseriesSql, timeseriesDays, timeseriesRollup } from './statements/timeseries.js';
@@ -183,7 +183,7 @@ function rolledBreakdown(
   page: Paging,
   read: Read,
   conv: GoalDef | null,
-) {
+): Statement & { converters?: Statement } {
   const { range, filters, goals } = questionOf(site, q);
   const s = buildScope(site.scriptId, range, filters, { goals });
   const spec = ROLLUP_BREAKDOWNS[dimension];
@@ -197,12 +197,13 @@ function rolledBreakdown(
       : 'kind' in spec!
         ? namesBreakdown(s, spec.kind, ob, limit, offset)
         : breakdownRollup(s, spec!.column, spec!.only, ob, limit, offset);
-  // A session-level column with conversions: one pass over its rows (breakdownConversionsRollup).
-  if (conv && read.source !== 'days' && !perSession && 'column' in spec!)
-    return {
-      text: breakdownConversionsRollup(s, spec.column, spec.only, conv, ob, limit, offset),
-      values: s.p.values,
-    };
+  // A session-level column with conversions: the plain breakdown, and beside it the converters per
+  // value (a statement of its own scope: a scope numbers the parameters of one statement).
+  if (conv && read.source !== 'days' && !perSession && 'column' in spec!) {
+    const c = buildScope(site.scriptId, range, filters, { goals });
+    const converters = convertersByColumnRollup(c, spec.column, spec.only, conv);
+    return { text: hourly(), values: s.p.values, converters: { text: converters, values: c.p.values } };
+  }
   const text =
     read.source === 'days' ? breakdownDays(daysScope(s, read.plan), spec!, ob, limit, offset) : hourly();
   if (!conv) return { text, values: s.p.values };
@@ -227,17 +228,18 @@ export async function breakdown(
     ? (await goalsOfSite(deps.pool, site.scriptId, [q.conversion_goal]))[0]!
     : null;
   const read = await breakdownRead(deps, site, dimension, q, conv);
-  const st =
+  const st: Statement & { converters?: Statement } =
     read.source === 'events'
       ? breakdownStatement(site, dimension, q, page, conv)
       : rolledBreakdown(site, dimension, q, page, read, conv);
-  const rows = await runStatement<{ parts?: number }>(
-    deps,
-    `breakdown_${dimension}`,
-    st.text,
-    st.values,
-    read.source,
-  );
+  const run = <T>(text: string, values: unknown[]) =>
+    runStatement<T>(deps, `breakdown_${dimension}`, text, values, read.source);
+  // Side by side on two connections: the answer waits for the longer of the two, not their sum.
+  const [counted, converters] = await Promise.all([
+    run<BreakdownRow>(st.text, st.values),
+    st.converters ? run<ConvertersRow>(st.converters.text, st.converters.values) : undefined,
+  ]);
+  const rows = converters ? withConvertersBeside(counted, converters) : counted;
   return {
     dimension,
     ...offsetPage(
@@ -246,6 +248,34 @@ export async function breakdown(
       page.offset,
     ),
   };
+}
+
+/** A statement's text and its parameter values. */
+interface Statement {
+  text: string;
+  values: unknown[];
+}
+
+interface BreakdownRow {
+  value?: unknown;
+  visitors?: number;
+  parts?: number;
+}
+interface ConvertersRow {
+  value: unknown;
+  converters: number;
+}
+
+/**
+ * A breakdown page's rows with converters and conversion_rate from the converters per value (every
+ * value; rows match by value, NULL included), as withConversions joins them in SQL.
+ */
+function withConvertersBeside(rows: BreakdownRow[], byValue: ConvertersRow[]) {
+  const converters = new Map(byValue.map((c) => [c.value, Number(c.converters)]));
+  return rows.map((r) => {
+    const n = converters.get(r.value ?? null) ?? 0;
+    return { ...r, converters: n, conversion_rate: r.visitors ? n / r.visitors : null };
+  });
 }
 
 /** Custom events by property and value (raw events: properties are not rolled up). */

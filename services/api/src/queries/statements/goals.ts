@@ -2,7 +2,6 @@ import { goalEventSql, goalNamesFrom, goalRollupSql, goalValueSql, type GoalDef 
 import { hoursOf, inHours, inRange, type Scope } from '../scope.js';
 import { sessionEnd } from './breakdown.js';
 import { distinct, sketch, type DaysScope } from './rollup-days.js';
-import { countColumns, ROLLUP_SESSIONS } from './sources.js';
 
 /**
  * Goal conversions (docs/conversions.md), from raw events and from rollups. The two variants of each
@@ -188,34 +187,13 @@ FROM b LEFT JOIN c ON c.value IS NOT DISTINCT FROM b.value
 ORDER BY ${orderBy}`;
 
 /**
- * A breakdown of rollup_sessions by one of its columns with goal `g`'s two columns, in one pass: the
- * range's rows are read once, each joined to its session's conversion (conv: the converting sessions,
- * from the goal's rollup_names rows), and one aggregate counts visitors, sessions, page views, events
- * and converters (distinct visitors of the row's value whose session converted) per value. The same
- * answer as withConversions over breakdownRollup, without a second read of the rows and a join of the
- * two aggregates (docs/query-plans.md "Funnels and goals").
+ * Converters of goal `g` per value of one rollup_sessions column (every value of the range, no paging):
+ * the statement the API runs beside the plain breakdown of that column (breakdownRollup), each on a
+ * connection of its own, and joins by value (traffic.ts `withConvertersBeside`). Out: value, converters.
  */
-export const breakdownConversionsRollup = (
-  s: Scope,
-  column: string,
-  only: string | null,
-  g: GoalDef,
-  orderBy: string,
-  limit: string,
-  offset: string,
-) => `
+export const convertersByColumnRollup = (s: Scope, column: string, only: string | null, g: GoalDef) => `
 WITH conv AS (${convertingSessionsRollup(s, g)}
-)
-SELECT rs.${column} AS value,
-       ${countColumns(ROLLUP_SESSIONS, '::int', '       ')},
-       (count(DISTINCT rs.visitor_key) FILTER (WHERE rs.visitor_key <> 0 AND conv.session_key IS NOT NULL))::int AS converters,
-       ((count(DISTINCT rs.visitor_key) FILTER (WHERE rs.visitor_key <> 0 AND conv.session_key IS NOT NULL))::float8
-         / nullif(count(DISTINCT rs.visitor_key) FILTER (WHERE rs.visitor_key <> 0), 0)) AS conversion_rate
-FROM rollup_sessions rs LEFT JOIN conv ON conv.session_key = rs.session_key
-WHERE ${inHours(s)}${only ? ` AND ${only}` : ''}
-GROUP BY rs.${column}
-ORDER BY ${orderBy}
-LIMIT ${limit} OFFSET ${offset}`;
+)${converters(s, { from: 'rollup_sessions', column, only })}`;
 
 /**
  * The same from the per-day aggregates (rollup_days: 'page' / 'event' rows) plus rollup_names for the
