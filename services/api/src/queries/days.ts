@@ -1,4 +1,4 @@
-import { hasSketches, rollupSql } from '@beacon/db';
+import { hasSketches, prepared, rollupSql } from '@beacon/db';
 import type { Filters } from './filters.js';
 import type { GoalDef } from './goals.js';
 import type { ResolvedRange } from './range.js';
@@ -55,7 +55,9 @@ export async function planDays(
   const prevLo = withPrevious ? boundInstant(range.prevFrom, range.tz) : lo;
   if (lo === null || hi === null || prevLo === null) return null;
   if (!(await hasSketches(deps.pool))) return null;
-  const { rows } = await deps.pool.query(daysOverlapping, [siteScriptId, new Date(prevLo), new Date(hi)]);
+  const { rows } = await deps.pool.query(
+    prepared(daysOverlapping, [siteScriptId, new Date(prevLo), new Date(hi)]),
+  );
   const days = rows as FrozenDay[];
   const edge = runEnd(days, range.tz, lo, hi);
   if (edge === lo) return null;
@@ -68,7 +70,7 @@ export async function planDays(
   for (const [a, b] of open)
     if (days.some((d) => d.compacted && d.starts_at.getTime() < b && d.ends_at.getTime() > a)) return null;
   if (open.length > 0) {
-    const { rows: cov } = await deps.pool.query(rollupSql.coverageOf, [siteScriptId]);
+    const { rows: cov } = await deps.pool.query(prepared(rollupSql.coverageOf, [siteScriptId]));
     const since = sinceMs((cov[0] as { since?: unknown } | undefined)?.since);
     if (since === null || !(since <= Math.min(...open.map(([a]) => a)))) return null;
   }
@@ -81,6 +83,8 @@ export async function planDays(
  * question the per-day aggregates cannot answer goes to events.
  */
 export async function compactedWithin(deps: RollupDeps, siteScriptId: string, from: number, to: number) {
-  const { rows } = await deps.pool.query(daysOverlapping, [siteScriptId, new Date(from), new Date(to)]);
+  const { rows } = await deps.pool.query(
+    prepared(daysOverlapping, [siteScriptId, new Date(from), new Date(to)]),
+  );
   return (rows as FrozenDay[]).some((d) => d.compacted);
 }

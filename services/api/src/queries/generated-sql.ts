@@ -101,13 +101,15 @@ const rolledJobs = (rollups: StatsDeps, days: StatsDeps): Job[] => [
 ];
 
 export async function generatedSql(): Promise<string> {
-  const captured: { name: string; text: string; values: unknown[] }[] = [];
+  const captured: { name: string; text: string; values: unknown[] | undefined }[] = [];
   let name = '';
   // One pool per answer mode: hasSketches (@beacon/db) caches per pool whether rollup_days has sketches.
   const depsOf = (read: Read): StatsDeps => ({
     pool: {
-      query: (async (text: string, values: unknown[]) => {
-        captured.push({ name, text, values });
+      // A keyed lookup comes as a prepared statement's config (`prepared` in @beacon/db).
+      query: (async (st: string | { text: string; values?: unknown[] }, values?: unknown[]) => {
+        const [text, vals] = typeof st === 'string' ? [st, values] : [st.text, st.values];
+        captured.push({ name, text, values: vals });
         return { rows: answer(read, text) };
       }) as never,
     },

@@ -1,4 +1,5 @@
-import { rollupSql } from '@beacon/db';
+import { prepared, rollupSql } from '@beacon/db';
+import type { QueryConfig } from 'pg';
 import { compactedWithin, planDays, type DaysPlan } from './days.js';
 import type { Filters } from './filters.js';
 import { goalOnRollups, type GoalDef } from './goals.js';
@@ -32,7 +33,7 @@ export type Read = { source: 'events' | 'rollup' } | { source: 'days'; plan: Day
 export const ROLLUP_FILTER_KEYS: ReadonlySet<string> = new Set(rollupSql.ROLLUP_DIMENSIONS);
 
 export interface RollupDeps {
-  pool: { query: (text: string, values?: unknown[]) => Promise<{ rows: unknown[] }> };
+  pool: { query: (text: string | QueryConfig, values?: unknown[]) => Promise<{ rows: unknown[] }> };
   /** ROLLUPS_READ (default on). */
   rollups?: boolean;
 }
@@ -91,7 +92,7 @@ export async function chooseSource(
   const bounds = withPrevious ? [range.prevFrom, range.from, range.to] : [range.from, range.to];
   const instants = bounds.map((b) => boundInstant(b, range.tz));
   if (instants.some((t) => t === null)) return 'events';
-  const { rows } = await deps.pool.query(rollupSql.coverageOf, [siteScriptId]);
+  const { rows } = await deps.pool.query(prepared(rollupSql.coverageOf, [siteScriptId]));
   const since = sinceMs((rows[0] as { since?: unknown } | undefined)?.since);
   if (since === null || !(since <= Math.min(...(instants as number[])))) return 'events';
   // Compacted days have no hourly rows left: only rollup_days (planDays) or events answer over them.
