@@ -1,4 +1,5 @@
 import type { Worker } from 'bullmq';
+import { connectRedis, type RedisClient, type RedisTarget } from './redis.js';
 
 /**
  * A BullMQ consumer that is replaced when it stops taking jobs while jobs wait.
@@ -26,6 +27,31 @@ export interface ConsumerWatchdogOptions<W extends Worker> {
   /** How often to look (and how long a `waiting` count may take). */
   checkMs: number;
   onRestart?: (info: { idleMs: number; waiting: number | 'unknown' }) => void;
+}
+
+/**
+ * The watchdog's timing for a service's *_STALL_RESTART_MS (0 = never): the stall it tolerates, and how
+ * often it looks (a quarter of that, between 0.5 and 5 s).
+ */
+export function stallTiming(stallRestartMs: number): { stallMs: number; checkMs: number } {
+  return {
+    stallMs: stallRestartMs || Number.POSITIVE_INFINITY,
+    checkMs: Math.min(5_000, Math.max(500, Math.floor(stallRestartMs / 4) || 5_000)),
+  };
+}
+
+/**
+ * An incarnation on a Redis connection of its own, released after its worker: a replacement never
+ * inherits the hung socket of the one before. `build` makes the worker (listeners attached).
+ */
+export function onOwnConnection<W extends Worker>(
+  target: RedisTarget,
+  onError: (err: Error) => void,
+  build: (connection: RedisClient) => W,
+): Incarnation<W> {
+  const connection = connectRedis(target, 'worker');
+  connection.on('error', onError);
+  return { worker: build(connection), release: () => connection.quit().then(() => undefined) };
 }
 
 /** Events by which a worker shows it is alive: it took a job, ended one, or found the queue empty. */

@@ -26,4 +26,10 @@ export {
 export { queueDepthGauge } from './depth-gauge.js';
 export { FailedJobSweeper, failedJobReason, type FailedJobSweeperOptions } from './failed-jobs.js';
 export { dedupeMarkerKey, deleteDedupeMarkers } from './dedupe-markers.js';
-export { ConsumerWatchdog, type ConsumerWatchdogOptions, type Incarnation } from './consumer-watchdog.js';
+export {
+  ConsumerWatchdog,
+  onOwnConnection,
+  stallTiming,
+  type ConsumerWatchdogOptions,
+  type Incarnation,
+} from './consumer-watchdog.js';

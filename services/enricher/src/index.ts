@@ -11,7 +11,14 @@ import {
   type Logger,
   type ObservabilityOverrides,
 } from '@beacon/observability';
-import { connectRedis, ConsumerWatchdog, FailedJobSweeper, hitsWorker, queueDepthGauge } from '@beacon/queue';
+import {
+  ConsumerWatchdog,
+  FailedJobSweeper,
+  hitsWorker,
+  onOwnConnection,
+  queueDepthGauge,
+  stallTiming,
+} from '@beacon/queue';
 import type { Registry } from 'prom-client';
 import { CookielessIds } from './cookieless.js';
 import { dataCheck, watchDataSources } from './data-sources.js';
@@ -146,22 +153,21 @@ function watchedConsumer(
 ): ConsumerWatchdog<Worker> {
   const { metrics, logger, sweeper } = deps;
   const c = config.enricher;
-  const make = () => {
-    const connection = connectRedis(config.core, 'worker');
-    connection.on('error', (err) => logger.debug({ err }, 'redis connection error (consumer)'));
-    const worker = hitsWorker(config.core, connection, handler, c);
-    worker.on('failed', (job, err) => {
-      logger.warn({ jobId: job?.id, attempts: job?.attemptsMade, err }, 'raw job failed');
-      sweeper.trigger();
+  const onError = (err: Error) => logger.debug({ err }, 'redis connection error (consumer)');
+  const make = () =>
+    onOwnConnection(config.core, onError, (connection) => {
+      const worker = hitsWorker(config.core, connection, handler, c);
+      worker.on('failed', (job, err) => {
+        logger.warn({ jobId: job?.id, attempts: job?.attemptsMade, err }, 'raw job failed');
+        sweeper.trigger();
+      });
+      worker.on('error', (err) => logger.error({ err }, 'worker error'));
+      return worker;
     });
-    worker.on('error', (err) => logger.error({ err }, 'worker error'));
-    return { worker, release: () => connection.quit().then(() => undefined) };
-  };
   return new ConsumerWatchdog({
     make,
     waiting: () => res.hitsQueue.getWaitingCount(),
-    stallMs: c.stallRestartMs || Number.POSITIVE_INFINITY,
-    checkMs: Math.min(5_000, Math.max(500, Math.floor(c.stallRestartMs / 4) || 5_000)),
+    ...stallTiming(c.stallRestartMs),
     onRestart: ({ idleMs, waiting }) => {
       metrics.workerRestarts.inc();
       logger.warn({ idleMs, waiting }, 'raw jobs waited with no progress: queue consumer replaced');

@@ -15,10 +15,12 @@ import {
   connectRedis,
   ConsumerWatchdog,
   eventsWorker,
+  onOwnConnection,
   openEventsQueue,
   QUEUE_EVENTS,
   queueDepthGauge,
   queuePrefixFor,
+  stallTiming,
 } from '@beacon/queue';
 import { failedEventsJobSweeper } from './dead-letters.js';
 import { Loader, type LoaderOptions } from './loader.js';
@@ -124,23 +126,22 @@ function watchedConsumer(
   on: { log: Logger; onStalled: () => void; onFailed: () => void; onRestart: () => void },
 ): ConsumerWatchdog<Worker> {
   const w = config.writer;
-  const make = () => {
-    const connection = connectRedis(config.core, 'worker');
-    connection.on('error', (err) => on.log.debug({ err }, 'redis connection error (consumer)'));
-    const worker = eventsWorker(config.core, connection, w);
-    worker.on('error', (err) => on.log.warn({ err }, 'queue worker error'));
-    worker.on('stalled', on.onStalled);
-    worker.on('failed', on.onFailed);
-    worker
-      .startStalledCheckTimer()
-      .catch((err: unknown) => on.log.warn({ err }, 'starting the stalled-job check failed'));
-    return { worker, release: () => connection.quit().then(() => undefined) };
-  };
+  const onError = (err: Error) => on.log.debug({ err }, 'redis connection error (consumer)');
+  const make = () =>
+    onOwnConnection(config.core, onError, (connection) => {
+      const worker = eventsWorker(config.core, connection, w);
+      worker.on('error', (err) => on.log.warn({ err }, 'queue worker error'));
+      worker.on('stalled', on.onStalled);
+      worker.on('failed', on.onFailed);
+      worker
+        .startStalledCheckTimer()
+        .catch((err: unknown) => on.log.warn({ err }, 'starting the stalled-job check failed'));
+      return worker;
+    });
   return new ConsumerWatchdog({
     make,
     waiting: () => queue.getWaitingCount(),
-    stallMs: w.stallRestartMs || Number.POSITIVE_INFINITY,
-    checkMs: Math.min(5_000, Math.max(500, Math.floor(w.stallRestartMs / 4) || 5_000)),
+    ...stallTiming(w.stallRestartMs),
     onRestart: ({ idleMs, waiting }) => {
       on.onRestart();
       on.log.warn({ idleMs, waiting }, 'events jobs waited with no progress: queue consumer replaced');
