@@ -30,6 +30,7 @@ export {
   type RebuildReport,
 } from './rollups.js';
 export * as rollupSql from './sql/rollups.js';
+export * as statisticsSql from './sql/statistics.js';
 export {
   compactBefore,
   compactHours,

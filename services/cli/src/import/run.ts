@@ -3,7 +3,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
-import type { Pool } from '@beacon/db';
+import { statisticsSql, type Pool } from '@beacon/db';
 import { storeBatch } from '@beacon/writer';
 import { parse } from 'csv-parse';
 import { mapGa4Row, type EventRow, type MapResult } from './ga4.js';
@@ -109,6 +109,8 @@ export class Importer {
   /** The last rows stored, and a last progress report (the whole source read). */
   async finish(): Promise<ImportSummary> {
     const s = await this.flush();
+    // History read at once by the dashboards: with statistics of the tables as they are now.
+    if (s.inserted > 0) await this.pool.query(statisticsSql.analyzeReadTables);
     this.report(true);
     return s;
   }
