@@ -10,7 +10,7 @@ import {
   PERSONAL_EVENT_COLUMNS,
 } from '../exports/personal-columns.js';
 import { QueryInputError } from './errors.js';
-import { scopeOf, type StatsSite } from './stats.js';
+import { scopeOf, type Statement, type StatsSite } from './stats.js';
 import { breakdownStatement } from './traffic.js';
 import { exportEvents } from './statements/export.js';
 import { companyExport } from './statements/company-export.js';
@@ -23,9 +23,7 @@ import type { ExportQuery } from './schemas.js';
  */
 export const EXPORT_BATCH = 2000;
 
-export interface ExportStatement {
-  text: string;
-  values: unknown[];
+export interface ExportStatement extends Statement {
   filename: string;
   /** Personal events columns left out because the caller's role may not export them. */
   omitted: readonly string[];
@@ -89,7 +87,7 @@ export interface CsvChunkOptions {
  */
 export async function* csvChunks(
   pool: Pool,
-  st: { text: string; values: unknown[] },
+  st: Statement,
   opts: CsvChunkOptions = {},
 ): AsyncGenerator<string> {
   const batch = opts.batch ?? EXPORT_BATCH;

@@ -33,6 +33,12 @@ export interface StatsDeps {
   onSource?: (source: Source) => void;
 }
 
+/** A statement's text and its parameter values, as the statement builders hand them over. */
+export interface Statement {
+  text: string;
+  values: unknown[];
+}
+
 export interface Page<T> {
   items: T[];
   next_cursor: string | null;

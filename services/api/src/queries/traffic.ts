@@ -26,6 +26,7 @@ import {
   runStatement,
   scopeOf,
   siteTimeZone,
+  type Statement,
   type StatsDeps,
   type StatsSite,
 } from './stats.js';
@@ -248,12 +249,6 @@ export async function breakdown(
       page.offset,
     ),
   };
-}
-
-/** A statement's text and its parameter values. */
-interface Statement {
-  text: string;
-  values: unknown[];
 }
 
 interface BreakdownRow {
