@@ -53,15 +53,18 @@ export async function fixedCosts(o: {
 
 const round = (ms: number) => Math.round(ms * 100) / 100;
 
+/** Milliseconds of one authenticated GET, its answer read whole; anything but a 200 is an error. */
+export async function timedGet(url: string, token: string): Promise<number> {
+  const t0 = performance.now();
+  const r = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+  await r.arrayBuffer();
+  if (r.status !== 200) throw new Error(`${url}: HTTP ${r.status}`);
+  return performance.now() - t0;
+}
+
 /** Rounds of 10 requests to each API in turn (the order alternating); each API's times. */
 async function inTurn(apis: { url: string; token: string }[], path: string, runs: number) {
-  const get = async (api: { url: string; token: string }) => {
-    const t0 = performance.now();
-    const r = await fetch(api.url + path, { headers: { authorization: `Bearer ${api.token}` } });
-    await r.arrayBuffer();
-    if (r.status !== 200) throw new Error(`${path}: HTTP ${r.status}`);
-    return performance.now() - t0;
-  };
+  const get = (api: { url: string; token: string }) => timedGet(api.url + path, api.token);
   for (const api of apis) for (let i = 0; i < 5; i++) await get(api); // plans, prepared statements
   const times = apis.map(() => [] as number[]);
   for (let round = 0; round * 10 < Math.max(runs, 100); round++) {

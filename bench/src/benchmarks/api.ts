@@ -10,7 +10,7 @@ import { startApiProcess } from '../processes.js';
 import { addBenchUser, benchToken } from '../users.js';
 import { baselineAt } from '../baseline.js';
 import { baselineDir, benchSettings, count, keepDb, runs as runsOf } from '../settings.js';
-import { fixedCosts } from './api-fixed-cost.js';
+import { fixedCosts, timedGet } from './api-fixed-cost.js';
 
 /**
  * `pnpm bench api`: seeds events by COPY (BENCH_ROWS, default 2,000,000, up to the issue's 10,000,000)
@@ -210,15 +210,7 @@ export async function apiBench(): Promise<void> {
     const figures: Figure[] = [];
     const raw: Record<string, { api: number[]; psql: number[] }> = {};
     for (const [name, path] of Object.entries(paths)) {
-      const get = async () => {
-        const t0 = performance.now();
-        const r = await fetch(`${started.url}/v1/sites/${big}${path}`, {
-          headers: { authorization: `Bearer ${token}` },
-        });
-        await r.arrayBuffer();
-        if (r.status !== 200) throw new Error(`${name}: HTTP ${r.status}`);
-        return performance.now() - t0;
-      };
+      const get = () => timedGet(`${started.url}/v1/sites/${big}${path}`, token);
       for (let i = 0; i < 3; i++) await get(); // warm-up: plans, caches, keep-alive connection
       await psqlTimes(db.url, direct[name]!, 3);
       // Interleaved (one API call, one psql session) so that load from other work on the shared machine
