@@ -23,6 +23,12 @@ describe('demo page', () => {
     const head = html.slice(0, html.indexOf('</head>'));
     expect(head).toContain(withExtras(snippet));
     expect(head).toContain('data-extras');
+    // The stub of docs/tracker.md comes first: the buttons' calls before the tracker ran are kept.
+    const stub = head.indexOf(
+      'window.beacon=window.beacon||function(){(beacon.q=beacon.q||[]).push(arguments)}',
+    );
+    expect(stub).toBeGreaterThan(-1);
+    expect(stub).toBeLessThan(head.indexOf(withExtras(snippet)));
     expect(html).toContain('utm_campaign=launch');
     // One element of each kind the tracker reports.
     expect(html).toContain('href="https://github.com/"');

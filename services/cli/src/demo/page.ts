@@ -56,16 +56,24 @@ and <a href="https://github.com/" data-outbound>Beacon on GitHub (outbound link)
   },
 };
 
-/** The demo's own buttons, wired without inline handlers. */
+/**
+ * The demo's own buttons, wired without inline handlers, through the stub form of the tracker's API
+ * (docs/tracker.md): a click before the deferred tracker ran, or before its extras file arrived
+ * (addToCart lives there), is queued and sent when it does, instead of being lost or throwing.
+ */
 const PAGE_SCRIPT = `<script>
 document.addEventListener('click', function (e) {
   var t = e.target.closest && e.target.closest('[data-track], [data-cart]');
-  if (!t || !window.beacon) return;
-  if (t.hasAttribute('data-track')) beacon.track(t.getAttribute('data-track'), { plan: t.getAttribute('data-plan') });
-  else beacon.addToCart({ item_id: 'tee-1', item_name: 'Beacon T-shirt', price: 25, quantity: 1, currency: 'EUR' });
+  if (!t) return;
+  if (t.hasAttribute('data-track')) beacon('track', t.getAttribute('data-track'), { plan: t.getAttribute('data-plan') });
+  else beacon('addToCart', { item_id: 'tee-1', item_name: 'Beacon T-shirt', price: 25, quantity: 1, currency: 'EUR' });
   t.textContent = 'Sent: see it on the dashboard';
 });
 </script>`;
+
+/** The one-line stub of docs/tracker.md, before the snippet: keeps calls made before the tracker ran. */
+const STUB =
+  '<script>window.beacon=window.beacon||function(){(beacon.q=beacon.q||[]).push(arguments)}</script>';
 
 /** The file behind the download link: a minimal valid PDF. */
 const BROCHURE = Buffer.from(
@@ -102,6 +110,7 @@ export function renderDemoPage(
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(page.title)} · Beacon demo</title>
+${STUB}
 ${withExtras(opts.snippet)}
 </head>
 <body style="font-family: system-ui, sans-serif; max-width: 40rem; margin: 2rem auto; line-height: 1.5">

@@ -213,10 +213,21 @@ test('a newcomer: beacon start, the demo page, the dashboard with history, every
     await page.getByRole('button', { name: 'Choose the Team plan' }).click();
     await page.getByText('Sent: see it on the dashboard').waitFor();
     await batch;
+    // The shop's click comes before its extras file (addToCart) has arrived: the page's stub keeps the
+    // call and the extras file sends it (a CI run under load lost it when the page called
+    // beacon.addToCart directly).
+    let extrasArrive: () => void = () => {};
+    const extrasHeld = new Promise<void>((resolve) => (extrasArrive = resolve));
+    await ctx.route(/\/beacon-extras\.js$/, async (r) => {
+      await extrasHeld;
+      await r.continue();
+    });
     await nav(page, 'Shop');
     batch = sent(page, 'add_to_cart');
     await page.getByRole('button', { name: 'Add to cart' }).click();
     await page.getByText('Sent: see it on the dashboard').waitFor();
+    extrasArrive();
+    await ctx.unroute(/\/beacon-extras\.js$/);
     await batch;
     await nav(page, 'Contact');
     await page.getByLabel('Name').fill('Ada');
