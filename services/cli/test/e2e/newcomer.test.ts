@@ -226,6 +226,7 @@ test('a newcomer: beacon start, the demo page, the dashboard with history, every
     batch = sent(page, 'add_to_cart');
     await page.getByRole('button', { name: 'Add to cart' }).click();
     await page.getByText('Sent: see it on the dashboard').waitFor();
+    await shot(page, 'demo-shop-sent');
     extrasArrive();
     await ctx.unroute(/\/beacon-extras\.js$/);
     await batch;
