@@ -7,6 +7,16 @@ const db = useTestDatabase();
 
 const beacon = (args: string[]) => runNode(BIN, args, { env: { DATABASE_URL: db.url } });
 
+/** The rollup tables analyzed by an ANALYZE statement (not by autovacuum) since the test began. */
+async function analyzed(): Promise<string[]> {
+  const { rows } = await db.pool.query<{ relname: string }>(
+    `SELECT relname FROM pg_stat_user_tables
+     WHERE relname IN ('rollup_sessions', 'rollup_names', 'rollup_name_dict', 'rollup_days')
+       AND last_analyze IS NOT NULL ORDER BY relname`,
+  );
+  return rows.map((r) => r.relname);
+}
+
 beforeAll(async () => {
   // 3 sessions over two days; events written directly (no writer), so no rollups yet.
   await db.pool.query(`
@@ -52,9 +62,14 @@ describe('beacon rollups', () => {
               (SELECT since = '-infinity' FROM rollup_coverage WHERE site_id = 'cli_site') AS covered`,
     );
     expect(rows[0]).toEqual({ events: 200, covered: true });
+    // The rebuild leaves planner statistics of what it wrote (an ANALYZE of its own: last_analyze,
+    // not autovacuum's last_autoanalyze): a never-analyzed names dictionary made a 30 s plan.
+    expect(await analyzed()).toEqual(['rollup_days', 'rollup_name_dict', 'rollup_names', 'rollup_sessions']);
   }, 120_000); // six CLI processes: a busy machine takes longer than jest's 30 s to start them
 
   it('freeze writes the complete local days into rollup_days (after the rebuild above)', async () => {
+    const lastAnalyze = `SELECT last_analyze FROM pg_stat_user_tables WHERE relname = 'rollup_days'`;
+    const before = (await db.pool.query(lastAnalyze)).rows[0].last_analyze as Date;
     const r = await beacon(['rollups', 'freeze', '--site', 'cli_site', '--to', '2026-02-03']);
     expect(r).toMatchObject({ code: 0 });
     expect(r.stdout).toMatch(/^cli_site: 2026-02-01 \.\. 2026-02-04 \(UTC, excluded end\), \d+ row\(s\)\n$/);
@@ -62,6 +77,10 @@ describe('beacon rollups', () => {
       `SELECT sum(events)::int AS events FROM rollup_days WHERE site_id = 'cli_site' AND dim = 'total'`,
     );
     expect(rows[0].events).toBe(200);
+    // ... and analyzes what it wrote.
+    expect((await db.pool.query(lastAnalyze)).rows[0].last_analyze.getTime()).toBeGreaterThan(
+      before.getTime(),
+    );
     const bad = await beacon(['rollups', 'freeze', '--site', 'cli_site', '--from', 'last week']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/YYYY-MM-DD/);

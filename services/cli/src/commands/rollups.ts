@@ -1,5 +1,12 @@
 import type { Command } from 'commander';
-import { freezeSiteDays, rebuildRollups, rollupSql, verifyRollups, type RebuildReport } from '@beacon/db';
+import {
+  freezeSiteDays,
+  rebuildRollups,
+  rollupSql,
+  statisticsSql,
+  verifyRollups,
+  type RebuildReport,
+} from '@beacon/db';
 import { UsageError, UserError, type CliContext } from '../context.js';
 import { commandGroup } from './group.js';
 import { intArg } from '../validate.js';
@@ -91,6 +98,8 @@ function registerRebuild(rollups: Command, ctx: () => CliContext): void {
             log: (m) => (c.json ? undefined : console.error(m)),
           }),
         );
+        // Planner statistics of what was just written in bulk (sql/statistics.ts).
+        if (reports.some((r) => r.written > 0)) await c.pool().query(statisticsSql.analyzeRollupTables);
         c.out(
           reports
             .map(
@@ -124,6 +133,7 @@ function registerFreeze(rollups: Command, ctx: () => CliContext): void {
       const reports = await eachSite(c, opts, (siteId) =>
         freezeSiteDays(c.pool(), siteId, { fromDay: opts.from, toDay }),
       );
+      if (reports.some((r) => r.rows > 0)) await c.pool().query(statisticsSql.analyzeRollupTables);
       c.out(
         reports
           .map((r) => `${r.siteId}: ${r.fromDay} .. ${r.toDay} (${r.tz}, excluded end), ${r.rows} row(s)`)
