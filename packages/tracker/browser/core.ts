@@ -212,7 +212,7 @@ const bump = (k: string) => (count[k] = -~count[k]!);
 
 const tick = () => {
   const t = now();
-  if (visibleSince) visibleMs += t - visibleSince;
+  visibleMs += visibleSince && t - visibleSince;
   visibleSince = d.hidden ? 0 : t;
 };
 const measureScroll = () => {
@@ -248,7 +248,10 @@ const engage = () => {
     );
   count = {};
 };
-const exit = () => (engage(), flush(1));
+// An exit stops the visible-time clock (the visibilitychange to visible restarts it, also on a return
+// from the back/forward cache): browsers fire pagehide before the visibilitychange to hidden, and the
+// time counted between the two sent a second engagement of a second.
+const exit = () => (engage(), (visibleSince = 0), flush(1));
 
 // What makes a new page: the URL without its #fragment, unless the site routes by hash (data-hash).
 const key = (u: string) => ('hash' in opt ? u : u.split('#')[0]);
@@ -268,7 +271,7 @@ on('click', () => bump('clicks'));
 on('submit', () => bump('form_submits'));
 on('play', () => bump('video_plays'));
 on('scroll', measureScroll);
-on('visibilitychange', () => (d.hidden ? exit() : tick()));
+on('visibilitychange', () => (d.hidden ? exit : tick)());
 on('pagehide', exit);
 on('popstate', navigated);
 on('hashchange', navigated);

@@ -2,7 +2,7 @@
 // then a link click, the exit engagement) reach the collector exactly once: real Chromium against the
 // real collector, every assertion reads the `hits` queue (harness.ts).
 import type { Page } from 'playwright-core';
-import { html, useHarness, type QueuedHit } from './harness.js';
+import { html, setVisibility, useHarness, type QueuedHit } from './harness.js';
 
 declare const beacon: import('../browser/types.js').Beacon;
 
@@ -90,6 +90,19 @@ test('a custom event followed at once by a same-site link click arrives once', a
     'next view',
   );
   await page.waitForFunction(() => localStorage.getItem('_bcn_q') === '[]');
+});
+
+test('pagehide, then the visibilitychange to hidden a while later: one engagement, not a second one for the time between', async () => {
+  // Browsers fire pagehide before the page turns hidden. The time between the two is not visible time
+  // of the page view: counted, it made a second engagement of one second (a CI run under load).
+  const url = h.page('/x/hide-order', html(h, { title: 'Hide order' }));
+  const { page } = await open(url);
+  await page.click('h1');
+  await page.evaluate(() => window.dispatchEvent(new PageTransitionEvent('pagehide', { persisted: true })));
+  await page.waitForTimeout(1600); // more than any rounding remainder can hold: 1 s or more if counted
+  await page.evaluate(setVisibility, true);
+  const e = await exactlyOnce(engagementOf(url), 'engagement at pagehide');
+  expect(e).toMatchObject({ clicks: 1 });
 });
 
 test('engagement at page exit (navigation by URL and closing the tab) arrives once', async () => {
