@@ -36,10 +36,7 @@ function extras(all: SeedEvent[]): SeedEvent[] {
 }
 
 const d = useSeededDashboard('dashconv', {
-  prepare: async ({ db, seed, events }) => {
-    await db.pool.query(`UPDATE sites SET config = config || '{"currency":"EUR"}' WHERE id = $1`, [
-      seed.shop,
-    ]);
+  prepare: async ({ events }) => {
     events.push(...extras(events));
   },
 });
@@ -61,6 +58,14 @@ async function open(): Promise<Page> {
 test('define a goal, see it convert, filter by it, build a funnel, read revenue and web vitals', async () => {
   const page = await open();
   await signIn(page, d.url, d.seed.users.admin, '**/overview');
+  // The shop sells in EUR: its revenue currency is set in the site's settings (USD by default).
+  await page.goto(`${d.url}/settings/sites/${d.seed.shop}`);
+  const currency = page.getByLabel('Revenue currency (ISO 4217, e.g. EUR)');
+  expect(await currency.inputValue()).toBe('USD');
+  await currency.fill('eur');
+  await page.getByRole('button', { name: 'Save settings' }).click();
+  await page.getByText('Saved.').waitFor();
+  await page.screenshot({ path: `${SHOTS}site-settings-currency.png`, fullPage: true });
   await page.goto(`${d.url}/sites/${d.seed.shop}/goals?range=30d`);
   await page.getByRole('heading', { name: 'Goals', exact: true }).waitFor();
   await page.getByText('No goal yet').waitFor();
@@ -88,9 +93,11 @@ test('define a goal, see it convert, filter by it, build a funnel, read revenue 
   );
   await shows(page.locator('tr[data-goal="Read the blog"] [data-col="conversions"]'), String(blog.length));
 
-  // Revenue: orders of the range in EUR.
+  // Revenue: orders of the range in EUR, counted in the site's currency (none set apart as sent).
   const orders = d.events.filter((e) => inRange(e) && e.event_name === 'purchase');
   await shows(page.locator('[data-metric="orders"]'), String(orders.length));
+  expect(await page.locator('[data-metric="revenue"]').textContent()).toMatch(/^€/);
+  expect(await page.locator('[data-revenue]').textContent()).not.toContain('as sent');
   await page.screenshot({ path: `${SHOTS}goals.png`, fullPage: true });
 
   // "Visitors" of a goal: the overview filtered to those who converted.

@@ -29,6 +29,7 @@ export function SiteFacts({ site }: { site: Site }) {
           },
           { label: 'Bots', value: c.bot_policy },
           { label: 'Timezone', value: c.timezone },
+          { label: 'Revenue currency', value: c.currency },
           {
             label: 'Monthly event quota',
             value: site.monthly_event_quota ? fmtInt(site.monthly_event_quota) : 'none',
@@ -60,6 +61,7 @@ function patchOf(f: FormData): SitePatch {
       respect_dnt: f.get('respect_dnt') === 'on',
       require_consent: f.get('require_consent') === 'on',
       timezone: String(f.get('timezone')),
+      currency: String(f.get('currency')).trim().toUpperCase(),
       retention_months: f.get('retention_months') ? Number(f.get('retention_months')) : null,
     },
   };
@@ -126,6 +128,20 @@ export function SiteForm({ site }: { site: Site }) {
           defaultValue={site.config.timezone}
           required
         />
+        <Explained
+          id="help-currency"
+          help="Revenue is added up in this currency; orders sent in another are listed apart, as sent (never converted)."
+        >
+          <InputField
+            label="Revenue currency (ISO 4217, e.g. EUR)"
+            name="currency"
+            defaultValue={site.config.currency}
+            pattern="[A-Za-z]{3}"
+            maxLength={3}
+            required
+            aria-describedby="help-currency"
+          />
+        </Explained>
         {admin && <QuotaField quota={site.monthly_event_quota} />}
         <SaveRow label="Save settings" busy={save.isPending} saved={notice.saved} error={save.error} />
       </form>
