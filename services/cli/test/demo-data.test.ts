@@ -44,6 +44,8 @@ describe('ensureDemoData', () => {
       .rows[0];
     expect(site.agency_id).toBe(first.agency.id);
     expect(parseSiteConfig(site.config).allowed_origins).toEqual(['localhost', '127.0.0.1']);
+    // The demo shop sells in EUR: its revenue is counted in the site's currency, not set apart.
+    expect(parseSiteConfig(site.config).currency).toBe('EUR');
     expect(await counts()).toEqual({ agencies: 1, sites: 1, users: 1 });
 
     const second = await ensureDemoData(db.pool, opts);

@@ -11,6 +11,8 @@ export const DEMO = {
   siteName: 'Demo site',
   siteDomain: 'localhost',
   adminEmail: 'admin@beacon.localhost',
+  /** The demo shop's prices, its history's purchases and the site's revenue currency (sites.config). */
+  currency: 'EUR',
 } as const;
 
 // pg_advisory_xact_lock key: 'bdem'.
@@ -76,7 +78,10 @@ export async function ensureDemoData(pool: Pool, opts: DemoOptions): Promise<Dem
 
     let site = (await client.query<DemoData['site']>(demoSql.findSite, [agency.id, DEMO.siteDomain])).rows[0];
     if (!site) {
-      const config = { allowed_origins: [...new Set(opts.origins ?? ['localhost', '127.0.0.1'])] };
+      const config = {
+        allowed_origins: [...new Set(opts.origins ?? ['localhost', '127.0.0.1'])],
+        currency: DEMO.currency,
+      };
       site = (
         await client.query<DemoData['site']>(adminSql.insertSite, [
           agency.id,

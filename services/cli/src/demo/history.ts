@@ -2,6 +2,7 @@
 // raw requests (IP, user agent, the tracker's hits). demo/seed.ts runs them through the enricher's
 // steps and the writer's store, so what lands in the database is what real visits would leave there.
 import { mulberry32, pick, type RawRequest } from '@beacon/schema';
+import { DEMO } from './data.js';
 
 type Rand = () => number;
 function weighted<T>(r: Rand, list: readonly (readonly [T, number])[]): T {
@@ -413,7 +414,7 @@ function pageActions(
   if (path === '/shop/t-shirt' && r() < 0.35)
     act('add_to_cart', {
       ecommerce_data: {
-        currency: 'EUR',
+        currency: DEMO.currency,
         value: 25,
         items: [{ item_id: 'tee-1', item_name: 'Beacon T-shirt', price: 25, quantity: 1 }],
       },
@@ -423,7 +424,7 @@ function pageActions(
     act('purchase', {
       ecommerce_data: {
         transaction_id: `T${hex(r, 8)}`,
-        currency: 'EUR',
+        currency: DEMO.currency,
         value: 25 * (1 + Math.floor(r() * 3)),
         items: [{ item_id: 'tee-1', item_name: 'Beacon T-shirt', price: 25, quantity: 1 }],
       },

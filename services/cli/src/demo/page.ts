@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { DEMO } from './data.js';
 
 export interface DemoPageOptions {
   host: string;
@@ -66,7 +67,7 @@ document.addEventListener('click', function (e) {
   var t = e.target.closest && e.target.closest('[data-track], [data-cart]');
   if (!t) return;
   if (t.hasAttribute('data-track')) beacon('track', t.getAttribute('data-track'), { plan: t.getAttribute('data-plan') });
-  else beacon('addToCart', { item_id: 'tee-1', item_name: 'Beacon T-shirt', price: 25, quantity: 1, currency: 'EUR' });
+  else beacon('addToCart', { item_id: 'tee-1', item_name: 'Beacon T-shirt', price: 25, quantity: 1, currency: '${DEMO.currency}' });
   t.textContent = 'Sent: see it on the dashboard';
 });
 </script>`;

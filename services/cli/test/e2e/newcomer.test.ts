@@ -328,6 +328,10 @@ test('a newcomer: beacon start, the demo page, the dashboard with history, every
       [`${base}/realtime`, 'table.data tbody tr'],
       [`${base}/sessions`, 'table.data tbody tr'],
       [`${base}/sessions/${encodeURIComponent(sessionRows[0].session_id)}`, 'ol.path li'],
+      // The demo defines no goal or funnel and sends no web vitals: each page's answered empty state.
+      [`${base}/goals`, 'text=No goal yet.'],
+      [`${base}/funnels`, 'text=No funnel yet.'],
+      [`${base}/vitals`, 'text=No measurement yet.'],
       [`${first.banner.dashboard}settings`, 'table.data tbody tr'],
       [`${first.banner.dashboard}settings/sites/${site.id}`, 'pre code'],
       [`${first.banner.dashboard}settings/users`, 'table.data tbody tr'],
@@ -348,6 +352,15 @@ test('a newcomer: beacon start, the demo page, the dashboard with history, every
     }
     // The agency page names the agency's id (what --agency takes).
     expect(await page.locator('dl.facts code').textContent()).toBe(first.banner.agencyId);
+    // The demo's purchases are in its site's currency (EUR): counted as revenue, not set apart as sent.
+    await page.goto(`${base}/goals`);
+    const revenue = page.locator('[data-revenue]');
+    await revenue
+      .locator('[data-metric="orders"]')
+      .filter({ hasText: /^[1-9][\d,]*$/ })
+      .waitFor();
+    expect(await revenue.locator('[data-metric="revenue"]').textContent()).toMatch(/^€[1-9][\d,]*\.\d{2}$/);
+    expect(await revenue.textContent()).not.toContain('as sent');
     // Realtime: the clicks just made, with seconds, visitor and source.
     await page.goto(`${base}/realtime`);
     await page.getByRole('cell', { name: 'plan_selected' }).first().waitFor();
