@@ -1,3 +1,6 @@
+/** The rollup tables the dashboards read (one list for both statements below). */
+const ROLLUP_TABLES = 'rollup_sessions, rollup_names, rollup_name_dict, rollup_days';
+
 /**
  * Planner statistics of the tables the dashboards read. After a bulk load (the demo's history, an
  * import) they describe the tables as they were before it until autovacuum analyzes them, which it does
@@ -7,7 +10,7 @@
  * ANALYZE of a partitioned table also analyzes its partitions; it reads a sample (30,000 rows a table).
  */
 export const analyzeReadTables = `
-ANALYZE events, rollup_sessions, rollup_names, rollup_name_dict, rollup_days`;
+ANALYZE events, ${ROLLUP_TABLES}`;
 
 /**
  * The rollup tables alone, after `beacon rollups rebuild` or `freeze` wrote them in bulk (events did
@@ -17,4 +20,4 @@ ANALYZE events, rollup_sessions, rollup_names, rollup_name_dict, rollup_days`;
  * (over 30 s); the goal figures read it too.
  */
 export const analyzeRollupTables = `
-ANALYZE rollup_sessions, rollup_names, rollup_name_dict, rollup_days`;
+ANALYZE ${ROLLUP_TABLES}`;
